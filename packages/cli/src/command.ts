@@ -44,7 +44,10 @@ export interface Command {
   description?: string;
   options: Record<string, OptionSpec>;
   run(
-    args: { positionals: string[]; options: Record<string, string | boolean | string[] | undefined> },
+    args: {
+      positionals: string[];
+      options: Record<string, string | boolean | string[] | undefined>;
+    },
     io: CommandIO,
   ): Promise<ExitCode>;
 }

@@ -1,3 +1,6 @@
-// Placeholder entry point; the command grows subcommands as the packages land.
-console.error('pinlab: no subcommands yet');
-process.exit(2);
+// The `pinlab` entry point (bin/pinlab.js loads it through tsx).
+import { runCli } from './cli.ts';
+import { commands } from './commands/index.ts';
+import { processIO } from './io.ts';
+
+process.exitCode = await runCli(process.argv.slice(2), processIO(), commands);
