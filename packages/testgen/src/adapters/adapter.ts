@@ -1,0 +1,44 @@
+// What testgen needs to know about one spec: how its model states look to a target
+// (observeModel), which actions the reference can realise (supports), and how to drive the
+// reference implementation through them (createDriver). One file per spec in this folder.
+
+import type { ModelObserver } from '../expect.ts';
+import type { ScenarioAction, StepObservation } from '../target.ts';
+
+/** Drives one fresh reference kernel through a scenario. */
+export interface ReferenceDriver {
+  /** Performs one step (never called with `Init`: creating the driver is the Init step). */
+  apply(action: ScenarioAction): void;
+  /** The observation after the last step (after creation for step 0), same keys as the model's. */
+  observe(): StepObservation;
+}
+
+export interface SpecAdapter {
+  /** TLA+ module name. */
+  readonly spec: string;
+  /** Model state -> observation; `prev` is undefined for the initial state (deltas are 0). */
+  readonly observeModel: ModelObserver;
+  /** Whether the reference driver can realise this action. */
+  supports(action: ScenarioAction): boolean;
+  /** A driver over a new reference kernel under `profile` (a name in specs/profiles.json). */
+  createDriver(profile: string, init: ScenarioAction): ReferenceDriver;
+}
+
+export class AdapterError extends Error {
+  override name = 'AdapterError';
+}
+
+/** Reads a parameter of an action, failing with a message that names action and parameter. */
+export function param<T extends 'string' | 'number' | 'boolean'>(
+  action: ScenarioAction,
+  key: string,
+  type: T,
+): T extends 'string' ? string : T extends 'number' ? number : boolean {
+  const v = action[key];
+  if (typeof v !== type) {
+    throw new AdapterError(
+      `action ${action.name}: parameter ${key} must be a ${type}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v as never;
+}
