@@ -1,0 +1,2 @@
+// block layer: bios and O_DIRECT.
+export {};

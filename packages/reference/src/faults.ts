@@ -1,0 +1,131 @@
+// Opt-in historical bugs. A fault re-creates a bug that once existed (or a legacy design run on
+// a kernel that has moved on) so that invariants and generated tests can show they catch it.
+// Faults are selected per kernel context: createKernel(profile, { faults: [...] }).
+
+export type FaultName =
+  | 'legacy_foll_get_dio'
+  | 'kvec_offset0'
+  | 'bvec_reads_kvec'
+  | 'xarray_hole_underflow'
+  | 'extract_array_leak'
+  | 'over_revert'
+  | 'iter_pipe_truncate_revert'
+  | 'bvecq_unordered_dio_write'
+  | 'bvecq_read_too_much'
+  | 'fork_share_pinned'
+  | 'bio_release_wrong_mode'
+  | 'direct_splice_no_eof_limit';
+
+export interface FaultInfo {
+  readonly name: FaultName;
+  /** Which part of the reference implementation applies it. */
+  readonly area: 'block' | 'iov_iter' | 'splice' | 'bvecq' | 'mm';
+  /** What the bug does and where it came from. */
+  readonly description: string;
+  /** The invariant(s) expected to catch it. */
+  readonly caught_by: readonly string[];
+}
+
+export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
+  legacy_foll_get_dio: {
+    name: 'legacy_foll_get_dio',
+    area: 'block',
+    description:
+      'block DIO (bio_iov_iter_get_pages) takes FOLL_GET refs via iov_iter_get_pages2() on a kernel that otherwise pins: the pre-6.5 design, whose DIO-read vs fork race hands the data to the child',
+    caught_by: ['parent_sees_dio_data'],
+  },
+  kvec_offset0: {
+    name: 'kvec_offset0',
+    area: 'iov_iter',
+    description:
+      'iov_iter_extract_kvec_pages() forgets the in-page offset in *offset0 (fixed in ver #11 of the extraction series, seed 002)',
+    caught_by: ['extract_matches_oracle'],
+  },
+  bvec_reads_kvec: {
+    name: 'bvec_reads_kvec',
+    area: 'iov_iter',
+    description:
+      'iov_iter_extract_bvec_pages() reads i->kvec instead of i->bvec (fixed in ver #10, seed 002)',
+    caught_by: ['extract_matches_oracle'],
+  },
+  xarray_hole_underflow: {
+    name: 'xarray_hole_underflow',
+    area: 'iov_iter',
+    description:
+      'iov_iter_extract_xarray_pages() over a hole (nr == 0) underflows the size and advances anyway (fixed 2026)',
+    caught_by: ['extract_matches_oracle', 'iter_count_consistent'],
+  },
+  extract_array_leak: {
+    name: 'extract_array_leak',
+    area: 'iov_iter',
+    description:
+      'iov_iter_extract_user_pages() leaks the page array (and the pins already taken) when pinning fails (fixed 2026)',
+    caught_by: ['pin_balance_at_quiescence'],
+  },
+  over_revert: {
+    name: 'over_revert',
+    area: 'iov_iter',
+    description:
+      'iov_iter_revert() by more than was advanced walks back past the iterator start (the hazard seed 004 removes by remembering the start)',
+    caught_by: ['no_over_reversion'],
+  },
+  iter_pipe_truncate_revert: {
+    name: 'iter_pipe_truncate_revert',
+    area: 'splice',
+    description:
+      'generic_file_splice_read() over ITER_PIPE: an O_DIRECT read cut short by truncate calls iov_iter_revert() on the pipe, freeing pipe buffers still attached to an in-flight bio (memory corruption; syzbot, seed 002)',
+    caught_by: ['no_dma_into_freed_page'],
+  },
+  bvecq_unordered_dio_write: {
+    name: 'bvecq_unordered_dio_write',
+    area: 'bvecq',
+    description: 'bvecq DIO write subrequests dispatched out of strict sequence (seed 004)',
+    caught_by: ['bvecq_cursor_order'],
+  },
+  bvecq_read_too_much: {
+    name: 'bvecq_read_too_much',
+    area: 'bvecq',
+    description:
+      'a read subrequest returns more data than requested and the collector accepts it (seed 004: "Check for too much data being read")',
+    caught_by: ['bvecq_cursor_order'],
+  },
+  fork_share_pinned: {
+    name: 'fork_share_pinned',
+    area: 'mm',
+    description:
+      'copy_present_pte() ignores folio_maybe_dma_pinned() and COW-shares pinned anonymous pages, as before 5.9 (commit 70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes")',
+    caught_by: ['parent_sees_dio_data'],
+  },
+  bio_release_wrong_mode: {
+    name: 'bio_release_wrong_mode',
+    area: 'block',
+    description:
+      'bio_release_page() drops pinned pages with put_page() instead of unpin_user_page() (cleanup mode not matching acquisition; the reason for the BIO_PAGE_* flags, seed 001)',
+    caught_by: ['release_matches_acquisition', 'pin_balance_at_quiescence'],
+  },
+  direct_splice_no_eof_limit: {
+    name: 'direct_splice_no_eof_limit',
+    area: 'splice',
+    description:
+      'direct_splice_read() without the EOF limit of seed 002 ver #20: it allocates and pushes pipe pages for the whole request even past i_size',
+    caught_by: ['splice_within_eof'],
+  },
+};
+
+export const FAULT_NAMES: readonly FaultName[] = Object.keys(FAULTS) as FaultName[];
+
+export function isFaultName(name: string): name is FaultName {
+  return Object.hasOwn(FAULTS, name);
+}
+
+/** Validates a list of fault names, naming any unknown one. */
+export function parseFaults(names: readonly string[]): FaultName[] {
+  const out: FaultName[] = [];
+  for (const n of names) {
+    if (!isFaultName(n)) {
+      throw new Error(`unknown fault "${n}"; known faults: ${FAULT_NAMES.join(', ')}`);
+    }
+    out.push(n);
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+// Invariant checks: each returns a list of violations (empty = holds).
+export {};

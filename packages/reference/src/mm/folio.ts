@@ -1,0 +1,276 @@
+// Folios and pages: reference counting, pin counting and page data.
+// Kernel: include/linux/mm.h (folio_get, folio_put, get_page, put_page, folio_ref_count,
+// folio_maybe_dma_pinned), include/linux/mm_types.h (struct folio: _refcount, _mapcount,
+// _pincount), include/linux/page-flags.h (PageAnonExclusive, folio_test_dirty).
+import { current_kernel } from '../kernel.ts';
+import { GUP_PIN_COUNTING_BIAS, PAGE_SIZE } from './constants.ts';
+
+/** struct page: one PAGE_SIZE frame of a folio. */
+export class Page {
+  readonly folio: Folio;
+  /** Index of this page within its folio (0 for the head page). */
+  readonly index_in_folio: number;
+  /** PG_anon_exclusive: the page is mapped exclusively by one process and may be pinned. */
+  anon_exclusive = false;
+
+  constructor(folio: Folio, index_in_folio: number) {
+    this.folio = folio;
+    this.index_in_folio = index_in_folio;
+  }
+
+  get pfn(): number {
+    return this.folio.pfn + this.index_in_folio;
+  }
+}
+
+/** struct folio: a power-of-two run of pages with one refcount. */
+export class Folio {
+  readonly pfn: number;
+  readonly order: number;
+  /** _refcount: every holder (mapping, GUP ref, page cache, pipe buffer, pin*BIAS for small). */
+  _refcount = 1;
+  /** _pincount: exact pin count, kept only for large folios (folio_test_large). */
+  _pincount = 0;
+  /** Number of PTEs mapping the folio (sum over its pages). */
+  _mapcount = 0;
+  /** folio_test_anon: mapped as private anonymous memory. */
+  anon = false;
+  /** PG_dirty. */
+  dirty = false;
+  /** Set when the last reference went away; any later access is a use-after-free. */
+  freed = false;
+  /** The zero page: never freed, not refcounted by mappings. */
+  readonly is_zero: boolean;
+  /**
+   * Ledger of outstanding GUP acquisitions (not in the kernel, which cannot tell refs apart):
+   * pins taken by FOLL_PIN and refs taken by FOLL_GET, so release-mode mismatches are exact.
+   */
+  gup_pins = 0;
+  gup_refs = 0;
+  /** Page cache membership (include/linux/mm_types.h folio->mapping, folio->index). */
+  mapping: object | null = null;
+  index = 0;
+  /** Bytes of the folio; null means all zero (allocated on first write: keeps fork cheap). */
+  private _data: Uint8Array | null = null;
+  private _pages: Page[] | null = null;
+
+  constructor(pfn: number, order: number, is_zero = false) {
+    this.pfn = pfn;
+    this.order = order;
+    this.is_zero = is_zero;
+  }
+
+  get nr_pages(): number {
+    return 1 << this.order;
+  }
+
+  get size(): number {
+    return PAGE_SIZE << this.order;
+  }
+
+  /** folio_page(folio, n) */
+  page(n = 0): Page {
+    if (n < 0 || n >= this.nr_pages) {
+      throw new RangeError(`folio_page: page ${n} outside a folio of ${this.nr_pages} pages`);
+    }
+    if (this._pages === null) {
+      this._pages = [];
+      for (let i = 0; i < this.nr_pages; i++) this._pages.push(new Page(this, i));
+    }
+    return this._pages[n] as Page;
+  }
+
+  /** The folio's bytes for reading; do not write through this (use the write helpers). */
+  peek(offset: number, len: number): Uint8Array {
+    if (this._data === null) return new Uint8Array(len);
+    return this._data.slice(offset, offset + len);
+  }
+
+  hasData(): boolean {
+    return this._data !== null;
+  }
+
+  /** Writable view of the folio's bytes, allocated lazily. */
+  dataForWrite(): Uint8Array {
+    if (this._data === null) this._data = new Uint8Array(this.size);
+    return this._data;
+  }
+
+  /** Copies all bytes from another folio of the same size (copy_user_highpage). */
+  copyFrom(src: Folio): void {
+    if (src._data === null) {
+      this._data = null;
+    } else {
+      this._data = src._data.slice(0, this.size);
+    }
+  }
+}
+
+/** folio_alloc(gfp, order): a new folio holding one reference (the caller's). */
+export function folio_alloc(order = 0): Folio {
+  if (!Number.isInteger(order) || order < 0 || order > 10) {
+    throw new RangeError(`folio_alloc: order ${order} is not an integer in 0..10 (MAX_PAGE_ORDER)`);
+  }
+  const k = current_kernel();
+  const folio = new Folio(k.next_pfn, order);
+  k.next_pfn += 1 << order;
+  k.live_folios.add(folio);
+  return folio;
+}
+
+/** alloc_page(gfp): an order-0 folio's page. */
+export function alloc_page(): Page {
+  return folio_alloc(0).page(0);
+}
+
+/** ZERO_PAGE(vaddr): the shared zero-filled page of the current kernel. */
+export function ZERO_PAGE(_vaddr = 0): Page {
+  const k = current_kernel();
+  if (k.zero_page === null) {
+    const z = new Folio(0, 0, true);
+    k.zero_page = z.page(0);
+  }
+  return k.zero_page;
+}
+
+/** is_zero_page / is_zero_folio (include/linux/pgtable.h). */
+export function is_zero_page(page: Page): boolean {
+  return page.folio.is_zero;
+}
+export function is_zero_folio(folio: Folio): boolean {
+  return folio.is_zero;
+}
+
+/** folio_test_large */
+export function folio_test_large(folio: Folio): boolean {
+  return folio.order > 0;
+}
+
+/** folio_ref_count */
+export function folio_ref_count(folio: Folio): number {
+  return folio._refcount;
+}
+
+/** page_folio */
+export function page_folio(page: Page): Folio {
+  return page.folio;
+}
+
+/**
+ * folio_maybe_dma_pinned (include/linux/mm.h): exact for large folios (_pincount), a
+ * refcount heuristic for small ones (false positives when >= 1024 plain refs are held).
+ */
+export function folio_maybe_dma_pinned(folio: Folio): boolean {
+  if (folio_test_large(folio)) return folio._pincount > 0;
+  return folio._refcount >= GUP_PIN_COUNTING_BIAS;
+}
+
+/** folio_ref_add (include/linux/page_ref.h). */
+export function folio_ref_add(folio: Folio, nr: number): void {
+  if (folio.freed)
+    current_kernel().WARN('use_after_free', `ref taken on freed folio ${folio.pfn}`, folio.pfn);
+  folio._refcount += nr;
+}
+
+/** folio_get */
+export function folio_get(folio: Folio): void {
+  folio_ref_add(folio, 1);
+}
+
+/** get_page */
+export function get_page(page: Page): void {
+  folio_get(page.folio);
+}
+
+/**
+ * folio_put_refs / folio_put: drops refs; the last one frees the folio (__folio_put). The zero
+ * page is never freed. A drop below zero is recorded as refcount_underflow.
+ */
+export function folio_put_refs(folio: Folio, refs: number): void {
+  if (folio.is_zero) {
+    folio._refcount -= refs;
+    return;
+  }
+  const k = current_kernel();
+  if (folio.freed) {
+    k.WARN('use_after_free', `put on freed folio ${folio.pfn}`, folio.pfn);
+    return;
+  }
+  folio._refcount -= refs;
+  if (folio._refcount < 0) {
+    k.WARN(
+      'refcount_underflow',
+      `folio ${folio.pfn} refcount fell to ${folio._refcount}`,
+      folio.pfn,
+    );
+  }
+  if (folio._refcount <= 0) {
+    folio.freed = true;
+    k.live_folios.delete(folio);
+  }
+}
+
+export function folio_put(folio: Folio): void {
+  folio_put_refs(folio, 1);
+}
+
+/** put_page */
+export function put_page(page: Page): void {
+  folio_put(page.folio);
+}
+
+/** folio_mark_dirty / set_page_dirty_lock */
+export function folio_mark_dirty(folio: Folio): void {
+  folio.dirty = true;
+}
+
+/** Records a data access to a freed folio (what KASAN would report). */
+function check_access(page: Page, what: string): boolean {
+  const folio = page.folio;
+  if (folio.freed) {
+    current_kernel().WARN('use_after_free', `${what} freed folio ${folio.pfn}`, folio.pfn);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * memcpy_to_page (include/linux/highmem.h): writes bytes into a page at an offset. Writes to a
+ * freed folio are recorded (and dropped); writes to the zero page are a bug.
+ */
+export function memcpy_to_page(page: Page, offset: number, src: Uint8Array): void {
+  if (offset < 0 || offset + src.length > PAGE_SIZE) {
+    throw new RangeError(
+      `memcpy_to_page: ${src.length} bytes at offset ${offset} do not fit in a page`,
+    );
+  }
+  if (src.length === 0) return;
+  if (page.folio.is_zero) {
+    current_kernel().WARN('zero_page_write', `write of ${src.length} bytes into ZERO_PAGE`);
+    return;
+  }
+  if (!check_access(page, 'write to')) return;
+  page.folio.dataForWrite().set(src, page.index_in_folio * PAGE_SIZE + offset);
+}
+
+/** memcpy_from_page (include/linux/highmem.h): reads len bytes of a page from an offset. */
+export function memcpy_from_page(page: Page, offset: number, len: number): Uint8Array {
+  if (offset < 0 || len < 0 || offset + len > PAGE_SIZE) {
+    throw new RangeError(`memcpy_from_page: ${len} bytes at offset ${offset} do not fit in a page`);
+  }
+  check_access(page, 'read from');
+  return page.folio.peek(page.index_in_folio * PAGE_SIZE + offset, len);
+}
+
+/** memset a page range to a byte (zero_user_segments and friends). */
+export function memset_page(page: Page, offset: number, value: number, len: number): void {
+  if (len === 0) return;
+  if (page.folio.is_zero) {
+    if (value !== 0) current_kernel().WARN('zero_page_write', 'memset of ZERO_PAGE');
+    return;
+  }
+  if (!check_access(page, 'write to')) return;
+  if (value === 0 && !page.folio.hasData()) return;
+  const base = page.index_in_folio * PAGE_SIZE + offset;
+  page.folio.dataForWrite().fill(value, base, base + len);
+}

@@ -1,0 +1,237 @@
+// get_user_pages and pin_user_pages: taking refs (FOLL_GET) or pins (FOLL_PIN) on user pages.
+// Kernel: mm/gup.c (try_grab_folio, gup_put_folio, __get_user_pages, check_vma_flags,
+// pin_user_pages_fast, get_user_pages_fast, unpin_user_page(s), unpin_user_pages_dirty_lock),
+// mm/internal.h (gup_must_unshare), Documentation/core-api/pin_user_pages.rst.
+import { EFAULT, EINVAL, ENOMEM } from '../errno.ts';
+import { current_kernel } from '../kernel.ts';
+import {
+  FOLL_GET,
+  FOLL_LONGTERM,
+  FOLL_PIN,
+  FOLL_WRITE,
+  GUP_PIN_COUNTING_BIAS,
+  PAGE_SIZE,
+  VM_READ,
+  VM_WRITE,
+} from './constants.ts';
+import type { Folio, Page } from './folio.ts';
+import { folio_put_refs, folio_test_large } from './folio.ts';
+import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, handle_mm_fault } from './memory.ts';
+import type { MmStruct } from './mmap.ts';
+import { is_cow_mapping, vma_lookup } from './mmap.ts';
+
+/** Whether pins on the zero page are skipped (6.5+: "mm: Don't pin ZERO_PAGE"). */
+function zero_pin_skipped(folio: Folio): boolean {
+  return folio.is_zero && !current_kernel().profile.zero_page_pinned;
+}
+
+/**
+ * try_grab_folio: takes refs (FOLL_GET) or pins (FOLL_PIN) on a folio. A pin on a small folio
+ * adds GUP_PIN_COUNTING_BIAS to the refcount; a large folio gets one ref plus _pincount.
+ * Returns 0 or -ENOMEM (a folio with no refs cannot be grabbed).
+ */
+export function try_grab_folio(folio: Folio, refs: number, flags: number): number {
+  const k = current_kernel();
+  if (folio._refcount <= 0 || folio.freed) {
+    k.WARN(
+      'bug',
+      `try_grab_folio on folio ${folio.pfn} with refcount ${folio._refcount}`,
+      folio.pfn,
+    );
+    return -ENOMEM;
+  }
+  if (flags & FOLL_GET) {
+    folio._refcount += refs;
+    folio.gup_refs += refs;
+  } else if (flags & FOLL_PIN) {
+    if (zero_pin_skipped(folio)) return 0;
+    if (folio_test_large(folio)) {
+      folio._refcount += refs;
+      folio._pincount += refs;
+    } else {
+      folio._refcount += refs * GUP_PIN_COUNTING_BIAS;
+    }
+    folio.gup_pins += refs;
+    k.vmstat.nr_foll_pin_acquired += refs;
+  } else {
+    k.WARN('bug', 'try_grab_folio without FOLL_GET or FOLL_PIN');
+    return -EINVAL;
+  }
+  return 0;
+}
+
+/**
+ * gup_put_folio: drops what try_grab_folio took. The ledger check records a release that does
+ * not match the acquisition (a pin dropped with put_page, a ref dropped with unpin) or an unpin
+ * of a folio holding no pin; the kernel's arithmetic is still applied, as the kernel would.
+ */
+export function gup_put_folio(folio: Folio, refs: number, flags: number): void {
+  const k = current_kernel();
+  if (flags & FOLL_PIN) {
+    if (zero_pin_skipped(folio)) return;
+    if (folio.gup_pins < refs) {
+      if (folio.gup_refs > 0) {
+        k.WARN(
+          'release_mismatch',
+          `unpin of folio ${folio.pfn} that was taken with FOLL_GET`,
+          folio.pfn,
+        );
+      } else {
+        k.WARN(
+          'pin_underflow',
+          `unpin of folio ${folio.pfn} holding ${folio.gup_pins} pins`,
+          folio.pfn,
+        );
+      }
+    }
+    folio.gup_pins -= refs;
+    k.vmstat.nr_foll_pin_released += refs;
+    if (folio_test_large(folio)) {
+      folio._pincount -= refs;
+      if (folio._pincount < 0)
+        k.WARN('pin_underflow', `folio ${folio.pfn} _pincount ${folio._pincount}`, folio.pfn);
+    } else {
+      refs *= GUP_PIN_COUNTING_BIAS;
+    }
+  } else {
+    if (folio.gup_refs < refs) {
+      if (folio.gup_pins > 0) {
+        k.WARN(
+          'release_mismatch',
+          `put_page of folio ${folio.pfn} that was pinned with FOLL_PIN`,
+          folio.pfn,
+        );
+      } else {
+        k.WARN(
+          'release_mismatch',
+          `put of a GUP ref on folio ${folio.pfn} that holds none`,
+          folio.pfn,
+        );
+      }
+    }
+    folio.gup_refs -= refs;
+  }
+  folio_put_refs(folio, refs);
+}
+
+/**
+ * gup_must_unshare (mm/internal.h): a R/O pin of an anonymous page that is not exclusive must
+ * first unshare it (FAULT_FLAG_UNSHARE) so the pin stays coherent with the page table. Since
+ * 6.2 R/O long-term pins of other pages (the zero page) in COW mappings unshare too.
+ */
+export function gup_must_unshare(cow_mapping: boolean, flags: number, page: Page): boolean {
+  if ((flags & (FOLL_WRITE | FOLL_PIN)) !== FOLL_PIN) return false;
+  if (!page.folio.anon) {
+    if (!current_kernel().profile.longterm_ro_pin_unshares) return false;
+    if (!(flags & FOLL_LONGTERM)) return false;
+    return cow_mapping;
+  }
+  return !page.anon_exclusive;
+}
+
+/**
+ * __get_user_pages: faults in and grabs nr_pages user pages from start. Returns the number
+ * grabbed, or a negative errno when the first one fails. pages[i] receives page i.
+ */
+export function __get_user_pages(
+  mm: MmStruct,
+  start: number,
+  nr_pages: number,
+  gup_flags: number,
+  pages: (Page | undefined)[] | null,
+): number {
+  if (start % PAGE_SIZE !== 0) return -EINVAL;
+  if (!Number.isInteger(nr_pages) || nr_pages < 0) return -EINVAL;
+  if (nr_pages === 0) return 0;
+  if (mm.dead) return -EFAULT;
+  // mm_set_has_pinned_flag(): the first FOLL_PIN marks the mm for fork's copy-on-pin.
+  if (gup_flags & FOLL_PIN) mm.has_pinned = true;
+  const write = (gup_flags & FOLL_WRITE) !== 0;
+  let i = 0;
+  for (; i < nr_pages; i++) {
+    const addr = start + i * PAGE_SIZE;
+    const vma = vma_lookup(mm, addr);
+    // check_vma_flags: no VMA, a write to a read-only VMA or a read of an unreadable one fail.
+    if (vma === undefined || (write && !(vma.vm_flags & VM_WRITE)) || !(vma.vm_flags & VM_READ))
+      break;
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    let page: Page | undefined;
+    // follow_page_pte; on failure faultin_page and retry, as the kernel's loop does.
+    for (let tries = 0; tries < 4; tries++) {
+      const pte = mm.ptes.get(vpn);
+      if (pte === undefined || (write && !pte.write)) {
+        if (handle_mm_fault(mm, addr, write ? FAULT_FLAG_WRITE : 0) !== 0) break;
+        continue;
+      }
+      if (gup_must_unshare(is_cow_mapping(vma.vm_flags), gup_flags, pte.page)) {
+        if (handle_mm_fault(mm, addr, FAULT_FLAG_UNSHARE) !== 0) break;
+        continue;
+      }
+      page = pte.page;
+      break;
+    }
+    if (page === undefined) break;
+    if (pages !== null) {
+      if (try_grab_folio(page.folio, 1, gup_flags) !== 0) break;
+      pages[i] = page;
+    }
+  }
+  return i > 0 ? i : -EFAULT;
+}
+
+/** get_user_pages_fast: FOLL_GET refs, released with put_page(). */
+export function get_user_pages_fast(
+  mm: MmStruct,
+  start: number,
+  nr_pages: number,
+  gup_flags: number,
+  pages: (Page | undefined)[],
+): number {
+  // is_valid_gup_args: FOLL_PIN is internal, callers may not pass it here.
+  if (gup_flags & FOLL_PIN) return -EINVAL;
+  return __get_user_pages(mm, start, nr_pages, gup_flags | FOLL_GET, pages);
+}
+
+/** pin_user_pages_fast: FOLL_PIN pins, released with unpin_user_page(s). */
+export function pin_user_pages_fast(
+  mm: MmStruct,
+  start: number,
+  nr_pages: number,
+  gup_flags: number,
+  pages: (Page | undefined)[],
+): number {
+  // is_valid_gup_args: FOLL_GET and FOLL_PIN are mutually exclusive.
+  if (gup_flags & FOLL_GET) return -EINVAL;
+  return __get_user_pages(mm, start, nr_pages, gup_flags | FOLL_PIN, pages);
+}
+
+/** unpin_user_page */
+export function unpin_user_page(page: Page): void {
+  gup_put_folio(page.folio, 1, FOLL_PIN);
+}
+
+/** unpin_user_pages */
+export function unpin_user_pages(pages: readonly Page[], npages = pages.length): void {
+  for (let i = 0; i < npages; i++) unpin_user_page(pages[i] as Page);
+}
+
+/**
+ * unpin_user_pages_dirty_lock: marks each folio dirty (under the folio lock, set_page_dirty_lock)
+ * before dropping the pin, when make_dirty; the DIO-read completion path.
+ */
+export function unpin_user_pages_dirty_lock(
+  pages: readonly Page[],
+  npages: number,
+  make_dirty: boolean,
+): void {
+  for (let i = 0; i < npages; i++) {
+    const page = pages[i] as Page;
+    if (make_dirty && !page.folio.dirty && !page.folio.is_zero) page.folio.dirty = true;
+    unpin_user_page(page);
+  }
+}
+
+/** put_page of a page obtained by get_user_pages*(): goes through the GUP ledger. */
+export function put_user_page_ref(page: Page): void {
+  gup_put_folio(page.folio, 1, FOLL_GET);
+}

@@ -1,0 +1,7 @@
+// mm: folios, address spaces, faults and fork, GUP, kernel memory, io_uring fixed buffers.
+export * from './constants.ts';
+export * from './folio.ts';
+export * from './gup.ts';
+export * from './kmem.ts';
+export * from './memory.ts';
+export * from './mmap.ts';

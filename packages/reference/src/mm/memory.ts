@@ -1,0 +1,261 @@
+// Page faults, COW and fork's page-table copy; user copies through page tables.
+// Kernel: mm/memory.c (handle_mm_fault, do_anonymous_page, do_wp_page,
+// wp_can_reuse_anon_folio, wp_page_copy, copy_present_pte, copy_present_page),
+// kernel/fork.c (dup_mmap), include/linux/rmap.h (folio_try_dup_anon_rmap_pte),
+// include/linux/mm.h (folio_needs_cow_for_dma), arch/x86/lib/usercopy (copy_to/from_user).
+import { current_kernel } from '../kernel.ts';
+import { PAGE_SIZE, VM_WRITE } from './constants.ts';
+import type { Page } from './folio.ts';
+import {
+  folio_alloc,
+  folio_maybe_dma_pinned,
+  folio_put,
+  folio_ref_count,
+  memcpy_from_page,
+  memcpy_to_page,
+  ZERO_PAGE,
+} from './folio.ts';
+import type { MmStruct, Pte, VmAreaStruct } from './mmap.ts';
+import { is_cow_mapping, mm_alloc, vma_lookup } from './mmap.ts';
+
+/** include/linux/mm_types.h enum fault_flag */
+export const FAULT_FLAG_WRITE = 1 << 0;
+export const FAULT_FLAG_UNSHARE = 1 << 10;
+
+/** include/linux/mm_types.h vm_fault_t */
+export const VM_FAULT_SIGSEGV = 0x000040;
+export const VM_FAULT_OOM = 0x000001;
+
+function new_anon_page(): Page {
+  const folio = folio_alloc(0);
+  folio.anon = true;
+  folio._mapcount = 1;
+  const page = folio.page(0);
+  page.anon_exclusive = true;
+  return page;
+}
+
+/**
+ * do_anonymous_page: first touch of a private anonymous page. A read maps the shared zero
+ * page read-only (unless mm_forbids_zeropage); a write allocates a zeroed exclusive page whose
+ * allocation reference becomes the mapping's.
+ */
+function do_anonymous_page(mm: MmStruct, vpn: number, flags: number): number {
+  if (!(flags & FAULT_FLAG_WRITE)) {
+    mm.ptes.set(vpn, { page: ZERO_PAGE(), write: false, dirty: false });
+    return 0;
+  }
+  mm.ptes.set(vpn, { page: new_anon_page(), write: true, dirty: true });
+  return 0;
+}
+
+/**
+ * wp_can_reuse_anon_folio (6.12; open-coded in 6.1's do_wp_page): a shared-looking anonymous
+ * folio may be reused only when we hold the sole reference (refcount == 1, no swapcache/KSM).
+ */
+export function wp_can_reuse_anon_folio(pte: Pte): boolean {
+  const folio = pte.page.folio;
+  if (folio.order > 0) return false; // large anon folios are not modelled (no THP here)
+  return folio_ref_count(folio) === 1;
+}
+
+/**
+ * wp_page_copy: gives this mm its own copy of the page. For FAULT_FLAG_UNSHARE the new PTE
+ * stays read-only (only a write fault makes it writable and dirty). The old folio loses this
+ * mapping and its reference.
+ */
+function wp_page_copy(mm: MmStruct, vpn: number, pte: Pte, unshare: boolean): number {
+  const old = pte.page;
+  const page = new_anon_page();
+  if (!old.folio.is_zero) page.folio.copyFrom(old.folio);
+  mm.ptes.set(vpn, { page, write: !unshare, dirty: !unshare });
+  if (!old.folio.is_zero) {
+    old.folio._mapcount--;
+    folio_put(old.folio);
+  }
+  return 0;
+}
+
+/**
+ * do_wp_page: write (or unshare) fault on a present, write-protected PTE. An anonymous page
+ * that is PageAnonExclusive, or that we can prove exclusive (wp_can_reuse_anon_folio), is
+ * reused in place; otherwise (including the zero page) it is copied.
+ */
+function do_wp_page(mm: MmStruct, vpn: number, pte: Pte, flags: number): number {
+  const unshare = (flags & FAULT_FLAG_UNSHARE) !== 0;
+  const page = pte.page;
+  const folio = page.folio;
+  if (folio.anon && (page.anon_exclusive || wp_can_reuse_anon_folio(pte))) {
+    page.anon_exclusive = true; // folio_move_anon_rmap + SetPageAnonExclusive
+    if (!unshare) {
+      pte.write = true; // wp_page_reuse: maybe_mkwrite(pte_mkdirty(entry))
+      pte.dirty = true;
+    }
+    return 0;
+  }
+  return wp_page_copy(mm, vpn, pte, unshare);
+}
+
+/**
+ * handle_mm_fault for private anonymous memory. flags: FAULT_FLAG_WRITE and/or
+ * FAULT_FLAG_UNSHARE. Returns 0 or VM_FAULT_SIGSEGV (no VMA, or a write to a VMA without
+ * VM_WRITE: the access_error of arch/x86/mm/fault.c and check_vma_flags of mm/gup.c).
+ */
+export function handle_mm_fault(mm: MmStruct, addr: number, flags: number): number {
+  const vma = vma_lookup(mm, addr);
+  if (vma === undefined) return VM_FAULT_SIGSEGV;
+  if (flags & FAULT_FLAG_WRITE && !(vma.vm_flags & VM_WRITE)) return VM_FAULT_SIGSEGV;
+  const vpn = Math.floor(addr / PAGE_SIZE);
+  const pte = mm.ptes.get(vpn);
+  if (pte === undefined) return do_anonymous_page(mm, vpn, flags);
+  if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) {
+    if (flags & FAULT_FLAG_WRITE && pte.write) {
+      pte.dirty = true;
+      return 0;
+    }
+    return do_wp_page(mm, vpn, pte, flags);
+  }
+  return 0;
+}
+
+/**
+ * folio_needs_cow_for_dma (include/linux/mm.h): the mm has ever pinned (MMF_HAS_PINNED) and the
+ * folio may be pinned now.
+ */
+export function folio_needs_cow_for_dma(mm: MmStruct, folio: Page['folio']): boolean {
+  if (!mm.has_pinned) return false;
+  return folio_maybe_dma_pinned(folio);
+}
+
+/**
+ * copy_present_pte: fork's copy of one present PTE. An exclusive anonymous page that may be
+ * pinned (folio_try_dup_anon_rmap_pte returns -EBUSY) is copied for the CHILD right away
+ * (copy_present_page), leaving the parent's PTE, writable, on the pinned page. Otherwise the
+ * page is shared: PageAnonExclusive is cleared and, in a COW mapping, both PTEs are
+ * write-protected, so the next write by either process copies.
+ */
+export function copy_present_pte(
+  src_mm: MmStruct,
+  dst_mm: MmStruct,
+  vma: VmAreaStruct,
+  vpn: number,
+  pte: Pte,
+): void {
+  const page = pte.page;
+  const folio = page.folio;
+  if (folio.is_zero) {
+    // vm_normal_page() is NULL for the zero page: the PTE is copied, no refcounting.
+    dst_mm.ptes.set(vpn, { page, write: false, dirty: false });
+    return;
+  }
+  if (folio.anon) {
+    const share_anyway = current_kernel().hasFault('fork_share_pinned');
+    if (page.anon_exclusive && !share_anyway && folio_needs_cow_for_dma(src_mm, folio)) {
+      // copy_present_page: the child gets a copy; "the parent keeps the pinned page".
+      const copy = new_anon_page();
+      copy.folio.copyFrom(folio);
+      dst_mm.ptes.set(vpn, { page: copy, write: (vma.vm_flags & VM_WRITE) !== 0, dirty: true });
+      return;
+    }
+    page.anon_exclusive = false;
+  }
+  folio._refcount++; // folio_get
+  folio._mapcount++; // folio_dup_*_rmap_pte
+  let write = pte.write;
+  if (is_cow_mapping(vma.vm_flags) && pte.write) {
+    pte.write = false; // ptep_set_wrprotect(src_mm, ...)
+    write = false;
+  }
+  dst_mm.ptes.set(vpn, { page, write, dirty: pte.dirty });
+}
+
+/** dup_mmap (kernel/fork.c): the child's address space at fork. */
+export function dup_mmap(oldmm: MmStruct): MmStruct {
+  if (oldmm.dead) throw new Error(`dup_mmap: mm ${oldmm.id} has exited`);
+  const mm = mm_alloc();
+  mm.mmap_next = oldmm.mmap_next;
+  // MMF_HAS_PINNED is not inherited: dup_mm() -> mm_init() clears mm->flags' MMF_INIT_MASK bits
+  // other than dump/THP settings, so a child starts without it.
+  for (const vma of oldmm.vmas) {
+    mm.vmas.push({ ...vma });
+  }
+  // copy_page_range walks the parent's page table in address order.
+  const vpns = [...oldmm.ptes.keys()].sort((a, b) => a - b);
+  for (const vpn of vpns) {
+    const pte = oldmm.ptes.get(vpn) as Pte;
+    const vma = vma_lookup(oldmm, vpn * PAGE_SIZE) as VmAreaStruct;
+    copy_present_pte(oldmm, mm, vma, vpn, pte);
+  }
+  return mm;
+}
+
+/**
+ * copy_to_user: copies bytes to user memory, faulting pages in for write (COW break included).
+ * Returns the number of bytes NOT copied (0 on success), as the kernel does.
+ */
+export function copy_to_user(mm: MmStruct, uaddr: number, src: Uint8Array): number {
+  let done = 0;
+  while (done < src.length) {
+    const addr = uaddr + done;
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    let pte = mm.ptes.get(vpn);
+    if (pte === undefined || !pte.write) {
+      if (handle_mm_fault(mm, addr, FAULT_FLAG_WRITE) !== 0) break;
+      pte = mm.ptes.get(vpn) as Pte;
+    }
+    const off = addr % PAGE_SIZE;
+    const n = Math.min(PAGE_SIZE - off, src.length - done);
+    memcpy_to_page(pte.page, off, src.subarray(done, done + n));
+    pte.dirty = true;
+    done += n;
+  }
+  return src.length - done;
+}
+
+/**
+ * copy_from_user: copies n bytes of user memory into dst (from dst_off), faulting pages in for
+ * read (the zero page for untouched anonymous memory). Returns the bytes NOT copied.
+ */
+export function copy_from_user(
+  mm: MmStruct,
+  dst: Uint8Array,
+  uaddr: number,
+  n: number,
+  dst_off = 0,
+): number {
+  if (dst_off + n > dst.length) {
+    throw new RangeError(
+      `copy_from_user: ${n} bytes do not fit in a ${dst.length}-byte buffer at ${dst_off}`,
+    );
+  }
+  let done = 0;
+  while (done < n) {
+    const addr = uaddr + done;
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    let pte = mm.ptes.get(vpn);
+    if (pte === undefined) {
+      if (handle_mm_fault(mm, addr, 0) !== 0) break;
+      pte = mm.ptes.get(vpn) as Pte;
+    }
+    const off = addr % PAGE_SIZE;
+    const len = Math.min(PAGE_SIZE - off, n - done);
+    dst.set(memcpy_from_page(pte.page, off, len), dst_off + done);
+    done += len;
+  }
+  return n - done;
+}
+
+/** Convenience for tests and drivers: reads n bytes of user memory or throws on a fault. */
+export function read_user(mm: MmStruct, uaddr: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const left = copy_from_user(mm, out, uaddr, n);
+  if (left !== 0) throw new Error(`read_user: fault at ${uaddr + n - left} in mm ${mm.id}`);
+  return out;
+}
+
+/** Convenience for tests and drivers: writes bytes to user memory or throws on a fault. */
+export function write_user(mm: MmStruct, uaddr: number, src: Uint8Array): void {
+  const left = copy_to_user(mm, uaddr, src);
+  if (left !== 0)
+    throw new Error(`write_user: fault at ${uaddr + src.length - left} in mm ${mm.id}`);
+}

@@ -1,0 +1,164 @@
+// Address spaces: struct mm_struct with private anonymous VMAs and a page table.
+// Kernel: include/linux/mm_types.h (struct mm_struct, vm_area_struct), mm/mmap.c (do_mmap,
+// vm_mmap, do_vmi_munmap), mm/vma.c, include/linux/sched/coredump.h (MMF_HAS_PINNED).
+import { EINVAL, ENOMEM } from '../errno.ts';
+import { current_kernel } from '../kernel.ts';
+import { PAGE_SIZE, PROT_READ, PROT_WRITE, VM_MAYWRITE, VM_READ, VM_WRITE } from './constants.ts';
+import type { Page } from './folio.ts';
+import { folio_put } from './folio.ts';
+
+/** A present page-table entry. Absent entries are simply not in the table. */
+export interface Pte {
+  page: Page;
+  /** pte_write */
+  write: boolean;
+  /** pte_dirty */
+  dirty: boolean;
+}
+
+/** struct vm_area_struct, restricted to private anonymous mappings. */
+export interface VmAreaStruct {
+  vm_start: number;
+  vm_end: number;
+  vm_flags: number;
+}
+
+/** Lowest address handed out by vm_mmap when no address is asked for (mmap_min_addr is 64K). */
+export const TASK_UNMAPPED_BASE = 0x10000000;
+/** TASK_SIZE on x86-64 with 4-level paging. */
+export const TASK_SIZE = 2 ** 47 - PAGE_SIZE;
+
+export class MmStruct {
+  readonly id: number;
+  /** VMAs sorted by address, non-overlapping. */
+  vmas: VmAreaStruct[] = [];
+  /** The page table: virtual page number -> present PTE. */
+  readonly ptes = new Map<number, Pte>();
+  /** MMF_HAS_PINNED: set by the first FOLL_PIN on this mm, never cleared (mm/gup.c). */
+  has_pinned = false;
+  /** Next address vm_mmap hands out when the caller does not choose one. */
+  mmap_next = TASK_UNMAPPED_BASE;
+  /** mm_users reached zero: the address space was torn down by exit_mmap. */
+  dead = false;
+
+  constructor(id: number) {
+    this.id = id;
+  }
+}
+
+/** mm_alloc: a new empty address space. */
+export function mm_alloc(): MmStruct {
+  const k = current_kernel();
+  return new MmStruct(k.next_id++);
+}
+
+/** find_vma that also requires addr to be inside (vma_lookup). */
+export function vma_lookup(mm: MmStruct, addr: number): VmAreaStruct | undefined {
+  // VMAs are few in our scenarios; a linear scan is faster than a tree at this size.
+  for (const vma of mm.vmas) {
+    if (addr < vma.vm_start) return undefined;
+    if (addr < vma.vm_end) return vma;
+  }
+  return undefined;
+}
+
+/** is_cow_mapping: private and may be written. */
+export function is_cow_mapping(vm_flags: number): boolean {
+  return (vm_flags & VM_MAYWRITE) !== 0;
+}
+
+function prot_to_vm_flags(prot: number): number {
+  let f = VM_MAYWRITE; // private anonymous: always may become writable via mprotect
+  if (prot & PROT_READ) f |= VM_READ;
+  if (prot & PROT_WRITE) f |= VM_WRITE | VM_READ;
+  return f;
+}
+
+/**
+ * vm_mmap(NULL, addr, len, prot, MAP_PRIVATE|MAP_ANONYMOUS, 0): returns the address or a
+ * negative errno. addr 0 lets the kernel choose; a non-zero addr is MAP_FIXED_NOREPLACE-like
+ * (it must be page aligned and free).
+ */
+export function vm_mmap(
+  mm: MmStruct,
+  addr: number,
+  len: number,
+  prot = PROT_READ | PROT_WRITE,
+): number {
+  if (mm.dead) throw new Error(`vm_mmap: mm ${mm.id} has exited`);
+  if (!Number.isInteger(len) || len <= 0) return -EINVAL;
+  const size = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+  let start = addr;
+  if (start === 0) {
+    start = mm.mmap_next;
+    // Leave a guard gap so that adjacent mappings are never merged by accident.
+    mm.mmap_next = start + size + PAGE_SIZE;
+  } else if (start % PAGE_SIZE !== 0) {
+    return -EINVAL;
+  }
+  if (start + size > TASK_SIZE) return -ENOMEM;
+  for (const vma of mm.vmas) {
+    if (start < vma.vm_end && vma.vm_start < start + size) return -ENOMEM;
+  }
+  const vma: VmAreaStruct = {
+    vm_start: start,
+    vm_end: start + size,
+    vm_flags: prot_to_vm_flags(prot),
+  };
+  mm.vmas.push(vma);
+  mm.vmas.sort((a, b) => a.vm_start - b.vm_start);
+  return start;
+}
+
+/**
+ * zap_pte_range for one PTE: removes the mapping and drops the mapping's reference
+ * (folio_remove_rmap_pte + tlb batched folio_put). The zero page is not refcounted by PTEs.
+ */
+export function zap_pte(mm: MmStruct, vpn: number): void {
+  const pte = mm.ptes.get(vpn);
+  if (pte === undefined) return;
+  mm.ptes.delete(vpn);
+  const folio = pte.page.folio;
+  if (folio.is_zero) return;
+  if (pte.dirty) folio.dirty = true;
+  folio._mapcount--;
+  folio_put(folio);
+}
+
+/** vm_munmap / do_vmi_munmap: unmaps [start, start+len), splitting VMAs. 0 or -errno. */
+export function vm_munmap(mm: MmStruct, start: number, len: number): number {
+  if (start % PAGE_SIZE !== 0 || !Number.isInteger(len) || len <= 0) return -EINVAL;
+  const end = start + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+  const kept: VmAreaStruct[] = [];
+  for (const vma of mm.vmas) {
+    if (vma.vm_end <= start || vma.vm_start >= end) {
+      kept.push(vma);
+      continue;
+    }
+    if (vma.vm_start < start) kept.push({ ...vma, vm_end: start });
+    if (vma.vm_end > end) kept.push({ ...vma, vm_start: end });
+    const lo = Math.max(vma.vm_start, start);
+    const hi = Math.min(vma.vm_end, end);
+    for (let a = lo; a < hi; a += PAGE_SIZE) zap_pte(mm, a / PAGE_SIZE);
+  }
+  mm.vmas = kept;
+  return 0;
+}
+
+/** exit_mmap (mm/mmap.c), reached when the last mm user goes (mmput). */
+export function exit_mmap(mm: MmStruct): void {
+  if (mm.dead) return;
+  for (const vpn of [...mm.ptes.keys()]) zap_pte(mm, vpn);
+  mm.vmas = [];
+  mm.dead = true;
+}
+
+/** mmput: the model has one user per mm, so this is exit_mmap. */
+export function mmput(mm: MmStruct): void {
+  exit_mmap(mm);
+}
+
+/** The PTE mapping a user address, if present (follow_page_pte without taking a ref). */
+export function pte_lookup(mm: MmStruct, addr: number): Pte | undefined {
+  return mm.ptes.get(Math.floor(addr / PAGE_SIZE));
+}

@@ -1,0 +1,2 @@
+// splice: pipes, vmsplice and splice_read.
+export {};

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { createKernel, with_kernel } from '../../src/kernel.ts';
+import {
+  dup_mmap,
+  FOLL_LONGTERM,
+  FOLL_WRITE,
+  folio_maybe_dma_pinned,
+  GUP_PIN_COUNTING_BIAS,
+  get_user_pages_fast,
+  mm_alloc,
+  PAGE_SIZE,
+  type Page,
+  pin_user_pages_fast,
+  put_user_page_ref,
+  read_user,
+  unpin_user_page,
+  unpin_user_pages_dirty_lock,
+  vm_mmap,
+  write_user,
+  ZERO_PAGE,
+} from '../../src/mm/index.ts';
+
+describe('pin_user_pages_fast / get_user_pages_fast (mm/gup.c)', () => {
+  it('a pin adds GUP_PIN_COUNTING_BIAS on a small folio and counts in vmstat', () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+      const pages: Page[] = [];
+      expect(pin_user_pages_fast(mm, buf, 2, FOLL_WRITE, pages)).toBe(2);
+      const f = (pages[0] as Page).folio;
+      expect(f._refcount).toBe(1 + GUP_PIN_COUNTING_BIAS);
+      expect(folio_maybe_dma_pinned(f)).toBe(true);
+      expect(mm.has_pinned).toBe(true);
+      expect(k.vmstat.nr_foll_pin_acquired).toBe(2);
+      unpin_user_pages_dirty_lock(pages, 2, true);
+      expect(f._refcount).toBe(1);
+      expect(f.dirty).toBe(true);
+      expect(k.vmstat.nr_foll_pin_released).toBe(2);
+      expect(k.warnings).toEqual([]);
+    });
+  });
+
+  it('fails with -EFAULT outside any VMA and returns a partial count at a VMA end', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, PAGE_SIZE);
+      const pages: Page[] = [];
+      expect(pin_user_pages_fast(mm, buf + 16 * PAGE_SIZE, 1, 0, pages)).toBe(-14);
+      expect(pin_user_pages_fast(mm, buf, 3, 0, pages)).toBe(1);
+      unpin_user_page(pages[0] as Page);
+    });
+  });
+
+  it('the zero page is pinned and counted on 6.1, never on 6.12', () => {
+    for (const [profile, counted] of [
+      ['linux-6.1', 1],
+      ['linux-6.12', 0],
+    ] as const) {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, PAGE_SIZE);
+        const pages: Page[] = [];
+        expect(pin_user_pages_fast(mm, buf, 1, 0, pages)).toBe(1);
+        expect(pages[0]).toBe(ZERO_PAGE());
+        expect(k.vmstat.nr_foll_pin_acquired).toBe(counted);
+        unpin_user_page(pages[0] as Page);
+        expect(k.vmstat.nr_foll_pin_released).toBe(counted);
+        expect(k.warnings).toEqual([]);
+      });
+    }
+  });
+
+  it('a R/O long-term pin unshares the zero page on 6.12 but not on 6.1', () => {
+    for (const [profile, zero] of [
+      ['linux-6.1', true],
+      ['linux-6.12', false],
+    ] as const) {
+      with_kernel(createKernel(profile), () => {
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, PAGE_SIZE);
+        read_user(mm, buf, 1);
+        const pages: Page[] = [];
+        expect(pin_user_pages_fast(mm, buf, 1, FOLL_LONGTERM, pages)).toBe(1);
+        expect((pages[0] as Page).folio.is_zero).toBe(zero);
+        unpin_user_page(pages[0] as Page);
+      });
+    }
+  });
+
+  it('unpinning a page taken with FOLL_GET is reported as a release mismatch', () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, PAGE_SIZE);
+      write_user(mm, buf, new Uint8Array([1]));
+      const pages: Page[] = [];
+      expect(get_user_pages_fast(mm, buf, 1, 0, pages)).toBe(1);
+      unpin_user_page(pages[0] as Page);
+      expect(k.warnings.map((w) => w.kind)).toContain('release_mismatch');
+    });
+  });
+
+  it('fork copies a pinned anonymous page for the child and COW-shares a ref-held one', () => {
+    for (const [pin, parentKeeps] of [
+      [true, true],
+      [false, false],
+    ] as const) {
+      with_kernel(createKernel('linux-6.12'), () => {
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, PAGE_SIZE);
+        write_user(mm, buf, new Uint8Array([7]));
+        const pages: Page[] = [];
+        const n = pin
+          ? pin_user_pages_fast(mm, buf, 1, FOLL_WRITE, pages)
+          : get_user_pages_fast(mm, buf, 1, FOLL_WRITE, pages);
+        expect(n).toBe(1);
+        const child = dup_mmap(mm);
+        write_user(mm, buf + 1, new Uint8Array([8])); // parent writes the same page
+        const parentPage = mm.ptes.get(buf / PAGE_SIZE)?.page;
+        expect(parentPage === pages[0]).toBe(parentKeeps);
+        expect(read_user(child, buf, 2)).toEqual(new Uint8Array([7, 0]));
+        expect(read_user(mm, buf, 2)).toEqual(new Uint8Array([7, 8]));
+        if (pin) unpin_user_page(pages[0] as Page);
+        else put_user_page_ref(pages[0] as Page);
+      });
+    }
+  });
+});
