@@ -1,0 +1,83 @@
+// The embedded engine (tla-checker in WASM) on small fixture specs, including broken ones.
+import { describe, expect, it } from 'vitest';
+import { checkEmbedded } from '../src/embedded.ts';
+import { fixtureInput } from './helpers.ts';
+
+describe('embedded engine: check', () => {
+  it('checks a correct config: distinct states and TLC-style depth', async () => {
+    const r = await checkEmbedded(fixtureInput('Counter'));
+    expect(r).toMatchObject({ outcome: 'ok', distinct: 19, depth: 6 });
+  });
+
+  it('names the violated invariant and rebuilds a typed counterexample', async () => {
+    const r = await checkEmbedded(fixtureInput('Counter', 'Counter_low'));
+    expect(r.outcome).toBe('invariant');
+    expect(r.invariant).toBe('BelowLimit');
+    expect(r.depth).toBe(3);
+    expect(r.counterexample?.states.map((s) => s.action)).toEqual([
+      { name: 'Init' },
+      { name: 'Inc', proc: 'p1' },
+      { name: 'Inc', proc: 'p1' },
+    ]);
+    expect(r.notes.join()).toMatch(/shortest: verified/);
+  });
+
+  it('reports the shortest counterexample, not the first branch explored', async () => {
+    const r = await checkEmbedded(fixtureInput('TwoPaths'));
+    expect(r.counterexample?.states.map((s) => (s.action as { name: string }).name)).toEqual([
+      'Init',
+      'Short',
+      'Short',
+    ]);
+  });
+
+  it('reports a deadlock with the trace leading to it, values converted to ITF', async () => {
+    const r = await checkEmbedded(fixtureInput('Shapes'));
+    expect(r.outcome).toBe('deadlock');
+    const last = r.counterexample?.states[2];
+    expect(last).toMatchObject({
+      step: 2,
+      owner: 'p1',
+      set: { '#set': ['p1'] },
+      seq: [
+        ['p1', 0],
+        ['p1', 1],
+      ],
+      fn: [2, 0],
+    });
+  });
+
+  it('gives a syntax error with file and line', async () => {
+    const r = await checkEmbedded(fixtureInput('Syntax'));
+    expect(r.outcome).toBe('error');
+    expect(r.error).toMatchObject({ kind: 'syntax', line: 6 });
+    expect(r.error?.message).toMatch(/Syntax\.tla:6:33: '\[' is never closed/);
+  });
+
+  it('rejects a config naming an unknown constant', async () => {
+    const r = await checkEmbedded(fixtureInput('Counter', 'Counter_unknown_constant'));
+    expect(r.error).toMatchObject({ kind: 'unknown-constant' });
+    expect(r.error?.message).toMatch(/unknown constant Bogus; Counter declares Procs, Max, Limit/);
+  });
+
+  it('reports a config naming a missing invariant', async () => {
+    const r = await checkEmbedded(fixtureInput('Counter', 'Counter_unknown_invariant'));
+    expect(r.error).toMatchObject({ kind: 'config' });
+    expect(r.error?.message).toMatch(/NoSuchInvariant/);
+  });
+
+  it('says which bound was exceeded', async () => {
+    expect((await checkEmbedded(fixtureInput('Counter'), { maxStates: 5 })).error?.kind).toBe(
+      'state-bound',
+    );
+    expect((await checkEmbedded(fixtureInput('Counter'), { maxDepth: 3 })).error?.kind).toBe(
+      'depth-bound',
+    );
+  });
+
+  it('enforces a time bound by stopping the engine', async () => {
+    const r = await checkEmbedded(fixtureInput('Counter'), { timeoutMs: 1 });
+    expect(r.error?.kind).toBe('time-bound');
+    expect(r.error?.message).toMatch(/time bound of 1 ms exceeded/);
+  });
+});
