@@ -1,0 +1,8 @@
+// The registry of spec adapters the reference target drives.
+import type { SpecAdapter } from './adapter.ts';
+
+export const allAdapters: readonly SpecAdapter[] = [];
+
+export function adapterFor(spec: string): SpecAdapter | undefined {
+  return allAdapters.find((a) => a.spec === spec);
+}

@@ -1,0 +1,131 @@
+// Running a generated suite on a target: for each profile the target runs, each scenario is
+// either not applicable (reason recorded), compared over the steps its expectation covers, or
+// failed with the first diverging step. Shared by the vitest files and `pinlab run`.
+
+import { readFileSync } from 'node:fs';
+import type { Mismatch } from './compare.ts';
+import { compareObservations } from './compare.ts';
+import type { StoredExpectation, SuiteData, SuiteScenario } from './suite.ts';
+import { validateSuite } from './suite.ts';
+import type { Scenario, Target } from './target.ts';
+import { applicability } from './target.ts';
+
+export function loadSuite(path: string | URL): SuiteData {
+  const source = String(path);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot load suite ${source}: ${(e as Error).message}`);
+  }
+  return validateSuite(data, source);
+}
+
+/** What running one scenario under one profile would do, decided before running it. */
+export type ScenarioPlan =
+  | { readonly kind: 'not-applicable'; readonly reason: string }
+  | {
+      readonly kind: 'run';
+      /** The scenario cut to the steps the model enables under the profile. */
+      readonly scenario: Scenario;
+      readonly expected: Extract<StoredExpectation, { observations: unknown }>;
+      /** Set when the model stops before the scenario's end under this profile. */
+      readonly note?: string;
+    };
+
+export function planScenario(
+  suite: SuiteData,
+  s: SuiteScenario,
+  profile: string,
+  target: Target,
+): ScenarioPlan {
+  const stored = s.expect[profile];
+  if (stored === undefined)
+    return { kind: 'not-applicable', reason: `no expectation for profile ${profile}` };
+  if ('notApplicable' in stored) return { kind: 'not-applicable', reason: stored.notApplicable };
+  const n = stored.observations.length;
+  const scenario: Scenario = {
+    id: s.id,
+    spec: suite.spec,
+    config: suite.config,
+    actions: s.actions.slice(0, n),
+  };
+  const app = applicability(target, scenario, profile);
+  if (!app.applicable) return { kind: 'not-applicable', reason: app.reason };
+  const note =
+    stored.stoppedAt === undefined
+      ? undefined
+      : `steps 0..${n - 1} of ${s.actions.length - 1}; step ${stored.stoppedAt.step} ${stored.stoppedAt.action} ${stored.stoppedAt.reason}`;
+  return note === undefined
+    ? { kind: 'run', scenario, expected: stored }
+    : { kind: 'run', scenario, expected: stored, note };
+}
+
+export async function runPlanned(
+  plan: Extract<ScenarioPlan, { kind: 'run' }>,
+  profile: string,
+  target: Target,
+): Promise<Mismatch[]> {
+  const observed = await target.run(plan.scenario, profile);
+  return compareObservations(
+    plan.scenario,
+    profile,
+    plan.expected.observations,
+    observed,
+    target.unobservable?.(plan.scenario.spec) ?? [],
+  );
+}
+
+export interface SuiteRunSummary {
+  passed: number;
+  readonly failed: {
+    readonly scenario: string;
+    readonly profile: string;
+    readonly mismatches: Mismatch[];
+  }[];
+  readonly errors: {
+    readonly scenario: string;
+    readonly profile: string;
+    readonly message: string;
+  }[];
+  /** Not applicable, by reason, with counts. */
+  readonly notApplicable: Record<string, number>;
+  /** Scenarios compared only over a prefix (the profile's model stops earlier). */
+  truncated: number;
+}
+
+/** Runs a whole suite on a target (all profiles it runs, or `only`). */
+export async function runSuite(
+  suite: SuiteData,
+  target: Target,
+  only?: readonly string[],
+): Promise<SuiteRunSummary> {
+  const summary: SuiteRunSummary = {
+    passed: 0,
+    failed: [],
+    errors: [],
+    notApplicable: {},
+    truncated: 0,
+  };
+  const profiles = suite.profiles.filter(
+    (p) => target.profiles.includes(p) && (only === undefined || only.includes(p)),
+  );
+  for (const profile of profiles) {
+    for (const s of suite.scenarios) {
+      const plan = planScenario(suite, s, profile, target);
+      if (plan.kind === 'not-applicable') {
+        summary.notApplicable[plan.reason] = (summary.notApplicable[plan.reason] ?? 0) + 1;
+        continue;
+      }
+      if (plan.note !== undefined) summary.truncated++;
+      try {
+        const mismatches = await runPlanned(plan, profile, target);
+        if (mismatches.length === 0) summary.passed++;
+        else summary.failed.push({ scenario: s.id, profile, mismatches });
+      } catch (e) {
+        summary.errors.push({ scenario: s.id, profile, message: (e as Error).message });
+      }
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,94 @@
+// A generated suite: the scenarios of one spec config with, for every profile, the observations
+// the model expects. This is the data a generated test file loads, and what `pinlab run` feeds
+// to any target. Building it is pure and deterministic (same inputs -> same JSON text).
+
+import type { SpecAdapter } from './adapters/adapter.ts';
+import type { Expectation } from './expect.ts';
+import { computeExpectation, ReplayError } from './expect.ts';
+import type { ModelStepper } from './model/engine.ts';
+import type { ProfileEntry } from './profiles.ts';
+import type { Scenario, ScenarioAction, StepObservation } from './target.ts';
+
+/** The expectation of one scenario under one profile, as stored. */
+export type StoredExpectation =
+  | {
+      readonly observations: StepObservation[];
+      /** Step at which the profile's model no longer enables the scenario's action. */
+      readonly stoppedAt?: Expectation['stoppedAt'];
+    }
+  | { readonly notApplicable: string };
+
+export interface SuiteScenario {
+  readonly id: string;
+  /** How the scenario was found: `tour`, `walk`, `counterexample`, `frozen`, ... */
+  readonly origin: string;
+  readonly actions: readonly ScenarioAction[];
+  readonly expect: Readonly<Record<string, StoredExpectation>>;
+}
+
+export interface SuiteData {
+  /** Marks the file as generated (checked before any overwrite). */
+  readonly generated: string;
+  readonly spec: string;
+  readonly config: string;
+  readonly seed: number;
+  readonly regenerate: string;
+  readonly profiles: readonly string[];
+  readonly scenarios: readonly SuiteScenario[];
+}
+
+export interface SourcedScenario extends Scenario {
+  readonly origin: string;
+}
+
+/**
+ * Computes every scenario's expectation under every profile. A profile that does not constrain
+ * the spec makes the scenario not applicable to it (docs/CONTRACTS.md).
+ */
+export function buildSuiteScenarios(
+  stepper: ModelStepper,
+  adapter: SpecAdapter,
+  scenarios: readonly SourcedScenario[],
+  profiles: readonly ProfileEntry[],
+): SuiteScenario[] {
+  return scenarios.map((s) => {
+    const expect: Record<string, StoredExpectation> = {};
+    for (const p of profiles) {
+      const constants = p.constants[s.spec];
+      if (constants === undefined) {
+        expect[p.name] = { notApplicable: `profile ${p.name} does not constrain ${s.spec}` };
+        continue;
+      }
+      const e = computeExpectation(stepper, adapter.observeModel, s, p.name, constants);
+      if (e.stoppedAt?.step === 0)
+        throw new ReplayError(`${s.id}: no initial state under ${p.name}`);
+      expect[p.name] =
+        e.stoppedAt === undefined
+          ? { observations: e.observations }
+          : { observations: e.observations, stoppedAt: e.stoppedAt };
+    }
+    return { id: s.id, origin: s.origin, actions: s.actions, expect };
+  });
+}
+
+export class SuiteError extends Error {
+  override name = 'SuiteError';
+}
+
+/** Checks the shape of a loaded suite file, naming the first problem. */
+export function validateSuite(data: unknown, source: string): SuiteData {
+  const d = data as Partial<SuiteData> | null;
+  if (d === null || typeof d !== 'object') throw new SuiteError(`${source}: not a suite object`);
+  for (const k of ['generated', 'spec', 'config', 'regenerate'] as const) {
+    if (typeof d[k] !== 'string') throw new SuiteError(`${source}: field ${k} must be a string`);
+  }
+  if (!Array.isArray(d.profiles) || !Array.isArray(d.scenarios)) {
+    throw new SuiteError(`${source}: fields profiles and scenarios must be lists`);
+  }
+  d.scenarios.forEach((s, i) => {
+    if (typeof s?.id !== 'string' || !Array.isArray(s.actions) || typeof s.expect !== 'object') {
+      throw new SuiteError(`${source}: scenarios[${i}] needs id, actions and expect`);
+    }
+  });
+  return d as SuiteData;
+}
