@@ -1,0 +1,356 @@
+// bvecq chains (seed 004, the netfs bvecq RFC of March 2026 and its revisions): a segmented,
+// linear, NULL-terminated chain of bio_vec arrays. Each segment holds a ref on the next one;
+// a bvecq_pos holds a ref on the segment it points into. Kernel: include/linux/bvec.h
+// (struct bvecq), include/linux/netfs.h (struct bvecq_pos, netfs_get_bvecq),
+// fs/netfs/bvecq.c (allocation, put, positions), fs/netfs/internal.h (pos helpers).
+
+import type { bio_vec } from '../iov_iter/types.ts';
+import type { Kernel } from '../kernel.ts';
+import { current_kernel } from '../kernel.ts';
+import { put_page } from '../mm/folio.ts';
+import { unpin_user_page } from '../mm/gup.ts';
+
+/**
+ * What the memory the slots point to is and how it is released when the segment is freed
+ * (the later revisions' enum replacing the RFC's free/unpin bits).
+ */
+export type bvecq_mem_type = 'EXTERNAL' | 'PAGECACHE' | 'GUP' | 'ALLOCED';
+
+/** struct bvecq */
+export class bvecq {
+  next: bvecq | null = null;
+  prev: bvecq | null = null;
+  /** File position of the first byte of bv[0]; the slots are contiguous in file space. */
+  fpos = 0;
+  ref = 1;
+  priv = 0;
+  nr_slots = 0;
+  readonly max_slots: number;
+  readonly inline_bv: boolean;
+  /** Set when this segment does not follow on in file space from the previous one. */
+  discontig = false;
+  mem_type: bvecq_mem_type = 'EXTERNAL';
+  readonly bv: bio_vec[];
+  /** Model bookkeeping: a debug id (the RFC keeps one in priv for tracing) and freed state. */
+  readonly id: number;
+  freed = false;
+
+  constructor(id: number, max_slots: number) {
+    this.id = id;
+    this.max_slots = max_slots;
+    this.inline_bv = true;
+    this.bv = [];
+  }
+}
+
+/** struct bvecq_pos: a position in a chain; holds a ref on `bvecq` while it is set. */
+export interface bvecq_pos {
+  bvecq: bvecq | null;
+  /** Offset within the slot. */
+  offset: number;
+  slot: number;
+}
+
+export function bvecq_pos_new(): bvecq_pos {
+  return { bvecq: null, offset: 0, slot: 0 };
+}
+
+/** sizeof(struct bvecq) header and sizeof(struct bio_vec) on x86-64. */
+const SIZEOF_BVECQ = 48;
+const SIZEOF_BIO_VEC = 16;
+
+interface BvecqStats {
+  /** netfs_n_bvecq: live segments. */
+  live: number;
+  next_id: number;
+  /** Every segment allocated, for the reference checks. */
+  all: bvecq[];
+}
+
+const stats = new WeakMap<Kernel, BvecqStats>();
+
+export function bvecq_stats(k: Kernel = current_kernel()): BvecqStats {
+  let s = stats.get(k);
+  if (!s) {
+    s = { live: 0, next_id: 1, all: [] };
+    stats.set(k, s);
+  }
+  return s;
+}
+
+function roundup_pow_of_two(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/**
+ * netfs_alloc_one_bvecq(): one segment of at least min(nr_slots, what fits in 512 bytes)
+ * slots; the allocation is rounded up to a power of two and max_slots fills it.
+ */
+export function netfs_alloc_one_bvecq(nr_slots: number): bvecq {
+  if (!Number.isInteger(nr_slots) || nr_slots < 0) {
+    throw new RangeError(
+      `netfs_alloc_one_bvecq: nr_slots must be a non-negative integer, got ${nr_slots}`,
+    );
+  }
+  const max_size = 512;
+  const max_segs = Math.floor((max_size - SIZEOF_BVECQ) / SIZEOF_BIO_VEC);
+  const part = Math.min(nr_slots, max_segs);
+  const size = roundup_pow_of_two(SIZEOF_BVECQ + part * SIZEOF_BIO_VEC);
+  const s = bvecq_stats();
+  const bq = new bvecq(s.next_id++, Math.floor((size - SIZEOF_BVECQ) / SIZEOF_BIO_VEC));
+  s.live++;
+  s.all.push(bq);
+  return bq;
+}
+
+/** netfs_alloc_bvecq(): a chain providing at least nr_slots slots in total. */
+export function netfs_alloc_bvecq(nr_slots: number): bvecq {
+  let head: bvecq | null = null;
+  let tail: bvecq | null = null;
+  for (;;) {
+    const bq = netfs_alloc_one_bvecq(nr_slots);
+    if (tail) {
+      tail.next = bq;
+      bq.prev = tail;
+    } else {
+      head = bq;
+    }
+    tail = bq;
+    if (tail.max_slots >= nr_slots) break;
+    nr_slots -= tail.max_slots;
+  }
+  return head!;
+}
+
+/** bvecq_is_full() */
+export function bvecq_is_full(bq: bvecq): boolean {
+  return bq.nr_slots >= bq.max_slots;
+}
+
+/** bvec_set_page() into the next free slot. */
+export function bvecq_append(bq: bvecq, bv: bio_vec): void {
+  if (bvecq_is_full(bq)) throw new RangeError(`bvecq ${bq.id} is full (${bq.max_slots} slots)`);
+  bq.bv[bq.nr_slots] = bv;
+  bq.nr_slots++;
+}
+
+/** netfs_get_bvecq() */
+export function netfs_get_bvecq(bq: bvecq): bvecq {
+  if (bq.freed) current_kernel().WARN('use_after_free', `netfs_get_bvecq on freed bvecq ${bq.id}`);
+  bq.ref++;
+  return bq;
+}
+
+/** netfs_bvecq_free_seg(): release one slot's memory according to the segment's type. */
+function netfs_bvecq_free_seg(bq: bvecq, seg: number): void {
+  const bv = bq.bv[seg];
+  if (!bv) return;
+  switch (bq.mem_type) {
+    case 'GUP':
+      unpin_user_page(bv.bv_page);
+      break;
+    case 'ALLOCED':
+      put_page(bv.bv_page);
+      break;
+    default:
+      // EXTERNAL: the owner releases it; PAGECACHE: the folios' refs were dropped at load.
+      break;
+  }
+}
+
+function free_bvecq(bq: bvecq): void {
+  for (let seg = 0; seg < bq.nr_slots; seg++) netfs_bvecq_free_seg(bq, seg);
+  bq.freed = true;
+  bvecq_stats().live--;
+}
+
+/**
+ * netfs_put_bvecq(): drop a ref; a segment whose count reaches zero is freed and drops the
+ * ref it held on the next one, and so on down the chain.
+ */
+export function netfs_put_bvecq(bq: bvecq | null): void {
+  const k = current_kernel();
+  for (; bq; ) {
+    if (bq.freed) {
+      k.WARN('use_after_free', `netfs_put_bvecq on freed bvecq ${bq.id}`);
+      return;
+    }
+    bq.ref--;
+    if (bq.ref < 0) k.WARN('refcount_underflow', `bvecq ${bq.id} ref fell to ${bq.ref}`);
+    if (bq.ref > 0) return;
+    const next = bq.next;
+    free_bvecq(bq);
+    bq = next;
+  }
+}
+
+/** bvecq_pos_attach(): copy a position, taking a ref on its segment. */
+export function bvecq_pos_attach(pos: bvecq_pos, at: bvecq_pos): void {
+  pos.bvecq = at.bvecq;
+  pos.offset = at.offset;
+  pos.slot = at.slot;
+  if (pos.bvecq) netfs_get_bvecq(pos.bvecq);
+}
+
+/** bvecq_pos_detach(): drop the position's ref and clear it. */
+export function bvecq_pos_detach(pos: bvecq_pos): void {
+  netfs_put_bvecq(pos.bvecq);
+  pos.bvecq = null;
+  pos.slot = 0;
+  pos.offset = 0;
+}
+
+/** bvecq_pos_transfer(): move a position (and its ref) from `from` to `pos`. */
+export function bvecq_pos_transfer(pos: bvecq_pos, from: bvecq_pos): void {
+  pos.bvecq = from.bvecq;
+  pos.offset = from.offset;
+  pos.slot = from.slot;
+  from.bvecq = null;
+  from.slot = 0;
+  from.offset = 0;
+}
+
+/** bvecq_pos_move(): repoint a position at another segment, moving its ref. */
+export function bvecq_pos_move(pos: bvecq_pos, to: bvecq): void {
+  const old = pos.bvecq;
+  if (old !== to) {
+    pos.bvecq = netfs_get_bvecq(to);
+    netfs_put_bvecq(old);
+  }
+}
+
+/**
+ * bvecq_pos_advance(): move a position on by `amount` bytes; at the end of the queue it stays
+ * on the last segment (the queue may be extended later).
+ */
+export function bvecq_pos_advance(pos: bvecq_pos, amount: number): void {
+  let bq = pos.bvecq!;
+  let slot = pos.slot;
+  let offset = pos.offset;
+  if (slot >= bq.nr_slots && bq.next) {
+    bq = bq.next;
+    slot = 0;
+  }
+  while (amount) {
+    const bv = bq.bv[slot];
+    if (!bv) break; // at the end of the loaded data
+    const part = Math.min(bv.bv_len - offset, amount);
+    if (offset + part < bv.bv_len) {
+      offset += part;
+      break;
+    }
+    amount -= part;
+    offset = 0;
+    slot++;
+    if (slot >= bq.nr_slots) {
+      if (!bq.next) break;
+      bq = bq.next;
+      slot = 0;
+    }
+  }
+  pos.slot = slot;
+  pos.offset = offset;
+  bvecq_pos_move(pos, bq);
+}
+
+/** bvecq_buffer_init(): a rolling buffer's first (empty) segment, its ref owned by `pos`. */
+export function bvecq_buffer_init(pos: bvecq_pos): void {
+  const bq = netfs_alloc_bvecq(14);
+  pos.bvecq = bq; // comes with a ref
+  pos.slot = 0;
+  pos.offset = 0;
+}
+
+/**
+ * bvecq_buffer_make_space(): append a new segment to the rolling buffer (the last one is full
+ * or the next data is discontiguous) and move `pos` onto it. The new segment's initial ref is
+ * the one the previous segment holds through ->next.
+ */
+export function bvecq_buffer_make_space(pos: bvecq_pos): void {
+  const head = pos.bvecq!;
+  const bq = netfs_alloc_bvecq(14);
+  bq.prev = head;
+  bq.mem_type = head.mem_type;
+  pos.bvecq = netfs_get_bvecq(bq);
+  pos.slot = 0;
+  pos.offset = 0;
+  head.next = bq; // smp_store_release(&head->next, bq)
+  netfs_put_bvecq(head);
+}
+
+/**
+ * bvecq_buffer_delete_spent(): the consumer has finished with the segment `pos` is on: unlink
+ * it, drop it and move `pos` to the next one (taking over the ref the spent one held on it).
+ */
+export function bvecq_buffer_delete_spent(pos: bvecq_pos): bvecq | null {
+  const spent = pos.bvecq!;
+  const next = spent.next;
+  if (!next) return null;
+  next.prev = null;
+  spent.next = null;
+  netfs_put_bvecq(spent);
+  pos.bvecq = next; // we take spent's ref
+  pos.slot = 0;
+  pos.offset = 0;
+  return next;
+}
+
+/** The file position a bvecq_pos stands for: segment fpos + the slots before it + offset. */
+export function bvecq_pos_fpos(pos: bvecq_pos): number {
+  const bq = pos.bvecq;
+  if (!bq) throw new Error('bvecq_pos_fpos: position is not set');
+  let f = bq.fpos;
+  for (let s = 0; s < pos.slot && s < bq.nr_slots; s++) f += bq.bv[s]!.bv_len;
+  return f + pos.offset;
+}
+
+/** Bytes held by one segment. */
+export function bvecq_size(bq: bvecq): number {
+  let n = 0;
+  for (let s = 0; s < bq.nr_slots; s++) n += bq.bv[s]!.bv_len;
+  return n;
+}
+
+/**
+ * bvecq_slice(): how much (up to max_size bytes and max_segs slots) the next slice from `pos`
+ * holds; moves `pos` to the end of the slice. Returns [size, nr_segs].
+ */
+export function bvecq_slice(pos: bvecq_pos, max_size: number, max_segs: number): [number, number] {
+  let bq = pos.bvecq!;
+  let slot = pos.slot;
+  let nsegs = 0;
+  let size = 0;
+  let offset = pos.offset;
+  out: for (;;) {
+    for (; slot < bq.nr_slots; slot++) {
+      const bvec = bq.bv[slot]!;
+      if (offset < bvec.bv_len) {
+        const part = Math.min(bvec.bv_len - offset, max_size);
+        size += part;
+        offset += part;
+        max_size -= part;
+        nsegs++;
+        if (!max_size || nsegs >= max_segs) break out;
+      }
+      offset = 0;
+    }
+    if (!bq.next) break;
+    slot = 0;
+    bq = bq.next;
+  }
+  if (slot < bq.nr_slots && offset >= bq.bv[slot]!.bv_len) {
+    slot++;
+    offset = 0;
+  }
+  if (slot === bq.nr_slots && bq.next) {
+    bq = bq.next;
+    slot = 0;
+    offset = 0;
+  }
+  bvecq_pos_move(pos, bq);
+  pos.slot = slot;
+  pos.offset = offset;
+  return [size, nsegs];
+}

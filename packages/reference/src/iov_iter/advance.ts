@@ -1,0 +1,310 @@
+// iov_iter_advance() and iov_iter_revert(), lib/iov_iter.c, plus the ITER_BVECQ variants from
+// the bvecq RFC (seed 004, "iov_iter: Add a segmented queue of bio_vec[]").
+// Hot paths: no allocation, no closures.
+
+import { current_kernel } from '../kernel.ts';
+import { MAX_RW_COUNT } from '../mm/constants.ts';
+import {
+  ITER_BVEC,
+  ITER_BVECQ,
+  ITER_DISCARD,
+  ITER_FOLIOQ,
+  ITER_IOVEC,
+  ITER_KVEC,
+  ITER_UBUF,
+  ITER_XARRAY,
+} from './constants.ts';
+import { IovIterBug, IovIterWarning } from './errors.ts';
+import { folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
+import type { iov_iter } from './types.ts';
+
+/** iov_iter_bvec_advance() */
+function iov_iter_bvec_advance(i: iov_iter, size: number): void {
+  if (!i.count) return;
+  i.count -= size;
+  size += i.iov_offset;
+  const bvec = i.bvec;
+  let p = i.seg;
+  const end = p + i.nr_segs;
+  for (; p < end; p++) {
+    const len = (bvec[p] as { bv_len: number }).bv_len;
+    if (size < len) break;
+    size -= len;
+  }
+  i.iov_offset = size;
+  i.nr_segs -= p - i.seg;
+  i.seg = p;
+}
+
+/** iov_iter_iovec_advance(): "iovec and kvec have identical layouts". */
+function iov_iter_iovec_advance(i: iov_iter, size: number): void {
+  if (!i.count) return;
+  i.count -= size;
+  size += i.iov_offset; // from beginning of current segment
+  const iov = i.iter_type === ITER_KVEC ? i.kvec : i.__iov;
+  let p = i.seg;
+  const end = p + i.nr_segs;
+  for (; p < end; p++) {
+    const len = (iov[p] as { iov_len: number }).iov_len;
+    if (size < len) break;
+    size -= len;
+  }
+  i.iov_offset = size;
+  i.nr_segs -= p - i.seg;
+  i.seg = p;
+}
+
+/** iov_iter_folioq_advance() */
+function iov_iter_folioq_advance(i: iov_iter, size: number): void {
+  let folioq = i.folioq!;
+  let slot = i.folioq_slot;
+  if (!i.count) return;
+  i.count -= size;
+  if (slot >= folioq_nr_slots(folioq)) {
+    folioq = folioq.next!;
+    slot = 0;
+  }
+  size += i.iov_offset; // From beginning of current segment.
+  do {
+    const fsize = folioq_folio_size(folioq, slot);
+    if (size < fsize) break;
+    size -= fsize;
+    slot++;
+    if (slot >= folioq_nr_slots(folioq) && folioq.next) {
+      folioq = folioq.next;
+      slot = 0;
+    }
+  } while (size);
+  i.iov_offset = size;
+  i.folioq_slot = slot;
+  i.folioq = folioq;
+}
+
+/** iov_iter_bvecq_advance() (bvecq RFC, lib/iov_iter.c) */
+function iov_iter_bvecq_advance(i: iov_iter, by: number): void {
+  let bq = i.bvecq!;
+  let slot = i.bvecq_slot;
+  if (!i.count) return;
+  i.count -= by;
+  if (slot >= bq.nr_slots) {
+    bq = bq.next!;
+    slot = 0;
+  }
+  by += i.iov_offset; // From beginning of current segment.
+  do {
+    const len = (bq.bv[slot] as { bv_len: number }).bv_len;
+    if (by < len) break;
+    by -= len;
+    slot++;
+    if (slot >= bq.nr_slots && bq.next) {
+      bq = bq.next;
+      slot = 0;
+    }
+  } while (by);
+  i.iov_offset = by;
+  i.bvecq_slot = slot;
+  i.bvecq = bq;
+}
+
+/**
+ * iov_iter_advance(): clamp to count; UBUF and XARRAY only move iov_offset; IOVEC/KVEC/BVEC
+ * skip whole segments (landing exactly on a segment's end moves on to the next one).
+ */
+export function iov_iter_advance(i: iov_iter, size: number): void {
+  if (i.count < size) size = i.count;
+  const t = i.iter_type;
+  if (t === ITER_UBUF || t === ITER_XARRAY) {
+    i.iov_offset += size;
+    i.count -= size;
+  } else if (t === ITER_IOVEC || t === ITER_KVEC) {
+    iov_iter_iovec_advance(i, size);
+  } else if (t === ITER_BVEC) {
+    iov_iter_bvec_advance(i, size);
+  } else if (t === ITER_FOLIOQ) {
+    iov_iter_folioq_advance(i, size);
+  } else if (t === ITER_BVECQ) {
+    iov_iter_bvecq_advance(i, size);
+  } else if (t === ITER_DISCARD) {
+    i.count -= size;
+  }
+}
+
+/** iov_iter_folioq_revert() */
+function iov_iter_folioq_revert(i: iov_iter, unroll: number): void {
+  let folioq = i.folioq!;
+  let slot = i.folioq_slot;
+  for (;;) {
+    if (slot === 0) {
+      const prev = folioq.prev;
+      if (!prev) {
+        revert_past_start(i, 'iov_iter_folioq_revert', unroll);
+        return;
+      }
+      folioq = prev;
+      slot = folioq_nr_slots(folioq);
+    }
+    slot--;
+    const fsize = folioq_folio_size(folioq, slot);
+    if (unroll <= fsize) {
+      i.iov_offset = fsize - unroll;
+      break;
+    }
+    unroll -= fsize;
+  }
+  i.folioq_slot = slot;
+  i.folioq = folioq;
+}
+
+/** iov_iter_bvecq_revert() (bvecq RFC) */
+function iov_iter_bvecq_revert(i: iov_iter, unroll: number): void {
+  let bq = i.bvecq!;
+  let slot = i.bvecq_slot;
+  for (;;) {
+    if (slot === 0) {
+      const prev = bq.prev;
+      if (!prev) {
+        revert_past_start(i, 'iov_iter_bvecq_revert', unroll);
+        return;
+      }
+      bq = prev;
+      slot = bq.nr_slots;
+    }
+    slot--;
+    const len = (bq.bv[slot] as { bv_len: number }).bv_len;
+    if (unroll <= len) {
+      i.iov_offset = len - unroll;
+      break;
+    }
+    unroll -= len;
+  }
+  i.bvecq_slot = slot;
+  i.bvecq = bq;
+}
+
+/**
+ * The walk back ran off the front of the buffer. The kernel has no check here for the
+ * vector types (it reads before the array: undefined behaviour) and BUG()s for UBUF/XARRAY.
+ * The model throws IovIterBug, unless the `over_revert` fault is on, in which case the
+ * iterator is left pointing before its start (a negative in-segment offset), which is the
+ * state the invariants must catch.
+ */
+function revert_past_start(i: iov_iter, site: string, unroll: number): void {
+  if (current_kernel().hasFault('over_revert')) {
+    i.iov_offset = -unroll;
+    return;
+  }
+  throw new IovIterBug(site, `reverting ${unroll} bytes past the start of the iterator`);
+}
+
+/**
+ * iov_iter_revert(): 0 does nothing; more than MAX_RW_COUNT WARNs and does nothing; UBUF and
+ * XARRAY BUG() if asked to go before iov_offset 0; the vector types walk back (nr_segs++).
+ */
+export function iov_iter_revert(i: iov_iter, unroll: number): void {
+  if (!unroll) return;
+  if (unroll > MAX_RW_COUNT) {
+    throw new IovIterWarning('iov_iter_revert', `unroll ${unroll} > MAX_RW_COUNT`);
+  }
+  // A BUG() leaves the iterator as it was, so a caught IovIterBug does not poison the state.
+  const count = i.count;
+  const iov_offset = i.iov_offset;
+  const seg = i.seg;
+  const nr_segs = i.nr_segs;
+  const folioq = i.folioq;
+  const folioq_slot = i.folioq_slot;
+  const bvecq = i.bvecq;
+  const bvecq_slot = i.bvecq_slot;
+  try {
+    __iov_iter_revert(i, unroll);
+  } catch (e) {
+    i.count = count;
+    i.iov_offset = iov_offset;
+    i.seg = seg;
+    i.nr_segs = nr_segs;
+    i.folioq = folioq;
+    i.folioq_slot = folioq_slot;
+    i.bvecq = bvecq;
+    i.bvecq_slot = bvecq_slot;
+    throw e;
+  }
+}
+
+function __iov_iter_revert(i: iov_iter, unroll: number): void {
+  i.count += unroll;
+  const t = i.iter_type;
+  if (t === ITER_DISCARD) return;
+  if (unroll <= i.iov_offset) {
+    i.iov_offset -= unroll;
+    return;
+  }
+  unroll -= i.iov_offset;
+  if (t === ITER_XARRAY || t === ITER_UBUF) {
+    // BUG(): "We should never go beyond the start of the specified range since we might
+    // then be straying into pages that aren't pinned."
+    if (current_kernel().hasFault('over_revert')) {
+      i.iov_offset = -unroll;
+      return;
+    }
+    throw new IovIterBug(
+      'iov_iter_revert',
+      `reverting ${unroll} bytes before the start of the buffer`,
+    );
+  }
+  if (t === ITER_BVEC) {
+    const bvec = i.bvec;
+    let p = i.seg;
+    for (;;) {
+      if (p === 0) {
+        revert_vec_past_start(i, unroll);
+        return;
+      }
+      const n = (bvec[--p] as { bv_len: number }).bv_len;
+      i.nr_segs++;
+      if (unroll <= n) {
+        i.seg = p;
+        i.iov_offset = n - unroll;
+        return;
+      }
+      unroll -= n;
+    }
+  }
+  if (t === ITER_FOLIOQ) {
+    i.iov_offset = 0;
+    iov_iter_folioq_revert(i, unroll);
+    return;
+  }
+  if (t === ITER_BVECQ) {
+    i.iov_offset = 0;
+    iov_iter_bvecq_revert(i, unroll);
+    return;
+  }
+  // same logic for iovec and kvec
+  const iov = t === ITER_KVEC ? i.kvec : i.__iov;
+  let p = i.seg;
+  for (;;) {
+    if (p === 0) {
+      revert_vec_past_start(i, unroll);
+      return;
+    }
+    const n = (iov[--p] as { iov_len: number }).iov_len;
+    i.nr_segs++;
+    if (unroll <= n) {
+      i.seg = p;
+      i.iov_offset = n - unroll;
+      return;
+    }
+    unroll -= n;
+  }
+}
+
+/** The vector walk reached index 0 with bytes left to unroll. */
+function revert_vec_past_start(i: iov_iter, unroll: number): void {
+  // Every step back has already been re-counted in nr_segs; point at the first segment.
+  i.seg = 0;
+  revert_past_start(i, 'iov_iter_revert', unroll);
+}
+
+/** iov_iter_count() */
+export function iov_iter_count(i: iov_iter): number {
+  return i.count;
+}

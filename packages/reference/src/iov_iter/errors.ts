@@ -1,0 +1,25 @@
+// The kernel's BUG() and WARN() sites in lib/iov_iter.c become thrown errors, so a model run
+// that reaches one stops with a clear message instead of silently corrupting state.
+
+/** A BUG()/BUG_ON() site was reached: in the kernel this oopses. */
+export class IovIterBug extends Error {
+  override readonly name = 'IovIterBug';
+  constructor(
+    /** Kernel function that contains the BUG(). */
+    readonly site: string,
+    detail: string,
+  ) {
+    super(`BUG in ${site}: ${detail}`);
+  }
+}
+
+/** A WARN()/WARN_ON() site was reached: the kernel logs a splat and carries on. */
+export class IovIterWarning extends Error {
+  override readonly name = 'IovIterWarning';
+  constructor(
+    readonly site: string,
+    detail: string,
+  ) {
+    super(`WARNING in ${site}: ${detail}`);
+  }
+}

@@ -1,0 +1,419 @@
+// iov_iter_extract_pages() and its per-type helpers (lib/iov_iter.c, 6.3+; ITER_BVECQ from the
+// bvecq RFC), iov_iter_extract_will_pin() (include/linux/uio.h).
+// User-backed iterators are pinned with FOLL_PIN through pin_user_pages_fast(); every other
+// type is merely listed: no ref, no pin.
+
+import { EFAULT } from '../errno.ts';
+import { current_kernel } from '../kernel.ts';
+import { FOLL_NOFAULT, FOLL_WRITE, MAX_RW_COUNT } from '../mm/constants.ts';
+import { pin_user_pages_fast } from '../mm/gup.ts';
+import { virt_to_page } from '../mm/kmem.ts';
+import { iov_iter_advance } from './advance.ts';
+import {
+  ITER_BVEC,
+  ITER_BVECQ,
+  ITER_FOLIOQ,
+  ITER_IOVEC,
+  ITER_KVEC,
+  ITER_UBUF,
+  ITER_XARRAY,
+} from './constants.ts';
+import { IovIterBug, IovIterWarning } from './errors.ts';
+import { folioq_folio, folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
+import { user_backed_iter } from './init.ts';
+import { kvfree, want_pages_array } from './page_array.ts';
+import { nth_page, PAGE_SIZE } from './page_glue.ts';
+import type { iov_iter, PageSlot, Ref } from './types.ts';
+
+/** sizeof(struct kvec) and sizeof(struct bio_vec) on x86-64, for the bvec_reads_kvec fault. */
+const SIZEOF_KVEC = 16;
+const SIZEOF_BIO_VEC = 16;
+
+/** iov_iter_extract_will_pin(): pins are taken exactly for user-backed iterators. */
+export function iov_iter_extract_will_pin(i: iov_iter): boolean {
+  return user_backed_iter(i);
+}
+
+/** Size found by first_iovec_segment() (its `*size` out-parameter); avoids an allocation. */
+let first_seg_size = 0;
+
+/** first_iovec_segment(): the first non-empty user segment; clamps first_seg_size to it. */
+function first_iovec_segment(i: iov_iter, size: number): number {
+  first_seg_size = size;
+  if (i.iter_type === ITER_UBUF) return i.ubuf + i.iov_offset;
+  const iov = i.__iov;
+  let skip = i.iov_offset;
+  for (let k = 0; k < i.nr_segs; k++, skip = 0) {
+    const v = iov[i.seg + k]!;
+    const len = v.iov_len - skip;
+    if (!len) continue; // zero-length iovecs are skipped
+    if (first_seg_size > len) first_seg_size = len;
+    return v.iov_base + skip;
+  }
+  throw new IovIterBug('first_iovec_segment', 'called on an empty iterator');
+}
+
+/** iov_iter_extract_user_pages(): pin one iovec's worth of pages (never crosses an iovec). */
+function iov_iter_extract_user_pages(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  offset0: Ref<number>,
+): number {
+  let gup_flags = 0;
+  if (!i.data_source) gup_flags |= FOLL_WRITE; // ITER_DEST: the device writes the pages
+  if (i.nofault) gup_flags |= FOLL_NOFAULT;
+  if (!i.mm)
+    throw new Error('iov_iter_extract_pages: user-backed iterator without an mm (current->mm)');
+  let addr = first_iovec_segment(i, maxsize);
+  maxsize = first_seg_size;
+  const offset = addr % PAGE_SIZE;
+  offset0.value = offset;
+  addr -= offset;
+  const allocated = pages.value === null;
+  maxpages = want_pages_array(pages, maxsize, offset, maxpages);
+  const res = pin_user_pages_fast(i.mm, addr, maxpages, gup_flags, pages.value!);
+  if (res <= 0) {
+    // "iov_iter: Fix a memory leak in iov_iter_extract_user_pages()" (2026): free the array
+    // this call allocated. The extract_array_leak fault is the code before that fix.
+    if (allocated && !current_kernel().hasFault('extract_array_leak')) {
+      kvfree(pages.value);
+      pages.value = null;
+    }
+    return res;
+  }
+  maxsize = Math.min(maxsize, res * PAGE_SIZE - offset);
+  iov_iter_advance(i, maxsize);
+  return maxsize;
+}
+
+/** iov_iter_extract_kvec_pages(): one kvec per call; zero-length kvecs consumed in place. */
+function iov_iter_extract_kvec_pages(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  offset0: Ref<number>,
+): number {
+  let skip = i.iov_offset;
+  let size: number;
+  for (;;) {
+    if (i.nr_segs === 0) return 0;
+    size = Math.min(maxsize, i.kvec[i.seg]!.iov_len - skip);
+    if (size) break;
+    i.iov_offset = 0;
+    i.nr_segs--;
+    i.seg++;
+    skip = 0;
+  }
+  let kaddr: number;
+  let offset: number;
+  if (current_kernel().hasFault('kvec_offset0')) {
+    // Before ver #11 of the extraction series (seed 002): the offset is taken from the skip
+    // into the kvec alone and the pages from the kvec's base, so iov_base's own in-page
+    // offset is lost from both *offset0 and the page list.
+    offset = skip % PAGE_SIZE;
+    kaddr = i.kvec[i.seg]!.iov_base;
+  } else {
+    kaddr = i.kvec[i.seg]!.iov_base + skip;
+    offset = kaddr % PAGE_SIZE;
+  }
+  offset0.value = offset;
+  maxpages = want_pages_array(pages, size, offset, maxpages);
+  const p = pages.value!;
+  kaddr -= offset;
+  for (let k = 0; k < maxpages; k++) {
+    p[k] = virt_to_page(kaddr); // virt_to_page() / vmalloc_to_page()
+    kaddr += PAGE_SIZE;
+  }
+  size = Math.min(size, maxpages * PAGE_SIZE - offset);
+  iov_iter_advance(i, size);
+  return size;
+}
+
+/**
+ * iov_iter_extract_bvec_pages() as in 6.12: walks page by page with a bvec_iter and continues
+ * into the next bvec only while the next piece starts at offset 0 and the previous one ended
+ * at PAGE_SIZE, so the pages returned describe one virtually contiguous range.
+ */
+function iov_iter_extract_bvec_pages(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  offset0: Ref<number>,
+): number {
+  if (current_kernel().hasFault('bvec_reads_kvec')) {
+    return iov_iter_extract_bvec_pages_v9(i, pages, maxsize, maxpages, offset0);
+  }
+  let skip = i.iov_offset;
+  let size = 0;
+  let k = 0;
+  if (i.nr_segs === 0) return 0;
+  if (i.iov_offset === i.bvec[i.seg]!.bv_len) {
+    i.iov_offset = 0;
+    i.nr_segs--;
+    i.seg++;
+    skip = 0;
+  }
+  // struct bvec_iter bi = { .bi_idx = 0, .bi_size = maxsize, .bi_bvec_done = skip }
+  let bi_idx = 0;
+  let bi_size = maxsize;
+  let bi_bvec_done = skip;
+  // The kernel passes `skip`, not the in-page offset, as want_pages_array's start.
+  maxpages = want_pages_array(pages, maxsize, skip, maxpages);
+  const p = pages.value!;
+  while (bi_size && bi_idx < i.nr_segs) {
+    // bvec_iter_bvec(): the single-page piece at the iterator's position.
+    const mp = i.bvec[i.seg + bi_idx]!;
+    const mp_off = mp.bv_offset + bi_bvec_done;
+    const bv_offset = mp_off % PAGE_SIZE;
+    const bv_len = Math.min(bi_size, mp.bv_len - bi_bvec_done, PAGE_SIZE - bv_offset);
+    if (bv_len === 0) {
+      // A zero-length bvec: bvec_iter_advance_single() moves past it.
+      bi_idx++;
+      bi_bvec_done = 0;
+      continue;
+    }
+    if (k) {
+      if (bv_offset) break;
+    } else {
+      offset0.value = bv_offset;
+    }
+    p[k++] = nth_page(mp.bv_page, Math.floor(mp_off / PAGE_SIZE));
+    size += bv_len;
+    if (k >= maxpages) break;
+    // A piece that does not end at the page boundary would leave a hole.
+    if (bv_offset + bv_len !== PAGE_SIZE) break;
+    // bvec_iter_advance_single()
+    bi_size -= bv_len;
+    bi_bvec_done += bv_len;
+    if (bi_bvec_done === mp.bv_len) {
+      bi_idx++;
+      bi_bvec_done = 0;
+    }
+  }
+  iov_iter_advance(i, size);
+  return size;
+}
+
+/**
+ * The bvec extraction of ver #9 of the series (seed 002): skip empty bvecs, then list the
+ * pages of one bvec. Its bug ("Fix use of i->kvec in iov_iter_extract_bvec_pages() to be
+ * i->bvec", ver #10) stepped the union pointer with i->kvec++, i.e. by sizeof(struct kvec)
+ * bytes. On x86-64 that equals sizeof(struct bio_vec), so the step lands on the next bvec and
+ * the bug has no observable effect there; the model steps by the byte ratio, as the CPU would.
+ */
+function iov_iter_extract_bvec_pages_v9(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  offset0: Ref<number>,
+): number {
+  let skip = i.iov_offset;
+  let size: number;
+  for (;;) {
+    if (i.nr_segs === 0) return 0;
+    size = Math.min(maxsize, i.bvec[i.seg]!.bv_len - skip);
+    if (size) break;
+    i.iov_offset = 0;
+    i.nr_segs--;
+    const step = SIZEOF_KVEC / SIZEOF_BIO_VEC; // i->kvec++ on a union holding i->bvec
+    if (!Number.isInteger(step)) {
+      throw new IovIterBug('iov_iter_extract_bvec_pages', 'i->kvec++ left i->bvec misaligned');
+    }
+    i.seg += step;
+    skip = 0;
+  }
+  const b = i.bvec[i.seg]!;
+  skip += b.bv_offset;
+  const page = nth_page(b.bv_page, Math.floor(skip / PAGE_SIZE));
+  const offset = skip % PAGE_SIZE;
+  offset0.value = offset;
+  maxpages = want_pages_array(pages, size, offset, maxpages);
+  const p = pages.value!;
+  for (let k = 0; k < maxpages; k++) p[k] = nth_page(page, k);
+  size = Math.min(size, maxpages * PAGE_SIZE - offset);
+  iov_iter_advance(i, size);
+  return size;
+}
+
+/** iov_iter_extract_folioq_pages() */
+function iov_iter_extract_folioq_pages(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  offset0: Ref<number>,
+): number {
+  let folioq = i.folioq!;
+  let nr = 0;
+  let extracted = 0;
+  let slot = i.folioq_slot;
+  if (slot >= folioq_nr_slots(folioq)) {
+    folioq = folioq.next!;
+    slot = 0;
+    if (i.iov_offset !== 0) {
+      throw new IovIterWarning('iov_iter_extract_folioq_pages', 'iov_offset != 0 at a segment end');
+    }
+  }
+  const offset = i.iov_offset % PAGE_SIZE;
+  offset0.value = offset;
+  maxpages = want_pages_array(pages, maxsize, offset, maxpages);
+  const p = pages.value!;
+  for (;;) {
+    const folio = folioq_folio(folioq, slot);
+    const off = i.iov_offset;
+    const fsize = folioq_folio_size(folioq, slot);
+    let part = PAGE_SIZE - (off % PAGE_SIZE);
+    if (off < fsize) {
+      part = Math.min(part, maxsize - extracted, fsize - off);
+      i.count -= part;
+      i.iov_offset += part;
+      extracted += part;
+      p[nr++] = folio.page(Math.floor(off / PAGE_SIZE));
+    }
+    if (nr >= maxpages || extracted >= maxsize) break;
+    if (i.iov_offset >= fsize) {
+      i.iov_offset = 0;
+      slot++;
+      if (slot === folioq_nr_slots(folioq) && folioq.next) {
+        folioq = folioq.next;
+        slot = 0;
+      }
+    }
+  }
+  i.folioq = folioq;
+  i.folioq_slot = slot;
+  return extracted;
+}
+
+/**
+ * iov_iter_extract_xarray_pages(): pages of consecutive present indexes (stops at a hole).
+ * With nr == 0 (a hole at the start) the fixed kernel extracts nothing; before "iov_iter: Fix
+ * potential underflow in iov_iter_extract_xarray_pages()" (2026) nr * PAGE_SIZE - offset
+ * wrapped around as a size_t, min() kept maxsize and the iterator advanced over the hole.
+ */
+function iov_iter_extract_xarray_pages(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  offset0: Ref<number>,
+): number {
+  const xa = i.xarray!;
+  let nr = 0;
+  const pos = i.xarray_start + i.iov_offset;
+  const offset = pos % PAGE_SIZE;
+  offset0.value = offset;
+  maxpages = want_pages_array(pages, maxsize, offset, maxpages);
+  const p = pages.value!;
+  for (let index = Math.floor(pos / PAGE_SIZE); ; index++) {
+    const folio = xa.xa_load(index); // xas_load() / xas_next()
+    if (!folio) break;
+    p[nr++] = folio.page(index - xa.folio_index_at(index)!); // folio_file_page()
+    if (nr === maxpages) break;
+  }
+  if (nr === 0 && !current_kernel().hasFault('xarray_hole_underflow')) return 0;
+  const avail = nr * PAGE_SIZE - offset;
+  // size_t arithmetic: a negative difference wraps to a huge value, so min() keeps maxsize.
+  maxsize = avail < 0 ? maxsize : Math.min(avail, maxsize);
+  iov_iter_advance(i, maxsize);
+  return maxsize;
+}
+
+/**
+ * iov_iter_extract_bvecq_pages() (bvecq RFC): like the bvec walk, within the current bvecq
+ * segment only.
+ */
+function iov_iter_extract_bvecq_pages(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  offset0: Ref<number>,
+): number {
+  const bq = i.bvecq!;
+  let size = 0;
+  let k = 0;
+  let bi_idx = i.bvecq_slot;
+  let bi_size = maxsize;
+  let bi_bvec_done = i.iov_offset;
+  maxpages = want_pages_array(pages, maxsize, i.iov_offset, maxpages);
+  const p = pages.value!;
+  while (bi_size && bi_idx < bq.nr_slots) {
+    const mp = bq.bv[bi_idx]!;
+    const mp_off = mp.bv_offset + bi_bvec_done;
+    const bv_offset = mp_off % PAGE_SIZE;
+    const bv_len = Math.min(bi_size, mp.bv_len - bi_bvec_done, PAGE_SIZE - bv_offset);
+    if (bv_len === 0) {
+      bi_idx++;
+      bi_bvec_done = 0;
+      continue;
+    }
+    if (k) {
+      if (bv_offset) break;
+    } else {
+      offset0.value = bv_offset;
+    }
+    p[k++] = nth_page(mp.bv_page, Math.floor(mp_off / PAGE_SIZE));
+    size += bv_len;
+    if (k >= maxpages) break;
+    if (bv_offset + bv_len !== PAGE_SIZE) break;
+    bi_size -= bv_len;
+    bi_bvec_done += bv_len;
+    if (bi_bvec_done === mp.bv_len) {
+      bi_idx++;
+      bi_bvec_done = 0;
+    }
+  }
+  iov_iter_advance(i, size);
+  return size;
+}
+
+function check_extract_api(site: string): void {
+  const profile = current_kernel().profile;
+  if (!profile.has_extract_api) {
+    throw new Error(
+      `${site}: not available in profile ${profile.name} (iov_iter_extract_pages landed in 6.3)`,
+    );
+  }
+}
+
+/**
+ * iov_iter_extract_pages(): extract a list of contiguous pages from the iterator and advance
+ * it. `pages.value` null asks for an array to be allocated (free it with kvfree()); otherwise
+ * it must hold at least maxpages slots. `offset0.value` receives the offset into the first
+ * page. Returns bytes extracted, 0, or a negative errno (-EFAULT for an unsupported type).
+ */
+export function iov_iter_extract_pages(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  _extraction_flags: number,
+  offset0: Ref<number>,
+): number {
+  check_extract_api('iov_iter_extract_pages');
+  maxsize = Math.min(maxsize, i.count, MAX_RW_COUNT);
+  if (!maxsize) return 0;
+  switch (i.iter_type) {
+    case ITER_UBUF:
+    case ITER_IOVEC:
+      return iov_iter_extract_user_pages(i, pages, maxsize, maxpages, offset0);
+    case ITER_KVEC:
+      return iov_iter_extract_kvec_pages(i, pages, maxsize, maxpages, offset0);
+    case ITER_BVEC:
+      return iov_iter_extract_bvec_pages(i, pages, maxsize, maxpages, offset0);
+    case ITER_FOLIOQ:
+      return iov_iter_extract_folioq_pages(i, pages, maxsize, maxpages, offset0);
+    case ITER_BVECQ:
+      return iov_iter_extract_bvecq_pages(i, pages, maxsize, maxpages, offset0);
+    case ITER_XARRAY:
+      return iov_iter_extract_xarray_pages(i, pages, maxsize, maxpages, offset0);
+    default:
+      return -EFAULT;
+  }
+}

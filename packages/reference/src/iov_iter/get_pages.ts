@@ -1,0 +1,199 @@
+// iov_iter_get_pages2() / iov_iter_get_pages_alloc2() (lib/iov_iter.c, __iov_iter_get_pages_alloc):
+// the legacy interface that takes a page REFERENCE (FOLL_GET) on every page it returns, user or
+// kernel. 6.1's block DIO uses it; the refs are dropped with put_page().
+
+import { EFAULT, ENOMEM } from '../errno.ts';
+import { FOLL_NOFAULT, FOLL_WRITE, MAX_RW_COUNT } from '../mm/constants.ts';
+import { folio_get } from '../mm/folio.ts';
+import { get_user_pages_fast } from '../mm/gup.ts';
+import { iov_iter_advance } from './advance.ts';
+import { ITER_BVEC, ITER_FOLIOQ, ITER_UBUF, ITER_XARRAY, READ } from './constants.ts';
+import { IovIterBug, IovIterWarning } from './errors.ts';
+import { folioq_folio, folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
+import { iov_iter_rw, user_backed_iter } from './init.ts';
+import { kvfree, want_pages_array } from './page_array.ts';
+import { nth_page, PAGE_SIZE } from './page_glue.ts';
+import type { iov_iter, PageSlot, Ref } from './types.ts';
+
+/** first_iovec_segment() for the legacy path: returns [addr, clamped size]. */
+function first_user_segment(i: iov_iter, size: number): [number, number] {
+  if (i.iter_type === ITER_UBUF) return [i.ubuf + i.iov_offset, size];
+  let skip = i.iov_offset;
+  for (let k = 0; k < i.nr_segs; k++, skip = 0) {
+    const v = i.__iov[i.seg + k]!;
+    const len = v.iov_len - skip;
+    if (!len) continue;
+    return [v.iov_base + skip, Math.min(size, len)];
+  }
+  throw new IovIterBug('first_iovec_segment', 'called on an empty iterator');
+}
+
+/** iter_folioq_get_pages(): like the extraction walk, with get_page() on each page. */
+function iter_folioq_get_pages(
+  iter: iov_iter,
+  ppages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  start: Ref<number>,
+): number {
+  let folioq = iter.folioq!;
+  let slot = iter.folioq_slot;
+  let extracted = 0;
+  let count = iter.count;
+  let iov_offset = iter.iov_offset;
+  if (slot >= folioq_nr_slots(folioq)) {
+    folioq = folioq.next!;
+    slot = 0;
+    if (iov_offset !== 0)
+      throw new IovIterWarning('iter_folioq_get_pages', 'iov_offset != 0 at a segment end');
+  }
+  maxpages = want_pages_array(ppages, maxsize, iov_offset % PAGE_SIZE, maxpages);
+  start.value = iov_offset % PAGE_SIZE;
+  const pages = ppages.value!;
+  let n = 0;
+  for (;;) {
+    const folio = folioq_folio(folioq, slot);
+    const offset = iov_offset;
+    const fsize = folioq_folio_size(folioq, slot);
+    let part = PAGE_SIZE - (offset % PAGE_SIZE);
+    if (offset < fsize) {
+      part = Math.min(part, maxsize - extracted, fsize - offset);
+      count -= part;
+      iov_offset += part;
+      extracted += part;
+      const page = folio.page(Math.floor(offset / PAGE_SIZE));
+      folio_get(page.folio); // get_page()
+      pages[n++] = page;
+      maxpages--;
+    }
+    if (maxpages === 0 || extracted >= maxsize) break;
+    if (iov_offset >= fsize) {
+      iov_offset = 0;
+      slot++;
+      if (slot === folioq_nr_slots(folioq) && folioq.next) {
+        folioq = folioq.next;
+        slot = 0;
+      }
+    }
+  }
+  iter.count = count;
+  iter.iov_offset = iov_offset;
+  iter.folioq = folioq;
+  iter.folioq_slot = slot;
+  return extracted;
+}
+
+/** iter_xarray_get_pages(): folio_get() on each page; a hole at the start returns 0. */
+function iter_xarray_get_pages(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  start: Ref<number>,
+): number {
+  const xa = i.xarray!;
+  const pos = i.xarray_start + i.iov_offset;
+  const offset = pos % PAGE_SIZE;
+  start.value = offset;
+  const count = want_pages_array(pages, maxsize, offset, maxpages);
+  const p = pages.value!;
+  let nr = 0;
+  for (let index = Math.floor(pos / PAGE_SIZE); nr < count; index++) {
+    const folio = xa.xa_load(index);
+    if (!folio) break;
+    p[nr++] = folio.page(index - xa.folio_index_at(index)!);
+    folio_get(folio);
+  }
+  if (nr === 0) return 0;
+  maxsize = Math.min(nr * PAGE_SIZE - offset, maxsize);
+  i.iov_offset += maxsize;
+  i.count -= maxsize;
+  return maxsize;
+}
+
+function __iov_iter_get_pages_alloc(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  maxpages: number,
+  start: Ref<number>,
+): number {
+  if (maxsize > i.count) maxsize = i.count;
+  if (!maxsize) return 0;
+  if (maxsize > MAX_RW_COUNT) maxsize = MAX_RW_COUNT;
+  if (user_backed_iter(i)) {
+    let gup_flags = 0;
+    if (iov_iter_rw(i) === READ) gup_flags |= FOLL_WRITE;
+    if (i.nofault) gup_flags |= FOLL_NOFAULT;
+    if (!i.mm)
+      throw new Error('iov_iter_get_pages2: user-backed iterator without an mm (current->mm)');
+    let addr: number;
+    [addr, maxsize] = first_user_segment(i, maxsize);
+    start.value = addr % PAGE_SIZE;
+    addr -= start.value;
+    const n = want_pages_array(pages, maxsize, start.value, maxpages);
+    if (!n) return -ENOMEM;
+    const res = get_user_pages_fast(i.mm, addr, n, gup_flags, pages.value!);
+    if (res <= 0) return res;
+    maxsize = Math.min(maxsize, res * PAGE_SIZE - start.value);
+    iov_iter_advance(i, maxsize);
+    return maxsize;
+  }
+  if (i.iter_type === ITER_BVEC) {
+    // first_bvec_segment()
+    const b = i.bvec[i.seg]!;
+    let skip = i.iov_offset;
+    const len = b.bv_len - skip;
+    if (maxsize > len) maxsize = len;
+    skip += b.bv_offset;
+    const page = nth_page(b.bv_page, Math.floor(skip / PAGE_SIZE));
+    start.value = skip % PAGE_SIZE;
+    const n = want_pages_array(pages, maxsize, start.value, maxpages);
+    const p = pages.value!;
+    for (let k = 0; k < n; k++) {
+      const pk = nth_page(page, k);
+      p[k] = pk;
+      folio_get(pk.folio); // folio_get() unless slab
+    }
+    maxsize = Math.min(maxsize, n * PAGE_SIZE - start.value);
+    i.count -= maxsize;
+    i.iov_offset += maxsize;
+    if (i.iov_offset === b.bv_len) {
+      i.iov_offset = 0;
+      i.seg++;
+      i.nr_segs--;
+    }
+    return maxsize;
+  }
+  if (i.iter_type === ITER_FOLIOQ) return iter_folioq_get_pages(i, pages, maxsize, maxpages, start);
+  if (i.iter_type === ITER_XARRAY) return iter_xarray_get_pages(i, pages, maxsize, maxpages, start);
+  return -EFAULT;
+}
+
+/** iov_iter_get_pages2(): fill the caller's array (at least maxpages slots) with referenced pages. */
+export function iov_iter_get_pages2(
+  i: iov_iter,
+  pages: PageSlot[],
+  maxsize: number,
+  maxpages: number,
+  start: Ref<number>,
+): number {
+  if (!maxpages) return 0;
+  return __iov_iter_get_pages_alloc(i, { value: pages }, maxsize, maxpages, start);
+}
+
+/** iov_iter_get_pages_alloc2(): as above, allocating the array (free it with kvfree()). */
+export function iov_iter_get_pages_alloc2(
+  i: iov_iter,
+  pages: Ref<PageSlot[] | null>,
+  maxsize: number,
+  start: Ref<number>,
+): number {
+  pages.value = null;
+  const len = __iov_iter_get_pages_alloc(i, pages, maxsize, 0xffffffff, start);
+  if (len <= 0) {
+    kvfree(pages.value);
+    pages.value = null;
+  }
+  return len;
+}
