@@ -187,8 +187,12 @@ export function sequenceDiagram(cx: Counterexample): string {
         `<text x="${ax}" y="${mid + 3}" text-anchor="middle" class="act">${esc(truncate(row.action, 22))}</text>`,
       );
     } else {
+      // Label above the span between the actor and the farthest lane it acts on.
+      const targets = row.arrows.filter((a) => !a.dashed).map((a) => laneX(a.to));
+      const far = targets.reduce((f, x) => (Math.abs(x - ax) > Math.abs(f - ax) ? x : f), ax);
+      const chars = Math.max(12, Math.floor(Math.abs(far - ax) / 6.4));
       parts.push(
-        `<text x="${ax + 4}" y="${mid - 2}" class="act"><title>${esc(row.action)}</title>${esc(truncate(row.action, 40))}</text>`,
+        `<text x="${(ax + far) / 2}" y="${mid - 3}" text-anchor="middle" class="act"><title>${esc(row.action)}</title>${esc(truncate(row.action, chars))}</text>`,
       );
     }
     row.arrows.forEach((a, n) => {
