@@ -1,2 +1,6 @@
-// block layer: bios and O_DIRECT.
-export {};
+// block: bios, a caller-completed block device, files on it, and O_DIRECT.
+export * from './bio.ts';
+export * from './blkdev.ts';
+export * from './dio.ts';
+export * from './dio_fork_race.ts';
+export * from './fs.ts';

@@ -1,2 +1,3 @@
 // Invariant checks: each returns a list of violations (empty = holds).
-export {};
+export * from './mm.ts';
+export * from './violation.ts';

@@ -1,5 +1,6 @@
 // mm: folios, address spaces, faults and fork, GUP, kernel memory, io_uring fixed buffers.
 export * from './constants.ts';
+export * from './filemap.ts';
 export * from './folio.ts';
 export * from './gup.ts';
 export * from './kmem.ts';

@@ -1,0 +1,130 @@
+// A block device whose I/O completes only when the caller says so: submit_bio() queues a bio
+// and nothing moves until bdev_complete_bio() (or bdev_complete_all()) performs the transfer
+// ("DMA") and runs the bio's end_io. This is how races against in-flight I/O are driven
+// deterministically, in the way dm-delay holds bios on a real kernel (kernel-facts.md).
+// Kernel: include/linux/blkdev.h (struct block_device, bdev_logical_block_size),
+// block/blk-core.c (submit_bio), block/bio.c (bio_endio).
+import { current_kernel } from '../kernel.ts';
+import { memcpy_from_page, memcpy_to_page } from '../mm/folio.ts';
+import type { bio } from './bio.ts';
+import { bio_endio, REQ_OP_READ, SECTOR_SHIFT } from './bio.ts';
+
+export class block_device {
+  readonly bd_dev: number;
+  /** Capacity in bytes (bdev_nr_bytes). */
+  readonly size: number;
+  /** bdev_logical_block_size: O_DIRECT alignment unit. */
+  readonly logical_block_size: number;
+  /** Bios submitted and not yet completed, in submission order. */
+  readonly inflight: bio[] = [];
+  /** The device's contents; allocated on first write so big idle devices cost nothing. */
+  private store: Uint8Array | null = null;
+
+  constructor(bd_dev: number, size: number, logical_block_size: number) {
+    this.bd_dev = bd_dev;
+    this.size = size;
+    this.logical_block_size = logical_block_size;
+  }
+
+  /** Reads device bytes (a test's view of the medium). */
+  read(pos: number, len: number): Uint8Array {
+    this.check_range(pos, len);
+    return this.store === null ? new Uint8Array(len) : this.store.slice(pos, pos + len);
+  }
+
+  /** Writes device bytes directly (setting up a test's medium). */
+  write(pos: number, src: Uint8Array): void {
+    this.check_range(pos, src.length);
+    if (src.length === 0) return;
+    if (this.store === null) this.store = new Uint8Array(this.size);
+    this.store.set(src, pos);
+  }
+
+  private check_range(pos: number, len: number): void {
+    if (
+      !Number.isInteger(pos) ||
+      !Number.isInteger(len) ||
+      pos < 0 ||
+      len < 0 ||
+      pos + len > this.size
+    ) {
+      throw new RangeError(
+        `block_device ${this.bd_dev}: range ${pos}+${len} outside a ${this.size}-byte device`,
+      );
+    }
+  }
+}
+
+/** Creates a block device of size bytes (a multiple of the logical block size). */
+export function bdev_alloc(size: number, logical_block_size = 512): block_device {
+  if (
+    !Number.isInteger(logical_block_size) ||
+    logical_block_size < 512 ||
+    logical_block_size & (logical_block_size - 1)
+  ) {
+    throw new RangeError(
+      `bdev_alloc: logical block size ${logical_block_size} is not a power of two >= 512`,
+    );
+  }
+  if (!Number.isInteger(size) || size <= 0 || size % logical_block_size !== 0) {
+    throw new RangeError(
+      `bdev_alloc: size ${size} is not a positive multiple of ${logical_block_size}`,
+    );
+  }
+  return new block_device(current_kernel().next_id++, size, logical_block_size);
+}
+
+/** submit_bio: queues the bio; the transfer happens at completion. */
+export function submit_bio(b: bio): void {
+  const bdev = b.bi_bdev;
+  const pos = b.bi_iter.bi_sector << SECTOR_SHIFT;
+  if (pos + b.bi_iter.bi_size > bdev.size) {
+    throw new RangeError(
+      `submit_bio: bio ${b.id} (${pos}+${b.bi_iter.bi_size}) runs past the end of the device`,
+    );
+  }
+  bdev.inflight.push(b);
+}
+
+/**
+ * Completes one in-flight bio: moves the data between the device and the bio's pages (the
+ * device's DMA; into or out of whatever page each bvec names *now*, freed or not), then calls
+ * bio_endio. status is a blk_status_t (0 = BLK_STS_OK).
+ */
+export function bdev_complete_bio(b: bio, status = 0): void {
+  const bdev = b.bi_bdev;
+  const idx = bdev.inflight.indexOf(b);
+  if (idx < 0)
+    throw new Error(`bdev_complete_bio: bio ${b.id} is not in flight on device ${bdev.bd_dev}`);
+  bdev.inflight.splice(idx, 1);
+  if (status === 0) {
+    let pos = b.bi_iter.bi_sector << SECTOR_SHIFT;
+    for (let n = 0; n < b.bi_vcnt; n++) {
+      const bv = b.bi_io_vec[n];
+      if (bv === undefined) break;
+      if (b.op === REQ_OP_READ) {
+        memcpy_to_page(bv.bv_page, bv.bv_offset, bdev.read(pos, bv.bv_len));
+      } else {
+        bdev.write(pos, memcpy_from_page(bv.bv_page, bv.bv_offset, bv.bv_len));
+      }
+      pos += bv.bv_len;
+    }
+  }
+  b.bi_status = status;
+  bio_endio(b);
+}
+
+/** Completes the oldest in-flight bio; false when none is in flight. */
+export function bdev_complete_next(bdev: block_device, status = 0): boolean {
+  const b = bdev.inflight[0];
+  if (b === undefined) return false;
+  bdev_complete_bio(b, status);
+  return true;
+}
+
+/** Completes every in-flight bio in submission order; returns how many. */
+export function bdev_complete_all(bdev: block_device): number {
+  let n = 0;
+  while (bdev_complete_next(bdev)) n++;
+  return n;
+}

@@ -1,0 +1,146 @@
+// O_DIRECT reads and writes from an iov_iter, in the outline shared by the blockdev path
+// (block/fops.c __blkdev_direct_IO, blkdev_bio_end_io) and iomap (fs/iomap/direct-io.c
+// __iomap_dio_rw, iomap_dio_bio_iter, iomap_dio_bio_end_io): bios are built from the iterator
+// with bio_iov_iter_get_pages, submitted, and released by the bio completion; a synchronous
+// kiocb waits, an asynchronous one returns -EIOCBQUEUED and is completed later.
+import { EINVAL, EIOCBQUEUED, ENOSPC } from '../errno.ts';
+import { iov_iter_count, iov_iter_revert } from '../iov_iter/advance.ts';
+import { READ } from '../iov_iter/constants.ts';
+import { iov_iter_rw, user_backed_iter } from '../iov_iter/init.ts';
+import { iov_iter_npages } from '../iov_iter/npages.ts';
+import type { iov_iter } from '../iov_iter/types.ts';
+import type { bio } from './bio.ts';
+import {
+  BIO_MAX_VECS,
+  bio_alloc,
+  bio_iov_iter_get_pages,
+  bio_op_for_iter,
+  bio_release_pages,
+  SECTOR_SHIFT,
+} from './bio.ts';
+import { bdev_complete_bio, submit_bio } from './blkdev.ts';
+import type { kiocb } from './fs.ts';
+
+/** struct blkdev_dio / struct iomap_dio, reduced to what the model needs. */
+export class dio {
+  readonly iocb: kiocb;
+  readonly is_read: boolean;
+  /** DIO_SHOULD_DIRTY: a read into user memory dirties the pages it filled. */
+  readonly should_dirty: boolean;
+  readonly bios: bio[] = [];
+  /** Bytes submitted. */
+  size = 0;
+  /** Bytes to report for a read (capped at i_size as sampled at submission). */
+  report_limit = Number.POSITIVE_INFINITY;
+  /** Bios not yet completed. */
+  ref = 0;
+  error = 0;
+  /** Set when the last bio completed: the byte count or a negative errno. */
+  result: number | null = null;
+
+  constructor(iocb: kiocb, is_read: boolean, should_dirty: boolean) {
+    this.iocb = iocb;
+    this.is_read = is_read;
+    this.should_dirty = should_dirty;
+  }
+}
+
+function dio_bio_end_io(b: bio): void {
+  const d = b.bi_private as dio;
+  if (b.bi_status !== 0 && d.error === 0) d.error = -5; // BLK_STS_IOERR -> -EIO
+  // blkdev_bio_end_io / iomap_dio_bio_end_io: bio_check_pages_dirty or bio_release_pages.
+  bio_release_pages(b, d.should_dirty);
+  if (--d.ref === 0) dio_complete(d);
+}
+
+function dio_complete(d: dio): void {
+  const ino = d.iocb.ki_filp.f_inode;
+  let res: number;
+  if (d.error !== 0) {
+    res = d.error;
+  } else {
+    res = Math.min(d.size, d.report_limit);
+    if (!d.is_read) {
+      const end = d.iocb.ki_pos + res;
+      if (end > ino.i_size) ino.i_size = end; // a write past EOF extends the file
+    }
+  }
+  d.result = res;
+  if (res > 0) d.iocb.ki_pos += res;
+  d.iocb.ki_complete?.(d.iocb, res);
+}
+
+/**
+ * Builds and submits the bios of one O_DIRECT request (the submission half of
+ * __blkdev_direct_IO / __iomap_dio_rw). Returns the dio, or a negative errno when nothing was
+ * submitted (misalignment: -EINVAL; a read at or past EOF returns 0 bytes and no dio).
+ * For a read crossing EOF, whole blocks are read and the iterator is then reverted to i_size
+ * before the caller waits: "We only report that we've read data up to i_size. Revert iter to
+ * a state corresponding to that as some callers (such as the splice code) rely on it."
+ */
+export function dio_submit(iocb: kiocb, iter: iov_iter): dio | number {
+  const ino = iocb.ki_filp.f_inode;
+  const bdev = ino.i_bdev;
+  const lbs = bdev.logical_block_size;
+  const pos = iocb.ki_pos;
+  let count = iov_iter_count(iter);
+  // blkdev_dio_invalid: position, length and memory alignment to the logical block size.
+  if (pos % lbs !== 0 || count % lbs !== 0 || count === 0) return -EINVAL;
+  const is_read = iov_iter_rw(iter) === READ;
+  const d = new dio(iocb, is_read, is_read && user_backed_iter(iter));
+  if (is_read) {
+    if (pos >= ino.i_size) return 0;
+    const blocks_end = Math.ceil(ino.i_size / lbs) * lbs;
+    if (pos + count > blocks_end) count = blocks_end - pos;
+    d.report_limit = ino.i_size - pos;
+  } else if (pos + count > ino.i_extent_len) {
+    return -ENOSPC;
+  }
+  // iov_iter_truncate(iter, count), re-expanded after submission (iov_iter_reexpand).
+  const orig_count = iter.count;
+  iter.count = count;
+  let sector = (ino.i_extent_start + pos) >> SECTOR_SHIFT;
+  while (iov_iter_count(iter) > 0) {
+    const nr_vecs = Math.min(iov_iter_npages(iter, BIO_MAX_VECS), BIO_MAX_VECS);
+    const b = bio_alloc(bdev, nr_vecs, bio_op_for_iter(iter));
+    b.bi_iter.bi_sector = sector;
+    b.bi_private = d;
+    b.bi_end_io = dio_bio_end_io;
+    const ret = bio_iov_iter_get_pages(b, iter);
+    if (ret !== 0) {
+      d.error = ret;
+      break;
+    }
+    sector += b.bi_iter.bi_size >> SECTOR_SHIFT;
+    d.size += b.bi_iter.bi_size;
+    d.ref++;
+    d.bios.push(b);
+    submit_bio(b);
+  }
+  iter.count += orig_count - count;
+  if (d.ref === 0) {
+    // Nothing in flight: complete now (an error on the first bio, as the kernel returns it).
+    dio_complete(d);
+    return d.result !== null && d.result < 0 ? d.result : d;
+  }
+  if (is_read && pos + d.size > ino.i_size) iov_iter_revert(iter, pos + d.size - ino.i_size);
+  return d;
+}
+
+/** Waits for a dio by completing its own in-flight bios, in order (a sync kiocb sleeping). */
+export function dio_wait(d: dio): number {
+  for (const b of d.bios) if (!b.done) bdev_complete_bio(b);
+  return d.result as number;
+}
+
+/**
+ * ->read_iter / ->write_iter with IOCB_DIRECT: a synchronous kiocb returns the byte count (or
+ * -errno) once its bios completed; an asynchronous one returns -EIOCBQUEUED and its
+ * ki_complete runs when the caller completes the bios on the device.
+ */
+export function direct_IO(iocb: kiocb, iter: iov_iter): number {
+  const d = dio_submit(iocb, iter);
+  if (typeof d === 'number') return d;
+  if (iocb.ki_complete === null) return dio_wait(d);
+  return d.result !== null ? d.result : -EIOCBQUEUED;
+}

@@ -1,0 +1,115 @@
+// Invariants over mm state and the kernel's WARN log: pin balance, no underflow, release
+// matching acquisition, no access to freed pages, parent sees its DIO data.
+import { page_arrays_outstanding } from '../iov_iter/page_array.ts';
+import type { Kernel, KernelWarningKind } from '../kernel.ts';
+import { current_kernel } from '../kernel.ts';
+import { read_user } from '../mm/memory.ts';
+import type { MmStruct } from '../mm/mmap.ts';
+import type { Violation } from './violation.ts';
+
+function from_warnings(
+  k: Kernel,
+  invariant: string,
+  kinds: readonly KernelWarningKind[],
+): Violation[] {
+  const out: Violation[] = [];
+  for (const w of k.warnings)
+    if (kinds.includes(w.kind)) out.push({ invariant, message: w.message });
+  return out;
+}
+
+/**
+ * pin_balance_at_quiescence: with no I/O in flight, every pin taken was released
+ * (nr_foll_pin_acquired == nr_foll_pin_released), no folio still holds a GUP pin or ref, and no
+ * page array allocated on a caller's behalf was leaked.
+ */
+export function pin_balance_at_quiescence(k: Kernel = current_kernel()): Violation[] {
+  const out: Violation[] = [];
+  const { nr_foll_pin_acquired: a, nr_foll_pin_released: r } = k.vmstat;
+  if (a !== r) {
+    out.push({
+      invariant: 'pin_balance_at_quiescence',
+      message: `nr_foll_pin_acquired ${a} != nr_foll_pin_released ${r}`,
+    });
+  }
+  for (const f of k.live_folios) {
+    if (f.gup_pins !== 0 || f.gup_refs !== 0) {
+      out.push({
+        invariant: 'pin_balance_at_quiescence',
+        message: `folio ${f.pfn} still holds ${f.gup_pins} GUP pins and ${f.gup_refs} GUP refs`,
+      });
+    }
+  }
+  const z = k.zero_page?.folio;
+  if (z !== undefined && (z.gup_pins !== 0 || z.gup_refs !== 0)) {
+    out.push({
+      invariant: 'pin_balance_at_quiescence',
+      message: `ZERO_PAGE still holds ${z.gup_pins} GUP pins and ${z.gup_refs} GUP refs`,
+    });
+  }
+  const arrays = page_arrays_outstanding(k);
+  if (arrays !== 0) {
+    out.push({
+      invariant: 'pin_balance_at_quiescence',
+      message: `${arrays} extraction page array(s) never freed`,
+    });
+  }
+  return out;
+}
+
+/** no_pin_underflow: no unpin of an unpinned folio and no refcount below zero, ever. */
+export function no_pin_underflow(k: Kernel = current_kernel()): Violation[] {
+  const out = from_warnings(k, 'no_pin_underflow', ['pin_underflow', 'refcount_underflow']);
+  for (const f of k.live_folios) {
+    if (f._pincount < 0 || f.gup_pins < 0 || f._refcount < 0) {
+      out.push({
+        invariant: 'no_pin_underflow',
+        message: `folio ${f.pfn}: refcount ${f._refcount}, pincount ${f._pincount}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** release_matches_acquisition: pins are released with unpin, refs with put_page, never crossed. */
+export function release_matches_acquisition(k: Kernel = current_kernel()): Violation[] {
+  return from_warnings(k, 'release_matches_acquisition', ['release_mismatch']);
+}
+
+/** no_dma_into_freed_page: no CPU or device access to a folio after its last reference went. */
+export function no_dma_into_freed_page(k: Kernel = current_kernel()): Violation[] {
+  return from_warnings(k, 'no_dma_into_freed_page', ['use_after_free', 'zero_page_write']);
+}
+
+/**
+ * parent_sees_dio_data: after a DIO read into [uaddr, uaddr+expected.length) completed, the
+ * process that issued it reads back exactly the device's data there.
+ */
+export function parent_sees_dio_data(
+  mm: MmStruct,
+  uaddr: number,
+  expected: Uint8Array,
+): Violation[] {
+  const got = read_user(mm, uaddr, expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    if (got[i] !== expected[i]) {
+      return [
+        {
+          invariant: 'parent_sees_dio_data',
+          message: `mm ${mm.id} byte ${i} at ${uaddr + i}: read ${got[i]}, the DIO delivered ${expected[i]}`,
+        },
+      ];
+    }
+  }
+  return [];
+}
+
+/** Every mm/block invariant that needs no scenario knowledge, at quiescence. */
+export function mm_invariants_at_quiescence(k: Kernel = current_kernel()): Violation[] {
+  return [
+    ...pin_balance_at_quiescence(k),
+    ...no_pin_underflow(k),
+    ...release_matches_acquisition(k),
+    ...no_dma_into_freed_page(k),
+  ];
+}
