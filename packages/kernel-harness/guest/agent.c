@@ -1,0 +1,871 @@
+// pinlab guest agent: runs kernel experiments inside the QEMU guest for @pinlab/kernel-harness.
+//
+// Built by the host with `gcc -static -O2` when the initramfs is built (never checked in as a
+// binary). Raw syscalls only: Linux AIO, io_uring, device-mapper and loop ioctls, vmsplice,
+// splice, preadv/pwritev; no liburing, libaio or dmsetup.
+//
+// Protocol (line-delimited JSON over /dev/ttyS1, see src/protocol.ts):
+//   agent -> host  {"event":"ready","release":"6.1.0-56-amd64","delayMs":N}
+//   host -> agent  {"id":7,"op":"fork_race","engine":"aio",...}   flat: strings, ints, bools
+//   agent -> host  {"id":7,"ok":true,"result":{...}}  or  {"id":7,"ok":false,"error":"..."}
+// Each request runs in its own forked worker, so a crashing experiment cannot take the agent
+// down and independent requests run concurrently.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/aio_abi.h>
+#include <linux/dm-ioctl.h>
+#include <linux/io_uring.h>
+#include <linux/loop.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096
+#define DISK_BYTES (4u << 20)
+#define DISK_PATH "/tmp/disk.img"
+#define LOOP_DEV "/dev/loop0"
+#define DELAY_DEV "/dev/pinlab-delay"
+#define DM_NAME "pinlab-delay"
+#define MAX_WORKERS 64
+#define LINE_MAX_LEN 8192
+
+static int g_delay_ms = 300;
+
+// ---------------------------------------------------------------- small helpers
+
+// The byte the backing disk holds at offset `o`: never 0 and never 0xEE (the buffer fill), so
+// "the buffer holds the disk's data" is an exact test.
+static unsigned char disk_pattern(uint64_t o) {
+  unsigned v = (unsigned)(((o / 512) * 7 + (o % 512)) % 233) + 1;
+  return (unsigned char)v;
+}
+
+static long long now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+  }
+}
+
+static int write_all(int fd, const char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, buf, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+// Result text built by a worker: a JSON object body, appended field by field.
+struct out {
+  char buf[LINE_MAX_LEN];
+  size_t len;
+};
+
+static void outf(struct out *o, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(o->buf + o->len, sizeof o->buf - o->len, fmt, ap);
+  va_end(ap);
+  if (n > 0) o->len += (size_t)n < sizeof o->buf - o->len ? (size_t)n : sizeof o->buf - o->len - 1;
+}
+static void out_int(struct out *o, const char *k, long long v) { outf(o, "%s\"%s\":%lld", o->len > 1 ? "," : "", k, v); }
+static void out_bool(struct out *o, const char *k, int v) { outf(o, "%s\"%s\":%s", o->len > 1 ? "," : "", k, v ? "true" : "false"); }
+static void out_str(struct out *o, const char *k, const char *v) { outf(o, "%s\"%s\":\"%s\"", o->len > 1 ? "," : "", k, v); }
+
+// ---------------------------------------------------------------- request parsing
+// Requests are flat JSON objects; values are strings (no escapes needed by the host), integers
+// or booleans. Enough for the host's encoder in src/protocol.ts, which never sends more.
+
+#define MAX_FIELDS 32
+struct req {
+  int n;
+  char key[MAX_FIELDS][32];
+  char val[MAX_FIELDS][512];
+};
+
+static int parse_req(const char *s, struct req *r) {
+  r->n = 0;
+  while (*s == ' ') s++;
+  if (*s++ != '{') return -1;
+  for (;;) {
+    while (*s == ' ' || *s == ',') s++;
+    if (*s == '}') return 0;
+    if (*s++ != '"' || r->n >= MAX_FIELDS) return -1;
+    size_t k = 0;
+    while (*s && *s != '"' && k < 31) r->key[r->n][k++] = *s++;
+    r->key[r->n][k] = 0;
+    if (*s++ != '"') return -1;
+    while (*s == ' ') s++;
+    if (*s++ != ':') return -1;
+    while (*s == ' ') s++;
+    size_t v = 0;
+    if (*s == '"') {
+      s++;
+      while (*s && *s != '"' && v < 511) {
+        if (*s == '\\' && s[1]) s++;
+        r->val[r->n][v++] = *s++;
+      }
+      if (*s++ != '"') return -1;
+    } else {
+      while (*s && *s != ',' && *s != '}' && v < 511) r->val[r->n][v++] = *s++;
+    }
+    r->val[r->n][v] = 0;
+    r->n++;
+  }
+}
+
+static const char *req_str(const struct req *r, const char *k, const char *dflt) {
+  for (int i = 0; i < r->n; i++)
+    if (strcmp(r->key[i], k) == 0) return r->val[i];
+  return dflt;
+}
+static long long req_int(const struct req *r, const char *k, long long dflt) {
+  const char *v = req_str(r, k, NULL);
+  return v ? strtoll(v, NULL, 0) : dflt;
+}
+
+// Comma-separated integer list ("0,3,4096") -> array; returns the count.
+static int int_list(const char *s, long long *out, int max) {
+  int n = 0;
+  while (s && *s && n < max) {
+    out[n++] = strtoll(s, (char **)&s, 0);
+    if (*s == ',') s++;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------- /proc/vmstat pin counters
+
+struct pins {
+  long long acquired, released;
+};
+
+// nr_foll_pin_* are per-CPU batched vmstat items: writing stat_refresh folds them first, or a
+// delta can miss pins still sitting in a CPU's diff (kernel-facts.md).
+static int read_pins(struct pins *p) {
+  int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+  if (fd >= 0) {
+    if (write(fd, "1", 1) < 0) { /* EINVAL is returned when a counter went negative; still folded */
+    }
+    close(fd);
+  }
+  FILE *f = fopen("/proc/vmstat", "r");
+  if (!f) return -1;
+  char name[64];
+  long long v;
+  p->acquired = p->released = -1;
+  while (fscanf(f, "%63s %lld", name, &v) == 2) {
+    if (strcmp(name, "nr_foll_pin_acquired") == 0) p->acquired = v;
+    if (strcmp(name, "nr_foll_pin_released") == 0) p->released = v;
+  }
+  fclose(f);
+  return p->acquired < 0 ? -1 : 0;
+}
+
+static void out_pin_delta(struct out *o, const char *prefix, const struct pins *a, const struct pins *b) {
+  char k[64];
+  snprintf(k, sizeof k, "%sPinAcquired", prefix);
+  out_int(o, k, b->acquired - a->acquired);
+  snprintf(k, sizeof k, "%sPinReleased", prefix);
+  out_int(o, k, b->released - a->released);
+}
+
+// ---------------------------------------------------------------- Linux AIO (raw syscalls)
+
+static long sys_io_setup(unsigned nr, aio_context_t *ctx) { return syscall(SYS_io_setup, nr, ctx); }
+static long sys_io_submit(aio_context_t ctx, long n, struct iocb **iocbs) { return syscall(SYS_io_submit, ctx, n, iocbs); }
+static long sys_io_getevents(aio_context_t ctx, long min, long max, struct io_event *ev, struct timespec *ts) {
+  return syscall(SYS_io_getevents, ctx, min, max, ev, ts);
+}
+static long sys_io_destroy(aio_context_t ctx) { return syscall(SYS_io_destroy, ctx); }
+
+// ---------------------------------------------------------------- io_uring (raw syscalls)
+
+struct uring {
+  int fd;
+  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+  struct io_uring_sqe *sqes;
+  struct io_uring_cqe *cqes;
+};
+
+static int uring_init(struct uring *u, unsigned entries) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  u->fd = (int)syscall(__NR_io_uring_setup, entries, &p);
+  if (u->fd < 0) return -1;
+  size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  if (p.features & IORING_FEAT_SINGLE_MMAP) sq_len = cq_len = sq_len > cq_len ? sq_len : cq_len;
+  char *sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_SQ_RING);
+  if (sq == MAP_FAILED) return -1;
+  char *cq = sq;
+  if (!(p.features & IORING_FEAT_SINGLE_MMAP)) {
+    cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_CQ_RING);
+    if (cq == MAP_FAILED) return -1;
+  }
+  u->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                 u->fd, IORING_OFF_SQES);
+  if (u->sqes == MAP_FAILED) return -1;
+  u->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+  u->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+  u->sq_array = (unsigned *)(sq + p.sq_off.array);
+  u->cq_head = (unsigned *)(cq + p.cq_off.head);
+  u->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+  u->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+  u->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+  return 0;
+}
+
+static int uring_submit_rw(struct uring *u, int opcode, int fd, void *buf, unsigned len, uint64_t off, int buf_index) {
+  unsigned tail = *u->sq_tail;
+  unsigned idx = tail & *u->sq_mask;
+  struct io_uring_sqe *sqe = &u->sqes[idx];
+  memset(sqe, 0, sizeof *sqe);
+  sqe->opcode = (uint8_t)opcode;
+  sqe->fd = fd;
+  sqe->addr = (uint64_t)(uintptr_t)buf;
+  sqe->len = len;
+  sqe->off = off;
+  sqe->buf_index = (uint16_t)buf_index;
+  u->sq_array[idx] = idx;
+  __atomic_store_n(u->sq_tail, tail + 1, __ATOMIC_RELEASE);
+  return (int)syscall(__NR_io_uring_enter, u->fd, 1, 0, 0, NULL, 0);
+}
+
+// Returns 1 and the result if a completion is there (waiting when `wait`), 0 if none.
+static int uring_reap(struct uring *u, int wait, int *res) {
+  for (;;) {
+    unsigned head = *u->cq_head;
+    if (head != __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE)) {
+      *res = u->cqes[head & *u->cq_mask].res;
+      __atomic_store_n(u->cq_head, head + 1, __ATOMIC_RELEASE);
+      return 1;
+    }
+    if (!wait) return 0;
+    if (syscall(__NR_io_uring_enter, u->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR) return -1;
+  }
+}
+
+// ---------------------------------------------------------------- device setup (loop + dm-delay)
+
+static void dm_ioctl_init(struct dm_ioctl *io, size_t size, const char *name) {
+  memset(io, 0, sizeof *io);
+  io->version[0] = DM_VERSION_MAJOR;
+  io->version[1] = 0;
+  io->version[2] = 0;
+  io->data_size = (uint32_t)size;
+  io->data_start = sizeof(struct dm_ioctl);
+  snprintf(io->name, sizeof io->name, "%s", name);
+}
+
+static int dm_ioctl_call(int ctl, unsigned long cmd, struct dm_ioctl *io, size_t size, const char *name) {
+  dm_ioctl_init(io, size, name);
+  return ioctl(ctl, cmd, io);
+}
+
+// The backing store: a tmpfs file holding disk_pattern(), on loop0, under a dm-delay target
+// that holds every bio for `delay_ms` (drivers/md/dm-delay.c: delay_map queues the bio and a
+// timer/worker submits it later). The DIO read's pages therefore stay referenced (6.1) or
+// pinned (6.12) across the fork that follows the submission.
+static int setup_devices(int delay_ms, char *err, size_t errlen) {
+  mkdir("/tmp", 0755);
+  int fd = open(DISK_PATH, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return snprintf(err, errlen, "open %s: %s", DISK_PATH, strerror(errno)), -1;
+  static unsigned char chunk[1 << 16];
+  for (uint64_t off = 0; off < DISK_BYTES; off += sizeof chunk) {
+    for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = disk_pattern(off + i);
+    if (pwrite(fd, chunk, sizeof chunk, (off_t)off) != (ssize_t)sizeof chunk) return snprintf(err, errlen, "fill disk: %s", strerror(errno)), -1;
+  }
+  int loop = open(LOOP_DEV, O_RDWR);
+  if (loop < 0) return snprintf(err, errlen, "open %s: %s (loop module loaded?)", LOOP_DEV, strerror(errno)), -1;
+  if (ioctl(loop, LOOP_SET_FD, fd) < 0) return snprintf(err, errlen, "LOOP_SET_FD: %s", strerror(errno)), -1;
+  close(fd);
+  struct stat st;
+  if (fstat(loop, &st) < 0) return snprintf(err, errlen, "fstat loop: %s", strerror(errno)), -1;
+  close(loop);
+
+  int ctl = open("/dev/mapper/control", O_RDWR);
+  if (ctl < 0) return snprintf(err, errlen, "open /dev/mapper/control: %s (dm-mod loaded?)", strerror(errno)), -1;
+  union {
+    struct dm_ioctl io;
+    char raw[16384];
+  } u;
+  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, DM_NAME) < 0) return snprintf(err, errlen, "DM_DEV_CREATE: %s", strerror(errno)), -1;
+  dev_t dmdev = (dev_t)u.io.dev;
+  dm_ioctl_init(&u.io, sizeof u, DM_NAME);
+  u.io.target_count = 1;
+  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
+  memset(spec, 0, sizeof *spec);
+  spec->sector_start = 0;
+  spec->length = DISK_BYTES / 512;
+  snprintf(spec->target_type, sizeof spec->target_type, "delay");
+  char *params = (char *)(spec + 1);
+  int plen = snprintf(params, 256, "%u:%u 0 %d", major(st.st_rdev), minor(st.st_rdev), delay_ms);
+  spec->next = 0;
+  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
+  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return snprintf(err, errlen, "DM_TABLE_LOAD delay: %s (dm-delay loaded?)", strerror(errno)), -1;
+  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, DM_NAME) < 0) return snprintf(err, errlen, "DM resume: %s", strerror(errno)), -1;
+  close(ctl);
+  unlink(DELAY_DEV);
+  if (mknod(DELAY_DEV, S_IFBLK | 0600, dmdev) < 0) return snprintf(err, errlen, "mknod %s: %s", DELAY_DEV, strerror(errno)), -1;
+  return 0;
+}
+
+static void *page_buffer(size_t pages) {
+  void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  memset(p, 0xEE, pages * PAGE);  // present, private, written anon pages: what a DIO buffer is
+  return p;
+}
+
+static int holds_disk_data(const unsigned char *buf, size_t len, uint64_t disk_off) {
+  for (size_t i = 0; i < len; i++)
+    if (buf[i] != disk_pattern(disk_off + i)) return 0;
+  return 1;
+}
+
+// ---------------------------------------------------------------- op: fork_race
+// ForkRace: an O_DIRECT read through dm-delay, a fork while the bio is held, a write by the
+// parent or the child to another byte of the same page, then completion: who sees the data.
+// mm/memory.c copy_present_pte(): a page that may be DMA-pinned in an mm with MMF_HAS_PINNED
+// is copied for the child at fork; a page held only by FOLL_GET refs is shared COW, and the
+// parent's write then moves the parent to a new page (the DMA lands in the child's page).
+
+static int op_fork_race(const struct req *r, struct out *o, char *err, size_t errlen) {
+  const char *engine = req_str(r, "engine", "aio");  // aio | uring | uring_fixed
+  const char *writer = req_str(r, "writer", "parent");  // parent | child | none
+  long long size = req_int(r, "size", 512);
+  long long boff = req_int(r, "bufOffset", 0);
+  long long woff = req_int(r, "writeOffset", -1);
+  long long disk_off = req_int(r, "diskOffset", 0);
+  int pre_fork_ms = (int)req_int(r, "preForkMs", 20);
+  if (size <= 0 || size % 512 || boff % 512 || boff + size > 16 * PAGE) return snprintf(err, errlen, "fork_race: size/bufOffset must be 512-aligned within 16 pages"), -1;
+  if (woff < 0) woff = (boff + size) % PAGE ? boff + size : (boff > 0 ? boff - 1 : -1);
+  if (woff < 0 && strcmp(writer, "none") != 0) return snprintf(err, errlen, "fork_race: no byte of the page lies outside the read"), -1;
+  size_t pages = (size_t)((boff + size + PAGE - 1) / PAGE);
+  unsigned char *buf = page_buffer(pages);
+  if (!buf) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  int fd = open(DELAY_DEV, O_RDONLY | O_DIRECT);
+  if (fd < 0) return snprintf(err, errlen, "open %s O_DIRECT: %s", DELAY_DEV, strerror(errno)), -1;
+
+  aio_context_t ctx = 0;
+  struct uring u;
+  int use_uring = strncmp(engine, "uring", 5) == 0;
+  int fixed = strcmp(engine, "uring_fixed") == 0;
+  if (use_uring) {
+    if (uring_init(&u, 8) < 0) return snprintf(err, errlen, "io_uring_setup: %s", strerror(errno)), -1;
+    if (fixed) {
+      struct iovec iov = {buf, pages * PAGE};
+      if (syscall(__NR_io_uring_register, u.fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) return snprintf(err, errlen, "IORING_REGISTER_BUFFERS: %s", strerror(errno)), -1;
+    }
+  } else if (strcmp(engine, "aio") == 0) {
+    if (sys_io_setup(8, &ctx) < 0) return snprintf(err, errlen, "io_setup: %s", strerror(errno)), -1;
+  } else {
+    return snprintf(err, errlen, "fork_race: unknown engine %s", engine), -1;
+  }
+
+  int to_child[2], from_child[2];
+  if (pipe(to_child) < 0 || pipe(from_child) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
+
+  long long t_submit = now_us();
+  if (use_uring) {
+    if (uring_submit_rw(&u, fixed ? IORING_OP_READ_FIXED : IORING_OP_READ, fd, buf + boff, (unsigned)size, (uint64_t)disk_off, 0) < 0) return snprintf(err, errlen, "io_uring_enter: %s", strerror(errno)), -1;
+  } else {
+    struct iocb cb;
+    memset(&cb, 0, sizeof cb);
+    cb.aio_lio_opcode = IOCB_CMD_PREAD;
+    cb.aio_fildes = (uint32_t)fd;
+    cb.aio_buf = (uint64_t)(uintptr_t)(buf + boff);
+    cb.aio_nbytes = (uint64_t)size;
+    cb.aio_offset = disk_off;
+    struct iocb *cbs[1] = {&cb};
+    if (sys_io_submit(ctx, 1, cbs) != 1) return snprintf(err, errlen, "io_submit: %s", strerror(errno)), -1;
+  }
+  // io_uring may punt the read to an io-wq worker; give it time to reach the block layer.
+  sleep_ms(pre_fork_ms);
+
+  pid_t child = fork();
+  if (child < 0) return snprintf(err, errlen, "fork: %s", strerror(errno)), -1;
+  if (child == 0) {
+    if (strcmp(writer, "child") == 0) buf[woff] = 0;
+    char go;
+    if (read(to_child[0], &go, 1) != 1) _exit(2);
+    char seen = holds_disk_data(buf + boff, (size_t)size, (uint64_t)disk_off) ? 'Y' : 'N';
+    if (write(from_child[1], &seen, 1) != 1) _exit(3);
+    _exit(0);
+  }
+  long long t_fork = now_us();
+  if (strcmp(writer, "parent") == 0) buf[woff] = 0;
+  // Was the read still in flight once fork returned? If not the experiment did not race.
+  int res = 0, done_early = 0;
+  if (use_uring) {
+    done_early = uring_reap(&u, 0, &res) == 1;
+    if (!done_early && uring_reap(&u, 1, &res) < 0) return snprintf(err, errlen, "io_uring wait: %s", strerror(errno)), -1;
+  } else {
+    struct io_event ev;
+    struct timespec zero = {0, 0};
+    done_early = sys_io_getevents(ctx, 0, 1, &ev, &zero) == 1;
+    if (!done_early && sys_io_getevents(ctx, 1, 1, &ev, NULL) != 1) return snprintf(err, errlen, "io_getevents: %s", strerror(errno)), -1;
+    res = (int)ev.res;
+  }
+  long long t_done = now_us();
+  int parent_sees = holds_disk_data(buf + boff, (size_t)size, (uint64_t)disk_off);
+  char seen = '?';
+  if (write(to_child[1], "g", 1) != 1 || read(from_child[0], &seen, 1) != 1) seen = '?';
+  int status;
+  waitpid(child, &status, 0);
+  if (use_uring && fixed) syscall(__NR_io_uring_register, u.fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+  if (!use_uring) sys_io_destroy(ctx);
+  out_str(o, "engine", engine);
+  out_str(o, "writer", writer);
+  out_int(o, "res", res);
+  out_bool(o, "inFlightAtFork", !done_early);
+  out_bool(o, "parentSeesData", parent_sees);
+  out_bool(o, "childSeesData", seen == 'Y');
+  out_int(o, "forkAfterSubmitUs", t_fork - t_submit);
+  out_int(o, "completionUs", t_done - t_submit);
+  return 0;
+}
+
+// ---------------------------------------------------------------- op: dio (pin deltas)
+// PinUnpin: one O_DIRECT read or write on the block device (loop0, no delay) from an anon
+// buffer at an in-page offset; the pin counter deltas around it. 6.1 block DIO
+// (block/bio.c bio_iov_iter_get_pages -> iov_iter_get_pages2, FOLL_GET) pins nothing; 6.12
+// (iov_iter_extract_pages -> pin_user_pages_fast, BIO_PAGE_PINNED) pins one per page.
+
+static int op_dio(const struct req *r, struct out *o, char *err, size_t errlen) {
+  const char *dir = req_str(r, "dir", "read");
+  const char *engine = req_str(r, "engine", "sync");
+  long long size = req_int(r, "size", 4096);
+  long long boff = req_int(r, "bufOffset", 0);
+  long long disk_off = req_int(r, "diskOffset", 0);
+  int is_write = strcmp(dir, "write") == 0;
+  if (size < 0 || boff < 0 || boff + size > 256 * PAGE) return snprintf(err, errlen, "dio: size/bufOffset out of range"), -1;
+  if (is_write && disk_off < (long long)(DISK_BYTES / 2)) return snprintf(err, errlen, "dio: writes must target the upper half of the disk (diskOffset >= %u)", DISK_BYTES / 2), -1;
+  size_t pages = (size_t)((boff + size + PAGE - 1) / PAGE);
+  if (pages == 0) pages = 1;
+  unsigned char *buf = page_buffer(pages);
+  if (!buf) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  if (is_write)
+    for (long long i = 0; i < size; i++) buf[boff + i] = disk_pattern((uint64_t)(disk_off + i));
+  int fd = open(LOOP_DEV, (is_write ? O_WRONLY : O_RDONLY) | O_DIRECT);
+  if (fd < 0) return snprintf(err, errlen, "open %s O_DIRECT: %s", LOOP_DEV, strerror(errno)), -1;
+  struct uring u;
+  aio_context_t ctx = 0;
+  if (strcmp(engine, "uring") == 0 && uring_init(&u, 4) < 0) return snprintf(err, errlen, "io_uring_setup: %s", strerror(errno)), -1;
+  if (strcmp(engine, "aio") == 0 && sys_io_setup(4, &ctx) < 0) return snprintf(err, errlen, "io_setup: %s", strerror(errno)), -1;
+  struct pins a, b;
+  if (read_pins(&a) < 0) return snprintf(err, errlen, "no nr_foll_pin_acquired in /proc/vmstat"), -1;
+  long long res;
+  if (strcmp(engine, "sync") == 0) {
+    res = is_write ? pwrite(fd, buf + boff, (size_t)size, disk_off) : pread(fd, buf + boff, (size_t)size, disk_off);
+    if (res < 0) res = -errno;
+  } else if (strcmp(engine, "uring") == 0) {
+    int rr = 0;
+    uring_submit_rw(&u, is_write ? IORING_OP_WRITE : IORING_OP_READ, fd, buf + boff, (unsigned)size, (uint64_t)disk_off, 0);
+    uring_reap(&u, 1, &rr);
+    res = rr;
+  } else if (strcmp(engine, "aio") == 0) {
+    struct iocb cb;
+    memset(&cb, 0, sizeof cb);
+    cb.aio_lio_opcode = is_write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+    cb.aio_fildes = (uint32_t)fd;
+    cb.aio_buf = (uint64_t)(uintptr_t)(buf + boff);
+    cb.aio_nbytes = (uint64_t)size;
+    cb.aio_offset = disk_off;
+    struct iocb *cbs[1] = {&cb};
+    struct io_event ev;
+    if (sys_io_submit(ctx, 1, cbs) != 1) res = -errno;
+    else res = sys_io_getevents(ctx, 1, 1, &ev, NULL) == 1 ? (long long)ev.res : -errno;
+  } else {
+    return snprintf(err, errlen, "dio: unknown engine %s", engine), -1;
+  }
+  read_pins(&b);
+  out_str(o, "dir", dir);
+  out_str(o, "engine", engine);
+  out_int(o, "res", res);
+  out_int(o, "pages", (long long)((boff % PAGE + size + PAGE - 1) / PAGE));
+  out_pin_delta(o, "", &a, &b);
+  if (!is_write && res > 0) out_bool(o, "dataOk", holds_disk_data(buf + boff, (size_t)res, (uint64_t)disk_off));
+  return 0;
+}
+
+// ---------------------------------------------------------------- op: uring_register
+// io_uring fixed buffers: io_sqe_buffer_register -> pin_user_pages(FOLL_WRITE|FOLL_LONGTERM);
+// unregister unpins (io_buffer_unmap -> unpin_user_page).
+static int op_uring_register(const struct req *r, struct out *o, char *err, size_t errlen) {
+  long long npages = req_int(r, "pages", 1);
+  if (npages <= 0 || npages > 256) return snprintf(err, errlen, "uring_register: pages must be 1..256"), -1;
+  unsigned char *buf = page_buffer((size_t)npages);
+  struct uring u;
+  if (!buf || uring_init(&u, 4) < 0) return snprintf(err, errlen, "io_uring_setup: %s", strerror(errno)), -1;
+  struct iovec iov = {buf, (size_t)npages * PAGE};
+  struct pins a, b, c;
+  read_pins(&a);
+  long reg = syscall(__NR_io_uring_register, u.fd, IORING_REGISTER_BUFFERS, &iov, 1);
+  if (reg < 0) return snprintf(err, errlen, "IORING_REGISTER_BUFFERS: %s", strerror(errno)), -1;
+  read_pins(&b);
+  long unreg = syscall(__NR_io_uring_register, u.fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+  if (unreg < 0) return snprintf(err, errlen, "IORING_UNREGISTER_BUFFERS: %s", strerror(errno)), -1;
+  read_pins(&c);
+  out_int(o, "pages", npages);
+  out_pin_delta(o, "register", &a, &b);
+  out_pin_delta(o, "unregister", &b, &c);
+  return 0;
+}
+
+// ---------------------------------------------------------------- op: vmsplice
+// fs/splice.c vmsplice_to_pipe -> iter_to_pipe -> iov_iter_get_pages2: page refs, not pins.
+static int op_vmsplice(const struct req *r, struct out *o, char *err, size_t errlen) {
+  long long size = req_int(r, "size", 4096);
+  long long boff = req_int(r, "bufOffset", 0);
+  if (size <= 0 || boff < 0 || boff + size > 16 * PAGE) return snprintf(err, errlen, "vmsplice: size/bufOffset out of range"), -1;
+  unsigned char *buf = page_buffer(16);
+  int p[2];
+  if (!buf || pipe(p) < 0) return snprintf(err, errlen, "setup: %s", strerror(errno)), -1;
+  fcntl(p[0], F_SETPIPE_SZ, 1 << 20);
+  struct iovec iov = {buf + boff, (size_t)size};
+  struct pins a, b, c;
+  read_pins(&a);
+  ssize_t n = vmsplice(p[1], &iov, 1, 0);
+  if (n < 0) return snprintf(err, errlen, "vmsplice: %s", strerror(errno)), -1;
+  read_pins(&b);
+  buf[boff] = 0x11;  // the pipe references the user page itself: a later write shows through
+  static unsigned char sink[16 * PAGE];
+  ssize_t got = read(p[0], sink, sizeof sink);
+  read_pins(&c);
+  out_int(o, "res", n);
+  out_int(o, "drained", got);
+  out_bool(o, "pipeSharesPage", got > 0 && sink[0] == 0x11);
+  out_pin_delta(o, "splice", &a, &b);
+  out_pin_delta(o, "drain", &b, &c);
+  return 0;
+}
+
+// ---------------------------------------------------------------- op: rwv (preadv/pwritev)
+// IterCursor: a vectored read or write with zero-length and odd-sized segments over a file
+// of `fileSize` bytes (tmpfs, buffered) or the block device (O_DIRECT). Reports the return
+// value and the bytes each segment received (lib/iov_iter.c copy_page_to_iter / iterate_iovec
+// skip empty segments and stop at the short count).
+static int op_rwv(const struct req *r, struct out *o, char *err, size_t errlen) {
+  const char *dir = req_str(r, "dir", "read");
+  const char *file = req_str(r, "file", "tmpfs");  // tmpfs | bdev
+  long long segs[64];
+  int nseg = int_list(req_str(r, "segs", ""), segs, 64);
+  long long off = req_int(r, "offset", 0);
+  long long fsize = req_int(r, "fileSize", 8192);
+  int is_write = strcmp(dir, "write") == 0;
+  int direct = strcmp(file, "bdev") == 0;
+  long long total = 0;
+  for (int i = 0; i < nseg; i++) {
+    if (segs[i] < 0 || segs[i] > 1 << 20) return snprintf(err, errlen, "rwv: segment %d length %lld out of range", i, segs[i]), -1;
+    total += segs[i];
+  }
+  size_t pages = (size_t)((total + (nseg + 1) * 512 + PAGE - 1) / PAGE) + 1;
+  unsigned char *buf = page_buffer(pages);
+  if (!buf) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  struct iovec iov[64];
+  size_t pos = 0;
+  for (int i = 0; i < nseg; i++) {
+    iov[i].iov_base = buf + pos;
+    iov[i].iov_len = (size_t)segs[i];
+    pos += (size_t)segs[i];
+    if (direct) pos = (pos + 511) & ~(size_t)511;
+  }
+  int fd;
+  long long base = 0;
+  if (direct) {
+    fd = open(LOOP_DEV, (is_write ? O_WRONLY : O_RDONLY) | O_DIRECT);
+    if (is_write) base = DISK_BYTES / 2 + (getpid() % 64) * 65536;
+  } else {
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/rwv-%d", getpid());
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    static unsigned char fill[1 << 16];
+    if (fd >= 0 && fsize > 0) {
+      if (fsize > (long long)sizeof fill) return snprintf(err, errlen, "rwv: fileSize at most %zu", sizeof fill), -1;
+      for (long long i = 0; i < fsize; i++) fill[i] = disk_pattern((uint64_t)i);
+      if (pwrite(fd, fill, (size_t)fsize, 0) != fsize) return snprintf(err, errlen, "rwv fill: %s", strerror(errno)), -1;
+    }
+    unlink(path);
+  }
+  if (fd < 0) return snprintf(err, errlen, "rwv open: %s", strerror(errno)), -1;
+  if (is_write)
+    for (int i = 0, at = 0; i < nseg; i++)
+      for (long long j = 0; j < segs[i]; j++, at++) ((unsigned char *)iov[i].iov_base)[j] = disk_pattern((uint64_t)(base + off + at));
+  ssize_t res = is_write ? pwritev(fd, iov, nseg, base + off) : preadv(fd, iov, nseg, base + off);
+  int e = errno;
+  out_str(o, "dir", dir);
+  out_str(o, "file", file);
+  out_int(o, "res", res < 0 ? -e : res);
+  // Bytes per segment: reads count the bytes now holding file data; writes read the file back.
+  outf(o, ",\"perSegment\":\"");
+  long long at = 0;
+  for (int i = 0; i < nseg; i++) {
+    long long placed = 0;
+    if (!is_write) {
+      const unsigned char *b = iov[i].iov_base;
+      for (long long j = 0; j < segs[i]; j++)
+        if (b[j] == disk_pattern((uint64_t)(base + off + at + j))) placed++;
+        else break;
+    } else {
+      long long left = res > 0 ? res - at : 0;
+      placed = left <= 0 ? 0 : (left < segs[i] ? left : segs[i]);
+    }
+    at += segs[i];
+    outf(o, "%s%lld", i ? "," : "", placed);
+  }
+  outf(o, "\"");
+  if (!direct) {
+    struct stat st;
+    fstat(fd, &st);
+    out_int(o, "fileSizeAfter", st.st_size);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- op: splice_read
+// SplicePipe: splice from a buffered tmpfs file (6.1 generic_file_splice_read via ITER_PIPE,
+// 6.12 filemap_splice_read) or an O_DIRECT block device (6.1 ITER_PIPE + blkdev DIO, 6.12
+// vfs_splice_read -> copy_splice_read) into a pipe, optionally after truncating the file.
+static int op_splice_read(const struct req *r, struct out *o, char *err, size_t errlen) {
+  const char *file = req_str(r, "file", "tmpfs");
+  long long fsize = req_int(r, "fileSize", 8192);
+  long long trunc_to = req_int(r, "truncateTo", -1);
+  long long off = req_int(r, "offset", 0);
+  long long len = req_int(r, "len", 4096);
+  int direct = strcmp(file, "bdev") == 0;
+  int fd;
+  if (direct) {
+    fd = open(LOOP_DEV, O_RDONLY | O_DIRECT);
+    if (trunc_to >= 0) return snprintf(err, errlen, "splice_read: a block device cannot be truncated"), -1;
+  } else {
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/splice-%d", getpid());
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    unlink(path);
+    static unsigned char fill[1 << 16];
+    if (fsize < 0 || fsize > (long long)sizeof fill) return snprintf(err, errlen, "splice_read: fileSize 0..%zu", sizeof fill), -1;
+    for (long long i = 0; i < fsize; i++) fill[i] = disk_pattern((uint64_t)i);
+    if (fd >= 0 && pwrite(fd, fill, (size_t)fsize, 0) != fsize) return snprintf(err, errlen, "fill: %s", strerror(errno)), -1;
+    if (fd >= 0 && trunc_to >= 0 && ftruncate(fd, trunc_to) < 0) return snprintf(err, errlen, "ftruncate: %s", strerror(errno)), -1;
+  }
+  if (fd < 0) return snprintf(err, errlen, "splice_read open: %s", strerror(errno)), -1;
+  int p[2];
+  if (pipe(p) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
+  fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+  loff_t pos = off;
+  ssize_t n = splice(fd, &pos, p[1], NULL, (size_t)len, SPLICE_F_NONBLOCK);
+  int e = errno;
+  static unsigned char sink[1 << 20];
+  ssize_t got = n > 0 ? read(p[0], sink, sizeof sink) : 0;
+  out_str(o, "file", file);
+  out_int(o, "res", n < 0 ? -e : n);
+  out_int(o, "pipeBytes", got);
+  out_bool(o, "dataOk", got <= 0 || holds_disk_data(sink, (size_t)got, (uint64_t)off));
+  out_int(o, "posAfter", pos);
+  return 0;
+}
+
+// ---------------------------------------------------------------- op: fault injection
+// Used by the harness's own tests of its watchdog: a worker that hangs, an agent that dies,
+// a kernel that panics (sysrq 'c').
+static int op_fault(const struct req *r, struct out *o, char *err, size_t errlen) {
+  const char *kind = req_str(r, "kind", "");
+  (void)o;
+  if (strcmp(kind, "hang") == 0) {
+    for (;;) pause();
+  }
+  if (strcmp(kind, "segv") == 0) raise(SIGSEGV);
+  if (strcmp(kind, "panic") == 0) {
+    int fd = open("/proc/sysrq-trigger", O_WRONLY);
+    if (fd >= 0 && write(fd, "c", 1) < 0) {
+    }
+  }
+  return snprintf(err, errlen, "fault: unknown kind %s", kind), -1;
+}
+
+static int run_op(const char *op, const struct req *r, struct out *o, char *err, size_t errlen) {
+  if (strcmp(op, "fork_race") == 0) return op_fork_race(r, o, err, errlen);
+  if (strcmp(op, "dio") == 0) return op_dio(r, o, err, errlen);
+  if (strcmp(op, "uring_register") == 0) return op_uring_register(r, o, err, errlen);
+  if (strcmp(op, "vmsplice") == 0) return op_vmsplice(r, o, err, errlen);
+  if (strcmp(op, "rwv") == 0) return op_rwv(r, o, err, errlen);
+  if (strcmp(op, "splice_read") == 0) return op_splice_read(r, o, err, errlen);
+  if (strcmp(op, "fault") == 0) return op_fault(r, o, err, errlen);
+  if (strcmp(op, "ping") == 0) return 0;
+  return snprintf(err, errlen, "unknown op \"%s\"", op), -1;
+}
+
+// ---------------------------------------------------------------- the request loop
+
+struct worker {
+  pid_t pid;
+  int fd;
+  long long id;
+  char out[LINE_MAX_LEN];
+  size_t len;
+};
+
+static struct worker workers[MAX_WORKERS];
+static int chan = -1;
+
+static void send_line(const char *fmt, ...) {
+  char line[LINE_MAX_LEN + 256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line - 2, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n > sizeof line - 2) n = (int)sizeof line - 2;
+  line[n++] = '\n';
+  write_all(chan, line, (size_t)n);
+}
+
+static void start_worker(const char *line) {
+  struct req r;
+  if (parse_req(line, &r) < 0) {
+    send_line("{\"id\":null,\"ok\":false,\"error\":\"malformed request\"}");
+    return;
+  }
+  long long id = req_int(&r, "id", -1);
+  const char *op = req_str(&r, "op", "");
+  int slot = -1;
+  for (int i = 0; i < MAX_WORKERS; i++)
+    if (workers[i].pid == 0) {
+      slot = i;
+      break;
+    }
+  if (slot < 0) {
+    send_line("{\"id\":%lld,\"ok\":false,\"error\":\"too many requests in flight\"}", id);
+    return;
+  }
+  int p[2];
+  if (pipe(p) < 0) {
+    send_line("{\"id\":%lld,\"ok\":false,\"error\":\"pipe failed\"}", id);
+    return;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    close(chan);
+    int timeout = (int)req_int(&r, "timeoutSec", 60);
+    alarm((unsigned)timeout);
+    struct out o = {{0}, 0};
+    char err[512] = "";
+    outf(&o, "{");
+    int rc = run_op(op, &r, &o, err, sizeof err);
+    outf(&o, "}");
+    char line[LINE_MAX_LEN + 256];
+    int n = rc == 0 ? snprintf(line, sizeof line, "{\"id\":%lld,\"ok\":true,\"result\":%s}", id, o.buf)
+                    : snprintf(line, sizeof line, "{\"id\":%lld,\"ok\":false,\"error\":\"%s\"}", id, err);
+    write_all(p[1], line, (size_t)n);
+    _exit(0);
+  }
+  close(p[1]);
+  workers[slot] = (struct worker){.pid = pid, .fd = p[0], .id = id, .len = 0};
+}
+
+static void finish_worker(struct worker *w) {
+  int status = 0;
+  waitpid(w->pid, &status, 0);
+  close(w->fd);
+  if (w->len > 0) {
+    w->out[w->len] = 0;
+    send_line("%s", w->out);
+  } else if (WIFSIGNALED(status)) {
+    send_line("{\"id\":%lld,\"ok\":false,\"error\":\"worker killed by signal %d%s\"}", w->id, WTERMSIG(status),
+              WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
+  } else {
+    send_line("{\"id\":%lld,\"ok\":false,\"error\":\"worker exited %d without a result\"}", w->id, WEXITSTATUS(status));
+  }
+  w->pid = 0;
+}
+
+int main(int argc, char **argv) {
+  const char *dev = argc > 1 ? argv[1] : "/dev/ttyS1";
+  if (argc > 2) g_delay_ms = atoi(argv[2]);
+  chan = open(dev, O_RDWR | O_NOCTTY);
+  if (chan < 0) {
+    fprintf(stderr, "pinlab-agent: open %s: %s\n", dev, strerror(errno));
+    return 1;
+  }
+  struct termios t;
+  if (tcgetattr(chan, &t) == 0) {
+    cfmakeraw(&t);
+    cfsetspeed(&t, B115200);
+    tcsetattr(chan, TCSANOW, &t);
+  }
+  char err[512] = "";
+  struct utsname uts;
+  uname(&uts);
+  if (setup_devices(g_delay_ms, err, sizeof err) < 0) {
+    send_line("{\"event\":\"setup-failed\",\"release\":\"%s\",\"error\":\"%s\"}", uts.release, err);
+    return 1;
+  }
+  send_line("{\"event\":\"ready\",\"release\":\"%s\",\"delayMs\":%d}", uts.release, g_delay_ms);
+  char line[LINE_MAX_LEN];
+  size_t llen = 0;
+  for (;;) {
+    struct pollfd pfd[MAX_WORKERS + 1];
+    int map[MAX_WORKERS + 1];
+    int n = 0;
+    pfd[n] = (struct pollfd){.fd = chan, .events = POLLIN};
+    map[n++] = -1;
+    for (int i = 0; i < MAX_WORKERS; i++)
+      if (workers[i].pid) {
+        pfd[n] = (struct pollfd){.fd = workers[i].fd, .events = POLLIN};
+        map[n++] = i;
+      }
+    if (poll(pfd, (nfds_t)n, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    for (int k = 1; k < n; k++) {
+      if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      struct worker *w = &workers[map[k]];
+      ssize_t got = read(w->fd, w->out + w->len, sizeof w->out - 1 - w->len);
+      if (got > 0) w->len += (size_t)got;
+      else finish_worker(w);
+    }
+    if (pfd[0].revents & POLLIN) {
+      char c;
+      ssize_t got;
+      while ((got = read(chan, &c, 1)) == 1) {
+        if (c == '\n') {
+          line[llen] = 0;
+          if (llen > 0) start_worker(line);
+          llen = 0;
+          break;
+        }
+        if (c != '\r' && llen < sizeof line - 1) line[llen++] = c;
+      }
+    }
+  }
+}

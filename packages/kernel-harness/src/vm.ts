@@ -1,0 +1,305 @@
+// One QEMU guest running the agent: launch, wait for the agent, send requests, watch for death.
+// The process behind a guest is abstracted (GuestProcess) so the watchdog logic is tested with
+// a fake process, without QEMU.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex, Readable } from 'node:stream';
+import { MissingToolError } from './apt.ts';
+import type { KernelImage } from './fetch.ts';
+import {
+  type AgentRequest,
+  type AgentResult,
+  decodeMessage,
+  encodeRequest,
+  LineSplitter,
+  type RequestParams,
+} from './protocol.ts';
+import { ConsoleTail, classifyConsoleLine, VmFault } from './watchdog.ts';
+
+export interface GuestProcess {
+  /** The guest console (ttyS0). */
+  console: Readable;
+  /** The agent channel (ttyS1), once connected. */
+  channel: Promise<Duplex>;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+  kill(): void;
+}
+
+export type Launcher = () => GuestProcess;
+
+export interface VmOptions {
+  /** From launch until the agent says ready. */
+  bootTimeoutMs?: number;
+  /** Added to each request's own timeout before the guest is declared hung. */
+  hangMarginMs?: number;
+}
+
+interface Pending {
+  resolve: (r: AgentResult) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class AgentError extends Error {
+  override name = 'AgentError';
+}
+
+export class Vm {
+  readonly console = new ConsoleTail(60);
+  release = '';
+  delayMs = 0;
+  /** ms from launch to the agent's ready line. */
+  bootMs = 0;
+  fault: VmFault | null = null;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private channel: Duplex | null = null;
+  private readyWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
+
+  private constructor(
+    private readonly proc: GuestProcess,
+    private readonly opts: Required<VmOptions>,
+  ) {}
+
+  static async boot(launch: Launcher, options: VmOptions = {}): Promise<Vm> {
+    const opts = {
+      bootTimeoutMs: options.bootTimeoutMs ?? 90_000,
+      hangMarginMs: options.hangMarginMs ?? 15_000,
+    };
+    const started = performance.now();
+    const vm = new Vm(launch(), opts);
+    const ready = new Promise<void>((resolve, reject) => {
+      vm.readyWaiter = { resolve, reject };
+    });
+    vm.watch();
+    const timer = setTimeout(
+      () => vm.die('boot-timeout', `the agent was not ready ${opts.bootTimeoutMs} ms after launch`),
+      opts.bootTimeoutMs,
+    );
+    try {
+      await ready;
+    } finally {
+      clearTimeout(timer);
+    }
+    vm.bootMs = performance.now() - started;
+    return vm;
+  }
+
+  private watch(): void {
+    const con = new LineSplitter();
+    this.proc.console.setEncoding('utf8');
+    this.proc.console.on('data', (chunk: string) => {
+      for (const line of con.push(chunk)) {
+        this.console.add(line);
+        const verdict = classifyConsoleLine(line);
+        if (verdict !== null) this.die(verdict.kind, verdict.message);
+      }
+    });
+    this.proc.exited.then((code) => this.die('qemu-exit', `QEMU exited (code ${code})`));
+    this.proc.channel.then(
+      (ch) => {
+        this.channel = ch;
+        const split = new LineSplitter();
+        ch.setEncoding('utf8');
+        ch.on('data', (chunk: string) => {
+          for (const line of split.push(chunk)) this.onMessage(line);
+        });
+        ch.on('error', () => {});
+      },
+      (e: Error) => this.die('qemu-exit', `cannot connect to the agent channel: ${e.message}`),
+    );
+  }
+
+  private onMessage(line: string): void {
+    let msg: ReturnType<typeof decodeMessage>;
+    try {
+      msg = decodeMessage(line);
+    } catch (e) {
+      this.console.add(`[agent channel] ${(e as Error).message}`);
+      return;
+    }
+    if (msg.kind === 'ready') {
+      this.release = msg.release;
+      this.delayMs = msg.delayMs;
+      this.readyWaiter?.resolve();
+      this.readyWaiter = null;
+      return;
+    }
+    if (msg.kind === 'setup-failed') {
+      this.die(
+        'agent-setup',
+        `the agent could not set up its devices on ${msg.release}: ${msg.error}`,
+      );
+      return;
+    }
+    if (msg.id === null) return;
+    const p = this.pending.get(msg.id);
+    if (p === undefined) return;
+    this.pending.delete(msg.id);
+    clearTimeout(p.timer);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new AgentError(msg.error));
+  }
+
+  /** Marks the guest dead: every waiter fails with the fault and the console tail. */
+  private die(kind: VmFault['kind'], message: string): void {
+    if (this.fault !== null) return;
+    // Let the console catch up a moment? No: the tail we have is what we report; QEMU is killed.
+    this.fault = new VmFault(kind, message, this.console.get());
+    this.proc.kill();
+    this.readyWaiter?.reject(this.fault);
+    this.readyWaiter = null;
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(this.fault);
+    }
+    this.pending.clear();
+  }
+
+  get alive(): boolean {
+    return this.fault === null;
+  }
+
+  /**
+   * Runs one agent operation. `timeoutSec` bounds the worker inside the guest (it is killed by
+   * SIGALRM and reported); if the guest does not answer within that plus a margin, the guest
+   * is declared hung and killed.
+   */
+  request(op: string, params: RequestParams = {}, timeoutSec = 30): Promise<AgentResult> {
+    if (this.fault !== null) return Promise.reject(this.fault);
+    const ch = this.channel;
+    if (ch === null) return Promise.reject(new AgentError('the agent channel is not connected'));
+    const id = this.nextId++;
+    const req: AgentRequest = { ...params, id, op, timeoutSec };
+    return new Promise<AgentResult>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          this.die(
+            'hung',
+            `no answer to request ${id} (${op}) within ${timeoutSec} s + margin: guest hung`,
+          ),
+        timeoutSec * 1000 + this.opts.hangMarginMs,
+      );
+      this.pending.set(id, { resolve, reject, timer });
+      ch.write(encodeRequest(req));
+    });
+  }
+
+  close(): void {
+    if (this.fault === null) this.fault = new VmFault('qemu-exit', 'closed by the host', []);
+    this.proc.kill();
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(this.fault);
+    }
+    this.pending.clear();
+  }
+}
+
+export interface QemuOptions {
+  accel?: 'tcg' | 'kvm';
+  memoryMb?: number;
+  cpus?: number;
+  qemu?: string;
+}
+
+export function kernelCmdline(): string {
+  // panic=-1 with -no-reboot: a panic ends QEMU at once, after the console printed the reason.
+  return 'console=ttyS0 loglevel=7 printk.time=1 panic=-1 rdinit=/init mitigations=off nokaslr tsc=reliable no_timer_check i8042.nokbd i8042.noaux';
+}
+
+export function qemuArgs(
+  kernel: KernelImage,
+  initrd: string,
+  socketPath: string,
+  opts: QemuOptions = {},
+): string[] {
+  const accel = opts.accel ?? 'tcg';
+  return [
+    '-machine',
+    `pc,accel=${accel}`,
+    '-cpu',
+    accel === 'kvm' ? 'host' : 'max',
+    '-smp',
+    String(opts.cpus ?? 1),
+    '-m',
+    String(opts.memoryMb ?? 256),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-nic',
+    'none',
+    '-kernel',
+    kernel.vmlinuz,
+    '-initrd',
+    initrd,
+    '-append',
+    kernelCmdline(),
+    '-chardev',
+    'stdio,id=con,signal=off',
+    '-serial',
+    'chardev:con',
+    '-chardev',
+    `socket,id=agent,path=${socketPath},server=on,wait=off`,
+    '-serial',
+    'chardev:agent',
+  ];
+}
+
+/** Launches QEMU for `kernel` with `initrd`; the agent channel is a unix socket in a temp dir. */
+export function qemuLauncher(
+  kernel: KernelImage,
+  initrd: string,
+  opts: QemuOptions = {},
+): Launcher {
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinlab-vm-'));
+    const sock = join(dir, 'agent.sock');
+    const qemu = opts.qemu ?? 'qemu-system-x86_64';
+    const child = spawn(qemu, qemuArgs(kernel, initrd, sock, opts), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let spawnError: Error | null = null;
+    const exited = new Promise<number | null>((resolve) => {
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        spawnError = e.code === 'ENOENT' ? new MissingToolError(qemu) : e;
+        resolve(null);
+      });
+      child.on('exit', (code) => {
+        rmSync(dir, { recursive: true, force: true });
+        resolve(code);
+      });
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => child.stdout.emit('data', Buffer.from(`[qemu] ${d}`)));
+    const channel = new Promise<Duplex>((resolve, reject) => {
+      const started = Date.now();
+      const attempt = () => {
+        if (spawnError !== null) return reject(spawnError);
+        const s: Socket = connect(sock);
+        s.once('connect', () => resolve(s));
+        s.once('error', () => {
+          s.destroy();
+          if (Date.now() - started > 10_000)
+            reject(new Error(`no agent socket at ${sock} after 10 s`));
+          else setTimeout(attempt, 25);
+        });
+      };
+      setTimeout(attempt, 10);
+    });
+    return {
+      console: child.stdout,
+      channel,
+      exited,
+      kill: () => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      },
+    };
+  };
+}
