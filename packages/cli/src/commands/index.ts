@@ -1,5 +1,7 @@
 // The registry of `pinlab` subcommands. Each engineer adds one import and one entry for their
 // command file; help and dispatch are generated from this list.
 import type { Command } from '../command.ts';
+import { benchCommand } from './bench.ts';
+import { reportCommand } from './report.ts';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [benchCommand, reportCommand];
