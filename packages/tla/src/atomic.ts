@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 let counter = 0;
 
 /** Write `text` to `path` via a temp file in the same folder, then rename (atomic on POSIX). */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   counter += 1;
