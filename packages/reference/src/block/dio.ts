@@ -45,7 +45,8 @@ export class dio {
   }
 }
 
-function dio_bio_end_io(b: bio): void {
+/** blkdev_bio_end_io / iomap_dio_bio_end_io */
+export function dio_bio_end_io(b: bio): void {
   const d = b.bi_private as dio;
   if (b.bi_status !== 0 && d.error === 0) d.error = -5; // BLK_STS_IOERR -> -EIO
   // blkdev_bio_end_io / iomap_dio_bio_end_io: bio_check_pages_dirty or bio_release_pages.

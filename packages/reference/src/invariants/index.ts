@@ -1,3 +1,5 @@
 // Invariant checks: each returns a list of violations (empty = holds).
+export * from './iov_iter.ts';
 export * from './mm.ts';
+export * from './splice.ts';
 export * from './violation.ts';

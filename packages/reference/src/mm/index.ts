@@ -3,6 +3,7 @@ export * from './constants.ts';
 export * from './filemap.ts';
 export * from './folio.ts';
 export * from './gup.ts';
+export * from './io_uring.ts';
 export * from './kmem.ts';
 export * from './memory.ts';
 export * from './mmap.ts';

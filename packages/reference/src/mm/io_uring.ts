@@ -1,0 +1,121 @@
+// io_uring registered ("fixed") buffers: registration pins the user pages long-term
+// (FOLL_WRITE | FOLL_LONGTERM through pin_user_pages), I/O on them uses an ITER_BVEC over the
+// pinned pages (so the bio takes nothing), and unregistration unpins.
+// Kernel: io_uring/rsrc.c (io_sqe_buffers_register, io_sqe_buffer_register, io_pin_pages,
+// io_buffer_unmap, io_import_fixed), io_uring/rw.c (io_prep_rw_fixed).
+import { EFAULT, EINVAL, ENOMEM } from '../errno.ts';
+import { iov_iter_bvec } from '../iov_iter/init.ts';
+import type { bio_vec, iov_iter, iovec } from '../iov_iter/types.ts';
+import { current_kernel } from '../kernel.ts';
+import { FOLL_LONGTERM, FOLL_WRITE, PAGE_SIZE } from './constants.ts';
+import type { Page } from './folio.ts';
+import { pin_user_pages_fast, unpin_user_pages } from './gup.ts';
+import type { MmStruct } from './mmap.ts';
+
+/** struct io_mapped_ubuf */
+export interface io_mapped_ubuf {
+  readonly ubuf: number;
+  readonly len: number;
+  readonly pages: readonly Page[];
+  readonly bvec: readonly bio_vec[];
+}
+
+/** struct io_ring_ctx, reduced to its registered buffers and owning mm. */
+export class io_ring_ctx {
+  readonly id: number;
+  readonly mm: MmStruct;
+  user_bufs: io_mapped_ubuf[] = [];
+
+  constructor(id: number, mm: MmStruct) {
+    this.id = id;
+    this.mm = mm;
+  }
+}
+
+/** io_uring_setup: a ring owned by mm (ctx->mm_account). */
+export function io_uring_setup(mm: MmStruct): io_ring_ctx {
+  return new io_ring_ctx(current_kernel().next_id++, mm);
+}
+
+/** io_pin_pages + io_sqe_buffer_register for one iovec. Returns the mapping or -errno. */
+function io_sqe_buffer_register(ctx: io_ring_ctx, iov: iovec): io_mapped_ubuf | number {
+  if (iov.iov_len <= 0 || iov.iov_len > 1 << 30) return -EFAULT;
+  const start = Math.floor(iov.iov_base / PAGE_SIZE) * PAGE_SIZE;
+  const end = Math.ceil((iov.iov_base + iov.iov_len) / PAGE_SIZE) * PAGE_SIZE;
+  const nr_pages = (end - start) / PAGE_SIZE;
+  const pages: (Page | undefined)[] = [];
+  const pinned = pin_user_pages_fast(ctx.mm, start, nr_pages, FOLL_WRITE | FOLL_LONGTERM, pages);
+  if (pinned !== nr_pages) {
+    // io_pin_pages: a partial pin is undone and the registration fails.
+    if (pinned > 0) unpin_user_pages(pages as Page[], pinned);
+    return pinned < 0 ? pinned : -EFAULT;
+  }
+  const bvec: bio_vec[] = [];
+  let off = iov.iov_base - start;
+  let left = iov.iov_len;
+  for (const page of pages as Page[]) {
+    const n = Math.min(PAGE_SIZE - off, left);
+    bvec.push({ bv_page: page, bv_offset: off, bv_len: n });
+    left -= n;
+    off = 0;
+  }
+  return { ubuf: iov.iov_base, len: iov.iov_len, pages: pages as Page[], bvec };
+}
+
+/** io_sqe_buffers_register (IORING_REGISTER_BUFFERS). 0 or -errno; all or nothing. */
+export function io_sqe_buffers_register(ctx: io_ring_ctx, iovs: readonly iovec[]): number {
+  if (ctx.user_bufs.length > 0) return -16; // -EBUSY: already registered
+  if (iovs.length === 0 || iovs.length > 16384) return -EINVAL;
+  const done: io_mapped_ubuf[] = [];
+  for (const iov of iovs) {
+    const r = io_sqe_buffer_register(ctx, iov);
+    if (typeof r === 'number') {
+      for (const imu of done) unpin_user_pages(imu.pages);
+      return r;
+    }
+    done.push(r);
+  }
+  ctx.user_bufs = done;
+  return 0;
+}
+
+/** io_sqe_buffers_unregister (IORING_UNREGISTER_BUFFERS): io_buffer_unmap unpins each page. */
+export function io_sqe_buffers_unregister(ctx: io_ring_ctx): number {
+  if (ctx.user_bufs.length === 0) return -6; // -ENXIO
+  for (const imu of ctx.user_bufs) unpin_user_pages(imu.pages);
+  ctx.user_bufs = [];
+  return 0;
+}
+
+/**
+ * io_import_fixed: an ITER_BVEC iterator over [buf_addr, buf_addr+len) of registered buffer
+ * buf_index, which must lie inside it. ddir: ITER_DEST (READ) or ITER_SOURCE (WRITE).
+ */
+export function io_import_fixed(
+  ctx: io_ring_ctx,
+  ddir: number,
+  buf_index: number,
+  buf_addr: number,
+  len: number,
+): iov_iter | number {
+  const imu = ctx.user_bufs[buf_index];
+  if (imu === undefined) return -EFAULT;
+  if (buf_addr < imu.ubuf || buf_addr + len > imu.ubuf + imu.len || len <= 0) return -EFAULT;
+  // Skip to the bvec holding buf_addr, then build a trimmed bvec array from there.
+  let skip = buf_addr - imu.ubuf;
+  const out: bio_vec[] = [];
+  let left = len;
+  for (const bv of imu.bvec) {
+    if (left === 0) break;
+    if (skip >= bv.bv_len) {
+      skip -= bv.bv_len;
+      continue;
+    }
+    const n = Math.min(bv.bv_len - skip, left);
+    out.push({ bv_page: bv.bv_page, bv_offset: bv.bv_offset + skip, bv_len: n });
+    left -= n;
+    skip = 0;
+  }
+  if (left !== 0) return -ENOMEM;
+  return iov_iter_bvec(ddir, out, out.length, len);
+}

@@ -1,0 +1,142 @@
+// Splice read without ITER_PIPE (6.5+, seed 002): buffered files splice page cache folios into
+// the pipe by reference (filemap_splice_read); O_DIRECT files read into freshly allocated pages
+// through an ITER_BVEC iterator and then push the filled pages (direct_splice_read, renamed
+// copy_splice_read in 6.5), limited to EOF (seed 002 ver #20).
+// Kernel (6.12): mm/filemap.c (filemap_splice_read, splice_folio_into_pipe), fs/splice.c
+// (copy_splice_read, vfs_splice_read).
+import { direct_IO } from '../block/dio.ts';
+import type { file } from '../block/fs.ts';
+import { init_sync_kiocb, O_DIRECT } from '../block/fs.ts';
+import { ITER_DEST } from '../iov_iter/constants.ts';
+import { iov_iter_bvec } from '../iov_iter/init.ts';
+import type { bio_vec } from '../iov_iter/types.ts';
+import { current_kernel } from '../kernel.ts';
+import { DIV_ROUND_UP, PAGE_SIZE } from '../mm/constants.ts';
+import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
+import type { Page } from '../mm/folio.ts';
+import { alloc_page, folio_get, put_page } from '../mm/folio.ts';
+import type { pipe_inode_info } from './pipe.ts';
+import { add_to_pipe, pipe_full, pipe_occupancy } from './pipe.ts';
+
+/** What a splice read did, for the EOF invariant. */
+export interface splice_read_result {
+  /** Bytes spliced or -errno. */
+  readonly ret: number;
+  /** The new file position. */
+  readonly ppos: number;
+  /** Pages allocated to read into (copy_splice_read); 0 for filemap_splice_read. */
+  readonly pages_allocated: number;
+  /** i_size when the read started, and the position it started at. */
+  readonly i_size: number;
+  readonly pos: number;
+}
+
+/** filemap_splice_read: page cache folios into the pipe, a folio reference per buffer. */
+export function filemap_splice_read(
+  filp: file,
+  ppos: number,
+  pipe: pipe_inode_info,
+  len: number,
+): splice_read_result {
+  const ino = filp.f_inode;
+  const i_size0 = ino.i_size;
+  const used = pipe_occupancy(pipe.head, pipe.tail);
+  const npages = Math.max(pipe.max_usage - used, 0);
+  len = Math.min(len, npages * PAGE_SIZE);
+  let pos = ppos;
+  let total = 0;
+  while (len > 0) {
+    if (pos >= ino.i_size) break;
+    const folio = filemap_get_uptodate_folio(ino.i_mapping, Math.floor(pos / PAGE_SIZE));
+    // i_size must be checked after the folio is uptodate (a truncate may have raced).
+    const isize = ino.i_size;
+    if (pos >= isize) break;
+    const off = pos % PAGE_SIZE;
+    const n = Math.min(PAGE_SIZE - off, len, isize - pos);
+    // splice_folio_into_pipe
+    folio_get(folio);
+    const r = add_to_pipe(pipe, {
+      page: folio.page(0),
+      offset: off,
+      len: n,
+      ops: 'page_cache_pipe_buf_ops',
+      flags: 0,
+      ref_from_gup: false,
+      noref: false,
+    });
+    if (r < 0) {
+      put_page(folio.page(0));
+      break;
+    }
+    len -= n;
+    total += n;
+    pos += n;
+    if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) break;
+  }
+  return { ret: total, ppos: pos, pages_allocated: 0, i_size: i_size0, pos: ppos };
+}
+
+/**
+ * copy_splice_read (direct_splice_read before 6.5): allocate pages for what the pipe can take
+ * (and, for regular files and blockdevs, no further than EOF), read into them as ITER_BVEC with
+ * a synchronous kiocb, free the pages the read did not reach and push the rest into the pipe.
+ * The bio holds no page references: these pages are private to this call until pushed.
+ */
+export function copy_splice_read(
+  filp: file,
+  ppos: number,
+  pipe: pipe_inode_info,
+  len: number,
+): splice_read_result {
+  const ino = filp.f_inode;
+  const i_size0 = ino.i_size;
+  const k = current_kernel();
+  if (k.profile.direct_splice_eof_limit && !k.hasFault('direct_splice_no_eof_limit')) {
+    // "splice: Make direct_read_splice() limit to eof where appropriate"
+    if (ppos >= ino.i_size) return { ret: 0, ppos, pages_allocated: 0, i_size: i_size0, pos: ppos };
+    len = Math.min(len, ino.i_size - ppos);
+  }
+  const used = pipe_occupancy(pipe.head, pipe.tail);
+  let npages = Math.max(pipe.max_usage - used, 0);
+  len = Math.min(len, npages * PAGE_SIZE);
+  npages = DIV_ROUND_UP(len, PAGE_SIZE);
+  if (npages === 0) return { ret: -11, ppos, pages_allocated: 0, i_size: i_size0, pos: ppos };
+  const pages: Page[] = [];
+  const bv: bio_vec[] = [];
+  let remain = len;
+  for (let i = 0; i < npages; i++) {
+    const page = alloc_page(); // alloc_pages_bulk_array
+    const chunk = Math.min(PAGE_SIZE, remain);
+    pages.push(page);
+    bv.push({ bv_page: page, bv_offset: 0, bv_len: chunk });
+    remain -= chunk;
+  }
+  const to = iov_iter_bvec(ITER_DEST, bv, npages, len);
+  const iocb = init_sync_kiocb(filp, ppos);
+  let ret = filp.f_flags & O_DIRECT ? direct_IO(iocb, to) : -22;
+  let keep = 0;
+  let pos = ppos;
+  if (ret > 0) {
+    keep = DIV_ROUND_UP(ret, PAGE_SIZE);
+    pos = iocb.ki_pos;
+  }
+  if (ret === -14) ret = -11; // "callers of ->splice_read() expect -EAGAIN"
+  // Free any pages that didn't get touched at all.
+  for (let i = keep; i < npages; i++) put_page(pages[i] as Page);
+  // Push the remaining pages into the pipe.
+  remain = Math.max(ret, 0);
+  for (let i = 0; i < keep; i++) {
+    const chunk = Math.min(remain, PAGE_SIZE);
+    add_to_pipe(pipe, {
+      page: pages[i] as Page,
+      offset: 0,
+      len: chunk,
+      ops: 'default_pipe_buf_ops',
+      flags: 0,
+      ref_from_gup: false,
+      noref: false,
+    });
+    remain -= chunk;
+  }
+  return { ret, ppos: pos, pages_allocated: npages, i_size: i_size0, pos: ppos };
+}

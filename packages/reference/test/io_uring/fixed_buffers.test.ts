@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bdev_alloc,
+  bdev_complete_all,
+  bdev_inode,
+  direct_IO,
+  filp_open,
+  init_async_kiocb,
+  O_DIRECT,
+} from '../../src/block/index.ts';
+import { mm_invariants_at_quiescence, parent_sees_dio_data } from '../../src/invariants/index.ts';
+import { ITER_DEST } from '../../src/iov_iter/constants.ts';
+import type { iov_iter } from '../../src/iov_iter/types.ts';
+import { createKernel, with_kernel } from '../../src/kernel.ts';
+import {
+  dup_mmap,
+  exit_mmap,
+  io_import_fixed,
+  io_sqe_buffers_register,
+  io_sqe_buffers_unregister,
+  io_uring_setup,
+  mm_alloc,
+  PAGE_SIZE,
+  read_user,
+  vm_mmap,
+  write_user,
+} from '../../src/mm/index.ts';
+
+describe('io_uring fixed buffers across fork (kernel-facts: lost nothing on either kernel)', () => {
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: READ_FIXED in flight, fork, parent writes the page: the parent keeps the data`, () => {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        const bdev = bdev_alloc(PAGE_SIZE);
+        const data = new Uint8Array(512).fill(0x5a);
+        bdev.write(0, data);
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, PAGE_SIZE);
+        write_user(mm, buf, new Uint8Array(PAGE_SIZE).fill(1));
+        const ctx = io_uring_setup(mm);
+        expect(io_sqe_buffers_register(ctx, [{ iov_base: buf, iov_len: PAGE_SIZE }])).toBe(0);
+        expect(k.vmstat.nr_foll_pin_acquired).toBe(1); // FOLL_PIN | FOLL_LONGTERM
+        expect(mm.has_pinned).toBe(true);
+        const iter = io_import_fixed(ctx, ITER_DEST, 0, buf, 512) as iov_iter;
+        let res = 0;
+        const iocb = init_async_kiocb(filp_open(bdev_inode(bdev), O_DIRECT), 0, (_i, r) => {
+          res = r;
+        });
+        expect(direct_IO(iocb, iter)).toBe(-529); // -EIOCBQUEUED
+        const child = dup_mmap(mm);
+        write_user(mm, buf + 1024, new Uint8Array([9]));
+        bdev_complete_all(bdev);
+        expect(res).toBe(512);
+        expect(parent_sees_dio_data(mm, buf, data)).toEqual([]);
+        expect(read_user(child, buf, 1)).toEqual(new Uint8Array([1])); // child: pre-read copy
+        expect(io_sqe_buffers_unregister(ctx)).toBe(0);
+        exit_mmap(child);
+        exit_mmap(mm);
+        expect(k.vmstat.nr_foll_pin_released).toBe(1);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    });
+  }
+
+  it('registration of an unmapped range fails with nothing left pinned', () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, PAGE_SIZE);
+      const ctx = io_uring_setup(mm);
+      expect(io_sqe_buffers_register(ctx, [{ iov_base: buf, iov_len: 2 * PAGE_SIZE }])).toBe(-14);
+      expect(k.vmstat.nr_foll_pin_acquired).toBe(k.vmstat.nr_foll_pin_released);
+      exit_mmap(mm);
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bdev_alloc,
+  bdev_complete_all,
+  create_file,
+  do_truncate,
+  filp_open,
+  O_DIRECT,
+} from '../../src/block/index.ts';
+import {
+  mm_invariants_at_quiescence,
+  no_dma_into_freed_page,
+  splice_within_eof,
+} from '../../src/invariants/index.ts';
+import { createKernel, type Kernel, with_kernel } from '../../src/kernel.ts';
+import { PAGE_SIZE } from '../../src/mm/index.ts';
+import {
+  alloc_pipe_info,
+  free_pipe_info,
+  pipe_read,
+  pipe_readable,
+  splice_dio_read_revert,
+  splice_dio_read_submit,
+  splice_dio_read_wait,
+  vfs_splice_read,
+} from '../../src/splice/index.ts';
+
+function pattern(n: number, seed = 1): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + seed) & 0xff;
+  return b;
+}
+
+/** A 64 KiB device holding a 16 KiB file at offset 0 filled with a pattern. */
+function setup(k: Kernel, size = 4 * PAGE_SIZE) {
+  return with_kernel(k, () => {
+    const bdev = bdev_alloc(64 * 1024);
+    bdev.write(0, pattern(16 * 1024));
+    const ino = create_file(bdev, 0, 16 * 1024, size);
+    return { bdev, ino };
+  });
+}
+
+describe('splice read: ITER_PIPE (6.1) and filemap/copy splice (6.12)', () => {
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    for (const direct of [false, true]) {
+      it(`${profile} ${direct ? 'O_DIRECT' : 'buffered'}: splices the file's bytes, stops at EOF, balances refs`, () => {
+        const k = createKernel(profile);
+        const { ino } = setup(k, 3 * PAGE_SIZE);
+        with_kernel(k, () => {
+          const filp = filp_open(ino, direct ? O_DIRECT : 0);
+          const pipe = alloc_pipe_info();
+          const r = vfs_splice_read(filp, PAGE_SIZE, pipe, 8 * PAGE_SIZE);
+          expect(r.ret).toBe(2 * PAGE_SIZE);
+          expect(r.ppos).toBe(3 * PAGE_SIZE);
+          expect(splice_within_eof(r)).toEqual([]);
+          expect(pipe_read(pipe, pipe_readable(pipe))).toEqual(
+            pattern(16 * 1024).slice(PAGE_SIZE, 3 * PAGE_SIZE),
+          );
+          free_pipe_info(pipe);
+          expect(vfs_splice_read(filp, 3 * PAGE_SIZE, pipe, PAGE_SIZE).ret).toBe(0); // at EOF
+          expect(mm_invariants_at_quiescence(k)).toEqual([]);
+        });
+      });
+    }
+  }
+
+  it('6.12 copy_splice_read allocates no pages past EOF; the direct_splice_no_eof_limit fault does', () => {
+    for (const [faults, ok] of [
+      [[], true],
+      [['direct_splice_no_eof_limit'], false],
+    ] as const) {
+      const k = createKernel('linux-6.12', { faults: [...faults] });
+      const { ino } = setup(k, PAGE_SIZE);
+      with_kernel(k, () => {
+        const pipe = alloc_pipe_info();
+        const r = vfs_splice_read(filp_open(ino, O_DIRECT), 0, pipe, 8 * PAGE_SIZE);
+        expect(r.ret).toBe(PAGE_SIZE);
+        expect(splice_within_eof(r).length === 0).toBe(ok);
+        free_pipe_info(pipe);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    }
+  });
+
+  it('ITER_PIPE does not exist on linux-6.12', () => {
+    const k = createKernel('linux-6.12');
+    const { ino } = setup(k);
+    with_kernel(k, () => {
+      expect(() =>
+        splice_dio_read_submit(filp_open(ino, O_DIRECT), 0, alloc_pipe_info(), PAGE_SIZE),
+      ).toThrow(/ITER_PIPE/);
+    });
+  });
+});
+
+describe('6.1 O_DIRECT splice read vs truncate: iov_iter_revert on the pipe under an in-flight bio', () => {
+  function race(k: Kernel) {
+    const { bdev, ino } = setup(k, 4 * PAGE_SIZE);
+    return with_kernel(k, () => {
+      const pipe = alloc_pipe_info();
+      const r = splice_dio_read_submit(filp_open(ino, O_DIRECT), 0, pipe, 4 * PAGE_SIZE);
+      expect(bdev.inflight.length).toBe(1);
+      do_truncate(ino, PAGE_SIZE); // truncate lands while the bio is in flight
+      splice_dio_read_revert(r); // iomap reverts the pipe to i_size before waiting
+      bdev_complete_all(bdev); // the DMA happens now
+      const ret = splice_dio_read_wait(r);
+      const data = pipe_read(pipe, pipe_readable(pipe));
+      free_pipe_info(pipe);
+      return { ret, data };
+    });
+  }
+
+  it('6.1 as shipped: the bio holds page refs, so the reverted pipe pages survive the DMA', () => {
+    const k = createKernel('linux-6.1');
+    const { ret, data } = race(k);
+    expect(ret).toBe(PAGE_SIZE);
+    expect(data).toEqual(pattern(PAGE_SIZE));
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
+  });
+
+  it('iter_pipe_truncate_revert: pipe pages given to the bio without refs are freed under the DMA', () => {
+    const k = createKernel('linux-6.1', { faults: ['iter_pipe_truncate_revert'] });
+    race(k);
+    const v = no_dma_into_freed_page(k);
+    expect(v.length).toBeGreaterThan(0);
+    expect(v[0]?.message).toMatch(/freed folio/);
+  });
+});
