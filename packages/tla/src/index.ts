@@ -1,1 +1,73 @@
-export {};
+// @pinlab/tla: engines (embedded tla-checker, TLC), ITF traces, spec loading, checking against
+// the manifest, exploration strategies, replay and model coverage. See README.md.
+export { writeFileAtomic } from './atomic.ts';
+export type { ConstantValue, TlcConfig } from './cfg.ts';
+export { applyConstantOverrides, constantToTla, parseTlcConfig } from './cfg.ts';
+export type { CheckSpecsOptions, ConfigCheck } from './check.ts';
+export {
+  checkSpecs,
+  compareWithManifest,
+  describeExpect,
+  describeOutcome,
+  runEngine,
+  selectConfigs,
+} from './check.ts';
+export { checkEmbedded, precheck } from './embedded.ts';
+export type { ModelState } from './embedded-explore.ts';
+export { ExploreError, ModelExplorer } from './embedded-explore.ts';
+export { engineValueToItf } from './engine-values.ts';
+export type { ItfMeta, ItfRecord, ItfState, ItfTrace, ItfValue } from './itf.ts';
+export {
+  canonicalItf,
+  ItfError,
+  parseItf,
+  serializeItf,
+  showItf,
+  stateValue,
+  validateItfTrace,
+} from './itf.ts';
+export type {
+  Manifest,
+  ManifestEntry,
+  ManifestExpect,
+  Profile,
+  Profiles,
+  SpecFiles,
+} from './project.ts';
+export {
+  findProjectRoot,
+  listSpecs,
+  loadConfig,
+  ProjectError,
+  parseManifest,
+  parseProfiles,
+  profileConstants,
+  readManifest,
+  readProfiles,
+  specsDir,
+} from './project.ts';
+export type {
+  CheckBounds,
+  CheckError,
+  CheckErrorKind,
+  CheckInput,
+  CheckOutcome,
+  CheckResult,
+  EngineName,
+} from './result.ts';
+export { DEFAULT_BOUNDS } from './result.ts';
+export type { StepRow } from './step-table.ts';
+export { ACTION_VAR, actionLabel, formatStepTable, stepRows } from './step-table.ts';
+export {
+  cachedJarPath,
+  checkTlc,
+  findJava,
+  findTlaToolsJar,
+  installTlaTools,
+  TLA2TOOLS_RELEASE,
+  TlcInstallError,
+  TlcMissingError,
+  tlcAvailability,
+} from './tlc.ts';
+export { parseTlcToolOutput, summarizeTlcRun } from './tlc-output.ts';
+export { readTlcJsonTrace, tlcTraceToItf } from './tlc-trace.ts';

@@ -2,6 +2,8 @@
 // command file; help and dispatch are generated from this list.
 import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
+import { checkCommand } from './check.ts';
 import { reportCommand } from './report.ts';
+import { tlcInstallCommand } from './tlc.ts';
 
-export const commands: Command[] = [benchCommand, reportCommand];
+export const commands: Command[] = [benchCommand, reportCommand, checkCommand, tlcInstallCommand];
