@@ -170,12 +170,6 @@ function iov_iter_extract_bvec_pages(
     const mp_off = mp.bv_offset + bi_bvec_done;
     const bv_offset = mp_off % PAGE_SIZE;
     const bv_len = Math.min(bi_size, mp.bv_len - bi_bvec_done, PAGE_SIZE - bv_offset);
-    if (bv_len === 0) {
-      // A zero-length bvec: bvec_iter_advance_single() moves past it.
-      bi_idx++;
-      bi_bvec_done = 0;
-      continue;
-    }
     if (k) {
       if (bv_offset) break;
     } else {
@@ -184,7 +178,9 @@ function iov_iter_extract_bvec_pages(
     p[k++] = nth_page(mp.bv_page, Math.floor(mp_off / PAGE_SIZE));
     size += bv_len;
     if (k >= maxpages) break;
-    // A piece that does not end at the page boundary would leave a hole.
+    // A piece that does not end at the page boundary would leave a hole. (A zero-length
+    // bvec ends here too: the kernel lists its page but adds no bytes, so an extraction that
+    // starts on one returns 0 without moving.)
     if (bv_offset + bv_len !== PAGE_SIZE) break;
     // bvec_iter_advance_single()
     bi_size -= bv_len;
@@ -348,11 +344,6 @@ function iov_iter_extract_bvecq_pages(
     const mp_off = mp.bv_offset + bi_bvec_done;
     const bv_offset = mp_off % PAGE_SIZE;
     const bv_len = Math.min(bi_size, mp.bv_len - bi_bvec_done, PAGE_SIZE - bv_offset);
-    if (bv_len === 0) {
-      bi_idx++;
-      bi_bvec_done = 0;
-      continue;
-    }
     if (k) {
       if (bv_offset) break;
     } else {

@@ -1,0 +1,212 @@
+// Invariants of struct iov_iter and of page extraction. Each returns the list of violations
+// (empty = holds). They are what the opt-in iov_iter faults must trip.
+
+import {
+  ITER_BVEC,
+  ITER_BVECQ,
+  ITER_DISCARD,
+  ITER_FOLIOQ,
+  ITER_IOVEC,
+  ITER_KVEC,
+  ITER_UBUF,
+  ITER_XARRAY,
+  iter_type_name,
+} from '../iov_iter/constants.ts';
+import { folioq_folio_size, folioq_nr_slots } from '../iov_iter/folio_queue.ts';
+import { page_arrays_outstanding } from '../iov_iter/page_array.ts';
+import type { iov_iter, PageSlot } from '../iov_iter/types.ts';
+import type { Kernel } from '../kernel.ts';
+import { current_kernel } from '../kernel.ts';
+import { DIV_ROUND_UP, PAGE_SIZE } from '../mm/constants.ts';
+import type { Violation } from './violation.ts';
+
+function seg_lengths(i: iov_iter): readonly { len: number }[] {
+  if (i.iter_type === ITER_BVEC) return i.bvec.map((b) => ({ len: b.bv_len }));
+  const v = i.iter_type === ITER_KVEC ? i.kvec : i.__iov;
+  return v.map((s) => ({ len: s.iov_len }));
+}
+
+/**
+ * no_over_reversion: the iterator's position is never before the start it was initialised
+ * with (iov_iter_revert() by more than was consumed would stray into unpinned memory).
+ */
+export function no_over_reversion(i: iov_iter): Violation[] {
+  const out: Violation[] = [];
+  const t = iter_type_name(i.iter_type);
+  if (i.iov_offset < 0)
+    out.push({
+      invariant: 'no_over_reversion',
+      message: `${t}: iov_offset ${i.iov_offset} is before the start of the buffer`,
+    });
+  if (i.seg < 0)
+    out.push({
+      invariant: 'no_over_reversion',
+      message: `${t}: segment pointer ${i.seg} is before the segment array`,
+    });
+  if (i.count > i.init_count) {
+    out.push({
+      invariant: 'no_over_reversion',
+      message: `${t}: count ${i.count} exceeds the ${i.init_count} bytes the iterator started with`,
+    });
+  }
+  return out;
+}
+
+/**
+ * iter_count_consistent: count and offset agree with the segments. For the vector types the
+ * bytes consumed (segments passed + iov_offset) plus count equal the initial count, nr_segs
+ * matches the segments left, and iov_offset lies within the current segment; for UBUF and
+ * XARRAY iov_offset + count is the initial count; for FOLIOQ/BVECQ iov_offset lies within
+ * the current slot.
+ */
+export function iter_count_consistent(i: iov_iter): Violation[] {
+  const out: Violation[] = [];
+  const t = iter_type_name(i.iter_type);
+  if (i.count < 0)
+    out.push({ invariant: 'iter_count_consistent', message: `${t}: count ${i.count} is negative` });
+  switch (i.iter_type) {
+    case ITER_IOVEC:
+    case ITER_KVEC:
+    case ITER_BVEC: {
+      const segs = seg_lengths(i);
+      if (i.seg + i.nr_segs !== segs.length) {
+        out.push({
+          invariant: 'iter_count_consistent',
+          message: `${t}: seg ${i.seg} + nr_segs ${i.nr_segs} != ${segs.length} segments`,
+        });
+      }
+      let consumed = i.iov_offset;
+      for (let k = 0; k < i.seg && k < segs.length; k++) consumed += segs[k]!.len;
+      if (consumed + i.count !== i.init_count) {
+        out.push({
+          invariant: 'iter_count_consistent',
+          message: `${t}: consumed ${consumed} + count ${i.count} != initial count ${i.init_count}`,
+        });
+      }
+      const cur = segs[i.seg];
+      if (cur !== undefined && i.iov_offset > cur.len) {
+        out.push({
+          invariant: 'iter_count_consistent',
+          message: `${t}: iov_offset ${i.iov_offset} beyond segment ${i.seg} of ${cur.len} bytes`,
+        });
+      }
+      if (cur === undefined && i.iov_offset !== 0) {
+        out.push({
+          invariant: 'iter_count_consistent',
+          message: `${t}: iov_offset ${i.iov_offset} with no segment left`,
+        });
+      }
+      break;
+    }
+    case ITER_UBUF:
+    case ITER_XARRAY:
+      if (i.iov_offset + i.count !== i.init_count) {
+        out.push({
+          invariant: 'iter_count_consistent',
+          message: `${t}: iov_offset ${i.iov_offset} + count ${i.count} != initial count ${i.init_count}`,
+        });
+      }
+      break;
+    case ITER_FOLIOQ: {
+      const q = i.folioq!;
+      if (
+        i.folioq_slot < folioq_nr_slots(q) &&
+        i.iov_offset > folioq_folio_size(q, i.folioq_slot)
+      ) {
+        out.push({
+          invariant: 'iter_count_consistent',
+          message: `${t}: iov_offset ${i.iov_offset} beyond folio slot ${i.folioq_slot}`,
+        });
+      }
+      break;
+    }
+    case ITER_BVECQ: {
+      const bq = i.bvecq!;
+      const bv = bq.bv[i.bvecq_slot];
+      if (bv && i.iov_offset > bv.bv_len)
+        out.push({
+          invariant: 'iter_count_consistent',
+          message: `${t}: iov_offset ${i.iov_offset} beyond slot ${i.bvecq_slot}`,
+        });
+      if (bq.freed)
+        out.push({
+          invariant: 'iter_count_consistent',
+          message: `${t}: iterator points into freed bvecq ${bq.id}`,
+        });
+      break;
+    }
+    case ITER_DISCARD:
+      break;
+  }
+  return out;
+}
+
+/** Every iov_iter invariant at once. */
+export function iov_iter_violations(i: iov_iter): Violation[] {
+  return [...no_over_reversion(i), ...iter_count_consistent(i)];
+}
+
+/**
+ * extract_result_consistent: a positive iov_iter_extract_pages() return describes bytes that
+ * really were listed: DIV_ROUND_UP(offset0 + ret, PAGE_SIZE) page slots, each filled, no
+ * more than maxpages, offset0 inside the first page, and the iterator moved by exactly ret.
+ */
+export function extract_result_consistent(
+  ret: number,
+  pages: readonly PageSlot[] | null,
+  offset0: number,
+  maxpages: number,
+  count_before: number,
+  count_after: number,
+): Violation[] {
+  const out: Violation[] = [];
+  if (ret < 0) {
+    if (count_after !== count_before)
+      out.push({
+        invariant: 'extract_result_consistent',
+        message: `failed extraction (${ret}) moved the iterator`,
+      });
+    return out;
+  }
+  if (count_before - count_after !== ret) {
+    out.push({
+      invariant: 'extract_result_consistent',
+      message: `extraction returned ${ret} but the iterator advanced by ${count_before - count_after}`,
+    });
+  }
+  if (ret === 0) return out;
+  if (offset0 < 0 || offset0 >= PAGE_SIZE)
+    out.push({
+      invariant: 'extract_result_consistent',
+      message: `offset0 ${offset0} is not inside a page`,
+    });
+  const npages = DIV_ROUND_UP(offset0 + ret, PAGE_SIZE);
+  if (npages > maxpages)
+    out.push({
+      invariant: 'extract_result_consistent',
+      message: `${ret} bytes from offset ${offset0} need ${npages} pages > maxpages ${maxpages}`,
+    });
+  for (let k = 0; k < npages; k++) {
+    if (!pages || !pages[k]) {
+      out.push({
+        invariant: 'extract_result_consistent',
+        message: `extraction returned ${ret} bytes but page slot ${k} of ${npages} is empty`,
+      });
+      break;
+    }
+  }
+  return out;
+}
+
+/** no_leaked_page_arrays: every page array extraction allocated for a caller was freed. */
+export function no_leaked_page_arrays(k: Kernel = current_kernel()): Violation[] {
+  const n = page_arrays_outstanding(k);
+  return n
+    ? [
+        {
+          invariant: 'no_leaked_page_arrays',
+          message: `${n} page array(s) allocated by iov_iter_extract_pages() were never freed`,
+        },
+      ]
+    : [];
+}
