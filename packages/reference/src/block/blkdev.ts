@@ -17,8 +17,8 @@ export class block_device {
   readonly logical_block_size: number;
   /** Bios submitted and not yet completed, in submission order. */
   readonly inflight: bio[] = [];
-  /** The device's contents; allocated on first write so big idle devices cost nothing. */
-  private store: Uint8Array | null = null;
+  /** The device's contents by 512-byte sector; absent sectors read as zeroes. */
+  private readonly sectors = new Map<number, Uint8Array>();
 
   constructor(bd_dev: number, size: number, logical_block_size: number) {
     this.bd_dev = bd_dev;
@@ -28,16 +28,44 @@ export class block_device {
 
   /** Reads device bytes (a test's view of the medium). */
   read(pos: number, len: number): Uint8Array {
-    this.check_range(pos, len);
-    return this.store === null ? new Uint8Array(len) : this.store.slice(pos, pos + len);
+    const out = new Uint8Array(len);
+    this.readInto(out, 0, pos, len);
+    return out;
   }
 
-  /** Writes device bytes directly (setting up a test's medium). */
+  /** Copies device bytes into dst at dst_off. */
+  readInto(dst: Uint8Array, dst_off: number, pos: number, len: number): void {
+    this.check_range(pos, len);
+    let done = 0;
+    while (done < len) {
+      const p = pos + done;
+      const sec = p >> 9;
+      const off = p & 511;
+      const n = Math.min(512 - off, len - done);
+      const s = this.sectors.get(sec);
+      if (s === undefined) dst.fill(0, dst_off + done, dst_off + done + n);
+      else dst.set(s.subarray(off, off + n), dst_off + done);
+      done += n;
+    }
+  }
+
+  /** Writes device bytes directly (setting up a test's medium; also the target of DMA). */
   write(pos: number, src: Uint8Array): void {
     this.check_range(pos, src.length);
-    if (src.length === 0) return;
-    if (this.store === null) this.store = new Uint8Array(this.size);
-    this.store.set(src, pos);
+    let done = 0;
+    while (done < src.length) {
+      const p = pos + done;
+      const sec = p >> 9;
+      const off = p & 511;
+      const n = Math.min(512 - off, src.length - done);
+      let s = this.sectors.get(sec);
+      if (s === undefined) {
+        s = new Uint8Array(512);
+        this.sectors.set(sec, s);
+      }
+      s.set(src.subarray(done, done + n), off);
+      done += n;
+    }
   }
 
   private check_range(pos: number, len: number): void {

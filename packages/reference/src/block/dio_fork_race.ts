@@ -11,6 +11,7 @@ import type { Kernel } from '../kernel.ts';
 import { with_kernel, with_mm } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
 import { dup_mmap, read_user, write_user } from '../mm/memory.ts';
+import type { MmStruct } from '../mm/mmap.ts';
 import { exit_mmap, mm_alloc, vm_mmap } from '../mm/mmap.ts';
 import { bdev_alloc, bdev_complete_all } from './blkdev.ts';
 import { direct_IO } from './dio.ts';
@@ -37,6 +38,16 @@ export interface DioForkRaceResult {
 
 const DEVICE_BYTE = 0x5a;
 const PARENT_BYTE = 0x11;
+const PARENT_MARK = new Uint8Array([PARENT_BYTE]);
+const PARENT_WRITE = new Uint8Array([PARENT_BYTE + 1]);
+const DEVICE_DATA = new Uint8Array(PAGE_SIZE).fill(DEVICE_BYTE);
+
+/** true when every byte the read covered holds the device's data. */
+function sees(mm: MmStruct, buf: number, len: number): boolean {
+  const bytes = read_user(mm, buf, len);
+  for (let i = 0; i < len; i++) if (bytes[i] !== DEVICE_BYTE) return false;
+  return true;
+}
 
 /** Runs the scenario in kernel k (its profile and faults decide the outcome). */
 export function dio_fork_race(k: Kernel, opts: DioForkRaceOptions = {}): DioForkRaceResult {
@@ -50,11 +61,11 @@ export function dio_fork_race(k: Kernel, opts: DioForkRaceOptions = {}): DioFork
     const a0 = k.vmstat.nr_foll_pin_acquired;
     const r0 = k.vmstat.nr_foll_pin_released;
     const bdev = bdev_alloc(PAGE_SIZE);
-    bdev.write(0, new Uint8Array(len).fill(DEVICE_BYTE));
+    bdev.write(0, DEVICE_DATA.subarray(0, len));
     const parent = mm_alloc();
     const buf = vm_mmap(parent, 0, PAGE_SIZE);
-    // The buffer is ordinary, already-touched anonymous memory.
-    write_user(parent, buf, new Uint8Array(PAGE_SIZE).fill(PARENT_BYTE));
+    // The buffer is ordinary, already-touched anonymous memory (the write faults it in).
+    write_user(parent, buf, PARENT_MARK);
     let res = 0;
     const filp = filp_open(bdev_inode(bdev), O_DIRECT);
     const iocb = init_async_kiocb(filp, 0, (_iocb, r) => {
@@ -69,16 +80,15 @@ export function dio_fork_race(k: Kernel, opts: DioForkRaceOptions = {}): DioFork
     if (fork_in_flight) child = dup_mmap(parent);
     if (!fork_in_flight) bdev_complete_all(bdev);
     else {
-      if (parent_writes) write_user(parent, buf + len, new Uint8Array([PARENT_BYTE + 1]));
+      if (parent_writes) write_user(parent, buf + len, PARENT_WRITE);
       bdev_complete_all(bdev);
     }
     if (child === null) {
       child = dup_mmap(parent);
-      if (parent_writes) write_user(parent, buf + len, new Uint8Array([PARENT_BYTE + 1]));
+      if (parent_writes) write_user(parent, buf + len, PARENT_WRITE);
     }
-    const sees = (bytes: Uint8Array): boolean => bytes.every((b) => b === DEVICE_BYTE);
-    const parentSeesData = sees(read_user(parent, buf, len));
-    const childSeesData = sees(read_user(child, buf, len));
+    const parentSeesData = sees(parent, buf, len);
+    const childSeesData = sees(child, buf, len);
     exit_mmap(child);
     exit_mmap(parent);
     return {

@@ -52,6 +52,8 @@ export class Folio {
   index = 0;
   /** Bytes of the folio; null means all zero (allocated on first write: keeps fork cheap). */
   private _data: Uint8Array | null = null;
+  /** _data may also be another folio's: copy before writing. */
+  private _data_shared = false;
   private _pages: Page[] | null = null;
 
   constructor(pfn: number, order: number, is_zero = false) {
@@ -80,30 +82,65 @@ export class Folio {
     return this._pages[n] as Page;
   }
 
-  /** The folio's bytes for reading; do not write through this (use the write helpers). */
+  /** A copy of len bytes from offset (zeroes when the folio was never written). */
   peek(offset: number, len: number): Uint8Array {
     if (this._data === null) return new Uint8Array(len);
     return this._data.slice(offset, offset + len);
+  }
+
+  /** Copies len bytes from offset into dst at dst_off, without an intermediate buffer. */
+  readInto(dst: Uint8Array, dst_off: number, offset: number, len: number): void {
+    if (this._data === null) dst.fill(0, dst_off, dst_off + len);
+    else dst.set(this._data.subarray(offset, offset + len), dst_off);
   }
 
   hasData(): boolean {
     return this._data !== null;
   }
 
-  /** Writable view of the folio's bytes, allocated lazily. */
+  /** Writable view of the folio's bytes, allocated (or unshared) on first write. */
   dataForWrite(): Uint8Array {
-    if (this._data === null) this._data = new Uint8Array(this.size);
+    if (this._data === null) {
+      this._data = this.order === 0 ? page_data_alloc() : new Uint8Array(this.size);
+    } else if (this._data_shared) {
+      const copy = this.order === 0 ? page_data_alloc() : new Uint8Array(this.size);
+      copy.set(this._data);
+      this._data = copy;
+      this._data_shared = false;
+    }
     return this._data;
   }
 
-  /** Copies all bytes from another folio of the same size (copy_user_highpage). */
+  /**
+   * Copies all bytes from another folio of the same size (copy_user_highpage). The byte buffer
+   * is shared until either folio is written, which keeps COW copies at fork cheap.
+   */
   copyFrom(src: Folio): void {
-    if (src._data === null) {
-      this._data = null;
-    } else {
-      this._data = src._data.slice(0, this.size);
+    if (src.size !== this.size)
+      throw new RangeError(`copyFrom: folio sizes differ (${src.size} vs ${this.size})`);
+    this._data = src._data;
+    if (this._data !== null) {
+      this._data_shared = true;
+      src._data_shared = true;
     }
   }
+}
+
+/**
+ * Page-sized zeroed byte buffers carved from 64-page slabs: one backing-store allocation per
+ * 64 pages instead of one per page, which is what makes whole scenarios cheap. A slab lives as
+ * long as any of its pages; fresh ArrayBuffers are zero-filled, and slots are never reused.
+ */
+const SLAB_PAGES = 64;
+let slab: ArrayBuffer | null = null;
+let slab_next = SLAB_PAGES;
+
+function page_data_alloc(): Uint8Array {
+  if (slab === null || slab_next === SLAB_PAGES) {
+    slab = new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
+    slab_next = 0;
+  }
+  return new Uint8Array(slab, PAGE_SIZE * slab_next++, PAGE_SIZE);
 }
 
 /** folio_alloc(gfp, order): a new folio holding one reference (the caller's). */
@@ -260,6 +297,21 @@ export function memcpy_from_page(page: Page, offset: number, len: number): Uint8
   }
   check_access(page, 'read from');
   return page.folio.peek(page.index_in_folio * PAGE_SIZE + offset, len);
+}
+
+/** memcpy_from_page into a caller's buffer (no intermediate allocation). */
+export function memcpy_from_page_into(
+  dst: Uint8Array,
+  dst_off: number,
+  page: Page,
+  offset: number,
+  len: number,
+): void {
+  if (offset < 0 || len < 0 || offset + len > PAGE_SIZE) {
+    throw new RangeError(`memcpy_from_page: ${len} bytes at offset ${offset} do not fit in a page`);
+  }
+  check_access(page, 'read from');
+  page.folio.readInto(dst, dst_off, page.index_in_folio * PAGE_SIZE + offset, len);
 }
 
 /** memset a page range to a byte (zero_user_segments and friends). */

@@ -11,7 +11,7 @@ import {
   folio_maybe_dma_pinned,
   folio_put,
   folio_ref_count,
-  memcpy_from_page,
+  memcpy_from_page_into,
   memcpy_to_page,
   ZERO_PAGE,
 } from './folio.ts';
@@ -239,7 +239,7 @@ export function copy_from_user(
     }
     const off = addr % PAGE_SIZE;
     const len = Math.min(PAGE_SIZE - off, n - done);
-    dst.set(memcpy_from_page(pte.page, off, len), dst_off + done);
+    memcpy_from_page_into(dst, dst_off + done, pte.page, off, len);
     done += len;
   }
   return n - done;

@@ -81,7 +81,7 @@ export function pipe_buf(pipe: pipe_inode_info, slot: number): pipe_buffer {
 }
 
 /** pipe_buf_release: drops the buffer's page reference through its ops (the caller clears the slot). */
-export function pipe_buf_release(pipe: pipe_inode_info, buf: pipe_buffer): void {
+export function pipe_buf_release(_pipe: pipe_inode_info, buf: pipe_buffer): void {
   if (buf.noref) return;
   if (buf.ref_from_gup) gup_put_folio(buf.page.folio, 1, FOLL_GET);
   else put_page(buf.page);
