@@ -106,7 +106,7 @@ static void out_str(struct out *o, const char *k, const char *v) { outf(o, "%s\"
 struct req {
   int n;
   char key[MAX_FIELDS][32];
-  char val[MAX_FIELDS][512];
+  char val[MAX_FIELDS][2048];
 };
 
 static int parse_req(const char *s, struct req *r) {
@@ -127,13 +127,13 @@ static int parse_req(const char *s, struct req *r) {
     size_t v = 0;
     if (*s == '"') {
       s++;
-      while (*s && *s != '"' && v < 511) {
+      while (*s && *s != '"' && v < 2047) {
         if (*s == '\\' && s[1]) s++;
         r->val[r->n][v++] = *s++;
       }
       if (*s++ != '"') return -1;
     } else {
-      while (*s && *s != ',' && *s != '}' && v < 511) r->val[r->n][v++] = *s++;
+      while (*s && *s != ',' && *s != '}' && v < 2047) r->val[r->n][v++] = *s++;
     }
     r->val[r->n][v] = 0;
     r->n++;
@@ -693,6 +693,332 @@ static int op_splice_read(const struct req *r, struct out *o, char *err, size_t 
   return 0;
 }
 
+// ---------------------------------------------------------------- dm "gates"
+// A gate is a dm-linear device over loop0 that the worker suspends before submitting a read
+// through it: drivers/md/dm.c dm_submit_bio() queues bios that arrive while
+// DMF_BLOCK_IO_FOR_SUSPEND is set (queue_io) and dm_resume() -> dm_queue_flush() submits them.
+// The read's pages are already held (got or pinned by the DIO path) while it waits, and it
+// completes exactly when the gate opens: the order of completions is the scenario's, no timing.
+
+static int gate_create(const char *name, int suspend, char *devpath, size_t pathlen, int *fd_out, char *err, size_t errlen) {
+  int ctl = open("/dev/mapper/control", O_RDWR);
+  if (ctl < 0) return snprintf(err, errlen, "open /dev/mapper/control: %s", strerror(errno)), -1;
+  union {
+    struct dm_ioctl io;
+    char raw[4096];
+  } u;
+  struct stat st;
+  if (stat(LOOP_DEV, &st) < 0) return close(ctl), snprintf(err, errlen, "stat %s: %s", LOOP_DEV, strerror(errno)), -1;
+  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM_DEV_CREATE %s: %s", name, strerror(errno)), -1;
+  dev_t dev = (dev_t)u.io.dev;
+  dm_ioctl_init(&u.io, sizeof u, name);
+  u.io.target_count = 1;
+  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
+  memset(spec, 0, sizeof *spec);
+  spec->length = DISK_BYTES / 512;
+  snprintf(spec->target_type, sizeof spec->target_type, "linear");
+  int plen = snprintf((char *)(spec + 1), 128, "%u:%u 0", major(st.st_rdev), minor(st.st_rdev));
+  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
+  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD linear: %s", strerror(errno)), -1;
+  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", name, strerror(errno)), -1;
+  snprintf(devpath, pathlen, "/tmp/%s", name);
+  unlink(devpath);
+  if (mknod(devpath, S_IFBLK | 0600, dev) < 0) return close(ctl), snprintf(err, errlen, "mknod %s: %s", devpath, strerror(errno)), -1;
+  // Open while the gate is open: the first open of a disk may read it (partition scan after
+  // the capacity change), which would wait forever behind a closed gate.
+  *fd_out = open(devpath, O_RDONLY | O_DIRECT);
+  if (*fd_out < 0) return close(ctl), snprintf(err, errlen, "open %s: %s", devpath, strerror(errno)), -1;
+  if (suspend) {
+    dm_ioctl_init(&u.io, sizeof u, name);
+    u.io.flags = DM_SUSPEND_FLAG;
+    if (ioctl(ctl, DM_DEV_SUSPEND, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM suspend %s: %s", name, strerror(errno)), -1;
+  }
+  close(ctl);
+  return 0;
+}
+
+static int gate_open(const char *name) {
+  int ctl = open("/dev/mapper/control", O_RDWR);
+  if (ctl < 0) return -1;
+  struct dm_ioctl io;
+  int rc = dm_ioctl_call(ctl, DM_DEV_SUSPEND, &io, sizeof io, name);  // no DM_SUSPEND_FLAG: resume
+  close(ctl);
+  return rc;
+}
+
+static void gate_remove(const char *name) {
+  int ctl = open("/dev/mapper/control", O_RDWR);
+  if (ctl < 0) return;
+  struct dm_ioctl io;
+  dm_ioctl_call(ctl, DM_DEV_REMOVE, &io, sizeof io, name);
+  close(ctl);
+}
+
+// ---------------------------------------------------------------- op: forkrace_script
+// Realises a ForkRace scenario (specs/ForkRace.tla) step by step in one worker and reports,
+// after every step, which content tags each process sees in each of its two pages:
+//   D1/D2  the data of read 1/2 (512 bytes at in-page offset 0 / 1024, from distinct sectors)
+//   PW/CW  the byte the parent/child wrote after fork (offset 3000 / 3500)
+// Steps (the spec's actions): DioSubmit(io,vpage) = Linux AIO O_DIRECT read through a closed
+// gate; FixedRead(io,vpage) = IORING_OP_READ_FIXED on page vpage's registered buffer through a
+// closed gate; IoComplete(io) = open the gate, reap; Fork; Write(proc,vpage);
+// RegisterBuffer(vpage) / UnregisterBuffer(vpage) = IORING_(UN)REGISTER_BUFFERS on the page's
+// own ring; Vmsplice(vpage) = vmsplice the page into a pipe; PipeRead = read it back.
+
+#define FR_STEPS 32
+static const int io_off[3] = {0, 0, 1024};
+static const uint64_t io_disk[3] = {0, 65536, 131072};
+#define PW_OFF 3000
+#define CW_OFF 3500
+
+struct fr_state {
+  unsigned char *pages;  // two pages, virtually contiguous
+  aio_context_t ctx;
+  int dio_fd[3];
+  char gate[3][64];
+  int io_kind[3];  // 0 idle, 1 DIO (aio), 2 FIXED (ring of vpage)
+  int io_vpage[3];
+  int io_done[3];
+  int io_res[3];
+  struct uring ring[2];
+  int ring_ok[2];
+  int registered[2];
+  pid_t child;
+  int to_child, from_child;
+  int pipe_fd[2];
+  char pipe_seen[32];
+  int piped;
+};
+
+static void tags_of(const unsigned char *page, char *out, size_t outlen) {
+  out[0] = 0;
+  for (int i = 1; i <= 2; i++)
+    if (holds_disk_data(page + io_off[i], 512, io_disk[i])) snprintf(out + strlen(out), outlen - strlen(out), "%sD%d", out[0] ? "," : "", i);
+  if (page[PW_OFF] == 'P') snprintf(out + strlen(out), outlen - strlen(out), "%sPW", out[0] ? "," : "");
+  if (page[CW_OFF] == 'C') snprintf(out + strlen(out), outlen - strlen(out), "%sCW", out[0] ? "," : "");
+}
+
+// The child obeys one-byte commands: 'w'/'W' write CW into page 0/1, 'v' report its views.
+static void child_loop(struct fr_state *s, int in, int out) {
+  char c;
+  while (read(in, &c, 1) == 1) {
+    if (c == 'w' || c == 'W') {
+      s->pages[(c == 'W' ? PAGE : 0) + CW_OFF] = 'C';
+      if (write(out, "k", 1) != 1) _exit(3);
+    } else if (c == 'v') {
+      char a[32], b[32], line[80];
+      tags_of(s->pages, a, sizeof a);
+      tags_of(s->pages + PAGE, b, sizeof b);
+      int n = snprintf(line, sizeof line, "%s|%s\n", a, b);
+      if (write(out, line, (size_t)n) != n) _exit(3);
+    } else {
+      break;
+    }
+  }
+  _exit(0);
+}
+
+// Reaps AIO completions until read `io` has completed (others are recorded as they come).
+static int reap_aio(struct fr_state *s, int io, int wait) {
+  while (!s->io_done[io]) {
+    struct io_event ev;
+    struct timespec zero = {0, 0};
+    long n = sys_io_getevents(s->ctx, wait ? 1 : 0, 1, &ev, wait ? NULL : &zero);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != 1) return wait ? -1 : 0;
+    int which = (int)ev.data;
+    s->io_done[which] = 1;
+    s->io_res[which] = (int)ev.res;
+  }
+  return 1;
+}
+
+static int step_param(const char *step, const char *key, int dflt) {
+  char pat[32];
+  snprintf(pat, sizeof pat, ":%s=", key);
+  const char *p = strstr(step, pat);
+  return p ? atoi(p + strlen(pat)) : dflt;
+}
+static int step_proc(const char *step) {
+  const char *p = strstr(step, ":proc=");
+  return p ? p[6] : 'P';
+}
+
+static int fr_step(struct fr_state *s, const char *step, char *err, size_t errlen) {
+  char name[32];
+  size_t k = 0;
+  while (step[k] && step[k] != ':' && k < sizeof name - 1) name[k] = step[k], k++;
+  name[k] = 0;
+  int io = step_param(step, "io", 1), v = step_param(step, "vpage", 0);
+  if (io < 1 || io > 2 || v < 0 || v > 1) return snprintf(err, errlen, "%s: io must be 1..2 and vpage 0..1", step), -1;
+  unsigned char *page = s->pages + v * PAGE;
+  if (strcmp(name, "Init") == 0) return 0;
+  if (strcmp(name, "DioSubmit") == 0 || strcmp(name, "FixedRead") == 0) {
+    int fixed = name[0] == 'F';
+    if (fixed && !s->registered[v]) return snprintf(err, errlen, "%s: page %d has no registered buffer", step, v), -1;
+    if (s->io_kind[io]) return snprintf(err, errlen, "%s: read %d was already submitted", step, io), -1;
+    if (fixed) {
+      if (uring_submit_rw(&s->ring[v], IORING_OP_READ_FIXED, s->dio_fd[io], page + io_off[io], 512, io_disk[io], 0) < 0) return snprintf(err, errlen, "%s: io_uring_enter: %s", step, strerror(errno)), -1;
+    } else {
+      struct iocb cb;
+      memset(&cb, 0, sizeof cb);
+      cb.aio_data = (uint64_t)io;
+      cb.aio_lio_opcode = IOCB_CMD_PREAD;
+      cb.aio_fildes = (uint32_t)s->dio_fd[io];
+      cb.aio_buf = (uint64_t)(uintptr_t)(page + io_off[io]);
+      cb.aio_nbytes = 512;
+      cb.aio_offset = (int64_t)io_disk[io];
+      struct iocb *cbs[1] = {&cb};
+      if (sys_io_submit(s->ctx, 1, cbs) != 1) return snprintf(err, errlen, "%s: io_submit: %s", step, strerror(errno)), -1;
+    }
+    s->io_kind[io] = fixed ? 2 : 1;
+    s->io_vpage[io] = v;
+    return 0;
+  }
+  if (strcmp(name, "IoComplete") == 0) {
+    if (!s->io_kind[io] || s->io_done[io]) return snprintf(err, errlen, "%s: read %d is not in flight", step, io), -1;
+    if (gate_open(s->gate[io]) < 0) return snprintf(err, errlen, "%s: resume gate: %s", step, strerror(errno)), -1;
+    if (s->io_kind[io] == 2) {
+      int res = 0;
+      if (uring_reap(&s->ring[s->io_vpage[io]], 1, &res) < 0) return snprintf(err, errlen, "%s: io_uring wait: %s", step, strerror(errno)), -1;
+      s->io_done[io] = 1;
+      s->io_res[io] = res;
+    } else if (reap_aio(s, io, 1) < 0) {
+      return snprintf(err, errlen, "%s: io_getevents: %s", step, strerror(errno)), -1;
+    }
+    if (s->io_res[io] != 512) return snprintf(err, errlen, "%s: read %d returned %d", step, io, s->io_res[io]), -1;
+    return 0;
+  }
+  if (strcmp(name, "Fork") == 0) {
+    int a[2], b[2];
+    if (s->child) return snprintf(err, errlen, "Fork: already forked"), -1;
+    if (pipe(a) < 0 || pipe(b) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
+    pid_t pid = fork();
+    if (pid < 0) return snprintf(err, errlen, "fork: %s", strerror(errno)), -1;
+    if (pid == 0) {
+      close(a[1]);  // else the child holds its own command pipe open and never sees EOF
+      close(b[0]);
+      child_loop(s, a[0], b[1]);
+    }
+    close(a[0]);
+    close(b[1]);
+    s->child = pid;
+    s->to_child = a[1];
+    s->from_child = b[0];
+    return 0;
+  }
+  if (strcmp(name, "Write") == 0) {
+    if (step_proc(step) == 'P') {
+      page[PW_OFF] = 'P';
+      return 0;
+    }
+    char c = v ? 'W' : 'w', ack;
+    if (!s->child || write(s->to_child, &c, 1) != 1 || read(s->from_child, &ack, 1) != 1) return snprintf(err, errlen, "%s: no child to write", step), -1;
+    return 0;
+  }
+  if (strcmp(name, "RegisterBuffer") == 0) {
+    struct iovec iov = {page, PAGE};
+    if (s->registered[v]) return snprintf(err, errlen, "%s: already registered", step), -1;
+    if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) return snprintf(err, errlen, "%s: IORING_REGISTER_BUFFERS: %s", step, strerror(errno)), -1;
+    s->registered[v] = 1;
+    return 0;
+  }
+  if (strcmp(name, "UnregisterBuffer") == 0) {
+    if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_UNREGISTER_BUFFERS, NULL, 0) < 0) return snprintf(err, errlen, "%s: IORING_UNREGISTER_BUFFERS: %s", step, strerror(errno)), -1;
+    s->registered[v] = 0;
+    return 0;
+  }
+  if (strcmp(name, "Vmsplice") == 0) {
+    struct iovec iov = {page, PAGE};
+    if (s->piped || pipe(s->pipe_fd) < 0) return snprintf(err, errlen, "%s: pipe busy or pipe(): %s", step, strerror(errno)), -1;
+    if (vmsplice(s->pipe_fd[1], &iov, 1, 0) != PAGE) return snprintf(err, errlen, "%s: vmsplice: %s", step, strerror(errno)), -1;
+    s->piped = 1;
+    return 0;
+  }
+  if (strcmp(name, "PipeRead") == 0) {
+    static unsigned char sink[PAGE];
+    if (!s->piped || read(s->pipe_fd[0], sink, PAGE) != PAGE) return snprintf(err, errlen, "PipeRead: %s", s->piped ? strerror(errno) : "nothing spliced"), -1;
+    tags_of(sink, s->pipe_seen, sizeof s->pipe_seen);
+    s->piped = 2;
+    return 0;
+  }
+  return snprintf(err, errlen, "unknown ForkRace step \"%s\"", name), -1;
+}
+
+static void fr_observe(struct fr_state *s, struct out *o, int first) {
+  char p0[32], p1[32], line[80] = "|";
+  tags_of(s->pages, p0, sizeof p0);
+  tags_of(s->pages + PAGE, p1, sizeof p1);
+  if (s->child) {
+    ssize_t n = 0;
+    if (write(s->to_child, "v", 1) == 1) n = read(s->from_child, line, sizeof line - 1);
+    line[n > 0 ? n : 0] = 0;
+  }
+  char *bar = strchr(line, '|');
+  char *nl = strchr(line, '\n');
+  if (nl) *nl = 0;
+  if (bar) *bar = 0;
+  outf(o, "%s{\"P0\":\"%s\",\"P1\":\"%s\"", first ? "" : ",", p0, p1);
+  if (s->child) outf(o, ",\"C0\":\"%s\",\"C1\":\"%s\"", line, bar ? bar + 1 : "");
+  else outf(o, ",\"C0\":null,\"C1\":null");
+  if (s->piped == 2) outf(o, ",\"pipeSeen\":\"%s\"", s->pipe_seen);
+  else outf(o, ",\"pipeSeen\":null");
+  // Reads that completed by themselves before their IoComplete step would make the run
+  // meaningless; the gates forbid it, and this proves it.
+  int early = 0;
+  for (int i = 1; i <= 2; i++)
+    if (s->io_kind[i] == 1 && !s->io_done[i] && reap_aio(s, i, 0) == 1) early = 1;
+  outf(o, ",\"earlyCompletion\":%s}", early ? "true" : "false");
+}
+
+static int op_forkrace_script(const struct req *r, struct out *o, char *err, size_t errlen) {
+  const char *script = req_str(r, "steps", "");
+  struct fr_state s;
+  memset(&s, 0, sizeof s);
+  s.pages = page_buffer(2);
+  if (!s.pages) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  if (sys_io_setup(8, &s.ctx) < 0) return snprintf(err, errlen, "io_setup: %s", strerror(errno)), -1;
+  for (int v = 0; v < 2; v++)
+    if (uring_init(&s.ring[v], 4) < 0) return snprintf(err, errlen, "io_uring_setup: %s", strerror(errno)), -1;
+  int rc = 0;
+  for (int i = 1; i <= 2 && rc == 0; i++) {
+    char path[96];
+    snprintf(s.gate[i], sizeof s.gate[i], "pinlab-g%d-%d", (int)getpid(), i);
+    rc = gate_create(s.gate[i], 1, path, sizeof path, &s.dio_fd[i], err, errlen);
+  }
+  outf(o, "\"obs\":[");
+  char step[256];
+  int nsteps = 0;
+  const char *p = script;
+  while (rc == 0 && *p) {
+    size_t k = 0;
+    while (*p && *p != ';' && k < sizeof step - 1) step[k++] = *p++;
+    step[k] = 0;
+    if (*p == ';') p++;
+    if (k == 0) continue;
+    rc = fr_step(&s, step, err, errlen);
+    if (rc == 0) fr_observe(&s, o, nsteps++ == 0);
+  }
+  outf(o, "]");
+  out_int(o, "steps", nsteps);
+  // Open every gate so nothing stays queued, then tidy up.
+  for (int i = 1; i <= 2; i++) {
+    gate_open(s.gate[i]);
+    if (s.io_kind[i] == 1) reap_aio(&s, i, 1);
+    if (s.io_kind[i] == 2 && !s.io_done[i]) {
+      int res;
+      uring_reap(&s.ring[s.io_vpage[i]], 1, &res);
+    }
+    if (s.dio_fd[i] > 0) close(s.dio_fd[i]);
+    gate_remove(s.gate[i]);
+  }
+  if (s.child) {
+    close(s.to_child);
+    waitpid(s.child, NULL, 0);
+  }
+  return rc;
+}
+
 // ---------------------------------------------------------------- op: fault injection
 // Used by the harness's own tests of its watchdog: a worker that hangs, an agent that dies,
 // a kernel that panics (sysrq 'c').
@@ -719,6 +1045,7 @@ static int run_op(const char *op, const struct req *r, struct out *o, char *err,
   if (strcmp(op, "rwv") == 0) return op_rwv(r, o, err, errlen);
   if (strcmp(op, "splice_read") == 0) return op_splice_read(r, o, err, errlen);
   if (strcmp(op, "fault") == 0) return op_fault(r, o, err, errlen);
+  if (strcmp(op, "forkrace_script") == 0) return op_forkrace_script(r, o, err, errlen);
   if (strcmp(op, "ping") == 0) return 0;
   return snprintf(err, errlen, "unknown op \"%s\"", op), -1;
 }

@@ -9,7 +9,7 @@ export interface AgentRequest extends RequestParams {
   op: string;
 }
 
-export type AgentResult = Record<string, string | number | boolean | null>;
+export type AgentResult = Record<string, unknown>;
 
 export type AgentMessage =
   | { kind: 'ready'; release: string; delayMs: number }
@@ -23,7 +23,7 @@ export function encodeRequest(req: AgentRequest): string {
       throw new Error(`request key "${k}" is not a plain identifier`);
     if (typeof v === 'number' && !Number.isInteger(v))
       throw new Error(`request ${k}=${v}: the agent takes integers only`);
-    if (typeof v === 'string' && (/["\\\n\r]/.test(v) || v.length > 500))
+    if (typeof v === 'string' && (/["\\\n\r]/.test(v) || v.length > 2000))
       throw new Error(`request ${k}: string has quotes, newlines or is too long`);
   }
   return `${JSON.stringify(req)}\n`;

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { MissingToolError } from './apt.ts';
-import type { KernelImage } from './fetch.ts';
 import {
   type AgentRequest,
   type AgentResult,
@@ -205,15 +204,18 @@ export interface QemuOptions {
   memoryMb?: number;
   cpus?: number;
   qemu?: string;
+  /** Extra kernel command line words (e.g. for a user's own kernel). */
+  extraAppend?: string;
 }
 
 export function kernelCmdline(): string {
   // panic=-1 with -no-reboot: a panic ends QEMU at once, after the console printed the reason.
-  return 'console=ttyS0 loglevel=7 printk.time=1 panic=-1 rdinit=/init mitigations=off nokaslr tsc=reliable no_timer_check i8042.nokbd i8042.noaux';
+  return 'console=ttyS0 loglevel=4 panic=-1 rdinit=/init mitigations=off nokaslr tsc=reliable no_timer_check i8042.nokbd i8042.noaux';
 }
 
+/** `bootKernel` is the file given to -kernel: an ELF vmlinux boots by PVH (faster) or a bzImage. */
 export function qemuArgs(
-  kernel: KernelImage,
+  bootKernel: string,
   initrd: string,
   socketPath: string,
   opts: QemuOptions = {},
@@ -236,11 +238,11 @@ export function qemuArgs(
     '-nic',
     'none',
     '-kernel',
-    kernel.vmlinuz,
+    bootKernel,
     '-initrd',
     initrd,
     '-append',
-    kernelCmdline(),
+    [kernelCmdline(), opts.extraAppend ?? ''].join(' ').trim(),
     '-chardev',
     'stdio,id=con,signal=off',
     '-serial',
@@ -253,16 +255,12 @@ export function qemuArgs(
 }
 
 /** Launches QEMU for `kernel` with `initrd`; the agent channel is a unix socket in a temp dir. */
-export function qemuLauncher(
-  kernel: KernelImage,
-  initrd: string,
-  opts: QemuOptions = {},
-): Launcher {
+export function qemuLauncher(bootKernel: string, initrd: string, opts: QemuOptions = {}): Launcher {
   return () => {
     const dir = mkdtempSync(join(tmpdir(), 'pinlab-vm-'));
     const sock = join(dir, 'agent.sock');
     const qemu = opts.qemu ?? 'qemu-system-x86_64';
-    const child = spawn(qemu, qemuArgs(kernel, initrd, sock, opts), {
+    const child = spawn(qemu, qemuArgs(bootKernel, initrd, sock, opts), {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let spawnError: Error | null = null;
