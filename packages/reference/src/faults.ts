@@ -39,28 +39,28 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     area: 'iov_iter',
     description:
       'iov_iter_extract_kvec_pages() forgets the in-page offset in *offset0 (fixed in ver #11 of the extraction series, seed 002)',
-    caught_by: ['extract_matches_oracle'],
+    caught_by: ['extract_result_consistent'],
   },
   bvec_reads_kvec: {
     name: 'bvec_reads_kvec',
     area: 'iov_iter',
     description:
       'iov_iter_extract_bvec_pages() reads i->kvec instead of i->bvec (fixed in ver #10, seed 002)',
-    caught_by: ['extract_matches_oracle'],
+    caught_by: ['extract_result_consistent'],
   },
   xarray_hole_underflow: {
     name: 'xarray_hole_underflow',
     area: 'iov_iter',
     description:
       'iov_iter_extract_xarray_pages() over a hole (nr == 0) underflows the size and advances anyway (fixed 2026)',
-    caught_by: ['extract_matches_oracle', 'iter_count_consistent'],
+    caught_by: ['extract_result_consistent', 'iter_count_consistent'],
   },
   extract_array_leak: {
     name: 'extract_array_leak',
     area: 'iov_iter',
     description:
       'iov_iter_extract_user_pages() leaks the page array (and the pins already taken) when pinning fails (fixed 2026)',
-    caught_by: ['pin_balance_at_quiescence'],
+    caught_by: ['pin_balance_at_quiescence', 'no_leaked_page_arrays'],
   },
   over_revert: {
     name: 'over_revert',
@@ -80,14 +80,14 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'bvecq_unordered_dio_write',
     area: 'bvecq',
     description: 'bvecq DIO write subrequests dispatched out of strict sequence (seed 004)',
-    caught_by: ['bvecq_cursor_order'],
+    caught_by: ['bvecq_write_cursor_order'],
   },
   bvecq_read_too_much: {
     name: 'bvecq_read_too_much',
     area: 'bvecq',
     description:
       'a read subrequest returns more data than requested and the collector accepts it (seed 004: "Check for too much data being read")',
-    caught_by: ['bvecq_cursor_order'],
+    caught_by: ['bvecq_read_cursor_order'],
   },
   fork_share_pinned: {
     name: 'fork_share_pinned',
@@ -107,7 +107,7 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'direct_splice_no_eof_limit',
     area: 'splice',
     description:
-      'direct_splice_read() without the EOF limit of seed 002 ver #20: it allocates and pushes pipe pages for the whole request even past i_size',
+      'direct_splice_read() without the EOF limit of seed 002 ver #20: it allocates pages (and issues reads) for the whole request even past i_size',
     caught_by: ['splice_within_eof'],
   },
 };

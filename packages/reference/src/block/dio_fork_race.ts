@@ -5,6 +5,8 @@
 // copy and the DMA lands in the page the child keeps: the parent loses the data. With FOLL_PIN
 // (6.5+) fork copies the pinned page for the child and the parent keeps it.
 
+import { parent_sees_dio_data } from '../invariants/mm.ts';
+import type { Violation } from '../invariants/violation.ts';
 import { READ } from '../iov_iter/constants.ts';
 import { iov_iter_ubuf } from '../iov_iter/init.ts';
 import type { Kernel } from '../kernel.ts';
@@ -34,6 +36,8 @@ export interface DioForkRaceResult {
   /** vmstat deltas over the scenario (tear-down included). */
   readonly pinsAcquired: number;
   readonly pinsReleased: number;
+  /** parent_sees_dio_data for the parent, checked before tear-down. */
+  readonly violations: readonly Violation[];
 }
 
 const DEVICE_BYTE = 0x5a;
@@ -89,6 +93,7 @@ export function dio_fork_race(k: Kernel, opts: DioForkRaceOptions = {}): DioFork
     }
     const parentSeesData = sees(parent, buf, len);
     const childSeesData = sees(child, buf, len);
+    const violations = parent_sees_dio_data(parent, buf, DEVICE_DATA.subarray(0, len));
     exit_mmap(child);
     exit_mmap(parent);
     return {
@@ -97,6 +102,7 @@ export function dio_fork_race(k: Kernel, opts: DioForkRaceOptions = {}): DioFork
       res,
       pinsAcquired: k.vmstat.nr_foll_pin_acquired - a0,
       pinsReleased: k.vmstat.nr_foll_pin_released - r0,
+      violations,
     };
   });
 }

@@ -1,4 +1,5 @@
 // Invariant checks: each returns a list of violations (empty = holds).
+export * from './bvecq.ts';
 export * from './iov_iter.ts';
 export * from './mm.ts';
 export * from './splice.ts';
