@@ -60,7 +60,10 @@ for (const profile of ['linux-6.1', 'linux-6.12', 'bvecq-rfc'] as const) {
             s.scheduleSequence([
               {
                 label: 'fork',
-                builder: async () => step('fork', () => (child = dup_mmap(parent)))(),
+                builder: async () =>
+                  step('fork', () => {
+                    child = dup_mmap(parent);
+                  })(),
               },
               {
                 label: 'child-write',
