@@ -1,0 +1,172 @@
+// Everything the harness runs on one kernel, and the side-by-side file for all of them:
+// .pinlab/results/kernels.json (shape documented in README.md; read by the report in
+// packages/cli/src/collect/kernels.ts as KernelColumn entries plus harness-specific fields).
+import { join } from 'node:path';
+import type { SuiteData } from '@pinlab/testgen';
+import {
+  type ExtraResult,
+  expectedParentLoses,
+  type ForkRaceRuns,
+  type PinResult,
+  runExtraCases,
+  runForkRace,
+  runPinCases,
+} from './experiments.ts';
+import type { KernelImage } from './fetch.ts';
+import { writeFileAtomic } from './fs-atomic.ts';
+import { prepareGuest } from './guest.ts';
+import { KernelSession } from './session.ts';
+import { countBySpec, runSuitesOnTarget, type ScenarioOutcome, type SpecCounts } from './suites.ts';
+import { createQemuTarget } from './target.ts';
+import type { QemuOptions } from './vm.ts';
+
+export interface KernelReport {
+  name: string;
+  release: string;
+  profile: string;
+  package: string | null;
+  packageVersion: string | null;
+  forkRace: {
+    outcome: 'parent-keeps-data' | 'parent-loses-data' | 'unknown';
+    runs: number;
+    lost: number;
+  };
+  forkRaceRuns: (ForkRaceRuns & { expectedParentLoses: boolean; ok: boolean })[];
+  pinDeltas: (PinResult & { ok: boolean })[];
+  extra: (ExtraResult & { spec: string })[];
+  scenarios: { run: number; passed: number; failed: number; notApplicable: number };
+  perSpec: Record<string, SpecCounts>;
+  failures: ScenarioOutcome[];
+  timing: {
+    bootMs: number[];
+    experimentsMs: number;
+    scenariosMs: number;
+    perScenarioMs: number | null;
+  };
+  faults: { kind: string; message: string }[];
+  ok: boolean;
+}
+
+export interface RunKernelOptions {
+  suites: SuiteData[];
+  forkRaceRuns?: number;
+  qemu?: QemuOptions;
+  log?: (line: string) => void;
+  /** Run the scenario suites with this many in flight inside the VM. */
+  concurrency?: number;
+}
+
+export async function runKernel(
+  kernel: KernelImage,
+  opts: RunKernelOptions,
+): Promise<KernelReport> {
+  const log = opts.log ?? (() => {});
+  const guest = await prepareGuest(kernel, opts.qemu ?? {});
+  const session = new KernelSession(kernel.name, guest.launcher);
+  try {
+    log(`qemu:${kernel.name}: booting ${kernel.release}`);
+    await session.boot();
+    log(`qemu:${kernel.name}: agent ready after ${Math.round(session.stats.bootMs[0] ?? 0)} ms`);
+    const t0 = performance.now();
+    const runs = opts.forkRaceRuns ?? 10;
+    const forkRaceRuns = [];
+    for (const engine of ['aio', 'uring', 'uring_fixed'] as const) {
+      const r = await runForkRace(session, engine, runs);
+      const expectLoss = expectedParentLoses(kernel.profile, engine);
+      const ok = r.raced === r.runs && r.parentLost === (expectLoss ? r.raced : 0);
+      forkRaceRuns.push({ ...r, expectedParentLoses: expectLoss, ok });
+    }
+    const pins = (await runPinCases(session, kernel.profile)).map((p) => ({
+      ...p,
+      ok: p.acquired === p.expected && p.released === p.expected,
+    }));
+    const extra = await runExtraCases(session, kernel.profile);
+    const experimentsMs = performance.now() - t0;
+    log(`qemu:${kernel.name}: experiments done in ${Math.round(experimentsMs)} ms`);
+
+    const t1 = performance.now();
+    const target = createQemuTarget(session, kernel.profile);
+    const outcomes = await runSuitesOnTarget(
+      opts.suites,
+      target,
+      kernel.profile,
+      opts.concurrency ?? 6,
+    );
+    const scenariosMs = performance.now() - t1;
+    const perSpec = countBySpec(outcomes);
+    const ran = outcomes.filter((o) => o.outcome !== 'not-applicable');
+    log(`qemu:${kernel.name}: ${ran.length} scenarios in ${Math.round(scenariosMs)} ms`);
+
+    const dio = forkRaceRuns.filter((r) => r.engine !== 'uring_fixed');
+    const raced = dio.reduce((n, r) => n + r.raced, 0);
+    const lost = dio.reduce((n, r) => n + r.parentLost, 0);
+    const totals = Object.values(perSpec).reduce(
+      (t, c) => ({
+        run: t.run + c.run,
+        passed: t.passed + c.passed,
+        failed: t.failed + c.failed + c.errors,
+        notApplicable: t.notApplicable + c.notApplicable,
+      }),
+      { run: 0, passed: 0, failed: 0, notApplicable: 0 },
+    );
+    const report: KernelReport = {
+      name: kernel.name,
+      release: session.release || kernel.release,
+      profile: kernel.profile,
+      package: kernel.package,
+      packageVersion: kernel.packageVersion,
+      forkRace: {
+        outcome:
+          raced === 0
+            ? 'unknown'
+            : lost === raced
+              ? 'parent-loses-data'
+              : lost === 0
+                ? 'parent-keeps-data'
+                : 'unknown',
+        runs: raced,
+        lost,
+      },
+      forkRaceRuns,
+      pinDeltas: pins,
+      extra,
+      scenarios: totals,
+      perSpec,
+      failures: outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error'),
+      timing: {
+        bootMs: session.stats.bootMs.map(Math.round),
+        experimentsMs: Math.round(experimentsMs),
+        scenariosMs: Math.round(scenariosMs),
+        perScenarioMs:
+          ran.length === 0
+            ? null
+            : Math.round(ran.reduce((s, o) => s + (o.ms ?? 0), 0) / ran.length),
+      },
+      faults: session.stats.faults,
+      ok: false,
+    };
+    report.ok =
+      forkRaceRuns.every((r) => r.ok) &&
+      pins.every((p) => p.ok) &&
+      extra.every((e) => e.ok) &&
+      totals.failed === 0;
+    return report;
+  } finally {
+    await session.close();
+  }
+}
+
+export function resultsPath(root: string): string {
+  return join(root, '.pinlab', 'results', 'kernels.json');
+}
+
+export function writeKernelsJson(root: string, reports: KernelReport[]): string {
+  const path = resultsPath(root);
+  const doc = {
+    schema: 1,
+    generatedBy: 'pinlab run --target qemu:<kernel> (@pinlab/kernel-harness)',
+    kernels: reports,
+  };
+  writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
+  return path;
+}

@@ -1,0 +1,48 @@
+// The `qemu:<kernel>` target (docs/CONTRACTS.md, @pinlab/testgen target.ts): runs a spec's
+// scenario in the booted kernel and reports observations in the model's terms. It runs only
+// its own kernel's profile; actions it cannot realise make a scenario not applicable.
+import type { Scenario, ScenarioAction, StepObservation, Target } from '@pinlab/testgen';
+import type { KernelSession } from './session.ts';
+import { forkRaceObservations, forkRaceScript, supportsForkRace } from './specs/forkrace.ts';
+
+/** Per spec: can the guest realise this action, and how to run a whole scenario. */
+interface SpecRealisation {
+  supports(action: ScenarioAction): boolean;
+  run(session: KernelSession, scenario: Scenario): Promise<StepObservation[]>;
+}
+
+const REALISATIONS: Record<string, SpecRealisation> = {
+  ForkRace: {
+    supports: supportsForkRace,
+    async run(session, scenario) {
+      const result = await session.request(
+        'forkrace_script',
+        { steps: forkRaceScript(scenario.actions) },
+        30,
+      );
+      return forkRaceObservations(result, scenario.actions.length);
+    },
+  },
+};
+
+export function realisedSpecs(): string[] {
+  return Object.keys(REALISATIONS);
+}
+
+export function createQemuTarget(session: KernelSession, profile: string): Target {
+  return {
+    name: `qemu:${session.name}`,
+    profiles: [profile],
+    supports(spec, action) {
+      return REALISATIONS[spec]?.supports(action) ?? false;
+    },
+    async run(scenario, runProfile) {
+      if (runProfile !== profile)
+        throw new Error(`qemu:${session.name} runs profile ${profile}, not ${runProfile}`);
+      const r = REALISATIONS[scenario.spec];
+      if (r === undefined)
+        throw new Error(`qemu:${session.name} cannot realise spec ${scenario.spec}`);
+      return r.run(session, scenario);
+    },
+  };
+}
