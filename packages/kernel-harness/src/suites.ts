@@ -104,7 +104,8 @@ export async function runSuitesOnTarget(
 export function countBySpec(outcomes: ScenarioOutcome[]): Record<string, SpecCounts> {
   const by: Record<string, SpecCounts> = {};
   for (const o of outcomes) {
-    const c = (by[o.spec] ??= { run: 0, passed: 0, failed: 0, notApplicable: 0, errors: 0 });
+    const c = by[o.spec] ?? { run: 0, passed: 0, failed: 0, notApplicable: 0, errors: 0 };
+    by[o.spec] = c;
     if (o.outcome === 'not-applicable') c.notApplicable++;
     else {
       c.run++;

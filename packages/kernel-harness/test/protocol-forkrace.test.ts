@@ -1,0 +1,132 @@
+import type { ScenarioAction } from '@pinlab/testgen';
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeRequest, LineSplitter } from '../src/protocol.ts';
+import { KernelSession } from '../src/session.ts';
+import {
+  forkRaceObservations,
+  forkRaceScript,
+  observeForkRaceModel,
+  supportsForkRace,
+} from '../src/specs/forkrace.ts';
+import { createQemuTarget } from '../src/target.ts';
+
+describe('agent protocol', () => {
+  it('encodes flat requests and refuses what the agent cannot parse', () => {
+    expect(encodeRequest({ id: 1, op: 'dio', size: 4096, engine: 'aio' })).toBe(
+      '{"id":1,"op":"dio","size":4096,"engine":"aio"}\n',
+    );
+    expect(() => encodeRequest({ id: 1, op: 'x', size: 1.5 })).toThrow(/integers only/);
+    expect(() => encodeRequest({ id: 1, op: 'x', s: 'a"b' })).toThrow(/quotes/);
+    expect(() => encodeRequest({ id: 1, op: 'x', 'bad key': 1 })).toThrow(/plain identifier/);
+  });
+
+  it('decodes every message kind and names garbage', () => {
+    expect(decodeMessage('{"event":"ready","release":"6.1.0","delayMs":300}')).toEqual({
+      kind: 'ready',
+      release: '6.1.0',
+      delayMs: 300,
+    });
+    expect(decodeMessage('{"id":3,"ok":true,"result":{"res":512}}')).toMatchObject({
+      kind: 'response',
+      id: 3,
+      ok: true,
+    });
+    expect(decodeMessage('{"id":null,"ok":false,"error":"malformed request"}')).toMatchObject({
+      ok: false,
+      error: 'malformed request',
+    });
+    expect(() => decodeMessage('garbage')).toThrow(/not JSON/);
+    expect(() => decodeMessage('{"what":1}')).toThrow(/unknown message/);
+  });
+
+  it('splits a stream into lines across chunks', () => {
+    const s = new LineSplitter();
+    expect(s.push('{"a"')).toEqual([]);
+    expect(s.push(':1}\r\n{"b":2}\n{"c"')).toEqual(['{"a":1}', '{"b":2}']);
+    expect(s.push(':3}\n')).toEqual(['{"c":3}']);
+  });
+});
+
+describe('ForkRace realisation', () => {
+  const actions: ScenarioAction[] = [
+    { name: 'Init' },
+    { name: 'DioSubmit', io: 1, vpage: 0 },
+    { name: 'Fork' },
+    { name: 'Write', proc: 'P', vpage: 0 },
+    { name: 'IoComplete', io: 1 },
+  ];
+
+  it('turns actions into the agent step script', () => {
+    expect(forkRaceScript(actions)).toBe(
+      'Init;DioSubmit:io=1:vpage=0;Fork;Write:proc=P:vpage=0;IoComplete:io=1',
+    );
+    expect(supportsForkRace({ name: 'DioSubmit', io: 3, vpage: 0 })).toBe(false);
+    expect(supportsForkRace({ name: 'Teleport' })).toBe(false);
+    expect(() => forkRaceScript([{ name: 'Teleport' }])).toThrow(/cannot run in the guest/);
+  });
+
+  it('reads the agent observations and refuses a run where a gate leaked', () => {
+    const o = { P0: '', P1: '', C0: null, C1: null, pipeSeen: null, earlyCompletion: false };
+    expect(forkRaceObservations({ obs: [o, o] }, 2)).toEqual([
+      { P0: '', P1: '', C0: null, C1: null, pipeSeen: null },
+      { P0: '', P1: '', C0: null, C1: null, pipeSeen: null },
+    ]);
+    expect(() => forkRaceObservations({ obs: [o] }, 2)).toThrow(/1 observations for 2 steps/);
+    expect(() => forkRaceObservations({ obs: [{ ...o, earlyCompletion: true }] }, 1)).toThrow(
+      /gate failed/,
+    );
+  });
+
+  it('observes a model state with the same keys', () => {
+    const fn = (pairs: [unknown, unknown][]) => ({ __fn: pairs });
+    const state = {
+      pte: fn([
+        [
+          'P',
+          fn([
+            [0, { frame: 3, write: true }],
+            [1, { frame: 2, write: true }],
+          ]),
+        ],
+        [
+          'C',
+          fn([
+            [0, { frame: 1, write: false }],
+            [1, { frame: 2, write: false }],
+          ]),
+        ],
+      ]),
+      data: fn([
+        [1, { __set: ['D1'] }],
+        [2, { __set: [] }],
+        [3, { __set: ['PW'] }],
+      ]),
+      forked: true,
+      pipe: { st: 'EMPTY', frame: 0, seen: { __set: [] } },
+    };
+    // biome-ignore lint/suspicious/noExplicitAny: a hand-built model state
+    expect(observeForkRaceModel(undefined, state as any)).toEqual({
+      P0: 'PW',
+      P1: '',
+      C0: 'D1',
+      C1: '',
+      pipeSeen: null,
+    });
+  });
+
+  it('is a Target that runs only its own profile and supports only realised specs', async () => {
+    const t = createQemuTarget(
+      new KernelSession('6.1', () => {
+        throw new Error('no VM in this test');
+      }),
+      'linux-6.1',
+    );
+    expect(t.name).toBe('qemu:6.1');
+    expect(t.profiles).toEqual(['linux-6.1']);
+    expect(t.supports('ForkRace', { name: 'Fork' })).toBe(true);
+    expect(t.supports('BvecqCursors', { name: 'Init' })).toBe(false);
+    await expect(
+      t.run({ id: 'x', spec: 'ForkRace', config: 'ForkRace', actions }, 'linux-6.12'),
+    ).rejects.toThrow(/runs profile linux-6.1/);
+  });
+});
