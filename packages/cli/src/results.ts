@@ -4,7 +4,7 @@
 // `.pinlab/results/verify.json`, so `pinlab report` can re-render without re-running anything.
 
 /** What a config must give, as in specs/manifest.json. */
-export type ExpectedResult = 'ok' | { invariant: string };
+export type ExpectedResult = 'ok' | { invariant: string } | { deadlock: true } | null;
 
 /** What the engine gave. `error` is an engine or parse error (never a pass). */
 export type ActualResult =
@@ -160,6 +160,7 @@ export function isFailure(results: VerifyResults): boolean {
 }
 
 export function describeResult(r: ExpectedResult | ActualResult): string {
+  if (r === null) return '(not in manifest)';
   if (r === 'ok') return 'ok';
   if ('invariant' in r) return `violates ${r.invariant}`;
   if ('deadlock' in r) return 'deadlock';

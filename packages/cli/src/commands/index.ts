@@ -3,7 +3,16 @@
 import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
 import { checkCommand } from './check.ts';
+import { kernelCommands } from './kernel.ts';
 import { reportCommand } from './report.ts';
 import { tlcInstallCommand } from './tlc.ts';
+import { verifyCommand } from './verify.ts';
 
-export const commands: Command[] = [benchCommand, reportCommand, checkCommand, tlcInstallCommand];
+export const commands: Command[] = [
+  benchCommand,
+  reportCommand,
+  checkCommand,
+  tlcInstallCommand,
+  verifyCommand,
+  ...kernelCommands,
+];

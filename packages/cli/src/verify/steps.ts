@@ -1,0 +1,213 @@
+// The real steps of `pinlab verify`, each a call into the package that owns the work.
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import {
+  allAdapters,
+  createEmbeddedStepper,
+  createReferenceTarget,
+  loadProfiles,
+  type SuiteData,
+} from '@pinlab/testgen';
+import { listSpecs, loadConfig, ProjectError, parseTlcConfig, selectConfigs } from '@pinlab/tla';
+import { actionCoverage } from '../collect/actions.ts';
+import { measureReferenceBranches } from '../collect/branches.ts';
+import { checkAll } from '../collect/check.ts';
+import { exploreGraph, markCovered } from '../collect/graph.ts';
+import { loadSuites, runSuitesOn, suiteFiles } from '../collect/suites.ts';
+import { CliError, type CommandIO, EXIT } from '../command.ts';
+import { bufferIO } from '../io.ts';
+import { benchResultsPath } from '../paths.ts';
+import type { CoverageResults } from '../results.ts';
+import { loadBenchResults } from '../results-io.ts';
+import type { VerifyOptions, VerifySteps } from './pipeline.ts';
+
+/** States explored per config for transition coverage; graphs up to DRAW_LIMIT are drawn. */
+export const EXPLORE_LIMIT = 3000;
+export const DRAW_LIMIT = 120;
+
+function onPath(binary: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, binary)));
+}
+
+/** Unknown spec or config names are bad input: refused before any work (exit 2). */
+export function validateOnly(root: string, only: string[]): void {
+  try {
+    selectConfigs(root, only);
+  } catch (err) {
+    if (err instanceof ProjectError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+}
+
+async function harness(): Promise<Record<string, unknown>> {
+  return (await import('@pinlab/kernel-harness')) as Record<string, unknown>;
+}
+
+export function realSteps(io: CommandIO): VerifySteps {
+  let suitesCache: SuiteData[] | undefined;
+  const suites = (opts: VerifyOptions) => {
+    suitesCache ??= loadSuites(opts.root, opts.only.length ? specsOf(opts) : undefined);
+    return suitesCache;
+  };
+  const specsOf = (opts: VerifyOptions) => [
+    ...new Set(selectConfigs(opts.root, opts.only).map((c) => c.spec)),
+  ];
+  let harnessModule: Record<string, unknown> | undefined;
+
+  return {
+    async check(opts, onStart) {
+      try {
+        return await checkAll({
+          root: opts.root,
+          engine: opts.engine,
+          only: opts.only,
+          env: io.env,
+          onStart,
+        });
+      } catch (err) {
+        if (err instanceof ProjectError) throw new CliError(err.message, EXIT.usage);
+        throw err;
+      }
+    },
+
+    async genCheck(opts) {
+      const { commands } = await import('../commands/index.ts');
+      const gen = commands.find((c) => c.name === 'gen');
+      if (!gen) return { skipped: "the 'pinlab gen' command is not available in this checkout" };
+      const sub = bufferIO(opts.root, io.env);
+      const code = await gen.run({ positionals: [], options: { check: true, json: true } }, sub);
+      const out = sub.out.join('');
+      let doc: unknown;
+      try {
+        doc = JSON.parse(out);
+      } catch {
+        doc = undefined;
+      }
+      const stale = extractStale(doc);
+      if (code !== EXIT.ok && code !== EXIT.failed) {
+        throw new Error(
+          `pinlab gen --check exited ${code}: ${sub.err.join('').trim() || out.trim()}`,
+        );
+      }
+      return {
+        upToDate: code === EXIT.ok && stale.length === 0,
+        files: suiteFiles(opts.root).length * 2,
+        differences: stale.map((file) => ({ file, kind: 'changed' as const })),
+      };
+    },
+
+    async runReference(opts, onSuite) {
+      const all = suites(opts);
+      const profiles = loadProfiles(join(opts.root, 'specs', 'profiles.json')).map((p) => p.name);
+      const target = createReferenceTarget(allAdapters, profiles);
+      return runSuitesOn(target, all, (done, what) => onSuite(done, all.length, what));
+    },
+
+    async modelCoverage(opts, checks) {
+      const all = suites(opts);
+      const out: Pick<CoverageResults, 'actions' | 'transitions'> = {
+        actions: [],
+        transitions: [],
+      };
+      const specs = listSpecs(opts.root).filter(
+        (s) => !opts.only.length || specsOf(opts).includes(s.spec),
+      );
+      for (const s of specs) out.actions.push(actionCoverage(s.spec, s.tlaPath, all));
+      // Every config checked (or with a suite), unless its state space is too big to explore here.
+      const configs = new Set([
+        ...checks
+          .filter((c) => !(typeof c.actual === 'object' && c.actual && 'error' in c.actual))
+          .filter((c) => (c.distinct ?? 0) <= EXPLORE_LIMIT)
+          .map((c) => c.config),
+        ...all.map((s) => s.config),
+      ]);
+      for (const config of configs) {
+        const input = loadConfig(opts.root, config);
+        const stepper = createEmbeddedStepper(input.spec, input.specText, input.cfgText);
+        const invariants = parseTlcConfig(input.cfgText).invariants;
+        const explored = exploreGraph(stepper, EXPLORE_LIMIT, invariants);
+        for (const suite of all.filter((x) => x.config === config))
+          markCovered(stepper, explored, suite);
+        const g = explored.graph;
+        const covered = g.edges.filter((e) => e.covered).length;
+        out.transitions.push({
+          spec: input.spec,
+          name: g.truncated ? `${config} (first ${g.nodes.length} states)` : config,
+          covered,
+          total: g.edges.length,
+        });
+        const check = checks.find((c) => c.config === config);
+        if (check && g.nodes.length <= DRAW_LIMIT && !g.truncated) check.graph = g;
+      }
+      return out;
+    },
+
+    async referenceBranches(opts) {
+      if (suiteFiles(opts.root).length === 0) return { coverage: [] };
+      const b = measureReferenceBranches(opts.root, io.env);
+      return b.failure ? { coverage: b.items, failure: b.failure } : { coverage: b.items };
+    },
+
+    knownKernels() {
+      return ['6.1', '6.12'];
+    },
+
+    kernelAvailable(name) {
+      if (!onPath('qemu-system-x86_64', io.env)) {
+        return {
+          ok: false,
+          why: 'qemu-system-x86_64 is not installed',
+          fix: 'apt-get install qemu-system-x86 (tools/setup.sh does)',
+        };
+      }
+      const cached = harnessModule?.cachedKernel as
+        | ((n: string, env: NodeJS.ProcessEnv) => unknown)
+        | undefined;
+      if (!cached) {
+        // Loaded lazily below; until then use the cache layout's pointer file.
+        return existsSync(
+          join(
+            io.env.PINLAB_CACHE || join(io.env.HOME ?? '', '.cache', 'pinlab'),
+            'kernels',
+            name,
+            'current.json',
+          ),
+        )
+          ? { ok: true }
+          : {
+              ok: false,
+              why: `kernel ${name} is not fetched`,
+              fix: `run pinlab kernel fetch ${name}`,
+            };
+      }
+      return cached(name, io.env)
+        ? { ok: true }
+        : {
+            ok: false,
+            why: `kernel ${name} is not fetched`,
+            fix: `run pinlab kernel fetch ${name}`,
+          };
+    },
+
+    async runKernel(name) {
+      harnessModule ??= await harness();
+      throw new Error(
+        `running the generated suites on kernel ${name} is not wired into verify yet (use 'pinlab run --target qemu:${name}')`,
+      );
+    },
+
+    loadBench(opts) {
+      return loadBenchResults(benchResultsPath(opts.root));
+    },
+  };
+}
+
+function extractStale(doc: unknown): string[] {
+  if (!doc || typeof doc !== 'object') return [];
+  const o = doc as Record<string, unknown>;
+  for (const key of ['stale', 'differences', 'changed']) {
+    const v = o[key];
+    if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+  }
+  return [];
+}
