@@ -12,11 +12,17 @@ import {
   runForkRace,
   runPinCases,
 } from './experiments.ts';
-import type { KernelImage } from './fetch.ts';
+import { customKernel, type KernelImage, requireKernel } from './fetch.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { prepareGuest } from './guest.ts';
 import { KernelSession } from './session.ts';
-import { countBySpec, runSuitesOnTarget, type ScenarioOutcome, type SpecCounts } from './suites.ts';
+import {
+  countBySpec,
+  loadSuites,
+  runSuitesOnTarget,
+  type ScenarioOutcome,
+  type SpecCounts,
+} from './suites.ts';
 import { createQemuTarget } from './target.ts';
 import type { QemuOptions } from './vm.ts';
 
@@ -169,4 +175,34 @@ export function writeKernelsJson(root: string, reports: KernelReport[]): string 
   };
   writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
   return path;
+}
+
+export interface KernelRunRequest {
+  /** Debian kernels by name ("6.1", "6.12"), taken from the cache (fetch first). */
+  kernels?: string[];
+  /** A user's own build: bzImage, modules dir and optionally the profile. */
+  custom?: { bzImage: string; modulesDir: string; profile?: string };
+  /** Repository root: generated-tests/ is read from it and .pinlab/results/ written in it. */
+  root: string;
+  forkRaceRuns?: number;
+  qemu?: QemuOptions;
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * `pinlab run --target qemu:<k>` / `pinlab kernel run`: all kernels booted concurrently, the
+ * experiments and generated suites run on each, kernels.json written. Throws
+ * KernelNotFetchedError (a missing kernel: exit 3) before booting anything.
+ */
+export async function runKernelTargets(req: KernelRunRequest): Promise<{ reports: KernelReport[]; path: string }> {
+  const images: KernelImage[] = (req.kernels ?? []).map((k) => requireKernel(k, req.env));
+  if (req.custom !== undefined) images.push(customKernel(req.custom.bzImage, req.custom.modulesDir, req.custom.profile));
+  if (images.length === 0) throw new Error('no kernel to run: name 6.1, 6.12, all, or give --kernel and --modules');
+  const suites = loadSuites(join(req.root, 'generated-tests'));
+  const opts: RunKernelOptions = { suites, forkRaceRuns: req.forkRaceRuns ?? 10 };
+  if (req.qemu !== undefined) opts.qemu = req.qemu;
+  if (req.log !== undefined) opts.log = req.log;
+  const reports = await Promise.all(images.map((img) => runKernel(img, opts)));
+  return { reports, path: writeKernelsJson(req.root, reports) };
 }
