@@ -1,0 +1,156 @@
+// Invariants of bvecq chains and the netfs cursors over them (seed 004). Each returns the list
+// of violations (empty = holds).
+
+import type { bvecq, bvecq_pos } from '../bvecq/chain.ts';
+import { bvecq_pos_fpos } from '../bvecq/chain.ts';
+import type { netfs_dio_write_request } from '../bvecq/dio_write.ts';
+import type { netfs_read_request } from '../bvecq/read.ts';
+import type { Kernel } from '../kernel.ts';
+import { current_kernel } from '../kernel.ts';
+import type { Violation } from './violation.ts';
+
+function v(invariant: string, message: string): Violation {
+  return { invariant, message };
+}
+
+/**
+ * bvecq_cursor_order: collect <= dispatch <= load for a buffered read, and each cursor's
+ * position in the chain stands for the file position its counter says; no subrequest
+ * accounts more than it asked for.
+ */
+export function bvecq_read_cursor_order(rreq: netfs_read_request): Violation[] {
+  const out: Violation[] = [];
+  const n = 'bvecq_cursor_order';
+  if (rreq.collected_to > rreq.dispatched_to) {
+    out.push(
+      v(n, `collect cursor ${rreq.collected_to} is past the dispatch cursor ${rreq.dispatched_to}`),
+    );
+  }
+  if (rreq.dispatched_to > rreq.loaded_to) {
+    out.push(
+      v(n, `dispatch cursor ${rreq.dispatched_to} is past the load cursor ${rreq.loaded_to}`),
+    );
+  }
+  const cursors: [string, bvecq_pos, number][] = [
+    ['load', rreq.load_cursor, rreq.loaded_to],
+    ['dispatch', rreq.dispatch_cursor, rreq.dispatched_to],
+    ['collect', rreq.collect_cursor, rreq.collected_to],
+  ];
+  for (const [name, pos, at] of cursors) {
+    if (!pos.bvecq) continue;
+    const f = bvecq_pos_fpos(pos);
+    if (f !== at && !(pos.slot >= pos.bvecq.nr_slots && f <= at)) {
+      out.push(v(n, `${name} cursor stands at file position ${f} but its counter says ${at}`));
+    }
+  }
+  for (const sub of rreq.subrequests) {
+    if (sub.transferred > sub.len) {
+      out.push(
+        v(
+          n,
+          `subrequest ${sub.debug_index} transferred ${sub.transferred} > its length ${sub.len}`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * bvecq_cursor_order for an unbuffered write: collect <= dispatch <= end, and subrequests are
+ * dispatched in strict sequence (none in flight, starting where collection stands).
+ */
+export function bvecq_write_cursor_order(wreq: netfs_dio_write_request): Violation[] {
+  const out: Violation[] = [];
+  const n = 'bvecq_cursor_order';
+  if (wreq.collected_to > wreq.dispatched_to) {
+    out.push(v(n, `collected_to ${wreq.collected_to} is past dispatched_to ${wreq.dispatched_to}`));
+  }
+  if (wreq.dispatched_to > wreq.start + wreq.len)
+    out.push(v(n, `dispatched past the end of the write`));
+  for (const d of wreq.dispatch_log) {
+    if (d.in_flight_before > 0) {
+      out.push(
+        v(n, `subrequest ${d.debug_index} dispatched with ${d.in_flight_before} still in flight`),
+      );
+    }
+    if (d.start !== d.collected_to) {
+      out.push(
+        v(
+          n,
+          `subrequest ${d.debug_index} starts at ${d.start}, collection stood at ${d.collected_to}`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** bvecq_unlock_after_collection: a folio is unlocked only once collection has passed its end. */
+export function bvecq_unlock_after_collection(rreq: netfs_read_request): Violation[] {
+  const out: Violation[] = [];
+  for (const u of rreq.unlock_log) {
+    if (u.end > u.collected_to) {
+      out.push(
+        v(
+          'bvecq_unlock_after_collection',
+          `folio [${u.fpos}, ${u.end}) unlocked with collection at ${u.collected_to}`,
+        ),
+      );
+    }
+  }
+  for (const f of rreq.folios) {
+    if (f.locked && f.fpos + f.folio.size <= rreq.collected_to && rreq.subrequests.length === 0) {
+      out.push(v('bvecq_unlock_after_collection', `folio at ${f.fpos} collected but still locked`));
+    }
+  }
+  return out;
+}
+
+/**
+ * bvecq_no_free_while_referenced: no position or live ->next link points at a freed segment,
+ * and every live segment's refcount covers the references to it that can be seen (the
+ * positions given, plus the link from a live previous segment). Also reports the
+ * use-after-free and underflow WARNs the bvecq code recorded.
+ */
+export function bvecq_no_free_while_referenced(
+  positions: readonly bvecq_pos[],
+  heads: readonly (bvecq | null)[],
+  k: Kernel = current_kernel(),
+): Violation[] {
+  const out: Violation[] = [];
+  const n = 'bvecq_no_free_while_referenced';
+  const seen = new Map<bvecq, number>();
+  const count = (bq: bvecq) => seen.set(bq, (seen.get(bq) ?? 0) + 1);
+  for (const p of positions) {
+    if (!p.bvecq) continue;
+    if (p.bvecq.freed) out.push(v(n, `a position points into freed bvecq ${p.bvecq.id}`));
+    count(p.bvecq);
+  }
+  const visited = new Set<bvecq>();
+  const walk = (start: bvecq | null) => {
+    for (let bq = start; bq && !visited.has(bq); bq = bq.next) {
+      visited.add(bq);
+      if (bq.freed) break;
+      if (bq.next) {
+        if (bq.next.freed) out.push(v(n, `live bvecq ${bq.id} links to freed bvecq ${bq.next.id}`));
+        count(bq.next);
+      }
+    }
+  };
+  for (const h of heads) walk(h);
+  for (const p of positions) walk(p.bvecq);
+  for (const [bq, refs] of seen) {
+    if (!bq.freed && bq.ref < refs)
+      out.push(v(n, `bvecq ${bq.id} has ref ${bq.ref} but ${refs} references`));
+  }
+  for (const w of k.warnings) {
+    if (
+      (w.kind === 'use_after_free' || w.kind === 'refcount_underflow') &&
+      w.message.includes('bvecq')
+    ) {
+      out.push(v(n, w.message));
+    }
+  }
+  return out;
+}

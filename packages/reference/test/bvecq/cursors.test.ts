@@ -1,0 +1,256 @@
+// bvecq cursor properties: random buffered-read and DIO-write schedules (any completion order,
+// short I/O, retries) keep every bvecq invariant and deliver the right bytes; the two bvecq
+// faults are caught; the free-while-referenced check can fail.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { bvecq_pos, netfs_io_subrequest, netfs_read_request } from '../../src/bvecq/index.ts';
+import {
+  bvecq_buffer_init,
+  bvecq_stats,
+  netfs_put_bvecq,
+  netfs_read_collection,
+  netfs_read_dispatch,
+  netfs_read_load_folio,
+  netfs_read_request_alloc,
+  netfs_read_request_put,
+  netfs_read_subreq_terminated,
+  netfs_retry_read_subrequest,
+  netfs_unbuffered_write_begin,
+  netfs_unbuffered_write_collect,
+  netfs_unbuffered_write_dispatch,
+  netfs_unbuffered_write_end,
+  netfs_write_subreq_terminated,
+} from '../../src/bvecq/index.ts';
+import type { FaultName } from '../../src/faults.ts';
+import {
+  bvecq_no_free_while_referenced,
+  bvecq_read_cursor_order,
+  bvecq_unlock_after_collection,
+  bvecq_write_cursor_order,
+} from '../../src/invariants/bvecq.ts';
+import type { Violation } from '../../src/invariants/violation.ts';
+import { iov_iter_ubuf } from '../../src/iov_iter/index.ts';
+import { createKernel, current_kernel as current, with_kernel, with_mm } from '../../src/kernel.ts';
+import type { Folio } from '../../src/mm/index.ts';
+import { folio_alloc, mm_alloc, PAGE_SIZE, vm_mmap, write_user } from '../../src/mm/index.ts';
+import { pattern } from '../iov_iter/layout.ts';
+
+function readViolations(rreq: netfs_read_request): Violation[] {
+  const positions: bvecq_pos[] = [rreq.load_cursor, rreq.dispatch_cursor, rreq.collect_cursor];
+  for (const s of rreq.subrequests) positions.push(s.dispatch_pos);
+  return [
+    ...bvecq_read_cursor_order(rreq),
+    ...bvecq_unlock_after_collection(rreq),
+    ...bvecq_no_free_while_referenced(positions, [rreq.collect_cursor.bvecq]),
+  ];
+}
+
+/** Byte equality without vitest's element-by-element diffing (fast on large buffers). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}
+
+function folioBytes(f: Folio): Uint8Array {
+  return f.hasData() ? f.dataForWrite() : new Uint8Array(f.size);
+}
+
+interface ReadPlan {
+  orders: number[];
+  steps: { kind: number; a: number; b: number }[];
+}
+
+const readPlanArb: fc.Arbitrary<ReadPlan> = fc.record({
+  orders: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 40 }),
+  steps: fc.array(
+    fc.record({
+      kind: fc.integer({ min: 0, max: 4 }),
+      a: fc.nat(),
+      b: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+    { maxLength: 120 },
+  ),
+});
+
+/** Drive a buffered read by a plan, checking the invariants after every step. */
+function driveRead(
+  plan: ReadPlan,
+  tooMuch: boolean,
+): { rreq: netfs_read_request; file: Uint8Array; folios: Folio[]; violations: Violation[] } {
+  const folios = plan.orders.map((o) => folio_alloc(o));
+  const total = folios.reduce((a, f) => a + f.size, 0);
+  const file = pattern(total + PAGE_SIZE, 99);
+  const rreq = netfs_read_request_alloc(0);
+  let loaded = 0;
+  const violations: Violation[] = [];
+  const complete = (sub: netfs_io_subrequest, frac: number) => {
+    const want = sub.len - sub.transferred;
+    const n = frac >= 0.5 ? want : Math.floor(want * frac * 2);
+    const extra = tooMuch ? 100 : 0;
+    const from = sub.start + sub.transferred;
+    netfs_read_subreq_terminated(
+      rreq,
+      sub,
+      file.subarray(from, from + n + (n === want ? extra : 0)),
+    );
+  };
+  for (const st of plan.steps) {
+    const inProgress = rreq.subrequests.filter((s) => s.state === 'IN_PROGRESS');
+    const retry = rreq.subrequests.filter((s) => s.state === 'NEED_RETRY');
+    switch (st.kind) {
+      case 0:
+        if (loaded < folios.length) netfs_read_load_folio(rreq, folios[loaded++]!);
+        break;
+      case 1:
+        netfs_read_dispatch(rreq, 1 + (st.a % (3 * PAGE_SIZE)));
+        break;
+      case 2:
+        if (inProgress.length) complete(inProgress[st.a % inProgress.length]!, st.b);
+        break;
+      case 3:
+        if (retry.length) netfs_retry_read_subrequest(retry[st.a % retry.length]!);
+        break;
+      default:
+        netfs_read_collection(rreq);
+    }
+    violations.push(...readViolations(rreq));
+    if (rreq.error) break;
+  }
+  // Finish: load everything, dispatch it, complete in full, collect.
+  for (let guard = 0; !rreq.error && guard < 1000; guard++) {
+    while (loaded < folios.length) netfs_read_load_folio(rreq, folios[loaded++]!);
+    while (netfs_read_dispatch(rreq, 2 * PAGE_SIZE)) {}
+    for (const s of rreq.subrequests) {
+      if (s.state === 'NEED_RETRY') netfs_retry_read_subrequest(s);
+      if (s.state === 'IN_PROGRESS') complete(s, 1);
+    }
+    netfs_read_collection(rreq);
+    violations.push(...readViolations(rreq));
+    if (rreq.subrequests.length === 0 && rreq.dispatched_to === rreq.loaded_to) break;
+  }
+  return { rreq, file, folios, violations };
+}
+
+function run<T>(faults: FaultName[], fn: () => T): T {
+  return with_kernel(createKernel('bvecq-rfc', { faults }), fn);
+}
+
+describe('bvecq buffered read', () => {
+  it('random schedules keep collect <= dispatch <= load, unlock after collection, no free while referenced', () => {
+    fc.assert(
+      fc.property(readPlanArb, (plan) => {
+        run([], () => {
+          const { rreq, file, folios, violations } = driveRead(plan, false);
+          expect(violations).toEqual([]);
+          expect(rreq.error).toBe(0);
+          expect(rreq.collected_to).toBe(rreq.loaded_to);
+          // Every folio unlocked, holding the file's bytes.
+          let at = 0;
+          for (const f of folios) {
+            expect(sameBytes(folioBytes(f), file.subarray(at, at + f.size))).toBe(true);
+            at += f.size;
+          }
+          expect(rreq.folios.every((f) => !f.locked)).toBe(true);
+          netfs_read_request_put(rreq);
+          expect(bvecq_stats().live).toBe(0);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('bvecq_read_too_much: the fixed code fails the subrequest; the fault lets collection overtake dispatch', () => {
+    const plan: ReadPlan = { orders: [0, 0, 0], steps: [{ kind: 0, a: 0, b: 0 }] };
+    const fixed = run([], () => driveRead(plan, true));
+    expect(fixed.rreq.error).toBe(-5);
+    expect(fixed.violations).toEqual([]);
+    const buggy = run(['bvecq_read_too_much'], () => driveRead(plan, true));
+    expect(buggy.violations.map((x) => x.invariant)).toContain('bvecq_cursor_order');
+  });
+});
+
+describe('bvecq DIO write in strict sequence', () => {
+  const planArb = fc.record({
+    size: fc.integer({ min: 1, max: 6 * PAGE_SIZE }),
+    offset: fc.integer({ min: 0, max: PAGE_SIZE - 1 }),
+    wsize: fc.integer({ min: 512, max: 3 * PAGE_SIZE }),
+    shorts: fc.array(fc.double({ min: 0.25, max: 1, noNaN: true }), { maxLength: 30 }),
+  });
+
+  function driveWrite(
+    p: { size: number; offset: number; wsize: number; shorts: number[] },
+    parallel: boolean,
+  ) {
+    const k = current();
+    const mm = mm_alloc();
+    const base = vm_mmap(mm, 0, p.size + p.offset);
+    const src = pattern(p.size, p.size + 3);
+    write_user(mm, base + p.offset, src);
+    const iter = with_mm(mm, () => iov_iter_ubuf(1, base + p.offset, p.size));
+    const file = new Uint8Array(p.size);
+    const wreq = netfs_unbuffered_write_begin(iter, 0);
+    const violations: Violation[] = [];
+    let s = 0;
+    for (let guard = 0; guard < 4 * p.size + 100 && wreq.collected_to < p.size; guard++) {
+      const batch: netfs_io_subrequest[] = [];
+      for (
+        let d = netfs_unbuffered_write_dispatch(wreq, p.wsize);
+        d;
+        d = netfs_unbuffered_write_dispatch(wreq, p.wsize)
+      ) {
+        batch.push(d);
+        if (!parallel) break;
+      }
+      // The server completes the batch in reverse order, some writes short.
+      for (const sub of batch.reverse()) {
+        const f = p.shorts[s++ % Math.max(1, p.shorts.length)] ?? 1;
+        const n = f > 0.6 ? sub.len : Math.max(1, Math.floor(sub.len * f));
+        netfs_write_subreq_terminated(sub, n, file);
+      }
+      netfs_unbuffered_write_collect(wreq);
+      violations.push(...bvecq_write_cursor_order(wreq));
+      violations.push(...bvecq_no_free_while_referenced([wreq.dispatch_cursor], [wreq.buffer]));
+    }
+    const done = wreq.collected_to;
+    netfs_unbuffered_write_end(wreq);
+    return { file, src, violations, done, k };
+  }
+
+  it('random sizes, wsize and short writes: sequence kept, data written, pins balanced, buffer freed', () => {
+    fc.assert(
+      fc.property(planArb, (p) => {
+        run([], () => {
+          const { file, src, violations, done, k } = driveWrite(p, true);
+          expect(violations).toEqual([]);
+          expect(done).toBe(p.size);
+          expect(sameBytes(file, src)).toBe(true);
+          expect(k.vmstat.nr_foll_pin_acquired).toBeGreaterThan(0);
+          expect(k.vmstat.nr_foll_pin_released).toBe(k.vmstat.nr_foll_pin_acquired);
+          expect(bvecq_stats().live).toBe(0);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('bvecq_unordered_dio_write: back-to-back dispatch is caught by the cursor-order invariant', () => {
+    const p = { size: 4 * PAGE_SIZE, offset: 0, wsize: PAGE_SIZE, shorts: [0.3, 1, 1, 1] };
+    expect(run([], () => driveWrite(p, true)).violations).toEqual([]);
+    const buggy = run(['bvecq_unordered_dio_write'], () => driveWrite(p, true));
+    expect(buggy.violations.map((x) => x.invariant)).toContain('bvecq_cursor_order');
+  });
+});
+
+describe('bvecq references', () => {
+  it('a position that does not hold its ref sees its segment freed under it (the check can fail)', () => {
+    run([], () => {
+      const owner: bvecq_pos = { bvecq: null, slot: 0, offset: 0 };
+      bvecq_buffer_init(owner);
+      const stray: bvecq_pos = { bvecq: owner.bvecq, slot: 0, offset: 0 }; // no netfs_get_bvecq()
+      expect(bvecq_no_free_while_referenced([owner, stray], [owner.bvecq])).not.toEqual([]);
+      netfs_put_bvecq(owner.bvecq);
+      const v = bvecq_no_free_while_referenced([stray], []);
+      expect(v.map((x) => x.invariant)).toContain('bvecq_no_free_while_referenced');
+    });
+  });
+});
