@@ -53,6 +53,8 @@ export interface ConfigResult {
   expectedDistinct?: number;
   expectedDepth?: number;
   timeMs: number;
+  /** For an engine error: its kind (`syntax`, `config`, `unknown-constant`, `missing-tool`...). */
+  errorKind?: string;
   counterexample?: Counterexample;
   graph?: StateGraph;
 }

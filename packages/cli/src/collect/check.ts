@@ -48,6 +48,7 @@ export function toConfigResult(c: ConfigCheck): ConfigResult {
     timeMs: c.result.durationMs,
   };
   if (c.message) out.message = c.message;
+  if (c.result.error) out.errorKind = c.result.error.kind;
   if (c.expectedDistinct !== undefined) out.expectedDistinct = c.expectedDistinct;
   if (c.expectedDepth !== undefined) out.expectedDepth = c.expectedDepth;
   if (c.result.counterexample) {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { JSON_OPTION, listOption, stringOption } from '../args.ts';
 import { writeFileAtomic } from '../atomic.ts';
 import { pinlabVersion } from '../cli.ts';
-import { CliError, type Command, EXIT } from '../command.ts';
+import { CliError, type Command, EXIT, type ExitCode } from '../command.ts';
 import { toJson } from '../format.ts';
 import { defaultReportDir, repoRoot, verifyResultsPath } from '../paths.ts';
 import { writeReport } from '../report/write.ts';
@@ -140,9 +140,18 @@ Examples:
       const files = writeReport(results, out);
       if (options.json) io.stdout(toJson(results));
       else io.stdout(summaryText(results, files.dir));
-      return isFailure(results) ? EXIT.failed : EXIT.ok;
+      return verifyExitCode(results);
     },
   };
+}
+
+/** Like `pinlab check`: bad specs or configs are bad input (2), a missing engine is 3. */
+export function verifyExitCode(results: VerifyResults): ExitCode {
+  const kinds = new Set(results.checks.map((c) => c.errorKind).filter((k) => k !== undefined));
+  if (kinds.has('syntax') || kinds.has('config') || kinds.has('unknown-constant'))
+    return EXIT.usage;
+  if (kinds.has('missing-tool')) return EXIT.missing;
+  return isFailure(results) ? EXIT.failed : EXIT.ok;
 }
 
 export const verifyCommand = makeVerifyCommand(realSteps);
