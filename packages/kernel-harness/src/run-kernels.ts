@@ -195,10 +195,14 @@ export interface KernelRunRequest {
  * experiments and generated suites run on each, kernels.json written. Throws
  * KernelNotFetchedError (a missing kernel: exit 3) before booting anything.
  */
-export async function runKernelTargets(req: KernelRunRequest): Promise<{ reports: KernelReport[]; path: string }> {
+export async function runKernelTargets(
+  req: KernelRunRequest,
+): Promise<{ reports: KernelReport[]; path: string }> {
   const images: KernelImage[] = (req.kernels ?? []).map((k) => requireKernel(k, req.env));
-  if (req.custom !== undefined) images.push(customKernel(req.custom.bzImage, req.custom.modulesDir, req.custom.profile));
-  if (images.length === 0) throw new Error('no kernel to run: name 6.1, 6.12, all, or give --kernel and --modules');
+  if (req.custom !== undefined)
+    images.push(customKernel(req.custom.bzImage, req.custom.modulesDir, req.custom.profile));
+  if (images.length === 0)
+    throw new Error('no kernel to run: name 6.1, 6.12, all, or give --kernel and --modules');
   const suites = loadSuites(join(req.root, 'generated-tests'));
   const opts: RunKernelOptions = { suites, forkRaceRuns: req.forkRaceRuns ?? 10 };
   if (req.qemu !== undefined) opts.qemu = req.qemu;
