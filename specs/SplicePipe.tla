@@ -1,0 +1,293 @@
+----------------------------- MODULE SplicePipe -----------------------------
+(***************************************************************************)
+(* O_DIRECT splice read racing with truncate: the ITER_PIPE design        *)
+(* (generic_file_splice_read, <= 6.4) against the design that replaced it *)
+(* (direct_splice_read, renamed copy_splice_read in 6.5; seed 002).       *)
+(*                                                                         *)
+(* The hazard (seed 002; commit "vfs, iomap: Fix generic_file_splice_read *)
+(* () to avoid reversion of ITER_PIPE", Feb 2023, syzbot a440341a59e3):   *)
+(* with ITER_PIPE the pipe buffers ARE the DIO destination.  After        *)
+(* submitting the bios, __iomap_dio_rw() (fs/iomap/direct-io.c) calls     *)
+(* iov_iter_revert() to trim the iterator back to i_size ("We only report *)
+(* that we've read data up to i_size"), before waiting for the bios.  On  *)
+(* a pipe iterator the revert is pipe_truncate() (lib/iov_iter.c, <= 6.4),*)
+(* which releases the trimmed pipe buffers.  Whether that frees a page    *)
+(* the bio is still writing depends on who else holds it:                 *)
+(*   - 6.1: bio_iov_iter_get_pages -> iov_iter_get_pages2 ->              *)
+(*     pipe_get_pages() takes get_page() per page, dropped by             *)
+(*     bio_release_pages() at completion: the page survives (BioPageRef = *)
+(*     "GET").                                                             *)
+(*   - 920756a3306a ("block: Convert bio_iov_iter_get_pages to use        *)
+(*     iov_iter_extract_pages", linux-next, Jan 2023): extraction from a  *)
+(*     non-user-backed iterator takes no ref and no pin (lib/iov_iter.c   *)
+(*     iov_iter_extract_pages), so the revert frees a page under DMA      *)
+(*     (BioPageRef = "NONE"): memory corruption.                          *)
+(* The fix reads into pages the splice code owns (an ITER_BVEC over a     *)
+(* bulk-allocated array), waits for the synchronous read, and only then   *)
+(* pushes the pages that hold data into the pipe and releases the rest    *)
+(* (fs/splice.c copy_splice_read, 6.5+; reached from vfs_splice_read for  *)
+(* O_DIRECT files).  Reverting an ITER_BVEC only moves the iterator.      *)
+(*                                                                         *)
+(* Units: one file page = one pipe buffer = one frame; every splice reads  *)
+(* from file offset 0.  Frames are a shared pool, so a frame freed under  *)
+(* one process's bio can be reallocated by the other process's splice.    *)
+(* Not modelled: buffered splice (filemap_splice_read: page-cache folios  *)
+(* with a folio ref, no bio into pipe pages), partial pages, sub-page     *)
+(* i_size.                                                                 *)
+(***************************************************************************)
+EXTENDS Naturals, Sequences, FiniteSets
+
+CONSTANTS
+    Procs,       \* processes, each splicing the same O_DIRECT file into its own pipe
+    Frames,      \* page frames available to the page allocator, e.g. 1..4
+    FileSize,    \* initial i_size in pages
+    ReadLen,     \* pages each splice() asks for
+    PipeSlots,   \* pipe->max_usage (buffers per pipe)
+    SpliceImpl,  \* "ITER_PIPE" (generic_file_splice_read <= 6.4) | "COPY" (copy_splice_read 6.5+)
+    BioPageRef,  \* "GET": bio holds a page ref (6.1) | "NONE": extraction takes none (6.5+)
+    LimitToEof   \* TRUE: the splice clips its length to i_size before allocating (direct_splice_read ver #20)
+
+ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
+ASSUME BioPageRef \in {"GET", "NONE"}
+ASSUME LimitToEof \in BOOLEAN
+ASSUME FileSize \in 1..5 /\ ReadLen \in 1..5 /\ PipeSlots \in 1..5
+
+VARIABLES
+    isize,      \* i_size of the file, in pages
+    phase,      \* phase[p]: "idle" | "submitted" (bios issued) | "trimmed" (revert done, waiting) | "done"
+    nread,      \* nread[p]: pages the DIO was issued for (iterator length)
+    buf,        \* buf[p][i]: frame holding file page i of p's read (0 = none)
+    bio,        \* bio[p]: file page indices of p's read whose bio is still in flight
+    pipe,       \* pipe[p]: p's pipe buffers, oldest first: [frame |-> f, page |-> file page]
+    ref,        \* ref[f]: page refcount of frame f; 0 = free in the allocator
+    content,    \* content[f]: what frame f holds (see Content)
+    ret,        \* ret[p]: pages the splice() reported (-1 until it has decided)
+    action      \* the step taken: [name |-> ..., params]
+
+vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, action>>
+
+PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
+NoProc == "none"
+\* "junk": not written since allocation (a free frame is always "junk": what a DMA
+\* writes into freed memory is reported by NoBufferFreedUnderBio, not tracked);
+\* "zero": hole zero-filled by the DIO
+\* (iomap_dio_hole_iter); "data": written by the DMA of proc `by` for file page `idx`.
+Content == [kind : {"junk", "zero", "data"}, by : Procs \cup {NoProc}, idx : 0..ReadLen]
+Junk == [kind |-> "junk", by |-> NoProc, idx |-> 0]
+Zero == [kind |-> "zero", by |-> NoProc, idx |-> 0]
+DataOf(dProc, dIdx) == [kind |-> "data", by |-> dProc, idx |-> dIdx]
+
+Min(minA, minB) == IF minA < minB THEN minA ELSE minB
+
+FreeFrames == {f \in Frames : ref[f] = 0}
+
+\* References frame f has from each holder (used by RefcountMatchesHolders).
+PipeRefs(prF) == Cardinality({pk \in Procs \X (1..PipeSlots) :
+                    pk[2] <= Len(pipe[pk[1]]) /\ pipe[pk[1]][pk[2]].frame = prF})
+BioRefs(brF) == IF BioPageRef = "GET"
+              THEN Cardinality({pi \in Procs \X PageIdx : pi[2] \in bio[pi[1]] /\ buf[pi[1]][pi[2]] = brF})
+              ELSE 0
+\* copy_splice_read's own page array holds each page until it pushes or releases it.
+ArrayRefs(arF) == IF SpliceImpl = "COPY"
+                THEN Cardinality({pi \in Procs \X PageIdx : phase[pi[1]] \in {"submitted", "trimmed"}
+                                                       /\ pi[2] <= nread[pi[1]] /\ buf[pi[1]][pi[2]] = arF})
+                ELSE 0
+
+-----------------------------------------------------------------------------
+Init ==
+    /\ isize = FileSize
+    /\ phase = [p \in Procs |-> "idle"]
+    /\ nread = [p \in Procs |-> 0]
+    /\ buf = [p \in Procs |-> [i \in PageIdx |-> 0]]
+    /\ bio = [p \in Procs |-> {}]
+    /\ pipe = [p \in Procs |-> <<>>]
+    /\ ref = [f \in Frames |-> 0]
+    /\ content = [f \in Frames |-> Junk]
+    /\ ret = [p \in Procs |-> -1]
+    /\ action = [name |-> "Init"]
+
+\* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
+\* where the DIO has issued its bios.  Length: vfs_splice_read/do_splice_to clip to the
+\* pipe's free space; with LimitToEof also to i_size (ver #20 of seed 002's series).
+\* ITER_PIPE: the iterator appends a fresh page per pipe buffer (append_pipe) as the DIO
+\* walks it; the pipe holds one ref per buffer, the bio one more under "GET".
+\* COPY: alloc_pages_bulk into the splice's own array (one ref each); the pipe is
+\* untouched until the read has finished.  Pages below i_size are mapped and get a bio
+\* (iomap_dio_bio_iter); pages at or past i_size are holes and are zero-filled
+\* synchronously (iomap_dio_hole_iter), no bio.
+\* (Values are bound with \E x \in {e} so that each is computed once per step.)
+SpliceSubmit(p) ==
+    /\ phase[p] = "idle"
+    /\ \E free \in {FreeFrames} :
+       \E want \in {IF SpliceImpl = "COPY" /\ LimitToEof
+                    THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)
+                    ELSE Min(ReadLen, PipeSlots - Len(pipe[p]))} :
+       \E n \in {Min(want, Cardinality(free))} :
+       \* alloc_pages_bulk / append_pipe: the n lowest free frames, for file pages 1..n
+       \E newBuf \in {[si \in PageIdx |->
+                         IF si <= n
+                         THEN CHOOSE nf \in free : Cardinality({g \in free : g < nf}) = si - 1
+                         ELSE 0]} :
+       \E allocated \in {{newBuf[ai] : ai \in 1..n}} :
+       \E withBio \in {{newBuf[wi] : wi \in 1..Min(n, isize)}} :
+        /\ n > 0
+        /\ phase' = [phase EXCEPT ![p] = "submitted"]
+        /\ nread' = [nread EXCEPT ![p] = n]
+        /\ buf' = [buf EXCEPT ![p] = newBuf]
+        /\ bio' = [bio EXCEPT ![p] = 1..Min(n, isize)]
+        /\ ref' = [f \in Frames |->
+                     IF f \in allocated
+                     THEN IF BioPageRef = "GET" /\ f \in withBio THEN 2 ELSE 1
+                     ELSE ref[f]]
+        /\ content' = [f \in Frames |->
+                         IF f \in withBio THEN Junk
+                         ELSE IF f \in allocated THEN Zero
+                         ELSE content[f]]
+        /\ pipe' = IF SpliceImpl = "ITER_PIPE"
+                   THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk]]]
+                   ELSE pipe
+    /\ action' = [name |-> "SpliceSubmit", proc |-> p]
+    /\ UNCHANGED <<isize, ret>>
+
+\* A splice() that finds nothing to read (LimitToEof and the file is empty) returns 0.
+SpliceAtEof(p) ==
+    /\ phase[p] = "idle"
+    /\ SpliceImpl = "COPY" /\ LimitToEof /\ isize = 0
+    /\ Len(pipe[p]) < PipeSlots
+    /\ phase' = [phase EXCEPT ![p] = "done"]
+    /\ ret' = [ret EXCEPT ![p] = 0]
+    /\ action' = [name |-> "SpliceAtEof", proc |-> p]
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content>>
+
+\* ftruncate(fd, size) shrinking the file (truncate_setsize).  Another process's
+\* ftruncate, as in the syzbot reproducer (creat, ftruncate, lseek, O_DIRECT open,
+\* sendfile, run in parallel).
+Truncate(size) ==
+    /\ size < isize
+    /\ isize' = size
+    /\ action' = [name |-> "Truncate", size |-> size]
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret>>
+
+\* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - i_size)
+\* trims the iterator to i_size before the bios are waited for.  The model takes the
+\* i_size in force at this step, so a Truncate between SpliceSubmit and DioRevert is
+\* the race window.  ITER_PIPE: pipe_truncate releases the trimmed pipe buffers
+\* (pipe_buf_release -> put_page).  COPY: the revert only moves the ITER_BVEC.
+\* Kernel-internal step of the same splice() call as SpliceSubmit.
+DioRevert(p) ==
+    /\ phase[p] = "submitted"
+    /\ \E keep \in {Min(nread[p], isize)} :
+       \E dropped \in {{buf[p][di] : di \in {dj \in PageIdx : dj > keep /\ dj <= nread[p]}}} :
+    /\ phase' = [phase EXCEPT ![p] = "trimmed"]
+        /\ ret' = [ret EXCEPT ![p] = keep]
+        /\ IF SpliceImpl = "ITER_PIPE"
+           THEN /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - (nread[p] - keep))]
+                /\ ref' = [f \in Frames |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
+                /\ content' = [f \in Frames |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
+           ELSE UNCHANGED <<pipe, ref, content>>
+    /\ action' = [name |-> "DioRevert", proc |-> p]
+    /\ UNCHANGED <<isize, nread, buf, bio>>
+
+\* The device completes the bio for file page i of p's read (dm-delay releasing it):
+\* the DMA writes the file data into the frame, whoever owns that frame now, and
+\* bio_release_pages drops the bio's ref under "GET".
+BioComplete(p, i) ==
+    LET bf == buf[p][i] IN
+    /\ i \in bio[p]
+    /\ bio' = [bio EXCEPT ![p] = @ \ {i}]
+    /\ \E left \in {IF BioPageRef = "GET" THEN ref[bf] - 1 ELSE ref[bf]} :
+        /\ ref' = [ref EXCEPT ![bf] = left]
+        /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
+    /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
+    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret>>
+
+\* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
+\* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
+\* array's ref becomes the pipe buffer's) and release_pages() the rest.
+SpliceReturn(p) ==
+    /\ phase[p] = "trimmed"
+    /\ bio[p] = {}
+    /\ phase' = [phase EXCEPT ![p] = "done"]
+    \* The page array of the read is gone once splice() has returned.
+    /\ nread' = [nread EXCEPT ![p] = 0]
+    /\ buf' = [buf EXCEPT ![p] = [bi \in PageIdx |-> 0]]
+    /\ \E released \in {{buf[p][ri] : ri \in {rj \in PageIdx : rj > ret[p] /\ rj <= nread[p]}}} :
+        IF SpliceImpl = "COPY"
+        THEN /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..ret[p] |-> [frame |-> buf[p][pk], page |-> pk]]]
+             /\ ref' = [f \in Frames |-> IF f \in released THEN ref[f] - 1 ELSE ref[f]]
+             /\ content' = [f \in Frames |-> IF f \in released /\ ref[f] = 1 THEN Junk ELSE content[f]]
+        ELSE UNCHANGED <<pipe, ref, content>>
+    /\ action' = [name |-> "SpliceReturn", proc |-> p]
+    /\ UNCHANGED <<isize, bio, ret>>
+
+\* read() from the pipe's read end consumes the oldest buffer (pipe_buf_release).
+\* Not while p's splice is in progress: splice holds pipe_lock() on the pipe for the
+\* whole ->splice_read (fs/splice.c splice_file_to_pipe / do_splice).
+PipeRead(p) ==
+    LET hf == pipe[p][1].frame IN
+    /\ phase[p] \in {"idle", "done"}
+    /\ pipe[p] /= <<>>
+    /\ pipe' = [pipe EXCEPT ![p] = Tail(@)]
+    /\ ref' = [ref EXCEPT ![hf] = @ - 1]
+    /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
+    /\ action' = [name |-> "PipeRead", proc |-> p]
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret>>
+
+\* Every splice has returned and every pipe has been drained: the behaviour is over
+\* (a stuttering step, so that the end is not reported as a deadlock).
+Finished ==
+    /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
+    /\ UNCHANGED vars
+
+Next ==
+    \/ Finished
+    \/ \E p \in Procs : SpliceSubmit(p) \/ SpliceAtEof(p) \/ DioRevert(p)
+                        \/ SpliceReturn(p) \/ PipeRead(p)
+    \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
+    \/ \E s \in 0..(FileSize - 1) : Truncate(s)
+
+Spec == Init /\ [][Next]_vars
+
+-----------------------------------------------------------------------------
+TypeOK ==
+    /\ isize \in 0..FileSize
+    /\ phase \in [Procs -> {"idle", "submitted", "trimmed", "done"}]
+    /\ nread \in [Procs -> 0..ReadLen]
+    /\ buf \in [Procs -> [PageIdx -> {0} \cup Frames]]
+    /\ \A p \in Procs : bio[p] \subseteq PageIdx
+    /\ \A p \in Procs : Len(pipe[p]) <= PipeSlots /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in Frames /\ pipe[p][k].page \in PageIdx
+    /\ \A f \in Frames : ref[f] \in 0..4
+    /\ content \in [Frames -> Content]
+    /\ ret \in [Procs -> -1..ReadLen]
+
+\* The fixed design's core rule (seed 002): no page is returned to the allocator while
+\* a bio still writes into it.  ITER_PIPE + "NONE" breaks it at DioRevert.
+NoBufferFreedUnderBio ==
+    \A p \in Procs : \A i \in bio[p] : ref[buf[p][i]] > 0
+
+\* The consequence a user sees: a pipe never holds data that another process's DIO
+\* wrote (what PipeRead would return: content[Head(pipe[p]).frame]), as when a frame
+\* freed under p's bio is reallocated to q.
+NoForeignDataInPipe ==
+    \A p \in Procs : \A k \in 1..Len(pipe[p]) :
+        content[pipe[p][k].frame].kind = "data" => content[pipe[p][k].frame].by = p
+
+\* Every frame in a pipe is live (holds a ref).
+PipeBuffersLive ==
+    \A p \in Procs : \A k \in 1..Len(pipe[p]) : ref[pipe[p][k].frame] > 0
+
+\* Read limited to EOF: once the DIO has trimmed itself to i_size, no page of the read
+\* at or past the trim point is in the pipe (ITER_PIPE: DioRevert's pipe_truncate;
+\* COPY: copy_splice_read pushes only DIV_ROUND_UP(ret) pages), so splice() never
+\* hands the pipe more than it reported in ret.
+ReadLimitedToEof ==
+    \A p \in Procs : phase[p] \in {"trimmed", "done"} =>
+        \A k \in 1..Len(pipe[p]) : pipe[p][k].page <= ret[p]
+
+\* Bookkeeping: a frame's refcount is exactly its holders (pipe buffers, bios under
+\* "GET", copy_splice_read's array) -- except after it was freed under a bio, which
+\* NoBufferFreedUnderBio reports first.
+RefcountMatchesHolders ==
+    \A f \in Frames : ref[f] = PipeRefs(f) + BioRefs(f) + ArrayRefs(f)
+
+=============================================================================
