@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { forkRaceAdapter } from '../../src/adapters/fork-race.ts';
+import { compareObservations } from '../../src/compare.ts';
+import { computeExpectation } from '../../src/expect.ts';
+import { createEmbeddedStepper } from '../../src/model/engine.ts';
+import { runOnReference } from '../../src/reference-target.ts';
+import type { Scenario } from '../../src/target.ts';
+
+const specs = join(import.meta.dirname, '../../../../specs');
+const stepper = createEmbeddedStepper(
+  'ForkRace',
+  readFileSync(join(specs, 'ForkRace.tla'), 'utf8'),
+  readFileSync(join(specs, 'ForkRace.cfg'), 'utf8'),
+);
+
+// The race of kernel-facts.md: O_DIRECT read in flight, fork, the parent writes another byte of
+// the same page, the read completes.
+const race: Scenario = {
+  id: 'ForkRace/race',
+  spec: 'ForkRace',
+  config: 'ForkRace',
+  actions: [
+    { name: 'Init' },
+    { name: 'DioSubmit', io: 1, vpage: 0 },
+    { name: 'Fork' },
+    { name: 'Write', proc: 'P', vpage: 0 },
+    { name: 'IoComplete', io: 1 },
+  ],
+};
+
+describe('ForkRace adapter', () => {
+  it('6.1 (FOLL_GET) hands the read data to the child; 6.12 (FOLL_PIN) keeps it in the parent', () => {
+    const cases = [
+      ['linux-6.1', 'FOLL_GET', 'PW', 'D1'],
+      ['linux-6.12', 'FOLL_PIN', 'D1,PW', ''],
+    ] as const;
+    for (const [profile, hold, parentTags, childTags] of cases) {
+      const exp = computeExpectation(stepper, forkRaceAdapter.observeModel, race, profile, {
+        DioHold: hold,
+      });
+      expect(exp.stoppedAt).toBeUndefined();
+      const last = exp.observations[4];
+      expect(last?.P0).toBe(parentTags);
+      expect(last?.C0).toBe(childTags);
+      const observed = runOnReference(forkRaceAdapter, race, profile);
+      expect(compareObservations(race, profile, exp.observations, observed)).toEqual([]);
+    }
+  }, 120_000);
+
+  it('io_uring fixed buffers and vmsplice agree with the model step by step', () => {
+    const s: Scenario = {
+      ...race,
+      id: 'ForkRace/fixed',
+      actions: [
+        { name: 'Init' },
+        { name: 'RegisterBuffer', vpage: 1 },
+        { name: 'FixedRead', io: 2, vpage: 1 },
+        { name: 'Vmsplice', vpage: 1 },
+        { name: 'Fork' },
+        { name: 'IoComplete', io: 2 },
+        { name: 'PipeRead' },
+        { name: 'UnregisterBuffer', vpage: 1 },
+      ],
+    };
+    const exp = computeExpectation(stepper, forkRaceAdapter.observeModel, s, 'linux-6.1', {
+      DioHold: 'FOLL_GET',
+    });
+    expect(exp.stoppedAt).toBeUndefined();
+    expect(exp.observations.map((o) => o.pinsHeld)).toEqual([0, 1, 1, 1, 1, 1, 1, 0]);
+    expect(
+      compareObservations(
+        s,
+        'linux-6.1',
+        exp.observations,
+        runOnReference(forkRaceAdapter, s, 'linux-6.1'),
+      ),
+    ).toEqual([]);
+  }, 120_000);
+});
