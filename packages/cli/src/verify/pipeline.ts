@@ -56,11 +56,16 @@ export interface VerifySteps {
   /** Names of the kernels the project knows (for `auto`). */
   knownKernels(): string[];
   kernelAvailable(name: string, io: CommandIO): KernelAvailability;
-  runKernel(
-    name: string,
+  /** Boots the kernels (together), runs the experiments and suites; columns include the model's. */
+  runKernels(
+    names: string[],
     opts: VerifyOptions,
     io: CommandIO,
-  ): Promise<{ runs: ScenarioRun[]; column: KernelColumn }>;
+  ): Promise<{
+    runs: ScenarioRun[];
+    columns: KernelColumn[];
+    errors: { step: string; message: string }[];
+  }>;
   loadBench(opts: VerifyOptions): VerifyResults['bench'];
 }
 
@@ -196,15 +201,18 @@ export async function runVerify(
   }
   results.coverage = coverage;
 
-  for (const k of kernels) {
+  if (kernels.length) {
     try {
-      note(`kernel ${k}: booting and running the generated suites`);
-      const { runs, column } = await steps.runKernel(k, opts, io);
-      results.scenarios.push(...runs);
-      results.kernels.push(column);
+      note(
+        `kernels ${kernels.join(', ')}: booting in QEMU, running the experiments and the generated suites`,
+      );
+      const k = await steps.runKernels(kernels, opts, io);
+      results.scenarios.push(...k.runs);
+      results.kernels.push(...k.columns);
+      results.errors.push(...k.errors);
     } catch (err) {
       if (err instanceof CliError && err.code === EXIT.missing) throw err;
-      results.errors.push({ step: `kernel ${k}`, message: message(err) });
+      results.errors.push({ step: `kernels ${kernels.join(', ')}`, message: message(err) });
     }
   }
 

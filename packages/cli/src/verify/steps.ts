@@ -2,6 +2,13 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import {
+  cachedKernel,
+  KERNELS,
+  KernelNotFetchedError,
+  type KernelReport,
+  runKernelTargets,
+} from '@pinlab/kernel-harness';
+import {
   allAdapters,
   createEmbeddedStepper,
   createReferenceTarget,
@@ -13,6 +20,12 @@ import { actionCoverage } from '../collect/actions.ts';
 import { measureReferenceBranches } from '../collect/branches.ts';
 import { checkAll } from '../collect/check.ts';
 import { exploreGraph, markCovered } from '../collect/graph.ts';
+import {
+  kernelColumn,
+  kernelErrors,
+  kernelScenarioRuns,
+  modelColumn,
+} from '../collect/kernel-runs.ts';
 import { loadSuites, runSuitesOn, suiteFiles } from '../collect/suites.ts';
 import { CliError, type CommandIO, EXIT } from '../command.ts';
 import { bufferIO } from '../io.ts';
@@ -39,8 +52,9 @@ export function validateOnly(root: string, only: string[]): void {
   }
 }
 
-async function harness(): Promise<Record<string, unknown>> {
-  return (await import('@pinlab/kernel-harness')) as Record<string, unknown>;
+function uniqueModelColumns(reports: KernelReport[]) {
+  const seen = new Set<string>();
+  return reports.filter((r) => !seen.has(r.profile) && seen.add(r.profile)).map(modelColumn);
 }
 
 export function realSteps(io: CommandIO): VerifySteps {
@@ -52,7 +66,6 @@ export function realSteps(io: CommandIO): VerifySteps {
   const specsOf = (opts: VerifyOptions) => [
     ...new Set(selectConfigs(opts.root, opts.only).map((c) => c.spec)),
   ];
-  let harnessModule: Record<string, unknown> | undefined;
 
   return {
     async check(opts, onStart) {
@@ -149,7 +162,7 @@ export function realSteps(io: CommandIO): VerifySteps {
     },
 
     knownKernels() {
-      return ['6.1', '6.12'];
+      return Object.keys(KERNELS);
     },
 
     kernelAvailable(name) {
@@ -160,40 +173,39 @@ export function realSteps(io: CommandIO): VerifySteps {
           fix: 'apt-get install qemu-system-x86 (tools/setup.sh does)',
         };
       }
-      const cached = harnessModule?.cachedKernel as
-        | ((n: string, env: NodeJS.ProcessEnv) => unknown)
-        | undefined;
-      if (!cached) {
-        // Loaded lazily below; until then use the cache layout's pointer file.
-        return existsSync(
-          join(
-            io.env.PINLAB_CACHE || join(io.env.HOME ?? '', '.cache', 'pinlab'),
-            'kernels',
-            name,
-            'current.json',
-          ),
-        )
-          ? { ok: true }
-          : {
-              ok: false,
-              why: `kernel ${name} is not fetched`,
-              fix: `run pinlab kernel fetch ${name}`,
-            };
+      if (!(name in KERNELS)) {
+        return {
+          ok: false,
+          why: `kernel ${name} is not one pinlab knows (${Object.keys(KERNELS).join(', ')})`,
+          fix: "for your own build use 'pinlab kernel run --kernel <bzImage> --modules <dir>'",
+        };
       }
-      return cached(name, io.env)
+      return cachedKernel(name, io.env)
         ? { ok: true }
         : {
             ok: false,
             why: `kernel ${name} is not fetched`,
-            fix: `run pinlab kernel fetch ${name}`,
+            fix: `run 'pinlab kernel fetch ${name}'`,
           };
     },
 
-    async runKernel(name) {
-      harnessModule ??= await harness();
-      throw new Error(
-        `running the generated suites on kernel ${name} is not wired into verify yet (use 'pinlab run --target qemu:${name}')`,
-      );
+    async runKernels(names, opts) {
+      try {
+        const { reports } = await runKernelTargets({
+          kernels: names,
+          root: opts.root,
+          env: io.env,
+          log: (line) => io.stderr(`verify: ${line}\n`),
+        });
+        return {
+          runs: reports.flatMap(kernelScenarioRuns),
+          columns: [...reports.map(kernelColumn), ...uniqueModelColumns(reports)],
+          errors: reports.flatMap(kernelErrors),
+        };
+      } catch (err) {
+        if (err instanceof KernelNotFetchedError) throw new CliError(err.message, EXIT.missing);
+        throw err;
+      }
     },
 
     loadBench(opts) {
