@@ -12,10 +12,16 @@ export {
   runEngine,
   selectConfigs,
 } from './check.ts';
+export type { ModelCoverage } from './coverage.ts';
+export { modelCoverage } from './coverage.ts';
 export { checkEmbedded, precheck } from './embedded.ts';
 export type { ModelState } from './embedded-explore.ts';
 export { ExploreError, ModelExplorer } from './embedded-explore.ts';
 export { engineValueToItf } from './engine-values.ts';
+export type { ExploreOptions, ScenarioSource, StatePath, Strategy } from './explore.ts';
+export { ExploreLimitError, exhaustivePaths, explore, randomPaths, tourPaths } from './explore.ts';
+export type { ExploreSpecOptions, ExploreSpecResult, ModelHandle } from './explore-spec.ts';
+export { exploreSpec, openModel, openModelForProfile, replayUnderProfile } from './explore-spec.ts';
 export type { ItfMeta, ItfRecord, ItfState, ItfTrace, ItfValue } from './itf.ts';
 export {
   canonicalItf,
@@ -26,6 +32,7 @@ export {
   stateValue,
   validateItfTrace,
 } from './itf.ts';
+export { Prng } from './prng.ts';
 export type {
   Manifest,
   ManifestEntry,
@@ -46,6 +53,8 @@ export {
   readProfiles,
   specsDir,
 } from './project.ts';
+export type { ReplayResult } from './replay.ts';
+export { replay, scenarioActions } from './replay.ts';
 export type {
   CheckBounds,
   CheckError,
@@ -56,6 +65,8 @@ export type {
   EngineName,
 } from './result.ts';
 export { DEFAULT_BOUNDS } from './result.ts';
+export type { GraphEdge, StateGraph } from './state-graph.ts';
+export { actionName, buildStateGraph, GraphBoundError, stateKey } from './state-graph.ts';
 export type { StepRow } from './step-table.ts';
 export { ACTION_VAR, actionLabel, formatStepTable, stepRows } from './step-table.ts';
 export {

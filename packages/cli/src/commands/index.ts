@@ -3,6 +3,7 @@
 import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
 import { checkCommand } from './check.ts';
+import { exploreCommand } from './explore.ts';
 import { kernelCommands } from './kernel.ts';
 import { reportCommand } from './report.ts';
 import { tlcInstallCommand } from './tlc.ts';
@@ -12,6 +13,7 @@ export const commands: Command[] = [
   benchCommand,
   reportCommand,
   checkCommand,
+  exploreCommand,
   tlcInstallCommand,
   verifyCommand,
   ...kernelCommands,
