@@ -39,7 +39,7 @@ function rewind(i: iov_iter, count: number, nr_segs: number): void {
 
 function kvecIter(): iov_iter {
   const base = kmalloc(16 * PAGE_SIZE);
-  const kv = [];
+  const kv: { iov_base: number; iov_len: number }[] = [];
   for (let k = 0; k < 8; k++)
     kv.push({ iov_base: base + k * 2 * PAGE_SIZE + 13, iov_len: PAGE_SIZE + 1000 });
   kv.splice(3, 0, { iov_base: base, iov_len: 0 }); // a zero-length segment in the middle
@@ -153,7 +153,7 @@ function iovecIter(): iov_iter {
   const mm = mm_alloc();
   const base = vm_mmap(mm, 0, 64 * PAGE_SIZE);
   write_user(mm, base, new Uint8Array(64 * PAGE_SIZE).fill(1));
-  const iov = [];
+  const iov: { iov_base: number; iov_len: number }[] = [];
   for (let k = 0; k < 16; k++)
     iov.push({ iov_base: base + k * 4 * PAGE_SIZE + 7, iov_len: k % 4 ? 3 * PAGE_SIZE : 0 });
   return with_mm(mm, () =>
