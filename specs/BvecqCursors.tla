@@ -1,0 +1,304 @@
+---------------------------- MODULE BvecqCursors ----------------------------
+(***************************************************************************)
+(* netfs buffer tracking with a bvecq chain (seed 004: "[RFC PATCH 00/17] *)
+(* netfs: [WIP] Keep track of folios in a segmented bio_vec[] chain",     *)
+(* D. Howells, 4 Mar 2026; an RFC, revised later, not in any released     *)
+(* kernel).  Only profile bvecq-rfc applies.                               *)
+(*                                                                         *)
+(* The chain: a NULL-terminated list of struct bvecq segments, each       *)
+(* holding a ref on the next ("Each bvecq keeps a ref on the next").  A   *)
+(* struct bvecq_pos {bvecq, offset, slot} holds a ref on the segment it   *)
+(* points into.  Three cursors (all bvecq_pos): load (where folios are    *)
+(* added), dispatch (where the next subrequest's buffer starts) and       *)
+(* collect (where folios are unlocked / pages released).  Each in-flight  *)
+(* subrequest keeps its own bvecq_pos (its buffer start), which is what   *)
+(* lets a retry reissue the same range while the main dispatch goes on    *)
+(* (cover letter item 6; fs/netfs/read_retry.c, write_retry.c).           *)
+(*                                                                         *)
+(* Two operations, chosen by Op:                                           *)
+(*  "READ": buffered read (fs/netfs/buffered_read.c): the load cursor adds *)
+(*    locked folios (readahead), subrequests are issued over them, the    *)
+(*    collector (read_collect.c) unlocks them in file order.               *)
+(*  "DIO_WRITE": unbuffered/DIO write (fs/netfs/direct_write.c): the      *)
+(*    user buffer is extracted into the chain (pages pinned), subrequests *)
+(*    write it, the collector releases the pages.                          *)
+(*                                                                         *)
+(* Design rules (constants select the fixed design or a variant):          *)
+(*  StrictDioSequence: "netfs: Fix unbuffered/DIO writes to dispatch      *)
+(*    subrequests in strict sequence" (RFC 01/17; a0b4c7a49137, vfs.fixes *)
+(*    Feb 2026): each DIO write subrequest is sent only once the previous *)
+(*    one is committed, "so that we don't have pieces landing out of      *)
+(*    order and potentially leaving a hole if an error occurs (ENOSPC)".  *)
+(*  CheckTooMuch: "netfs: Check for too much data being read" (RFC 16/17, *)
+(*    netfs_read_subreq_terminated in read_collect.c): a subrequest that  *)
+(*    reports transferred > len is failed with -EIO, NEED_RETRY cleared.  *)
+(*                                                                         *)
+(* Units: one slot = one bio_vec = one (small) folio.  The chain layout   *)
+(* is chosen by the constant Layout: SlotSeg[x+1] is the segment holding  *)
+(* slot x, so a segment no slot names is zero-length (nr_segs = 0).       *)
+(***************************************************************************)
+EXTENDS Naturals, Sequences, FiniteSets
+
+CONSTANTS
+    Op,                 \* "READ" | "DIO_WRITE"
+    NSeg,               \* number of bvecq segments in the chain
+    Layout,             \* which chain layout (see Layouts): an integer so JSON can set it
+    SubreqMax,          \* most slots one subrequest may cover (fs's max size)
+    MaxRetries,         \* reissues allowed per subrequest
+    StrictDioSequence,  \* TRUE: DIO write subrequests dispatched in strict sequence
+    CheckTooMuch        \* TRUE: transferred > len fails the subrequest (-EIO)
+
+ASSUME Op \in {"READ", "DIO_WRITE"}
+ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
+\* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
+\* no slot names is zero-length.
+\*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
+\*  2: <<1, 2, 3>>  three segments of one slot each
+\*  3: <<1, 1, 2, 4>> four segments, the third zero-length
+Layouts == <<<<1, 1, 3>>, <<1, 2, 3>>, <<1, 1, 2, 4>>>>
+ASSUME Layout \in 1..Len(Layouts)
+SlotSeg == Layouts[Layout]
+ASSUME NSeg \in 1..5 /\ SubreqMax \in 1..4 /\ MaxRetries \in 0..2
+ASSUME \A sx \in 1..Len(SlotSeg) : SlotSeg[sx] \in 1..NSeg
+
+Total == Len(SlotSeg)             \* slots in the request's buffer
+Slots == 0..(Total - 1)
+Segs == 1..NSeg
+Pos == 0..Total                   \* cursor positions (slot index of the next slot)
+
+\* The segment a bvecq_pos at position `cp` points into.  A cursor at the end of the
+\* chain stays on the last slot's segment (slot == nr_segs); zero-length segments
+\* never hold a cursor, they are stepped over.
+SegOf(cp) == IF cp < Total THEN SlotSeg[cp + 1] ELSE SlotSeg[Total]
+
+\* Folio (READ) / page (DIO_WRITE) state of a slot:
+\*  "absent"   not loaded yet
+\*  "locked"   loaded: READ a locked folio awaiting data; DIO_WRITE a pinned page
+\*  "filled"   READ data arrived in the folio; DIO_WRITE data landed on the server
+\*  "uptodate" collected ok: READ folio marked uptodate and unlocked; DIO_WRITE page released
+\*  "failed"   collected after a failure: unlocked not uptodate / released
+FStates == {"absent", "locked", "filled", "uptodate", "failed"}
+SubStates == {"inflight", "retry", "ok", "failed"}
+Outcomes == IF Op = "READ" THEN {"ok", "retry", "error", "too_much"} ELSE {"ok", "retry", "error"}
+
+VARIABLES
+    load,       \* load cursor (bvecq_pos)
+    dispatch,   \* dispatch cursor (bvecq_pos)
+    collect,    \* collect cursor (bvecq_pos)
+    fstate,     \* fstate[x]: state of the folio/page in slot x
+    subreqs,    \* outstanding subrequests in file order: [start, len, st, xfer, tries]
+    segRef,     \* segRef[s]: refcount of bvecq segment s
+    segFreed,   \* segFreed[s]: segment s has been freed
+    reqError,   \* the request has failed (a subrequest failed for good)
+    action      \* the step taken: [name |-> ..., params]
+
+vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, action>>
+
+Min(minA, minB) == IF minA < minB THEN minA ELSE minB
+
+\* Holders of segment `hs` in a state given by its cursors, subrequests and freed set:
+\* the three cursors, each outstanding subrequest's buffer position, and the previous
+\* segment's link while that segment is alive.
+HoldersIn(hs, hLoad, hDispatch, hCollect, hSubreqs, hFreed) ==
+    (IF SegOf(hLoad) = hs THEN 1 ELSE 0)
+    + (IF SegOf(hDispatch) = hs THEN 1 ELSE 0)
+    + (IF SegOf(hCollect) = hs THEN 1 ELSE 0)
+    + Cardinality({hk \in 1..Len(hSubreqs) : SegOf(hSubreqs[hk].start) = hs})
+    + (IF hs > 1 /\ ~hFreed[hs - 1] THEN 1 ELSE 0)
+
+\* What freeing does: when the collector's bvecq_pos leaves a segment, it drops its ref;
+\* the segment (no cursor or subrequest can be behind the collector) is freed and drops
+\* its ref on the next, which cascades through zero-length segments
+\* (fs/netfs/bvecq.c in the RFC).  Closed form: every segment before the collector's.
+FreedAfter(fCollect) == [fs \in Segs |-> fs < SegOf(fCollect)]
+
+\* The refcounts that follow from moving to new cursors/subrequests (bvecq_pos get/put).
+RefsFor(rLoad, rDispatch, rCollect, rSubreqs) ==
+    [rs \in Segs |-> IF FreedAfter(rCollect)[rs] THEN 0
+                     ELSE HoldersIn(rs, rLoad, rDispatch, rCollect, rSubreqs, FreedAfter(rCollect))]
+
+-----------------------------------------------------------------------------
+Init ==
+    /\ load = 0 /\ dispatch = 0 /\ collect = 0
+    /\ fstate = [x \in Slots |-> "absent"]
+    /\ subreqs = <<>>
+    /\ segFreed = FreedAfter(0)
+    /\ segRef = RefsFor(0, 0, 0, <<>>)
+    /\ reqError = FALSE
+    /\ action = [name |-> "Init"]
+
+\* READ: readahead adds the next folio, locked, at the load cursor (netfs_readahead ->
+\* the bvecq load).  DIO_WRITE: netfs_extract_iter_to_bvecq pins the next user page.
+Load ==
+    /\ load < Total
+    /\ ~reqError
+    /\ load' = load + 1
+    /\ fstate' = [fstate EXCEPT ![load] = "locked"]
+    /\ segRef' = RefsFor(load + 1, dispatch, collect, subreqs)
+    /\ action' = [name |-> "Load"]
+    /\ UNCHANGED <<dispatch, collect, subreqs, segFreed, reqError>>
+
+\* Issue a subrequest over `n` slots at the dispatch cursor (netfs_prepare_read_buffer /
+\* netfs_prepare_write_buffer in the RFC; the subrequest takes a bvecq_pos on its start).
+\* Nothing is issued once the request has failed.  DIO_WRITE with StrictDioSequence:
+\* only once every earlier subrequest has been committed (collected).
+Dispatch(n) ==
+    /\ ~reqError
+    /\ dispatch + n <= load
+    /\ (Op = "DIO_WRITE" /\ StrictDioSequence) => (subreqs = <<>>)
+    /\ \E ns \in {Append(subreqs, [start |-> dispatch, len |-> n, st |-> "inflight",
+                                   xfer |-> 0, tries |-> 0])} :
+        /\ subreqs' = ns
+        /\ dispatch' = dispatch + n
+        /\ segRef' = RefsFor(load, dispatch + n, collect, ns)
+    /\ action' = [name |-> "Dispatch", len |-> n]
+    /\ UNCHANGED <<load, collect, fstate, segFreed, reqError>>
+
+\* The server answers the subrequest starting at slot `s` (the fs calls
+\* netfs_read_subreq_terminated / netfs_write_subrequest_terminated):
+\*  "ok"       all len slots transferred (READ: data in the folios; WRITE: landed)
+\*  "retry"    transient failure, NETFS_SREQ_NEED_RETRY (at most MaxRetries times)
+\*  "error"    fatal: READ -EIO, DIO_WRITE -ENOSPC; nothing transferred
+\*  "too_much" READ only: the server returned len+1 slots' worth
+Complete(s, outcome) ==
+    \E k \in 1..Len(subreqs) :
+        LET sr == subreqs[k] IN
+        /\ sr.start = s
+        /\ sr.st = "inflight"
+        /\ (outcome = "retry") => (sr.tries < MaxRetries)
+        /\ \E upd \in {CASE outcome = "ok" -> [sr EXCEPT !.st = "ok", !.xfer = sr.len]
+                         [] outcome = "retry" -> [sr EXCEPT !.st = "retry", !.xfer = 0]
+                         [] outcome = "error" -> [sr EXCEPT !.st = "failed", !.xfer = 0]
+                         [] outcome = "too_much" ->
+                              IF CheckTooMuch
+                              THEN [sr EXCEPT !.st = "failed", !.xfer = 0]
+                              ELSE [sr EXCEPT !.st = "ok", !.xfer = sr.len + 1]} :
+            /\ subreqs' = [subreqs EXCEPT ![k] = upd]
+            /\ fstate' = [x \in Slots |->
+                            IF upd.st = "ok" /\ x >= s /\ x < s + sr.len THEN "filled"
+                            ELSE fstate[x]]
+        /\ action' = [name |-> "Complete", start |-> s, outcome |-> outcome]
+        /\ UNCHANGED <<load, dispatch, collect, segRef, segFreed, reqError>>
+
+\* Reissue a subrequest that asked for a retry, over the same range: its bvecq_pos kept
+\* the segments alive (netfs_retry_reads / netfs_retry_writes).
+Retry(s) ==
+    \E k \in 1..Len(subreqs) :
+        /\ subreqs[k].start = s
+        /\ subreqs[k].st = "retry"
+        /\ subreqs' = [subreqs EXCEPT ![k].st = "inflight", ![k].tries = @ + 1]
+        /\ action' = [name |-> "Retry", start |-> s]
+        /\ UNCHANGED <<load, dispatch, collect, fstate, segRef, segFreed, reqError>>
+
+\* The collector consumes the first outstanding subrequest once it has terminated, in
+\* file order (netfs_read_collection / netfs_collect_write_results): READ unlocks its
+\* folios (uptodate if it succeeded), DIO_WRITE releases its pages; the collect cursor
+\* advances by what the subrequest reported and leaves behind segments that are freed.
+Collect ==
+    /\ subreqs /= <<>>
+    /\ subreqs[1].st \in {"ok", "failed"}
+    /\ \E sr \in {subreqs[1]} :
+       \E nc \in {Min(collect + (IF sr.st = "ok" THEN sr.xfer ELSE sr.len), Total)} :
+        /\ collect' = nc
+        /\ fstate' = [x \in Slots |->
+                        IF x >= collect /\ x < nc
+                        THEN (IF sr.st = "ok" THEN "uptodate" ELSE "failed")
+                        ELSE fstate[x]]
+        /\ subreqs' = Tail(subreqs)
+        /\ reqError' = (reqError \/ sr.st = "failed")
+        /\ segFreed' = FreedAfter(nc)
+        /\ segRef' = RefsFor(load, dispatch, nc, Tail(subreqs))
+    /\ action' = [name |-> "Collect"]
+    /\ UNCHANGED <<load, dispatch>>
+
+\* After a failure, once nothing is outstanding, the request is abandoned: the folios
+\* loaded but never dispatched are unlocked (not uptodate) / pages released.
+Abandon ==
+    /\ reqError
+    /\ subreqs = <<>>
+    /\ collect < load
+    /\ collect' = load
+    /\ dispatch' = load
+    /\ fstate' = [x \in Slots |-> IF x >= collect /\ x < load THEN "failed" ELSE fstate[x]]
+    /\ segFreed' = FreedAfter(load)
+    /\ segRef' = RefsFor(load, load, load, subreqs)
+    /\ action' = [name |-> "Abandon"]
+    /\ UNCHANGED <<load, subreqs, reqError>>
+
+\* The request is over: everything loaded has been collected (stuttering step, so the
+\* end is not reported as a deadlock).
+Finished ==
+    /\ subreqs = <<>>
+    /\ collect = load
+    /\ load = Total \/ reqError
+    /\ UNCHANGED vars
+
+Next ==
+    \/ Load
+    \/ \E n \in 1..SubreqMax : Dispatch(n)
+    \/ \E s \in Slots, o \in Outcomes : Complete(s, o)
+    \/ \E s \in Slots : Retry(s)
+    \/ Collect
+    \/ Abandon
+    \/ Finished
+
+Spec == Init /\ [][Next]_vars
+
+-----------------------------------------------------------------------------
+TypeOK ==
+    /\ load \in Pos /\ dispatch \in Pos /\ collect \in Pos
+    /\ fstate \in [Slots -> FStates]
+    /\ Len(subreqs) <= Total
+    /\ \A k \in 1..Len(subreqs) :
+          /\ subreqs[k].start \in Slots /\ subreqs[k].len \in 1..SubreqMax
+          /\ subreqs[k].st \in SubStates /\ subreqs[k].xfer \in 0..(SubreqMax + 1)
+          /\ subreqs[k].tries \in 0..MaxRetries
+    /\ segRef \in [Segs -> 0..6]
+    /\ segFreed \in [Segs -> BOOLEAN]
+    /\ reqError \in BOOLEAN
+
+\* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
+\* dispatched, nothing dispatched before it was loaded.
+CursorOrder == collect <= dispatch /\ dispatch <= load
+
+\* Outstanding subrequests tile [collect, dispatch) in file order, without gaps.
+SubreqsTileDispatched ==
+    /\ \A k \in 1..Len(subreqs) :
+          subreqs[k].start = IF k = 1 THEN collect ELSE subreqs[k - 1].start + subreqs[k - 1].len
+    /\ IF subreqs = <<>> THEN collect = dispatch
+       ELSE subreqs[Len(subreqs)].start + subreqs[Len(subreqs)].len = dispatch
+
+\* Folios are unlocked (pages released) only after collection: every slot before the
+\* collect cursor is uptodate/failed, every loaded slot at or after it is still held.
+UnlockOnlyAfterCollect ==
+    \A x \in Slots :
+        /\ (x < collect) => (fstate[x] \in {"uptodate", "failed"})
+        /\ (x >= collect /\ x < load) => (fstate[x] \in {"locked", "filled"})
+        /\ (x >= load) => (fstate[x] = "absent")
+
+\* A segment is freed only when nothing references it: no cursor and no subrequest's
+\* bvecq_pos points into it, and its refcount is zero.
+SegFreedOnlyWhenUnreferenced ==
+    \A s \in Segs : segFreed[s] =>
+        /\ segRef[s] = 0
+        /\ SegOf(load) /= s /\ SegOf(dispatch) /= s /\ SegOf(collect) /= s
+        /\ \A k \in 1..Len(subreqs) : SegOf(subreqs[k].start) /= s
+
+\* Live segments' refcounts equal their holders (each bvecq_pos and each link).
+SegRefsMatchHolders ==
+    \A s \in Segs : ~segFreed[s] =>
+        segRef[s] = HoldersIn(s, load, dispatch, collect, subreqs, segFreed)
+
+\* A DIO write never leaves a hole: no slot after a failed (never written) slot has
+\* landed on the server.  Broken by dispatching DIO write subrequests out of sequence.
+NoWriteHole ==
+    Op = "DIO_WRITE" =>
+        \A x \in Slots : \A y \in Slots :
+            (x < y /\ fstate[x] = "failed") => fstate[y] \notin {"filled", "uptodate"}
+
+\* A read does not read past what was asked: no terminated subrequest is accepted with
+\* more data than its length.  Broken without the too-much check.
+ReadWithinAsked ==
+    \A k \in 1..Len(subreqs) : subreqs[k].xfer <= subreqs[k].len
+
+=============================================================================
