@@ -1,0 +1,361 @@
+----------------------------- MODULE ForkRace -----------------------------
+(***************************************************************************)
+(* The DIO-read-versus-fork race, and why pinning (FOLL_PIN) fixes it.     *)
+(*                                                                         *)
+(* A parent process starts an O_DIRECT read into one of its anonymous      *)
+(* pages (the block layer grabs the page with get_user_pages: FOLL_GET on  *)
+(* 6.1, FOLL_PIN since 6.5 through iov_iter_extract_pages), forks while    *)
+(* the read is in flight, then writes another byte of the same page.  With *)
+(* a mere reference the page is shared copy-on-write at fork, the parent's *)
+(* write fault moves the parent to a copy, and the DMA lands in the page    *)
+(* the child now owns: the parent never sees the data it read.  With a pin *)
+(* (and MMF_HAS_PINNED on the mm) fork gives the CHILD a copy instead and  *)
+(* the parent keeps the page under DMA, still writable.                    *)
+(*                                                                         *)
+(* Further ways to hold the page: io_uring fixed buffers (pinned long-term *)
+(* at registration, on 6.1 as on 6.12) and vmsplice (a FOLL_GET reference  *)
+(* held by a pipe buffer).                                                 *)
+(*                                                                         *)
+(* Kernel rules encoded (torvalds/linux):                                  *)
+(*  - mm/memory.c copy_present_pte(s) -> folio_try_dup_anon_rmap_pte(s):   *)
+(*    an anon page that is PageAnonExclusive and folio_needs_cow_for_dma() *)
+(*    (cow mapping && MMF_HAS_PINNED && folio_maybe_dma_pinned) is copied  *)
+(*    for the child (copy_present_page); otherwise both ptes are           *)
+(*    write-protected and PageAnonExclusive is cleared.                    *)
+(*  - mm/memory.c do_wp_page -> wp_can_reuse_anon_folio: a write fault on  *)
+(*    a write-protected anon page reuses it when PageAnonExclusive or when *)
+(*    its refcount is 1 (only this mapping: no other mapper, no GUP ref,   *)
+(*    no pin - a pin adds GUP_PIN_COUNTING_BIAS to the refcount);          *)
+(*    otherwise wp_page_copy gives the faulting process a new page.        *)
+(*  - mm/gup.c: FOLL_WRITE GUP on a write-protected pte first takes the    *)
+(*    write fault (faultin_page); FOLL_PIN sets MMF_HAS_PINNED             *)
+(*    (mm_set_has_pinned_flag), never cleared; a pinned anon page must be  *)
+(*    PageAnonExclusive (gup_must_unshare / sanity checks in __get_user_pages). *)
+(*  - block/bio.c + block/fops.c (6.1 __blkdev_direct_IO, bio_release_pages: *)
+(*    put_page) vs 6.5+ (BIO_PAGE_PINNED, bio_release_page: unpin_user_page). *)
+(*  - io_uring/rsrc.c io_sqe_buffer_register -> io_pin_pages:               *)
+(*    pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) on 6.1 and 6.12.          *)
+(*  - fs/splice.c vmsplice_to_pipe -> iter_to_pipe -> iov_iter_get_pages2:  *)
+(*    FOLL_GET references (no pin) on 6.1 and 6.12.                        *)
+(***************************************************************************)
+EXTENDS Naturals, FiniteSets
+
+CONSTANTS
+    DioHold,         \* how block O_DIRECT holds user pages: "FOLL_PIN" (6.5+) | "FOLL_GET" (6.1)
+    NumPages,        \* anonymous pages of the parent (1 or 2)
+    MaxFrames,       \* physical frames in the model (3 per page: original + 2 copies)
+    UseFixedBuffers, \* explore io_uring registered buffers (RegisterBuffer, FixedRead, ...)
+    UseVmsplice      \* explore vmsplice into a pipe (Vmsplice, PipeRead)
+
+ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
+ASSUME NumPages \in {1, 2}
+ASSUME MaxFrames \in 3..8
+ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN
+
+Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
+VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
+IOs    == {1, 2}            \* two concurrent reads
+
+\* I/O 2 is started only once I/O 1 has been: the two are interchangeable,
+\* so this removes mirror-image behaviours without losing any interleaving
+\* of two reads in flight together.
+CanStart(i) == io[i].st = "IDLE" /\ (i = 1 \/ io[1].st # "IDLE")
+Frames == 1..MaxFrames
+NoFrame == 0
+
+\* Content tags: "D1"/"D2" = data DMA'd by I/O 1/2; "PW"/"CW" = the byte the
+\* parent/child wrote after fork.
+DioTag(i) == IF i = 1 THEN "D1" ELSE "D2"
+WriteTag(p) == IF p = "P" THEN "PW" ELSE "CW"
+Tags == {"D1", "D2", "PW", "CW"}
+
+VARIABLES
+    pte,        \* pte[p][v] = [frame |-> f (0: unmapped), write |-> pte_write]
+    refs,       \* refs[f]: extra references (GUP FOLL_GET, pipe buffers), not mappings
+    pins,       \* pins[f]: FOLL_PIN pins (each adds GUP_PIN_COUNTING_BIAS to refcount)
+    excl,       \* excl[f]: PageAnonExclusive
+    data,       \* data[f]: content tags present in frame f
+    hasPinned,  \* hasPinned[p]: MMF_HAS_PINNED set on p's mm
+    forked,     \* fork() has run (once)
+    io,         \* io[i] = [st: "IDLE"|"INFLIGHT"|"DONE", kind: "NONE"|"DIO"|"FIXED", vpage, frame]
+    fixedBuf,   \* fixedBuf[v]: frame pinned by io_uring buffer registration; 0 none; -1 unregistered
+    pipe,       \* [st: "EMPTY"|"FULL"|"READ", frame, seen: tags the pipe reader saw]
+    action      \* the step taken: [name |-> ..., params]
+
+vars == <<pte, refs, pins, excl, data, hasPinned, forked, io, fixedBuf, pipe, action>>
+
+----------------------------------------------------------------------------
+(* Helpers *)
+
+MapCount(pt, f) ==
+    (IF pt["P"][0].frame = f THEN 1 ELSE 0) + (IF pt["C"][0].frame = f THEN 1 ELSE 0)
+  + (IF NumPages = 2 /\ pt["P"][1].frame = f THEN 1 ELSE 0)
+  + (IF NumPages = 2 /\ pt["C"][1].frame = f THEN 1 ELSE 0)
+InUse(pt, r, pn, f) == MapCount(pt, f) > 0 \/ r[f] > 0 \/ pn[f] > 0
+Free(f) == ~InUse(pte, refs, pins, f)
+\* The lowest free frame (page allocator); frames are numbered so a state
+\* does not depend on which free page the allocator picked.
+NewFrame == CHOOSE f \in Frames : Free(f) /\ \A g \in 1..(f - 1) : ~Free(g)
+SecondNewFrame == CHOOSE f \in Frames : Free(f) /\ Cardinality({g \in 1..(f - 1) : Free(g)}) = 1
+NumFree == Cardinality({f \in Frames : Free(f)})
+
+\* folio_maybe_dma_pinned (small folio: refcount >= GUP_PIN_COUNTING_BIAS).
+MaybeDmaPinned(f) == pins[f] > 0
+
+\* After pte', refs' and pins' are set: frames nobody maps or holds any
+\* more are freed (content forgotten, PageAnonExclusive cleared), so a frame
+\* number always means one page life.
+Scrub(nexcl, ndata) ==
+    /\ excl' = [f \in Frames |-> IF InUse(pte', refs', pins', f) THEN nexcl[f] ELSE FALSE]
+    /\ data' = [f \in Frames |-> IF InUse(pte', refs', pins', f) THEN ndata[f] ELSE {}]
+
+\* A write access by p to its page v, as the write fault leaves things
+\* (mm/memory.c do_wp_page): sets pte', excl' and data', putting the written
+\* tags `add` into the frame p maps afterwards.  It never frees a frame: a
+\* page that cannot be reused is still mapped or held by someone else.
+WriteAccess(p, v, add) ==
+    LET f == pte[p][v].frame
+        reusable == excl[f] \/ (MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0)
+    IN \/ /\ pte[p][v].write                 \* writable pte: no fault
+          /\ pte' = pte
+          /\ excl' = excl
+          /\ data' = [data EXCEPT ![f] = @ \cup add]
+       \/ /\ ~pte[p][v].write                \* wp_page_reuse: exclusive or refcount == 1
+          /\ reusable
+          /\ pte' = [pte EXCEPT ![p][v] = [frame |-> f, write |-> TRUE]]
+          /\ excl' = [excl EXCEPT ![f] = TRUE]
+          /\ data' = [data EXCEPT ![f] = @ \cup add]
+       \/ /\ ~pte[p][v].write                \* wp_page_copy: move p to a new copy
+          /\ ~reusable
+          /\ NumFree > 0
+          /\ \E g \in {NewFrame} :
+                /\ pte' = [pte EXCEPT ![p][v] = [frame |-> g, write |-> TRUE]]
+                /\ excl' = [excl EXCEPT ![g] = TRUE]
+                /\ data' = [data EXCEPT ![g] = data[f] \cup add]
+
+----------------------------------------------------------------------------
+(* Initial state: the parent has two private anonymous pages, faulted in,  *)
+(* exclusive and writable; no child yet.                                    *)
+
+Init ==
+    /\ pte = [p \in Procs |-> [v \in VPages |->
+                IF p = "P" THEN [frame |-> v + 1, write |-> TRUE]
+                           ELSE [frame |-> NoFrame, write |-> FALSE]]]
+    /\ refs = [f \in Frames |-> 0]
+    /\ pins = [f \in Frames |-> 0]
+    /\ excl = [f \in Frames |-> f <= NumPages]
+    /\ data = [f \in Frames |-> {}]
+    /\ hasPinned = [p \in Procs |-> FALSE]
+    /\ forked = FALSE
+    /\ io = [i \in IOs |-> [st |-> "IDLE", kind |-> "NONE", vpage |-> 0, frame |-> NoFrame]]
+    /\ fixedBuf = [v \in VPages |-> 0]
+    /\ pipe = [st |-> "EMPTY", frame |-> NoFrame, seen |-> {}]
+    /\ action = [name |-> "Init"]
+
+----------------------------------------------------------------------------
+(* Actions *)
+
+\* The parent submits an O_DIRECT read (Linux AIO or io_uring IORING_OP_READ)
+\* of part of page v.  GUP with FOLL_WRITE: a write-protected pte takes the
+\* write fault first (mm/gup.c faultin_page), then the page is held with
+\* DioHold: 6.1 __blkdev_direct_IO -> bio_iov_iter_get_pages ->
+\* iov_iter_get_pages (FOLL_GET); 6.5+ -> iov_iter_extract_pages ->
+\* pin_user_pages_fast (FOLL_PIN, sets MMF_HAS_PINNED).
+DioSubmit(i, v) ==
+    /\ CanStart(i)
+    /\ WriteAccess("P", v, {})
+    /\ IF DioHold = "FOLL_PIN"
+       THEN /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
+            /\ refs' = refs
+            /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+       ELSE /\ refs' = [refs EXCEPT ![pte'["P"][v].frame] = @ + 1]
+            /\ pins' = pins
+            /\ hasPinned' = hasPinned
+    /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
+                                frame |-> pte'["P"][v].frame]]
+    /\ UNCHANGED <<forked, fixedBuf, pipe>>
+    /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
+
+\* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
+\* DMA targets the frame pinned at registration (io_import_fixed builds a
+\* BVEC iterator over the registered pages; no GUP at submission).
+FixedRead(i, v) ==
+    /\ UseFixedBuffers
+    /\ CanStart(i)
+    /\ fixedBuf[v] > 0
+    /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, fixedBuf, pipe>>
+    /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
+
+\* The device completes I/O i: the data lands in the frame that was grabbed
+\* at submission, whoever maps it now; then the bio's pages are released
+\* (6.1 bio_release_pages: put_page; 6.5+ bio_release_page: unpin_user_page,
+\* dirtying via bio_set_pages_dirty).  Fixed buffers stay pinned.
+IoComplete(i) ==
+    /\ io[i].st = "INFLIGHT"
+    /\ pte' = pte
+    /\ IF io[i].kind = "DIO" /\ DioHold = "FOLL_PIN"
+       THEN pins' = [pins EXCEPT ![io[i].frame] = @ - 1]
+       ELSE pins' = pins
+    /\ IF io[i].kind = "DIO" /\ DioHold = "FOLL_GET"
+       THEN refs' = [refs EXCEPT ![io[i].frame] = @ - 1]
+       ELSE refs' = refs
+    /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
+    /\ io' = [io EXCEPT ![i].st = "DONE"]
+    /\ UNCHANGED <<hasPinned, forked, fixedBuf, pipe>>
+    /\ action' = [name |-> "IoComplete", io |-> i]
+
+\* fork(): copy_present_pte for each of the parent's pages.  A page that
+\* may be DMA-pinned in an mm with MMF_HAS_PINNED is copied for the child
+\* (copy_present_page); any other page is shared, write-protected in both,
+\* and loses PageAnonExclusive.
+CopyAtFork(v) ==
+    /\ v \in VPages
+    /\ excl[pte["P"][v].frame]
+    /\ hasPinned["P"]
+    /\ MaybeDmaPinned(pte["P"][v].frame)
+
+Fork ==
+    /\ ~forked
+    /\ NumFree >= 2
+    \* \E x \in {e} binds the value of e once (the embedded engine re-evaluates
+    \* LET definitions at each use).
+    /\ \E c0 \in {CopyAtFork(0)}, c1 \in {CopyAtFork(1)},
+          f0 \in {pte["P"][0].frame}, f1 \in {IF NumPages = 2 THEN pte["P"][1].frame ELSE NoFrame}, g0 \in {NewFrame} :
+       \E g1 \in {IF c0 THEN SecondNewFrame ELSE g0} :
+          /\ pte' = [p \in Procs |-> [v \in VPages |->
+                       IF p = "P"
+                       THEN [frame |-> pte["P"][v].frame,
+                             write |-> pte["P"][v].write /\ (IF v = 0 THEN c0 ELSE c1)]
+                       ELSE IF v = 0
+                       THEN [frame |-> IF c0 THEN g0 ELSE f0, write |-> c0]
+                       ELSE [frame |-> IF c1 THEN g1 ELSE f1, write |-> c1]]]
+          /\ refs' = refs
+          /\ pins' = pins
+          /\ excl' = [f \in Frames |->
+                      IF (c0 /\ f = g0) \/ (c1 /\ f = g1) THEN TRUE
+                      ELSE IF (~c0 /\ f = f0) \/ (~c1 /\ f = f1) THEN FALSE
+                      ELSE excl[f]]
+          /\ data' = [f \in Frames |->
+                      IF c0 /\ f = g0 THEN data[f0]
+                      ELSE IF c1 /\ f = g1 THEN data[f1]
+                      ELSE data[f]]
+    /\ forked' = TRUE
+    /\ UNCHANGED <<hasPinned, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "Fork"]
+
+\* Process p writes one byte of page v (another byte than the read's),
+\* after fork; each process writes each page once.
+Write(p, v) ==
+    /\ forked
+    /\ WriteTag(p) \notin data[pte[p][v].frame]
+    /\ refs' = refs
+    /\ pins' = pins
+    /\ WriteAccess(p, v, {WriteTag(p)})
+    /\ UNCHANGED <<hasPinned, forked, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
+
+\* io_uring_register(IORING_REGISTER_BUFFERS) of page v by the parent:
+\* pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), so MMF_HAS_PINNED too.
+\* Each page is registered at most once.
+RegisterBuffer(v) ==
+    /\ UseFixedBuffers
+    /\ fixedBuf[v] = 0
+    /\ refs' = refs
+    /\ WriteAccess("P", v, {})
+    /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
+    /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
+    /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+    /\ UNCHANGED <<forked, io, pipe>>
+    /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
+
+\* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
+\* on it is in flight.
+UnregisterBuffer(v) ==
+    /\ fixedBuf[v] > 0
+    /\ ~\E i \in IOs : io[i].st = "INFLIGHT" /\ io[i].kind = "FIXED" /\ io[i].vpage = v
+    /\ pte' = pte
+    /\ refs' = refs
+    /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
+    /\ Scrub(excl, data)
+    /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
+    /\ UNCHANGED <<hasPinned, forked, io, pipe>>
+    /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
+
+\* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
+\* reference held by the pipe buffer (no FOLL_WRITE, no unshare).
+Vmsplice(v) ==
+    /\ UseVmsplice
+    /\ pipe.st = "EMPTY"
+    /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
+    /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
+    /\ UNCHANGED <<pte, pins, excl, data, hasPinned, forked, io, fixedBuf>>
+    /\ action' = [name |-> "Vmsplice", vpage |-> v]
+
+\* read() from the pipe: the reader sees the content of the page the pipe
+\* buffer references; the buffer's reference is dropped (page_cache_pipe_buf_release).
+PipeRead ==
+    /\ pipe.st = "FULL"
+    /\ pte' = pte
+    /\ refs' = [refs EXCEPT ![pipe.frame] = @ - 1]
+    /\ pins' = pins
+    /\ Scrub(excl, data)
+    /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
+    /\ UNCHANGED <<hasPinned, forked, io, fixedBuf>>
+    /\ action' = [name |-> "PipeRead"]
+
+Next ==
+    \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v)
+    \/ \E i \in IOs : IoComplete(i)
+    \/ Fork
+    \/ \E p \in Procs, v \in VPages : Write(p, v)
+    \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v)
+    \/ PipeRead
+
+Spec == Init /\ [][Next]_vars
+
+----------------------------------------------------------------------------
+(* Invariants *)
+
+TypeOK ==
+    /\ pte \in [Procs -> [VPages -> [frame : 0..MaxFrames, write : BOOLEAN]]]
+    /\ refs \in [Frames -> 0..4]
+    /\ pins \in [Frames -> 0..4]
+    /\ excl \in [Frames -> BOOLEAN]
+    /\ data \in [Frames -> SUBSET Tags]
+    /\ hasPinned \in [Procs -> BOOLEAN]
+    /\ forked \in BOOLEAN
+    /\ io \in [IOs -> [st : {"IDLE", "INFLIGHT", "DONE"}, kind : {"NONE", "DIO", "FIXED"},
+                       vpage : VPages, frame : 0..MaxFrames]]
+    /\ fixedBuf \in [VPages -> -1..MaxFrames]
+    /\ pipe \in [st : {"EMPTY", "FULL", "READ"}, frame : 0..MaxFrames, seen : SUBSET Tags]
+
+\* The point of the series (seed 000, "fixes the race between concurrent DIO
+\* read and fork"): once a read of the parent's page has completed, the
+\* parent's page holds the data.  Broken by FOLL_GET (6.1 block DIO).
+ParentSeesDioData ==
+    \A i \in IOs :
+        io[i].st = "DONE" => DioTag(i) \in data[pte["P"][io[i].vpage].frame]
+
+\* Copy-on-write isolation: after fork neither process sees the other's
+\* writes (copy_present_pte + do_wp_page, any version).
+ForkIsolation ==
+    forked =>
+        \A v \in VPages :
+            /\ "CW" \notin data[pte["P"][v].frame]
+            /\ "PW" \notin data[pte["C"][v].frame]
+
+\* A FOLL_PIN'd anonymous page is exclusive to one mm (mm/gup.c: pinning
+\* unshares first; fork never clears PageAnonExclusive on a maybe-pinned page).
+PinnedPagesExclusive ==
+    \A f \in Frames : pins[f] > 0 => excl[f]
+
+\* io_uring's registered buffer is still the parent's page: data read with
+\* IORING_OP_READ_FIXED reaches the parent (lost nothing on 6.1 and 6.12).
+FixedBufferStaysWithParent ==
+    \A v \in VPages : fixedBuf[v] > 0 => pte["P"][v].frame = fixedBuf[v]
+
+\* Counts never go negative: every release matches an acquisition.
+HoldsBalanced ==
+    \A f \in Frames : refs[f] >= 0 /\ pins[f] >= 0
+=============================================================================
