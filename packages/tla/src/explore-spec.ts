@@ -6,10 +6,11 @@ import { writeFileAtomic } from './atomic.ts';
 import type { ConstantValue } from './cfg.ts';
 import { ModelExplorer } from './embedded-explore.ts';
 import { type ExploreOptions, explore } from './explore.ts';
+import { buildStateGraphFromCheck, type GraphFromCheckOptions } from './graph-from-check.ts';
 import { type ItfTrace, serializeItf } from './itf.ts';
 import { loadConfig, ProjectError, profileConstants, readProfiles } from './project.ts';
 import { type ReplayResult, replay, scenarioActions } from './replay.ts';
-import { buildStateGraph, type StateGraph } from './state-graph.ts';
+import type { StateGraph } from './state-graph.ts';
 
 export interface ModelHandle {
   spec: string;
@@ -54,9 +55,23 @@ export interface ExploreSpecResult {
   files: string[];
 }
 
-export function exploreSpec(options: ExploreSpecOptions): ExploreSpecResult {
-  const model = openModel(options.root, options.config);
-  const graph: StateGraph = buildStateGraph(model.explorer, options.maxStates);
+/** The reachable graph of a config, from one check run (see graph-from-check.ts). */
+export function configGraph(
+  root: string,
+  config: string,
+  options: GraphFromCheckOptions = {},
+): Promise<StateGraph> {
+  const input = loadConfig(root, config);
+  return buildStateGraphFromCheck(input.specText, input.cfgText, options);
+}
+
+export async function exploreSpec(options: ExploreSpecOptions): Promise<ExploreSpecResult> {
+  const model = { spec: loadConfig(options.root, options.config).spec };
+  const graph = await configGraph(
+    options.root,
+    options.config,
+    options.maxStates ? { maxStates: options.maxStates } : {},
+  );
   const scenarios = explore(
     graph,
     { spec: model.spec, config: options.config, engine: 'embedded' },

@@ -8,7 +8,7 @@
 // Same model, strategy and seed give byte-identical output.
 import type { ItfMeta, ItfTrace } from './itf.ts';
 import { Prng } from './prng.ts';
-import type { GraphEdge, StateGraph } from './state-graph.ts';
+import type { GraphEdge, GraphState, StateGraph } from './state-graph.ts';
 import { traceFromStates } from './trace-build.ts';
 
 export type Strategy = 'exhaustive' | 'tour' | 'random';
@@ -194,7 +194,7 @@ export function explore(
     if (options.strategy !== 'tour') meta.depth = depth;
     return traceFromStates(
       graph.vars,
-      path.map((n) => graph.states[n] as StateGraph['states'][number]),
+      path.map((n) => graph.states[n] as GraphState),
       meta,
     );
   });

@@ -14,6 +14,7 @@ export {
 } from './check.ts';
 export type { ModelCoverage } from './coverage.ts';
 export { modelCoverage } from './coverage.ts';
+export { parseDisplayValue } from './display-values.ts';
 export { checkEmbedded, precheck } from './embedded.ts';
 export type { ModelState } from './embedded-explore.ts';
 export { ExploreError, ModelExplorer } from './embedded-explore.ts';
@@ -21,7 +22,15 @@ export { engineValueToItf } from './engine-values.ts';
 export type { ExploreOptions, ScenarioSource, StatePath, Strategy } from './explore.ts';
 export { ExploreLimitError, exhaustivePaths, explore, randomPaths, tourPaths } from './explore.ts';
 export type { ExploreSpecOptions, ExploreSpecResult, ModelHandle } from './explore-spec.ts';
-export { exploreSpec, openModel, openModelForProfile, replayUnderProfile } from './explore-spec.ts';
+export {
+  configGraph,
+  exploreSpec,
+  openModel,
+  openModelForProfile,
+  replayUnderProfile,
+} from './explore-spec.ts';
+export type { GraphFromCheckOptions } from './graph-from-check.ts';
+export { buildStateGraphFromCheck, withoutInvariants } from './graph-from-check.ts';
 export type { ItfMeta, ItfRecord, ItfState, ItfTrace, ItfValue } from './itf.ts';
 export {
   canonicalItf,
@@ -65,7 +74,7 @@ export type {
   EngineName,
 } from './result.ts';
 export { DEFAULT_BOUNDS } from './result.ts';
-export type { GraphEdge, StateGraph } from './state-graph.ts';
+export type { GraphEdge, GraphState, StateGraph } from './state-graph.ts';
 export { actionName, buildStateGraph, GraphBoundError, stateKey } from './state-graph.ts';
 export type { StepRow } from './step-table.ts';
 export { ACTION_VAR, actionLabel, formatStepTable, stepRows } from './step-table.ts';

@@ -13,9 +13,15 @@ export interface GraphEdge {
   action: string;
 }
 
+/** A state of the graph: its variables as ITF values and its canonical key. */
+export interface GraphState {
+  key: string;
+  values: Record<string, ItfValue>;
+}
+
 export interface StateGraph {
   vars: string[];
-  states: ModelState[];
+  states: GraphState[];
   initial: number[];
   /** Outgoing edges per state, sorted by target key. */
   out: GraphEdge[][];

@@ -1,8 +1,12 @@
 // Building pinlab ITF traces from model states.
-import type { ModelState } from './embedded-explore.ts';
-import type { ItfMeta, ItfState, ItfTrace } from './itf.ts';
+import type { ItfMeta, ItfState, ItfTrace, ItfValue } from './itf.ts';
 
-export function traceFromStates(vars: string[], states: ModelState[], meta: ItfMeta): ItfTrace {
+/** Anything carrying a state's variables as ITF values (engine states, graph states). */
+export interface HasValues {
+  values: Record<string, ItfValue>;
+}
+
+export function traceFromStates(vars: string[], states: HasValues[], meta: ItfMeta): ItfTrace {
   return {
     '#meta': meta,
     vars: [...vars],

@@ -86,7 +86,7 @@ Examples:
     const maxStates = intOption(options['max-states'], 'max-states');
     const outDir = stringOption(options.out, 'out') ?? `${root}/.pinlab/scenarios/${config}`;
     try {
-      const r = exploreSpec({
+      const r = await exploreSpec({
         root,
         config,
         strategy,

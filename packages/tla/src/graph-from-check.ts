@@ -1,0 +1,155 @@
+// The reachable state graph from ONE tla-checker check run (DOT export, dot_mode "full") instead
+// of one explore_next call per state. explore_next re-reads the whole spec on every call (tens of
+// milliseconds per call on the pinlab specs), so for graphs of thousands of states this is the
+// only affordable way. The check runs without invariants (a violation would stop the search and
+// they cost most of the time) and with deadlocks allowed (terminal states are part of the graph).
+// Labels are the engine's printed values, read by display-values.ts into the same ITF values
+// explore_next gives (a test checks both builders agree).
+import { parseDisplayValue } from './display-values.ts';
+import { ModelExplorer } from './embedded-explore.ts';
+import { runCheckInWorker } from './embedded-worker.ts';
+import type { ItfValue } from './itf.ts';
+import { DEFAULT_BOUNDS } from './result.ts';
+import {
+  actionName,
+  GraphBoundError,
+  type GraphEdge,
+  type GraphState,
+  type StateGraph,
+  stateKey,
+} from './state-graph.ts';
+import { ACTION_VAR } from './step-table.ts';
+
+/** The cfg without INVARIANT(S) and PROPERTY sections. */
+export function withoutInvariants(cfgText: string): string {
+  const out: string[] = [];
+  let skipping = false;
+  for (const line of cfgText.split('\n')) {
+    const head = /^\s*([A-Z_]+)\b/.exec(line)?.[1];
+    if (
+      head &&
+      /^(CONSTANTS?|INIT|NEXT|SPECIFICATION|INVARIANTS?|PROPERT(Y|IES)|CHECK_DEADLOCK|SYMMETRY|VIEW|CONSTRAINTS?|ACTION_CONSTRAINTS?|ALIAS)$/.test(
+        head,
+      )
+    )
+      skipping = /^(INVARIANTS?|PROPERT(Y|IES))$/.test(head);
+    if (!skipping) out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** Split a DOT label into `var=value` texts and unescape them. */
+function labelValues(label: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of label.split('\\n')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new Error(`DOT label part without "var=": ${part.slice(0, 60)}`);
+    out.set(part.slice(0, eq), part.slice(eq + 1).replace(/\\(["\\])/g, '$1'));
+  }
+  return out;
+}
+
+export interface GraphFromCheckOptions {
+  maxStates?: number;
+  timeoutMs?: number;
+}
+
+export async function buildStateGraphFromCheck(
+  specText: string,
+  cfgText: string,
+  options: GraphFromCheckOptions = {},
+): Promise<StateGraph> {
+  const maxStates = options.maxStates ?? 200_000;
+  const reply = await runCheckInWorker(
+    {
+      specText,
+      cfgText: withoutInvariants(cfgText),
+      maxStates,
+      maxDepth: DEFAULT_BOUNDS.maxDepth,
+      allowDeadlock: true,
+      exportDot: true,
+    },
+    options.timeoutMs ?? DEFAULT_BOUNDS.timeoutMs,
+  );
+  if (reply.kind === 'timeout')
+    throw new GraphBoundError(
+      `time bound of ${options.timeoutMs} ms exceeded while building the state graph`,
+    );
+  if (reply.kind === 'crash')
+    throw new Error(`tla-checker crashed while building the state graph: ${reply.message}`);
+  const out = reply.output;
+  if (out.error_type === 'MaxStatesExceeded')
+    throw new GraphBoundError(
+      `state bound of ${maxStates} states exceeded while building the state graph`,
+    );
+  if (!out.success || !out.dot)
+    throw new Error(
+      `tla-checker could not build the state graph: ${out.error_type}: ${out.error_message}`,
+    );
+
+  // Initial states are the first nodes discovered; explore_init says how many (and the vars order).
+  const explorer = new ModelExplorer(specText, cfgText);
+  const vars = explorer.vars;
+  const states: GraphState[] = [];
+  const edgesByNode: [number, number][] = [];
+  for (const line of out.dot.split('\n')) {
+    const node = /^\s*s(\d+) \[label="(.*)"\];\s*$/.exec(line);
+    if (node) {
+      const id = Number(node[1]);
+      const texts = labelValues(node[2] as string);
+      const values: Record<string, ItfValue> = {};
+      for (const v of vars) {
+        const text = texts.get(v);
+        if (text === undefined) throw new Error(`DOT node s${id} has no value for ${v}`);
+        values[v] = parseDisplayValue(text);
+      }
+      states[id] = { key: stateKey(vars, values), values };
+      continue;
+    }
+    const edge = /^\s*s(\d+) -> s(\d+)\b/.exec(line);
+    if (edge) edgesByNode.push([Number(edge[1]), Number(edge[2])]);
+  }
+  // Renumber so the result is the same as buildStateGraph's: BFS from sorted initial states over
+  // successors sorted by key.
+  const initialKeys = explorer.initial.map((s) => s.key);
+  const byKeyIndex = new Map(states.map((s, i) => [s.key, i]));
+  const succ: number[][] = states.map(() => []);
+  for (const [a, b] of edgesByNode) succ[a]?.push(b);
+  const order: number[] = [];
+  const newIndex = new Map<number, number>();
+  const visit = (old: number) => {
+    if (newIndex.has(old)) return;
+    newIndex.set(old, order.length);
+    order.push(old);
+  };
+  const sortByKey = (ids: number[]) =>
+    [...new Set(ids)].sort((x, y) =>
+      (states[x] as GraphState).key < (states[y] as GraphState).key ? -1 : 1,
+    );
+  for (const old of sortByKey(initialKeys.map((k) => byKeyIndex.get(k) as number))) visit(old);
+  for (let n = 0; n < order.length; n++)
+    for (const m of sortByKey(succ[order[n] as number] as number[])) visit(m);
+  const graphStates = order.map((old) => states[old] as GraphState);
+  const outEdges: GraphEdge[][] = order.map(() => []);
+  const actions = new Set<string>();
+  let edgeCount = 0;
+  for (const [from, old] of order.entries())
+    for (const target of sortByKey(succ[old] as number[])) {
+      const to = newIndex.get(target) as number;
+      const action = actionName((graphStates[to] as GraphState).values[ACTION_VAR]);
+      actions.add(action);
+      (outEdges[from] as GraphEdge[]).push({ from, to, action });
+      edgeCount += 1;
+    }
+  return {
+    vars,
+    states: graphStates,
+    initial: initialKeys
+      .map((k) => newIndex.get(byKeyIndex.get(k) as number) as number)
+      .sort((a, b) => a - b),
+    out: outEdges,
+    edgeCount,
+    actions: [...actions].sort(),
+    engineCalls: 2,
+  };
+}
