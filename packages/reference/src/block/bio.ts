@@ -160,7 +160,9 @@ export function bio_release_pages(b: bio, mark_dirty: boolean): void {
 function bio_iov_bvec_set(b: bio, iter: iov_iter): void {
   let left = iov_iter_count(iter);
   let skip = iter.iov_offset;
-  for (let n = iter.seg; left > 0 && n < iter.seg + iter.nr_segs; n++) {
+  // The kernel points the bio at the whole bvec array; the model copies one bvec per page and
+  // stops at bi_max_vecs, so a caller asking for small bios (bio_max_pages) gets several.
+  for (let n = iter.seg; left > 0 && n < iter.seg + iter.nr_segs && !bio_full(b); n++) {
     const bv = iter.bvec[n] as bio_vec;
     const len = Math.min(bv.bv_len - skip, left);
     if (len > 0) {
@@ -169,7 +171,7 @@ function bio_iov_bvec_set(b: bio, iter: iov_iter): void {
       let rem = len;
       let page_idx = Math.floor(off / PAGE_SIZE);
       off %= PAGE_SIZE;
-      while (rem > 0) {
+      while (rem > 0 && !bio_full(b)) {
         const chunk = Math.min(PAGE_SIZE - off, rem);
         const base = bv.bv_page;
         const page = base.folio.page(base.index_in_folio + page_idx);
@@ -178,7 +180,8 @@ function bio_iov_bvec_set(b: bio, iter: iov_iter): void {
         off = 0;
         page_idx++;
       }
-      left -= len;
+      left -= len - rem;
+      if (rem > 0) break;
     }
     skip = 0;
   }

@@ -79,7 +79,21 @@ function dio_complete(d: dio): void {
  * before the caller waits: "We only report that we've read data up to i_size. Revert iter to
  * a state corresponding to that as some callers (such as the splice code) rely on it."
  */
-export function dio_submit(iocb: kiocb, iter: iov_iter): dio | number {
+export interface DioSubmitOptions {
+  /** Cap on pages per bio (default BIO_MAX_VECS); 1 gives one bio per page to complete singly. */
+  readonly bio_max_pages?: number;
+  /**
+   * Leave the end-of-file iov_iter_revert to the caller (dio_eof_revert), so that a truncate can
+   * be placed between submission and the revert, as the specs do.
+   */
+  readonly defer_eof_revert?: boolean;
+}
+
+export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions = {}): dio | number {
+  const max_pages = opts.bio_max_pages ?? BIO_MAX_VECS;
+  if (!Number.isInteger(max_pages) || max_pages < 1 || max_pages > BIO_MAX_VECS) {
+    throw new RangeError(`dio_submit: bio_max_pages ${max_pages} outside 1..${BIO_MAX_VECS}`);
+  }
   const ino = iocb.ki_filp.f_inode;
   const bdev = ino.i_bdev;
   const lbs = bdev.logical_block_size;
@@ -102,7 +116,7 @@ export function dio_submit(iocb: kiocb, iter: iov_iter): dio | number {
   iter.count = count;
   let sector = (ino.i_extent_start + pos) >> SECTOR_SHIFT;
   while (iov_iter_count(iter) > 0) {
-    const nr_vecs = Math.min(iov_iter_npages(iter, BIO_MAX_VECS), BIO_MAX_VECS);
+    const nr_vecs = Math.min(iov_iter_npages(iter, max_pages), max_pages);
     const b = bio_alloc(bdev, nr_vecs, bio_op_for_iter(iter));
     b.bi_iter.bi_sector = sector;
     b.bi_private = d;
@@ -124,8 +138,21 @@ export function dio_submit(iocb: kiocb, iter: iov_iter): dio | number {
     dio_complete(d);
     return d.result !== null && d.result < 0 ? d.result : d;
   }
-  if (is_read && pos + d.size > ino.i_size) iov_iter_revert(iter, pos + d.size - ino.i_size);
+  if (!opts.defer_eof_revert) dio_eof_revert(d, iter);
   return d;
+}
+
+/**
+ * The end of __iomap_dio_rw's submission for a read: "We only report that we've read data up
+ * to i_size. Revert iter to a state corresponding to that as some callers (such as the splice
+ * code) rely on it." i_size is read now; the report is capped to it.
+ */
+export function dio_eof_revert(d: dio, iter: iov_iter): void {
+  if (!d.is_read) return;
+  const i_size = d.iocb.ki_filp.f_inode.i_size;
+  const pos = d.iocb.ki_pos;
+  if (pos + d.size > i_size) iov_iter_revert(iter, pos + d.size - Math.max(i_size, pos));
+  d.report_limit = Math.max(0, Math.min(d.report_limit, i_size - pos));
 }
 
 /** Waits for a dio by completing its own in-flight bios, in order (a sync kiocb sleeping). */

@@ -4,19 +4,13 @@
 // copy_splice_read in 6.5), limited to EOF (seed 002 ver #20).
 // Kernel (6.12): mm/filemap.c (filemap_splice_read, splice_folio_into_pipe), fs/splice.c
 // (copy_splice_read, vfs_splice_read).
-import { direct_IO } from '../block/dio.ts';
 import type { file } from '../block/fs.ts';
-import { init_sync_kiocb, O_DIRECT } from '../block/fs.ts';
-import { ITER_DEST } from '../iov_iter/constants.ts';
-import { iov_iter_bvec } from '../iov_iter/init.ts';
-import type { bio_vec } from '../iov_iter/types.ts';
-import { current_kernel } from '../kernel.ts';
-import { DIV_ROUND_UP, PAGE_SIZE } from '../mm/constants.ts';
+import { PAGE_SIZE } from '../mm/constants.ts';
 import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
-import type { Page } from '../mm/folio.ts';
-import { alloc_page, folio_get, put_page } from '../mm/folio.ts';
+import { folio_get, put_page } from '../mm/folio.ts';
 import type { pipe_inode_info } from './pipe.ts';
 import { add_to_pipe, pipe_full, pipe_occupancy } from './pipe.ts';
+import { splice_dio_read_submit, splice_dio_read_wait } from './splice_dio.ts';
 
 /** What a splice read did, for the EOF invariant. */
 export interface splice_read_result {
@@ -88,55 +82,13 @@ export function copy_splice_read(
   pipe: pipe_inode_info,
   len: number,
 ): splice_read_result {
-  const ino = filp.f_inode;
-  const i_size0 = ino.i_size;
-  const k = current_kernel();
-  if (k.profile.direct_splice_eof_limit && !k.hasFault('direct_splice_no_eof_limit')) {
-    // "splice: Make direct_read_splice() limit to eof where appropriate"
-    if (ppos >= ino.i_size) return { ret: 0, ppos, pages_allocated: 0, i_size: i_size0, pos: ppos };
-    len = Math.min(len, ino.i_size - ppos);
-  }
-  const used = pipe_occupancy(pipe.head, pipe.tail);
-  let npages = Math.max(pipe.max_usage - used, 0);
-  len = Math.min(len, npages * PAGE_SIZE);
-  npages = DIV_ROUND_UP(len, PAGE_SIZE);
-  if (npages === 0) return { ret: -11, ppos, pages_allocated: 0, i_size: i_size0, pos: ppos };
-  const pages: Page[] = [];
-  const bv: bio_vec[] = [];
-  let remain = len;
-  for (let i = 0; i < npages; i++) {
-    const page = alloc_page(); // alloc_pages_bulk_array
-    const chunk = Math.min(PAGE_SIZE, remain);
-    pages.push(page);
-    bv.push({ bv_page: page, bv_offset: 0, bv_len: chunk });
-    remain -= chunk;
-  }
-  const to = iov_iter_bvec(ITER_DEST, bv, npages, len);
-  const iocb = init_sync_kiocb(filp, ppos);
-  let ret = filp.f_flags & O_DIRECT ? direct_IO(iocb, to) : -22;
-  let keep = 0;
-  let pos = ppos;
-  if (ret > 0) {
-    keep = DIV_ROUND_UP(ret, PAGE_SIZE);
-    pos = iocb.ki_pos;
-  }
-  if (ret === -14) ret = -11; // "callers of ->splice_read() expect -EAGAIN"
-  // Free any pages that didn't get touched at all.
-  for (let i = keep; i < npages; i++) put_page(pages[i] as Page);
-  // Push the remaining pages into the pipe.
-  remain = Math.max(ret, 0);
-  for (let i = 0; i < keep; i++) {
-    const chunk = Math.min(remain, PAGE_SIZE);
-    add_to_pipe(pipe, {
-      page: pages[i] as Page,
-      offset: 0,
-      len: chunk,
-      ops: 'default_pipe_buf_ops',
-      flags: 0,
-      ref_from_gup: false,
-      noref: false,
-    });
-    remain -= chunk;
-  }
-  return { ret, ppos: pos, pages_allocated: npages, i_size: i_size0, pos: ppos };
+  const r = splice_dio_read_submit(filp, ppos, pipe, len);
+  const ret = splice_dio_read_wait(r);
+  return {
+    ret,
+    ppos: ret > 0 ? ppos + ret : ppos,
+    pages_allocated: r.pages.length,
+    i_size: r.i_size,
+    pos: ppos,
+  };
 }

@@ -10,6 +10,7 @@ import type { pipe_inode_info } from './pipe.ts';
 export * from './filemap_splice.ts';
 export * from './iter_pipe.ts';
 export * from './pipe.ts';
+export * from './splice_dio.ts';
 export * from './vmsplice.ts';
 
 /**

@@ -6,27 +6,16 @@
 // iov_iter_revert's ITER_PIPE branch), fs/splice.c (generic_file_splice_read),
 // fs/iomap/direct-io.c (__iomap_dio_rw), block/bio.c (__bio_iov_iter_get_pages).
 
-import {
-  __bio_add_page,
-  BIO_MAX_VECS,
-  BIO_NO_PAGE_REF,
-  bio_alloc,
-  bio_set_flag,
-  REQ_OP_READ,
-  SECTOR_SHIFT,
-} from '../block/bio.ts';
-import { submit_bio } from '../block/blkdev.ts';
-import { dio, dio_bio_end_io, dio_wait } from '../block/dio.ts';
 import type { file } from '../block/fs.ts';
-import { init_sync_kiocb, O_DIRECT } from '../block/fs.ts';
-import { EINVAL } from '../errno.ts';
+import { O_DIRECT } from '../block/fs.ts';
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
 import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
 import type { Page } from '../mm/folio.ts';
 import { alloc_page, get_page } from '../mm/folio.ts';
 import type { pipe_inode_info } from './pipe.ts';
-import { pipe_buf, pipe_buf_release, pipe_discard_from, pipe_full } from './pipe.ts';
+import { pipe_buf, pipe_buf_release, pipe_full } from './pipe.ts';
+import { splice_dio_read_submit, splice_dio_read_wait } from './splice_dio.ts';
 
 /** The ITER_PIPE fields of 6.1's struct iov_iter. */
 export class pipe_iter {
@@ -118,7 +107,7 @@ export function pipe_revert(i: pipe_iter, unroll: number): void {
  * the iter_pipe_truncate_revert fault no reference is taken, as the ITER_PIPE branch of the
  * early iov_iter_extract_pages series did (non-user-backed: "no ref and no pin").
  */
-function pipe_get_pages(
+export function pipe_get_pages(
   i: pipe_iter,
   maxsize: number,
   maxpages: number,
@@ -137,95 +126,6 @@ function pipe_get_pages(
     left -= n;
   }
   return { pages, start };
-}
-
-/** An O_DIRECT splice read in progress: its pipe iterator and its dio. */
-export interface splice_dio_read {
-  readonly filp: file;
-  readonly pos: number;
-  readonly iter: pipe_iter;
-  readonly dio: dio | null;
-  /** A submission error, or 0. */
-  readonly error: number;
-  reverted: boolean;
-}
-
-/**
- * First half of 6.1's generic_file_splice_read -> ->read_iter -> __iomap_dio_rw for an O_DIRECT
- * file: builds bios on freshly appended pipe pages (one bio per BIO_MAX_VECS pages, block-size
- * trimmed) and submits them. The read covers whole blocks up to i_size as read now.
- */
-export function splice_dio_read_submit(
-  filp: file,
-  pos: number,
-  pipe: pipe_inode_info,
-  len: number,
-): splice_dio_read {
-  const ino = filp.f_inode;
-  const bdev = ino.i_bdev;
-  const lbs = bdev.logical_block_size;
-  const iter = iov_iter_pipe(pipe, len);
-  const iocb = init_sync_kiocb(filp, pos);
-  if (pos % lbs !== 0) return { filp, pos, iter, dio: null, error: -EINVAL, reverted: true };
-  const d = new dio(iocb, true, false);
-  if (pos >= ino.i_size) return { filp, pos, iter, dio: null, error: 0, reverted: true };
-  const blocks_end = Math.ceil(ino.i_size / lbs) * lbs;
-  // Whole blocks only: the DIO rounds the request down to the block size.
-  let want = Math.min(len, blocks_end - pos);
-  want -= want % lbs;
-  d.report_limit = ino.i_size - pos;
-  let sector = (ino.i_extent_start + pos) >> SECTOR_SHIFT;
-  const noref = current_kernel().hasFault('iter_pipe_truncate_revert');
-  while (want > 0) {
-    const b = bio_alloc(bdev, BIO_MAX_VECS, REQ_OP_READ);
-    b.bi_iter.bi_sector = sector;
-    b.bi_private = d;
-    b.bi_end_io = dio_bio_end_io;
-    if (noref) bio_set_flag(b, BIO_NO_PAGE_REF);
-    const before = iter.count;
-    const got = pipe_get_pages(iter, want, BIO_MAX_VECS);
-    const size = before - iter.count;
-    if (got.pages.length === 0) break;
-    let off = got.start;
-    let left = size;
-    for (const page of got.pages) {
-      const n = Math.min(PAGE_SIZE - off, left);
-      __bio_add_page(b, page, n, off);
-      left -= n;
-      off = 0;
-    }
-    sector += size >> SECTOR_SHIFT;
-    want -= size;
-    d.size += size;
-    d.ref++;
-    d.bios.push(b);
-    submit_bio(b);
-  }
-  return { filp, pos, iter, dio: d, error: 0, reverted: false };
-}
-
-/**
- * The end of __iomap_dio_rw's submission, before it waits: "We only report that we've read data
- * up to i_size. Revert iter to a state corresponding to that as some callers (such as the
- * splice code) rely on it." i_size is read here, so a truncate that landed since submission
- * makes the revert release pipe buffers whose pages in-flight bios still target.
- */
-export function splice_dio_read_revert(r: splice_dio_read): void {
-  if (r.reverted || r.dio === null) return;
-  r.reverted = true;
-  const i_size = r.filp.f_inode.i_size;
-  const end = r.pos + r.dio.size;
-  if (end > i_size) pipe_revert(r.iter, end - Math.max(i_size, r.pos));
-  r.dio.report_limit = Math.max(0, Math.min(r.dio.report_limit, i_size - r.pos));
-}
-
-/** Waits for the bios (completing them in order) and returns the bytes spliced or -errno. */
-export function splice_dio_read_wait(r: splice_dio_read): number {
-  splice_dio_read_revert(r);
-  if (r.dio === null) return r.error;
-  const res = dio_wait(r.dio);
-  if (res < 0) pipe_discard_from(r.iter.pipe, r.iter.start_head);
-  return res;
 }
 
 /**

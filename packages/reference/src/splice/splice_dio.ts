@@ -1,0 +1,244 @@
+// An O_DIRECT splice read taken apart at the points where other tasks can act, as the
+// SplicePipe spec does: submit (bios in flight), the end-of-file revert that iomap does before
+// waiting, completion of each bio, and the return. Two implementations, chosen by profile:
+//  ITER_PIPE (6.1): bios are built on pipe pages appended by the iterator; the revert releases
+//    pipe buffers (fs/splice.c generic_file_splice_read, lib/iov_iter.c ITER_PIPE,
+//    fs/iomap/direct-io.c __iomap_dio_rw).
+//  COPY (6.5+): pages are allocated, read into as ITER_BVEC, and pushed into the pipe only at
+//    the return; the revert just moves the BVEC iterator (fs/splice.c copy_splice_read).
+
+import {
+  __bio_add_page,
+  BIO_MAX_VECS,
+  BIO_NO_PAGE_REF,
+  bio_alloc,
+  bio_set_flag,
+  REQ_OP_READ,
+  SECTOR_SHIFT,
+} from '../block/bio.ts';
+import { submit_bio } from '../block/blkdev.ts';
+import type { DioSubmitOptions } from '../block/dio.ts';
+import { dio, dio_bio_end_io, dio_eof_revert, dio_submit, dio_wait } from '../block/dio.ts';
+import type { file } from '../block/fs.ts';
+import { init_sync_kiocb } from '../block/fs.ts';
+import { EINVAL } from '../errno.ts';
+import { ITER_DEST } from '../iov_iter/constants.ts';
+import { iov_iter_bvec } from '../iov_iter/init.ts';
+import type { bio_vec, iov_iter } from '../iov_iter/types.ts';
+import { current_kernel } from '../kernel.ts';
+import { DIV_ROUND_UP, PAGE_SIZE } from '../mm/constants.ts';
+import type { Page } from '../mm/folio.ts';
+import { alloc_page, put_page } from '../mm/folio.ts';
+import type { pipe_iter } from './iter_pipe.ts';
+import { iov_iter_pipe, pipe_get_pages, pipe_revert } from './iter_pipe.ts';
+import type { pipe_inode_info } from './pipe.ts';
+import { add_to_pipe, pipe_discard_from, pipe_occupancy } from './pipe.ts';
+
+export interface splice_dio_read {
+  readonly kind: 'ITER_PIPE' | 'COPY';
+  readonly filp: file;
+  readonly pos: number;
+  readonly pipe: pipe_inode_info;
+  /** i_size when the read started. */
+  readonly i_size: number;
+  /** The dio whose bios are in flight; null when nothing was submitted. */
+  readonly dio: dio | null;
+  /** A result decided at submission (0 at EOF, -errno), used when dio is null. */
+  readonly early: number;
+  readonly piter: pipe_iter | null;
+  readonly to: iov_iter | null;
+  /** COPY: the pages read into, pushed into the pipe at the return. */
+  readonly pages: readonly Page[];
+  reverted: boolean;
+  returned: boolean;
+}
+
+export interface SpliceDioOptions {
+  /** Pages per bio (default BIO_MAX_VECS); 1 lets each page's bio be completed on its own. */
+  readonly bio_max_pages?: number;
+}
+
+function submit_iter_pipe(
+  filp: file,
+  pos: number,
+  pipe: pipe_inode_info,
+  len: number,
+  max_pages: number,
+): splice_dio_read {
+  const ino = filp.f_inode;
+  const bdev = ino.i_bdev;
+  const lbs = bdev.logical_block_size;
+  const piter = iov_iter_pipe(pipe, len);
+  const base = {
+    kind: 'ITER_PIPE' as const,
+    filp,
+    pos,
+    pipe,
+    i_size: ino.i_size,
+    piter,
+    to: null,
+    pages: [],
+  };
+  if (pos % lbs !== 0)
+    return { ...base, dio: null, early: -EINVAL, reverted: true, returned: false };
+  if (pos >= ino.i_size) return { ...base, dio: null, early: 0, reverted: true, returned: false };
+  const d = new dio(init_sync_kiocb(filp, pos), true, false);
+  // Whole blocks up to i_size, rounded down to the block size as the DIO requires.
+  const blocks_end = Math.ceil(ino.i_size / lbs) * lbs;
+  let want = Math.min(len, blocks_end - pos);
+  want -= want % lbs;
+  d.report_limit = ino.i_size - pos;
+  let sector = (ino.i_extent_start + pos) >> SECTOR_SHIFT;
+  const noref = current_kernel().hasFault('iter_pipe_truncate_revert');
+  while (want > 0) {
+    const b = bio_alloc(bdev, max_pages, REQ_OP_READ);
+    b.bi_iter.bi_sector = sector;
+    b.bi_private = d;
+    b.bi_end_io = dio_bio_end_io;
+    if (noref) bio_set_flag(b, BIO_NO_PAGE_REF);
+    const before = piter.count;
+    const got = pipe_get_pages(piter, want, max_pages);
+    const size = before - piter.count;
+    if (got.pages.length === 0) break;
+    let off = got.start;
+    let left = size;
+    for (const page of got.pages) {
+      const n = Math.min(PAGE_SIZE - off, left);
+      __bio_add_page(b, page, n, off);
+      left -= n;
+      off = 0;
+    }
+    sector += size >> SECTOR_SHIFT;
+    want -= size;
+    d.size += size;
+    d.ref++;
+    d.bios.push(b);
+    submit_bio(b);
+  }
+  return { ...base, dio: d, early: 0, reverted: false, returned: false };
+}
+
+function submit_copy(
+  filp: file,
+  pos: number,
+  pipe: pipe_inode_info,
+  len: number,
+  max_pages: number,
+): splice_dio_read {
+  const ino = filp.f_inode;
+  const k = current_kernel();
+  const base = { kind: 'COPY' as const, filp, pos, pipe, i_size: ino.i_size, piter: null };
+  if (k.profile.direct_splice_eof_limit && !k.hasFault('direct_splice_no_eof_limit')) {
+    // "splice: Make direct_read_splice() limit to eof where appropriate" (seed 002 ver #20)
+    if (pos >= ino.i_size)
+      return { ...base, to: null, pages: [], dio: null, early: 0, reverted: true, returned: false };
+    len = Math.min(len, ino.i_size - pos);
+  }
+  // Work out how much data we can actually add into the pipe.
+  const room = Math.max(pipe.max_usage - pipe_occupancy(pipe.head, pipe.tail), 0);
+  len = Math.min(len, room * PAGE_SIZE);
+  const npages = DIV_ROUND_UP(len, PAGE_SIZE);
+  if (npages === 0)
+    return { ...base, to: null, pages: [], dio: null, early: -11, reverted: true, returned: false };
+  const pages: Page[] = [];
+  const bv: bio_vec[] = [];
+  let remain = len;
+  for (let i = 0; i < npages; i++) {
+    const page = alloc_page(); // alloc_pages_bulk_array
+    const chunk = Math.min(PAGE_SIZE, remain);
+    pages.push(page);
+    bv.push({ bv_page: page, bv_offset: 0, bv_len: chunk });
+    remain -= chunk;
+  }
+  const to = iov_iter_bvec(ITER_DEST, bv, npages, len);
+  const opts: DioSubmitOptions = { bio_max_pages: max_pages, defer_eof_revert: true };
+  const d = dio_submit(init_sync_kiocb(filp, pos), to, opts);
+  if (typeof d === 'number')
+    return { ...base, to, pages, dio: null, early: d, reverted: true, returned: false };
+  return { ...base, to, pages, dio: d, early: 0, reverted: false, returned: false };
+}
+
+/**
+ * Submits the O_DIRECT read of a splice from filp at pos into pipe (up to len bytes); the bios
+ * stay in flight until completed on the device (r.dio.bios) or by splice_dio_read_wait.
+ */
+export function splice_dio_read_submit(
+  filp: file,
+  pos: number,
+  pipe: pipe_inode_info,
+  len: number,
+  opts: SpliceDioOptions = {},
+): splice_dio_read {
+  const max_pages = opts.bio_max_pages ?? BIO_MAX_VECS;
+  if (!Number.isInteger(max_pages) || max_pages < 1 || max_pages > BIO_MAX_VECS) {
+    throw new RangeError(
+      `splice_dio_read_submit: bio_max_pages ${max_pages} outside 1..${BIO_MAX_VECS}`,
+    );
+  }
+  if (current_kernel().profile.splice_read === 'ITER_PIPE')
+    return submit_iter_pipe(filp, pos, pipe, len, max_pages);
+  return submit_copy(filp, pos, pipe, len, max_pages);
+}
+
+/**
+ * iomap's end-of-file revert, before waiting: i_size is read now, so a truncate since the
+ * submission is seen. ITER_PIPE: releases the pipe buffers past i_size (pipe_buf_release), even
+ * though in-flight bios may target their pages. COPY: only the BVEC iterator moves.
+ */
+export function splice_dio_read_revert(r: splice_dio_read): void {
+  if (r.reverted || r.dio === null) return;
+  r.reverted = true;
+  if (r.piter !== null) {
+    const i_size = r.filp.f_inode.i_size;
+    const end = r.pos + r.dio.size;
+    if (end > i_size) pipe_revert(r.piter, end - Math.max(i_size, r.pos));
+    r.dio.report_limit = Math.max(0, Math.min(r.dio.report_limit, i_size - r.pos));
+  } else if (r.to !== null) {
+    dio_eof_revert(r.dio, r.to);
+  }
+}
+
+/**
+ * The return of splice(): the bios must all have completed. COPY pushes the pages the read
+ * reached into the pipe and frees the rest. Returns the bytes spliced or -errno.
+ */
+export function splice_dio_read_return(r: splice_dio_read): number {
+  if (r.returned) throw new Error('splice_dio_read_return: already returned');
+  splice_dio_read_revert(r);
+  if (r.dio !== null && r.dio.result === null) {
+    throw new Error(`splice_dio_read_return: ${r.dio.ref} bio(s) still in flight`);
+  }
+  r.returned = true;
+  let ret = r.dio === null ? r.early : (r.dio.result as number);
+  if (r.kind === 'ITER_PIPE') {
+    if (ret < 0 && r.piter !== null) pipe_discard_from(r.pipe, r.piter.start_head);
+    return ret;
+  }
+  if (ret === -14) ret = -11; // callers of ->splice_read() expect -EAGAIN, not -EFAULT
+  const keep = ret > 0 ? DIV_ROUND_UP(ret, PAGE_SIZE) : 0;
+  // Free any pages that didn't get touched at all.
+  for (let i = keep; i < r.pages.length; i++) put_page(r.pages[i] as Page);
+  // Push the remaining pages into the pipe (the allocation reference becomes the buffer's).
+  let remain = Math.max(ret, 0);
+  for (let i = 0; i < keep; i++) {
+    const chunk = Math.min(remain, PAGE_SIZE);
+    add_to_pipe(r.pipe, {
+      page: r.pages[i] as Page,
+      offset: 0,
+      len: chunk,
+      ops: 'default_pipe_buf_ops',
+      flags: 0,
+      ref_from_gup: false,
+      noref: false,
+    });
+    remain -= chunk;
+  }
+  return ret;
+}
+
+/** The synchronous rest of the call: revert, complete the remaining bios in order, return. */
+export function splice_dio_read_wait(r: splice_dio_read): number {
+  splice_dio_read_revert(r);
+  if (r.dio !== null) dio_wait(r.dio);
+  return splice_dio_read_return(r);
+}
