@@ -111,8 +111,8 @@ export interface KernelColumn {
     runs?: number;
     lost?: number;
   };
-  /** nr_foll_pin_acquired / released deltas per case (e.g. `O_DIRECT read 4 KiB`). */
-  pinDeltas?: { case: string; acquired: number; released: number }[];
+  /** nr_foll_pin_acquired/released deltas; `expected` is what the model predicts for the profile. */
+  pinDeltas?: { case: string; acquired: number; released: number; expected?: number }[];
   scenarios?: { run: number; passed: number; failed: number; notApplicable: number };
   note?: string;
 }

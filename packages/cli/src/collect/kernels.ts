@@ -2,6 +2,7 @@
 // @pinlab/kernel-harness). Until the harness's shape is settled this accepts either a list of
 // KernelColumn-like entries or `{ kernels: [...] }`, and ignores what it does not know.
 import { existsSync, readFileSync } from 'node:fs';
+import { expectedParentLoses } from '@pinlab/kernel-harness';
 import { CliError, EXIT } from '../command.ts';
 import type { KernelColumn } from '../results.ts';
 
@@ -23,14 +24,24 @@ export function kernelColumnsFromDoc(doc: unknown, source: string): KernelColumn
     const col: KernelColumn = { name, profile: String(raw.profile ?? `linux-${name}`) };
     if (typeof raw.release === 'string') col.release = raw.release;
     if (isObject(raw.forkRace)) col.forkRace = raw.forkRace as KernelColumn['forkRace'];
-    if (Array.isArray(raw.pinDeltas)) col.pinDeltas = raw.pinDeltas as KernelColumn['pinDeltas'];
+    if (Array.isArray(raw.pinDeltas)) {
+      col.pinDeltas = (raw.pinDeltas as Record<string, unknown>[]).map((p) => ({
+        case: String(p.case),
+        acquired: Number(p.acquired),
+        released: Number(p.released),
+        ...(typeof p.expected === 'number' ? { expected: p.expected } : {}),
+      }));
+    }
     if (isObject(raw.scenarios)) col.scenarios = raw.scenarios as KernelColumn['scenarios'];
     if (typeof raw.note === 'string') col.note = raw.note;
     return col;
   });
 }
 
-export function kernelColumnsFromFile(path: string): KernelColumn[] | undefined {
+export function kernelColumnsFromFile(
+  path: string,
+  opts: { withModel?: boolean } = {},
+): KernelColumn[] | undefined {
   if (!existsSync(path)) return undefined;
   let doc: unknown;
   try {
@@ -38,5 +49,22 @@ export function kernelColumnsFromFile(path: string): KernelColumn[] | undefined 
   } catch (err) {
     throw new CliError(`${path} is not valid JSON: ${(err as Error).message}`, EXIT.usage);
   }
-  return kernelColumnsFromDoc(doc, path);
+  const columns = kernelColumnsFromDoc(doc, path);
+  if (!opts.withModel) return columns;
+  // The model's column per profile, from the expectations the harness recorded with each case.
+  const models: KernelColumn[] = [];
+  for (const k of columns) {
+    if (models.some((m) => m.profile === k.profile)) continue;
+    const pins = (k.pinDeltas ?? []).filter((p) => p.expected !== undefined);
+    if (!pins.length) continue;
+    models.push({
+      name: `model:${k.profile}`,
+      profile: k.profile,
+      forkRace: {
+        outcome: expectedParentLoses(k.profile, 'aio') ? 'parent-loses-data' : 'parent-keeps-data',
+      },
+      pinDeltas: pins.map((p) => ({ case: p.case, acquired: p.expected!, released: p.expected! })),
+    });
+  }
+  return [...columns, ...models];
 }

@@ -4,8 +4,10 @@ import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
 import { checkCommand } from './check.ts';
 import { exploreCommand } from './explore.ts';
+import { genCommand } from './gen.ts';
 import { kernelCommands } from './kernel.ts';
 import { reportCommand } from './report.ts';
+import { runCommand } from './run.ts';
 import { tlcInstallCommand } from './tlc.ts';
 import { verifyCommand } from './verify.ts';
 
@@ -17,4 +19,6 @@ export const commands: Command[] = [
   tlcInstallCommand,
   verifyCommand,
   ...kernelCommands,
+  genCommand,
+  runCommand,
 ];

@@ -53,7 +53,7 @@ Examples:
     const results = loadVerifyResults(resultsPath);
     const bench = loadBenchResults(benchResultsPath(root));
     if (bench) results.bench = bench;
-    const kernels = kernelColumnsFromFile(kernelsResultsPath(root));
+    const kernels = kernelColumnsFromFile(kernelsResultsPath(root), { withModel: true });
     if (kernels?.length) {
       const names = new Set(kernels.map((k) => k.name));
       results.kernels = [...kernels, ...results.kernels.filter((k) => !names.has(k.name))];

@@ -30,11 +30,12 @@ function atomsOf(value: unknown, out: Set<string>): void {
 }
 
 export function inferLanes(cx: Counterexample): Lane[] {
+  // Atoms named by actions come first (the actor of the first step leads), then the rest.
   const seen = new Set<string>();
   for (const step of cx.steps) {
     for (const [k, v] of Object.entries(step.action)) if (k !== 'name') atomsOf(v, seen);
-    for (const v of Object.values(step.vars)) atomsOf(v, seen);
   }
+  for (const step of cx.steps) for (const v of Object.values(step.vars)) atomsOf(v, seen);
   const processes = cx.lanes?.processes ?? [...seen].filter((a) => PROCESS_RE.test(a));
   const pages = cx.lanes?.pages ?? [...seen].filter((a) => PAGE_RE.test(a));
   const io = cx.lanes?.io ?? [IO_LANE];
