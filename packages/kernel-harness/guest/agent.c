@@ -945,8 +945,16 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
   return snprintf(err, errlen, "unknown ForkRace step \"%s\"", name), -1;
 }
 
+// Pins outstanding since the scenario's start: nr_foll_pin_acquired - nr_foll_pin_released
+// moved by this worker's steps (global counters: the host runs these scenarios one at a time).
+static struct pins fr_base;
+static long long fr_prev_held;
+
 static void fr_observe(struct fr_state *s, struct out *o, int first) {
   char p0[32], p1[32], line[80] = "|";
+  struct pins now;
+  read_pins(&now);
+  long long held = (now.acquired - fr_base.acquired) - (now.released - fr_base.released);
   tags_of(s->pages, p0, sizeof p0);
   tags_of(s->pages + PAGE, p1, sizeof p1);
   if (s->child) {
@@ -968,6 +976,8 @@ static void fr_observe(struct fr_state *s, struct out *o, int first) {
   int early = 0;
   for (int i = 1; i <= 2; i++)
     if (s->io_kind[i] == 1 && !s->io_done[i] && reap_aio(s, i, 0) == 1) early = 1;
+  outf(o, ",\"pinsHeld\":%lld,\"pinDelta\":%lld", held, first ? 0 : held - fr_prev_held);
+  fr_prev_held = held;
   outf(o, ",\"earlyCompletion\":%s}", early ? "true" : "false");
 }
 
@@ -986,6 +996,8 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
     snprintf(s.gate[i], sizeof s.gate[i], "pinlab-g%d-%d", (int)getpid(), i);
     rc = gate_create(s.gate[i], 1, path, sizeof path, &s.dio_fd[i], err, errlen);
   }
+  fr_prev_held = 0;
+  read_pins(&fr_base);
   outf(o, "\"obs\":[");
   char step[256];
   int nsteps = 0;

@@ -3,19 +3,28 @@
 // its own kernel's profile; actions it cannot realise make a scenario not applicable.
 import type { Scenario, ScenarioAction, StepObservation, Target } from '@pinlab/testgen';
 import type { KernelSession } from './session.ts';
-import { forkRaceObservations, forkRaceScript, supportsForkRace } from './specs/forkrace.ts';
+import {
+  FORKRACE_UNOBSERVABLE,
+  forkRaceObservations,
+  forkRaceScript,
+  supportsForkRace,
+} from './specs/forkrace.ts';
 
 /** Per spec: can the guest realise this action, and how to run a whole scenario. */
 interface SpecRealisation {
   supports(action: ScenarioAction): boolean;
+  /** Observation keys the guest cannot see (left out of the comparison, reported). */
+  unobservable: readonly string[];
   run(session: KernelSession, scenario: Scenario): Promise<StepObservation[]>;
 }
 
 const REALISATIONS: Record<string, SpecRealisation> = {
   ForkRace: {
     supports: supportsForkRace,
+    unobservable: FORKRACE_UNOBSERVABLE,
     async run(session, scenario) {
-      const result = await session.request(
+      // Alone in the guest: pinsHeld/pinDelta come from the global nr_foll_pin_* counters.
+      const result = await session.exclusive(
         'forkrace_script',
         { steps: forkRaceScript(scenario.actions) },
         30,
@@ -35,6 +44,9 @@ export function createQemuTarget(session: KernelSession, profile: string): Targe
     profiles: [profile],
     supports(spec, action) {
       return REALISATIONS[spec]?.supports(action) ?? false;
+    },
+    unobservable(spec) {
+      return REALISATIONS[spec]?.unobservable ?? [];
     },
     async run(scenario, runProfile) {
       if (runProfile !== profile)

@@ -1,11 +1,11 @@
-import type { ScenarioAction } from '@pinlab/testgen';
+import { adapterFor, type ScenarioAction } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeRequest, LineSplitter } from '../src/protocol.ts';
 import { KernelSession } from '../src/session.ts';
 import {
+  FORKRACE_UNOBSERVABLE,
   forkRaceObservations,
   forkRaceScript,
-  observeForkRaceModel,
   supportsForkRace,
 } from '../src/specs/forkrace.ts';
 import { createQemuTarget } from '../src/target.ts';
@@ -66,52 +66,75 @@ describe('ForkRace realisation', () => {
   });
 
   it('reads the agent observations and refuses a run where a gate leaked', () => {
-    const o = { P0: '', P1: '', C0: null, C1: null, pipeSeen: null, earlyCompletion: false };
-    expect(forkRaceObservations({ obs: [o, o] }, 2)).toEqual([
-      { P0: '', P1: '', C0: null, C1: null, pipeSeen: null },
-      { P0: '', P1: '', C0: null, C1: null, pipeSeen: null },
-    ]);
+    const o = {
+      P0: '',
+      P1: '',
+      C0: null,
+      C1: null,
+      pipeSeen: null,
+      pinsHeld: 1,
+      pinDelta: 1,
+      earlyCompletion: false,
+    };
+    const want = { P0: '', P1: '', C0: null, C1: null, pipeSeen: null, pinsHeld: 1, pinDelta: 1 };
+    expect(forkRaceObservations({ obs: [o, o] }, 2)).toEqual([want, want]);
+    expect(() => forkRaceObservations({ obs: [{ ...o, pinsHeld: undefined }] }, 1)).toThrow(
+      /no pinsHeld/,
+    );
     expect(() => forkRaceObservations({ obs: [o] }, 2)).toThrow(/1 observations for 2 steps/);
     expect(() => forkRaceObservations({ obs: [{ ...o, earlyCompletion: true }] }, 1)).toThrow(
       /gate failed/,
     );
   });
 
-  it('observes a model state with the same keys', () => {
+  it('reports exactly the adapter observation keys, less the unobservable ones', () => {
     const fn = (pairs: [unknown, unknown][]) => ({ __fn: pairs });
     const state = {
       pte: fn([
         [
           'P',
           fn([
-            [0, { frame: 3, write: true }],
+            [0, { frame: 1, write: true }],
             [1, { frame: 2, write: true }],
           ]),
         ],
         [
           'C',
           fn([
-            [0, { frame: 1, write: false }],
-            [1, { frame: 2, write: false }],
+            [0, { frame: 0, write: false }],
+            [1, { frame: 0, write: false }],
           ]),
         ],
       ]),
       data: fn([
-        [1, { __set: ['D1'] }],
+        [1, { __set: [] }],
         [2, { __set: [] }],
-        [3, { __set: ['PW'] }],
       ]),
-      forked: true,
+      pins: { __tuple: [0, 0] },
+      refs: { __tuple: [0, 0] },
+      hasPinned: fn([
+        ['P', false],
+        ['C', false],
+      ]),
+      forked: false,
       pipe: { st: 'EMPTY', frame: 0, seen: { __set: [] } },
     };
+    const adapter = adapterFor('ForkRace');
+    expect(adapter).toBeDefined();
     // biome-ignore lint/suspicious/noExplicitAny: a hand-built model state
-    expect(observeForkRaceModel(undefined, state as any)).toEqual({
-      P0: 'PW',
+    const modelKeys = Object.keys(adapter?.observeModel(undefined, state as any) ?? {}).sort();
+    const o = {
+      P0: '',
       P1: '',
-      C0: 'D1',
-      C1: '',
+      C0: null,
+      C1: null,
       pipeSeen: null,
-    });
+      pinsHeld: 0,
+      pinDelta: 0,
+      earlyCompletion: false,
+    };
+    const kernelKeys = Object.keys(forkRaceObservations({ obs: [o] }, 1)[0] ?? {});
+    expect([...kernelKeys, ...FORKRACE_UNOBSERVABLE].sort()).toEqual(modelKeys);
   });
 
   it('is a Target that runs only its own profile and supports only realised specs', async () => {

@@ -2,12 +2,15 @@
 // forkrace_script operation (guest/agent.c op_forkrace_script), and the guest reports, after
 // every step, the content tags each process sees in each of its two pages.
 //
-// Observation keys (the same the model gives through observeForkRaceModel below):
+// Observation keys (those of @pinlab/testgen's ForkRace adapter, adapters/fork-race.ts):
 //   P0, P1    tags in the parent's page 0/1: sorted, comma-joined subset of D1,D2,PW,CW
 //   C0, C1    the same for the child, null before Fork
 //   pipeSeen  tags the pipe reader saw (PipeRead), null before
-import type { ModelState, ModelValue, ScenarioAction, StepObservation } from '@pinlab/testgen';
-import { apply, asBool, asInt, asSet, asString } from '@pinlab/testgen';
+//   pinsHeld  FOLL_PIN pins outstanding since Init (/proc/vmstat nr_foll_pin_acquired -
+//             nr_foll_pin_released after stat_refresh), pinDelta its change in the step
+// Not observable in a guest: gupRefs (FOLL_GET references are not counted anywhere) and
+// parentHasPinned (MMF_HAS_PINNED is not exported to user space).
+import type { ScenarioAction, StepObservation } from '@pinlab/testgen';
 
 export const FORKRACE_ACTIONS = [
   'Init',
@@ -55,6 +58,8 @@ export function forkRaceScript(actions: readonly ScenarioAction[]): string {
 }
 
 const KEYS = ['P0', 'P1', 'C0', 'C1', 'pipeSeen'] as const;
+const COUNTS = ['pinsHeld', 'pinDelta'] as const;
+export const FORKRACE_UNOBSERVABLE = ['gupRefs', 'parentHasPinned'] as const;
 
 export function forkRaceObservations(
   result: Record<string, unknown>,
@@ -69,40 +74,15 @@ export function forkRaceObservations(
   return obs.map((o: Record<string, unknown>, i) => {
     if (o.earlyCompletion === true)
       throw new Error(`step ${i}: a read completed before its IoComplete step (gate failed)`);
-    const out: Record<string, string | null> = {};
+    const out: Record<string, string | number | null> = {};
     for (const k of KEYS) {
       const v = o[k];
       out[k] = v === null || v === undefined ? null : String(v);
     }
+    for (const k of COUNTS) {
+      if (typeof o[k] !== 'number') throw new Error(`step ${i}: the agent reported no ${k}`);
+      out[k] = o[k] as number;
+    }
     return out;
   });
-}
-
-function tags(v: ModelValue): string {
-  return asSet(v)
-    .map((t) => asString(t))
-    .sort()
-    .join(',');
-}
-
-/** The same observation from a ForkRace model state (for expectations computed by the model). */
-export function observeForkRaceModel(
-  _prev: ModelState | undefined,
-  state: ModelState,
-): StepObservation {
-  const pte = state.pte;
-  const data = state.data;
-  const view = (p: string, v: number): string => {
-    const f = asInt(apply(apply(apply(pte, p), v), 'frame'));
-    return f === 0 ? '' : tags(apply(data, f));
-  };
-  const forked = asBool(state.forked);
-  const pipe = state.pipe;
-  return {
-    P0: view('P', 0),
-    P1: view('P', 1),
-    C0: forked ? view('C', 0) : null,
-    C1: forked ? view('C', 1) : null,
-    pipeSeen: asString(apply(pipe, 'st')) === 'READ' ? tags(apply(pipe, 'seen')) : null,
-  };
 }
