@@ -250,15 +250,24 @@ Spec == Init /\ [][Next]_vars
 
 -----------------------------------------------------------------------------
 TypeOK ==
+    \* Written element-wise: the embedded engine would enumerate function sets.
     /\ isize \in 0..FileSize
-    /\ phase \in [Procs -> {"idle", "submitted", "trimmed", "done"}]
-    /\ nread \in [Procs -> 0..ReadLen]
-    /\ buf \in [Procs -> [PageIdx -> {0} \cup Frames]]
-    /\ \A p \in Procs : bio[p] \subseteq PageIdx
-    /\ \A p \in Procs : Len(pipe[p]) <= PipeSlots /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in Frames /\ pipe[p][k].page \in PageIdx
-    /\ \A f \in Frames : ref[f] \in 0..4
-    /\ content \in [Frames -> Content]
-    /\ ret \in [Procs -> -1..ReadLen]
+    /\ DOMAIN phase = Procs /\ DOMAIN nread = Procs /\ DOMAIN buf = Procs
+    /\ DOMAIN bio = Procs /\ DOMAIN pipe = Procs /\ DOMAIN ret = Procs
+    /\ DOMAIN ref = Frames /\ DOMAIN content = Frames
+    /\ \A p \in Procs :
+          /\ phase[p] \in {"idle", "submitted", "trimmed", "done"}
+          /\ nread[p] \in 0..ReadLen
+          /\ \A i \in PageIdx : buf[p][i] \in {0} \cup Frames
+          /\ bio[p] \subseteq PageIdx
+          /\ Len(pipe[p]) <= PipeSlots
+          /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in Frames /\ pipe[p][k].page \in PageIdx
+          /\ ret[p] \in -1..ReadLen
+    /\ \A f \in Frames :
+          /\ ref[f] \in 0..4
+          /\ content[f].kind \in {"junk", "zero", "data"}
+          /\ content[f].by \in Procs \cup {NoProc}
+          /\ content[f].idx \in 0..ReadLen
 
 \* The fixed design's core rule (seed 002): no page is returned to the allocator while
 \* a bio still writes into it.  ITER_PIPE + "NONE" breaks it at DioRevert.
