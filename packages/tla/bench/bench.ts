@@ -1,0 +1,83 @@
+// `npm run bench -w @pinlab/tla`: figures for the embedded engine, printed as `name: value unit`
+// lines (collected by `pinlab bench`). Nothing here asserts on time.
+//   - check of every CI config of specs/ (manifest "ci": true): time each, and the total
+//     (goal: all CI configs < 60 s on the project machine);
+//   - states per second on the largest config (most distinct states);
+//   - graph building: one explore_next call per state vs one check run with DOT export (ratio).
+// BENCH_TIMEOUT_S bounds each config (default 300 s); a config that exceeds it is reported.
+import { checkEmbedded } from '../src/embedded.ts';
+import { ModelExplorer } from '../src/embedded-explore.ts';
+import { buildStateGraphFromCheck } from '../src/graph-from-check.ts';
+import { findProjectRoot, listSpecs, loadConfig, readManifest } from '../src/project.ts';
+import { buildStateGraph } from '../src/state-graph.ts';
+import { fixtureInput } from '../test/helpers.ts';
+
+const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? 300) * 1000;
+const figure = (name: string, value: number, unit: string) =>
+  console.log(`${name}: ${Number(value.toFixed(3))} ${unit}`);
+
+async function graphBuilders(): Promise<void> {
+  const input = fixtureInput('Counter');
+  let t = performance.now();
+  const explorer = new ModelExplorer(input.specText, input.cfgText);
+  const viaExplore = buildStateGraph(explorer);
+  const exploreMs = performance.now() - t;
+  t = performance.now();
+  await buildStateGraphFromCheck(input.specText, input.cfgText);
+  const checkMs = performance.now() - t;
+  figure(
+    'graph_explore_next_ms_per_state (Counter fixture)',
+    exploreMs / viaExplore.states.length,
+    'ms',
+  );
+  figure(
+    'graph_check_dot_ms_per_state (Counter fixture)',
+    checkMs / viaExplore.states.length,
+    'ms',
+  );
+  figure('graph_explore_over_check_ratio (Counter fixture)', exploreMs / checkMs, 'x');
+}
+
+async function ciConfigs(): Promise<void> {
+  let root: string;
+  try {
+    root = findProjectRoot(process.cwd());
+  } catch {
+    console.log('# no specs/ folder: CI config figures skipped');
+    return;
+  }
+  let manifest: ReturnType<typeof readManifest> = {};
+  try {
+    manifest = readManifest(root);
+  } catch (error) {
+    console.log(`# ${(error as Error).message}: checking every config instead of the CI ones`);
+  }
+  const configs = listSpecs(root)
+    .flatMap((s) => s.configs)
+    .filter((c) => Object.keys(manifest).length === 0 || manifest[c]?.ci === true);
+  let totalMs = 0;
+  let largest: { config: string; distinct: number; ms: number } | null = null;
+  let complete = true;
+  for (const config of configs) {
+    const r = await checkEmbedded(loadConfig(root, config), { timeoutMs });
+    totalMs += r.durationMs;
+    const done = r.outcome !== 'error';
+    if (!done) complete = false;
+    console.log(
+      `# ${config}: ${r.outcome}${r.error ? ` (${r.error.kind})` : ''}, ${r.distinct} states, ${Math.round(r.durationMs)} ms`,
+    );
+    figure(`check_ms ${config}`, r.durationMs, 'ms');
+    if (done && r.outcome === 'ok' && (!largest || r.distinct > largest.distinct))
+      largest = { config, distinct: r.distinct, ms: r.durationMs };
+  }
+  figure(`check_all_ci_configs_s${complete ? '' : ' (some hit a bound)'}`, totalMs / 1000, 's');
+  if (largest)
+    figure(
+      `embedded_states_per_s (${largest.config}, ${largest.distinct} states)`,
+      largest.distinct / (largest.ms / 1000),
+      'states/s',
+    );
+}
+
+await graphBuilders();
+await ciConfigs();
