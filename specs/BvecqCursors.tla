@@ -247,14 +247,14 @@ Spec == Init /\ [][Next]_vars
 -----------------------------------------------------------------------------
 TypeOK ==
     /\ load \in Pos /\ dispatch \in Pos /\ collect \in Pos
-    /\ fstate \in [Slots -> FStates]
+    /\ DOMAIN fstate = Slots /\ \A x \in Slots : fstate[x] \in FStates
     /\ Len(subreqs) <= Total
     /\ \A k \in 1..Len(subreqs) :
           /\ subreqs[k].start \in Slots /\ subreqs[k].len \in 1..SubreqMax
           /\ subreqs[k].st \in SubStates /\ subreqs[k].xfer \in 0..(SubreqMax + 1)
           /\ subreqs[k].tries \in 0..MaxRetries
-    /\ segRef \in [Segs -> 0..6]
-    /\ segFreed \in [Segs -> BOOLEAN]
+    /\ DOMAIN segRef = Segs /\ DOMAIN segFreed = Segs
+    /\ \A s \in Segs : segRef[s] \in 0..6 /\ segFreed[s] \in BOOLEAN
     /\ reqError \in BOOLEAN
 
 \* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
