@@ -1,0 +1,287 @@
+----------------------------- MODULE PinUnpin -----------------------------
+(***************************************************************************)
+(* Page extraction by iterator type and the matching release: who takes a  *)
+(* pin, who takes a reference, who takes nothing, and whether the bio's    *)
+(* cleanup undoes exactly what extraction did.                              *)
+(*                                                                         *)
+(* Fixed design (iov_iter_extract_pages, 6.3+; block DIO on it since 6.5): *)
+(* user-backed iterators (UBUF, IOVEC) are pinned with FOLL_PIN, kernel    *)
+(* iterators (KVEC, BVEC, XARRAY) are listed without a ref or a pin, the   *)
+(* bio records BIO_PAGE_PINNED iff iov_iter_extract_will_pin(), and         *)
+(* bio_release_page unpins only then.  The zero page is never pinned.      *)
+(*                                                                         *)
+(* Legacy design (6.1: iov_iter_get_pages2, no extract API): FOLL_GET refs *)
+(* on user pages, get_page on BVEC/XARRAY pages, KVEC refused (-EFAULT),   *)
+(* put_page at release.  Balanced, but pages under DMA are not pinned, so  *)
+(* fork and COW do not know about them (see ForkRace).                      *)
+(*                                                                         *)
+(* Kernel code (torvalds/linux): lib/iov_iter.c iov_iter_extract_pages,    *)
+(* iov_iter_extract_user_pages, iov_iter_extract_kvec_pages,               *)
+(* iov_iter_extract_bvec_pages, iov_iter_extract_xarray_pages,             *)
+(* want_pages_array, __iov_iter_get_pages_alloc, iter_xarray_get_pages;    *)
+(* include/linux/uio.h iov_iter_extract_will_pin; block/bio.c              *)
+(* __bio_iov_iter_get_pages, bio_release_pages; block/blk.h                *)
+(* bio_release_page; mm/gup.c try_grab_folio / gup_put_folio (zero page    *)
+(* skipped since 6.5, "mm: Don't pin ZERO_PAGE in pin_user_pages()").      *)
+(***************************************************************************)
+EXTENDS Naturals, Integers, FiniteSets
+
+CONSTANTS
+    GupMode,        \* "PIN": iov_iter_extract_pages (6.3+) | "GET": iov_iter_get_pages2 (6.1)
+    ReleaseAs,      \* "MATCH": bio_release_page by BIO_PAGE_PINNED | "ALWAYS_UNPIN": buggy caller unpins everything
+    PinZeroPage,    \* pin_user_pages pins the shared zero page (TRUE before 6.5)
+    KvecOffset0Bug, \* v10 of the series: kvec extraction forgot the in-page offset in *offset0
+    XarrayHoleBug,  \* xarray extraction over a hole (nr == 0) underflows and advances anyway
+    ArrayLeakBug    \* the page array allocated by extraction leaks when pinning fails
+
+ASSUME GupMode \in {"PIN", "GET"}
+ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN"}
+ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug} \subseteq BOOLEAN
+
+PAGE == 4       \* PAGE_SIZE in model bytes
+Bios == {1, 2}  \* two concurrent direct I/Os
+IterTypes == {"UBUF", "IOVEC", "KVEC", "BVEC", "XARRAY"}
+UserTypes == {"UBUF", "IOVEC"}
+
+\* Frames.  U0..U3: the process's anonymous pages at user pages 0..3 (user
+\* page 3 maps the shared zero page "ZP" until something writes to it);
+\* K0, K1: kernel pages behind a kvec; B0, B1: pages of a bio_vec array;
+\* X0, X1: page-cache pages of a file (xarray).
+UserFrames == {"U0", "U1", "U2", "U3"}
+KernelFrames == {"K0", "K1", "B0", "B1", "X0", "X1"}
+Frames == UserFrames \cup {"ZP"} \cup KernelFrames
+
+\* The iterators (fixed layouts, PAGE = 4):
+\*  UBUF   one buffer at user address 1, 6 bytes: user pages 0-1, offset0 1.
+\*  IOVEC  <<(9,0), (9,2), (12,0), (12,4)>> (base, len): zero-length iovecs
+\*         are skipped, one iovec per extraction call: user page 2 at
+\*         offset 1, then user page 3 (zero page until written), offset0 1.
+\*  KVEC   <<(K0+2,0), (K0+2,2), (K1+0,3)>>: offset0 2, 5 bytes.
+\*  BVEC   <<(B0,0,4), (B1,0,2)>>: page-aligned continuation, offset0 0.
+\*  XARRAY file position 2, 6 bytes: X0 at offset 2, then X1.
+IterBytes(t) == CASE t = "UBUF" -> 6 [] t = "IOVEC" -> 6 [] t = "KVEC" -> 5
+                  [] t = "BVEC" -> 6 [] t = "XARRAY" -> 6
+ExpectedOffset0(t) == CASE t = "UBUF" -> 1 [] t = "IOVEC" -> 1 [] t = "KVEC" -> 2
+                         [] t = "BVEC" -> 0 [] t = "XARRAY" -> 2
+
+VARIABLES
+    pins,        \* pins[f]: FOLL_PIN count (folio pincount / refcount in GUP_PIN_COUNTING_BIAS units)
+    refs,        \* refs[f]: extra references taken by extraction (FOLL_GET, get_page)
+    zeroMapped,  \* user page 3 still maps the shared zero page
+    cached,      \* page-cache pages present in the file's xarray
+    pinAcquired, \* /proc/vmstat nr_foll_pin_acquired (delta since start)
+    pinReleased, \* /proc/vmstat nr_foll_pin_released (delta since start)
+    bio,         \* bio[b] = [st, iter, dir, cleanup, pages, bytes, offset0, array]
+    action
+
+vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, action>>
+
+----------------------------------------------------------------------------
+(* Extraction *)
+
+\* The frames an iterator's extraction lists.  For IOVEC, user page 3 is
+\* the zero page unless written; a destination (FOLL_WRITE) GUP breaks it
+\* to a private page first (mm/gup.c faultin_page -> do_wp_page).
+UserPage3(dir) == IF zeroMapped /\ dir = "SOURCE" THEN "ZP" ELSE "U3"
+ListedPages(t, dir) ==
+    CASE t = "UBUF"   -> {"U0", "U1"}
+      [] t = "IOVEC"  -> {"U2", UserPage3(dir)}
+      [] t = "KVEC"   -> {"K0", "K1"}
+      [] t = "BVEC"   -> {"B0", "B1"}
+      [] t = "XARRAY" -> IF "X0" \notin cached THEN {}
+                         ELSE IF "X1" \notin cached THEN {"X0"} ELSE {"X0", "X1"}
+
+\* Bytes extraction returns for the whole iterator (the caller loops).
+\* XARRAY stops at the first hole.  With the hole bug, a hole at an
+\* in-page offset gives maxsize = min(nr * PAGE_SIZE - offset, maxsize)
+\* with nr = 0: the size_t subtraction underflows, min() keeps maxsize and
+\* the iterator is advanced over pages that were never listed.
+ExtractedBytes(t, dir) ==
+    IF t = "XARRAY"
+    THEN IF "X0" \notin cached
+         THEN (IF XarrayHoleBug /\ GupMode = "PIN" THEN IterBytes(t) ELSE 0)
+         ELSE IF "X1" \notin cached THEN PAGE - 2 ELSE IterBytes(t)
+    ELSE IterBytes(t)
+
+\* *offset0 of the first call.  v10 kvec extraction returned the offset
+\* within the kvec, not within the page.
+Offset0(t) ==
+    IF t = "KVEC" /\ KvecOffset0Bug THEN 0
+    ELSE IF t = "XARRAY" /\ "X0" \notin cached THEN 2
+    ELSE ExpectedOffset0(t)
+
+\* Frames that take a pin: user pages under FOLL_PIN, the zero page only
+\* before 6.5 (try_grab_folio returns early for is_zero_folio since 6.5).
+PinnedBy(t, dir) ==
+    IF GupMode = "PIN" /\ t \in UserTypes
+    THEN {f \in ListedPages(t, dir) : f # "ZP" \/ PinZeroPage}
+    ELSE {}
+
+\* Frames that take a reference: iov_iter_get_pages2 (6.1) takes FOLL_GET
+\* refs on user pages (zero page included) and get_page on BVEC / XARRAY
+\* pages; iov_iter_extract_pages takes none.
+ReffedBy(t, dir) ==
+    IF GupMode = "GET" /\ t # "KVEC" THEN ListedPages(t, dir) ELSE {}
+
+\* The bio's cleanup mode: BIO_PAGE_PINNED iff iov_iter_extract_will_pin()
+\* == user_backed_iter() (6.5+); 6.1: pages are put unless BIO_NO_PAGE_REF.
+CleanupFor(t) ==
+    IF GupMode = "PIN" THEN (IF t \in UserTypes THEN "PIN" ELSE "NONE")
+    ELSE "REF"
+
+AddOne(fn, S) == [f \in Frames |-> IF f \in S THEN fn[f] + 1 ELSE fn[f]]
+SubOne(fn, S) == [f \in Frames |-> IF f \in S THEN fn[f] - 1 ELSE fn[f]]
+
+IdleBio == [st |-> "IDLE", iter |-> "NONE", dir |-> "NONE", cleanup |-> "NONE",
+            pages |-> {}, bytes |-> 0, offset0 |-> 0, array |-> "NONE"]
+
+\* Bio 2 is used only once bio 1 has been: the two are interchangeable.
+CanStart(b) == bio[b].st = "IDLE" /\ (b = 1 \/ bio[1].st # "IDLE")
+
+----------------------------------------------------------------------------
+Init ==
+    /\ pins = [f \in Frames |-> 0]
+    /\ refs = [f \in Frames |-> 0]
+    /\ zeroMapped = TRUE
+    /\ cached = {"X0", "X1"}
+    /\ pinAcquired = 0
+    /\ pinReleased = 0
+    /\ bio = [b \in Bios |-> IdleBio]
+    /\ action = [name |-> "Init"]
+
+\* A direct I/O over an iterator of type t: bio_iov_iter_get_pages loops
+\* iov_iter_extract_pages (6.5+) / iov_iter_get_pages (6.1) until the
+\* iterator is consumed, into the bio's own bio_vec array (caller array).
+\* dir: "DEST" = read into the buffer (FOLL_WRITE), "SOURCE" = write from it.
+\* 6.1 refuses KVEC (__iov_iter_get_pages_alloc returns -EFAULT).
+Submit(b, t, dir) ==
+    /\ CanStart(b)
+    /\ t \in UserTypes \/ dir = "DEST"    \* direction matters to user pages only
+    /\ \E listed \in {ListedPages(t, dir)}, pinned \in {PinnedBy(t, dir)},
+          reffed \in {ReffedBy(t, dir)} :
+       IF GupMode = "GET" /\ t = "KVEC"
+       THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = dir]]
+            /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired>>
+       ELSE /\ pins' = AddOne(pins, pinned)
+            /\ refs' = AddOne(refs, reffed)
+            /\ pinAcquired' = pinAcquired + Cardinality(pinned)
+            /\ zeroMapped' = (zeroMapped /\ ~(t = "IOVEC" /\ dir = "DEST"))
+            /\ bio' = [bio EXCEPT ![b] =
+                        [st |-> "INFLIGHT", iter |-> t, dir |-> dir, cleanup |-> CleanupFor(t),
+                         pages |-> listed, bytes |-> ExtractedBytes(t, dir),
+                         offset0 |-> Offset0(t), array |-> "NONE"]]
+    /\ UNCHANGED <<cached, pinReleased>>
+    /\ action' = [name |-> "Submit", bio |-> b, iter |-> t, dir |-> dir]
+
+\* Extraction from a user iterator whose address is not mapped, by a caller
+\* that lets extraction allocate the page array (*pages == NULL):
+\* pin_user_pages_fast returns -EFAULT, nothing is pinned.  The fixed code
+\* frees the array it allocated (want_pages_array); the buggy code returns
+\* with it still allocated and the caller, seeing an error, never frees it.
+\* iov_iter_get_pages_alloc2 (6.1) always freed it (kvfree on len <= 0).
+SubmitFault(b, t) ==
+    /\ CanStart(b)
+    /\ t \in UserTypes
+    /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = "DEST",
+                 !.array = IF ArrayLeakBug /\ GupMode = "PIN" THEN "ALLOCATED" ELSE "NONE"]]
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased>>
+    /\ action' = [name |-> "SubmitFault", bio |-> b, iter |-> t]
+
+\* I/O completion: bio_release_pages -> bio_release_page for each page:
+\* unpin_user_page when BIO_PAGE_PINNED (the zero page is skipped by
+\* gup_put_folio since 6.5), put_page for 6.1 refs.  ALWAYS_UNPIN models a
+\* caller that ignores iov_iter_extract_will_pin() and unpins everything.
+Complete(b) ==
+    /\ bio[b].st = "INFLIGHT"
+    /\ \E unpinned \in {IF ReleaseAs = "ALWAYS_UNPIN" \/ bio[b].cleanup = "PIN"
+                         THEN {f \in bio[b].pages : f # "ZP" \/ PinZeroPage}
+                         ELSE {}},
+          put \in {IF ReleaseAs = "MATCH" /\ bio[b].cleanup = "REF" THEN bio[b].pages ELSE {}} :
+       /\ pins' = SubOne(pins, unpinned)
+       /\ refs' = SubOne(refs, put)
+       /\ pinReleased' = pinReleased + Cardinality(unpinned)
+    /\ bio' = [bio EXCEPT ![b].st = "DONE"]
+    /\ UNCHANGED <<zeroMapped, cached, pinAcquired>>
+    /\ action' = [name |-> "Complete", bio |-> b]
+
+\* A page-cache page leaves the file's xarray (truncate / hole punch /
+\* invalidation) while no I/O lists it.
+PunchHole(x) ==
+    /\ x \in cached
+    /\ \A b \in Bios : bio[b].st = "INFLIGHT" => x \notin bio[b].pages
+    /\ cached' = cached \ {x}
+    /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, bio>>
+    /\ action' = [name |-> "PunchHole", page |-> x]
+
+Next ==
+    \/ \E b \in Bios, t \in IterTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)
+    \/ \E b \in Bios, t \in UserTypes : SubmitFault(b, t)
+    \/ \E b \in Bios : Complete(b)
+    \/ PunchHole("X0")
+
+Spec == Init /\ [][Next]_vars
+
+----------------------------------------------------------------------------
+(* Invariants *)
+
+TypeOK ==
+    /\ \A f \in Frames : pins[f] \in -2..2 /\ refs[f] \in -2..2
+    /\ zeroMapped \in BOOLEAN
+    /\ cached \subseteq {"X0", "X1"}
+    /\ pinAcquired \in 0..8 /\ pinReleased \in 0..8
+    /\ \A b \in Bios :
+         /\ bio[b].st \in {"IDLE", "INFLIGHT", "DONE", "FAILED"}
+         /\ bio[b].iter \in IterTypes \cup {"NONE"}
+         /\ bio[b].cleanup \in {"PIN", "REF", "NONE"}
+         /\ bio[b].pages \subseteq Frames
+         /\ bio[b].array \in {"NONE", "ALLOCATED"}
+
+\* Pins and refs never go negative: nothing is released that was not taken
+\* (unpin_user_page on an unpinned page underflows the refcount / pincount).
+NoReleaseUnderflow ==
+    \A f \in Frames : pins[f] >= 0 /\ refs[f] >= 0
+
+\* Kernel-backed pages (KVEC, BVEC, XARRAY) are never pinned:
+\* iov_iter_extract_pages only pins user_backed_iter()s.
+KernelPagesNeverPinned ==
+    \A f \in KernelFrames : ~(pins[f] > 0)
+
+\* The shared zero page is never pinned (6.5+, mm/gup.c try_grab_folio).
+ZeroPageNeverPinned ==
+    ~(pins["ZP"] > 0)
+
+\* While a direct I/O is in flight on user memory, its pages (other than
+\* the zero page) are DMA-pinned, so folio_maybe_dma_pinned() tells fork
+\* and COW about them (the point of FOLL_PIN; seed 000).  6.1's FOLL_GET
+\* refs break this.
+UserPagesPinnedInFlight ==
+    \A b \in Bios :
+        (bio[b].st = "INFLIGHT" /\ bio[b].iter \in UserTypes)
+            => \A f \in bio[b].pages \ {"ZP"} : pins[f] > 0
+
+\* When no I/O is in flight, every pin and ref taken has been released and
+\* the vmstat counters agree (what a test reads from /proc/vmstat).
+BalancedAtQuiescence ==
+    (\A b \in Bios : bio[b].st # "INFLIGHT")
+        => /\ \A f \in Frames : pins[f] = 0 /\ refs[f] = 0
+           /\ pinAcquired = pinReleased
+
+\* *offset0 is the offset of the first byte within the first page.
+Offset0IsPageOffset ==
+    \A b \in Bios :
+        (bio[b].st \in {"INFLIGHT", "DONE"} /\ bio[b].bytes > 0)
+            => bio[b].offset0 = ExpectedOffset0(bio[b].iter)
+
+\* Every byte extraction reports is backed by a listed page:
+\* bytes <= npages * PAGE_SIZE - offset0.
+BytesBackedByPages ==
+    \A b \in Bios :
+        bio[b].st \in {"INFLIGHT", "DONE"}
+            => bio[b].bytes <= Cardinality(bio[b].pages) * PAGE - bio[b].offset0
+               \/ bio[b].bytes = 0
+
+\* A page array allocated by extraction is owned by an I/O in flight;
+\* one still allocated by a failed extraction is leaked.
+PageArrayNotLeaked ==
+    \A b \in Bios : bio[b].array = "ALLOCATED" => bio[b].st = "INFLIGHT"
+=============================================================================
