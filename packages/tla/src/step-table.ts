@@ -28,6 +28,41 @@ export function actionLabel(value: ItfValue | undefined): string {
   return showItf(value);
 }
 
+const isRecord = (v: ItfValue | undefined): v is Record<string, ItfValue> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  !Object.keys(v).some((k) => k.startsWith('#'));
+
+/**
+ * The changes between two values as `path: before -> after` leaves: records with the same fields
+ * and sequences of the same length are compared field by field (`phase.p1`, `ref[2]`, 1-based as
+ * in TLA+), so a step shows what moved rather than two whole functions.
+ */
+function diffValues(
+  path: string,
+  before: ItfValue,
+  after: ItfValue,
+  out: StepRow['changes'],
+): void {
+  if (canonicalItf(before) === canonicalItf(after)) return;
+  if (isRecord(before) && isRecord(after)) {
+    const keys = Object.keys(before);
+    if (keys.length === Object.keys(after).length && keys.every((k) => k in after)) {
+      for (const k of keys)
+        diffValues(`${path}.${k}`, before[k] as ItfValue, after[k] as ItfValue, out);
+      return;
+    }
+  }
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+    before.forEach((b, i) => {
+      diffValues(`${path}[${i + 1}]`, b, after[i] as ItfValue, out);
+    });
+    return;
+  }
+  out.push({ variable: path, before, after });
+}
+
 export function stepRows(trace: ItfTrace): StepRow[] {
   const vars = trace.vars.filter((v) => v !== ACTION_VAR);
   return trace.states.map((state, step) => {
@@ -37,8 +72,7 @@ export function stepRows(trace: ItfTrace): StepRow[] {
       const after = state[v] as ItfValue;
       const before = previous?.[v] as ItfValue | undefined;
       if (before === undefined) changes.push({ variable: v, after });
-      else if (canonicalItf(before) !== canonicalItf(after))
-        changes.push({ variable: v, before, after });
+      else diffValues(v, before, after, changes);
     }
     return { step, action: actionLabel(state[ACTION_VAR] as ItfValue | undefined), changes };
   });
