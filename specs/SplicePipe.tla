@@ -106,9 +106,17 @@ Init ==
     /\ ret = [p \in Procs |-> -1]
     /\ action = [name |-> "Init"]
 
-\* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
-\* where the DIO has issued its bios.  Length: vfs_splice_read/do_splice_to clip to the
-\* pipe's free space; with LimitToEof also to i_size (ver #20 of seed 002's series).
+\* Reading at or past EOF: every design returns 0 and leaves nothing behind
+\* (__iomap_dio_rw: "if (iomi.pos >= dio->i_size) goto out_free_dio"; copy_splice_read
+\* releases the pages it allocated, or with LimitToEof allocates none).
+SpliceAtEof(p) ==
+    /\ phase' = [phase EXCEPT ![p] = "done"]
+    /\ ret' = [ret EXCEPT ![p] = 0]
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content>>
+
+\* The DIO part of SpliceSubmit, reading from below EOF.  Length: vfs_splice_read /
+\* do_splice_to clip it to the pipe's free space; with LimitToEof also to i_size (ver #20
+\* of seed 002's series).
 \* ITER_PIPE: the iterator appends a fresh page per pipe buffer (append_pipe) as the DIO
 \* walks it; the pipe holds one ref per buffer, the bio one more under "GET".
 \* COPY: alloc_pages_bulk into the splice's own array (one ref each); the pipe is
@@ -116,8 +124,7 @@ Init ==
 \* (iomap_dio_bio_iter); pages at or past i_size are holes and are zero-filled
 \* synchronously (iomap_dio_hole_iter), no bio.
 \* (Values are bound with \E x \in {e} so that each is computed once per step.)
-SpliceSubmit(p) ==
-    /\ phase[p] = "idle"
+SpliceRead(p) ==
     /\ \E free \in {FreeFrames} :
        \E want \in {IF SpliceImpl = "COPY" /\ LimitToEof
                     THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)
@@ -146,18 +153,16 @@ SpliceSubmit(p) ==
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
                    THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk]]]
                    ELSE pipe
-    /\ action' = [name |-> "SpliceSubmit", proc |-> p]
     /\ UNCHANGED <<isize, ret>>
 
-\* A splice() that finds nothing to read (LimitToEof and the file is empty) returns 0.
-SpliceAtEof(p) ==
+\* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
+\* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
+\* splice_file_to_pipe, under pipe_lock) or while no frame is free.
+SpliceSubmit(p) ==
     /\ phase[p] = "idle"
-    /\ SpliceImpl = "COPY" /\ LimitToEof /\ isize = 0
     /\ Len(pipe[p]) < PipeSlots
-    /\ phase' = [phase EXCEPT ![p] = "done"]
-    /\ ret' = [ret EXCEPT ![p] = 0]
-    /\ action' = [name |-> "SpliceAtEof", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content>>
+    /\ IF isize = 0 THEN SpliceAtEof(p) ELSE SpliceRead(p)
+    /\ action' = [name |-> "SpliceSubmit", proc |-> p]
 
 \* ftruncate(fd, size) shrinking the file (truncate_setsize).  Another process's
 \* ftruncate, as in the syzbot reproducer (creat, ftruncate, lseek, O_DIRECT open,
@@ -241,7 +246,7 @@ Finished ==
 
 Next ==
     \/ Finished
-    \/ \E p \in Procs : SpliceSubmit(p) \/ SpliceAtEof(p) \/ DioRevert(p)
+    \/ \E p \in Procs : SpliceSubmit(p) \/ DioRevert(p)
                         \/ SpliceReturn(p) \/ PipeRead(p)
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
     \/ \E s \in 0..(FileSize - 1) : Truncate(s)
