@@ -33,6 +33,7 @@ describe('pinlab verify on the toy project', () => {
     expect(html).toContain('id="cx-toy_foll_get"');
     expect(html).toContain('violates ParentSeesDioData');
     expect(html).toMatch(/Toy <span class="muted">14 states/); // the fixed design's state graph
+    expect(html).toContain('class="node violating"'); // the counterexample's end on Toy_foll_get's graph
     expect(html).toContain('--skip gen'); // skips are listed with their reason
     const junit = readFileSync(join(dir, 'pinlab-report', 'junit.xml'), 'utf8');
     expect(junit).toContain('<testcase name="Toy_foll_get"');

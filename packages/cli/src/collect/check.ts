@@ -61,13 +61,14 @@ export function toConfigResult(c: ConfigCheck): ConfigResult {
   return out;
 }
 
+/** The configs' results, plus each counterexample as ITF (for marking it on the state graph). */
 export async function checkAll(opts: {
   root: string;
   engine: EngineName;
   only: string[];
   env: NodeJS.ProcessEnv;
   onStart?: (config: string, index: number, total: number) => void;
-}): Promise<ConfigResult[]> {
+}): Promise<{ results: ConfigResult[]; traces: Map<string, ItfTrace> }> {
   const checks = await checkSpecs({
     root: opts.root,
     engine: opts.engine,
@@ -75,5 +76,8 @@ export async function checkAll(opts: {
     env: opts.env,
     ...(opts.onStart ? { onStart: opts.onStart } : {}),
   });
-  return checks.map(toConfigResult);
+  const traces = new Map<string, ItfTrace>();
+  for (const c of checks)
+    if (c.result.counterexample) traces.set(c.config, c.result.counterexample);
+  return { results: checks.map(toConfigResult), traces };
 }

@@ -1,92 +1,92 @@
-// The state graph of a small config, explored breadth first through the embedded engine's
-// stepping API (@pinlab/testgen's ModelStepper over tla-checker), and the transitions a suite's
-// scenarios take through it. Node ids are discovery order, so the same spec gives the same graph.
-import {
-  canonicalJson,
-  type ModelState,
-  type ModelStepper,
-  type SuiteData,
-  sameAction,
-} from '@pinlab/testgen';
+// State graphs for the report and transition coverage. The graph comes from @pinlab/tla
+// (configGraph: one check run with DOT export, states as ITF values); this maps it to the
+// report's StateGraph, marks the transitions the generated scenarios take (by matching each
+// scenario action with the `action` record of the successor state), and marks a counterexample's
+// path so the picture shows where the violation lies.
+import type { SuiteData } from '@pinlab/testgen';
+import { type StateGraph as ModelGraph, stateKey } from '@pinlab/tla';
 import { showValue } from '../report/html.ts';
 import { plainValue } from '../report/values.ts';
-import type { StateGraph } from '../results.ts';
+import type { Counterexample, StateGraph } from '../results.ts';
 
-function label(state: ModelState): string {
-  return Object.entries(state)
-    .filter(([k]) => k !== 'action')
-    .map(([k, v]) => `${k} = ${showValue(plainValue(v))}`)
-    .join('\n');
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
 
-/**
- * BFS up to `maxNodes` states (under the config's own constants). Returns the graph and, for
- * replaying scenarios, the state behind each node id.
- */
-export function exploreGraph(
-  stepper: ModelStepper,
-  maxNodes: number,
-  invariants: readonly string[] = [],
-): { graph: StateGraph; states: Map<string, ModelState>; ids: Map<string, string> } {
-  const ids = new Map<string, string>();
-  const states = new Map<string, ModelState>();
-  const graph: StateGraph = { nodes: [], edges: [] };
-  const queue: ModelState[] = [];
-  const add = (s: ModelState, init: boolean): string | undefined => {
-    const key = canonicalJson(s);
-    const known = ids.get(key);
-    if (known) return known;
-    if (graph.nodes.length >= maxNodes) {
-      graph.truncated = true;
-      return undefined;
-    }
-    const id = `s${graph.nodes.length}`;
-    ids.set(key, id);
-    states.set(id, s);
-    const violating = invariants.some((inv) => !stepper.holds({}, s, inv));
-    graph.nodes.push({
-      id,
-      label: label(s),
-      ...(init ? { init: true } : {}),
-      ...(violating ? { violating: true } : {}),
-    });
-    queue.push(s);
-    return id;
-  };
-  for (const s of stepper.init({})) add(s, true);
-  while (queue.length) {
-    const s = queue.shift()!;
-    const from = ids.get(canonicalJson(s))!;
-    for (const succ of stepper.next({}, s)) {
-      const to = add(succ.state, false);
-      if (to) graph.edges.push({ from, to, action: succ.action.name });
+export interface ReportGraph {
+  graph: StateGraph;
+  model: ModelGraph;
+  /** Edge lookup: `${from}>${to}` -> report edge. */
+  edges: Map<string, StateGraph['edges'][number]>;
+  /** Canonical action record of each state (what the step into it was). */
+  actionOf: string[];
+}
+
+export function toReportGraph(model: ModelGraph): ReportGraph {
+  const nodes: StateGraph['nodes'] = model.states.map((s, i) => ({
+    id: `s${i}`,
+    label: Object.entries(s.values)
+      .filter(([k]) => k !== 'action')
+      .map(([k, v]) => `${k} = ${showValue(plainValue(v))}`)
+      .join('\n'),
+    ...(model.initial.includes(i) ? { init: true } : {}),
+  }));
+  const edges = new Map<string, StateGraph['edges'][number]>();
+  const list: StateGraph['edges'] = [];
+  for (const out of model.out) {
+    for (const e of out) {
+      const edge = { from: `s${e.from}`, to: `s${e.to}`, action: e.action };
+      edges.set(`${e.from}>${e.to}`, edge);
+      list.push(edge);
     }
   }
-  return { graph, states, ids };
+  const actionOf = model.states.map((s) => canonical(plainValue(s.values.action)));
+  return { graph: { nodes, edges: list }, model, edges, actionOf };
 }
 
-/** Marks the edges the suite's scenarios take (action records matched step by step). */
-export function markCovered(
-  stepper: ModelStepper,
-  explored: ReturnType<typeof exploreGraph>,
-  suite: SuiteData,
+/** Marks the edges the suite's scenarios take; returns how many steps matched no edge. */
+export function markCovered(g: ReportGraph, suites: readonly SuiteData[]): number {
+  let foreign = 0;
+  for (const suite of suites) {
+    for (const scenario of suite.scenarios) {
+      const [init, ...steps] = scenario.actions;
+      if (!init) continue;
+      let at = g.model.initial.find((i) => g.actionOf[i] === canonical(init)) ?? g.model.initial[0];
+      for (const action of steps) {
+        if (at === undefined) break;
+        const want = canonical(action);
+        const edge = g.model.out[at]?.find((e) => g.actionOf[e.to] === want);
+        if (!edge) {
+          foreign++;
+          break;
+        }
+        const mark = g.edges.get(`${edge.from}>${edge.to}`);
+        if (mark) mark.covered = true;
+        at = edge.to;
+      }
+    }
+  }
+  return foreign;
+}
+
+/** Marks the nodes of a counterexample: its last state as violating. */
+export function markCounterexample(
+  g: ReportGraph,
+  cx: { states: Record<string, unknown>[] },
 ): void {
-  const edgeIndex = new Map<string, StateGraph['edges'][number]>();
-  for (const e of explored.graph.edges) edgeIndex.set(`${e.from}>${e.to}>${e.action}`, e);
-  const inits = stepper.init({});
-  for (const scenario of suite.scenarios) {
-    const [init, ...steps] = scenario.actions;
-    if (!init) continue;
-    let current = inits.find((s) => sameAction(s.action as never, init)) ?? inits[0];
-    for (const action of steps) {
-      if (!current) break;
-      const succ = stepper.next({}, current).find((t) => sameAction(t.action, action));
-      if (!succ) break;
-      const from = explored.ids.get(canonicalJson(current));
-      const to = explored.ids.get(canonicalJson(succ.state));
-      const edge = from && to ? edgeIndex.get(`${from}>${to}>${action.name}`) : undefined;
-      if (edge) edge.covered = true;
-      current = succ.state;
-    }
-  }
+  const index = new Map(g.model.states.map((s, i) => [s.key, i]));
+  const last = cx.states[cx.states.length - 1];
+  if (!last) return;
+  const i = index.get(stateKey(g.model.vars, last));
+  const node = i === undefined ? undefined : g.graph.nodes[i];
+  if (node) node.violating = true;
 }
+
+export type { Counterexample };

@@ -8,18 +8,19 @@ import {
   type KernelReport,
   runKernelTargets,
 } from '@pinlab/kernel-harness';
+import { allAdapters, createReferenceTarget, loadProfiles, type SuiteData } from '@pinlab/testgen';
 import {
-  allAdapters,
-  createEmbeddedStepper,
-  createReferenceTarget,
-  loadProfiles,
-  type SuiteData,
-} from '@pinlab/testgen';
-import { listSpecs, loadConfig, ProjectError, parseTlcConfig, selectConfigs } from '@pinlab/tla';
+  configGraph,
+  GraphBoundError,
+  type ItfTrace,
+  listSpecs,
+  ProjectError,
+  selectConfigs,
+} from '@pinlab/tla';
 import { actionCoverage } from '../collect/actions.ts';
 import { measureReferenceBranches } from '../collect/branches.ts';
 import { checkAll } from '../collect/check.ts';
-import { exploreGraph, markCovered } from '../collect/graph.ts';
+import { markCounterexample, markCovered, toReportGraph } from '../collect/graph.ts';
 import {
   kernelColumn,
   kernelErrors,
@@ -35,7 +36,7 @@ import { loadBenchResults } from '../results-io.ts';
 import type { VerifyOptions, VerifySteps } from './pipeline.ts';
 
 /** States explored per config for transition coverage; graphs up to DRAW_LIMIT are drawn. */
-export const EXPLORE_LIMIT = 3000;
+export const EXPLORE_LIMIT = 50_000;
 export const DRAW_LIMIT = 120;
 
 function onPath(binary: string, env: NodeJS.ProcessEnv): boolean {
@@ -59,6 +60,7 @@ function uniqueModelColumns(reports: KernelReport[]) {
 
 export function realSteps(io: CommandIO): VerifySteps {
   let suitesCache: SuiteData[] | undefined;
+  let traces = new Map<string, ItfTrace>();
   const suites = (opts: VerifyOptions) => {
     suitesCache ??= loadSuites(opts.root, opts.only.length ? specsOf(opts) : undefined);
     return suitesCache;
@@ -70,13 +72,15 @@ export function realSteps(io: CommandIO): VerifySteps {
   return {
     async check(opts, onStart) {
       try {
-        return await checkAll({
+        const { results, traces: t } = await checkAll({
           root: opts.root,
           engine: opts.engine,
           only: opts.only,
           env: io.env,
           onStart,
         });
+        traces = t;
+        return results;
       } catch (err) {
         if (err instanceof ProjectError) throw new CliError(err.message, EXIT.usage);
         throw err;
@@ -126,31 +130,49 @@ export function realSteps(io: CommandIO): VerifySteps {
         (s) => !opts.only.length || specsOf(opts).includes(s.spec),
       );
       for (const s of specs) out.actions.push(actionCoverage(s.spec, s.tlaPath, all));
-      // Every config checked (or with a suite), unless its state space is too big to explore here.
+      // Every config checked without an engine error, and every config that has a suite.
       const configs = new Set([
         ...checks
           .filter((c) => !(typeof c.actual === 'object' && c.actual && 'error' in c.actual))
-          .filter((c) => (c.distinct ?? 0) <= EXPLORE_LIMIT)
           .map((c) => c.config),
         ...all.map((s) => s.config),
       ]);
       for (const config of configs) {
-        const input = loadConfig(opts.root, config);
-        const stepper = createEmbeddedStepper(input.spec, input.specText, input.cfgText);
-        const invariants = parseTlcConfig(input.cfgText).invariants;
-        const explored = exploreGraph(stepper, EXPLORE_LIMIT, invariants);
-        for (const suite of all.filter((x) => x.config === config))
-          markCovered(stepper, explored, suite);
-        const g = explored.graph;
-        const covered = g.edges.filter((e) => e.covered).length;
+        const spec =
+          all.find((s) => s.config === config)?.spec ??
+          checks.find((c) => c.config === config)?.spec ??
+          '?';
+        let model: Awaited<ReturnType<typeof configGraph>>;
+        try {
+          model = await configGraph(opts.root, config, { maxStates: EXPLORE_LIMIT });
+        } catch (err) {
+          if (err instanceof GraphBoundError) {
+            out.transitions.push({
+              spec,
+              name: `${config} (over ${EXPLORE_LIMIT} states: not measured)`,
+              covered: 0,
+              total: 0,
+            });
+            continue;
+          }
+          throw err;
+        }
+        const g = toReportGraph(model);
+        const foreign = markCovered(
+          g,
+          all.filter((x) => x.config === config),
+        );
+        const trace = traces.get(config);
+        if (trace) markCounterexample(g, trace);
+        const covered = g.graph.edges.filter((e) => e.covered).length;
         out.transitions.push({
-          spec: input.spec,
-          name: g.truncated ? `${config} (first ${g.nodes.length} states)` : config,
+          spec,
+          name: foreign ? `${config} (${foreign} scenario steps off the graph)` : config,
           covered,
-          total: g.edges.length,
+          total: g.graph.edges.length,
         });
         const check = checks.find((c) => c.config === config);
-        if (check && g.nodes.length <= DRAW_LIMIT && !g.truncated) check.graph = g;
+        if (check && g.graph.nodes.length <= DRAW_LIMIT) check.graph = g.graph;
       }
       return out;
     },
