@@ -5,6 +5,7 @@
 // Kernel: include/linux/blkdev.h (struct block_device, bdev_logical_block_size),
 // block/blk-core.c (submit_bio), block/bio.c (bio_endio).
 import { current_kernel } from '../kernel.ts';
+import { PAGE_SIZE } from '../mm/constants.ts';
 import { memcpy_from_page, memcpy_to_page } from '../mm/folio.ts';
 import type { bio } from './bio.ts';
 import { bio_endio, REQ_OP_READ, SECTOR_SHIFT } from './bio.ts';
@@ -102,6 +103,9 @@ export function bdev_alloc(size: number, logical_block_size = 512): block_device
   return new block_device(current_kernel().next_id++, size, logical_block_size);
 }
 
+/** Bounce buffer for a read's transfer (a bvec never exceeds a page here). */
+const dma_scratch = new Uint8Array(PAGE_SIZE);
+
 /** submit_bio: queues the bio; the transfer happens at completion. */
 export function submit_bio(b: bio): void {
   const bdev = b.bi_bdev;
@@ -131,7 +135,8 @@ export function bdev_complete_bio(b: bio, status = 0): void {
       const bv = b.bi_io_vec[n];
       if (bv === undefined) break;
       if (b.op === REQ_OP_READ) {
-        memcpy_to_page(bv.bv_page, bv.bv_offset, bdev.read(pos, bv.bv_len));
+        bdev.readInto(dma_scratch, 0, pos, bv.bv_len);
+        memcpy_to_page(bv.bv_page, bv.bv_offset, dma_scratch.subarray(0, bv.bv_len));
       } else {
         bdev.write(pos, memcpy_from_page(bv.bv_page, bv.bv_offset, bv.bv_len));
       }

@@ -52,8 +52,8 @@ export class Folio {
   index = 0;
   /** Bytes of the folio; null means all zero (allocated on first write: keeps fork cheap). */
   private _data: Uint8Array | null = null;
-  /** _data may also be another folio's: copy before writing. */
-  private _data_shared = false;
+  /** Folios sharing _data (copy-on-write of the model's bytes); null when not shared. */
+  private _sharers: { n: number } | null = null;
   private _pages: Page[] | null = null;
 
   constructor(pfn: number, order: number, is_zero = false) {
@@ -102,27 +102,46 @@ export class Folio {
   dataForWrite(): Uint8Array {
     if (this._data === null) {
       this._data = this.order === 0 ? page_data_alloc() : new Uint8Array(this.size);
-    } else if (this._data_shared) {
+    } else if (this._sharers !== null && this._sharers.n === 1) {
+      this._sharers = null; // every other sharer went its own way: the bytes are ours
+    } else if (this._sharers !== null) {
       const copy = this.order === 0 ? page_data_alloc() : new Uint8Array(this.size);
       copy.set(this._data);
       this._data = copy;
-      this._data_shared = false;
+      this.dropSharing();
     }
     return this._data;
   }
 
+  /** Leaves the group of folios sharing this folio's bytes. */
+  private dropSharing(): void {
+    const g = this._sharers;
+    if (g === null) return;
+    g.n--;
+    this._sharers = null;
+  }
+
   /**
    * Copies all bytes from another folio of the same size (copy_user_highpage). The byte buffer
-   * is shared until either folio is written, which keeps COW copies at fork cheap.
+   * is shared until a folio of the group is written, which keeps COW copies at fork cheap.
    */
   copyFrom(src: Folio): void {
     if (src.size !== this.size)
       throw new RangeError(`copyFrom: folio sizes differ (${src.size} vs ${this.size})`);
+    this.dropSharing();
     this._data = src._data;
-    if (this._data !== null) {
-      this._data_shared = true;
-      src._data_shared = true;
-    }
+    if (this._data === null) return;
+    if (src._sharers === null) src._sharers = { n: 1 };
+    src._sharers.n++;
+    this._sharers = src._sharers;
+  }
+
+  /**
+   * The folio was freed: it leaves its sharing group, so the others need not copy on its
+   * account. (What a use-after-free then reads from it is unspecified, as in the kernel.)
+   */
+  releaseData(): void {
+    this.dropSharing();
   }
 }
 
@@ -243,6 +262,7 @@ export function folio_put_refs(folio: Folio, refs: number): void {
   }
   if (folio._refcount <= 0) {
     folio.freed = true;
+    folio.releaseData();
     k.live_folios.delete(folio);
   }
 }

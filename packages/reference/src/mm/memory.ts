@@ -180,7 +180,8 @@ export function dup_mmap(oldmm: MmStruct): MmStruct {
     mm.vmas.push({ ...vma });
   }
   // copy_page_range walks the parent's page table in address order.
-  const vpns = [...oldmm.ptes.keys()].sort((a, b) => a - b);
+  const vpns = [...oldmm.ptes.keys()];
+  if (vpns.length > 1) vpns.sort((a, b) => a - b);
   for (const vpn of vpns) {
     const pte = oldmm.ptes.get(vpn) as Pte;
     const vma = vma_lookup(oldmm, vpn * PAGE_SIZE) as VmAreaStruct;

@@ -106,7 +106,7 @@ export function vm_mmap(
     vm_flags: prot_to_vm_flags(prot),
   };
   mm.vmas.push(vma);
-  mm.vmas.sort((a, b) => a.vm_start - b.vm_start);
+  if (mm.vmas.length > 1) mm.vmas.sort((a, b) => a.vm_start - b.vm_start);
   return start;
 }
 
@@ -148,7 +148,8 @@ export function vm_munmap(mm: MmStruct, start: number, len: number): number {
 /** exit_mmap (mm/mmap.c), reached when the last mm user goes (mmput). */
 export function exit_mmap(mm: MmStruct): void {
   if (mm.dead) return;
-  for (const vpn of [...mm.ptes.keys()]) zap_pte(mm, vpn);
+  // Deleting the entry being visited is safe while iterating a Map.
+  for (const vpn of mm.ptes.keys()) zap_pte(mm, vpn);
   mm.vmas = [];
   mm.dead = true;
 }
