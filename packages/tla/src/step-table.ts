@@ -47,10 +47,11 @@ function diffValues(
 ): void {
   if (canonicalItf(before) === canonicalItf(after)) return;
   if (isRecord(before) && isRecord(after)) {
-    const keys = Object.keys(before);
-    if (keys.length === Object.keys(after).length && keys.every((k) => k in after)) {
-      for (const k of keys)
-        diffValues(`${path}.${k}`, before[k] as ItfValue, after[k] as ItfValue, out);
+    const b: Record<string, ItfValue> = before;
+    const a: Record<string, ItfValue> = after;
+    const keys = Object.keys(b);
+    if (keys.length === Object.keys(a).length && keys.every((k) => k in a)) {
+      for (const k of keys) diffValues(`${path}.${k}`, b[k] as ItfValue, a[k] as ItfValue, out);
       return;
     }
   }
