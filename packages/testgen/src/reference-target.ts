@@ -42,7 +42,7 @@ export function runOnReference(
   if (init === undefined || init.name !== 'Init') {
     throw new TargetRunError(`${scenario.id}: a scenario starts with Init`);
   }
-  const driver = adapter.createDriver(profile, init);
+  const driver = adapter.createDriver(profile, scenario);
   const out: StepObservation[] = [driver.observe()];
   steps.forEach((action, i) => {
     try {

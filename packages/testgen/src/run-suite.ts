@@ -2,13 +2,29 @@
 // either not applicable (reason recorded), compared over the steps its expectation covers, or
 // failed with the first diverging step. Shared by the vitest files and `pinlab run`.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Mismatch } from './compare.ts';
 import { compareObservations } from './compare.ts';
 import type { StoredExpectation, SuiteData, SuiteScenario } from './suite.ts';
 import { validateSuite } from './suite.ts';
 import type { Scenario, Target } from './target.ts';
 import { applicability } from './target.ts';
+
+/** Every `*.suite.json` under the generated-tests folder, sorted. */
+export function findGeneratedSuites(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.suite.json')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
 
 export function loadSuite(path: string | URL): SuiteData {
   const source = String(path);
@@ -44,11 +60,13 @@ export function planScenario(
     return { kind: 'not-applicable', reason: `no expectation for profile ${profile}` };
   if ('notApplicable' in stored) return { kind: 'not-applicable', reason: stored.notApplicable };
   const n = stored.observations.length;
+  const constants = suite.constants?.[profile];
   const scenario: Scenario = {
     id: s.id,
     spec: suite.spec,
     config: suite.config,
     actions: s.actions.slice(0, n),
+    ...(constants !== undefined ? { constants } : {}),
   };
   const app = applicability(target, scenario, profile);
   if (!app.applicable) return { kind: 'not-applicable', reason: app.reason };

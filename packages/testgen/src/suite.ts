@@ -5,7 +5,7 @@
 import type { SpecAdapter } from './adapters/adapter.ts';
 import type { Expectation } from './expect.ts';
 import { computeExpectation, ReplayError } from './expect.ts';
-import type { ModelStepper } from './model/engine.ts';
+import type { Constants, ModelStepper } from './model/engine.ts';
 import type { ProfileEntry } from './profiles.ts';
 import type { Scenario, ScenarioAction, StepObservation } from './target.ts';
 
@@ -34,6 +34,8 @@ export interface SuiteData {
   readonly seed: number;
   readonly regenerate: string;
   readonly profiles: readonly string[];
+  /** Per profile constraining the spec: the config's scalar constants with the profile's overrides. */
+  readonly constants?: Readonly<Record<string, Constants>>;
   readonly scenarios: readonly SuiteScenario[];
 }
 

@@ -28,6 +28,12 @@ export interface Scenario {
   readonly config: string;
   /** `actions[0]` is `Init`; `actions[i]` is the step that led to state `i`. */
   readonly actions: readonly ScenarioAction[];
+  /**
+   * Optional: the model constants the scenario runs under (its config's scalar constants with
+   * the profile's overrides), for targets that size their initial state from them (e.g.
+   * ForkRace's NumPages). Absent when unknown.
+   */
+  readonly constants?: Readonly<Record<string, ActionParam>>;
 }
 
 /** A value a target reports for one observation key. */

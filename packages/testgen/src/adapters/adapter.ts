@@ -3,7 +3,7 @@
 // reference implementation through them (createDriver). One file per spec in this folder.
 
 import type { ModelObserver } from '../expect.ts';
-import type { ScenarioAction, StepObservation } from '../target.ts';
+import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 
 /** Drives one fresh reference kernel through a scenario. */
 export interface ReferenceDriver {
@@ -20,8 +20,11 @@ export interface SpecAdapter {
   readonly observeModel: ModelObserver;
   /** Whether the reference driver can realise this action. */
   supports(action: ScenarioAction): boolean;
-  /** A driver over a new reference kernel under `profile` (a name in specs/profiles.json). */
-  createDriver(profile: string, init: ScenarioAction): ReferenceDriver;
+  /**
+   * A driver over a new reference kernel under `profile` (a name in specs/profiles.json), set
+   * up as the model's Init state for `scenario` (whose `constants` size it, when given).
+   */
+  createDriver(profile: string, scenario: Scenario): ReferenceDriver;
 }
 
 export class AdapterError extends Error {

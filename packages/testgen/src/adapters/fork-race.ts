@@ -59,10 +59,11 @@ import {
   asSeq,
   asSet,
   asString,
+  domain,
   type ModelState,
   stateVar,
 } from '../model/value.ts';
-import type { ScenarioAction, StepObservation } from '../target.ts';
+import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
 
 const SECTOR = 512;
@@ -92,7 +93,9 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
   const pte = stateVar(state, 'pte');
   const data = stateVar(state, 'data');
   const forked = asBool(stateVar(state, 'forked'), 'forked');
+  const pages = domain(apply(pte, 'P', 'pte'), 'pte[P]').length;
   const tagsAt = (p: string, v: number): string | null => {
+    if (v >= pages) return null; // NumPages = 1: there is no vpage 1
     const frame = asInt(apply(apply(apply(pte, p, 'pte'), v, `pte[${p}]`), 'frame'), 'frame');
     if (frame === 0) return null;
     return tagList(asSet(apply(data, frame, 'data')).map((t) => asString(t, 'tag')));
@@ -141,8 +144,15 @@ class ForkRaceDriver implements ReferenceDriver {
   private pipeSeen: string | null = null;
   private lastPins = 0;
 
-  constructor(profile: string) {
+  /** NumPages of the model: the parent maps this many anonymous pages. */
+  private readonly numPages: number;
+
+  constructor(profile: string, scenario: Scenario) {
     this.k = createKernel(profile as ProfileName);
+    const n = scenario.constants?.NumPages ?? 2;
+    if (n !== 1 && n !== 2)
+      throw new AdapterError(`ForkRace: NumPages must be 1 or 2, got ${JSON.stringify(n)}`);
+    this.numPages = n;
     const k = this.k;
     ({
       parent: this.parent,
@@ -151,9 +161,9 @@ class ForkRaceDriver implements ReferenceDriver {
     } = with_kernel(k, () => {
       // Init: two private anonymous pages of the parent, faulted in writable (exclusive).
       const parent = mm_alloc();
-      const base = vm_mmap(parent, 0, 2 * PAGE_SIZE);
+      const base = vm_mmap(parent, 0, n * PAGE_SIZE);
       if (base < 0) throw new AdapterError(`ForkRace: vm_mmap failed (${base})`);
-      for (const v of [0, 1]) {
+      for (let v = 0; v < n; v++) {
         if (handle_mm_fault(parent, base + v * PAGE_SIZE, FAULT_FLAG_WRITE) !== 0) {
           throw new AdapterError('ForkRace: cannot fault in the parent page');
         }
@@ -291,9 +301,9 @@ class ForkRaceDriver implements ReferenceDriver {
     for (const f of this.k.live_folios) refs += f.gup_refs;
     const obs: StepObservation = {
       P0: pageTags(this.pageOf(this.parent, 0)),
-      P1: pageTags(this.pageOf(this.parent, 1)),
+      P1: this.numPages < 2 ? null : pageTags(this.pageOf(this.parent, 1)),
       C0: this.child === null ? null : pageTags(this.pageOf(this.child, 0)),
-      C1: this.child === null ? null : pageTags(this.pageOf(this.child, 1)),
+      C1: this.child === null || this.numPages < 2 ? null : pageTags(this.pageOf(this.child, 1)),
       pinsHeld: pins,
       pinDelta: pins - this.lastPins,
       gupRefs: refs,
@@ -309,5 +319,5 @@ export const forkRaceAdapter: SpecAdapter = {
   spec: 'ForkRace',
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
-  createDriver: (profile) => new ForkRaceDriver(profile),
+  createDriver: (profile, scenario) => new ForkRaceDriver(profile, scenario),
 };

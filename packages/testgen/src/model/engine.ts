@@ -3,10 +3,12 @@
 // the model. Backed by tla-checker's explore_* API (the embedded engine of ARCHITECTURE.md).
 // @pinlab/tla owns the engines; this is the thin stepping view over the same WASM module.
 
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tla from 'tla-checker';
+import { writeFileAtomic } from '../atomic.ts';
 import type { ScenarioAction } from '../target.ts';
 import { canonicalJson, type ModelState } from './value.ts';
 
@@ -82,9 +84,10 @@ export function createEmbeddedStepper(
   spec: string,
   specText: string,
   cfgText: string,
+  cache?: SuccessorCache,
 ): ModelStepper {
   ensureWasm();
-  const nextCache = new Map<string, Successor[]>();
+  const nextCache = cache?.entries ?? new Map<string, Successor[]>();
   const initCache = new Map<string, ModelState[]>();
   return {
     spec,
@@ -116,6 +119,7 @@ export function createEmbeddedStepper(
           return { action: toAction(s, spec), state: s };
         });
         nextCache.set(key, hit);
+        if (cache !== undefined) cache.dirty = true;
       }
       return hit;
     },
@@ -127,6 +131,44 @@ export function createEmbeddedStepper(
       return reply.json === true;
     },
   };
+}
+
+/**
+ * Successor lists kept across runs in `.pinlab/cache/`, keyed by a hash of the spec and cfg text:
+ * a changed spec gets a new file, so a stale entry can never be read. Regenerating unchanged
+ * suites (and `pinlab gen --check`) then costs no engine call.
+ */
+export interface SuccessorCache {
+  readonly path: string;
+  readonly entries: Map<string, Successor[]>;
+  dirty: boolean;
+}
+
+export function openSuccessorCache(dir: string, specText: string, cfgText: string): SuccessorCache {
+  const hash = createHash('sha256')
+    .update(specText)
+    .update('\u0000')
+    .update(cfgText)
+    .digest('hex')
+    .slice(0, 24);
+  const path = join(dir, `successors-${hash}.json`);
+  const entries = new Map<string, Successor[]>();
+  if (existsSync(path)) {
+    try {
+      for (const [k, v] of JSON.parse(readFileSync(path, 'utf8')) as [string, Successor[]][])
+        entries.set(k, v);
+    } catch {
+      // A damaged cache is only a lost speed-up: start empty, it is rewritten on save.
+      entries.clear();
+    }
+  }
+  return { path, entries, dirty: false };
+}
+
+export function saveSuccessorCache(cache: SuccessorCache): void {
+  if (!cache.dirty) return;
+  writeFileAtomic(cache.path, JSON.stringify([...cache.entries]));
+  cache.dirty = false;
 }
 
 /** Whether two action records name the same step (same name, same parameters). */

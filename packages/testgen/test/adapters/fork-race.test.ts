@@ -14,6 +14,7 @@ const stepper = createEmbeddedStepper(
   readFileSync(join(specs, 'ForkRace.tla'), 'utf8'),
   readFileSync(join(specs, 'ForkRace.cfg'), 'utf8'),
 );
+const base = { NumPages: 1, MaxFrames: 3, UseFixedBuffers: false, UseVmsplice: false };
 
 // The race of kernel-facts.md: O_DIRECT read in flight, fork, the parent writes another byte of
 // the same page, the read completes.
@@ -21,6 +22,7 @@ const race: Scenario = {
   id: 'ForkRace/race',
   spec: 'ForkRace',
   config: 'ForkRace',
+  constants: base,
   actions: [
     { name: 'Init' },
     { name: 'DioSubmit', io: 1, vpage: 0 },
@@ -40,12 +42,13 @@ describe('ForkRace adapter', () => {
       const exp = computeExpectation(stepper, forkRaceAdapter.observeModel, race, profile, {
         DioHold: hold,
       });
+      const s = { ...race, constants: { ...base, DioHold: hold } };
       expect(exp.stoppedAt).toBeUndefined();
       const last = exp.observations[4];
       expect(last?.P0).toBe(parentTags);
       expect(last?.C0).toBe(childTags);
-      const observed = runOnReference(forkRaceAdapter, race, profile);
-      expect(compareObservations(race, profile, exp.observations, observed)).toEqual([]);
+      const observed = runOnReference(forkRaceAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
     }
   }, 120_000);
 
@@ -53,19 +56,23 @@ describe('ForkRace adapter', () => {
     const s: Scenario = {
       ...race,
       id: 'ForkRace/fixed',
+      config: 'ForkRace',
+      constants: { ...base, UseFixedBuffers: true, UseVmsplice: true, DioHold: 'FOLL_GET' },
       actions: [
         { name: 'Init' },
-        { name: 'RegisterBuffer', vpage: 1 },
-        { name: 'FixedRead', io: 2, vpage: 1 },
-        { name: 'Vmsplice', vpage: 1 },
+        { name: 'RegisterBuffer', vpage: 0 },
+        { name: 'FixedRead', io: 1, vpage: 0 },
+        { name: 'Vmsplice', vpage: 0 },
         { name: 'Fork' },
-        { name: 'IoComplete', io: 2 },
+        { name: 'IoComplete', io: 1 },
         { name: 'PipeRead' },
-        { name: 'UnregisterBuffer', vpage: 1 },
+        { name: 'UnregisterBuffer', vpage: 0 },
       ],
     };
     const exp = computeExpectation(stepper, forkRaceAdapter.observeModel, s, 'linux-6.1', {
       DioHold: 'FOLL_GET',
+      UseFixedBuffers: true,
+      UseVmsplice: true,
     });
     expect(exp.stoppedAt).toBeUndefined();
     expect(exp.observations.map((o) => o.pinsHeld)).toEqual([0, 1, 1, 1, 1, 1, 1, 0]);

@@ -1,0 +1,258 @@
+// `pinlab gen`: from specs/ (modules, configs, manifest, profiles) to generated-tests/. For each
+// spec with an adapter and each of its CI configs: seeded walks drawn from the model under that
+// config, frozen regression sequences (packages/testgen/frozen/), and ITF scenarios from an
+// optional folder; every scenario's expectations for every profile; one suite per config.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseTlcConfig } from '@pinlab/tla';
+import type { SpecAdapter } from './adapters/adapter.ts';
+import { allAdapters } from './adapters/index.ts';
+import type { SyncResult } from './generate.ts';
+import { GENERATED_MARK, renderSuite, syncGenerated } from './generate.ts';
+import type { Constants, ConstantValue } from './model/engine.ts';
+import { createEmbeddedStepper, openSuccessorCache, saveSuccessorCache } from './model/engine.ts';
+import { canonicalJson } from './model/value.ts';
+import { seededWalks } from './model/walk.ts';
+import { loadProfiles, type ProfileEntry } from './profiles.ts';
+import { type ItfTraceLike, scenarioFromItf } from './scenarios.ts';
+import type { SourcedScenario, SuiteData } from './suite.ts';
+import { buildSuiteScenarios } from './suite.ts';
+
+/** How many walks of which depth per config; small specs afford more. */
+export interface WalkPlan {
+  readonly count: number;
+  readonly depth: number;
+}
+export const DEFAULT_WALKS: WalkPlan = { count: 8, depth: 10 };
+export const DEFAULT_SEED = 1;
+
+export interface GenOptions {
+  readonly root: string;
+  /** Specs to generate (default: every spec with an adapter and a module in specs/). */
+  readonly specs?: readonly string[];
+  readonly seed?: number;
+  readonly walks?: WalkPlan;
+  readonly check?: boolean;
+  /** Extra ITF scenarios: `<dir>/**.itf.json`, matched to configs by `#meta.config`. */
+  readonly scenariosDir?: string;
+  readonly adapters?: readonly SpecAdapter[];
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface GenResult extends SyncResult {
+  readonly suites: {
+    spec: string;
+    config: string;
+    scenarios: number;
+    notApplicable: number;
+    truncated: number;
+  }[];
+}
+
+export class GenUsageError extends Error {
+  override name = 'GenUsageError';
+}
+
+interface ManifestEntry {
+  spec: string;
+  ci?: boolean;
+}
+
+/** The configs of `spec` to generate from: the manifest's CI configs, else every `<Spec>*.cfg`. */
+export function configsOf(specsDir: string, spec: string): string[] {
+  const manifestPath = join(specsDir, 'manifest.json');
+  if (existsSync(manifestPath)) {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<
+      string,
+      ManifestEntry
+    >;
+    const listed = Object.entries(manifest)
+      .filter(([, e]) => e.spec === spec && e.ci !== false)
+      .map(([name]) => name)
+      .sort();
+    if (listed.length > 0) return listed;
+  }
+  return readdirSync(specsDir)
+    .filter((f) => f.endsWith('.cfg') && (f === `${spec}.cfg` || f.startsWith(`${spec}_`)))
+    .map((f) => f.slice(0, -4))
+    .sort();
+}
+
+/** Frozen sequences (from `pinlab gen --freeze`), checked in at packages/testgen/frozen/<Spec>.json. */
+export interface FrozenScenario {
+  readonly id: string;
+  readonly config: string;
+  readonly actions: SourcedScenario['actions'];
+  readonly note?: string;
+}
+
+export function frozenPath(root: string, spec: string): string {
+  return join(root, 'packages', 'testgen', 'frozen', `${spec}.json`);
+}
+
+export function loadFrozen(root: string, spec: string): FrozenScenario[] {
+  const path = frozenPath(root, spec);
+  if (!existsSync(path)) return [];
+  const data = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  if (!Array.isArray(data)) throw new GenUsageError(`${path}: expected a list of frozen scenarios`);
+  return data as FrozenScenario[];
+}
+
+function itfScenarios(dir: string | undefined, spec: string, config: string): SourcedScenario[] {
+  if (dir === undefined || !existsSync(dir)) return [];
+  const out: SourcedScenario[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      const p = join(d, name.name);
+      if (name.isDirectory()) walk(p);
+      else if (name.name.endsWith('.itf.json')) {
+        const trace = JSON.parse(readFileSync(p, 'utf8')) as ItfTraceLike & {
+          '#meta': { strategy?: string };
+        };
+        const s = scenarioFromItf(trace);
+        if (s.spec === spec && s.config === config)
+          out.push({ ...s, origin: trace['#meta'].strategy ?? 'itf' });
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function dedupe(scenarios: SourcedScenario[]): SourcedScenario[] {
+  const seen = new Set<string>();
+  return scenarios.filter((s) => {
+    const key = canonicalJson(s.actions);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A cfg's constant as JSON, when it is a scalar (string, integer, boolean); else undefined. */
+function scalarConstant(text: string): ConstantValue | undefined {
+  const t = text.trim();
+  if (/^"[^"]*"$/.test(t)) return t.slice(1, -1);
+  if (/^-?\d+$/.test(t)) return Number(t);
+  if (t === 'TRUE' || t === 'FALSE') return t === 'TRUE';
+  return undefined;
+}
+
+/** For each profile constraining `spec`: the cfg's scalar constants overridden by the profile's. */
+export function profileConstants(
+  cfgText: string,
+  spec: string,
+  profiles: readonly ProfileEntry[],
+): Record<string, Constants> {
+  const base: Record<string, ConstantValue> = {};
+  for (const [name, text] of parseTlcConfig(cfgText).constants) {
+    const v = scalarConstant(text);
+    if (v !== undefined) base[name] = v;
+  }
+  const out: Record<string, Constants> = {};
+  for (const p of profiles) {
+    const own = p.constants[spec];
+    if (own !== undefined) out[p.name] = { ...base, ...own };
+  }
+  return out;
+}
+
+export function regenerateCommand(spec: string, seed: number): string {
+  return `npx pinlab gen ${spec}${seed === DEFAULT_SEED ? '' : ` --seed ${seed}`}`;
+}
+
+/** Builds the suite data of every (spec, config) asked for. Pure apart from reading specs. */
+export function buildSuites(opts: GenOptions): SuiteData[] {
+  const specsDir = join(opts.root, 'specs');
+  const adapters = opts.adapters ?? allAdapters;
+  const profiles = loadProfiles(join(specsDir, 'profiles.json'));
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const walks = opts.walks ?? DEFAULT_WALKS;
+  const available = adapters
+    .filter((a) => existsSync(join(specsDir, `${a.spec}.tla`)))
+    .map((a) => a.spec);
+  const wanted = opts.specs?.length ? [...opts.specs] : available;
+  for (const s of wanted) {
+    if (!available.includes(s)) {
+      throw new GenUsageError(
+        `cannot generate ${s}: ${adapters.some((a) => a.spec === s) ? `specs/${s}.tla does not exist` : 'no testgen adapter for it'} (available: ${available.join(', ') || 'none'})`,
+      );
+    }
+  }
+  const suites: SuiteData[] = [];
+  for (const spec of wanted.sort()) {
+    const adapter = adapters.find((a) => a.spec === spec) as SpecAdapter;
+    const specText = readFileSync(join(specsDir, `${spec}.tla`), 'utf8');
+    const frozen = loadFrozen(opts.root, spec);
+    configsOf(specsDir, spec).forEach((config, ci) => {
+      opts.onProgress?.(`${spec}: ${config}`);
+      const cfgText = readFileSync(join(specsDir, `${config}.cfg`), 'utf8');
+      const cache = openSuccessorCache(join(opts.root, '.pinlab', 'cache'), specText, cfgText);
+      const stepper = createEmbeddedStepper(spec, specText, cfgText, cache);
+      const drawn = seededWalks(
+        stepper,
+        {},
+        {
+          seed: seed * 1000 + ci,
+          count: walks.count,
+          depth: walks.depth,
+          spec,
+          config,
+          prefix: `${config}/walk-`,
+        },
+      ).map((s) => ({ ...s, origin: 'walk' }));
+      const scenarios = dedupe([
+        ...frozen
+          .filter((f) => f.config === config)
+          .map((f) => ({ id: f.id, spec, config, actions: f.actions, origin: 'frozen' })),
+        ...itfScenarios(opts.scenariosDir, spec, config),
+        ...drawn,
+      ]);
+      const constants = profileConstants(cfgText, spec, profiles);
+      suites.push({
+        generated: `${GENERATED_MARK} - do not edit`,
+        spec,
+        config,
+        seed,
+        regenerate: regenerateCommand(spec, seed),
+        profiles: profiles.map((p) => p.name),
+        constants,
+        scenarios: buildSuiteScenarios(stepper, adapter, scenarios, profiles),
+      });
+      saveSuccessorCache(cache);
+    });
+  }
+  return suites;
+}
+
+/** `pinlab gen` / `pinlab gen --check`. */
+export function generate(opts: GenOptions): GenResult {
+  const suites = buildSuites(opts);
+  const files = suites.flatMap(renderSuite);
+  const owned = [...new Set(suites.map((s) => s.spec))];
+  const sync = syncGenerated(join(opts.root, 'generated-tests'), files, owned, {
+    check: opts.check ?? false,
+  });
+  return {
+    ...sync,
+    suites: suites.map((s) => {
+      let notApplicable = 0;
+      let truncated = 0;
+      for (const sc of s.scenarios)
+        for (const e of Object.values(sc.expect)) {
+          if ('notApplicable' in e) notApplicable++;
+          else if (e.stoppedAt !== undefined) truncated++;
+        }
+      return {
+        spec: s.spec,
+        config: s.config,
+        scenarios: s.scenarios.length,
+        notApplicable,
+        truncated,
+      };
+    }),
+  };
+}
