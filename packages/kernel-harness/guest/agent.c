@@ -1075,6 +1075,23 @@ struct worker {
 static struct worker workers[MAX_WORKERS];
 static int chan = -1;
 
+// Error texts quote user input and strerror(): escape them for a JSON string.
+static void json_escape(const char *in, char *out, size_t outlen) {
+  size_t k = 0;
+  for (; *in && k + 7 < outlen; in++) {
+    unsigned char c = (unsigned char)*in;
+    if (c == '"' || c == '\\') {
+      out[k++] = '\\';
+      out[k++] = (char)c;
+    } else if (c < 0x20) {
+      k += (size_t)snprintf(out + k, outlen - k, "\\u%04x", c);
+    } else {
+      out[k++] = (char)c;
+    }
+  }
+  out[k] = 0;
+}
+
 static void send_line(const char *fmt, ...) {
   char line[LINE_MAX_LEN + 256];
   va_list ap;
@@ -1121,9 +1138,10 @@ static void start_worker(const char *line) {
     outf(&o, "{");
     int rc = run_op(op, &r, &o, err, sizeof err);
     outf(&o, "}");
-    char line[LINE_MAX_LEN + 256];
+    char line[LINE_MAX_LEN + 256], esc[1100];
+    json_escape(err, esc, sizeof esc);
     int n = rc == 0 ? snprintf(line, sizeof line, "{\"id\":%lld,\"ok\":true,\"result\":%s}", id, o.buf)
-                    : snprintf(line, sizeof line, "{\"id\":%lld,\"ok\":false,\"error\":\"%s\"}", id, err);
+                    : snprintf(line, sizeof line, "{\"id\":%lld,\"ok\":false,\"error\":\"%s\"}", id, esc);
     write_all(p[1], line, (size_t)n);
     _exit(0);
   }
@@ -1165,7 +1183,9 @@ int main(int argc, char **argv) {
   struct utsname uts;
   uname(&uts);
   if (setup_devices(g_delay_ms, err, sizeof err) < 0) {
-    send_line("{\"event\":\"setup-failed\",\"release\":\"%s\",\"error\":\"%s\"}", uts.release, err);
+    char esc[1100];
+    json_escape(err, esc, sizeof esc);
+    send_line("{\"event\":\"setup-failed\",\"release\":\"%s\",\"error\":\"%s\"}", uts.release, esc);
     return 1;
   }
   send_line("{\"event\":\"ready\",\"release\":\"%s\",\"delayMs\":%d}", uts.release, g_delay_ms);

@@ -58,6 +58,8 @@ export interface RunKernelOptions {
   forkRaceRuns?: number;
   qemu?: QemuOptions;
   log?: (line: string) => void;
+  /** specs/ folder (config constants such as ForkRace NumPages). */
+  specsDir?: string;
   /** Run the scenario suites with this many in flight inside the VM. */
   concurrency?: number;
 }
@@ -91,7 +93,11 @@ export async function runKernel(
     log(`qemu:${kernel.name}: experiments done in ${Math.round(experimentsMs)} ms`);
 
     const t1 = performance.now();
-    const target = createQemuTarget(session, kernel.profile);
+    const target = createQemuTarget(
+      session,
+      kernel.profile,
+      opts.specsDir === undefined ? {} : { specsDir: opts.specsDir },
+    );
     const outcomes = await runSuitesOnTarget(
       opts.suites,
       target,
@@ -204,7 +210,11 @@ export async function runKernelTargets(
   if (images.length === 0)
     throw new Error('no kernel to run: name 6.1, 6.12, all, or give --kernel and --modules');
   const suites = loadSuites(join(req.root, 'generated-tests'));
-  const opts: RunKernelOptions = { suites, forkRaceRuns: req.forkRaceRuns ?? 10 };
+  const opts: RunKernelOptions = {
+    suites,
+    forkRaceRuns: req.forkRaceRuns ?? 10,
+    specsDir: join(req.root, 'specs'),
+  };
   if (req.qemu !== undefined) opts.qemu = req.qemu;
   if (req.log !== undefined) opts.log = req.log;
   const reports = await Promise.all(images.map((img) => runKernel(img, opts)));

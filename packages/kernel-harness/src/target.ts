@@ -1,35 +1,54 @@
 // The `qemu:<kernel>` target (docs/CONTRACTS.md, @pinlab/testgen target.ts): runs a spec's
 // scenario in the booted kernel and reports observations in the model's terms. It runs only
 // its own kernel's profile; actions it cannot realise make a scenario not applicable.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Scenario, ScenarioAction, StepObservation, Target } from '@pinlab/testgen';
 import type { KernelSession } from './session.ts';
 import {
   FORKRACE_UNOBSERVABLE,
+  forkRaceNumPages,
   forkRaceObservations,
   forkRaceScript,
   supportsForkRace,
 } from './specs/forkrace.ts';
 
 /** Per spec: can the guest realise this action, and how to run a whole scenario. */
+export interface QemuTargetOptions {
+  /** specs/ folder, to read a scenario's config constants (e.g. ForkRace NumPages). */
+  specsDir?: string;
+}
+
+function configText(opts: QemuTargetOptions, config: string): string | null {
+  if (opts.specsDir === undefined) return null;
+  const path = join(opts.specsDir, `${config}.cfg`);
+  return existsSync(path) ? readFileSync(path, 'utf8') : null;
+}
+
 interface SpecRealisation {
   supports(action: ScenarioAction): boolean;
   /** Observation keys the guest cannot see (left out of the comparison, reported). */
   unobservable: readonly string[];
-  run(session: KernelSession, scenario: Scenario): Promise<StepObservation[]>;
+  run(
+    session: KernelSession,
+    scenario: Scenario,
+    opts: QemuTargetOptions,
+  ): Promise<StepObservation[]>;
 }
 
 const REALISATIONS: Record<string, SpecRealisation> = {
   ForkRace: {
     supports: supportsForkRace,
     unobservable: FORKRACE_UNOBSERVABLE,
-    async run(session, scenario) {
+    async run(session, scenario, opts) {
       // Alone in the guest: pinsHeld/pinDelta come from the global nr_foll_pin_* counters.
       const result = await session.exclusive(
         'forkrace_script',
         { steps: forkRaceScript(scenario.actions) },
         30,
       );
-      return forkRaceObservations(result, scenario.actions.length);
+      const pages = forkRaceNumPages(configText(opts, scenario.config));
+      return forkRaceObservations(result, scenario.actions.length, pages);
     },
   },
 };
@@ -38,7 +57,11 @@ export function realisedSpecs(): string[] {
   return Object.keys(REALISATIONS);
 }
 
-export function createQemuTarget(session: KernelSession, profile: string): Target {
+export function createQemuTarget(
+  session: KernelSession,
+  profile: string,
+  opts: QemuTargetOptions = {},
+): Target {
   return {
     name: `qemu:${session.name}`,
     profiles: [profile],
@@ -54,7 +77,7 @@ export function createQemuTarget(session: KernelSession, profile: string): Targe
       const r = REALISATIONS[scenario.spec];
       if (r === undefined)
         throw new Error(`qemu:${session.name} cannot realise spec ${scenario.spec}`);
-      return r.run(session, scenario);
+      return r.run(session, scenario, opts);
     },
   };
 }

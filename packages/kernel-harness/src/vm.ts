@@ -119,6 +119,14 @@ export class Vm {
       msg = decodeMessage(line);
     } catch (e) {
       this.console.add(`[agent channel] ${(e as Error).message}`);
+      // A broken answer still names its request: fail that one instead of waiting for a hang.
+      const id = /^\{"id":(\d+)/.exec(line);
+      const p = id === null ? undefined : this.pending.get(Number(id[1]));
+      if (p !== undefined) {
+        this.pending.delete(Number(id?.[1]));
+        clearTimeout(p.timer);
+        p.reject(e as Error);
+      }
       return;
     }
     if (msg.kind === 'ready') {

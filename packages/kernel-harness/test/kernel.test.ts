@@ -104,7 +104,7 @@ describe.skipIf(kernels.length === 0)(
           const suites = loadSuites(join(repo, 'generated-tests'));
           const outcomes = await runSuitesOnTarget(
             suites,
-            createQemuTarget(session, profile),
+            createQemuTarget(session, profile, { specsDir: join(repo, 'specs') }),
             profile,
           );
           const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');

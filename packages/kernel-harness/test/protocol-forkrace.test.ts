@@ -4,6 +4,7 @@ import { decodeMessage, encodeRequest, LineSplitter } from '../src/protocol.ts';
 import { KernelSession } from '../src/session.ts';
 import {
   FORKRACE_UNOBSERVABLE,
+  forkRaceNumPages,
   forkRaceObservations,
   forkRaceScript,
   supportsForkRace,

@@ -35,6 +35,16 @@ describe('VM lifecycle with a fake guest', () => {
     vm.close();
   });
 
+  it('fails the request whose answer is not valid JSON, without waiting for a hang', async () => {
+    const { vm, g } = await bootFake();
+    const pending = vm.request('x');
+    await tick();
+    g.channel.push(`{"id":${g.lastRequest().id},"ok":false,"error":"bad "quote""}\n`);
+    await expect(pending).rejects.toThrow(/not JSON/);
+    expect(vm.alive).toBe(true);
+    vm.close();
+  });
+
   it('detects a kernel panic on the console and fails pending requests with the console tail', async () => {
     const { vm, g } = await bootFake();
     const pending = vm.request('fork_race', {}, 5);

@@ -61,9 +61,19 @@ const KEYS = ['P0', 'P1', 'C0', 'C1', 'pipeSeen'] as const;
 const COUNTS = ['pinsHeld', 'pinDelta'] as const;
 export const FORKRACE_UNOBSERVABLE = ['gupRefs', 'parentHasPinned'] as const;
 
+/**
+ * The model's NumPages for a config (specs/<config>.cfg, `NumPages = n`); 2 when the spec has
+ * no such constant. The guest always maps two pages; keys of pages the model lacks are dropped.
+ */
+export function forkRaceNumPages(cfgText: string | null): number {
+  const m = cfgText === null ? null : /^\s*NumPages\s*=\s*(\d+)/m.exec(cfgText);
+  return m === null ? 2 : Number(m[1]);
+}
+
 export function forkRaceObservations(
   result: Record<string, unknown>,
   steps: number,
+  pages = 2,
 ): StepObservation[] {
   const obs = result.obs;
   if (!Array.isArray(obs) || obs.length !== steps) {
@@ -76,6 +86,7 @@ export function forkRaceObservations(
       throw new Error(`step ${i}: a read completed before its IoComplete step (gate failed)`);
     const out: Record<string, string | number | null> = {};
     for (const k of KEYS) {
+      if (/^[PC][1-9]$/.test(k) && Number(k.slice(1)) >= pages) continue;
       const v = o[k];
       out[k] = v === null || v === undefined ? null : String(v);
     }
