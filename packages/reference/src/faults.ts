@@ -39,7 +39,7 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     area: 'iov_iter',
     description:
       'iov_iter_extract_kvec_pages() forgets the in-page offset in *offset0 (fixed in ver #11 of the extraction series, seed 002)',
-    caught_by: ['extract_result_consistent'],
+    caught_by: ['extract_matches_iterator'],
   },
   bvec_reads_kvec: {
     name: 'bvec_reads_kvec',

@@ -14,13 +14,13 @@ function v(invariant: string, message: string): Violation {
 }
 
 /**
- * bvecq_cursor_order: collect <= dispatch <= load for a buffered read, and each cursor's
+ * bvecq_read_cursor_order: collect <= dispatch <= load for a buffered read, and each cursor's
  * position in the chain stands for the file position its counter says; no subrequest
  * accounts more than it asked for.
  */
 export function bvecq_read_cursor_order(rreq: netfs_read_request): Violation[] {
   const out: Violation[] = [];
-  const n = 'bvecq_cursor_order';
+  const n = 'bvecq_read_cursor_order';
   if (rreq.collected_to > rreq.dispatched_to) {
     out.push(
       v(n, `collect cursor ${rreq.collected_to} is past the dispatch cursor ${rreq.dispatched_to}`),
@@ -57,12 +57,12 @@ export function bvecq_read_cursor_order(rreq: netfs_read_request): Violation[] {
 }
 
 /**
- * bvecq_cursor_order for an unbuffered write: collect <= dispatch <= end, and subrequests are
+ * bvecq_write_cursor_order for an unbuffered write: collect <= dispatch <= end, and subrequests are
  * dispatched in strict sequence (none in flight, starting where collection stands).
  */
 export function bvecq_write_cursor_order(wreq: netfs_dio_write_request): Violation[] {
   const out: Violation[] = [];
-  const n = 'bvecq_cursor_order';
+  const n = 'bvecq_write_cursor_order';
   if (wreq.collected_to > wreq.dispatched_to) {
     out.push(v(n, `collected_to ${wreq.collected_to} is past dispatched_to ${wreq.dispatched_to}`));
   }

@@ -13,6 +13,7 @@ import {
   iter_type_name,
 } from '../iov_iter/constants.ts';
 import { folioq_folio_size, folioq_nr_slots } from '../iov_iter/folio_queue.ts';
+import { iov_iter_byte_location } from '../iov_iter/locate.ts';
 import { page_arrays_outstanding } from '../iov_iter/page_array.ts';
 import type { iov_iter, PageSlot } from '../iov_iter/types.ts';
 import type { Kernel } from '../kernel.ts';
@@ -209,4 +210,32 @@ export function no_leaked_page_arrays(k: Kernel = current_kernel()): Violation[]
         },
       ]
     : [];
+}
+
+/**
+ * extract_matches_iterator: each byte an extraction returned (page list + offset0 + ret) is
+ * the byte the iterator held at that point, as an independent walk of the iterator's segments
+ * from before the call (`before`, see iov_iter_clone) locates it.
+ */
+export function extract_matches_iterator(
+  before: iov_iter,
+  ret: number,
+  pages: readonly PageSlot[] | null,
+  offset0: number,
+): Violation[] {
+  if (ret <= 0) return [];
+  for (let b = 0; b < ret; b++) {
+    const at = offset0 + b;
+    const got = pages?.[Math.floor(at / PAGE_SIZE)];
+    const want = iov_iter_byte_location(before, b);
+    if (!want || got !== want.page || at % PAGE_SIZE !== want.offset) {
+      return [
+        {
+          invariant: 'extract_matches_iterator',
+          message: `extracted byte ${b} is listed at pfn ${got?.pfn}+${at % PAGE_SIZE}, but the iterator holds it at ${want ? `pfn ${want.page.pfn}+${want.offset}` : 'no page'}`,
+        },
+      ];
+    }
+  }
+  return [];
 }

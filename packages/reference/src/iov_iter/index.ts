@@ -8,6 +8,7 @@ export * from './folio_queue.ts';
 export * from './get_pages.ts';
 export * from './init.ts';
 export * from './iterate.ts';
+export * from './locate.ts';
 export * from './npages.ts';
 export * from './page_array.ts';
 export * from './types.ts';

@@ -165,7 +165,7 @@ describe('bvecq buffered read', () => {
     expect(fixed.rreq.error).toBe(-5);
     expect(fixed.violations).toEqual([]);
     const buggy = run(['bvecq_read_too_much'], () => driveRead(plan, true));
-    expect(buggy.violations.map((x) => x.invariant)).toContain('bvecq_cursor_order');
+    expect(buggy.violations.map((x) => x.invariant)).toContain('bvecq_read_cursor_order');
   });
 });
 
@@ -237,7 +237,7 @@ describe('bvecq DIO write in strict sequence', () => {
     const p = { size: 4 * PAGE_SIZE, offset: 0, wsize: PAGE_SIZE, shorts: [0.3, 1, 1, 1] };
     expect(run([], () => driveWrite(p, true)).violations).toEqual([]);
     const buggy = run(['bvecq_unordered_dio_write'], () => driveWrite(p, true));
-    expect(buggy.violations.map((x) => x.invariant)).toContain('bvecq_cursor_order');
+    expect(buggy.violations.map((x) => x.invariant)).toContain('bvecq_write_cursor_order');
   });
 });
 

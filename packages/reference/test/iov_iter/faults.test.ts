@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultName } from '../../src/faults.ts';
 import {
+  extract_matches_iterator,
   extract_result_consistent,
   iov_iter_violations,
   no_leaked_page_arrays,
@@ -14,6 +15,7 @@ import {
   IovIterWarning,
   iov_iter_advance,
   iov_iter_bvec,
+  iov_iter_clone,
   iov_iter_extract_pages,
   iov_iter_init,
   iov_iter_kvec,
@@ -71,6 +73,28 @@ describe('iov_iter faults are caught', () => {
   it('kvec_offset0: the extracted page list no longer points at the kvec bytes (oracle)', () => {
     expect(run([], kvecScenario)).toEqual([]);
     expect(run(['kvec_offset0'], kvecScenario).length).toBeGreaterThan(0);
+  });
+
+  it('kvec_offset0 is caught by extract_matches_iterator (and the fixed code passes it)', () => {
+    const scenario = () => {
+      const base = kmalloc(3 * PAGE_SIZE);
+      const i = iov_iter_kvec(
+        1,
+        [{ iov_base: base + 300, iov_len: 2 * PAGE_SIZE }],
+        1,
+        2 * PAGE_SIZE,
+      );
+      iov_iter_advance(i, 10);
+      const before = iov_iter_clone(i);
+      const pages = ref<PageSlot[] | null>(null);
+      const off = ref(0);
+      const ret = iov_iter_extract_pages(i, pages, 5000, 4, 0, off);
+      return extract_matches_iterator(before, ret, pages.value, off.value);
+    };
+    expect(run([], scenario)).toEqual([]);
+    expect(run(['kvec_offset0'], scenario).map((x) => x.invariant)).toEqual([
+      'extract_matches_iterator',
+    ]);
   });
 
   it('xarray_hole_underflow: extraction over a hole claims bytes with no page listed', () => {

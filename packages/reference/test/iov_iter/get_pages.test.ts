@@ -31,15 +31,24 @@ describe('iov_iter_get_pages2 (linux-6.1, FOLL_GET)', () => {
             const user = spec.type === 'UBUF' || spec.type === 'IOVEC';
             const pages = new Array<PageSlot>(maxpages);
             const start = ref(0);
-            if (spec.type === 'BVEC' && before > 0 && iter.bvec[iter.seg]!.bv_len === 0) {
-              // first_bvec_segment() does not skip an empty bio_vec: want_pages_array() is asked
-              // for 0 pages and WARNs (the kernel then returns -ENOMEM).
-              expect(() => iov_iter_get_pages2(iter, pages, maxsize, maxpages, start)).toThrow(
-                IovIterWarning,
-              );
+            const emptyBvec =
+              spec.type === 'BVEC' && before > 0 && iter.bvec[iter.seg]!.bv_len === 0;
+            let ret: number;
+            try {
+              ret = iov_iter_get_pages2(iter, pages, maxsize, maxpages, start);
+            } catch (e) {
+              // first_bvec_segment() does not skip an empty bio_vec: with a page-aligned
+              // offset want_pages_array() is asked for 0 pages and WARNs (then -ENOMEM).
+              expect(e).toBeInstanceOf(IovIterWarning);
+              expect(emptyBvec).toBe(true);
               return;
             }
-            const ret = iov_iter_get_pages2(iter, pages, maxsize, maxpages, start);
+            if (emptyBvec) {
+              // Otherwise it lists (and refs) the empty bio_vec's page and returns 0.
+              expect(ret).toBe(0);
+              put_page(pages[0] as Page);
+              return;
+            }
             if (before === 0) {
               expect(ret).toBe(0);
               return;
