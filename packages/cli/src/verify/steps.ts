@@ -8,7 +8,16 @@ import {
   type KernelReport,
   runKernelTargets,
 } from '@pinlab/kernel-harness';
-import { allAdapters, createReferenceTarget, loadProfiles, type SuiteData } from '@pinlab/testgen';
+import {
+  allAdapters,
+  createReferenceTarget,
+  GenerateError,
+  GenUsageError,
+  generate,
+  loadProfiles,
+  ProfileError,
+  type SuiteData,
+} from '@pinlab/testgen';
 import {
   configGraph,
   GraphBoundError,
@@ -29,7 +38,6 @@ import {
 } from '../collect/kernel-runs.ts';
 import { loadSuites, runSuitesOn, suiteFiles } from '../collect/suites.ts';
 import { CliError, type CommandIO, EXIT } from '../command.ts';
-import { bufferIO } from '../io.ts';
 import { benchResultsPath } from '../paths.ts';
 import type { CoverageResults } from '../results.ts';
 import { loadBenchResults } from '../results-io.ts';
@@ -88,29 +96,40 @@ export function realSteps(io: CommandIO): VerifySteps {
     },
 
     async genCheck(opts) {
-      const { commands } = await import('../commands/index.ts');
-      const gen = commands.find((c) => c.name === 'gen');
-      if (!gen) return { skipped: "the 'pinlab gen' command is not available in this checkout" };
-      const sub = bufferIO(opts.root, io.env);
-      const code = await gen.run({ positionals: [], options: { check: true, json: true } }, sub);
-      const out = sub.out.join('');
-      let doc: unknown;
       try {
-        doc = JSON.parse(out);
-      } catch {
-        doc = undefined;
-      }
-      const stale = extractStale(doc);
-      if (code !== EXIT.ok && code !== EXIT.failed) {
-        throw new Error(
-          `pinlab gen --check exited ${code}: ${sub.err.join('').trim() || out.trim()}`,
+        const r = generate({
+          root: opts.root,
+          check: true,
+          ...(opts.only.length ? { specs: specsOf(opts) } : {}),
+        });
+        const produced = new Set(
+          r.suites.flatMap((x) => [
+            `${x.spec}/${x.config}.suite.json`,
+            `${x.spec}/${x.config}.test.ts`,
+          ]),
         );
+        return {
+          upToDate: r.stale.length === 0,
+          files: r.unchanged.length + r.stale.length,
+          differences: r.stale.map((file) => ({
+            file: `generated-tests/${file}`,
+            kind: !existsSync(join(opts.root, 'generated-tests', file))
+              ? ('missing' as const)
+              : produced.has(file)
+                ? ('changed' as const)
+                : ('stale' as const),
+          })),
+        };
+      } catch (err) {
+        if (
+          err instanceof GenUsageError ||
+          err instanceof ProfileError ||
+          err instanceof GenerateError
+        ) {
+          throw new CliError(err.message, EXIT.usage);
+        }
+        throw err;
       }
-      return {
-        upToDate: code === EXIT.ok && stale.length === 0,
-        files: suiteFiles(opts.root).length * 2,
-        differences: stale.map((file) => ({ file, kind: 'changed' as const })),
-      };
     },
 
     async runReference(opts, onSuite) {
@@ -234,14 +253,4 @@ export function realSteps(io: CommandIO): VerifySteps {
       return loadBenchResults(benchResultsPath(opts.root));
     },
   };
-}
-
-function extractStale(doc: unknown): string[] {
-  if (!doc || typeof doc !== 'object') return [];
-  const o = doc as Record<string, unknown>;
-  for (const key of ['stale', 'differences', 'changed']) {
-    const v = o[key];
-    if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
-  }
-  return [];
 }
