@@ -82,6 +82,16 @@ describe('ForkRace realisation', () => {
     expect(() => forkRaceObservations({ obs: [{ ...o, pinsHeld: undefined }] }, 1)).toThrow(
       /no pinsHeld/,
     );
+    // A one-page model (NumPages = 1) has no P1/C1 to compare.
+    expect(Object.keys(forkRaceObservations({ obs: [o] }, 1, 1)[0] ?? {})).toEqual([
+      'P0',
+      'C0',
+      'pipeSeen',
+      'pinsHeld',
+      'pinDelta',
+    ]);
+    expect(forkRaceNumPages('CONSTANTS\n    NumPages = 1\n    MaxFrames = 4\n')).toBe(1);
+    expect(forkRaceNumPages(null)).toBe(2);
     expect(() => forkRaceObservations({ obs: [o] }, 2)).toThrow(/1 observations for 2 steps/);
     expect(() => forkRaceObservations({ obs: [{ ...o, earlyCompletion: true }] }, 1)).toThrow(
       /gate failed/,
