@@ -58,8 +58,17 @@ function summariseIds(ids: readonly string[]): string {
 
 /** Suite JSON with the `generated` mark first and object keys sorted below the top level. */
 function sortKeysExceptOrder(suite: SuiteData): unknown {
-  const { generated, spec, config, seed, regenerate, profiles, scenarios } = suite;
-  return { generated, spec, config, seed, regenerate, profiles, scenarios: sortKeys(scenarios) };
+  const { generated, spec, config, seed, regenerate, profiles, constants, scenarios } = suite;
+  return {
+    generated,
+    spec,
+    config,
+    seed,
+    regenerate,
+    profiles,
+    ...(constants !== undefined ? { constants: sortKeys(constants) } : {}),
+    scenarios: sortKeys(scenarios),
+  };
 }
 
 export function hasGeneratedMark(path: string): boolean {
