@@ -225,13 +225,15 @@ Abandon ==
     /\ action' = [name |-> "Abandon"]
     /\ UNCHANGED <<load, subreqs, reqError>>
 
-\* The request is over: everything loaded has been collected (stuttering step, so the
-\* end is not reported as a deadlock).
+\* The request is over: everything loaded has been collected (an explicit step that changes
+\* nothing but `action`, so the end is not reported as a deadlock and a trace never
+\* repeats the previous step's action record).
 Finished ==
     /\ subreqs = <<>>
     /\ collect = load
-    /\ load = Total \/ reqError
-    /\ UNCHANGED vars
+    /\ (load = Total \/ reqError)
+    /\ action' = [name |-> "Finished"]
+    /\ UNCHANGED <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError>>
 
 Next ==
     \/ Load
