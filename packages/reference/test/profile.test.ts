@@ -44,12 +44,31 @@ describe('kernel profiles', () => {
     expect(outer.profile.name).toBe('linux-6.12');
   });
 
-  it.skipIf(!existsSync(profilesJson))('names agree with specs/profiles.json', () => {
-    const json = JSON.parse(readFileSync(profilesJson, 'utf8')) as Record<
-      string,
-      { kernel: string | null }
-    >;
-    expect(Object.keys(json).sort()).toEqual([...PROFILE_NAMES].sort());
-    for (const n of PROFILE_NAMES) expect(json[n]?.kernel).toBe(PROFILES[n].kernel);
-  });
+  it.skipIf(!existsSync(profilesJson))(
+    'names and shared knobs agree with specs/profiles.json',
+    () => {
+      type Entry = { kernel: string | null; constants: Record<string, Record<string, unknown>> };
+      const json = JSON.parse(readFileSync(profilesJson, 'utf8')) as Record<string, Entry>;
+      expect(Object.keys(json).sort()).toEqual([...PROFILE_NAMES].sort());
+      for (const n of PROFILE_NAMES) {
+        const entry = json[n] as Entry;
+        const p = PROFILES[n];
+        expect(entry.kernel).toBe(p.kernel);
+        const fr = entry.constants.ForkRace;
+        if (fr !== undefined) expect(fr.DioHold, `${n} ForkRace.DioHold`).toBe(p.dio_foll);
+        const sp = entry.constants.SplicePipe;
+        if (sp !== undefined) {
+          expect(sp.SpliceImpl, `${n} SplicePipe.SpliceImpl`).toBe(
+            p.splice_read === 'ITER_PIPE' ? 'ITER_PIPE' : 'COPY',
+          );
+          expect(sp.LimitToEof, `${n} SplicePipe.LimitToEof`).toBe(p.direct_splice_eof_limit);
+          // The bio holds refs on ITER_PIPE pages (6.1 pipe_get_pages: get_page); COPY's BVEC pages none.
+          expect(sp.BioPageRef, `${n} SplicePipe.BioPageRef`).toBe(
+            p.splice_read === 'ITER_PIPE' ? 'GET' : 'NONE',
+          );
+        }
+        expect('BvecqCursors' in entry.constants, `${n} BvecqCursors`).toBe(p.has_bvecq);
+      }
+    },
+  );
 });
