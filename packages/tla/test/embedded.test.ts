@@ -75,9 +75,14 @@ describe('embedded engine: check', () => {
     );
   });
 
-  it('enforces a time bound by stopping the engine', async () => {
-    const r = await checkEmbedded(fixtureInput('Counter'), { timeoutMs: 1 });
+  it('enforces a time bound by stopping the engine, and the next check still runs', async () => {
+    const r = await checkEmbedded(fixtureInput('Slow'), {
+      timeoutMs: 300,
+      maxStates: 10_000_000,
+      maxDepth: 10_000_000,
+    });
     expect(r.error?.kind).toBe('time-bound');
-    expect(r.error?.message).toMatch(/time bound of 1 ms exceeded/);
+    expect(r.error?.message).toMatch(/time bound of 300 ms exceeded/);
+    expect((await checkEmbedded(fixtureInput('Counter'))).outcome).toBe('ok');
   });
 });
