@@ -16,6 +16,7 @@ import { canonicalJson } from './model/value.ts';
 import { walkByChoices } from './model/walk.ts';
 import { type FrozenScenario, frozenPath, GenUsageError } from './pipeline.ts';
 import { runOnReference } from './reference-target.ts';
+import { type ItfTraceLike, scenarioFromItf } from './scenarios.ts';
 import type { Scenario, ScenarioAction } from './target.ts';
 
 export interface MbtOptions {
@@ -133,18 +134,36 @@ export function saveMbtFailure(root: string, failure: MbtFailure): string {
   return path;
 }
 
+function itfAsFailure(trace: ItfTraceLike & { '#meta': { strategy?: string } }): MbtFailure {
+  const s = scenarioFromItf(trace);
+  return {
+    spec: s.spec,
+    config: s.config,
+    profile: 'itf',
+    seed: 0,
+    path: trace['#meta'].strategy ?? 'itf',
+    actions: [...s.actions],
+    mismatches: [],
+  };
+}
+
 /**
  * Appends a saved failure's sequence to packages/testgen/frozen/<Spec>.json (unless already
  * there); `pinlab gen` then makes it a scenario of the config's suite, under every profile.
  */
 export function freezeSequence(root: string, failurePath: string): { id: string; path: string } {
   if (!existsSync(failurePath)) throw new GenUsageError(`--freeze: ${failurePath} does not exist`);
-  let failure: MbtFailure;
+  let data: unknown;
   try {
-    failure = JSON.parse(readFileSync(failurePath, 'utf8')) as MbtFailure;
+    data = JSON.parse(readFileSync(failurePath, 'utf8'));
   } catch (e) {
     throw new GenUsageError(`--freeze: ${failurePath} is not JSON: ${(e as Error).message}`);
   }
+  // An ITF trace (e.g. a counterexample saved by `pinlab check`) freezes as its action sequence.
+  const failure: MbtFailure =
+    data !== null && typeof data === 'object' && '#meta' in data
+      ? itfAsFailure(data as ItfTraceLike & { '#meta': { strategy?: string } })
+      : (data as MbtFailure);
   if (
     typeof failure.spec !== 'string' ||
     typeof failure.config !== 'string' ||
@@ -162,12 +181,18 @@ export function freezeSequence(root: string, failurePath: string): { id: string;
     : [];
   const same = list.find((f) => canonicalJson(f.actions) === canonicalJson(failure.actions));
   if (same !== undefined) return { id: same.id, path };
-  const id = `${failure.config}/frozen-${failure.profile}-${failure.seed}`;
+  const id =
+    failure.profile === 'itf'
+      ? `${failure.config}/${failure.path}`
+      : `${failure.config}/frozen-${failure.profile}-${failure.seed}`;
   list.push({
     id,
     config: failure.config,
     actions: failure.actions,
-    note: `fast-check seed ${failure.seed} path ${failure.path}: ${failure.mismatches[0] ?? ''}`,
+    note:
+      failure.profile === 'itf'
+        ? `ITF ${failure.path} of ${failure.config}`
+        : `fast-check seed ${failure.seed} path ${failure.path}: ${failure.mismatches[0] ?? ''}`,
   });
   writeFileAtomic(path, `${JSON.stringify(list, null, 2)}\n`);
   return { id, path };
