@@ -11,7 +11,7 @@ import { type Launcher, type QemuOptions, qemuLauncher } from './vm.ts';
 import { extractVmlinux } from './vmlinux.ts';
 
 /** dm-delay hold time for the timed fork_race experiment (the kernel-facts recipe). */
-export const DEFAULT_DELAY_MS = 300;
+export const DEFAULT_DELAY_MS = 500;
 
 export interface PreparedGuest {
   kernel: KernelImage;

@@ -82,14 +82,14 @@ describe('ForkRace realisation', () => {
     expect(() => forkRaceObservations({ obs: [{ ...o, pinsHeld: undefined }] }, 1)).toThrow(
       /no pinsHeld/,
     );
-    // A one-page model (NumPages = 1) has no P1/C1 to compare.
-    expect(Object.keys(forkRaceObservations({ obs: [o] }, 1, 1)[0] ?? {})).toEqual([
-      'P0',
-      'C0',
-      'pipeSeen',
-      'pinsHeld',
-      'pinDelta',
-    ]);
+    expect(forkRaceObservations({ obs: [{ ...o, P0: 'D1,D2,PW,CW' }] }, 1)[0]?.P0).toBe(
+      'CW,D1,D2,PW',
+    );
+    // A one-page model (NumPages = 1): the adapter reports its missing page as null.
+    expect(forkRaceObservations({ obs: [{ ...o, P1: 'D1', C1: '' }] }, 1, 1)[0]).toMatchObject({
+      P1: null,
+      C1: null,
+    });
     expect(forkRaceNumPages('CONSTANTS\n    NumPages = 1\n    MaxFrames = 4\n')).toBe(1);
     expect(forkRaceNumPages(null)).toBe(2);
     expect(() => forkRaceObservations({ obs: [o] }, 2)).toThrow(/1 observations for 2 steps/);

@@ -63,7 +63,7 @@ export const FORKRACE_UNOBSERVABLE = ['gupRefs', 'parentHasPinned'] as const;
 
 /**
  * The model's NumPages for a config (specs/<config>.cfg, `NumPages = n`); 2 when the spec has
- * no such constant. The guest always maps two pages; keys of pages the model lacks are dropped.
+ * no such constant. The guest always maps two pages; pages the model lacks are reported null.
  */
 export function forkRaceNumPages(cfgText: string | null): number {
   const m = cfgText === null ? null : /^\s*NumPages\s*=\s*(\d+)/m.exec(cfgText);
@@ -86,9 +86,16 @@ export function forkRaceObservations(
       throw new Error(`step ${i}: a read completed before its IoComplete step (gate failed)`);
     const out: Record<string, string | number | null> = {};
     for (const k of KEYS) {
-      if (/^[PC][1-9]$/.test(k) && Number(k.slice(1)) >= pages) continue;
+      if (/^[PC][1-9]$/.test(k) && Number(k.slice(1)) >= pages) {
+        out[k] = null; // the model has no such page: the adapter reports null
+        continue;
+      }
       const v = o[k];
-      out[k] = v === null || v === undefined ? null : String(v);
+      // Tags as the adapter writes them: sorted, comma-joined ("CW,D1").
+      out[k] =
+        v === null || v === undefined
+          ? null
+          : String(v).split(',').filter(Boolean).sort().join(',');
     }
     for (const k of COUNTS) {
       if (typeof o[k] !== 'number') throw new Error(`step ${i}: the agent reported no ${k}`);
