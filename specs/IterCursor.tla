@@ -1,0 +1,241 @@
+---------------------------- MODULE IterCursor ----------------------------
+(***************************************************************************)
+(* The iov_iter cursor: advance, revert and page extraction across         *)
+(* segments, zero-length ones included, for IOVEC, KVEC, BVEC (segmented)  *)
+(* and UBUF, XARRAY (one contiguous range).                                *)
+(*                                                                         *)
+(* Segmented iterators keep a pointer to the current segment (__iov /      *)
+(* kvec / bvec, with nr_segs counting down) and iov_offset within it;      *)
+(* count is what remains.  advance walks forward from the current segment, *)
+(* revert walks back from it, and nothing stops a caller from reverting    *)
+(* more than it consumed: the walk then runs off the front of the array    *)
+(* (IOVEC/KVEC/BVEC) or hits BUG() (UBUF/XARRAY).  Seed 004 wants to       *)
+(* remove that hazard by remembering the starting point; the fixed design  *)
+(* here is the caller contract "revert at most what you consumed".        *)
+(*                                                                         *)
+(* Kernel code (torvalds/linux lib/iov_iter.c): iov_iter_advance,          *)
+(* iov_iter_iovec_advance (IOVEC and KVEC share the layout),               *)
+(* iov_iter_bvec_advance, iov_iter_revert, iov_iter_extract_pages and its  *)
+(* per-type helpers (first_iovec_segment, iov_iter_extract_kvec_pages,     *)
+(* iov_iter_extract_bvec_pages, iov_iter_extract_xarray_pages).  The       *)
+(* bvec/kvec mix-up is v9 of the extraction series: the zero-length skip    *)
+(* loop of iov_iter_extract_bvec_pages did i->kvec++ instead of i->bvec++   *)
+(* (fixed in v10, seed 002): a different stride wherever sizeof(struct     *)
+(* kvec) != sizeof(struct bio_vec), i.e. on 32-bit.                        *)
+(***************************************************************************)
+EXTENDS Naturals, Integers
+
+CONSTANTS
+    RevertGuard,    \* TRUE: callers revert at most what they consumed (fixed design)
+    BvecKvecMixup,  \* v9 bug: bvec extraction skips zero-length bvecs with i->kvec++
+    Abi,            \* "LP64" (x86-64: kvec and bio_vec both 16 bytes) | "ILP32" (8 vs 12)
+    ExtractApi      \* iov_iter_extract_pages exists (6.3+; FALSE for 6.1)
+
+ASSUME {RevertGuard, BvecKvecMixup, ExtractApi} \subseteq BOOLEAN
+ASSUME Abi \in {"LP64", "ILP32"}
+
+PAGE == 4
+SegTypes == {"IOVEC", "KVEC", "BVEC"}
+FlatTypes == {"UBUF", "XARRAY"}
+Types == SegTypes \cup FlatTypes
+
+\* The segment array used by IOVEC, KVEC and BVEC iterators: lengths and
+\* in-page offsets of each segment's start (iov_base % PAGE_SIZE or
+\* bv_offset).  Zero-length segments at the start and in the middle;
+\* segment 2 ends on a page boundary so a BVEC extraction may continue.
+SegLen == <<0, 2, 0, 3, 1>>
+SegOff == <<0, 2, 0, 0, 0>>
+N == 5
+\* Prefix[k] = bytes in segments 1..k-1 (Prefix[N + 1] = total).
+Prefix == <<0, 0, 2, 2, 5, 6>>
+Total == 6
+\* UBUF / XARRAY: one range of Total bytes starting at this in-page offset.
+FlatStart == 2
+
+\* sizeof(struct iovec / kvec / bio_vec) in bytes, per ABI.
+ElemSize(t) == IF Abi = "LP64" THEN 16 ELSE (IF t = "BVEC" THEN 12 ELSE 8)
+KvecSize == IF Abi = "LP64" THEN 16 ELSE 8
+
+Steps == {1, 2, 3}       \* byte counts for advance / revert
+MaxSizes == {2, 6}       \* maxsize arguments for extraction
+
+VARIABLES
+    it,      \* [type, ptr (byte offset of the current segment in the array), off (iov_offset), count]
+    oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array)
+    last,    \* result of the last extraction: [bytes, offset0]
+    action
+
+vars == <<it, oops, last, action>>
+
+----------------------------------------------------------------------------
+(* Cursor arithmetic *)
+
+Seg == it.ptr \div ElemSize(it.type) + 1       \* 1-based index; N + 1 = past the end
+Aligned == it.ptr % ElemSize(it.type) = 0
+Consumed == Total - it.count
+Sane == oops = "NONE" /\ (it.type \in FlatTypes \/ Aligned)
+PtrOf(t, k) == (k - 1) * ElemSize(t)
+
+\* Where iov_iter_iovec_advance / iov_iter_bvec_advance leave the cursor
+\* when c bytes lie before it: starting from the current segment with
+\* size = bytes + iov_offset they skip every segment with size >= its
+\* length (zero-length ones always) and stop in the first where
+\* size < length, so the result is the first segment k with
+\* c < Prefix[k] + SegLen[k] (the end, N + 1, when c = Total), whatever
+\* the starting segment.  Tabulated for the layout above, indexed by c + 1
+\* (the embedded engine re-evaluates definitions at each use, so a table
+\* keeps the check fast).
+LocSeg == <<2, 2, 4, 4, 4, 5, 6>>
+Locate(c) == <<LocSeg[c + 1], c - Prefix[LocSeg[c + 1]]>>
+
+\* The new cursor after advancing n bytes (clamped to count).
+Advanced(n) ==
+    LET m == IF n > it.count THEN it.count ELSE n
+    IN IF it.type \in FlatTypes
+       THEN [it EXCEPT !.off = @ + m, !.count = @ - m]
+       ELSE IF it.count = 0 THEN it   \* "if (!i->count) return;"
+       ELSE [it EXCEPT !.ptr = PtrOf(it.type, LocSeg[Consumed + m + 1]),
+                       !.off = (Consumed + m) - Prefix[LocSeg[Consumed + m + 1]],
+                       !.count = @ - m]
+
+----------------------------------------------------------------------------
+Init ==
+    /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0]
+    /\ oops = "NONE"
+    /\ last = [bytes |-> 0, offset0 |-> 0]
+    /\ action = [name |-> "Init"]
+
+\* iov_iter_init / iov_iter_kvec / iov_iter_bvec / iov_iter_ubuf /
+\* iov_iter_xarray: the cursor starts at segment 1 (zero-length or not).
+\* A user-space test realises IOVEC with preadv/pwritev and UBUF with
+\* read/write; KVEC, BVEC and XARRAY exist in the reference only.
+IterInit(t) ==
+    /\ it.type = "NONE"
+    /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total]
+    /\ UNCHANGED <<oops, last>>
+    /\ action' = [name |-> "IterInit", type |-> t]
+
+\* iov_iter_advance(i, n) (copy_to_iter and friends advance the same way).
+Advance(n) ==
+    /\ it.type # "NONE" /\ Sane
+    /\ it' = Advanced(n)
+    /\ UNCHANGED <<oops, last>>
+    /\ action' = [name |-> "Advance", bytes |-> n]
+
+\* iov_iter_revert(i, n): count += n; within the current segment only
+\* iov_iter_offset moves; otherwise UBUF/XARRAY hit BUG() and segmented
+\* iterators walk back (--iov, nr_segs++) until the unroll fits, skipping
+\* zero-length segments.  Walking past segment 1 reads before the array.
+Revert(n) ==
+    /\ it.type # "NONE" /\ Sane
+    /\ RevertGuard => n <= Consumed
+    /\ IF n <= it.off
+       THEN /\ it' = [it EXCEPT !.off = @ - n, !.count = @ + n]
+            /\ oops' = oops
+       ELSE IF it.type \in FlatTypes
+       THEN /\ it' = [it EXCEPT !.count = @ + n]
+            /\ oops' = "BUG"
+       \* The walk back (--iov until unroll <= iov_len, zero-length segments
+       \* skipped) stops in the non-empty segment that holds byte
+       \* Consumed - n, i.e. Locate(Consumed - n); with nothing left before
+       \* segment 1 it steps off the front of the array.
+       ELSE IF n <= Consumed
+       THEN /\ it' = [it EXCEPT !.ptr = PtrOf(it.type, LocSeg[Consumed - n + 1]),
+                                !.off = (Consumed - n) - Prefix[LocSeg[Consumed - n + 1]],
+                                !.count = @ + n]
+            /\ oops' = oops
+       ELSE /\ it' = [it EXCEPT !.ptr = -ElemSize(it.type), !.count = @ + n]
+            /\ oops' = "OOB"
+    /\ last' = last
+    /\ action' = [name |-> "Revert", bytes |-> n]
+
+\* First non-empty segment at or after the cursor (first_iovec_segment;
+\* the kvec and bvec skip loops): the segment holding the next byte.
+FirstNonEmpty == LocSeg[Consumed + 1]
+
+\* iov_iter_extract_pages(i, &pages, maxsize, ...): maxsize = min(maxsize,
+\* count); 0 returns 0.  UBUF/XARRAY: one contiguous range.  IOVEC
+\* (first_iovec_segment) and KVEC (zero-length kvecs consumed in place):
+\* one segment per call.  BVEC: skip exhausted / zero-length bvecs, then
+\* continue into the next bvec only while the previous ends at PAGE_SIZE
+\* and the next starts at offset 0.  Then iov_iter_advance by the result.
+\* Page-count caps (maxpages) are not modelled: every call may list as
+\* many pages as it needs.
+Extract(maxsize) ==
+    /\ ExtractApi
+    /\ it.type # "NONE" /\ Sane
+    /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
+       IN IF m = 0
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0]
+               /\ UNCHANGED <<it, oops>>
+          ELSE IF it.type \in FlatTypes
+          THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE]
+               /\ it' = Advanced(m)
+               /\ oops' = oops
+          ELSE IF /\ it.type = "BVEC" /\ BvecKvecMixup /\ KvecSize # ElemSize("BVEC")
+                  /\ SegLen[Seg] - it.off = 0
+          \* v9: the skip loop steps with i->kvec++: on ILP32 the pointer
+          \* lands inside a bio_vec (what it reads next is garbage, so the
+          \* model stops there); on LP64 the strides agree and the bug is
+          \* latent: extraction behaves as fixed.
+          THEN /\ it' = [it EXCEPT !.ptr = @ + KvecSize, !.off = 0]
+               /\ last' = last
+               /\ oops' = oops
+          ELSE LET k == FirstNonEmpty
+                   skip == IF k = Seg THEN it.off ELSE 0
+                   first == IF m < SegLen[k] - skip THEN m ELSE SegLen[k] - skip
+                   more == /\ it.type = "BVEC" /\ first < m /\ k < N
+                           /\ SegOff[k] + SegLen[k] = PAGE /\ SegLen[k + 1] > 0 /\ SegOff[k + 1] = 0
+                   second == IF ~more THEN 0
+                             ELSE IF m - first < SegLen[k + 1] THEN m - first ELSE SegLen[k + 1]
+               IN /\ last' = [bytes |-> first + second, offset0 |-> (SegOff[k] + skip) % PAGE]
+                  /\ it' = Advanced(first + second)
+                  /\ oops' = oops
+    /\ action' = [name |-> "Extract", maxsize |-> maxsize]
+
+Next ==
+    \/ \E t \in Types : IterInit(t)
+    \/ \E n \in {0} \cup Steps : Advance(n)
+    \/ \E n \in Steps : Revert(n)
+    \/ \E m \in MaxSizes : Extract(m)
+
+Spec == Init /\ [][Next]_vars
+
+----------------------------------------------------------------------------
+(* Invariants *)
+
+TypeOK ==
+    /\ it.type \in Types \cup {"NONE"}
+    /\ it.ptr \in -16..(N * 16)
+    /\ it.off \in 0..Total
+    /\ it.count \in 0..(2 * Total)
+    /\ oops \in {"NONE", "BUG", "OOB"}
+    /\ last.bytes \in 0..Total /\ last.offset0 \in 0..(PAGE - 1)
+
+\* The cursor never goes before the start of the iterator: no BUG() in
+\* iov_iter_revert, no walk off the front of the segment array.
+NeverBeforeStart ==
+    oops = "NONE"
+
+\* The segment pointer always points at a whole segment of the array
+\* (broken by the bvec/kvec stride mix-up on 32-bit).
+SegmentPointerValid ==
+    (it.type \in SegTypes /\ oops = "NONE")
+        => /\ Aligned
+           /\ it.ptr >= 0 /\ it.ptr <= N * ElemSize(it.type)
+
+\* count and the position agree: count == total - bytes before the cursor,
+\* and iov_offset lies within the current segment.
+CountOffsetConsistent ==
+    (it.type # "NONE" /\ Sane)
+        => IF it.type \in FlatTypes
+           THEN it.count = Total - it.off
+           ELSE /\ Seg \in 1..(N + 1)
+                /\ it.count = Total - (Prefix[Seg] + it.off)
+                /\ (Seg <= N => it.off <= SegLen[Seg])
+                /\ (Seg = N + 1 => it.off = 0)
+
+\* An extraction never returns more than the iterator held before it.
+ExtractWithinCount ==
+    action.name = "Extract" => last.bytes <= Total
+=============================================================================
