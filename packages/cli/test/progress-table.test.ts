@@ -55,11 +55,13 @@ describe('bench figures', () => {
       'pin vs get ratio: 1.07 x',
       'scenarios/s: 12,345 per-s',
       'random noise here',
+      'iov_iter: extract 4 KiB                        1,234,567 ops/cpu-s      1,100,000 ops/s wall  target 1,000,000: 1.23x',
     ].join('\n');
     expect(parseBenchOutput(text)).toEqual([
       { name: 'extract 4 KiB', value: 1234.5, unit: 'ops/s' },
       { name: 'pin vs get ratio', value: 1.07, unit: 'x' },
       { name: 'scenarios/s', value: 12345, unit: 'per-s' },
+      { name: 'iov_iter: extract 4 KiB', value: 1234567, unit: 'ops/cpu-s' },
     ]);
   });
 });

@@ -1,8 +1,14 @@
 // Reads the figures a package's `bench` script prints. Two forms are understood, per line:
 //   {"bench": "<name>", "value": <number>, "unit": "<unit>"}   (preferred: one JSON object)
 //   <name>: <number> <unit>                                      (human form, e.g. `extract 4 KiB: 1,234,567 ops/s`)
+//   <name>  <number> <unit> ...                                  (a table row: name, 2+ spaces, first figure;
+//                                                                 the rest of the row is ignored)
 // Anything else (headings, tables, npm noise) is ignored, so a bench can print freely.
 import type { BenchFigure } from '../results.ts';
+
+const NAME_COLON_VALUE =
+  /^([^:>]{1,120}):\s+(-?[\d,]*\.?\d+(?:e[-+]?\d+)?)\s*([^\s\d][^\s]*(?:\s\S+)?)?\s*$/i;
+const TABLE_ROW = /^([^\s#>].{0,118}?)\s{2,}(-?[\d,]*\.?\d+(?:e[-+]?\d+)?)\s+([^\s\d]\S*)/i;
 
 export function parseBenchOutput(text: string): BenchFigure[] {
   const figures: BenchFigure[] = [];
@@ -20,10 +26,7 @@ export function parseBenchOutput(text: string): BenchFigure[] {
       }
       continue;
     }
-    const m =
-      /^([^:>]{1,120}):\s+(-?[\d,]*\.?\d+(?:e[-+]?\d+)?)\s*([^\s\d][^\s]*(?:\s\S+)?)?\s*$/i.exec(
-        line,
-      );
+    const m = NAME_COLON_VALUE.exec(line) ?? TABLE_ROW.exec(line);
     if (m) {
       const value = Number(m[2]!.replace(/,/g, ''));
       if (Number.isFinite(value))
