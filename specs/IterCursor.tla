@@ -53,7 +53,7 @@ Total == 6
 FlatStart == 2
 
 \* sizeof(struct iovec / kvec / bio_vec) in bytes, per ABI.
-ElemSize(t) == IF Abi = "LP64" THEN 16 ELSE (IF t = "BVEC" THEN 12 ELSE 8)
+ElemSize(elemType) == IF Abi = "LP64" THEN 16 ELSE (IF elemType = "BVEC" THEN 12 ELSE 8)
 KvecSize == IF Abi = "LP64" THEN 16 ELSE 8
 
 Steps == {1, 2, 3}       \* byte counts for advance / revert
@@ -74,7 +74,7 @@ Seg == it.ptr \div ElemSize(it.type) + 1       \* 1-based index; N + 1 = past th
 Aligned == it.ptr % ElemSize(it.type) = 0
 Consumed == Total - it.count
 Sane == oops = "NONE" /\ (it.type \in FlatTypes \/ Aligned)
-PtrOf(t, k) == (k - 1) * ElemSize(t)
+PtrOf(ptrType, ptrSeg) == (ptrSeg - 1) * ElemSize(ptrType)
 
 \* Where iov_iter_iovec_advance / iov_iter_bvec_advance leave the cursor
 \* when c bytes lie before it: starting from the current segment with
@@ -89,14 +89,14 @@ LocSeg == <<2, 2, 4, 4, 4, 5, 6>>
 Locate(c) == <<LocSeg[c + 1], c - Prefix[LocSeg[c + 1]]>>
 
 \* The new cursor after advancing n bytes (clamped to count).
-Advanced(n) ==
-    LET m == IF n > it.count THEN it.count ELSE n
+Advanced(advBytes) ==
+    LET advClamped == IF advBytes > it.count THEN it.count ELSE advBytes
     IN IF it.type \in FlatTypes
-       THEN [it EXCEPT !.off = @ + m, !.count = @ - m]
+       THEN [it EXCEPT !.off = @ + advClamped, !.count = @ - advClamped]
        ELSE IF it.count = 0 THEN it   \* "if (!i->count) return;"
-       ELSE [it EXCEPT !.ptr = PtrOf(it.type, LocSeg[Consumed + m + 1]),
-                       !.off = (Consumed + m) - Prefix[LocSeg[Consumed + m + 1]],
-                       !.count = @ - m]
+       ELSE [it EXCEPT !.ptr = PtrOf(it.type, LocSeg[Consumed + advClamped + 1]),
+                       !.off = (Consumed + advClamped) - Prefix[LocSeg[Consumed + advClamped + 1]],
+                       !.count = @ - advClamped]
 
 ----------------------------------------------------------------------------
 Init ==
@@ -194,10 +194,10 @@ Extract(maxsize) ==
     /\ action' = [name |-> "Extract", maxsize |-> maxsize]
 
 Next ==
-    \/ \E t \in Types : IterInit(t)
-    \/ \E n \in {0} \cup Steps : Advance(n)
-    \/ \E n \in Steps : Revert(n)
-    \/ \E m \in MaxSizes : Extract(m)
+    \/ \E tInit \in Types : IterInit(tInit)
+    \/ \E nAdv \in {0} \cup Steps : Advance(nAdv)
+    \/ \E nRev \in Steps : Revert(nRev)
+    \/ \E maxArg \in MaxSizes : Extract(maxArg)
 
 Spec == Init /\ [][Next]_vars
 
