@@ -34,9 +34,10 @@ export interface Rates {
 }
 
 /**
- * Times fn in batches until at least minMs of wall time elapsed, after a warm-up of half
- * of that. Both rates are returned: on a shared machine (several processes per core) the
- * wall-clock rate mostly measures the neighbours, the CPU-time rate measures this code.
+ * Times fn in batches until this process has used minMs of CPU time (or ten times that of wall
+ * time has passed), after a warm-up of half that, so the JIT has settled. Both rates are
+ * returned: on a shared machine (several processes per core) the wall-clock rate mostly
+ * measures the neighbours, the CPU-time rate measures this code.
  */
 export function measure(c: BenchCase, minMs: number): Rates {
   const state = c.setup?.();
@@ -47,17 +48,21 @@ export function measure(c: BenchCase, minMs: number): Rates {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let t = t0;
-    while (t - t0 < ms) {
+    let cpuMs = 0;
+    while (cpuMs < ms && t - t0 < 10 * ms) {
       for (let i = 0; i < batch; i++) c.fn(state);
       calls += batch;
       t = performance.now();
-      if (t - t0 < ms / 10) batch *= 2;
+      const cpu = process.cpuUsage(cpu0);
+      cpuMs = (cpu.user + cpu.system) / 1000;
+      if (cpuMs < ms / 20) batch *= 2;
     }
-    const cpu = process.cpuUsage(cpu0);
-    const cpuSec = (cpu.user + cpu.system) / 1e6;
-    return { opsPerSec: (calls * per * 1000) / (t - t0), opsPerCpuSec: (calls * per) / cpuSec };
+    return {
+      opsPerSec: (calls * per * 1000) / (t - t0),
+      opsPerCpuSec: (calls * per * 1000) / cpuMs,
+    };
   };
-  run(minMs / 2); // warm-up: let the JIT settle before timing
+  run(minMs / 2); // warm-up
   return run(minMs);
 }
 
