@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import type { ConstantValue } from './cfg.ts';
 import { ModelExplorer } from './embedded-explore.ts';
-import { type ExploreOptions, explore } from './explore.ts';
+import { type ExploreOptions, explore, tourLowerBound } from './explore.ts';
 import { buildStateGraphFromCheck, type GraphFromCheckOptions } from './graph-from-check.ts';
 import { type ItfTrace, serializeItf } from './itf.ts';
 import { loadConfig, ProjectError, profileConstants, readProfiles } from './project.ts';
@@ -50,7 +50,7 @@ export interface ExploreSpecOptions extends ExploreOptions {
 export interface ExploreSpecResult {
   spec: string;
   config: string;
-  graph: { states: number; edges: number; actions: string[] };
+  graph: { states: number; edges: number; actions: string[]; tourLowerBound: number };
   scenarios: ItfTrace[];
   files: string[];
 }
@@ -88,7 +88,12 @@ export async function exploreSpec(options: ExploreSpecOptions): Promise<ExploreS
   return {
     spec: model.spec,
     config: options.config,
-    graph: { states: graph.states.length, edges: graph.edgeCount, actions: graph.actions },
+    graph: {
+      states: graph.states.length,
+      edges: graph.edgeCount,
+      actions: graph.actions,
+      tourLowerBound: tourLowerBound(graph),
+    },
     scenarios,
     files,
   };

@@ -199,3 +199,14 @@ export function explore(
     );
   });
 }
+
+/**
+ * A lower bound on the number of scenarios any tour needs: a state without successors can only
+ * end a scenario, so each edge into one needs its own scenario. Shown next to the tour's count.
+ */
+export function tourLowerBound(graph: StateGraph): number {
+  let bound = 0;
+  for (const edges of graph.out)
+    for (const e of edges) if ((graph.out[e.to] as GraphEdge[]).length === 0) bound += 1;
+  return Math.max(bound, graph.edgeCount > 0 ? 1 : 0);
+}

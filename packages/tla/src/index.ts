@@ -20,7 +20,14 @@ export type { ModelState } from './embedded-explore.ts';
 export { ExploreError, ModelExplorer } from './embedded-explore.ts';
 export { engineValueToItf } from './engine-values.ts';
 export type { ExploreOptions, ScenarioSource, StatePath, Strategy } from './explore.ts';
-export { ExploreLimitError, exhaustivePaths, explore, randomPaths, tourPaths } from './explore.ts';
+export {
+  ExploreLimitError,
+  exhaustivePaths,
+  explore,
+  randomPaths,
+  tourLowerBound,
+  tourPaths,
+} from './explore.ts';
 export type { ExploreSpecOptions, ExploreSpecResult, ModelHandle } from './explore-spec.ts';
 export {
   configGraph,

@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { modelCoverage } from '../src/coverage.ts';
 import { ModelExplorer } from '../src/embedded-explore.ts';
-import { exhaustivePaths, explore, randomPaths, tourPaths } from '../src/explore.ts';
+import {
+  exhaustivePaths,
+  explore,
+  randomPaths,
+  tourLowerBound,
+  tourPaths,
+} from '../src/explore.ts';
 import { serializeItf } from '../src/itf.ts';
 import { Prng } from '../src/prng.ts';
 import { replay, scenarioActions } from '../src/replay.ts';
@@ -50,6 +56,7 @@ describe('transition tour', () => {
 
   it('uses far fewer scenarios than edges, and still covers all with a short length cap', () => {
     expect(tourPaths(graph).length).toBeLessThanOrEqual(3);
+    expect(tourLowerBound(graph)).toBe(1); // no terminal states: one long scenario could do
     const capped = tourPaths(graph, 8);
     const edges = new Set(capped.flatMap((p) => p.slice(1).map((to, i) => `${p[i]}>${to}`)));
     expect(edges.size).toBe(38);

@@ -101,7 +101,7 @@ Examples:
       else
         io.stdout(
           `${r.config}: ${r.graph.states} states, ${r.graph.edges} transitions, actions ${r.graph.actions.join(', ')}\n` +
-            `${strategy}: ${r.scenarios.length} scenarios, ${r.scenarios.reduce((n, s) => n + s.states.length - 1, 0)} steps, written to ${outDir}\n`,
+            `${strategy}: ${r.scenarios.length} scenarios${strategy === 'tour' ? ` (at least ${r.graph.tourLowerBound} needed)` : ''}, ${r.scenarios.reduce((n, s) => n + s.states.length - 1, 0)} steps, written to ${outDir}\n`,
         );
       return EXIT.ok;
     } catch (error) {
