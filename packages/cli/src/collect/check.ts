@@ -68,6 +68,7 @@ export async function checkAll(opts: {
   only: string[];
   env: NodeJS.ProcessEnv;
   onStart?: (config: string, index: number, total: number) => void;
+  onResult?: (result: ConfigResult) => void;
 }): Promise<{ results: ConfigResult[]; traces: Map<string, ItfTrace> }> {
   const checks = await checkSpecs({
     root: opts.root,
@@ -75,6 +76,7 @@ export async function checkAll(opts: {
     only: opts.only,
     env: opts.env,
     ...(opts.onStart ? { onStart: opts.onStart } : {}),
+    ...(opts.onResult ? { onResult: (c: ConfigCheck) => opts.onResult?.(toConfigResult(c)) } : {}),
   });
   const traces = new Map<string, ItfTrace>();
   for (const c of checks)

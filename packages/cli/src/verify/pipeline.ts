@@ -38,6 +38,7 @@ export interface VerifySteps {
   check(
     opts: VerifyOptions,
     onStart: (config: string, i: number, n: number) => void,
+    onResult?: (result: ConfigResult) => void,
   ): Promise<ConfigResult[]>;
   /** Undefined when the generator is not available (recorded as a skip). */
   genCheck(opts: VerifyOptions, io: CommandIO): Promise<GeneratedCheck | { skipped: string }>;
@@ -121,16 +122,22 @@ export async function runVerify(
   if (opts.skip.has('check')) skip('model checking', '--skip check');
   else {
     const progress = createProgress(io, `check (${opts.engine})`);
-    results.checks = await steps.check(opts, (config, i, n) => {
-      progress.setTotal(n);
-      progress.update(i, config);
-    });
-    progress.done();
-    for (const c of results.checks) {
+    // One line per config as it completes (a long check is not silent in CI logs).
+    const noteResult = (c: ConfigResult) => {
+      if (io.isTTY) progress.done();
       note(
         `check ${c.config}: ${describeResult(c.actual)}${c.passed ? '' : ` (expected ${describeResult(c.expect)}${c.message ? `: ${c.message}` : ''})`} [${c.distinct ?? '-'} states, ${formatDuration(c.timeMs)}]`,
       );
-    }
+    };
+    results.checks = await steps.check(
+      opts,
+      (config, i, n) => {
+        progress.setTotal(n);
+        progress.update(i, config);
+      },
+      noteResult,
+    );
+    if (!io.isTTY) progress.done();
     const bad = results.checks.filter((c) => !c.passed).length;
     note(
       `model checks: ${results.checks.length - bad}/${results.checks.length} as the manifest says`,

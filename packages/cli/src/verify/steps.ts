@@ -78,7 +78,7 @@ export function realSteps(io: CommandIO): VerifySteps {
   ];
 
   return {
-    async check(opts, onStart) {
+    async check(opts, onStart, onResult) {
       try {
         const { results, traces: t } = await checkAll({
           root: opts.root,
@@ -86,6 +86,7 @@ export function realSteps(io: CommandIO): VerifySteps {
           only: opts.only,
           env: io.env,
           onStart,
+          ...(onResult ? { onResult } : {}),
         });
         traces = t;
         return results;
