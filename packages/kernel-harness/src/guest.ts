@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type AccelChoice, accelFromEnv, probeKvm } from './accel.ts';
 import { buildAgent } from './agent-build.ts';
 import type { KernelImage } from './fetch.ts';
 import { buildInitramfs } from './initramfs.ts';
@@ -18,11 +19,17 @@ export interface PreparedGuest {
   bootKernel: string;
   initrd: string;
   launcher: Launcher;
+  /** The accelerator the launcher uses (after the KVM probe when PINLAB_ACCEL=auto). */
+  accel: 'tcg' | 'kvm';
 }
 
 export async function prepareGuest(
   kernel: KernelImage,
-  opts: QemuOptions & { delayMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: Omit<QemuOptions, 'accel'> & {
+    accel?: AccelChoice;
+    delayMs?: number;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<PreparedGuest> {
   const env = opts.env ?? process.env;
   const agent = await buildAgent(env);
@@ -40,5 +47,19 @@ export async function prepareGuest(
   } catch {
     // A bzImage we cannot unpack still boots, only slower (BIOS + in-guest decompression).
   }
-  return { kernel, bootKernel, initrd, launcher: qemuLauncher(bootKernel, initrd, opts) };
+  // TCG unless asked otherwise; `auto` uses KVM only when a probe boot proves it works.
+  const choice = opts.accel ?? accelFromEnv(env);
+  let accel: 'tcg' | 'kvm' = choice === 'kvm' ? 'kvm' : 'tcg';
+  if (choice === 'auto') {
+    accel = (await probeKvm(qemuLauncher(bootKernel, initrd, { ...opts, accel: 'kvm' }), env))
+      ? 'kvm'
+      : 'tcg';
+  }
+  return {
+    kernel,
+    bootKernel,
+    initrd,
+    accel,
+    launcher: qemuLauncher(bootKernel, initrd, { ...opts, accel }),
+  };
 }

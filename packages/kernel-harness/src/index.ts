@@ -1,5 +1,6 @@
 // @pinlab/kernel-harness: Debian kernels in QEMU. Kernel fetch (private apt), initramfs with a
 // static C guest agent, the VM lifecycle and its watchdog, and the qemu:<kernel> target.
+export * from './accel.ts';
 export * from './agent-build.ts';
 export * from './apt.ts';
 export * from './cpio.ts';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { accelFromEnv } from '../src/accel.ts';
 import { aptConfig, classifyAptUpdate, sourcesList } from '../src/apt.ts';
 import { bzImageRelease, compareDebVersions, parseMetaDepends } from '../src/fetch.ts';
 import { KERNELS, kernelSource, profileForRelease } from '../src/kernels.ts';
@@ -123,5 +124,15 @@ describe('modules', () => {
       'CONFIG_BLK_DEV_DM=y\n# CONFIG_DM_DELAY is not set\nCONFIG_BLK_DEV_LOOP=y\n',
     );
     expect(() => modulesForConfig(noDelay)).toThrow(/CONFIG_DM_DELAY is not enabled/);
+  });
+});
+
+describe('accelerator choice', () => {
+  it('is TCG unless asked, and names a bad value', () => {
+    expect(accelFromEnv({})).toBe('tcg');
+    expect(accelFromEnv({ PINLAB_ACCEL: 'auto' })).toBe('auto');
+    expect(() => accelFromEnv({ PINLAB_ACCEL: 'hvf' })).toThrow(
+      /PINLAB_ACCEL must be tcg, kvm or auto, got "hvf"/,
+    );
   });
 });
