@@ -125,8 +125,13 @@ export async function runVerify(
     // One line per config as it completes (a long check is not silent in CI logs).
     const noteResult = (c: ConfigResult) => {
       if (io.isTTY) progress.done();
+      const actual = describeResult(c.actual);
+      const expected = describeResult(c.expect);
+      const why = c.passed
+        ? ''
+        : ` FAILED: ${c.message ?? `expected ${expected}`}${actual === expected || c.message?.includes(expected) ? '' : ` (expected ${expected})`}`;
       note(
-        `check ${c.config}: ${describeResult(c.actual)}${c.passed ? '' : ` (expected ${describeResult(c.expect)}${c.message ? `: ${c.message}` : ''})`} [${c.distinct ?? '-'} states, ${formatDuration(c.timeMs)}]`,
+        `check ${c.config}: ${actual}${why} [${c.distinct ?? '-'} states, ${formatDuration(c.timeMs)}]`,
       );
     };
     results.checks = await steps.check(
