@@ -15,13 +15,15 @@
 //   turn "definition X not found" into a syntax error with file and line;
 // - constants a cfg assigns but the module does not declare are accepted silently: rejected here.
 import { parseTlcConfig, type TlcConfig } from './cfg.ts';
+import { parseDisplayValue } from './display-values.ts';
 import { bfsDepth, parseDotGraph } from './dot-graph.ts';
 import { ExploreError, ModelExplorer, type ModelState } from './embedded-explore.ts';
 import { type RawCheckOutput, runCheckInWorker } from './embedded-worker.ts';
+import type { ItfValue } from './itf.ts';
 import type { CheckBounds, CheckError, CheckInput, CheckResult } from './result.ts';
 import { DEFAULT_BOUNDS } from './result.ts';
 import { findBracketProblems, readTlaModule, type TlaModuleInfo } from './tla-source.ts';
-import { traceFromStates } from './trace-build.ts';
+import { type HasValues, traceFromStates } from './trace-build.ts';
 import { parseTraceText } from './trace-text.ts';
 
 /** Problems found before running any engine: syntax (brackets, header) and unknown constants. */
@@ -186,13 +188,37 @@ function searchDepth(input: CheckInput, out: RawCheckOutput): number {
 }
 
 /** The engine's text trace, found again state by state through explore_init/explore_next. */
+/**
+ * The engine's text trace as typed states. The printed values are read directly (same printer
+ * as explore's `display`, whose reading display-values.ts is tested against the typed JSON);
+ * only if that fails is each state found again by stepping the model, which costs one
+ * explore_next call (tens of ms on the pinlab specs) per step.
+ */
 function deriveCounterexample(
   input: CheckInput,
   out: RawCheckOutput,
-): { vars: string[]; states: ModelState[] } {
+): { vars: string[]; states: HasValues[] } {
   const text = out.trace?.join('\n');
   if (!text) throw new Error('the engine gave no trace');
   const wanted = parseTraceText(text);
+  try {
+    const vars = Object.keys(wanted[0] ?? {});
+    const states = wanted.map((w) => {
+      const values: Record<string, ItfValue> = {};
+      for (const v of vars) values[v] = parseDisplayValue(w[v] as string);
+      return { values };
+    });
+    if (vars.length > 0) return { vars, states };
+  } catch {
+    // fall through to stepping the model
+  }
+  return stepCounterexample(input, wanted);
+}
+
+function stepCounterexample(
+  input: CheckInput,
+  wanted: Record<string, string>[],
+): { vars: string[]; states: ModelState[] } {
   const explorer = new ModelExplorer(input.specText, input.cfgText);
   const matches = (s: ModelState, w: Record<string, string>) =>
     explorer.vars.every((v) => s.display[v] === w[v]);

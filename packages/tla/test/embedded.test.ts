@@ -1,6 +1,9 @@
 // The embedded engine (tla-checker in WASM) on small fixture specs, including broken ones.
 import { describe, expect, it } from 'vitest';
 import { checkEmbedded } from '../src/embedded.ts';
+import { ModelExplorer } from '../src/embedded-explore.ts';
+import { replay, scenarioActions } from '../src/replay.ts';
+import { stateKey } from '../src/state-graph.ts';
 import { fixtureInput } from './helpers.ts';
 
 describe('embedded engine: check', () => {
@@ -46,6 +49,27 @@ describe('embedded engine: check', () => {
       fn: [2, 0],
     });
   });
+
+  it.each([
+    ['Counter', 'Counter_low'],
+    ['TwoPaths', 'TwoPaths'],
+    ['Shapes', 'Shapes'],
+  ])(
+    '%s / %s: the counterexample read from the engine text is a real path of the model',
+    async (spec, config) => {
+      const input = fixtureInput(spec, config);
+      const trace = (await checkEmbedded(input)).counterexample;
+      expect(trace).toBeDefined();
+      const walked = replay(
+        new ModelExplorer(input.specText, input.cfgText),
+        scenarioActions(trace!),
+      );
+      expect(walked.ok).toBe(true);
+      expect(walked.states.map((s) => s.key)).toEqual(
+        trace!.states.map((s) => stateKey(trace!.vars, s as Record<string, unknown>)),
+      );
+    },
+  );
 
   it('gives a syntax error with file and line', async () => {
     const r = await checkEmbedded(fixtureInput('Syntax'));
