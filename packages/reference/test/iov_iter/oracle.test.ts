@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  extract_matches_iterator,
   extract_result_consistent,
   iov_iter_violations,
   no_leaked_page_arrays,
@@ -122,6 +123,7 @@ function runOps(i: iov_iter, o: Oracle, ops: Op[], user: boolean): void {
         expect(
           extract_result_consistent(ret, pages.value, offset0.value, op.maxpages, before, i.count),
         ).toEqual([]);
+        expect(extract_matches_iterator(snapshot, ret, pages.value, offset0.value)).toEqual([]);
         expect(ret).toBeGreaterThanOrEqual(0);
         expect(ret).toBeLessThanOrEqual(Math.min(op.maxsize, before));
         if (ret === 0 && before > 0) expect(startedEmpty).toBe(true);
