@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import { checkEmbedded } from './embedded.ts';
+import { engineConcurrency, setEngineConcurrency } from './embedded-worker.ts';
 import { serializeItf } from './itf.ts';
 import {
   listSpecs,
@@ -30,6 +31,8 @@ export interface CheckSpecsOptions {
   /** Called before and after each config (progress). */
   onStart?: (config: string, index: number, total: number) => void;
   onResult?: (check: ConfigCheck) => void;
+  /** Configs checked at once by the embedded engine (default: engineConcurrency(), min(2, CPUs)). */
+  concurrency?: number;
 }
 
 export interface ConfigCheck {
@@ -118,6 +121,8 @@ export function selectConfigs(
 
 export async function checkSpecs(options: CheckSpecsOptions): Promise<ConfigCheck[]> {
   const engine = options.engine ?? 'embedded';
+  if (options.concurrency !== undefined && options.concurrency > engineConcurrency())
+    setEngineConcurrency(options.concurrency);
   const env = options.env ?? process.env;
   const manifest = readManifest(options.root);
   let selected = selectConfigs(options.root, options.only);
@@ -126,8 +131,8 @@ export async function checkSpecs(options: CheckSpecsOptions): Promise<ConfigChec
     options.counterexampleDir === undefined
       ? join(options.root, '.pinlab', 'counterexamples')
       : options.counterexampleDir;
-  const checks: ConfigCheck[] = [];
-  for (const [index, { spec, config }] of selected.entries()) {
+  const checkOne = async (index: number): Promise<ConfigCheck> => {
+    const { spec, config } = selected[index] as { spec: string; config: string };
     options.onStart?.(config, index, selected.length);
     const input = loadConfig(options.root, config);
     const result = await runEngine(engine, input, options.bounds ?? {}, env);
@@ -149,9 +154,25 @@ export async function checkSpecs(options: CheckSpecsOptions): Promise<ConfigChec
       writeFileAtomic(path, serializeItf(result.counterexample));
       check.counterexamplePath = path;
     }
-    checks.push(check);
     options.onResult?.(check);
-  }
+    return check;
+  };
+  // The embedded engine checks several configs at once (one worker each); TLC one at a time.
+  const lanes =
+    engine === 'embedded'
+      ? Math.min(options.concurrency ?? engineConcurrency(), selected.length)
+      : 1;
+  const results: ConfigCheck[] = new Array(selected.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < selected.length) {
+        const index = next++;
+        results[index] = await checkOne(index);
+      }
+    }),
+  );
+  const checks: ConfigCheck[] = [...results];
   // A manifest entry whose config file is gone is a failure too (unless a filter excludes it).
   const present = new Set(listSpecs(options.root).flatMap((s) => s.configs));
   for (const [config, entry] of Object.entries(manifest)) {

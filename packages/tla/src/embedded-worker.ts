@@ -2,6 +2,7 @@
 // thread that made it, so the time bound is enforced by terminating the worker; a WASM trap
 // (engine crash) is contained in the worker too.
 
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TLA_CHECKER_JS, TLA_CHECKER_WASM } from './wasm.ts';
@@ -31,10 +32,10 @@ export type RawCheckReply =
   | { kind: 'timeout' }
   | { kind: 'crash'; message: string };
 
-// Plain JS: the worker must not depend on a TypeScript loader being registered. One worker is
+// Plain JS: the worker must not depend on a TypeScript loader being registered. Workers are
 // kept between checks: a fresh WASM instance runs its first check several times slower (V8 has
-// not optimised its code yet: 3.0 s vs 0.45 s for a 116-state config here), so a warm worker
-// makes a run of many small configs much faster. It is replaced after a timeout or a crash.
+// not optimised its code yet: 3.0 s vs 0.45 s for a 116-state config here), so warm workers
+// make a run of many small configs much faster. A worker is replaced after a timeout or crash.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { readFileSync } = require('node:fs');
@@ -63,33 +64,53 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-interface SharedWorker {
+interface EngineWorker {
   worker: Worker;
   pending: Pending | null;
+  alive: boolean;
 }
 
-let shared: SharedWorker | null = null;
+// A small pool: checks of different configs run in parallel (one WASM instance per worker).
+let poolSize = Math.max(1, Math.min(2, availableParallelism()));
+const pool: EngineWorker[] = [];
+const idle: EngineWorker[] = [];
+const waiters: ((w: EngineWorker) => void)[] = [];
 let nextId = 1;
-let queue: Promise<unknown> = Promise.resolve();
 
-function discard(reason: RawCheckReply): void {
-  const current = shared;
-  shared = null;
-  if (!current) return;
-  void current.worker.terminate();
-  if (current.pending) {
-    clearTimeout(current.pending.timer);
-    current.pending.resolve(reason);
-  }
+/** How many checks may run at once (default: min(2, CPUs)). */
+export function setEngineConcurrency(n: number): void {
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`engine concurrency must be a positive integer, got ${n}`);
+  poolSize = n;
 }
 
-function getWorker(): SharedWorker {
-  if (shared) return shared;
+export function engineConcurrency(): number {
+  return poolSize;
+}
+
+function discard(entry: EngineWorker, reason: RawCheckReply): void {
+  if (!entry.alive) return;
+  entry.alive = false;
+  pool.splice(pool.indexOf(entry), 1);
+  const i = idle.indexOf(entry);
+  if (i !== -1) idle.splice(i, 1);
+  void entry.worker.terminate();
+  if (entry.pending) {
+    clearTimeout(entry.pending.timer);
+    entry.pending.resolve(reason);
+    entry.pending = null;
+  }
+  // Someone may be waiting for a worker: give them a fresh one.
+  const waiter = waiters.shift();
+  if (waiter) waiter(spawnWorker());
+}
+
+function spawnWorker(): EngineWorker {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: { jsUrl: pathToFileURL(TLA_CHECKER_JS).href, wasmPath: TLA_CHECKER_WASM },
   });
-  const entry: SharedWorker = { worker, pending: null };
+  const entry: EngineWorker = { worker, pending: null, alive: true };
   worker.on('message', (m: { id: number; kind: string; text?: string; message?: string }) => {
     const p = entry.pending;
     if (!p || p.id !== m.id) return;
@@ -105,43 +126,49 @@ function getWorker(): SharedWorker {
           message: `unreadable engine output: ${(error as Error).message}`,
         });
       }
+      release(entry);
     } else {
       p.resolve({ kind: 'crash', message: m.message ?? 'unknown failure' });
-      if (shared === entry) discard({ kind: 'crash', message: 'engine worker replaced' });
+      discard(entry, { kind: 'crash', message: 'engine worker replaced' });
     }
   });
-  worker.on('error', (error) => {
-    if (shared === entry) discard({ kind: 'crash', message: error.message });
-  });
-  worker.on('exit', (code) => {
-    if (shared === entry)
-      discard({ kind: 'crash', message: `engine worker exited with code ${code}` });
-  });
+  worker.on('error', (error) => discard(entry, { kind: 'crash', message: error.message }));
+  worker.on('exit', (code) =>
+    discard(entry, { kind: 'crash', message: `engine worker exited with code ${code}` }),
+  );
   worker.unref();
-  shared = entry;
+  pool.push(entry);
   return entry;
 }
 
-function runOne(request: RawCheckRequest, timeoutMs: number): Promise<RawCheckReply> {
+function acquire(): Promise<EngineWorker> {
+  const ready = idle.pop();
+  if (ready) return Promise.resolve(ready);
+  if (pool.length < poolSize) return Promise.resolve(spawnWorker());
+  return new Promise((resolve) => waiters.push(resolve));
+}
+
+function release(entry: EngineWorker): void {
+  if (!entry.alive) return;
+  const waiter = waiters.shift();
+  if (waiter) waiter(entry);
+  else idle.push(entry);
+}
+
+/**
+ * Run one check in an engine worker. Up to `engineConcurrency()` checks run at once; a check
+ * that exceeds `timeoutMs` has its worker terminated (and replaced on demand).
+ */
+export async function runCheckInWorker(
+  request: RawCheckRequest,
+  timeoutMs: number,
+): Promise<RawCheckReply> {
+  const entry = await acquire();
   return new Promise((resolve) => {
-    const entry = getWorker();
     const id = nextId++;
-    const timer = setTimeout(() => {
-      if (shared === entry) discard({ kind: 'timeout' });
-      else resolve({ kind: 'timeout' });
-    }, timeoutMs);
+    const timer = setTimeout(() => discard(entry, { kind: 'timeout' }), timeoutMs);
     entry.pending = { id, resolve, timer };
     entry.worker.ref();
     entry.worker.postMessage({ id, request });
   });
-}
-
-/** Run one check in the shared engine worker; checks are serialised (one WASM instance). */
-export function runCheckInWorker(
-  request: RawCheckRequest,
-  timeoutMs: number,
-): Promise<RawCheckReply> {
-  const result = queue.then(() => runOne(request, timeoutMs));
-  queue = result.catch(() => undefined);
-  return result;
 }

@@ -18,6 +18,7 @@ export { parseDisplayValue } from './display-values.ts';
 export { checkEmbedded, precheck } from './embedded.ts';
 export type { ModelState } from './embedded-explore.ts';
 export { ExploreError, ModelExplorer } from './embedded-explore.ts';
+export { engineConcurrency, setEngineConcurrency } from './embedded-worker.ts';
 export { engineValueToItf } from './engine-values.ts';
 export type { ExploreOptions, ScenarioSource, StatePath, Strategy } from './explore.ts';
 export {

@@ -114,6 +114,15 @@ describe('checkSpecs', () => {
     expect(existsSync(join(root, '.pinlab'))).toBe(false);
   });
 
+  it('gives the same results in the same order whether configs run one or two at a time', async () => {
+    const root = project(good);
+    const summary = (checks: Awaited<ReturnType<typeof checkSpecs>>) =>
+      checks.map((c) => [c.config, c.result.outcome, c.result.distinct, c.result.depth, c.passed]);
+    const one = await checkSpecs({ root, concurrency: 1, counterexampleDir: null });
+    const two = await checkSpecs({ root, concurrency: 2, counterexampleDir: null });
+    expect(summary(two)).toEqual(summary(one));
+  });
+
   it('fails a config that is not in the manifest', async () => {
     const root = project({ Counter: good.Counter });
     const checks = await checkSpecs({ root, only: ['TwoPaths'], counterexampleDir: null });

@@ -63,6 +63,11 @@ Examples:
       description: 'Give up on a config after this long (default 300)',
     },
     'no-save': { type: 'boolean', description: 'Do not save counterexamples' },
+    jobs: {
+      type: 'string',
+      valueName: 'n',
+      description: 'Configs checked at once by the embedded engine (default: min(2, CPUs))',
+    },
   },
   async run({ positionals, options }, io) {
     const engine = stringOption(options.engine, 'engine') ?? 'embedded';
@@ -71,6 +76,8 @@ Examples:
     const root = repoRoot(io.cwd);
     const maxStates = intOption(options['max-states'], 'max-states');
     const timeout = intOption(options.timeout, 'timeout');
+    const jobs = intOption(options.jobs, 'jobs');
+    if (jobs === 0) throw new CliError('--jobs needs at least 1', EXIT.usage);
     const progress = createProgress(io, `check (${engine})`);
     let checks: ConfigCheck[];
     try {
@@ -79,6 +86,7 @@ Examples:
         only: positionals,
         engine,
         ciOnly: options.ci === true,
+        ...(jobs !== undefined ? { concurrency: jobs } : {}),
         env: io.env,
         bounds: {
           ...(maxStates !== undefined ? { maxStates } : {}),
