@@ -5,8 +5,10 @@
 //   - states per second on the largest config (most distinct states);
 //   - graph building: one explore_next call per state vs one check run with DOT export (ratio).
 // BENCH_TIMEOUT_S bounds each config (default 300 s); a config that exceeds it is reported.
+import { checkSpecs } from '../src/check.ts';
 import { checkEmbedded } from '../src/embedded.ts';
 import { ModelExplorer } from '../src/embedded-explore.ts';
+import { engineConcurrency } from '../src/embedded-worker.ts';
 import { buildStateGraphFromCheck } from '../src/graph-from-check.ts';
 import { findProjectRoot, listSpecs, loadConfig, readManifest } from '../src/project.ts';
 import { buildStateGraph } from '../src/state-graph.ts';
