@@ -10,9 +10,10 @@
 (* bio records BIO_PAGE_PINNED iff iov_iter_extract_will_pin(), and         *)
 (* bio_release_page unpins only then.  The zero page is never pinned.      *)
 (*                                                                         *)
-(* Legacy design (6.1: iov_iter_get_pages2, no extract API): FOLL_GET refs *)
-(* on user pages, get_page on BVEC/XARRAY pages, KVEC refused (-EFAULT),   *)
-(* put_page at release.  Balanced, but pages under DMA are not pinned, so  *)
+(* Legacy design (6.1: iov_iter_get_pages, no extract API): FOLL_GET refs *)
+(* on user pages, folio_get on XARRAY pages, BVEC attached without refs   *)
+(* (BIO_NO_PAGE_REF), KVEC refused (-EFAULT), put_page at release.        *)
+(* Balanced, but pages under DMA are not pinned, so                        *)
 (* fork and COW do not know about them (see ForkRace).                      *)
 (*                                                                         *)
 (* Kernel code (torvalds/linux): lib/iov_iter.c iov_iter_extract_pages,    *)
@@ -117,17 +118,19 @@ PinnedBy(t, dir) ==
     THEN {f \in ListedPages(t, dir) : f # "ZP" \/ PinZeroPage}
     ELSE {}
 
-\* Frames that take a reference: iov_iter_get_pages2 (6.1) takes FOLL_GET
-\* refs on user pages (zero page included) and get_page on BVEC / XARRAY
-\* pages; iov_iter_extract_pages takes none.
+\* Frames that take a reference on 6.1: __bio_iov_iter_get_pages ->
+\* iov_iter_get_pages takes FOLL_GET refs on user pages (zero page
+\* included) and folio_get on XARRAY pages; a BVEC iterator is attached
+\* as is (bio_iov_bvec_set) with no refs.  iov_iter_extract_pages takes none.
 ReffedBy(t, dir) ==
-    IF GupMode = "GET" /\ t # "KVEC" THEN ListedPages(t, dir) ELSE {}
+    IF GupMode = "GET" /\ t \in UserTypes \cup {"XARRAY"} THEN ListedPages(t, dir) ELSE {}
 
 \* The bio's cleanup mode: BIO_PAGE_PINNED iff iov_iter_extract_will_pin()
-\* == user_backed_iter() (6.5+); 6.1: pages are put unless BIO_NO_PAGE_REF.
+\* == user_backed_iter() (6.5+); 6.1: bio_release_pages puts every page
+\* unless BIO_NO_PAGE_REF, which bio_iov_bvec_set sets for BVEC.
 CleanupFor(t) ==
     IF GupMode = "PIN" THEN (IF t \in UserTypes THEN "PIN" ELSE "NONE")
-    ELSE "REF"
+    ELSE (IF t = "BVEC" THEN "NONE" ELSE "REF")
 
 AddOne(fn, S) == [f \in Frames |-> IF f \in S THEN fn[f] + 1 ELSE fn[f]]
 SubOne(fn, S) == [f \in Frames |-> IF f \in S THEN fn[f] - 1 ELSE fn[f]]
