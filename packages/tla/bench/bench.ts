@@ -67,6 +67,15 @@ async function ciConfigs(root: string | null): Promise<void> {
     if (done && r.outcome === 'ok' && (!largest || r.distinct > largest.distinct))
       largest = { config, distinct: r.distinct, ms: r.durationMs };
   }
+  const t = performance.now();
+  await checkSpecs({ root, ciOnly: true, counterexampleDir: null, bounds: { timeoutMs } });
+  const parallelMs = performance.now() - t;
+  figure(
+    `check_all_ci_configs_parallel_s (${engineConcurrency()} workers)`,
+    parallelMs / 1000,
+    's',
+  );
+  figure('check_sequential_over_parallel_ratio', totalMs / parallelMs, 'x');
   figure(`check_all_ci_configs_s${complete ? '' : ' (some hit a bound)'}`, totalMs / 1000, 's');
   if (largest)
     figure(
