@@ -45,7 +45,8 @@ CONSTANTS
     PipeSlots,   \* pipe->max_usage (buffers per pipe)
     SpliceImpl,  \* "ITER_PIPE" (generic_file_splice_read <= 6.4) | "COPY" (copy_splice_read 6.5+)
     BioPageRef,  \* "GET": bio holds a page ref (6.1) | "NONE": extraction takes none (6.5+)
-    LimitToEof   \* TRUE: the splice clips its length to i_size before allocating (direct_splice_read ver #20)
+    LimitToEof   \* TRUE: the splice clips its length to i_size before allocating (direct_splice_read ver #20,
+                 \* never merged: upstream copy_splice_read clips to the pipe's room only)
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}

@@ -107,7 +107,7 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'direct_splice_no_eof_limit',
     area: 'splice',
     description:
-      'direct_splice_read() without the EOF limit of seed 002 ver #20: it allocates pages (and issues reads) for the whole request even past i_size',
+      'direct_splice_read() without the EOF limit of seed 002 ver #20: it allocates pages for the whole request even past i_size. Only meaningful on a profile with direct_splice_eof_limit (the ver #20 design); no shipped kernel has that limit (fs/splice.c copy_splice_read clips to the pipe, not to EOF)',
     caught_by: ['splice_within_eof'],
   },
 };

@@ -35,7 +35,14 @@ export interface KernelProfile {
    * 6.5+: filemap_splice_read() for buffered and direct_splice_read() for O_DIRECT (fs/splice.c).
    */
   readonly splice_read: 'ITER_PIPE' | 'filemap_direct';
-  /** direct_splice_read() limits the read to i_size (seed 002, ver #20). */
+  /**
+   * The O_DIRECT splice clips its length to i_size before allocating pages (seed 002 ver #20,
+   * "splice: Make direct_read_splice() limit to eof where appropriate"). That patch was rejected
+   * on review (Linus, Christoph Hellwig, May 2023) and never merged: upstream copy_splice_read()
+   * and vfs_splice_read() (fs/splice.c, 6.5 through 6.12) clip only to the pipe's free space and
+   * MAX_RW_COUNT, allocate DIV_ROUND_UP(len, PAGE_SIZE) pages, and release the ones the read did
+   * not reach. So it is false for every shipped kernel; true only describes the ver #20 design.
+   */
   readonly direct_splice_eof_limit: boolean;
   /** iov_iter_extract_pages() and iov_iter_extract_will_pin() exist (landed in 6.3). */
   readonly has_extract_api: boolean;
@@ -84,11 +91,11 @@ const LINUX_6_12: KernelProfile = {
   name: 'linux-6.12',
   kernel: '6.12',
   description:
-    'Debian trixie 6.12: block DIO pins with FOLL_PIN (BIO_PAGE_PINNED), filemap/direct splice with EOF limit, iov_iter_extract_pages, zero page never pinned',
+    'Debian trixie 6.12: block DIO pins with FOLL_PIN (BIO_PAGE_PINNED), filemap/copy splice (no EOF clip before allocating), iov_iter_extract_pages, zero page never pinned',
   dio_foll: 'FOLL_PIN',
   bio_cleanup_flag: 'BIO_PAGE_PINNED',
   splice_read: 'filemap_direct',
-  direct_splice_eof_limit: true,
+  direct_splice_eof_limit: false,
   has_extract_api: true,
   zero_page_pinned: false,
   longterm_ro_pin_unshares: true,
@@ -120,7 +127,7 @@ const BVECQ_RFC: KernelProfile = {
   dio_foll: 'FOLL_PIN',
   bio_cleanup_flag: 'BIO_PAGE_PINNED',
   splice_read: 'filemap_direct',
-  direct_splice_eof_limit: true,
+  direct_splice_eof_limit: false,
   has_extract_api: true,
   zero_page_pinned: false,
   longterm_ro_pin_unshares: true,

@@ -21,6 +21,7 @@ import { ITER_SOURCE } from '../src/iov_iter/constants.ts';
 import { iov_iter_ubuf } from '../src/iov_iter/init.ts';
 import { createKernel, type Kernel, with_kernel, with_mm } from '../src/kernel.ts';
 import { exit_mmap, mm_alloc, PAGE_SIZE, vm_mmap, write_user } from '../src/mm/index.ts';
+import { getProfile, type KernelProfile } from '../src/profile.ts';
 import {
   alloc_pipe_info,
   free_pipe_info,
@@ -78,17 +79,24 @@ const spliceEof: Scenario = (k) =>
     return invariants.splice_within_eof(r);
   });
 
-const partA: { fault: FaultName; profile: 'linux-6.1' | 'linux-6.12'; run: Scenario }[] = [
+/** The seed 002 ver #20 design: 6.12 plus the EOF clip that never merged (profile.ts). */
+const V20_EOF_LIMIT: KernelProfile = { ...getProfile('linux-6.12'), direct_splice_eof_limit: true };
+
+const partA: {
+  fault: FaultName;
+  profile: 'linux-6.1' | 'linux-6.12' | KernelProfile;
+  run: Scenario;
+}[] = [
   { fault: 'legacy_foll_get_dio', profile: 'linux-6.12', run: dioRace },
   { fault: 'fork_share_pinned', profile: 'linux-6.12', run: dioRace },
   { fault: 'bio_release_wrong_mode', profile: 'linux-6.12', run: dioWriteRelease },
   { fault: 'iter_pipe_truncate_revert', profile: 'linux-6.1', run: spliceTruncate },
-  { fault: 'direct_splice_no_eof_limit', profile: 'linux-6.12', run: spliceEof },
+  { fault: 'direct_splice_no_eof_limit', profile: V20_EOF_LIMIT, run: spliceEof },
 ];
 
 describe('part A faults are caught by their invariants', () => {
   for (const { fault, profile, run } of partA) {
-    it(`${fault} on ${profile}: caught by ${FAULTS[fault].caught_by.join(', ')}`, () => {
+    it(`${fault} on ${typeof profile === 'string' ? profile : `${profile.name}+ver20-eof-limit`}: caught by ${FAULTS[fault].caught_by.join(', ')}`, () => {
       expect(run(createKernel(profile))).toEqual([]);
       const caught = run(createKernel(profile, { faults: [fault] }));
       expect(caught.length).toBeGreaterThan(0);

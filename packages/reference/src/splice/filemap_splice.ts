@@ -1,7 +1,9 @@
 // Splice read without ITER_PIPE (6.5+, seed 002): buffered files splice page cache folios into
 // the pipe by reference (filemap_splice_read); O_DIRECT files read into freshly allocated pages
 // through an ITER_BVEC iterator and then push the filled pages (direct_splice_read, renamed
-// copy_splice_read in 6.5), limited to EOF (seed 002 ver #20).
+// copy_splice_read in 6.5). Upstream clips the length to the pipe's room, not to EOF: the read
+// itself stops at i_size and the pages it did not reach are released (the ver #20 EOF clip of
+// seed 002 was rejected and is only a profile option, direct_splice_eof_limit).
 // Kernel (6.12): mm/filemap.c (filemap_splice_read, splice_folio_into_pipe), fs/splice.c
 // (copy_splice_read, vfs_splice_read).
 import type { file } from '../block/fs.ts';
@@ -23,6 +25,11 @@ export interface splice_read_result {
   /** i_size when the read started, and the position it started at. */
   readonly i_size: number;
   readonly pos: number;
+  /**
+   * The design clipped the length to i_size before allocating (direct_splice_eof_limit, seed 002
+   * ver #20, never merged), so it promises no page allocated past EOF.
+   */
+  readonly eof_limited: boolean;
 }
 
 /** filemap_splice_read: page cache folios into the pipe, a folio reference per buffer. */
@@ -67,12 +74,20 @@ export function filemap_splice_read(
     pos += n;
     if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) break;
   }
-  return { ret: total, ppos: pos, pages_allocated: 0, i_size: i_size0, pos: ppos };
+  return {
+    ret: total,
+    ppos: pos,
+    pages_allocated: 0,
+    i_size: i_size0,
+    pos: ppos,
+    eof_limited: false,
+  };
 }
 
 /**
  * copy_splice_read (direct_splice_read before 6.5): allocate pages for what the pipe can take
- * (and, for regular files and blockdevs, no further than EOF), read into them as ITER_BVEC with
+ * (fs/splice.c: "len = min_t(size_t, len, npages * PAGE_SIZE)", no i_size clip upstream; only
+ * the ver #20 design option also clips to EOF), read into them as ITER_BVEC with
  * a synchronous kiocb, free the pages the read did not reach and push the rest into the pipe.
  * The bio holds no page references: these pages are private to this call until pushed.
  */
@@ -90,5 +105,6 @@ export function copy_splice_read(
     pages_allocated: r.pages.length,
     i_size: r.i_size,
     pos: ppos,
+    eof_limited: r.eof_limited,
   };
 }

@@ -26,7 +26,7 @@ export function vfs_splice_read(
   if (current_kernel().profile.splice_read === 'ITER_PIPE') {
     const i_size = filp.f_inode.i_size;
     const r = generic_file_splice_read(filp, ppos, pipe, len);
-    return { ret: r.ret, ppos: r.ppos, pages_allocated: 0, i_size, pos: ppos };
+    return { ret: r.ret, ppos: r.ppos, pages_allocated: 0, i_size, pos: ppos, eof_limited: false };
   }
   if (filp.f_flags & O_DIRECT) return copy_splice_read(filp, ppos, pipe, len);
   return filemap_splice_read(filp, ppos, pipe, len);

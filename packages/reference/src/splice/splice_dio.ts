@@ -47,6 +47,8 @@ export interface splice_dio_read {
   readonly early: number;
   readonly piter: pipe_iter | null;
   readonly to: iov_iter | null;
+  /** COPY with direct_splice_eof_limit: the length was clipped to i_size before allocating. */
+  readonly eof_limited: boolean;
   /** COPY: the pages read into, pushed into the pipe at the return. */
   readonly pages: readonly Page[];
   reverted: boolean;
@@ -78,6 +80,7 @@ function submit_iter_pipe(
     piter,
     to: null,
     pages: [],
+    eof_limited: false,
   };
   if (pos % lbs !== 0)
     return { ...base, dio: null, early: -EINVAL, reverted: true, returned: false };
@@ -127,9 +130,21 @@ function submit_copy(
 ): splice_dio_read {
   const ino = filp.f_inode;
   const k = current_kernel();
-  const base = { kind: 'COPY' as const, filp, pos, pipe, i_size: ino.i_size, piter: null };
-  if (k.profile.direct_splice_eof_limit && !k.hasFault('direct_splice_no_eof_limit')) {
-    // "splice: Make direct_read_splice() limit to eof where appropriate" (seed 002 ver #20)
+  // Upstream (fs/splice.c copy_splice_read, vfs_splice_read, 6.5-6.12) never clips to i_size
+  // here; the ver #20 design ("splice: Make direct_read_splice() limit to eof where
+  // appropriate", seed 002, rejected in review) did. The profile option keeps that design.
+  // eof_limited is what the design promises; the direct_splice_no_eof_limit fault breaks it.
+  const eof_limited = k.profile.direct_splice_eof_limit;
+  const base = {
+    kind: 'COPY' as const,
+    filp,
+    pos,
+    pipe,
+    i_size: ino.i_size,
+    piter: null,
+    eof_limited,
+  };
+  if (eof_limited && !k.hasFault('direct_splice_no_eof_limit')) {
     if (pos >= ino.i_size)
       return { ...base, to: null, pages: [], dio: null, early: 0, reverted: true, returned: false };
     len = Math.min(len, ino.i_size - pos);

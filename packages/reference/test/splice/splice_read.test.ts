@@ -15,6 +15,7 @@ import {
 } from '../../src/invariants/index.ts';
 import { createKernel, type Kernel, with_kernel } from '../../src/kernel.ts';
 import { PAGE_SIZE } from '../../src/mm/index.ts';
+import { getProfile } from '../../src/profile.ts';
 import {
   alloc_pipe_info,
   free_pipe_info,
@@ -68,17 +69,38 @@ describe('splice read: ITER_PIPE (6.1) and filemap/copy splice (6.12)', () => {
     }
   }
 
-  it('6.12 copy_splice_read allocates no pages past EOF; the direct_splice_no_eof_limit fault does', () => {
-    for (const [faults, ok] of [
-      [[], true],
-      [['direct_splice_no_eof_limit'], false],
+  it('6.12 copy_splice_read clips to the pipe, not to EOF: allocates for the pipe, keeps what the read reached', () => {
+    // fs/splice.c copy_splice_read (6.5-6.12): npages = DIV_ROUND_UP(min(len, room * PAGE_SIZE)),
+    // keep = DIV_ROUND_UP(ret, PAGE_SIZE), release_pages() of the rest. The ver #20 EOF clip
+    // ("splice: Make direct_read_splice() limit to eof") was rejected and never merged.
+    const k = createKernel('linux-6.12');
+    const { ino } = setup(k, PAGE_SIZE);
+    with_kernel(k, () => {
+      const pipe = alloc_pipe_info();
+      const r = vfs_splice_read(filp_open(ino, O_DIRECT), 0, pipe, 8 * PAGE_SIZE);
+      expect(r.ret).toBe(PAGE_SIZE);
+      expect(r.pages_allocated).toBe(8);
+      expect(r.eof_limited).toBe(false);
+      expect(pipe_readable(pipe)).toBe(PAGE_SIZE);
+      expect(splice_within_eof(r)).toEqual([]);
+      free_pipe_info(pipe);
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  });
+
+  it('the ver #20 design clips to EOF before allocating; the direct_splice_no_eof_limit fault breaks it', () => {
+    const v20 = { ...getProfile('linux-6.12'), direct_splice_eof_limit: true };
+    for (const [faults, ok, allocated] of [
+      [[], true, 1],
+      [['direct_splice_no_eof_limit'], false, 8],
     ] as const) {
-      const k = createKernel('linux-6.12', { faults: [...faults] });
+      const k = createKernel(v20, { faults: [...faults] });
       const { ino } = setup(k, PAGE_SIZE);
       with_kernel(k, () => {
         const pipe = alloc_pipe_info();
         const r = vfs_splice_read(filp_open(ino, O_DIRECT), 0, pipe, 8 * PAGE_SIZE);
         expect(r.ret).toBe(PAGE_SIZE);
+        expect(r.pages_allocated).toBe(allocated);
         expect(splice_within_eof(r).length === 0).toBe(ok);
         free_pipe_info(pipe);
         expect(mm_invariants_at_quiescence(k)).toEqual([]);
