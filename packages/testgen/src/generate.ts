@@ -21,7 +21,7 @@ export interface GeneratedFile {
 /** Renders one suite as its JSON data file and its vitest file. */
 export function renderSuite(suite: SuiteData): GeneratedFile[] {
   const base = `${suite.spec}/${suite.config}`;
-  const json = `${JSON.stringify(sortKeysExceptOrder(suite), null, 1)}\n`;
+  const json = renderSuiteJson(suite);
   const ids = suite.scenarios.map((s) => s.id);
   const header = [
     `// ${GENERATED_MARK} - do not edit; regenerate with: ${suite.regenerate}`,
@@ -54,6 +54,19 @@ function summariseIds(ids: readonly string[]): string {
     } else groups.push({ prefix, first: id, last: id, n: 1 });
   }
   return groups.map((g) => (g.n === 1 ? g.first : `${g.first} .. ${g.last}`)).join(', ');
+}
+
+/**
+ * Compact but diffable: the header fields one per line, then one scenario per line (a changed
+ * expectation shows as a changed scenario line in review).
+ */
+function renderSuiteJson(suite: SuiteData): string {
+  const ordered = sortKeysExceptOrder(suite) as Record<string, unknown>;
+  const lines = Object.entries(ordered)
+    .filter(([k]) => k !== 'scenarios')
+    .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)},`);
+  const scenarios = (ordered.scenarios as unknown[]).map((s) => JSON.stringify(s));
+  return `{\n${lines.join('\n')}\n"scenarios": [\n${scenarios.join(',\n')}\n]\n}\n`;
 }
 
 /** Suite JSON with the `generated` mark first and object keys sorted below the top level. */

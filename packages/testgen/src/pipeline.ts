@@ -5,7 +5,14 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTlcConfig } from '@pinlab/tla';
+import {
+  buildStateGraph,
+  GraphBoundError,
+  openModel,
+  parseTlcConfig,
+  type StateGraph,
+  tourPaths,
+} from '@pinlab/tla';
 import type { SpecAdapter } from './adapters/adapter.ts';
 import { allAdapters } from './adapters/index.ts';
 import type { SyncResult } from './generate.ts';
@@ -15,7 +22,7 @@ import { createEmbeddedStepper, openSuccessorCache, saveSuccessorCache } from '.
 import { canonicalJson } from './model/value.ts';
 import { seededWalks } from './model/walk.ts';
 import { loadProfiles, type ProfileEntry } from './profiles.ts';
-import { type ItfTraceLike, scenarioFromItf } from './scenarios.ts';
+import { type ItfTraceLike, scenarioFromItf, toScenarioAction } from './scenarios.ts';
 import type { SourcedScenario, SuiteData } from './suite.ts';
 import { buildSuiteScenarios } from './suite.ts';
 
@@ -24,7 +31,11 @@ export interface WalkPlan {
   readonly count: number;
   readonly depth: number;
 }
-export const DEFAULT_WALKS: WalkPlan = { count: 8, depth: 10 };
+export const DEFAULT_WALKS: WalkPlan = { count: 4, depth: 10 };
+/** Longest scenario of a transition tour (keeps each scenario short enough for a kernel target). */
+export const TOUR_MAX_LENGTH = 150;
+/** Configs with more reachable states than this get walks only (their graph is too costly here). */
+export const TOUR_MAX_STATES = 6000;
 export const DEFAULT_SEED = 1;
 
 export interface GenOptions {
@@ -132,6 +143,30 @@ function dedupe(scenarios: SourcedScenario[]): SourcedScenario[] {
   });
 }
 
+/**
+ * A transition tour of the config's reachable state graph (@pinlab/tla buildStateGraph +
+ * tourPaths): every edge in as few scenarios as the length cap allows. Empty when the graph has
+ * more than TOUR_MAX_STATES states (the walks then stand alone).
+ */
+export function tourScenarios(root: string, spec: string, config: string): SourcedScenario[] {
+  let graph: StateGraph;
+  try {
+    graph = buildStateGraph(openModel(root, config).explorer, TOUR_MAX_STATES);
+  } catch (e) {
+    if (e instanceof GraphBoundError) return [];
+    throw e;
+  }
+  return tourPaths(graph, TOUR_MAX_LENGTH).map((path, n) => ({
+    id: `${config}/tour-${n}`,
+    spec,
+    config,
+    origin: 'tour',
+    actions: path.map((i, step) =>
+      toScenarioAction(graph.states[i]?.values.action, `${config} tour ${n} step ${step}`),
+    ),
+  }));
+}
+
 /** A cfg's constant as JSON, when it is a scalar (string, integer, boolean); else undefined. */
 function scalarConstant(text: string): ConstantValue | undefined {
   const t = text.trim();
@@ -204,11 +239,13 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
           prefix: `${config}/walk-`,
         },
       ).map((s) => ({ ...s, origin: 'walk' }));
+      const tour = tourScenarios(opts.root, spec, config);
       const scenarios = dedupe([
         ...frozen
           .filter((f) => f.config === config)
           .map((f) => ({ id: f.id, spec, config, actions: f.actions, origin: 'frozen' })),
         ...itfScenarios(opts.scenariosDir, spec, config),
+        ...tour,
         ...drawn,
       ]);
       const constants = profileConstants(cfgText, spec, profiles);
@@ -244,6 +281,7 @@ export function generate(opts: GenOptions): GenResult {
       for (const sc of s.scenarios)
         for (const e of Object.values(sc.expect)) {
           if ('notApplicable' in e) notApplicable++;
+          else if ('sameAs' in e) continue;
           else if (e.stoppedAt !== undefined) truncated++;
         }
       return {

@@ -55,10 +55,12 @@ export function planScenario(
   profile: string,
   target: Target,
 ): ScenarioPlan {
-  const stored = s.expect[profile];
+  let stored = s.expect[profile];
+  if (stored !== undefined && 'sameAs' in stored) stored = s.expect[stored.sameAs];
   if (stored === undefined)
     return { kind: 'not-applicable', reason: `no expectation for profile ${profile}` };
   if ('notApplicable' in stored) return { kind: 'not-applicable', reason: stored.notApplicable };
+  if ('sameAs' in stored) return { kind: 'not-applicable', reason: `profile ${profile}: sameAs chain` };
   const n = stored.observations.length;
   const constants = suite.constants?.[profile];
   const scenario: Scenario = {

@@ -6,6 +6,7 @@ import type { SpecAdapter } from './adapters/adapter.ts';
 import type { Expectation } from './expect.ts';
 import { computeExpectation, ReplayError } from './expect.ts';
 import type { Constants, ModelStepper } from './model/engine.ts';
+import { canonicalJson } from './model/value.ts';
 import type { ProfileEntry } from './profiles.ts';
 import type { Scenario, ScenarioAction, StepObservation } from './target.ts';
 
@@ -16,7 +17,9 @@ export type StoredExpectation =
       /** Step at which the profile's model no longer enables the scenario's action. */
       readonly stoppedAt?: Expectation['stoppedAt'];
     }
-  | { readonly notApplicable: string };
+  | { readonly notApplicable: string }
+  /** Same constants as an earlier profile: same expectation, stored once. */
+  | { readonly sameAs: string };
 
 export interface SuiteScenario {
   readonly id: string;
@@ -55,8 +58,16 @@ export function buildSuiteScenarios(
 ): SuiteScenario[] {
   return scenarios.map((s) => {
     const expect: Record<string, StoredExpectation> = {};
+    const byConstants = new Map<string, string>();
     for (const p of profiles) {
       const constants = p.constants[s.spec];
+      const key = constants === undefined ? undefined : canonicalJson(constants);
+      const twin = key === undefined ? undefined : byConstants.get(key);
+      if (twin !== undefined) {
+        expect[p.name] = { sameAs: twin };
+        continue;
+      }
+      if (key !== undefined) byConstants.set(key, p.name);
       if (constants === undefined) {
         expect[p.name] = { notApplicable: `profile ${p.name} does not constrain ${s.spec}` };
         continue;
