@@ -59,8 +59,8 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'extract_array_leak',
     area: 'iov_iter',
     description:
-      'iov_iter_extract_user_pages() leaks the page array (and the pins already taken) when pinning fails (fixed 2026)',
-    caught_by: ['pin_balance_at_quiescence', 'no_leaked_page_arrays'],
+      'iov_iter_extract_user_pages() leaks the page array it allocated (want_pages_array) when pin_user_pages_fast() returns <= 0 (fixed 2026). No pin leaks: pin_user_pages_fast() returns the count pinned when any page was pinned, so a failure means none was',
+    caught_by: ['no_leaked_page_arrays'],
   },
   over_revert: {
     name: 'over_revert',

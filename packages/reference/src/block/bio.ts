@@ -28,7 +28,8 @@ export type ReqOp = typeof REQ_OP_READ | typeof REQ_OP_WRITE;
 
 /**
  * bio flags (enum in include/linux/blk_types.h). 6.1 has BIO_NO_PAGE_REF ("don't put release
- * vec pages"); 6.4 replaced it with BIO_PAGE_REFFED (FOLL_GET was used) and added
+ * vec pages"); the iov-extract series (seed 002 ver #20, merged for 6.5) replaced it with
+ * BIO_PAGE_REFFED (FOLL_GET was used; kept only for fs/direct-io.c, later removed) and added
  * BIO_PAGE_PINNED (FOLL_PIN was used); 6.12 has only BIO_PAGE_PINNED. Bit values are the
  * model's own: the flag names are what matter.
  */
