@@ -2,7 +2,8 @@
 // exactly what engine-values.ts gives for the same value's typed JSON: sequences/tuples as lists,
 // sets as sorted #set, records (and functions over strings) as records, other functions as
 // sorted #map, model values as their name. Printed forms: <<a, b>>, {a, b}, [f |-> v],
-// (k :> v @@ k2 :> v2), "string", true/false, -3, ModelValue.
+// (k :> v @@ k2 :> v2), "string", true/false, -3, ModelValue. TLC's printer (TRUE/FALSE,
+// ("a" :> 1) for functions over strings) is read into the same values.
 import { sortCanonical } from './engine-values.ts';
 import { canonicalItf, type ItfRecord, type ItfValue } from './itf.ts';
 
@@ -78,7 +79,10 @@ export function parseDisplayValue(text: string): ItfValue {
     if (peek('(')) {
       i += 1;
       const pairs: [ItfValue, ItfValue][] = [];
+      let quotedKeys = true;
       for (;;) {
+        ws();
+        if (text[i] !== '"') quotedKeys = false;
         const k = value();
         eat(':>');
         pairs.push([k, value()]);
@@ -89,8 +93,15 @@ export function parseDisplayValue(text: string): ItfValue {
         eat(')');
         break;
       }
-      // tla-checker prints functions over strings as records, so `(k :> v)` is always a #map
-      // (model-value keys included, as engine-values.ts converts __fn).
+      // tla-checker prints functions over strings as records, so its `(k :> v)` is a #map
+      // (model-value keys included, as engine-values.ts converts __fn). TLC prints a function
+      // over strings as ("a" :> 1 @@ ...): that is a record, as in tla-checker's JSON.
+      if (quotedKeys) {
+        const rec: ItfRecord = {};
+        for (const [k, v] of pairs.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)))
+          rec[k as string] = v;
+        return rec;
+      }
       pairs.sort((a, b) => {
         const x = canonicalItf(a[0]);
         const y = canonicalItf(b[0]);

@@ -8,11 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
+import { parseDisplayValue } from './display-values.ts';
 import { precheck } from './embedded.ts';
 import type { CheckBounds, CheckError, CheckInput, CheckResult } from './result.ts';
 import { DEFAULT_BOUNDS } from './result.ts';
 import { summarizeTlcRun } from './tlc-output.ts';
 import { readTlcJsonTrace, tlcTraceToItf } from './tlc-trace.ts';
+import { traceFromStates } from './trace-build.ts';
 
 /**
  * The pinned TLC release. The SHA-256 is the one published for this release's tla2tools.jar in a
@@ -172,10 +174,32 @@ export async function checkTlc(
         result.counterexample = converted.trace;
         result.depth = converted.trace.states.length;
         result.notes.push(`counterexample ${converted.note}`);
-      } else
-        result.notes.push(
-          'TLC wrote no -dumpTrace json file; counterexample only in its text output',
-        );
+      } else if (summary.trace.length > 0) {
+        // No JSON dump (older TLC): read the printed trace states (TLA+ values) instead.
+        try {
+          const vars = Object.keys(summary.trace[0]?.values ?? {});
+          result.counterexample = traceFromStates(
+            vars,
+            summary.trace.map((t) => ({
+              values: Object.fromEntries(
+                vars.map((v) => [v, parseDisplayValue(t.values[v] ?? '')]),
+              ),
+            })),
+            {
+              format: 'ITF',
+              source: `${input.spec}.tla`,
+              config: input.config,
+              engine: 'tlc',
+              strategy: 'counterexample',
+              id: `${input.config}-counterexample`,
+            },
+          );
+          result.depth = summary.trace.length;
+          result.notes.push('counterexample read from TLC text output (no -dumpTrace json file)');
+        } catch (error) {
+          result.notes.push(`TLC trace text unreadable: ${(error as Error).message}`);
+        }
+      } else result.notes.push('TLC gave no counterexample states');
       // TLC's model checker is breadth-first with one worker, so its first trace is shortest.
       result.notes.push('shortest: TLC breadth-first search, one worker');
     }

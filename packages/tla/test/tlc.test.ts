@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseDisplayValue } from '../src/display-values.ts';
+import { checkEmbedded } from '../src/embedded.ts';
 import {
   checkTlc,
   findTlaToolsJar,
@@ -64,6 +66,26 @@ describe('TLC -tool output parser (fixture-based: TLC format, not a captured run
       label: '<Inc(p) line 16, col 3 to line 18, col 42 of module Counter>',
       values: { count: '[p1 |-> 1, p2 |-> 0]', action: '[name |-> "Inc", proc |-> "p1"]' },
     });
+  });
+
+  it('reads TLC-printed trace values into the same ITF values as the embedded engine', async () => {
+    const s = summarizeTlcRun(
+      tlcFixture('counter-low-invariant.out'),
+      12,
+      'Counter.tla',
+      'Counter_low.cfg',
+    );
+    const embedded = await checkEmbedded(fixtureInput('Counter', 'Counter_low'));
+    const fromText = s.trace.map((t) =>
+      Object.fromEntries(Object.entries(t.values).map(([k, v]) => [k, parseDisplayValue(v)])),
+    );
+    expect(fromText).toEqual(
+      embedded.counterexample?.states.map((st) =>
+        Object.fromEntries(Object.entries(st).filter(([k]) => k !== '#meta')),
+      ),
+    );
+    expect(parseDisplayValue('("p1" :> 0 @@ "p2" :> TRUE)')).toEqual({ p1: 0, p2: true });
+    expect(parseDisplayValue('(p1 :> 0)')).toEqual({ '#map': [['p1', 0]] });
   });
 
   it('reads a deadlock', () => {
