@@ -8,6 +8,7 @@ import { renderReport } from '../src/report/page.ts';
 import { inferLanes, sequenceDiagram } from '../src/report/sequence.ts';
 import { plainValue } from '../src/report/values.ts';
 import { writeReport } from '../src/report/write.ts';
+import type { Counterexample } from '../src/results.ts';
 import { fixtureResults } from './fixtures/results.ts';
 
 describe('report page', () => {
@@ -122,5 +123,99 @@ describe('writeReport', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("sequence diagram on frame-indexed traces (the ForkRace spec's shape)", () => {
+  const st = (pte: [number, number], refs: number[], data: string[][], io: [number, string][]) => ({
+    pte: {
+      C: { '0': { frame: pte[0], write: false } },
+      P: { '0': { frame: pte[1], write: true } },
+    },
+    refs,
+    data,
+    io: io.map(([frame, st]) => ({ frame, st })),
+  });
+  const cx: Counterexample = {
+    invariant: 'ParentSeesDioData',
+    steps: [
+      {
+        action: { name: 'Init' },
+        vars: st(
+          [0, 1],
+          [0, 0, 0],
+          [[], [], []],
+          [
+            [0, 'IDLE'],
+            [0, 'IDLE'],
+          ],
+        ),
+      },
+      {
+        action: { name: 'DioSubmit', io: 1, vpage: 0 },
+        vars: st(
+          [0, 1],
+          [1, 0, 0],
+          [[], [], []],
+          [
+            [1, 'INFLIGHT'],
+            [0, 'IDLE'],
+          ],
+        ),
+      },
+      {
+        action: { name: 'Fork' },
+        vars: st(
+          [1, 1],
+          [1, 0, 0],
+          [[], [], []],
+          [
+            [1, 'INFLIGHT'],
+            [0, 'IDLE'],
+          ],
+        ),
+      },
+      {
+        action: { name: 'DioSubmit', io: 2, vpage: 0 },
+        vars: st(
+          [1, 2],
+          [1, 1, 0],
+          [[], [], []],
+          [
+            [1, 'INFLIGHT'],
+            [2, 'INFLIGHT'],
+          ],
+        ),
+      },
+      {
+        action: { name: 'IoComplete', io: 1 },
+        vars: st(
+          [1, 2],
+          [0, 1, 0],
+          [['D1'], [], []],
+          [
+            [1, 'DONE'],
+            [2, 'INFLIGHT'],
+          ],
+        ),
+      },
+    ],
+  };
+
+  it('draws process lanes from the page table, frame lanes from the frame arrays', () => {
+    expect(inferLanes(cx).map((l) => l.id)).toEqual([
+      'C',
+      'P',
+      'frame 1',
+      'frame 2',
+      'frame 3',
+      'I/O',
+    ]);
+    const svg = sequenceDiagram(cx);
+    // The DMA lands in frame 1 while the parent maps frame 2: both are on the picture.
+    expect(svg).toContain('data: &lt;&lt;D1&gt;&gt;');
+    expect(svg).toContain('pte: 2');
+    expect(svg).toContain('pte: 1');
+    expect(svg.match(/stroke-dasharray="5 3"/g)?.length).toBe(2); // C -> frame 1, P -> frame 2
   });
 });

@@ -1,8 +1,9 @@
-// A counterexample as an SVG sequence diagram: one lane per process, per page and one for the
-// I/O, one row per step. The actor of a step sends an arrow to the lanes its parameters name;
-// state changes keyed by a lane (e.g. `pte[parent]: pg1 -> pg2`, `data[pg1]: old -> dio`) are
-// drawn on that lane, and a change that points a process at a page draws a dashed arrow, so a
-// reader can follow the parent being moved off the page that the DMA later fills.
+// A counterexample as an SVG sequence diagram: one lane per process, per page (or physical frame)
+// and one for the I/O, one row per step. The actor of a step sends an arrow to the lanes it acts
+// on; state changes that belong to a lane (`pte[C][0].frame: 0 -> 1`, `data[1]: <<D1>>`,
+// `refs[2]: 1`) are written on that lane, and a change that points a process at another page
+// draws a dashed arrow, so a reader follows the parent being moved off the page the DMA later
+// fills. Lanes are inferred from the trace (names and shapes, below) unless the result gives them.
 import type { Counterexample, TraceStep } from '../results.ts';
 import { esc, showValue } from './html.ts';
 
@@ -15,6 +16,16 @@ interface Lane {
 const PROCESS_RE = /^(parent|child|proc(ess)?|task|thread|p)[-_]?\d*$/i;
 const PAGE_RE = /^(page|pg|folio|pfn|buf|pipe_buf|bvecq|seg)[-_]?\d*$/i;
 const IO_RE = /dio|bio|dma|submit|complete|io_?uring|aio|splice|readahead|endio|extract|truncate/i;
+/** Variables keyed by process (a page table per process, per-mm flags). */
+const PROCESS_MAP_VAR =
+  /^(pte|ptes|mm|mms|vma|vmas|mapping|mappings|hasPinned|has_pinned|procs?|tasks?)$/i;
+/** Sequences indexed by physical frame/page: frame i is element i (TLA+ sequences start at 1). */
+const FRAME_ARRAY_VAR =
+  /^(refs?|pins?|data|frames?|folios?|pages?|refcount|pincount|mapcount|excl|owner)$/i;
+/** Record fields naming a frame/page (a mapping's target, an I/O's buffer). */
+const FRAME_FIELD = /^(frame|page|folio|pfn|pg)$/i;
+/** The variable holding I/O requests, indexed by an action's `io` parameter. */
+const IO_VAR = /^(io|ios|bio|bios|dio|dios|req|reqs|requests)$/i;
 const IO_LANE = 'I/O';
 
 function atomsOf(value: unknown, out: Set<string>): void {
@@ -29,15 +40,41 @@ function atomsOf(value: unknown, out: Set<string>): void {
   }
 }
 
+const frameLane = (n: number) => `frame ${n}`;
+
+function frameCount(cx: Counterexample): number {
+  let n = 0;
+  for (const step of cx.steps) {
+    for (const [name, v] of Object.entries(step.vars)) {
+      if (FRAME_ARRAY_VAR.test(name) && Array.isArray(v)) n = Math.max(n, v.length);
+    }
+  }
+  return n;
+}
+
 export function inferLanes(cx: Counterexample): Lane[] {
   // Atoms named by actions come first (the actor of the first step leads), then the rest.
   const seen = new Set<string>();
   for (const step of cx.steps) {
     for (const [k, v] of Object.entries(step.action)) if (k !== 'name') atomsOf(v, seen);
   }
-  for (const step of cx.steps) for (const v of Object.values(step.vars)) atomsOf(v, seen);
-  const processes = cx.lanes?.processes ?? [...seen].filter((a) => PROCESS_RE.test(a));
-  const pages = cx.lanes?.pages ?? [...seen].filter((a) => PAGE_RE.test(a));
+  const processKeys = new Set<string>();
+  for (const step of cx.steps) {
+    for (const [name, v] of Object.entries(step.vars)) {
+      atomsOf(v, seen);
+      if (PROCESS_MAP_VAR.test(name) && v && typeof v === 'object' && !Array.isArray(v)) {
+        for (const k of Object.keys(v)) processKeys.add(k);
+      }
+    }
+  }
+  const processes = cx.lanes?.processes ?? [
+    ...new Set([...processKeys, ...[...seen].filter((a) => PROCESS_RE.test(a))]),
+  ];
+  const frames = Array.from({ length: frameCount(cx) }, (_, i) => frameLane(i + 1));
+  const pages = cx.lanes?.pages ?? [
+    ...frames,
+    ...[...seen].filter((a) => PAGE_RE.test(a) && !processes.includes(a)),
+  ];
   const io = cx.lanes?.io ?? [IO_LANE];
   return [
     ...processes.map((id): Lane => ({ id, kind: 'process' })),
@@ -65,36 +102,107 @@ interface Row {
   notes: string[];
 }
 
-function changedEntries(
+/** Leaf paths of a value: `{C: {0: {frame: 1}}}` -> [[['C','0','frame'], 1]]. Arrays index from 1. */
+function leaves(
+  value: unknown,
+  path: string[] = [],
+  out: [string[], unknown][] = [],
+): [string[], unknown][] {
+  if (Array.isArray(value) && value.every((v) => v !== null && typeof v === 'object')) {
+    value.forEach((v, i) => {
+      leaves(v, [...path, String(i + 1)], out);
+    });
+  } else if (
+    value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.keys(value).length
+  ) {
+    for (const [k, v] of Object.entries(value)) leaves(v, [...path, k], out);
+  } else out.push([path, value]);
+  return out;
+}
+
+/** Changed leaves of a variable between two states (whole value for scalars/flat sequences). */
+function changedLeaves(
   before: unknown,
   after: unknown,
-): { key: string | null; old: unknown; now: unknown }[] {
-  const isObj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (isObj(before) && isObj(after)) {
-    const b = before as Record<string, unknown>;
-    const a = after as Record<string, unknown>;
-    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
-    return keys
-      .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
-      .map((k) => ({ key: k, old: b[k], now: a[k] }));
+): { path: string[]; old: unknown; now: unknown }[] {
+  const b = new Map(leaves(before).map(([p, v]) => [p.join('\u0000'), v]));
+  const a = new Map(leaves(after).map(([p, v]) => [p.join('\u0000'), v]));
+  const out: { path: string[]; old: unknown; now: unknown }[] = [];
+  for (const key of new Set([...b.keys(), ...a.keys()])) {
+    if (JSON.stringify(b.get(key)) !== JSON.stringify(a.get(key))) {
+      out.push({ path: key ? key.split('\u0000') : [], old: b.get(key), now: a.get(key) });
+    }
   }
-  return JSON.stringify(before) === JSON.stringify(after)
-    ? []
-    : [{ key: null, old: before, now: after }];
+  return out;
+}
+
+/** One arrow per (from, to, style): several changes along the same mapping read as one. */
+function dedupeArrows(arrows: Arrow[]): Arrow[] {
+  const seen = new Map<string, Arrow>();
+  for (const a of arrows) {
+    const key = `${a.from}>${a.to}>${a.dashed}`;
+    const known = seen.get(key);
+    if (!known) seen.set(key, { ...a });
+    else if (a.label && !known.label.split(', ').includes(a.label))
+      known.label = known.label ? `${known.label}, ${a.label}` : a.label;
+  }
+  return [...seen.values()];
+}
+
+const MAX_MARKS_PER_LANE = 4;
+
+/** At most MAX_MARKS_PER_LANE lines per lane and step; the rest folded into one (full text on hover). */
+function capMarks(marks: LaneMark[]): LaneMark[] {
+  const byLane = new Map<number, LaneMark[]>();
+  for (const m of marks) byLane.set(m.lane, [...(byLane.get(m.lane) ?? []), m]);
+  const out: LaneMark[] = [];
+  for (const [lane, list] of byLane) {
+    const unique = [...new Map(list.map((m) => [m.text, m])).values()];
+    if (unique.length <= MAX_MARKS_PER_LANE) out.push(...unique);
+    else {
+      out.push(...unique.slice(0, MAX_MARKS_PER_LANE - 1));
+      const rest = unique.slice(MAX_MARKS_PER_LANE - 1);
+      out.push({ lane, text: `… ${rest.length} more: ${rest.map((m) => m.text).join('; ')}` });
+    }
+  }
+  return out;
 }
 
 function buildRows(cx: Counterexample, lanes: Lane[]): Row[] {
   const index = new Map(lanes.map((l, i) => [l.id, i]));
   const ioLane = lanes.findIndex((l) => l.kind === 'io');
+  const laneOfFrame = (v: unknown): number | undefined =>
+    typeof v === 'number'
+      ? index.get(frameLane(v))
+      : typeof v === 'string'
+        ? index.get(v)
+        : undefined;
   const rows: Row[] = [];
   cx.steps.forEach((step: TraceStep, i) => {
     const params = Object.entries(step.action).filter(([k]) => k !== 'name');
     const named = new Set<number>();
     for (const [, v] of params) {
       const at = index.get(String(v));
-      if (at !== undefined) named.add(at);
+      if (at !== undefined && lanes[at]!.kind !== 'page') named.add(at);
+      else if (at !== undefined) named.add(at);
     }
-    if (ioLane >= 0 && IO_RE.test(step.action.name)) named.add(ioLane);
+    const isIo =
+      ioLane >= 0 && (IO_RE.test(step.action.name) || params.some(([k]) => IO_VAR.test(k)));
+    if (isIo) named.add(ioLane);
+    // An I/O parameter (`io=2`) points at a request whose buffer frame the I/O acts on.
+    for (const [k, v] of params) {
+      if (!IO_VAR.test(k) || typeof v !== 'number') continue;
+      for (const [name, value] of Object.entries(step.vars)) {
+        if (!IO_VAR.test(name) || !Array.isArray(value)) continue;
+        const req = value[v - 1] as Record<string, unknown> | undefined;
+        const field = req && Object.keys(req).find((f) => FRAME_FIELD.test(f));
+        const lane = field ? laneOfFrame(req[field]) : undefined;
+        if (lane !== undefined) named.add(lane);
+      }
+    }
     const ordered = [...named].sort((a, b) => a - b);
     const actor =
       ordered.find((l) => lanes[l]!.kind === 'process') ??
@@ -108,21 +216,50 @@ function buildRows(cx: Counterexample, lanes: Lane[]): Row[] {
     const prev = i > 0 ? cx.steps[i - 1]!.vars : undefined;
     for (const [name, value] of Object.entries(step.vars)) {
       if (!prev) continue;
-      for (const change of changedEntries(prev[name], value)) {
-        const keyLane = change.key === null ? undefined : index.get(change.key);
-        const text = `${name}${change.key === null ? '' : `[${change.key}]`}: ${showValue(change.old)} → ${showValue(change.now)}`;
+      const flatFrames = FRAME_ARRAY_VAR.test(name) && Array.isArray(value);
+      if (flatFrames) {
+        const before = Array.isArray(prev[name]) ? (prev[name] as unknown[]) : [];
+        (value as unknown[]).forEach((v, f) => {
+          if (JSON.stringify(v) === JSON.stringify(before[f])) return;
+          const lane = index.get(frameLane(f + 1));
+          if (lane !== undefined) marks.push({ lane, text: `${name}: ${showValue(v)}` });
+          else notes.push(`${name}[${f + 1}]: ${showValue(before[f])} → ${showValue(v)}`);
+        });
+        continue;
+      }
+      for (const change of changedLeaves(prev[name], value)) {
+        const where = change.path.length ? `[${change.path.join('][')}]` : '';
+        const text = `${name}${where}: ${showValue(change.old)} → ${showValue(change.now)}`;
+        const keyLane = change.path
+          .map((k) => index.get(k))
+          .find((l) => l !== undefined && lanes[l]!.kind !== 'io');
         if (keyLane === undefined) {
           notes.push(text);
           continue;
         }
-        marks.push({ lane: keyLane, text: `${name}: ${showValue(change.now)}` });
-        const target = typeof change.now === 'string' ? index.get(change.now) : undefined;
-        if (target !== undefined && target !== keyLane) {
+        const leaf = change.path[change.path.length - 1] ?? '';
+        const plainKey = FRAME_FIELD.test(leaf) || change.path.length === 1;
+        marks.push({
+          lane: keyLane,
+          text: `${name}${plainKey ? '' : `.${leaf}`}: ${showValue(change.now)}`,
+        });
+        const target =
+          FRAME_FIELD.test(leaf) || typeof change.now === 'string'
+            ? laneOfFrame(change.now)
+            : undefined;
+        if (target !== undefined && target !== keyLane && lanes[keyLane]!.kind === 'process') {
           arrows.push({ from: keyLane, to: target, label: name, dashed: true });
         }
       }
     }
-    rows.push({ step: i, action: i === 0 ? 'Init' : label, actor, arrows, marks, notes });
+    rows.push({
+      step: i,
+      action: i === 0 ? 'Init' : label,
+      actor,
+      arrows: dedupeArrows(arrows),
+      marks: capMarks(marks),
+      notes,
+    });
   });
   return rows;
 }
@@ -132,6 +269,7 @@ const LEFT = 46;
 const TOP = 54;
 const LINE = 13;
 const NOTE_W = 360;
+const DASH_GAP = 9;
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -147,7 +285,8 @@ export function sequenceDiagram(cx: Counterexample): string {
     const perLane = new Map<number, number>();
     for (const m of r.marks) perLane.set(m.lane, (perLane.get(m.lane) ?? 0) + 1);
     const lines = Math.max(1, r.notes.length, ...perLane.values());
-    return 30 + lines * LINE;
+    const dashed = r.arrows.filter((a) => a.dashed).length;
+    return 30 + lines * LINE + Math.max(0, dashed - 1) * DASH_GAP;
   });
   const height = TOP + heights.reduce((a, b) => a + b, 0) + 20;
   const parts: string[] = [];
@@ -196,8 +335,9 @@ export function sequenceDiagram(cx: Counterexample): string {
         `<text x="${(ax + far) / 2}" y="${mid - 3}" text-anchor="middle" class="act"><title>${esc(row.action)}</title>${esc(truncate(row.action, chars))}</text>`,
       );
     }
-    row.arrows.forEach((a, n) => {
-      const ay = a.dashed ? mid + 8 + n * 3 : mid + 2;
+    let dashedIndex = 0;
+    row.arrows.forEach((a) => {
+      const ay = a.dashed ? mid + 8 + dashedIndex++ * DASH_GAP : mid + 2;
       const x1 = laneX(a.from);
       const x2 = laneX(a.to);
       const dir = x2 > x1 ? 1 : -1;
@@ -215,7 +355,7 @@ export function sequenceDiagram(cx: Counterexample): string {
       const k = stacked.get(m.lane) ?? 0;
       stacked.set(m.lane, k + 1);
       parts.push(
-        `<text x="${laneX(m.lane) + 5}" y="${mid + 20 + k * LINE}" class="mark"><title>${esc(m.text)}</title>${esc(truncate(m.text, 24))}</text>`,
+        `<text x="${laneX(m.lane) + 5}" y="${mid + 20 + Math.max(0, dashedIndex - 1) * DASH_GAP + k * LINE}" class="mark"><title>${esc(m.text)}</title>${esc(truncate(m.text, 24))}</text>`,
       );
     }
     row.notes.forEach((note, k) => {

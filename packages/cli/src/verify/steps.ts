@@ -46,7 +46,7 @@ import type { VerifyOptions, VerifySteps } from './pipeline.ts';
 /** States explored per config for transition coverage; graphs up to DRAW_LIMIT are drawn. */
 export const EXPLORE_LIMIT = 50_000;
 export const GRAPH_TIMEOUT_MS = 120_000;
-export const DRAW_LIMIT = 120;
+export const DRAW_LIMIT = 300;
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
