@@ -60,7 +60,8 @@ export function planScenario(
   if (stored === undefined)
     return { kind: 'not-applicable', reason: `no expectation for profile ${profile}` };
   if ('notApplicable' in stored) return { kind: 'not-applicable', reason: stored.notApplicable };
-  if ('sameAs' in stored) return { kind: 'not-applicable', reason: `profile ${profile}: sameAs chain` };
+  if ('sameAs' in stored)
+    return { kind: 'not-applicable', reason: `profile ${profile}: sameAs chain` };
   const n = stored.observations.length;
   const constants = suite.constants?.[profile];
   const scenario: Scenario = {
