@@ -123,7 +123,10 @@ export async function checkEmbedded(
       message: `time bound of ${b.timeoutMs} ms exceeded before the check finished`,
     });
   if (reply.kind === 'crash')
-    return fail({ kind: 'engine-crash', message: `tla-checker crashed: ${reply.message}` });
+    return fail({
+      kind: 'engine-crash',
+      message: `tla-checker crashed: ${reply.message.split('\n')[0]}`,
+    });
   const out = reply.output;
   const errorType = out.error_type;
 

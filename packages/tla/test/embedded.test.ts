@@ -99,6 +99,16 @@ describe('embedded engine: check', () => {
     );
   });
 
+  it('contains an engine crash (WASM stack exhaustion), reports it, and the next check still runs', async () => {
+    const r = await checkEmbedded(fixtureInput('Crash'), { timeoutMs: 60_000 });
+    expect(r.outcome).toBe('error');
+    expect(r.error?.kind).toBe('engine-crash');
+    expect(r.error?.message).toMatch(
+      /^tla-checker crashed: RangeError: Maximum call stack size exceeded$/,
+    );
+    expect((await checkEmbedded(fixtureInput('Counter'))).outcome).toBe('ok');
+  });
+
   it('enforces a time bound by stopping the engine, and the next check still runs', async () => {
     const r = await checkEmbedded(fixtureInput('Slow'), {
       timeoutMs: 300,
