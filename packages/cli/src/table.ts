@@ -1,4 +1,5 @@
-// A plain-text table printer for terminal output: left-aligned text, right-aligned numbers.
+// A plain-text table printer for terminal output: left-aligned text, right-aligned numbers
+// (numbers given as numbers or already formatted, e.g. `1,234`).
 
 export type Cell = string | number | boolean | null | undefined;
 
@@ -7,7 +8,12 @@ export function renderTable(headers: string[], rows: Cell[][]): string {
   const numeric = headers.map((_, i) =>
     rows.every((r) => {
       const c = r[i];
-      return c === undefined || c === null || typeof c === 'number';
+      return (
+        c === undefined ||
+        c === null ||
+        typeof c === 'number' ||
+        (typeof c === 'string' && /^-?[\d,]*\.?\d+$/.test(c))
+      );
     }),
   );
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => text(r[i]).length)));
