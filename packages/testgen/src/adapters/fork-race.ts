@@ -75,6 +75,9 @@ const TAG_LAYOUT = [
   { tag: 'CW', offset: 3072, len: 1, byte: 0x43 },
 ] as const;
 
+/** End of the last tag region: how much of a page pageTags reads. */
+const TAGS_END = Math.max(...TAG_LAYOUT.map((t) => t.offset + t.len));
+
 const ACTIONS = new Set([
   'DioSubmit',
   'FixedRead',
@@ -122,10 +125,12 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
 
 /** The tags a page holds, read from its bytes; a partly written region reads as `<tag>~partial`. */
 function pageTags(page: Page): string {
+  // One read of the page prefix holding every tag; a region counts only when all its bytes match.
+  const bytes = page.folio.peek(page.index_in_folio * PAGE_SIZE, TAGS_END);
   const tags: string[] = [];
   for (const { tag, offset, len, byte } of TAG_LAYOUT) {
-    const bytes = page.folio.peek(page.index_in_folio * PAGE_SIZE + offset, len);
-    const hits = bytes.reduce((n, b) => n + (b === byte ? 1 : 0), 0);
+    let hits = 0;
+    for (let i = offset; i < offset + len; i++) if (bytes[i] === byte) hits++;
     if (hits === len) tags.push(tag);
     else if (hits > 0) tags.push(`${tag}~partial`);
   }
@@ -169,7 +174,7 @@ class ForkRaceDriver implements ReferenceDriver {
         }
       }
       // The device read by O_DIRECT: sector i-1 holds read i's data ("dm-delay" = caller-completed bios).
-      const bdev = bdev_alloc(64 * 1024);
+      const bdev = bdev_alloc(2 * SECTOR); // two sectors: the data of read 1 and read 2
       bdev.write(0, new Uint8Array(SECTOR).fill(0xd1));
       bdev.write(SECTOR, new Uint8Array(SECTOR).fill(0xd2));
       return { parent, base, filp: filp_open(bdev_inode(bdev), O_DIRECT) };
