@@ -2,9 +2,10 @@
 // @pinlab/kernel-harness). Until the harness's shape is settled this accepts either a list of
 // KernelColumn-like entries or `{ kernels: [...] }`, and ignores what it does not know.
 import { existsSync, readFileSync } from 'node:fs';
-import { expectedParentLoses } from '@pinlab/kernel-harness';
+import { expectedParentLoses, type KernelReport } from '@pinlab/kernel-harness';
 import { CliError, EXIT } from '../command.ts';
-import type { KernelColumn } from '../results.ts';
+import type { KernelColumn, ScenarioRun } from '../results.ts';
+import { kernelScenarioRuns } from './kernel-runs.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,4 +68,16 @@ export function kernelColumnsFromFile(
     });
   }
   return [...columns, ...models];
+}
+
+/** Scenario rows of the harness's kernel reports (entries with `perSpec`), if any. */
+export function kernelRunsFromFile(path: string): ScenarioRun[] {
+  if (!existsSync(path)) return [];
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { kernels?: unknown };
+  const list = Array.isArray(doc) ? doc : Array.isArray(doc.kernels) ? doc.kernels : [];
+  return list
+    .filter(
+      (k): k is KernelReport => isObject(k) && isObject(k.perSpec) && Array.isArray(k.failures),
+    )
+    .flatMap(kernelScenarioRuns);
 }

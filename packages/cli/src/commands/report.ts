@@ -1,7 +1,7 @@
 // `pinlab report`: render the report folder from the last saved results, without re-running.
 import { resolve } from 'node:path';
 import { JSON_OPTION, stringOption } from '../args.ts';
-import { kernelColumnsFromFile } from '../collect/kernels.ts';
+import { kernelColumnsFromFile, kernelRunsFromFile } from '../collect/kernels.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../command.ts';
 import { toJson } from '../format.ts';
@@ -52,11 +52,19 @@ Examples:
     );
     const results = loadVerifyResults(resultsPath);
     const bench = loadBenchResults(benchResultsPath(root));
-    if (bench) results.bench = bench;
+    if (bench) {
+      results.bench = bench;
+      results.skipped = results.skipped.filter((x) => x.what !== 'benchmark figures');
+    }
     const kernels = kernelColumnsFromFile(kernelsResultsPath(root), { withModel: true });
     if (kernels?.length) {
       const names = new Set(kernels.map((k) => k.name));
       results.kernels = [...kernels, ...results.kernels.filter((k) => !names.has(k.name))];
+      // Scenario rows of kernels run since verify (pinlab kernel run), unless verify ran them.
+      const runs = kernelRunsFromFile(kernelsResultsPath(root)).filter(
+        (r) => !results.scenarios.some((s) => s.target === r.target),
+      );
+      results.scenarios.push(...runs);
     }
     const out = resolve(io.cwd, stringOption(options.out, 'out') ?? defaultReportDir(root));
     const files = writeReport(results, out);

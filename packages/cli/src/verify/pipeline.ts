@@ -111,6 +111,8 @@ export async function runVerify(
       if (a.ok) kernels.push(k);
       else skip(`kernel ${k}`, `${a.why} (${a.fix}; or ask for it with --kernels ${k})`);
     }
+  } else if (opts.kernels.length === 0) {
+    skip('kernels', '--kernels none');
   } else {
     for (const k of opts.kernels) {
       const a = steps.kernelAvailable(k, io);
