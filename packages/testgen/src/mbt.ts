@@ -58,6 +58,7 @@ function mismatchesOf(
     spec: opts.adapter.spec,
     config: opts.config,
     actions: walk.actions,
+    constants: opts.constants,
   };
   const expected = computeExpectation(
     opts.stepper,
