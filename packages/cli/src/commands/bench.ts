@@ -1,6 +1,7 @@
 // `pinlab bench`: run the packages' bench scripts, print their figures, save them for the report.
+
+import { writeFileAtomic } from '@pinlab/tla';
 import { intOption, JSON_OPTION, listOption } from '../args.ts';
-import { writeFileAtomic } from '../atomic.ts';
 import { benchPackages, runBenchPackage } from '../bench/run.ts';
 import { CliError, type Command, EXIT } from '../command.ts';
 import { formatNumber, toJson } from '../format.ts';

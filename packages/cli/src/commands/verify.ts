@@ -1,8 +1,8 @@
 // `pinlab verify`: the main job. Checks the specs, compares generated-tests/ with a fresh
 // generation, runs the suites on the reference (and kernels), then writes the report.
 import { resolve } from 'node:path';
+import { writeFileAtomic } from '@pinlab/tla';
 import { JSON_OPTION, listOption, stringOption } from '../args.ts';
-import { writeFileAtomic } from '../atomic.ts';
 import { pinlabVersion } from '../cli.ts';
 import { CliError, type Command, EXIT, type ExitCode } from '../command.ts';
 import { toJson } from '../format.ts';
