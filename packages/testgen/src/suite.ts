@@ -84,6 +84,80 @@ export function buildSuiteScenarios(
   });
 }
 
+/**
+ * Suite files store each observation list as deltas: the first observation whole, then only the
+ * keys that changed (an observation whose key set differs is stored whole under `__full`).
+ * Observations change little from step to step, so this keeps checked-in suites small.
+ */
+export function encodeObservations(list: readonly StepObservation[]): Record<string, unknown>[] {
+  return list.map((o, i) => {
+    const prev = list[i - 1];
+    if (prev === undefined) return { ...o };
+    const keys = Object.keys(o);
+    if (keys.length !== Object.keys(prev).length || keys.some((k) => !(k in prev)))
+      return { __full: o };
+    const d: Record<string, unknown> = {};
+    for (const k of keys) if (canonicalJson(o[k]) !== canonicalJson(prev[k])) d[k] = o[k];
+    return d;
+  });
+}
+
+export function decodeObservations(list: readonly Record<string, unknown>[]): StepObservation[] {
+  const out: StepObservation[] = [];
+  for (const d of list) {
+    const prev = out[out.length - 1];
+    if ('__full' in d) out.push(d.__full as StepObservation);
+    else out.push({ ...(prev ?? {}), ...(d as StepObservation) });
+  }
+  return out;
+}
+
+/** The suite as stored: observation lists delta-encoded, marked by `encoding`. */
+export function encodeSuite(suite: SuiteData): SuiteData & { encoding: 'delta' } {
+  return {
+    ...suite,
+    encoding: 'delta',
+    scenarios: suite.scenarios.map((s) => ({
+      ...s,
+      expect: Object.fromEntries(
+        Object.entries(s.expect).map(([p, e]) => [
+          p,
+          'observations' in e
+            ? {
+                ...e,
+                observations: encodeObservations(e.observations) as unknown as StepObservation[],
+              }
+            : e,
+        ]),
+      ),
+    })),
+  };
+}
+
+function decodeSuite(suite: SuiteData & { encoding?: string }): SuiteData {
+  if (suite.encoding !== 'delta') return suite;
+  const { encoding: _encoding, ...rest } = suite;
+  return {
+    ...rest,
+    scenarios: suite.scenarios.map((s) => ({
+      ...s,
+      expect: Object.fromEntries(
+        Object.entries(s.expect).map(([p, e]) => [
+          p,
+          'observations' in e
+            ? {
+                ...e,
+                observations: decodeObservations(
+                  e.observations as unknown as Record<string, unknown>[],
+                ),
+              }
+            : e,
+        ]),
+      ),
+    })),
+  };
+}
+
 export class SuiteError extends Error {
   override name = 'SuiteError';
 }
@@ -103,5 +177,5 @@ export function validateSuite(data: unknown, source: string): SuiteData {
       throw new SuiteError(`${source}: scenarios[${i}] needs id, actions and expect`);
     }
   });
-  return d as SuiteData;
+  return decodeSuite(d as SuiteData);
 }

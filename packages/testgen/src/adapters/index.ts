@@ -1,8 +1,16 @@
 // The registry of spec adapters the reference target drives.
 import type { SpecAdapter } from './adapter.ts';
 import { forkRaceAdapter } from './fork-race.ts';
+import { iterCursorAdapter } from './iter-cursor.ts';
+import { pinUnpinAdapter } from './pin-unpin.ts';
+import { splicePipeAdapter } from './splice-pipe.ts';
 
-export const allAdapters: readonly SpecAdapter[] = [forkRaceAdapter];
+export const allAdapters: readonly SpecAdapter[] = [
+  forkRaceAdapter,
+  iterCursorAdapter,
+  splicePipeAdapter,
+  pinUnpinAdapter,
+];
 
 export function adapterFor(spec: string): SpecAdapter | undefined {
   return allAdapters.find((a) => a.spec === spec);

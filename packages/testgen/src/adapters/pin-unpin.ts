@@ -1,0 +1,453 @@
+// PinUnpin (specs/PinUnpin.tla): page extraction by iterator type for a direct I/O and the
+// matching release. The reference driver builds the spec's fixed iterator layouts (PAGE = 4
+// model bytes) at 1024 bytes per model byte, so model pages are real 4 KiB pages and every
+// length stays a multiple of the 512-byte logical block, and drives the reference kernel's
+// real paths:
+//   Submit       bio_alloc + bio_iov_iter_get_pages (block/bio.c): iov_iter_extract_pages and
+//                BIO_PAGE_PINNED iff iov_iter_extract_will_pin() on 6.12; iov_iter_get_pages2
+//                (FOLL_GET refs, folio_get for XARRAY, -EFAULT for KVEC) on 6.1; a BVEC
+//                iterator attached as is (bio_iov_bvec_set, BIO_NO_PAGE_REF on 6.1).
+//   SubmitFault  extraction from an unmapped user address with *pages == NULL:
+//                iov_iter_extract_pages (6.3+) / iov_iter_get_pages_alloc2 (6.1), the caller
+//                freeing nothing on error (lib/iov_iter.c want_pages_array owns the array).
+//   Complete     bio_release_pages (include/linux/bio.h) -> bio_release_page (block/blk.h),
+//                what blkdev_bio_end_io does at completion (block/fops.c).
+//   PunchHole    the page cache drops X0 (truncate: xa_erase + the cache's folio_put).
+//
+// Observations (same keys from model and reference, model units):
+//   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
+//   pinAcquired, pinReleased   /proc/vmstat nr_foll_pin_acquired / _released since Init
+//   zeroMapped      user page 3 still maps the shared zero page
+//   cached          the file's page-cache pages ("X0,X1")
+//   bio<b>.st       IDLE | INFLIGHT | DONE | FAILED
+//   bio<b>.cleanup  PIN (BIO_PAGE_PINNED) | REF (6.1 put_page at release) | NONE
+//   bio<b>.pages    the frames the bio lists; bio<b>.bytes its size (bi_size)
+//   bio<b>.offset0  *offset0 of the first extraction (bv_offset of the first bvec); null when
+//                   nothing was extracted (the kernel defines *offset0 only then, and the spec's
+//                   Offset0IsPageOffset only constrains bytes > 0)
+//   bio<b>.array    ALLOCATED when a page array allocated by extraction is still outstanding
+//
+// Frames are identified by folio: U0..U2 the process's pages at user pages 0..2, U3 the private
+// page user page 3 gets when a FOLL_WRITE GUP breaks its zero-page mapping, ZP the zero page,
+// K0/K1 the kmalloc'd pages behind the kvec, B0/B1 the bio_vec pages, X0/X1 the file's pages.
+
+import {
+  alloc_page,
+  BIO_NO_PAGE_REF,
+  BIO_PAGE_PINNED,
+  bdev_alloc,
+  type bio,
+  bio_alloc,
+  bio_flagged,
+  bio_iov_iter_get_pages,
+  bio_op_for_iter,
+  bio_release_pages,
+  type block_device,
+  createKernel,
+  FAULT_FLAG_WRITE,
+  type Folio,
+  folio_alloc,
+  folio_put,
+  handle_mm_fault,
+  ITER_DEST,
+  ITER_SOURCE,
+  type iov_iter,
+  iov_iter_bvec,
+  iov_iter_extract_pages,
+  iov_iter_get_pages_alloc2,
+  iov_iter_init,
+  iov_iter_kvec,
+  iov_iter_ubuf,
+  iov_iter_xarray,
+  type Kernel,
+  kmalloc_page_aligned,
+  type MmStruct,
+  mm_alloc,
+  PAGE_SIZE,
+  type Page,
+  type PageSlot,
+  type ProfileName,
+  page_arrays_outstanding,
+  virt_to_page,
+  vm_mmap,
+  with_kernel,
+  with_mm,
+  XArray,
+  ZERO_PAGE,
+} from '@pinlab/reference';
+import {
+  apply,
+  asBool,
+  asInt,
+  asSet,
+  asString,
+  type ModelState,
+  type ModelValue,
+  stateVar,
+} from '../model/value.ts';
+import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
+import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+
+/** Reference bytes per model byte: the spec's PAGE (4) becomes PAGE_SIZE. */
+const UNIT = PAGE_SIZE / 4;
+
+/** The spec's Frames, in the order observations list them. */
+const FRAMES = ['U0', 'U1', 'U2', 'U3', 'ZP', 'K0', 'K1', 'B0', 'B1', 'X0', 'X1'] as const;
+type Frame = (typeof FRAMES)[number];
+const KERNEL_FRAMES = new Set<Frame>(['K0', 'K1', 'B0', 'B1', 'X0', 'X1']);
+const BIOS = [1, 2] as const;
+const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY']);
+const USER_TYPES = new Set(['UBUF', 'IOVEC']);
+const ACTIONS = new Set(['Submit', 'SubmitFault', 'Complete', 'PunchHole']);
+
+/** "U0=1,U1=1": the nonzero counts, in frame order. */
+function countList(count: (f: Frame) => number): string {
+  return FRAMES.filter((f) => count(f) !== 0)
+    .map((f) => `${f}=${count(f)}`)
+    .join(',');
+}
+
+/** A set of frames, in frame order. */
+function frameList(frames: readonly string[]): string {
+  return FRAMES.filter((f) => frames.includes(f)).join(',');
+}
+
+interface BioObservation {
+  st: string;
+  cleanup: string;
+  pages: string;
+  bytes: number;
+  offset0: number | null;
+  array: string;
+}
+
+function bioKeys(b: number, o: BioObservation): StepObservation {
+  return {
+    [`bio${b}.st`]: o.st,
+    [`bio${b}.cleanup`]: o.cleanup,
+    [`bio${b}.pages`]: o.pages,
+    [`bio${b}.bytes`]: o.bytes,
+    [`bio${b}.offset0`]: o.offset0,
+    [`bio${b}.array`]: o.array,
+  };
+}
+
+function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
+  const pins = stateVar(state, 'pins');
+  const refs = stateVar(state, 'refs');
+  const bios = stateVar(state, 'bio');
+  const obs: Record<string, StepObservation[string]> = {
+    pins: countList((f) => asInt(apply(pins, f, 'pins'), `pins[${f}]`)),
+    refs: countList((f) => asInt(apply(refs, f, 'refs'), `refs[${f}]`)),
+    pinAcquired: asInt(stateVar(state, 'pinAcquired'), 'pinAcquired'),
+    pinReleased: asInt(stateVar(state, 'pinReleased'), 'pinReleased'),
+    zeroMapped: asBool(stateVar(state, 'zeroMapped'), 'zeroMapped'),
+    cached: frameList(asSet(stateVar(state, 'cached')).map((x) => asString(x, 'cached'))),
+  };
+  for (const b of BIOS) {
+    const r: ModelValue = apply(bios, b, 'bio');
+    const field = (k: string) => apply(r, k, `bio[${b}]`);
+    const bytes = asInt(field('bytes'), 'bytes');
+    Object.assign(
+      obs,
+      bioKeys(b, {
+        st: asString(field('st'), 'st'),
+        cleanup: asString(field('cleanup'), 'cleanup'),
+        pages: frameList(asSet(field('pages')).map((x) => asString(x, 'pages'))),
+        bytes,
+        offset0: bytes > 0 ? asInt(field('offset0'), 'offset0') : null,
+        array: asString(field('array'), 'array'),
+      }),
+    );
+  }
+  return obs;
+}
+
+/** What the driver knows about one of the scenario's two direct I/Os. */
+interface BioSlot {
+  st: 'IDLE' | 'INFLIGHT' | 'DONE' | 'FAILED';
+  bio: bio | null;
+  dir: 'DEST' | 'SOURCE';
+  /** Page arrays an extraction allocated for this I/O and nobody freed. */
+  arraysLeaked: number;
+}
+
+/** User pages the process maps: 0..2 written (private), 3 read-faulted (the zero page). */
+const USER_PAGES = 4;
+/** SubmitFault's buffer: far past the mapping, so GUP finds no vma (-EFAULT). */
+const UNMAPPED_PAGE = 64;
+
+class PinUnpinDriver implements ReferenceDriver {
+  private readonly k: Kernel;
+  private readonly mm: MmStruct;
+  private readonly base: number;
+  private readonly bdev: block_device;
+  private readonly kvecBase: number;
+  private readonly bvecPages: readonly [Page, Page];
+  private readonly xarray = new XArray();
+  private readonly xFolios: readonly [Folio, Folio];
+  /** Kernel frames: references held by their owners (slab, caller, page cache), not by extraction. */
+  private readonly ownerRefs = new Map<Frame, number>();
+  private readonly cached = new Set<Frame>(['X0', 'X1']);
+  private readonly bios = new Map<number, BioSlot>();
+  private readonly vmstat0: { acquired: number; released: number };
+
+  constructor(profile: string) {
+    this.k = createKernel(profile as ProfileName);
+    const set = with_kernel(this.k, () => {
+      const mm = mm_alloc();
+      const base = vm_mmap(mm, 0, USER_PAGES * PAGE_SIZE);
+      if (base < 0) throw new AdapterError(`PinUnpin: vm_mmap failed (${base})`);
+      for (let v = 0; v < USER_PAGES; v++) {
+        // Pages 0..2 written by the process (private, exclusive); page 3 only read, so
+        // do_anonymous_page maps the shared zero page (mm/memory.c).
+        const flags = v < 3 ? FAULT_FLAG_WRITE : 0;
+        if (handle_mm_fault(mm, base + v * PAGE_SIZE, flags) !== 0)
+          throw new AdapterError(`PinUnpin: cannot fault in user page ${v}`);
+      }
+      const kvecBase = kmalloc_page_aligned(2 * PAGE_SIZE); // K0, K1
+      const bvecPages: [Page, Page] = [alloc_page(), alloc_page()];
+      const xFolios: [Folio, Folio] = [folio_alloc(0), folio_alloc(0)];
+      return { mm, base, bdev: bdev_alloc(64 * PAGE_SIZE), kvecBase, bvecPages, xFolios };
+    });
+    this.mm = set.mm;
+    this.base = set.base;
+    this.bdev = set.bdev;
+    this.kvecBase = set.kvecBase;
+    this.bvecPages = set.bvecPages;
+    this.xFolios = set.xFolios;
+    // The file's page cache: X0 at index 0, X1 at index 1; the allocation ref is the cache's.
+    this.xarray.xa_store_folio(0, this.xFolios[0]);
+    this.xarray.xa_store_folio(1, this.xFolios[1]);
+    for (const [f, folio] of this.kernelFolios()) this.ownerRefs.set(f, folio._refcount);
+    for (const b of BIOS) this.bios.set(b, { st: 'IDLE', bio: null, dir: 'DEST', arraysLeaked: 0 });
+    this.vmstat0 = {
+      acquired: this.k.vmstat.nr_foll_pin_acquired,
+      released: this.k.vmstat.nr_foll_pin_released,
+    };
+  }
+
+  private kernelFolios(): [Frame, Folio][] {
+    return with_kernel(this.k, () => [
+      ['K0', virt_to_page(this.kvecBase).folio],
+      ['K1', virt_to_page(this.kvecBase + PAGE_SIZE).folio],
+      ['B0', this.bvecPages[0].folio],
+      ['B1', this.bvecPages[1].folio],
+      ['X0', this.xFolios[0]],
+      ['X1', this.xFolios[1]],
+    ]);
+  }
+
+  /** The page user page v maps now. */
+  private userPage(v: number): Page {
+    const pte = this.mm.ptes.get(Math.floor((this.base + v * PAGE_SIZE) / PAGE_SIZE));
+    if (pte === undefined) throw new AdapterError(`PinUnpin: user page ${v} is not mapped`);
+    return pte.page;
+  }
+
+  /** Folio -> frame name, as of now (U3 exists once user page 3 left the zero page). */
+  private frames(): Map<Folio, Frame> {
+    const m = new Map<Folio, Frame>();
+    for (let v = 0; v < USER_PAGES; v++) {
+      const folio = this.userPage(v).folio;
+      if (!folio.is_zero) m.set(folio, `U${v}` as Frame);
+    }
+    m.set(
+      with_kernel(this.k, () => ZERO_PAGE().folio),
+      'ZP',
+    );
+    for (const [f, folio] of this.kernelFolios()) m.set(folio, f);
+    return m;
+  }
+
+  apply(action: ScenarioAction): void {
+    with_kernel(this.k, () => this.step(action));
+  }
+
+  private slot(action: ScenarioAction): BioSlot {
+    const b = param(action, 'bio', 'number');
+    const s = this.bios.get(b);
+    if (s === undefined) throw new AdapterError(`PinUnpin: ${action.name}: no bio ${b}`);
+    return s;
+  }
+
+  private step(action: ScenarioAction): void {
+    switch (action.name) {
+      case 'Submit': {
+        const s = this.slot(action);
+        const t = param(action, 'iter', 'string');
+        const dir = param(action, 'dir', 'string');
+        if (dir !== 'DEST' && dir !== 'SOURCE')
+          throw new AdapterError(`PinUnpin: Submit: dir must be DEST or SOURCE, got ${dir}`);
+        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: Submit on a bio already used');
+        const iter = this.buildIter(t, dir);
+        const b = bio_alloc(this.bdev, 16, bio_op_for_iter(iter));
+        // The whole direct I/O: bio_iov_iter_get_pages loops the extraction until the iterator
+        // is consumed (block/bio.c), 0 if anything was added.
+        const ret = bio_iov_iter_get_pages(b, iter);
+        s.dir = dir;
+        if (ret < 0) {
+          // __blkdev_direct_IO gives up with the error: nothing was attached.
+          s.st = 'FAILED';
+          return;
+        }
+        s.bio = b;
+        s.st = 'INFLIGHT';
+        return;
+      }
+      case 'SubmitFault': {
+        const s = this.slot(action);
+        const t = param(action, 'iter', 'string');
+        if (!USER_TYPES.has(t))
+          throw new AdapterError(`PinUnpin: SubmitFault needs a user iterator, got ${t}`);
+        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: SubmitFault on a bio already used');
+        const addr = this.base + UNMAPPED_PAGE * PAGE_SIZE;
+        const len = 6 * UNIT;
+        const iter = with_mm(this.mm, () =>
+          t === 'UBUF'
+            ? iov_iter_ubuf(ITER_DEST, addr, len)
+            : iov_iter_init(ITER_DEST, [{ iov_base: addr, iov_len: len }], 1, len),
+        );
+        const before = page_arrays_outstanding(this.k);
+        // *pages == NULL: extraction allocates the array. A caller seeing an error has nothing
+        // to free, so whatever is still allocated afterwards is leaked.
+        const pages = { value: null as PageSlot[] | null };
+        const ret = this.k.profile.has_extract_api
+          ? iov_iter_extract_pages(iter, pages, len, 0xffff, 0, { value: 0 })
+          : iov_iter_get_pages_alloc2(iter, pages, len, { value: 0 });
+        if (ret >= 0)
+          throw new AdapterError(`PinUnpin: extraction from an unmapped address returned ${ret}`);
+        s.dir = 'DEST';
+        s.st = 'FAILED';
+        s.arraysLeaked = page_arrays_outstanding(this.k) - before;
+        return;
+      }
+      case 'Complete': {
+        const s = this.slot(action);
+        if (s.st !== 'INFLIGHT' || s.bio === null)
+          throw new AdapterError('PinUnpin: Complete of a bio not in flight');
+        // blkdev_bio_end_io: a read dirties the pages it filled, then releases them.
+        bio_release_pages(s.bio, s.dir === 'DEST');
+        s.st = 'DONE';
+        return;
+      }
+      case 'PunchHole': {
+        const x = param(action, 'page', 'string');
+        if (x !== 'X0' && x !== 'X1') throw new AdapterError(`PinUnpin: PunchHole of ${x}`);
+        if (!this.cached.has(x)) throw new AdapterError(`PinUnpin: ${x} is not cached`);
+        const index = x === 'X0' ? 0 : 1;
+        const folio = this.xFolios[index] as Folio;
+        // truncate_inode_pages_range -> filemap_remove_folio: out of i_pages, cache ref dropped.
+        this.xarray.xa_erase(index);
+        folio_put(folio);
+        this.ownerRefs.set(x, (this.ownerRefs.get(x) ?? 0) - 1);
+        this.cached.delete(x);
+        return;
+      }
+      default:
+        throw new AdapterError(`PinUnpin: unknown action ${action.name}`);
+    }
+  }
+
+  /** The spec's iterator layouts (specs/README.md, PinUnpin), scaled by UNIT. */
+  private buildIter(t: string, dir: 'DEST' | 'SOURCE'): iov_iter {
+    if (!ITER_TYPES.has(t)) throw new AdapterError(`PinUnpin: unknown iterator type ${t}`);
+    if (!USER_TYPES.has(t) && dir !== 'DEST')
+      throw new AdapterError(`PinUnpin: a ${t} iterator is only submitted as DEST`);
+    const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
+    const u = (modelAddr: number) => this.base + modelAddr * UNIT;
+    switch (t) {
+      case 'UBUF': // user address 1, 6 bytes
+        return with_mm(this.mm, () => iov_iter_ubuf(d, u(1), 6 * UNIT));
+      case 'IOVEC': {
+        // <<(9,0),(9,2),(12,0),(12,4)>>: user page 2 at offset 1, then user page 3.
+        const iov = [
+          [9, 0],
+          [9, 2],
+          [12, 0],
+          [12, 4],
+        ].map(([a, l]) => ({ iov_base: u(a as number), iov_len: (l as number) * UNIT }));
+        return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 6 * UNIT));
+      }
+      case 'KVEC': {
+        // <<(K0+2,0),(K0+2,2),(K1+0,3)>>
+        const kv = [
+          { iov_base: this.kvecBase + 2 * UNIT, iov_len: 0 },
+          { iov_base: this.kvecBase + 2 * UNIT, iov_len: 2 * UNIT },
+          { iov_base: this.kvecBase + PAGE_SIZE, iov_len: 3 * UNIT },
+        ];
+        return iov_iter_kvec(d, kv, kv.length, 5 * UNIT);
+      }
+      case 'BVEC': {
+        // <<(B0,0,4),(B1,0,2)>>
+        const bv = [
+          { bv_page: this.bvecPages[0], bv_offset: 0, bv_len: 4 * UNIT },
+          { bv_page: this.bvecPages[1], bv_offset: 0, bv_len: 2 * UNIT },
+        ];
+        return iov_iter_bvec(d, bv, bv.length, 6 * UNIT);
+      }
+      default: // XARRAY: file position 2, 6 bytes
+        return iov_iter_xarray(d, this.xarray, 2 * UNIT, 6 * UNIT);
+    }
+  }
+
+  observe(): StepObservation {
+    const k = this.k;
+    const byFolio = this.frames();
+    const folioOf = new Map<Frame, Folio>();
+    for (const [folio, f] of byFolio) folioOf.set(f, folio);
+    const pins = (f: Frame) => folioOf.get(f)?.gup_pins ?? 0;
+    const refs = (f: Frame) => {
+      const folio = folioOf.get(f);
+      if (folio === undefined) return 0;
+      // User pages: FOLL_GET refs (the GUP ledger). Kernel pages: get_page/folio_get by
+      // extraction, i.e. the refcount above what their owners hold.
+      if (!KERNEL_FRAMES.has(f)) return folio.gup_refs;
+      return folio._refcount - (this.ownerRefs.get(f) ?? 0);
+    };
+    const obs: Record<string, StepObservation[string]> = {
+      pins: countList(pins),
+      refs: countList(refs),
+      pinAcquired: k.vmstat.nr_foll_pin_acquired - this.vmstat0.acquired,
+      pinReleased: k.vmstat.nr_foll_pin_released - this.vmstat0.released,
+      zeroMapped: this.userPage(3).folio.is_zero,
+      cached: frameList([...this.cached]),
+    };
+    for (const b of BIOS) {
+      const s = this.bios.get(b) as BioSlot;
+      const bi = s.bio;
+      const listed = bi === null ? [] : bi.bi_io_vec.map((v) => byFolio.get(v.bv_page.folio));
+      if (listed.includes(undefined))
+        throw new AdapterError(`PinUnpin: bio ${b} lists a page that is no frame of the spec`);
+      const bytes = bi === null ? 0 : bi.bi_iter.bi_size / UNIT;
+      const first = bi?.bi_io_vec[0];
+      Object.assign(
+        obs,
+        bioKeys(b, {
+          st: s.st,
+          cleanup: bi === null ? 'NONE' : this.cleanupOf(bi),
+          pages: frameList(listed as Frame[]),
+          bytes,
+          offset0: bytes > 0 && first !== undefined ? first.bv_offset / UNIT : null,
+          array: s.arraysLeaked > 0 ? 'ALLOCATED' : 'NONE',
+        }),
+      );
+    }
+    return obs;
+  }
+
+  /** The bio's cleanup mode, from its flags (block/blk.h bio_release_page; 6.1 bio_release_pages). */
+  private cleanupOf(b: bio): string {
+    if (bio_flagged(b, BIO_PAGE_PINNED)) return 'PIN';
+    if (this.k.profile.bio_cleanup_flag === 'BIO_NO_PAGE_REF' && !bio_flagged(b, BIO_NO_PAGE_REF))
+      return 'REF';
+    return 'NONE';
+  }
+}
+
+export const pinUnpinAdapter: SpecAdapter = {
+  spec: 'PinUnpin',
+  observeModel,
+  supports: (action) => ACTIONS.has(action.name),
+  createDriver: (profile: string, _scenario: Scenario) => new PinUnpinDriver(profile),
+};

@@ -1,0 +1,299 @@
+// SplicePipe (specs/SplicePipe.tla): an O_DIRECT splice read racing with truncate, ITER_PIPE
+// (6.1 generic_file_splice_read) against copy_splice_read (6.5+). The reference driver performs
+// each step through the reference kernel's step-by-step splice read (splice/splice_dio.ts):
+//   SpliceSubmit  splice_dio_read_submit (fs/splice.c copy_splice_read | 6.1 lib/iov_iter.c
+//                 ITER_PIPE append_pipe + pipe_get_pages, fs/iomap/direct-io.c __iomap_dio_rw
+//                 up to the bios issued), one bio per page (bio_max_pages 1) so each page's bio
+//                 completes on its own; a read at EOF returns at once (splice_dio_read_return)
+//   Truncate      do_truncate (truncate_setsize)
+//   DioRevert     splice_dio_read_revert (__iomap_dio_rw's iov_iter_revert to i_size)
+//   BioComplete   bdev_complete_bio of that page's bio (the DMA, then bio_release_pages)
+//   SpliceReturn  splice_dio_read_return
+//   PipeRead      pipe_read of the oldest buffer (pipe_buf_release)
+// The spec's frame pool (Frames) is the kernel's physical memory: createKernel's
+// max_page_frames, so alloc_pages_bulk_array / push_anon get fewer pages exactly when the
+// model's SpliceRead finds fewer free frames.
+//
+// Observations (same keys from model and reference; frame numbers never appear, since the
+// reference hands out fresh pfns where the model reuses the lowest free frame):
+//   isize           i_size in pages
+//   phase_<p>       idle | submitted | trimmed | done
+//   ret_<p>         pages splice() returned, null until it has returned
+//   pipe_<p>        what a reader would get from each pipe buffer, oldest first, comma-separated:
+//                   D<i> = file page i read by this process, X<i> = file page i read by the other
+//                   process (a frame freed under its bio and reused), Z = zero-filled hole,
+//                   J = never written; null while p's splice holds pipe_lock (submitted/trimmed)
+//   pipeLen_<p>     buffers in p's pipe, null while p's splice holds pipe_lock
+//   framesInUse     frames with a reference (live folios)
+//   refs            page references summed over all frames (pipe buffers, bio refs on 6.1,
+//                   copy_splice_read's page array)
+//   bioFreed        in-flight bio pages whose frame has been freed (the DMA will land in freed
+//                   or reused memory)
+
+import {
+  alloc_pipe_info,
+  bdev_alloc,
+  bdev_complete_bio,
+  create_file,
+  createKernel,
+  do_truncate,
+  type file,
+  filp_open,
+  type Kernel,
+  O_DIRECT,
+  PAGE_SIZE,
+  type Page,
+  type ProfileName,
+  type pipe_inode_info,
+  pipe_read,
+  type splice_dio_read,
+  splice_dio_read_return,
+  splice_dio_read_revert,
+  splice_dio_read_submit,
+  with_kernel,
+} from '@pinlab/reference';
+import {
+  apply,
+  asInt,
+  asSeq,
+  asSet,
+  asString,
+  domain,
+  type ModelState,
+  type ModelValue,
+  stateVar,
+} from '../model/value.ts';
+import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
+import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+
+/** Procs of every SplicePipe config (a set constant, so not in Scenario.constants). */
+const PROCS = ['p1', 'p2'] as const;
+/** Size of Frames in every SplicePipe config ({1, 2, 3}), used when constants do not say. */
+const DEFAULT_FRAMES = 3;
+
+const ACTIONS = new Set([
+  'SpliceSubmit',
+  'Truncate',
+  'DioRevert',
+  'BioComplete',
+  'SpliceReturn',
+  'PipeRead',
+  'Finished',
+]);
+
+/** Byte the device holds in every byte of file page i (1-based): tells D<i> apart from Z/J. */
+const dataByte = (i: number): number => 0xa0 + i;
+
+function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
+  const phase = stateVar(state, 'phase');
+  const pipe = stateVar(state, 'pipe');
+  const ref = stateVar(state, 'ref');
+  const content = stateVar(state, 'content');
+  const ret = stateVar(state, 'ret');
+  const bio = stateVar(state, 'bio');
+  const buf = stateVar(state, 'buf');
+  const frames = domain(ref, 'ref');
+  const refOf = (f: ModelValue): number => asInt(apply(ref, f, 'ref'), 'ref[f]');
+  const obs: Record<string, string | number | null> = {
+    isize: asInt(stateVar(state, 'isize'), 'isize'),
+  };
+  for (const p of PROCS) {
+    const ph = asString(apply(phase, p, 'phase'), 'phase');
+    const locked = ph === 'submitted' || ph === 'trimmed';
+    const bufs = asSeq(apply(pipe, p, 'pipe'), `pipe[${p}]`);
+    obs[`phase_${p}`] = ph;
+    obs[`ret_${p}`] = ph === 'done' ? asInt(apply(ret, p, 'ret'), 'ret') : null;
+    obs[`pipe_${p}`] = locked
+      ? null
+      : bufs
+          .map((b) => {
+            const c = apply(content, apply(b, 'frame', 'pipe buffer'), 'content');
+            const kind = asString(apply(c, 'kind'), 'content.kind');
+            if (kind === 'zero') return 'Z';
+            if (kind === 'junk') return 'J';
+            const idx = asInt(apply(c, 'idx'), 'content.idx');
+            return `${asString(apply(c, 'by'), 'content.by') === p ? 'D' : 'X'}${idx}`;
+          })
+          .join(',');
+    obs[`pipeLen_${p}`] = locked ? null : bufs.length;
+  }
+  obs.framesInUse = frames.filter((f) => refOf(f) > 0).length;
+  obs.refs = frames.reduce<number>((n, f) => n + refOf(f), 0);
+  let freed = 0;
+  for (const p of PROCS) {
+    for (const i of asSet(apply(bio, p, 'bio'))) {
+      if (refOf(apply(apply(buf, p, 'buf'), i, `buf[${p}]`)) === 0) freed++;
+    }
+  }
+  obs.bioFreed = freed;
+  return obs;
+}
+
+/** D<i>, Z, J read from a page's bytes (J: anything but one file page's data or zeroes). */
+function pageTag(page: Page): string {
+  const bytes = page.folio.peek(page.index_in_folio * PAGE_SIZE, PAGE_SIZE);
+  const first = bytes[0] ?? 0;
+  if (!bytes.every((b) => b === first)) return 'J';
+  if (first === 0) return 'Z';
+  const idx = first - 0xa0;
+  return idx >= 1 && idx <= 5 ? `D${idx}` : 'J';
+}
+
+function intConstant(scenario: Scenario, name: string, fallback?: number): number {
+  const v = scenario.constants?.[name] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new AdapterError(
+      `SplicePipe: constant ${name} must be a natural number, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
+class SplicePipeDriver implements ReferenceDriver {
+  private readonly k: Kernel;
+  private readonly filp: file;
+  private readonly readLen: number;
+  private readonly pipes = new Map<string, pipe_inode_info>();
+  private readonly reads = new Map<string, splice_dio_read>();
+  private readonly rets = new Map<string, number>();
+
+  constructor(profile: string, scenario: Scenario) {
+    const fileSize = intConstant(scenario, 'FileSize', 2);
+    this.readLen = intConstant(scenario, 'ReadLen', 2);
+    const slots = intConstant(scenario, 'PipeSlots', 2);
+    const frames = intConstant(scenario, 'Frames', DEFAULT_FRAMES);
+    if (slots < 1) throw new AdapterError('SplicePipe: PipeSlots must be at least 1');
+    this.k = createKernel(profile as ProfileName, { max_page_frames: frames });
+    ({ filp: this.filp } = with_kernel(this.k, () => {
+      // The O_DIRECT file: FileSize pages on a device whose page i is filled with dataByte(i).
+      const bdev = bdev_alloc(fileSize * PAGE_SIZE);
+      for (let i = 1; i <= fileSize; i++) {
+        bdev.write((i - 1) * PAGE_SIZE, new Uint8Array(PAGE_SIZE).fill(dataByte(i)));
+      }
+      const ino = create_file(bdev, 0, fileSize * PAGE_SIZE, fileSize * PAGE_SIZE);
+      for (const p of PROCS) {
+        // pipe->max_usage = PipeSlots in a ring of the next power of two (fcntl F_SETPIPE_SZ).
+        const pipe = alloc_pipe_info(2 ** Math.ceil(Math.log2(slots)));
+        pipe.max_usage = slots;
+        this.pipes.set(p, pipe);
+      }
+      return { filp: filp_open(ino, O_DIRECT) };
+    }));
+  }
+
+  private pipeOf(p: string): pipe_inode_info {
+    const pipe = this.pipes.get(p);
+    if (pipe === undefined) throw new AdapterError(`SplicePipe: unknown process ${p}`);
+    return pipe;
+  }
+
+  private readOf(p: string): splice_dio_read {
+    const r = this.reads.get(p);
+    if (r === undefined) throw new AdapterError(`SplicePipe: ${p} has no splice in progress`);
+    return r;
+  }
+
+  apply(action: ScenarioAction): void {
+    with_kernel(this.k, () => this.step(action));
+  }
+
+  private finish(p: string, r: splice_dio_read): void {
+    const ret = splice_dio_read_return(r);
+    if (ret < 0) throw new AdapterError(`SplicePipe: ${p}'s splice failed (${ret})`);
+    this.rets.set(p, ret / PAGE_SIZE);
+  }
+
+  private step(action: ScenarioAction): void {
+    switch (action.name) {
+      case 'SpliceSubmit': {
+        const p = param(action, 'proc', 'string');
+        if (this.reads.has(p)) throw new AdapterError(`SplicePipe: ${p} has already spliced`);
+        const r = splice_dio_read_submit(this.filp, 0, this.pipeOf(p), this.readLen * PAGE_SIZE, {
+          bio_max_pages: 1,
+        });
+        this.reads.set(p, r);
+        // At EOF nothing is submitted: the same splice() call returns 0 at once.
+        if (r.dio === null) this.finish(p, r);
+        return;
+      }
+      case 'Truncate':
+        do_truncate(this.filp.f_inode, param(action, 'size', 'number') * PAGE_SIZE);
+        return;
+      case 'DioRevert':
+        splice_dio_read_revert(this.readOf(param(action, 'proc', 'string')));
+        return;
+      case 'BioComplete': {
+        const p = param(action, 'proc', 'string');
+        const i = param(action, 'page', 'number');
+        const b = this.readOf(p).dio?.bios[i - 1];
+        if (b === undefined || b.done)
+          throw new AdapterError(`SplicePipe: ${p} has no bio in flight for page ${i}`);
+        bdev_complete_bio(b);
+        return;
+      }
+      case 'SpliceReturn': {
+        const p = param(action, 'proc', 'string');
+        this.finish(p, this.readOf(p));
+        return;
+      }
+      case 'PipeRead': {
+        const pipe = this.pipeOf(param(action, 'proc', 'string'));
+        const oldest = pipe.bufs[pipe.tail & (pipe.ring_size - 1)];
+        if (pipe.head === pipe.tail || oldest === undefined)
+          throw new AdapterError('SplicePipe: read from an empty pipe');
+        pipe_read(pipe, oldest.len);
+        return;
+      }
+      case 'Finished':
+        return;
+      default:
+        throw new AdapterError(`SplicePipe: unknown action ${action.name}`);
+    }
+  }
+
+  private phaseOf(p: string): string {
+    const r = this.reads.get(p);
+    if (r === undefined) return 'idle';
+    if (r.returned) return 'done';
+    return r.reverted ? 'trimmed' : 'submitted';
+  }
+
+  observe(): StepObservation {
+    const obs: Record<string, string | number | null> = {
+      isize: this.filp.f_inode.i_size / PAGE_SIZE,
+    };
+    for (const p of PROCS) {
+      const ph = this.phaseOf(p);
+      const locked = ph === 'submitted' || ph === 'trimmed';
+      const pipe = this.pipeOf(p);
+      const tags: string[] = [];
+      for (let s = pipe.tail; s !== pipe.head; s++) {
+        const b = pipe.bufs[s & (pipe.ring_size - 1)];
+        if (b !== undefined) tags.push(pageTag(b.page));
+      }
+      obs[`phase_${p}`] = ph;
+      obs[`ret_${p}`] = ph === 'done' ? (this.rets.get(p) ?? null) : null;
+      obs[`pipe_${p}`] = locked ? null : tags.join(',');
+      obs[`pipeLen_${p}`] = locked ? null : tags.length;
+    }
+    let refs = 0;
+    for (const f of this.k.live_folios) refs += f._refcount;
+    obs.framesInUse = this.k.live_folios.size;
+    obs.refs = refs;
+    let freed = 0;
+    for (const r of this.reads.values()) {
+      for (const b of r.dio?.bios ?? []) {
+        if (!b.done) freed += b.bi_io_vec.filter((bv) => bv.bv_page.folio.freed).length;
+      }
+    }
+    obs.bioFreed = freed;
+    return obs;
+  }
+}
+
+export const splicePipeAdapter: SpecAdapter = {
+  spec: 'SplicePipe',
+  observeModel,
+  supports: (action) => ACTIONS.has(action.name),
+  createDriver: (profile, scenario) => new SplicePipeDriver(profile, scenario),
+};

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { iterCursorAdapter } from '../../src/adapters/iter-cursor.ts';
+import { compareObservations, formatMismatch } from '../../src/compare.ts';
+import { computeExpectation } from '../../src/expect.ts';
+import { createEmbeddedStepper } from '../../src/model/engine.ts';
+import { seededWalks } from '../../src/model/walk.ts';
+import { runOnReference } from '../../src/reference-target.ts';
+import type { Scenario } from '../../src/target.ts';
+
+const specs = join(import.meta.dirname, '../../../../specs');
+const stepperFor = (config: string) =>
+  createEmbeddedStepper(
+    'IterCursor',
+    readFileSync(join(specs, 'IterCursor.tla'), 'utf8'),
+    readFileSync(join(specs, `${config}.cfg`), 'utf8'),
+  );
+
+describe('IterCursor adapter', () => {
+  it('the reference walks, reverts and extracts like the model (fixed design and over-reversion)', () => {
+    for (const config of ['IterCursor', 'IterCursor_over_revert']) {
+      const stepper = stepperFor(config);
+      const walks = seededWalks(
+        stepper,
+        {},
+        { seed: 3, count: 40, depth: 8, spec: 'IterCursor', config, prefix: `${config}/w-` },
+      );
+      const problems: string[] = [];
+      for (const [profile, extractApi] of [
+        ['linux-6.1', false],
+        ['linux-6.12', true],
+      ] as const) {
+        for (const w of walks) {
+          const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, w, profile, {
+            ExtractApi: extractApi,
+          });
+          const s = { ...w, actions: w.actions.slice(0, exp.observations.length) };
+          const mism = compareObservations(
+            s,
+            profile,
+            exp.observations,
+            runOnReference(iterCursorAdapter, s, profile),
+          );
+          problems.push(...mism.map(formatMismatch));
+        }
+      }
+      expect(problems).toEqual([]);
+    }
+  }, 180_000);
+
+  it('reports the BUG of reverting a UBUF before its start', () => {
+    const stepper = stepperFor('IterCursor_over_revert');
+    const s: Scenario = {
+      id: 'x',
+      spec: 'IterCursor',
+      config: 'IterCursor_over_revert',
+      actions: [{ name: 'Init' }, { name: 'IterInit', type: 'UBUF' }, { name: 'Revert', bytes: 1 }],
+    };
+    const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, 'linux-6.12', {});
+    expect(exp.observations[2]?.oops).toBe('BUG');
+    expect(
+      compareObservations(
+        s,
+        'linux-6.12',
+        exp.observations,
+        runOnReference(iterCursorAdapter, s, 'linux-6.12'),
+      ),
+    ).toEqual([]);
+  }, 60_000);
+});
