@@ -26,6 +26,9 @@ export function createReferenceTarget(
       const a = bySpec.get(spec);
       return a !== undefined && (action.name === 'Init' || a.supports(action));
     },
+    scenarioSupport(scenario: Scenario) {
+      return bySpec.get(scenario.spec)?.scenarioSupport?.(scenario);
+    },
     async run(scenario: Scenario, profile: string): Promise<StepObservation[]> {
       return runOnReference(adapterFor(scenario.spec), scenario, profile);
     },

@@ -54,6 +54,11 @@ export interface Target {
   /** Whether the target can realise this action of this spec. */
   supports(spec: string, action: ScenarioAction): boolean;
   /**
+   * Optional: why the target cannot run this scenario as a whole although it supports each of
+   * its actions (e.g. the constants select a path it lacks), or undefined when it can.
+   */
+  scenarioSupport?(scenario: Scenario): string | undefined;
+  /**
    * Executes every action of the scenario under `profile` and returns one observation per
    * action (same length as `scenario.actions`). Callers only pass scenarios whose actions are
    * all supported (see `applicability`); a target may throw on anything else.
@@ -86,6 +91,8 @@ export function applicability(target: Target, scenario: Scenario, profile: strin
       reason: `target ${target.name} cannot realise ${scenario.spec} action ${unsupported.name}`,
     };
   }
+  const why = target.scenarioSupport?.(scenario);
+  if (why !== undefined) return { applicable: false, reason: `target ${target.name}: ${why}` };
   return { applicable: true };
 }
 

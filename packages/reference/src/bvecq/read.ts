@@ -42,6 +42,8 @@ export interface netfs_read_folio {
   folio: Folio;
   fpos: number;
   locked: boolean;
+  /** PG_uptodate: set when unlocked after a successful read, not when abandoned. */
+  uptodate?: boolean;
 }
 
 export interface netfs_unlock_record {
@@ -174,11 +176,16 @@ export function netfs_retry_read_subrequest(sub: netfs_io_subrequest): void {
 export function netfs_read_collection(rreq: netfs_read_request): void {
   while (rreq.subrequests.length) {
     const sub = rreq.subrequests[0]!;
-    if (sub.state === 'FAILED') {
-      rreq.error = sub.error;
-      break;
-    }
-    if (sub.state !== 'DONE') break;
+    // A failed front is consumed too, its range abandoned: fs/netfs/read_collect.c
+    // netfs_collect_read_results() sets rreq->abandon_to = front->start + front->len and
+    // front->transferred = front->len, records the error (NETFS_RREQ_FAILED) and removes the
+    // subrequest (ABANDON_SREQ); netfs_read_unlock_folios() then unlocks the abandoned folios
+    // without marking them uptodate.
+    const failed = sub.state === 'FAILED';
+    if (failed) {
+      if (!rreq.error) rreq.error = sub.error;
+      sub.transferred = sub.len;
+    } else if (sub.state !== 'DONE') break;
     rreq.collected_to = sub.start + sub.transferred;
     bvecq_pos_advance(rreq.collect_cursor, sub.transferred);
     bvecq_pos_detach(sub.dispatch_pos);
@@ -186,6 +193,7 @@ export function netfs_read_collection(rreq: netfs_read_request): void {
     for (const f of rreq.folios) {
       if (f.locked && f.fpos + f.folio.size <= rreq.collected_to) {
         f.locked = false; // folio_end_read()
+        f.uptodate = !failed;
         rreq.unlock_log.push({
           fpos: f.fpos,
           end: f.fpos + f.folio.size,
@@ -193,12 +201,45 @@ export function netfs_read_collection(rreq: netfs_read_request): void {
         });
       }
     }
-    for (;;) {
-      const spent = rreq.collect_cursor.bvecq!;
-      if (rreq.collect_cursor.slot < spent.nr_slots || !spent.next || spent.ref !== 1) break;
-      bvecq_buffer_delete_spent(rreq.collect_cursor);
-    }
+    netfs_read_delete_spent(rreq);
   }
+}
+
+/** Drop the buffer segments the collect cursor has finished with once nothing else refers to them. */
+function netfs_read_delete_spent(rreq: netfs_read_request): void {
+  for (;;) {
+    const spent = rreq.collect_cursor.bvecq!;
+    if (rreq.collect_cursor.slot < spent.nr_slots || !spent.next || spent.ref !== 1) break;
+    bvecq_buffer_delete_spent(rreq.collect_cursor);
+  }
+}
+
+/**
+ * netfs_unlock_abandoned_read_pages(): a failed request with nothing outstanding unlocks the
+ * folios still locked in its buffer from the collect cursor on, without marking them uptodate
+ * (fs/netfs/read_retry.c; the bvecq RFC walks from rreq->collect_cursor.bvecq; called at the
+ * end of netfs_read_collection in read_collect.c). Here the dispatch and collect cursors are also
+ * moved up to the load cursor, so the abandoned range's segments are released the way a
+ * collection releases them.
+ */
+export function netfs_unlock_abandoned_read_pages(rreq: netfs_read_request): void {
+  if (rreq.subrequests.length)
+    throw new Error(`${rreq.subrequests.length} subrequests are still outstanding`);
+  bvecq_pos_advance(rreq.dispatch_cursor, rreq.loaded_to - rreq.dispatched_to);
+  rreq.dispatched_to = rreq.loaded_to;
+  bvecq_pos_advance(rreq.collect_cursor, rreq.loaded_to - rreq.collected_to);
+  rreq.collected_to = rreq.loaded_to;
+  for (const f of rreq.folios) {
+    if (!f.locked) continue;
+    f.locked = false; // folio_unlock() without folio_mark_uptodate()
+    f.uptodate = false;
+    rreq.unlock_log.push({
+      fpos: f.fpos,
+      end: f.fpos + f.folio.size,
+      collected_to: rreq.collected_to,
+    });
+  }
+  netfs_read_delete_spent(rreq);
 }
 
 /** Tear the request down: detach every cursor and outstanding subrequest position. */

@@ -21,6 +21,11 @@ export interface SpecAdapter {
   /** Whether the reference driver can realise this action. */
   supports(action: ScenarioAction): boolean;
   /**
+   * Optional: why the reference cannot realise this scenario as a whole (e.g. a constant such
+   * as BvecqCursors' Op selects a path it does not have), or undefined when it can.
+   */
+  scenarioSupport?(scenario: Scenario): string | undefined;
+  /**
    * A driver over a new reference kernel under `profile` (a name in specs/profiles.json), set
    * up as the model's Init state for `scenario` (whose `constants` size it, when given).
    */

@@ -1,5 +1,6 @@
 // The registry of spec adapters the reference target drives.
 import type { SpecAdapter } from './adapter.ts';
+import { bvecqCursorsAdapter } from './bvecq-cursors.ts';
 import { forkRaceAdapter } from './fork-race.ts';
 import { iterCursorAdapter } from './iter-cursor.ts';
 import { pinUnpinAdapter } from './pin-unpin.ts';
@@ -10,6 +11,7 @@ export const allAdapters: readonly SpecAdapter[] = [
   iterCursorAdapter,
   splicePipeAdapter,
   pinUnpinAdapter,
+  bvecqCursorsAdapter,
 ];
 
 export function adapterFor(spec: string): SpecAdapter | undefined {

@@ -1,0 +1,330 @@
+// BvecqCursors (specs/BvecqCursors.tla): netfs buffer tracking over a bvecq chain (seed 004,
+// the netfs bvecq RFC of March 2026). The reference driver performs a buffered read through the
+// reference's RFC code paths (src/bvecq/read.ts): readahead adds locked page-cache folios at the
+// load cursor (bvecq_load_from_ra -> netfs_read_load_folio), subrequests take a bvecq_pos at the
+// dispatch cursor (netfs_read_dispatch), the "server" answers through
+// netfs_read_subreq_terminated (data copied through an ITER_BVECQ iterator; too much data fails
+// the subrequest with -EIO, RFC 16/17), NEED_RETRY subrequests are reissued
+// (netfs_retry_read_subrequest, fs/netfs/read_retry.c), the collector unlocks folios in file
+// order and frees spent segments (netfs_read_collection, fs/netfs/read_collect.c), and a failed
+// request unlocks what is left (netfs_unlock_abandoned_read_pages, fs/netfs/read_retry.c).
+//
+// Observations (same keys from model and reference):
+//   load, dispatch, collect  cursor positions in slots (folios): loaded_to, dispatched_to,
+//                            collected_to of the request
+//   fstate     per slot, comma-separated: absent | locked (folio locked, no data yet) |
+//              filled (locked, the server's bytes arrived) | uptodate (unlocked after a good
+//              read) | failed (unlocked without uptodate); the reference reads the folio's
+//              bytes, so a misplaced copy shows as "garbled"
+//   subreqs    outstanding subrequests in file order, `start+len:state/xfer/tries` separated by
+//              spaces; state inflight | retry | ok | failed
+//   reqError   the request has failed
+//   segUseAfterFree  a bvecq segment was freed while referenced (model: freed with a non-zero
+//              refcount; reference: a cursor or subrequest position on a freed segment, a freed
+//              segment with refs, or a use-after-free / underflow WARN of the chain code)
+//
+// Not observed, on purpose: the per-segment refcounts and freed flags (segRef, segFreed). The
+// model's chain is a fixed layout (constant Layout, with a zero-length middle segment) allocated
+// at Init, and its bvecq_pos "steps over" a zero-length segment onto the next slot's segment
+// (SegOf). The RFC's rolling buffer allocates 14-slot segments on demand
+// (bvecq_buffer_make_space, netfs_alloc_bvecq(14)) and its bvecq_pos_advance (fs/netfs/bvecq.c
+// in the RFC) leaves a position at the end of a segment (slot == nr_slots) or on the next
+// segment, zero-length or not; so a segment-by-segment comparison would compare two different
+// chains. segUseAfterFree is the layout-independent part of those variables.
+//
+// Only Op = "READ" is realised. The reference's unbuffered write (src/bvecq/dio_write.ts) pins
+// the whole user buffer in one netfs_extract_iter_to_bvecq call and has no error or NEED_RETRY
+// outcome, while the model loads page by page and has both; DIO_WRITE scenarios are reported not
+// applicable (scenarioSupport), never run.
+
+import {
+  bvecq_stats,
+  createKernel,
+  EIO,
+  type Folio,
+  folio_alloc,
+  type Kernel,
+  type netfs_io_subrequest,
+  netfs_read_collection,
+  netfs_read_dispatch,
+  netfs_read_load_folio,
+  type netfs_read_request,
+  netfs_read_request_alloc,
+  netfs_read_subreq_terminated,
+  netfs_retry_read_subrequest,
+  netfs_unlock_abandoned_read_pages,
+  PAGE_SIZE,
+  type ProfileName,
+  with_kernel,
+} from '@pinlab/reference';
+import {
+  apply,
+  asBool,
+  asInt,
+  asSeq,
+  asString,
+  domain,
+  type ModelState,
+  type ModelValue,
+  stateVar,
+} from '../model/value.ts';
+import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
+import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+
+/** specs/BvecqCursors.tla `Layouts`: SlotSeg per layout; only its length (Total) matters here. */
+const LAYOUT_SLOTS: Readonly<Record<number, number>> = { 1: 3, 2: 3, 3: 4 };
+
+const ACTIONS = new Set([
+  'Load',
+  'Dispatch',
+  'Complete',
+  'Retry',
+  'Collect',
+  'Abandon',
+  'Finished',
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Model side
+
+function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
+  const fstate = stateVar(state, 'fstate');
+  const slots = domain(fstate, 'fstate')
+    .map((x) => asInt(x, 'slot'))
+    .sort((a, b) => a - b);
+  const subreqs = asSeq(stateVar(state, 'subreqs'), 'subreqs').map((sr: ModelValue) =>
+    formatSubreq(
+      asInt(apply(sr, 'start'), 'start'),
+      asInt(apply(sr, 'len'), 'len'),
+      asString(apply(sr, 'st'), 'st'),
+      asInt(apply(sr, 'xfer'), 'xfer'),
+      asInt(apply(sr, 'tries'), 'tries'),
+    ),
+  );
+  const segRef = stateVar(state, 'segRef');
+  const segFreed = stateVar(state, 'segFreed');
+  const segUseAfterFree = domain(segFreed, 'segFreed').some(
+    (s) =>
+      asBool(apply(segFreed, s, 'segFreed'), 'segFreed') && asInt(apply(segRef, s), 'segRef') !== 0,
+  );
+  return {
+    load: asInt(stateVar(state, 'load'), 'load'),
+    dispatch: asInt(stateVar(state, 'dispatch'), 'dispatch'),
+    collect: asInt(stateVar(state, 'collect'), 'collect'),
+    fstate: slots.map((x) => asString(apply(fstate, x, 'fstate'), 'fstate')).join(','),
+    subreqs: subreqs.join(' '),
+    reqError: asBool(stateVar(state, 'reqError'), 'reqError'),
+    segUseAfterFree,
+  };
+}
+
+function formatSubreq(start: number, len: number, st: string, xfer: number, tries: number): string {
+  return `${start}+${len}:${st}/${xfer}/${tries}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reference side
+
+/** The server's copy of the file: every byte of slot x is SERVER_BYTE(x) (never 0). */
+const serverByte = (slot: number): number => 0x40 + slot;
+
+function serverData(startSlot: number, slots: number): Uint8Array {
+  const data = new Uint8Array(slots * PAGE_SIZE);
+  for (let s = 0; s < slots; s++)
+    data.fill(serverByte(startSlot + s), s * PAGE_SIZE, (s + 1) * PAGE_SIZE);
+  return data;
+}
+
+const SUBREQ_STATE: Readonly<Record<netfs_io_subrequest['state'], string>> = {
+  IN_PROGRESS: 'inflight',
+  NEED_RETRY: 'retry',
+  DONE: 'ok',
+  FAILED: 'failed',
+};
+
+function slotsOf(bytes: number, what: string): number {
+  if (bytes % PAGE_SIZE !== 0)
+    throw new AdapterError(`BvecqCursors: ${what} ${bytes} is not a whole number of folios`);
+  return bytes / PAGE_SIZE;
+}
+
+/** Total slots of the scenario's chain (the model's Len(SlotSeg)). */
+function totalSlots(scenario: Scenario): number {
+  const layout = scenario.constants?.Layout ?? 1;
+  const total = typeof layout === 'number' ? LAYOUT_SLOTS[layout] : undefined;
+  if (total === undefined)
+    throw new AdapterError(`BvecqCursors: unknown Layout ${JSON.stringify(layout)} (1..3)`);
+  return total;
+}
+
+/** Why the reference cannot run a scenario of this spec, or undefined when it can. */
+function scenarioSupport(scenario: Scenario): string | undefined {
+  const op = scenario.constants?.Op ?? 'READ';
+  if (op !== 'READ') {
+    return `BvecqCursors Op=${String(op)}: the reference's unbuffered write pins the whole buffer at once and has no error/NEED_RETRY outcome (only Op=READ is driven)`;
+  }
+  return undefined;
+}
+
+class BvecqReadDriver implements ReferenceDriver {
+  private readonly k: Kernel;
+  private readonly rreq: netfs_read_request;
+  private readonly total: number;
+
+  constructor(profile: string, scenario: Scenario) {
+    const why = scenarioSupport(scenario);
+    if (why !== undefined) throw new AdapterError(why);
+    this.total = totalSlots(scenario);
+    this.k = createKernel(profile as ProfileName);
+    // Init: the request's rolling buffer with its load, dispatch and collect cursors at 0.
+    this.rreq = with_kernel(this.k, () => netfs_read_request_alloc(0));
+  }
+
+  apply(action: ScenarioAction): void {
+    with_kernel(this.k, () => this.step(action));
+  }
+
+  /** The outstanding subrequest starting at slot `start` (the model's `sr.start = s`). */
+  private subAt(action: ScenarioAction): netfs_io_subrequest {
+    const start = param(action, 'start', 'number');
+    const sub = this.rreq.subrequests.find((s) => s.start === start * PAGE_SIZE);
+    if (sub === undefined)
+      throw new AdapterError(`BvecqCursors: no outstanding subrequest starts at slot ${start}`);
+    return sub;
+  }
+
+  private step(action: ScenarioAction): void {
+    const rreq = this.rreq;
+    switch (action.name) {
+      case 'Load': {
+        // Readahead adds the next page-cache folio, locked (bvecq_load_from_ra).
+        if (rreq.folios.length >= this.total)
+          throw new AdapterError(`BvecqCursors: all ${this.total} folios are already loaded`);
+        netfs_read_load_folio(rreq, folio_alloc(0));
+        return;
+      }
+      case 'Dispatch': {
+        const len = param(action, 'len', 'number');
+        const sub = netfs_read_dispatch(rreq, len * PAGE_SIZE);
+        if (sub === null || sub.len !== len * PAGE_SIZE) {
+          throw new AdapterError(
+            `BvecqCursors: netfs_read_dispatch gave ${sub === null ? 'nothing' : `${sub.len} bytes`} for ${len} folios`,
+          );
+        }
+        return;
+      }
+      case 'Complete': {
+        const sub = this.subAt(action);
+        const outcome = param(action, 'outcome', 'string');
+        const first = slotsOf(sub.start, 'subrequest start');
+        const len = slotsOf(sub.len, 'subrequest length');
+        switch (outcome) {
+          case 'ok':
+            netfs_read_subreq_terminated(rreq, sub, serverData(first, len));
+            return;
+          case 'retry':
+            // Nothing transferred and no error: NETFS_SREQ_NEED_RETRY.
+            netfs_read_subreq_terminated(rreq, sub, new Uint8Array(0));
+            return;
+          case 'error':
+            netfs_read_subreq_terminated(rreq, sub, new Uint8Array(0), -EIO);
+            return;
+          case 'too_much':
+            // The server returns one folio more than asked for.
+            netfs_read_subreq_terminated(rreq, sub, serverData(first, len + 1));
+            return;
+          default:
+            throw new AdapterError(`BvecqCursors: unknown Complete outcome ${outcome}`);
+        }
+      }
+      case 'Retry':
+        netfs_retry_read_subrequest(this.subAt(action));
+        return;
+      case 'Collect': {
+        // The model's Collect consumes one subrequest (the front); netfs_read_collection
+        // consumes every terminated one in a pass, so the later ones are held back for the
+        // duration of the call and put back in order.
+        const front = rreq.subrequests[0];
+        if (front === undefined) throw new AdapterError('BvecqCursors: nothing to collect');
+        const later = rreq.subrequests.splice(1);
+        netfs_read_collection(rreq);
+        rreq.subrequests.push(...later);
+        if (rreq.subrequests[0] === front)
+          throw new AdapterError(
+            `BvecqCursors: the collector did not consume subrequest ${front.debug_index}`,
+          );
+        return;
+      }
+      case 'Abandon':
+        netfs_unlock_abandoned_read_pages(rreq);
+        return;
+      case 'Finished':
+        return; // changes nothing (specs/README.md: adapters treat Finished as a no-op)
+      default:
+        throw new AdapterError(`BvecqCursors: unknown action ${action.name}`);
+    }
+  }
+
+  private folioState(x: number): string {
+    const f = this.rreq.folios[x];
+    if (f === undefined) return 'absent';
+    if (!f.locked) return f.uptodate === true ? 'uptodate' : 'failed';
+    return with_kernel(this.k, () => folioContent(f.folio, x));
+  }
+
+  private segUseAfterFree(): boolean {
+    const rreq = this.rreq;
+    const positions = [rreq.load_cursor, rreq.dispatch_cursor, rreq.collect_cursor];
+    for (const s of rreq.subrequests) positions.push(s.dispatch_pos);
+    const stats = with_kernel(this.k, () => bvecq_stats());
+    return (
+      positions.some((p) => p.bvecq?.freed === true) ||
+      stats.all.some((bq) => bq.freed && bq.ref !== 0) ||
+      this.k.warnings.some((w) => w.kind === 'use_after_free' || w.kind === 'refcount_underflow')
+    );
+  }
+
+  observe(): StepObservation {
+    const rreq = this.rreq;
+    const fstate: string[] = [];
+    for (let x = 0; x < this.total; x++) fstate.push(this.folioState(x));
+    return {
+      load: slotsOf(rreq.loaded_to, 'loaded_to'),
+      dispatch: slotsOf(rreq.dispatched_to, 'dispatched_to'),
+      collect: slotsOf(rreq.collected_to, 'collected_to'),
+      fstate: fstate.join(','),
+      subreqs: rreq.subrequests
+        .map((s) =>
+          formatSubreq(
+            slotsOf(s.start, 'start'),
+            slotsOf(s.len, 'len'),
+            SUBREQ_STATE[s.state],
+            // Transferred bytes in folios; a too-much answer accepted without the check
+            // shows as len+1, as in the model.
+            Math.ceil(s.transferred / PAGE_SIZE),
+            s.retry_count,
+          ),
+        )
+        .join(' '),
+      reqError: rreq.error !== 0,
+      segUseAfterFree: this.segUseAfterFree(),
+    };
+  }
+}
+
+/** A locked folio: still waiting for data, or holding exactly the server's bytes for its slot. */
+function folioContent(folio: Folio, slot: number): string {
+  if (!folio.hasData()) return 'locked';
+  const bytes = folio.peek(0, PAGE_SIZE);
+  const want = serverByte(slot);
+  for (const b of bytes) if (b !== want) return 'garbled';
+  return 'filled';
+}
+
+export const bvecqCursorsAdapter: SpecAdapter = {
+  spec: 'BvecqCursors',
+  observeModel,
+  supports: (action) => ACTIONS.has(action.name),
+  scenarioSupport,
+  createDriver: (profile, scenario) => new BvecqReadDriver(profile, scenario),
+};

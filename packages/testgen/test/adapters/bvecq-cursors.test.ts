@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bvecqCursorsAdapter } from '../../src/adapters/bvecq-cursors.ts';
+import { compareObservations, formatMismatch } from '../../src/compare.ts';
+import { computeExpectation } from '../../src/expect.ts';
+import { createEmbeddedStepper } from '../../src/model/engine.ts';
+import type { ModelState } from '../../src/model/value.ts';
+import { seededWalks } from '../../src/model/walk.ts';
+import { createReferenceTarget, runOnReference } from '../../src/reference-target.ts';
+import type { Scenario } from '../../src/target.ts';
+import { applicability } from '../../src/target.ts';
+
+const specs = join(import.meta.dirname, '../../../../specs');
+const stepperFor = (config: string) =>
+  createEmbeddedStepper(
+    'BvecqCursors',
+    readFileSync(join(specs, 'BvecqCursors.tla'), 'utf8'),
+    readFileSync(join(specs, `${config}.cfg`), 'utf8'),
+  );
+
+const fn = (pairs: [number, unknown][]) => ({ __fn: pairs });
+const READ = { Op: 'READ', NSeg: 3, Layout: 1, SubreqMax: 2, MaxRetries: 1 } as const;
+const RFC = { StrictDioSequence: true, CheckTooMuch: true } as const;
+
+const scenario = (
+  actions: Scenario['actions'],
+  constants: Scenario['constants'] = READ,
+): Scenario => ({
+  id: 'unit',
+  spec: 'BvecqCursors',
+  config: 'BvecqCursors',
+  actions,
+  constants: { ...constants, ...RFC },
+});
+
+describe('BvecqCursors adapter', () => {
+  it('observes cursors, folio states, subrequests and segment safety from a hand-built model state', () => {
+    const state = {
+      load: 3,
+      dispatch: 3,
+      collect: 2,
+      fstate: fn([
+        [0, 'uptodate'],
+        [1, 'uptodate'],
+        [2, 'filled'],
+      ]),
+      subreqs: { __tuple: [{ start: 2, len: 1, st: 'ok', xfer: 1, tries: 1 }] },
+      segRef: fn([
+        [1, 0],
+        [2, 0],
+        [3, 4],
+      ]),
+      segFreed: fn([
+        [1, true],
+        [2, true],
+        [3, false],
+      ]),
+      reqError: false,
+      action: { name: 'Complete', start: 2, outcome: 'ok' },
+    } as unknown as ModelState;
+    expect(bvecqCursorsAdapter.observeModel(undefined, state)).toEqual({
+      load: 3,
+      dispatch: 3,
+      collect: 2,
+      fstate: 'uptodate,uptodate,filled',
+      subreqs: '2+1:ok/1/1',
+      reqError: false,
+      segUseAfterFree: false,
+    });
+    const broken = {
+      ...state,
+      segRef: fn([
+        [1, 1],
+        [2, 0],
+        [3, 4],
+      ]),
+    } as unknown as ModelState;
+    expect(bvecqCursorsAdapter.observeModel(undefined, broken).segUseAfterFree).toBe(true);
+  });
+
+  it('drives one read through load, dispatch, retry, completion and collection', () => {
+    const s = scenario([
+      { name: 'Init' },
+      { name: 'Load' },
+      { name: 'Load' },
+      { name: 'Dispatch', len: 2 },
+      { name: 'Complete', start: 0, outcome: 'retry' },
+      { name: 'Retry', start: 0 },
+      { name: 'Complete', start: 0, outcome: 'ok' },
+      { name: 'Collect' },
+    ]);
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs.map((o) => [o.load, o.dispatch, o.collect, o.fstate, o.subreqs])).toEqual([
+      [0, 0, 0, 'absent,absent,absent', ''],
+      [1, 0, 0, 'locked,absent,absent', ''],
+      [2, 0, 0, 'locked,locked,absent', ''],
+      [2, 2, 0, 'locked,locked,absent', '0+2:inflight/0/0'],
+      [2, 2, 0, 'locked,locked,absent', '0+2:retry/0/0'],
+      [2, 2, 0, 'locked,locked,absent', '0+2:inflight/0/1'],
+      [2, 2, 0, 'filled,filled,absent', '0+2:ok/2/1'],
+      [2, 2, 2, 'uptodate,uptodate,absent', ''],
+    ]);
+    expect(obs.every((o) => o.reqError === false && o.segUseAfterFree === false)).toBe(true);
+    // And the model predicts the same at every step.
+    const stepper = stepperFor('BvecqCursors');
+    const exp = computeExpectation(stepper, bvecqCursorsAdapter.observeModel, s, 'bvecq-rfc', RFC);
+    expect(compareObservations(s, 'bvecq-rfc', exp.observations, obs).map(formatMismatch)).toEqual(
+      [],
+    );
+  });
+
+  it('a too-much answer fails the subrequest (-EIO), and the failed request is abandoned', () => {
+    const s = scenario([
+      { name: 'Init' },
+      { name: 'Load' },
+      { name: 'Load' },
+      { name: 'Dispatch', len: 1 },
+      { name: 'Complete', start: 0, outcome: 'too_much' },
+      { name: 'Collect' },
+      { name: 'Abandon' },
+      { name: 'Finished' },
+    ]);
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs[4]).toMatchObject({ subreqs: '0+1:failed/0/0', fstate: 'locked,locked,absent' });
+    expect(obs[5]).toMatchObject({ collect: 1, reqError: true, fstate: 'failed,locked,absent' });
+    expect(obs[6]).toMatchObject({ dispatch: 2, collect: 2, fstate: 'failed,failed,absent' });
+    const exp = computeExpectation(
+      stepperFor('BvecqCursors'),
+      bvecqCursorsAdapter.observeModel,
+      s,
+      'bvecq-rfc',
+      RFC,
+    );
+    expect(compareObservations(s, 'bvecq-rfc', exp.observations, obs).map(formatMismatch)).toEqual(
+      [],
+    );
+  });
+
+  it('seeded READ walks: the reference matches the model at every step', () => {
+    const stepper = stepperFor('BvecqCursors');
+    const walks = seededWalks(
+      stepper,
+      {},
+      { seed: 7, count: 30, depth: 14, spec: 'BvecqCursors', config: 'BvecqCursors', prefix: 'w-' },
+    );
+    const problems: string[] = [];
+    for (const w of walks) {
+      const s = { ...w, constants: { ...READ, ...RFC } };
+      const exp = computeExpectation(
+        stepper,
+        bvecqCursorsAdapter.observeModel,
+        s,
+        'bvecq-rfc',
+        RFC,
+      );
+      const cut = { ...s, actions: s.actions.slice(0, exp.observations.length) };
+      problems.push(
+        ...compareObservations(
+          cut,
+          'bvecq-rfc',
+          exp.observations,
+          runOnReference(bvecqCursorsAdapter, cut, 'bvecq-rfc'),
+        ).map(formatMismatch),
+      );
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('supports: every spec action; DIO_WRITE scenarios are not applicable, with the reason', () => {
+    for (const name of ['Load', 'Dispatch', 'Complete', 'Retry', 'Collect', 'Abandon', 'Finished'])
+      expect(bvecqCursorsAdapter.supports({ name })).toBe(true);
+    expect(bvecqCursorsAdapter.supports({ name: 'Splice' })).toBe(false);
+    const target = createReferenceTarget([bvecqCursorsAdapter], ['bvecq-rfc']);
+    const read = scenario([{ name: 'Init' }, { name: 'Load' }]);
+    const write = scenario([{ name: 'Init' }, { name: 'Load' }], { ...READ, Op: 'DIO_WRITE' });
+    expect(applicability(target, read, 'bvecq-rfc')).toEqual({ applicable: true });
+    const app = applicability(target, write, 'bvecq-rfc');
+    expect(app.applicable).toBe(false);
+    expect(app.applicable ? '' : app.reason).toMatch(/Op=DIO_WRITE/);
+    expect(() => bvecqCursorsAdapter.createDriver('bvecq-rfc', write)).toThrow(/Op=DIO_WRITE/);
+  });
+});
