@@ -1,11 +1,12 @@
 // npm run bench -w @pinlab/testgen: figures for issue 4's performance goals, from one run.
 //   scenarios generated per minute, with expectations for every profile (cold: every distinct
 //   state costs an explore_next call of tla-checker; warm: successors memoised)
-//   reference replay steps per second (the generated ForkRace suites on the reference)
+//   reference replay steps per second (every generated suite with an adapter, on the reference)
 // Prints `name: value unit` lines (collected by `pinlab bench`); never asserts on time.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { forkRaceAdapter } from '../src/adapters/fork-race.ts';
+import { adapterFor, allAdapters } from '../src/adapters/index.ts';
 import { createEmbeddedStepper } from '../src/model/engine.ts';
 import { seededWalks } from '../src/model/walk.ts';
 import { loadProfiles } from '../src/profiles.ts';
