@@ -46,6 +46,11 @@ export interface Kernel {
   readonly live_folios: Set<Folio>;
   /** Next page frame number to hand out (owned by src/mm). */
   next_pfn: number;
+  /**
+   * Page frames the allocator can hand out at once (live folios); Infinity by default. Only the
+   * allocations that may fail in the kernel look at it (try_alloc_page).
+   */
+  readonly max_page_frames: number;
   /** ZERO_PAGE of this kernel, created on first use (owned by src/mm). */
   zero_page: Page | null;
   /** The address space user-backed iterators refer to (current->mm); null in a kthread. */
@@ -58,6 +63,8 @@ export interface Kernel {
 
 export interface CreateKernelOptions {
   faults?: readonly (FaultName | string)[];
+  /** Physical memory in page frames, for allocations that can fail (default: unbounded). */
+  max_page_frames?: number;
 }
 
 /** Start of the kernel's virtual address range in this model (kept below 2^53). */
@@ -74,10 +81,12 @@ class KernelImpl implements Kernel {
   current_mm: MmStruct | null = null;
   readonly kmem = { next_addr: KERNEL_VA_BASE, pages: new Map<number, Page>() };
   next_id = 1;
+  readonly max_page_frames: number;
 
-  constructor(profile: KernelProfile, faults: ReadonlySet<FaultName>) {
+  constructor(profile: KernelProfile, faults: ReadonlySet<FaultName>, max_page_frames: number) {
     this.profile = profile;
     this.faults = faults;
+    this.max_page_frames = max_page_frames;
   }
 
   hasFault(f: FaultName): boolean {
@@ -95,7 +104,11 @@ export function createKernel(
   opts: CreateKernelOptions = {},
 ): Kernel {
   const p = typeof profile === 'string' ? getProfile(profile) : profile;
-  return new KernelImpl(p, new Set(parseFaults(opts.faults ?? [])));
+  const frames = opts.max_page_frames ?? Number.POSITIVE_INFINITY;
+  if (frames !== Number.POSITIVE_INFINITY && (!Number.isInteger(frames) || frames < 0)) {
+    throw new RangeError(`createKernel: max_page_frames ${frames} is not a non-negative integer`);
+  }
+  return new KernelImpl(p, new Set(parseFaults(opts.faults ?? [])), frames);
 }
 
 let current: Kernel | null = null;

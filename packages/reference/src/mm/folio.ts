@@ -179,6 +179,17 @@ export function alloc_page(): Page {
   return folio_alloc(0).page(0);
 }
 
+/**
+ * alloc_page(GFP_USER) where the caller handles failure (push_anon, alloc_pages_bulk_array):
+ * null once the kernel's max_page_frames folios are live, as the page allocator fails when
+ * memory is exhausted.
+ */
+export function try_alloc_page(): Page | null {
+  const k = current_kernel();
+  if (k.live_folios.size >= k.max_page_frames) return null;
+  return alloc_page();
+}
+
 /** ZERO_PAGE(vaddr): the shared zero-filled page of the current kernel. */
 export function ZERO_PAGE(_vaddr = 0): Page {
   const k = current_kernel();

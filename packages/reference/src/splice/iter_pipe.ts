@@ -12,7 +12,7 @@ import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
 import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
 import type { Page } from '../mm/folio.ts';
-import { alloc_page, get_page } from '../mm/folio.ts';
+import { get_page, try_alloc_page } from '../mm/folio.ts';
 import type { pipe_inode_info } from './pipe.ts';
 import { pipe_buf, pipe_buf_release, pipe_full } from './pipe.ts';
 import { splice_dio_read_submit, splice_dio_read_wait } from './splice_dio.ts';
@@ -62,7 +62,10 @@ function append_pipe(i: pipe_iter, size: number): [Page, number, number] | null 
   }
   const n = Math.min(size, PAGE_SIZE);
   if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) return null;
-  const page = alloc_page(); // push_anon: the pipe owns the allocation reference
+  // push_anon: the pipe owns the allocation reference; if alloc_page() fails, append_pipe
+  // returns 0 and the read is cut short there.
+  const page = try_alloc_page();
+  if (page === null) return null;
   pipe.bufs[pipe.head & (pipe.ring_size - 1)] = {
     page,
     offset: 0,

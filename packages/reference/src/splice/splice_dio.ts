@@ -21,14 +21,14 @@ import type { DioSubmitOptions } from '../block/dio.ts';
 import { dio, dio_bio_end_io, dio_eof_revert, dio_submit, dio_wait } from '../block/dio.ts';
 import type { file } from '../block/fs.ts';
 import { init_sync_kiocb } from '../block/fs.ts';
-import { EINVAL } from '../errno.ts';
+import { EINVAL, ENOMEM } from '../errno.ts';
 import { ITER_DEST } from '../iov_iter/constants.ts';
 import { iov_iter_bvec } from '../iov_iter/init.ts';
 import type { bio_vec, iov_iter } from '../iov_iter/types.ts';
 import { current_kernel } from '../kernel.ts';
 import { DIV_ROUND_UP, PAGE_SIZE } from '../mm/constants.ts';
 import type { Page } from '../mm/folio.ts';
-import { alloc_page, put_page } from '../mm/folio.ts';
+import { put_page, try_alloc_page } from '../mm/folio.ts';
 import type { pipe_iter } from './iter_pipe.ts';
 import { iov_iter_pipe, pipe_get_pages, pipe_revert } from './iter_pipe.ts';
 import type { pipe_inode_info } from './pipe.ts';
@@ -152,16 +152,33 @@ function submit_copy(
   // Work out how much data we can actually add into the pipe.
   const room = Math.max(pipe.max_usage - pipe_occupancy(pipe.head, pipe.tail), 0);
   len = Math.min(len, room * PAGE_SIZE);
-  const npages = DIV_ROUND_UP(len, PAGE_SIZE);
-  if (npages === 0)
+  const want_pages = DIV_ROUND_UP(len, PAGE_SIZE);
+  if (want_pages === 0)
     return { ...base, to: null, pages: [], dio: null, early: -11, reverted: true, returned: false };
+  // npages = alloc_pages_bulk_array(GFP_USER, npages, pages): it may return fewer pages;
+  // none is -ENOMEM, else "remain = len = min_t(size_t, len, npages * PAGE_SIZE)".
   const pages: Page[] = [];
+  for (let i = 0; i < want_pages; i++) {
+    const page = try_alloc_page();
+    if (page === null) break;
+    pages.push(page);
+  }
+  const npages = pages.length;
+  if (npages === 0)
+    return {
+      ...base,
+      to: null,
+      pages: [],
+      dio: null,
+      early: -ENOMEM,
+      reverted: true,
+      returned: false,
+    };
+  len = Math.min(len, npages * PAGE_SIZE);
   const bv: bio_vec[] = [];
   let remain = len;
-  for (let i = 0; i < npages; i++) {
-    const page = alloc_page(); // alloc_pages_bulk_array
+  for (const page of pages) {
     const chunk = Math.min(PAGE_SIZE, remain);
-    pages.push(page);
     bv.push({ bv_page: page, bv_offset: 0, bv_len: chunk });
     remain -= chunk;
   }
