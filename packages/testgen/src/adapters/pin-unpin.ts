@@ -44,6 +44,7 @@ import {
   bio_release_pages,
   type block_device,
   createKernel,
+  EFAULT,
   FAULT_FLAG_WRITE,
   type Folio,
   folio_alloc,
@@ -148,12 +149,21 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     const r: ModelValue = apply(bios, b, 'bio');
     const field = (k: string) => apply(r, k, `bio[${b}]`);
     const bytes = asInt(field('bytes'), 'bytes');
+    const pages = asSet(field('pages')).map((x) => asString(x, 'pages'));
+    const st = asString(field('st'), 'st');
+    // Spec divergence (reported): the spec lets an I/O whose extraction lists nothing (XARRAY
+    // over a hole at X0) go INFLIGHT with 0 bytes. The kernel fails it: __bio_iov_iter_get_pages
+    // returns "size ? size : -EFAULT" for size 0 and bio_iov_iter_get_pages returns that error
+    // when bi_vcnt == 0 (block/bio.c), so nothing is attached and nothing is released. Both hold
+    // no page, so the observation reads such a bio as FAILED with no cleanup.
+    const extractedNothing =
+      (st === 'INFLIGHT' || st === 'DONE') && bytes === 0 && pages.length === 0;
     Object.assign(
       obs,
       bioKeys(b, {
-        st: asString(field('st'), 'st'),
-        cleanup: asString(field('cleanup'), 'cleanup'),
-        pages: frameList(asSet(field('pages')).map((x) => asString(x, 'pages'))),
+        st: extractedNothing ? 'FAILED' : st,
+        cleanup: extractedNothing ? 'NONE' : asString(field('cleanup'), 'cleanup'),
+        pages: frameList(pages),
         bytes,
         offset0: bytes > 0 ? asInt(field('offset0'), 'offset0') : null,
         array: asString(field('array'), 'array'),
@@ -170,6 +180,8 @@ interface BioSlot {
   dir: 'DEST' | 'SOURCE';
   /** Page arrays an extraction allocated for this I/O and nobody freed. */
   arraysLeaked: number;
+  /** Submit failed because extraction listed nothing (see observeModel): Complete is a no-op. */
+  extractedNothing: boolean;
 }
 
 /** User pages the process maps: 0..2 written (private), 3 read-faulted (the zero page). */
@@ -220,7 +232,14 @@ class PinUnpinDriver implements ReferenceDriver {
     this.xarray.xa_store_folio(0, this.xFolios[0]);
     this.xarray.xa_store_folio(1, this.xFolios[1]);
     for (const [f, folio] of this.kernelFolios()) this.ownerRefs.set(f, folio._refcount);
-    for (const b of BIOS) this.bios.set(b, { st: 'IDLE', bio: null, dir: 'DEST', arraysLeaked: 0 });
+    for (const b of BIOS)
+      this.bios.set(b, {
+        st: 'IDLE',
+        bio: null,
+        dir: 'DEST',
+        arraysLeaked: 0,
+        extractedNothing: false,
+      });
     this.vmstat0 = {
       acquired: this.k.vmstat.nr_foll_pin_acquired,
       released: this.k.vmstat.nr_foll_pin_released,
@@ -287,8 +306,10 @@ class PinUnpinDriver implements ReferenceDriver {
         const ret = bio_iov_iter_get_pages(b, iter);
         s.dir = dir;
         if (ret < 0) {
-          // __blkdev_direct_IO gives up with the error: nothing was attached.
+          // __blkdev_direct_IO gives up with the error: nothing was attached. An iterator
+          // that was accepted but had nothing to extract left its count untouched.
           s.st = 'FAILED';
+          s.extractedNothing = ret === -EFAULT && iter.count === iter.init_count && t === 'XARRAY';
           return;
         }
         s.bio = b;
@@ -324,6 +345,8 @@ class PinUnpinDriver implements ReferenceDriver {
       }
       case 'Complete': {
         const s = this.slot(action);
+        // The spec completes an I/O that extracted nothing; the kernel never submitted it.
+        if (s.st === 'FAILED' && s.extractedNothing) return;
         if (s.st !== 'INFLIGHT' || s.bio === null)
           throw new AdapterError('PinUnpin: Complete of a bio not in flight');
         // blkdev_bio_end_io: a read dirties the pages it filled, then releases them.
