@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pinUnpinAdapter } from '../../src/adapters/pin-unpin.ts';
+import { compareObservations } from '../../src/compare.ts';
+import { computeExpectation } from '../../src/expect.ts';
+import { createEmbeddedStepper } from '../../src/model/engine.ts';
+import type { ModelState, ModelValue } from '../../src/model/value.ts';
+import { loadProfiles } from '../../src/profiles.ts';
+import { runOnReference } from '../../src/reference-target.ts';
+import type { Scenario } from '../../src/target.ts';
+
+const specs = join(import.meta.dirname, '../../../../specs');
+const stepper = createEmbeddedStepper(
+  'PinUnpin',
+  readFileSync(join(specs, 'PinUnpin.tla'), 'utf8'),
+  readFileSync(join(specs, 'PinUnpin.cfg'), 'utf8'),
+);
+
+const FRAMES = ['U0', 'U1', 'U2', 'U3', 'ZP', 'K0', 'K1', 'B0', 'B1', 'X0', 'X1'];
+const fn = (m: Record<string, number>): ModelValue => ({
+  __fn: FRAMES.map((f) => [f, m[f] ?? 0]),
+});
+const idle = {
+  st: 'IDLE',
+  iter: 'NONE',
+  dir: 'NONE',
+  cleanup: 'NONE',
+  pages: { __set: [] },
+  bytes: 0,
+  offset0: 0,
+  array: 'NONE',
+};
+
+describe('PinUnpin adapter', () => {
+  it('observes pins, refs, vmstat deltas and each bio from a hand-built model state', () => {
+    const state: ModelState = {
+      pins: fn({ U0: 1, U1: 1 }),
+      refs: fn({ X0: 1 }),
+      zeroMapped: false,
+      cached: { __set: ['X1', 'X0'] },
+      pinAcquired: 3,
+      pinReleased: 1,
+      bio: {
+        __fn: [
+          [
+            1,
+            {
+              st: 'INFLIGHT',
+              iter: 'UBUF',
+              dir: 'DEST',
+              cleanup: 'PIN',
+              pages: { __set: ['U1', 'U0'] },
+              bytes: 6,
+              offset0: 1,
+              array: 'NONE',
+            },
+          ],
+          // An XARRAY I/O over a hole at X0: the spec keeps it INFLIGHT with 0 bytes; the
+          // kernel fails it with -EFAULT (block/bio.c), which the observation reports.
+          [2, { ...idle, st: 'INFLIGHT', iter: 'XARRAY', dir: 'DEST', cleanup: 'REF', offset0: 2 }],
+        ],
+      },
+      action: { name: 'Init' },
+    };
+    expect(pinUnpinAdapter.observeModel(undefined, state)).toEqual({
+      pins: 'U0=1,U1=1',
+      refs: 'X0=1',
+      pinAcquired: 3,
+      pinReleased: 1,
+      zeroMapped: false,
+      cached: 'X0,X1',
+      'bio1.st': 'INFLIGHT',
+      'bio1.cleanup': 'PIN',
+      'bio1.pages': 'U0,U1',
+      'bio1.bytes': 6,
+      'bio1.offset0': 1,
+      'bio1.array': 'NONE',
+      'bio2.st': 'FAILED',
+      'bio2.cleanup': 'NONE',
+      'bio2.pages': '',
+      'bio2.bytes': 0,
+      'bio2.offset0': null,
+      'bio2.array': 'NONE',
+    });
+  });
+
+  it('fails naming the variable when the state lacks one', () => {
+    expect(() => pinUnpinAdapter.observeModel(undefined, { pins: fn({}) })).toThrow(/refs/);
+  });
+
+  // A write from the zero page (IOVEC SOURCE), a read into user pages (UBUF DEST), a kvec and
+  // a hole in the page cache: every iterator class, both directions, release of each.
+  const scenario: Scenario = {
+    id: 'PinUnpin/unit',
+    spec: 'PinUnpin',
+    config: 'PinUnpin',
+    actions: [
+      { name: 'Init' },
+      { name: 'Submit', bio: 1, iter: 'IOVEC', dir: 'SOURCE' },
+      { name: 'Submit', bio: 2, iter: 'UBUF', dir: 'DEST' },
+      { name: 'Complete', bio: 1 },
+      { name: 'Complete', bio: 2 },
+    ],
+  };
+
+  it('the reference agrees with the model step by step under every profile', () => {
+    const profiles = loadProfiles(join(specs, 'profiles.json'));
+    for (const profile of ['linux-6.1', 'linux-6.12', 'bvecq-rfc']) {
+      const constants = profiles.find((p) => p.name === profile)?.constants.PinUnpin;
+      expect(constants, profile).toBeDefined();
+      const exp = computeExpectation(
+        stepper,
+        pinUnpinAdapter.observeModel,
+        scenario,
+        profile,
+        constants ?? {},
+      );
+      expect(exp.stoppedAt).toBeUndefined();
+      const observed = runOnReference(pinUnpinAdapter, scenario, profile);
+      expect(compareObservations(scenario, profile, exp.observations, observed)).toEqual([]);
+      // 6.1 takes FOLL_GET refs (zero page included), 6.12 pins U2 and U0/U1 but not the zero page.
+      const inFlight = observed[2];
+      if (profile === 'linux-6.1') {
+        expect(inFlight?.refs).toBe('U0=1,U1=1,U2=1,ZP=1');
+        expect(inFlight?.pins).toBe('');
+        expect(inFlight?.['bio2.cleanup']).toBe('REF');
+      } else {
+        expect(inFlight?.pins).toBe('U0=1,U1=1,U2=1');
+        expect(inFlight?.pinAcquired).toBe(3);
+        expect(inFlight?.['bio1.pages']).toBe('U2,ZP');
+        expect(inFlight?.['bio2.cleanup']).toBe('PIN');
+      }
+      expect(observed[4]).toMatchObject({ pins: '', refs: '', 'bio1.st': 'DONE' });
+    }
+  }, 120_000);
+
+  it('reports a kvec on 6.1 as refused and the hole in the page cache as a failed I/O', () => {
+    const s: Scenario = {
+      ...scenario,
+      id: 'PinUnpin/kernel',
+      actions: [
+        { name: 'Init' },
+        { name: 'PunchHole', page: 'X0' },
+        { name: 'Submit', bio: 1, iter: 'XARRAY', dir: 'DEST' },
+        { name: 'Submit', bio: 2, iter: 'KVEC', dir: 'DEST' },
+        { name: 'Complete', bio: 1 },
+      ],
+    };
+    const on61 = runOnReference(pinUnpinAdapter, s, 'linux-6.1');
+    expect(on61[3]).toMatchObject({ 'bio2.st': 'FAILED', cached: 'X1' });
+    expect(on61[4]).toMatchObject({ 'bio1.st': 'FAILED', refs: '' });
+    const on612 = runOnReference(pinUnpinAdapter, s, 'linux-6.12');
+    expect(on612[3]).toMatchObject({
+      'bio2.st': 'INFLIGHT',
+      'bio2.bytes': 5,
+      'bio2.offset0': 2,
+      'bio2.pages': 'K0,K1',
+      'bio2.cleanup': 'NONE',
+      pins: '',
+    });
+  });
+
+  it('supports exactly the spec actions and rejects bad parameters by name', () => {
+    for (const name of ['Submit', 'SubmitFault', 'Complete', 'PunchHole'])
+      expect(pinUnpinAdapter.supports({ name })).toBe(true);
+    expect(pinUnpinAdapter.supports({ name: 'Fork' })).toBe(false);
+    const d = pinUnpinAdapter.createDriver('linux-6.12', scenario);
+    expect(() => d.apply({ name: 'Submit', bio: 1, iter: 'PIPE', dir: 'DEST' })).toThrow(
+      /unknown iterator type PIPE/,
+    );
+    expect(() => d.apply({ name: 'Submit', bio: '1', iter: 'UBUF', dir: 'DEST' })).toThrow(
+      /parameter bio must be a number/,
+    );
+    expect(() => d.apply({ name: 'Complete', bio: 1 })).toThrow(/not in flight/);
+  });
+
+  it('SubmitFault frees the array on every profile (no leak without the fault)', () => {
+    const s: Scenario = {
+      ...scenario,
+      id: 'PinUnpin/fault',
+      actions: [{ name: 'Init' }, { name: 'SubmitFault', bio: 1, iter: 'IOVEC' }],
+    };
+    for (const profile of ['linux-6.1', 'linux-6.12']) {
+      const obs = runOnReference(pinUnpinAdapter, s, profile);
+      expect(obs[1]).toMatchObject({ 'bio1.st': 'FAILED', 'bio1.array': 'NONE', pins: '' });
+    }
+  });
+});
