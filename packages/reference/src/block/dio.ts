@@ -37,6 +37,12 @@ export class dio {
   error = 0;
   /** Set when the last bio completed: the byte count or a negative errno. */
   result: number | null = null;
+  /**
+   * The submitter still holds its dio reference (__iomap_dio_rw: atomic_set(&dio->ref, 1),
+   * dropped only after the EOF revert), so bios completing before the revert cannot complete
+   * the dio: its result is computed after the revert, as iomap_dio_complete does.
+   */
+  submitter_ref = false;
 
   constructor(iocb: kiocb, is_read: boolean, should_dirty: boolean) {
     this.iocb = iocb;
@@ -51,7 +57,7 @@ export function dio_bio_end_io(b: bio): void {
   if (b.bi_status !== 0 && d.error === 0) d.error = -5; // BLK_STS_IOERR -> -EIO
   // blkdev_bio_end_io / iomap_dio_bio_end_io: bio_check_pages_dirty or bio_release_pages.
   bio_release_pages(b, d.should_dirty);
-  if (--d.ref === 0) dio_complete(d);
+  if (--d.ref === 0 && !d.submitter_ref) dio_complete(d);
 }
 
 function dio_complete(d: dio): void {
@@ -138,7 +144,8 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
     dio_complete(d);
     return d.result !== null && d.result < 0 ? d.result : d;
   }
-  if (!opts.defer_eof_revert) dio_eof_revert(d, iter);
+  if (opts.defer_eof_revert) d.submitter_ref = true;
+  else dio_eof_revert(d, iter);
   return d;
 }
 
@@ -153,6 +160,14 @@ export function dio_eof_revert(d: dio, iter: iov_iter): void {
   const pos = d.iocb.ki_pos;
   if (pos + d.size > i_size) iov_iter_revert(iter, pos + d.size - Math.max(i_size, pos));
   d.report_limit = Math.max(0, Math.min(d.report_limit, i_size - pos));
+  dio_drop_submitter_ref(d);
+}
+
+/** The submitter's atomic_dec_and_test(&dio->ref) after the revert: completes a finished dio. */
+export function dio_drop_submitter_ref(d: dio): void {
+  if (!d.submitter_ref) return;
+  d.submitter_ref = false;
+  if (d.ref === 0) dio_complete(d);
 }
 
 /** Waits for a dio by completing its own in-flight bios, in order (a sync kiocb sleeping). */

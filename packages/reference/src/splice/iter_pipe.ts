@@ -105,6 +105,23 @@ export function pipe_revert(i: pipe_iter, unroll: number): void {
 }
 
 /**
+ * pipe_zero (6.1 lib/iov_iter.c, the ITER_PIPE case of iov_iter_zero): appends zero-filled
+ * buffers for up to bytes more bytes. A page new from push_anon is already zero here (the
+ * reference allocates zeroed folios). Returns the bytes zeroed.
+ */
+export function pipe_zero(i: pipe_iter, bytes: number): number {
+  let left = Math.min(bytes, i.count);
+  let done = 0;
+  while (left > 0) {
+    const got = append_pipe(i, left);
+    if (got === null) break;
+    left -= got[2];
+    done += got[2];
+  }
+  return done;
+}
+
+/**
  * pipe_get_pages (the ITER_PIPE case of iov_iter_get_pages2): appends buffers for up to
  * maxsize bytes and returns their pages with a reference each (get_page), as 6.1 does. Under
  * the iter_pipe_truncate_revert fault no reference is taken, as the ITER_PIPE branch of the

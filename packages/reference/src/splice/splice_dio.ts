@@ -18,7 +18,14 @@ import {
 } from '../block/bio.ts';
 import { submit_bio } from '../block/blkdev.ts';
 import type { DioSubmitOptions } from '../block/dio.ts';
-import { dio, dio_bio_end_io, dio_eof_revert, dio_submit, dio_wait } from '../block/dio.ts';
+import {
+  dio,
+  dio_bio_end_io,
+  dio_drop_submitter_ref,
+  dio_eof_revert,
+  dio_submit,
+  dio_wait,
+} from '../block/dio.ts';
 import type { file } from '../block/fs.ts';
 import { init_sync_kiocb } from '../block/fs.ts';
 import { EINVAL, ENOMEM } from '../errno.ts';
@@ -30,7 +37,7 @@ import { DIV_ROUND_UP, PAGE_SIZE } from '../mm/constants.ts';
 import type { Page } from '../mm/folio.ts';
 import { put_page, try_alloc_page } from '../mm/folio.ts';
 import type { pipe_iter } from './iter_pipe.ts';
-import { iov_iter_pipe, pipe_get_pages, pipe_revert } from './iter_pipe.ts';
+import { iov_iter_pipe, pipe_get_pages, pipe_revert, pipe_zero } from './iter_pipe.ts';
 import type { pipe_inode_info } from './pipe.ts';
 import { add_to_pipe, pipe_discard_from, pipe_occupancy } from './pipe.ts';
 
@@ -118,6 +125,12 @@ function submit_iter_pipe(
     d.bios.push(b);
     submit_bio(b);
   }
+  // The iterator's range past the last block of i_size is a hole to iomap
+  // (fs/iomap/direct-io.c iomap_dio_hole_iter: iov_iter_zero, dio->size += length): on a pipe
+  // it appends zeroed buffers, which the EOF revert then releases.
+  if (want === 0 && piter.count > 0) d.size += pipe_zero(piter, piter.count);
+  // __iomap_dio_rw keeps the submitter's dio reference until after the EOF revert.
+  d.submitter_ref = true;
   return { ...base, dio: d, early: 0, reverted: false, returned: false };
 }
 
@@ -225,6 +238,7 @@ export function splice_dio_read_revert(r: splice_dio_read): void {
     const end = r.pos + r.dio.size;
     if (end > i_size) pipe_revert(r.piter, end - Math.max(i_size, r.pos));
     r.dio.report_limit = Math.max(0, Math.min(r.dio.report_limit, i_size - r.pos));
+    dio_drop_submitter_ref(r.dio);
   } else if (r.to !== null) {
     dio_eof_revert(r.dio, r.to);
   }

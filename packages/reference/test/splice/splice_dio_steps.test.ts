@@ -1,0 +1,111 @@
+// The step-by-step O_DIRECT splice read against three kernel rules the SplicePipe spec relies on:
+//  - __iomap_dio_rw holds the submitter's dio reference until after the EOF revert, so the
+//    result (iomap_dio_complete) is computed after the revert even if every bio completed first;
+//  - 6.1 ITER_PIPE: the iterator's range past i_size is a hole (iomap_dio_hole_iter ->
+//    iov_iter_zero -> pipe_zero), appended as zeroed pipe buffers that the revert releases;
+//  - allocations that may fail: push_anon (6.1 append_pipe) and alloc_pages_bulk_array
+//    (copy_splice_read, which clips the read to the pages it got) under max_page_frames.
+import { describe, expect, it } from 'vitest';
+import {
+  bdev_alloc,
+  bdev_complete_bio,
+  create_file,
+  do_truncate,
+  filp_open,
+  O_DIRECT,
+} from '../../src/block/index.ts';
+import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
+import { createKernel, type Kernel, with_kernel } from '../../src/kernel.ts';
+import { PAGE_SIZE, try_alloc_page } from '../../src/mm/index.ts';
+import {
+  alloc_pipe_info,
+  free_pipe_info,
+  pipe_read,
+  pipe_readable,
+  splice_dio_read_return,
+  splice_dio_read_revert,
+  splice_dio_read_submit,
+} from '../../src/splice/index.ts';
+
+/** A file of `pages` pages whose page i (1-based) is filled with byte 0xa0 + i. */
+function setup(k: Kernel, pages: number) {
+  return with_kernel(k, () => {
+    const bdev = bdev_alloc(pages * PAGE_SIZE);
+    for (let i = 1; i <= pages; i++) {
+      bdev.write((i - 1) * PAGE_SIZE, new Uint8Array(PAGE_SIZE).fill(0xa0 + i));
+    }
+    return filp_open(create_file(bdev, 0, pages * PAGE_SIZE, pages * PAGE_SIZE), O_DIRECT);
+  });
+}
+
+describe('O_DIRECT splice read steps', () => {
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: bios completing before the EOF revert still report only up to i_size at the revert`, () => {
+      const k = createKernel(profile);
+      const filp = setup(k, 2);
+      with_kernel(k, () => {
+        const pipe = alloc_pipe_info(2);
+        const r = splice_dio_read_submit(filp, 0, pipe, 2 * PAGE_SIZE, { bio_max_pages: 1 });
+        do_truncate(filp.f_inode, PAGE_SIZE);
+        for (const b of r.dio?.bios ?? []) bdev_complete_bio(b);
+        // The submitter's reference keeps the dio open: no result before the revert.
+        expect(r.dio?.result).toBeNull();
+        splice_dio_read_revert(r);
+        expect(splice_dio_read_return(r)).toBe(PAGE_SIZE);
+        expect(pipe_readable(pipe)).toBe(PAGE_SIZE);
+        free_pipe_info(pipe);
+      });
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  }
+
+  it('linux-6.1: past i_size the pipe iterator gets zeroed hole buffers, released by the revert', () => {
+    const k = createKernel('linux-6.1');
+    const filp = setup(k, 2);
+    with_kernel(k, () => {
+      do_truncate(filp.f_inode, PAGE_SIZE);
+      const pipe = alloc_pipe_info(2);
+      const r = splice_dio_read_submit(filp, 0, pipe, 2 * PAGE_SIZE, { bio_max_pages: 1 });
+      expect(r.dio?.bios.length).toBe(1); // a bio for page 1 only
+      expect(pipe.head - pipe.tail).toBe(2); // page 2 is a zeroed hole buffer
+      expect(k.live_folios.size).toBe(2);
+      splice_dio_read_revert(r);
+      expect(pipe.head - pipe.tail).toBe(1);
+      expect(k.live_folios.size).toBe(1); // the hole page was freed (it had no bio ref)
+      for (const b of r.dio?.bios ?? []) bdev_complete_bio(b);
+      expect(splice_dio_read_return(r)).toBe(PAGE_SIZE);
+      expect(pipe_read(pipe, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(0xa1));
+    });
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
+  });
+
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: with one free page frame the read is cut to one page; with none it gets nothing`, () => {
+      const k = createKernel(profile, { max_page_frames: 2 });
+      const filp = setup(k, 2);
+      with_kernel(k, () => {
+        const hog = try_alloc_page(); // another user of memory
+        expect(hog).not.toBeNull();
+        const pipe = alloc_pipe_info(2);
+        const r = splice_dio_read_submit(filp, 0, pipe, 2 * PAGE_SIZE, { bio_max_pages: 1 });
+        expect(r.dio?.bios.length).toBe(1);
+        expect(try_alloc_page()).toBeNull();
+        splice_dio_read_revert(r);
+        for (const b of r.dio?.bios ?? []) bdev_complete_bio(b);
+        expect(splice_dio_read_return(r)).toBe(PAGE_SIZE);
+        // Memory is full (hog + the pipe's page): a second splice gets no page at all.
+        const pipe2 = alloc_pipe_info(2);
+        const r2 = splice_dio_read_submit(filp, 0, pipe2, PAGE_SIZE, { bio_max_pages: 1 });
+        splice_dio_read_revert(r2);
+        const ret2 = splice_dio_read_return(r2);
+        expect(ret2 <= 0).toBe(true);
+        expect(pipe_readable(pipe2)).toBe(0);
+      });
+    });
+  }
+
+  it('createKernel rejects a negative or fractional max_page_frames', () => {
+    expect(() => createKernel('linux-6.12', { max_page_frames: -1 })).toThrow(/max_page_frames/);
+    expect(() => createKernel('linux-6.12', { max_page_frames: 1.5 })).toThrow(/max_page_frames/);
+  });
+});
