@@ -1,0 +1,231 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { splicePipeAdapter } from '../../src/adapters/splice-pipe.ts';
+import { compareObservations, formatMismatch } from '../../src/compare.ts';
+import { computeExpectation } from '../../src/expect.ts';
+import { createEmbeddedStepper } from '../../src/model/engine.ts';
+import type { ModelState } from '../../src/model/value.ts';
+import { runOnReference } from '../../src/reference-target.ts';
+import type { Scenario } from '../../src/target.ts';
+
+const specs = join(import.meta.dirname, '../../../../specs');
+const stepperFor = (config: string) =>
+  createEmbeddedStepper(
+    'SplicePipe',
+    readFileSync(join(specs, 'SplicePipe.tla'), 'utf8'),
+    readFileSync(join(specs, `${config}.cfg`), 'utf8'),
+  );
+
+const fn = (pairs: [unknown, unknown][]) => ({ __fn: pairs });
+const seq = (xs: unknown[]) => ({ __tuple: xs });
+const set = (xs: unknown[]) => ({ __set: xs });
+const JUNK = { kind: 'junk', by: 'none', idx: 0 };
+
+const CONSTANTS = {
+  '6.1': {
+    FileSize: 2,
+    ReadLen: 2,
+    PipeSlots: 2,
+    SpliceImpl: 'ITER_PIPE',
+    BioPageRef: 'GET',
+    LimitToEof: false,
+  },
+  '6.12': {
+    FileSize: 2,
+    ReadLen: 2,
+    PipeSlots: 2,
+    SpliceImpl: 'COPY',
+    BioPageRef: 'NONE',
+    LimitToEof: false,
+  },
+} as const;
+
+/** The syzbot race: submit, truncate to one page, revert, the bios complete last first, return. */
+const race: Scenario['actions'] = [
+  { name: 'Init' },
+  { name: 'SpliceSubmit', proc: 'p1' },
+  { name: 'Truncate', size: 1 },
+  { name: 'DioRevert', proc: 'p1' },
+  { name: 'BioComplete', proc: 'p1', page: 2 },
+  { name: 'BioComplete', proc: 'p1', page: 1 },
+  { name: 'SpliceReturn', proc: 'p1' },
+  { name: 'SpliceSubmit', proc: 'p2' },
+  { name: 'DioRevert', proc: 'p2' },
+  { name: 'BioComplete', proc: 'p2', page: 1 },
+  { name: 'SpliceReturn', proc: 'p2' },
+  { name: 'PipeRead', proc: 'p1' },
+  { name: 'PipeRead', proc: 'p2' },
+  { name: 'Finished' },
+];
+
+describe('SplicePipe adapter', () => {
+  it('observes phases, results, pipe contents, refs and frames freed under a bio from a hand-built state', () => {
+    // ITER_PIPE without bio refs after the revert: p1's page 2 (frame 2) was freed under its bio
+    // and reallocated to p2's pipe, where p1's DMA then landed.
+    const state = {
+      isize: 1,
+      phase: fn([
+        ['p1', 'trimmed'],
+        ['p2', 'done'],
+      ]),
+      nread: fn([
+        ['p1', 2],
+        ['p2', 0],
+      ]),
+      buf: fn([
+        [
+          'p1',
+          fn([
+            [1, 1],
+            [2, 2],
+          ]),
+        ],
+        [
+          'p2',
+          fn([
+            [1, 0],
+            [2, 0],
+          ]),
+        ],
+      ]),
+      bio: fn([
+        ['p1', set([1])],
+        ['p2', set([])],
+      ]),
+      pipe: fn([
+        ['p1', seq([{ frame: 1, page: 1 }])],
+        [
+          'p2',
+          seq([
+            { frame: 2, page: 1 },
+            { frame: 3, page: 2 },
+          ]),
+        ],
+      ]),
+      ref: fn([
+        [1, 1],
+        [2, 1],
+        [3, 0],
+      ]),
+      content: fn([
+        [1, JUNK],
+        [2, { kind: 'data', by: 'p1', idx: 2 }],
+        [3, { kind: 'zero', by: 'none', idx: 0 }],
+      ]),
+      ret: fn([
+        ['p1', 1],
+        ['p2', 2],
+      ]),
+      action: { name: 'BioComplete', proc: 'p1', page: 2 },
+    } as unknown as ModelState;
+    expect(splicePipeAdapter.observeModel(undefined, state)).toEqual({
+      isize: 1,
+      phase_p1: 'trimmed',
+      ret_p1: null,
+      pipe_p1: null, // p1's splice holds pipe_lock
+      pipeLen_p1: null,
+      phase_p2: 'done',
+      ret_p2: 2,
+      pipe_p2: 'X2,Z',
+      pipeLen_p2: 2,
+      framesInUse: 2,
+      refs: 2,
+      bioFreed: 0,
+    });
+    const freed = {
+      ...state,
+      ref: fn([
+        [1, 0],
+        [2, 1],
+        [3, 0],
+      ]),
+    } as unknown as ModelState;
+    expect(splicePipeAdapter.observeModel(undefined, freed)).toMatchObject({
+      bioFreed: 1,
+      framesInUse: 1,
+    });
+  });
+
+  for (const [profile, kernel, config] of [
+    ['linux-6.1', '6.1', 'SplicePipe_iter_pipe_get'],
+    ['linux-6.12', '6.12', 'SplicePipe'],
+  ] as const) {
+    it(`${profile}: the truncate race on the reference, step by step, equals the model`, () => {
+      const s: Scenario = {
+        id: 'unit',
+        spec: 'SplicePipe',
+        config,
+        actions: race,
+        constants: CONSTANTS[kernel],
+      };
+      const obs = runOnReference(splicePipeAdapter, s, profile);
+      // After the revert under truncate: 6.1 has already released page 2's pipe buffer (its bio
+      // still holds a ref: 2 frames live); COPY keeps both pages in its array until the return.
+      expect(obs[3]).toMatchObject({ phase_p1: 'trimmed', framesInUse: 2, bioFreed: 0 });
+      expect(obs[3]?.refs).toBe(kernel === '6.1' ? 3 : 2);
+      expect(obs[6]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', framesInUse: 1, refs: 1 });
+      expect(obs[10]).toMatchObject({ ret_p2: 1, pipe_p2: 'D1', framesInUse: 2 });
+      expect(obs[13]).toMatchObject({ pipe_p1: '', pipe_p2: '', framesInUse: 0, refs: 0 });
+      const exp = computeExpectation(
+        stepperFor(config),
+        splicePipeAdapter.observeModel,
+        s,
+        profile,
+        CONSTANTS[kernel],
+      );
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
+        [],
+      );
+    });
+  }
+
+  it('the frame pool bounds the reference: a second splice gets the one free frame', () => {
+    const s: Scenario = {
+      id: 'unit',
+      spec: 'SplicePipe',
+      config: 'SplicePipe',
+      actions: [
+        { name: 'Init' },
+        { name: 'SpliceSubmit', proc: 'p1' },
+        { name: 'SpliceSubmit', proc: 'p2' },
+      ],
+      constants: CONSTANTS['6.12'],
+    };
+    const obs = runOnReference(splicePipeAdapter, s, 'linux-6.12');
+    expect(obs.map((o) => o.framesInUse)).toEqual([0, 2, 3]);
+  });
+
+  it('supports: the spec actions only; bad parameters name the action', () => {
+    for (const name of [
+      'SpliceSubmit',
+      'Truncate',
+      'DioRevert',
+      'BioComplete',
+      'SpliceReturn',
+      'PipeRead',
+      'Finished',
+    ]) {
+      expect(splicePipeAdapter.supports({ name })).toBe(true);
+    }
+    expect(splicePipeAdapter.supports({ name: 'Vmsplice' })).toBe(false);
+    const bad: Scenario = {
+      id: 'unit',
+      spec: 'SplicePipe',
+      config: 'SplicePipe',
+      actions: [{ name: 'Init' }, { name: 'Truncate', size: 'one' }],
+      constants: CONSTANTS['6.12'],
+    };
+    expect(() => runOnReference(splicePipeAdapter, bad, 'linux-6.12')).toThrow(
+      /Truncate: parameter size must be a number/,
+    );
+    expect(() =>
+      runOnReference(
+        splicePipeAdapter,
+        { ...bad, actions: [{ name: 'Init' }, { name: 'DioRevert', proc: 'p1' }] },
+        'linux-6.12',
+      ),
+    ).toThrow(/p1 has no splice in progress/);
+  });
+});
