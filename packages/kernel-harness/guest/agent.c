@@ -364,7 +364,11 @@ static int op_fork_race(const struct req *r, struct out *o, char *err, size_t er
   long long boff = req_int(r, "bufOffset", 0);
   long long woff = req_int(r, "writeOffset", -1);
   long long disk_off = req_int(r, "diskOffset", 0);
-  int pre_fork_ms = (int)req_int(r, "preForkMs", 20);
+  // io_uring's first, non-blocking attempt fails on dm (no REQ_NOWAIT support) and the read is
+  // punted to an io-wq worker, which does the GUP there: fork before that GUP and the page the
+  // worker grabs is the parent's post-fork copy, so there is no race to see. Give the worker
+  // time; Linux AIO submits (and gets the pages) inside io_submit.
+  int pre_fork_ms = (int)req_int(r, "preForkMs", strncmp(engine, "uring", 5) == 0 ? 150 : 5);
   if (size <= 0 || size % 512 || boff % 512 || boff + size > 16 * PAGE) return snprintf(err, errlen, "fork_race: size/bufOffset must be 512-aligned within 16 pages"), -1;
   if (woff < 0) woff = (boff + size) % PAGE ? boff + size : (boff > 0 ? boff - 1 : -1);
   if (woff < 0 && strcmp(writer, "none") != 0) return snprintf(err, errlen, "fork_race: no byte of the page lies outside the read"), -1;
@@ -746,12 +750,15 @@ static int gate_open(const char *name) {
   return rc;
 }
 
-static void gate_remove(const char *name) {
+static int gate_remove(const char *name) {
   int ctl = open("/dev/mapper/control", O_RDWR);
-  if (ctl < 0) return;
+  if (ctl < 0) return -1;
   struct dm_ioctl io;
-  dm_ioctl_call(ctl, DM_DEV_REMOVE, &io, sizeof io, name);
+  int rc = dm_ioctl_call(ctl, DM_DEV_REMOVE, &io, sizeof io, name);
+  int e = errno;
   close(ctl);
+  errno = e;
+  return rc;
 }
 
 // ---------------------------------------------------------------- op: forkrace_script
@@ -1013,8 +1020,15 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   }
   outf(o, "]");
   out_int(o, "steps", nsteps);
-  // Open every gate so nothing stays queued, then tidy up.
+  // Tidy up. The child first: it inherited the gate fds, and a dm device still open cannot be
+  // removed (DM_DEV_REMOVE: EBUSY); leaked gates pile up kernel threads until fork fails.
+  if (s.child) {
+    close(s.to_child);
+    waitpid(s.child, NULL, 0);
+  }
+  // Open every gate so nothing stays queued, reap, close, remove.
   for (int i = 1; i <= 2; i++) {
+    if (s.gate[i][0] == 0) continue;
     gate_open(s.gate[i]);
     if (s.io_kind[i] == 1) reap_aio(&s, i, 1);
     if (s.io_kind[i] == 2 && !s.io_done[i]) {
@@ -1022,11 +1036,12 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
       uring_reap(&s.ring[s.io_vpage[i]], 1, &res);
     }
     if (s.dio_fd[i] > 0) close(s.dio_fd[i]);
-    gate_remove(s.gate[i]);
-  }
-  if (s.child) {
-    close(s.to_child);
-    waitpid(s.child, NULL, 0);
+    for (int v = 0; v < 2; v++)
+      if (s.registered[v]) syscall(__NR_io_uring_register, s.ring[v].fd, IORING_UNREGISTER_BUFFERS, NULL, 0), s.registered[v] = 0;
+    if (gate_remove(s.gate[i]) < 0 && rc == 0) rc = (snprintf(err, errlen, "DM_DEV_REMOVE %s: %s", s.gate[i], strerror(errno)), -1);
+    char node[96];
+    snprintf(node, sizeof node, "/tmp/%s", s.gate[i]);
+    unlink(node);
   }
   return rc;
 }

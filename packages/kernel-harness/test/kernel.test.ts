@@ -18,90 +18,99 @@ const kernels = (process.env.PINLAB_KERNELS ?? '')
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const BOOT_MS = 240_000;
 
-describe.skipIf(kernels.length === 0)(
-  'real kernels in QEMU (skipped: set PINLAB_KERNELS=6.1,6.12 to run)',
-  () => {
-    for (const name of kernels) {
-      describe(`qemu:${name}`, () => {
-        let session: KernelSession;
-        let profile: string;
+const suites = loadSuites(join(repo, 'generated-tests'));
 
-        beforeAll(async () => {
-          const img = requireKernel(name);
-          profile = img.profile;
-          const guest = await prepareGuest(img);
-          session = new KernelSession(name, guest.launcher);
-          await session.boot();
-        }, BOOT_MS);
-        afterAll(async () => {
-          await session?.close();
-        });
+describe.runIf(kernels.length === 0)('real kernels in QEMU', () => {
+  it.skip('skipped: set PINLAB_KERNELS=6.1,6.12 (after pinlab kernel fetch all) to boot them', () => {});
+});
 
-        it('DIO read vs fork through dm-delay: 6.1 loses the parent data every run, 6.12 never; fixed buffers never', async () => {
-          for (const engine of ['aio', 'uring', 'uring_fixed'] as const) {
-            const r = await runForkRace(session, engine, 10);
-            expect(r.raced, `${engine}: reads still in flight at fork`).toBe(10);
-            expect(r.parentLost, `${engine}: parent lost the data`).toBe(
-              expectedParentLoses(profile, engine) ? 10 : 0,
-            );
-          }
-        }, 120_000);
+describe.skipIf(kernels.length === 0)(`real kernels in QEMU (${kernels.join(', ')})`, () => {
+  for (const name of kernels) {
+    describe(`qemu:${name}`, () => {
+      let session: KernelSession;
+      let profile: string;
 
-        it('the gated ForkRace scenario gives the spec prediction step by step', async () => {
-          const target = createQemuTarget(session, profile);
-          const obs = await target.run(
-            {
-              id: 'headline',
-              spec: 'ForkRace',
-              config: 'ForkRace',
-              actions: [
-                { name: 'Init' },
-                { name: 'DioSubmit', io: 1, vpage: 0 },
-                { name: 'Fork' },
-                { name: 'Write', proc: 'P', vpage: 0 },
-                { name: 'IoComplete', io: 1 },
-              ],
-            },
-            profile,
+      beforeAll(async () => {
+        const img = requireKernel(name);
+        profile = img.profile;
+        const guest = await prepareGuest(img);
+        session = new KernelSession(name, guest.launcher);
+        await session.boot();
+      }, BOOT_MS);
+      afterAll(async () => {
+        await session?.close();
+      });
+
+      it('DIO read vs fork through dm-delay: 6.1 loses the parent data every run, 6.12 never; fixed buffers never', async () => {
+        for (const engine of ['aio', 'uring', 'uring_fixed'] as const) {
+          const r = await runForkRace(session, engine, 10);
+          expect(r.raced, `${engine}: reads still in flight at fork`).toBe(10);
+          expect(r.parentLost, `${engine}: parent lost the data`).toBe(
+            expectedParentLoses(profile, engine) ? 10 : 0,
           );
-          const pinned = profile !== 'linux-6.1';
-          // ForkRace.tla: FOLL_GET -> the parent's write fault copies the parent away, the DMA lands
-          // in the child's page; FOLL_PIN -> fork copied the page for the child, the parent keeps it.
-          expect(obs.at(-1)).toEqual({
-            P0: pinned ? 'D1,PW' : 'PW',
-            P1: '',
-            C0: pinned ? '' : 'D1',
-            C1: '',
-            pipeSeen: null,
+        }
+      }, 120_000);
+
+      it('the gated ForkRace scenario gives the spec prediction step by step', async () => {
+        const target = createQemuTarget(session, profile);
+        const obs = await target.run(
+          {
+            id: 'headline',
+            spec: 'ForkRace',
+            config: 'ForkRace',
+            actions: [
+              { name: 'Init' },
+              { name: 'DioSubmit', io: 1, vpage: 0 },
+              { name: 'Fork' },
+              { name: 'Write', proc: 'P', vpage: 0 },
+              { name: 'IoComplete', io: 1 },
+            ],
+          },
+          profile,
+        );
+        const pinned = profile !== 'linux-6.1';
+        // ForkRace.tla: FOLL_GET -> the parent's write fault copies the parent away, the DMA lands
+        // in the child's page; FOLL_PIN -> fork copied the page for the child, the parent keeps it.
+        expect(obs.at(-1)).toEqual({
+          P0: pinned ? 'D1,PW' : 'PW',
+          P1: '',
+          C0: pinned ? '' : 'D1',
+          C1: '',
+          pipeSeen: null,
+          // FOLL_PIN: one pin from DioSubmit to IoComplete; FOLL_GET: none ever.
+          pinsHeld: 0,
+          pinDelta: pinned ? -1 : 0,
+        });
+        expect(obs.map((o) => o.pinsHeld)).toEqual(pinned ? [0, 1, 1, 1, 0] : [0, 0, 0, 0, 0]);
+      }, 60_000);
+
+      it('pin counter deltas per O_DIRECT case match the profile', async () => {
+        for (const c of PIN_CASES) {
+          const r = await session.exclusive(c.op, c.params);
+          const want = c.pins(profile) ? c.pages : 0;
+          expect({ case: c.case, acquired: r.PinAcquired, released: r.PinReleased }).toEqual({
+            case: c.case,
+            acquired: want,
+            released: want,
           });
-        }, 60_000);
+        }
+      }, 120_000);
 
-        it('pin counter deltas per O_DIRECT case match the profile', async () => {
-          for (const c of PIN_CASES) {
-            const r = await session.exclusive(c.op, c.params);
-            const want = c.pins(profile) ? c.pages : 0;
-            expect({ case: c.case, acquired: r.PinAcquired, released: r.PinReleased }).toEqual({
-              case: c.case,
-              acquired: want,
-              released: want,
-            });
-          }
-        }, 120_000);
+      it('io_uring registration, vmsplice, preadv/pwritev and splice behave as the kernel source says', async () => {
+        for (const c of EXTRA_CASES) {
+          const r = c.exclusive
+            ? await session.exclusive(c.op, c.params)
+            : await session.request(c.op, c.params);
+          const picked = Object.fromEntries(Object.keys(c.expected(profile)).map((k) => [k, r[k]]));
+          expect({ case: c.case, ...picked }).toEqual({ case: c.case, ...c.expected(profile) });
+        }
+      }, 120_000);
 
-        it('io_uring registration, vmsplice, preadv/pwritev and splice behave as the kernel source says', async () => {
-          for (const c of EXTRA_CASES) {
-            const r = c.exclusive
-              ? await session.exclusive(c.op, c.params)
-              : await session.request(c.op, c.params);
-            const picked = Object.fromEntries(
-              Object.keys(c.expected(profile)).map((k) => [k, r[k]]),
-            );
-            expect({ case: c.case, ...picked }).toEqual({ case: c.case, ...c.expected(profile) });
-          }
-        }, 120_000);
-
-        it('every generated scenario the guest can realise matches the model under the profile', async () => {
-          const suites = loadSuites(join(repo, 'generated-tests'));
+      it.skipIf(suites.length === 0)(
+        suites.length === 0
+          ? 'generated scenarios: skipped, generated-tests/ holds no suite (pinlab gen)'
+          : 'every generated scenario the guest can realise matches the model under the profile',
+        async () => {
           const outcomes = await runSuitesOnTarget(
             suites,
             createQemuTarget(session, profile, { specsDir: join(repo, 'specs') }),
@@ -109,31 +118,36 @@ describe.skipIf(kernels.length === 0)(
           );
           const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
           expect(bad.map((o) => `${o.spec}/${o.scenario}: ${o.detail}`)).toEqual([]);
-        }, 300_000);
+          expect(
+            outcomes.filter((o) => o.outcome === 'passed').length,
+            'scenarios realised',
+          ).toBeGreaterThan(0);
+        },
+        300_000,
+      );
 
-        it('a crashing or hanging experiment fails alone; the VM keeps serving', async () => {
-          await expect(session.request('fault', { kind: 'segv' })).rejects.toThrow(
-            /killed by signal 11/,
-          );
-          await expect(session.request('fault', { kind: 'hang' }, 1)).rejects.toThrow(
-            /signal 14 \(timeout\)/,
-          );
-          await expect(session.request('ping')).resolves.toEqual({});
-        }, 60_000);
-
-        it(
-          'a kernel panic is detected with the console tail, and the next request runs in a fresh VM',
-          async () => {
-            const boots = session.stats.boots;
-            const err = await session.request('fault', { kind: 'panic' }).catch((e: unknown) => e);
-            expect(err).toMatchObject({ name: 'VmFault', kind: 'panic' });
-            expect((err as Error).message).toMatch(/sysrq|Kernel panic/);
-            await expect(session.request('ping')).resolves.toEqual({});
-            expect(session.stats.boots).toBe(boots + 1);
-          },
-          BOOT_MS,
+      it('a crashing or hanging experiment fails alone; the VM keeps serving', async () => {
+        await expect(session.request('fault', { kind: 'segv' })).rejects.toThrow(
+          /killed by signal 11/,
         );
-      });
-    }
-  },
-);
+        await expect(session.request('fault', { kind: 'hang' }, 1)).rejects.toThrow(
+          /signal 14 \(timeout\)/,
+        );
+        await expect(session.request('ping')).resolves.toEqual({});
+      }, 60_000);
+
+      it(
+        'a kernel panic is detected with the console tail, and the next request runs in a fresh VM',
+        async () => {
+          const boots = session.stats.boots;
+          const err = await session.request('fault', { kind: 'panic' }).catch((e: unknown) => e);
+          expect(err).toMatchObject({ name: 'VmFault', kind: 'panic' });
+          expect((err as Error).message).toMatch(/sysrq|Kernel panic/);
+          await expect(session.request('ping')).resolves.toEqual({});
+          expect(session.stats.boots).toBe(boots + 1);
+        },
+        BOOT_MS,
+      );
+    });
+  }
+});
