@@ -46,6 +46,9 @@
 #define LINE_MAX_LEN 8192
 
 static int g_delay_ms = 300;
+// The worker's slot in the agent's table: names the dm gates the worker may use (a slot has one
+// worker at a time, so its gates are never shared).
+static int g_slot = 0;
 
 // ---------------------------------------------------------------- small helpers
 
@@ -713,8 +716,17 @@ static int gate_create(const char *name, int suspend, char *devpath, size_t path
   } u;
   struct stat st;
   if (stat(LOOP_DEV, &st) < 0) return close(ctl), snprintf(err, errlen, "stat %s: %s", LOOP_DEV, strerror(errno)), -1;
-  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM_DEV_CREATE %s: %s", name, strerror(errno)), -1;
-  dev_t dev = (dev_t)u.io.dev;
+  dev_t dev;
+  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, name) < 0) {
+    // A gate of this worker slot left by an earlier scenario: reuse it (creating and removing
+    // dm devices per scenario costs more than the scenario), resumed in case that one died.
+    if (errno != EBUSY) return close(ctl), snprintf(err, errlen, "DM_DEV_CREATE %s: %s", name, strerror(errno)), -1;
+    if (dm_ioctl_call(ctl, DM_DEV_STATUS, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM_DEV_STATUS %s: %s", name, strerror(errno)), -1;
+    dev = (dev_t)u.io.dev;
+    dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name);
+    goto have_device;
+  }
+  dev = (dev_t)u.io.dev;
   dm_ioctl_init(&u.io, sizeof u, name);
   u.io.target_count = 1;
   struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
@@ -725,6 +737,7 @@ static int gate_create(const char *name, int suspend, char *devpath, size_t path
   u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
   if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD linear: %s", strerror(errno)), -1;
   if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", name, strerror(errno)), -1;
+have_device:
   snprintf(devpath, pathlen, "/tmp/%s", name);
   unlink(devpath);
   if (mknod(devpath, S_IFBLK | 0600, dev) < 0) return close(ctl), snprintf(err, errlen, "mknod %s: %s", devpath, strerror(errno)), -1;
@@ -747,17 +760,6 @@ static int gate_open(const char *name) {
   struct dm_ioctl io;
   int rc = dm_ioctl_call(ctl, DM_DEV_SUSPEND, &io, sizeof io, name);  // no DM_SUSPEND_FLAG: resume
   close(ctl);
-  return rc;
-}
-
-static int gate_remove(const char *name) {
-  int ctl = open("/dev/mapper/control", O_RDWR);
-  if (ctl < 0) return -1;
-  struct dm_ioctl io;
-  int rc = dm_ioctl_call(ctl, DM_DEV_REMOVE, &io, sizeof io, name);
-  int e = errno;
-  close(ctl);
-  errno = e;
   return rc;
 }
 
@@ -1000,7 +1002,7 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   int rc = 0;
   for (int i = 1; i <= 2 && rc == 0; i++) {
     char path[96];
-    snprintf(s.gate[i], sizeof s.gate[i], "pinlab-g%d-%d", (int)getpid(), i);
+    snprintf(s.gate[i], sizeof s.gate[i], "pinlab-s%d-%d", g_slot, i);
     rc = gate_create(s.gate[i], 1, path, sizeof path, &s.dio_fd[i], err, errlen);
   }
   fr_prev_held = 0;
@@ -1038,10 +1040,7 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
     if (s.dio_fd[i] > 0) close(s.dio_fd[i]);
     for (int v = 0; v < 2; v++)
       if (s.registered[v]) syscall(__NR_io_uring_register, s.ring[v].fd, IORING_UNREGISTER_BUFFERS, NULL, 0), s.registered[v] = 0;
-    if (gate_remove(s.gate[i]) < 0 && rc == 0) rc = (snprintf(err, errlen, "DM_DEV_REMOVE %s: %s", s.gate[i], strerror(errno)), -1);
-    char node[96];
-    snprintf(node, sizeof node, "/tmp/%s", s.gate[i]);
-    unlink(node);
+    // The gate stays, open, for the next scenario of this worker slot.
   }
   return rc;
 }
@@ -1144,6 +1143,7 @@ static void start_worker(const char *line) {
   }
   pid_t pid = fork();
   if (pid == 0) {
+    g_slot = slot;
     close(p[0]);
     close(chan);
     int timeout = (int)req_int(&r, "timeoutSec", 60);
