@@ -207,7 +207,12 @@ export async function runKernelTargets(
     images.push(customKernel(req.custom.bzImage, req.custom.modulesDir, req.custom.profile));
   if (images.length === 0)
     throw new Error('no kernel to run: name 6.1, 6.12, all, or give --kernel and --modules');
-  const suites = loadSuites(join(req.root, 'generated-tests'));
+  // PINLAB_KERNEL_SCENARIO_CAP=n runs only the first n scenarios of each suite (a full run of
+  // today's ~2000 ForkRace scenarios stalls after a few hundred: see README, known problems).
+  const cap = Number((req.env ?? process.env).PINLAB_KERNEL_SCENARIO_CAP ?? 'NaN');
+  const suites = loadSuites(join(req.root, 'generated-tests')).map((s) =>
+    Number.isInteger(cap) && cap > 0 ? { ...s, scenarios: s.scenarios.slice(0, cap) } : s,
+  );
   const opts: RunKernelOptions = {
     suites,
     forkRaceRuns: req.forkRaceRuns ?? 10,
