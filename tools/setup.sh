@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for pkg in qemu-system-x86 busybox-static cpio kmod gcc libc6-dev chromium; do
+for pkg in qemu-system-x86 busybox-static cpio kmod gcc libc6-dev xz-utils zstd debian-archive-keyring chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -4,7 +4,7 @@
 // cached per machine boot (boot_id), so CI pays for it once.
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './fs-atomic.ts';
+import { writeFileAtomic } from '@pinlab/tla';
 import { cacheRoot } from './paths.ts';
 import { type Launcher, Vm } from './vm.ts';
 

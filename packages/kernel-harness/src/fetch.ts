@@ -11,8 +11,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '@pinlab/tla';
 import { classifyAptUpdate, KernelFetchError, prepareAptRoot, run } from './apt.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
 import { type KernelSource, kernelSource, profileForRelease } from './kernels.ts';
 import {
   loadOrder,

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { writeFileAtomic } from '@pinlab/tla';
 import { type CpioEntry, cpioNewc } from './cpio.ts';
 import type { KernelImage } from './fetch.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
 import { cacheRoot } from './paths.ts';
 
 export const BUSYBOX_PATHS = ['/bin/busybox', '/usr/bin/busybox'];

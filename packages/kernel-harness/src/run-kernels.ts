@@ -3,6 +3,7 @@
 // packages/cli/src/collect/kernels.ts as KernelColumn entries plus harness-specific fields).
 import { join } from 'node:path';
 import type { SuiteData } from '@pinlab/testgen';
+import { writeFileAtomic } from '@pinlab/tla';
 import {
   type ExtraResult,
   expectedParentLoses,
@@ -13,15 +14,16 @@ import {
   runPinCases,
 } from './experiments.ts';
 import { customKernel, type KernelImage, requireKernel } from './fetch.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
 import { prepareGuest } from './guest.ts';
 import { KernelSession } from './session.ts';
 import {
+  capSuites,
   countBySpec,
   loadSuites,
   runSuitesOnTarget,
   type ScenarioOutcome,
   type SpecCounts,
+  scenarioCap,
 } from './suites.ts';
 import { createQemuTarget } from './target.ts';
 import type { QemuOptions } from './vm.ts';
@@ -207,11 +209,9 @@ export async function runKernelTargets(
     images.push(customKernel(req.custom.bzImage, req.custom.modulesDir, req.custom.profile));
   if (images.length === 0)
     throw new Error('no kernel to run: name 6.1, 6.12, all, or give --kernel and --modules');
-  // PINLAB_KERNEL_SCENARIO_CAP=n runs only the first n scenarios of each suite (a full run of
-  // today's ~2000 ForkRace scenarios stalls after a few hundred: see README, known problems).
-  const cap = Number((req.env ?? process.env).PINLAB_KERNEL_SCENARIO_CAP ?? 'NaN');
-  const suites = loadSuites(join(req.root, 'generated-tests')).map((s) =>
-    Number.isInteger(cap) && cap > 0 ? { ...s, scenarios: s.scenarios.slice(0, cap) } : s,
+  const suites = capSuites(
+    loadSuites(join(req.root, 'generated-tests')),
+    scenarioCap(req.env ?? process.env),
   );
   const opts: RunKernelOptions = {
     suites,

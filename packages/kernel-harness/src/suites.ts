@@ -120,3 +120,19 @@ export function countBySpec(outcomes: ScenarioOutcome[]): Record<string, SpecCou
 export function loadSuites(root: string): SuiteData[] {
   return findSuiteFiles(root).map((f) => loadSuite(f));
 }
+
+/**
+ * PINLAB_KERNEL_SCENARIO_CAP=n keeps only the first n scenarios of each suite. A full run of
+ * today's ~2000 ForkRace scenarios per kernel stalls after a few hundred (README, known
+ * problems); CI runs a capped prefix until that is fixed, and says so in the test title.
+ */
+export function scenarioCap(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const cap = Number(env.PINLAB_KERNEL_SCENARIO_CAP ?? 'NaN');
+  return Number.isInteger(cap) && cap > 0 ? cap : undefined;
+}
+
+export function capSuites(suites: SuiteData[], cap: number | undefined): SuiteData[] {
+  return cap === undefined
+    ? suites
+    : suites.map((s) => ({ ...s, scenarios: s.scenarios.slice(0, cap) }));
+}

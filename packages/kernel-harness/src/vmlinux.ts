@@ -3,8 +3,8 @@
 // in-guest decompression: under TCG that decompression alone costs seconds.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '@pinlab/tla';
 import { MissingToolError } from './apt.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
 
 /** Locates the compressed payload (boot protocol 2.08+: payload_offset/payload_length). */
 export function bzImagePayload(image: Buffer): { format: 'xz' | 'zstd' | 'gzip'; data: Buffer } {
