@@ -23,7 +23,7 @@ import { folioq_folio, folioq_folio_size, folioq_nr_slots } from './folio_queue.
 import { user_backed_iter } from './init.ts';
 import { kvfree, want_pages_array } from './page_array.ts';
 import { nth_page, PAGE_SIZE } from './page_glue.ts';
-import type { iov_iter, PageSlot, Ref } from './types.ts';
+import type { bio_vec, iov_iter, PageSlot, Ref } from './types.ts';
 
 /** sizeof(struct kvec) and sizeof(struct bio_vec) on x86-64, for the bvec_reads_kvec fault. */
 const SIZEOF_KVEC = 16;
@@ -148,8 +148,6 @@ function iov_iter_extract_bvec_pages(
     return iov_iter_extract_bvec_pages_v9(i, pages, maxsize, maxpages, offset0);
   }
   let skip = i.iov_offset;
-  let size = 0;
-  let k = 0;
   if (i.nr_segs === 0) return 0;
   if (i.iov_offset === i.bvec[i.seg]!.bv_len) {
     i.iov_offset = 0;
@@ -157,39 +155,19 @@ function iov_iter_extract_bvec_pages(
     i.seg++;
     skip = 0;
   }
-  // struct bvec_iter bi = { .bi_idx = 0, .bi_size = maxsize, .bi_bvec_done = skip }
-  let bi_idx = 0;
-  let bi_size = maxsize;
-  let bi_bvec_done = skip;
   // The kernel passes `skip`, not the in-page offset, as want_pages_array's start.
   maxpages = want_pages_array(pages, maxsize, skip, maxpages);
-  const p = pages.value!;
-  while (bi_size && bi_idx < i.nr_segs) {
-    // bvec_iter_bvec(): the single-page piece at the iterator's position.
-    const mp = i.bvec[i.seg + bi_idx]!;
-    const mp_off = mp.bv_offset + bi_bvec_done;
-    const bv_offset = mp_off % PAGE_SIZE;
-    const bv_len = Math.min(bi_size, mp.bv_len - bi_bvec_done, PAGE_SIZE - bv_offset);
-    if (k) {
-      if (bv_offset) break;
-    } else {
-      offset0.value = bv_offset;
-    }
-    p[k++] = nth_page(mp.bv_page, Math.floor(mp_off / PAGE_SIZE));
-    size += bv_len;
-    if (k >= maxpages) break;
-    // A piece that does not end at the page boundary would leave a hole. (A zero-length
-    // bvec ends here too: the kernel lists its page but adds no bytes, so an extraction that
-    // starts on one returns 0 without moving.)
-    if (bv_offset + bv_len !== PAGE_SIZE) break;
-    // bvec_iter_advance_single()
-    bi_size -= bv_len;
-    bi_bvec_done += bv_len;
-    if (bi_bvec_done === mp.bv_len) {
-      bi_idx++;
-      bi_bvec_done = 0;
-    }
-  }
+  // struct bvec_iter bi = { .bi_idx = 0, .bi_size = maxsize, .bi_bvec_done = skip }
+  const size = bvec_walk_pages(
+    i.bvec,
+    i.seg,
+    i.seg + i.nr_segs,
+    skip,
+    maxsize,
+    pages.value!,
+    maxpages,
+    offset0,
+  );
   iov_iter_advance(i, size);
   return size;
 }
@@ -332,34 +310,17 @@ function iov_iter_extract_bvecq_pages(
   offset0: Ref<number>,
 ): number {
   const bq = i.bvecq!;
-  let size = 0;
-  let k = 0;
-  let bi_idx = i.bvecq_slot;
-  let bi_size = maxsize;
-  let bi_bvec_done = i.iov_offset;
   maxpages = want_pages_array(pages, maxsize, i.iov_offset, maxpages);
-  const p = pages.value!;
-  while (bi_size && bi_idx < bq.nr_slots) {
-    const mp = bq.bv[bi_idx]!;
-    const mp_off = mp.bv_offset + bi_bvec_done;
-    const bv_offset = mp_off % PAGE_SIZE;
-    const bv_len = Math.min(bi_size, mp.bv_len - bi_bvec_done, PAGE_SIZE - bv_offset);
-    if (k) {
-      if (bv_offset) break;
-    } else {
-      offset0.value = bv_offset;
-    }
-    p[k++] = nth_page(mp.bv_page, Math.floor(mp_off / PAGE_SIZE));
-    size += bv_len;
-    if (k >= maxpages) break;
-    if (bv_offset + bv_len !== PAGE_SIZE) break;
-    bi_size -= bv_len;
-    bi_bvec_done += bv_len;
-    if (bi_bvec_done === mp.bv_len) {
-      bi_idx++;
-      bi_bvec_done = 0;
-    }
-  }
+  const size = bvec_walk_pages(
+    bq.bv,
+    i.bvecq_slot,
+    bq.nr_slots,
+    i.iov_offset,
+    maxsize,
+    pages.value!,
+    maxpages,
+    offset0,
+  );
   iov_iter_advance(i, size);
   return size;
 }
@@ -407,4 +368,52 @@ export function iov_iter_extract_pages(
     default:
       return -EFAULT;
   }
+}
+
+/**
+ * The page walk shared by the BVEC and BVECQ extractors (lib/iov_iter.c
+ * iov_iter_extract_bvec_pages and the RFC's bvecq variant): from bio_vec `from` at
+ * `bi_bvec_done` bytes in, list single-page pieces while they stay page-contiguous, up to
+ * `bi_size` bytes and `maxpages` pages. Returns the bytes listed.
+ */
+function bvec_walk_pages(
+  bv: readonly bio_vec[],
+  from: number,
+  end: number,
+  bi_bvec_done: number,
+  bi_size: number,
+  p: PageSlot[],
+  maxpages: number,
+  offset0: Ref<number>,
+): number {
+  let size = 0;
+  let k = 0;
+  let idx = from;
+  while (bi_size && idx < end) {
+    // bvec_iter_bvec(): the single-page piece at the iterator's position.
+    const mp = bv[idx]!;
+    const mp_off = mp.bv_offset + bi_bvec_done;
+    const bv_offset = mp_off % PAGE_SIZE;
+    const bv_len = Math.min(bi_size, mp.bv_len - bi_bvec_done, PAGE_SIZE - bv_offset);
+    if (k) {
+      if (bv_offset) break;
+    } else {
+      offset0.value = bv_offset;
+    }
+    p[k++] = nth_page(mp.bv_page, Math.floor(mp_off / PAGE_SIZE));
+    size += bv_len;
+    if (k >= maxpages) break;
+    // A piece that does not end at the page boundary would leave a hole. (A zero-length
+    // bvec ends here too: the kernel lists its page but adds no bytes, so an extraction that
+    // starts on one returns 0 without moving.)
+    if (bv_offset + bv_len !== PAGE_SIZE) break;
+    // bvec_iter_advance_single()
+    bi_size -= bv_len;
+    bi_bvec_done += bv_len;
+    if (bi_bvec_done === mp.bv_len) {
+      idx++;
+      bi_bvec_done = 0;
+    }
+  }
+  return size;
 }
