@@ -1063,7 +1063,19 @@ static int op_fault(const struct req *r, struct out *o, char *err, size_t errlen
   return snprintf(err, errlen, "fault: unknown kind %s", kind), -1;
 }
 
+// ---------------------------------------------------------------- per-spec realisations
+// One file per spec, compiled into this one translation unit (the agent stays a single static
+// binary built by one gcc call; src/agent-build.ts hashes every file in guest/). Each defines
+// `static int <spec>_op(op, r, o, err, errlen)` returning 1 when `op` is not one of its own.
+#include "pinunpin.c"
+#include "itercursor.c"
+#include "splicepipe.c"
+
 static int run_op(const char *op, const struct req *r, struct out *o, char *err, size_t errlen) {
+  int rc;
+  if ((rc = pinunpin_op(op, r, o, err, errlen)) != 1) return rc;
+  if ((rc = itercursor_op(op, r, o, err, errlen)) != 1) return rc;
+  if ((rc = splicepipe_op(op, r, o, err, errlen)) != 1) return rc;
   if (strcmp(op, "fork_race") == 0) return op_fork_race(r, o, err, errlen);
   if (strcmp(op, "dio") == 0) return op_dio(r, o, err, errlen);
   if (strcmp(op, "uring_register") == 0) return op_uring_register(r, o, err, errlen);

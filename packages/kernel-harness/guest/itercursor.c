@@ -1,0 +1,6 @@
+// IterCursor scenarios in the guest (included by agent.c; see src/specs/itercursor.ts).
+// Returns 1 when `op` is not a IterCursor op, so run_op tries the next spec.
+static int itercursor_op(const char *op, const struct req *r, struct out *o, char *err, size_t errlen) {
+  (void)op, (void)r, (void)o, (void)err, (void)errlen;
+  return 1;
+}
