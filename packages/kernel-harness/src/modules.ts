@@ -19,6 +19,11 @@ export const NEEDED_FEATURES: { config: string; module: string; why: string }[] 
     module: 'loop',
     why: 'block device backed by a tmpfs file under dm-delay',
   },
+  {
+    config: 'CONFIG_EXT4_FS',
+    module: 'ext4',
+    why: 'SplicePipe: an O_DIRECT file whose reads go through fs/iomap/direct-io.c __iomap_dio_rw (busybox mke2fs makes ext2, which ext4 mounts)',
+  },
 ];
 
 export type KconfigValue = 'y' | 'm' | 'n';
