@@ -1,6 +1,245 @@
 // IterCursor scenarios in the guest (included by agent.c; see src/specs/itercursor.ts).
 // Returns 1 when `op` is not a IterCursor op, so run_op tries the next spec.
+//
+// The iov_iter cursor is kernel-internal: user space sees only where a transfer lands. After
+// every step the guest therefore asks the kernel itself where a cursor that has consumed the
+// scenario's bytes so far stands: a transfer through the spec's segment layout that the file
+// (reads) or RLIMIT_FSIZE (writes) cuts short exactly there. The kernel walks the segments
+// (lib/iov_iter.c iterate_iovec / iterate_ubuf under copy_page_to_iter and
+// copy_page_from_iter_atomic: zero-length segments skipped, a segment end followed by the next
+// non-empty segment) and stops at the short count, i.e. at the position iov_iter_advance would
+// leave (iov_iter_iovec_advance). What the guest reports per step is the return values; what it
+// checks itself is that every byte landed where the iovec walk puts it and nowhere else.
+//
+// Step script (param `steps`, `;`-separated): `0` Init, `I` IterInit, `A<n>` Advance(n),
+// `R<n>` Revert(n), n in model bytes. Param `type`: IOVEC (preadv/pwritev with the five
+// segments: ITER_IOVEC) or UBUF (pread/pwrite of one range: new_sync_read/new_sync_write build
+// ITER_UBUF, fs/read_write.c, 6.0+). Each transfer is done at two scales, `unit` real bytes per
+// model byte (1024: model pages are real pages) and `oddUnit` (default 1021: odd segment sizes,
+// odd EOF positions), read and write both: four transfers that must agree.
+//
+// Result: {"type":..., "steps":"r,w,ro,wo;...", "errors":"..."}: per step the bytes returned by
+// the read and the write at `unit` and at `oddUnit`; `errors` lists every byte misplaced.
+
+#include <sys/resource.h>
+
+#define IC_NSEG 5
+static const int ic_seg_len[IC_NSEG] = {0, 2, 0, 3, 1};  // specs/IterCursor.tla SegLen
+static const int ic_seg_off[IC_NSEG] = {0, 2, 0, 0, 0};  // SegOff (in-page start, model bytes)
+#define IC_TOTAL 6                                         // Total
+#define IC_FLAT_START 2                                    // FlatStart (UBUF in-page start)
+#define IC_BUF_PAGES 6                                     // a page per segment, one spare
+
+// The file pattern at offset `o` and the write source pattern at array position `o`: never
+// 0xEE (the buffer sentinel) and never 0, so "this byte holds that data" is exact.
+static unsigned char ic_file_byte(long long o) { return disk_pattern((uint64_t)o); }
+static unsigned char ic_src_byte(long long o) { return disk_pattern((uint64_t)o + 5); }
+
+struct ic_layout {
+  int nseg;
+  struct iovec iov[IC_NSEG];
+  long long prefix[IC_NSEG];  // bytes in the segments before segment j (array order)
+  long long total;
+};
+
+// The spec's layout at `unit` bytes per model byte inside `buf` (IC_BUF_PAGES pages): IOVEC has
+// segment j in page j at in-page offset SegOff[j] * unit; UBUF one range of Total * unit bytes
+// at FlatStart * unit in page 0.
+static void ic_layout(struct ic_layout *l, int ubuf, unsigned char *buf, long long unit) {
+  memset(l, 0, sizeof *l);
+  if (ubuf) {
+    l->nseg = 1;
+    l->iov[0].iov_base = buf + IC_FLAT_START * unit;
+    l->iov[0].iov_len = (size_t)(IC_TOTAL * unit);
+  } else {
+    l->nseg = IC_NSEG;
+    for (int j = 0; j < IC_NSEG; j++) {
+      l->iov[j].iov_base = buf + (size_t)j * PAGE + (size_t)(ic_seg_off[j] * unit);
+      l->iov[j].iov_len = (size_t)(ic_seg_len[j] * unit);
+    }
+  }
+  for (int j = 0; j < l->nseg; j++) {
+    l->prefix[j] = l->total;
+    l->total += (long long)l->iov[j].iov_len;
+  }
+}
+
+// Appends a departure to the errors text (bounded: the first few say enough).
+static void ic_error(char *errors, size_t len, const char *fmt, ...) {
+  size_t used = strlen(errors);
+  if (used + 80 >= len) return;
+  if (used > 0) errors[used++] = ' ', errors[used] = 0;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(errors + used, len - used, fmt, ap);
+  va_end(ap);
+}
+
+// Bytes of segment j that a transfer of `r` bytes through the layout fills: the iovec walk's
+// definition (readv(2): buffers filled in array order), not the model's cursor table.
+static long long ic_expected_fill(const struct ic_layout *l, int j, long long r) {
+  long long left = r - l->prefix[j];
+  long long len = (long long)l->iov[j].iov_len;
+  return left <= 0 ? 0 : (left < len ? left : len);
+}
+
+// A read of the layout from a tmpfs file of exactly `fsize` bytes (short read at EOF).
+// Checks every byte of the buffer pages: segment bytes before the cut hold the file's data at
+// their array position, every other byte still holds the sentinel.
+static long long ic_read(int fd, int ubuf, unsigned char *buf, long long unit, long long fsize, const char *tag,
+                         char *errors, size_t elen) {
+  static unsigned char fill[IC_TOTAL * 2 * 1024];
+  if (fsize < 0 || fsize > (long long)sizeof fill) return ic_error(errors, elen, "%s: file size %lld out of range", tag, fsize), -1;
+  for (long long i = 0; i < fsize; i++) fill[i] = ic_file_byte(i);
+  if (ftruncate(fd, 0) < 0 || (fsize > 0 && pwrite(fd, fill, (size_t)fsize, 0) != fsize))
+    return ic_error(errors, elen, "%s: file setup: %s", tag, strerror(errno)), -1;
+  memset(buf, 0xEE, IC_BUF_PAGES * PAGE);
+  struct ic_layout l;
+  ic_layout(&l, ubuf, buf, unit);
+  ssize_t r = ubuf ? pread(fd, l.iov[0].iov_base, l.iov[0].iov_len, 0) : preadv(fd, l.iov, l.nseg, 0);
+  if (r < 0) return ic_error(errors, elen, "%s: %s: %s", tag, ubuf ? "pread" : "preadv", strerror(errno)), -1;
+  long long stray = 0;
+  for (int j = 0; j < l.nseg; j++) {
+    const unsigned char *b = l.iov[j].iov_base;
+    long long want = ic_expected_fill(&l, j, r), placed = 0;
+    while (placed < (long long)l.iov[j].iov_len && b[placed] == ic_file_byte(l.prefix[j] + placed)) placed++;
+    if (placed != want) ic_error(errors, elen, "%s: segment %d holds %lld data bytes, a %zd-byte read fills %lld", tag, j + 1, placed, r, want);
+  }
+  // Nothing outside the filled parts of the segments may change (a walk that ran past a
+  // segment end or into a zero-length segment's address would show here): blank the parts
+  // that should hold data, then the whole buffer must be sentinel again.
+  static unsigned char sentinel[IC_BUF_PAGES * PAGE];
+  if (sentinel[0] != 0xEE) memset(sentinel, 0xEE, sizeof sentinel);
+  for (int j = 0; j < l.nseg; j++) memset(l.iov[j].iov_base, 0xEE, (size_t)ic_expected_fill(&l, j, r));
+  if (memcmp(buf, sentinel, sizeof sentinel) != 0)
+    for (size_t a = 0; a < sizeof sentinel; a++) stray += buf[a] != 0xEE;
+  if (stray) ic_error(errors, elen, "%s: %lld bytes changed outside the filled segment parts", tag, stray);
+  return r;
+}
+
+// A write of the layout to an empty tmpfs file under RLIMIT_FSIZE = `limit`:
+// generic_write_checks -> generic_write_check_limits cuts the iterator (iov_iter_truncate) so
+// the write is short exactly there (mm/filemap.c); a limit of 0 is refused with EFBIG (and
+// SIGXFSZ, ignored) rather than shortened, which counts as 0 bytes written. The file must then
+// hold the source bytes in array order.
+static long long ic_write(int fd, int ubuf, unsigned char *buf, long long unit, long long limit, const char *tag,
+                          char *errors, size_t elen) {
+  memset(buf, 0xEE, IC_BUF_PAGES * PAGE);
+  struct ic_layout l;
+  ic_layout(&l, ubuf, buf, unit);
+  for (int j = 0; j < l.nseg; j++)
+    for (long long b = 0; b < (long long)l.iov[j].iov_len; b++) ((unsigned char *)l.iov[j].iov_base)[b] = ic_src_byte(l.prefix[j] + b);
+  if (ftruncate(fd, 0) < 0) return ic_error(errors, elen, "%s: truncate: %s", tag, strerror(errno)), -1;
+  struct rlimit rl;
+  getrlimit(RLIMIT_FSIZE, &rl);
+  struct rlimit cut = {(rlim_t)limit, rl.rlim_max};
+  if (setrlimit(RLIMIT_FSIZE, &cut) < 0) return ic_error(errors, elen, "%s: setrlimit: %s", tag, strerror(errno)), -1;
+  ssize_t w = ubuf ? pwrite(fd, l.iov[0].iov_base, l.iov[0].iov_len, 0) : pwritev(fd, l.iov, l.nseg, 0);
+  int e = errno;
+  setrlimit(RLIMIT_FSIZE, &rl);
+  if (w < 0 && e == EFBIG && limit == 0) w = 0;
+  if (w < 0) return ic_error(errors, elen, "%s: %s: %s", tag, ubuf ? "pwrite" : "pwritev", strerror(e)), -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0) return ic_error(errors, elen, "%s: fstat: %s", tag, strerror(errno)), -1;
+  if (st.st_size != w) ic_error(errors, elen, "%s: write returned %zd but the file has %lld bytes", tag, w, (long long)st.st_size);
+  static unsigned char back[IC_TOTAL * 2 * 1024];
+  long long size = st.st_size < (long long)sizeof back ? st.st_size : (long long)sizeof back;
+  if (pread(fd, back, (size_t)size, 0) != size) return ic_error(errors, elen, "%s: read back: %s", tag, strerror(errno)), -1;
+  long long wrong = 0;
+  for (long long i = 0; i < size; i++)
+    if (back[i] != ic_src_byte(i)) wrong++;
+  if (wrong) ic_error(errors, elen, "%s: %lld of the %lld written bytes are not the source bytes in segment order", tag, wrong, size);
+  return w;
+}
+
+static int op_itercursor_script(const struct req *r, struct out *o, char *err, size_t errlen) {
+  const char *type = req_str(r, "type", "");
+  const char *script = req_str(r, "steps", "");
+  long long unit = req_int(r, "unit", 1024), odd = req_int(r, "oddUnit", 1021);
+  int ubuf = strcmp(type, "UBUF") == 0;
+  if (!ubuf && strcmp(type, "IOVEC") != 0)
+    return snprintf(err, errlen, "itercursor: type %s is not realisable from user space (IOVEC or UBUF)", type), -1;
+  if (unit < 1 || unit > 1024 || odd < 1 || odd > 1024)
+    return snprintf(err, errlen, "itercursor: unit %lld / oddUnit %lld outside 1..1024 (the layout must fit its pages)", unit, odd), -1;
+  signal(SIGXFSZ, SIG_IGN);
+  unsigned char *buf = page_buffer(IC_BUF_PAGES);
+  if (!buf) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/itercursor-%d", getpid());
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return snprintf(err, errlen, "itercursor open: %s", strerror(errno)), -1;
+  unlink(path);
+  static char errors[1024];
+  errors[0] = 0;
+  // pos: model bytes the cursor has consumed, as the kernel's last read returned them.
+  long long pos = 0;
+  int started = 0;
+  out_str(o, "type", type);
+  outf(o, ",\"steps\":\"");
+  const char *p = script;
+  int nsteps = 0;
+  while (*p) {
+    char step[16];
+    size_t k = 0;
+    while (*p && *p != ';' && k < sizeof step - 1) step[k++] = *p++;
+    step[k] = 0;
+    if (*p == ';') p++;
+    if (k == 0) continue;
+    // The bytes the kernel should have consumed after this step, or a full transfer (-1).
+    long long target;
+    long long n = k > 1 ? strtoll(step + 1, NULL, 10) : 0;
+    if (strcmp(step, "0") == 0) target = -2;  // no iterator: a preadv of no segments
+    else if (strcmp(step, "I") == 0) target = -1, started = 1;
+    else if (!started) return close(fd), snprintf(err, errlen, "itercursor: step %d (%s) before IterInit", nsteps, step), -1;
+    else if (step[0] == 'A' && n >= 0) target = pos + n;
+    else if (step[0] == 'R' && n >= 0) {
+      // The kernel BUG()s (UBUF) or walks off the iovec array (IOVEC) here: user space cannot
+      // ask for it, and the fixed design (RevertGuard) never does.
+      if (n > pos) return close(fd), snprintf(err, errlen, "itercursor: step %d Revert(%lld) past the start (consumed %lld) is not realisable", nsteps, n, pos), -1;
+      target = pos - n;
+    } else
+      return close(fd), snprintf(err, errlen, "itercursor: bad step \"%s\"", step), -1;
+    long long res[4] = {0, 0, 0, 0};
+    if (target == -2) {
+      struct iovec none;
+      ssize_t z = preadv(fd, &none, 0, 0);
+      res[0] = res[1] = res[2] = res[3] = z < 0 ? -errno : z;
+    } else {
+      // A full transfer takes a file (or limit) longer than the layout; Advance past the end
+      // does too: the kernel clamps to the iterator's count.
+      long long units = target < 0 ? 2 * IC_TOTAL : target;
+      char tag[48];
+      const long long scale[2] = {unit, odd};
+      for (int s = 0; s < 2; s++) {
+        snprintf(tag, sizeof tag, "step %d read unit %lld", nsteps, scale[s]);
+        res[2 * s] = ic_read(fd, ubuf, buf, scale[s], units * scale[s], tag, errors, sizeof errors);
+        snprintf(tag, sizeof tag, "step %d write unit %lld", nsteps, scale[s]);
+        res[2 * s + 1] = ic_write(fd, ubuf, buf, scale[s], units * scale[s], tag, errors, sizeof errors);
+      }
+      if (target >= 0) {
+        if (res[0] < 0 || res[0] % unit != 0) {
+          close(fd);
+          outf(o, "\"");
+          out_str(o, "errors", errors);
+          return snprintf(err, errlen, "itercursor: step %d read returned %lld, not a whole number of model bytes (%s)", nsteps, res[0], errors), -1;
+        }
+        pos = res[0] / unit;  // from the kernel's answer, not from the model
+      } else {
+        pos = 0;
+      }
+    }
+    outf(o, "%s%lld,%lld,%lld,%lld", nsteps ? ";" : "", res[0], res[1], res[2], res[3]);
+    nsteps++;
+  }
+  outf(o, "\"");
+  close(fd);
+  out_str(o, "errors", errors);
+  out_int(o, "unit", unit);
+  out_int(o, "oddUnit", odd);
+  return 0;
+}
+
 static int itercursor_op(const char *op, const struct req *r, struct out *o, char *err, size_t errlen) {
-  (void)op, (void)r, (void)o, (void)err, (void)errlen;
+  if (strcmp(op, "itercursor_script") == 0) return op_itercursor_script(r, o, err, errlen);
   return 1;
 }

@@ -12,6 +12,12 @@ import {
   forkRaceScript,
   supportsForkRace,
 } from './specs/forkrace.ts';
+import {
+  ITERCURSOR_UNOBSERVABLE,
+  iterCursorObservations,
+  iterCursorRequest,
+  supportsIterCursor,
+} from './specs/itercursor.ts';
 
 /** Per spec: can the guest realise this action, and how to run a whole scenario. */
 export interface QemuTargetOptions {
@@ -49,6 +55,19 @@ const REALISATIONS: Record<string, SpecRealisation> = {
       );
       const pages = forkRaceNumPages(configText(opts, scenario.config));
       return forkRaceObservations(result, scenario.actions.length, pages);
+    },
+  },
+  IterCursor: {
+    supports: supportsIterCursor,
+    unobservable: ITERCURSOR_UNOBSERVABLE,
+    async run(session, scenario) {
+      // Independent of every other scenario (its own worker, file and buffers): runs concurrently.
+      const result = await session.request(
+        'itercursor_script',
+        iterCursorRequest(scenario.actions),
+        30,
+      );
+      return iterCursorObservations(result, scenario.actions);
     },
   },
 };

@@ -1,0 +1,157 @@
+// IterCursor (specs/IterCursor.tla) on a real kernel. The iov_iter cursor lives inside one
+// syscall, so the guest cannot hold an iterator across steps. What user space can see is where a
+// transfer lands: after each step the guest (guest/itercursor.c op_itercursor_script) does a
+// transfer through the spec's segment layout (lengths <<0,2,0,3,1>> at in-page offsets
+// <<0,2,0,0,0>>; UBUF one range of 6 at offset 2) that is cut short exactly where the cursor
+// should stand, and the kernel's own iovec walk (lib/iov_iter.c iterate_iovec/iterate_ubuf
+// under copy_page_to_iter and copy_page_from_iter_atomic, the same skip-empty-segments rule as
+// iov_iter_iovec_advance) decides how many bytes land and where:
+//   Init        preadv with no segments (no iterator yet): returns 0, count 0
+//   IterInit    a full transfer (file longer than the layout): returns the iterator's count
+//   Advance(n)  a transfer cut at the kernel's previous position + n (reads: the file ends
+//               there, a short read at EOF; writes: RLIMIT_FSIZE, generic_write_check_limits);
+//               past the end the kernel clamps to count as iov_iter_advance does
+//   Revert(n)   a transfer cut at the previous position - n: the "position after the step"
+//               check. User space cannot call iov_iter_revert; the kernel reverts internally
+//               after short copies. Reverting past the start is not realisable (it BUG()s or
+//               walks off the array; the fixed design's RevertGuard never asks for it).
+// Every cut is done four ways, which must agree: read and write, at 1024 bytes per model byte
+// (model pages = real pages) and at 1021 (odd segment sizes and odd EOF positions). The guest
+// also checks that each segment received exactly the bytes the iovec walk assigns it (file
+// data at its array position, zero-length segments nothing) and that no other byte of the
+// buffer pages changed; a misplaced byte fails the scenario with the guest's description.
+//
+// What this checks: count after every step (the adapter's `count`), taken from the kernel's
+// return values: the previous step's kernel result is the base of the next cut, never the
+// model's. What it cannot check: the segment pointer and iov_offset themselves, `type` (the
+// syscall picks ITER_IOVEC for preadv of five segments and ITER_UBUF for pread, fs/read_write.c,
+// but user space cannot see the type), `oops` (a BUG() would kill the worker or the VM: that
+// fails the scenario as an error, it is never reported as an observation), and Extract: one
+// iov_iter_extract_pages call's [bytes, offset0] under a caller-chosen maxsize is internal to
+// its caller (block/bio.c bio_iov_iter_get_pages loops until the bio is full, and an O_DIRECT
+// transfer returns the sum of all extractions), so scenarios whose run includes Extract are
+// not applicable here, and lastBytes/lastOffset0 are unobservable. KVEC, BVEC and XARRAY
+// iterators exist only inside the kernel: reference only.
+import type { ScenarioAction, StepObservation } from '@pinlab/testgen';
+
+/** specs/IterCursor.tla Total: bytes in the layout, in model bytes. */
+export const ITERCURSOR_TOTAL = 6;
+/** Real bytes per model byte for the main transfers (PAGE = 4 model bytes = 4096). */
+export const ITERCURSOR_UNIT = 1024;
+/** The odd scale every cut is repeated at: odd segment sizes, odd EOF positions. */
+export const ITERCURSOR_ODD_UNIT = 1021;
+
+/** Iterator types user space drives: preadv/pwritev (IOVEC), pread/pwrite (UBUF). */
+export const ITERCURSOR_USER_TYPES = ['IOVEC', 'UBUF'] as const;
+
+export const ITERCURSOR_UNOBSERVABLE = ['type', 'oops', 'lastBytes', 'lastOffset0'] as const;
+
+const MAX_BYTES = 2 * ITERCURSOR_TOTAL;
+
+function smallCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_BYTES;
+}
+
+export function supportsIterCursor(action: ScenarioAction): boolean {
+  switch (action.name) {
+    case 'Init':
+      return true;
+    case 'IterInit':
+      return (ITERCURSOR_USER_TYPES as readonly unknown[]).includes(action.type);
+    case 'Advance':
+    case 'Revert':
+      return smallCount(action.bytes);
+    default:
+      return false; // Extract: see the header
+  }
+}
+
+/** The iterator type a scenario drives (its IterInit), IOVEC when it has none. */
+export function iterCursorType(actions: readonly ScenarioAction[]): string {
+  const init = actions.find((a) => a.name === 'IterInit');
+  return init === undefined ? 'IOVEC' : String(init.type);
+}
+
+/** The agent's step script: `0;I;A3;R1` (Init, IterInit, Advance 3, Revert 1). */
+export function iterCursorScript(actions: readonly ScenarioAction[]): string {
+  return actions
+    .map((a, i) => {
+      if (!supportsIterCursor(a))
+        throw new Error(`IterCursor step ${i} ${a.name} cannot run in the guest`);
+      switch (a.name) {
+        case 'Init':
+          return '0';
+        case 'IterInit':
+          return 'I';
+        default:
+          return `${a.name === 'Advance' ? 'A' : 'R'}${String(a.bytes)}`;
+      }
+    })
+    .join(';');
+}
+
+/** Request parameters for op `itercursor_script`. */
+export function iterCursorRequest(
+  actions: readonly ScenarioAction[],
+): Record<string, string | number> {
+  return {
+    type: iterCursorType(actions),
+    steps: iterCursorScript(actions),
+    unit: ITERCURSOR_UNIT,
+    oddUnit: ITERCURSOR_ODD_UNIT,
+  };
+}
+
+function label(a: ScenarioAction | undefined, i: number): string {
+  if (a === undefined) return `step ${i}`;
+  const p =
+    a.name === 'IterInit' ? `(${String(a.type)})` : 'bytes' in a ? `(${String(a.bytes)})` : '';
+  return `step ${i} ${a.name}${p}`;
+}
+
+/**
+ * Observations from the guest's answer: per step `count` (model bytes left in the iterator),
+ * derived from the kernel's return values. Throws when the guest saw a misplaced byte or when
+ * the four transfers of a step disagree: those are kernel departures no model key expresses.
+ */
+export function iterCursorObservations(
+  result: Record<string, unknown>,
+  actions: readonly ScenarioAction[],
+): StepObservation[] {
+  if (typeof result.errors === 'string' && result.errors !== '')
+    throw new Error(
+      `itercursor_script: bytes landed where the iovec walk does not put them: ${result.errors}`,
+    );
+  const unit = result.unit;
+  const odd = result.oddUnit;
+  if (typeof unit !== 'number' || typeof odd !== 'number' || unit <= 0 || odd <= 0)
+    throw new Error('itercursor_script returned no unit/oddUnit');
+  const steps =
+    typeof result.steps === 'string' && result.steps !== '' ? result.steps.split(';') : [];
+  if (steps.length !== actions.length)
+    throw new Error(
+      `itercursor_script returned ${steps.length} steps for ${actions.length} actions`,
+    );
+  return steps.map((s, i) => {
+    const a = actions[i];
+    const v = s.split(',').map(Number);
+    const [read, write, oddRead, oddWrite] = v;
+    if (v.length !== 4 || v.some((x) => !Number.isInteger(x)) || read === undefined)
+      throw new Error(`${label(a, i)}: malformed guest answer "${s}"`);
+    if (read < 0) throw new Error(`${label(a, i)}: the read failed (${read})`);
+    const units = read / unit;
+    const disagree: string[] = [];
+    if (write !== read) disagree.push(`the write moved ${write} bytes`);
+    if (oddRead !== units * odd)
+      disagree.push(`the read at ${odd} bytes per model byte moved ${oddRead}`);
+    if (oddWrite !== units * odd) disagree.push(`the write at ${odd} moved ${oddWrite}`);
+    if (disagree.length > 0)
+      throw new Error(
+        `${label(a, i)}: the read moved ${read} bytes (${units} model bytes) but ${disagree.join(', ')}`,
+      );
+    // Init and IterInit transfer the whole iterator: the return is its count. Advance and
+    // Revert transfer up to the cursor: what is left is the rest of the layout.
+    const whole = a?.name === 'Init' || a?.name === 'IterInit';
+    return { count: whole ? units : ITERCURSOR_TOTAL - units };
+  });
+}
