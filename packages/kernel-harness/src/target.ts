@@ -18,6 +18,19 @@ import {
   iterCursorRequest,
   supportsIterCursor,
 } from './specs/itercursor.ts';
+import {
+  PINUNPIN_UNOBSERVABLE,
+  pinUnpinObservations,
+  pinUnpinScript,
+  supportsPinUnpin,
+} from './specs/pinunpin.ts';
+import {
+  SPLICEPIPE_UNOBSERVABLE,
+  splicePipeObservations,
+  splicePipeRequest,
+  splicePipeScenarioSupport,
+  supportsSplicePipe,
+} from './specs/splicepipe.ts';
 
 /** Per spec: can the guest realise this action, and how to run a whole scenario. */
 export interface QemuTargetOptions {
@@ -35,6 +48,8 @@ interface SpecRealisation {
   supports(action: ScenarioAction): boolean;
   /** Observation keys the guest cannot see (left out of the comparison, reported). */
   unobservable: readonly string[];
+  /** Why a whole scenario cannot run although each action can (Target.scenarioSupport). */
+  scenarioSupport?(scenario: Scenario): string | undefined;
   run(
     session: KernelSession,
     scenario: Scenario,
@@ -70,6 +85,29 @@ const REALISATIONS: Record<string, SpecRealisation> = {
       return iterCursorObservations(result, scenario.actions);
     },
   },
+  PinUnpin: {
+    supports: supportsPinUnpin,
+    unobservable: PINUNPIN_UNOBSERVABLE,
+    async run(session, scenario) {
+      // Alone in the guest: pinAcquired/pinReleased are the global nr_foll_pin_* counters.
+      const result = await session.exclusive(
+        'pinunpin_script',
+        { steps: pinUnpinScript(scenario.actions) },
+        30,
+      );
+      return pinUnpinObservations(result, scenario.actions.length);
+    },
+  },
+  SplicePipe: {
+    supports: supportsSplicePipe,
+    unobservable: SPLICEPIPE_UNOBSERVABLE,
+    scenarioSupport: splicePipeScenarioSupport,
+    async run(session, scenario) {
+      // Its own worker slot's filesystem, gate and pipes: runs concurrently with the others.
+      const result = await session.request('splicepipe_script', splicePipeRequest(scenario), 30);
+      return splicePipeObservations(result, scenario.actions.length);
+    },
+  },
 };
 
 export function realisedSpecs(): string[] {
@@ -89,6 +127,9 @@ export function createQemuTarget(
     },
     unobservable(spec) {
       return REALISATIONS[spec]?.unobservable ?? [];
+    },
+    scenarioSupport(scenario) {
+      return REALISATIONS[scenario.spec]?.scenarioSupport?.(scenario);
     },
     async run(scenario, runProfile) {
       if (runProfile !== profile)

@@ -1,0 +1,137 @@
+// PinUnpin (specs/PinUnpin.tla) on a real kernel: each action becomes a step of the guest's
+// pinunpin_script operation (guest/pinunpin.c), and the guest reports after every step what
+// user space can see of the model's state, mapped here to the keys of @pinlab/testgen's
+// PinUnpin adapter (adapters/pin-unpin.ts), in model units (1024 real bytes per model byte).
+//
+// Realised (what a user process can drive, specs/README.md "kernel / user operation"):
+//   Submit(b, UBUF|IOVEC, DEST|SOURCE)  Linux AIO O_DIRECT read/write (IOCB_CMD_PREAD/PWRITE)
+//                or preadv/pwritev (IOCB_CMD_PREADV/PWRITEV) with the spec's layout, through a
+//                suspended dm gate: block/fops.c __blkdev_direct_IO_async builds the bio inside
+//                io_submit (bio_iov_iter_get_pages), dm_submit_bio queues it until Complete.
+//   SubmitFault(b, UBUF|IOVEC)  the same read into an address with no vma: -EFAULT.
+//   Complete(b)  resume the gate, reap the completion (blkdev_bio_end_io_async ->
+//                bio_release_pages).
+//   PunchHole(x) fallocate(FALLOC_FL_PUNCH_HOLE) of page x of a 2-page tmpfs file; `cached` is
+//                read with mincore(). The spec's precondition (no bio lists x) always holds for
+//                user iterators.
+// Not realisable: Submit with KVEC, BVEC or XARRAY (iterators built inside the kernel; no
+// system call hands block DIO one), so those scenarios are not applicable.
+//
+// Observed: pinAcquired/pinReleased (/proc/vmstat after stat_refresh, scenario run alone),
+// zeroMapped (user page 3's PFN in /proc/self/pagemap equals the zero page's), cached,
+// bio<b>.st (IDLE / INFLIGHT / DONE / FAILED from io_submit and the completion events) and
+// bio<b>.bytes (the completion's result: dio->size = bi_size, fixed at submission, so it is the
+// bio's size from the step it went in flight).
+// Unobservable from user space: per-frame pins/refs (no counter per page is exported; FOLL_GET
+// refs are counted nowhere), bio<b>.cleanup (BIO_PAGE_PINNED / BIO_NO_PAGE_REF are bio flags),
+// bio<b>.pages and bio<b>.offset0 (the bio_vec array), bio<b>.array (visible to kmemleak only).
+import type { ScenarioAction, StepObservation } from '@pinlab/testgen';
+
+/** Real bytes per model byte: the reference adapter's UNIT (PAGE = 4 model bytes = 4 KiB). */
+export const PINUNPIN_UNIT = 1024;
+
+const BIOS = [1, 2] as const;
+const USER_ITERS = new Set(['UBUF', 'IOVEC']);
+const DIRS = new Set(['DEST', 'SOURCE']);
+const PAGES = new Set(['X0', 'X1']);
+
+export const PINUNPIN_UNOBSERVABLE: readonly string[] = [
+  'pins',
+  'refs',
+  ...BIOS.flatMap((b) => ['cleanup', 'pages', 'offset0', 'array'].map((k) => `bio${b}.${k}`)),
+];
+
+const isBio = (v: unknown) => v === 1 || v === 2;
+
+/** Whether the guest can realise this PinUnpin action (parameters checked too). */
+export function supportsPinUnpin(action: ScenarioAction): boolean {
+  switch (action.name) {
+    case 'Init':
+      return true;
+    case 'Submit':
+      return (
+        isBio(action.bio) && USER_ITERS.has(String(action.iter)) && DIRS.has(String(action.dir))
+      );
+    case 'SubmitFault':
+      return isBio(action.bio) && USER_ITERS.has(String(action.iter));
+    case 'Complete':
+      return isBio(action.bio);
+    case 'PunchHole':
+      return PAGES.has(String(action.page));
+    default:
+      return false;
+  }
+}
+
+const PARAMS: Record<string, readonly string[]> = {
+  Submit: ['bio', 'iter', 'dir'],
+  SubmitFault: ['bio', 'iter'],
+  Complete: ['bio'],
+  PunchHole: ['page'],
+};
+
+/** The agent's step script: "Submit:bio=1:iter=UBUF:dir=DEST;Complete:bio=1;..." */
+export function pinUnpinScript(actions: readonly ScenarioAction[]): string {
+  return actions
+    .map((a) => {
+      if (!supportsPinUnpin(a)) {
+        const params = (PARAMS[a.name] ?? []).map((p) => `${p}=${String(a[p])}`).join(', ');
+        throw new Error(`PinUnpin action ${a.name}(${params}) cannot run in the guest`);
+      }
+      return [a.name, ...(PARAMS[a.name] ?? []).map((p) => `${p}=${String(a[p])}`)].join(':');
+    })
+    .join(';');
+}
+
+const STATES = new Set(['IDLE', 'INFLIGHT', 'DONE', 'FAILED']);
+
+function field<T>(o: Record<string, unknown>, k: string, ok: (v: unknown) => v is T, i: number): T {
+  const v = o[k];
+  if (!ok(v)) throw new Error(`step ${i}: the agent reported ${k} = ${JSON.stringify(v)}`);
+  return v;
+}
+const isNum = (v: unknown): v is number => typeof v === 'number';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+/**
+ * The agent's result -> one observation per step in the adapter's keys. `res` holds each bio's
+ * completion result (bytes or -errno; null if it never went in flight): a bio's bytes from the
+ * step it is INFLIGHT on, since the completion reports the size fixed at submission.
+ */
+export function pinUnpinObservations(
+  result: Record<string, unknown>,
+  steps: number,
+): StepObservation[] {
+  const obs = result.obs;
+  if (!Array.isArray(obs) || obs.length !== steps) {
+    throw new Error(
+      `pinunpin_script returned ${Array.isArray(obs) ? obs.length : 'no'} observations for ${steps} steps`,
+    );
+  }
+  const res = result.res;
+  if (!Array.isArray(res) || res.length !== 2 || !res.every((r) => r === null || isNum(r)))
+    throw new Error(`pinunpin_script returned no per-bio results (res = ${JSON.stringify(res)})`);
+  return obs.map((o: Record<string, unknown>, i) => {
+    const out: Record<string, string | number | boolean | null> = {
+      pinAcquired: field(o, 'acq', isNum, i),
+      pinReleased: field(o, 'rel', isNum, i),
+      zeroMapped: field(o, 'zero', isBool, i),
+      cached: field(o, 'cached', isStr, i),
+    };
+    for (const b of BIOS) {
+      const st = field(o, `st${b}`, isStr, i);
+      if (!STATES.has(st)) throw new Error(`step ${i}: bio ${b} in unknown state ${st}`);
+      out[`bio${b}.st`] = st;
+      let bytes = 0;
+      if (st === 'INFLIGHT' || st === 'DONE') {
+        const r = res[b - 1] as number | null;
+        if (r === null) throw new Error(`step ${i}: bio ${b} went in flight but never completed`);
+        // An error at completion (-errno) is shown as is, not scaled.
+        bytes = r < 0 ? r : r / PINUNPIN_UNIT;
+      }
+      out[`bio${b}.bytes`] = bytes;
+    }
+    return out;
+  });
+}

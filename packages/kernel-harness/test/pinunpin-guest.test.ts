@@ -1,0 +1,347 @@
+// PinUnpin on the qemu:<kernel> target. The pure parts (which actions the guest realises, the
+// step script, the agent's result -> the adapter's observation keys) run everywhere; the
+// real-kernel part runs only when PINLAB_KERNELS names kernels and otherwise says why it skips.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  compareObservations,
+  loadSuite,
+  planScenario,
+  type Scenario,
+  type ScenarioAction,
+  type StepObservation,
+  type SuiteData,
+} from '@pinlab/testgen';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireKernel } from '../src/fetch.ts';
+import { prepareGuest } from '../src/guest.ts';
+import { KernelSession } from '../src/session.ts';
+import {
+  PINUNPIN_UNIT,
+  PINUNPIN_UNOBSERVABLE,
+  pinUnpinObservations,
+  pinUnpinScript,
+  supportsPinUnpin,
+} from '../src/specs/pinunpin.ts';
+import { capSuites, findSuiteFiles, runSuitesOnTarget, scenarioCap } from '../src/suites.ts';
+import { createQemuTarget } from '../src/target.ts';
+
+const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+const suiteDir = join(repo, 'generated-tests', 'PinUnpin');
+const loadPinUnpinSuites = (): SuiteData[] => findSuiteFiles(suiteDir).map((f) => loadSuite(f));
+
+/** A session stand-in that answers pinunpin_script with a canned result and records requests. */
+function cannedSession(result: Record<string, unknown>) {
+  const requests: { op: string; params: Record<string, unknown> }[] = [];
+  const session = {
+    name: 'fake',
+    async exclusive(op: string, params: Record<string, unknown>) {
+      requests.push({ op, params });
+      return result;
+    },
+    async request() {
+      throw new Error('PinUnpin must run exclusively (global pin counters)');
+    },
+  } as unknown as KernelSession;
+  return { session, requests };
+}
+
+/** What the agent reports for a scenario whose kernel behaves exactly as the model predicts. */
+function agentResultFromModel(expected: readonly StepObservation[]): Record<string, unknown> {
+  const res: (number | null)[] = [null, null];
+  const obs = expected.map((e) => {
+    for (const b of [1, 2]) {
+      const st = e[`bio${b}.st`];
+      if (st === 'INFLIGHT' || st === 'DONE')
+        res[b - 1] = (e[`bio${b}.bytes`] as number) * PINUNPIN_UNIT;
+    }
+    return {
+      st1: e['bio1.st'],
+      st2: e['bio2.st'],
+      acq: e.pinAcquired,
+      rel: e.pinReleased,
+      zero: e.zeroMapped,
+      cached: e.cached,
+    };
+  });
+  return { obs, steps: obs.length, res };
+}
+
+describe('PinUnpin actions the guest realises', () => {
+  it('user iterators in both directions, faults, completion and hole punch; never kernel iterators', () => {
+    for (const iter of ['UBUF', 'IOVEC'])
+      for (const dir of ['DEST', 'SOURCE'])
+        for (const bio of [1, 2])
+          expect(supportsPinUnpin({ name: 'Submit', bio, iter, dir })).toBe(true);
+    for (const iter of ['KVEC', 'BVEC', 'XARRAY'])
+      expect(supportsPinUnpin({ name: 'Submit', bio: 1, iter, dir: 'DEST' })).toBe(false);
+    expect(supportsPinUnpin({ name: 'SubmitFault', bio: 2, iter: 'IOVEC' })).toBe(true);
+    expect(supportsPinUnpin({ name: 'Complete', bio: 1 })).toBe(true);
+    expect(supportsPinUnpin({ name: 'PunchHole', page: 'X0' })).toBe(true);
+    expect(supportsPinUnpin({ name: 'Init' })).toBe(true);
+    // Bad parameters are not "supported" either: they would be a malformed scenario.
+    expect(supportsPinUnpin({ name: 'Submit', bio: 3, iter: 'UBUF', dir: 'DEST' })).toBe(false);
+    expect(supportsPinUnpin({ name: 'Submit', bio: 1, iter: 'UBUF', dir: 'UP' })).toBe(false);
+    expect(supportsPinUnpin({ name: 'Complete', bio: '1' })).toBe(false);
+    expect(supportsPinUnpin({ name: 'PunchHole', page: 'X2' })).toBe(false);
+    expect(supportsPinUnpin({ name: 'Fork' })).toBe(false);
+  });
+
+  it('translates a scenario into the agent step script, refusing what it cannot realise', () => {
+    const actions: ScenarioAction[] = [
+      { name: 'Init' },
+      { name: 'Submit', bio: 1, iter: 'IOVEC', dir: 'SOURCE' },
+      { name: 'SubmitFault', bio: 2, iter: 'UBUF' },
+      { name: 'PunchHole', page: 'X0' },
+      { name: 'Complete', bio: 1 },
+    ];
+    expect(pinUnpinScript(actions)).toBe(
+      'Init;Submit:bio=1:iter=IOVEC:dir=SOURCE;SubmitFault:bio=2:iter=UBUF;PunchHole:page=X0;Complete:bio=1',
+    );
+    expect(() => pinUnpinScript([{ name: 'Submit', bio: 1, iter: 'KVEC', dir: 'DEST' }])).toThrow(
+      /Submit\(bio=1, iter=KVEC, dir=DEST\) cannot run in the guest/,
+    );
+  });
+});
+
+describe('PinUnpin agent result -> adapter observations', () => {
+  const result = {
+    obs: [
+      { st1: 'IDLE', st2: 'IDLE', acq: 0, rel: 0, zero: true, cached: 'X0,X1' },
+      { st1: 'INFLIGHT', st2: 'IDLE', acq: 1, rel: 0, zero: true, cached: 'X0,X1' },
+      { st1: 'INFLIGHT', st2: 'FAILED', acq: 1, rel: 0, zero: true, cached: 'X0,X1' },
+      { st1: 'DONE', st2: 'FAILED', acq: 1, rel: 1, zero: true, cached: 'X1' },
+    ],
+    steps: 4,
+    res: [6144, -14],
+  };
+
+  it('bytes come from the completion from the step the bio went in flight; idle and failed bios have none', () => {
+    const obs = pinUnpinObservations(result, 4);
+    expect(obs[0]).toEqual({
+      pinAcquired: 0,
+      pinReleased: 0,
+      zeroMapped: true,
+      cached: 'X0,X1',
+      'bio1.st': 'IDLE',
+      'bio1.bytes': 0,
+      'bio2.st': 'IDLE',
+      'bio2.bytes': 0,
+    });
+    expect(obs.map((o) => o['bio1.bytes'])).toEqual([0, 6, 6, 6]);
+    expect(obs.map((o) => o['bio2.bytes'])).toEqual([0, 0, 0, 0]);
+    expect(obs[3]).toMatchObject({ 'bio1.st': 'DONE', 'bio2.st': 'FAILED', cached: 'X1' });
+  });
+
+  it('names a malformed agent answer', () => {
+    expect(() => pinUnpinObservations(result, 5)).toThrow(/4 observations for 5 steps/);
+    expect(() => pinUnpinObservations({ ...result, res: undefined }, 4)).toThrow(/per-bio results/);
+    expect(() => pinUnpinObservations({ ...result, res: [null, null] }, 4)).toThrow(
+      /step 1: bio 1 went in flight but never completed/,
+    );
+    const bad = structuredClone(result);
+    (bad.obs[2] as Record<string, unknown>).st1 = 'QUEUED';
+    expect(() => pinUnpinObservations(bad, 4)).toThrow(/step 2: bio 1 in unknown state QUEUED/);
+    (bad.obs[1] as Record<string, unknown>).acq = '1';
+    expect(() => pinUnpinObservations(bad, 4)).toThrow(/step 1: the agent reported acq = "1"/);
+  });
+
+  it('observed keys plus the declared unobservable ones are exactly the adapter keys', () => {
+    const suite = loadSuite(join(suiteDir, 'PinUnpin.suite.json'));
+    const first = suite.scenarios[0];
+    const plan =
+      first &&
+      planScenario(suite, first, 'linux-6.12', {
+        name: 'any',
+        profiles: ['linux-6.12'],
+        supports: () => true,
+        run: async () => [],
+      });
+    if (plan?.kind !== 'run')
+      throw new Error('the first PinUnpin scenario has no linux-6.12 expectation');
+    const modelKeys = Object.keys(plan.expected.observations[0] ?? {}).sort();
+    const observed = Object.keys(pinUnpinObservations(result, 4)[0] ?? {});
+    expect([...observed, ...PINUNPIN_UNOBSERVABLE].sort()).toEqual(modelKeys);
+  });
+});
+
+describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
+  const suites = loadPinUnpinSuites();
+
+  it('every suite is loaded; what is not applicable uses a kernel iterator', () => {
+    expect(suites.length).toBe(7);
+    const { session } = cannedSession({});
+    const target = createQemuTarget(session, 'linux-6.12');
+    let run = 0;
+    let notApplicable = 0;
+    for (const suite of suites)
+      for (const s of suite.scenarios) {
+        const plan = planScenario(suite, s, 'linux-6.12', target);
+        if (plan.kind === 'run') {
+          run++;
+          continue;
+        }
+        notApplicable++;
+        expect(plan.reason).toMatch(/cannot realise PinUnpin action Submit$/);
+        expect(
+          s.actions.some((a) => a.name === 'Submit' && !['UBUF', 'IOVEC'].includes(String(a.iter))),
+        ).toBe(true);
+      }
+    expect(run).toBeGreaterThan(0);
+    expect(notApplicable).toBeGreaterThan(0);
+  });
+
+  it('sends one exclusive pinunpin_script request and maps a model-conforming answer to no mismatch', async () => {
+    const suite = suites.find((s) => s.config === 'PinUnpin') as SuiteData;
+    const probe = cannedSession({});
+    const runnable = suite.scenarios
+      .map((s) =>
+        planScenario(suite, s, 'linux-6.12', createQemuTarget(probe.session, 'linux-6.12')),
+      )
+      .filter((p) => p.kind === 'run');
+    // One scenario per distinct action sequence is enough to exercise every action kind.
+    const seen = new Set<string>();
+    let checked = 0;
+    for (const plan of runnable) {
+      const key = JSON.stringify(plan.scenario.actions);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const exp = plan.expected.observations;
+      const { session, requests } = cannedSession(agentResultFromModel(exp));
+      const target = createQemuTarget(session, 'linux-6.12');
+      const obs = await target.run(plan.scenario as Scenario, 'linux-6.12');
+      expect(requests).toEqual([
+        { op: 'pinunpin_script', params: { steps: pinUnpinScript(plan.scenario.actions) } },
+      ]);
+      const unobservable = target.unobservable?.('PinUnpin') ?? [];
+      expect(compareObservations(plan.scenario, 'linux-6.12', exp, obs, unobservable)).toEqual([]);
+      // A kernel that counted one pin too many is caught at the step it happened.
+      const firstPin = exp.findIndex((o) => (o.pinAcquired as number) > 0);
+      if (firstPin > 0) {
+        const answer = agentResultFromModel(exp);
+        const steps = answer.obs as Record<string, number>[];
+        for (const o of steps.slice(firstPin)) (o as { acq: number }).acq += 1;
+        const off = createQemuTarget(cannedSession(answer).session, 'linux-6.12');
+        const bad = compareObservations(
+          plan.scenario,
+          'linux-6.12',
+          exp,
+          await off.run(plan.scenario as Scenario, 'linux-6.12'),
+          unobservable,
+        );
+        expect(bad.map((m) => [m.step, m.key])).toEqual([[firstPin, 'pinAcquired']]);
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+});
+
+// ------------------------------------------------------------------- real kernels in QEMU
+const kernels = (process.env.PINLAB_KERNELS ?? '')
+  .split(',')
+  .map((k) => k.trim())
+  .filter((k) => k !== '');
+const BOOT_MS = 240_000;
+
+describe.runIf(kernels.length === 0)('PinUnpin in real kernels', () => {
+  it.skip('skipped: set PINLAB_KERNELS=6.1,6.12 (after pinlab kernel fetch all) to boot them', () => {});
+});
+
+describe.skipIf(kernels.length === 0)(`PinUnpin in real kernels (${kernels.join(', ')})`, () => {
+  for (const name of kernels) {
+    describe(`qemu:${name}`, () => {
+      let session: KernelSession;
+      let profile: string;
+
+      beforeAll(async () => {
+        const img = requireKernel(name);
+        profile = img.profile;
+        session = new KernelSession(name, (await prepareGuest(img)).launcher);
+        await session.boot();
+      }, BOOT_MS);
+      afterAll(async () => {
+        await session?.close();
+      });
+
+      it('IOVEC source over the zero page, then a destination that breaks it, then a fault and a hole', async () => {
+        const target = createQemuTarget(session, profile);
+        const obs = await target.run(
+          {
+            id: 'pinunpin-headline',
+            spec: 'PinUnpin',
+            config: 'PinUnpin',
+            actions: [
+              { name: 'Init' },
+              { name: 'Submit', bio: 1, iter: 'IOVEC', dir: 'SOURCE' },
+              { name: 'Submit', bio: 2, iter: 'IOVEC', dir: 'DEST' },
+              { name: 'Complete', bio: 1 },
+              { name: 'PunchHole', page: 'X0' },
+              { name: 'Complete', bio: 2 },
+            ],
+          },
+          profile,
+        );
+        // 6.12 (FOLL_PIN, zero page never pinned since 6.5): the source pins U2 only, the
+        // destination U2 and the private copy of user page 3; 6.1 (FOLL_GET) pins nothing.
+        const pin = profile === 'linux-6.1' ? 0 : 1;
+        expect(obs.map((o) => [o.pinAcquired, o.pinReleased])).toEqual([
+          [0, 0],
+          [pin, 0],
+          [3 * pin, 0],
+          [3 * pin, pin],
+          [3 * pin, pin],
+          [3 * pin, 3 * pin],
+        ]);
+        expect(obs.map((o) => o.zeroMapped)).toEqual([true, true, false, false, false, false]);
+        expect(obs.map((o) => `${o['bio1.st']}/${o['bio2.st']}`)).toEqual([
+          'IDLE/IDLE',
+          'INFLIGHT/IDLE',
+          'INFLIGHT/INFLIGHT',
+          'DONE/INFLIGHT',
+          'DONE/INFLIGHT',
+          'DONE/DONE',
+        ]);
+        expect(obs.map((o) => o.cached)).toEqual(['X0,X1', 'X0,X1', 'X0,X1', 'X0,X1', 'X1', 'X1']);
+        expect(obs.at(-1)).toMatchObject({ 'bio1.bytes': 6, 'bio2.bytes': 6 });
+      }, 60_000);
+
+      it('SubmitFault: an O_DIRECT read into an unmapped address fails with nothing pinned', async () => {
+        const obs = await createQemuTarget(session, profile).run(
+          {
+            id: 'pinunpin-fault',
+            spec: 'PinUnpin',
+            config: 'PinUnpin',
+            actions: [
+              { name: 'Init' },
+              { name: 'SubmitFault', bio: 1, iter: 'UBUF' },
+              { name: 'SubmitFault', bio: 2, iter: 'IOVEC' },
+            ],
+          },
+          profile,
+        );
+        expect(obs.at(-1)).toMatchObject({
+          'bio1.st': 'FAILED',
+          'bio2.st': 'FAILED',
+          'bio1.bytes': 0,
+          pinAcquired: 0,
+          pinReleased: 0,
+        });
+      }, 60_000);
+
+      const cap = scenarioCap();
+      it(cap === undefined
+        ? 'every generated PinUnpin scenario the guest can realise matches the model under the profile'
+        : `the first ${cap} generated scenarios of each PinUnpin suite the guest can realise match the model (PINLAB_KERNEL_SCENARIO_CAP)`, async () => {
+        const outcomes = await runSuitesOnTarget(
+          capSuites(loadPinUnpinSuites(), cap),
+          createQemuTarget(session, profile),
+          profile,
+        );
+        const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
+        expect(bad.map((o) => `${o.config}/${o.scenario}: ${o.detail}`)).toEqual([]);
+        expect(outcomes.filter((o) => o.outcome === 'passed').length).toBeGreaterThan(0);
+      }, 900_000);
+    });
+  }
+});
