@@ -1,0 +1,285 @@
+// SplicePipe (specs/SplicePipe.tla) on a real kernel: a scenario becomes the guest's
+// splicepipe_script operation (guest/splicepipe.c). Processes p1 and p2 splice() the same
+// O_DIRECT ext4 file into their own pipes, the file may be truncated between calls, and a
+// per-slot dm gate holds a splice's bios so that "p is inside splice()" is a state the guest
+// really is in while the model's kernel-internal steps of that call are taken.
+//
+// Realisation, per action:
+//   SpliceSubmit(p)    suspend the gate, fork a child that calls splice(fd, &0, pipe_p,
+//                      ReadLen pages); wait until it returns (at EOF: no bio) or sleeps in D
+//                      state (its bios queued at the gate, after __iomap_dio_rw's EOF revert)
+//   DioRevert(p)       nothing to do: fs/iomap/direct-io.c __iomap_dio_rw reverts the iterator
+//                      to i_size after submitting and before waiting, i.e. already during the
+//                      SpliceSubmit step; the guest checks p is still inside splice()
+//   BioComplete(p, i)  nothing to do: all of p's bios complete when SpliceReturn opens the gate
+//                      (see "commutation" below); the guest checks p is still inside splice()
+//   SpliceReturn(p)    resume the gate, collect splice()'s return value
+//   Truncate(size)     ftruncate(fd, size pages), only between splice() calls
+//   PipeRead(p)        read() one page-sized buffer from p's pipe
+//   Finished           nothing
+//
+// Commutation (why moving DioRevert(p) to the submission and every BioComplete(p, i) to
+// SpliceReturn(p) cannot change an observation on the scenarios the target accepts):
+//   - every observable key of p (pipe_p, pipeLen_p, ret_p) is null from SpliceSubmit(p) to
+//     SpliceReturn(p) in the model (p holds pipe_lock), and null in the guest (p's child is in
+//     the kernel, checked at every step);
+//   - the only other actions accepted in between are the other process's PipeRead (its own
+//     pipe) and the model's internal steps of p; a Truncate in between is not accepted (the
+//     race window of the spec), nor is the other process's splice (both would share the gate);
+//   - under linux-6.1 (ITER_PIPE + GET) and linux-6.12 (COPY + NONE) a frame that p's bio or
+//     revert touches is held by p (pipe, bio ref or copy_splice_read's array) until the bio
+//     completes: no other process can see it, so the time of DioRevert/BioComplete only moves
+//     refs and framesInUse, which the guest cannot see anyway (declared unobservable).
+//   - the model's frame pool (Frames, 3 pages) can give a splice fewer pages than it asks
+//     (SpliceRead's n = Min(want, free frames)); a real kernel never runs short on this scale,
+//     so such scenarios are not applicable.
+//
+// Observation keys (those of @pinlab/testgen's SplicePipe adapter, adapters/splice-pipe.ts):
+//   isize, ret_p1/ret_p2, pipe_p1/pipe_p2 (D<i> file page i, Z zeroes, J anything else),
+//   pipeLen_p1/pipeLen_p2. Not observable: phase_<p> (idle and done show in ret_<p> and
+//   pipe_<p>; submitted vs trimmed is whether __iomap_dio_rw's revert ran, inside the call),
+//   framesInUse, refs (page refcounts are not exported) and bioFreed. The guest cannot tell
+//   X<i> (another process's data) from D<i>: both processes read the same file.
+import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
+
+const PAGE = 4096;
+const PROCS = ['p1', 'p2'] as const;
+type Proc = (typeof PROCS)[number];
+/** Size of Frames in every SplicePipe config ({1, 2, 3}) when the constants do not say. */
+const DEFAULT_FRAMES = 3;
+
+export const SPLICEPIPE_ACTIONS = [
+  'Init',
+  'SpliceSubmit',
+  'Truncate',
+  'DioRevert',
+  'BioComplete',
+  'SpliceReturn',
+  'PipeRead',
+  'Finished',
+] as const;
+
+export const SPLICEPIPE_UNOBSERVABLE = [
+  'phase_p1',
+  'phase_p2',
+  'framesInUse',
+  'refs',
+  'bioFreed',
+] as const;
+
+/** Reasons a scenario is not applicable (stable texts: the runner counts by reason). */
+export const SPLICEPIPE_NA = {
+  truncateInSplice:
+    'SplicePipe Truncate inside a splice() call (between SpliceSubmit and SpliceReturn of one process): the model race window (truncate before the EOF revert) is reachable only statistically, and ftruncate waits for the in-flight O_DIRECT read (ext4 holds i_rwsem shared across iomap_dio_rw)',
+  overlappingSplices:
+    'SplicePipe splices of p1 and p2 in flight at once: both read the one file through one dm gate, which cannot complete one process bios while holding the other',
+  framePool:
+    'SplicePipe the model frame pool gives a splice fewer pages than it asks (SpliceRead n = Min(want, free frames)); a real kernel allocates them all',
+  constants: 'SplicePipe constants unknown or outside what the guest realises',
+} as const;
+
+const isProc = (v: unknown): v is Proc => v === 'p1' || v === 'p2';
+
+export function supportsSplicePipe(action: ScenarioAction): boolean {
+  if (!(SPLICEPIPE_ACTIONS as readonly string[]).includes(action.name)) return false;
+  switch (action.name) {
+    case 'Truncate':
+      return Number.isInteger(action.size) && (action.size as number) >= 0;
+    case 'BioComplete':
+      return isProc(action.proc) && Number.isInteger(action.page) && (action.page as number) >= 1;
+    case 'SpliceSubmit':
+    case 'DioRevert':
+    case 'SpliceReturn':
+    case 'PipeRead':
+      return isProc(action.proc);
+    default:
+      return true;
+  }
+}
+
+interface SpliceConstants {
+  fileSize: number;
+  readLen: number;
+  pipeSlots: number;
+  frames: number;
+  copy: boolean; // SpliceImpl = "COPY"
+  bioRef: boolean; // BioPageRef = "GET"
+  limitToEof: boolean;
+}
+
+/** The constants the guest needs, or null when the scenario does not carry usable ones. */
+export function splicePipeConstants(scenario: Scenario): SpliceConstants | null {
+  const c = scenario.constants;
+  if (c === undefined) return null;
+  const int = (k: string, lo: number, hi: number): number | null => {
+    const v = c[k];
+    return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : null;
+  };
+  const fileSize = int('FileSize', 1, 5);
+  const readLen = int('ReadLen', 1, 5);
+  const pipeSlots = int('PipeSlots', 1, 16);
+  const frames = c.Frames === undefined ? DEFAULT_FRAMES : int('Frames', 1, 100);
+  if (fileSize === null || readLen === null || pipeSlots === null || frames === null) return null;
+  // F_SETPIPE_SZ rounds the ring to a power of two and sets max_usage to it (fs/pipe.c
+  // pipe_set_size), so only power-of-two PipeSlots can be realised exactly.
+  if ((pipeSlots & (pipeSlots - 1)) !== 0) return null;
+  if (c.SpliceImpl !== 'COPY' && c.SpliceImpl !== 'ITER_PIPE') return null;
+  if (c.BioPageRef !== 'GET' && c.BioPageRef !== 'NONE') return null;
+  return {
+    fileSize,
+    readLen,
+    pipeSlots,
+    frames,
+    copy: c.SpliceImpl === 'COPY',
+    bioRef: c.BioPageRef === 'GET',
+    limitToEof: c.LimitToEof === true,
+  };
+}
+
+interface ProcState {
+  inSplice: boolean;
+  nread: number;
+  buf: number[]; // frame of file page i (index i - 1)
+  bio: Set<number>;
+  pipe: number[]; // frames, oldest first
+  ret: number;
+}
+
+/**
+ * Why the guest cannot run this scenario, or undefined when it can. Follows the spec's frame
+ * accounting (SpliceRead, DioRevert, BioComplete, SpliceReturn, PipeRead) only to find the
+ * steps where the model's pool of Frames runs short; the observations come from the guest.
+ */
+export function splicePipeScenarioSupport(scenario: Scenario): string | undefined {
+  const k = splicePipeConstants(scenario);
+  if (k === null) return SPLICEPIPE_NA.constants;
+  const ref = new Array<number>(k.frames).fill(0);
+  let isize = k.fileSize;
+  const st = new Map<Proc, ProcState>(
+    PROCS.map((p) => [p, { inSplice: false, nread: 0, buf: [], bio: new Set(), pipe: [], ret: 0 }]),
+  );
+  const drop = (f: number | undefined) => {
+    if (f !== undefined && (ref[f] ?? 0) > 0) ref[f] = (ref[f] ?? 0) - 1;
+  };
+  for (const a of scenario.actions) {
+    const inFlight = PROCS.filter((p) => st.get(p)?.inSplice);
+    if (a.name === 'Truncate') {
+      if (inFlight.length > 0) return SPLICEPIPE_NA.truncateInSplice;
+      isize = a.size as number;
+      continue;
+    }
+    if (!isProc(a.proc)) continue;
+    const p = a.proc;
+    const s = st.get(p) as ProcState;
+    if (a.name !== 'PipeRead' && inFlight.some((q) => q !== p))
+      return SPLICEPIPE_NA.overlappingSplices;
+    switch (a.name) {
+      case 'SpliceSubmit': {
+        if (isize === 0) break; // SpliceAtEof: returns 0 at once
+        const free = ref.flatMap((r, f) => (r === 0 ? [f] : []));
+        let want = Math.min(k.readLen, k.pipeSlots - s.pipe.length);
+        if (k.copy && k.limitToEof) want = Math.min(want, isize);
+        if (free.length < want) return SPLICEPIPE_NA.framePool;
+        s.inSplice = true;
+        s.nread = want;
+        s.buf = free.slice(0, want);
+        s.bio = new Set(Array.from({ length: Math.min(want, isize) }, (_, i) => i + 1));
+        s.buf.forEach((f, i) => {
+          ref[f] = k.bioRef && i + 1 <= isize ? 2 : 1;
+        });
+        if (!k.copy) s.pipe.push(...s.buf);
+        break;
+      }
+      case 'DioRevert': {
+        const keep = Math.min(s.nread, isize);
+        s.ret = keep;
+        if (!k.copy) for (const f of s.pipe.splice(s.pipe.length - (s.nread - keep))) drop(f);
+        break;
+      }
+      case 'BioComplete':
+        if (s.bio.delete(a.page as number) && k.bioRef) drop(s.buf[(a.page as number) - 1]);
+        break;
+      case 'SpliceReturn':
+        if (k.copy) {
+          s.pipe.push(...s.buf.slice(0, s.ret));
+          for (const f of s.buf.slice(s.ret, s.nread)) drop(f);
+        }
+        s.inSplice = false;
+        s.nread = 0;
+        s.buf = [];
+        break;
+      case 'PipeRead':
+        drop(s.pipe.shift());
+        break;
+    }
+  }
+  return undefined;
+}
+
+function step(a: ScenarioAction): string {
+  if (!supportsSplicePipe(a))
+    throw new Error(`SplicePipe action ${a.name} cannot run in the guest`);
+  const params = ['proc', 'size', 'page'].filter((p) => a[p] !== undefined);
+  return [a.name, ...params.map((p) => `${p}=${String(a[p])}`)].join(':');
+}
+
+/** The agent's step script: "SpliceSubmit:proc=p1;Truncate:size=0;BioComplete:proc=p1:page=2". */
+export function splicePipeScript(actions: readonly ScenarioAction[]): string {
+  return actions.map(step).join(';');
+}
+
+/** The request for a scenario the target accepted. */
+export function splicePipeRequest(scenario: Scenario): Record<string, string | number> {
+  const k = splicePipeConstants(scenario);
+  if (k === null) throw new Error(`${scenario.id}: ${SPLICEPIPE_NA.constants}`);
+  return {
+    steps: splicePipeScript(scenario.actions),
+    fileSize: k.fileSize,
+    readLen: k.readLen,
+    pipeSlots: k.pipeSlots,
+  };
+}
+
+/** Bytes as the model's page unit; a byte count that is not whole pages stays visible. */
+function pages(bytes: number): number {
+  return bytes / PAGE;
+}
+
+function num(o: Record<string, unknown>, key: string, i: number): number {
+  const v = o[key];
+  if (typeof v !== 'number') throw new Error(`step ${i}: the agent reported no ${key}`);
+  return v;
+}
+
+export function splicePipeObservations(
+  result: Record<string, unknown>,
+  steps: number,
+): StepObservation[] {
+  const obs = result.obs;
+  if (!Array.isArray(obs) || obs.length !== steps) {
+    throw new Error(
+      `splicepipe_script returned ${Array.isArray(obs) ? obs.length : 'no'} observations for ${steps} steps`,
+    );
+  }
+  return obs.map((o: Record<string, unknown>, i) => {
+    const out: Record<string, string | number | null> = {
+      isize: pages(num(o, 'isizeBytes', i)),
+    };
+    for (const p of PROCS) {
+      const ret = o[`retBytes_${p}`];
+      // splice() failing is an observation too: it shows as "error <errno>" against a number.
+      out[`ret_${p}`] =
+        ret === null || ret === undefined
+          ? null
+          : (ret as number) < 0
+            ? `error ${-(ret as number)}`
+            : pages(ret as number);
+      const pipe = o[`pipe_${p}`];
+      if (pipe === null && o[`inSplice_${p}`] !== true)
+        throw new Error(`step ${i}: ${p}'s splice returned before its SpliceReturn (gate failed)`);
+      out[`pipe_${p}`] = pipe === null || pipe === undefined ? null : String(pipe);
+      out[`pipeLen_${p}`] = pipe === null ? null : num(o, `pipeLen_${p}`, i);
+    }
+    return out;
+  });
+}
