@@ -1,0 +1,162 @@
+// The guest's IterCursor code (guest/itercursor.c) built for the host and run against the
+// host's own kernel, without QEMU: the same C the agent runs, with preadv/pwritev interposed so
+// a test can make the "kernel" misplace bytes and see the guest's checks catch it. Needs gcc;
+// without it the block says so and skips. The host kernel is not a profile kernel: these tests
+// check the guest code and its decoding, the QEMU tests (itercursor-kernel) check 6.1 and 6.12.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSuite, planScenario, runPlanned, type ScenarioAction } from '@pinlab/testgen';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_SOURCE } from '../src/agent-build.ts';
+import type { KernelSession } from '../src/session.ts';
+import { iterCursorObservations, iterCursorRequest } from '../src/specs/itercursor.ts';
+import { createQemuTarget } from '../src/target.ts';
+
+const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+const repo = join(AGENT_SOURCE, '..', '..', '..', '..');
+
+// Faults (env PL_FAULT): `stray` writes a byte at the zero-length segment 3's address after a
+// read, `shift` moves segment 4's first data byte one place on, `order` writes segments 4 and 5
+// in swapped order.
+const DRIVER = `#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+static ssize_t pl_preadv(int fd, const struct iovec *iov, int n, off_t off);
+static ssize_t pl_pwritev(int fd, const struct iovec *iov, int n, off_t off);
+#define preadv pl_preadv
+#define pwritev pl_pwritev
+#define main agent_main
+#include "${AGENT_SOURCE}"
+#undef main
+#undef preadv
+#undef pwritev
+static const char *fault(void) { const char *f = getenv("PL_FAULT"); return f ? f : ""; }
+static ssize_t pl_preadv(int fd, const struct iovec *iov, int n, off_t off) {
+  ssize_t r = preadv(fd, iov, n, off);
+  if (r > 0 && n == 5 && strcmp(fault(), "stray") == 0) ((unsigned char *)iov[2].iov_base)[0] = 1;
+  if (r > 2048 && n == 5 && strcmp(fault(), "shift") == 0) {
+    unsigned char *b = iov[3].iov_base;
+    b[1] = b[0], b[0] = 0xEE;
+  }
+  return r;
+}
+static ssize_t pl_pwritev(int fd, const struct iovec *iov, int n, off_t off) {
+  if (n == 5 && strcmp(fault(), "order") == 0) {
+    struct iovec v[5] = {iov[0], iov[1], iov[2], iov[4], iov[3]};
+    return pwritev(fd, v, n, off);
+  }
+  return pwritev(fd, iov, n, off);
+}
+int main(int argc, char **argv) {
+  struct req r;
+  char err[512] = "";
+  struct out o = {{0}, 0};
+  if (argc < 2 || parse_req(argv[1], &r) < 0) return 2;
+  outf(&o, "{");
+  int rc = run_op(req_str(&r, "op", ""), &r, &o, err, sizeof err);
+  outf(&o, "}");
+  if (rc != 0) return fprintf(stderr, "%s\\n", err), 1;
+  printf("%s\\n", o.buf);
+  return 0;
+}
+`;
+
+let dir = '';
+let exe = '';
+
+function runGuest(params: Record<string, unknown>, faultName = ''): Record<string, unknown> {
+  const out = execFileSync(exe, [JSON.stringify({ op: 'itercursor_script', ...params })], {
+    env: { ...process.env, PL_FAULT: faultName },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as Record<string, unknown>;
+}
+
+const hand: ScenarioAction[] = [
+  { name: 'Init' },
+  { name: 'IterInit', type: 'IOVEC' },
+  { name: 'Advance', bytes: 0 },
+  { name: 'Advance', bytes: 2 },
+  { name: 'Advance', bytes: 1 },
+  { name: 'Advance', bytes: 3 },
+  { name: 'Advance', bytes: 3 },
+  { name: 'Revert', bytes: 3 },
+  { name: 'Revert', bytes: 2 },
+];
+
+describe.runIf(!hasGcc)('IterCursor guest code on the host kernel', () => {
+  it.skip('skipped: gcc is not installed (the agent cannot be built either)', () => {});
+});
+
+describe.skipIf(!hasGcc)('IterCursor guest code on the host kernel', () => {
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pinlab-itercursor-'));
+    writeFileSync(join(dir, 'driver.c'), DRIVER);
+    exe = join(dir, 'driver');
+    execFileSync('gcc', ['-O2', '-Wall', '-o', exe, join(dir, 'driver.c')], { stdio: 'pipe' });
+  }, 120_000);
+  afterAll(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('moves bytes as the iovec walk says for IOVEC and UBUF, reads and writes, both scales', () => {
+    for (const type of ['IOVEC', 'UBUF']) {
+      const actions = hand.map((a) => (a.name === 'IterInit' ? { ...a, type } : a));
+      const result = runGuest(iterCursorRequest(actions));
+      expect(result.errors).toBe('');
+      expect(iterCursorObservations(result, actions).map((o) => o.count)).toEqual([
+        0, 6, 6, 4, 3, 0, 0, 3, 5,
+      ]);
+    }
+  });
+
+  it('catches a byte written where no segment data belongs, a misplaced byte and a write out of order', () => {
+    const req = iterCursorRequest(hand);
+    const stray = runGuest(req, 'stray');
+    expect(String(stray.errors)).toMatch(/bytes changed outside the filled segment parts/);
+    expect(() => iterCursorObservations(stray, hand)).toThrow(/does not put them/);
+    const shift = runGuest(req, 'shift');
+    expect(String(shift.errors)).toMatch(/segment 4 holds 0 data bytes, a \d+-byte read fills/);
+    const order = runGuest(req, 'order');
+    expect(String(order.errors)).toMatch(/written bytes are not the source bytes in segment order/);
+  });
+
+  it('refuses a revert past the start, a kernel-only type and a malformed step, naming them', () => {
+    const fail = (params: Record<string, unknown>) =>
+      spawnSync(exe, [JSON.stringify({ op: 'itercursor_script', ...params })], {
+        encoding: 'utf8',
+      });
+    const over = fail({ type: 'IOVEC', steps: '0;I;A1;R2' });
+    expect(over.status).toBe(1);
+    expect(over.stderr).toMatch(/step 3 Revert\(2\) past the start \(consumed 1\)/);
+    expect(fail({ type: 'KVEC', steps: '0;I' }).stderr).toMatch(/KVEC is not realisable/);
+    expect(fail({ type: 'IOVEC', steps: '0;I;X1' }).stderr).toMatch(/bad step "X1"/);
+    expect(fail({ type: 'IOVEC', steps: '0;A1' }).stderr).toMatch(/before IterInit/);
+  });
+
+  it('runs the IterCursor suite prefixes the guest can realise through the qemu target and matches the model', async () => {
+    const suite = loadSuite(join(repo, 'generated-tests', 'IterCursor', 'IterCursor.suite.json'));
+    const session = {
+      name: 'host',
+      async request(_op: string, params: Record<string, unknown>) {
+        return runGuest(params);
+      },
+    } as unknown as KernelSession;
+    const target = createQemuTarget(session, 'linux-6.1');
+    let run = 0;
+    const failures: string[] = [];
+    for (const s of suite.scenarios) {
+      const plan = planScenario(suite, s, 'linux-6.1', target);
+      if (plan.kind === 'not-applicable') continue;
+      run++;
+      const m = await runPlanned(plan, 'linux-6.1', target);
+      if (m.length > 0) failures.push(JSON.stringify(m[0]));
+    }
+    expect(failures).toEqual([]);
+    expect(run).toBeGreaterThan(0);
+  }, 120_000);
+});
