@@ -5,11 +5,12 @@
 // every step the guest therefore asks the kernel itself where a cursor that has consumed the
 // scenario's bytes so far stands: a transfer through the spec's segment layout that the file
 // (reads) or RLIMIT_FSIZE (writes) cuts short exactly there. The kernel walks the segments
-// (lib/iov_iter.c iterate_iovec / iterate_ubuf under copy_page_to_iter and
-// copy_page_from_iter_atomic: zero-length segments skipped, a segment end followed by the next
-// non-empty segment) and stops at the short count, i.e. at the position iov_iter_advance would
-// leave (iov_iter_iovec_advance). What the guest reports per step is the return values; what it
-// checks itself is that every byte landed where the iovec walk puts it and nowhere else.
+// (6.12 include/linux/iov_iter.h iterate_iovec / iterate_ubuf, 6.1 the iterate_iovec /
+// iterate_buf macros of lib/iov_iter.c, under copy_page_to_iter and copy_page_from_iter_atomic /
+// copy_folio_from_iter_atomic: a zero-length segment takes nothing) and stops at the short
+// count, the byte position iov_iter_advance would reach. What the guest reports per step is the
+// return values; what it checks itself is that every byte landed where the iovec walk puts it
+// and nowhere else.
 //
 // Step script (param `steps`, `;`-separated): `0` Init, `I` IterInit, `A<n>` Advance(n),
 // `R<n>` Revert(n), n in model bytes. Param `type`: IOVEC (preadv/pwritev with the five

@@ -3,9 +3,9 @@
 // transfer lands: after each step the guest (guest/itercursor.c op_itercursor_script) does a
 // transfer through the spec's segment layout (lengths <<0,2,0,3,1>> at in-page offsets
 // <<0,2,0,0,0>>; UBUF one range of 6 at offset 2) that is cut short exactly where the cursor
-// should stand, and the kernel's own iovec walk (lib/iov_iter.c iterate_iovec/iterate_ubuf
-// under copy_page_to_iter and copy_page_from_iter_atomic, the same skip-empty-segments rule as
-// iov_iter_iovec_advance) decides how many bytes land and where:
+// should stand, and the kernel's own iovec walk (6.12 include/linux/iov_iter.h iterate_iovec /
+// iterate_ubuf, 6.1 the iterate_iovec / iterate_buf macros in lib/iov_iter.c, under
+// copy_page_to_iter and copy_page_from_iter_atomic) decides how many bytes land and where:
 //   Init        preadv with no segments (no iterator yet): returns 0, count 0
 //   IterInit    a full transfer (file longer than the layout): returns the iterator's count
 //   Advance(n)  a transfer cut at the kernel's previous position + n (reads: the file ends
@@ -23,7 +23,10 @@
 //
 // What this checks: count after every step (the adapter's `count`), taken from the kernel's
 // return values: the previous step's kernel result is the base of the next cut, never the
-// model's. What it cannot check: the segment pointer and iov_offset themselves, `type` (the
+// model's. What it cannot check: the segment pointer and iov_offset themselves (a copy that
+// ends on a segment end leaves iterate_iovec at the next segment, empty or not, while
+// iov_iter_iovec_advance skips to the next non-empty one; both place every later byte the same,
+// so user space cannot tell them apart), `type` (the
 // syscall picks ITER_IOVEC for preadv of five segments and ITER_UBUF for pread, fs/read_write.c,
 // but user space cannot see the type), `oops` (a BUG() would kill the worker or the VM: that
 // fails the scenario as an error, it is never reported as an observation), and Extract: one
