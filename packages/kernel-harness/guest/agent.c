@@ -1028,7 +1028,11 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
     close(s.to_child);
     waitpid(s.child, NULL, 0);
   }
-  // Open every gate so nothing stays queued, reap, close, remove.
+  // Open every gate and reap every read before unregistering any buffer. The order matters:
+  // IORING_UNREGISTER_BUFFERS waits for the ring's in-flight requests to drop their resource
+  // node (io_uring/rsrc.c io_sqe_buffers_unregister -> io_rsrc_ref_quiesce), so unregistering
+  // while a FixedRead still sits behind a closed gate sleeps until the worker's SIGALRM: the
+  // 30 s pause per such scenario that made full suite runs look stalled (issue 5).
   for (int i = 1; i <= 2; i++) {
     if (s.gate[i][0] == 0) continue;
     gate_open(s.gate[i]);
@@ -1036,12 +1040,15 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
     if (s.io_kind[i] == 2 && !s.io_done[i]) {
       int res;
       uring_reap(&s.ring[s.io_vpage[i]], 1, &res);
+      s.io_done[i] = 1;
     }
     if (s.dio_fd[i] > 0) close(s.dio_fd[i]);
-    for (int v = 0; v < 2; v++)
-      if (s.registered[v]) syscall(__NR_io_uring_register, s.ring[v].fd, IORING_UNREGISTER_BUFFERS, NULL, 0), s.registered[v] = 0;
     // The gate stays, open, for the next scenario of this worker slot.
   }
+  // Unpin registered buffers now rather than in the ring's asynchronous teardown after exit
+  // (io_ring_exit_work), which would move the pin counters under the next scenario.
+  for (int v = 0; v < 2; v++)
+    if (s.registered[v]) syscall(__NR_io_uring_register, s.ring[v].fd, IORING_UNREGISTER_BUFFERS, NULL, 0), s.registered[v] = 0;
   return rc;
 }
 
