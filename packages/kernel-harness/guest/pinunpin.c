@@ -99,13 +99,14 @@ static const char *pu_st(const struct pu_state *s, int b) {
   return s->res[b] >= 0 ? "DONE" : "FAILED";
 }
 
-// The counters after the kernel is done with the step: a completion event is posted before the
-// bio's pages are released (blkdev_bio_end_io_async calls ki_complete, then bio_release_pages),
-// so read until two reads 1 ms apart agree.
-static void pu_read_pins(struct pins *p) {
+// The counters after the kernel is done with the step. Submissions pin inside io_submit, but a
+// completion event is posted before the bio's pages are released (blkdev_bio_end_io_async calls
+// ki_complete, then bio_release_pages), so after a completion read until two reads 1 ms apart
+// agree.
+static void pu_read_pins(struct pins *p, int settle) {
   struct pins q;
   read_pins(p);
-  for (int i = 0; i < 20; i++) {
+  for (int i = 0; settle && i < 20; i++) {
     sleep_ms(1);
     read_pins(&q);
     if (q.acquired == p->acquired && q.released == p->released) return;
@@ -113,10 +114,11 @@ static void pu_read_pins(struct pins *p) {
   }
 }
 
-static void pu_observe(struct pu_state *s, struct out *o, int first) {
+static void pu_observe(struct pu_state *s, struct out *o, int first, int settle) {
+  int done_before = s->done[1] + s->done[2];
   pu_reap(s, 0, 0);  // a completion that came by itself shows as DONE, not hidden
   struct pins now;
-  pu_read_pins(&now);
+  pu_read_pins(&now, settle || s->done[1] + s->done[2] != done_before);
   unsigned char vec[2] = {0, 0};
   mincore(s->file_map, 2 * PAGE, vec);
   char cached[8] = "";
@@ -295,7 +297,7 @@ static int op_pinunpin_script(const struct req *r, struct out *o, char *err, siz
     if (*p == ';') p++;
     if (k == 0) continue;
     rc = pu_step(&s, step, err, errlen);
-    if (rc == 0) pu_observe(&s, o, nsteps++ == 0);
+    if (rc == 0) pu_observe(&s, o, nsteps++ == 0, strncmp(step, "Complete", 8) == 0);
   }
   outf(o, "]");
   out_int(o, "steps", nsteps);
