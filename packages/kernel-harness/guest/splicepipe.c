@@ -119,32 +119,38 @@ static int sp_fs_setup(struct sp_state *s, char *err, size_t errlen) {
     gate_open(s->gate);  // an earlier scenario of this slot may have died with the gate closed
     return 0;
   }
-  char img[64];
-  snprintf(img, sizeof img, "/tmp/sp-%d.img", g_slot);
-  int bfd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
-  if (bfd < 0 || ftruncate(bfd, SP_FS_BYTES) < 0) return snprintf(err, errlen, "backing file %s: %s", img, strerror(errno)), -1;
-  dev_t loopdev;
-  if (sp_loop_attach(bfd, &loopdev, err, errlen) < 0) return -1;
-  close(bfd);
-
   int ctl = open("/dev/mapper/control", O_RDWR);
   if (ctl < 0) return snprintf(err, errlen, "open /dev/mapper/control: %s", strerror(errno)), -1;
   union {
     struct dm_ioctl io;
     char raw[4096];
   } u;
-  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, s->gate) < 0) return close(ctl), snprintf(err, errlen, "DM_DEV_CREATE %s: %s", s->gate, strerror(errno)), -1;
-  dev_t dmdev = (dev_t)u.io.dev;
-  dm_ioctl_init(&u.io, sizeof u, s->gate);
-  u.io.target_count = 1;
-  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
-  memset(spec, 0, sizeof *spec);
-  spec->length = SP_FS_BYTES / 512;
-  snprintf(spec->target_type, sizeof spec->target_type, "linear");
-  int plen = snprintf((char *)(spec + 1), 128, "%u:%u 0", major(loopdev), minor(loopdev));
-  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
-  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD linear %s: %s", s->gate, strerror(errno)), -1;
-  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, s->gate) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", s->gate, strerror(errno)), -1;
+  dev_t dmdev;
+  if (dm_ioctl_call(ctl, DM_DEV_STATUS, &u.io, sizeof u, s->gate) == 0) {
+    // Left by a setup of this slot that did not finish (no marker): reuse the device as it is.
+    dmdev = (dev_t)u.io.dev;
+    dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, s->gate);  // resume
+  } else {
+    char img[64];
+    snprintf(img, sizeof img, "/tmp/sp-%d.img", g_slot);
+    int bfd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (bfd < 0 || ftruncate(bfd, SP_FS_BYTES) < 0) return close(ctl), snprintf(err, errlen, "backing file %s: %s", img, strerror(errno)), -1;
+    dev_t loopdev;
+    if (sp_loop_attach(bfd, &loopdev, err, errlen) < 0) return close(ctl), -1;
+    close(bfd);
+    if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, s->gate) < 0) return close(ctl), snprintf(err, errlen, "DM_DEV_CREATE %s: %s", s->gate, strerror(errno)), -1;
+    dmdev = (dev_t)u.io.dev;
+    dm_ioctl_init(&u.io, sizeof u, s->gate);
+    u.io.target_count = 1;
+    struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
+    memset(spec, 0, sizeof *spec);
+    spec->length = SP_FS_BYTES / 512;
+    snprintf(spec->target_type, sizeof spec->target_type, "linear");
+    int plen = snprintf((char *)(spec + 1), 128, "%u:%u 0", major(loopdev), minor(loopdev));
+    u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
+    if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD linear %s: %s", s->gate, strerror(errno)), -1;
+    if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, s->gate) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", s->gate, strerror(errno)), -1;
+  }
   close(ctl);
   unlink(s->dev);
   if (mknod(s->dev, S_IFBLK | 0600, dmdev) < 0) return snprintf(err, errlen, "mknod %s: %s", s->dev, strerror(errno)), -1;
@@ -152,11 +158,30 @@ static int sp_fs_setup(struct sp_state *s, char *err, size_t errlen) {
   // 4 KiB blocks: one file page = one block = one pipe buffer, the spec's unit.
   char *mkfs[] = {"/bin/busybox", "mke2fs", "-F", "-b", "4096", "-m", "0", "-i", "65536", s->dev, "1024", NULL};
   if (sp_run(mkfs, err, errlen) < 0) return -1;
-  mkdir(s->dir, 0755);
+  if (mkdir(s->dir, 0755) < 0 && errno != EEXIST) return snprintf(err, errlen, "mkdir %s: %s", s->dir, strerror(errno)), -1;
   if (mount(s->dev, s->dir, "ext4", MS_NOATIME, "") < 0) {
     int e = errno;
-    return snprintf(err, errlen, "mount ext4 on %s: %s%s", s->dev, strerror(e),
-                    e == ENODEV ? " (no ext4 in this guest: the kernel cache predates CONFIG_EXT4_FS in src/modules.ts; run `pinlab kernel fetch all --force`)" : ""),
+    // Without ext4 registered the kernel's request_module finds no modprobe in the initramfs.
+    char fs[4096] = "";
+    int ffd = open("/proc/filesystems", O_RDONLY);
+    ssize_t n = ffd >= 0 ? read(ffd, fs, sizeof fs - 1) : -1;
+    if (ffd >= 0) close(ffd);
+    fs[n > 0 ? n : 0] = 0;
+    int have = strstr(fs, "\text4\n") != NULL;
+    // The kernel's own words (ext4 logs why a mount failed): the last records of /dev/kmsg.
+    char klog[256] = "", rec[512];
+    int kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+    while (kfd >= 0 && (n = read(kfd, rec, sizeof rec - 1)) > 0) {
+      rec[n] = 0;
+      char *msg = strchr(rec, ';');
+      const char *text = msg ? msg + 1 : rec;
+      size_t tl = strlen(text) < sizeof klog - 1 ? strlen(text) : sizeof klog - 1;
+      memcpy(klog, text, tl);
+      klog[tl] = 0;
+    }
+    if (kfd >= 0) close(kfd);
+    return snprintf(err, errlen, "mount ext4 on %s at %s: %s%s; kernel: %s", s->dev, s->dir, strerror(e),
+                    have ? "" : " (ext4 is not registered in this guest: the kernel cache predates CONFIG_EXT4_FS in src/modules.ts; run `pinlab kernel fetch all --force`)", klog),
            -1;
   }
   int m = open(marker, O_WRONLY | O_CREAT, 0600);

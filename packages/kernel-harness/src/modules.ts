@@ -24,6 +24,11 @@ export const NEEDED_FEATURES: { config: string; module: string; why: string }[] 
     module: 'ext4',
     why: 'SplicePipe: an O_DIRECT file whose reads go through fs/iomap/direct-io.c __iomap_dio_rw (busybox mke2fs makes ext2, which ext4 mounts)',
   },
+  {
+    config: 'CONFIG_CRYPTO_CRC32C',
+    module: 'crc32c_generic',
+    why: 'ext4 on 6.12 refuses to mount without a crc32c driver ("Cannot load crc32c driver")',
+  },
 ];
 
 export type KconfigValue = 'y' | 'm' | 'n';
