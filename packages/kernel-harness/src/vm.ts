@@ -1,11 +1,11 @@
 // One QEMU guest running the agent: launch, wait for the agent, send requests, watch for death.
 // The process behind a guest is abstracted (GuestProcess) so the watchdog logic is tested with
 // a fake process, without QEMU.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { MissingToolError } from './apt.ts';
 import {
@@ -262,19 +262,67 @@ export function qemuArgs(
   ];
 }
 
-/** Launches QEMU for `kernel` with `initrd`; the agent channel is a unix socket in a temp dir. */
+/** The executable `cmd` resolves to on PATH (or itself when it is a path), null when none. */
+export function findOnPath(cmd: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const candidates =
+    isAbsolute(cmd) || cmd.includes('/')
+      ? [cmd]
+      : (env.PATH ?? '')
+          .split(delimiter)
+          .filter((d) => d !== '')
+          .map((d) => join(d, cmd));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {}
+  }
+  return null;
+}
+
+/**
+ * Spawns `cmd` so that it dies with this process, however this process ends (SIGKILL, a vitest
+ * worker torn down, a crash): util-linux `setpriv --pdeathsig KILL` sets PR_SET_PDEATHSIG and
+ * execs `cmd`, so the child's pid is `cmd` itself and the kernel sends it SIGKILL when the
+ * thread that spawned it exits (kernel/exit.c forget_original_parent -> reparent_leader ->
+ * pdeath_signal). Node has no parent-death hook of its own; without this a killed host left
+ * QEMU running. setpriv is in util-linux (Essential on Debian); if it is missing the error
+ * says so rather than silently spawning an orphan-prone child.
+ */
+export function spawnTiedToParent(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcessWithoutNullStreams {
+  const exe = findOnPath(cmd, env);
+  if (exe === null) throw new MissingToolError(cmd);
+  const setpriv = findOnPath('setpriv', env);
+  if (setpriv === null) throw new MissingToolError('setpriv');
+  return spawn(setpriv, ['--pdeathsig', 'KILL', '--', exe, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * Launches QEMU for `kernel` with `initrd`; the agent channel is a unix socket in a temp dir.
+ * QEMU runs in the foreground (never -daemonize) and dies with the host process.
+ */
 export function qemuLauncher(bootKernel: string, initrd: string, opts: QemuOptions = {}): Launcher {
   return () => {
+    const qemu = opts.qemu ?? 'qemu-system-x86_64';
     const dir = mkdtempSync(join(tmpdir(), 'pinlab-vm-'));
     const sock = join(dir, 'agent.sock');
-    const qemu = opts.qemu ?? 'qemu-system-x86_64';
-    const child = spawn(qemu, qemuArgs(bootKernel, initrd, sock, opts), {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawnTiedToParent(qemu, qemuArgs(bootKernel, initrd, sock, opts));
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
     let spawnError: Error | null = null;
     const exited = new Promise<number | null>((resolve) => {
       child.on('error', (e: NodeJS.ErrnoException) => {
-        spawnError = e.code === 'ENOENT' ? new MissingToolError(qemu) : e;
+        spawnError = e;
         resolve(null);
       });
       child.on('exit', (code) => {
