@@ -207,8 +207,8 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
       res[0] = res[1] = res[2] = res[3] = z < 0 ? -errno : z;
     } else {
       // A full transfer takes a file (or limit) longer than the layout; Advance past the end
-      // does too: the kernel clamps to the iterator's count.
-      long long units = target < 0 ? 2 * IC_TOTAL : target;
+      // does too (any length past the layout is the same cut): the kernel clamps to count.
+      long long units = target < 0 || target > 2 * IC_TOTAL ? 2 * IC_TOTAL : target;
       char tag[48];
       const long long scale[2] = {unit, odd};
       for (int s = 0; s < 2; s++) {

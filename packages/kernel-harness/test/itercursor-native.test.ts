@@ -112,6 +112,21 @@ describe.skipIf(!hasGcc)('IterCursor guest code on the host kernel', () => {
         0, 6, 6, 4, 3, 0, 0, 3, 5,
       ]);
     }
+    // The largest Advance the target accepts (12) from the middle still clamps to count.
+    const far: ScenarioAction[] = [
+      { name: 'Init' },
+      { name: 'IterInit', type: 'IOVEC' },
+      { name: 'Advance', bytes: 5 },
+      { name: 'Advance', bytes: 12 },
+      { name: 'Revert', bytes: 6 },
+    ];
+    expect(iterCursorObservations(runGuest(iterCursorRequest(far)), far)).toEqual([
+      { count: 0 },
+      { count: 6 },
+      { count: 1 },
+      { count: 0 },
+      { count: 6 },
+    ]);
   });
 
   it('catches a byte written where no segment data belongs, a misplaced byte and a write out of order', () => {
