@@ -19,7 +19,9 @@ import { KernelSession } from './session.ts';
 import {
   capSuites,
   countBySpec,
+  type DedupeCounts,
   loadSuites,
+  planSuiteRuns,
   runSuitesOnTarget,
   type ScenarioOutcome,
   type SpecCounts,
@@ -44,12 +46,16 @@ export interface KernelReport {
   extra: (ExtraResult & { spec: string })[];
   scenarios: { run: number; passed: number; failed: number; notApplicable: number };
   perSpec: Record<string, SpecCounts>;
+  /** Per spec: scenarios, distinct guest runs, and how the rest are covered (suites.ts). */
+  runs: Record<string, DedupeCounts>;
   failures: ScenarioOutcome[];
   timing: {
     bootMs: number[];
     experimentsMs: number;
     scenariosMs: number;
     perScenarioMs: number | null;
+    /** Wall time per distinct guest run. */
+    perRunMs: number | null;
   };
   faults: { kind: string; message: string }[];
   ok: boolean;
@@ -100,11 +106,17 @@ export async function runKernel(
       kernel.profile,
       opts.specsDir === undefined ? {} : { specsDir: opts.specsDir },
     );
+    const plan = planSuiteRuns(opts.suites, target, kernel.profile);
+    for (const [spec, c] of Object.entries(plan.counts))
+      log(
+        `qemu:${kernel.name}: ${spec}: ${c.scenarios} scenarios, ${c.notApplicable} not applicable, ${c.realised} checked by ${c.runs} guest runs (${c.identical} identical to another, ${c.prefixOfLonger} prefixes of a longer run; ${c.stepsChecked} steps checked, ${c.stepsRun} run)`,
+      );
     const outcomes = await runSuitesOnTarget(
       opts.suites,
       target,
       kernel.profile,
       opts.concurrency ?? 6,
+      plan,
     );
     const scenariosMs = performance.now() - t1;
     const perSpec = countBySpec(outcomes);
@@ -146,6 +158,7 @@ export async function runKernel(
       extra,
       scenarios: totals,
       perSpec,
+      runs: plan.counts,
       failures: outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error'),
       timing: {
         bootMs: session.stats.bootMs.map(Math.round),
@@ -153,6 +166,7 @@ export async function runKernel(
         scenariosMs: Math.round(scenariosMs),
         // Wall time per scenario (scenarios overlap, and ForkRace ones queue for exclusivity).
         perScenarioMs: ran.length === 0 ? null : Math.round(scenariosMs / ran.length),
+        perRunMs: plan.runs.length === 0 ? null : Math.round(scenariosMs / plan.runs.length),
       },
       faults: session.stats.faults,
       ok: false,

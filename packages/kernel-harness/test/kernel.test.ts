@@ -8,7 +8,13 @@ import { EXTRA_CASES, expectedParentLoses, PIN_CASES, runForkRace } from '../src
 import { requireKernel } from '../src/fetch.ts';
 import { prepareGuest } from '../src/guest.ts';
 import { KernelSession } from '../src/session.ts';
-import { capSuites, loadSuites, runSuitesOnTarget, scenarioCap } from '../src/suites.ts';
+import {
+  capSuites,
+  loadSuites,
+  planSuiteRuns,
+  runSuitesOnTarget,
+  scenarioCap,
+} from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 
 const kernels = (process.env.PINLAB_KERNELS ?? '')
@@ -85,6 +91,24 @@ describe.skipIf(kernels.length === 0)(`real kernels in QEMU (${kernels.join(', '
         expect(obs.map((o) => o.pinsHeld)).toEqual(pinned ? [0, 1, 1, 1, 0] : [0, 0, 0, 0, 0]);
       }, 60_000);
 
+      it('a ForkRace run that ends with a fixed read in flight behind gate 2 ends promptly (the full-suite stall)', async () => {
+        // Regression for issue 5: the agent unregistered the fixed buffers before opening gate 2,
+        // and IORING_UNREGISTER_BUFFERS waits for the read behind it (io_rsrc_ref_quiesce) until
+        // the worker's alarm: each such scenario (53 in ForkRace_fixed_buffers) cost its whole
+        // timeout. With a 10 s alarm the old agent fails this with "signal 14 (timeout)".
+        const steps =
+          'Init;RegisterBuffer:vpage=1;FixedRead:io=2:vpage=1;Fork;Write:proc=C:vpage=1';
+        for (let i = 0; i < 3; i++) {
+          const r = await session.exclusive('forkrace_script', { steps }, 10);
+          expect(r.steps).toBe(5);
+        }
+        // And nothing is left pinned or queued for the next run of that worker slot.
+        const after = await session.exclusive('forkrace_script', { steps: 'Init' }, 10);
+        expect((after.obs as { pinsHeld: number }[])[0]?.pinsHeld).toBe(0);
+        const pins = await session.exclusive('dio', { dir: 'read', size: 4096 }, 10);
+        expect(pins.PinAcquired).toBe(pins.PinReleased);
+      }, 120_000);
+
       it('pin counter deltas per O_DIRECT case match the profile', async () => {
         for (const c of PIN_CASES) {
           const r = await session.exclusive(c.op, c.params);
@@ -114,11 +138,12 @@ describe.skipIf(kernels.length === 0)(`real kernels in QEMU (${kernels.join(', '
             ? 'every generated scenario the guest can realise matches the model under the profile'
             : `the first ${cap} generated scenarios of each suite the guest can realise match the model (PINLAB_KERNEL_SCENARIO_CAP)`,
         async () => {
-          const outcomes = await runSuitesOnTarget(
-            suites,
-            createQemuTarget(session, profile, { specsDir: join(repo, 'specs') }),
-            profile,
-          );
+          const target = createQemuTarget(session, profile, { specsDir: join(repo, 'specs') });
+          const plan = planSuiteRuns(suites, target, profile);
+          const outcomes = await runSuitesOnTarget(suites, target, profile, 6, plan);
+          // Every generated scenario has its own outcome, whichever run checked it.
+          const total = suites.reduce((n, s) => n + s.scenarios.length, 0);
+          expect(outcomes).toHaveLength(total);
           const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
           expect(bad.map((o) => `${o.spec}/${o.scenario}: ${o.detail}`)).toEqual([]);
           expect(
