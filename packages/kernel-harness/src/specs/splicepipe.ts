@@ -183,19 +183,20 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
         s.inSplice = true;
         s.nread = want;
         s.buf = free.slice(0, want);
-        s.bio = new Set(Array.from({ length: Math.min(want, isize) }, (_, i) => i + 1));
+        // Bios for the pages whose blocks the model keeps mapped (MappedPages == FileSize);
+        // ret is dio->i_size's clip, sampled here.
+        const mapped = Math.min(want, k.fileSize);
+        s.ret = Math.min(want, isize);
+        s.bio = new Set(Array.from({ length: mapped }, (_, i) => i + 1));
         s.buf.forEach((f, i) => {
-          ref[f] = k.bioRef && i + 1 <= isize ? 2 : 1;
+          ref[f] = k.bioRef && i + 1 <= mapped ? 2 : 1;
         });
         if (!k.copy) s.pipe.push(...s.buf);
         break;
       }
-      case 'DioRevert': {
-        const keep = Math.min(s.nread, isize);
-        s.ret = keep;
-        if (!k.copy) for (const f of s.pipe.splice(s.pipe.length - (s.nread - keep))) drop(f);
+      case 'DioRevert':
+        if (!k.copy) for (const f of s.pipe.splice(s.pipe.length - (s.nread - s.ret))) drop(f);
         break;
-      }
       case 'BioComplete':
         if (s.bio.delete(a.page as number) && k.bioRef) drop(s.buf[(a.page as number) - 1]);
         break;

@@ -1,0 +1,270 @@
+// SplicePipe on the qemu target without a kernel: which actions and scenarios the guest can
+// realise (and why not), the agent's step script, and the guest's answer in the adapter's keys.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Scenario, ScenarioAction } from '@pinlab/testgen';
+import { loadSuite, planScenario, type Target } from '@pinlab/testgen';
+import { describe, expect, it } from 'vitest';
+import {
+  SPLICEPIPE_NA,
+  splicePipeObservations,
+  splicePipeRequest,
+  splicePipeScenarioSupport,
+  splicePipeScript,
+  supportsSplicePipe,
+} from '../src/specs/splicepipe.ts';
+import { findSuiteFiles } from '../src/suites.ts';
+
+const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+
+const LINUX_61 = {
+  FileSize: 2,
+  ReadLen: 2,
+  PipeSlots: 2,
+  LimitToEof: false,
+  SpliceImpl: 'ITER_PIPE',
+  BioPageRef: 'GET',
+};
+const LINUX_612 = { ...LINUX_61, SpliceImpl: 'COPY', BioPageRef: 'NONE' };
+
+/** A scenario under the given constants (null: none known). */
+function sc(
+  actions: ScenarioAction[],
+  constants: Scenario['constants'] | null = LINUX_612,
+): Scenario {
+  return {
+    id: 't',
+    spec: 'SplicePipe',
+    config: 'SplicePipe',
+    actions: [{ name: 'Init' }, ...actions],
+    ...(constants === null ? {} : { constants }),
+  };
+}
+
+const splice = (p: string, pages = 2): ScenarioAction[] => [
+  { name: 'SpliceSubmit', proc: p },
+  { name: 'DioRevert', proc: p },
+  ...Array.from({ length: pages }, (_, i) => ({ name: 'BioComplete', proc: p, page: i + 1 })),
+  { name: 'SpliceReturn', proc: p },
+];
+
+describe('SplicePipe actions the guest realises', () => {
+  it('accepts the spec actions with their parameters and refuses anything else', () => {
+    expect(supportsSplicePipe({ name: 'SpliceSubmit', proc: 'p1' })).toBe(true);
+    expect(supportsSplicePipe({ name: 'BioComplete', proc: 'p2', page: 2 })).toBe(true);
+    expect(supportsSplicePipe({ name: 'Truncate', size: 0 })).toBe(true);
+    expect(supportsSplicePipe({ name: 'Finished' })).toBe(true);
+    expect(supportsSplicePipe({ name: 'SpliceSubmit', proc: 'p3' })).toBe(false);
+    expect(supportsSplicePipe({ name: 'BioComplete', proc: 'p1', page: 0 })).toBe(false);
+    expect(supportsSplicePipe({ name: 'Truncate', size: -1 })).toBe(false);
+    expect(supportsSplicePipe({ name: 'Vmsplice', vpage: 0 })).toBe(false);
+  });
+
+  it('writes the step script and the request from the scenario constants', () => {
+    const s = sc([
+      ...splice('p1', 1),
+      { name: 'Truncate', size: 0 },
+      { name: 'PipeRead', proc: 'p1' },
+    ]);
+    expect(splicePipeScript(s.actions)).toBe(
+      'Init;SpliceSubmit:proc=p1;DioRevert:proc=p1;BioComplete:proc=p1:page=1;SpliceReturn:proc=p1;Truncate:size=0;PipeRead:proc=p1',
+    );
+    expect(splicePipeRequest(s)).toMatchObject({ fileSize: 2, readLen: 2, pipeSlots: 2 });
+    expect(() => splicePipeScript([{ name: 'Fork' }])).toThrow(/Fork cannot run in the guest/);
+  });
+});
+
+describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
+  it('runs whole splices with truncates and pipe reads between them', () => {
+    const s = sc([
+      { name: 'Truncate', size: 1 },
+      ...splice('p1', 1),
+      { name: 'PipeRead', proc: 'p1' },
+      ...splice('p2', 1),
+    ]);
+    expect(splicePipeScenarioSupport(s)).toBeUndefined();
+    expect(splicePipeScenarioSupport({ ...s, constants: LINUX_61 })).toBeUndefined();
+  });
+
+  it('accepts the other process reading its pipe while a splice is held', () => {
+    const s = sc([
+      { name: 'Truncate', size: 1 },
+      ...splice('p2', 1),
+      { name: 'SpliceSubmit', proc: 'p1' },
+      { name: 'PipeRead', proc: 'p2' },
+      { name: 'DioRevert', proc: 'p1' },
+      { name: 'BioComplete', proc: 'p1', page: 1 },
+      { name: 'SpliceReturn', proc: 'p1' },
+    ]);
+    expect(splicePipeScenarioSupport(s)).toBeUndefined();
+  });
+
+  it('refuses a truncate inside a splice call (the race window), before or after the revert', () => {
+    const before = sc([
+      { name: 'SpliceSubmit', proc: 'p1' },
+      { name: 'Truncate', size: 0 },
+      { name: 'DioRevert', proc: 'p1' },
+    ]);
+    const after = sc([
+      { name: 'SpliceSubmit', proc: 'p1' },
+      { name: 'DioRevert', proc: 'p1' },
+      { name: 'Truncate', size: 1 },
+    ]);
+    expect(splicePipeScenarioSupport(before)).toBe(SPLICEPIPE_NA.truncateInSplice);
+    expect(splicePipeScenarioSupport(after)).toBe(SPLICEPIPE_NA.truncateInSplice);
+  });
+
+  it('refuses two splices in flight at once', () => {
+    const s = sc([
+      { name: 'SpliceSubmit', proc: 'p1' },
+      { name: 'SpliceSubmit', proc: 'p2' },
+    ]);
+    expect(splicePipeScenarioSupport(s)).toBe(SPLICEPIPE_NA.overlappingSplices);
+  });
+
+  it('refuses a splice the model frame pool cuts short, and accepts it once frames are free', () => {
+    // p1's pipe holds 2 of the 3 frames: p2 asks 2 pages and the model gives it 1.
+    const short = sc([...splice('p1'), { name: 'SpliceSubmit', proc: 'p2' }]);
+    expect(splicePipeScenarioSupport(short)).toBe(SPLICEPIPE_NA.framePool);
+    const drained = sc([
+      ...splice('p1'),
+      { name: 'PipeRead', proc: 'p1' },
+      { name: 'SpliceSubmit', proc: 'p2' },
+    ]);
+    expect(splicePipeScenarioSupport(drained)).toBeUndefined();
+    // 6.1: the revert under a truncate to 1 drops page 2 from the pipe, but the bio's ref holds
+    // it (its block is still mapped in the model) until its BioComplete, before SpliceReturn.
+    const held = sc(
+      [
+        { name: 'Truncate', size: 1 },
+        { name: 'SpliceSubmit', proc: 'p1' },
+        { name: 'DioRevert', proc: 'p1' },
+        { name: 'BioComplete', proc: 'p1', page: 1 },
+        { name: 'BioComplete', proc: 'p1', page: 2 },
+        { name: 'SpliceReturn', proc: 'p1' },
+        { name: 'SpliceSubmit', proc: 'p2' },
+      ],
+      LINUX_61,
+    );
+    expect(splicePipeScenarioSupport(held)).toBeUndefined();
+  });
+
+  it('refuses constants it cannot realise or does not know', () => {
+    expect(splicePipeScenarioSupport(sc([], null))).toBe(SPLICEPIPE_NA.constants);
+    expect(splicePipeScenarioSupport(sc([], { ...LINUX_612, PipeSlots: 3 }))).toBe(
+      SPLICEPIPE_NA.constants,
+    );
+    expect(splicePipeScenarioSupport(sc([], { ...LINUX_612, SpliceImpl: 'SPLICE' }))).toBe(
+      SPLICEPIPE_NA.constants,
+    );
+    expect(() => splicePipeRequest(sc([], null))).toThrow(/constants unknown/);
+  });
+
+  it('classifies every generated SplicePipe scenario, with some realisable under each kernel profile', () => {
+    const target: Target = {
+      name: 'qemu:test',
+      profiles: ['linux-6.1', 'linux-6.12'],
+      supports: (_spec, a) => supportsSplicePipe(a),
+      scenarioSupport: splicePipeScenarioSupport,
+      run: async () => [],
+    };
+    const known = new Set(Object.values(SPLICEPIPE_NA).map((r) => `target qemu:test: ${r}`));
+    for (const profile of ['linux-6.1', 'linux-6.12']) {
+      const counts = new Map<string, number>();
+      for (const f of findSuiteFiles(join(repo, 'generated-tests', 'SplicePipe'))) {
+        const suite = loadSuite(f);
+        for (const s of suite.scenarios) {
+          const plan = planScenario(suite, s, profile, target);
+          const key = plan.kind === 'run' ? 'run' : plan.reason;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+      }
+      expect(counts.get('run') ?? 0).toBeGreaterThan(100);
+      for (const reason of counts.keys()) if (reason !== 'run') expect(known).toContain(reason);
+      expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.truncateInSplice}`)).toBeGreaterThan(0);
+      expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.overlappingSplices}`)).toBeGreaterThan(
+        0,
+      );
+    }
+  }, 60_000);
+});
+
+describe("the guest's answer in the adapter's keys", () => {
+  const idle = { pipe_p2: '', pipeLen_p2: 0, retBytes_p2: null };
+  it('converts bytes to pages and keeps p locked while its splice is inside the kernel', () => {
+    const obs = splicePipeObservations(
+      {
+        obs: [
+          { isizeBytes: 8192, retBytes_p1: null, pipe_p1: '', pipeLen_p1: 0, ...idle },
+          {
+            isizeBytes: 4096,
+            retBytes_p1: null,
+            pipe_p1: null,
+            pipeLen_p1: null,
+            inSplice_p1: true,
+            ...idle,
+          },
+          { isizeBytes: 4096, retBytes_p1: 4096, pipe_p1: 'D1', pipeLen_p1: 1, ...idle },
+        ],
+      },
+      3,
+    );
+    expect(obs).toEqual([
+      {
+        isize: 2,
+        ret_p1: null,
+        pipe_p1: '',
+        pipeLen_p1: 0,
+        ret_p2: null,
+        pipe_p2: '',
+        pipeLen_p2: 0,
+      },
+      {
+        isize: 1,
+        ret_p1: null,
+        pipe_p1: null,
+        pipeLen_p1: null,
+        ret_p2: null,
+        pipe_p2: '',
+        pipeLen_p2: 0,
+      },
+      {
+        isize: 1,
+        ret_p1: 1,
+        pipe_p1: 'D1',
+        pipeLen_p1: 1,
+        ret_p2: null,
+        pipe_p2: '',
+        pipeLen_p2: 0,
+      },
+    ]);
+  });
+
+  it('shows a failed splice and a partial page as values that cannot match a page count', () => {
+    const [o] = splicePipeObservations(
+      {
+        obs: [
+          {
+            isizeBytes: 6144,
+            retBytes_p1: -22,
+            pipe_p1: '',
+            pipeLen_p1: 0,
+            ...idle,
+            retBytes_p2: 0,
+          },
+        ],
+      },
+      1,
+    );
+    expect(o).toMatchObject({ isize: 1.5, ret_p1: 'error 22', ret_p2: 0 });
+  });
+
+  it('fails when a held splice returned early, a key is missing, or steps are missing', () => {
+    const early = { isizeBytes: 0, retBytes_p1: null, pipe_p1: null, pipeLen_p1: null, ...idle };
+    expect(() => splicePipeObservations({ obs: [early] }, 1)).toThrow(/gate failed/);
+    expect(() => splicePipeObservations({ obs: [{ ...idle, pipe_p1: '' }] }, 1)).toThrow(
+      /no isizeBytes/,
+    );
+    expect(() => splicePipeObservations({ obs: [] }, 2)).toThrow(/0 observations for 2 steps/);
+  });
+});
