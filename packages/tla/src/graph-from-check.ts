@@ -7,7 +7,7 @@
 // explore_next gives (a test checks both builders agree).
 import { parseDisplayValue } from './display-values.ts';
 import { ModelExplorer } from './embedded-explore.ts';
-import { runCheckInWorker } from './embedded-worker.ts';
+import { type RawCheckOutput, type RawCheckRequest, runCheckInWorker } from './embedded-worker.ts';
 import type { ItfValue } from './itf.ts';
 import { DEFAULT_BOUNDS } from './result.ts';
 import {
@@ -19,6 +19,7 @@ import {
   stateKey,
 } from './state-graph.ts';
 import { ACTION_VAR } from './step-table.ts';
+import { loadTlaChecker } from './wasm.ts';
 
 /** The cfg without INVARIANT(S) and PROPERTY sections. */
 export function withoutInvariants(cfgText: string): string {
@@ -54,30 +55,19 @@ export interface GraphFromCheckOptions {
   timeoutMs?: number;
 }
 
-export async function buildStateGraphFromCheck(
-  specText: string,
-  cfgText: string,
-  options: GraphFromCheckOptions = {},
-): Promise<StateGraph> {
-  const maxStates = options.maxStates ?? 200_000;
-  const reply = await runCheckInWorker(
-    {
-      specText,
-      cfgText: withoutInvariants(cfgText),
-      maxStates,
-      maxDepth: DEFAULT_BOUNDS.maxDepth,
-      allowDeadlock: true,
-      exportDot: true,
-    },
-    options.timeoutMs ?? DEFAULT_BOUNDS.timeoutMs,
-  );
-  if (reply.kind === 'timeout')
-    throw new GraphBoundError(
-      `time bound of ${options.timeoutMs} ms exceeded while building the state graph`,
-    );
-  if (reply.kind === 'crash')
-    throw new Error(`tla-checker crashed while building the state graph: ${reply.message}`);
-  const out = reply.output;
+function checkRequest(specText: string, cfgText: string, maxStates: number): RawCheckRequest {
+  return {
+    specText,
+    cfgText: withoutInvariants(cfgText),
+    maxStates,
+    maxDepth: DEFAULT_BOUNDS.maxDepth,
+    allowDeadlock: true,
+    exportDot: true,
+  };
+}
+
+/** The DOT text of a finished check, or the bound/engine error it ended with. */
+function dotOf(out: RawCheckOutput, maxStates: number): string {
   if (out.error_type === 'MaxStatesExceeded')
     throw new GraphBoundError(
       `state bound of ${maxStates} states exceeded while building the state graph`,
@@ -86,13 +76,67 @@ export async function buildStateGraphFromCheck(
     throw new Error(
       `tla-checker could not build the state graph: ${out.error_type}: ${out.error_message}`,
     );
+  return out.dot;
+}
 
+export async function buildStateGraphFromCheck(
+  specText: string,
+  cfgText: string,
+  options: GraphFromCheckOptions = {},
+): Promise<StateGraph> {
+  const maxStates = options.maxStates ?? 200_000;
+  const reply = await runCheckInWorker(
+    checkRequest(specText, cfgText, maxStates),
+    options.timeoutMs ?? DEFAULT_BOUNDS.timeoutMs,
+  );
+  if (reply.kind === 'timeout')
+    throw new GraphBoundError(
+      `time bound of ${options.timeoutMs} ms exceeded while building the state graph`,
+    );
+  if (reply.kind === 'crash')
+    throw new Error(`tla-checker crashed while building the state graph: ${reply.message}`);
+  return stateGraphFromDot(specText, cfgText, dotOf(reply.output, maxStates));
+}
+
+/**
+ * The same graph, from a check run in the calling thread: no worker start-up and no time bound
+ * (the state bound still applies). For callers that are synchronous and build many graphs
+ * (testgen's generator builds one per config and per profile's constants).
+ */
+export function buildStateGraphFromCheckSync(
+  specText: string,
+  cfgText: string,
+  options: Omit<GraphFromCheckOptions, 'timeoutMs'> = {},
+): StateGraph {
+  const maxStates = options.maxStates ?? 200_000;
+  const r = checkRequest(specText, cfgText, maxStates);
+  let text: string;
+  try {
+    text = loadTlaChecker().check_spec_with_options(
+      r.specText,
+      JSON.stringify({
+        cfg_source: r.cfgText,
+        max_states: r.maxStates,
+        max_depth: r.maxDepth,
+        allow_deadlock: r.allowDeadlock,
+        export_dot: r.exportDot,
+        dot_mode: 'full',
+      }),
+    );
+  } catch (error) {
+    throw new Error(`tla-checker crashed while building the state graph: ${String(error)}`);
+  }
+  return stateGraphFromDot(specText, cfgText, dotOf(JSON.parse(text) as RawCheckOutput, maxStates));
+}
+
+/** Reads a full-mode DOT export into a StateGraph numbered as buildStateGraph numbers it. */
+export function stateGraphFromDot(specText: string, cfgText: string, dot: string): StateGraph {
   // Initial states are the first nodes discovered; explore_init says how many (and the vars order).
   const explorer = new ModelExplorer(specText, cfgText);
   const vars = explorer.vars;
   const states: GraphState[] = [];
   const edgesByNode: [number, number][] = [];
-  for (const line of out.dot.split('\n')) {
+  for (const line of dot.split('\n')) {
     const node = /^\s*s(\d+) \[label="(.*)"\];\s*$/.exec(line);
     if (node) {
       const id = Number(node[1]);

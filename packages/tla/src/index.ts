@@ -38,7 +38,12 @@ export {
   replayUnderProfile,
 } from './explore-spec.ts';
 export type { GraphFromCheckOptions } from './graph-from-check.ts';
-export { buildStateGraphFromCheck, withoutInvariants } from './graph-from-check.ts';
+export {
+  buildStateGraphFromCheck,
+  buildStateGraphFromCheckSync,
+  stateGraphFromDot,
+  withoutInvariants,
+} from './graph-from-check.ts';
 export type { ItfMeta, ItfRecord, ItfState, ItfTrace, ItfValue } from './itf.ts';
 export {
   canonicalItf,
@@ -86,6 +91,8 @@ export type { GraphEdge, GraphState, StateGraph } from './state-graph.ts';
 export { actionName, buildStateGraph, GraphBoundError, stateKey } from './state-graph.ts';
 export type { StepRow } from './step-table.ts';
 export { ACTION_VAR, actionLabel, formatStepTable, stepRows } from './step-table.ts';
+export type { TlaModuleInfo } from './tla-source.ts';
+export { readTlaModule } from './tla-source.ts';
 export {
   cachedJarPath,
   checkTlc,

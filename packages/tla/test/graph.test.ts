@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseDisplayValue } from '../src/display-values.ts';
 import { ModelExplorer } from '../src/embedded-explore.ts';
-import { buildStateGraphFromCheck, withoutInvariants } from '../src/graph-from-check.ts';
+import {
+  buildStateGraphFromCheck,
+  buildStateGraphFromCheckSync,
+  withoutInvariants,
+} from '../src/graph-from-check.ts';
 import { buildStateGraph } from '../src/state-graph.ts';
 import { fixtureInput } from './helpers.ts';
 
@@ -53,6 +57,10 @@ describe('state graph from one check run', () => {
     expect(viaCheck.initial).toEqual(viaExplore.initial);
     expect(viaCheck.out).toEqual(viaExplore.out);
     expect(viaCheck.actions).toEqual(viaExplore.actions);
+    const inThread = buildStateGraphFromCheckSync(input.specText, input.cfgText);
+    expect(inThread.states).toEqual(viaCheck.states);
+    expect(inThread.out).toEqual(viaCheck.out);
+    expect(inThread.initial).toEqual(viaCheck.initial);
   });
 
   it('says when the state bound is exceeded', async () => {
@@ -60,5 +68,8 @@ describe('state graph from one check run', () => {
     await expect(
       buildStateGraphFromCheck(input.specText, input.cfgText, { maxStates: 5 }),
     ).rejects.toThrow(/state bound of 5 states exceeded/);
+    expect(() =>
+      buildStateGraphFromCheckSync(input.specText, input.cfgText, { maxStates: 5 }),
+    ).toThrow(/state bound of 5 states exceeded/);
   });
 });
