@@ -20,6 +20,38 @@ export function formatMismatch(m: Mismatch): string {
 }
 
 /**
+ * Strict structural equality of JSON values (object keys in any order). It implies equal
+ * canonical JSON, so a step it accepts is a step the canonical comparison accepts; anything it
+ * rejects goes through that canonical comparison, which decides and reports.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k)) return false;
+    if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+      return false;
+  }
+  return true;
+}
+
+/** Whether a step matches, leaving out `skip` keys (the fast path of compareObservations). */
+function sameStep(exp: StepObservation, obs: StepObservation, skip: ReadonlySet<string>): boolean {
+  if (skip.size === 0) return sameJson(exp, obs);
+  for (const k of Object.keys(exp)) if (!skip.has(k) && !sameJson(exp[k], obs[k])) return false;
+  for (const k of Object.keys(obs)) if (!skip.has(k) && !Object.hasOwn(exp, k)) return false;
+  return true;
+}
+
+/**
  * Compares the first `expected.length` steps. Keys in `unobservable` are left out; a key the
  * expectation has and the observation lacks is a mismatch (observed `undefined`), as is a key
  * the target reports that the model does not predict.
@@ -36,6 +68,7 @@ export function compareObservations(
   for (let step = 0; step < expected.length; step++) {
     const exp = expected[step] as StepObservation;
     const obs = observed[step];
+    if (obs !== undefined && sameStep(exp, obs, skip)) continue;
     const action = formatAction(scenario.actions[step] ?? { name: '?' });
     if (obs === undefined) {
       out.push({

@@ -1,0 +1,48 @@
+// compareObservations' fast path (structural equality) must accept exactly what the canonical
+// comparison accepts and report exactly what it reports.
+import { describe, expect, it } from 'vitest';
+import { compareObservations, formatMismatch } from '../src/compare.ts';
+import type { Scenario } from '../src/target.ts';
+
+const scenario: Scenario = {
+  id: 'S/1',
+  spec: 'S',
+  config: 'S',
+  actions: [{ name: 'Init' }, { name: 'Pin', page: 1 }, { name: 'Unpin', page: 1 }],
+};
+
+describe('comparing observations', () => {
+  it('accepts equal steps whatever the key order, nested too', () => {
+    const exp = [{ a: 1, b: { x: [1, { p: true, q: 'v' }], y: null } }, { a: 2 }];
+    const obs = [{ b: { y: null, x: [1, { q: 'v', p: true }] }, a: 1 }, { a: 2 }];
+    expect(compareObservations(scenario, 'p', exp, obs)).toEqual([]);
+  });
+
+  it('treats a key the model predicts as undefined like an absent key (JSON)', () => {
+    expect(compareObservations(scenario, 'p', [{ a: 1, b: undefined }], [{ a: 1 }])).toEqual([]);
+  });
+
+  it('reports the first diverging step, key by key in sorted order', () => {
+    const exp = [{ a: 1 }, { a: 2, b: [1, 2], c: 0 }, { a: 9 }];
+    const obs = [{ a: 1 }, { c: 0, b: [2, 1], a: 3, extra: 'x' }, { a: 0 }];
+    expect(compareObservations(scenario, 'p', exp, obs).map(formatMismatch)).toEqual([
+      'S/1 [p] step 1 Pin(page=1): a expected 2, observed 3',
+      'S/1 [p] step 1 Pin(page=1): b expected [1,2], observed [2,1]',
+      'S/1 [p] step 1 Pin(page=1): extra expected undefined, observed "x"',
+    ]);
+  });
+
+  it('leaves out unobservable keys, both predicted and reported', () => {
+    const exp = [{ a: 1, hidden: 1 }];
+    expect(compareObservations(scenario, 'p', exp, [{ a: 1, hidden: 2 }], ['hidden'])).toEqual([]);
+    expect(compareObservations(scenario, 'p', exp, [{ a: 1 }], ['hidden'])).toEqual([]);
+    expect(
+      compareObservations(scenario, 'p', exp, [{ a: 2, hidden: 1 }], ['hidden']).map((m) => m.key),
+    ).toEqual(['a']);
+  });
+
+  it('reports a missing step', () => {
+    const m = compareObservations(scenario, 'p', [{ a: 1 }, { a: 2 }], [{ a: 1 }]);
+    expect(m.map((x) => [x.step, x.key])).toEqual([[1, '(step)']]);
+  });
+});
