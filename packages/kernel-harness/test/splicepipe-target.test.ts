@@ -202,6 +202,7 @@ describe("the guest's answer in the adapter's keys", () => {
             pipe_p1: null,
             pipeLen_p1: null,
             inSplice_p1: true,
+            wchan_p1: '__iomap_dio_rw',
             ...idle,
           },
           { isizeBytes: 4096, retBytes_p1: 4096, pipe_p1: 'D1', pipeLen_p1: 1, ...idle },
@@ -262,6 +263,10 @@ describe("the guest's answer in the adapter's keys", () => {
   it('fails when a held splice returned early, a key is missing, or steps are missing', () => {
     const early = { isizeBytes: 0, retBytes_p1: null, pipe_p1: null, pipeLen_p1: null, ...idle };
     expect(() => splicePipeObservations({ obs: [early] }, 1)).toThrow(/gate failed/);
+    const elsewhere = { ...early, inSplice_p1: true, wchan_p1: 'pipe_wait_writable' };
+    expect(() => splicePipeObservations({ obs: [elsewhere] }, 1)).toThrow(
+      /sleeps in "pipe_wait_writable", not in __iomap_dio_rw/,
+    );
     expect(() => splicePipeObservations({ obs: [{ ...idle, pipe_p1: '' }] }, 1)).toThrow(
       /no isizeBytes/,
     );

@@ -43,6 +43,8 @@
 import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
 
 const PAGE = 4096;
+/** Where a splice held at the gate sleeps: fs/iomap/direct-io.c, the wait after submission. */
+export const DIO_WAIT = '__iomap_dio_rw';
 const PROCS = ['p1', 'p2'] as const;
 type Proc = (typeof PROCS)[number];
 /** Size of Frames in every SplicePipe config ({1, 2, 3}) when the constants do not say. */
@@ -278,6 +280,12 @@ export function splicePipeObservations(
       const pipe = o[`pipe_${p}`];
       if (pipe === null && o[`inSplice_${p}`] !== true)
         throw new Error(`step ${i}: ${p}'s splice returned before its SpliceReturn (gate failed)`);
+      // Held where the model says: in __iomap_dio_rw's wait for its bios, i.e. after the
+      // submission and the EOF revert (/proc/<pid>/wchan of the splicing child; 6.1 and 6.12).
+      if (pipe === null && o[`wchan_${p}`] !== DIO_WAIT)
+        throw new Error(
+          `step ${i}: ${p}'s splice sleeps in ${JSON.stringify(o[`wchan_${p}`])}, not in ${DIO_WAIT} waiting for its bios`,
+        );
       out[`pipe_${p}`] = pipe === null || pipe === undefined ? null : String(pipe);
       out[`pipeLen_${p}`] = pipe === null ? null : num(o, `pipeLen_${p}`, i);
     }
