@@ -264,7 +264,7 @@ describe.skipIf(kernels.length === 0)(`PinUnpin in real kernels (${kernels.join(
         await session?.close();
       });
 
-      it('IOVEC source over the zero page, then a destination that breaks it, then a fault and a hole', async () => {
+      it('IOVEC source over the zero page, then a destination that breaks it, then a hole punched', async () => {
         const target = createQemuTarget(session, profile);
         const obs = await target.run(
           {
