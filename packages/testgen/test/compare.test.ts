@@ -13,8 +13,8 @@ const scenario: Scenario = {
 
 describe('comparing observations', () => {
   it('accepts equal steps whatever the key order', () => {
-    const exp = [{ a: 1, b: 'x', c: null, d: true }, { a: 2 }];
-    const obs = [{ d: true, c: null, b: 'x', a: 1 }, { a: 2 }];
+    const exp: StepObservation[] = [{ a: 1, b: 'x', c: null, d: true }, { a: 2 }];
+    const obs: StepObservation[] = [{ d: true, c: null, b: 'x', a: 1 }, { a: 2 }];
     expect(compareObservations(scenario, 'p', exp, obs)).toEqual([]);
   });
 
@@ -24,8 +24,8 @@ describe('comparing observations', () => {
   });
 
   it('reports the first diverging step, key by key in sorted order', () => {
-    const exp = [{ a: 1 }, { a: 2, b: 'P0,P1', c: 0 }, { a: 9 }];
-    const obs = [{ a: 1 }, { c: 0, b: 'P1,P0', a: 3, extra: 'x' }, { a: 0 }];
+    const exp: StepObservation[] = [{ a: 1 }, { a: 2, b: 'P0,P1', c: 0 }, { a: 9 }];
+    const obs: StepObservation[] = [{ a: 1 }, { c: 0, b: 'P1,P0', a: 3, extra: 'x' }, { a: 0 }];
     expect(compareObservations(scenario, 'p', exp, obs).map(formatMismatch)).toEqual([
       'S/1 [p] step 1 Pin(page=1): a expected 2, observed 3',
       'S/1 [p] step 1 Pin(page=1): b expected "P0,P1", observed "P1,P0"',
