@@ -23,7 +23,7 @@
 //   UBUF    read/write of 6144 bytes at user address +1024 (user pages 0-1)
 //   IOVEC   preadv/pwritev <<(+9216,0),(+9216,2048),(+12288,0),(+12288,4096)>>
 //   bio b   Linux AIO (IOCB_CMD_PREAD/PWRITE/PREADV/PWRITEV) on gate b, a dm-linear device
-//           suspended before the first step: the bio is built (pages got on 6.1 by
+//           suspended at the bio's first Submit: the bio is built (pages got on 6.1 by
 //           bio_iov_iter_get_pages -> iov_iter_get_pages2, pinned on 6.12 by
 //           iov_iter_extract_pages -> pin_user_pages_fast) inside io_submit, then queued by
 //           dm_submit_bio until Complete(b) resumes the gate.
@@ -49,6 +49,8 @@ struct pu_state {
   unsigned long long zero_pfn;
   struct pins base;
 };
+
+static int pu_gate_ready(struct pu_state *s, int b, char *err, size_t errlen);
 
 // The PFN user address `addr` maps (bits 0-54 of its /proc/self/pagemap entry; readable as
 // root, fs/proc/task_mmu.c pagemap_pte_to_pme), 0 when not present.
@@ -158,6 +160,9 @@ static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *
 static int pu_submit(struct pu_state *s, int b, const char *iter, int is_write, unsigned char *base, const char *step,
                      char *err, size_t errlen) {
   if (s->submitted[b] || s->failed[b]) return snprintf(err, errlen, "%s: bio %d was already used", step, b), -1;
+  if (base == s->user && pu_gate_ready(s, b, err, errlen) < 0) return -1;
+  // SubmitFault builds no bio: any open fd of the device will do, the gate's or loop0's.
+  if (s->fd[b] <= 0 && (s->fd[b] = open(LOOP_DEV, O_RDONLY | O_DIRECT)) < 0) return snprintf(err, errlen, "open %s: %s", LOOP_DEV, strerror(errno)), -1;
   int n = pu_iovec(s, b, iter, base);
   struct iocb cb;
   memset(&cb, 0, sizeof cb);
@@ -252,17 +257,23 @@ static int pu_setup(struct pu_state *s, char *err, size_t errlen) {
   s->file_map = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, s->file_fd, 0);
   if (s->file_map == MAP_FAILED) return snprintf(err, errlen, "mmap file: %s", strerror(errno)), -1;
   if (sys_io_setup(4, &s->ctx) < 0) return snprintf(err, errlen, "io_setup: %s", strerror(errno)), -1;
-  for (int b = 1; b <= 2; b++) {
-    char devpath[96];
-    int rofd = -1;
-    snprintf(s->gate[b], sizeof s->gate[b], "pinlab-s%d-%d", g_slot, b);
-    if (gate_create(s->gate[b], 0, devpath, sizeof devpath, &rofd, err, errlen) < 0) return -1;
-    // SOURCE steps write: the gate's fd must be writable; opened while the gate is open.
-    s->fd[b] = open(devpath, O_RDWR | O_DIRECT);
-    close(rofd);
-    if (s->fd[b] < 0) return snprintf(err, errlen, "open %s O_RDWR|O_DIRECT: %s", devpath, strerror(errno)), -1;
-    if (pu_gate_suspend(s->gate[b]) < 0) return snprintf(err, errlen, "DM suspend %s: %s", s->gate[b], strerror(errno)), -1;
-  }
+  return 0;
+}
+
+// Gate b, closed, ready for bio b's Submit. Made at the bio's first Submit, not up front: the
+// dm ioctls (suspend especially) are most of a scenario's cost under TCG, and many scenarios
+// submit one bio or none (SubmitFault needs no gate: no bio is built).
+static int pu_gate_ready(struct pu_state *s, int b, char *err, size_t errlen) {
+  if (s->gate[b][0]) return 0;
+  char devpath[96];
+  int rofd = -1;
+  snprintf(s->gate[b], sizeof s->gate[b], "pinlab-s%d-%d", g_slot, b);
+  if (gate_create(s->gate[b], 0, devpath, sizeof devpath, &rofd, err, errlen) < 0) return -1;
+  // SOURCE steps write: the gate's fd must be writable; opened while the gate is open.
+  s->fd[b] = open(devpath, O_RDWR | O_DIRECT);
+  close(rofd);
+  if (s->fd[b] < 0) return snprintf(err, errlen, "open %s O_RDWR|O_DIRECT: %s", devpath, strerror(errno)), -1;
+  if (pu_gate_suspend(s->gate[b]) < 0) return snprintf(err, errlen, "DM suspend %s: %s", s->gate[b], strerror(errno)), -1;
   return 0;
 }
 
