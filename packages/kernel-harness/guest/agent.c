@@ -300,10 +300,14 @@ static int setup_devices(int delay_ms, char *err, size_t errlen) {
   mkdir("/tmp", 0755);
   int fd = open(DISK_PATH, O_RDWR | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return snprintf(err, errlen, "open %s: %s", DISK_PATH, strerror(errno)), -1;
-  static unsigned char chunk[1 << 16];
-  for (uint64_t off = 0; off < DISK_BYTES; off += sizeof chunk) {
-    for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = disk_pattern(off + i);
-    if (pwrite(fd, chunk, sizeof chunk, (off_t)off) != (ssize_t)sizeof chunk) return snprintf(err, errlen, "fill disk: %s", strerror(errno)), -1;
+  // disk_pattern() repeats every 233 sectors ((sector * 7) % 233): build one period and write
+  // it over and over. Computing the 4 MiB byte by byte (a division and two modulos per byte)
+  // took 6 s of a 40 s boot under TCG on a loaded machine.
+  static unsigned char period[233 * 512];
+  for (size_t i = 0; i < sizeof period; i++) period[i] = disk_pattern(i);
+  for (uint64_t off = 0; off < DISK_BYTES; off += sizeof period) {
+    size_t n = DISK_BYTES - off < sizeof period ? (size_t)(DISK_BYTES - off) : sizeof period;
+    if (pwrite(fd, period, n, (off_t)off) != (ssize_t)n) return snprintf(err, errlen, "fill disk: %s", strerror(errno)), -1;
   }
   int loop = open(LOOP_DEV, O_RDWR);
   if (loop < 0) return snprintf(err, errlen, "open %s: %s (loop module loaded?)", LOOP_DEV, strerror(errno)), -1;
