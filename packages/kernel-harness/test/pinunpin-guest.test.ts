@@ -168,8 +168,9 @@ describe('PinUnpin agent result -> adapter observations', () => {
 describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
   const suites = loadPinUnpinSuites();
 
-  it('every suite is loaded; what is not applicable uses a kernel iterator', () => {
-    expect(suites.length).toBe(7);
+  it('the PinUnpin suites load; what is not applicable uses a kernel iterator', () => {
+    expect(suites.length).toBeGreaterThan(0);
+    expect(new Set(suites.map((s) => s.spec))).toEqual(new Set(['PinUnpin']));
     const { session } = cannedSession({});
     const target = createQemuTarget(session, 'linux-6.12');
     let run = 0;
