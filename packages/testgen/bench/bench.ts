@@ -1,99 +1,99 @@
 // npm run bench -w @pinlab/testgen: figures for issue 4's performance goals, from one run.
-//   scenarios generated per minute, with expectations for every profile (cold: every distinct
-//   state costs an explore_next call of tla-checker; warm: successors memoised)
-//   reference replay steps per second (every generated suite with an adapter, on the reference)
-// Prints `name: value unit` lines (collected by `pinlab bench`); never asserts on time.
-import { readFileSync } from 'node:fs';
+//   generation: scenarios per minute with expectations for every profile, as `pinlab gen` builds
+//     them (walks, tours, frozen), for BENCH_SPECS (default ForkRace: 4 configs):
+//     cold   = graph cache pointed at an empty folder (every state graph built by a check run),
+//     cached = the same again with the graphs now on disk (what `pinlab gen --check` costs on
+//              an unchanged tree);
+//   replay: reference steps per second over every checked-in suite with an adapter, per spec
+//     and overall, observations compared as the generated tests compare them.
+// Prints `name: value unit` lines (collected by `pinlab bench`), each goal also as a ratio;
+// never asserts on time. BENCH_SPECS=all benches the generation of every spec.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { forkRaceAdapter } from '../src/adapters/fork-race.ts';
 import { adapterFor, allAdapters } from '../src/adapters/index.ts';
-import { createEmbeddedStepper } from '../src/model/engine.ts';
-import { seededWalks } from '../src/model/walk.ts';
+import { compareObservations } from '../src/compare.ts';
+import { buildSuites } from '../src/pipeline.ts';
 import { loadProfiles } from '../src/profiles.ts';
 import { createReferenceTarget, runOnReference } from '../src/reference-target.ts';
 import { findGeneratedSuites, loadSuite, planScenario } from '../src/run-suite.ts';
-import { buildSuiteScenarios } from '../src/suite.ts';
+
+const GEN_GOAL = 10_000; // scenarios/min
+const REPLAY_GOAL = 100_000; // steps/s
 
 const root = resolve(import.meta.dirname, '../../..');
-const specs = join(root, 'specs');
-const profiles = loadProfiles(join(specs, 'profiles.json'));
-const COUNT = Number(process.env.BENCH_SCENARIOS ?? 200);
+const profiles = loadProfiles(join(root, 'specs', 'profiles.json'));
+const specsEnv = process.env.BENCH_SPECS ?? 'ForkRace';
+const specs = specsEnv === 'all' ? undefined : specsEnv.split(',');
 
-function generation(
-  label: string,
-  stepper: ReturnType<typeof createEmbeddedStepper>,
-  seed: number,
-): number {
+function generation(label: string, cacheDir: string): void {
   const t0 = performance.now();
-  const walks = seededWalks(
-    stepper,
-    {},
-    { seed, count: COUNT, depth: 10, spec: 'ForkRace', config: 'ForkRace', prefix: 'b/' },
-  );
-  buildSuiteScenarios(
-    stepper,
-    forkRaceAdapter,
-    walks.map((w) => ({ ...w, origin: 'walk' })),
-    profiles,
-  );
+  const suites = buildSuites({ root, ...(specs ? { specs } : {}), cacheDir });
   const s = (performance.now() - t0) / 1000;
-  const perMin = (COUNT / s) * 60;
+  const n = suites.reduce((a, x) => a + x.scenarios.length, 0);
+  const perMin = (n / s) * 60;
+  console.log(`testgen.gen_scenarios.${label}: ${n} scenarios in ${s.toFixed(1)} s (${specsEnv})`);
   console.log(`testgen.scenarios_per_min.${label}: ${Math.round(perMin)} scenarios/min`);
-  return perMin;
+  console.log(
+    `testgen.scenarios_per_min.${label}_over_goal: ${(perMin / GEN_GOAL).toFixed(2)} ratio`,
+  );
 }
 
-const stepper = createEmbeddedStepper(
-  'ForkRace',
-  readFileSync(join(specs, 'ForkRace.tla'), 'utf8'),
-  readFileSync(join(specs, 'ForkRace.cfg'), 'utf8'),
-);
-const cold = generation('cold', stepper, 1);
-const warm = generation('warm', stepper, 1);
-console.log(`testgen.scenarios_warm_over_cold: ${(warm / cold).toFixed(1)} ratio`);
+const cacheDir = mkdtempSync(join(tmpdir(), 'pinlab-bench-cache-'));
+try {
+  generation('cold', cacheDir);
+  generation('cached', cacheDir);
+} finally {
+  rmSync(cacheDir, { recursive: true, force: true });
+}
 
 // Replay: every scenario of the checked-in suites that has an adapter, every profile, on the
-// reference (per spec too: specs differ a lot in cost per step).
+// reference, compared with the expectation (per spec too: specs differ a lot in cost per step).
 const target = createReferenceTarget(
   allAdapters,
   profiles.map((p) => p.name),
 );
-const plans = [];
+const perSpec = new Map<string, { steps: number; ms: number }>();
+let errors = 0;
+let mismatched = 0;
 for (const file of findGeneratedSuites(join(root, 'generated-tests'))) {
   const suite = loadSuite(file);
   const adapter = adapterFor(suite.spec);
   if (adapter === undefined) continue;
+  const acc = perSpec.get(adapter.spec) ?? { steps: 0, ms: 0 };
+  perSpec.set(adapter.spec, acc);
   for (const s of suite.scenarios)
     for (const p of suite.profiles) {
       const plan = planScenario(suite, s, p, target);
-      if (plan.kind === 'run') plans.push({ plan, profile: p, adapter });
+      if (plan.kind !== 'run') continue;
+      const t = performance.now();
+      try {
+        const observed = runOnReference(adapter, plan.scenario, p);
+        if (compareObservations(plan.scenario, p, plan.expected.observations, observed).length > 0)
+          mismatched++;
+        acc.steps += observed.length;
+      } catch {
+        // A scenario the reference cannot run is the generated tests' business; not counted.
+        errors++;
+        continue;
+      }
+      acc.ms += performance.now() - t;
     }
 }
-const perSpec = new Map<string, { steps: number; ms: number }>();
 let steps = 0;
-let errors = 0;
-const t0 = performance.now();
-for (const { plan, profile, adapter } of plans) {
-  const t = performance.now();
-  let n = 0;
-  try {
-    n = runOnReference(adapter, plan.scenario, profile).length;
-  } catch {
-    // A scenario the reference cannot run is the generated tests' business; not timed here.
-    errors++;
-    continue;
-  }
-  const acc = perSpec.get(adapter.spec) ?? { steps: 0, ms: 0 };
-  acc.steps += n;
-  acc.ms += performance.now() - t;
-  perSpec.set(adapter.spec, acc);
-  steps += n;
-}
-for (const [spec, { steps: n, ms }] of perSpec) {
+let ms = 0;
+for (const [spec, a] of [...perSpec].sort()) {
+  steps += a.steps;
+  ms += a.ms;
   console.log(
-    `testgen.reference_replay_steps_per_s.${spec}: ${Math.round(n / (ms / 1000))} steps/s`,
+    `testgen.reference_replay_steps_per_s.${spec}: ${Math.round(a.steps / (a.ms / 1000))} steps/s`,
   );
 }
-const secs = (performance.now() - t0) / 1000;
-console.log(`testgen.reference_replay_steps_per_s: ${Math.round(steps / secs)} steps/s`);
-console.log(`testgen.reference_replay_scenarios: ${plans.length - errors} scenarios`);
+const rate = steps / (ms / 1000);
+console.log(`testgen.reference_replay_steps_per_s: ${Math.round(rate)} steps/s`);
+console.log(
+  `testgen.reference_replay_steps_per_s_over_goal: ${(rate / REPLAY_GOAL).toFixed(2)} ratio`,
+);
+console.log(`testgen.reference_replay_steps: ${steps} steps`);
+console.log(`testgen.reference_replay_mismatched: ${mismatched} scenarios`);
 console.log(`testgen.reference_replay_errors: ${errors} scenarios`);

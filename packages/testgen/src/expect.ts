@@ -4,7 +4,6 @@
 // what the fixed design must do with the same steps.
 
 import type { Constants, ModelStepper } from './model/engine.ts';
-import { sameAction } from './model/engine.ts';
 import type { ModelState } from './model/value.ts';
 import { canonicalJson } from './model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from './target.ts';
@@ -62,9 +61,10 @@ export function computeExpectation(
   const observations: StepObservation[] = [];
   const [initAction, ...steps] = scenario.actions;
   if (initAction === undefined) throw new ReplayError(`${scenario.id}: scenario has no actions`);
+  const initKey = canonicalJson(initAction);
   const inits = stepper
     .init(constants)
-    .filter((s) => sameAction(s.action as unknown as ScenarioAction, initAction));
+    .filter((s) => canonicalJson(s.action as unknown as ScenarioAction) === initKey);
   if (inits.length === 0) {
     return {
       profile,
@@ -85,7 +85,8 @@ export function computeExpectation(
   observations.push(observe(undefined, state));
   for (let i = 0; i < steps.length; i++) {
     const action = steps[i] as ScenarioAction;
-    const matching = stepper.next(constants, state).filter((s) => sameAction(s.action, action));
+    const key = canonicalJson(action);
+    const matching = stepper.next(constants, state).filter((s) => s.actionKey === key);
     if (matching.length === 0) {
       return {
         profile,

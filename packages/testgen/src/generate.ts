@@ -57,32 +57,34 @@ function summariseIds(ids: readonly string[]): string {
 }
 
 /**
- * Compact but diffable: the header fields one per line, then one scenario per line (a changed
- * expectation shows as a changed scenario line in review).
+ * Compact but diffable: the header fields one per line, then one table entry and one scenario
+ * per line (a changed expectation shows as a changed scenario line, or a new table entry).
  */
 function renderSuiteJson(suite: SuiteData): string {
-  const ordered = sortKeysExceptOrder(encodeSuite(suite)) as Record<string, unknown>;
-  const lines = Object.entries(ordered)
-    .filter(([k]) => k !== 'scenarios')
-    .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)},`);
-  const scenarios = (ordered.scenarios as unknown[]).map((s) => JSON.stringify(s));
-  return `{\n${lines.join('\n')}\n"scenarios": [\n${scenarios.join(',\n')}\n]\n}\n`;
-}
-
-/** Suite JSON with the `generated` mark first and object keys sorted below the top level. */
-function sortKeysExceptOrder(suite: SuiteData): unknown {
-  const { generated, spec, config, seed, regenerate, profiles, constants, scenarios } = suite;
-  return {
-    generated,
-    ...('encoding' in suite ? { encoding: suite.encoding } : {}),
-    spec,
-    config,
-    seed,
-    regenerate,
-    profiles,
-    ...(constants !== undefined ? { constants: sortKeys(constants) } : {}),
-    scenarios: sortKeys(scenarios),
-  };
+  const enc = encodeSuite(suite);
+  const head: [string, unknown][] = [
+    ['generated', enc.generated],
+    ['encoding', enc.encoding],
+    ['spec', enc.spec],
+    ['config', enc.config],
+    ['seed', enc.seed],
+    ['regenerate', enc.regenerate],
+    ['profiles', enc.profiles],
+    ...(enc.constants !== undefined
+      ? [['constants', sortKeys(enc.constants)] as [string, unknown]]
+      : []),
+  ];
+  const list = (name: string, items: readonly unknown[], last: boolean) =>
+    `${JSON.stringify(name)}: [\n${items.map((x) => JSON.stringify(sortKeys(x))).join(',\n')}\n]${last ? '' : ','}`;
+  return [
+    '{',
+    ...head.map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)},`),
+    list('actions', enc.actions, false),
+    list('observations', enc.observations, false),
+    list('scenarios', enc.scenarios, true),
+    '}',
+    '',
+  ].join('\n');
 }
 
 export function hasGeneratedMark(path: string): boolean {

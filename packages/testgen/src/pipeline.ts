@@ -5,20 +5,16 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  buildStateGraph,
-  GraphBoundError,
-  openModel,
-  parseTlcConfig,
-  type StateGraph,
-  tourPaths,
-} from '@pinlab/tla';
+import { parseTlcConfig, type StateGraph, tourPaths } from '@pinlab/tla';
 import type { SpecAdapter } from './adapters/adapter.ts';
+import { designProfileEntry } from './adapters/design.ts';
 import { allAdapters } from './adapters/index.ts';
+import { type GenPlan, planFor, type WalkPlan } from './gen-plan.ts';
 import type { SyncResult } from './generate.ts';
 import { GENERATED_MARK, renderSuite, syncGenerated } from './generate.ts';
 import type { Constants, ConstantValue } from './model/engine.ts';
-import { createEmbeddedStepper, openSuccessorCache, saveSuccessorCache } from './model/engine.ts';
+import { createEmbeddedStepper } from './model/engine.ts';
+import { createGraphCache } from './model/graph-cache.ts';
 import { canonicalJson } from './model/value.ts';
 import { seededWalks } from './model/walk.ts';
 import { loadProfiles, type ProfileEntry } from './profiles.ts';
@@ -26,16 +22,7 @@ import { type ItfTraceLike, scenarioFromItf, toScenarioAction } from './scenario
 import type { SourcedScenario, SuiteData } from './suite.ts';
 import { buildSuiteScenarios } from './suite.ts';
 
-/** How many walks of which depth per config; small specs afford more. */
-export interface WalkPlan {
-  readonly count: number;
-  readonly depth: number;
-}
-export const DEFAULT_WALKS: WalkPlan = { count: 4, depth: 10 };
-/** Longest scenario of a transition tour (keeps each scenario short enough for a kernel target). */
-export const TOUR_MAX_LENGTH = 150;
-/** Configs with more reachable states than this get walks only (their graph is too costly here). */
-export const TOUR_MAX_STATES = 6000;
+export type { WalkPlan } from './gen-plan.ts';
 export const DEFAULT_SEED = 1;
 
 export interface GenOptions {
@@ -43,7 +30,10 @@ export interface GenOptions {
   /** Specs to generate (default: every spec with an adapter and a module in specs/). */
   readonly specs?: readonly string[];
   readonly seed?: number;
+  /** Overrides every config's walks (default: the generation plan, gen-plan.ts). */
   readonly walks?: WalkPlan;
+  /** Where state graphs are cached across runs (default `<root>/.pinlab/cache`; null: none). */
+  readonly cacheDir?: string | null;
   readonly check?: boolean;
   /** Extra ITF scenarios: `<dir>/**.itf.json`, matched to configs by `#meta.config`. */
   readonly scenariosDir?: string;
@@ -144,19 +134,18 @@ function dedupe(scenarios: SourcedScenario[]): SourcedScenario[] {
 }
 
 /**
- * A transition tour of the config's reachable state graph (@pinlab/tla buildStateGraph +
- * tourPaths): every edge in as few scenarios as the length cap allows. Empty when the graph has
- * more than TOUR_MAX_STATES states (the walks then stand alone).
+ * A transition tour of the config's reachable state graph (@pinlab/tla tourPaths): every edge in
+ * as few scenarios as the length cap allows. Empty when the plan has no tour or the graph is
+ * missing (over the stepper's bound) or larger than the plan allows: the walks then stand alone.
  */
-export function tourScenarios(root: string, spec: string, config: string): SourcedScenario[] {
-  let graph: StateGraph;
-  try {
-    graph = buildStateGraph(openModel(root, config).explorer, TOUR_MAX_STATES);
-  } catch (e) {
-    if (e instanceof GraphBoundError) return [];
-    throw e;
-  }
-  return tourPaths(graph, TOUR_MAX_LENGTH).map((path, n) => ({
+export function tourScenarios(
+  graph: StateGraph | undefined,
+  spec: string,
+  config: string,
+  plan: GenPlan['tour'],
+): SourcedScenario[] {
+  if (plan === null || graph === undefined || graph.states.length > plan.maxStates) return [];
+  return tourPaths(graph, plan.maxLength).map((path, n) => ({
     id: `${config}/tour-${n}`,
     spec,
     config,
@@ -176,17 +165,23 @@ function scalarConstant(text: string): ConstantValue | undefined {
   return undefined;
 }
 
+/** A cfg's scalar constants (strings, integers, booleans). */
+export function configConstants(cfgText: string): Constants {
+  const base: Record<string, ConstantValue> = {};
+  for (const [name, text] of parseTlcConfig(cfgText).constants) {
+    const v = scalarConstant(text);
+    if (v !== undefined) base[name] = v;
+  }
+  return base;
+}
+
 /** For each profile constraining `spec`: the cfg's scalar constants overridden by the profile's. */
 export function profileConstants(
   cfgText: string,
   spec: string,
   profiles: readonly ProfileEntry[],
 ): Record<string, Constants> {
-  const base: Record<string, ConstantValue> = {};
-  for (const [name, text] of parseTlcConfig(cfgText).constants) {
-    const v = scalarConstant(text);
-    if (v !== undefined) base[name] = v;
-  }
+  const base = configConstants(cfgText);
   const out: Record<string, Constants> = {};
   for (const p of profiles) {
     const own = p.constants[spec];
@@ -205,7 +200,9 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
   const adapters = opts.adapters ?? allAdapters;
   const profiles = loadProfiles(join(specsDir, 'profiles.json'));
   const seed = opts.seed ?? DEFAULT_SEED;
-  const walks = opts.walks ?? DEFAULT_WALKS;
+  const cache = createGraphCache(
+    opts.cacheDir === null ? undefined : (opts.cacheDir ?? join(opts.root, '.pinlab', 'cache')),
+  );
   const available = adapters
     .filter((a) => existsSync(join(specsDir, `${a.spec}.tla`)))
     .map((a) => a.spec);
@@ -225,8 +222,9 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
     configsOf(specsDir, spec).forEach((config, ci) => {
       opts.onProgress?.(`${spec}: ${config}`);
       const cfgText = readFileSync(join(specsDir, `${config}.cfg`), 'utf8');
-      const cache = openSuccessorCache(join(opts.root, '.pinlab', 'cache'), specText, cfgText);
-      const stepper = createEmbeddedStepper(spec, specText, cfgText, cache);
+      const plan = planFor(spec, config, opts.walks);
+      const walks = plan.walks;
+      const stepper = createEmbeddedStepper(spec, specText, cfgText, { mode: 'graph', cache });
       const drawn = seededWalks(
         stepper,
         {},
@@ -239,7 +237,7 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
           prefix: `${config}/walk-`,
         },
       ).map((s) => ({ ...s, origin: 'walk' }));
-      const tour = tourScenarios(opts.root, spec, config);
+      const tour = tourScenarios(stepper.graph({}), spec, config, plan.tour);
       const scenarios = dedupe([
         ...frozen
           .filter((f) => f.config === config)
@@ -248,18 +246,26 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
         ...tour,
         ...drawn,
       ]);
-      const constants = profileConstants(cfgText, spec, profiles);
+      // A bug config whose constants a reference profile plus faults realises also runs
+      // under that design (adapters/design.ts), expecting the config's own constants.
+      const design = designProfileEntry(
+        spec,
+        configConstants(cfgText),
+        profiles,
+        adapter.faultKnobs,
+      );
+      const suiteProfiles = design === undefined ? profiles : [...profiles, design];
+      const constants = profileConstants(cfgText, spec, suiteProfiles);
       suites.push({
         generated: `${GENERATED_MARK} - do not edit`,
         spec,
         config,
         seed,
         regenerate: regenerateCommand(spec, seed),
-        profiles: profiles.map((p) => p.name),
+        profiles: suiteProfiles.map((p) => p.name),
         constants,
-        scenarios: buildSuiteScenarios(stepper, adapter, scenarios, profiles),
+        scenarios: buildSuiteScenarios(stepper, adapter, scenarios, suiteProfiles),
       });
-      saveSuccessorCache(cache);
     });
   }
   return suites;

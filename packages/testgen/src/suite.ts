@@ -112,20 +112,116 @@ export function decodeObservations(list: readonly Record<string, unknown>[]): St
   return out;
 }
 
-/** The suite as stored: observation lists delta-encoded, marked by `encoding`. */
-export function encodeSuite(suite: SuiteData): SuiteData & { encoding: 'delta' } {
+/**
+ * The suite as stored (`encoding: "table"`): every distinct action record and every distinct
+ * observation is written once, in the suite's `actions` and `observations` tables, and scenarios
+ * refer to them by index. A config's states are few and its scenarios revisit them, so this is
+ * several times smaller than writing observations out (even as deltas, the former encoding,
+ * still read) and still one line per scenario in review. Indices follow first use, so the same
+ * suite gives the same text.
+ */
+export interface TableEncodedSuite extends Omit<SuiteData, 'scenarios'> {
+  readonly encoding: 'table';
+  readonly actions: readonly ScenarioAction[];
+  readonly observations: readonly StepObservation[];
+  readonly scenarios: readonly TableScenario[];
+}
+
+interface TableScenario {
+  readonly id: string;
+  readonly origin: string;
+  readonly actions: readonly number[];
+  readonly expect: Readonly<Record<string, unknown>>;
+}
+
+/** Interns values by canonical JSON (object identity first: replays share observation objects). */
+function interner<T>(): { table: T[]; index(v: T): number } {
+  const table: T[] = [];
+  const byText = new Map<string, number>();
+  const byRef = new WeakMap<object, number>();
+  return {
+    table,
+    index(v: T): number {
+      const isObject = typeof v === 'object' && v !== null;
+      const ref = isObject ? byRef.get(v) : undefined;
+      if (ref !== undefined) return ref;
+      const text = canonicalJson(v);
+      let i = byText.get(text);
+      if (i === undefined) {
+        i = table.length;
+        table.push(v);
+        byText.set(text, i);
+      }
+      if (isObject) byRef.set(v, i);
+      return i;
+    },
+  };
+}
+
+export function encodeSuite(suite: SuiteData): TableEncodedSuite {
+  const actions = interner<ScenarioAction>();
+  const observations = interner<StepObservation>();
+  const scenarios = suite.scenarios.map((s) => ({
+    id: s.id,
+    origin: s.origin,
+    actions: s.actions.map((a) => actions.index(a)),
+    expect: Object.fromEntries(
+      Object.entries(s.expect).map(([p, e]) => [
+        p,
+        'observations' in e
+          ? { ...e, observations: e.observations.map((o) => observations.index(o)) }
+          : e,
+      ]),
+    ),
+  }));
   return {
     ...suite,
-    encoding: 'delta',
+    encoding: 'table',
+    actions: actions.table,
+    observations: observations.table,
+    scenarios,
+  };
+}
+
+function fromTable<T>(table: readonly T[], i: unknown, what: string, source: string): T {
+  const v = typeof i === 'number' ? table[i] : undefined;
+  if (v === undefined)
+    throw new SuiteError(`${source}: ${what} refers to ${JSON.stringify(i)}, not in the table`);
+  return v;
+}
+
+function decodeTables(
+  suite: SuiteData & { actions?: unknown; observations?: unknown },
+  source: string,
+): SuiteData {
+  const {
+    encoding: _e,
+    actions: at,
+    observations: ot,
+    ...rest
+  } = suite as SuiteData & {
+    encoding: string;
+    actions: unknown;
+    observations: unknown;
+  };
+  if (!Array.isArray(at) || !Array.isArray(ot))
+    throw new SuiteError(`${source}: a table-encoded suite needs lists actions and observations`);
+  return {
+    ...rest,
     scenarios: suite.scenarios.map((s) => ({
       ...s,
+      actions: s.actions.map((i, n) =>
+        fromTable(at as ScenarioAction[], i, `${s.id} action ${n}`, source),
+      ),
       expect: Object.fromEntries(
         Object.entries(s.expect).map(([p, e]) => [
           p,
           'observations' in e
             ? {
                 ...e,
-                observations: encodeObservations(e.observations) as unknown as StepObservation[],
+                observations: (e.observations as unknown[]).map((i, n) =>
+                  fromTable(ot as StepObservation[], i, `${s.id} ${p} step ${n}`, source),
+                ),
               }
             : e,
         ]),
@@ -134,7 +230,8 @@ export function encodeSuite(suite: SuiteData): SuiteData & { encoding: 'delta' }
   };
 }
 
-function decodeSuite(suite: SuiteData & { encoding?: string }): SuiteData {
+function decodeSuite(suite: SuiteData & { encoding?: string }, source: string): SuiteData {
+  if (suite.encoding === 'table') return decodeTables(suite, source);
   if (suite.encoding !== 'delta') return suite;
   const { encoding: _encoding, ...rest } = suite;
   return {
@@ -177,5 +274,5 @@ export function validateSuite(data: unknown, source: string): SuiteData {
       throw new SuiteError(`${source}: scenarios[${i}] needs id, actions and expect`);
     }
   });
-  return decodeSuite(d as SuiteData);
+  return decodeSuite(d as SuiteData, source);
 }

@@ -1,15 +1,28 @@
-// Stepping a spec's next-state relation one state at a time, which is all testgen needs from
-// an engine: replay (find the successor a scenario's action names) and random walks drawn from
-// the model. Backed by tla-checker's explore_* API (the embedded engine of ARCHITECTURE.md).
-// @pinlab/tla owns the engines; this is the thin stepping view over the same WASM module.
+// Stepping a spec's next-state relation one state at a time, which is all testgen needs from an
+// engine: replay (find the successor a scenario's action names) and walks drawn from the model.
+// @pinlab/tla owns the engines; this is a stepping view over them, one view per constants set
+// (a config's own, or a profile's applied over it), in one of two modes:
+// - `graph` (generation): the view's whole reachable graph is built once, from ONE tla-checker
+//   check run (buildStateGraphFromCheckSync), and kept in .pinlab/cache/ keyed by the hash of the
+//   spec text and the cfg text with the constants applied (graph-cache.ts); stepping is then a
+//   table look-up. A graph over the state bound falls back to `step`.
+// - `step`: @pinlab/tla's ModelExplorer, explore_next per distinct state visited (memoised).
+// States are ITF values (@pinlab/tla's encoding: sets `#set`, functions `#map`, tuples arrays,
+// model values strings); value.ts reads them. Successors are ordered by state key in both cases,
+// so walks do not depend on which backend answered.
 
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import * as tla from 'tla-checker';
-import { writeFileAtomic } from '../atomic.ts';
+import {
+  applyConstantOverrides,
+  buildStateGraphFromCheckSync,
+  GraphBoundError,
+  type GraphState,
+  ModelExplorer,
+  readTlaModule,
+  type StateGraph,
+  stateKey,
+} from '@pinlab/tla';
 import type { ScenarioAction } from '../target.ts';
+import { createGraphCache, type GraphCache, getGraph, putGraph } from './graph-cache.ts';
 import { canonicalJson, type ModelState } from './value.ts';
 
 export type ConstantValue = string | number | boolean;
@@ -18,6 +31,8 @@ export type Constants = Readonly<Record<string, ConstantValue>>;
 export interface Successor {
   /** The `action` record of the successor state. */
   readonly action: ScenarioAction;
+  /** canonicalJson(action): replay compares actions by this text. */
+  readonly actionKey: string;
   readonly state: ModelState;
 }
 
@@ -26,38 +41,34 @@ export interface ModelStepper {
   readonly spec: string;
   init(constants: Constants): ModelState[];
   next(constants: Constants, state: ModelState): Successor[];
-  /** Evaluates a TLA+ expression (e.g. an invariant) in a state. */
-  holds(constants: Constants, state: ModelState, expr: string): boolean;
 }
 
 export class EngineError extends Error {
   override name = 'EngineError';
 }
 
-let initialised = false;
-function ensureWasm(): void {
-  if (initialised) return;
-  const require = createRequire(import.meta.url);
-  const pkgDir = dirname(require.resolve('tla-checker/package.json'));
-  tla.initSync({ module: readFileSync(join(pkgDir, 'tla_checker_bg.wasm')) });
-  initialised = true;
+/** Graphs larger than this are stepped state by state instead (explore_next). */
+export const MAX_GRAPH_STATES = 40_000;
+
+export interface StepperOptions {
+  /**
+   * `graph`: build each constants set's whole reachable graph up front (one check run, about 3 ms
+   * a state here): what generation wants, as its tours and profile replays visit every state.
+   * `step` (default): explore_next per distinct state visited (about 25 ms a state here): what a
+   * few sampled sequences want (model-based testing, adapter tests) on a large config.
+   */
+  readonly mode?: 'graph' | 'step';
+  /** Graphs already built (in this run, or on disk); omitted: a private in-memory cache. */
+  readonly cache?: GraphCache;
+  readonly maxGraphStates?: number;
 }
 
-interface RawState {
-  json: Record<string, unknown>;
-}
-interface RawReply {
-  ok: boolean;
-  error?: string;
-  states?: RawState[];
-  transitions?: { state: RawState }[];
-  json?: unknown;
-}
-
-function parseReply(text: string, what: string): RawReply {
-  const reply = JSON.parse(text) as RawReply;
-  if (!reply.ok) throw new EngineError(`${what}: ${reply.error ?? 'engine error'}`);
-  return reply;
+/** Engine calls and cache use of a stepper (the bench prints them). */
+export interface StepperStats {
+  graphsBuilt: number;
+  graphsFromCache: number;
+  /** Views stepped state by state (mode `step`, or a graph over the bound). */
+  steppedViews: number;
 }
 
 function toAction(state: ModelState, spec: string): ScenarioAction {
@@ -75,100 +86,133 @@ function toAction(state: ModelState, spec: string): ScenarioAction {
   return a as unknown as ScenarioAction;
 }
 
+/** One constants set's view: initial states and successor lists by state. */
+interface View {
+  readonly graph?: StateGraph;
+  readonly init: ModelState[];
+  next(state: ModelState): Successor[];
+}
+
+function graphView(spec: string, graph: StateGraph): View {
+  const indexOf = new WeakMap<object, number>();
+  const byKey = new Map<string, number>();
+  graph.states.forEach((s, i) => {
+    indexOf.set(s.values, i);
+    byKey.set(s.key, i);
+  });
+  const succ: (Successor[] | undefined)[] = [];
+  const find = (state: ModelState): number => {
+    const known = indexOf.get(state);
+    if (known !== undefined) return known;
+    const i = byKey.get(stateKey(graph.vars, state));
+    if (i === undefined) throw new EngineError(`${spec}: state not in the reachable graph`);
+    return i;
+  };
+  return {
+    graph,
+    init: graph.initial.map((i) => (graph.states[i] as GraphState).values as ModelState),
+    next(state) {
+      const i = find(state);
+      let hit = succ[i];
+      if (hit === undefined) {
+        hit = (graph.out[i] ?? []).map((e) => {
+          const s = (graph.states[e.to] as GraphState).values as ModelState;
+          const action = toAction(s, spec);
+          return { action, actionKey: canonicalJson(action), state: s };
+        });
+        succ[i] = hit;
+      }
+      return hit;
+    },
+  };
+}
+
+function explorerView(spec: string, explorer: ModelExplorer): View {
+  const byValues = new WeakMap<object, (typeof explorer.initial)[number]>();
+  const wrap = (s: (typeof explorer.initial)[number]) => {
+    byValues.set(s.values, s);
+    return s.values as ModelState;
+  };
+  const sorted = <T extends { key: string }>(list: readonly T[]) =>
+    [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const memo = new WeakMap<object, Successor[]>();
+  return {
+    init: sorted(explorer.initial).map(wrap),
+    next(state) {
+      const hit = memo.get(state);
+      if (hit !== undefined) return hit;
+      const own = byValues.get(state);
+      if (own === undefined)
+        throw new EngineError(`${spec}: state was not produced by this stepper`);
+      const out = sorted(explorer.successors(own)).map((s) => {
+        const values = wrap(s);
+        const action = toAction(values, spec);
+        return { action, actionKey: canonicalJson(action), state: values };
+      });
+      memo.set(state, out);
+      return out;
+    },
+  };
+}
+
+export interface GraphStepper extends ModelStepper {
+  readonly stats: StepperStats;
+  /** The reachable graph under `constants`; undefined when it is over the state bound. */
+  graph(constants: Constants): StateGraph | undefined;
+}
+
 /**
- * A stepper over the embedded engine. Successor lists are memoised per (constants, state):
- * scenarios share prefixes and a spec's reachable states are few, so replaying thousands of
- * scenarios under several profiles touches the engine only once per distinct state.
+ * A stepper over @pinlab/tla's engines for `specText` + `cfgText`; `init`/`next` take the
+ * constants to apply over the cfg's (a profile's), each constants set opening its own view.
  */
 export function createEmbeddedStepper(
   spec: string,
   specText: string,
   cfgText: string,
-  cache?: SuccessorCache,
-): ModelStepper {
-  ensureWasm();
-  const nextCache = cache?.entries ?? new Map<string, Successor[]>();
-  const initCache = new Map<string, ModelState[]>();
+  options: StepperOptions = {},
+): GraphStepper {
+  const views = new Map<string, View>();
+  const declared = readTlaModule(specText).constants;
+  const cache = options.cache ?? createGraphCache();
+  const stats: StepperStats = { graphsBuilt: 0, graphsFromCache: 0, steppedViews: 0 };
+  const viewFor = (constants: Constants): View => {
+    const ck = canonicalJson(constants);
+    let view = views.get(ck);
+    if (view !== undefined) return view;
+    let cfg: string;
+    try {
+      cfg = applyConstantOverrides(cfgText, { ...constants }, declared);
+    } catch (e) {
+      throw new EngineError(`${spec}: ${(e as Error).message}`);
+    }
+    let graph = options.mode === 'graph' ? getGraph(cache, specText, cfg) : undefined;
+    if (graph !== undefined) stats.graphsFromCache++;
+    else if (options.mode === 'graph') {
+      try {
+        graph = buildStateGraphFromCheckSync(specText, cfg, {
+          maxStates: options.maxGraphStates ?? MAX_GRAPH_STATES,
+        });
+        stats.graphsBuilt++;
+        putGraph(cache, specText, cfg, graph);
+      } catch (e) {
+        if (!(e instanceof GraphBoundError)) throw e;
+      }
+    }
+    if (graph !== undefined) view = graphView(spec, graph);
+    else {
+      stats.steppedViews++;
+      view = explorerView(spec, new ModelExplorer(specText, cfg));
+    }
+    views.set(ck, view);
+    return view;
+  };
   return {
     spec,
-    init(constants) {
-      const ck = canonicalJson(constants);
-      let hit = initCache.get(ck);
-      if (hit === undefined) {
-        const reply = parseReply(
-          tla.explore_init(specText, cfgText, ck),
-          `${spec} Init under ${ck}`,
-        );
-        hit = (reply.states ?? []).map((s) => s.json as ModelState);
-        initCache.set(ck, hit);
-      }
-      return hit;
-    },
-    next(constants, state) {
-      const ck = canonicalJson(constants);
-      const sk = JSON.stringify(state);
-      const key = `${ck}\u0000${sk}`;
-      let hit = nextCache.get(key);
-      if (hit === undefined) {
-        const reply = parseReply(
-          tla.explore_next(specText, cfgText, ck, sk),
-          `${spec} Next under ${ck}`,
-        );
-        hit = (reply.transitions ?? []).map((t) => {
-          const s = t.state.json as ModelState;
-          return { action: toAction(s, spec), state: s };
-        });
-        nextCache.set(key, hit);
-        if (cache !== undefined) cache.dirty = true;
-      }
-      return hit;
-    },
-    holds(constants, state, expr) {
-      const reply = parseReply(
-        tla.explore_eval(specText, cfgText, canonicalJson(constants), JSON.stringify(state), expr),
-        `${spec} eval ${expr}`,
-      );
-      return reply.json === true;
-    },
+    stats,
+    init: (constants) => viewFor(constants).init,
+    next: (constants, state) => viewFor(constants).next(state),
+    graph: (constants) => viewFor(constants).graph,
   };
-}
-
-/**
- * Successor lists kept across runs in `.pinlab/cache/`, keyed by a hash of the spec and cfg text:
- * a changed spec gets a new file, so a stale entry can never be read. Regenerating unchanged
- * suites (and `pinlab gen --check`) then costs no engine call.
- */
-export interface SuccessorCache {
-  readonly path: string;
-  readonly entries: Map<string, Successor[]>;
-  dirty: boolean;
-}
-
-export function openSuccessorCache(dir: string, specText: string, cfgText: string): SuccessorCache {
-  const hash = createHash('sha256')
-    .update(specText)
-    .update('\u0000')
-    .update(cfgText)
-    .digest('hex')
-    .slice(0, 24);
-  const path = join(dir, `successors-${hash}.json`);
-  const entries = new Map<string, Successor[]>();
-  if (existsSync(path)) {
-    try {
-      for (const [k, v] of JSON.parse(readFileSync(path, 'utf8')) as [string, Successor[]][])
-        entries.set(k, v);
-    } catch {
-      // A damaged cache is only a lost speed-up: start empty, it is rewritten on save.
-      entries.clear();
-    }
-  }
-  return { path, entries, dirty: false };
-}
-
-export function saveSuccessorCache(cache: SuccessorCache): void {
-  if (!cache.dirty) return;
-  writeFileAtomic(cache.path, JSON.stringify([...cache.entries]));
-  cache.dirty = false;
 }
 
 /** Whether two action records name the same step (same name, same parameters). */
