@@ -17,6 +17,8 @@ export class KernelSession {
   /** Pin-counter experiments read global counters: they run alone (see `exclusive`). */
   private inFlight = 0;
   private exclusiveQueue: Promise<void> = Promise.resolve();
+  /** Set from the moment an exclusive request has seen nothing in flight until it is answered. */
+  private exclusiveRunning = false;
   private idleWaiters: (() => void)[] = [];
   readonly stats: SessionStats = { boots: 0, bootMs: [], faults: [] };
   release = '';
@@ -28,9 +30,15 @@ export class KernelSession {
   ) {}
 
   private async current(): Promise<Vm> {
-    if (this.vm !== null) {
-      const vm = await this.vm.catch(() => null);
+    // Callers that find the VM dead at the same time boot one fresh VM between them: the first
+    // starts the boot, the others see `this.vm` changed and wait for that boot instead of
+    // starting a second QEMU that nothing would close.
+    for (;;) {
+      const seen = this.vm;
+      if (seen === null) break;
+      const vm = await seen.catch(() => null);
       if (vm?.alive) return vm;
+      if (this.vm === seen) break;
     }
     this.vm = Vm.boot(this.launcher, this.vmOptions);
     this.stats.boots++;
@@ -65,7 +73,13 @@ export class KernelSession {
     params: RequestParams = {},
     timeoutSec = 30,
   ): Promise<Record<string, unknown>> {
-    await this.exclusiveQueue;
+    // Wait for every exclusive request queued before or while we waited, and for one that is
+    // running: it has checked that nothing is in flight and must stay alone until answered.
+    for (;;) {
+      const queue = this.exclusiveQueue;
+      await queue;
+      if (queue === this.exclusiveQueue && !this.exclusiveRunning) break;
+    }
     this.inFlight++;
     try {
       const vm = await this.current();
@@ -87,14 +101,17 @@ export class KernelSession {
   ): Promise<Record<string, unknown>> {
     const run = async () => {
       while (this.inFlight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
-      const vm = await this.current();
+      // No await between the check above and this mark: nothing can slip in.
+      this.exclusiveRunning = true;
       this.inFlight++;
       try {
+        const vm = await this.current();
         return await vm.request(op, params, timeoutSec);
       } catch (e) {
         this.noteFault(e);
         throw e;
       } finally {
+        this.exclusiveRunning = false;
         this.inFlight--;
         if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
       }

@@ -153,6 +153,61 @@ describe('KernelSession', () => {
   });
 });
 
+describe('KernelSession ordering and reboots', () => {
+  function readyLauncher(guests: FakeGuest[]) {
+    return () => {
+      const g = new FakeGuest();
+      guests.push(g);
+      setTimeout(() => g.agentSays({ event: 'ready', release: 'x', delayMs: 1 }), 2);
+      return g.process();
+    };
+  }
+  const ops = (g: FakeGuest | undefined) => (g?.fromHost ?? []).map((l) => JSON.parse(l).op);
+
+  it('a request made while an exclusive one is queued waits until that one is answered', async () => {
+    const guests: FakeGuest[] = [];
+    const s = new KernelSession('fake', readyLauncher(guests));
+    await s.boot();
+    const g = guests[0] as FakeGuest;
+    const a = s.request('a');
+    await tick(10);
+    const ex = s.exclusive('pins');
+    const b = s.request('b');
+    await tick(10);
+    expect(ops(g)).toEqual(['a']);
+    g.agentSays({ id: g.lastRequest().id, ok: true, result: {} });
+    await a;
+    await tick(10);
+    // The exclusive request goes alone; the later ordinary one is not sent beside it.
+    expect(ops(g)).toEqual(['a', 'pins']);
+    g.agentSays({ id: g.lastRequest().id, ok: true, result: {} });
+    await ex;
+    await tick(10);
+    expect(ops(g)).toEqual(['a', 'pins', 'b']);
+    g.agentSays({ id: g.lastRequest().id, ok: true, result: {} });
+    await b;
+    await s.close();
+  });
+
+  it('requests that find the VM dead together boot one fresh VM, not one each', async () => {
+    const guests: FakeGuest[] = [];
+    const s = new KernelSession('fake', readyLauncher(guests));
+    await s.boot();
+    const dying = s.request('x');
+    await tick(10);
+    guests[0]?.consoleSays('Kernel panic - not syncing: test');
+    await expect(dying).rejects.toMatchObject({ kind: 'panic' });
+    const all = [s.request('p1'), s.request('p2'), s.request('p3')];
+    await tick(30);
+    expect(guests).toHaveLength(2);
+    const g2 = guests[1] as FakeGuest;
+    for (const l of g2.fromHost) g2.agentSays({ id: JSON.parse(l).id, ok: true, result: {} });
+    await Promise.all(all);
+    expect(s.stats.boots).toBe(2);
+    await s.close();
+  });
+});
+
 describe('console classification', () => {
   it('recognises panics and agent exits, ignores the rest', () => {
     expect(classifyConsoleLine('[ 1.0] Kernel panic - not syncing: VFS')?.kind).toBe('panic');
