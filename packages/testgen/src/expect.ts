@@ -23,6 +23,35 @@ export interface Expectation {
   readonly stoppedAt?: { readonly step: number; readonly action: string; readonly reason: string };
 }
 
+/**
+ * `observe` memoised per (prev, state) object pair. A graph stepper hands out the same state
+ * objects to every replay, so the observations of a transition are computed once however many
+ * scenarios and profiles cross it; observers are pure functions of the two states.
+ */
+const memoByObserver = new WeakMap<ModelObserver, ModelObserver>();
+const NO_PREV = {};
+function memoised(observe: ModelObserver): ModelObserver {
+  let m = memoByObserver.get(observe);
+  if (m === undefined) {
+    const byPrev = new WeakMap<object, WeakMap<object, StepObservation>>();
+    m = (prev, state) => {
+      let byState = byPrev.get(prev ?? NO_PREV);
+      if (byState === undefined) {
+        byState = new WeakMap();
+        byPrev.set(prev ?? NO_PREV, byState);
+      }
+      let obs = byState.get(state);
+      if (obs === undefined) {
+        obs = observe(prev, state);
+        byState.set(state, obs);
+      }
+      return obs;
+    };
+    memoByObserver.set(observe, m);
+  }
+  return m;
+}
+
 export class ReplayError extends Error {
   override name = 'ReplayError';
 }
@@ -53,11 +82,12 @@ function pickSuccessor(
  */
 export function computeExpectation(
   stepper: ModelStepper,
-  observe: ModelObserver,
+  observeModel: ModelObserver,
   scenario: Scenario,
   profile: string,
   constants: Constants,
 ): Expectation {
+  const observe = memoised(observeModel);
   const observations: StepObservation[] = [];
   const [initAction, ...steps] = scenario.actions;
   if (initAction === undefined) throw new ReplayError(`${scenario.id}: scenario has no actions`);
