@@ -23,7 +23,13 @@ import {
   pinUnpinScript,
   supportsPinUnpin,
 } from '../src/specs/pinunpin.ts';
-import { capSuites, findSuiteFiles, runSuitesOnTarget, scenarioCap } from '../src/suites.ts';
+import {
+  capSuites,
+  countBySpec,
+  findSuiteFiles,
+  runSuitesOnTarget,
+  scenarioCap,
+} from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
@@ -334,10 +340,17 @@ describe.skipIf(kernels.length === 0)(`PinUnpin in real kernels (${kernels.join(
       it(cap === undefined
         ? 'every generated PinUnpin scenario the guest can realise matches the model under the profile'
         : `the first ${cap} generated scenarios of each PinUnpin suite the guest can realise match the model (PINLAB_KERNEL_SCENARIO_CAP)`, async () => {
+        const t0 = performance.now();
         const outcomes = await runSuitesOnTarget(
           capSuites(loadPinUnpinSuites(), cap),
           createQemuTarget(session, profile),
           profile,
+        );
+        const ms = performance.now() - t0;
+        const c = countBySpec(outcomes).PinUnpin;
+        // The figures for the README and the issue note: run / passed / n/a and wall time.
+        console.info(
+          `qemu:${name} PinUnpin: run ${c?.run} passed ${c?.passed} not applicable ${c?.notApplicable} in ${(ms / 1000).toFixed(1)} s (${c?.run ? (ms / c.run).toFixed(0) : '-'} ms per scenario run)`,
         );
         const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
         expect(bad.map((o) => `${o.config}/${o.scenario}: ${o.detail}`)).toEqual([]);
