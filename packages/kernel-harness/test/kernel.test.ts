@@ -151,7 +151,7 @@ describe.skipIf(kernels.length === 0)(`real kernels in QEMU (${kernels.join(', '
             'scenarios realised',
           ).toBeGreaterThan(0);
         },
-        900_000,
+        1_800_000,
       );
 
       it('a crashing or hanging experiment fails alone; the VM keeps serving', async () => {
