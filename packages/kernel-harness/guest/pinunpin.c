@@ -122,8 +122,8 @@ static void pu_observe(struct pu_state *s, struct out *o, int first, int settle)
   struct pins now;
   pu_read_pins(&now, settle || s->done[1] + s->done[2] != done_before);
   unsigned char vec[2] = {0, 0};
-  mincore(s->file_map, 2 * PAGE, vec);
-  char cached[8] = "";
+  char cached[48] = "";
+  if (mincore(s->file_map, 2 * PAGE, vec) < 0) snprintf(cached, sizeof cached, "mincore failed: %s", strerror(errno));  // shows as a mismatch
   if (vec[0] & 1) strcat(cached, "X0");
   if (vec[1] & 1) strcat(cached, cached[0] ? ",X1" : "X1");
   outf(o, "%s{\"st1\":\"%s\",\"st2\":\"%s\",\"acq\":%lld,\"rel\":%lld,\"zero\":%s,\"cached\":\"%s\"}", first ? "" : ",",
