@@ -240,6 +240,7 @@ export function splicePipeRequest(scenario: Scenario): Record<string, string | n
     fileSize: k.fileSize,
     readLen: k.readLen,
     pipeSlots: k.pipeSlots,
+    heldIn: DIO_WAIT,
   };
 }
 
