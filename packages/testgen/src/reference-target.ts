@@ -47,6 +47,8 @@ export function runOnReference(
   }
   const driver = adapter.createDriver(profile, scenario);
   const out: StepObservation[] = [driver.observe()];
+  const check = invariantCheck(adapter, driver, `${scenario.id} [${profile}]`);
+  check(0, 'Init', undefined, out[0] as StepObservation);
   steps.forEach((action, i) => {
     try {
       driver.apply(action);
@@ -55,7 +57,37 @@ export function runOnReference(
         `${scenario.id} [${profile}] step ${i + 1} ${formatAction(action)}: reference failed: ${(e as Error).message}`,
       );
     }
-    out.push(driver.observe());
+    const now = driver.observe();
+    check(i + 1, formatAction(action), out[i], now);
+    out.push(now);
   });
   return out;
+}
+
+/**
+ * After each step, the reference's own invariant checkers: a violation that appears at this
+ * step and that the step's observations do not predict fails the run (a cross-check beyond the
+ * observations: the reference must not break an invariant the model keeps). A violation is
+ * reported once, at the step it appears (the WARN log keeps past ones).
+ */
+function invariantCheck(
+  adapter: SpecAdapter,
+  driver: ReturnType<SpecAdapter['createDriver']>,
+  where: string,
+): (step: number, action: string, prev: StepObservation | undefined, now: StepObservation) => void {
+  const seen = new Set<string>();
+  return (step, action, prev, now) => {
+    if (driver.violations === undefined) return;
+    const predicted = new Set(adapter.predictedViolations?.(prev, now) ?? []);
+    for (const v of driver.violations()) {
+      const key = `${v.invariant}: ${v.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (!predicted.has(v.invariant)) {
+        throw new TargetRunError(
+          `${where} step ${step} ${action}: reference invariant ${v.invariant} violated, which the model does not predict: ${v.message}`,
+        );
+      }
+    }
+  };
 }

@@ -2,8 +2,10 @@
 // (observeModel), which actions the reference can realise (supports), and how to drive the
 // reference implementation through them (createDriver). One file per spec in this folder.
 
+import type { Violation } from '@pinlab/reference';
 import type { ModelObserver } from '../expect.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
+import type { FaultKnob } from './design.ts';
 
 /** Drives one fresh reference kernel through a scenario. */
 export interface ReferenceDriver {
@@ -11,6 +13,12 @@ export interface ReferenceDriver {
   apply(action: ScenarioAction): void;
   /** The observation after the last step (after creation for step 0), same keys as the model's. */
   observe(): StepObservation;
+  /**
+   * Optional: the reference's own invariant checkers (packages/reference/src/invariants) on the
+   * driver's state now. The reference target fails a step that shows a violation the model's
+   * observations do not predict (`SpecAdapter.predictedViolations`).
+   */
+  violations?(): readonly Violation[];
 }
 
 export interface SpecAdapter {
@@ -26,8 +34,23 @@ export interface SpecAdapter {
    */
   scenarioSupport?(scenario: Scenario): string | undefined;
   /**
-   * A driver over a new reference kernel under `profile` (a name in specs/profiles.json), set
-   * up as the model's Init state for `scenario` (whose `constants` size it, when given).
+   * Optional: the spec constants whose bug values a reference fault re-creates. A config setting
+   * them gets a design (a profile plus faults, adapters/design.ts) in its suite, so the
+   * generated tests drive the fault and expect the model's observations under the config's own
+   * constants.
+   */
+  readonly faultKnobs?: readonly FaultKnob[];
+  /**
+   * Optional, with `ReferenceDriver.violations`: the reference invariants that the observations
+   * before and after a step say are broken by that step (e.g. a bio still listing a freed
+   * page: no_dma_into_freed_page). Read from observations, which the target compares with the
+   * model's step by step, so an allowed violation is one the model predicts.
+   */
+  predictedViolations?(prev: StepObservation | undefined, now: StepObservation): readonly string[];
+  /**
+   * A driver over a new reference kernel under `profile` (a name in specs/profiles.json, or a
+   * design `<profile>+<fault>...`: build the kernel with `kernelFor`), set up as the model's
+   * Init state for `scenario` (whose `constants` size it, when given).
    */
   createDriver(profile: string, scenario: Scenario): ReferenceDriver;
 }

@@ -38,8 +38,10 @@
 // applicable (scenarioSupport), never run.
 
 import {
+  bvecq_no_free_while_referenced,
+  bvecq_read_cursor_order,
   bvecq_stats,
-  createKernel,
+  bvecq_unlock_after_collection,
   EIO,
   type Folio,
   folio_alloc,
@@ -54,7 +56,7 @@ import {
   netfs_retry_read_subrequest,
   netfs_unlock_abandoned_read_pages,
   PAGE_SIZE,
-  type ProfileName,
+  type Violation,
   with_kernel,
 } from '@pinlab/reference';
 import {
@@ -70,6 +72,8 @@ import {
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import { kernelFor } from './design.ts';
+import { kernelViolations } from './invariants.ts';
 
 /** specs/BvecqCursors.tla `Layouts`: SlotSeg per layout; only its length (Total) matters here. */
 const LAYOUT_SLOTS: Readonly<Record<number, number>> = { 1: 3, 2: 3, 3: 4 };
@@ -175,7 +179,7 @@ class BvecqReadDriver implements ReferenceDriver {
     const why = scenarioSupport(scenario);
     if (why !== undefined) throw new AdapterError(why);
     this.total = totalSlots(scenario);
-    this.k = createKernel(profile as ProfileName);
+    this.k = kernelFor(profile);
     // Init: the request's rolling buffer with its load, dispatch and collect cursors at 0.
     this.rreq = with_kernel(this.k, () => netfs_read_request_alloc(0));
   }
@@ -284,6 +288,19 @@ class BvecqReadDriver implements ReferenceDriver {
     );
   }
 
+  /** Kernel-wide invariants and the RFC's cursor and chain invariants on the request. */
+  violations(): Violation[] {
+    const rreq = this.rreq;
+    const positions = [rreq.load_cursor, rreq.dispatch_cursor, rreq.collect_cursor];
+    for (const s of rreq.subrequests) positions.push(s.dispatch_pos);
+    return with_kernel(this.k, () => [
+      ...kernelViolations(this.k),
+      ...bvecq_read_cursor_order(rreq),
+      ...bvecq_unlock_after_collection(rreq),
+      ...bvecq_no_free_while_referenced(positions, [rreq.load_cursor.bvecq]),
+    ]);
+  }
+
   observe(): StepObservation {
     const rreq = this.rreq;
     const fstate: string[] = [];
@@ -326,5 +343,24 @@ export const bvecqCursorsAdapter: SpecAdapter = {
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
   scenarioSupport,
+  faultKnobs: [
+    { constant: 'CheckTooMuch', value: false, fault: 'bvecq_read_too_much' },
+    { constant: 'StrictDioSequence', value: false, fault: 'bvecq_unordered_dio_write' },
+  ],
+  // segUseAfterFree is what the chain invariant reports; a subrequest accounting more than it
+  // asked for (CheckTooMuch = FALSE, the model's ReadWithinAsked) is a cursor-order violation.
+  predictedViolations: (_prev, now) => {
+    const out: string[] = [];
+    if (now.segUseAfterFree === true)
+      out.push('bvecq_no_free_while_referenced', 'no_dma_into_freed_page', 'no_pin_underflow');
+    const overrun = String(now.subreqs ?? '')
+      .split(' ')
+      .some((sr) => {
+        const m = /^\d+\+(\d+):\w+\/(\d+)\//.exec(sr);
+        return m !== null && Number(m[2]) > Number(m[1]);
+      });
+    if (overrun) out.push('bvecq_read_cursor_order');
+    return out;
+  },
   createDriver: (profile, scenario) => new BvecqReadDriver(profile, scenario),
 };

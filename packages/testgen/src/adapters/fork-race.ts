@@ -21,7 +21,6 @@ import {
   bdev_complete_bio,
   bdev_inode,
   copy_to_user,
-  createKernel,
   type dio,
   dio_submit,
   dup_mmap,
@@ -44,10 +43,10 @@ import {
   PAGE_SIZE,
   type Page,
   type PageSlot,
-  type ProfileName,
   pin_user_pages_fast,
   put_user_page_ref,
   unpin_user_page,
+  type Violation,
   vm_mmap,
   with_kernel,
   with_mm,
@@ -65,6 +64,8 @@ import {
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import { kernelFor } from './design.ts';
+import { kernelViolations } from './invariants.ts';
 
 const SECTOR = 512;
 /** Where each content tag lives in a page, and the byte value that marks it. */
@@ -153,7 +154,7 @@ class ForkRaceDriver implements ReferenceDriver {
   private readonly numPages: number;
 
   constructor(profile: string, scenario: Scenario) {
-    this.k = createKernel(profile as ProfileName);
+    this.k = kernelFor(profile);
     const n = scenario.constants?.NumPages ?? 2;
     if (n !== 1 && n !== 2)
       throw new AdapterError(`ForkRace: NumPages must be 1 or 2, got ${JSON.stringify(n)}`);
@@ -300,6 +301,10 @@ class ForkRaceDriver implements ReferenceDriver {
     }
   }
 
+  violations(): Violation[] {
+    return kernelViolations(this.k);
+  }
+
   observe(): StepObservation {
     const pins = this.k.vmstat.nr_foll_pin_acquired - this.k.vmstat.nr_foll_pin_released;
     let refs = 0;
@@ -324,5 +329,7 @@ export const forkRaceAdapter: SpecAdapter = {
   spec: 'ForkRace',
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
+  // FOLL_GET block DIO on a kernel that otherwise pins (faults.ts legacy_foll_get_dio).
+  faultKnobs: [{ constant: 'DioHold', value: 'FOLL_GET', fault: 'legacy_foll_get_dio' }],
   createDriver: (profile, scenario) => new ForkRaceDriver(profile, scenario),
 };

@@ -14,7 +14,8 @@
 
 import {
   alloc_page,
-  createKernel,
+  extract_matches_iterator,
+  extract_result_consistent,
   FAULT_FLAG_WRITE,
   folio_alloc,
   handle_mm_fault,
@@ -23,23 +24,26 @@ import {
   type iov_iter,
   iov_iter_advance,
   iov_iter_bvec,
+  iov_iter_clone,
   iov_iter_extract_pages,
   iov_iter_extract_will_pin,
   iov_iter_init,
   iov_iter_kvec,
   iov_iter_revert,
   iov_iter_ubuf,
+  iov_iter_violations,
   iov_iter_xarray,
   type Kernel,
   kmalloc_page_aligned,
   kvfree,
   type MmStruct,
   mm_alloc,
+  no_over_reversion,
   PAGE_SIZE,
   type Page,
   type PageSlot,
-  type ProfileName,
   unpin_user_pages,
+  type Violation,
   vm_mmap,
   with_kernel,
   with_mm,
@@ -48,6 +52,8 @@ import {
 import { apply, asInt, asString, type ModelState, stateVar } from '../model/value.ts';
 import type { ScenarioAction, StepObservation } from '../target.ts';
 import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import { kernelFor } from './design.ts';
+import { kernelViolations } from './invariants.ts';
 
 /** Reference bytes per model byte: the spec's PAGE (4) becomes PAGE_SIZE. */
 const UNIT = PAGE_SIZE / 4;
@@ -80,9 +86,11 @@ class IterCursorDriver implements ReferenceDriver {
   private oops = 'NONE';
   private lastBytes = 0;
   private lastOffset0 = 0;
+  /** Violations of the per-call extraction invariants found by the last Extract. */
+  private extractViolations: Violation[] = [];
 
   constructor(profile: string) {
-    this.k = createKernel(profile as ProfileName);
+    this.k = kernelFor(profile);
     this.mm = with_kernel(this.k, () => mm_alloc());
   }
 
@@ -158,14 +166,20 @@ class IterCursorDriver implements ReferenceDriver {
           iov_iter_revert(this.iter(), param(action, 'bytes', 'number') * UNIT);
         } catch (e) {
           if (!(e instanceof IovIterBug)) throw e;
-          this.oops = this.type === 'UBUF' || this.type === 'XARRAY' ? 'BUG' : 'OOB';
+          this.oops = this.oopsKind();
+          return;
         }
+        // Without the guard (fault over_revert) the walk back does not stop: the iterator is
+        // left before its start, which the kernel would BUG() on (UBUF/XARRAY) or read before
+        // the segment array with (the vector types). no_over_reversion sees it.
+        if (no_over_reversion(this.iter()).length > 0) this.oops = this.oopsKind();
         return;
       case 'Extract': {
         const i = this.iter();
         const pages = { value: null as PageSlot[] | null };
         const offset0 = { value: 0 };
         const will_pin = iov_iter_extract_will_pin(i);
+        const before = iov_iter_clone(i);
         const n = iov_iter_extract_pages(
           i,
           pages,
@@ -174,6 +188,10 @@ class IterCursorDriver implements ReferenceDriver {
           0,
           offset0,
         );
+        this.extractViolations = [
+          ...extract_result_consistent(n, pages.value, offset0.value, 64, before.count, i.count),
+          ...extract_matches_iterator(before, n, pages.value, offset0.value),
+        ];
         if (n < 0) throw new AdapterError(`IterCursor: iov_iter_extract_pages failed (${n})`);
         if (n % UNIT !== 0 || offset0.value % UNIT !== 0) {
           throw new AdapterError(
@@ -195,6 +213,19 @@ class IterCursorDriver implements ReferenceDriver {
     }
   }
 
+  private oopsKind(): string {
+    return this.type === 'UBUF' || this.type === 'XARRAY' ? 'BUG' : 'OOB';
+  }
+
+  /** Kernel-wide invariants, the iterator's own, and those of the last extraction. */
+  violations(): Violation[] {
+    return with_kernel(this.k, () => [
+      ...kernelViolations(this.k),
+      ...(this.i === null ? [] : iov_iter_violations(this.i)),
+      ...this.extractViolations,
+    ]);
+  }
+
   observe(): StepObservation {
     return {
       type: this.type,
@@ -210,5 +241,11 @@ export const iterCursorAdapter: SpecAdapter = {
   spec: 'IterCursor',
   observeModel,
   supports: (action) => ['IterInit', 'Advance', 'Revert', 'Extract'].includes(action.name),
+  // iov_iter_revert without the guard (faults.ts over_revert). BvecKvecMixup has a fault
+  // (bvec_reads_kvec) but its config is ILP32, an ABI no profile has: no design.
+  faultKnobs: [{ constant: 'RevertGuard', value: false, fault: 'over_revert' }],
+  // An iterator reverted before its start (the model's oops) breaks the iterator invariants.
+  predictedViolations: (_prev, now) =>
+    now.oops !== 'NONE' ? ['no_over_reversion', 'iter_count_consistent'] : [],
   createDriver: (profile) => new IterCursorDriver(profile),
 };

@@ -43,7 +43,6 @@ import {
   bio_op_for_iter,
   bio_release_pages,
   type block_device,
-  createKernel,
   EFAULT,
   FAULT_FLAG_WRITE,
   type Folio,
@@ -67,8 +66,9 @@ import {
   PAGE_SIZE,
   type Page,
   type PageSlot,
-  type ProfileName,
   page_arrays_outstanding,
+  pin_balance_at_quiescence,
+  type Violation,
   virt_to_page,
   vm_mmap,
   with_kernel,
@@ -88,6 +88,8 @@ import {
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import { kernelFor } from './design.ts';
+import { kernelViolations } from './invariants.ts';
 
 /** Reference bytes per model byte: the spec's PAGE (4) becomes PAGE_SIZE. */
 const UNIT = PAGE_SIZE / 4;
@@ -205,7 +207,7 @@ class PinUnpinDriver implements ReferenceDriver {
   private readonly vmstat0: { acquired: number; released: number };
 
   constructor(profile: string) {
-    this.k = createKernel(profile as ProfileName);
+    this.k = kernelFor(profile);
     const set = with_kernel(this.k, () => {
       const mm = mm_alloc();
       const base = vm_mmap(mm, 0, USER_PAGES * PAGE_SIZE);
@@ -414,6 +416,12 @@ class PinUnpinDriver implements ReferenceDriver {
     }
   }
 
+  /** Kernel-wide invariants, and pin balance whenever no I/O is in flight (quiescence). */
+  violations(): Violation[] {
+    const quiescent = [...this.bios.values()].every((s) => s.st !== 'INFLIGHT');
+    return [...kernelViolations(this.k), ...(quiescent ? pin_balance_at_quiescence(this.k) : [])];
+  }
+
   observe(): StepObservation {
     const k = this.k;
     const byFolio = this.frames();
@@ -472,5 +480,18 @@ export const pinUnpinAdapter: SpecAdapter = {
   spec: 'PinUnpin',
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
+  // The historical extraction bugs of lib/iov_iter.c (faults.ts). PinZeroPage (6.3/6.4) and
+  // ReleaseAs = ALWAYS_UNPIN have no reference fault: those configs get no design.
+  faultKnobs: [
+    { constant: 'KvecOffset0Bug', value: true, fault: 'kvec_offset0' },
+    { constant: 'XarrayHoleBug', value: true, fault: 'xarray_hole_underflow' },
+    { constant: 'ArrayLeakBug', value: true, fault: 'extract_array_leak' },
+  ],
+  // A page array left allocated by a failed extraction (the model's PageArrayNotLeaked) is
+  // what no_leaked_page_arrays and the pin balance's array count report.
+  predictedViolations: (_prev, now) =>
+    BIOS.some((b) => now[`bio${b}.array`] === 'ALLOCATED')
+      ? ['no_leaked_page_arrays', 'pin_balance_at_quiescence']
+      : [],
   createDriver: (profile: string, _scenario: Scenario) => new PinUnpinDriver(profile),
 };

@@ -35,7 +35,6 @@ import {
   bdev_alloc,
   bdev_complete_bio,
   create_file,
-  createKernel,
   do_truncate,
   type file,
   filp_open,
@@ -43,13 +42,13 @@ import {
   O_DIRECT,
   PAGE_SIZE,
   type Page,
-  type ProfileName,
   type pipe_inode_info,
   pipe_read,
   type splice_dio_read,
   splice_dio_read_return,
   splice_dio_read_revert,
   splice_dio_read_submit,
+  type Violation,
   with_kernel,
 } from '@pinlab/reference';
 import {
@@ -65,6 +64,8 @@ import {
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import { kernelFor } from './design.ts';
+import { kernelViolations } from './invariants.ts';
 
 /** Procs of every SplicePipe config (a set constant, so not in Scenario.constants). */
 const PROCS = ['p1', 'p2'] as const;
@@ -163,7 +164,7 @@ class SplicePipeDriver implements ReferenceDriver {
     const slots = intConstant(scenario, 'PipeSlots', 2);
     const frames = intConstant(scenario, 'Frames', DEFAULT_FRAMES);
     if (slots < 1) throw new AdapterError('SplicePipe: PipeSlots must be at least 1');
-    this.k = createKernel(profile as ProfileName, { max_page_frames: frames });
+    this.k = kernelFor(profile, { max_page_frames: frames });
     ({ filp: this.filp } = with_kernel(this.k, () => {
       // The O_DIRECT file: FileSize pages on a device whose page i is filled with dataByte(i).
       const bdev = bdev_alloc(fileSize * PAGE_SIZE);
@@ -258,6 +259,10 @@ class SplicePipeDriver implements ReferenceDriver {
     return r.reverted ? 'trimmed' : 'submitted';
   }
 
+  violations(): Violation[] {
+    return kernelViolations(this.k);
+  }
+
   observe(): StepObservation {
     const obs: Record<string, string | number | null> = {
       isize: this.filp.f_inode.i_size / PAGE_SIZE,
@@ -295,5 +300,12 @@ export const splicePipeAdapter: SpecAdapter = {
   spec: 'SplicePipe',
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
+  // ITER_PIPE with a bio that holds no page ref: the pre-merge combination (faults.ts
+  // iter_pipe_truncate_revert) on the 6.1 ITER_PIPE splice.
+  faultKnobs: [{ constant: 'BioPageRef', value: 'NONE', fault: 'iter_pipe_truncate_revert' }],
+  // A bio listing a freed frame (the model's NoBufferFreedUnderBio) makes its DMA land in a
+  // freed page, which the reference WARNs about when the bio completes.
+  predictedViolations: (prev, now) =>
+    Number(prev?.bioFreed ?? 0) > 0 || Number(now.bioFreed) > 0 ? ['no_dma_into_freed_page'] : [],
   createDriver: (profile, scenario) => new SplicePipeDriver(profile, scenario),
 };

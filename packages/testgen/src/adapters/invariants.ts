@@ -1,0 +1,22 @@
+// The reference invariants every adapter's driver checks after each step: those that read only
+// the kernel context (the WARN log, vmstat, live folios, outstanding page arrays), so they
+// need no scenario knowledge. Spec-specific checkers (iterators, bvecq cursors) are added by
+// the adapters. Pin balance needs quiescence, which only an adapter can tell.
+
+import {
+  type Kernel,
+  no_dma_into_freed_page,
+  no_leaked_page_arrays,
+  no_pin_underflow,
+  release_matches_acquisition,
+  type Violation,
+} from '@pinlab/reference';
+
+export function kernelViolations(k: Kernel): Violation[] {
+  return [
+    ...no_pin_underflow(k),
+    ...release_matches_acquisition(k),
+    ...no_dma_into_freed_page(k),
+    ...no_leaked_page_arrays(k),
+  ];
+}
