@@ -1107,6 +1107,9 @@ struct worker {
   long long id;
   char out[LINE_MAX_LEN];
   size_t len;
+  // The result line was complete and sent: the host need not wait for the worker's exit
+  // (mm teardown, exit_aio's RCU wait, ring release), which overlaps the next request instead.
+  int answered;
 };
 
 static struct worker workers[MAX_WORKERS];
@@ -1180,6 +1183,10 @@ static void start_worker(const char *line) {
     json_escape(err, esc, sizeof esc);
     int n = rc == 0 ? snprintf(line, sizeof line, "{\"id\":%lld,\"ok\":true,\"result\":%s}", id, o.buf)
                     : snprintf(line, sizeof line, "{\"id\":%lld,\"ok\":false,\"error\":\"%s\"}", id, esc);
+    // One line, newline-terminated: the agent answers as soon as the newline arrives.
+    if (n < 0) n = 0;
+    if ((size_t)n > sizeof line - 2) n = (int)sizeof line - 2;
+    line[n++] = '\n';
     write_all(p[1], line, (size_t)n);
     _exit(0);
   }
@@ -1191,7 +1198,9 @@ static void finish_worker(struct worker *w) {
   int status = 0;
   waitpid(w->pid, &status, 0);
   close(w->fd);
-  if (w->len > 0) {
+  if (w->answered) {
+    // Sent when its line arrived.
+  } else if (w->len > 0) {
     w->out[w->len] = 0;
     send_line("%s", w->out);
   } else if (WIFSIGNALED(status)) {
@@ -1248,8 +1257,17 @@ int main(int argc, char **argv) {
       if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       struct worker *w = &workers[map[k]];
       ssize_t got = read(w->fd, w->out + w->len, sizeof w->out - 1 - w->len);
-      if (got > 0) w->len += (size_t)got;
-      else finish_worker(w);
+      if (got > 0) {
+        w->len += (size_t)got;
+        if (!w->answered && w->out[w->len - 1] == '\n') {
+          w->out[w->len - 1] = 0;
+          send_line("%s", w->out);
+          w->answered = 1;
+          w->len = 0;
+        }
+      } else {
+        finish_worker(w);
+      }
     }
     if (pfd[0].revents & POLLIN) {
       char c;
