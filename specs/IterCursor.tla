@@ -159,6 +159,11 @@ FirstNonEmpty == LocSeg[Consumed + 1]
 \* one segment per call.  BVEC: skip exhausted / zero-length bvecs, then
 \* continue into the next bvec only while the previous ends at PAGE_SIZE
 \* and the next starts at offset 0.  Then iov_iter_advance by the result.
+\* (The continuation is 6.13+, e4e535bff2bc "iov_iter: don't require
+\* contiguous pages in iov_iter_extract_bvec_pages"; 6.3-6.12 extract one
+\* bvec per call after a zero-length skip loop.  In this layout no bvec
+\* that ends at PAGE_SIZE is followed by a non-empty one, so `more` is
+\* never true and both versions give the same bytes and offset0.)
 \* Page-count caps (maxpages) are not modelled: every call may list as
 \* many pages as it needs.
 Extract(maxsize) ==

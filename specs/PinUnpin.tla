@@ -157,12 +157,18 @@ Init ==
 \* iterator is consumed, into the bio's own bio_vec array (caller array).
 \* dir: "DEST" = read into the buffer (FOLL_WRITE), "SOURCE" = write from it.
 \* 6.1 refuses KVEC (__iov_iter_get_pages_alloc returns -EFAULT).
+\* An extraction that lists nothing and reports 0 bytes (XARRAY over a hole at
+\* X0, without the hole bug) fails the I/O: __bio_iov_iter_get_pages returns
+\* "size ? size : -EFAULT" for size 0 and bio_iov_iter_get_pages returns that
+\* error when bio->bi_vcnt == 0 (block/bio.c; 6.1 with iov_iter_get_pages2,
+\* whose iter_xarray_get_pages returns 0 on nr == 0, and 6.12 with
+\* iov_iter_extract_pages alike): nothing is attached or taken, no bio.
 Submit(b, t, dir) ==
     /\ CanStart(b)
     /\ t \in UserTypes \/ dir = "DEST"    \* direction matters to user pages only
     /\ \E listed \in {ListedPages(t, dir)}, pinned \in {PinnedBy(t, dir)},
           reffed \in {ReffedBy(t, dir)} :
-       IF GupMode = "GET" /\ t = "KVEC"
+       IF (GupMode = "GET" /\ t = "KVEC") \/ (listed = {} /\ ExtractedBytes(t, dir) = 0)
        THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = dir]]
             /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired>>
        ELSE /\ pins' = AddOne(pins, pinned)

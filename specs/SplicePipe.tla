@@ -28,6 +28,22 @@
 (* (fs/splice.c copy_splice_read, 6.5+; reached from vfs_splice_read for  *)
 (* O_DIRECT files).  Reverting an ITER_BVEC only moves the iterator.      *)
 (*                                                                         *)
+(* Truncate timing (fs/iomap/direct-io.c __iomap_dio_rw, 5.16 to 6.12): *)
+(* the dio samples dio->i_size = i_size_read() when it is set up, before  *)
+(* any bio, and both the short-read clip (iomap_dio_complete) and the     *)
+(* revert (iov_iter_revert(iter, iomi.pos - dio->i_size)) use that        *)
+(* sample; a truncate after submission changes neither.  What makes the   *)
+(* revert cut pages that have bios is a file whose blocks are still       *)
+(* mapped past i_size: truncate_setsize() has lowered i_size and the      *)
+(* filesystem has not yet freed the blocks past it (seed 002: "ftruncate()*)
+(* occasionally shortens the DIO read that's about to be made ... by      *)
+(* reducing i_size").  iomap then maps those blocks (IOMAP_MAPPED, a bio  *)
+(* per page, iomap_dio_bio_iter) instead of seeing a hole past EOF        *)
+(* (iomap_dio_hole_iter, zero-fill, no bio).  The model keeps the blocks  *)
+(* of the initial FileSize pages mapped: the block truncation that follows*)
+(* truncate_setsize (ext4_truncate, xfs_itruncate_extents) is not         *)
+(* modelled, so every splice after a Truncate reads in that window.       *)
+(*                                                                         *)
 (* Units: one file page = one pipe buffer = one frame; every splice reads  *)
 (* from file offset 0.  Frames are a shared pool, so a frame freed under  *)
 (* one process's bio can be reallocated by the other process's splice.    *)
@@ -62,7 +78,7 @@ VARIABLES
     pipe,       \* pipe[p]: p's pipe buffers, oldest first: [frame |-> f, page |-> file page]
     ref,        \* ref[f]: page refcount of frame f; 0 = free in the allocator
     content,    \* content[f]: what frame f holds (see Content)
-    ret,        \* ret[p]: pages the splice() reported (-1 until it has decided)
+    ret,        \* ret[p]: pages the splice() reports: min(nread, dio->i_size) from submission (-1 while idle)
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, action>>
@@ -115,15 +131,21 @@ SpliceAtEof(p) ==
     /\ ret' = [ret EXCEPT ![p] = 0]
     /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content>>
 
+\* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
+\* header: Truncate is truncate_setsize only).
+MappedPages == FileSize
+
 \* The DIO part of SpliceSubmit, reading from below EOF.  Length: vfs_splice_read /
 \* do_splice_to clip it to the pipe's free space; with LimitToEof also to i_size (ver #20
 \* of seed 002's series).
 \* ITER_PIPE: the iterator appends a fresh page per pipe buffer (append_pipe) as the DIO
 \* walks it; the pipe holds one ref per buffer, the bio one more under "GET".
 \* COPY: alloc_pages_bulk into the splice's own array (one ref each); the pipe is
-\* untouched until the read has finished.  Pages below i_size are mapped and get a bio
-\* (iomap_dio_bio_iter); pages at or past i_size are holes and are zero-filled
-\* synchronously (iomap_dio_hole_iter), no bio.
+\* untouched until the read has finished.  Pages whose blocks are mapped get a bio
+\* (iomap_dio_bio_iter, IOMAP_MAPPED), even past i_size after a truncate_setsize; pages
+\* past the mapped blocks are holes and are zero-filled synchronously (iomap_dio_hole_iter),
+\* no bio.  dio->i_size is sampled here: ret = min(n, i_size) is what iomap_dio_complete
+\* will report and what the revert keeps.
 \* (Values are bound with \E x \in {e} so that each is computed once per step.)
 SpliceRead(p) ==
     /\ \E free \in {FreeFrames} :
@@ -137,12 +159,13 @@ SpliceRead(p) ==
                          THEN CHOOSE nf \in free : Cardinality({g \in free : g < nf}) = si - 1
                          ELSE 0]} :
        \E allocated \in {{newBuf[ai] : ai \in 1..n}} :
-       \E withBio \in {{newBuf[wi] : wi \in 1..Min(n, isize)}} :
+       \E withBio \in {{newBuf[wi] : wi \in 1..Min(n, MappedPages)}} :
         /\ n > 0
         /\ phase' = [phase EXCEPT ![p] = "submitted"]
         /\ nread' = [nread EXCEPT ![p] = n]
         /\ buf' = [buf EXCEPT ![p] = newBuf]
-        /\ bio' = [bio EXCEPT ![p] = 1..Min(n, isize)]
+        /\ bio' = [bio EXCEPT ![p] = 1..Min(n, MappedPages)]
+        /\ ret' = [ret EXCEPT ![p] = Min(n, isize)]
         /\ ref' = [f \in Frames |->
                      IF f \in allocated
                      THEN IF BioPageRef = "GET" /\ f \in withBio THEN 2 ELSE 1
@@ -154,7 +177,7 @@ SpliceRead(p) ==
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
                    THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk]]]
                    ELSE pipe
-    /\ UNCHANGED <<isize, ret>>
+    /\ UNCHANGED <<isize>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -165,7 +188,8 @@ SpliceSubmit(p) ==
     /\ IF isize = 0 THEN SpliceAtEof(p) ELSE SpliceRead(p)
     /\ action' = [name |-> "SpliceSubmit", proc |-> p]
 
-\* ftruncate(fd, size) shrinking the file (truncate_setsize).  Another process's
+\* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, page cache
+\* dropped); the blocks past the new size stay mapped (MappedPages).  Another process's
 \* ftruncate, as in the syzbot reproducer (creat, ftruncate, lseek, O_DIRECT open,
 \* sendfile, run in parallel).
 Truncate(size) ==
@@ -174,25 +198,24 @@ Truncate(size) ==
     /\ action' = [name |-> "Truncate", size |-> size]
     /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret>>
 
-\* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - i_size)
-\* trims the iterator to i_size before the bios are waited for.  The model takes the
-\* i_size in force at this step, so a Truncate between SpliceSubmit and DioRevert is
-\* the race window.  ITER_PIPE: pipe_truncate releases the trimmed pipe buffers
-\* (pipe_buf_release -> put_page).  COPY: the revert only moves the ITER_BVEC.
-\* Kernel-internal step of the same splice() call as SpliceSubmit.
+\* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
+\* trims the iterator to the i_size sampled at submission, before the bios are waited
+\* for; a Truncate since then does not change it.  ITER_PIPE: pipe_truncate releases the
+\* trimmed pipe buffers (pipe_buf_release -> put_page), bios or not.  COPY: the revert
+\* only moves the ITER_BVEC.  Kernel-internal step of the same splice() call as
+\* SpliceSubmit.
 DioRevert(p) ==
     /\ phase[p] = "submitted"
-    /\ \E keep \in {Min(nread[p], isize)} :
+    /\ \E keep \in {ret[p]} :
        \E dropped \in {{buf[p][di] : di \in {dj \in PageIdx : dj > keep /\ dj <= nread[p]}}} :
-    /\ phase' = [phase EXCEPT ![p] = "trimmed"]
-        /\ ret' = [ret EXCEPT ![p] = keep]
+        /\ phase' = [phase EXCEPT ![p] = "trimmed"]
         /\ IF SpliceImpl = "ITER_PIPE"
            THEN /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - (nread[p] - keep))]
                 /\ ref' = [f \in Frames |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
                 /\ content' = [f \in Frames |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
            ELSE UNCHANGED <<pipe, ref, content>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and

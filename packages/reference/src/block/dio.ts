@@ -32,6 +32,11 @@ export class dio {
   size = 0;
   /** Bytes to report for a read (capped at i_size as sampled at submission). */
   report_limit = Number.POSITIVE_INFINITY;
+  /**
+   * dio->i_size: i_size sampled when the dio is set up, before any bio (__iomap_dio_rw). The
+   * short-read clip (iomap_dio_complete) and the EOF revert use it, not a later i_size.
+   */
+  i_size = 0;
   /** Bios not yet completed. */
   ref = 0;
   error = 0;
@@ -70,6 +75,8 @@ function dio_complete(d: dio): void {
     if (!d.is_read) {
       const end = d.iocb.ki_pos + res;
       if (end > ino.i_size) ino.i_size = end; // a write past EOF extends the file
+      const lbs = ino.i_bdev.logical_block_size;
+      ino.i_blocks_end = Math.max(ino.i_blocks_end, Math.ceil(end / lbs) * lbs);
     }
   }
   d.result = res;
@@ -109,11 +116,14 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   if (pos % lbs !== 0 || count % lbs !== 0 || count === 0) return -EINVAL;
   const is_read = iov_iter_rw(iter) === READ;
   const d = new dio(iocb, is_read, is_read && user_backed_iter(iter));
+  d.i_size = ino.i_size;
   if (is_read) {
-    if (pos >= ino.i_size) return 0;
-    const blocks_end = Math.ceil(ino.i_size / lbs) * lbs;
-    if (pos + count > blocks_end) count = blocks_end - pos;
-    d.report_limit = ino.i_size - pos;
+    if (pos >= d.i_size) return 0;
+    // Mapped blocks get bios, even past i_size (blocks not yet freed after truncate_setsize);
+    // the rest of the request is a hole past EOF, which the revert gives back.
+    const blocks_end = Math.max(ino.i_blocks_end, Math.ceil(d.i_size / lbs) * lbs);
+    if (pos + count > blocks_end) count = Math.max(0, blocks_end - pos);
+    d.report_limit = d.i_size - pos;
   } else if (pos + count > ino.i_extent_len) {
     return -ENOSPC;
   }
@@ -152,14 +162,14 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
 /**
  * The end of __iomap_dio_rw's submission for a read: "We only report that we've read data up
  * to i_size. Revert iter to a state corresponding to that as some callers (such as the splice
- * code) rely on it." i_size is read now; the report is capped to it.
+ * code) rely on it." The revert is iomi.pos - dio->i_size, with the i_size sampled before
+ * submission (fs/iomap/direct-io.c __iomap_dio_rw, 5.16 to 6.12): a truncate since then
+ * changes neither the revert nor the report.
  */
 export function dio_eof_revert(d: dio, iter: iov_iter): void {
   if (!d.is_read) return;
-  const i_size = d.iocb.ki_filp.f_inode.i_size;
   const pos = d.iocb.ki_pos;
-  if (pos + d.size > i_size) iov_iter_revert(iter, pos + d.size - Math.max(i_size, pos));
-  d.report_limit = Math.max(0, Math.min(d.report_limit, i_size - pos));
+  if (pos + d.size > d.i_size) iov_iter_revert(iter, pos + d.size - Math.max(d.i_size, pos));
   dio_drop_submitter_ref(d);
 }
 

@@ -23,6 +23,15 @@ export class inode {
   readonly i_extent_start: number;
   /** Bytes the extent can hold (the file cannot grow beyond it). */
   readonly i_extent_len: number;
+  /**
+   * End (bytes, block-aligned) of the blocks mapped with data in the extent, which an O_DIRECT
+   * read reaches with bios (IOMAP_MAPPED); past it the file is a hole (iomap_dio_hole_iter).
+   * round_up(i_size) at creation, raised by writes. truncate_setsize (do_truncate) leaves it:
+   * the filesystem frees the blocks past i_size only afterwards (ext4_truncate,
+   * xfs_itruncate_extents), which this outline does not model, so reads after a truncate see
+   * blocks still mapped past i_size, the window of the ITER_PIPE race (seed 002).
+   */
+  i_blocks_end: number;
   readonly i_mapping: address_space;
   /** S_ISBLK: the inode is the block device itself. */
   readonly is_blkdev: boolean;
@@ -40,6 +49,7 @@ export class inode {
     this.i_extent_start = start;
     this.i_extent_len = len;
     this.i_size = size;
+    this.i_blocks_end = Math.ceil(size / bdev.logical_block_size) * bdev.logical_block_size;
     this.is_blkdev = is_blkdev;
     // a_ops->read_folio: read the folio's bytes from the extent; beyond i_size reads zeroes.
     this.i_mapping = address_space_create((folio) => {
@@ -118,9 +128,10 @@ export function init_async_kiocb(
 }
 
 /**
- * do_truncate -> truncate_setsize: sets i_size and drops the page cache past it. In-flight
- * direct I/O is not waited for (inode_dio_wait is the filesystem's job; the ITER_PIPE race is
- * precisely a truncate that lands while a DIO read is in flight).
+ * do_truncate -> truncate_setsize: sets i_size and drops the page cache past it. The blocks past
+ * the new i_size stay mapped (i_blocks_end): freeing them is the filesystem's later step, which
+ * is not modelled; in-flight direct I/O is not waited for. A DIO read that samples i_size after
+ * this maps those blocks and issues bios past i_size (fs/iomap/direct-io.c __iomap_dio_rw).
  */
 export function do_truncate(ino: inode, length: number): void {
   if (ino.is_blkdev) throw new Error('do_truncate: a block device cannot be truncated');

@@ -46,7 +46,7 @@ export interface splice_dio_read {
   readonly filp: file;
   readonly pos: number;
   readonly pipe: pipe_inode_info;
-  /** i_size when the read started. */
+  /** i_size when the read started: dio->i_size, which the EOF revert and the result use. */
   readonly i_size: number;
   /** The dio whose bios are in flight; null when nothing was submitted. */
   readonly dio: dio | null;
@@ -93,11 +93,15 @@ function submit_iter_pipe(
     return { ...base, dio: null, early: -EINVAL, reverted: true, returned: false };
   if (pos >= ino.i_size) return { ...base, dio: null, early: 0, reverted: true, returned: false };
   const d = new dio(init_sync_kiocb(filp, pos), true, false);
-  // Whole blocks up to i_size, rounded down to the block size as the DIO requires.
-  const blocks_end = Math.ceil(ino.i_size / lbs) * lbs;
+  d.i_size = ino.i_size;
+  // Bios for the mapped blocks (IOMAP_MAPPED, iomap_dio_bio_iter), rounded down to the block
+  // size as the DIO requires. After a truncate_setsize the blocks past i_size are still mapped
+  // (inode.i_blocks_end), so bios are built on pipe pages past i_size: the revert below then
+  // releases pipe buffers that a bio targets (the syzbot a440341a59e3 configuration).
+  const blocks_end = Math.max(ino.i_blocks_end, Math.ceil(d.i_size / lbs) * lbs);
   let want = Math.min(len, blocks_end - pos);
   want -= want % lbs;
-  d.report_limit = ino.i_size - pos;
+  d.report_limit = d.i_size - pos;
   let sector = (ino.i_extent_start + pos) >> SECTOR_SHIFT;
   const noref = current_kernel().hasFault('iter_pipe_truncate_revert');
   while (want > 0) {
@@ -125,7 +129,7 @@ function submit_iter_pipe(
     d.bios.push(b);
     submit_bio(b);
   }
-  // The iterator's range past the last block of i_size is a hole to iomap
+  // The iterator's range past the last mapped block is a hole to iomap
   // (fs/iomap/direct-io.c iomap_dio_hole_iter: iov_iter_zero, dio->size += length): on a pipe
   // it appends zeroed buffers, which the EOF revert then releases.
   if (want === 0 && piter.count > 0) d.size += pipe_zero(piter, piter.count);
@@ -226,18 +230,19 @@ export function splice_dio_read_submit(
 }
 
 /**
- * iomap's end-of-file revert, before waiting: i_size is read now, so a truncate since the
- * submission is seen. ITER_PIPE: releases the pipe buffers past i_size (pipe_buf_release), even
- * though in-flight bios may target their pages. COPY: only the BVEC iterator moves.
+ * iomap's end-of-file revert, before waiting: iov_iter_revert(iter, iomi.pos - dio->i_size)
+ * with the i_size sampled at submission (fs/iomap/direct-io.c __iomap_dio_rw), so a truncate
+ * since the submission changes nothing here. ITER_PIPE: releases the pipe buffers past that
+ * i_size (pipe_buf_release), even though in-flight bios may target their pages. COPY: only
+ * the BVEC iterator moves.
  */
 export function splice_dio_read_revert(r: splice_dio_read): void {
   if (r.reverted || r.dio === null) return;
   r.reverted = true;
   if (r.piter !== null) {
-    const i_size = r.filp.f_inode.i_size;
+    const i_size = r.dio.i_size;
     const end = r.pos + r.dio.size;
     if (end > i_size) pipe_revert(r.piter, end - Math.max(i_size, r.pos));
-    r.dio.report_limit = Math.max(0, Math.min(r.dio.report_limit, i_size - r.pos));
     dio_drop_submitter_ref(r.dio);
   } else if (r.to !== null) {
     dio_eof_revert(r.dio, r.to);

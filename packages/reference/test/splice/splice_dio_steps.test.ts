@@ -40,7 +40,7 @@ function setup(k: Kernel, pages: number) {
 
 describe('O_DIRECT splice read steps', () => {
   for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
-    it(`${profile}: bios completing before the EOF revert still report only up to i_size at the revert`, () => {
+    it(`${profile}: a truncate after submission changes neither the revert nor the result (dio->i_size)`, () => {
       const k = createKernel(profile);
       const filp = setup(k, 2);
       with_kernel(k, () => {
@@ -51,19 +51,66 @@ describe('O_DIRECT splice read steps', () => {
         // The submitter's reference keeps the dio open: no result before the revert.
         expect(r.dio?.result).toBeNull();
         splice_dio_read_revert(r);
+        // __iomap_dio_rw reverts by iomi.pos - dio->i_size, sampled before the truncate.
+        expect(splice_dio_read_return(r)).toBe(2 * PAGE_SIZE);
+        expect(pipe_readable(pipe)).toBe(2 * PAGE_SIZE);
+        free_pipe_info(pipe);
+      });
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+
+    it(`${profile}: a truncate before submission, blocks still mapped: bios past i_size, result clipped to i_size`, () => {
+      const k = createKernel(profile);
+      const filp = setup(k, 2);
+      with_kernel(k, () => {
+        do_truncate(filp.f_inode, PAGE_SIZE);
+        const pipe = alloc_pipe_info(2);
+        const r = splice_dio_read_submit(filp, 0, pipe, 2 * PAGE_SIZE, { bio_max_pages: 1 });
+        expect(r.dio?.bios.length).toBe(2);
+        expect(r.dio?.i_size).toBe(PAGE_SIZE);
+        for (const b of r.dio?.bios ?? []) bdev_complete_bio(b);
+        expect(r.dio?.result).toBeNull();
+        splice_dio_read_revert(r);
         expect(splice_dio_read_return(r)).toBe(PAGE_SIZE);
         expect(pipe_readable(pipe)).toBe(PAGE_SIZE);
+        expect(pipe_read(pipe, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(0xa1));
         free_pipe_info(pipe);
       });
       expect(mm_invariants_at_quiescence(k)).toEqual([]);
     });
   }
 
-  it('linux-6.1: past i_size the pipe iterator gets zeroed hole buffers, released by the revert', () => {
+  it('linux-6.1: the revert releases a pipe buffer under a bio past i_size; the bio ref keeps its page', () => {
     const k = createKernel('linux-6.1');
     const filp = setup(k, 2);
     with_kernel(k, () => {
       do_truncate(filp.f_inode, PAGE_SIZE);
+      const pipe = alloc_pipe_info(2);
+      const r = splice_dio_read_submit(filp, 0, pipe, 2 * PAGE_SIZE, { bio_max_pages: 1 });
+      expect(r.dio?.bios.length).toBe(2);
+      splice_dio_read_revert(r);
+      expect(pipe.head - pipe.tail).toBe(1);
+      expect(k.live_folios.size).toBe(2); // page 2: the bio's pipe_get_pages ref
+      const page2 = r.dio?.bios[1];
+      if (page2 === undefined) throw new Error('no bio for page 2');
+      bdev_complete_bio(page2);
+      expect(k.live_folios.size).toBe(1); // freed once the DMA is done
+      for (const b of r.dio?.bios ?? []) if (!b.done) bdev_complete_bio(b);
+      expect(splice_dio_read_return(r)).toBe(PAGE_SIZE);
+      free_pipe_info(pipe);
+    });
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
+  });
+
+  it('linux-6.1: past the mapped blocks the pipe iterator gets zeroed hole buffers, released by the revert', () => {
+    const k = createKernel('linux-6.1');
+    // A one-page file in a two-page extent: page 2 has no mapped block (a hole past EOF).
+    const filp = with_kernel(k, () => {
+      const bdev = bdev_alloc(2 * PAGE_SIZE);
+      bdev.write(0, new Uint8Array(PAGE_SIZE).fill(0xa1));
+      return filp_open(create_file(bdev, 0, 2 * PAGE_SIZE, PAGE_SIZE), O_DIRECT);
+    });
+    with_kernel(k, () => {
       const pipe = alloc_pipe_info(2);
       const r = splice_dio_read_submit(filp, 0, pipe, 2 * PAGE_SIZE, { bio_max_pages: 1 });
       expect(r.dio?.bios.length).toBe(1); // a bio for page 1 only
