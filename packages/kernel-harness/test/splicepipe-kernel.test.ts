@@ -80,7 +80,8 @@ describe.skipIf(kernels.length === 0)(`SplicePipe on real kernels (${kernels.joi
         );
         const blank = { pipe_p1: '', pipeLen_p1: 0, pipe_p2: '', pipeLen_p2: 0 };
         // Written from the kernel's behaviour, not from the model: a 1-page file gives 1 page
-        // whichever splice path (the DIO stops at i_size), and a 0-page file returns 0 at once.
+        // whichever splice path (the DIO is clipped to i_size), p1 stays inside splice() while
+        // the gate holds its bio, and a truncate between calls only changes i_size.
         expect(obs).toEqual([
           { isize: 2, ret_p1: null, ret_p2: null, ...blank },
           { isize: 1, ret_p1: null, ret_p2: null, ...blank },
