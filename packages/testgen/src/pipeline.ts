@@ -13,13 +13,13 @@ import { type GenPlan, planFor, type WalkPlan } from './gen-plan.ts';
 import type { SyncResult } from './generate.ts';
 import { GENERATED_MARK, renderSuite, syncGenerated } from './generate.ts';
 import type { Constants, ConstantValue } from './model/engine.ts';
-import { createEmbeddedStepper } from './model/engine.ts';
+import { createEmbeddedStepper, type GraphStepper } from './model/engine.ts';
 import { createGraphCache } from './model/graph-cache.ts';
 import { canonicalJson } from './model/value.ts';
 import { seededWalks } from './model/walk.ts';
 import { loadProfiles, type ProfileEntry } from './profiles.ts';
 import { type ItfTraceLike, scenarioFromItf, toScenarioAction } from './scenarios.ts';
-import type { SourcedScenario, SuiteData } from './suite.ts';
+import type { SourcedScenario, SuiteData, SuiteScenario } from './suite.ts';
 import { buildSuiteScenarios } from './suite.ts';
 
 export type { WalkPlan } from './gen-plan.ts';
@@ -194,6 +194,53 @@ export function regenerateCommand(spec: string, seed: number): string {
   return `npx pinlab gen ${spec}${seed === DEFAULT_SEED ? '' : ` --seed ${seed}`}`;
 }
 
+/**
+ * Expectations of a config's scenarios, except for a scenario an earlier config of the same spec
+ * already has with the same actions and the same model under every profile (same spec text and
+ * graph-relevant cfg text once the profile's constants are applied: bug configs mostly differ
+ * from their spec's main config only in constants the profiles override). Its expectations and
+ * its reference runs would be identical, so it is stored with its actions (transition coverage
+ * is still counted per config) and `runIn`, the scenario that is run; `firstRun` is per spec.
+ */
+function expectOnce(
+  stepper: GraphStepper,
+  adapter: SpecAdapter,
+  scenarios: readonly SourcedScenario[],
+  profiles: readonly ProfileEntry[],
+  firstRun: Map<string, string>,
+): SuiteScenario[] {
+  const models = profiles
+    .map((p) => {
+      const c = p.constants[adapter.spec];
+      return `${p.name}=${c === undefined ? '-' : stepper.modelIdentity(c)}`;
+    })
+    .join(',');
+  const fresh: SourcedScenario[] = [];
+  const runIn = new Map<string, string>();
+  for (const s of scenarios) {
+    const key = `${models}|${canonicalJson(s.actions)}`;
+    const first = firstRun.get(key);
+    if (first !== undefined) runIn.set(s.id, first);
+    else {
+      firstRun.set(key, s.id);
+      fresh.push(s);
+    }
+  }
+  const computed = new Map(
+    buildSuiteScenarios(stepper, adapter, fresh, profiles).map((x) => [x.id, x]),
+  );
+  return scenarios.map(
+    (s) =>
+      computed.get(s.id) ?? {
+        id: s.id,
+        origin: s.origin,
+        actions: s.actions,
+        expect: {},
+        runIn: runIn.get(s.id) as string,
+      },
+  );
+}
+
 /** Builds the suite data of every (spec, config) asked for. Pure apart from reading specs. */
 export function buildSuites(opts: GenOptions): SuiteData[] {
   const specsDir = join(opts.root, 'specs');
@@ -219,6 +266,7 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
     const adapter = adapters.find((a) => a.spec === spec) as SpecAdapter;
     const specText = readFileSync(join(specsDir, `${spec}.tla`), 'utf8');
     const frozen = loadFrozen(opts.root, spec);
+    const firstRun = new Map<string, string>();
     configsOf(specsDir, spec).forEach((config, ci) => {
       opts.onProgress?.(`${spec}: ${config}`);
       const cfgText = readFileSync(join(specsDir, `${config}.cfg`), 'utf8');
@@ -264,7 +312,7 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
         regenerate: regenerateCommand(spec, seed),
         profiles: suiteProfiles.map((p) => p.name),
         constants,
-        scenarios: buildSuiteScenarios(stepper, adapter, scenarios, suiteProfiles),
+        scenarios: expectOnce(stepper, adapter, scenarios, suiteProfiles, firstRun),
       });
     });
   }

@@ -37,6 +37,10 @@ export function loadSuite(path: string | URL): SuiteData {
   return validateSuite(data, source);
 }
 
+/** Why a scenario with `runIn` is not run here (its twin in an earlier config's suite is). */
+export const RUN_ELSEWHERE =
+  'run in an earlier config of the spec (same actions, same model under every profile)';
+
 /** What running one scenario under one profile would do, decided before running it. */
 export type ScenarioPlan =
   | { readonly kind: 'not-applicable'; readonly reason: string }
@@ -55,6 +59,7 @@ export function planScenario(
   profile: string,
   target: Target,
 ): ScenarioPlan {
+  if (s.runIn !== undefined) return { kind: 'not-applicable', reason: RUN_ELSEWHERE };
   let stored = s.expect[profile];
   if (stored !== undefined && 'sameAs' in stored) stored = s.expect[stored.sameAs];
   if (stored === undefined)

@@ -19,10 +19,15 @@ export interface GeneratedSuiteOptions {
 export function runGeneratedSuite(path: URL | string, opts: GeneratedSuiteOptions = {}): void {
   const suite = loadSuite(path);
   const target = opts.target ?? createReferenceTarget(opts.adapters ?? allAdapters, suite.profiles);
-  describe(`${suite.spec} ${suite.config} on ${target.name}`, () => {
+  // Scenarios run by an earlier config's suite are not registered again (not skipped either:
+  // they are tested, there); the title says how many.
+  const own = suite.scenarios.filter((s) => s.runIn === undefined);
+  const elsewhere = suite.scenarios.length - own.length;
+  const title = `${suite.spec} ${suite.config} on ${target.name}${elsewhere > 0 ? ` (${elsewhere} scenarios run in earlier configs' suites)` : ''}`;
+  describe(title, () => {
     for (const profile of suite.profiles) {
       describe(profile, () => {
-        for (const s of suite.scenarios) {
+        for (const s of own) {
           const plan = planScenario(suite, s, profile, target);
           if (plan.kind === 'not-applicable') {
             it.skip(`${s.id}: not applicable: ${plan.reason}`, () => {});

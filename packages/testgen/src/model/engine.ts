@@ -22,7 +22,13 @@ import {
   stateKey,
 } from '@pinlab/tla';
 import type { ScenarioAction } from '../target.ts';
-import { createGraphCache, type GraphCache, getGraph, putGraph } from './graph-cache.ts';
+import {
+  createGraphCache,
+  type GraphCache,
+  getGraph,
+  graphCacheKey,
+  putGraph,
+} from './graph-cache.ts';
 import { canonicalJson, type ModelState } from './value.ts';
 
 export type ConstantValue = string | number | boolean;
@@ -159,6 +165,11 @@ export interface GraphStepper extends ModelStepper {
   readonly stats: StepperStats;
   /** The reachable graph under `constants`; undefined when it is over the state bound. */
   graph(constants: Constants): StateGraph | undefined;
+  /**
+   * Identity of the model under `constants` (spec text + graph-relevant cfg text with the
+   * constants applied): equal identities step identically, so replays under them agree.
+   */
+  modelIdentity(constants: Constants): string;
 }
 
 /**
@@ -175,16 +186,18 @@ export function createEmbeddedStepper(
   const declared = readTlaModule(specText).constants;
   const cache = options.cache ?? createGraphCache();
   const stats: StepperStats = { graphsBuilt: 0, graphsFromCache: 0, steppedViews: 0 };
+  const cfgUnder = (constants: Constants): string => {
+    try {
+      return applyConstantOverrides(cfgText, { ...constants }, declared);
+    } catch (e) {
+      throw new EngineError(`${spec}: ${(e as Error).message}`);
+    }
+  };
   const viewFor = (constants: Constants): View => {
     const ck = canonicalJson(constants);
     let view = views.get(ck);
     if (view !== undefined) return view;
-    let cfg: string;
-    try {
-      cfg = applyConstantOverrides(cfgText, { ...constants }, declared);
-    } catch (e) {
-      throw new EngineError(`${spec}: ${(e as Error).message}`);
-    }
+    const cfg = cfgUnder(constants);
     let graph = options.mode === 'graph' ? getGraph(cache, specText, cfg) : undefined;
     if (graph !== undefined) stats.graphsFromCache++;
     else if (options.mode === 'graph') {
@@ -212,6 +225,7 @@ export function createEmbeddedStepper(
     init: (constants) => viewFor(constants).init,
     next: (constants, state) => viewFor(constants).next(state),
     graph: (constants) => viewFor(constants).graph,
+    modelIdentity: (constants) => graphCacheKey(specText, cfgUnder(constants)),
   };
 }
 

@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GraphEdge, type ItfValue, type StateGraph, stateKey } from '@pinlab/tla';
+import {
+  type GraphEdge,
+  type ItfValue,
+  type StateGraph,
+  stateKey,
+  withoutInvariants,
+} from '@pinlab/tla';
 import { writeFileAtomic } from '../atomic.ts';
 
 /** Bumped when the stored shape changes (old files are then simply not found). */
@@ -59,13 +65,29 @@ export function putGraph(
   if (cache.dir !== undefined) writeCachedGraph(cache.dir, specText, cfgText, graph);
 }
 
-function graphCacheKey(specText: string, cfgText: string): string {
+/**
+ * What of a cfg decides its reachable graph: the text without comments, blank lines and the
+ * INVARIANT/PROPERTY sections (the graph is built without them). Bug configs that differ from
+ * their spec's main config only there and in constants a profile overrides then share a graph.
+ */
+export function graphRelevantCfg(cfgText: string): string {
+  return withoutInvariants(
+    cfgText
+      .split('\n')
+      .map((l) => l.replace(/\\\*.*$/, '').trimEnd())
+      .filter((l) => l.trim() !== '')
+      .join('\n'),
+  );
+}
+
+/** Identity of a model's reachable graph: hash of the spec text and graphRelevantCfg. */
+export function graphCacheKey(specText: string, cfgText: string): string {
   return createHash('sha256')
     .update(FORMAT)
     .update('\u0000')
     .update(specText)
     .update('\u0000')
-    .update(cfgText)
+    .update(graphRelevantCfg(cfgText))
     .digest('hex')
     .slice(0, 24);
 }
