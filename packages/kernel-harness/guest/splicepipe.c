@@ -1,26 +1,31 @@
 // SplicePipe scenarios in the guest (included by agent.c; the host side is src/specs/splicepipe.ts).
 //
 // specs/SplicePipe.tla: processes p1 and p2 splice() the same O_DIRECT file into their own pipes
-// while the file may be truncated. The file lives on ext4 (busybox mke2fs makes ext2, which the
-// ext4 driver mounts), so its O_DIRECT reads go through fs/iomap/direct-io.c __iomap_dio_rw:
+// while the file may be truncated. Here each process reads its own file of the same size, both
+// truncated together: under 6.1 and 6.12 the processes meet only in i_size (and the model's frame
+// pool, which the host checks), and a file per process lets each splice's bios be held alone and
+// tells D<i> (own data) from X<i> (the other process's data). The files live on ext4 (busybox
+// mke2fs makes ext2, which the ext4 driver mounts), so O_DIRECT reads go through
+// fs/iomap/direct-io.c __iomap_dio_rw:
 //   6.1   fs/splice.c generic_file_splice_read -> ITER_PIPE -> ext4_file_read_iter ->
 //         ext4_dio_read_iter -> iomap_dio_rw (pipe pages appended by append_pipe, each with a
 //         get_page() for the bio: lib/iov_iter.c pipe_get_pages)
 //   6.12  fs/splice.c vfs_splice_read -> copy_splice_read (O_DIRECT) -> ITER_BVEC over
 //         bulk-allocated pages -> ext4_dio_read_iter -> iomap_dio_rw
-// The filesystem sits on a per-worker-slot dm-linear "gate" over its own loop device. A splice
-// step suspends the gate first (DM_SUSPEND_FLAG | DM_SKIP_LOCKFS_FLAG: no freeze of the mounted
+// Each filesystem sits on a per-worker-slot dm-linear "gate" over its own loop device. A splice
+// step suspends its gate first (DM_SUSPEND_FLAG | DM_SKIP_LOCKFS_FLAG: no freeze of the mounted
 // fs), so drivers/md/dm.c dm_submit_bio queues the DIO's bios and the splicing child sleeps in
 // __iomap_dio_rw's wait (after its submission and EOF revert) until SpliceReturn resumes the gate.
 // That makes "p's splice() is inside the kernel" a state the host can observe and order.
 //
 // Request: {"op":"splicepipe_script","steps":"SpliceSubmit:proc=p1;Truncate:size=0;...",
-//           "fileSize":2,"readLen":2,"pipeSlots":2}
-// Result:  {"obs":[{"isizeBytes":8192,"retBytes_p1":null,"pipe_p1":"D1,D2","pipeLen_p1":2,...}]}
+//           "fileSize":2,"readLen":2,"pipeSlots":2,"heldIn":"__iomap_dio_rw"}
+// Result:  {"obs":[{"isizeBytes":8192,"isizeBytesOther":8192,"retBytes_p1":null,"pipe_p1":"D1,D2",...}]}
 //   pipe_<p>   what a reader would get from each buffer, oldest first, read without consuming
-//              (tee() into a scratch pipe): D<i> every byte is file page i's (0xa0 + i), Z all
-//              zero, J anything else; null while p's splice() has not returned (it holds
-//              pipe_lock for the whole ->splice_read: fs/splice.c splice_file_to_pipe)
+//              (tee() into a scratch pipe): D<i> every byte is page i of p's file (0xa0 + i for
+//              p1, 0xb0 + i for p2), X<i> of the other's file, Z all zero, J anything else; null
+//              while p's splice() has not returned (it holds pipe_lock for the whole
+//              ->splice_read: fs/splice.c splice_file_to_pipe)
 //   retBytes_<p> splice()'s return value (or -errno), null until it has returned
 // Returns 1 when `op` is not a SplicePipe op, so run_op tries the next spec.
 #include <sys/mount.h>
@@ -28,22 +33,29 @@
 #define SP_FS_BYTES (1u << 20)
 #define SP_MAX_PAGES 5
 
-static unsigned char sp_data_byte(int page) { return (unsigned char)(0xa0 + page); }
+// Byte of file page `page` (1-based) in process p's file (0: p1, 1: p2): D<i> and X<i> (the other
+// process's data) differ.
+static unsigned char sp_data_byte(int p, int page) { return (unsigned char)((p ? 0xb0 : 0xa0) + page); }
 
-struct sp_state {
-  char gate[64];   // dm name of this slot's gate
+// One process's file: its own ext4 on its own gate, so each splice's bios can be held alone.
+struct sp_file {
+  char gate[64];   // dm name of the gate
   char dev[96];    // its block device node
   char dir[96];    // mount point
   char file[128];  // the O_DIRECT file
   int fd;          // O_RDONLY | O_DIRECT: what splice() reads
   int tfd;         // O_RDWR: ftruncate and fstat
+  int suspended;
+};
+
+struct sp_state {
+  struct sp_file f[2];  // p1's and p2's file, same size and truncated together
   int pr[2], pw[2];  // each process's pipe: read end (O_NONBLOCK), write end
   int scratch[2];    // tee() target for observing a pipe without consuming it
   pid_t child[2];    // the splicing child of p1/p2
   int res[2];        // its result pipe (read end)
   int state[2];      // 0 idle, 1 inside splice(), 2 returned
   long long ret[2];
-  int suspended;
   int read_len, slots, file_size;
   char wchan[2][64];  // where the child sleeps once its bios are queued
   const char *held_in;  // the wchan that means "bios submitted, waiting for them"
@@ -110,10 +122,10 @@ static int sp_run(char *const argv[], char *err, size_t errlen) {
 }
 
 // This worker slot's filesystem: made once per VM and slot, then reused (like the ForkRace gates).
-static int sp_fs_setup(struct sp_state *s, char *err, size_t errlen) {
-  snprintf(s->gate, sizeof s->gate, "pinlab-sp%d", g_slot);
+static int sp_fs_setup(struct sp_file *s, int which, char *err, size_t errlen) {
+  snprintf(s->gate, sizeof s->gate, "pinlab-sp%d-%d", g_slot, which + 1);
   snprintf(s->dev, sizeof s->dev, "/tmp/%s", s->gate);
-  snprintf(s->dir, sizeof s->dir, "/tmp/sp-mnt-%d", g_slot);
+  snprintf(s->dir, sizeof s->dir, "/tmp/sp-mnt-%d-%d", g_slot, which + 1);
   char marker[128];
   snprintf(marker, sizeof marker, "%s/.pinlab-ready", s->dir);
   if (access(marker, F_OK) == 0) {
@@ -133,7 +145,7 @@ static int sp_fs_setup(struct sp_state *s, char *err, size_t errlen) {
     dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, s->gate);  // resume
   } else {
     char img[64];
-    snprintf(img, sizeof img, "/tmp/sp-%d.img", g_slot);
+    snprintf(img, sizeof img, "/tmp/sp-%d-%d.img", g_slot, which + 1);
     int bfd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
     if (bfd < 0 || ftruncate(bfd, SP_FS_BYTES) < 0) return close(ctl), snprintf(err, errlen, "backing file %s: %s", img, strerror(errno)), -1;
     dev_t loopdev;
@@ -191,22 +203,27 @@ static int sp_fs_setup(struct sp_state *s, char *err, size_t errlen) {
   return 0;
 }
 
-// A fresh file of `file_size` pages, page i (1-based) filled with sp_data_byte(i), written back
+// A fresh file of `file_size` pages, page i (1-based) filled with sp_data_byte(which, i), written back
 // before any gate closes (a DIO read first writes back dirty page cache: filemap_write_and_wait_range
 // in __iomap_dio_rw, which would block behind the gate).
-static int sp_file_setup(struct sp_state *s, char *err, size_t errlen) {
+static int sp_file_setup(struct sp_file *s, int which, int file_size, char *err, size_t errlen) {
   snprintf(s->file, sizeof s->file, "%s/f", s->dir);
   unlink(s->file);
   s->tfd = open(s->file, O_RDWR | O_CREAT | O_TRUNC, 0600);
   if (s->tfd < 0) return snprintf(err, errlen, "create %s: %s", s->file, strerror(errno)), -1;
   static unsigned char page[PAGE];
-  for (int i = 1; i <= s->file_size; i++) {
-    memset(page, sp_data_byte(i), PAGE);
+  for (int i = 1; i <= file_size; i++) {
+    memset(page, sp_data_byte(which, i), PAGE);
     if (pwrite(s->tfd, page, PAGE, (off_t)(i - 1) * PAGE) != PAGE) return snprintf(err, errlen, "write %s: %s", s->file, strerror(errno)), -1;
   }
   if (fsync(s->tfd) < 0) return snprintf(err, errlen, "fsync %s: %s", s->file, strerror(errno)), -1;
   s->fd = open(s->file, O_RDONLY | O_DIRECT);
   if (s->fd < 0) return snprintf(err, errlen, "open %s O_DIRECT: %s", s->file, strerror(errno)), -1;
+  return 0;
+}
+
+// Each process's pipe (pipe->max_usage = PipeSlots) and the scratch pipe for tee().
+static int sp_pipes_setup(struct sp_state *s, char *err, size_t errlen) {
   for (int p = 0; p < 2; p++) {
     int fds[2];
     if (pipe(fds) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
@@ -286,16 +303,16 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
     if (sp_in_flight(s)) return snprintf(err, errlen, "%s: a splice is in flight (the host must not send this)", step), -1;
     int size = step_param(step, "size", -1);
     if (size < 0 || size > SP_MAX_PAGES) return snprintf(err, errlen, "%s: size must be 0..%d pages", step, SP_MAX_PAGES), -1;
-    if (ftruncate(s->tfd, (off_t)size * PAGE) < 0) return snprintf(err, errlen, "%s: ftruncate: %s", step, strerror(errno)), -1;
+    for (int w = 0; w < 2; w++)
+      if (ftruncate(s->f[w].tfd, (off_t)size * PAGE) < 0) return snprintf(err, errlen, "%s: ftruncate: %s", step, strerror(errno)), -1;
     return 0;
   }
   int p = sp_proc_index(step, err, errlen);
   if (p < 0) return -1;
   if (strcmp(name, "SpliceSubmit") == 0) {
     if (s->state[p] != 0) return snprintf(err, errlen, "%s: p%d has already spliced", step, p + 1), -1;
-    if (sp_in_flight(s)) return snprintf(err, errlen, "%s: the other splice is in flight (one gate per file)", step), -1;
-    if (sp_gate_suspend(s->gate, err, errlen) < 0) return -1;
-    s->suspended = 1;
+    if (sp_gate_suspend(s->f[p].gate, err, errlen) < 0) return -1;
+    s->f[p].suspended = 1;
     int rp[2];
     if (pipe(rp) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
     pid_t pid = fork();
@@ -303,7 +320,7 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
     if (pid == 0) {
       close(rp[0]);
       loff_t pos = 0;  // every splice reads from file offset 0 (the spec's unit)
-      ssize_t n = splice(s->fd, &pos, s->pw[p], NULL, (size_t)s->read_len * PAGE, 0);
+      ssize_t n = splice(s->f[p].fd, &pos, s->pw[p], NULL, (size_t)s->read_len * PAGE, 0);
       long long v = n < 0 ? -(long long)errno : (long long)n;
       if (write(rp[1], &v, sizeof v) != (ssize_t)sizeof v) _exit(3);
       _exit(0);
@@ -324,9 +341,9 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
       if (sp_proc_state(pid) == 'D' && strcmp(s->wchan[p], s->held_in) == 0) break;
     }
     // Not held where expected after 5 s: the observation carries the wchan seen, the host fails.
-    if (s->state[p] == 2 && s->suspended) {
-      gate_open(s->gate);
-      s->suspended = 0;
+    if (s->state[p] == 2 && s->f[p].suspended) {
+      gate_open(s->f[p].gate);
+      s->f[p].suspended = 0;
     }
     return 0;
   }
@@ -340,8 +357,8 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
   if (strcmp(name, "SpliceReturn") == 0) {
     if (s->state[p] == 2) return 0;  // returned at submission (nothing to read)
     if (s->state[p] != 1) return snprintf(err, errlen, "%s: p%d has not spliced", step, p + 1), -1;
-    if (gate_open(s->gate) < 0) return snprintf(err, errlen, "%s: resume gate: %s", step, strerror(errno)), -1;
-    s->suspended = 0;
+    if (gate_open(s->f[p].gate) < 0) return snprintf(err, errlen, "%s: resume gate: %s", step, strerror(errno)), -1;
+    s->f[p].suspended = 0;
     return sp_collect(s, p, err, errlen);
   }
   if (strcmp(name, "PipeRead") == 0) {
@@ -372,9 +389,14 @@ static void sp_pipe_tags(struct sp_state *s, int p, char *out, size_t outlen, in
       int same = 1;
       for (ssize_t i = 1; i < got && same; i++) same = chunk[i] == chunk[0];
       if (same && chunk[0] == 0) tag = "Z";
-      else if (same && chunk[0] > 0xa0 && chunk[0] <= 0xa0 + SP_MAX_PAGES) {
-        snprintf(dtag, sizeof dtag, "D%d", chunk[0] - 0xa0);
-        tag = dtag;
+      else if (same) {
+        // D<i>: page i of p's own file; X<i>: page i of the other process's file.
+        for (int q = 0; q < 2; q++)
+          for (int i = 1; i <= SP_MAX_PAGES; i++)
+            if (chunk[0] == sp_data_byte(q, i)) {
+              snprintf(dtag, sizeof dtag, "%c%d", q == p ? 'D' : 'X', i);
+              tag = dtag;
+            }
       }
     }
     snprintf(out + strlen(out), outlen - strlen(out), "%s%s", *nbufs ? "," : "", tag);
@@ -384,9 +406,11 @@ static void sp_pipe_tags(struct sp_state *s, int p, char *out, size_t outlen, in
 }
 
 static void sp_observe(struct sp_state *s, struct out *o, int first) {
+  // i_size of each file (the host requires them equal: the spec's one file).
   struct stat st;
-  long long isize = fstat(s->tfd, &st) == 0 ? (long long)st.st_size : -1;
-  outf(o, "%s{\"isizeBytes\":%lld", first ? "" : ",", isize);
+  long long isize = fstat(s->f[0].tfd, &st) == 0 ? (long long)st.st_size : -1;
+  long long isize2 = fstat(s->f[1].tfd, &st) == 0 ? (long long)st.st_size : -1;
+  outf(o, "%s{\"isizeBytes\":%lld,\"isizeBytesOther\":%lld", first ? "" : ",", isize, isize2);
   for (int p = 0; p < 2; p++) {
     if (s->state[p] == 2) outf(o, ",\"retBytes_p%d\":%lld", p + 1, s->ret[p]);
     else outf(o, ",\"retBytes_p%d\":null", p + 1);
@@ -409,14 +433,16 @@ static void sp_observe(struct sp_state *s, struct out *o, int first) {
 static int op_splicepipe_script(const struct req *r, struct out *o, char *err, size_t errlen) {
   struct sp_state s;
   memset(&s, 0, sizeof s);
-  s.fd = s.tfd = -1;
+  s.f[0].fd = s.f[0].tfd = s.f[1].fd = s.f[1].tfd = -1;
   s.file_size = (int)req_int(r, "fileSize", 2);
   s.read_len = (int)req_int(r, "readLen", 2);
   s.slots = (int)req_int(r, "pipeSlots", 2);
   s.held_in = req_str(r, "heldIn", "__iomap_dio_rw");
   if (s.file_size < 1 || s.file_size > SP_MAX_PAGES || s.read_len < 1 || s.read_len > SP_MAX_PAGES || s.slots < 1 || s.slots > 16)
     return snprintf(err, errlen, "splicepipe_script: fileSize and readLen must be 1..%d, pipeSlots 1..16", SP_MAX_PAGES), -1;
-  if (sp_fs_setup(&s, err, errlen) < 0 || sp_file_setup(&s, err, errlen) < 0) return -1;
+  for (int w = 0; w < 2; w++)
+    if (sp_fs_setup(&s.f[w], w, err, errlen) < 0 || sp_file_setup(&s.f[w], w, s.file_size, err, errlen) < 0) return -1;
+  if (sp_pipes_setup(&s, err, errlen) < 0) return -1;
   outf(o, "\"obs\":[");
   const char *script = req_str(r, "steps", "");
   char step[256];
@@ -433,7 +459,8 @@ static int op_splicepipe_script(const struct req *r, struct out *o, char *err, s
   outf(o, "]");
   out_int(o, "steps", nsteps);
   // Tidy up: open the gate so no child stays asleep, reap, close; the fs stays for the slot.
-  gate_open(s.gate);
+  gate_open(s.f[0].gate);
+  gate_open(s.f[1].gate);
   for (int p = 0; p < 2; p++) {
     if (s.state[p] == 1) {
       char e2[128];
@@ -442,9 +469,11 @@ static int op_splicepipe_script(const struct req *r, struct out *o, char *err, s
     if (s.pr[p] > 0) close(s.pr[p]), close(s.pw[p]);
   }
   if (s.scratch[0] > 0) close(s.scratch[0]), close(s.scratch[1]);
-  if (s.fd >= 0) close(s.fd);
-  if (s.tfd >= 0) close(s.tfd);
-  unlink(s.file);
+  for (int w = 0; w < 2; w++) {
+    if (s.f[w].fd >= 0) close(s.f[w].fd);
+    if (s.f[w].tfd >= 0) close(s.f[w].tfd);
+    unlink(s.f[w].file);
+  }
   return rc;
 }
 
