@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario, ScenarioAction, StepObservation, Target } from '@pinlab/testgen';
+import { formatAction } from '@pinlab/testgen';
 import type { KernelSession } from './session.ts';
 import {
   FORKRACE_UNOBSERVABLE,
@@ -50,6 +51,11 @@ interface SpecRealisation {
   unobservable: readonly string[];
   /** Why a whole scenario cannot run although each action can (Target.scenarioSupport). */
   scenarioSupport?(scenario: Scenario): string | undefined;
+  /**
+   * Why the guest cannot realise an action `supports` refuses (e.g. "kernel-only iterator"):
+   * the scenario is then not applicable with that reason, not a bare "cannot realise".
+   */
+  whyNot?(action: ScenarioAction): string | undefined;
   run(
     session: KernelSession,
     scenario: Scenario,
@@ -60,6 +66,10 @@ interface SpecRealisation {
 const REALISATIONS: Record<string, SpecRealisation> = {
   ForkRace: {
     supports: supportsForkRace,
+    whyNot: (a) =>
+      a.name === 'DioSubmit' || a.name === 'FixedRead' || a.name === 'Write'
+        ? 'the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only'
+        : undefined,
     unobservable: FORKRACE_UNOBSERVABLE,
     async run(session, scenario, opts) {
       // Alone in the guest: pinsHeld/pinDelta come from the global nr_foll_pin_* counters.
@@ -123,13 +133,20 @@ export function createQemuTarget(
     name: `qemu:${session.name}`,
     profiles: [profile],
     supports(spec, action) {
-      return REALISATIONS[spec]?.supports(action) ?? false;
+      // An action refused with a reason passes here and is refused in scenarioSupport, where
+      // the contract lets a target say why (testgen applicability).
+      const r = REALISATIONS[spec];
+      return r !== undefined && (r.supports(action) || r.whyNot?.(action) !== undefined);
     },
     unobservable(spec) {
       return REALISATIONS[spec]?.unobservable ?? [];
     },
     scenarioSupport(scenario) {
-      return REALISATIONS[scenario.spec]?.scenarioSupport?.(scenario);
+      const r = REALISATIONS[scenario.spec];
+      if (r === undefined) return `no guest realisation of ${scenario.spec}`;
+      for (const a of scenario.actions)
+        if (!r.supports(a)) return `${formatAction(a)}: ${r.whyNot?.(a) ?? 'not realisable'}`;
+      return r.scenarioSupport?.(scenario);
     },
     async run(scenario, runProfile) {
       if (runProfile !== profile)

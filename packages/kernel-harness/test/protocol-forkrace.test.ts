@@ -1,4 +1,4 @@
-import { adapterFor, type ScenarioAction } from '@pinlab/testgen';
+import { adapterFor, applicability, type ScenarioAction } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeRequest, LineSplitter } from '../src/protocol.ts';
 import { KernelSession } from '../src/session.ts';
@@ -162,5 +162,40 @@ describe('ForkRace realisation', () => {
     await expect(
       t.run({ id: 'x', spec: 'ForkRace', config: 'ForkRace', actions }, 'linux-6.12'),
     ).rejects.toThrow(/runs profile linux-6.1/);
+  });
+});
+
+describe('qemu target applicability reasons', () => {
+  const target = createQemuTarget(
+    new KernelSession('6.12', () => {
+      throw new Error('no VM in this test');
+    }),
+    'linux-6.12',
+  );
+  const scenario = (actions: ScenarioAction[]) => ({
+    id: 's',
+    spec: 'ForkRace',
+    config: 'ForkRace',
+    actions: [{ name: 'Init' }, ...actions],
+  });
+
+  it('says why an action the guest refuses is not realisable', () => {
+    expect(
+      applicability(target, scenario([{ name: 'DioSubmit', io: 3, vpage: 0 }]), 'linux-6.12'),
+    ).toEqual({
+      applicable: false,
+      reason:
+        'target qemu:6.12: DioSubmit(io=3, vpage=0): the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only',
+    });
+  });
+
+  it('keeps the plain reason for an action without one, and runs what it supports', () => {
+    expect(applicability(target, scenario([{ name: 'Teleport' }]), 'linux-6.12')).toMatchObject({
+      applicable: false,
+      reason: 'target qemu:6.12 cannot realise ForkRace action Teleport',
+    });
+    expect(applicability(target, scenario([{ name: 'Fork' }]), 'linux-6.12')).toEqual({
+      applicable: true,
+    });
   });
 });
