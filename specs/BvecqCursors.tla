@@ -36,6 +36,21 @@
 (* Units: one slot = one bio_vec = one (small) folio.  The chain layout   *)
 (* is chosen by the constant Layout: SlotSeg[x+1] is the segment holding  *)
 (* slot x, so a segment no slot names is zero-length (nr_segs = 0).       *)
+(*                                                                         *)
+(* Layouts 1-3 are fixed chains present from Init, small segments and a   *)
+(* zero-length one, to exercise freeing along a chain; a cursor at a      *)
+(* segment boundary is counted on the segment of the next slot.  The      *)
+(* RFC's rolling buffer (fs/netfs/bvecq.c bvecq_buffer_init /             *)
+(* bvecq_buffer_make_space, netfs_alloc_bvecq(14): segments of at least   *)
+(* 14 slots added on demand as the load cursor fills the last one) holds  *)
+(* a request of this size in its first segment: Layout 4, one segment,    *)
+(* where the refcount is the three cursors plus one per outstanding       *)
+(* subrequest in the model and in the RFC code alike.  Where the RFC's    *)
+(* bvecq_pos_advance leaves a position at a boundary (v1: on the next     *)
+(* segment if it exists, else at the end of the current one; later        *)
+(* revisions: at the end of the current one) is history-dependent, so the *)
+(* per-segment refcounts of layouts 1-3 are not compared with the        *)
+(* reference (docs/FIDELITY.md finding 10).                                *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets
 
@@ -55,7 +70,8 @@ ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
 \*  2: <<1, 2, 3>>  three segments of one slot each
 \*  3: <<1, 1, 2, 4>> four segments, the third zero-length
-Layouts == <<<<1, 1, 3>>, <<1, 2, 3>>, <<1, 1, 2, 4>>>>
+\*  4: <<1, 1, 1>>  one segment: the RFC's rolling buffer for a three-slot request
+Layouts == <<<<1, 1, 3>>, <<1, 2, 3>>, <<1, 1, 2, 4>>, <<1, 1, 1>>>>
 ASSUME Layout \in 1..Len(Layouts)
 SlotSeg == Layouts[Layout]
 ASSUME NSeg \in 1..5 /\ SubreqMax \in 1..4 /\ MaxRetries \in 0..2

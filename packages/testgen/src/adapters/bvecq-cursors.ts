@@ -30,7 +30,10 @@
 // (bvecq_buffer_make_space, netfs_alloc_bvecq(14)) and its bvecq_pos_advance (fs/netfs/bvecq.c
 // in the RFC) leaves a position at the end of a segment (slot == nr_slots) or on the next
 // segment, zero-length or not; so a segment-by-segment comparison would compare two different
-// chains. segUseAfterFree is the layout-independent part of those variables.
+// chains. segUseAfterFree is the layout-independent part of those variables. Layout 4 is the
+// rolling buffer itself at this size (the three slots fit in the RFC's first segment): there the
+// one segment's refcount (headSegRef: three cursors + one per outstanding subrequest's
+// dispatch_pos) is observed on both sides.
 //
 // Only Op = "READ" is realised. The reference's unbuffered write (src/bvecq/dio_write.ts) pins
 // the whole user buffer in one netfs_extract_iter_to_bvecq call and has no error or NEED_RETRY
@@ -76,7 +79,9 @@ import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
 /** specs/BvecqCursors.tla `Layouts`: SlotSeg per layout; only its length (Total) matters here. */
-const LAYOUT_SLOTS: Readonly<Record<number, number>> = { 1: 3, 2: 3, 3: 4 };
+const LAYOUT_SLOTS: Readonly<Record<number, number>> = { 1: 3, 2: 3, 3: 4, 4: 3 };
+/** Layout 4: one segment, the RFC's rolling buffer for a three-slot request. */
+const ONE_SEGMENT_LAYOUT = 4;
 
 const ACTIONS = new Set([
   'Load',
@@ -111,7 +116,11 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     (s) =>
       asBool(apply(segFreed, s, 'segFreed'), 'segFreed') && asInt(apply(segRef, s), 'segRef') !== 0,
   );
+  const segs = domain(segRef, 'segRef');
+  const headSegRef: Record<string, number> =
+    segs.length === 1 ? { headSegRef: asInt(apply(segRef, segs[0] as ModelValue), 'segRef') } : {};
   return {
+    ...headSegRef,
     load: asInt(stateVar(state, 'load'), 'load'),
     dispatch: asInt(stateVar(state, 'dispatch'), 'dispatch'),
     collect: asInt(stateVar(state, 'collect'), 'collect'),
@@ -157,7 +166,7 @@ function totalSlots(scenario: Scenario): number {
   const layout = scenario.constants?.Layout ?? 1;
   const total = typeof layout === 'number' ? LAYOUT_SLOTS[layout] : undefined;
   if (total === undefined)
-    throw new AdapterError(`BvecqCursors: unknown Layout ${JSON.stringify(layout)} (1..3)`);
+    throw new AdapterError(`BvecqCursors: unknown Layout ${JSON.stringify(layout)} (1..4)`);
   return total;
 }
 
@@ -174,11 +183,13 @@ class BvecqReadDriver implements ReferenceDriver {
   private readonly k: Kernel;
   private readonly rreq: netfs_read_request;
   private readonly total: number;
+  private readonly oneSegment: boolean;
 
   constructor(profile: string, scenario: Scenario) {
     const why = scenarioSupport(scenario);
     if (why !== undefined) throw new AdapterError(why);
     this.total = totalSlots(scenario);
+    this.oneSegment = scenario.constants?.Layout === ONE_SEGMENT_LAYOUT;
     this.k = kernelFor(profile);
     // Init: the request's rolling buffer with its load, dispatch and collect cursors at 0.
     this.rreq = with_kernel(this.k, () => netfs_read_request_alloc(0));
@@ -305,7 +316,13 @@ class BvecqReadDriver implements ReferenceDriver {
     const rreq = this.rreq;
     const fstate: string[] = [];
     for (let x = 0; x < this.total; x++) fstate.push(this.folioState(x));
+    // One segment: its refcount (-1 if the chain has grown past one live segment).
+    const live = with_kernel(this.k, () => bvecq_stats().live);
+    const headSegRef: Record<string, number> = this.oneSegment
+      ? { headSegRef: live === 1 ? (rreq.collect_cursor.bvecq?.ref ?? -1) : -1 }
+      : {};
     return {
+      ...headSegRef,
       load: slotsOf(rreq.loaded_to, 'loaded_to'),
       dispatch: slotsOf(rreq.dispatched_to, 'dispatched_to'),
       collect: slotsOf(rreq.collected_to, 'collected_to'),
@@ -343,10 +360,10 @@ export const bvecqCursorsAdapter: SpecAdapter = {
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
   scenarioSupport,
-  faultKnobs: [
-    { constant: 'CheckTooMuch', value: false, fault: 'bvecq_read_too_much' },
-    { constant: 'StrictDioSequence', value: false, fault: 'bvecq_unordered_dio_write' },
-  ],
+  // No fault knobs yet: bvecq_read_too_much (CheckTooMuch = FALSE) diverges from the model
+  // (the reference's collector runs past the dispatch cursor and marks the short folio
+  // uptodate where the model keeps it filled; docs/FIDELITY.md finding 11), and DIO_WRITE
+  // (StrictDioSequence) is not applicable on the reference.
   // segUseAfterFree is what the chain invariant reports; a subrequest accounting more than it
   // asked for (CheckTooMuch = FALSE, the model's ReadWithinAsked) is a cursor-order violation.
   predictedViolations: (_prev, now) => {
