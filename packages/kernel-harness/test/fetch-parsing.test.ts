@@ -119,7 +119,7 @@ describe('modules', () => {
 
   it('needs modules only for features built as modules, and fails for absent ones', () => {
     const cfg = parseKconfig(
-      'CONFIG_BLK_DEV_DM=m\nCONFIG_DM_DELAY=m\nCONFIG_BLK_DEV_LOOP=y\nCONFIG_EXT4_FS=y\n',
+      'CONFIG_BLK_DEV_DM=m\nCONFIG_DM_DELAY=m\nCONFIG_BLK_DEV_LOOP=y\nCONFIG_EXT4_FS=y\nCONFIG_CRYPTO_CRC32C=y\n',
     );
     expect(modulesForConfig(cfg)).toEqual(['dm-mod', 'dm-delay']);
     const noDelay = parseKconfig(

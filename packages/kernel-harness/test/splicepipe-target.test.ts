@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioAction } from '@pinlab/testgen';
 import { loadSuite, planScenario, type Target } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
+import { modulesForConfig, parseKconfig } from '../src/modules.ts';
 import {
   SPLICEPIPE_NA,
   splicePipeObservations,
@@ -47,6 +48,20 @@ const splice = (p: string, pages = 2): ScenarioAction[] => [
   ...Array.from({ length: pages }, (_, i) => ({ name: 'BioComplete', proc: p, page: i + 1 })),
   { name: 'SpliceReturn', proc: p },
 ];
+
+describe('SplicePipe needs ext4 in the guest', () => {
+  it('loads ext4 and crc32c_generic when they are modules, and names the symbol when absent', () => {
+    const base = 'CONFIG_BLK_DEV_DM=y\nCONFIG_DM_DELAY=y\nCONFIG_BLK_DEV_LOOP=y\n';
+    expect(
+      modulesForConfig(parseKconfig(`${base}CONFIG_EXT4_FS=m\nCONFIG_CRYPTO_CRC32C=m\n`)),
+    ).toEqual(['ext4', 'crc32c_generic']);
+    expect(() =>
+      modulesForConfig(
+        parseKconfig(`${base}# CONFIG_EXT4_FS is not set\nCONFIG_CRYPTO_CRC32C=y\n`),
+      ),
+    ).toThrow(/CONFIG_EXT4_FS is not enabled in this kernel \(SplicePipe/);
+  });
+});
 
 describe('SplicePipe actions the guest realises', () => {
   it('accepts the spec actions with their parameters and refuses anything else', () => {
