@@ -19,7 +19,7 @@ import { canonicalJson } from './model/value.ts';
 import { seededWalks } from './model/walk.ts';
 import { loadProfiles, type ProfileEntry } from './profiles.ts';
 import { type ItfTraceLike, scenarioFromItf, toScenarioAction } from './scenarios.ts';
-import type { SourcedScenario, SuiteData, SuiteScenario } from './suite.ts';
+import type { SourcedScenario, StoredExpectation, SuiteData, SuiteScenario } from './suite.ts';
 import { buildSuiteScenarios } from './suite.ts';
 
 export type { WalkPlan } from './gen-plan.ts';
@@ -195,12 +195,13 @@ export function regenerateCommand(spec: string, seed: number): string {
 }
 
 /**
- * Expectations of a config's scenarios, except for a scenario an earlier config of the same spec
- * already has with the same actions and the same model under every profile (same spec text and
+ * Expectations of a config's scenarios. Under a profile where an earlier config's suite of the
+ * same spec already holds the same actions under the same model (same spec text and
  * graph-relevant cfg text once the profile's constants are applied: bug configs mostly differ
- * from their spec's main config only in constants the profiles override). Its expectations and
- * its reference runs would be identical, so it is stored with its actions (transition coverage
- * is still counted per config) and `runIn`, the scenario that is run; `firstRun` is per spec.
+ * from their spec's main config only in constants the profiles override), the expectation and
+ * the reference run would be identical: it is stored as `{runIn: <that scenario's id>}` and run
+ * there only. Actions are always kept (transition coverage is counted per config); `firstRun`
+ * is per spec.
  */
 function expectOnce(
   stepper: GraphStepper,
@@ -209,36 +210,25 @@ function expectOnce(
   profiles: readonly ProfileEntry[],
   firstRun: Map<string, string>,
 ): SuiteScenario[] {
-  const models = profiles
-    .map((p) => {
+  const models = new Map(
+    profiles.map((p) => {
       const c = p.constants[adapter.spec];
-      return `${p.name}=${c === undefined ? '-' : stepper.modelIdentity(c)}`;
-    })
-    .join(',');
-  const fresh: SourcedScenario[] = [];
-  const runIn = new Map<string, string>();
-  for (const s of scenarios) {
-    const key = `${models}|${canonicalJson(s.actions)}`;
-    const first = firstRun.get(key);
-    if (first !== undefined) runIn.set(s.id, first);
-    else {
-      firstRun.set(key, s.id);
-      fresh.push(s);
+      return [p.name, c === undefined ? undefined : `${p.name}=${stepper.modelIdentity(c)}`];
+    }),
+  );
+  return buildSuiteScenarios(stepper, adapter, scenarios, profiles).map((s) => {
+    const actions = canonicalJson(s.actions);
+    const expect: Record<string, StoredExpectation> = { ...s.expect };
+    for (const [profile, e] of Object.entries(s.expect)) {
+      const model = models.get(profile);
+      if (model === undefined || !('observations' in e)) continue;
+      const key = `${model}|${actions}`;
+      const first = firstRun.get(key);
+      if (first === undefined) firstRun.set(key, s.id);
+      else expect[profile] = { runIn: first };
     }
-  }
-  const computed = new Map(
-    buildSuiteScenarios(stepper, adapter, fresh, profiles).map((x) => [x.id, x]),
-  );
-  return scenarios.map(
-    (s) =>
-      computed.get(s.id) ?? {
-        id: s.id,
-        origin: s.origin,
-        actions: s.actions,
-        expect: {},
-        runIn: runIn.get(s.id) as string,
-      },
-  );
+    return { ...s, expect };
+  });
 }
 
 /** Builds the suite data of every (spec, config) asked for. Pure apart from reading specs. */
@@ -335,7 +325,7 @@ export function generate(opts: GenOptions): GenResult {
       for (const sc of s.scenarios)
         for (const e of Object.values(sc.expect)) {
           if ('notApplicable' in e) notApplicable++;
-          else if ('sameAs' in e) continue;
+          else if ('sameAs' in e || 'runIn' in e) continue;
           else if (e.stoppedAt !== undefined) truncated++;
         }
       return {

@@ -37,9 +37,9 @@ export function loadSuite(path: string | URL): SuiteData {
   return validateSuite(data, source);
 }
 
-/** Why a scenario with `runIn` is not run here (its twin in an earlier config's suite is). */
+/** Why an expectation stored as `runIn` is not run here (its twin in an earlier suite is). */
 export const RUN_ELSEWHERE =
-  'run in an earlier config of the spec (same actions, same model under every profile)';
+  'run in an earlier config of the spec (same actions, same model under this profile)';
 
 /** What running one scenario under one profile would do, decided before running it. */
 export type ScenarioPlan =
@@ -59,9 +59,10 @@ export function planScenario(
   profile: string,
   target: Target,
 ): ScenarioPlan {
-  if (s.runIn !== undefined) return { kind: 'not-applicable', reason: RUN_ELSEWHERE };
   let stored = s.expect[profile];
   if (stored !== undefined && 'sameAs' in stored) stored = s.expect[stored.sameAs];
+  if (stored !== undefined && 'runIn' in stored)
+    return { kind: 'not-applicable', reason: RUN_ELSEWHERE };
   if (stored === undefined)
     return { kind: 'not-applicable', reason: `no expectation for profile ${profile}` };
   if ('notApplicable' in stored) return { kind: 'not-applicable', reason: stored.notApplicable };

@@ -19,7 +19,12 @@ export type StoredExpectation =
     }
   | { readonly notApplicable: string }
   /** Same constants as an earlier profile: same expectation, stored once. */
-  | { readonly sameAs: string };
+  | { readonly sameAs: string }
+  /**
+   * An earlier config's suite of the spec holds this scenario's actions under the same model
+   * for this profile: that scenario (this id) is run, with the same expectation.
+   */
+  | { readonly runIn: string };
 
 export interface SuiteScenario {
   readonly id: string;
@@ -27,12 +32,6 @@ export interface SuiteScenario {
   readonly origin: string;
   readonly actions: readonly ScenarioAction[];
   readonly expect: Readonly<Record<string, StoredExpectation>>;
-  /**
-   * Set when an earlier config's suite of the same spec holds the same actions under the same
-   * model for every profile: that scenario (this id) is run, this one only counts for coverage
-   * (`expect` is then empty).
-   */
-  readonly runIn?: string;
 }
 
 export interface SuiteData {
@@ -170,7 +169,6 @@ export function encodeSuite(suite: SuiteData): TableEncodedSuite {
   const scenarios = suite.scenarios.map((s) => ({
     id: s.id,
     origin: s.origin,
-    ...(s.runIn !== undefined ? { runIn: s.runIn } : {}),
     actions: s.actions.map((a) => actions.index(a)),
     expect: Object.fromEntries(
       Object.entries(s.expect).map(([p, e]) => [

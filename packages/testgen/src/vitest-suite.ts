@@ -7,7 +7,7 @@ import type { SpecAdapter } from './adapters/adapter.ts';
 import { allAdapters } from './adapters/index.ts';
 import { formatMismatch } from './compare.ts';
 import { createReferenceTarget } from './reference-target.ts';
-import { loadSuite, planScenario, runPlanned } from './run-suite.ts';
+import { loadSuite, planScenario, RUN_ELSEWHERE, runPlanned } from './run-suite.ts';
 import type { Target } from './target.ts';
 
 export interface GeneratedSuiteOptions {
@@ -19,16 +19,20 @@ export interface GeneratedSuiteOptions {
 export function runGeneratedSuite(path: URL | string, opts: GeneratedSuiteOptions = {}): void {
   const suite = loadSuite(path);
   const target = opts.target ?? createReferenceTarget(opts.adapters ?? allAdapters, suite.profiles);
-  // Scenarios run by an earlier config's suite are not registered again (not skipped either:
-  // they are tested, there); the title says how many.
-  const own = suite.scenarios.filter((s) => s.runIn === undefined);
-  const elsewhere = suite.scenarios.length - own.length;
-  const title = `${suite.spec} ${suite.config} on ${target.name}${elsewhere > 0 ? ` (${elsewhere} scenarios run in earlier configs' suites)` : ''}`;
-  describe(title, () => {
+  // A (scenario, profile) run by an earlier config's suite is not registered again (not
+  // skipped either: it is tested, there); the titles say how many.
+  const runElsewhere = (profile: string) =>
+    suite.scenarios.filter((s) => {
+      const plan = planScenario(suite, s, profile, target);
+      return plan.kind === 'not-applicable' && plan.reason === RUN_ELSEWHERE;
+    }).length;
+  describe(`${suite.spec} ${suite.config} on ${target.name}`, () => {
     for (const profile of suite.profiles) {
-      describe(profile, () => {
-        for (const s of own) {
+      const elsewhere = runElsewhere(profile);
+      describe(`${profile}${elsewhere > 0 ? ` (${elsewhere} scenarios run in earlier configs' suites)` : ''}`, () => {
+        for (const s of suite.scenarios) {
           const plan = planScenario(suite, s, profile, target);
+          if (plan.kind === 'not-applicable' && plan.reason === RUN_ELSEWHERE) continue;
           if (plan.kind === 'not-applicable') {
             it.skip(`${s.id}: not applicable: ${plan.reason}`, () => {});
             continue;
