@@ -50,10 +50,13 @@ describe.skipIf(kernels.length === 0)(`real kernels in QEMU (${kernels.join(', '
 
       it('DIO read vs fork through dm-delay: 6.1 loses the parent data every run, 6.12 never; fixed buffers never', async () => {
         for (const engine of ['aio', 'uring', 'uring_fixed'] as const) {
+          // Runs that missed the race (read done before fork, under load) are retried.
           const r = await runForkRace(session, engine, 10);
-          expect(r.raced, `${engine}: reads still in flight at fork`).toBe(10);
+          if (r.notRaced > 0)
+            console.log(`${name} ${engine}: ${r.notRaced} of ${r.runs} runs did not race, retried`);
+          expect(r.raced, `${engine}: reads still in flight at fork (${r.runs} runs)`).toBe(10);
           expect(r.parentLost, `${engine}: parent lost the data`).toBe(
-            expectedParentLoses(profile, engine) ? 10 : 0,
+            expectedParentLoses(profile, engine) ? r.raced : 0,
           );
         }
       }, 120_000);
