@@ -18,6 +18,8 @@ export interface SpecCounts {
   failed: number;
   notApplicable: number;
   errors: number;
+  /** Not applicable, by reason (the realisation's whyNot / scenarioSupport), with counts. */
+  notApplicableReasons: Record<string, number>;
 }
 
 export interface ScenarioOutcome {
@@ -274,10 +276,20 @@ function coveredBy(m: Member, run: PlannedRun): string {
 export function countBySpec(outcomes: ScenarioOutcome[]): Record<string, SpecCounts> {
   const by: Record<string, SpecCounts> = {};
   for (const o of outcomes) {
-    const c = by[o.spec] ?? { run: 0, passed: 0, failed: 0, notApplicable: 0, errors: 0 };
+    const c = by[o.spec] ?? {
+      run: 0,
+      passed: 0,
+      failed: 0,
+      notApplicable: 0,
+      errors: 0,
+      notApplicableReasons: {},
+    };
     by[o.spec] = c;
-    if (o.outcome === 'not-applicable') c.notApplicable++;
-    else {
+    if (o.outcome === 'not-applicable') {
+      c.notApplicable++;
+      const why = o.detail ?? 'no reason given';
+      c.notApplicableReasons[why] = (c.notApplicableReasons[why] ?? 0) + 1;
+    } else {
       c.run++;
       if (o.outcome === 'passed') c.passed++;
       else if (o.outcome === 'failed') c.failed++;

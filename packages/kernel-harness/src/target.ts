@@ -17,12 +17,14 @@ import {
   ITERCURSOR_UNOBSERVABLE,
   iterCursorObservations,
   iterCursorRequest,
+  iterCursorWhyNot,
   supportsIterCursor,
 } from './specs/itercursor.ts';
 import {
   PINUNPIN_UNOBSERVABLE,
   pinUnpinObservations,
   pinUnpinScript,
+  pinUnpinWhyNot,
   supportsPinUnpin,
 } from './specs/pinunpin.ts';
 import {
@@ -52,8 +54,9 @@ interface SpecRealisation {
   /** Why a whole scenario cannot run although each action can (Target.scenarioSupport). */
   scenarioSupport?(scenario: Scenario): string | undefined;
   /**
-   * Why the guest cannot realise an action `supports` refuses (e.g. "kernel-only iterator"):
-   * the scenario is then not applicable with that reason, not a bare "cannot realise".
+   * Why the guest cannot realise an action `supports` refuses, naming the action but not
+   * every parameter (e.g. "Submit KVEC: kernel-only iterator"), so not-applicable counts group
+   * by reason: the scenario is then not applicable with it, not a bare "cannot realise".
    */
   whyNot?(action: ScenarioAction): string | undefined;
   run(
@@ -68,7 +71,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
     supports: supportsForkRace,
     whyNot: (a) =>
       a.name === 'DioSubmit' || a.name === 'FixedRead' || a.name === 'Write'
-        ? 'the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only'
+        ? `${a.name}: the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only`
         : undefined,
     unobservable: FORKRACE_UNOBSERVABLE,
     async run(session, scenario, opts) {
@@ -84,6 +87,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
   },
   IterCursor: {
     supports: supportsIterCursor,
+    whyNot: iterCursorWhyNot,
     unobservable: ITERCURSOR_UNOBSERVABLE,
     async run(session, scenario) {
       // Independent of every other scenario (its own worker, file and buffers): runs concurrently.
@@ -97,6 +101,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
   },
   PinUnpin: {
     supports: supportsPinUnpin,
+    whyNot: pinUnpinWhyNot,
     unobservable: PINUNPIN_UNOBSERVABLE,
     async run(session, scenario) {
       // Alone in the guest: pinAcquired/pinReleased are the global nr_foll_pin_* counters.
@@ -145,7 +150,7 @@ export function createQemuTarget(
       const r = REALISATIONS[scenario.spec];
       if (r === undefined) return `no guest realisation of ${scenario.spec}`;
       for (const a of scenario.actions)
-        if (!r.supports(a)) return `${formatAction(a)}: ${r.whyNot?.(a) ?? 'not realisable'}`;
+        if (!r.supports(a)) return r.whyNot?.(a) ?? `${formatAction(a)}: not realisable`;
       return r.scenarioSupport?.(scenario);
     },
     async run(scenario, runProfile) {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioAction } from '@pinlab/testgen';
-import { loadSuite, planScenario, type Target } from '@pinlab/testgen';
+import { loadSuite, planScenario, RUN_ELSEWHERE, type Target } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
 import { modulesForConfig, parseKconfig } from '../src/modules.ts';
 import {
@@ -203,7 +203,9 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
         }
       }
       expect(counts.get('run') ?? 0).toBeGreaterThan(100);
-      for (const reason of counts.keys()) if (reason !== 'run') expect(known).toContain(reason);
+      // RUN_ELSEWHERE: stored once, run in an earlier config of the spec (testgen runIn).
+      for (const reason of counts.keys())
+        if (reason !== 'run' && reason !== RUN_ELSEWHERE) expect(known).toContain(reason);
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.truncateInSplice}`)).toBeGreaterThan(0);
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.framePool}`)).toBeGreaterThan(0);
     }

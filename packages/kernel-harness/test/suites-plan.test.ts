@@ -114,6 +114,7 @@ describe('kernel runner plan', () => {
       failed: 1,
       notApplicable: 0,
       errors: 0,
+      notApplicableReasons: {},
     });
   });
 

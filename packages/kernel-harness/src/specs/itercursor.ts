@@ -69,6 +69,20 @@ export function supportsIterCursor(action: ScenarioAction): boolean {
   }
 }
 
+/**
+ * Why the guest refuses an IterCursor action it knows (stable texts: the runner counts by
+ * reason). See the header: one extraction's result is internal to its caller, and KVEC, BVEC
+ * and XARRAY iterators exist only inside the kernel.
+ */
+export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
+  if (supportsIterCursor(action)) return undefined;
+  if (action.name === 'Extract')
+    return 'Extract: one iov_iter_extract_pages result is not visible from user space (block/bio.c bio_iov_iter_get_pages loops until the bio is full; the syscall returns the sum)';
+  if (action.name === 'IterInit' && typeof action.type === 'string')
+    return `IterInit ${action.type}: kernel-only iterator`;
+  return undefined;
+}
+
 /** The iterator type a scenario drives (its IterInit), IOVEC when it has none. */
 export function iterCursorType(actions: readonly ScenarioAction[]): string {
   const init = actions.find((a) => a.name === 'IterInit');

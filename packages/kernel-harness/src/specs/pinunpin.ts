@@ -63,6 +63,23 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
   }
 }
 
+/**
+ * Why the guest refuses a PinUnpin action it knows (stable text: the runner counts by reason).
+ * KVEC, BVEC and XARRAY iov_iters are built only inside the kernel (kernel_read/kernel_write,
+ * bio and splice internals, netfs), never from a syscall's user buffer, so no guest program
+ * can Submit one.
+ */
+export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
+  if (supportsPinUnpin(action)) return undefined;
+  if (
+    (action.name === 'Submit' || action.name === 'SubmitFault') &&
+    isBio(action.bio) &&
+    !USER_ITERS.has(String(action.iter))
+  )
+    return `${action.name} ${String(action.iter)}: kernel-only iterator`;
+  return undefined;
+}
+
 const PARAMS: Record<string, readonly string[]> = {
   Submit: ['bio', 'iter', 'dir'],
   SubmitFault: ['bio', 'iter'],
