@@ -48,6 +48,8 @@ export function kernelScenarioRuns(r: KernelReport): ScenarioRun[] {
       passed: c.passed,
       failed: c.failed + c.errors,
       notApplicable: c.notApplicable,
+      // Older kernels.json files have no reasons.
+      notApplicableReasons: c.notApplicableReasons ?? {},
       failures: r.failures
         .filter((f) => f.spec === spec)
         .map((f) => ({
@@ -63,7 +65,7 @@ export function kernelErrors(r: KernelReport): { step: string; message: string }
   for (const f of r.forkRaceRuns.filter((x) => !x.ok)) {
     out.push({
       step: `kernel ${r.name} fork race (${f.engine})`,
-      message: `parent lost the data in ${f.parentLost}/${f.raced} raced runs of ${f.runs}; the model expects ${f.expectedParentLoses ? 'every' : 'no'} loss`,
+      message: `parent lost the data in ${f.parentLost}/${f.raced} raced runs of ${f.runs} (${f.minRaced ?? f.runs} raced runs needed); the model expects ${f.expectedParentLoses ? 'every' : 'no'} loss`,
     });
   }
   for (const p of r.pinDeltas.filter((x) => !x.ok)) {
