@@ -17,6 +17,7 @@ import { type KernelSource, kernelSource, profileForRelease } from './kernels.ts
 import {
   loadOrder,
   MissingModuleError,
+  moduleName,
   modulesForConfig,
   parseKconfig,
   parseModulesDep,
@@ -49,25 +50,67 @@ function kernelJsonPath(dir: string): string {
   return join(dir, 'kernel.json');
 }
 
-/** The cached kernel `name` (the one the last fetch selected), or null when none is cached. */
+/**
+ * Why a cached kernel no longer serves the guest, or null when it does: the modules the guest
+ * needs today (NEEDED_FEATURES against the cached config) include one the cache was made
+ * without (a cache extracted before ext4/crc32c_generic were needed boots, then fails to mount).
+ */
+export function staleCacheReason(img: KernelImage, versionDir: string): string | null {
+  const configPath = join(versionDir, 'config');
+  if (!existsSync(configPath)) return `its cache has no config file (${configPath})`;
+  let wanted: string[];
+  try {
+    wanted = modulesForConfig(parseKconfig(readFileSync(configPath, 'utf8')));
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const have = new Set(img.modules.map(moduleName));
+  const missing = wanted.filter((m) => !have.has(moduleName(m)));
+  return missing.length === 0
+    ? null
+    : `its cache predates module${missing.length > 1 ? 's' : ''} the guest now needs (${missing.join(', ')})`;
+}
+
+/** The selected cache folder of kernel `name` and its kernel.json, or null when none. */
+function readCache(
+  name: string,
+  env: NodeJS.ProcessEnv,
+): { img: KernelImage; versionDir: string } | null {
+  const pointer = join(kernelsDir(env), name, 'current.json');
+  if (!existsSync(pointer)) return null;
+  const { version } = JSON.parse(readFileSync(pointer, 'utf8')) as { version: string };
+  const versionDir = join(kernelsDir(env), name, version);
+  const file = kernelJsonPath(versionDir);
+  if (!existsSync(file)) return null;
+  return { img: JSON.parse(readFileSync(file, 'utf8')) as KernelImage, versionDir };
+}
+
+/**
+ * The cached kernel `name` (the one the last fetch selected), or null when none is cached, a
+ * file is gone, or the cache is stale (staleCacheReason): a fetch then rebuilds it.
+ */
 export function cachedKernel(
   name: string,
   env: NodeJS.ProcessEnv = process.env,
 ): KernelImage | null {
-  const pointer = join(kernelsDir(env), name, 'current.json');
-  if (!existsSync(pointer)) return null;
-  const { version } = JSON.parse(readFileSync(pointer, 'utf8')) as { version: string };
-  const file = kernelJsonPath(join(kernelsDir(env), name, version));
-  if (!existsSync(file)) return null;
-  const img = JSON.parse(readFileSync(file, 'utf8')) as KernelImage;
+  const c = readCache(name, env);
+  if (c === null) return null;
+  const { img, versionDir } = c;
   if (!existsSync(img.vmlinuz) || !img.modules.every((m) => existsSync(m))) return null;
+  if (staleCacheReason(img, versionDir) !== null) return null;
   return img;
 }
 
 export class KernelNotFetchedError extends Error {
-  constructor(readonly kernel: string) {
+  constructor(
+    readonly kernel: string,
+    /** Set when a cache exists but cannot serve (e.g. made before a module was needed). */
+    readonly stale?: string,
+  ) {
     super(
-      `kernel ${kernel} is not in the cache: run \`pinlab kernel fetch ${kernel}\` (needs network access to deb.debian.org)`,
+      stale === undefined
+        ? `kernel ${kernel} is not in the cache: run \`pinlab kernel fetch ${kernel}\` (needs network access to deb.debian.org)`
+        : `kernel ${kernel} must be fetched again: ${stale}; run \`pinlab kernel fetch ${kernel}\` (needs network access to deb.debian.org)`,
     );
     this.name = 'KernelNotFetchedError';
   }
@@ -75,8 +118,10 @@ export class KernelNotFetchedError extends Error {
 
 export function requireKernel(name: string, env: NodeJS.ProcessEnv = process.env): KernelImage {
   const img = cachedKernel(name, env);
-  if (img === null) throw new KernelNotFetchedError(name);
-  return img;
+  if (img !== null) return img;
+  const c = readCache(name, env);
+  const stale = c === null ? null : staleCacheReason(c.img, c.versionDir);
+  throw stale === null ? new KernelNotFetchedError(name) : new KernelNotFetchedError(name, stale);
 }
 
 /** The image package the suite's linux-image-amd64 metapackage depends on, with its version. */
@@ -142,7 +187,10 @@ export async function fetchKernel(name: string, opts: FetchOptions = {}): Promis
   const existing = existsSync(kernelJsonPath(versionDir))
     ? (JSON.parse(readFileSync(kernelJsonPath(versionDir), 'utf8')) as KernelImage)
     : null;
-  if (existing !== null && !opts.force && existsSync(existing.vmlinuz)) {
+  const stale = existing === null ? null : staleCacheReason(existing, versionDir);
+  if (stale !== null)
+    log(`kernel ${name}: ${pkg.package} ${pkg.version}: ${stale}: fetching again`);
+  if (existing !== null && !opts.force && existsSync(existing.vmlinuz) && stale === null) {
     log(`kernel ${name}: ${pkg.package} ${pkg.version} already cached`);
     writeFileAtomic(
       join(kernelsDir(env), name, 'current.json'),
