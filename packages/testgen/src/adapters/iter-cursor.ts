@@ -6,6 +6,13 @@
 // (whose BUG() the reference raises as IovIterBug), iov_iter_extract_pages (pins released
 // again with unpin_user_pages, the array with kvfree).
 //
+// An Advance is what every consumer of an iterator does to its cursor, so the driver realises
+// it through three real kernel paths, chosen deterministically per scenario, profile and
+// Advance ordinal (advancePath): iov_iter_advance, _copy_to_iter (a read() filling the buffer)
+// and iov_iter_zero (lib/iov_iter.c; both walk iterate_and_advance() of
+// include/linux/iov_iter.h). For the two copies the driver checks, through the layout it built
+// and not through the iterator, that the bytes landed exactly where the cursor stood.
+//
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
 // for a walk off the front of a segment array), lastBytes and lastOffset0 of the last
 // extraction (model units). The segment pointer itself is not compared: at a segment end the
@@ -14,6 +21,9 @@
 
 import {
   alloc_page,
+  copy_from_user,
+  copy_to_iter,
+  copy_to_user,
   extract_matches_iterator,
   extract_result_consistent,
   FAULT_FLAG_WRITE,
@@ -33,10 +43,13 @@ import {
   iov_iter_ubuf,
   iov_iter_violations,
   iov_iter_xarray,
+  iov_iter_zero,
   type Kernel,
   kmalloc_page_aligned,
   kvfree,
   type MmStruct,
+  memcpy_from_page,
+  memcpy_to_page,
   mm_alloc,
   no_over_reversion,
   PAGE_SIZE,
@@ -44,13 +57,14 @@ import {
   type PageSlot,
   unpin_user_pages,
   type Violation,
+  virt_to_page,
   vm_mmap,
   with_kernel,
   with_mm,
   XArray,
 } from '@pinlab/reference';
 import { apply, asInt, asString, type ModelState, stateVar } from '../model/value.ts';
-import type { ScenarioAction, StepObservation } from '../target.ts';
+import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
 import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
@@ -61,6 +75,36 @@ const SEG_LEN = [0, 2, 0, 3, 1];
 const SEG_OFF = [0, 2, 0, 0, 0];
 const TOTAL = 6;
 const FLAT_START = 2;
+
+/** The real kernel paths an Advance is realised through (see the header). */
+const ADVANCE_PATHS = ['iov_iter_advance', 'copy_to_iter', 'iov_iter_zero'] as const;
+type AdvancePath = (typeof ADVANCE_PATHS)[number];
+
+/**
+ * Where byte `pos` of the iterator's data (0 = its first byte) lives, and how many bytes from
+ * there on are contiguous in that place (same segment, and same page for kernel pages).
+ */
+type Place =
+  | { kind: 'user'; uaddr: number; run: number }
+  | { kind: 'page'; page: Page; offset: number; run: number };
+
+/** FNV-1a of a string: a stable per-scenario salt for the choice of Advance path. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let c = 0; c < s.length; c++) h = Math.imul(h ^ s.charCodeAt(c), 0x01000193) >>> 0;
+  return h;
+}
+
+/** Segment k of SEG_LEN holding data byte `pos`, and pos's offset into it (zero-length skipped). */
+function segmentAt(pos: number): { k: number; skip: number } {
+  let start = 0;
+  for (let k = 0; k < SEG_LEN.length; k++) {
+    const len = (SEG_LEN[k] ?? 0) * UNIT;
+    if (pos < start + len) return { k, skip: pos - start };
+    start += len;
+  }
+  throw new AdapterError(`IterCursor: data byte ${pos} is past the layout's ${TOTAL * UNIT}`);
+}
 
 function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
   const it = stateVar(state, 'it');
@@ -88,10 +132,17 @@ class IterCursorDriver implements ReferenceDriver {
   private lastOffset0 = 0;
   /** Violations of the per-call extraction invariants found by the last Extract. */
   private extractViolations: Violation[] = [];
+  /** The layout IterInit built, as a map from data byte to memory (checks the copies). */
+  private placeOf: ((pos: number) => Place) | null = null;
+  private readonly pathSalt: number;
+  private advances = 0;
 
-  constructor(profile: string) {
+  constructor(profile: string, scenario: Scenario) {
     this.k = kernelFor(profile);
     this.mm = with_kernel(this.k, () => mm_alloc());
+    // Per scenario and profile, so that one scenario's Advances go through every path across
+    // the profiles it runs under, and a one-Advance scenario does not always take the same one.
+    this.pathSalt = fnv1a(`${scenario.id}|${profile}`);
   }
 
   apply(action: ScenarioAction): void {
@@ -117,6 +168,11 @@ class IterCursorDriver implements ReferenceDriver {
           iov_base: base + k * PAGE_SIZE + (SEG_OFF[k] ?? 0) * UNIT,
           iov_len: len * UNIT,
         }));
+        this.placeOf = (pos) => {
+          const { k, skip } = segmentAt(pos);
+          const v = iov[k]!;
+          return { kind: 'user', uaddr: v.iov_base + skip, run: v.iov_len - skip };
+        };
         return iov_iter_init(ITER_DEST, iov, iov.length, count);
       }
       case 'KVEC': {
@@ -124,6 +180,14 @@ class IterCursorDriver implements ReferenceDriver {
           iov_base: kmalloc_page_aligned(PAGE_SIZE) + (SEG_OFF[k] ?? 0) * UNIT,
           iov_len: len * UNIT,
         }));
+        this.placeOf = (pos) => {
+          const { k, skip } = segmentAt(pos);
+          const v = kv[k]!;
+          const kaddr = v.iov_base + skip;
+          const offset = kaddr % PAGE_SIZE;
+          const run = Math.min(v.iov_len - skip, PAGE_SIZE - offset);
+          return { kind: 'page', page: virt_to_page(kaddr), offset, run };
+        };
         return iov_iter_kvec(ITER_DEST, kv, kv.length, count);
       }
       case 'BVEC': {
@@ -132,14 +196,35 @@ class IterCursorDriver implements ReferenceDriver {
           bv_offset: (SEG_OFF[k] ?? 0) * UNIT,
           bv_len: len * UNIT,
         }));
+        this.placeOf = (pos) => {
+          const { k, skip } = segmentAt(pos);
+          const b = bv[k]!;
+          // Every segment of the layout lies within its one page (SegOff + SegLen <= PAGE).
+          return {
+            kind: 'page',
+            page: b.bv_page,
+            offset: b.bv_offset + skip,
+            run: b.bv_len - skip,
+          };
+        };
         return iov_iter_bvec(ITER_DEST, bv, bv.length, count);
       }
-      case 'UBUF':
-        return iov_iter_ubuf(ITER_DEST, this.userPages(2) + FLAT_START * UNIT, count);
+      case 'UBUF': {
+        const ubuf = this.userPages(2) + FLAT_START * UNIT;
+        this.placeOf = (pos) => ({ kind: 'user', uaddr: ubuf + pos, run: count - pos });
+        return iov_iter_ubuf(ITER_DEST, ubuf, count);
+      }
       case 'XARRAY': {
         const xa = new XArray();
-        xa.xa_store_folio(0, folio_alloc(0));
-        xa.xa_store_folio(1, folio_alloc(0));
+        const folios = [folio_alloc(0), folio_alloc(0)];
+        for (const [index, f] of folios.entries()) xa.xa_store_folio(index, f);
+        this.placeOf = (pos) => {
+          const x = FLAT_START * UNIT + pos;
+          const folio = folios[Math.floor(x / PAGE_SIZE)];
+          if (folio === undefined) throw new AdapterError(`IterCursor: no folio at ${x}`);
+          const offset = x % PAGE_SIZE;
+          return { kind: 'page', page: folio.page(0), offset, run: PAGE_SIZE - offset };
+        };
         return iov_iter_xarray(ITER_DEST, xa, FLAT_START * UNIT, count);
       }
       default:
@@ -159,7 +244,7 @@ class IterCursorDriver implements ReferenceDriver {
         this.i = this.init(this.type);
         return;
       case 'Advance':
-        iov_iter_advance(this.iter(), param(action, 'bytes', 'number') * UNIT);
+        this.advance(param(action, 'bytes', 'number') * UNIT);
         return;
       case 'Revert':
         try {
@@ -213,6 +298,89 @@ class IterCursorDriver implements ReferenceDriver {
     }
   }
 
+  /** The path the next Advance takes: rotates with the Advance ordinal from the salt. */
+  private advancePath(): AdvancePath {
+    // A reverted-before-start iterator (over_revert) points before its segment array: only
+    // iov_iter_advance's arithmetic is defined on it, a copy would touch memory that is not
+    // the buffer's (the kernel would read before the array).
+    if (this.oops !== 'NONE') return 'iov_iter_advance';
+    return ADVANCE_PATHS[(this.pathSalt + this.advances++) % ADVANCE_PATHS.length]!;
+  }
+
+  private advance(bytes: number): void {
+    const i = this.iter();
+    const path = this.advancePath();
+    if (path === 'iov_iter_advance') {
+      iov_iter_advance(i, bytes);
+      return;
+    }
+    // Both copies clamp to what is left (iterate_and_advance2) and cannot fault here: every
+    // byte of the layout is present memory.
+    const pos = TOTAL * UNIT - i.count;
+    const expected = Math.min(bytes, i.count);
+    let want: Uint8Array;
+    let done: number;
+    if (path === 'copy_to_iter') {
+      want = new Uint8Array(bytes);
+      for (let b = 0; b < bytes; b++) want[b] = (this.advances * 37 + b * 11 + 1) & 0xff || 1;
+      done = copy_to_iter(want, bytes, i);
+    } else {
+      // Dirty the range first, so that zeros found afterwards were written by iov_iter_zero.
+      this.writeData(pos, new Uint8Array(expected).fill(0xa5));
+      want = new Uint8Array(bytes);
+      done = iov_iter_zero(bytes, i);
+    }
+    if (done !== expected) {
+      throw new AdapterError(
+        `IterCursor: ${path} of ${bytes} bytes with ${expected} left did ${done} bytes`,
+      );
+    }
+    const got = this.readData(pos, done);
+    for (let b = 0; b < done; b++) {
+      if (got[b] !== want[b]) {
+        throw new AdapterError(
+          `IterCursor: ${path} at data byte ${pos}: byte ${b} is ${got[b]}, expected ${want[b]} (the copy did not land where the cursor was)`,
+        );
+      }
+    }
+  }
+
+  private layout(): (pos: number) => Place {
+    if (this.placeOf === null) throw new AdapterError('IterCursor: no layout yet (IterInit first)');
+    return this.placeOf;
+  }
+
+  /** Reads data bytes [pos, pos+n) straight from the memory of the layout. */
+  private readData(pos: number, n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    const placeOf = this.layout();
+    for (let done = 0; done < n; ) {
+      const p = placeOf(pos + done);
+      const len = Math.min(p.run, n - done);
+      if (p.kind === 'user') {
+        if (copy_from_user(this.mm, out, p.uaddr, len, done) !== 0)
+          throw new AdapterError(`IterCursor: user address ${p.uaddr} faulted on read-back`);
+      } else out.set(memcpy_from_page(p.page, p.offset, len), done);
+      done += len;
+    }
+    return out;
+  }
+
+  /** Writes data bytes at pos straight into the memory of the layout. */
+  private writeData(pos: number, src: Uint8Array): void {
+    const placeOf = this.layout();
+    for (let done = 0; done < src.length; ) {
+      const p = placeOf(pos + done);
+      const len = Math.min(p.run, src.length - done);
+      const part = src.subarray(done, done + len);
+      if (p.kind === 'user') {
+        if (copy_to_user(this.mm, p.uaddr, part) !== 0)
+          throw new AdapterError(`IterCursor: user address ${p.uaddr} faulted on write`);
+      } else memcpy_to_page(p.page, p.offset, part);
+      done += len;
+    }
+  }
+
   private oopsKind(): string {
     return this.type === 'UBUF' || this.type === 'XARRAY' ? 'BUG' : 'OOB';
   }
@@ -247,5 +415,5 @@ export const iterCursorAdapter: SpecAdapter = {
   // An iterator reverted before its start (the model's oops) breaks the iterator invariants.
   predictedViolations: (_prev, now) =>
     now.oops !== 'NONE' ? ['no_over_reversion', 'iter_count_consistent'] : [],
-  createDriver: (profile) => new IterCursorDriver(profile),
+  createDriver: (profile, scenario) => new IterCursorDriver(profile, scenario),
 };
