@@ -56,9 +56,6 @@ describe('designs (a profile plus reference faults for a bug config)', () => {
     expect(design('PinUnpin', 'PinUnpin_kvec_offset0')).toBe('linux-6.12+kvec_offset0');
     expect(design('PinUnpin', 'PinUnpin_array_leak')).toBe('linux-6.12+extract_array_leak');
     expect(design('IterCursor', 'IterCursor_over_revert')).toBe('linux-6.12+over_revert');
-    expect(design('SplicePipe', 'SplicePipe_iter_pipe')).toBe(
-      'linux-6.1+iter_pipe_truncate_revert',
-    );
     expect(design('ForkRace', 'ForkRace_foll_get')).toBe('linux-6.12+legacy_foll_get_dio');
     // Fixed designs, configs a profile already is, and bugs without a reference fault.
     for (const [spec, config] of [
@@ -69,6 +66,8 @@ describe('designs (a profile plus reference faults for a bug config)', () => {
       ['PinUnpin', 'PinUnpin_xarray_hole'],
       ['BvecqCursors', 'BvecqCursors_read_too_much'],
       ['IterCursor', 'IterCursor_bvec_kvec_mixup'],
+      // iter_pipe_truncate_revert diverges from the model (docs/FIDELITY.md finding 11).
+      ['SplicePipe', 'SplicePipe_iter_pipe'],
       ['SplicePipe', 'SplicePipe_iter_pipe_get'],
       ['SplicePipe', 'SplicePipe_eof_limit_v20'],
       ['ForkRace', 'ForkRace'],
