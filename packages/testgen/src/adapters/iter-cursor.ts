@@ -78,7 +78,7 @@ const FLAT_START = 2;
 
 /** The real kernel paths an Advance is realised through (see the header). */
 const ADVANCE_PATHS = ['iov_iter_advance', 'copy_to_iter', 'iov_iter_zero'] as const;
-type AdvancePath = (typeof ADVANCE_PATHS)[number];
+export type AdvancePath = (typeof ADVANCE_PATHS)[number];
 
 /**
  * Where byte `pos` of the iterator's data (0 = its first byte) lives, and how many bytes from
@@ -93,6 +93,16 @@ function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let c = 0; c < s.length; c++) h = Math.imul(h ^ s.charCodeAt(c), 0x01000193) >>> 0;
   return h;
+}
+
+/**
+ * The path Advance number `ordinal` (0-based) of `scenarioId` under `profile` takes: a stable
+ * salt per scenario and profile, then a rotation, so any three consecutive Advances of one run
+ * take all three paths and one scenario's first Advance differs between profiles.
+ */
+export function advancePathFor(scenarioId: string, profile: string, ordinal: number): AdvancePath {
+  const salt = fnv1a(`${scenarioId}|${profile}`);
+  return ADVANCE_PATHS[(salt + ordinal) % ADVANCE_PATHS.length]!;
 }
 
 /** Segment k of SEG_LEN holding data byte `pos`, and pos's offset into it (zero-length skipped). */
@@ -134,15 +144,15 @@ class IterCursorDriver implements ReferenceDriver {
   private extractViolations: Violation[] = [];
   /** The layout IterInit built, as a map from data byte to memory (checks the copies). */
   private placeOf: ((pos: number) => Place) | null = null;
-  private readonly pathSalt: number;
+  private readonly scenarioId: string;
+  private readonly profile: string;
   private advances = 0;
 
   constructor(profile: string, scenario: Scenario) {
     this.k = kernelFor(profile);
     this.mm = with_kernel(this.k, () => mm_alloc());
-    // Per scenario and profile, so that one scenario's Advances go through every path across
-    // the profiles it runs under, and a one-Advance scenario does not always take the same one.
-    this.pathSalt = fnv1a(`${scenario.id}|${profile}`);
+    this.scenarioId = scenario.id;
+    this.profile = profile;
   }
 
   apply(action: ScenarioAction): void {
@@ -304,7 +314,7 @@ class IterCursorDriver implements ReferenceDriver {
     // iov_iter_advance's arithmetic is defined on it, a copy would touch memory that is not
     // the buffer's (the kernel would read before the array).
     if (this.oops !== 'NONE') return 'iov_iter_advance';
-    return ADVANCE_PATHS[(this.pathSalt + this.advances++) % ADVANCE_PATHS.length]!;
+    return advancePathFor(this.scenarioId, this.profile, this.advances++);
   }
 
   private advance(bytes: number): void {

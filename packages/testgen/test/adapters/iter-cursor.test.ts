@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { iterCursorAdapter } from '../../src/adapters/iter-cursor.ts';
+import { advancePathFor, iterCursorAdapter } from '../../src/adapters/iter-cursor.ts';
 import { compareObservations, formatMismatch } from '../../src/compare.ts';
 import { computeExpectation } from '../../src/expect.ts';
 import { createEmbeddedStepper } from '../../src/model/engine.ts';
@@ -67,5 +67,49 @@ describe('IterCursor adapter', () => {
         runOnReference(iterCursorAdapter, s, 'linux-6.12'),
       ),
     ).toEqual([]);
+  }, 60_000);
+
+  it('realises Advance through iov_iter_advance, copy_to_iter and iov_iter_zero in turn', () => {
+    const taken = [0, 1, 2].map((n) => advancePathFor('IterCursor/tour-7', 'linux-6.12', n));
+    expect(new Set(taken)).toEqual(new Set(['iov_iter_advance', 'copy_to_iter', 'iov_iter_zero']));
+    // Deterministic: the same scenario, profile and ordinal always take the same path.
+    expect(advancePathFor('IterCursor/tour-7', 'linux-6.12', 4)).toBe(taken[1]);
+  });
+
+  it('every Advance path, on every iterator type, moves the cursor as the model says', () => {
+    const stepper = stepperFor('IterCursor');
+    const problems: string[] = [];
+    for (const type of ['IOVEC', 'KVEC', 'BVEC', 'UBUF', 'XARRAY']) {
+      // Three Advances take the three paths (one of them ends exactly on a segment end, the
+      // last is clamped to what is left), with a Revert and an Extract in between.
+      const s: Scenario = {
+        id: `paths-${type}`,
+        spec: 'IterCursor',
+        config: 'IterCursor',
+        actions: [
+          { name: 'Init' },
+          { name: 'IterInit', type },
+          { name: 'Advance', bytes: 2 },
+          { name: 'Revert', bytes: 1 },
+          { name: 'Advance', bytes: 3 },
+          { name: 'Extract', maxsize: 2 },
+          { name: 'Revert', bytes: 2 },
+          { name: 'Advance', bytes: 3 },
+        ],
+      };
+      const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, 'linux-6.12', {
+        ExtractApi: true,
+      });
+      expect(exp.observations.length).toBe(s.actions.length);
+      problems.push(
+        ...compareObservations(
+          s,
+          'linux-6.12',
+          exp.observations,
+          runOnReference(iterCursorAdapter, s, 'linux-6.12'),
+        ).map(formatMismatch),
+      );
+    }
+    expect(problems).toEqual([]);
   }, 60_000);
 });
