@@ -169,16 +169,23 @@ const cases: [ProfileName, LayoutType[]][] = [
 describe('iov_iter agrees with a byte-level oracle', () => {
   for (const [profile, types] of cases) {
     for (const type of types) {
-      it(`${type} under ${profile}: advance/revert/copy/extract sequences`, () => {
-        fc.assert(
-          fc.property(layoutArb([type]), fc.array(opArb, { maxLength: 14 }), (spec, ops) => {
-            const k = createKernel(profile);
-            createKernelRef.current = k;
-            with_kernel(k, () => {
-              const { iter, oracle } = buildLayout(spec);
-              runOps(iter, oracle, ops, type === 'UBUF' || type === 'IOVEC');
-            });
-          }),
+      // Async so the worker yields between runs: a long synchronous property starves vitest's
+      // worker RPC on a loaded machine ("Timeout calling onTaskUpdate").
+      it(`${type} under ${profile}: advance/revert/copy/extract sequences`, async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            layoutArb([type]),
+            fc.array(opArb, { maxLength: 14 }),
+            async (spec, ops) => {
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              const k = createKernel(profile);
+              createKernelRef.current = k;
+              with_kernel(k, () => {
+                const { iter, oracle } = buildLayout(spec);
+                runOps(iter, oracle, ops, type === 'UBUF' || type === 'IOVEC');
+              });
+            },
+          ),
           { numRuns: 80 },
         );
       }, 120_000);
