@@ -7,11 +7,14 @@
 // again with unpin_user_pages, the array with kvfree).
 //
 // An Advance is what every consumer of an iterator does to its cursor, so the driver realises
-// it through three real kernel paths, chosen deterministically per scenario, profile and
-// Advance ordinal (advancePath): iov_iter_advance, _copy_to_iter (a read() filling the buffer)
-// and iov_iter_zero (lib/iov_iter.c; both walk iterate_and_advance() of
-// include/linux/iov_iter.h). For the two copies the driver checks, through the layout it built
-// and not through the iterator, that the bytes landed exactly where the cursor stood.
+// it through the real kernel paths, chosen deterministically per scenario, profile and Advance
+// ordinal (advancePathFor). The iterator's direction is chosen per scenario and profile
+// (iterDirectionFor; the spec's cursor does not depend on it): an ITER_DEST iterator (a read()
+// buffer) advances by iov_iter_advance, _copy_to_iter or iov_iter_zero, an ITER_SOURCE one (a
+// write() buffer) by iov_iter_advance or _copy_from_iter (lib/iov_iter.c; the copies walk
+// iterate_and_advance() of include/linux/iov_iter.h). For the copies the driver checks, through
+// the layout it built and not through the iterator, that the bytes moved exactly where the
+// cursor stood.
 //
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
 // for a walk off the front of a segment array), lastBytes and lastOffset0 of the last
@@ -21,6 +24,7 @@
 
 import {
   alloc_page,
+  copy_from_iter,
   copy_from_user,
   copy_to_iter,
   copy_to_user,
@@ -31,6 +35,7 @@ import {
   handle_mm_fault,
   IovIterBug,
   ITER_DEST,
+  ITER_SOURCE,
   type iov_iter,
   iov_iter_advance,
   iov_iter_bvec,
@@ -76,9 +81,13 @@ const SEG_OFF = [0, 2, 0, 0, 0];
 const TOTAL = 6;
 const FLAT_START = 2;
 
-/** The real kernel paths an Advance is realised through (see the header). */
-const ADVANCE_PATHS = ['iov_iter_advance', 'copy_to_iter', 'iov_iter_zero'] as const;
-export type AdvancePath = (typeof ADVANCE_PATHS)[number];
+/** The real kernel paths an Advance is realised through, per direction (see the header). */
+const DEST_ADVANCE_PATHS = ['iov_iter_advance', 'copy_to_iter', 'iov_iter_zero'] as const;
+const SOURCE_ADVANCE_PATHS = ['iov_iter_advance', 'copy_from_iter'] as const;
+export type AdvancePath =
+  | (typeof DEST_ADVANCE_PATHS)[number]
+  | (typeof SOURCE_ADVANCE_PATHS)[number];
+export type IterDirection = 'ITER_DEST' | 'ITER_SOURCE';
 
 /**
  * Where byte `pos` of the iterator's data (0 = its first byte) lives, and how many bytes from
@@ -95,14 +104,24 @@ function fnv1a(s: string): number {
   return h;
 }
 
+/** The direction IterInit gives the iterator in `scenarioId` under `profile` (stable salt). */
+export function iterDirectionFor(scenarioId: string, profile: string): IterDirection {
+  return fnv1a(`${scenarioId}|${profile}|direction`) % 2 === 0 ? 'ITER_DEST' : 'ITER_SOURCE';
+}
+
 /**
  * The path Advance number `ordinal` (0-based) of `scenarioId` under `profile` takes: a stable
- * salt per scenario and profile, then a rotation, so any three consecutive Advances of one run
- * take all three paths and one scenario's first Advance differs between profiles.
+ * salt per scenario and profile, then a rotation over the direction's paths, so consecutive
+ * Advances of one run take every path of the direction and one scenario's first Advance
+ * differs between profiles.
  */
 export function advancePathFor(scenarioId: string, profile: string, ordinal: number): AdvancePath {
+  const paths =
+    iterDirectionFor(scenarioId, profile) === 'ITER_DEST'
+      ? DEST_ADVANCE_PATHS
+      : SOURCE_ADVANCE_PATHS;
   const salt = fnv1a(`${scenarioId}|${profile}`);
-  return ADVANCE_PATHS[(salt + ordinal) % ADVANCE_PATHS.length]!;
+  return paths[(salt + ordinal) % paths.length]!;
 }
 
 /** Segment k of SEG_LEN holding data byte `pos`, and pos's offset into it (zero-length skipped). */
@@ -146,6 +165,8 @@ class IterCursorDriver implements ReferenceDriver {
   private placeOf: ((pos: number) => Place) | null = null;
   private readonly scenarioId: string;
   private readonly profile: string;
+  /** ITER_DEST or ITER_SOURCE for every IterInit of the run (iterDirectionFor). */
+  private readonly direction: number;
   private advances = 0;
 
   constructor(profile: string, scenario: Scenario) {
@@ -153,6 +174,8 @@ class IterCursorDriver implements ReferenceDriver {
     this.mm = with_kernel(this.k, () => mm_alloc());
     this.scenarioId = scenario.id;
     this.profile = profile;
+    this.direction =
+      iterDirectionFor(scenario.id, profile) === 'ITER_DEST' ? ITER_DEST : ITER_SOURCE;
   }
 
   apply(action: ScenarioAction): void {
@@ -183,7 +206,7 @@ class IterCursorDriver implements ReferenceDriver {
           const v = iov[k]!;
           return { kind: 'user', uaddr: v.iov_base + skip, run: v.iov_len - skip };
         };
-        return iov_iter_init(ITER_DEST, iov, iov.length, count);
+        return iov_iter_init(this.direction, iov, iov.length, count);
       }
       case 'KVEC': {
         const kv = SEG_LEN.map((len, k) => ({
@@ -198,7 +221,7 @@ class IterCursorDriver implements ReferenceDriver {
           const run = Math.min(v.iov_len - skip, PAGE_SIZE - offset);
           return { kind: 'page', page: virt_to_page(kaddr), offset, run };
         };
-        return iov_iter_kvec(ITER_DEST, kv, kv.length, count);
+        return iov_iter_kvec(this.direction, kv, kv.length, count);
       }
       case 'BVEC': {
         const bv = SEG_LEN.map((len, k) => ({
@@ -217,12 +240,12 @@ class IterCursorDriver implements ReferenceDriver {
             run: b.bv_len - skip,
           };
         };
-        return iov_iter_bvec(ITER_DEST, bv, bv.length, count);
+        return iov_iter_bvec(this.direction, bv, bv.length, count);
       }
       case 'UBUF': {
         const ubuf = this.userPages(2) + FLAT_START * UNIT;
         this.placeOf = (pos) => ({ kind: 'user', uaddr: ubuf + pos, run: count - pos });
-        return iov_iter_ubuf(ITER_DEST, ubuf, count);
+        return iov_iter_ubuf(this.direction, ubuf, count);
       }
       case 'XARRAY': {
         const xa = new XArray();
@@ -235,7 +258,7 @@ class IterCursorDriver implements ReferenceDriver {
           const offset = x % PAGE_SIZE;
           return { kind: 'page', page: folio.page(0), offset, run: PAGE_SIZE - offset };
         };
-        return iov_iter_xarray(ITER_DEST, xa, FLAT_START * UNIT, count);
+        return iov_iter_xarray(this.direction, xa, FLAT_START * UNIT, count);
       }
       default:
         throw new AdapterError(`IterCursor: unknown iterator type ${type}`);
@@ -330,6 +353,17 @@ class IterCursorDriver implements ReferenceDriver {
     const expected = Math.min(bytes, i.count);
     let want: Uint8Array;
     let done: number;
+    if (path === 'copy_from_iter') {
+      // The buffer holds known bytes at the cursor; the copy must read exactly those.
+      want = new Uint8Array(bytes);
+      for (let b = 0; b < expected; b++) want[b] = (this.advances * 53 + b * 13 + 7) & 0xff || 1;
+      this.writeData(pos, want.subarray(0, expected));
+      const into = new Uint8Array(bytes);
+      done = copy_from_iter(into, bytes, i);
+      this.checkBytes(path, pos, into.subarray(0, done), want);
+      this.checkDone(path, bytes, expected, done);
+      return;
+    }
     if (path === 'copy_to_iter') {
       want = new Uint8Array(bytes);
       for (let b = 0; b < bytes; b++) want[b] = (this.advances * 37 + b * 11 + 1) & 0xff || 1;
@@ -340,16 +374,24 @@ class IterCursorDriver implements ReferenceDriver {
       want = new Uint8Array(bytes);
       done = iov_iter_zero(bytes, i);
     }
+    this.checkDone(path, bytes, expected, done);
+    this.checkBytes(path, pos, this.readData(pos, done), want);
+  }
+
+  private checkDone(path: AdvancePath, bytes: number, expected: number, done: number): void {
     if (done !== expected) {
       throw new AdapterError(
         `IterCursor: ${path} of ${bytes} bytes with ${expected} left did ${done} bytes`,
       );
     }
-    const got = this.readData(pos, done);
-    for (let b = 0; b < done; b++) {
+  }
+
+  /** `got` (the bytes the copy moved, read at data byte pos) must start `want`. */
+  private checkBytes(path: AdvancePath, pos: number, got: Uint8Array, want: Uint8Array): void {
+    for (let b = 0; b < got.length; b++) {
       if (got[b] !== want[b]) {
         throw new AdapterError(
-          `IterCursor: ${path} at data byte ${pos}: byte ${b} is ${got[b]}, expected ${want[b]} (the copy did not land where the cursor was)`,
+          `IterCursor: ${path} at data byte ${pos}: byte ${b} is ${got[b]}, expected ${want[b]} (the copy did not move the bytes where the cursor was)`,
         );
       }
     }

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { advancePathFor, iterCursorAdapter } from '../../src/adapters/iter-cursor.ts';
+import {
+  advancePathFor,
+  iterCursorAdapter,
+  iterDirectionFor,
+} from '../../src/adapters/iter-cursor.ts';
 import { compareObservations, formatMismatch } from '../../src/compare.ts';
 import { computeExpectation } from '../../src/expect.ts';
 import { createEmbeddedStepper } from '../../src/model/engine.ts';
@@ -69,21 +73,32 @@ describe('IterCursor adapter', () => {
     ).toEqual([]);
   }, 60_000);
 
-  it('realises Advance through iov_iter_advance, copy_to_iter and iov_iter_zero in turn', () => {
-    const taken = [0, 1, 2].map((n) => advancePathFor('IterCursor/tour-7', 'linux-6.12', n));
-    expect(new Set(taken)).toEqual(new Set(['iov_iter_advance', 'copy_to_iter', 'iov_iter_zero']));
+  it('realises Advance through every path of the iterator direction in turn', () => {
+    const paths = (id: string) => [0, 1, 2, 3].map((n) => advancePathFor(id, 'linux-6.12', n));
+    const ids = Array.from({ length: 8 }, (_, n) => `IterCursor/tour-${n}`);
+    const dest = ids.find((id) => iterDirectionFor(id, 'linux-6.12') === 'ITER_DEST');
+    const source = ids.find((id) => iterDirectionFor(id, 'linux-6.12') === 'ITER_SOURCE');
+    if (dest === undefined || source === undefined) throw new Error('8 ids, one direction only');
+    expect(new Set(paths(dest))).toEqual(
+      new Set(['iov_iter_advance', 'copy_to_iter', 'iov_iter_zero']),
+    );
+    expect(new Set(paths(source))).toEqual(new Set(['iov_iter_advance', 'copy_from_iter']));
     // Deterministic: the same scenario, profile and ordinal always take the same path.
-    expect(advancePathFor('IterCursor/tour-7', 'linux-6.12', 4)).toBe(taken[1]);
+    expect(paths(dest)).toEqual(paths(dest));
   });
 
   it('every Advance path, on every iterator type, moves the cursor as the model says', () => {
     const stepper = stepperFor('IterCursor');
     const problems: string[] = [];
-    for (const type of ['IOVEC', 'KVEC', 'BVEC', 'UBUF', 'XARRAY']) {
+    const directions = new Set<string>();
+    for (const [type, n] of ['IOVEC', 'KVEC', 'BVEC', 'UBUF', 'XARRAY'].flatMap((t) =>
+      [0, 1, 2, 3].map((n) => [t, n] as const),
+    )) {
+      directions.add(iterDirectionFor(`paths-${type}-${n}`, 'linux-6.12'));
       // Three Advances take the three paths (one of them ends exactly on a segment end, the
       // last is clamped to what is left), with a Revert and an Extract in between.
       const s: Scenario = {
-        id: `paths-${type}`,
+        id: `paths-${type}-${n}`,
         spec: 'IterCursor',
         config: 'IterCursor',
         actions: [
@@ -111,5 +126,6 @@ describe('IterCursor adapter', () => {
       );
     }
     expect(problems).toEqual([]);
+    expect(directions).toEqual(new Set(['ITER_DEST', 'ITER_SOURCE']));
   }, 60_000);
 });
