@@ -4,94 +4,67 @@
 // scenario the guest can realise runs against it and must match the kernel's profile.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireKernel } from '../src/fetch.ts';
-import { prepareGuest } from '../src/guest.ts';
-import { KernelSession } from '../src/session.ts';
+import { expect, it } from 'vitest';
 import { countBySpec, loadSuites, runSuitesOnTarget } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
+import { describeRealKernels } from './real-kernels.ts';
 
-const kernels = (process.env.PINLAB_KERNELS ?? '')
-  .split(',')
-  .map((k) => k.trim())
-  .filter((k) => k !== '');
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const suites = loadSuites(join(repo, 'generated-tests', 'IterCursor'));
 
-describe.runIf(kernels.length === 0)('IterCursor on real kernels in QEMU', () => {
-  it.skip('skipped: set PINLAB_KERNELS=6.1,6.12 (after pinlab kernel fetch all) to boot them', () => {});
-});
-
-describe.skipIf(kernels.length === 0)(`IterCursor on real kernels (${kernels.join(', ')})`, () => {
-  for (const name of kernels) {
-    describe(`qemu:${name}`, () => {
-      let session: KernelSession;
-      let profile: string;
-
-      beforeAll(async () => {
-        const img = requireKernel(name);
-        profile = img.profile;
-        session = new KernelSession(name, (await prepareGuest(img)).launcher);
-        await session.boot();
-      }, 240_000);
-      afterAll(async () => {
-        await session?.close();
+describeRealKernels('IterCursor', (k) => {
+  it('preadv/pwritev and pread/pwrite land where the cursor stands after each step', async () => {
+    const target = createQemuTarget(k.session, k.profile);
+    for (const type of ['IOVEC', 'UBUF']) {
+      // Zero-length segment first (Advance 0 stays at 6), end of segment 2 (count 4), into
+      // segment 4, past the end (clamped to 0), back across the zero-length segment 3.
+      const obs = await target.run(
+        {
+          id: `hand-${type}`,
+          spec: 'IterCursor',
+          config: 'IterCursor',
+          actions: [
+            { name: 'Init' },
+            { name: 'IterInit', type },
+            { name: 'Advance', bytes: 0 },
+            { name: 'Advance', bytes: 2 },
+            { name: 'Advance', bytes: 1 },
+            { name: 'Advance', bytes: 3 },
+            { name: 'Advance', bytes: 3 },
+            { name: 'Revert', bytes: 3 },
+            { name: 'Revert', bytes: 2 },
+          ],
+        },
+        k.profile,
+      );
+      expect({ type, counts: obs.map((o) => o.count) }).toEqual({
+        type,
+        counts: [0, 6, 6, 4, 3, 0, 0, 3, 5],
       });
+    }
+  }, 60_000);
 
-      it('preadv/pwritev and pread/pwrite land where the cursor stands after each step', async () => {
-        const target = createQemuTarget(session, profile);
-        for (const type of ['IOVEC', 'UBUF']) {
-          // Zero-length segment first (Advance 0 stays at 6), end of segment 2 (count 4), into
-          // segment 4, past the end (clamped to 0), back across the zero-length segment 3.
-          const obs = await target.run(
-            {
-              id: `hand-${type}`,
-              spec: 'IterCursor',
-              config: 'IterCursor',
-              actions: [
-                { name: 'Init' },
-                { name: 'IterInit', type },
-                { name: 'Advance', bytes: 0 },
-                { name: 'Advance', bytes: 2 },
-                { name: 'Advance', bytes: 1 },
-                { name: 'Advance', bytes: 3 },
-                { name: 'Advance', bytes: 3 },
-                { name: 'Revert', bytes: 3 },
-                { name: 'Revert', bytes: 2 },
-              ],
-            },
-            profile,
-          );
-          expect({ type, counts: obs.map((o) => o.count) }).toEqual({
-            type,
-            counts: [0, 6, 6, 4, 3, 0, 0, 3, 5],
-          });
-        }
-      }, 60_000);
-
-      it('every generated IterCursor scenario the guest can realise matches the profile', async () => {
-        const t0 = performance.now();
-        const outcomes = await runSuitesOnTarget(
-          suites,
-          createQemuTarget(session, profile),
-          profile,
-        );
-        const ms = Math.round(performance.now() - t0);
-        const c = countBySpec(outcomes).IterCursor ?? {
-          run: 0,
-          passed: 0,
-          failed: 0,
-          notApplicable: 0,
-          errors: 0,
-        };
-        console.log(
-          `qemu:${name} IterCursor: run ${c.run}, passed ${c.passed}, failed ${c.failed}, errors ${c.errors}, not applicable ${c.notApplicable}, ${ms} ms`,
-        );
-        const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
-        expect(bad.slice(0, 3).map((o) => `${o.scenario}: ${o.detail}`)).toEqual([]);
-        expect(c.run).toBeGreaterThan(0);
-        expect(c.passed).toBe(c.run);
-      }, 600_000);
-    });
-  }
+  it('every generated IterCursor scenario the guest can realise matches the profile', async () => {
+    const t0 = performance.now();
+    const outcomes = await runSuitesOnTarget(
+      suites,
+      createQemuTarget(k.session, k.profile),
+      k.profile,
+    );
+    const ms = Math.round(performance.now() - t0);
+    const c = countBySpec(outcomes).IterCursor ?? {
+      run: 0,
+      passed: 0,
+      failed: 0,
+      notApplicable: 0,
+      errors: 0,
+    };
+    console.log(
+      `qemu:${k.name} IterCursor: run ${c.run}, passed ${c.passed}, failed ${c.failed}, errors ${c.errors}, not applicable ${c.notApplicable}, ${ms} ms`,
+    );
+    const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
+    expect(bad.slice(0, 3).map((o) => `${o.scenario}: ${o.detail}`)).toEqual([]);
+    expect(c.run).toBeGreaterThan(0);
+    expect(c.passed).toBe(c.run);
+  }, 600_000);
 });

@@ -13,10 +13,8 @@ import {
   type StepObservation,
   type SuiteData,
 } from '@pinlab/testgen';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireKernel } from '../src/fetch.ts';
-import { prepareGuest } from '../src/guest.ts';
-import { KernelSession } from '../src/session.ts';
+import { describe, expect, it } from 'vitest';
+import type { KernelSession } from '../src/session.ts';
 import {
   PINUNPIN_UNIT,
   PINUNPIN_UNOBSERVABLE,
@@ -32,6 +30,7 @@ import {
   scenarioCap,
 } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
+import { describeRealKernels } from './real-kernels.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const suiteDir = join(repo, 'generated-tests', 'PinUnpin');
@@ -249,117 +248,91 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
 });
 
 // ------------------------------------------------------------------- real kernels in QEMU
-const kernels = (process.env.PINLAB_KERNELS ?? '')
-  .split(',')
-  .map((k) => k.trim())
-  .filter((k) => k !== '');
-const BOOT_MS = 240_000;
 
-describe.runIf(kernels.length === 0)('PinUnpin in real kernels', () => {
-  it.skip('skipped: set PINLAB_KERNELS=6.1,6.12 (after pinlab kernel fetch all) to boot them', () => {});
-});
+describeRealKernels('PinUnpin', (k) => {
+  it('IOVEC source over the zero page, then a destination that breaks it, then a hole punched', async () => {
+    const target = createQemuTarget(k.session, k.profile);
+    const obs = await target.run(
+      {
+        id: 'pinunpin-headline',
+        spec: 'PinUnpin',
+        config: 'PinUnpin',
+        actions: [
+          { name: 'Init' },
+          { name: 'Submit', bio: 1, iter: 'IOVEC', dir: 'SOURCE' },
+          { name: 'Submit', bio: 2, iter: 'IOVEC', dir: 'DEST' },
+          { name: 'Complete', bio: 1 },
+          { name: 'PunchHole', page: 'X0' },
+          { name: 'Complete', bio: 2 },
+        ],
+      },
+      k.profile,
+    );
+    // 6.12 (FOLL_PIN, zero page never pinned since 6.5): the source pins U2 only, the
+    // destination U2 and the private copy of user page 3; 6.1 (FOLL_GET) pins nothing.
+    const pin = k.profile === 'linux-6.1' ? 0 : 1;
+    expect(obs.map((o) => [o.pinAcquired, o.pinReleased])).toEqual([
+      [0, 0],
+      [pin, 0],
+      [3 * pin, 0],
+      [3 * pin, pin],
+      [3 * pin, pin],
+      [3 * pin, 3 * pin],
+    ]);
+    expect(obs.map((o) => o.zeroMapped)).toEqual([true, true, false, false, false, false]);
+    expect(obs.map((o) => `${o['bio1.st']}/${o['bio2.st']}`)).toEqual([
+      'IDLE/IDLE',
+      'INFLIGHT/IDLE',
+      'INFLIGHT/INFLIGHT',
+      'DONE/INFLIGHT',
+      'DONE/INFLIGHT',
+      'DONE/DONE',
+    ]);
+    expect(obs.map((o) => o.cached)).toEqual(['X0,X1', 'X0,X1', 'X0,X1', 'X0,X1', 'X1', 'X1']);
+    expect(obs.at(-1)).toMatchObject({ 'bio1.bytes': 6, 'bio2.bytes': 6 });
+  }, 60_000);
 
-describe.skipIf(kernels.length === 0)(`PinUnpin in real kernels (${kernels.join(', ')})`, () => {
-  for (const name of kernels) {
-    describe(`qemu:${name}`, () => {
-      let session: KernelSession;
-      let profile: string;
-
-      beforeAll(async () => {
-        const img = requireKernel(name);
-        profile = img.profile;
-        session = new KernelSession(name, (await prepareGuest(img)).launcher);
-        await session.boot();
-      }, BOOT_MS);
-      afterAll(async () => {
-        await session?.close();
-      });
-
-      it('IOVEC source over the zero page, then a destination that breaks it, then a hole punched', async () => {
-        const target = createQemuTarget(session, profile);
-        const obs = await target.run(
-          {
-            id: 'pinunpin-headline',
-            spec: 'PinUnpin',
-            config: 'PinUnpin',
-            actions: [
-              { name: 'Init' },
-              { name: 'Submit', bio: 1, iter: 'IOVEC', dir: 'SOURCE' },
-              { name: 'Submit', bio: 2, iter: 'IOVEC', dir: 'DEST' },
-              { name: 'Complete', bio: 1 },
-              { name: 'PunchHole', page: 'X0' },
-              { name: 'Complete', bio: 2 },
-            ],
-          },
-          profile,
-        );
-        // 6.12 (FOLL_PIN, zero page never pinned since 6.5): the source pins U2 only, the
-        // destination U2 and the private copy of user page 3; 6.1 (FOLL_GET) pins nothing.
-        const pin = profile === 'linux-6.1' ? 0 : 1;
-        expect(obs.map((o) => [o.pinAcquired, o.pinReleased])).toEqual([
-          [0, 0],
-          [pin, 0],
-          [3 * pin, 0],
-          [3 * pin, pin],
-          [3 * pin, pin],
-          [3 * pin, 3 * pin],
-        ]);
-        expect(obs.map((o) => o.zeroMapped)).toEqual([true, true, false, false, false, false]);
-        expect(obs.map((o) => `${o['bio1.st']}/${o['bio2.st']}`)).toEqual([
-          'IDLE/IDLE',
-          'INFLIGHT/IDLE',
-          'INFLIGHT/INFLIGHT',
-          'DONE/INFLIGHT',
-          'DONE/INFLIGHT',
-          'DONE/DONE',
-        ]);
-        expect(obs.map((o) => o.cached)).toEqual(['X0,X1', 'X0,X1', 'X0,X1', 'X0,X1', 'X1', 'X1']);
-        expect(obs.at(-1)).toMatchObject({ 'bio1.bytes': 6, 'bio2.bytes': 6 });
-      }, 60_000);
-
-      it('SubmitFault: an O_DIRECT read into an unmapped address fails with nothing pinned', async () => {
-        const obs = await createQemuTarget(session, profile).run(
-          {
-            id: 'pinunpin-fault',
-            spec: 'PinUnpin',
-            config: 'PinUnpin',
-            actions: [
-              { name: 'Init' },
-              { name: 'SubmitFault', bio: 1, iter: 'UBUF' },
-              { name: 'SubmitFault', bio: 2, iter: 'IOVEC' },
-            ],
-          },
-          profile,
-        );
-        expect(obs.at(-1)).toMatchObject({
-          'bio1.st': 'FAILED',
-          'bio2.st': 'FAILED',
-          'bio1.bytes': 0,
-          pinAcquired: 0,
-          pinReleased: 0,
-        });
-      }, 60_000);
-
-      const cap = scenarioCap();
-      it(cap === undefined
-        ? 'every generated PinUnpin scenario the guest can realise matches the model under the profile'
-        : `the first ${cap} generated scenarios of each PinUnpin suite the guest can realise match the model (PINLAB_KERNEL_SCENARIO_CAP)`, async () => {
-        const t0 = performance.now();
-        const outcomes = await runSuitesOnTarget(
-          capSuites(loadPinUnpinSuites(), cap),
-          createQemuTarget(session, profile),
-          profile,
-        );
-        const ms = performance.now() - t0;
-        const c = countBySpec(outcomes).PinUnpin;
-        // The figures for the README and the issue note: run / passed / n/a and wall time.
-        console.info(
-          `qemu:${name} PinUnpin: run ${c?.run} passed ${c?.passed} not applicable ${c?.notApplicable} in ${(ms / 1000).toFixed(1)} s (${c?.run ? (ms / c.run).toFixed(0) : '-'} ms per scenario run)`,
-        );
-        const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
-        expect(bad.map((o) => `${o.config}/${o.scenario}: ${o.detail}`)).toEqual([]);
-        expect(outcomes.filter((o) => o.outcome === 'passed').length).toBeGreaterThan(0);
-      }, 900_000);
+  it('SubmitFault: an O_DIRECT read into an unmapped address fails with nothing pinned', async () => {
+    const obs = await createQemuTarget(k.session, k.profile).run(
+      {
+        id: 'pinunpin-fault',
+        spec: 'PinUnpin',
+        config: 'PinUnpin',
+        actions: [
+          { name: 'Init' },
+          { name: 'SubmitFault', bio: 1, iter: 'UBUF' },
+          { name: 'SubmitFault', bio: 2, iter: 'IOVEC' },
+        ],
+      },
+      k.profile,
+    );
+    expect(obs.at(-1)).toMatchObject({
+      'bio1.st': 'FAILED',
+      'bio2.st': 'FAILED',
+      'bio1.bytes': 0,
+      pinAcquired: 0,
+      pinReleased: 0,
     });
-  }
+  }, 60_000);
+
+  const cap = scenarioCap();
+  it(cap === undefined
+    ? 'every generated PinUnpin scenario the guest can realise matches the model under the profile'
+    : `the first ${cap} generated scenarios of each PinUnpin suite the guest can realise match the model (PINLAB_KERNEL_SCENARIO_CAP)`, async () => {
+    const t0 = performance.now();
+    const outcomes = await runSuitesOnTarget(
+      capSuites(loadPinUnpinSuites(), cap),
+      createQemuTarget(k.session, k.profile),
+      k.profile,
+    );
+    const ms = performance.now() - t0;
+    const c = countBySpec(outcomes).PinUnpin;
+    // The figures for the README and the issue note: run / passed / n/a and wall time.
+    console.info(
+      `qemu:${k.name} PinUnpin: run ${c?.run} passed ${c?.passed} not applicable ${c?.notApplicable} in ${(ms / 1000).toFixed(1)} s (${c?.run ? (ms / c.run).toFixed(0) : '-'} ms per scenario run)`,
+    );
+    const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
+    expect(bad.map((o) => `${o.config}/${o.scenario}: ${o.detail}`)).toEqual([]);
+    expect(outcomes.filter((o) => o.outcome === 'passed').length).toBeGreaterThan(0);
+  }, 900_000);
 });

@@ -1,0 +1,64 @@
+// The real-kernel part of a test file: one describe per kernel named in PINLAB_KERNELS (e.g.
+// PINLAB_KERNELS=6.1,6.12 after `pinlab kernel fetch all`), each booting its VM once in
+// beforeAll and closing it in afterAll. Without PINLAB_KERNELS the block is a skipped test whose
+// title says how to run it, so a skip is never mistaken for a pass.
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { requireKernel } from '../src/fetch.ts';
+import { prepareGuest } from '../src/guest.ts';
+import { KernelSession } from '../src/session.ts';
+
+/** Kernels under test, from PINLAB_KERNELS. */
+export const kernelsUnderTest: readonly string[] = (process.env.PINLAB_KERNELS ?? '')
+  .split(',')
+  .map((k) => k.trim())
+  .filter((k) => k !== '');
+
+/** A TCG boot on a loaded 2-core machine takes 10-50 s; the margin covers worse. */
+export const BOOT_MS = 240_000;
+
+/** The booted kernel of one describe block; read its fields inside tests (set in beforeAll). */
+export interface BootedKernel {
+  readonly name: string;
+  readonly session: KernelSession;
+  /** The profile the kernel must match (linux-6.1, linux-6.12). */
+  readonly profile: string;
+}
+
+export function describeRealKernels(title: string, body: (k: BootedKernel) => void): void {
+  if (kernelsUnderTest.length === 0) {
+    describe(`${title} (real kernels in QEMU)`, () => {
+      it.skip('skipped: set PINLAB_KERNELS=6.1,6.12 (after pinlab kernel fetch all) to boot them', () => {});
+    });
+    return;
+  }
+  describe(`${title} (${kernelsUnderTest.join(', ')})`, () => {
+    for (const name of kernelsUnderTest) {
+      describe(`qemu:${name}`, () => {
+        let session: KernelSession | undefined;
+        let profile: string | undefined;
+        const booted: BootedKernel = {
+          name,
+          get session() {
+            if (session === undefined) throw new Error(`qemu:${name} did not boot (see beforeAll)`);
+            return session;
+          },
+          get profile() {
+            if (profile === undefined)
+              throw new Error(`qemu:${name} has no profile (see beforeAll)`);
+            return profile;
+          },
+        };
+        beforeAll(async () => {
+          const img = requireKernel(name);
+          profile = img.profile;
+          session = new KernelSession(name, (await prepareGuest(img)).launcher);
+          await session.boot();
+        }, BOOT_MS);
+        afterAll(async () => {
+          await session?.close();
+        });
+        body(booted);
+      });
+    }
+  });
+}
