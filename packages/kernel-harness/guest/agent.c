@@ -846,6 +846,19 @@ static int reap_aio(struct fr_state *s, int io, int wait) {
   return 1;
 }
 
+// Scripts are steps joined by ';'. Copies the next non-empty step into `step` (at most len-1
+// characters; a longer step continues as the next one) and returns 1, or 0 at the script's end.
+static int next_step(const char **p, char *step, size_t len) {
+  while (**p) {
+    size_t k = 0;
+    while (**p && **p != ';' && k < len - 1) step[k++] = *(*p)++;
+    step[k] = 0;
+    if (**p == ';') (*p)++;
+    if (k > 0) return 1;
+  }
+  return 0;
+}
+
 static int step_param(const char *step, const char *key, int dflt) {
   char pat[32];
   snprintf(pat, sizeof pat, ":%s=", key);
@@ -1015,12 +1028,7 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   char step[256];
   int nsteps = 0;
   const char *p = script;
-  while (rc == 0 && *p) {
-    size_t k = 0;
-    while (*p && *p != ';' && k < sizeof step - 1) step[k++] = *p++;
-    step[k] = 0;
-    if (*p == ';') p++;
-    if (k == 0) continue;
+  while (rc == 0 && next_step(&p, step, sizeof step)) {
     rc = fr_step(&s, step, err, errlen);
     if (rc == 0) fr_observe(&s, o, nsteps++ == 0);
   }

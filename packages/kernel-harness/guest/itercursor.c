@@ -179,13 +179,9 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
   outf(o, ",\"steps\":\"");
   const char *p = script;
   int nsteps = 0;
-  while (*p) {
-    char step[16];
-    size_t k = 0;
-    while (*p && *p != ';' && k < sizeof step - 1) step[k++] = *p++;
-    step[k] = 0;
-    if (*p == ';') p++;
-    if (k == 0) continue;
+  char step[16];
+  while (next_step(&p, step, sizeof step)) {
+    size_t k = strlen(step);
     // The bytes the kernel should have consumed after this step, or a full transfer (-1).
     long long target;
     long long n = k > 1 ? strtoll(step + 1, NULL, 10) : 0;

@@ -301,12 +301,7 @@ static int op_pinunpin_script(const struct req *r, struct out *o, char *err, siz
   char step[256];
   int nsteps = 0;
   const char *p = script;
-  while (rc == 0 && *p) {
-    size_t k = 0;
-    while (*p && *p != ';' && k < sizeof step - 1) step[k++] = *p++;
-    step[k] = 0;
-    if (*p == ';') p++;
-    if (k == 0) continue;
+  while (rc == 0 && next_step(&p, step, sizeof step)) {
     rc = pu_step(&s, step, err, errlen);
     if (rc == 0) pu_observe(&s, o, nsteps++ == 0, strncmp(step, "Complete", 8) == 0);
   }

@@ -447,12 +447,7 @@ static int op_splicepipe_script(const struct req *r, struct out *o, char *err, s
   const char *script = req_str(r, "steps", "");
   char step[256];
   int nsteps = 0, rc = 0;
-  for (const char *p = script; rc == 0 && *p;) {
-    size_t k = 0;
-    while (*p && *p != ';' && k < sizeof step - 1) step[k++] = *p++;
-    step[k] = 0;
-    if (*p == ';') p++;
-    if (k == 0) continue;
+  for (const char *p = script; rc == 0 && next_step(&p, step, sizeof step);) {
     rc = sp_step(&s, step, err, errlen);
     if (rc == 0) sp_observe(&s, o, nsteps++ == 0);
   }

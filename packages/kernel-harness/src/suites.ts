@@ -1,12 +1,8 @@
-// Runs the generated suites (generated-tests/**/*.suite.json) on a kernel target, scenarios
-// concurrently inside the one VM (each is its own forked worker with its own dm gates), and
-// counts per spec: run, passed, failed, not applicable.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Scenario, StepObservation, SuiteData, Target } from '@pinlab/testgen';
 import {
   canonicalJson,
   compareObservations,
+  findGeneratedSuites,
   formatMismatch,
   loadSuite,
   planScenario,
@@ -29,25 +25,6 @@ export interface ScenarioOutcome {
   outcome: 'passed' | 'failed' | 'error' | 'not-applicable';
   detail?: string;
   ms?: number;
-}
-
-export function findSuiteFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(dir, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith('.suite.json')) out.push(p);
-    }
-  };
-  walk(root);
-  return out;
 }
 
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -300,7 +277,7 @@ export function countBySpec(outcomes: ScenarioOutcome[]): Record<string, SpecCou
 }
 
 export function loadSuites(root: string): SuiteData[] {
-  return findSuiteFiles(root).map((f) => loadSuite(f));
+  return findGeneratedSuites(root).map((f) => loadSuite(f));
 }
 
 /**

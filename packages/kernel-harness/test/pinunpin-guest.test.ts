@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   compareObservations,
+  findGeneratedSuites,
   loadSuite,
   planScenario,
   RUN_ELSEWHERE,
@@ -22,19 +23,14 @@ import {
   pinUnpinScript,
   supportsPinUnpin,
 } from '../src/specs/pinunpin.ts';
-import {
-  capSuites,
-  countBySpec,
-  findSuiteFiles,
-  runSuitesOnTarget,
-  scenarioCap,
-} from '../src/suites.ts';
+import { capSuites, countBySpec, runSuitesOnTarget, scenarioCap } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 import { describeRealKernels } from './real-kernels.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const suiteDir = join(repo, 'generated-tests', 'PinUnpin');
-const loadPinUnpinSuites = (): SuiteData[] => findSuiteFiles(suiteDir).map((f) => loadSuite(f));
+const loadPinUnpinSuites = (): SuiteData[] =>
+  findGeneratedSuites(suiteDir).map((f) => loadSuite(f));
 
 /** A session stand-in that answers pinunpin_script with a canned result and records requests. */
 function cannedSession(result: Record<string, unknown>) {

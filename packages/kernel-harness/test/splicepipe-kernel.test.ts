@@ -4,9 +4,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario } from '@pinlab/testgen';
-import { loadSuite } from '@pinlab/testgen';
+import { findGeneratedSuites, loadSuite } from '@pinlab/testgen';
 import { expect, it } from 'vitest';
-import { countBySpec, findSuiteFiles, runSuitesOnTarget } from '../src/suites.ts';
+import { countBySpec, runSuitesOnTarget } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 import { describeRealKernels } from './real-kernels.ts';
 
@@ -108,7 +108,7 @@ describeRealKernels('SplicePipe', (k) => {
   }, 120_000);
 
   it('every kernel-realisable generated SplicePipe scenario matches the profile', async () => {
-    const suites = findSuiteFiles(join(repo, 'generated-tests', 'SplicePipe')).map((f) =>
+    const suites = findGeneratedSuites(join(repo, 'generated-tests', 'SplicePipe')).map((f) =>
       loadSuite(f),
     );
     const target = createQemuTarget(k.session, k.profile);

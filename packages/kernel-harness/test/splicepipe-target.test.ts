@@ -3,7 +3,13 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioAction } from '@pinlab/testgen';
-import { loadSuite, planScenario, RUN_ELSEWHERE, type Target } from '@pinlab/testgen';
+import {
+  findGeneratedSuites,
+  loadSuite,
+  planScenario,
+  RUN_ELSEWHERE,
+  type Target,
+} from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
 import { modulesForConfig, parseKconfig } from '../src/modules.ts';
 import {
@@ -14,7 +20,6 @@ import {
   splicePipeScript,
   supportsSplicePipe,
 } from '../src/specs/splicepipe.ts';
-import { findSuiteFiles } from '../src/suites.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 
@@ -194,7 +199,7 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
     const known = new Set(Object.values(SPLICEPIPE_NA).map((r) => `target qemu:test: ${r}`));
     for (const profile of ['linux-6.1', 'linux-6.12']) {
       const counts = new Map<string, number>();
-      for (const f of findSuiteFiles(join(repo, 'generated-tests', 'SplicePipe'))) {
+      for (const f of findGeneratedSuites(join(repo, 'generated-tests', 'SplicePipe'))) {
         const suite = loadSuite(f);
         for (const s of suite.scenarios) {
           const plan = planScenario(suite, s, profile, target);

@@ -1,24 +1,19 @@
 // The generated suites (generated-tests/<Spec>/<config>.suite.json) run on a target, one
 // profile at a time, summarised per (target, profile, spec) for the report. Uses the same
 // planning and comparison as the generated vitest files (@pinlab/testgen runSuite).
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSuite, type Mismatch, runSuite, type SuiteData, type Target } from '@pinlab/testgen';
+import {
+  findGeneratedSuites,
+  loadSuite,
+  type Mismatch,
+  runSuite,
+  type SuiteData,
+  type Target,
+} from '@pinlab/testgen';
 import type { ScenarioRun } from '../results.ts';
 
 export function suiteFiles(root: string): string[] {
-  const dir = join(root, 'generated-tests');
-  const out: string[] = [];
-  const walk = (d: string) => {
-    if (!existsSync(d)) return;
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.suite.json')) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
+  return findGeneratedSuites(join(root, 'generated-tests'));
 }
 
 export function loadSuites(root: string, specs?: readonly string[]): SuiteData[] {
