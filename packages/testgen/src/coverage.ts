@@ -1,10 +1,8 @@
 // Coverage of the generated suites: action and transition coverage of each config's reachable
 // state graph by the suite's scenarios (the model side), and branch coverage of
-// packages/reference by the generated tests alone (vitest --coverage, v8). Written to
+// packages/reference by the generated tests alone (branch-coverage.ts). Written to
 // .pinlab/results/coverage.json; the shape is documented in packages/testgen/README.md.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildStateGraph,
@@ -14,6 +12,7 @@ import {
   type StateGraph,
 } from '@pinlab/tla';
 import { writeFileAtomic } from './atomic.ts';
+import { type CoveredOfTotal, measureReferenceBranches } from './branch-coverage.ts';
 import { canonicalJson } from './model/value.ts';
 import { findGeneratedSuites, loadSuite } from './run-suite.ts';
 import { toScenarioAction } from './scenarios.ts';
@@ -129,50 +128,19 @@ export function modelCoverage(root: string, maxStates = 20_000): ConfigCoverage[
   return out;
 }
 
-/** Runs the generated project alone under v8 coverage, restricted to packages/reference/src. */
+/** Branch, line and function coverage of packages/reference by the generated tests alone. */
 export function referenceBranchCoverage(root: string): CoverageReport['reference'] {
-  const dir = join(root, '.pinlab', 'coverage', 'generated');
-  const args = [
-    'vitest',
-    'run',
-    '--project',
-    'generated',
-    '--coverage.enabled',
-    '--coverage.provider=v8',
-    '--coverage.include=packages/reference/src/**',
-    '--coverage.reporter=json-summary',
-    `--coverage.reportsDirectory=${dir}`,
-  ];
-  const command = `npx ${args.join(' ')}`;
-  const run = spawnSync('npx', args, {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const m = measureReferenceBranches(root, {
+    reportsDirectory: join(root, '.pinlab', 'coverage', 'generated'),
   });
-  const summaryPath = join(dir, 'coverage-summary.json');
-  if (run.status !== 0 || !existsSync(summaryPath)) {
-    return {
-      command,
-      branches: null,
-      lines: null,
-      functions: null,
-      error: `exit ${run.status}: ${(run.stderr || run.stdout).split('\n').slice(-5).join(' ')}`,
-    };
-  }
-  const total = (
-    JSON.parse(readFileSync(summaryPath, 'utf8')) as {
-      total: Record<string, { covered: number; total: number; pct: number }>;
-    }
-  ).total;
-  const pick = (k: string) => {
-    const t = total[k];
-    return t === undefined ? null : { covered: t.covered, total: t.total, pct: t.pct };
-  };
+  const withPct = (t: CoveredOfTotal | null): BranchCoverage | null =>
+    t === null ? null : { ...t, pct: pct(t.covered, t.total) };
   return {
-    command,
-    branches: pick('branches'),
-    lines: pick('lines'),
-    functions: pick('functions'),
+    command: m.command,
+    branches: withPct(m.branches),
+    lines: withPct(m.lines),
+    functions: withPct(m.functions),
+    ...(m.failure === undefined ? {} : { error: `exit ${m.status}: ${m.failure}` }),
   };
 }
 

@@ -3,6 +3,7 @@
 
 export * from './adapters/adapter.ts';
 export * from './adapters/index.ts';
+export * from './branch-coverage.ts';
 export * from './compare.ts';
 export * from './expect.ts';
 export * from './generate.ts';

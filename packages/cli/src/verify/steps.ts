@@ -15,6 +15,7 @@ import {
   GenUsageError,
   generate,
   loadProfiles,
+  measureReferenceBranches,
   ProfileError,
   type SuiteData,
 } from '@pinlab/testgen';
@@ -27,7 +28,6 @@ import {
   selectConfigs,
 } from '@pinlab/tla';
 import { actionCoverage } from '../collect/actions.ts';
-import { measureReferenceBranches } from '../collect/branches.ts';
 import { checkAll } from '../collect/check.ts';
 import { markCounterexample, markCovered, toReportGraph } from '../collect/graph.ts';
 import {
@@ -213,8 +213,8 @@ export function realSteps(io: CommandIO): VerifySteps {
 
     async referenceBranches(opts) {
       if (suiteFiles(opts.root).length === 0) return { coverage: [] };
-      const b = measureReferenceBranches(opts.root, io.env);
-      return b.failure ? { coverage: b.items, failure: b.failure } : { coverage: b.items };
+      const b = measureReferenceBranches(opts.root, { env: io.env });
+      return b.failure ? { coverage: b.files, failure: b.failure } : { coverage: b.files };
     },
 
     knownKernels() {
