@@ -46,10 +46,12 @@ export function runOnReference(
     throw new TargetRunError(`${scenario.id}: a scenario starts with Init`);
   }
   const driver = adapter.createDriver(profile, scenario);
-  const out: StepObservation[] = [driver.observe()];
+  let prev = driver.observe();
+  const out: StepObservation[] = [prev];
   const check = invariantCheck(adapter, driver, `${scenario.id} [${profile}]`);
-  check(0, 'Init', undefined, out[0] as StepObservation);
-  steps.forEach((action, i) => {
+  check(0, init, undefined, prev);
+  for (let i = 0; i < steps.length; i++) {
+    const action = steps[i] as ScenarioAction;
     try {
       driver.apply(action);
     } catch (e) {
@@ -58,9 +60,10 @@ export function runOnReference(
       );
     }
     const now = driver.observe();
-    check(i + 1, formatAction(action), out[i], now);
+    check(i + 1, action, prev, now);
     out.push(now);
-  });
+    prev = now;
+  }
   return out;
 }
 
@@ -74,18 +77,27 @@ function invariantCheck(
   adapter: SpecAdapter,
   driver: ReturnType<SpecAdapter['createDriver']>,
   where: string,
-): (step: number, action: string, prev: StepObservation | undefined, now: StepObservation) => void {
+): (
+  step: number,
+  action: ScenarioAction,
+  prev: StepObservation | undefined,
+  now: StepObservation,
+) => void {
+  const violations = driver.violations?.bind(driver);
+  if (violations === undefined) return () => {};
   const seen = new Set<string>();
   return (step, action, prev, now) => {
-    if (driver.violations === undefined) return;
-    const predicted = new Set(adapter.predictedViolations?.(prev, now) ?? []);
-    for (const v of driver.violations()) {
+    // The predicted set is only needed for a violation not seen before: computed then (it is a
+    // pure function of the two observations), and the action's text only for the message.
+    let predicted: ReadonlySet<string> | undefined;
+    for (const v of violations()) {
       const key = `${v.invariant}: ${v.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      predicted ??= new Set(adapter.predictedViolations?.(prev, now) ?? []);
       if (!predicted.has(v.invariant)) {
         throw new TargetRunError(
-          `${where} step ${step} ${action}: reference invariant ${v.invariant} violated, which the model does not predict: ${v.message}`,
+          `${where} step ${step} ${formatAction(action)}: reference invariant ${v.invariant} violated, which the model does not predict: ${v.message}`,
         );
       }
     }
