@@ -1,7 +1,10 @@
-// The page cache of a file: an index -> folio map that holds one reference per cached folio.
+// The page cache of a file: an xarray of folios (mapping->i_pages) that holds one reference per
+// cached folio. Being the same XArray an ITER_XARRAY iterator walks, a file's cached pages can
+// be handed to iov_iter_xarray(..., &mapping->i_pages, ...) as netfs and cachefiles do.
 // Kernel: include/linux/fs.h (struct address_space, i_pages), mm/filemap.c
 // (filemap_add_folio, filemap_get_folio / __filemap_get_folio, filemap_read_folio),
-// mm/truncate.c (truncate_inode_pages_range).
+// mm/truncate.c (truncate_inode_pages_range, truncate_inode_pages, truncate_pagecache_range).
+import { XArray } from '../iov_iter/xarray.ts';
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from './constants.ts';
 import type { Folio } from './folio.ts';
@@ -10,7 +13,7 @@ import { folio_alloc, folio_put } from './folio.ts';
 export class address_space {
   readonly id: number;
   /** i_pages: page index -> folio (order-0 folios in this model). */
-  readonly i_pages = new Map<number, Folio>();
+  readonly i_pages = new XArray();
   /** a_ops->read_folio: fills a new folio from the backing store. */
   readonly read_folio: (folio: Folio) => void;
 
@@ -26,7 +29,7 @@ export function address_space_create(read_folio: (folio: Folio) => void): addres
 
 /** filemap_get_folio: the cached folio at index, or undefined; takes no reference. */
 export function filemap_lookup(mapping: address_space, index: number): Folio | undefined {
-  return mapping.i_pages.get(index);
+  return mapping.i_pages.xa_load(index);
 }
 
 /**
@@ -34,34 +37,51 @@ export function filemap_lookup(mapping: address_space, index: number): Folio | u
  * it in (and inserting it, with the page cache's reference) when it is not cached.
  */
 export function filemap_get_uptodate_folio(mapping: address_space, index: number): Folio {
-  let folio = mapping.i_pages.get(index);
+  let folio = mapping.i_pages.xa_load(index);
   if (folio === undefined) {
     folio = folio_alloc(0);
     folio.mapping = mapping;
     folio.index = index;
     mapping.read_folio(folio);
-    mapping.i_pages.set(index, folio); // filemap_add_folio: the allocation ref becomes the cache's
+    // filemap_add_folio: the allocation ref becomes the cache's.
+    mapping.i_pages.xa_store_folio(index, folio);
   }
   return folio;
 }
 
 /**
- * truncate_inode_pages_range(mapping, lstart): drops cached folios wholly beyond lstart and zeroes
- * the tail of the folio that straddles it (truncate_inode_partial_folio).
+ * truncate_inode_pages_range(mapping, lstart, lend): drops the cached folios wholly inside
+ * [lstart, lend] (lend inclusive, -1 for "to the end"): filemap_remove_folio takes each out of
+ * i_pages and drops the cache's reference. A folio the range covers only in part keeps its place
+ * and has the covered bytes zeroed (truncate_inode_partial_folio).
  */
-export function truncate_inode_pages(mapping: address_space, lstart: number): void {
-  const first_whole = Math.ceil(lstart / PAGE_SIZE);
-  for (const [index, folio] of [...mapping.i_pages]) {
-    if (index >= first_whole) {
-      mapping.i_pages.delete(index);
+export function truncate_inode_pages_range(
+  mapping: address_space,
+  lstart: number,
+  lend: number,
+): void {
+  if (!Number.isInteger(lstart) || lstart < 0 || !Number.isInteger(lend) || lend < -1) {
+    throw new RangeError(`truncate_inode_pages_range: bad range ${lstart}..${lend}`);
+  }
+  const end = lend === -1 ? Number.POSITIVE_INFINITY : lend + 1; // exclusive
+  for (let index = mapping.i_pages.xa_find_from(Math.floor(lstart / PAGE_SIZE)); index >= 0; ) {
+    const start = index * PAGE_SIZE;
+    if (start >= end) break;
+    const folio = mapping.i_pages.xa_load(index) as Folio;
+    const from = Math.max(lstart, start) - start;
+    const to = Math.min(end, start + PAGE_SIZE) - start;
+    if (from === 0 && to === PAGE_SIZE) {
+      mapping.i_pages.xa_erase(index);
       folio.mapping = null;
       folio_put(folio);
-    } else if (
-      index === Math.floor(lstart / PAGE_SIZE) &&
-      lstart % PAGE_SIZE !== 0 &&
-      folio.hasData()
-    ) {
-      folio.dataForWrite().fill(0, lstart % PAGE_SIZE, PAGE_SIZE);
+    } else if (folio.hasData()) {
+      folio.dataForWrite().fill(0, from, to);
     }
+    index = mapping.i_pages.xa_find_from(index + 1);
   }
+}
+
+/** truncate_inode_pages(mapping, lstart): everything from lstart to the end of the file. */
+export function truncate_inode_pages(mapping: address_space, lstart: number): void {
+  truncate_inode_pages_range(mapping, lstart, -1);
 }

@@ -3,16 +3,26 @@
 // model bytes) at 1024 bytes per model byte, so model pages are real 4 KiB pages and every
 // length stays a multiple of the 512-byte logical block, and drives the reference kernel's
 // real paths:
-//   Submit       bio_alloc + bio_iov_iter_get_pages (block/bio.c): iov_iter_extract_pages and
-//                BIO_PAGE_PINNED iff iov_iter_extract_will_pin() on 6.12; iov_iter_get_pages2
-//                (FOLL_GET refs, folio_get for XARRAY, -EFAULT for KVEC) on 6.1; a BVEC
-//                iterator attached as is (bio_iov_bvec_set, BIO_NO_PAGE_REF on 6.1).
+//   Submit       an asynchronous O_DIRECT read (DEST) or write (SOURCE) of the iterator on a file
+//                of the block device: ->read_iter/->write_iter with IOCB_DIRECT (block/dio.ts
+//                direct_IO, the outline of block/fops.c __blkdev_direct_IO and
+//                fs/iomap/direct-io.c __iomap_dio_rw) builds bios with bio_iov_iter_get_pages
+//                (block/bio.c): iov_iter_extract_pages and BIO_PAGE_PINNED iff
+//                iov_iter_extract_will_pin() on 6.12; iov_iter_get_pages2 (FOLL_GET refs,
+//                folio_get for XARRAY, -EFAULT for KVEC) on 6.1; a BVEC iterator attached as is
+//                (bio_iov_bvec_set, BIO_NO_PAGE_REF on 6.1); submit_bio queues them and the
+//                kiocb returns -EIOCBQUEUED. A request whose first extraction fails completes
+//                at once with the error (FAILED).
 //   SubmitFault  extraction from an unmapped user address with *pages == NULL:
 //                iov_iter_extract_pages (6.3+) / iov_iter_get_pages_alloc2 (6.1), the caller
 //                freeing nothing on error (lib/iov_iter.c want_pages_array owns the array).
-//   Complete     bio_release_pages (include/linux/bio.h) -> bio_release_page (block/blk.h),
-//                what blkdev_bio_end_io does at completion (block/fops.c).
-//   PunchHole    the page cache drops X0 (truncate: xa_erase + the cache's folio_put).
+//   Complete     the device completes the I/O's bios (block/blkdev.ts bdev_complete_bio: the
+//                DMA into or out of the listed pages, then bio_endio): blkdev_bio_end_io /
+//                iomap_dio_bio_end_io -> bio_release_pages (include/linux/bio.h) ->
+//                bio_release_page (block/blk.h); the last bio completes the kiocb (ki_complete).
+//   PunchHole    fallocate(PUNCH_HOLE) over X0: truncate_pagecache_range ->
+//                truncate_inode_pages_range (mm/truncate.c) takes the folio out of the file's
+//                i_pages and drops the cache's reference.
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -29,28 +39,33 @@
 //
 // Frames are identified by folio: U0..U2 the process's pages at user pages 0..2, U3 the private
 // page user page 3 gets when a FOLL_WRITE GUP breaks its zero-page mapping, ZP the zero page,
-// K0/K1 the kmalloc'd pages behind the kvec, B0/B1 the bio_vec pages, X0/X1 the file's pages.
+// K0/K1 the kmalloc'd pages behind the kvec, B0/B1 the bio_vec pages, X0/X1 the pages of a data
+// file's page cache (read in by filemap_get_uptodate_folio; the XARRAY iterator walks that file's
+// mapping->i_pages, as netfs and cachefiles hand a file's cache to iov_iter_xarray).
 
 import {
   alloc_page,
   BIO_NO_PAGE_REF,
   BIO_PAGE_PINNED,
   bdev_alloc,
+  bdev_complete_bio,
   type bio,
-  bio_alloc,
   bio_flagged,
-  bio_iov_iter_get_pages,
-  bio_op_for_iter,
-  bio_release_pages,
   type block_device,
+  create_file,
+  direct_IO,
   EFAULT,
+  EIOCBQUEUED,
   FAULT_FLAG_WRITE,
   type Folio,
-  folio_alloc,
-  folio_put,
+  type file,
+  filemap_get_uptodate_folio,
+  filp_open,
   handle_mm_fault,
   ITER_DEST,
   ITER_SOURCE,
+  init_async_kiocb,
+  type inode,
   type iov_iter,
   iov_iter_bvec,
   iov_iter_extract_pages,
@@ -63,17 +78,18 @@ import {
   kmalloc_page_aligned,
   type MmStruct,
   mm_alloc,
+  O_DIRECT,
   PAGE_SIZE,
   type Page,
   type PageSlot,
   page_arrays_outstanding,
   pin_balance_at_quiescence,
+  truncate_inode_pages_range,
   type Violation,
   virt_to_page,
   vm_mmap,
   with_kernel,
   with_mm,
-  XArray,
   ZERO_PAGE,
 } from '@pinlab/reference';
 import {
@@ -178,7 +194,10 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
 /** What the driver knows about one of the scenario's two direct I/Os. */
 interface BioSlot {
   st: 'IDLE' | 'INFLIGHT' | 'DONE' | 'FAILED';
-  bio: bio | null;
+  /** The bios the direct I/O submitted (empty when it failed at once). */
+  bios: bio[];
+  /** What ki_complete was given (byte count or -errno); null until the I/O completed. */
+  result: number | null;
   dir: 'DEST' | 'SOURCE';
   /** Page arrays an extraction allocated for this I/O and nobody freed. */
   arraysLeaked: number;
@@ -190,6 +209,13 @@ interface BioSlot {
 const USER_PAGES = 4;
 /** SubmitFault's buffer: far past the mapping, so GUP finds no vma (-EFAULT). */
 const UNMAPPED_PAGE = 64;
+/** The device: the data file (X0, X1) at pages 0-1, the direct I/O target file at pages 4-19. */
+const DEVICE_PAGES = 64;
+const DATA_FILE_PAGES = 2;
+const TARGET_START_PAGE = 4;
+const TARGET_PAGES = 16;
+/** Each of the two direct I/Os has its own 8-page range of the target file. */
+const IO_SPAN = 8 * PAGE_SIZE;
 
 class PinUnpinDriver implements ReferenceDriver {
   private readonly k: Kernel;
@@ -198,7 +224,10 @@ class PinUnpinDriver implements ReferenceDriver {
   private readonly bdev: block_device;
   private readonly kvecBase: number;
   private readonly bvecPages: readonly [Page, Page];
-  private readonly xarray = new XArray();
+  /** The data file whose page cache holds X0 and X1. */
+  private readonly dataFile: inode;
+  /** The direct I/O target, opened O_DIRECT. */
+  private readonly target: file;
   private readonly xFolios: readonly [Folio, Folio];
   /** Kernel frames: references held by their owners (slab, caller, page cache), not by extraction. */
   private readonly ownerRefs = new Map<Frame, number>();
@@ -221,23 +250,38 @@ class PinUnpinDriver implements ReferenceDriver {
       }
       const kvecBase = kmalloc_page_aligned(2 * PAGE_SIZE); // K0, K1
       const bvecPages: [Page, Page] = [alloc_page(), alloc_page()];
-      const xFolios: [Folio, Folio] = [folio_alloc(0), folio_alloc(0)];
-      return { mm, base, bdev: bdev_alloc(64 * PAGE_SIZE), kvecBase, bvecPages, xFolios };
+      const bdev = bdev_alloc(DEVICE_PAGES * PAGE_SIZE);
+      const dataBytes = DATA_FILE_PAGES * PAGE_SIZE;
+      // The data file's contents on the medium, so read_folio has bytes to bring in.
+      bdev.write(0, new Uint8Array(dataBytes).fill(0x58));
+      const dataFile = create_file(bdev, 0, dataBytes, dataBytes);
+      // The file's page cache: X0 at index 0, X1 at index 1, read in through a_ops->read_folio;
+      // the allocation ref becomes the cache's (filemap_add_folio).
+      const xFolios: [Folio, Folio] = [
+        filemap_get_uptodate_folio(dataFile.i_mapping, 0),
+        filemap_get_uptodate_folio(dataFile.i_mapping, 1),
+      ];
+      const targetBytes = TARGET_PAGES * PAGE_SIZE;
+      const target = filp_open(
+        create_file(bdev, TARGET_START_PAGE * PAGE_SIZE, targetBytes, targetBytes),
+        O_DIRECT,
+      );
+      return { mm, base, bdev, kvecBase, bvecPages, dataFile, xFolios, target };
     });
     this.mm = set.mm;
     this.base = set.base;
     this.bdev = set.bdev;
     this.kvecBase = set.kvecBase;
     this.bvecPages = set.bvecPages;
+    this.dataFile = set.dataFile;
     this.xFolios = set.xFolios;
-    // The file's page cache: X0 at index 0, X1 at index 1; the allocation ref is the cache's.
-    this.xarray.xa_store_folio(0, this.xFolios[0]);
-    this.xarray.xa_store_folio(1, this.xFolios[1]);
+    this.target = set.target;
     for (const [f, folio] of this.kernelFolios()) this.ownerRefs.set(f, folio._refcount);
     for (const b of BIOS)
       this.bios.set(b, {
         st: 'IDLE',
-        bio: null,
+        bios: [],
+        result: null,
         dir: 'DEST',
         arraysLeaked: 0,
         extractedNothing: false,
@@ -302,19 +346,30 @@ class PinUnpinDriver implements ReferenceDriver {
           throw new AdapterError(`PinUnpin: Submit: dir must be DEST or SOURCE, got ${dir}`);
         if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: Submit on a bio already used');
         const iter = this.buildIter(t, dir);
-        const b = bio_alloc(this.bdev, 16, bio_op_for_iter(iter));
-        // The whole direct I/O: bio_iov_iter_get_pages loops the extraction until the iterator
-        // is consumed (block/bio.c), 0 if anything was added.
-        const ret = bio_iov_iter_get_pages(b, iter);
+        const b = param(action, 'bio', 'number');
+        const queued = new Set(this.bdev.inflight);
+        const iocb = init_async_kiocb(this.target, (b - 1) * IO_SPAN, (_iocb, res) => {
+          if (s.result !== null) throw new AdapterError(`PinUnpin: I/O ${b} completed twice`);
+          s.result = res;
+        });
+        // The whole direct I/O: bios are built until the iterator is consumed, each filled by
+        // bio_iov_iter_get_pages (block/bio.c), and queued on the device.
+        const ret = direct_IO(iocb, iter);
+        const submitted = this.bdev.inflight.filter((x) => !queued.has(x));
         s.dir = dir;
-        if (ret < 0) {
-          // __blkdev_direct_IO gives up with the error: nothing was attached. An iterator
-          // that was accepted but had nothing to extract left its count untouched.
+        if (ret !== -EIOCBQUEUED) {
+          // Only a failure completes an asynchronous direct I/O before its bios do: the first
+          // extraction failed, nothing was attached and no bio was submitted.
+          if (ret >= 0 || submitted.length > 0)
+            throw new AdapterError(`PinUnpin: direct I/O ${b} returned ${ret} at submission`);
           s.st = 'FAILED';
+          // An iterator that was accepted but had nothing to extract left its count untouched.
           s.extractedNothing = ret === -EFAULT && iter.count === iter.init_count && t === 'XARRAY';
           return;
         }
-        s.bio = b;
+        if (submitted.length === 0)
+          throw new AdapterError(`PinUnpin: direct I/O ${b} queued but submitted no bio`);
+        s.bios = submitted;
         s.st = 'INFLIGHT';
         return;
       }
@@ -349,10 +404,13 @@ class PinUnpinDriver implements ReferenceDriver {
         const s = this.slot(action);
         // The spec completes an I/O that extracted nothing; the kernel never submitted it.
         if (s.st === 'FAILED' && s.extractedNothing) return;
-        if (s.st !== 'INFLIGHT' || s.bio === null)
+        if (s.st !== 'INFLIGHT')
           throw new AdapterError('PinUnpin: Complete of a bio not in flight');
-        // blkdev_bio_end_io: a read dirties the pages it filled, then releases them.
-        bio_release_pages(s.bio, s.dir === 'DEST');
+        // The device transfers each bio's data and runs bio_endio -> the dio's end_io, which
+        // releases the pages; the last bio completes the kiocb.
+        for (const b of s.bios) if (!b.done) bdev_complete_bio(b);
+        if (s.result === null)
+          throw new AdapterError('PinUnpin: the direct I/O did not complete with its bios');
         s.st = 'DONE';
         return;
       }
@@ -360,11 +418,9 @@ class PinUnpinDriver implements ReferenceDriver {
         const x = param(action, 'page', 'string');
         if (x !== 'X0' && x !== 'X1') throw new AdapterError(`PinUnpin: PunchHole of ${x}`);
         if (!this.cached.has(x)) throw new AdapterError(`PinUnpin: ${x} is not cached`);
-        const index = x === 'X0' ? 0 : 1;
-        const folio = this.xFolios[index] as Folio;
-        // truncate_inode_pages_range -> filemap_remove_folio: out of i_pages, cache ref dropped.
-        this.xarray.xa_erase(index);
-        folio_put(folio);
+        const start = (x === 'X0' ? 0 : 1) * PAGE_SIZE;
+        // truncate_pagecache_range over the page: out of i_pages, the cache's ref dropped.
+        truncate_inode_pages_range(this.dataFile.i_mapping, start, start + PAGE_SIZE - 1);
         this.ownerRefs.set(x, (this.ownerRefs.get(x) ?? 0) - 1);
         this.cached.delete(x);
         return;
@@ -412,7 +468,7 @@ class PinUnpinDriver implements ReferenceDriver {
         return iov_iter_bvec(d, bv, bv.length, 6 * UNIT);
       }
       default: // XARRAY: file position 2, 6 bytes
-        return iov_iter_xarray(d, this.xarray, 2 * UNIT, 6 * UNIT);
+        return iov_iter_xarray(d, this.dataFile.i_mapping.i_pages, 2 * UNIT, 6 * UNIT);
     }
   }
 
@@ -446,17 +502,17 @@ class PinUnpinDriver implements ReferenceDriver {
     };
     for (const b of BIOS) {
       const s = this.bios.get(b) as BioSlot;
-      const bi = s.bio;
-      const listed = bi === null ? [] : bi.bi_io_vec.map((v) => byFolio.get(v.bv_page.folio));
+      const first_bio = s.bios[0];
+      const listed = s.bios.flatMap((bi) => bi.bi_io_vec.map((v) => byFolio.get(v.bv_page.folio)));
       if (listed.includes(undefined))
         throw new AdapterError(`PinUnpin: bio ${b} lists a page that is no frame of the spec`);
-      const bytes = bi === null ? 0 : bi.bi_iter.bi_size / UNIT;
-      const first = bi?.bi_io_vec[0];
+      const bytes = s.bios.reduce((n, bi) => n + bi.bi_iter.bi_size, 0) / UNIT;
+      const first = first_bio?.bi_io_vec[0];
       Object.assign(
         obs,
         bioKeys(b, {
           st: s.st,
-          cleanup: bi === null ? 'NONE' : this.cleanupOf(bi),
+          cleanup: first_bio === undefined ? 'NONE' : this.cleanupOf(first_bio),
           pages: frameList(listed as Frame[]),
           bytes,
           offset0: bytes > 0 && first !== undefined ? first.bv_offset / UNIT : null,
