@@ -13,7 +13,7 @@ import {
   iter_type_name,
 } from '../iov_iter/constants.ts';
 import { folioq_folio_size, folioq_nr_slots } from '../iov_iter/folio_queue.ts';
-import { iov_iter_byte_location } from '../iov_iter/locate.ts';
+import { type ByteRun, iov_iter_byte_run } from '../iov_iter/locate.ts';
 import { page_arrays_outstanding } from '../iov_iter/page_array.ts';
 import type { iov_iter, PageSlot } from '../iov_iter/types.ts';
 import type { Kernel } from '../kernel.ts';
@@ -224,15 +224,23 @@ export function extract_matches_iterator(
   offset0: number,
 ): Violation[] {
   if (ret <= 0) return [];
-  for (let b = 0; b < ret; b++) {
+  // Still every byte, but the iterator is walked once per run (iov_iter_byte_run): byte b + j
+  // of a run is at the run's page, offset + j, which is what iov_iter_byte_location(before,
+  // b + j) gives.
+  let run: ByteRun | null = null;
+  let j = 0;
+  for (let b = 0; b < ret; b++, j++) {
+    if (run === null || j >= run.len) {
+      run = iov_iter_byte_run(before, b);
+      j = 0;
+    }
     const at = offset0 + b;
     const got = pages?.[Math.floor(at / PAGE_SIZE)];
-    const want = iov_iter_byte_location(before, b);
-    if (!want || got !== want.page || at % PAGE_SIZE !== want.offset) {
+    if (!run || got !== run.page || at % PAGE_SIZE !== run.offset + j) {
       return [
         {
           invariant: 'extract_matches_iterator',
-          message: `extracted byte ${b} is listed at pfn ${got?.pfn}+${at % PAGE_SIZE}, but the iterator holds it at ${want ? `pfn ${want.page.pfn}+${want.offset}` : 'no page'}`,
+          message: `extracted byte ${b} is listed at pfn ${got?.pfn}+${at % PAGE_SIZE}, but the iterator holds it at ${run ? `pfn ${run.page.pfn}+${run.offset + j}` : 'no page'}`,
         },
       ];
     }

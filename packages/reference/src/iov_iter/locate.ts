@@ -30,17 +30,37 @@ export function iov_iter_clone(i: iov_iter): iov_iter {
   return c;
 }
 
-function user_location(i: iov_iter, addr: number): ByteLocation | null {
+/**
+ * A run of bytes from the k-th remaining one: its page and offset, and how many bytes from it
+ * on (`len` >= 1) are the following bytes of that page within the same segment, so byte
+ * k + j lives at offset + j of the same page for every j < len. Lets a checker walk the
+ * iterator once per page and segment instead of once per byte.
+ */
+export interface ByteRun extends ByteLocation {
+  len: number;
+}
+
+function user_run(i: iov_iter, addr: number, len: number): ByteRun | null {
   const pte = i.mm?.ptes.get(Math.floor(addr / PAGE_SIZE));
-  return pte ? { page: pte.page, offset: addr % PAGE_SIZE } : null;
+  return pte ? { page: pte.page, offset: addr % PAGE_SIZE, len: runLength(addr, len) } : null;
 }
 
 /** The location of the k-th remaining byte of `i` (0 <= k < i.count). */
 export function iov_iter_byte_location(i: iov_iter, k: number): ByteLocation | null {
+  const run = iov_iter_byte_run(i, k);
+  return run === null ? null : { page: run.page, offset: run.offset };
+}
+
+/**
+ * The run of bytes starting at the k-th remaining byte of `i` (0 <= k < i.count), capped at
+ * the iterator's count; null where iov_iter_byte_location is null.
+ */
+export function iov_iter_byte_run(i: iov_iter, k: number): ByteRun | null {
   if (k < 0 || k >= i.count) return null;
+  const left = i.count - k;
   switch (i.iter_type) {
     case ITER_UBUF:
-      return user_location(i, i.ubuf + i.iov_offset + k);
+      return user_run(i, i.ubuf + i.iov_offset + k, left);
     case ITER_IOVEC:
     case ITER_KVEC: {
       const v = i.iter_type === ITER_KVEC ? i.kvec : i.__iov;
@@ -49,9 +69,14 @@ export function iov_iter_byte_location(i: iov_iter, k: number): ByteLocation | n
         const len = v[s]!.iov_len - skip;
         if (k < len) {
           const a = v[s]!.iov_base + skip + k;
+          const inSeg = Math.min(left, len - k);
           return i.iter_type === ITER_KVEC
-            ? { page: virt_to_page(a), offset: a % PAGE_SIZE }
-            : user_location(i, a);
+            ? {
+                page: virt_to_page(a),
+                offset: a % PAGE_SIZE,
+                len: runLength(a, inSeg),
+              }
+            : user_run(i, a, inSeg);
         }
         k -= Math.max(0, len);
       }
@@ -64,7 +89,7 @@ export function iov_iter_byte_location(i: iov_iter, k: number): ByteLocation | n
         const len = b.bv_len - skip;
         if (k < len) {
           const o = b.bv_offset + skip + k;
-          return { page: nth_page(b.bv_page, Math.floor(o / PAGE_SIZE)), offset: o % PAGE_SIZE };
+          return pageRun(nth_page(b.bv_page, Math.floor(o / PAGE_SIZE)), o, left, len - k);
         }
         k -= Math.max(0, len);
       }
@@ -83,10 +108,7 @@ export function iov_iter_byte_location(i: iov_iter, k: number): ByteLocation | n
         const len = folioq_folio_size(q, slot) - skip;
         if (k < len) {
           const o = skip + k;
-          return {
-            page: folioq_folio(q, slot).page(Math.floor(o / PAGE_SIZE)),
-            offset: o % PAGE_SIZE,
-          };
+          return pageRun(folioq_folio(q, slot).page(Math.floor(o / PAGE_SIZE)), o, left, len - k);
         }
         k -= Math.max(0, len);
         slot++;
@@ -108,7 +130,7 @@ export function iov_iter_byte_location(i: iov_iter, k: number): ByteLocation | n
         const len = b.bv_len - skip;
         if (k < len) {
           const o = b.bv_offset + skip + k;
-          return { page: nth_page(b.bv_page, Math.floor(o / PAGE_SIZE)), offset: o % PAGE_SIZE };
+          return pageRun(nth_page(b.bv_page, Math.floor(o / PAGE_SIZE)), o, left, len - k);
         }
         k -= Math.max(0, len);
         slot++;
@@ -124,9 +146,24 @@ export function iov_iter_byte_location(i: iov_iter, k: number): ByteLocation | n
       return {
         page: folio.page(index - i.xarray!.folio_index_at(index)!),
         offset: pos % PAGE_SIZE,
+        len: runLength(pos, left),
       };
     }
     default:
       return null;
   }
+}
+
+/** A run at byte offset `o` of a page (o taken modulo the page), capped by both limits. */
+function pageRun(page: Page, o: number, left: number, inSegment: number): ByteRun {
+  return { page, offset: o % PAGE_SIZE, len: runLength(o, Math.min(left, inSegment)) };
+}
+
+/**
+ * Bytes from address (or offset) `a` to the end of its page, at most `limit`. A negative `a`
+ * (an iterator reverted before its start) gives 1: there `a % PAGE_SIZE` and the page index
+ * Math.floor(a / PAGE_SIZE) do not move together, so each byte is located on its own.
+ */
+function runLength(a: number, limit: number): number {
+  return a < 0 ? 1 : Math.min(limit, PAGE_SIZE - (a % PAGE_SIZE));
 }
