@@ -2,14 +2,15 @@
 (***************************************************************************)
 (* The iov_iter cursor: advance, revert and page extraction across         *)
 (* segments, zero-length ones included, for IOVEC, KVEC, BVEC (segmented)  *)
-(* and UBUF, XARRAY (one contiguous range).                                *)
+(* and UBUF, XARRAY, FOLIOQ (one contiguous range).                        *)
 (*                                                                         *)
 (* Segmented iterators keep a pointer to the current segment (__iov /      *)
 (* kvec / bvec, with nr_segs counting down) and iov_offset within it;      *)
 (* count is what remains.  advance walks forward from the current segment, *)
 (* revert walks back from it, and nothing stops a caller from reverting    *)
 (* more than it consumed: the walk then runs off the front of the array    *)
-(* (IOVEC/KVEC/BVEC) or hits BUG() (UBUF/XARRAY).  Seed 004 wants to       *)
+(* (IOVEC/KVEC/BVEC), hits BUG() (UBUF/XARRAY) or goes before the start    *)
+(* of the folio queue (FOLIOQ, 6.12 only).  Seed 004 wants to              *)
 (* remove that hazard by remembering the starting point; the fixed design  *)
 (* here is the caller contract "revert at most what you consumed".        *)
 (*                                                                         *)
@@ -29,14 +30,22 @@ CONSTANTS
     RevertGuard,    \* TRUE: callers revert at most what they consumed (fixed design)
     BvecKvecMixup,  \* v9 bug: bvec extraction skips zero-length bvecs with i->kvec++
     Abi,            \* "LP64" (x86-64: kvec and bio_vec both 16 bytes) | "ILP32" (8 vs 12)
-    ExtractApi      \* iov_iter_extract_pages exists (6.3+; FALSE for 6.1)
+    ExtractApi,     \* iov_iter_extract_pages exists (6.3+; FALSE for 6.1)
+    FolioQueue      \* ITER_FOLIOQ exists: 6.12 (db0aa2e9566f "mm: Define struct
+                    \* folio_queue and ITER_FOLIOQ to handle a sequence of folios");
+                    \* not in 6.1; the bvecq RFC (seed 004) replaces it with ITER_BVECQ
 
-ASSUME {RevertGuard, BvecKvecMixup, ExtractApi} \subseteq BOOLEAN
+ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue} \subseteq BOOLEAN
 ASSUME Abi \in {"LP64", "ILP32"}
 
 PAGE == 4
 SegTypes == {"IOVEC", "KVEC", "BVEC"}
-FlatTypes == {"UBUF", "XARRAY"}
+\* FOLIOQ walks whole folios (iov_iter_folioq_advance, iov_iter_folioq_revert,
+\* iov_iter_extract_folioq_pages in lib/iov_iter.c, iterate_folioq in
+\* include/linux/iov_iter.h): with every folio present its bytes are one
+\* contiguous stream, so its cursor moves like UBUF's; it differs only when
+\* reverted past its start (Revert).
+FlatTypes == {"UBUF", "XARRAY", "FOLIOQ"}
 Types == SegTypes \cup FlatTypes
 
 \* The segment array used by IOVEC, KVEC and BVEC iterators: lengths and
@@ -49,7 +58,8 @@ N == 5
 \* Prefix[k] = bytes in segments 1..k-1 (Prefix[N + 1] = total).
 Prefix == <<0, 0, 2, 2, 5, 6>>
 Total == 6
-\* UBUF / XARRAY: one range of Total bytes starting at this in-page offset.
+\* UBUF / XARRAY / FOLIOQ: one range of Total bytes starting at this in-page
+\* offset (FOLIOQ: iov_iter_folio_queue(..., first_slot 0, offset FlatStart, ...)).
 FlatStart == 2
 
 \* sizeof(struct iovec / kvec / bio_vec) in bytes, per ABI.
@@ -106,11 +116,13 @@ Init ==
     /\ action = [name |-> "Init"]
 
 \* iov_iter_init / iov_iter_kvec / iov_iter_bvec / iov_iter_ubuf /
-\* iov_iter_xarray: the cursor starts at segment 1 (zero-length or not).
-\* A user-space test realises IOVEC with preadv/pwritev and UBUF with
-\* read/write; KVEC, BVEC and XARRAY exist in the reference only.
+\* iov_iter_xarray / iov_iter_folio_queue: the cursor starts at segment 1
+\* (zero-length or not).  A user-space test realises IOVEC with
+\* preadv/pwritev and UBUF with read/write; KVEC, BVEC, XARRAY and FOLIOQ
+\* exist in the reference only.  FOLIOQ only where the kernel has it.
 IterInit(t) ==
     /\ it.type = "NONE"
+    /\ t = "FOLIOQ" => FolioQueue
     /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
@@ -126,12 +138,20 @@ Advance(n) ==
 \* iov_iter_offset moves; otherwise UBUF/XARRAY hit BUG() and segmented
 \* iterators walk back (--iov, nr_segs++) until the unroll fits, skipping
 \* zero-length segments.  Walking past segment 1 reads before the array.
+\* FOLIOQ (iov_iter_folioq_revert) has no BUG(): its iov_offset counts from
+\* the current folio's start, not the iterator's, so reverting up to
+\* FlatStart bytes too far silently lands before the iterator's start (on
+\* bytes nobody asked for) and further walks to folioq->prev, NULL for the
+\* first segment of the queue: either way before the start ("OOB").
 Revert(n) ==
     /\ it.type # "NONE" /\ Sane
     /\ RevertGuard => n <= Consumed
     /\ IF n <= it.off
        THEN /\ it' = [it EXCEPT !.off = @ - n, !.count = @ + n]
             /\ oops' = oops
+       ELSE IF it.type = "FOLIOQ"
+       THEN /\ it' = [it EXCEPT !.count = @ + n]
+            /\ oops' = "OOB"
        ELSE IF it.type \in FlatTypes
        THEN /\ it' = [it EXCEPT !.count = @ + n]
             /\ oops' = "BUG"

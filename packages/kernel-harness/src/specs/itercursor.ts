@@ -33,8 +33,8 @@
 // iov_iter_extract_pages call's [bytes, offset0] under a caller-chosen maxsize is internal to
 // its caller (block/bio.c bio_iov_iter_get_pages loops until the bio is full, and an O_DIRECT
 // transfer returns the sum of all extractions), so scenarios whose run includes Extract are
-// not applicable here, and lastBytes/lastOffset0 are unobservable. KVEC, BVEC and XARRAY
-// iterators exist only inside the kernel: reference only.
+// not applicable here, and lastBytes/lastOffset0 are unobservable. KVEC, BVEC, XARRAY and
+// FOLIOQ iterators exist only inside the kernel: reference only.
 import type { ScenarioAction, StepObservation } from '@pinlab/testgen';
 
 /** specs/IterCursor.tla Total: bytes in the layout, in model bytes. */
@@ -47,7 +47,19 @@ export const ITERCURSOR_ODD_UNIT = 1021;
 /** Iterator types user space drives: preadv/pwritev (IOVEC), pread/pwrite (UBUF). */
 export const ITERCURSOR_USER_TYPES = ['IOVEC', 'UBUF'] as const;
 
-export const ITERCURSOR_UNOBSERVABLE = ['type', 'oops', 'lastBytes', 'lastOffset0'] as const;
+/**
+ * Keys the guest cannot see (see the header); npages/npagesMax1 (iov_iter_npages of the
+ * iterator after each step) are internal to the callers that size their page arrays with it
+ * (block/bio.c bio_iov_vecs_to_alloc, fs/iomap/direct-io.c): no syscall returns them.
+ */
+export const ITERCURSOR_UNOBSERVABLE = [
+  'type',
+  'oops',
+  'lastBytes',
+  'lastOffset0',
+  'npages',
+  'npagesMax1',
+] as const;
 
 const MAX_BYTES = 2 * ITERCURSOR_TOTAL;
 

@@ -2,7 +2,7 @@
 // zero-length segments, on every iterator type. The reference driver builds the spec's segment
 // layout (SegLen <<0,2,0,3,1>>, SegOff <<0,2,0,0,0>>, PAGE = 4 model bytes) at a scale of 1024
 // bytes per model byte, so model pages are real 4 KiB pages, and calls lib/iov_iter.c's
-// counterparts: iov_iter_init/_kvec/_bvec/_ubuf/_xarray, iov_iter_advance, iov_iter_revert
+// counterparts: iov_iter_init/_kvec/_bvec/_ubuf/_xarray/_folio_queue, iov_iter_advance, iov_iter_revert
 // (whose BUG() the reference raises as IovIterBug), iov_iter_extract_pages (pins released
 // again with unpin_user_pages, the array with kvfree).
 //
@@ -17,8 +17,10 @@
 // cursor stood.
 //
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
-// for a walk off the front of a segment array), lastBytes and lastOffset0 of the last
-// extraction (model units). The segment pointer itself is not compared: at a segment end the
+// for a walk off the front of a segment array or a folio queue), lastBytes and lastOffset0 of
+// the last extraction (model units), and npages / npagesMax1: iov_iter_npages(i, maxpages) with
+// maxpages 64 and 1, the pages the remaining bytes touch (modelNpages computes them from the
+// model's count and the spec's layout). The segment pointer itself is not compared: at a segment end the
 // kernel's revert leaves (seg k, iov_offset = len) where the spec normalises to (seg k+1, 0);
 // both are the same position, and count plus the next extraction pin it down.
 
@@ -32,6 +34,9 @@ import {
   extract_result_consistent,
   FAULT_FLAG_WRITE,
   folio_alloc,
+  type folio_queue,
+  folioq_alloc,
+  folioq_append,
   handle_mm_fault,
   IovIterBug,
   ITER_DEST,
@@ -42,8 +47,10 @@ import {
   iov_iter_clone,
   iov_iter_extract_pages,
   iov_iter_extract_will_pin,
+  iov_iter_folio_queue,
   iov_iter_init,
   iov_iter_kvec,
+  iov_iter_npages,
   iov_iter_revert,
   iov_iter_ubuf,
   iov_iter_violations,
@@ -80,6 +87,11 @@ const SEG_LEN = [0, 2, 0, 3, 1];
 const SEG_OFF = [0, 2, 0, 0, 0];
 const TOTAL = 6;
 const FLAT_START = 2;
+/** The spec's PAGE, in model bytes. */
+const MODEL_PAGE = 4;
+/** The maxpages arguments of the two iov_iter_npages observations. */
+const NPAGES_MAX = 64;
+const NPAGES_MAX_SMALL = 1;
 
 /** The real kernel paths an Advance is realised through, per direction (see the header). */
 const DEST_ADVANCE_PATHS = ['iov_iter_advance', 'copy_to_iter', 'iov_iter_zero'] as const;
@@ -135,19 +147,59 @@ function segmentAt(pos: number): { k: number; skip: number } {
   throw new AdapterError(`IterCursor: data byte ${pos} is past the layout's ${TOTAL * UNIT}`);
 }
 
+/**
+ * iov_iter_npages(i, maxpages) of an iterator of the spec's layout with `count` model bytes
+ * left: the pages its remaining bytes touch, capped at maxpages (lib/iov_iter.c
+ * iov_iter_npages). The model's cursor is a function of count (it starts at byte 0 and every
+ * step keeps count = Total - consumed), so the remaining bytes are [Total - count, Total).
+ * UBUF/XARRAY/FOLIOQ: one range from FlatStart, DIV_ROUND_UP(offset_in_page + count). The
+ * vector types (iov_npages, bvec_npages): per segment, DIV_ROUND_UP(in-page offset of its first
+ * remaining byte + its remaining length); every segment of the layout lies in a page of its
+ * own, zero-length ones add nothing (bvec_npages' DIV_ROUND_UP(offs + 0) is 0 for them too:
+ * every zero-length bvec of the layout starts at offset 0).
+ */
+export function modelNpages(type: string, count: number, maxpages: number): number {
+  if (count === 0) return 0;
+  const consumed = TOTAL - count;
+  let npages = 0;
+  if (type === 'UBUF' || type === 'XARRAY' || type === 'FOLIOQ') {
+    npages = Math.ceil((((FLAT_START + consumed) % MODEL_PAGE) + count) / MODEL_PAGE);
+  } else if (type === 'IOVEC' || type === 'KVEC' || type === 'BVEC') {
+    let start = 0;
+    for (const [k, len] of SEG_LEN.entries()) {
+      const from = Math.max(consumed, start);
+      const part = start + len - from;
+      if (part > 0)
+        npages += Math.ceil(
+          ((((SEG_OFF[k] ?? 0) + from - start) % MODEL_PAGE) + part) / MODEL_PAGE,
+        );
+      start += len;
+    }
+  } else {
+    throw new AdapterError(`IterCursor: no page count for iterator type ${type}`);
+  }
+  return Math.min(npages, maxpages);
+}
+
 function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
   const it = stateVar(state, 'it');
   const last = stateVar(state, 'last');
   const oops = asString(stateVar(state, 'oops'), 'oops');
   const type = asString(apply(it, 'type'), 'it.type');
+  // After a BUG the kernel's iterator is left as it was; the spec adds n to count. Neither
+  // is meaningful any more, so count (and what depends on it) is reported only while no oops
+  // happened.
+  const count = oops === 'NONE' ? asInt(apply(it, 'count'), 'it.count') : null;
+  const pages = (maxpages: number) =>
+    count === null ? null : type === 'NONE' ? 0 : modelNpages(type, count, maxpages);
   return {
     type,
     oops,
-    // After a BUG the kernel's iterator is left as it was; the spec adds n to count. Neither
-    // is meaningful any more, so count is reported only while no oops happened.
-    count: oops === 'NONE' ? asInt(apply(it, 'count'), 'it.count') : null,
+    count,
     lastBytes: asInt(apply(last, 'bytes'), 'last.bytes'),
     lastOffset0: asInt(apply(last, 'offset0'), 'last.offset0'),
+    npages: pages(NPAGES_MAX),
+    npagesMax1: pages(NPAGES_MAX_SMALL),
   };
 }
 
@@ -246,6 +298,34 @@ class IterCursorDriver implements ReferenceDriver {
         const ubuf = this.userPages(2) + FLAT_START * UNIT;
         this.placeOf = (pos) => ({ kind: 'user', uaddr: ubuf + pos, run: count - pos });
         return iov_iter_ubuf(this.direction, ubuf, count);
+      }
+      case 'FOLIOQ': {
+        // A folio queue of two segments (netfs chains folio_queue segments, linked by
+        // next/prev): segment 0 holds an order-0 folio, segment 1 an order-1 folio (two
+        // pages), and the iterator starts FLAT_START into the first folio
+        // (iov_iter_folio_queue(..., folioq, 0, offset, count)), so cursor moves cross folio
+        // and segment boundaries and a multi-page folio.
+        const folios = [folio_alloc(0), folio_alloc(1)];
+        const segs: folio_queue[] = folios.map((f) => {
+          const q = folioq_alloc();
+          folioq_append(q, f);
+          return q;
+        });
+        const [q0, q1] = segs as [folio_queue, folio_queue];
+        q0.next = q1;
+        q1.prev = q0;
+        this.placeOf = (pos) => {
+          const x = FLAT_START * UNIT + pos;
+          const [folio, inFolio] = x < PAGE_SIZE ? [folios[0]!, x] : [folios[1]!, x - PAGE_SIZE];
+          const offset = inFolio % PAGE_SIZE;
+          return {
+            kind: 'page',
+            page: folio.page(Math.floor(inFolio / PAGE_SIZE)),
+            offset,
+            run: PAGE_SIZE - offset,
+          };
+        };
+        return iov_iter_folio_queue(this.direction, q0, 0, FLAT_START * UNIT, count);
       }
       case 'XARRAY': {
         const xa = new XArray();
@@ -433,8 +513,15 @@ class IterCursorDriver implements ReferenceDriver {
     }
   }
 
+  /** UBUF/XARRAY BUG() in iov_iter_revert; the others go before their start (FOLIOQ too). */
   private oopsKind(): string {
     return this.type === 'UBUF' || this.type === 'XARRAY' ? 'BUG' : 'OOB';
+  }
+
+  /** iov_iter_npages of the reference's iterator, in the observation's model units. */
+  private npages(maxpages: number): number | null {
+    if (this.oops !== 'NONE') return null;
+    return this.i === null ? 0 : iov_iter_npages(this.i, maxpages);
   }
 
   /** Kernel-wide invariants, the iterator's own, and those of the last extraction. */
@@ -453,6 +540,8 @@ class IterCursorDriver implements ReferenceDriver {
       count: this.oops === 'NONE' ? (this.i === null ? 0 : this.i.count / UNIT) : null,
       lastBytes: this.lastBytes,
       lastOffset0: this.lastOffset0,
+      npages: this.npages(NPAGES_MAX),
+      npagesMax1: this.npages(NPAGES_MAX_SMALL),
     };
   }
 }

@@ -5,6 +5,7 @@ import {
   advancePathFor,
   iterCursorAdapter,
   iterDirectionFor,
+  modelNpages,
 } from '../../src/adapters/iter-cursor.ts';
 import { compareObservations, formatMismatch } from '../../src/compare.ts';
 import { computeExpectation } from '../../src/expect.ts';
@@ -31,13 +32,15 @@ describe('IterCursor adapter', () => {
         { seed: 3, count: 40, depth: 8, spec: 'IterCursor', config, prefix: `${config}/w-` },
       );
       const problems: string[] = [];
-      for (const [profile, extractApi] of [
+      // 6.1: no extraction API and no ITER_FOLIOQ; 6.12 has both (specs/profiles.json).
+      for (const [profile, has] of [
         ['linux-6.1', false],
         ['linux-6.12', true],
       ] as const) {
         for (const w of walks) {
           const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, w, profile, {
-            ExtractApi: extractApi,
+            ExtractApi: has,
+            FolioQueue: has,
           });
           const s = { ...w, actions: w.actions.slice(0, exp.observations.length) };
           const mism = compareObservations(
@@ -52,6 +55,21 @@ describe('IterCursor adapter', () => {
       expect(problems).toEqual([]);
     }
   }, 180_000);
+
+  it('counts the pages the remaining bytes touch as iov_iter_npages does (model side)', () => {
+    // Vector layout <<0,2,0,3,1>> at in-page offsets <<0,2,0,0,0>>, one page per segment:
+    // all 6 bytes touch 3 pages; after 2 bytes (segment 2 done) 2; after 5, 1.
+    for (const t of ['IOVEC', 'KVEC', 'BVEC']) {
+      expect([6, 4, 1, 0].map((c) => modelNpages(t, c, 64))).toEqual([3, 2, 1, 0]);
+      expect(modelNpages(t, 6, 1)).toBe(1);
+    }
+    // One range from in-page offset 2: 6 bytes touch 2 pages, the last 4 from offset 0 one.
+    for (const t of ['UBUF', 'XARRAY', 'FOLIOQ']) {
+      expect([6, 5, 4, 3, 0].map((c) => modelNpages(t, c, 64))).toEqual([2, 2, 1, 1, 0]);
+      expect(modelNpages(t, 6, 1)).toBe(1);
+    }
+    expect(() => modelNpages('PIPE', 6, 64)).toThrow(/no page count for iterator type PIPE/);
+  });
 
   it('reports the BUG of reverting a UBUF before its start', () => {
     const stepper = stepperFor('IterCursor_over_revert');
