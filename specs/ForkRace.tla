@@ -37,6 +37,16 @@
 (*    pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) on 6.1 and 6.12.          *)
 (*  - fs/splice.c vmsplice_to_pipe -> iter_to_pipe -> iov_iter_get_pages2:  *)
 (*    FOLL_GET references (no pin) on 6.1 and 6.12.                        *)
+(*  - The userspace mitigation of the race (ForkAdvice): madvise(2) of the *)
+(*    buffer before fork.  mm/madvise.c: MADV_DONTFORK sets VM_DONTCOPY,   *)
+(*    MADV_WIPEONFORK sets VM_WIPEONFORK (private anonymous only).         *)
+(*    kernel/fork.c dup_mmap: a VM_DONTCOPY vma is not copied at all (the  *)
+(*    child has no mapping there: an access is SIGSEGV); a VM_WIPEONFORK   *)
+(*    vma is copied without copy_page_range (the child starts with empty   *)
+(*    page tables: its first write fault gets a fresh zeroed page,         *)
+(*    do_anonymous_page).  Either way the parent's ptes are left alone:    *)
+(*    not write-protected, still PageAnonExclusive, so no later write of   *)
+(*    the parent copies the page away from the DMA, FOLL_GET or not.       *)
 (***************************************************************************)
 EXTENDS Naturals, FiniteSets
 
@@ -45,12 +55,15 @@ CONSTANTS
     NumPages,        \* anonymous pages of the parent (1 or 2)
     MaxFrames,       \* physical frames in the model (3 per page: original + 2 copies)
     UseFixedBuffers, \* explore io_uring registered buffers (RegisterBuffer, FixedRead, ...)
-    UseVmsplice      \* explore vmsplice into a pipe (Vmsplice, PipeRead)
+    UseVmsplice,     \* explore vmsplice into a pipe (Vmsplice, PipeRead)
+    ForkAdvice       \* madvise(2) advice on the parent's pages before any step:
+                     \* "NONE" | "DONTFORK" (MADV_DONTFORK) | "WIPEONFORK" (MADV_WIPEONFORK)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
 ASSUME MaxFrames \in 3..8
 ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN
+ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
@@ -98,6 +111,13 @@ Free(f) == ~InUse(pte, refs, pins, f)
 NewFrame == CHOOSE f \in Frames : Free(f) /\ \A g \in 1..(f - 1) : ~Free(g)
 SecondNewFrame == CHOOSE f \in Frames : Free(f) /\ Cardinality({g \in 1..(f - 1) : Free(g)}) = 1
 NumFree == Cardinality({f \in Frames : Free(f)})
+
+\* The content tags p sees in its page v: none where p maps no page (the child
+\* after a fork that did not copy the vma, or whose page tables were wiped).
+TagsAt(p, v) == IF pte[p][v].frame = NoFrame THEN {} ELSE data[pte[p][v].frame]
+
+\* The child has a vma over the parent's pages (dup_mmap skips VM_DONTCOPY).
+ChildHasVma == ForkAdvice # "DONTFORK"
 
 \* folio_maybe_dma_pinned (small folio: refcount >= GUP_PIN_COUNTING_BIAS).
 MaybeDmaPinned(f) == pins[f] > 0
@@ -215,8 +235,21 @@ CopyAtFork(v) ==
     /\ hasPinned["P"]
     /\ MaybeDmaPinned(pte["P"][v].frame)
 
+\* fork() of a parent whose pages carry VM_DONTCOPY or VM_WIPEONFORK
+\* (kernel/fork.c dup_mmap): no copy_page_range, so the parent's ptes, their
+\* write bits and PageAnonExclusive are untouched and the child maps nothing.
+ForkAdvised ==
+    /\ ~forked
+    /\ ForkAdvice # "NONE"
+    /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
+                 [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
+    /\ forked' = TRUE
+    /\ UNCHANGED <<refs, pins, excl, data, hasPinned, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "Fork"]
+
 Fork ==
     /\ ~forked
+    /\ ForkAdvice = "NONE"
     /\ NumFree >= 2
     \* \E x \in {e} binds the value of e once (the embedded engine re-evaluates
     \* LET definitions at each use).
@@ -245,13 +278,23 @@ Fork ==
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
-\* after fork; each process writes each page once.
+\* after fork; each process writes each page once.  The child writes only
+\* where it has a vma (under DONTFORK the access would be SIGSEGV); where it
+\* has a vma but no page (WIPEONFORK) the write fault maps a new zeroed
+\* exclusive page (mm/memory.c do_anonymous_page).
 Write(p, v) ==
     /\ forked
-    /\ WriteTag(p) \notin data[pte[p][v].frame]
+    /\ p = "P" \/ ChildHasVma
+    /\ WriteTag(p) \notin TagsAt(p, v)
     /\ refs' = refs
     /\ pins' = pins
-    /\ WriteAccess(p, v, {WriteTag(p)})
+    /\ IF pte[p][v].frame = NoFrame
+       THEN /\ NumFree > 0
+            /\ \E g \in {NewFrame} :
+                  /\ pte' = [pte EXCEPT ![p][v] = [frame |-> g, write |-> TRUE]]
+                  /\ excl' = [excl EXCEPT ![g] = TRUE]
+                  /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
+       ELSE WriteAccess(p, v, {WriteTag(p)})
     /\ UNCHANGED <<hasPinned, forked, io, fixedBuf, pipe>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
@@ -308,6 +351,7 @@ Next ==
     \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v)
     \/ \E i \in IOs : IoComplete(i)
     \/ Fork
+    \/ ForkAdvised
     \/ \E p \in Procs, v \in VPages : Write(p, v)
     \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v)
     \/ PipeRead
@@ -335,15 +379,15 @@ TypeOK ==
 \* parent's page holds the data.  Broken by FOLL_GET (6.1 block DIO).
 ParentSeesDioData ==
     \A i \in IOs :
-        io[i].st = "DONE" => DioTag(i) \in data[pte["P"][io[i].vpage].frame]
+        io[i].st = "DONE" => DioTag(i) \in TagsAt("P", io[i].vpage)
 
 \* Copy-on-write isolation: after fork neither process sees the other's
 \* writes (copy_present_pte + do_wp_page, any version).
 ForkIsolation ==
     forked =>
         \A v \in VPages :
-            /\ "CW" \notin data[pte["P"][v].frame]
-            /\ "PW" \notin data[pte["C"][v].frame]
+            /\ "CW" \notin TagsAt("P", v)
+            /\ "PW" \notin TagsAt("C", v)
 
 \* A FOLL_PIN'd anonymous page is exclusive to one mm (mm/gup.c: pinning
 \* unshares first; fork never clears PageAnonExclusive on a maybe-pinned page).

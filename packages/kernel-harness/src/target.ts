@@ -10,6 +10,7 @@ import {
   FORKRACE_UNOBSERVABLE,
   forkRaceNumPages,
   forkRaceObservations,
+  forkRaceScenarioSupport,
   forkRaceScript,
   supportsForkRace,
 } from './specs/forkrace.ts';
@@ -74,6 +75,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
         ? `${a.name}: the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only`
         : undefined,
     unobservable: FORKRACE_UNOBSERVABLE,
+    scenarioSupport: forkRaceScenarioSupport,
     async run(session, scenario, opts) {
       // Alone in the guest: pinsHeld/pinDelta come from the global nr_foll_pin_* counters.
       const result = await session.exclusive(

@@ -10,7 +10,7 @@
 //             nr_foll_pin_released after stat_refresh), pinDelta its change in the step
 // Not observable in a guest: gupRefs (FOLL_GET references are not counted anywhere) and
 // parentHasPinned (MMF_HAS_PINNED is not exported to user space).
-import type { ScenarioAction, StepObservation } from '@pinlab/testgen';
+import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
 
 export const FORKRACE_ACTIONS = [
   'Init',
@@ -103,4 +103,16 @@ export function forkRaceObservations(
     }
     return out;
   });
+}
+
+/**
+ * Why the guest cannot run a ForkRace scenario whose actions it can all realise: the
+ * ForkAdvice constant (madvise MADV_DONTFORK / MADV_WIPEONFORK of the buffer before any step,
+ * specs/ForkRace.tla) is not applied by op_forkrace_script, and its child would have to report
+ * "no page" (null) where it maps none instead of reading, and faulting on, the bytes there.
+ */
+export function forkRaceScenarioSupport(scenario: Scenario): string | undefined {
+  const advice = scenario.constants?.ForkAdvice;
+  if (advice === undefined || advice === 'NONE') return undefined;
+  return `ForkAdvice ${String(advice)}: the guest does not madvise its buffer before the steps`;
 }

@@ -4,20 +4,158 @@
 // FOLL_GET (6.1 block DIO) fork COW-shares the page, the parent's write moves the parent to a
 // copy and the DMA lands in the page the child keeps: the parent loses the data. With FOLL_PIN
 // (6.5+) fork copies the pinned page for the child and the parent keeps it.
+//
+// DioForkRace holds the race's actors (the parent's address space and buffer, the block device
+// and its O_DIRECT file, the reads in flight, the child) and performs one step per method, each
+// through the kernel path it names. dio_fork_race() composes the classic sequence from those
+// steps (the reference bench runs it); the testgen ForkRace adapter replays model scenarios
+// with the same steps, so both run the same code.
 
 import { parent_sees_dio_data } from '../invariants/mm.ts';
 import type { Violation } from '../invariants/violation.ts';
-import { READ } from '../iov_iter/constants.ts';
+import { ITER_DEST } from '../iov_iter/constants.ts';
 import { iov_iter_ubuf } from '../iov_iter/init.ts';
+import type { iov_iter } from '../iov_iter/types.ts';
 import type { Kernel } from '../kernel.ts';
 import { with_kernel, with_mm } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
-import { dup_mmap, read_user, write_user } from '../mm/memory.ts';
+import {
+  copy_to_user,
+  dup_mmap,
+  FAULT_FLAG_WRITE,
+  handle_mm_fault,
+  read_user,
+} from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mmap.ts';
-import { exit_mmap, mm_alloc, vm_mmap } from '../mm/mmap.ts';
-import { bdev_alloc, bdev_complete_all } from './blkdev.ts';
-import { direct_IO } from './dio.ts';
-import { bdev_inode, filp_open, init_async_kiocb, O_DIRECT } from './fs.ts';
+import { do_madvise, exit_mmap, mm_alloc, vm_mmap } from '../mm/mmap.ts';
+import type { block_device } from './blkdev.ts';
+import { bdev_alloc, bdev_complete_bio } from './blkdev.ts';
+import { type dio, dio_submit } from './dio.ts';
+import { bdev_inode, type file, filp_open, init_async_kiocb, O_DIRECT } from './fs.ts';
+
+export interface DioForkRaceSetup {
+  /** Anonymous pages of the parent's buffer (faulted in writable, so exclusive). */
+  readonly nr_pages: number;
+  /** The block device's content, read by O_DIRECT (a multiple of 512 bytes). */
+  readonly device: Uint8Array;
+  /** madvise(2) advice applied to the whole buffer before any step (MADV_DONTFORK...). */
+  readonly advice?: number;
+}
+
+/** A step the race cannot take: the scenario asked for something the kernel would refuse. */
+export class DioForkRaceError extends Error {
+  override readonly name = 'DioForkRaceError';
+}
+
+export class DioForkRace {
+  readonly k: Kernel;
+  readonly parent: MmStruct;
+  /** fork()'s child, null before the fork. */
+  child: MmStruct | null = null;
+  /** Start of the parent's buffer (page aligned). */
+  readonly buf: number;
+  readonly nr_pages: number;
+  readonly bdev: block_device;
+  readonly filp: file;
+  /** Reads by number: the dio of each, submitted and not necessarily completed. */
+  private readonly dios = new Map<number, dio>();
+
+  /** Init: the parent's buffer, faulted in writable (do_anonymous_page), and the device. */
+  constructor(k: Kernel, setup: DioForkRaceSetup) {
+    const { nr_pages, device, advice } = setup;
+    if (!Number.isInteger(nr_pages) || nr_pages < 1) {
+      throw new RangeError(`DioForkRace: nr_pages ${nr_pages} is not a positive integer`);
+    }
+    this.k = k;
+    this.nr_pages = nr_pages;
+    const init = with_kernel(k, () => {
+      const bdev = bdev_alloc(device.length);
+      bdev.write(0, device);
+      const parent = mm_alloc();
+      const buf = vm_mmap(parent, 0, nr_pages * PAGE_SIZE);
+      if (buf < 0) throw new DioForkRaceError(`DioForkRace: vm_mmap failed (${buf})`);
+      for (let v = 0; v < nr_pages; v++) {
+        if (handle_mm_fault(parent, buf + v * PAGE_SIZE, FAULT_FLAG_WRITE) !== 0)
+          throw new DioForkRaceError(`DioForkRace: cannot fault in page ${v} of the buffer`);
+      }
+      if (advice !== undefined) {
+        const r = do_madvise(parent, buf, nr_pages * PAGE_SIZE, advice);
+        if (r !== 0) throw new DioForkRaceError(`DioForkRace: madvise(${advice}) failed (${r})`);
+      }
+      return { bdev, parent, buf, filp: filp_open(bdev_inode(bdev), O_DIRECT) };
+    });
+    this.bdev = init.bdev;
+    this.parent = init.parent;
+    this.buf = init.buf;
+    this.filp = init.filp;
+  }
+
+  /** The mm of process "P" (parent) or "C" (child, which must exist). */
+  mm(proc: 'P' | 'C'): MmStruct {
+    if (proc === 'P') return this.parent;
+    if (this.child === null) throw new DioForkRaceError('DioForkRace: no child before fork');
+    return this.child;
+  }
+
+  /**
+   * Submits read `io` of iter's bytes from device offset pos as an async O_DIRECT read
+   * (io_submit / IORING_OP_READ -> blkdev_read_iter -> __blkdev_direct_IO[_async]): the bios
+   * hold the destination pages (FOLL_GET on 6.1, FOLL_PIN since 6.5) until completion.
+   */
+  read_iter(io: number, pos: number, iter: iov_iter): void {
+    if (this.dios.has(io)) throw new DioForkRaceError(`DioForkRace: read ${io} was submitted`);
+    with_kernel(this.k, () => {
+      const d = dio_submit(
+        init_async_kiocb(this.filp, pos, () => {}),
+        iter,
+      );
+      if (typeof d === 'number') throw new DioForkRaceError(`DioForkRace: read ${io}: ${d}`);
+      this.dios.set(io, d);
+    });
+  }
+
+  /** read_iter into the parent's user memory [uaddr, uaddr+len) (an ITER_UBUF of current->mm). */
+  read(io: number, pos: number, uaddr: number, len: number): void {
+    const iter = with_kernel(this.k, () =>
+      with_mm(this.parent, () => iov_iter_ubuf(ITER_DEST, uaddr, len)),
+    );
+    this.read_iter(io, pos, iter);
+  }
+
+  /** The device completes read io (bdev_complete_bio per bio): its result, bytes or -errno. */
+  complete(io: number): number {
+    const d = this.dios.get(io);
+    if (d === undefined) throw new DioForkRaceError(`DioForkRace: read ${io} was not submitted`);
+    with_kernel(this.k, () => {
+      for (const b of d.bios) if (!b.done) bdev_complete_bio(b);
+    });
+    if (d.result === null) throw new DioForkRaceError(`DioForkRace: read ${io} did not complete`);
+    return d.result;
+  }
+
+  /** fork(): dup_mmap of the parent (copy_present_pte decides who keeps which page). */
+  fork(): MmStruct {
+    if (this.child !== null) throw new DioForkRaceError('DioForkRace: already forked');
+    const child = with_kernel(this.k, () => dup_mmap(this.parent));
+    this.child = child;
+    return child;
+  }
+
+  /** proc stores bytes at uaddr (copy_to_user: a write fault, do_wp_page, when needed). */
+  write(proc: 'P' | 'C', uaddr: number, bytes: Uint8Array): void {
+    const mm = this.mm(proc);
+    const left = with_kernel(this.k, () => copy_to_user(mm, uaddr, bytes));
+    if (left !== 0) throw new DioForkRaceError(`DioForkRace: write by ${proc} faulted`);
+  }
+
+  /** Both processes exit (exit_mmap): every page goes back unless a pin or ref holds it. */
+  exit(): void {
+    with_kernel(this.k, () => {
+      if (this.child !== null) exit_mmap(this.child);
+      exit_mmap(this.parent);
+    });
+  }
+}
 
 export interface DioForkRaceOptions {
   /** Bytes read by O_DIRECT (a multiple of 512, at most PAGE_SIZE). Default 512. */
@@ -41,9 +179,7 @@ export interface DioForkRaceResult {
 }
 
 const DEVICE_BYTE = 0x5a;
-const PARENT_BYTE = 0x11;
-const PARENT_MARK = new Uint8Array([PARENT_BYTE]);
-const PARENT_WRITE = new Uint8Array([PARENT_BYTE + 1]);
+const PARENT_WRITE = new Uint8Array([0x12]);
 const DEVICE_DATA = new Uint8Array(PAGE_SIZE).fill(DEVICE_BYTE);
 
 /** true when every byte the read covered holds the device's data. */
@@ -53,7 +189,7 @@ function sees(mm: MmStruct, buf: number, len: number): boolean {
   return true;
 }
 
-/** Runs the scenario in kernel k (its profile and faults decide the outcome). */
+/** Runs the classic scenario in kernel k (its profile and faults decide the outcome). */
 export function dio_fork_race(k: Kernel, opts: DioForkRaceOptions = {}): DioForkRaceResult {
   const len = opts.len ?? 512;
   if (len <= 0 || len > PAGE_SIZE || len % 512 !== 0) {
@@ -61,48 +197,30 @@ export function dio_fork_race(k: Kernel, opts: DioForkRaceOptions = {}): DioFork
   }
   const fork_in_flight = opts.fork_in_flight ?? true;
   const parent_writes = opts.parent_writes ?? true;
-  return with_kernel(k, () => {
-    const a0 = k.vmstat.nr_foll_pin_acquired;
-    const r0 = k.vmstat.nr_foll_pin_released;
-    const bdev = bdev_alloc(PAGE_SIZE);
-    bdev.write(0, DEVICE_DATA.subarray(0, len));
-    const parent = mm_alloc();
-    const buf = vm_mmap(parent, 0, PAGE_SIZE);
-    // The buffer is ordinary, already-touched anonymous memory (the write faults it in).
-    write_user(parent, buf, PARENT_MARK);
-    let res = 0;
-    const filp = filp_open(bdev_inode(bdev), O_DIRECT);
-    const iocb = init_async_kiocb(filp, 0, (_iocb, r) => {
-      res = r;
-    });
-    with_mm(parent, () => {
-      const iter = iov_iter_ubuf(READ, buf, len);
-      const q = direct_IO(iocb, iter);
-      if (q < 0 && q !== -529) res = q;
-    });
-    let child = null;
-    if (fork_in_flight) child = dup_mmap(parent);
-    if (!fork_in_flight) bdev_complete_all(bdev);
-    else {
-      if (parent_writes) write_user(parent, buf + len, PARENT_WRITE);
-      bdev_complete_all(bdev);
-    }
-    if (child === null) {
-      child = dup_mmap(parent);
-      if (parent_writes) write_user(parent, buf + len, PARENT_WRITE);
-    }
-    const parentSeesData = sees(parent, buf, len);
-    const childSeesData = sees(child, buf, len);
-    const violations = parent_sees_dio_data(parent, buf, DEVICE_DATA.subarray(0, len));
-    exit_mmap(child);
-    exit_mmap(parent);
-    return {
-      parentSeesData,
-      childSeesData,
-      res,
-      pinsAcquired: k.vmstat.nr_foll_pin_acquired - a0,
-      pinsReleased: k.vmstat.nr_foll_pin_released - r0,
-      violations,
-    };
-  });
+  const a0 = k.vmstat.nr_foll_pin_acquired;
+  const r0 = k.vmstat.nr_foll_pin_released;
+  const race = new DioForkRace(k, { nr_pages: 1, device: DEVICE_DATA.subarray(0, len) });
+  const buf = race.buf;
+  race.read(1, 0, buf, len);
+  // The race: fork and the parent's write (outside the read's bytes) while the read is in
+  // flight; without it, the same steps after completion.
+  let res = 0;
+  if (!fork_in_flight) res = race.complete(1);
+  race.fork();
+  if (parent_writes) race.write('P', buf + len, PARENT_WRITE);
+  if (fork_in_flight) res = race.complete(1);
+  const { parentSeesData, childSeesData, violations } = with_kernel(k, () => ({
+    parentSeesData: sees(race.parent, buf, len),
+    childSeesData: sees(race.mm('C'), buf, len),
+    violations: parent_sees_dio_data(race.parent, buf, DEVICE_DATA.subarray(0, len)),
+  }));
+  race.exit();
+  return {
+    parentSeesData,
+    childSeesData,
+    res,
+    pinsAcquired: k.vmstat.nr_foll_pin_acquired - a0,
+    pinsReleased: k.vmstat.nr_foll_pin_released - r0,
+    violations,
+  };
 }

@@ -16,7 +16,7 @@ import {
   ZERO_PAGE,
 } from './folio.ts';
 import type { MmStruct, Pte, VmAreaStruct } from './mmap.ts';
-import { is_cow_mapping, mm_alloc, vma_lookup } from './mmap.ts';
+import { is_cow_mapping, mm_alloc, VM_DONTCOPY, VM_WIPEONFORK, vma_lookup } from './mmap.ts';
 
 /** include/linux/mm_types.h enum fault_flag */
 export const FAULT_FLAG_WRITE = 1 << 0;
@@ -176,15 +176,19 @@ export function dup_mmap(oldmm: MmStruct): MmStruct {
   mm.mmap_next = oldmm.mmap_next;
   // MMF_HAS_PINNED is not inherited: dup_mm() -> mm_init() clears mm->flags' MMF_INIT_MASK bits
   // other than dump/THP settings, so a child starts without it.
+  // A VM_DONTCOPY vma (MADV_DONTFORK) is not given to the child at all.
   for (const vma of oldmm.vmas) {
-    mm.vmas.push({ ...vma });
+    if (!(vma.vm_flags & VM_DONTCOPY)) mm.vmas.push({ ...vma });
   }
-  // copy_page_range walks the parent's page table in address order.
+  // copy_page_range walks the parent's page table in address order; it is not called for a
+  // VM_WIPEONFORK vma ("gets a clean slate in the child") nor, of course, a VM_DONTCOPY one,
+  // so the parent's ptes there stay as they are (writable, PageAnonExclusive).
   const vpns = [...oldmm.ptes.keys()];
   if (vpns.length > 1) vpns.sort((a, b) => a - b);
   for (const vpn of vpns) {
     const pte = oldmm.ptes.get(vpn) as Pte;
     const vma = vma_lookup(oldmm, vpn * PAGE_SIZE) as VmAreaStruct;
+    if (vma.vm_flags & (VM_DONTCOPY | VM_WIPEONFORK)) continue;
     copy_present_pte(oldmm, mm, vma, vpn, pte);
   }
   return mm;

@@ -159,6 +159,58 @@ export function mmput(mm: MmStruct): void {
   exit_mmap(mm);
 }
 
+/** include/linux/mm.h: fork does not copy the vma (MADV_DONTFORK). */
+export const VM_DONTCOPY = 0x00020000;
+/** include/linux/mm.h: fork gives the child the vma with empty page tables (MADV_WIPEONFORK). */
+export const VM_WIPEONFORK = 0x02000000;
+/** include/uapi/asm-generic/mman-common.h */
+export const MADV_DONTFORK = 10;
+export const MADV_WIPEONFORK = 18;
+
+/**
+ * The vm_flags madvise(behavior) gives a vma (mm/madvise.c madvise_vma_behavior). Only the
+ * advices the specs use are modelled; any other is an error naming it, not a silent no-op.
+ * MADV_WIPEONFORK needs anonymous memory (no vm_file, !VM_SHARED): the model's vmas are all
+ * private anonymous, so the kernel's -EINVAL for the others cannot arise here.
+ */
+function madvise_new_flags(vm_flags: number, behavior: number): number {
+  switch (behavior) {
+    case MADV_DONTFORK:
+      return vm_flags | VM_DONTCOPY;
+    case MADV_WIPEONFORK:
+      return vm_flags | VM_WIPEONFORK;
+    default:
+      throw new Error(`do_madvise: advice ${behavior} is not modelled`);
+  }
+}
+
+/**
+ * do_madvise (mm/madvise.c) for the fork advices: sets the flags on every vma of
+ * [start, start+len_in), splitting vmas at the range's ends (madvise_update_vma ->
+ * vma_modify_flags). 0, -EINVAL for a misaligned start or bad length, -ENOMEM when part of the
+ * range is unmapped (madvise_walk_vmas: the mapped parts are still advised, as in the kernel).
+ */
+export function do_madvise(mm: MmStruct, start: number, len_in: number, behavior: number): number {
+  if (start % PAGE_SIZE !== 0 || !Number.isInteger(len_in) || len_in < 0) return -EINVAL;
+  const end = start + Math.ceil(len_in / PAGE_SIZE) * PAGE_SIZE;
+  const out: VmAreaStruct[] = [];
+  let covered = 0;
+  for (const vma of mm.vmas) {
+    const lo = Math.max(vma.vm_start, start);
+    const hi = Math.min(vma.vm_end, end);
+    if (lo >= hi) {
+      out.push(vma);
+      continue;
+    }
+    if (vma.vm_start < lo) out.push({ ...vma, vm_end: lo });
+    out.push({ vm_start: lo, vm_end: hi, vm_flags: madvise_new_flags(vma.vm_flags, behavior) });
+    if (hi < vma.vm_end) out.push({ ...vma, vm_start: hi });
+    covered += hi - lo;
+  }
+  mm.vmas = out;
+  return covered === end - start ? 0 : -ENOMEM;
+}
+
 /** The PTE mapping a user address, if present (follow_page_pte without taking a ref). */
 export function pte_lookup(mm: MmStruct, addr: number): Pte | undefined {
   return mm.ptes.get(Math.floor(addr / PAGE_SIZE));

@@ -1,55 +1,48 @@
 // ForkRace (specs/ForkRace.tla): O_DIRECT read vs fork vs the parent's write, io_uring fixed
 // buffers and vmsplice. The reference driver performs each step with the reference kernel's
-// real paths: block O_DIRECT (block/dio.ts dio_submit -> bio_iov_iter_get_pages, which takes
-// FOLL_GET refs on 6.1 and FOLL_PIN pins on 6.12), fork (mm/memory.c dup_mmap ->
-// copy_present_pte), user writes (copy_to_user -> do_wp_page), io_uring buffer registration
-// (io_uring/rsrc.c io_pin_pages -> pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM)) and
-// vmsplice (fs/splice.c vmsplice_to_pipe -> iov_iter_get_pages2, a FOLL_GET ref per buffer).
+// real paths: the race's own steps through @pinlab/reference's DioForkRace (block/dio_fork_race.ts,
+// the code the reference bench composes): block O_DIRECT (dio_submit -> bio_iov_iter_get_pages,
+// FOLL_GET refs on 6.1 and FOLL_PIN pins on 6.12), fork (kernel/fork.c dup_mmap ->
+// copy_present_pte, VM_DONTCOPY / VM_WIPEONFORK after the ForkAdvice madvise), user writes
+// (copy_to_user -> do_wp_page / do_anonymous_page); io_uring through mm/io_uring.ts
+// (io_uring/rsrc.c io_uring_setup, io_sqe_buffers_register -> io_pin_pages, io_import_fixed,
+// io_sqe_buffers_unregister -> io_buffer_unmap); vmsplice through splice/vmsplice.ts
+// (fs/splice.c vmsplice_to_pipe -> iter_to_pipe -> iov_iter_get_pages2, a FOLL_GET ref per
+// buffer) and the pipe reader through splice/pipe.ts (fs/pipe.c pipe_read).
 //
 // Observations (same keys from model and reference):
 //   P0, P1, C0, C1  tags the page mapped by parent/child at vpage 0/1 holds ("D1,PW"), null
-//                   for the child before fork. D1/D2 = data of read 1/2, PW/CW = the byte the
-//                   parent/child wrote. "Parent sees the DIO data" is D<i> in P<vpage>.
+//                   for the child before fork and where it maps no page (ForkAdvice). D1/D2 =
+//                   data of read 1/2, PW/CW = the byte the parent/child wrote. "Parent sees
+//                   the DIO data" is D<i> in P<vpage>.
 //   pinsHeld        FOLL_PIN pins outstanding (nr_foll_pin_acquired - nr_foll_pin_released)
 //   pinDelta        change of pinsHeld in this step
 //   gupRefs         FOLL_GET references outstanding (block DIO on 6.1, vmsplice buffers)
-//   pipeSeen        tags the pipe reader saw, null until PipeRead
+//   pipeSeen        tags the pipe reader saw (in the bytes pipe_read returned), null until PipeRead
 //   parentHasPinned MMF_HAS_PINNED on the parent's mm
 
 import {
-  bdev_alloc,
-  bdev_complete_bio,
-  bdev_inode,
-  copy_to_user,
-  type dio,
-  dio_submit,
-  dup_mmap,
-  FAULT_FLAG_WRITE,
-  FOLL_LONGTERM,
-  FOLL_WRITE,
-  type file,
-  filp_open,
-  handle_mm_fault,
+  alloc_pipe_info,
+  DioForkRace,
+  DioForkRaceError,
   ITER_DEST,
-  ITER_SOURCE,
-  init_async_kiocb,
-  iov_iter_bvec,
-  iov_iter_get_pages2,
-  iov_iter_ubuf,
+  io_import_fixed,
+  type io_ring_ctx,
+  io_sqe_buffers_register,
+  io_sqe_buffers_unregister,
+  io_uring_setup,
   type Kernel,
+  MADV_DONTFORK,
+  MADV_WIPEONFORK,
   type MmStruct,
-  mm_alloc,
-  O_DIRECT,
   PAGE_SIZE,
   type Page,
-  type PageSlot,
-  pin_user_pages_fast,
-  put_user_page_ref,
-  unpin_user_page,
+  type pipe_inode_info,
+  pipe_read,
+  pte_lookup,
   type Violation,
-  vm_mmap,
+  vmsplice_to_pipe,
   with_kernel,
-  with_mm,
 } from '@pinlab/reference';
 import {
   apply,
@@ -124,10 +117,9 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
   };
 }
 
-/** The tags a page holds, read from its bytes; a partly written region reads as `<tag>~partial`. */
-function pageTags(page: Page): string {
-  // One read of the page prefix holding every tag; a region counts only when all its bytes match.
-  const bytes = page.folio.peek(page.index_in_folio * PAGE_SIZE, TAGS_END);
+/** The tags a page's first TAGS_END bytes hold; a partly written region reads as `<tag>~partial`. */
+function bytesTags(bytes: Uint8Array): string {
+  // A region counts only when all its bytes match.
   const tags: string[] = [];
   for (const { tag, offset, len, byte } of TAG_LAYOUT) {
     let hits = 0;
@@ -138,15 +130,42 @@ function pageTags(page: Page): string {
   return tagList(tags);
 }
 
+/** The tags a page holds, read from its bytes (one read of the prefix holding every tag). */
+function pageTags(page: Page): string {
+  return bytesTags(page.folio.peek(page.index_in_folio * PAGE_SIZE, TAGS_END));
+}
+
+/** madvise(2) advice for the model's ForkAdvice constant (absent: the configs before it). */
+const FORK_ADVICE: Readonly<Record<string, number | undefined>> = {
+  NONE: undefined,
+  DONTFORK: MADV_DONTFORK,
+  WIPEONFORK: MADV_WIPEONFORK,
+};
+
+function forkAdviceOf(scenario: Scenario): number | undefined {
+  const advice = scenario.constants?.ForkAdvice ?? 'NONE';
+  if (typeof advice !== 'string' || !Object.hasOwn(FORK_ADVICE, advice))
+    throw new AdapterError(
+      `ForkRace: ForkAdvice must be one of ${Object.keys(FORK_ADVICE).join(', ')}, got ${JSON.stringify(advice)}`,
+    );
+  return FORK_ADVICE[advice];
+}
+
+/** The device read by O_DIRECT: sector i-1 holds read i's data ("dm-delay" = caller-completed bios). */
+function deviceData(): Uint8Array {
+  const device = new Uint8Array(2 * SECTOR);
+  device.fill(0xd1, 0, SECTOR);
+  device.fill(0xd2, SECTOR, 2 * SECTOR);
+  return device;
+}
+
 class ForkRaceDriver implements ReferenceDriver {
   private readonly k: Kernel;
-  private readonly parent: MmStruct;
-  private child: MmStruct | null = null;
-  private readonly base: number;
-  private readonly filp: file;
-  private readonly dios = new Map<number, dio>();
-  private readonly fixed = new Map<number, Page>();
-  private pipeBuf: Page | null = null;
+  /** The race's steps (block O_DIRECT, fork, writes): the reference's own composition. */
+  private readonly race: DioForkRace;
+  /** io_uring instances, one per registered page (IORING_REGISTER_BUFFERS on its own ring). */
+  private readonly rings = new Map<number, io_ring_ctx>();
+  private pipe: pipe_inode_info | null = null;
   private pipeSeen: string | null = null;
   private lastPins = 0;
 
@@ -159,38 +178,40 @@ class ForkRaceDriver implements ReferenceDriver {
     if (n !== 1 && n !== 2)
       throw new AdapterError(`ForkRace: NumPages must be 1 or 2, got ${JSON.stringify(n)}`);
     this.numPages = n;
-    const k = this.k;
-    ({
-      parent: this.parent,
-      base: this.base,
-      filp: this.filp,
-    } = with_kernel(k, () => {
-      // Init: two private anonymous pages of the parent, faulted in writable (exclusive).
-      const parent = mm_alloc();
-      const base = vm_mmap(parent, 0, n * PAGE_SIZE);
-      if (base < 0) throw new AdapterError(`ForkRace: vm_mmap failed (${base})`);
-      for (let v = 0; v < n; v++) {
-        if (handle_mm_fault(parent, base + v * PAGE_SIZE, FAULT_FLAG_WRITE) !== 0) {
-          throw new AdapterError('ForkRace: cannot fault in the parent page');
-        }
-      }
-      // The device read by O_DIRECT: sector i-1 holds read i's data ("dm-delay" = caller-completed bios).
-      const bdev = bdev_alloc(2 * SECTOR); // two sectors: the data of read 1 and read 2
-      bdev.write(0, new Uint8Array(SECTOR).fill(0xd1));
-      bdev.write(SECTOR, new Uint8Array(SECTOR).fill(0xd2));
-      return { parent, base, filp: filp_open(bdev_inode(bdev), O_DIRECT) };
-    }));
+    // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
+    // config says, and the device.
+    const advice = forkAdviceOf(scenario);
+    this.race = new DioForkRace(this.k, {
+      nr_pages: n,
+      device: deviceData(),
+      ...(advice === undefined ? {} : { advice }),
+    });
   }
 
-  private pageOf(mm: MmStruct, v: number): Page {
-    const pte = mm.ptes.get(Math.floor((this.base + v * PAGE_SIZE) / PAGE_SIZE));
-    if (pte === undefined)
-      throw new AdapterError(`ForkRace: vpage ${v} of mm ${mm.id} is not mapped`);
-    return pte.page;
+  /** User address of vpage v of the buffer, plus off. */
+  private uaddr(v: number, off = 0): number {
+    return this.race.buf + v * PAGE_SIZE + off;
+  }
+
+  /** The page proc maps at vpage v, or null where it maps none (no pte). */
+  private pageOf(mm: MmStruct, v: number): Page | null {
+    return pte_lookup(mm, this.uaddr(v))?.page ?? null;
+  }
+
+  private ring(v: number): io_ring_ctx {
+    const ctx = this.rings.get(v);
+    if (ctx === undefined) throw new AdapterError(`ForkRace: vpage ${v} has no io_uring`);
+    return ctx;
   }
 
   apply(action: ScenarioAction): void {
-    with_kernel(this.k, () => this.step(action));
+    try {
+      with_kernel(this.k, () => this.step(action));
+    } catch (e) {
+      // A step the reference refuses is a mismatch with the model, named as the adapter's.
+      if (e instanceof DioForkRaceError) throw new AdapterError(`ForkRace: ${e.message}`);
+      throw e;
+    }
   }
 
   private step(action: ScenarioAction): void {
@@ -199,101 +220,77 @@ class ForkRaceDriver implements ReferenceDriver {
         // io_submit / IORING_OP_READ of one sector into page v: an async O_DIRECT read.
         const io = param(action, 'io', 'number');
         const v = param(action, 'vpage', 'number');
-        const iocb = init_async_kiocb(this.filp, (io - 1) * SECTOR, () => {});
-        const iter = with_mm(this.parent, () =>
-          iov_iter_ubuf(ITER_DEST, this.base + v * PAGE_SIZE + (io - 1) * SECTOR, SECTOR),
-        );
-        const d = dio_submit(iocb, iter);
-        if (typeof d === 'number') throw new AdapterError(`ForkRace: dio_submit failed (${d})`);
-        this.dios.set(io, d);
+        this.race.read(io, (io - 1) * SECTOR, this.uaddr(v, (io - 1) * SECTOR), SECTOR);
         return;
       }
       case 'FixedRead': {
         // IORING_OP_READ_FIXED: io_import_fixed builds an ITER_BVEC over the registered page.
         const io = param(action, 'io', 'number');
         const v = param(action, 'vpage', 'number');
-        const page = this.fixed.get(v);
-        if (page === undefined)
-          throw new AdapterError(`ForkRace: no registered buffer for vpage ${v}`);
-        const iocb = init_async_kiocb(this.filp, (io - 1) * SECTOR, () => {});
-        const iter = iov_iter_bvec(
+        const iter = io_import_fixed(
+          this.ring(v),
           ITER_DEST,
-          [{ bv_page: page, bv_offset: (io - 1) * SECTOR, bv_len: SECTOR }],
-          1,
+          0,
+          this.uaddr(v, (io - 1) * SECTOR),
           SECTOR,
         );
-        const d = dio_submit(iocb, iter);
-        if (typeof d === 'number') throw new AdapterError(`ForkRace: fixed read failed (${d})`);
-        this.dios.set(io, d);
+        if (typeof iter === 'number')
+          throw new AdapterError(`ForkRace: io_import_fixed of vpage ${v} failed (${iter})`);
+        this.race.read_iter(io, (io - 1) * SECTOR, iter);
         return;
       }
       case 'IoComplete': {
         const io = param(action, 'io', 'number');
-        const d = this.dios.get(io);
-        if (d === undefined) throw new AdapterError(`ForkRace: read ${io} is not in flight`);
-        for (const b of d.bios) if (!b.done) bdev_complete_bio(b);
+        const res = this.race.complete(io);
+        if (res !== SECTOR) throw new AdapterError(`ForkRace: read ${io} returned ${res}`);
         return;
       }
       case 'Fork':
-        this.child = dup_mmap(this.parent);
+        this.race.fork();
         return;
       case 'Write': {
         const p = param(action, 'proc', 'string');
         const v = param(action, 'vpage', 'number');
-        const mm = p === 'P' ? this.parent : this.child;
-        if (mm === null) throw new AdapterError('ForkRace: the child writes before fork');
+        if (p !== 'P' && p !== 'C') throw new AdapterError(`ForkRace: unknown process ${p}`);
         const layout = TAG_LAYOUT.find((t) => t.tag === (p === 'P' ? 'PW' : 'CW'))!;
-        if (
-          copy_to_user(
-            mm,
-            this.base + v * PAGE_SIZE + layout.offset,
-            Uint8Array.of(layout.byte),
-          ) !== 0
-        ) {
-          throw new AdapterError(`ForkRace: copy_to_user by ${p} failed`);
-        }
+        this.race.write(p, this.uaddr(v, layout.offset), Uint8Array.of(layout.byte));
         return;
       }
       case 'RegisterBuffer': {
+        // io_uring_setup, then IORING_REGISTER_BUFFERS of page v (io_pin_pages: FOLL_LONGTERM pin).
         const v = param(action, 'vpage', 'number');
-        const pages: PageSlot[] = [undefined];
-        const n = pin_user_pages_fast(
-          this.parent,
-          this.base + v * PAGE_SIZE,
-          1,
-          FOLL_WRITE | FOLL_LONGTERM,
-          pages,
-        );
-        if (n !== 1 || pages[0] === undefined)
-          throw new AdapterError(`ForkRace: io_pin_pages failed (${n})`);
-        this.fixed.set(v, pages[0]);
+        const ctx = this.rings.get(v) ?? io_uring_setup(this.race.parent);
+        this.rings.set(v, ctx);
+        const r = io_sqe_buffers_register(ctx, [{ iov_base: this.uaddr(v), iov_len: PAGE_SIZE }]);
+        if (r !== 0) throw new AdapterError(`ForkRace: IORING_REGISTER_BUFFERS failed (${r})`);
         return;
       }
       case 'UnregisterBuffer': {
         const v = param(action, 'vpage', 'number');
-        const page = this.fixed.get(v);
-        if (page === undefined) throw new AdapterError(`ForkRace: vpage ${v} is not registered`);
-        unpin_user_page(page); // io_buffer_unmap -> unpin_user_page
-        this.fixed.delete(v);
+        const r = io_sqe_buffers_unregister(this.ring(v)); // io_buffer_unmap -> unpin_user_page
+        if (r !== 0) throw new AdapterError(`ForkRace: IORING_UNREGISTER_BUFFERS failed (${r})`);
         return;
       }
       case 'Vmsplice': {
         const v = param(action, 'vpage', 'number');
-        const iter = with_mm(this.parent, () =>
-          iov_iter_ubuf(ITER_SOURCE, this.base + v * PAGE_SIZE, PAGE_SIZE),
+        if (this.pipe !== null) throw new AdapterError('ForkRace: the pipe was used already');
+        this.pipe = alloc_pipe_info();
+        const n = vmsplice_to_pipe(
+          this.race.parent,
+          [{ iov_base: this.uaddr(v), iov_len: PAGE_SIZE }],
+          this.pipe,
         );
-        const pages: PageSlot[] = [undefined];
-        const n = iov_iter_get_pages2(iter, pages, PAGE_SIZE, 1, { value: 0 });
-        if (n <= 0 || pages[0] === undefined)
-          throw new AdapterError(`ForkRace: iov_iter_get_pages2 failed (${n})`);
-        this.pipeBuf = pages[0];
+        if (n !== PAGE_SIZE) throw new AdapterError(`ForkRace: vmsplice_to_pipe returned ${n}`);
         return;
       }
       case 'PipeRead': {
-        if (this.pipeBuf === null) throw new AdapterError('ForkRace: the pipe is empty');
-        this.pipeSeen = pageTags(this.pipeBuf);
-        put_user_page_ref(this.pipeBuf); // page_cache_pipe_buf_release -> put_page
-        this.pipeBuf = null;
+        // read(2) of the whole page: pipe_read copies the buffer's page as it is now and
+        // releases the buffer (user_page_pipe_buf_ops: the GUP reference is dropped).
+        if (this.pipe === null) throw new AdapterError('ForkRace: the pipe is empty');
+        const bytes = pipe_read(this.pipe, PAGE_SIZE);
+        if (bytes.length !== PAGE_SIZE)
+          throw new AdapterError(`ForkRace: pipe_read returned ${bytes.length} bytes`);
+        this.pipeSeen = bytesTags(bytes);
         return;
       }
       default:
@@ -309,16 +306,23 @@ class ForkRaceDriver implements ReferenceDriver {
     const pins = this.k.vmstat.nr_foll_pin_acquired - this.k.vmstat.nr_foll_pin_released;
     let refs = 0;
     for (const f of this.k.live_folios) refs += f.gup_refs;
+    const tags = (mm: MmStruct | null, v: number): string | null => {
+      if (mm === null || v >= this.numPages) return null;
+      const page = this.pageOf(mm, v);
+      return page === null ? null : pageTags(page);
+    };
+    const parent = this.race.parent;
+    const child = this.race.child;
     const obs: StepObservation = {
-      P0: pageTags(this.pageOf(this.parent, 0)),
-      P1: this.numPages < 2 ? null : pageTags(this.pageOf(this.parent, 1)),
-      C0: this.child === null ? null : pageTags(this.pageOf(this.child, 0)),
-      C1: this.child === null || this.numPages < 2 ? null : pageTags(this.pageOf(this.child, 1)),
+      P0: tags(parent, 0),
+      P1: tags(parent, 1),
+      C0: tags(child, 0),
+      C1: tags(child, 1),
       pinsHeld: pins,
       pinDelta: pins - this.lastPins,
       gupRefs: refs,
       pipeSeen: this.pipeSeen,
-      parentHasPinned: this.parent.has_pinned,
+      parentHasPinned: parent.has_pinned,
     };
     this.lastPins = pins;
     return obs;

@@ -1,0 +1,32 @@
+import type { Scenario } from '@pinlab/testgen';
+import { describe, expect, it } from 'vitest';
+import type { KernelSession } from '../src/session.ts';
+import { forkRaceScenarioSupport } from '../src/specs/forkrace.ts';
+import { createQemuTarget } from '../src/target.ts';
+
+const scenario = (constants?: Scenario['constants']): Scenario => ({
+  id: 'ForkRace_dontfork/tour-0',
+  spec: 'ForkRace',
+  config: 'ForkRace_dontfork',
+  actions: [{ name: 'Init' }, { name: 'DioSubmit', io: 1, vpage: 0 }, { name: 'Fork' }],
+  ...(constants === undefined ? {} : { constants }),
+});
+
+describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
+  it('a scenario without advice runs; MADV_DONTFORK / MADV_WIPEONFORK ones are not applicable, named', () => {
+    expect(forkRaceScenarioSupport(scenario())).toBeUndefined();
+    expect(forkRaceScenarioSupport(scenario({ ForkAdvice: 'NONE' }))).toBeUndefined();
+    expect(forkRaceScenarioSupport(scenario({ ForkAdvice: 'DONTFORK' }))).toMatch(
+      /^ForkAdvice DONTFORK: the guest does not madvise/,
+    );
+    expect(forkRaceScenarioSupport(scenario({ ForkAdvice: 'WIPEONFORK' }))).toMatch(
+      /^ForkAdvice WIPEONFORK:/,
+    );
+  });
+
+  it('the qemu target reports the reason (no session needed to decide applicability)', () => {
+    const target = createQemuTarget({ name: 'fake' } as unknown as KernelSession, 'linux-6.1');
+    expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'DONTFORK' }))).toMatch(/ForkAdvice/);
+    expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'NONE' }))).toBeUndefined();
+  });
+});
