@@ -13,7 +13,7 @@ import {
   iter_type_name,
 } from '../iov_iter/constants.ts';
 import { folioq_folio_size, folioq_nr_slots } from '../iov_iter/folio_queue.ts';
-import { type ByteRun, iov_iter_byte_run } from '../iov_iter/locate.ts';
+import { iov_iter_byte_run } from '../iov_iter/locate.ts';
 import { page_arrays_outstanding } from '../iov_iter/page_array.ts';
 import type { iov_iter, PageSlot } from '../iov_iter/types.ts';
 import type { Kernel } from '../kernel.ts';
@@ -224,26 +224,26 @@ export function extract_matches_iterator(
   offset0: number,
 ): Violation[] {
   if (ret <= 0) return [];
-  // Still every byte, but the iterator is walked once per run (iov_iter_byte_run): byte b + j
-  // of a run is at the run's page, offset + j, which is what iov_iter_byte_location(before,
-  // b + j) gives.
-  let run: ByteRun | null = null;
-  let j = 0;
-  for (let b = 0; b < ret; b++, j++) {
-    if (run === null || j >= run.len) {
-      run = iov_iter_byte_run(before, b);
-      j = 0;
-    }
+  // Every byte is checked, in chunks: within a run of the iterator (iov_iter_byte_run: byte
+  // b + j is at the run's page, offset + j) and within one page of the extraction's list
+  // (byte b + j at pages[p], in-page offset + j), both sides move by one byte per byte, so a
+  // chunk's bytes all match iff its first byte does, and the first byte of the first failing
+  // chunk is the first misplaced byte.
+  for (let b = 0; b < ret; ) {
+    const run = iov_iter_byte_run(before, b);
     const at = offset0 + b;
     const got = pages?.[Math.floor(at / PAGE_SIZE)];
-    if (!run || got !== run.page || at % PAGE_SIZE !== run.offset + j) {
+    if (!run || got !== run.page || at % PAGE_SIZE !== run.offset) {
       return [
         {
           invariant: 'extract_matches_iterator',
-          message: `extracted byte ${b} is listed at pfn ${got?.pfn}+${at % PAGE_SIZE}, but the iterator holds it at ${run ? `pfn ${run.page.pfn}+${run.offset + j}` : 'no page'}`,
+          message: `extracted byte ${b} is listed at pfn ${got?.pfn}+${at % PAGE_SIZE}, but the iterator holds it at ${run ? `pfn ${run.page.pfn}+${run.offset}` : 'no page'}`,
         },
       ];
     }
+    // A negative position (offset0 < 0) does not split into pages by % and Math.floor alike.
+    const inListedPage = at < 0 ? 1 : PAGE_SIZE - (at % PAGE_SIZE);
+    b += Math.min(run.len, inListedPage);
   }
   return [];
 }
