@@ -20,8 +20,10 @@
 (*    locked folios (readahead), subrequests are issued over them, the    *)
 (*    collector (read_collect.c) unlocks them in file order.               *)
 (*  "DIO_WRITE": unbuffered/DIO write (fs/netfs/direct_write.c): the      *)
-(*    user buffer is extracted into the chain (pages pinned), subrequests *)
-(*    write it, the collector releases the pages.                          *)
+(*    whole user buffer is extracted into the chain (pages pinned) before *)
+(*    the first dispatch, subrequests write it, the collector accounts    *)
+(*    what was written; a failed subrequest ends the request and the rest *)
+(*    of the buffer is released unwritten (Abandon).                      *)
 (*                                                                         *)
 (* Design rules (constants select the fixed design or a variant):          *)
 (*  StrictDioSequence: "netfs: Fix unbuffered/DIO writes to dispatch      *)
@@ -91,8 +93,10 @@ SegOf(cp) == IF cp < Total THEN SlotSeg[cp + 1] ELSE SlotSeg[Total]
 \*  "absent"   not loaded yet
 \*  "locked"   loaded: READ a locked folio awaiting data; DIO_WRITE a pinned page
 \*  "filled"   READ data arrived in the folio; DIO_WRITE data landed on the server
-\*  "uptodate" collected ok: READ folio marked uptodate and unlocked; DIO_WRITE page released
-\*  "failed"   collected after a failure: unlocked not uptodate / released
+\*  "uptodate" collected ok: READ folio marked uptodate and unlocked; DIO_WRITE the write
+\*             is accounted by the collector (the pinned pages go when the request's chain
+\*             is put: the RFC's netfs_unbuffered_write() detaches its cursors at the end)
+\*  "failed"   collected after a failure: unlocked not uptodate / released unwritten
 FStates == {"absent", "locked", "filled", "uptodate", "failed"}
 SubStates == {"inflight", "retry", "ok", "failed"}
 Outcomes == IF Op = "READ" THEN {"ok", "retry", "error", "too_much"} ELSE {"ok", "retry", "error"}
@@ -144,13 +148,18 @@ Init ==
     /\ action = [name |-> "Init"]
 
 \* READ: readahead adds the next folio, locked, at the load cursor (netfs_readahead ->
-\* the bvecq load).  DIO_WRITE: netfs_extract_iter_to_bvecq pins the next user page.
+\* the bvecq load).  DIO_WRITE: the whole user buffer is extracted (pinned) into the chain
+\* in one go before the first subrequest is dispatched: fs/netfs/direct_write.c
+\* netfs_unbuffered_write_iter_locked() calls netfs_extract_user_iter() (a0b4c7a49137) /
+\* netfs_extract_iter() into wreq->load_cursor (the RFC) and only then
+\* netfs_unbuffered_write() runs the dispatch loop; so one Load loads every slot.
+LoadTo == IF Op = "DIO_WRITE" THEN Total ELSE load + 1
 Load ==
     /\ load < Total
     /\ ~reqError
-    /\ load' = load + 1
-    /\ fstate' = [fstate EXCEPT ![load] = "locked"]
-    /\ segRef' = RefsFor(load + 1, dispatch, collect, subreqs)
+    /\ load' = LoadTo
+    /\ fstate' = [x \in Slots |-> IF x >= load /\ x < LoadTo THEN "locked" ELSE fstate[x]]
+    /\ segRef' = RefsFor(LoadTo, dispatch, collect, subreqs)
     /\ action' = [name |-> "Load"]
     /\ UNCHANGED <<dispatch, collect, subreqs, segFreed, reqError>>
 
@@ -173,7 +182,9 @@ Dispatch(n) ==
 \* The server answers the subrequest starting at slot `s` (the fs calls
 \* netfs_read_subreq_terminated / netfs_write_subrequest_terminated):
 \*  "ok"       all len slots transferred (READ: data in the folios; WRITE: landed)
-\*  "retry"    transient failure, NETFS_SREQ_NEED_RETRY (at most MaxRetries times)
+\*  "retry"    transient failure, NETFS_SREQ_NEED_RETRY (at most MaxRetries times); for
+\*             DIO_WRITE netfs_write_subrequest_terminated() (write_collect.c) sets it on
+\*             -EAGAIN or a short write
 \*  "error"    fatal: READ -EIO, DIO_WRITE -ENOSPC; nothing transferred
 \*  "too_much" READ only: the server returned len+1 slots' worth
 Complete(s, outcome) ==

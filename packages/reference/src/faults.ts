@@ -80,7 +80,7 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'bvecq_unordered_dio_write',
     area: 'bvecq',
     description: 'bvecq DIO write subrequests dispatched out of strict sequence (seed 004)',
-    caught_by: ['bvecq_write_cursor_order'],
+    caught_by: ['bvecq_write_cursor_order', 'bvecq_no_write_hole'],
   },
   bvecq_read_too_much: {
     name: 'bvecq_read_too_much',

@@ -1,9 +1,14 @@
 // Unbuffered/DIO write over a bvecq buffer (seed 004, patch 1 "netfs: Fix unbuffered/DIO
-// writes to dispatch subrequests in strict sequence"; fs/netfs/direct_write.c of the RFC).
-// The user buffer is extracted (pinned) into a bvecq chain; subrequests are dispatched one
-// at a time and the next is issued only after the previous one was collected; a short
-// write moves the dispatch cursor back to subreq->dispatch_pos + transferred.
+// writes to dispatch subrequests in strict sequence", a0b4c7a49137; fs/netfs/direct_write.c of
+// the RFC). netfs_unbuffered_write_iter_locked() extracts (pins) the whole user buffer into a
+// bvecq chain before netfs_unbuffered_write() dispatches anything; subrequests are then issued
+// one at a time, the next only after the previous one was collected. A subrequest that the
+// server answers with -EAGAIN or a short write needs a retry (netfs_write_subrequest_terminated,
+// fs/netfs/write_collect.c) and is reissued from dispatch_pos + transferred; any other error
+// fails it, and a failed subrequest ends the request (wreq->error, nothing more dispatched);
+// the pinned pages are released when the request drops the chain.
 
+import { EAGAIN } from '../errno.ts';
 import { ITER_SOURCE } from '../iov_iter/constants.ts';
 import { iov_iter_bvec_queue } from '../iov_iter/init.ts';
 import { copy_from_iter } from '../iov_iter/iterate.ts';
@@ -29,17 +34,34 @@ export interface netfs_dispatch_record {
   collected_to: number;
 }
 
+/** What the collector did with a range of the buffer: written (ok) or released unwritten. */
+export interface netfs_write_collect_record {
+  start: number;
+  end: number;
+  ok: boolean;
+}
+
 /** struct netfs_io_request for an unbuffered write. */
 export class netfs_dio_write_request {
   readonly dispatch_cursor = bvecq_pos_new();
   dispatched_to: number;
+  /** End of the last subrequest collected as written (stream->collected_to). */
   collected_to: number;
+  /**
+   * End of the buffer range given up unwritten: a failed subrequest's range when it is
+   * collected, the whole rest of the buffer when a failed request ends (the counterpart of
+   * read_collect.c's rreq->abandon_to).
+   */
+  abandon_to: number;
   transferred = 0;
   /** Dispatched and not yet collected, in dispatch order. */
   readonly subrequests: netfs_io_subrequest[] = [];
   readonly dispatch_log: netfs_dispatch_record[] = [];
+  readonly collect_log: netfs_write_collect_record[] = [];
   next_debug_index = 1;
   error = 0;
+  /** netfs_unbuffered_write_end() has run: the chain and its pins are gone. */
+  ended = false;
 
   constructor(
     readonly start: number,
@@ -49,6 +71,7 @@ export class netfs_dio_write_request {
   ) {
     this.dispatched_to = start;
     this.collected_to = start;
+    this.abandon_to = start;
   }
 }
 
@@ -68,7 +91,8 @@ export function netfs_unbuffered_write_begin(
 /**
  * Dispatch the next subrequest of up to wsize bytes, or null. In strict sequence nothing is
  * dispatched while a subrequest is in flight; the bvecq_unordered_dio_write fault is the
- * code before the fix, which issued subrequests back to back.
+ * code before the fix, which issued subrequests back to back. Nothing is dispatched once the
+ * request has failed (netfs_unbuffered_write() breaks out of its loop).
  */
 export function netfs_unbuffered_write_dispatch(
   wreq: netfs_dio_write_request,
@@ -76,6 +100,8 @@ export function netfs_unbuffered_write_dispatch(
 ): netfs_io_subrequest | null {
   if (!Number.isInteger(wsize) || wsize <= 0)
     throw new RangeError(`wsize must be a positive integer, got ${wsize}`);
+  if (wreq.ended) throw new Error('netfs_unbuffered_write_dispatch: the request has ended');
+  if (wreq.error) return null;
   const strict = !current_kernel().hasFault('bvecq_unordered_dio_write');
   if (strict && wreq.subrequests.length > 0) return null;
   const len = Math.min(wsize, wreq.start + wreq.len - wreq.dispatched_to);
@@ -104,51 +130,119 @@ export function netfs_unbuffered_write_dispatch(
 }
 
 /**
- * The server wrote `written` bytes of the subrequest (at most len) into `file` at the
- * subrequest's position; the bytes are read out of the buffer with an ITER_BVECQ source.
+ * netfs_write_subrequest_terminated() (fs/netfs/write_collect.c): the server wrote
+ * `transferred_or_error` more bytes of the subrequest into `file` at its position (read out of
+ * the buffer through an ITER_BVECQ source from dispatch_pos + what was already transferred),
+ * or answered with a negative errno. -EAGAIN and a short write set NEED_RETRY; any other error
+ * fails the subrequest.
  */
 export function netfs_write_subreq_terminated(
   sub: netfs_io_subrequest,
-  written: number,
+  transferred_or_error: number,
   file: Uint8Array,
 ): void {
   if (sub.state !== 'IN_PROGRESS')
     throw new Error(`subrequest ${sub.debug_index} is ${sub.state}, not in progress`);
-  if (!Number.isInteger(written) || written < 0 || written > sub.len) {
-    throw new RangeError(`written ${written} must be within 0..${sub.len}`);
+  if (!Number.isInteger(transferred_or_error))
+    throw new RangeError(`transferred_or_error must be an integer, got ${transferred_or_error}`);
+  if (transferred_or_error < 0) {
+    sub.error = transferred_or_error;
+    sub.state = transferred_or_error === -EAGAIN ? 'NEED_RETRY' : 'FAILED';
+    return;
   }
-  if (sub.start + written > file.length)
-    throw new RangeError('write past the end of the server file');
-  const p = sub.dispatch_pos;
-  const it = iov_iter_bvec_queue(ITER_SOURCE, p.bvecq!, p.slot, p.offset, sub.len);
-  copy_from_iter(file.subarray(sub.start, sub.start + written), written, it);
-  sub.transferred = written;
-  sub.state = 'DONE';
+  const written = transferred_or_error;
+  const want = sub.len - sub.transferred;
+  if (written > want) throw new RangeError(`written ${written} must be within 0..${want}`);
+  const from = sub.start + sub.transferred;
+  if (from + written > file.length) throw new RangeError('write past the end of the server file');
+  const pos = bvecq_pos_new();
+  bvecq_pos_attach(pos, sub.dispatch_pos);
+  bvecq_pos_advance(pos, sub.transferred);
+  const it = iov_iter_bvec_queue(ITER_SOURCE, pos.bvecq!, pos.slot, pos.offset, want);
+  copy_from_iter(file.subarray(from, from + written), written, it);
+  bvecq_pos_detach(pos);
+  sub.error = 0;
+  sub.transferred += written;
+  sub.state = sub.transferred < sub.len ? 'NEED_RETRY' : 'DONE';
 }
 
-/** netfs_unbuffered_write_collect(): collect completed subrequests in dispatch order. */
+/**
+ * Reissue a subrequest that needs a retry over the rest of its range. The RFC's
+ * netfs_unbuffered_write() moves the dispatch cursor back to the subrequest's dispatch_pos,
+ * advances it by what was transferred (added to wreq->transferred) and slices the subrequest's
+ * buffer again from there. With the bvecq_unordered_dio_write fault later subrequests may be in
+ * flight, so only the subrequest's own position moves (write_retry.c reissues the range).
+ */
+export function netfs_unbuffered_write_retry(
+  wreq: netfs_dio_write_request,
+  sub: netfs_io_subrequest,
+): void {
+  if (sub.state !== 'NEED_RETRY')
+    throw new Error(`subrequest ${sub.debug_index} does not need a retry (${sub.state})`);
+  const done = sub.transferred;
+  const rest = sub.len - done;
+  if (wreq.subrequests.at(-1) === sub) {
+    bvecq_pos_detach(wreq.dispatch_cursor);
+    bvecq_pos_transfer(wreq.dispatch_cursor, sub.dispatch_pos);
+    bvecq_pos_advance(wreq.dispatch_cursor, done);
+    bvecq_pos_attach(sub.dispatch_pos, wreq.dispatch_cursor);
+    bvecq_pos_advance(wreq.dispatch_cursor, rest);
+  } else {
+    bvecq_pos_advance(sub.dispatch_pos, done);
+  }
+  wreq.transferred += done;
+  sub.start += done;
+  sub.len = rest;
+  sub.transferred = 0;
+  sub.error = 0;
+  sub.retry_count++;
+  sub.state = 'IN_PROGRESS';
+}
+
+/**
+ * netfs_unbuffered_write_collect(): collect terminated subrequests in dispatch order. A written
+ * one moves collected_to (stream->collected_to = start + transferred); a failed one records
+ * the request's error and gives its range up unwritten (the strict netfs_unbuffered_write()
+ * stops dispatching at it).
+ */
 export function netfs_unbuffered_write_collect(wreq: netfs_dio_write_request): void {
-  while (wreq.subrequests.length && wreq.subrequests[0]!.state === 'DONE') {
-    const sub = wreq.subrequests.shift()!;
-    wreq.transferred += sub.transferred;
-    if (sub.transferred < sub.len) {
-      // Short write: resume dispatch from where this subrequest stopped.
-      bvecq_pos_detach(wreq.dispatch_cursor);
-      bvecq_pos_transfer(wreq.dispatch_cursor, sub.dispatch_pos);
-      bvecq_pos_advance(wreq.dispatch_cursor, sub.transferred);
-      wreq.dispatched_to = sub.start + sub.transferred;
-    } else {
-      bvecq_pos_detach(sub.dispatch_pos);
+  for (;;) {
+    const sub = wreq.subrequests[0];
+    if (sub === undefined || (sub.state !== 'DONE' && sub.state !== 'FAILED')) return;
+    wreq.subrequests.shift();
+    bvecq_pos_detach(sub.dispatch_pos);
+    if (sub.state === 'FAILED') {
+      if (!wreq.error) wreq.error = sub.error;
+      wreq.abandon_to = sub.start + sub.len;
+      wreq.collect_log.push({ start: sub.start, end: wreq.abandon_to, ok: false });
+      continue;
     }
+    wreq.transferred += sub.transferred;
     wreq.collected_to = sub.start + sub.transferred;
+    wreq.collect_log.push({ start: sub.start, end: wreq.collected_to, ok: true });
   }
 }
 
-/** Finish the request: detach positions and drop the buffer (unpinning GUP pages). */
+/**
+ * Finish the request: detach positions and drop the buffer (unpinning GUP pages; the RFC's
+ * netfs_unbuffered_write() detaches its cursors on the way out and netfs_deinit_request() the
+ * rest). A failed request gives up the part of the buffer it never wrote. Calling it again is
+ * a no-op.
+ */
 export function netfs_unbuffered_write_end(wreq: netfs_dio_write_request): void {
+  if (wreq.ended) return;
+  if (wreq.error) {
+    const from = Math.max(wreq.collected_to, wreq.abandon_to);
+    const end = wreq.start + wreq.len;
+    if (from < end) {
+      wreq.collect_log.push({ start: from, end, ok: false });
+      wreq.abandon_to = end;
+    }
+  }
   for (const sub of wreq.subrequests) bvecq_pos_detach(sub.dispatch_pos);
   wreq.subrequests.length = 0;
   bvecq_pos_detach(wreq.dispatch_cursor);
   netfs_put_bvecq(wreq.buffer);
   wreq.buffer = null;
+  wreq.ended = true;
 }

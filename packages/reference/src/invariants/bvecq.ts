@@ -86,6 +86,28 @@ export function bvecq_write_cursor_order(wreq: netfs_dio_write_request): Violati
   return out;
 }
 
+/**
+ * bvecq_no_write_hole for an unbuffered write: no byte past a range the request gave up
+ * unwritten (a failed subrequest, or the rest of a failed request) reached the server, so an
+ * error such as ENOSPC leaves the file written up to a point and nothing beyond (the reason for
+ * "netfs: Fix unbuffered/DIO writes to dispatch subrequests in strict sequence"). Written
+ * ranges are the collected ones and what outstanding subrequests have transferred.
+ */
+export function bvecq_no_write_hole(wreq: netfs_dio_write_request): Violation[] {
+  const unwritten = wreq.collect_log.filter((c) => !c.ok);
+  if (unwritten.length === 0) return [];
+  const hole = Math.min(...unwritten.map((c) => c.start));
+  const written = wreq.collect_log
+    .filter((c) => c.ok && c.end > c.start)
+    .map((c) => c.start)
+    .concat(wreq.subrequests.filter((s) => s.transferred > 0).map((s) => s.start));
+  return written
+    .filter((at) => at >= hole)
+    .map((at) =>
+      v('bvecq_no_write_hole', `data written at ${at} after the unwritten range from ${hole}`),
+    );
+}
+
 /** bvecq_unlock_after_collection: a folio is unlocked only once collection has passed its end. */
 export function bvecq_unlock_after_collection(rreq: netfs_read_request): Violation[] {
   const out: Violation[] = [];

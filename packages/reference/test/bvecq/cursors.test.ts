@@ -20,11 +20,14 @@ import {
   netfs_unbuffered_write_collect,
   netfs_unbuffered_write_dispatch,
   netfs_unbuffered_write_end,
+  netfs_unbuffered_write_retry,
   netfs_write_subreq_terminated,
 } from '../../src/bvecq/index.ts';
+import { EAGAIN, ENOSPC } from '../../src/errno.ts';
 import type { FaultName } from '../../src/faults.ts';
 import {
   bvecq_no_free_while_referenced,
+  bvecq_no_write_hole,
   bvecq_read_cursor_order,
   bvecq_unlock_after_collection,
   bvecq_write_cursor_order,
@@ -201,11 +204,16 @@ describe('bvecq DIO write in strict sequence', () => {
         batch.push(d);
         if (!parallel) break;
       }
-      // The server completes the batch in reverse order, some writes short.
+      // The server completes the batch in reverse order, some writes short (NEED_RETRY:
+      // reissued from where they stopped until they are whole).
       for (const sub of batch.reverse()) {
-        const f = p.shorts[s++ % Math.max(1, p.shorts.length)] ?? 1;
-        const n = f > 0.6 ? sub.len : Math.max(1, Math.floor(sub.len * f));
-        netfs_write_subreq_terminated(sub, n, file);
+        for (let tries = 0; sub.state !== 'DONE'; tries++) {
+          if (sub.state === 'NEED_RETRY') netfs_unbuffered_write_retry(wreq, sub);
+          const f = p.shorts[s++ % Math.max(1, p.shorts.length)] ?? 1;
+          const want = sub.len - sub.transferred;
+          const n = f > 0.6 || tries > 20 ? want : Math.max(1, Math.floor(want * f));
+          netfs_write_subreq_terminated(sub, n, file);
+        }
       }
       netfs_unbuffered_write_collect(wreq);
       violations.push(...bvecq_write_cursor_order(wreq));
@@ -238,6 +246,83 @@ describe('bvecq DIO write in strict sequence', () => {
     expect(run([], () => driveWrite(p, true)).violations).toEqual([]);
     const buggy = run(['bvecq_unordered_dio_write'], () => driveWrite(p, true));
     expect(buggy.violations.map((x) => x.invariant)).toContain('bvecq_write_cursor_order');
+  });
+});
+
+describe('bvecq DIO write errors and retries', () => {
+  /** A 3-page user buffer extracted into a chain, and the server's empty file. */
+  function begin() {
+    const mm = mm_alloc();
+    const size = 3 * PAGE_SIZE;
+    const base = vm_mmap(mm, 0, size);
+    const src = pattern(size, 5);
+    write_user(mm, base, src);
+    const iter = with_mm(mm, () => iov_iter_ubuf(1, base, size));
+    return { wreq: netfs_unbuffered_write_begin(iter, 0), src, file: new Uint8Array(size) };
+  }
+
+  it('-EAGAIN and a short write need a retry, reissued from dispatch_pos + transferred', () => {
+    run([], () => {
+      const { wreq, src, file } = begin();
+      const sub = netfs_unbuffered_write_dispatch(wreq, 2 * PAGE_SIZE)!;
+      netfs_write_subreq_terminated(sub, -EAGAIN, file);
+      expect(sub.state).toBe('NEED_RETRY');
+      netfs_unbuffered_write_retry(wreq, sub);
+      netfs_write_subreq_terminated(sub, 100, file);
+      expect([sub.state, sub.transferred]).toEqual(['NEED_RETRY', 100]);
+      netfs_unbuffered_write_retry(wreq, sub);
+      expect([sub.start, sub.len, sub.retry_count, wreq.dispatched_to]).toEqual([
+        100,
+        2 * PAGE_SIZE - 100,
+        2,
+        2 * PAGE_SIZE,
+      ]);
+      netfs_write_subreq_terminated(sub, sub.len, file);
+      netfs_unbuffered_write_collect(wreq);
+      expect([wreq.collected_to, wreq.transferred]).toEqual([2 * PAGE_SIZE, 2 * PAGE_SIZE]);
+      expect(sameBytes(file.subarray(0, 2 * PAGE_SIZE), src.subarray(0, 2 * PAGE_SIZE))).toBe(true);
+      expect(() => netfs_unbuffered_write_retry(wreq, sub)).toThrow(/does not need a retry/);
+      netfs_unbuffered_write_end(wreq);
+      expect(current().vmstat.nr_foll_pin_released).toBe(current().vmstat.nr_foll_pin_acquired);
+    });
+  });
+
+  it('an ENOSPC fails the request: nothing more is dispatched, the rest is released unwritten', () => {
+    run([], () => {
+      const { wreq, file } = begin();
+      const sub = netfs_unbuffered_write_dispatch(wreq, PAGE_SIZE)!;
+      netfs_write_subreq_terminated(sub, -ENOSPC, file);
+      expect(sub.state).toBe('FAILED');
+      netfs_unbuffered_write_collect(wreq);
+      expect([wreq.error, wreq.collected_to, wreq.abandon_to]).toEqual([-ENOSPC, 0, PAGE_SIZE]);
+      expect(netfs_unbuffered_write_dispatch(wreq, PAGE_SIZE)).toBeNull();
+      netfs_unbuffered_write_end(wreq);
+      expect(wreq.collect_log).toEqual([
+        { start: 0, end: PAGE_SIZE, ok: false },
+        { start: PAGE_SIZE, end: 3 * PAGE_SIZE, ok: false },
+      ]);
+      expect(file.every((b) => b === 0)).toBe(true);
+      expect(current().vmstat.nr_foll_pin_released).toBe(current().vmstat.nr_foll_pin_acquired);
+      expect(bvecq_stats().live).toBe(0);
+      expect(() => netfs_unbuffered_write_dispatch(wreq, PAGE_SIZE)).toThrow(/has ended/);
+    });
+  });
+
+  it('bvecq_unordered_dio_write: a later piece lands after an earlier one failed (the hole check can fail)', () => {
+    const hole = (faults: FaultName[]) =>
+      run(faults, () => {
+        const { wreq, file } = begin();
+        const a = netfs_unbuffered_write_dispatch(wreq, PAGE_SIZE)!;
+        const b = netfs_unbuffered_write_dispatch(wreq, PAGE_SIZE);
+        if (b) netfs_write_subreq_terminated(b, PAGE_SIZE, file);
+        netfs_write_subreq_terminated(a, -ENOSPC, file);
+        netfs_unbuffered_write_collect(wreq);
+        return bvecq_no_write_hole(wreq);
+      });
+    expect(hole([])).toEqual([]);
+    expect(hole(['bvecq_unordered_dio_write']).map((x) => x.invariant)).toEqual([
+      'bvecq_no_write_hole',
+    ]);
   });
 });
 

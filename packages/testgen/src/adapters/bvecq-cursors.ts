@@ -35,20 +35,44 @@
 // one segment's refcount (headSegRef: three cursors + one per outstanding subrequest's
 // dispatch_pos) is observed on both sides.
 //
-// Only Op = "READ" is realised. The reference's unbuffered write (src/bvecq/dio_write.ts) pins
-// the whole user buffer in one netfs_extract_iter_to_bvecq call and has no error or NEED_RETRY
-// outcome, while the model loads page by page and has both; DIO_WRITE scenarios are reported not
-// applicable (scenarioSupport), never run.
+// Op = "DIO_WRITE" drives the reference's unbuffered write (src/bvecq/dio_write.ts, the RFC's
+// fs/netfs/direct_write.c): Load extracts and pins the whole user buffer
+// (netfs_unbuffered_write_begin -> netfs_extract_iter_to_bvecq, as
+// netfs_unbuffered_write_iter_locked does before its dispatch loop), Dispatch issues a
+// subrequest at the dispatch cursor (netfs_unbuffered_write_dispatch), Complete is the server's
+// answer through netfs_write_subreq_terminated (ok: every byte written into the server's file,
+// read out of the chain through ITER_BVECQ; retry: -EAGAIN; error: -ENOSPC), Retry reissues it
+// (netfs_unbuffered_write_retry), Collect runs netfs_unbuffered_write_collect on the front, and
+// Abandon / Finished end the request (netfs_unbuffered_write_end: the chain is put and the pages
+// unpinned, after which pin balance is checked). The same observation keys are read from the
+// write request: load = bytes extracted; dispatch = dispatched_to; collect = how far the
+// collector has dealt with the buffer, written (collected_to) or given up unwritten
+// (abandon_to), since the model's Collect and Abandon move the cursors over a failed range as
+// well (and so does the reference read's netfs_unlock_abandoned_read_pages); fstate per page:
+// absent (not extracted), locked (pinned, not on the server), filled (the server holds exactly
+// the user's bytes for it, not yet collected), uptodate (collected as written, bytes checked),
+// failed (given up unwritten), garbled (the server holds other bytes).
 
 import {
   bvecq_no_free_while_referenced,
+  bvecq_no_write_hole,
+  type bvecq_pos,
   bvecq_read_cursor_order,
   bvecq_stats,
   bvecq_unlock_after_collection,
+  bvecq_write_cursor_order,
+  EAGAIN,
   EIO,
+  ENOSPC,
   type Folio,
   folio_alloc,
+  ITER_SOURCE,
+  type iov_iter,
+  iov_iter_ubuf,
   type Kernel,
+  type MmStruct,
+  mm_alloc,
+  type netfs_dio_write_request,
   type netfs_io_subrequest,
   netfs_read_collection,
   netfs_read_dispatch,
@@ -57,10 +81,20 @@ import {
   netfs_read_request_alloc,
   netfs_read_subreq_terminated,
   netfs_retry_read_subrequest,
+  netfs_unbuffered_write_begin,
+  netfs_unbuffered_write_collect,
+  netfs_unbuffered_write_dispatch,
+  netfs_unbuffered_write_end,
+  netfs_unbuffered_write_retry,
   netfs_unlock_abandoned_read_pages,
+  netfs_write_subreq_terminated,
   PAGE_SIZE,
+  pin_balance_at_quiescence,
   type Violation,
+  vm_mmap,
   with_kernel,
+  with_mm,
+  write_user,
 } from '@pinlab/reference';
 import {
   apply,
@@ -170,13 +204,47 @@ function totalSlots(scenario: Scenario): number {
   return total;
 }
 
+/** The scenario's operation (specs/BvecqCursors.tla constant Op). */
+function opOf(scenario: Scenario): 'READ' | 'DIO_WRITE' {
+  const op = scenario.constants?.Op ?? 'READ';
+  if (op !== 'READ' && op !== 'DIO_WRITE')
+    throw new AdapterError(`BvecqCursors: unknown Op ${JSON.stringify(op)} (READ or DIO_WRITE)`);
+  return op;
+}
+
 /** Why the reference cannot run a scenario of this spec, or undefined when it can. */
 function scenarioSupport(scenario: Scenario): string | undefined {
-  const op = scenario.constants?.Op ?? 'READ';
-  if (op !== 'READ') {
-    return `BvecqCursors Op=${String(op)}: the reference's unbuffered write pins the whole buffer at once and has no error/NEED_RETRY outcome (only Op=READ is driven)`;
+  if (opOf(scenario) === 'DIO_WRITE' && scenario.constants?.Layout === ONE_SEGMENT_LAYOUT) {
+    return 'BvecqCursors Op=DIO_WRITE with Layout 4: the unbuffered write holds its chain through the request and the dispatch cursor, not the three cursors whose count headSegRef compares';
   }
   return undefined;
+}
+
+/** Outstanding subrequests as the model prints them (slots, state, transferred, tries). */
+function formatSubreqs(subs: readonly netfs_io_subrequest[]): string {
+  return subs
+    .map((s) =>
+      formatSubreq(
+        slotsOf(s.start, 'start'),
+        slotsOf(s.len, 'len'),
+        SUBREQ_STATE[s.state],
+        // Transferred bytes in folios; a too-much answer accepted without the check
+        // shows as len+1, as in the model.
+        Math.ceil(s.transferred / PAGE_SIZE),
+        s.retry_count,
+      ),
+    )
+    .join(' ');
+}
+
+/** segUseAfterFree: a position on a freed segment, a freed segment with refs, or a chain WARN. */
+function chainUseAfterFree(k: Kernel, positions: readonly bvecq_pos[]): boolean {
+  const stats = with_kernel(k, () => bvecq_stats());
+  return (
+    positions.some((p) => p.bvecq?.freed === true) ||
+    stats.all.some((bq) => bq.freed && bq.ref !== 0) ||
+    k.warnings.some((w) => w.kind === 'use_after_free' || w.kind === 'refcount_underflow')
+  );
 }
 
 class BvecqReadDriver implements ReferenceDriver {
@@ -186,8 +254,6 @@ class BvecqReadDriver implements ReferenceDriver {
   private readonly oneSegment: boolean;
 
   constructor(profile: string, scenario: Scenario) {
-    const why = scenarioSupport(scenario);
-    if (why !== undefined) throw new AdapterError(why);
     this.total = totalSlots(scenario);
     this.oneSegment = scenario.constants?.Layout === ONE_SEGMENT_LAYOUT;
     this.k = kernelFor(profile);
@@ -291,12 +357,7 @@ class BvecqReadDriver implements ReferenceDriver {
     const rreq = this.rreq;
     const positions = [rreq.load_cursor, rreq.dispatch_cursor, rreq.collect_cursor];
     for (const s of rreq.subrequests) positions.push(s.dispatch_pos);
-    const stats = with_kernel(this.k, () => bvecq_stats());
-    return (
-      positions.some((p) => p.bvecq?.freed === true) ||
-      stats.all.some((bq) => bq.freed && bq.ref !== 0) ||
-      this.k.warnings.some((w) => w.kind === 'use_after_free' || w.kind === 'refcount_underflow')
-    );
+    return chainUseAfterFree(this.k, positions);
   }
 
   /** Kernel-wide invariants and the RFC's cursor and chain invariants on the request. */
@@ -327,21 +388,182 @@ class BvecqReadDriver implements ReferenceDriver {
       dispatch: slotsOf(rreq.dispatched_to, 'dispatched_to'),
       collect: slotsOf(rreq.collected_to, 'collected_to'),
       fstate: fstate.join(','),
-      subreqs: rreq.subrequests
-        .map((s) =>
-          formatSubreq(
-            slotsOf(s.start, 'start'),
-            slotsOf(s.len, 'len'),
-            SUBREQ_STATE[s.state],
-            // Transferred bytes in folios; a too-much answer accepted without the check
-            // shows as len+1, as in the model.
-            Math.ceil(s.transferred / PAGE_SIZE),
-            s.retry_count,
-          ),
-        )
-        .join(' '),
+      subreqs: formatSubreqs(rreq.subrequests),
       reqError: rreq.error !== 0,
       segUseAfterFree: this.segUseAfterFree(),
+    };
+  }
+}
+
+/** The user's buffer for a DIO write: every byte of page x is USER_BYTE(x) (never 0). */
+const userByte = (slot: number): number => 0x60 + slot;
+
+class BvecqDioWriteDriver implements ReferenceDriver {
+  private readonly k: Kernel;
+  private readonly total: number;
+  private readonly mm: MmStruct;
+  /** The user buffer's ITER_UBUF source, extracted into the chain by Load. */
+  private readonly iter: iov_iter;
+  /** The server's copy of the file (zero where nothing was written). */
+  private readonly file: Uint8Array;
+  private wreq: netfs_dio_write_request | null = null;
+
+  constructor(profile: string, scenario: Scenario) {
+    this.total = totalSlots(scenario);
+    this.k = kernelFor(profile);
+    this.file = new Uint8Array(this.total * PAGE_SIZE);
+    // Init: the writer's anonymous buffer, one page per slot, filled with its bytes.
+    const { mm, iter } = with_kernel(this.k, () => {
+      const mm = mm_alloc();
+      const len = this.total * PAGE_SIZE;
+      const base = vm_mmap(mm, 0, len);
+      const src = new Uint8Array(len);
+      for (let x = 0; x < this.total; x++)
+        src.fill(userByte(x), x * PAGE_SIZE, (x + 1) * PAGE_SIZE);
+      write_user(mm, base, src);
+      return { mm, iter: with_mm(mm, () => iov_iter_ubuf(ITER_SOURCE, base, len)) };
+    });
+    this.mm = mm;
+    this.iter = iter;
+  }
+
+  apply(action: ScenarioAction): void {
+    with_kernel(this.k, () => with_mm(this.mm, () => this.step(action)));
+  }
+
+  private request(): netfs_dio_write_request {
+    if (this.wreq === null) throw new AdapterError('BvecqCursors: the write buffer is not loaded');
+    return this.wreq;
+  }
+
+  /** The outstanding subrequest starting at slot `start` (the model's `sr.start = s`). */
+  private subAt(action: ScenarioAction): netfs_io_subrequest {
+    const start = param(action, 'start', 'number');
+    const sub = this.request().subrequests.find((s) => s.start === start * PAGE_SIZE);
+    if (sub === undefined)
+      throw new AdapterError(`BvecqCursors: no outstanding subrequest starts at slot ${start}`);
+    return sub;
+  }
+
+  private step(action: ScenarioAction): void {
+    switch (action.name) {
+      case 'Load': {
+        // netfs_unbuffered_write_iter_locked: extract (pin) the whole buffer before dispatching.
+        if (this.wreq !== null)
+          throw new AdapterError('BvecqCursors: the buffer is already loaded');
+        this.wreq = netfs_unbuffered_write_begin(this.iter, 0);
+        if (this.wreq.error !== 0 || this.wreq.len !== this.total * PAGE_SIZE) {
+          throw new AdapterError(
+            `BvecqCursors: extraction gave ${this.wreq.len} bytes, error ${this.wreq.error}`,
+          );
+        }
+        return;
+      }
+      case 'Dispatch': {
+        const len = param(action, 'len', 'number');
+        const sub = netfs_unbuffered_write_dispatch(this.request(), len * PAGE_SIZE);
+        if (sub === null || sub.len !== len * PAGE_SIZE) {
+          throw new AdapterError(
+            `BvecqCursors: netfs_unbuffered_write_dispatch gave ${sub === null ? 'nothing' : `${sub.len} bytes`} for ${len} pages`,
+          );
+        }
+        return;
+      }
+      case 'Complete': {
+        const sub = this.subAt(action);
+        const outcome = param(action, 'outcome', 'string');
+        switch (outcome) {
+          case 'ok':
+            netfs_write_subreq_terminated(sub, sub.len - sub.transferred, this.file);
+            return;
+          case 'retry':
+            netfs_write_subreq_terminated(sub, -EAGAIN, this.file);
+            return;
+          case 'error':
+            netfs_write_subreq_terminated(sub, -ENOSPC, this.file);
+            return;
+          default:
+            throw new AdapterError(`BvecqCursors: Complete outcome ${outcome} has no DIO write`);
+        }
+      }
+      case 'Retry':
+        netfs_unbuffered_write_retry(this.request(), this.subAt(action));
+        return;
+      case 'Collect': {
+        // As for the read: the model's Collect consumes the front only.
+        const wreq = this.request();
+        const front = wreq.subrequests[0];
+        if (front === undefined) throw new AdapterError('BvecqCursors: nothing to collect');
+        const later = wreq.subrequests.splice(1);
+        netfs_unbuffered_write_collect(wreq);
+        wreq.subrequests.push(...later);
+        if (wreq.subrequests[0] === front)
+          throw new AdapterError(
+            `BvecqCursors: the collector did not consume subrequest ${front.debug_index}`,
+          );
+        return;
+      }
+      case 'Abandon':
+        // After a failure with nothing outstanding: netfs_unbuffered_write() has left its loop
+        // and the request puts its chain, releasing the rest of the buffer unwritten.
+        if (this.request().error === 0)
+          throw new AdapterError('BvecqCursors: Abandon of a request that has not failed');
+        netfs_unbuffered_write_end(this.request());
+        return;
+      case 'Finished':
+        // The request is over: the chain is put and every pinned page released (a no-op if
+        // Abandon already ended it; nothing to end if nothing was loaded).
+        if (this.wreq !== null) netfs_unbuffered_write_end(this.wreq);
+        return;
+      default:
+        throw new AdapterError(`BvecqCursors: unknown action ${action.name}`);
+    }
+  }
+
+  /** absent | locked | filled | uptodate | failed, or garbled when the server has other bytes. */
+  private pageState(x: number): string {
+    const wreq = this.wreq;
+    if (wreq === null || (x + 1) * PAGE_SIZE > wreq.len) return 'absent';
+    const at = x * PAGE_SIZE;
+    const rec = wreq.collect_log.find((c) => c.start <= at && at < c.end);
+    if (rec !== undefined && !rec.ok) return 'failed';
+    const bytes = this.file.subarray(at, at + PAGE_SIZE);
+    const want = userByte(x);
+    if (bytes.every((b) => b === want)) return rec === undefined ? 'filled' : 'uptodate';
+    if (rec === undefined && bytes.every((b) => b === 0)) return 'locked';
+    return 'garbled';
+  }
+
+  violations(): Violation[] {
+    const wreq = this.wreq;
+    if (wreq === null) return kernelViolations(this.k);
+    const positions = [wreq.dispatch_cursor, ...wreq.subrequests.map((s) => s.dispatch_pos)];
+    return with_kernel(this.k, () => [
+      ...kernelViolations(this.k),
+      ...bvecq_write_cursor_order(wreq),
+      ...bvecq_no_write_hole(wreq),
+      ...bvecq_no_free_while_referenced(positions, [wreq.buffer]),
+      // Once the request has ended every page it pinned must have been unpinned.
+      ...(wreq.ended ? pin_balance_at_quiescence(this.k) : []),
+    ]);
+  }
+
+  observe(): StepObservation {
+    const wreq = this.wreq;
+    const fstate: string[] = [];
+    for (let x = 0; x < this.total; x++) fstate.push(this.pageState(x));
+    const positions =
+      wreq === null ? [] : [wreq.dispatch_cursor, ...wreq.subrequests.map((s) => s.dispatch_pos)];
+    return {
+      load: wreq === null ? 0 : slotsOf(wreq.len, 'extracted length'),
+      dispatch:
+        wreq === null ? 0 : slotsOf(Math.max(wreq.dispatched_to, wreq.abandon_to), 'dispatched_to'),
+      collect:
+        wreq === null ? 0 : slotsOf(Math.max(wreq.collected_to, wreq.abandon_to), 'collected_to'),
+      fstate: fstate.join(','),
+      subreqs: wreq === null ? '' : formatSubreqs(wreq.subrequests),
+      reqError: wreq !== null && wreq.error !== 0,
+      segUseAfterFree: chainUseAfterFree(this.k, positions),
     };
   }
 }
@@ -360,24 +582,45 @@ export const bvecqCursorsAdapter: SpecAdapter = {
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
   scenarioSupport,
-  // No fault knobs yet: bvecq_read_too_much (CheckTooMuch = FALSE) diverges from the model
-  // (the reference's collector runs past the dispatch cursor and marks the short folio
-  // uptodate where the model keeps it filled; docs/FIDELITY.md finding 11), and DIO_WRITE
-  // (StrictDioSequence) is not applicable on the reference.
+  // StrictDioSequence = FALSE (BvecqCursors_unordered_dio_write) is the netfs code before
+  // a0b4c7a49137: the reference's bvecq_unordered_dio_write fault. bvecq_read_too_much
+  // (CheckTooMuch = FALSE) is not a knob: it diverges from the model (docs/FIDELITY.md
+  // finding 11).
+  faultKnobs: [{ constant: 'StrictDioSequence', value: false, fault: 'bvecq_unordered_dio_write' }],
   // segUseAfterFree is what the chain invariant reports; a subrequest accounting more than it
-  // asked for (CheckTooMuch = FALSE, the model's ReadWithinAsked) is a cursor-order violation.
-  predictedViolations: (_prev, now) => {
+  // asked for (CheckTooMuch = FALSE, the model's ReadWithinAsked) is a cursor-order violation;
+  // a subrequest dispatched while another is outstanding breaks the strict DIO sequence; a
+  // page written past one given up unwritten is a write hole (the model's NoWriteHole).
+  predictedViolations: (prev, now) => {
     const out: string[] = [];
     if (now.segUseAfterFree === true)
       out.push('bvecq_no_free_while_referenced', 'no_dma_into_freed_page', 'no_pin_underflow');
-    const overrun = String(now.subreqs ?? '')
-      .split(' ')
-      .some((sr) => {
-        const m = /^\d+\+(\d+):\w+\/(\d+)\//.exec(sr);
-        return m !== null && Number(m[2]) > Number(m[1]);
-      });
-    if (overrun) out.push('bvecq_read_cursor_order');
+    const subs = parseSubreqs(now.subreqs);
+    if (subs.some((sr) => sr.xfer > sr.len)) out.push('bvecq_read_cursor_order');
+    if (subs.length > 1 && subs.length > parseSubreqs(prev?.subreqs).length)
+      out.push('bvecq_write_cursor_order');
+    if (hasWriteHole(String(now.fstate ?? ''))) out.push('bvecq_no_write_hole');
     return out;
   },
-  createDriver: (profile, scenario) => new BvecqReadDriver(profile, scenario),
+  createDriver: (profile, scenario) =>
+    opOf(scenario) === 'DIO_WRITE'
+      ? new BvecqDioWriteDriver(profile, scenario)
+      : new BvecqReadDriver(profile, scenario),
 };
+
+/** The `subreqs` observation back as [len, xfer] per outstanding subrequest. */
+function parseSubreqs(obs: StepObservation[string] | undefined): { len: number; xfer: number }[] {
+  const out: { len: number; xfer: number }[] = [];
+  for (const sr of String(obs ?? '').split(' ')) {
+    const m = /^\d+\+(\d+):\w+\/(\d+)\//.exec(sr);
+    if (m !== null) out.push({ len: Number(m[1]), xfer: Number(m[2]) });
+  }
+  return out;
+}
+
+/** A page failed (given up unwritten) before a page that reached the server (NoWriteHole). */
+function hasWriteHole(fstate: string): boolean {
+  const pages = fstate.split(',');
+  const failed = pages.indexOf('failed');
+  return failed >= 0 && pages.slice(failed + 1).some((p) => p === 'filled' || p === 'uptodate');
+}

@@ -1,12 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  FOLL_PIN,
+  type Kernel,
+  type Page,
+  page_folio,
+  try_grab_folio,
+  with_kernel,
+} from '@pinlab/reference';
 import { describe, expect, it } from 'vitest';
 import { bvecqCursorsAdapter } from '../../src/adapters/bvecq-cursors.ts';
+import { designFor } from '../../src/adapters/design.ts';
 import { compareObservations, formatMismatch } from '../../src/compare.ts';
 import { computeExpectation } from '../../src/expect.ts';
 import { createEmbeddedStepper } from '../../src/model/engine.ts';
 import type { ModelState } from '../../src/model/value.ts';
 import { seededWalks } from '../../src/model/walk.ts';
+import { loadProfiles } from '../../src/profiles.ts';
 import { createReferenceTarget, runOnReference } from '../../src/reference-target.ts';
 import type { Scenario } from '../../src/target.ts';
 import { applicability } from '../../src/target.ts';
@@ -22,6 +32,7 @@ const stepperFor = (config: string) =>
 const fn = (pairs: [number, unknown][]) => ({ __fn: pairs });
 const READ = { Op: 'READ', NSeg: 3, Layout: 1, SubreqMax: 2, MaxRetries: 1 } as const;
 const RFC = { StrictDioSequence: true, CheckTooMuch: true } as const;
+const WRITE = { ...READ, Op: 'DIO_WRITE' } as const;
 
 const scenario = (
   actions: Scenario['actions'],
@@ -167,17 +178,179 @@ describe('BvecqCursors adapter', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('supports: every spec action; DIO_WRITE scenarios are not applicable, with the reason', () => {
+  it('supports: every spec action; DIO_WRITE runs on the reference except over the one-segment layout', () => {
     for (const name of ['Load', 'Dispatch', 'Complete', 'Retry', 'Collect', 'Abandon', 'Finished'])
       expect(bvecqCursorsAdapter.supports({ name })).toBe(true);
     expect(bvecqCursorsAdapter.supports({ name: 'Splice' })).toBe(false);
     const target = createReferenceTarget([bvecqCursorsAdapter], ['bvecq-rfc']);
     const read = scenario([{ name: 'Init' }, { name: 'Load' }]);
-    const write = scenario([{ name: 'Init' }, { name: 'Load' }], { ...READ, Op: 'DIO_WRITE' });
+    const write = scenario([{ name: 'Init' }, { name: 'Load' }], WRITE);
+    const oneSeg = scenario([{ name: 'Init' }], { ...WRITE, NSeg: 1, Layout: 4 });
     expect(applicability(target, read, 'bvecq-rfc')).toEqual({ applicable: true });
-    const app = applicability(target, write, 'bvecq-rfc');
-    expect(app.applicable).toBe(false);
-    expect(app.applicable ? '' : app.reason).toMatch(/Op=DIO_WRITE/);
-    expect(() => bvecqCursorsAdapter.createDriver('bvecq-rfc', write)).toThrow(/Op=DIO_WRITE/);
+    expect(applicability(target, write, 'bvecq-rfc')).toEqual({ applicable: true });
+    const app = applicability(target, oneSeg, 'bvecq-rfc');
+    expect(app.applicable ? '' : app.reason).toMatch(/Op=DIO_WRITE with Layout 4/);
+    const bad = scenario([{ name: 'Init' }], { ...WRITE, Op: 'MMAP' } as never);
+    expect(() => bvecqCursorsAdapter.createDriver('bvecq-rfc', bad)).toThrow(/unknown Op "MMAP"/);
+  });
+});
+
+describe('BvecqCursors adapter, DIO write', () => {
+  const modelMismatches = (s: Scenario, profile: string, config: string, constants: object) => {
+    const exp = computeExpectation(
+      stepperFor(config),
+      bvecqCursorsAdapter.observeModel,
+      s,
+      profile,
+      constants as never,
+    );
+    const cut = { ...s, actions: s.actions.slice(0, exp.observations.length) };
+    expect(exp.observations.length).toBe(s.actions.length);
+    return compareObservations(
+      cut,
+      profile,
+      exp.observations,
+      runOnReference(bvecqCursorsAdapter, cut, profile),
+    ).map(formatMismatch);
+  };
+
+  it('one Load pins the whole buffer; subrequests go one at a time, a retry reissues the range, the data lands', () => {
+    const s = scenario(
+      [
+        { name: 'Init' },
+        { name: 'Load' },
+        { name: 'Dispatch', len: 2 },
+        { name: 'Complete', start: 0, outcome: 'retry' },
+        { name: 'Retry', start: 0 },
+        { name: 'Complete', start: 0, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Dispatch', len: 1 },
+        { name: 'Complete', start: 2, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Finished' },
+      ],
+      WRITE,
+    );
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs.map((o) => [o.load, o.dispatch, o.collect, o.fstate, o.subreqs])).toEqual([
+      [0, 0, 0, 'absent,absent,absent', ''],
+      [3, 0, 0, 'locked,locked,locked', ''],
+      [3, 2, 0, 'locked,locked,locked', '0+2:inflight/0/0'],
+      [3, 2, 0, 'locked,locked,locked', '0+2:retry/0/0'],
+      [3, 2, 0, 'locked,locked,locked', '0+2:inflight/0/1'],
+      [3, 2, 0, 'filled,filled,locked', '0+2:ok/2/1'],
+      [3, 2, 2, 'uptodate,uptodate,locked', ''],
+      [3, 3, 2, 'uptodate,uptodate,locked', '2+1:inflight/0/0'],
+      [3, 3, 2, 'uptodate,uptodate,filled', '2+1:ok/1/0'],
+      [3, 3, 3, 'uptodate,uptodate,uptodate', ''],
+      [3, 3, 3, 'uptodate,uptodate,uptodate', ''],
+    ]);
+    expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
+  });
+
+  it('an ENOSPC fails the subrequest, ends the request and releases every page unwritten', () => {
+    const s = scenario(
+      [
+        { name: 'Init' },
+        { name: 'Load' },
+        { name: 'Dispatch', len: 1 },
+        { name: 'Complete', start: 0, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Dispatch', len: 1 },
+        { name: 'Complete', start: 1, outcome: 'error' },
+        { name: 'Collect' },
+        { name: 'Abandon' },
+        { name: 'Finished' },
+      ],
+      WRITE,
+    );
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs[6]).toMatchObject({ subreqs: '1+1:failed/0/0', reqError: false });
+    expect(obs[7]).toMatchObject({ collect: 2, reqError: true, fstate: 'uptodate,failed,locked' });
+    expect(obs[8]).toMatchObject({ dispatch: 3, collect: 3, fstate: 'uptodate,failed,failed' });
+    expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
+  });
+
+  it('a page still pinned after the request ended is a pin-balance violation (the check can fail)', () => {
+    const s = scenario([{ name: 'Init' }, { name: 'Load' }, { name: 'Finished' }], WRITE);
+    const driver = bvecqCursorsAdapter.createDriver('bvecq-rfc', s);
+    driver.apply({ name: 'Load' });
+    // A second pin on the buffer's first page that no one releases.
+    const wreq = (driver as unknown as { wreq: { buffer: { bv: { bv_page: unknown }[] } } }).wreq;
+    const page = wreq.buffer.bv[0]?.bv_page as Page;
+    with_kernel((driver as unknown as { k: Kernel }).k, () =>
+      try_grab_folio(page_folio(page), 1, FOLL_PIN),
+    );
+    driver.apply({ name: 'Finished' });
+    const v = driver.violations?.() ?? [];
+    expect(v.map((x) => x.invariant)).toContain('pin_balance_at_quiescence');
+  });
+
+  it('seeded DIO write walks: the reference matches the model at every step', () => {
+    const stepper = stepperFor('BvecqCursors_dio_write');
+    const walks = seededWalks(
+      stepper,
+      {},
+      {
+        seed: 11,
+        count: 30,
+        depth: 12,
+        spec: 'BvecqCursors',
+        config: 'BvecqCursors_dio_write',
+        prefix: 'w-',
+      },
+    );
+    const problems: string[] = [];
+    for (const w of walks)
+      problems.push(
+        ...modelMismatches(
+          { ...w, constants: { ...WRITE, ...RFC } },
+          'bvecq-rfc',
+          'BvecqCursors_dio_write',
+          RFC,
+        ),
+      );
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('the unordered config runs on bvecq-rfc+bvecq_unordered_dio_write: the write hole is observed and predicted', () => {
+    const cfgText = readFileSync(join(specs, 'BvecqCursors_unordered_dio_write.cfg'), 'utf8');
+    const unordered = { ...WRITE, StrictDioSequence: false, CheckTooMuch: true };
+    const d = designFor(
+      'BvecqCursors',
+      unordered,
+      loadProfiles(join(specs, 'profiles.json')),
+      bvecqCursorsAdapter.faultKnobs ?? [],
+    );
+    expect(d).toEqual({ profile: 'bvecq-rfc', faults: ['bvecq_unordered_dio_write'] });
+    expect(cfgText).toMatch(/StrictDioSequence = FALSE/);
+    const s: Scenario = {
+      id: 'unit',
+      spec: 'BvecqCursors',
+      config: 'BvecqCursors_unordered_dio_write',
+      constants: unordered,
+      actions: [
+        { name: 'Init' },
+        { name: 'Load' },
+        { name: 'Dispatch', len: 1 },
+        { name: 'Dispatch', len: 1 },
+        { name: 'Complete', start: 1, outcome: 'ok' },
+        { name: 'Complete', start: 0, outcome: 'error' },
+        { name: 'Collect' },
+      ],
+    };
+    const design = 'bvecq-rfc+bvecq_unordered_dio_write';
+    const obs = runOnReference(bvecqCursorsAdapter, s, design);
+    expect(obs[6]).toMatchObject({ fstate: 'failed,filled,locked', reqError: true });
+    expect(
+      modelMismatches(s, design, 'BvecqCursors_unordered_dio_write', {
+        StrictDioSequence: false,
+        CheckTooMuch: true,
+      }),
+    ).toEqual([]);
+    // Without the fault the second back-to-back Dispatch is refused: the strict code.
+    expect(() => runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc')).toThrow(
+      /step 3 Dispatch.*gave nothing/,
+    );
   });
 });
