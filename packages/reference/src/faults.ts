@@ -14,12 +14,14 @@ export type FaultName =
   | 'bvecq_read_too_much'
   | 'fork_share_pinned'
   | 'bio_release_wrong_mode'
-  | 'direct_splice_no_eof_limit';
+  | 'direct_splice_no_eof_limit'
+  | 'kvec_sg_length'
+  | 'rdma_unwind_post_decrement';
 
 export interface FaultInfo {
   readonly name: FaultName;
   /** Which part of the reference implementation applies it. */
-  readonly area: 'block' | 'iov_iter' | 'splice' | 'bvecq' | 'mm';
+  readonly area: 'block' | 'iov_iter' | 'splice' | 'bvecq' | 'mm' | 'netfs';
   /** What the bug does and where it came from. */
   readonly description: string;
   /** The invariant(s) expected to catch it. */
@@ -109,6 +111,20 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'direct_splice_read() without the EOF limit of seed 002 ver #20: it allocates pages for the whole request even past i_size. Only meaningful on a profile with direct_splice_eof_limit (the ver #20 design); no shipped kernel has that limit (fs/splice.c copy_splice_read clips to the pipe, not to EOF)',
     caught_by: ['splice_within_eof'],
+  },
+  kvec_sg_length: {
+    name: 'kvec_sg_length',
+    area: 'netfs',
+    description:
+      'extract_kvec_to_sg() gives each element the kvec piece\'s remaining length instead of its page part and counts the whole piece in ret when sg_max runs out, so elements run past their page and the iterator advances past bytes no element describes (6.3 018584697533 until 07b7d66e65d9 "lib/scatterlist: fix length calculations in extract_kvec_to_sg", 2026)',
+    caught_by: ['sg_element_within_folio', 'extract_describes_exactly'],
+  },
+  rdma_unwind_post_decrement: {
+    name: 'rdma_unwind_post_decrement',
+    area: 'netfs',
+    description:
+      'smb_extract_iter_to_rdma() unwinds a failed mapping with &rdma->sge[rdma->nr_sge--]: it unmaps the slot past the last SGE and leaves the call\'s first SGE DMA-mapped (fixed by "smb: client: Fix error cleanup in smb_extract_iter_to_rdma()", 2026)',
+    caught_by: ['rdma_mappings_owned'],
   },
 };
 

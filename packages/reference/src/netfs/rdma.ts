@@ -2,7 +2,7 @@
 // directly from an iterator"; ITER_BVECQ from seed 004): map the fragments of a BVEC, KVEC,
 // FOLIOQ or BVECQ iterator into an ib_sge array for DMA. Nothing is pinned or ref'd (a
 // user-backed iterator must be converted to a BVEC first, pinning on the way); the cleanup on
-// failure is to unmap what this call mapped.
+// failure is to unmap what this call mapped. Under the bvecq RFC only ITER_BVECQ is taken.
 
 import { EIO } from '../errno.ts';
 import { iov_iter_advance } from '../iov_iter/advance.ts';
@@ -10,6 +10,7 @@ import { ITER_BVEC, ITER_BVECQ, ITER_FOLIOQ, ITER_KVEC } from '../iov_iter/const
 import { folioq_folio, folioq_folio_size, folioq_nr_slots } from '../iov_iter/folio_queue.ts';
 import { PAGE_SIZE } from '../iov_iter/page_glue.ts';
 import type { iov_iter } from '../iov_iter/types.ts';
+import { current_kernel } from '../kernel.ts';
 import type { Page } from '../mm/folio.ts';
 import { virt_to_page } from '../mm/kmem.ts';
 
@@ -214,6 +215,10 @@ export function smb_extract_iter_to_rdma(
   rdma: smb_extract_to_rdma,
 ): number {
   const before = rdma.nr_sge;
+  const k = current_kernel();
+  // The bvecq RFC (seed 004, "cifs: Remove support for ITER_KVEC/BVEC/FOLIOQ from
+  // smb_extract_iter_to_rdma()") leaves ITER_BVECQ as the only type it takes.
+  if (k.profile.has_bvecq && iter.iter_type !== ITER_BVECQ) return -EIO; // WARN_ON_ONCE(1)
   let ret: number;
   switch (iter.iter_type) {
     case ITER_BVEC:
@@ -232,8 +237,14 @@ export function smb_extract_iter_to_rdma(
       return -EIO; // WARN_ON_ONCE(1)
   }
   if (ret < 0) {
+    // The fault rdma_unwind_post_decrement restores &rdma->sge[rdma->nr_sge--]: the slot past
+    // the last SGE (never filled by this call: zeroed, as the caller's sge[] array is) is
+    // "unmapped" and the call's first SGE is left mapped.
+    const postDecrement = k.hasFault('rdma_unwind_post_decrement');
     while (rdma.nr_sge > before) {
-      const sge = rdma.sge[--rdma.nr_sge]!;
+      const sge = postDecrement
+        ? (rdma.sge[rdma.nr_sge--] ?? { addr: 0, length: 0, lkey: 0 })
+        : rdma.sge[--rdma.nr_sge]!;
       rdma.device.ib_dma_unmap_single(sge.addr, sge.length);
       sge.addr = 0;
     }

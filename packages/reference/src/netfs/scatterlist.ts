@@ -1,13 +1,14 @@
 // netfs_extract_iter_to_sg() (fs/netfs/iterator.c, seed 000; moved to lib/scatterlist.c as
 // extract_iter_to_sg() in 6.5, where the fixes it later received live): extract an iterator
-// into a scatterlist. UBUF/IOVEC pages are pinned (one element per page); BVEC, KVEC, FOLIOQ
-// and XARRAY are listed without refs, and their elements may span pages. Cleanup is as for
+// into a scatterlist. UBUF/IOVEC pages are pinned (one element per page); BVEC, KVEC, FOLIOQ,
+// XARRAY and (bvecq RFC, seed 004) BVECQ are listed without refs, and their elements may span pages. Cleanup is as for
 // iov_iter_extract_pages(): unpin when iov_iter_extract_will_pin(), nothing otherwise.
 
 import { EIO } from '../errno.ts';
 import { iov_iter_advance } from '../iov_iter/advance.ts';
 import {
   ITER_BVEC,
+  ITER_BVECQ,
   ITER_FOLIOQ,
   ITER_IOVEC,
   ITER_KVEC,
@@ -18,6 +19,7 @@ import { iov_iter_extract_pages } from '../iov_iter/extract.ts';
 import { folioq_folio, folioq_folio_size, folioq_nr_slots } from '../iov_iter/folio_queue.ts';
 import { PAGE_SIZE } from '../iov_iter/page_glue.ts';
 import type { iov_iter, PageSlot } from '../iov_iter/types.ts';
+import { current_kernel } from '../kernel.ts';
 import { DIV_ROUND_UP } from '../mm/constants.ts';
 import type { Page } from '../mm/folio.ts';
 import { unpin_user_page } from '../mm/gup.ts';
@@ -110,12 +112,12 @@ function extract_bvec_to_sg(
 }
 
 /**
- * extract_kvec_to_sg(): one element per page of each kvec; no refs. Two quirks of the kernel
- * code are kept: each element's length is set to the kvec piece's remaining `len` rather
- * than the page's part `seg` (sg_set_page(sg, page, len, off)), and `ret` counts the whole
- * piece up front, so when sg_max runs out mid-piece the iterator advances past bytes that no
- * element starts in. (For physically contiguous kmalloc memory the first element covers the
- * whole piece, which is why callers get away with it.)
+ * extract_kvec_to_sg(): one element per page of each kvec; no refs. As fixed by 07b7d66e65d9
+ * "lib/scatterlist: fix length calculations in extract_kvec_to_sg" (2026, stable 6.5+): each
+ * element covers its page part `seg`, and when sg_max runs out mid-piece the piece's
+ * unextracted rest is taken off `ret`, so the iterator advances by what the elements describe.
+ * The fault kvec_sg_length restores the code of 6.3 (018584697533) to that fix:
+ * sg_set_page(sg, page, len, off) with the piece's remaining `len`, and no `ret -= len`.
  */
 function extract_kvec_to_sg(
   iter: iov_iter,
@@ -123,6 +125,7 @@ function extract_kvec_to_sg(
   sgtable: sg_table,
   sg_max: number,
 ): number {
+  const lengthBug = current_kernel().hasFault('kvec_sg_length');
   let start = iter.iov_offset;
   let ret = 0;
   for (let k = iter.seg; k < iter.seg + iter.nr_segs; k++) {
@@ -140,12 +143,13 @@ function extract_kvec_to_sg(
     ret += len;
     do {
       const seg = Math.min(len, PAGE_SIZE - off);
-      sg_set_page(sgtable, virt_to_page(kaddr), len, off);
+      sg_set_page(sgtable, virt_to_page(kaddr), lengthBug ? len : seg, off);
       sg_max--;
       len -= seg;
       kaddr += PAGE_SIZE;
       off = 0;
     } while (len > 0 && sg_max > 0);
+    if (!lengthBug) ret -= len;
     if (maxsize <= 0 || sg_max === 0) break;
     start = 0;
   }
@@ -196,6 +200,49 @@ function extract_folioq_to_sg(
 }
 
 /**
+ * extract_bvecq_to_sg() (seed 004, the bvecq RFC's lib/scatterlist.c): one element per bio_vec
+ * slot of the chain (it may span pages); no refs. The iterator's position is written back as
+ * extract_folioq_to_sg does.
+ */
+function extract_bvecq_to_sg(
+  iter: iov_iter,
+  maxsize: number,
+  sgtable: sg_table,
+  sg_max: number,
+): number {
+  let bq = iter.bvecq!;
+  let slot = iter.bvecq_slot;
+  let offset = iter.iov_offset;
+  let ret = 0;
+  maxsize = Math.min(maxsize, iter.count);
+  while (sg_max > 0 && ret < maxsize) {
+    if (slot >= bq.nr_slots) {
+      if (!bq.next) break; // WARN_ON_ONCE(ret < iter->count)
+      bq = bq.next;
+      slot = 0;
+      offset = 0;
+      continue;
+    }
+    const bv = bq.bv[slot]!;
+    if (offset >= bv.bv_len) {
+      offset = 0;
+      slot++;
+      continue;
+    }
+    const part = Math.min(maxsize - ret, bv.bv_len - offset);
+    sg_set_page(sgtable, bv.bv_page, part, bv.bv_offset + offset);
+    sg_max--;
+    offset += part;
+    ret += part;
+  }
+  iter.bvecq = bq;
+  iter.bvecq_slot = slot;
+  iter.iov_offset = offset;
+  iter.count -= ret;
+  return ret;
+}
+
+/**
  * extract_xarray_to_sg(): one element per folio. The offset uses the current position
  * (start + ret), as fixed by "scatterlist: Fix offset in folio calc in
  * extract_xarray_to_sg()"; the original code used `start` for every folio.
@@ -240,7 +287,8 @@ export function netfs_extract_iter_to_sg(
   sg_max: number,
   extraction_flags = 0,
 ): number {
-  if (maxsize === 0) return 0;
+  // "|| sg_max == 0" came with 07b7d66e65d9 (2026); the fault kvec_sg_length restores its code.
+  if (maxsize === 0 || (sg_max === 0 && !current_kernel().hasFault('kvec_sg_length'))) return 0;
   switch (iter.iter_type) {
     case ITER_UBUF:
     case ITER_IOVEC:
@@ -253,6 +301,8 @@ export function netfs_extract_iter_to_sg(
       return extract_folioq_to_sg(iter, maxsize, sgtable, sg_max);
     case ITER_XARRAY:
       return extract_xarray_to_sg(iter, maxsize, sgtable, sg_max);
+    case ITER_BVECQ:
+      return extract_bvecq_to_sg(iter, maxsize, sgtable, sg_max);
     default:
       return -EIO; // pr_err("%s(%u) unsupported"); WARN_ON_ONCE(1)
   }

@@ -7,7 +7,7 @@ import type { iov_iter } from '../../src/iov_iter/index.ts';
 import { iov_iter_extract_will_pin, iov_iter_kvec } from '../../src/iov_iter/index.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import type { Page } from '../../src/mm/index.ts';
-import { kmalloc, PAGE_SIZE, virt_to_page } from '../../src/mm/index.ts';
+import { kmalloc, PAGE_SIZE } from '../../src/mm/index.ts';
 import type { smb_extract_to_rdma } from '../../src/netfs/index.ts';
 import {
   ib_device,
@@ -18,6 +18,11 @@ import {
   sg_table_release_extracted,
   smb_extract_iter_to_rdma,
 } from '../../src/netfs/index.ts';
+import {
+  extract_describes_exactly,
+  rdma_mappings_owned,
+  sg_element_within_folio,
+} from '../../src/netfs/invariants.ts';
 import type { LayoutType, Oracle } from '../iov_iter/layout.ts';
 import { buildLayout, layoutArb } from '../iov_iter/layout.ts';
 
@@ -95,48 +100,52 @@ describe('netfs_extract_user_iter', () => {
   });
 });
 
-const sgTypes: LayoutType[] = ['UBUF', 'IOVEC', 'BVEC', 'FOLIOQ', 'XARRAY'];
+const sgCases: ['linux-6.12' | 'bvecq-rfc', LayoutType[]][] = [
+  ['linux-6.12', ['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'FOLIOQ', 'XARRAY']],
+  ['bvecq-rfc', ['BVECQ']],
+];
 
 describe('netfs_extract_iter_to_sg', () => {
-  it('elements (which may span pages for BVEC/XARRAY/FOLIOQ) hold exactly the next bytes; user pages pinned and released', () => {
-    fc.assert(
-      fc.property(
-        layoutArb(sgTypes),
-        fc.integer({ min: 1, max: 1 << 20 }),
-        fc.integer({ min: 1, max: 10 }),
-        (spec, maxsize, sg_max) => {
-          inKernel('linux-6.12', () => {
-            const { iter, oracle } = buildLayout(spec);
-            const before = iter.count;
-            const pinned = iov_iter_extract_will_pin(iter);
-            const t = sg_alloc_table();
-            const ret = netfs_extract_iter_to_sg(iter, Math.min(maxsize, before), t, sg_max);
-            if (before === 0 || Math.min(maxsize, before) === 0) {
-              expect(ret).toBe(0);
-              return;
-            }
-            expect(ret).toBeGreaterThanOrEqual(0);
-            expect(before - iter.count).toBe(ret);
-            expect(t.nents).toBeLessThanOrEqual(sg_max);
-            let pos = 0;
-            for (let k = 0; k < t.nents; k++) {
-              const e = t.sgl[k]!;
-              checkRun(oracle, pos, e.page, e.offset, e.length);
-              if (pinned) expect(e.offset + e.length).toBeLessThanOrEqual(PAGE_SIZE); // one element per pinned page
-              pos += e.length;
-            }
-            expect(pos).toBe(ret);
-            expect(pinsOutstanding()).toBe(pinned ? t.nents : 0);
-            sg_table_release_extracted(t, pinned);
-            expect(pinsOutstanding()).toBe(0);
-          });
-        },
-      ),
-      { numRuns: 150 },
-    );
-  }, 120_000);
+  for (const [profile, sgTypes] of sgCases)
+    it(`${profile}: elements (which may span pages for BVEC/XARRAY/FOLIOQ/BVECQ) hold exactly the next bytes; user pages pinned and released`, () => {
+      fc.assert(
+        fc.property(
+          layoutArb(sgTypes),
+          fc.integer({ min: 1, max: 1 << 20 }),
+          fc.integer({ min: 1, max: 10 }),
+          (spec, maxsize, sg_max) => {
+            inKernel(profile, () => {
+              const { iter, oracle } = buildLayout(spec);
+              const before = iter.count;
+              const pinned = iov_iter_extract_will_pin(iter);
+              const t = sg_alloc_table();
+              const ret = netfs_extract_iter_to_sg(iter, Math.min(maxsize, before), t, sg_max);
+              if (before === 0 || Math.min(maxsize, before) === 0) {
+                expect(ret).toBe(0);
+                return;
+              }
+              expect(ret).toBeGreaterThanOrEqual(0);
+              expect(before - iter.count).toBe(ret);
+              expect(t.nents).toBeLessThanOrEqual(sg_max);
+              let pos = 0;
+              for (let k = 0; k < t.nents; k++) {
+                const e = t.sgl[k]!;
+                checkRun(oracle, pos, e.page, e.offset, e.length);
+                if (pinned) expect(e.offset + e.length).toBeLessThanOrEqual(PAGE_SIZE); // one element per pinned page
+                pos += e.length;
+              }
+              expect(pos).toBe(ret);
+              expect(pinsOutstanding()).toBe(pinned ? t.nents : 0);
+              sg_table_release_extracted(t, pinned);
+              expect(pinsOutstanding()).toBe(0);
+            });
+          },
+        ),
+        { numRuns: 150 },
+      );
+    }, 120_000);
 
-  it('KVEC keeps the kernel quirks: element length is the piece remainder; ret counts whole pieces', () => {
+  it('KVEC: one element per page part; sg_max running out mid-piece advances only by what the elements describe (07b7d66e65d9)', () => {
     inKernel('linux-6.12', () => {
       const base = kmalloc(4 * PAGE_SIZE);
       const it = iov_iter_kvec(
@@ -146,29 +155,55 @@ describe('netfs_extract_iter_to_sg', () => {
         2 * PAGE_SIZE,
       );
       const t = sg_alloc_table();
-      // sg_max 1: one element is added but the whole kvec piece is counted and advanced over.
-      expect(netfs_extract_iter_to_sg(it, 2 * PAGE_SIZE, t, 1)).toBe(2 * PAGE_SIZE);
-      expect(t.nents).toBe(1);
-      expect(t.sgl[0]).toMatchObject({
-        page: virt_to_page(base + 100),
-        offset: 100,
-        length: 2 * PAGE_SIZE,
-      });
-      expect(it.count).toBe(0);
-      // With room, one element per page, each claiming the rest of the piece.
-      const it2 = iov_iter_kvec(
-        1,
-        [{ iov_base: base + 100, iov_len: 2 * PAGE_SIZE }],
-        1,
-        2 * PAGE_SIZE,
-      );
+      expect(netfs_extract_iter_to_sg(it, 2 * PAGE_SIZE, t, 1)).toBe(PAGE_SIZE - 100);
+      expect(t.sgl.map((e) => [e.offset, e.length])).toEqual([[100, PAGE_SIZE - 100]]);
+      expect(it.count).toBe(PAGE_SIZE + 100);
+      expect(sg_element_within_folio(t.sgl)).toEqual([]);
       const t2 = sg_alloc_table();
-      expect(netfs_extract_iter_to_sg(it2, 2 * PAGE_SIZE, t2, 8)).toBe(2 * PAGE_SIZE);
+      expect(netfs_extract_iter_to_sg(it, PAGE_SIZE + 100, t2, 8)).toBe(PAGE_SIZE + 100);
+      expect(t2.sgl.map((e) => [e.offset, e.length])).toEqual([
+        [0, PAGE_SIZE],
+        [0, 100],
+      ]);
+      expect(it.count).toBe(0);
+      // sg_max == 0 adds nothing (the same fix).
+      expect(netfs_extract_iter_to_sg(it, 10, sg_alloc_table(), 0)).toBe(0);
+    });
+  });
+
+  it('fault kvec_sg_length: the 6.3 code (element length = piece remainder, ret = whole piece) is caught by sg_element_within_folio and extract_describes_exactly', () => {
+    kernel = createKernel('linux-6.12', { faults: ['kvec_sg_length'] });
+    with_kernel(kernel, () => {
+      const base = kmalloc(4 * PAGE_SIZE);
+      const piece = () =>
+        iov_iter_kvec(1, [{ iov_base: base + 100, iov_len: 2 * PAGE_SIZE }], 1, 2 * PAGE_SIZE);
+      // sg_max 1: one element claims the whole piece, and the whole piece is advanced over.
+      const it = piece();
+      const t = sg_alloc_table();
+      expect(netfs_extract_iter_to_sg(it, 2 * PAGE_SIZE, t, 1)).toBe(2 * PAGE_SIZE);
+      expect(t.sgl.map((e) => [e.offset, e.length])).toEqual([[100, 2 * PAGE_SIZE]]);
+      expect(it.count).toBe(0);
+      expect(sg_element_within_folio(t.sgl).map((v) => v.invariant)).toEqual([
+        'sg_element_within_folio',
+      ]);
+      // With room: one element per page, each claiming the rest of the piece: overlapping.
+      const it2 = piece();
+      const t2 = sg_alloc_table();
+      const ret = netfs_extract_iter_to_sg(it2, 2 * PAGE_SIZE, t2, 8);
+      expect(ret).toBe(2 * PAGE_SIZE);
       expect(t2.sgl.map((e) => [e.offset, e.length])).toEqual([
         [100, 2 * PAGE_SIZE],
         [0, 2 * PAGE_SIZE - (PAGE_SIZE - 100)],
         [0, 2 * PAGE_SIZE - (PAGE_SIZE - 100) - PAGE_SIZE],
       ]);
+      expect(
+        extract_describes_exactly(
+          'kvec',
+          ret,
+          t2.sgl.map((e) => e.length),
+          2 * PAGE_SIZE - it2.count,
+        ).map((v) => v.invariant),
+      ).toEqual(['extract_describes_exactly']);
     });
   });
 
@@ -191,7 +226,7 @@ describe('netfs_extract_iter_to_sg', () => {
 describe('smb_extract_iter_to_rdma', () => {
   const cases: ['linux-6.12' | 'bvecq-rfc', LayoutType[]][] = [
     ['linux-6.12', ['KVEC', 'BVEC', 'FOLIOQ']],
-    ['bvecq-rfc', ['KVEC', 'BVEC', 'BVECQ']],
+    ['bvecq-rfc', ['BVECQ']],
   ];
   for (const [profile, types] of cases) {
     it(`${profile}: SGEs map exactly the next bytes; a mapping failure unmaps everything this call mapped`, () => {
@@ -240,6 +275,64 @@ describe('smb_extract_iter_to_rdma', () => {
       );
     }, 120_000);
   }
+
+  it('bvecq-rfc takes ITER_BVECQ only: KVEC and BVEC are refused (-EIO)', () => {
+    for (const type of ['KVEC', 'BVEC'] as const) {
+      inKernel('bvecq-rfc', () => {
+        const { iter } = buildLayout({
+          type,
+          dir: 1,
+          segs: [{ gap: 0, len: 10, order: 0, headPage: true }],
+          orders: [0],
+          start: 0,
+          countFrac: 1,
+          seed: 1,
+        });
+        const device = new ib_device();
+        const rdma: smb_extract_to_rdma = {
+          sge: [],
+          nr_sge: 0,
+          max_sge: 4,
+          device,
+          local_dma_lkey: 0,
+        };
+        expect(smb_extract_iter_to_rdma(iter, 10, rdma)).toBe(-5);
+        expect(device.map_calls).toBe(0);
+      });
+    }
+  });
+
+  it('fault rdma_unwind_post_decrement leaves the first SGE mapped after a failure, caught by rdma_mappings_owned', () => {
+    const run = (faults: 'rdma_unwind_post_decrement'[]) => {
+      kernel = createKernel('linux-6.12', { faults });
+      return with_kernel(kernel, () => {
+        const base = kmalloc(4 * PAGE_SIZE);
+        const iter = iov_iter_kvec(
+          1,
+          [{ iov_base: base, iov_len: 3 * PAGE_SIZE }],
+          1,
+          3 * PAGE_SIZE,
+        );
+        const device = new ib_device();
+        device.fail_map_at = 3;
+        const rdma: smb_extract_to_rdma = {
+          sge: [],
+          nr_sge: 0,
+          max_sge: 8,
+          device,
+          local_dma_lkey: 0,
+        };
+        expect(smb_extract_iter_to_rdma(iter, 3 * PAGE_SIZE, rdma)).toBe(-5);
+        expect(rdma.nr_sge).toBe(0);
+        expect(iter.count).toBe(3 * PAGE_SIZE);
+        return rdma_mappings_owned(device, []);
+      });
+    };
+    expect(run([])).toEqual([]);
+    expect(run(['rdma_unwind_post_decrement']).map((v) => v.invariant)).toEqual([
+      'rdma_mappings_owned',
+    ]);
+  });
 
   it('user-backed iterators must be converted first (-EIO)', () => {
     inKernel('linux-6.12', () => {

@@ -1,0 +1,66 @@
+// Invariants of the netfs/cifs extraction helpers (specs/NetfsExtract.tla): an extraction
+// describes exactly the bytes it returns (and advances its iterator by), a scatterlist element
+// stays within the folio of the page it names, and every DMA mapping an RDMA extraction made
+// belongs to an SGE its caller still holds.
+
+import type { Violation } from '../invariants/violation.ts';
+import { PAGE_SIZE } from '../iov_iter/page_glue.ts';
+import type { ib_device, ib_sge } from './rdma.ts';
+import type { scatterlist } from './scatterlist.ts';
+
+/**
+ * The elements' lengths add up to what the extraction returned, and the caller's iterator was
+ * advanced by that much (the model's DescribedEqualsExtracted and AdvancedByDescribed).
+ */
+export function extract_describes_exactly(
+  where: string,
+  ret: number,
+  lengths: readonly number[],
+  advanced: number,
+): Violation[] {
+  if (ret < 0) return [];
+  const described = lengths.reduce((a, b) => a + b, 0);
+  if (described === ret && advanced === ret) return [];
+  return [
+    {
+      invariant: 'extract_describes_exactly',
+      message: `${where}: returned ${ret}, elements describe ${described}, iterator advanced ${advanced}`,
+    },
+  ];
+}
+
+/**
+ * A scatterlist element names a page and may run on only through the rest of that page's folio
+ * (sg_set_page(sg, page, len, offset): the DMA covers the folio's physically contiguous pages).
+ */
+export function sg_element_within_folio(elements: readonly scatterlist[]): Violation[] {
+  const out: Violation[] = [];
+  elements.forEach((e, k) => {
+    const room = (e.page.folio.nr_pages - e.page.index_in_folio) * PAGE_SIZE;
+    if (e.offset + e.length > room) {
+      out.push({
+        invariant: 'sg_element_within_folio',
+        message: `element ${k}: offset ${e.offset} + length ${e.length} runs past its folio (${room} bytes from its page)`,
+      });
+    }
+  });
+  return out;
+}
+
+/** Every mapping on the device belongs to an SGE of a list the caller holds. */
+export function rdma_mappings_owned(
+  device: ib_device,
+  held: readonly (readonly ib_sge[])[],
+): Violation[] {
+  const owned = new Set(held.flat().map((sge) => sge.addr));
+  const out: Violation[] = [];
+  for (const [addr, m] of device.mappings) {
+    if (!owned.has(addr)) {
+      out.push({
+        invariant: 'rdma_mappings_owned',
+        message: `DMA mapping ${addr.toString(16)} (pfn ${m.page.pfn}+${m.offset}, ${m.length} bytes) belongs to no held SGE`,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,280 @@
+---------------------------- MODULE NetfsExtract ----------------------------
+(***************************************************************************)
+(* Extracting a caller's iterator for a network filesystem's direct I/O   *)
+(* (seed 000: "netfs: Add a function to extract a UBUF or IOVEC into a     *)
+(* BVEC iterator", "... an iterator into a scatterlist", "cifs: Add a      *)
+(* function to build an RDMA SGE list from an iterator").  Three forms:    *)
+(*                                                                         *)
+(*  BVEC  netfs_extract_user_iter (fs/netfs/iterator.c): pin the pages of  *)
+(*        a UBUF/IOVEC iterator and describe them by a new ITER_BVEC, so   *)
+(*        the I/O can finish on a worker after the caller's iterator is    *)
+(*        gone; any other type is refused (WARN_ON_ONCE, -EIO).            *)
+(*  SG    extract_iter_to_sg (lib/scatterlist.c; netfs_extract_iter_to_sg  *)
+(*        in fs/netfs/iterator.c before 6.5): up to sg_max elements; user  *)
+(*        pages pinned (extract_user_to_sg), BVEC/KVEC/XARRAY/FOLIOQ/BVECQ *)
+(*        listed without a ref or a pin (extract_*_to_sg).                 *)
+(*  RDMA  smb_extract_iter_to_rdma (fs/smb/client/smbdirect.c): up to      *)
+(*        max_sge ib_sge entries, each DMA-mapped (ib_dma_map_page); only  *)
+(*        kernel iterators (a user buffer is first made a BVEC); a mapping *)
+(*        failure unmaps what the call mapped and returns -EIO.            *)
+(*                                                                         *)
+(* Each form advances the caller's iterator by exactly what it describes,  *)
+(* and the caller releases an extraction by unpinning only when            *)
+(* iov_iter_extract_will_pin() said so (include/linux/uio.h), by unmapping *)
+(* for RDMA (smbd send completion: ib_dma_unmap_single per SGE).           *)
+(*                                                                         *)
+(* Historical bugs (legacy configs):                                       *)
+(*  KvecSgLenBug  extract_kvec_to_sg, 6.3 (018584697533) until 07b7d66e65d9 *)
+(*                "lib/scatterlist: fix length calculations in             *)
+(*                extract_kvec_to_sg" (2026, stable 6.5+): each element    *)
+(*                got the kvec piece's remaining length, not its page      *)
+(*                part, and ret counted the whole piece even when sg_max   *)
+(*                ran out, so elements overlap past their page and the     *)
+(*                iterator is advanced past bytes no element starts in.    *)
+(*  RdmaUnwindBug smb_extract_iter_to_rdma's error cleanup used            *)
+(*                &rdma->sge[rdma->nr_sge--] (fixed to --rdma->nr_sge,     *)
+(*                "smb: client: Fix error cleanup in                      *)
+(*                smb_extract_iter_to_rdma()", 2026): it unmapped the slot *)
+(*                past the last SGE and left the call's first SGE mapped.  *)
+(*                                                                         *)
+(* Bvecq: the bvecq RFC (seed 004): ITER_BVECQ exists, ITER_FOLIOQ and     *)
+(* netfs_extract_user_iter are removed ("iov_iter: Remove ITER_FOLIOQ",    *)
+(* "netfs: Remove netfs_extract_user_iter()"), extract_iter_to_sg gains    *)
+(* extract_bvecq_to_sg, and smb_extract_iter_to_rdma takes ITER_BVECQ only *)
+(* ("cifs: Remove support for ITER_KVEC/BVEC/FOLIOQ from                   *)
+(* smb_extract_iter_to_rdma()").                                           *)
+(***************************************************************************)
+EXTENDS Naturals, Integers, Sequences, FiniteSets
+
+CONSTANTS
+    Bvecq,          \* the bvecq RFC (seed 004) instead of 6.12's folio_queue
+    KvecSgLenBug,   \* extract_kvec_to_sg before 07b7d66e65d9 (2026)
+    RdmaUnwindBug   \* smb_extract_iter_to_rdma's post-decrement unwind (before 2026)
+
+ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug} \subseteq BOOLEAN
+
+PAGE == 4            \* PAGE_SIZE in model bytes
+EIO == -5            \* ret of a refused extraction or a failed mapping
+Slots == {1, 2}      \* extractions the caller may hold at once
+Lens == {2, 8}       \* bytes the caller asks for (clamped to what is left)
+Limits == {1, 4}     \* sg_max / max_sge: 1 cuts an extraction short
+FailAts == {0, 1, 2} \* RDMA: the nth ib_dma_map_page of the call fails (0: none)
+
+UserTypes == {"UBUF", "IOVEC"}
+IterTypes == {"UBUF", "IOVEC", "KVEC", "BVEC", "XARRAY"}
+              \cup (IF Bvecq THEN {"BVECQ"} ELSE {"FOLIOQ"})
+RdmaTypes == IF Bvecq THEN {"BVECQ"} ELSE {"BVEC", "KVEC", "FOLIOQ"}
+
+UserFrames == {"U0", "U1", "U2", "U3"}
+KernelFrames == {"K0", "K1", "B0", "B1", "X0", "X1", "F0", "F1", "Q0", "Q1"}
+Frames == UserFrames \cup KernelFrames
+
+\* The iterators' layouts: the page parts of each, in stream order, as
+\* [f: frame, off: offset in the page, len, at: stream position].
+\*  UBUF   user address 1, 6 bytes: user pages 0 and 1.
+\*  IOVEC  <<(9,2), (12,4)>>: user page 2 at offset 1, then user page 3.
+\*  KVEC   one kvec (K0+2, 5) over a two-page kmalloc buffer: a piece that
+\*         crosses a page boundary (what KvecSgLenBug gets wrong).
+\*  BVEC   <<(B0,0,4), (B1,0,2)>>.
+\*  XARRAY file position 2, 6 bytes: order-0 folios X0, X1.
+\*  FOLIOQ order-0 folios F0, F1 from slot 0 offset 1, 6 bytes.
+\*  BVECQ  one segment <<(Q0,0,4), (Q1,1,2)>>.
+\* Each layout has two page parts: the first part covers stream bytes
+\* [0, l1) from offset o1 of frame f1, the second [l1, l1 + l2) from o2 of f2.
+Layout(t) ==
+    CASE t = "UBUF"   -> [f1 |-> "U0", o1 |-> 1, l1 |-> 3, f2 |-> "U1", o2 |-> 0, l2 |-> 3]
+      [] t = "IOVEC"  -> [f1 |-> "U2", o1 |-> 1, l1 |-> 2, f2 |-> "U3", o2 |-> 0, l2 |-> 4]
+      [] t = "KVEC"   -> [f1 |-> "K0", o1 |-> 2, l1 |-> 2, f2 |-> "K1", o2 |-> 0, l2 |-> 3]
+      [] t = "BVEC"   -> [f1 |-> "B0", o1 |-> 0, l1 |-> 4, f2 |-> "B1", o2 |-> 0, l2 |-> 2]
+      [] t = "XARRAY" -> [f1 |-> "X0", o1 |-> 2, l1 |-> 2, f2 |-> "X1", o2 |-> 0, l2 |-> 4]
+      [] t = "FOLIOQ" -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 3]
+      [] t = "BVECQ"  -> [f1 |-> "Q0", o1 |-> 0, l1 |-> 4, f2 |-> "Q1", o2 |-> 1, l2 |-> 2]
+IterLen(t) == Layout(t).l1 + Layout(t).l2
+
+Min(a, b) == IF a < b THEN a ELSE b
+
+\* One element: frame, offset in its page, length, stream position.
+Elem(ef, eo, el, ea) == [f |-> ef, off |-> eo, len |-> el, at |-> ea]
+
+\* The elements describing n bytes from stream position sa, at most lim of
+\* them (sg_max / max_sge), one per page part: every layout's parts lie
+\* within one page, so BVEC/XARRAY/FOLIOQ/BVECQ elements, which may span
+\* pages in general, are per page here too.  n <= IterLen(t) - sa.
+Elems(lt, sa, n, lim) ==
+    IF sa < lt.l1
+    THEN IF n > lt.l1 - sa /\ lim >= 2
+         THEN <<Elem(lt.f1, lt.o1 + sa, lt.l1 - sa, sa),
+                Elem(lt.f2, lt.o2, n - (lt.l1 - sa), lt.l1)>>
+         ELSE <<Elem(lt.f1, lt.o1 + sa, Min(n, lt.l1 - sa), sa)>>
+    ELSE <<Elem(lt.f2, lt.o2 + (sa - lt.l1), n, sa)>>
+
+\* Bytes the elements describe (at most two of them).
+SeqBytes(bs) == IF Len(bs) = 0 THEN 0
+                ELSE IF Len(bs) = 1 THEN bs[1].len ELSE bs[1].len + bs[2].len
+ElemFrames(es) == {es[ei].f : ei \in 1..Len(es)}
+
+NoHeld == [form |-> "NONE", iter |-> "NONE", elems |-> <<>>, bytes |-> 0, pinned |-> FALSE]
+
+VARIABLES
+    iter,       \* the caller's iterator type, "NONE" before Open
+    pos,        \* bytes the caller's iterator has been advanced by (init count - count)
+    described,  \* bytes the extractions from this iterator describe (ghost)
+    held,       \* held[s]: an extraction the caller holds (form, elements, bytes, pinned)
+    pins,       \* pins[f]: FOLL_PIN count of frame f
+    mapped,     \* DMA mappings outstanding on the RDMA device
+    ret,        \* the last extraction's return value (bytes, or EIO)
+    action
+
+vars == <<iter, pos, described, held, pins, mapped, ret, action>>
+
+Free(s) == held[s].form = "NONE"
+\* The caller fills its lowest free slot: slots are interchangeable.
+FreeSlot == IF Free(1) THEN 1 ELSE 2
+CanExtract == iter # "NONE" /\ pos < IterLen(iter) /\ (Free(1) \/ Free(2))
+Budget(blen) == Min(blen, IterLen(iter) - pos)
+
+AddPins(fs) == [f \in Frames |-> IF f \in fs THEN pins[f] + 1 ELSE pins[f]]
+DropPins(fs) == [f \in Frames |-> IF f \in fs THEN pins[f] - 1 ELSE pins[f]]
+
+\* Record a successful extraction: the iterator advances by what the call
+\* returned, the elements describe what they describe.
+Hold(form, es, n, pinned) ==
+    /\ held' = [held EXCEPT ![FreeSlot] =
+                  [form |-> form, iter |-> iter, elems |-> es, bytes |-> n, pinned |-> pinned]]
+    /\ pins' = IF pinned THEN AddPins(ElemFrames(es)) ELSE pins
+    /\ pos' = pos + n
+    /\ described' = described + SeqBytes(es)
+    /\ ret' = n
+
+Refuse ==
+    /\ ret' = EIO
+    /\ UNCHANGED <<pos, described, held, pins>>
+
+----------------------------------------------------------------------------
+Init ==
+    /\ iter = "NONE"
+    /\ pos = 0
+    /\ described = 0
+    /\ held = [s \in Slots |-> NoHeld]
+    /\ pins = [f \in Frames |-> 0]
+    /\ mapped = 0
+    /\ ret = 0
+    /\ action = [name |-> "Init"]
+
+\* The caller gets its iterator, of type t (a read's destination buffer).
+\* One iterator per behaviour keeps the graph small; what a second one
+\* would add (its own pages) is already covered by the two slots.
+Open(t) ==
+    /\ iter = "NONE"
+    /\ t \in IterTypes
+    /\ iter' = t
+    /\ pos' = 0
+    /\ described' = 0
+    /\ ret' = 0
+    /\ UNCHANGED <<held, pins, mapped>>
+    /\ action' = [name |-> "Open", iter |-> t]
+
+\* netfs_extract_user_iter(orig, orig_len, &new, 0): loops
+\* iov_iter_extract_pages until orig_len bytes are extracted (max_pages from
+\* iov_iter_npages, so no limit here), one bio_vec per page.
+ExtractBvec(blen) ==
+    /\ ~Bvecq
+    /\ CanExtract
+    /\ IF iter \in UserTypes
+       THEN Hold("BVEC", Elems(Layout(iter), pos, Budget(blen), 2), Budget(blen), TRUE)
+       ELSE Refuse
+    /\ UNCHANGED <<iter, mapped>>
+    /\ action' = [name |-> "ExtractBvec", len |-> blen]
+
+\* extract_iter_to_sg(iter, maxsize, sgtable, sg_max, 0) into an empty table.
+\* KvecSgLenBug: sg_set_page(sg, page, len, off) with len the piece's
+\* remainder, and ret = the whole piece (no "ret -= len" when sg_max ran out).
+KvecBugElems(es, rb) == [ei \in 1..Len(es) |-> [es[ei] EXCEPT !.len = rb - es[ei].at]]
+ExtractSg(blen, lim) ==
+    /\ CanExtract
+    /\ \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
+         IF iter = "KVEC" /\ KvecSgLenBug
+         THEN Hold("SG", KvecBugElems(es, pos + Budget(blen)), Budget(blen), FALSE)
+         ELSE Hold("SG", es, SeqBytes(es), iter \in UserTypes)
+    /\ UNCHANGED <<iter, mapped>>
+    /\ action' = [name |-> "ExtractSg", len |-> blen, limit |-> lim]
+
+\* smb_extract_iter_to_rdma(iter, len, &rdma) with max_sge = lim into an
+\* empty SGE list; the fail-th ib_dma_map_page fails.  On failure the
+\* iterator is not advanced and the call's mappings are undone; with
+\* RdmaUnwindBug the first of them stays mapped.
+ExtractRdma(blen, lim, fail) ==
+    /\ CanExtract
+    /\ \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
+         IF iter \notin RdmaTypes
+         THEN Refuse /\ UNCHANGED mapped
+         ELSE IF fail >= 1 /\ fail <= Len(es)
+         THEN /\ Refuse
+              /\ mapped' = mapped + (IF RdmaUnwindBug /\ fail >= 2 THEN 1 ELSE 0)
+         ELSE /\ Hold("RDMA", es, SeqBytes(es), FALSE)
+              /\ mapped' = mapped + Len(es)
+    /\ UNCHANGED iter
+    /\ action' = [name |-> "ExtractRdma", len |-> blen, limit |-> lim, fail |-> fail]
+
+\* The I/O completes: netfs_release_extracted / the sg table's cleanup
+\* unpin each element's page iff the extraction pinned
+\* (iov_iter_extract_will_pin(orig)); RDMA unmaps each SGE.
+Release(s) ==
+    /\ ~Free(s)
+    /\ pins' = IF held[s].pinned THEN DropPins(ElemFrames(held[s].elems)) ELSE pins
+    /\ mapped' = IF held[s].form = "RDMA" THEN mapped - Len(held[s].elems) ELSE mapped
+    /\ held' = [held EXCEPT ![s] = NoHeld]
+    /\ UNCHANGED <<iter, pos, described, ret>>
+    /\ action' = [name |-> "Release", slot |-> s]
+
+Next ==
+    \/ \E t \in IterTypes : Open(t)
+    \/ \E l \in Lens : ExtractBvec(l)
+    \/ \E l \in Lens, m \in Limits : ExtractSg(l, m)
+    \/ \E l \in Lens, m \in Limits, fa \in FailAts : ExtractRdma(l, m, fa)
+    \/ \E s \in Slots : Release(s)
+
+Spec == Init /\ [][Next]_vars
+
+----------------------------------------------------------------------------
+(* Invariants *)
+
+TypeOK ==
+    /\ iter \in IterTypes \cup {"NONE"}
+    /\ pos \in 0..6 /\ described \in 0..12
+    /\ \A f \in Frames : pins[f] \in 0..2
+    /\ mapped \in 0..8
+    /\ \A s \in Slots : held[s].form \in {"NONE", "BVEC", "SG", "RDMA"}
+
+\* iov_iter_extract_pages pins user-backed iterators only: kernel pages
+\* (KVEC, BVEC, XARRAY, FOLIOQ, BVECQ) are never pinned.
+KernelPagesNeverPinned ==
+    \A f \in KernelFrames : pins[f] = 0
+
+\* A user page is pinned exactly once per held extraction that lists it.
+PinsMatchExtractions ==
+    \A f \in Frames :
+        pins[f] = Cardinality({s \in Slots : held[s].pinned /\ f \in ElemFrames(held[s].elems)})
+
+\* Every DMA mapping belongs to an SGE of a held RDMA extraction.
+MappingsOwned ==
+    mapped = (IF held[1].form = "RDMA" THEN Len(held[1].elems) ELSE 0)
+             + (IF held[2].form = "RDMA" THEN Len(held[2].elems) ELSE 0)
+
+\* When nothing is held, nothing is pinned or mapped.
+BalancedAtQuiescence ==
+    (\A s \in Slots : Free(s)) => ((\A f \in Frames : pins[f] = 0) /\ mapped = 0)
+
+\* Each extraction describes exactly the bytes it returned.
+DescribedEqualsExtracted ==
+    \A s \in Slots : SeqBytes(held[s].elems) = held[s].bytes
+
+\* The caller's iterator advanced by exactly what its extractions describe.
+AdvancedByDescribed ==
+    pos = described
+
+\* A page-described element lies within its page.
+ElementsWithinPages ==
+    \A s \in Slots : \A ei \in 1..Len(held[s].elems) :
+        held[s].elems[ei].off + held[s].elems[ei].len <= PAGE
+=============================================================================
