@@ -47,3 +47,16 @@ describe('comparing observations', () => {
     expect(m.map((x) => [x.step, x.key])).toEqual([[1, '(step)']]);
   });
 });
+
+describe('the fast path of comparing observations', () => {
+  it('accepts nested values that are equal but not the same object', () => {
+    const exp = [{ a: [1, { b: 'x' }] }] as unknown as StepObservation[];
+    const obs = [{ a: [1, { b: 'x' }] }] as unknown as StepObservation[];
+    expect(compareObservations(scenario, 'p', exp, obs)).toEqual([]);
+  });
+
+  it('rejects an observation with one key more, even when the key counts could cancel', () => {
+    const m = compareObservations(scenario, 'p', [{ a: 1 }], [{ a: 1, z: null }]);
+    expect(m.map((x) => x.key)).toEqual(['z']);
+  });
+});

@@ -2,7 +2,7 @@
 // (observeModel), which actions the reference can realise (supports), and how to drive the
 // reference implementation through them (createDriver). One file per spec in this folder.
 
-import type { Violation } from '@pinlab/reference';
+import type { Folio, Violation } from '@pinlab/reference';
 import type { ModelObserver } from '../expect.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import type { FaultKnob } from './design.ts';
@@ -72,4 +72,36 @@ export function param<T extends 'string' | 'number' | 'boolean'>(
     );
   }
   return v as never;
+}
+
+/** Pages of one repeated byte, per value asked for: what a filled range must compare equal to. */
+const filledPages = new Map<number, Buffer>();
+
+/**
+ * Whether every byte of `bytes` is `value`. Observations read page contents at every step, so
+ * this is one native compare (Buffer.equals, a memcmp) with a buffer of that byte, not a loop
+ * or callback per byte.
+ */
+export function filledWith(bytes: Uint8Array, value: number): boolean {
+  let pattern = filledPages.get(value);
+  if (pattern === undefined || pattern.length < bytes.length) {
+    pattern = Buffer.alloc(Math.max(bytes.length, 4096), value);
+    filledPages.set(value, pattern);
+  }
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return view.equals(pattern.subarray(0, bytes.length));
+}
+
+/** Scratch buffer for folio reads: observations read one range at a time, synchronously. */
+let scratch = new Uint8Array(4096);
+
+/**
+ * The `len` bytes of a folio from `offset`, read as Folio.peek reads them (zeroes when never
+ * written, no use-after-free accounting), into a scratch buffer that the next call reuses.
+ */
+export function folioBytes(folio: Folio, offset: number, len: number): Uint8Array {
+  if (scratch.length < len) scratch = new Uint8Array(len);
+  const out = scratch.subarray(0, len);
+  folio.readInto(out, 0, offset, len);
+  return out;
 }

@@ -1,0 +1,47 @@
+// The byte helpers adapters read page contents with (adapters/adapter.ts): filledWith is a
+// native compare, folioBytes a read into a reused scratch buffer; both must say what a
+// byte-by-byte reading of Folio.peek says.
+import {
+  createKernel,
+  folio_alloc,
+  memcpy_to_page,
+  PAGE_SIZE,
+  with_kernel,
+} from '@pinlab/reference';
+import { describe, expect, it } from 'vitest';
+import { filledWith, folioBytes } from '../../src/adapters/adapter.ts';
+
+describe('filledWith', () => {
+  it('is true only when every byte is the value', () => {
+    const page = new Uint8Array(PAGE_SIZE).fill(0xa1);
+    expect(filledWith(page, 0xa1)).toBe(true);
+    expect(filledWith(page, 0xa2)).toBe(false);
+    page[PAGE_SIZE - 1] = 0;
+    expect(filledWith(page, 0xa1)).toBe(false);
+    page[PAGE_SIZE - 1] = 0xa1;
+    page[0] = 0;
+    expect(filledWith(page, 0xa1)).toBe(false);
+  });
+
+  it('reads a view at its own offset and length (subarrays, ranges longer than a page)', () => {
+    const big = new Uint8Array(3 * PAGE_SIZE).fill(7);
+    big[10] = 8;
+    expect(filledWith(big.subarray(11, 11 + 2 * PAGE_SIZE), 7)).toBe(true);
+    expect(filledWith(big.subarray(10, 20), 7)).toBe(false);
+    expect(filledWith(new Uint8Array(3 * PAGE_SIZE).fill(7), 7)).toBe(true);
+    expect(filledWith(new Uint8Array(0), 7)).toBe(true);
+  });
+});
+
+describe('folioBytes', () => {
+  it('reads what Folio.peek reads: zeroes when never written, the bytes once written', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const folio = folio_alloc(0);
+      expect([...folioBytes(folio, 0, 16)]).toEqual([...folio.peek(0, 16)]);
+      expect(filledWith(folioBytes(folio, 0, PAGE_SIZE), 0)).toBe(true);
+      memcpy_to_page(folio.page(0), 100, new Uint8Array([1, 2, 3]));
+      expect([...folioBytes(folio, 98, 7)]).toEqual([0, 0, 1, 2, 3, 0, 0]);
+      expect([...folioBytes(folio, 98, 7)]).toEqual([...folio.peek(98, 7)]);
+    });
+  });
+});
