@@ -108,7 +108,14 @@ import {
   stateVar,
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
-import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import {
+  AdapterError,
+  filledWith,
+  folioBytes,
+  param,
+  type ReferenceDriver,
+  type SpecAdapter,
+} from './adapter.ts';
 import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
@@ -529,8 +536,8 @@ class BvecqDioWriteDriver implements ReferenceDriver {
     if (rec !== undefined && !rec.ok) return 'failed';
     const bytes = this.file.subarray(at, at + PAGE_SIZE);
     const want = userByte(x);
-    if (bytes.every((b) => b === want)) return rec === undefined ? 'filled' : 'uptodate';
-    if (rec === undefined && bytes.every((b) => b === 0)) return 'locked';
+    if (filledWith(bytes, want)) return rec === undefined ? 'filled' : 'uptodate';
+    if (rec === undefined && filledWith(bytes, 0)) return 'locked';
     return 'garbled';
   }
 
@@ -571,10 +578,7 @@ class BvecqDioWriteDriver implements ReferenceDriver {
 /** A locked folio: still waiting for data, or holding exactly the server's bytes for its slot. */
 function folioContent(folio: Folio, slot: number): string {
   if (!folio.hasData()) return 'locked';
-  const bytes = folio.peek(0, PAGE_SIZE);
-  const want = serverByte(slot);
-  for (const b of bytes) if (b !== want) return 'garbled';
-  return 'filled';
+  return filledWith(folioBytes(folio, 0, PAGE_SIZE), serverByte(slot)) ? 'filled' : 'garbled';
 }
 
 export const bvecqCursorsAdapter: SpecAdapter = {
@@ -586,7 +590,10 @@ export const bvecqCursorsAdapter: SpecAdapter = {
   // a0b4c7a49137: the reference's bvecq_unordered_dio_write fault. bvecq_read_too_much
   // (CheckTooMuch = FALSE) is not a knob: it diverges from the model (docs/FIDELITY.md
   // finding 11).
-  faultKnobs: [{ constant: 'StrictDioSequence', value: false, fault: 'bvecq_unordered_dio_write' }],
+  faultKnobs: [
+    { constant: 'StrictDioSequence', value: false, fault: 'bvecq_unordered_dio_write' },
+    { constant: 'CheckTooMuch', value: false, fault: 'bvecq_read_too_much' },
+  ],
   // segUseAfterFree is what the chain invariant reports; a subrequest accounting more than it
   // asked for (CheckTooMuch = FALSE, the model's ReadWithinAsked) is a cursor-order violation;
   // a subrequest dispatched while another is outstanding breaks the strict DIO sequence; a
@@ -596,7 +603,10 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     if (now.segUseAfterFree === true)
       out.push('bvecq_no_free_while_referenced', 'no_dma_into_freed_page', 'no_pin_underflow');
     const subs = parseSubreqs(now.subreqs);
-    if (subs.some((sr) => sr.xfer > sr.len)) out.push('bvecq_read_cursor_order');
+    // ... and so is a collect cursor that ran past the dispatch or load cursor with it.
+    const past =
+      Number(now.collect) > Number(now.dispatch) || Number(now.collect) > Number(now.load);
+    if (past || subs.some((sr) => sr.xfer > sr.len)) out.push('bvecq_read_cursor_order');
     if (subs.length > 1 && subs.length > parseSubreqs(prev?.subreqs).length)
       out.push('bvecq_write_cursor_order');
     if (hasWriteHole(String(now.fstate ?? ''))) out.push('bvecq_no_write_hole');
