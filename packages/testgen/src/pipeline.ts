@@ -5,7 +5,7 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTlcConfig, type StateGraph, tourPaths } from '@pinlab/tla';
+import { type GraphJob, parseTlcConfig, type StateGraph, tourPaths } from '@pinlab/tla';
 import type { SpecAdapter } from './adapters/adapter.ts';
 import { designProfileEntry } from './adapters/design.ts';
 import { allAdapters } from './adapters/index.ts';
@@ -13,8 +13,13 @@ import { type GenPlan, planFor, type WalkPlan } from './gen-plan.ts';
 import type { SyncResult } from './generate.ts';
 import { GENERATED_MARK, renderSuite, syncGenerated } from './generate.ts';
 import type { Constants, ConstantValue } from './model/engine.ts';
-import { createEmbeddedStepper, type GraphStepper } from './model/engine.ts';
-import { createGraphCache } from './model/graph-cache.ts';
+import {
+  createEmbeddedStepper,
+  type GraphStepper,
+  graphJob,
+  prebuildGraphs,
+} from './model/engine.ts';
+import { createGraphCache, type GraphCache } from './model/graph-cache.ts';
 import { canonicalJson } from './model/value.ts';
 import { seededWalks } from './model/walk.ts';
 import { loadProfiles, type ProfileEntry } from './profiles.ts';
@@ -231,15 +236,23 @@ function expectOnce(
   });
 }
 
-/** Builds the suite data of every (spec, config) asked for. Pure apart from reading specs. */
-export function buildSuites(opts: GenOptions): SuiteData[] {
+/** One (spec, config) to generate, with what its suite needs before any model is stepped. */
+interface ConfigWork {
+  readonly spec: string;
+  readonly adapter: SpecAdapter;
+  readonly specText: string;
+  /** Index of the config among its spec's (seeds its walks). */
+  readonly ci: number;
+  readonly config: string;
+  readonly cfgText: string;
+  /** Every profile, plus the design profile of a bug config a reference fault realises. */
+  readonly suiteProfiles: readonly ProfileEntry[];
+}
+
+/** The configs to generate, in output order (specs sorted, configs as configsOf lists them). */
+function plannedConfigs(opts: GenOptions, profiles: readonly ProfileEntry[]): ConfigWork[] {
   const specsDir = join(opts.root, 'specs');
   const adapters = opts.adapters ?? allAdapters;
-  const profiles = loadProfiles(join(specsDir, 'profiles.json'));
-  const seed = opts.seed ?? DEFAULT_SEED;
-  const cache = createGraphCache(
-    opts.cacheDir === null ? undefined : (opts.cacheDir ?? join(opts.root, '.pinlab', 'cache')),
-  );
   const available = adapters
     .filter((a) => existsSync(join(specsDir, `${a.spec}.tla`)))
     .map((a) => a.spec);
@@ -251,39 +264,11 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
       );
     }
   }
-  const suites: SuiteData[] = [];
-  for (const spec of wanted.sort()) {
+  return wanted.sort().flatMap((spec) => {
     const adapter = adapters.find((a) => a.spec === spec) as SpecAdapter;
     const specText = readFileSync(join(specsDir, `${spec}.tla`), 'utf8');
-    const frozen = loadFrozen(opts.root, spec);
-    const firstRun = new Map<string, string>();
-    configsOf(specsDir, spec).forEach((config, ci) => {
-      opts.onProgress?.(`${spec}: ${config}`);
+    return configsOf(specsDir, spec).map((config, ci) => {
       const cfgText = readFileSync(join(specsDir, `${config}.cfg`), 'utf8');
-      const plan = planFor(spec, config, opts.walks);
-      const walks = plan.walks;
-      const stepper = createEmbeddedStepper(spec, specText, cfgText, { mode: 'graph', cache });
-      const drawn = seededWalks(
-        stepper,
-        {},
-        {
-          seed: seed * 1000 + ci,
-          count: walks.count,
-          depth: walks.depth,
-          spec,
-          config,
-          prefix: `${config}/walk-`,
-        },
-      ).map((s) => ({ ...s, origin: 'walk' }));
-      const tour = tourScenarios(stepper.graph({}), spec, config, plan.tour);
-      const scenarios = dedupe([
-        ...frozen
-          .filter((f) => f.config === config)
-          .map((f) => ({ id: f.id, spec, config, actions: f.actions, origin: 'frozen' })),
-        ...itfScenarios(opts.scenariosDir, spec, config),
-        ...tour,
-        ...drawn,
-      ]);
       // A bug config whose constants a reference profile plus faults realises also runs
       // under that design (adapters/design.ts), expecting the config's own constants.
       const design = designProfileEntry(
@@ -293,25 +278,134 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
         adapter.faultKnobs,
       );
       const suiteProfiles = design === undefined ? profiles : [...profiles, design];
-      const constants = profileConstants(cfgText, spec, suiteProfiles);
-      suites.push({
-        generated: `${GENERATED_MARK} - do not edit`,
-        spec,
-        config,
-        seed,
-        regenerate: regenerateCommand(spec, seed),
-        profiles: suiteProfiles.map((p) => p.name),
-        constants,
-        scenarios: expectOnce(stepper, adapter, scenarios, suiteProfiles, firstRun),
-      });
+      return { spec, adapter, specText, ci, config, cfgText, suiteProfiles };
     });
-  }
-  return suites;
+  });
 }
 
-/** `pinlab gen` / `pinlab gen --check`. */
+/**
+ * The models a config's suite steps: its own constants (walks, tour) and each suite profile's
+ * (expectations; buildSuiteScenarios replays under `p.constants[spec]`).
+ */
+function graphJobsOf(w: ConfigWork): GraphJob[] {
+  const sets: Constants[] = [{}];
+  for (const p of w.suiteProfiles) {
+    const c = p.constants[w.spec];
+    if (c !== undefined) sets.push(c);
+  }
+  return sets.map((c) => graphJob(w.spec, w.specText, w.cfgText, c));
+}
+
+function graphCacheOf(opts: GenOptions): GraphCache {
+  return createGraphCache(
+    opts.cacheDir === null ? undefined : (opts.cacheDir ?? join(opts.root, '.pinlab', 'cache')),
+  );
+}
+
+/** The suite of one config, its models stepped through `cache` (graphs built when missing). */
+function buildSuite(
+  w: ConfigWork,
+  opts: GenOptions,
+  frozen: readonly FrozenScenario[],
+  firstRun: Map<string, string>,
+  cache: GraphCache,
+): SuiteData {
+  const { spec, config, cfgText } = w;
+  const seed = opts.seed ?? DEFAULT_SEED;
+  opts.onProgress?.(`${spec}: ${config}`);
+  const plan = planFor(spec, config, opts.walks);
+  const walks = plan.walks;
+  const stepper = createEmbeddedStepper(spec, w.specText, cfgText, { mode: 'graph', cache });
+  const drawn = seededWalks(
+    stepper,
+    {},
+    {
+      seed: seed * 1000 + w.ci,
+      count: walks.count,
+      depth: walks.depth,
+      spec,
+      config,
+      prefix: `${config}/walk-`,
+    },
+  ).map((s) => ({ ...s, origin: 'walk' }));
+  const tour = tourScenarios(stepper.graph({}), spec, config, plan.tour);
+  const scenarios = dedupe([
+    ...frozen
+      .filter((f) => f.config === config)
+      .map((f) => ({ id: f.id, spec, config, actions: f.actions, origin: 'frozen' })),
+    ...itfScenarios(opts.scenariosDir, spec, config),
+    ...tour,
+    ...drawn,
+  ]);
+  const constants = profileConstants(cfgText, spec, w.suiteProfiles);
+  return {
+    generated: `${GENERATED_MARK} - do not edit`,
+    spec,
+    config,
+    seed,
+    regenerate: regenerateCommand(spec, seed),
+    profiles: w.suiteProfiles.map((p) => p.name),
+    constants,
+    scenarios: expectOnce(stepper, w.adapter, scenarios, w.suiteProfiles, firstRun),
+  };
+}
+
+/** The suites of `work` in order; `firstRun` and frozen sequences are per spec. */
+function buildSuitesOf(
+  work: readonly ConfigWork[],
+  opts: GenOptions,
+  cache: GraphCache,
+): SuiteData[] {
+  const frozenBySpec = new Map<string, FrozenScenario[]>();
+  const firstRunBySpec = new Map<string, Map<string, string>>();
+  return work.map((w) => {
+    let frozen = frozenBySpec.get(w.spec);
+    if (frozen === undefined) {
+      frozen = loadFrozen(opts.root, w.spec);
+      frozenBySpec.set(w.spec, frozen);
+    }
+    let firstRun = firstRunBySpec.get(w.spec);
+    if (firstRun === undefined) {
+      firstRun = new Map();
+      firstRunBySpec.set(w.spec, firstRun);
+    }
+    return buildSuite(w, opts, frozen, firstRun, cache);
+  });
+}
+
+/**
+ * Builds the suite data of every (spec, config) asked for, in this thread: a graph missing from
+ * the cache is built by a check run here, one after another. Pure apart from reading specs.
+ */
+export function buildSuites(opts: GenOptions): SuiteData[] {
+  const profiles = loadProfiles(join(opts.root, 'specs', 'profiles.json'));
+  return buildSuitesOf(plannedConfigs(opts, profiles), opts, graphCacheOf(opts));
+}
+
+/**
+ * The same suites (byte-identical output), with every graph the run needs and the cache lacks
+ * built first, side by side in the engine's worker pool (prebuildGraphs): what `pinlab gen`
+ * runs, as building graphs is nearly all the cost of a cold generation.
+ */
+export async function buildSuitesAsync(opts: GenOptions): Promise<SuiteData[]> {
+  const profiles = loadProfiles(join(opts.root, 'specs', 'profiles.json'));
+  const work = plannedConfigs(opts, profiles);
+  const cache = graphCacheOf(opts);
+  await prebuildGraphs(cache, work.flatMap(graphJobsOf));
+  return buildSuitesOf(work, opts, cache);
+}
+
+/** `pinlab gen` / `pinlab gen --check`, building missing graphs in this thread (buildSuites). */
 export function generate(opts: GenOptions): GenResult {
-  const suites = buildSuites(opts);
+  return writeSuites(opts, buildSuites(opts));
+}
+
+/** `pinlab gen` / `pinlab gen --check` with missing graphs built in parallel (buildSuitesAsync). */
+export async function generateAsync(opts: GenOptions): Promise<GenResult> {
+  return writeSuites(opts, await buildSuitesAsync(opts));
+}
+
+function writeSuites(opts: GenOptions, suites: readonly SuiteData[]): GenResult {
   const files = suites.flatMap(renderSuite);
   const owned = [...new Set(suites.map((s) => s.spec))];
   const sync = syncGenerated(join(opts.root, 'generated-tests'), files, owned, {

@@ -8,7 +8,7 @@
 import { parseDisplayValue } from './display-values.ts';
 import { ModelExplorer } from './embedded-explore.ts';
 import { type RawCheckOutput, type RawCheckRequest, runCheckInWorker } from './embedded-worker.ts';
-import type { ItfValue } from './itf.ts';
+import { canonicalItf, type ItfValue } from './itf.ts';
 import { DEFAULT_BOUNDS } from './result.ts';
 import {
   actionName,
@@ -16,7 +16,6 @@ import {
   type GraphEdge,
   type GraphState,
   type StateGraph,
-  stateKey,
 } from './state-graph.ts';
 import { ACTION_VAR } from './step-table.ts';
 import { loadTlaChecker } from './wasm.ts';
@@ -98,6 +97,39 @@ export async function buildStateGraphFromCheck(
   return stateGraphFromDot(specText, cfgText, dotOf(reply.output, maxStates));
 }
 
+/** One model whose reachable graph is wanted: the spec text and the cfg text (constants applied). */
+export interface GraphJob {
+  readonly specText: string;
+  readonly cfgText: string;
+}
+
+/** A job's graph, or the error its build ended with (GraphBoundError over the state bound). */
+export type GraphJobResult = { readonly graph: StateGraph } | { readonly error: Error };
+
+/**
+ * The graphs of several models, built at once: one check run each, spread over the engine
+ * worker pool (embedded-worker.ts: `engineConcurrency()` runs at a time, default min(2, CPUs)),
+ * each DOT export read in this thread while the workers go on with the next checks. The engine
+ * costs milliseconds per state and a run of one model cannot be split, so building the graphs
+ * a generator needs side by side is what uses a machine's cores. Results are in `jobs` order
+ * and each is the graph buildStateGraphFromCheckSync gives for the same job.
+ */
+export async function buildStateGraphsFromCheck(
+  jobs: readonly GraphJob[],
+  options: GraphFromCheckOptions = {},
+): Promise<GraphJobResult[]> {
+  return Promise.all(
+    jobs.map((j) =>
+      buildStateGraphFromCheck(j.specText, j.cfgText, options).then(
+        (graph) => ({ graph }),
+        (error: unknown) => ({
+          error: error instanceof Error ? error : new Error(String(error)),
+        }),
+      ),
+    ),
+  );
+}
+
 /**
  * The same graph, from a check run in the calling thread: no worker start-up and no time bound
  * (the state bound still applies). For callers that are synchronous and build many graphs
@@ -129,11 +161,47 @@ export function buildStateGraphFromCheckSync(
   return stateGraphFromDot(specText, cfgText, dotOf(JSON.parse(text) as RawCheckOutput, maxStates));
 }
 
+/** A variable's printed value read once: its ITF value and the canonical text keys are built of. */
+interface ReadValue {
+  readonly value: ItfValue;
+  readonly keyPart: string;
+}
+
+/** Deep-freezes a value shared by several states, so no reader can change it for the others. */
+function frozen<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) frozen(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/**
+ * Reads printed values, each distinct text once per variable. The states of a graph share most
+ * variables' values (a step changes a few), so a graph of n states has far fewer distinct texts
+ * than n x vars; parsing and canonicalising each once was most of the time spent reading a DOT
+ * export. The values are frozen because states share them.
+ */
+function valueReader(vars: readonly string[]): (v: string, text: string) => ReadValue {
+  const memo = new Map(vars.map((v) => [v, new Map<string, ReadValue>()]));
+  return (v, text) => {
+    const byText = memo.get(v) as Map<string, ReadValue>;
+    let read = byText.get(text);
+    if (read === undefined) {
+      const value = frozen(parseDisplayValue(text));
+      read = { value, keyPart: `${v}=${canonicalItf(value)}` };
+      byText.set(text, read);
+    }
+    return read;
+  };
+}
+
 /** Reads a full-mode DOT export into a StateGraph numbered as buildStateGraph numbers it. */
 export function stateGraphFromDot(specText: string, cfgText: string, dot: string): StateGraph {
   // Initial states are the first nodes discovered; explore_init says how many (and the vars order).
   const explorer = new ModelExplorer(specText, cfgText);
   const vars = explorer.vars;
+  const read = valueReader(vars);
   const states: GraphState[] = [];
   const edgesByNode: [number, number][] = [];
   for (const line of dot.split('\n')) {
@@ -142,12 +210,16 @@ export function stateGraphFromDot(specText: string, cfgText: string, dot: string
       const id = Number(node[1]);
       const texts = labelValues(node[2] as string);
       const values: Record<string, ItfValue> = {};
+      const keyParts: string[] = [];
       for (const v of vars) {
         const text = texts.get(v);
         if (text === undefined) throw new Error(`DOT node s${id} has no value for ${v}`);
-        values[v] = parseDisplayValue(text);
+        const r = read(v, text);
+        values[v] = r.value;
+        keyParts.push(r.keyPart);
       }
-      states[id] = { key: stateKey(vars, values), values };
+      // The same text as stateKey(vars, values) (state-graph.ts), from the memoised parts.
+      states[id] = { key: keyParts.join(';'), values };
       continue;
     }
     const edge = /^\s*s(\d+) -> s(\d+)\b/.exec(line);

@@ -37,10 +37,11 @@ export {
   openModelForProfile,
   replayUnderProfile,
 } from './explore-spec.ts';
-export type { GraphFromCheckOptions } from './graph-from-check.ts';
+export type { GraphFromCheckOptions, GraphJob, GraphJobResult } from './graph-from-check.ts';
 export {
   buildStateGraphFromCheck,
   buildStateGraphFromCheckSync,
+  buildStateGraphsFromCheck,
   stateGraphFromDot,
   withoutInvariants,
 } from './graph-from-check.ts';

@@ -1,11 +1,11 @@
 // `pinlab gen`: write (or --check) generated-tests/ from specs/. Thin: the work is
-// @pinlab/testgen's generate(); --freeze adds a model-based-testing counterexample to the
+// @pinlab/testgen's generateAsync() (graphs built side by side); --freeze adds a model-based-testing counterexample to the
 // checked-in frozen sequences first.
 import {
   freezeSequence,
   GenerateError,
   GenUsageError,
-  generate,
+  generateAsync,
   ProfileError,
 } from '@pinlab/testgen';
 import { intOption, JSON_OPTION, stringOption } from '../args.ts';
@@ -68,7 +68,7 @@ Examples:
         io.stderr(`froze ${frozen.id} into ${frozen.path}\n`);
       }
       const scenariosDir = stringOption(options.scenarios, 'scenarios');
-      const result = generate({
+      const result = await generateAsync({
         root,
         specs: positionals,
         check,

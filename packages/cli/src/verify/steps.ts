@@ -13,7 +13,7 @@ import {
   createReferenceTarget,
   GenerateError,
   GenUsageError,
-  generate,
+  generateAsync,
   loadProfiles,
   measureReferenceBranches,
   ProfileError,
@@ -103,7 +103,7 @@ export function realSteps(io: CommandIO): VerifySteps {
 
     async genCheck(opts) {
       try {
-        const r = generate({
+        const r = await generateAsync({
           root: opts.root,
           check: true,
           ...(opts.only.length ? { specs: specsOf(opts) } : {}),

@@ -56,7 +56,14 @@ import {
   stateVar,
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
-import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import {
+  AdapterError,
+  filledWith,
+  folioBytes,
+  param,
+  type ReferenceDriver,
+  type SpecAdapter,
+} from './adapter.ts';
 import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
@@ -119,20 +126,20 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
 
 /** The tags a page's first TAGS_END bytes hold; a partly written region reads as `<tag>~partial`. */
 function bytesTags(bytes: Uint8Array): string {
-  // A region counts only when all its bytes match.
+  // A region counts only when all its bytes match (filledWith: one native compare); one that
+  // holds its byte somewhere (includes: a native search) is partial.
   const tags: string[] = [];
   for (const { tag, offset, len, byte } of TAG_LAYOUT) {
-    let hits = 0;
-    for (let i = offset; i < offset + len; i++) if (bytes[i] === byte) hits++;
-    if (hits === len) tags.push(tag);
-    else if (hits > 0) tags.push(`${tag}~partial`);
+    const region = bytes.subarray(offset, offset + len);
+    if (region.length === len && filledWith(region, byte)) tags.push(tag);
+    else if (region.includes(byte)) tags.push(`${tag}~partial`);
   }
   return tagList(tags);
 }
 
 /** The tags a page holds, read from its bytes (one read of the prefix holding every tag). */
 function pageTags(page: Page): string {
-  return bytesTags(page.folio.peek(page.index_in_folio * PAGE_SIZE, TAGS_END));
+  return bytesTags(folioBytes(page.folio, page.index_in_folio * PAGE_SIZE, TAGS_END));
 }
 
 /** madvise(2) advice for the model's ForkAdvice constant (absent: the configs before it). */

@@ -14,7 +14,9 @@
 import {
   applyConstantOverrides,
   buildStateGraphFromCheckSync,
+  buildStateGraphsFromCheck,
   GraphBoundError,
+  type GraphJob,
   type GraphState,
   ModelExplorer,
   readTlaModule,
@@ -27,6 +29,8 @@ import {
   type GraphCache,
   getGraph,
   graphCacheKey,
+  knownOverBound,
+  markOverBound,
   putGraph,
 } from './graph-cache.ts';
 import { canonicalJson, type ModelState } from './value.ts';
@@ -172,6 +176,62 @@ export interface GraphStepper extends ModelStepper {
   modelIdentity(constants: Constants): string;
 }
 
+/** The cfg text a stepper's view under `constants` is built from (the constants applied). */
+export function cfgUnderConstants(
+  spec: string,
+  cfgText: string,
+  constants: Constants,
+  declared: string[],
+): string {
+  try {
+    return applyConstantOverrides(cfgText, { ...constants }, declared);
+  } catch (e) {
+    throw new EngineError(`${spec}: ${(e as Error).message}`);
+  }
+}
+
+/** The model a `graph` stepper of `specText` + `cfgText` opens under `constants`. */
+export function graphJob(
+  spec: string,
+  specText: string,
+  cfgText: string,
+  constants: Constants,
+): GraphJob {
+  const declared = readTlaModule(specText).constants;
+  return { specText, cfgText: cfgUnderConstants(spec, cfgText, constants, declared) };
+}
+
+/**
+ * Puts the graphs of `jobs` into `cache`, building those it holds neither in memory nor on disk
+ * side by side in the engine's worker pool (@pinlab/tla buildStateGraphsFromCheck): a `graph`
+ * stepper over the same cache then finds every view it opens built. Jobs of the same model
+ * (same graphCacheKey) are built once; a model over `maxStates` is recorded as such, so the
+ * stepper steps it state by state without running the same check again. Returns how many
+ * graphs were built.
+ */
+export async function prebuildGraphs(
+  cache: GraphCache,
+  jobs: readonly GraphJob[],
+  maxStates: number = MAX_GRAPH_STATES,
+): Promise<number> {
+  const todo = new Map<string, GraphJob>();
+  for (const j of jobs) {
+    const key = graphCacheKey(j.specText, j.cfgText);
+    if (todo.has(key) || knownOverBound(cache, j.specText, j.cfgText, maxStates)) continue;
+    if (getGraph(cache, j.specText, j.cfgText) === undefined) todo.set(key, j);
+  }
+  const list = [...todo.values()];
+  const results = await buildStateGraphsFromCheck(list, { maxStates });
+  results.forEach((r, n) => {
+    const j = list[n] as GraphJob;
+    if ('graph' in r) putGraph(cache, j.specText, j.cfgText, r.graph);
+    else if (r.error instanceof GraphBoundError)
+      markOverBound(cache, j.specText, j.cfgText, maxStates);
+    else throw r.error;
+  });
+  return list.length;
+}
+
 /**
  * A stepper over @pinlab/tla's engines for `specText` + `cfgText`; `init`/`next` take the
  * constants to apply over the cfg's (a profile's), each constants set opening its own view.
@@ -186,13 +246,9 @@ export function createEmbeddedStepper(
   const declared = readTlaModule(specText).constants;
   const cache = options.cache ?? createGraphCache();
   const stats: StepperStats = { graphsBuilt: 0, graphsFromCache: 0, steppedViews: 0 };
-  const cfgUnder = (constants: Constants): string => {
-    try {
-      return applyConstantOverrides(cfgText, { ...constants }, declared);
-    } catch (e) {
-      throw new EngineError(`${spec}: ${(e as Error).message}`);
-    }
-  };
+  const maxStates = options.maxGraphStates ?? MAX_GRAPH_STATES;
+  const cfgUnder = (constants: Constants): string =>
+    cfgUnderConstants(spec, cfgText, constants, declared);
   const viewFor = (constants: Constants): View => {
     const ck = canonicalJson(constants);
     let view = views.get(ck);
@@ -200,15 +256,14 @@ export function createEmbeddedStepper(
     const cfg = cfgUnder(constants);
     let graph = options.mode === 'graph' ? getGraph(cache, specText, cfg) : undefined;
     if (graph !== undefined) stats.graphsFromCache++;
-    else if (options.mode === 'graph') {
+    else if (options.mode === 'graph' && !knownOverBound(cache, specText, cfg, maxStates)) {
       try {
-        graph = buildStateGraphFromCheckSync(specText, cfg, {
-          maxStates: options.maxGraphStates ?? MAX_GRAPH_STATES,
-        });
+        graph = buildStateGraphFromCheckSync(specText, cfg, { maxStates });
         stats.graphsBuilt++;
         putGraph(cache, specText, cfg, graph);
       } catch (e) {
         if (!(e instanceof GraphBoundError)) throw e;
+        markOverBound(cache, specText, cfg, maxStates);
       }
     }
     if (graph !== undefined) view = graphView(spec, graph);

@@ -35,10 +35,36 @@ interface StoredGraph {
 export interface GraphCache {
   readonly dir: string | undefined;
   readonly memory: Map<string, StateGraph>;
+  /**
+   * Keys of models found over a state bound in this run (with the bound): a stepper steps them
+   * state by state instead of running the same doomed check again.
+   */
+  readonly overBound: Map<string, number>;
 }
 
 export function createGraphCache(dir?: string): GraphCache {
-  return { dir, memory: new Map() };
+  return { dir, memory: new Map(), overBound: new Map() };
+}
+
+/** Whether a build of this model with `maxStates` is known to exceed the bound. */
+export function knownOverBound(
+  cache: GraphCache,
+  specText: string,
+  cfgText: string,
+  maxStates: number,
+): boolean {
+  const bound = cache.overBound.get(graphCacheKey(specText, cfgText));
+  return bound !== undefined && bound >= maxStates;
+}
+
+export function markOverBound(
+  cache: GraphCache,
+  specText: string,
+  cfgText: string,
+  maxStates: number,
+): void {
+  const key = graphCacheKey(specText, cfgText);
+  cache.overBound.set(key, Math.max(maxStates, cache.overBound.get(key) ?? 0));
 }
 
 export function getGraph(
