@@ -47,9 +47,23 @@
 (* Units: one file page = one pipe buffer = one frame; every splice reads  *)
 (* from file offset 0.  Frames are a shared pool, so a frame freed under  *)
 (* one process's bio can be reallocated by the other process's splice.    *)
-(* Not modelled: buffered splice (filemap_splice_read: page-cache folios  *)
-(* with a folio ref, no bio into pipe pages), partial pages, sub-page     *)
-(* i_size.                                                                 *)
+(* Buffered splice (BufferedProc, the process that opens the file        *)
+(* without O_DIRECT): fs/splice.c vfs_splice_read sends only O_DIRECT     *)
+(* (and DAX) files to copy_splice_read; a buffered ext4/tmpfs file goes   *)
+(* to f_op->splice_read = filemap_splice_read (mm/filemap.c, 6.5+), which *)
+(* puts the page-cache folios themselves into the pipe, a folio_get ref   *)
+(* per buffer (splice_folio_into_pipe), no bio into pipe pages and no     *)
+(* pin; 6.1's generic_file_splice_read does the same through ITER_PIPE    *)
+(* (filemap_read -> copy_page_to_iter_pipe: get_page, page_cache_pipe_    *)
+(* buf_ops).  The read stops at i_size and the caller waits for the       *)
+(* folios to be uptodate under pipe_lock, so it is one step.  The page    *)
+(* cache takes its frames from the same pool; truncate_setsize drops the  *)
+(* cached pages past the new size (truncate_inode_pages), and a pipe      *)
+(* buffer keeps its folio (still uptodate, page_cache_pipe_buf_confirm    *)
+(* passes): the reader gets the data it spliced.                          *)
+(* Not modelled: partial pages, sub-page i_size, a buffered read that     *)
+(* finds fewer free frames than it needs (the kernel reclaims or fails    *)
+(* with -ENOMEM; the step is simply not enabled).                         *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets
 
@@ -61,8 +75,9 @@ CONSTANTS
     PipeSlots,   \* pipe->max_usage (buffers per pipe)
     SpliceImpl,  \* "ITER_PIPE" (generic_file_splice_read <= 6.4) | "COPY" (copy_splice_read 6.5+)
     BioPageRef,  \* "GET": bio holds a page ref (6.1) | "NONE": extraction takes none (6.5+)
-    LimitToEof   \* TRUE: the splice clips its length to i_size before allocating (direct_splice_read ver #20,
+    LimitToEof,  \* TRUE: the splice clips its length to i_size before allocating (direct_splice_read ver #20,
                  \* never merged: upstream copy_splice_read clips to the pipe's room only)
+    BufferedProc \* the process whose file is opened without O_DIRECT (buffered splice), or "none"
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
@@ -79,20 +94,25 @@ VARIABLES
     ref,        \* ref[f]: page refcount of frame f; 0 = free in the allocator
     content,    \* content[f]: what frame f holds (see Content)
     ret,        \* ret[p]: pages the splice() reports: min(nread, dio->i_size) from submission (-1 while idle)
+    cache,      \* cache[i]: frame holding file page i in the page cache (0 = not cached)
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, action>>
+vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, cache, action>>
 
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
 NoProc == "none"
+FilePages == 1..FileSize
+ASSUME BufferedProc \in Procs \cup {NoProc}
 \* "junk": not written since allocation (a free frame is always "junk": what a DMA
 \* writes into freed memory is reported by NoBufferFreedUnderBio, not tracked);
 \* "zero": hole zero-filled by the DIO
-\* (iomap_dio_hole_iter); "data": written by the DMA of proc `by` for file page `idx`.
-Content == [kind : {"junk", "zero", "data"}, by : Procs \cup {NoProc}, idx : 0..ReadLen]
+\* (iomap_dio_hole_iter); "data": written by the DMA of proc `by` for file page `idx`;
+\* "file": file page `idx` read into the page cache (a_ops->read_folio).
+Content == [kind : {"junk", "zero", "data", "file"}, by : Procs \cup {NoProc}, idx : 0..ReadLen]
 Junk == [kind |-> "junk", by |-> NoProc, idx |-> 0]
 Zero == [kind |-> "zero", by |-> NoProc, idx |-> 0]
 DataOf(dProc, dIdx) == [kind |-> "data", by |-> dProc, idx |-> dIdx]
+FileOf(fIdx) == [kind |-> "file", by |-> NoProc, idx |-> fIdx]
 
 Min(minA, minB) == IF minA < minB THEN minA ELSE minB
 
@@ -109,6 +129,8 @@ ArrayRefs(arF) == IF SpliceImpl = "COPY"
                 THEN Cardinality({pi \in Procs \X PageIdx : phase[pi[1]] \in {"submitted", "trimmed"}
                                                        /\ pi[2] <= nread[pi[1]] /\ buf[pi[1]][pi[2]] = arF})
                 ELSE 0
+\* The page cache holds one reference per cached folio (filemap_add_folio).
+CacheRefs(crF) == IF \E ci \in FilePages : cache[ci] = crF THEN 1 ELSE 0
 
 -----------------------------------------------------------------------------
 Init ==
@@ -121,6 +143,7 @@ Init ==
     /\ ref = [f \in Frames |-> 0]
     /\ content = [f \in Frames |-> Junk]
     /\ ret = [p \in Procs |-> -1]
+    /\ cache = [ci \in FilePages |-> 0]
     /\ action = [name |-> "Init"]
 
 \* Reading at or past EOF: every design returns 0 and leaves nothing behind
@@ -129,7 +152,7 @@ Init ==
 SpliceAtEof(p) ==
     /\ phase' = [phase EXCEPT ![p] = "done"]
     /\ ret' = [ret EXCEPT ![p] = 0]
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
 \* header: Truncate is truncate_setsize only).
@@ -177,7 +200,42 @@ SpliceRead(p) ==
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
                    THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk]]]
                    ELSE pipe
-    /\ UNCHANGED <<isize>>
+    /\ UNCHANGED <<isize, cache>>
+
+\* Buffered splice of the file's pages below i_size, one step (the caller waits for each
+\* folio to be uptodate under pipe_lock): 6.5+ filemap_splice_read (mm/filemap.c: length
+\* clipped to the pipe's room, the loop stops at i_size, splice_folio_into_pipe takes a folio
+\* ref per buffer); 6.1 generic_file_splice_read -> filemap_read -> copy_page_to_iter_pipe
+\* (get_page, page_cache_pipe_buf_ops).  Pages not cached are read in first
+\* (filemap_get_pages -> filemap_read_folio): a frame each, lowest free first, in file order,
+\* holding the page cache's ref.  No bio targets a pipe page and nothing is pinned.
+BufferedRead(p) ==
+    /\ \E free \in {FreeFrames} :
+       \E n \in {Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)} :
+       \E miss \in {{mi \in 1..n : cache[mi] = 0}} :
+       \E newCache \in {[ci \in FilePages |->
+                           \* (the rank test keeps CHOOSE defined when frames run short;
+                           \* the step is then disabled below)
+                           IF ci \in miss /\ Cardinality({mj \in miss : mj < ci}) < Cardinality(free)
+                           THEN CHOOSE nf \in free : Cardinality({g \in free : g < nf})
+                                                    = Cardinality({mj \in miss : mj < ci})
+                           ELSE cache[ci]]} :
+       \E allocated \in {{newCache[ai] : ai \in miss}} :
+       \E spliced \in {{newCache[si] : si \in 1..n}} :
+        /\ Cardinality(miss) <= Cardinality(free)
+        /\ phase' = [phase EXCEPT ![p] = "done"]
+        /\ ret' = [ret EXCEPT ![p] = n]
+        /\ cache' = newCache
+        /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newCache[pk], page |-> pk]]]
+        /\ ref' = [f \in Frames |->
+                     IF f \in allocated THEN 2
+                     ELSE IF f \in spliced THEN ref[f] + 1
+                     ELSE ref[f]]
+        /\ content' = [f \in Frames |->
+                         IF f \in allocated
+                         THEN FileOf(CHOOSE ai \in miss : newCache[ai] = f)
+                         ELSE content[f]]
+    /\ UNCHANGED <<isize, nread, buf, bio>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -185,18 +243,26 @@ SpliceRead(p) ==
 SpliceSubmit(p) ==
     /\ phase[p] = "idle"
     /\ Len(pipe[p]) < PipeSlots
-    /\ IF isize = 0 THEN SpliceAtEof(p) ELSE SpliceRead(p)
+    /\ IF isize = 0 THEN SpliceAtEof(p)
+       ELSE IF p = BufferedProc THEN BufferedRead(p)
+       ELSE SpliceRead(p)
     /\ action' = [name |-> "SpliceSubmit", proc |-> p]
 
-\* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, page cache
-\* dropped); the blocks past the new size stay mapped (MappedPages).  Another process's
+\* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
+\* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
+\* the page cache, which drops its ref; a folio a pipe buffer holds stays allocated and
+\* uptodate); the blocks past the new size stay mapped (MappedPages).  Another process's
 \* ftruncate, as in the syzbot reproducer (creat, ftruncate, lseek, O_DIRECT open,
 \* sendfile, run in parallel).
 Truncate(size) ==
     /\ size < isize
     /\ isize' = size
+    /\ \E dropped \in {{cache[ci] : ci \in {cj \in FilePages : cj > size /\ cache[cj] /= 0}}} :
+        /\ cache' = [ci \in FilePages |-> IF ci > size THEN 0 ELSE cache[ci]]
+        /\ ref' = [f \in Frames |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
+        /\ content' = [f \in Frames |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret>>
 
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
@@ -215,7 +281,7 @@ DioRevert(p) ==
                 /\ content' = [f \in Frames |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
            ELSE UNCHANGED <<pipe, ref, content>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, ret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret, cache>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and
@@ -228,7 +294,7 @@ BioComplete(p, i) ==
         /\ ref' = [ref EXCEPT ![bf] = left]
         /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
     /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
-    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret>>
+    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, cache>>
 
 \* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
 \* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
@@ -247,7 +313,7 @@ SpliceReturn(p) ==
              /\ content' = [f \in Frames |-> IF f \in released /\ ref[f] = 1 THEN Junk ELSE content[f]]
         ELSE UNCHANGED <<pipe, ref, content>>
     /\ action' = [name |-> "SpliceReturn", proc |-> p]
-    /\ UNCHANGED <<isize, bio, ret>>
+    /\ UNCHANGED <<isize, bio, ret, cache>>
 
 \* read() from the pipe's read end consumes the oldest buffer (pipe_buf_release).
 \* Not while p's splice is in progress: splice holds pipe_lock() on the pipe for the
@@ -260,7 +326,7 @@ PipeRead(p) ==
     /\ ref' = [ref EXCEPT ![hf] = @ - 1]
     /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
     /\ action' = [name |-> "PipeRead", proc |-> p]
-    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret>>
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, cache>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
 \* (an explicit step that changes nothing but `action`, so the end is not reported as a
@@ -268,7 +334,7 @@ PipeRead(p) ==
 Finished ==
     /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
     /\ action' = [name |-> "Finished"]
-    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret>>
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, cache>>
 
 Next ==
     \/ Finished
@@ -293,9 +359,11 @@ TypeOK ==
           /\ Len(pipe[p]) <= PipeSlots
           /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in Frames /\ pipe[p][k].page \in PageIdx
           /\ ret[p] \in -1..ReadLen
+    /\ DOMAIN cache = FilePages
+    /\ \A ci \in FilePages : cache[ci] \in {0} \cup Frames
     /\ \A f \in Frames :
           /\ ref[f] \in 0..4
-          /\ content[f].kind \in {"junk", "zero", "data"}
+          /\ content[f].kind \in {"junk", "zero", "data", "file"}
           /\ content[f].by \in Procs \cup {NoProc}
           /\ content[f].idx \in 0..ReadLen
 
@@ -324,9 +392,21 @@ ReadLimitedToEof ==
         \A k \in 1..Len(pipe[p]) : pipe[p][k].page <= ret[p]
 
 \* Bookkeeping: a frame's refcount is exactly its holders (pipe buffers, bios under
-\* "GET", copy_splice_read's array) -- except after it was freed under a bio, which
-\* NoBufferFreedUnderBio reports first.
+\* "GET", copy_splice_read's array, the page cache) -- except after it was freed under a
+\* bio, which NoBufferFreedUnderBio reports first.
 RefcountMatchesHolders ==
-    \A f \in Frames : ref[f] = PipeRefs(f) + BioRefs(f) + ArrayRefs(f)
+    \A f \in Frames : ref[f] = PipeRefs(f) + BioRefs(f) + ArrayRefs(f) + CacheRefs(f)
+
+\* Buffered splice moves no data (filemap_splice_read / copy_page_to_iter_pipe): each buffer
+\* of the buffered process's pipe is the page-cache folio of its file page, as long as that
+\* page is still cached, and it holds the file's data whether or not a truncate has since
+\* dropped the page from the cache.
+BufferedSpliceByReference ==
+    BufferedProc /= NoProc =>
+        \A k \in 1..Len(pipe[BufferedProc]) :
+            LET pb == pipe[BufferedProc][k] IN
+            /\ pb.page <= FileSize
+            /\ cache[pb.page] \in {0, pb.frame}
+            /\ content[pb.frame] = FileOf(pb.page)
 
 =============================================================================

@@ -188,6 +188,19 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
     expect(() => splicePipeRequest(sc([], null))).toThrow(/constants unknown/);
   });
 
+  it('reports a buffered splice (BufferedProc) not applicable, and runs BufferedProc none', () => {
+    const s = [{ name: 'SpliceSubmit', proc: 'p2' }];
+    expect(splicePipeScenarioSupport(sc(s, { ...LINUX_612, BufferedProc: 'p2' }))).toBe(
+      SPLICEPIPE_NA.buffered,
+    );
+    expect(splicePipeScenarioSupport(sc(s, { ...LINUX_61, BufferedProc: 'p2' }))).toBe(
+      SPLICEPIPE_NA.buffered,
+    );
+    expect(
+      splicePipeScenarioSupport(sc(splice('p1'), { ...LINUX_612, BufferedProc: 'none' })),
+    ).toBeUndefined();
+  });
+
   it('classifies every generated SplicePipe scenario, with some realisable under each kernel profile', () => {
     const target: Target = {
       name: 'qemu:test',

@@ -39,7 +39,8 @@
 //   isize, ret_p1/ret_p2, pipe_p1/pipe_p2 (D<i> file page i, Z zeroes, J anything else),
 //   pipeLen_p1/pipeLen_p2. Not observable: phase_<p> (idle and done show in ret_<p> and
 //   pipe_<p>; submitted vs trimmed is whether __iomap_dio_rw's revert ran, inside the call),
-//   framesInUse, refs (page refcounts are not exported) and bioFreed. X<i> (the other
+//   framesInUse, refs (page refcounts are not exported), bioFreed and cached (page-cache
+//   residency; only a buffered splice changes it, and the guest does not realise one yet). X<i> (the other
 //   process's data) is told from D<i> by the files' different bytes.
 import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
 
@@ -68,6 +69,7 @@ export const SPLICEPIPE_UNOBSERVABLE = [
   'framesInUse',
   'refs',
   'bioFreed',
+  'cached',
 ] as const;
 
 /** Reasons a scenario is not applicable (stable texts: the runner counts by reason). */
@@ -77,6 +79,8 @@ export const SPLICEPIPE_NA = {
   framePool:
     'SplicePipe the model frame pool gives a splice fewer pages than it asks (SpliceRead n = Min(want, free frames)); a real kernel allocates them all',
   constants: 'SplicePipe constants unknown or outside what the guest realises',
+  buffered:
+    'SplicePipe BufferedProc (a buffered splice, filemap_splice_read) is not realised by the guest yet: its script opens both files O_DIRECT',
 } as const;
 
 const isProc = (v: unknown): v is Proc => v === 'p1' || v === 'p2';
@@ -154,6 +158,8 @@ interface ProcState {
 export function splicePipeScenarioSupport(scenario: Scenario): string | undefined {
   const k = splicePipeConstants(scenario);
   if (k === null) return SPLICEPIPE_NA.constants;
+  const buffered = scenario.constants?.BufferedProc;
+  if (buffered !== undefined && buffered !== 'none') return SPLICEPIPE_NA.buffered;
   const ref = new Array<number>(k.frames).fill(0);
   let isize = k.fileSize;
   const st = new Map<Proc, ProcState>(

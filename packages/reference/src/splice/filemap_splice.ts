@@ -12,7 +12,11 @@ import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
 import { folio_get, put_page } from '../mm/folio.ts';
 import type { pipe_inode_info } from './pipe.ts';
 import { add_to_pipe, pipe_full, pipe_occupancy } from './pipe.ts';
-import { splice_dio_read_submit, splice_dio_read_wait } from './splice_dio.ts';
+import {
+  splice_dio_read_result,
+  splice_dio_read_submit,
+  splice_dio_read_wait,
+} from './splice_dio.ts';
 
 /** What a splice read did, for the EOF invariant. */
 export interface splice_read_result {
@@ -98,13 +102,5 @@ export function copy_splice_read(
   len: number,
 ): splice_read_result {
   const r = splice_dio_read_submit(filp, ppos, pipe, len);
-  const ret = splice_dio_read_wait(r);
-  return {
-    ret,
-    ppos: ret > 0 ? ppos + ret : ppos,
-    pages_allocated: r.pages.length,
-    i_size: r.i_size,
-    pos: ppos,
-    eof_limited: r.eof_limited,
-  };
+  return splice_dio_read_result(r, splice_dio_read_wait(r));
 }

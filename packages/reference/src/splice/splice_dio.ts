@@ -36,6 +36,7 @@ import { current_kernel } from '../kernel.ts';
 import { DIV_ROUND_UP, PAGE_SIZE } from '../mm/constants.ts';
 import type { Page } from '../mm/folio.ts';
 import { put_page, try_alloc_page } from '../mm/folio.ts';
+import type { splice_read_result } from './filemap_splice.ts';
 import type { pipe_iter } from './iter_pipe.ts';
 import { iov_iter_pipe, pipe_get_pages, pipe_revert, pipe_zero } from './iter_pipe.ts';
 import type { pipe_inode_info } from './pipe.ts';
@@ -285,6 +286,23 @@ export function splice_dio_read_return(r: splice_dio_read): number {
     remain -= chunk;
   }
   return ret;
+}
+
+/**
+ * What a returned O_DIRECT splice read did, for the EOF invariant (invariants/splice.ts
+ * splice_within_eof): its result, the new position (*ppos += ret in copy_splice_read and
+ * generic_file_splice_read), the pages it allocated (COPY) and the i_size it was sampled against.
+ */
+export function splice_dio_read_result(r: splice_dio_read, ret: number): splice_read_result {
+  if (!r.returned) throw new Error('splice_dio_read_result: the splice has not returned');
+  return {
+    ret,
+    ppos: ret > 0 ? r.pos + ret : r.pos,
+    pages_allocated: r.pages.length,
+    i_size: r.i_size,
+    pos: r.pos,
+    eof_limited: r.eof_limited,
+  };
 }
 
 /** The synchronous rest of the call: revert, complete the remaining bios in order, return. */

@@ -22,6 +22,7 @@ import {
   free_pipe_info,
   pipe_read,
   pipe_readable,
+  splice_dio_read_result,
   splice_dio_read_return,
   splice_dio_read_revert,
   splice_dio_read_submit,
@@ -39,6 +40,32 @@ function setup(k: Kernel, pages: number) {
 }
 
 describe('O_DIRECT splice read steps', () => {
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: splice_dio_read_result reports the returned read against the i_size it sampled`, () => {
+      const k = createKernel(profile);
+      const filp = setup(k, 2);
+      with_kernel(k, () => {
+        const pipe = alloc_pipe_info(4);
+        do_truncate(filp.f_inode, PAGE_SIZE);
+        const r = splice_dio_read_submit(filp, 0, pipe, 4 * PAGE_SIZE);
+        expect(() => splice_dio_read_result(r, 0)).toThrow(/has not returned/);
+        for (const b of r.dio?.bios ?? []) bdev_complete_bio(b);
+        const ret = splice_dio_read_return(r);
+        expect(ret).toBe(PAGE_SIZE);
+        expect(splice_dio_read_result(r, ret)).toEqual({
+          ret: PAGE_SIZE,
+          ppos: PAGE_SIZE,
+          // copy_splice_read allocates for the pipe's room (no EOF clip upstream); ITER_PIPE none
+          pages_allocated: profile === 'linux-6.12' ? 4 : 0,
+          i_size: PAGE_SIZE,
+          pos: 0,
+          eof_limited: false,
+        });
+        free_pipe_info(pipe);
+      });
+    });
+  }
+
   for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
     it(`${profile}: a truncate after submission changes neither the revert nor the result (dio->i_size)`, () => {
       const k = createKernel(profile);

@@ -4,7 +4,10 @@
 //   SpliceSubmit  splice_dio_read_submit (fs/splice.c copy_splice_read | 6.1 lib/iov_iter.c
 //                 ITER_PIPE append_pipe + pipe_get_pages, fs/iomap/direct-io.c __iomap_dio_rw
 //                 up to the bios issued), one bio per page (bio_max_pages 1) so each page's bio
-//                 completes on its own; a read at EOF returns at once (splice_dio_read_return)
+//                 completes on its own; a read at EOF returns at once (splice_dio_read_return).
+//                 The BufferedProc's file is opened without O_DIRECT: the whole splice() is
+//                 vfs_splice_read (6.12 filemap_splice_read, 6.1 generic_file_splice_read),
+//                 one step as in the model
 //   Truncate      do_truncate (truncate_setsize)
 //   DioRevert     splice_dio_read_revert (__iomap_dio_rw's iov_iter_revert to i_size)
 //   BioComplete   bdev_complete_bio of that page's bio (the DMA, then bio_release_pages)
@@ -27,8 +30,14 @@
 //   framesInUse     frames with a reference (live folios)
 //   refs            page references summed over all frames (pipe buffers, bio refs on 6.1,
 //                   copy_splice_read's page array)
-//   bioFreed        in-flight bio pages whose frame has been freed (the DMA will land in freed
-//                   or reused memory)
+//   cached          pages of the file in the page cache (the buffered splice reads them in,
+//                   truncate drops those past i_size)
+//   bioFreed        in-flight bio pages whose frame was freed since the bio was submitted (the
+//                   DMA will land in freed or reused memory). In the model: its frame has
+//                   refcount 0, or it has been handed to another holder (the other process's
+//                   pipe or in-flight bios, the page cache): the model reuses a freed frame (lowest
+//                   free first) while the reference never reuses a folio, so "refcount 0 now"
+//                   alone would stop counting a bio page once its frame is reused
 
 import {
   alloc_pipe_info,
@@ -37,6 +46,7 @@ import {
   create_file,
   do_truncate,
   type file,
+  filemap_lookup,
   filp_open,
   type Kernel,
   O_DIRECT,
@@ -45,10 +55,14 @@ import {
   type pipe_inode_info,
   pipe_read,
   type splice_dio_read,
+  splice_dio_read_result,
   splice_dio_read_return,
   splice_dio_read_revert,
   splice_dio_read_submit,
+  type splice_read_result,
+  splice_within_eof,
   type Violation,
+  vfs_splice_read,
   with_kernel,
 } from '@pinlab/reference';
 import {
@@ -84,6 +98,8 @@ const ACTIONS = new Set([
 
 /** Byte the device holds in every byte of file page i (1-based): tells D<i> apart from Z/J. */
 const dataByte = (i: number): number => 0xa0 + i;
+/** The model's NoProc: BufferedProc when every process opens the file O_DIRECT. */
+const NO_PROC = 'none';
 
 function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
   const phase = stateVar(state, 'phase');
@@ -93,6 +109,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   const ret = stateVar(state, 'ret');
   const bio = stateVar(state, 'bio');
   const buf = stateVar(state, 'buf');
+  const cache = stateVar(state, 'cache');
   const frames = domain(ref, 'ref');
   const refOf = (f: ModelValue): number => asInt(apply(ref, f, 'ref'), 'ref[f]');
   const obs: Record<string, string | number | null> = {
@@ -113,6 +130,8 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
             if (kind === 'zero') return 'Z';
             if (kind === 'junk') return 'J';
             const idx = asInt(apply(c, 'idx'), 'content.idx');
+            // "file": the page-cache copy of file page idx, what a buffered splice hands over.
+            if (kind === 'file') return `D${idx}`;
             return `${asString(apply(c, 'by'), 'content.by') === p ? 'D' : 'X'}${idx}`;
           })
           .join(',');
@@ -120,10 +139,30 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   }
   obs.framesInUse = frames.filter((f) => refOf(f) > 0).length;
   obs.refs = frames.reduce<number>((n, f) => n + refOf(f), 0);
+  obs.cached = domain(cache, 'cache').filter(
+    (i) => asInt(apply(cache, i, 'cache'), 'cache[i]') !== 0,
+  ).length;
+  // A frame another holder has (the other process's pipe or in-flight bios, the page cache)
+  // was freed under this bio and reused: a live bio's frame is held for its splice alone. (A
+  // frame can be reused only where a bio holds no ref on its page: ITER_PIPE, whose new
+  // frames go into the pipe.)
+  const frameNo = (v: ModelValue, what: string): number => asInt(v, what);
+  const heldElsewhere = (f: number, p: string): boolean =>
+    PROCS.some(
+      (q) =>
+        q !== p &&
+        (asSet(apply(bio, q, 'bio')).some(
+          (i) => frameNo(apply(apply(buf, q, 'buf'), i, `buf[${q}]`), 'buf') === f,
+        ) ||
+          asSeq(apply(pipe, q, 'pipe'), `pipe[${q}]`).some(
+            (b) => frameNo(apply(b, 'frame', 'pipe buffer'), 'frame') === f,
+          )),
+    ) || domain(cache, 'cache').some((i) => frameNo(apply(cache, i, 'cache'), 'cache') === f);
   let freed = 0;
   for (const p of PROCS) {
     for (const i of asSet(apply(bio, p, 'bio'))) {
-      if (refOf(apply(apply(buf, p, 'buf'), i, `buf[${p}]`)) === 0) freed++;
+      const f = apply(apply(buf, p, 'buf'), i, `buf[${p}]`);
+      if (refOf(f) === 0 || heldElsewhere(frameNo(f, 'buf'), p)) freed++;
     }
   }
   obs.bioFreed = freed;
@@ -162,22 +201,42 @@ function intConstant(scenario: Scenario, name: string, fallback?: number): numbe
   return v;
 }
 
+/** BufferedProc: the process whose file is opened without O_DIRECT, or undefined for none. */
+function bufferedProc(scenario: Scenario): string | undefined {
+  const v = scenario.constants?.BufferedProc ?? NO_PROC;
+  if (v === NO_PROC) return undefined;
+  if (typeof v !== 'string' || !(PROCS as readonly string[]).includes(v)) {
+    throw new AdapterError(
+      `SplicePipe: constant BufferedProc must be one of ${[...PROCS, NO_PROC].join(', ')}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
 class SplicePipeDriver implements ReferenceDriver {
   private readonly k: Kernel;
+  /** The file opened O_DIRECT, and the same inode opened buffered (BufferedProc's). */
   private readonly filp: file;
+  private readonly buffered: file;
+  private readonly bufferedProc: string | undefined;
   private readonly readLen: number;
+  private readonly fileSize: number;
   private readonly pipes = new Map<string, pipe_inode_info>();
   private readonly reads = new Map<string, splice_dio_read>();
   private readonly rets = new Map<string, number>();
+  /** Each returned splice's result, for the EOF invariant (splice_within_eof). */
+  private readonly results: splice_read_result[] = [];
 
   constructor(profile: string, scenario: Scenario) {
     const fileSize = intConstant(scenario, 'FileSize', 2);
+    this.fileSize = fileSize;
     this.readLen = intConstant(scenario, 'ReadLen', 2);
     const slots = intConstant(scenario, 'PipeSlots', 2);
     const frames = intConstant(scenario, 'Frames', DEFAULT_FRAMES);
     if (slots < 1) throw new AdapterError('SplicePipe: PipeSlots must be at least 1');
+    this.bufferedProc = bufferedProc(scenario);
     this.k = kernelFor(profile, { max_page_frames: frames });
-    ({ filp: this.filp } = with_kernel(this.k, () => {
+    ({ filp: this.filp, buffered: this.buffered } = with_kernel(this.k, () => {
       // The O_DIRECT file: FileSize pages on a device whose page i is filled with dataByte(i).
       const bdev = bdev_alloc(fileSize * PAGE_SIZE);
       for (let i = 1; i <= fileSize; i++) {
@@ -190,7 +249,7 @@ class SplicePipeDriver implements ReferenceDriver {
         pipe.max_usage = slots;
         this.pipes.set(p, pipe);
       }
-      return { filp: filp_open(ino, O_DIRECT) };
+      return { filp: filp_open(ino, O_DIRECT), buffered: filp_open(ino, 0) };
     }));
   }
 
@@ -214,13 +273,27 @@ class SplicePipeDriver implements ReferenceDriver {
     const ret = splice_dio_read_return(r);
     if (ret < 0) throw new AdapterError(`SplicePipe: ${p}'s splice failed (${ret})`);
     this.rets.set(p, ret / PAGE_SIZE);
+    this.results.push(splice_dio_read_result(r, ret));
+  }
+
+  /** The buffered process's whole splice() call: vfs_splice_read on the file without O_DIRECT. */
+  private spliceBuffered(p: string): void {
+    const r = vfs_splice_read(this.buffered, 0, this.pipeOf(p), this.readLen * PAGE_SIZE);
+    if (r.ret < 0) throw new AdapterError(`SplicePipe: ${p}'s buffered splice failed (${r.ret})`);
+    this.rets.set(p, r.ret / PAGE_SIZE);
+    this.results.push(r);
   }
 
   private step(action: ScenarioAction): void {
     switch (action.name) {
       case 'SpliceSubmit': {
         const p = param(action, 'proc', 'string');
-        if (this.reads.has(p)) throw new AdapterError(`SplicePipe: ${p} has already spliced`);
+        if (this.reads.has(p) || this.rets.has(p))
+          throw new AdapterError(`SplicePipe: ${p} has already spliced`);
+        if (p === this.bufferedProc) {
+          this.spliceBuffered(p);
+          return;
+        }
         const r = splice_dio_read_submit(this.filp, 0, this.pipeOf(p), this.readLen * PAGE_SIZE, {
           bio_max_pages: 1,
         });
@@ -266,13 +339,13 @@ class SplicePipeDriver implements ReferenceDriver {
 
   private phaseOf(p: string): string {
     const r = this.reads.get(p);
-    if (r === undefined) return 'idle';
+    if (r === undefined) return this.rets.has(p) ? 'done' : 'idle';
     if (r.returned) return 'done';
     return r.reverted ? 'trimmed' : 'submitted';
   }
 
   violations(): Violation[] {
-    return kernelViolations(this.k);
+    return [...kernelViolations(this.k), ...this.results.flatMap(splice_within_eof)];
   }
 
   observe(): StepObservation {
@@ -297,6 +370,10 @@ class SplicePipeDriver implements ReferenceDriver {
     for (const f of this.k.live_folios) refs += f._refcount;
     obs.framesInUse = this.k.live_folios.size;
     obs.refs = refs;
+    let cached = 0;
+    for (let i = 0; i < this.fileSize; i++)
+      if (filemap_lookup(this.filp.f_inode.i_mapping, i) !== undefined) cached++;
+    obs.cached = cached;
     let freed = 0;
     for (const r of this.reads.values()) {
       for (const b of r.dio?.bios ?? []) {

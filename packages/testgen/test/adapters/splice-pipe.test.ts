@@ -30,6 +30,7 @@ const CONSTANTS = {
     SpliceImpl: 'ITER_PIPE',
     BioPageRef: 'GET',
     LimitToEof: false,
+    BufferedProc: 'none',
   },
   '6.12': {
     FileSize: 2,
@@ -38,6 +39,7 @@ const CONSTANTS = {
     SpliceImpl: 'COPY',
     BioPageRef: 'NONE',
     LimitToEof: false,
+    BufferedProc: 'none',
   },
 } as const;
 
@@ -120,6 +122,10 @@ describe('SplicePipe adapter', () => {
         ['p1', 1],
         ['p2', 2],
       ]),
+      cache: fn([
+        [1, 0],
+        [2, 0],
+      ]),
       action: { name: 'BioComplete', proc: 'p1', page: 2 },
     } as unknown as ModelState;
     expect(splicePipeAdapter.observeModel(undefined, state)).toEqual({
@@ -134,6 +140,7 @@ describe('SplicePipe adapter', () => {
       pipeLen_p2: 2,
       framesInUse: 2,
       refs: 2,
+      cached: 0,
       bioFreed: 0,
     });
     const freed = {
@@ -148,6 +155,74 @@ describe('SplicePipe adapter', () => {
       bioFreed: 1,
       framesInUse: 1,
     });
+    // p1's page-2 bio still in flight on frame 2, which p2's pipe now holds (ref 1): freed under
+    // the bio and reused, so it counts although its refcount is not 0 (the reference never
+    // reuses a folio: its old one stays freed).
+    const reused = {
+      ...state,
+      bio: fn([
+        ['p1', set([1, 2])],
+        ['p2', set([])],
+      ]),
+    } as unknown as ModelState;
+    expect(splicePipeAdapter.observeModel(undefined, reused)).toMatchObject({ bioFreed: 1 });
+  });
+
+  for (const [profile, kernel] of [
+    ['linux-6.1', '6.1'],
+    ['linux-6.12', '6.12'],
+  ] as const) {
+    it(`${profile}: a buffered splice hands the page-cache pages to the pipe, which keeps them past a truncate`, () => {
+      const s: Scenario = {
+        id: 'unit',
+        spec: 'SplicePipe',
+        config: 'SplicePipe_buffered',
+        actions: [
+          { name: 'Init' },
+          { name: 'SpliceSubmit', proc: 'p2' },
+          { name: 'Truncate', size: 0 },
+          { name: 'PipeRead', proc: 'p2' },
+          { name: 'SpliceSubmit', proc: 'p1' },
+          { name: 'PipeRead', proc: 'p2' },
+          { name: 'Finished' },
+        ],
+        constants: { ...CONSTANTS[kernel], BufferedProc: 'p2' },
+      };
+      const obs = runOnReference(splicePipeAdapter, s, profile);
+      // One step: two pages read into the page cache and put in the pipe by reference (cache ref
+      // + pipe ref each, no copy), nothing pinned.
+      expect(obs[1]).toMatchObject({ phase_p2: 'done', ret_p2: 2, pipe_p2: 'D1,D2', cached: 2 });
+      expect(obs[1]).toMatchObject({ framesInUse: 2, refs: 4 });
+      // truncate_inode_pages drops the cache's refs; the pipe's keep the data.
+      expect(obs[2]).toMatchObject({ isize: 0, cached: 0, pipe_p2: 'D1,D2', refs: 2 });
+      expect(obs[3]).toMatchObject({ pipe_p2: 'D2', framesInUse: 1 });
+      expect(obs[4]).toMatchObject({ phase_p1: 'done', ret_p1: 0 }); // O_DIRECT at EOF
+      expect(obs[5]).toMatchObject({ framesInUse: 0, refs: 0 });
+      const exp = computeExpectation(
+        stepperFor('SplicePipe_buffered'),
+        splicePipeAdapter.observeModel,
+        s,
+        profile,
+        { ...CONSTANTS[kernel], BufferedProc: 'p2' },
+      );
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
+        [],
+      );
+    });
+  }
+
+  it('BufferedProc must name a process or none', () => {
+    const s: Scenario = {
+      id: 'unit',
+      spec: 'SplicePipe',
+      config: 'SplicePipe_buffered',
+      actions: [{ name: 'Init' }],
+      constants: { ...CONSTANTS['6.12'], BufferedProc: 'p3' },
+    };
+    expect(() => runOnReference(splicePipeAdapter, s, 'linux-6.12')).toThrow(
+      /BufferedProc must be one of p1, p2, none, got "p3"/,
+    );
   });
 
   for (const [profile, kernel, config] of [
