@@ -90,12 +90,13 @@ VARIABLES
     data,       \* data[f]: content tags present in frame f
     hasPinned,  \* hasPinned[p]: MMF_HAS_PINNED set on p's mm
     forked,     \* fork() has run (once)
+    exited,     \* the child has exited (once, after fork)
     io,         \* io[i] = [st: "IDLE"|"INFLIGHT"|"DONE", kind: "NONE"|"DIO"|"FIXED", vpage, frame]
     fixedBuf,   \* fixedBuf[v]: frame pinned by io_uring buffer registration; 0 none; -1 unregistered
     pipe,       \* [st: "EMPTY"|"FULL"|"READ", frame, seen: tags the pipe reader saw]
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<pte, refs, pins, excl, data, hasPinned, forked, io, fixedBuf, pipe, action>>
+vars == <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, action>>
 
 ----------------------------------------------------------------------------
 (* Helpers *)
@@ -167,6 +168,7 @@ Init ==
     /\ data = [f \in Frames |-> {}]
     /\ hasPinned = [p \in Procs |-> FALSE]
     /\ forked = FALSE
+    /\ exited = FALSE
     /\ io = [i \in IOs |-> [st |-> "IDLE", kind |-> "NONE", vpage |-> 0, frame |-> NoFrame]]
     /\ fixedBuf = [v \in VPages |-> 0]
     /\ pipe = [st |-> "EMPTY", frame |-> NoFrame, seen |-> {}]
@@ -193,7 +195,7 @@ DioSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<forked, fixedBuf, pipe>>
+    /\ UNCHANGED <<forked, exited, fixedBuf, pipe>>
     /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
 
 \* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
@@ -204,7 +206,7 @@ FixedRead(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, fixedBuf, pipe>>
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe>>
     /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
 
 \* The device completes I/O i: the data lands in the frame that was grabbed
@@ -222,7 +224,7 @@ IoComplete(i) ==
        ELSE refs' = refs
     /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
     /\ io' = [io EXCEPT ![i].st = "DONE"]
-    /\ UNCHANGED <<hasPinned, forked, fixedBuf, pipe>>
+    /\ UNCHANGED <<hasPinned, forked, exited, fixedBuf, pipe>>
     /\ action' = [name |-> "IoComplete", io |-> i]
 
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
@@ -244,7 +246,7 @@ ForkAdvised ==
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<refs, pins, excl, data, hasPinned, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe>>
     /\ action' = [name |-> "Fork"]
 
 Fork ==
@@ -274,17 +276,17 @@ Fork ==
                       ELSE IF c1 /\ f = g1 THEN data[f1]
                       ELSE data[f]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<hasPinned, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<exited, hasPinned, io, fixedBuf, pipe>>
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
-\* after fork; each process writes each page once.  The child writes only
+\* after fork, while it lives; each process writes each page once.  The child writes only
 \* where it has a vma (under DONTFORK the access would be SIGSEGV); where it
 \* has a vma but no page (WIPEONFORK) the write fault maps a new zeroed
 \* exclusive page (mm/memory.c do_anonymous_page).
 Write(p, v) ==
     /\ forked
-    /\ p = "P" \/ ChildHasVma
+    /\ p = "P" \/ (ChildHasVma /\ ~exited)
     /\ WriteTag(p) \notin TagsAt(p, v)
     /\ refs' = refs
     /\ pins' = pins
@@ -295,7 +297,7 @@ Write(p, v) ==
                   /\ excl' = [excl EXCEPT ![g] = TRUE]
                   /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
        ELSE WriteAccess(p, v, {WriteTag(p)})
-    /\ UNCHANGED <<hasPinned, forked, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
 \* io_uring_register(IORING_REGISTER_BUFFERS) of page v by the parent:
@@ -309,7 +311,7 @@ RegisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<forked, io, pipe>>
+    /\ UNCHANGED <<forked, exited, io, pipe>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
 
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
@@ -322,7 +324,7 @@ UnregisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
-    /\ UNCHANGED <<hasPinned, forked, io, pipe>>
+    /\ UNCHANGED <<hasPinned, forked, exited, io, pipe>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
 
 \* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
@@ -332,7 +334,7 @@ Vmsplice(v) ==
     /\ pipe.st = "EMPTY"
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
-    /\ UNCHANGED <<pte, pins, excl, data, hasPinned, forked, io, fixedBuf>>
+    /\ UNCHANGED <<pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf>>
     /\ action' = [name |-> "Vmsplice", vpage |-> v]
 
 \* read() from the pipe: the reader sees the content of the page the pipe
@@ -344,14 +346,32 @@ PipeRead ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
-    /\ UNCHANGED <<hasPinned, forked, io, fixedBuf>>
+    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf>>
     /\ action' = [name |-> "PipeRead"]
+
+\* The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its
+\* mappings go; a frame it alone mapped is freed unless a pin or reference
+\* (a read in flight, a pipe buffer) still holds it.  A page it shared with
+\* the parent is mapped once now, so the parent's next write fault reuses it
+\* (wp_can_reuse_anon_folio: refcount 1).
+ChildExit ==
+    /\ forked
+    /\ ~exited
+    /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
+                 [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
+    /\ refs' = refs
+    /\ pins' = pins
+    /\ Scrub(excl, data)
+    /\ exited' = TRUE
+    /\ UNCHANGED <<hasPinned, forked, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "ChildExit"]
 
 Next ==
     \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v)
     \/ \E i \in IOs : IoComplete(i)
     \/ Fork
     \/ ForkAdvised
+    \/ ChildExit
     \/ \E p \in Procs, v \in VPages : Write(p, v)
     \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v)
     \/ PipeRead
@@ -369,6 +389,7 @@ TypeOK ==
     /\ data \in [Frames -> SUBSET Tags]
     /\ hasPinned \in [Procs -> BOOLEAN]
     /\ forked \in BOOLEAN
+    /\ exited \in BOOLEAN
     /\ io \in [IOs -> [st : {"IDLE", "INFLIGHT", "DONE"}, kind : {"NONE", "DIO", "FIXED"},
                        vpage : VPages, frame : 0..MaxFrames]]
     /\ fixedBuf \in [VPages -> -1..MaxFrames]

@@ -12,6 +12,7 @@ import {
   forkRaceObservations,
   forkRaceScenarioSupport,
   forkRaceScript,
+  forkRaceWhyNot,
   supportsForkRace,
 } from './specs/forkrace.ts';
 import {
@@ -70,10 +71,7 @@ interface SpecRealisation {
 const REALISATIONS: Record<string, SpecRealisation> = {
   ForkRace: {
     supports: supportsForkRace,
-    whyNot: (a) =>
-      a.name === 'DioSubmit' || a.name === 'FixedRead' || a.name === 'Write'
-        ? `${a.name}: the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only`
-        : undefined,
+    whyNot: forkRaceWhyNot,
     unobservable: FORKRACE_UNOBSERVABLE,
     scenarioSupport: forkRaceScenarioSupport,
     async run(session, scenario, opts) {

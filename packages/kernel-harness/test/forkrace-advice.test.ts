@@ -1,7 +1,7 @@
 import type { Scenario } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
 import type { KernelSession } from '../src/session.ts';
-import { forkRaceScenarioSupport } from '../src/specs/forkrace.ts';
+import { forkRaceScenarioSupport, forkRaceWhyNot } from '../src/specs/forkrace.ts';
 import { createQemuTarget } from '../src/target.ts';
 
 const scenario = (constants?: Scenario['constants']): Scenario => ({
@@ -28,5 +28,21 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     const target = createQemuTarget({ name: 'fake' } as unknown as KernelSession, 'linux-6.1');
     expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'DONTFORK' }))).toMatch(/ForkAdvice/);
     expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'NONE' }))).toBeUndefined();
+  });
+});
+
+describe('ForkRace ChildExit on the guest', () => {
+  it('is not applicable, with the reason; other refusals keep theirs', () => {
+    expect(forkRaceWhyNot({ name: 'ChildExit' })).toMatch(/^ChildExit: /);
+    expect(forkRaceWhyNot({ name: 'Write', proc: 'X', vpage: 0 })).toMatch(/^Write: the guest/);
+    expect(forkRaceWhyNot({ name: 'Teleport' })).toBeUndefined();
+    const target = createQemuTarget({ name: 'fake' } as unknown as KernelSession, 'linux-6.12');
+    expect(target.supports('ForkRace', { name: 'ChildExit' })).toBe(true); // refused per scenario
+    expect(
+      target.scenarioSupport?.({
+        ...scenario(),
+        actions: [{ name: 'Init' }, { name: 'ChildExit' }],
+      }),
+    ).toMatch(/^ChildExit: /);
   });
 });

@@ -46,6 +46,18 @@ export function supportsForkRace(action: ScenarioAction): boolean {
   return true;
 }
 
+/**
+ * Why the guest cannot realise a ForkRace action supportsForkRace refuses (named by action, so
+ * not-applicable counts group), or undefined for an action it does not know at all.
+ */
+export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
+  if (a.name === 'DioSubmit' || a.name === 'FixedRead' || a.name === 'Write')
+    return `${a.name}: the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only`;
+  if (a.name === 'ChildExit')
+    return 'ChildExit: op_forkrace_script does not make its child exit before the scenario ends';
+  return undefined;
+}
+
 /** The agent's step script: "DioSubmit:io=1:vpage=0;Fork;..." */
 export function forkRaceScript(actions: readonly ScenarioAction[]): string {
   return actions

@@ -148,6 +148,16 @@ export class DioForkRace {
     if (left !== 0) throw new DioForkRaceError(`DioForkRace: write by ${proc} faulted`);
   }
 
+  /**
+   * The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its mappings go; a page
+   * only it mapped is freed unless a pin or reference (a read in flight, a pipe buffer) holds it.
+   */
+  exit_child(): void {
+    const child = this.mm('C');
+    if (child.dead) throw new DioForkRaceError('DioForkRace: the child has exited already');
+    with_kernel(this.k, () => exit_mmap(child));
+  }
+
   /** Both processes exit (exit_mmap): every page goes back unless a pin or ref holds it. */
   exit(): void {
     with_kernel(this.k, () => {

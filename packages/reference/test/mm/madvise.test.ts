@@ -101,7 +101,11 @@ describe('madvise(MADV_DONTFORK / MADV_WIPEONFORK) (mm/madvise.c, kernel/fork.c 
     expect(() => race.read(1, 0, race.buf, 512)).toThrow(/read 1 was submitted/);
     race.fork();
     expect(() => race.fork()).toThrow(/already forked/);
+    race.exit_child();
+    expect(() => race.exit_child()).toThrow(/exited already/);
+    expect(pte_lookup(race.mm('C'), race.buf)).toBeUndefined();
     race.complete(1);
     race.exit();
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
   });
 });

@@ -12,7 +12,8 @@
 //
 // Observations (same keys from model and reference):
 //   P0, P1, C0, C1  tags the page mapped by parent/child at vpage 0/1 holds ("D1,PW"), null
-//                   for the child before fork and where it maps no page (ForkAdvice). D1/D2 =
+//                   for the child before fork, after it exited and where it maps no page
+//                   (ForkAdvice). D1/D2 =
 //                   data of read 1/2, PW/CW = the byte the parent/child wrote. "Parent sees
 //                   the DIO data" is D<i> in P<vpage>.
 //   pinsHeld        FOLL_PIN pins outstanding (nr_foll_pin_acquired - nr_foll_pin_released)
@@ -84,6 +85,7 @@ const ACTIONS = new Set([
   'FixedRead',
   'IoComplete',
   'Fork',
+  'ChildExit',
   'Write',
   'RegisterBuffer',
   'UnregisterBuffer',
@@ -254,6 +256,9 @@ class ForkRaceDriver implements ReferenceDriver {
       }
       case 'Fork':
         this.race.fork();
+        return;
+      case 'ChildExit':
+        this.race.exit_child();
         return;
       case 'Write': {
         const p = param(action, 'proc', 'string');
