@@ -18,7 +18,8 @@
 (* iov_iter_iovec_advance (IOVEC and KVEC share the layout),               *)
 (* iov_iter_bvec_advance, iov_iter_revert, iov_iter_extract_pages and its  *)
 (* per-type helpers (first_iovec_segment, iov_iter_extract_kvec_pages,     *)
-(* iov_iter_extract_bvec_pages, iov_iter_extract_xarray_pages).  The       *)
+(* iov_iter_extract_bvec_pages, iov_iter_extract_xarray_pages) and the     *)
+(* FOLL_GET iov_iter_get_pages_alloc2 (__iov_iter_get_pages_alloc).  The   *)
 (* bvec/kvec mix-up is v9 of the extraction series: the zero-length skip    *)
 (* loop of iov_iter_extract_bvec_pages did i->kvec++ instead of i->bvec++   *)
 (* (fixed in v10, seed 002): a different stride wherever sizeof(struct     *)
@@ -68,11 +69,14 @@ KvecSize == IF Abi = "LP64" THEN 16 ELSE 8
 
 Steps == {1, 2, 3}       \* byte counts for advance / revert
 MaxSizes == {2, 6}       \* maxsize arguments for extraction
+\* errno values (include/uapi/asm-generic/errno-base.h) GetPages returns negated.
+ENOMEM == 12
+EFAULT == 14
 
 VARIABLES
     it,      \* [type, ptr (byte offset of the current segment in the array), off (iov_offset), count]
     oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array)
-    last,    \* result of the last extraction: [bytes, offset0]
+    last,    \* result of the last Extract or GetPages: [bytes (or -errno), offset0]
     action
 
 vars == <<it, oops, last, action>>
@@ -218,11 +222,58 @@ Extract(maxsize) ==
                   /\ oops' = oops
     /\ action' = [name |-> "Extract", maxsize |-> maxsize]
 
+\* iov_iter_get_pages_alloc2(i, &pages, maxsize, &offset0) (lib/iov_iter.c
+\* __iov_iter_get_pages_alloc): the FOLL_GET interface, in every kernel here
+\* (6.1's block DIO extracts with it; 6.12 keeps it for the remaining
+\* callers).  maxsize = min(maxsize, count); 0 returns 0.  UBUF and IOVEC
+\* (first_iovec_segment: zero-length iovecs skipped, one segment per call),
+\* XARRAY (iter_xarray_get_pages) and FOLIOQ (iter_folioq_get_pages) give
+\* what Extract gives, then advance.  BVEC (first_bvec_segment) takes the
+\* current bvec as it is, zero-length or not: at most the rest of it, and a
+\* call that ends it steps the pointer to the next bvec (i->bvec++), empty
+\* or not; at an empty bvec want_pages_array() is asked for 0 pages:
+\* WARN_ON(!count), and the 0 slots it returns make the call fail with
+\* -ENOMEM.  KVEC has no case: -EFAULT.  A failed call leaves the cursor
+\* alone.  Every page comes with a reference (get_page) the caller drops.
+GetPages(maxsize) ==
+    /\ it.type # "NONE" /\ Sane
+    /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
+       IN IF m = 0
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0]
+               /\ UNCHANGED <<it, oops>>
+          ELSE IF it.type \in FlatTypes
+          THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE]
+               /\ it' = Advanced(m)
+               /\ oops' = oops
+          ELSE IF it.type = "KVEC"
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0]
+               /\ UNCHANGED <<it, oops>>
+          ELSE IF it.type = "IOVEC"
+          THEN LET k == FirstNonEmpty
+                   skip == IF k = Seg THEN it.off ELSE 0
+                   got == IF m < SegLen[k] - skip THEN m ELSE SegLen[k] - skip
+               IN /\ last' = [bytes |-> got, offset0 |-> (SegOff[k] + skip) % PAGE]
+                  /\ it' = Advanced(got)
+                  /\ oops' = oops
+          ELSE LET left == SegLen[Seg] - it.off
+                   got == IF m < left THEN m ELSE left
+               IN IF got = 0
+                  THEN /\ last' = [bytes |-> 0 - ENOMEM, offset0 |-> 0]
+                       /\ UNCHANGED <<it, oops>>
+                  ELSE /\ last' = [bytes |-> got, offset0 |-> (SegOff[Seg] + it.off) % PAGE]
+                       /\ it' = IF it.off + got = SegLen[Seg]
+                                THEN [it EXCEPT !.ptr = PtrOf("BVEC", Seg + 1), !.off = 0,
+                                                !.count = @ - got]
+                                ELSE [it EXCEPT !.off = @ + got, !.count = @ - got]
+                       /\ oops' = oops
+    /\ action' = [name |-> "GetPages", maxsize |-> maxsize]
+
 Next ==
     \/ \E tInit \in Types : IterInit(tInit)
     \/ \E nAdv \in {0} \cup Steps : Advance(nAdv)
     \/ \E nRev \in Steps : Revert(nRev)
     \/ \E maxArg \in MaxSizes : Extract(maxArg)
+    \/ \E getArg \in MaxSizes : GetPages(getArg)
 
 Spec == Init /\ [][Next]_vars
 
@@ -235,7 +286,8 @@ TypeOK ==
     /\ it.off \in 0..Total
     /\ it.count \in 0..(2 * Total)
     /\ oops \in {"NONE", "BUG", "OOB"}
-    /\ last.bytes \in 0..Total /\ last.offset0 \in 0..(PAGE - 1)
+    /\ last.bytes \in {0 - ENOMEM, 0 - EFAULT} \cup (0..Total)
+    /\ last.offset0 \in 0..(PAGE - 1)
 
 \* The cursor never goes before the start of the iterator: no BUG() in
 \* iov_iter_revert, no walk off the front of the segment array.

@@ -33,7 +33,8 @@
 // iov_iter_extract_pages call's [bytes, offset0] under a caller-chosen maxsize is internal to
 // its caller (block/bio.c bio_iov_iter_get_pages loops until the bio is full, and an O_DIRECT
 // transfer returns the sum of all extractions), so scenarios whose run includes Extract are
-// not applicable here, and lastBytes/lastOffset0 are unobservable. KVEC, BVEC, XARRAY and
+// not applicable here, and lastBytes/lastOffset0 are unobservable; the same holds for GetPages
+// (iov_iter_get_pages_alloc2, the FOLL_GET interface 6.1's block DIO loops over). KVEC, BVEC, XARRAY and
 // FOLIOQ iterators exist only inside the kernel: reference only.
 import type { ScenarioAction, StepObservation } from '@pinlab/testgen';
 
@@ -77,7 +78,7 @@ export function supportsIterCursor(action: ScenarioAction): boolean {
     case 'Revert':
       return smallCount(action.bytes);
     default:
-      return false; // Extract: see the header
+      return false; // Extract, GetPages: see the header
   }
 }
 
@@ -90,6 +91,8 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
   if (supportsIterCursor(action)) return undefined;
   if (action.name === 'Extract')
     return 'Extract: one iov_iter_extract_pages result is not visible from user space (block/bio.c bio_iov_iter_get_pages loops until the bio is full; the syscall returns the sum)';
+  if (action.name === 'GetPages')
+    return 'GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space (6.1 block/bio.c __bio_iov_iter_get_pages loops until the bio is full; the syscall returns the sum)';
   if (action.name === 'IterInit' && typeof action.type === 'string')
     return `IterInit ${action.type}: kernel-only iterator`;
   return undefined;

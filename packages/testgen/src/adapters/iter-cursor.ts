@@ -4,7 +4,10 @@
 // bytes per model byte, so model pages are real 4 KiB pages, and calls lib/iov_iter.c's
 // counterparts: iov_iter_init/_kvec/_bvec/_ubuf/_xarray/_folio_queue, iov_iter_advance, iov_iter_revert
 // (whose BUG() the reference raises as IovIterBug), iov_iter_extract_pages (pins released
-// again with unpin_user_pages, the array with kvfree).
+// again with unpin_user_pages, the array with kvfree) and iov_iter_get_pages_alloc2 (GetPages:
+// the FOLL_GET interface; its page references dropped with put_page, the array with kvfree;
+// the WARN_ON(!count) of want_pages_array, which the reference raises as IovIterWarning, is
+// followed in the kernel by the -ENOMEM the driver reports).
 //
 // An Advance is what every consumer of an iterator does to its cursor, so the driver realises
 // it through the real kernel paths, chosen deterministically per scenario, profile and Advance
@@ -18,7 +21,7 @@
 //
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
 // for a walk off the front of a segment array or a folio queue), lastBytes and lastOffset0 of
-// the last extraction (model units), and npages / npagesMax1: iov_iter_npages(i, maxpages) with
+// the last Extract or GetPages (model units; a failed GetPages: lastBytes = -errno), and npages / npagesMax1: iov_iter_npages(i, maxpages) with
 // maxpages 64 and 1, the pages the remaining bytes touch (modelNpages computes them from the
 // model's count and the spec's layout). The segment pointer itself is not compared: at a segment end the
 // kernel's revert leaves (seg k, iov_offset = len) where the spec normalises to (seg k+1, 0);
@@ -30,6 +33,8 @@ import {
   copy_from_user,
   copy_to_iter,
   copy_to_user,
+  EFAULT,
+  ENOMEM,
   extract_matches_iterator,
   extract_result_consistent,
   FAULT_FLAG_WRITE,
@@ -39,6 +44,7 @@ import {
   folioq_append,
   handle_mm_fault,
   IovIterBug,
+  IovIterWarning,
   ITER_DEST,
   ITER_SOURCE,
   type iov_iter,
@@ -48,6 +54,7 @@ import {
   iov_iter_extract_pages,
   iov_iter_extract_will_pin,
   iov_iter_folio_queue,
+  iov_iter_get_pages_alloc2,
   iov_iter_init,
   iov_iter_kvec,
   iov_iter_npages,
@@ -67,6 +74,7 @@ import {
   PAGE_SIZE,
   type Page,
   type PageSlot,
+  put_page,
   unpin_user_pages,
   type Violation,
   virt_to_page,
@@ -134,6 +142,33 @@ export function advancePathFor(scenarioId: string, profile: string, ordinal: num
       : SOURCE_ADVANCE_PATHS;
   const salt = fnv1a(`${scenarioId}|${profile}`);
   return paths[(salt + ordinal) % paths.length]!;
+}
+
+/**
+ * Whether a copy (_copy_to_iter, _copy_from_iter, iov_iter_zero) of `n` bytes from data byte
+ * `pos` leaves the cursor where the spec's Advance, iov_iter_advance, does. Their walk
+ * (iterate_and_advance2 of include/linux/iov_iter.h) differs in two places: it returns before
+ * touching the cursor when there is nothing to copy, where iov_iter_advance(i, 0) still steps
+ * off an empty segment (iov_iter_bvec_advance / iov_iter_iovec_advance skip every segment
+ * with size >= its length); and a copy that ends a segment steps to the next one, empty or
+ * not (iterate_bvec: skip >= bv_len -> p++; iterate_iovec likewise), where iov_iter_advance
+ * goes on to the next non-empty one. Only GetPages on a BVEC can tell the two positions apart
+ * (first_bvec_segment takes the current bvec, empty or not: -ENOMEM); the model keeps
+ * iov_iter_advance's, so those Advances are realised by iov_iter_advance itself.
+ */
+export function copyLandsAsAdvance(type: string, pos: number, n: number): boolean {
+  if (n === 0) return false;
+  if (type !== 'IOVEC' && type !== 'KVEC' && type !== 'BVEC') return true;
+  const end = pos + n;
+  let segEnd = 0;
+  for (let k = 0; k < SEG_LEN.length; k++) {
+    segEnd += (SEG_LEN[k] ?? 0) * UNIT;
+    if (segEnd > end) return true;
+    // The copy stops at the start of segment k + 1 (past the end: where both stop).
+    if (segEnd === end && (SEG_LEN[k] ?? 0) > 0)
+      return k + 1 === SEG_LEN.length || (SEG_LEN[k + 1] ?? 0) > 0;
+  }
+  return true;
 }
 
 /** Segment k of SEG_LEN holding data byte `pos`, and pos's offset into it (zero-length skipped). */
@@ -406,8 +441,57 @@ class IterCursorDriver implements ReferenceDriver {
         }
         return;
       }
+      case 'GetPages':
+        this.getPages(param(action, 'maxsize', 'number') * UNIT);
+        return;
       default:
         throw new AdapterError(`IterCursor: unknown action ${action.name}`);
+    }
+  }
+
+  /**
+   * iov_iter_get_pages_alloc2 as a FOLL_GET caller uses it (6.1 block/bio.c
+   * __bio_iov_iter_get_pages): take page references on what the iterator holds at the cursor,
+   * then drop them with put_page and free the array. The result is checked against an
+   * independent walk of the iterator from before the call (extract_matches_iterator) and must
+   * have moved the cursor by exactly what it returned (extract_result_consistent).
+   */
+  private getPages(maxsize: number): void {
+    const i = this.iter();
+    const before = iov_iter_clone(i);
+    const pages = { value: null as PageSlot[] | null };
+    const start = { value: 0 };
+    let n: number;
+    try {
+      n = iov_iter_get_pages_alloc2(i, pages, maxsize, start);
+    } catch (e) {
+      // want_pages_array: WARN_ON(!count) "caller should've prevented that", then 0 slots,
+      // so __iov_iter_get_pages_alloc returns -ENOMEM (a BVEC cursor on an empty bvec).
+      if (!(e instanceof IovIterWarning) || e.site !== 'want_pages_array') throw e;
+      n = -ENOMEM;
+    }
+    this.extractViolations = [
+      ...extract_result_consistent(n, pages.value, start.value, 0xffffffff, before.count, i.count),
+      ...extract_matches_iterator(before, n, pages.value, start.value),
+    ];
+    if (n < 0 && n !== -ENOMEM && n !== -EFAULT)
+      throw new AdapterError(`IterCursor: iov_iter_get_pages_alloc2 failed (${n})`);
+    if (n > 0 && (n % UNIT !== 0 || start.value % UNIT !== 0)) {
+      throw new AdapterError(
+        `IterCursor: get_pages of ${n} bytes at offset ${start.value} is not in model units`,
+      );
+    }
+    this.lastBytes = n > 0 ? n / UNIT : n;
+    this.lastOffset0 = n > 0 ? start.value / UNIT : 0;
+    // The caller's cleanup: put_page on every page it got a reference on, kvfree the array
+    // (iov_iter_get_pages_alloc2 already freed it on failure).
+    if (pages.value !== null) {
+      const got = n > 0 ? Math.ceil((start.value + n) / PAGE_SIZE) : 0;
+      for (const p of pages.value.slice(0, got)) {
+        if (p === undefined) throw new AdapterError('IterCursor: get_pages left a slot empty');
+        put_page(p);
+      }
+      kvfree(pages.value);
     }
   }
 
@@ -422,7 +506,9 @@ class IterCursorDriver implements ReferenceDriver {
 
   private advance(bytes: number): void {
     const i = this.iter();
-    const path = this.advancePath();
+    const path = copyLandsAsAdvance(this.type, TOTAL * UNIT - i.count, Math.min(bytes, i.count))
+      ? this.advancePath()
+      : 'iov_iter_advance';
     if (path === 'iov_iter_advance') {
       iov_iter_advance(i, bytes);
       return;
@@ -549,7 +635,8 @@ class IterCursorDriver implements ReferenceDriver {
 export const iterCursorAdapter: SpecAdapter = {
   spec: 'IterCursor',
   observeModel,
-  supports: (action) => ['IterInit', 'Advance', 'Revert', 'Extract'].includes(action.name),
+  supports: (action) =>
+    ['IterInit', 'Advance', 'Revert', 'Extract', 'GetPages'].includes(action.name),
   // iov_iter_revert without the guard (faults.ts over_revert). BvecKvecMixup has a fault
   // (bvec_reads_kvec) but its config is ILP32, an ABI no profile has: no design.
   faultKnobs: [{ constant: 'RevertGuard', value: false, fault: 'over_revert' }],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   advancePathFor,
+  copyLandsAsAdvance,
   iterCursorAdapter,
   iterDirectionFor,
   modelNpages,
@@ -69,6 +70,69 @@ describe('IterCursor adapter', () => {
       expect(modelNpages(t, 6, 1)).toBe(1);
     }
     expect(() => modelNpages('PIPE', 6, 64)).toThrow(/no page count for iterator type PIPE/);
+  });
+
+  it('GetPages: iov_iter_get_pages_alloc2 per type, its errors included, as the model says', () => {
+    const stepper = stepperFor('IterCursor');
+    const get = (maxsize: number) => ({ name: 'GetPages', maxsize });
+    const cases: [string, Scenario['actions'], number[]][] = [
+      // first_bvec_segment takes the empty first bvec: WARN_ON(!count), -ENOMEM.
+      ['BVEC', [get(2)], [-12]],
+      // After Advance(1): the rest of bvec 2 (1 byte at in-page offset 3); ending it steps to
+      // the empty bvec 3, where the next call fails again; an Advance(0) moves on to bvec 4.
+      [
+        'BVEC',
+        [{ name: 'Advance', bytes: 1 }, get(6), get(6), { name: 'Advance', bytes: 0 }, get(6)],
+        [1, -12, 3],
+      ],
+      ['KVEC', [get(6)], [-14]],
+      // first_iovec_segment skips the empty iovec: 2 bytes of iovec 2.
+      ['IOVEC', [get(6)], [2]],
+      ['UBUF', [get(6)], [6]],
+      ['FOLIOQ', [get(2), get(6)], [2, 4]],
+    ];
+    for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+      for (const [type, steps, want] of cases) {
+        if (type === 'FOLIOQ' && profile === 'linux-6.1') continue; // no ITER_FOLIOQ in 6.1
+        const s: Scenario = {
+          id: `get-${type}`,
+          spec: 'IterCursor',
+          config: 'IterCursor',
+          actions: [{ name: 'Init' }, { name: 'IterInit', type }, ...steps],
+        };
+        const has = profile === 'linux-6.12';
+        const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, profile, {
+          ExtractApi: has,
+          FolioQueue: has,
+        });
+        expect(exp.observations).toHaveLength(s.actions.length);
+        const got = s.actions
+          .map((a, k) => (a.name === 'GetPages' ? exp.observations[k]?.lastBytes : undefined))
+          .filter((b) => b !== undefined);
+        expect(got, `${type} under ${profile}`).toEqual(want);
+        expect(
+          compareObservations(
+            s,
+            profile,
+            exp.observations,
+            runOnReference(iterCursorAdapter, s, profile),
+          ),
+        ).toEqual([]);
+      }
+    }
+  }, 60_000);
+
+  it('realises an Advance by a copy only where the copy leaves the cursor where iov_iter_advance does', () => {
+    const U = 1024; // reference bytes per model byte
+    for (const t of ['IOVEC', 'KVEC', 'BVEC']) {
+      expect(copyLandsAsAdvance(t, 0, 0)).toBe(false); // nothing to copy: the cursor stays
+      expect(copyLandsAsAdvance(t, 0, 2 * U)).toBe(false); // ends segment 2, segment 3 is empty
+      expect(copyLandsAsAdvance(t, 0, 1 * U)).toBe(true);
+      expect(copyLandsAsAdvance(t, 2 * U, 3 * U)).toBe(true); // ends segment 4, segment 5 is not empty
+      expect(copyLandsAsAdvance(t, 5 * U, 1 * U)).toBe(true); // the end of the data
+    }
+    for (const t of ['UBUF', 'XARRAY', 'FOLIOQ'])
+      expect(copyLandsAsAdvance(t, 0, 2 * U)).toBe(true);
   });
 
   it('reports the BUG of reverting a UBUF before its start', () => {
