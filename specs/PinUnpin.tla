@@ -23,7 +23,9 @@
 (* include/linux/uio.h iov_iter_extract_will_pin; block/bio.c              *)
 (* __bio_iov_iter_get_pages, bio_release_pages; block/blk.h                *)
 (* bio_release_page; mm/gup.c try_grab_folio / gup_put_folio (zero page    *)
-(* skipped since 6.5, "mm: Don't pin ZERO_PAGE in pin_user_pages()").      *)
+(* skipped since 6.5, "mm: Don't pin ZERO_PAGE in pin_user_pages()");      *)
+(* iov_iter_extract_folioq_pages (6.12) and the bvecq RFC's                *)
+(* iov_iter_extract_bvecq_pages for the queue iterator.                    *)
 (***************************************************************************)
 EXTENDS Naturals, Integers, FiniteSets
 
@@ -33,23 +35,29 @@ CONSTANTS
     PinZeroPage,    \* pin_user_pages pins the shared zero page (TRUE before 6.5)
     KvecOffset0Bug, \* v10 of the series: kvec extraction forgot the in-page offset in *offset0
     XarrayHoleBug,  \* xarray extraction over a hole (nr == 0) underflows and advances anyway
-    ArrayLeakBug    \* the page array allocated by extraction leaks when pinning fails
+    ArrayLeakBug,   \* the page array allocated by extraction leaks when pinning fails
+    QueueIter       \* the kernel has a queue-of-buffers iterator: ITER_FOLIOQ (6.12, netfs's
+                    \* rolling buffer, which cachefiles hands to a backing file's O_DIRECT
+                    \* write/read) or ITER_BVECQ (bvecq RFC); 6.1 has neither
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN"}
-ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug} \subseteq BOOLEAN
+ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter} \subseteq BOOLEAN
+\* Queue iterators came long after the extraction API (ITER_FOLIOQ in 6.12).
+ASSUME QueueIter => GupMode = "PIN"
 
 PAGE == 4       \* PAGE_SIZE in model bytes
 Bios == {1, 2}  \* two concurrent direct I/Os
-IterTypes == {"UBUF", "IOVEC", "KVEC", "BVEC", "XARRAY"}
+IterTypes == {"UBUF", "IOVEC", "KVEC", "BVEC", "XARRAY"} \cup (IF QueueIter THEN {"QUEUE"} ELSE {})
 UserTypes == {"UBUF", "IOVEC"}
 
 \* Frames.  U0..U3: the process's anonymous pages at user pages 0..3 (user
 \* page 3 maps the shared zero page "ZP" until something writes to it);
 \* K0, K1: kernel pages behind a kvec; B0, B1: pages of a bio_vec array;
-\* X0, X1: page-cache pages of a file (xarray).
+\* X0, X1: page-cache pages of a file (xarray); Q0, Q1: the folios (bio_vecs)
+\* of a queue iterator's buffer.
 UserFrames == {"U0", "U1", "U2", "U3"}
-KernelFrames == {"K0", "K1", "B0", "B1", "X0", "X1"}
+KernelFrames == {"K0", "K1", "B0", "B1", "X0", "X1", "Q0", "Q1"}
 Frames == UserFrames \cup {"ZP"} \cup KernelFrames
 
 \* The iterators (fixed layouts, PAGE = 4):
@@ -60,10 +68,13 @@ Frames == UserFrames \cup {"ZP"} \cup KernelFrames
 \*  KVEC   <<(K0+2,0), (K0+2,2), (K1+0,3)>>: offset0 2, 5 bytes.
 \*  BVEC   <<(B0,0,4), (B1,0,2)>>: page-aligned continuation, offset0 0.
 \*  XARRAY file position 2, 6 bytes: X0 at offset 2, then X1.
+\*  QUEUE  folios Q0, Q1 from offset 1 of Q0, 6 bytes: Q0 at offset 1, then Q1
+\*         (a FOLIOQ walks folio by folio; a BVECQ <<(Q0,1,3),(Q1,0,3)>> is page-
+\*         contiguous, so one extraction lists both either way).
 IterBytes(t) == CASE t = "UBUF" -> 6 [] t = "IOVEC" -> 6 [] t = "KVEC" -> 5
-                  [] t = "BVEC" -> 6 [] t = "XARRAY" -> 6
+                  [] t = "BVEC" -> 6 [] t = "XARRAY" -> 6 [] t = "QUEUE" -> 6
 ExpectedOffset0(t) == CASE t = "UBUF" -> 1 [] t = "IOVEC" -> 1 [] t = "KVEC" -> 2
-                         [] t = "BVEC" -> 0 [] t = "XARRAY" -> 2
+                         [] t = "BVEC" -> 0 [] t = "XARRAY" -> 2 [] t = "QUEUE" -> 1
 
 VARIABLES
     pins,        \* pins[f]: FOLL_PIN count (folio pincount / refcount in GUP_PIN_COUNTING_BIAS units)
@@ -89,6 +100,7 @@ ListedPages(t, dir) ==
       [] t = "IOVEC"  -> {"U2", UserPage3(dir)}
       [] t = "KVEC"   -> {"K0", "K1"}
       [] t = "BVEC"   -> {"B0", "B1"}
+      [] t = "QUEUE"  -> {"Q0", "Q1"}
       [] t = "XARRAY" -> IF "X0" \notin cached THEN {}
                          ELSE IF "X1" \notin cached THEN {"X0"} ELSE {"X0", "X1"}
 
@@ -250,7 +262,7 @@ TypeOK ==
 NoReleaseUnderflow ==
     \A f \in Frames : pins[f] >= 0 /\ refs[f] >= 0
 
-\* Kernel-backed pages (KVEC, BVEC, XARRAY) are never pinned:
+\* Kernel-backed pages (KVEC, BVEC, XARRAY, QUEUE) are never pinned:
 \* iov_iter_extract_pages only pins user_backed_iter()s.
 KernelPagesNeverPinned ==
     \A f \in KernelFrames : ~(pins[f] > 0)

@@ -75,7 +75,7 @@ describe('PinUnpin actions the guest realises', () => {
       for (const dir of ['DEST', 'SOURCE'])
         for (const bio of [1, 2])
           expect(supportsPinUnpin({ name: 'Submit', bio, iter, dir })).toBe(true);
-    for (const iter of ['KVEC', 'BVEC', 'XARRAY'])
+    for (const iter of ['KVEC', 'BVEC', 'XARRAY', 'QUEUE'])
       expect(supportsPinUnpin({ name: 'Submit', bio: 1, iter, dir: 'DEST' })).toBe(false);
     expect(supportsPinUnpin({ name: 'SubmitFault', bio: 2, iter: 'IOVEC' })).toBe(true);
     expect(supportsPinUnpin({ name: 'Complete', bio: 1 })).toBe(true);
@@ -187,9 +187,10 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         notApplicable++;
         // Named per kernel-only iterator type, or the twin of a scenario run in an earlier config.
         if (plan.reason === RUN_ELSEWHERE) continue;
-        const kind = /^target qemu:\S+: Submit (KVEC|BVEC|XARRAY): kernel-only iterator$/.exec(
-          plan.reason,
-        );
+        const kind =
+          /^target qemu:\S+: Submit (KVEC|BVEC|XARRAY|QUEUE): kernel-only iterator$/.exec(
+            plan.reason,
+          );
         expect(kind, plan.reason).not.toBeNull();
         expect(s.actions.some((a) => a.name === 'Submit' && a.iter === kind?.[1])).toBe(true);
       }

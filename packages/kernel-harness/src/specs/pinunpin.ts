@@ -14,8 +14,9 @@
 //   PunchHole(x) fallocate(FALLOC_FL_PUNCH_HOLE) of page x of a 2-page tmpfs file; `cached` is
 //                read with mincore(). The spec's precondition (no bio lists x) always holds for
 //                user iterators.
-// Not realisable: Submit with KVEC, BVEC or XARRAY (iterators built inside the kernel; no
-// system call hands block DIO one), so those scenarios are not applicable.
+// Not realisable: Submit with KVEC, BVEC, XARRAY or QUEUE (ITER_FOLIOQ on 6.12, which only
+// netfs/cachefiles build; iterators built inside the kernel; no system call hands block DIO
+// one), so those scenarios are not applicable (pinUnpinWhyNot: "kernel-only iterator").
 //
 // Observed: pinAcquired/pinReleased (/proc/vmstat after stat_refresh, scenario run alone),
 // zeroMapped (user page 3's PFN in /proc/self/pagemap equals the zero page's), cached,

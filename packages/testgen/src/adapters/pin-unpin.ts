@@ -41,7 +41,10 @@
 // page user page 3 gets when a FOLL_WRITE GUP breaks its zero-page mapping, ZP the zero page,
 // K0/K1 the kmalloc'd pages behind the kvec, B0/B1 the bio_vec pages, X0/X1 the pages of a data
 // file's page cache (read in by filemap_get_uptodate_folio; the XARRAY iterator walks that file's
-// mapping->i_pages, as netfs and cachefiles hand a file's cache to iov_iter_xarray).
+// mapping->i_pages, as netfs and cachefiles hand a file's cache to iov_iter_xarray), Q0/Q1 the
+// folios of a queue iterator's buffer: the spec's QUEUE is the profile's queue-of-buffers type,
+// ITER_FOLIOQ on linux-6.12 (netfs's rolling buffer, which cachefiles hands to the backing
+// file's O_DIRECT I/O) and ITER_BVECQ on bvecq-rfc; linux-6.1 has neither (QueueIter = FALSE).
 
 import {
   alloc_page,
@@ -52,6 +55,7 @@ import {
   type bio,
   bio_flagged,
   type block_device,
+  bvecq_append,
   create_file,
   direct_IO,
   EFAULT,
@@ -61,6 +65,8 @@ import {
   type file,
   filemap_get_uptodate_folio,
   filp_open,
+  folio_alloc,
+  folioq_chain_from,
   handle_mm_fault,
   ITER_DEST,
   ITER_SOURCE,
@@ -68,7 +74,9 @@ import {
   type inode,
   type iov_iter,
   iov_iter_bvec,
+  iov_iter_bvec_queue,
   iov_iter_extract_pages,
+  iov_iter_folio_queue,
   iov_iter_get_pages_alloc2,
   iov_iter_init,
   iov_iter_kvec,
@@ -78,6 +86,7 @@ import {
   kmalloc_page_aligned,
   type MmStruct,
   mm_alloc,
+  netfs_alloc_bvecq,
   O_DIRECT,
   PAGE_SIZE,
   type Page,
@@ -111,11 +120,25 @@ import { kernelViolations } from './invariants.ts';
 const UNIT = PAGE_SIZE / 4;
 
 /** The spec's Frames, in the order observations list them. */
-const FRAMES = ['U0', 'U1', 'U2', 'U3', 'ZP', 'K0', 'K1', 'B0', 'B1', 'X0', 'X1'] as const;
+const FRAMES = [
+  'U0',
+  'U1',
+  'U2',
+  'U3',
+  'ZP',
+  'K0',
+  'K1',
+  'B0',
+  'B1',
+  'X0',
+  'X1',
+  'Q0',
+  'Q1',
+] as const;
 type Frame = (typeof FRAMES)[number];
-const KERNEL_FRAMES = new Set<Frame>(['K0', 'K1', 'B0', 'B1', 'X0', 'X1']);
+const KERNEL_FRAMES = new Set<Frame>(['K0', 'K1', 'B0', 'B1', 'X0', 'X1', 'Q0', 'Q1']);
 const BIOS = [1, 2] as const;
-const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY']);
+const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY', 'QUEUE']);
 const USER_TYPES = new Set(['UBUF', 'IOVEC']);
 const ACTIONS = new Set(['Submit', 'SubmitFault', 'Complete', 'PunchHole']);
 
@@ -229,6 +252,8 @@ class PinUnpinDriver implements ReferenceDriver {
   /** The direct I/O target, opened O_DIRECT. */
   private readonly target: file;
   private readonly xFolios: readonly [Folio, Folio];
+  /** The folios of the queue iterator's buffer. */
+  private readonly qFolios: readonly [Folio, Folio];
   /** Kernel frames: references held by their owners (slab, caller, page cache), not by extraction. */
   private readonly ownerRefs = new Map<Frame, number>();
   private readonly cached = new Set<Frame>(['X0', 'X1']);
@@ -266,7 +291,8 @@ class PinUnpinDriver implements ReferenceDriver {
         create_file(bdev, TARGET_START_PAGE * PAGE_SIZE, targetBytes, targetBytes),
         O_DIRECT,
       );
-      return { mm, base, bdev, kvecBase, bvecPages, dataFile, xFolios, target };
+      const qFolios: [Folio, Folio] = [folio_alloc(0), folio_alloc(0)];
+      return { mm, base, bdev, kvecBase, bvecPages, dataFile, xFolios, qFolios, target };
     });
     this.mm = set.mm;
     this.base = set.base;
@@ -275,6 +301,7 @@ class PinUnpinDriver implements ReferenceDriver {
     this.bvecPages = set.bvecPages;
     this.dataFile = set.dataFile;
     this.xFolios = set.xFolios;
+    this.qFolios = set.qFolios;
     this.target = set.target;
     for (const [f, folio] of this.kernelFolios()) this.ownerRefs.set(f, folio._refcount);
     for (const b of BIOS)
@@ -300,6 +327,8 @@ class PinUnpinDriver implements ReferenceDriver {
       ['B1', this.bvecPages[1].folio],
       ['X0', this.xFolios[0]],
       ['X1', this.xFolios[1]],
+      ['Q0', this.qFolios[0]],
+      ['Q1', this.qFolios[1]],
     ]);
   }
 
@@ -467,9 +496,32 @@ class PinUnpinDriver implements ReferenceDriver {
         ];
         return iov_iter_bvec(d, bv, bv.length, 6 * UNIT);
       }
+      case 'QUEUE':
+        return this.queueIter(d);
       default: // XARRAY: file position 2, 6 bytes
         return iov_iter_xarray(d, this.dataFile.i_mapping.i_pages, 2 * UNIT, 6 * UNIT);
     }
+  }
+
+  /**
+   * QUEUE: Q0 from offset 1, then Q1, 6 bytes, as the profile's queue iterator: a folio_queue
+   * of the two folios (iov_iter_folio_queue, include/linux/folio_queue.h) or a bvecq holding
+   * <<(Q0,1,3),(Q1,0,3)>> (iov_iter_bvec_queue, bvecq RFC).
+   */
+  private queueIter(d: number): iov_iter {
+    const types = this.k.profile.iter_types;
+    const [q0, q1] = this.qFolios;
+    if (types.includes('ITER_FOLIOQ'))
+      return iov_iter_folio_queue(d, folioq_chain_from([q0, q1]), 0, 1 * UNIT, 6 * UNIT);
+    if (types.includes('ITER_BVECQ')) {
+      const bq = netfs_alloc_bvecq(2);
+      bvecq_append(bq, { bv_page: q0.page(0), bv_offset: 1 * UNIT, bv_len: 3 * UNIT });
+      bvecq_append(bq, { bv_page: q1.page(0), bv_offset: 0, bv_len: 3 * UNIT });
+      return iov_iter_bvec_queue(d, bq, 0, 0, 6 * UNIT);
+    }
+    throw new AdapterError(
+      `PinUnpin: profile ${this.k.profile.name} has no queue iterator (QueueIter is FALSE there)`,
+    );
   }
 
   /** Kernel-wide invariants, and pin balance whenever no I/O is in flight (quiescence). */

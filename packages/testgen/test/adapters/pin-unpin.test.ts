@@ -17,7 +17,7 @@ const stepper = createEmbeddedStepper(
   readFileSync(join(specs, 'PinUnpin.cfg'), 'utf8'),
 );
 
-const FRAMES = ['U0', 'U1', 'U2', 'U3', 'ZP', 'K0', 'K1', 'B0', 'B1', 'X0', 'X1'];
+const FRAMES = ['U0', 'U1', 'U2', 'U3', 'ZP', 'K0', 'K1', 'B0', 'B1', 'X0', 'X1', 'Q0', 'Q1'];
 const fn = (m: Record<string, number>): ModelValue => ({
   __fn: FRAMES.map((f) => [f, m[f] ?? 0]),
 });
@@ -159,6 +159,43 @@ describe('PinUnpin adapter', () => {
       'bio2.cleanup': 'NONE',
       pins: '',
     });
+  });
+
+  it('a QUEUE I/O is a FOLIOQ on 6.12 and a BVECQ on the RFC: listed, not pinned, released by nothing; 6.1 has none', () => {
+    const s: Scenario = {
+      ...scenario,
+      id: 'PinUnpin/queue',
+      actions: [
+        { name: 'Init' },
+        { name: 'Submit', bio: 1, iter: 'QUEUE', dir: 'DEST' },
+        { name: 'Complete', bio: 1 },
+      ],
+    };
+    const profiles = loadProfiles(join(specs, 'profiles.json'));
+    for (const profile of ['linux-6.12', 'bvecq-rfc']) {
+      const constants = profiles.find((p) => p.name === profile)?.constants.PinUnpin ?? {};
+      const exp = computeExpectation(stepper, pinUnpinAdapter.observeModel, s, profile, constants);
+      const observed = runOnReference(pinUnpinAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+      expect(observed[1]).toMatchObject({
+        'bio1.st': 'INFLIGHT',
+        'bio1.pages': 'Q0,Q1',
+        'bio1.bytes': 6,
+        'bio1.offset0': 1,
+        'bio1.cleanup': 'NONE',
+        pins: '',
+        refs: '',
+      });
+      expect(observed[2]).toMatchObject({ 'bio1.st': 'DONE', pins: '', refs: '' });
+    }
+    const on61 = profiles.find((p) => p.name === 'linux-6.1')?.constants.PinUnpin ?? {};
+    expect(
+      computeExpectation(stepper, pinUnpinAdapter.observeModel, s, 'linux-6.1', on61).stoppedAt,
+    ).toMatchObject({ step: 1, reason: 'not enabled under this profile' });
+    const d = pinUnpinAdapter.createDriver('linux-6.1', s);
+    expect(() => d.apply({ name: 'Submit', bio: 1, iter: 'QUEUE', dir: 'DEST' })).toThrow(
+      /linux-6.1 has no queue iterator/,
+    );
   });
 
   it('supports exactly the spec actions and rejects bad parameters by name', () => {
