@@ -70,6 +70,8 @@ function sameStep(exp: StepObservation, obs: StepObservation, skip: ReadonlySet<
   return true;
 }
 
+const NOTHING_SKIPPED: ReadonlySet<string> = new Set();
+
 /**
  * Compares the first `expected.length` steps. Keys in `unobservable` are left out; a key the
  * expectation has and the observation lacks is a mismatch (observed `undefined`), as is a key
@@ -82,7 +84,7 @@ export function compareObservations(
   observed: readonly StepObservation[],
   unobservable: readonly string[] = [],
 ): Mismatch[] {
-  const skip = new Set(unobservable);
+  const skip = unobservable.length === 0 ? NOTHING_SKIPPED : new Set(unobservable);
   const out: Mismatch[] = [];
   for (let step = 0; step < expected.length; step++) {
     const exp = expected[step] as StepObservation;

@@ -79,17 +79,22 @@ const filledPages = new Map<number, Buffer>();
 
 /**
  * Whether every byte of `bytes` is `value`. Observations read page contents at every step, so
- * this is one native compare (Buffer.equals, a memcmp) with a buffer of that byte, not a loop
- * or callback per byte.
+ * a range of more than a few bytes is one native compare (Buffer#compare, a memcmp, which takes
+ * the Uint8Array as it is: no view to allocate) with a buffer of that byte; a short one is a
+ * plain loop, cheaper than the call.
  */
 export function filledWith(bytes: Uint8Array, value: number): boolean {
+  const n = bytes.length;
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) if (bytes[i] !== value) return false;
+    return true;
+  }
   let pattern = filledPages.get(value);
-  if (pattern === undefined || pattern.length < bytes.length) {
-    pattern = Buffer.alloc(Math.max(bytes.length, 4096), value);
+  if (pattern === undefined || pattern.length < n) {
+    pattern = Buffer.alloc(Math.max(n, 4096), value);
     filledPages.set(value, pattern);
   }
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  return view.equals(pattern.subarray(0, bytes.length));
+  return pattern.compare(bytes, 0, n, 0, n) === 0;
 }
 
 /** Scratch buffer for folio reads: observations read one range at a time, synchronously. */

@@ -31,6 +31,15 @@ describe('filledWith', () => {
     expect(filledWith(new Uint8Array(3 * PAGE_SIZE).fill(7), 7)).toBe(true);
     expect(filledWith(new Uint8Array(0), 7)).toBe(true);
   });
+
+  it('gives the same answer on both sides of the short-range loop (16 bytes) and the compare', () => {
+    for (const n of [1, 15, 16, 17, 100]) {
+      const bytes = new Uint8Array(n).fill(0x50);
+      expect(filledWith(bytes, 0x50)).toBe(true);
+      bytes[n - 1] = 0x51;
+      expect(filledWith(bytes, 0x50)).toBe(false);
+    }
+  });
 });
 
 describe('folioBytes', () => {
