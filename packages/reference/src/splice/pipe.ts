@@ -6,7 +6,7 @@
 import { current_kernel } from '../kernel.ts';
 import { FOLL_GET, PAGE_SIZE } from '../mm/constants.ts';
 import type { Page } from '../mm/folio.ts';
-import { memcpy_from_page, put_page } from '../mm/folio.ts';
+import { memcpy_from_page_into, put_page } from '../mm/folio.ts';
 import { gup_put_folio } from '../mm/gup.ts';
 
 /** PIPE_DEF_BUFFERS */
@@ -110,7 +110,10 @@ export function pipe_readable(pipe: pipe_inode_info): number {
  * bytes are those of each buffer's page *now*, as a reader would see them.
  */
 export function pipe_read(pipe: pipe_inode_info, n: number): Uint8Array {
-  const out: number[] = [];
+  // The reader's buffer, sized up front (what the pipe holds, at most n): each page range is
+  // copied straight into it.
+  const out = new Uint8Array(Math.max(0, Math.min(n, pipe_readable(pipe))));
+  let done = 0;
   while (n > 0 && !pipe_empty(pipe.head, pipe.tail)) {
     const buf = pipe_buf(pipe, pipe.tail);
     const chunk = Math.min(buf.len, n);
@@ -121,7 +124,8 @@ export function pipe_read(pipe: pipe_inode_info, n: number): Uint8Array {
       const p = buf.page.folio.page(buf.page.index_in_folio + Math.floor(off / PAGE_SIZE));
       const inpage = off % PAGE_SIZE;
       const len = Math.min(PAGE_SIZE - inpage, left);
-      for (const b of memcpy_from_page(p, inpage, len)) out.push(b);
+      memcpy_from_page_into(out, done, p, inpage, len);
+      done += len;
       left -= len;
       off += len;
     }
@@ -134,7 +138,7 @@ export function pipe_read(pipe: pipe_inode_info, n: number): Uint8Array {
       pipe.tail++;
     }
   }
-  return Uint8Array.from(out);
+  return out;
 }
 
 /** free_pipe_info: releases every buffer still in the pipe (the last close). */
