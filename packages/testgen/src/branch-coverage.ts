@@ -47,6 +47,8 @@ const COVERAGE_ARGS = [
   '--coverage.all=true',
   '--coverage.experimentalAstAwareRemapping=true',
   '--coverage.reporter=json-summary',
+  // Figures even when a generated test fails; the failure is still reported (status, failure).
+  '--coverage.reportOnFailure=true',
 ];
 
 export function summaryFiles(root: string, summary: Summary): FileBranches[] {
