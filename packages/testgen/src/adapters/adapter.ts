@@ -110,3 +110,31 @@ export function folioBytes(folio: Folio, offset: number, len: number): Uint8Arra
   folio.readInto(out, 0, offset, len);
   return out;
 }
+
+/**
+ * The first index below `got.length` where `got` and `want` differ (a missing `want` byte
+ * differs), or -1: a native compare decides the common case (equal), the loop only finds where.
+ */
+export function firstMismatch(got: Uint8Array, want: Uint8Array): number {
+  const n = got.length;
+  if (
+    n <= want.length &&
+    Buffer.from(got.buffer, got.byteOffset, n).compare(want, 0, n, 0, n) === 0
+  )
+    return -1;
+  for (let b = 0; b < n; b++) if (got[b] !== want[b]) return b;
+  return -1;
+}
+
+/**
+ * `n` bytes of the pattern `(start + b * step) & 0xff || 1` (never 0). The pattern repeats every
+ * 256 bytes, so the first 256 are computed and the rest copied natively (copyWithin).
+ */
+export function patternBytes(n: number, start: number, step: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const first = Math.min(n, 256);
+  for (let b = 0; b < first; b++) out[b] = (start + b * step) & 0xff || 1;
+  for (let filled = first; filled < n; filled *= 2)
+    out.copyWithin(filled, 0, Math.min(filled, n - filled));
+  return out;
+}

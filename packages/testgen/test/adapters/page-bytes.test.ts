@@ -9,7 +9,7 @@ import {
   with_kernel,
 } from '@pinlab/reference';
 import { describe, expect, it } from 'vitest';
-import { filledWith, folioBytes } from '../../src/adapters/adapter.ts';
+import { filledWith, firstMismatch, folioBytes, patternBytes } from '../../src/adapters/adapter.ts';
 
 describe('filledWith', () => {
   it('is true only when every byte is the value', () => {
@@ -52,5 +52,39 @@ describe('folioBytes', () => {
       expect([...folioBytes(folio, 98, 7)]).toEqual([0, 0, 1, 2, 3, 0, 0]);
       expect([...folioBytes(folio, 98, 7)]).toEqual([...folio.peek(98, 7)]);
     });
+  });
+});
+
+describe('firstMismatch', () => {
+  it('finds the first differing byte, or -1', () => {
+    const want = new Uint8Array(100).fill(3);
+    expect(firstMismatch(new Uint8Array(100).fill(3), want)).toBe(-1);
+    expect(firstMismatch(new Uint8Array(40).fill(3), want)).toBe(-1);
+    const got = new Uint8Array(100).fill(3);
+    got[57] = 4;
+    got[90] = 4;
+    expect(firstMismatch(got, want)).toBe(57);
+    expect(firstMismatch(got.subarray(60), want)).toBe(30);
+    // A byte want does not have differs.
+    expect(firstMismatch(new Uint8Array(101).fill(3), want)).toBe(100);
+  });
+});
+
+describe('patternBytes', () => {
+  it('is (start + b * step) & 0xff || 1 at every byte, past the 256-byte period', () => {
+    for (const [n, start, step] of [
+      [0, 7, 13],
+      [5, 7, 13],
+      [256, 1, 11],
+      [257, 250, 13],
+      [3000, 7 + 53 * 3, 13],
+      [8192, 1 + 37 * 2, 11],
+    ] as const) {
+      const got = patternBytes(n, start, step);
+      expect(got.length).toBe(n);
+      for (let b = 0; b < n; b++) {
+        if (got[b] !== ((start + b * step) & 0xff || 1)) throw new Error(`n=${n} byte ${b}`);
+      }
+    }
   });
 });
