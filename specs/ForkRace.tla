@@ -56,14 +56,18 @@ CONSTANTS
     MaxFrames,       \* physical frames in the model (3 per page: original + 2 copies)
     UseFixedBuffers, \* explore io_uring registered buffers (RegisterBuffer, FixedRead, ...)
     UseVmsplice,     \* explore vmsplice into a pipe (Vmsplice, PipeRead)
-    ForkAdvice       \* madvise(2) advice on the parent's pages before any step:
+    ForkAdvice,      \* madvise(2) advice on the parent's pages before any step:
                      \* "NONE" | "DONTFORK" (MADV_DONTFORK) | "WIPEONFORK" (MADV_WIPEONFORK)
+    ForkCopiesPinned \* fork copies a maybe-pinned exclusive anon page for the child (5.9+,
+                     \* 70e806e4e645 "mm: Do early cow for pinned pages during fork() for
+                     \* ptes"); FALSE: the older fork that COW-shares it like any page
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
 ASSUME MaxFrames \in 3..8
 ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN
 ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
+ASSUME ForkCopiesPinned \in BOOLEAN
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
@@ -232,6 +236,7 @@ IoComplete(i) ==
 \* (copy_present_page); any other page is shared, write-protected in both,
 \* and loses PageAnonExclusive.
 CopyAtFork(v) ==
+    /\ ForkCopiesPinned
     /\ v \in VPages
     /\ excl[pte["P"][v].frame]
     /\ hasPinned["P"]

@@ -345,7 +345,11 @@ export const forkRaceAdapter: SpecAdapter = {
   spec: 'ForkRace',
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
-  // FOLL_GET block DIO on a kernel that otherwise pins (faults.ts legacy_foll_get_dio).
-  faultKnobs: [{ constant: 'DioHold', value: 'FOLL_GET', fault: 'legacy_foll_get_dio' }],
+  // FOLL_GET block DIO on a kernel that otherwise pins (faults.ts legacy_foll_get_dio); the
+  // pre-5.9 fork that COW-shares a pinned page (faults.ts fork_share_pinned).
+  faultKnobs: [
+    { constant: 'DioHold', value: 'FOLL_GET', fault: 'legacy_foll_get_dio' },
+    { constant: 'ForkCopiesPinned', value: false, fault: 'fork_share_pinned' },
+  ],
   createDriver: (profile, scenario) => new ForkRaceDriver(profile, scenario),
 };

@@ -57,6 +57,10 @@ describe('designs (a profile plus reference faults for a bug config)', () => {
     expect(design('PinUnpin', 'PinUnpin_array_leak')).toBe('linux-6.12+extract_array_leak');
     expect(design('IterCursor', 'IterCursor_over_revert')).toBe('linux-6.12+over_revert');
     expect(design('ForkRace', 'ForkRace_foll_get')).toBe('linux-6.12+legacy_foll_get_dio');
+    expect(design('ForkRace', 'ForkRace_fork_share_pinned')).toBe('linux-6.12+fork_share_pinned');
+    // 6.1's FOLL_GET DIO with the madvise mitigation: 6.12 plus the same legacy fault.
+    for (const config of ['ForkRace_dontfork', 'ForkRace_wipeonfork'])
+      expect(design('ForkRace', config), config).toBe('linux-6.12+legacy_foll_get_dio');
     // Fixed designs, configs a profile already is, and bugs without a reference fault.
     for (const [spec, config] of [
       ['PinUnpin', 'PinUnpin'],
