@@ -39,7 +39,6 @@ import {
   extract_result_consistent,
   FAULT_FLAG_WRITE,
   folio_alloc,
-  type folio_queue,
   folioq_alloc,
   folioq_append,
   handle_mm_fault,
@@ -335,30 +334,26 @@ class IterCursorDriver implements ReferenceDriver {
         return iov_iter_ubuf(this.direction, ubuf, count);
       }
       case 'FOLIOQ': {
-        // A folio queue of two segments (netfs chains folio_queue segments, linked by
-        // next/prev): segment 0 holds an order-0 folio, segment 1 an order-1 folio (two
-        // pages), and the iterator starts FLAT_START into the first folio
-        // (iov_iter_folio_queue(..., folioq, 0, offset, count)), so cursor moves cross folio
-        // and segment boundaries and a multi-page folio.
-        const folios = [folio_alloc(0), folio_alloc(1)];
-        const segs: folio_queue[] = folios.map((f) => {
-          const q = folioq_alloc();
-          folioq_append(q, f);
-          return q;
-        });
-        const [q0, q1] = segs as [folio_queue, folio_queue];
+        // A folio queue of two segments linked by next/prev, as netfs's rolling buffer chains
+        // folio_queue segments: segment 0 holds an order-0 folio, segment 1 an order-0 folio
+        // and an order-1 folio (two pages) that lies beyond the iterator's count (the buffer
+        // holds more than this I/O covers). The iterator starts FLAT_START into the first
+        // folio (iov_iter_folio_queue(..., folioq, 0, offset, count)), so cursor moves cross
+        // a segment boundary (folioq->next / ->prev) and a slot boundary within a segment.
+        const folios = [folio_alloc(0), folio_alloc(0)];
+        const q0 = folioq_alloc();
+        const q1 = folioq_alloc();
+        folioq_append(q0, folios[0]!);
+        folioq_append(q1, folios[1]!);
+        folioq_append(q1, folio_alloc(1));
         q0.next = q1;
         q1.prev = q0;
         this.placeOf = (pos) => {
           const x = FLAT_START * UNIT + pos;
-          const [folio, inFolio] = x < PAGE_SIZE ? [folios[0]!, x] : [folios[1]!, x - PAGE_SIZE];
-          const offset = inFolio % PAGE_SIZE;
-          return {
-            kind: 'page',
-            page: folio.page(Math.floor(inFolio / PAGE_SIZE)),
-            offset,
-            run: PAGE_SIZE - offset,
-          };
+          const folio = folios[Math.floor(x / PAGE_SIZE)];
+          if (folio === undefined) throw new AdapterError(`IterCursor: no folio at ${x}`);
+          const offset = x % PAGE_SIZE;
+          return { kind: 'page', page: folio.page(0), offset, run: PAGE_SIZE - offset };
         };
         return iov_iter_folio_queue(this.direction, q0, 0, FLAT_START * UNIT, count);
       }
