@@ -114,8 +114,6 @@ VARIABLES
 
 vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, action>>
 
-Min(minA, minB) == IF minA < minB THEN minA ELSE minB
-
 \* Holders of segment `hs` in a state given by its cursors, subrequests and freed set:
 \* the three cursors, each outstanding subrequest's buffer position, and the previous
 \* segment's link while that segment is alive.
@@ -201,8 +199,11 @@ Complete(s, outcome) ==
                               THEN [sr EXCEPT !.st = "failed", !.xfer = 0]
                               ELSE [sr EXCEPT !.st = "ok", !.xfer = sr.len + 1]} :
             /\ subreqs' = [subreqs EXCEPT ![k] = upd]
+            \* Data lands in the locked folios of the range; a folio a too-much collection
+            \* already unlocked (CheckTooMuch = FALSE) stays unlocked and uptodate.
             /\ fstate' = [x \in Slots |->
-                            IF upd.st = "ok" /\ x >= s /\ x < s + sr.len THEN "filled"
+                            IF upd.st = "ok" /\ x >= s /\ x < s + sr.len /\ fstate[x] = "locked"
+                            THEN "filled"
                             ELSE fstate[x]]
         /\ action' = [name |-> "Complete", start |-> s, outcome |-> outcome]
         /\ UNCHANGED <<load, dispatch, collect, segRef, segFreed, reqError>>
@@ -219,16 +220,23 @@ Retry(s) ==
 
 \* The collector consumes the first outstanding subrequest once it has terminated, in
 \* file order (netfs_read_collection / netfs_collect_write_results): READ unlocks its
-\* folios (uptodate if it succeeded), DIO_WRITE releases its pages; the collect cursor
-\* advances by what the subrequest reported and leaves behind segments that are freed.
+\* folios (uptodate if it succeeded), DIO_WRITE accounts its pages; the collect cursor
+\* moves to the subrequest's start plus what it reported (read_collect.c
+\* netfs_collect_read_results: collected_to = front->start + transferred, a failed front
+\* counting as its whole length, abandon_to) and leaves behind segments that are freed.
+\* Every loaded folio still held below the new collect point is unlocked
+\* (netfs_read_unlock_folios walks from the collect cursor while a folio ends at or before
+\* collected_to).  With the too-much check in place this is exactly the subrequest's range;
+\* without it (CheckTooMuch = FALSE) collected_to runs past the subrequest, even past the
+\* buffer, and the next folio is unlocked before its own data arrived.
 Collect ==
     /\ subreqs /= <<>>
     /\ subreqs[1].st \in {"ok", "failed"}
     /\ \E sr \in {subreqs[1]} :
-       \E nc \in {Min(collect + (IF sr.st = "ok" THEN sr.xfer ELSE sr.len), Total)} :
+       \E nc \in {sr.start + (IF sr.st = "ok" THEN sr.xfer ELSE sr.len)} :
         /\ collect' = nc
         /\ fstate' = [x \in Slots |->
-                        IF x >= collect /\ x < nc
+                        IF x < nc /\ x < load /\ fstate[x] \in {"locked", "filled"}
                         THEN (IF sr.st = "ok" THEN "uptodate" ELSE "failed")
                         ELSE fstate[x]]
         /\ subreqs' = Tail(subreqs)
@@ -275,7 +283,8 @@ Spec == Init /\ [][Next]_vars
 
 -----------------------------------------------------------------------------
 TypeOK ==
-    /\ load \in Pos /\ dispatch \in Pos /\ collect \in Pos
+    \* collect may pass Total by the one slot a too-much answer adds (CheckTooMuch = FALSE).
+    /\ load \in Pos /\ dispatch \in Pos /\ collect \in 0..(Total + 1)
     /\ DOMAIN fstate = Slots /\ \A x \in Slots : fstate[x] \in FStates
     /\ Len(subreqs) <= Total
     /\ \A k \in 1..Len(subreqs) :

@@ -20,6 +20,7 @@ import {
   bvecq_pos_advance,
   bvecq_pos_attach,
   bvecq_pos_detach,
+  bvecq_pos_fpos,
   bvecq_pos_new,
 } from './chain.ts';
 
@@ -186,8 +187,13 @@ export function netfs_read_collection(rreq: netfs_read_request): void {
       if (!rreq.error) rreq.error = sub.error;
       sub.transferred = sub.len;
     } else if (sub.state !== 'DONE') break;
+    // The collect cursor follows collected_to over the loaded folios
+    // (netfs_read_unlock_folios moves rreq->collect_cursor over the folios it unlocks up to
+    // collected_to). After a too-much answer (bvecq_read_too_much) collected_to may be past
+    // the cursor, which stopped at the end of the loaded data, or past this start.
     rreq.collected_to = sub.start + sub.transferred;
-    bvecq_pos_advance(rreq.collect_cursor, sub.transferred);
+    const behind = rreq.collected_to - bvecq_pos_fpos(rreq.collect_cursor);
+    if (behind > 0) bvecq_pos_advance(rreq.collect_cursor, behind);
     bvecq_pos_detach(sub.dispatch_pos);
     rreq.subrequests.shift();
     for (const f of rreq.folios) {

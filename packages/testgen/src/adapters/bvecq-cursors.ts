@@ -587,9 +587,10 @@ export const bvecqCursorsAdapter: SpecAdapter = {
   supports: (action) => ACTIONS.has(action.name),
   scenarioSupport,
   // StrictDioSequence = FALSE (BvecqCursors_unordered_dio_write) is the netfs code before
-  // a0b4c7a49137: the reference's bvecq_unordered_dio_write fault. bvecq_read_too_much
-  // (CheckTooMuch = FALSE) is not a knob: it diverges from the model (docs/FIDELITY.md
-  // finding 11).
+  // a0b4c7a49137: the reference's bvecq_unordered_dio_write fault. CheckTooMuch = FALSE
+  // (BvecqCursors_read_too_much) is the code before "netfs: Check for too much data being
+  // read": the bvecq_read_too_much fault (collected_to = front->start + transferred runs past
+  // the subrequest, unlocking the next folio early; docs/FIDELITY.md finding 11).
   faultKnobs: [
     { constant: 'StrictDioSequence', value: false, fault: 'bvecq_unordered_dio_write' },
     { constant: 'CheckTooMuch', value: false, fault: 'bvecq_read_too_much' },
@@ -610,6 +611,12 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     if (subs.length > 1 && subs.length > parseSubreqs(prev?.subreqs).length)
       out.push('bvecq_write_cursor_order');
     if (hasWriteHole(String(now.fstate ?? ''))) out.push('bvecq_no_write_hole');
+    // A folio still held below the collect cursor (the model's UnlockOnlyAfterCollect broken,
+    // as after a too-much collection) is what bvecq_unlock_after_collection reports.
+    const held = String(now.fstate ?? '')
+      .split(',')
+      .some((f, x) => (f === 'locked' || f === 'filled') && x < Number(now.collect));
+    if (held) out.push('bvecq_unlock_after_collection');
     return out;
   },
   createDriver: (profile, scenario) =>

@@ -61,6 +61,12 @@ describe('designs (a profile plus reference faults for a bug config)', () => {
     // 6.1's FOLL_GET DIO with the madvise mitigation: 6.12 plus the same legacy fault.
     for (const config of ['ForkRace_dontfork', 'ForkRace_wipeonfork'])
       expect(design('ForkRace', config), config).toBe('linux-6.12+legacy_foll_get_dio');
+    expect(design('BvecqCursors', 'BvecqCursors_read_too_much')).toBe(
+      'bvecq-rfc+bvecq_read_too_much',
+    );
+    expect(design('BvecqCursors', 'BvecqCursors_unordered_dio_write')).toBe(
+      'bvecq-rfc+bvecq_unordered_dio_write',
+    );
     // Fixed designs, configs a profile already is, and bugs without a reference fault.
     for (const [spec, config] of [
       ['PinUnpin', 'PinUnpin'],
@@ -68,7 +74,7 @@ describe('designs (a profile plus reference faults for a bug config)', () => {
       ['PinUnpin', 'PinUnpin_unpin_unpinned'],
       ['PinUnpin', 'PinUnpin_pin_zero_page'],
       ['PinUnpin', 'PinUnpin_xarray_hole'],
-      ['BvecqCursors', 'BvecqCursors_read_too_much'],
+      ['BvecqCursors', 'BvecqCursors'],
       ['IterCursor', 'IterCursor_bvec_kvec_mixup'],
       // iter_pipe_truncate_revert diverges from the model (docs/FIDELITY.md finding 11).
       ['SplicePipe', 'SplicePipe_iter_pipe'],
