@@ -66,7 +66,7 @@ import {
   kmalloc_page_aligned,
   kvfree,
   type MmStruct,
-  memcpy_from_page,
+  memcpy_from_page_into,
   memcpy_to_page,
   mm_alloc,
   no_over_reversion,
@@ -84,7 +84,14 @@ import {
 } from '@pinlab/reference';
 import { apply, asInt, asString, type ModelState, stateVar } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
-import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import {
+  AdapterError,
+  firstMismatch,
+  param,
+  patternBytes,
+  type ReferenceDriver,
+  type SpecAdapter,
+} from './adapter.ts';
 import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
@@ -517,7 +524,7 @@ class IterCursorDriver implements ReferenceDriver {
     if (path === 'copy_from_iter') {
       // The buffer holds known bytes at the cursor; the copy must read exactly those.
       want = new Uint8Array(bytes);
-      for (let b = 0; b < expected; b++) want[b] = (this.advances * 53 + b * 13 + 7) & 0xff || 1;
+      want.set(patternBytes(expected, this.advances * 53 + 7, 13));
       this.writeData(pos, want.subarray(0, expected));
       const into = new Uint8Array(bytes);
       done = copy_from_iter(into, bytes, i);
@@ -526,8 +533,7 @@ class IterCursorDriver implements ReferenceDriver {
       return;
     }
     if (path === 'copy_to_iter') {
-      want = new Uint8Array(bytes);
-      for (let b = 0; b < bytes; b++) want[b] = (this.advances * 37 + b * 11 + 1) & 0xff || 1;
+      want = patternBytes(bytes, this.advances * 37 + 1, 11);
       done = copy_to_iter(want, bytes, i);
     } else {
       // Dirty the range first, so that zeros found afterwards were written by iov_iter_zero.
@@ -549,12 +555,11 @@ class IterCursorDriver implements ReferenceDriver {
 
   /** `got` (the bytes the copy moved, read at data byte pos) must start `want`. */
   private checkBytes(path: AdvancePath, pos: number, got: Uint8Array, want: Uint8Array): void {
-    for (let b = 0; b < got.length; b++) {
-      if (got[b] !== want[b]) {
-        throw new AdapterError(
-          `IterCursor: ${path} at data byte ${pos}: byte ${b} is ${got[b]}, expected ${want[b]} (the copy did not move the bytes where the cursor was)`,
-        );
-      }
+    const b = firstMismatch(got, want);
+    if (b >= 0) {
+      throw new AdapterError(
+        `IterCursor: ${path} at data byte ${pos}: byte ${b} is ${got[b]}, expected ${want[b]} (the copy did not move the bytes where the cursor was)`,
+      );
     }
   }
 
@@ -573,7 +578,7 @@ class IterCursorDriver implements ReferenceDriver {
       if (p.kind === 'user') {
         if (copy_from_user(this.mm, out, p.uaddr, len, done) !== 0)
           throw new AdapterError(`IterCursor: user address ${p.uaddr} faulted on read-back`);
-      } else out.set(memcpy_from_page(p.page, p.offset, len), done);
+      } else memcpy_from_page_into(out, done, p.page, p.offset, len);
       done += len;
     }
     return out;
