@@ -7,7 +7,9 @@
 //   replay: reference steps per second over every checked-in suite with an adapter, per spec
 //     and overall, observations compared as the generated tests compare them.
 // Prints `name: value unit` lines (collected by `pinlab bench`), each goal also as a ratio;
-// never asserts on time. BENCH_SPECS=all benches the generation of every spec.
+// never asserts on time. BENCH_SPECS=all benches the generation of every spec. BENCH_PARTS
+// (default `gen,replay`) picks the parts: `BENCH_PARTS=replay` for the replay alone.
+// The machine is shared: every rate is given per wall second and per CPU second of this process.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,67 +52,101 @@ async function generation(label: string, cacheDir: string): Promise<void> {
   );
 }
 
-const cacheDir = mkdtempSync(join(tmpdir(), 'pinlab-bench-cache-'));
-try {
-  await generation('cold', cacheDir);
-  await generation('cached', cacheDir);
-} finally {
-  rmSync(cacheDir, { recursive: true, force: true });
+const parts = new Set((process.env.BENCH_PARTS ?? 'gen,replay').split(','));
+for (const part of parts) {
+  if (part !== 'gen' && part !== 'replay') {
+    console.error(`bench: unknown BENCH_PARTS entry ${JSON.stringify(part)} (gen, replay)`);
+    process.exit(2);
+  }
+}
+
+if (parts.has('gen')) {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'pinlab-bench-cache-'));
+  try {
+    generation('cold', cacheDir);
+    generation('cached', cacheDir);
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+if (parts.has('replay')) replay();
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
 }
 
 // Replay: every scenario of the checked-in suites that has an adapter, every profile, on the
 // reference, compared with the expectation (per spec too: specs differ a lot in cost per step).
-const target = createReferenceTarget(
-  allAdapters,
-  profiles.map((p) => p.name),
-);
-const perSpec = new Map<string, { steps: number; ms: number }>();
-let errors = 0;
-let mismatched = 0;
-const replayCpu0 = process.cpuUsage();
-for (const file of findGeneratedSuites(join(root, 'generated-tests'))) {
-  const suite = loadSuite(file);
-  const adapter = adapterFor(suite.spec);
-  if (adapter === undefined) continue;
-  const acc = perSpec.get(adapter.spec) ?? { steps: 0, ms: 0 };
-  perSpec.set(adapter.spec, acc);
-  for (const s of suite.scenarios)
-    for (const p of suite.profiles) {
-      const plan = planScenario(suite, s, p, target);
-      if (plan.kind !== 'run') continue;
-      const t = performance.now();
-      try {
-        const observed = runOnReference(adapter, plan.scenario, p);
-        if (compareObservations(plan.scenario, p, plan.expected.observations, observed).length > 0)
-          mismatched++;
-        acc.steps += observed.length;
-      } catch {
-        // A scenario the reference cannot run is the generated tests' business; not counted.
-        errors++;
-        continue;
-      }
-      acc.ms += performance.now() - t;
-    }
-}
-let steps = 0;
-let ms = 0;
-for (const [spec, a] of [...perSpec].sort()) {
-  steps += a.steps;
-  ms += a.ms;
-  console.log(
-    `testgen.reference_replay_steps_per_s.${spec}: ${Math.round(a.steps / (a.ms / 1000))} steps/s`,
+function replay(): void {
+  const target = createReferenceTarget(
+    allAdapters,
+    profiles.map((p) => p.name),
   );
+  const perSpec = new Map<string, { steps: number; ms: number; cpuMs: number }>();
+  let errors = 0;
+  let mismatched = 0;
+  const replayCpu0 = process.cpuUsage();
+  for (const file of findGeneratedSuites(join(root, 'generated-tests'))) {
+    const suite = loadSuite(file);
+    const adapter = adapterFor(suite.spec);
+    if (adapter === undefined) continue;
+    const acc = perSpec.get(adapter.spec) ?? { steps: 0, ms: 0, cpuMs: 0 };
+    perSpec.set(adapter.spec, acc);
+    for (const s of suite.scenarios)
+      for (const p of suite.profiles) {
+        const plan = planScenario(suite, s, p, target);
+        if (plan.kind !== 'run') continue;
+        const t = performance.now();
+        const c = process.cpuUsage();
+        try {
+          const observed = runOnReference(adapter, plan.scenario, p);
+          if (
+            compareObservations(plan.scenario, p, plan.expected.observations, observed).length > 0
+          )
+            mismatched++;
+          acc.steps += observed.length;
+        } catch {
+          // A scenario the reference cannot run is the generated tests' business; not counted.
+          errors++;
+          continue;
+        }
+        acc.ms += performance.now() - t;
+        acc.cpuMs += cpuMs(c);
+      }
+  }
+  let steps = 0;
+  let ms = 0;
+  let runCpuMs = 0;
+  for (const [spec, a] of [...perSpec].sort()) {
+    steps += a.steps;
+    ms += a.ms;
+    runCpuMs += a.cpuMs;
+    console.log(
+      `testgen.reference_replay_steps_per_s.${spec}: ${Math.round(a.steps / (a.ms / 1000))} steps/s`,
+    );
+    console.log(
+      `testgen.reference_replay_steps_per_cpu_s.${spec}: ${Math.round(a.steps / (a.cpuMs / 1000))} steps/s`,
+    );
+  }
+  const replayCpu = cpuMs(replayCpu0);
+  const rate = steps / (ms / 1000);
+  console.log(`testgen.reference_replay_steps_per_s: ${Math.round(rate)} steps/s`);
+  console.log(
+    `testgen.reference_replay_steps_per_s_over_goal: ${(rate / REPLAY_GOAL).toFixed(2)} ratio`,
+  );
+  // CPU time of the same runs and comparisons as the wall figure: what it would read on an idle
+  // machine, whatever the load.
+  const cpuRate = steps / (runCpuMs / 1000);
+  console.log(`testgen.reference_replay_steps_per_cpu_s: ${Math.round(cpuRate)} steps/s`);
+  console.log(
+    `testgen.reference_replay_steps_per_cpu_s_over_goal: ${(cpuRate / REPLAY_GOAL).toFixed(2)} ratio`,
+  );
+  // CPU time of the whole replay loop, suite loading and planning included.
+  console.log(
+    `testgen.reference_replay_steps_per_cpu_s_all_in: ${Math.round(steps / (replayCpu / 1000))} steps/s`,
+  );
+  console.log(`testgen.reference_replay_steps: ${steps} steps`);
+  console.log(`testgen.reference_replay_mismatched: ${mismatched} scenarios`);
+  console.log(`testgen.reference_replay_errors: ${errors} scenarios`);
 }
-const replayCpu = process.cpuUsage(replayCpu0);
-const rate = steps / (ms / 1000);
-console.log(`testgen.reference_replay_steps_per_s: ${Math.round(rate)} steps/s`);
-console.log(
-  `testgen.reference_replay_steps_per_s_over_goal: ${(rate / REPLAY_GOAL).toFixed(2)} ratio`,
-);
-console.log(`testgen.reference_replay_steps: ${steps} steps`);
-// CPU time of the whole replay loop (suite loading and planning included): load-independent.
-console.log(
-  `testgen.reference_replay_steps_per_cpu_s: ${Math.round(steps / ((replayCpu.user + replayCpu.system) / 1e6))} steps/s`,
-);
-console.log(`testgen.reference_replay_mismatched: ${mismatched} scenarios`);
-console.log(`testgen.reference_replay_errors: ${errors} scenarios`);
