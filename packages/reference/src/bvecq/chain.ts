@@ -313,6 +313,9 @@ export function bvecq_size(bq: bvecq): number {
   return n;
 }
 
+/** max_segs for a subrequest whose filesystem sets no segment limit (sreq_max_segs = INT_MAX). */
+export const NETFS_NO_SEG_LIMIT = 0x7fffffff;
+
 /**
  * bvecq_slice(): how much (up to max_size bytes and max_segs slots) the next slice from `pos`
  * holds; moves `pos` to the end of the slice. Returns [size, nr_segs].

@@ -21,6 +21,8 @@ import {
   bvecq_pos_detach,
   bvecq_pos_new,
   bvecq_pos_transfer,
+  bvecq_slice,
+  NETFS_NO_SEG_LIMIT,
   netfs_put_bvecq,
 } from './chain.ts';
 import { netfs_extract_iter_to_bvecq } from './extract.ts';
@@ -122,9 +124,11 @@ export function netfs_unbuffered_write_dispatch(
     in_flight_before: wreq.subrequests.length,
     collected_to: wreq.collected_to,
   });
+  // netfs_prepare_unbuffered_write_buffer() (the RFC's direct_write.c): dispatch_pos attached
+  // at the dispatch cursor, bvecq_slice() moves the cursor over the subrequest's buffer.
   bvecq_pos_attach(sub.dispatch_pos, wreq.dispatch_cursor);
-  bvecq_pos_advance(wreq.dispatch_cursor, len);
-  wreq.dispatched_to += len;
+  sub.len = bvecq_slice(wreq.dispatch_cursor, len, NETFS_NO_SEG_LIMIT)[0];
+  wreq.dispatched_to += sub.len;
   wreq.subrequests.push(sub);
   return sub;
 }

@@ -22,6 +22,8 @@ import {
   bvecq_pos_detach,
   bvecq_pos_fpos,
   bvecq_pos_new,
+  bvecq_slice,
+  NETFS_NO_SEG_LIMIT,
 } from './chain.ts';
 
 export type netfs_subreq_state = 'IN_PROGRESS' | 'DONE' | 'NEED_RETRY' | 'FAILED';
@@ -118,9 +120,13 @@ export function netfs_read_dispatch(
     retry_count: 0,
     dispatch_pos: bvecq_pos_new(),
   };
+  // The RFC's buffer preparation (netfs_prepare_read_buffer and its unbuffered/retry
+  // variants, fs/netfs/buffered_read.c, direct_read.c, read_retry.c): the subrequest's
+  // dispatch_pos is attached at the dispatch cursor and bvecq_slice() moves the cursor over
+  // its buffer, limiting it to the slots there are (max_segs: the fs's sreq_max_segs, none here).
   bvecq_pos_attach(sub.dispatch_pos, rreq.dispatch_cursor);
-  bvecq_pos_advance(rreq.dispatch_cursor, len);
-  rreq.dispatched_to += len;
+  sub.len = bvecq_slice(rreq.dispatch_cursor, len, NETFS_NO_SEG_LIMIT)[0];
+  rreq.dispatched_to += sub.len;
   rreq.subrequests.push(sub);
   return sub;
 }
