@@ -59,12 +59,15 @@ export class block_device {
       const sec = p >> 9;
       const off = p & 511;
       const n = Math.min(512 - off, src.length - done);
-      let s = this.sectors.get(sec);
-      if (s === undefined) {
-        s = new Uint8Array(512);
-        this.sectors.set(sec, s);
+      const s = this.sectors.get(sec);
+      if (s !== undefined) s.set(src.subarray(done, done + n), off);
+      else if (n === 512) this.sectors.set(sec, src.slice(done, done + 512));
+      else {
+        // A new sector written in part: the rest of it reads as zeroes.
+        const fresh = new Uint8Array(512);
+        fresh.set(src.subarray(done, done + n), off);
+        this.sectors.set(sec, fresh);
       }
-      s.set(src.subarray(done, done + n), off);
       done += n;
     }
   }
