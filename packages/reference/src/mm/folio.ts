@@ -2,6 +2,7 @@
 // Kernel: include/linux/mm.h (folio_get, folio_put, get_page, put_page, folio_ref_count,
 // folio_maybe_dma_pinned), include/linux/mm_types.h (struct folio: _refcount, _mapcount,
 // _pincount), include/linux/page-flags.h (PageAnonExclusive, folio_test_dirty).
+import type { Kernel } from '../kernel.ts';
 import { current_kernel } from '../kernel.ts';
 import { GUP_PIN_COUNTING_BIAS, PAGE_SIZE } from './constants.ts';
 
@@ -162,16 +163,42 @@ function page_data_alloc(): Uint8Array {
   return new Uint8Array(slab, PAGE_SIZE * slab_next++, PAGE_SIZE);
 }
 
+/**
+ * Bounded physical memory (max_page_frames): frames 1..max_page_frames are reused, lowest free
+ * first, as the page allocator hands a freed frame to its next user; so a frame freed while a
+ * device still writes to it can belong to someone else when the DMA lands (see
+ * memcpy_to_page). Returns null when none of them is free, or when memory is unbounded.
+ */
+function lowest_free_frame(k: Kernel): number | null {
+  if (k.max_page_frames === Number.POSITIVE_INFINITY) return null;
+  const used = new Set<number>();
+  for (const f of k.live_folios) for (let i = 0; i < 1 << f.order; i++) used.add(f.pfn + i);
+  for (let pfn = 1; pfn <= k.max_page_frames; pfn++) if (!used.has(pfn)) return pfn;
+  return null;
+}
+
 /** folio_alloc(gfp, order): a new folio holding one reference (the caller's). */
 export function folio_alloc(order = 0): Folio {
   if (!Number.isInteger(order) || order < 0 || order > 10) {
     throw new RangeError(`folio_alloc: order ${order} is not an integer in 0..10 (MAX_PAGE_ORDER)`);
   }
   const k = current_kernel();
-  const folio = new Folio(k.next_pfn, order);
-  k.next_pfn += 1 << order;
+  const reused = order === 0 ? lowest_free_frame(k) : null;
+  // Fresh pfns start past the bounded frames, so they never collide with a reused one.
+  if (k.max_page_frames !== Number.POSITIVE_INFINITY && k.next_pfn <= k.max_page_frames)
+    k.next_pfn = k.max_page_frames + 1;
+  const folio = new Folio(reused ?? k.next_pfn, order);
+  if (reused === null) k.next_pfn += 1 << order;
   k.live_folios.add(folio);
   return folio;
+}
+
+/** The live folio now holding physical frame pfn, if any (bounded memory reuses frames). */
+function live_folio_at(pfn: number): Folio | undefined {
+  for (const f of current_kernel().live_folios) {
+    if (pfn >= f.pfn && pfn < f.pfn + (1 << f.order)) return f;
+  }
+  return undefined;
 }
 
 /** alloc_page(gfp): an order-0 folio's page. */
@@ -304,7 +331,9 @@ function check_access(page: Page, what: string): boolean {
 
 /**
  * memcpy_to_page (include/linux/highmem.h): writes bytes into a page at an offset. Writes to a
- * freed folio are recorded (and dropped); writes to the zero page are a bug.
+ * freed folio are recorded; they land in the frame's new owner when bounded memory has
+ * handed the frame out again (the memory corruption of a DMA into a freed page), else they
+ * are dropped. Writes to the zero page are a bug.
  */
 export function memcpy_to_page(page: Page, offset: number, src: Uint8Array): void {
   if (offset < 0 || offset + src.length > PAGE_SIZE) {
@@ -317,7 +346,12 @@ export function memcpy_to_page(page: Page, offset: number, src: Uint8Array): voi
     current_kernel().WARN('zero_page_write', `write of ${src.length} bytes into ZERO_PAGE`);
     return;
   }
-  if (!check_access(page, 'write to')) return;
+  if (!check_access(page, 'write to')) {
+    const owner = live_folio_at(page.pfn);
+    if (owner !== undefined)
+      owner.dataForWrite().set(src, (page.pfn - owner.pfn) * PAGE_SIZE + offset);
+    return;
+  }
   page.folio.dataForWrite().set(src, page.index_in_folio * PAGE_SIZE + offset);
 }
 

@@ -178,6 +178,41 @@ describe('O_DIRECT splice read steps', () => {
     });
   }
 
+  it('iter_pipe_truncate_revert with bounded memory: the freed pipe page is handed to the next splice, and the late DMA lands in it', () => {
+    // The syzbot a440341a59e3 corruption (seed 002): ITER_PIPE pages given to the bio without a
+    // ref, a truncate before the read samples i_size, the revert frees page 2's pipe buffer
+    // under its bio, the page allocator hands that frame to another splice (lowest free
+    // first), and the bio's DMA then writes the first file's page 2 into the second's pipe.
+    const k = createKernel('linux-6.1', {
+      faults: ['iter_pipe_truncate_revert'],
+      max_page_frames: 3,
+    });
+    const filp = setup(k, 2);
+    const other = with_kernel(k, () => {
+      const bdev = bdev_alloc(PAGE_SIZE);
+      bdev.write(0, new Uint8Array(PAGE_SIZE).fill(0xb1));
+      return filp_open(create_file(bdev, 0, PAGE_SIZE, PAGE_SIZE), O_DIRECT);
+    });
+    with_kernel(k, () => {
+      do_truncate(filp.f_inode, PAGE_SIZE);
+      const pipe1 = alloc_pipe_info(2);
+      const r1 = splice_dio_read_submit(filp, 0, pipe1, 2 * PAGE_SIZE, { bio_max_pages: 1 });
+      const page2 = r1.dio?.bios[1]?.bi_io_vec[0]?.bv_page;
+      expect(page2?.pfn).toBe(2);
+      splice_dio_read_revert(r1);
+      expect(page2?.folio.freed).toBe(true);
+      const pipe2 = alloc_pipe_info(2);
+      const r2 = splice_dio_read_submit(other, 0, pipe2, PAGE_SIZE, { bio_max_pages: 1 });
+      expect(r2.dio?.bios[0]?.bi_io_vec[0]?.bv_page.pfn).toBe(2); // the freed frame, reused
+      for (const b of r2.dio?.bios ?? []) bdev_complete_bio(b);
+      expect(splice_dio_read_return(r2)).toBe(PAGE_SIZE);
+      for (const b of r1.dio?.bios ?? []) bdev_complete_bio(b); // page 2's DMA lands late
+      expect(splice_dio_read_return(r1)).toBe(PAGE_SIZE);
+      expect(pipe_read(pipe2, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(0xa2));
+    });
+    expect(k.warnings.some((w) => w.kind === 'use_after_free' && w.pfn === 2)).toBe(true);
+  });
+
   it('createKernel rejects a negative or fractional max_page_frames', () => {
     expect(() => createKernel('linux-6.12', { max_page_frames: -1 })).toThrow(/max_page_frames/);
     expect(() => createKernel('linux-6.12', { max_page_frames: 1.5 })).toThrow(/max_page_frames/);

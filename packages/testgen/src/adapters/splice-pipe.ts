@@ -15,10 +15,13 @@
 //   PipeRead      pipe_read of the oldest buffer (pipe_buf_release)
 // The spec's frame pool (Frames) is the kernel's physical memory: createKernel's
 // max_page_frames, so alloc_pages_bulk_array / push_anon get fewer pages exactly when the
-// model's SpliceRead finds fewer free frames.
+// model's SpliceRead finds fewer free frames, and (mm/folio.ts folio_alloc) a freed frame is
+// handed out again lowest first, as the model does: a DMA into a frame freed under its bio
+// lands in the frame's new owner (mm/folio.ts memcpy_to_page).
+// The spec's one file is one file per process (same size, truncated together, as in the QEMU
+// guest) whose bytes differ, so that the other process's data in a pipe shows as X<i>.
 //
-// Observations (same keys from model and reference; frame numbers never appear, since the
-// reference hands out fresh pfns where the model reuses the lowest free frame):
+// Observations (same keys from model and reference; frame numbers never appear):
 //   isize           i_size in pages
 //   phase_<p>       idle | submitted | trimmed | done
 //   ret_<p>         pages splice() returned, null until it has returned
@@ -35,9 +38,8 @@
 //   bioFreed        in-flight bio pages whose frame was freed since the bio was submitted (the
 //                   DMA will land in freed or reused memory). In the model: its frame has
 //                   refcount 0, or it has been handed to another holder (the other process's
-//                   pipe or in-flight bios, the page cache): the model reuses a freed frame (lowest
-//                   free first) while the reference never reuses a folio, so "refcount 0 now"
-//                   alone would stop counting a bio page once its frame is reused
+//                   pipe, the page cache): once its frame is reused, "refcount 0 now" would
+//                   stop counting a bio page whose old folio the reference still sees freed
 
 import {
   alloc_pipe_info,
@@ -96,8 +98,13 @@ const ACTIONS = new Set([
   'Finished',
 ]);
 
-/** Byte the device holds in every byte of file page i (1-based): tells D<i> apart from Z/J. */
-const dataByte = (i: number): number => 0xa0 + i;
+/**
+ * Byte held in every byte of file page i (1-based) of process p's file: tells D<i> (its own
+ * read) from X<i> (the other process's read landing in its page), Z and J. The spec's one file
+ * is one file per process, of the same size and truncated together (as in the QEMU guest), so
+ * that a DMA into a frame another process now owns shows.
+ */
+const dataByte = (p: string, i: number): number => (p === 'p1' ? 0xa0 : 0xb0) + i;
 /** The model's NoProc: BufferedProc when every process opens the file O_DIRECT. */
 const NO_PROC = 'none';
 
@@ -142,21 +149,19 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   obs.cached = domain(cache, 'cache').filter(
     (i) => asInt(apply(cache, i, 'cache'), 'cache[i]') !== 0,
   ).length;
-  // A frame another holder has (the other process's pipe or in-flight bios, the page cache)
-  // was freed under this bio and reused: a live bio's frame is held for its splice alone. (A
-  // frame can be reused only where a bio holds no ref on its page: ITER_PIPE, whose new
-  // frames go into the pipe.)
+  // A frame that another process's pipe or the page cache holds was freed under this bio and
+  // reused. Only ITER_PIPE without a bio ref frees a frame under its bio, and its reads put
+  // new frames straight into the pipe; a bio's own frame is never in another pipe otherwise.
+  // (Not the other process's in-flight bios: after a reuse both bios list the frame, and the
+  // stale one is the bio whose own pipe no longer holds it.)
   const frameNo = (v: ModelValue, what: string): number => asInt(v, what);
   const heldElsewhere = (f: number, p: string): boolean =>
     PROCS.some(
       (q) =>
         q !== p &&
-        (asSet(apply(bio, q, 'bio')).some(
-          (i) => frameNo(apply(apply(buf, q, 'buf'), i, `buf[${q}]`), 'buf') === f,
-        ) ||
-          asSeq(apply(pipe, q, 'pipe'), `pipe[${q}]`).some(
-            (b) => frameNo(apply(b, 'frame', 'pipe buffer'), 'frame') === f,
-          )),
+        asSeq(apply(pipe, q, 'pipe'), `pipe[${q}]`).some(
+          (b) => frameNo(apply(b, 'frame', 'pipe buffer'), 'frame') === f,
+        ),
     ) || domain(cache, 'cache').some((i) => frameNo(apply(cache, i, 'cache'), 'cache') === f);
   let freed = 0;
   for (const p of PROCS) {
@@ -174,8 +179,11 @@ const pageBytes = Buffer.alloc(PAGE_SIZE);
 /** A page filled with one byte value, per value met: what a uniform page compares equal to. */
 const uniformPages = new Map<number, Buffer>();
 
-/** D<i>, Z, J read from a page's bytes (J: anything but one file page's data or zeroes). */
-function pageTag(page: Page): string {
+/**
+ * D<i>, X<i>, Z, J read from the bytes of a page in p's pipe (J: anything but one file page's
+ * data or zeroes).
+ */
+function pageTag(page: Page, p: string): string {
   // Every observation tags every pipe buffer: a native compare (Buffer.equals) with a page of
   // the first byte, not a per-byte callback, keeps that cheap.
   page.folio.readInto(pageBytes, 0, page.index_in_folio * PAGE_SIZE, PAGE_SIZE);
@@ -187,8 +195,11 @@ function pageTag(page: Page): string {
   }
   if (!pageBytes.equals(uniform)) return 'J';
   if (first === 0) return 'Z';
-  const idx = first - 0xa0;
-  return idx >= 1 && idx <= 5 ? `D${idx}` : 'J';
+  for (const q of PROCS) {
+    const idx = first - dataByte(q, 0);
+    if (idx >= 1 && idx <= 5) return `${q === p ? 'D' : 'X'}${idx}`;
+  }
+  return 'J';
 }
 
 function intConstant(scenario: Scenario, name: string, fallback?: number): number {
@@ -215,9 +226,8 @@ function bufferedProc(scenario: Scenario): string | undefined {
 
 class SplicePipeDriver implements ReferenceDriver {
   private readonly k: Kernel;
-  /** The file opened O_DIRECT, and the same inode opened buffered (BufferedProc's). */
-  private readonly filp: file;
-  private readonly buffered: file;
+  /** Each process's file, opened O_DIRECT or, for BufferedProc, without it. */
+  private readonly files = new Map<string, file>();
   private readonly bufferedProc: string | undefined;
   private readonly readLen: number;
   private readonly fileSize: number;
@@ -236,21 +246,29 @@ class SplicePipeDriver implements ReferenceDriver {
     if (slots < 1) throw new AdapterError('SplicePipe: PipeSlots must be at least 1');
     this.bufferedProc = bufferedProc(scenario);
     this.k = kernelFor(profile, { max_page_frames: frames });
-    ({ filp: this.filp, buffered: this.buffered } = with_kernel(this.k, () => {
-      // The O_DIRECT file: FileSize pages on a device whose page i is filled with dataByte(i).
-      const bdev = bdev_alloc(fileSize * PAGE_SIZE);
-      for (let i = 1; i <= fileSize; i++) {
-        bdev.write((i - 1) * PAGE_SIZE, new Uint8Array(PAGE_SIZE).fill(dataByte(i)));
-      }
-      const ino = create_file(bdev, 0, fileSize * PAGE_SIZE, fileSize * PAGE_SIZE);
-      for (const p of PROCS) {
+    with_kernel(this.k, () => {
+      // One device holding both files: p's file is FileSize pages whose page i is filled with
+      // dataByte(p, i).
+      const bdev = bdev_alloc(PROCS.length * fileSize * PAGE_SIZE);
+      PROCS.forEach((p, n) => {
+        const start = n * fileSize * PAGE_SIZE;
+        for (let i = 1; i <= fileSize; i++) {
+          bdev.write(start + (i - 1) * PAGE_SIZE, new Uint8Array(PAGE_SIZE).fill(dataByte(p, i)));
+        }
+        const ino = create_file(bdev, start, fileSize * PAGE_SIZE, fileSize * PAGE_SIZE);
+        this.files.set(p, filp_open(ino, p === this.bufferedProc ? 0 : O_DIRECT));
         // pipe->max_usage = PipeSlots in a ring of the next power of two (fcntl F_SETPIPE_SZ).
         const pipe = alloc_pipe_info(2 ** Math.ceil(Math.log2(slots)));
         pipe.max_usage = slots;
         this.pipes.set(p, pipe);
-      }
-      return { filp: filp_open(ino, O_DIRECT), buffered: filp_open(ino, 0) };
-    }));
+      });
+    });
+  }
+
+  private fileOf(p: string): file {
+    const f = this.files.get(p);
+    if (f === undefined) throw new AdapterError(`SplicePipe: unknown process ${p}`);
+    return f;
   }
 
   private pipeOf(p: string): pipe_inode_info {
@@ -278,7 +296,7 @@ class SplicePipeDriver implements ReferenceDriver {
 
   /** The buffered process's whole splice() call: vfs_splice_read on the file without O_DIRECT. */
   private spliceBuffered(p: string): void {
-    const r = vfs_splice_read(this.buffered, 0, this.pipeOf(p), this.readLen * PAGE_SIZE);
+    const r = vfs_splice_read(this.fileOf(p), 0, this.pipeOf(p), this.readLen * PAGE_SIZE);
     if (r.ret < 0) throw new AdapterError(`SplicePipe: ${p}'s buffered splice failed (${r.ret})`);
     this.rets.set(p, r.ret / PAGE_SIZE);
     this.results.push(r);
@@ -294,16 +312,24 @@ class SplicePipeDriver implements ReferenceDriver {
           this.spliceBuffered(p);
           return;
         }
-        const r = splice_dio_read_submit(this.filp, 0, this.pipeOf(p), this.readLen * PAGE_SIZE, {
-          bio_max_pages: 1,
-        });
+        const r = splice_dio_read_submit(
+          this.fileOf(p),
+          0,
+          this.pipeOf(p),
+          this.readLen * PAGE_SIZE,
+          {
+            bio_max_pages: 1,
+          },
+        );
         this.reads.set(p, r);
         // At EOF nothing is submitted: the same splice() call returns 0 at once.
         if (r.dio === null) this.finish(p, r);
         return;
       }
       case 'Truncate':
-        do_truncate(this.filp.f_inode, param(action, 'size', 'number') * PAGE_SIZE);
+        // Both processes' files: the spec's one file.
+        for (const f of this.files.values())
+          do_truncate(f.f_inode, param(action, 'size', 'number') * PAGE_SIZE);
         return;
       case 'DioRevert':
         splice_dio_read_revert(this.readOf(param(action, 'proc', 'string')));
@@ -350,7 +376,7 @@ class SplicePipeDriver implements ReferenceDriver {
 
   observe(): StepObservation {
     const obs: Record<string, string | number | null> = {
-      isize: this.filp.f_inode.i_size / PAGE_SIZE,
+      isize: this.fileOf('p1').f_inode.i_size / PAGE_SIZE,
     };
     for (const p of PROCS) {
       const ph = this.phaseOf(p);
@@ -359,7 +385,7 @@ class SplicePipeDriver implements ReferenceDriver {
       const tags: string[] = [];
       for (let s = pipe.tail; s !== pipe.head; s++) {
         const b = pipe.bufs[s & (pipe.ring_size - 1)];
-        if (b !== undefined) tags.push(pageTag(b.page));
+        if (b !== undefined) tags.push(pageTag(b.page, p));
       }
       obs[`phase_${p}`] = ph;
       obs[`ret_${p}`] = ph === 'done' ? (this.rets.get(p) ?? null) : null;
@@ -371,8 +397,9 @@ class SplicePipeDriver implements ReferenceDriver {
     obs.framesInUse = this.k.live_folios.size;
     obs.refs = refs;
     let cached = 0;
-    for (let i = 0; i < this.fileSize; i++)
-      if (filemap_lookup(this.filp.f_inode.i_mapping, i) !== undefined) cached++;
+    for (const f of this.files.values())
+      for (let i = 0; i < this.fileSize; i++)
+        if (filemap_lookup(f.f_inode.i_mapping, i) !== undefined) cached++;
     obs.cached = cached;
     let freed = 0;
     for (const r of this.reads.values()) {
@@ -389,8 +416,9 @@ export const splicePipeAdapter: SpecAdapter = {
   spec: 'SplicePipe',
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
-  // No fault knobs yet: BioPageRef = NONE with ITER_PIPE would be linux-6.1 +
-  // iter_pipe_truncate_revert, not yet run against its generated suites (finding 11).
+  // ITER_PIPE with BioPageRef = NONE is linux-6.1 with pipe_get_pages taking no ref, as the
+  // early iov_iter_extract_pages series did (920756a3306a): iter_pipe_truncate_revert.
+  faultKnobs: [{ constant: 'BioPageRef', value: 'NONE', fault: 'iter_pipe_truncate_revert' }],
   // A bio listing a freed frame (the model's NoBufferFreedUnderBio) makes its DMA land in a
   // freed page, which the reference WARNs about when the bio completes.
   predictedViolations: (prev, now) =>
