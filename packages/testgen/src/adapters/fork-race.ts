@@ -24,6 +24,7 @@
 
 import {
   alloc_pipe_info,
+  copy_from_user,
   DioForkRace,
   DioForkRaceError,
   ITER_DEST,
@@ -37,7 +38,6 @@ import {
   MADV_WIPEONFORK,
   type MmStruct,
   PAGE_SIZE,
-  type Page,
   type pipe_inode_info,
   pipe_read,
   pte_lookup,
@@ -60,7 +60,6 @@ import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import {
   AdapterError,
   filledWith,
-  folioBytes,
   param,
   type ReferenceDriver,
   type SpecAdapter,
@@ -77,7 +76,7 @@ const TAG_LAYOUT = [
   { tag: 'CW', offset: 3072, len: 1, byte: 0x43 },
 ] as const;
 
-/** End of the last tag region: how much of a page pageTags reads. */
+/** End of the last tag region: how much of a page an observation reads. */
 const TAGS_END = Math.max(...TAG_LAYOUT.map((t) => t.offset + t.len));
 
 const ACTIONS = new Set([
@@ -139,10 +138,8 @@ function bytesTags(bytes: Uint8Array): string {
   return tagList(tags);
 }
 
-/** The tags a page holds, read from its bytes (one read of the prefix holding every tag). */
-function pageTags(page: Page): string {
-  return bytesTags(folioBytes(page.folio, page.index_in_folio * PAGE_SIZE, TAGS_END));
-}
+/** What a process reads of its page for an observation (reused: observations are synchronous). */
+const USER_VIEW = new Uint8Array(TAGS_END);
 
 /** madvise(2) advice for the model's ForkAdvice constant (absent: the configs before it). */
 const FORK_ADVICE: Readonly<Record<string, number | undefined>> = {
@@ -202,9 +199,17 @@ class ForkRaceDriver implements ReferenceDriver {
     return this.race.buf + v * PAGE_SIZE + off;
   }
 
-  /** The page proc maps at vpage v, or null where it maps none (no pte). */
-  private pageOf(mm: MmStruct, v: number): Page | null {
-    return pte_lookup(mm, this.uaddr(v))?.page ?? null;
+  /**
+   * The tags process mm sees in its page v, read as the process reads its memory
+   * (copy_from_user through its page table, as the guest's tags_of reads its own mapping), or
+   * null where it maps no page (no pte: a read would fault one in, an observation must not).
+   */
+  private tagsOf(mm: MmStruct, v: number): string | null {
+    const addr = this.uaddr(v);
+    if (pte_lookup(mm, addr) === undefined) return null;
+    const left = with_kernel(this.k, () => copy_from_user(mm, USER_VIEW, addr, TAGS_END));
+    if (left !== 0) throw new AdapterError(`ForkRace: mm ${mm.id} cannot read its vpage ${v}`);
+    return bytesTags(USER_VIEW);
   }
 
   private ring(v: number): io_ring_ctx {
@@ -320,8 +325,7 @@ class ForkRaceDriver implements ReferenceDriver {
     for (const f of this.k.live_folios) refs += f.gup_refs;
     const tags = (mm: MmStruct | null, v: number): string | null => {
       if (mm === null || v >= this.numPages) return null;
-      const page = this.pageOf(mm, v);
-      return page === null ? null : pageTags(page);
+      return this.tagsOf(mm, v);
     };
     const parent = this.race.parent;
     const child = this.race.child;
