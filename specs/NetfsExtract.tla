@@ -130,7 +130,11 @@ vars == <<iter, pos, described, held, pins, mapped, ret, action>>
 Free(s) == held[s].form = "NONE"
 \* The caller fills its lowest free slot: slots are interchangeable.
 FreeSlot == IF Free(1) THEN 1 ELSE 2
-CanExtract == iter # "NONE" /\ pos < IterLen(iter) /\ (Free(1) \/ Free(2))
+\* An extraction that failed (-EIO) fails the request: the caller extracts no
+\* more from that iterator (netfs and cifs return the error; cifs's
+\* smbd_post_send_iter ends the send).  This also keeps the graph finite
+\* when every failure leaks a mapping (RdmaUnwindBug).
+CanExtract == iter # "NONE" /\ pos < IterLen(iter) /\ ret # EIO /\ (Free(1) \/ Free(2))
 Budget(blen) == Min(blen, IterLen(iter) - pos)
 
 AddPins(fs) == [f \in Frames |-> IF f \in fs THEN pins[f] + 1 ELSE pins[f]]

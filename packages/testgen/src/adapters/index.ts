@@ -3,6 +3,7 @@ import type { SpecAdapter } from './adapter.ts';
 import { bvecqCursorsAdapter } from './bvecq-cursors.ts';
 import { forkRaceAdapter } from './fork-race.ts';
 import { iterCursorAdapter } from './iter-cursor.ts';
+import { netfsExtractAdapter } from './netfs-extract.ts';
 import { pinUnpinAdapter } from './pin-unpin.ts';
 import { splicePipeAdapter } from './splice-pipe.ts';
 
@@ -12,6 +13,7 @@ export const allAdapters: readonly SpecAdapter[] = [
   splicePipeAdapter,
   pinUnpinAdapter,
   bvecqCursorsAdapter,
+  netfsExtractAdapter,
 ];
 
 export function adapterFor(spec: string): SpecAdapter | undefined {

@@ -1,0 +1,586 @@
+// NetfsExtract (specs/NetfsExtract.tla): extracting a caller's iterator for a network
+// filesystem's direct I/O, in the three forms netfs and cifs use, and releasing what was
+// extracted. The reference driver builds the spec's iterator layouts (PAGE = 4 model bytes) at
+// 1024 bytes per model byte, so model pages are real 4 KiB pages, and drives the reference's
+// real netfs code:
+//   Open         the caller's iterator (ITER_DEST): iov_iter_ubuf / iov_iter_init (IOVEC) over
+//                the process's pages, iov_iter_kvec over a two-page kmalloc buffer,
+//                iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue,
+//                iov_iter_bvec_queue (bvecq RFC).
+//   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
+//   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit.
+//   ExtractRdma  smb_extract_iter_to_rdma (fs/smb/client/smbdirect.c) into an empty SGE list,
+//                max_sge = limit, the fail-th ib_dma_map_page of the call failing.
+//   Release      what the caller does at completion: netfs_release_extracted /
+//                sg_table_release_extracted (unpin iff iov_iter_extract_will_pin() said so at
+//                extraction), ib_dma_unmap_single for each SGE.
+//
+// Observations (same keys from model and reference, model units):
+//   iter          the caller's iterator type (NONE before Open)
+//   pos           bytes the caller's iterator has been advanced by (init count - count)
+//   ret           the last extraction's result: bytes (for ExtractBvec the new ITER_BVEC's
+//                 count), or -5 (-EIO) when refused or a mapping failed
+//   pins          nonzero FOLL_PIN pins per frame, "U0=1,U1=1" in frame order
+//   mapped        DMA mappings outstanding on the RDMA device
+//   slot<s>.form  NONE | BVEC | SG | RDMA: the extraction the caller holds in slot s
+//   slot<s>.elems its elements "frame+offset:length,..." (bio_vecs, sg elements, SGEs) in order
+//   slot<s>.bytes what the extraction returned; slot<s>.pinned whether release unpins
+//
+// Frames: U0..U3 the process's pages, K0/K1 the kmalloc pages behind the kvec, B0/B1 the
+// bio_vec pages, X0/X1 the page cache's folios, F0/F1 the folio_queue's folios, Q0/Q1 the pages
+// of the bvecq's bio_vecs.
+
+import {
+  alloc_page,
+  type bio_vec,
+  type bvecq,
+  extract_describes_exactly,
+  extract_iter_to_sg,
+  FAULT_FLAG_WRITE,
+  type Folio,
+  folio_alloc,
+  folioq_chain_from,
+  handle_mm_fault,
+  ITER_DEST,
+  ib_device,
+  type ib_sge,
+  type iov_iter,
+  iov_iter_bvec,
+  iov_iter_bvec_queue,
+  iov_iter_extract_will_pin,
+  iov_iter_folio_queue,
+  iov_iter_init,
+  iov_iter_kvec,
+  iov_iter_ubuf,
+  iov_iter_xarray,
+  type Kernel,
+  kmalloc_page_aligned,
+  type MmStruct,
+  mm_alloc,
+  netfs_alloc_one_bvecq,
+  netfs_extract_user_iter,
+  netfs_release_extracted,
+  PAGE_SIZE,
+  type Page,
+  pin_balance_at_quiescence,
+  rdma_mappings_owned,
+  sg_alloc_table,
+  sg_element_within_folio,
+  sg_table_release_extracted,
+  smb_extract_iter_to_rdma,
+  type smb_extract_to_rdma,
+  type Violation,
+  virt_to_page,
+  vm_mmap,
+  with_kernel,
+  with_mm,
+  XArray,
+} from '@pinlab/reference';
+import {
+  apply,
+  asBool,
+  asInt,
+  asSeq,
+  asString,
+  type ModelState,
+  type ModelValue,
+  stateVar,
+} from '../model/value.ts';
+import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
+import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import { kernelFor } from './design.ts';
+import { kernelViolations } from './invariants.ts';
+
+/** Reference bytes per model byte: the spec's PAGE (4) becomes PAGE_SIZE. */
+const UNIT = PAGE_SIZE / 4;
+
+/** The spec's Frames, in the order observations list them. */
+const FRAMES = [
+  'U0',
+  'U1',
+  'U2',
+  'U3',
+  'K0',
+  'K1',
+  'B0',
+  'B1',
+  'X0',
+  'X1',
+  'F0',
+  'F1',
+  'Q0',
+  'Q1',
+] as const;
+type Frame = (typeof FRAMES)[number];
+const SLOTS = [1, 2] as const;
+const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY', 'FOLIOQ', 'BVECQ']);
+const ACTIONS = new Set(['Open', 'ExtractBvec', 'ExtractSg', 'ExtractRdma', 'Release']);
+
+/** "U0=1,U1=1": the nonzero counts, in frame order. */
+function countList(count: (f: Frame) => number): string {
+  return FRAMES.filter((f) => count(f) !== 0)
+    .map((f) => `${f}=${count(f)}`)
+    .join(',');
+}
+
+interface Element {
+  frame: string;
+  off: number;
+  len: number;
+}
+
+function elemList(es: readonly Element[]): string {
+  return es.map((e) => `${e.frame}+${e.off}:${e.len}`).join(',');
+}
+
+interface SlotObservation {
+  form: string;
+  elems: string;
+  bytes: number;
+  pinned: boolean;
+}
+
+function slotKeys(s: number, o: SlotObservation): StepObservation {
+  return {
+    [`slot${s}.form`]: o.form,
+    [`slot${s}.elems`]: o.elems,
+    [`slot${s}.bytes`]: o.bytes,
+    [`slot${s}.pinned`]: o.pinned,
+  };
+}
+
+function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
+  const pins = stateVar(state, 'pins');
+  const held = stateVar(state, 'held');
+  const obs: Record<string, StepObservation[string]> = {
+    iter: asString(stateVar(state, 'iter'), 'iter'),
+    pos: asInt(stateVar(state, 'pos'), 'pos'),
+    ret: asInt(stateVar(state, 'ret'), 'ret'),
+    pins: countList((f) => asInt(apply(pins, f, 'pins'), `pins[${f}]`)),
+    mapped: asInt(stateVar(state, 'mapped'), 'mapped'),
+  };
+  for (const s of SLOTS) {
+    const r: ModelValue = apply(held, s, 'held');
+    const field = (k: string) => apply(r, k, `held[${s}]`);
+    const elems = asSeq(field('elems'), 'elems').map((e) => ({
+      frame: asString(apply(e, 'f', 'elem'), 'f'),
+      off: asInt(apply(e, 'off', 'elem'), 'off'),
+      len: asInt(apply(e, 'len', 'elem'), 'len'),
+    }));
+    Object.assign(
+      obs,
+      slotKeys(s, {
+        form: asString(field('form'), 'form'),
+        elems: elemList(elems),
+        bytes: asInt(field('bytes'), 'bytes'),
+        pinned: asBool(field('pinned'), 'pinned'),
+      }),
+    );
+  }
+  return obs;
+}
+
+/** An extraction the caller holds: its form, how to read its elements, how to release it. */
+interface Held {
+  form: 'BVEC' | 'SG' | 'RDMA';
+  /** Reference bytes the extraction returned (for BVEC: the new iterator's count). */
+  bytes: number;
+  pinned: boolean;
+  /** The elements as (page, offset in that page, length), read from the live structures. */
+  elements(): { page: Page; offset: number; length: number }[];
+  /** The SGEs, for an RDMA extraction. */
+  sges: readonly ib_sge[];
+  release(): void;
+}
+
+/** Model bytes from reference bytes; a length that is no whole model byte is a driver bug. */
+function model(bytes: number, what: string): number {
+  if (bytes % UNIT !== 0)
+    throw new AdapterError(`NetfsExtract: ${what} ${bytes} is not a multiple of ${UNIT}`);
+  return bytes / UNIT;
+}
+
+class NetfsExtractDriver implements ReferenceDriver {
+  private readonly k: Kernel;
+  private readonly mm: MmStruct;
+  private readonly base: number;
+  private readonly kvecBase: number;
+  private readonly bvecPages: readonly [Page, Page];
+  private readonly xarray = new XArray();
+  private readonly xFolios: readonly [Folio, Folio];
+  private readonly fqFolios: readonly [Folio, Folio];
+  private readonly bqPages: readonly [Page, Page];
+  private readonly device = new ib_device();
+  private readonly byFolio = new Map<Folio, Frame>();
+  private readonly held = new Map<number, Held>();
+  private iterType = 'NONE';
+  private iter: iov_iter | null = null;
+  private ret = 0;
+  /** Violations an extraction showed when it ran (checked once, at its step). */
+  private stepViolations: Violation[] = [];
+
+  constructor(profile: string) {
+    this.k = kernelFor(profile);
+    const set = with_kernel(this.k, () => {
+      const mm = mm_alloc();
+      const base = vm_mmap(mm, 0, 4 * PAGE_SIZE);
+      if (base < 0) throw new AdapterError(`NetfsExtract: vm_mmap failed (${base})`);
+      // The process has written its buffer: private anonymous pages, no zero page.
+      for (let v = 0; v < 4; v++) {
+        if (handle_mm_fault(mm, base + v * PAGE_SIZE, FAULT_FLAG_WRITE) !== 0)
+          throw new AdapterError(`NetfsExtract: cannot fault in user page ${v}`);
+      }
+      return {
+        mm,
+        base,
+        kvecBase: kmalloc_page_aligned(2 * PAGE_SIZE),
+        bvecPages: [alloc_page(), alloc_page()] as [Page, Page],
+        xFolios: [folio_alloc(0), folio_alloc(0)] as [Folio, Folio],
+        fqFolios: [folio_alloc(0), folio_alloc(0)] as [Folio, Folio],
+        bqPages: [alloc_page(), alloc_page()] as [Page, Page],
+      };
+    });
+    this.mm = set.mm;
+    this.base = set.base;
+    this.kvecBase = set.kvecBase;
+    this.bvecPages = set.bvecPages;
+    this.xFolios = set.xFolios;
+    this.fqFolios = set.fqFolios;
+    this.bqPages = set.bqPages;
+    this.xarray.xa_store_folio(0, this.xFolios[0]);
+    this.xarray.xa_store_folio(1, this.xFolios[1]);
+    for (let v = 0; v < 4; v++) this.byFolio.set(this.userPage(v).folio, `U${v}` as Frame);
+    with_kernel(this.k, () => {
+      this.byFolio.set(virt_to_page(this.kvecBase).folio, 'K0');
+      this.byFolio.set(virt_to_page(this.kvecBase + PAGE_SIZE).folio, 'K1');
+    });
+    this.byFolio.set(this.bvecPages[0].folio, 'B0');
+    this.byFolio.set(this.bvecPages[1].folio, 'B1');
+    this.byFolio.set(this.xFolios[0], 'X0');
+    this.byFolio.set(this.xFolios[1], 'X1');
+    this.byFolio.set(this.fqFolios[0], 'F0');
+    this.byFolio.set(this.fqFolios[1], 'F1');
+    this.byFolio.set(this.bqPages[0].folio, 'Q0');
+    this.byFolio.set(this.bqPages[1].folio, 'Q1');
+  }
+
+  /** The page user page v maps. */
+  private userPage(v: number): Page {
+    const pte = this.mm.ptes.get(Math.floor((this.base + v * PAGE_SIZE) / PAGE_SIZE));
+    if (pte === undefined) throw new AdapterError(`NetfsExtract: user page ${v} is not mapped`);
+    return pte.page;
+  }
+
+  private frameOf(page: Page): Frame {
+    const f = this.byFolio.get(page.folio);
+    if (f === undefined)
+      throw new AdapterError(`NetfsExtract: pfn ${page.pfn} is no frame of the spec`);
+    return f;
+  }
+
+  apply(action: ScenarioAction): void {
+    this.stepViolations = [];
+    with_kernel(this.k, () => this.step(action));
+  }
+
+  private openIter(): iov_iter {
+    if (this.iter === null)
+      throw new AdapterError('NetfsExtract: an extraction before Open (no iterator)');
+    return this.iter;
+  }
+
+  /** min(len, what is left): the bytes the caller asks for. */
+  private budget(action: ScenarioAction): number {
+    const len = param(action, 'len', 'number');
+    const it = this.openIter();
+    if (it.count === 0)
+      throw new AdapterError('NetfsExtract: extraction from an exhausted iterator');
+    return Math.min(len * UNIT, it.count);
+  }
+
+  private freeSlot(): number {
+    const s = SLOTS.find((n) => !this.held.has(n));
+    if (s === undefined) throw new AdapterError('NetfsExtract: both slots are held');
+    return s;
+  }
+
+  /** Records a held extraction and checks that it describes exactly what it returned. */
+  private hold(where: string, h: Held, advanced: number): void {
+    this.held.set(this.freeSlot(), h);
+    this.ret = h.bytes;
+    const elements = h.elements();
+    this.stepViolations.push(
+      ...extract_describes_exactly(
+        where,
+        h.bytes,
+        elements.map((e) => e.length),
+        advanced,
+      ),
+    );
+    if (h.form === 'SG')
+      this.stepViolations.push(
+        ...sg_element_within_folio(
+          elements.map((e) => ({ page: e.page, offset: e.offset, length: e.length })),
+        ),
+      );
+  }
+
+  private step(action: ScenarioAction): void {
+    switch (action.name) {
+      case 'Open': {
+        const t = param(action, 'iter', 'string');
+        if (this.iter !== null) throw new AdapterError('NetfsExtract: Open twice');
+        this.iter = this.buildIter(t);
+        this.iterType = t;
+        return;
+      }
+      case 'ExtractBvec': {
+        const it = this.openIter();
+        const n = this.budget(action);
+        const before = it.count;
+        const pinned = iov_iter_extract_will_pin(it);
+        const r = netfs_extract_user_iter(it, n);
+        if (r.npages < 0 || r.new_iter === null) {
+          this.ret = r.npages;
+          return;
+        }
+        const bv: readonly bio_vec[] = r.bv;
+        this.hold(
+          'netfs_extract_user_iter',
+          {
+            form: 'BVEC',
+            bytes: r.new_iter.count,
+            pinned,
+            elements: () =>
+              bv.map((b) => ({ page: b.bv_page, offset: b.bv_offset, length: b.bv_len })),
+            sges: [],
+            release: () => netfs_release_extracted(bv, pinned),
+          },
+          before - it.count,
+        );
+        return;
+      }
+      case 'ExtractSg': {
+        const it = this.openIter();
+        const n = this.budget(action);
+        const limit = param(action, 'limit', 'number');
+        const before = it.count;
+        const pinned = iov_iter_extract_will_pin(it);
+        const t = sg_alloc_table();
+        const ret = extract_iter_to_sg(it, n, t, limit);
+        if (ret < 0) {
+          this.ret = ret;
+          return;
+        }
+        this.hold(
+          'extract_iter_to_sg',
+          {
+            form: 'SG',
+            bytes: ret,
+            pinned,
+            elements: () =>
+              t.sgl
+                .slice(t.orig_nents, t.nents)
+                .map((e) => ({ page: e.page, offset: e.offset, length: e.length })),
+            sges: [],
+            release: () => sg_table_release_extracted(t, pinned),
+          },
+          before - it.count,
+        );
+        return;
+      }
+      case 'ExtractRdma': {
+        const it = this.openIter();
+        const n = this.budget(action);
+        const limit = param(action, 'limit', 'number');
+        const fail = param(action, 'fail', 'number');
+        const before = it.count;
+        const rdma: smb_extract_to_rdma = {
+          sge: [],
+          nr_sge: 0,
+          max_sge: limit,
+          device: this.device,
+          local_dma_lkey: 0,
+        };
+        this.device.fail_map_at = fail === 0 ? 0 : this.device.map_calls + fail;
+        const ret = smb_extract_iter_to_rdma(it, n, rdma);
+        this.device.fail_map_at = 0;
+        if (ret < 0) {
+          this.ret = ret;
+          return;
+        }
+        const sges = rdma.sge.slice(0, rdma.nr_sge);
+        this.hold(
+          'smb_extract_iter_to_rdma',
+          {
+            form: 'RDMA',
+            bytes: ret,
+            pinned: false,
+            elements: () =>
+              sges.map((sge) => {
+                const m = this.device.mappings.get(sge.addr);
+                if (m === undefined)
+                  throw new AdapterError(`NetfsExtract: SGE ${sge.addr} is not mapped`);
+                return { page: m.page, offset: m.offset, length: sge.length };
+              }),
+            sges,
+            // The send completion: ib_dma_unmap_single for each SGE (fs/smb/client/smbdirect.c).
+            release: () => {
+              for (const sge of sges) this.device.ib_dma_unmap_single(sge.addr, sge.length);
+            },
+          },
+          before - it.count,
+        );
+        return;
+      }
+      case 'Release': {
+        const s = param(action, 'slot', 'number');
+        const h = this.held.get(s);
+        if (h === undefined) throw new AdapterError(`NetfsExtract: Release of empty slot ${s}`);
+        h.release();
+        this.held.delete(s);
+        return;
+      }
+      default:
+        throw new AdapterError(`NetfsExtract: unknown action ${action.name}`);
+    }
+  }
+
+  /** The spec's iterator layouts (specs/NetfsExtract.tla, Layout), scaled by UNIT. */
+  private buildIter(t: string): iov_iter {
+    if (!ITER_TYPES.has(t)) throw new AdapterError(`NetfsExtract: unknown iterator type ${t}`);
+    const u = (modelAddr: number) => this.base + modelAddr * UNIT;
+    switch (t) {
+      case 'UBUF': // user address 1, 6 bytes
+        return with_mm(this.mm, () => iov_iter_ubuf(ITER_DEST, u(1), 6 * UNIT));
+      case 'IOVEC': {
+        // <<(9,2), (12,4)>>: user page 2 at offset 1, then user page 3.
+        const iov = [
+          { iov_base: u(9), iov_len: 2 * UNIT },
+          { iov_base: u(12), iov_len: 4 * UNIT },
+        ];
+        return with_mm(this.mm, () => iov_iter_init(ITER_DEST, iov, iov.length, 6 * UNIT));
+      }
+      case 'KVEC': // one kvec (K0+2, 5) across the two kmalloc pages
+        return iov_iter_kvec(
+          ITER_DEST,
+          [{ iov_base: this.kvecBase + 2 * UNIT, iov_len: 5 * UNIT }],
+          1,
+          5 * UNIT,
+        );
+      case 'BVEC': {
+        const bv = [
+          { bv_page: this.bvecPages[0], bv_offset: 0, bv_len: 4 * UNIT },
+          { bv_page: this.bvecPages[1], bv_offset: 0, bv_len: 2 * UNIT },
+        ];
+        return iov_iter_bvec(ITER_DEST, bv, bv.length, 6 * UNIT);
+      }
+      case 'XARRAY': // file position 2, 6 bytes
+        return iov_iter_xarray(ITER_DEST, this.xarray, 2 * UNIT, 6 * UNIT);
+      case 'FOLIOQ': // slot 0 offset 1, 6 bytes
+        return iov_iter_folio_queue(ITER_DEST, folioq_chain_from(this.fqFolios), 0, UNIT, 6 * UNIT);
+      default: {
+        // BVECQ: one segment <<(Q0,0,4), (Q1,1,2)>>
+        const bq: bvecq = netfs_alloc_one_bvecq(2);
+        bq.bv.push(
+          { bv_page: this.bqPages[0], bv_offset: 0, bv_len: 4 * UNIT },
+          { bv_page: this.bqPages[1], bv_offset: UNIT, bv_len: 2 * UNIT },
+        );
+        bq.nr_slots = 2;
+        return iov_iter_bvec_queue(ITER_DEST, bq, 0, 0, 6 * UNIT);
+      }
+    }
+  }
+
+  /**
+   * Kernel-wide invariants; pin balance whenever nothing is held (quiescence); every DMA
+   * mapping owned by a held SGE; and what the last extraction showed when it ran.
+   */
+  violations(): Violation[] {
+    const quiescent = this.held.size === 0;
+    return [
+      ...kernelViolations(this.k),
+      ...(quiescent ? pin_balance_at_quiescence(this.k) : []),
+      ...rdma_mappings_owned(
+        this.device,
+        [...this.held.values()].map((h) => h.sges),
+      ),
+      ...this.stepViolations,
+    ];
+  }
+
+  observe(): StepObservation {
+    const folioOf = new Map<Frame, Folio>();
+    for (const [folio, f] of this.byFolio) folioOf.set(f, folio);
+    const it = this.iter;
+    const obs: Record<string, StepObservation[string]> = {
+      iter: this.iterType,
+      pos: it === null ? 0 : model(it.init_count - it.count, 'advance'),
+      ret: this.ret < 0 ? this.ret : model(this.ret, 'ret'),
+      pins: countList((f) => folioOf.get(f)?.gup_pins ?? 0),
+      mapped: this.device.mappings.size,
+    };
+    for (const s of SLOTS) {
+      const h = this.held.get(s);
+      Object.assign(
+        obs,
+        slotKeys(
+          s,
+          h === undefined
+            ? { form: 'NONE', elems: '', bytes: 0, pinned: false }
+            : {
+                form: h.form,
+                elems: elemList(
+                  h.elements().map((e) => ({
+                    frame: this.frameOf(e.page),
+                    off: model(e.offset, 'element offset'),
+                    len: model(e.length, 'element length'),
+                  })),
+                ),
+                bytes: model(h.bytes, 'bytes'),
+                pinned: h.pinned,
+              },
+        ),
+      );
+    }
+    return obs;
+  }
+}
+
+/** The model's elements of one slot, parsed back from an observation ("U0+1:3,U1+0:3"). */
+function observedElems(elems: unknown): { off: number; len: number }[] {
+  if (typeof elems !== 'string' || elems === '') return [];
+  return elems.split(',').map((e) => {
+    const m = /\+(\d+):(\d+)$/.exec(e);
+    if (m === null) throw new AdapterError(`NetfsExtract: bad element "${e}"`);
+    return { off: Number(m[1]), len: Number(m[2]) };
+  });
+}
+
+export const netfsExtractAdapter: SpecAdapter = {
+  spec: 'NetfsExtract',
+  observeModel,
+  supports: (action) => ACTIONS.has(action.name),
+  // The two historical bugs the spec's legacy configs select, re-created by reference faults.
+  faultKnobs: [
+    { constant: 'KvecSgLenBug', value: true, fault: 'kvec_sg_length' },
+    { constant: 'RdmaUnwindBug', value: true, fault: 'rdma_unwind_post_decrement' },
+  ],
+  // Read from the observations the model predicts: an element running past its page
+  // (ElementsWithinPages), elements describing other than what was returned
+  // (DescribedEqualsExtracted), a DMA mapping no held extraction owns (MappingsOwned).
+  predictedViolations: (_prev, now) => {
+    const out = new Set<string>();
+    let owned = 0;
+    for (const s of SLOTS) {
+      const es = observedElems(now[`slot${s}.elems`]);
+      if (es.some((e) => e.off + e.len > 4)) out.add('sg_element_within_folio');
+      if (es.reduce((a, e) => a + e.len, 0) !== now[`slot${s}.bytes`])
+        out.add('extract_describes_exactly');
+      if (now[`slot${s}.form`] === 'RDMA') owned += es.length;
+    }
+    if (typeof now.mapped === 'number' && now.mapped > owned) out.add('rdma_mappings_owned');
+    return [...out];
+  },
+  createDriver: (profile: string, _scenario: Scenario) => new NetfsExtractDriver(profile),
+};
