@@ -14,7 +14,10 @@ export type FaultName =
   | 'bvecq_read_too_much'
   | 'fork_share_pinned'
   | 'bio_release_wrong_mode'
+  | 'bio_release_unpin_all'
+  | 'gup_pin_zero_page'
   | 'direct_splice_no_eof_limit'
+  | 'direct_splice_eof_limit_v20'
   | 'kvec_sg_length'
   | 'rdma_unwind_post_decrement';
 
@@ -105,11 +108,32 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
       'bio_release_page() drops pinned pages with put_page() instead of unpin_user_page() (cleanup mode not matching acquisition; the reason for the BIO_PAGE_* flags, seed 001)',
     caught_by: ['release_matches_acquisition', 'pin_balance_at_quiescence'],
   },
+  bio_release_unpin_all: {
+    name: 'bio_release_unpin_all',
+    area: 'block',
+    description:
+      'the bio completion unpins every page it lists (unpin_user_page), ignoring iov_iter_extract_will_pin() and BIO_PAGE_PINNED: pages of KVEC/BVEC/XARRAY/queue iterators were never pinned, so each unpin underflows (GUP_PIN_COUNTING_BIAS off the refcount of a small folio). The misuse the cleanup-mode flags exist to prevent (seed 001: "the caller must use iov_iter_extract_will_pin() to find out how to clean up"); the spec\'s ReleaseAs = ALWAYS_UNPIN',
+    caught_by: ['no_pin_underflow', 'pin_balance_at_quiescence'],
+  },
+  gup_pin_zero_page: {
+    name: 'gup_pin_zero_page',
+    area: 'mm',
+    description:
+      'try_grab_folio() / gup_put_folio() pin (and count in nr_foll_pin_*) the shared zero page, as before "mm: Don\'t pin ZERO_PAGE in pin_user_pages()" (6.5); on a profile that skips it (zero_page_pinned false). The spec\'s PinZeroPage on a pinning kernel (6.3/6.4)',
+    caught_by: ['zero_page_never_pinned'],
+  },
   direct_splice_no_eof_limit: {
     name: 'direct_splice_no_eof_limit',
     area: 'splice',
     description:
       'direct_splice_read() without the EOF limit of seed 002 ver #20: it allocates pages for the whole request even past i_size. Only meaningful on a profile with direct_splice_eof_limit (the ver #20 design); no shipped kernel has that limit (fs/splice.c copy_splice_read clips to the pipe, not to EOF)',
+    caught_by: ['splice_within_eof'],
+  },
+  direct_splice_eof_limit_v20: {
+    name: 'direct_splice_eof_limit_v20',
+    area: 'splice',
+    description:
+      'not a bug: the seed 002 ver #20 design of direct_splice_read ("splice: Make direct_read_splice() limit to eof where appropriate", rejected in review, never merged) on a 6.12 kernel: copy_splice_read clips the length to i_size before allocating, so it allocates no page past EOF. It re-creates SplicePipe_eof_limit_v20 (LimitToEof) on the reference; caught_by names the check of that promise (splice_within_eof), which must stay silent',
     caught_by: ['splice_within_eof'],
   },
   kvec_sg_length: {

@@ -11,16 +11,25 @@ import {
   direct_IO,
   do_truncate,
   filp_open,
+  init_async_kiocb,
   init_sync_kiocb,
   O_DIRECT,
 } from '../src/block/index.ts';
 import { FAULT_NAMES, FAULTS, type FaultName } from '../src/faults.ts';
 import type { Violation } from '../src/invariants/index.ts';
 import * as invariants from '../src/invariants/index.ts';
-import { ITER_SOURCE } from '../src/iov_iter/constants.ts';
-import { iov_iter_ubuf } from '../src/iov_iter/init.ts';
+import { ITER_DEST, ITER_SOURCE } from '../src/iov_iter/constants.ts';
+import { iov_iter_kvec, iov_iter_ubuf } from '../src/iov_iter/init.ts';
 import { createKernel, type Kernel, with_kernel, with_mm } from '../src/kernel.ts';
-import { exit_mmap, mm_alloc, PAGE_SIZE, vm_mmap, write_user } from '../src/mm/index.ts';
+import {
+  exit_mmap,
+  handle_mm_fault,
+  kmalloc_page_aligned,
+  mm_alloc,
+  PAGE_SIZE,
+  vm_mmap,
+  write_user,
+} from '../src/mm/index.ts';
 import { getProfile, type KernelProfile } from '../src/profile.ts';
 import {
   alloc_pipe_info,
@@ -53,6 +62,37 @@ const dioWriteRelease: Scenario = (k) =>
       ...invariants.release_matches_acquisition(k),
       ...invariants.pin_balance_at_quiescence(k),
     ];
+  });
+
+/** A DIO read into a kmalloc'd buffer (ITER_KVEC: listed, never pinned), completed. */
+const dioKvecRelease: Scenario = (k) =>
+  with_kernel(k, () => {
+    const bdev = bdev_alloc(4 * PAGE_SIZE);
+    const buf = kmalloc_page_aligned(2 * PAGE_SIZE);
+    const iter = iov_iter_kvec(
+      ITER_DEST,
+      [{ iov_base: buf, iov_len: 2 * PAGE_SIZE }],
+      1,
+      2 * PAGE_SIZE,
+    );
+    expect(direct_IO(init_sync_kiocb(filp_open(bdev_inode(bdev), O_DIRECT), 0), iter)).toBe(
+      2 * PAGE_SIZE,
+    );
+    return [...invariants.no_pin_underflow(k), ...invariants.pin_balance_at_quiescence(k)];
+  });
+
+/** A DIO write from a page that maps the zero page (read-faulted), checked while in flight. */
+const dioWriteFromZeroPage: Scenario = (k) =>
+  with_kernel(k, () => {
+    const bdev = bdev_alloc(4 * PAGE_SIZE);
+    const mm = mm_alloc();
+    const buf = vm_mmap(mm, 0, PAGE_SIZE);
+    expect(handle_mm_fault(mm, buf, 0)).toBe(0);
+    const iocb = init_async_kiocb(filp_open(bdev_inode(bdev), O_DIRECT), 0, () => {});
+    with_mm(mm, () => direct_IO(iocb, iov_iter_ubuf(ITER_SOURCE, buf, PAGE_SIZE)));
+    const inFlight = invariants.zero_page_never_pinned(k);
+    bdev_complete_all(bdev);
+    return [...inFlight, ...invariants.pin_balance_at_quiescence(k)];
   });
 
 const spliceTruncate: Scenario = (k) =>
@@ -91,6 +131,8 @@ const partA: {
   { fault: 'legacy_foll_get_dio', profile: 'linux-6.12', run: dioRace },
   { fault: 'fork_share_pinned', profile: 'linux-6.12', run: dioRace },
   { fault: 'bio_release_wrong_mode', profile: 'linux-6.12', run: dioWriteRelease },
+  { fault: 'bio_release_unpin_all', profile: 'linux-6.12', run: dioKvecRelease },
+  { fault: 'gup_pin_zero_page', profile: 'linux-6.12', run: dioWriteFromZeroPage },
   { fault: 'iter_pipe_truncate_revert', profile: 'linux-6.1', run: spliceTruncate },
   { fault: 'direct_splice_no_eof_limit', profile: V20_EOF_LIMIT, run: spliceEof },
 ];

@@ -14,7 +14,7 @@ import { current_kernel } from '../kernel.ts';
 import { DIV_ROUND_UP, FOLL_GET, PAGE_SIZE } from '../mm/constants.ts';
 import type { Page } from '../mm/folio.ts';
 import { put_page } from '../mm/folio.ts';
-import { gup_put_folio, unpin_user_page } from '../mm/gup.ts';
+import { gup_put_folio, unpin_user_page, unpin_user_pages_dirty_lock } from '../mm/gup.ts';
 import type { block_device } from './blkdev.ts';
 
 export const SECTOR_SHIFT = 9;
@@ -142,6 +142,12 @@ export function __bio_release_pages(b: bio, mark_dirty: boolean): void {
  * release. 6.1: everything except a BIO_NO_PAGE_REF bio holds page refs.
  */
 export function bio_release_pages(b: bio, mark_dirty: boolean): void {
+  if (current_kernel().hasFault('bio_release_unpin_all')) {
+    // The misuse: unpin_user_pages_dirty_lock() over every page, whatever the extraction took.
+    const pages = b.bi_io_vec.slice(0, b.bi_vcnt).map((bv) => bv.bv_page);
+    unpin_user_pages_dirty_lock(pages, pages.length, mark_dirty);
+    return;
+  }
   if (bio_flagged(b, BIO_PAGE_PINNED) || bio_flagged(b, BIO_PAGE_REFFED)) {
     __bio_release_pages(b, mark_dirty);
     return;

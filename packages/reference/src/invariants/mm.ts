@@ -71,6 +71,19 @@ export function no_pin_underflow(k: Kernel = current_kernel()): Violation[] {
   return out;
 }
 
+/**
+ * zero_page_never_pinned (6.5+, "mm: Don't pin ZERO_PAGE in pin_user_pages()": mm/gup.c
+ * try_grab_folio returns early for is_zero_folio): on a kernel whose GUP skips the zero page, it
+ * never holds a FOLL_PIN. Kernels before 6.5 (profile zero_page_pinned) pin it by design.
+ */
+export function zero_page_never_pinned(k: Kernel = current_kernel()): Violation[] {
+  const z = k.zero_page?.folio;
+  if (k.profile.zero_page_pinned || z === undefined || z.gup_pins <= 0) return [];
+  return [
+    { invariant: 'zero_page_never_pinned', message: `ZERO_PAGE holds ${z.gup_pins} FOLL_PIN pins` },
+  ];
+}
+
 /** release_matches_acquisition: pins are released with unpin, refs with put_page, never crossed. */
 export function release_matches_acquisition(k: Kernel = current_kernel()): Violation[] {
   return from_warnings(k, 'release_matches_acquisition', ['release_mismatch']);

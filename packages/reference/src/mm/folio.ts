@@ -278,7 +278,10 @@ export function get_page(page: Page): void {
 
 /**
  * folio_put_refs / folio_put: drops refs; the last one frees the folio (__folio_put). The zero
- * page is never freed. A drop below zero is recorded as refcount_underflow.
+ * page is never freed. A drop below zero is recorded as refcount_underflow; like the kernel's
+ * folio_ref_sub_and_test(), which frees only when the count reaches exactly zero, it leaves the
+ * folio allocated with its negative count (an unpin of an unpinned small folio takes
+ * GUP_PIN_COUNTING_BIAS off a refcount of 1).
  */
 export function folio_put_refs(folio: Folio, refs: number): void {
   if (folio.is_zero) {
@@ -298,7 +301,7 @@ export function folio_put_refs(folio: Folio, refs: number): void {
       folio.pfn,
     );
   }
-  if (folio._refcount <= 0) {
+  if (folio._refcount === 0) {
     folio.freed = true;
     folio.releaseData();
     k.live_folios.delete(folio);

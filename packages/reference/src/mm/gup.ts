@@ -20,9 +20,14 @@ import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, handle_mm_fault } from './memory.
 import type { MmStruct } from './mmap.ts';
 import { is_cow_mapping, vma_lookup } from './mmap.ts';
 
-/** Whether pins on the zero page are skipped (6.5+: "mm: Don't pin ZERO_PAGE"). */
+/**
+ * Whether pins on the zero page are skipped (6.5+: "mm: Don't pin ZERO_PAGE": try_grab_folio
+ * and gup_put_folio return early for is_zero_folio). The gup_pin_zero_page fault is the code
+ * before that commit on a profile that has it.
+ */
 function zero_pin_skipped(folio: Folio): boolean {
-  return folio.is_zero && !current_kernel().profile.zero_page_pinned;
+  const k = current_kernel();
+  return folio.is_zero && !k.profile.zero_page_pinned && !k.hasFault('gup_pin_zero_page');
 }
 
 /**

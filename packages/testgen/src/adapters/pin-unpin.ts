@@ -66,7 +66,9 @@ import {
   filemap_get_uptodate_folio,
   filp_open,
   folio_alloc,
+  folio_test_large,
   folioq_chain_from,
+  GUP_PIN_COUNTING_BIAS,
   handle_mm_fault,
   ITER_DEST,
   ITER_SOURCE,
@@ -100,6 +102,7 @@ import {
   with_kernel,
   with_mm,
   ZERO_PAGE,
+  zero_page_never_pinned,
 } from '@pinlab/reference';
 import {
   apply,
@@ -332,6 +335,13 @@ class PinUnpinDriver implements ReferenceDriver {
     ]);
   }
 
+  /** References a kernel frame's owners hold (slab, caller, page cache). */
+  private ownerRef(f: Frame): number {
+    const n = this.ownerRefs.get(f);
+    if (n === undefined) throw new AdapterError(`PinUnpin: ${f} is not a kernel frame`);
+    return n;
+  }
+
   /** The page user page v maps now. */
   private userPage(v: number): Page {
     const pte = this.mm.ptes.get(Math.floor((this.base + v * PAGE_SIZE) / PAGE_SIZE));
@@ -450,7 +460,7 @@ class PinUnpinDriver implements ReferenceDriver {
         const start = (x === 'X0' ? 0 : 1) * PAGE_SIZE;
         // truncate_pagecache_range over the page: out of i_pages, the cache's ref dropped.
         truncate_inode_pages_range(this.dataFile.i_mapping, start, start + PAGE_SIZE - 1);
-        this.ownerRefs.set(x, (this.ownerRefs.get(x) ?? 0) - 1);
+        this.ownerRefs.set(x, this.ownerRef(x) - 1);
         this.cached.delete(x);
         return;
       }
@@ -527,7 +537,11 @@ class PinUnpinDriver implements ReferenceDriver {
   /** Kernel-wide invariants, and pin balance whenever no I/O is in flight (quiescence). */
   violations(): Violation[] {
     const quiescent = [...this.bios.values()].every((s) => s.st !== 'INFLIGHT');
-    return [...kernelViolations(this.k), ...(quiescent ? pin_balance_at_quiescence(this.k) : [])];
+    return [
+      ...kernelViolations(this.k),
+      ...zero_page_never_pinned(this.k),
+      ...(quiescent ? pin_balance_at_quiescence(this.k) : []),
+    ];
   }
 
   observe(): StepObservation {
@@ -540,9 +554,12 @@ class PinUnpinDriver implements ReferenceDriver {
       const folio = folioOf.get(f);
       if (folio === undefined) return 0;
       // User pages: FOLL_GET refs (the GUP ledger). Kernel pages: get_page/folio_get by
-      // extraction, i.e. the refcount above what their owners hold.
+      // extraction, i.e. the refcount above what their owners hold and what pins account for
+      // (GUP_PIN_COUNTING_BIAS each on a small folio, one on a large one: try_grab_folio). Pins
+      // on kernel pages exist only as the negative count an unpin of an unpinned page leaves.
       if (!KERNEL_FRAMES.has(f)) return folio.gup_refs;
-      return folio._refcount - (this.ownerRefs.get(f) ?? 0);
+      const pinShare = folio.gup_pins * (folio_test_large(folio) ? 1 : GUP_PIN_COUNTING_BIAS);
+      return folio._refcount - this.ownerRef(f) - pinShare;
     };
     const obs: Record<string, StepObservation[string]> = {
       pins: countList(pins),
@@ -588,19 +605,30 @@ export const pinUnpinAdapter: SpecAdapter = {
   spec: 'PinUnpin',
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
-  // The historical extraction bugs of lib/iov_iter.c (faults.ts). PinZeroPage (6.3/6.4) and
-  // ReleaseAs = ALWAYS_UNPIN have no reference fault: those configs get no design. Not yet:
-  // XarrayHoleBug -> xarray_hole_underflow, whose bio lists an empty page slot that this
-  // driver's observe() cannot name (docs/FIDELITY.md finding 11).
+  // The historical bugs (faults.ts): extraction bugs of lib/iov_iter.c, the zero page pinned
+  // before 6.5 (PinZeroPage on a pinning kernel), a release that unpins every page
+  // (ReleaseAs = ALWAYS_UNPIN). Not yet: XarrayHoleBug -> xarray_hole_underflow, whose bio
+  // lists an empty page slot that this driver's observe() cannot name (docs/FIDELITY.md
+  // finding 11).
   faultKnobs: [
     { constant: 'KvecOffset0Bug', value: true, fault: 'kvec_offset0' },
     { constant: 'ArrayLeakBug', value: true, fault: 'extract_array_leak' },
+    { constant: 'PinZeroPage', value: true, fault: 'gup_pin_zero_page' },
+    { constant: 'ReleaseAs', value: 'ALWAYS_UNPIN', fault: 'bio_release_unpin_all' },
   ],
-  // A page array left allocated by a failed extraction (the model's PageArrayNotLeaked) is
-  // what no_leaked_page_arrays and the pin balance's array count report.
-  predictedViolations: (_prev, now) =>
-    BIOS.some((b) => now[`bio${b}.array`] === 'ALLOCATED')
-      ? ['no_leaked_page_arrays', 'pin_balance_at_quiescence']
-      : [],
+  predictedViolations: (_prev, now) => {
+    const out: string[] = [];
+    // A page array left allocated by a failed extraction (the model's PageArrayNotLeaked) is
+    // what no_leaked_page_arrays and the pin balance's array count report.
+    if (BIOS.some((b) => now[`bio${b}.array`] === 'ALLOCATED'))
+      out.push('no_leaked_page_arrays', 'pin_balance_at_quiescence');
+    // A negative pin count (the model's NoReleaseUnderflow) is an unpin of an unpinned folio:
+    // gup_put_folio's WARN and the refcount it takes GUP_PIN_COUNTING_BIAS off; the folio
+    // keeps a pin count that no quiescence balances.
+    if (/=-/.test(String(now.pins))) out.push('no_pin_underflow', 'pin_balance_at_quiescence');
+    // A pinned zero page (the model's ZeroPageNeverPinned) on a kernel that skips it.
+    if (/(^|,)ZP=/.test(String(now.pins))) out.push('zero_page_never_pinned');
+    return out;
+  },
   createDriver: (profile: string, _scenario: Scenario) => new PinUnpinDriver(profile),
 };
