@@ -2,7 +2,7 @@
 // of violations (empty = holds).
 
 import type { bvecq, bvecq_pos } from '../bvecq/chain.ts';
-import { bvecq_pos_fpos } from '../bvecq/chain.ts';
+import { bvecq_pos_fpos, bvecq_stats } from '../bvecq/chain.ts';
 import type { netfs_dio_write_request } from '../bvecq/dio_write.ts';
 import type { netfs_read_request } from '../bvecq/read.ts';
 import type { Kernel } from '../kernel.ts';
@@ -108,6 +108,22 @@ export function bvecq_no_write_hole(wreq: netfs_dio_write_request): Violation[] 
     );
 }
 
+/**
+ * bvecq_no_leaked_segments: once the request that built a chain has been torn down, every
+ * segment it allocated has been freed (each netfs_put_bvecq() reached zero; the RFC's
+ * netfs_n_bvecq counter is back where it started).
+ */
+export function bvecq_no_leaked_segments(k: Kernel = current_kernel()): Violation[] {
+  return bvecq_stats(k)
+    .all.filter((bq) => !bq.freed)
+    .map((bq) =>
+      v(
+        'bvecq_no_leaked_segments',
+        `bvecq ${bq.id} is still live (ref ${bq.ref}) after its request ended`,
+      ),
+    );
+}
+
 /** bvecq_unlock_after_collection: a folio is unlocked only once collection has passed its end. */
 export function bvecq_unlock_after_collection(rreq: netfs_read_request): Violation[] {
   const out: Violation[] = [];
@@ -141,38 +157,52 @@ export function bvecq_no_free_while_referenced(
   k: Kernel = current_kernel(),
 ): Violation[] {
   const out: Violation[] = [];
-  const n = 'bvecq_no_free_while_referenced';
   const seen = new Map<bvecq, number>();
-  const count = (bq: bvecq) => seen.set(bq, (seen.get(bq) ?? 0) + 1);
   for (const p of positions) {
     if (!p.bvecq) continue;
-    if (p.bvecq.freed) out.push(v(n, `a position points into freed bvecq ${p.bvecq.id}`));
-    count(p.bvecq);
+    if (p.bvecq.freed) out.push(v(NO_FREE, `a position points into freed bvecq ${p.bvecq.id}`));
+    count_reference(seen, p.bvecq);
   }
   const visited = new Set<bvecq>();
-  const walk = (start: bvecq | null) => {
-    for (let bq = start; bq && !visited.has(bq); bq = bq.next) {
-      visited.add(bq);
-      if (bq.freed) break;
-      if (bq.next) {
-        if (bq.next.freed) out.push(v(n, `live bvecq ${bq.id} links to freed bvecq ${bq.next.id}`));
-        count(bq.next);
-      }
-    }
-  };
-  for (const h of heads) walk(h);
-  for (const p of positions) walk(p.bvecq);
+  for (const h of heads) walk_links(h, visited, seen, out);
+  for (const p of positions) walk_links(p.bvecq, visited, seen, out);
   for (const [bq, refs] of seen) {
     if (!bq.freed && bq.ref < refs)
-      out.push(v(n, `bvecq ${bq.id} has ref ${bq.ref} but ${refs} references`));
+      out.push(v(NO_FREE, `bvecq ${bq.id} has ref ${bq.ref} but ${refs} references`));
   }
   for (const w of k.warnings) {
     if (
       (w.kind === 'use_after_free' || w.kind === 'refcount_underflow') &&
       w.message.includes('bvecq')
     ) {
-      out.push(v(n, w.message));
+      out.push(v(NO_FREE, w.message));
     }
   }
   return out;
+}
+
+// bvecq_no_free_while_referenced's helpers, at module level: it runs after every replayed step,
+// and closures made per call cost (tsx's keepNames names each one).
+const NO_FREE = 'bvecq_no_free_while_referenced';
+
+function count_reference(seen: Map<bvecq, number>, bq: bvecq): void {
+  seen.set(bq, (seen.get(bq) ?? 0) + 1);
+}
+
+/** Follows ->next links from start (each segment once), counting each link as a reference. */
+function walk_links(
+  start: bvecq | null,
+  visited: Set<bvecq>,
+  seen: Map<bvecq, number>,
+  out: Violation[],
+): void {
+  for (let bq = start; bq && !visited.has(bq); bq = bq.next) {
+    visited.add(bq);
+    if (bq.freed) break;
+    if (bq.next) {
+      if (bq.next.freed)
+        out.push(v(NO_FREE, `live bvecq ${bq.id} links to freed bvecq ${bq.next.id}`));
+      count_reference(seen, bq.next);
+    }
+  }
 }
