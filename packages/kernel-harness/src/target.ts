@@ -125,6 +125,15 @@ const REALISATIONS: Record<string, SpecRealisation> = {
   },
 };
 
+/**
+ * Specs a kernel profile constrains but the guest cannot reach at all: every scenario of theirs
+ * is not applicable, with this reason (rather than "cannot realise action Init").
+ */
+const NOT_REALISABLE: Readonly<Record<string, string>> = {
+  NetfsExtract:
+    'netfs/cifs extraction (netfs_extract_user_iter, extract_iter_to_sg, smb_extract_iter_to_rdma) runs only under a cifs mount (smbdirect for RDMA); the guest has no SMB server, network or RDMA device',
+};
+
 export function realisedSpecs(): string[] {
   return Object.keys(REALISATIONS);
 }
@@ -141,14 +150,16 @@ export function createQemuTarget(
       // An action refused with a reason passes here and is refused in scenarioSupport, where
       // the contract lets a target say why (testgen applicability).
       const r = REALISATIONS[spec];
-      return r !== undefined && (r.supports(action) || r.whyNot?.(action) !== undefined);
+      if (r === undefined) return NOT_REALISABLE[spec] !== undefined;
+      return r.supports(action) || r.whyNot?.(action) !== undefined;
     },
     unobservable(spec) {
       return REALISATIONS[spec]?.unobservable ?? [];
     },
     scenarioSupport(scenario) {
       const r = REALISATIONS[scenario.spec];
-      if (r === undefined) return `no guest realisation of ${scenario.spec}`;
+      if (r === undefined)
+        return NOT_REALISABLE[scenario.spec] ?? `no guest realisation of ${scenario.spec}`;
       for (const a of scenario.actions)
         if (!r.supports(a)) return r.whyNot?.(a) ?? `${formatAction(a)}: not realisable`;
       return r.scenarioSupport?.(scenario);
