@@ -44,22 +44,37 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
- * sameJson for two observations, without the key arrays: every own key of `exp` has an equal
- * own value in `obs`, and `obs` has no more own keys. Observations are flat objects of
+ * Own keys of an expected observation, computed once per object: a suite's decoded
+ * expectations share one object per distinct observation (its table), so most steps hit.
+ */
+const expectedKeys = new WeakMap<StepObservation, ReadonlySet<string>>();
+
+function keysOf(exp: StepObservation): ReadonlySet<string> {
+  let keys = expectedKeys.get(exp);
+  if (keys === undefined) {
+    keys = new Set(Object.keys(exp));
+    expectedKeys.set(exp, keys);
+  }
+  return keys;
+}
+
+/**
+ * sameJson for two observations: every own key of `obs` is an own key of `exp` with an equal
+ * value, and they have as many own keys (so the same keys). Observations are flat objects of
  * primitives, so most values compare with `===`; a nested value goes through sameJson.
  */
 function sameObservation(exp: StepObservation, obs: StepObservation): boolean {
-  let keys = 0;
-  for (const k in exp) {
-    if (!Object.hasOwn(exp, k)) continue;
-    keys++;
-    if (!Object.hasOwn(obs, k)) return false;
+  const keys = keysOf(exp);
+  let n = 0;
+  for (const k in obs) {
+    if (!Object.hasOwn(obs, k)) continue;
+    if (!keys.has(k)) return false;
+    n++;
     const e = exp[k];
     const o = obs[k];
     if (e !== o && !sameJson(e, o)) return false;
   }
-  for (const k in obs) if (Object.hasOwn(obs, k)) keys--;
-  return keys === 0;
+  return n === keys.size;
 }
 
 /** Whether a step matches, leaving out `skip` keys (the fast path of compareObservations). */
