@@ -27,6 +27,7 @@ import { EAGAIN, ENOSPC } from '../../src/errno.ts';
 import type { FaultName } from '../../src/faults.ts';
 import {
   bvecq_no_free_while_referenced,
+  bvecq_no_leaked_segments,
   bvecq_no_write_hole,
   bvecq_read_cursor_order,
   bvecq_unlock_after_collection,
@@ -327,6 +328,17 @@ describe('bvecq DIO write errors and retries', () => {
 });
 
 describe('bvecq references', () => {
+  it('a segment still live after its request ended is a leak (the check can fail)', () => {
+    run([], () => {
+      const owner: bvecq_pos = { bvecq: null, slot: 0, offset: 0 };
+      bvecq_buffer_init(owner);
+      const leaked = bvecq_no_leaked_segments();
+      expect(leaked.map((x) => x.invariant)).toEqual(['bvecq_no_leaked_segments']);
+      netfs_put_bvecq(owner.bvecq);
+      expect(bvecq_no_leaked_segments()).toEqual([]);
+    });
+  });
+
   it('a position that does not hold its ref sees its segment freed under it (the check can fail)', () => {
     run([], () => {
       const owner: bvecq_pos = { bvecq: null, slot: 0, offset: 0 };

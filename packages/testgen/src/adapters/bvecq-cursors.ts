@@ -55,6 +55,7 @@
 
 import {
   bvecq_no_free_while_referenced,
+  bvecq_no_leaked_segments,
   bvecq_no_write_hole,
   type bvecq_pos,
   bvecq_read_cursor_order,
@@ -79,6 +80,7 @@ import {
   netfs_read_load_folio,
   type netfs_read_request,
   netfs_read_request_alloc,
+  netfs_read_request_put,
   netfs_read_subreq_terminated,
   netfs_retry_read_subrequest,
   netfs_unbuffered_write_begin,
@@ -244,6 +246,26 @@ function formatSubreqs(subs: readonly netfs_io_subrequest[]): string {
     .join(' ');
 }
 
+/**
+ * Runs a collector pass so that it consumes the front subrequest only, as the model's Collect
+ * does: netfs_read_collection / netfs_unbuffered_write_collect consume every terminated
+ * subrequest in a row, so when the next one has terminated too the later ones are held back
+ * for the call and put back in order (otherwise the collector stops at the next one itself).
+ */
+function collectFront(subs: netfs_io_subrequest[], collect: () => void): void {
+  const front = subs[0];
+  if (front === undefined) throw new AdapterError('BvecqCursors: nothing to collect');
+  const next = subs[1];
+  const holdBack = next !== undefined && (next.state === 'DONE' || next.state === 'FAILED');
+  const later = holdBack ? subs.splice(1) : [];
+  collect();
+  subs.push(...later);
+  if (subs[0] === front)
+    throw new AdapterError(
+      `BvecqCursors: the collector did not consume subrequest ${front.debug_index}`,
+    );
+}
+
 /** segUseAfterFree: a position on a freed segment, a freed segment with refs, or a chain WARN. */
 function chainUseAfterFree(k: Kernel, positions: readonly bvecq_pos[]): boolean {
   const stats = with_kernel(k, () => bvecq_stats());
@@ -259,6 +281,8 @@ class BvecqReadDriver implements ReferenceDriver {
   private readonly rreq: netfs_read_request;
   private readonly total: number;
   private readonly oneSegment: boolean;
+  /** netfs_read_request_put() has run (Finished). */
+  private ended = false;
 
   constructor(profile: string, scenario: Scenario) {
     this.total = totalSlots(scenario);
@@ -329,25 +353,23 @@ class BvecqReadDriver implements ReferenceDriver {
         netfs_retry_read_subrequest(this.subAt(action));
         return;
       case 'Collect': {
-        // The model's Collect consumes one subrequest (the front); netfs_read_collection
-        // consumes every terminated one in a pass, so the later ones are held back for the
-        // duration of the call and put back in order.
-        const front = rreq.subrequests[0];
-        if (front === undefined) throw new AdapterError('BvecqCursors: nothing to collect');
-        const later = rreq.subrequests.splice(1);
-        netfs_read_collection(rreq);
-        rreq.subrequests.push(...later);
-        if (rreq.subrequests[0] === front)
-          throw new AdapterError(
-            `BvecqCursors: the collector did not consume subrequest ${front.debug_index}`,
-          );
+        collectFront(rreq.subrequests, () => netfs_read_collection(rreq));
         return;
       }
       case 'Abandon':
         netfs_unlock_abandoned_read_pages(rreq);
         return;
       case 'Finished':
-        return; // changes nothing (specs/README.md: adapters treat Finished as a no-op)
+        // The request is over: netfs_read_request_put() detaches the cursors and the chain is
+        // freed (checked by bvecq_no_leaked_segments). Not over the one-segment layout, whose
+        // observed refcount (headSegRef) is the model's with the cursors still attached, and
+        // not while loaded folios are still to be dispatched (after a too-much collection the
+        // model's Finished can come before the last Dispatch).
+        if (!this.oneSegment && !this.ended && rreq.dispatched_to === rreq.loaded_to) {
+          netfs_read_request_put(rreq);
+          this.ended = true;
+        }
+        return;
       default:
         throw new AdapterError(`BvecqCursors: unknown action ${action.name}`);
     }
@@ -377,6 +399,7 @@ class BvecqReadDriver implements ReferenceDriver {
       ...bvecq_read_cursor_order(rreq),
       ...bvecq_unlock_after_collection(rreq),
       ...bvecq_no_free_while_referenced(positions, [rreq.load_cursor.bvecq]),
+      ...(this.ended ? bvecq_no_leaked_segments(this.k) : []),
     ]);
   }
 
@@ -497,17 +520,8 @@ class BvecqDioWriteDriver implements ReferenceDriver {
         netfs_unbuffered_write_retry(this.request(), this.subAt(action));
         return;
       case 'Collect': {
-        // As for the read: the model's Collect consumes the front only.
         const wreq = this.request();
-        const front = wreq.subrequests[0];
-        if (front === undefined) throw new AdapterError('BvecqCursors: nothing to collect');
-        const later = wreq.subrequests.splice(1);
-        netfs_unbuffered_write_collect(wreq);
-        wreq.subrequests.push(...later);
-        if (wreq.subrequests[0] === front)
-          throw new AdapterError(
-            `BvecqCursors: the collector did not consume subrequest ${front.debug_index}`,
-          );
+        collectFront(wreq.subrequests, () => netfs_unbuffered_write_collect(wreq));
         return;
       }
       case 'Abandon':
@@ -550,8 +564,11 @@ class BvecqDioWriteDriver implements ReferenceDriver {
       ...bvecq_write_cursor_order(wreq),
       ...bvecq_no_write_hole(wreq),
       ...bvecq_no_free_while_referenced(positions, [wreq.buffer]),
-      // Once the request has ended every page it pinned must have been unpinned.
-      ...(wreq.ended ? pin_balance_at_quiescence(this.k) : []),
+      // Once the request has ended every page it pinned must have been unpinned and every
+      // segment of its chain freed.
+      ...(wreq.ended
+        ? [...pin_balance_at_quiescence(this.k), ...bvecq_no_leaked_segments(this.k)]
+        : []),
     ]);
   }
 
