@@ -144,9 +144,10 @@ export function pipe_read(pipe: pipe_inode_info, n: number): Uint8Array {
 /** free_pipe_info: releases every buffer still in the pipe (the last close). */
 export function free_pipe_info(pipe: pipe_inode_info): void {
   while (!pipe_empty(pipe.head, pipe.tail)) {
-    const buf = pipe.bufs[pipe.tail & (pipe.ring_size - 1)];
+    // Every slot from tail to head holds a buffer: pipe_buf throws on a hole in the ring.
+    const buf = pipe_buf(pipe, pipe.tail);
     pipe.bufs[pipe.tail & (pipe.ring_size - 1)] = undefined;
-    if (buf !== undefined) pipe_buf_release(pipe, buf);
+    pipe_buf_release(pipe, buf);
     pipe.tail++;
   }
 }
@@ -158,8 +159,8 @@ export function free_pipe_info(pipe: pipe_inode_info): void {
 export function pipe_discard_from(pipe: pipe_inode_info, old_head: number): void {
   while (pipe.head > old_head) {
     pipe.head--;
-    const buf = pipe.bufs[pipe.head & (pipe.ring_size - 1)];
+    const buf = pipe_buf(pipe, pipe.head);
     pipe.bufs[pipe.head & (pipe.ring_size - 1)] = undefined;
-    if (buf !== undefined) pipe_buf_release(pipe, buf);
+    pipe_buf_release(pipe, buf);
   }
 }

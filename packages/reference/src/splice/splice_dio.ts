@@ -152,7 +152,9 @@ function submit_copy(
   // here; the ver #20 design ("splice: Make direct_read_splice() limit to eof where
   // appropriate", seed 002, rejected in review) did. The profile option keeps that design.
   // eof_limited is what the design promises; the direct_splice_no_eof_limit fault breaks it.
-  const eof_limited = k.profile.direct_splice_eof_limit;
+  // The direct_splice_eof_limit_v20 fault selects that design on a profile without it.
+  const eof_limited =
+    k.profile.direct_splice_eof_limit || k.hasFault('direct_splice_eof_limit_v20');
   const base = {
     kind: 'COPY' as const,
     filp,

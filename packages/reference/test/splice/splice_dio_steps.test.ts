@@ -14,7 +14,8 @@ import {
   filp_open,
   O_DIRECT,
 } from '../../src/block/index.ts';
-import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
+import type { FaultName } from '../../src/faults.ts';
+import { mm_invariants_at_quiescence, splice_within_eof } from '../../src/invariants/index.ts';
 import { createKernel, type Kernel, with_kernel } from '../../src/kernel.ts';
 import { PAGE_SIZE, try_alloc_page } from '../../src/mm/index.ts';
 import {
@@ -211,6 +212,31 @@ describe('O_DIRECT splice read steps', () => {
       expect(pipe_read(pipe2, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(0xa2));
     });
     expect(k.warnings.some((w) => w.kind === 'use_after_free' && w.pfn === 2)).toBe(true);
+  });
+
+  it('direct_splice_eof_limit_v20 (seed 002 ver #20) allocates no page past EOF; without the clip splice_within_eof objects', () => {
+    const run = (faults: FaultName[]) => {
+      const k = createKernel('linux-6.12', { faults });
+      const filp = setup(k, 2);
+      return with_kernel(k, () => {
+        do_truncate(filp.f_inode, PAGE_SIZE);
+        const pipe = alloc_pipe_info(4);
+        const r = splice_dio_read_submit(filp, 0, pipe, 4 * PAGE_SIZE);
+        for (const b of r.dio?.bios ?? []) bdev_complete_bio(b);
+        const res = splice_dio_read_result(r, splice_dio_read_return(r));
+        free_pipe_info(pipe);
+        return { res, violations: splice_within_eof(res) };
+      });
+    };
+    const v20 = run(['direct_splice_eof_limit_v20']);
+    expect(v20.res).toMatchObject({ ret: PAGE_SIZE, pages_allocated: 1, eof_limited: true });
+    expect(v20.violations).toEqual([]);
+    // Upstream 6.12 promises no clip: 4 pages for the pipe's room, nothing to object to.
+    expect(run([]).res).toMatchObject({ pages_allocated: 4, eof_limited: false });
+    expect(run([]).violations).toEqual([]);
+    const broken = run(['direct_splice_eof_limit_v20', 'direct_splice_no_eof_limit']);
+    expect(broken.res.pages_allocated).toBe(4);
+    expect(broken.violations.map((v) => v.invariant)).toEqual(['splice_within_eof']);
   });
 
   it('createKernel rejects a negative or fractional max_page_frames', () => {

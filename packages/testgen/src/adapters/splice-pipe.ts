@@ -418,7 +418,11 @@ export const splicePipeAdapter: SpecAdapter = {
   supports: (action) => ACTIONS.has(action.name),
   // ITER_PIPE with BioPageRef = NONE is linux-6.1 with pipe_get_pages taking no ref, as the
   // early iov_iter_extract_pages series did (920756a3306a): iter_pipe_truncate_revert.
-  faultKnobs: [{ constant: 'BioPageRef', value: 'NONE', fault: 'iter_pipe_truncate_revert' }],
+  // LimitToEof = TRUE is the ver #20 copy splice of seed 002 (never merged) on linux-6.12.
+  faultKnobs: [
+    { constant: 'BioPageRef', value: 'NONE', fault: 'iter_pipe_truncate_revert' },
+    { constant: 'LimitToEof', value: true, fault: 'direct_splice_eof_limit_v20' },
+  ],
   // A bio listing a freed frame (the model's NoBufferFreedUnderBio) makes its DMA land in a
   // freed page, which the reference WARNs about when the bio completes.
   predictedViolations: (prev, now) =>

@@ -61,6 +61,13 @@ describe('designs (a profile plus reference faults for a bug config)', () => {
     // 6.1's FOLL_GET DIO with the madvise mitigation: 6.12 plus the same legacy fault.
     for (const config of ['ForkRace_dontfork', 'ForkRace_wipeonfork'])
       expect(design('ForkRace', config), config).toBe('linux-6.12+legacy_foll_get_dio');
+    // ITER_PIPE without the bio's page ref: 6.1 plus the early extraction series' behaviour.
+    for (const config of ['SplicePipe_iter_pipe', 'SplicePipe_iter_pipe_reuse'])
+      expect(design('SplicePipe', config), config).toBe('linux-6.1+iter_pipe_truncate_revert');
+    // The never-merged ver #20 EOF clip of copy_splice_read, on 6.12.
+    expect(design('SplicePipe', 'SplicePipe_eof_limit_v20')).toBe(
+      'linux-6.12+direct_splice_eof_limit_v20',
+    );
     expect(design('BvecqCursors', 'BvecqCursors_read_too_much')).toBe(
       'bvecq-rfc+bvecq_read_too_much',
     );
@@ -76,10 +83,7 @@ describe('designs (a profile plus reference faults for a bug config)', () => {
       ['PinUnpin', 'PinUnpin_xarray_hole'],
       ['BvecqCursors', 'BvecqCursors'],
       ['IterCursor', 'IterCursor_bvec_kvec_mixup'],
-      // iter_pipe_truncate_revert diverges from the model (docs/FIDELITY.md finding 11).
-      ['SplicePipe', 'SplicePipe_iter_pipe'],
       ['SplicePipe', 'SplicePipe_iter_pipe_get'],
-      ['SplicePipe', 'SplicePipe_eof_limit_v20'],
       ['ForkRace', 'ForkRace'],
     ] as const)
       expect(design(spec, config), config).toBeUndefined();
