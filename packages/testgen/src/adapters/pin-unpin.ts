@@ -515,14 +515,21 @@ class PinUnpinDriver implements ReferenceDriver {
 
   /**
    * QUEUE: Q0 from offset 1, then Q1, 6 bytes, as the profile's queue iterator: a folio_queue
-   * of the two folios (iov_iter_folio_queue, include/linux/folio_queue.h) or a bvecq holding
-   * <<(Q0,1,3),(Q1,0,3)>> (iov_iter_bvec_queue, bvecq RFC).
+   * chain whose first segment ends with Q0 and whose next segment starts with Q1, as a rolling
+   * buffer grows (iov_iter_folio_queue, include/linux/folio_queue.h; the extraction steps to
+   * folioq->next at the segment's end), or a bvecq holding <<(Q0,1,3),(Q1,0,3)>>
+   * (iov_iter_bvec_queue, bvecq RFC).
    */
   private queueIter(d: number): iov_iter {
     const types = this.k.profile.iter_types;
     const [q0, q1] = this.qFolios;
-    if (types.includes('ITER_FOLIOQ'))
-      return iov_iter_folio_queue(d, folioq_chain_from([q0, q1]), 0, 1 * UNIT, 6 * UNIT);
+    if (types.includes('ITER_FOLIOQ')) {
+      const head = folioq_chain_from([q0]);
+      const next = folioq_chain_from([q1]);
+      head.next = next;
+      next.prev = head;
+      return iov_iter_folio_queue(d, head, 0, 1 * UNIT, 6 * UNIT);
+    }
     if (types.includes('ITER_BVECQ')) {
       const bq = netfs_alloc_bvecq(2);
       bvecq_append(bq, { bv_page: q0.page(0), bv_offset: 1 * UNIT, bv_len: 3 * UNIT });
