@@ -13,10 +13,11 @@ import {
 } from '@pinlab/reference';
 
 export function kernelViolations(k: Kernel): Violation[] {
-  return [
-    ...no_pin_underflow(k),
-    ...release_matches_acquisition(k),
-    ...no_dma_into_freed_page(k),
-    ...no_leaked_page_arrays(k),
-  ];
+  // Called after every replayed step and nearly always empty: one list appended to, no spreads.
+  const out: Violation[] = [];
+  for (const v of no_pin_underflow(k)) out.push(v);
+  for (const v of release_matches_acquisition(k)) out.push(v);
+  for (const v of no_dma_into_freed_page(k)) out.push(v);
+  for (const v of no_leaked_page_arrays(k)) out.push(v);
+  return out;
 }
