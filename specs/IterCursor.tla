@@ -32,15 +32,21 @@ CONSTANTS
     BvecKvecMixup,  \* v9 bug: bvec extraction skips zero-length bvecs with i->kvec++
     Abi,            \* "LP64" (x86-64: kvec and bio_vec both 16 bytes) | "ILP32" (8 vs 12)
     ExtractApi,     \* iov_iter_extract_pages exists (6.3+; FALSE for 6.1)
-    FolioQueue      \* ITER_FOLIOQ exists: 6.12 (db0aa2e9566f "mm: Define struct
+    FolioQueue,     \* ITER_FOLIOQ exists: 6.12 (db0aa2e9566f "mm: Define struct
                     \* folio_queue and ITER_FOLIOQ to handle a sequence of folios");
                     \* not in 6.1; the bvecq RFC (seed 004) replaces it with ITER_BVECQ
+    BvecQueue       \* ITER_BVECQ exists: the bvecq RFC only (seed 004, "iov_iter: Add a
+                    \* segmented queue of bio_vec[]"; never merged)
 
-ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue} \subseteq BOOLEAN
+ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue} \subseteq BOOLEAN
 ASSUME Abi \in {"LP64", "ILP32"}
 
 PAGE == 4
-SegTypes == {"IOVEC", "KVEC", "BVEC"}
+\* BVECQ (bvecq RFC): the same bio_vec layout held in a chain of bvecq
+\* segments (slots 1..3 in the first, 4..5 in the second); its walks cross
+\* from one segment's last slot to the next segment's slot 0, so a flat slot
+\* index describes them.
+SegTypes == {"IOVEC", "KVEC", "BVEC", "BVECQ"}
 \* FOLIOQ walks whole folios (iov_iter_folioq_advance, iov_iter_folioq_revert,
 \* iov_iter_extract_folioq_pages in lib/iov_iter.c, iterate_folioq in
 \* include/linux/iov_iter.h): with every folio present its bytes are one
@@ -102,12 +108,26 @@ PtrOf(ptrType, ptrSeg) == (ptrSeg - 1) * ElemSize(ptrType)
 LocSeg == <<2, 2, 4, 4, 4, 5, 6>>
 Locate(c) == <<LocSeg[c + 1], c - Prefix[LocSeg[c + 1]]>>
 
+\* iov_iter_bvecq_advance (bvecq RFC) is a do-while that ends as soon as
+\* nothing is left to skip: from the current slot s it stops in the first
+\* slot k >= s that holds byte c, or the first k > s that starts at c (an
+\* empty slot included): after ending a slot it does not skip the empty ones
+\* that follow, unlike iov_iter_bvec_advance; advancing by 0 from an empty
+\* slot still steps past it (the loop body runs once).
+BqStops(c, s, k) == IF k = N + 1 THEN TRUE
+                    ELSE c < Prefix[k] + SegLen[k] \/ (k > s /\ c = Prefix[k])
+BqLoc(c, s) == CHOOSE k \in s..(N + 1) : BqStops(c, s, k) /\ \A j \in s..(k - 1) : ~BqStops(c, s, j)
+
 \* The new cursor after advancing n bytes (clamped to count).
 Advanced(advBytes) ==
     LET advClamped == IF advBytes > it.count THEN it.count ELSE advBytes
     IN IF it.type \in FlatTypes
        THEN [it EXCEPT !.off = @ + advClamped, !.count = @ - advClamped]
        ELSE IF it.count = 0 THEN it   \* "if (!i->count) return;"
+       ELSE IF it.type = "BVECQ"
+       THEN [it EXCEPT !.ptr = PtrOf(it.type, BqLoc(Consumed + advClamped, Seg)),
+                       !.off = (Consumed + advClamped) - Prefix[BqLoc(Consumed + advClamped, Seg)],
+                       !.count = @ - advClamped]
        ELSE [it EXCEPT !.ptr = PtrOf(it.type, LocSeg[Consumed + advClamped + 1]),
                        !.off = (Consumed + advClamped) - Prefix[LocSeg[Consumed + advClamped + 1]],
                        !.count = @ - advClamped]
@@ -127,6 +147,7 @@ Init ==
 IterInit(t) ==
     /\ it.type = "NONE"
     /\ t = "FOLIOQ" => FolioQueue
+    /\ t = "BVECQ" => BvecQueue
     /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
@@ -210,6 +231,17 @@ Extract(maxsize) ==
           THEN /\ it' = [it EXCEPT !.ptr = @ + KvecSize, !.off = 0]
                /\ last' = last
                /\ oops' = oops
+          \* BVECQ (the RFC's iov_iter_extract_bvecq_pages: a bvec_iter walk from
+          \* the current slot, no skip of empty slots): at most the rest of the
+          \* current slot (page-contiguous continuation never adds bytes in this
+          \* layout), 0 from an empty slot; then iov_iter_advance by that, which
+          \* steps off an empty slot even by 0.
+          ELSE IF it.type = "BVECQ"
+          THEN LET got == IF m < SegLen[Seg] - it.off THEN m ELSE SegLen[Seg] - it.off
+               IN /\ last' = [bytes |-> got,
+                              offset0 |-> IF got = 0 THEN 0 ELSE (SegOff[Seg] + it.off) % PAGE]
+                  /\ it' = Advanced(got)
+                  /\ oops' = oops
           ELSE LET k == FirstNonEmpty
                    skip == IF k = Seg THEN it.off ELSE 0
                    first == IF m < SegLen[k] - skip THEN m ELSE SegLen[k] - skip
@@ -233,7 +265,7 @@ Extract(maxsize) ==
 \* call that ends it steps the pointer to the next bvec (i->bvec++), empty
 \* or not; at an empty bvec want_pages_array() is asked for 0 pages:
 \* WARN_ON(!count), and the 0 slots it returns make the call fail with
-\* -ENOMEM.  KVEC has no case: -EFAULT.  A failed call leaves the cursor
+\* -ENOMEM.  KVEC has no case: -EFAULT; nor has BVECQ in the RFC.  A failed call leaves the cursor
 \* alone.  Every page comes with a reference (get_page) the caller drops.
 GetPages(maxsize) ==
     /\ it.type # "NONE" /\ Sane
@@ -245,7 +277,7 @@ GetPages(maxsize) ==
           THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE]
                /\ it' = Advanced(m)
                /\ oops' = oops
-          ELSE IF it.type = "KVEC"
+          ELSE IF it.type \in {"KVEC", "BVECQ"}
           THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "IOVEC"

@@ -34,8 +34,9 @@
 // its caller (block/bio.c bio_iov_iter_get_pages loops until the bio is full, and an O_DIRECT
 // transfer returns the sum of all extractions), so scenarios whose run includes Extract are
 // not applicable here, and lastBytes/lastOffset0 are unobservable; the same holds for GetPages
-// (iov_iter_get_pages_alloc2, the FOLL_GET interface 6.1's block DIO loops over). KVEC, BVEC, XARRAY and
-// FOLIOQ iterators exist only inside the kernel: reference only.
+// (iov_iter_get_pages_alloc2, the FOLL_GET interface 6.1's block DIO loops over). KVEC, BVEC,
+// XARRAY, FOLIOQ (6.12) and BVECQ (bvecq RFC) iterators exist only inside the kernel: reference
+// only.
 import type { ScenarioAction, StepObservation } from '@pinlab/testgen';
 
 /** specs/IterCursor.tla Total: bytes in the layout, in model bytes. */

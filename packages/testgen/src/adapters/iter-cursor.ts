@@ -29,6 +29,7 @@
 
 import {
   alloc_page,
+  bvecq_append,
   copy_from_iter,
   copy_from_user,
   copy_to_iter,
@@ -49,6 +50,7 @@ import {
   type iov_iter,
   iov_iter_advance,
   iov_iter_bvec,
+  iov_iter_bvec_queue,
   iov_iter_clone,
   iov_iter_extract_pages,
   iov_iter_extract_will_pin,
@@ -69,6 +71,7 @@ import {
   memcpy_from_page_into,
   memcpy_to_page,
   mm_alloc,
+  netfs_alloc_one_bvecq,
   no_over_reversion,
   PAGE_SIZE,
   type Page,
@@ -164,6 +167,8 @@ export function advancePathFor(scenarioId: string, profile: string, ordinal: num
  */
 export function copyLandsAsAdvance(type: string, pos: number, n: number): boolean {
   if (n === 0) return false;
+  // BVECQ's own advance (iov_iter_bvecq_advance) also stops on the slot after one it ends,
+  // empty or not, as iterate_bvecq does: only the 0-byte case differs for it.
   if (type !== 'IOVEC' && type !== 'KVEC' && type !== 'BVEC') return true;
   const end = pos + n;
   let segEnd = 0;
@@ -205,7 +210,7 @@ export function modelNpages(type: string, count: number, maxpages: number): numb
   let npages = 0;
   if (type === 'UBUF' || type === 'XARRAY' || type === 'FOLIOQ') {
     npages = Math.ceil((((FLAT_START + consumed) % MODEL_PAGE) + count) / MODEL_PAGE);
-  } else if (type === 'IOVEC' || type === 'KVEC' || type === 'BVEC') {
+  } else if (type === 'IOVEC' || type === 'KVEC' || type === 'BVEC' || type === 'BVECQ') {
     let start = 0;
     for (const [k, len] of SEG_LEN.entries()) {
       const from = Math.max(consumed, start);
@@ -316,7 +321,8 @@ class IterCursorDriver implements ReferenceDriver {
         };
         return iov_iter_kvec(this.direction, kv, kv.length, count);
       }
-      case 'BVEC': {
+      case 'BVEC':
+      case 'BVECQ': {
         const bv = SEG_LEN.map((len, k) => ({
           bv_page: alloc_page(),
           bv_offset: (SEG_OFF[k] ?? 0) * UNIT,
@@ -333,7 +339,16 @@ class IterCursorDriver implements ReferenceDriver {
             run: b.bv_len - skip,
           };
         };
-        return iov_iter_bvec(this.direction, bv, bv.length, count);
+        if (type === 'BVEC') return iov_iter_bvec(this.direction, bv, bv.length, count);
+        // The same bio_vecs in a chain of two bvecq segments (slots 0..2, then 3..4), linked
+        // by next/prev as netfs_alloc_bvecq() links them: walks cross from the first
+        // segment's last slot to the second's slot 0 (bvecq RFC, iov_iter_bvec_queue()).
+        const q0 = netfs_alloc_one_bvecq(3);
+        const q1 = netfs_alloc_one_bvecq(2);
+        for (const [k, b] of bv.entries()) bvecq_append(k < 3 ? q0 : q1, b);
+        q0.next = q1;
+        q1.prev = q0;
+        return iov_iter_bvec_queue(this.direction, q0, 0, 0, count);
       }
       case 'UBUF': {
         const ubuf = this.userPages(2) + FLAT_START * UNIT;

@@ -57,10 +57,67 @@ describe('IterCursor adapter', () => {
     }
   }, 180_000);
 
+  it('the reference walks an ITER_BVECQ chain like the model (bvecq RFC)', () => {
+    const stepper = stepperFor('IterCursor_bvecq');
+    const walks = seededWalks(
+      stepper,
+      {},
+      {
+        seed: 5,
+        count: 60,
+        depth: 8,
+        spec: 'IterCursor',
+        config: 'IterCursor_bvecq',
+        prefix: 'bq-',
+      },
+    );
+    const problems: string[] = [];
+    let bvecq = 0;
+    for (const w of walks) {
+      if (w.actions.some((a) => a.type === 'BVECQ')) bvecq++;
+      const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, w, 'bvecq-rfc', {});
+      const s = { ...w, actions: w.actions.slice(0, exp.observations.length) };
+      const got = runOnReference(iterCursorAdapter, s, 'bvecq-rfc');
+      problems.push(
+        ...compareObservations(s, 'bvecq-rfc', exp.observations, got).map(formatMismatch),
+      );
+    }
+    expect(bvecq).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('ITER_BVECQ: an advance that ends a slot stops on the next one, empty or not (model and reference)', () => {
+    const stepper = stepperFor('IterCursor_bvecq');
+    const s: Scenario = {
+      id: 'bq',
+      spec: 'IterCursor',
+      config: 'IterCursor_bvecq',
+      // Advance 2 ends slot 2 and stops on the empty slot 3: the next Extract lists nothing
+      // (and steps past it); the one after that takes slot 4.
+      actions: [
+        { name: 'Init' },
+        { name: 'IterInit', type: 'BVECQ' },
+        { name: 'Advance', bytes: 2 },
+        { name: 'Extract', maxsize: 6 },
+        { name: 'Extract', maxsize: 6 },
+      ],
+    };
+    const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, 'bvecq-rfc', {});
+    expect(exp.observations.map((o) => o.lastBytes)).toEqual([0, 0, 0, 0, 3]);
+    expect(
+      compareObservations(
+        s,
+        'bvecq-rfc',
+        exp.observations,
+        runOnReference(iterCursorAdapter, s, 'bvecq-rfc'),
+      ),
+    ).toEqual([]);
+  }, 60_000);
+
   it('counts the pages the remaining bytes touch as iov_iter_npages does (model side)', () => {
     // Vector layout <<0,2,0,3,1>> at in-page offsets <<0,2,0,0,0>>, one page per segment:
     // all 6 bytes touch 3 pages; after 2 bytes (segment 2 done) 2; after 5, 1.
-    for (const t of ['IOVEC', 'KVEC', 'BVEC']) {
+    for (const t of ['IOVEC', 'KVEC', 'BVEC', 'BVECQ']) {
       expect([6, 4, 1, 0].map((c) => modelNpages(t, c, 64))).toEqual([3, 2, 1, 0]);
       expect(modelNpages(t, 6, 1)).toBe(1);
     }
