@@ -6,8 +6,10 @@
 // netfs_read_subreq_terminated (data copied through an ITER_BVECQ iterator; too much data fails
 // the subrequest with -EIO, RFC 16/17), NEED_RETRY subrequests are reissued
 // (netfs_retry_read_subrequest, fs/netfs/read_retry.c), the collector unlocks folios in file
-// order and frees spent segments (netfs_read_collection, fs/netfs/read_collect.c), and a failed
-// request unlocks what is left (netfs_unlock_abandoned_read_pages, fs/netfs/read_retry.c).
+// order and frees spent segments (netfs_read_collection, fs/netfs/read_collect.c), a failed
+// request unlocks what is left (netfs_unlock_abandoned_read_pages, fs/netfs/read_retry.c), and
+// Finished puts the request (netfs_read_request_put; every segment must then be freed,
+// bvecq_no_leaked_segments) except over the one-segment layout, whose refcount is observed.
 //
 // Observations (same keys from model and reference):
 //   load, dispatch, collect  cursor positions in slots (folios): loaded_to, dispatched_to,
