@@ -63,8 +63,8 @@ for (const part of parts) {
 if (parts.has('gen')) {
   const cacheDir = mkdtempSync(join(tmpdir(), 'pinlab-bench-cache-'));
   try {
-    generation('cold', cacheDir);
-    generation('cached', cacheDir);
+    await generation('cold', cacheDir);
+    await generation('cached', cacheDir);
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
