@@ -56,6 +56,7 @@ CONSTANTS
     MaxFrames,       \* physical frames in the model (3 per page: original + 2 copies)
     UseFixedBuffers, \* explore io_uring registered buffers (RegisterBuffer, FixedRead, ...)
     UseVmsplice,     \* explore vmsplice into a pipe (Vmsplice, PipeRead)
+    UseChildExit,    \* explore the child's exit (ChildExit)
     ForkAdvice,      \* madvise(2) advice on the parent's pages before any step:
                      \* "NONE" | "DONTFORK" (MADV_DONTFORK) | "WIPEONFORK" (MADV_WIPEONFORK)
     ForkCopiesPinned \* fork copies a maybe-pinned exclusive anon page for the child (5.9+,
@@ -65,7 +66,7 @@ CONSTANTS
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
 ASSUME MaxFrames \in 3..8
-ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN
+ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN /\ UseChildExit \in BOOLEAN
 ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 ASSUME ForkCopiesPinned \in BOOLEAN
 
@@ -360,6 +361,7 @@ PipeRead ==
 \* the parent is mapped once now, so the parent's next write fault reuses it
 \* (wp_can_reuse_anon_folio: refcount 1).
 ChildExit ==
+    /\ UseChildExit
     /\ forked
     /\ ~exited
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE

@@ -774,7 +774,8 @@ static int gate_open(const char *name) {
 //   PW/CW  the byte the parent/child wrote after fork (offset 3000 / 3500)
 // Steps (the spec's actions): DioSubmit(io,vpage) = Linux AIO O_DIRECT read through a closed
 // gate; FixedRead(io,vpage) = IORING_OP_READ_FIXED on page vpage's registered buffer through a
-// closed gate; IoComplete(io) = open the gate, reap; Fork; Write(proc,vpage);
+// closed gate; IoComplete(io) = open the gate, reap; Fork; ChildExit = the child _exits (its
+// mappings go: exit_mmap), after which it reports no pages (null); Write(proc,vpage);
 // RegisterBuffer(vpage) / UnregisterBuffer(vpage) = IORING_(UN)REGISTER_BUFFERS on the page's
 // own ring; Vmsplice(vpage) = vmsplice the page into a pipe; PipeRead = read it back.
 
@@ -797,6 +798,7 @@ struct fr_state {
   int ring_ok[2];
   int registered[2];
   pid_t child;
+  int child_exited;  // ChildExit ran: no child any more, and none may be forked again
   int to_child, from_child;
   int pipe_fd[2];
   char pipe_seen[32];
@@ -917,7 +919,7 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
   }
   if (strcmp(name, "Fork") == 0) {
     int a[2], b[2];
-    if (s->child) return snprintf(err, errlen, "Fork: already forked"), -1;
+    if (s->child || s->child_exited) return snprintf(err, errlen, "Fork: already forked"), -1;
     if (pipe(a) < 0 || pipe(b) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
     pid_t pid = fork();
     if (pid < 0) return snprintf(err, errlen, "fork: %s", strerror(errno)), -1;
@@ -933,13 +935,23 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     s->from_child = b[0];
     return 0;
   }
+  if (strcmp(name, "ChildExit") == 0) {
+    // EOF on its command pipe ends child_loop (_exit); reaping it proves its mm is gone.
+    if (!s->child) return snprintf(err, errlen, "ChildExit: no child"), -1;
+    close(s->to_child);
+    close(s->from_child);
+    if (waitpid(s->child, NULL, 0) != s->child) return snprintf(err, errlen, "ChildExit: waitpid: %s", strerror(errno)), -1;
+    s->child = 0;
+    s->child_exited = 1;
+    return 0;
+  }
   if (strcmp(name, "Write") == 0) {
     if (step_proc(step) == 'P') {
       page[PW_OFF] = 'P';
       return 0;
     }
     char c = v ? 'W' : 'w', ack;
-    if (!s->child || write(s->to_child, &c, 1) != 1 || read(s->from_child, &ack, 1) != 1) return snprintf(err, errlen, "%s: no child to write", step), -1;
+    if (!s->child || write(s->to_child, &c, 1) != 1 || read(s->from_child, &ack, 1) != 1) return snprintf(err, errlen, "%s: no (living) child to write", step), -1;
     return 0;
   }
   if (strcmp(name, "RegisterBuffer") == 0) {

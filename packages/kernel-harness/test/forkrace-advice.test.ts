@@ -1,7 +1,12 @@
 import type { Scenario } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
 import type { KernelSession } from '../src/session.ts';
-import { forkRaceScenarioSupport, forkRaceWhyNot } from '../src/specs/forkrace.ts';
+import {
+  forkRaceScenarioSupport,
+  forkRaceScript,
+  forkRaceWhyNot,
+  supportsForkRace,
+} from '../src/specs/forkrace.ts';
 import { createQemuTarget } from '../src/target.ts';
 
 const scenario = (constants?: Scenario['constants']): Scenario => ({
@@ -32,17 +37,19 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
 });
 
 describe('ForkRace ChildExit on the guest', () => {
-  it('is not applicable, with the reason; other refusals keep theirs', () => {
-    expect(forkRaceWhyNot({ name: 'ChildExit' })).toMatch(/^ChildExit: /);
+  it('is realised (a ChildExit step in the script); other refusals keep their reasons', () => {
+    expect(supportsForkRace({ name: 'ChildExit' })).toBe(true);
+    expect(forkRaceScript([{ name: 'Init' }, { name: 'Fork' }, { name: 'ChildExit' }])).toBe(
+      'Init;Fork;ChildExit',
+    );
     expect(forkRaceWhyNot({ name: 'Write', proc: 'X', vpage: 0 })).toMatch(/^Write: the guest/);
     expect(forkRaceWhyNot({ name: 'Teleport' })).toBeUndefined();
     const target = createQemuTarget({ name: 'fake' } as unknown as KernelSession, 'linux-6.12');
-    expect(target.supports('ForkRace', { name: 'ChildExit' })).toBe(true); // refused per scenario
     expect(
       target.scenarioSupport?.({
         ...scenario(),
         actions: [{ name: 'Init' }, { name: 'ChildExit' }],
       }),
-    ).toMatch(/^ChildExit: /);
+    ).toBeUndefined();
   });
 });
