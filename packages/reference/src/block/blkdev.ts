@@ -10,6 +10,9 @@ import { memcpy_from_page, memcpy_to_page } from '../mm/folio.ts';
 import type { bio } from './bio.ts';
 import { bio_endio, REQ_OP_READ, SECTOR_SHIFT } from './bio.ts';
 
+/** Storage unit of block_device's sparse contents (bytes). */
+const CHUNK = 4096;
+
 export class block_device {
   readonly bd_dev: number;
   /** Capacity in bytes (bdev_nr_bytes). */
@@ -18,8 +21,11 @@ export class block_device {
   readonly logical_block_size: number;
   /** Bios submitted and not yet completed, in submission order. */
   readonly inflight: bio[] = [];
-  /** The device's contents by 512-byte sector; absent sectors read as zeroes. */
-  private readonly sectors = new Map<number, Uint8Array>();
+  /**
+   * The device's contents in sparse 4 KiB chunks (the model's own storage unit, not the
+   * sector: a page-sized write, the common case, is one chunk); absent chunks read as zeroes.
+   */
+  private readonly chunks = new Map<number, Uint8Array>();
 
   constructor(bd_dev: number, size: number, logical_block_size: number) {
     this.bd_dev = bd_dev;
@@ -40,12 +46,12 @@ export class block_device {
     let done = 0;
     while (done < len) {
       const p = pos + done;
-      const sec = p >> 9;
-      const off = p & 511;
-      const n = Math.min(512 - off, len - done);
-      const s = this.sectors.get(sec);
-      if (s === undefined) dst.fill(0, dst_off + done, dst_off + done + n);
-      else dst.set(s.subarray(off, off + n), dst_off + done);
+      const chunk = Math.floor(p / CHUNK);
+      const off = p % CHUNK;
+      const n = Math.min(CHUNK - off, len - done);
+      const c = this.chunks.get(chunk);
+      if (c === undefined) dst.fill(0, dst_off + done, dst_off + done + n);
+      else dst.set(c.subarray(off, off + n), dst_off + done);
       done += n;
     }
   }
@@ -56,17 +62,17 @@ export class block_device {
     let done = 0;
     while (done < src.length) {
       const p = pos + done;
-      const sec = p >> 9;
-      const off = p & 511;
-      const n = Math.min(512 - off, src.length - done);
-      const s = this.sectors.get(sec);
-      if (s !== undefined) s.set(src.subarray(done, done + n), off);
-      else if (n === 512) this.sectors.set(sec, src.slice(done, done + 512));
+      const chunk = Math.floor(p / CHUNK);
+      const off = p % CHUNK;
+      const n = Math.min(CHUNK - off, src.length - done);
+      const c = this.chunks.get(chunk);
+      if (c !== undefined) c.set(src.subarray(done, done + n), off);
+      else if (n === CHUNK) this.chunks.set(chunk, src.slice(done, done + CHUNK));
       else {
-        // A new sector written in part: the rest of it reads as zeroes.
-        const fresh = new Uint8Array(512);
+        // A new chunk written in part: the rest of it reads as zeroes.
+        const fresh = new Uint8Array(CHUNK);
         fresh.set(src.subarray(done, done + n), off);
-        this.sectors.set(sec, fresh);
+        this.chunks.set(chunk, fresh);
       }
       done += n;
     }
