@@ -61,7 +61,9 @@ Limits == {1, 4}     \* sg_max / max_sge: 1 cuts an extraction short
 FailAts == {0, 1, 2} \* RDMA: the nth ib_dma_map_page of the call fails (0: none)
 
 UserTypes == {"UBUF", "IOVEC"}
-IterTypes == {"UBUF", "IOVEC", "KVEC", "BVEC", "XARRAY"}
+\* DISCARD (iov_iter_discard: a read whose data is dropped) has no pages:
+\* every form refuses it (extract_iter_to_sg: "unsupported", WARN_ON_ONCE).
+IterTypes == {"UBUF", "IOVEC", "KVEC", "BVEC", "XARRAY", "DISCARD"}
               \cup (IF Bvecq THEN {"BVECQ"} ELSE {"FOLIOQ"})
 RdmaTypes == IF Bvecq THEN {"BVECQ"} ELSE {"BVEC", "KVEC", "FOLIOQ"}
 
@@ -73,12 +75,17 @@ Frames == UserFrames \cup KernelFrames
 \* [f: frame, off: offset in the page, len, at: stream position].
 \*  UBUF   user address 1, 6 bytes: user pages 0 and 1.
 \*  IOVEC  <<(9,2), (12,4)>>: user page 2 at offset 1, then user page 3.
-\*  KVEC   one kvec (K0+2, 5) over a two-page kmalloc buffer: a piece that
-\*         crosses a page boundary (what KvecSgLenBug gets wrong).
-\*  BVEC   <<(B0,0,4), (B1,0,2)>>.
+\*  KVEC   <<(K0+2,0), (K0+2,5)>> over a two-page kmalloc buffer: an empty
+\*         kvec the walkers skip, then a piece that crosses a page boundary
+\*         (what KvecSgLenBug gets wrong).
+\*  BVEC   <<(B0,0,0), (B0,0,4), (B1,0,2)>>: an empty bio_vec first.
 \*  XARRAY file position 2, 6 bytes: order-0 folios X0, X1.
 \*  FOLIOQ order-0 folios F0, F1 from slot 0 offset 1, 6 bytes.
-\*  BVECQ  one segment <<(Q0,0,4), (Q1,1,2)>>.
+\*  BVECQ  two one-slot segments <<(Q0,0,4)>>, <<(Q1,1,2)>> (a discontiguity
+\*         starts a new segment, seed 004).
+\*  DISCARD 6 bytes, no pages.
+\* The UBUF iterator is a source (a DIO write: no FOLL_WRITE), the others
+\* destinations; the direction changes no pin or element here.
 \* Each layout has two page parts: the first part covers stream bytes
 \* [0, l1) from offset o1 of frame f1, the second [l1, l1 + l2) from o2 of f2.
 Layout(t) ==
@@ -89,7 +96,7 @@ Layout(t) ==
       [] t = "XARRAY" -> [f1 |-> "X0", o1 |-> 2, l1 |-> 2, f2 |-> "X1", o2 |-> 0, l2 |-> 4]
       [] t = "FOLIOQ" -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 3]
       [] t = "BVECQ"  -> [f1 |-> "Q0", o1 |-> 0, l1 |-> 4, f2 |-> "Q1", o2 |-> 1, l2 |-> 2]
-IterLen(t) == Layout(t).l1 + Layout(t).l2
+IterLen(t) == IF t = "DISCARD" THEN 6 ELSE Layout(t).l1 + Layout(t).l2
 
 Min(a, b) == IF a < b THEN a ELSE b
 
@@ -196,10 +203,12 @@ ExtractBvec(blen) ==
 KvecBugElems(es, rb) == [ei \in 1..Len(es) |-> [es[ei] EXCEPT !.len = rb - es[ei].at]]
 ExtractSg(blen, lim) ==
     /\ CanExtract
-    /\ \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
-         IF iter = "KVEC" /\ KvecSgLenBug
-         THEN Hold("SG", KvecBugElems(es, pos + Budget(blen)), Budget(blen), FALSE)
-         ELSE Hold("SG", es, SeqBytes(es), iter \in UserTypes)
+    /\ IF iter = "DISCARD"
+       THEN Refuse
+       ELSE \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
+              IF iter = "KVEC" /\ KvecSgLenBug
+              THEN Hold("SG", KvecBugElems(es, pos + Budget(blen)), Budget(blen), FALSE)
+              ELSE Hold("SG", es, SeqBytes(es), iter \in UserTypes)
     /\ UNCHANGED <<iter, mapped>>
     /\ action' = [name |-> "ExtractSg", len |-> blen, limit |-> lim]
 
@@ -209,14 +218,14 @@ ExtractSg(blen, lim) ==
 \* RdmaUnwindBug the first of them stays mapped.
 ExtractRdma(blen, lim, fail) ==
     /\ CanExtract
-    /\ \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
-         IF iter \notin RdmaTypes
-         THEN Refuse /\ UNCHANGED mapped
-         ELSE IF fail >= 1 /\ fail <= Len(es)
-         THEN /\ Refuse
-              /\ mapped' = mapped + (IF RdmaUnwindBug /\ fail >= 2 THEN 1 ELSE 0)
-         ELSE /\ Hold("RDMA", es, SeqBytes(es), FALSE)
-              /\ mapped' = mapped + Len(es)
+    /\ IF iter \notin RdmaTypes
+       THEN Refuse /\ UNCHANGED mapped
+       ELSE \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
+              IF fail >= 1 /\ fail <= Len(es)
+              THEN /\ Refuse
+                   /\ mapped' = mapped + (IF RdmaUnwindBug /\ fail >= 2 THEN 1 ELSE 0)
+              ELSE /\ Hold("RDMA", es, SeqBytes(es), FALSE)
+                   /\ mapped' = mapped + Len(es)
     /\ UNCHANGED iter
     /\ action' = [name |-> "ExtractRdma", len |-> blen, limit |-> lim, fail |-> fail]
 

@@ -3,10 +3,10 @@
 // extracted. The reference driver builds the spec's iterator layouts (PAGE = 4 model bytes) at
 // 1024 bytes per model byte, so model pages are real 4 KiB pages, and drives the reference's
 // real netfs code:
-//   Open         the caller's iterator (ITER_DEST): iov_iter_ubuf / iov_iter_init (IOVEC) over
-//                the process's pages, iov_iter_kvec over a two-page kmalloc buffer,
-//                iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue,
-//                iov_iter_bvec_queue (bvecq RFC).
+//   Open         the caller's iterator: iov_iter_ubuf (ITER_SOURCE) / iov_iter_init (IOVEC,
+//                ITER_DEST) over the process's pages, iov_iter_kvec over a two-page kmalloc
+//                buffer, iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue,
+//                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard.
 //   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
 //   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit.
 //   ExtractRdma  smb_extract_iter_to_rdma (fs/smb/client/smbdirect.c) into an empty SGE list,
@@ -42,11 +42,13 @@ import {
   folioq_chain_from,
   handle_mm_fault,
   ITER_DEST,
+  ITER_SOURCE,
   ib_device,
   type ib_sge,
   type iov_iter,
   iov_iter_bvec,
   iov_iter_bvec_queue,
+  iov_iter_discard,
   iov_iter_extract_will_pin,
   iov_iter_folio_queue,
   iov_iter_init,
@@ -113,7 +115,16 @@ const FRAMES = [
 ] as const;
 type Frame = (typeof FRAMES)[number];
 const SLOTS = [1, 2] as const;
-const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY', 'FOLIOQ', 'BVECQ']);
+const ITER_TYPES = new Set([
+  'UBUF',
+  'IOVEC',
+  'KVEC',
+  'BVEC',
+  'XARRAY',
+  'FOLIOQ',
+  'BVECQ',
+  'DISCARD',
+]);
 const ACTIONS = new Set(['Open', 'ExtractBvec', 'ExtractSg', 'ExtractRdma', 'Release']);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -451,8 +462,8 @@ class NetfsExtractDriver implements ReferenceDriver {
     if (!ITER_TYPES.has(t)) throw new AdapterError(`NetfsExtract: unknown iterator type ${t}`);
     const u = (modelAddr: number) => this.base + modelAddr * UNIT;
     switch (t) {
-      case 'UBUF': // user address 1, 6 bytes
-        return with_mm(this.mm, () => iov_iter_ubuf(ITER_DEST, u(1), 6 * UNIT));
+      case 'UBUF': // user address 1, 6 bytes; a source (a DIO write)
+        return with_mm(this.mm, () => iov_iter_ubuf(ITER_SOURCE, u(1), 6 * UNIT));
       case 'IOVEC': {
         // <<(9,2), (12,4)>>: user page 2 at offset 1, then user page 3.
         const iov = [
@@ -461,15 +472,18 @@ class NetfsExtractDriver implements ReferenceDriver {
         ];
         return with_mm(this.mm, () => iov_iter_init(ITER_DEST, iov, iov.length, 6 * UNIT));
       }
-      case 'KVEC': // one kvec (K0+2, 5) across the two kmalloc pages
-        return iov_iter_kvec(
-          ITER_DEST,
-          [{ iov_base: this.kvecBase + 2 * UNIT, iov_len: 5 * UNIT }],
-          1,
-          5 * UNIT,
-        );
+      case 'KVEC': {
+        // <<(K0+2,0), (K0+2,5)>>: an empty kvec, then a piece across the two kmalloc pages
+        const kv = [
+          { iov_base: this.kvecBase + 2 * UNIT, iov_len: 0 },
+          { iov_base: this.kvecBase + 2 * UNIT, iov_len: 5 * UNIT },
+        ];
+        return iov_iter_kvec(ITER_DEST, kv, kv.length, 5 * UNIT);
+      }
       case 'BVEC': {
+        // <<(B0,0,0), (B0,0,4), (B1,0,2)>>: an empty bio_vec first
         const bv = [
+          { bv_page: this.bvecPages[0], bv_offset: 0, bv_len: 0 },
           { bv_page: this.bvecPages[0], bv_offset: 0, bv_len: 4 * UNIT },
           { bv_page: this.bvecPages[1], bv_offset: 0, bv_len: 2 * UNIT },
         ];
@@ -479,15 +493,20 @@ class NetfsExtractDriver implements ReferenceDriver {
         return iov_iter_xarray(ITER_DEST, this.xarray, 2 * UNIT, 6 * UNIT);
       case 'FOLIOQ': // slot 0 offset 1, 6 bytes
         return iov_iter_folio_queue(ITER_DEST, folioq_chain_from(this.fqFolios), 0, UNIT, 6 * UNIT);
+      case 'DISCARD':
+        return iov_iter_discard(ITER_DEST, 6 * UNIT);
       default: {
-        // BVECQ: one segment <<(Q0,0,4), (Q1,1,2)>>
-        const bq: bvecq = netfs_alloc_one_bvecq(2);
-        bq.bv.push(
-          { bv_page: this.bqPages[0], bv_offset: 0, bv_len: 4 * UNIT },
-          { bv_page: this.bqPages[1], bv_offset: UNIT, bv_len: 2 * UNIT },
-        );
-        bq.nr_slots = 2;
-        return iov_iter_bvec_queue(ITER_DEST, bq, 0, 0, 6 * UNIT);
+        // BVECQ: two one-slot segments <<(Q0,0,4)>>, <<(Q1,1,2)>> (discontiguous in the file)
+        const head: bvecq = netfs_alloc_one_bvecq(1);
+        const tail: bvecq = netfs_alloc_one_bvecq(1);
+        head.bv.push({ bv_page: this.bqPages[0], bv_offset: 0, bv_len: 4 * UNIT });
+        tail.bv.push({ bv_page: this.bqPages[1], bv_offset: UNIT, bv_len: 2 * UNIT });
+        head.nr_slots = 1;
+        tail.nr_slots = 1;
+        tail.discontig = true;
+        head.next = tail;
+        tail.prev = head;
+        return iov_iter_bvec_queue(ITER_DEST, head, 0, 0, 6 * UNIT);
       }
     }
   }
