@@ -110,9 +110,10 @@ VARIABLES
     segRef,     \* segRef[s]: refcount of bvecq segment s
     segFreed,   \* segFreed[s]: segment s has been freed
     reqError,   \* the request has failed (a subrequest failed for good)
+    pins,       \* user pages the request holds pinned (DIO_WRITE: the extracted buffer)
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, action>>
+vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, pins, action>>
 
 \* Holders of segment `hs` in a state given by its cursors, subrequests and freed set:
 \* the three cursors, each outstanding subrequest's buffer position, and the previous
@@ -143,6 +144,7 @@ Init ==
     /\ segFreed = FreedAfter(0)
     /\ segRef = RefsFor(0, 0, 0, <<>>)
     /\ reqError = FALSE
+    /\ pins = 0
     /\ action = [name |-> "Init"]
 
 \* READ: readahead adds the next folio, locked, at the load cursor (netfs_readahead ->
@@ -158,6 +160,9 @@ Load ==
     /\ load' = LoadTo
     /\ fstate' = [x \in Slots |-> IF x >= load /\ x < LoadTo THEN "locked" ELSE fstate[x]]
     /\ segRef' = RefsFor(LoadTo, dispatch, collect, subreqs)
+    \* DIO_WRITE: iov_iter_extract_pages() pins every page of the user buffer (FOLL_PIN);
+    \* READ: page-cache folios, no pins.
+    /\ pins' = IF Op = "DIO_WRITE" THEN Total ELSE 0
     /\ action' = [name |-> "Load"]
     /\ UNCHANGED <<dispatch, collect, subreqs, segFreed, reqError>>
 
@@ -175,7 +180,7 @@ Dispatch(n) ==
         /\ dispatch' = dispatch + n
         /\ segRef' = RefsFor(load, dispatch + n, collect, ns)
     /\ action' = [name |-> "Dispatch", len |-> n]
-    /\ UNCHANGED <<load, collect, fstate, segFreed, reqError>>
+    /\ UNCHANGED <<load, collect, fstate, segFreed, reqError, pins>>
 
 \* The server answers the subrequest starting at slot `s` (the fs calls
 \* netfs_read_subreq_terminated / netfs_write_subrequest_terminated):
@@ -206,7 +211,7 @@ Complete(s, outcome) ==
                             THEN "filled"
                             ELSE fstate[x]]
         /\ action' = [name |-> "Complete", start |-> s, outcome |-> outcome]
-        /\ UNCHANGED <<load, dispatch, collect, segRef, segFreed, reqError>>
+        /\ UNCHANGED <<load, dispatch, collect, segRef, segFreed, reqError, pins>>
 
 \* Reissue a subrequest that asked for a retry, over the same range: its bvecq_pos kept
 \* the segments alive (netfs_retry_reads / netfs_retry_writes).
@@ -216,7 +221,7 @@ Retry(s) ==
         /\ subreqs[k].st = "retry"
         /\ subreqs' = [subreqs EXCEPT ![k].st = "inflight", ![k].tries = @ + 1]
         /\ action' = [name |-> "Retry", start |-> s]
-        /\ UNCHANGED <<load, dispatch, collect, fstate, segRef, segFreed, reqError>>
+        /\ UNCHANGED <<load, dispatch, collect, fstate, segRef, segFreed, reqError, pins>>
 
 \* The collector consumes the first outstanding subrequest once it has terminated, in
 \* file order (netfs_read_collection / netfs_collect_write_results): READ unlocks its
@@ -244,7 +249,7 @@ Collect ==
         /\ segFreed' = FreedAfter(nc)
         /\ segRef' = RefsFor(load, dispatch, nc, Tail(subreqs))
     /\ action' = [name |-> "Collect"]
-    /\ UNCHANGED <<load, dispatch>>
+    /\ UNCHANGED <<load, dispatch, pins>>
 
 \* After a failure, once nothing is outstanding, the request is abandoned: the folios
 \* loaded but never dispatched are unlocked (not uptodate) / pages released.
@@ -257,16 +262,20 @@ Abandon ==
     /\ fstate' = [x \in Slots |-> IF x >= collect /\ x < load THEN "failed" ELSE fstate[x]]
     /\ segFreed' = FreedAfter(load)
     /\ segRef' = RefsFor(load, load, load, subreqs)
+    \* The request ends: its chain is put and every pinned page released (the RFC's
+    \* netfs_unbuffered_write() detaches its cursors, netfs_deinit_request() the rest).
+    /\ pins' = 0
     /\ action' = [name |-> "Abandon"]
     /\ UNCHANGED <<load, subreqs, reqError>>
 
-\* The request is over: everything loaded has been collected (an explicit step that changes
-\* nothing but `action`, so the end is not reported as a deadlock and a trace never
-\* repeats the previous step's action record).
+\* The request is over: everything loaded has been collected (an explicit step, so the end is
+\* not reported as a deadlock). It changes nothing but `action` and `pins`: the request is
+\* put, releasing the pages a DIO write pinned (a no-op once released).
 Finished ==
     /\ subreqs = <<>>
     /\ collect = load
     /\ (load = Total \/ reqError)
+    /\ pins' = 0
     /\ action' = [name |-> "Finished"]
     /\ UNCHANGED <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError>>
 
@@ -294,6 +303,7 @@ TypeOK ==
     /\ DOMAIN segRef = Segs /\ DOMAIN segFreed = Segs
     /\ \A s \in Segs : segRef[s] \in 0..6 /\ segFreed[s] \in BOOLEAN
     /\ reqError \in BOOLEAN
+    /\ pins \in 0..Total
 
 \* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
 \* dispatched, nothing dispatched before it was loaded.

@@ -21,6 +21,9 @@
 //   subreqs    outstanding subrequests in file order, `start+len:state/xfer/tries` separated by
 //              spaces; state inflight | retry | ok | failed
 //   reqError   the request has failed
+//   pinned     user pages the request holds pinned: the model's pins (DIO_WRITE: the whole
+//              buffer from Load until the request ends); the reference's
+//              nr_foll_pin_acquired - nr_foll_pin_released
 //   segUseAfterFree  a bvecq segment was freed while referenced (model: freed with a non-zero
 //              refcount; reference: a cursor or subrequest position on a freed segment, a freed
 //              segment with refs, or a use-after-free / underflow WARN of the chain code)
@@ -172,6 +175,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     fstate: slots.map((x) => asString(apply(fstate, x, 'fstate'), 'fstate')).join(','),
     subreqs: subreqs.join(' '),
     reqError: asBool(stateVar(state, 'reqError'), 'reqError'),
+    pinned: asInt(stateVar(state, 'pins'), 'pins'),
     segUseAfterFree,
   };
 }
@@ -266,6 +270,11 @@ function collectFront(subs: netfs_io_subrequest[], collect: () => void): void {
     throw new AdapterError(
       `BvecqCursors: the collector did not consume subrequest ${front.debug_index}`,
     );
+}
+
+/** Pages pinned and not yet unpinned (nr_foll_pin_acquired - nr_foll_pin_released). */
+function pinsHeld(k: Kernel): number {
+  return k.vmstat.nr_foll_pin_acquired - k.vmstat.nr_foll_pin_released;
 }
 
 /** segUseAfterFree: a position on a freed segment, a freed segment with refs, or a chain WARN. */
@@ -422,6 +431,7 @@ class BvecqReadDriver implements ReferenceDriver {
       fstate: fstate.join(','),
       subreqs: formatSubreqs(rreq.subrequests),
       reqError: rreq.error !== 0,
+      pinned: pinsHeld(this.k),
       segUseAfterFree: this.segUseAfterFree(),
     };
   }
@@ -589,6 +599,7 @@ class BvecqDioWriteDriver implements ReferenceDriver {
       fstate: fstate.join(','),
       subreqs: wreq === null ? '' : formatSubreqs(wreq.subrequests),
       reqError: wreq !== null && wreq.error !== 0,
+      pinned: pinsHeld(this.k),
       segUseAfterFree: chainUseAfterFree(this.k, positions),
     };
   }

@@ -68,6 +68,7 @@ describe('BvecqCursors adapter', () => {
         [3, false],
       ]),
       reqError: false,
+      pins: 0,
       action: { name: 'Complete', start: 2, outcome: 'ok' },
     } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, state)).toEqual({
@@ -77,6 +78,7 @@ describe('BvecqCursors adapter', () => {
       fstate: 'uptodate,uptodate,filled',
       subreqs: '2+1:ok/1/1',
       reqError: false,
+      pinned: 0,
       segUseAfterFree: false,
     });
     const broken = {
@@ -245,6 +247,8 @@ describe('BvecqCursors adapter, DIO write', () => {
       [3, 3, 3, 'uptodate,uptodate,uptodate', ''],
       [3, 3, 3, 'uptodate,uptodate,uptodate', ''],
     ]);
+    // The whole buffer stays pinned until the request ends.
+    expect(obs.map((o) => o.pinned)).toEqual([0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0]);
     expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
   });
 
@@ -267,7 +271,13 @@ describe('BvecqCursors adapter, DIO write', () => {
     const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
     expect(obs[6]).toMatchObject({ subreqs: '1+1:failed/0/0', reqError: false });
     expect(obs[7]).toMatchObject({ collect: 2, reqError: true, fstate: 'uptodate,failed,locked' });
-    expect(obs[8]).toMatchObject({ dispatch: 3, collect: 3, fstate: 'uptodate,failed,failed' });
+    expect(obs[7]).toMatchObject({ pinned: 3 });
+    expect(obs[8]).toMatchObject({
+      dispatch: 3,
+      collect: 3,
+      fstate: 'uptodate,failed,failed',
+      pinned: 0,
+    });
     expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
   });
 
