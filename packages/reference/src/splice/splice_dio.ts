@@ -247,9 +247,16 @@ export function splice_dio_read_revert(r: splice_dio_read): void {
     const end = r.pos + r.dio.size;
     if (end > i_size) pipe_revert(r.piter, end - Math.max(i_size, r.pos));
     dio_drop_submitter_ref(r.dio);
-  } else if (r.to !== null) {
-    dio_eof_revert(r.dio, r.to);
+  } else {
+    dio_eof_revert(r.dio, bvec_iter_of(r));
   }
+}
+
+/** COPY's ITER_BVEC iterator, which every COPY read that submitted a dio has (submit_copy). */
+function bvec_iter_of(r: splice_dio_read): iov_iter {
+  if (r.to === null)
+    throw new Error('splice_dio_read: a COPY read with a dio has no ITER_BVEC iterator');
+  return r.to;
 }
 
 /**
