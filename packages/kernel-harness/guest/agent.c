@@ -778,6 +778,8 @@ static int gate_open(const char *name) {
 // mappings go: exit_mmap), after which it reports no pages (null); Write(proc,vpage);
 // RegisterBuffer(vpage) / UnregisterBuffer(vpage) = IORING_(UN)REGISTER_BUFFERS on the page's
 // own ring; Vmsplice(vpage) = vmsplice the page into a pipe; PipeRead = read it back.
+// Request field "advice" (the ForkAdvice constant): NONE, DONTFORK or WIPEONFORK, the madvise
+// applied to both pages before the first step; the child reports null where it maps no page.
 
 #define FR_STEPS 32
 static const int io_off[3] = {0, 0, 1024};
@@ -813,6 +815,22 @@ static void tags_of(const unsigned char *page, char *out, size_t outlen) {
   if (page[CW_OFF] == 'C') snprintf(out + strlen(out), outlen - strlen(out), "%sCW", out[0] ? "," : "");
 }
 
+#ifndef MADV_WIPEONFORK
+#define MADV_WIPEONFORK 18
+#endif
+
+// Tags of a page of this process, or "-" where it maps no page: after a fork of a
+// MADV_DONTFORK buffer (no vma: mincore fails with ENOMEM) or a MADV_WIPEONFORK one (no pte yet:
+// not resident). Reading such a page would fault (SIGSEGV) or map one, so it is not read.
+static void view_of(const unsigned char *page, char *out, size_t outlen) {
+  unsigned char vec = 0;
+  if (mincore((void *)page, PAGE, &vec) != 0 || !(vec & 1)) {
+    snprintf(out, outlen, "-");
+    return;
+  }
+  tags_of(page, out, outlen);
+}
+
 // The child obeys one-byte commands: 'w'/'W' write CW into page 0/1, 'v' report its views.
 static void child_loop(struct fr_state *s, int in, int out) {
   char c;
@@ -822,8 +840,8 @@ static void child_loop(struct fr_state *s, int in, int out) {
       if (write(out, "k", 1) != 1) _exit(3);
     } else if (c == 'v') {
       char a[32], b[32], line[80];
-      tags_of(s->pages, a, sizeof a);
-      tags_of(s->pages + PAGE, b, sizeof b);
+      view_of(s->pages, a, sizeof a);
+      view_of(s->pages + PAGE, b, sizeof b);
       int n = snprintf(line, sizeof line, "%s|%s\n", a, b);
       if (write(out, line, (size_t)n) != n) _exit(3);
     } else {
@@ -1005,8 +1023,16 @@ static void fr_observe(struct fr_state *s, struct out *o, int first) {
   if (nl) *nl = 0;
   if (bar) *bar = 0;
   outf(o, "%s{\"P0\":\"%s\",\"P1\":\"%s\"", first ? "" : ",", p0, p1);
-  if (s->child) outf(o, ",\"C0\":\"%s\",\"C1\":\"%s\"", line, bar ? bar + 1 : "");
-  else outf(o, ",\"C0\":null,\"C1\":null");
+  if (s->child) {
+    const char *c1 = bar ? bar + 1 : "";
+    // "-": the child maps no page there (ForkAdvice), reported null as the model does.
+    if (strcmp(line, "-") == 0) outf(o, ",\"C0\":null");
+    else outf(o, ",\"C0\":\"%s\"", line);
+    if (strcmp(c1, "-") == 0) outf(o, ",\"C1\":null");
+    else outf(o, ",\"C1\":\"%s\"", c1);
+  } else {
+    outf(o, ",\"C0\":null,\"C1\":null");
+  }
   if (s->piped == 2) outf(o, ",\"pipeSeen\":\"%s\"", s->pipe_seen);
   else outf(o, ",\"pipeSeen\":null");
   // Reads that completed by themselves before their IoComplete step would make the run
@@ -1025,6 +1051,11 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   memset(&s, 0, sizeof s);
   s.pages = page_buffer(2);
   if (!s.pages) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  // ForkAdvice (specs/ForkRace.tla): madvise of the whole buffer before any step.
+  const char *advice = req_str(r, "advice", "NONE");
+  int madv = strcmp(advice, "DONTFORK") == 0 ? MADV_DONTFORK : strcmp(advice, "WIPEONFORK") == 0 ? MADV_WIPEONFORK : -1;
+  if (madv < 0 && strcmp(advice, "NONE") != 0) return snprintf(err, errlen, "forkrace_script: unknown advice %s", advice), -1;
+  if (madv >= 0 && madvise(s.pages, 2 * PAGE, madv) < 0) return snprintf(err, errlen, "madvise(%s): %s", advice, strerror(errno)), -1;
   if (sys_io_setup(8, &s.ctx) < 0) return snprintf(err, errlen, "io_setup: %s", strerror(errno)), -1;
   for (int v = 0; v < 2; v++)
     if (uring_init(&s.ring[v], 4) < 0) return snprintf(err, errlen, "io_uring_setup: %s", strerror(errno)), -1;

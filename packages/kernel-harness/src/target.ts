@@ -10,8 +10,8 @@ import {
   FORKRACE_UNOBSERVABLE,
   forkRaceNumPages,
   forkRaceObservations,
+  forkRaceRequest,
   forkRaceScenarioSupport,
-  forkRaceScript,
   forkRaceWhyNot,
   supportsForkRace,
 } from './specs/forkrace.ts';
@@ -76,11 +76,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
     scenarioSupport: forkRaceScenarioSupport,
     async run(session, scenario, opts) {
       // Alone in the guest: pinsHeld/pinDelta come from the global nr_foll_pin_* counters.
-      const result = await session.exclusive(
-        'forkrace_script',
-        { steps: forkRaceScript(scenario.actions) },
-        30,
-      );
+      const result = await session.exclusive('forkrace_script', forkRaceRequest(scenario), 30);
       const pages = forkRaceNumPages(configText(opts, scenario.config));
       return forkRaceObservations(result, scenario.actions.length, pages);
     },

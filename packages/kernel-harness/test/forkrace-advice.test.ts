@@ -2,6 +2,8 @@ import type { Scenario } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
 import type { KernelSession } from '../src/session.ts';
 import {
+  forkRaceObservations,
+  forkRaceRequest,
   forkRaceScenarioSupport,
   forkRaceScript,
   forkRaceWhyNot,
@@ -18,21 +20,30 @@ const scenario = (constants?: Scenario['constants']): Scenario => ({
 });
 
 describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
-  it('a scenario without advice runs; MADV_DONTFORK / MADV_WIPEONFORK ones are not applicable, named', () => {
-    expect(forkRaceScenarioSupport(scenario())).toBeUndefined();
-    expect(forkRaceScenarioSupport(scenario({ ForkAdvice: 'NONE' }))).toBeUndefined();
-    expect(forkRaceScenarioSupport(scenario({ ForkAdvice: 'DONTFORK' }))).toMatch(
-      /^ForkAdvice DONTFORK: the guest does not madvise/,
+  it('the request carries the advice (NONE when the config predates it); an unknown one is named', () => {
+    expect(forkRaceRequest(scenario())).toEqual({
+      steps: 'Init;DioSubmit:io=1:vpage=0;Fork',
+      advice: 'NONE',
+    });
+    for (const advice of ['NONE', 'DONTFORK', 'WIPEONFORK']) {
+      expect(forkRaceScenarioSupport(scenario({ ForkAdvice: advice }))).toBeUndefined();
+      expect(forkRaceRequest(scenario({ ForkAdvice: advice })).advice).toBe(advice);
+    }
+    expect(forkRaceScenarioSupport(scenario({ ForkAdvice: 'MERGEABLE' }))).toMatch(
+      /^ForkAdvice MERGEABLE: the guest knows only NONE, DONTFORK, WIPEONFORK/,
     );
-    expect(forkRaceScenarioSupport(scenario({ ForkAdvice: 'WIPEONFORK' }))).toMatch(
-      /^ForkAdvice WIPEONFORK:/,
-    );
+    expect(() => forkRaceRequest(scenario({ ForkAdvice: 'MERGEABLE' }))).toThrow(/MERGEABLE/);
   });
 
-  it('the qemu target reports the reason (no session needed to decide applicability)', () => {
+  it('the qemu target runs advised scenarios and refuses an unknown advice with the reason', () => {
     const target = createQemuTarget({ name: 'fake' } as unknown as KernelSession, 'linux-6.1');
-    expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'DONTFORK' }))).toMatch(/ForkAdvice/);
-    expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'NONE' }))).toBeUndefined();
+    expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'DONTFORK' }))).toBeUndefined();
+    expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'MERGEABLE' }))).toMatch(/ForkAdvice/);
+  });
+
+  it('a child that maps no page is reported null, as the model does', () => {
+    const o = { P0: 'D1', P1: '', C0: null, C1: null, pipeSeen: null, pinsHeld: 0, pinDelta: 0 };
+    expect(forkRaceObservations({ obs: [o] }, 1, 1)[0]).toMatchObject({ P0: 'D1', C0: null });
   });
 });
 

@@ -116,14 +116,25 @@ export function forkRaceObservations(
   });
 }
 
+/** The ForkAdvice values (specs/ForkRace.tla) the guest applies: madvise of its buffer. */
+const FORK_ADVICES = ['NONE', 'DONTFORK', 'WIPEONFORK'] as const;
+
 /**
- * Why the guest cannot run a ForkRace scenario whose actions it can all realise: the
- * ForkAdvice constant (madvise MADV_DONTFORK / MADV_WIPEONFORK of the buffer before any step,
- * specs/ForkRace.tla) is not applied by op_forkrace_script, and its child would have to report
- * "no page" (null) where it maps none instead of reading, and faulting on, the bytes there.
+ * Why the guest cannot run a ForkRace scenario whose actions it can all realise: a ForkAdvice it
+ * does not know (op_forkrace_script applies NONE, DONTFORK and WIPEONFORK with madvise).
  */
 export function forkRaceScenarioSupport(scenario: Scenario): string | undefined {
-  const advice = scenario.constants?.ForkAdvice;
-  if (advice === undefined || advice === 'NONE') return undefined;
-  return `ForkAdvice ${String(advice)}: the guest does not madvise its buffer before the steps`;
+  const advice = scenario.constants?.ForkAdvice ?? 'NONE';
+  if ((FORK_ADVICES as readonly unknown[]).includes(advice)) return undefined;
+  return `ForkAdvice ${String(advice)}: the guest knows only ${FORK_ADVICES.join(', ')}`;
+}
+
+/** The forkrace_script request of a scenario: its steps and the madvise advice of its buffer. */
+export function forkRaceRequest(scenario: Scenario): { steps: string; advice: string } {
+  const why = forkRaceScenarioSupport(scenario);
+  if (why !== undefined) throw new Error(why);
+  return {
+    steps: forkRaceScript(scenario.actions),
+    advice: String(scenario.constants?.ForkAdvice ?? 'NONE'),
+  };
 }
