@@ -208,6 +208,30 @@ SubmitFault(b, t) ==
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased>>
     /\ action' = [name |-> "SubmitFault", bio |-> b, iter |-> t]
 
+\* A read (DEST) into a user buffer that runs past the end of its mapping:
+\* UBUF, 6 bytes at user address 13 (user page 3 at offset 1, then user page
+\* 4, which no vma maps).  Extraction pins (6.1: references) what GUP could
+\* reach: pin_user_pages_fast / get_user_pages_fast return the number of pages
+\* taken when any was (mm/gup.c), so user page 3 (broken from the zero page
+\* by the FOLL_WRITE fault) is taken and 3 bytes come back; the next
+\* extraction of the loop fails with -EFAULT, which bio_iov_iter_get_pages
+\* drops because bi_vcnt > 0 (block/bio.c), and the I/O goes in flight short
+\* (block/fops.c __blkdev_direct_IO_async: dio->size = bi_size).  What was
+\* taken is released at completion like any other page of the bio.
+SubmitPartial(b) ==
+    /\ CanStart(b)
+    /\ \E taken \in {{"U3"}} :
+       /\ pins' = AddOne(pins, IF GupMode = "PIN" THEN taken ELSE {})
+       /\ refs' = AddOne(refs, IF GupMode = "GET" THEN taken ELSE {})
+       /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN 1 ELSE 0)
+       /\ bio' = [bio EXCEPT ![b] =
+                   [st |-> "INFLIGHT", iter |-> "UBUF", dir |-> "DEST", cleanup |-> CleanupFor("UBUF"),
+                    pages |-> taken, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
+                    array |-> "NONE"]]
+    /\ zeroMapped' = FALSE
+    /\ UNCHANGED <<cached, pinReleased>>
+    /\ action' = [name |-> "SubmitPartial", bio |-> b]
+
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
 \* unpin_user_page when BIO_PAGE_PINNED (the zero page is skipped by
 \* gup_put_folio since 6.5), put_page for 6.1 refs.  ALWAYS_UNPIN models a
@@ -237,6 +261,7 @@ PunchHole(x) ==
 Next ==
     \/ \E b \in Bios, t \in IterTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes : SubmitFault(b, t)
+    \/ \E b \in Bios : SubmitPartial(b)
     \/ \E b \in Bios : Complete(b)
     \/ PunchHole("X0")
 

@@ -187,6 +187,14 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         notApplicable++;
         // Named per kernel-only iterator type, or the twin of a scenario run in an earlier config.
         if (plan.reason === RUN_ELSEWHERE) continue;
+        if (
+          plan.reason.endsWith(
+            ': SubmitPartial: a buffer past the end of its mapping is not realised by the guest',
+          )
+        ) {
+          expect(s.actions.some((a) => a.name === 'SubmitPartial')).toBe(true);
+          continue;
+        }
         const kind =
           /^target qemu:\S+: Submit (KVEC|BVEC|XARRAY|QUEUE): kernel-only iterator$/.exec(
             plan.reason,

@@ -16,6 +16,12 @@
 //   SubmitFault  extraction from an unmapped user address with *pages == NULL:
 //                iov_iter_extract_pages (6.3+) / iov_iter_get_pages_alloc2 (6.1), the caller
 //                freeing nothing on error (lib/iov_iter.c want_pages_array owns the array).
+//   SubmitPartial  the same asynchronous O_DIRECT read into a UBUF buffer that runs past the
+//                end of the process's mapping (user page 3 at offset 1, then page 4): GUP takes
+//                page 3 only and pin_user_pages_fast returns that count (mm/gup.c), the next
+//                extraction fails with -EFAULT, which bio_iov_iter_get_pages drops because the
+//                bio has pages (block/bio.c), so the I/O goes in flight short; the dio's next
+//                bio fails and ends the submission (the request's error is not observed).
 //   Complete     the device completes the I/O's bios (block/blkdev.ts bdev_complete_bio: the
 //                DMA into or out of the listed pages, then bio_endio): blkdev_bio_end_io /
 //                iomap_dio_bio_end_io -> bio_release_pages (include/linux/bio.h) ->
@@ -143,7 +149,7 @@ const KERNEL_FRAMES = new Set<Frame>(['K0', 'K1', 'B0', 'B1', 'X0', 'X1', 'Q0', 
 const BIOS = [1, 2] as const;
 const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY', 'QUEUE']);
 const USER_TYPES = new Set(['UBUF', 'IOVEC']);
-const ACTIONS = new Set(['Submit', 'SubmitFault', 'Complete', 'PunchHole']);
+const ACTIONS = new Set(['Submit', 'SubmitFault', 'SubmitPartial', 'Complete', 'PunchHole']);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
 function countList(count: (f: Frame) => number): string {
@@ -385,31 +391,10 @@ class PinUnpinDriver implements ReferenceDriver {
           throw new AdapterError(`PinUnpin: Submit: dir must be DEST or SOURCE, got ${dir}`);
         if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: Submit on a bio already used');
         const iter = this.buildIter(t, dir);
-        const b = param(action, 'bio', 'number');
-        const queued = new Set(this.bdev.inflight);
-        const iocb = init_async_kiocb(this.target, (b - 1) * IO_SPAN, (_iocb, res) => {
-          if (s.result !== null) throw new AdapterError(`PinUnpin: I/O ${b} completed twice`);
-          s.result = res;
-        });
-        // The whole direct I/O: bios are built until the iterator is consumed, each filled by
-        // bio_iov_iter_get_pages (block/bio.c), and queued on the device.
-        const ret = direct_IO(iocb, iter);
-        const submitted = this.bdev.inflight.filter((x) => !queued.has(x));
-        s.dir = dir;
-        if (ret !== -EIOCBQUEUED) {
-          // Only a failure completes an asynchronous direct I/O before its bios do: the first
-          // extraction failed, nothing was attached and no bio was submitted.
-          if (ret >= 0 || submitted.length > 0)
-            throw new AdapterError(`PinUnpin: direct I/O ${b} returned ${ret} at submission`);
-          s.st = 'FAILED';
-          // An iterator that was accepted but had nothing to extract left its count untouched.
+        const ret = this.submit(s, param(action, 'bio', 'number'), dir, iter);
+        // An iterator that was accepted but had nothing to extract left its count untouched.
+        if (ret !== -EIOCBQUEUED)
           s.extractedNothing = ret === -EFAULT && iter.count === iter.init_count && t === 'XARRAY';
-          return;
-        }
-        if (submitted.length === 0)
-          throw new AdapterError(`PinUnpin: direct I/O ${b} queued but submitted no bio`);
-        s.bios = submitted;
-        s.st = 'INFLIGHT';
         return;
       }
       case 'SubmitFault': {
@@ -437,6 +422,22 @@ class PinUnpinDriver implements ReferenceDriver {
         s.dir = 'DEST';
         s.st = 'FAILED';
         s.arraysLeaked = page_arrays_outstanding(this.k) - before;
+        return;
+      }
+      case 'SubmitPartial': {
+        const s = this.slot(action);
+        const b = param(action, 'bio', 'number');
+        if (s.st !== 'IDLE')
+          throw new AdapterError('PinUnpin: SubmitPartial on a bio already used');
+        // 6 bytes from user address 13: page 3 at offset 1, then page 4, past the mapping.
+        const iter = with_mm(this.mm, () =>
+          iov_iter_ubuf(ITER_DEST, this.base + 13 * UNIT, 6 * UNIT),
+        );
+        const ret = this.submit(s, b, 'DEST', iter);
+        if (ret !== -EIOCBQUEUED)
+          throw new AdapterError(
+            'PinUnpin: SubmitPartial did not go in flight with the mapped part',
+          );
         return;
       }
       case 'Complete': {
@@ -467,6 +468,36 @@ class PinUnpinDriver implements ReferenceDriver {
       default:
         throw new AdapterError(`PinUnpin: unknown action ${action.name}`);
     }
+  }
+
+  /**
+   * One asynchronous O_DIRECT request of the iterator at I/O b's range of the target file:
+   * ->read_iter/->write_iter with IOCB_DIRECT builds bios until the iterator is consumed, each
+   * filled by bio_iov_iter_get_pages (block/bio.c), and queues them on the device. Returns what
+   * the kiocb returned (-EIOCBQUEUED once bios are in flight).
+   */
+  private submit(s: BioSlot, b: number, dir: 'DEST' | 'SOURCE', iter: iov_iter): number {
+    const queued = new Set(this.bdev.inflight);
+    const iocb = init_async_kiocb(this.target, (b - 1) * IO_SPAN, (_iocb, res) => {
+      if (s.result !== null) throw new AdapterError(`PinUnpin: I/O ${b} completed twice`);
+      s.result = res;
+    });
+    const ret = direct_IO(iocb, iter);
+    const submitted = this.bdev.inflight.filter((x) => !queued.has(x));
+    s.dir = dir;
+    if (ret !== -EIOCBQUEUED) {
+      // Only a failure completes an asynchronous direct I/O before its bios do: the first
+      // extraction failed, nothing was attached and no bio was submitted.
+      if (ret >= 0 || submitted.length > 0)
+        throw new AdapterError(`PinUnpin: direct I/O ${b} returned ${ret} at submission`);
+      s.st = 'FAILED';
+      return ret;
+    }
+    if (submitted.length === 0)
+      throw new AdapterError(`PinUnpin: direct I/O ${b} queued but submitted no bio`);
+    s.bios = submitted;
+    s.st = 'INFLIGHT';
+    return ret;
   }
 
   /** The spec's iterator layouts (specs/README.md, PinUnpin), scaled by UNIT. */
