@@ -80,7 +80,8 @@ Frames == UserFrames \cup KernelFrames
 \*         (what KvecSgLenBug gets wrong).
 \*  BVEC   <<(B0,0,0), (B0,0,4), (B1,0,2)>>: an empty bio_vec first.
 \*  XARRAY file position 2, 6 bytes: order-0 folios X0, X1.
-\*  FOLIOQ order-0 folios F0, F1 from slot 0 offset 1, 6 bytes.
+\*  FOLIOQ order-0 folios F0, F1 from slot 0 offset 1, 7 bytes: to the end
+\*         of the queue.
 \*  BVECQ  two one-slot segments <<(Q0,0,4)>>, <<(Q1,1,2)>> (a discontiguity
 \*         starts a new segment, seed 004).
 \*  DISCARD 6 bytes, no pages.
@@ -94,7 +95,7 @@ Layout(t) ==
       [] t = "KVEC"   -> [f1 |-> "K0", o1 |-> 2, l1 |-> 2, f2 |-> "K1", o2 |-> 0, l2 |-> 3]
       [] t = "BVEC"   -> [f1 |-> "B0", o1 |-> 0, l1 |-> 4, f2 |-> "B1", o2 |-> 0, l2 |-> 2]
       [] t = "XARRAY" -> [f1 |-> "X0", o1 |-> 2, l1 |-> 2, f2 |-> "X1", o2 |-> 0, l2 |-> 4]
-      [] t = "FOLIOQ" -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 3]
+      [] t = "FOLIOQ" -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 4]
       [] t = "BVECQ"  -> [f1 |-> "Q0", o1 |-> 0, l1 |-> 4, f2 |-> "Q1", o2 |-> 1, l2 |-> 2]
 IterLen(t) == IF t = "DISCARD" THEN 6 ELSE Layout(t).l1 + Layout(t).l2
 
@@ -254,7 +255,7 @@ Spec == Init /\ [][Next]_vars
 
 TypeOK ==
     /\ iter \in IterTypes \cup {"NONE"}
-    /\ pos \in 0..6 /\ described \in 0..12
+    /\ pos \in 0..7 /\ described \in 0..14
     /\ \A f \in Frames : pins[f] \in 0..2
     /\ mapped \in 0..8
     /\ \A s \in Slots : held[s].form \in {"NONE", "BVEC", "SG", "RDMA"}

@@ -491,8 +491,8 @@ class NetfsExtractDriver implements ReferenceDriver {
       }
       case 'XARRAY': // file position 2, 6 bytes
         return iov_iter_xarray(ITER_DEST, this.xarray, 2 * UNIT, 6 * UNIT);
-      case 'FOLIOQ': // slot 0 offset 1, 6 bytes
-        return iov_iter_folio_queue(ITER_DEST, folioq_chain_from(this.fqFolios), 0, UNIT, 6 * UNIT);
+      case 'FOLIOQ': // slot 0 offset 1, 7 bytes: to the end of the queue
+        return iov_iter_folio_queue(ITER_DEST, folioq_chain_from(this.fqFolios), 0, UNIT, 7 * UNIT);
       case 'DISCARD':
         return iov_iter_discard(ITER_DEST, 6 * UNIT);
       default: {
