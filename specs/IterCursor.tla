@@ -52,7 +52,12 @@ SegTypes == {"IOVEC", "KVEC", "BVEC", "BVECQ"}
 \* include/linux/iov_iter.h): with every folio present its bytes are one
 \* contiguous stream, so its cursor moves like UBUF's; it differs only when
 \* reverted past its start (Revert).
-FlatTypes == {"UBUF", "XARRAY", "FOLIOQ"}
+\* DISCARD (iov_iter_discard, a READ-only sink with no memory): advance and
+\* revert only move count (iov_iter_advance: i->count -= size;
+\* iov_iter_revert: i->count += unroll, then return); extraction and
+\* get_pages have no case for it (-EFAULT); iov_iter_npages gives 0.  Its
+\* off below counts what was consumed, as for the other flat types.
+FlatTypes == {"UBUF", "XARRAY", "FOLIOQ", "DISCARD"}
 Types == SegTypes \cup FlatTypes
 
 \* The segment array used by IOVEC, KVEC and BVEC iterators: lengths and
@@ -171,6 +176,10 @@ Advance(n) ==
 Revert(n) ==
     /\ it.type # "NONE" /\ Sane
     /\ RevertGuard => n <= Consumed
+    \* Over-reverting a DISCARD iterator only grows count (no memory to stray
+    \* into, no oops): the unguarded caller is modelled on the types with memory
+    \* (and count stays bounded).
+    /\ it.type = "DISCARD" => n <= Consumed
     /\ IF n <= it.off
        THEN /\ it' = [it EXCEPT !.off = @ - n, !.count = @ + n]
             /\ oops' = oops
@@ -217,6 +226,9 @@ Extract(maxsize) ==
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
           THEN /\ last' = [bytes |-> 0, offset0 |-> 0]
+               /\ UNCHANGED <<it, oops>>
+          ELSE IF it.type = "DISCARD"
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
           THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE]
@@ -272,6 +284,9 @@ GetPages(maxsize) ==
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
           THEN /\ last' = [bytes |-> 0, offset0 |-> 0]
+               /\ UNCHANGED <<it, oops>>
+          ELSE IF it.type = "DISCARD"
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
           THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE]

@@ -35,8 +35,8 @@
 // transfer returns the sum of all extractions), so scenarios whose run includes Extract are
 // not applicable here, and lastBytes/lastOffset0 are unobservable; the same holds for GetPages
 // (iov_iter_get_pages_alloc2, the FOLL_GET interface 6.1's block DIO loops over). KVEC, BVEC,
-// XARRAY, FOLIOQ (6.12) and BVECQ (bvecq RFC) iterators exist only inside the kernel: reference
-// only.
+// XARRAY, DISCARD, FOLIOQ (6.12) and BVECQ (bvecq RFC) iterators exist only inside the kernel:
+// reference only.
 import type { ScenarioAction, StepObservation } from '@pinlab/testgen';
 
 /** specs/IterCursor.tla Total: bytes in the layout, in model bytes. */

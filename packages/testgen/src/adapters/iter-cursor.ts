@@ -52,6 +52,7 @@ import {
   iov_iter_bvec,
   iov_iter_bvec_queue,
   iov_iter_clone,
+  iov_iter_discard,
   iov_iter_extract_pages,
   iov_iter_extract_will_pin,
   iov_iter_folio_queue,
@@ -205,7 +206,7 @@ function segmentAt(pos: number): { k: number; skip: number } {
  * every zero-length bvec of the layout starts at offset 0).
  */
 export function modelNpages(type: string, count: number, maxpages: number): number {
-  if (count === 0) return 0;
+  if (count === 0 || type === 'DISCARD') return 0; // iov_iter_npages has no case for a sink
   const consumed = TOTAL - count;
   let npages = 0;
   if (type === 'UBUF' || type === 'XARRAY' || type === 'FOLIOQ') {
@@ -379,6 +380,10 @@ class IterCursorDriver implements ReferenceDriver {
         };
         return iov_iter_folio_queue(this.direction, q0, 0, FLAT_START * UNIT, count);
       }
+      case 'DISCARD':
+        // A sink without memory (no layout: nothing is read back from it).
+        this.placeOf = null;
+        return iov_iter_discard(ITER_DEST, count);
       case 'XARRAY': {
         const xa = new XArray();
         const folios = [folio_alloc(0), folio_alloc(0)];
@@ -442,17 +447,19 @@ class IterCursorDriver implements ReferenceDriver {
           ...extract_result_consistent(n, pages.value, offset0.value, 64, before.count, i.count),
           ...extract_matches_iterator(before, n, pages.value, offset0.value),
         ];
-        if (n < 0) throw new AdapterError(`IterCursor: iov_iter_extract_pages failed (${n})`);
-        if (n % UNIT !== 0 || offset0.value % UNIT !== 0) {
+        // -EFAULT: a type iov_iter_extract_pages() has no case for (ITER_DISCARD).
+        if (n < 0 && n !== -EFAULT)
+          throw new AdapterError(`IterCursor: iov_iter_extract_pages failed (${n})`);
+        if (n > 0 && (n % UNIT !== 0 || offset0.value % UNIT !== 0)) {
           throw new AdapterError(
             `IterCursor: extraction of ${n} bytes at offset ${offset0.value} is not in model units`,
           );
         }
-        this.lastBytes = n / UNIT;
-        this.lastOffset0 = n === 0 ? 0 : offset0.value / UNIT;
+        this.lastBytes = n < 0 ? n : n / UNIT;
+        this.lastOffset0 = n <= 0 ? 0 : offset0.value / UNIT;
         // The caller's cleanup: unpin what was pinned (user-backed), free the array.
         if (pages.value !== null) {
-          const got = n === 0 ? 0 : Math.ceil((offset0.value + n) / PAGE_SIZE);
+          const got = n <= 0 ? 0 : Math.ceil((offset0.value + n) / PAGE_SIZE);
           if (will_pin) unpin_user_pages(pages.value.slice(0, got) as Page[], got);
           kvfree(pages.value);
         }
@@ -518,6 +525,12 @@ class IterCursorDriver implements ReferenceDriver {
     // iov_iter_advance's arithmetic is defined on it, a copy would touch memory that is not
     // the buffer's (the kernel would read before the array).
     if (this.oops !== 'NONE') return 'iov_iter_advance';
+    // iov_iter_discard() takes READ only: a discard sink is a destination whatever the
+    // scenario's direction, so it rotates over the destination paths.
+    if (this.type === 'DISCARD') {
+      const salt = fnv1a(`${this.scenarioId}|${this.profile}`);
+      return DEST_ADVANCE_PATHS[(salt + this.advances++) % DEST_ADVANCE_PATHS.length]!;
+    }
     return advancePathFor(this.scenarioId, this.profile, this.advances++);
   }
 
@@ -528,6 +541,16 @@ class IterCursorDriver implements ReferenceDriver {
       : 'iov_iter_advance';
     if (path === 'iov_iter_advance') {
       iov_iter_advance(i, bytes);
+      return;
+    }
+    if (this.type === 'DISCARD') {
+      // iterate_discard(): the copy lands nowhere and only counts (no memory to check).
+      const expected = Math.min(bytes, i.count);
+      const done =
+        path === 'copy_to_iter'
+          ? copy_to_iter(new Uint8Array(bytes), bytes, i)
+          : iov_iter_zero(bytes, i);
+      this.checkDone(path, bytes, expected, done);
       return;
     }
     // Both copies clamp to what is left (iterate_and_advance2) and cannot fault here: every

@@ -126,6 +126,7 @@ describe('IterCursor adapter', () => {
       expect([6, 5, 4, 3, 0].map((c) => modelNpages(t, c, 64))).toEqual([2, 2, 1, 1, 0]);
       expect(modelNpages(t, 6, 1)).toBe(1);
     }
+    expect(modelNpages('DISCARD', 6, 64)).toBe(0); // a sink touches no pages
     expect(() => modelNpages('PIPE', 6, 64)).toThrow(/no page count for iterator type PIPE/);
   });
 
@@ -147,6 +148,8 @@ describe('IterCursor adapter', () => {
       ['IOVEC', [get(6)], [2]],
       ['UBUF', [get(6)], [6]],
       ['FOLIOQ', [get(2), get(6)], [2, 4]],
+      // No case for a sink: -EFAULT, and the cursor stays.
+      ['DISCARD', [get(6), { name: 'Advance', bytes: 2 }, get(2)], [-14, -14]],
     ];
     for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
       for (const [type, steps, want] of cases) {
