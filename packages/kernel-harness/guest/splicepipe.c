@@ -59,6 +59,7 @@ struct sp_state {
   int read_len, slots, file_size;
   char wchan[2][64];  // where the child sleeps once its bios are queued
   const char *held_in;  // the wchan that means "bios submitted, waiting for them"
+  int buffered;         // the process whose file is opened without O_DIRECT (BufferedProc), -1: none
 };
 
 static int sp_gate_suspend(const char *name, char *err, size_t errlen) {
@@ -206,7 +207,7 @@ static int sp_fs_setup(struct sp_file *s, int which, char *err, size_t errlen) {
 // A fresh file of `file_size` pages, page i (1-based) filled with sp_data_byte(which, i), written back
 // before any gate closes (a DIO read first writes back dirty page cache: filemap_write_and_wait_range
 // in __iomap_dio_rw, which would block behind the gate).
-static int sp_file_setup(struct sp_file *s, int which, int file_size, char *err, size_t errlen) {
+static int sp_file_setup(struct sp_file *s, int which, int file_size, int direct, char *err, size_t errlen) {
   snprintf(s->file, sizeof s->file, "%s/f", s->dir);
   unlink(s->file);
   s->tfd = open(s->file, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -217,8 +218,10 @@ static int sp_file_setup(struct sp_file *s, int which, int file_size, char *err,
     if (pwrite(s->tfd, page, PAGE, (off_t)(i - 1) * PAGE) != PAGE) return snprintf(err, errlen, "write %s: %s", s->file, strerror(errno)), -1;
   }
   if (fsync(s->tfd) < 0) return snprintf(err, errlen, "fsync %s: %s", s->file, strerror(errno)), -1;
-  s->fd = open(s->file, O_RDONLY | O_DIRECT);
-  if (s->fd < 0) return snprintf(err, errlen, "open %s O_DIRECT: %s", s->file, strerror(errno)), -1;
+  // A buffered file (BufferedProc): vfs_splice_read sends it to f_op->splice_read, i.e.
+  // filemap_splice_read on 6.12, generic_file_splice_read over ITER_PIPE on 6.1.
+  s->fd = open(s->file, O_RDONLY | (direct ? O_DIRECT : 0));
+  if (s->fd < 0) return snprintf(err, errlen, "open %s%s: %s", s->file, direct ? " O_DIRECT" : "", strerror(errno)), -1;
   return 0;
 }
 
@@ -311,8 +314,12 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
   if (p < 0) return -1;
   if (strcmp(name, "SpliceSubmit") == 0) {
     if (s->state[p] != 0) return snprintf(err, errlen, "%s: p%d has already spliced", step, p + 1), -1;
-    if (sp_gate_suspend(s->f[p].gate, err, errlen) < 0) return -1;
-    s->f[p].suspended = 1;
+    // A buffered splice is one step: its page-cache reads must not wait behind a closed gate.
+    int buffered = p == s->buffered;
+    if (!buffered) {
+      if (sp_gate_suspend(s->f[p].gate, err, errlen) < 0) return -1;
+      s->f[p].suspended = 1;
+    }
     int rp[2];
     if (pipe(rp) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
     pid_t pid = fork();
@@ -329,6 +336,12 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
     s->child[p] = pid;
     s->res[p] = rp[0];
     s->state[p] = 1;
+    if (buffered) {
+      for (int polls = 0; polls < 10000 && s->state[p] == 1; polls++)
+        if (sp_result_ready(s->res[p], 1) && sp_collect(s, p, err, errlen) < 0) return -1;
+      if (s->state[p] != 2) return snprintf(err, errlen, "%s: p%d's buffered splice did not return within 10 s", step, p + 1), -1;
+      return 0;
+    }
     // Wait until the splice returned (nothing to read: no bio) or sleeps where its bios are
     // awaited: /proc/<pid>/wchan = s->held_in (the host sends "__iomap_dio_rw"). A D state alone
     // is not enough: the child passes through short uninterruptible sleeps on its way there.
@@ -438,10 +451,12 @@ static int op_splicepipe_script(const struct req *r, struct out *o, char *err, s
   s.read_len = (int)req_int(r, "readLen", 2);
   s.slots = (int)req_int(r, "pipeSlots", 2);
   s.held_in = req_str(r, "heldIn", "__iomap_dio_rw");
+  s.buffered = (int)req_int(r, "buffered", 0) - 1;  // 0: none, 1: p1, 2: p2
+  if (s.buffered < -1 || s.buffered > 1) return snprintf(err, errlen, "splicepipe_script: buffered must be 0 (none), 1 (p1) or 2 (p2)"), -1;
   if (s.file_size < 1 || s.file_size > SP_MAX_PAGES || s.read_len < 1 || s.read_len > SP_MAX_PAGES || s.slots < 1 || s.slots > 16)
     return snprintf(err, errlen, "splicepipe_script: fileSize and readLen must be 1..%d, pipeSlots 1..16", SP_MAX_PAGES), -1;
   for (int w = 0; w < 2; w++)
-    if (sp_fs_setup(&s.f[w], w, err, errlen) < 0 || sp_file_setup(&s.f[w], w, s.file_size, err, errlen) < 0) return -1;
+    if (sp_fs_setup(&s.f[w], w, err, errlen) < 0 || sp_file_setup(&s.f[w], w, s.file_size, w != s.buffered, err, errlen) < 0) return -1;
   if (sp_pipes_setup(&s, err, errlen) < 0) return -1;
   outf(o, "\"obs\":[");
   const char *script = req_str(r, "steps", "");

@@ -188,17 +188,44 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
     expect(() => splicePipeRequest(sc([], null))).toThrow(/constants unknown/);
   });
 
-  it('reports a buffered splice (BufferedProc) not applicable, and runs BufferedProc none', () => {
-    const s = [{ name: 'SpliceSubmit', proc: 'p2' }];
-    expect(splicePipeScenarioSupport(sc(s, { ...LINUX_612, BufferedProc: 'p2' }))).toBe(
-      SPLICEPIPE_NA.buffered,
+  it('realises a buffered splice (BufferedProc): one step with the gate open, its file opened without O_DIRECT', () => {
+    const buffered = { ...LINUX_612, BufferedProc: 'p2' };
+    const s = sc(
+      [
+        { name: 'SpliceSubmit', proc: 'p2' },
+        { name: 'Truncate', size: 0 },
+        { name: 'PipeRead', proc: 'p2' },
+      ],
+      buffered,
     );
-    expect(splicePipeScenarioSupport(sc(s, { ...LINUX_61, BufferedProc: 'p2' }))).toBe(
-      SPLICEPIPE_NA.buffered,
+    expect(splicePipeScenarioSupport(s)).toBeUndefined();
+    expect(splicePipeRequest(s)).toMatchObject({ buffered: 2, fileSize: 2 });
+    expect(splicePipeRequest(sc([], LINUX_61))).toMatchObject({ buffered: 0 });
+    // The page cache shares the frame pool: two cached pages in p2's pipe leave one frame, so
+    // p1's O_DIRECT splice of two pages is cut short by the model: not applicable.
+    const short = sc(
+      [
+        { name: 'SpliceSubmit', proc: 'p2' },
+        { name: 'SpliceSubmit', proc: 'p1' },
+      ],
+      buffered,
     );
-    expect(
-      splicePipeScenarioSupport(sc(splice('p1'), { ...LINUX_612, BufferedProc: 'none' })),
-    ).toBeUndefined();
+    expect(splicePipeScenarioSupport(short)).toBe(SPLICEPIPE_NA.framePool);
+    // After a truncate to 0 the cache's refs are gone and p2's reads free the frames.
+    const freed = sc(
+      [
+        { name: 'SpliceSubmit', proc: 'p2' },
+        { name: 'Truncate', size: 1 },
+        { name: 'PipeRead', proc: 'p2' },
+        { name: 'PipeRead', proc: 'p2' },
+        { name: 'SpliceSubmit', proc: 'p1' },
+      ],
+      buffered,
+    );
+    expect(splicePipeScenarioSupport(freed)).toBeUndefined();
+    expect(splicePipeScenarioSupport(sc([], { ...LINUX_612, BufferedProc: 'p3' }))).toBe(
+      SPLICEPIPE_NA.constants,
+    );
   });
 
   it('classifies every generated SplicePipe scenario, with some realisable under each kernel profile', () => {

@@ -40,7 +40,11 @@
 //   pipeLen_p1/pipeLen_p2. Not observable: phase_<p> (idle and done show in ret_<p> and
 //   pipe_<p>; submitted vs trimmed is whether __iomap_dio_rw's revert ran, inside the call),
 //   framesInUse, refs (page refcounts are not exported), bioFreed and cached (page-cache
-//   residency; only a buffered splice changes it, and the guest does not realise one yet). X<i> (the other
+//   residency: the guest's files are written through the page cache, so it starts warm where
+//   the model's starts empty; no other key depends on it).
+// BufferedProc: that process's file is opened without O_DIRECT (vfs_splice_read ->
+// filemap_splice_read on 6.12, generic_file_splice_read over ITER_PIPE on 6.1); its
+// SpliceSubmit is the whole splice() call, with the gate open (page-cache reads must not wait). X<i> (the other
 //   process's data) is told from D<i> by the files' different bytes.
 import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
 
@@ -79,8 +83,6 @@ export const SPLICEPIPE_NA = {
   framePool:
     'SplicePipe the model frame pool gives a splice fewer pages than it asks (SpliceRead n = Min(want, free frames)); a real kernel allocates them all',
   constants: 'SplicePipe constants unknown or outside what the guest realises',
-  buffered:
-    'SplicePipe BufferedProc (a buffered splice, filemap_splice_read) is not realised by the guest yet: its script opens both files O_DIRECT',
 } as const;
 
 const isProc = (v: unknown): v is Proc => v === 'p1' || v === 'p2';
@@ -110,6 +112,7 @@ interface SpliceConstants {
   copy: boolean; // SpliceImpl = "COPY"
   bioRef: boolean; // BioPageRef = "GET"
   limitToEof: boolean;
+  buffered: Proc | null; // BufferedProc: whose file is opened without O_DIRECT
 }
 
 /** The constants the guest needs, or null when the scenario does not carry usable ones. */
@@ -130,6 +133,8 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
   if ((pipeSlots & (pipeSlots - 1)) !== 0) return null;
   if (c.SpliceImpl !== 'COPY' && c.SpliceImpl !== 'ITER_PIPE') return null;
   if (c.BioPageRef !== 'GET' && c.BioPageRef !== 'NONE') return null;
+  const buffered = c.BufferedProc ?? 'none';
+  if (buffered !== 'none' && !isProc(buffered)) return null;
   return {
     fileSize,
     readLen,
@@ -138,6 +143,7 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
     copy: c.SpliceImpl === 'COPY',
     bioRef: c.BioPageRef === 'GET',
     limitToEof: c.LimitToEof === true,
+    buffered: buffered === 'none' ? null : buffered,
   };
 }
 
@@ -158,8 +164,8 @@ interface ProcState {
 export function splicePipeScenarioSupport(scenario: Scenario): string | undefined {
   const k = splicePipeConstants(scenario);
   if (k === null) return SPLICEPIPE_NA.constants;
-  const buffered = scenario.constants?.BufferedProc;
-  if (buffered !== undefined && buffered !== 'none') return SPLICEPIPE_NA.buffered;
+  // The page cache of the buffered process's file: frame of file page i (index i - 1), or -1.
+  const cache = new Array<number>(k.fileSize).fill(-1);
   const ref = new Array<number>(k.frames).fill(0);
   let isize = k.fileSize;
   const st = new Map<Proc, ProcState>(
@@ -173,6 +179,12 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
     if (a.name === 'Truncate') {
       if (inFlight.length > 0) return SPLICEPIPE_NA.truncateInSplice;
       isize = a.size as number;
+      // truncate_inode_pages: the cache's refs on pages past the new size go.
+      for (let i = isize; i < cache.length; i++) {
+        const f = cache[i] ?? -1;
+        if (f >= 0) drop(f);
+        cache[i] = -1;
+      }
       continue;
     }
     if (!isProc(a.proc)) continue;
@@ -181,6 +193,25 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
     switch (a.name) {
       case 'SpliceSubmit': {
         if (isize === 0) break; // SpliceAtEof: returns 0 at once
+        if (p === k.buffered) {
+          // BufferedRead: pages 1..n from the page cache, missing ones read in (lowest free
+          // frames, in file order), each put in the pipe by reference. One step, no bio.
+          const n = Math.min(k.readLen, k.pipeSlots - s.pipe.length, isize);
+          const free = ref.flatMap((r, f) => (r === 0 ? [f] : []));
+          const misses = Array.from({ length: n }, (_, i) => i).filter((i) => cache[i] === -1);
+          if (free.length < misses.length) return SPLICEPIPE_NA.framePool;
+          misses.forEach((i, j) => {
+            cache[i] = free[j] as number;
+            ref[free[j] as number] = 1;
+          });
+          for (let i = 0; i < n; i++) {
+            const f = cache[i] as number;
+            ref[f] = (ref[f] ?? 0) + 1;
+            s.pipe.push(f);
+          }
+          s.ret = n;
+          break;
+        }
         const free = ref.flatMap((r, f) => (r === 0 ? [f] : []));
         let want = Math.min(k.readLen, k.pipeSlots - s.pipe.length);
         if (k.copy && k.limitToEof) want = Math.min(want, isize);
@@ -244,6 +275,8 @@ export function splicePipeRequest(scenario: Scenario): Record<string, string | n
     readLen: k.readLen,
     pipeSlots: k.pipeSlots,
     heldIn: DIO_WAIT,
+    // 0: every file O_DIRECT; 1/2: p1's/p2's file opened without it (BufferedProc).
+    buffered: k.buffered === null ? 0 : PROCS.indexOf(k.buffered) + 1,
   };
 }
 
