@@ -1,7 +1,8 @@
 // SplicePipe scenarios in the guest (included by agent.c; the host side is src/specs/splicepipe.ts).
 //
 // specs/SplicePipe.tla: processes p1 and p2 splice() the same O_DIRECT file into their own pipes
-// while the file may be truncated. Here each process reads its own file of the same size, both
+// while the file may be truncated (BufferedProc: one of them opens it without O_DIRECT and its
+// splice() is a buffered one). Here each process reads its own file of the same size, both
 // truncated together: under 6.1 and 6.12 the processes meet only in i_size (and the model's frame
 // pool, which the host checks), and a file per process lets each splice's bios be held alone and
 // tells D<i> (own data) from X<i> (the other process's data). The files live on ext4 (busybox
