@@ -63,10 +63,12 @@ CONSTANTS
     SubreqMax,          \* most slots one subrequest may cover (fs's max size)
     MaxRetries,         \* reissues allowed per subrequest
     StrictDioSequence,  \* TRUE: DIO write subrequests dispatched in strict sequence
-    CheckTooMuch        \* TRUE: transferred > len fails the subrequest (-EIO)
+    CheckTooMuch,       \* TRUE: transferred > len fails the subrequest (-EIO)
+    WriteSource         \* DIO_WRITE's source: "USER" (UBUF/IOVEC) | "KERNEL" (e.g. ITER_BVEC)
 
 ASSUME Op \in {"READ", "DIO_WRITE"}
 ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
+ASSUME WriteSource \in {"USER", "KERNEL"}
 \* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
 \* no slot names is zero-length.
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
@@ -160,9 +162,11 @@ Load ==
     /\ load' = LoadTo
     /\ fstate' = [x \in Slots |-> IF x >= load /\ x < LoadTo THEN "locked" ELSE fstate[x]]
     /\ segRef' = RefsFor(LoadTo, dispatch, collect, subreqs)
-    \* DIO_WRITE: iov_iter_extract_pages() pins every page of the user buffer (FOLL_PIN);
-    \* READ: page-cache folios, no pins.
-    /\ pins' = IF Op = "DIO_WRITE" THEN Total ELSE 0
+    \* DIO_WRITE from user memory: iov_iter_extract_pages() pins every page (FOLL_PIN,
+    \* BVECQ_MEM_GUP); from a kernel iterator (a loop device's ITER_BVEC, say) it only lists
+    \* the pages, which their owner keeps (RFC netfs_extract_iter: user_backed_iter() decides
+    \* the segment's mem_type). READ: page-cache folios, no pins.
+    /\ pins' = IF Op = "DIO_WRITE" /\ WriteSource = "USER" THEN Total ELSE 0
     /\ action' = [name |-> "Load"]
     /\ UNCHANGED <<dispatch, collect, subreqs, segFreed, reqError>>
 

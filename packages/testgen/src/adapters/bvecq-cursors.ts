@@ -59,6 +59,7 @@
 // failed (given up unwritten), garbled (the server holds other bytes).
 
 import {
+  type bio_vec,
   bvecq_no_free_while_referenced,
   bvecq_no_leaked_segments,
   bvecq_no_write_hole,
@@ -74,6 +75,7 @@ import {
   folio_alloc,
   ITER_SOURCE,
   type iov_iter,
+  iov_iter_bvec,
   iov_iter_ubuf,
   type Kernel,
   type MmStruct,
@@ -225,6 +227,17 @@ function opOf(scenario: Scenario): 'READ' | 'DIO_WRITE' {
   if (op !== 'READ' && op !== 'DIO_WRITE')
     throw new AdapterError(`BvecqCursors: unknown Op ${JSON.stringify(op)} (READ or DIO_WRITE)`);
   return op;
+}
+
+/** A DIO write's source iterator (specs/BvecqCursors.tla constant WriteSource). */
+function writeSourceOf(scenario: Scenario): 'USER' | 'KERNEL' {
+  const source = scenario.constants?.WriteSource ?? 'USER';
+  if (source !== 'USER' && source !== 'KERNEL') {
+    throw new AdapterError(
+      `BvecqCursors: unknown WriteSource ${JSON.stringify(source)} (USER or KERNEL)`,
+    );
+  }
+  return source;
 }
 
 /** Why the reference cannot run a scenario of this spec, or undefined when it can. */
@@ -454,14 +467,26 @@ class BvecqDioWriteDriver implements ReferenceDriver {
     this.total = totalSlots(scenario);
     this.k = kernelFor(profile);
     this.file = new Uint8Array(this.total * PAGE_SIZE);
-    // Init: the writer's anonymous buffer, one page per slot, filled with its bytes.
+    // Init: the writer's buffer, one page per slot, filled with its bytes: an anonymous
+    // mapping read through ITER_UBUF (WriteSource "USER"), or kernel pages in an ITER_BVEC
+    // (WriteSource "KERNEL", e.g. a loop device writing to a netfs file).
+    const kernelSource = writeSourceOf(scenario) === 'KERNEL';
     const { mm, iter } = with_kernel(this.k, () => {
       const mm = mm_alloc();
       const len = this.total * PAGE_SIZE;
-      const base = vm_mmap(mm, 0, len);
       const src = new Uint8Array(len);
       for (let x = 0; x < this.total; x++)
         src.fill(userByte(x), x * PAGE_SIZE, (x + 1) * PAGE_SIZE);
+      if (kernelSource) {
+        const bvecs: bio_vec[] = [];
+        for (let x = 0; x < this.total; x++) {
+          const folio = folio_alloc(0);
+          folio.dataForWrite().set(src.subarray(x * PAGE_SIZE, (x + 1) * PAGE_SIZE));
+          bvecs.push({ bv_page: folio.page(0), bv_len: PAGE_SIZE, bv_offset: 0 });
+        }
+        return { mm, iter: iov_iter_bvec(ITER_SOURCE, bvecs, bvecs.length, len) };
+      }
+      const base = vm_mmap(mm, 0, len);
       write_user(mm, base, src);
       return { mm, iter: with_mm(mm, () => iov_iter_ubuf(ITER_SOURCE, base, len)) };
     });

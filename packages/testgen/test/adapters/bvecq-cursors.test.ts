@@ -281,6 +281,33 @@ describe('BvecqCursors adapter, DIO write', () => {
     expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
   });
 
+  it('a kernel (ITER_BVEC) source is listed, not pinned, and its bytes land all the same', () => {
+    const s = scenario(
+      [
+        { name: 'Init' },
+        { name: 'Load' },
+        { name: 'Dispatch', len: 2 },
+        { name: 'Complete', start: 0, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Dispatch', len: 1 },
+        { name: 'Complete', start: 2, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Finished' },
+      ],
+      { ...WRITE, WriteSource: 'KERNEL' } as never,
+    );
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs.map((o) => o.pinned)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(obs[8]).toMatchObject({ fstate: 'uptodate,uptodate,uptodate', collect: 3 });
+    expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write_kernel_source', RFC)).toEqual(
+      [],
+    );
+    const bad = scenario([{ name: 'Init' }], { ...WRITE, WriteSource: 'DMA' } as never);
+    expect(() => bvecqCursorsAdapter.createDriver('bvecq-rfc', bad)).toThrow(
+      /unknown WriteSource "DMA"/,
+    );
+  });
+
   it('a page still pinned after the request ended is a pin-balance violation (the check can fail)', () => {
     const s = scenario([{ name: 'Init' }, { name: 'Load' }, { name: 'Finished' }], WRITE);
     const driver = bvecqCursorsAdapter.createDriver('bvecq-rfc', s);
