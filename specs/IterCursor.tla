@@ -171,8 +171,9 @@ Advance(n) ==
 \* FOLIOQ (iov_iter_folioq_revert) has no BUG(): its iov_offset counts from
 \* the current folio's start, not the iterator's, so reverting up to
 \* FlatStart bytes too far silently lands before the iterator's start (on
-\* bytes nobody asked for) and further walks to folioq->prev, NULL for the
-\* first segment of the queue: either way before the start ("OOB").
+\* bytes nobody asked for) and further walks back into the folios before it,
+\* or to folioq->prev, NULL for the first segment of the queue: either way
+\* before the start ("OOB").
 Revert(n) ==
     /\ it.type # "NONE" /\ Sane
     /\ RevertGuard => n <= Consumed

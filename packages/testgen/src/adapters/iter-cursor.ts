@@ -42,6 +42,8 @@ import {
   folio_alloc,
   folioq_alloc,
   folioq_append,
+  folioq_folio,
+  folioq_full,
   handle_mm_fault,
   IovIterBug,
   IovIterWarning,
@@ -75,6 +77,7 @@ import {
   netfs_alloc_one_bvecq,
   no_over_reversion,
   PAGE_SIZE,
+  PAGEVEC_SIZE,
   type Page,
   type PageSlot,
   put_page,
@@ -357,16 +360,19 @@ class IterCursorDriver implements ReferenceDriver {
         return iov_iter_ubuf(this.direction, ubuf, count);
       }
       case 'FOLIOQ': {
-        // A folio queue of two segments linked by next/prev, as netfs's rolling buffer chains
-        // folio_queue segments: segment 0 holds an order-0 folio, segment 1 an order-0 folio
-        // and an order-1 folio (two pages) that lies beyond the iterator's count (the buffer
-        // holds more than this I/O covers). The iterator starts FLAT_START into the first
-        // folio (iov_iter_folio_queue(..., folioq, 0, offset, count)), so cursor moves cross
-        // a segment boundary (folioq->next / ->prev) and a slot boundary within a segment.
-        const folios = [folio_alloc(0), folio_alloc(0)];
+        // A folio queue of two segments linked by next/prev, as netfs's rolling buffer builds
+        // it: a segment is filled to PAGEVEC_SIZE folios before the next one is added
+        // (rolling_buffer_make_space), and the kernel's walks only step to ->next at slot
+        // folioq_nr_slots() == PAGEVEC_SIZE. So segment 0 is full (31 order-0 folios) and the
+        // iterator starts FLAT_START into its last folio (iov_iter_folio_queue(..., folioq,
+        // 30, offset, count)); segment 1 holds an order-0 folio and an order-1 folio (two
+        // pages) beyond the iterator's count. Cursor moves cross the segment boundary
+        // (folioq->next / ->prev) and a slot boundary within a segment.
         const q0 = folioq_alloc();
         const q1 = folioq_alloc();
-        folioq_append(q0, folios[0]!);
+        while (!folioq_full(q0)) folioq_append(q0, folio_alloc(0));
+        const first = PAGEVEC_SIZE - 1;
+        const folios = [folioq_folio(q0, first), folio_alloc(0)];
         folioq_append(q1, folios[1]!);
         folioq_append(q1, folio_alloc(1));
         q0.next = q1;
@@ -378,7 +384,7 @@ class IterCursorDriver implements ReferenceDriver {
           const offset = x % PAGE_SIZE;
           return { kind: 'page', page: folio.page(0), offset, run: PAGE_SIZE - offset };
         };
-        return iov_iter_folio_queue(this.direction, q0, 0, FLAT_START * UNIT, count);
+        return iov_iter_folio_queue(this.direction, q0, first, FLAT_START * UNIT, count);
       }
       case 'DISCARD':
         // A sink without memory (no layout: nothing is read back from it).
