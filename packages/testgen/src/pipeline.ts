@@ -17,7 +17,7 @@ import {
   createEmbeddedStepper,
   type GraphStepper,
   graphJob,
-  prebuildGraphs,
+  startGraphBuilds,
 } from './model/engine.ts';
 import { createGraphCache, type GraphCache } from './model/graph-cache.ts';
 import { canonicalJson } from './model/value.ts';
@@ -350,25 +350,30 @@ function buildSuite(
   };
 }
 
-/** The suites of `work` in order; `firstRun` and frozen sequences are per spec. */
+/** Per spec: its frozen sequences and the first-run table its configs' suites share. */
+function suiteContext(
+  opts: GenOptions,
+): (spec: string) => { frozen: FrozenScenario[]; firstRun: Map<string, string> } {
+  const bySpec = new Map<string, { frozen: FrozenScenario[]; firstRun: Map<string, string> }>();
+  return (spec) => {
+    let c = bySpec.get(spec);
+    if (c === undefined) {
+      c = { frozen: loadFrozen(opts.root, spec), firstRun: new Map() };
+      bySpec.set(spec, c);
+    }
+    return c;
+  };
+}
+
+/** The suites of `work` in order, built in this thread. */
 function buildSuitesOf(
   work: readonly ConfigWork[],
   opts: GenOptions,
   cache: GraphCache,
 ): SuiteData[] {
-  const frozenBySpec = new Map<string, FrozenScenario[]>();
-  const firstRunBySpec = new Map<string, Map<string, string>>();
+  const perSpec = suiteContext(opts);
   return work.map((w) => {
-    let frozen = frozenBySpec.get(w.spec);
-    if (frozen === undefined) {
-      frozen = loadFrozen(opts.root, w.spec);
-      frozenBySpec.set(w.spec, frozen);
-    }
-    let firstRun = firstRunBySpec.get(w.spec);
-    if (firstRun === undefined) {
-      firstRun = new Map();
-      firstRunBySpec.set(w.spec, firstRun);
-    }
+    const { frozen, firstRun } = perSpec(w.spec);
     return buildSuite(w, opts, frozen, firstRun, cache);
   });
 }
@@ -384,15 +389,31 @@ export function buildSuites(opts: GenOptions): SuiteData[] {
 
 /**
  * The same suites (byte-identical output), with every graph the run needs and the cache lacks
- * built first, side by side in the engine's worker pool (prebuildGraphs): what `pinlab gen`
- * runs, as building graphs is nearly all the cost of a cold generation.
+ * built side by side in the engine's worker pool (startGraphBuilds), all started at once in
+ * config order: each config's suite is computed here as soon as its graphs are in, while the
+ * workers go on with the next configs'. What `pinlab gen` runs: building graphs is nearly all
+ * the cost of a cold generation.
  */
 export async function buildSuitesAsync(opts: GenOptions): Promise<SuiteData[]> {
   const profiles = loadProfiles(join(opts.root, 'specs', 'profiles.json'));
   const work = plannedConfigs(opts, profiles);
   const cache = graphCacheOf(opts);
-  await prebuildGraphs(cache, work.flatMap(graphJobsOf));
-  return buildSuitesOf(work, opts, cache);
+  const jobs = work.map(graphJobsOf);
+  const { ready } = startGraphBuilds(cache, jobs.flat());
+  const readyOf: Promise<void>[][] = [];
+  let next = 0;
+  for (const j of jobs) {
+    readyOf.push(ready.slice(next, next + j.length));
+    next += j.length;
+  }
+  const suites: SuiteData[] = [];
+  const perSpec = suiteContext(opts);
+  for (const [n, w] of work.entries()) {
+    await Promise.all(readyOf[n] as Promise<void>[]);
+    const { frozen, firstRun } = perSpec(w.spec);
+    suites.push(buildSuite(w, opts, frozen, firstRun, cache));
+  }
+  return suites;
 }
 
 /** `pinlab gen` / `pinlab gen --check`, building missing graphs in this thread (buildSuites). */

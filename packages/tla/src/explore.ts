@@ -67,69 +67,126 @@ export function exhaustivePaths(
   return paths;
 }
 
-const edgeId = (e: GraphEdge, index: number) => `${e.from}>${e.to}#${index}`;
+/**
+ * Which edges a tour has covered, by position in the graph's outgoing lists. Edges only ever
+ * become covered, so the first uncovered edge of a state is found by a cursor that only moves
+ * forward: the whole tour costs O(edges) for these look-ups instead of a scan of every list.
+ */
+class EdgeCoverage {
+  /** Global index of out[n][0]; out[n][i] is edge start[n] + i. */
+  private readonly start: Int32Array;
+  private readonly covered: Uint8Array;
+  /** Per state: no edge before this position of its list is uncovered. */
+  private readonly cursor: Int32Array;
+  uncovered: number;
 
-/** Shortest path (list of edges) from `from` to a state with an uncovered outgoing edge. */
+  constructor(private readonly graph: StateGraph) {
+    this.start = new Int32Array(graph.out.length + 1);
+    graph.out.forEach((edges, n) => {
+      this.start[n + 1] = (this.start[n] as number) + edges.length;
+    });
+    this.uncovered = this.start[graph.out.length] as number;
+    this.covered = new Uint8Array(this.uncovered);
+    this.cursor = new Int32Array(graph.out.length);
+  }
+
+  /** Position in out[n] of n's first uncovered edge, or -1. */
+  firstUncovered(n: number): number {
+    const count = (this.graph.out[n] as GraphEdge[]).length;
+    const base = this.start[n] as number;
+    let i = this.cursor[n] as number;
+    while (i < count && this.covered[base + i] === 1) i++;
+    this.cursor[n] = i;
+    return i < count ? i : -1;
+  }
+
+  cover(n: number, i: number): void {
+    const g = (this.start[n] as number) + i;
+    if (this.covered[g] === 0) {
+      this.covered[g] = 1;
+      this.uncovered--;
+    }
+  }
+}
+
+/**
+ * Shortest path (list of edges, as [state, position in its out list]) from `from` to a state
+ * with an uncovered outgoing edge: breadth-first over out lists in order, the first such state
+ * met wins. `seen` is scratch space (one stamp per state; `stamp` unique per call).
+ */
 function detourToUncovered(
   graph: StateGraph,
   from: number,
-  uncovered: Set<string>,
-  hasUncovered: (n: number) => boolean,
-): GraphEdge[] | null {
-  const previous = new Map<number, GraphEdge | null>([[from, null]]);
-  const queue = [from];
-  for (let head = 0; head < queue.length; head++) {
+  coverage: EdgeCoverage,
+  scratch: {
+    seen: Int32Array;
+    via: Int32Array;
+    viaPos: Int32Array;
+    queue: Int32Array;
+    stamp: number;
+  },
+): [number, number][] | null {
+  const stamp = ++scratch.stamp;
+  const { seen, via, viaPos, queue } = scratch;
+  seen[from] = stamp;
+  via[from] = -1;
+  queue[0] = from;
+  let tail = 1;
+  for (let head = 0; head < tail; head++) {
     const n = queue[head] as number;
-    if (hasUncovered(n)) {
-      const edges: GraphEdge[] = [];
-      for (let cur = n; previous.get(cur); cur = (previous.get(cur) as GraphEdge).from)
-        edges.unshift(previous.get(cur) as GraphEdge);
-      return edges;
+    if (coverage.firstUncovered(n) !== -1) {
+      const edges: [number, number][] = [];
+      for (let cur = n; via[cur] !== -1; cur = via[cur] as number)
+        edges.push([via[cur] as number, viaPos[cur] as number]);
+      return edges.reverse();
     }
-    for (const e of graph.out[n] as GraphEdge[])
-      if (!previous.has(e.to)) {
-        previous.set(e.to, e);
-        queue.push(e.to);
+    const out = graph.out[n] as GraphEdge[];
+    for (let i = 0; i < out.length; i++) {
+      const to = (out[i] as GraphEdge).to;
+      if (seen[to] !== stamp) {
+        seen[to] = stamp;
+        via[to] = n;
+        viaPos[to] = i;
+        queue[tail++] = to;
       }
+    }
   }
-  void uncovered;
   return null;
 }
 
 export function tourPaths(graph: StateGraph, maxLength = 500): StatePath[] {
-  const uncovered = new Set<string>();
-  graph.out.forEach((edges) => {
-    edges.forEach((e, i) => {
-      uncovered.add(edgeId(e, i));
-    });
-  });
-  const firstUncovered = (n: number) =>
-    (graph.out[n] as GraphEdge[]).findIndex((e, i) => uncovered.has(edgeId(e, i)));
-  const hasUncovered = (n: number) => firstUncovered(n) !== -1;
+  const coverage = new EdgeCoverage(graph);
+  const size = graph.states.length;
+  const scratch = {
+    seen: new Int32Array(size),
+    via: new Int32Array(size),
+    viaPos: new Int32Array(size),
+    queue: new Int32Array(size),
+    stamp: 0,
+  };
   const paths: StatePath[] = [];
-  while (uncovered.size > 0) {
+  while (coverage.uncovered > 0) {
     // Start from the initial state closest to an uncovered edge.
-    let best: { start: number; detour: GraphEdge[] } | null = null;
+    let best: { start: number; detour: [number, number][] } | null = null;
     for (const i of graph.initial) {
-      const d = detourToUncovered(graph, i, uncovered, hasUncovered);
+      const d = detourToUncovered(graph, i, coverage, scratch);
       if (d && (!best || d.length < best.detour.length)) best = { start: i, detour: d };
     }
     if (!best) break; // the rest is unreachable from the initial states (cannot happen for a BFS graph)
     const path: StatePath = [best.start];
-    const follow = (e: GraphEdge) => {
-      const i = (graph.out[e.from] as GraphEdge[]).indexOf(e);
-      uncovered.delete(edgeId(e, i));
-      path.push(e.to);
+    const follow = ([n, i]: [number, number]) => {
+      coverage.cover(n, i);
+      path.push(((graph.out[n] as GraphEdge[])[i] as GraphEdge).to);
     };
     for (const e of best.detour) follow(e);
     while (path.length - 1 < maxLength) {
       const here = path[path.length - 1] as number;
-      const k = firstUncovered(here);
+      const k = coverage.firstUncovered(here);
       if (k !== -1) {
-        follow((graph.out[here] as GraphEdge[])[k] as GraphEdge);
+        follow([here, k]);
         continue;
       }
-      const detour = detourToUncovered(graph, here, uncovered, hasUncovered);
+      const detour = detourToUncovered(graph, here, coverage, scratch);
       if (!detour || path.length - 1 + detour.length + 1 > maxLength) break;
       for (const e of detour) follow(e);
     }

@@ -38,17 +38,6 @@ export function withoutInvariants(cfgText: string): string {
   return out.join('\n');
 }
 
-/** Split a DOT label into `var=value` texts and unescape them. */
-function labelValues(label: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of label.split('\\n')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new Error(`DOT label part without "var=": ${part.slice(0, 60)}`);
-    out.set(part.slice(0, eq), part.slice(eq + 1).replace(/\\(["\\])/g, '$1'));
-  }
-  return out;
-}
-
 export interface GraphFromCheckOptions {
   maxStates?: number;
   timeoutMs?: number;
@@ -161,8 +150,9 @@ export function buildStateGraphFromCheckSync(
   return stateGraphFromDot(specText, cfgText, dotOf(JSON.parse(text) as RawCheckOutput, maxStates));
 }
 
-/** A variable's printed value read once: its ITF value and the canonical text keys are built of. */
-interface ReadValue {
+/** A label part `var=value` read once: the variable, its ITF value, the text keys are built of. */
+interface ReadPart {
+  readonly variable: string;
   readonly value: ItfValue;
   readonly keyPart: string;
 }
@@ -177,20 +167,22 @@ function frozen<T>(v: T): T {
 }
 
 /**
- * Reads printed values, each distinct text once per variable. The states of a graph share most
- * variables' values (a step changes a few), so a graph of n states has far fewer distinct texts
- * than n x vars; parsing and canonicalising each once was most of the time spent reading a DOT
- * export. The values are frozen because states share them.
+ * Reads DOT label parts (`var=value`, escaped as printed), each distinct part once. The states
+ * of a graph share most variables' values (a step changes a few), so a graph of n states has far
+ * fewer distinct parts than n x vars; unescaping, parsing and canonicalising every part was most
+ * of the time spent reading a DOT export. Values are frozen because states share them.
  */
-function valueReader(vars: readonly string[]): (v: string, text: string) => ReadValue {
-  const memo = new Map(vars.map((v) => [v, new Map<string, ReadValue>()]));
-  return (v, text) => {
-    const byText = memo.get(v) as Map<string, ReadValue>;
-    let read = byText.get(text);
+function labelPartReader(): (part: string) => ReadPart {
+  const memo = new Map<string, ReadPart>();
+  return (part) => {
+    let read = memo.get(part);
     if (read === undefined) {
-      const value = frozen(parseDisplayValue(text));
-      read = { value, keyPart: `${v}=${canonicalItf(value)}` };
-      byText.set(text, read);
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new Error(`DOT label part without "var=": ${part.slice(0, 60)}`);
+      const variable = part.slice(0, eq);
+      const value = frozen(parseDisplayValue(part.slice(eq + 1).replace(/\\(["\\])/g, '$1')));
+      read = { variable, value, keyPart: `${variable}=${canonicalItf(value)}` };
+      memo.set(part, read);
     }
     return read;
   };
@@ -201,20 +193,25 @@ export function stateGraphFromDot(specText: string, cfgText: string, dot: string
   // Initial states are the first nodes discovered; explore_init says how many (and the vars order).
   const explorer = new ModelExplorer(specText, cfgText);
   const vars = explorer.vars;
-  const read = valueReader(vars);
+  const position = new Map(vars.map((v, i) => [v, i]));
+  const read = labelPartReader();
   const states: GraphState[] = [];
   const edgesByNode: [number, number][] = [];
   for (const line of dot.split('\n')) {
     const node = /^\s*s(\d+) \[label="(.*)"\];\s*$/.exec(line);
     if (node) {
       const id = Number(node[1]);
-      const texts = labelValues(node[2] as string);
+      const parts: (ReadPart | undefined)[] = new Array(vars.length);
+      for (const text of (node[2] as string).split('\\n')) {
+        const r = read(text);
+        const at = position.get(r.variable);
+        if (at !== undefined) parts[at] = r;
+      }
       const values: Record<string, ItfValue> = {};
       const keyParts: string[] = [];
-      for (const v of vars) {
-        const text = texts.get(v);
-        if (text === undefined) throw new Error(`DOT node s${id} has no value for ${v}`);
-        const r = read(v, text);
+      for (const [i, v] of vars.entries()) {
+        const r = parts[i];
+        if (r === undefined) throw new Error(`DOT node s${id} has no value for ${v}`);
         values[v] = r.value;
         keyParts.push(r.keyPart);
       }

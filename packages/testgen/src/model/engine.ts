@@ -13,8 +13,8 @@
 
 import {
   applyConstantOverrides,
+  buildStateGraphFromCheck,
   buildStateGraphFromCheckSync,
-  buildStateGraphsFromCheck,
   GraphBoundError,
   type GraphJob,
   type GraphState,
@@ -202,34 +202,59 @@ export function graphJob(
 }
 
 /**
- * Puts the graphs of `jobs` into `cache`, building those it holds neither in memory nor on disk
- * side by side in the engine's worker pool (@pinlab/tla buildStateGraphsFromCheck): a `graph`
- * stepper over the same cache then finds every view it opens built. Jobs of the same model
- * (same graphCacheKey) are built once; a model over `maxStates` is recorded as such, so the
- * stepper steps it state by state without running the same check again. Returns how many
- * graphs were built.
+ * Starts putting the graphs of `jobs` into `cache`: those it holds neither in memory nor on disk
+ * are built side by side in the engine's worker pool (@pinlab/tla buildStateGraphFromCheck, in
+ * job order), each DOT export read in this thread as it arrives. Returns, per job, a promise
+ * settled once a `graph` stepper over the same cache finds the job's view built (rejected with
+ * the build's error). Jobs of the same model (same graphCacheKey) share one build; a model over
+ * `maxStates` is recorded as such, so the stepper steps it state by state without running the
+ * same check again. `builds` counts the check runs started.
  */
+export function startGraphBuilds(
+  cache: GraphCache,
+  jobs: readonly GraphJob[],
+  maxStates: number = MAX_GRAPH_STATES,
+): { readonly builds: number; readonly ready: Promise<void>[] } {
+  const byKey = new Map<string, Promise<void>>();
+  const done = Promise.resolve();
+  let builds = 0;
+  const ready = jobs.map((j) => {
+    const key = graphCacheKey(j.specText, j.cfgText);
+    let p = byKey.get(key);
+    if (p === undefined) {
+      if (
+        knownOverBound(cache, j.specText, j.cfgText, maxStates) ||
+        getGraph(cache, j.specText, j.cfgText) !== undefined
+      )
+        p = done;
+      else {
+        builds++;
+        p = buildStateGraphFromCheck(j.specText, j.cfgText, { maxStates }).then(
+          (graph) => putGraph(cache, j.specText, j.cfgText, graph),
+          (error: unknown) => {
+            if (!(error instanceof GraphBoundError)) throw error;
+            markOverBound(cache, j.specText, j.cfgText, maxStates);
+          },
+        );
+        // Awaited by whoever needs the job; never an unhandled rejection in the meantime.
+        p.catch(() => {});
+      }
+      byKey.set(key, p);
+    }
+    return p;
+  });
+  return { builds, ready };
+}
+
+/** startGraphBuilds, awaited: every job's graph is in `cache`. Returns the check runs made. */
 export async function prebuildGraphs(
   cache: GraphCache,
   jobs: readonly GraphJob[],
   maxStates: number = MAX_GRAPH_STATES,
 ): Promise<number> {
-  const todo = new Map<string, GraphJob>();
-  for (const j of jobs) {
-    const key = graphCacheKey(j.specText, j.cfgText);
-    if (todo.has(key) || knownOverBound(cache, j.specText, j.cfgText, maxStates)) continue;
-    if (getGraph(cache, j.specText, j.cfgText) === undefined) todo.set(key, j);
-  }
-  const list = [...todo.values()];
-  const results = await buildStateGraphsFromCheck(list, { maxStates });
-  results.forEach((r, n) => {
-    const j = list[n] as GraphJob;
-    if ('graph' in r) putGraph(cache, j.specText, j.cfgText, r.graph);
-    else if (r.error instanceof GraphBoundError)
-      markOverBound(cache, j.specText, j.cfgText, maxStates);
-    else throw r.error;
-  });
-  return list.length;
+  const { builds, ready } = startGraphBuilds(cache, jobs, maxStates);
+  await Promise.all(ready);
+  return builds;
 }
 
 /**
