@@ -2,30 +2,33 @@
 // zero-length segments, on every iterator type. The reference driver builds the spec's segment
 // layout (SegLen <<0,2,0,3,1>>, SegOff <<0,2,0,0,0>>, PAGE = 4 model bytes) at a scale of 1024
 // bytes per model byte, so model pages are real 4 KiB pages, and calls lib/iov_iter.c's
-// counterparts: iov_iter_init/_kvec/_bvec/_ubuf/_xarray/_folio_queue, iov_iter_advance, iov_iter_revert
-// (whose BUG() the reference raises as IovIterBug), iov_iter_extract_pages (pins released
-// again with unpin_user_pages, the array with kvfree) and iov_iter_get_pages_alloc2 (GetPages:
-// the FOLL_GET interface; its page references dropped with put_page, the array with kvfree;
-// the WARN_ON(!count) of want_pages_array, which the reference raises as IovIterWarning, is
-// followed in the kernel by the -ENOMEM the driver reports).
+// counterparts: iov_iter_init/_kvec/_bvec/_ubuf/_xarray/_folio_queue/_discard and the bvecq
+// RFC's iov_iter_bvec_queue, iov_iter_advance, iov_iter_revert (whose BUG() the reference raises
+// as IovIterBug), iov_iter_extract_pages (pins released again with unpin_user_pages, the array
+// with kvfree) and iov_iter_get_pages_alloc2 (GetPages: the FOLL_GET interface; its page
+// references dropped with put_page, the array with kvfree; the WARN_ON(!count) of
+// want_pages_array, which the reference raises as IovIterWarning, is followed in the kernel by
+// the -ENOMEM the driver reports).
 //
 // An Advance is what every consumer of an iterator does to its cursor, so the driver realises
 // it through the real kernel paths, chosen deterministically per scenario, profile and Advance
 // ordinal (advancePathFor). The iterator's direction is chosen per scenario and profile
-// (iterDirectionFor; the spec's cursor does not depend on it): an ITER_DEST iterator (a read()
-// buffer) advances by iov_iter_advance, _copy_to_iter or iov_iter_zero, an ITER_SOURCE one (a
-// write() buffer) by iov_iter_advance or _copy_from_iter (lib/iov_iter.c; the copies walk
-// iterate_and_advance() of include/linux/iov_iter.h). For the copies the driver checks, through
-// the layout it built and not through the iterator, that the bytes moved exactly where the
-// cursor stood.
+// (iterDirectionFor; the spec's cursor does not depend on it; a DISCARD sink is always a
+// destination): an ITER_DEST iterator (a read() buffer) advances by iov_iter_advance,
+// _copy_to_iter or iov_iter_zero, an ITER_SOURCE one (a write() buffer) by iov_iter_advance or
+// _copy_from_iter (lib/iov_iter.c; the copies walk iterate_and_advance() of
+// include/linux/iov_iter.h). For the copies the driver checks, through the layout it built and
+// not through the iterator, that the bytes moved exactly where the cursor stood. Where a copy
+// would leave the cursor elsewhere than iov_iter_advance does (copyLandsAsAdvance), the Advance
+// is realised by iov_iter_advance.
 //
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
-// for a walk off the front of a segment array or a folio queue), lastBytes and lastOffset0 of
-// the last Extract or GetPages (model units; a failed GetPages: lastBytes = -errno), and npages / npagesMax1: iov_iter_npages(i, maxpages) with
-// maxpages 64 and 1, the pages the remaining bytes touch (modelNpages computes them from the
-// model's count and the spec's layout). The segment pointer itself is not compared: at a segment end the
-// kernel's revert leaves (seg k, iov_offset = len) where the spec normalises to (seg k+1, 0);
-// both are the same position, and count plus the next extraction pin it down.
+// for a walk off the front of a segment array or before a folio queue's start), lastBytes and
+// lastOffset0 of the last Extract or GetPages (model units; a failed call: lastBytes = -errno),
+// and npages / npagesMax1: iov_iter_npages(i, maxpages) with maxpages 64 and 1, the pages the
+// remaining bytes touch (modelNpages computes them from the model's count and the spec's
+// layout). The segment pointer itself is not compared: count, the next extraction or GetPages
+// and the page counts pin the position down.
 
 import {
   alloc_page,
