@@ -78,15 +78,20 @@ export function param<T extends 'string' | 'number' | 'boolean'>(
 const filledPages = new Map<number, Buffer>();
 
 /**
- * Whether every byte of `bytes` is `value`. Observations read page contents at every step, so
- * a range of more than a few bytes is one native compare (Buffer#compare, a memcmp, which takes
- * the Uint8Array as it is: no view to allocate) with a buffer of that byte; a short one is a
- * plain loop, cheaper than the call.
+ * Whether every byte of `bytes` in [start, end) (default: all) is `value`. Observations read
+ * page contents at every step, so a range of more than a few bytes is one native compare
+ * (Buffer#compare, a memcmp, which takes the Uint8Array and the range as they are: no view to
+ * allocate) with a buffer of that byte; a short one is a plain loop, cheaper than the call.
  */
-export function filledWith(bytes: Uint8Array, value: number): boolean {
-  const n = bytes.length;
+export function filledWith(
+  bytes: Uint8Array,
+  value: number,
+  start = 0,
+  end: number = bytes.length,
+): boolean {
+  const n = end - start;
   if (n <= 16) {
-    for (let i = 0; i < n; i++) if (bytes[i] !== value) return false;
+    for (let i = start; i < end; i++) if (bytes[i] !== value) return false;
     return true;
   }
   let pattern = filledPages.get(value);
@@ -94,7 +99,7 @@ export function filledWith(bytes: Uint8Array, value: number): boolean {
     pattern = Buffer.alloc(Math.max(n, 4096), value);
     filledPages.set(value, pattern);
   }
-  return pattern.compare(bytes, 0, n, 0, n) === 0;
+  return pattern.compare(bytes, start, end, 0, n) === 0;
 }
 
 /** Scratch buffer for folio reads: observations read one range at a time, synchronously. */

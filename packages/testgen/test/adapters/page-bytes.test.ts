@@ -32,6 +32,18 @@ describe('filledWith', () => {
     expect(filledWith(new Uint8Array(0), 7)).toBe(true);
   });
 
+  it('reads only the range it is given', () => {
+    const bytes = new Uint8Array(200).fill(9);
+    bytes[10] = 1;
+    bytes[150] = 1;
+    expect(filledWith(bytes, 9, 11, 150)).toBe(true);
+    expect(filledWith(bytes, 9, 10, 150)).toBe(false);
+    expect(filledWith(bytes, 9, 11, 151)).toBe(false);
+    expect(filledWith(bytes, 9, 140, 150)).toBe(true);
+    expect(filledWith(bytes, 9, 145, 151)).toBe(false);
+    expect(filledWith(bytes, 9, 5, 5)).toBe(true);
+  });
+
   it('gives the same answer on both sides of the short-range loop (16 bytes) and the compare', () => {
     for (const n of [1, 15, 16, 17, 100]) {
       const bytes = new Uint8Array(n).fill(0x50);
