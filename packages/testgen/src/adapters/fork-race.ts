@@ -127,13 +127,16 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
 
 /** The tags a page's first TAGS_END bytes hold; a partly written region reads as `<tag>~partial`. */
 function bytesTags(bytes: Uint8Array): string {
-  // A region counts only when all its bytes match (filledWith: one native compare); one that
-  // holds its byte somewhere (includes: a native search) is partial.
+  // A region counts only when all its bytes match (filledWith over the range: one native
+  // compare); one that holds its byte somewhere (indexOf: a native search) is partial.
   const tags: string[] = [];
   for (const { tag, offset, len, byte } of TAG_LAYOUT) {
-    const region = bytes.subarray(offset, offset + len);
-    if (region.length === len && filledWith(region, byte)) tags.push(tag);
-    else if (region.includes(byte)) tags.push(`${tag}~partial`);
+    const end = Math.min(offset + len, bytes.length);
+    if (end - offset === len && filledWith(bytes, byte, offset, end)) tags.push(tag);
+    else {
+      const at = bytes.indexOf(byte, offset);
+      if (at !== -1 && at < end) tags.push(`${tag}~partial`);
+    }
   }
   return tagList(tags);
 }
