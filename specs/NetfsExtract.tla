@@ -55,15 +55,16 @@ ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug} \subseteq BOOLEAN
 
 PAGE == 4            \* PAGE_SIZE in model bytes
 EIO == -5            \* ret of a refused extraction or a failed mapping
+EFAULT == -14        \* ret of extract_user_to_sg when pinning hits an unmapped page
 Slots == {1, 2}      \* extractions the caller may hold at once
 Lens == {2, 8}       \* bytes the caller asks for (clamped to what is left)
 Limits == {1, 4}     \* sg_max / max_sge: 1 cuts an extraction short
 FailAts == {0, 1, 2} \* RDMA: the nth ib_dma_map_page of the call fails (0: none)
 
-UserTypes == {"UBUF", "IOVEC"}
+UserTypes == {"UBUF", "IOVEC", "UBUF_HOLE"}
 \* DISCARD (iov_iter_discard: a read whose data is dropped) has no pages:
 \* every form refuses it (extract_iter_to_sg: "unsupported", WARN_ON_ONCE).
-IterTypes == {"UBUF", "IOVEC", "KVEC", "BVEC", "XARRAY", "DISCARD"}
+IterTypes == {"UBUF", "IOVEC", "UBUF_HOLE", "KVEC", "BVEC", "XARRAY", "DISCARD"}
               \cup (IF Bvecq THEN {"BVECQ"} ELSE {"FOLIOQ"})
 RdmaTypes == IF Bvecq THEN {"BVECQ"} ELSE {"BVEC", "KVEC", "FOLIOQ"}
 
@@ -85,6 +86,9 @@ Frames == UserFrames \cup KernelFrames
 \*  BVECQ  two one-slot segments <<(Q0,0,4)>>, <<(Q1,1,2)>> (a discontiguity
 \*         starts a new segment, seed 004).
 \*  DISCARD 6 bytes, no pages.
+\*  UBUF_HOLE a user buffer at user page 3 offset 1, 6 bytes, whose second
+\*         page is not mapped: only its first 3 bytes can be pinned
+\*         (pin_user_pages_fast pins up to the hole, then -EFAULT).
 \* The UBUF iterator is a source (a DIO write: no FOLL_WRITE), the others
 \* destinations; the direction changes no pin or element here.
 \* Each layout has two page parts: the first part covers stream bytes
@@ -97,6 +101,10 @@ Layout(t) ==
       [] t = "XARRAY" -> [f1 |-> "X0", o1 |-> 2, l1 |-> 2, f2 |-> "X1", o2 |-> 0, l2 |-> 4]
       [] t = "FOLIOQ" -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 4]
       [] t = "BVECQ"  -> [f1 |-> "Q0", o1 |-> 0, l1 |-> 4, f2 |-> "Q1", o2 |-> 1, l2 |-> 2]
+      [] t = "UBUF_HOLE" -> [f1 |-> "U3", o1 |-> 1, l1 |-> 3, f2 |-> "HOLE", o2 |-> 0, l2 |-> 3]
+
+\* Bytes from stream position sa that can be pinned: up to the hole.
+Pinnable(t, sa) == IF t = "UBUF_HOLE" THEN (IF sa < 3 THEN 3 - sa ELSE 0) ELSE 6
 IterLen(t) == IF t = "DISCARD" THEN 6 ELSE Layout(t).l1 + Layout(t).l2
 
 Min(a, b) == IF a < b THEN a ELSE b
@@ -138,11 +146,11 @@ vars == <<iter, pos, described, held, pins, mapped, ret, action>>
 Free(s) == held[s].form = "NONE"
 \* The caller fills its lowest free slot: slots are interchangeable.
 FreeSlot == IF Free(1) THEN 1 ELSE 2
-\* An extraction that failed (-EIO) fails the request: the caller extracts no
+\* An extraction that failed (-EIO, -EFAULT) fails the request: the caller extracts no
 \* more from that iterator (netfs and cifs return the error; cifs's
 \* smbd_post_send_iter ends the send).  This also keeps the graph finite
 \* when every failure leaks a mapping (RdmaUnwindBug).
-CanExtract == iter # "NONE" /\ pos < IterLen(iter) /\ ret # EIO /\ (Free(1) \/ Free(2))
+CanExtract == iter # "NONE" /\ pos < IterLen(iter) /\ ret >= 0 /\ (Free(1) \/ Free(2))
 Budget(blen) == Min(blen, IterLen(iter) - pos)
 
 AddPins(fs) == [f \in Frames |-> IF f \in fs THEN pins[f] + 1 ELSE pins[f]]
@@ -188,12 +196,15 @@ Open(t) ==
 
 \* netfs_extract_user_iter(orig, orig_len, &new, 0): loops
 \* iov_iter_extract_pages until orig_len bytes are extracted (max_pages from
-\* iov_iter_npages, so no limit here), one bio_vec per page.
+\* iov_iter_npages, so no limit here), one bio_vec per page.  A call that
+\* fails after pages were pinned ends the loop: the new ITER_BVEC covers what
+\* was pinned, possibly nothing (UBUF_HOLE).
 ExtractBvec(blen) ==
     /\ ~Bvecq
     /\ CanExtract
     /\ IF iter \in UserTypes
-       THEN Hold("BVEC", Elems(Layout(iter), pos, Budget(blen), 2), Budget(blen), TRUE)
+       THEN \E got \in {Min(Budget(blen), Pinnable(iter, pos))} :
+              Hold("BVEC", IF got > 0 THEN Elems(Layout(iter), pos, got, 2) ELSE <<>>, got, TRUE)
        ELSE Refuse
     /\ UNCHANGED <<iter, mapped>>
     /\ action' = [name |-> "ExtractBvec", len |-> blen]
@@ -206,6 +217,14 @@ ExtractSg(blen, lim) ==
     /\ CanExtract
     /\ IF iter = "DISCARD"
        THEN Refuse
+       ELSE IF iter = "UBUF_HOLE" /\ Budget(blen) > Pinnable(iter, pos)
+                /\ (Pinnable(iter, pos) = 0 \/ lim >= 2)
+       \* extract_user_to_sg: the call that reaches the hole fails; "failed:"
+       \* unpins what this call added and returns -EFAULT, but the caller's
+       \* iterator stays advanced past the pages pinned before (not reverted).
+       THEN /\ ret' = EFAULT
+            /\ pos' = pos + Pinnable(iter, pos)
+            /\ UNCHANGED <<described, held, pins>>
        ELSE \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
               IF iter = "KVEC" /\ KvecSgLenBug
               THEN Hold("SG", KvecBugElems(es, pos + Budget(blen)), Budget(blen), FALSE)
@@ -257,6 +276,7 @@ TypeOK ==
     /\ iter \in IterTypes \cup {"NONE"}
     /\ pos \in 0..7 /\ described \in 0..14
     /\ \A f \in Frames : pins[f] \in 0..2
+    /\ ret \in {EIO, EFAULT} \cup (0..7)
     /\ mapped \in 0..8
     /\ \A s \in Slots : held[s].form \in {"NONE", "BVEC", "SG", "RDMA"}
 
@@ -283,9 +303,11 @@ BalancedAtQuiescence ==
 DescribedEqualsExtracted ==
     \A s \in Slots : SeqBytes(held[s].elems) = held[s].bytes
 
-\* The caller's iterator advanced by exactly what its extractions describe.
+\* The caller's iterator advanced by exactly what its extractions describe
+\* (after a failed extraction the request is dead and the iterator is left
+\* where the failing call moved it: extract_user_to_sg does not revert).
 AdvancedByDescribed ==
-    pos = described
+    ret >= 0 => pos = described
 
 \* A page-described element lies within its page.
 ElementsWithinPages ==

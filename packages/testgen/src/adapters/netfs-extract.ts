@@ -6,7 +6,8 @@
 //   Open         the caller's iterator: iov_iter_ubuf (ITER_SOURCE) / iov_iter_init (IOVEC,
 //                ITER_DEST) over the process's pages, iov_iter_kvec over a two-page kmalloc
 //                buffer, iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue,
-//                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard.
+//                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard, and
+//                a UBUF running past the process's mapping into an unmapped page.
 //   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
 //   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit.
 //   ExtractRdma  smb_extract_iter_to_rdma (fs/smb/client/smbdirect.c) into an empty SGE list,
@@ -19,7 +20,8 @@
 //   iter          the caller's iterator type (NONE before Open)
 //   pos           bytes the caller's iterator has been advanced by (init count - count)
 //   ret           the last extraction's result: bytes (for ExtractBvec the new ITER_BVEC's
-//                 count), or -5 (-EIO) when refused or a mapping failed
+//                 count), -5 (-EIO) when refused or a mapping failed, -14 (-EFAULT) when
+//                 extract_user_to_sg hit the unmapped page
 //   pins          nonzero FOLL_PIN pins per frame, "U0=1,U1=1" in frame order
 //   mapped        DMA mappings outstanding on the RDMA device
 //   slot<s>.form  NONE | BVEC | SG | RDMA: the extraction the caller holds in slot s
@@ -124,6 +126,7 @@ const ITER_TYPES = new Set([
   'FOLIOQ',
   'BVECQ',
   'DISCARD',
+  'UBUF_HOLE',
 ]);
 const ACTIONS = new Set(['Open', 'ExtractBvec', 'ExtractSg', 'ExtractRdma', 'Release']);
 
@@ -493,6 +496,11 @@ class NetfsExtractDriver implements ReferenceDriver {
         return iov_iter_xarray(ITER_DEST, this.xarray, 2 * UNIT, 6 * UNIT);
       case 'FOLIOQ': // slot 0 offset 1, 7 bytes: to the end of the queue
         return iov_iter_folio_queue(ITER_DEST, folioq_chain_from(this.fqFolios), 0, UNIT, 7 * UNIT);
+      case 'UBUF_HOLE':
+        // user page 3 offset 1, 6 bytes: the page after the mapping's last is not mapped
+        return with_mm(this.mm, () =>
+          iov_iter_ubuf(ITER_DEST, this.base + 3 * PAGE_SIZE + UNIT, 6 * UNIT),
+        );
       case 'DISCARD':
         return iov_iter_discard(ITER_DEST, 6 * UNIT);
       default: {
