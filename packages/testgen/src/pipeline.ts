@@ -14,18 +14,19 @@ import type { SyncResult } from './generate.ts';
 import { GENERATED_MARK, renderSuite, syncGenerated } from './generate.ts';
 import type { Constants, ConstantValue } from './model/engine.ts';
 import {
+  actionsKey,
   createEmbeddedStepper,
   type GraphStepper,
   graphJob,
   startGraphBuilds,
 } from './model/engine.ts';
 import { createGraphCache, type GraphCache } from './model/graph-cache.ts';
-import { canonicalJson } from './model/value.ts';
 import { seededWalks } from './model/walk.ts';
 import { loadProfiles, type ProfileEntry } from './profiles.ts';
 import { type ItfTraceLike, scenarioFromItf, toScenarioAction } from './scenarios.ts';
 import type { SourcedScenario, StoredExpectation, SuiteData, SuiteScenario } from './suite.ts';
 import { buildSuiteScenarios } from './suite.ts';
+import type { ScenarioAction } from './target.ts';
 
 export type { WalkPlan } from './gen-plan.ts';
 export const DEFAULT_SEED = 1;
@@ -131,7 +132,7 @@ function itfScenarios(dir: string | undefined, spec: string, config: string): So
 function dedupe(scenarios: SourcedScenario[]): SourcedScenario[] {
   const seen = new Set<string>();
   return scenarios.filter((s) => {
-    const key = canonicalJson(s.actions);
+    const key = actionsKey(s.actions);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -150,14 +151,21 @@ export function tourScenarios(
   plan: GenPlan['tour'],
 ): SourcedScenario[] {
   if (plan === null || graph === undefined || graph.states.length > plan.maxStates) return [];
+  // One action record per state, shared by every tour step into it (the same record as text).
+  const actionOf = new Map<number, ScenarioAction>();
   return tourPaths(graph, plan.maxLength).map((path, n) => ({
     id: `${config}/tour-${n}`,
     spec,
     config,
     origin: 'tour',
-    actions: path.map((i, step) =>
-      toScenarioAction(graph.states[i]?.values.action, `${config} tour ${n} step ${step}`),
-    ),
+    actions: path.map((i, step) => {
+      let a = actionOf.get(i);
+      if (a === undefined) {
+        a = toScenarioAction(graph.states[i]?.values.action, `${config} tour ${n} step ${step}`);
+        actionOf.set(i, a);
+      }
+      return a;
+    }),
   }));
 }
 
@@ -222,7 +230,7 @@ function expectOnce(
     }),
   );
   return buildSuiteScenarios(stepper, adapter, scenarios, profiles).map((s) => {
-    const actions = canonicalJson(s.actions);
+    const actions = actionsKey(s.actions);
     const expect: Record<string, StoredExpectation> = { ...s.expect };
     for (const [profile, e] of Object.entries(s.expect)) {
       const model = models.get(profile);

@@ -28,6 +28,34 @@ interface RawState {
   json: Record<string, unknown>;
 }
 
+/** A state from explore's typed JSON: ITF values and the canonical key, in `vars` order. */
+function stateFromRaw(vars: readonly string[], s: RawState): ModelState {
+  const values: Record<string, ItfValue> = {};
+  for (const v of vars) values[v] = engineValueToItf(s.json[v], v);
+  const key = vars.map((v) => `${v}=${canonicalItf(values[v] as ItfValue)}`).join(';');
+  return { raw: s.json, values, display: s.display, key };
+}
+
+/** An explore_* reply as an object, or the ExploreError it reports. */
+function exploreReply(text: string, what: string): Record<string, unknown> {
+  const out = JSON.parse(text) as Record<string, unknown>;
+  if (out.ok !== true) throw new ExploreError(`tla-checker ${what}: ${String(out.error)}`);
+  return out;
+}
+
+/**
+ * The variables and initial states in an explore_init reply (what ModelExplorer opens with):
+ * for a reply obtained elsewhere, e.g. in an engine worker next to a check run.
+ */
+export function initialStatesFromExploreInit(text: string): {
+  vars: string[];
+  initial: ModelState[];
+} {
+  const init = exploreReply(text, 'explore_init');
+  const vars = init.vars as string[];
+  return { vars, initial: (init.states as RawState[]).map((s) => stateFromRaw(vars, s)) };
+}
+
 /** One model (spec text + cfg text + constant overrides) opened for stepping. */
 export class ModelExplorer {
   readonly vars: string[];
@@ -76,10 +104,7 @@ export class ModelExplorer {
   }
 
   private toState(s: RawState): ModelState {
-    const values: Record<string, ItfValue> = {};
-    for (const v of this.vars ?? Object.keys(s.json)) values[v] = engineValueToItf(s.json[v], v);
-    const key = this.vars.map((v) => `${v}=${canonicalItf(values[v] as ItfValue)}`).join(';');
-    return { raw: s.json, values, display: s.display, key };
+    return stateFromRaw(this.vars, s);
   }
 
   private call(fn: () => string, what: string): Record<string, unknown> {
@@ -90,8 +115,6 @@ export class ModelExplorer {
     } catch (error) {
       throw new ExploreError(`tla-checker ${what} crashed: ${(error as Error).message}`);
     }
-    const out = JSON.parse(text) as Record<string, unknown>;
-    if (out.ok !== true) throw new ExploreError(`tla-checker ${what}: ${String(out.error)}`);
-    return out;
+    return exploreReply(text, what);
   }
 }

@@ -25,10 +25,16 @@ export interface RawCheckRequest {
   maxDepth: number;
   allowDeadlock: boolean;
   exportDot: boolean;
+  /**
+   * Also run explore_init on the same spec and cfg once the check is done (its reply text comes
+   * back as `initText`): what a state graph needs besides the DOT export, computed where the
+   * engine is already loaded and warm instead of in the caller's thread.
+   */
+  exploreInit?: boolean;
 }
 
 export type RawCheckReply =
-  | { kind: 'done'; output: RawCheckOutput }
+  | { kind: 'done'; output: RawCheckOutput; initText?: string }
   | { kind: 'timeout' }
   | { kind: 'crash'; message: string };
 
@@ -51,7 +57,8 @@ parentPort.on('message', async ({ id, request: r }) => {
       cfg_source: r.cfgText, max_states: r.maxStates, max_depth: r.maxDepth,
       allow_deadlock: r.allowDeadlock, export_dot: r.exportDot, dot_mode: 'full',
     }));
-    parentPort.postMessage({ id, kind: 'done', text });
+    const initText = r.exploreInit ? t.explore_init(r.specText, r.cfgText, '{}') : undefined;
+    parentPort.postMessage({ id, kind: 'done', text, initText });
   } catch (error) {
     parentPort.postMessage({ id, kind: 'crash', message: String(error && error.stack || error) });
   }
@@ -111,27 +118,35 @@ function spawnWorker(): EngineWorker {
     workerData: { jsUrl: pathToFileURL(TLA_CHECKER_JS).href, wasmPath: TLA_CHECKER_WASM },
   });
   const entry: EngineWorker = { worker, pending: null, alive: true };
-  worker.on('message', (m: { id: number; kind: string; text?: string; message?: string }) => {
-    const p = entry.pending;
-    if (!p || p.id !== m.id) return;
-    entry.pending = null;
-    clearTimeout(p.timer);
-    worker.unref();
-    if (m.kind === 'done') {
-      try {
-        p.resolve({ kind: 'done', output: JSON.parse(m.text as string) as RawCheckOutput });
-      } catch (error) {
-        p.resolve({
-          kind: 'crash',
-          message: `unreadable engine output: ${(error as Error).message}`,
-        });
+  worker.on(
+    'message',
+    (m: { id: number; kind: string; text?: string; initText?: string; message?: string }) => {
+      const p = entry.pending;
+      if (!p || p.id !== m.id) return;
+      entry.pending = null;
+      clearTimeout(p.timer);
+      worker.unref();
+      if (m.kind === 'done') {
+        try {
+          const output = JSON.parse(m.text as string) as RawCheckOutput;
+          p.resolve(
+            m.initText === undefined
+              ? { kind: 'done', output }
+              : { kind: 'done', output, initText: m.initText },
+          );
+        } catch (error) {
+          p.resolve({
+            kind: 'crash',
+            message: `unreadable engine output: ${(error as Error).message}`,
+          });
+        }
+        release(entry);
+      } else {
+        p.resolve({ kind: 'crash', message: m.message ?? 'unknown failure' });
+        discard(entry, { kind: 'crash', message: 'engine worker replaced' });
       }
-      release(entry);
-    } else {
-      p.resolve({ kind: 'crash', message: m.message ?? 'unknown failure' });
-      discard(entry, { kind: 'crash', message: 'engine worker replaced' });
-    }
-  });
+    },
+  );
   worker.on('error', (error) => discard(entry, { kind: 'crash', message: error.message }));
   worker.on('exit', (code) =>
     discard(entry, { kind: 'crash', message: `engine worker exited with code ${code}` }),

@@ -6,7 +6,7 @@
 // Labels are the engine's printed values, read by display-values.ts into the same ITF values
 // explore_next gives (a test checks both builders agree).
 import { parseDisplayValue } from './display-values.ts';
-import { ModelExplorer } from './embedded-explore.ts';
+import { initialStatesFromExploreInit, ModelExplorer } from './embedded-explore.ts';
 import { type RawCheckOutput, type RawCheckRequest, runCheckInWorker } from './embedded-worker.ts';
 import { canonicalItf, type ItfValue } from './itf.ts';
 import { DEFAULT_BOUNDS } from './result.ts';
@@ -51,6 +51,7 @@ function checkRequest(specText: string, cfgText: string, maxStates: number): Raw
     maxDepth: DEFAULT_BOUNDS.maxDepth,
     allowDeadlock: true,
     exportDot: true,
+    exploreInit: true,
   };
 }
 
@@ -83,7 +84,10 @@ export async function buildStateGraphFromCheck(
     );
   if (reply.kind === 'crash')
     throw new Error(`tla-checker crashed while building the state graph: ${reply.message}`);
-  return stateGraphFromDot(specText, cfgText, dotOf(reply.output, maxStates));
+  const dot = dotOf(reply.output, maxStates);
+  return reply.initText === undefined
+    ? stateGraphFromDot(specText, cfgText, dot)
+    : graphFromDot(dot, initialStatesFromExploreInit(reply.initText));
 }
 
 /** One model whose reachable graph is wanted: the spec text and the cfg text (constants applied). */
@@ -132,6 +136,7 @@ export function buildStateGraphFromCheckSync(
   const maxStates = options.maxStates ?? 200_000;
   const r = checkRequest(specText, cfgText, maxStates);
   let text: string;
+  let initText: string;
   try {
     text = loadTlaChecker().check_spec_with_options(
       r.specText,
@@ -144,10 +149,12 @@ export function buildStateGraphFromCheckSync(
         dot_mode: 'full',
       }),
     );
+    initText = loadTlaChecker().explore_init(r.specText, r.cfgText, '{}');
   } catch (error) {
     throw new Error(`tla-checker crashed while building the state graph: ${String(error)}`);
   }
-  return stateGraphFromDot(specText, cfgText, dotOf(JSON.parse(text) as RawCheckOutput, maxStates));
+  const dot = dotOf(JSON.parse(text) as RawCheckOutput, maxStates);
+  return graphFromDot(dot, initialStatesFromExploreInit(initText));
 }
 
 /** A label part `var=value` read once: the variable, its ITF value, the text keys are built of. */
@@ -190,9 +197,18 @@ function labelPartReader(): (part: string) => ReadPart {
 
 /** Reads a full-mode DOT export into a StateGraph numbered as buildStateGraph numbers it. */
 export function stateGraphFromDot(specText: string, cfgText: string, dot: string): StateGraph {
-  // Initial states are the first nodes discovered; explore_init says how many (and the vars order).
-  const explorer = new ModelExplorer(specText, cfgText);
-  const vars = explorer.vars;
+  return graphFromDot(dot, new ModelExplorer(specText, cfgText));
+}
+
+/**
+ * The same, given what explore_init says of the model: the variables in order and the initial
+ * states (the first nodes discovered; the DOT export does not mark them).
+ */
+function graphFromDot(
+  dot: string,
+  init: { readonly vars: string[]; readonly initial: readonly { readonly key: string }[] },
+): StateGraph {
+  const vars = init.vars;
   const position = new Map(vars.map((v, i) => [v, i]));
   const read = labelPartReader();
   const states: GraphState[] = [];
@@ -224,7 +240,7 @@ export function stateGraphFromDot(specText: string, cfgText: string, dot: string
   }
   // Renumber so the result is the same as buildStateGraph's: BFS from sorted initial states over
   // successors sorted by key.
-  const initialKeys = explorer.initial.map((s) => s.key);
+  const initialKeys = init.initial.map((s) => s.key);
   const byKeyIndex = new Map(states.map((s, i) => [s.key, i]));
   const succ: number[][] = states.map(() => []);
   for (const [a, b] of edgesByNode) succ[a]?.push(b);

@@ -81,6 +81,27 @@ export interface StepperStats {
   steppedViews: number;
 }
 
+/**
+ * canonicalJson of an action record, computed once per object: a graph's states share their
+ * action values (every state a given step reaches holds the same object), so replays and
+ * scenario keys ask for the same few texts over and over.
+ */
+const actionKeys = new WeakMap<object, string>();
+export function actionKey(action: ScenarioAction): string {
+  let key = actionKeys.get(action);
+  if (key === undefined) {
+    key = canonicalJson(action);
+    actionKeys.set(action, key);
+  }
+  return key;
+}
+
+/** A text equal for two action lists iff their canonicalJson texts are (for map keys). */
+export function actionsKey(actions: readonly ScenarioAction[]): string {
+  // canonicalJson texts hold no raw newline (JSON escapes it), so the join is unambiguous.
+  return actions.map(actionKey).join('\n');
+}
+
 function toAction(state: ModelState, spec: string): ScenarioAction {
   const a = state.action;
   if (
@@ -128,7 +149,7 @@ function graphView(spec: string, graph: StateGraph): View {
         hit = (graph.out[i] ?? []).map((e) => {
           const s = (graph.states[e.to] as GraphState).values as ModelState;
           const action = toAction(s, spec);
-          return { action, actionKey: canonicalJson(action), state: s };
+          return { action, actionKey: actionKey(action), state: s };
         });
         succ[i] = hit;
       }
@@ -157,7 +178,7 @@ function explorerView(spec: string, explorer: ModelExplorer): View {
       const out = sorted(explorer.successors(own)).map((s) => {
         const values = wrap(s);
         const action = toAction(values, spec);
-        return { action, actionKey: canonicalJson(action), state: values };
+        return { action, actionKey: actionKey(action), state: values };
       });
       memo.set(state, out);
       return out;
@@ -174,6 +195,14 @@ export interface GraphStepper extends ModelStepper {
    * constants applied): equal identities step identically, so replays under them agree.
    */
   modelIdentity(constants: Constants): string;
+}
+
+/** The last spec text read and its constants: a generation run opens many views of one spec. */
+let lastModule: { specText: string; constants: string[] } | undefined;
+function declaredConstants(specText: string): string[] {
+  if (lastModule?.specText !== specText)
+    lastModule = { specText, constants: readTlaModule(specText).constants };
+  return lastModule.constants;
 }
 
 /** The cfg text a stepper's view under `constants` is built from (the constants applied). */
@@ -197,8 +226,10 @@ export function graphJob(
   cfgText: string,
   constants: Constants,
 ): GraphJob {
-  const declared = readTlaModule(specText).constants;
-  return { specText, cfgText: cfgUnderConstants(spec, cfgText, constants, declared) };
+  return {
+    specText,
+    cfgText: cfgUnderConstants(spec, cfgText, constants, declaredConstants(specText)),
+  };
 }
 
 /**
@@ -268,7 +299,7 @@ export function createEmbeddedStepper(
   options: StepperOptions = {},
 ): GraphStepper {
   const views = new Map<string, View>();
-  const declared = readTlaModule(specText).constants;
+  const declared = declaredConstants(specText);
   const cache = options.cache ?? createGraphCache();
   const stats: StepperStats = { graphsBuilt: 0, graphsFromCache: 0, steppedViews: 0 };
   const maxStates = options.maxGraphStates ?? MAX_GRAPH_STATES;
