@@ -32,6 +32,7 @@ EXTENDS Naturals, Integers, FiniteSets
 CONSTANTS
     GupMode,        \* "PIN": iov_iter_extract_pages (6.3+) | "GET": iov_iter_get_pages2 (6.1)
     ReleaseAs,      \* "MATCH": bio_release_page by BIO_PAGE_PINNED | "ALWAYS_UNPIN": buggy caller unpins everything
+                    \* | "PUT_PINNED": buggy release drops pinned pages with put_page (seed 001)
     PinZeroPage,    \* pin_user_pages pins the shared zero page (TRUE before 6.5)
     KvecOffset0Bug, \* v10 of the series: kvec extraction forgot the in-page offset in *offset0
     XarrayHoleBug,  \* xarray extraction over a hole (nr == 0) underflows and advances anyway
@@ -41,7 +42,7 @@ CONSTANTS
                     \* write/read) or ITER_BVECQ (bvecq RFC); 6.1 has neither
 
 ASSUME GupMode \in {"PIN", "GET"}
-ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN"}
+ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter} \subseteq BOOLEAN
 \* Queue iterators came long after the extraction API (ITER_FOLIOQ in 6.12).
 ASSUME QueueIter => GupMode = "PIN"
@@ -235,13 +236,22 @@ SubmitPartial(b) ==
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
 \* unpin_user_page when BIO_PAGE_PINNED (the zero page is skipped by
 \* gup_put_folio since 6.5), put_page for 6.1 refs.  ALWAYS_UNPIN models a
-\* caller that ignores iov_iter_extract_will_pin() and unpins everything.
+\* caller that ignores iov_iter_extract_will_pin() and unpins everything;
+\* PUT_PINNED a release that drops what a BIO_PAGE_PINNED bio pinned with
+\* put_page() (a cleanup mode not matching the acquisition, the reason for the
+\* BIO_PAGE_* flags, seed 001): the pins stay and the references go below
+\* what was taken.  The zero page is spared exactly where it was not pinned.
 Complete(b) ==
     /\ bio[b].st = "INFLIGHT"
-    /\ \E unpinned \in {IF ReleaseAs = "ALWAYS_UNPIN" \/ bio[b].cleanup = "PIN"
+    /\ \E unpinned \in {IF ReleaseAs = "ALWAYS_UNPIN"
+                            \/ (ReleaseAs = "MATCH" /\ bio[b].cleanup = "PIN")
                          THEN {f \in bio[b].pages : f # "ZP" \/ PinZeroPage}
                          ELSE {}},
-          put \in {IF ReleaseAs = "MATCH" /\ bio[b].cleanup = "REF" THEN bio[b].pages ELSE {}} :
+          put \in {IF ReleaseAs \in {"MATCH", "PUT_PINNED"} /\ bio[b].cleanup = "REF"
+                   THEN bio[b].pages
+                   ELSE IF ReleaseAs = "PUT_PINNED" /\ bio[b].cleanup = "PIN"
+                   THEN {f \in bio[b].pages : f # "ZP" \/ PinZeroPage}
+                   ELSE {}} :
        /\ pins' = SubOne(pins, unpinned)
        /\ refs' = SubOne(refs, put)
        /\ pinReleased' = pinReleased + Cardinality(unpinned)

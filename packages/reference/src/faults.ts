@@ -105,7 +105,7 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'bio_release_wrong_mode',
     area: 'block',
     description:
-      'bio_release_page() drops pinned pages with put_page() instead of unpin_user_page() (cleanup mode not matching acquisition; the reason for the BIO_PAGE_* flags, seed 001)',
+      "bio_release_page() drops pinned pages with put_page() instead of unpin_user_page() (cleanup mode not matching acquisition; the reason for the BIO_PAGE_* flags, seed 001); the zero page is spared where GUP did not pin it. The spec's PinUnpin ReleaseAs = PUT_PINNED",
     caught_by: ['release_matches_acquisition', 'pin_balance_at_quiescence'],
   },
   bio_release_unpin_all: {

@@ -106,6 +106,12 @@ function dio_uses_foll_get(): boolean {
   return k.profile.dio_foll === 'FOLL_GET' || k.hasFault('legacy_foll_get_dio');
 }
 
+/** Whether GUP pins the zero page on this kernel (before 6.5, or the gup_pin_zero_page fault). */
+function zero_page_pinned_here(): boolean {
+  const k = current_kernel();
+  return k.profile.zero_page_pinned || k.hasFault('gup_pin_zero_page');
+}
+
 /**
  * bio_release_page (block/blk.h, 6.5+): drops what the bio holds on one page according to its
  * cleanup-mode flag. On 6.1 the same decision is open-coded as "unless BIO_NO_PAGE_REF,
@@ -114,8 +120,9 @@ function dio_uses_foll_get(): boolean {
 export function bio_release_page(b: bio, page: Page): void {
   const k = current_kernel();
   if (bio_flagged(b, BIO_PAGE_PINNED)) {
-    if (k.hasFault('bio_release_wrong_mode')) gup_put_folio(page.folio, 1, FOLL_GET);
-    else unpin_user_page(page);
+    if (!k.hasFault('bio_release_wrong_mode')) unpin_user_page(page);
+    // The fault puts each page the extraction pinned: not the zero page where GUP skips it.
+    else if (!page.folio.is_zero || zero_page_pinned_here()) gup_put_folio(page.folio, 1, FOLL_GET);
     return;
   }
   if (bio_flagged(b, BIO_NO_PAGE_REF)) return;

@@ -645,7 +645,7 @@ export const pinUnpinAdapter: SpecAdapter = {
   supports: (action) => ACTIONS.has(action.name),
   // The historical bugs (faults.ts): extraction bugs of lib/iov_iter.c, the zero page pinned
   // before 6.5 (PinZeroPage on a pinning kernel), a release that unpins every page
-  // (ReleaseAs = ALWAYS_UNPIN). Not yet: XarrayHoleBug -> xarray_hole_underflow, whose bio
+  // (ReleaseAs = ALWAYS_UNPIN) or puts pinned ones (PUT_PINNED). Not yet: XarrayHoleBug -> xarray_hole_underflow, whose bio
   // lists an empty page slot that this driver's observe() cannot name (docs/FIDELITY.md
   // finding 11).
   faultKnobs: [
@@ -653,6 +653,7 @@ export const pinUnpinAdapter: SpecAdapter = {
     { constant: 'ArrayLeakBug', value: true, fault: 'extract_array_leak' },
     { constant: 'PinZeroPage', value: true, fault: 'gup_pin_zero_page' },
     { constant: 'ReleaseAs', value: 'ALWAYS_UNPIN', fault: 'bio_release_unpin_all' },
+    { constant: 'ReleaseAs', value: 'PUT_PINNED', fault: 'bio_release_wrong_mode' },
   ],
   predictedViolations: (_prev, now) => {
     const out: string[] = [];
@@ -664,6 +665,10 @@ export const pinUnpinAdapter: SpecAdapter = {
     // gup_put_folio's WARN and the refcount it takes GUP_PIN_COUNTING_BIAS off; the folio
     // keeps a pin count that no quiescence balances.
     if (/=-/.test(String(now.pins))) out.push('no_pin_underflow', 'pin_balance_at_quiescence');
+    // A negative reference count (NoReleaseUnderflow on refs) is a put_page of a page the
+    // extraction pinned: gup_put_folio's release-mode WARN; the pin it should have dropped stays.
+    if (/=-/.test(String(now.refs)))
+      out.push('release_matches_acquisition', 'pin_balance_at_quiescence');
     // A pinned zero page (the model's ZeroPageNeverPinned) on a kernel that skips it.
     if (/(^|,)ZP=/.test(String(now.pins))) out.push('zero_page_never_pinned');
     return out;
