@@ -102,6 +102,15 @@ export function filledWith(
   return pattern.compare(bytes, start, end, 0, n) === 0;
 }
 
+/** Whether some byte of `bytes` in [start, end) is `value` (a native search past 16 bytes). */
+export function holdsByte(bytes: Uint8Array, value: number, start: number, end: number): boolean {
+  if (end - start <= 16) {
+    for (let i = start; i < end; i++) if (bytes[i] === value) return true;
+    return false;
+  }
+  return bytes.subarray(start, end).includes(value);
+}
+
 /** Scratch buffer for folio reads: observations read one range at a time, synchronously. */
 let scratch = new Uint8Array(4096);
 

@@ -9,7 +9,13 @@ import {
   with_kernel,
 } from '@pinlab/reference';
 import { describe, expect, it } from 'vitest';
-import { filledWith, firstMismatch, folioBytes, patternBytes } from '../../src/adapters/adapter.ts';
+import {
+  filledWith,
+  firstMismatch,
+  folioBytes,
+  holdsByte,
+  patternBytes,
+} from '../../src/adapters/adapter.ts';
 
 describe('filledWith', () => {
   it('is true only when every byte is the value', () => {
@@ -98,5 +104,18 @@ describe('patternBytes', () => {
         if (got[b] !== ((start + b * step) & 0xff || 1)) throw new Error(`n=${n} byte ${b}`);
       }
     }
+  });
+});
+
+describe('holdsByte', () => {
+  it('searches only the range, short or long', () => {
+    const bytes = new Uint8Array(300);
+    bytes[5] = 7;
+    bytes[250] = 7;
+    expect(holdsByte(bytes, 7, 0, 5)).toBe(false);
+    expect(holdsByte(bytes, 7, 0, 6)).toBe(true);
+    expect(holdsByte(bytes, 7, 6, 250)).toBe(false);
+    expect(holdsByte(bytes, 7, 6, 251)).toBe(true);
+    expect(holdsByte(bytes, 7, 251, 300)).toBe(false);
   });
 });
