@@ -60,6 +60,7 @@ import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import {
   AdapterError,
   filledWith,
+  holdsByte,
   param,
   type ReferenceDriver,
   type SpecAdapter,
@@ -128,15 +129,12 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
 /** The tags a page's first TAGS_END bytes hold; a partly written region reads as `<tag>~partial`. */
 function bytesTags(bytes: Uint8Array): string {
   // A region counts only when all its bytes match (filledWith over the range: one native
-  // compare); one that holds its byte somewhere (indexOf: a native search) is partial.
+  // compare); one that holds its byte somewhere (holdsByte, bounded by the region) is partial.
   const tags: string[] = [];
   for (const { tag, offset, len, byte } of TAG_LAYOUT) {
     const end = Math.min(offset + len, bytes.length);
     if (end - offset === len && filledWith(bytes, byte, offset, end)) tags.push(tag);
-    else {
-      const at = bytes.indexOf(byte, offset);
-      if (at !== -1 && at < end) tags.push(`${tag}~partial`);
-    }
+    else if (holdsByte(bytes, byte, offset, end)) tags.push(`${tag}~partial`);
   }
   return tagList(tags);
 }
