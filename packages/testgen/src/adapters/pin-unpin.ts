@@ -73,7 +73,10 @@ import {
   filp_open,
   folio_alloc,
   folio_test_large,
+  folioq_alloc,
+  folioq_append,
   folioq_chain_from,
+  folioq_nr_slots,
   GUP_PIN_COUNTING_BIAS,
   handle_mm_fault,
   ITER_DEST,
@@ -97,6 +100,7 @@ import {
   netfs_alloc_bvecq,
   O_DIRECT,
   PAGE_SIZE,
+  PAGEVEC_SIZE,
   type Page,
   type PageSlot,
   page_arrays_outstanding,
@@ -546,20 +550,25 @@ class PinUnpinDriver implements ReferenceDriver {
 
   /**
    * QUEUE: Q0 from offset 1, then Q1, 6 bytes, as the profile's queue iterator: a folio_queue
-   * chain whose first segment ends with Q0 and whose next segment starts with Q1, as a rolling
-   * buffer grows (iov_iter_folio_queue, include/linux/folio_queue.h; the extraction steps to
-   * folioq->next at the segment's end), or a bvecq holding <<(Q0,1,3),(Q1,0,3)>>
-   * (iov_iter_bvec_queue, bvecq RFC).
+   * chain whose first segment ends with Q0 and whose next segment starts with Q1, as netfs's
+   * rolling buffer grows (iov_iter_folio_queue, include/linux/folio_queue.h). A segment is
+   * filled to PAGEVEC_SIZE folios before the next is added (rolling_buffer_make_space) and
+   * the kernel's extraction steps to folioq->next only at folioq_nr_slots() == PAGEVEC_SIZE,
+   * so the first segment is full (earlier folios of the buffer, already consumed) and the
+   * iterator starts in its last slot. On the RFC: a bvecq holding <<(Q0,1,3),(Q1,0,3)>>
+   * (iov_iter_bvec_queue).
    */
   private queueIter(d: number): iov_iter {
     const types = this.k.profile.iter_types;
     const [q0, q1] = this.qFolios;
     if (types.includes('ITER_FOLIOQ')) {
-      const head = folioq_chain_from([q0]);
+      const head = folioq_alloc();
+      while (folioq_nr_slots(head) < PAGEVEC_SIZE - 1) folioq_append(head, folio_alloc(0));
+      const last = folioq_append(head, q0);
       const next = folioq_chain_from([q1]);
       head.next = next;
       next.prev = head;
-      return iov_iter_folio_queue(d, head, 0, 1 * UNIT, 6 * UNIT);
+      return iov_iter_folio_queue(d, head, last, 1 * UNIT, 6 * UNIT);
     }
     if (types.includes('ITER_BVECQ')) {
       const bq = netfs_alloc_bvecq(2);
