@@ -152,3 +152,19 @@ export function patternBytes(n: number, start: number, step: number): Uint8Array
     out.copyWithin(filled, 0, Math.min(filled, n - filled));
   return out;
 }
+
+/**
+ * "U0=1,U1=1": the nonzero per-frame counts (pins, refs) in the spec's frame order, as the
+ * PinUnpin and NetfsExtract observations list them on both the model and the reference side.
+ */
+export function nonzeroCounts<F extends string>(
+  frames: readonly F[],
+  count: (f: F) => number,
+): string {
+  const out: string[] = [];
+  for (const f of frames) {
+    const n = count(f);
+    if (n !== 0) out.push(`${f}=${n}`);
+  }
+  return out.join(',');
+}

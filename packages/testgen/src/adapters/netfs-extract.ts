@@ -91,7 +91,13 @@ import {
   stateVar,
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
-import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import {
+  AdapterError,
+  nonzeroCounts,
+  param,
+  type ReferenceDriver,
+  type SpecAdapter,
+} from './adapter.ts';
 import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
@@ -131,11 +137,7 @@ const ITER_TYPES = new Set([
 const ACTIONS = new Set(['Open', 'ExtractBvec', 'ExtractSg', 'ExtractRdma', 'Release']);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
-function countList(count: (f: Frame) => number): string {
-  return FRAMES.filter((f) => count(f) !== 0)
-    .map((f) => `${f}=${count(f)}`)
-    .join(',');
-}
+const countList = (count: (f: Frame) => number): string => nonzeroCounts(FRAMES, count);
 
 interface Element {
   frame: string;

@@ -125,7 +125,13 @@ import {
   stateVar,
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
-import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import {
+  AdapterError,
+  nonzeroCounts,
+  param,
+  type ReferenceDriver,
+  type SpecAdapter,
+} from './adapter.ts';
 import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
@@ -156,11 +162,7 @@ const USER_TYPES = new Set(['UBUF', 'IOVEC']);
 const ACTIONS = new Set(['Submit', 'SubmitFault', 'SubmitPartial', 'Complete', 'PunchHole']);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
-function countList(count: (f: Frame) => number): string {
-  return FRAMES.filter((f) => count(f) !== 0)
-    .map((f) => `${f}=${count(f)}`)
-    .join(',');
-}
+const countList = (count: (f: Frame) => number): string => nonzeroCounts(FRAMES, count);
 
 /** A set of frames, in frame order. */
 function frameList(frames: readonly string[]): string {
