@@ -3,13 +3,18 @@
 //   - check of every CI config of specs/ (manifest "ci": true): time each, and the total
 //     (goal: all CI configs < 60 s on the project machine);
 //   - states per second on the largest config (most distinct states);
-//   - graph building: one explore_next call per state vs one check run with DOT export (ratio).
+//   - graph building: one explore_next call per state vs one check run with DOT export (ratio);
+//     several graphs one after another vs side by side in the engine workers (ratio, CPU/state).
 // BENCH_TIMEOUT_S bounds each config (default 300 s); a config that exceeds it is reported.
 import { checkSpecs } from '../src/check.ts';
 import { checkEmbedded } from '../src/embedded.ts';
 import { ModelExplorer } from '../src/embedded-explore.ts';
 import { engineConcurrency } from '../src/embedded-worker.ts';
-import { buildStateGraphFromCheck } from '../src/graph-from-check.ts';
+import {
+  buildStateGraphFromCheck,
+  buildStateGraphFromCheckSync,
+  buildStateGraphsFromCheck,
+} from '../src/graph-from-check.ts';
 import { findProjectRoot, listSpecs, loadConfig, readManifest } from '../src/project.ts';
 import { buildStateGraph } from '../src/state-graph.ts';
 import { fixtureInput } from '../test/helpers.ts';
@@ -36,6 +41,44 @@ async function graphBuilders(root: string | null): Promise<void> {
   figure(`graph_explore_next_ms_per_state (${name})`, exploreMs / viaExplore.states.length, 'ms');
   figure(`graph_check_dot_ms_per_state (${name})`, checkMs / viaExplore.states.length, 'ms');
   figure(`graph_explore_over_check_ratio (${name})`, exploreMs / checkMs, 'x');
+}
+
+/**
+ * Several graphs one after another in this thread vs side by side in the engine workers
+ * (buildStateGraphsFromCheck, what testgen's cold generation does): the CI configs of ForkRace
+ * (BENCH_GRAPH_SPEC), or the fixtures without a specs/ folder. Wall and process CPU time.
+ */
+async function graphBatch(root: string | null): Promise<void> {
+  const spec = process.env.BENCH_GRAPH_SPEC ?? 'ForkRace';
+  const jobs =
+    root && listSpecs(root).some((s) => s.spec === spec)
+      ? (listSpecs(root).find((s) => s.spec === spec)?.configs ?? []).map((c) =>
+          loadConfig(root, c),
+        )
+      : ['Counter', 'Shapes', 'Values', 'TwoPaths'].map((f) => fixtureInput(f));
+  const name = `${jobs.length} graphs of ${root ? spec : 'the fixtures'}`;
+  const cpu = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
+  // Warm the workers first: a fresh WASM instance runs its first check slower.
+  await buildStateGraphsFromCheck(jobs.slice(0, engineConcurrency()));
+  let t = performance.now();
+  let c = cpu();
+  let states = 0;
+  for (const j of jobs) states += buildStateGraphFromCheckSync(j.specText, j.cfgText).states.length;
+  const seqMs = performance.now() - t;
+  const seqCpu = cpu() - c;
+  t = performance.now();
+  c = cpu();
+  await buildStateGraphsFromCheck(jobs);
+  const parMs = performance.now() - t;
+  const parCpu = cpu() - c;
+  figure(`graph_batch_sequential_s (${name}, ${states} states)`, seqMs / 1000, 's');
+  figure(`graph_batch_parallel_s (${engineConcurrency()} workers)`, parMs / 1000, 's');
+  figure('graph_batch_sequential_over_parallel_ratio', seqMs / parMs, 'x');
+  figure('graph_batch_cpu_ms_per_state (sequential)', seqCpu / states, 'ms');
+  figure('graph_batch_cpu_ms_per_state (parallel, workers included)', parCpu / states, 'ms');
 }
 
 async function ciConfigs(root: string | null): Promise<void> {
@@ -91,5 +134,7 @@ try {
 } catch {
   root = null;
 }
+// BENCH_ONLY=graphs: the graph-building figures alone (the CI config checks take minutes).
 await graphBuilders(root);
-await ciConfigs(root);
+await graphBatch(root);
+if (process.env.BENCH_ONLY !== 'graphs') await ciConfigs(root);
