@@ -233,6 +233,13 @@ export function graphJob(
 }
 
 /**
+ * No time bound on a generation's check runs, as in the in-thread build: a timeout would be taken
+ * for a graph over the bound, dropping the config's tour, so the output would depend on the
+ * machine's load. (The largest value setTimeout takes: about 24.8 days.)
+ */
+const NO_TIME_BOUND_MS = 2 ** 31 - 1;
+
+/**
  * Starts putting the graphs of `jobs` into `cache`: those it holds neither in memory nor on disk
  * are built side by side in the engine's worker pool (@pinlab/tla buildStateGraphFromCheck, in
  * job order), each DOT export read in this thread as it arrives. Returns, per job, a promise
@@ -260,7 +267,10 @@ export function startGraphBuilds(
         p = done;
       else {
         builds++;
-        p = buildStateGraphFromCheck(j.specText, j.cfgText, { maxStates }).then(
+        p = buildStateGraphFromCheck(j.specText, j.cfgText, {
+          maxStates,
+          timeoutMs: NO_TIME_BOUND_MS,
+        }).then(
           (graph) => putGraph(cache, j.specText, j.cfgText, graph),
           (error: unknown) => {
             if (!(error instanceof GraphBoundError)) throw error;
