@@ -140,8 +140,13 @@ export function realSteps(io: CommandIO): VerifySteps {
 
     async runReference(opts, onSuite) {
       const all = suites(opts);
-      const profiles = loadProfiles(join(opts.root, 'specs', 'profiles.json')).map((p) => p.name);
-      const target = createReferenceTarget(allAdapters, profiles);
+      // The kernel profiles, then every design a suite runs (a profile plus reference faults:
+      // the legacy and bug configs), as the generated tests and `pinlab run` run them.
+      const named = loadProfiles(join(opts.root, 'specs', 'profiles.json')).map((p) => p.name);
+      const designs = [...new Set(all.flatMap((s) => s.profiles))]
+        .filter((p) => !named.includes(p))
+        .sort();
+      const target = createReferenceTarget(allAdapters, [...named, ...designs]);
       return runSuitesOn(target, all, (done, what) => onSuite(done, all.length, what));
     },
 
