@@ -11,6 +11,7 @@ import { cachedKernel } from '../src/fetch.ts';
 import { prepareGuest } from '../src/guest.ts';
 import { KERNELS } from '../src/kernels.ts';
 import { KernelSession } from '../src/session.ts';
+import { FORKRACE_HEADLINE } from '../src/specs/forkrace.ts';
 import { loadSuites, planSuiteRuns, runSuitesOnTarget } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 
@@ -27,13 +28,7 @@ const headline: Scenario = {
   id: 'bench',
   spec: 'ForkRace',
   config: 'ForkRace',
-  actions: [
-    { name: 'Init' },
-    { name: 'DioSubmit', io: 1, vpage: 0 },
-    { name: 'Fork' },
-    { name: 'Write', proc: 'P', vpage: 0 },
-    { name: 'IoComplete', io: 1 },
-  ],
+  actions: [...FORKRACE_HEADLINE],
 };
 
 const N = 12;

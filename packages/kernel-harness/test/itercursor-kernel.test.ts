@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { countBySpec, loadSuites, runSuitesOnTarget } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
+import { handWalk } from './itercursor-hand-walk.ts';
 import { describeRealKernels } from './real-kernels.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
@@ -23,17 +24,7 @@ describeRealKernels('IterCursor', (k) => {
           id: `hand-${type}`,
           spec: 'IterCursor',
           config: 'IterCursor',
-          actions: [
-            { name: 'Init' },
-            { name: 'IterInit', type },
-            { name: 'Advance', bytes: 0 },
-            { name: 'Advance', bytes: 2 },
-            { name: 'Advance', bytes: 1 },
-            { name: 'Advance', bytes: 3 },
-            { name: 'Advance', bytes: 3 },
-            { name: 'Revert', bytes: 3 },
-            { name: 'Revert', bytes: 2 },
-          ],
+          actions: handWalk(type),
         },
         k.profile,
       );

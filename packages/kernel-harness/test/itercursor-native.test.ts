@@ -13,6 +13,7 @@ import { AGENT_SOURCE } from '../src/agent-build.ts';
 import type { KernelSession } from '../src/session.ts';
 import { iterCursorObservations, iterCursorRequest } from '../src/specs/itercursor.ts';
 import { createQemuTarget } from '../src/target.ts';
+import { handWalk } from './itercursor-hand-walk.ts';
 
 const hasGcc = spawnSync('gcc', ['--version']).status === 0;
 const repo = join(AGENT_SOURCE, '..', '..', '..', '..');
@@ -76,17 +77,7 @@ function runGuest(params: Record<string, unknown>, faultName = ''): Record<strin
   return JSON.parse(out) as Record<string, unknown>;
 }
 
-const hand: ScenarioAction[] = [
-  { name: 'Init' },
-  { name: 'IterInit', type: 'IOVEC' },
-  { name: 'Advance', bytes: 0 },
-  { name: 'Advance', bytes: 2 },
-  { name: 'Advance', bytes: 1 },
-  { name: 'Advance', bytes: 3 },
-  { name: 'Advance', bytes: 3 },
-  { name: 'Revert', bytes: 3 },
-  { name: 'Revert', bytes: 2 },
-];
+const hand = handWalk('IOVEC');
 
 describe.runIf(!hasGcc)('IterCursor guest code on the host kernel', () => {
   it.skip('skipped: gcc is not installed (the agent cannot be built either)', () => {});
@@ -105,7 +96,7 @@ describe.skipIf(!hasGcc)('IterCursor guest code on the host kernel', () => {
 
   it('moves bytes as the iovec walk says for IOVEC and UBUF, reads and writes, both scales', () => {
     for (const type of ['IOVEC', 'UBUF']) {
-      const actions = hand.map((a) => (a.name === 'IterInit' ? { ...a, type } : a));
+      const actions = handWalk(type);
       const result = runGuest(iterCursorRequest(actions));
       expect(result.errors).toBe('');
       expect(iterCursorObservations(result, actions).map((o) => o.count)).toEqual([

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { EXTRA_CASES, expectedParentLoses, PIN_CASES, runForkRace } from '../src/experiments.ts';
+import { FORKRACE_HEADLINE } from '../src/specs/forkrace.ts';
 import {
   capSuites,
   loadSuites,
@@ -41,13 +42,7 @@ describeRealKernels('Kernel experiments and generated scenarios', (k) => {
         id: 'headline',
         spec: 'ForkRace',
         config: 'ForkRace',
-        actions: [
-          { name: 'Init' },
-          { name: 'DioSubmit', io: 1, vpage: 0 },
-          { name: 'Fork' },
-          { name: 'Write', proc: 'P', vpage: 0 },
-          { name: 'IoComplete', io: 1 },
-        ],
+        actions: [...FORKRACE_HEADLINE],
       },
       k.profile,
     );

@@ -12,6 +12,21 @@
 // parentHasPinned (MMF_HAS_PINNED is not exported to user space).
 import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
 
+/**
+ * The fork race in five steps (ForkRace.tla's headline behaviour): a DIO read into the parent's
+ * page, fork, the parent writes the page, the read completes. Under FOLL_GET (6.1) the parent's
+ * write fault copies the parent away and the data lands in the child's page; under FOLL_PIN
+ * (6.12) fork copies the pinned page to the child and the parent keeps the data. The real-kernel
+ * test checks it step by step and the bench times it.
+ */
+export const FORKRACE_HEADLINE: readonly ScenarioAction[] = [
+  { name: 'Init' },
+  { name: 'DioSubmit', io: 1, vpage: 0 },
+  { name: 'Fork' },
+  { name: 'Write', proc: 'P', vpage: 0 },
+  { name: 'IoComplete', io: 1 },
+];
+
 export const FORKRACE_ACTIONS = [
   'Init',
   'DioSubmit',
