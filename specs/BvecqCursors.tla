@@ -53,6 +53,16 @@
 (* revisions: at the end of the current one) is history-dependent, so the *)
 (* per-segment refcounts of layouts 1-3 are not compared with the        *)
 (* reference (docs/FIDELITY.md finding 10).                                *)
+(*                                                                         *)
+(* Layout 5 is a window of a longer read at the end of the rolling        *)
+(* buffer's first segment: the RFC's segments hold BVECQ_STD_SLOTS (29 on *)
+(* 64-bit; bvecq_alloc_one rounds a segment up to a 512-byte slab) and    *)
+(* the load cursor starts a new segment when the last one is full         *)
+(* (bvecq_buffer_make_space); the folios before the window were read and  *)
+(* collected, leaving two free slots.  Slots 0 and 1 of the window fill    *)
+(* the first segment, slot 2 starts the second, so the cursors, a         *)
+(* subrequest's buffer (bvecq_slice) and the collector's release of the   *)
+(* spent segment (bvecq_buffer_delete_spent) all cross a real boundary.   *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets
 
@@ -75,7 +85,9 @@ ASSUME WriteSource \in {"USER", "KERNEL"}
 \*  2: <<1, 2, 3>>  three segments of one slot each
 \*  3: <<1, 1, 2, 4>> four segments, the third zero-length
 \*  4: <<1, 1, 1>>  one segment: the RFC's rolling buffer for a three-slot request
-Layouts == <<<<1, 1, 3>>, <<1, 2, 3>>, <<1, 1, 2, 4>>, <<1, 1, 1>>>>
+\*  5: <<1, 1, 2>>  two segments: a window of a longer read whose first segment has two
+\*                  free slots left (the third slot starts the next segment)
+Layouts == <<<<1, 1, 3>>, <<1, 2, 3>>, <<1, 1, 2, 4>>, <<1, 1, 1>>, <<1, 1, 2>>>>
 ASSUME Layout \in 1..Len(Layouts)
 SlotSeg == Layouts[Layout]
 ASSUME NSeg \in 1..5 /\ SubreqMax \in 1..4 /\ MaxRetries \in 0..2

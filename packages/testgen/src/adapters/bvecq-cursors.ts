@@ -129,9 +129,15 @@ import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
 /** specs/BvecqCursors.tla `Layouts`: SlotSeg per layout; only its length (Total) matters here. */
-const LAYOUT_SLOTS: Readonly<Record<number, number>> = { 1: 3, 2: 3, 3: 4, 4: 3 };
+const LAYOUT_SLOTS: Readonly<Record<number, number>> = { 1: 3, 2: 3, 3: 4, 4: 3, 5: 3 };
 /** Layout 4: one segment, the RFC's rolling buffer for a three-slot request. */
 const ONE_SEGMENT_LAYOUT = 4;
+/**
+ * Layout 5 (`<<1, 1, 2>>`): a window of a longer read at the end of the rolling buffer's first
+ * segment, which has WINDOW_FIRST_SEGMENT_SLOTS free slots left when the window starts.
+ */
+const SEGMENT_BOUNDARY_LAYOUT = 5;
+const WINDOW_FIRST_SEGMENT_SLOTS = 2;
 
 const ACTIONS = new Set([
   'Load',
@@ -217,7 +223,7 @@ function totalSlots(scenario: Scenario): number {
   const layout = scenario.constants?.Layout ?? 1;
   const total = typeof layout === 'number' ? LAYOUT_SLOTS[layout] : undefined;
   if (total === undefined)
-    throw new AdapterError(`BvecqCursors: unknown Layout ${JSON.stringify(layout)} (1..4)`);
+    throw new AdapterError(`BvecqCursors: unknown Layout ${JSON.stringify(layout)} (1..5)`);
   return total;
 }
 
@@ -245,15 +251,21 @@ function scenarioSupport(scenario: Scenario): string | undefined {
   if (opOf(scenario) === 'DIO_WRITE' && scenario.constants?.Layout === ONE_SEGMENT_LAYOUT) {
     return 'BvecqCursors Op=DIO_WRITE with Layout 4: the unbuffered write holds its chain through the request and the dispatch cursor, not the three cursors whose count headSegRef compares';
   }
+  if (opOf(scenario) === 'DIO_WRITE' && scenario.constants?.Layout === SEGMENT_BOUNDARY_LAYOUT) {
+    return "BvecqCursors Op=DIO_WRITE with Layout 5: Layout 5 is a window at the end of a read's rolling-buffer segment; an unbuffered write extracts its whole buffer into segments sized for it (the RFC's netfs_extract_iter: bvecq_alloc_one(remaining pages)), so a three-page write has one segment";
+  }
   return undefined;
 }
 
-/** Outstanding subrequests as the model prints them (slots, state, transferred, tries). */
-function formatSubreqs(subs: readonly netfs_io_subrequest[]): string {
+/**
+ * Outstanding subrequests as the model prints them (slots, state, transferred, tries); `base` is
+ * the slot the model's slot 0 stands for (the folios read before a Layout 5 window).
+ */
+function formatSubreqs(subs: readonly netfs_io_subrequest[], base = 0): string {
   return subs
     .map((s) =>
       formatSubreq(
-        slotsOf(s.start, 'start'),
+        slotsOf(s.start, 'start') - base,
         slotsOf(s.len, 'len'),
         SUBREQ_STATE[s.state],
         // Transferred bytes in folios; a too-much answer accepted without the check
@@ -305,6 +317,11 @@ class BvecqReadDriver implements ReferenceDriver {
   private readonly rreq: netfs_read_request;
   private readonly total: number;
   private readonly oneSegment: boolean;
+  /**
+   * Folios read and collected before the model's slot 0 (Layout 5: all but two slots of the
+   * first segment); model slot x is the request's folio base + x.
+   */
+  private readonly base: number;
   /** netfs_read_request_put() has run (Finished). */
   private ended = false;
 
@@ -314,6 +331,15 @@ class BvecqReadDriver implements ReferenceDriver {
     this.k = kernelFor(profile);
     // Init: the request's rolling buffer with its load, dispatch and collect cursors at 0.
     this.rreq = with_kernel(this.k, () => netfs_read_request_alloc(0));
+    this.base =
+      scenario.constants?.Layout === SEGMENT_BOUNDARY_LAYOUT
+        ? with_kernel(this.k, () => readWindowPrelude(this.rreq))
+        : 0;
+  }
+
+  /** The model's slot for a byte position of the request. */
+  private slot(bytes: number, what: string): number {
+    return slotsOf(bytes, what) - this.base;
   }
 
   apply(action: ScenarioAction): void {
@@ -323,7 +349,7 @@ class BvecqReadDriver implements ReferenceDriver {
   /** The outstanding subrequest starting at slot `start` (the model's `sr.start = s`). */
   private subAt(action: ScenarioAction): netfs_io_subrequest {
     const start = param(action, 'start', 'number');
-    const sub = this.rreq.subrequests.find((s) => s.start === start * PAGE_SIZE);
+    const sub = this.rreq.subrequests.find((s) => s.start === (this.base + start) * PAGE_SIZE);
     if (sub === undefined)
       throw new AdapterError(`BvecqCursors: no outstanding subrequest starts at slot ${start}`);
     return sub;
@@ -334,7 +360,7 @@ class BvecqReadDriver implements ReferenceDriver {
     switch (action.name) {
       case 'Load': {
         // Readahead adds the next page-cache folio, locked (bvecq_load_from_ra).
-        if (rreq.folios.length >= this.total)
+        if (rreq.folios.length - this.base >= this.total)
           throw new AdapterError(`BvecqCursors: all ${this.total} folios are already loaded`);
         netfs_read_load_folio(rreq, folio_alloc(0));
         return;
@@ -352,7 +378,7 @@ class BvecqReadDriver implements ReferenceDriver {
       case 'Complete': {
         const sub = this.subAt(action);
         const outcome = param(action, 'outcome', 'string');
-        const first = slotsOf(sub.start, 'subrequest start');
+        const first = this.slot(sub.start, 'subrequest start');
         const len = slotsOf(sub.len, 'subrequest length');
         switch (outcome) {
           case 'ok':
@@ -400,7 +426,7 @@ class BvecqReadDriver implements ReferenceDriver {
   }
 
   private folioState(x: number): string {
-    const f = this.rreq.folios[x];
+    const f = this.rreq.folios[this.base + x];
     if (f === undefined) return 'absent';
     if (!f.locked) return f.uptodate === true ? 'uptodate' : 'failed';
     return with_kernel(this.k, () => folioContent(f.folio, x));
@@ -438,16 +464,46 @@ class BvecqReadDriver implements ReferenceDriver {
       : {};
     return {
       ...headSegRef,
-      load: slotsOf(rreq.loaded_to, 'loaded_to'),
-      dispatch: slotsOf(rreq.dispatched_to, 'dispatched_to'),
-      collect: slotsOf(rreq.collected_to, 'collected_to'),
+      load: this.slot(rreq.loaded_to, 'loaded_to'),
+      dispatch: this.slot(rreq.dispatched_to, 'dispatched_to'),
+      collect: this.slot(rreq.collected_to, 'collected_to'),
       fstate: fstate.join(','),
-      subreqs: formatSubreqs(rreq.subrequests),
+      subreqs: formatSubreqs(rreq.subrequests, this.base),
       reqError: rreq.error !== 0,
       pinned: pinsHeld(this.k),
       segUseAfterFree: this.segUseAfterFree(),
     };
   }
+}
+
+/**
+ * Layout 5's prelude: the part of a longer read before the model's window, through the same
+ * reference paths (readahead loads, one subrequest, the server's answer, collection), so that the
+ * rolling buffer's first segment has WINDOW_FIRST_SEGMENT_SLOTS free slots left. Returns the
+ * folios it read. Its outcome is checked here (everything collected, unlocked uptodate, nothing
+ * outstanding); what the window does is then compared with the model step by step.
+ */
+function readWindowPrelude(rreq: netfs_read_request): number {
+  const first = rreq.load_cursor.bvecq;
+  if (first === null) throw new AdapterError('BvecqCursors: the read request has no buffer');
+  const before = first.max_slots - WINDOW_FIRST_SEGMENT_SLOTS;
+  for (let x = 0; x < before; x++) netfs_read_load_folio(rreq, folio_alloc(0));
+  const sub = netfs_read_dispatch(rreq, before * PAGE_SIZE);
+  if (sub === null) throw new AdapterError('BvecqCursors: the window prelude dispatched nothing');
+  netfs_read_subreq_terminated(rreq, sub, new Uint8Array(before * PAGE_SIZE).fill(0x3f));
+  netfs_read_collection(rreq);
+  const at = before * PAGE_SIZE;
+  const done =
+    rreq.collected_to === at &&
+    rreq.subrequests.length === 0 &&
+    rreq.load_cursor.bvecq === first &&
+    first.nr_slots === before &&
+    rreq.folios.every((f) => !f.locked && f.uptodate === true);
+  if (!done)
+    throw new AdapterError(
+      `BvecqCursors: the window prelude did not read and collect ${before} folios`,
+    );
+  return before;
 }
 
 /** The user's buffer for a DIO write: every byte of page x is USER_BYTE(x) (never 0). */

@@ -194,6 +194,54 @@ describe('BvecqCursors adapter', () => {
     expect(app.applicable ? '' : app.reason).toMatch(/Op=DIO_WRITE with Layout 4/);
     const bad = scenario([{ name: 'Init' }], { ...WRITE, Op: 'MMAP' } as never);
     expect(() => bvecqCursorsAdapter.createDriver('bvecq-rfc', bad)).toThrow(/unknown Op "MMAP"/);
+    const boundaryWrite = scenario([{ name: 'Init' }], { ...WRITE, NSeg: 2, Layout: 5 });
+    const boundary = applicability(target, boundaryWrite, 'bvecq-rfc');
+    expect(boundary.applicable ? '' : boundary.reason).toMatch(/Op=DIO_WRITE with Layout 5/);
+  });
+
+  it('Layout 5: the read window crosses into a second segment, which the collector frees', () => {
+    const SEG = { ...READ, NSeg: 2, Layout: 5 } as const;
+    const actions: Scenario['actions'] = [
+      { name: 'Init' },
+      { name: 'Load' },
+      { name: 'Load' },
+      { name: 'Dispatch', len: 2 },
+      { name: 'Load' },
+      { name: 'Dispatch', len: 1 },
+      { name: 'Complete', start: 0, outcome: 'ok' },
+      { name: 'Complete', start: 2, outcome: 'ok' },
+      { name: 'Collect' },
+      { name: 'Collect' },
+      { name: 'Finished' },
+    ];
+    const driver = bvecqCursorsAdapter.createDriver('bvecq-rfc', scenario(actions, SEG));
+    // The window starts with nothing of its own loaded (the prelude's folios are not slots).
+    expect(driver.observe()).toMatchObject({
+      load: 0,
+      dispatch: 0,
+      collect: 0,
+      fstate: 'absent,absent,absent',
+    });
+    for (const a of actions.slice(1, 5)) driver.apply(a);
+    expect(driver.observe()).toMatchObject({
+      load: 3,
+      dispatch: 2,
+      fstate: 'locked,locked,locked',
+      subreqs: '0+2:inflight/0/0',
+      segUseAfterFree: false,
+    });
+    for (const a of actions.slice(5)) {
+      driver.apply(a);
+      expect(driver.violations?.() ?? []).toEqual([]);
+    }
+    expect(driver.observe()).toMatchObject({
+      load: 3,
+      dispatch: 3,
+      collect: 3,
+      fstate: 'uptodate,uptodate,uptodate',
+      subreqs: '',
+      segUseAfterFree: false,
+    });
   });
 });
 
