@@ -18,6 +18,7 @@ import { compareObservations } from '../src/compare.ts';
 import { buildSuitesAsync } from '../src/pipeline.ts';
 import { loadProfiles } from '../src/profiles.ts';
 import { createReferenceTarget, runOnReference } from '../src/reference-target.ts';
+import type { ScenarioPlan } from '../src/run-suite.ts';
 import { findGeneratedSuites, loadSuite, planScenario } from '../src/run-suite.ts';
 
 const GEN_GOAL = 10_000; // scenarios/min
@@ -78,11 +79,18 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 
 // Replay: every scenario of the checked-in suites that has an adapter, every profile, on the
 // reference, compared with the expectation (per spec too: specs differ a lot in cost per step).
+// Timed per suite file, over its runs and comparisons only (loading and planning come first,
+// in the _all_in figure): process.cpuUsage() is a getrusage system call, and calling it twice
+// around each of the ~100,000 runs cost more than a small run itself. A run the reference
+// throws on is counted (reference_replay_errors) with its steps left out, its time kept in
+// (so an error can only lower the rates). BENCH_REPLAY_SPECS=A,B replays those specs only
+// (for profiling one spec; the overall figures then cover those specs).
 function replay(): void {
   const target = createReferenceTarget(
     allAdapters,
     profiles.map((p) => p.name),
   );
+  const only = process.env.BENCH_REPLAY_SPECS?.split(',');
   const perSpec = new Map<string, { steps: number; ms: number; cpuMs: number }>();
   let errors = 0;
   let mismatched = 0;
@@ -90,30 +98,33 @@ function replay(): void {
   for (const file of findGeneratedSuites(join(root, 'generated-tests'))) {
     const suite = loadSuite(file);
     const adapter = adapterFor(suite.spec);
-    if (adapter === undefined) continue;
+    if (adapter === undefined || (only !== undefined && !only.includes(adapter.spec))) continue;
     const acc = perSpec.get(adapter.spec) ?? { steps: 0, ms: 0, cpuMs: 0 };
     perSpec.set(adapter.spec, acc);
+    const runs: { plan: Extract<ScenarioPlan, { kind: 'run' }>; profile: string }[] = [];
     for (const s of suite.scenarios)
-      for (const p of suite.profiles) {
-        const plan = planScenario(suite, s, p, target);
-        if (plan.kind !== 'run') continue;
-        const t = performance.now();
-        const c = process.cpuUsage();
-        try {
-          const observed = runOnReference(adapter, plan.scenario, p);
-          if (
-            compareObservations(plan.scenario, p, plan.expected.observations, observed).length > 0
-          )
-            mismatched++;
-          acc.steps += observed.length;
-        } catch {
-          // A scenario the reference cannot run is the generated tests' business; not counted.
-          errors++;
-          continue;
-        }
-        acc.ms += performance.now() - t;
-        acc.cpuMs += cpuMs(c);
+      for (const profile of suite.profiles) {
+        const plan = planScenario(suite, s, profile, target);
+        if (plan.kind === 'run') runs.push({ plan, profile });
       }
+    const t = performance.now();
+    const c = process.cpuUsage();
+    for (const { plan, profile } of runs) {
+      try {
+        const observed = runOnReference(adapter, plan.scenario, profile);
+        if (
+          compareObservations(plan.scenario, profile, plan.expected.observations, observed).length >
+          0
+        )
+          mismatched++;
+        acc.steps += observed.length;
+      } catch {
+        // A scenario the reference cannot run is the generated tests' business; not counted.
+        errors++;
+      }
+    }
+    acc.ms += performance.now() - t;
+    acc.cpuMs += cpuMs(c);
   }
   let steps = 0;
   let ms = 0;
@@ -122,6 +133,7 @@ function replay(): void {
     steps += a.steps;
     ms += a.ms;
     runCpuMs += a.cpuMs;
+    console.log(`testgen.reference_replay_steps.${spec}: ${a.steps} steps`);
     console.log(
       `testgen.reference_replay_steps_per_s.${spec}: ${Math.round(a.steps / (a.ms / 1000))} steps/s`,
     );

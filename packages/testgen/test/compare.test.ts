@@ -59,4 +59,48 @@ describe('the fast path of comparing observations', () => {
     const m = compareObservations(scenario, 'p', [{ a: 1 }], [{ a: 1, z: null }]);
     expect(m.map((x) => x.key)).toEqual(['z']);
   });
+
+  // The fast path is compiled per key list (compare.ts compileMatcher): keys are quoted, never
+  // evaluated, and a key found only on Object.prototype is not an own key.
+  it('compiles any key as a quoted literal', () => {
+    const odd = ['a"b', "c'd", 'e\\f', 'g\nh', `$${'{x}'}`, '`', 'i j', '0', ''];
+    const exp = Object.fromEntries(odd.map((k, i) => [k, i])) as StepObservation;
+    expect(compareObservations(scenario, 'p', [exp], [{ ...exp }])).toEqual([]);
+    const changed = { ...exp, 'g\nh': 99 };
+    expect(compareObservations(scenario, 'p', [exp], [changed]).map((m) => m.key)).toEqual([
+      'g\nh',
+    ]);
+  });
+
+  it('rejects a missing key replaced by another (same key count)', () => {
+    const m = compareObservations(scenario, 'p', [{ a: 1, b: 2 }], [{ a: 1, c: 2 }]);
+    expect(m.map((x) => x.key)).toEqual(['b', 'c']);
+  });
+
+  it('does not take an inherited property for an observed key', () => {
+    const exp: StepObservation = { a: 1, toString: null };
+    const m = compareObservations(scenario, 'p', [exp], [{ a: 1, b: null }]);
+    expect(m.map((x) => x.key)).toEqual(['b', 'toString']);
+  });
+
+  it('gives the same verdicts as the canonical comparison on many shapes', () => {
+    // Every pair of a small family of observations: equal exactly when canonically equal.
+    const family: StepObservation[] = [
+      { a: 1, b: 'x' },
+      { b: 'x', a: 1 },
+      { a: 1, b: 'y' },
+      { a: 1 },
+      { a: 1, b: 'x', c: null },
+      { a: '1', b: 'x' },
+      { a: 1, b: null },
+      { a: true, b: 'x' },
+    ];
+    const canon = (o: StepObservation) =>
+      JSON.stringify(Object.fromEntries(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1))));
+    for (const e of family)
+      for (const o of family)
+        expect(compareObservations(scenario, 'p', [e], [o]).length === 0).toBe(
+          canon(e) === canon(o),
+        );
+  });
 });
