@@ -59,9 +59,10 @@ CONSTANTS
     UseChildExit,    \* explore the child's exit (ChildExit)
     ForkAdvice,      \* madvise(2) advice on the parent's pages before any step:
                      \* "NONE" | "DONTFORK" (MADV_DONTFORK) | "WIPEONFORK" (MADV_WIPEONFORK)
-    ForkCopiesPinned \* fork copies a maybe-pinned exclusive anon page for the child (5.9+,
+    ForkCopiesPinned,\* fork copies a maybe-pinned exclusive anon page for the child (5.9+,
                      \* 70e806e4e645 "mm: Do early cow for pinned pages during fork() for
                      \* ptes"); FALSE: the older fork that COW-shares it like any page
+    UseMunmap        \* explore the parent's munmap(2) of a page of its buffer (Munmap)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -69,6 +70,7 @@ ASSUME MaxFrames \in 3..8
 ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN /\ UseChildExit \in BOOLEAN
 ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 ASSUME ForkCopiesPinned \in BOOLEAN
+ASSUME UseMunmap \in BOOLEAN
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
@@ -124,6 +126,11 @@ TagsAt(p, v) == IF pte[p][v].frame = NoFrame THEN {} ELSE data[pte[p][v].frame]
 
 \* The child has a vma over the parent's pages (dup_mmap skips VM_DONTCOPY).
 ChildHasVma == ForkAdvice # "DONTFORK"
+
+\* The parent still maps its page v: only Munmap takes a parent's page away
+\* (the parent's pages are faulted in at Init and no step of the parent zaps them).
+ParentMaps(v) == pte["P"][v].frame # NoFrame
+AllParentMapped == \A v \in VPages : ParentMaps(v)
 
 \* folio_maybe_dma_pinned (small folio: refcount >= GUP_PIN_COUNTING_BIAS).
 MaybeDmaPinned(f) == pins[f] > 0
@@ -190,6 +197,7 @@ Init ==
 \* pin_user_pages_fast (FOLL_PIN, sets MMF_HAS_PINNED).
 DioSubmit(i, v) ==
     /\ CanStart(i)
+    /\ ParentMaps(v)
     /\ WriteAccess("P", v, {})
     /\ IF DioHold = "FOLL_PIN"
        THEN /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
@@ -248,6 +256,7 @@ CopyAtFork(v) ==
 \* write bits and PageAnonExclusive are untouched and the child maps nothing.
 ForkAdvised ==
     /\ ~forked
+    /\ AllParentMapped
     /\ ForkAdvice # "NONE"
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
@@ -257,6 +266,7 @@ ForkAdvised ==
 
 Fork ==
     /\ ~forked
+    /\ AllParentMapped
     /\ ForkAdvice = "NONE"
     /\ NumFree >= 2
     \* \E x \in {e} binds the value of e once (the embedded engine re-evaluates
@@ -293,6 +303,7 @@ Fork ==
 Write(p, v) ==
     /\ forked
     /\ p = "P" \/ (ChildHasVma /\ ~exited)
+    /\ (p = "P") => (ParentMaps(v))
     /\ WriteTag(p) \notin TagsAt(p, v)
     /\ refs' = refs
     /\ pins' = pins
@@ -312,6 +323,7 @@ Write(p, v) ==
 RegisterBuffer(v) ==
     /\ UseFixedBuffers
     /\ fixedBuf[v] = 0
+    /\ ParentMaps(v)
     /\ refs' = refs
     /\ WriteAccess("P", v, {})
     /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
@@ -338,6 +350,7 @@ UnregisterBuffer(v) ==
 Vmsplice(v) ==
     /\ UseVmsplice
     /\ pipe.st = "EMPTY"
+    /\ ParentMaps(v)
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
     /\ UNCHANGED <<pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf>>
@@ -373,6 +386,27 @@ ChildExit ==
     /\ UNCHANGED <<hasPinned, forked, io, fixedBuf, pipe>>
     /\ action' = [name |-> "ChildExit"]
 
+\* The parent munmaps its page v (mm/mmap.c do_vmi_munmap -> vms_complete_munmap_vmas ->
+\* unmap_region -> zap_pte_range): the pte goes and, with it, the mapping's reference
+\* (folio_remove_rmap_pte, tlb batched folio_put).  A pin or GUP reference taken by a read
+\* in flight, a registered buffer or a pipe buffer keeps the page: the DMA still lands in it,
+\* though nobody maps it any more, and it is freed when the last holder lets go
+\* (bio_release_pages / unpin_user_page at completion).  A page the child still maps (shared
+\* at fork) stays the child's; its next write fault finds it mapped once and reuses it when
+\* no one else holds it (wp_can_reuse_anon_folio).  Once unmapped, the parent's accesses to
+\* the page would be SIGSEGV, so no step of the parent uses it again (DioSubmit, Write,
+\* RegisterBuffer and Vmsplice need the page mapped), and the model forks only a parent
+\* that still maps all its pages.
+Munmap(v) ==
+    /\ UseMunmap
+    /\ ParentMaps(v)
+    /\ pte' = [pte EXCEPT !["P"][v] = [frame |-> NoFrame, write |-> FALSE]]
+    /\ refs' = refs
+    /\ pins' = pins
+    /\ Scrub(excl, data)
+    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "Munmap", vpage |-> v]
+
 Next ==
     \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v)
     \/ \E i \in IOs : IoComplete(i)
@@ -380,7 +414,7 @@ Next ==
     \/ ForkAdvised
     \/ ChildExit
     \/ \E p \in Procs, v \in VPages : Write(p, v)
-    \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v)
+    \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v) \/ Munmap(v)
     \/ PipeRead
 
 Spec == Init /\ [][Next]_vars
@@ -404,10 +438,11 @@ TypeOK ==
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
 \* read and fork"): once a read of the parent's page has completed, the
-\* parent's page holds the data.  Broken by FOLL_GET (6.1 block DIO).
+\* parent's page holds the data (unless the parent unmapped the page: Munmap).  Broken by
+\* FOLL_GET (6.1 block DIO).
 ParentSeesDioData ==
     \A i \in IOs :
-        io[i].st = "DONE" => DioTag(i) \in TagsAt("P", io[i].vpage)
+        io[i].st = "DONE" /\ ParentMaps(io[i].vpage) => DioTag(i) \in TagsAt("P", io[i].vpage)
 
 \* Copy-on-write isolation: after fork neither process sees the other's
 \* writes (copy_present_pte + do_wp_page, any version).
@@ -424,8 +459,9 @@ PinnedPagesExclusive ==
 
 \* io_uring's registered buffer is still the parent's page: data read with
 \* IORING_OP_READ_FIXED reaches the parent (lost nothing on 6.1 and 6.12).
+\* (A page the parent unmapped stays pinned by the registration, mapped by nobody.)
 FixedBufferStaysWithParent ==
-    \A v \in VPages : fixedBuf[v] > 0 => pte["P"][v].frame = fixedBuf[v]
+    \A v \in VPages : fixedBuf[v] > 0 /\ ParentMaps(v) => pte["P"][v].frame = fixedBuf[v]
 
 \* Counts never go negative: every release matches an acquisition.
 HoldsBalanced ==

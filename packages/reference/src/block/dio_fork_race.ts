@@ -27,7 +27,7 @@ import {
   read_user,
 } from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mmap.ts';
-import { do_madvise, exit_mmap, mm_alloc, vm_mmap } from '../mm/mmap.ts';
+import { do_madvise, exit_mmap, mm_alloc, vm_mmap, vm_munmap } from '../mm/mmap.ts';
 import type { block_device } from './blkdev.ts';
 import { bdev_alloc, bdev_complete_bio } from './blkdev.ts';
 import { type dio, dio_submit } from './dio.ts';
@@ -146,6 +146,16 @@ export class DioForkRace {
     const mm = this.mm(proc);
     const left = with_kernel(this.k, () => copy_to_user(mm, uaddr, bytes));
     if (left !== 0) throw new DioForkRaceError(`DioForkRace: write by ${proc} faulted`);
+  }
+
+  /**
+   * The parent munmaps [uaddr, uaddr+len) of its memory (munmap(2) -> do_vmi_munmap ->
+   * zap_pte_range): its ptes there go with their references; a pin or reference held by a read
+   * in flight keeps the page, which the DMA still fills, until the read completes.
+   */
+  munmap(uaddr: number, len: number): void {
+    const r = with_kernel(this.k, () => vm_munmap(this.parent, uaddr, len));
+    if (r !== 0) throw new DioForkRaceError(`DioForkRace: munmap failed (${r})`);
   }
 
   /**

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { dio_fork_race } from '../../src/block/dio_fork_race.ts';
+import { DioForkRace, dio_fork_race } from '../../src/block/dio_fork_race.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
-import { createKernel } from '../../src/kernel.ts';
+import { createKernel, with_kernel } from '../../src/kernel.ts';
+import { PAGE_SIZE } from '../../src/mm/constants.ts';
+import { read_user } from '../../src/mm/memory.ts';
+import { pte_lookup } from '../../src/mm/mmap.ts';
 
 describe('DIO read vs fork (kernel-facts: 6.1 loses 60/60, 6.12 loses 0/60)', () => {
   it("linux-6.1: the parent loses the data and the child's copy holds it", () => {
@@ -55,5 +58,40 @@ describe('DIO read vs fork (kernel-facts: 6.1 loses 60/60, 6.12 loses 0/60)', ()
   it('without the parent write, 6.1 keeps the data in the parent too (the write triggers the COW)', () => {
     const r = dio_fork_race(createKernel('linux-6.1'), { parent_writes: false });
     expect(r.parentSeesData).toBe(true);
+  });
+});
+
+describe('munmap of the buffer while a read is in flight (do_vmi_munmap -> zap_pte_range)', () => {
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: the read's hold keeps the unmapped page until completion, then it is freed`, () => {
+      const k = createKernel(profile);
+      const race = new DioForkRace(k, { nr_pages: 1, device: new Uint8Array(512).fill(0x5a) });
+      race.read(1, 0, race.buf, 512);
+      const frames = k.live_folios.size;
+      race.munmap(race.buf, PAGE_SIZE);
+      expect(pte_lookup(race.parent, race.buf)).toBeUndefined();
+      expect(race.parent.vmas).toEqual([]);
+      expect(k.live_folios.size).toBe(frames); // the pin (6.12) or ref (6.1) holds it
+      expect(race.complete(1)).toBe(512); // the DMA lands in a page nobody maps
+      expect(k.live_folios.size).toBe(frames - 1);
+      expect(k.warnings).toEqual([]);
+      race.exit();
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  }
+
+  it("after fork, the page the child shares stays the child's and holds the read on 6.1", () => {
+    const k = createKernel('linux-6.1');
+    const race = new DioForkRace(k, { nr_pages: 1, device: new Uint8Array(512).fill(0x5a) });
+    race.read(1, 0, race.buf, 512);
+    const child = race.fork(); // FOLL_GET: shared, write-protected in both
+    race.munmap(race.buf, PAGE_SIZE);
+    expect(race.complete(1)).toBe(512);
+    with_kernel(k, () =>
+      expect(read_user(child, race.buf, 512)).toEqual(new Uint8Array(512).fill(0x5a)),
+    );
+    expect(() => race.munmap(race.buf + 1, PAGE_SIZE)).toThrow(/munmap failed/);
+    race.exit();
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
   });
 });

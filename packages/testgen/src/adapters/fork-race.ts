@@ -8,12 +8,13 @@
 // (io_uring/rsrc.c io_uring_setup, io_sqe_buffers_register -> io_pin_pages, io_import_fixed,
 // io_sqe_buffers_unregister -> io_buffer_unmap); vmsplice through splice/vmsplice.ts
 // (fs/splice.c vmsplice_to_pipe -> iter_to_pipe -> iov_iter_get_pages2, a FOLL_GET ref per
-// buffer) and the pipe reader through splice/pipe.ts (fs/pipe.c pipe_read).
+// buffer) and the pipe reader through splice/pipe.ts (fs/pipe.c pipe_read); the parent's
+// munmap through DioForkRace.munmap (mm/mmap.c do_vmi_munmap -> zap_pte_range).
 //
 // Observations (same keys from model and reference):
 //   P0, P1, C0, C1  tags the page mapped by parent/child at vpage 0/1 holds ("D1,PW"), null
 //                   for the child before fork, after it exited and where it maps no page
-//                   (ForkAdvice). D1/D2 =
+//                   (ForkAdvice), and for the parent's page after its Munmap. D1/D2 =
 //                   data of read 1/2, PW/CW = the byte the parent/child wrote. "Parent sees
 //                   the DIO data" is D<i> in P<vpage>.
 //   pinsHeld        FOLL_PIN pins outstanding (nr_foll_pin_acquired - nr_foll_pin_released)
@@ -91,6 +92,7 @@ const ACTIONS = new Set([
   'UnregisterBuffer',
   'Vmsplice',
   'PipeRead',
+  'Munmap',
 ]);
 
 const tagList = (tags: readonly string[]): string => [...tags].sort().join(',');
@@ -309,6 +311,12 @@ class ForkRaceDriver implements ReferenceDriver {
         if (bytes.length !== PAGE_SIZE)
           throw new AdapterError(`ForkRace: pipe_read returned ${bytes.length} bytes`);
         this.pipeSeen = bytesTags(bytes);
+        return;
+      }
+      case 'Munmap': {
+        // munmap(2) of the parent's page v (do_vmi_munmap -> zap_pte_range).
+        const v = param(action, 'vpage', 'number');
+        this.race.munmap(this.uaddr(v), PAGE_SIZE);
         return;
       }
       default:
