@@ -182,6 +182,21 @@ Load ==
     /\ action' = [name |-> "Load"]
     /\ UNCHANGED <<dispatch, collect, subreqs, segFreed, reqError>>
 
+\* DIO_WRITE from user memory whose buffer cannot be pinned (not mapped: pin_user_pages_fast()
+\* finds no page, iov_iter_extract_pages() returns -EFAULT).  netfs_unbuffered_write_iter_locked()
+\* returns the error before anything is dispatched (fs/netfs/direct_write.c: `n =
+\* netfs_extract_user_iter(...); if (n < 0) goto error_put`, a0b4c7a49137; the RFC's
+\* netfs_extract_iter: "If an error occurs and no pages are extracted, an error will be returned
+\* and any allocated bvecq will be freed"): nothing is loaded or pinned, the request has failed.
+\* A kernel iterator (WriteSource = "KERNEL") is only listed, never faulted in, so it cannot fail.
+LoadFault ==
+    /\ Op = "DIO_WRITE" /\ WriteSource = "USER"
+    /\ load = 0
+    /\ ~reqError
+    /\ reqError' = TRUE
+    /\ action' = [name |-> "LoadFault"]
+    /\ UNCHANGED <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, pins>>
+
 \* Issue a subrequest over `n` slots at the dispatch cursor (netfs_prepare_read_buffer /
 \* netfs_prepare_write_buffer in the RFC; the subrequest takes a bvecq_pos on its start).
 \* Nothing is issued once the request has failed.  DIO_WRITE with StrictDioSequence:
@@ -297,6 +312,7 @@ Finished ==
 
 Next ==
     \/ Load
+    \/ LoadFault
     \/ \E n \in 1..SubreqMax : Dispatch(n)
     \/ \E s \in Slots, o \in Outcomes : Complete(s, o)
     \/ \E s \in Slots : Retry(s)

@@ -77,7 +77,12 @@ export class netfs_dio_write_request {
   }
 }
 
-/** Extract (and pin) the caller's buffer into a bvecq chain and set up the dispatch cursor. */
+/**
+ * Extract (and pin) the caller's buffer into a bvecq chain and set up the dispatch cursor. An
+ * extraction that gets nothing (e.g. -EFAULT: the user buffer is not mapped) leaves a request
+ * that has failed with no chain and dispatches nothing: netfs_unbuffered_write_iter_locked()
+ * returns the error before netfs_unbuffered_write() runs (fs/netfs/direct_write.c).
+ */
 export function netfs_unbuffered_write_begin(
   iter: iov_iter,
   start: number,
@@ -86,7 +91,7 @@ export function netfs_unbuffered_write_begin(
   const { head, extracted, error } = netfs_extract_iter_to_bvecq(iter, len, start);
   const wreq = new netfs_dio_write_request(start, extracted, head);
   wreq.error = error;
-  bvecq_pos_attach(wreq.dispatch_cursor, { bvecq: head, slot: 0, offset: 0 });
+  if (head !== null) bvecq_pos_attach(wreq.dispatch_cursor, { bvecq: head, slot: 0, offset: 0 });
   return wreq;
 }
 

@@ -8,17 +8,21 @@ import { kvfree } from '../iov_iter/page_array.ts';
 import { PAGE_SIZE } from '../iov_iter/page_glue.ts';
 import type { iov_iter, PageSlot } from '../iov_iter/types.ts';
 import type { bvecq } from './chain.ts';
-import { bvecq_append, bvecq_is_full, netfs_alloc_one_bvecq } from './chain.ts';
+import { bvecq_append, bvecq_is_full, netfs_alloc_one_bvecq, netfs_put_bvecq } from './chain.ts';
 
 /**
  * Extract up to `len` bytes of `iter` into a new chain whose first segment's fpos is `fpos`.
- * Returns the head and the bytes extracted; a negative errno from the extraction stops it.
+ * Returns the head and the bytes extracted. As the RFC's netfs_extract_iter (fs/netfs/iterator.c:
+ * "On success or partial success, the amount of data in the bvec is returned ... If an error
+ * occurs and no pages are extracted, an error will be returned and any allocated bvecq will be
+ * freed"): a negative errno from the extraction stops it, and is reported (with no chain) only
+ * when nothing was extracted.
  */
 export function netfs_extract_iter_to_bvecq(
   iter: iov_iter,
   len: number,
   fpos: number,
-): { head: bvecq; extracted: number; error: number } {
+): { head: bvecq | null; extracted: number; error: number } {
   const head = netfs_alloc_one_bvecq(14);
   head.fpos = fpos;
   head.mem_type = iov_iter_extract_will_pin(iter) ? 'GUP' : 'EXTERNAL';
@@ -54,5 +58,7 @@ export function netfs_extract_iter_to_bvecq(
     kvfree(pages.value);
     extracted += ret;
   }
-  return { head, extracted, error };
+  if (extracted > 0 || error === 0) return { head, extracted, error: 0 };
+  netfs_put_bvecq(head);
+  return { head: null, extracted: 0, error };
 }

@@ -23,7 +23,7 @@ import {
   netfs_unbuffered_write_retry,
   netfs_write_subreq_terminated,
 } from '../../src/bvecq/index.ts';
-import { EAGAIN, ENOSPC } from '../../src/errno.ts';
+import { EAGAIN, EFAULT, ENOSPC } from '../../src/errno.ts';
 import type { FaultName } from '../../src/faults.ts';
 import {
   bvecq_no_free_while_referenced,
@@ -37,7 +37,14 @@ import type { Violation } from '../../src/invariants/violation.ts';
 import { iov_iter_ubuf } from '../../src/iov_iter/index.ts';
 import { createKernel, current_kernel as current, with_kernel, with_mm } from '../../src/kernel.ts';
 import type { Folio } from '../../src/mm/index.ts';
-import { folio_alloc, mm_alloc, PAGE_SIZE, vm_mmap, write_user } from '../../src/mm/index.ts';
+import {
+  folio_alloc,
+  mm_alloc,
+  PAGE_SIZE,
+  vm_mmap,
+  vm_munmap,
+  write_user,
+} from '../../src/mm/index.ts';
 import { pattern } from '../iov_iter/layout.ts';
 
 function readViolations(rreq: netfs_read_request): Violation[] {
@@ -285,6 +292,28 @@ describe('bvecq DIO write errors and retries', () => {
       expect(() => netfs_unbuffered_write_retry(wreq, sub)).toThrow(/does not need a retry/);
       netfs_unbuffered_write_end(wreq);
       expect(current().vmstat.nr_foll_pin_released).toBe(current().vmstat.nr_foll_pin_acquired);
+    });
+  });
+
+  it('a user buffer that cannot be pinned (-EFAULT) fails the request with no chain and nothing pinned', () => {
+    run([], () => {
+      const mm = mm_alloc();
+      const size = 3 * PAGE_SIZE;
+      const base = vm_mmap(mm, 0, size);
+      expect(vm_munmap(mm, base, size)).toBe(0);
+      const iter = with_mm(mm, () => iov_iter_ubuf(1, base, size));
+      const wreq = with_mm(mm, () => netfs_unbuffered_write_begin(iter, 0));
+      expect([wreq.error, wreq.len, wreq.buffer, wreq.dispatch_cursor.bvecq]).toEqual([
+        -EFAULT,
+        0,
+        null,
+        null,
+      ]);
+      expect(bvecq_no_leaked_segments()).toEqual([]);
+      expect(netfs_unbuffered_write_dispatch(wreq, PAGE_SIZE)).toBeNull();
+      netfs_unbuffered_write_end(wreq);
+      expect(current().vmstat.nr_foll_pin_acquired).toBe(0);
+      expect(bvecq_write_cursor_order(wreq)).toEqual([]);
     });
   });
 

@@ -181,7 +181,16 @@ describe('BvecqCursors adapter', () => {
   }, 120_000);
 
   it('supports: every spec action; DIO_WRITE runs on the reference except over the one-segment layout', () => {
-    for (const name of ['Load', 'Dispatch', 'Complete', 'Retry', 'Collect', 'Abandon', 'Finished'])
+    for (const name of [
+      'Load',
+      'LoadFault',
+      'Dispatch',
+      'Complete',
+      'Retry',
+      'Collect',
+      'Abandon',
+      'Finished',
+    ])
       expect(bvecqCursorsAdapter.supports({ name })).toBe(true);
     expect(bvecqCursorsAdapter.supports({ name: 'Splice' })).toBe(false);
     const target = createReferenceTarget([bvecqCursorsAdapter], ['bvecq-rfc']);
@@ -263,6 +272,17 @@ describe('BvecqCursors adapter, DIO write', () => {
       runOnReference(bvecqCursorsAdapter, cut, profile),
     ).map(formatMismatch);
   };
+
+  it('LoadFault: an unmapped user buffer fails the request at extraction, nothing pinned or loaded, as the model says', () => {
+    const s = scenario([{ name: 'Init' }, { name: 'LoadFault' }, { name: 'Finished' }], WRITE);
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs.map((o) => [o.load, o.reqError, o.pinned, o.fstate])).toEqual([
+      [0, false, 0, 'absent,absent,absent'],
+      [0, true, 0, 'absent,absent,absent'],
+      [0, true, 0, 'absent,absent,absent'],
+    ]);
+    expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
+  });
 
   it('one Load pins the whole buffer; subrequests go one at a time, a retry reissues the range, the data lands', () => {
     const s = scenario(
