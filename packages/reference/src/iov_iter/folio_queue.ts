@@ -37,16 +37,25 @@ export function folioq_append(q: folio_queue, folio: Folio): number {
   return q.folios.length - 1;
 }
 
+/**
+ * `slot`, checked to hold a folio: the kernel reads vec.folios[slot] / orders[slot] past
+ * vec.nr without a check (a stale pointer or order); the model refuses, naming the slot.
+ * folios and orders are appended together (folioq_append), so one check covers both.
+ */
+function used_slot(site: string, q: folio_queue, slot: number): number {
+  if (q.folios[slot] === undefined)
+    throw new RangeError(`${site}: slot ${slot} of ${q.folios.length} is empty`);
+  return slot;
+}
+
 /** folioq_folio() */
 export function folioq_folio(q: folio_queue, slot: number): Folio {
-  const f = q.folios[slot];
-  if (!f) throw new RangeError(`folioq_folio: slot ${slot} of ${q.folios.length} is empty`);
-  return f;
+  return q.folios[used_slot('folioq_folio', q, slot)] as Folio;
 }
 
 /** folioq_folio_size(): PAGE_SIZE << folioq->orders[slot] */
 export function folioq_folio_size(q: folio_queue, slot: number): number {
-  return PAGE_SIZE * 2 ** (q.orders[slot] ?? 0);
+  return PAGE_SIZE * 2 ** (q.orders[used_slot('folioq_folio_size', q, slot)] as number);
 }
 
 /** Build a chain from a list of folios, starting a new segment when one fills. */

@@ -5,8 +5,10 @@
 // counterparts: iov_iter_init/_kvec/_bvec/_ubuf/_xarray/_folio_queue/_discard and the bvecq
 // RFC's iov_iter_bvec_queue, iov_iter_advance, iov_iter_revert (whose BUG() the reference raises
 // as IovIterBug), iov_iter_extract_pages (pins released again with unpin_user_pages, the array
-// with kvfree) and iov_iter_get_pages_alloc2 (GetPages: the FOLL_GET interface; its page
-// references dropped with put_page, the array with kvfree; the WARN_ON(!count) of
+// with kvfree) and iov_iter_get_pages_alloc2 or iov_iter_get_pages2 (GetPages: the FOLL_GET
+// interface, into an array it allocates or the caller's, alternately per call,
+// getPagesPathFor; its page references dropped with put_page, the array with kvfree; the
+// WARN_ON(!count) of
 // want_pages_array, which the reference raises as IovIterWarning, is followed in the kernel by
 // the -ENOMEM the driver reports).
 //
@@ -27,7 +29,8 @@
 // lastOffset0 of the last Extract or GetPages (model units; a failed call: lastBytes = -errno),
 // and npages / npagesMax1: iov_iter_npages(i, maxpages) with maxpages 64 and 1, the pages the
 // remaining bytes touch (modelNpages computes them from the model's count and the spec's
-// layout). The segment pointer itself is not compared: count, the next extraction or GetPages
+// layout). FOLIOQ iterators are built on one of three folio queue layouts, per scenario and
+// profile (folioqLayoutFor, buildFolioQueue). The segment pointer itself is not compared: count, the next extraction or GetPages
 // and the page counts pin the position down.
 
 import {
@@ -43,6 +46,7 @@ import {
   extract_result_consistent,
   FAULT_FLAG_WRITE,
   folio_alloc,
+  type folio_queue,
   folioq_alloc,
   folioq_append,
   folioq_folio,
@@ -62,6 +66,7 @@ import {
   iov_iter_extract_will_pin,
   iov_iter_folio_queue,
   iov_iter_get_pages_alloc2,
+  iov_iter_get_pages2,
   iov_iter_init,
   iov_iter_kvec,
   iov_iter_npages,
@@ -133,6 +138,69 @@ type Place =
   | { kind: 'user'; uaddr: number; run: number }
   | { kind: 'page'; page: Page; offset: number; run: number };
 
+/**
+ * The folio queue layouts an ITER_FOLIOQ iterator of the spec is built on. With every folio
+ * present the iterator's bytes are one stream whatever the folios (the spec's FOLIOQ is a flat
+ * type), so the layout is the driver's choice, made per scenario and profile
+ * (folioqLayoutFor); each drives a different part of the kernel's folio walks (lib/iov_iter.c
+ * iov_iter_folioq_advance / iov_iter_folioq_revert / iterate_folioq in include/linux/iov_iter.h
+ * / iov_iter_extract_folioq_pages / iter_folioq_get_pages):
+ * - 'chain': two segments linked by next/prev, as netfs's rolling buffer builds them: a segment
+ *   is filled to PAGEVEC_SIZE folios before the next one is added (rolling_buffer_make_space),
+ *   and the kernel's walks only step to ->next at slot folioq_nr_slots() == PAGEVEC_SIZE. So
+ *   segment 0 is full (31 order-0 folios) and the iterator starts FLAT_START into its last
+ *   folio (iov_iter_folio_queue(..., folioq, 30, offset, count)); segment 1 holds an order-0
+ *   folio and an order-1 folio beyond the count. Cursor moves cross the segment boundary
+ *   (folioq->next / ->prev).
+ * - 'head': one segment, the head of its queue (no prev), an order-0 folio then an order-1
+ *   folio; the iterator starts FLAT_START into slot 0. Moves step from slot to slot within the
+ *   segment; a reversion past the start walks back from slot 0 to folioq->prev, NULL.
+ * - 'large': one segment holding one order-1 folio (two pages), the iterator FLAT_START into
+ *   it: its bytes cross a page boundary inside the folio (iter_folioq_get_pages and the
+ *   extraction list the folio's second page with the cursor still in the same slot).
+ */
+export type FolioqLayout = 'chain' | 'head' | 'large';
+const FOLIOQ_LAYOUTS: readonly FolioqLayout[] = ['chain', 'head', 'large'];
+
+/** The FOLIOQ layout of `scenarioId` under `profile` (stable salt). */
+export function folioqLayoutFor(scenarioId: string, profile: string): FolioqLayout {
+  return FOLIOQ_LAYOUTS[fnv1a(`${scenarioId}|${profile}|folioq`) % FOLIOQ_LAYOUTS.length]!;
+}
+
+/**
+ * Builds a FolioqLayout: the segment and slot the iterator starts in, and the pages holding
+ * the layout's bytes from the start of that slot's folio on, in order (two pages: the spec's
+ * FLAT_START + TOTAL model bytes).
+ */
+export function buildFolioQueue(layout: FolioqLayout): {
+  q: folio_queue;
+  first: number;
+  pages: Page[];
+} {
+  const q0 = folioq_alloc();
+  if (layout === 'chain') {
+    const q1 = folioq_alloc();
+    while (!folioq_full(q0)) folioq_append(q0, folio_alloc(0));
+    const first = PAGEVEC_SIZE - 1;
+    const next = folio_alloc(0);
+    folioq_append(q1, next);
+    folioq_append(q1, folio_alloc(1));
+    q0.next = q1;
+    q1.prev = q0;
+    return { q: q0, first, pages: [folioq_folio(q0, first).page(0), next.page(0)] };
+  }
+  if (layout === 'head') {
+    const small = folio_alloc(0);
+    const large = folio_alloc(1);
+    folioq_append(q0, small);
+    folioq_append(q0, large);
+    return { q: q0, first: 0, pages: [small.page(0), large.page(0)] };
+  }
+  const large = folio_alloc(1);
+  folioq_append(q0, large);
+  return { q: q0, first: 0, pages: [large.page(0), large.page(1)] };
+}
+
 /** FNV-1a of a string: a stable per-scenario salt for the choice of Advance path. */
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -160,6 +228,28 @@ export function advancePathFor(scenarioId: string, profile: string, ordinal: num
   return paths[(salt + ordinal) % paths.length]!;
 }
 
+/** The slots of the caller's array when GetPages goes through iov_iter_get_pages2. */
+const GET_PAGES_MAX = 64;
+export type GetPagesPath = 'iov_iter_get_pages_alloc2' | 'iov_iter_get_pages2';
+
+/**
+ * The interface GetPages number `ordinal` (0-based) of `scenarioId` under `profile` goes
+ * through: both are __iov_iter_get_pages_alloc (lib/iov_iter.c), iov_iter_get_pages2 into
+ * the caller's array of maxpages slots (6.1 block/bio.c __bio_iov_iter_get_pages, fs/splice.c
+ * iter_to_pipe), iov_iter_get_pages_alloc2 into one it allocates. A stable salt per scenario
+ * and profile, then alternation, as for the Advance paths. GET_PAGES_MAX slots hold every
+ * result of the layout (the spec does not model maxpages caps).
+ */
+export function getPagesPathFor(
+  scenarioId: string,
+  profile: string,
+  ordinal: number,
+): GetPagesPath {
+  return (fnv1a(`${scenarioId}|${profile}|get_pages`) + ordinal) % 2 === 0
+    ? 'iov_iter_get_pages_alloc2'
+    : 'iov_iter_get_pages2';
+}
+
 /**
  * Whether a copy (_copy_to_iter, _copy_from_iter, iov_iter_zero) of `n` bytes from data byte
  * `pos` leaves the cursor where the spec's Advance, iov_iter_advance, does. Their walk
@@ -173,7 +263,9 @@ export function advancePathFor(scenarioId: string, profile: string, ordinal: num
  * iov_iter_advance's, so those Advances are realised by iov_iter_advance itself.
  */
 export function copyLandsAsAdvance(type: string, pos: number, n: number): boolean {
-  if (n === 0) return false;
+  // A one-range iterator (UBUF, XARRAY) or a sink has no segment to step off: a 0-byte copy
+  // (iterate_and_advance2's `if (!len) return 0`) and iov_iter_advance(i, 0) both leave it.
+  if (n === 0) return type === 'UBUF' || type === 'XARRAY' || type === 'DISCARD';
   // BVECQ's own advance (iov_iter_bvecq_advance) also stops on the slot after one it ends,
   // empty or not, as iterate_bvecq does: only the 0-byte case differs for it.
   if (type !== 'IOVEC' && type !== 'KVEC' && type !== 'BVEC') return true;
@@ -273,6 +365,8 @@ class IterCursorDriver implements ReferenceDriver {
   /** ITER_DEST or ITER_SOURCE for every IterInit of the run (iterDirectionFor). */
   private readonly direction: number;
   private advances = 0;
+  /** GetPages calls so far (getPagesPathFor alternates the interface with it). */
+  private getPagesCalls = 0;
 
   constructor(profile: string, scenario: Scenario) {
     this.k = kernelFor(profile);
@@ -363,31 +457,15 @@ class IterCursorDriver implements ReferenceDriver {
         return iov_iter_ubuf(this.direction, ubuf, count);
       }
       case 'FOLIOQ': {
-        // A folio queue of two segments linked by next/prev, as netfs's rolling buffer builds
-        // it: a segment is filled to PAGEVEC_SIZE folios before the next one is added
-        // (rolling_buffer_make_space), and the kernel's walks only step to ->next at slot
-        // folioq_nr_slots() == PAGEVEC_SIZE. So segment 0 is full (31 order-0 folios) and the
-        // iterator starts FLAT_START into its last folio (iov_iter_folio_queue(..., folioq,
-        // 30, offset, count)); segment 1 holds an order-0 folio and an order-1 folio (two
-        // pages) beyond the iterator's count. Cursor moves cross the segment boundary
-        // (folioq->next / ->prev) and a slot boundary within a segment.
-        const q0 = folioq_alloc();
-        const q1 = folioq_alloc();
-        while (!folioq_full(q0)) folioq_append(q0, folio_alloc(0));
-        const first = PAGEVEC_SIZE - 1;
-        const folios = [folioq_folio(q0, first), folio_alloc(0)];
-        folioq_append(q1, folios[1]!);
-        folioq_append(q1, folio_alloc(1));
-        q0.next = q1;
-        q1.prev = q0;
+        const { q, first, pages } = buildFolioQueue(folioqLayoutFor(this.scenarioId, this.profile));
         this.placeOf = (pos) => {
           const x = FLAT_START * UNIT + pos;
-          const folio = folios[Math.floor(x / PAGE_SIZE)];
-          if (folio === undefined) throw new AdapterError(`IterCursor: no folio at ${x}`);
+          const page = pages[Math.floor(x / PAGE_SIZE)];
+          if (page === undefined) throw new AdapterError(`IterCursor: no folio page at ${x}`);
           const offset = x % PAGE_SIZE;
-          return { kind: 'page', page: folio.page(0), offset, run: PAGE_SIZE - offset };
+          return { kind: 'page', page, offset, run: PAGE_SIZE - offset };
         };
-        return iov_iter_folio_queue(this.direction, q0, first, FLAT_START * UNIT, count);
+        return iov_iter_folio_queue(this.direction, q, first, FLAT_START * UNIT, count);
       }
       case 'DISCARD':
         // A sink without memory (no layout: nothing is read back from it).
@@ -492,11 +570,23 @@ class IterCursorDriver implements ReferenceDriver {
   private getPages(maxsize: number): void {
     const i = this.iter();
     const before = iov_iter_clone(i);
-    const pages = { value: null as PageSlot[] | null };
+    const callerArray = getPagesPathFor(this.scenarioId, this.profile, this.getPagesCalls++);
+    // iov_iter_get_pages2 fills the caller's array (GET_PAGES_MAX slots); the alloc2 variant
+    // allocates one (want_pages_array) that the caller kvfree()s.
+    const pages = {
+      value:
+        callerArray === 'iov_iter_get_pages2'
+          ? new Array<PageSlot>(GET_PAGES_MAX).fill(undefined)
+          : (null as PageSlot[] | null),
+    };
+    const maxpages = callerArray === 'iov_iter_get_pages2' ? GET_PAGES_MAX : 0xffffffff;
     const start = { value: 0 };
     let n: number;
     try {
-      n = iov_iter_get_pages_alloc2(i, pages, maxsize, start);
+      n =
+        callerArray === 'iov_iter_get_pages2'
+          ? iov_iter_get_pages2(i, pages.value as PageSlot[], maxsize, GET_PAGES_MAX, start)
+          : iov_iter_get_pages_alloc2(i, pages, maxsize, start);
     } catch (e) {
       // want_pages_array: WARN_ON(!count) "caller should've prevented that", then 0 slots,
       // so __iov_iter_get_pages_alloc returns -ENOMEM (a BVEC cursor on an empty bvec).
@@ -504,7 +594,7 @@ class IterCursorDriver implements ReferenceDriver {
       n = -ENOMEM;
     }
     this.extractViolations = [
-      ...extract_result_consistent(n, pages.value, start.value, 0xffffffff, before.count, i.count),
+      ...extract_result_consistent(n, pages.value, start.value, maxpages, before.count, i.count),
       ...extract_matches_iterator(before, n, pages.value, start.value),
     ];
     if (n < 0 && n !== -ENOMEM && n !== -EFAULT)
@@ -517,14 +607,15 @@ class IterCursorDriver implements ReferenceDriver {
     this.lastBytes = n > 0 ? n / UNIT : n;
     this.lastOffset0 = n > 0 ? start.value / UNIT : 0;
     // The caller's cleanup: put_page on every page it got a reference on, kvfree the array
-    // (iov_iter_get_pages_alloc2 already freed it on failure).
+    // iov_iter_get_pages_alloc2 allocated (it already freed it on failure); the caller's own
+    // array of iov_iter_get_pages2 is not the extraction's to free.
     if (pages.value !== null) {
       const got = n > 0 ? Math.ceil((start.value + n) / PAGE_SIZE) : 0;
       for (const p of pages.value.slice(0, got)) {
         if (p === undefined) throw new AdapterError('IterCursor: get_pages left a slot empty');
         put_page(p);
       }
-      kvfree(pages.value);
+      if (callerArray === 'iov_iter_get_pages_alloc2') kvfree(pages.value);
     }
   }
 

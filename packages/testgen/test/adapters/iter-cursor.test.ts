@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   advancePathFor,
+  buildFolioQueue,
   copyLandsAsAdvance,
+  folioqLayoutFor,
+  getPagesPathFor,
   iterCursorAdapter,
   iterDirectionFor,
   modelNpages,
@@ -193,7 +196,87 @@ describe('IterCursor adapter', () => {
     }
     for (const t of ['UBUF', 'XARRAY', 'FOLIOQ'])
       expect(copyLandsAsAdvance(t, 0, 2 * U)).toBe(true);
+    // 0 bytes: a one-range iterator or a sink stays put either way; a FOLIOQ cursor at a
+    // folio's end and a BVECQ one on an empty slot are stepped on by iov_iter_advance only.
+    for (const t of ['UBUF', 'XARRAY', 'DISCARD']) expect(copyLandsAsAdvance(t, 0, 0)).toBe(true);
+    for (const t of ['FOLIOQ', 'BVECQ']) expect(copyLandsAsAdvance(t, 0, 0)).toBe(false);
   });
+
+  it('alternates GetPages between iov_iter_get_pages_alloc2 and iov_iter_get_pages2', () => {
+    const paths = [0, 1, 2, 3].map((n) => getPagesPathFor('IterCursor/tour-1', 'linux-6.12', n));
+    expect(new Set(paths)).toEqual(new Set(['iov_iter_get_pages_alloc2', 'iov_iter_get_pages2']));
+    expect(paths[0]).not.toBe(paths[1]);
+    expect(paths).toEqual(
+      [0, 1, 2, 3].map((n) => getPagesPathFor('IterCursor/tour-1', 'linux-6.12', n)),
+    );
+  });
+
+  it('every FOLIOQ layout (chain, head, large) walks, extracts and reverts as the model says', () => {
+    // The pages of each layout hold the iterator's two model pages, FLAT_START into the first.
+    expect(buildFolioQueue('chain').first).toBe(30);
+    expect(buildFolioQueue('head').pages).toHaveLength(2);
+    const large = buildFolioQueue('large');
+    expect(large.pages[1]?.folio).toBe(large.pages[0]?.folio); // one order-1 folio
+    const cases: [string, Scenario['actions']][] = [
+      ['IterCursor', [{ name: 'GetPages', maxsize: 6 }]],
+      [
+        'IterCursor',
+        [
+          { name: 'Extract', maxsize: 6 },
+          { name: 'Revert', bytes: 3 },
+        ],
+      ],
+      [
+        'IterCursor',
+        [
+          { name: 'Advance', bytes: 3 },
+          { name: 'GetPages', maxsize: 2 },
+          { name: 'Revert', bytes: 2 },
+          { name: 'Advance', bytes: 1 },
+          { name: 'Extract', maxsize: 6 },
+        ],
+      ],
+      // Reverting past the start: from slot 0 of the head segment to folioq->prev (NULL).
+      ['IterCursor_over_revert', [{ name: 'Revert', bytes: 3 }]],
+      [
+        'IterCursor_over_revert',
+        [
+          { name: 'Advance', bytes: 2 },
+          { name: 'Revert', bytes: 3 },
+        ],
+      ],
+    ];
+    const problems: string[] = [];
+    for (const [config, steps] of cases) {
+      const seen = new Set<string>();
+      const stepper = stepperFor(config);
+      // The over-reversion design: linux-6.12 with the reference fault over_revert.
+      const profile = config === 'IterCursor' ? 'linux-6.12' : 'linux-6.12+over_revert';
+      // Enough ids that every layout is drawn for every case.
+      for (let n = 0; n < 12; n++) {
+        const id = `${config}/folioq-${n}`;
+        seen.add(folioqLayoutFor(id, profile));
+        const s: Scenario = {
+          id,
+          spec: 'IterCursor',
+          config,
+          actions: [{ name: 'Init' }, { name: 'IterInit', type: 'FOLIOQ' }, ...steps],
+        };
+        const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, profile, {});
+        expect(exp.observations).toHaveLength(s.actions.length);
+        problems.push(
+          ...compareObservations(
+            s,
+            profile,
+            exp.observations,
+            runOnReference(iterCursorAdapter, s, profile),
+          ).map(formatMismatch),
+        );
+      }
+      expect(seen).toEqual(new Set(['chain', 'head', 'large']));
+    }
+    expect(problems).toEqual([]);
+  }, 60_000);
 
   it('reports the BUG of reverting a UBUF before its start', () => {
     const stepper = stepperFor('IterCursor_over_revert');
