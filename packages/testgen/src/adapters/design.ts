@@ -50,10 +50,19 @@ export function parseDesign(name: string): Design {
   return { profile, faults: parseFaults(faults) };
 }
 
+/** Designs parsed once per name: every replayed run asks for its kernel by name. */
+const parsedDesigns = new Map<string, Design>();
+
 /** A fresh reference kernel for a profile or design name. */
 export function kernelFor(name: string, opts: Omit<CreateKernelOptions, 'faults'> = {}): Kernel {
-  const d = parseDesign(name);
-  return createKernel(d.profile, { ...opts, faults: d.faults });
+  let d = parsedDesigns.get(name);
+  if (d === undefined) {
+    d = parseDesign(name);
+    parsedDesigns.set(name, d);
+  }
+  // Object.assign, not { ...opts, faults }: V8 (Node 20) adds a property after a spread on a
+  // slow path of microseconds, once per run here.
+  return createKernel(d.profile, Object.assign({ faults: d.faults }, opts));
 }
 
 /**
