@@ -222,33 +222,34 @@ export function bvecq_pos_move(pos: bvecq_pos, to: bvecq): void {
 }
 
 /**
- * bvecq_pos_advance(): move a position on by `amount` bytes; at the end of the queue it stays
- * on the last segment (the queue may be extended later).
+ * bvecq_pos_advance(): move a position on by `amount` bytes, as the RFC's later revisions do
+ * (fs/netfs/bvecq.c bvecq_pos_advance: the loop steps to ->next only while bytes remain to be
+ * consumed, so a position that ends exactly at the end of a segment stays there, slot ==
+ * nr_slots, even when a next segment exists; v1 moved it on eagerly). At the end of the queue it
+ * stays on the last segment (the queue may be extended later); the later revisions WARN when
+ * bytes remain there, which only a too-much answer accepted without the check (fault
+ * bvecq_read_too_much) reaches, as v1 did silently.
  */
 export function bvecq_pos_advance(pos: bvecq_pos, amount: number): void {
   let bq = pos.bvecq!;
   let slot = pos.slot;
   let offset = pos.offset;
-  if (slot >= bq.nr_slots && bq.next) {
-    bq = bq.next;
-    slot = 0;
-  }
   while (amount) {
-    const bv = bq.bv[slot];
-    if (!bv) break; // at the end of the loaded data
-    const part = Math.min(bv.bv_len - offset, amount);
-    if (offset + part < bv.bv_len) {
-      offset += part;
+    if (slot >= bq.nr_slots) {
+      if (!bq.next) break;
+      bq = bq.next;
+      slot = 0;
+      offset = 0;
+      continue;
+    }
+    const part = bq.bv[slot]!.bv_len - offset;
+    if (part > amount) {
+      offset += amount;
       break;
     }
     amount -= part;
     offset = 0;
     slot++;
-    if (slot >= bq.nr_slots) {
-      if (!bq.next) break;
-      bq = bq.next;
-      slot = 0;
-    }
   }
   pos.slot = slot;
   pos.offset = offset;
