@@ -61,6 +61,21 @@
 (* cached pages past the new size (truncate_inode_pages), and a pipe      *)
 (* buffer keeps its folio (still uptodate, page_cache_pipe_buf_confirm    *)
 (* passes): the reader gets the data it spliced.                          *)
+(* An O_DIRECT splice that finds fewer free frames than it wants (the     *)
+(* frame pool is the page allocator's memory):                            *)
+(*   COPY: alloc_pages_bulk_array may return fewer pages and              *)
+(*     copy_splice_read reads that much ("len = min_t(size_t, len,        *)
+(*     npages * PAGE_SIZE)"): a short read; none at all is -ENOMEM.       *)
+(*   ITER_PIPE (6.1): append_pipe gets no page, pipe_get_pages returns    *)
+(*     -EFAULT and so does bio_iov_iter_get_pages once its bio has no     *)
+(*     page (lib/iov_iter.c, block/bio.c); iomap_dio_bio_iter returns     *)
+(*     what it copied, the next iomap_iter round fails with nothing       *)
+(*     copied and __iomap_dio_rw sets the dio's error, which ext4 keeps   *)
+(*     (no IOMAP_DIO_PARTIAL, fs/iomap/direct-io.c): after its bios have  *)
+(*     completed the read fails with -EFAULT, and generic_file_splice_read*)
+(*     (fs/splice.c) releases every pipe buffer it emitted                *)
+(*     (pipe_discard_from) and returns -EAGAIN ("callers of               *)
+(*     ->splice_read() expect -EAGAIN on can't put anything in there").   *)
 (* Not modelled: partial pages, sub-page i_size, a buffered read that     *)
 (* finds fewer free frames than it needs (the kernel reclaims or fails    *)
 (* with -ENOMEM; the step is simply not enabled).                         *)
@@ -69,7 +84,8 @@ EXTENDS Naturals, Sequences, FiniteSets
 
 CONSTANTS
     Procs,       \* processes, each splicing the same O_DIRECT file into its own pipe
-    Frames,      \* page frames available to the page allocator, e.g. 1..4
+    Frames,      \* page frames available to the page allocator: frames 1..Frames (a number, so
+                 \* that it reaches generated scenarios' constants)
     FileSize,    \* initial i_size in pages
     ReadLen,     \* pages each splice() asks for
     PipeSlots,   \* pipe->max_usage (buffers per pipe)
@@ -82,7 +98,7 @@ CONSTANTS
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
 ASSUME LimitToEof \in BOOLEAN
-ASSUME FileSize \in 1..5 /\ ReadLen \in 1..5 /\ PipeSlots \in 1..5
+ASSUME FileSize \in 1..5 /\ ReadLen \in 1..5 /\ PipeSlots \in 1..5 /\ Frames \in 1..5
 
 VARIABLES
     isize,      \* i_size of the file, in pages
@@ -94,11 +110,13 @@ VARIABLES
     ref,        \* ref[f]: page refcount of frame f; 0 = free in the allocator
     content,    \* content[f]: what frame f holds (see Content)
     ret,        \* ret[p]: pages the splice() reports: min(nread, dio->i_size) from submission (-1 while idle)
+    err,        \* err[p]: the error splice() returns instead of ret[p] (0: none; EAGAIN, ENOMEM)
     cache,      \* cache[i]: frame holding file page i in the page cache (0 = not cached)
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, cache, action>>
+vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, action>>
 
+FrameSet == 1..Frames
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
 NoProc == "none"
 FilePages == 1..FileSize
@@ -116,7 +134,10 @@ FileOf(fIdx) == [kind |-> "file", by |-> NoProc, idx |-> fIdx]
 
 Min(minA, minB) == IF minA < minB THEN minA ELSE minB
 
-FreeFrames == {f \in Frames : ref[f] = 0}
+EAGAIN == -11
+ENOMEM == -12
+
+FreeFrames == {f \in FrameSet : ref[f] = 0}
 
 \* References frame f has from each holder (used by RefcountMatchesHolders).
 PipeRefs(prF) == Cardinality({pk \in Procs \X (1..PipeSlots) :
@@ -140,18 +161,23 @@ Init ==
     /\ buf = [p \in Procs |-> [i \in PageIdx |-> 0]]
     /\ bio = [p \in Procs |-> {}]
     /\ pipe = [p \in Procs |-> <<>>]
-    /\ ref = [f \in Frames |-> 0]
-    /\ content = [f \in Frames |-> Junk]
+    /\ ref = [f \in FrameSet |-> 0]
+    /\ content = [f \in FrameSet |-> Junk]
     /\ ret = [p \in Procs |-> -1]
+    /\ err = [p \in Procs |-> 0]
     /\ cache = [ci \in FilePages |-> 0]
     /\ action = [name |-> "Init"]
 
 \* Reading at or past EOF: every design returns 0 and leaves nothing behind
 \* (__iomap_dio_rw: "if (iomi.pos >= dio->i_size) goto out_free_dio"; copy_splice_read
-\* releases the pages it allocated, or with LimitToEof allocates none).
+\* releases the pages it allocated, or with LimitToEof allocates none) -- except that upstream
+\* copy_splice_read allocates before it reads (fs/splice.c: no i_size clip), so with no free
+\* page at all it fails with -ENOMEM even at EOF.
 SpliceAtEof(p) ==
     /\ phase' = [phase EXCEPT ![p] = "done"]
     /\ ret' = [ret EXCEPT ![p] = 0]
+    /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" /\ ~LimitToEof /\ FreeFrames = {}
+                                THEN ENOMEM ELSE 0]
     /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
@@ -183,17 +209,27 @@ SpliceRead(p) ==
                          ELSE 0]} :
        \E allocated \in {{newBuf[ai] : ai \in 1..n}} :
        \E withBio \in {{newBuf[wi] : wi \in 1..Min(n, MappedPages)}} :
-        /\ n > 0
+       \* ITER_PIPE: a mapped page got no pipe page: the dio fails (see the header)
+       \E fails \in {SpliceImpl = "ITER_PIPE" /\ n < Min(want, MappedPages)} :
+       IF n = 0
+       \* Nothing to read into: copy_splice_read's alloc_pages_bulk_array gave no page (-ENOMEM);
+       \* ITER_PIPE's first bio got none (-EFAULT -> -EAGAIN). Nothing is submitted or added.
+       THEN /\ phase' = [phase EXCEPT ![p] = "done"]
+            /\ ret' = [ret EXCEPT ![p] = 0]
+            /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" THEN ENOMEM ELSE EAGAIN]
+            /\ UNCHANGED <<nread, buf, bio, pipe, ref, content>>
+       ELSE
         /\ phase' = [phase EXCEPT ![p] = "submitted"]
+        /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
         /\ nread' = [nread EXCEPT ![p] = n]
         /\ buf' = [buf EXCEPT ![p] = newBuf]
         /\ bio' = [bio EXCEPT ![p] = 1..Min(n, MappedPages)]
         /\ ret' = [ret EXCEPT ![p] = Min(n, isize)]
-        /\ ref' = [f \in Frames |->
+        /\ ref' = [f \in FrameSet |->
                      IF f \in allocated
                      THEN IF BioPageRef = "GET" /\ f \in withBio THEN 2 ELSE 1
                      ELSE ref[f]]
-        /\ content' = [f \in Frames |->
+        /\ content' = [f \in FrameSet |->
                          IF f \in withBio THEN Junk
                          ELSE IF f \in allocated THEN Zero
                          ELSE content[f]]
@@ -227,15 +263,15 @@ BufferedRead(p) ==
         /\ ret' = [ret EXCEPT ![p] = n]
         /\ cache' = newCache
         /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newCache[pk], page |-> pk]]]
-        /\ ref' = [f \in Frames |->
+        /\ ref' = [f \in FrameSet |->
                      IF f \in allocated THEN 2
                      ELSE IF f \in spliced THEN ref[f] + 1
                      ELSE ref[f]]
-        /\ content' = [f \in Frames |->
+        /\ content' = [f \in FrameSet |->
                          IF f \in allocated
                          THEN FileOf(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
-    /\ UNCHANGED <<isize, nread, buf, bio>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -259,10 +295,10 @@ Truncate(size) ==
     /\ isize' = size
     /\ \E dropped \in {{cache[ci] : ci \in {cj \in FilePages : cj > size /\ cache[cj] /= 0}}} :
         /\ cache' = [ci \in FilePages |-> IF ci > size THEN 0 ELSE cache[ci]]
-        /\ ref' = [f \in Frames |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
-        /\ content' = [f \in Frames |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
+        /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
+        /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err>>
 
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
@@ -277,11 +313,11 @@ DioRevert(p) ==
         /\ phase' = [phase EXCEPT ![p] = "trimmed"]
         /\ IF SpliceImpl = "ITER_PIPE"
            THEN /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - (nread[p] - keep))]
-                /\ ref' = [f \in Frames |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
-                /\ content' = [f \in Frames |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
+                /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
+                /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
            ELSE UNCHANGED <<pipe, ref, content>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, ret, cache>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and
@@ -294,11 +330,13 @@ BioComplete(p, i) ==
         /\ ref' = [ref EXCEPT ![bf] = left]
         /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
     /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
-    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, cache>>
+    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache>>
 
 \* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
 \* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
 \* array's ref becomes the pipe buffer's) and release_pages() the rest.
+\* ITER_PIPE whose dio failed (err): generic_file_splice_read's pipe_discard_from(pipe,
+\* to.start_head) releases the buffers this splice added, its last ret[p] after the revert.
 SpliceReturn(p) ==
     /\ phase[p] = "trimmed"
     /\ bio[p] = {}
@@ -309,11 +347,16 @@ SpliceReturn(p) ==
     /\ \E released \in {{buf[p][ri] : ri \in {rj \in PageIdx : rj > ret[p] /\ rj <= nread[p]}}} :
         IF SpliceImpl = "COPY"
         THEN /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..ret[p] |-> [frame |-> buf[p][pk], page |-> pk]]]
-             /\ ref' = [f \in Frames |-> IF f \in released THEN ref[f] - 1 ELSE ref[f]]
-             /\ content' = [f \in Frames |-> IF f \in released /\ ref[f] = 1 THEN Junk ELSE content[f]]
+             /\ ref' = [f \in FrameSet |-> IF f \in released THEN ref[f] - 1 ELSE ref[f]]
+             /\ content' = [f \in FrameSet |-> IF f \in released /\ ref[f] = 1 THEN Junk ELSE content[f]]
+        ELSE IF err[p] # 0
+        THEN \E discarded \in {{pipe[p][dk].frame : dk \in (Len(pipe[p]) - ret[p] + 1)..Len(pipe[p])}} :
+             /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - ret[p])]
+             /\ ref' = [f \in FrameSet |-> IF f \in discarded THEN ref[f] - 1 ELSE ref[f]]
+             /\ content' = [f \in FrameSet |-> IF f \in discarded /\ ref[f] = 1 THEN Junk ELSE content[f]]
         ELSE UNCHANGED <<pipe, ref, content>>
     /\ action' = [name |-> "SpliceReturn", proc |-> p]
-    /\ UNCHANGED <<isize, bio, ret, cache>>
+    /\ UNCHANGED <<isize, bio, ret, err, cache>>
 
 \* read() from the pipe's read end consumes the oldest buffer (pipe_buf_release).
 \* Not while p's splice is in progress: splice holds pipe_lock() on the pipe for the
@@ -326,7 +369,7 @@ PipeRead(p) ==
     /\ ref' = [ref EXCEPT ![hf] = @ - 1]
     /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
     /\ action' = [name |-> "PipeRead", proc |-> p]
-    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, cache>>
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
 \* (an explicit step that changes nothing but `action`, so the end is not reported as a
@@ -334,7 +377,7 @@ PipeRead(p) ==
 Finished ==
     /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
     /\ action' = [name |-> "Finished"]
-    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, cache>>
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache>>
 
 Next ==
     \/ Finished
@@ -350,18 +393,19 @@ TypeOK ==
     /\ isize \in 0..FileSize
     /\ DOMAIN phase = Procs /\ DOMAIN nread = Procs /\ DOMAIN buf = Procs
     /\ DOMAIN bio = Procs /\ DOMAIN pipe = Procs /\ DOMAIN ret = Procs
-    /\ DOMAIN ref = Frames /\ DOMAIN content = Frames
+    /\ DOMAIN ref = FrameSet /\ DOMAIN content = FrameSet
     /\ \A p \in Procs :
           /\ phase[p] \in {"idle", "submitted", "trimmed", "done"}
           /\ nread[p] \in 0..ReadLen
-          /\ \A i \in PageIdx : buf[p][i] \in {0} \cup Frames
+          /\ \A i \in PageIdx : buf[p][i] \in {0} \cup FrameSet
           /\ bio[p] \subseteq PageIdx
           /\ Len(pipe[p]) <= PipeSlots
-          /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in Frames /\ pipe[p][k].page \in PageIdx
+          /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in FrameSet /\ pipe[p][k].page \in PageIdx
           /\ ret[p] \in -1..ReadLen
+          /\ err[p] \in {0, EAGAIN, ENOMEM}
     /\ DOMAIN cache = FilePages
-    /\ \A ci \in FilePages : cache[ci] \in {0} \cup Frames
-    /\ \A f \in Frames :
+    /\ \A ci \in FilePages : cache[ci] \in {0} \cup FrameSet
+    /\ \A f \in FrameSet :
           /\ ref[f] \in 0..4
           /\ content[f].kind \in {"junk", "zero", "data", "file"}
           /\ content[f].by \in Procs \cup {NoProc}
@@ -395,7 +439,7 @@ ReadLimitedToEof ==
 \* "GET", copy_splice_read's array, the page cache) -- except after it was freed under a
 \* bio, which NoBufferFreedUnderBio reports first.
 RefcountMatchesHolders ==
-    \A f \in Frames : ref[f] = PipeRefs(f) + BioRefs(f) + ArrayRefs(f) + CacheRefs(f)
+    \A f \in FrameSet : ref[f] = PipeRefs(f) + BioRefs(f) + ArrayRefs(f) + CacheRefs(f)
 
 \* Buffered splice moves no data (filemap_splice_read / copy_page_to_iter_pipe): each buffer
 \* of the buffered process's pipe is the page-cache folio of its file page, as long as that

@@ -28,7 +28,7 @@ import {
 } from '../block/dio.ts';
 import type { file } from '../block/fs.ts';
 import { init_sync_kiocb } from '../block/fs.ts';
-import { EINVAL, ENOMEM } from '../errno.ts';
+import { EAGAIN, EFAULT, EINVAL, ENOMEM } from '../errno.ts';
 import { ITER_DEST } from '../iov_iter/constants.ts';
 import { iov_iter_bvec } from '../iov_iter/init.ts';
 import type { bio_vec, iov_iter } from '../iov_iter/types.ts';
@@ -115,6 +115,11 @@ function submit_iter_pipe(
   const ino = filp.f_inode;
   const bdev = ino.i_bdev;
   const lbs = bdev.logical_block_size;
+  // 6.1 fs/splice.c do_splice_to: "Don't try to read more the pipe has space for."
+  len = Math.min(
+    len,
+    Math.max(pipe.max_usage - pipe_occupancy(pipe.head, pipe.tail), 0) * PAGE_SIZE,
+  );
   const piter = iov_iter_pipe(pipe, len);
   const base = {
     kind: 'ITER_PIPE' as const,
@@ -148,7 +153,15 @@ function submit_iter_pipe(
     const before = piter.count;
     const got = pipe_get_pages(piter, want, max_pages);
     const size = before - piter.count;
-    if (got.pages.length === 0) break;
+    if (got.pages.length === 0) {
+      // No page for a mapped block (6.1 lib/iov_iter.c pipe_get_pages: append_pipe got none,
+      // -EFAULT; block/bio.c bio_iov_iter_get_pages: -EFAULT with bi_vcnt == 0). The
+      // iomap_iter round that meets it has copied nothing and fails, and __iomap_dio_rw keeps
+      // the error (iomap_dio_set_error; ext4 passes no IOMAP_DIO_PARTIAL): the read fails once
+      // the bios already submitted have completed (fs/iomap/direct-io.c).
+      d.error = -EFAULT;
+      break;
+    }
     let off = got.start;
     let left = size;
     for (const page of got.pages) {
@@ -168,6 +181,8 @@ function submit_iter_pipe(
   // (fs/iomap/direct-io.c iomap_dio_hole_iter: iov_iter_zero, dio->size += length): on a pipe
   // it appends zeroed buffers, which the EOF revert then releases.
   if (want === 0 && piter.count > 0) d.size += pipe_zero(piter, piter.count);
+  // Nothing in flight: __iomap_dio_rw completes the failed dio at once.
+  if (d.bios.length === 0 && d.error !== 0) return read_record(base, null, [], null, d.error, true);
   // __iomap_dio_rw keeps the submitter's dio reference until after the EOF revert.
   d.submitter_ref = true;
   return read_record(base, null, [], d, 0, false);
@@ -199,16 +214,14 @@ function submit_copy(
     eof_limited,
   };
   if (eof_limited && !k.hasFault('direct_splice_no_eof_limit')) {
-    if (pos >= ino.i_size)
-      return read_record(base, null, [], null, 0, true);
+    if (pos >= ino.i_size) return read_record(base, null, [], null, 0, true);
     len = Math.min(len, ino.i_size - pos);
   }
   // Work out how much data we can actually add into the pipe.
   const room = Math.max(pipe.max_usage - pipe_occupancy(pipe.head, pipe.tail), 0);
   len = Math.min(len, room * PAGE_SIZE);
   const want_pages = DIV_ROUND_UP(len, PAGE_SIZE);
-  if (want_pages === 0)
-    return read_record(base, null, [], null, -11, true);
+  if (want_pages === 0) return read_record(base, null, [], null, -11, true);
   // npages = alloc_pages_bulk_array(GFP_USER, npages, pages): it may return fewer pages;
   // none is -ENOMEM, else "remain = len = min_t(size_t, len, npages * PAGE_SIZE)".
   const pages: Page[] = [];
@@ -218,8 +231,7 @@ function submit_copy(
     pages.push(page);
   }
   const npages = pages.length;
-  if (npages === 0)
-    return read_record(base, null, [], null, -ENOMEM, true);
+  if (npages === 0) return read_record(base, null, [], null, -ENOMEM, true);
   len = Math.min(len, npages * PAGE_SIZE);
   const bv: bio_vec[] = [];
   let remain = len;
@@ -231,8 +243,7 @@ function submit_copy(
   const to = iov_iter_bvec(ITER_DEST, bv, npages, len);
   const opts: DioSubmitOptions = { bio_max_pages: max_pages, defer_eof_revert: true };
   const d = dio_submit(init_sync_kiocb(filp, pos), to, opts);
-  if (typeof d === 'number')
-    return read_record(base, to, pages, null, d, true);
+  if (typeof d === 'number') return read_record(base, to, pages, null, d, true);
   return read_record(base, to, pages, d, 0, false);
 }
 
@@ -278,6 +289,12 @@ export function splice_dio_read_revert(r: splice_dio_read): void {
   }
 }
 
+/** ITER_PIPE's pipe iterator, which every ITER_PIPE read has (submit_iter_pipe). */
+function pipe_iter_of(r: splice_dio_read): pipe_iter {
+  if (r.piter === null) throw new Error('splice_dio_read: an ITER_PIPE read has no pipe iterator');
+  return r.piter;
+}
+
 /** COPY's ITER_BVEC iterator, which every COPY read that submitted a dio has (submit_copy). */
 function bvec_iter_of(r: splice_dio_read): iov_iter {
   if (r.to === null)
@@ -297,11 +314,13 @@ export function splice_dio_read_return(r: splice_dio_read): number {
   }
   r.returned = true;
   let ret = r.dio === null ? r.early : (r.dio.result as number);
-  if (r.kind === 'ITER_PIPE') {
-    if (ret < 0 && r.piter !== null) pipe_discard_from(r.pipe, r.piter.start_head);
-    return ret;
-  }
-  if (ret === -14) ret = -11; // callers of ->splice_read() expect -EAGAIN, not -EFAULT
+  // 6.1 generic_file_splice_read: "free what was emitted" (pipe_discard_from(pipe,
+  // to.start_head)) when the read fails.
+  if (r.kind === 'ITER_PIPE' && ret < 0) pipe_discard_from(r.pipe, pipe_iter_of(r).start_head);
+  // "callers of ->splice_read() expect -EAGAIN on 'can't put anything in there', rather than
+  // -EFAULT" (fs/splice.c: 6.1 generic_file_splice_read, 6.5+ copy_splice_read).
+  if (ret === -EFAULT) ret = -EAGAIN;
+  if (r.kind === 'ITER_PIPE') return ret;
   const keep = ret > 0 ? DIV_ROUND_UP(ret, PAGE_SIZE) : 0;
   // Free any pages that didn't get touched at all.
   for (let i = keep; i < r.pages.length; i++) put_page(r.pages[i] as Page);

@@ -154,30 +154,57 @@ describe('O_DIRECT splice read steps', () => {
     expect(mm_invariants_at_quiescence(k)).toEqual([]);
   });
 
-  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
-    it(`${profile}: with one free page frame the read is cut to one page; with none it gets nothing`, () => {
-      const k = createKernel(profile, { max_page_frames: 2 });
-      const filp = setup(k, 2);
-      with_kernel(k, () => {
-        const hog = try_alloc_page(); // another user of memory
-        expect(hog).not.toBeNull();
-        const pipe = alloc_pipe_info(2);
-        const r = splice_dio_read_submit(filp, 0, pipe, 2 * PAGE_SIZE, { bio_max_pages: 1 });
-        expect(r.dio?.bios.length).toBe(1);
-        expect(try_alloc_page()).toBeNull();
-        splice_dio_read_revert(r);
-        for (const b of r.dio?.bios ?? []) bdev_complete_bio(b);
-        expect(splice_dio_read_return(r)).toBe(PAGE_SIZE);
-        // Memory is full (hog + the pipe's page): a second splice gets no page at all.
-        const pipe2 = alloc_pipe_info(2);
-        const r2 = splice_dio_read_submit(filp, 0, pipe2, PAGE_SIZE, { bio_max_pages: 1 });
-        splice_dio_read_revert(r2);
-        const ret2 = splice_dio_read_return(r2);
-        expect(ret2 <= 0).toBe(true);
-        expect(pipe_readable(pipe2)).toBe(0);
-      });
+  it('linux-6.12: with one free page frame copy_splice_read reads one page; with none it fails with -ENOMEM', () => {
+    // fs/splice.c copy_splice_read: alloc_pages_bulk_array may return fewer pages, "len =
+    // min_t(size_t, len, npages * PAGE_SIZE)"; no page at all is -ENOMEM.
+    const k = createKernel('linux-6.12', { max_page_frames: 2 });
+    const filp = setup(k, 2);
+    with_kernel(k, () => {
+      const hog = try_alloc_page(); // another user of memory
+      expect(hog).not.toBeNull();
+      const pipe = alloc_pipe_info(2);
+      const r = splice_dio_read_submit(filp, 0, pipe, 2 * PAGE_SIZE, { bio_max_pages: 1 });
+      expect(r.dio?.bios.length).toBe(1);
+      expect(try_alloc_page()).toBeNull();
+      splice_dio_read_revert(r);
+      for (const b of r.dio?.bios ?? []) bdev_complete_bio(b);
+      expect(splice_dio_read_return(r)).toBe(PAGE_SIZE);
+      // Memory is full (hog + the pipe's page): a second splice gets no page at all.
+      const pipe2 = alloc_pipe_info(2);
+      const r2 = splice_dio_read_submit(filp, 0, pipe2, PAGE_SIZE, { bio_max_pages: 1 });
+      expect(r2.dio).toBeNull();
+      expect(splice_dio_read_return(r2)).toBe(-12);
+      expect(pipe_readable(pipe2)).toBe(0);
     });
-  }
+  });
+
+  it('linux-6.1: an ITER_PIPE read that gets no page for a mapped block fails with -EAGAIN after its bios, its pipe buffers discarded', () => {
+    // 6.1: append_pipe gets no page, pipe_get_pages / bio_iov_iter_get_pages return -EFAULT,
+    // __iomap_dio_rw keeps the error (ext4: no IOMAP_DIO_PARTIAL) and generic_file_splice_read
+    // discards what it emitted (pipe_discard_from) and returns -EAGAIN for -EFAULT.
+    const k = createKernel('linux-6.1', { max_page_frames: 2 });
+    const filp = setup(k, 2);
+    with_kernel(k, () => {
+      const hog = try_alloc_page();
+      expect(hog).not.toBeNull();
+      const pipe = alloc_pipe_info(2);
+      const r = splice_dio_read_submit(filp, 0, pipe, 2 * PAGE_SIZE, { bio_max_pages: 1 });
+      expect(r.dio?.bios.length).toBe(1); // page 1's bio is in flight
+      expect(pipe.head - pipe.tail).toBe(1);
+      splice_dio_read_revert(r);
+      for (const b of r.dio?.bios ?? []) bdev_complete_bio(b);
+      expect(splice_dio_read_return(r)).toBe(-11);
+      expect(pipe_readable(pipe)).toBe(0);
+      expect(k.live_folios.size).toBe(1); // only the hog: the pipe's page went back
+      // With no free page at all nothing is submitted and the read fails at once.
+      expect(try_alloc_page()).not.toBeNull();
+      const pipe2 = alloc_pipe_info(2);
+      const r2 = splice_dio_read_submit(filp, 0, pipe2, PAGE_SIZE, { bio_max_pages: 1 });
+      expect(r2.dio).toBeNull();
+      expect(splice_dio_read_return(r2)).toBe(-11);
+      expect(pipe_readable(pipe2)).toBe(0);
+    });
+  });
 
   it('iter_pipe_truncate_revert with bounded memory: the freed pipe page is handed to the next splice, and the late DMA lands in it', () => {
     // The syzbot a440341a59e3 corruption (seed 002): ITER_PIPE pages given to the bio without a

@@ -4,10 +4,10 @@
 //   SpliceSubmit  splice_dio_read_submit (fs/splice.c copy_splice_read | 6.1 lib/iov_iter.c
 //                 ITER_PIPE append_pipe + pipe_get_pages, fs/iomap/direct-io.c __iomap_dio_rw
 //                 up to the bios issued), one bio per page (bio_max_pages 1) so each page's bio
-//                 completes on its own; a read at EOF returns at once (splice_dio_read_return).
-//                 The BufferedProc's file is opened without O_DIRECT: the whole splice() is
-//                 vfs_splice_read (6.12 filemap_splice_read, 6.1 generic_file_splice_read),
-//                 one step as in the model
+//                 completes on its own. A splice at EOF (the model's SpliceAtEof) and the
+//                 BufferedProc's splice (its file is opened without O_DIRECT) are one step in
+//                 the model: the whole splice() is one vfs_splice_read call (6.12
+//                 copy_splice_read / filemap_splice_read, 6.1 generic_file_splice_read)
 //   Truncate      do_truncate (truncate_setsize)
 //   DioRevert     splice_dio_read_revert (__iomap_dio_rw's iov_iter_revert to i_size)
 //   BioComplete   bdev_complete_bio of that page's bio (the DMA, then bio_release_pages)
@@ -24,7 +24,8 @@
 // Observations (same keys from model and reference; frame numbers never appear):
 //   isize           i_size in pages
 //   phase_<p>       idle | submitted | trimmed | done
-//   ret_<p>         pages splice() returned, null until it has returned
+//   ret_<p>         pages splice() returned, "error <errno>" when it failed (-ENOMEM from
+//                   copy_splice_read, -EAGAIN from 6.1's ITER_PIPE read), null until it returned
 //   pipe_<p>        what a reader would get from each pipe buffer, oldest first, comma-separated:
 //                   D<i> = file page i read by this process, X<i> = file page i read by the other
 //                   process (a frame freed under its bio and reused), Z = zero-filled hole,
@@ -85,7 +86,7 @@ import { kernelViolations } from './invariants.ts';
 
 /** Procs of every SplicePipe config (a set constant, so not in Scenario.constants). */
 const PROCS = ['p1', 'p2'] as const;
-/** Size of Frames in every SplicePipe config ({1, 2, 3}), used when constants do not say. */
+/** Frames when a scenario's constants do not say (the configs set it: 3, or 2 in _short_memory). */
 const DEFAULT_FRAMES = 3;
 
 const ACTIONS = new Set([
@@ -108,12 +109,18 @@ const dataByte = (p: string, i: number): number => (p === 'p1' ? 0xa0 : 0xb0) + 
 /** The model's NoProc: BufferedProc when every process opens the file O_DIRECT. */
 const NO_PROC = 'none';
 
+/** ret_<p> of a returned splice(): pages, or "error <errno>" as the QEMU guest reports it. */
+function retObservation(bytes: number): number | string {
+  return bytes < 0 ? `error ${-bytes}` : bytes / PAGE_SIZE;
+}
+
 function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
   const phase = stateVar(state, 'phase');
   const pipe = stateVar(state, 'pipe');
   const ref = stateVar(state, 'ref');
   const content = stateVar(state, 'content');
   const ret = stateVar(state, 'ret');
+  const err = stateVar(state, 'err');
   const bio = stateVar(state, 'bio');
   const buf = stateVar(state, 'buf');
   const cache = stateVar(state, 'cache');
@@ -127,7 +134,9 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     const locked = ph === 'submitted' || ph === 'trimmed';
     const bufs = asSeq(apply(pipe, p, 'pipe'), `pipe[${p}]`);
     obs[`phase_${p}`] = ph;
-    obs[`ret_${p}`] = ph === 'done' ? asInt(apply(ret, p, 'ret'), 'ret') : null;
+    const e = asInt(apply(err, p, 'err'), 'err');
+    obs[`ret_${p}`] =
+      ph !== 'done' ? null : e !== 0 ? `error ${-e}` : asInt(apply(ret, p, 'ret'), 'ret');
     obs[`pipe_${p}`] = locked
       ? null
       : bufs
@@ -277,6 +286,13 @@ class SplicePipeDriver implements ReferenceDriver {
     return pipe;
   }
 
+  /** What p's returned splice() gave: bytes or -errno. */
+  private retOf(p: string): number {
+    const ret = this.rets.get(p);
+    if (ret === undefined) throw new AdapterError(`SplicePipe: ${p}'s splice has not returned`);
+    return ret;
+  }
+
   private readOf(p: string): splice_dio_read {
     const r = this.reads.get(p);
     if (r === undefined) throw new AdapterError(`SplicePipe: ${p} has no splice in progress`);
@@ -288,17 +304,22 @@ class SplicePipeDriver implements ReferenceDriver {
   }
 
   private finish(p: string, r: splice_dio_read): void {
+    // Bytes, or -errno: a failed read (ENOMEM, EAGAIN) is an outcome the model states.
     const ret = splice_dio_read_return(r);
-    if (ret < 0) throw new AdapterError(`SplicePipe: ${p}'s splice failed (${ret})`);
-    this.rets.set(p, ret / PAGE_SIZE);
+    this.rets.set(p, ret);
     this.results.push(splice_dio_read_result(r, ret));
   }
 
-  /** The buffered process's whole splice() call: vfs_splice_read on the file without O_DIRECT. */
-  private spliceBuffered(p: string): void {
+  /**
+   * A splice() the model takes in one step, as one vfs_splice_read call (fs/splice.c): the
+   * buffered process's (filemap_splice_read on 6.12, generic_file_splice_read over ITER_PIPE on
+   * 6.1), and any splice at EOF (the model's SpliceAtEof: copy_splice_read on 6.12, which
+   * submits nothing and returns 0; generic_file_splice_read's O_DIRECT read on 6.1, where
+   * __iomap_dio_rw returns 0 for pos >= dio->i_size).
+   */
+  private spliceWhole(p: string): void {
     const r = vfs_splice_read(this.fileOf(p), 0, this.pipeOf(p), this.readLen * PAGE_SIZE);
-    if (r.ret < 0) throw new AdapterError(`SplicePipe: ${p}'s buffered splice failed (${r.ret})`);
-    this.rets.set(p, r.ret / PAGE_SIZE);
+    this.rets.set(p, r.ret);
     this.results.push(r);
   }
 
@@ -308,8 +329,8 @@ class SplicePipeDriver implements ReferenceDriver {
         const p = param(action, 'proc', 'string');
         if (this.reads.has(p) || this.rets.has(p))
           throw new AdapterError(`SplicePipe: ${p} has already spliced`);
-        if (p === this.bufferedProc) {
-          this.spliceBuffered(p);
+        if (p === this.bufferedProc || this.fileOf(p).f_inode.i_size === 0) {
+          this.spliceWhole(p);
           return;
         }
         const r = splice_dio_read_submit(
@@ -322,7 +343,7 @@ class SplicePipeDriver implements ReferenceDriver {
           },
         );
         this.reads.set(p, r);
-        // At EOF nothing is submitted: the same splice() call returns 0 at once.
+        // A read that submits nothing returns at once, in the same splice() call.
         if (r.dio === null) this.finish(p, r);
         return;
       }
@@ -388,7 +409,7 @@ class SplicePipeDriver implements ReferenceDriver {
         if (b !== undefined) tags.push(pageTag(b.page, p));
       }
       obs[`phase_${p}`] = ph;
-      obs[`ret_${p}`] = ph === 'done' ? (this.rets.get(p) ?? null) : null;
+      obs[`ret_${p}`] = ph === 'done' ? retObservation(this.retOf(p)) : null;
       obs[`pipe_${p}`] = locked ? null : tags.join(',');
       obs[`pipeLen_${p}`] = locked ? null : tags.length;
     }
@@ -404,7 +425,7 @@ class SplicePipeDriver implements ReferenceDriver {
     let freed = 0;
     for (const r of this.reads.values()) {
       for (const b of r.dio?.bios ?? []) {
-        if (!b.done) freed += b.bi_io_vec.filter((bv) => bv.bv_page.folio.freed).length;
+        if (!b.done) for (const bv of b.bi_io_vec) if (bv.bv_page.folio.freed) freed++;
       }
     }
     obs.bioFreed = freed;

@@ -122,6 +122,10 @@ describe('SplicePipe adapter', () => {
         ['p1', 1],
         ['p2', 2],
       ]),
+      err: fn([
+        ['p1', 0],
+        ['p2', 0],
+      ]),
       cache: fn([
         [1, 0],
         [2, 0],
@@ -142,6 +146,18 @@ describe('SplicePipe adapter', () => {
       refs: 2,
       cached: 0,
       bioFreed: 0,
+    });
+    // A failed splice() shows its errno, as the QEMU guest reports it: "error 11" (-EAGAIN).
+    const failed = {
+      ...state,
+      err: fn([
+        ['p1', 0],
+        ['p2', -11],
+      ]),
+    } as unknown as ModelState;
+    expect(splicePipeAdapter.observeModel(undefined, failed)).toMatchObject({
+      ret_p1: null,
+      ret_p2: 'error 11',
     });
     const freed = {
       ...state,
