@@ -41,26 +41,28 @@ export function runOnReference(
   scenario: Scenario,
   profile: string,
 ): StepObservation[] {
-  const [init, ...steps] = scenario.actions;
+  const actions = scenario.actions;
+  const init = actions[0];
   if (init === undefined || init.name !== 'Init') {
     throw new TargetRunError(`${scenario.id}: a scenario starts with Init`);
   }
   const driver = adapter.createDriver(profile, scenario);
   let prev = driver.observe();
   const out: StepObservation[] = [prev];
-  const check = invariantCheck(adapter, driver, `${scenario.id} [${profile}]`);
+  const check = invariantCheck(adapter, driver, scenario.id, profile);
   check(0, init, undefined, prev);
-  for (let i = 0; i < steps.length; i++) {
-    const action = steps[i] as ScenarioAction;
+  // Step i is actions[i] (indexed, not a `[init, ...steps]` copy of every scenario's actions).
+  for (let i = 1; i < actions.length; i++) {
+    const action = actions[i] as ScenarioAction;
     try {
       driver.apply(action);
     } catch (e) {
       throw new TargetRunError(
-        `${scenario.id} [${profile}] step ${i + 1} ${formatAction(action)}: reference failed: ${(e as Error).message}`,
+        `${scenario.id} [${profile}] step ${i} ${formatAction(action)}: reference failed: ${(e as Error).message}`,
       );
     }
     const now = driver.observe();
-    check(i + 1, action, prev, now);
+    check(i, action, prev, now);
     out.push(now);
     prev = now;
   }
@@ -76,7 +78,8 @@ export function runOnReference(
 function invariantCheck(
   adapter: SpecAdapter,
   driver: ReturnType<SpecAdapter['createDriver']>,
-  where: string,
+  scenarioId: string,
+  profile: string,
 ): (
   step: number,
   action: ScenarioAction,
@@ -97,7 +100,7 @@ function invariantCheck(
       predicted ??= new Set(adapter.predictedViolations?.(prev, now) ?? []);
       if (!predicted.has(v.invariant)) {
         throw new TargetRunError(
-          `${where} step ${step} ${formatAction(action)}: reference invariant ${v.invariant} violated, which the model does not predict: ${v.message}`,
+          `${scenarioId} [${profile}] step ${step} ${formatAction(action)}: reference invariant ${v.invariant} violated, which the model does not predict: ${v.message}`,
         );
       }
     }

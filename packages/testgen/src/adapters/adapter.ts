@@ -102,6 +102,25 @@ export function filledWith(
   return pattern.compare(bytes, start, end, 0, n) === 0;
 }
 
+/** Read-only buffers of one repeated byte, per (length, value): see filledBytes. */
+const filledBuffers = new Map<number, Uint8Array>();
+
+/**
+ * `n` bytes of `value`, shared: for a source the callee copies (block_device.write, a
+ * subrequest's data), so that setting up a run's medium allocates no buffer. Never written to:
+ * the same buffer is handed to every caller asking for that length and value.
+ */
+export function filledBytes(n: number, value: number): Uint8Array {
+  const byte = value & 0xff;
+  const key = n * 256 + byte;
+  let b = filledBuffers.get(key);
+  if (b === undefined) {
+    b = new Uint8Array(n).fill(byte);
+    filledBuffers.set(key, b);
+  }
+  return b;
+}
+
 /** Whether some byte of `bytes` in [start, end) is `value` (a native search past 16 bytes). */
 export function holdsByte(bytes: Uint8Array, value: number, start: number, end: number): boolean {
   if (end - start <= 16) {

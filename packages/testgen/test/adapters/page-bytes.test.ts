@@ -10,6 +10,7 @@ import {
 } from '@pinlab/reference';
 import { describe, expect, it } from 'vitest';
 import {
+  filledBytes,
   filledWith,
   firstMismatch,
   folioBytes,
@@ -117,5 +118,18 @@ describe('holdsByte', () => {
     expect(holdsByte(bytes, 7, 6, 250)).toBe(false);
     expect(holdsByte(bytes, 7, 6, 251)).toBe(true);
     expect(holdsByte(bytes, 7, 251, 300)).toBe(false);
+  });
+});
+
+describe('filledBytes', () => {
+  it('gives n bytes of the value, the same shared buffer per (n, value)', () => {
+    const a = filledBytes(PAGE_SIZE, 0xa1);
+    expect(a.length).toBe(PAGE_SIZE);
+    expect(a.every((b) => b === 0xa1)).toBe(true);
+    expect(filledBytes(PAGE_SIZE, 0xa1)).toBe(a);
+    expect(filledBytes(PAGE_SIZE, 0xa2)).not.toBe(a);
+    const short = filledBytes(3, 0xa1);
+    expect([...short]).toEqual([0xa1, 0xa1, 0xa1]);
+    expect(a.every((b) => b === 0xa1)).toBe(true);
   });
 });
