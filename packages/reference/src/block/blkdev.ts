@@ -13,6 +13,23 @@ import { bio_endio, REQ_OP_READ, SECTOR_SHIFT } from './bio.ts';
 /** Storage unit of block_device's sparse contents (bytes). */
 const CHUNK = 4096;
 
+/**
+ * Zeroed chunks carved from 64-chunk slabs (as mm/folio.ts page_data_alloc carves page data):
+ * one ArrayBuffer per 64 chunks written instead of one per chunk, which every replayed run's
+ * device set-up paid. A slab lives as long as any of its chunks; slots are never reused.
+ */
+const CHUNK_SLAB = 64;
+let chunk_slab: ArrayBuffer | null = null;
+let chunk_slab_next = CHUNK_SLAB;
+
+function chunk_alloc(): Uint8Array {
+  if (chunk_slab === null || chunk_slab_next === CHUNK_SLAB) {
+    chunk_slab = new ArrayBuffer(CHUNK_SLAB * CHUNK);
+    chunk_slab_next = 0;
+  }
+  return new Uint8Array(chunk_slab, CHUNK * chunk_slab_next++, CHUNK);
+}
+
 export class block_device {
   readonly bd_dev: number;
   /** Capacity in bytes (bdev_nr_bytes). */
@@ -67,10 +84,9 @@ export class block_device {
       const n = Math.min(CHUNK - off, src.length - done);
       const c = this.chunks.get(chunk);
       if (c !== undefined) c.set(src.subarray(done, done + n), off);
-      else if (n === CHUNK) this.chunks.set(chunk, src.slice(done, done + CHUNK));
       else {
-        // A new chunk written in part: the rest of it reads as zeroes.
-        const fresh = new Uint8Array(CHUNK);
+        // A new chunk (zeroed: written in part, the rest of it reads as zeroes).
+        const fresh = chunk_alloc();
         fresh.set(src.subarray(done, done + n), off);
         this.chunks.set(chunk, fresh);
       }
