@@ -80,12 +80,26 @@ import {
   stateVar,
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
-import { AdapterError, param, type ReferenceDriver, type SpecAdapter } from './adapter.ts';
+import {
+  AdapterError,
+  filledBytes,
+  param,
+  type ReferenceDriver,
+  type SpecAdapter,
+} from './adapter.ts';
 import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
 /** Procs of every SplicePipe config (a set constant, so not in Scenario.constants). */
 const PROCS = ['p1', 'p2'] as const;
+/**
+ * Each process's observation keys, built once: `phase_${p}` per key and step built and
+ * internalized a string each time (a replay hot spot).
+ */
+const PROC_KEYS = {
+  p1: { phase: 'phase_p1', ret: 'ret_p1', pipe: 'pipe_p1', pipeLen: 'pipeLen_p1' },
+  p2: { phase: 'phase_p2', ret: 'ret_p2', pipe: 'pipe_p2', pipeLen: 'pipeLen_p2' },
+} as const;
 /** Frames when a scenario's constants do not say (the configs set it: 3, or 2 in _short_memory). */
 const DEFAULT_FRAMES = 3;
 
@@ -262,7 +276,7 @@ class SplicePipeDriver implements ReferenceDriver {
       PROCS.forEach((p, n) => {
         const start = n * fileSize * PAGE_SIZE;
         for (let i = 1; i <= fileSize; i++) {
-          bdev.write(start + (i - 1) * PAGE_SIZE, new Uint8Array(PAGE_SIZE).fill(dataByte(p, i)));
+          bdev.write(start + (i - 1) * PAGE_SIZE, filledBytes(PAGE_SIZE, dataByte(p, i)));
         }
         const ino = create_file(bdev, start, fileSize * PAGE_SIZE, fileSize * PAGE_SIZE);
         this.files.set(p, filp_open(ino, p === this.bufferedProc ? 0 : O_DIRECT));
@@ -408,10 +422,11 @@ class SplicePipeDriver implements ReferenceDriver {
         const b = pipe.bufs[s & (pipe.ring_size - 1)];
         if (b !== undefined) tags.push(pageTag(b.page, p));
       }
-      obs[`phase_${p}`] = ph;
-      obs[`ret_${p}`] = ph === 'done' ? retObservation(this.retOf(p)) : null;
-      obs[`pipe_${p}`] = locked ? null : tags.join(',');
-      obs[`pipeLen_${p}`] = locked ? null : tags.length;
+      const keys = PROC_KEYS[p];
+      obs[keys.phase] = ph;
+      obs[keys.ret] = ph === 'done' ? retObservation(this.retOf(p)) : null;
+      obs[keys.pipe] = locked ? null : tags.join(',');
+      obs[keys.pipeLen] = locked ? null : tags.length;
     }
     let refs = 0;
     for (const f of this.k.live_folios) refs += f._refcount;
