@@ -62,7 +62,8 @@ CONSTANTS
     ForkCopiesPinned,\* fork copies a maybe-pinned exclusive anon page for the child (5.9+,
                      \* 70e806e4e645 "mm: Do early cow for pinned pages during fork() for
                      \* ptes"); FALSE: the older fork that COW-shares it like any page
-    UseMunmap        \* explore the parent's munmap(2) of a page of its buffer (Munmap)
+    UseMunmap,       \* explore the parent's munmap(2) of a page of its buffer (Munmap)
+    UseChildRead     \* explore the child's read of a page it has a vma but no page for (Read)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -70,7 +71,7 @@ ASSUME MaxFrames \in 3..8
 ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN /\ UseChildExit \in BOOLEAN
 ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 ASSUME ForkCopiesPinned \in BOOLEAN
-ASSUME UseMunmap \in BOOLEAN
+ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
@@ -82,6 +83,9 @@ IOs    == {1, 2}            \* two concurrent reads
 CanStart(i) == io[i].st = "IDLE" /\ (i = 1 \/ io[1].st # "IDLE")
 Frames == 1..MaxFrames
 NoFrame == 0
+\* The shared zero page (ZERO_PAGE, my_zero_pfn): what a read fault maps where a vma has no
+\* page yet; mapped read-only, never refcounted by ptes, holds no tags.
+ZeroFrame == -1
 
 \* Content tags: "D1"/"D2" = data DMA'd by I/O 1/2; "PW"/"CW" = the byte the
 \* parent/child wrote after fork.
@@ -122,7 +126,7 @@ NumFree == Cardinality({f \in Frames : Free(f)})
 
 \* The content tags p sees in its page v: none where p maps no page (the child
 \* after a fork that did not copy the vma, or whose page tables were wiped).
-TagsAt(p, v) == IF pte[p][v].frame = NoFrame THEN {} ELSE data[pte[p][v].frame]
+TagsAt(p, v) == IF pte[p][v].frame \in {NoFrame, ZeroFrame} THEN {} ELSE data[pte[p][v].frame]
 
 \* The child has a vma over the parent's pages (dup_mmap skips VM_DONTCOPY).
 ChildHasVma == ForkAdvice # "DONTFORK"
@@ -299,7 +303,9 @@ Fork ==
 \* after fork, while it lives; each process writes each page once.  The child writes only
 \* where it has a vma (under DONTFORK the access would be SIGSEGV); where it
 \* has a vma but no page (WIPEONFORK) the write fault maps a new zeroed
-\* exclusive page (mm/memory.c do_anonymous_page).
+\* exclusive page (mm/memory.c do_anonymous_page); where it maps the zero page (a Read
+\* came first) the write fault copies it: do_wp_page -> wp_page_copy, which allocates a
+\* zeroed page for a zero-pfn pte (vma_alloc_zeroed_movable_folio).
 Write(p, v) ==
     /\ forked
     /\ p = "P" \/ (ChildHasVma /\ ~exited)
@@ -307,7 +313,7 @@ Write(p, v) ==
     /\ WriteTag(p) \notin TagsAt(p, v)
     /\ refs' = refs
     /\ pins' = pins
-    /\ IF pte[p][v].frame = NoFrame
+    /\ IF pte[p][v].frame \in {NoFrame, ZeroFrame}
        THEN /\ NumFree > 0
             /\ \E g \in {NewFrame} :
                   /\ pte' = [pte EXCEPT ![p][v] = [frame |-> g, write |-> TRUE]]
@@ -316,6 +322,22 @@ Write(p, v) ==
        ELSE WriteAccess(p, v, {WriteTag(p)})
     /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
+
+\* The child loads a byte of its page v where it has a vma but no page (WIPEONFORK: fork
+\* gave it the vma with empty page tables): the read fault maps the shared zero page
+\* read-only (mm/memory.c do_anonymous_page without FAULT_FLAG_WRITE: pte_mkspecial of
+\* my_zero_pfn; mm_forbids_zeropage is false on x86).  A read anywhere else changes no
+\* state (a mapped page) or is SIGSEGV (no vma), so the model has only this one.
+Read(p, v) ==
+    /\ UseChildRead
+    /\ forked
+    /\ p = "C"
+    /\ ChildHasVma
+    /\ ~exited
+    /\ pte[p][v].frame = NoFrame
+    /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]
+    /\ UNCHANGED <<refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
 \* io_uring_register(IORING_REGISTER_BUFFERS) of page v by the parent:
 \* pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), so MMF_HAS_PINNED too.
@@ -413,7 +435,7 @@ Next ==
     \/ Fork
     \/ ForkAdvised
     \/ ChildExit
-    \/ \E p \in Procs, v \in VPages : Write(p, v)
+    \/ \E p \in Procs, v \in VPages : Write(p, v) \/ Read(p, v)
     \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v) \/ Munmap(v)
     \/ PipeRead
 
@@ -423,7 +445,7 @@ Spec == Init /\ [][Next]_vars
 (* Invariants *)
 
 TypeOK ==
-    /\ pte \in [Procs -> [VPages -> [frame : 0..MaxFrames, write : BOOLEAN]]]
+    /\ pte \in [Procs -> [VPages -> [frame : ZeroFrame..MaxFrames, write : BOOLEAN]]]
     /\ refs \in [Frames -> 0..4]
     /\ pins \in [Frames -> 0..4]
     /\ excl \in [Frames -> BOOLEAN]

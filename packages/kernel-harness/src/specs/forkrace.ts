@@ -67,6 +67,8 @@ export function supportsForkRace(action: ScenarioAction): boolean {
  * not-applicable counts group), or undefined for an action it does not know at all.
  */
 export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
+  if (a.name === 'Read')
+    return "Read: the guest agent's forkrace_script has no load step (reference target only)";
   if (a.name === 'Munmap')
     return "Munmap: the guest agent's forkrace_script has no munmap step (reference target only)";
   if (a.name === 'DioSubmit' || a.name === 'FixedRead' || a.name === 'Write')

@@ -20,6 +20,7 @@ import type { Kernel } from '../kernel.ts';
 import { with_kernel, with_mm } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
 import {
+  copy_from_user,
   copy_to_user,
   dup_mmap,
   FAULT_FLAG_WRITE,
@@ -146,6 +147,18 @@ export class DioForkRace {
     const mm = this.mm(proc);
     const left = with_kernel(this.k, () => copy_to_user(mm, uaddr, bytes));
     if (left !== 0) throw new DioForkRaceError(`DioForkRace: write by ${proc} faulted`);
+  }
+
+  /**
+   * proc loads len bytes at uaddr (copy_from_user: a read fault where no page is mapped yet,
+   * which maps the zero page in an anonymous vma, do_anonymous_page).
+   */
+  load(proc: 'P' | 'C', uaddr: number, len: number): Uint8Array {
+    const mm = this.mm(proc);
+    const out = new Uint8Array(len);
+    const left = with_kernel(this.k, () => copy_from_user(mm, out, uaddr, len));
+    if (left !== 0) throw new DioForkRaceError(`DioForkRace: read by ${proc} faulted`);
+    return out;
   }
 
   /**

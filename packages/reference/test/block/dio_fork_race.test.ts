@@ -4,7 +4,7 @@ import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import { PAGE_SIZE } from '../../src/mm/constants.ts';
 import { read_user } from '../../src/mm/memory.ts';
-import { pte_lookup } from '../../src/mm/mmap.ts';
+import { MADV_WIPEONFORK, pte_lookup } from '../../src/mm/mmap.ts';
 
 describe('DIO read vs fork (kernel-facts: 6.1 loses 60/60, 6.12 loses 0/60)', () => {
   it("linux-6.1: the parent loses the data and the child's copy holds it", () => {
@@ -91,6 +91,29 @@ describe('munmap of the buffer while a read is in flight (do_vmi_munmap -> zap_p
       expect(read_user(child, race.buf, 512)).toEqual(new Uint8Array(512).fill(0x5a)),
     );
     expect(() => race.munmap(race.buf + 1, PAGE_SIZE)).toThrow(/munmap failed/);
+    race.exit();
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
+  });
+});
+
+describe("the child's read of a wiped page (MADV_WIPEONFORK: do_anonymous_page, wp_page_copy)", () => {
+  it('maps the zero page read-only; the write fault then copies it to a zeroed page', () => {
+    const k = createKernel('linux-6.12');
+    const race = new DioForkRace(k, {
+      nr_pages: 1,
+      device: new Uint8Array(512).fill(0x5a),
+      advice: MADV_WIPEONFORK,
+    });
+    const child = race.fork();
+    expect(race.load('C', race.buf + 3072, 1)).toEqual(Uint8Array.of(0));
+    const zero = pte_lookup(child, race.buf);
+    expect(zero?.page.folio.is_zero).toBe(true);
+    expect(zero?.write).toBe(false);
+    race.write('C', race.buf + 3072, Uint8Array.of(0x43));
+    const copy = pte_lookup(child, race.buf);
+    expect(copy?.page.folio.is_zero).toBe(false);
+    expect(copy?.write).toBe(true);
+    expect(race.load('C', race.buf + 3071, 2)).toEqual(Uint8Array.of(0, 0x43));
     race.exit();
     expect(mm_invariants_at_quiescence(k)).toEqual([]);
   });

@@ -14,7 +14,8 @@
 // Observations (same keys from model and reference):
 //   P0, P1, C0, C1  tags the page mapped by parent/child at vpage 0/1 holds ("D1,PW"), null
 //                   for the child before fork, after it exited and where it maps no page
-//                   (ForkAdvice), and for the parent's page after its Munmap. D1/D2 =
+//                   (ForkAdvice), and for the parent's page after its Munmap; "" (no tags)
+//                   where it maps the zero page (the child's Read of a wiped page). D1/D2 =
 //                   data of read 1/2, PW/CW = the byte the parent/child wrote. "Parent sees
 //                   the DIO data" is D<i> in P<vpage>.
 //   pinsHeld        FOLL_PIN pins outstanding (nr_foll_pin_acquired - nr_foll_pin_released)
@@ -93,7 +94,11 @@ const ACTIONS = new Set([
   'Vmsplice',
   'PipeRead',
   'Munmap',
+  'Read',
 ]);
+
+/** ForkRace.tla ZeroFrame: a pte that maps the shared zero page (a read fault's). */
+const ZERO_FRAME = -1;
 
 const tagList = (tags: readonly string[]): string => [...tags].sort().join(',');
 
@@ -106,6 +111,7 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
     if (v >= pages) return null; // NumPages = 1: there is no vpage 1
     const frame = asInt(apply(apply(apply(pte, p, 'pte'), v, `pte[${p}]`), 'frame'), 'frame');
     if (frame === 0) return null;
+    if (frame === ZERO_FRAME) return ''; // the shared zero page holds no tags
     return tagList(asSet(apply(data, frame, 'data')).map((t) => asString(t, 'tag')));
   };
   const sumOf = (s: ModelState, v: string) =>
@@ -311,6 +317,16 @@ class ForkRaceDriver implements ReferenceDriver {
         if (bytes.length !== PAGE_SIZE)
           throw new AdapterError(`ForkRace: pipe_read returned ${bytes.length} bytes`);
         this.pipeSeen = bytesTags(bytes);
+        return;
+      }
+      case 'Read': {
+        // A load of one byte of page v (where the write would go): a read fault maps the zero
+        // page where the vma has no page yet (do_anonymous_page without FAULT_FLAG_WRITE).
+        const p = param(action, 'proc', 'string');
+        const v = param(action, 'vpage', 'number');
+        if (p !== 'P' && p !== 'C') throw new AdapterError(`ForkRace: unknown process ${p}`);
+        const layout = TAG_LAYOUT.find((t) => t.tag === (p === 'P' ? 'PW' : 'CW'))!;
+        this.race.load(p, this.uaddr(v, layout.offset), 1);
         return;
       }
       case 'Munmap': {
