@@ -39,6 +39,12 @@ export class block_device {
   /** Bios submitted and not yet completed, in submission order. */
   readonly inflight: bio[] = [];
   /**
+   * The block_bio_queue tracepoint (trace_block_bio_queue in submit_bio_noacct, what blktrace
+   * records as Q): when a list is set here, submit_bio appends each bio it queues, so a caller
+   * can see the bios of a synchronous direct I/O that completed before it returned.
+   */
+  bio_queue_trace: bio[] | null = null;
+  /**
    * The device's contents in sparse 4 KiB chunks (the model's own storage unit, not the
    * sector: a page-sized write, the common case, is one chunk); absent chunks read as zeroes.
    */
@@ -128,6 +134,10 @@ export function bdev_alloc(size: number, logical_block_size = 512): block_device
   return new block_device(current_kernel().next_id++, size, logical_block_size);
 }
 
+/** include/linux/blk_types.h blk_status_t values: success, and the generic I/O error. */
+export const BLK_STS_OK = 0;
+export const BLK_STS_IOERR = 10;
+
 /** Bounce buffer for a read's transfer (a bvec never exceeds a page here). */
 const dma_scratch = new Uint8Array(PAGE_SIZE);
 
@@ -140,6 +150,7 @@ export function submit_bio(b: bio): void {
       `submit_bio: bio ${b.id} (${pos}+${b.bi_iter.bi_size}) runs past the end of the device`,
     );
   }
+  if (bdev.bio_queue_trace !== null) bdev.bio_queue_trace.push(b);
   bdev.inflight.push(b);
 }
 

@@ -3,7 +3,7 @@
 // __iomap_dio_rw, iomap_dio_bio_iter, iomap_dio_bio_end_io): bios are built from the iterator
 // with bio_iov_iter_get_pages, submitted, and released by the bio completion; a synchronous
 // kiocb waits, an asynchronous one returns -EIOCBQUEUED and is completed later.
-import { EINVAL, EIOCBQUEUED, ENOSPC } from '../errno.ts';
+import { EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../errno.ts';
 import { iov_iter_count, iov_iter_revert } from '../iov_iter/advance.ts';
 import { READ } from '../iov_iter/constants.ts';
 import { iov_iter_rw, user_backed_iter } from '../iov_iter/init.ts';
@@ -59,7 +59,10 @@ export class dio {
 /** blkdev_bio_end_io / iomap_dio_bio_end_io */
 export function dio_bio_end_io(b: bio): void {
   const d = b.bi_private as dio;
-  if (b.bi_status !== 0 && d.error === 0) d.error = -5; // BLK_STS_IOERR -> -EIO
+  // The first failed bio's status becomes the dio's (blkdev_bio_end_io: "if (bio->bi_status &&
+  // !dio->bio.bi_status)"); blk_status_to_errno(BLK_STS_IOERR) is -EIO, the only status the
+  // model's device reports.
+  if (b.bi_status !== 0 && d.error === 0) d.error = -EIO;
   // blkdev_bio_end_io / iomap_dio_bio_end_io: bio_check_pages_dirty or bio_release_pages.
   bio_release_pages(b, d.should_dirty);
   if (--d.ref === 0 && !d.submitter_ref) dio_complete(d);

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   BIO_NO_PAGE_REF,
   BIO_PAGE_PINNED,
+  BLK_STS_IOERR,
   bdev_alloc,
   bdev_complete_all,
+  bdev_complete_bio,
   bdev_inode,
+  type bio,
   bio_flagged,
   dio_submit,
   direct_IO,
@@ -13,6 +16,7 @@ import {
   init_sync_kiocb,
   O_DIRECT,
 } from '../../src/block/index.ts';
+import { EIO, EIOCBQUEUED } from '../../src/errno.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { ITER_DEST, ITER_SOURCE } from '../../src/iov_iter/constants.ts';
 import { iov_iter_bvec, iov_iter_ubuf } from '../../src/iov_iter/init.ts';
@@ -138,5 +142,61 @@ describe('O_DIRECT through bios (block/fops.c, fs/iomap/direct-io.c)', () => {
         expect(mm_invariants_at_quiescence(k)).toEqual([]);
       });
     }
+  });
+});
+
+describe('an I/O error completion (BLK_STS_IOERR) and the block_bio_queue trace', () => {
+  it('the kiocb completes with -EIO, nothing is transferred and the pins are released', () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const bdev = bdev_alloc(16 * 1024);
+      bdev.write(0, pattern(4096));
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, PAGE_SIZE);
+      write_user(mm, buf, new Uint8Array(4096).fill(0xee));
+      const trace: bio[] = [];
+      bdev.bio_queue_trace = trace;
+      let res = 0;
+      const iocb = init_async_kiocb(filp_open(bdev_inode(bdev), O_DIRECT), 0, (_i, r) => {
+        res = r;
+      });
+      expect(with_mm(mm, () => direct_IO(iocb, iov_iter_ubuf(ITER_DEST, buf, 4096)))).toBe(
+        -EIOCBQUEUED,
+      );
+      expect(trace).toEqual(bdev.inflight);
+      expect(k.vmstat.nr_foll_pin_acquired).toBe(1);
+      for (const b of trace) bdev_complete_bio(b, BLK_STS_IOERR);
+      expect(res).toBe(-EIO);
+      expect(iocb.ki_pos).toBe(0);
+      expect(read_user(mm, buf, 4096)).toEqual(new Uint8Array(4096).fill(0xee));
+      expect(k.vmstat).toEqual({ nr_foll_pin_acquired: 1, nr_foll_pin_released: 1 });
+      exit_mmap(mm);
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  });
+
+  it('a synchronous request leaves its bios in the trace, completed', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const bdev = bdev_alloc(16 * 1024);
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+      write_user(mm, buf, pattern(8192));
+      const trace: bio[] = [];
+      bdev.bio_queue_trace = trace;
+      const filp = filp_open(bdev_inode(bdev), O_DIRECT);
+      const res = with_mm(mm, () =>
+        direct_IO(init_sync_kiocb(filp, 0), iov_iter_ubuf(ITER_SOURCE, buf, 8192)),
+      );
+      expect(res).toBe(8192);
+      expect(trace.length).toBeGreaterThan(0);
+      expect(trace.every((b) => b.done)).toBe(true);
+      expect(trace.reduce((n, b) => n + b.bi_iter.bi_size, 0)).toBe(8192);
+      expect(bdev.inflight).toEqual([]);
+      // Tracing off: nothing more is recorded.
+      bdev.bio_queue_trace = null;
+      with_mm(mm, () => direct_IO(init_sync_kiocb(filp, 0), iov_iter_ubuf(ITER_SOURCE, buf, 4096)));
+      expect(trace.reduce((n, b) => n + b.bi_iter.bi_size, 0)).toBe(8192);
+      exit_mmap(mm);
+    });
   });
 });
