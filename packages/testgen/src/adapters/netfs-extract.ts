@@ -5,9 +5,9 @@
 // real netfs code:
 //   Open         the caller's iterator: iov_iter_ubuf (ITER_SOURCE) / iov_iter_init (IOVEC,
 //                ITER_DEST) over the process's pages, iov_iter_kvec over a two-page kmalloc
-//                buffer, iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue (a
-//                full first segment, then a second), iov_iter_bvec_queue (bvecq RFC, a
-//                two-segment chain), iov_iter_discard, and
+//                buffer, iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue
+//                (the last two slots of a full segment, a second after it),
+//                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard, and
 //                a UBUF running past the process's mapping into an unmapped page.
 //   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
 //   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit.
@@ -499,15 +499,15 @@ class NetfsExtractDriver implements ReferenceDriver {
       case 'XARRAY': // file position 2, 6 bytes
         return iov_iter_xarray(ITER_DEST, this.xarray, 2 * UNIT, 6 * UNIT);
       case 'FOLIOQ': {
-        // F0 offset 1, 7 bytes: to the end of the queue. netfs fills a segment to
-        // PAGEVEC_SIZE folios before adding the next (fs/netfs/rolling_buffer.c
-        // rolling_buffer_make_space), so F0 is the last slot of a full first segment (order-0
-        // folios outside the spec before it) and F1 slot 0 of the second: the walkers
-        // (lib/scatterlist.c extract_folioq_to_sg, smbdirect.c smb_extract_folioq_to_rdma)
-        // step to folioq->next between the two page parts.
-        const before = Array.from({ length: PAGEVEC_SIZE - 1 }, () => folio_alloc(0));
-        const chain = folioq_chain_from([...before, ...this.fqFolios]);
-        return iov_iter_folio_queue(ITER_DEST, chain, PAGEVEC_SIZE - 1, UNIT, 7 * UNIT);
+        // F0 offset 1, 7 bytes: F0 then F1, the last two slots of a full segment. netfs fills a
+        // segment to PAGEVEC_SIZE folios and adds the next one when it is full
+        // (fs/netfs/rolling_buffer.c rolling_buffer_make_space), so a second segment follows
+        // (one folio outside the spec). The walkers (lib/scatterlist.c extract_folioq_to_sg,
+        // smbdirect.c smb_extract_folioq_to_rdma) step F0 -> F1 within the segment, and past
+        // F1 to folioq->next, where the iterator is left.
+        const before = Array.from({ length: PAGEVEC_SIZE - 2 }, () => folio_alloc(0));
+        const chain = folioq_chain_from([...before, ...this.fqFolios, folio_alloc(0)]);
+        return iov_iter_folio_queue(ITER_DEST, chain, PAGEVEC_SIZE - 2, UNIT, 7 * UNIT);
       }
       case 'UBUF_HOLE':
         // user page 3 offset 1, 6 bytes: the page after the mapping's last is not mapped
