@@ -122,6 +122,7 @@ import {
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import {
   AdapterError,
+  filledBytes,
   filledWith,
   folioBytes,
   param,
@@ -202,10 +203,23 @@ function formatSubreq(start: number, len: number, st: string, xfer: number, trie
 /** The server's copy of the file: every byte of slot x is SERVER_BYTE(x) (never 0). */
 const serverByte = (slot: number): number => 0x40 + slot;
 
+/** serverData's buffers, built once per (startSlot, slots). */
+const serverDataCache = new Map<number, Uint8Array>();
+
+/**
+ * The server's bytes of slots [startSlot, startSlot + slots), shared and never written to: the
+ * reference only copies from it (netfs_read_subreq_terminated's copy_to_iter), and building
+ * it per terminated subrequest was an allocation per step.
+ */
 function serverData(startSlot: number, slots: number): Uint8Array {
-  const data = new Uint8Array(slots * PAGE_SIZE);
-  for (let s = 0; s < slots; s++)
-    data.fill(serverByte(startSlot + s), s * PAGE_SIZE, (s + 1) * PAGE_SIZE);
+  const key = startSlot * 65536 + slots;
+  let data = serverDataCache.get(key);
+  if (data === undefined) {
+    data = new Uint8Array(slots * PAGE_SIZE);
+    for (let s = 0; s < slots; s++)
+      data.fill(serverByte(startSlot + s), s * PAGE_SIZE, (s + 1) * PAGE_SIZE);
+    serverDataCache.set(key, data);
+  }
   return data;
 }
 
@@ -496,7 +510,7 @@ function readWindowPrelude(rreq: netfs_read_request): number {
   for (let x = 0; x < before; x++) netfs_read_load_folio(rreq, folio_alloc(0));
   const sub = netfs_read_dispatch(rreq, before * PAGE_SIZE);
   if (sub === null) throw new AdapterError('BvecqCursors: the window prelude dispatched nothing');
-  netfs_read_subreq_terminated(rreq, sub, new Uint8Array(before * PAGE_SIZE).fill(0x3f));
+  netfs_read_subreq_terminated(rreq, sub, filledBytes(before * PAGE_SIZE, 0x3f));
   netfs_read_collection(rreq);
   const at = before * PAGE_SIZE;
   const done =
