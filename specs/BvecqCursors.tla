@@ -74,11 +74,13 @@ CONSTANTS
     MaxRetries,         \* reissues allowed per subrequest
     StrictDioSequence,  \* TRUE: DIO write subrequests dispatched in strict sequence
     CheckTooMuch,       \* TRUE: transferred > len fails the subrequest (-EIO)
-    WriteSource         \* DIO_WRITE's source: "USER" (UBUF/IOVEC) | "KERNEL" (e.g. ITER_BVEC)
+    WriteSource,        \* DIO_WRITE's source: "USER" (UBUF/IOVEC) | "KERNEL" (e.g. ITER_BVEC)
+    Misaligned          \* DIO_WRITE from user memory: the buffer starts inside a page
 
 ASSUME Op \in {"READ", "DIO_WRITE"}
 ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
 ASSUME WriteSource \in {"USER", "KERNEL"}
+ASSUME Misaligned \in BOOLEAN
 \* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
 \* no slot names is zero-length.
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
@@ -94,6 +96,12 @@ ASSUME NSeg \in 1..5 /\ SubreqMax \in 1..4 /\ MaxRetries \in 0..2
 ASSUME \A sx \in 1..Len(SlotSeg) : SlotSeg[sx] \in 1..NSeg
 
 Total == Len(SlotSeg)             \* slots in the request's buffer
+
+\* User pages a DIO write from user memory pins: one per page of data, plus one when the buffer
+\* starts inside a page (netfs unbuffered writes have no alignment rule), since the data then
+\* spans Total + 1 user pages and iov_iter_extract_pages() pins every page it lists
+\* (lib/iov_iter.c iov_iter_extract_user_pages: DIV_ROUND_UP(offset + len, PAGE_SIZE) pages).
+UserPages == Total + (IF Misaligned THEN 1 ELSE 0)
 Slots == 0..(Total - 1)
 Segs == 1..NSeg
 Pos == 0..Total                   \* cursor positions (slot index of the next slot)
@@ -178,7 +186,7 @@ Load ==
     \* BVECQ_MEM_GUP); from a kernel iterator (a loop device's ITER_BVEC, say) it only lists
     \* the pages, which their owner keeps (RFC netfs_extract_iter: user_backed_iter() decides
     \* the segment's mem_type). READ: page-cache folios, no pins.
-    /\ pins' = IF Op = "DIO_WRITE" /\ WriteSource = "USER" THEN Total ELSE 0
+    /\ pins' = IF Op = "DIO_WRITE" /\ WriteSource = "USER" THEN UserPages ELSE 0
     /\ action' = [name |-> "Load"]
     /\ UNCHANGED <<dispatch, collect, subreqs, segFreed, reqError>>
 
@@ -335,7 +343,7 @@ TypeOK ==
     /\ DOMAIN segRef = Segs /\ DOMAIN segFreed = Segs
     /\ \A s \in Segs : segRef[s] \in 0..6 /\ segFreed[s] \in BOOLEAN
     /\ reqError \in BOOLEAN
-    /\ pins \in 0..Total
+    /\ pins \in 0..UserPages
 
 \* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
 \* dispatched, nothing dispatched before it was loaded.

@@ -264,6 +264,22 @@ function writeSourceOf(scenario: Scenario): 'USER' | 'KERNEL' {
   return source;
 }
 
+/**
+ * Where a misaligned user buffer (constant Misaligned) starts in its first page: any in-page
+ * offset; a sector's worth, so every slot boundary of the chain falls inside a file page.
+ */
+const MISALIGN_OFFSET = 512;
+
+/** The in-page offset of a DIO write's user buffer (specs/BvecqCursors.tla constant Misaligned). */
+function userBufferOffset(scenario: Scenario): number {
+  const misaligned = scenario.constants?.Misaligned ?? false;
+  if (typeof misaligned !== 'boolean')
+    throw new AdapterError(
+      `BvecqCursors: Misaligned must be a boolean, got ${JSON.stringify(misaligned)}`,
+    );
+  return misaligned ? MISALIGN_OFFSET : 0;
+}
+
 /** Why the reference cannot run a scenario of this spec, or undefined when it can. */
 function scenarioSupport(scenario: Scenario): string | undefined {
   if (opOf(scenario) === 'DIO_WRITE' && scenario.constants?.Layout === ONE_SEGMENT_LAYOUT) {
@@ -535,8 +551,8 @@ class BvecqDioWriteDriver implements ReferenceDriver {
   private readonly mm: MmStruct;
   /** The user buffer's ITER_UBUF source, extracted into the chain by Load. */
   private readonly iter: iov_iter;
-  /** The user buffer's address (WriteSource "USER"), unmapped by LoadFault. */
-  private readonly userBase: number | null;
+  /** The user mapping holding the buffer (WriteSource "USER"), unmapped by LoadFault. */
+  private readonly userMapping: { start: number; len: number } | null;
   /** The server's copy of the file (zero where nothing was written). */
   private readonly file: Uint8Array;
   private wreq: netfs_dio_write_request | null = null;
@@ -549,7 +565,7 @@ class BvecqDioWriteDriver implements ReferenceDriver {
     // mapping read through ITER_UBUF (WriteSource "USER"), or kernel pages in an ITER_BVEC
     // (WriteSource "KERNEL", e.g. a loop device writing to a netfs file).
     const kernelSource = writeSourceOf(scenario) === 'KERNEL';
-    const { mm, iter, base } = with_kernel(this.k, () => {
+    const { mm, iter, mapping } = with_kernel(this.k, () => {
       const mm = mm_alloc();
       const len = this.total * PAGE_SIZE;
       const src = new Uint8Array(len);
@@ -562,15 +578,23 @@ class BvecqDioWriteDriver implements ReferenceDriver {
           folio.dataForWrite().set(src.subarray(x * PAGE_SIZE, (x + 1) * PAGE_SIZE));
           bvecs.push({ bv_page: folio.page(0), bv_len: PAGE_SIZE, bv_offset: 0 });
         }
-        return { mm, iter: iov_iter_bvec(ITER_SOURCE, bvecs, bvecs.length, len), base: null };
+        return { mm, iter: iov_iter_bvec(ITER_SOURCE, bvecs, bvecs.length, len), mapping: null };
       }
-      const base = vm_mmap(mm, 0, len);
-      write_user(mm, base, src);
-      return { mm, iter: with_mm(mm, () => iov_iter_ubuf(ITER_SOURCE, base, len)), base };
+      // A misaligned buffer starts `off` bytes into its first page, so its data spans one
+      // more page than it holds, all of which the extraction pins.
+      const off = userBufferOffset(scenario);
+      const mapLen = len + (off === 0 ? 0 : PAGE_SIZE);
+      const mapped = vm_mmap(mm, 0, mapLen);
+      write_user(mm, mapped + off, src);
+      return {
+        mm,
+        iter: with_mm(mm, () => iov_iter_ubuf(ITER_SOURCE, mapped + off, len)),
+        mapping: { start: mapped, len: mapLen },
+      };
     });
     this.mm = mm;
     this.iter = iter;
-    this.userBase = base;
+    this.userMapping = mapping;
   }
 
   apply(action: ScenarioAction): void {
@@ -609,9 +633,9 @@ class BvecqDioWriteDriver implements ReferenceDriver {
         // The user buffer is not mapped any more (munmap by another thread), so
         // iov_iter_extract_pages() -> pin_user_pages_fast() finds no page: -EFAULT before
         // anything is extracted, and the request fails with no chain.
-        if (this.wreq !== null || this.userBase === null)
+        if (this.wreq !== null || this.userMapping === null)
           throw new AdapterError('BvecqCursors: LoadFault needs an unloaded user buffer');
-        if (vm_munmap(this.mm, this.userBase, this.total * PAGE_SIZE) !== 0)
+        if (vm_munmap(this.mm, this.userMapping.start, this.userMapping.len) !== 0)
           throw new AdapterError('BvecqCursors: could not unmap the user buffer');
         this.wreq = netfs_unbuffered_write_begin(this.iter, 0);
         if (this.wreq.error !== -EFAULT || this.wreq.len !== 0) {

@@ -284,6 +284,40 @@ describe('BvecqCursors adapter, DIO write', () => {
     expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
   });
 
+  it('a misaligned user buffer pins one page more, and subrequests cut mid-slot still land the right bytes', () => {
+    const s = scenario(
+      [
+        { name: 'Init' },
+        { name: 'Load' },
+        { name: 'Dispatch', len: 1 },
+        { name: 'Complete', start: 0, outcome: 'retry' },
+        { name: 'Retry', start: 0 },
+        { name: 'Complete', start: 0, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Dispatch', len: 2 },
+        { name: 'Complete', start: 1, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Finished' },
+      ],
+      { ...WRITE, Misaligned: true } as never,
+    );
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs.map((o) => [o.pinned, o.fstate])).toEqual([
+      [0, 'absent,absent,absent'],
+      [4, 'locked,locked,locked'],
+      [4, 'locked,locked,locked'],
+      [4, 'locked,locked,locked'],
+      [4, 'locked,locked,locked'],
+      [4, 'filled,locked,locked'],
+      [4, 'uptodate,locked,locked'],
+      [4, 'uptodate,locked,locked'],
+      [4, 'uptodate,filled,filled'],
+      [4, 'uptodate,uptodate,uptodate'],
+      [0, 'uptodate,uptodate,uptodate'],
+    ]);
+    expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write_misaligned', RFC)).toEqual([]);
+  });
+
   it('one Load pins the whole buffer; subrequests go one at a time, a retry reissues the range, the data lands', () => {
     const s = scenario(
       [
