@@ -35,10 +35,17 @@ CONSTANTS
     FolioQueue,     \* ITER_FOLIOQ exists: 6.12 (db0aa2e9566f "mm: Define struct
                     \* folio_queue and ITER_FOLIOQ to handle a sequence of folios");
                     \* not in 6.1; the bvecq RFC (seed 004) replaces it with ITER_BVECQ
-    BvecQueue       \* ITER_BVECQ exists: the bvecq RFC only (seed 004, "iov_iter: Add a
+    BvecQueue,      \* ITER_BVECQ exists: the bvecq RFC only (seed 004, "iov_iter: Add a
                     \* segmented queue of bio_vec[]"; never merged)
+    XarrayHole,     \* the XARRAY iterator's second page is a hole (a page cache range
+                    \* with a page missing: never read in, or punched out)
+    XarrayHoleBug   \* iov_iter_extract_xarray_pages over a hole: nr == 0 makes
+                    \* nr * PAGE_SIZE - offset underflow (size_t), min() keeps maxsize and
+                    \* the iterator advances over bytes no page holds (6.3 until "iov_iter:
+                    \* Fix potential underflow in iov_iter_extract_xarray_pages()", 2026)
 
-ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue} \subseteq BOOLEAN
+ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
+        XarrayHoleBug} \subseteq BOOLEAN
 ASSUME Abi \in {"LP64", "ILP32"}
 
 PAGE == 4
@@ -74,6 +81,15 @@ Total == 6
 \* offset (FOLIOQ: iov_iter_folio_queue(..., first_slot 0, offset FlatStart, ...)).
 FlatStart == 2
 
+\* XarrayHole: the range's first page holds its bytes 0..HoleStart-1 (FlatStart..PAGE-1 of
+\* the page); its second page, bytes HoleStart.., is absent from the xarray.  The walks of
+\* iov_iter_extract_xarray_pages and iter_xarray_get_pages (xas_load / xas_next) stop at the
+\* first absent index, so a call lists the present pages from the cursor's page on:
+\* HoleStart - off bytes before the hole, none from inside it.
+HoleStart == PAGE - FlatStart
+HoleHere == XarrayHole /\ it.type = "XARRAY"
+BeforeHole == IF it.off < HoleStart THEN HoleStart - it.off ELSE 0
+
 \* sizeof(struct iovec / kvec / bio_vec) in bytes, per ABI.
 ElemSize(elemType) == IF Abi = "LP64" THEN 16 ELSE (IF elemType = "BVEC" THEN 12 ELSE 8)
 KvecSize == IF Abi = "LP64" THEN 16 ELSE 8
@@ -87,7 +103,8 @@ EFAULT == 14
 VARIABLES
     it,      \* [type, ptr (byte offset of the current segment in the array), off (iov_offset), count]
     oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array)
-    last,    \* result of the last Extract or GetPages: [bytes (or -errno), offset0]
+    last,    \* result of the last Extract or GetPages: [bytes (or -errno), offset0,
+             \* unbacked: bytes of the result that lie in no page it listed]
     action
 
 vars == <<it, oops, last, action>>
@@ -141,7 +158,7 @@ Advanced(advBytes) ==
 Init ==
     /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0]
     /\ oops = "NONE"
-    /\ last = [bytes |-> 0, offset0 |-> 0]
+    /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
     /\ action = [name |-> "Init"]
 
 \* iov_iter_init / iov_iter_kvec / iov_iter_bvec / iov_iter_ubuf /
@@ -153,6 +170,8 @@ IterInit(t) ==
     /\ it.type = "NONE"
     /\ t = "FOLIOQ" => FolioQueue
     /\ t = "BVECQ" => BvecQueue
+    \* The hole is a property of the XARRAY layout: its configs explore that type alone.
+    /\ XarrayHole => t = "XARRAY"
     /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
@@ -226,15 +245,28 @@ Extract(maxsize) ==
     /\ it.type # "NONE" /\ Sane
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "DISCARD"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0]
                /\ UNCHANGED <<it, oops>>
+          \* iov_iter_extract_xarray_pages: min(nr * PAGE_SIZE - offset, maxsize) with nr
+          \* present pages from the cursor's; at a hole (nr = 0) the fixed kernel returns 0,
+          \* the buggy one, unless offset = 0 (0 - 0 does not wrap), takes maxsize whole.
+          ELSE IF HoleHere /\ BeforeHole = 0
+          THEN IF XarrayHoleBug /\ (FlatStart + it.off) % PAGE # 0
+               THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE,
+                                unbacked |-> m]
+                    /\ it' = Advanced(m)
+                    /\ oops' = oops
+               ELSE /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
+                    /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
-          THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE]
-               /\ it' = Advanced(m)
-               /\ oops' = oops
+          THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
+               IN /\ last' = [bytes |-> got, offset0 |-> (FlatStart + it.off) % PAGE,
+                              unbacked |-> 0]
+                  /\ it' = Advanced(got)
+                  /\ oops' = oops
           ELSE IF /\ it.type = "BVEC" /\ BvecKvecMixup /\ KvecSize # ElemSize("BVEC")
                   /\ SegLen[Seg] - it.off = 0
           \* v9: the skip loop steps with i->kvec++: on ILP32 the pointer
@@ -252,7 +284,8 @@ Extract(maxsize) ==
           ELSE IF it.type = "BVECQ"
           THEN LET got == IF m < SegLen[Seg] - it.off THEN m ELSE SegLen[Seg] - it.off
                IN /\ last' = [bytes |-> got,
-                              offset0 |-> IF got = 0 THEN 0 ELSE (SegOff[Seg] + it.off) % PAGE]
+                              offset0 |-> IF got = 0 THEN 0 ELSE (SegOff[Seg] + it.off) % PAGE,
+                              unbacked |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE LET k == FirstNonEmpty
@@ -262,7 +295,8 @@ Extract(maxsize) ==
                            /\ SegOff[k] + SegLen[k] = PAGE /\ SegLen[k + 1] > 0 /\ SegOff[k + 1] = 0
                    second == IF ~more THEN 0
                              ELSE IF m - first < SegLen[k + 1] THEN m - first ELSE SegLen[k + 1]
-               IN /\ last' = [bytes |-> first + second, offset0 |-> (SegOff[k] + skip) % PAGE]
+               IN /\ last' = [bytes |-> first + second, offset0 |-> (SegOff[k] + skip) % PAGE,
+                              unbacked |-> 0]
                   /\ it' = Advanced(first + second)
                   /\ oops' = oops
     /\ action' = [name |-> "Extract", maxsize |-> maxsize]
@@ -284,31 +318,39 @@ GetPages(maxsize) ==
     /\ it.type # "NONE" /\ Sane
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "DISCARD"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0]
+               /\ UNCHANGED <<it, oops>>
+          \* iter_xarray_get_pages: nr == 0 (a hole at the cursor) returns 0 in every kernel.
+          ELSE IF HoleHere /\ BeforeHole = 0
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
-          THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE]
-               /\ it' = Advanced(m)
-               /\ oops' = oops
+          THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
+               IN /\ last' = [bytes |-> got, offset0 |-> (FlatStart + it.off) % PAGE,
+                              unbacked |-> 0]
+                  /\ it' = Advanced(got)
+                  /\ oops' = oops
           ELSE IF it.type \in {"KVEC", "BVECQ"}
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "IOVEC"
           THEN LET k == FirstNonEmpty
                    skip == IF k = Seg THEN it.off ELSE 0
                    got == IF m < SegLen[k] - skip THEN m ELSE SegLen[k] - skip
-               IN /\ last' = [bytes |-> got, offset0 |-> (SegOff[k] + skip) % PAGE]
+               IN /\ last' = [bytes |-> got, offset0 |-> (SegOff[k] + skip) % PAGE,
+                              unbacked |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE LET left == SegLen[Seg] - it.off
                    got == IF m < left THEN m ELSE left
                IN IF got = 0
-                  THEN /\ last' = [bytes |-> 0 - ENOMEM, offset0 |-> 0]
+                  THEN /\ last' = [bytes |-> 0 - ENOMEM, offset0 |-> 0, unbacked |-> 0]
                        /\ UNCHANGED <<it, oops>>
-                  ELSE /\ last' = [bytes |-> got, offset0 |-> (SegOff[Seg] + it.off) % PAGE]
+                  ELSE /\ last' = [bytes |-> got, offset0 |-> (SegOff[Seg] + it.off) % PAGE,
+                                    unbacked |-> 0]
                        /\ it' = IF it.off + got = SegLen[Seg]
                                 THEN [it EXCEPT !.ptr = PtrOf("BVEC", Seg + 1), !.off = 0,
                                                 !.count = @ - got]
@@ -336,6 +378,7 @@ TypeOK ==
     /\ oops \in {"NONE", "BUG", "OOB"}
     /\ last.bytes \in {0 - ENOMEM, 0 - EFAULT} \cup (0..Total)
     /\ last.offset0 \in 0..(PAGE - 1)
+    /\ last.unbacked \in 0..Total
 
 \* The cursor never goes before the start of the iterator: no BUG() in
 \* iov_iter_revert, no walk off the front of the segment array.
@@ -359,6 +402,11 @@ CountOffsetConsistent ==
                 /\ it.count = Total - (Prefix[Seg] + it.off)
                 /\ (Seg <= N => it.off <= SegLen[Seg])
                 /\ (Seg = N + 1 => it.off = 0)
+
+\* Every byte an extraction or GetPages returns lies in a page it listed (broken by the
+\* xarray hole underflow: bytes claimed past the pages found).
+ExtractedBytesBacked ==
+    last.unbacked = 0
 
 \* An extraction never returns more than the iterator held before it.
 ExtractWithinCount ==

@@ -59,6 +59,8 @@ export const ITERCURSOR_UNOBSERVABLE = [
   'oops',
   'lastBytes',
   'lastOffset0',
+  // Bytes of an Extract/GetPages result that no listed page holds: internal to the call too.
+  'lastUnbacked',
   'npages',
   'npagesMax1',
 ] as const;

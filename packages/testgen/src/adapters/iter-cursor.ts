@@ -201,6 +201,21 @@ export function buildFolioQueue(layout: FolioqLayout): {
   return { q: q0, first: 0, pages: [large.page(0), large.page(1)] };
 }
 
+/**
+ * Bytes of a successful extraction or get_pages result (`n` bytes from in-page offset `start`
+ * of the first listed page) whose page slot is empty: the bytes it claims without a page
+ * (iov_iter_extract_xarray_pages over a hole before the underflow fix). 0 for a failure.
+ */
+export function unbackedBytes(n: number, pages: readonly PageSlot[] | null, start: number): number {
+  let unbacked = 0;
+  for (let at = 0; at < n; ) {
+    const inPage = Math.min(PAGE_SIZE - ((start + at) % PAGE_SIZE), n - at);
+    if (pages?.[Math.floor((start + at) / PAGE_SIZE)] === undefined) unbacked += inPage;
+    at += inPage;
+  }
+  return unbacked;
+}
+
 /** FNV-1a of a string: a stable per-scenario salt for the choice of Advance path. */
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -343,6 +358,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     count,
     lastBytes: asInt(apply(last, 'bytes'), 'last.bytes'),
     lastOffset0: asInt(apply(last, 'offset0'), 'last.offset0'),
+    lastUnbacked: asInt(apply(last, 'unbacked'), 'last.unbacked'),
     npages: pages(NPAGES_MAX),
     npagesMax1: pages(NPAGES_MAX_SMALL),
   };
@@ -356,6 +372,10 @@ class IterCursorDriver implements ReferenceDriver {
   private oops = 'NONE';
   private lastBytes = 0;
   private lastOffset0 = 0;
+  /** Bytes of the last Extract or GetPages result in no page it listed (unbackedBytes). */
+  private lastUnbacked = 0;
+  /** XARRAY layout: its second page is a hole (the spec's XarrayHole). */
+  private readonly xarrayHole: boolean;
   /** Violations of the per-call extraction invariants found by the last Extract. */
   private extractViolations: Violation[] = [];
   /** The layout IterInit built, as a map from data byte to memory (checks the copies). */
@@ -373,6 +393,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.mm = with_kernel(this.k, () => mm_alloc());
     this.scenarioId = scenario.id;
     this.profile = profile;
+    this.xarrayHole = scenario.constants?.XarrayHole === true;
     this.direction =
       iterDirectionFor(scenario.id, profile) === 'ITER_DEST' ? ITER_DEST : ITER_SOURCE;
   }
@@ -474,11 +495,14 @@ class IterCursorDriver implements ReferenceDriver {
       case 'XARRAY': {
         const xa = new XArray();
         const folios = [folio_alloc(0), folio_alloc(0)];
-        for (const [index, f] of folios.entries()) xa.xa_store_folio(index, f);
+        // XarrayHole: the second page is never stored (a page cache range with a page missing).
+        for (const [index, f] of folios.entries())
+          if (index === 0 || !this.xarrayHole) xa.xa_store_folio(index, f);
         this.placeOf = (pos) => {
           const x = FLAT_START * UNIT + pos;
           const folio = folios[Math.floor(x / PAGE_SIZE)];
-          if (folio === undefined) throw new AdapterError(`IterCursor: no folio at ${x}`);
+          if (folio === undefined || (this.xarrayHole && x >= PAGE_SIZE))
+            throw new AdapterError(`IterCursor: no folio at ${x}`);
           const offset = x % PAGE_SIZE;
           return { kind: 'page', page: folio.page(0), offset, run: PAGE_SIZE - offset };
         };
@@ -544,6 +568,7 @@ class IterCursorDriver implements ReferenceDriver {
         }
         this.lastBytes = n < 0 ? n : n / UNIT;
         this.lastOffset0 = n <= 0 ? 0 : offset0.value / UNIT;
+        this.lastUnbacked = unbackedBytes(n, pages.value, offset0.value) / UNIT;
         // The caller's cleanup: unpin what was pinned (user-backed), free the array.
         if (pages.value !== null) {
           const got = n <= 0 ? 0 : Math.ceil((offset0.value + n) / PAGE_SIZE);
@@ -606,14 +631,15 @@ class IterCursorDriver implements ReferenceDriver {
     }
     this.lastBytes = n > 0 ? n / UNIT : n;
     this.lastOffset0 = n > 0 ? start.value / UNIT : 0;
+    this.lastUnbacked = unbackedBytes(n, pages.value, start.value) / UNIT;
     // The caller's cleanup: put_page on every page it got a reference on, kvfree the array
     // iov_iter_get_pages_alloc2 allocated (it already freed it on failure); the caller's own
     // array of iov_iter_get_pages2 is not the extraction's to free.
     if (pages.value !== null) {
       const got = n > 0 ? Math.ceil((start.value + n) / PAGE_SIZE) : 0;
       for (const p of pages.value.slice(0, got)) {
-        if (p === undefined) throw new AdapterError('IterCursor: get_pages left a slot empty');
-        put_page(p);
+        // An empty slot is a claimed byte with no page (lastUnbacked); nothing to put.
+        if (p !== undefined) put_page(p);
       }
       if (callerArray === 'iov_iter_get_pages_alloc2') kvfree(pages.value);
     }
@@ -636,9 +662,14 @@ class IterCursorDriver implements ReferenceDriver {
 
   private advance(bytes: number): void {
     const i = this.iter();
-    const path = copyLandsAsAdvance(this.type, TOTAL * UNIT - i.count, Math.min(bytes, i.count))
-      ? this.advancePath()
-      : 'iov_iter_advance';
+    // A copy walks an xarray with xas_for_each (iterate_xarray), which steps over a hole and
+    // writes the bytes after it into the next present folio: not the spec's Advance, so a
+    // holed XARRAY advances by iov_iter_advance only.
+    const path =
+      !(this.type === 'XARRAY' && this.xarrayHole) &&
+      copyLandsAsAdvance(this.type, TOTAL * UNIT - i.count, Math.min(bytes, i.count))
+        ? this.advancePath()
+        : 'iov_iter_advance';
     if (path === 'iov_iter_advance') {
       iov_iter_advance(i, bytes);
       return;
@@ -764,6 +795,7 @@ class IterCursorDriver implements ReferenceDriver {
       count: this.oops === 'NONE' ? (this.i === null ? 0 : this.i.count / UNIT) : null,
       lastBytes: this.lastBytes,
       lastOffset0: this.lastOffset0,
+      lastUnbacked: this.lastUnbacked,
       npages: this.npages(NPAGES_MAX),
       npagesMax1: this.npages(NPAGES_MAX_SMALL),
     };
@@ -777,9 +809,19 @@ export const iterCursorAdapter: SpecAdapter = {
     ['IterInit', 'Advance', 'Revert', 'Extract', 'GetPages'].includes(action.name),
   // iov_iter_revert without the guard (faults.ts over_revert). BvecKvecMixup has a fault
   // (bvec_reads_kvec) but its config is ILP32, an ABI no profile has: no design.
-  faultKnobs: [{ constant: 'RevertGuard', value: false, fault: 'over_revert' }],
-  // An iterator reverted before its start (the model's oops) breaks the iterator invariants.
-  predictedViolations: (_prev, now) =>
-    now.oops !== 'NONE' ? ['no_over_reversion', 'iter_count_consistent'] : [],
+  // XarrayHoleBug: the 6.12-era iov_iter_extract_xarray_pages underflow over a hole
+  // (faults.ts xarray_hole_underflow).
+  faultKnobs: [
+    { constant: 'RevertGuard', value: false, fault: 'over_revert' },
+    { constant: 'XarrayHoleBug', value: true, fault: 'xarray_hole_underflow' },
+  ],
+  // An iterator reverted before its start (the model's oops) breaks the iterator invariants;
+  // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.
+  predictedViolations: (_prev, now) => [
+    ...(now.oops !== 'NONE' ? ['no_over_reversion', 'iter_count_consistent'] : []),
+    ...(typeof now.lastUnbacked === 'number' && now.lastUnbacked > 0
+      ? ['extract_result_consistent', 'extract_matches_iterator']
+      : []),
+  ],
   createDriver: (profile, scenario) => new IterCursorDriver(profile, scenario),
 };

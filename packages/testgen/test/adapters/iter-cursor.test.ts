@@ -202,6 +202,53 @@ describe('IterCursor adapter', () => {
     for (const t of ['FOLIOQ', 'BVECQ']) expect(copyLandsAsAdvance(t, 0, 0)).toBe(false);
   });
 
+  it('XARRAY over a hole: calls stop at it; the extraction underflow claims bytes with no page', () => {
+    const steps: Scenario['actions'] = [
+      { name: 'Init' },
+      { name: 'IterInit', type: 'XARRAY' },
+      { name: 'Extract', maxsize: 6 }, // the 2 bytes before the hole
+      { name: 'GetPages', maxsize: 6 }, // at the hole, in-page offset 0: nothing
+      { name: 'Extract', maxsize: 6 }, // at the hole, offset 0: 0 - 0 does not wrap
+      { name: 'Advance', bytes: 1 },
+      { name: 'Extract', maxsize: 2 }, // inside the hole, offset 1: the underflow
+      { name: 'GetPages', maxsize: 6 }, // iter_xarray_get_pages: nr == 0 returns 0
+    ];
+    const cases = [
+      ['IterCursor_xarray_hole', 'linux-6.12', [2, 0, 0, 0, 0], [0, 0, 0, 0, 0]],
+      [
+        'IterCursor_xarray_hole_bug',
+        'linux-6.12+xarray_hole_underflow',
+        [2, 0, 0, 2, 0],
+        [0, 0, 0, 2, 0],
+      ],
+    ] as const;
+    for (const [config, profile, bytes, unbacked] of cases) {
+      const stepper = stepperFor(config);
+      const s: Scenario = {
+        id: `hole-${config}`,
+        spec: 'IterCursor',
+        config,
+        actions: steps,
+        constants: { XarrayHole: true },
+      };
+      const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, profile, {});
+      expect(exp.observations).toHaveLength(s.actions.length);
+      const calls = [2, 3, 4, 6, 7];
+      expect(calls.map((k) => exp.observations[k]?.lastBytes)).toEqual([...bytes]);
+      expect(calls.map((k) => exp.observations[k]?.lastUnbacked)).toEqual([...unbacked]);
+      // The reference (its invariant checks included: the underflow's violations are predicted
+      // by lastUnbacked) gives the same.
+      expect(
+        compareObservations(
+          s,
+          profile,
+          exp.observations,
+          runOnReference(iterCursorAdapter, s, profile),
+        ),
+      ).toEqual([]);
+    }
+  }, 60_000);
+
   it('alternates GetPages between iov_iter_get_pages_alloc2 and iov_iter_get_pages2', () => {
     const paths = [0, 1, 2, 3].map((n) => getPagesPathFor('IterCursor/tour-1', 'linux-6.12', n));
     expect(new Set(paths)).toEqual(new Set(['iov_iter_get_pages_alloc2', 'iov_iter_get_pages2']));
