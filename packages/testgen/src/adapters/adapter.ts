@@ -127,7 +127,9 @@ export function holdsByte(bytes: Uint8Array, value: number, start: number, end: 
     for (let i = start; i < end; i++) if (bytes[i] === value) return true;
     return false;
   }
-  return bytes.subarray(start, end).includes(value);
+  // Buffer#indexOf over a Buffer view of the range is a memchr; TypedArray#includes on a
+  // subarray walked the elements about four times slower (ForkRace's hottest line).
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).indexOf(value) !== -1;
 }
 
 /** Scratch buffer for folio reads: observations read one range at a time, synchronously. */

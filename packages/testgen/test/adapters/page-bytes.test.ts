@@ -119,6 +119,15 @@ describe('holdsByte', () => {
     expect(holdsByte(bytes, 7, 6, 251)).toBe(true);
     expect(holdsByte(bytes, 7, 251, 300)).toBe(false);
   });
+
+  it('searches a view at its own offsets', () => {
+    const bytes = new Uint8Array(300);
+    bytes[250] = 7;
+    const view = bytes.subarray(100);
+    expect(holdsByte(view, 7, 0, 150)).toBe(false);
+    expect(holdsByte(view, 7, 0, 151)).toBe(true);
+    expect(holdsByte(view, 7, 151, 200)).toBe(false);
+  });
 });
 
 describe('filledBytes', () => {
