@@ -284,6 +284,52 @@ SpliceSubmit(p) ==
        ELSE SpliceRead(p)
     /\ action' = [name |-> "SpliceSubmit", proc |-> p]
 
+\* A whole splice() call during which no other step is taken (nothing races with it):
+\* SpliceSubmit, DioRevert, every BioComplete and SpliceReturn as one step, i.e. one
+\* vfs_splice_read on the O_DIRECT file (fs/splice.c: 6.12 copy_splice_read, 6.1
+\* generic_file_splice_read -> __iomap_dio_rw), which waits for its bios before it returns, so
+\* a read is submitted as large bios rather than page by page.  Its end state is the one the
+\* split steps reach: pages 1..Min(n, i_size) in the pipe with the DMA's data (holes zeroed),
+\* every other page freed; ITER_PIPE short of frames fails (err) with nothing left behind.
+\* Not enabled where the ITER_PIPE revert would free a page under its own bio (BioPageRef =
+\* "NONE"): the split steps are how the model shows that, and one step would hide it.
+SpliceSync(p) ==
+    /\ phase[p] = "idle"
+    /\ Len(pipe[p]) < PipeSlots
+    /\ isize > 0
+    /\ p # BufferedProc
+    /\ \E free \in {FreeFrames} :
+       \E want \in {IF SpliceImpl = "COPY" /\ LimitToEof
+                    THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)
+                    ELSE Min(ReadLen, PipeSlots - Len(pipe[p]))} :
+       \E n \in {Min(want, Cardinality(free))} :
+       \E newBuf \in {[si \in PageIdx |->
+                         IF si <= n
+                         THEN CHOOSE nf \in free : Cardinality({g \in free : g < nf}) = si - 1
+                         ELSE 0]} :
+       \E allocated \in {{newBuf[ai] : ai \in 1..n}} :
+       \E fails \in {SpliceImpl = "ITER_PIPE" /\ n < Min(want, MappedPages)} :
+       \E kept \in {IF fails THEN 0 ELSE Min(n, isize)} :
+       \E keptFrames \in {{newBuf[ki] : ki \in 1..kept}} :
+        /\ n > 0
+        /\ ~(SpliceImpl = "ITER_PIPE" /\ BioPageRef = "NONE" /\ Min(n, isize) < Min(n, MappedPages))
+        /\ phase' = [phase EXCEPT ![p] = "done"]
+        /\ ret' = [ret EXCEPT ![p] = Min(n, isize)]
+        /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
+        /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..kept |-> [frame |-> newBuf[pk], page |-> pk]]]
+        /\ ref' = [f \in FrameSet |->
+                     IF f \in keptFrames THEN 1
+                     ELSE IF f \in allocated THEN 0
+                     ELSE ref[f]]
+        /\ content' = [f \in FrameSet |->
+                         IF f \in keptFrames
+                         THEN LET ki == CHOOSE kk \in 1..kept : newBuf[kk] = f
+                              IN IF ki <= MappedPages THEN DataOf(p, ki) ELSE Zero
+                         ELSE IF f \in allocated THEN Junk
+                         ELSE content[f]]
+    /\ action' = [name |-> "SpliceSync", proc |-> p]
+    /\ UNCHANGED <<isize, nread, buf, bio, cache>>
+
 \* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
 \* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
 \* the page cache, which drops its ref; a folio a pipe buffer holds stays allocated and
@@ -381,7 +427,7 @@ Finished ==
 
 Next ==
     \/ Finished
-    \/ \E p \in Procs : (SpliceSubmit(p) \/ DioRevert(p) \/ SpliceReturn(p) \/ PipeRead(p))
+    \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ DioRevert(p) \/ SpliceReturn(p) \/ PipeRead(p))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
     \/ \E s \in 0..(FileSize - 1) : Truncate(s)
 

@@ -34,6 +34,7 @@ import {
   splicePipeObservations,
   splicePipeRequest,
   splicePipeScenarioSupport,
+  splicePipeWhyNot,
   supportsSplicePipe,
 } from './specs/splicepipe.ts';
 
@@ -111,6 +112,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
   },
   SplicePipe: {
     supports: supportsSplicePipe,
+    whyNot: splicePipeWhyNot,
     unobservable: SPLICEPIPE_UNOBSERVABLE,
     scenarioSupport: splicePipeScenarioSupport,
     async run(session, scenario) {

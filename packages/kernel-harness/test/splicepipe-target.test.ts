@@ -18,6 +18,7 @@ import {
   splicePipeRequest,
   splicePipeScenarioSupport,
   splicePipeScript,
+  splicePipeWhyNot,
   supportsSplicePipe,
 } from '../src/specs/splicepipe.ts';
 
@@ -78,6 +79,10 @@ describe('SplicePipe actions the guest realises', () => {
     expect(supportsSplicePipe({ name: 'BioComplete', proc: 'p1', page: 0 })).toBe(false);
     expect(supportsSplicePipe({ name: 'Truncate', size: -1 })).toBe(false);
     expect(supportsSplicePipe({ name: 'Vmsplice', vpage: 0 })).toBe(false);
+    // The model's whole-call step is refused with its reason (not applicable, counted).
+    expect(supportsSplicePipe({ name: 'SpliceSync', proc: 'p1' })).toBe(false);
+    expect(splicePipeWhyNot({ name: 'SpliceSync', proc: 'p1' })).toBe(SPLICEPIPE_NA.spliceSync);
+    expect(splicePipeWhyNot({ name: 'Vmsplice', vpage: 0 })).toBeUndefined();
   });
 
   it('writes the step script and the request from the scenario constants', () => {
@@ -232,8 +237,13 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
     const target: Target = {
       name: 'qemu:test',
       profiles: ['linux-6.1', 'linux-6.12'],
-      supports: (_spec, a) => supportsSplicePipe(a),
-      scenarioSupport: splicePipeScenarioSupport,
+      // As the qemu target does (src/target.ts): an action refused with a reason passes
+      // supports and the scenario is refused with that reason.
+      supports: (_spec, a) => supportsSplicePipe(a) || splicePipeWhyNot(a) !== undefined,
+      scenarioSupport: (scenario) => {
+        for (const a of scenario.actions) if (!supportsSplicePipe(a)) return splicePipeWhyNot(a);
+        return splicePipeScenarioSupport(scenario);
+      },
       run: async () => [],
     };
     const known = new Set(Object.values(SPLICEPIPE_NA).map((r) => `target qemu:test: ${r}`));
@@ -253,6 +263,7 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
         if (reason !== 'run' && reason !== RUN_ELSEWHERE) expect(known).toContain(reason);
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.truncateInSplice}`)).toBeGreaterThan(0);
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.framePool}`)).toBeGreaterThan(0);
+      expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.spliceSync}`)).toBeGreaterThan(0);
     }
   }, 60_000);
 });

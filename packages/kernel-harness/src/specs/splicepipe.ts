@@ -19,6 +19,8 @@
 //   Truncate(size)     ftruncate(fd, size pages), only between splice() calls
 //   PipeRead(p)        read() one page-sized buffer from p's pipe
 //   Finished           nothing
+//   SpliceSync(p)      not realised (not applicable, SPLICEPIPE_NA.spliceSync): the model's
+//                      whole-call step; its scenarios' calls are realised split, as above
 //
 // Commutation (why moving DioRevert(p) to the submission and every BioComplete(p, i) to
 // SpliceReturn(p) cannot change an observation on the scenarios the target accepts):
@@ -83,9 +85,16 @@ export const SPLICEPIPE_NA = {
   framePool:
     'SplicePipe the model frame pool gives a splice fewer pages than it asks (SpliceRead n = Min(want, free frames)); a real kernel allocates them all',
   constants: 'SplicePipe constants unknown or outside what the guest realises',
+  spliceSync:
+    'SplicePipe SpliceSync (a whole O_DIRECT splice() as one model step) has no guest step: the guest realises the same call split, as SpliceSubmit then SpliceReturn with the gate opened between them',
 } as const;
 
 const isProc = (v: unknown): v is Proc => v === 'p1' || v === 'p2';
+
+/** Why the guest cannot realise an action supportsSplicePipe refuses, when there is a reason. */
+export function splicePipeWhyNot(action: ScenarioAction): string | undefined {
+  return action.name === 'SpliceSync' ? SPLICEPIPE_NA.spliceSync : undefined;
+}
 
 export function supportsSplicePipe(action: ScenarioAction): boolean {
   if (!(SPLICEPIPE_ACTIONS as readonly string[]).includes(action.name)) return false;

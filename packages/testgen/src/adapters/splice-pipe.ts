@@ -8,6 +8,9 @@
 //                 BufferedProc's splice (its file is opened without O_DIRECT) are one step in
 //                 the model: the whole splice() is one vfs_splice_read call (6.12
 //                 copy_splice_read / filemap_splice_read, 6.1 generic_file_splice_read)
+//   SpliceSync    a whole splice() with nothing racing: one vfs_splice_read call on the
+//                 O_DIRECT file (6.12 copy_splice_read, 6.1 generic_file_splice_read), its
+//                 bios as large as they come (splice_dio_read_wait completes them)
 //   Truncate      do_truncate (truncate_setsize)
 //   DioRevert     splice_dio_read_revert (__iomap_dio_rw's iov_iter_revert to i_size)
 //   BioComplete   bdev_complete_bio of that page's bio (the DMA, then bio_release_pages)
@@ -105,6 +108,7 @@ const DEFAULT_FRAMES = 3;
 
 const ACTIONS = new Set([
   'SpliceSubmit',
+  'SpliceSync',
   'Truncate',
   'DioRevert',
   'BioComplete',
@@ -329,7 +333,7 @@ class SplicePipeDriver implements ReferenceDriver {
    * buffered process's (filemap_splice_read on 6.12, generic_file_splice_read over ITER_PIPE on
    * 6.1), and any splice at EOF (the model's SpliceAtEof: copy_splice_read on 6.12, which
    * submits nothing and returns 0; generic_file_splice_read's O_DIRECT read on 6.1, where
-   * __iomap_dio_rw returns 0 for pos >= dio->i_size).
+   * __iomap_dio_rw returns 0 for pos >= dio->i_size), and the model's SpliceSync.
    */
   private spliceWhole(p: string): void {
     const r = vfs_splice_read(this.fileOf(p), 0, this.pipeOf(p), this.readLen * PAGE_SIZE);
@@ -359,6 +363,14 @@ class SplicePipeDriver implements ReferenceDriver {
         this.reads.set(p, r);
         // A read that submits nothing returns at once, in the same splice() call.
         if (r.dio === null) this.finish(p, r);
+        return;
+      }
+      case 'SpliceSync': {
+        // The whole O_DIRECT splice() call at once: vfs_splice_read waits for its bios.
+        const p = param(action, 'proc', 'string');
+        if (this.reads.has(p) || this.rets.has(p))
+          throw new AdapterError(`SplicePipe: ${p} has already spliced`);
+        this.spliceWhole(p);
         return;
       }
       case 'Truncate':
