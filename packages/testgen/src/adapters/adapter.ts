@@ -102,6 +102,30 @@ export function filledWith(
   return pattern.compare(bytes, start, end, 0, n) === 0;
 }
 
+/** Size of the slabs freshBytes carves its buffers from. */
+const BYTES_SLAB = 256 * 1024;
+let bytesSlab = new ArrayBuffer(BYTES_SLAB);
+let bytesSlabUsed = 0;
+
+/**
+ * `n` zeroed bytes of their own, as `new Uint8Array(n)` gives, but carved from a 256 KiB slab
+ * (a view: its `buffer` is the slab, at its `byteOffset`). Every `new Uint8Array(n)` of more
+ * than 64 bytes allocates a backing store that the garbage collector tracks and frees one by
+ * one, about three times the cost of a view (and the largest share of the replay's GC time
+ * when observers and drivers allocate per step); slab space is never handed out twice, so the
+ * bytes are zero and nobody else's. A slab lives as long as any view of it.
+ */
+export function freshBytes(n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < 0 || n > BYTES_SLAB / 4) return new Uint8Array(n);
+  if (bytesSlabUsed + n > BYTES_SLAB) {
+    bytesSlab = new ArrayBuffer(BYTES_SLAB);
+    bytesSlabUsed = 0;
+  }
+  const out = new Uint8Array(bytesSlab, bytesSlabUsed, n);
+  bytesSlabUsed += (n + 7) & ~7;
+  return out;
+}
+
 /** Read-only buffers of one repeated byte, per (length, value): see filledBytes. */
 const filledBuffers = new Map<number, Uint8Array>();
 
@@ -166,7 +190,7 @@ export function firstMismatch(got: Uint8Array, want: Uint8Array): number {
  * 256 bytes, so the first 256 are computed and the rest copied natively (copyWithin).
  */
 export function patternBytes(n: number, start: number, step: number): Uint8Array {
-  const out = new Uint8Array(n);
+  const out = freshBytes(n);
   const first = Math.min(n, 256);
   for (let b = 0; b < first; b++) out[b] = (start + b * step) & 0xff || 1;
   for (let filled = first; filled < n; filled *= 2)

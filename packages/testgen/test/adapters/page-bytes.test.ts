@@ -14,6 +14,7 @@ import {
   filledWith,
   firstMismatch,
   folioBytes,
+  freshBytes,
   holdsByte,
   patternBytes,
 } from '../../src/adapters/adapter.ts';
@@ -140,5 +141,26 @@ describe('filledBytes', () => {
     const short = filledBytes(3, 0xa1);
     expect([...short]).toEqual([0xa1, 0xa1, 0xa1]);
     expect(a.every((b) => b === 0xa1)).toBe(true);
+  });
+});
+
+describe('freshBytes', () => {
+  it('gives zeroed bytes of their own, as new Uint8Array does', () => {
+    const a = freshBytes(100);
+    const b = freshBytes(100);
+    expect(a.length).toBe(100);
+    expect(a.every((x) => x === 0)).toBe(true);
+    a.fill(0xff);
+    expect(b.every((x) => x === 0)).toBe(true);
+    const big = freshBytes(1 << 20);
+    expect(big.length).toBe(1 << 20);
+    expect(big.byteOffset).toBe(0);
+    // Many more than a slab holds: never the same memory twice, always zero when handed out.
+    const views = Array.from({ length: 300 }, () => freshBytes(4096));
+    for (const v of views) {
+      expect(v.every((x) => x === 0)).toBe(true);
+      v.fill(1);
+    }
+    expect(() => freshBytes(-1)).toThrow(RangeError);
   });
 });
