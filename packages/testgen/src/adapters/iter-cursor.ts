@@ -101,7 +101,9 @@ import { apply, asInt, asString, type ModelState, stateVar } from '../model/valu
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import {
   AdapterError,
+  filledBytes,
   firstMismatch,
+  freshBytes,
   param,
   patternBytes,
   type ReferenceDriver,
@@ -679,7 +681,7 @@ class IterCursorDriver implements ReferenceDriver {
       const expected = Math.min(bytes, i.count);
       const done =
         path === 'copy_to_iter'
-          ? copy_to_iter(new Uint8Array(bytes), bytes, i)
+          ? copy_to_iter(freshBytes(bytes), bytes, i)
           : iov_iter_zero(bytes, i);
       this.checkDone(path, bytes, expected, done);
       return;
@@ -692,10 +694,10 @@ class IterCursorDriver implements ReferenceDriver {
     let done: number;
     if (path === 'copy_from_iter') {
       // The buffer holds known bytes at the cursor; the copy must read exactly those.
-      want = new Uint8Array(bytes);
+      want = freshBytes(bytes);
       want.set(patternBytes(expected, this.advances * 53 + 7, 13));
       this.writeData(pos, want.subarray(0, expected));
-      const into = new Uint8Array(bytes);
+      const into = freshBytes(bytes);
       done = copy_from_iter(into, bytes, i);
       this.checkBytes(path, pos, into.subarray(0, done), want);
       this.checkDone(path, bytes, expected, done);
@@ -706,8 +708,8 @@ class IterCursorDriver implements ReferenceDriver {
       done = copy_to_iter(want, bytes, i);
     } else {
       // Dirty the range first, so that zeros found afterwards were written by iov_iter_zero.
-      this.writeData(pos, new Uint8Array(expected).fill(0xa5));
-      want = new Uint8Array(bytes);
+      this.writeData(pos, filledBytes(expected, 0xa5));
+      want = freshBytes(bytes);
       done = iov_iter_zero(bytes, i);
     }
     this.checkDone(path, bytes, expected, done);
@@ -739,7 +741,7 @@ class IterCursorDriver implements ReferenceDriver {
 
   /** Reads data bytes [pos, pos+n) straight from the memory of the layout. */
   private readData(pos: number, n: number): Uint8Array {
-    const out = new Uint8Array(n);
+    const out = freshBytes(n);
     const placeOf = this.layout();
     for (let done = 0; done < n; ) {
       const p = placeOf(pos + done);
