@@ -89,7 +89,11 @@ ASSUME Misaligned \in BOOLEAN
 \*  4: <<1, 1, 1>>  one segment: the RFC's rolling buffer for a three-slot request
 \*  5: <<1, 1, 2>>  two segments: a window of a longer read whose first segment has two
 \*                  free slots left (the third slot starts the next segment)
-Layouts == <<<<1, 1, 3>>, <<1, 2, 3>>, <<1, 1, 2, 4>>, <<1, 1, 1>>, <<1, 1, 2>>>>
+\*  6: thirty slots, the first 29 in segment 1 and the last in segment 2: a DIO write of 30
+\*     pages, extracted into BVECQ_STD_SLOTS-slot segments (29 on 64-bit; the RFC's
+\*     netfs_extract_iter: bvecq_alloc_one(remaining pages) while pages remain)
+Layouts == <<<<1, 1, 3>>, <<1, 2, 3>>, <<1, 1, 2, 4>>, <<1, 1, 1>>, <<1, 1, 2>>,
+             [sx \in 1..30 |-> IF sx <= 29 THEN 1 ELSE 2]>>
 ASSUME Layout \in 1..Len(Layouts)
 SlotSeg == Layouts[Layout]
 ASSUME NSeg \in 1..5 /\ SubreqMax \in 1..4 /\ MaxRetries \in 0..2

@@ -133,7 +133,7 @@ import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
 /** specs/BvecqCursors.tla `Layouts`: SlotSeg per layout; only its length (Total) matters here. */
-const LAYOUT_SLOTS: Readonly<Record<number, number>> = { 1: 3, 2: 3, 3: 4, 4: 3, 5: 3 };
+const LAYOUT_SLOTS: Readonly<Record<number, number>> = { 1: 3, 2: 3, 3: 4, 4: 3, 5: 3, 6: 30 };
 /** Layout 4: one segment, the RFC's rolling buffer for a three-slot request. */
 const ONE_SEGMENT_LAYOUT = 4;
 /**
@@ -241,7 +241,7 @@ function totalSlots(scenario: Scenario): number {
   const layout = scenario.constants?.Layout ?? 1;
   const total = typeof layout === 'number' ? LAYOUT_SLOTS[layout] : undefined;
   if (total === undefined)
-    throw new AdapterError(`BvecqCursors: unknown Layout ${JSON.stringify(layout)} (1..5)`);
+    throw new AdapterError(`BvecqCursors: unknown Layout ${JSON.stringify(layout)} (1..6)`);
   return total;
 }
 
