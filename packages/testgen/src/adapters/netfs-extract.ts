@@ -6,7 +6,7 @@
 //   Open         the caller's iterator: iov_iter_ubuf (ITER_SOURCE) / iov_iter_init (IOVEC,
 //                ITER_DEST) over the process's pages, iov_iter_kvec over a two-page kmalloc
 //                buffer, iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue
-//                (the last two slots of a full segment, a second after it),
+//                (the last two slots of a full segment, per scenario with or without a next),
 //                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard, and
 //                a UBUF running past the process's mapping into an unmapped page.
 //   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
@@ -102,6 +102,27 @@ import {
 } from './adapter.ts';
 import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
+
+/**
+ * The folio queue under the FOLIOQ iterator. netfs fills a segment to PAGEVEC_SIZE folios and
+ * adds the next when it needs room (fs/netfs/rolling_buffer.c rolling_buffer_make_space), and
+ * the kernel's walks (lib/scatterlist.c extract_folioq_to_sg, fs/smb/client/smbdirect.c
+ * smb_extract_folioq_to_rdma) step to folioq->next only at slot folioq_nr_slots() ==
+ * PAGEVEC_SIZE, so F0 and F1 are the last two slots of a full segment (order-0 folios outside
+ * the spec before them). Both shapes give the spec's one stream of bytes (the observations
+ * cannot tell them apart); the walk steps F0 -> F1 within the segment, then past F1:
+ * - 'last': the segment ends the queue: the walk stops there (no folioq->next);
+ * - 'more': a segment follows (one folio outside the spec): the walk moves on to it, where the
+ *   iterator is left.
+ */
+type FolioqShape = 'last' | 'more';
+
+/** The shape for a scenario under a profile: a stable choice (FNV-1a of the two names). */
+function folioqShapeFor(scenarioId: string, profile: string): FolioqShape {
+  let h = 0x811c9dc5;
+  for (const ch of `${scenarioId}|${profile}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return (h >>> 0) % 2 === 0 ? 'last' : 'more';
+}
 
 /** Reference bytes per model byte: the spec's PAGE (4) becomes PAGE_SIZE. */
 const UNIT = PAGE_SIZE / 4;
@@ -248,7 +269,11 @@ class NetfsExtractDriver implements ReferenceDriver {
   /** Violations an extraction showed when it ran (checked once, at its step). */
   private stepViolations: Violation[] = [];
 
-  constructor(profile: string) {
+  /** The folio queue the FOLIOQ iterator is built on (folioqShapeFor). */
+  private readonly folioqShape: FolioqShape;
+
+  constructor(profile: string, scenarioId: string) {
+    this.folioqShape = folioqShapeFor(scenarioId, profile);
     this.k = kernelFor(profile);
     const set = with_kernel(this.k, () => {
       const mm = mm_alloc();
@@ -510,14 +535,11 @@ class NetfsExtractDriver implements ReferenceDriver {
       case 'XARRAY': // file position 2, 6 bytes
         return iov_iter_xarray(ITER_DEST, this.xarray, 2 * UNIT, 6 * UNIT);
       case 'FOLIOQ': {
-        // F0 offset 1, 7 bytes: F0 then F1, the last two slots of a full segment. netfs fills a
-        // segment to PAGEVEC_SIZE folios and adds the next one when it is full
-        // (fs/netfs/rolling_buffer.c rolling_buffer_make_space), so a second segment follows
-        // (one folio outside the spec). The walkers (lib/scatterlist.c extract_folioq_to_sg,
-        // smbdirect.c smb_extract_folioq_to_rdma) step F0 -> F1 within the segment, and past
-        // F1 to folioq->next, where the iterator is left.
+        // F0 offset 1, 7 bytes: F0 then F1, the last two slots of a full segment (see
+        // FolioqShape), with or without a segment after it.
         const before = Array.from({ length: PAGEVEC_SIZE - 2 }, () => folio_alloc(0));
-        const chain = folioq_chain_from([...before, ...this.fqFolios, folio_alloc(0)]);
+        const after = this.folioqShape === 'more' ? [folio_alloc(0)] : [];
+        const chain = folioq_chain_from([...before, ...this.fqFolios, ...after]);
         return iov_iter_folio_queue(ITER_DEST, chain, PAGEVEC_SIZE - 2, UNIT, 7 * UNIT);
       }
       case 'UBUF_HOLE':
@@ -631,5 +653,6 @@ export const netfsExtractAdapter: SpecAdapter = {
     if (typeof now.mapped === 'number' && now.mapped > owned) out.add('rdma_mappings_owned');
     return [...out];
   },
-  createDriver: (profile: string, _scenario: Scenario) => new NetfsExtractDriver(profile),
+  createDriver: (profile: string, scenario: Scenario) =>
+    new NetfsExtractDriver(profile, scenario.id),
 };
