@@ -582,9 +582,16 @@ class NetfsExtractDriver implements ReferenceDriver {
     ];
   }
 
+  /** byFolio reversed, built at the first observation (byFolio is filled by the constructor only). */
+  private folioOfFrame: Map<Frame, Folio> | null = null;
+
   observe(): StepObservation {
-    const folioOf = new Map<Frame, Folio>();
-    for (const [folio, f] of this.byFolio) folioOf.set(f, folio);
+    let folioOf = this.folioOfFrame;
+    if (folioOf === null) {
+      folioOf = new Map<Frame, Folio>();
+      for (const [folio, f] of this.byFolio) folioOf.set(f, folio);
+      this.folioOfFrame = folioOf;
+    }
     const it = this.iter;
     const obs: Record<string, StepObservation[string]> = {
       iter: this.iterType,
