@@ -429,13 +429,58 @@ Munmap(v) ==
     /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
+\* Steps that fail: the parent's accesses to the page it unmapped.  Each changes nothing but
+\* `action`, whose field err names the failure the kernel reports; none is taken twice in a
+\* row (the repeat would be a stuttering step, which a replay could not tell apart).
+FailedStep(a) == action # a
+
+\* The parent stores to its unmapped page: no vma, so the user fault is SIGSEGV
+\* (arch/x86/mm/fault.c do_user_addr_fault: lock_mm_and_find_vma finds none ->
+\* bad_area_nosemaphore).
+WriteUnmapped(p, v) ==
+    /\ UseMunmap
+    /\ p = "P"
+    /\ ~ParentMaps(v)
+    /\ FailedStep([name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
+
+\* IORING_REGISTER_BUFFERS of the unmapped page: io_pin_pages -> pin_user_pages finds no
+\* vma (mm/gup.c __get_user_pages: check_vma_flags / find_vma fails) and pins nothing; the
+\* registration fails with -EFAULT and nothing is registered (io_uring/rsrc.c
+\* io_sqe_buffers_register unwinds).  MMF_HAS_PINNED is set all the same: mm/gup.c
+\* __get_user_pages_locked (and gup_fast_fallback) call mm_set_has_pinned_flag for FOLL_PIN
+\* before trying any page.
+RegisterUnmapped(v) ==
+    /\ UseFixedBuffers
+    /\ UseMunmap
+    /\ fixedBuf[v] = 0
+    /\ ~ParentMaps(v)
+    /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
+    /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+    /\ UNCHANGED <<pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
+
+\* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
+\* finds no vma and returns -EFAULT; nothing was added, so vmsplice_to_pipe returns it
+\* (fs/splice.c) and the pipe stays empty.
+VmspliceUnmapped(v) ==
+    /\ UseVmsplice
+    /\ UseMunmap
+    /\ pipe.st = "EMPTY"
+    /\ ~ParentMaps(v)
+    /\ FailedStep([name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"])
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
+
 Next ==
     \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v)
     \/ \E i \in IOs : IoComplete(i)
     \/ Fork
     \/ ForkAdvised
     \/ ChildExit
-    \/ \E p \in Procs, v \in VPages : Write(p, v) \/ Read(p, v)
+    \/ \E p \in Procs, v \in VPages : Write(p, v) \/ Read(p, v) \/ WriteUnmapped(p, v)
+    \/ \E v \in VPages : RegisterUnmapped(v) \/ VmspliceUnmapped(v)
     \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v) \/ Munmap(v)
     \/ PipeRead
 

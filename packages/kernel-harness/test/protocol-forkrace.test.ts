@@ -77,7 +77,16 @@ describe('ForkRace realisation', () => {
       pinDelta: 1,
       earlyCompletion: false,
     };
-    const want = { P0: '', P1: '', C0: null, C1: null, pipeSeen: null, pinsHeld: 1, pinDelta: 1 };
+    const want = {
+      P0: '',
+      P1: '',
+      C0: null,
+      C1: null,
+      pipeSeen: null,
+      pinsHeld: 1,
+      pinDelta: 1,
+      err: null, // a script that returned observations had no failed step
+    };
     expect(forkRaceObservations({ obs: [o, o] }, 2)).toEqual([want, want]);
     expect(() => forkRaceObservations({ obs: [{ ...o, pinsHeld: undefined }] }, 1)).toThrow(
       /no pinsHeld/,
@@ -129,6 +138,7 @@ describe('ForkRace realisation', () => {
       ]),
       forked: false,
       pipe: { st: 'EMPTY', frame: 0, seen: { __set: [] } },
+      action: { name: 'Init' },
     };
     const adapter = adapterFor('ForkRace');
     expect(adapter).toBeDefined();

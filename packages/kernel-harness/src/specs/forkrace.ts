@@ -8,6 +8,7 @@
 //   pipeSeen  tags the pipe reader saw (PipeRead), null before
 //   pinsHeld  FOLL_PIN pins outstanding since Init (/proc/vmstat nr_foll_pin_acquired -
 //             nr_foll_pin_released after stat_refresh), pinDelta its change in the step
+//   err       null: a script whose steps all succeeded (a failed step fails the request)
 // Not observable in a guest: gupRefs (FOLL_GET references are not counted anywhere) and
 // parentHasPinned (MMF_HAS_PINNED is not exported to user space).
 import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
@@ -67,6 +68,8 @@ export function supportsForkRace(action: ScenarioAction): boolean {
  * not-applicable counts group), or undefined for an action it does not know at all.
  */
 export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
+  if (a.name === 'WriteUnmapped' || a.name === 'RegisterUnmapped' || a.name === 'VmspliceUnmapped')
+    return `${a.name}: a step on a page the parent unmapped; the guest agent has no Munmap step (reference target only)`;
   if (a.name === 'Read')
     return "Read: the guest agent's forkrace_script has no load step (reference target only)";
   if (a.name === 'Munmap')
@@ -131,6 +134,9 @@ export function forkRaceObservations(
       if (typeof o[k] !== 'number') throw new Error(`step ${i}: the agent reported no ${k}`);
       out[k] = o[k] as number;
     }
+    // err: op_forkrace_script fails the whole request when any step's syscall fails (or a
+    // store faults), so every step of a script that returned observations succeeded.
+    out.err = null;
     return out;
   });
 }

@@ -142,11 +142,19 @@ export class DioForkRace {
     return child;
   }
 
-  /** proc stores bytes at uaddr (copy_to_user: a write fault, do_wp_page, when needed). */
-  write(proc: 'P' | 'C', uaddr: number, bytes: Uint8Array): void {
+  /**
+   * proc stores bytes at uaddr (copy_to_user: a write fault, do_wp_page, when needed). Returns
+   * the bytes not stored: non-zero where the fault fails (no vma: the user's SIGSEGV).
+   */
+  try_write(proc: 'P' | 'C', uaddr: number, bytes: Uint8Array): number {
     const mm = this.mm(proc);
-    const left = with_kernel(this.k, () => copy_to_user(mm, uaddr, bytes));
-    if (left !== 0) throw new DioForkRaceError(`DioForkRace: write by ${proc} faulted`);
+    return with_kernel(this.k, () => copy_to_user(mm, uaddr, bytes));
+  }
+
+  /** try_write that must store every byte. */
+  write(proc: 'P' | 'C', uaddr: number, bytes: Uint8Array): void {
+    if (this.try_write(proc, uaddr, bytes) !== 0)
+      throw new DioForkRaceError(`DioForkRace: write by ${proc} faulted`);
   }
 
   /**

@@ -71,6 +71,9 @@ describe('munmap of the buffer while a read is in flight (do_vmi_munmap -> zap_p
       race.munmap(race.buf, PAGE_SIZE);
       expect(pte_lookup(race.parent, race.buf)).toBeUndefined();
       expect(race.parent.vmas).toEqual([]);
+      // A store there has no vma: copy_to_user stores nothing (the user's SIGSEGV).
+      expect(race.try_write('P', race.buf, Uint8Array.of(1))).toBe(1);
+      expect(() => race.write('P', race.buf, Uint8Array.of(1))).toThrow(/write by P faulted/);
       expect(k.live_folios.size).toBe(frames); // the pin (6.12) or ref (6.1) holds it
       expect(race.complete(1)).toBe(512); // the DMA lands in a page nobody maps
       expect(k.live_folios.size).toBe(frames - 1);

@@ -23,12 +23,15 @@
 //   gupRefs         FOLL_GET references outstanding (block DIO on 6.1, vmsplice buffers)
 //   pipeSeen        tags the pipe reader saw (in the bytes pipe_read returned), null until PipeRead
 //   parentHasPinned MMF_HAS_PINNED on the parent's mm
+//   err             how the step failed ("SIGSEGV" for a user store without a vma, "EFAULT"
+//                   for a syscall), null when it succeeded: the model's action field err
 
 import {
   alloc_pipe_info,
   copy_from_user,
   DioForkRace,
   DioForkRaceError,
+  EFAULT,
   ITER_DEST,
   io_import_fixed,
   type io_ring_ctx,
@@ -95,7 +98,19 @@ const ACTIONS = new Set([
   'PipeRead',
   'Munmap',
   'Read',
+  'WriteUnmapped',
+  'RegisterUnmapped',
+  'VmspliceUnmapped',
 ]);
+
+/** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
+const ERRNO_NAMES: Readonly<Record<number, string>> = { [-EFAULT]: 'EFAULT' };
+
+function errName(ret: number): string {
+  const name = ERRNO_NAMES[ret];
+  if (name === undefined) throw new AdapterError(`ForkRace: unexpected error ${ret}`);
+  return name;
+}
 
 /** ForkRace.tla ZeroFrame: a pte that maps the shared zero page (a read fault's). */
 const ZERO_FRAME = -1;
@@ -133,7 +148,15 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
         ? tagList(asSet(apply(pipe, 'seen')).map((t) => asString(t, 'tag')))
         : null,
     parentHasPinned: asBool(apply(stateVar(state, 'hasPinned'), 'P'), 'hasPinned'),
+    err: modelErr(state),
   };
+}
+
+/** The failure the model gives the step that led to state (action field err), null if none. */
+function modelErr(state: ModelState): string | null {
+  const action = stateVar(state, 'action');
+  if (!domain(action, 'action').includes('err')) return null;
+  return asString(apply(action, 'err'), 'action.err');
 }
 
 /** The tags a page's first TAGS_END bytes hold; a partly written region reads as `<tag>~partial`. */
@@ -188,6 +211,8 @@ class ForkRaceDriver implements ReferenceDriver {
   private pipe: pipe_inode_info | null = null;
   private pipeSeen: string | null = null;
   private lastPins = 0;
+  /** How the last step failed (observation err), null when it succeeded. */
+  private lastErr: string | null = null;
 
   /** NumPages of the model: the parent maps this many anonymous pages. */
   private readonly numPages: number;
@@ -243,6 +268,7 @@ class ForkRaceDriver implements ReferenceDriver {
   }
 
   private step(action: ScenarioAction): void {
+    this.lastErr = null;
     switch (action.name) {
       case 'DioSubmit': {
         // io_submit / IORING_OP_READ of one sector into page v: an async O_DIRECT read.
@@ -279,21 +305,30 @@ class ForkRaceDriver implements ReferenceDriver {
       case 'ChildExit':
         this.race.exit_child();
         return;
-      case 'Write': {
+      case 'Write':
+      case 'WriteUnmapped': {
         const p = param(action, 'proc', 'string');
         const v = param(action, 'vpage', 'number');
         if (p !== 'P' && p !== 'C') throw new AdapterError(`ForkRace: unknown process ${p}`);
         const layout = TAG_LAYOUT.find((t) => t.tag === (p === 'P' ? 'PW' : 'CW'))!;
-        this.race.write(p, this.uaddr(v, layout.offset), Uint8Array.of(layout.byte));
+        // A store that copy_to_user cannot complete is the user's SIGSEGV (no vma).
+        const left = this.race.try_write(
+          p,
+          this.uaddr(v, layout.offset),
+          Uint8Array.of(layout.byte),
+        );
+        if (left !== 0) this.lastErr = 'SIGSEGV';
         return;
       }
-      case 'RegisterBuffer': {
+      case 'RegisterBuffer':
+      case 'RegisterUnmapped': {
         // io_uring_setup, then IORING_REGISTER_BUFFERS of page v (io_pin_pages: FOLL_LONGTERM pin).
         const v = param(action, 'vpage', 'number');
         const ctx = this.rings.get(v) ?? io_uring_setup(this.race.parent);
         this.rings.set(v, ctx);
         const r = io_sqe_buffers_register(ctx, [{ iov_base: this.uaddr(v), iov_len: PAGE_SIZE }]);
-        if (r !== 0) throw new AdapterError(`ForkRace: IORING_REGISTER_BUFFERS failed (${r})`);
+        if (r < 0) this.lastErr = errName(r);
+        else if (r !== 0) throw new AdapterError(`ForkRace: IORING_REGISTER_BUFFERS returned ${r}`);
         return;
       }
       case 'UnregisterBuffer': {
@@ -302,16 +337,21 @@ class ForkRaceDriver implements ReferenceDriver {
         if (r !== 0) throw new AdapterError(`ForkRace: IORING_UNREGISTER_BUFFERS failed (${r})`);
         return;
       }
-      case 'Vmsplice': {
+      case 'Vmsplice':
+      case 'VmspliceUnmapped': {
         const v = param(action, 'vpage', 'number');
-        if (this.pipe !== null) throw new AdapterError('ForkRace: the pipe was used already');
-        this.pipe = alloc_pipe_info();
+        // One pipe per scenario (the model's): a failed vmsplice leaves it unused.
+        if (this.pipe !== null && this.pipe.head !== 0)
+          throw new AdapterError('ForkRace: the pipe was used already');
+        this.pipe ??= alloc_pipe_info();
         const n = vmsplice_to_pipe(
           this.race.parent,
           [{ iov_base: this.uaddr(v), iov_len: PAGE_SIZE }],
           this.pipe,
         );
-        if (n !== PAGE_SIZE) throw new AdapterError(`ForkRace: vmsplice_to_pipe returned ${n}`);
+        if (n < 0) this.lastErr = errName(n);
+        else if (n !== PAGE_SIZE)
+          throw new AdapterError(`ForkRace: vmsplice_to_pipe returned ${n}`);
         return;
       }
       case 'PipeRead': {
@@ -369,6 +409,7 @@ class ForkRaceDriver implements ReferenceDriver {
       gupRefs: refs,
       pipeSeen: this.pipeSeen,
       parentHasPinned: parent.has_pinned,
+      err: this.lastErr,
     };
     this.lastPins = pins;
     return obs;
