@@ -85,4 +85,46 @@ describe('ForkRace adapter', () => {
       ),
     ).toEqual([]);
   }, 120_000);
+
+  it('munmap with a read in flight, then failed steps on the unmapped page: err observed', () => {
+    const constants = { ...base, UseFixedBuffers: true, UseMunmap: true, DioHold: 'FOLL_PIN' };
+    const s: Scenario = {
+      ...race,
+      id: 'ForkRace/munmap',
+      config: 'ForkRace_munmap_fixed_buffers',
+      constants,
+      actions: [
+        { name: 'Init' },
+        { name: 'DioSubmit', io: 1, vpage: 0 },
+        { name: 'Munmap', vpage: 0 },
+        { name: 'RegisterUnmapped', vpage: 0, err: 'EFAULT' },
+        { name: 'IoComplete', io: 1 },
+        { name: 'WriteUnmapped', proc: 'P', vpage: 0, err: 'SIGSEGV' },
+      ],
+    };
+    const exp = computeExpectation(
+      stepper,
+      forkRaceAdapter.observeModel,
+      s,
+      'linux-6.12',
+      constants,
+    );
+    expect(exp.stoppedAt).toBeUndefined();
+    expect(exp.observations.map((o) => o.err)).toEqual([
+      null,
+      null,
+      null,
+      'EFAULT',
+      null,
+      'SIGSEGV',
+    ]);
+    // The pin keeps the unmapped page until the read completes; the parent maps nothing.
+    expect(exp.observations.map((o) => o.pinsHeld)).toEqual([0, 1, 1, 1, 0, 0]);
+    expect(exp.observations.map((o) => o.P0)).toEqual(['', '', null, null, null, null]);
+    const observed = runOnReference(forkRaceAdapter, s, 'linux-6.12');
+    expect(compareObservations(s, 'linux-6.12', exp.observations, observed)).toEqual([]);
+    // A reference whose store did not fault would be caught by the err observation.
+    const doctored = observed.map((o, i) => (i === 5 ? { ...o, err: null } : o));
+    expect(compareObservations(s, 'linux-6.12', exp.observations, doctored)).not.toEqual([]);
+  }, 120_000);
 });
