@@ -39,13 +39,15 @@ CONSTANTS
                     \* segmented queue of bio_vec[]"; never merged)
     XarrayHole,     \* the XARRAY iterator's second page is a hole (a page cache range
                     \* with a page missing: never read in, or punched out)
-    XarrayHoleBug   \* iov_iter_extract_xarray_pages over a hole: nr == 0 makes
+    XarrayHoleBug,  \* iov_iter_extract_xarray_pages over a hole: nr == 0 makes
                     \* nr * PAGE_SIZE - offset underflow (size_t), min() keeps maxsize and
                     \* the iterator advances over bytes no page holds (6.3 until "iov_iter:
                     \* Fix potential underflow in iov_iter_extract_xarray_pages()", 2026)
+    KvecOffset0Bug  \* iov_iter_extract_kvec_pages of the extraction series before ver #11
+                    \* (seed 002): *offset0 = skip % PAGE_SIZE, pages from iov_base - offset
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
-        XarrayHoleBug} \subseteq BOOLEAN
+        XarrayHoleBug, KvecOffset0Bug} \subseteq BOOLEAN
 ASSUME Abi \in {"LP64", "ILP32"}
 
 PAGE == 4
@@ -104,7 +106,8 @@ VARIABLES
     it,      \* [type, ptr (byte offset of the current segment in the array), off (iov_offset), count]
     oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array)
     last,    \* result of the last Extract or GetPages: [bytes (or -errno), offset0,
-             \* unbacked: bytes of the result that lie in no page it listed]
+             \* unbacked: bytes of the result that lie in no page it listed,
+             \* misplaced: bytes listed at another place than the one holding them]
     action
 
 vars == <<it, oops, last, action>>
@@ -158,7 +161,7 @@ Advanced(advBytes) ==
 Init ==
     /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0]
     /\ oops = "NONE"
-    /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
+    /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
     /\ action = [name |-> "Init"]
 
 \* iov_iter_init / iov_iter_kvec / iov_iter_bvec / iov_iter_ubuf /
@@ -172,6 +175,8 @@ IterInit(t) ==
     /\ t = "BVECQ" => BvecQueue
     \* The hole is a property of the XARRAY layout: its configs explore that type alone.
     /\ XarrayHole => t = "XARRAY"
+    \* Likewise the kvec extraction bug: its config explores KVEC alone.
+    /\ KvecOffset0Bug => t = "KVEC"
     /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
@@ -245,10 +250,10 @@ Extract(maxsize) ==
     /\ it.type # "NONE" /\ Sane
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "DISCARD"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iov_iter_extract_xarray_pages: min(nr * PAGE_SIZE - offset, maxsize) with nr
           \* present pages from the cursor's; at a hole (nr = 0) the fixed kernel returns 0,
@@ -256,15 +261,15 @@ Extract(maxsize) ==
           ELSE IF HoleHere /\ BeforeHole = 0
           THEN IF XarrayHoleBug /\ (FlatStart + it.off) % PAGE # 0
                THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE,
-                                unbacked |-> m]
+                                unbacked |-> m, misplaced |-> 0]
                     /\ it' = Advanced(m)
                     /\ oops' = oops
-               ELSE /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
+               ELSE /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                     /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
           THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
                IN /\ last' = [bytes |-> got, offset0 |-> (FlatStart + it.off) % PAGE,
-                              unbacked |-> 0]
+                              unbacked |-> 0, misplaced |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE IF /\ it.type = "BVEC" /\ BvecKvecMixup /\ KvecSize # ElemSize("BVEC")
@@ -285,7 +290,7 @@ Extract(maxsize) ==
           THEN LET got == IF m < SegLen[Seg] - it.off THEN m ELSE SegLen[Seg] - it.off
                IN /\ last' = [bytes |-> got,
                               offset0 |-> IF got = 0 THEN 0 ELSE (SegOff[Seg] + it.off) % PAGE,
-                              unbacked |-> 0]
+                              unbacked |-> 0, misplaced |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE LET k == FirstNonEmpty
@@ -295,8 +300,16 @@ Extract(maxsize) ==
                            /\ SegOff[k] + SegLen[k] = PAGE /\ SegLen[k + 1] > 0 /\ SegOff[k + 1] = 0
                    second == IF ~more THEN 0
                              ELSE IF m - first < SegLen[k + 1] THEN m - first ELSE SegLen[k + 1]
-               IN /\ last' = [bytes |-> first + second, offset0 |-> (SegOff[k] + skip) % PAGE,
-                              unbacked |-> 0]
+                   \* KvecOffset0Bug (iov_iter_extract_kvec_pages before ver #11): offset =
+                   \* skip % PAGE_SIZE and the pages from iov_base - offset, so iov_base's own
+                   \* in-page offset is lost: every byte is listed elsewhere than it lives
+                   \* unless the kvec starts a page and the call starts the kvec.
+                   kvecBug == it.type = "KVEC" /\ KvecOffset0Bug
+                   wrong == kvecBug /\ (SegOff[k] # 0 \/ skip # 0)
+               IN /\ last' = [bytes |-> first + second,
+                              offset0 |-> IF kvecBug THEN skip % PAGE ELSE (SegOff[k] + skip) % PAGE,
+                              unbacked |-> 0,
+                              misplaced |-> IF wrong THEN first + second ELSE 0]
                   /\ it' = Advanced(first + second)
                   /\ oops' = oops
     /\ action' = [name |-> "Extract", maxsize |-> maxsize]
@@ -318,39 +331,39 @@ GetPages(maxsize) ==
     /\ it.type # "NONE" /\ Sane
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "DISCARD"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iter_xarray_get_pages: nr == 0 (a hole at the cursor) returns 0 in every kernel.
           ELSE IF HoleHere /\ BeforeHole = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
           THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
                IN /\ last' = [bytes |-> got, offset0 |-> (FlatStart + it.off) % PAGE,
-                              unbacked |-> 0]
+                              unbacked |-> 0, misplaced |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE IF it.type \in {"KVEC", "BVECQ"}
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "IOVEC"
           THEN LET k == FirstNonEmpty
                    skip == IF k = Seg THEN it.off ELSE 0
                    got == IF m < SegLen[k] - skip THEN m ELSE SegLen[k] - skip
                IN /\ last' = [bytes |-> got, offset0 |-> (SegOff[k] + skip) % PAGE,
-                              unbacked |-> 0]
+                              unbacked |-> 0, misplaced |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE LET left == SegLen[Seg] - it.off
                    got == IF m < left THEN m ELSE left
                IN IF got = 0
-                  THEN /\ last' = [bytes |-> 0 - ENOMEM, offset0 |-> 0, unbacked |-> 0]
+                  THEN /\ last' = [bytes |-> 0 - ENOMEM, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                        /\ UNCHANGED <<it, oops>>
                   ELSE /\ last' = [bytes |-> got, offset0 |-> (SegOff[Seg] + it.off) % PAGE,
-                                    unbacked |-> 0]
+                                    unbacked |-> 0, misplaced |-> 0]
                        /\ it' = IF it.off + got = SegLen[Seg]
                                 THEN [it EXCEPT !.ptr = PtrOf("BVEC", Seg + 1), !.off = 0,
                                                 !.count = @ - got]
@@ -379,6 +392,7 @@ TypeOK ==
     /\ last.bytes \in {0 - ENOMEM, 0 - EFAULT} \cup (0..Total)
     /\ last.offset0 \in 0..(PAGE - 1)
     /\ last.unbacked \in 0..Total
+    /\ last.misplaced \in 0..Total
 
 \* The cursor never goes before the start of the iterator: no BUG() in
 \* iov_iter_revert, no walk off the front of the segment array.
@@ -407,6 +421,11 @@ CountOffsetConsistent ==
 \* xarray hole underflow: bytes claimed past the pages found).
 ExtractedBytesBacked ==
     last.unbacked = 0
+
+\* Every byte a call returns is listed where the iterator holds it (broken by the kvec
+\* extraction that lost iov_base's in-page offset).
+ExtractedBytesPlaced ==
+    last.misplaced = 0
 
 \* An extraction never returns more than the iterator held before it.
 ExtractWithinCount ==

@@ -59,8 +59,10 @@ export const ITERCURSOR_UNOBSERVABLE = [
   'oops',
   'lastBytes',
   'lastOffset0',
-  // Bytes of an Extract/GetPages result that no listed page holds: internal to the call too.
+  // Bytes of an Extract/GetPages result that no listed page holds, or listed elsewhere than
+  // the iterator holds them: internal to the call too.
   'lastUnbacked',
+  'lastMisplaced',
   'npages',
   'npagesMax1',
 ] as const;

@@ -27,6 +27,9 @@
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
 // for a walk off the front of a segment array or before a folio queue's start), lastBytes and
 // lastOffset0 of the last Extract or GetPages (model units; a failed call: lastBytes = -errno),
+// lastUnbacked and lastMisplaced of that call (bytes it returned with an empty page slot, and
+// bytes listed at another page or offset than the layout the driver built holds them:
+// unbackedBytes, misplacedBytes; the spec's last.unbacked / last.misplaced),
 // and npages / npagesMax1: iov_iter_npages(i, maxpages) with maxpages 64 and 1, the pages the
 // remaining bytes touch (modelNpages computes them from the model's count and the spec's
 // layout). FOLIOQ iterators are built on one of three folio queue layouts, per scenario and
@@ -361,6 +364,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     lastBytes: asInt(apply(last, 'bytes'), 'last.bytes'),
     lastOffset0: asInt(apply(last, 'offset0'), 'last.offset0'),
     lastUnbacked: asInt(apply(last, 'unbacked'), 'last.unbacked'),
+    lastMisplaced: asInt(apply(last, 'misplaced'), 'last.misplaced'),
     npages: pages(NPAGES_MAX),
     npagesMax1: pages(NPAGES_MAX_SMALL),
   };
@@ -376,6 +380,8 @@ class IterCursorDriver implements ReferenceDriver {
   private lastOffset0 = 0;
   /** Bytes of the last Extract or GetPages result in no page it listed (unbackedBytes). */
   private lastUnbacked = 0;
+  /** Bytes of the last Extract or GetPages result listed elsewhere than the layout has them. */
+  private lastMisplaced = 0;
   /** XARRAY layout: its second page is a hole (the spec's XarrayHole). */
   private readonly xarrayHole: boolean;
   /** Violations of the per-call extraction invariants found by the last Extract. */
@@ -571,6 +577,8 @@ class IterCursorDriver implements ReferenceDriver {
         this.lastBytes = n < 0 ? n : n / UNIT;
         this.lastOffset0 = n <= 0 ? 0 : offset0.value / UNIT;
         this.lastUnbacked = unbackedBytes(n, pages.value, offset0.value) / UNIT;
+        this.lastMisplaced =
+          this.misplacedBytes(before.count, n, pages.value, offset0.value) / UNIT;
         // The caller's cleanup: unpin what was pinned (user-backed), free the array.
         if (pages.value !== null) {
           const got = n <= 0 ? 0 : Math.ceil((offset0.value + n) / PAGE_SIZE);
@@ -634,6 +642,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.lastBytes = n > 0 ? n / UNIT : n;
     this.lastOffset0 = n > 0 ? start.value / UNIT : 0;
     this.lastUnbacked = unbackedBytes(n, pages.value, start.value) / UNIT;
+    this.lastMisplaced = this.misplacedBytes(before.count, n, pages.value, start.value) / UNIT;
     // The caller's cleanup: put_page on every page it got a reference on, kvfree the array
     // iov_iter_get_pages_alloc2 allocated (it already freed it on failure); the caller's own
     // array of iov_iter_get_pages2 is not the extraction's to free.
@@ -645,6 +654,44 @@ class IterCursorDriver implements ReferenceDriver {
       }
       if (callerArray === 'iov_iter_get_pages_alloc2') kvfree(pages.value);
     }
+  }
+
+  /**
+   * Bytes of a result (`n` bytes listed from in-page offset `start` of pages[0], taken when
+   * `countBefore` bytes were left) that a listed page holds at another place than the layout
+   * the driver built puts them (placeOf: independent of the reference's own walks). A byte
+   * with an empty slot is unbacked, not misplaced. 0 for a failure.
+   */
+  private misplacedBytes(
+    countBefore: number,
+    n: number,
+    pages: readonly PageSlot[] | null,
+    start: number,
+  ): number {
+    if (n <= 0 || this.placeOf === null) return 0;
+    const pos = TOTAL * UNIT - countBefore;
+    let misplaced = 0;
+    for (let at = 0; at < n; ) {
+      const inListedPage = Math.min(PAGE_SIZE - ((start + at) % PAGE_SIZE), n - at);
+      const listed = pages?.[Math.floor((start + at) / PAGE_SIZE)];
+      if (listed === undefined) {
+        at += inListedPage; // unbacked (unbackedBytes), and the layout may have no byte there
+        continue;
+      }
+      // Within a run of the layout and a page of the list, both sides move byte by byte.
+      const place = this.placeOf(pos + at);
+      const len = Math.min(place.run, inListedPage);
+      const home =
+        place.kind === 'page'
+          ? { page: place.page, offset: place.offset }
+          : {
+              page: this.mm.ptes.get(Math.floor(place.uaddr / PAGE_SIZE))?.page,
+              offset: place.uaddr % PAGE_SIZE,
+            };
+      if (home.page !== listed || home.offset !== (start + at) % PAGE_SIZE) misplaced += len;
+      at += len;
+    }
+    return misplaced;
   }
 
   /** The path the next Advance takes: rotates with the Advance ordinal from the salt. */
@@ -798,6 +845,7 @@ class IterCursorDriver implements ReferenceDriver {
       lastBytes: this.lastBytes,
       lastOffset0: this.lastOffset0,
       lastUnbacked: this.lastUnbacked,
+      lastMisplaced: this.lastMisplaced,
       npages: this.npages(NPAGES_MAX),
       npagesMax1: this.npages(NPAGES_MAX_SMALL),
     };
@@ -816,6 +864,7 @@ export const iterCursorAdapter: SpecAdapter = {
   faultKnobs: [
     { constant: 'RevertGuard', value: false, fault: 'over_revert' },
     { constant: 'XarrayHoleBug', value: true, fault: 'xarray_hole_underflow' },
+    { constant: 'KvecOffset0Bug', value: true, fault: 'kvec_offset0' },
   ],
   // An iterator reverted before its start (the model's oops) breaks the iterator invariants;
   // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.
@@ -823,6 +872,9 @@ export const iterCursorAdapter: SpecAdapter = {
     ...(now.oops !== 'NONE' ? ['no_over_reversion', 'iter_count_consistent'] : []),
     ...(typeof now.lastUnbacked === 'number' && now.lastUnbacked > 0
       ? ['extract_result_consistent', 'extract_matches_iterator']
+      : []),
+    ...(typeof now.lastMisplaced === 'number' && now.lastMisplaced > 0
+      ? ['extract_matches_iterator']
       : []),
   ],
   createDriver: (profile, scenario) => new IterCursorDriver(profile, scenario),

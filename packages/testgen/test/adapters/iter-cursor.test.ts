@@ -249,6 +249,38 @@ describe('IterCursor adapter', () => {
     }
   }, 60_000);
 
+  it('KVEC extraction before ver #11 lists every byte elsewhere unless the kvec starts a page', () => {
+    const steps: Scenario['actions'] = [
+      { name: 'Init' },
+      { name: 'IterInit', type: 'KVEC' },
+      { name: 'Extract', maxsize: 6 }, // kvec 2 (in-page offset 2): offset0 0, 2 bytes misplaced
+      { name: 'Extract', maxsize: 2 }, // kvec 4 from its start (offset 0): right
+      { name: 'Revert', bytes: 1 },
+      { name: 'Extract', maxsize: 6 }, // kvec 4 from byte 1: the page before iov_base
+    ];
+    const cases = [
+      ['IterCursor', 'linux-6.12', [2, 0, 1], [0, 0, 0]],
+      ['IterCursor_kvec_offset0', 'linux-6.12+kvec_offset0', [0, 0, 1], [2, 0, 2]],
+    ] as const;
+    for (const [config, profile, offset0, misplaced] of cases) {
+      const stepper = stepperFor(config);
+      const s: Scenario = { id: `kvec-${config}`, spec: 'IterCursor', config, actions: steps };
+      const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, profile, {});
+      expect(exp.observations).toHaveLength(s.actions.length);
+      const calls = [2, 3, 5];
+      expect(calls.map((k) => exp.observations[k]?.lastOffset0)).toEqual([...offset0]);
+      expect(calls.map((k) => exp.observations[k]?.lastMisplaced)).toEqual([...misplaced]);
+      expect(
+        compareObservations(
+          s,
+          profile,
+          exp.observations,
+          runOnReference(iterCursorAdapter, s, profile),
+        ),
+      ).toEqual([]);
+    }
+  }, 60_000);
+
   it('alternates GetPages between iov_iter_get_pages_alloc2 and iov_iter_get_pages2', () => {
     const paths = [0, 1, 2, 3].map((n) => getPagesPathFor('IterCursor/tour-1', 'linux-6.12', n));
     expect(new Set(paths)).toEqual(new Set(['iov_iter_get_pages_alloc2', 'iov_iter_get_pages2']));
