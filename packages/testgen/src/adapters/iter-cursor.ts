@@ -503,9 +503,13 @@ class IterCursorDriver implements ReferenceDriver {
       case 'XARRAY': {
         const xa = new XArray();
         const folios = [folio_alloc(0), folio_alloc(0)];
-        // XarrayHole: the second page is never stored (a page cache range with a page missing).
+        // XarrayHole: the second page is missing from the range, per scenario and profile
+        // either never read in (not stored) or punched out after it was (xa_erase, as
+        // truncate_inode_pages_range / a hole punch removes a folio from i_pages).
+        const punched = fnv1a(`${this.scenarioId}|${this.profile}|hole`) % 2 === 0;
         for (const [index, f] of folios.entries())
-          if (index === 0 || !this.xarrayHole) xa.xa_store_folio(index, f);
+          if (index === 0 || !this.xarrayHole || punched) xa.xa_store_folio(index, f);
+        if (this.xarrayHole && punched) xa.xa_erase(1);
         this.placeOf = (pos) => {
           const x = FLAT_START * UNIT + pos;
           const folio = folios[Math.floor(x / PAGE_SIZE)];
