@@ -704,10 +704,11 @@ class BvecqDioWriteDriver implements ReferenceDriver {
     const at = x * PAGE_SIZE;
     const rec = wreq.collect_log.find((c) => c.start <= at && at < c.end);
     if (rec !== undefined && !rec.ok) return 'failed';
-    const bytes = this.file.subarray(at, at + PAGE_SIZE);
+    // filledWith over [at, at + PAGE_SIZE) of the file itself: no subarray view per page.
     const want = userByte(x);
-    if (filledWith(bytes, want)) return rec === undefined ? 'filled' : 'uptodate';
-    if (rec === undefined && filledWith(bytes, 0)) return 'locked';
+    if (filledWith(this.file, want, at, at + PAGE_SIZE))
+      return rec === undefined ? 'filled' : 'uptodate';
+    if (rec === undefined && filledWith(this.file, 0, at, at + PAGE_SIZE)) return 'locked';
     return 'garbled';
   }
 
