@@ -125,7 +125,7 @@ SegOf(cp) == IF cp < Total THEN SlotSeg[cp + 1] ELSE SlotSeg[Total]
 \*  "failed"   collected after a failure: unlocked not uptodate / released unwritten
 FStates == {"absent", "locked", "filled", "uptodate", "failed"}
 SubStates == {"inflight", "retry", "ok", "failed"}
-Outcomes == IF Op = "READ" THEN {"ok", "retry", "error", "too_much"} ELSE {"ok", "retry", "error"}
+Outcomes == IF Op = "READ" THEN {"ok", "retry", "error", "too_much"} ELSE {"ok", "retry", "error", "short"}
 
 VARIABLES
     load,       \* load cursor (bvecq_pos)
@@ -233,14 +233,19 @@ Dispatch(n) ==
 \*             -EAGAIN or a short write
 \*  "error"    fatal: READ -EIO, DIO_WRITE -ENOSPC; nothing transferred
 \*  "too_much" READ only: the server returned len+1 slots' worth
+\*  "short"    DIO_WRITE only: the server wrote the first slot of two or more and stopped (a
+\*             short write: NETFS_SREQ_NEED_RETRY, write_collect.c); modelled for the front
+\*             subrequest (the only one in flight in the strict sequence)
 Complete(s, outcome) ==
     \E k \in 1..Len(subreqs) :
         LET sr == subreqs[k] IN
         /\ sr.start = s
         /\ sr.st = "inflight"
-        /\ (outcome = "retry") => (sr.tries < MaxRetries)
+        /\ (outcome \in {"retry", "short"}) => (sr.tries < MaxRetries)
+        /\ (outcome = "short") => (k = 1 /\ sr.len >= 2)
         /\ \E upd \in {CASE outcome = "ok" -> [sr EXCEPT !.st = "ok", !.xfer = sr.len]
                          [] outcome = "retry" -> [sr EXCEPT !.st = "retry", !.xfer = 0]
+                         [] outcome = "short" -> [sr EXCEPT !.st = "retry", !.xfer = 1]
                          [] outcome = "error" -> [sr EXCEPT !.st = "failed", !.xfer = 0]
                          [] outcome = "too_much" ->
                               IF CheckTooMuch
@@ -249,22 +254,40 @@ Complete(s, outcome) ==
             /\ subreqs' = [subreqs EXCEPT ![k] = upd]
             \* Data lands in the locked folios of the range; a folio a too-much collection
             \* already unlocked (CheckTooMuch = FALSE) stays unlocked and uptodate.
+            \* A short write lands its first upd.xfer slots.
             /\ fstate' = [x \in Slots |->
-                            IF upd.st = "ok" /\ x >= s /\ x < s + sr.len /\ fstate[x] = "locked"
+                            IF \/ upd.st = "ok" /\ x >= s /\ x < s + sr.len /\ fstate[x] = "locked"
+                               \/ upd.st = "retry" /\ x >= s /\ x < s + upd.xfer
                             THEN "filled"
                             ELSE fstate[x]]
         /\ action' = [name |-> "Complete", start |-> s, outcome |-> outcome]
         /\ UNCHANGED <<load, dispatch, collect, segRef, segFreed, reqError, pins>>
 
 \* Reissue a subrequest that asked for a retry, over the same range: its bvecq_pos kept
-\* the segments alive (netfs_retry_reads / netfs_retry_writes).
+\* the segments alive (netfs_retry_reads / netfs_retry_writes).  After a short DIO write the
+\* part written is accounted and only the rest is reissued: the RFC's netfs_unbuffered_write()
+\* (direct_write.c) adds subreq->transferred to wreq->transferred, moves the dispatch cursor
+\* from the subrequest's dispatch_pos past it and reissues from there (subreq->start =
+\* stream->issue_from), so the written slots are accounted (collect moves past them) and the
+\* subrequest starts after them.
 Retry(s) ==
     \E k \in 1..Len(subreqs) :
         /\ subreqs[k].start = s
         /\ subreqs[k].st = "retry"
-        /\ subreqs' = [subreqs EXCEPT ![k].st = "inflight", ![k].tries = @ + 1]
         /\ action' = [name |-> "Retry", start |-> s]
-        /\ UNCHANGED <<load, dispatch, collect, fstate, segRef, segFreed, reqError, pins>>
+        /\ IF subreqs[k].xfer = 0
+           THEN /\ subreqs' = [subreqs EXCEPT ![k].st = "inflight", ![k].tries = @ + 1]
+                /\ UNCHANGED <<load, dispatch, collect, fstate, segRef, segFreed, reqError, pins>>
+           ELSE \E nc \in {s + subreqs[k].xfer} :
+                \E ns \in {[subreqs EXCEPT ![k] = [start |-> nc, len |-> subreqs[k].len - subreqs[k].xfer,
+                                                   st |-> "inflight", xfer |-> 0,
+                                                   tries |-> subreqs[k].tries + 1]]} :
+                /\ subreqs' = ns
+                /\ collect' = nc
+                /\ fstate' = [x \in Slots |-> IF x >= s /\ x < nc THEN "uptodate" ELSE fstate[x]]
+                /\ segFreed' = FreedAfter(nc)
+                /\ segRef' = RefsFor(load, dispatch, nc, ns)
+                /\ UNCHANGED <<load, dispatch, reqError, pins>>
 
 \* The collector consumes the first outstanding subrequest once it has terminated, in
 \* file order (netfs_read_collection / netfs_collect_write_results): READ unlocks its

@@ -199,6 +199,9 @@ export function netfs_unbuffered_write_retry(
   } else {
     bvecq_pos_advance(sub.dispatch_pos, done);
   }
+  // The written part is accounted now (wreq->transferred) and only the rest is reissued, so
+  // the collector's record of what was written covers it from here on.
+  if (done > 0) wreq.collect_log.push({ start: sub.start, end: sub.start + done, ok: true });
   wreq.transferred += done;
   sub.start += done;
   sub.len = rest;

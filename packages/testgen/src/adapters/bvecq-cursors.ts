@@ -47,13 +47,14 @@
 // buffer first, so the extraction fails with -EFAULT and the request with it), Dispatch issues a
 // subrequest at the dispatch cursor (netfs_unbuffered_write_dispatch), Complete is the server's
 // answer through netfs_write_subreq_terminated (ok: every byte written into the server's file,
-// read out of the chain through ITER_BVECQ; retry: -EAGAIN; error: -ENOSPC), Retry reissues it
-// (netfs_unbuffered_write_retry), Collect runs netfs_unbuffered_write_collect on the front, and
+// read out of the chain through ITER_BVECQ; retry: -EAGAIN; error: -ENOSPC; short: the first
+// page only), Retry reissues it (netfs_unbuffered_write_retry; after a short write the part
+// written is accounted and only the rest reissued), Collect runs netfs_unbuffered_write_collect on the front, and
 // Abandon / Finished end the request (netfs_unbuffered_write_end: the chain is put and the pages
 // unpinned, after which pin balance is checked). The same observation keys are read from the
 // write request: load = bytes extracted; dispatch = dispatched_to; collect = how far the
-// collector has dealt with the buffer, written (collected_to) or given up unwritten
-// (abandon_to), since the model's Collect and Abandon move the cursors over a failed range as
+// collector has dealt with the buffer, written (collected_to, or the end of the part a retry
+// accounted after a short write: the collector's log) or given up unwritten (abandon_to), since the model's Collect and Abandon move the cursors over a failed range as
 // well (and so does the reference read's netfs_unlock_abandoned_read_pages); fstate per page:
 // absent (not extracted), locked (pinned, not on the server), filled (the server holds exactly
 // the user's bytes for it, not yet collected), uptodate (collected as written, bytes checked),
@@ -668,6 +669,10 @@ class BvecqDioWriteDriver implements ReferenceDriver {
           case 'error':
             netfs_write_subreq_terminated(sub, -ENOSPC, this.file);
             return;
+          case 'short':
+            // The server writes the first page and stops: a short write, NEED_RETRY.
+            netfs_write_subreq_terminated(sub, PAGE_SIZE, this.file);
+            return;
           default:
             throw new AdapterError(`BvecqCursors: Complete outcome ${outcome} has no DIO write`);
         }
@@ -740,7 +745,12 @@ class BvecqDioWriteDriver implements ReferenceDriver {
       dispatch:
         wreq === null ? 0 : slotsOf(Math.max(wreq.dispatched_to, wreq.abandon_to), 'dispatched_to'),
       collect:
-        wreq === null ? 0 : slotsOf(Math.max(wreq.collected_to, wreq.abandon_to), 'collected_to'),
+        wreq === null
+          ? 0
+          : slotsOf(
+              Math.max(wreq.collected_to, wreq.abandon_to, ...wreq.collect_log.map((c) => c.end)),
+              'collected_to',
+            ),
       fstate: fstate.join(','),
       subreqs: wreq === null ? '' : formatSubreqs(wreq.subrequests),
       reqError: wreq !== null && wreq.error !== 0,

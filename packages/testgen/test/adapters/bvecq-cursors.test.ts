@@ -284,6 +284,33 @@ describe('BvecqCursors adapter, DIO write', () => {
     expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
   });
 
+  it('a short write lands its first page; the retry accounts it and reissues only the rest, as the model says', () => {
+    const s = scenario(
+      [
+        { name: 'Init' },
+        { name: 'Load' },
+        { name: 'Dispatch', len: 2 },
+        { name: 'Complete', start: 0, outcome: 'short' },
+        { name: 'Retry', start: 0 },
+        { name: 'Complete', start: 1, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Dispatch', len: 1 },
+        { name: 'Complete', start: 2, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Finished' },
+      ],
+      WRITE,
+    );
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs.slice(3, 7).map((o) => [o.collect, o.fstate, o.subreqs])).toEqual([
+      [0, 'filled,locked,locked', '0+2:retry/1/0'],
+      [1, 'uptodate,locked,locked', '1+1:inflight/0/1'],
+      [1, 'uptodate,filled,locked', '1+1:ok/1/1'],
+      [2, 'uptodate,uptodate,locked', ''],
+    ]);
+    expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
+  });
+
   it('a misaligned user buffer pins one page more, and subrequests cut mid-slot still land the right bytes', () => {
     const s = scenario(
       [
