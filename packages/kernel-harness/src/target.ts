@@ -34,7 +34,6 @@ import {
   splicePipeObservations,
   splicePipeRequest,
   splicePipeScenarioSupport,
-  splicePipeWhyNot,
   supportsSplicePipe,
 } from './specs/splicepipe.ts';
 
@@ -112,13 +111,12 @@ const REALISATIONS: Record<string, SpecRealisation> = {
   },
   SplicePipe: {
     supports: supportsSplicePipe,
-    whyNot: splicePipeWhyNot,
     unobservable: SPLICEPIPE_UNOBSERVABLE,
     scenarioSupport: splicePipeScenarioSupport,
     async run(session, scenario) {
       // Its own worker slot's filesystem, gate and pipes: runs concurrently with the others.
       const result = await session.request('splicepipe_script', splicePipeRequest(scenario), 30);
-      return splicePipeObservations(result, scenario.actions.length);
+      return splicePipeObservations(result, scenario.actions);
     },
   },
 };

@@ -19,8 +19,10 @@
 //   Truncate(size)     ftruncate(fd, size pages), only between splice() calls
 //   PipeRead(p)        read() one page-sized buffer from p's pipe
 //   Finished           nothing
-//   SpliceSync(p)      not realised (not applicable, SPLICEPIPE_NA.spliceSync): the model's
-//                      whole-call step; its scenarios' calls are realised split, as above
+//   SpliceSync(p)      the model's whole splice() call in one step: the guest steps
+//                      SpliceSubmit(p) then SpliceReturn(p) (the gate opened right after the
+//                      submission), and the observation is the one after SpliceReturn (the
+//                      one in between, p inside splice(), is checked by the guest and dropped)
 //
 // Commutation (why moving DioRevert(p) to the submission and every BioComplete(p, i) to
 // SpliceReturn(p) cannot change an observation on the scenarios the target accepts):
@@ -61,6 +63,7 @@ const DEFAULT_FRAMES = 3;
 export const SPLICEPIPE_ACTIONS = [
   'Init',
   'SpliceSubmit',
+  'SpliceSync',
   'Truncate',
   'DioRevert',
   'BioComplete',
@@ -85,15 +88,33 @@ export const SPLICEPIPE_NA = {
   framePool:
     'SplicePipe the model frame pool gives a splice fewer pages than it asks (SpliceRead n = Min(want, free frames)); a real kernel allocates them all',
   constants: 'SplicePipe constants unknown or outside what the guest realises',
-  spliceSync:
-    'SplicePipe SpliceSync (a whole O_DIRECT splice() as one model step) has no guest step: the guest realises the same call split, as SpliceSubmit then SpliceReturn with the gate opened between them',
 } as const;
 
 const isProc = (v: unknown): v is Proc => v === 'p1' || v === 'p2';
 
-/** Why the guest cannot realise an action supportsSplicePipe refuses, when there is a reason. */
-export function splicePipeWhyNot(action: ScenarioAction): string | undefined {
-  return action.name === 'SpliceSync' ? SPLICEPIPE_NA.spliceSync : undefined;
+/**
+ * The guest's steps for the model's: SpliceSync(p) is SpliceSubmit(p) then SpliceReturn(p)
+ * (the whole splice() call, its bios released at once), every other action itself. `model` is
+ * the index of the model step each guest step belongs to; `observed` is false for the guest
+ * step whose observation is not the model step's (the one between SpliceSync's two).
+ */
+export interface SplicePipeGuestStep {
+  action: ScenarioAction;
+  /** Index of the model step it belongs to. */
+  model: number;
+  /** Its observation is the model step's (false: between SpliceSync's two guest steps). */
+  observed: boolean;
+}
+
+export function splicePipeGuestSteps(actions: readonly ScenarioAction[]): SplicePipeGuestStep[] {
+  return actions.flatMap((a, model): SplicePipeGuestStep[] =>
+    a.name === 'SpliceSync'
+      ? [
+          { action: { ...a, name: 'SpliceSubmit' }, model, observed: false },
+          { action: { ...a, name: 'SpliceReturn' }, model, observed: true },
+        ]
+      : [{ action: a, model, observed: true }],
+  );
 }
 
 export function supportsSplicePipe(action: ScenarioAction): boolean {
@@ -104,6 +125,7 @@ export function supportsSplicePipe(action: ScenarioAction): boolean {
     case 'BioComplete':
       return isProc(action.proc) && Number.isInteger(action.page) && (action.page as number) >= 1;
     case 'SpliceSubmit':
+    case 'SpliceSync':
     case 'DioRevert':
     case 'SpliceReturn':
     case 'PipeRead':
@@ -183,7 +205,7 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
   const drop = (f: number | undefined) => {
     if (f !== undefined && (ref[f] ?? 0) > 0) ref[f] = (ref[f] ?? 0) - 1;
   };
-  for (const a of scenario.actions) {
+  for (const { action: a } of splicePipeGuestSteps(scenario.actions)) {
     const inFlight = PROCS.filter((p) => st.get(p)?.inSplice);
     if (a.name === 'Truncate') {
       if (inFlight.length > 0) return SPLICEPIPE_NA.truncateInSplice;
@@ -201,7 +223,13 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
     const s = st.get(p) as ProcState;
     switch (a.name) {
       case 'SpliceSubmit': {
-        if (isize === 0) break; // SpliceAtEof: returns 0 at once
+        if (isize === 0) {
+          // SpliceAtEof: returns 0 at once, except that upstream copy_splice_read allocates
+          // before it reads, so the model's pool with no free frame gives -ENOMEM there.
+          const none = ref.every((r) => r > 0);
+          if (k.copy && !k.limitToEof && none) return SPLICEPIPE_NA.framePool;
+          break;
+        }
         if (p === k.buffered) {
           // BufferedRead: pages 1..n from the page cache, missing ones read in (lowest free
           // frames, in file order), each put in the pipe by reference. One step, no bio.
@@ -271,7 +299,9 @@ function step(a: ScenarioAction): string {
 
 /** The agent's step script: "SpliceSubmit:proc=p1;Truncate:size=0;BioComplete:proc=p1:page=2". */
 export function splicePipeScript(actions: readonly ScenarioAction[]): string {
-  return actions.map(step).join(';');
+  return splicePipeGuestSteps(actions)
+    .map((g) => step(g.action))
+    .join(';');
 }
 
 /** The request for a scenario the target accepted. */
@@ -300,17 +330,27 @@ function num(o: Record<string, unknown>, key: string, i: number): number {
   return v;
 }
 
+/**
+ * The model steps' observations from the guest's answer to splicePipeScript(actions): one per
+ * guest step, the ones between SpliceSync's two guest steps checked and dropped. A number is
+ * the count of guest steps of a scenario without SpliceSync.
+ */
 export function splicePipeObservations(
   result: Record<string, unknown>,
-  steps: number,
+  actions: readonly ScenarioAction[] | number,
 ): StepObservation[] {
+  const guest =
+    typeof actions === 'number'
+      ? Array.from({ length: actions }, () => ({ observed: true }))
+      : splicePipeGuestSteps(actions);
+  const steps = guest.length;
   const obs = result.obs;
   if (!Array.isArray(obs) || obs.length !== steps) {
     throw new Error(
       `splicepipe_script returned ${Array.isArray(obs) ? obs.length : 'no'} observations for ${steps} steps`,
     );
   }
-  return obs.map((o: Record<string, unknown>, i) => {
+  const all = obs.map((o: Record<string, unknown>, i) => {
     const isize = num(o, 'isizeBytes', i);
     if (num(o, 'isizeBytesOther', i) !== isize)
       throw new Error(
@@ -340,4 +380,5 @@ export function splicePipeObservations(
     }
     return out;
   });
+  return all.filter((_, i) => guest[i]?.observed === true);
 }
