@@ -63,7 +63,8 @@ CONSTANTS
                      \* 70e806e4e645 "mm: Do early cow for pinned pages during fork() for
                      \* ptes"); FALSE: the older fork that COW-shares it like any page
     UseMunmap,       \* explore the parent's munmap(2) of a page of its buffer (Munmap)
-    UseChildRead     \* explore the child's read of a page it has a vma but no page for (Read)
+    UseChildRead,    \* explore the child's read of a page it has a vma but no page for (Read)
+    UseFailedSteps   \* explore the steps the kernel fails (WriteUnmapped, RegisterBusy, ...)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -71,7 +72,7 @@ ASSUME MaxFrames \in 3..8
 ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN /\ UseChildExit \in BOOLEAN
 ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 ASSUME ForkCopiesPinned \in BOOLEAN
-ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN
+ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in BOOLEAN
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
@@ -429,10 +430,12 @@ Munmap(v) ==
     /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
-\* Steps that fail: the parent's accesses to the page it unmapped.  Each changes nothing but
-\* `action`, whose field err names the failure the kernel reports; none is taken twice in a
-\* row (the repeat would be a stuttering step, which a replay could not tell apart).
-FailedStep(a) == action # a
+\* Steps that fail (UseFailedSteps): the parent's accesses to the page it unmapped, io_uring
+\* buffer registration misuse, vmsplice into a full pipe.  Each changes nothing but `action`
+\* (and MMF_HAS_PINNED where the kernel sets it), whose field err names the failure the kernel
+\* reports; none is taken twice in a row (the repeat would be a stuttering step, which a
+\* replay could not tell apart).
+FailedStep(a) == UseFailedSteps /\ action # a
 
 \* The parent stores to its unmapped page: no vma, so the user fault is SIGSEGV
 \* (arch/x86/mm/fault.c do_user_addr_fault: lock_mm_and_find_vma finds none ->
@@ -464,6 +467,48 @@ RegisterUnmapped(v) ==
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
 \* finds no vma and returns -EFAULT; nothing was added, so vmsplice_to_pipe returns it
 \* (fs/splice.c) and the pipe stays empty.
+\* IORING_REGISTER_BUFFERS on a ring that has its buffers registered: -EBUSY, nothing
+\* changes (io_uring/rsrc.c io_sqe_buffers_register: "if (ctx->user_bufs) return -EBUSY" in
+\* 6.1, "if (ctx->buf_table.nr)" in 6.12).  Each page has its own ring here.
+RegisterBusy(v) ==
+    /\ UseFixedBuffers
+    /\ fixedBuf[v] > 0
+    /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
+
+\* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
+\* (io_uring/rsrc.c io_sqe_buffers_unregister: "if (!ctx->buf_data)" in 6.1,
+\* "if (!ctx->buf_table.nr)" in 6.12).
+UnregisterNone(v) ==
+    /\ UseFixedBuffers
+    /\ fixedBuf[v] = -1
+    /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"]
+
+\* IORING_OP_READ_FIXED naming a buffer that is no longer registered: the request fails at
+\* import with -EFAULT (6.1 io_uring/rw.c io_prep_rw_fixed: buf_index >= nr_user_bufs; 6.12
+\* io_import_reg_buf finds no node) and no I/O starts.
+FixedReadUnregistered(i, v) ==
+    /\ UseFixedBuffers
+    /\ CanStart(i)
+    /\ fixedBuf[v] = -1
+    /\ FailedStep([name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"])
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"]
+
+\* vmsplice(SPLICE_F_NONBLOCK) of page v into the pipe that holds a page already: the pipe has
+\* one slot (F_SETPIPE_SZ of one page), so it is full: fs/splice.c vmsplice_to_pipe ->
+\* wait_for_space returns -EAGAIN and nothing is added.
+VmspliceFull(v) ==
+    /\ UseVmsplice
+    /\ pipe.st = "FULL"
+    /\ ParentMaps(v)
+    /\ FailedStep([name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"])
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ action' = [name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"]
+
 VmspliceUnmapped(v) ==
     /\ UseVmsplice
     /\ UseMunmap
@@ -480,7 +525,9 @@ Next ==
     \/ ForkAdvised
     \/ ChildExit
     \/ \E p \in Procs, v \in VPages : Write(p, v) \/ Read(p, v) \/ WriteUnmapped(p, v)
-    \/ \E v \in VPages : RegisterUnmapped(v) \/ VmspliceUnmapped(v)
+    \/ \E v \in VPages : RegisterUnmapped(v) \/ VmspliceUnmapped(v) \/ VmspliceFull(v)
+    \/ \E v \in VPages : RegisterBusy(v) \/ UnregisterNone(v)
+    \/ \E i \in IOs, v \in VPages : FixedReadUnregistered(i, v)
     \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v) \/ Munmap(v)
     \/ PipeRead
 

@@ -3,6 +3,7 @@
 export const EPERM = 1;
 export const ENOENT = 2;
 export const EIO = 5;
+export const ENXIO = 6;
 export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EFAULT = 14;

@@ -67,9 +67,19 @@ export function supportsForkRace(action: ScenarioAction): boolean {
  * Why the guest cannot realise a ForkRace action supportsForkRace refuses (named by action, so
  * not-applicable counts group), or undefined for an action it does not know at all.
  */
+/** ForkRace.tla's failed steps that need no Munmap (UseFailedSteps). */
+const FAILED_STEPS: readonly string[] = [
+  'RegisterBusy',
+  'UnregisterNone',
+  'FixedReadUnregistered',
+  'VmspliceFull',
+];
+
 export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
   if (a.name === 'WriteUnmapped' || a.name === 'RegisterUnmapped' || a.name === 'VmspliceUnmapped')
     return `${a.name}: a step on a page the parent unmapped; the guest agent has no Munmap step (reference target only)`;
+  if (FAILED_STEPS.includes(a.name))
+    return `${a.name}: a step the kernel fails (io_uring -EBUSY/-ENXIO/-EFAULT, vmsplice -EAGAIN); the guest agent's forkrace_script aborts on a failed step, so it has none (reference target only)`;
   if (a.name === 'Read')
     return "Read: the guest agent's forkrace_script has no load step (reference target only)";
   if (a.name === 'Munmap')

@@ -3,7 +3,7 @@
 // pinned pages (so the bio takes nothing), and unregistration unpins.
 // Kernel: io_uring/rsrc.c (io_sqe_buffers_register, io_sqe_buffer_register, io_pin_pages,
 // io_buffer_unmap, io_import_fixed), io_uring/rw.c (io_prep_rw_fixed).
-import { EFAULT, EINVAL, ENOMEM } from '../errno.ts';
+import { EBUSY, EFAULT, EINVAL, ENOMEM, ENXIO } from '../errno.ts';
 import { iov_iter_bvec } from '../iov_iter/init.ts';
 import type { bio_vec, iov_iter, iovec } from '../iov_iter/types.ts';
 import { current_kernel } from '../kernel.ts';
@@ -64,7 +64,7 @@ function io_sqe_buffer_register(ctx: io_ring_ctx, iov: iovec): io_mapped_ubuf | 
 
 /** io_sqe_buffers_register (IORING_REGISTER_BUFFERS). 0 or -errno; all or nothing. */
 export function io_sqe_buffers_register(ctx: io_ring_ctx, iovs: readonly iovec[]): number {
-  if (ctx.user_bufs.length > 0) return -16; // -EBUSY: already registered
+  if (ctx.user_bufs.length > 0) return -EBUSY; // already registered
   if (iovs.length === 0 || iovs.length > 16384) return -EINVAL;
   const done: io_mapped_ubuf[] = [];
   for (const iov of iovs) {
@@ -81,7 +81,7 @@ export function io_sqe_buffers_register(ctx: io_ring_ctx, iovs: readonly iovec[]
 
 /** io_sqe_buffers_unregister (IORING_UNREGISTER_BUFFERS): io_buffer_unmap unpins each page. */
 export function io_sqe_buffers_unregister(ctx: io_ring_ctx): number {
-  if (ctx.user_bufs.length === 0) return -6; // -ENXIO
+  if (ctx.user_bufs.length === 0) return -ENXIO; // nothing registered
   for (const imu of ctx.user_bufs) unpin_user_pages(imu.pages);
   ctx.user_bufs = [];
   return 0;

@@ -31,7 +31,10 @@ import {
   copy_from_user,
   DioForkRace,
   DioForkRaceError,
+  EAGAIN,
+  EBUSY,
   EFAULT,
+  ENXIO,
   ITER_DEST,
   io_import_fixed,
   type io_ring_ctx,
@@ -101,10 +104,19 @@ const ACTIONS = new Set([
   'WriteUnmapped',
   'RegisterUnmapped',
   'VmspliceUnmapped',
+  'RegisterBusy',
+  'UnregisterNone',
+  'FixedReadUnregistered',
+  'VmspliceFull',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
-const ERRNO_NAMES: Readonly<Record<number, string>> = { [-EFAULT]: 'EFAULT' };
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  [-EFAULT]: 'EFAULT',
+  [-EBUSY]: 'EBUSY',
+  [-ENXIO]: 'ENXIO',
+  [-EAGAIN]: 'EAGAIN',
+};
 
 function errName(ret: number): string {
   const name = ERRNO_NAMES[ret];
@@ -277,7 +289,8 @@ class ForkRaceDriver implements ReferenceDriver {
         this.race.read(io, (io - 1) * SECTOR, this.uaddr(v, (io - 1) * SECTOR), SECTOR);
         return;
       }
-      case 'FixedRead': {
+      case 'FixedRead':
+      case 'FixedReadUnregistered': {
         // IORING_OP_READ_FIXED: io_import_fixed builds an ITER_BVEC over the registered page.
         const io = param(action, 'io', 'number');
         const v = param(action, 'vpage', 'number');
@@ -288,9 +301,9 @@ class ForkRaceDriver implements ReferenceDriver {
           this.uaddr(v, (io - 1) * SECTOR),
           SECTOR,
         );
-        if (typeof iter === 'number')
-          throw new AdapterError(`ForkRace: io_import_fixed of vpage ${v} failed (${iter})`);
-        this.race.read_iter(io, (io - 1) * SECTOR, iter);
+        // A failed import fails the request (its CQE): no I/O starts.
+        if (typeof iter === 'number') this.lastErr = errName(iter);
+        else this.race.read_iter(io, (io - 1) * SECTOR, iter);
         return;
       }
       case 'IoComplete': {
@@ -321,7 +334,8 @@ class ForkRaceDriver implements ReferenceDriver {
         return;
       }
       case 'RegisterBuffer':
-      case 'RegisterUnmapped': {
+      case 'RegisterUnmapped':
+      case 'RegisterBusy': {
         // io_uring_setup, then IORING_REGISTER_BUFFERS of page v (io_pin_pages: FOLL_LONGTERM pin).
         const v = param(action, 'vpage', 'number');
         const ctx = this.rings.get(v) ?? io_uring_setup(this.race.parent);
@@ -331,19 +345,22 @@ class ForkRaceDriver implements ReferenceDriver {
         else if (r !== 0) throw new AdapterError(`ForkRace: IORING_REGISTER_BUFFERS returned ${r}`);
         return;
       }
-      case 'UnregisterBuffer': {
+      case 'UnregisterBuffer':
+      case 'UnregisterNone': {
         const v = param(action, 'vpage', 'number');
         const r = io_sqe_buffers_unregister(this.ring(v)); // io_buffer_unmap -> unpin_user_page
-        if (r !== 0) throw new AdapterError(`ForkRace: IORING_UNREGISTER_BUFFERS failed (${r})`);
+        if (r < 0) this.lastErr = errName(r);
+        else if (r !== 0)
+          throw new AdapterError(`ForkRace: IORING_UNREGISTER_BUFFERS returned ${r}`);
         return;
       }
       case 'Vmsplice':
-      case 'VmspliceUnmapped': {
+      case 'VmspliceUnmapped':
+      case 'VmspliceFull': {
         const v = param(action, 'vpage', 'number');
-        // One pipe per scenario (the model's): a failed vmsplice leaves it unused.
-        if (this.pipe !== null && this.pipe.head !== 0)
-          throw new AdapterError('ForkRace: the pipe was used already');
-        this.pipe ??= alloc_pipe_info();
+        // One pipe per scenario (the model's), of one page (F_SETPIPE_SZ 4096: a single slot),
+        // so a vmsplice into it while it holds a page finds it full (-EAGAIN, non-blocking).
+        this.pipe ??= alloc_pipe_info(1);
         const n = vmsplice_to_pipe(
           this.race.parent,
           [{ iov_base: this.uaddr(v), iov_len: PAGE_SIZE }],

@@ -87,7 +87,13 @@ describe('ForkRace adapter', () => {
   }, 120_000);
 
   it('munmap with a read in flight, then failed steps on the unmapped page: err observed', () => {
-    const constants = { ...base, UseFixedBuffers: true, UseMunmap: true, DioHold: 'FOLL_PIN' };
+    const constants = {
+      ...base,
+      UseFixedBuffers: true,
+      UseMunmap: true,
+      UseFailedSteps: true,
+      DioHold: 'FOLL_PIN',
+    };
     const s: Scenario = {
       ...race,
       id: 'ForkRace/munmap',
