@@ -7,6 +7,7 @@ import {
   forkRaceNumPages,
   forkRaceObservations,
   forkRaceScript,
+  forkRaceWhyNot,
   supportsForkRace,
 } from '../src/specs/forkrace.ts';
 import { createQemuTarget } from '../src/target.ts';
@@ -207,5 +208,23 @@ describe('qemu target applicability reasons', () => {
     expect(applicability(target, scenario([{ name: 'Fork' }]), 'linux-6.12')).toEqual({
       applicable: true,
     });
+  });
+
+  it('reports the reference-only actions (munmap, zero-page read, failed steps) not applicable with a reason', () => {
+    const refOnly: ScenarioAction[] = [
+      { name: 'Munmap', vpage: 0 },
+      { name: 'Read', proc: 'C', vpage: 0 },
+      { name: 'WriteUnmapped', proc: 'P', vpage: 0, err: 'SIGSEGV' },
+      { name: 'RegisterUnmapped', vpage: 0, err: 'EFAULT' },
+      { name: 'VmspliceUnmapped', vpage: 0, err: 'EFAULT' },
+      { name: 'RegisterBusy', vpage: 0, err: 'EBUSY' },
+      { name: 'UnregisterNone', vpage: 0, err: 'ENXIO' },
+      { name: 'FixedReadUnregistered', io: 1, vpage: 0, err: 'EFAULT' },
+      { name: 'VmspliceFull', vpage: 0, err: 'EAGAIN' },
+    ];
+    for (const a of refOnly) {
+      expect(supportsForkRace(a)).toBe(false);
+      expect(forkRaceWhyNot(a)).toMatch(new RegExp(`^${a.name}: .*reference target only`));
+    }
   });
 });
