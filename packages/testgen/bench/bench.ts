@@ -10,7 +10,7 @@
 // never asserts on time. BENCH_SPECS=all benches the generation of every spec. BENCH_PARTS
 // (default `gen,replay`) picks the parts: `BENCH_PARTS=replay` for the replay alone.
 // The machine is shared: every rate is given per wall second and per CPU second of this process.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { adapterFor, allAdapters } from '../src/adapters/index.ts';
@@ -77,6 +77,22 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1000;
 }
 
+/**
+ * CPU time of this (the replaying) thread alone, in ms, from /proc/thread-self/stat (utime +
+ * stime in clock ticks of 10 ms; Linux only, undefined elsewhere). process.cpuUsage() adds the
+ * garbage collector's helper threads and wall-clock time adds the wait for a core, so on a
+ * shared machine this is the closest figure to single-thread wall-clock time on a quiet one.
+ */
+function threadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 // Replay: every scenario of the checked-in suites that has an adapter, every profile, on the
 // reference, compared with the expectation (per spec too: specs differ a lot in cost per step).
 // Timed per suite file, over its runs and comparisons only (loading and planning come first,
@@ -91,7 +107,10 @@ function replay(): void {
     profiles.map((p) => p.name),
   );
   const only = process.env.BENCH_REPLAY_SPECS?.split(',');
-  const perSpec = new Map<string, { steps: number; ms: number; cpuMs: number }>();
+  const perSpec = new Map<
+    string,
+    { steps: number; ms: number; cpuMs: number; threadMs: number | undefined }
+  >();
   let errors = 0;
   let mismatched = 0;
   const replayCpu0 = process.cpuUsage();
@@ -99,7 +118,7 @@ function replay(): void {
     const suite = loadSuite(file);
     const adapter = adapterFor(suite.spec);
     if (adapter === undefined || (only !== undefined && !only.includes(adapter.spec))) continue;
-    const acc = perSpec.get(adapter.spec) ?? { steps: 0, ms: 0, cpuMs: 0 };
+    const acc = perSpec.get(adapter.spec) ?? { steps: 0, ms: 0, cpuMs: 0, threadMs: 0 };
     perSpec.set(adapter.spec, acc);
     const runs: { plan: Extract<ScenarioPlan, { kind: 'run' }>; profile: string }[] = [];
     for (const s of suite.scenarios)
@@ -109,6 +128,7 @@ function replay(): void {
       }
     const t = performance.now();
     const c = process.cpuUsage();
+    const th = threadCpuMs();
     for (const { plan, profile } of runs) {
       try {
         const observed = runOnReference(adapter, plan.scenario, profile);
@@ -125,10 +145,16 @@ function replay(): void {
     }
     acc.ms += performance.now() - t;
     acc.cpuMs += cpuMs(c);
+    const th1 = threadCpuMs();
+    acc.threadMs =
+      acc.threadMs === undefined || th === undefined || th1 === undefined
+        ? undefined
+        : acc.threadMs + (th1 - th);
   }
   let steps = 0;
   let ms = 0;
   let runCpuMs = 0;
+  let threadMs: number | undefined = 0;
   for (const [spec, a] of [...perSpec].sort()) {
     steps += a.steps;
     ms += a.ms;
@@ -140,6 +166,12 @@ function replay(): void {
     console.log(
       `testgen.reference_replay_steps_per_cpu_s.${spec}: ${Math.round(a.steps / (a.cpuMs / 1000))} steps/s`,
     );
+    threadMs =
+      threadMs === undefined || a.threadMs === undefined ? undefined : threadMs + a.threadMs;
+    if (a.threadMs !== undefined)
+      console.log(
+        `testgen.reference_replay_steps_per_thread_cpu_s.${spec}: ${Math.round(a.steps / (a.threadMs / 1000))} steps/s`,
+      );
   }
   const replayCpu = cpuMs(replayCpu0);
   const rate = steps / (ms / 1000);
@@ -154,6 +186,17 @@ function replay(): void {
   console.log(
     `testgen.reference_replay_steps_per_cpu_s_over_goal: ${(cpuRate / REPLAY_GOAL).toFixed(2)} ratio`,
   );
+  // CPU time of the replaying thread alone over the same runs and comparisons (10 ms ticks):
+  // the single-thread figure, what the wall-clock one reads on a quiet machine.
+  if (threadMs !== undefined) {
+    const threadRate = steps / (threadMs / 1000);
+    console.log(
+      `testgen.reference_replay_steps_per_thread_cpu_s: ${Math.round(threadRate)} steps/s`,
+    );
+    console.log(
+      `testgen.reference_replay_steps_per_thread_cpu_s_over_goal: ${(threadRate / REPLAY_GOAL).toFixed(2)} ratio`,
+    );
+  }
   // CPU time of the whole replay loop, suite loading and planning included.
   console.log(
     `testgen.reference_replay_steps_per_cpu_s_all_in: ${Math.round(steps / (replayCpu / 1000))} steps/s`,
