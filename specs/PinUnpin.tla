@@ -84,7 +84,7 @@ VARIABLES
     cached,      \* page-cache pages present in the file's xarray
     pinAcquired, \* /proc/vmstat nr_foll_pin_acquired (delta since start)
     pinReleased, \* /proc/vmstat nr_foll_pin_released (delta since start)
-    bio,         \* bio[b] = [st, iter, dir, cleanup, pages, bytes, offset0, array]
+    bio,         \* bio[b] = [st, iter, dir, cleanup, pages, bytes, offset0, array, err]
     action
 
 vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, action>>
@@ -149,7 +149,29 @@ AddOne(fn, S) == [f \in Frames |-> IF f \in S THEN fn[f] + 1 ELSE fn[f]]
 SubOne(fn, S) == [f \in Frames |-> IF f \in S THEN fn[f] - 1 ELSE fn[f]]
 
 IdleBio == [st |-> "IDLE", iter |-> "NONE", dir |-> "NONE", cleanup |-> "NONE",
-            pages |-> {}, bytes |-> 0, offset0 |-> 0, array |-> "NONE"]
+            pages |-> {}, bytes |-> 0, offset0 |-> 0, array |-> "NONE", err |-> "NONE"]
+
+\* What the completion releases of an I/O's record r (see Complete): the frames
+\* unpinned and the frames put.
+Unpinned(r) ==
+    IF ReleaseAs = "ALWAYS_UNPIN" \/ (ReleaseAs = "MATCH" /\ r.cleanup = "PIN")
+    THEN {f \in r.pages : f # "ZP" \/ PinZeroPage}
+    ELSE {}
+Put(r) ==
+    IF ReleaseAs \in {"MATCH", "PUT_PINNED"} /\ r.cleanup = "REF" THEN r.pages
+    ELSE IF ReleaseAs = "PUT_PINNED" /\ r.cleanup = "PIN"
+    THEN {f \in r.pages : f # "ZP" \/ PinZeroPage}
+    ELSE {}
+
+\* The I/O's record once its extraction took its pages (Submit, SubmitSync).
+Extracted(t, dir, listed) ==
+    [st |-> "INFLIGHT", iter |-> t, dir |-> dir, cleanup |-> CleanupFor(t),
+     pages |-> listed, bytes |-> ExtractedBytes(t, dir), offset0 |-> Offset0(t),
+     array |-> "NONE", err |-> "NONE"]
+
+\* Extraction fails at once: 6.1 refuses KVEC, or nothing is listed (see Submit).
+SubmitFails(t, dir) ==
+    (GupMode = "GET" /\ t = "KVEC") \/ (ListedPages(t, dir) = {} /\ ExtractedBytes(t, dir) = 0)
 
 \* Bio 2 is used only once bio 1 has been: the two are interchangeable.
 CanStart(b) == bio[b].st = "IDLE" /\ (b = 1 \/ bio[1].st # "IDLE")
@@ -181,19 +203,43 @@ Submit(b, t, dir) ==
     /\ t \in UserTypes \/ dir = "DEST"    \* direction matters to user pages only
     /\ \E listed \in {ListedPages(t, dir)}, pinned \in {PinnedBy(t, dir)},
           reffed \in {ReffedBy(t, dir)} :
-       IF (GupMode = "GET" /\ t = "KVEC") \/ (listed = {} /\ ExtractedBytes(t, dir) = 0)
+       IF SubmitFails(t, dir)
        THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = dir]]
             /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired>>
        ELSE /\ pins' = AddOne(pins, pinned)
             /\ refs' = AddOne(refs, reffed)
             /\ pinAcquired' = pinAcquired + Cardinality(pinned)
             /\ zeroMapped' = (zeroMapped /\ ~(t = "IOVEC" /\ dir = "DEST"))
-            /\ bio' = [bio EXCEPT ![b] =
-                        [st |-> "INFLIGHT", iter |-> t, dir |-> dir, cleanup |-> CleanupFor(t),
-                         pages |-> listed, bytes |-> ExtractedBytes(t, dir),
-                         offset0 |-> Offset0(t), array |-> "NONE"]]
+            /\ bio' = [bio EXCEPT ![b] = Extracted(t, dir, listed)]
     /\ UNCHANGED <<cached, pinReleased>>
     /\ action' = [name |-> "Submit", bio |-> b, iter |-> t, dir |-> dir]
+
+\* The same direct I/O from a synchronous kiocb (read(2)/write(2) on an O_DIRECT
+\* file): the submitter waits for its bios, so extraction, the transfer and
+\* the release happen within the one system call and the I/O ends DONE.  6.12
+\* block/fops.c blkdev_direct_IO: __blkdev_direct_IO_simple for a request of
+\* up to DIO_INLINE_BIO_VECS pages (bio_iov_iter_get_pages, submit_bio_wait,
+\* bio_release_pages), __blkdev_direct_IO with blkdev_bio_end_io otherwise;
+\* fs/iomap/direct-io.c __iomap_dio_rw waits the same way for a sync kiocb.
+\* Pins (refs on 6.1) are taken and released by the same step; the release
+\* follows ReleaseAs exactly as Complete's does.
+SubmitSync(b, t, dir) ==
+    /\ CanStart(b)
+    /\ t \in UserTypes \/ dir = "DEST"
+    /\ \E listed \in {ListedPages(t, dir)}, pinned \in {PinnedBy(t, dir)},
+          reffed \in {ReffedBy(t, dir)} :
+       IF SubmitFails(t, dir)
+       THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = dir]]
+            /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased>>
+       ELSE \E r \in {Extracted(t, dir, listed)} :
+            /\ pins' = SubOne(AddOne(pins, pinned), Unpinned(r))
+            /\ refs' = SubOne(AddOne(refs, reffed), Put(r))
+            /\ pinAcquired' = pinAcquired + Cardinality(pinned)
+            /\ pinReleased' = pinReleased + Cardinality(Unpinned(r))
+            /\ zeroMapped' = (zeroMapped /\ ~(t = "IOVEC" /\ dir = "DEST"))
+            /\ bio' = [bio EXCEPT ![b] = [r EXCEPT !.st = "DONE"]]
+    /\ UNCHANGED cached
+    /\ action' = [name |-> "SubmitSync", bio |-> b, iter |-> t, dir |-> dir]
 
 \* Extraction from a user iterator whose address is not mapped, by a caller
 \* that lets extraction allocate the page array (*pages == NULL):
@@ -228,7 +274,7 @@ SubmitPartial(b) ==
        /\ bio' = [bio EXCEPT ![b] =
                    [st |-> "INFLIGHT", iter |-> "UBUF", dir |-> "DEST", cleanup |-> CleanupFor("UBUF"),
                     pages |-> taken, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
-                    array |-> "NONE"]]
+                    array |-> "NONE", err |-> "NONE"]]
     /\ zeroMapped' = FALSE
     /\ UNCHANGED <<cached, pinReleased>>
     /\ action' = [name |-> "SubmitPartial", bio |-> b]
@@ -241,23 +287,27 @@ SubmitPartial(b) ==
 \* put_page() (a cleanup mode not matching the acquisition, the reason for the
 \* BIO_PAGE_* flags, seed 001): the pins stay and the references go below
 \* what was taken.  The zero page is spared exactly where it was not pinned.
-Complete(b) ==
+Release(b, err) ==
     /\ bio[b].st = "INFLIGHT"
-    /\ \E unpinned \in {IF ReleaseAs = "ALWAYS_UNPIN"
-                            \/ (ReleaseAs = "MATCH" /\ bio[b].cleanup = "PIN")
-                         THEN {f \in bio[b].pages : f # "ZP" \/ PinZeroPage}
-                         ELSE {}},
-          put \in {IF ReleaseAs \in {"MATCH", "PUT_PINNED"} /\ bio[b].cleanup = "REF"
-                   THEN bio[b].pages
-                   ELSE IF ReleaseAs = "PUT_PINNED" /\ bio[b].cleanup = "PIN"
-                   THEN {f \in bio[b].pages : f # "ZP" \/ PinZeroPage}
-                   ELSE {}} :
-       /\ pins' = SubOne(pins, unpinned)
-       /\ refs' = SubOne(refs, put)
-       /\ pinReleased' = pinReleased + Cardinality(unpinned)
-    /\ bio' = [bio EXCEPT ![b].st = "DONE"]
+    /\ pins' = SubOne(pins, Unpinned(bio[b]))
+    /\ refs' = SubOne(refs, Put(bio[b]))
+    /\ pinReleased' = pinReleased + Cardinality(Unpinned(bio[b]))
+    /\ bio' = [bio EXCEPT ![b].st = "DONE", ![b].err = err]
     /\ UNCHANGED <<zeroMapped, cached, pinAcquired>>
+
+Complete(b) ==
+    /\ Release(b, "NONE")
     /\ action' = [name |-> "Complete", bio |-> b]
+
+\* The device fails the I/O (a medium error: the driver ends its bios with
+\* BLK_STS_IOERR).  The completion releases the pages exactly as a successful
+\* one does and only the result differs: block/fops.c blkdev_bio_end_io_async
+\* (and blkdev_bio_end_io, iomap_dio_bio_end_io) completes the kiocb with
+\* blk_status_to_errno(bio->bi_status) = -EIO instead of dio->size, then
+\* bio_check_pages_dirty / bio_release_pages as always (block/bio.c).
+CompleteError(b) ==
+    /\ Release(b, "EIO")
+    /\ action' = [name |-> "CompleteError", bio |-> b]
 
 \* A page-cache page leaves the file's xarray (truncate / hole punch /
 \* invalidation) while no I/O lists it.
@@ -272,7 +322,9 @@ Next ==
     \/ \E b \in Bios, t \in IterTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes : SubmitFault(b, t)
     \/ \E b \in Bios : SubmitPartial(b)
+    \/ \E b \in Bios, t \in IterTypes, dir \in {"DEST", "SOURCE"} : SubmitSync(b, t, dir)
     \/ \E b \in Bios : Complete(b)
+    \/ \E b \in Bios : CompleteError(b)
     \/ PunchHole("X0")
 
 Spec == Init /\ [][Next]_vars
@@ -291,6 +343,7 @@ TypeOK ==
          /\ bio[b].cleanup \in {"PIN", "REF", "NONE"}
          /\ bio[b].pages \subseteq Frames
          /\ bio[b].array \in {"NONE", "ALLOCATED"}
+         /\ bio[b].err \in {"NONE", "EIO"}
 
 \* Pins and refs never go negative: nothing is released that was not taken
 \* (unpin_user_page on an unpinned page underflows the refcount / pincount).

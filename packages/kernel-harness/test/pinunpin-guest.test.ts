@@ -21,6 +21,7 @@ import {
   PINUNPIN_UNOBSERVABLE,
   pinUnpinObservations,
   pinUnpinScript,
+  pinUnpinWhyNot,
   supportsPinUnpin,
 } from '../src/specs/pinunpin.ts';
 import { capSuites, countBySpec, runSuitesOnTarget, scenarioCap } from '../src/suites.ts';
@@ -87,6 +88,15 @@ describe('PinUnpin actions the guest realises', () => {
     expect(supportsPinUnpin({ name: 'Complete', bio: '1' })).toBe(false);
     expect(supportsPinUnpin({ name: 'PunchHole', page: 'X2' })).toBe(false);
     expect(supportsPinUnpin({ name: 'Fork' })).toBe(false);
+    // Known but not realised: each named with its reason.
+    expect(supportsPinUnpin({ name: 'SubmitSync', bio: 1, iter: 'UBUF', dir: 'DEST' })).toBe(false);
+    expect(pinUnpinWhyNot({ name: 'SubmitSync', bio: 1, iter: 'UBUF', dir: 'DEST' })).toBe(
+      'SubmitSync: a synchronous O_DIRECT request is not realised by the guest',
+    );
+    expect(supportsPinUnpin({ name: 'CompleteError', bio: 2 })).toBe(false);
+    expect(pinUnpinWhyNot({ name: 'CompleteError', bio: 2 })).toBe(
+      'CompleteError: failing an in-flight bio is not realised by the guest',
+    );
   });
 
   it('translates a scenario into the agent step script, refusing what it cannot realise', () => {
@@ -127,12 +137,23 @@ describe('PinUnpin agent result -> adapter observations', () => {
       cached: 'X0,X1',
       'bio1.st': 'IDLE',
       'bio1.bytes': 0,
+      'bio1.err': 'NONE',
       'bio2.st': 'IDLE',
       'bio2.bytes': 0,
+      'bio2.err': 'NONE',
     });
     expect(obs.map((o) => o['bio1.bytes'])).toEqual([0, 6, 6, 6]);
     expect(obs.map((o) => o['bio2.bytes'])).toEqual([0, 0, 0, 0]);
     expect(obs[3]).toMatchObject({ 'bio1.st': 'DONE', 'bio2.st': 'FAILED', cached: 'X1' });
+  });
+
+  it('a completion with -EIO is observed as err EIO, any other result as NONE', () => {
+    const failed = structuredClone(result);
+    failed.res = [-5, -14];
+    (failed.obs[3] as Record<string, unknown>).st2 = 'DONE';
+    const obs = pinUnpinObservations(failed, 4);
+    expect(obs.map((o) => o['bio1.err'])).toEqual(['NONE', 'NONE', 'NONE', 'EIO']);
+    expect(obs[3]?.['bio2.err']).toBe('NONE');
   });
 
   it('names a malformed agent answer', () => {
@@ -193,6 +214,13 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
           )
         ) {
           expect(s.actions.some((a) => a.name === 'SubmitPartial')).toBe(true);
+          continue;
+        }
+        const unrealised = /: (SubmitSync|CompleteError): [^:]+ is not realised by the guest$/.exec(
+          plan.reason,
+        );
+        if (unrealised) {
+          expect(s.actions.some((a) => a.name === unrealised[1])).toBe(true);
           continue;
         }
         const kind =

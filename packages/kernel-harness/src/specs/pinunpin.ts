@@ -15,7 +15,10 @@
 //                read with mincore(). The spec's precondition (no bio lists x) always holds for
 //                user iterators.
 // Not realised: SubmitPartial (a UBUF read running past the end of the mapping; the guest has
-// no such step yet), named by pinUnpinWhyNot.
+// no such step yet), SubmitSync (a synchronous O_DIRECT read/write: it would block on the
+// suspended dm gate; the guest's script has no step that bypasses the gate yet) and
+// CompleteError (the gate cannot fail a held bio yet: reloading the suspended dm device with
+// an "error" table before resuming would), named by pinUnpinWhyNot.
 // Not realisable: Submit with KVEC, BVEC, XARRAY or QUEUE (ITER_FOLIOQ on 6.12, which only
 // netfs/cachefiles build; iterators built inside the kernel; no system call hands block DIO
 // one), so those scenarios are not applicable (pinUnpinWhyNot: "kernel-only iterator").
@@ -24,7 +27,7 @@
 // zeroMapped (user page 3's PFN in /proc/self/pagemap equals the zero page's), cached,
 // bio<b>.st (IDLE / INFLIGHT / DONE / FAILED from io_submit and the completion events) and
 // bio<b>.bytes (the completion's result: dio->size = bi_size, fixed at submission, so it is the
-// bio's size from the step it went in flight).
+// bio's size from the step it went in flight) and bio<b>.err (EIO when that result is -EIO).
 // Unobservable from user space: per-frame pins/refs (no counter per page is exported; FOLL_GET
 // refs are counted nowhere), bio<b>.cleanup (BIO_PAGE_PINNED / BIO_NO_PAGE_REF are bio flags),
 // bio<b>.pages and bio<b>.offset0 (the bio_vec array), bio<b>.array (visible to kmemleak only).
@@ -45,6 +48,8 @@ export const PINUNPIN_UNOBSERVABLE: readonly string[] = [
 ];
 
 const isBio = (v: unknown) => v === 1 || v === 2;
+/** EIO (include/uapi/asm-generic/errno-base.h). */
+const EIO_ERRNO = 5;
 
 /** Whether the guest can realise this PinUnpin action (parameters checked too). */
 export function supportsPinUnpin(action: ScenarioAction): boolean {
@@ -78,6 +83,13 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // mapping); the guest's pinunpin_script has no such step yet.
   if (action.name === 'SubmitPartial' && isBio(action.bio))
     return 'SubmitPartial: a buffer past the end of its mapping is not realised by the guest';
+  // A synchronous O_DIRECT request would wait on the suspended dm gate that holds the other
+  // I/O's bios; the guest has no ungated synchronous step yet.
+  if (action.name === 'SubmitSync' && isBio(action.bio))
+    return 'SubmitSync: a synchronous O_DIRECT request is not realised by the guest';
+  // The dm gate only delays bios; failing one needs an "error" table loaded before the resume.
+  if (action.name === 'CompleteError' && isBio(action.bio))
+    return 'CompleteError: failing an in-flight bio is not realised by the guest';
   if (
     (action.name === 'Submit' || action.name === 'SubmitFault') &&
     isBio(action.bio) &&
@@ -155,6 +167,8 @@ export function pinUnpinObservations(
         bytes = r < 0 ? r : r / PINUNPIN_UNIT;
       }
       out[`bio${b}.bytes`] = bytes;
+      // -EIO is what blkdev_bio_end_io_async reports for a bio ended with BLK_STS_IOERR.
+      out[`bio${b}.err`] = st === 'DONE' && res[b - 1] === -EIO_ERRNO ? 'EIO' : 'NONE';
     }
     return out;
   });

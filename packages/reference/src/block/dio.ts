@@ -130,6 +130,13 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   } else if (pos + count > ino.i_extent_len) {
     return -ENOSPC;
   }
+  // block/fops.c blkdev_direct_IO: on a block device a request of at most BIO_MAX_VECS pages
+  // is one bio (__blkdev_direct_IO_simple for a sync kiocb, __blkdev_direct_IO_async
+  // otherwise): bio_iov_iter_get_pages fills it until the iterator is empty, the bio is full or
+  // an extraction fails (dropped once the bio has pages), and what it holds is the request:
+  // dio->size = bio->bi_iter.bi_size, with no further bio for the rest of the iterator. Files
+  // (iomap) and larger requests loop over bios, and a failing later bio fails the request.
+  const one_bio = ino.is_blkdev && iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS;
   // iov_iter_truncate(iter, count), re-expanded after submission (iov_iter_reexpand).
   const orig_count = iter.count;
   iter.count = count;
@@ -150,6 +157,7 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
     d.ref++;
     d.bios.push(b);
     submit_bio(b);
+    if (one_bio) break;
   }
   iter.count += orig_count - count;
   if (d.ref === 0) {

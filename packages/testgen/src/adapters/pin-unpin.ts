@@ -3,10 +3,11 @@
 // model bytes) at 1024 bytes per model byte, so model pages are real 4 KiB pages and every
 // length stays a multiple of the 512-byte logical block, and drives the reference kernel's
 // real paths:
-//   Submit       an asynchronous O_DIRECT read (DEST) or write (SOURCE) of the iterator on a file
-//                of the block device: ->read_iter/->write_iter with IOCB_DIRECT (block/dio.ts
-//                direct_IO, the outline of block/fops.c __blkdev_direct_IO and
-//                fs/iomap/direct-io.c __iomap_dio_rw) builds bios with bio_iov_iter_get_pages
+//   Submit       an asynchronous O_DIRECT read (DEST) or write (SOURCE) of the iterator on the
+//                block device, as the QEMU guest does: ->read_iter/->write_iter with IOCB_DIRECT
+//                (block/dio.ts direct_IO; for a block device and a request of at most
+//                BIO_MAX_VECS pages one bio, block/fops.c __blkdev_direct_IO_async /
+//                __blkdev_direct_IO_simple) builds the bio with bio_iov_iter_get_pages
 //                (block/bio.c): iov_iter_extract_pages and BIO_PAGE_PINNED iff
 //                iov_iter_extract_will_pin() on 6.12; iov_iter_get_pages2 (FOLL_GET refs,
 //                folio_get for XARRAY, -EFAULT for KVEC) on 6.1; a BVEC iterator attached as is
@@ -20,12 +21,20 @@
 //                end of the process's mapping (user page 3 at offset 1, then page 4): GUP takes
 //                page 3 only and pin_user_pages_fast returns that count (mm/gup.c), the next
 //                extraction fails with -EFAULT, which bio_iov_iter_get_pages drops because the
-//                bio has pages (block/bio.c), so the I/O goes in flight short; the dio's next
-//                bio fails and ends the submission (the request's error is not observed).
+//                bio has pages (block/bio.c), so the I/O goes in flight short and the request is
+//                that bio (__blkdev_direct_IO_async: dio->size = bi_size; docs/FIDELITY.md 14).
+//   SubmitSync   the same request from a synchronous kiocb (read(2)/write(2) on the O_DIRECT
+//                device, init_sync_kiocb): direct_IO waits for its bio (dio_wait, as
+//                __blkdev_direct_IO_simple's submit_bio_wait, block/fops.c), which the device
+//                completes, so the pages are taken and released within the step (DONE); the bios are
+//                seen through the device's block_bio_queue trace, being no longer in flight.
 //   Complete     the device completes the I/O's bios (block/blkdev.ts bdev_complete_bio: the
 //                DMA into or out of the listed pages, then bio_endio): blkdev_bio_end_io /
 //                iomap_dio_bio_end_io -> bio_release_pages (include/linux/bio.h) ->
 //                bio_release_page (block/blk.h); the last bio completes the kiocb (ki_complete).
+//   CompleteError  the device fails the I/O's bios (bdev_complete_bio with BLK_STS_IOERR: no
+//                transfer); the same end_io releases the pages and the kiocb completes with
+//                -EIO (blkdev_bio_end_io_async: blk_status_to_errno(bio->bi_status)).
 //   PunchHole    fallocate(PUNCH_HOLE) over X0: truncate_pagecache_range ->
 //                truncate_inode_pages_range (mm/truncate.c) takes the folio out of the file's
 //                i_pages and drops the cache's reference.
@@ -42,6 +51,8 @@
 //                   nothing was extracted (the kernel defines *offset0 only then, and the spec's
 //                   Offset0IsPageOffset only constrains bytes > 0)
 //   bio<b>.array    ALLOCATED when a page array allocated by extraction is still outstanding
+//   bio<b>.err      EIO when the request completed with -EIO (the kiocb's result), else NONE
+//                   (SubmitPartial's short request completes with its byte count).
 //
 // Frames are identified by folio: U0..U2 the process's pages at user pages 0..2, U3 the private
 // page user page 3 gets when a FOLL_WRITE GUP breaks its zero-page mapping, ZP the zero page,
@@ -56,8 +67,10 @@ import {
   alloc_page,
   BIO_NO_PAGE_REF,
   BIO_PAGE_PINNED,
+  BLK_STS_IOERR,
   bdev_alloc,
   bdev_complete_bio,
+  bdev_inode,
   type bio,
   bio_flagged,
   type block_device,
@@ -65,6 +78,7 @@ import {
   create_file,
   direct_IO,
   EFAULT,
+  EIO,
   EIOCBQUEUED,
   FAULT_FLAG_WRITE,
   type Folio,
@@ -82,6 +96,7 @@ import {
   ITER_DEST,
   ITER_SOURCE,
   init_async_kiocb,
+  init_sync_kiocb,
   type inode,
   type iov_iter,
   iov_iter_bvec,
@@ -159,7 +174,15 @@ const KERNEL_FRAMES = new Set<Frame>(['K0', 'K1', 'B0', 'B1', 'X0', 'X1', 'Q0', 
 const BIOS = [1, 2] as const;
 const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY', 'QUEUE']);
 const USER_TYPES = new Set(['UBUF', 'IOVEC']);
-const ACTIONS = new Set(['Submit', 'SubmitFault', 'SubmitPartial', 'Complete', 'PunchHole']);
+const ACTIONS = new Set([
+  'Submit',
+  'SubmitSync',
+  'SubmitFault',
+  'SubmitPartial',
+  'Complete',
+  'CompleteError',
+  'PunchHole',
+]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
 const countList = (count: (f: Frame) => number): string => nonzeroCounts(FRAMES, count);
@@ -176,6 +199,7 @@ interface BioObservation {
   bytes: number;
   offset0: number | null;
   array: string;
+  err: string;
 }
 
 /** Each bio's observation keys, built once rather than per key and step. */
@@ -217,6 +241,7 @@ function setBioKeys(
   obs[k.bytes] = o.bytes;
   obs[k.offset0] = o.offset0;
   obs[k.array] = o.array;
+  obs[k.err] = o.err;
 }
 
 function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
@@ -251,6 +276,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
       bytes,
       offset0: bytes > 0 ? asInt(field('offset0'), 'offset0') : null,
       array: asString(field('array'), 'array'),
+      err: asString(field('err'), 'err'),
     });
   }
   return obs;
@@ -274,13 +300,14 @@ interface BioSlot {
 const USER_PAGES = 4;
 /** SubmitFault's buffer: far past the mapping, so GUP finds no vma (-EFAULT). */
 const UNMAPPED_PAGE = 64;
-/** The device: the data file (X0, X1) at pages 0-1, the direct I/O target file at pages 4-19. */
+/** The device: the data file (X0, X1) at pages 0-1, the direct I/Os' target area at pages 4-19. */
 const DEVICE_PAGES = 64;
 const DATA_FILE_PAGES = 2;
 const TARGET_START_PAGE = 4;
-const TARGET_PAGES = 16;
-/** Each of the two direct I/Os has its own 8-page range of the target file. */
+/** Each of the two direct I/Os has its own 8-page range of the device's target area. */
 const IO_SPAN = 8 * PAGE_SIZE;
+/** Device offset of direct I/O b's range. */
+const ioPos = (b: number) => TARGET_START_PAGE * PAGE_SIZE + (b - 1) * IO_SPAN;
 
 class PinUnpinDriver implements ReferenceDriver {
   private readonly k: Kernel;
@@ -291,7 +318,7 @@ class PinUnpinDriver implements ReferenceDriver {
   private readonly bvecPages: readonly [Page, Page];
   /** The data file whose page cache holds X0 and X1. */
   private readonly dataFile: inode;
-  /** The direct I/O target, opened O_DIRECT. */
+  /** The direct I/O target: the block device, opened O_DIRECT. */
   private readonly target: file;
   private readonly xFolios: readonly [Folio, Folio];
   /** The folios of the queue iterator's buffer. */
@@ -328,11 +355,9 @@ class PinUnpinDriver implements ReferenceDriver {
         filemap_get_uptodate_folio(dataFile.i_mapping, 0),
         filemap_get_uptodate_folio(dataFile.i_mapping, 1),
       ];
-      const targetBytes = TARGET_PAGES * PAGE_SIZE;
-      const target = filp_open(
-        create_file(bdev, TARGET_START_PAGE * PAGE_SIZE, targetBytes, targetBytes),
-        O_DIRECT,
-      );
+      // The block device itself, opened O_DIRECT, as the QEMU guest does (block/fops.c
+      // blkdev_direct_IO: one bio per request of at most BIO_MAX_VECS pages).
+      const target = filp_open(bdev_inode(bdev), O_DIRECT);
       const qFolios: [Folio, Folio] = [folio_alloc(0), folio_alloc(0)];
       return { mm, base, bdev, kvecBase, bvecPages, dataFile, xFolios, qFolios, target };
     });
@@ -430,6 +455,16 @@ class PinUnpinDriver implements ReferenceDriver {
           s.extractedNothing = ret === -EFAULT && iter.count === iter.init_count && t === 'XARRAY';
         return;
       }
+      case 'SubmitSync': {
+        const s = this.slot(action);
+        const t = param(action, 'iter', 'string');
+        const dir = param(action, 'dir', 'string');
+        if (dir !== 'DEST' && dir !== 'SOURCE')
+          throw new AdapterError(`PinUnpin: SubmitSync: dir must be DEST or SOURCE, got ${dir}`);
+        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: SubmitSync on a bio already used');
+        this.submitSync(s, param(action, 'bio', 'number'), dir, this.buildIter(t, dir));
+        return;
+      }
       case 'SubmitFault': {
         const s = this.slot(action);
         const t = param(action, 'iter', 'string');
@@ -473,15 +508,18 @@ class PinUnpinDriver implements ReferenceDriver {
           );
         return;
       }
-      case 'Complete': {
+      case 'Complete':
+      case 'CompleteError': {
         const s = this.slot(action);
         // The spec completes an I/O that extracted nothing; the kernel never submitted it.
         if (s.st === 'FAILED' && s.extractedNothing) return;
         if (s.st !== 'INFLIGHT')
-          throw new AdapterError('PinUnpin: Complete of a bio not in flight');
-        // The device transfers each bio's data and runs bio_endio -> the dio's end_io, which
-        // releases the pages; the last bio completes the kiocb.
-        for (const b of s.bios) if (!b.done) bdev_complete_bio(b);
+          throw new AdapterError(`PinUnpin: ${action.name} of a bio not in flight`);
+        // The device transfers each bio's data (or fails it: BLK_STS_IOERR, no transfer) and
+        // runs bio_endio -> the dio's end_io, which releases the pages; the last bio completes
+        // the kiocb.
+        const status = action.name === 'CompleteError' ? BLK_STS_IOERR : 0;
+        for (const b of s.bios) if (!b.done) bdev_complete_bio(b, status);
         if (s.result === null)
           throw new AdapterError('PinUnpin: the direct I/O did not complete with its bios');
         s.st = 'DONE';
@@ -511,7 +549,7 @@ class PinUnpinDriver implements ReferenceDriver {
    */
   private submit(s: BioSlot, b: number, dir: 'DEST' | 'SOURCE', iter: iov_iter): number {
     const queued = new Set(this.bdev.inflight);
-    const iocb = init_async_kiocb(this.target, (b - 1) * IO_SPAN, (_iocb, res) => {
+    const iocb = init_async_kiocb(this.target, ioPos(b), (_iocb, res) => {
       if (s.result !== null) throw new AdapterError(`PinUnpin: I/O ${b} completed twice`);
       s.result = res;
     });
@@ -531,6 +569,38 @@ class PinUnpinDriver implements ReferenceDriver {
     s.bios = submitted;
     s.st = 'INFLIGHT';
     return ret;
+  }
+
+  /**
+   * The same request from a synchronous kiocb: direct_IO returns once the device completed its
+   * bios (dio_wait), with the byte count or -errno. The bios, no longer in flight afterwards, are
+   * taken from the device's block_bio_queue trace.
+   */
+  private submitSync(s: BioSlot, b: number, dir: 'DEST' | 'SOURCE', iter: iov_iter): void {
+    const trace: bio[] = [];
+    this.bdev.bio_queue_trace = trace;
+    let ret: number;
+    try {
+      ret = direct_IO(init_sync_kiocb(this.target, ioPos(b)), iter);
+    } finally {
+      this.bdev.bio_queue_trace = null;
+    }
+    s.dir = dir;
+    s.result = ret;
+    if (ret === -EIOCBQUEUED)
+      throw new AdapterError(`PinUnpin: synchronous direct I/O ${b} returned -EIOCBQUEUED`);
+    if (trace.some((x) => !x.done))
+      throw new AdapterError(`PinUnpin: synchronous direct I/O ${b} left a bio in flight`);
+    if (ret < 0 && trace.length === 0) {
+      // The first extraction failed: nothing attached, no bio (as Submit's FAILED).
+      s.st = 'FAILED';
+      s.extractedNothing = ret === -EFAULT && iter.count === iter.init_count;
+      return;
+    }
+    if (ret < 0 || trace.length === 0)
+      throw new AdapterError(`PinUnpin: synchronous direct I/O ${b} returned ${ret}`);
+    s.bios = trace;
+    s.st = 'DONE';
   }
 
   /** The spec's iterator layouts (specs/README.md, PinUnpin), scaled by UNIT. */
@@ -660,6 +730,7 @@ class PinUnpinDriver implements ReferenceDriver {
         bytes,
         offset0: bytes > 0 && first !== undefined ? first.bv_offset / UNIT : null,
         array: s.arraysLeaked > 0 ? 'ALLOCATED' : 'NONE',
+        err: s.st === 'DONE' && s.result === -EIO ? 'EIO' : 'NONE',
       });
     }
     return obs;

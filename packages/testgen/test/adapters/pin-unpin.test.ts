@@ -30,6 +30,7 @@ const idle = {
   bytes: 0,
   offset0: 0,
   array: 'NONE',
+  err: 'NONE',
 };
 
 describe('PinUnpin adapter', () => {
@@ -54,6 +55,7 @@ describe('PinUnpin adapter', () => {
               bytes: 6,
               offset0: 1,
               array: 'NONE',
+              err: 'NONE',
             },
           ],
           // An XARRAY I/O over a hole at X0: the spec keeps it INFLIGHT with 0 bytes; the
@@ -76,12 +78,14 @@ describe('PinUnpin adapter', () => {
       'bio1.bytes': 6,
       'bio1.offset0': 1,
       'bio1.array': 'NONE',
+      'bio1.err': 'NONE',
       'bio2.st': 'FAILED',
       'bio2.cleanup': 'NONE',
       'bio2.pages': '',
       'bio2.bytes': 0,
       'bio2.offset0': null,
       'bio2.array': 'NONE',
+      'bio2.err': 'NONE',
     });
   });
 
@@ -199,7 +203,15 @@ describe('PinUnpin adapter', () => {
   });
 
   it('supports exactly the spec actions and rejects bad parameters by name', () => {
-    for (const name of ['Submit', 'SubmitFault', 'Complete', 'PunchHole'])
+    for (const name of [
+      'Submit',
+      'SubmitSync',
+      'SubmitFault',
+      'SubmitPartial',
+      'Complete',
+      'CompleteError',
+      'PunchHole',
+    ])
       expect(pinUnpinAdapter.supports({ name })).toBe(true);
     expect(pinUnpinAdapter.supports({ name: 'Fork' })).toBe(false);
     const d = pinUnpinAdapter.createDriver('linux-6.12', scenario);
@@ -222,5 +234,47 @@ describe('PinUnpin adapter', () => {
       const obs = runOnReference(pinUnpinAdapter, s, profile);
       expect(obs[1]).toMatchObject({ 'bio1.st': 'FAILED', 'bio1.array': 'NONE', pins: '' });
     }
+  });
+
+  it('SubmitSync takes and releases within the step; CompleteError releases and reports -EIO', () => {
+    const s: Scenario = {
+      ...scenario,
+      id: 'PinUnpin/sync-and-error',
+      actions: [
+        { name: 'Init' },
+        { name: 'SubmitSync', bio: 1, iter: 'IOVEC', dir: 'DEST' },
+        { name: 'Submit', bio: 2, iter: 'UBUF', dir: 'SOURCE' },
+        { name: 'CompleteError', bio: 2 },
+      ],
+    };
+    const obs = runOnReference(pinUnpinAdapter, s, 'linux-6.12');
+    // One pin per page taken and dropped by the synchronous request itself.
+    expect(obs[1]).toMatchObject({
+      'bio1.st': 'DONE',
+      'bio1.pages': 'U2,U3',
+      'bio1.err': 'NONE',
+      pins: '',
+      pinAcquired: 2,
+      pinReleased: 2,
+      zeroMapped: false,
+    });
+    expect(obs[2]).toMatchObject({ 'bio2.st': 'INFLIGHT', pins: 'U0=1,U1=1' });
+    expect(obs[3]).toMatchObject({
+      'bio2.st': 'DONE',
+      'bio2.err': 'EIO',
+      pins: '',
+      pinReleased: 4,
+    });
+    // A short request (SubmitPartial) completes with its byte count, not an error.
+    const partial: Scenario = {
+      ...scenario,
+      id: 'PinUnpin/partial',
+      actions: [{ name: 'Init' }, { name: 'SubmitPartial', bio: 1 }, { name: 'Complete', bio: 1 }],
+    };
+    expect(runOnReference(pinUnpinAdapter, partial, 'linux-6.12')[2]).toMatchObject({
+      'bio1.st': 'DONE',
+      'bio1.bytes': 3,
+      'bio1.err': 'NONE',
+    });
   });
 });
