@@ -218,7 +218,7 @@ Submit(b, t, dir) ==
 \* file): the submitter waits for its bios, so extraction, the transfer and
 \* the release happen within the one system call and the I/O ends DONE.  6.12
 \* block/fops.c blkdev_direct_IO: __blkdev_direct_IO_simple for a request of
-\* up to DIO_INLINE_BIO_VECS pages (bio_iov_iter_get_pages, submit_bio_wait,
+\* up to BIO_MAX_VECS pages (one bio: bio_iov_iter_get_pages, submit_bio_wait,
 \* bio_release_pages), __blkdev_direct_IO with blkdev_bio_end_io otherwise;
 \* fs/iomap/direct-io.c __iomap_dio_rw waits the same way for a sync kiocb.
 \* Pins (refs on 6.1) are taken and released by the same step; the release
