@@ -59,6 +59,11 @@ EFAULT == -14        \* ret of extract_user_to_sg when pinning hits an unmapped 
 Slots == {1, 2}      \* extractions the caller may hold at once
 Lens == {2, 8}       \* bytes the caller asks for (clamped to what is left)
 Limits == {1, 4}     \* sg_max / max_sge: 1 cuts an extraction short
+\* sg_max of extract_iter_to_sg also 0: the caller's sg table is already full.  The fixed
+\* code returns 0 at once ("if (maxsize == 0 || sg_max == 0) return 0", 07b7d66e65d9); the
+\* code before it had no sg_max check and its walkers go on past the table (sg_max is
+\* unsigned), which the KvecSgLenBug configs do not model: they offer no 0.
+SgLimits == IF KvecSgLenBug THEN Limits ELSE Limits \cup {0}
 FailAts == {0, 1, 2} \* RDMA: the nth ib_dma_map_page of the call fails (0: none)
 
 UserTypes == {"UBUF", "IOVEC", "UBUF_HOLE"}
@@ -215,7 +220,17 @@ ExtractBvec(blen) ==
 KvecBugElems(es, rb) == [ei \in 1..Len(es) |-> [es[ei] EXCEPT !.len = rb - es[ei].at]]
 ExtractSg(blen, lim) ==
     /\ CanExtract
-    /\ IF iter = "DISCARD"
+    /\ IF lim = 0
+       \* a full table: it returns 0, nothing extracted, pinned or advanced, and the caller
+       \* holds nothing to release (the check comes before the iterator type's: a DISCARD is
+       \* not refused here).  The call changes nothing but ret, so one place is enough: it is
+       \* offered before the caller's first extraction only (and not twice in a row: the
+       \* repeat would be a stuttering step).
+       THEN /\ pos = 0 /\ Free(1) /\ Free(2)
+            /\ action # [name |-> "ExtractSg", len |-> blen, limit |-> 0]
+            /\ ret' = 0
+            /\ UNCHANGED <<pos, described, held, pins>>
+       ELSE IF iter = "DISCARD"
        THEN Refuse
        ELSE IF iter = "UBUF_HOLE" /\ Budget(blen) > Pinnable(iter, pos)
                 /\ (Pinnable(iter, pos) = 0 \/ lim >= 2)
@@ -263,7 +278,7 @@ Release(s) ==
 Next ==
     \/ \E t \in IterTypes : Open(t)
     \/ \E l \in Lens : ExtractBvec(l)
-    \/ \E l \in Lens, m \in Limits : ExtractSg(l, m)
+    \/ \E l \in Lens, m \in SgLimits : ExtractSg(l, m)
     \/ \E l \in Lens, m \in Limits, fa \in FailAts : ExtractRdma(l, m, fa)
     \/ \E s \in Slots : Release(s)
 

@@ -10,7 +10,8 @@
 //                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard, and
 //                a UBUF running past the process's mapping into an unmapped page.
 //   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
-//   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit.
+//   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit
+//                (0: the caller's table is full; it holds nothing from that call).
 //   ExtractRdma  smb_extract_iter_to_rdma (fs/smb/client/smbdirect.c) into an empty SGE list,
 //                max_sge = limit, the fail-th ib_dma_map_page of the call failing.
 //   Release      what the caller does at completion: netfs_release_extracted /
@@ -424,6 +425,20 @@ class NetfsExtractDriver implements ReferenceDriver {
         const ret = extract_iter_to_sg(it, n, t, limit);
         if (ret < 0) {
           this.ret = ret;
+          return;
+        }
+        if (limit === 0) {
+          // A full table (sg_max 0): the caller holds nothing. What the call did must still be
+          // nothing: no element, no advance (checked as for a held extraction).
+          this.ret = ret;
+          this.stepViolations.push(
+            ...extract_describes_exactly(
+              'extract_iter_to_sg',
+              ret,
+              t.sgl.slice(t.orig_nents, t.nents).map((e) => e.length),
+              before - it.count,
+            ),
+          );
           return;
         }
         this.hold(
