@@ -95,12 +95,15 @@ function threadCpuMs(): number | undefined {
 
 // Replay: every scenario of the checked-in suites that has an adapter, every profile, on the
 // reference, compared with the expectation (per spec too: specs differ a lot in cost per step).
-// Timed per suite file, over its runs and comparisons only (loading and planning come first,
-// in the _all_in figure): process.cpuUsage() is a getrusage system call, and calling it twice
-// around each of the ~100,000 runs cost more than a small run itself. A run the reference
-// throws on is counted (reference_replay_errors) with its steps left out, its time kept in
-// (so an error can only lower the rates). BENCH_REPLAY_SPECS=A,B replays those specs only
-// (for profiling one spec; the overall figures then cover those specs).
+// As the vitest files do (runGeneratedSuite plans every test at collection), a suite file's
+// runs are all planned first, then run; the clocks are read around those runs and comparisons
+// (loading and planning are in the _all_in figure only), not around each run: a getrusage call
+// per run is a system call per ~16 steps. On the same code this reads 15-20% lower than timing
+// each run with its planning in between (the planning's garbage is then collected outside the
+// timed part); README.md has the figures. A run the reference throws on is counted
+// (reference_replay_errors) with its steps left out, its time kept in (so an error can only
+// lower the rates). BENCH_REPLAY_SPECS=A,B replays those specs only (for profiling one spec;
+// the overall figures then cover those specs).
 function replay(): void {
   const target = createReferenceTarget(
     allAdapters,
