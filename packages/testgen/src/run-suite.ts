@@ -74,7 +74,9 @@ export function planScenario(
     id: s.id,
     spec: suite.spec,
     config: suite.config,
-    actions: s.actions.slice(0, n),
+    // The suite's own (readonly) list when the model runs it to the end, as it nearly always
+    // does: no copy per scenario and profile (the vitest files plan every test at collection).
+    actions: n === s.actions.length ? s.actions : s.actions.slice(0, n),
     ...(constants !== undefined ? { constants } : {}),
   };
   const app = applicability(target, scenario, profile);
