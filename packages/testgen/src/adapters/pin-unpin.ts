@@ -142,6 +142,7 @@ import {
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import {
   AdapterError,
+  filledBytes,
   nonzeroCounts,
   param,
   type ReferenceDriver,
@@ -185,11 +186,27 @@ const ACTIONS = new Set([
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
-const countList = (count: (f: Frame) => number): string => nonzeroCounts(FRAMES, count);
+const countList = (count: (f: Frame, i: number) => number): string => nonzeroCounts(FRAMES, count);
 
 /** A set of frames, in frame order. */
 function frameList(frames: readonly string[]): string {
   return FRAMES.filter((f) => frames.includes(f)).join(',');
+}
+
+/** The frames `has` holds (given each frame and its FRAMES index), in frame order: frameList. */
+function frameSetList(has: (f: Frame, i: number) => boolean): string {
+  let out = '';
+  for (let i = 0; i < FRAMES.length; i++) {
+    const f = FRAMES[i] as Frame;
+    if (has(f, i)) out = out === '' ? f : `${out},${f}`;
+  }
+  return out;
+}
+
+/** FRAMES index of folio's frame in a frames() list (its last frame, as the map kept), or -1. */
+function frameOf(folios: readonly (Folio | undefined)[], folio: Folio): number {
+  for (let i = folios.length - 1; i >= 0; i--) if (folios[i] === folio) return i;
+  return -1;
 }
 
 interface BioObservation {
@@ -328,6 +345,10 @@ class PinUnpinDriver implements ReferenceDriver {
   private readonly cached = new Set<Frame>(['X0', 'X1']);
   private readonly bios = new Map<number, BioSlot>();
   private readonly vmstat0: { acquired: number; released: number };
+  /** The frames whose folio never changes (ZP and the kernel frames), indexed as FRAMES. */
+  private readonly fixedFrames: (Folio | undefined)[] = FRAMES.map(() => undefined);
+  /** frames()'s list, reused by every observation. */
+  private readonly frameFolios: (Folio | undefined)[] = FRAMES.map(() => undefined);
 
   constructor(profile: string) {
     this.k = kernelFor(profile);
@@ -347,7 +368,7 @@ class PinUnpinDriver implements ReferenceDriver {
       const bdev = bdev_alloc(DEVICE_PAGES * PAGE_SIZE);
       const dataBytes = DATA_FILE_PAGES * PAGE_SIZE;
       // The data file's contents on the medium, so read_folio has bytes to bring in.
-      bdev.write(0, new Uint8Array(dataBytes).fill(0x58));
+      bdev.write(0, filledBytes(dataBytes, 0x58));
       const dataFile = create_file(bdev, 0, dataBytes, dataBytes);
       // The file's page cache: X0 at index 0, X1 at index 1, read in through a_ops->read_folio;
       // the allocation ref becomes the cache's (filemap_add_folio).
@@ -370,7 +391,11 @@ class PinUnpinDriver implements ReferenceDriver {
     this.xFolios = set.xFolios;
     this.qFolios = set.qFolios;
     this.target = set.target;
-    for (const [f, folio] of this.kernelFolios()) this.ownerRefs.set(f, folio._refcount);
+    this.fixedFrames[FRAMES.indexOf('ZP')] = with_kernel(this.k, () => ZERO_PAGE().folio);
+    for (const [f, folio] of this.kernelFolios()) {
+      this.ownerRefs.set(f, folio._refcount);
+      this.fixedFrames[FRAMES.indexOf(f)] = folio;
+    }
     for (const b of BIOS)
       this.bios.set(b, {
         st: 'IDLE',
@@ -413,18 +438,32 @@ class PinUnpinDriver implements ReferenceDriver {
     return pte.page;
   }
 
-  /** Folio -> frame name, as of now (U3 exists once user page 3 left the zero page). */
-  private frames(): Map<Folio, Frame> {
-    const m = new Map<Folio, Frame>();
+  /**
+   * Each frame's folio as of now, indexed as FRAMES (U3 exists once user page 3 left the zero
+   * page; undefined for a frame with no folio). Only the user pages can change: the zero page
+   * and the kernel frames' folios are fixed at set-up (fixedFrames). The list is read as the
+   * folio -> frame map it replaces was built, inserting frames in FRAMES order, a later frame
+   * of the same folio replacing an earlier one: frameOf finds a folio's last frame, and a frame
+   * whose folio a later frame also names has no folio here. Rebuilt per observation into one
+   * reused array (observe is synchronous and keeps no reference to it): a Map per step and the
+   * inverse Map built from it were PinUnpin's costliest replay lines.
+   */
+  private frames(): (Folio | undefined)[] {
+    const m = this.frameFolios;
+    for (let i = 0; i < FRAMES.length; i++) m[i] = this.fixedFrames[i];
     for (let v = 0; v < USER_PAGES; v++) {
       const folio = this.userPage(v).folio;
-      if (!folio.is_zero) m.set(folio, `U${v}` as Frame);
+      m[v] = folio.is_zero ? undefined : folio;
     }
-    m.set(
-      with_kernel(this.k, () => ZERO_PAGE().folio),
-      'ZP',
-    );
-    for (const [f, folio] of this.kernelFolios()) m.set(folio, f);
+    for (let i = 0; i < FRAMES.length; i++) {
+      const folio = m[i];
+      if (folio === undefined) continue;
+      for (let j = i + 1; j < FRAMES.length; j++)
+        if (m[j] === folio) {
+          m[i] = undefined;
+          break;
+        }
+    }
     return m;
   }
 
@@ -682,22 +721,21 @@ class PinUnpinDriver implements ReferenceDriver {
 
   /** Kernel-wide invariants, and pin balance whenever no I/O is in flight (quiescence). */
   violations(): Violation[] {
-    const quiescent = [...this.bios.values()].every((s) => s.st !== 'INFLIGHT');
-    return [
-      ...kernelViolations(this.k),
-      ...zero_page_never_pinned(this.k),
-      ...(quiescent ? pin_balance_at_quiescence(this.k) : []),
-    ];
+    // Called after every step: one list appended to rather than spreads of three.
+    let quiescent = true;
+    for (const s of this.bios.values()) if (s.st === 'INFLIGHT') quiescent = false;
+    const out = kernelViolations(this.k);
+    for (const v of zero_page_never_pinned(this.k)) out.push(v);
+    if (quiescent) for (const v of pin_balance_at_quiescence(this.k)) out.push(v);
+    return out;
   }
 
   observe(): StepObservation {
     const k = this.k;
-    const byFolio = this.frames();
-    const folioOf = new Map<Frame, Folio>();
-    for (const [folio, f] of byFolio) folioOf.set(f, folio);
-    const pins = (f: Frame) => folioOf.get(f)?.gup_pins ?? 0;
-    const refs = (f: Frame) => {
-      const folio = folioOf.get(f);
+    const folios = this.frames();
+    const pins = (_f: Frame, i: number) => folios[i]?.gup_pins ?? 0;
+    const refs = (f: Frame, i: number) => {
+      const folio = folios[i];
       if (folio === undefined) return 0;
       // User pages: FOLL_GET refs (the GUP ledger). Kernel pages: get_page/folio_get by
       // extraction, i.e. the refcount above what their owners hold and what pins account for
@@ -713,20 +751,29 @@ class PinUnpinDriver implements ReferenceDriver {
       pinAcquired: k.vmstat.nr_foll_pin_acquired - this.vmstat0.acquired,
       pinReleased: k.vmstat.nr_foll_pin_released - this.vmstat0.released,
       zeroMapped: this.userPage(3).folio.is_zero,
-      cached: frameList([...this.cached]),
+      cached: frameSetList((f) => this.cached.has(f)),
     };
     for (const b of BIOS) {
       const s = this.bios.get(b) as BioSlot;
       const first_bio = s.bios[0];
-      const listed = s.bios.flatMap((bi) => bi.bi_io_vec.map((v) => byFolio.get(v.bv_page.folio)));
-      if (listed.includes(undefined))
-        throw new AdapterError(`PinUnpin: bio ${b} lists a page that is no frame of the spec`);
-      const bytes = s.bios.reduce((n, bi) => n + bi.bi_iter.bi_size, 0) / UNIT;
+      // The frames the bios list, as a bit per FRAMES index (frameList's set, in frame order).
+      let listed = 0;
+      let size = 0;
+      for (const bi of s.bios) {
+        for (const v of bi.bi_io_vec) {
+          const i = frameOf(folios, v.bv_page.folio);
+          if (i < 0)
+            throw new AdapterError(`PinUnpin: bio ${b} lists a page that is no frame of the spec`);
+          listed |= 1 << i;
+        }
+        size += bi.bi_iter.bi_size;
+      }
+      const bytes = size / UNIT;
       const first = first_bio?.bi_io_vec[0];
       setBioKeys(obs, b, {
         st: s.st,
         cleanup: first_bio === undefined ? 'NONE' : this.cleanupOf(first_bio),
-        pages: frameList(listed as Frame[]),
+        pages: frameSetList((_f, i) => (listed & (1 << i)) !== 0),
         bytes,
         offset0: bytes > 0 && first !== undefined ? first.bv_offset / UNIT : null,
         array: s.arraysLeaked > 0 ? 'ALLOCATED' : 'NONE',
