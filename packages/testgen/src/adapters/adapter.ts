@@ -204,12 +204,15 @@ export function patternBytes(n: number, start: number, step: number): Uint8Array
  */
 export function nonzeroCounts<F extends string>(
   frames: readonly F[],
-  count: (f: F) => number,
+  count: (f: F, i: number) => number,
 ): string {
-  const out: string[] = [];
-  for (const f of frames) {
-    const n = count(f);
-    if (n !== 0) out.push(`${f}=${n}`);
+  // Built as one string (observations list these at every step): the same text as joining
+  // the `f=n` parts with commas, without the list.
+  let out = '';
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i] as F;
+    const n = count(f, i);
+    if (n !== 0) out = out === '' ? `${f}=${n}` : `${out},${f}=${n}`;
   }
-  return out.join(',');
+  return out;
 }
