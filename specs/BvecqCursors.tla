@@ -213,15 +213,22 @@ LoadFault ==
 \* netfs_prepare_write_buffer in the RFC; the subrequest takes a bvecq_pos on its start).
 \* Nothing is issued once the request has failed.  DIO_WRITE with StrictDioSequence:
 \* only once every earlier subrequest has been committed (collected).
+\* READ: `n` slots of what is loaded.  DIO_WRITE: `n` is the filesystem's maximum
+\* subrequest size (stream->sreq_max_len); the RFC's netfs_unbuffered_write() slices that much
+\* from the dispatch cursor (`subreq->len = bvecq_slice(&wreq->dispatch_cursor,
+\* stream->sreq_max_len, ...)`, RFC 10/17 fs/netfs/direct_write.c) and bvecq_slice() stops at the
+\* end of the chain, so the last subrequest gets what is left: Min(n, load - dispatch).
+DispatchLen(n) == IF Op = "DIO_WRITE" /\ dispatch + n > load THEN load - dispatch ELSE n
 Dispatch(n) ==
     /\ ~reqError
-    /\ dispatch + n <= load
+    /\ IF Op = "DIO_WRITE" THEN dispatch < load ELSE dispatch + n <= load
     /\ (Op = "DIO_WRITE" /\ StrictDioSequence) => (subreqs = <<>>)
-    /\ \E ns \in {Append(subreqs, [start |-> dispatch, len |-> n, st |-> "inflight",
+    /\ \E ln \in {DispatchLen(n)} :
+       \E ns \in {Append(subreqs, [start |-> dispatch, len |-> ln, st |-> "inflight",
                                    xfer |-> 0, tries |-> 0])} :
         /\ subreqs' = ns
-        /\ dispatch' = dispatch + n
-        /\ segRef' = RefsFor(load, dispatch + n, collect, ns)
+        /\ dispatch' = dispatch + ln
+        /\ segRef' = RefsFor(load, dispatch + ln, collect, ns)
     /\ action' = [name |-> "Dispatch", len |-> n]
     /\ UNCHANGED <<load, collect, fstate, segFreed, reqError, pins>>
 

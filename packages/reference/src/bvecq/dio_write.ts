@@ -96,10 +96,16 @@ export function netfs_unbuffered_write_begin(
 }
 
 /**
- * Dispatch the next subrequest of up to wsize bytes, or null. In strict sequence nothing is
- * dispatched while a subrequest is in flight; the bvecq_unordered_dio_write fault is the
- * code before the fix, which issued subrequests back to back. Nothing is dispatched once the
- * request has failed (netfs_unbuffered_write() breaks out of its loop).
+ * One pass of netfs_unbuffered_write()'s dispatch loop: the next subrequest of up to wsize bytes
+ * (the filesystem's stream->sreq_max_len), or null when the loop stops. In strict sequence
+ * nothing is dispatched while a subrequest is in flight; the bvecq_unordered_dio_write fault is
+ * the code before the fix, which issued subrequests back to back. Nothing is dispatched once
+ * the request has failed (netfs_unbuffered_write() breaks out of its loop). As in the RFC's loop
+ * (RFC 10/17, fs/netfs/direct_write.c: `bvecq_pos_attach(&subreq->dispatch_pos,
+ * &wreq->dispatch_cursor); subreq->len = bvecq_slice(&wreq->dispatch_cursor,
+ * stream->sreq_max_len, ...)`, then `if (!iov_iter_count(&subreq->io_iter)) break;`), the slice
+ * is asked for wsize and stops at the end of the chain, so the last subrequest gets what is left
+ * and a slice of nothing ends the loop.
  */
 export function netfs_unbuffered_write_dispatch(
   wreq: netfs_dio_write_request,
@@ -111,8 +117,17 @@ export function netfs_unbuffered_write_dispatch(
   if (wreq.error) return null;
   const strict = !current_kernel().hasFault('bvecq_unordered_dio_write');
   if (strict && wreq.subrequests.length > 0) return null;
-  const len = Math.min(wsize, wreq.start + wreq.len - wreq.dispatched_to);
-  if (len <= 0) return null;
+  // netfs_prepare_unbuffered_write_buffer() (the RFC's direct_write.c): dispatch_pos attached
+  // at the dispatch cursor, bvecq_slice() moves the cursor over the subrequest's buffer.
+  const dispatch_pos = bvecq_pos_new();
+  bvecq_pos_attach(dispatch_pos, wreq.dispatch_cursor);
+  const len = bvecq_slice(wreq.dispatch_cursor, wsize, NETFS_NO_SEG_LIMIT)[0];
+  if (len <= 0) {
+    // Nothing left: the loop ends and the unused subrequest's position goes with it
+    // (netfs_free_subrequest() detaches dispatch_pos).
+    bvecq_pos_detach(dispatch_pos);
+    return null;
+  }
   const sub: netfs_io_subrequest = {
     debug_index: wreq.next_debug_index++,
     start: wreq.dispatched_to,
@@ -121,7 +136,7 @@ export function netfs_unbuffered_write_dispatch(
     state: 'IN_PROGRESS',
     error: 0,
     retry_count: 0,
-    dispatch_pos: bvecq_pos_new(),
+    dispatch_pos,
   };
   wreq.dispatch_log.push({
     debug_index: sub.debug_index,
@@ -129,10 +144,6 @@ export function netfs_unbuffered_write_dispatch(
     in_flight_before: wreq.subrequests.length,
     collected_to: wreq.collected_to,
   });
-  // netfs_prepare_unbuffered_write_buffer() (the RFC's direct_write.c): dispatch_pos attached
-  // at the dispatch cursor, bvecq_slice() moves the cursor over the subrequest's buffer.
-  bvecq_pos_attach(sub.dispatch_pos, wreq.dispatch_cursor);
-  sub.len = bvecq_slice(wreq.dispatch_cursor, len, NETFS_NO_SEG_LIMIT)[0];
   wreq.dispatched_to += sub.len;
   wreq.subrequests.push(sub);
   return sub;

@@ -295,6 +295,33 @@ describe('bvecq DIO write errors and retries', () => {
     });
   });
 
+  it('the last subrequest gets what is left of the chain; a slice of nothing ends the dispatch loop', () => {
+    run([], () => {
+      const { wreq, src, file } = begin();
+      const a = netfs_unbuffered_write_dispatch(wreq, 2 * PAGE_SIZE)!;
+      netfs_write_subreq_terminated(a, a.len, file);
+      netfs_unbuffered_write_collect(wreq);
+      // wsize 2 pages with one page left: bvecq_slice() stops at the end of the chain.
+      const b = netfs_unbuffered_write_dispatch(wreq, 2 * PAGE_SIZE)!;
+      expect([b.start, b.len, wreq.dispatched_to]).toEqual([
+        2 * PAGE_SIZE,
+        PAGE_SIZE,
+        3 * PAGE_SIZE,
+      ]);
+      netfs_write_subreq_terminated(b, b.len, file);
+      netfs_unbuffered_write_collect(wreq);
+      const refs = wreq.buffer!.ref;
+      expect(netfs_unbuffered_write_dispatch(wreq, 2 * PAGE_SIZE)).toBeNull();
+      // The unused subrequest's position was detached again.
+      expect(wreq.buffer!.ref).toBe(refs);
+      expect(wreq.dispatch_log.map((d) => d.debug_index)).toEqual([1, 2]);
+      netfs_unbuffered_write_end(wreq);
+      expect(sameBytes(file, src)).toBe(true);
+      expect(bvecq_stats().live).toBe(0);
+      expect(current().vmstat.nr_foll_pin_released).toBe(current().vmstat.nr_foll_pin_acquired);
+    });
+  });
+
   it('a user buffer that cannot be pinned (-EFAULT) fails the request with no chain and nothing pinned', () => {
     run([], () => {
       const mm = mm_alloc();
