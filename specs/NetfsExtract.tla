@@ -69,7 +69,7 @@ FailAts == {0, 1, 2} \* RDMA: the nth ib_dma_map_page of the call fails (0: none
 UserTypes == {"UBUF", "IOVEC", "UBUF_HOLE"}
 \* DISCARD (iov_iter_discard: a read whose data is dropped) has no pages:
 \* every form refuses it (extract_iter_to_sg: "unsupported", WARN_ON_ONCE).
-IterTypes == {"UBUF", "IOVEC", "UBUF_HOLE", "KVEC", "BVEC", "XARRAY", "DISCARD"}
+IterTypes == {"UBUF", "IOVEC", "UBUF_HOLE", "KVEC", "BVEC", "XARRAY", "XARRAY_HOLE", "DISCARD"}
               \cup (IF Bvecq THEN {"BVECQ"} ELSE {"FOLIOQ"})
 RdmaTypes == IF Bvecq THEN {"BVECQ"} ELSE {"BVEC", "KVEC", "FOLIOQ"}
 
@@ -94,6 +94,14 @@ Frames == UserFrames \cup KernelFrames
 \*  UBUF_HOLE a user buffer at user page 3 offset 1, 6 bytes, whose second
 \*         page is not mapped: only its first 3 bytes can be pinned
 \*         (pin_user_pages_fast pins up to the hole, then -EFAULT).
+\*  XARRAY_HOLE as XARRAY, but the xarray holds no folio at the second
+\*         index (X0 only): a hole at the end of the iterator's range.
+\*         extract_xarray_to_sg's xas_for_each() finds no entry past X0,
+\*         so an extraction stops at the hole (2 bytes at most from the
+\*         start) and one from the hole returns 0, advancing nothing
+\*         (lib/scatterlist.c: "if (ret > 0) iov_iter_advance(iter, ret)").
+\*         Holes in an ITER_XARRAY are met by the kernel: see the 2026 fix of
+\*         iov_iter_extract_xarray_pages over a hole (IterCursor_xarray_hole).
 \* The UBUF iterator is a source (a DIO write: no FOLL_WRITE), the others
 \* destinations; the direction changes no pin or element here.
 \* Each layout has two page parts: the first part covers stream bytes
@@ -107,9 +115,12 @@ Layout(t) ==
       [] t = "FOLIOQ" -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 4]
       [] t = "BVECQ"  -> [f1 |-> "Q0", o1 |-> 0, l1 |-> 4, f2 |-> "Q1", o2 |-> 1, l2 |-> 2]
       [] t = "UBUF_HOLE" -> [f1 |-> "U3", o1 |-> 1, l1 |-> 3, f2 |-> "HOLE", o2 |-> 0, l2 |-> 3]
+      [] t = "XARRAY_HOLE" -> [f1 |-> "X0", o1 |-> 2, l1 |-> 2, f2 |-> "HOLE", o2 |-> 0, l2 |-> 4]
 
 \* Bytes from stream position sa that can be pinned: up to the hole.
 Pinnable(t, sa) == IF t = "UBUF_HOLE" THEN (IF sa < 3 THEN 3 - sa ELSE 0) ELSE 6
+\* Bytes from stream position sa that the xarray walk finds before the hole.
+XaPresent(sa) == IF sa < 2 THEN 2 - sa ELSE 0
 IterLen(t) == IF t = "DISCARD" THEN 6 ELSE Layout(t).l1 + Layout(t).l2
 
 Min(a, b) == IF a < b THEN a ELSE b
@@ -240,6 +251,17 @@ ExtractSg(blen, lim) ==
        THEN /\ ret' = EFAULT
             /\ pos' = pos + Pinnable(iter, pos)
             /\ UNCHANGED <<described, held, pins>>
+       ELSE IF iter = "XARRAY_HOLE"
+       \* extract_xarray_to_sg: xas_for_each() ends at the hole.  Before it, the
+       \* elements for what is there (a short extraction); at it, ret 0: no
+       \* element, no advance, nothing for the caller to hold (it may ask
+       \* again and get 0 again; not twice in a row, which would stutter).
+       THEN IF XaPresent(pos) = 0
+            THEN /\ action # [name |-> "ExtractSg", len |-> blen, limit |-> lim]
+                 /\ ret' = 0
+                 /\ UNCHANGED <<pos, described, held, pins>>
+            ELSE \E es \in {Elems(Layout(iter), pos, Min(Budget(blen), XaPresent(pos)), lim)} :
+                   Hold("SG", es, SeqBytes(es), FALSE)
        ELSE \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
               IF iter = "KVEC" /\ KvecSgLenBug
               THEN Hold("SG", KvecBugElems(es, pos + Budget(blen)), Budget(blen), FALSE)

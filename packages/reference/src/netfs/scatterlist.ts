@@ -168,8 +168,18 @@ function extract_folioq_to_sg(
   let slot = iter.folioq_slot;
   let offset = iter.iov_offset;
   let ret = 0;
+  // An iterator left at the end of a segment (slot == folioq_nr_slots()) steps to the next
+  // one, keeping iov_offset; with no next the kernel WARNs and returns 0 (lib/scatterlist.c
+  // extract_folioq_to_sg: "if (WARN_ON_ONCE(!folioq)) return 0;").
   if (slot >= folioq_nr_slots(folioq)) {
-    folioq = folioq.next!;
+    if (!folioq.next) {
+      current_kernel().WARN(
+        'bug',
+        'extract_folioq_to_sg: iterator at the end of the last folio_queue',
+      );
+      return 0;
+    }
+    folioq = folioq.next;
     slot = 0;
   }
   do {

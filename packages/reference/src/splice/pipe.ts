@@ -32,7 +32,12 @@ export interface pipe_buffer {
   /**
    * Model bookkeeping: the buffer's reference came from get_user_pages (vmsplice), so its
    * release goes through the GUP ledger; false for a plain get_page/alloc_page reference.
-   * `noref` marks a buffer that holds no reference at all (the ITER_PIPE extraction fault).
+   * `noref` marks a buffer that holds no reference at all. No kernel pipe_buffer is in that
+   * state (include/linux/pipe_fs_i.h has no such field; every buffer's page reference is
+   * dropped by its ops->release), and nothing here sets it: under the ITER_PIPE extraction
+   * fault (iter_pipe_truncate_revert) it is the *bio* that holds no reference
+   * (lib/iov_iter.c pipe_get_pages without get_page), while the pipe buffer keeps the one
+   * push_anon gave it. Kept as a field for buffers built by tests; docs/FIDELITY.md says so.
    */
   ref_from_gup: boolean;
   noref: boolean;

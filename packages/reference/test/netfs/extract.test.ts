@@ -4,10 +4,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { iov_iter } from '../../src/iov_iter/index.ts';
-import { iov_iter_extract_will_pin, iov_iter_kvec } from '../../src/iov_iter/index.ts';
+import {
+  folioq_chain_from,
+  ITER_DEST,
+  iov_iter_extract_will_pin,
+  iov_iter_folio_queue,
+  iov_iter_kvec,
+  PAGEVEC_SIZE,
+} from '../../src/iov_iter/index.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
-import type { Page } from '../../src/mm/index.ts';
-import { kmalloc, PAGE_SIZE } from '../../src/mm/index.ts';
+import type { Folio, Page } from '../../src/mm/index.ts';
+import { folio_alloc, kmalloc, PAGE_SIZE } from '../../src/mm/index.ts';
 import type { smb_extract_to_rdma } from '../../src/netfs/index.ts';
 import {
   ib_device,
@@ -219,6 +226,69 @@ describe('netfs_extract_iter_to_sg', () => {
         seed: 1,
       });
       expect(netfs_extract_iter_to_sg(iter, 10, sg_alloc_table(), 4)).toBe(-5);
+    });
+  });
+});
+
+describe('ITER_FOLIOQ left at the end of a segment (slot == folioq_nr_slots())', () => {
+  /** A full first segment, then a second holding two folios; the iterator at the first's end. */
+  function atSegmentEnd(withNext: boolean): { iter: iov_iter; second: Folio[] } {
+    const full = Array.from({ length: PAGEVEC_SIZE }, () => folio_alloc(0));
+    const second = withNext ? [folio_alloc(0), folio_alloc(0)] : [];
+    const chain = folioq_chain_from([...full, ...second]);
+    const count = withNext ? 2 * PAGE_SIZE - 100 : 0;
+    return { iter: iov_iter_folio_queue(ITER_DEST, chain, PAGEVEC_SIZE, 100, count), second };
+  }
+
+  it('extract_iter_to_sg steps to the next segment and keeps iov_offset', () => {
+    inKernel('linux-6.12', () => {
+      const { iter, second } = atSegmentEnd(true);
+      const t = sg_alloc_table();
+      const ret = netfs_extract_iter_to_sg(iter, 2 * PAGE_SIZE, t, 4);
+      expect(ret).toBe(2 * PAGE_SIZE - 100);
+      expect(t.sgl.map((e) => [e.page, e.offset, e.length])).toEqual([
+        [second[0]!.page(0), 100, PAGE_SIZE - 100],
+        [second[1]!.page(0), 0, PAGE_SIZE],
+      ]);
+      expect(iter.count).toBe(0);
+      expect(kernel!.warnings).toEqual([]);
+    });
+  });
+
+  it('extract_iter_to_sg with no next segment WARNs and returns 0 (WARN_ON_ONCE(!folioq))', () => {
+    inKernel('linux-6.12', () => {
+      const { iter } = atSegmentEnd(false);
+      const t = sg_alloc_table();
+      expect(netfs_extract_iter_to_sg(iter, PAGE_SIZE, t, 4)).toBe(0);
+      expect(t.nents).toBe(0);
+      expect(kernel!.warnings.map((w) => w.kind)).toEqual(['bug']);
+    });
+  });
+
+  it('smb_extract_iter_to_rdma steps to the next segment; with none it returns -EIO', () => {
+    inKernel('linux-6.12', () => {
+      const device = new ib_device();
+      const rdma = (): smb_extract_to_rdma => ({
+        sge: [],
+        nr_sge: 0,
+        max_sge: 4,
+        device,
+        local_dma_lkey: 0,
+      });
+      const { iter, second } = atSegmentEnd(true);
+      const r = rdma();
+      expect(smb_extract_iter_to_rdma(iter, 2 * PAGE_SIZE - 100, r)).toBe(2 * PAGE_SIZE - 100);
+      expect(
+        r.sge.slice(0, r.nr_sge).map((sge) => {
+          const m = device.mappings.get(sge.addr)!;
+          return [m.page, m.offset, sge.length];
+        }),
+      ).toEqual([
+        [second[0]!.page(0), 100, PAGE_SIZE - 100],
+        [second[1]!.page(0), 0, PAGE_SIZE],
+      ]);
+      const end = atSegmentEnd(false);
+      expect(smb_extract_iter_to_rdma(end.iter, PAGE_SIZE, rdma())).toBe(-5);
     });
   });
 });

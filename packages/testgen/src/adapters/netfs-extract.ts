@@ -7,8 +7,9 @@
 //                ITER_DEST) over the process's pages, iov_iter_kvec over a two-page kmalloc
 //                buffer, iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue
 //                (the last two slots of a full segment, per scenario with or without a next),
-//                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard, and
-//                a UBUF running past the process's mapping into an unmapped page.
+//                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard, a
+//                UBUF running past the process's mapping into an unmapped page, and an
+//                iov_iter_xarray whose second index holds no folio (XARRAY_HOLE).
 //   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
 //   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit
 //                (0: the caller's table is full; it holds nothing from that call).
@@ -114,15 +115,25 @@ import { kernelViolations } from './invariants.ts';
  * cannot tell them apart); the walk steps F0 -> F1 within the segment, then past F1:
  * - 'last': the segment ends the queue: the walk stops there (no folioq->next);
  * - 'more': a segment follows (one folio outside the spec): the walk moves on to it, where the
- *   iterator is left.
+ *   iterator is left;
+ * - 'boundary': F0 and F1 open the second segment and the iterator starts at slot
+ *   folioq_nr_slots() of the full first one (its folios all outside the spec), at offset 1: a
+ *   position taken at the end of a segment before the next was appended (fs/netfs/
+ *   rolling_buffer.c rolling_buffer_make_space moves only the master iterator off such a
+ *   position; a copy taken earlier stays there). The walkers step to folioq->next on entry and
+ *   keep iov_offset (lib/scatterlist.c extract_folioq_to_sg, fs/smb/client/smbdirect.c
+ *   smb_extract_folioq_to_rdma: "if (slot >= folioq_nr_slots(folioq)) { folioq =
+ *   folioq->next; ... slot = 0; }"), so the first element is F0 at offset 1 as in the others.
  */
-type FolioqShape = 'last' | 'more';
+type FolioqShape = 'last' | 'more' | 'boundary';
+
+const FOLIOQ_SHAPES: readonly FolioqShape[] = ['last', 'more', 'boundary'];
 
 /** The shape for a scenario under a profile: a stable choice (FNV-1a of the two names). */
 function folioqShapeFor(scenarioId: string, profile: string): FolioqShape {
   let h = 0x811c9dc5;
   for (const ch of `${scenarioId}|${profile}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
-  return (h >>> 0) % 2 === 0 ? 'last' : 'more';
+  return FOLIOQ_SHAPES[(h >>> 0) % FOLIOQ_SHAPES.length] as FolioqShape;
 }
 
 /** Reference bytes per model byte: the spec's PAGE (4) becomes PAGE_SIZE. */
@@ -153,6 +164,7 @@ const ITER_TYPES = new Set([
   'KVEC',
   'BVEC',
   'XARRAY',
+  'XARRAY_HOLE',
   'FOLIOQ',
   'BVECQ',
   'DISCARD',
@@ -258,6 +270,8 @@ class NetfsExtractDriver implements ReferenceDriver {
   private readonly kvecBase: number;
   private readonly bvecPages: readonly [Page, Page];
   private readonly xarray = new XArray();
+  /** XARRAY_HOLE's xarray: X0 only, no folio at the second index. */
+  private readonly xarrayHole = new XArray();
   private readonly xFolios: readonly [Folio, Folio];
   private readonly fqFolios: readonly [Folio, Folio];
   private readonly bqPages: readonly [Page, Page];
@@ -304,6 +318,7 @@ class NetfsExtractDriver implements ReferenceDriver {
     this.bqPages = set.bqPages;
     this.xarray.xa_store_folio(0, this.xFolios[0]);
     this.xarray.xa_store_folio(1, this.xFolios[1]);
+    this.xarrayHole.xa_store_folio(0, this.xFolios[0]);
     for (let v = 0; v < 4; v++) this.byFolio.set(this.userPage(v).folio, `U${v}` as Frame);
     with_kernel(this.k, () => {
       this.byFolio.set(virt_to_page(this.kvecBase).folio, 'K0');
@@ -427,9 +442,10 @@ class NetfsExtractDriver implements ReferenceDriver {
           this.ret = ret;
           return;
         }
-        if (limit === 0) {
-          // A full table (sg_max 0): the caller holds nothing. What the call did must still be
-          // nothing: no element, no advance (checked as for a held extraction).
+        if (ret === 0) {
+          // A full table (sg_max 0), or an xarray walk that starts at a hole (xas_for_each()
+          // finds no folio: XARRAY_HOLE): the caller holds nothing. What the call did must
+          // still be nothing: no element, no advance (checked as for a held extraction).
           this.ret = ret;
           this.stepViolations.push(
             ...extract_describes_exactly(
@@ -549,9 +565,17 @@ class NetfsExtractDriver implements ReferenceDriver {
       }
       case 'XARRAY': // file position 2, 6 bytes
         return iov_iter_xarray(ITER_DEST, this.xarray, 2 * UNIT, 6 * UNIT);
+      case 'XARRAY_HOLE': // as XARRAY, no folio at index 1: a hole at the end of the range
+        return iov_iter_xarray(ITER_DEST, this.xarrayHole, 2 * UNIT, 6 * UNIT);
       case 'FOLIOQ': {
         // F0 offset 1, 7 bytes: F0 then F1, the last two slots of a full segment (see
-        // FolioqShape), with or without a segment after it.
+        // FolioqShape), with or without a segment after it, or the first two of the second
+        // segment with the iterator at the first one's end.
+        if (this.folioqShape === 'boundary') {
+          const full = Array.from({ length: PAGEVEC_SIZE }, () => folio_alloc(0));
+          const chain = folioq_chain_from([...full, ...this.fqFolios]);
+          return iov_iter_folio_queue(ITER_DEST, chain, PAGEVEC_SIZE, UNIT, 7 * UNIT);
+        }
         const before = Array.from({ length: PAGEVEC_SIZE - 2 }, () => folio_alloc(0));
         const after = this.folioqShape === 'more' ? [folio_alloc(0)] : [];
         const chain = folioq_chain_from([...before, ...this.fqFolios, ...after]);
