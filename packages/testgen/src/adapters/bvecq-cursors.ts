@@ -714,8 +714,8 @@ class BvecqDioWriteDriver implements ReferenceDriver {
         // buffer dispatched, or the request failed), then the chain is put and every pinned
         // page released (a no-op if Abandon already ended it; nothing to end if nothing was
         // loaded).
-        if (this.wreq !== null && !this.wreq.ended) {
-          this.endDispatchLoop(this.wreq);
+        if (this.wreq !== null) {
+          if (!this.wreq.ended) this.endDispatchLoop(this.wreq);
           netfs_unbuffered_write_end(this.wreq);
         }
         return;
