@@ -131,6 +131,50 @@ describe('holdsByte', () => {
   });
 });
 
+describe('holdsByte and filledWith against a byte-by-byte reading', () => {
+  // Both search paths of holdsByte (a search to the end of `bytes` when the tail past the range
+  // is short, a bounded view when it is long) and filledWith's end-byte checks must say what a
+  // loop over the range says, hits past the range included.
+  const loopHolds = (b: Uint8Array, v: number, s: number, e: number) => {
+    for (let i = s; i < e; i++) if (b[i] === v) return true;
+    return false;
+  };
+  const loopFilled = (b: Uint8Array, v: number, s: number, e: number) => {
+    for (let i = s; i < e; i++) if (b[i] !== v) return false;
+    return true;
+  };
+  it('agrees on ranges with short and long tails, in views at an offset', () => {
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (const size of [40, 600, 3000, 9000]) {
+      const backing = new Uint8Array(size + 7);
+      const bytes = backing.subarray(7);
+      for (let round = 0; round < 200; round++) {
+        bytes.fill(rnd(2) === 0 ? 5 : 0);
+        for (let k = rnd(4); k > 0; k--) bytes[rnd(size)] = 9;
+        const s = rnd(size);
+        const e = s + rnd(size - s + 1);
+        for (const v of [0, 5, 9]) {
+          expect(holdsByte(bytes, v, s, e)).toBe(loopHolds(bytes, v, s, e));
+          expect(filledWith(bytes, v, s, e)).toBe(loopFilled(bytes, v, s, e));
+        }
+      }
+    }
+  });
+
+  it('does not count a hit past the range, whatever the tail length', () => {
+    for (const size of [300, 5000]) {
+      const bytes = new Uint8Array(size);
+      bytes[size - 1] = 7;
+      expect(holdsByte(bytes, 7, 0, 100)).toBe(false);
+      expect(holdsByte(bytes, 7, 0, size)).toBe(true);
+    }
+  });
+});
+
 describe('filledBytes', () => {
   it('gives n bytes of the value, the same shared buffer per (n, value)', () => {
     const a = filledBytes(PAGE_SIZE, 0xa1);
