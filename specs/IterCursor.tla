@@ -43,11 +43,16 @@ CONSTANTS
                     \* nr * PAGE_SIZE - offset underflow (size_t), min() keeps maxsize and
                     \* the iterator advances over bytes no page holds (6.3 until "iov_iter:
                     \* Fix potential underflow in iov_iter_extract_xarray_pages()", 2026)
-    KvecOffset0Bug  \* iov_iter_extract_kvec_pages of the extraction series before ver #11
+    KvecOffset0Bug, \* iov_iter_extract_kvec_pages of the extraction series before ver #11
                     \* (seed 002): *offset0 = skip % PAGE_SIZE, pages from iov_base - offset
+    UserHole        \* the UBUF range's second page is not mapped (never mapped, or munmap()ed):
+                    \* user memory that faults midway.  copy_to_user / copy_from_user stop at
+                    \* it, pin_user_pages_fast / get_user_pages_fast pin up to it (-EFAULT when
+                    \* the cursor's own page is the unmapped one)
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
-        XarrayHoleBug, KvecOffset0Bug} \subseteq BOOLEAN
+        XarrayHoleBug, KvecOffset0Bug, UserHole} \subseteq BOOLEAN
+ASSUME ~(XarrayHole /\ UserHole)
 ASSUME Abi \in {"LP64", "ILP32"}
 
 PAGE == 4
@@ -89,7 +94,8 @@ FlatStart == 2
 \* first absent index, so a call lists the present pages from the cursor's page on:
 \* HoleStart - off bytes before the hole, none from inside it.
 HoleStart == PAGE - FlatStart
-HoleHere == XarrayHole /\ it.type = "XARRAY"
+\* UserHole: the same geometry for a UBUF range (its first page mapped, the second not).
+HoleHere == (XarrayHole /\ it.type = "XARRAY") \/ (UserHole /\ it.type = "UBUF")
 BeforeHole == IF it.off < HoleStart THEN HoleStart - it.off ELSE 0
 
 \* sizeof(struct iovec / kvec / bio_vec) in bytes, per ABI.
@@ -105,7 +111,7 @@ EFAULT == 14
 VARIABLES
     it,      \* [type, ptr (byte offset of the current segment in the array), off (iov_offset), count]
     oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array)
-    last,    \* result of the last Extract or GetPages: [bytes (or -errno), offset0,
+    last,    \* result of the last Extract, GetPages or Copy: [bytes (or -errno), offset0,
              \* unbacked: bytes of the result that lie in no page it listed,
              \* misplaced: bytes listed at another place than the one holding them]
     action
@@ -177,6 +183,11 @@ IterInit(t) ==
     /\ XarrayHole => t = "XARRAY"
     \* Likewise the kvec extraction bug: its config explores KVEC alone.
     /\ KvecOffset0Bug => t = "KVEC"
+    \* The user hole is a UBUF layout: its config explores UBUF alone.
+    /\ UserHole => t = "UBUF"
+    \* On LP64 the v9 stride is latent (kvec and bio_vec are both 16 bytes): its config
+    \* explores the one type whose extraction runs the v9 loop, BVEC.
+    /\ (BvecKvecMixup /\ Abi = "LP64") => t = "BVEC"
     /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
@@ -255,11 +266,17 @@ Extract(maxsize) ==
           ELSE IF it.type = "DISCARD"
           THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                /\ UNCHANGED <<it, oops>>
+          \* iov_iter_extract_user_pages: pin_user_pages_fast() of the cursor's page fails
+          \* (no VMA: __get_user_pages returns -EFAULT when it got no page) and "if (res <= 0)
+          \* return res": -EFAULT, the cursor unmoved.
+          ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type = "UBUF"
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+               /\ UNCHANGED <<it, oops>>
           \* iov_iter_extract_xarray_pages: min(nr * PAGE_SIZE - offset, maxsize) with nr
           \* present pages from the cursor's; at a hole (nr = 0) the fixed kernel returns 0,
           \* the buggy one, unless offset = 0 (0 - 0 does not wrap), takes maxsize whole.
           ELSE IF HoleHere /\ BeforeHole = 0
-          THEN IF XarrayHoleBug /\ (FlatStart + it.off) % PAGE # 0
+          THEN IF XarrayHoleBug /\ it.type = "XARRAY" /\ (FlatStart + it.off) % PAGE # 0
                THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE,
                                 unbacked |-> m, misplaced |-> 0]
                     /\ it' = Advanced(m)
@@ -336,6 +353,11 @@ GetPages(maxsize) ==
           ELSE IF it.type = "DISCARD"
           THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
                /\ UNCHANGED <<it, oops>>
+          \* __iov_iter_get_pages_alloc: get_user_pages_fast() of the cursor's page fails:
+          \* "if (res <= 0) return res", -EFAULT, the cursor unmoved.
+          ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type = "UBUF"
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+               /\ UNCHANGED <<it, oops>>
           \* iter_xarray_get_pages: nr == 0 (a hole at the cursor) returns 0 in every kernel.
           ELSE IF HoleHere /\ BeforeHole = 0
           THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
@@ -371,12 +393,30 @@ GetPages(maxsize) ==
                        /\ oops' = oops
     /\ action' = [name |-> "GetPages", maxsize |-> maxsize]
 
+\* _copy_to_iter / _copy_from_iter / iov_iter_zero(n) on the UserHole layout (lib/iov_iter.c;
+\* the walk is iterate_ubuf of include/linux/iov_iter.h): the step (copy_to_user /
+\* copy_from_user, raw_copy_*_user) returns the bytes it did not copy, which for an unmapped
+\* page are all from that page's first byte on; progress = len - remain, and the iterator
+\* advances by the progress only.  So a copy moves min(n, count) bytes cut at the hole, 0 from
+\* inside it; last.bytes is the copy's return.  (Only the hole config has it: elsewhere a copy
+\* is an Advance, which the reference driver realises through the copies too.)
+Copy(n) ==
+    /\ UserHole
+    /\ it.type # "NONE" /\ Sane
+    /\ LET m == IF n > it.count THEN it.count ELSE n
+           got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
+       IN /\ last' = [bytes |-> got, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          /\ it' = Advanced(got)
+    /\ oops' = oops
+    /\ action' = [name |-> "Copy", bytes |-> n]
+
 Next ==
     \/ \E tInit \in Types : IterInit(tInit)
     \/ \E nAdv \in {0} \cup Steps : Advance(nAdv)
     \/ \E nRev \in Steps : Revert(nRev)
     \/ \E maxArg \in MaxSizes : Extract(maxArg)
     \/ \E getArg \in MaxSizes : GetPages(getArg)
+    \/ \E nCopy \in Steps : Copy(nCopy)
 
 Spec == Init /\ [][Next]_vars
 

@@ -83,7 +83,7 @@ export function supportsIterCursor(action: ScenarioAction): boolean {
     case 'Revert':
       return smallCount(action.bytes);
     default:
-      return false; // Extract, GetPages: see the header
+      return false; // Extract, GetPages, Copy: see the header and iterCursorWhyNot
   }
 }
 
@@ -98,6 +98,8 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
     return 'Extract: one iov_iter_extract_pages result is not visible from user space (block/bio.c bio_iov_iter_get_pages loops until the bio is full; the syscall returns the sum)';
   if (action.name === 'GetPages')
     return 'GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space (6.1 block/bio.c __bio_iov_iter_get_pages loops until the bio is full; the syscall returns the sum)';
+  if (action.name === 'Copy')
+    return 'Copy: the UserHole copy (a read()/write() buffer whose second page is unmapped) is not realised by the guest agent (itercursor_script maps the whole layout)';
   if (action.name === 'IterInit' && typeof action.type === 'string')
     return `IterInit ${action.type}: kernel-only iterator`;
   return undefined;

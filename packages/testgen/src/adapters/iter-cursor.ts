@@ -96,6 +96,7 @@ import {
   type Violation,
   virt_to_page,
   vm_mmap,
+  vm_munmap,
   with_kernel,
   with_mm,
   XArray,
@@ -219,6 +220,22 @@ export function unbackedBytes(n: number, pages: readonly PageSlot[] | null, star
     at += inPage;
   }
   return unbacked;
+}
+
+/**
+ * How the UserHole layout's second page comes to be unmapped (the spec's UserHole: any access
+ * to it faults, whichever way), per scenario and profile (userHoleFor): never mapped (the
+ * range runs past the end of its one-page mapping into the gap after it), or munmap()ed from a
+ * mapping of two pages (its tail) or of three (its middle: do_vmi_munmap splits the VMA in
+ * two). copy_to_user / copy_from_user find no VMA there (handle_mm_fault: VM_FAULT_SIGSEGV)
+ * and __get_user_pages stops there (check_vma_flags: no VMA) in every case.
+ */
+export type UserHole = 'unmapped' | 'munmap_tail' | 'munmap_middle';
+const USER_HOLES: readonly UserHole[] = ['unmapped', 'munmap_tail', 'munmap_middle'];
+
+/** The UserHole variant of `scenarioId` under `profile` (stable salt). */
+export function userHoleFor(scenarioId: string, profile: string): UserHole {
+  return USER_HOLES[fnv1a(`${scenarioId}|${profile}|user_hole`) % USER_HOLES.length]!;
 }
 
 /** FNV-1a of a string: a stable per-scenario salt for the choice of Advance path. */
@@ -384,6 +401,10 @@ class IterCursorDriver implements ReferenceDriver {
   private lastMisplaced = 0;
   /** XARRAY layout: its second page is a hole (the spec's XarrayHole). */
   private readonly xarrayHole: boolean;
+  /** UBUF layout: its second page is not mapped (the spec's UserHole). */
+  private readonly userHole: boolean;
+  /** Copy actions so far (the copy path rotates with it, as the Advance paths do). */
+  private copies = 0;
   /** Violations of the per-call extraction invariants found by the last Extract. */
   private extractViolations: Violation[] = [];
   /** The layout IterInit built, as a map from data byte to memory (checks the copies). */
@@ -402,6 +423,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.scenarioId = scenario.id;
     this.profile = profile;
     this.xarrayHole = scenario.constants?.XarrayHole === true;
+    this.userHole = scenario.constants?.UserHole === true;
     this.direction =
       iterDirectionFor(scenario.id, profile) === 'ITER_DEST' ? ITER_DEST : ITER_SOURCE;
   }
@@ -416,6 +438,19 @@ class IterCursorDriver implements ReferenceDriver {
     if (base < 0) throw new AdapterError(`IterCursor: vm_mmap failed (${base})`);
     for (let p = 0; p < pages; p++)
       handle_mm_fault(this.mm, base + p * PAGE_SIZE, FAULT_FLAG_WRITE);
+    return base;
+  }
+
+  /**
+   * The UserHole layout: a user range whose first page is mapped and faulted in and whose
+   * second is not mapped (userHoleFor says how). Returns the first page's address.
+   */
+  private userHoleRange(): number {
+    const hole = userHoleFor(this.scenarioId, this.profile);
+    if (hole === 'unmapped') return this.userPages(1); // vm_mmap leaves a gap after a mapping
+    const base = this.userPages(hole === 'munmap_tail' ? 2 : 3);
+    const r = vm_munmap(this.mm, base + PAGE_SIZE, PAGE_SIZE);
+    if (r !== 0) throw new AdapterError(`IterCursor: vm_munmap of the hole failed (${r})`);
     return base;
   }
 
@@ -481,7 +516,7 @@ class IterCursorDriver implements ReferenceDriver {
         return iov_iter_bvec_queue(this.direction, q0, 0, 0, count);
       }
       case 'UBUF': {
-        const ubuf = this.userPages(2) + FLAT_START * UNIT;
+        const ubuf = (this.userHole ? this.userHoleRange() : this.userPages(2)) + FLAT_START * UNIT;
         this.placeOf = (pos) => ({ kind: 'user', uaddr: ubuf + pos, run: count - pos });
         return iov_iter_ubuf(this.direction, ubuf, count);
       }
@@ -593,6 +628,9 @@ class IterCursorDriver implements ReferenceDriver {
       }
       case 'GetPages':
         this.getPages(param(action, 'maxsize', 'number') * UNIT);
+        return;
+      case 'Copy':
+        this.copy(param(action, 'bytes', 'number') * UNIT);
         return;
       default:
         throw new AdapterError(`IterCursor: unknown action ${action.name}`);
@@ -718,8 +756,11 @@ class IterCursorDriver implements ReferenceDriver {
     // A copy walks an xarray with xas_for_each (iterate_xarray), which steps over a hole and
     // writes the bytes after it into the next present folio: not the spec's Advance, so a
     // holed XARRAY advances by iov_iter_advance only.
+    // Likewise a copy over the UserHole layout stops at the unmapped page (the spec's Copy);
+    // the spec's Advance is iov_iter_advance, which touches no memory.
     const path =
       !(this.type === 'XARRAY' && this.xarrayHole) &&
+      !(this.type === 'UBUF' && this.userHole) &&
       copyLandsAsAdvance(this.type, TOTAL * UNIT - i.count, Math.min(bytes, i.count))
         ? this.advancePath()
         : 'iov_iter_advance';
@@ -765,6 +806,66 @@ class IterCursorDriver implements ReferenceDriver {
     }
     this.checkDone(path, bytes, expected, done);
     this.checkBytes(path, pos, this.readData(pos, done), want);
+  }
+
+  /**
+   * The spec's Copy (UserHole layout): _copy_to_iter or iov_iter_zero into an ITER_DEST
+   * iterator, _copy_from_iter out of an ITER_SOURCE one (rotating, as the Advance paths do).
+   * Their walk (iterate_ubuf) stops where the user copy faults and advances by what was done;
+   * the result is the spec's last.bytes. The bytes the copy reports as done must be exactly
+   * the ones at the cursor (read back through the layout, not the iterator); nothing is
+   * listed in pages, so offset0, unbacked and misplaced are 0.
+   */
+  private copy(bytes: number): void {
+    const i = this.iter();
+    const paths = i.data_source ? SOURCE_ADVANCE_PATHS : DEST_ADVANCE_PATHS;
+    const copyPaths = paths.filter((p) => p !== 'iov_iter_advance');
+    const path =
+      copyPaths[
+        (fnv1a(`${this.scenarioId}|${this.profile}|copy`) + this.copies++) % copyPaths.length
+      ]!;
+    const pos = TOTAL * UNIT - i.count;
+    const countBefore = i.count;
+    let done: number;
+    if (path === 'copy_from_iter') {
+      // Known bytes at the cursor, as far as the mapped memory goes; the copy must read those.
+      const mapped = Math.min(bytes, i.count, Math.max(0, (MODEL_PAGE - FLAT_START) * UNIT - pos));
+      const want = patternBytes(mapped, this.copies * 41 + 3, 17);
+      this.writeData(pos, want);
+      const into = freshBytes(bytes);
+      done = copy_from_iter(into, bytes, i);
+      this.checkBytes(
+        path,
+        pos,
+        into.subarray(0, Math.min(done, mapped)),
+        want.subarray(0, Math.min(done, mapped)),
+      );
+    } else if (path === 'copy_to_iter') {
+      const want = patternBytes(bytes, this.copies * 29 + 5, 19);
+      done = copy_to_iter(want, bytes, i);
+      this.checkBytes(path, pos, this.readData(pos, done), want);
+    } else {
+      this.writeData(
+        pos,
+        filledBytes(
+          Math.min(bytes, i.count, Math.max(0, (MODEL_PAGE - FLAT_START) * UNIT - pos)),
+          0xa5,
+        ),
+      );
+      done = iov_iter_zero(bytes, i);
+      this.checkBytes(path, pos, this.readData(pos, done), freshBytes(bytes));
+    }
+    if (countBefore - i.count !== done)
+      throw new AdapterError(
+        `IterCursor: ${path} of ${bytes} bytes returned ${done} but advanced the iterator by ${countBefore - i.count}`,
+      );
+    if (done % UNIT !== 0)
+      throw new AdapterError(`IterCursor: ${path} did ${done} bytes, not in model units`);
+    this.lastBytes = done / UNIT;
+    this.lastOffset0 = 0;
+    this.lastUnbacked = 0;
+    this.lastMisplaced = 0;
+    this.extractViolations = [];
   }
 
   private checkDone(path: AdvancePath, bytes: number, expected: number, done: number): void {
@@ -860,15 +961,19 @@ export const iterCursorAdapter: SpecAdapter = {
   spec: 'IterCursor',
   observeModel,
   supports: (action) =>
-    ['IterInit', 'Advance', 'Revert', 'Extract', 'GetPages'].includes(action.name),
-  // iov_iter_revert without the guard (faults.ts over_revert). BvecKvecMixup has a fault
-  // (bvec_reads_kvec) but its config is ILP32, an ABI no profile has: no design.
+    ['IterInit', 'Advance', 'Revert', 'Extract', 'GetPages', 'Copy'].includes(action.name),
+  // iov_iter_revert without the guard (faults.ts over_revert). BvecKvecMixup (bvec_reads_kvec)
+  // gets a design in its LP64 config only: the ILP32 config's ABI is no profile's.
   // XarrayHoleBug: the 6.12-era iov_iter_extract_xarray_pages underflow over a hole
   // (faults.ts xarray_hole_underflow).
   faultKnobs: [
     { constant: 'RevertGuard', value: false, fault: 'over_revert' },
     { constant: 'XarrayHoleBug', value: true, fault: 'xarray_hole_underflow' },
     { constant: 'KvecOffset0Bug', value: true, fault: 'kvec_offset0' },
+    // v9's i->kvec++ in the bvec skip loop (faults.ts bvec_reads_kvec): on LP64 (the
+    // IterCursor_bvec_kvec_mixup_lp64 config) the stride equals sizeof(struct bio_vec), so
+    // the v9 extraction runs and must give what the fixed one gives.
+    { constant: 'BvecKvecMixup', value: true, fault: 'bvec_reads_kvec' },
   ],
   // An iterator reverted before its start (the model's oops) breaks the iterator invariants;
   // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.
