@@ -24,6 +24,11 @@
 // would leave the cursor elsewhere than iov_iter_advance does (copyLandsAsAdvance), the Advance
 // is realised by iov_iter_advance.
 //
+// Copy (the UserHole config only: a UBUF whose second page is unmapped, userHoleFor) is realised
+// by _copy_to_iter / iov_iter_zero (ITER_DEST) or _copy_from_iter (ITER_SOURCE): the copy stops
+// at the fault and its return is the observation lastBytes; the bytes it reports done are read
+// back through the layout. On that layout Advances go through iov_iter_advance only.
+//
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
 // for a walk off the front of a segment array or before a folio queue's start), lastBytes and
 // lastOffset0 of the last Extract or GetPages (model units; a failed call: lastBytes = -errno),
