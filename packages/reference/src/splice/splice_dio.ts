@@ -221,7 +221,11 @@ function submit_copy(
   const room = Math.max(pipe.max_usage - pipe_occupancy(pipe.head, pipe.tail), 0);
   len = Math.min(len, room * PAGE_SIZE);
   const want_pages = DIV_ROUND_UP(len, PAGE_SIZE);
-  if (want_pages === 0) return read_record(base, null, [], null, -11, true);
+  // A full pipe: len and npages are 0; kzalloc(0) gives ZERO_SIZE_PTR (not NULL) and
+  // alloc_pages_bulk_array(GFP_USER, 0, pages) returns 0, so copy_splice_read returns -ENOMEM
+  // (fs/splice.c, 6.5-6.12; its kernel-doc says -EAGAIN, which splice(2) gets earlier from
+  // splice_file_to_pipe -> wait_for_space with SPLICE_F_NONBLOCK, before vfs_splice_read).
+  if (want_pages === 0) return read_record(base, null, [], null, -ENOMEM, true);
   // npages = alloc_pages_bulk_array(GFP_USER, npages, pages): it may return fewer pages;
   // none is -ENOMEM, else "remain = len = min_t(size_t, len, npages * PAGE_SIZE)".
   const pages: Page[] = [];

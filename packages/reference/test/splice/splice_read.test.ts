@@ -108,6 +108,23 @@ describe('splice read: ITER_PIPE (6.1) and filemap/copy splice (6.12)', () => {
     }
   });
 
+  it('6.12 copy_splice_read into a full pipe allocates nothing and returns -ENOMEM (fs/splice.c: alloc_pages_bulk_array of 0 pages)', () => {
+    const k = createKernel('linux-6.12');
+    const { ino } = setup(k, 2 * PAGE_SIZE);
+    with_kernel(k, () => {
+      const filp = filp_open(ino, O_DIRECT);
+      const pipe = alloc_pipe_info(2);
+      expect(vfs_splice_read(filp, 0, pipe, 2 * PAGE_SIZE).ret).toBe(2 * PAGE_SIZE);
+      const live = k.live_folios.size;
+      const r = vfs_splice_read(filp, 0, pipe, PAGE_SIZE);
+      expect(r.ret).toBe(-12);
+      expect(r.pages_allocated).toBe(0);
+      expect(k.live_folios.size).toBe(live);
+      free_pipe_info(pipe);
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  });
+
   it('ITER_PIPE does not exist on linux-6.12', () => {
     const k = createKernel('linux-6.12');
     const { ino } = setup(k);
