@@ -221,14 +221,18 @@ export function bvecq_pos_move(pos: bvecq_pos, to: bvecq): void {
   }
 }
 
+/** The WARN message prefix of bvecq_pos_advance() running off the end of its queue. */
+export const BVECQ_ADVANCE_PAST_END = 'bvecq_pos_advance: past the end of the queue';
+
 /**
  * bvecq_pos_advance(): move a position on by `amount` bytes, as the RFC's later revisions do
  * (fs/netfs/bvecq.c bvecq_pos_advance: the loop steps to ->next only while bytes remain to be
  * consumed, so a position that ends exactly at the end of a segment stays there, slot ==
  * nr_slots, even when a next segment exists; v1 moved it on eagerly). At the end of the queue it
- * stays on the last segment (the queue may be extended later); the later revisions WARN when
- * bytes remain there, which only a too-much answer accepted without the check (fault
- * bvecq_read_too_much) reaches, as v1 did silently.
+ * stays on the last segment (the queue may be extended later) and, as the later revisions do,
+ * WARNs that bytes remain (`if (!bq->next) { WARN_ON_ONCE(amount > 0); break; }` in the later
+ * revisions' fs/netfs/bvecq.c, e.g. the linux-fsdevel/vfs tree of the series); only a too-much answer accepted without
+ * the check (fault bvecq_read_too_much) gets there, which v1 passed silently.
  */
 export function bvecq_pos_advance(pos: bvecq_pos, amount: number): void {
   let bq = pos.bvecq!;
@@ -236,7 +240,13 @@ export function bvecq_pos_advance(pos: bvecq_pos, amount: number): void {
   let offset = pos.offset;
   while (amount) {
     if (slot >= bq.nr_slots) {
-      if (!bq.next) break;
+      if (!bq.next) {
+        current_kernel().WARN(
+          'bug',
+          `${BVECQ_ADVANCE_PAST_END} (bvecq ${bq.id}, ${amount} bytes left)`,
+        );
+        break;
+      }
       bq = bq.next;
       slot = 0;
       offset = 0;

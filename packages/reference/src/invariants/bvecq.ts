@@ -2,7 +2,7 @@
 // of violations (empty = holds).
 
 import type { bvecq, bvecq_pos } from '../bvecq/chain.ts';
-import { bvecq_pos_fpos, bvecq_stats } from '../bvecq/chain.ts';
+import { BVECQ_ADVANCE_PAST_END, bvecq_pos_fpos, bvecq_stats } from '../bvecq/chain.ts';
 import type { netfs_dio_write_request } from '../bvecq/dio_write.ts';
 import type { netfs_read_request } from '../bvecq/read.ts';
 import type { Kernel } from '../kernel.ts';
@@ -16,11 +16,18 @@ function v(invariant: string, message: string): Violation {
 /**
  * bvecq_read_cursor_order: collect <= dispatch <= load for a buffered read, and each cursor's
  * position in the chain stands for the file position its counter says; no subrequest
- * accounts more than it asked for.
+ * accounts more than it asked for; no cursor was advanced past the end of the chain (the
+ * WARN_ON_ONCE of bvecq_pos_advance: a collector moved beyond the loaded data).
  */
-export function bvecq_read_cursor_order(rreq: netfs_read_request): Violation[] {
+export function bvecq_read_cursor_order(
+  rreq: netfs_read_request,
+  k: Kernel = current_kernel(),
+): Violation[] {
   const out: Violation[] = [];
   const n = 'bvecq_read_cursor_order';
+  for (const w of k.warnings) {
+    if (w.kind === 'bug' && w.message.startsWith(BVECQ_ADVANCE_PAST_END)) out.push(v(n, w.message));
+  }
   if (rreq.collected_to > rreq.dispatched_to) {
     out.push(
       v(n, `collect cursor ${rreq.collected_to} is past the dispatch cursor ${rreq.dispatched_to}`),

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { bvecq_pos, netfs_io_subrequest, netfs_read_request } from '../../src/bvecq/index.ts';
 import {
+  BVECQ_ADVANCE_PAST_END,
   bvecq_buffer_init,
   bvecq_stats,
   netfs_put_bvecq,
@@ -177,6 +178,33 @@ describe('bvecq buffered read', () => {
     expect(fixed.violations).toEqual([]);
     const buggy = run(['bvecq_read_too_much'], () => driveRead(plan, true));
     expect(buggy.violations.map((x) => x.invariant)).toContain('bvecq_read_cursor_order');
+  });
+});
+
+describe('bvecq_pos_advance past the end of the queue', () => {
+  it('WARNs (as the later revisions do) and bvecq_read_cursor_order reports it; not with the check', () => {
+    const overrun = (faults: FaultName[]) =>
+      run(faults, () => {
+        const rreq = netfs_read_request_alloc(0);
+        netfs_read_load_folio(rreq, folio_alloc(0));
+        const sub = netfs_read_dispatch(rreq, PAGE_SIZE)!;
+        // The server answers two pages for a one-page subrequest.
+        netfs_read_subreq_terminated(rreq, sub, new Uint8Array(2 * PAGE_SIZE).fill(7));
+        netfs_read_collection(rreq);
+        return {
+          warned: current().warnings.filter((w) => w.message.startsWith(BVECQ_ADVANCE_PAST_END)),
+          order: bvecq_read_cursor_order(rreq).filter((x) =>
+            x.message.startsWith(BVECQ_ADVANCE_PAST_END),
+          ),
+          stoodAt: [rreq.collect_cursor.slot, rreq.collect_cursor.offset],
+        };
+      });
+    expect(overrun([])).toEqual({ warned: [], order: [], stoodAt: [1, 0] });
+    const buggy = overrun(['bvecq_read_too_much']);
+    expect(buggy.warned.map((w) => w.kind)).toEqual(['bug']);
+    expect(buggy.order.map((x) => x.invariant)).toEqual(['bvecq_read_cursor_order']);
+    // The collector stays at the end of the last segment (the queue may still be extended).
+    expect(buggy.stoodAt).toEqual([1, 0]);
   });
 });
 
