@@ -55,7 +55,8 @@ export class inode {
     this.i_mapping = address_space_create((folio) => {
       const pos = folio.index * PAGE_SIZE;
       const n = Math.max(0, Math.min(PAGE_SIZE, this.i_size - pos));
-      if (n > 0) folio.dataForWrite().set(bdev.read(this.i_extent_start + pos, n), 0);
+      // Straight into the folio's bytes (block_device.readInto), no intermediate buffer.
+      if (n > 0) bdev.readInto(folio.dataForWrite(), 0, this.i_extent_start + pos, n);
     });
   }
 }
