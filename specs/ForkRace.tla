@@ -64,7 +64,9 @@ CONSTANTS
                      \* ptes"); FALSE: the older fork that COW-shares it like any page
     UseMunmap,       \* explore the parent's munmap(2) of a page of its buffer (Munmap)
     UseChildRead,    \* explore the child's read of a page it has a vma but no page for (Read)
-    UseFailedSteps   \* explore the steps the kernel fails (WriteUnmapped, RegisterBusy, ...)
+    UseFailedSteps,  \* explore the steps the kernel fails (WriteUnmapped, RegisterBusy, ...)
+    NumIOs,          \* concurrent O_DIRECT / fixed-buffer I/Os (1 or 2): 1 keeps two-page configs small
+    UseDioWrite      \* explore the parent's O_DIRECT write from its page (DioWriteSubmit)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -73,10 +75,11 @@ ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN /\ UseChildExit \i
 ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 ASSUME ForkCopiesPinned \in BOOLEAN
 ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in BOOLEAN
+ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
-IOs    == {1, 2}            \* two concurrent reads
+IOs    == 1..NumIOs         \* concurrent I/Os (reads; writes with UseDioWrite)
 
 \* I/O 2 is started only once I/O 1 has been: the two are interchangeable,
 \* so this removes mirror-image behaviours without losing any interleaving
@@ -103,12 +106,13 @@ VARIABLES
     hasPinned,  \* hasPinned[p]: MMF_HAS_PINNED set on p's mm
     forked,     \* fork() has run (once)
     exited,     \* the child has exited (once, after fork)
-    io,         \* io[i] = [st: "IDLE"|"INFLIGHT"|"DONE", kind: "NONE"|"DIO"|"FIXED", vpage, frame]
+    io,         \* io[i] = [st: "IDLE"|"INFLIGHT"|"DONE", kind: "NONE"|"DIO"|"FIXED"|"DIOW", vpage, frame]
     fixedBuf,   \* fixedBuf[v]: frame pinned by io_uring buffer registration; 0 none; -1 unregistered
     pipe,       \* [st: "EMPTY"|"FULL"|"READ", frame, seen: tags the pipe reader saw]
+    written,    \* written[i]: the tags O_DIRECT write i took to the device (at its completion)
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, action>>
+vars == <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
 
 ----------------------------------------------------------------------------
 (* Helpers *)
@@ -171,6 +175,34 @@ WriteAccess(p, v, add) ==
                 /\ excl' = [excl EXCEPT ![g] = TRUE]
                 /\ data' = [data EXCEPT ![g] = data[f] \cup add]
 
+\* A read-only FOLL_PIN of p's page v (a GUP without FOLL_WRITE): mm/gup.c follow_page_pte
+\* finds the pte write-protected and gup_must_unshare (mm/internal.h: FOLL_PIN without
+\* FOLL_WRITE of an anon page that is not PageAnonExclusive) true, so faultin_page takes a
+\* FAULT_FLAG_UNSHARE fault first: mm/memory.c do_wp_page reuses the page when it can
+\* (wp_can_reuse_anon_folio: refcount 1), marking it exclusive and leaving the pte read-only,
+\* else wp_page_copy gives p a copy, mapped read-only ("unshare": no write bit, no dirty).
+\* Either way the page pinned is exclusive to p and stays the one p maps: the pin is coherent
+\* with p's page table (the point of the unshare, 5.19+; a FOLL_GET ref never unshares).
+UnshareAccess(p, v) ==
+    LET f == pte[p][v].frame
+        reusable == MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0
+    IN \/ /\ excl[f]                        \* exclusive: no unshare fault
+          /\ pte' = pte
+          /\ excl' = excl
+          /\ data' = data
+       \/ /\ ~excl[f]                       \* do_wp_page reuse (unshare: pte unchanged)
+          /\ reusable
+          /\ pte' = pte
+          /\ excl' = [excl EXCEPT ![f] = TRUE]
+          /\ data' = data
+       \/ /\ ~excl[f]                       \* wp_page_copy(unshare): a read-only copy
+          /\ ~reusable
+          /\ NumFree > 0
+          /\ \E g \in {NewFrame} :
+                /\ pte' = [pte EXCEPT ![p][v] = [frame |-> g, write |-> FALSE]]
+                /\ excl' = [excl EXCEPT ![g] = TRUE]
+                /\ data' = [data EXCEPT ![g] = data[f]]
+
 ----------------------------------------------------------------------------
 (* Initial state: the parent has two private anonymous pages, faulted in,  *)
 (* exclusive and writable; no child yet.                                    *)
@@ -189,6 +221,7 @@ Init ==
     /\ io = [i \in IOs |-> [st |-> "IDLE", kind |-> "NONE", vpage |-> 0, frame |-> NoFrame]]
     /\ fixedBuf = [v \in VPages |-> 0]
     /\ pipe = [st |-> "EMPTY", frame |-> NoFrame, seen |-> {}]
+    /\ written = [i \in IOs |-> {}]
     /\ action = [name |-> "Init"]
 
 ----------------------------------------------------------------------------
@@ -213,8 +246,37 @@ DioSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<forked, exited, fixedBuf, pipe>>
+    /\ UNCHANGED <<forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
+
+\* The parent submits an O_DIRECT write of its whole page v to the device (Linux AIO or
+\* io_uring IORING_OP_WRITE; dm-delay holds the bio, so the device reads the page at
+\* IoComplete).  The page is the write's source: GUP without FOLL_WRITE.  6.5+ block DIO:
+\* __blkdev_direct_IO -> bio_iov_iter_get_pages -> iov_iter_extract_pages ->
+\* iov_iter_extract_user_pages -> pin_user_pages_fast with FOLL_PIN only (FOLL_WRITE is added
+\* only for an ITER_DEST iterator), so a page shared copy-on-write since fork is unshared
+\* first (UnshareAccess) and the pin sets MMF_HAS_PINNED; 6.1: iov_iter_get_pages2 ->
+\* get_user_pages_fast with FOLL_GET, which never unshares (gup_must_unshare is false without
+\* FOLL_PIN): the ref is taken on the shared page as it is.
+DioWriteSubmit(i, v) ==
+    /\ UseDioWrite
+    /\ CanStart(i)
+    /\ ParentMaps(v)
+    /\ IF DioHold = "FOLL_PIN"
+       THEN /\ UnshareAccess("P", v)
+            /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
+            /\ refs' = refs
+            /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+       ELSE /\ pte' = pte
+            /\ excl' = excl
+            /\ data' = data
+            /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
+            /\ pins' = pins
+            /\ hasPinned' = hasPinned
+    /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIOW", vpage |-> v,
+                                frame |-> pte'["P"][v].frame]]
+    /\ UNCHANGED <<forked, exited, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "DioWriteSubmit", io |-> i, vpage |-> v]
 
 \* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
 \* DMA targets the frame pinned at registration (io_import_fixed builds a
@@ -224,7 +286,7 @@ FixedRead(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe>>
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
 
 \* The device completes I/O i: the data lands in the frame that was grabbed
@@ -234,13 +296,19 @@ FixedRead(i, v) ==
 IoComplete(i) ==
     /\ io[i].st = "INFLIGHT"
     /\ pte' = pte
-    /\ IF io[i].kind = "DIO" /\ DioHold = "FOLL_PIN"
+    /\ IF io[i].kind \in {"DIO", "DIOW"} /\ DioHold = "FOLL_PIN"
        THEN pins' = [pins EXCEPT ![io[i].frame] = @ - 1]
        ELSE pins' = pins
-    /\ IF io[i].kind = "DIO" /\ DioHold = "FOLL_GET"
+    /\ IF io[i].kind \in {"DIO", "DIOW"} /\ DioHold = "FOLL_GET"
        THEN refs' = [refs EXCEPT ![io[i].frame] = @ - 1]
        ELSE refs' = refs
-    /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
+    \* A write's DMA reads the frame grabbed at submission as it is now (dm-delay holds the bio
+    \* until then): the device gets that frame's tags, whoever maps it.
+    /\ IF io[i].kind = "DIOW"
+       THEN /\ Scrub(excl, data)
+            /\ written' = [written EXCEPT ![i] = data[io[i].frame]]
+       ELSE /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
+            /\ written' = written
     /\ io' = [io EXCEPT ![i].st = "DONE"]
     /\ UNCHANGED <<hasPinned, forked, exited, fixedBuf, pipe>>
     /\ action' = [name |-> "IoComplete", io |-> i]
@@ -266,7 +334,7 @@ ForkAdvised ==
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 Fork ==
@@ -297,7 +365,7 @@ Fork ==
                       ELSE IF c1 /\ f = g1 THEN data[f1]
                       ELSE data[f]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<exited, hasPinned, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<exited, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
@@ -321,7 +389,7 @@ Write(p, v) ==
                   /\ excl' = [excl EXCEPT ![g] = TRUE]
                   /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
        ELSE WriteAccess(p, v, {WriteTag(p)})
-    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
 \* The child loads a byte of its page v where it has a vma but no page (WIPEONFORK: fork
@@ -337,7 +405,7 @@ Read(p, v) ==
     /\ ~exited
     /\ pte[p][v].frame = NoFrame
     /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]
-    /\ UNCHANGED <<refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
 \* io_uring_register(IORING_REGISTER_BUFFERS) of page v by the parent:
@@ -352,7 +420,7 @@ RegisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<forked, exited, io, pipe>>
+    /\ UNCHANGED <<forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
 
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
@@ -365,7 +433,7 @@ UnregisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
-    /\ UNCHANGED <<hasPinned, forked, exited, io, pipe>>
+    /\ UNCHANGED <<hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
 
 \* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
@@ -376,7 +444,7 @@ Vmsplice(v) ==
     /\ ParentMaps(v)
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
-    /\ UNCHANGED <<pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf>>
+    /\ UNCHANGED <<pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "Vmsplice", vpage |-> v]
 
 \* read() from the pipe: the reader sees the content of the page the pipe
@@ -388,7 +456,7 @@ PipeRead ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
-    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf>>
+    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "PipeRead"]
 
 \* The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its
@@ -406,7 +474,7 @@ ChildExit ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ exited' = TRUE
-    /\ UNCHANGED <<hasPinned, forked, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<hasPinned, forked, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ChildExit"]
 
 \* The parent munmaps its page v (mm/mmap.c do_vmi_munmap -> vms_complete_munmap_vmas ->
@@ -427,7 +495,7 @@ Munmap(v) ==
     /\ refs' = refs
     /\ pins' = pins
     /\ Scrub(excl, data)
-    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
 \* Steps that fail (UseFailedSteps): the parent's accesses to the page it unmapped, io_uring
@@ -445,7 +513,7 @@ WriteUnmapped(p, v) ==
     /\ p = "P"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* IORING_REGISTER_BUFFERS of the unmapped page: io_pin_pages -> pin_user_pages finds no
@@ -461,7 +529,7 @@ RegisterUnmapped(v) ==
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
@@ -474,7 +542,7 @@ RegisterBusy(v) ==
     /\ UseFixedBuffers
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
 
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
@@ -484,7 +552,7 @@ UnregisterNone(v) ==
     /\ UseFixedBuffers
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"]
 
 \* IORING_OP_READ_FIXED naming a buffer that is no longer registered: the request fails at
@@ -495,7 +563,7 @@ FixedReadUnregistered(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of page v into the pipe that holds a page already: the pipe has
@@ -506,7 +574,7 @@ VmspliceFull(v) ==
     /\ pipe.st = "FULL"
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"]
 
 VmspliceUnmapped(v) ==
@@ -515,11 +583,11 @@ VmspliceUnmapped(v) ==
     /\ pipe.st = "EMPTY"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe>>
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 Next ==
-    \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v)
+    \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v) \/ DioWriteSubmit(i, v)
     \/ \E i \in IOs : IoComplete(i)
     \/ Fork
     \/ ForkAdvised
@@ -545,10 +613,11 @@ TypeOK ==
     /\ hasPinned \in [Procs -> BOOLEAN]
     /\ forked \in BOOLEAN
     /\ exited \in BOOLEAN
-    /\ io \in [IOs -> [st : {"IDLE", "INFLIGHT", "DONE"}, kind : {"NONE", "DIO", "FIXED"},
+    /\ io \in [IOs -> [st : {"IDLE", "INFLIGHT", "DONE"}, kind : {"NONE", "DIO", "FIXED", "DIOW"},
                        vpage : VPages, frame : 0..MaxFrames]]
     /\ fixedBuf \in [VPages -> -1..MaxFrames]
     /\ pipe \in [st : {"EMPTY", "FULL", "READ"}, frame : 0..MaxFrames, seen : SUBSET Tags]
+    /\ written \in [IOs -> SUBSET Tags]
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
 \* read and fork"): once a read of the parent's page has completed, the
@@ -556,7 +625,8 @@ TypeOK ==
 \* FOLL_GET (6.1 block DIO).
 ParentSeesDioData ==
     \A i \in IOs :
-        io[i].st = "DONE" /\ ParentMaps(io[i].vpage) => DioTag(i) \in TagsAt("P", io[i].vpage)
+        io[i].st = "DONE" /\ io[i].kind # "DIOW" /\ ParentMaps(io[i].vpage)
+            => DioTag(i) \in TagsAt("P", io[i].vpage)
 
 \* Copy-on-write isolation: after fork neither process sees the other's
 \* writes (copy_present_pte + do_wp_page, any version).

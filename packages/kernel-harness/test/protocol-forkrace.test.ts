@@ -87,6 +87,7 @@ describe('ForkRace realisation', () => {
       pinsHeld: 1,
       pinDelta: 1,
       err: null, // a script that returned observations had no failed step
+      written: null, // the guest has no O_DIRECT write step
     };
     expect(forkRaceObservations({ obs: [o, o] }, 2)).toEqual([want, want]);
     expect(() => forkRaceObservations({ obs: [{ ...o, pinsHeld: undefined }] }, 1)).toThrow(
@@ -139,6 +140,8 @@ describe('ForkRace realisation', () => {
       ]),
       forked: false,
       pipe: { st: 'EMPTY', frame: 0, seen: { __set: [] } },
+      io: { __tuple: [{ st: 'IDLE', kind: 'NONE', vpage: 0, frame: 0 }] },
+      written: { __tuple: [{ __set: [] }] },
       action: { name: 'Init' },
     };
     const adapter = adapterFor('ForkRace');

@@ -9,8 +9,12 @@
 //   pinsHeld  FOLL_PIN pins outstanding since Init (/proc/vmstat nr_foll_pin_acquired -
 //             nr_foll_pin_released after stat_refresh), pinDelta its change in the step
 //   err       null: a script whose steps all succeeded (a failed step fails the request)
+//   written   null: the guest agent has no O_DIRECT write step (DioWriteSubmit is not
+//             applicable), so no scenario it runs completes a write
 // Not observable in a guest: gupRefs (FOLL_GET references are not counted anywhere) and
-// parentHasPinned (MMF_HAS_PINNED is not exported to user space).
+// parentHasPinned (MMF_HAS_PINNED is not exported to user space). Not reported separately:
+// lost (the reference's parent_sees_dio_data verdict per read): the guest's P0/P1 tags, which
+// are compared, already say whether the parent reads each completed read's data back.
 import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
 
 /**
@@ -84,6 +88,8 @@ export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
     return "Read: the guest agent's forkrace_script has no load step (reference target only)";
   if (a.name === 'Munmap')
     return "Munmap: the guest agent's forkrace_script has no munmap step (reference target only)";
+  if (a.name === 'DioWriteSubmit')
+    return "DioWriteSubmit: the guest agent's forkrace_script has no O_DIRECT write step (reference target only)";
   if (a.name === 'DioSubmit' || a.name === 'FixedRead' || a.name === 'Write')
     return `${a.name}: the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only`;
   return undefined;
@@ -102,7 +108,7 @@ export function forkRaceScript(actions: readonly ScenarioAction[]): string {
 
 const KEYS = ['P0', 'P1', 'C0', 'C1', 'pipeSeen'] as const;
 const COUNTS = ['pinsHeld', 'pinDelta'] as const;
-export const FORKRACE_UNOBSERVABLE = ['gupRefs', 'parentHasPinned'] as const;
+export const FORKRACE_UNOBSERVABLE = ['gupRefs', 'parentHasPinned', 'lost'] as const;
 
 /**
  * The model's NumPages for a config (specs/<config>.cfg, `NumPages = n`); 2 when the spec has
@@ -147,6 +153,8 @@ export function forkRaceObservations(
     // err: op_forkrace_script fails the whole request when any step's syscall fails (or a
     // store faults), so every step of a script that returned observations succeeded.
     out.err = null;
+    // written: no write step in the guest's scripts, so no write ever completed.
+    out.written = null;
     return out;
   });
 }

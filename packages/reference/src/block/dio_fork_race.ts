@@ -13,7 +13,7 @@
 
 import { parent_sees_dio_data } from '../invariants/mm.ts';
 import type { Violation } from '../invariants/violation.ts';
-import { ITER_DEST } from '../iov_iter/constants.ts';
+import { ITER_DEST, ITER_SOURCE } from '../iov_iter/constants.ts';
 import { iov_iter_ubuf } from '../iov_iter/init.ts';
 import type { iov_iter } from '../iov_iter/types.ts';
 import type { Kernel } from '../kernel.ts';
@@ -101,7 +101,9 @@ export class DioForkRace {
   /**
    * Submits read `io` of iter's bytes from device offset pos as an async O_DIRECT read
    * (io_submit / IORING_OP_READ -> blkdev_read_iter -> __blkdev_direct_IO[_async]): the bios
-   * hold the destination pages (FOLL_GET on 6.1, FOLL_PIN since 6.5) until completion.
+   * hold the destination pages (FOLL_GET on 6.1, FOLL_PIN since 6.5) until completion. An
+   * ITER_SOURCE iter makes it a write (blkdev_write_iter): the bios hold the source pages, and
+   * the device reads them at completion.
    */
   read_iter(io: number, pos: number, iter: iov_iter): void {
     if (this.dios.has(io)) throw new DioForkRaceError(`DioForkRace: read ${io} was submitted`);
@@ -117,13 +119,28 @@ export class DioForkRace {
 
   /** read_iter into the parent's user memory [uaddr, uaddr+len) (an ITER_UBUF of current->mm). */
   read(io: number, pos: number, uaddr: number, len: number): void {
-    const iter = with_kernel(this.k, () =>
-      with_mm(this.parent, () => iov_iter_ubuf(ITER_DEST, uaddr, len)),
-    );
-    this.read_iter(io, pos, iter);
+    this.read_iter(io, pos, this.parent_ubuf(ITER_DEST, uaddr, len));
   }
 
-  /** The device completes read io (bdev_complete_bio per bio): its result, bytes or -errno. */
+  /**
+   * An async O_DIRECT write `io` of the parent's user memory [uaddr, uaddr+len) to device offset
+   * pos (io_submit / IORING_OP_WRITE -> blkdev_write_iter -> __blkdev_direct_IO_async). The
+   * ITER_SOURCE iterator's pages are taken without FOLL_WRITE: on 6.5+ iov_iter_extract_pages ->
+   * pin_user_pages_fast(FOLL_PIN), whose gup_must_unshare unshares a page still COW-shared with
+   * the child (mm/gup.c follow_page_pte -> faultin_page with FAULT_FLAG_UNSHARE); on 6.1
+   * iov_iter_get_pages2 -> get_user_pages_fast(FOLL_GET), which takes the shared page as is.
+   */
+  dio_write(io: number, pos: number, uaddr: number, len: number): void {
+    this.read_iter(io, pos, this.parent_ubuf(ITER_SOURCE, uaddr, len));
+  }
+
+  private parent_ubuf(direction: number, uaddr: number, len: number): iov_iter {
+    return with_kernel(this.k, () =>
+      with_mm(this.parent, () => iov_iter_ubuf(direction, uaddr, len)),
+    );
+  }
+
+  /** The device completes I/O io (bdev_complete_bio per bio): its result, bytes or -errno. */
   complete(io: number): number {
     const d = this.dios.get(io);
     if (d === undefined) throw new DioForkRaceError(`DioForkRace: read ${io} was not submitted`);

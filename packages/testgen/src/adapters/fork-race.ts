@@ -25,6 +25,14 @@
 //   parentHasPinned MMF_HAS_PINNED on the parent's mm
 //   err             how the step failed ("SIGSEGV" for a user store without a vma, "EFAULT"
 //                   for a syscall), null when it succeeded: the model's action field err
+//   lost            the completed reads whose data the parent does not read back in the page
+//                   it still maps ("1", "1,2", "" for none): the model's ParentSeesDioData read
+//                   per I/O; the reference's answer is its own invariant checker
+//                   (invariants/mm.ts parent_sees_dio_data, the bench's check of the race),
+//                   so that checker fires exactly where the model says the invariant fails
+//   written         the tags each completed O_DIRECT write (DioWriteSubmit) took to the device,
+//                   "<io>:<tags>" joined by ";" ("1:PW"), null before any write completed:
+//                   the model's written[i]; the reference's is read back from the device
 
 import {
   alloc_pipe_info,
@@ -46,6 +54,7 @@ import {
   MADV_WIPEONFORK,
   type MmStruct,
   PAGE_SIZE,
+  parent_sees_dio_data,
   type pipe_inode_info,
   pipe_read,
   pte_lookup,
@@ -108,6 +117,7 @@ const ACTIONS = new Set([
   'UnregisterNone',
   'FixedReadUnregistered',
   'VmspliceFull',
+  'DioWriteSubmit',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -161,7 +171,33 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
         : null,
     parentHasPinned: asBool(apply(stateVar(state, 'hasPinned'), 'P'), 'hasPinned'),
     err: modelErr(state),
+    ...modelIoOutcomes(state, tagsAt),
   };
+}
+
+/** ForkRace.tla's I/O outcomes: the reads ParentSeesDioData fails for, and written[i]. */
+function modelIoOutcomes(
+  state: ModelState,
+  tagsAt: (p: string, v: number) => string | null,
+): { lost: string; written: string | null } {
+  const io = stateVar(state, 'io');
+  const written = stateVar(state, 'written');
+  const lost: number[] = [];
+  const out: string[] = [];
+  for (const key of domain(io, 'io')) {
+    const i = asInt(key, 'io index');
+    const rec = apply(io, i, 'io');
+    if (asString(apply(rec, 'st'), 'io.st') !== 'DONE') continue;
+    if (asString(apply(rec, 'kind'), 'io.kind') === 'DIOW') {
+      const tags = asSet(apply(written, i, 'written')).map((t) => asString(t, 'tag'));
+      out.push(`${i}:${tagList(tags)}`);
+      continue;
+    }
+    // ParentSeesDioData for read i: the parent maps its page (not NoFrame) and lacks Di there.
+    const tags = tagsAt('P', asInt(apply(rec, 'vpage'), 'io.vpage'));
+    if (tags !== null && !tags.split(',').includes(`D${i}`)) lost.push(i);
+  }
+  return { lost: lost.join(','), written: out.length === 0 ? null : out.join(';') };
 }
 
 /** The failure the model gives the step that led to state (action field err), null if none. */
@@ -203,13 +239,22 @@ function forkAdviceOf(scenario: Scenario): number | undefined {
   return FORK_ADVICE[advice];
 }
 
-/** The device read by O_DIRECT: sector i-1 holds read i's data ("dm-delay" = caller-completed bios). */
+/** ForkRace.tla's IOs: at most two I/Os (NumIOs). */
+const MAX_IOS = 2;
+
+/**
+ * The device O_DIRECT reads and writes ("dm-delay" = caller-completed bios): sector i-1 holds
+ * read i's data; page i (PAGE_SIZE * i) is where write i puts the parent's page (zeroed before).
+ */
 function deviceData(): Uint8Array {
-  const device = new Uint8Array(2 * SECTOR);
+  const device = new Uint8Array((1 + MAX_IOS) * PAGE_SIZE);
   device.fill(0xd1, 0, SECTOR);
   device.fill(0xd2, SECTOR, 2 * SECTOR);
   return device;
 }
+
+/** Device offset of write io's region. */
+const writeRegion = (io: number): number => io * PAGE_SIZE;
 
 /** Built once and never written: DioForkRace copies it into its block device (bdev.write). */
 const DEVICE_DATA = deviceData();
@@ -225,6 +270,10 @@ class ForkRaceDriver implements ReferenceDriver {
   private lastPins = 0;
   /** How the last step failed (observation err), null when it succeeded. */
   private lastErr: string | null = null;
+  /** I/Os submitted, by number: a read into vpage, or an O_DIRECT write (DioWriteSubmit). */
+  private readonly ios = new Map<number, { readonly write: boolean; readonly vpage: number }>();
+  /** I/Os completed. */
+  private readonly completed = new Set<number>();
 
   /** NumPages of the model: the parent maps this many anonymous pages. */
   private readonly numPages: number;
@@ -287,6 +336,15 @@ class ForkRaceDriver implements ReferenceDriver {
         const io = param(action, 'io', 'number');
         const v = param(action, 'vpage', 'number');
         this.race.read(io, (io - 1) * SECTOR, this.uaddr(v, (io - 1) * SECTOR), SECTOR);
+        this.ios.set(io, { write: false, vpage: v });
+        return;
+      }
+      case 'DioWriteSubmit': {
+        // io_submit / IORING_OP_WRITE of the parent's whole page v to the device's page io.
+        const io = param(action, 'io', 'number');
+        const v = param(action, 'vpage', 'number');
+        this.race.dio_write(io, writeRegion(io), this.uaddr(v), PAGE_SIZE);
+        this.ios.set(io, { write: true, vpage: v });
         return;
       }
       case 'FixedRead':
@@ -303,13 +361,18 @@ class ForkRaceDriver implements ReferenceDriver {
         );
         // A failed import fails the request (its CQE): no I/O starts.
         if (typeof iter === 'number') this.lastErr = errName(iter);
-        else this.race.read_iter(io, (io - 1) * SECTOR, iter);
+        else {
+          this.race.read_iter(io, (io - 1) * SECTOR, iter);
+          this.ios.set(io, { write: false, vpage: v });
+        }
         return;
       }
       case 'IoComplete': {
         const io = param(action, 'io', 'number');
         const res = this.race.complete(io);
-        if (res !== SECTOR) throw new AdapterError(`ForkRace: read ${io} returned ${res}`);
+        const want = this.ios.get(io)?.write ? PAGE_SIZE : SECTOR;
+        if (res !== want) throw new AdapterError(`ForkRace: I/O ${io} returned ${res}`);
+        this.completed.add(io);
         return;
       }
       case 'Fork':
@@ -324,13 +387,12 @@ class ForkRaceDriver implements ReferenceDriver {
         const v = param(action, 'vpage', 'number');
         if (p !== 'P' && p !== 'C') throw new AdapterError(`ForkRace: unknown process ${p}`);
         const layout = TAG_LAYOUT.find((t) => t.tag === (p === 'P' ? 'PW' : 'CW'))!;
-        // A store that copy_to_user cannot complete is the user's SIGSEGV (no vma).
-        const left = this.race.try_write(
-          p,
-          this.uaddr(v, layout.offset),
-          Uint8Array.of(layout.byte),
-        );
-        if (left !== 0) this.lastErr = 'SIGSEGV';
+        const at = this.uaddr(v, layout.offset);
+        const byte = Uint8Array.of(layout.byte);
+        // A store the model says succeeds must (DioForkRace.write throws otherwise); one that
+        // copy_to_user cannot complete is the user's SIGSEGV (no vma).
+        if (action.name === 'Write') this.race.write(p, at, byte);
+        else if (this.race.try_write(p, at, byte) !== 0) this.lastErr = 'SIGSEGV';
         return;
       }
       case 'RegisterBuffer':
@@ -427,9 +489,41 @@ class ForkRaceDriver implements ReferenceDriver {
       pipeSeen: this.pipeSeen,
       parentHasPinned: parent.has_pinned,
       err: this.lastErr,
+      lost: this.lostReads(),
+      written: this.writtenTags(),
     };
     this.lastPins = pins;
     return obs;
+  }
+
+  /**
+   * The completed reads whose data the parent does not read back (parent_sees_dio_data, the
+   * reference's invariant checker), skipping a page the parent unmapped (no pte: ParentMaps).
+   */
+  private lostReads(): string {
+    let lost = '';
+    for (let io = 1; io <= MAX_IOS; io++) {
+      const d = this.ios.get(io);
+      if (d === undefined || d.write || !this.completed.has(io)) continue;
+      const off = (io - 1) * SECTOR;
+      const addr = this.uaddr(d.vpage, off);
+      if (pte_lookup(this.race.parent, addr) === undefined) continue;
+      const expected = DEVICE_DATA.subarray(off, off + SECTOR);
+      const v = with_kernel(this.k, () => parent_sees_dio_data(this.race.parent, addr, expected));
+      if (v.length > 0) lost += lost === '' ? `${io}` : `,${io}`;
+    }
+    return lost;
+  }
+
+  /** What each completed write took to the device, read back from its region. */
+  private writtenTags(): string | null {
+    const out: string[] = [];
+    for (let io = 1; io <= MAX_IOS; io++) {
+      if (!this.ios.get(io)?.write || !this.completed.has(io)) continue;
+      this.race.bdev.readInto(USER_VIEW, 0, writeRegion(io), TAGS_END);
+      out.push(`${io}:${bytesTags(USER_VIEW)}`);
+    }
+    return out.length === 0 ? null : out.join(';');
   }
 }
 
