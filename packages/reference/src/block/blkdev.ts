@@ -6,7 +6,7 @@
 // block/blk-core.c (submit_bio), block/bio.c (bio_endio).
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
-import { memcpy_from_page, memcpy_to_page } from '../mm/folio.ts';
+import { memcpy_from_page_into, memcpy_to_page } from '../mm/folio.ts';
 import type { bio } from './bio.ts';
 import { bio_endio, REQ_OP_READ, SECTOR_SHIFT } from './bio.ts';
 
@@ -138,7 +138,7 @@ export function bdev_alloc(size: number, logical_block_size = 512): block_device
 export const BLK_STS_OK = 0;
 export const BLK_STS_IOERR = 10;
 
-/** Bounce buffer for a read's transfer (a bvec never exceeds a page here). */
+/** Bounce buffer for a transfer either way (a bvec never exceeds a page here). */
 const dma_scratch = new Uint8Array(PAGE_SIZE);
 
 /** submit_bio: queues the bio; the transfer happens at completion. */
@@ -174,7 +174,9 @@ export function bdev_complete_bio(b: bio, status = 0): void {
         bdev.readInto(dma_scratch, 0, pos, bv.bv_len);
         memcpy_to_page(bv.bv_page, bv.bv_offset, dma_scratch.subarray(0, bv.bv_len));
       } else {
-        bdev.write(pos, memcpy_from_page(bv.bv_page, bv.bv_offset, bv.bv_len));
+        // Through the bounce buffer too (block_device.write copies it): no new buffer per bvec.
+        memcpy_from_page_into(dma_scratch, 0, bv.bv_page, bv.bv_offset, bv.bv_len);
+        bdev.write(pos, dma_scratch.subarray(0, bv.bv_len));
       }
       pos += bv.bv_len;
     }

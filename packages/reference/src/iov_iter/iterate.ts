@@ -3,7 +3,7 @@
 // A step returns how much of its part it did NOT process, as the kernel's step functions do.
 
 import type { Page } from '../mm/folio.ts';
-import { memcpy_from_page, memcpy_to_page, memset_page } from '../mm/folio.ts';
+import { memcpy_from_page_into, memcpy_to_page, memset_page } from '../mm/folio.ts';
 import { copy_from_user, copy_to_user, virt_to_page } from '../mm/index.ts';
 import {
   ITER_BVEC,
@@ -306,7 +306,7 @@ export function copy_from_iter(addr: Uint8Array, bytes: number, i: iov_iter): nu
     (it, uaddr, progress, len) =>
       copy_from_user(user_mm(it), addr.subarray(progress, progress + len), uaddr, len),
     (page, off, progress, len) => {
-      addr.set(memcpy_from_page(page, off, len), progress);
+      memcpy_from_page_into(addr, progress, page, off, len);
       return 0;
     },
   );

@@ -5,7 +5,7 @@
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from './constants.ts';
 import type { Page } from './folio.ts';
-import { alloc_page, memcpy_from_page, memcpy_to_page, put_page } from './folio.ts';
+import { alloc_page, memcpy_from_page_into, memcpy_to_page, put_page } from './folio.ts';
 
 /** kmalloc alignment (ARCH_KMALLOC_MINALIGN on x86-64). */
 const KMALLOC_ALIGN = 8;
@@ -70,7 +70,7 @@ export function kmem_read(addr: number, n: number): Uint8Array {
     const a = addr + done;
     const off = a % PAGE_SIZE;
     const len = Math.min(PAGE_SIZE - off, n - done);
-    out.set(memcpy_from_page(virt_to_page(a), off, len), done);
+    memcpy_from_page_into(out, done, virt_to_page(a), off, len);
     done += len;
   }
   return out;
