@@ -37,13 +37,16 @@ CONSTANTS
     KvecOffset0Bug, \* v10 of the series: kvec extraction forgot the in-page offset in *offset0
     XarrayHoleBug,  \* xarray extraction over a hole (nr == 0) underflows and advances anyway
     ArrayLeakBug,   \* the page array allocated by extraction leaks when pinning fails
-    QueueIter       \* the kernel has a queue-of-buffers iterator: ITER_FOLIOQ (6.12, netfs's
+    QueueIter,      \* the kernel has a queue-of-buffers iterator: ITER_FOLIOQ (6.12, netfs's
                     \* rolling buffer, which cachefiles hands to a backing file's O_DIRECT
                     \* write/read) or ITER_BVECQ (bvecq RFC); 6.1 has neither
+    LargeFolio      \* user pages 0 and 1 (the UBUF buffer) are the last two pages of one large
+                    \* anonymous folio (a 16 KiB mTHP, order 2, 6.8+; a PMD THP alike on 6.1):
+                    \* the kernel counts pins and refs per folio, not per page
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
-ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter} \subseteq BOOLEAN
+ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio} \subseteq BOOLEAN
 \* Queue iterators came long after the extraction API (ITER_FOLIOQ in 6.12).
 ASSUME QueueIter => GupMode = "PIN"
 
@@ -77,6 +80,17 @@ IterBytes(t) == CASE t = "UBUF" -> 6 [] t = "IOVEC" -> 6 [] t = "KVEC" -> 5
 ExpectedOffset0(t) == CASE t = "UBUF" -> 1 [] t = "IOVEC" -> 1 [] t = "KVEC" -> 2
                          [] t = "BVEC" -> 0 [] t = "XARRAY" -> 2 [] t = "QUEUE" -> 1
 
+\* Per-folio counting (LargeFolio): mm/gup.c try_grab_folio takes one pin per page of the
+\* range (pin_user_pages_fast: one per PTE, or the PMD's pages at once), and a pin on a
+\* large folio adds 1 to folio->_refcount and 1 to folio->_pincount where a small folio gets
+\* GUP_PIN_COUNTING_BIAS (1024) refs; gup_put_folio mirrors it; folio_maybe_dma_pinned is
+\* _pincount > 0 for a large folio, _refcount >= 1024 for a small one (include/linux/mm.h).
+\* 6.12's __bio_iov_iter_get_pages adds the folio's pages as one multi-page bvec and keeps one
+\* pin per page ("__bio_release_pages expects a single pin per page"), which
+\* __bio_release_pages drops with unpin_user_folio(folio, nr_pages); 6.1 keeps one FOLL_GET
+\* ref per page and puts each.  So pins[U0] + pins[U1] is the folio's _pincount and
+\* pins + refs of both pages its _refcount above the mapping's (the observations u0.refcount
+\* and u0.dmaPinned, testgen adapter), per page as for small folios.
 VARIABLES
     pins,        \* pins[f]: FOLL_PIN count (folio pincount / refcount in GUP_PIN_COUNTING_BIAS units)
     refs,        \* refs[f]: extra references taken by extraction (FOLL_GET, get_page)
@@ -85,9 +99,11 @@ VARIABLES
     pinAcquired, \* /proc/vmstat nr_foll_pin_acquired (delta since start)
     pinReleased, \* /proc/vmstat nr_foll_pin_released (delta since start)
     bio,         \* bio[b] = [st, iter, dir, cleanup, pages, bytes, offset0, array, err]
+    largeFolio,  \* = LargeFolio throughout: how U0 and U1 are backed (what the per-folio
+                 \* observations group by; a constant of the behaviour, no extra state)
     action
 
-vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, action>>
+vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio, action>>
 
 ----------------------------------------------------------------------------
 (* Extraction *)
@@ -185,6 +201,7 @@ Init ==
     /\ pinAcquired = 0
     /\ pinReleased = 0
     /\ bio = [b \in Bios |-> IdleBio]
+    /\ largeFolio = LargeFolio
     /\ action = [name |-> "Init"]
 
 \* A direct I/O over an iterator of type t: bio_iov_iter_get_pages loops
@@ -211,7 +228,7 @@ Submit(b, t, dir) ==
             /\ pinAcquired' = pinAcquired + Cardinality(pinned)
             /\ zeroMapped' = (zeroMapped /\ ~(t = "IOVEC" /\ dir = "DEST"))
             /\ bio' = [bio EXCEPT ![b] = Extracted(t, dir, listed)]
-    /\ UNCHANGED <<cached, pinReleased>>
+    /\ UNCHANGED <<cached, pinReleased, largeFolio>>
     /\ action' = [name |-> "Submit", bio |-> b, iter |-> t, dir |-> dir]
 
 \* The same direct I/O from a synchronous kiocb (read(2)/write(2) on an O_DIRECT
@@ -238,7 +255,7 @@ SubmitSync(b, t, dir) ==
             /\ pinReleased' = pinReleased + Cardinality(Unpinned(r))
             /\ zeroMapped' = (zeroMapped /\ ~(t = "IOVEC" /\ dir = "DEST"))
             /\ bio' = [bio EXCEPT ![b] = [r EXCEPT !.st = "DONE"]]
-    /\ UNCHANGED cached
+    /\ UNCHANGED <<cached, largeFolio>>
     /\ action' = [name |-> "SubmitSync", bio |-> b, iter |-> t, dir |-> dir]
 
 \* Extraction from a user iterator whose address is not mapped, by a caller
@@ -252,7 +269,7 @@ SubmitFault(b, t) ==
     /\ t \in UserTypes
     /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = "DEST",
                  !.array = IF ArrayLeakBug /\ GupMode = "PIN" THEN "ALLOCATED" ELSE "NONE"]]
-    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased>>
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio>>
     /\ action' = [name |-> "SubmitFault", bio |-> b, iter |-> t]
 
 \* A read (DEST) into a user buffer that runs past the end of its mapping:
@@ -276,7 +293,7 @@ SubmitPartial(b) ==
                     pages |-> taken, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
                     array |-> "NONE", err |-> "NONE"]]
     /\ zeroMapped' = FALSE
-    /\ UNCHANGED <<cached, pinReleased>>
+    /\ UNCHANGED <<cached, pinReleased, largeFolio>>
     /\ action' = [name |-> "SubmitPartial", bio |-> b]
 
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
@@ -293,7 +310,7 @@ Release(b, err) ==
     /\ refs' = SubOne(refs, Put(bio[b]))
     /\ pinReleased' = pinReleased + Cardinality(Unpinned(bio[b]))
     /\ bio' = [bio EXCEPT ![b].st = "DONE", ![b].err = err]
-    /\ UNCHANGED <<zeroMapped, cached, pinAcquired>>
+    /\ UNCHANGED <<zeroMapped, cached, pinAcquired, largeFolio>>
 
 Complete(b) ==
     /\ Release(b, "NONE")
@@ -315,17 +332,22 @@ PunchHole(x) ==
     /\ x \in cached
     /\ \A b \in Bios : bio[b].st = "INFLIGHT" => x \notin bio[b].pages
     /\ cached' = cached \ {x}
-    /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, bio>>
+    /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, bio, largeFolio>>
     /\ action' = [name |-> "PunchHole", page |-> x]
 
+\* With LargeFolio only the user iterators are explored: how U0 and U1 are backed changes
+\* nothing for kernel iterators or the page cache, which the main configs cover, and the
+\* config stays small (its scenarios replay in every suite run).
+SubmitTypes == IF LargeFolio THEN UserTypes ELSE IterTypes
+
 Next ==
-    \/ \E b \in Bios, t \in IterTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)
+    \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes : SubmitFault(b, t)
     \/ \E b \in Bios : SubmitPartial(b)
-    \/ \E b \in Bios, t \in IterTypes, dir \in {"DEST", "SOURCE"} : SubmitSync(b, t, dir)
+    \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : SubmitSync(b, t, dir)
     \/ \E b \in Bios : Complete(b)
     \/ \E b \in Bios : CompleteError(b)
-    \/ PunchHole("X0")
+    \/ ~LargeFolio /\ PunchHole("X0")
 
 Spec == Init /\ [][Next]_vars
 
@@ -335,6 +357,7 @@ Spec == Init /\ [][Next]_vars
 TypeOK ==
     /\ \A f \in Frames : pins[f] \in -2..2 /\ refs[f] \in -2..2
     /\ zeroMapped \in BOOLEAN
+    /\ largeFolio = LargeFolio
     /\ cached \subseteq {"X0", "X1"}
     /\ pinAcquired \in 0..8 /\ pinReleased \in 0..8
     /\ \A b \in Bios :

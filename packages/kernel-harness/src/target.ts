@@ -25,6 +25,7 @@ import {
 import {
   PINUNPIN_UNOBSERVABLE,
   pinUnpinObservations,
+  pinUnpinScenarioSupport,
   pinUnpinScript,
   pinUnpinWhyNot,
   supportsPinUnpin,
@@ -99,6 +100,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
     supports: supportsPinUnpin,
     whyNot: pinUnpinWhyNot,
     unobservable: PINUNPIN_UNOBSERVABLE,
+    scenarioSupport: pinUnpinScenarioSupport,
     async run(session, scenario) {
       // Alone in the guest: pinAcquired/pinReleased are the global nr_foll_pin_* counters.
       const result = await session.exclusive(

@@ -50,6 +50,43 @@ function do_anonymous_page(mm: MmStruct, vpn: number, flags: number): number {
 }
 
 /**
+ * do_anonymous_page's large-folio path (6.8+: alloc_anon_folio with an anonymous mTHP order
+ * enabled; a PMD-sized THP through do_huge_pmd_anonymous_page alike, 6.1 and 6.12): a write
+ * fault at addr maps one zeroed folio of 2^order pages over the naturally aligned range holding
+ * addr, by one writable PTE per page, when that range lies inside a writable VMA and none of
+ * its PTEs is present; each mapped page holds a reference (the allocation's plus
+ * folio_ref_add(folio, nr_pages - 1)) and is PageAnonExclusive (folio_add_new_anon_rmap).
+ * Otherwise the kernel falls back to order 0 (alloc_anon_folio tries smaller orders, then a
+ * single page): so does this, through handle_mm_fault. Returns 0 or a VM_FAULT_* code.
+ */
+export function do_anonymous_large_folio(mm: MmStruct, addr: number, order: number): number {
+  if (!Number.isInteger(order) || order < 2 || order > 9) {
+    throw new RangeError(`do_anonymous_large_folio: order ${order} outside 2..9 (anon mTHP/THP)`);
+  }
+  const nr = 1 << order;
+  const first = Math.floor(addr / PAGE_SIZE / nr) * nr;
+  const vma = vma_lookup(mm, addr);
+  const fits =
+    vma !== undefined &&
+    (vma.vm_flags & VM_WRITE) !== 0 &&
+    first * PAGE_SIZE >= vma.vm_start &&
+    (first + nr) * PAGE_SIZE <= vma.vm_end;
+  let none = true;
+  for (let v = first; v < first + nr && none; v++) none = !mm.ptes.has(v);
+  if (!fits || !none) return handle_mm_fault(mm, addr, FAULT_FLAG_WRITE);
+  const folio = folio_alloc(order);
+  folio.anon = true;
+  folio._refcount = nr;
+  folio._mapcount = nr;
+  for (let i = 0; i < nr; i++) {
+    const page = folio.page(i);
+    page.anon_exclusive = true;
+    mm.ptes.set(first + i, { page, write: true, dirty: true });
+  }
+  return 0;
+}
+
+/**
  * wp_can_reuse_anon_folio (6.12; open-coded in 6.1's do_wp_page): a shared-looking anonymous
  * folio may be reused only when we hold the sole reference (refcount == 1, no swapcache/KSM).
  */

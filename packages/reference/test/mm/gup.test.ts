@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import {
+  do_anonymous_large_folio,
   dup_mmap,
   FOLL_LONGTERM,
   FOLL_WRITE,
@@ -126,5 +127,67 @@ describe('pin_user_pages_fast / get_user_pages_fast (mm/gup.c)', () => {
         else put_user_page_ref(pages[0] as Page);
       });
     }
+  });
+});
+
+describe('large anonymous folios (mm/gup.c try_grab_folio / gup_put_folio, include/linux/mm.h)', () => {
+  it('a pin adds 1 to _refcount and _pincount, unpins mirror it, FOLL_GET adds refs only', () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const mm = mm_alloc();
+      // 16 KiB-aligned, four pages: one order-2 folio mapped by four PTEs.
+      const buf = vm_mmap(mm, 0x4000_0000, 4 * PAGE_SIZE);
+      expect(do_anonymous_large_folio(mm, buf + PAGE_SIZE, 2)).toBe(0);
+      const pages: Page[] = [];
+      expect(pin_user_pages_fast(mm, buf + 2 * PAGE_SIZE, 2, FOLL_WRITE, pages)).toBe(2);
+      const f = (pages[0] as Page).folio;
+      expect(f.order).toBe(2);
+      expect((pages[1] as Page).folio).toBe(f);
+      expect((pages[0] as Page).index_in_folio).toBe(2);
+      // One ref per mapped page, plus one per pin (not GUP_PIN_COUNTING_BIAS).
+      expect(f._refcount).toBe(4 + 2);
+      expect(f._pincount).toBe(2);
+      expect(folio_maybe_dma_pinned(f)).toBe(true);
+      unpin_user_page(pages[0] as Page);
+      expect(f._pincount).toBe(1);
+      expect(folio_maybe_dma_pinned(f)).toBe(true);
+      unpin_user_page(pages[1] as Page);
+      expect(f._pincount).toBe(0);
+      expect(f._refcount).toBe(4);
+      expect(folio_maybe_dma_pinned(f)).toBe(false);
+      expect(k.vmstat.nr_foll_pin_acquired).toBe(2);
+      expect(k.vmstat.nr_foll_pin_released).toBe(2);
+      const got: Page[] = [];
+      expect(get_user_pages_fast(mm, buf, 1, 0, got)).toBe(1);
+      expect(f._refcount).toBe(5);
+      expect(f._pincount).toBe(0);
+      expect(folio_maybe_dma_pinned(f)).toBe(false);
+      put_user_page_ref(got[0] as Page);
+      expect(f._refcount).toBe(4);
+      expect(k.warnings).toEqual([]);
+    });
+  });
+
+  it('an unpin of an unpinned large folio drives _pincount negative and WARNs', () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0x4000_0000, 4 * PAGE_SIZE);
+      expect(do_anonymous_large_folio(mm, buf, 2)).toBe(0);
+      const page = mm.ptes.get(buf / PAGE_SIZE)?.page as Page;
+      unpin_user_page(page);
+      expect(page.folio._pincount).toBe(-1);
+      expect(k.warnings.map((w) => w.kind)).toContain('pin_underflow');
+    });
+  });
+
+  it('falls back to a small page when the aligned block runs past the VMA', () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0x4000_0000, 3 * PAGE_SIZE);
+      expect(do_anonymous_large_folio(mm, buf, 2)).toBe(0);
+      expect(mm.ptes.get(buf / PAGE_SIZE)?.page.folio.order).toBe(0);
+    });
   });
 });

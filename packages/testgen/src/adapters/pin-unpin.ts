@@ -53,6 +53,17 @@
 //   bio<b>.array    ALLOCATED when a page array allocated by extraction is still outstanding
 //   bio<b>.err      EIO when the request completed with -EIO (the kiocb's result), else NONE
 //                   (SubmitPartial's short request completes with its byte count).
+//   u0.refcount     what extraction added to the _refcount of the folio at user page 0: a pin
+//                   adds GUP_PIN_COUNTING_BIAS to a small folio and 1 to a large one, a FOLL_GET
+//                   ref 1 (mm/gup.c try_grab_folio); the model weighs its pages' pins and refs
+//                   (U0, and U1 with LargeFolio) so
+//   u0.dmaPinned    folio_maybe_dma_pinned() of that folio (include/linux/mm.h: _pincount > 0
+//                   for a large folio, _refcount >= GUP_PIN_COUNTING_BIAS for a small one); the
+//                   model: its pages' pins > 0 (no folio here holds 1024 plain references)
+// With LargeFolio (PinUnpin_large_folio) user pages 0 and 1 are the last two pages of one
+// order-2 anonymous folio (a 16 KiB mTHP mapped by do_anonymous_large_folio: the mapping starts
+// two pages before user page 0, at a 16 KiB boundary), and `pins`/`refs` count that folio once,
+// as the kernel does, under the frame "U0+U1" (its _pincount for pins, the GUP ledger for refs).
 //
 // Frames are identified by folio: U0..U2 the process's pages at user pages 0..2, U3 the private
 // page user page 3 gets when a FOLL_WRITE GUP breaks its zero-page mapping, ZP the zero page,
@@ -77,6 +88,7 @@ import {
   bvecq_append,
   create_file,
   direct_IO,
+  do_anonymous_large_folio,
   EFAULT,
   EIO,
   EIOCBQUEUED,
@@ -86,6 +98,7 @@ import {
   filemap_get_uptodate_folio,
   filp_open,
   folio_alloc,
+  folio_maybe_dma_pinned,
   folio_test_large,
   folioq_alloc,
   folioq_append,
@@ -171,6 +184,14 @@ const FRAMES = [
   'Q1',
 ] as const;
 type Frame = (typeof FRAMES)[number];
+/** The large folio holding U0 and U1 (LargeFolio): pins and refs are counted per folio. */
+const LARGE_FRAME = 'U0+U1';
+/** The frames `pins` and `refs` list, in order: the large folio after its pages' frames. */
+const COUNT_FRAMES = ['U0', 'U1', LARGE_FRAME, ...FRAMES.slice(2)] as const;
+type CountFrame = (typeof COUNT_FRAMES)[number];
+/** The large folio's order (a 16 KiB anonymous mTHP) and U0's page index within it. */
+const LARGE_ORDER = 2;
+const LARGE_U0_INDEX = 2;
 const KERNEL_FRAMES = new Set<Frame>(['K0', 'K1', 'B0', 'B1', 'X0', 'X1', 'Q0', 'Q1']);
 const BIOS = [1, 2] as const;
 const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY', 'QUEUE']);
@@ -187,6 +208,18 @@ const ACTIONS = new Set([
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
 const countList = (count: (f: Frame, i: number) => number): string => nonzeroCounts(FRAMES, count);
+
+/**
+ * The same with U0 and U1 counted once, as their large folio ("U0+U1=2"): `largeCount` is the
+ * folio's count, `count` the other frames' (by FRAMES index).
+ */
+function largeCountList(count: (f: Frame, i: number) => number, largeCount: number): string {
+  return nonzeroCounts(COUNT_FRAMES, (f: CountFrame, ci: number) => {
+    if (ci < 2) return 0;
+    if (f === LARGE_FRAME) return largeCount;
+    return count(f, ci - 1);
+  });
+}
 
 /** A set of frames, in frame order. */
 function frameList(frames: readonly string[]): string {
@@ -265,9 +298,17 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   const pins = stateVar(state, 'pins');
   const refs = stateVar(state, 'refs');
   const bios = stateVar(state, 'bio');
+  const large = asBool(stateVar(state, 'largeFolio'), 'largeFolio');
+  const pin = (f: Frame) => asInt(apply(pins, f, 'pins'), `pins[${f}]`);
+  const ref = (f: Frame) => asInt(apply(refs, f, 'refs'), `refs[${f}]`);
+  // The folio at user page 0: U0's own, or with LargeFolio the one U0 and U1 share.
+  const u0Pins = large ? pin('U0') + pin('U1') : pin('U0');
+  const u0Refs = large ? ref('U0') + ref('U1') : ref('U0');
   const obs: Record<string, StepObservation[string]> = {
-    pins: countList((f) => asInt(apply(pins, f, 'pins'), `pins[${f}]`)),
-    refs: countList((f) => asInt(apply(refs, f, 'refs'), `refs[${f}]`)),
+    pins: large ? largeCountList(pin, u0Pins) : countList(pin),
+    refs: large ? largeCountList(ref, u0Refs) : countList(ref),
+    'u0.refcount': u0Pins * (large ? 1 : GUP_PIN_COUNTING_BIAS) + u0Refs,
+    'u0.dmaPinned': u0Pins > 0,
     pinAcquired: asInt(stateVar(state, 'pinAcquired'), 'pinAcquired'),
     pinReleased: asInt(stateVar(state, 'pinReleased'), 'pinReleased'),
     zeroMapped: asBool(stateVar(state, 'zeroMapped'), 'zeroMapped'),
@@ -315,6 +356,8 @@ interface BioSlot {
 
 /** User pages the process maps: 0..2 written (private), 3 read-faulted (the zero page). */
 const USER_PAGES = 4;
+/** Where LargeFolio's mapping goes: a 16 KiB (order-2) boundary. */
+const LARGE_MAP_ADDR = 0x4000_0000;
 /** SubmitFault's buffer: far past the mapping, so GUP finds no vma (-EFAULT). */
 const UNMAPPED_PAGE = 64;
 /** The device: the data file (X0, X1) at pages 0-1, the direct I/Os' target area at pages 4-19. */
@@ -350,13 +393,36 @@ class PinUnpinDriver implements ReferenceDriver {
   /** frames()'s list, reused by every observation. */
   private readonly frameFolios: (Folio | undefined)[] = FRAMES.map(() => undefined);
 
-  constructor(profile: string) {
+  /** The large folio holding U0 and U1 (LargeFolio), else null. */
+  private readonly largeFolio: Folio | null;
+  /** The folio at user page 0 and its refcount after set-up (the mapping's references). */
+  private readonly u0Folio: Folio;
+  private readonly u0Refs0: number;
+
+  constructor(profile: string, largeFolio: boolean) {
     this.k = kernelFor(profile);
     const set = with_kernel(this.k, () => {
       const mm = mm_alloc();
-      const base = vm_mmap(mm, 0, USER_PAGES * PAGE_SIZE);
-      if (base < 0) throw new AdapterError(`PinUnpin: vm_mmap failed (${base})`);
-      for (let v = 0; v < USER_PAGES; v++) {
+      let base: number;
+      let large: Folio | null = null;
+      if (largeFolio) {
+        // A 16 KiB-aligned mapping two pages longer in front: the write fault at user page 0
+        // maps one order-2 folio over the mapping's first four pages (user pages -2..1); user
+        // page 2's aligned block runs past the mapping's end, so its fault falls back to a
+        // small page, as the kernel's alloc_anon_folio does.
+        const start = vm_mmap(mm, LARGE_MAP_ADDR, (LARGE_U0_INDEX + USER_PAGES) * PAGE_SIZE);
+        if (start < 0) throw new AdapterError(`PinUnpin: vm_mmap failed (${start})`);
+        base = start + LARGE_U0_INDEX * PAGE_SIZE;
+        if (do_anonymous_large_folio(mm, base, LARGE_ORDER) !== 0)
+          throw new AdapterError('PinUnpin: cannot fault in the large folio at user page 0');
+        large = mm.ptes.get(base / PAGE_SIZE)?.page.folio ?? null;
+        if (large === null || large.order !== LARGE_ORDER)
+          throw new AdapterError('PinUnpin: user page 0 is not in an order-2 folio');
+      } else {
+        base = vm_mmap(mm, 0, USER_PAGES * PAGE_SIZE);
+        if (base < 0) throw new AdapterError(`PinUnpin: vm_mmap failed (${base})`);
+      }
+      for (let v = large === null ? 0 : 2; v < USER_PAGES; v++) {
         // Pages 0..2 written by the process (private, exclusive); page 3 only read, so
         // do_anonymous_page maps the shared zero page (mm/memory.c).
         const flags = v < 3 ? FAULT_FLAG_WRITE : 0;
@@ -380,8 +446,11 @@ class PinUnpinDriver implements ReferenceDriver {
       // blkdev_direct_IO: one bio per request of at most BIO_MAX_VECS pages).
       const target = filp_open(bdev_inode(bdev), O_DIRECT);
       const qFolios: [Folio, Folio] = [folio_alloc(0), folio_alloc(0)];
-      return { mm, base, bdev, kvecBase, bvecPages, dataFile, xFolios, qFolios, target };
+      return { mm, base, bdev, kvecBase, bvecPages, dataFile, xFolios, qFolios, target, large };
     });
+    this.largeFolio = set.large;
+    this.u0Folio = set.large ?? this.userPageOf(set.mm, set.base, 0).folio;
+    this.u0Refs0 = this.u0Folio._refcount;
     this.mm = set.mm;
     this.base = set.base;
     this.bdev = set.bdev;
@@ -433,7 +502,11 @@ class PinUnpinDriver implements ReferenceDriver {
 
   /** The page user page v maps now. */
   private userPage(v: number): Page {
-    const pte = this.mm.ptes.get(Math.floor((this.base + v * PAGE_SIZE) / PAGE_SIZE));
+    return this.userPageOf(this.mm, this.base, v);
+  }
+
+  private userPageOf(mm: MmStruct, base: number, v: number): Page {
+    const pte = mm.ptes.get(Math.floor((base + v * PAGE_SIZE) / PAGE_SIZE));
     if (pte === undefined) throw new AdapterError(`PinUnpin: user page ${v} is not mapped`);
     return pte.page;
   }
@@ -745,9 +818,18 @@ class PinUnpinDriver implements ReferenceDriver {
       const pinShare = folio.gup_pins * (folio_test_large(folio) ? 1 : GUP_PIN_COUNTING_BIAS);
       return folio._refcount - this.ownerRef(f) - pinShare;
     };
+    // The folio at user page 0 never changes (written at set-up, exclusive, never forked).
+    const u0 = this.u0Folio;
+    if (this.userPage(0).folio !== u0)
+      throw new AdapterError('PinUnpin: user page 0 changed folio');
+    const large = this.largeFolio;
     const obs: Record<string, StepObservation[string]> = {
-      pins: countList(pins),
-      refs: countList(refs),
+      // A large folio counts its pins in _pincount (try_grab_folio), its FOLL_GET refs in the
+      // GUP ledger as a small one.
+      pins: large === null ? countList(pins) : largeCountList(pins, large._pincount),
+      refs: large === null ? countList(refs) : largeCountList(refs, large.gup_refs),
+      'u0.refcount': u0._refcount - this.u0Refs0,
+      'u0.dmaPinned': folio_maybe_dma_pinned(u0),
       pinAcquired: k.vmstat.nr_foll_pin_acquired - this.vmstat0.acquired,
       pinReleased: k.vmstat.nr_foll_pin_released - this.vmstat0.released,
       zeroMapped: this.userPage(3).folio.is_zero,
@@ -761,7 +843,11 @@ class PinUnpinDriver implements ReferenceDriver {
       let size = 0;
       for (const bi of s.bios) {
         for (const v of bi.bi_io_vec) {
-          const i = frameOf(folios, v.bv_page.folio);
+          // A page of the large folio is U0 or U1 by its index in it.
+          const i =
+            v.bv_page.folio === large
+              ? v.bv_page.index_in_folio - LARGE_U0_INDEX
+              : frameOf(folios, v.bv_page.folio);
           if (i < 0)
             throw new AdapterError(`PinUnpin: bio ${b} lists a page that is no frame of the spec`);
           listed |= 1 << i;
@@ -826,5 +912,6 @@ export const pinUnpinAdapter: SpecAdapter = {
     if (/(^|,)ZP=/.test(String(now.pins))) out.push('zero_page_never_pinned');
     return out;
   },
-  createDriver: (profile: string, _scenario: Scenario) => new PinUnpinDriver(profile),
+  createDriver: (profile: string, scenario: Scenario) =>
+    new PinUnpinDriver(profile, scenario.constants?.LargeFolio === true),
 };
