@@ -45,13 +45,17 @@ CONSTANTS
                     \* Fix potential underflow in iov_iter_extract_xarray_pages()", 2026)
     KvecOffset0Bug, \* iov_iter_extract_kvec_pages of the extraction series before ver #11
                     \* (seed 002): *offset0 = skip % PAGE_SIZE, pages from iov_base - offset
+    ExtractZeroSkipBug, \* iov_iter_extract_kvec_pages 6.3-6.5: the zero-length skip loop did
+                    \* maxsize = min(maxsize, len - skip), so a skipped empty kvec left maxsize
+                    \* 0 and the loop ran to the end of the array and returned 0 ("iov_iter: Fix
+                    \* iov_iter_extract_pages()", D. Howells, Sep 2023, Fixes: 7d58fe731028)
     UserHole        \* the UBUF range's second page is not mapped (never mapped, or munmap()ed):
                     \* user memory that faults midway.  copy_to_user / copy_from_user stop at
                     \* it, pin_user_pages_fast / get_user_pages_fast pin up to it (-EFAULT when
                     \* the cursor's own page is the unmapped one)
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
-        XarrayHoleBug, KvecOffset0Bug, UserHole} \subseteq BOOLEAN
+        XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole} \subseteq BOOLEAN
 ASSUME ~(XarrayHole /\ UserHole)
 ASSUME Abi \in {"LP64", "ILP32"}
 
@@ -126,6 +130,10 @@ Aligned == it.ptr % ElemSize(it.type) = 0
 Consumed == Total - it.count
 Sane == oops = "NONE" /\ (it.type \in FlatTypes \/ Aligned)
 PtrOf(ptrType, ptrSeg) == (ptrSeg - 1) * ElemSize(ptrType)
+\* ExtractZeroSkipBug's end state: the segment pointer past the array (nr_segs 0) with bytes
+\* still counted.  Nothing more is done with such an iterator (the kernel's next walk would
+\* read past the array): the actions require ~Stranded, CountOffsetConsistent flags it.
+Stranded == it.type \in SegTypes /\ it.count > 0 /\ Seg = N + 1
 
 \* Where iov_iter_iovec_advance / iov_iter_bvec_advance leave the cursor
 \* when c bytes lie before it: starting from the current segment with
@@ -183,6 +191,7 @@ IterInit(t) ==
     /\ XarrayHole => t = "XARRAY"
     \* Likewise the kvec extraction bug: its config explores KVEC alone.
     /\ KvecOffset0Bug => t = "KVEC"
+    /\ ExtractZeroSkipBug => t = "KVEC"
     \* The user hole is a UBUF layout: its config explores UBUF alone.
     /\ UserHole => t = "UBUF"
     \* On LP64 the v9 stride is latent (kvec and bio_vec are both 16 bytes): its config
@@ -194,7 +203,7 @@ IterInit(t) ==
 
 \* iov_iter_advance(i, n) (copy_to_iter and friends advance the same way).
 Advance(n) ==
-    /\ it.type # "NONE" /\ Sane
+    /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ it' = Advanced(n)
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "Advance", bytes |-> n]
@@ -210,7 +219,7 @@ Advance(n) ==
 \* or to folioq->prev, NULL for the first segment of the queue: either way
 \* before the start ("OOB").
 Revert(n) ==
-    /\ it.type # "NONE" /\ Sane
+    /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ RevertGuard => n <= Consumed
     \* Over-reverting a DISCARD iterator only grows count (no memory to stray
     \* into, no oops): the unguarded caller is modelled on the types with memory
@@ -258,7 +267,7 @@ FirstNonEmpty == LocSeg[Consumed + 1]
 \* many pages as it needs.
 Extract(maxsize) ==
     /\ ExtractApi
-    /\ it.type # "NONE" /\ Sane
+    /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
           THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
@@ -303,6 +312,13 @@ Extract(maxsize) ==
           \* current slot (page-contiguous continuation never adds bytes in this
           \* layout), 0 from an empty slot; then iov_iter_advance by that, which
           \* steps off an empty slot even by 0.
+          \* ExtractZeroSkipBug (6.3-6.5): at an empty kvec the skip loop sets maxsize to 0
+          \* and, every later min() being 0, steps over every kvec (iov_offset 0, nr_segs--,
+          \* kvec++) until nr_segs == 0 and returns 0; count is not touched.
+          ELSE IF it.type = "KVEC" /\ ExtractZeroSkipBug /\ SegLen[Seg] - it.off = 0
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+               /\ it' = [it EXCEPT !.ptr = PtrOf("KVEC", N + 1), !.off = 0]
+               /\ oops' = oops
           ELSE IF it.type = "BVECQ"
           THEN LET got == IF m < SegLen[Seg] - it.off THEN m ELSE SegLen[Seg] - it.off
                IN /\ last' = [bytes |-> got,
@@ -345,7 +361,7 @@ Extract(maxsize) ==
 \* -ENOMEM.  KVEC has no case: -EFAULT; nor has BVECQ in the RFC.  A failed call leaves the cursor
 \* alone.  Every page comes with a reference (get_page) the caller drops.
 GetPages(maxsize) ==
-    /\ it.type # "NONE" /\ Sane
+    /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
           THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
@@ -402,7 +418,7 @@ GetPages(maxsize) ==
 \* is an Advance, which the reference driver realises through the copies too.)
 Copy(n) ==
     /\ UserHole
-    /\ it.type # "NONE" /\ Sane
+    /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF n > it.count THEN it.count ELSE n
            got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
        IN /\ last' = [bytes |-> got, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]

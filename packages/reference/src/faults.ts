@@ -9,6 +9,7 @@ export type FaultName =
   | 'xarray_hole_underflow'
   | 'extract_array_leak'
   | 'over_revert'
+  | 'extract_zero_skip'
   | 'iter_pipe_truncate_revert'
   | 'bvecq_unordered_dio_write'
   | 'bvecq_read_too_much'
@@ -73,6 +74,33 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'iov_iter_revert() by more than was advanced walks back past the iterator start (the hazard seed 004 removes by remembering the start)',
     caught_by: ['no_over_reversion'],
+  },
+  extract_zero_skip: {
+    name: 'extract_zero_skip',
+    area: 'iov_iter',
+    description:
+      'iov_iter_extract_kvec_pages() of 6.3-6.5 stores min(maxsize, iov_len - skip) back into maxsize in its zero-length skip loop: a skipped empty kvec leaves maxsize 0, so the loop steps over every later kvec to nr_segs == 0 and returns 0 with count untouched (fixed by "iov_iter: Fix iov_iter_extract_pages()", D. Howells, Sep 2023, Fixes: 7d58fe731028)',
+    caught_by: ['iter_count_consistent'],
+  },
+  iter_pipe_truncate_revert: {
+    name: 'iter_pipe_truncate_revert',
+    area: 'splice',
+    description:
+      'generic_file_splice_read() over ITER_PIPE: an O_DIRECT read cut short by truncate calls iov_iter_revert() on the pipe, freeing pipe buffers still attached to an in-flight bio (memory corruption; syzbot, seed 002)',
+    caught_by: ['no_dma_into_freed_page'],
+  },
+  bvecq_unordered_dio_write: {
+    name: 'bvecq_unordered_dio_write',
+    area: 'bvecq',
+    description: 'bvecq DIO write subrequests dispatched out of strict sequence (seed 004)',
+    caught_by: ['bvecq_write_cursor_order', 'bvecq_no_write_hole'],
+  },
+  bvecq_read_too_much: {
+    name: 'bvecq_read_too_much',
+    area: 'bvecq',
+    description:
+      'a read subrequest returns more data than requested and the collector accepts it (seed 004: "Check for too much data being read")',
+    caught_by: ['bvecq_read_cursor_order'],
   },
   iter_pipe_truncate_revert: {
     name: 'iter_pipe_truncate_revert',

@@ -98,9 +98,13 @@ function iov_iter_extract_kvec_pages(
 ): number {
   let skip = i.iov_offset;
   let size: number;
+  // 6.3-6.5 wrote the min() back into maxsize ("iov_iter: Fix iov_iter_extract_pages()",
+  // Sep 2023): after an empty kvec maxsize stays 0 and the loop runs off the end.
+  const zero_skip_bug = current_kernel().hasFault('extract_zero_skip');
   for (;;) {
     if (i.nr_segs === 0) return 0;
     size = Math.min(maxsize, i.kvec[i.seg]!.iov_len - skip);
+    if (zero_skip_bug) maxsize = size;
     if (size) break;
     i.iov_offset = 0;
     i.nr_segs--;

@@ -191,6 +191,33 @@ describe('iov_iter faults are caught', () => {
       expected: buggy.expected,
     });
   });
+
+  it('extract_zero_skip: an empty leading kvec zeroes maxsize, the loop runs off the array and returns 0 (iter_count_consistent)', () => {
+    const scenario = () => {
+      const base = kmalloc(2 * PAGE_SIZE);
+      const kv = [
+        { iov_base: base, iov_len: 0 },
+        { iov_base: base, iov_len: 100 },
+        { iov_base: base + PAGE_SIZE, iov_len: 50 },
+      ];
+      const i = iov_iter_kvec(1, kv, kv.length, 150);
+      const pages = ref<PageSlot[] | null>(null);
+      const off = ref(0);
+      const ret = iov_iter_extract_pages(i, pages, 150, 4, 0, off);
+      return { ret, seg: i.seg, nr_segs: i.nr_segs, count: i.count, v: iov_iter_violations(i) };
+    };
+    // Fixed: the empty kvec is consumed in place and the next one extracted.
+    expect(run([], scenario)).toEqual({ ret: 100, seg: 2, nr_segs: 1, count: 50, v: [] });
+    const buggy = run(['extract_zero_skip'], scenario);
+    expect({ ...buggy, v: undefined }).toEqual({
+      ret: 0,
+      seg: 3,
+      nr_segs: 0,
+      count: 150,
+      v: undefined,
+    });
+    expect(buggy.v.map((x) => x.invariant)).toEqual(['iter_count_consistent']);
+  });
 });
 
 describe('kernel BUG and WARN sites', () => {

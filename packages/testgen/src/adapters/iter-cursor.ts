@@ -62,7 +62,10 @@ import {
   handle_mm_fault,
   IovIterBug,
   IovIterWarning,
+  ITER_BVEC,
   ITER_DEST,
+  ITER_IOVEC,
+  ITER_KVEC,
   ITER_SOURCE,
   type iov_iter,
   iov_iter_advance,
@@ -127,6 +130,8 @@ const SEG_LEN = [0, 2, 0, 3, 1];
 const SEG_OFF = [0, 2, 0, 0, 0];
 const TOTAL = 6;
 const FLAT_START = 2;
+/** sizeof(struct kvec) on LP64, the spec's ElemSize("KVEC") there. */
+const KVEC_SIZE_LP64 = 16;
 /** The spec's PAGE, in model bytes. */
 const MODEL_PAGE = 4;
 /** The maxpages arguments of the two iov_iter_npages observations. */
@@ -323,6 +328,18 @@ export function copyLandsAsAdvance(type: string, pos: number, n: number): boolea
   return true;
 }
 
+/**
+ * A vector iterator whose segments are all passed (nr_segs 0) with bytes still counted: what
+ * the 6.3-6.5 kvec extraction leaves (faults.ts extract_zero_skip, the spec's Stranded).
+ */
+function strandedIter(i: iov_iter): boolean {
+  return (
+    (i.iter_type === ITER_KVEC || i.iter_type === ITER_IOVEC || i.iter_type === ITER_BVEC) &&
+    i.nr_segs === 0 &&
+    i.count > 0
+  );
+}
+
 /** Segment k of SEG_LEN holding data byte `pos`, and pos's offset into it (zero-length skipped). */
 function segmentAt(pos: number): { k: number; skip: number } {
   let start = 0;
@@ -377,8 +394,16 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   // is meaningful any more, so count (and what depends on it) is reported only while no oops
   // happened.
   const count = oops === 'NONE' ? asInt(apply(it, 'count'), 'it.count') : null;
+  // ExtractZeroSkipBug leaves a KVEC's pointer past its array (the spec's Stranded: ptr =
+  // N * sizeof(struct kvec), LP64) with bytes still counted: iov_iter_npages would walk past
+  // the array, so the page counts are not reported (nor by the driver, strandedIter).
+  const stranded =
+    type === 'KVEC' &&
+    count !== null &&
+    count > 0 &&
+    asInt(apply(it, 'ptr'), 'it.ptr') === SEG_LEN.length * KVEC_SIZE_LP64;
   const pages = (maxpages: number) =>
-    count === null ? null : type === 'NONE' ? 0 : modelNpages(type, count, maxpages);
+    count === null || stranded ? null : type === 'NONE' ? 0 : modelNpages(type, count, maxpages);
   return {
     type,
     oops,
@@ -934,7 +959,7 @@ class IterCursorDriver implements ReferenceDriver {
 
   /** iov_iter_npages of the reference's iterator, in the observation's model units. */
   private npages(maxpages: number): number | null {
-    if (this.oops !== 'NONE') return null;
+    if (this.oops !== 'NONE' || (this.i !== null && strandedIter(this.i))) return null;
     return this.i === null ? 0 : iov_iter_npages(this.i, maxpages);
   }
 
@@ -979,11 +1004,17 @@ export const iterCursorAdapter: SpecAdapter = {
     // IterCursor_bvec_kvec_mixup_lp64 config) the stride equals sizeof(struct bio_vec), so
     // the v9 extraction runs and must give what the fixed one gives.
     { constant: 'BvecKvecMixup', value: true, fault: 'bvec_reads_kvec' },
+    // The 6.3-6.5 kvec extraction that zeroed maxsize in its skip loop (faults.ts
+    // extract_zero_skip): it leaves the iterator stranded past its array.
+    { constant: 'ExtractZeroSkipBug', value: true, fault: 'extract_zero_skip' },
   ],
   // An iterator reverted before its start (the model's oops) breaks the iterator invariants;
   // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.
   predictedViolations: (_prev, now) => [
     ...(now.oops !== 'NONE' ? ['no_over_reversion', 'iter_count_consistent'] : []),
+    // A stranded KVEC (the model's page counts are null with no oops and bytes left): its
+    // count no longer matches the bytes before its pointer.
+    ...(now.oops === 'NONE' && now.npages === null ? ['iter_count_consistent'] : []),
     ...(typeof now.lastUnbacked === 'number' && now.lastUnbacked > 0
       ? ['extract_result_consistent', 'extract_matches_iterator']
       : []),
