@@ -426,9 +426,16 @@ class PinUnpinDriver implements ReferenceDriver {
         // Pages 0..2 written by the process (private, exclusive); page 3 only read, so
         // do_anonymous_page maps the shared zero page (mm/memory.c).
         const flags = v < 3 ? FAULT_FLAG_WRITE : 0;
-        if (handle_mm_fault(mm, base + v * PAGE_SIZE, flags) !== 0)
-          throw new AdapterError(`PinUnpin: cannot fault in user page ${v}`);
+        // With mTHP enabled every anonymous write fault tries the large order first: user page
+        // 2's aligned block runs past the mapping, so it falls back to a small page.
+        const ret =
+          large !== null && flags === FAULT_FLAG_WRITE
+            ? do_anonymous_large_folio(mm, base + v * PAGE_SIZE, LARGE_ORDER)
+            : handle_mm_fault(mm, base + v * PAGE_SIZE, flags);
+        if (ret !== 0) throw new AdapterError(`PinUnpin: cannot fault in user page ${v}`);
       }
+      if (large !== null && mm.ptes.get(base / PAGE_SIZE + 2)?.page.folio.order !== 0)
+        throw new AdapterError('PinUnpin: user page 2 is not a small folio');
       const kvecBase = kmalloc_page_aligned(2 * PAGE_SIZE); // K0, K1
       const bvecPages: [Page, Page] = [alloc_page(), alloc_page()];
       const bdev = bdev_alloc(DEVICE_PAGES * PAGE_SIZE);
