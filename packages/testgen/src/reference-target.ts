@@ -86,15 +86,17 @@ function invariantCheck(
   prev: StepObservation | undefined,
   now: StepObservation,
 ) => void {
-  const violations = driver.violations?.bind(driver);
-  if (violations === undefined) return () => {};
-  const seen = new Set<string>();
+  if (driver.violations === undefined) return () => {};
+  // Violations already reported in this run; created at the first one (nearly every run has
+  // none, and this runs once per replayed scenario).
+  let seen: Set<string> | undefined;
   return (step, action, prev, now) => {
     // The predicted set is only needed for a violation not seen before: computed then (it is a
     // pure function of the two observations), and the action's text only for the message.
     let predicted: ReadonlySet<string> | undefined;
-    for (const v of violations()) {
+    for (const v of driver.violations?.() ?? []) {
       const key = `${v.invariant}: ${v.message}`;
+      seen ??= new Set<string>();
       if (seen.has(key)) continue;
       seen.add(key);
       predicted ??= new Set(adapter.predictedViolations?.(prev, now) ?? []);
