@@ -312,9 +312,13 @@ export function copy_from_iter(addr: Uint8Array, bytes: number, i: iov_iter): nu
   );
 }
 
+/** A page of zeroes, only ever read (iov_iter_zero's source for user memory). */
+const ZEROES = new Uint8Array(PAGE_SIZE);
+
 /** iov_iter_zero(): zero-fill bytes of the iterator's memory and advance. */
 export function iov_iter_zero(bytes: number, i: iov_iter): number {
-  const zeros = new Uint8Array(Math.min(bytes, PAGE_SIZE));
+  // A view of the shared zero page, not a new buffer per call: copy_to_user only reads it.
+  const zeros = ZEROES.subarray(0, Math.min(bytes, PAGE_SIZE));
   return iterate_and_advance(
     i,
     bytes,
