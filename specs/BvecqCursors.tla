@@ -75,12 +75,15 @@ CONSTANTS
     StrictDioSequence,  \* TRUE: DIO write subrequests dispatched in strict sequence
     CheckTooMuch,       \* TRUE: transferred > len fails the subrequest (-EIO)
     WriteSource,        \* DIO_WRITE's source: "USER" (UBUF/IOVEC) | "KERNEL" (e.g. ITER_BVEC)
-    Misaligned          \* DIO_WRITE from user memory: the buffer starts inside a page
+    Misaligned,         \* DIO_WRITE from user memory: the buffer starts inside a page
+    PosRefs             \* "ALL": every bvecq_pos holds a ref on its segment (the RFC as posted);
+                        \* "COLLECT_ONLY": only the collector's does (PATCH 18/26 note (1))
 
 ASSUME Op \in {"READ", "DIO_WRITE"}
 ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
 ASSUME WriteSource \in {"USER", "KERNEL"}
 ASSUME Misaligned \in BOOLEAN
+ASSUME PosRefs \in {"ALL", "COLLECT_ONLY"}
 \* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
 \* no slot names is zero-length.
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
@@ -100,6 +103,21 @@ ASSUME NSeg \in 1..5 /\ SubreqMax \in 1..4 /\ MaxRetries \in 0..2
 ASSUME \A sx \in 1..Len(SlotSeg) : SlotSeg[sx] \in 1..NSeg
 
 Total == Len(SlotSeg)             \* slots in the request's buffer
+
+\* Layout 5 is the rolling buffer itself (fs/netfs/bvecq.c): its second segment is made only when
+\* slot Boundary (= 2, the first slot of segment 2) is loaded (bvecq_buffer_make_space from
+\* netfs_read_load_folio / bvecq_load_from_ra).  bvecq_slice() moves a position that ends at the
+\* end of a segment onto the next one only if the next one exists (`if (slot == bq->nr_slots &&
+\* bq->next)`), so a dispatch that ends at Boundary while nothing past it is loaded leaves the
+\* dispatch cursor "parked" at the end of segment 1, and a subrequest dispatched from there takes
+\* its bvecq_pos there too (bvecq_pos_attach at the dispatch cursor, before the slice moves on).
+\* The fixed chains of layouts 1-3 exist from Init (no parking); the DIO write's chain is
+\* extracted whole before any dispatch (no parking).
+\* Tracked only where it has a consequence the model states: with every position holding a ref
+\* (PosRefs = "ALL") a parked position keeps its segment alive, and which segment a boundary
+\* position is on is not compared for Layout 5 (SegOf counts it on the next slot's segment).
+Parks == Layout = 5 /\ PosRefs = "COLLECT_ONLY"
+Boundary == 2
 
 \* User pages a DIO write from user memory pins: one per page of data, plus one when the buffer
 \* starts inside a page (netfs unbuffered writes have no alignment rule), since the data then
@@ -137,18 +155,27 @@ VARIABLES
     segFreed,   \* segFreed[s]: segment s has been freed
     reqError,   \* the request has failed (a subrequest failed for good)
     pins,       \* user pages the request holds pinned (DIO_WRITE: the extracted buffer)
+    parkedDisp, \* Layout 5: the dispatch cursor is parked at the end of segment 1
+    parkedSub,  \* Layout 5: the outstanding subrequest starting at Boundary has its bvecq_pos parked
+    rollFreed,  \* Layout 5, PosRefs = "COLLECT_ONLY": segment 1 has been freed by the collector
+    posOnFreed, \* a bvecq_pos points into a freed segment (a use-after-free; nothing follows)
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, pins, action>>
+vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, pins,
+          parkedDisp, parkedSub, rollFreed, posOnFreed, action>>
+parkVars == <<parkedDisp, parkedSub, rollFreed, posOnFreed>>
 
 \* Holders of segment `hs` in a state given by its cursors, subrequests and freed set:
 \* the three cursors, each outstanding subrequest's buffer position, and the previous
 \* segment's link while that segment is alive.
+\* With PosRefs = "COLLECT_ONLY" only the collector's position and the links hold refs.
 HoldersIn(hs, hLoad, hDispatch, hCollect, hSubreqs, hFreed) ==
-    (IF SegOf(hLoad) = hs THEN 1 ELSE 0)
-    + (IF SegOf(hDispatch) = hs THEN 1 ELSE 0)
+    (IF PosRefs = "ALL" /\ SegOf(hLoad) = hs THEN 1 ELSE 0)
+    + (IF PosRefs = "ALL" /\ SegOf(hDispatch) = hs THEN 1 ELSE 0)
     + (IF SegOf(hCollect) = hs THEN 1 ELSE 0)
-    + Cardinality({hk \in 1..Len(hSubreqs) : SegOf(hSubreqs[hk].start) = hs})
+    + (IF PosRefs = "ALL"
+       THEN Cardinality({hk \in 1..Len(hSubreqs) : SegOf(hSubreqs[hk].start) = hs})
+       ELSE 0)
     + (IF hs > 1 /\ ~hFreed[hs - 1] THEN 1 ELSE 0)
 
 \* What freeing does: when the collector's bvecq_pos leaves a segment, it drops its ref;
@@ -171,6 +198,7 @@ Init ==
     /\ segRef = RefsFor(0, 0, 0, <<>>)
     /\ reqError = FALSE
     /\ pins = 0
+    /\ parkedDisp = FALSE /\ parkedSub = FALSE /\ rollFreed = FALSE /\ posOnFreed = FALSE
     /\ action = [name |-> "Init"]
 
 \* READ: readahead adds the next folio, locked, at the load cursor (netfs_readahead ->
@@ -192,7 +220,7 @@ Load ==
     \* the segment's mem_type). READ: page-cache folios, no pins.
     /\ pins' = IF Op = "DIO_WRITE" /\ WriteSource = "USER" THEN UserPages ELSE 0
     /\ action' = [name |-> "Load"]
-    /\ UNCHANGED <<dispatch, collect, subreqs, segFreed, reqError>>
+    /\ UNCHANGED <<dispatch, collect, subreqs, segFreed, reqError>> /\ UNCHANGED parkVars
 
 \* DIO_WRITE from user memory whose buffer cannot be pinned (not mapped: pin_user_pages_fast()
 \* finds no page, iov_iter_extract_pages() returns -EFAULT).  netfs_unbuffered_write_iter_locked()
@@ -208,6 +236,7 @@ LoadFault ==
     /\ reqError' = TRUE
     /\ action' = [name |-> "LoadFault"]
     /\ UNCHANGED <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, pins>>
+    /\ UNCHANGED parkVars
 
 \* Issue a subrequest over `n` slots at the dispatch cursor (netfs_prepare_read_buffer /
 \* netfs_prepare_write_buffer in the RFC; the subrequest takes a bvecq_pos on its start).
@@ -229,8 +258,13 @@ Dispatch(n) ==
         /\ subreqs' = ns
         /\ dispatch' = dispatch + ln
         /\ segRef' = RefsFor(load, dispatch + ln, collect, ns)
+        \* The slice ends at the end of segment 1 with segment 2 not made yet: parked.  A
+        \* subrequest dispatched from a parked cursor has its position parked; the slice then
+        \* steps onto segment 2 (it exists: something past Boundary is loaded).
+        /\ parkedDisp' = (Parks /\ dispatch + ln = Boundary /\ load <= Boundary)
+        /\ parkedSub' = (parkedSub \/ parkedDisp)
     /\ action' = [name |-> "Dispatch", len |-> n]
-    /\ UNCHANGED <<load, collect, fstate, segFreed, reqError, pins>>
+    /\ UNCHANGED <<load, collect, fstate, segFreed, reqError, pins, rollFreed, posOnFreed>>
 
 \* The server answers the subrequest starting at slot `s` (the fs calls
 \* netfs_read_subreq_terminated / netfs_write_subrequest_terminated):
@@ -269,6 +303,7 @@ Complete(s, outcome) ==
                             ELSE fstate[x]]
         /\ action' = [name |-> "Complete", start |-> s, outcome |-> outcome]
         /\ UNCHANGED <<load, dispatch, collect, segRef, segFreed, reqError, pins>>
+        /\ UNCHANGED parkVars
 
 \* Reissue a subrequest that asked for a retry, over the same range: its bvecq_pos kept
 \* the segments alive (netfs_retry_reads / netfs_retry_writes).  After a short DIO write the
@@ -285,6 +320,7 @@ Retry(s) ==
         /\ IF subreqs[k].xfer = 0
            THEN /\ subreqs' = [subreqs EXCEPT ![k].st = "inflight", ![k].tries = @ + 1]
                 /\ UNCHANGED <<load, dispatch, collect, fstate, segRef, segFreed, reqError, pins>>
+                /\ UNCHANGED parkVars
            ELSE \E nc \in {s + subreqs[k].xfer} :
                 \E ns \in {[subreqs EXCEPT ![k] = [start |-> nc, len |-> subreqs[k].len - subreqs[k].xfer,
                                                    st |-> "inflight", xfer |-> 0,
@@ -295,6 +331,7 @@ Retry(s) ==
                 /\ segFreed' = FreedAfter(nc)
                 /\ segRef' = RefsFor(load, dispatch, nc, ns)
                 /\ UNCHANGED <<load, dispatch, reqError, pins>>
+                /\ UNCHANGED parkVars
 
 \* The collector consumes the first outstanding subrequest once it has terminated, in
 \* file order (netfs_read_collection / netfs_collect_write_results): READ unlocks its
@@ -321,8 +358,16 @@ Collect ==
         /\ reqError' = (reqError \/ sr.st = "failed")
         /\ segFreed' = FreedAfter(nc)
         /\ segRef' = RefsFor(load, dispatch, nc, Tail(subreqs))
+        \* The collected subrequest's position goes with it.  With only the collector holding
+        \* a ref, segment 1 is freed as soon as the collector leaves it: it reaches Boundary
+        \* with segment 2 made and deletes the spent segment (read_collect.c
+        \* netfs_read_unlock_folios -> bvecq_delete_spent), or moves past it.  A position still
+        \* parked there then points into freed memory.
+        /\ parkedSub' = (parkedSub /\ sr.start /= Boundary)
+        /\ rollFreed' = (rollFreed \/ (Parks /\ nc >= Boundary /\ load > Boundary))
+        /\ posOnFreed' = (rollFreed' /\ (parkedDisp \/ parkedSub'))
     /\ action' = [name |-> "Collect"]
-    /\ UNCHANGED <<load, dispatch, pins>>
+    /\ UNCHANGED <<load, dispatch, pins, parkedDisp>>
 
 \* After a failure, once nothing is outstanding, the request is abandoned: the folios
 \* loaded but never dispatched are unlocked (not uptodate) / pages released.
@@ -338,8 +383,13 @@ Abandon ==
     \* The request ends: its chain is put and every pinned page released (the RFC's
     \* netfs_unbuffered_write() detaches its cursors, netfs_deinit_request() the rest).
     /\ pins' = 0
+    \* netfs_unlock_abandoned_read_pages advances the dispatch cursor to the load cursor first
+    \* (off its parking spot if anything past Boundary is loaded), then the collector.
+    /\ parkedDisp' = (parkedDisp /\ load = dispatch)
+    /\ rollFreed' = (rollFreed \/ (Parks /\ load > Boundary))
+    /\ posOnFreed' = (rollFreed' /\ parkedDisp')
     /\ action' = [name |-> "Abandon"]
-    /\ UNCHANGED <<load, subreqs, reqError>>
+    /\ UNCHANGED <<load, subreqs, reqError, parkedSub>>
 
 \* The request is over: everything loaded has been collected (an explicit step, so the end is
 \* not reported as a deadlock). It changes nothing but `action` and `pins`: the request is
@@ -351,16 +401,19 @@ Finished ==
     /\ pins' = 0
     /\ action' = [name |-> "Finished"]
     /\ UNCHANGED <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError>>
+    /\ UNCHANGED parkVars
 
+\* A use-after-free ends the behaviour: what the kernel does next is undefined.
 Next ==
-    \/ Load
-    \/ LoadFault
-    \/ \E n \in 1..SubreqMax : Dispatch(n)
-    \/ \E s \in Slots, o \in Outcomes : Complete(s, o)
-    \/ \E s \in Slots : Retry(s)
-    \/ Collect
-    \/ Abandon
-    \/ Finished
+    /\ ~posOnFreed
+    /\ \/ Load
+       \/ LoadFault
+       \/ \E n \in 1..SubreqMax : Dispatch(n)
+       \/ \E s \in Slots, o \in Outcomes : Complete(s, o)
+       \/ \E s \in Slots : Retry(s)
+       \/ Collect
+       \/ Abandon
+       \/ Finished
 
 Spec == Init /\ [][Next]_vars
 
@@ -378,6 +431,8 @@ TypeOK ==
     /\ \A s \in Segs : segRef[s] \in 0..6 /\ segFreed[s] \in BOOLEAN
     /\ reqError \in BOOLEAN
     /\ pins \in 0..UserPages
+    /\ parkedDisp \in BOOLEAN /\ parkedSub \in BOOLEAN
+    /\ rollFreed \in BOOLEAN /\ posOnFreed \in BOOLEAN
 
 \* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
 \* dispatched, nothing dispatched before it was loaded.
@@ -405,6 +460,11 @@ SegFreedOnlyWhenUnreferenced ==
         /\ segRef[s] = 0
         /\ SegOf(load) /= s /\ SegOf(dispatch) /= s /\ SegOf(collect) /= s
         /\ \A k \in 1..Len(subreqs) : SegOf(subreqs[k].start) /= s
+
+\* No bvecq_pos points into a freed segment (the cursors, and each outstanding subrequest's
+\* position, whichever segment the RFC's code left them on).  Broken at the Layout 5 boundary
+\* when only the collector's position holds a ref (PosRefs = "COLLECT_ONLY").
+NoPositionOnFreedSegment == ~posOnFreed
 
 \* Live segments' refcounts equal their holders (each bvecq_pos and each link).
 SegRefsMatchHolders ==

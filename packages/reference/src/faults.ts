@@ -13,6 +13,7 @@ export type FaultName =
   | 'iter_pipe_truncate_revert'
   | 'bvecq_unordered_dio_write'
   | 'bvecq_read_too_much'
+  | 'bvecq_collect_only_refs'
   | 'fork_share_pinned'
   | 'bio_release_wrong_mode'
   | 'bio_release_unpin_all'
@@ -101,6 +102,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'a read subrequest returns more data than requested and the collector accepts it (seed 004: "Check for too much data being read")',
     caught_by: ['bvecq_read_cursor_order'],
+  },
+  bvecq_collect_only_refs: {
+    name: 'bvecq_collect_only_refs',
+    area: 'bvecq',
+    description:
+      'only the collect cursor of a buffered read holds a bvecq segment ref, as PATCH 18/26 "netfs: Switch to using bvecq rather than folio_queue and rolling_buffer" (D. Howells, 26 Mar 2026) note (1) suggests ("probably overkill as only the hindmost position (that of collection) needs to hold a reference"): a dispatch cursor or subrequest position left at the end of a segment whose successor did not exist yet (bvecq_slice) points into that segment after the collector frees it',
+    caught_by: ['bvecq_no_free_while_referenced'],
   },
   iter_pipe_truncate_revert: {
     name: 'iter_pipe_truncate_revert',

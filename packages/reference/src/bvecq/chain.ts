@@ -49,6 +49,13 @@ export interface bvecq_pos {
   /** Offset within the slot. */
   offset: number;
   slot: number;
+  /**
+   * This position holds no ref on its segment: the design the RFC's author floats in PATCH 18/26
+   * (26 Mar 2026) note (1), "only the hindmost position (that of collection) needs to hold a
+   * reference" (fault bvecq_collect_only_refs: the load and dispatch cursors and subrequest
+   * positions of a read are such positions).
+   */
+  noref?: boolean;
 }
 
 export function bvecq_pos_new(): bvecq_pos {
@@ -191,12 +198,12 @@ export function bvecq_pos_attach(pos: bvecq_pos, at: bvecq_pos): void {
   pos.bvecq = at.bvecq;
   pos.offset = at.offset;
   pos.slot = at.slot;
-  if (pos.bvecq) netfs_get_bvecq(pos.bvecq);
+  if (pos.bvecq && !pos.noref) netfs_get_bvecq(pos.bvecq);
 }
 
 /** bvecq_pos_detach(): drop the position's ref and clear it. */
 export function bvecq_pos_detach(pos: bvecq_pos): void {
-  netfs_put_bvecq(pos.bvecq);
+  if (!pos.noref) netfs_put_bvecq(pos.bvecq);
   pos.bvecq = null;
   pos.slot = 0;
   pos.offset = 0;
@@ -216,6 +223,10 @@ export function bvecq_pos_transfer(pos: bvecq_pos, from: bvecq_pos): void {
 export function bvecq_pos_move(pos: bvecq_pos, to: bvecq): void {
   const old = pos.bvecq;
   if (old !== to) {
+    if (pos.noref) {
+      pos.bvecq = to;
+      return;
+    }
     pos.bvecq = netfs_get_bvecq(to);
     netfs_put_bvecq(old);
   }
@@ -284,10 +295,16 @@ export function bvecq_buffer_make_space(pos: bvecq_pos): void {
   const bq = netfs_alloc_bvecq(14);
   bq.prev = head;
   bq.mem_type = head.mem_type;
-  pos.bvecq = netfs_get_bvecq(bq);
   pos.slot = 0;
   pos.offset = 0;
   head.next = bq; // smp_store_release(&head->next, bq)
+  // A position without a ref (bvecq_collect_only_refs) neither takes one on the new segment
+  // nor drops one on the old.
+  if (pos.noref) {
+    pos.bvecq = bq;
+    return;
+  }
+  pos.bvecq = netfs_get_bvecq(bq);
   netfs_put_bvecq(head);
 }
 

@@ -70,6 +70,11 @@ export class netfs_read_request {
   readonly unlock_log: netfs_unlock_record[] = [];
   error = 0;
   next_debug_index = 1;
+  /**
+   * Only the collect cursor holds a segment ref (fault bvecq_collect_only_refs: PATCH 18/26
+   * note (1)); the load and dispatch cursors and subrequest positions hold none.
+   */
+  collect_only_refs = false;
 
   constructor(readonly start: number) {
     this.loaded_to = start;
@@ -81,12 +86,22 @@ export class netfs_read_request {
 /** Set up the rolling buffer and its three cursors at `start`. */
 export function netfs_read_request_alloc(start: number): netfs_read_request {
   const rreq = new netfs_read_request(start);
+  if (current_kernel().hasFault('bvecq_collect_only_refs')) {
+    rreq.collect_only_refs = true;
+    rreq.load_cursor.noref = true;
+    rreq.dispatch_cursor.noref = true;
+  }
   bvecq_buffer_init(rreq.load_cursor);
   const bq = rreq.load_cursor.bvecq!;
   bq.fpos = start;
   bq.mem_type = 'PAGECACHE';
   bvecq_pos_attach(rreq.dispatch_cursor, rreq.load_cursor);
-  bvecq_pos_attach(rreq.collect_cursor, rreq.load_cursor);
+  if (rreq.collect_only_refs) {
+    // The first segment's initial ref (bvecq_buffer_init) is the collector's.
+    rreq.collect_cursor.bvecq = bq;
+  } else {
+    bvecq_pos_attach(rreq.collect_cursor, rreq.load_cursor);
+  }
   return rreq;
 }
 
@@ -120,6 +135,7 @@ export function netfs_read_dispatch(
     retry_count: 0,
     dispatch_pos: bvecq_pos_new(),
   };
+  if (rreq.collect_only_refs) sub.dispatch_pos.noref = true;
   // The RFC's buffer preparation (netfs_prepare_read_buffer and its unbuffered/retry
   // variants, fs/netfs/buffered_read.c, direct_read.c, read_retry.c): the subrequest's
   // dispatch_pos is attached at the dispatch cursor and bvecq_slice() moves the cursor over

@@ -168,7 +168,8 @@ export function bvecq_no_free_while_referenced(
   for (const p of positions) {
     if (!p.bvecq) continue;
     if (p.bvecq.freed) out.push(v(NO_FREE, `a position points into freed bvecq ${p.bvecq.id}`));
-    count_reference(seen, p.bvecq);
+    // A position that holds no ref (bvecq_collect_only_refs) claims none.
+    if (!p.noref) count_reference(seen, p.bvecq);
   }
   const visited = new Set<bvecq>();
   for (const h of heads) walk_links(h, visited, seen, out);

@@ -208,6 +208,40 @@ describe('bvecq_pos_advance past the end of the queue', () => {
   });
 });
 
+describe('bvecq_collect_only_refs (PATCH 18/26 note (1): only the collector holds a ref)', () => {
+  it('a dispatch cursor parked at the end of a segment points into it once the collector frees it', () => {
+    const boundary = (faults: FaultName[]) =>
+      run(faults, () => {
+        const rreq = netfs_read_request_alloc(0);
+        const first = rreq.load_cursor.bvecq!;
+        // Fill the first segment, dispatch all of it: the slice ends at its end with no next
+        // segment yet, so the dispatch cursor stays there.
+        for (let x = 0; x < first.max_slots; x++) netfs_read_load_folio(rreq, folio_alloc(0));
+        const sub = netfs_read_dispatch(rreq, first.max_slots * PAGE_SIZE)!;
+        const parked = rreq.dispatch_cursor.bvecq === first;
+        netfs_read_load_folio(rreq, folio_alloc(0)); // bvecq_buffer_make_space: segment 2
+        netfs_read_subreq_terminated(rreq, sub, new Uint8Array(sub.len).fill(1));
+        netfs_read_collection(rreq);
+        return {
+          parked,
+          freed: first.freed,
+          dispatchOnFreed: rreq.dispatch_cursor.bvecq?.freed === true,
+          violations: readViolations(rreq).map((x) => x.invariant),
+        };
+      });
+    // Every position holding a ref: the first segment outlives the collector's passage.
+    expect(boundary([])).toEqual({
+      parked: true,
+      freed: false,
+      dispatchOnFreed: false,
+      violations: [],
+    });
+    const buggy = boundary(['bvecq_collect_only_refs']);
+    expect([buggy.parked, buggy.freed, buggy.dispatchOnFreed]).toEqual([true, true, true]);
+    expect(buggy.violations).toContain('bvecq_no_free_while_referenced');
+  });
+});
+
 describe('bvecq DIO write in strict sequence', () => {
   const planArb = fc.record({
     size: fc.integer({ min: 1, max: 6 * PAGE_SIZE }),

@@ -178,6 +178,9 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     (s) =>
       asBool(apply(segFreed, s, 'segFreed'), 'segFreed') && asInt(apply(segRef, s), 'segRef') !== 0,
   );
+  // ... or a bvecq_pos left on a segment that was freed (PosRefs = "COLLECT_ONLY" over the
+  // Layout 5 boundary: posOnFreed), which the model does not count in segRef.
+  const posOnFreed = asBool(stateVar(state, 'posOnFreed'), 'posOnFreed');
   const segs = domain(segRef, 'segRef');
   const headSegRef: Record<string, number> =
     segs.length === 1 ? { headSegRef: asInt(apply(segRef, segs[0] as ModelValue), 'segRef') } : {};
@@ -190,7 +193,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     subreqs: subreqs.join(' '),
     reqError: asBool(stateVar(state, 'reqError'), 'reqError'),
     pinned: asInt(stateVar(state, 'pins'), 'pins'),
-    segUseAfterFree,
+    segUseAfterFree: segUseAfterFree || posOnFreed,
   };
 }
 
@@ -810,6 +813,9 @@ export const bvecqCursorsAdapter: SpecAdapter = {
   faultKnobs: [
     { constant: 'StrictDioSequence', value: false, fault: 'bvecq_unordered_dio_write' },
     { constant: 'CheckTooMuch', value: false, fault: 'bvecq_read_too_much' },
+    // PosRefs = "COLLECT_ONLY" (BvecqCursors_collect_only_refs) is the design PATCH 18/26 note
+    // (1) floats: only the collector's bvecq_pos holds a segment ref.
+    { constant: 'PosRefs', value: 'COLLECT_ONLY', fault: 'bvecq_collect_only_refs' },
   ],
   // segUseAfterFree is what the chain invariant reports; a subrequest accounting more than it
   // asked for (CheckTooMuch = FALSE, the model's ReadWithinAsked) is a cursor-order violation;

@@ -31,7 +31,7 @@ const stepperFor = (config: string) =>
 
 const fn = (pairs: [number, unknown][]) => ({ __fn: pairs });
 const READ = { Op: 'READ', NSeg: 3, Layout: 1, SubreqMax: 2, MaxRetries: 1 } as const;
-const RFC = { StrictDioSequence: true, CheckTooMuch: true } as const;
+const RFC = { StrictDioSequence: true, CheckTooMuch: true, PosRefs: 'ALL' } as const;
 const WRITE = { ...READ, Op: 'DIO_WRITE' } as const;
 
 const scenario = (
@@ -69,6 +69,10 @@ describe('BvecqCursors adapter', () => {
       ]),
       reqError: false,
       pins: 0,
+      parkedDisp: false,
+      parkedSub: false,
+      rollFreed: false,
+      posOnFreed: false,
       action: { name: 'Complete', start: 2, outcome: 'ok' },
     } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, state)).toEqual({
@@ -90,6 +94,20 @@ describe('BvecqCursors adapter', () => {
       ]),
     } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, broken).segUseAfterFree).toBe(true);
+    // A position left on a freed segment (PosRefs = "COLLECT_ONLY" at the Layout 5 boundary).
+    const parkedOnFreed = { ...state, posOnFreed: true } as unknown as ModelState;
+    expect(bvecqCursorsAdapter.observeModel(undefined, parkedOnFreed).segUseAfterFree).toBe(true);
+  });
+
+  it('the collect_only_refs config runs on bvecq-rfc+bvecq_collect_only_refs', () => {
+    const collectOnly = { ...READ, ...RFC, NSeg: 2, Layout: 5, PosRefs: 'COLLECT_ONLY' };
+    const d = designFor(
+      'BvecqCursors',
+      collectOnly,
+      loadProfiles(join(specs, 'profiles.json')),
+      bvecqCursorsAdapter.faultKnobs ?? [],
+    );
+    expect(d).toEqual({ profile: 'bvecq-rfc', faults: ['bvecq_collect_only_refs'] });
   });
 
   it('drives one read through load, dispatch, retry, completion and collection', () => {
@@ -481,7 +499,7 @@ describe('BvecqCursors adapter, DIO write', () => {
 
   it('the unordered config runs on bvecq-rfc+bvecq_unordered_dio_write: the write hole is observed and predicted', () => {
     const cfgText = readFileSync(join(specs, 'BvecqCursors_unordered_dio_write.cfg'), 'utf8');
-    const unordered = { ...WRITE, StrictDioSequence: false, CheckTooMuch: true };
+    const unordered = { ...WRITE, ...RFC, StrictDioSequence: false };
     const d = designFor(
       'BvecqCursors',
       unordered,
