@@ -409,15 +409,18 @@ GetPages(maxsize) ==
                        /\ oops' = oops
     /\ action' = [name |-> "GetPages", maxsize |-> maxsize]
 
-\* _copy_to_iter / _copy_from_iter / iov_iter_zero(n) on the UserHole layout (lib/iov_iter.c;
-\* the walk is iterate_ubuf of include/linux/iov_iter.h): the step (copy_to_user /
+\* _copy_to_iter / _copy_from_iter / iov_iter_zero(n) on the hole layouts (lib/iov_iter.c).
+\* UserHole: the walk is iterate_ubuf of include/linux/iov_iter.h; the step (copy_to_user /
 \* copy_from_user, raw_copy_*_user) returns the bytes it did not copy, which for an unmapped
 \* page are all from that page's first byte on; progress = len - remain, and the iterator
-\* advances by the progress only.  So a copy moves min(n, count) bytes cut at the hole, 0 from
-\* inside it; last.bytes is the copy's return.  (Only the hole config has it: elsewhere a copy
-\* is an Advance, which the reference driver realises through the copies too.)
+\* advances by the progress only.  XarrayHole: iterate_xarray walks the present folios with
+\* xas_for_each() from the cursor's index; the hole is the range's last page, so no folio
+\* follows it and the walk ends there (from inside it, at once).  Either way a copy moves
+\* min(n, count) bytes cut at the hole, 0 from inside it; last.bytes is the copy's return.
+\* (Only the hole configs have it: elsewhere a copy is an Advance, which the reference driver
+\* realises through the copies too.)
 Copy(n) ==
-    /\ UserHole
+    /\ UserHole \/ XarrayHole
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF n > it.count THEN it.count ELSE n
            got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m

@@ -24,10 +24,12 @@
 // would leave the cursor elsewhere than iov_iter_advance does (copyLandsAsAdvance), the Advance
 // is realised by iov_iter_advance.
 //
-// Copy (the UserHole config only: a UBUF whose second page is unmapped, userHoleFor) is realised
-// by _copy_to_iter / iov_iter_zero (ITER_DEST) or _copy_from_iter (ITER_SOURCE): the copy stops
-// at the fault and its return is the observation lastBytes; the bytes it reports done are read
-// back through the layout. On that layout Advances go through iov_iter_advance only.
+// Copy (the hole configs only: a UBUF whose second page is unmapped, userHoleFor, or an XARRAY
+// whose second page is absent) is realised by _copy_to_iter / iov_iter_zero (ITER_DEST) or
+// _copy_from_iter (ITER_SOURCE): the copy stops at the fault (iterate_ubuf) or at the last
+// present folio (iterate_xarray) and its return is the observation lastBytes; the bytes it
+// reports done are read back through the layout. On those layouts Advances go through
+// iov_iter_advance only.
 //
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
 // for a walk off the front of a segment array or before a folio queue's start), lastBytes and
@@ -839,9 +841,10 @@ class IterCursorDriver implements ReferenceDriver {
   }
 
   /**
-   * The spec's Copy (UserHole layout): _copy_to_iter or iov_iter_zero into an ITER_DEST
-   * iterator, _copy_from_iter out of an ITER_SOURCE one (rotating, as the Advance paths do).
-   * Their walk (iterate_ubuf) stops where the user copy faults and advances by what was done;
+   * The spec's Copy (UserHole and XarrayHole layouts): _copy_to_iter or iov_iter_zero into an
+   * ITER_DEST iterator, _copy_from_iter out of an ITER_SOURCE one (rotating, as the Advance
+   * paths do). Their walk (iterate_ubuf, iterate_xarray) stops where the user copy faults or
+   * where no folio follows (the hole is the range's last page) and advances by what was done;
    * the result is the spec's last.bytes. The bytes the copy reports as done must be exactly
    * the ones at the cursor (read back through the layout, not the iterator); nothing is
    * listed in pages, so offset0, unbacked and misplaced are 0.
