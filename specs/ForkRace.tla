@@ -66,7 +66,9 @@ CONSTANTS
     UseChildRead,    \* explore the child's read of a page it has a vma but no page for (Read)
     UseFailedSteps,  \* explore the steps the kernel fails (WriteUnmapped, RegisterBusy, ...)
     NumIOs,          \* concurrent O_DIRECT / fixed-buffer I/Os (1 or 2): 1 keeps two-page configs small
-    UseDioWrite      \* explore the parent's O_DIRECT write from its page (DioWriteSubmit)
+    UseDioWrite,     \* explore the parent's O_DIRECT write from its page (DioWriteSubmit)
+    RegisterWholeBuffer \* io_uring registers the whole buffer (all pages, one iovec, one ring)
+                     \* before fork; FALSE: each page is its own buffer on its own ring
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -75,7 +77,7 @@ ASSUME UseFixedBuffers \in BOOLEAN /\ UseVmsplice \in BOOLEAN /\ UseChildExit \i
 ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 ASSUME ForkCopiesPinned \in BOOLEAN
 ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in BOOLEAN
-ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN
+ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN /\ RegisterWholeBuffer \in BOOLEAN
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
@@ -408,11 +410,16 @@ Read(p, v) ==
     /\ UNCHANGED <<refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
+\* With RegisterWholeBuffer one ring holds the whole buffer and the buffer-wide actions name it
+\* by page 0 (RingPage); otherwise every page is a ring of its own.
+RingPage(v) == ~RegisterWholeBuffer \/ v = 0
+
 \* io_uring_register(IORING_REGISTER_BUFFERS) of page v by the parent:
 \* pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), so MMF_HAS_PINNED too.
 \* Each page is registered at most once.
 RegisterBuffer(v) ==
     /\ UseFixedBuffers
+    /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] = 0
     /\ ParentMaps(v)
     /\ refs' = refs
@@ -423,9 +430,40 @@ RegisterBuffer(v) ==
     /\ UNCHANGED <<forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
 
+\* IORING_REGISTER_BUFFERS of the parent's whole buffer, one iovec of NumPages pages
+\* (RegisterWholeBuffer), before fork: io_uring/rsrc.c io_sqe_buffer_register -> io_pin_pages
+\* -> pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) of every page (each still exclusive and
+\* writable before fork: no fault), one bvec per page; MMF_HAS_PINNED.
+RegisterWhole ==
+    /\ UseFixedBuffers
+    /\ RegisterWholeBuffer
+    /\ ~forked
+    /\ fixedBuf[0] = 0
+    /\ AllParentMapped
+    /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
+    /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
+    /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+    /\ UNCHANGED <<pte, refs, excl, data, forked, exited, io, pipe, written>>
+    /\ action' = [name |-> "RegisterBuffer", vpage |-> 0]
+
+\* IORING_UNREGISTER_BUFFERS of the whole-buffer ring: io_buffer_unmap unpins every page,
+\* once no fixed read on the ring is in flight.
+UnregisterWhole ==
+    /\ RegisterWholeBuffer
+    /\ fixedBuf[0] > 0
+    /\ ~\E i \in IOs : io[i].st = "INFLIGHT" /\ io[i].kind = "FIXED"
+    /\ pte' = pte
+    /\ refs' = refs
+    /\ pins' = [f \in Frames |-> pins[f] - Cardinality({w \in VPages : fixedBuf[w] = f})]
+    /\ Scrub(excl, data)
+    /\ fixedBuf' = [w \in VPages |-> -1]
+    /\ UNCHANGED <<hasPinned, forked, exited, io, pipe, written>>
+    /\ action' = [name |-> "UnregisterBuffer", vpage |-> 0]
+
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
 \* on it is in flight.
 UnregisterBuffer(v) ==
+    /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] > 0
     /\ ~\E i \in IOs : io[i].st = "INFLIGHT" /\ io[i].kind = "FIXED" /\ io[i].vpage = v
     /\ pte' = pte
@@ -525,6 +563,7 @@ WriteUnmapped(p, v) ==
 RegisterUnmapped(v) ==
     /\ UseFixedBuffers
     /\ UseMunmap
+    /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] = 0
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
@@ -535,11 +574,31 @@ RegisterUnmapped(v) ==
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
 \* finds no vma and returns -EFAULT; nothing was added, so vmsplice_to_pipe returns it
 \* (fs/splice.c) and the pipe stays empty.
+\* IORING_REGISTER_BUFFERS of the whole buffer (RegisterWholeBuffer) while a page of it is
+\* unmapped: io_pin_pages pins the pages up to the hole (pin_user_pages returns fewer than
+\* nr_pages, or -EFAULT when the first page has no vma), unpins what it pinned and fails with
+\* -EFAULT (6.1 io_uring/rsrc.c io_pin_pages: "if (pret > 0) unpin_user_pages(pages, pret)";
+\* 6.12 io_uring/memmap.c io_pin_pages: "if (ret >= 0) { if (ret) unpin_user_pages(...);
+\* ret = -EFAULT; }"): nothing registered, no pin left, MMF_HAS_PINNED set.
+RegisterWholeUnmapped ==
+    /\ UseFixedBuffers
+    /\ UseMunmap
+    /\ RegisterWholeBuffer
+    /\ ~forked
+    /\ fixedBuf[0] = 0
+    /\ ~AllParentMapped
+    /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"])
+    /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+    /\ UNCHANGED <<pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"]
+
 \* IORING_REGISTER_BUFFERS on a ring that has its buffers registered: -EBUSY, nothing
 \* changes (io_uring/rsrc.c io_sqe_buffers_register: "if (ctx->user_bufs) return -EBUSY" in
-\* 6.1, "if (ctx->buf_table.nr)" in 6.12).  Each page has its own ring here.
+\* 6.1, "if (ctx->buf_table.nr)" in 6.12).  Each page has its own ring here, unless
+\* RegisterWholeBuffer (one ring, named by page 0).
 RegisterBusy(v) ==
     /\ UseFixedBuffers
+    /\ RingPage(v)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
     /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
@@ -550,6 +609,7 @@ RegisterBusy(v) ==
 \* "if (!ctx->buf_table.nr)" in 6.12).
 UnregisterNone(v) ==
     /\ UseFixedBuffers
+    /\ RingPage(v)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
     /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
@@ -598,6 +658,7 @@ Next ==
     \/ \E i \in IOs, v \in VPages : FixedReadUnregistered(i, v)
     \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v) \/ Munmap(v)
     \/ PipeRead
+    \/ RegisterWhole \/ UnregisterWhole \/ RegisterWholeUnmapped
 
 Spec == Init /\ [][Next]_vars
 

@@ -35,6 +35,13 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     expect(() => forkRaceRequest(scenario({ ForkAdvice: 'MERGEABLE' }))).toThrow(/MERGEABLE/);
   });
 
+  it('a whole-buffer io_uring registration (RegisterWholeBuffer) is not applicable, with the reason', () => {
+    expect(forkRaceScenarioSupport(scenario({ RegisterWholeBuffer: false }))).toBeUndefined();
+    expect(forkRaceScenarioSupport(scenario({ RegisterWholeBuffer: true }))).toMatch(
+      /^RegisterWholeBuffer: the guest registers each page on its own ring/,
+    );
+  });
+
   it('the qemu target runs advised scenarios and refuses an unknown advice with the reason', () => {
     const target = createQemuTarget({ name: 'fake' } as unknown as KernelSession, 'linux-6.1');
     expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'DONTFORK' }))).toBeUndefined();

@@ -224,6 +224,7 @@ describe('qemu target applicability reasons', () => {
       { name: 'UnregisterNone', vpage: 0, err: 'ENXIO' },
       { name: 'FixedReadUnregistered', io: 1, vpage: 0, err: 'EFAULT' },
       { name: 'VmspliceFull', vpage: 0, err: 'EAGAIN' },
+      { name: 'DioWriteSubmit', io: 1, vpage: 0 },
     ];
     for (const a of refOnly) {
       expect(supportsForkRace(a)).toBe(false);

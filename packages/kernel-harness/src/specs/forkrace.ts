@@ -164,9 +164,14 @@ const FORK_ADVICES = ['NONE', 'DONTFORK', 'WIPEONFORK'] as const;
 
 /**
  * Why the guest cannot run a ForkRace scenario whose actions it can all realise: a ForkAdvice it
- * does not know (op_forkrace_script applies NONE, DONTFORK and WIPEONFORK with madvise).
+ * does not know (op_forkrace_script applies NONE, DONTFORK and WIPEONFORK with madvise), or a
+ * whole-buffer io_uring registration (RegisterWholeBuffer).
  */
 export function forkRaceScenarioSupport(scenario: Scenario): string | undefined {
+  // RegisterWholeBuffer: one io_uring registration of the whole buffer (one iovec over both
+  // pages); the guest's RegisterBuffer step registers one page on its own ring.
+  if (scenario.constants?.RegisterWholeBuffer === true)
+    return 'RegisterWholeBuffer: the guest registers each page on its own ring, not the whole buffer as one iovec';
   const advice = scenario.constants?.ForkAdvice ?? 'NONE';
   if ((FORK_ADVICES as readonly unknown[]).includes(advice)) return undefined;
   return `ForkAdvice ${String(advice)}: the guest knows only ${FORK_ADVICES.join(', ')}`;

@@ -121,3 +121,49 @@ describe("the child's read of a wiped page (MADV_WIPEONFORK: do_anonymous_page, 
     expect(mm_invariants_at_quiescence(k)).toEqual([]);
   });
 });
+
+describe('O_DIRECT write after fork (a read-only pin: gup_must_unshare -> FAULT_FLAG_UNSHARE)', () => {
+  const STORE = 2048;
+  const run = (profile: 'linux-6.1' | 'linux-6.12', childExitsFirst: boolean) => {
+    const k = createKernel(profile);
+    const race = new DioForkRace(k, { nr_pages: 1, device: new Uint8Array(2 * PAGE_SIZE) });
+    const child = race.fork(); // nothing pinned yet: the page is COW-shared, write-protected
+    const shared = pte_lookup(race.parent, race.buf)?.page;
+    if (childExitsFirst) race.exit_child(); // mapped once now: refcount 1
+    race.dio_write(1, PAGE_SIZE, race.buf, PAGE_SIZE);
+    // The parent's pte right after submission (a copy: the store below changes the pte).
+    const at = pte_lookup(race.parent, race.buf);
+    const src = at === undefined ? undefined : { ...at };
+    race.write('P', race.buf + STORE, Uint8Array.of(0x50)); // the parent's store, in flight
+    expect(race.complete(1)).toBe(PAGE_SIZE);
+    const got = race.bdev.read(PAGE_SIZE + STORE, 1)[0];
+    const out = { k, child, shared, src, got };
+    race.exit();
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    return out;
+  };
+
+  it('linux-6.12: the parent gets a read-only exclusive copy, pinned; its store reaches the device', () => {
+    const { k, shared, src, got } = run('linux-6.12', false);
+    expect(src?.page).not.toBe(shared); // wp_page_copy(unshare)
+    expect(src?.write).toBe(false); // unshare maps the copy read-only
+    expect(src?.dirty).toBe(false);
+    expect(k.vmstat.nr_foll_pin_acquired).toBe(1);
+    expect(got).toBe(0x50);
+  });
+
+  it('linux-6.12: a page mapped once is reused in place (do_wp_page reuse under FAULT_FLAG_UNSHARE)', () => {
+    const { shared, src, got } = run('linux-6.12', true);
+    expect(src?.page).toBe(shared);
+    expect(src?.page.anon_exclusive).toBe(true);
+    expect(src?.write).toBe(false); // unshare leaves the pte as it was
+    expect(got).toBe(0x50);
+  });
+
+  it("linux-6.1: FOLL_GET refs the shared page; the parent's store copies it away from the DMA", () => {
+    const { k, shared, src, got } = run('linux-6.1', false);
+    expect(src?.page).toBe(shared); // no unshare without FOLL_PIN
+    expect(k.vmstat.nr_foll_pin_acquired).toBe(0);
+    expect(got).toBe(0);
+  });
+});

@@ -263,8 +263,14 @@ class ForkRaceDriver implements ReferenceDriver {
   private readonly k: Kernel;
   /** The race's steps (block O_DIRECT, fork, writes): the reference's own composition. */
   private readonly race: DioForkRace;
-  /** io_uring instances, one per registered page (IORING_REGISTER_BUFFERS on its own ring). */
+  /**
+   * io_uring instances by the page that names them: one per page (IORING_REGISTER_BUFFERS of
+   * that page on its own ring) or, with the model's RegisterWholeBuffer, one for the whole
+   * buffer (one iovec over every page), named by page 0.
+   */
   private readonly rings = new Map<number, io_ring_ctx>();
+  /** ForkRace.tla RegisterWholeBuffer (absent: the configs before it, one ring per page). */
+  private readonly wholeBuffer: boolean;
   private pipe: pipe_inode_info | null = null;
   private pipeSeen: string | null = null;
   private lastPins = 0;
@@ -284,6 +290,12 @@ class ForkRaceDriver implements ReferenceDriver {
     if (n !== 1 && n !== 2)
       throw new AdapterError(`ForkRace: NumPages must be 1 or 2, got ${JSON.stringify(n)}`);
     this.numPages = n;
+    const whole = scenario.constants?.RegisterWholeBuffer ?? false;
+    if (typeof whole !== 'boolean')
+      throw new AdapterError(
+        `ForkRace: RegisterWholeBuffer must be a boolean, got ${JSON.stringify(whole)}`,
+      );
+    this.wholeBuffer = whole;
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
@@ -312,8 +324,13 @@ class ForkRaceDriver implements ReferenceDriver {
     return bytesTags(USER_VIEW);
   }
 
+  /** The page that names the ring holding page v's registered buffer. */
+  private ringPage(v: number): number {
+    return this.wholeBuffer ? 0 : v;
+  }
+
   private ring(v: number): io_ring_ctx {
-    const ctx = this.rings.get(v);
+    const ctx = this.rings.get(this.ringPage(v));
     if (ctx === undefined) throw new AdapterError(`ForkRace: vpage ${v} has no io_uring`);
     return ctx;
   }
@@ -349,7 +366,8 @@ class ForkRaceDriver implements ReferenceDriver {
       }
       case 'FixedRead':
       case 'FixedReadUnregistered': {
-        // IORING_OP_READ_FIXED: io_import_fixed builds an ITER_BVEC over the registered page.
+        // IORING_OP_READ_FIXED: io_import_fixed builds an ITER_BVEC over the registered page
+        // (in a whole-buffer registration, skipping the bvecs of the pages before it).
         const io = param(action, 'io', 'number');
         const v = param(action, 'vpage', 'number');
         const iter = io_import_fixed(
@@ -398,11 +416,14 @@ class ForkRaceDriver implements ReferenceDriver {
       case 'RegisterBuffer':
       case 'RegisterUnmapped':
       case 'RegisterBusy': {
-        // io_uring_setup, then IORING_REGISTER_BUFFERS of page v (io_pin_pages: FOLL_LONGTERM pin).
+        // io_uring_setup, then IORING_REGISTER_BUFFERS of page v, or of the whole buffer as one
+        // iovec (io_pin_pages: FOLL_LONGTERM pins; a hole fails it after pinning up to there).
         const v = param(action, 'vpage', 'number');
-        const ctx = this.rings.get(v) ?? io_uring_setup(this.race.parent);
-        this.rings.set(v, ctx);
-        const r = io_sqe_buffers_register(ctx, [{ iov_base: this.uaddr(v), iov_len: PAGE_SIZE }]);
+        const key = this.ringPage(v);
+        const ctx = this.rings.get(key) ?? io_uring_setup(this.race.parent);
+        this.rings.set(key, ctx);
+        const len = this.wholeBuffer ? this.numPages * PAGE_SIZE : PAGE_SIZE;
+        const r = io_sqe_buffers_register(ctx, [{ iov_base: this.uaddr(key), iov_len: len }]);
         if (r < 0) this.lastErr = errName(r);
         else if (r !== 0) throw new AdapterError(`ForkRace: IORING_REGISTER_BUFFERS returned ${r}`);
         return;
