@@ -31,6 +31,10 @@
 // reports done are read back through the layout. On those layouts Advances go through
 // iov_iter_advance only.
 //
+// User buffers (IOVEC, UBUF) are faulted in for write when built, or left untouched for the
+// first access to fault in (copies, or GUP's own fault-in), per scenario and profile
+// (userPagesFaultedFor).
+//
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
 // for a walk off the front of a segment array or before a folio queue's start), lastBytes and
 // lastOffset0 of the last Extract or GetPages (model units; a failed call: lastBytes = -errno),
@@ -250,6 +254,14 @@ export function userHoleFor(scenarioId: string, profile: string): UserHole {
   return USER_HOLES[fnv1a(`${scenarioId}|${profile}|user_hole`) % USER_HOLES.length]!;
 }
 
+/**
+ * Whether the user pages of `scenarioId` under `profile` are faulted in for write when the
+ * iterator is built (else untouched until first use; stable salt).
+ */
+export function userPagesFaultedFor(scenarioId: string, profile: string): boolean {
+  return fnv1a(`${scenarioId}|${profile}|prefault`) % 2 === 0;
+}
+
 /** FNV-1a of a string: a stable per-scenario salt for the choice of Advance path. */
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -464,12 +476,19 @@ class IterCursorDriver implements ReferenceDriver {
     with_kernel(this.k, () => with_mm(this.mm, () => this.step(action)));
   }
 
-  /** A user range of `pages` pages, faulted in (so extraction pins present pages). */
+  /**
+   * A user range of `pages` pages. Per scenario and profile (userPagesFaultedFor) the pages
+   * are faulted in for write first, or left untouched, as a fresh mmap() buffer is: then the
+   * first access faults them in (copy_to_user / copy_from_user through handle_mm_fault, and
+   * GUP's faultin_page in __get_user_pages: a write fault for FOLL_WRITE, a read fault
+   * otherwise). Either way every byte is mapped, which is all the spec says of the buffer.
+   */
   private userPages(pages: number): number {
     const base = vm_mmap(this.mm, 0, pages * PAGE_SIZE);
     if (base < 0) throw new AdapterError(`IterCursor: vm_mmap failed (${base})`);
-    for (let p = 0; p < pages; p++)
-      handle_mm_fault(this.mm, base + p * PAGE_SIZE, FAULT_FLAG_WRITE);
+    if (userPagesFaultedFor(this.scenarioId, this.profile))
+      for (let p = 0; p < pages; p++)
+        handle_mm_fault(this.mm, base + p * PAGE_SIZE, FAULT_FLAG_WRITE);
     return base;
   }
 
