@@ -158,9 +158,10 @@ export function holdsByte(bytes: Uint8Array, value: number, start: number, end: 
   // Buffer#indexOf is a memchr; TypedArray#includes on a subarray walked the elements about
   // four times slower (ForkRace's hottest line). Called on `bytes` itself (the native search
   // takes any Uint8Array) it searches from start to the end of `bytes`, so a hit counts only
-  // below end; when that tail is long, a Buffer view bounded to the range searches less (the
-  // view costs about as much as a 2 KiB memchr).
-  if (bytes.length - end <= 2048) {
+  // below end; when that tail is longer than a page, a Buffer view bounded to the range
+  // searches less (making the view costs more than a memchr over a page: ForkRace's tag
+  // regions at the start of a 3 KiB read were its hottest line with a 2 KiB bound).
+  if (bytes.length - end <= 4096) {
     const at = bufferIndexOf.call(bytes, value, start);
     return at !== -1 && at < end;
   }
