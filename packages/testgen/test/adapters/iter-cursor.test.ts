@@ -10,6 +10,8 @@ import {
   iterCursorAdapter,
   iterDirectionFor,
   modelNpages,
+  userHoleFor,
+  userPagesFaultedFor,
 } from '../../src/adapters/iter-cursor.ts';
 import { compareObservations, formatMismatch } from '../../src/compare.ts';
 import { computeExpectation } from '../../src/expect.ts';
@@ -238,6 +240,81 @@ describe('IterCursor adapter', () => {
       expect(calls.map((k) => exp.observations[k]?.lastUnbacked)).toEqual([...unbacked]);
       // The reference (its invariant checks included: the underflow's violations are predicted
       // by lastUnbacked) gives the same.
+      expect(
+        compareObservations(
+          s,
+          profile,
+          exp.observations,
+          runOnReference(iterCursorAdapter, s, profile),
+        ),
+      ).toEqual([]);
+    }
+  }, 60_000);
+
+  it('UBUF over an unmapped page: copies stop at it, extraction and get_pages pin up to it, -EFAULT inside it (every hole variant)', () => {
+    const steps: Scenario['actions'] = [
+      { name: 'Init' },
+      { name: 'IterInit', type: 'UBUF' },
+      { name: 'Copy', bytes: 3 }, // the 2 bytes before the hole
+      { name: 'Copy', bytes: 1 }, // at the hole: nothing
+      { name: 'Revert', bytes: 2 },
+      { name: 'Extract', maxsize: 6 }, // pins the first page: 2 bytes
+      { name: 'GetPages', maxsize: 6 }, // at the hole: -EFAULT, cursor unmoved
+      { name: 'Revert', bytes: 1 },
+      { name: 'GetPages', maxsize: 2 }, // 1 byte before the hole
+    ];
+    const stepper = stepperFor('IterCursor_user_hole');
+    const seen = new Set<string>();
+    for (let n = 0; seen.size < 6 && n < 64; n++) {
+      const s: Scenario = {
+        id: `user-hole-${n}`,
+        spec: 'IterCursor',
+        config: 'IterCursor_user_hole',
+        actions: steps,
+        constants: { UserHole: true },
+      };
+      const profile = 'linux-6.12';
+      const variant = `${userHoleFor(s.id, profile)}/${userPagesFaultedFor(s.id, profile)}`;
+      if (seen.has(variant)) continue;
+      seen.add(variant);
+      const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, profile, {});
+      expect([2, 3, 5, 6, 8].map((k) => exp.observations[k]?.lastBytes)).toEqual([2, 0, 2, -14, 1]);
+      expect([2, 3, 5, 6, 8].map((k) => exp.observations[k]?.count)).toEqual([4, 4, 4, 4, 4]);
+      const got = runOnReference(iterCursorAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, got), variant).toEqual([]);
+    }
+    // Every way the hole can come about, with the first page faulted in or not.
+    expect(seen.size).toBe(6);
+  }, 60_000);
+
+  it('the 6.3-6.5 kvec extraction runs off the array at an empty kvec (extract_zero_skip)', () => {
+    const stepper = stepperFor('IterCursor_extract_zero_skip');
+    const s: Scenario = {
+      id: 'zero-skip',
+      spec: 'IterCursor',
+      config: 'IterCursor_extract_zero_skip',
+      actions: [
+        { name: 'Init' },
+        { name: 'IterInit', type: 'KVEC' },
+        { name: 'Extract', maxsize: 6 },
+      ],
+      constants: { ExtractZeroSkipBug: true },
+    };
+    // linux-6.12's own constants say the fixed extraction; the design keeps the config's bug.
+    for (const [profile, fixed, bytes, count, npages] of [
+      ['linux-6.12', true, 2, 4, 2],
+      ['linux-6.12+extract_zero_skip', false, 0, 6, null],
+    ] as const) {
+      const exp = computeExpectation(
+        stepper,
+        iterCursorAdapter.observeModel,
+        s,
+        profile,
+        fixed ? { ExtractZeroSkipBug: false } : {},
+      );
+      const last = exp.observations[2];
+      expect([last?.lastBytes, last?.count, last?.npages]).toEqual([bytes, count, npages]);
+      // The reference gives the same, its iter_count_consistent violation predicted.
       expect(
         compareObservations(
           s,
