@@ -19,6 +19,7 @@ import {
   ITERCURSOR_UNOBSERVABLE,
   iterCursorObservations,
   iterCursorRequest,
+  iterCursorScenarioSupport,
   iterCursorWhyNot,
   supportsIterCursor,
 } from './specs/itercursor.ts';
@@ -86,6 +87,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
     supports: supportsIterCursor,
     whyNot: iterCursorWhyNot,
     unobservable: ITERCURSOR_UNOBSERVABLE,
+    scenarioSupport: iterCursorScenarioSupport,
     async run(session, scenario) {
       // Independent of every other scenario (its own worker, file and buffers): runs concurrently.
       const result = await session.request(
