@@ -103,20 +103,51 @@ function threadCpuMs(): number | undefined {
 // timed part); README.md has the figures. A run the reference throws on is counted
 // (reference_replay_errors) with its steps left out, its time kept in (so an error can only
 // lower the rates). BENCH_REPLAY_SPECS=A,B replays those specs only (for profiling one spec;
-// the overall figures then cover those specs).
+// the overall figures then cover those specs). BENCH_REPLAY_PASSES=n (default 1) replays the
+// whole corpus n times in the one process and reports, per spec, the pass with the least
+// replaying-thread CPU time (the least wall time without /proc): for comparing two trees on a
+// shared machine, where a single pass moves by 10-20% with the load. The default single pass,
+// JIT warm-up included, is the headline figure.
+type SpecTimes = { steps: number; ms: number; cpuMs: number; threadMs: number | undefined };
+
 function replay(): void {
   const target = createReferenceTarget(
     allAdapters,
     profiles.map((p) => p.name),
   );
   const only = process.env.BENCH_REPLAY_SPECS?.split(',');
-  const perSpec = new Map<
-    string,
-    { steps: number; ms: number; cpuMs: number; threadMs: number | undefined }
-  >();
+  const passes = Number(process.env.BENCH_REPLAY_PASSES ?? '1');
+  if (!Number.isInteger(passes) || passes < 1) {
+    console.error(
+      `bench: BENCH_REPLAY_PASSES must be a positive integer, got ${JSON.stringify(process.env.BENCH_REPLAY_PASSES)}`,
+    );
+    process.exit(2);
+  }
   let errors = 0;
   let mismatched = 0;
   const replayCpu0 = process.cpuUsage();
+  const best = new Map<string, SpecTimes>();
+  const cost = (a: SpecTimes) => a.threadMs ?? a.ms;
+  for (let pass = 0; pass < passes; pass++) {
+    const r = replayPass(target, only);
+    errors += r.errors;
+    mismatched += r.mismatched;
+    for (const [spec, a] of r.perSpec) {
+      const b = best.get(spec);
+      if (b === undefined || cost(a) < cost(b)) best.set(spec, a);
+    }
+  }
+  report(best, replayCpu0, passes, mismatched, errors);
+}
+
+/** One replay of every suite of the corpus (see replay()): per-spec steps and times. */
+function replayPass(
+  target: ReturnType<typeof createReferenceTarget>,
+  only: readonly string[] | undefined,
+): { perSpec: Map<string, SpecTimes>; errors: number; mismatched: number } {
+  const perSpec = new Map<string, SpecTimes>();
+  let errors = 0;
+  let mismatched = 0;
   for (const file of findGeneratedSuites(join(root, 'generated-tests'))) {
     const suite = loadSuite(file);
     const adapter = adapterFor(suite.spec);
@@ -154,6 +185,18 @@ function replay(): void {
         ? undefined
         : acc.threadMs + (th1 - th);
   }
+  return { perSpec, errors, mismatched };
+}
+
+function report(
+  perSpec: ReadonlyMap<string, SpecTimes>,
+  replayCpu0: NodeJS.CpuUsage,
+  passes: number,
+  mismatched: number,
+  errors: number,
+): void {
+  if (passes > 1)
+    console.log(`testgen.reference_replay_passes: ${passes} (best pass per spec reported)`);
   let steps = 0;
   let ms = 0;
   let runCpuMs = 0;
@@ -200,9 +243,10 @@ function replay(): void {
       `testgen.reference_replay_steps_per_thread_cpu_s_over_goal: ${(threadRate / REPLAY_GOAL).toFixed(2)} ratio`,
     );
   }
-  // CPU time of the whole replay loop, suite loading and planning included.
+  // CPU time of the whole replay loop, suite loading and planning included (per pass on
+  // average when there are several).
   console.log(
-    `testgen.reference_replay_steps_per_cpu_s_all_in: ${Math.round(steps / (replayCpu / 1000))} steps/s`,
+    `testgen.reference_replay_steps_per_cpu_s_all_in: ${Math.round(steps / (replayCpu / passes / 1000))} steps/s`,
   );
   console.log(`testgen.reference_replay_steps: ${steps} steps`);
   console.log(`testgen.reference_replay_mismatched: ${mismatched} scenarios`);
