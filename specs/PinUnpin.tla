@@ -41,8 +41,9 @@ CONSTANTS
                     \* rolling buffer, which cachefiles hands to a backing file's O_DIRECT
                     \* write/read) or ITER_BVECQ (bvecq RFC); 6.1 has neither
     LargeFolio      \* user pages 0 and 1 (the UBUF buffer) are the last two pages of one large
-                    \* anonymous folio (a 16 KiB mTHP, order 2, 6.8+; a PMD THP alike on 6.1):
-                    \* the kernel counts pins and refs per folio, not per page
+                    \* anonymous folio (a 16 KiB mTHP, order 2, 6.8+; a PMD THP alike on 6.1),
+                    \* and the queue buffer's Q0, Q1 the two pages of one order-1 page-cache
+                    \* folio (6.8+ page cache): the kernel counts pins and refs per folio
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
@@ -90,7 +91,9 @@ ExpectedOffset0(t) == CASE t = "UBUF" -> 1 [] t = "IOVEC" -> 1 [] t = "KVEC" -> 
 \* __bio_release_pages drops with unpin_user_folio(folio, nr_pages); 6.1 keeps one FOLL_GET
 \* ref per page and puts each.  So pins[U0] + pins[U1] is the folio's _pincount and
 \* pins + refs of both pages its _refcount above the mapping's (the observations u0.refcount
-\* and u0.dmaPinned, testgen adapter), per page as for small folios.
+\* and u0.dmaPinned, testgen adapter), per page as for small folios.  The queue's Q0 and Q1
+\* are likewise counted as one folio (never pinned: not user-backed); its multi-page bvec
+\* (ITER_BVECQ) or folio (ITER_FOLIOQ) lists the same two pages.
 VARIABLES
     pins,        \* pins[f]: FOLL_PIN count (folio pincount / refcount in GUP_PIN_COUNTING_BIAS units)
     refs,        \* refs[f]: extra references taken by extraction (FOLL_GET, get_page)
@@ -335,10 +338,11 @@ PunchHole(x) ==
     /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, bio, largeFolio>>
     /\ action' = [name |-> "PunchHole", page |-> x]
 
-\* With LargeFolio only the user iterators are explored: how U0 and U1 are backed changes
-\* nothing for kernel iterators or the page cache, which the main configs cover, and the
-\* config stays small (its scenarios replay in every suite run).
-SubmitTypes == IF LargeFolio THEN UserTypes ELSE IterTypes
+\* With LargeFolio only the iterators over the large folios are explored (user ones, and the
+\* queue one where the kernel has it): how U0/U1 and Q0/Q1 are backed changes nothing for the
+\* other kernel iterators or the page cache, which the main configs cover, and the config
+\* stays small (its scenarios replay in every suite run).
+SubmitTypes == IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"}) ELSE IterTypes
 
 Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)

@@ -63,7 +63,9 @@
 // With LargeFolio (PinUnpin_large_folio) user pages 0 and 1 are the last two pages of one
 // order-2 anonymous folio (a 16 KiB mTHP mapped by do_anonymous_large_folio: the mapping starts
 // two pages before user page 0, at a 16 KiB boundary), and `pins`/`refs` count that folio once,
-// as the kernel does, under the frame "U0+U1" (its _pincount for pins, the GUP ledger for refs).
+// as the kernel does, under the frame "U0+U1" (its _pincount for pins, the GUP ledger for refs);
+// the queue's Q0 and Q1 are the two pages of one order-1 folio, counted as "Q0+Q1" (a kernel
+// frame: refs above its owner's), one multi-page bvec on ITER_BVECQ, one slot on ITER_FOLIOQ.
 //
 // Frames are identified by folio: U0..U2 the process's pages at user pages 0..2, U3 the private
 // page user page 3 gets when a FOLL_WRITE GUP breaks its zero-page mapping, ZP the zero page,
@@ -184,11 +186,14 @@ const FRAMES = [
   'Q1',
 ] as const;
 type Frame = (typeof FRAMES)[number];
-/** The large folio holding U0 and U1 (LargeFolio): pins and refs are counted per folio. */
+/** The large folios (LargeFolio): U0 and U1's, Q0 and Q1's; pins and refs count per folio. */
 const LARGE_FRAME = 'U0+U1';
-/** The frames `pins` and `refs` list, in order: the large folio after its pages' frames. */
-const COUNT_FRAMES = ['U0', 'U1', LARGE_FRAME, ...FRAMES.slice(2)] as const;
+const LARGE_Q_FRAME = 'Q0+Q1';
+/** The frames `pins` and `refs` list, in order: each large folio after its pages' frames. */
+const COUNT_FRAMES = ['U0', 'U1', LARGE_FRAME, ...FRAMES.slice(2), LARGE_Q_FRAME] as const;
 type CountFrame = (typeof COUNT_FRAMES)[number];
+const Q0_INDEX = FRAMES.indexOf('Q0');
+const Q1_INDEX = FRAMES.indexOf('Q1');
 /** The large folio's order (a 16 KiB anonymous mTHP) and U0's page index within it. */
 const LARGE_ORDER = 2;
 const LARGE_U0_INDEX = 2;
@@ -210,14 +215,20 @@ const ACTIONS = new Set([
 const countList = (count: (f: Frame, i: number) => number): string => nonzeroCounts(FRAMES, count);
 
 /**
- * The same with U0 and U1 counted once, as their large folio ("U0+U1=2"): `largeCount` is the
- * folio's count, `count` the other frames' (by FRAMES index).
+ * The same with U0 and U1, and Q0 and Q1, each counted once as their large folio ("U0+U1=2"):
+ * `uCount` and `qCount` are the folios' counts, `count` the other frames' (by FRAMES index).
  */
-function largeCountList(count: (f: Frame, i: number) => number, largeCount: number): string {
+function largeCountList(
+  count: (f: Frame, i: number) => number,
+  uCount: number,
+  qCount: number,
+): string {
   return nonzeroCounts(COUNT_FRAMES, (f: CountFrame, ci: number) => {
-    if (ci < 2) return 0;
-    if (f === LARGE_FRAME) return largeCount;
-    return count(f, ci - 1);
+    if (f === LARGE_FRAME) return uCount;
+    if (f === LARGE_Q_FRAME) return qCount;
+    const i = ci < 2 ? ci : ci - 1;
+    if (i < 2 || i === Q0_INDEX || i === Q1_INDEX) return 0;
+    return count(f as Frame, i);
   });
 }
 
@@ -305,8 +316,8 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   const u0Pins = large ? pin('U0') + pin('U1') : pin('U0');
   const u0Refs = large ? ref('U0') + ref('U1') : ref('U0');
   const obs: Record<string, StepObservation[string]> = {
-    pins: large ? largeCountList(pin, u0Pins) : countList(pin),
-    refs: large ? largeCountList(ref, u0Refs) : countList(ref),
+    pins: large ? largeCountList(pin, u0Pins, pin('Q0') + pin('Q1')) : countList(pin),
+    refs: large ? largeCountList(ref, u0Refs, ref('Q0') + ref('Q1')) : countList(ref),
     'u0.refcount': u0Pins * (large ? 1 : GUP_PIN_COUNTING_BIAS) + u0Refs,
     'u0.dmaPinned': u0Pins > 0,
     pinAcquired: asInt(stateVar(state, 'pinAcquired'), 'pinAcquired'),
@@ -452,7 +463,9 @@ class PinUnpinDriver implements ReferenceDriver {
       // The block device itself, opened O_DIRECT, as the QEMU guest does (block/fops.c
       // blkdev_direct_IO: one bio per request of at most BIO_MAX_VECS pages).
       const target = filp_open(bdev_inode(bdev), O_DIRECT);
-      const qFolios: [Folio, Folio] = [folio_alloc(0), folio_alloc(0)];
+      // With LargeFolio, Q0 and Q1 are the two pages of one order-1 folio.
+      const q = large === null ? null : folio_alloc(1);
+      const qFolios: [Folio, Folio] = q === null ? [folio_alloc(0), folio_alloc(0)] : [q, q];
       return { mm, base, bdev, kvecBase, bvecPages, dataFile, xFolios, qFolios, target, large };
     });
     this.largeFolio = set.large;
@@ -779,6 +792,21 @@ class PinUnpinDriver implements ReferenceDriver {
   private queueIter(d: number): iov_iter {
     const types = this.k.profile.iter_types;
     const [q0, q1] = this.qFolios;
+    if (q0 === q1) {
+      // LargeFolio: one order-1 folio holds Q0 and Q1: the last slot of a full segment
+      // (ITER_FOLIOQ), or one multi-page bvec (ITER_BVECQ).
+      if (types.includes('ITER_FOLIOQ')) {
+        const head = folioq_alloc();
+        while (folioq_nr_slots(head) < PAGEVEC_SIZE - 1) folioq_append(head, folio_alloc(0));
+        const last = folioq_append(head, q0);
+        return iov_iter_folio_queue(d, head, last, 1 * UNIT, 6 * UNIT);
+      }
+      if (types.includes('ITER_BVECQ')) {
+        const bq = netfs_alloc_bvecq(1);
+        bvecq_append(bq, { bv_page: q0.page(0), bv_offset: 1 * UNIT, bv_len: 6 * UNIT });
+        return iov_iter_bvec_queue(d, bq, 0, 0, 6 * UNIT);
+      }
+    }
     if (types.includes('ITER_FOLIOQ')) {
       const head = folioq_alloc();
       while (folioq_nr_slots(head) < PAGEVEC_SIZE - 1) folioq_append(head, folio_alloc(0));
@@ -833,8 +861,15 @@ class PinUnpinDriver implements ReferenceDriver {
     const obs: Record<string, StepObservation[string]> = {
       // A large folio counts its pins in _pincount (try_grab_folio), its FOLL_GET refs in the
       // GUP ledger as a small one.
-      pins: large === null ? countList(pins) : largeCountList(pins, large._pincount),
-      refs: large === null ? countList(refs) : largeCountList(refs, large.gup_refs),
+      // The queue's folio is a kernel frame: counted as the others (it is FRAMES' Q1 entry).
+      pins:
+        large === null
+          ? countList(pins)
+          : largeCountList(pins, large._pincount, pins('Q1', Q1_INDEX)),
+      refs:
+        large === null
+          ? countList(refs)
+          : largeCountList(refs, large.gup_refs, refs('Q1', Q1_INDEX)),
       'u0.refcount': u0._refcount - this.u0Refs0,
       'u0.dmaPinned': folio_maybe_dma_pinned(u0),
       pinAcquired: k.vmstat.nr_foll_pin_acquired - this.vmstat0.acquired,
@@ -850,11 +885,14 @@ class PinUnpinDriver implements ReferenceDriver {
       let size = 0;
       for (const bi of s.bios) {
         for (const v of bi.bi_io_vec) {
-          // A page of the large folio is U0 or U1 by its index in it.
+          // A page of a large folio is U0 or U1 (Q0 or Q1) by its index in it.
+          const folio = v.bv_page.folio;
           const i =
-            v.bv_page.folio === large
+            folio === large
               ? v.bv_page.index_in_folio - LARGE_U0_INDEX
-              : frameOf(folios, v.bv_page.folio);
+              : large !== null && folio === this.qFolios[0]
+                ? Q0_INDEX + v.bv_page.index_in_folio
+                : frameOf(folios, folio);
           if (i < 0)
             throw new AdapterError(`PinUnpin: bio ${b} lists a page that is no frame of the spec`);
           listed |= 1 << i;
