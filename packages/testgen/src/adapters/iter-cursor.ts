@@ -33,8 +33,7 @@
 //
 // User buffers (IOVEC, UBUF) are faulted in for write when built, or left untouched for the
 // first access to fault in (copies, or GUP's own fault-in), per scenario and profile
-// (userPagesFaultedFor); a faulted-in one may be a nofault iterator (nofaultFor: FOLL_NOFAULT
-// in its extraction and get_pages, which changes nothing when every page is present).
+// (userPagesFaultedFor).
 //
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
 // for a walk off the front of a segment array or before a folio queue's start), lastBytes and
@@ -261,14 +260,6 @@ export function userHoleFor(scenarioId: string, profile: string): UserHole {
  */
 export function userPagesFaultedFor(scenarioId: string, profile: string): boolean {
   return fnv1a(`${scenarioId}|${profile}|prefault`) % 2 === 0;
-}
-
-/**
- * Whether the user iterator of `scenarioId` under `profile` is a nofault one (i->nofault),
- * when its pages are faulted in at IterInit (stable salt).
- */
-export function nofaultFor(scenarioId: string, profile: string): boolean {
-  return fnv1a(`${scenarioId}|${profile}|nofault`) % 2 === 0;
 }
 
 /** FNV-1a of a string: a stable per-scenario salt for the choice of Advance path. */
@@ -630,16 +621,6 @@ class IterCursorDriver implements ReferenceDriver {
       case 'IterInit':
         this.type = param(action, 'type', 'string');
         this.i = this.init(this.type);
-        // A caller that cannot take page faults sets i->nofault (btrfs / gfs2 direct I/O around
-        // iomap_dio_rw), so extraction and get_pages pass FOLL_NOFAULT to GUP; faultin_page()
-        // then returns -EFAULT instead of faulting. Only where no fault is needed: user pages
-        // faulted in for write at IterInit (the outcome is then the same as without it).
-        if (
-          (this.type === 'UBUF' || this.type === 'IOVEC') &&
-          userPagesFaultedFor(this.scenarioId, this.profile) &&
-          nofaultFor(this.scenarioId, this.profile)
-        )
-          this.i.nofault = true;
         return;
       case 'Advance':
         this.advance(param(action, 'bytes', 'number') * UNIT);
