@@ -67,8 +67,10 @@ CONSTANTS
     UseFailedSteps,  \* explore the steps the kernel fails (WriteUnmapped, RegisterBusy, ...)
     NumIOs,          \* concurrent O_DIRECT / fixed-buffer I/Os (1 or 2): 1 keeps two-page configs small
     UseDioWrite,     \* explore the parent's O_DIRECT write from its page (DioWriteSubmit)
-    RegisterWholeBuffer \* io_uring registers the whole buffer (all pages, one iovec, one ring)
+    RegisterWholeBuffer,\* io_uring registers the whole buffer (all pages, one iovec, one ring)
                      \* before fork; FALSE: each page is its own buffer on its own ring
+    AdviseFirstPageOnly \* ForkAdvice covers page 0 only (madvise of the buffer's first page:
+                     \* mm/madvise.c splits the vma); FALSE: the whole buffer
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -78,6 +80,7 @@ ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 ASSUME ForkCopiesPinned \in BOOLEAN
 ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in BOOLEAN
 ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN /\ RegisterWholeBuffer \in BOOLEAN
+ASSUME AdviseFirstPageOnly \in BOOLEAN
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
@@ -135,8 +138,12 @@ NumFree == Cardinality({f \in Frames : Free(f)})
 \* after a fork that did not copy the vma, or whose page tables were wiped).
 TagsAt(p, v) == IF pte[p][v].frame \in {NoFrame, ZeroFrame} THEN {} ELSE data[pte[p][v].frame]
 
-\* The child has a vma over the parent's pages (dup_mmap skips VM_DONTCOPY).
-ChildHasVma == ForkAdvice # "DONTFORK"
+\* Page v carries the ForkAdvice (every page, or page 0 alone with AdviseFirstPageOnly:
+\* madvise_update_vma -> vma_modify_flags splits the vma at the advised range's end).
+Advised(v) == ForkAdvice # "NONE" /\ (~AdviseFirstPageOnly \/ v = 0)
+
+\* The child has a vma over the parent's page v (dup_mmap skips VM_DONTCOPY).
+ChildHasVma(v) == ~(Advised(v) /\ ForkAdvice = "DONTFORK")
 
 \* The parent still maps its page v: only Munmap takes a parent's page away
 \* (the parent's pages are faulted in at Init and no step of the parent zaps them).
@@ -332,27 +339,33 @@ CopyAtFork(v) ==
 ForkAdvised ==
     /\ ~forked
     /\ AllParentMapped
-    /\ ForkAdvice # "NONE"
+    /\ \A v \in VPages : Advised(v)
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
     /\ UNCHANGED <<exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
+\* With AdviseFirstPageOnly, the advised page (a0/a1) is skipped as ForkAdvised skips every
+\* page (dup_mmap: no copy_page_range for a VM_DONTCOPY / VM_WIPEONFORK vma) while the other
+\* goes through copy_present_pte.
 Fork ==
     /\ ~forked
     /\ AllParentMapped
-    /\ ForkAdvice = "NONE"
+    /\ \E v \in VPages : ~Advised(v)
     /\ NumFree >= 2
     \* \E x \in {e} binds the value of e once (the embedded engine re-evaluates
     \* LET definitions at each use).
-    /\ \E c0 \in {CopyAtFork(0)}, c1 \in {CopyAtFork(1)},
+    /\ \E a0 \in {Advised(0)}, a1 \in {Advised(1)} :
+       \E c0 \in {~a0 /\ CopyAtFork(0)}, c1 \in {~a1 /\ CopyAtFork(1)},
           f0 \in {pte["P"][0].frame}, f1 \in {IF NumPages = 2 THEN pte["P"][1].frame ELSE NoFrame}, g0 \in {NewFrame} :
        \E g1 \in {IF c0 THEN SecondNewFrame ELSE g0} :
           /\ pte' = [p \in Procs |-> [v \in VPages |->
                        IF p = "P"
                        THEN [frame |-> pte["P"][v].frame,
-                             write |-> pte["P"][v].write /\ (IF v = 0 THEN c0 ELSE c1)]
+                             write |-> pte["P"][v].write /\ (IF v = 0 THEN a0 \/ c0 ELSE a1 \/ c1)]
+                       ELSE IF (v = 0 /\ a0) \/ (v = 1 /\ a1)
+                       THEN [frame |-> NoFrame, write |-> FALSE]
                        ELSE IF v = 0
                        THEN [frame |-> IF c0 THEN g0 ELSE f0, write |-> c0]
                        ELSE [frame |-> IF c1 THEN g1 ELSE f1, write |-> c1]]]
@@ -360,7 +373,7 @@ Fork ==
           /\ pins' = pins
           /\ excl' = [f \in Frames |->
                       IF (c0 /\ f = g0) \/ (c1 /\ f = g1) THEN TRUE
-                      ELSE IF (~c0 /\ f = f0) \/ (~c1 /\ f = f1) THEN FALSE
+                      ELSE IF (~a0 /\ ~c0 /\ f = f0) \/ (~a1 /\ ~c1 /\ f = f1) THEN FALSE
                       ELSE excl[f]]
           /\ data' = [f \in Frames |->
                       IF c0 /\ f = g0 THEN data[f0]
@@ -379,7 +392,7 @@ Fork ==
 \* zeroed page for a zero-pfn pte (vma_alloc_zeroed_movable_folio).
 Write(p, v) ==
     /\ forked
-    /\ p = "P" \/ (ChildHasVma /\ ~exited)
+    /\ p = "P" \/ (ChildHasVma(v) /\ ~exited)
     /\ (p = "P") => (ParentMaps(v))
     /\ WriteTag(p) \notin TagsAt(p, v)
     /\ refs' = refs
@@ -403,7 +416,7 @@ Read(p, v) ==
     /\ UseChildRead
     /\ forked
     /\ p = "C"
-    /\ ChildHasVma
+    /\ ChildHasVma(v)
     /\ ~exited
     /\ pte[p][v].frame = NoFrame
     /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]

@@ -40,6 +40,9 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     expect(forkRaceScenarioSupport(scenario({ RegisterWholeBuffer: true }))).toMatch(
       /^RegisterWholeBuffer: the guest registers each page on its own ring/,
     );
+    expect(forkRaceScenarioSupport(scenario({ AdviseFirstPageOnly: true }))).toMatch(
+      /^AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer/,
+    );
   });
 
   it('the qemu target runs advised scenarios and refuses an unknown advice with the reason', () => {

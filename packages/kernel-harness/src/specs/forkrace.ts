@@ -172,6 +172,9 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
   // pages); the guest's RegisterBuffer step registers one page on its own ring.
   if (scenario.constants?.RegisterWholeBuffer === true)
     return 'RegisterWholeBuffer: the guest registers each page on its own ring, not the whole buffer as one iovec';
+  // AdviseFirstPageOnly: madvise of page 0 alone; the guest advises its whole buffer.
+  if (scenario.constants?.AdviseFirstPageOnly === true)
+    return 'AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer, not to the first page alone';
   const advice = scenario.constants?.ForkAdvice ?? 'NONE';
   if ((FORK_ADVICES as readonly unknown[]).includes(advice)) return undefined;
   return `ForkAdvice ${String(advice)}: the guest knows only ${FORK_ADVICES.join(', ')}`;

@@ -39,8 +39,13 @@ export interface DioForkRaceSetup {
   readonly nr_pages: number;
   /** The block device's content, read by O_DIRECT (a multiple of 512 bytes). */
   readonly device: Uint8Array;
-  /** madvise(2) advice applied to the whole buffer before any step (MADV_DONTFORK...). */
+  /** madvise(2) advice applied to the buffer before any step (MADV_DONTFORK...). */
   readonly advice?: number;
+  /**
+   * Pages the advice covers, from the buffer's start (default: all of them). Fewer splits the
+   * buffer's vma (mm/madvise.c madvise_update_vma -> vma_modify_flags).
+   */
+  readonly advice_pages?: number;
 }
 
 /** A step the race cannot take: the scenario asked for something the kernel would refuse. */
@@ -63,7 +68,7 @@ export class DioForkRace {
 
   /** Init: the parent's buffer, faulted in writable (do_anonymous_page), and the device. */
   constructor(k: Kernel, setup: DioForkRaceSetup) {
-    const { nr_pages, device, advice } = setup;
+    const { nr_pages, device, advice, advice_pages = nr_pages } = setup;
     if (!Number.isInteger(nr_pages) || nr_pages < 1) {
       throw new RangeError(`DioForkRace: nr_pages ${nr_pages} is not a positive integer`);
     }
@@ -80,7 +85,7 @@ export class DioForkRace {
           throw new DioForkRaceError(`DioForkRace: cannot fault in page ${v} of the buffer`);
       }
       if (advice !== undefined) {
-        const r = do_madvise(parent, buf, nr_pages * PAGE_SIZE, advice);
+        const r = do_madvise(parent, buf, advice_pages * PAGE_SIZE, advice);
         if (r !== 0) throw new DioForkRaceError(`DioForkRace: madvise(${advice}) failed (${r})`);
       }
       return { bdev, parent, buf, filp: filp_open(bdev_inode(bdev), O_DIRECT) };

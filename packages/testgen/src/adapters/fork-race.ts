@@ -296,6 +296,12 @@ class ForkRaceDriver implements ReferenceDriver {
         `ForkRace: RegisterWholeBuffer must be a boolean, got ${JSON.stringify(whole)}`,
       );
     this.wholeBuffer = whole;
+    // AdviseFirstPageOnly: the ForkAdvice madvise covers page 0 alone (the vma is split).
+    const firstOnly = scenario.constants?.AdviseFirstPageOnly ?? false;
+    if (typeof firstOnly !== 'boolean')
+      throw new AdapterError(
+        `ForkRace: AdviseFirstPageOnly must be a boolean, got ${JSON.stringify(firstOnly)}`,
+      );
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
@@ -303,6 +309,7 @@ class ForkRaceDriver implements ReferenceDriver {
       nr_pages: n,
       device: DEVICE_DATA,
       ...(advice === undefined ? {} : { advice }),
+      ...(firstOnly ? { advice_pages: 1 } : {}),
     });
   }
 
