@@ -110,26 +110,6 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
       'only the collect cursor of a buffered read holds a bvecq segment ref, as PATCH 18/26 "netfs: Switch to using bvecq rather than folio_queue and rolling_buffer" (D. Howells, 26 Mar 2026) note (1) suggests ("probably overkill as only the hindmost position (that of collection) needs to hold a reference"): a dispatch cursor or subrequest position left at the end of a segment whose successor did not exist yet (bvecq_slice) points into that segment after the collector frees it',
     caught_by: ['bvecq_no_free_while_referenced'],
   },
-  iter_pipe_truncate_revert: {
-    name: 'iter_pipe_truncate_revert',
-    area: 'splice',
-    description:
-      'generic_file_splice_read() over ITER_PIPE: an O_DIRECT read cut short by truncate calls iov_iter_revert() on the pipe, freeing pipe buffers still attached to an in-flight bio (memory corruption; syzbot, seed 002)',
-    caught_by: ['no_dma_into_freed_page'],
-  },
-  bvecq_unordered_dio_write: {
-    name: 'bvecq_unordered_dio_write',
-    area: 'bvecq',
-    description: 'bvecq DIO write subrequests dispatched out of strict sequence (seed 004)',
-    caught_by: ['bvecq_write_cursor_order', 'bvecq_no_write_hole'],
-  },
-  bvecq_read_too_much: {
-    name: 'bvecq_read_too_much',
-    area: 'bvecq',
-    description:
-      'a read subrequest returns more data than requested and the collector accepts it (seed 004: "Check for too much data being read")',
-    caught_by: ['bvecq_read_cursor_order'],
-  },
   fork_share_pinned: {
     name: 'fork_share_pinned',
     area: 'mm',
