@@ -42,6 +42,7 @@ describe('PinUnpin adapter', () => {
       cached: { __set: ['X1', 'X0'] },
       pinAcquired: 3,
       pinReleased: 1,
+      largeFolio: false,
       bio: {
         __fn: [
           [
@@ -68,6 +69,9 @@ describe('PinUnpin adapter', () => {
     expect(pinUnpinAdapter.observeModel(undefined, state)).toEqual({
       pins: 'U0=1,U1=1',
       refs: 'X0=1',
+      // A pin on a small folio: GUP_PIN_COUNTING_BIAS on its refcount.
+      'u0.refcount': 1024,
+      'u0.dmaPinned': true,
       pinAcquired: 3,
       pinReleased: 1,
       zeroMapped: false,
@@ -88,6 +92,89 @@ describe('PinUnpin adapter', () => {
       'bio2.err': 'NONE',
     });
   });
+
+  it('with LargeFolio, counts U0 and U1 (and Q0, Q1) once, as their folio', () => {
+    const state: ModelState = {
+      pins: fn({ U0: 1, U1: 1, U2: 1 }),
+      refs: fn({ Q0: -1, Q1: -1 }),
+      zeroMapped: true,
+      cached: { __set: ['X0', 'X1'] },
+      pinAcquired: 3,
+      pinReleased: 0,
+      largeFolio: true,
+      bio: {
+        __fn: [
+          [1, idle],
+          [2, idle],
+        ],
+      },
+      action: { name: 'Init' },
+    };
+    expect(pinUnpinAdapter.observeModel(undefined, state)).toMatchObject({
+      pins: 'U0+U1=2,U2=1',
+      refs: 'Q0+Q1=-2',
+      // A pin on a large folio: 1 on its refcount (and _pincount).
+      'u0.refcount': 2,
+      'u0.dmaPinned': true,
+    });
+  });
+
+  it('LargeFolio: the reference pins the large folio per page, _pincount not GUP_PIN_COUNTING_BIAS', () => {
+    const cfg = readFileSync(join(specs, 'PinUnpin_large_folio.cfg'), 'utf8');
+    const large = createEmbeddedStepper(
+      'PinUnpin',
+      readFileSync(join(specs, 'PinUnpin.tla'), 'utf8'),
+      cfg,
+    );
+    const profiles = loadProfiles(join(specs, 'profiles.json'));
+    for (const profile of ['linux-6.1', 'linux-6.12', 'bvecq-rfc']) {
+      const own = profiles.find((p) => p.name === profile)?.constants.PinUnpin ?? {};
+      const constants = { ...own, LargeFolio: true };
+      const s: Scenario = {
+        id: 'PinUnpin/large',
+        spec: 'PinUnpin',
+        config: 'PinUnpin_large_folio',
+        constants,
+        actions: [
+          { name: 'Init' },
+          { name: 'Submit', bio: 1, iter: 'UBUF', dir: 'DEST' },
+          ...(profile === 'linux-6.1'
+            ? []
+            : [{ name: 'Submit', bio: 2, iter: 'QUEUE', dir: 'DEST' }]),
+          { name: 'Complete', bio: 1 },
+        ],
+      };
+      const exp = computeExpectation(large, pinUnpinAdapter.observeModel, s, profile, constants);
+      expect(exp.stoppedAt).toBeUndefined();
+      const observed = runOnReference(pinUnpinAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+      if (profile === 'linux-6.1') {
+        expect(observed[1]).toMatchObject({
+          refs: 'U0+U1=2',
+          'u0.refcount': 2,
+          'u0.dmaPinned': false,
+        });
+      } else {
+        expect(observed[1]).toMatchObject({
+          pins: 'U0+U1=2',
+          'u0.refcount': 2,
+          'u0.dmaPinned': true,
+          'bio1.pages': 'U0,U1',
+        });
+        expect(observed[2]).toMatchObject({
+          'bio2.pages': 'Q0,Q1',
+          'bio2.bytes': 6,
+          pins: 'U0+U1=2',
+        });
+      }
+      expect(observed.at(-1)).toMatchObject({
+        pins: '',
+        refs: '',
+        'u0.refcount': 0,
+        'u0.dmaPinned': false,
+      });
+    }
+  }, 120_000);
 
   it('fails naming the variable when the state lacks one', () => {
     expect(() => pinUnpinAdapter.observeModel(undefined, { pins: fn({}) })).toThrow(/refs/);
