@@ -584,6 +584,19 @@ RegisterUnmapped(v) ==
     /\ UNCHANGED <<pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
 
+\* The child loads a byte of page v where it has no vma (ForkAdvice DONTFORK: dup_mmap gave it
+\* none): the user fault finds no vma and is SIGSEGV (arch/x86/mm/fault.c do_user_addr_fault:
+\* lock_mm_and_find_vma finds none -> bad_area_nosemaphore); nothing changes.
+ReadNoVma(p, v) ==
+    /\ UseChildRead
+    /\ forked
+    /\ p = "C"
+    /\ ~exited
+    /\ ~ChildHasVma(v)
+    /\ FailedStep([name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
+    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
+
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
 \* finds no vma and returns -EFAULT; nothing was added, so vmsplice_to_pipe returns it
 \* (fs/splice.c) and the pipe stays empty.
@@ -665,7 +678,7 @@ Next ==
     \/ Fork
     \/ ForkAdvised
     \/ ChildExit
-    \/ \E p \in Procs, v \in VPages : Write(p, v) \/ Read(p, v) \/ WriteUnmapped(p, v)
+    \/ \E p \in Procs, v \in VPages : Write(p, v) \/ Read(p, v) \/ WriteUnmapped(p, v) \/ ReadNoVma(p, v)
     \/ \E v \in VPages : RegisterUnmapped(v) \/ VmspliceUnmapped(v) \/ VmspliceFull(v)
     \/ \E v \in VPages : RegisterBusy(v) \/ UnregisterNone(v)
     \/ \E i \in IOs, v \in VPages : FixedReadUnregistered(i, v)

@@ -225,6 +225,7 @@ describe('qemu target applicability reasons', () => {
       { name: 'FixedReadUnregistered', io: 1, vpage: 0, err: 'EFAULT' },
       { name: 'VmspliceFull', vpage: 0, err: 'EAGAIN' },
       { name: 'DioWriteSubmit', io: 1, vpage: 0 },
+      { name: 'ReadNoVma', proc: 'C', vpage: 0, err: 'SIGSEGV' },
     ];
     for (const a of refOnly) {
       expect(supportsForkRace(a)).toBe(false);

@@ -80,6 +80,8 @@ const FAILED_STEPS: readonly string[] = [
 ];
 
 export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
+  if (a.name === 'ReadNoVma')
+    return "ReadNoVma: the child's load where it has no vma (SIGSEGV), a step the kernel fails; the guest agent's forkrace_script has no load step (reference target only)";
   if (a.name === 'WriteUnmapped' || a.name === 'RegisterUnmapped' || a.name === 'VmspliceUnmapped')
     return `${a.name}: a step on a page the parent unmapped; the guest agent has no Munmap step (reference target only)`;
   if (FAILED_STEPS.includes(a.name))

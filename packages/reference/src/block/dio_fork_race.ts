@@ -184,11 +184,19 @@ export class DioForkRace {
    * which maps the zero page in an anonymous vma, do_anonymous_page).
    */
   load(proc: 'P' | 'C', uaddr: number, len: number): Uint8Array {
-    const mm = this.mm(proc);
     const out = new Uint8Array(len);
-    const left = with_kernel(this.k, () => copy_from_user(mm, out, uaddr, len));
-    if (left !== 0) throw new DioForkRaceError(`DioForkRace: read by ${proc} faulted`);
+    if (this.try_load(proc, uaddr, out) !== 0)
+      throw new DioForkRaceError(`DioForkRace: read by ${proc} faulted`);
     return out;
+  }
+
+  /**
+   * proc loads out.length bytes at uaddr into out (copy_from_user). Returns the bytes not
+   * loaded: non-zero where the fault fails (no vma: the user's SIGSEGV).
+   */
+  try_load(proc: 'P' | 'C', uaddr: number, out: Uint8Array): number {
+    const mm = this.mm(proc);
+    return with_kernel(this.k, () => copy_from_user(mm, out, uaddr, out.length));
   }
 
   /**

@@ -118,6 +118,7 @@ const ACTIONS = new Set([
   'FixedReadUnregistered',
   'VmspliceFull',
   'DioWriteSubmit',
+  'ReadNoVma',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -219,6 +220,9 @@ function bytesTags(bytes: Uint8Array): string {
   }
   return tagList(tags);
 }
+
+/** Where a process's one-byte load goes (ReadNoVma; reused). */
+const LOAD_BYTE = new Uint8Array(1);
 
 /** What a process reads of its page for an observation (reused: observations are synchronous). */
 const USER_VIEW = new Uint8Array(TAGS_END);
@@ -479,6 +483,17 @@ class ForkRaceDriver implements ReferenceDriver {
         if (p !== 'P' && p !== 'C') throw new AdapterError(`ForkRace: unknown process ${p}`);
         const layout = TAG_LAYOUT.find((t) => t.tag === (p === 'P' ? 'PW' : 'CW'))!;
         this.race.load(p, this.uaddr(v, layout.offset), 1);
+        return;
+      }
+      case 'ReadNoVma': {
+        // The child's load where dup_mmap gave it no vma (MADV_DONTFORK): copy_from_user loads
+        // nothing, the user's SIGSEGV.
+        const p = param(action, 'proc', 'string');
+        const v = param(action, 'vpage', 'number');
+        if (p !== 'P' && p !== 'C') throw new AdapterError(`ForkRace: unknown process ${p}`);
+        const layout = TAG_LAYOUT.find((t) => t.tag === (p === 'P' ? 'PW' : 'CW'))!;
+        if (this.race.try_load(p, this.uaddr(v, layout.offset), LOAD_BYTE) !== 0)
+          this.lastErr = 'SIGSEGV';
         return;
       }
       case 'Munmap': {
