@@ -215,24 +215,42 @@ export function unpin_user_page(page: Page): void {
   gup_put_folio(page.folio, 1, FOLL_PIN);
 }
 
-/** unpin_user_pages */
+/**
+ * gup_folio_next (mm/gup.c): the folio of pages[i] and how many consecutive entries from i
+ * belong to it, so the unpin helpers drop a folio's pins in one gup_put_folio(folio, nr). It
+ * matters where a release does not match the acquisition: an unpin of an unpinned large folio
+ * takes nr refs at once (the refcount goes below zero, no free), where page by page the first
+ * unpin could free the folio and the next touch it.
+ */
+function gup_folio_next(pages: readonly Page[], npages: number, i: number): number {
+  const folio = (pages[i] as Page).folio;
+  let nr = i + 1;
+  while (nr < npages && (pages[nr] as Page).folio === folio) nr++;
+  return nr - i;
+}
+
+/** unpin_user_pages: per folio batch, as gup_folio_next groups them. */
 export function unpin_user_pages(pages: readonly Page[], npages = pages.length): void {
-  for (let i = 0; i < npages; i++) unpin_user_page(pages[i] as Page);
+  for (let i = 0, nr = 0; i < npages; i += nr) {
+    nr = gup_folio_next(pages, npages, i);
+    gup_put_folio((pages[i] as Page).folio, nr, FOLL_PIN);
+  }
 }
 
 /**
- * unpin_user_pages_dirty_lock: marks each folio dirty (under the folio lock, set_page_dirty_lock)
- * before dropping the pin, when make_dirty; the DIO-read completion path.
+ * unpin_user_pages_dirty_lock: marks each folio dirty (under the folio lock, folio_mark_dirty)
+ * before dropping its pins, when make_dirty; the DIO-read completion path. Per folio batch.
  */
 export function unpin_user_pages_dirty_lock(
   pages: readonly Page[],
   npages: number,
   make_dirty: boolean,
 ): void {
-  for (let i = 0; i < npages; i++) {
-    const page = pages[i] as Page;
-    if (make_dirty && !page.folio.dirty && !page.folio.is_zero) page.folio.dirty = true;
-    unpin_user_page(page);
+  for (let i = 0, nr = 0; i < npages; i += nr) {
+    nr = gup_folio_next(pages, npages, i);
+    const folio = (pages[i] as Page).folio;
+    if (make_dirty && !folio.dirty && !folio.is_zero) folio.dirty = true;
+    gup_put_folio(folio, nr, FOLL_PIN);
   }
 }
 

@@ -5,6 +5,7 @@ import {
   dup_mmap,
   FOLL_LONGTERM,
   FOLL_WRITE,
+  folio_alloc,
   folio_maybe_dma_pinned,
   GUP_PIN_COUNTING_BIAS,
   get_user_pages_fast,
@@ -15,6 +16,7 @@ import {
   put_user_page_ref,
   read_user,
   unpin_user_page,
+  unpin_user_pages,
   unpin_user_pages_dirty_lock,
   vm_mmap,
   write_user,
@@ -178,6 +180,22 @@ describe('large anonymous folios (mm/gup.c try_grab_folio / gup_put_folio, inclu
       unpin_user_page(page);
       expect(page.folio._pincount).toBe(-1);
       expect(k.warnings.map((w) => w.kind)).toContain('pin_underflow');
+    });
+  });
+
+  it("unpin_user_pages drops a folio's pins in one batch (gup_folio_next): no free mid-way", () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      // An order-1 folio nobody pinned, holding its owner's reference only.
+      const folio = folio_alloc(1);
+      unpin_user_pages([folio.page(0), folio.page(1)]);
+      // gup_put_folio(folio, 2): _pincount -2, refcount 1 - 2, never reached 0 so not freed.
+      expect(folio._pincount).toBe(-2);
+      expect(folio._refcount).toBe(-1);
+      expect(folio.freed).toBe(false);
+      const kinds = k.warnings.map((w) => w.kind);
+      expect(kinds).toContain('pin_underflow');
+      expect(kinds).not.toContain('use_after_free');
     });
   });
 
