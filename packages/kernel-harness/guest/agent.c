@@ -747,7 +747,8 @@ have_device:
   if (mknod(devpath, S_IFBLK | 0600, dev) < 0) return close(ctl), snprintf(err, errlen, "mknod %s: %s", devpath, strerror(errno)), -1;
   // Open while the gate is open: the first open of a disk may read it (partition scan after
   // the capacity change), which would wait forever behind a closed gate.
-  *fd_out = open(devpath, O_RDONLY | O_DIRECT);
+  // Read and write: ForkRace's DioWriteSubmit writes through the gate as DioSubmit reads.
+  *fd_out = open(devpath, O_RDWR | O_DIRECT);
   if (*fd_out < 0) return close(ctl), snprintf(err, errlen, "open %s: %s", devpath, strerror(errno)), -1;
   if (suspend) {
     dm_ioctl_init(&u.io, sizeof u, name);
@@ -774,7 +775,10 @@ static int gate_open(const char *name) {
 //   PW/CW  the byte the parent/child wrote after fork (offset 3000 / 3500)
 // Steps (the spec's actions): DioSubmit(io,vpage) = Linux AIO O_DIRECT read through a closed
 // gate; FixedRead(io,vpage) = IORING_OP_READ_FIXED on page vpage's registered buffer through a
-// closed gate; IoComplete(io) = open the gate, reap; Fork; ChildExit = the child _exits (its
+// closed gate; DioWriteSubmit(io,vpage) = Linux AIO O_DIRECT write of the parent's whole page
+// vpage through a closed gate to disk region fr_write_disk(io), which no read uses;
+// IoComplete(io) = open the gate, reap (and, for a write, read the region back and tag what the
+// device got: observation "written"); Fork; ChildExit = the child _exits (its
 // mappings go: exit_mmap), after which it reports no pages (null); Write(proc,vpage);
 // RegisterBuffer(vpage) / UnregisterBuffer(vpage) = IORING_(UN)REGISTER_BUFFERS on the page's
 // own ring; Vmsplice(vpage) = vmsplice the page into a pipe; PipeRead = read it back.
@@ -786,13 +790,19 @@ static const int io_off[3] = {0, 0, 1024};
 static const uint64_t io_disk[3] = {0, 65536, 131072};
 #define PW_OFF 3000
 #define CW_OFF 3500
+// Where DioWriteSubmit(io) puts the parent's page: the upper half of the disk (op_dio's writes
+// go there too, at 3 MiB), one page per io and worker slot, from 2 MiB up (64 slots x 2 ios:
+// 2 MiB .. 2.5 MiB), so no read and no other worker's write touches it.
+static uint64_t fr_write_disk(int io) {
+  return (uint64_t)(DISK_BYTES / 2) + (uint64_t)(g_slot * 2 + (io - 1)) * PAGE;
+}
 
 struct fr_state {
   unsigned char *pages;  // two pages, virtually contiguous
   aio_context_t ctx;
   int dio_fd[3];
   char gate[3][64];
-  int io_kind[3];  // 0 idle, 1 DIO (aio), 2 FIXED (ring of vpage)
+  int io_kind[3];  // 0 idle, 1 DIO (aio), 2 FIXED (ring of vpage), 3 DIOW (aio write)
   int io_vpage[3];
   int io_done[3];
   int io_res[3];
@@ -805,6 +815,7 @@ struct fr_state {
   int pipe_fd[2];
   char pipe_seen[32];
   int piped;
+  char written[3][32];  // tags the device got from write io (IoComplete of a DIOW)
 };
 
 static void tags_of(const unsigned char *page, char *out, size_t outlen) {
@@ -921,6 +932,27 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     s->io_vpage[io] = v;
     return 0;
   }
+  if (strcmp(name, "DioWriteSubmit") == 0) {
+    // The write's source is the parent's page: block/fops.c __blkdev_direct_IO(_async) ->
+    // bio_iov_iter_get_pages, 6.1: iov_iter_get_pages2 -> get_user_pages_fast without
+    // FOLL_WRITE (FOLL_GET: a COW-shared page is taken as it is); 6.12: iov_iter_extract_pages
+    // -> pin_user_pages_fast(FOLL_PIN), mm/gup.c gup_must_unshare -> FAULT_FLAG_UNSHARE first.
+    // The bio then waits behind the closed gate with the page held until IoComplete.
+    if (s->io_kind[io]) return snprintf(err, errlen, "%s: io %d was already submitted", step, io), -1;
+    struct iocb cb;
+    memset(&cb, 0, sizeof cb);
+    cb.aio_data = (uint64_t)io;
+    cb.aio_lio_opcode = IOCB_CMD_PWRITE;
+    cb.aio_fildes = (uint32_t)s->dio_fd[io];
+    cb.aio_buf = (uint64_t)(uintptr_t)page;
+    cb.aio_nbytes = PAGE;
+    cb.aio_offset = (int64_t)fr_write_disk(io);
+    struct iocb *cbs[1] = {&cb};
+    if (sys_io_submit(s->ctx, 1, cbs) != 1) return snprintf(err, errlen, "%s: io_submit: %s", step, strerror(errno)), -1;
+    s->io_kind[io] = 3;
+    s->io_vpage[io] = v;
+    return 0;
+  }
   if (strcmp(name, "IoComplete") == 0) {
     if (!s->io_kind[io] || s->io_done[io]) return snprintf(err, errlen, "%s: read %d is not in flight", step, io), -1;
     if (gate_open(s->gate[io]) < 0) return snprintf(err, errlen, "%s: resume gate: %s", step, strerror(errno)), -1;
@@ -931,6 +963,16 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
       s->io_res[io] = res;
     } else if (reap_aio(s, io, 1) < 0) {
       return snprintf(err, errlen, "%s: io_getevents: %s", step, strerror(errno)), -1;
+    }
+    if (s->io_kind[io] == 3) {
+      if (s->io_res[io] != PAGE) return snprintf(err, errlen, "%s: write %d returned %d", step, io, s->io_res[io]), -1;
+      // What the device got: read the region back (O_DIRECT, through the now open gate) and
+      // tag it as a page is tagged (the D1/D2 sectors, the PW/CW bytes).
+      static unsigned char back[PAGE] __attribute__((aligned(PAGE)));
+      memset(back, 0xEE, sizeof back);
+      if (pread(s->dio_fd[io], back, PAGE, (off_t)fr_write_disk(io)) != PAGE) return snprintf(err, errlen, "%s: read back write %d: %s", step, io, strerror(errno)), -1;
+      tags_of(back, s->written[io], sizeof s->written[io]);
+      return 0;
     }
     if (s->io_res[io] != 512) return snprintf(err, errlen, "%s: read %d returned %d", step, io, s->io_res[io]), -1;
     return 0;
@@ -1039,7 +1081,14 @@ static void fr_observe(struct fr_state *s, struct out *o, int first) {
   // meaningless; the gates forbid it, and this proves it.
   int early = 0;
   for (int i = 1; i <= 2; i++)
-    if (s->io_kind[i] == 1 && !s->io_done[i] && reap_aio(s, i, 0) == 1) early = 1;
+    if ((s->io_kind[i] == 1 || s->io_kind[i] == 3) && !s->io_done[i] && reap_aio(s, i, 0) == 1) early = 1;
+  // written: "<io>:<tags>" per completed write, ';'-joined (the adapter's format); null if none.
+  int nw = 0;
+  for (int i = 1; i <= 2; i++) {
+    if (s->io_kind[i] != 3 || !s->io_done[i] || s->io_res[i] != PAGE) continue;
+    outf(o, nw++ ? ";%d:%s" : ",\"written\":\"%d:%s", i, s->written[i]);
+  }
+  outf(o, nw ? "\"" : ",\"written\":null");
   outf(o, ",\"pinsHeld\":%lld,\"pinDelta\":%lld", held, first ? 0 : held - fr_prev_held);
   fr_prev_held = held;
   outf(o, ",\"earlyCompletion\":%s}", early ? "true" : "false");
@@ -1091,7 +1140,7 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   for (int i = 1; i <= 2; i++) {
     if (s.gate[i][0] == 0) continue;
     gate_open(s.gate[i]);
-    if (s.io_kind[i] == 1) reap_aio(&s, i, 1);
+    if (s.io_kind[i] == 1 || s.io_kind[i] == 3) reap_aio(&s, i, 1);
     if (s.io_kind[i] == 2 && !s.io_done[i]) {
       int res;
       uring_reap(&s.ring[s.io_vpage[i]], 1, &res);

@@ -87,7 +87,7 @@ describe('ForkRace realisation', () => {
       pinsHeld: 1,
       pinDelta: 1,
       err: null, // a script that returned observations had no failed step
-      written: null, // the guest has no O_DIRECT write step
+      written: null, // no O_DIRECT write completed (the agent reports none)
     };
     expect(forkRaceObservations({ obs: [o, o] }, 2)).toEqual([want, want]);
     expect(() => forkRaceObservations({ obs: [{ ...o, pinsHeld: undefined }] }, 1)).toThrow(
@@ -224,7 +224,6 @@ describe('qemu target applicability reasons', () => {
       { name: 'UnregisterNone', vpage: 0, err: 'ENXIO' },
       { name: 'FixedReadUnregistered', io: 1, vpage: 0, err: 'EFAULT' },
       { name: 'VmspliceFull', vpage: 0, err: 'EAGAIN' },
-      { name: 'DioWriteSubmit', io: 1, vpage: 0 },
       { name: 'ReadNoVma', proc: 'C', vpage: 0, err: 'SIGSEGV' },
     ];
     for (const a of refOnly) {

@@ -9,8 +9,9 @@
 //   pinsHeld  FOLL_PIN pins outstanding since Init (/proc/vmstat nr_foll_pin_acquired -
 //             nr_foll_pin_released after stat_refresh), pinDelta its change in the step
 //   err       null: a script whose steps all succeeded (a failed step fails the request)
-//   written   null: the guest agent has no O_DIRECT write step (DioWriteSubmit is not
-//             applicable), so no scenario it runs completes a write
+//   written   the tags each completed O_DIRECT write (DioWriteSubmit) took to the device,
+//             "<io>:<tags>" joined by ";" ("1:PW"), null before any write completed: the agent
+//             reads the write's disk region back at IoComplete and tags what the device holds
 // Not observable in a guest: gupRefs (FOLL_GET references are not counted anywhere) and
 // parentHasPinned (MMF_HAS_PINNED is not exported to user space). Not reported separately:
 // lost (the reference's parent_sees_dio_data verdict per read): the guest's P0/P1 tags, which
@@ -37,6 +38,7 @@ export const FORKRACE_ACTIONS = [
   'DioSubmit',
   'FixedRead',
   'IoComplete',
+  'DioWriteSubmit',
   'Fork',
   'ChildExit',
   'Write',
@@ -49,6 +51,7 @@ export const FORKRACE_ACTIONS = [
 const PARAMS: Record<string, string[]> = {
   DioSubmit: ['io', 'vpage'],
   FixedRead: ['io', 'vpage'],
+  DioWriteSubmit: ['io', 'vpage'],
   IoComplete: ['io'],
   Write: ['proc', 'vpage'],
   RegisterBuffer: ['vpage'],
@@ -90,9 +93,12 @@ export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
     return "Read: the guest agent's forkrace_script has no load step (reference target only)";
   if (a.name === 'Munmap')
     return "Munmap: the guest agent's forkrace_script has no munmap step (reference target only)";
-  if (a.name === 'DioWriteSubmit')
-    return "DioWriteSubmit: the guest agent's forkrace_script has no O_DIRECT write step (reference target only)";
-  if (a.name === 'DioSubmit' || a.name === 'FixedRead' || a.name === 'Write')
+  if (
+    a.name === 'DioSubmit' ||
+    a.name === 'FixedRead' ||
+    a.name === 'DioWriteSubmit' ||
+    a.name === 'Write'
+  )
     return `${a.name}: the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only`;
   return undefined;
 }
@@ -155,10 +161,26 @@ export function forkRaceObservations(
     // err: op_forkrace_script fails the whole request when any step's syscall fails (or a
     // store faults), so every step of a script that returned observations succeeded.
     out.err = null;
-    // written: no write step in the guest's scripts, so no write ever completed.
-    out.written = null;
+    out.written = writtenOf(o.written, i);
     return out;
   });
+}
+
+/**
+ * The agent's "written" ("1:D1,PW;2:") in the adapter's form: per write, its tags sorted and
+ * comma-joined, writes in io order; null (no write completed yet) stays null.
+ */
+function writtenOf(v: unknown, step: number): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw new Error(`step ${step}: the agent's written is not a string`);
+  return v
+    .split(';')
+    .map((w) => {
+      const m = /^([12]):([A-Z0-9,]*)$/.exec(w);
+      if (m === null) throw new Error(`step ${step}: malformed written entry ${JSON.stringify(w)}`);
+      return `${m[1]}:${m[2]!.split(',').filter(Boolean).sort().join(',')}`;
+    })
+    .join(';');
 }
 
 /** The ForkAdvice values (specs/ForkRace.tla) the guest applies: madvise of its buffer. */
