@@ -12,7 +12,7 @@ import {
   ITER_XARRAY,
   iter_type_name,
 } from '../iov_iter/constants.ts';
-import { folioq_folio_size, folioq_nr_slots } from '../iov_iter/folio_queue.ts';
+import { folioq_count, folioq_folio_size } from '../iov_iter/folio_queue.ts';
 import { iov_iter_byte_run } from '../iov_iter/locate.ts';
 import { page_arrays_outstanding } from '../iov_iter/page_array.ts';
 import type { iov_iter, PageSlot } from '../iov_iter/types.ts';
@@ -110,10 +110,7 @@ export function iter_count_consistent(i: iov_iter): Violation[] {
       break;
     case ITER_FOLIOQ: {
       const q = i.folioq!;
-      if (
-        i.folioq_slot < folioq_nr_slots(q) &&
-        i.iov_offset > folioq_folio_size(q, i.folioq_slot)
-      ) {
+      if (i.folioq_slot < folioq_count(q) && i.iov_offset > folioq_folio_size(q, i.folioq_slot)) {
         out.push({
           invariant: 'iter_count_consistent',
           message: `${t}: iov_offset ${i.iov_offset} beyond folio slot ${i.folioq_slot}`,

@@ -19,14 +19,24 @@ export function folioq_alloc(): folio_queue {
   return { next: null, prev: null, folios: [], orders: [] };
 }
 
-/** folioq_nr_slots() */
-export function folioq_nr_slots(q: folio_queue): number {
+/**
+ * folioq_nr_slots(): the segment's capacity, PAGEVEC_SIZE, not its occupancy
+ * (include/linux/folio_queue.h). lib/iov_iter.c's walks step to ->next only at this slot, so
+ * a segment with a next is expected to be full (netfs' rolling buffer appends a segment when
+ * folioq_full()); a walk over a part-filled tail is stopped by the iterator's count.
+ */
+export function folioq_nr_slots(_q: folio_queue): number {
+  return PAGEVEC_SIZE;
+}
+
+/** folioq_count(): the folios added to the segment (folio_batch_count(&folioq->vec)). */
+export function folioq_count(q: folio_queue): number {
   return q.folios.length;
 }
 
-/** folioq_full() */
+/** folioq_full(): folioq_count() >= folioq_nr_slots() */
 export function folioq_full(q: folio_queue): boolean {
-  return q.folios.length >= PAGEVEC_SIZE;
+  return folioq_count(q) >= folioq_nr_slots(q);
 }
 
 /** folioq_append(): add a folio, recording its order as the kernel does. Returns the slot. */

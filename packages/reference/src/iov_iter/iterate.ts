@@ -15,7 +15,7 @@ import {
   ITER_XARRAY,
 } from './constants.ts';
 import { IovIterWarning } from './errors.ts';
-import { folioq_folio, folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
+import { folioq_count, folioq_folio, folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
 import { nth_page, PAGE_SIZE } from './page_glue.ts';
 import type { iov_iter } from './types.ts';
 
@@ -137,7 +137,9 @@ function iterate_folioq(i: iov_iter, len: number, step: PStep): number {
     slot = 0;
   }
   do {
-    if (slot >= folioq_nr_slots(folioq)) break; // !folio
+    // include/linux/iov_iter.h iterate_folioq: `if (!folio) break;`. A slot past
+    // folioq_count() holds no folio here (the kernel's is uninitialised; a cleared one NULL).
+    if (slot >= folioq_count(folioq)) break; // !folio
     const folio = folioq_folio(folioq, slot);
     const fsize = folioq_folio_size(folioq, slot);
     let remain = 0;

@@ -13,7 +13,7 @@ import {
   ITER_UBUF,
   ITER_XARRAY,
 } from './constants.ts';
-import { folioq_folio, folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
+import { folioq_count, folioq_folio, folioq_folio_size } from './folio_queue.ts';
 import { nth_page, PAGE_SIZE } from './page_glue.ts';
 import { iov_iter } from './types.ts';
 
@@ -100,7 +100,8 @@ export function iov_iter_byte_run(i: iov_iter, k: number): ByteRun | null {
       let slot = i.folioq_slot;
       let skip = i.iov_offset;
       while (q) {
-        if (slot >= folioq_nr_slots(q)) {
+        // pinlab's own walk (no kernel twin): past the folios used, on to the next segment.
+        if (slot >= folioq_count(q)) {
           q = q.next;
           slot = 0;
           continue;

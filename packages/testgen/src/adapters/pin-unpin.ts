@@ -105,7 +105,7 @@ import {
   folioq_alloc,
   folioq_append,
   folioq_chain_from,
-  folioq_nr_slots,
+  folioq_count,
   GUP_PIN_COUNTING_BIAS,
   handle_mm_fault,
   ITER_DEST,
@@ -797,7 +797,7 @@ class PinUnpinDriver implements ReferenceDriver {
       // (ITER_FOLIOQ), or one multi-page bvec (ITER_BVECQ).
       if (types.includes('ITER_FOLIOQ')) {
         const head = folioq_alloc();
-        while (folioq_nr_slots(head) < PAGEVEC_SIZE - 1) folioq_append(head, folio_alloc(0));
+        while (folioq_count(head) < PAGEVEC_SIZE - 1) folioq_append(head, folio_alloc(0));
         const last = folioq_append(head, q0);
         return iov_iter_folio_queue(d, head, last, 1 * UNIT, 6 * UNIT);
       }
@@ -809,7 +809,7 @@ class PinUnpinDriver implements ReferenceDriver {
     }
     if (types.includes('ITER_FOLIOQ')) {
       const head = folioq_alloc();
-      while (folioq_nr_slots(head) < PAGEVEC_SIZE - 1) folioq_append(head, folio_alloc(0));
+      while (folioq_count(head) < PAGEVEC_SIZE - 1) folioq_append(head, folio_alloc(0));
       const last = folioq_append(head, q0);
       const next = folioq_chain_from([q1]);
       head.next = next;
