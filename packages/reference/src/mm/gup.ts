@@ -7,6 +7,7 @@ import { current_kernel } from '../kernel.ts';
 import {
   FOLL_GET,
   FOLL_LONGTERM,
+  FOLL_NOFAULT,
   FOLL_PIN,
   FOLL_WRITE,
   GUP_PIN_COUNTING_BIAS,
@@ -135,6 +136,19 @@ export function gup_must_unshare(cow_mapping: boolean, flags: number, page: Page
 }
 
 /**
+ * faultin_page (mm/gup.c, 6.1 and 6.12): under FOLL_NOFAULT it returns -EFAULT before any
+ * fault is taken, so __get_user_pages stops at the first page that is not mapped as asked
+ * (`return i ? i : ret`: a short count, or -EFAULT for the first page); otherwise a write
+ * fault for FOLL_WRITE, an unshare fault for a R/O pin of a shared anon page (-EMLINK from
+ * follow_page_pte). Returns 0 when the fault mapped the page, non-zero otherwise.
+ */
+function faultin_page(mm: MmStruct, address: number, gup_flags: number, unshare: boolean): number {
+  if (gup_flags & FOLL_NOFAULT) return -EFAULT;
+  const fault_flags = unshare ? FAULT_FLAG_UNSHARE : gup_flags & FOLL_WRITE ? FAULT_FLAG_WRITE : 0;
+  return handle_mm_fault(mm, address, fault_flags) !== 0 ? -EFAULT : 0;
+}
+
+/**
  * __get_user_pages: faults in and grabs nr_pages user pages from start. Returns the number
  * grabbed, or a negative errno when the first one fails. pages[i] receives page i.
  */
@@ -165,11 +179,11 @@ export function __get_user_pages(
     for (let tries = 0; tries < 4; tries++) {
       const pte = mm.ptes.get(vpn);
       if (pte === undefined || (write && !pte.write)) {
-        if (handle_mm_fault(mm, addr, write ? FAULT_FLAG_WRITE : 0) !== 0) break;
+        if (faultin_page(mm, addr, gup_flags, false) !== 0) break;
         continue;
       }
       if (gup_must_unshare(is_cow_mapping(vma.vm_flags), gup_flags, pte.page)) {
-        if (handle_mm_fault(mm, addr, FAULT_FLAG_UNSHARE) !== 0) break;
+        if (faultin_page(mm, addr, gup_flags, true) !== 0) break;
         continue;
       }
       page = pte.page;
