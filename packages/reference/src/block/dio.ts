@@ -115,9 +115,18 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   const lbs = bdev.logical_block_size;
   const pos = iocb.ki_pos;
   let count = iov_iter_count(iter);
+  const is_read = iov_iter_rw(iter) === READ;
+  if (!is_read && ino.is_blkdev && count > 0) {
+    // block/fops.c blkdev_write_iter (6.1 and 6.12 alike), before blkdev_direct_IO: -ENOSPC
+    // only when ki_pos >= bdev_nr_bytes(); otherwise the iterator is truncated to the end of
+    // the device (iov_iter_truncate, `shorted` re-expanded after the write) and the part that
+    // fits is written: a short write, not an error. The alignment check below sees the
+    // truncated count, as blkdev_dio_invalid does.
+    if (pos >= ino.i_extent_len) return -ENOSPC;
+    count = Math.min(count, ino.i_extent_len - pos);
+  }
   // blkdev_dio_invalid: position, length and memory alignment to the logical block size.
   if (pos % lbs !== 0 || count % lbs !== 0 || count === 0) return -EINVAL;
-  const is_read = iov_iter_rw(iter) === READ;
   const d = new dio(iocb, is_read, is_read && user_backed_iter(iter));
   d.i_size = ino.i_size;
   if (is_read) {
@@ -127,7 +136,9 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
     const blocks_end = Math.max(ino.i_blocks_end, Math.ceil(d.i_size / lbs) * lbs);
     if (pos + count > blocks_end) count = Math.max(0, blocks_end - pos);
     d.report_limit = d.i_size - pos;
-  } else if (pos + count > ino.i_extent_len) {
+  } else if (!ino.is_blkdev && pos + count > ino.i_extent_len) {
+    // A file whose single extent cannot hold the write: the filesystem has no space for it
+    // (the outline's stand-in for iomap_begin failing with -ENOSPC; simplified, whole request).
     return -ENOSPC;
   }
   // block/fops.c blkdev_direct_IO: on a block device a request of at most BIO_MAX_VECS pages
@@ -136,10 +147,11 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   // an extraction fails (dropped once the bio has pages), and what it holds is the request:
   // dio->size = bio->bi_iter.bi_size, with no further bio for the rest of the iterator. Files
   // (iomap) and larger requests loop over bios, and a failing later bio fails the request.
-  const one_bio = ino.is_blkdev && iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS;
-  // iov_iter_truncate(iter, count), re-expanded after submission (iov_iter_reexpand).
+  // iov_iter_truncate(iter, count), re-expanded after submission (iov_iter_reexpand); the
+  // block device's read_iter / write_iter truncate before blkdev_direct_IO sizes the bio.
   const orig_count = iter.count;
   iter.count = count;
+  const one_bio = ino.is_blkdev && iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS;
   let sector = (ino.i_extent_start + pos) >> SECTOR_SHIFT;
   while (iov_iter_count(iter) > 0) {
     const nr_vecs = Math.min(iov_iter_npages(iter, max_pages), max_pages);

@@ -16,11 +16,11 @@ import {
   init_sync_kiocb,
   O_DIRECT,
 } from '../../src/block/index.ts';
-import { EIO, EIOCBQUEUED } from '../../src/errno.ts';
+import { EIO, EIOCBQUEUED, ENOSPC } from '../../src/errno.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { ITER_DEST, ITER_SOURCE } from '../../src/iov_iter/constants.ts';
 import { iov_iter_bvec, iov_iter_ubuf } from '../../src/iov_iter/init.ts';
-import { createKernel, with_kernel, with_mm } from '../../src/kernel.ts';
+import { createKernel, current_kernel, with_kernel, with_mm } from '../../src/kernel.ts';
 import {
   alloc_page,
   exit_mmap,
@@ -116,6 +116,45 @@ describe('O_DIRECT through bios (block/fops.c, fs/iomap/direct-io.c)', () => {
       exit_mmap(mm);
     });
   });
+
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: a block-device write past the end writes what fits (blkdev_write_iter)`, () => {
+      with_kernel(createKernel(profile), () => {
+        const bdev = bdev_alloc(8192);
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+        write_user(mm, buf, pattern(2 * PAGE_SIZE));
+        const filp = filp_open(bdev_inode(bdev), O_DIRECT);
+        with_mm(mm, () => {
+          // 4 KiB from 6 KiB on an 8 KiB device: truncated to the 2 KiB that fit, a short
+          // write; the iterator is re-expanded, so 2 KiB are still left in it.
+          const iocb = init_sync_kiocb(filp, 6144);
+          const iter = iov_iter_ubuf(ITER_SOURCE, buf, 4096);
+          expect(direct_IO(iocb, iter)).toBe(2048);
+          expect(iocb.ki_pos).toBe(8192);
+          expect(iter.count).toBe(2048);
+          expect(sameBytes(bdev.read(6144, 2048), pattern(2 * PAGE_SIZE).subarray(0, 2048))).toBe(
+            true,
+          );
+          // At or past the end: -ENOSPC, before the alignment check (misaligned length too).
+          expect(direct_IO(init_sync_kiocb(filp, 8192), iov_iter_ubuf(ITER_SOURCE, buf, 512))).toBe(
+            -ENOSPC,
+          );
+          expect(direct_IO(init_sync_kiocb(filp, 8192), iov_iter_ubuf(ITER_SOURCE, buf, 100))).toBe(
+            -ENOSPC,
+          );
+          // A misaligned length that the truncation makes aligned is written (7680 + 600 > 8192).
+          expect(direct_IO(init_sync_kiocb(filp, 7680), iov_iter_ubuf(ITER_SOURCE, buf, 600))).toBe(
+            512,
+          );
+        });
+        expect(current_kernel().vmstat.nr_foll_pin_acquired).toBe(
+          current_kernel().vmstat.nr_foll_pin_released,
+        );
+        exit_mmap(mm);
+      });
+    });
+  }
 
   it('a BVEC iterator is used in place: 6.1 marks the bio BIO_NO_PAGE_REF, 6.12 takes no pin', () => {
     for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
