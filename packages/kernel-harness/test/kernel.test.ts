@@ -60,6 +60,8 @@ describeRealKernels('Kernel experiments and generated scenarios', (k) => {
       pinDelta: pinned ? -1 : 0,
       // Every step of the headline succeeds (ForkRace.tla's err field is for the failed steps).
       err: null,
+      // No O_DIRECT write in the headline (ForkRace.tla's written[i] stays empty: null).
+      written: null,
     });
     expect(obs.map((o) => o.pinsHeld)).toEqual(pinned ? [0, 1, 1, 1, 0] : [0, 0, 0, 0, 0]);
   }, 60_000);
