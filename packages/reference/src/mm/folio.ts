@@ -360,11 +360,9 @@ export function memcpy_to_page(page: Page, offset: number, src: Uint8Array): voi
 
 /** memcpy_from_page (include/linux/highmem.h): reads len bytes of a page from an offset. */
 export function memcpy_from_page(page: Page, offset: number, len: number): Uint8Array {
-  if (offset < 0 || len < 0 || offset + len > PAGE_SIZE) {
-    throw new RangeError(`memcpy_from_page: ${len} bytes at offset ${offset} do not fit in a page`);
-  }
-  check_access(page, 'read from');
-  return page.folio.peek(page.index_in_folio * PAGE_SIZE + offset, len);
+  const out = new Uint8Array(Math.max(len, 0));
+  memcpy_from_page_into(out, 0, page, offset, len);
+  return out;
 }
 
 /** memcpy_from_page into a caller's buffer (no intermediate allocation). */
