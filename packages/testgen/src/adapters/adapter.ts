@@ -74,6 +74,22 @@ export function param<T extends 'string' | 'number' | 'boolean'>(
   return v as never;
 }
 
+/**
+ * Reads a boolean spec constant of a scenario (absent: `fallback`, for the configs written
+ * before it), failing with a message that names spec and constant.
+ */
+export function booleanConstant(
+  spec: string,
+  scenario: Scenario,
+  name: string,
+  fallback = false,
+): boolean {
+  const v = scenario.constants?.[name] ?? fallback;
+  if (typeof v !== 'boolean')
+    throw new AdapterError(`${spec}: ${name} must be a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** Pages of one repeated byte, per value asked for: what a filled range must compare equal to. */
 const filledPages = new Map<number, Buffer>();
 

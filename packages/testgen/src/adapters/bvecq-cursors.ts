@@ -123,6 +123,7 @@ import {
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import {
   AdapterError,
+  booleanConstant,
   filledBytes,
   filledWith,
   folioBytes,
@@ -286,12 +287,7 @@ const MISALIGN_OFFSET = 512;
 
 /** The in-page offset of a DIO write's user buffer (specs/BvecqCursors.tla constant Misaligned). */
 function userBufferOffset(scenario: Scenario): number {
-  const misaligned = scenario.constants?.Misaligned ?? false;
-  if (typeof misaligned !== 'boolean')
-    throw new AdapterError(
-      `BvecqCursors: Misaligned must be a boolean, got ${JSON.stringify(misaligned)}`,
-    );
-  return misaligned ? MISALIGN_OFFSET : 0;
+  return booleanConstant('BvecqCursors', scenario, 'Misaligned') ? MISALIGN_OFFSET : 0;
 }
 
 /** Why the reference cannot run a scenario of this spec, or undefined when it can. */

@@ -76,6 +76,7 @@ import {
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import {
   AdapterError,
+  booleanConstant,
   filledWith,
   holdsByte,
   param,
@@ -294,18 +295,9 @@ class ForkRaceDriver implements ReferenceDriver {
     if (n !== 1 && n !== 2)
       throw new AdapterError(`ForkRace: NumPages must be 1 or 2, got ${JSON.stringify(n)}`);
     this.numPages = n;
-    const whole = scenario.constants?.RegisterWholeBuffer ?? false;
-    if (typeof whole !== 'boolean')
-      throw new AdapterError(
-        `ForkRace: RegisterWholeBuffer must be a boolean, got ${JSON.stringify(whole)}`,
-      );
-    this.wholeBuffer = whole;
+    this.wholeBuffer = booleanConstant('ForkRace', scenario, 'RegisterWholeBuffer');
     // AdviseFirstPageOnly: the ForkAdvice madvise covers page 0 alone (the vma is split).
-    const firstOnly = scenario.constants?.AdviseFirstPageOnly ?? false;
-    if (typeof firstOnly !== 'boolean')
-      throw new AdapterError(
-        `ForkRace: AdviseFirstPageOnly must be a boolean, got ${JSON.stringify(firstOnly)}`,
-      );
+    const firstOnly = booleanConstant('ForkRace', scenario, 'AdviseFirstPageOnly');
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
