@@ -262,6 +262,54 @@ export function userPagesFaultedFor(scenarioId: string, profile: string): boolea
   return fnv1a(`${scenarioId}|${profile}|prefault`) % 2 === 0;
 }
 
+/**
+ * Whether the user iterator (IOVEC, UBUF) of `scenarioId` under `profile` is a nofault one
+ * (stable salt): `i->nofault = true`, as gfs2 and btrfs direct I/O set it around
+ * iomap_dio_rw() once fault_in_iov_iter_*() has faulted the buffer in (fs/gfs2/file.c
+ * gfs2_file_direct_read / gfs2_file_direct_write, fs/btrfs/direct-io.c), so that GUP runs with
+ * FOLL_NOFAULT (lib/iov_iter.c iov_iter_extract_user_pages, __iov_iter_get_pages_alloc) and
+ * mm/gup.c faultin_page() returns -EFAULT instead of faulting. Only where the pages were
+ * faulted in when the iterator was built (userPagesFaultedFor): there nothing needs a fault
+ * (the PTEs are present and writable, the anon pages exclusive), so the spec's results hold
+ * with FOLL_NOFAULT as without it; an untouched page would make the pin stop short, which the
+ * spec does not model.
+ */
+export function userIterNofaultFor(scenarioId: string, profile: string): boolean {
+  return (
+    userPagesFaultedFor(scenarioId, profile) && fnv1a(`${scenarioId}|${profile}|nofault`) % 2 === 0
+  );
+}
+
+/**
+ * The bvecq chain an ITER_BVECQ iterator of the spec is built on, per scenario and profile
+ * (bvecqLayoutFor). Both hold the layout's five bio_vecs in two segments (slots 0..2, then
+ * 3..4), linked by next/prev as netfs_alloc_bvecq() links them; walks cross from the first
+ * segment's last slot to the second's slot 0 (bvecq RFC, iov_iter_bvec_queue()).
+ * - 'head': the iterator starts at slot 0 of the first segment.
+ * - 'after_spent': a spent segment (one page-sized bio_vec, already consumed) comes first and
+ *   the iterator starts at its end, slot == nr_slots: the position a walk leaves when it ends
+ *   a segment that has no next yet (iov_iter_bvecq_advance only steps to ->next when there is
+ *   one), after which the chain grew. The RFC's walks take that position on to ->next slot 0
+ *   on entry ("The iterator may have been extended": iov_iter_bvecq_advance, iterate_bvecq,
+ *   iov_npages_bvecq), so the bytes are the same; v1's iov_iter_extract_bvecq_pages lists
+ *   nothing from there (its bvec_iter walk stops at once) and its iov_iter_advance(i, 0) steps
+ *   on over the layout's leading empty slot, which is what an extraction from slot 0 gives
+ *   too (0 bytes from the empty slot, then the same step). Not with RevertGuard = FALSE: a
+ *   reversion past the start would land in the spent segment's bytes instead of running off
+ *   the chain (->prev NULL), which is what the over-reversion configs observe.
+ */
+export type BvecqLayout = 'head' | 'after_spent';
+
+/** The BVECQ layout of `scenarioId` under `profile` (stable salt). */
+export function bvecqLayoutFor(
+  scenarioId: string,
+  profile: string,
+  revertGuard: boolean,
+): BvecqLayout {
+  if (!revertGuard) return 'head';
+  return fnv1a(`${scenarioId}|${profile}|bvecq`) % 2 === 0 ? 'head' : 'after_spent';
+}
+
 /** FNV-1a of a string: a stable per-scenario salt for the choice of Advance path. */
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -447,6 +495,8 @@ class IterCursorDriver implements ReferenceDriver {
   private readonly xarrayHole: boolean;
   /** UBUF layout: its second page is not mapped (the spec's UserHole). */
   private readonly userHole: boolean;
+  /** The spec's RevertGuard (bvecqLayoutFor keeps the over-reversion configs on 'head'). */
+  private readonly revertGuard: boolean;
   /** Copy actions so far (the copy path rotates with it, as the Advance paths do). */
   private copies = 0;
   /** Violations of the per-call extraction invariants found by the last Extract. */
@@ -468,6 +518,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.profile = profile;
     this.xarrayHole = scenario.constants?.XarrayHole === true;
     this.userHole = scenario.constants?.UserHole === true;
+    this.revertGuard = scenario.constants?.RevertGuard !== false;
     this.direction =
       iterDirectionFor(scenario.id, profile) === 'ITER_DEST' ? ITER_DEST : ITER_SOURCE;
   }
@@ -520,7 +571,9 @@ class IterCursorDriver implements ReferenceDriver {
           const v = iov[k]!;
           return { kind: 'user', uaddr: v.iov_base + skip, run: v.iov_len - skip };
         };
-        return iov_iter_init(this.direction, iov, iov.length, count);
+        const i = iov_iter_init(this.direction, iov, iov.length, count);
+        i.nofault = userIterNofaultFor(this.scenarioId, this.profile);
+        return i;
       }
       case 'KVEC': {
         const kv = SEG_LEN.map((len, k) => ({
@@ -564,12 +617,21 @@ class IterCursorDriver implements ReferenceDriver {
         for (const [k, b] of bv.entries()) bvecq_append(k < 3 ? q0 : q1, b);
         q0.next = q1;
         q1.prev = q0;
-        return iov_iter_bvec_queue(this.direction, q0, 0, 0, count);
+        if (bvecqLayoutFor(this.scenarioId, this.profile, this.revertGuard) === 'head')
+          return iov_iter_bvec_queue(this.direction, q0, 0, 0, count);
+        // 'after_spent': a consumed segment before q0, the iterator at its end (bvecqLayoutFor).
+        const spent = netfs_alloc_one_bvecq(1);
+        bvecq_append(spent, { bv_page: alloc_page(), bv_offset: 0, bv_len: PAGE_SIZE });
+        spent.next = q0;
+        q0.prev = spent;
+        return iov_iter_bvec_queue(this.direction, spent, spent.nr_slots, 0, count);
       }
       case 'UBUF': {
         const ubuf = (this.userHole ? this.userHoleRange() : this.userPages(2)) + FLAT_START * UNIT;
         this.placeOf = (pos) => ({ kind: 'user', uaddr: ubuf + pos, run: count - pos });
-        return iov_iter_ubuf(this.direction, ubuf, count);
+        const i = iov_iter_ubuf(this.direction, ubuf, count);
+        i.nofault = userIterNofaultFor(this.scenarioId, this.profile);
+        return i;
       }
       case 'FOLIOQ': {
         const { q, first, pages } = buildFolioQueue(folioqLayoutFor(this.scenarioId, this.profile));

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   advancePathFor,
   buildFolioQueue,
+  bvecqLayoutFor,
   copyLandsAsAdvance,
   folioqLayoutFor,
   getPagesPathFor,
@@ -11,6 +12,7 @@ import {
   iterDirectionFor,
   modelNpages,
   userHoleFor,
+  userIterNofaultFor,
   userPagesFaultedFor,
 } from '../../src/adapters/iter-cursor.ts';
 import { compareObservations, formatMismatch } from '../../src/compare.ts';
@@ -431,6 +433,102 @@ describe('IterCursor adapter', () => {
       }
       expect(seen).toEqual(new Set(['chain', 'head', 'large']));
     }
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('both BVECQ layouts (head, after a spent segment) walk, extract and count as the model says', () => {
+    const cases: Scenario['actions'][] = [
+      [
+        { name: 'Advance', bytes: 0 },
+        { name: 'Extract', maxsize: 6 },
+      ],
+      [
+        { name: 'Extract', maxsize: 6 },
+        { name: 'Extract', maxsize: 6 },
+      ],
+      [
+        { name: 'Advance', bytes: 3 },
+        { name: 'Revert', bytes: 3 },
+        { name: 'Extract', maxsize: 2 },
+      ],
+      [
+        { name: 'Advance', bytes: 2 },
+        { name: 'GetPages', maxsize: 6 },
+      ],
+    ];
+    const stepper = stepperFor('IterCursor_bvecq');
+    const problems: string[] = [];
+    for (const steps of cases) {
+      const seen = new Set<string>();
+      for (let n = 0; n < 8; n++) {
+        const id = `IterCursor_bvecq/layout-${n}`;
+        seen.add(bvecqLayoutFor(id, 'bvecq-rfc', true));
+        const s: Scenario = {
+          id,
+          spec: 'IterCursor',
+          config: 'IterCursor_bvecq',
+          actions: [{ name: 'Init' }, { name: 'IterInit', type: 'BVECQ' }, ...steps],
+        };
+        const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, 'bvecq-rfc', {});
+        expect(exp.observations).toHaveLength(s.actions.length);
+        problems.push(
+          ...compareObservations(
+            s,
+            'bvecq-rfc',
+            exp.observations,
+            runOnReference(iterCursorAdapter, s, 'bvecq-rfc'),
+          ).map(formatMismatch),
+        );
+      }
+      expect(seen).toEqual(new Set(['head', 'after_spent']));
+    }
+    expect(problems).toEqual([]);
+    // Over-reversion configs keep the head layout: nothing lies before the iterator's start.
+    expect(bvecqLayoutFor('IterCursor_bvecq/layout-1', 'bvecq-rfc', false)).toBe('head');
+  }, 60_000);
+
+  it('nofault user iterators (FOLL_NOFAULT) over faulted-in pages give the model results', () => {
+    const stepper = stepperFor('IterCursor');
+    const problems: string[] = [];
+    const seen = new Set<boolean>();
+    for (const type of ['IOVEC', 'UBUF']) {
+      for (let n = 0; n < 12; n++) {
+        const id = `IterCursor/nofault-${type}-${n}`;
+        const nofault = userIterNofaultFor(id, 'linux-6.12');
+        // Only an iterator whose pages were faulted in when it was built is a nofault one.
+        if (nofault) expect(userPagesFaultedFor(id, 'linux-6.12')).toBe(true);
+        seen.add(nofault);
+        const s: Scenario = {
+          id,
+          spec: 'IterCursor',
+          config: 'IterCursor',
+          actions: [
+            { name: 'Init' },
+            { name: 'IterInit', type },
+            { name: 'Extract', maxsize: 2 },
+            { name: 'GetPages', maxsize: 6 },
+            { name: 'Revert', bytes: 3 },
+            { name: 'Extract', maxsize: 6 },
+          ],
+        };
+        const exp = computeExpectation(
+          stepper,
+          iterCursorAdapter.observeModel,
+          s,
+          'linux-6.12',
+          {},
+        );
+        problems.push(
+          ...compareObservations(
+            s,
+            'linux-6.12',
+            exp.observations,
+            runOnReference(iterCursorAdapter, s, 'linux-6.12'),
+          ).map(formatMismatch),
+        );
+      }
+    }
+    expect(seen).toEqual(new Set([true, false]));
     expect(problems).toEqual([]);
   }, 60_000);
 
