@@ -5,8 +5,9 @@
 // real netfs code:
 //   Open         the caller's iterator: iov_iter_ubuf (ITER_SOURCE) / iov_iter_init (IOVEC,
 //                ITER_DEST) over the process's pages, iov_iter_kvec over a two-page kmalloc
-//                buffer, iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue
-//                (the last two slots of a full segment, per scenario with or without a next),
+//                buffer (one piece across its pages or one per page: KvecShape),
+//                iov_iter_bvec, iov_iter_xarray (page cache), iov_iter_folio_queue (the last
+//                two slots of a full segment, per scenario with or without a next),
 //                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard, a
 //                UBUF running past the process's mapping into an unmapped page, and an
 //                iov_iter_xarray whose second index holds no folio (XARRAY_HOLE).
@@ -134,6 +135,32 @@ function folioqShapeFor(scenarioId: string, profile: string): FolioqShape {
   let h = 0x811c9dc5;
   for (const ch of `${scenarioId}|${profile}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
   return FOLIOQ_SHAPES[(h >>> 0) % FOLIOQ_SHAPES.length] as FolioqShape;
+}
+
+/**
+ * The kvec array under the KVEC iterator. The spec's KVEC is two page parts over a two-page
+ * kmalloc buffer, K0 from offset 2 (2 bytes) then K1 from 0 (3 bytes); the kernel's walkers
+ * (lib/scatterlist.c extract_kvec_to_sg, fs/smb/client/smbdirect.c smb_extract_kvec_to_rdma)
+ * cut every kvec into one element per page, so two kvec arrays give those parts:
+ * - 'crossing': <<(K0+2,0), (K0+2,5)>>, an empty kvec the walkers skip, then one piece across
+ *   the page boundary (the shape KvecSgLenBug gets wrong: always used under that fault);
+ * - 'pieces': <<(K0+2,0), (K0+2,2), (K1+0,3)>>, the empty kvec, then a header ending at the page
+ *   boundary and a payload after it in the same kmalloc buffer (an RPC message sent as a kvec
+ *   per part). An extraction that spans both takes the walkers from one kvec to the next
+ *   (extract_kvec_to_sg: "if (maxsize <= 0 || sg_max == 0) break; start = 0;"), or stops at
+ *   the first when sg_max runs out there.
+ * In the fixed code both give the same elements, returns and advances (the observations cannot
+ * tell them apart).
+ */
+export type KvecShape = 'crossing' | 'pieces';
+
+const KVEC_SHAPES: readonly KvecShape[] = ['crossing', 'pieces'];
+
+/** The shape for a scenario under a profile: a stable choice (FNV-1a of the two names). */
+export function kvecShapeFor(scenarioId: string, profile: string): KvecShape {
+  let h = 0x811c9dc5;
+  for (const ch of `kvec|${scenarioId}|${profile}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return KVEC_SHAPES[(h >>> 0) % KVEC_SHAPES.length] as KvecShape;
 }
 
 /** Reference bytes per model byte: the spec's PAGE (4) becomes PAGE_SIZE. */
@@ -286,10 +313,15 @@ class NetfsExtractDriver implements ReferenceDriver {
 
   /** The folio queue the FOLIOQ iterator is built on (folioqShapeFor). */
   private readonly folioqShape: FolioqShape;
+  /** The kvec array the KVEC iterator is built on (kvecShapeFor; 'crossing' under KvecSgLenBug). */
+  private readonly kvecShape: KvecShape;
 
   constructor(profile: string, scenarioId: string) {
     this.folioqShape = folioqShapeFor(scenarioId, profile);
     this.k = kernelFor(profile);
+    this.kvecShape = this.k.hasFault('kvec_sg_length')
+      ? 'crossing'
+      : kvecShapeFor(scenarioId, profile);
     const set = with_kernel(this.k, () => {
       const mm = mm_alloc();
       const base = vm_mmap(mm, 0, 4 * PAGE_SIZE);
@@ -547,11 +579,19 @@ class NetfsExtractDriver implements ReferenceDriver {
         return with_mm(this.mm, () => iov_iter_init(ITER_DEST, iov, iov.length, 6 * UNIT));
       }
       case 'KVEC': {
-        // <<(K0+2,0), (K0+2,5)>>: an empty kvec, then a piece across the two kmalloc pages
-        const kv = [
-          { iov_base: this.kvecBase + 2 * UNIT, iov_len: 0 },
-          { iov_base: this.kvecBase + 2 * UNIT, iov_len: 5 * UNIT },
-        ];
+        // An empty kvec, then 'crossing': <<(K0+2,5)>>, a piece across the two kmalloc pages;
+        // 'pieces': <<(K0+2,2), (K1+0,3)>>, a piece up to the page boundary and one after it.
+        const kv =
+          this.kvecShape === 'crossing'
+            ? [
+                { iov_base: this.kvecBase + 2 * UNIT, iov_len: 0 },
+                { iov_base: this.kvecBase + 2 * UNIT, iov_len: 5 * UNIT },
+              ]
+            : [
+                { iov_base: this.kvecBase + 2 * UNIT, iov_len: 0 },
+                { iov_base: this.kvecBase + 2 * UNIT, iov_len: 2 * UNIT },
+                { iov_base: this.kvecBase + PAGE_SIZE, iov_len: 3 * UNIT },
+              ];
         return iov_iter_kvec(ITER_DEST, kv, kv.length, 5 * UNIT);
       }
       case 'BVEC': {

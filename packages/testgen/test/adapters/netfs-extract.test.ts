@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { netfsExtractAdapter } from '../../src/adapters/netfs-extract.ts';
+import { kvecShapeFor, netfsExtractAdapter } from '../../src/adapters/netfs-extract.ts';
 import { compareObservations } from '../../src/compare.ts';
 import { computeExpectation } from '../../src/expect.ts';
 import type { Constants } from '../../src/model/engine.ts';
@@ -88,6 +88,57 @@ describe('NetfsExtract adapter', () => {
       constantsOf('linux-6.12'),
     );
     expect(failed[2]).toMatchObject({ ret: -5, pos: 0, mapped: 0, 'slot1.form': 'NONE' });
+  });
+
+  it('KVEC as one piece across its pages or as a piece per page: the same elements, returns and advances, whether an extraction spans both kvecs or sg_max stops it at the first', () => {
+    // Scenario ids that pick each shape (a stable hash of id and profile).
+    const idFor = (shape: string): string => {
+      for (let n = 0; n < 64; n++)
+        if (kvecShapeFor(`hand-kvec-${n}`, 'linux-6.12') === shape) return `hand-kvec-${n}`;
+      throw new Error(`no id picks ${shape}`);
+    };
+    for (const shape of ['crossing', 'pieces']) {
+      const actions: Scenario['actions'] = [
+        { name: 'Init' },
+        { name: 'Open', iter: 'KVEC' },
+        { name: 'ExtractSg', len: 2, limit: 1 },
+        { name: 'ExtractSg', len: 8, limit: 4 },
+        { name: 'Release', slot: 1 },
+        { name: 'Release', slot: 2 },
+      ];
+      const base = { spec: 'NetfsExtract', config: 'NetfsExtract', actions };
+      const o = agree({ ...base, id: idFor(shape) }, 'linux-6.12', constantsOf('linux-6.12'));
+      expect(o[2]).toMatchObject({ pos: 2, ret: 2, 'slot1.elems': 'K0+2:2' });
+      expect(o[3]).toMatchObject({ pos: 5, ret: 3, 'slot2.elems': 'K1+0:3' });
+      const spanning: Scenario['actions'] = [
+        { name: 'Init' },
+        { name: 'Open', iter: 'KVEC' },
+        { name: 'ExtractSg', len: 8, limit: 1 },
+        { name: 'ExtractRdma', len: 8, limit: 4, fail: 0 },
+      ];
+      const s = agree(
+        { ...base, actions: spanning, id: idFor(shape) },
+        'linux-6.12',
+        constantsOf('linux-6.12'),
+      );
+      // sg_max runs out after the first page part: the rest stays in the iterator.
+      expect(s[2]).toMatchObject({ pos: 2, ret: 2, 'slot1.elems': 'K0+2:2' });
+      expect(s[3]).toMatchObject({ pos: 5, ret: 3, mapped: 1, 'slot2.elems': 'K1+0:3' });
+      const whole = agree(
+        {
+          ...base,
+          actions: [
+            { name: 'Init' },
+            { name: 'Open', iter: 'KVEC' },
+            { name: 'ExtractSg', len: 8, limit: 4 },
+          ],
+          id: idFor(shape),
+        },
+        'linux-6.12',
+        constantsOf('linux-6.12'),
+      );
+      expect(whole[2]).toMatchObject({ pos: 5, ret: 5, 'slot1.elems': 'K0+2:2,K1+0:3' });
+    }
   });
 
   it('bvecq-rfc: RDMA takes ITER_BVECQ only, across the chain’s two segments; netfs_extract_user_iter is gone', () => {
