@@ -169,7 +169,16 @@ function smb_extract_folioq_to_rdma(
   return ret;
 }
 
-/** smb_extract_bvecq_to_rdma() (seed 004 "cifs: Support ITER_BVECQ"): one SGE per slot. */
+/**
+ * smb_extract_bvecq_to_rdma() (seed 004 "cifs: Support ITER_BVECQ in smb_extract_iter_to_rdma()";
+ * as the series' later revisions have it, smbdirect_map_sges_from_bvecq() in
+ * fs/smb/smbdirect/connection.c, "smbdirect: Support ITER_BVECQ in
+ * smbdirect_map_sges_from_iter()"): one SGE per slot part, at most iov_iter_count() bytes
+ * (`maxsize = umin(maxsize, iov_iter_count(iter))`); empty segments are stepped over on the way
+ * to the next slot; a chain that ends while bytes are still wanted is -EIO
+ * (`if (WARN_ON_ONCE(maxsize > 0)) return -EIO;`); and the iterator's position is written back
+ * (bvecq, slot, offset, count -= extracted), not moved by iov_iter_advance().
+ */
 function smb_extract_bvecq_to_rdma(
   iter: iov_iter,
   rdma: smb_extract_to_rdma,
@@ -178,29 +187,38 @@ function smb_extract_bvecq_to_rdma(
   let bq = iter.bvecq!;
   let slot = iter.bvecq_slot;
   let offset = iter.iov_offset;
-  let ret = 0;
-  while (rdma.nr_sge < rdma.max_sge && maxsize > 0) {
-    if (slot >= bq.nr_slots) {
-      if (!bq.next) break;
+  let extracted = 0;
+  maxsize = Math.min(maxsize, iter.count);
+  out: do {
+    while (slot >= bq.nr_slots) {
+      if (!bq.next) {
+        if (maxsize > 0) {
+          current_kernel().WARN('bug', 'smb_extract_bvecq_to_rdma: the bvecq chain ended early');
+          return -EIO;
+        }
+        break out;
+      }
       bq = bq.next;
       slot = 0;
-      continue;
     }
     const bv = bq.bv[slot]!;
     if (offset < bv.bv_len) {
       const part = Math.min(maxsize, bv.bv_len - offset);
       if (!smb_set_sge(rdma, bv.bv_page, bv.bv_offset + offset, part)) return -EIO;
       offset += part;
-      ret += part;
+      extracted += part;
       maxsize -= part;
     }
     if (offset >= bv.bv_len) {
       offset = 0;
       slot++;
     }
-  }
-  if (ret > 0) iov_iter_advance(iter, ret);
-  return ret;
+  } while (rdma.nr_sge < rdma.max_sge && maxsize > 0);
+  iter.bvecq = bq;
+  iter.bvecq_slot = slot;
+  iter.iov_offset = offset;
+  iter.count -= extracted;
+  return extracted;
 }
 
 /**

@@ -3,10 +3,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { netfs_alloc_one_bvecq } from '../../src/bvecq/index.ts';
 import type { iov_iter } from '../../src/iov_iter/index.ts';
 import {
   folioq_chain_from,
   ITER_DEST,
+  iov_iter_bvec_queue,
   iov_iter_extract_will_pin,
   iov_iter_folio_queue,
   iov_iter_kvec,
@@ -14,7 +16,7 @@ import {
 } from '../../src/iov_iter/index.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import type { Folio, Page } from '../../src/mm/index.ts';
-import { folio_alloc, kmalloc, PAGE_SIZE } from '../../src/mm/index.ts';
+import { alloc_page, folio_alloc, kmalloc, PAGE_SIZE } from '../../src/mm/index.ts';
 import type { smb_extract_to_rdma } from '../../src/netfs/index.ts';
 import {
   ib_device,
@@ -347,6 +349,57 @@ describe('smb_extract_iter_to_rdma', () => {
       );
     }, 120_000);
   }
+
+  it('bvecq-rfc: an ITER_BVECQ chain with an empty segment is walked across it, the position written back; a chain shorter than the count is -EIO (smbdirect_map_sges_from_bvecq)', () => {
+    inKernel('bvecq-rfc', () => {
+      // <<(A, 0, 4096)>>, <<>>, <<(B, 512, 1024)>>: an empty segment between two one-slot ones.
+      const chain = (tailLen: number) => {
+        const [head, empty, tail] = [1, 0, 1].map((n) => netfs_alloc_one_bvecq(n)) as [
+          ReturnType<typeof netfs_alloc_one_bvecq>,
+          ReturnType<typeof netfs_alloc_one_bvecq>,
+          ReturnType<typeof netfs_alloc_one_bvecq>,
+        ];
+        const a = alloc_page();
+        const b = alloc_page();
+        head.bv.push({ bv_page: a, bv_offset: 0, bv_len: PAGE_SIZE });
+        tail.bv.push({ bv_page: b, bv_offset: 512, bv_len: tailLen });
+        head.nr_slots = 1;
+        tail.nr_slots = 1;
+        head.next = empty;
+        empty.prev = head;
+        empty.next = tail;
+        tail.prev = empty;
+        return { head, tail, a, b };
+      };
+      const rdmaOf = (device: ib_device): smb_extract_to_rdma => ({
+        sge: [],
+        nr_sge: 0,
+        max_sge: 4,
+        device,
+        local_dma_lkey: 0,
+      });
+      const { head, tail, b } = chain(1024);
+      const iter = iov_iter_bvec_queue(ITER_DEST, head, 0, 0, PAGE_SIZE + 1024);
+      const device = new ib_device();
+      const rdma = rdmaOf(device);
+      // Asked for more than the iterator holds: clamped to its count.
+      expect(smb_extract_iter_to_rdma(iter, 3 * PAGE_SIZE, rdma)).toBe(PAGE_SIZE + 1024);
+      expect(rdma.nr_sge).toBe(2);
+      expect(device.mappings.get(rdma.sge[1]!.addr)).toMatchObject({ page: b, offset: 512 });
+      expect(iter.count).toBe(0);
+      expect(iter.bvecq).toBe(tail);
+      expect(iter.bvecq_slot).toBe(1);
+      expect(kernel!.warnings).toEqual([]);
+
+      // The iterator claims 2048 bytes more than the chain holds: the walk runs off the end.
+      const short = chain(1024);
+      const over = iov_iter_bvec_queue(ITER_DEST, short.head, 0, 0, PAGE_SIZE + 3072);
+      const device2 = new ib_device();
+      expect(smb_extract_iter_to_rdma(over, PAGE_SIZE + 3072, rdmaOf(device2))).toBe(-5);
+      expect(device2.mappings.size).toBe(0); // the call's SGEs are unmapped again
+      expect(kernel!.warnings.map((w) => w.kind)).toEqual(['bug']);
+    });
+  });
 
   it('bvecq-rfc takes ITER_BVECQ only: KVEC and BVEC are refused (-EIO)', () => {
     for (const type of ['KVEC', 'BVEC'] as const) {
