@@ -93,11 +93,14 @@ CONSTANTS
     BioPageRef,  \* "GET": bio holds a page ref (6.1) | "NONE": extraction takes none (6.5+)
     LimitToEof,  \* TRUE: the splice clips its length to i_size before allocating (direct_splice_read ver #20,
                  \* never merged: upstream copy_splice_read clips to the pipe's room only)
-    BufferedProc \* the process whose file is opened without O_DIRECT (buffered splice), or "none"
+    BufferedProc, \* the process whose file is opened without O_DIRECT (buffered splice), or "none"
+    MisalignedSplice \* TRUE: an O_DIRECT process may also splice from a file offset that is not a
+                     \* multiple of the logical block size (SpliceMisaligned); a scenario shape
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
 ASSUME LimitToEof \in BOOLEAN
+ASSUME MisalignedSplice \in BOOLEAN
 ASSUME FileSize \in 1..5 /\ ReadLen \in 1..5 /\ PipeSlots \in 1..5 /\ Frames \in 1..5
 
 VARIABLES
@@ -110,7 +113,7 @@ VARIABLES
     ref,        \* ref[f]: page refcount of frame f; 0 = free in the allocator
     content,    \* content[f]: what frame f holds (see Content)
     ret,        \* ret[p]: pages the splice() reports: min(nread, dio->i_size) from submission (-1 while idle)
-    err,        \* err[p]: the error splice() returns instead of ret[p] (0: none; EAGAIN, ENOMEM)
+    err,        \* err[p]: the error splice() returns instead of ret[p] (0: none; EAGAIN, ENOMEM, EINVAL)
     cache,      \* cache[i]: frame holding file page i in the page cache (0 = not cached)
     action      \* the step taken: [name |-> ..., params]
 
@@ -136,6 +139,7 @@ Min(minA, minB) == IF minA < minB THEN minA ELSE minB
 
 EAGAIN == -11
 ENOMEM == -12
+EINVAL == -22
 
 FreeFrames == {f \in FrameSet : ref[f] = 0}
 
@@ -330,6 +334,32 @@ SpliceSync(p) ==
     /\ action' = [name |-> "SpliceSync", proc |-> p]
     /\ UNCHANGED <<isize, nread, buf, bio, cache>>
 
+\* splice(fd, &off, pipe, ReadLen*PAGE_SIZE, 0) on the O_DIRECT file with off = 1: a position
+\* that is not a multiple of the logical block size.  Nothing is read and nothing reaches the
+\* pipe; the call fails with -EINVAL, from the O_DIRECT read's alignment check
+\* (fs/iomap/direct-io.c iomap_dio_bio_iter: "(pos | length) & (bdev_logical_block_size - 1)",
+\* 6.1 and 6.12; ext4 sends an O_DIRECT read to iomap whatever its alignment: 6.1
+\* ext4_dio_supported, 6.12 ext4_should_use_dio with ext4_dio_alignment() = 1), which comes
+\* after __iomap_dio_rw's "iomi.pos >= dio->i_size": at EOF the read returns 0 instead.  6.1
+\* generic_file_splice_read has appended no pipe buffer when the check fails (pipe_discard_from
+\* frees nothing) and returns the error; 6.5+ copy_splice_read (fs/splice.c) has bulk-allocated
+\* its pages first, so with no free page at all it fails with -ENOMEM before reading (as at EOF;
+\* the ver #20 LimitToEof design allocates nothing at EOF), and otherwise frees them all again
+\* (keep = 0) in the same call.  One step: no bio is issued.
+SpliceMisaligned(p) ==
+    /\ MisalignedSplice
+    /\ phase[p] = "idle"
+    /\ Len(pipe[p]) < PipeSlots
+    /\ p # BufferedProc
+    /\ phase' = [phase EXCEPT ![p] = "done"]
+    /\ ret' = [ret EXCEPT ![p] = 0]
+    /\ err' = [err EXCEPT ![p] =
+                IF SpliceImpl = "COPY" /\ FreeFrames = {} /\ ~(LimitToEof /\ isize = 0) THEN ENOMEM
+                ELSE IF isize = 0 THEN 0
+                ELSE EINVAL]
+    /\ action' = [name |-> "SpliceMisaligned", proc |-> p]
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache>>
+
 \* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
 \* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
 \* the page cache, which drops its ref; a folio a pipe buffer holds stays allocated and
@@ -427,7 +457,8 @@ Finished ==
 
 Next ==
     \/ Finished
-    \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ DioRevert(p) \/ SpliceReturn(p) \/ PipeRead(p))
+    \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
+                        \/ SpliceReturn(p) \/ PipeRead(p))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
     \/ \E s \in 0..(FileSize - 1) : Truncate(s)
 
@@ -448,7 +479,7 @@ TypeOK ==
           /\ Len(pipe[p]) <= PipeSlots
           /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in FrameSet /\ pipe[p][k].page \in PageIdx
           /\ ret[p] \in -1..ReadLen
-          /\ err[p] \in {0, EAGAIN, ENOMEM}
+          /\ err[p] \in {0, EAGAIN, ENOMEM, EINVAL}
     /\ DOMAIN cache = FilePages
     /\ \A ci \in FilePages : cache[ci] \in {0} \cup FrameSet
     /\ \A f \in FrameSet :

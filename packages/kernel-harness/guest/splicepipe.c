@@ -21,6 +21,7 @@
 //
 // Request: {"op":"splicepipe_script","steps":"SpliceSubmit:proc=p1;Truncate:size=0;...",
 //           "fileSize":2,"readLen":2,"pipeSlots":2,"heldIn":"__iomap_dio_rw"}
+//          (SpliceSubmit may carry pos=<bytes>, the file offset splice() reads from; default 0)
 // Result:  {"obs":[{"isizeBytes":8192,"isizeBytesOther":8192,"retBytes_p1":null,"pipe_p1":"D1,D2",...}]}
 //   pipe_<p>   what a reader would get from each buffer, oldest first, read without consuming
 //              (tee() into a scratch pipe): D<i> every byte is page i of p's file (0xa0 + i for
@@ -327,7 +328,8 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
     if (pid < 0) return snprintf(err, errlen, "fork: %s", strerror(errno)), -1;
     if (pid == 0) {
       close(rp[0]);
-      loff_t pos = 0;  // every splice reads from file offset 0 (the spec's unit)
+      // Every splice reads from file offset 0 (the spec's unit), SpliceMisaligned's from pos=1.
+      loff_t pos = step_param(step, "pos", 0);
       ssize_t n = splice(s->f[p].fd, &pos, s->pw[p], NULL, (size_t)s->read_len * PAGE, 0);
       long long v = n < 0 ? -(long long)errno : (long long)n;
       if (write(rp[1], &v, sizeof v) != (ssize_t)sizeof v) _exit(3);

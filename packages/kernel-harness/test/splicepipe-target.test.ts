@@ -158,6 +158,72 @@ describe('SplicePipe actions the guest realises', () => {
   });
 });
 
+describe('SplicePipe SpliceMisaligned in the guest', () => {
+  it('is the guest SpliceSubmit from pos=1, observed once; -ENOMEM of the model pool is not applicable', () => {
+    expect(supportsSplicePipe({ name: 'SpliceMisaligned', proc: 'p2' })).toBe(true);
+    expect(supportsSplicePipe({ name: 'SpliceMisaligned', proc: 'p3' })).toBe(false);
+    const actions: ScenarioAction[] = [
+      { name: 'Init' },
+      { name: 'SpliceMisaligned', proc: 'p1' },
+      { name: 'Truncate', size: 0 },
+      { name: 'SpliceMisaligned', proc: 'p2' },
+    ];
+    expect(splicePipeScript(actions)).toBe(
+      'Init;SpliceSubmit:proc=p1:pos=1;Truncate:size=0;SpliceSubmit:proc=p2:pos=1',
+    );
+    const at = (isize: number, r1: number | null, r2: number | null) => ({
+      isizeBytes: isize,
+      isizeBytesOther: isize,
+      retBytes_p1: r1,
+      pipe_p1: '',
+      pipeLen_p1: 0,
+      retBytes_p2: r2,
+      pipe_p2: '',
+      pipeLen_p2: 0,
+    });
+    const obs = splicePipeObservations(
+      { obs: [at(8192, null, null), at(8192, -22, null), at(0, -22, null), at(0, -22, 0)] },
+      actions,
+    );
+    expect(obs.map((o) => [o.ret_p1, o.ret_p2])).toEqual([
+      [null, null],
+      ['error 22', null],
+      ['error 22', null],
+      ['error 22', 0],
+    ]);
+    // The model's copy_splice_read allocates before the read fails: with the one frame held by
+    // p1's pipe it says -ENOMEM where a real kernel has the page: not applicable. The 6.1
+    // ITER_PIPE read fails its alignment check before it appends a page: applicable.
+    const one = { ...LINUX_612, FileSize: 1, ReadLen: 1, PipeSlots: 1, Frames: 1 };
+    const short = sc(
+      [
+        { name: 'SpliceSync', proc: 'p1' },
+        { name: 'SpliceMisaligned', proc: 'p2' },
+      ],
+      one,
+    );
+    expect(splicePipeScenarioSupport(short)).toBe(SPLICEPIPE_NA.framePool);
+    expect(
+      splicePipeScenarioSupport({
+        ...short,
+        constants: { ...one, SpliceImpl: 'ITER_PIPE', BioPageRef: 'GET' },
+      }),
+    ).toBeUndefined();
+    expect(
+      splicePipeScenarioSupport(
+        sc(
+          [
+            { name: 'SpliceSync', proc: 'p1' },
+            { name: 'PipeRead', proc: 'p1' },
+            { name: 'SpliceMisaligned', proc: 'p2' },
+          ],
+          one,
+        ),
+      ),
+    ).toBeUndefined();
+  });
+});
+
 describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
   it('runs whole splices with truncates and pipe reads between them', () => {
     const s = sc([

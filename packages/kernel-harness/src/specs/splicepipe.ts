@@ -19,6 +19,9 @@
 //   Truncate(size)     ftruncate(fd, size pages), only between splice() calls
 //   PipeRead(p)        read() one page-sized buffer from p's pipe
 //   Finished           nothing
+//   SpliceMisaligned(p) splice(fd, &1, pipe_p, ReadLen pages): the guest's SpliceSubmit(p) with
+//                      pos=1, which returns at once (-EINVAL from iomap_dio_bio_iter's alignment
+//                      check, or 0 at EOF): no bio reaches the gate
 //   SpliceSync(p)      the model's whole splice() call in one step: the guest steps
 //                      SpliceSubmit(p) then SpliceReturn(p) (the gate opened right after the
 //                      submission), and the observation is the one after SpliceReturn (the
@@ -56,6 +59,8 @@ const PAGE = 4096;
 /** Where a splice held at the gate sleeps: fs/iomap/direct-io.c, the wait after submission. */
 export const DIO_WAIT = '__iomap_dio_rw';
 const PROCS = ['p1', 'p2'] as const;
+/** SpliceMisaligned's file offset (the testgen adapter's): one byte. */
+const MISALIGNED_POS = 1;
 type Proc = (typeof PROCS)[number];
 /** Size of Frames in every SplicePipe config ({1, 2, 3}) when the constants do not say. */
 const DEFAULT_FRAMES = 3;
@@ -64,6 +69,7 @@ export const SPLICEPIPE_ACTIONS = [
   'Init',
   'SpliceSubmit',
   'SpliceSync',
+  'SpliceMisaligned',
   'Truncate',
   'DioRevert',
   'BioComplete',
@@ -107,14 +113,20 @@ export interface SplicePipeGuestStep {
 }
 
 export function splicePipeGuestSteps(actions: readonly ScenarioAction[]): SplicePipeGuestStep[] {
-  return actions.flatMap((a, model): SplicePipeGuestStep[] =>
-    a.name === 'SpliceSync'
-      ? [
-          { action: { ...a, name: 'SpliceSubmit' }, model, observed: false },
-          { action: { ...a, name: 'SpliceReturn' }, model, observed: true },
-        ]
-      : [{ action: a, model, observed: true }],
-  );
+  return actions.flatMap((a, model): SplicePipeGuestStep[] => {
+    if (a.name === 'SpliceSync')
+      return [
+        { action: { ...a, name: 'SpliceSubmit' }, model, observed: false },
+        { action: { ...a, name: 'SpliceReturn' }, model, observed: true },
+      ];
+    // The splice() from offset 1: the guest's SpliceSubmit at that position (it returns at
+    // once, no bio to hold).
+    if (a.name === 'SpliceMisaligned')
+      return [
+        { action: { ...a, name: 'SpliceSubmit', pos: MISALIGNED_POS }, model, observed: true },
+      ];
+    return [{ action: a, model, observed: true }];
+  });
 }
 
 export function supportsSplicePipe(action: ScenarioAction): boolean {
@@ -126,6 +138,7 @@ export function supportsSplicePipe(action: ScenarioAction): boolean {
       return isProc(action.proc) && Number.isInteger(action.page) && (action.page as number) >= 1;
     case 'SpliceSubmit':
     case 'SpliceSync':
+    case 'SpliceMisaligned':
     case 'DioRevert':
     case 'SpliceReturn':
     case 'PipeRead':
@@ -223,6 +236,15 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
     const s = st.get(p) as ProcState;
     switch (a.name) {
       case 'SpliceSubmit': {
+        if (a.pos === MISALIGNED_POS) {
+          // SpliceMisaligned: nothing is read or kept; copy_splice_read allocates first, so the
+          // model's pool with no free frame gives -ENOMEM (except the ver #20 design at EOF,
+          // which allocates nothing) where a real kernel has the page.
+          const none = ref.every((r) => r > 0);
+          if (k.copy && none && !(k.limitToEof && isize === 0)) return SPLICEPIPE_NA.framePool;
+          s.ret = 0;
+          break;
+        }
         if (isize === 0) {
           // SpliceAtEof: returns 0 at once, except that upstream copy_splice_read allocates
           // before it reads, so the model's pool with no free frame gives -ENOMEM there.
@@ -293,7 +315,7 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
 function step(a: ScenarioAction): string {
   if (!supportsSplicePipe(a))
     throw new Error(`SplicePipe action ${a.name} cannot run in the guest`);
-  const params = ['proc', 'size', 'page'].filter((p) => a[p] !== undefined);
+  const params = ['proc', 'size', 'page', 'pos'].filter((p) => a[p] !== undefined);
   return [a.name, ...params.map((p) => `${p}=${String(a[p])}`)].join(':');
 }
 

@@ -89,8 +89,9 @@ function dio_complete(d: dio): void {
 
 /**
  * Builds and submits the bios of one O_DIRECT request (the submission half of
- * __blkdev_direct_IO / __iomap_dio_rw). Returns the dio, or a negative errno when nothing was
- * submitted (misalignment: -EINVAL; a read at or past EOF returns 0 bytes and no dio).
+ * __blkdev_direct_IO / __iomap_dio_rw). Returns the dio, or a number when nothing was
+ * submitted: 0 for an empty request or a read at or past EOF, else a negative errno
+ * (misalignment: -EINVAL; a block-device write at or past its end: -ENOSPC).
  * For a read crossing EOF, whole blocks are read and the iterator is then reverted to i_size
  * before the caller waits: "We only report that we've read data up to i_size. Revert iter to
  * a state corresponding to that as some callers (such as the splice code) rely on it."
@@ -116,7 +117,13 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   const pos = iocb.ki_pos;
   let count = iov_iter_count(iter);
   const is_read = iov_iter_rw(iter) === READ;
-  if (!is_read && ino.is_blkdev && count > 0) {
+  // An empty request transfers nothing and is not an error: block/fops.c blkdev_write_iter
+  // ("if (!iov_iter_count(from)) return 0"), blkdev_read_iter ("if (!count) goto reexpand"),
+  // blkdev_direct_IO ("if (!iov_iter_count(iter)) return 0", before blkdev_dio_invalid) and
+  // fs/iomap/direct-io.c __iomap_dio_rw ("if (!iomi.len) return NULL": iomap_dio_rw gives 0),
+  // 6.1 and 6.12 alike.
+  if (count === 0) return 0;
+  if (!is_read && ino.is_blkdev) {
     // block/fops.c blkdev_write_iter (6.1 and 6.12 alike), before blkdev_direct_IO: -ENOSPC
     // only when ki_pos >= bdev_nr_bytes(); otherwise the iterator is truncated to the end of
     // the device (iov_iter_truncate, `shorted` re-expanded after the write) and the part that
@@ -125,12 +132,18 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
     if (pos >= ino.i_extent_len) return -ENOSPC;
     count = Math.min(count, ino.i_extent_len - pos);
   }
-  // blkdev_dio_invalid: position, length and memory alignment to the logical block size.
-  if (pos % lbs !== 0 || count % lbs !== 0 || count === 0) return -EINVAL;
+  // A read at or past EOF returns 0 before any alignment check: blkdev_read_iter ("if (pos >=
+  // size) return 0", before blkdev_direct_IO) and __iomap_dio_rw ("if (iomi.pos >=
+  // dio->i_size) goto out_free_dio", before iomap_dio_bio_iter checks the alignment), with
+  // dio->i_size sampled when the dio is set up.
+  const i_size = ino.i_size;
+  if (is_read && pos >= i_size) return 0;
+  // blkdev_dio_invalid (block/fops.c) / iomap_dio_bio_iter (fs/iomap/direct-io.c): position
+  // and length aligned to the logical block size.
+  if (pos % lbs !== 0 || count % lbs !== 0) return -EINVAL;
   const d = new dio(iocb, is_read, is_read && user_backed_iter(iter));
-  d.i_size = ino.i_size;
+  d.i_size = i_size;
   if (is_read) {
-    if (pos >= d.i_size) return 0;
     // Mapped blocks get bios, even past i_size (blocks not yet freed after truncate_setsize);
     // the rest of the request is a hole past EOF, which the revert gives back.
     const blocks_end = Math.max(ino.i_blocks_end, Math.ceil(d.i_size / lbs) * lbs);

@@ -7,6 +7,7 @@
 // Kernel (6.12): mm/filemap.c (filemap_splice_read, splice_folio_into_pipe), fs/splice.c
 // (copy_splice_read, vfs_splice_read).
 import type { file } from '../block/fs.ts';
+import { init_sync_kiocb } from '../block/fs.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
 import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
 import { folio_get, put_page } from '../mm/folio.ts';
@@ -45,6 +46,9 @@ export function filemap_splice_read(
 ): splice_read_result {
   const ino = filp.f_inode;
   const i_size0 = ino.i_size;
+  // "init_sync_kiocb(&iocb, in); iocb.ki_pos = *ppos;": the kiocb filemap_get_pages reads at
+  // (mm/filemap.c filemap_splice_read, 6.5 to 6.12).
+  const iocb = init_sync_kiocb(filp, ppos);
   const used = pipe_occupancy(pipe.head, pipe.tail);
   const npages = Math.max(pipe.max_usage - used, 0);
   len = Math.min(len, npages * PAGE_SIZE);
@@ -52,7 +56,8 @@ export function filemap_splice_read(
   let total = 0;
   while (len > 0) {
     if (pos >= ino.i_size) break;
-    const folio = filemap_get_uptodate_folio(ino.i_mapping, Math.floor(pos / PAGE_SIZE));
+    iocb.ki_pos = pos;
+    const folio = filemap_get_uptodate_folio(ino.i_mapping, Math.floor(iocb.ki_pos / PAGE_SIZE));
     // i_size must be checked after the folio is uptodate (a truncate may have raced).
     const isize = ino.i_size;
     if (pos >= isize) break;

@@ -7,7 +7,7 @@
 // fs/iomap/direct-io.c (__iomap_dio_rw), block/bio.c (__bio_iov_iter_get_pages).
 
 import type { file } from '../block/fs.ts';
-import { O_DIRECT } from '../block/fs.ts';
+import { init_sync_kiocb, O_DIRECT } from '../block/fs.ts';
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
 import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
@@ -165,11 +165,19 @@ export function generic_file_splice_read(
     return { ret, ppos: ret > 0 ? ppos + ret : ppos };
   }
   const iter = iov_iter_pipe(pipe, len);
+  // "init_sync_kiocb(&kiocb, in); kiocb.ki_pos = *ppos; ret = call_read_iter(in, &kiocb, &to);"
+  // and *ppos = kiocb.ki_pos afterwards (6.1 fs/splice.c generic_file_splice_read): the read
+  // position is the kiocb's, which filemap_read advances.
+  const kiocb = init_sync_kiocb(filp, ppos);
   const ino = filp.f_inode;
-  let pos = ppos;
   let total = 0;
   // filemap_read -> copy_page_to_iter -> copy_page_to_iter_pipe: a reference per chunk.
-  while (iter.count > 0 && pos < ino.i_size && !pipe_full(pipe.head, pipe.tail, pipe.max_usage)) {
+  while (
+    iter.count > 0 &&
+    kiocb.ki_pos < ino.i_size &&
+    !pipe_full(pipe.head, pipe.tail, pipe.max_usage)
+  ) {
+    const pos = kiocb.ki_pos;
     const folio = filemap_get_uptodate_folio(ino.i_mapping, Math.floor(pos / PAGE_SIZE));
     const off = pos % PAGE_SIZE;
     const n = Math.min(PAGE_SIZE - off, iter.count, ino.i_size - pos);
@@ -185,8 +193,8 @@ export function generic_file_splice_read(
     };
     pipe.head++;
     iter.count -= n;
-    pos += n;
+    kiocb.ki_pos += n;
     total += n;
   }
-  return { ret: total, ppos: pos };
+  return { ret: total, ppos: kiocb.ki_pos };
 }

@@ -130,8 +130,11 @@ function submit_iter_pipe(
     piter,
     eof_limited: false,
   };
-  if (pos % lbs !== 0) return read_record(base, null, [], null, -EINVAL, true);
+  // __iomap_dio_rw returns 0 at or past EOF before iomap_dio_bio_iter checks the alignment
+  // ("(pos | length) & (bdev_logical_block_size(iomap->bdev) - 1)": -EINVAL, nothing appended
+  // to the pipe), fs/iomap/direct-io.c 6.1.
   if (pos >= ino.i_size) return read_record(base, null, [], null, 0, true);
+  if (pos % lbs !== 0) return read_record(base, null, [], null, -EINVAL, true);
   const d = new dio(init_sync_kiocb(filp, pos), true, false);
   d.i_size = ino.i_size;
   // Bios for the mapped blocks (IOMAP_MAPPED, iomap_dio_bio_iter), rounded down to the block

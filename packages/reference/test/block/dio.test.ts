@@ -9,6 +9,7 @@ import {
   bdev_inode,
   type bio,
   bio_flagged,
+  create_file,
   dio_submit,
   direct_IO,
   filp_open,
@@ -16,7 +17,7 @@ import {
   init_sync_kiocb,
   O_DIRECT,
 } from '../../src/block/index.ts';
-import { EIO, EIOCBQUEUED, ENOSPC } from '../../src/errno.ts';
+import { EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../../src/errno.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { ITER_DEST, ITER_SOURCE } from '../../src/iov_iter/constants.ts';
 import { iov_iter_bvec, iov_iter_ubuf } from '../../src/iov_iter/init.ts';
@@ -116,6 +117,41 @@ describe('O_DIRECT through bios (block/fops.c, fs/iomap/direct-io.c)', () => {
       exit_mmap(mm);
     });
   });
+
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: an empty request returns 0; a read at EOF returns 0 before the alignment check`, () => {
+      with_kernel(createKernel(profile), () => {
+        const bdev = bdev_alloc(8192);
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, PAGE_SIZE);
+        const dev = filp_open(bdev_inode(bdev), O_DIRECT);
+        const file = filp_open(create_file(bdev, 0, 4096, 1024), O_DIRECT);
+        with_mm(mm, () => {
+          // blkdev_read_iter / blkdev_write_iter / blkdev_direct_IO and __iomap_dio_rw: 0, and
+          // nothing submitted (block/fops.c, fs/iomap/direct-io.c).
+          for (const filp of [dev, file]) {
+            for (const dir of [ITER_DEST, ITER_SOURCE]) {
+              expect(direct_IO(init_sync_kiocb(filp, 0), iov_iter_ubuf(dir, buf, 0))).toBe(0);
+            }
+          }
+          // Misaligned at or past EOF: blkdev_read_iter's "pos >= size" and __iomap_dio_rw's
+          // "iomi.pos >= dio->i_size" return 0 before any alignment check...
+          expect(direct_IO(init_sync_kiocb(dev, 8193), iov_iter_ubuf(ITER_DEST, buf, 100))).toBe(0);
+          expect(direct_IO(init_sync_kiocb(file, 1025), iov_iter_ubuf(ITER_DEST, buf, 100))).toBe(
+            0,
+          );
+          // ...and below EOF the same misalignment is -EINVAL.
+          expect(direct_IO(init_sync_kiocb(file, 1), iov_iter_ubuf(ITER_DEST, buf, 512))).toBe(
+            -EINVAL,
+          );
+        });
+        expect(bdev.inflight).toEqual([]);
+        expect(current_kernel().vmstat.nr_foll_pin_acquired).toBe(0);
+        exit_mmap(mm);
+        expect(mm_invariants_at_quiescence(current_kernel())).toEqual([]);
+      });
+    });
+  }
 
   for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
     it(`${profile}: a block-device write past the end writes what fits (blkdev_write_iter)`, () => {

@@ -8,13 +8,17 @@
 //                 BufferedProc's splice (its file is opened without O_DIRECT) are one step in
 //                 the model: the whole splice() is one vfs_splice_read call (6.12
 //                 copy_splice_read / filemap_splice_read, 6.1 generic_file_splice_read)
+//   SpliceMisaligned  a whole splice() from file offset 1 on the O_DIRECT file: one
+//                 splice_dio_read_submit at that position, which submits nothing (-EINVAL from
+//                 the alignment check, 0 at EOF, -ENOMEM from copy_splice_read's allocation),
+//                 and its return
 //   SpliceSync    a whole splice() with nothing racing: one vfs_splice_read call on the
 //                 O_DIRECT file (6.12 copy_splice_read, 6.1 generic_file_splice_read), its
 //                 bios as large as they come (splice_dio_read_wait completes them)
 //   Truncate      do_truncate (truncate_setsize)
 //   DioRevert     splice_dio_read_revert (__iomap_dio_rw's iov_iter_revert to i_size)
 //   BioComplete   bdev_complete_bio of that page's bio (the DMA, then bio_release_pages)
-//   SpliceReturn  splice_dio_read_return
+//   SpliceReturn  splice_dio_read_wait (every bio has completed: the wait finds none left)
 //   PipeRead      pipe_read of the oldest buffer (pipe_buf_release)
 // The spec's frame pool (Frames) is the kernel's physical memory: createKernel's
 // max_page_frames, so alloc_pages_bulk_array / push_anon get fewer pages exactly when the
@@ -62,9 +66,9 @@ import {
   pipe_read,
   type splice_dio_read,
   splice_dio_read_result,
-  splice_dio_read_return,
   splice_dio_read_revert,
   splice_dio_read_submit,
+  splice_dio_read_wait,
   type splice_read_result,
   splice_within_eof,
   type Violation,
@@ -103,12 +107,18 @@ const PROC_KEYS = {
   p1: { phase: 'phase_p1', ret: 'ret_p1', pipe: 'pipe_p1', pipeLen: 'pipeLen_p1' },
   p2: { phase: 'phase_p2', ret: 'ret_p2', pipe: 'pipe_p2', pipeLen: 'pipeLen_p2' },
 } as const;
+/**
+ * SpliceMisaligned's file offset: one byte, a multiple of no logical block size (the O_DIRECT
+ * read's alignment check, fs/iomap/direct-io.c iomap_dio_bio_iter, fails below EOF).
+ */
+const MISALIGNED_POS = 1;
 /** Frames when a scenario's constants do not say (the configs set it: 3, or 2 in _short_memory). */
 const DEFAULT_FRAMES = 3;
 
 const ACTIONS = new Set([
   'SpliceSubmit',
   'SpliceSync',
+  'SpliceMisaligned',
   'Truncate',
   'DioRevert',
   'BioComplete',
@@ -322,8 +332,15 @@ class SplicePipeDriver implements ReferenceDriver {
   }
 
   private finish(p: string, r: splice_dio_read): void {
+    // The model returns only once every bio of the read has completed (SpliceReturn needs
+    // bio[p] = {}): the splicing task then wakes in the dio's wait (fs/iomap/direct-io.c
+    // __iomap_dio_rw: "if (!READ_ONCE(dio->submit.waiter)) break") and returns, i.e.
+    // splice_dio_read_wait, whose wait finds no bio left to complete.
+    const inFlight = r.dio?.bios.filter((b) => !b.done).length ?? 0;
+    if (inFlight > 0)
+      throw new AdapterError(`SplicePipe: ${p}'s splice returns with ${inFlight} bio(s) in flight`);
     // Bytes, or -errno: a failed read (ENOMEM, EAGAIN) is an outcome the model states.
-    const ret = splice_dio_read_return(r);
+    const ret = splice_dio_read_wait(r);
     this.rets.set(p, ret);
     this.results.push(splice_dio_read_result(r, ret));
   }
@@ -371,6 +388,27 @@ class SplicePipeDriver implements ReferenceDriver {
         if (this.reads.has(p) || this.rets.has(p))
           throw new AdapterError(`SplicePipe: ${p} has already spliced`);
         this.spliceWhole(p);
+        return;
+      }
+      case 'SpliceMisaligned': {
+        // splice(fd, &1, pipe, ReadLen pages) on the O_DIRECT file, one step: vfs_splice_read
+        // at a misaligned position, through the same splice read as SpliceSubmit (6.12
+        // copy_splice_read allocates, its dio fails the alignment check or reads nothing at
+        // EOF, and it frees the pages; 6.1 generic_file_splice_read's ITER_PIPE read fails
+        // before appending anything). Nothing is submitted, so it returns at once.
+        const p = param(action, 'proc', 'string');
+        if (this.reads.has(p) || this.rets.has(p))
+          throw new AdapterError(`SplicePipe: ${p} has already spliced`);
+        if (p === this.bufferedProc)
+          throw new AdapterError(`SplicePipe: ${p}'s file is not opened O_DIRECT`);
+        const r = splice_dio_read_submit(
+          this.fileOf(p),
+          MISALIGNED_POS,
+          this.pipeOf(p),
+          this.readLen * PAGE_SIZE,
+        );
+        this.reads.set(p, r);
+        this.finish(p, r);
         return;
       }
       case 'Truncate':
