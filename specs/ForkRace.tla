@@ -69,8 +69,9 @@ CONSTANTS
     UseDioWrite,     \* explore the parent's O_DIRECT write from its page (DioWriteSubmit)
     RegisterWholeBuffer,\* io_uring registers the whole buffer (all pages, one iovec, one ring)
                      \* before fork; FALSE: each page is its own buffer on its own ring
-    AdviseFirstPageOnly \* ForkAdvice covers page 0 only (madvise of the buffer's first page:
+    AdviseFirstPageOnly,\* ForkAdvice covers page 0 only (madvise of the buffer's first page:
                      \* mm/madvise.c splits the vma); FALSE: the whole buffer
+    UseExit          \* explore both processes' exit, the tear-down (Exit)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -80,7 +81,7 @@ ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 ASSUME ForkCopiesPinned \in BOOLEAN
 ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in BOOLEAN
 ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN /\ RegisterWholeBuffer \in BOOLEAN
-ASSUME AdviseFirstPageOnly \in BOOLEAN
+ASSUME AdviseFirstPageOnly \in BOOLEAN /\ UseExit \in BOOLEAN
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
@@ -115,9 +116,10 @@ VARIABLES
     fixedBuf,   \* fixedBuf[v]: frame pinned by io_uring buffer registration; 0 none; -1 unregistered
     pipe,       \* [st: "EMPTY"|"FULL"|"READ", frame, seen: tags the pipe reader saw]
     written,    \* written[i]: the tags O_DIRECT write i took to the device (at its completion)
+    gone,       \* both processes have exited (Exit): no address space, no io_uring left
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
+vars == <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
 
 ----------------------------------------------------------------------------
 (* Helpers *)
@@ -231,6 +233,7 @@ Init ==
     /\ fixedBuf = [v \in VPages |-> 0]
     /\ pipe = [st |-> "EMPTY", frame |-> NoFrame, seen |-> {}]
     /\ written = [i \in IOs |-> {}]
+    /\ gone = FALSE
     /\ action = [name |-> "Init"]
 
 ----------------------------------------------------------------------------
@@ -255,7 +258,7 @@ DioSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
 
 \* The parent submits an O_DIRECT write of its whole page v to the device (Linux AIO or
@@ -284,7 +287,7 @@ DioWriteSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIOW", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioWriteSubmit", io |-> i, vpage |-> v]
 
 \* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
@@ -295,7 +298,7 @@ FixedRead(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
 
 \* The device completes I/O i: the data lands in the frame that was grabbed
@@ -319,7 +322,7 @@ IoComplete(i) ==
        ELSE /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
             /\ written' = written
     /\ io' = [io EXCEPT ![i].st = "DONE"]
-    /\ UNCHANGED <<hasPinned, forked, exited, fixedBuf, pipe>>
+    /\ UNCHANGED <<gone, hasPinned, forked, exited, fixedBuf, pipe>>
     /\ action' = [name |-> "IoComplete", io |-> i]
 
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
@@ -343,7 +346,7 @@ ForkAdvised ==
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* With AdviseFirstPageOnly, the advised page (a0/a1) is skipped as ForkAdvised skips every
@@ -380,7 +383,7 @@ Fork ==
                       ELSE IF c1 /\ f = g1 THEN data[f1]
                       ELSE data[f]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<exited, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, exited, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
@@ -404,7 +407,7 @@ Write(p, v) ==
                   /\ excl' = [excl EXCEPT ![g] = TRUE]
                   /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
        ELSE WriteAccess(p, v, {WriteTag(p)})
-    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
 \* The child loads a byte of its page v where it has a vma but no page (WIPEONFORK: fork
@@ -420,7 +423,7 @@ Read(p, v) ==
     /\ ~exited
     /\ pte[p][v].frame = NoFrame
     /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]
-    /\ UNCHANGED <<refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
 \* With RegisterWholeBuffer one ring holds the whole buffer and the buffer-wide actions name it
@@ -440,7 +443,7 @@ RegisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
 
 \* IORING_REGISTER_BUFFERS of the parent's whole buffer, one iovec of NumPages pages
@@ -456,7 +459,7 @@ RegisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
     /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<pte, refs, excl, data, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, excl, data, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS of the whole-buffer ring: io_buffer_unmap unpins every page,
@@ -470,7 +473,7 @@ UnregisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] - Cardinality({w \in VPages : fixedBuf[w] = f})]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [w \in VPages |-> -1]
-    /\ UNCHANGED <<hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
@@ -484,7 +487,7 @@ UnregisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
-    /\ UNCHANGED <<hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
 
 \* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
@@ -495,7 +498,7 @@ Vmsplice(v) ==
     /\ ParentMaps(v)
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
-    /\ UNCHANGED <<pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<gone, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "Vmsplice", vpage |-> v]
 
 \* read() from the pipe: the reader sees the content of the page the pipe
@@ -507,7 +510,7 @@ PipeRead ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
-    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "PipeRead"]
 
 \* The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its
@@ -525,8 +528,34 @@ ChildExit ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ exited' = TRUE
-    /\ UNCHANGED <<hasPinned, forked, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, hasPinned, forked, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ChildExit"]
+
+\* Both processes exit (do_exit), the scenario's tear-down.  The exit waits for the I/O in
+\* flight first: Linux AIO in __mmput -> exit_aio (fs/aio.c: kill_ioctx, then
+\* wait_for_completion until every request of the ctx completed), io_uring in do_exit ->
+\* io_uring_files_cancel (io_uring/io_uring.c __io_uring_cancel waits for the task's
+\* requests); a block read cannot be cancelled, so the model completes it first (IoComplete).
+\* Then exit_mm -> mmput -> exit_mmap -> zap_pte_range of each process (the child's unless it
+\* exited already: ChildExit), and exit_files closes the ring, whose last reference frees it:
+\* io_ring_ctx_free -> io_sqe_buffers_unregister -> io_buffer_unmap unpins every registered
+\* page.  What stays is what a holder outside the two processes keeps: the pipe's buffer (the
+\* pipe reader holds the read end; fs/pipe.c pipe_release frees the buffers only when no
+\* reader nor writer is left), whose GUP reference keeps the page until PipeRead.  Every
+\* other frame is freed and, with no I/O in flight, every pin is released (QuiescentAfterExit).
+Exit ==
+    /\ UseExit
+    /\ ~gone
+    /\ \A i \in IOs : io[i].st # "INFLIGHT"
+    /\ pte' = [p \in Procs |-> [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
+    /\ refs' = refs
+    /\ pins' = [f \in Frames |-> pins[f] - Cardinality({w \in VPages : fixedBuf[w] = f})]
+    /\ Scrub(excl, data)
+    /\ fixedBuf' = [w \in VPages |-> IF fixedBuf[w] > 0 THEN -1 ELSE fixedBuf[w]]
+    /\ exited' = forked
+    /\ gone' = TRUE
+    /\ UNCHANGED <<hasPinned, forked, io, pipe, written>>
+    /\ action' = [name |-> "Exit"]
 
 \* The parent munmaps its page v (mm/mmap.c do_vmi_munmap -> vms_complete_munmap_vmas ->
 \* unmap_region -> zap_pte_range): the pte goes and, with it, the mapping's reference
@@ -546,15 +575,15 @@ Munmap(v) ==
     /\ refs' = refs
     /\ pins' = pins
     /\ Scrub(excl, data)
-    /\ UNCHANGED <<hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
 \* Steps that fail (UseFailedSteps): the parent's accesses to the page it unmapped, io_uring
 \* buffer registration misuse, vmsplice into a full pipe.  Each changes nothing but `action`
 \* (and MMF_HAS_PINNED where the kernel sets it), whose field err names the failure the kernel
 \* reports; none is taken twice in a row (the repeat would be a stuttering step, which a
-\* replay could not tell apart).
-FailedStep(a) == UseFailedSteps /\ action # a
+\* replay could not tell apart), and none after Exit (no process is left to take it).
+FailedStep(a) == UseFailedSteps /\ action # a /\ ~gone
 
 \* The parent stores to its unmapped page: no vma, so the user fault is SIGSEGV
 \* (arch/x86/mm/fault.c do_user_addr_fault: lock_mm_and_find_vma finds none ->
@@ -564,7 +593,7 @@ WriteUnmapped(p, v) ==
     /\ p = "P"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* IORING_REGISTER_BUFFERS of the unmapped page: io_pin_pages -> pin_user_pages finds no
@@ -581,7 +610,7 @@ RegisterUnmapped(v) ==
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* The child loads a byte of page v where it has no vma (ForkAdvice DONTFORK: dup_mmap gave it
@@ -594,7 +623,7 @@ ReadNoVma(p, v) ==
     /\ ~exited
     /\ ~ChildHasVma(v)
     /\ FailedStep([name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
@@ -615,7 +644,7 @@ RegisterWholeUnmapped ==
     /\ ~AllParentMapped
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS on a ring that has its buffers registered: -EBUSY, nothing
@@ -627,7 +656,7 @@ RegisterBusy(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
 
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
@@ -638,7 +667,7 @@ UnregisterNone(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"]
 
 \* IORING_OP_READ_FIXED naming a buffer that is no longer registered: the request fails at
@@ -649,7 +678,7 @@ FixedReadUnregistered(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of page v into the pipe that holds a page already: the pipe has
@@ -660,7 +689,7 @@ VmspliceFull(v) ==
     /\ pipe.st = "FULL"
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"]
 
 VmspliceUnmapped(v) ==
@@ -669,7 +698,7 @@ VmspliceUnmapped(v) ==
     /\ pipe.st = "EMPTY"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 Next ==
@@ -685,6 +714,7 @@ Next ==
     \/ \E v \in VPages : RegisterBuffer(v) \/ UnregisterBuffer(v) \/ Vmsplice(v) \/ Munmap(v)
     \/ PipeRead
     \/ RegisterWhole \/ UnregisterWhole \/ RegisterWholeUnmapped
+    \/ Exit
 
 Spec == Init /\ [][Next]_vars
 
@@ -705,6 +735,7 @@ TypeOK ==
     /\ fixedBuf \in [VPages -> -1..MaxFrames]
     /\ pipe \in [st : {"EMPTY", "FULL", "READ"}, frame : 0..MaxFrames, seen : SUBSET Tags]
     /\ written \in [IOs -> SUBSET Tags]
+    /\ gone \in BOOLEAN
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
 \* read and fork"): once a read of the parent's page has completed, the
@@ -737,4 +768,13 @@ FixedBufferStaysWithParent ==
 \* Counts never go negative: every release matches an acquisition.
 HoldsBalanced ==
     \A f \in Frames : refs[f] >= 0 /\ pins[f] >= 0
+
+\* The tear-down (mm_invariants_at_quiescence of the reference): once both processes exited,
+\* which waited for every I/O, no page is pinned any more and no process maps one; a frame
+\* still in use is the one the pipe's buffer references (its GUP reference), nothing else.
+QuiescentAfterExit ==
+    gone =>
+        /\ \A f \in Frames : pins[f] = 0
+        /\ \A p \in Procs, v \in VPages : pte[p][v].frame = NoFrame
+        /\ \A f \in Frames : refs[f] > 0 => pipe.st = "FULL" /\ pipe.frame = f
 =============================================================================

@@ -213,7 +213,7 @@ describe('qemu target applicability reasons', () => {
     });
   });
 
-  it('reports the reference-only actions (munmap, zero-page read, failed steps) not applicable with a reason', () => {
+  it('reports the reference-only actions (munmap, zero-page read, failed steps, exit) not applicable with a reason', () => {
     const refOnly: ScenarioAction[] = [
       { name: 'Munmap', vpage: 0 },
       { name: 'Read', proc: 'C', vpage: 0 },
@@ -225,6 +225,7 @@ describe('qemu target applicability reasons', () => {
       { name: 'FixedReadUnregistered', io: 1, vpage: 0, err: 'EFAULT' },
       { name: 'VmspliceFull', vpage: 0, err: 'EAGAIN' },
       { name: 'ReadNoVma', proc: 'C', vpage: 0, err: 'SIGSEGV' },
+      { name: 'Exit' },
     ];
     for (const a of refOnly) {
       expect(supportsForkRace(a)).toBe(false);

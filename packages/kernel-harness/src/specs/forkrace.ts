@@ -12,8 +12,9 @@
 //   written   the tags each completed O_DIRECT write (DioWriteSubmit) took to the device,
 //             "<io>:<tags>" joined by ";" ("1:PW"), null before any write completed: the agent
 //             reads the write's disk region back at IoComplete and tags what the device holds
-// Not observable in a guest: gupRefs (FOLL_GET references are not counted anywhere) and
-// parentHasPinned (MMF_HAS_PINNED is not exported to user space). Not reported separately:
+// Not observable in a guest: gupRefs (FOLL_GET references are not counted anywhere),
+// parentHasPinned (MMF_HAS_PINNED is not exported to user space) and livePages (the pages of
+// the scenario in use: the guest's free-page counters move with every other allocation). Not reported separately:
 // lost (the reference's parent_sees_dio_data verdict per read): the guest's P0/P1 tags, which
 // are compared, already say whether the parent reads each completed read's data back.
 import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
@@ -91,6 +92,8 @@ export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
     return `${a.name}: a step the kernel fails (io_uring -EBUSY/-ENXIO/-EFAULT, vmsplice -EAGAIN); the guest agent's forkrace_script aborts on a failed step, so it has none (reference target only)`;
   if (a.name === 'Read')
     return "Read: the guest agent's forkrace_script has no load step (reference target only)";
+  if (a.name === 'Exit')
+    return "Exit: both processes' exit mid-scenario; the guest agent's forkrace_script has no exit step (its processes exit after the last observation), and what Exit checks, pages freed and pins released at the tear-down (livePages, pin balance), is not observable in a guest (reference target only)";
   if (a.name === 'Munmap')
     return "Munmap: the guest agent's forkrace_script has no munmap step (reference target only)";
   if (
@@ -116,7 +119,7 @@ export function forkRaceScript(actions: readonly ScenarioAction[]): string {
 
 const KEYS = ['P0', 'P1', 'C0', 'C1', 'pipeSeen'] as const;
 const COUNTS = ['pinsHeld', 'pinDelta'] as const;
-export const FORKRACE_UNOBSERVABLE = ['gupRefs', 'parentHasPinned', 'lost'] as const;
+export const FORKRACE_UNOBSERVABLE = ['gupRefs', 'parentHasPinned', 'lost', 'livePages'] as const;
 
 /**
  * The model's NumPages for a config (specs/<config>.cfg, `NumPages = n`); 2 when the spec has

@@ -33,6 +33,10 @@
 //   written         the tags each completed O_DIRECT write (DioWriteSubmit) took to the device,
 //                   "<io>:<tags>" joined by ";" ("1:PW"), null before any write completed:
 //                   the model's written[i]; the reference's is read back from the device
+//   livePages       pages in use (ForkRace.tla: frames some pte maps or a pin or reference
+//                   holds; the reference: its live folios, the zero page aside), so every free
+//                   the model makes (a COW copy's old page, the child's or both processes' exit,
+//                   the last unpin) is checked to happen in the reference at the same step
 
 import {
   alloc_pipe_info,
@@ -55,6 +59,8 @@ import {
   type MmStruct,
   PAGE_SIZE,
   parent_sees_dio_data,
+  pin_balance_at_quiescence,
+  pipe_empty,
   type pipe_inode_info,
   pipe_read,
   pte_lookup,
@@ -71,6 +77,7 @@ import {
   asString,
   domain,
   type ModelState,
+  type ModelValue,
   stateVar,
 } from '../model/value.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
@@ -120,6 +127,7 @@ const ACTIONS = new Set([
   'VmspliceFull',
   'DioWriteSubmit',
   'ReadNoVma',
+  'Exit',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -159,6 +167,8 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
     asSeq(stateVar(s, v), v).reduce<number>((n, x) => n + asInt(x, v), 0);
   const pins = sumOf(state, 'pins');
   const pipe = stateVar(state, 'pipe');
+  const refs = asSeq(stateVar(state, 'refs'), 'refs');
+  const pinsOf = asSeq(stateVar(state, 'pins'), 'pins');
   return {
     P0: tagsAt('P', 0),
     P1: tagsAt('P', 1),
@@ -167,6 +177,7 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
     pinsHeld: pins,
     pinDelta: prev === undefined ? 0 : pins - sumOf(prev, 'pins'),
     gupRefs: sumOf(state, 'refs'),
+    livePages: liveFrames(pte, refs, pinsOf),
     pipeSeen:
       asString(apply(pipe, 'st'), 'pipe.st') === 'READ'
         ? tagList(asSet(apply(pipe, 'seen')).map((t) => asString(t, 'tag')))
@@ -175,6 +186,31 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
     err: modelErr(state),
     ...modelIoOutcomes(state, tagsAt),
   };
+}
+
+/**
+ * ForkRace.tla's frames in use (InUse: mapped by a pte of either process, or held by a GUP
+ * reference or a pin): the pages the reference has not freed. The zero page (ZeroFrame) is no
+ * frame of the allocator, as the reference's ZERO_PAGE is no live folio.
+ */
+function liveFrames(
+  pte: ModelValue,
+  refs: readonly ModelValue[],
+  pins: readonly ModelValue[],
+): number {
+  const used = new Set<number>();
+  for (const p of domain(pte, 'pte')) {
+    const row = apply(pte, p, 'pte');
+    for (const v of domain(row, `pte[${String(p)}]`)) {
+      const frame = asInt(apply(apply(row, v, 'pte[p]'), 'frame'), 'frame');
+      if (frame > 0) used.add(frame);
+    }
+  }
+  // refs and pins are functions over Frames = 1..MaxFrames: sequences, frame f at index f - 1.
+  for (let i = 0; i < refs.length; i++) {
+    if (asInt(refs[i], 'refs') > 0 || asInt(pins[i], 'pins') > 0) used.add(i + 1);
+  }
+  return used.size;
 }
 
 /** ForkRace.tla's I/O outcomes: the reads ParentSeesDioData fails for, and written[i]. */
@@ -285,6 +321,8 @@ class ForkRaceDriver implements ReferenceDriver {
   private readonly ios = new Map<number, { readonly write: boolean; readonly vpage: number }>();
   /** I/Os completed. */
   private readonly completed = new Set<number>();
+  /** Both processes have exited (Exit): the tear-down ran. */
+  private gone = false;
 
   /** NumPages of the model: the parent maps this many anonymous pages. */
   private readonly numPages: number;
@@ -488,6 +526,19 @@ class ForkRaceDriver implements ReferenceDriver {
           this.lastErr = 'SIGSEGV';
         return;
       }
+      case 'Exit': {
+        // Both processes exit (ForkRace.tla Exit: the model has completed every I/O first, as
+        // exit_aio / io_uring_files_cancel wait for them): do_exit -> exit_mm -> mmput ->
+        // exit_mmap of each (DioForkRace.exit), then exit_files drops the last reference to
+        // each ring: io_ring_ctx_free -> io_sqe_buffers_unregister, which unpins every
+        // registered page (io_uring/io_uring.c). The pipe stays: its reader holds the read end.
+        this.race.exit();
+        for (const ctx of this.rings.values())
+          if (ctx.user_bufs.length > 0 && io_sqe_buffers_unregister(ctx) !== 0)
+            throw new AdapterError('ForkRace: io_ring_ctx_free could not unregister the buffers');
+        this.gone = true;
+        return;
+      }
       case 'Munmap': {
         // munmap(2) of the parent's page v (do_vmi_munmap -> zap_pte_range).
         const v = param(action, 'vpage', 'number');
@@ -500,7 +551,13 @@ class ForkRaceDriver implements ReferenceDriver {
   }
 
   violations(): Violation[] {
-    return kernelViolations(this.k);
+    const out = kernelViolations(this.k);
+    // After the tear-down with the pipe drained nothing of the scenario holds a page: the
+    // quiescence invariants must hold (every pin released, no folio or ZERO_PAGE with a GUP pin
+    // or ref, no page array leaked), as the model's QuiescentAfterExit says.
+    if (this.gone && (this.pipe === null || pipe_empty(this.pipe.head, this.pipe.tail)))
+      for (const v of pin_balance_at_quiescence(this.k)) out.push(v);
+    return out;
   }
 
   observe(): StepObservation {
@@ -521,6 +578,7 @@ class ForkRaceDriver implements ReferenceDriver {
       pinsHeld: pins,
       pinDelta: pins - this.lastPins,
       gupRefs: refs,
+      livePages: this.k.live_folios.size,
       pipeSeen: this.pipeSeen,
       parentHasPinned: parent.has_pinned,
       err: this.lastErr,
