@@ -49,13 +49,22 @@ CONSTANTS
                     \* maxsize = min(maxsize, len - skip), so a skipped empty kvec left maxsize
                     \* 0 and the loop ran to the end of the array and returned 0 ("iov_iter: Fix
                     \* iov_iter_extract_pages()", D. Howells, Sep 2023, Fixes: 7d58fe731028)
-    UserHole        \* the UBUF range's second page is not mapped (never mapped, or munmap()ed):
+    UserHole,       \* the UBUF range's second page is not mapped (never mapped, or munmap()ed):
                     \* user memory that faults midway.  copy_to_user / copy_from_user stop at
                     \* it, pin_user_pages_fast / get_user_pages_fast pin up to it (-EFAULT when
                     \* the cursor's own page is the unmapped one)
+    FolioqSegEnd    \* the FOLIOQ iterator starts at the end of a spent, full folio_queue
+                    \* segment (folioq_slot == folioq_nr_slots, iov_offset 0): where a walk that
+                    \* ends a segment with no next yet leaves the cursor (iov_iter_folioq_advance,
+                    \* iterate_folioq step to ->next only if there is one) before the queue and
+                    \* the iterator grow.  Every walk of lib/iov_iter.c and
+                    \* include/linux/iov_iter.h steps to ->next slot 0 on entry ("The iterator
+                    \* may have been extended"); the extraction and get_pages require the offset
+                    \* to be 0 there (WARN_ON(iov_offset != 0), -EIO), so the range starts at a
+                    \* folio's first byte: in-page offset 0 instead of FlatStart
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
-        XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole} \subseteq BOOLEAN
+        XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd} \subseteq BOOLEAN
 ASSUME ~(XarrayHole /\ UserHole)
 ASSUME Abi \in {"LP64", "ILP32"}
 
@@ -91,6 +100,8 @@ Total == 6
 \* UBUF / XARRAY / FOLIOQ: one range of Total bytes starting at this in-page
 \* offset (FOLIOQ: iov_iter_folio_queue(..., first_slot 0, offset FlatStart, ...)).
 FlatStart == 2
+\* The in-page offset a one-range iterator of type t starts at (FolioqSegEnd: see CONSTANTS).
+StartOf(t) == IF t = "FOLIOQ" /\ FolioqSegEnd THEN 0 ELSE FlatStart
 
 \* XarrayHole: the range's first page holds its bytes 0..HoleStart-1 (FlatStart..PAGE-1 of
 \* the page); its second page, bytes HoleStart.., is absent from the xarray.  The walks of
@@ -113,7 +124,8 @@ ENOMEM == 12
 EFAULT == 14
 
 VARIABLES
-    it,      \* [type, ptr (byte offset of the current segment in the array), off (iov_offset), count]
+    it,      \* [type, ptr (byte offset of the current segment in the array), off (iov_offset), count,
+             \*  start (UBUF/XARRAY/FOLIOQ: in-page offset of the range's first byte, StartOf)]
     oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array)
     last,    \* result of the last Extract, GetPages or Copy: [bytes (or -errno), offset0,
              \* unbacked: bytes of the result that lie in no page it listed,
@@ -173,7 +185,7 @@ Advanced(advBytes) ==
 
 ----------------------------------------------------------------------------
 Init ==
-    /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0]
+    /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0, start |-> 0]
     /\ oops = "NONE"
     /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
     /\ action = [name |-> "Init"]
@@ -194,10 +206,12 @@ IterInit(t) ==
     /\ ExtractZeroSkipBug => t = "KVEC"
     \* The user hole is a UBUF layout: its config explores UBUF alone.
     /\ UserHole => t = "UBUF"
+    \* The spent-segment start is a FOLIOQ layout: its config explores FOLIOQ alone.
+    /\ FolioqSegEnd => t = "FOLIOQ"
     \* On LP64 the v9 stride is latent (kvec and bio_vec are both 16 bytes): its config
     \* explores the one type whose extraction runs the v9 loop, BVEC.
     /\ (BvecKvecMixup /\ Abi = "LP64") => t = "BVEC"
-    /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total]
+    /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total, start |-> StartOf(t)]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
 
@@ -294,7 +308,7 @@ Extract(maxsize) ==
                     /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
           THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
-               IN /\ last' = [bytes |-> got, offset0 |-> (FlatStart + it.off) % PAGE,
+               IN /\ last' = [bytes |-> got, offset0 |-> (it.start + it.off) % PAGE,
                               unbacked |-> 0, misplaced |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
@@ -380,7 +394,7 @@ GetPages(maxsize) ==
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
           THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
-               IN /\ last' = [bytes |-> got, offset0 |-> (FlatStart + it.off) % PAGE,
+               IN /\ last' = [bytes |-> got, offset0 |-> (it.start + it.off) % PAGE,
                               unbacked |-> 0, misplaced |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops

@@ -180,19 +180,30 @@ type Place =
  * - 'large': one segment holding one order-1 folio (two pages), the iterator FLAT_START into
  *   it: its bytes cross a page boundary inside the folio (iter_folioq_get_pages and the
  *   extraction list the folio's second page with the cursor still in the same slot).
+ * - 'seg_end' (the spec's FolioqSegEnd configs only, where the range starts at in-page offset
+ *   0): a spent, full segment (31 order-0 folios) and the iterator at its end, folioq_slot ==
+ *   folioq_nr_slots(), offset 0, as a walk that ended the segment while it had no next leaves
+ *   it; then the segment holding the bytes, an order-0 folio and an order-1 folio. Every walk
+ *   steps to ->next slot 0 on entry (lib/iov_iter.c iov_iter_folioq_advance,
+ *   iov_iter_extract_folioq_pages, iter_folioq_get_pages; include/linux/iov_iter.h
+ *   iterate_folioq: "The iterator may have been extended").
  */
-export type FolioqLayout = 'chain' | 'head' | 'large';
+export type FolioqLayout = 'chain' | 'head' | 'large' | 'seg_end';
 const FOLIOQ_LAYOUTS: readonly FolioqLayout[] = ['chain', 'head', 'large'];
 
-/** The FOLIOQ layout of `scenarioId` under `profile` (stable salt). */
-export function folioqLayoutFor(scenarioId: string, profile: string): FolioqLayout {
+/**
+ * The FOLIOQ layout of `scenarioId` under `profile` (stable salt); 'seg_end' exactly for the
+ * spec's FolioqSegEnd, whose range starts at a folio's first byte.
+ */
+export function folioqLayoutFor(scenarioId: string, profile: string, segEnd = false): FolioqLayout {
+  if (segEnd) return 'seg_end';
   return FOLIOQ_LAYOUTS[fnv1a(`${scenarioId}|${profile}|folioq`) % FOLIOQ_LAYOUTS.length]!;
 }
 
 /**
  * Builds a FolioqLayout: the segment and slot the iterator starts in, and the pages holding
  * the layout's bytes from the start of that slot's folio on, in order (two pages: the spec's
- * FLAT_START + TOTAL model bytes).
+ * start offset + TOTAL model bytes; for 'seg_end' from the next segment's slot 0).
  */
 export function buildFolioQueue(layout: FolioqLayout): {
   q: folio_queue;
@@ -200,6 +211,17 @@ export function buildFolioQueue(layout: FolioqLayout): {
   pages: Page[];
 } {
   const q0 = folioq_alloc();
+  if (layout === 'seg_end') {
+    const q1 = folioq_alloc();
+    while (!folioq_full(q0)) folioq_append(q0, folio_alloc(0));
+    const small = folio_alloc(0);
+    const large = folio_alloc(1);
+    folioq_append(q1, small);
+    folioq_append(q1, large);
+    q0.next = q1;
+    q1.prev = q0;
+    return { q: q0, first: PAGEVEC_SIZE, pages: [small.page(0), large.page(0)] };
+  }
   if (layout === 'chain') {
     const q1 = folioq_alloc();
     while (!folioq_full(q0)) folioq_append(q0, folio_alloc(0));
@@ -418,18 +440,24 @@ function segmentAt(pos: number): { k: number; skip: number } {
  * left: the pages its remaining bytes touch, capped at maxpages (lib/iov_iter.c
  * iov_iter_npages). The model's cursor is a function of count (it starts at byte 0 and every
  * step keeps count = Total - consumed), so the remaining bytes are [Total - count, Total).
- * UBUF/XARRAY/FOLIOQ: one range from FlatStart, DIV_ROUND_UP(offset_in_page + count). The
+ * UBUF/XARRAY/FOLIOQ: one range from in-page offset `start` (the spec's it.start: FlatStart,
+ * or 0 for FolioqSegEnd), DIV_ROUND_UP(offset_in_page + count). The
  * vector types (iov_npages, bvec_npages): per segment, DIV_ROUND_UP(in-page offset of its first
  * remaining byte + its remaining length); every segment of the layout lies in a page of its
  * own, zero-length ones add nothing (bvec_npages' DIV_ROUND_UP(offs + 0) is 0 for them too:
  * every zero-length bvec of the layout starts at offset 0).
  */
-export function modelNpages(type: string, count: number, maxpages: number): number {
+export function modelNpages(
+  type: string,
+  count: number,
+  maxpages: number,
+  start = FLAT_START,
+): number {
   if (count === 0 || type === 'DISCARD') return 0; // iov_iter_npages has no case for a sink
   const consumed = TOTAL - count;
   let npages = 0;
   if (type === 'UBUF' || type === 'XARRAY' || type === 'FOLIOQ') {
-    npages = Math.ceil((((FLAT_START + consumed) % MODEL_PAGE) + count) / MODEL_PAGE);
+    npages = Math.ceil((((start + consumed) % MODEL_PAGE) + count) / MODEL_PAGE);
   } else if (type === 'IOVEC' || type === 'KVEC' || type === 'BVEC' || type === 'BVECQ') {
     let start = 0;
     for (const [k, len] of SEG_LEN.entries()) {
@@ -465,7 +493,11 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     count > 0 &&
     asInt(apply(it, 'ptr'), 'it.ptr') === SEG_LEN.length * KVEC_SIZE_LP64;
   const pages = (maxpages: number) =>
-    count === null || stranded ? null : type === 'NONE' ? 0 : modelNpages(type, count, maxpages);
+    count === null || stranded
+      ? null
+      : type === 'NONE'
+        ? 0
+        : modelNpages(type, count, maxpages, asInt(apply(it, 'start'), 'it.start'));
   return {
     type,
     oops,
@@ -497,6 +529,8 @@ class IterCursorDriver implements ReferenceDriver {
   private readonly userHole: boolean;
   /** The spec's RevertGuard (bvecqLayoutFor keeps the over-reversion configs on 'head'). */
   private readonly revertGuard: boolean;
+  /** The spec's FolioqSegEnd: FOLIOQ from the end of a spent segment ('seg_end' layout). */
+  private readonly folioqSegEnd: boolean;
   /** Copy actions so far (the copy path rotates with it, as the Advance paths do). */
   private copies = 0;
   /** Violations of the per-call extraction invariants found by the last Extract. */
@@ -519,6 +553,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.xarrayHole = scenario.constants?.XarrayHole === true;
     this.userHole = scenario.constants?.UserHole === true;
     this.revertGuard = scenario.constants?.RevertGuard !== false;
+    this.folioqSegEnd = scenario.constants?.FolioqSegEnd === true;
     this.direction =
       iterDirectionFor(scenario.id, profile) === 'ITER_DEST' ? ITER_DEST : ITER_SOURCE;
   }
@@ -634,15 +669,19 @@ class IterCursorDriver implements ReferenceDriver {
         return i;
       }
       case 'FOLIOQ': {
-        const { q, first, pages } = buildFolioQueue(folioqLayoutFor(this.scenarioId, this.profile));
+        const { q, first, pages } = buildFolioQueue(
+          folioqLayoutFor(this.scenarioId, this.profile, this.folioqSegEnd),
+        );
+        // The spec's StartOf("FOLIOQ"): a folio's first byte after a spent segment.
+        const start = (this.folioqSegEnd ? 0 : FLAT_START) * UNIT;
         this.placeOf = (pos) => {
-          const x = FLAT_START * UNIT + pos;
+          const x = start + pos;
           const page = pages[Math.floor(x / PAGE_SIZE)];
           if (page === undefined) throw new AdapterError(`IterCursor: no folio page at ${x}`);
           const offset = x % PAGE_SIZE;
           return { kind: 'page', page, offset, run: PAGE_SIZE - offset };
         };
-        return iov_iter_folio_queue(this.direction, q, first, FLAT_START * UNIT, count);
+        return iov_iter_folio_queue(this.direction, q, first, start, count);
       }
       case 'DISCARD':
         // A sink without memory (no layout: nothing is read back from it).

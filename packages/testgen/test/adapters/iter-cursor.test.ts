@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PAGEVEC_SIZE } from '@pinlab/reference';
 import { describe, expect, it } from 'vitest';
 import {
   advancePathFor,
@@ -432,6 +433,69 @@ describe('IterCursor adapter', () => {
         );
       }
       expect(seen).toEqual(new Set(['chain', 'head', 'large']));
+    }
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('FOLIOQ from the end of a spent segment (FolioqSegEnd): every walk steps to ->next first', () => {
+    const built = buildFolioQueue('seg_end');
+    // The iterator sits past the last slot of a full segment, the bytes in the next one.
+    expect(built.first).toBe(PAGEVEC_SIZE);
+    expect(built.q.next?.folios[0]?.page(0)).toBe(built.pages[0]);
+    expect(folioqLayoutFor('any', 'linux-6.12', true)).toBe('seg_end');
+    // Each first step enters through a different walk: iov_iter_folioq_advance (or a copy:
+    // iterate_folioq), iov_iter_extract_folioq_pages, iter_folioq_get_pages.
+    const cases: Scenario['actions'][] = [
+      [
+        { name: 'Advance', bytes: 0 },
+        { name: 'Extract', maxsize: 6 },
+      ],
+      [
+        { name: 'Advance', bytes: 3 },
+        { name: 'Revert', bytes: 3 },
+        { name: 'Extract', maxsize: 2 },
+      ],
+      [
+        { name: 'Extract', maxsize: 6 },
+        { name: 'Revert', bytes: 2 },
+        { name: 'GetPages', maxsize: 6 },
+      ],
+      [
+        { name: 'GetPages', maxsize: 2 },
+        { name: 'Advance', bytes: 2 },
+        { name: 'Extract', maxsize: 6 },
+      ],
+    ];
+    const stepper = stepperFor('IterCursor_folioq_seg_end');
+    const problems: string[] = [];
+    for (const steps of cases) {
+      for (let n = 0; n < 6; n++) {
+        const s: Scenario = {
+          id: `IterCursor_folioq_seg_end/case-${n}`,
+          spec: 'IterCursor',
+          config: 'IterCursor_folioq_seg_end',
+          actions: [{ name: 'Init' }, { name: 'IterInit', type: 'FOLIOQ' }, ...steps],
+          constants: { FolioqSegEnd: true },
+        };
+        const exp = computeExpectation(
+          stepper,
+          iterCursorAdapter.observeModel,
+          s,
+          'linux-6.12',
+          {},
+        );
+        expect(exp.observations).toHaveLength(s.actions.length);
+        // The range starts at in-page offset 0: a first extraction's offset0 is 0.
+        if (steps[0]?.name !== 'Advance') expect(exp.observations[2]?.lastOffset0).toBe(0);
+        problems.push(
+          ...compareObservations(
+            s,
+            'linux-6.12',
+            exp.observations,
+            runOnReference(iterCursorAdapter, s, 'linux-6.12'),
+          ).map(formatMismatch),
+        );
+      }
     }
     expect(problems).toEqual([]);
   }, 60_000);
