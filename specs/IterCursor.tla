@@ -45,10 +45,11 @@ CONSTANTS
                     \* Fix potential underflow in iov_iter_extract_xarray_pages()", 2026)
     KvecOffset0Bug, \* iov_iter_extract_kvec_pages of the extraction series before ver #11
                     \* (seed 002): *offset0 = skip % PAGE_SIZE, pages from iov_base - offset
-    ExtractZeroSkipBug, \* iov_iter_extract_kvec_pages 6.3-6.5: the zero-length skip loop did
-                    \* maxsize = min(maxsize, len - skip), so a skipped empty kvec left maxsize
-                    \* 0 and the loop ran to the end of the array and returned 0 ("iov_iter: Fix
-                    \* iov_iter_extract_pages()", D. Howells, Sep 2023, Fixes: 7d58fe731028)
+    ExtractZeroSkipBug, \* iov_iter_extract_kvec_pages and iov_iter_extract_bvec_pages 6.3-6.5:
+                    \* the zero-length skip loop did maxsize = min(maxsize, len - skip), so a
+                    \* skipped empty kvec or bvec left maxsize 0 and the loop ran to the end of
+                    \* the array and returned 0 ("iov_iter: Fix iov_iter_extract_pages()",
+                    \* D. Howells, Sep 2023, Fixes: 7d58fe731028, fixed both loops)
     UserHole,       \* the UBUF range's second page is not mapped (never mapped, or munmap()ed):
                     \* user memory that faults midway.  copy_to_user / copy_from_user stop at
                     \* it, pin_user_pages_fast / get_user_pages_fast pin up to it (-EFAULT when
@@ -142,8 +143,8 @@ Aligned == it.ptr % ElemSize(it.type) = 0
 Consumed == Total - it.count
 Sane == oops = "NONE" /\ (it.type \in FlatTypes \/ Aligned)
 PtrOf(ptrType, ptrSeg) == (ptrSeg - 1) * ElemSize(ptrType)
-\* ExtractZeroSkipBug's end state: the segment pointer past the array (nr_segs 0) with bytes
-\* still counted.  Nothing more is done with such an iterator (the kernel's next walk would
+\* ExtractZeroSkipBug's end state (KVEC or BVEC): the segment pointer past the array
+\* (nr_segs 0) with bytes still counted.  Nothing more is done with such an iterator (the kernel's next walk would
 \* read past the array): the actions require ~Stranded, CountOffsetConsistent flags it.
 Stranded == it.type \in SegTypes /\ it.count > 0 /\ Seg = N + 1
 
@@ -203,7 +204,7 @@ IterInit(t) ==
     /\ XarrayHole => t = "XARRAY"
     \* Likewise the kvec extraction bug: its config explores KVEC alone.
     /\ KvecOffset0Bug => t = "KVEC"
-    /\ ExtractZeroSkipBug => t = "KVEC"
+    /\ ExtractZeroSkipBug => t \in {"KVEC", "BVEC"}
     \* The user hole is a UBUF layout: its config explores UBUF alone.
     /\ UserHole => t = "UBUF"
     \* The spent-segment start is a FOLIOQ layout: its config explores FOLIOQ alone.
@@ -326,12 +327,12 @@ Extract(maxsize) ==
           \* current slot (page-contiguous continuation never adds bytes in this
           \* layout), 0 from an empty slot; then iov_iter_advance by that, which
           \* steps off an empty slot even by 0.
-          \* ExtractZeroSkipBug (6.3-6.5): at an empty kvec the skip loop sets maxsize to 0
-          \* and, every later min() being 0, steps over every kvec (iov_offset 0, nr_segs--,
-          \* kvec++) until nr_segs == 0 and returns 0; count is not touched.
-          ELSE IF it.type = "KVEC" /\ ExtractZeroSkipBug /\ SegLen[Seg] - it.off = 0
+          \* ExtractZeroSkipBug (6.3-6.5): at an empty kvec or bvec the skip loop sets maxsize
+          \* to 0 and, every later min() being 0, steps over every segment (iov_offset 0,
+          \* nr_segs--, kvec++ / bvec++) until nr_segs == 0 and returns 0; count is not touched.
+          ELSE IF it.type \in {"KVEC", "BVEC"} /\ ExtractZeroSkipBug /\ SegLen[Seg] - it.off = 0
           THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
-               /\ it' = [it EXCEPT !.ptr = PtrOf("KVEC", N + 1), !.off = 0]
+               /\ it' = [it EXCEPT !.ptr = PtrOf(it.type, N + 1), !.off = 0]
                /\ oops' = oops
           ELSE IF it.type = "BVECQ"
           THEN LET got == IF m < SegLen[Seg] - it.off THEN m ELSE SegLen[Seg] - it.off

@@ -80,7 +80,7 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'extract_zero_skip',
     area: 'iov_iter',
     description:
-      'iov_iter_extract_kvec_pages() of 6.3-6.5 stores min(maxsize, iov_len - skip) back into maxsize in its zero-length skip loop: a skipped empty kvec leaves maxsize 0, so the loop steps over every later kvec to nr_segs == 0 and returns 0 with count untouched (fixed by "iov_iter: Fix iov_iter_extract_pages()", D. Howells, Sep 2023, Fixes: 7d58fe731028)',
+      'iov_iter_extract_kvec_pages() and iov_iter_extract_bvec_pages() of 6.3-6.5 store min(maxsize, len - skip) back into maxsize in their zero-length skip loops: a skipped empty kvec or bvec leaves maxsize 0, so the loop steps over every later segment to nr_segs == 0 and returns 0 with count untouched (fixed in both by "iov_iter: Fix iov_iter_extract_pages()", D. Howells, Sep 2023, Fixes: 7d58fe731028)',
     caught_by: ['iter_count_consistent'],
   },
   iter_pipe_truncate_revert: {

@@ -148,7 +148,8 @@ function iov_iter_extract_bvec_pages(
   maxpages: number,
   offset0: Ref<number>,
 ): number {
-  if (current_kernel().hasFault('bvec_reads_kvec')) {
+  const kernel = current_kernel();
+  if (kernel.hasFault('bvec_reads_kvec') || kernel.hasFault('extract_zero_skip')) {
     return iov_iter_extract_bvec_pages_v9(i, pages, maxsize, maxpages, offset0);
   }
   let skip = i.iov_offset;
@@ -177,11 +178,18 @@ function iov_iter_extract_bvec_pages(
 }
 
 /**
- * The bvec extraction of ver #9 of the series (seed 002): skip empty bvecs, then list the
- * pages of one bvec. Its bug ("Fix use of i->kvec in iov_iter_extract_bvec_pages() to be
- * i->bvec", ver #10) stepped the union pointer with i->kvec++, i.e. by sizeof(struct kvec)
- * bytes. On x86-64 that equals sizeof(struct bio_vec), so the step lands on the next bvec and
- * the bug has no observable effect there; the model steps by the byte ratio, as the CPU would.
+ * The one-bvec-per-call bvec extraction of the series (seed 002) and of 6.3-6.12 (until the
+ * page walk of 6.13, e4e535bff2bc): skip empty bvecs, then list the pages of one bvec. Run
+ * for the two historical bugs of its skip loop:
+ * - bvec_reads_kvec, ver #9 ("Fix use of i->kvec in iov_iter_extract_bvec_pages() to be
+ *   i->bvec", ver #10): the union pointer stepped with i->kvec++, i.e. by sizeof(struct kvec)
+ *   bytes. On x86-64 that equals sizeof(struct bio_vec), so the step lands on the next bvec and
+ *   the bug has no observable effect there; the model steps by the byte ratio, as the CPU would.
+ * - extract_zero_skip, 6.3-6.5: `maxsize = min(maxsize, i->bvec->bv_len - skip)` in the skip
+ *   loop, so an empty bvec at the cursor left maxsize 0, every later min() was 0 and the loop
+ *   ran to nr_segs == 0 and returned 0 with count untouched ("iov_iter: Fix
+ *   iov_iter_extract_pages()", D. Howells, 8 Sep 2023, Fixes: 7d58fe731028, which fixed this
+ *   loop and the kvec one alike by keeping the min() in a new variable, `size`).
  */
 function iov_iter_extract_bvec_pages_v9(
   i: iov_iter,
@@ -192,13 +200,18 @@ function iov_iter_extract_bvec_pages_v9(
 ): number {
   let skip = i.iov_offset;
   let size: number;
+  const kernel = current_kernel();
+  const zero_skip_bug = kernel.hasFault('extract_zero_skip');
+  // i->kvec++ on a union holding i->bvec (ver #9), else i->bvec++.
+  const stride = kernel.hasFault('bvec_reads_kvec') ? SIZEOF_KVEC : SIZEOF_BIO_VEC;
   for (;;) {
     if (i.nr_segs === 0) return 0;
     size = Math.min(maxsize, i.bvec[i.seg]!.bv_len - skip);
+    if (zero_skip_bug) maxsize = size;
     if (size) break;
     i.iov_offset = 0;
     i.nr_segs--;
-    const step = SIZEOF_KVEC / SIZEOF_BIO_VEC; // i->kvec++ on a union holding i->bvec
+    const step = stride / SIZEOF_BIO_VEC;
     if (!Number.isInteger(step)) {
       throw new IovIterBug('iov_iter_extract_bvec_pages', 'i->kvec++ left i->bvec misaligned');
     }

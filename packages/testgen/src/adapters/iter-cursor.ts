@@ -136,7 +136,7 @@ const SEG_LEN = [0, 2, 0, 3, 1];
 const SEG_OFF = [0, 2, 0, 0, 0];
 const TOTAL = 6;
 const FLAT_START = 2;
-/** sizeof(struct kvec) on LP64, the spec's ElemSize("KVEC") there. */
+/** sizeof(struct kvec) and sizeof(struct bio_vec) on LP64, the spec's ElemSize there. */
 const KVEC_SIZE_LP64 = 16;
 /** The spec's PAGE, in model bytes. */
 const MODEL_PAGE = 4;
@@ -414,7 +414,7 @@ export function copyLandsAsAdvance(type: string, pos: number, n: number): boolea
 
 /**
  * A vector iterator whose segments are all passed (nr_segs 0) with bytes still counted: what
- * the 6.3-6.5 kvec extraction leaves (faults.ts extract_zero_skip, the spec's Stranded).
+ * the 6.3-6.5 kvec and bvec extractions leave (faults.ts extract_zero_skip, the spec's Stranded).
  */
 function strandedIter(i: iov_iter): boolean {
   return (
@@ -484,11 +484,12 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   // is meaningful any more, so count (and what depends on it) is reported only while no oops
   // happened.
   const count = oops === 'NONE' ? asInt(apply(it, 'count'), 'it.count') : null;
-  // ExtractZeroSkipBug leaves a KVEC's pointer past its array (the spec's Stranded: ptr =
-  // N * sizeof(struct kvec), LP64) with bytes still counted: iov_iter_npages would walk past
-  // the array, so the page counts are not reported (nor by the driver, strandedIter).
+  // ExtractZeroSkipBug leaves a KVEC's or a BVEC's pointer past its array (the spec's
+  // Stranded: ptr = N * sizeof(struct kvec) = N * sizeof(struct bio_vec), LP64) with bytes still
+  // counted: iov_iter_npages would walk past the array, so the page counts are not reported
+  // (nor by the driver, strandedIter).
   const stranded =
-    type === 'KVEC' &&
+    (type === 'KVEC' || type === 'BVEC') &&
     count !== null &&
     count > 0 &&
     asInt(apply(it, 'ptr'), 'it.ptr') === SEG_LEN.length * KVEC_SIZE_LP64;
@@ -1135,7 +1136,7 @@ export const iterCursorAdapter: SpecAdapter = {
   // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.
   predictedViolations: (_prev, now) => [
     ...(now.oops !== 'NONE' ? ['no_over_reversion', 'iter_count_consistent'] : []),
-    // A stranded KVEC (the model's page counts are null with no oops and bytes left): its
+    // A stranded KVEC or BVEC (the model's page counts are null with no oops and bytes left): its
     // count no longer matches the bytes before its pointer.
     ...(now.oops === 'NONE' && now.npages === null ? ['iter_count_consistent'] : []),
     ...(typeof now.lastUnbacked === 'number' && now.lastUnbacked > 0

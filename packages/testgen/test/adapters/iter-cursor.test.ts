@@ -290,44 +290,44 @@ describe('IterCursor adapter', () => {
     expect(seen.size).toBe(6);
   }, 60_000);
 
-  it('the 6.3-6.5 kvec extraction runs off the array at an empty kvec (extract_zero_skip)', () => {
-    const stepper = stepperFor('IterCursor_extract_zero_skip');
-    const s: Scenario = {
-      id: 'zero-skip',
-      spec: 'IterCursor',
-      config: 'IterCursor_extract_zero_skip',
-      actions: [
-        { name: 'Init' },
-        { name: 'IterInit', type: 'KVEC' },
-        { name: 'Extract', maxsize: 6 },
-      ],
-      constants: { ExtractZeroSkipBug: true },
-    };
-    // linux-6.12's own constants say the fixed extraction; the design keeps the config's bug.
-    for (const [profile, fixed, bytes, count, npages] of [
-      ['linux-6.12', true, 2, 4, 2],
-      ['linux-6.12+extract_zero_skip', false, 0, 6, null],
-    ] as const) {
-      const exp = computeExpectation(
-        stepper,
-        iterCursorAdapter.observeModel,
-        s,
-        profile,
-        fixed ? { ExtractZeroSkipBug: false } : {},
-      );
-      const last = exp.observations[2];
-      expect([last?.lastBytes, last?.count, last?.npages]).toEqual([bytes, count, npages]);
-      // The reference gives the same, its iter_count_consistent violation predicted.
-      expect(
-        compareObservations(
+  it.each(['KVEC', 'BVEC'])(
+    'the 6.3-6.5 %s extraction runs off the array at an empty segment (extract_zero_skip)',
+    (type) => {
+      const stepper = stepperFor('IterCursor_extract_zero_skip');
+      const s: Scenario = {
+        id: 'zero-skip',
+        spec: 'IterCursor',
+        config: 'IterCursor_extract_zero_skip',
+        actions: [{ name: 'Init' }, { name: 'IterInit', type }, { name: 'Extract', maxsize: 6 }],
+        constants: { ExtractZeroSkipBug: true },
+      };
+      // linux-6.12's own constants say the fixed extraction; the design keeps the config's bug.
+      for (const [profile, fixed, bytes, count, npages] of [
+        ['linux-6.12', true, 2, 4, 2],
+        ['linux-6.12+extract_zero_skip', false, 0, 6, null],
+      ] as const) {
+        const exp = computeExpectation(
+          stepper,
+          iterCursorAdapter.observeModel,
           s,
           profile,
-          exp.observations,
-          runOnReference(iterCursorAdapter, s, profile),
-        ),
-      ).toEqual([]);
-    }
-  }, 60_000);
+          fixed ? { ExtractZeroSkipBug: false } : {},
+        );
+        const last = exp.observations[2];
+        expect([last?.lastBytes, last?.count, last?.npages]).toEqual([bytes, count, npages]);
+        // The reference gives the same, its iter_count_consistent violation predicted.
+        expect(
+          compareObservations(
+            s,
+            profile,
+            exp.observations,
+            runOnReference(iterCursorAdapter, s, profile),
+          ),
+        ).toEqual([]);
+      }
+    },
+    60_000,
+  );
 
   it('KVEC extraction before ver #11 lists every byte elsewhere unless the kvec starts a page', () => {
     const steps: Scenario['actions'] = [
