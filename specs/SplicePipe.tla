@@ -76,6 +76,8 @@
 (*     (fs/splice.c) releases every pipe buffer it emitted                *)
 (*     (pipe_discard_from) and returns -EAGAIN ("callers of               *)
 (*     ->splice_read() expect -EAGAIN on can't put anything in there").   *)
+(* A sparse file (ExtendSize): an ftruncate that grows the file maps no   *)
+(* block, and an O_DIRECT read zero-fills that hole without a bio.        *)
 (* Not modelled: partial pages, sub-page i_size, a buffered read that     *)
 (* finds fewer free frames than it needs (the kernel reclaims or fails    *)
 (* with -ENOMEM; the step is simply not enabled).                         *)
@@ -94,14 +96,18 @@ CONSTANTS
     LimitToEof,  \* TRUE: the splice clips its length to i_size before allocating (direct_splice_read ver #20,
                  \* never merged: upstream copy_splice_read clips to the pipe's room only)
     BufferedProc, \* the process whose file is opened without O_DIRECT (buffered splice), or "none"
-    MisalignedSplice \* TRUE: an O_DIRECT process may also splice from a file offset that is not a
-                     \* multiple of the logical block size (SpliceMisaligned); a scenario shape
+    MisalignedSplice, \* TRUE: an O_DIRECT process may also splice from a file offset that is not a
+                      \* multiple of the logical block size (SpliceMisaligned); a scenario shape
+    ExtendSize   \* an ftruncate may grow the file to ExtendSize pages when that is more than
+                 \* FileSize: a sparse file, whose pages past the FileSize mapped ones are a hole
+                 \* (no block); <= FileSize: the file never grows (a scenario shape)
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
 ASSUME LimitToEof \in BOOLEAN
 ASSUME MisalignedSplice \in BOOLEAN
-ASSUME FileSize \in 1..5 /\ ReadLen \in 1..5 /\ PipeSlots \in 1..5 /\ Frames \in 1..5
+ASSUME FileSize \in 0..5 /\ ReadLen \in 1..5 /\ PipeSlots \in 1..5 /\ Frames \in 1..5
+ASSUME ExtendSize \in 0..5
 
 VARIABLES
     isize,      \* i_size of the file, in pages
@@ -124,6 +130,10 @@ PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZ
 NoProc == "none"
 FilePages == 1..FileSize
 ASSUME BufferedProc \in Procs \cup {NoProc}
+\* The page cache (cache[i]) covers the FileSize pages only: a sparse file is read O_DIRECT.
+ASSUME ExtendSize > FileSize => BufferedProc = NoProc
+\* The largest i_size.
+MaxSize == IF ExtendSize > FileSize THEN ExtendSize ELSE FileSize
 \* "junk": not written since allocation (a free frame is always "junk": what a DMA
 \* writes into freed memory is reported by NoBufferFreedUnderBio, not tracked);
 \* "zero": hole zero-filled by the DIO
@@ -185,7 +195,10 @@ SpliceAtEof(p) ==
     /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
-\* header: Truncate is truncate_setsize only).
+\* header: Truncate is truncate_setsize only).  An extending ftruncate maps none: past them
+\* the file is a hole, which an O_DIRECT read zero-fills without a bio (iomap_dio_hole_iter:
+\* "length = iov_iter_zero(length, dio->submit.iter); dio->size += length"; 6.1 ITER_PIPE:
+\* pipe_zero) and counts as read up to i_size, below i_size as well as past it.
 MappedPages == FileSize
 
 \* The DIO part of SpliceSubmit, reading from below EOF.  Length: vfs_splice_read /
@@ -366,8 +379,11 @@ SpliceMisaligned(p) ==
 \* uptodate); the blocks past the new size stay mapped (MappedPages).  Another process's
 \* ftruncate, as in the syzbot reproducer (creat, ftruncate, lseek, O_DIRECT open,
 \* sendfile, run in parallel).
+\* Growing the file (size = ExtendSize > FileSize): i_size_write only (truncate_setsize ->
+\* i_size_write, truncate_pagecache past the old size drops nothing; ext4_setattr maps no
+\* block), so the new pages are a hole.
 Truncate(size) ==
-    /\ size < isize
+    /\ size < isize \/ (size = ExtendSize /\ size > FileSize /\ size > isize)
     /\ isize' = size
     /\ \E dropped \in {{cache[ci] : ci \in {cj \in FilePages : cj > size /\ cache[cj] /= 0}}} :
         /\ cache' = [ci \in FilePages |-> IF ci > size THEN 0 ELSE cache[ci]]
@@ -460,14 +476,15 @@ Next ==
     \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
                         \/ SpliceReturn(p) \/ PipeRead(p))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
-    \/ \E s \in 0..(FileSize - 1) : Truncate(s)
+    \/ \E s \in 0..(MaxSize - 1) : Truncate(s)
+    \/ (ExtendSize > FileSize /\ Truncate(ExtendSize))
 
 Spec == Init /\ [][Next]_vars
 
 -----------------------------------------------------------------------------
 TypeOK ==
     \* Written element-wise: the embedded engine would enumerate function sets.
-    /\ isize \in 0..FileSize
+    /\ isize \in 0..MaxSize
     /\ DOMAIN phase = Procs /\ DOMAIN nread = Procs /\ DOMAIN buf = Procs
     /\ DOMAIN bio = Procs /\ DOMAIN pipe = Procs /\ DOMAIN ret = Procs
     /\ DOMAIN ref = FrameSet /\ DOMAIN content = FrameSet

@@ -456,8 +456,9 @@ static int op_splicepipe_script(const struct req *r, struct out *o, char *err, s
   s.held_in = req_str(r, "heldIn", "__iomap_dio_rw");
   s.buffered = (int)req_int(r, "buffered", 0) - 1;  // 0: none, 1: p1, 2: p2
   if (s.buffered < -1 || s.buffered > 1) return snprintf(err, errlen, "splicepipe_script: buffered must be 0 (none), 1 (p1) or 2 (p2)"), -1;
-  if (s.file_size < 1 || s.file_size > SP_MAX_PAGES || s.read_len < 1 || s.read_len > SP_MAX_PAGES || s.slots < 1 || s.slots > 16)
-    return snprintf(err, errlen, "splicepipe_script: fileSize and readLen must be 1..%d, pipeSlots 1..16", SP_MAX_PAGES), -1;
+  // fileSize 0: an empty file, which a Truncate may grow into a hole (SplicePipe_sparse).
+  if (s.file_size < 0 || s.file_size > SP_MAX_PAGES || s.read_len < 1 || s.read_len > SP_MAX_PAGES || s.slots < 1 || s.slots > 16)
+    return snprintf(err, errlen, "splicepipe_script: fileSize must be 0..%d, readLen 1..%d, pipeSlots 1..16", SP_MAX_PAGES, SP_MAX_PAGES), -1;
   for (int w = 0; w < 2; w++)
     if (sp_fs_setup(&s.f[w], w, err, errlen) < 0 || sp_file_setup(&s.f[w], w, s.file_size, w != s.buffered, err, errlen) < 0) return -1;
   if (sp_pipes_setup(&s, err, errlen) < 0) return -1;

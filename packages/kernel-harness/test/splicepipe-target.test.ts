@@ -224,6 +224,38 @@ describe('SplicePipe SpliceMisaligned in the guest', () => {
   });
 });
 
+describe('SplicePipe on a sparse file in the guest', () => {
+  it('runs a whole splice of the hole (SpliceSync) but not its split steps, which cannot be held', () => {
+    const sparse = { ...LINUX_612, FileSize: 0, ExtendSize: 2 };
+    const grow = { name: 'Truncate', size: 2 };
+    // FileSize 0 is an empty file the guest creates; the growing Truncate is an ftruncate.
+    expect(splicePipeRequest(sc([grow, { name: 'SpliceSync', proc: 'p1' }], sparse))).toMatchObject(
+      {
+        fileSize: 0,
+      },
+    );
+    expect(splicePipeScenarioSupport(sc([grow, { name: 'SpliceSync', proc: 'p1' }], sparse))).toBe(
+      undefined,
+    );
+    expect(splicePipeScenarioSupport(sc([grow, ...splice('p1', 0)], sparse))).toBe(
+      SPLICEPIPE_NA.holeOnly,
+    );
+    expect(
+      splicePipeScenarioSupport(
+        sc([grow, ...splice('p1', 0)], { ...sparse, ...LINUX_61, FileSize: 0 }),
+      ),
+    ).toBe(SPLICEPIPE_NA.holeOnly);
+    // At EOF (before the file grows) the splice returns at once in the model too.
+    expect(splicePipeScenarioSupport(sc([{ name: 'SpliceSubmit', proc: 'p1' }], sparse))).toBe(
+      undefined,
+    );
+    // A file with a mapped page still holds its bio at the gate.
+    expect(splicePipeScenarioSupport(sc([...splice('p1', 1)], { ...sparse, FileSize: 1 }))).toBe(
+      undefined,
+    );
+  });
+});
+
 describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
   it('runs whole splices with truncates and pipe reads between them', () => {
     const s = sc([

@@ -93,6 +93,8 @@ export const SPLICEPIPE_NA = {
     'SplicePipe Truncate inside a splice() call (between SpliceSubmit and SpliceReturn of one process): the model race window (truncate before the EOF revert) is reachable only statistically, and ftruncate waits for the in-flight O_DIRECT read (ext4 holds i_rwsem shared across iomap_dio_rw)',
   framePool:
     'SplicePipe the model frame pool gives a splice fewer pages than it asks (SpliceRead n = Min(want, free frames)); a real kernel allocates them all',
+  holeOnly:
+    'SplicePipe a split splice() that reads only a hole (no mapped block: the sparse file of ExtendSize): it issues no bio, so the real call returns within SpliceSubmit and cannot be held at the gate for its DioRevert / SpliceReturn steps (its SpliceSync form runs)',
   constants: 'SplicePipe constants unknown or outside what the guest realises',
 } as const;
 
@@ -167,7 +169,7 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
     const v = c[k];
     return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : null;
   };
-  const fileSize = int('FileSize', 1, 5);
+  const fileSize = int('FileSize', 0, 5);
   const readLen = int('ReadLen', 1, 5);
   const pipeSlots = int('PipeSlots', 1, 16);
   const frames = c.Frames === undefined ? DEFAULT_FRAMES : int('Frames', 1, 100);
@@ -218,7 +220,7 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
   const drop = (f: number | undefined) => {
     if (f !== undefined && (ref[f] ?? 0) > 0) ref[f] = (ref[f] ?? 0) - 1;
   };
-  for (const { action: a } of splicePipeGuestSteps(scenario.actions)) {
+  for (const { action: a, observed } of splicePipeGuestSteps(scenario.actions)) {
     const inFlight = PROCS.filter((p) => st.get(p)?.inSplice);
     if (a.name === 'Truncate') {
       if (inFlight.length > 0) return SPLICEPIPE_NA.truncateInSplice;
@@ -281,6 +283,9 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
         // Bios for the pages whose blocks the model keeps mapped (MappedPages == FileSize);
         // ret is dio->i_size's clip, sampled here.
         const mapped = Math.min(want, k.fileSize);
+        // Only a hole to read (a sparse file): no bio, the call returns at once. Its SpliceSync
+        // form (the guest's SpliceSubmit not observed, then SpliceReturn) is what the guest does.
+        if (mapped === 0 && observed) return SPLICEPIPE_NA.holeOnly;
         s.ret = Math.min(want, isize);
         s.bio = new Set(Array.from({ length: mapped }, (_, i) => i + 1));
         s.buf.forEach((f, i) => {

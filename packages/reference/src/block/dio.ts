@@ -7,6 +7,7 @@ import { EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../errno.ts';
 import { iov_iter_count, iov_iter_revert } from '../iov_iter/advance.ts';
 import { READ } from '../iov_iter/constants.ts';
 import { iov_iter_rw, user_backed_iter } from '../iov_iter/init.ts';
+import { iov_iter_zero } from '../iov_iter/iterate.ts';
 import { iov_iter_npages } from '../iov_iter/npages.ts';
 import type { iov_iter } from '../iov_iter/types.ts';
 import type { bio } from './bio.ts';
@@ -143,11 +144,22 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   if (pos % lbs !== 0 || count % lbs !== 0) return -EINVAL;
   const d = new dio(iocb, is_read, is_read && user_backed_iter(iter));
   d.i_size = i_size;
+  /** Bytes of the read past the mapped blocks: a hole, zero-filled instead of read. */
+  let hole = 0;
   if (is_read) {
-    // Mapped blocks get bios, even past i_size (blocks not yet freed after truncate_setsize);
-    // the rest of the request is a hole past EOF, which the revert gives back.
-    const blocks_end = Math.max(ino.i_blocks_end, Math.ceil(d.i_size / lbs) * lbs);
-    if (pos + count > blocks_end) count = Math.max(0, blocks_end - pos);
+    // Mapped blocks get bios (IOMAP_MAPPED, iomap_dio_bio_iter), even past i_size (blocks not
+    // yet freed after truncate_setsize). Past them the file is a hole (IOMAP_HOLE): below
+    // i_size after an extending ftruncate (a sparse file), or past EOF. iomap_dio_hole_iter
+    // zero-fills it ("length = iov_iter_zero(length, dio->submit.iter); dio->size += length")
+    // and the EOF revert gives back what lies past i_size (fs/iomap/direct-io.c, 6.1 and 6.12).
+    // A block device has no hole: blkdev_read_iter truncates the iterator to the device's end
+    // (its blocks end at bdev_nr_bytes).
+    const blocks_end = ino.i_blocks_end;
+    if (pos + count > blocks_end) {
+      const mapped = Math.max(0, blocks_end - pos);
+      if (!ino.is_blkdev) hole = count - mapped;
+      count = mapped;
+    }
     d.report_limit = d.i_size - pos;
   } else if (!ino.is_blkdev && pos + count > ino.i_extent_len) {
     // A file whose single extent cannot hold the write: the filesystem has no space for it
@@ -185,14 +197,15 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
     if (one_bio) break;
   }
   iter.count += orig_count - count;
-  if (d.ref === 0) {
-    // Nothing in flight: complete now (an error on the first bio, as the kernel returns it).
-    dio_complete(d);
-    return d.result !== null && d.result < 0 ? d.result : d;
-  }
-  if (opts.defer_eof_revert) d.submitter_ref = true;
-  else dio_eof_revert(d, iter);
-  return d;
+  // The hole after the mapped blocks, once they all got their bios (iomap_iter stops at an error).
+  if (hole > 0 && d.error === 0) d.size += iov_iter_zero(hole, iter);
+  // __iomap_dio_rw holds the submitter's dio reference (atomic_set(&dio->ref, 1)) until after
+  // the EOF revert and then drops it: a dio with nothing in flight (its first bio failed, or a
+  // read wholly in a hole) completes there, the error returned as the kernel returns it.
+  d.submitter_ref = true;
+  if (opts.defer_eof_revert) return d;
+  dio_eof_revert(d, iter);
+  return d.result !== null && d.result < 0 ? d.result : d;
 }
 
 /**
@@ -203,9 +216,10 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
  * changes neither the revert nor the report.
  */
 export function dio_eof_revert(d: dio, iter: iov_iter): void {
-  if (!d.is_read) return;
   const pos = d.iocb.ki_pos;
-  if (pos + d.size > d.i_size) iov_iter_revert(iter, pos + d.size - Math.max(d.i_size, pos));
+  if (d.is_read && pos + d.size > d.i_size) {
+    iov_iter_revert(iter, pos + d.size - Math.max(d.i_size, pos));
+  }
   dio_drop_submitter_ref(d);
 }
 

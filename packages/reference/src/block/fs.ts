@@ -51,10 +51,12 @@ export class inode {
     this.i_size = size;
     this.i_blocks_end = Math.ceil(size / bdev.logical_block_size) * bdev.logical_block_size;
     this.is_blkdev = is_blkdev;
-    // a_ops->read_folio: read the folio's bytes from the extent; beyond i_size reads zeroes.
+    // a_ops->read_folio: read the folio's bytes from the extent's mapped blocks; beyond i_size,
+    // and in a hole (past i_blocks_end: an extending ftruncate maps nothing), the folio stays
+    // zeroed (ext4_mpage_readpages / block_read_full_folio zero unmapped blocks).
     this.i_mapping = address_space_create((folio) => {
       const pos = folio.index * PAGE_SIZE;
-      const n = Math.max(0, Math.min(PAGE_SIZE, this.i_size - pos));
+      const n = Math.max(0, Math.min(PAGE_SIZE, this.i_size - pos, this.i_blocks_end - pos));
       // Straight into the folio's bytes (block_device.readInto), no intermediate buffer.
       if (n > 0) bdev.readInto(folio.dataForWrite(), 0, this.i_extent_start + pos, n);
     });

@@ -140,9 +140,9 @@ function submit_iter_pipe(
   // Bios for the mapped blocks (IOMAP_MAPPED, iomap_dio_bio_iter), rounded down to the block
   // size as the DIO requires. After a truncate_setsize the blocks past i_size are still mapped
   // (inode.i_blocks_end), so bios are built on pipe pages past i_size: the revert below then
-  // releases pipe buffers that a bio targets (the syzbot a440341a59e3 configuration).
-  const blocks_end = Math.max(ino.i_blocks_end, Math.ceil(d.i_size / lbs) * lbs);
-  let want = Math.min(len, blocks_end - pos);
+  // releases pipe buffers that a bio targets (the syzbot a440341a59e3 configuration). Past the
+  // mapped blocks the file is a hole, below i_size too after an extending ftruncate.
+  let want = Math.max(0, Math.min(len, ino.i_blocks_end - pos));
   want -= want % lbs;
   d.report_limit = d.i_size - pos;
   let sector = (ino.i_extent_start + pos) >> SECTOR_SHIFT;

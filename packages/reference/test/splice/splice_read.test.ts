@@ -69,6 +69,41 @@ describe('splice read: ITER_PIPE (6.1) and filemap/copy splice (6.12)', () => {
     }
   }
 
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    for (const direct of [false, true]) {
+      it(`${profile} ${direct ? 'O_DIRECT' : 'buffered'}: a sparse file (extending ftruncate) reads zeroes in its hole, not the device's stale blocks`, () => {
+        // ftruncate up maps no block: O_DIRECT reads the hole through iomap_dio_hole_iter
+        // (iov_iter_zero, dio->size += length; 6.1 ITER_PIPE: pipe_zero), buffered reads get
+        // read_folio's zeroed unmapped blocks; nothing is read from the device there.
+        const k = createKernel(profile);
+        const { bdev, ino } = setup(k, PAGE_SIZE);
+        with_kernel(k, () => {
+          do_truncate(ino, 3 * PAGE_SIZE);
+          const filp = filp_open(ino, direct ? O_DIRECT : 0);
+          const trace: unknown[] = [];
+          bdev.bio_queue_trace = trace as never;
+          const pipe = alloc_pipe_info();
+          const r = vfs_splice_read(filp, 0, pipe, 8 * PAGE_SIZE);
+          expect(r.ret).toBe(3 * PAGE_SIZE);
+          expect(splice_within_eof(r)).toEqual([]);
+          const want = new Uint8Array(3 * PAGE_SIZE);
+          want.set(pattern(16 * 1024).subarray(0, PAGE_SIZE));
+          expect(Buffer.from(pipe_read(pipe, pipe_readable(pipe))).equals(Buffer.from(want))).toBe(
+            true,
+          );
+          // Wholly in the hole: no bio at all, the zeroes still reported up to i_size.
+          const hole = vfs_splice_read(filp, PAGE_SIZE, pipe, 8 * PAGE_SIZE);
+          expect(hole.ret).toBe(2 * PAGE_SIZE);
+          expect(pipe_read(pipe, pipe_readable(pipe))).toEqual(new Uint8Array(2 * PAGE_SIZE));
+          expect(trace.length).toBe(direct ? 1 : 0);
+          expect(bdev.inflight).toEqual([]);
+          free_pipe_info(pipe);
+          expect(mm_invariants_at_quiescence(k)).toEqual([]);
+        });
+      });
+    }
+  }
+
   it('6.12 copy_splice_read clips to the pipe, not to EOF: allocates for the pipe, keeps what the read reached', () => {
     // fs/splice.c copy_splice_read (6.5-6.12): npages = DIV_ROUND_UP(min(len, room * PAGE_SIZE)),
     // keep = DIV_ROUND_UP(ret, PAGE_SIZE), release_pages() of the rest. The ver #20 EOF clip

@@ -134,6 +134,8 @@ const ACTIONS = new Set([
  * that a DMA into a frame another process now owns shows.
  */
 const dataByte = (p: string, i: number): number => (p === 'p1' ? 0xa0 : 0xb0) + i;
+/** Bytes of the device blocks past a file's FileSize pages: stale data no read may return. */
+const STALE_BYTE = 0xee;
 /** The model's NoProc: BufferedProc when every process opens the file O_DIRECT. */
 const NO_PROC = 'none';
 
@@ -277,6 +279,8 @@ class SplicePipeDriver implements ReferenceDriver {
   constructor(profile: string, scenario: Scenario) {
     const fileSize = intConstant(scenario, 'FileSize', 2);
     this.fileSize = fileSize;
+    // ExtendSize > FileSize: an ftruncate may grow the file into a hole (SplicePipe_sparse).
+    const extentPages = Math.max(fileSize, intConstant(scenario, 'ExtendSize', 0), 1);
     this.readLen = intConstant(scenario, 'ReadLen', 2);
     const slots = intConstant(scenario, 'PipeSlots', 2);
     const frames = intConstant(scenario, 'Frames', DEFAULT_FRAMES);
@@ -285,14 +289,17 @@ class SplicePipeDriver implements ReferenceDriver {
     this.k = kernelFor(profile, { max_page_frames: frames });
     with_kernel(this.k, () => {
       // One device holding both files: p's file is FileSize pages whose page i is filled with
-      // dataByte(p, i).
-      const bdev = bdev_alloc(PROCS.length * fileSize * PAGE_SIZE);
+      // dataByte(p, i), in an extent with room for ExtendSize pages. The extent's blocks past
+      // FileSize belong to no file page (a sparse file's hole) and hold stale bytes, which a
+      // read of the hole must never return (they would show as J, not Z).
+      const bdev = bdev_alloc(PROCS.length * extentPages * PAGE_SIZE);
       PROCS.forEach((p, n) => {
-        const start = n * fileSize * PAGE_SIZE;
-        for (let i = 1; i <= fileSize; i++) {
-          bdev.write(start + (i - 1) * PAGE_SIZE, filledBytes(PAGE_SIZE, dataByte(p, i)));
+        const start = n * extentPages * PAGE_SIZE;
+        for (let i = 1; i <= extentPages; i++) {
+          const byte = i <= fileSize ? dataByte(p, i) : STALE_BYTE;
+          bdev.write(start + (i - 1) * PAGE_SIZE, filledBytes(PAGE_SIZE, byte));
         }
-        const ino = create_file(bdev, start, fileSize * PAGE_SIZE, fileSize * PAGE_SIZE);
+        const ino = create_file(bdev, start, extentPages * PAGE_SIZE, fileSize * PAGE_SIZE);
         this.files.set(p, filp_open(ino, p === this.bufferedProc ? 0 : O_DIRECT));
         // pipe->max_usage = PipeSlots in a ring of the next power of two (fcntl F_SETPIPE_SZ).
         const pipe = alloc_pipe_info(2 ** Math.ceil(Math.log2(slots)));
