@@ -71,7 +71,8 @@ CONSTANTS
                      \* before fork; FALSE: each page is its own buffer on its own ring
     AdviseFirstPageOnly,\* ForkAdvice covers page 0 only (madvise of the buffer's first page:
                      \* mm/madvise.c splits the vma); FALSE: the whole buffer
-    UseExit          \* explore both processes' exit, the tear-down (Exit)
+    UseExit,         \* explore both processes' exit, the tear-down (Exit)
+    UseProtect       \* explore the parent's mprotect(PROT_READ) of a page before fork (Protect)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -81,7 +82,9 @@ ASSUME ForkAdvice \in {"NONE", "DONTFORK", "WIPEONFORK"}
 ASSUME ForkCopiesPinned \in BOOLEAN
 ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in BOOLEAN
 ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN /\ RegisterWholeBuffer \in BOOLEAN
-ASSUME AdviseFirstPageOnly \in BOOLEAN /\ UseExit \in BOOLEAN
+ASSUME AdviseFirstPageOnly \in BOOLEAN /\ UseExit \in BOOLEAN /\ UseProtect \in BOOLEAN
+\* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
+ASSUME ~(UseProtect /\ RegisterWholeBuffer)
 
 Procs  == {"P", "C"}        \* parent, child (the child exists once Fork has run)
 VPages == 0..(NumPages - 1) \* the parent's anonymous virtual pages
@@ -117,9 +120,10 @@ VARIABLES
     pipe,       \* [st: "EMPTY"|"FULL"|"READ", frame, seen: tags the pipe reader saw]
     written,    \* written[i]: the tags O_DIRECT write i took to the device (at its completion)
     gone,       \* both processes have exited (Exit): no address space, no io_uring left
+    ro,         \* ro[v]: the parent's vma over page v is PROT_READ (Protect), the child's too
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
+vars == <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
 
 ----------------------------------------------------------------------------
 (* Helpers *)
@@ -234,6 +238,7 @@ Init ==
     /\ pipe = [st |-> "EMPTY", frame |-> NoFrame, seen |-> {}]
     /\ written = [i \in IOs |-> {}]
     /\ gone = FALSE
+    /\ ro = [v \in VPages |-> FALSE]
     /\ action = [name |-> "Init"]
 
 ----------------------------------------------------------------------------
@@ -248,6 +253,7 @@ Init ==
 DioSubmit(i, v) ==
     /\ CanStart(i)
     /\ ParentMaps(v)
+    /\ ~ro[v]
     /\ WriteAccess("P", v, {})
     /\ IF DioHold = "FOLL_PIN"
        THEN /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
@@ -258,7 +264,7 @@ DioSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<gone, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
 
 \* The parent submits an O_DIRECT write of its whole page v to the device (Linux AIO or
@@ -287,7 +293,7 @@ DioWriteSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIOW", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<gone, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioWriteSubmit", io |-> i, vpage |-> v]
 
 \* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
@@ -298,7 +304,7 @@ FixedRead(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
 
 \* The device completes I/O i: the data lands in the frame that was grabbed
@@ -322,7 +328,7 @@ IoComplete(i) ==
        ELSE /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
             /\ written' = written
     /\ io' = [io EXCEPT ![i].st = "DONE"]
-    /\ UNCHANGED <<gone, hasPinned, forked, exited, fixedBuf, pipe>>
+    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, fixedBuf, pipe>>
     /\ action' = [name |-> "IoComplete", io |-> i]
 
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
@@ -346,9 +352,12 @@ ForkAdvised ==
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<gone, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
+\* A page copied for the child (copy_present_page) is mapped writable only in a writable vma
+\* (copy_present_page: "if (vma->vm_flags & VM_WRITE) pte = maybe_mkwrite(...)"): a read-only
+\* page (Protect) gives the child a read-only copy; the parent's pte of it is read-only already.
 \* With AdviseFirstPageOnly, the advised page (a0/a1) is skipped as ForkAdvised skips every
 \* page (dup_mmap: no copy_page_range for a VM_DONTCOPY / VM_WIPEONFORK vma) while the other
 \* goes through copy_present_pte.
@@ -370,8 +379,8 @@ Fork ==
                        ELSE IF (v = 0 /\ a0) \/ (v = 1 /\ a1)
                        THEN [frame |-> NoFrame, write |-> FALSE]
                        ELSE IF v = 0
-                       THEN [frame |-> IF c0 THEN g0 ELSE f0, write |-> c0]
-                       ELSE [frame |-> IF c1 THEN g1 ELSE f1, write |-> c1]]]
+                       THEN [frame |-> IF c0 THEN g0 ELSE f0, write |-> c0 /\ ~ro[0]]
+                       ELSE [frame |-> IF c1 THEN g1 ELSE f1, write |-> IF c1 THEN ~ro[1] ELSE FALSE]]]
           /\ refs' = refs
           /\ pins' = pins
           /\ excl' = [f \in Frames |->
@@ -383,7 +392,7 @@ Fork ==
                       ELSE IF c1 /\ f = g1 THEN data[f1]
                       ELSE data[f]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<gone, exited, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, exited, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
@@ -397,6 +406,7 @@ Write(p, v) ==
     /\ forked
     /\ p = "P" \/ (ChildHasVma(v) /\ ~exited)
     /\ (p = "P") => (ParentMaps(v))
+    /\ ~ro[v]
     /\ WriteTag(p) \notin TagsAt(p, v)
     /\ refs' = refs
     /\ pins' = pins
@@ -407,7 +417,7 @@ Write(p, v) ==
                   /\ excl' = [excl EXCEPT ![g] = TRUE]
                   /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
        ELSE WriteAccess(p, v, {WriteTag(p)})
-    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
 \* The child loads a byte of its page v where it has a vma but no page (WIPEONFORK: fork
@@ -423,7 +433,7 @@ Read(p, v) ==
     /\ ~exited
     /\ pte[p][v].frame = NoFrame
     /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]
-    /\ UNCHANGED <<gone, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
 \* With RegisterWholeBuffer one ring holds the whole buffer and the buffer-wide actions name it
@@ -438,12 +448,13 @@ RegisterBuffer(v) ==
     /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] = 0
     /\ ParentMaps(v)
+    /\ ~ro[v]
     /\ refs' = refs
     /\ WriteAccess("P", v, {})
     /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
 
 \* IORING_REGISTER_BUFFERS of the parent's whole buffer, one iovec of NumPages pages
@@ -459,7 +470,7 @@ RegisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
     /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, pte, refs, excl, data, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, excl, data, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS of the whole-buffer ring: io_buffer_unmap unpins every page,
@@ -473,7 +484,7 @@ UnregisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] - Cardinality({w \in VPages : fixedBuf[w] = f})]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [w \in VPages |-> -1]
-    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
@@ -487,7 +498,7 @@ UnregisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
-    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
 
 \* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
@@ -498,7 +509,7 @@ Vmsplice(v) ==
     /\ ParentMaps(v)
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
-    /\ UNCHANGED <<gone, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<gone, ro, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "Vmsplice", vpage |-> v]
 
 \* read() from the pipe: the reader sees the content of the page the pipe
@@ -510,7 +521,7 @@ PipeRead ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
-    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "PipeRead"]
 
 \* The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its
@@ -528,7 +539,7 @@ ChildExit ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ exited' = TRUE
-    /\ UNCHANGED <<gone, hasPinned, forked, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, hasPinned, forked, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ChildExit"]
 
 \* Both processes exit (do_exit), the scenario's tear-down.  The exit waits for the I/O in
@@ -554,7 +565,7 @@ Exit ==
     /\ fixedBuf' = [w \in VPages |-> IF fixedBuf[w] > 0 THEN -1 ELSE fixedBuf[w]]
     /\ exited' = forked
     /\ gone' = TRUE
-    /\ UNCHANGED <<hasPinned, forked, io, pipe, written>>
+    /\ UNCHANGED <<ro, hasPinned, forked, io, pipe, written>>
     /\ action' = [name |-> "Exit"]
 
 \* The parent munmaps its page v (mm/mmap.c do_vmi_munmap -> vms_complete_munmap_vmas ->
@@ -575,7 +586,7 @@ Munmap(v) ==
     /\ refs' = refs
     /\ pins' = pins
     /\ Scrub(excl, data)
-    /\ UNCHANGED <<gone, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
 \* Steps that fail (UseFailedSteps): the parent's accesses to the page it unmapped, io_uring
@@ -593,7 +604,7 @@ WriteUnmapped(p, v) ==
     /\ p = "P"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* IORING_REGISTER_BUFFERS of the unmapped page: io_pin_pages -> pin_user_pages finds no
@@ -610,7 +621,7 @@ RegisterUnmapped(v) ==
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* The child loads a byte of page v where it has no vma (ForkAdvice DONTFORK: dup_mmap gave it
@@ -623,7 +634,7 @@ ReadNoVma(p, v) ==
     /\ ~exited
     /\ ~ChildHasVma(v)
     /\ FailedStep([name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
@@ -644,7 +655,7 @@ RegisterWholeUnmapped ==
     /\ ~AllParentMapped
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS on a ring that has its buffers registered: -EBUSY, nothing
@@ -656,7 +667,7 @@ RegisterBusy(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
 
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
@@ -667,7 +678,7 @@ UnregisterNone(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"]
 
 \* IORING_OP_READ_FIXED naming a buffer that is no longer registered: the request fails at
@@ -678,7 +689,7 @@ FixedReadUnregistered(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of page v into the pipe that holds a page already: the pipe has
@@ -689,7 +700,7 @@ VmspliceFull(v) ==
     /\ pipe.st = "FULL"
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"])
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"]
 
 VmspliceUnmapped(v) ==
@@ -698,8 +709,66 @@ VmspliceUnmapped(v) ==
     /\ pipe.st = "EMPTY"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
+
+\* The parent mprotects its page v PROT_READ, before fork (mm/mprotect.c do_mprotect_pkey ->
+\* mprotect_fixup -> vma_modify_flags splits the vma around the page; change_protection
+\* write-protects its pte).  The page stays the parent's, exclusive, with its pins and refs: a
+\* read in flight still lands in it.  From then on a store to it is SIGSEGV (WriteReadOnly), an
+\* O_DIRECT read or an io_uring registration into it fails -EFAULT (GUP with FOLL_WRITE: mm/gup.c
+\* check_vma_flags), while an O_DIRECT write or a vmsplice from it (no FOLL_WRITE) works.  fork
+\* copies the vma's flags (dup_mmap), so the child's page is read-only too, and copy_present_pte
+\* finds the parent's pte write-protected already.
+Protect(v) ==
+    /\ UseProtect
+    /\ ~forked
+    /\ ~gone
+    /\ ParentMaps(v)
+    /\ ~ro[v]
+    /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
+    /\ ro' = [ro EXCEPT ![v] = TRUE]
+    /\ UNCHANGED <<gone, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "Protect", vpage |-> v]
+
+\* A store by p to its read-only page v (after fork, as Write): the write fault finds a vma
+\* without VM_WRITE, SIGSEGV (arch/x86/mm/fault.c access_error -> bad_area_access_error); the
+\* child's vma is read-only as the parent's.  Nothing changes.
+WriteReadOnly(p, v) ==
+    /\ UseProtect
+    /\ forked
+    /\ ro[v]
+    /\ IF p = "P" THEN ParentMaps(v) ELSE ChildHasVma(v) /\ ~exited
+    /\ FailedStep([name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
+
+\* An O_DIRECT read into the read-only page: GUP with FOLL_WRITE fails in check_vma_flags
+\* (mm/gup.c), so bio_iov_iter_get_pages returns -EFAULT and the request completes with it at
+\* once (io_submit's event / the CQE): no I/O starts.  FOLL_PIN (6.5+) sets MMF_HAS_PINNED
+\* before trying a page (gup_fast_fallback / __get_user_pages_locked: mm_set_has_pinned_flag).
+DioSubmitReadOnly(i, v) ==
+    /\ UseProtect
+    /\ CanStart(i)
+    /\ ParentMaps(v)
+    /\ ro[v]
+    /\ FailedStep([name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"])
+    /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"]
+
+\* IORING_REGISTER_BUFFERS of the read-only page: io_pin_pages -> pin_user_pages(FOLL_WRITE |
+\* FOLL_LONGTERM) fails in check_vma_flags: -EFAULT, nothing registered, MMF_HAS_PINNED set.
+RegisterReadOnly(v) ==
+    /\ UseProtect
+    /\ UseFixedBuffers
+    /\ fixedBuf[v] = 0
+    /\ ParentMaps(v)
+    /\ ro[v]
+    /\ FailedStep([name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"])
+    /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"]
 
 Next ==
     \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v) \/ DioWriteSubmit(i, v)
@@ -715,6 +784,9 @@ Next ==
     \/ PipeRead
     \/ RegisterWhole \/ UnregisterWhole \/ RegisterWholeUnmapped
     \/ Exit
+    \/ \E v \in VPages : Protect(v) \/ RegisterReadOnly(v)
+    \/ \E p \in Procs, v \in VPages : WriteReadOnly(p, v)
+    \/ \E i \in IOs, v \in VPages : DioSubmitReadOnly(i, v)
 
 Spec == Init /\ [][Next]_vars
 
@@ -736,6 +808,7 @@ TypeOK ==
     /\ pipe \in [st : {"EMPTY", "FULL", "READ"}, frame : 0..MaxFrames, seen : SUBSET Tags]
     /\ written \in [IOs -> SUBSET Tags]
     /\ gone \in BOOLEAN
+    /\ ro \in [VPages -> BOOLEAN]
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
 \* read and fork"): once a read of the parent's page has completed, the

@@ -213,7 +213,7 @@ describe('qemu target applicability reasons', () => {
     });
   });
 
-  it('reports the reference-only actions (munmap, zero-page read, failed steps, exit) not applicable with a reason', () => {
+  it('reports the reference-only actions (munmap, zero-page read, failed steps, exit, mprotect) not applicable with a reason', () => {
     const refOnly: ScenarioAction[] = [
       { name: 'Munmap', vpage: 0 },
       { name: 'Read', proc: 'C', vpage: 0 },
@@ -226,6 +226,10 @@ describe('qemu target applicability reasons', () => {
       { name: 'VmspliceFull', vpage: 0, err: 'EAGAIN' },
       { name: 'ReadNoVma', proc: 'C', vpage: 0, err: 'SIGSEGV' },
       { name: 'Exit' },
+      { name: 'Protect', vpage: 0 },
+      { name: 'WriteReadOnly', proc: 'P', vpage: 0, err: 'SIGSEGV' },
+      { name: 'DioSubmitReadOnly', io: 1, vpage: 0, err: 'EFAULT' },
+      { name: 'RegisterReadOnly', vpage: 0, err: 'EFAULT' },
     ];
     for (const a of refOnly) {
       expect(supportsForkRace(a)).toBe(false);

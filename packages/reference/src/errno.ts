@@ -8,6 +8,7 @@ export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EFAULT = 14;
 export const EBUSY = 16;
+export const EEXIST = 17;
 export const EINVAL = 22;
 export const ENOSPC = 28;
 export const EPIPE = 32;

@@ -92,6 +92,10 @@ export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
     return `${a.name}: a step the kernel fails (io_uring -EBUSY/-ENXIO/-EFAULT, vmsplice -EAGAIN); the guest agent's forkrace_script aborts on a failed step, so it has none (reference target only)`;
   if (a.name === 'Read')
     return "Read: the guest agent's forkrace_script has no load step (reference target only)";
+  if (a.name === 'Protect')
+    return "Protect: the parent's mprotect(PROT_READ) of a page; the guest agent's forkrace_script has no mprotect step (reference target only)";
+  if (a.name === 'WriteReadOnly' || a.name === 'DioSubmitReadOnly' || a.name === 'RegisterReadOnly')
+    return `${a.name}: a step on a page the parent mprotect'ed read-only, which the kernel fails (SIGSEGV / -EFAULT); the guest agent has no mprotect step and aborts on a failed step (reference target only)`;
   if (a.name === 'Exit')
     return "Exit: both processes' exit mid-scenario; the guest agent's forkrace_script has no exit step (its processes exit after the last observation), and what Exit checks, pages freed and pins released at the tear-down (livePages, pin balance), is not observable in a guest (reference target only)";
   if (a.name === 'Munmap')

@@ -28,7 +28,14 @@ import {
   read_user,
 } from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mmap.ts';
-import { do_madvise, exit_mmap, mm_alloc, vm_mmap, vm_munmap } from '../mm/mmap.ts';
+import {
+  do_madvise,
+  do_mprotect_pkey,
+  exit_mmap,
+  mm_alloc,
+  vm_mmap,
+  vm_munmap,
+} from '../mm/mmap.ts';
 import type { block_device } from './blkdev.ts';
 import { bdev_alloc, bdev_complete_bio } from './blkdev.ts';
 import { type dio, dio_submit } from './dio.ts';
@@ -111,20 +118,36 @@ export class DioForkRace {
    * the device reads them at completion.
    */
   read_iter(io: number, pos: number, iter: iov_iter): void {
+    const r = this.try_read_iter(io, pos, iter);
+    if (r !== 0) throw new DioForkRaceError(`DioForkRace: read ${io}: ${r}`);
+  }
+
+  /**
+   * read_iter where the submission may fail: 0, or the -errno the request completes with at
+   * once (no I/O in flight: e.g. -EFAULT when bio_iov_iter_get_pages cannot take the pages, as
+   * for a read into memory mprotect'ed PROT_READ: mm/gup.c check_vma_flags refuses FOLL_WRITE).
+   */
+  try_read_iter(io: number, pos: number, iter: iov_iter): number {
     if (this.dios.has(io)) throw new DioForkRaceError(`DioForkRace: read ${io} was submitted`);
-    with_kernel(this.k, () => {
+    return with_kernel(this.k, () => {
       const d = dio_submit(
         init_async_kiocb(this.filp, pos, () => {}),
         iter,
       );
-      if (typeof d === 'number') throw new DioForkRaceError(`DioForkRace: read ${io}: ${d}`);
+      if (typeof d === 'number') return d;
       this.dios.set(io, d);
+      return 0;
     });
   }
 
   /** read_iter into the parent's user memory [uaddr, uaddr+len) (an ITER_UBUF of current->mm). */
   read(io: number, pos: number, uaddr: number, len: number): void {
     this.read_iter(io, pos, this.parent_ubuf(ITER_DEST, uaddr, len));
+  }
+
+  /** read that may fail: 0 or -errno (try_read_iter). */
+  try_read(io: number, pos: number, uaddr: number, len: number): number {
+    return this.try_read_iter(io, pos, this.parent_ubuf(ITER_DEST, uaddr, len));
   }
 
   /**
@@ -210,6 +233,16 @@ export class DioForkRace {
   }
 
   /**
+   * The parent mprotects [uaddr, uaddr+len) of its memory (mprotect(2) -> do_mprotect_pkey):
+   * without PROT_WRITE its ptes there are write-protected and a later store, O_DIRECT read or
+   * io_uring registration into it fails; a fork copies the vma's protection to the child.
+   * Returns 0 or -errno.
+   */
+  mprotect(uaddr: number, len: number, prot: number): number {
+    return with_kernel(this.k, () => do_mprotect_pkey(this.parent, uaddr, len, prot));
+  }
+
+  /**
    * The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its mappings go; a page
    * only it mapped is freed unless a pin or reference (a read in flight, a pipe buffer) holds it.
    */
@@ -219,7 +252,11 @@ export class DioForkRace {
     with_kernel(this.k, () => exit_mmap(child));
   }
 
-  /** Both processes exit (exit_mmap): every page goes back unless a pin or ref holds it. */
+  /**
+   * Both processes exit (do_exit -> exit_mm -> mmput -> exit_mmap; the child's mm only if it
+   * has not exited already): every page goes back unless a pin or ref holds it. The I/O is
+   * complete by then (the kernel's exit waits for it: exit_aio, io_uring_files_cancel).
+   */
   exit(): void {
     with_kernel(this.k, () => {
       if (this.child !== null) exit_mmap(this.child);

@@ -1,7 +1,8 @@
 // Address spaces: struct mm_struct with private anonymous VMAs and a page table.
 // Kernel: include/linux/mm_types.h (struct mm_struct, vm_area_struct), mm/mmap.c (do_mmap,
-// vm_mmap, do_vmi_munmap), mm/vma.c, include/linux/sched/coredump.h (MMF_HAS_PINNED).
-import { EINVAL, ENOMEM } from '../errno.ts';
+// vm_mmap, do_vmi_munmap), mm/vma.c, mm/mprotect.c, mm/madvise.c,
+// include/linux/sched/coredump.h (MMF_HAS_PINNED).
+import { EEXIST, EINVAL, ENOMEM } from '../errno.ts';
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE, VM_MAYWRITE, VM_READ, VM_WRITE } from './constants.ts';
 import type { Page } from './folio.ts';
@@ -67,6 +68,10 @@ export function is_cow_mapping(vm_flags: number): boolean {
   return (vm_flags & VM_MAYWRITE) !== 0;
 }
 
+/**
+ * calc_vm_prot_bits (include/linux/mman.h) plus the VM_MAY* bits do_mmap adds: PROT_READ gives
+ * VM_READ, PROT_WRITE VM_WRITE (x86: a writable pte is readable, so VM_READ too).
+ */
 function prot_to_vm_flags(prot: number): number {
   let f = VM_MAYWRITE; // private anonymous: always may become writable via mprotect
   if (prot & PROT_READ) f |= VM_READ;
@@ -76,8 +81,9 @@ function prot_to_vm_flags(prot: number): number {
 
 /**
  * vm_mmap(NULL, addr, len, prot, MAP_PRIVATE|MAP_ANONYMOUS, 0): returns the address or a
- * negative errno. addr 0 lets the kernel choose; a non-zero addr is MAP_FIXED_NOREPLACE-like
- * (it must be page aligned and free).
+ * negative errno. addr 0 lets the kernel choose; a non-zero addr is MAP_FIXED_NOREPLACE: it must
+ * be page aligned and free, an overlap with a mapping is -EEXIST (mm/mmap.c do_mmap: "if (flags
+ * & MAP_FIXED_NOREPLACE) { if (find_vma_intersection(mm, addr, addr + len)) return -EEXIST; }").
  */
 export function vm_mmap(
   mm: MmStruct,
@@ -98,7 +104,7 @@ export function vm_mmap(
   }
   if (start + size > TASK_SIZE) return -ENOMEM;
   for (const vma of mm.vmas) {
-    if (start < vma.vm_end && vma.vm_start < start + size) return -ENOMEM;
+    if (start < vma.vm_end && vma.vm_start < start + size) return -EEXIST;
   }
   const vma: VmAreaStruct = {
     vm_start: start,
@@ -193,6 +199,21 @@ function madvise_new_flags(vm_flags: number, behavior: number): number {
 export function do_madvise(mm: MmStruct, start: number, len_in: number, behavior: number): number {
   if (start % PAGE_SIZE !== 0 || !Number.isInteger(len_in) || len_in < 0) return -EINVAL;
   const end = start + Math.ceil(len_in / PAGE_SIZE) * PAGE_SIZE;
+  const covered = vma_modify_flags(mm, start, end, (f) => madvise_new_flags(f, behavior));
+  return covered === end - start ? 0 : -ENOMEM;
+}
+
+/**
+ * vma_modify_flags (mm/vma.c, what madvise_update_vma and mprotect_fixup both call): every vma
+ * part inside [start, end) gets newflags(its flags), a vma straddling an end is split there
+ * (split_vma). Returns the bytes of the range that were mapped.
+ */
+function vma_modify_flags(
+  mm: MmStruct,
+  start: number,
+  end: number,
+  newflags: (vm_flags: number) => number,
+): number {
   const out: VmAreaStruct[] = [];
   let covered = 0;
   for (const vma of mm.vmas) {
@@ -203,12 +224,40 @@ export function do_madvise(mm: MmStruct, start: number, len_in: number, behavior
       continue;
     }
     if (vma.vm_start < lo) out.push({ ...vma, vm_end: lo });
-    out.push({ vm_start: lo, vm_end: hi, vm_flags: madvise_new_flags(vma.vm_flags, behavior) });
+    out.push({ vm_start: lo, vm_end: hi, vm_flags: newflags(vma.vm_flags) });
     if (hi < vma.vm_end) out.push({ ...vma, vm_start: hi });
     covered += hi - lo;
   }
   mm.vmas = out;
-  return covered === end - start ? 0 : -ENOMEM;
+  return covered;
+}
+
+/**
+ * do_mprotect_pkey (mm/mprotect.c, mprotect(2)) of private anonymous memory: the vmas of
+ * [start, start+len) get the protection prot (mprotect_fixup -> vma_modify_flags; VM_MAYWRITE
+ * stays, so write access may come back) and, without PROT_WRITE, change_protection
+ * write-protects their ptes (the next store faults: SIGSEGV, access_error). Adding PROT_WRITE
+ * leaves the ptes as they are: a write fault then reuses an exclusive page (do_wp_page), where
+ * 6.x kernels may set the write bit at once (can_change_pte_writable), with the same outcome.
+ * A hole stops the walk: the vmas before it are changed and the result is -ENOMEM
+ * ("if (vma->vm_start != tmp) { error = -ENOMEM; break; }"). 0, -EINVAL or -ENOMEM.
+ */
+export function do_mprotect_pkey(mm: MmStruct, start: number, len: number, prot: number): number {
+  if (start % PAGE_SIZE !== 0 || !Number.isInteger(len) || len < 0) return -EINVAL;
+  const end = start + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+  // The mapped run from start (vmas are sorted): where the kernel's walk stops.
+  let upto = start;
+  for (const vma of mm.vmas) if (vma.vm_start <= upto && upto < vma.vm_end) upto = vma.vm_end;
+  upto = Math.min(upto, end);
+  const bits = prot_to_vm_flags(prot) & (VM_READ | VM_WRITE);
+  vma_modify_flags(mm, start, upto, (f) => (f & ~(VM_READ | VM_WRITE)) | bits);
+  if (!(bits & VM_WRITE)) {
+    for (let vpn = start / PAGE_SIZE; vpn < upto / PAGE_SIZE; vpn++) {
+      const pte = mm.ptes.get(vpn);
+      if (pte !== undefined) pte.write = false;
+    }
+  }
+  return upto === end ? 0 : -ENOMEM;
 }
 
 /** The PTE mapping a user address, if present (follow_page_pte without taking a ref). */

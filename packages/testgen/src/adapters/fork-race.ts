@@ -58,6 +58,7 @@ import {
   MADV_WIPEONFORK,
   type MmStruct,
   PAGE_SIZE,
+  PROT_READ,
   parent_sees_dio_data,
   pin_balance_at_quiescence,
   pipe_empty,
@@ -128,6 +129,10 @@ const ACTIONS = new Set([
   'DioWriteSubmit',
   'ReadNoVma',
   'Exit',
+  'Protect',
+  'WriteReadOnly',
+  'DioSubmitReadOnly',
+  'RegisterReadOnly',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -397,6 +402,28 @@ class ForkRaceDriver implements ReferenceDriver {
         this.ios.set(io, { write: false, vpage: v });
         return;
       }
+      case 'DioSubmitReadOnly': {
+        // The same O_DIRECT read into a page mprotect'ed PROT_READ: GUP with FOLL_WRITE fails
+        // (check_vma_flags) and the request completes at once with the error, no I/O started.
+        const io = param(action, 'io', 'number');
+        const v = param(action, 'vpage', 'number');
+        const r = this.race.try_read(
+          io,
+          (io - 1) * SECTOR,
+          this.uaddr(v, (io - 1) * SECTOR),
+          SECTOR,
+        );
+        if (r === 0) throw new AdapterError(`ForkRace: the read into read-only vpage ${v} started`);
+        this.lastErr = errName(r);
+        return;
+      }
+      case 'Protect': {
+        // mprotect(page v, PROT_READ) by the parent (do_mprotect_pkey).
+        const v = param(action, 'vpage', 'number');
+        const r = this.race.mprotect(this.uaddr(v), PAGE_SIZE, PROT_READ);
+        if (r !== 0) throw new AdapterError(`ForkRace: mprotect of vpage ${v} returned ${r}`);
+        return;
+      }
       case 'DioWriteSubmit': {
         // io_submit / IORING_OP_WRITE of the parent's whole page v to the device's page io.
         const io = param(action, 'io', 'number');
@@ -441,7 +468,8 @@ class ForkRaceDriver implements ReferenceDriver {
         this.race.exit_child();
         return;
       case 'Write':
-      case 'WriteUnmapped': {
+      case 'WriteUnmapped':
+      case 'WriteReadOnly': {
         const p = param(action, 'proc', 'string');
         const v = param(action, 'vpage', 'number');
         if (p !== 'P' && p !== 'C') throw new AdapterError(`ForkRace: unknown process ${p}`);
@@ -449,13 +477,14 @@ class ForkRaceDriver implements ReferenceDriver {
         const at = this.uaddr(v, layout.offset);
         const byte = Uint8Array.of(layout.byte);
         // A store the model says succeeds must (DioForkRace.write throws otherwise); one that
-        // copy_to_user cannot complete is the user's SIGSEGV (no vma).
+        // copy_to_user cannot complete is the user's SIGSEGV (no vma, or a read-only one).
         if (action.name === 'Write') this.race.write(p, at, byte);
         else if (this.race.try_write(p, at, byte) !== 0) this.lastErr = 'SIGSEGV';
         return;
       }
       case 'RegisterBuffer':
       case 'RegisterUnmapped':
+      case 'RegisterReadOnly':
       case 'RegisterBusy': {
         // io_uring_setup, then IORING_REGISTER_BUFFERS of page v, or of the whole buffer as one
         // iovec (io_pin_pages: FOLL_LONGTERM pins; a hole fails it after pinning up to there).

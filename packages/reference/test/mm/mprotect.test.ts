@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { DioForkRace } from '../../src/block/dio_fork_race.ts';
+import { EEXIST, EFAULT, EINVAL, ENOMEM } from '../../src/errno.ts';
+import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
+import { createKernel, with_kernel } from '../../src/kernel.ts';
+import { PAGE_SIZE, PROT_READ, PROT_WRITE, VM_READ, VM_WRITE } from '../../src/mm/constants.ts';
+import { copy_to_user, read_user } from '../../src/mm/memory.ts';
+import { do_mprotect_pkey, mm_alloc, pte_lookup, vm_mmap } from '../../src/mm/mmap.ts';
+
+const flagsOf = (mm: ReturnType<typeof mm_alloc>, base: number) =>
+  mm.vmas.map((v) => [v.vm_start - base, v.vm_end - base, v.vm_flags & (VM_READ | VM_WRITE)]);
+
+describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () => {
+  it('PROT_READ splits the vma, write-protects its ptes, and a store then faults', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const mm = mm_alloc();
+      const a = vm_mmap(mm, 0, 3 * PAGE_SIZE);
+      expect(copy_to_user(mm, a, new Uint8Array(3 * PAGE_SIZE).fill(7))).toBe(0);
+      expect(do_mprotect_pkey(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ)).toBe(0);
+      expect(flagsOf(mm, a)).toEqual([
+        [0, PAGE_SIZE, VM_READ | VM_WRITE],
+        [PAGE_SIZE, 2 * PAGE_SIZE, VM_READ],
+        [2 * PAGE_SIZE, 3 * PAGE_SIZE, VM_READ | VM_WRITE],
+      ]);
+      expect(pte_lookup(mm, a + PAGE_SIZE)?.write).toBe(false);
+      expect(pte_lookup(mm, a)?.write).toBe(true);
+      // The store faults on the read-only vma (VM_FAULT_SIGSEGV): no byte stored there.
+      expect(copy_to_user(mm, a + PAGE_SIZE, Uint8Array.of(1))).toBe(1);
+      expect(read_user(mm, a + PAGE_SIZE, 1)).toEqual(Uint8Array.of(7));
+      // PROT_READ|PROT_WRITE gives write access back; the next store reuses the exclusive page.
+      expect(do_mprotect_pkey(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE)).toBe(0);
+      const page = pte_lookup(mm, a + PAGE_SIZE)?.page;
+      expect(copy_to_user(mm, a + PAGE_SIZE, Uint8Array.of(1))).toBe(0);
+      expect(pte_lookup(mm, a + PAGE_SIZE)?.page).toBe(page);
+    });
+  });
+
+  it('a hole stops the walk: the vmas before it are changed, -ENOMEM; misaligned is -EINVAL', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const mm = mm_alloc();
+      const a = vm_mmap(mm, 0, PAGE_SIZE);
+      expect(do_mprotect_pkey(mm, a, 3 * PAGE_SIZE, PROT_READ)).toBe(-ENOMEM);
+      expect(flagsOf(mm, a)).toEqual([[0, PAGE_SIZE, VM_READ]]);
+      expect(do_mprotect_pkey(mm, a - PAGE_SIZE, PAGE_SIZE, PROT_READ)).toBe(-ENOMEM);
+      expect(do_mprotect_pkey(mm, a + 1, PAGE_SIZE, PROT_READ)).toBe(-EINVAL);
+      expect(do_mprotect_pkey(mm, a, 0, PROT_READ)).toBe(0);
+    });
+  });
+
+  it('MAP_FIXED_NOREPLACE over a mapping is -EEXIST (do_mmap), a free fixed range is mapped', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const mm = mm_alloc();
+      const a = vm_mmap(mm, 0x4000_0000, 2 * PAGE_SIZE);
+      expect(a).toBe(0x4000_0000);
+      expect(vm_mmap(mm, a + PAGE_SIZE, 2 * PAGE_SIZE)).toBe(-EEXIST);
+      expect(vm_mmap(mm, a - PAGE_SIZE, 2 * PAGE_SIZE)).toBe(-EEXIST);
+      expect(vm_mmap(mm, a + 2 * PAGE_SIZE, PAGE_SIZE)).toBe(a + 2 * PAGE_SIZE);
+      expect(mm.vmas.map((v) => v.vm_start - a)).toEqual([0, 2 * PAGE_SIZE]);
+    });
+  });
+
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: a read into a read-only page fails -EFAULT, a write from it works, fork keeps it read-only`, () => {
+      const k = createKernel(profile);
+      const race = new DioForkRace(k, { nr_pages: 1, device: new Uint8Array(2 * PAGE_SIZE) });
+      expect(race.mprotect(race.buf, PAGE_SIZE, PROT_READ)).toBe(0);
+      expect(race.try_read(1, 0, race.buf, 512)).toBe(-EFAULT);
+      // FOLL_PIN sets MMF_HAS_PINNED before it tries a page (gup_fast_fallback).
+      expect(race.parent.has_pinned).toBe(profile === 'linux-6.12');
+      race.dio_write(2, PAGE_SIZE, race.buf, PAGE_SIZE);
+      const child = race.fork();
+      expect(race.try_write('P', race.buf, Uint8Array.of(1))).toBe(1);
+      expect(race.try_write('C', race.buf, Uint8Array.of(1))).toBe(1);
+      expect(race.complete(2)).toBe(PAGE_SIZE);
+      with_kernel(k, () => {
+        expect(pte_lookup(child, race.buf)?.write).toBe(false);
+        expect((child.vmas[0]?.vm_flags ?? -1) & VM_WRITE).toBe(0);
+      });
+      race.exit();
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      expect(k.live_folios.size).toBe(0);
+    });
+  }
+});
