@@ -40,14 +40,22 @@ CONSTANTS
     QueueIter,      \* the kernel has a queue-of-buffers iterator: ITER_FOLIOQ (6.12, netfs's
                     \* rolling buffer, which cachefiles hands to a backing file's O_DIRECT
                     \* write/read) or ITER_BVECQ (bvecq RFC); 6.1 has neither
-    LargeFolio      \* user pages 0 and 1 (the UBUF buffer) are the last two pages of one large
+    LargeFolio,     \* user pages 0 and 1 (the UBUF buffer) are the last two pages of one large
                     \* anonymous folio (a 16 KiB mTHP, order 2, 6.8+; a PMD THP alike on 6.1),
                     \* and the queue buffer's Q0, Q1 the two pages of one order-1 page-cache
                     \* folio (6.8+ page cache): the kernel counts pins and refs per folio
+    Nofault         \* every direct I/O's iterator has i->nofault set, as gfs2 and btrfs do around
+                    \* iomap_dio_rw with page faults disabled (fs/gfs2/file.c
+                    \* gfs2_file_direct_read / _write, fs/btrfs/direct-io.c btrfs_direct_read /
+                    \* _write: "to->nofault = true"): GUP gets FOLL_NOFAULT (lib/iov_iter.c
+                    \* iov_iter_extract_user_pages, 6.1 __iov_iter_get_pages_alloc) and stops at
+                    \* the first page that needs a fault (mm/gup.c faultin_page: -EFAULT under
+                    \* FOLL_NOFAULT; __get_user_pages: "return i ? i : ret")
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
-ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio} \subseteq BOOLEAN
+ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault}
+           \subseteq BOOLEAN
 \* Queue iterators came long after the extraction API (ITER_FOLIOQ in 6.12).
 ASSUME QueueIter => GupMode = "PIN"
 
@@ -115,9 +123,18 @@ vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFo
 \* the zero page unless written; a destination (FOLL_WRITE) GUP breaks it
 \* to a private page first (mm/gup.c faultin_page -> do_wp_page).
 UserPage3(dir) == IF zeroMapped /\ dir = "SOURCE" THEN "ZP" ELSE "U3"
+\* Under Nofault a destination GUP cannot break user page 3's zero-page mapping (the write
+\* fault it needs is refused): the IOVEC extraction's second call (one iovec per call) gets
+\* -EFAULT for its first page, which bio_iov_iter_get_pages drops because the bio already
+\* holds user page 2 (block/bio.c: "return bio->bi_vcnt ? 0 : ret"): the I/O is short, 2
+\* bytes (the iovec (9,2)), and user page 3 keeps the zero page.  A source GUP needs no
+\* fault: every user page is present and readable.
+NofaultStops(t, dir) == Nofault /\ t = "IOVEC" /\ dir = "DEST" /\ zeroMapped
+\* Whether the extraction faults user page 3 in for writing (and so unmaps the zero page).
+BreaksZeroPage(t, dir) == t = "IOVEC" /\ dir = "DEST" /\ ~Nofault
 ListedPages(t, dir) ==
     CASE t = "UBUF"   -> {"U0", "U1"}
-      [] t = "IOVEC"  -> {"U2", UserPage3(dir)}
+      [] t = "IOVEC"  -> IF NofaultStops(t, dir) THEN {"U2"} ELSE {"U2", UserPage3(dir)}
       [] t = "KVEC"   -> {"K0", "K1"}
       [] t = "BVEC"   -> {"B0", "B1"}
       [] t = "QUEUE"  -> {"Q0", "Q1"}
@@ -134,6 +151,7 @@ ExtractedBytes(t, dir) ==
     THEN IF "X0" \notin cached
          THEN (IF XarrayHoleBug /\ GupMode = "PIN" THEN IterBytes(t) ELSE 0)
          ELSE IF "X1" \notin cached THEN PAGE - 2 ELSE IterBytes(t)
+    ELSE IF NofaultStops(t, dir) THEN 2
     ELSE IterBytes(t)
 
 \* *offset0 of the first call.  v10 kvec extraction returned the offset
@@ -229,7 +247,7 @@ Submit(b, t, dir) ==
        ELSE /\ pins' = AddOne(pins, pinned)
             /\ refs' = AddOne(refs, reffed)
             /\ pinAcquired' = pinAcquired + Cardinality(pinned)
-            /\ zeroMapped' = (zeroMapped /\ ~(t = "IOVEC" /\ dir = "DEST"))
+            /\ zeroMapped' = (zeroMapped /\ ~BreaksZeroPage(t, dir))
             /\ bio' = [bio EXCEPT ![b] = Extracted(t, dir, listed)]
     /\ UNCHANGED <<cached, pinReleased, largeFolio>>
     /\ action' = [name |-> "Submit", bio |-> b, iter |-> t, dir |-> dir]
@@ -256,7 +274,7 @@ SubmitSync(b, t, dir) ==
             /\ refs' = SubOne(AddOne(refs, reffed), Put(r))
             /\ pinAcquired' = pinAcquired + Cardinality(pinned)
             /\ pinReleased' = pinReleased + Cardinality(Unpinned(r))
-            /\ zeroMapped' = (zeroMapped /\ ~(t = "IOVEC" /\ dir = "DEST"))
+            /\ zeroMapped' = (zeroMapped /\ ~BreaksZeroPage(t, dir))
             /\ bio' = [bio EXCEPT ![b] = [r EXCEPT !.st = "DONE"]]
     /\ UNCHANGED <<cached, largeFolio>>
     /\ action' = [name |-> "SubmitSync", bio |-> b, iter |-> t, dir |-> dir]
@@ -285,19 +303,41 @@ SubmitFault(b, t) ==
 \* drops because bi_vcnt > 0 (block/bio.c), and the I/O goes in flight short
 \* (block/fops.c __blkdev_direct_IO_async: dio->size = bi_size).  What was
 \* taken is released at completion like any other page of the bio.
+\* Under Nofault user page 3 still maps the zero page, whose write fault is refused: GUP
+\* fails on the first page (-EFAULT), nothing is taken, bi_vcnt is 0 and the request fails at
+\* once (FAILED; gfs2/btrfs would then fault the buffer in and retry, a new request).
 SubmitPartial(b) ==
     /\ CanStart(b)
-    /\ \E taken \in {{"U3"}} :
-       /\ pins' = AddOne(pins, IF GupMode = "PIN" THEN taken ELSE {})
-       /\ refs' = AddOne(refs, IF GupMode = "GET" THEN taken ELSE {})
-       /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN 1 ELSE 0)
-       /\ bio' = [bio EXCEPT ![b] =
-                   [st |-> "INFLIGHT", iter |-> "UBUF", dir |-> "DEST", cleanup |-> CleanupFor("UBUF"),
-                    pages |-> taken, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
-                    array |-> "NONE", err |-> "NONE"]]
-    /\ zeroMapped' = FALSE
+    /\ IF Nofault /\ zeroMapped
+       THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = "UBUF", !.dir = "DEST"]]
+            /\ UNCHANGED <<pins, refs, pinAcquired, zeroMapped>>
+       ELSE \E taken \in {{"U3"}} :
+            /\ pins' = AddOne(pins, IF GupMode = "PIN" THEN taken ELSE {})
+            /\ refs' = AddOne(refs, IF GupMode = "GET" THEN taken ELSE {})
+            /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN 1 ELSE 0)
+            /\ bio' = [bio EXCEPT ![b] =
+                        [st |-> "INFLIGHT", iter |-> "UBUF", dir |-> "DEST", cleanup |-> CleanupFor("UBUF"),
+                         pages |-> taken, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
+                         array |-> "NONE", err |-> "NONE"]]
+            /\ zeroMapped' = FALSE
     /\ UNCHANGED <<cached, pinReleased, largeFolio>>
     /\ action' = [name |-> "SubmitPartial", bio |-> b]
+
+\* Under Nofault, what gfs2 and btrfs do after a direct I/O came back short or -EFAULT
+\* (fs/gfs2/file.c gfs2_file_direct_read: should_fault_in_pages, then
+\* fault_in_iov_iter_writeable; fs/btrfs/direct-io.c btrfs_direct_read alike): fault the
+\* buffer in for writing with page faults enabled, then retry with nofault (a new request).
+\* fault_in_iov_iter_writeable (lib/iov_iter.c) -> fault_in_safe_writeable (mm/gup.c: 6.1
+\* GUP without a page array, FOLL_WRITE; 6.4+ fixup_user_fault(FAULT_FLAG_WRITE) page by page)
+\* takes no pin and no reference; the write fault breaks user page 3's zero page to U3.
+\* buffer: "IOVEC" the IOVEC layout's buffer (user pages 2-3), "PARTIAL" SubmitPartial's
+\* (user page 3, then page 4, which no vma maps: faulted in up to the mapping's end).
+FaultIn(buffer) ==
+    /\ Nofault
+    /\ zeroMapped
+    /\ zeroMapped' = FALSE
+    /\ UNCHANGED <<pins, refs, cached, pinAcquired, pinReleased, bio, largeFolio>>
+    /\ action' = [name |-> "FaultIn", buffer |-> buffer]
 
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
 \* unpin_user_page when BIO_PAGE_PINNED (the zero page is skipped by
@@ -342,7 +382,10 @@ PunchHole(x) ==
 \* queue one where the kernel has it): how U0/U1 and Q0/Q1 are backed changes nothing for the
 \* other kernel iterators or the page cache, which the main configs cover, and the config
 \* stays small (its scenarios replay in every suite run).
-SubmitTypes == IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"}) ELSE IterTypes
+\* With Nofault only the user iterators are explored: i->nofault reaches GUP alone (kernel
+\* iterators are never faulted in), which the main configs cover for the other types.
+SubmitTypes == IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
+               ELSE IF Nofault THEN UserTypes ELSE IterTypes
 
 Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)
@@ -351,7 +394,8 @@ Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : SubmitSync(b, t, dir)
     \/ \E b \in Bios : Complete(b)
     \/ \E b \in Bios : CompleteError(b)
-    \/ ~LargeFolio /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ PunchHole("X0")
+    \/ \E buffer \in {"IOVEC", "PARTIAL"} : FaultIn(buffer)
 
 Spec == Init /\ [][Next]_vars
 

@@ -225,6 +225,15 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
           expect(suite.config).toBe('PinUnpin_large_folio');
           continue;
         }
+        // The Nofault config as a whole (pinUnpinScenarioSupport), or its FaultIn action.
+        if (
+          /: (Nofault: i->nofault is set only by gfs2\/btrfs direct I\/O; the guest drives a block device|FaultIn: only gfs2\/btrfs fault a buffer in between nofault direct I\/O attempts)$/.test(
+            plan.reason,
+          )
+        ) {
+          expect(suite.config).toBe('PinUnpin_nofault');
+          continue;
+        }
         const unrealised = /: (SubmitSync|CompleteError): [^:]+ is not realised by the guest$/.exec(
           plan.reason,
         );

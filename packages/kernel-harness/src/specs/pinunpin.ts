@@ -39,6 +39,9 @@
 // that the buffer really got one folio; the guest has no such set-up yet, and every observation
 // that differs from the small-folio scenarios (pins, refs, u0.*) is unobservable anyway
 // (pinUnpinScenarioSupport).
+// Not realised as a whole: the Nofault config (i->nofault on every direct I/O): gfs2 and btrfs
+// set it inside their direct I/O paths around iomap_dio_rw; no system call sets it on the block
+// device the guest drives, and the initramfs has neither file system (pinUnpinScenarioSupport).
 import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
 
 /** Real bytes per model byte: the reference adapter's UNIT (PAGE = 4 model bytes = 4 KiB). */
@@ -61,6 +64,10 @@ export const PINUNPIN_UNOBSERVABLE: readonly string[] = [
 export function pinUnpinScenarioSupport(scenario: Scenario): string | undefined {
   if (scenario.constants?.LargeFolio === true)
     return 'LargeFolio: the guest does not set up a buffer in one large anonymous folio (mTHP)';
+  // i->nofault is set only inside the kernel, by gfs2 and btrfs around iomap_dio_rw; no system
+  // call sets it on a block device's O_DIRECT request, and the guest has neither file system.
+  if (scenario.constants?.Nofault === true)
+    return 'Nofault: i->nofault is set only by gfs2/btrfs direct I/O; the guest drives a block device';
   return undefined;
 }
 
@@ -104,6 +111,10 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // I/O's bios; the guest has no ungated synchronous step yet.
   if (action.name === 'SubmitSync' && isBio(action.bio))
     return 'SubmitSync: a synchronous O_DIRECT request is not realised by the guest';
+  // Only gfs2/btrfs fault a buffer in between the nofault attempts of one direct I/O (the
+  // Nofault config, not applicable as a whole; pinUnpinScenarioSupport).
+  if (action.name === 'FaultIn')
+    return 'FaultIn: only gfs2/btrfs fault a buffer in between nofault direct I/O attempts';
   // The dm gate only delays bios; failing one needs an "error" table loaded before the resume.
   if (action.name === 'CompleteError' && isBio(action.bio))
     return 'CompleteError: failing an in-flight bio is not realised by the guest';

@@ -4,6 +4,7 @@ export * from './advance.ts';
 export * from './constants.ts';
 export * from './errors.ts';
 export * from './extract.ts';
+export * from './fault_in.ts';
 export * from './folio_queue.ts';
 export * from './get_pages.ts';
 export * from './init.ts';

@@ -35,6 +35,19 @@
 //   CompleteError  the device fails the I/O's bios (bdev_complete_bio with BLK_STS_IOERR: no
 //                transfer); the same end_io releases the pages and the kiocb completes with
 //                -EIO (blkdev_bio_end_io_async: blk_status_to_errno(bio->bi_status)).
+//   (Nofault)    with the spec constant Nofault (PinUnpin_nofault) every iterator the driver
+//                submits has i->nofault set, as gfs2 and btrfs set it around iomap_dio_rw with
+//                page faults disabled (fs/gfs2/file.c gfs2_file_direct_read, fs/btrfs/direct-io.c
+//                btrfs_direct_read: "to->nofault = true"); the block layer below is the same
+//                bio_iov_iter_get_pages, so extraction passes FOLL_NOFAULT to GUP
+//                (iov_iter_extract_user_pages; 6.1 __iov_iter_get_pages_alloc) and mm/gup.c's
+//                faultin_page refuses the write fault user page 3's zero page needs: the IOVEC
+//                read goes in flight short (user page 2 only) and SubmitPartial fails -EFAULT.
+//   FaultIn      (Nofault) what gfs2/btrfs do after such a short or failed request:
+//                fault_in_iov_iter_writeable (lib/iov_iter.c) over the buffer, the IOVEC layout's
+//                or SubmitPartial's UBUF one (past the mapping: faulted in up to its end) ->
+//                fault_in_safe_writeable (mm/gup.c; 6.1 GUP without a page array, 6.4+
+//                fixup_user_fault): user page 3 leaves the zero page, nothing is pinned.
 //   PunchHole    fallocate(PUNCH_HOLE) over X0: truncate_pagecache_range ->
 //                truncate_inode_pages_range (mm/truncate.c) takes the folio out of the file's
 //                i_pages and drops the cache's reference.
@@ -96,6 +109,7 @@ import {
   EIOCBQUEUED,
   FAULT_FLAG_WRITE,
   type Folio,
+  fault_in_iov_iter_writeable,
   type file,
   filemap_get_uptodate_folio,
   filp_open,
@@ -124,6 +138,7 @@ import {
   iov_iter_ubuf,
   iov_iter_xarray,
   type Kernel,
+  kmalloc,
   kmalloc_page_aligned,
   type MmStruct,
   mm_alloc,
@@ -157,6 +172,7 @@ import {
 import type { Scenario, ScenarioAction, StepObservation } from '../target.ts';
 import {
   AdapterError,
+  booleanConstant,
   filledBytes,
   nonzeroCounts,
   param,
@@ -202,6 +218,7 @@ const BIOS = [1, 2] as const;
 const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY', 'QUEUE']);
 const USER_TYPES = new Set(['UBUF', 'IOVEC']);
 const ACTIONS = new Set([
+  'FaultIn',
   'Submit',
   'SubmitSync',
   'SubmitFault',
@@ -409,9 +426,12 @@ class PinUnpinDriver implements ReferenceDriver {
   /** The folio at user page 0 and its refcount after set-up (the mapping's references). */
   private readonly u0Folio: Folio;
   private readonly u0Refs0: number;
+  /** Nofault: every submitted iterator carries i->nofault (FOLL_NOFAULT for its GUP). */
+  private readonly nofault: boolean;
 
-  constructor(profile: string, largeFolio: boolean) {
+  constructor(profile: string, largeFolio: boolean, nofault: boolean) {
     this.k = kernelFor(profile);
+    this.nofault = nofault;
     const set = with_kernel(this.k, () => {
       const mm = mm_alloc();
       let base: number;
@@ -447,7 +467,14 @@ class PinUnpinDriver implements ReferenceDriver {
       }
       if (large !== null && mm.ptes.get(base / PAGE_SIZE + 2)?.page.folio.order !== 0)
         throw new AdapterError('PinUnpin: user page 2 is not a small folio');
-      const kvecBase = kmalloc_page_aligned(2 * PAGE_SIZE); // K0, K1
+      // K0, K1: the kvec's buffer is one kmalloc'd object of 5 model bytes at offset 2 of K0
+      // (the layout <<(K0+2,0),(K0+2,2),(K1+0,3)>> splits it in three), packed after another
+      // 2 KiB object of the same slab page, as kmalloc packs objects (mm/slub.c): K0 is the page
+      // the first object got, K1 the one the buffer runs into.
+      const kvecBase = kmalloc_page_aligned(2 * UNIT);
+      const kvecBuf = kmalloc(5 * UNIT);
+      if (kvecBuf !== kvecBase + 2 * UNIT)
+        throw new AdapterError('PinUnpin: the kvec buffer is not at offset 2 of K0');
       const bvecPages: [Page, Page] = [alloc_page(), alloc_page()];
       const bdev = bdev_alloc(DEVICE_PAGES * PAGE_SIZE);
       const dataBytes = DATA_FILE_PAGES * PAGE_SIZE;
@@ -610,6 +637,7 @@ class PinUnpinDriver implements ReferenceDriver {
             ? iov_iter_ubuf(ITER_DEST, addr, len)
             : iov_iter_init(ITER_DEST, [{ iov_base: addr, iov_len: len }], 1, len),
         );
+        iter.nofault = this.nofault;
         const before = page_arrays_outstanding(this.k);
         // *pages == NULL: extraction allocates the array. A caller seeing an error has nothing
         // to free, so whatever is still allocated afterwards is leaked.
@@ -629,15 +657,30 @@ class PinUnpinDriver implements ReferenceDriver {
         const b = param(action, 'bio', 'number');
         if (s.st !== 'IDLE')
           throw new AdapterError('PinUnpin: SubmitPartial on a bio already used');
-        // 6 bytes from user address 13: page 3 at offset 1, then page 4, past the mapping.
-        const iter = with_mm(this.mm, () =>
-          iov_iter_ubuf(ITER_DEST, this.base + 13 * UNIT, 6 * UNIT),
-        );
+        const iter = this.partialIter();
+        iter.nofault = this.nofault;
         const ret = this.submit(s, b, 'DEST', iter);
-        if (ret !== -EIOCBQUEUED)
+        // Without i->nofault GUP faults page 3 in and takes it; with it, the fault the zero
+        // page needs is refused and the request may fail (the observation says which).
+        if (ret !== -EIOCBQUEUED && !this.nofault)
           throw new AdapterError(
             'PinUnpin: SubmitPartial did not go in flight with the mapped part',
           );
+        return;
+      }
+      case 'FaultIn': {
+        const buffer = param(action, 'buffer', 'string');
+        if (!this.nofault) throw new AdapterError('PinUnpin: FaultIn without Nofault');
+        // The buffer a nofault read left unfilled: the IOVEC layout (user pages 2-3, all
+        // mapped: nothing may be left) or SubmitPartial's (page 3, then page 4, which no vma
+        // maps: the part past the mapping is left).
+        let iter: iov_iter;
+        if (buffer === 'IOVEC') iter = this.layoutIter('IOVEC', 'DEST');
+        else if (buffer === 'PARTIAL') iter = this.partialIter();
+        else throw new AdapterError(`PinUnpin: FaultIn of an unknown buffer ${buffer}`);
+        const left = fault_in_iov_iter_writeable(iter, iter.count);
+        if ((buffer === 'IOVEC') !== (left === 0))
+          throw new AdapterError(`PinUnpin: FaultIn ${buffer} left ${left} bytes not faulted in`);
         return;
       }
       case 'Complete':
@@ -735,8 +778,20 @@ class PinUnpinDriver implements ReferenceDriver {
     s.st = 'DONE';
   }
 
-  /** The spec's iterator layouts (specs/README.md, PinUnpin), scaled by UNIT. */
+  /** SubmitPartial's buffer: 6 bytes from user address 13, page 3 at offset 1, then page 4. */
+  private partialIter(): iov_iter {
+    return with_mm(this.mm, () => iov_iter_ubuf(ITER_DEST, this.base + 13 * UNIT, 6 * UNIT));
+  }
+
+  /** The spec's iterator layouts, with i->nofault under Nofault (set as gfs2/btrfs do). */
   private buildIter(t: string, dir: 'DEST' | 'SOURCE'): iov_iter {
+    const iter = this.layoutIter(t, dir);
+    iter.nofault = this.nofault;
+    return iter;
+  }
+
+  /** The spec's iterator layouts (specs/README.md, PinUnpin), scaled by UNIT. */
+  private layoutIter(t: string, dir: 'DEST' | 'SOURCE'): iov_iter {
     if (!ITER_TYPES.has(t)) throw new AdapterError(`PinUnpin: unknown iterator type ${t}`);
     if (!USER_TYPES.has(t) && dir !== 'DEST')
       throw new AdapterError(`PinUnpin: a ${t} iterator is only submitted as DEST`);
@@ -958,5 +1013,9 @@ export const pinUnpinAdapter: SpecAdapter = {
     return out;
   },
   createDriver: (profile: string, scenario: Scenario) =>
-    new PinUnpinDriver(profile, scenario.constants?.LargeFolio === true),
+    new PinUnpinDriver(
+      profile,
+      scenario.constants?.LargeFolio === true,
+      booleanConstant('PinUnpin', scenario, 'Nofault'),
+    ),
 };
