@@ -223,9 +223,14 @@ export function dio_eof_revert(d: dio, iter: iov_iter): void {
   dio_drop_submitter_ref(d);
 }
 
-/** The submitter's atomic_dec_and_test(&dio->ref) after the revert: completes a finished dio. */
+/**
+ * The submitter's atomic_dec_and_test(&dio->ref) after the revert: completes a finished dio.
+ * Every dio_submit takes that reference, and it is dropped once (a second drop would be a
+ * refcount underflow in __iomap_dio_rw).
+ */
 export function dio_drop_submitter_ref(d: dio): void {
-  if (!d.submitter_ref) return;
+  if (!d.submitter_ref)
+    throw new Error('dio_drop_submitter_ref: the submitter reference was already dropped');
   d.submitter_ref = false;
   if (d.ref === 0) dio_complete(d);
 }
