@@ -72,7 +72,8 @@ CONSTANTS
     AdviseFirstPageOnly,\* ForkAdvice covers page 0 only (madvise of the buffer's first page:
                      \* mm/madvise.c splits the vma); FALSE: the whole buffer
     UseExit,         \* explore both processes' exit, the tear-down (Exit)
-    UseProtect       \* explore the parent's mprotect(PROT_READ) of a page before fork (Protect)
+    UseProtect,      \* explore the parent's mprotect(PROT_READ) of a page before fork (Protect)
+    UseMmapFixed     \* explore the parent's mmap(MAP_FIXED_NOREPLACE) over its page (MmapExists)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -83,6 +84,7 @@ ASSUME ForkCopiesPinned \in BOOLEAN
 ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in BOOLEAN
 ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN /\ RegisterWholeBuffer \in BOOLEAN
 ASSUME AdviseFirstPageOnly \in BOOLEAN /\ UseExit \in BOOLEAN /\ UseProtect \in BOOLEAN
+ASSUME UseMmapFixed \in BOOLEAN
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
 ASSUME ~(UseProtect /\ RegisterWholeBuffer)
 
@@ -770,6 +772,17 @@ RegisterReadOnly(v) ==
     /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"]
 
+\* The parent maps a new anonymous page at its page v's address with MAP_FIXED_NOREPLACE while
+\* the page is mapped: mm/mmap.c do_mmap finds the range taken ("if (flags &
+\* MAP_FIXED_NOREPLACE) { if (find_vma_intersection(mm, addr, addr + len)) return -EEXIST; }")
+\* and maps nothing; the old mapping, its page and its pins are untouched.
+MmapExists(v) ==
+    /\ UseMmapFixed
+    /\ ParentMaps(v)
+    /\ FailedStep([name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"])
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"]
+
 Next ==
     \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v) \/ DioWriteSubmit(i, v)
     \/ \E i \in IOs : IoComplete(i)
@@ -784,7 +797,7 @@ Next ==
     \/ PipeRead
     \/ RegisterWhole \/ UnregisterWhole \/ RegisterWholeUnmapped
     \/ Exit
-    \/ \E v \in VPages : Protect(v) \/ RegisterReadOnly(v)
+    \/ \E v \in VPages : Protect(v) \/ RegisterReadOnly(v) \/ MmapExists(v)
     \/ \E p \in Procs, v \in VPages : WriteReadOnly(p, v)
     \/ \E i \in IOs, v \in VPages : DioSubmitReadOnly(i, v)
 

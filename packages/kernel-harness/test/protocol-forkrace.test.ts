@@ -230,6 +230,7 @@ describe('qemu target applicability reasons', () => {
       { name: 'WriteReadOnly', proc: 'P', vpage: 0, err: 'SIGSEGV' },
       { name: 'DioSubmitReadOnly', io: 1, vpage: 0, err: 'EFAULT' },
       { name: 'RegisterReadOnly', vpage: 0, err: 'EFAULT' },
+      { name: 'MmapExists', vpage: 0, err: 'EEXIST' },
     ];
     for (const a of refOnly) {
       expect(supportsForkRace(a)).toBe(false);

@@ -94,6 +94,8 @@ export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
     return "Read: the guest agent's forkrace_script has no load step (reference target only)";
   if (a.name === 'Protect')
     return "Protect: the parent's mprotect(PROT_READ) of a page; the guest agent's forkrace_script has no mprotect step (reference target only)";
+  if (a.name === 'MmapExists')
+    return "MmapExists: mmap(MAP_FIXED_NOREPLACE) over a mapped page, which the kernel fails (-EEXIST); the guest agent's forkrace_script has no mmap step and aborts on a failed step (reference target only)";
   if (a.name === 'WriteReadOnly' || a.name === 'DioSubmitReadOnly' || a.name === 'RegisterReadOnly')
     return `${a.name}: a step on a page the parent mprotect'ed read-only, which the kernel fails (SIGSEGV / -EFAULT); the guest agent has no mprotect step and aborts on a failed step (reference target only)`;
   if (a.name === 'Exit')

@@ -233,6 +233,14 @@ export class DioForkRace {
   }
 
   /**
+   * The parent maps len bytes of new anonymous memory at uaddr with MAP_FIXED_NOREPLACE
+   * (mmap(2) -> do_mmap -> vm_mmap): the address, or -EEXIST where a mapping is there already.
+   */
+  mmap_fixed(uaddr: number, len: number): number {
+    return with_kernel(this.k, () => vm_mmap(this.parent, uaddr, len));
+  }
+
+  /**
    * The parent mprotects [uaddr, uaddr+len) of its memory (mprotect(2) -> do_mprotect_pkey):
    * without PROT_WRITE its ptes there are write-protected and a later store, O_DIRECT read or
    * io_uring registration into it fails; a fork copies the vma's protection to the child.

@@ -45,6 +45,7 @@ import {
   DioForkRaceError,
   EAGAIN,
   EBUSY,
+  EEXIST,
   EFAULT,
   ENXIO,
   ITER_DEST,
@@ -133,6 +134,7 @@ const ACTIONS = new Set([
   'WriteReadOnly',
   'DioSubmitReadOnly',
   'RegisterReadOnly',
+  'MmapExists',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -141,6 +143,7 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [-EBUSY]: 'EBUSY',
   [-ENXIO]: 'ENXIO',
   [-EAGAIN]: 'EAGAIN',
+  [-EEXIST]: 'EEXIST',
 };
 
 function errName(ret: number): string {
@@ -414,6 +417,14 @@ class ForkRaceDriver implements ReferenceDriver {
           SECTOR,
         );
         if (r === 0) throw new AdapterError(`ForkRace: the read into read-only vpage ${v} started`);
+        this.lastErr = errName(r);
+        return;
+      }
+      case 'MmapExists': {
+        // mmap(MAP_FIXED_NOREPLACE) of one page over the parent's page v (do_mmap: -EEXIST).
+        const v = param(action, 'vpage', 'number');
+        const r = this.race.mmap_fixed(this.uaddr(v), PAGE_SIZE);
+        if (r >= 0) throw new AdapterError(`ForkRace: mmap over vpage ${v} mapped at ${r}`);
         this.lastErr = errName(r);
         return;
       }
