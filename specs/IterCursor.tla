@@ -54,7 +54,7 @@ CONSTANTS
                     \* user memory that faults midway.  copy_to_user / copy_from_user stop at
                     \* it, pin_user_pages_fast / get_user_pages_fast pin up to it (-EFAULT when
                     \* the cursor's own page is the unmapped one)
-    FolioqSegEnd    \* the FOLIOQ iterator starts at the end of a spent, full folio_queue
+    FolioqSegEnd,   \* the FOLIOQ iterator starts at the end of a spent, full folio_queue
                     \* segment (folioq_slot == folioq_nr_slots, iov_offset 0): where a walk that
                     \* ends a segment with no next yet leaves the cursor (iov_iter_folioq_advance,
                     \* iterate_folioq step to ->next only if there is one) before the queue and
@@ -63,9 +63,17 @@ CONSTANTS
                     \* may have been extended"); the extraction and get_pages require the offset
                     \* to be 0 there (WARN_ON(iov_offset != 0), -EIO), so the range starts at a
                     \* folio's first byte: in-page offset 0 instead of FlatStart
+    FolioqGetPagesBug \* iter_folioq_get_pages of 6.12-rc1 (db0aa2e9566f): no "offset < fsize"
+                    \* skip and the slot advance tested the part's start (offset) instead of
+                    \* its end (iov_offset); fixed by "iov_iter: fix advancing slot in
+                    \* iter_folioq_get_pages()" (O. Sandoval, 6.12-rc2, Fixes: db0aa2e9566f)
+                    \* and "iov_iter: Fix iov_iter_get_pages*() for folio_queue" (D. Howells,
+                    \* 6.12-rc5, e65a0dc1cabe: skip the page extraction at the end of a folio)
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
-        XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd} \subseteq BOOLEAN
+        XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
+        FolioqGetPagesBug} \subseteq BOOLEAN
+ASSUME FolioqGetPagesBug => ~FolioqSegEnd
 ASSUME ~(XarrayHole /\ UserHole)
 ASSUME Abi \in {"LP64", "ILP32"}
 
@@ -130,7 +138,9 @@ VARIABLES
     oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array)
     last,    \* result of the last Extract, GetPages or Copy: [bytes (or -errno), offset0,
              \* unbacked: bytes of the result that lie in no page it listed,
-             \* misplaced: bytes listed at another place than the one holding them]
+             \* misplaced: bytes listed at another place than the one holding them,
+             \* stray: pages listed past the ones the bytes need, DIV_ROUND_UP(offset0 + bytes,
+             \* PAGE_SIZE): a GetPages reference the caller, which drops that many, never drops]
     action
 
 vars == <<it, oops, last, action>>
@@ -188,7 +198,7 @@ Advanced(advBytes) ==
 Init ==
     /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0, start |-> 0]
     /\ oops = "NONE"
-    /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+    /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
     /\ action = [name |-> "Init"]
 
 \* iov_iter_init / iov_iter_kvec / iov_iter_bvec / iov_iter_ubuf /
@@ -209,6 +219,8 @@ IterInit(t) ==
     /\ UserHole => t = "UBUF"
     \* The spent-segment start is a FOLIOQ layout: its config explores FOLIOQ alone.
     /\ FolioqSegEnd => t = "FOLIOQ"
+    \* Likewise the 6.12-rc1 folio_queue get_pages (its config explores FOLIOQ alone).
+    /\ FolioqGetPagesBug => t = "FOLIOQ"
     \* On LP64 the v9 stride is latent (kvec and bio_vec are both 16 bytes): its config
     \* explores the one type whose extraction runs the v9 loop, BVEC.
     /\ (BvecKvecMixup /\ Abi = "LP64") => t = "BVEC"
@@ -285,16 +297,16 @@ Extract(maxsize) ==
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "DISCARD"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iov_iter_extract_user_pages: pin_user_pages_fast() of the cursor's page fails
           \* (no VMA: __get_user_pages returns -EFAULT when it got no page) and "if (res <= 0)
           \* return res": -EFAULT, the cursor unmoved.
           ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type = "UBUF"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iov_iter_extract_xarray_pages: min(nr * PAGE_SIZE - offset, maxsize) with nr
           \* present pages from the cursor's; at a hole (nr = 0) the fixed kernel returns 0,
@@ -302,15 +314,15 @@ Extract(maxsize) ==
           ELSE IF HoleHere /\ BeforeHole = 0
           THEN IF XarrayHoleBug /\ it.type = "XARRAY" /\ (FlatStart + it.off) % PAGE # 0
                THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE,
-                                unbacked |-> m, misplaced |-> 0]
+                                unbacked |-> m, misplaced |-> 0, stray |-> 0]
                     /\ it' = Advanced(m)
                     /\ oops' = oops
-               ELSE /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+               ELSE /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                     /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
           THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
                IN /\ last' = [bytes |-> got, offset0 |-> (it.start + it.off) % PAGE,
-                              unbacked |-> 0, misplaced |-> 0]
+                              unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE IF /\ it.type = "BVEC" /\ BvecKvecMixup /\ KvecSize # ElemSize("BVEC")
@@ -331,14 +343,14 @@ Extract(maxsize) ==
           \* to 0 and, every later min() being 0, steps over every segment (iov_offset 0,
           \* nr_segs--, kvec++ / bvec++) until nr_segs == 0 and returns 0; count is not touched.
           ELSE IF it.type \in {"KVEC", "BVEC"} /\ ExtractZeroSkipBug /\ SegLen[Seg] - it.off = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ it' = [it EXCEPT !.ptr = PtrOf(it.type, N + 1), !.off = 0]
                /\ oops' = oops
           ELSE IF it.type = "BVECQ"
           THEN LET got == IF m < SegLen[Seg] - it.off THEN m ELSE SegLen[Seg] - it.off
                IN /\ last' = [bytes |-> got,
                               offset0 |-> IF got = 0 THEN 0 ELSE (SegOff[Seg] + it.off) % PAGE,
-                              unbacked |-> 0, misplaced |-> 0]
+                              unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE LET k == FirstNonEmpty
@@ -357,10 +369,23 @@ Extract(maxsize) ==
                IN /\ last' = [bytes |-> first + second,
                               offset0 |-> IF kvecBug THEN skip % PAGE ELSE (SegOff[k] + skip) % PAGE,
                               unbacked |-> 0,
-                              misplaced |-> IF wrong THEN first + second ELSE 0]
+                              misplaced |-> IF wrong THEN first + second ELSE 0,
+                              stray |-> 0]
                   /\ it' = Advanced(first + second)
                   /\ oops' = oops
     /\ action' = [name |-> "Extract", maxsize |-> maxsize]
+
+\* FolioqGetPagesBug's layout: the FOLIOQ range starts FlatStart into an order-0 folio,
+\* followed by an order-1 folio holding the rest, so the first folio ends FolioEnd bytes
+\* into the range (the next folio end lies past Total).  iov_iter_extract_folioq_pages and
+\* iter_folioq_get_pages stop a call that ends a folio before stepping to the next slot
+\* (the "maxpages == 0 || extracted >= maxsize" break comes first): the cursor is left
+\* parked at iov_offset == fsize.  Only an Extract or GetPages can leave it there (an
+\* advance of any size, iov_iter_folioq_advance, steps on: "if (likely(size < fsize))
+\* break" fails at fsize; a revert moves the offset back into the folio), and from a
+\* parked cursor either call moves on unless it is the buggy GetPages, which stays.
+FolioEnd == PAGE - FlatStart
+FolioParked == it.off = FolioEnd /\ action.name \in {"Extract", "GetPages"}
 
 \* iov_iter_get_pages_alloc2(i, &pages, maxsize, &offset0) (lib/iov_iter.c
 \* __iov_iter_get_pages_alloc): the FOLL_GET interface, in every kernel here
@@ -379,44 +404,60 @@ GetPages(maxsize) ==
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "DISCARD"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* __iov_iter_get_pages_alloc: get_user_pages_fast() of the cursor's page fails:
           \* "if (res <= 0) return res", -EFAULT, the cursor unmoved.
           ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type = "UBUF"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iter_xarray_get_pages: nr == 0 (a hole at the cursor) returns 0 in every kernel.
           ELSE IF HoleHere /\ BeforeHole = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
+          \* FolioqGetPagesBug (6.12-rc1 iter_folioq_get_pages): from a cursor parked at its
+          \* folio's end the first pass takes a part of 0 bytes and lists folio_page(folio,
+          \* fsize / PAGE_SIZE), the struct page after the folio, in the one slot
+          \* want_pages_array sized for the request: 0 bytes, the cursor still parked.
+          ELSE IF it.type = "FOLIOQ" /\ FolioqGetPagesBug /\ FolioParked
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 1]
+               /\ UNCHANGED <<it, oops>>
+          \* A call reaching the first folio's end does not step to the next slot (the test
+          \* reads the part's start), so its next pass lists the page after the folio in the
+          \* array's last slot: the call ends at the folio end, parked there.
+          ELSE IF /\ it.type = "FOLIOQ" /\ FolioqGetPagesBug
+                  /\ it.off < FolioEnd /\ FolioEnd - it.off < m
+          THEN /\ last' = [bytes |-> FolioEnd - it.off, offset0 |-> (it.start + it.off) % PAGE,
+                           unbacked |-> 0, misplaced |-> 0, stray |-> 1]
+               /\ it' = Advanced(FolioEnd - it.off)
+               /\ oops' = oops
           ELSE IF it.type \in FlatTypes
           THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
                IN /\ last' = [bytes |-> got, offset0 |-> (it.start + it.off) % PAGE,
-                              unbacked |-> 0, misplaced |-> 0]
+                              unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE IF it.type \in {"KVEC", "BVECQ"}
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "IOVEC"
           THEN LET k == FirstNonEmpty
                    skip == IF k = Seg THEN it.off ELSE 0
                    got == IF m < SegLen[k] - skip THEN m ELSE SegLen[k] - skip
                IN /\ last' = [bytes |-> got, offset0 |-> (SegOff[k] + skip) % PAGE,
-                              unbacked |-> 0, misplaced |-> 0]
+                              unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE LET left == SegLen[Seg] - it.off
                    got == IF m < left THEN m ELSE left
                IN IF got = 0
-                  THEN /\ last' = [bytes |-> 0 - ENOMEM, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+                  THEN /\ last' = [bytes |-> 0 - ENOMEM, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                        /\ UNCHANGED <<it, oops>>
                   ELSE /\ last' = [bytes |-> got, offset0 |-> (SegOff[Seg] + it.off) % PAGE,
-                                    unbacked |-> 0, misplaced |-> 0]
+                                    unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                        /\ it' = IF it.off + got = SegLen[Seg]
                                 THEN [it EXCEPT !.ptr = PtrOf("BVEC", Seg + 1), !.off = 0,
                                                 !.count = @ - got]
@@ -439,7 +480,7 @@ Copy(n) ==
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF n > it.count THEN it.count ELSE n
            got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
-       IN /\ last' = [bytes |-> got, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0]
+       IN /\ last' = [bytes |-> got, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
           /\ it' = Advanced(got)
     /\ oops' = oops
     /\ action' = [name |-> "Copy", bytes |-> n]
@@ -467,6 +508,7 @@ TypeOK ==
     /\ last.offset0 \in 0..(PAGE - 1)
     /\ last.unbacked \in 0..Total
     /\ last.misplaced \in 0..Total
+    /\ last.stray \in 0..1
 
 \* The cursor never goes before the start of the iterator: no BUG() in
 \* iov_iter_revert, no walk off the front of the segment array.
@@ -500,6 +542,21 @@ ExtractedBytesBacked ==
 \* extraction that lost iov_base's in-page offset).
 ExtractedBytesPlaced ==
     last.misplaced = 0
+
+\* A GetPages call lists no page past the ones its bytes need: the caller drops the
+\* references of DIV_ROUND_UP(offset0 + bytes, PAGE_SIZE) pages (block/bio.c, 9p's
+\* p9_release_pages), so a further page keeps a reference forever.  Broken by the 6.12-rc1
+\* folio_queue get_pages, which lists the page after a folio for 0 bytes.
+NoStrayPages ==
+    last.stray = 0
+
+\* A GetPages call on an iterator with bytes left at the cursor returns some of them or
+\* fails: a 0 return with bytes left is a caller's endless loop (only a hole at the cursor
+\* returns 0: nothing there to list).  Broken by the 6.12-rc1 folio_queue get_pages parked
+\* at a folio end, which lists an unrelated page and returns 0 every time.
+GetPagesProgress ==
+    (action.name = "GetPages" /\ it.count > 0 /\ ~(HoleHere /\ BeforeHole = 0))
+        => last.bytes # 0
 
 \* An extraction never returns more than the iterator held before it.
 ExtractWithinCount ==

@@ -21,7 +21,8 @@ export type FaultName =
   | 'direct_splice_no_eof_limit'
   | 'direct_splice_eof_limit_v20'
   | 'kvec_sg_length'
-  | 'rdma_unwind_post_decrement';
+  | 'rdma_unwind_post_decrement'
+  | 'folioq_get_pages_slot';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -165,6 +166,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'smb_extract_iter_to_rdma() unwinds a failed mapping with &rdma->sge[rdma->nr_sge--]: it unmaps the slot past the last SGE and leaves the call\'s first SGE DMA-mapped (fixed by "smb: client: Fix error cleanup in smb_extract_iter_to_rdma()", 2026)',
     caught_by: ['rdma_mappings_owned'],
+  },
+  folioq_get_pages_slot: {
+    name: 'folioq_get_pages_slot',
+    area: 'iov_iter',
+    description:
+      'iter_folioq_get_pages() as 6.12-rc1 merged it (db0aa2e9566f): no "offset < fsize" skip and the slot advance tested the part\'s start (offset) instead of its end (iov_offset), so a call that ends a folio stays on its slot and the next pass lists folio_page(folio, fsize / PAGE_SIZE), the page after the folio, with a reference, for 0 bytes; a call crossing a folio end stops there, and from a cursor parked at a folio end every call returns 0 (fixed by "iov_iter: fix advancing slot in iter_folioq_get_pages()", O. Sandoval, 6.12-rc2, Fixes: db0aa2e9566f, and "iov_iter: Fix iov_iter_get_pages*() for folio_queue", D. Howells, 6.12-rc5, e65a0dc1cabe)',
+    caught_by: ['get_pages_no_stray_pages'],
   },
 };
 

@@ -63,6 +63,9 @@ export const ITERCURSOR_UNOBSERVABLE = [
   // the iterator holds them: internal to the call too.
   'lastUnbacked',
   'lastMisplaced',
+  // Pages a GetPages result lists past the ones its bytes need (a reference the caller never
+  // drops): internal to the call as well.
+  'lastStray',
   'npages',
   'npagesMax1',
 ] as const;

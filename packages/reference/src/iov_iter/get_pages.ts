@@ -3,7 +3,9 @@
 // kernel. 6.1's block DIO uses it; the refs are dropped with put_page().
 
 import { EFAULT, ENOMEM } from '../errno.ts';
+import { current_kernel } from '../kernel.ts';
 import { FOLL_NOFAULT, FOLL_WRITE, MAX_RW_COUNT } from '../mm/constants.ts';
+import type { Page } from '../mm/folio.ts';
 import { folio_get } from '../mm/folio.ts';
 import { get_user_pages_fast } from '../mm/gup.ts';
 import { iov_iter_advance } from './advance.ts';
@@ -26,6 +28,19 @@ function first_user_segment(i: iov_iter, size: number): [number, number] {
     return [v.iov_base + skip, Math.min(size, len)];
   }
   throw new IovIterBug('first_iovec_segment', 'called on an empty iterator');
+}
+
+/**
+ * The struct page of physical frame `pfn` (pfn_to_page: the memmap, where `folio_page(folio, n)`
+ * past the folio's last page lands on whatever frame follows it). Only a live folio's frames
+ * have a page here; a free frame's struct page would have its refcount raised from 0, which
+ * the model cannot hold, so it is refused by name.
+ */
+function memmap_page(pfn: number): Page {
+  for (const f of current_kernel().live_folios) {
+    if (pfn >= f.pfn && pfn < f.pfn + f.nr_pages) return f.page(pfn - f.pfn);
+  }
+  throw new Error(`memmap_page: pfn ${pfn} is a free frame (no live folio holds it)`);
 }
 
 /** iter_folioq_get_pages(): like the extraction walk, with get_page() on each page. */
@@ -51,12 +66,30 @@ function iter_folioq_get_pages(
   start.value = iov_offset % PAGE_SIZE;
   const pages = ppages.value!;
   let n = 0;
+  // 6.12-rc1 (fault folioq_get_pages_slot): the loop body as db0aa2e9566f merged it, with no
+  // "if (offset < fsize)" skip (added by e65a0dc1cabe "iov_iter: Fix iov_iter_get_pages*() for
+  // folio_queue", 6.12-rc5) and the slot advance testing the part's start,
+  //   if (offset >= fsize) {          (6.12-rc1)
+  //   if (iov_offset >= fsize) {      (0d24852bd71e "iov_iter: fix advancing slot in
+  //                                    iter_folioq_get_pages()", 6.12-rc2, Fixes: db0aa2e9566f)
+  // so a part that ends its folio leaves the slot unchanged and the next pass takes a part of
+  // 0 bytes and lists folio_page(folio, offset / PAGE_SIZE): the struct page after the folio.
+  const rc1 = current_kernel().hasFault('folioq_get_pages_slot');
   for (;;) {
     const folio = folioq_folio(folioq, slot);
     const offset = iov_offset;
     const fsize = folioq_folio_size(folioq, slot);
     let part = PAGE_SIZE - (offset % PAGE_SIZE);
-    if (offset < fsize) {
+    if (rc1) {
+      part = Math.min(part, maxsize - extracted, fsize - offset);
+      count -= part;
+      iov_offset += part;
+      extracted += part;
+      const page = memmap_page(folio.pfn + Math.floor(offset / PAGE_SIZE));
+      folio_get(page.folio); // get_page()
+      pages[n++] = page;
+      maxpages--;
+    } else if (offset < fsize) {
       part = Math.min(part, maxsize - extracted, fsize - offset);
       count -= part;
       iov_offset += part;
@@ -67,7 +100,7 @@ function iter_folioq_get_pages(
       maxpages--;
     }
     if (maxpages === 0 || extracted >= maxsize) break;
-    if (iov_offset >= fsize) {
+    if ((rc1 ? offset : iov_offset) >= fsize) {
       iov_offset = 0;
       slot++;
       if (slot === folioq_nr_slots(folioq) && folioq.next) {

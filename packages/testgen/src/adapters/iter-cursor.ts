@@ -59,12 +59,14 @@ import {
   extract_matches_iterator,
   extract_result_consistent,
   FAULT_FLAG_WRITE,
+  type Folio,
   folio_alloc,
   type folio_queue,
   folioq_alloc,
   folioq_append,
   folioq_folio,
   folioq_full,
+  get_pages_no_stray_pages,
   handle_mm_fault,
   IovIterBug,
   IovIterWarning,
@@ -507,6 +509,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     lastOffset0: asInt(apply(last, 'offset0'), 'last.offset0'),
     lastUnbacked: asInt(apply(last, 'unbacked'), 'last.unbacked'),
     lastMisplaced: asInt(apply(last, 'misplaced'), 'last.misplaced'),
+    lastStray: asInt(apply(last, 'stray'), 'last.stray'),
     npages: pages(NPAGES_MAX),
     npagesMax1: pages(NPAGES_MAX_SMALL),
   };
@@ -524,6 +527,8 @@ class IterCursorDriver implements ReferenceDriver {
   private lastUnbacked = 0;
   /** Bytes of the last Extract or GetPages result listed elsewhere than the layout has them. */
   private lastMisplaced = 0;
+  /** Pages the last Extract or GetPages listed past the ones its bytes need (stray_pages). */
+  private lastStray = 0;
   /** XARRAY layout: its second page is a hole (the spec's XarrayHole). */
   private readonly xarrayHole: boolean;
   /** UBUF layout: its second page is not mapped (the spec's UserHole). */
@@ -532,6 +537,11 @@ class IterCursorDriver implements ReferenceDriver {
   private readonly revertGuard: boolean;
   /** The spec's FolioqSegEnd: FOLIOQ from the end of a spent segment ('seg_end' layout). */
   private readonly folioqSegEnd: boolean;
+  /**
+   * The spec's FolioqGetPagesBug config: FOLIOQ on the 'head' layout, whose first folio
+   * (order-0) ends FolioEnd = PAGE - FlatStart bytes into the range, as the spec's geometry has it.
+   */
+  private readonly folioqGetPagesBug: boolean;
   /** Copy actions so far (the copy path rotates with it, as the Advance paths do). */
   private copies = 0;
   /** Violations of the per-call extraction invariants found by the last Extract. */
@@ -555,6 +565,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.userHole = scenario.constants?.UserHole === true;
     this.revertGuard = scenario.constants?.RevertGuard !== false;
     this.folioqSegEnd = scenario.constants?.FolioqSegEnd === true;
+    this.folioqGetPagesBug = scenario.constants?.FolioqGetPagesBug === true;
     this.direction =
       iterDirectionFor(scenario.id, profile) === 'ITER_DEST' ? ITER_DEST : ITER_SOURCE;
   }
@@ -671,7 +682,9 @@ class IterCursorDriver implements ReferenceDriver {
       }
       case 'FOLIOQ': {
         const { q, first, pages } = buildFolioQueue(
-          folioqLayoutFor(this.scenarioId, this.profile, this.folioqSegEnd),
+          this.folioqGetPagesBug
+            ? 'head'
+            : folioqLayoutFor(this.scenarioId, this.profile, this.folioqSegEnd),
         );
         // The spec's StartOf("FOLIOQ"): a folio's first byte after a spent segment.
         const start = (this.folioqSegEnd ? 0 : FLAT_START) * UNIT;
@@ -771,6 +784,10 @@ class IterCursorDriver implements ReferenceDriver {
         this.lastUnbacked = unbackedBytes(n, pages.value, offset0.value) / UNIT;
         this.lastMisplaced =
           this.misplacedBytes(before.count, n, pages.value, offset0.value) / UNIT;
+        // Extraction takes no references (the pages are pinned or merely listed), so a slot
+        // past its bytes costs the caller nothing: stray pages are GetPages's concern (the
+        // RFC's BVECQ extraction lists an empty slot's page for 0 bytes).
+        this.lastStray = 0;
         // The caller's cleanup: unpin what was pinned (user-backed), free the array.
         if (pages.value !== null) {
           const got = n <= 0 ? 0 : Math.ceil((offset0.value + n) / PAGE_SIZE);
@@ -800,6 +817,11 @@ class IterCursorDriver implements ReferenceDriver {
   private getPages(maxsize: number): void {
     const i = this.iter();
     const before = iov_iter_clone(i);
+    // Every folio's reference count before the call: after the caller's cleanup, the
+    // references still held are pages the call listed past its bytes (lastStray), seen
+    // whether or not the array survives (iov_iter_get_pages_alloc2 frees it on a return <= 0).
+    const refsBefore = new Map<Folio, number>();
+    for (const f of this.k.live_folios) refsBefore.set(f, f._refcount);
     const callerArray = getPagesPathFor(this.scenarioId, this.profile, this.getPagesCalls++);
     // iov_iter_get_pages2 fills the caller's array (GET_PAGES_MAX slots); the alloc2 variant
     // allocates one (want_pages_array) that the caller kvfree()s.
@@ -826,6 +848,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.extractViolations = [
       ...extract_result_consistent(n, pages.value, start.value, maxpages, before.count, i.count),
       ...extract_matches_iterator(before, n, pages.value, start.value),
+      ...get_pages_no_stray_pages(n, pages.value, start.value),
     ];
     if (n < 0 && n !== -ENOMEM && n !== -EFAULT)
       throw new AdapterError(`IterCursor: iov_iter_get_pages_alloc2 failed (${n})`);
@@ -849,6 +872,9 @@ class IterCursorDriver implements ReferenceDriver {
       }
       if (callerArray === 'iov_iter_get_pages_alloc2') kvfree(pages.value);
     }
+    let stray = 0;
+    for (const [f, refs] of refsBefore) if (!f.freed) stray += f._refcount - refs;
+    this.lastStray = stray;
   }
 
   /**
@@ -1019,6 +1045,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.lastOffset0 = 0;
     this.lastUnbacked = 0;
     this.lastMisplaced = 0;
+    this.lastStray = 0;
     this.extractViolations = [];
   }
 
@@ -1105,6 +1132,7 @@ class IterCursorDriver implements ReferenceDriver {
       lastOffset0: this.lastOffset0,
       lastUnbacked: this.lastUnbacked,
       lastMisplaced: this.lastMisplaced,
+      lastStray: this.lastStray,
       npages: this.npages(NPAGES_MAX),
       npagesMax1: this.npages(NPAGES_MAX_SMALL),
     };
@@ -1131,6 +1159,9 @@ export const iterCursorAdapter: SpecAdapter = {
     // The 6.3-6.5 kvec extraction that zeroed maxsize in its skip loop (faults.ts
     // extract_zero_skip): it leaves the iterator stranded past its array.
     { constant: 'ExtractZeroSkipBug', value: true, fault: 'extract_zero_skip' },
+    // 6.12-rc1's iter_folioq_get_pages (faults.ts folioq_get_pages_slot): the page after a
+    // folio listed for 0 bytes, a cursor parked at a folio end that never moves on.
+    { constant: 'FolioqGetPagesBug', value: true, fault: 'folioq_get_pages_slot' },
   ],
   // An iterator reverted before its start (the model's oops) breaks the iterator invariants;
   // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.
@@ -1145,6 +1176,9 @@ export const iterCursorAdapter: SpecAdapter = {
     ...(typeof now.lastMisplaced === 'number' && now.lastMisplaced > 0
       ? ['extract_matches_iterator']
       : []),
+    // A page listed past the result's bytes (the model's last.stray): its reference is never
+    // dropped by the caller.
+    ...(typeof now.lastStray === 'number' && now.lastStray > 0 ? ['get_pages_no_stray_pages'] : []),
   ],
   createDriver: (profile, scenario) => new IterCursorDriver(profile, scenario),
 };
