@@ -133,4 +133,94 @@ describe('ForkRace adapter', () => {
     const doctored = observed.map((o, i) => (i === 5 ? { ...o, err: null } : o));
     expect(compareObservations(s, 'linux-6.12', exp.observations, doctored)).not.toEqual([]);
   }, 120_000);
+
+  it("Exit tears both processes down: every page freed but the pipe buffer's, the ring unpinned", () => {
+    const constants = {
+      ...base,
+      UseFixedBuffers: true,
+      UseVmsplice: true,
+      UseExit: true,
+      DioHold: 'FOLL_PIN',
+    };
+    const s: Scenario = {
+      ...race,
+      id: 'ForkRace/exit',
+      config: 'ForkRace_exit',
+      constants,
+      actions: [
+        { name: 'Init' },
+        { name: 'RegisterBuffer', vpage: 0 },
+        { name: 'DioSubmit', io: 1, vpage: 0 },
+        { name: 'Vmsplice', vpage: 0 },
+        { name: 'Fork' },
+        { name: 'IoComplete', io: 1 },
+        { name: 'Exit' },
+        { name: 'PipeRead' },
+      ],
+    };
+    const exp = computeExpectation(
+      stepper,
+      forkRaceAdapter.observeModel,
+      s,
+      'linux-6.12',
+      constants,
+    );
+    expect(exp.stoppedAt).toBeUndefined();
+    // The registered, read-into page is copied for the child at fork (two pages); Exit frees the
+    // child's copy and unpins the ring, the pipe's reference keeps the parent's page until read.
+    expect(exp.observations.map((o) => o.livePages)).toEqual([1, 1, 1, 1, 2, 2, 1, 0]);
+    expect(exp.observations.map((o) => o.pinsHeld)).toEqual([0, 1, 2, 2, 2, 1, 0, 0]);
+    expect(exp.observations[7]?.pipeSeen).toBe('D1');
+    const observed = runOnReference(forkRaceAdapter, s, 'linux-6.12');
+    expect(compareObservations(s, 'linux-6.12', exp.observations, observed)).toEqual([]);
+    // A reference that leaked a page at exit would be caught by the livePages observation.
+    const doctored = observed.map((o, i) => (i === 6 ? { ...o, livePages: 2 } : o));
+    expect(compareObservations(s, 'linux-6.12', exp.observations, doctored)).not.toEqual([]);
+  }, 120_000);
+
+  it("a page mprotect'ed read-only keeps its read on 6.1 too; stores SIGSEGV, reads into it EFAULT", () => {
+    const constants = {
+      ...base,
+      UseProtect: true,
+      UseFailedSteps: true,
+      DioHold: 'FOLL_GET',
+    };
+    const s: Scenario = {
+      ...race,
+      id: 'ForkRace/readonly',
+      config: 'ForkRace_readonly',
+      constants,
+      actions: [
+        { name: 'Init' },
+        { name: 'DioSubmit', io: 1, vpage: 0 },
+        { name: 'Protect', vpage: 0 },
+        { name: 'DioSubmitReadOnly', io: 2, vpage: 0, err: 'EFAULT' },
+        { name: 'Fork' },
+        { name: 'WriteReadOnly', proc: 'P', vpage: 0, err: 'SIGSEGV' },
+        { name: 'IoComplete', io: 1 },
+      ],
+    };
+    const exp = computeExpectation(
+      stepper,
+      forkRaceAdapter.observeModel,
+      s,
+      'linux-6.1',
+      constants,
+    );
+    expect(exp.stoppedAt).toBeUndefined();
+    expect(exp.observations.map((o) => o.err)).toEqual([
+      null,
+      null,
+      null,
+      'EFAULT',
+      null,
+      'SIGSEGV',
+      null,
+    ]);
+    // FOLL_GET, yet no store can move the parent off the page: the read lands in the parent's.
+    expect(exp.observations[6]?.P0).toBe('D1');
+    expect(exp.observations[6]?.lost).toBe('');
+    const observed = runOnReference(forkRaceAdapter, s, 'linux-6.1');
+    expect(compareObservations(s, 'linux-6.1', exp.observations, observed)).toEqual([]);
+  }, 120_000);
 });
