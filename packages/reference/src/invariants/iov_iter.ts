@@ -197,7 +197,7 @@ export function extract_result_consistent(
 }
 
 /**
- * get_pages_no_stray_pages: a get_pages or extraction result lists no page past the ones its
+ * get_pages_no_stray_pages: a get_pages result (iov_iter_get_pages2 / _alloc2) lists no page past the ones its
  * bytes need, DIV_ROUND_UP(offset0 + ret, PAGE_SIZE) (none for a return <= 0). Callers
  * release exactly that many (block/bio.c __bio_iov_iter_get_pages, net/9p/trans_virtio.c
  * p9_get_mapped_pages), so a further slot's page reference is never dropped and the page is
@@ -210,7 +210,8 @@ export function get_pages_no_stray_pages(
 ): Violation[] {
   if (!pages) return [];
   const npages = ret <= 0 ? 0 : DIV_ROUND_UP(offset0 + ret, PAGE_SIZE);
-  const stray = stray_pages(ret, pages, offset0);
+  let stray = 0;
+  for (let k = npages; k < pages.length; k++) if (pages[k]) stray++;
   return stray === 0
     ? []
     : [
@@ -219,19 +220,6 @@ export function get_pages_no_stray_pages(
           message: `${ret} bytes from offset ${offset0} need ${npages} page(s), but ${stray} more slot(s) hold a page`,
         },
       ];
-}
-
-/** The filled slots of `pages` past DIV_ROUND_UP(offset0 + ret, PAGE_SIZE) (all for ret <= 0). */
-export function stray_pages(
-  ret: number,
-  pages: readonly PageSlot[] | null,
-  offset0: number,
-): number {
-  if (!pages) return 0;
-  const npages = ret <= 0 ? 0 : DIV_ROUND_UP(offset0 + ret, PAGE_SIZE);
-  let stray = 0;
-  for (let k = npages; k < pages.length; k++) if (pages[k]) stray++;
-  return stray;
 }
 
 /** no_leaked_page_arrays: every page array extraction allocated for a caller was freed. */

@@ -527,7 +527,7 @@ class IterCursorDriver implements ReferenceDriver {
   private lastUnbacked = 0;
   /** Bytes of the last Extract or GetPages result listed elsewhere than the layout has them. */
   private lastMisplaced = 0;
-  /** Pages the last Extract or GetPages listed past the ones its bytes need (stray_pages). */
+  /** Page references the last GetPages left behind after the caller's cleanup (0 for Extract). */
   private lastStray = 0;
   /** XARRAY layout: its second page is a hole (the spec's XarrayHole). */
   private readonly xarrayHole: boolean;
