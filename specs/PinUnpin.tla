@@ -331,11 +331,14 @@ SubmitPartial(b) ==
 \* GUP without a page array, FOLL_WRITE; 6.4+ fixup_user_fault(FAULT_FLAG_WRITE) page by page)
 \* takes no pin and no reference; the write fault breaks user page 3's zero page to U3.
 \* buffer: "IOVEC" the IOVEC layout's buffer (user pages 2-3), "PARTIAL" SubmitPartial's
-\* (user page 3, then page 4, which no vma maps: faulted in up to the mapping's end).
+\* (user page 3, then page 4, which no vma maps: faulted in up to the mapping's end),
+\* "UNMAPPED" SubmitFault's (no vma: nothing is faulted in, so gfs2 gives up with -EFAULT
+\* instead of retrying: "window_size -= fault_in_iov_iter_writeable(...); if (window_size)
+\* goto retry").
 FaultIn(buffer) ==
     /\ Nofault
     /\ zeroMapped
-    /\ zeroMapped' = FALSE
+    /\ zeroMapped' = (buffer = "UNMAPPED")
     /\ UNCHANGED <<pins, refs, cached, pinAcquired, pinReleased, bio, largeFolio>>
     /\ action' = [name |-> "FaultIn", buffer |-> buffer]
 
@@ -395,7 +398,7 @@ Next ==
     \/ \E b \in Bios : Complete(b)
     \/ \E b \in Bios : CompleteError(b)
     \/ ~LargeFolio /\ ~Nofault /\ PunchHole("X0")
-    \/ \E buffer \in {"IOVEC", "PARTIAL"} : FaultIn(buffer)
+    \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : FaultIn(buffer)
 
 Spec == Init /\ [][Next]_vars
 

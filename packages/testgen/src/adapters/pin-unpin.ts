@@ -630,13 +630,8 @@ class PinUnpinDriver implements ReferenceDriver {
         if (!USER_TYPES.has(t))
           throw new AdapterError(`PinUnpin: SubmitFault needs a user iterator, got ${t}`);
         if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: SubmitFault on a bio already used');
-        const addr = this.base + UNMAPPED_PAGE * PAGE_SIZE;
         const len = 6 * UNIT;
-        const iter = with_mm(this.mm, () =>
-          t === 'UBUF'
-            ? iov_iter_ubuf(ITER_DEST, addr, len)
-            : iov_iter_init(ITER_DEST, [{ iov_base: addr, iov_len: len }], 1, len),
-        );
+        const iter = this.unmappedIter(t);
         iter.nofault = this.nofault;
         const before = page_arrays_outstanding(this.k);
         // *pages == NULL: extraction allocates the array. A caller seeing an error has nothing
@@ -672,14 +667,21 @@ class PinUnpinDriver implements ReferenceDriver {
         const buffer = param(action, 'buffer', 'string');
         if (!this.nofault) throw new AdapterError('PinUnpin: FaultIn without Nofault');
         // The buffer a nofault read left unfilled: the IOVEC layout (user pages 2-3, all
-        // mapped: nothing may be left) or SubmitPartial's (page 3, then page 4, which no vma
-        // maps: the part past the mapping is left).
+        // mapped: nothing may be left), SubmitPartial's (page 3, then page 4, which no vma
+        // maps: the part past the mapping is left) or SubmitFault's (no vma: all of it is left).
         let iter: iov_iter;
         if (buffer === 'IOVEC') iter = this.layoutIter('IOVEC', 'DEST');
         else if (buffer === 'PARTIAL') iter = this.partialIter();
+        else if (buffer === 'UNMAPPED') iter = this.unmappedIter('IOVEC');
         else throw new AdapterError(`PinUnpin: FaultIn of an unknown buffer ${buffer}`);
         const left = fault_in_iov_iter_writeable(iter, iter.count);
-        if ((buffer === 'IOVEC') !== (left === 0))
+        const expected =
+          buffer === 'IOVEC'
+            ? left === 0
+            : buffer === 'PARTIAL'
+              ? left > 0 && left < iter.count
+              : left === iter.count;
+        if (!expected)
           throw new AdapterError(`PinUnpin: FaultIn ${buffer} left ${left} bytes not faulted in`);
         return;
       }
@@ -776,6 +778,17 @@ class PinUnpinDriver implements ReferenceDriver {
       throw new AdapterError(`PinUnpin: synchronous direct I/O ${b} returned ${ret}`);
     s.bios = trace;
     s.st = 'DONE';
+  }
+
+  /** SubmitFault's buffer: 6 bytes far past the mapping, where no vma is (UBUF or one iovec). */
+  private unmappedIter(t: string): iov_iter {
+    const addr = this.base + UNMAPPED_PAGE * PAGE_SIZE;
+    const len = 6 * UNIT;
+    return with_mm(this.mm, () =>
+      t === 'UBUF'
+        ? iov_iter_ubuf(ITER_DEST, addr, len)
+        : iov_iter_init(ITER_DEST, [{ iov_base: addr, iov_len: len }], 1, len),
+    );
   }
 
   /** SubmitPartial's buffer: 6 bytes from user address 13, page 3 at offset 1, then page 4. */
