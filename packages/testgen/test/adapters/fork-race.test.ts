@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { forkRaceAdapter } from '../../src/adapters/fork-race.ts';
 import { compareObservations } from '../../src/compare.ts';
 import { computeExpectation } from '../../src/expect.ts';
-import { createEmbeddedStepper } from '../../src/model/engine.ts';
+import { type Constants, createEmbeddedStepper } from '../../src/model/engine.ts';
 import { runOnReference } from '../../src/reference-target.ts';
 import type { Scenario } from '../../src/target.ts';
 
@@ -15,6 +15,10 @@ const stepper = createEmbeddedStepper(
   readFileSync(join(specs, 'ForkRace.cfg'), 'utf8'),
 );
 const base = { NumPages: 1, MaxFrames: 3, UseFixedBuffers: false, UseVmsplice: false };
+
+/** The model's expectation for s under profile with the scenario's constants. */
+const expectationOf = (s: Scenario, profile: string, constants: Constants) =>
+  computeExpectation(stepper, forkRaceAdapter.observeModel, s, profile, constants);
 
 // The race of kernel-facts.md: O_DIRECT read in flight, fork, the parent writes another byte of
 // the same page, the read completes.
@@ -108,13 +112,7 @@ describe('ForkRace adapter', () => {
         { name: 'WriteUnmapped', proc: 'P', vpage: 0, err: 'SIGSEGV' },
       ],
     };
-    const exp = computeExpectation(
-      stepper,
-      forkRaceAdapter.observeModel,
-      s,
-      'linux-6.12',
-      constants,
-    );
+    const exp = expectationOf(s, 'linux-6.12', constants);
     expect(exp.stoppedAt).toBeUndefined();
     expect(exp.observations.map((o) => o.err)).toEqual([
       null,
@@ -158,13 +156,7 @@ describe('ForkRace adapter', () => {
         { name: 'PipeRead' },
       ],
     };
-    const exp = computeExpectation(
-      stepper,
-      forkRaceAdapter.observeModel,
-      s,
-      'linux-6.12',
-      constants,
-    );
+    const exp = expectationOf(s, 'linux-6.12', constants);
     expect(exp.stoppedAt).toBeUndefined();
     // The registered, read-into page is copied for the child at fork (two pages); Exit frees the
     // child's copy and unpins the ring, the pipe's reference keeps the parent's page until read.
@@ -200,13 +192,7 @@ describe('ForkRace adapter', () => {
         { name: 'IoComplete', io: 1 },
       ],
     };
-    const exp = computeExpectation(
-      stepper,
-      forkRaceAdapter.observeModel,
-      s,
-      'linux-6.1',
-      constants,
-    );
+    const exp = expectationOf(s, 'linux-6.1', constants);
     expect(exp.stoppedAt).toBeUndefined();
     expect(exp.observations.map((o) => o.err)).toEqual([
       null,

@@ -31,6 +31,16 @@ const stepperFor = (config: string) =>
     readFileSync(join(specs, `${config}.cfg`), 'utf8'),
   );
 
+/** The model's expectation for s under profile, and its mismatches with the reference's run. */
+function modelVsReference(stepper: ReturnType<typeof stepperFor>, s: Scenario, profile: string) {
+  const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, profile, {});
+  const got = runOnReference(iterCursorAdapter, s, profile);
+  return {
+    exp,
+    mismatches: compareObservations(s, profile, exp.observations, got).map(formatMismatch),
+  };
+}
+
 describe('IterCursor adapter', () => {
   it('the reference walks, reverts and extracts like the model (fixed design and over-reversion)', () => {
     for (const config of ['IterCursor', 'IterCursor_over_revert']) {
@@ -477,24 +487,11 @@ describe('IterCursor adapter', () => {
           actions: [{ name: 'Init' }, { name: 'IterInit', type: 'FOLIOQ' }, ...steps],
           constants: { FolioqSegEnd: true },
         };
-        const exp = computeExpectation(
-          stepper,
-          iterCursorAdapter.observeModel,
-          s,
-          'linux-6.12',
-          {},
-        );
+        const { exp, mismatches } = modelVsReference(stepper, s, 'linux-6.12');
         expect(exp.observations).toHaveLength(s.actions.length);
         // The range starts at in-page offset 0: a first extraction's offset0 is 0.
         if (steps[0]?.name !== 'Advance') expect(exp.observations[2]?.lastOffset0).toBe(0);
-        problems.push(
-          ...compareObservations(
-            s,
-            'linux-6.12',
-            exp.observations,
-            runOnReference(iterCursorAdapter, s, 'linux-6.12'),
-          ).map(formatMismatch),
-        );
+        problems.push(...mismatches);
       }
     }
     expect(problems).toEqual([]);
@@ -533,16 +530,9 @@ describe('IterCursor adapter', () => {
           config: 'IterCursor_bvecq',
           actions: [{ name: 'Init' }, { name: 'IterInit', type: 'BVECQ' }, ...steps],
         };
-        const exp = computeExpectation(stepper, iterCursorAdapter.observeModel, s, 'bvecq-rfc', {});
+        const { exp, mismatches } = modelVsReference(stepper, s, 'bvecq-rfc');
         expect(exp.observations).toHaveLength(s.actions.length);
-        problems.push(
-          ...compareObservations(
-            s,
-            'bvecq-rfc',
-            exp.observations,
-            runOnReference(iterCursorAdapter, s, 'bvecq-rfc'),
-          ).map(formatMismatch),
-        );
+        problems.push(...mismatches);
       }
       expect(seen).toEqual(new Set(['head', 'after_spent']));
     }
@@ -575,21 +565,7 @@ describe('IterCursor adapter', () => {
             { name: 'Extract', maxsize: 6 },
           ],
         };
-        const exp = computeExpectation(
-          stepper,
-          iterCursorAdapter.observeModel,
-          s,
-          'linux-6.12',
-          {},
-        );
-        problems.push(
-          ...compareObservations(
-            s,
-            'linux-6.12',
-            exp.observations,
-            runOnReference(iterCursorAdapter, s, 'linux-6.12'),
-          ).map(formatMismatch),
-        );
+        problems.push(...modelVsReference(stepper, s, 'linux-6.12').mismatches);
       }
     }
     expect(seen).toEqual(new Set([true, false]));
