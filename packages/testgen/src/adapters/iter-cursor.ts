@@ -287,24 +287,6 @@ export function userPagesFaultedFor(scenarioId: string, profile: string): boolea
 }
 
 /**
- * Whether the user iterator (IOVEC, UBUF) of `scenarioId` under `profile` is a nofault one
- * (stable salt): `i->nofault = true`, as gfs2 and btrfs direct I/O set it around
- * iomap_dio_rw() once fault_in_iov_iter_*() has faulted the buffer in (fs/gfs2/file.c
- * gfs2_file_direct_read / gfs2_file_direct_write, fs/btrfs/direct-io.c), so that GUP runs with
- * FOLL_NOFAULT (lib/iov_iter.c iov_iter_extract_user_pages, __iov_iter_get_pages_alloc) and
- * mm/gup.c faultin_page() returns -EFAULT instead of faulting. Only where the pages were
- * faulted in when the iterator was built (userPagesFaultedFor): there nothing needs a fault
- * (the PTEs are present and writable, the anon pages exclusive), so the spec's results hold
- * with FOLL_NOFAULT as without it; an untouched page would make the pin stop short, which the
- * spec does not model.
- */
-export function userIterNofaultFor(scenarioId: string, profile: string): boolean {
-  return (
-    userPagesFaultedFor(scenarioId, profile) && fnv1a(`${scenarioId}|${profile}|nofault`) % 2 === 0
-  );
-}
-
-/**
  * The bvecq chain an ITER_BVECQ iterator of the spec is built on, per scenario and profile
  * (bvecqLayoutFor). Both hold the layout's five bio_vecs in two segments (slots 0..2, then
  * 3..4), linked by next/prev as netfs_alloc_bvecq() links them; walks cross from the first
@@ -618,9 +600,7 @@ class IterCursorDriver implements ReferenceDriver {
           const v = iov[k]!;
           return { kind: 'user', uaddr: v.iov_base + skip, run: v.iov_len - skip };
         };
-        const i = iov_iter_init(this.direction, iov, iov.length, count);
-        i.nofault = userIterNofaultFor(this.scenarioId, this.profile);
-        return i;
+        return iov_iter_init(this.direction, iov, iov.length, count);
       }
       case 'KVEC': {
         const kv = SEG_LEN.map((len, k) => ({
@@ -676,9 +656,7 @@ class IterCursorDriver implements ReferenceDriver {
       case 'UBUF': {
         const ubuf = (this.userHole ? this.userHoleRange() : this.userPages(2)) + FLAT_START * UNIT;
         this.placeOf = (pos) => ({ kind: 'user', uaddr: ubuf + pos, run: count - pos });
-        const i = iov_iter_ubuf(this.direction, ubuf, count);
-        i.nofault = userIterNofaultFor(this.scenarioId, this.profile);
-        return i;
+        return iov_iter_ubuf(this.direction, ubuf, count);
       }
       case 'FOLIOQ': {
         const { q, first, pages } = buildFolioQueue(

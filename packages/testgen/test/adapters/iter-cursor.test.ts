@@ -13,7 +13,6 @@ import {
   iterDirectionFor,
   modelNpages,
   userHoleFor,
-  userIterNofaultFor,
   userPagesFaultedFor,
 } from '../../src/adapters/iter-cursor.ts';
 import { compareObservations, formatMismatch } from '../../src/compare.ts';
@@ -539,37 +538,6 @@ describe('IterCursor adapter', () => {
     expect(problems).toEqual([]);
     // Over-reversion configs keep the head layout: nothing lies before the iterator's start.
     expect(bvecqLayoutFor('IterCursor_bvecq/layout-1', 'bvecq-rfc', false)).toBe('head');
-  }, 60_000);
-
-  it('nofault user iterators (FOLL_NOFAULT) over faulted-in pages give the model results', () => {
-    const stepper = stepperFor('IterCursor');
-    const problems: string[] = [];
-    const seen = new Set<boolean>();
-    for (const type of ['IOVEC', 'UBUF']) {
-      for (let n = 0; n < 12; n++) {
-        const id = `IterCursor/nofault-${type}-${n}`;
-        const nofault = userIterNofaultFor(id, 'linux-6.12');
-        // Only an iterator whose pages were faulted in when it was built is a nofault one.
-        if (nofault) expect(userPagesFaultedFor(id, 'linux-6.12')).toBe(true);
-        seen.add(nofault);
-        const s: Scenario = {
-          id,
-          spec: 'IterCursor',
-          config: 'IterCursor',
-          actions: [
-            { name: 'Init' },
-            { name: 'IterInit', type },
-            { name: 'Extract', maxsize: 2 },
-            { name: 'GetPages', maxsize: 6 },
-            { name: 'Revert', bytes: 3 },
-            { name: 'Extract', maxsize: 6 },
-          ],
-        };
-        problems.push(...modelVsReference(stepper, s, 'linux-6.12').mismatches);
-      }
-    }
-    expect(seen).toEqual(new Set([true, false]));
-    expect(problems).toEqual([]);
   }, 60_000);
 
   it('reports the BUG of reverting a UBUF before its start', () => {
