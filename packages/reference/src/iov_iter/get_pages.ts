@@ -80,21 +80,14 @@ function iter_folioq_get_pages(
     const offset = iov_offset;
     const fsize = folioq_folio_size(folioq, slot);
     let part = PAGE_SIZE - (offset % PAGE_SIZE);
-    if (rc1) {
+    if (rc1 || offset < fsize) {
       part = Math.min(part, maxsize - extracted, fsize - offset);
       count -= part;
       iov_offset += part;
       extracted += part;
-      const page = memmap_page(folio.pfn + Math.floor(offset / PAGE_SIZE));
-      folio_get(page.folio); // get_page()
-      pages[n++] = page;
-      maxpages--;
-    } else if (offset < fsize) {
-      part = Math.min(part, maxsize - extracted, fsize - offset);
-      count -= part;
-      iov_offset += part;
-      extracted += part;
-      const page = folio.page(Math.floor(offset / PAGE_SIZE));
+      // folio_page(folio, offset / PAGE_SIZE); only rc1 gets here with offset past the folio.
+      const idx = Math.floor(offset / PAGE_SIZE);
+      const page = offset < fsize ? folio.page(idx) : memmap_page(folio.pfn + idx);
       folio_get(page.folio); // get_page()
       pages[n++] = page;
       maxpages--;

@@ -213,26 +213,19 @@ export function buildFolioQueue(layout: FolioqLayout): {
   pages: Page[];
 } {
   const q0 = folioq_alloc();
-  if (layout === 'seg_end') {
+  if (layout === 'chain' || layout === 'seg_end') {
+    // A full first segment, then a second holding an order-0 and an order-1 folio.
     const q1 = folioq_alloc();
     while (!folioq_full(q0)) folioq_append(q0, folio_alloc(0));
-    const small = folio_alloc(0);
+    const next = folio_alloc(0);
     const large = folio_alloc(1);
-    folioq_append(q1, small);
+    folioq_append(q1, next);
     folioq_append(q1, large);
     q0.next = q1;
     q1.prev = q0;
-    return { q: q0, first: PAGEVEC_SIZE, pages: [small.page(0), large.page(0)] };
-  }
-  if (layout === 'chain') {
-    const q1 = folioq_alloc();
-    while (!folioq_full(q0)) folioq_append(q0, folio_alloc(0));
+    if (layout === 'seg_end')
+      return { q: q0, first: PAGEVEC_SIZE, pages: [next.page(0), large.page(0)] };
     const first = PAGEVEC_SIZE - 1;
-    const next = folio_alloc(0);
-    folioq_append(q1, next);
-    folioq_append(q1, folio_alloc(1));
-    q0.next = q1;
-    q1.prev = q0;
     return { q: q0, first, pages: [folioq_folio(q0, first).page(0), next.page(0)] };
   }
   if (layout === 'head') {
