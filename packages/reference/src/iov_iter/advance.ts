@@ -297,10 +297,19 @@ function __iov_iter_revert(i: iov_iter, unroll: number): void {
   }
 }
 
-/** The vector walk reached index 0 with bytes left to unroll. */
+/**
+ * The vector walk reached index 0 with bytes left to unroll. iov_iter_revert's loop
+ * (lib/iov_iter.c: "size_t n = (--iov)->iov_len; i->nr_segs++;", likewise --bvec) has no
+ * check for the front of the array: its next step takes the pointer to the element before
+ * the array (index -1) and counts it in nr_segs, reading a length that is not the buffer's.
+ * With the fault on, the reference leaves the iterator there (the spec's ptr = -ElemSize);
+ * the bytes still to unroll stay a negative in-segment offset.
+ */
 function revert_vec_past_start(i: iov_iter, unroll: number): void {
-  // Every step back has already been re-counted in nr_segs; point at the first segment.
-  i.seg = 0;
+  if (current_kernel().hasFault('over_revert')) {
+    i.seg = -1;
+    i.nr_segs++;
+  }
   revert_past_start(i, 'iov_iter_revert', unroll);
 }
 
