@@ -32,7 +32,9 @@
 // refs are counted nowhere), bio<b>.cleanup (BIO_PAGE_PINNED / BIO_NO_PAGE_REF are bio flags),
 // bio<b>.pages and bio<b>.offset0 (the bio_vec array), bio<b>.array (visible to kmemleak only),
 // u0.refcount and u0.dmaPinned (a folio's _refcount and folio_maybe_dma_pinned(): no interface
-// exports them; /proc/kpagecount is the map count).
+// exports them; /proc/kpagecount is the map count), and `data` (the frames holding the bytes a
+// read DMA'd: most of them are kernel frames the guest cannot read; for the user pages the guest
+// reads no buffer bytes back yet).
 // Not realised as a whole: the LargeFolio config (user pages 0-1 in one 16 KiB anonymous mTHP):
 // it needs an mTHP order enabled in /sys/kernel/mm/transparent_hugepage/hugepages-16kB (6.8+;
 // the 6.1 guest has only PMD THP) and a check through /proc/self/pagemap and /proc/kpageflags
@@ -58,6 +60,7 @@ export const PINUNPIN_UNOBSERVABLE: readonly string[] = [
   ...BIOS.flatMap((b) => ['cleanup', 'pages', 'offset0', 'array'].map((k) => `bio${b}.${k}`)),
   'u0.refcount',
   'u0.dmaPinned',
+  'data',
 ];
 
 /** Why the guest cannot run a PinUnpin scenario although it can run each of its actions. */

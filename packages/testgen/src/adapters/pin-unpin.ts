@@ -73,6 +73,16 @@
 //   u0.dmaPinned    folio_maybe_dma_pinned() of that folio (include/linux/mm.h: _pincount > 0
 //                   for a large folio, _refcount >= GUP_PIN_COUNTING_BIAS for a small one); the
 //                   model: its pages' pins > 0 (no folio here holds 1024 plain references)
+//   data            the frames holding the data a direct I/O read from the device ("U0,U1"):
+//                   the model's frames listed by a DEST I/O that completed without error (DONE,
+//                   err NONE: the device DMA'd into them; BLK_STS_IOERR transfers nothing here),
+//                   a page-cache frame only while it is still cached, never the zero page (a
+//                   destination GUP breaks it first), nor the first page of an I/O whose
+//                   *offset0 is wrong (KvecOffset0Bug: the DMA lands before the buffer, over K0's
+//                   other slab object; FIRST_PAGE). The reference driver fills each I/O's device
+//                   range with DMA_PATTERN at set-up and reads one probe byte per frame's page
+//                   (PROBE: a byte every layout listing the frame covers) with Folio.peek, so a
+//                   DMA into the wrong page, at the wrong offset or on a failed I/O shows here.
 // With LargeFolio (PinUnpin_large_folio) user pages 0 and 1 are the last two pages of one
 // order-2 anonymous folio (a 16 KiB mTHP mapped by do_anonymous_large_folio: the mapping starts
 // two pages before user page 0, at a 16 KiB boundary), and `pins`/`refs` count that folio once,
@@ -112,6 +122,7 @@ import {
   fault_in_iov_iter_writeable,
   type file,
   filemap_get_uptodate_folio,
+  filemap_lookup,
   filp_open,
   folio_alloc,
   folio_maybe_dma_pinned,
@@ -249,6 +260,44 @@ function largeCountList(
   });
 }
 
+/**
+ * Each frame's probe byte (model bytes into its page): a byte that every iterator layout listing
+ * the frame covers (UBUF U0 [1,4) U1 [0,3); IOVEC U2 [1,3) U3 [0,4); SubmitPartial U3 [1,4);
+ * KVEC K0 [2,4) K1 [0,3); BVEC B0 [0,4) B1 [0,2); XARRAY X0 [2,4) X1 [0,4); QUEUE Q0 [1,4)
+ * Q1 [0,3)). The zero page has none: it never receives data.
+ */
+const PROBE: Readonly<Record<Frame, number | null>> = {
+  U0: 1,
+  U1: 0,
+  U2: 1,
+  U3: 1,
+  ZP: null,
+  K0: 2,
+  K1: 0,
+  B0: 0,
+  B1: 0,
+  X0: 2,
+  X1: 0,
+  Q0: 1,
+  Q1: 0,
+};
+/**
+ * Each iterator layout's first page and the offset its data starts at (the spec's
+ * ExpectedOffset0): the DMA into that page starts at the bio's *offset0 (bv_offset of the first
+ * bvec), so where *offset0 is wrong (KvecOffset0Bug: 0 for KVEC) the device's bytes land before
+ * the probe, over K0's other slab object, and the frame does not hold the I/O's data.
+ */
+const FIRST_PAGE: Readonly<Record<string, readonly [Frame, number]>> = {
+  UBUF: ['U0', 1],
+  IOVEC: ['U2', 1],
+  KVEC: ['K0', 2],
+  BVEC: ['B0', 0],
+  XARRAY: ['X0', 2],
+  QUEUE: ['Q0', 1],
+};
+/** What the device holds where the direct I/Os read (their ranges' first 6 model bytes). */
+const DMA_PATTERN = 0xd5;
+
 /** A set of frames, in frame order. */
 function frameList(frames: readonly string[]): string {
   return FRAMES.filter((f) => frames.includes(f)).join(',');
@@ -322,6 +371,30 @@ function setBioKeys(
   obs[k.err] = o.err;
 }
 
+/**
+ * The model's `data`: the frames a DEST I/O that completed without error listed (the device
+ * wrote them), page-cache frames only while cached, never the zero page.
+ */
+function modelData(bios: ModelValue, cached: readonly string[]): string {
+  const filled: string[] = [];
+  for (const b of BIOS) {
+    const r: ModelValue = apply(bios, b, 'bio');
+    const field = (k: string) => apply(r, k, `bio[${b}]`);
+    if (asString(field('st'), 'st') !== 'DONE') continue;
+    if (asString(field('err'), 'err') !== 'NONE' || asString(field('dir'), 'dir') !== 'DEST')
+      continue;
+    const first = FIRST_PAGE[asString(field('iter'), 'iter')];
+    const misplaced = first !== undefined && asInt(field('offset0'), 'offset0') !== first[1];
+    for (const f of asSet(field('pages'))) {
+      const frame = asString(f, 'pages');
+      if (!(misplaced && frame === first[0])) filled.push(frame);
+    }
+  }
+  return frameList(
+    filled.filter((f) => f !== 'ZP' && ((f !== 'X0' && f !== 'X1') || cached.includes(f))),
+  );
+}
+
 function observeModel(_prev: ModelState | undefined, state: ModelState): StepObservation {
   const pins = stateVar(state, 'pins');
   const refs = stateVar(state, 'refs');
@@ -341,6 +414,10 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     pinReleased: asInt(stateVar(state, 'pinReleased'), 'pinReleased'),
     zeroMapped: asBool(stateVar(state, 'zeroMapped'), 'zeroMapped'),
     cached: frameList(asSet(stateVar(state, 'cached')).map((x) => asString(x, 'cached'))),
+    data: modelData(
+      bios,
+      asSet(stateVar(state, 'cached')).map((x) => asString(x, 'cached')),
+    ),
   };
   for (const b of BIOS) {
     const r: ModelValue = apply(bios, b, 'bio');
@@ -418,6 +495,8 @@ class PinUnpinDriver implements ReferenceDriver {
   private readonly vmstat0: { acquired: number; released: number };
   /** The frames whose folio never changes (ZP and the kernel frames), indexed as FRAMES. */
   private readonly fixedFrames: (Folio | undefined)[] = FRAMES.map(() => undefined);
+  /** The kernel frames' pages (the `data` probes), indexed as FRAMES. */
+  private readonly kernelFramePages: (Page | undefined)[] = FRAMES.map(() => undefined);
   /** frames()'s list, reused by every observation. */
   private readonly frameFolios: (Folio | undefined)[] = FRAMES.map(() => undefined);
 
@@ -481,6 +560,8 @@ class PinUnpinDriver implements ReferenceDriver {
       // The data file's contents on the medium, so read_folio has bytes to bring in.
       bdev.write(0, filledBytes(dataBytes, 0x58));
       const dataFile = create_file(bdev, 0, dataBytes, dataBytes);
+      // What the direct I/Os read: each I/O's range starts with DMA_PATTERN (the `data` probes).
+      for (const b of BIOS) bdev.write(ioPos(b), filledBytes(6 * UNIT, DMA_PATTERN));
       // The file's page cache: X0 at index 0, X1 at index 1, read in through a_ops->read_folio;
       // the allocation ref becomes the cache's (filemap_add_folio).
       const xFolios: [Folio, Folio] = [
@@ -512,6 +593,7 @@ class PinUnpinDriver implements ReferenceDriver {
       this.ownerRefs.set(f, folio._refcount);
       this.fixedFrames[FRAMES.indexOf(f)] = folio;
     }
+    for (const [f, page] of this.kernelPages()) this.kernelFramePages[FRAMES.indexOf(f)] = page;
     for (const b of BIOS)
       this.bios.set(b, {
         st: 'IDLE',
@@ -525,6 +607,51 @@ class PinUnpinDriver implements ReferenceDriver {
       acquired: this.k.vmstat.nr_foll_pin_acquired,
       released: this.k.vmstat.nr_foll_pin_released,
     };
+  }
+
+  /** The page of each kernel frame (the one its probe byte is read from). */
+  private kernelPages(): [Frame, Page][] {
+    const [q0, q1] = this.qFolios;
+    return with_kernel(this.k, () => [
+      ['K0', virt_to_page(this.kvecBase)],
+      ['K1', virt_to_page(this.kvecBase + PAGE_SIZE)],
+      ['B0', this.bvecPages[0]],
+      ['B1', this.bvecPages[1]],
+      ['X0', this.xFolios[0].page(0)],
+      ['X1', this.xFolios[1].page(0)],
+      ['Q0', q0.page(0)],
+      // LargeFolio: Q0 and Q1 are the two pages of one order-1 folio.
+      ['Q1', q0 === q1 ? q0.page(1) : q1.page(0)],
+    ]);
+  }
+
+  /** Whether page-cache frame x is still in the data file's i_pages (filemap_get_folio). */
+  private isCached(x: 'X0' | 'X1'): boolean {
+    const index = x === 'X0' ? 0 : 1;
+    return filemap_lookup(this.dataFile.i_mapping, index) === this.xFolios[index];
+  }
+
+  /**
+   * `data`: the frames whose page holds DMA_PATTERN at the frame's probe byte (Folio.peek),
+   * i.e. where the device DMA'd an I/O's data; user page 3 only once it left the zero page, a
+   * page-cache frame only while cached.
+   */
+  private observeData(): string {
+    return frameSetList((f, i) => {
+      const probe = PROBE[f];
+      if (probe === null) return false;
+      let page: Page | undefined;
+      if (i < USER_PAGES) {
+        page = this.userPage(i);
+        if (page.folio.is_zero) return false;
+      } else {
+        page = this.kernelFramePages[i];
+        if (page === undefined) throw new AdapterError(`PinUnpin: frame ${f} has no page`);
+        if ((f === 'X0' || f === 'X1') && !this.isCached(f)) return false;
+      }
+      const at = page.index_in_folio * PAGE_SIZE + probe * UNIT;
+      return page.folio.peek(at, 1)[0] === DMA_PATTERN;
+    });
   }
 
   private kernelFolios(): [Frame, Folio][] {
@@ -943,7 +1070,9 @@ class PinUnpinDriver implements ReferenceDriver {
       pinAcquired: k.vmstat.nr_foll_pin_acquired - this.vmstat0.acquired,
       pinReleased: k.vmstat.nr_foll_pin_released - this.vmstat0.released,
       zeroMapped: this.userPage(3).folio.is_zero,
-      cached: frameSetList((f) => this.cached.has(f)),
+      // From the reference's page cache (the driver's own set only guards PunchHole).
+      cached: frameSetList((f) => (f === 'X0' || f === 'X1') && this.isCached(f)),
+      data: this.observeData(),
     };
     for (const b of BIOS) {
       const s = this.bios.get(b) as BioSlot;

@@ -76,6 +76,8 @@ describe('PinUnpin adapter', () => {
       pinReleased: 1,
       zeroMapped: false,
       cached: 'X0,X1',
+      // No read has completed: the device wrote no frame.
+      data: '',
       'bio1.st': 'INFLIGHT',
       'bio1.cleanup': 'PIN',
       'bio1.pages': 'U0,U1',
@@ -344,14 +346,39 @@ describe('PinUnpin adapter', () => {
       pinAcquired: 2,
       pinReleased: 2,
       zeroMapped: false,
+      // The device's bytes are in both pages of the read (probed in U2 and the new U3).
+      data: 'U2,U3',
     });
-    expect(obs[2]).toMatchObject({ 'bio2.st': 'INFLIGHT', pins: 'U0=1,U1=1' });
+    expect(obs[2]).toMatchObject({ 'bio2.st': 'INFLIGHT', pins: 'U0=1,U1=1', data: 'U2,U3' });
     expect(obs[3]).toMatchObject({
       'bio2.st': 'DONE',
       'bio2.err': 'EIO',
       pins: '',
       pinReleased: 4,
+      // A write moves nothing into memory, failed or not.
+      data: 'U2,U3',
     });
+    // A read failed by the device (BLK_STS_IOERR) transfers nothing into its pages; one that
+    // succeeds fills them. With the v10 kvec offset bug the DMA lands at offset 0 of K0, before
+    // the buffer (its probe at offset 2 stays clear), while K1 gets its bytes.
+    const reads = (actions: Scenario['actions'], profile: string) =>
+      runOnReference(pinUnpinAdapter, { ...scenario, id: 'PinUnpin/data', actions }, profile);
+    const failed = reads(
+      [
+        { name: 'Init' },
+        { name: 'Submit', bio: 1, iter: 'BVEC', dir: 'DEST' },
+        { name: 'CompleteError', bio: 1 },
+      ],
+      'linux-6.12',
+    );
+    expect(failed[2]).toMatchObject({ 'bio1.err': 'EIO', data: '' });
+    const kvec = [
+      { name: 'Init' },
+      { name: 'Submit', bio: 1, iter: 'KVEC', dir: 'DEST' },
+      { name: 'Complete', bio: 1 },
+    ];
+    expect(reads(kvec, 'linux-6.12')[2]).toMatchObject({ data: 'K0,K1' });
+    expect(reads(kvec, 'linux-6.12+kvec_offset0')[2]).toMatchObject({ data: 'K1' });
     // A short request (SubmitPartial) completes with its byte count, not an error.
     const partial: Scenario = {
       ...scenario,
