@@ -98,9 +98,10 @@ CONSTANTS
     BufferedProc, \* the process whose file is opened without O_DIRECT (buffered splice), or "none"
     MisalignedSplice, \* TRUE: an O_DIRECT process may also splice from a file offset that is not a
                       \* multiple of the logical block size (SpliceMisaligned); a scenario shape
-    ExtendSize   \* an ftruncate may grow the file to ExtendSize pages when that is more than
+    ExtendSize,  \* an ftruncate may grow the file to ExtendSize pages when that is more than
                  \* FileSize: a sparse file, whose pages past the FileSize mapped ones are a hole
                  \* (no block); <= FileSize: the file never grows (a scenario shape)
+    DioAppend    \* TRUE: an O_DIRECT process may also write one page at i_size (AppendWrite)
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
@@ -108,6 +109,7 @@ ASSUME LimitToEof \in BOOLEAN
 ASSUME MisalignedSplice \in BOOLEAN
 ASSUME FileSize \in 0..5 /\ ReadLen \in 1..5 /\ PipeSlots \in 1..5 /\ Frames \in 1..5
 ASSUME ExtendSize \in 0..5
+ASSUME DioAppend \in BOOLEAN
 
 VARIABLES
     isize,      \* i_size of the file, in pages
@@ -121,9 +123,11 @@ VARIABLES
     ret,        \* ret[p]: pages the splice() reports: min(nread, dio->i_size) from submission (-1 while idle)
     err,        \* err[p]: the error splice() returns instead of ret[p] (0: none; EAGAIN, ENOMEM, EINVAL)
     cache,      \* cache[i]: frame holding file page i in the page cache (0 = not cached)
+    mapped,     \* pages of the file with blocks mapped (a prefix: see MappedPages)
+    wret,       \* the last AppendWrite's result: 1 (pages written), ENOSPC, or -1 before any
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, action>>
+vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, action>>
 
 FrameSet == 1..Frames
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
@@ -134,6 +138,13 @@ ASSUME BufferedProc \in Procs \cup {NoProc}
 ASSUME ExtendSize > FileSize => BufferedProc = NoProc
 \* The largest i_size.
 MaxSize == IF ExtendSize > FileSize THEN ExtendSize ELSE FileSize
+\* The blocks the filesystem can give the file, in pages (at least one): the file's single
+\* extent, which an AppendWrite past it cannot get (-ENOSPC).
+ExtentPages == IF MaxSize > 0 THEN MaxSize ELSE 1
+\* An appending write maps blocks right after i_size; with a sparse file (ExtendSize) that would
+\* leave a hole between mapped blocks, which MappedPages (a prefix) does not describe, and the page
+\* cache would have to follow O_DIRECT writes (kiocb_invalidate_pages): not combined.
+ASSUME DioAppend => (ExtendSize <= FileSize /\ BufferedProc = NoProc)
 \* "junk": not written since allocation (a free frame is always "junk": what a DMA
 \* writes into freed memory is reported by NoBufferFreedUnderBio, not tracked);
 \* "zero": hole zero-filled by the DIO
@@ -149,6 +160,7 @@ Min(minA, minB) == IF minA < minB THEN minA ELSE minB
 
 EAGAIN == -11
 ENOMEM == -12
+ENOSPC == -28
 EINVAL == -22
 
 FreeFrames == {f \in FrameSet : ref[f] = 0}
@@ -180,6 +192,8 @@ Init ==
     /\ ret = [p \in Procs |-> -1]
     /\ err = [p \in Procs |-> 0]
     /\ cache = [ci \in FilePages |-> 0]
+    /\ mapped = FileSize
+    /\ wret = -1
     /\ action = [name |-> "Init"]
 
 \* Reading at or past EOF: every design returns 0 and leaves nothing behind
@@ -192,14 +206,15 @@ SpliceAtEof(p) ==
     /\ ret' = [ret EXCEPT ![p] = 0]
     /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" /\ ~LimitToEof /\ FreeFrames = {}
                                 THEN ENOMEM ELSE 0]
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
-\* header: Truncate is truncate_setsize only).  An extending ftruncate maps none: past them
+\* header: Truncate is truncate_setsize only), and the pages AppendWrite has written since
+\* (always a prefix: i_size never passes them when DioAppend).  An extending ftruncate maps none: past them
 \* the file is a hole, which an O_DIRECT read zero-fills without a bio (iomap_dio_hole_iter:
 \* "length = iov_iter_zero(length, dio->submit.iter); dio->size += length"; 6.1 ITER_PIPE:
 \* pipe_zero) and counts as read up to i_size, below i_size as well as past it.
-MappedPages == FileSize
+MappedPages == mapped
 
 \* The DIO part of SpliceSubmit, reading from below EOF.  Length: vfs_splice_read /
 \* do_splice_to clip it to the pipe's free space; with LimitToEof also to i_size (ver #20
@@ -253,7 +268,7 @@ SpliceRead(p) ==
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
                    THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk]]]
                    ELSE pipe
-    /\ UNCHANGED <<isize, cache>>
+    /\ UNCHANGED <<isize, cache, mapped, wret>>
 
 \* Buffered splice of the file's pages below i_size, one step (the caller waits for each
 \* folio to be uptodate under pipe_lock): 6.5+ filemap_splice_read (mm/filemap.c: length
@@ -288,7 +303,7 @@ BufferedRead(p) ==
                          IF f \in allocated
                          THEN FileOf(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
-    /\ UNCHANGED <<isize, nread, buf, bio, err>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -345,7 +360,7 @@ SpliceSync(p) ==
                          ELSE IF f \in allocated THEN Junk
                          ELSE content[f]]
     /\ action' = [name |-> "SpliceSync", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, cache>>
+    /\ UNCHANGED <<isize, nread, buf, bio, cache, mapped, wret>>
 
 \* splice(fd, &off, pipe, ReadLen*PAGE_SIZE, 0) on the O_DIRECT file with off = 1: a position
 \* that is not a multiple of the logical block size.  Nothing is read and nothing reaches the
@@ -371,7 +386,7 @@ SpliceMisaligned(p) ==
                 ELSE IF isize = 0 THEN 0
                 ELSE EINVAL]
     /\ action' = [name |-> "SpliceMisaligned", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret>>
 
 \* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
 \* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
@@ -390,7 +405,7 @@ Truncate(size) ==
         /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
         /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret>>
 
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
@@ -409,7 +424,7 @@ DioRevert(p) ==
                 /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
            ELSE UNCHANGED <<pipe, ref, content>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and
@@ -422,7 +437,7 @@ BioComplete(p, i) ==
         /\ ref' = [ref EXCEPT ![bf] = left]
         /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
     /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
-    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache>>
+    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache, mapped, wret>>
 
 \* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
 \* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
@@ -448,7 +463,7 @@ SpliceReturn(p) ==
              /\ content' = [f \in FrameSet |-> IF f \in discarded /\ ref[f] = 1 THEN Junk ELSE content[f]]
         ELSE UNCHANGED <<pipe, ref, content>>
     /\ action' = [name |-> "SpliceReturn", proc |-> p]
-    /\ UNCHANGED <<isize, bio, ret, err, cache>>
+    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret>>
 
 \* read() from the pipe's read end consumes the oldest buffer (pipe_buf_release).
 \* Not while p's splice is in progress: splice holds pipe_lock() on the pipe for the
@@ -461,7 +476,32 @@ PipeRead(p) ==
     /\ ref' = [ref EXCEPT ![hf] = @ - 1]
     /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
     /\ action' = [name |-> "PipeRead", proc |-> p]
-    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache>>
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret>>
+
+\* pwrite(fd, buf, PAGE_SIZE, i_size) on p's O_DIRECT file: an appending O_DIRECT write of one
+\* page, synchronous, one step.  It takes i_rwsem exclusively (fs/ext4/file.c ext4_dio_write_iter:
+\* an extending write is never done under the shared lock, ext4_dio_write_checks), while an
+\* O_DIRECT read holds it shared across iomap_dio_rw and its wait (ext4_dio_read_iter), so no
+\* splice is inside its read meanwhile.  The blocks past the extent cannot be allocated: the
+\* write fails with -ENOSPC and changes nothing (ext4_iomap_begin -> ext4_map_blocks; nothing
+\* written, so iomap_dio_rw returns the error).  Otherwise its bio writes the page and i_size
+\* becomes the end of the write (fs/ext4/file.c ext4_handle_inode_extension: i_size_write; 6.1
+\* calls it after iomap_dio_rw in ext4_dio_write_iter, 6.12 from the dio's end_io,
+\* ext4_dio_write_end_io);
+\* the page's block is mapped from then on, so a later O_DIRECT read gets a bio for it and the
+\* data written (the file's own bytes for that page).
+AppendWrite(p) ==
+    /\ DioAppend
+    /\ p # BufferedProc
+    /\ \A q \in Procs : phase[q] \in {"idle", "done"}
+    /\ IF isize + 1 > ExtentPages
+       THEN /\ wret' = ENOSPC
+            /\ UNCHANGED <<isize, mapped>>
+       ELSE /\ wret' = 1
+            /\ isize' = isize + 1
+            /\ mapped' = IF isize + 1 > mapped THEN isize + 1 ELSE mapped
+    /\ action' = [name |-> "AppendWrite", proc |-> p]
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
 \* (an explicit step that changes nothing but `action`, so the end is not reported as a
@@ -469,14 +509,14 @@ PipeRead(p) ==
 Finished ==
     /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
     /\ action' = [name |-> "Finished"]
-    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache>>
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret>>
 
 Next ==
     \/ Finished
     \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
-                        \/ SpliceReturn(p) \/ PipeRead(p))
+                        \/ SpliceReturn(p) \/ PipeRead(p) \/ AppendWrite(p))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
-    \/ \E s \in 0..(MaxSize - 1) : Truncate(s)
+    \/ \E s \in 0..(ExtentPages - 1) : Truncate(s)
     \/ (ExtendSize > FileSize /\ Truncate(ExtendSize))
 
 Spec == Init /\ [][Next]_vars
@@ -484,7 +524,9 @@ Spec == Init /\ [][Next]_vars
 -----------------------------------------------------------------------------
 TypeOK ==
     \* Written element-wise: the embedded engine would enumerate function sets.
-    /\ isize \in 0..MaxSize
+    /\ isize \in 0..ExtentPages
+    /\ mapped \in 0..ExtentPages
+    /\ wret \in {-1, 1, ENOSPC}
     /\ DOMAIN phase = Procs /\ DOMAIN nread = Procs /\ DOMAIN buf = Procs
     /\ DOMAIN bio = Procs /\ DOMAIN pipe = Procs /\ DOMAIN ret = Procs
     /\ DOMAIN ref = FrameSet /\ DOMAIN content = FrameSet

@@ -36,6 +36,7 @@ import {
   splicePipeObservations,
   splicePipeRequest,
   splicePipeScenarioSupport,
+  splicePipeWhyNot,
   supportsSplicePipe,
 } from './specs/splicepipe.ts';
 
@@ -117,6 +118,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
     supports: supportsSplicePipe,
     unobservable: SPLICEPIPE_UNOBSERVABLE,
     scenarioSupport: splicePipeScenarioSupport,
+    whyNot: splicePipeWhyNot,
     async run(session, scenario) {
       // Its own worker slot's filesystem, gate and pipes: runs concurrently with the others.
       const result = await session.request('splicepipe_script', splicePipeRequest(scenario), 30);

@@ -3,23 +3,20 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioAction } from '@pinlab/testgen';
-import {
-  findGeneratedSuites,
-  loadSuite,
-  planScenario,
-  RUN_ELSEWHERE,
-  type Target,
-} from '@pinlab/testgen';
+import { findGeneratedSuites, loadSuite, planScenario, RUN_ELSEWHERE } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
 import { modulesForConfig, parseKconfig } from '../src/modules.ts';
+import type { KernelSession } from '../src/session.ts';
 import {
   SPLICEPIPE_NA,
   splicePipeObservations,
   splicePipeRequest,
   splicePipeScenarioSupport,
   splicePipeScript,
+  splicePipeWhyNot,
   supportsSplicePipe,
 } from '../src/specs/splicepipe.ts';
+import { createQemuTarget } from '../src/target.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 
@@ -391,15 +388,12 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
   });
 
   it('classifies every generated SplicePipe scenario, with some realisable under each kernel profile', () => {
-    const target: Target = {
-      name: 'qemu:test',
-      profiles: ['linux-6.1', 'linux-6.12'],
-      supports: (_spec, a) => supportsSplicePipe(a),
-      scenarioSupport: splicePipeScenarioSupport,
-      run: async () => [],
-    };
+    expect(splicePipeWhyNot({ name: 'AppendWrite', proc: 'p1' })).toBe(SPLICEPIPE_NA.appendWrite);
+    expect(splicePipeWhyNot({ name: 'SpliceSubmit', proc: 'p1' })).toBeUndefined();
     const known = new Set(Object.values(SPLICEPIPE_NA).map((r) => `target qemu:test: ${r}`));
     for (const profile of ['linux-6.1', 'linux-6.12']) {
+      // The qemu target itself (its supports/whyNot/scenarioSupport), on a session it never runs.
+      const target = createQemuTarget({ name: 'test' } as KernelSession, profile);
       const counts = new Map<string, number>();
       for (const f of findGeneratedSuites(join(repo, 'generated-tests', 'SplicePipe'))) {
         const suite = loadSuite(f);
@@ -415,6 +409,8 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
         if (reason !== 'run' && reason !== RUN_ELSEWHERE) expect(known).toContain(reason);
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.truncateInSplice}`)).toBeGreaterThan(0);
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.framePool}`)).toBeGreaterThan(0);
+      // SplicePipe_append's AppendWrite: not applicable with its reason, not a bare refusal.
+      expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.appendWrite}`)).toBeGreaterThan(0);
     }
   }, 60_000);
 });
@@ -464,6 +460,7 @@ describe("the guest's answer in the adapter's keys", () => {
         ret_p2: null,
         pipe_p2: '',
         pipeLen_p2: 0,
+        write: null,
       },
       {
         isize: 1,
@@ -473,6 +470,7 @@ describe("the guest's answer in the adapter's keys", () => {
         ret_p2: null,
         pipe_p2: '',
         pipeLen_p2: 0,
+        write: null,
       },
       {
         isize: 1,
@@ -482,6 +480,7 @@ describe("the guest's answer in the adapter's keys", () => {
         ret_p2: null,
         pipe_p2: '',
         pipeLen_p2: 0,
+        write: null,
       },
     ]);
   });

@@ -96,7 +96,14 @@ export const SPLICEPIPE_NA = {
   holeOnly:
     'SplicePipe a split splice() that reads only a hole (no mapped block: the sparse file of ExtendSize): it issues no bio, so the real call returns within SpliceSubmit and cannot be held at the gate for its DioRevert / SpliceReturn steps (its SpliceSync form runs)',
   constants: 'SplicePipe constants unknown or outside what the guest realises',
+  appendWrite:
+    "SplicePipe AppendWrite (pwrite of one page at i_size with O_DIRECT, SplicePipe_append): not realised by the guest: its -ENOSPC outcome needs the file's extent (the model's ExtentPages) to be all the space the filesystem has left, which the guest's 4 MiB ext4 does not bound; the reference runs it (block/dio.ts dio_submit / dio_complete)",
 } as const;
+
+/** Why the guest cannot realise an action supportsSplicePipe refuses (Realisation.whyNot). */
+export function splicePipeWhyNot(action: ScenarioAction): string | undefined {
+  return action.name === 'AppendWrite' ? SPLICEPIPE_NA.appendWrite : undefined;
+}
 
 const isProc = (v: unknown): v is Proc => v === 'p1' || v === 'p2';
 
@@ -383,7 +390,8 @@ export function splicePipeObservations(
       throw new Error(
         `step ${i}: the processes' files differ in size (${isize} vs ${String(o.isizeBytesOther)})`,
       );
-    const out: Record<string, string | number | null> = { isize: pages(isize) };
+    // write: no scenario the guest runs has an AppendWrite (splicePipeWhyNot), so none was made.
+    const out: Record<string, string | number | null> = { isize: pages(isize), write: null };
     for (const p of PROCS) {
       const ret = o[`retBytes_${p}`];
       // splice() failing is an observation too: it shows as "error <errno>" against a number.

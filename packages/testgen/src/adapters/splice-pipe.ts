@@ -20,6 +20,11 @@
 //   BioComplete   bdev_complete_bio of that page's bio (the DMA, then bio_release_pages)
 //   SpliceReturn  splice_dio_read_wait (every bio has completed: the wait finds none left)
 //   PipeRead      pipe_read of the oldest buffer (pipe_buf_release)
+//   AppendWrite   direct_IO of one page at i_size on each process's O_DIRECT file (the spec's
+//                 one file), a synchronous kiocb: block/dio.ts dio_submit (the extent full:
+//                 -ENOSPC) and dio_complete (i_size and the mapped blocks extended). The data
+//                 come from a page handed as ITER_BVEC (the writer's buffer: allocated for the
+//                 step and freed after it, so it is no frame of the model's pool afterwards)
 // The spec's frame pool (Frames) is the kernel's physical memory: createKernel's
 // max_page_frames, so alloc_pages_bulk_array / push_anon get fewer pages exactly when the
 // model's SpliceRead finds fewer free frames, and (mm/folio.ts folio_alloc) a freed frame is
@@ -43,6 +48,8 @@
 //                   copy_splice_read's page array)
 //   cached          pages of the file in the page cache (the buffered splice reads them in,
 //                   truncate drops those past i_size)
+//   write           the last AppendWrite's result: 1 (page written) or "error 28" (-ENOSPC),
+//                   null before any
 //   bioFreed        in-flight bio pages whose frame was freed since the bio was submitted (the
 //                   DMA will land in freed or reused memory). In the model: its frame has
 //                   refcount 0, or it has been handed to another holder (the other process's
@@ -54,16 +61,22 @@ import {
   bdev_alloc,
   bdev_complete_bio,
   create_file,
+  direct_IO,
   do_truncate,
   type file,
   filemap_lookup,
   filp_open,
+  ITER_SOURCE,
+  init_sync_kiocb,
+  iov_iter_bvec,
   type Kernel,
+  memcpy_to_page,
   O_DIRECT,
   PAGE_SIZE,
   type Page,
   type pipe_inode_info,
   pipe_read,
+  put_page,
   type splice_dio_read,
   splice_dio_read_result,
   splice_dio_read_revert,
@@ -71,6 +84,7 @@ import {
   splice_dio_read_wait,
   type splice_read_result,
   splice_within_eof,
+  try_alloc_page,
   type Violation,
   vfs_splice_read,
   with_kernel,
@@ -124,6 +138,7 @@ const ACTIONS = new Set([
   'BioComplete',
   'SpliceReturn',
   'PipeRead',
+  'AppendWrite',
   'Finished',
 ]);
 
@@ -210,6 +225,9 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     }
   }
   obs.bioFreed = freed;
+  // wret = -1: no AppendWrite yet.
+  const w = asInt(stateVar(state, 'wret'), 'wret');
+  obs.write = w === -1 ? null : w < 0 ? `error ${-w}` : w;
   return obs;
 }
 
@@ -275,6 +293,8 @@ class SplicePipeDriver implements ReferenceDriver {
   private readonly rets = new Map<string, number>();
   /** Each returned splice's result, for the EOF invariant (splice_within_eof). */
   private readonly results: splice_read_result[] = [];
+  /** The last AppendWrite's result (bytes or -errno), null before any. */
+  private lastWrite: number | null = null;
 
   constructor(profile: string, scenario: Scenario) {
     const fileSize = intConstant(scenario, 'FileSize', 2);
@@ -440,6 +460,9 @@ class SplicePipeDriver implements ReferenceDriver {
         this.finish(p, this.readOf(p));
         return;
       }
+      case 'AppendWrite':
+        this.appendWrite(param(action, 'proc', 'string'));
+        return;
       case 'PipeRead': {
         const pipe = this.pipeOf(param(action, 'proc', 'string'));
         const oldest = pipe.bufs[pipe.tail & (pipe.ring_size - 1)];
@@ -453,6 +476,33 @@ class SplicePipeDriver implements ReferenceDriver {
       default:
         throw new AdapterError(`SplicePipe: unknown action ${action.name}`);
     }
+  }
+
+  /**
+   * pwrite(fd, buf, PAGE_SIZE, i_size) with O_DIRECT, synchronous: on each process's file (the
+   * spec's one file), its own bytes for that page, p's file first. The writer's buffer is a page
+   * of ITER_BVEC allocated for the call and freed after it.
+   */
+  private appendWrite(p: string): void {
+    if (p === this.bufferedProc)
+      throw new AdapterError(`SplicePipe: ${p}'s file is not opened O_DIRECT`);
+    const page = try_alloc_page();
+    if (page === null)
+      throw new AdapterError(`SplicePipe: no free page for ${p}'s write buffer (Frames too small)`);
+    const order = [p, ...PROCS.filter((q) => q !== p)];
+    const results = order.map((q) => {
+      const f = this.fileOf(q);
+      const pos = f.f_inode.i_size;
+      memcpy_to_page(page, 0, filledBytes(PAGE_SIZE, dataByte(q, pos / PAGE_SIZE + 1)));
+      const bv = [{ bv_page: page, bv_offset: 0, bv_len: PAGE_SIZE }];
+      return direct_IO(init_sync_kiocb(f, pos), iov_iter_bvec(ITER_SOURCE, bv, 1, PAGE_SIZE));
+    });
+    put_page(page);
+    if (results.some((r) => r !== results[0]))
+      throw new AdapterError(
+        `SplicePipe: ${p}'s write gave ${results.join(' / ')} on the two files`,
+      );
+    this.lastWrite = results[0] ?? null;
   }
 
   private phaseOf(p: string): string {
@@ -501,6 +551,7 @@ class SplicePipeDriver implements ReferenceDriver {
       }
     }
     obs.bioFreed = freed;
+    obs.write = this.lastWrite === null ? null : retObservation(this.lastWrite);
     return obs;
   }
 }

@@ -130,6 +130,8 @@ describe('SplicePipe adapter', () => {
         [1, 0],
         [2, 0],
       ]),
+      mapped: 2,
+      wret: -1,
       action: { name: 'BioComplete', proc: 'p1', page: 2 },
     } as unknown as ModelState;
     expect(splicePipeAdapter.observeModel(undefined, state)).toEqual({
@@ -146,7 +148,15 @@ describe('SplicePipe adapter', () => {
       refs: 2,
       cached: 0,
       bioFreed: 0,
+      write: null, // no AppendWrite yet
     });
+    // An AppendWrite's result: one page written, or -ENOSPC as the errno the guest would print.
+    expect(
+      splicePipeAdapter.observeModel(undefined, { ...state, wret: 1 } as unknown as ModelState),
+    ).toMatchObject({ write: 1 });
+    expect(
+      splicePipeAdapter.observeModel(undefined, { ...state, wret: -28 } as unknown as ModelState),
+    ).toMatchObject({ write: 'error 28' });
     // A failed splice() shows its errno, as the QEMU guest reports it: "error 11" (-EAGAIN).
     const failed = {
       ...state,
@@ -275,6 +285,66 @@ describe('SplicePipe adapter', () => {
     });
   }
 
+  for (const [profile, impl, bioRef] of [
+    ['linux-6.1', 'ITER_PIPE', 'GET'],
+    ['linux-6.12', 'COPY', 'NONE'],
+  ] as const) {
+    it(`${profile}: an O_DIRECT append extends i_size and maps its block; past the extent it is -ENOSPC`, () => {
+      const constants = {
+        Frames: 3,
+        FileSize: 0,
+        ReadLen: 1,
+        PipeSlots: 1,
+        SpliceImpl: impl,
+        BioPageRef: bioRef,
+        LimitToEof: false,
+        BufferedProc: 'none',
+        ExtendSize: 0,
+        DioAppend: true,
+      };
+      const s: Scenario = {
+        id: 'unit',
+        spec: 'SplicePipe',
+        config: 'SplicePipe_append',
+        actions: [
+          { name: 'Init' },
+          { name: 'AppendWrite', proc: 'p1' },
+          { name: 'AppendWrite', proc: 'p2' },
+          { name: 'SpliceSync', proc: 'p1' },
+          { name: 'Truncate', size: 0 },
+          { name: 'AppendWrite', proc: 'p2' },
+          { name: 'PipeRead', proc: 'p1' },
+        ],
+        constants,
+      };
+      const obs = runOnReference(splicePipeAdapter, s, profile);
+      expect(obs.map((o) => [o.isize, o.write])).toEqual([
+        [0, null],
+        [1, 1],
+        [1, 'error 28'], // the one-page extent is full
+        [1, 'error 28'],
+        [0, 'error 28'],
+        [1, 1], // the block stayed mapped past the truncate: rewritten, i_size back to one page
+        [1, 1],
+      ]);
+      // The splice reads the written page with a bio (D1), not the device's stale block (J) nor
+      // a hole (Z); the writer's buffer page is gone after each write.
+      expect(obs[3]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', framesInUse: 1 });
+      expect(obs[5]?.framesInUse).toBe(1);
+      const exp = computeExpectation(
+        stepperFor('SplicePipe_append'),
+        splicePipeAdapter.observeModel,
+        s,
+        profile,
+        constants,
+      );
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
+        [],
+      );
+    });
+  }
+
   it('the frame pool bounds the reference: a second splice gets the one free frame', () => {
     const s: Scenario = {
       id: 'unit',
@@ -299,6 +369,7 @@ describe('SplicePipe adapter', () => {
       'BioComplete',
       'SpliceReturn',
       'PipeRead',
+      'AppendWrite',
       'Finished',
     ]) {
       expect(splicePipeAdapter.supports({ name })).toBe(true);
