@@ -49,9 +49,10 @@ EXTENDS Naturals, Integers, Sequences, FiniteSets
 CONSTANTS
     Bvecq,          \* the bvecq RFC (seed 004) instead of 6.12's folio_queue
     KvecSgLenBug,   \* extract_kvec_to_sg before 07b7d66e65d9 (2026)
-    RdmaUnwindBug   \* smb_extract_iter_to_rdma's post-decrement unwind (before 2026)
+    RdmaUnwindBug,  \* smb_extract_iter_to_rdma's post-decrement unwind (before 2026)
+    ShortChain      \* the caller's iterator is FOLIOQ_SHORT / BVECQ_SHORT (see Layout)
 
-ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug} \subseteq BOOLEAN
+ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug, ShortChain} \subseteq BOOLEAN
 
 PAGE == 4            \* PAGE_SIZE in model bytes
 EIO == -5            \* ret of a refused extraction or a failed mapping
@@ -69,9 +70,15 @@ FailAts == {0, 1, 2} \* RDMA: the nth ib_dma_map_page of the call fails (0: none
 UserTypes == {"UBUF", "IOVEC", "UBUF_HOLE"}
 \* DISCARD (iov_iter_discard: a read whose data is dropped) has no pages:
 \* every form refuses it (extract_iter_to_sg: "unsupported", WARN_ON_ONCE).
-IterTypes == {"UBUF", "IOVEC", "UBUF_HOLE", "KVEC", "BVEC", "XARRAY", "XARRAY_HOLE", "DISCARD"}
-              \cup (IF Bvecq THEN {"BVECQ"} ELSE {"FOLIOQ"})
-RdmaTypes == IF Bvecq THEN {"BVECQ"} ELSE {"BVEC", "KVEC", "FOLIOQ"}
+\* FOLIOQ_SHORT / BVECQ_SHORT: a queue iterator whose count runs 2 bytes past
+\* the end of its chain (see Layout): the walkers' chain-end checks.  Their
+\* own configs (ShortChain) open only them, which keeps each config small.
+ShortTypes == {"FOLIOQ_SHORT", "BVECQ_SHORT"}
+IterTypes == IF ShortChain
+             THEN (IF Bvecq THEN {"BVECQ_SHORT"} ELSE {"FOLIOQ_SHORT"})
+             ELSE {"UBUF", "IOVEC", "UBUF_HOLE", "KVEC", "BVEC", "XARRAY", "XARRAY_HOLE", "DISCARD"}
+                  \cup (IF Bvecq THEN {"BVECQ"} ELSE {"FOLIOQ"})
+RdmaTypes == IF Bvecq THEN {"BVECQ", "BVECQ_SHORT"} ELSE {"BVEC", "KVEC", "FOLIOQ", "FOLIOQ_SHORT"}
 
 UserFrames == {"U0", "U1", "U2", "U3"}
 KernelFrames == {"K0", "K1", "B0", "B1", "X0", "X1", "F0", "F1", "Q0", "Q1"}
@@ -102,6 +109,24 @@ Frames == UserFrames \cup KernelFrames
 \*         (lib/scatterlist.c: "if (ret > 0) iov_iter_advance(iter, ret)").
 \*         Holes in an ITER_XARRAY are met by the kernel: see the 2026 fix of
 \*         iov_iter_extract_xarray_pages over a hole (IterCursor_xarray_hole).
+\*  FOLIOQ_SHORT, BVECQ_SHORT as FOLIOQ / BVECQ, but the iterator's count is
+\*         2 bytes more than the chain holds (9 / 8): the chain ends, with no
+\*         ->next, while the caller still expects bytes.  The kernel's walkers
+\*         check for exactly this, with a WARN: a walk that reaches the end
+\*         stops there ("if (!folioq->next) { WARN_ON_ONCE(ret <
+\*         iter->count); break; }" in lib/scatterlist.c extract_folioq_to_sg
+\*         and fs/smb/client/smbdirect.c smb_extract_folioq_to_rdma; the
+\*         RFC's extract_bvecq_to_sg likewise) and returns what it described;
+\*         a call that starts at the end returns 0 (extract_folioq_to_sg:
+\*         "if (WARN_ON_ONCE(!folioq)) return 0;", extract_bvecq_to_sg: the
+\*         loop ends at once) or -EIO (smb_extract_folioq_to_rdma: "if
+\*         (WARN_ON_ONCE(!folioq)) return -EIO;").  The RFC's bvecq RDMA walk
+\*         is stricter (seed 004, smb_extract_bvecq_to_rdma / later
+\*         smbdirect_map_sges_from_bvecq: "if (WARN_ON_ONCE(maxsize > 0))
+\*         return -EIO;"): a walk that reaches the end with bytes still wanted
+\*         and SGEs still free fails -EIO, unmapping what the call mapped.
+\*         The FOLIOQ chain's last segment is full (F1 its last slot): a
+\*         partly filled one would send the walkers into an empty slot.
 \* The UBUF iterator is a source (a DIO write: no FOLL_WRITE), the others
 \* destinations; the direction changes no pin or element here.
 \* Each layout has two page parts: the first part covers stream bytes
@@ -112,8 +137,10 @@ Layout(t) ==
       [] t = "KVEC"   -> [f1 |-> "K0", o1 |-> 2, l1 |-> 2, f2 |-> "K1", o2 |-> 0, l2 |-> 3]
       [] t = "BVEC"   -> [f1 |-> "B0", o1 |-> 0, l1 |-> 4, f2 |-> "B1", o2 |-> 0, l2 |-> 2]
       [] t = "XARRAY" -> [f1 |-> "X0", o1 |-> 2, l1 |-> 2, f2 |-> "X1", o2 |-> 0, l2 |-> 4]
-      [] t = "FOLIOQ" -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 4]
-      [] t = "BVECQ"  -> [f1 |-> "Q0", o1 |-> 0, l1 |-> 4, f2 |-> "Q1", o2 |-> 1, l2 |-> 2]
+      [] t \in {"FOLIOQ", "FOLIOQ_SHORT"}
+                      -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 4]
+      [] t \in {"BVECQ", "BVECQ_SHORT"}
+                      -> [f1 |-> "Q0", o1 |-> 0, l1 |-> 4, f2 |-> "Q1", o2 |-> 1, l2 |-> 2]
       [] t = "UBUF_HOLE" -> [f1 |-> "U3", o1 |-> 1, l1 |-> 3, f2 |-> "HOLE", o2 |-> 0, l2 |-> 3]
       [] t = "XARRAY_HOLE" -> [f1 |-> "X0", o1 |-> 2, l1 |-> 2, f2 |-> "HOLE", o2 |-> 0, l2 |-> 4]
 
@@ -121,7 +148,14 @@ Layout(t) ==
 Pinnable(t, sa) == IF t = "UBUF_HOLE" THEN (IF sa < 3 THEN 3 - sa ELSE 0) ELSE 6
 \* Bytes from stream position sa that the xarray walk finds before the hole.
 XaPresent(sa) == IF sa < 2 THEN 2 - sa ELSE 0
-IterLen(t) == IF t = "DISCARD" THEN 6 ELSE Layout(t).l1 + Layout(t).l2
+IterLen(t) == IF t = "DISCARD" THEN 6
+              ELSE Layout(t).l1 + Layout(t).l2 + (IF t \in ShortTypes THEN 2 ELSE 0)
+\* Bytes from stream position sa the walk finds before its source ends: the
+\* xarray's hole, the end of a short chain, else the iterator's end.
+Present(t, sa) ==
+    IF t = "XARRAY_HOLE" THEN XaPresent(sa)
+    ELSE IF t \in ShortTypes THEN Layout(t).l1 + Layout(t).l2 - sa
+    ELSE IterLen(t) - sa
 
 Min(a, b) == IF a < b THEN a ELSE b
 
@@ -251,16 +285,17 @@ ExtractSg(blen, lim) ==
        THEN /\ ret' = EFAULT
             /\ pos' = pos + Pinnable(iter, pos)
             /\ UNCHANGED <<described, held, pins>>
-       ELSE IF iter = "XARRAY_HOLE"
-       \* extract_xarray_to_sg: xas_for_each() ends at the hole.  Before it, the
-       \* elements for what is there (a short extraction); at it, ret 0: no
-       \* element, no advance, nothing for the caller to hold (it may ask
-       \* again and get 0 again; not twice in a row, which would stutter).
-       THEN IF XaPresent(pos) = 0
+       ELSE IF iter \in {"XARRAY_HOLE"} \cup ShortTypes
+       \* extract_xarray_to_sg: xas_for_each() ends at the hole; the queue
+       \* walkers at the end of a short chain.  Before it, the elements for
+       \* what is there (a short extraction); at it, ret 0: no element, no
+       \* advance, nothing for the caller to hold (it may ask again and get 0
+       \* again; not twice in a row, which would stutter).
+       THEN IF Present(iter, pos) = 0
             THEN /\ action # [name |-> "ExtractSg", len |-> blen, limit |-> lim]
                  /\ ret' = 0
                  /\ UNCHANGED <<pos, described, held, pins>>
-            ELSE \E es \in {Elems(Layout(iter), pos, Min(Budget(blen), XaPresent(pos)), lim)} :
+            ELSE \E es \in {Elems(Layout(iter), pos, Min(Budget(blen), Present(iter, pos)), lim)} :
                    Hold("SG", es, SeqBytes(es), FALSE)
        ELSE \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
               IF iter = "KVEC" /\ KvecSgLenBug
@@ -272,15 +307,21 @@ ExtractSg(blen, lim) ==
 \* smb_extract_iter_to_rdma(iter, len, &rdma) with max_sge = lim into an
 \* empty SGE list; the fail-th ib_dma_map_page fails.  On failure the
 \* iterator is not advanced and the call's mappings are undone; with
-\* RdmaUnwindBug the first of them stays mapped.
+\* RdmaUnwindBug the first of them stays mapped.  A short chain (ShortTypes):
+\* a call that starts at its end maps nothing and fails -EIO; a FOLIOQ walk
+\* that reaches it returns what it mapped; a BVECQ walk that reaches it with
+\* bytes still wanted and SGEs still free fails -EIO (see Layout).
 ExtractRdma(blen, lim, fail) ==
     /\ CanExtract
-    /\ IF iter \notin RdmaTypes
+    /\ IF iter \notin RdmaTypes \/ Present(iter, pos) = 0
        THEN Refuse /\ UNCHANGED mapped
-       ELSE \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
+       ELSE \E es \in {Elems(Layout(iter), pos, Min(Budget(blen), Present(iter, pos)), lim)} :
               IF fail >= 1 /\ fail <= Len(es)
               THEN /\ Refuse
                    /\ mapped' = mapped + (IF RdmaUnwindBug /\ fail >= 2 THEN 1 ELSE 0)
+              ELSE IF iter = "BVECQ_SHORT" /\ Len(es) < lim /\ SeqBytes(es) < Budget(blen)
+              THEN /\ Refuse
+                   /\ mapped' = mapped + (IF RdmaUnwindBug THEN 1 ELSE 0)
               ELSE /\ Hold("RDMA", es, SeqBytes(es), FALSE)
                    /\ mapped' = mapped + Len(es)
     /\ UNCHANGED iter

@@ -10,7 +10,9 @@
 //                two slots of a full segment, per scenario with or without a next),
 //                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard, a
 //                UBUF running past the process's mapping into an unmapped page, and an
-//                iov_iter_xarray whose second index holds no folio (XARRAY_HOLE).
+//                iov_iter_xarray whose second index holds no folio (XARRAY_HOLE); FOLIOQ_SHORT
+//                and BVECQ_SHORT: the FOLIOQ ('last' shape) and BVECQ chains under an
+//                iterator whose count runs 2 model bytes past their end (ShortChain configs).
 //   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
 //   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit
 //                (0: the caller's table is full; it holds nothing from that call).
@@ -193,7 +195,9 @@ const ITER_TYPES = new Set([
   'XARRAY',
   'XARRAY_HOLE',
   'FOLIOQ',
+  'FOLIOQ_SHORT',
   'BVECQ',
+  'BVECQ_SHORT',
   'DISCARD',
   'UBUF_HOLE',
 ]);
@@ -475,8 +479,9 @@ class NetfsExtractDriver implements ReferenceDriver {
           return;
         }
         if (ret === 0) {
-          // A full table (sg_max 0), or an xarray walk that starts at a hole (xas_for_each()
-          // finds no folio: XARRAY_HOLE): the caller holds nothing. What the call did must
+          // A full table (sg_max 0), an xarray walk that starts at a hole (xas_for_each()
+          // finds no folio: XARRAY_HOLE), or a queue walk that starts at the end of a short
+          // chain (FOLIOQ_SHORT, BVECQ_SHORT): the caller holds nothing. What the call did must
           // still be nothing: no element, no advance (checked as for a held extraction).
           this.ret = ret;
           this.stepViolations.push(
@@ -607,6 +612,17 @@ class NetfsExtractDriver implements ReferenceDriver {
         return iov_iter_xarray(ITER_DEST, this.xarray, 2 * UNIT, 6 * UNIT);
       case 'XARRAY_HOLE': // as XARRAY, no folio at index 1: a hole at the end of the range
         return iov_iter_xarray(ITER_DEST, this.xarrayHole, 2 * UNIT, 6 * UNIT);
+      case 'FOLIOQ_SHORT': {
+        // As FOLIOQ in the 'last' shape (F0, F1 the last two slots of the queue's only, full,
+        // segment), the count 9 bytes: 2 past the queue's end. Only this shape: after a partly
+        // filled last segment the kernel's walkers would read its empty slots.
+        const before = Array.from({ length: PAGEVEC_SIZE - 2 }, () => folio_alloc(0));
+        const chain = folioq_chain_from([...before, ...this.fqFolios]);
+        return iov_iter_folio_queue(ITER_DEST, chain, PAGEVEC_SIZE - 2, UNIT, 9 * UNIT);
+      }
+      case 'BVECQ_SHORT':
+        // The BVECQ chain (6 bytes) under a count of 8: 2 past the chain's end.
+        return iov_iter_bvec_queue(ITER_DEST, this.bvecqChain(), 0, 0, 8 * UNIT);
       case 'FOLIOQ': {
         // F0 offset 1, 7 bytes: F0 then F1, the last two slots of a full segment (see
         // FolioqShape), with or without a segment after it, or the first two of the second
@@ -628,20 +644,24 @@ class NetfsExtractDriver implements ReferenceDriver {
         );
       case 'DISCARD':
         return iov_iter_discard(ITER_DEST, 6 * UNIT);
-      default: {
-        // BVECQ: two one-slot segments <<(Q0,0,4)>>, <<(Q1,1,2)>> (discontiguous in the file)
-        const head: bvecq = netfs_alloc_one_bvecq(1);
-        const tail: bvecq = netfs_alloc_one_bvecq(1);
-        head.bv.push({ bv_page: this.bqPages[0], bv_offset: 0, bv_len: 4 * UNIT });
-        tail.bv.push({ bv_page: this.bqPages[1], bv_offset: UNIT, bv_len: 2 * UNIT });
-        head.nr_slots = 1;
-        tail.nr_slots = 1;
-        tail.discontig = true;
-        head.next = tail;
-        tail.prev = head;
-        return iov_iter_bvec_queue(ITER_DEST, head, 0, 0, 6 * UNIT);
-      }
+      default:
+        // BVECQ: the chain's 6 bytes
+        return iov_iter_bvec_queue(ITER_DEST, this.bvecqChain(), 0, 0, 6 * UNIT);
     }
+  }
+
+  /** BVECQ's chain: two one-slot segments <<(Q0,0,4)>>, <<(Q1,1,2)>> (discontiguous in the file). */
+  private bvecqChain(): bvecq {
+    const head: bvecq = netfs_alloc_one_bvecq(1);
+    const tail: bvecq = netfs_alloc_one_bvecq(1);
+    head.bv.push({ bv_page: this.bqPages[0], bv_offset: 0, bv_len: 4 * UNIT });
+    tail.bv.push({ bv_page: this.bqPages[1], bv_offset: UNIT, bv_len: 2 * UNIT });
+    head.nr_slots = 1;
+    tail.nr_slots = 1;
+    tail.discontig = true;
+    head.next = tail;
+    tail.prev = head;
+    return head;
   }
 
   /**
