@@ -132,12 +132,13 @@ vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, ma
 FrameSet == 1..Frames
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
 NoProc == "none"
-FilePages == 1..FileSize
 ASSUME BufferedProc \in Procs \cup {NoProc}
-\* The page cache (cache[i]) covers the FileSize pages only: a sparse file is read O_DIRECT.
-ASSUME ExtendSize > FileSize => BufferedProc = NoProc
 \* The largest i_size.
 MaxSize == IF ExtendSize > FileSize THEN ExtendSize ELSE FileSize
+\* The pages the page cache (cache[i]) can hold: every page below the largest i_size, those of
+\* a sparse file's hole too (a buffered read of a hole caches a zeroed folio: mm/filemap.c
+\* filemap_read_folio -> ext4_read_folio / ext4_mpage_readpages zero-fills an unmapped block).
+CachePages == 1..MaxSize
 \* The blocks the filesystem can give the file, in pages (at least one): the file's single
 \* extent, which an AppendWrite past it cannot get (-ENOSPC).
 ExtentPages == IF MaxSize > 0 THEN MaxSize ELSE 1
@@ -177,7 +178,7 @@ ArrayRefs(arF) == IF SpliceImpl = "COPY"
                                                        /\ pi[2] <= nread[pi[1]] /\ buf[pi[1]][pi[2]] = arF})
                 ELSE 0
 \* The page cache holds one reference per cached folio (filemap_add_folio).
-CacheRefs(crF) == IF \E ci \in FilePages : cache[ci] = crF THEN 1 ELSE 0
+CacheRefs(crF) == IF \E ci \in CachePages : cache[ci] = crF THEN 1 ELSE 0
 
 -----------------------------------------------------------------------------
 Init ==
@@ -191,7 +192,7 @@ Init ==
     /\ content = [f \in FrameSet |-> Junk]
     /\ ret = [p \in Procs |-> -1]
     /\ err = [p \in Procs |-> 0]
-    /\ cache = [ci \in FilePages |-> 0]
+    /\ cache = [ci \in CachePages |-> 0]
     /\ mapped = FileSize
     /\ wret = -1
     /\ action = [name |-> "Init"]
@@ -215,6 +216,11 @@ SpliceAtEof(p) ==
 \* "length = iov_iter_zero(length, dio->submit.iter); dio->size += length"; 6.1 ITER_PIPE:
 \* pipe_zero) and counts as read up to i_size, below i_size as well as past it.
 MappedPages == mapped
+
+\* What a buffered read of file page ci puts in its page-cache folio (a_ops->read_folio): the
+\* file's data where a block is mapped, zeroes in a hole (ext4_mpage_readpages /
+\* block_read_full_folio zero an unmapped block; the pages past FileSize of a sparse file).
+CachedContent(ci) == IF ci <= MappedPages THEN FileOf(ci) ELSE Zero
 
 \* The DIO part of SpliceSubmit, reading from below EOF.  Length: vfs_splice_read /
 \* do_splice_to clip it to the pipe's free space; with LimitToEof also to i_size (ver #20
@@ -281,7 +287,7 @@ BufferedRead(p) ==
     /\ \E free \in {FreeFrames} :
        \E n \in {Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)} :
        \E miss \in {{mi \in 1..n : cache[mi] = 0}} :
-       \E newCache \in {[ci \in FilePages |->
+       \E newCache \in {[ci \in CachePages |->
                            \* (the rank test keeps CHOOSE defined when frames run short;
                            \* the step is then disabled below)
                            IF ci \in miss /\ Cardinality({mj \in miss : mj < ci}) < Cardinality(free)
@@ -301,7 +307,7 @@ BufferedRead(p) ==
                      ELSE ref[f]]
         /\ content' = [f \in FrameSet |->
                          IF f \in allocated
-                         THEN FileOf(CHOOSE ai \in miss : newCache[ai] = f)
+                         THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
     /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret>>
 
@@ -400,8 +406,8 @@ SpliceMisaligned(p) ==
 Truncate(size) ==
     /\ size < isize \/ (size = ExtendSize /\ size > FileSize /\ size > isize)
     /\ isize' = size
-    /\ \E dropped \in {{cache[ci] : ci \in {cj \in FilePages : cj > size /\ cache[cj] /= 0}}} :
-        /\ cache' = [ci \in FilePages |-> IF ci > size THEN 0 ELSE cache[ci]]
+    /\ \E dropped \in {{cache[ci] : ci \in {cj \in CachePages : cj > size /\ cache[cj] /= 0}}} :
+        /\ cache' = [ci \in CachePages |-> IF ci > size THEN 0 ELSE cache[ci]]
         /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
         /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
@@ -539,8 +545,8 @@ TypeOK ==
           /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in FrameSet /\ pipe[p][k].page \in PageIdx
           /\ ret[p] \in -1..ReadLen
           /\ err[p] \in {0, EAGAIN, ENOMEM, EINVAL}
-    /\ DOMAIN cache = FilePages
-    /\ \A ci \in FilePages : cache[ci] \in {0} \cup FrameSet
+    /\ DOMAIN cache = CachePages
+    /\ \A ci \in CachePages : cache[ci] \in {0} \cup FrameSet
     /\ \A f \in FrameSet :
           /\ ref[f] \in 0..4
           /\ content[f].kind \in {"junk", "zero", "data", "file"}
@@ -579,14 +585,14 @@ RefcountMatchesHolders ==
 
 \* Buffered splice moves no data (filemap_splice_read / copy_page_to_iter_pipe): each buffer
 \* of the buffered process's pipe is the page-cache folio of its file page, as long as that
-\* page is still cached, and it holds the file's data whether or not a truncate has since
-\* dropped the page from the cache.
+\* page is still cached, and it holds the file's data (zeroes for a hole) whether or not a
+\* truncate has since dropped the page from the cache.
 BufferedSpliceByReference ==
     BufferedProc /= NoProc =>
         \A k \in 1..Len(pipe[BufferedProc]) :
             LET pb == pipe[BufferedProc][k] IN
-            /\ pb.page <= FileSize
+            /\ pb.page <= MaxSize
             /\ cache[pb.page] \in {0, pb.frame}
-            /\ content[pb.frame] = FileOf(pb.page)
+            /\ content[pb.frame] = CachedContent(pb.page)
 
 =============================================================================

@@ -166,6 +166,7 @@ interface SpliceConstants {
   bioRef: boolean; // BioPageRef = "GET"
   limitToEof: boolean;
   buffered: Proc | null; // BufferedProc: whose file is opened without O_DIRECT
+  cachePages: number; // the spec's CachePages: max(FileSize, ExtendSize), a sparse file's hole too
 }
 
 /** The constants the guest needs, or null when the scenario does not carry usable ones. */
@@ -180,7 +181,15 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
   const readLen = int('ReadLen', 1, 5);
   const pipeSlots = int('PipeSlots', 1, 16);
   const frames = c.Frames === undefined ? DEFAULT_FRAMES : int('Frames', 1, 100);
-  if (fileSize === null || readLen === null || pipeSlots === null || frames === null) return null;
+  const extendSize = c.ExtendSize === undefined ? 0 : int('ExtendSize', 0, 5);
+  if (
+    fileSize === null ||
+    readLen === null ||
+    pipeSlots === null ||
+    frames === null ||
+    extendSize === null
+  )
+    return null;
   // F_SETPIPE_SZ rounds the ring to a power of two and sets max_usage to it (fs/pipe.c
   // pipe_set_size), so only power-of-two PipeSlots can be realised exactly.
   if ((pipeSlots & (pipeSlots - 1)) !== 0) return null;
@@ -197,6 +206,7 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
     bioRef: c.BioPageRef === 'GET',
     limitToEof: c.LimitToEof === true,
     buffered: buffered === 'none' ? null : buffered,
+    cachePages: Math.max(fileSize, extendSize),
   };
 }
 
@@ -218,7 +228,7 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
   const k = splicePipeConstants(scenario);
   if (k === null) return SPLICEPIPE_NA.constants;
   // The page cache of the buffered process's file: frame of file page i (index i - 1), or -1.
-  const cache = new Array<number>(k.fileSize).fill(-1);
+  const cache = new Array<number>(k.cachePages).fill(-1);
   const ref = new Array<number>(k.frames).fill(0);
   let isize = k.fileSize;
   const st = new Map<Proc, ProcState>(

@@ -287,7 +287,8 @@ class SplicePipeDriver implements ReferenceDriver {
   private readonly files = new Map<string, file>();
   private readonly bufferedProc: string | undefined;
   private readonly readLen: number;
-  private readonly fileSize: number;
+  /** Pages the file's extent holds: every page the file can reach, so the page cache's too. */
+  private readonly extentPages: number;
   private readonly pipes = new Map<string, pipe_inode_info>();
   private readonly reads = new Map<string, splice_dio_read>();
   private readonly rets = new Map<string, number>();
@@ -298,9 +299,9 @@ class SplicePipeDriver implements ReferenceDriver {
 
   constructor(profile: string, scenario: Scenario) {
     const fileSize = intConstant(scenario, 'FileSize', 2);
-    this.fileSize = fileSize;
     // ExtendSize > FileSize: an ftruncate may grow the file into a hole (SplicePipe_sparse).
     const extentPages = Math.max(fileSize, intConstant(scenario, 'ExtendSize', 0), 1);
+    this.extentPages = extentPages;
     this.readLen = intConstant(scenario, 'ReadLen', 2);
     const slots = intConstant(scenario, 'PipeSlots', 2);
     const frames = intConstant(scenario, 'Frames', DEFAULT_FRAMES);
@@ -540,8 +541,9 @@ class SplicePipeDriver implements ReferenceDriver {
     obs.framesInUse = this.k.live_folios.size;
     obs.refs = refs;
     let cached = 0;
+    // The spec's CachePages: a sparse file's hole pages are cached by a buffered read too.
     for (const f of this.files.values())
-      for (let i = 0; i < this.fileSize; i++)
+      for (let i = 0; i < this.extentPages; i++)
         if (filemap_lookup(f.f_inode.i_mapping, i) !== undefined) cached++;
     obs.cached = cached;
     let freed = 0;
