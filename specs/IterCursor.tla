@@ -63,16 +63,24 @@ CONSTANTS
                     \* may have been extended"); the extraction and get_pages require the offset
                     \* to be 0 there (WARN_ON(iov_offset != 0), -EIO), so the range starts at a
                     \* folio's first byte: in-page offset 0 instead of FlatStart
-    FolioqGetPagesBug \* iter_folioq_get_pages of 6.12-rc1 (db0aa2e9566f): no "offset < fsize"
+    FolioqGetPagesBug, \* iter_folioq_get_pages of 6.12-rc1 (db0aa2e9566f): no "offset < fsize"
                     \* skip and the slot advance tested the part's start (offset) instead of
                     \* its end (iov_offset); fixed by "iov_iter: fix advancing slot in
                     \* iter_folioq_get_pages()" (O. Sandoval, 6.12-rc2, Fixes: db0aa2e9566f)
                     \* and "iov_iter: Fix iov_iter_get_pages*() for folio_queue" (D. Howells,
                     \* 6.12-rc5, e65a0dc1cabe: skip the page extraction at the end of a folio)
+    RevertSignBraino \* a caller that passes iov_iter_revert() the bytes to give back with the
+                    \* wrong sign, as 4.11-rc's generic_file_read_iter did after a short O_DIRECT
+                    \* read: iov_iter_revert(iter, iov_iter_count(iter) - count), a size_t of
+                    \* 2^64 - n.  "fix braino in generic_file_read_iter()" (Al Viro, 2017)
+                    \* fixed the caller and added the sanity check every later kernel has
+                    \* (lib/iov_iter.c iov_iter_revert: "if (WARN_ON(unroll > MAX_RW_COUNT))
+                    \* return;"): the kernel WARNs and leaves the iterator alone.  The caller
+                    \* is the layout's (IOVEC and UBUF: read()/readv() buffers), not a kernel's
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
-        FolioqGetPagesBug} \subseteq BOOLEAN
+        FolioqGetPagesBug, RevertSignBraino} \subseteq BOOLEAN
 ASSUME FolioqGetPagesBug => ~FolioqSegEnd
 ASSUME ~(XarrayHole /\ UserHole)
 ASSUME Abi \in {"LP64", "ILP32"}
@@ -141,9 +149,10 @@ VARIABLES
              \* misplaced: bytes listed at another place than the one holding them,
              \* stray: pages listed past the ones the bytes need, DIV_ROUND_UP(offset0 + bytes,
              \* PAGE_SIZE): a GetPages reference the caller, which drops that many, never drops]
+    warned,  \* the last action WARNed (iov_iter_revert's MAX_RW_COUNT sanity check)
     action
 
-vars == <<it, oops, last, action>>
+vars == <<it, oops, last, warned, action>>
 
 ----------------------------------------------------------------------------
 (* Cursor arithmetic *)
@@ -199,6 +208,7 @@ Init ==
     /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0, start |-> 0]
     /\ oops = "NONE"
     /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+    /\ warned = FALSE
     /\ action = [name |-> "Init"]
 
 \* iov_iter_init / iov_iter_kvec / iov_iter_bvec / iov_iter_ubuf /
@@ -221,6 +231,8 @@ IterInit(t) ==
     /\ FolioqSegEnd => t = "FOLIOQ"
     \* Likewise the 6.12-rc1 folio_queue get_pages (its config explores FOLIOQ alone).
     /\ FolioqGetPagesBug => t = "FOLIOQ"
+    \* The wrong-sign caller is generic_file_read_iter's: read()/readv() buffers only.
+    /\ RevertSignBraino => t \in {"IOVEC", "UBUF"}
     \* On LP64 the v9 stride is latent (kvec and bio_vec are both 16 bytes): its config
     \* explores the one type whose extraction runs the v9 loop, BVEC.
     /\ (BvecKvecMixup /\ Abi = "LP64") => t = "BVEC"
@@ -485,13 +497,30 @@ Copy(n) ==
     /\ oops' = oops
     /\ action' = [name |-> "Copy", bytes |-> n]
 
-Next ==
+\* iov_iter_revert(i, (size_t)-n) from the wrong-sign caller (RevertSignBraino), which meant to
+\* give back the n bytes its short read had consumed: unroll > MAX_RW_COUNT, so the sanity
+\* check WARNs and returns before touching count or the position (every kernel since "fix
+\* braino in generic_file_read_iter()", 2017; 6.1 and 6.12 alike).
+RevertWrapped(n) ==
+    /\ RevertSignBraino
+    /\ it.type # "NONE" /\ Sane /\ ~Stranded
+    /\ n <= Consumed
+    /\ warned' = TRUE
+    /\ UNCHANGED <<it, oops, last>>
+    /\ action' = [name |-> "RevertWrapped", bytes |-> n]
+
+\* Every action but RevertWrapped ends without a WARN.
+CursorStep ==
     \/ \E tInit \in Types : IterInit(tInit)
     \/ \E nAdv \in {0} \cup Steps : Advance(nAdv)
     \/ \E nRev \in Steps : Revert(nRev)
     \/ \E maxArg \in MaxSizes : Extract(maxArg)
     \/ \E getArg \in MaxSizes : GetPages(getArg)
     \/ \E nCopy \in Steps : Copy(nCopy)
+
+Next ==
+    \/ CursorStep /\ warned' = FALSE
+    \/ \E nWrap \in Steps : RevertWrapped(nWrap)
 
 Spec == Init /\ [][Next]_vars
 
@@ -509,6 +538,7 @@ TypeOK ==
     /\ last.unbacked \in 0..Total
     /\ last.misplaced \in 0..Total
     /\ last.stray \in 0..1
+    /\ warned \in BOOLEAN
 
 \* The cursor never goes before the start of the iterator: no BUG() in
 \* iov_iter_revert, no walk off the front of the segment array.

@@ -66,6 +66,9 @@ export const ITERCURSOR_UNOBSERVABLE = [
   // Pages a GetPages result lists past the ones its bytes need (a reference the caller never
   // drops): internal to the call as well.
   'lastStray',
+  // The step WARNed (RevertWrapped: iov_iter_revert's MAX_RW_COUNT sanity check): a kernel
+  // log splat, no syscall result.
+  'warned',
   'npages',
   'npagesMax1',
 ] as const;
@@ -86,7 +89,7 @@ export function supportsIterCursor(action: ScenarioAction): boolean {
     case 'Revert':
       return smallCount(action.bytes);
     default:
-      return false; // Extract, GetPages, Copy: see the header and iterCursorWhyNot
+      return false; // Extract, GetPages, Copy, RevertWrapped: see the header and iterCursorWhyNot
   }
 }
 
@@ -101,6 +104,8 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
     return 'Extract: one iov_iter_extract_pages result is not visible from user space (block/bio.c bio_iov_iter_get_pages loops until the bio is full; the syscall returns the sum)';
   if (action.name === 'GetPages')
     return 'GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space (6.1 block/bio.c __bio_iov_iter_get_pages loops until the bio is full; the syscall returns the sum)';
+  if (action.name === 'RevertWrapped')
+    return 'RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller (4.11-rc generic_file_read_iter); user space cannot call iov_iter_revert';
   if (action.name === 'Copy')
     return 'Copy: the UserHole copy (a read()/write() buffer whose second page is unmapped) is not realised by the guest agent (itercursor_script maps the whole layout)';
   if (action.name === 'IterInit' && typeof action.type === 'string')

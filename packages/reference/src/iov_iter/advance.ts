@@ -302,14 +302,13 @@ function __iov_iter_revert(i: iov_iter, unroll: number): void {
  * (lib/iov_iter.c: "size_t n = (--iov)->iov_len; i->nr_segs++;", likewise --bvec) has no
  * check for the front of the array: its next step takes the pointer to the element before
  * the array (index -1) and counts it in nr_segs, reading a length that is not the buffer's.
- * With the fault on, the reference leaves the iterator there (the spec's ptr = -ElemSize);
- * the bytes still to unroll stay a negative in-segment offset.
+ * The reference takes that step too (the spec's ptr = -ElemSize); with the fault on it leaves
+ * the iterator there, the bytes still to unroll a negative in-segment offset; without it
+ * revert_past_start throws and iov_iter_revert restores the iterator.
  */
 function revert_vec_past_start(i: iov_iter, unroll: number): void {
-  if (current_kernel().hasFault('over_revert')) {
-    i.seg = -1;
-    i.nr_segs++;
-  }
+  i.seg = -1;
+  i.nr_segs++;
   revert_past_start(i, 'iov_iter_revert', unroll);
 }
 

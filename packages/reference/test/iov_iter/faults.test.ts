@@ -150,6 +150,14 @@ describe('iov_iter faults are caught', () => {
       return { seg: i.seg, nr_segs: i.nr_segs, v: iov_iter_violations(i) };
     };
     expect(() => run([], scenario)).toThrow(IovIterBug);
+    // Without the fault the BUG leaves the iterator as it was, pointer and nr_segs included.
+    run([], () => {
+      const base = kmalloc(PAGE_SIZE);
+      const i = iov_iter_kvec(1, [{ iov_base: base, iov_len: 100 }], 1, 100);
+      iov_iter_advance(i, 50);
+      expect(() => iov_iter_revert(i, 51)).toThrow(IovIterBug);
+      expect([i.seg, i.nr_segs, i.iov_offset, i.count]).toEqual([0, 1, 50, 50]);
+    });
     const got = run(['over_revert'], scenario);
     // The kernel's walk (--iov; nr_segs++) steps to the element before the array.
     expect({ seg: got.seg, nr_segs: got.nr_segs }).toEqual({ seg: -1, nr_segs: 3 });

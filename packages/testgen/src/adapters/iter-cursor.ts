@@ -46,6 +46,13 @@
 // layout). FOLIOQ iterators are built on one of three folio queue layouts, per scenario and
 // profile (folioqLayoutFor, buildFolioQueue). The segment pointer itself is not compared: count, the next extraction or GetPages
 // and the page counts pin the position down.
+//
+// RevertWrapped (the spec's RevertSignBraino config: a caller that reverts with the wrong
+// sign, 4.11-rc's generic_file_read_iter) calls iov_iter_revert(i, (size_t)-n): the kernel's
+// sanity check "if (WARN_ON(unroll > MAX_RW_COUNT)) return;" (lib/iov_iter.c
+// iov_iter_revert), which the reference raises as IovIterWarning before touching the
+// iterator. Observation `warned`: the step WARNed (the spec's warned); count and the page
+// counts show the iterator was left alone.
 
 import {
   alloc_page,
@@ -485,6 +492,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     lastUnbacked: asInt(apply(last, 'unbacked'), 'last.unbacked'),
     lastMisplaced: asInt(apply(last, 'misplaced'), 'last.misplaced'),
     lastStray: asInt(apply(last, 'stray'), 'last.stray'),
+    warned: stateVar(state, 'warned') === true,
     npages: pages(NPAGES_MAX),
     npagesMax1: pages(NPAGES_MAX_SMALL),
   };
@@ -517,6 +525,8 @@ class IterCursorDriver implements ReferenceDriver {
    * (order-0) ends FolioEnd = PAGE - FlatStart bytes into the range, as the spec's geometry has it.
    */
   private readonly folioqGetPagesBug: boolean;
+  /** The last step WARNed (iov_iter_revert's MAX_RW_COUNT sanity check). */
+  private warned = false;
   /** Copy actions so far (the copy path rotates with it, as the Advance paths do). */
   private copies = 0;
   /** Violations of the per-call extraction invariants found by the last Extract. */
@@ -703,6 +713,7 @@ class IterCursorDriver implements ReferenceDriver {
   }
 
   private step(action: ScenarioAction): void {
+    this.warned = false;
     switch (action.name) {
       case 'IterInit':
         this.type = param(action, 'type', 'string');
@@ -723,6 +734,9 @@ class IterCursorDriver implements ReferenceDriver {
         // left before its start, which the kernel would BUG() on (UBUF/XARRAY) or read before
         // the segment array with (the vector types). no_over_reversion sees it.
         if (no_over_reversion(this.iter()).length > 0) this.oops = this.oopsKind();
+        return;
+      case 'RevertWrapped':
+        this.revertWrapped(param(action, 'bytes', 'number') * UNIT);
         return;
       case 'Extract': {
         const i = this.iter();
@@ -776,6 +790,28 @@ class IterCursorDriver implements ReferenceDriver {
       default:
         throw new AdapterError(`IterCursor: unknown action ${action.name}`);
     }
+  }
+
+  /**
+   * The wrong-sign caller (4.11-rc generic_file_read_iter: iov_iter_revert(iter,
+   * iov_iter_count(iter) - count) after a short read of `bytes`): the size_t it passes is
+   * 2^64 - bytes (as the nearest double: any value above MAX_RW_COUNT takes the same path).
+   * The WARN must come from iov_iter_revert's sanity check and leave the iterator as it was;
+   * anything else is thrown.
+   */
+  private revertWrapped(bytes: number): void {
+    const i = this.iter();
+    const wrapped = Number(BigInt.asUintN(64, BigInt(-bytes)));
+    try {
+      iov_iter_revert(i, wrapped);
+    } catch (e) {
+      if (!(e instanceof IovIterWarning) || e.site !== 'iov_iter_revert') throw e;
+      this.warned = true;
+      return;
+    }
+    throw new AdapterError(
+      `IterCursor: iov_iter_revert of ${wrapped} (a wrapped -${bytes}) returned without a WARN`,
+    );
   }
 
   /**
@@ -1104,6 +1140,7 @@ class IterCursorDriver implements ReferenceDriver {
       lastUnbacked: this.lastUnbacked,
       lastMisplaced: this.lastMisplaced,
       lastStray: this.lastStray,
+      warned: this.warned,
       npages: this.npages(NPAGES_MAX),
       npagesMax1: this.npages(NPAGES_MAX_SMALL),
     };
@@ -1114,7 +1151,9 @@ export const iterCursorAdapter: SpecAdapter = {
   spec: 'IterCursor',
   observeModel,
   supports: (action) =>
-    ['IterInit', 'Advance', 'Revert', 'Extract', 'GetPages', 'Copy'].includes(action.name),
+    ['IterInit', 'Advance', 'Revert', 'RevertWrapped', 'Extract', 'GetPages', 'Copy'].includes(
+      action.name,
+    ),
   // iov_iter_revert without the guard (faults.ts over_revert). BvecKvecMixup (bvec_reads_kvec)
   // gets a design in its LP64 config only: the ILP32 config's ABI is no profile's.
   // XarrayHoleBug: the 6.12-era iov_iter_extract_xarray_pages underflow over a hole
