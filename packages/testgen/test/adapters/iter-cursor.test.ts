@@ -615,4 +615,36 @@ describe('IterCursor adapter', () => {
     expect(problems).toEqual([]);
     expect(directions).toEqual(new Set(['ITER_DEST', 'ITER_SOURCE']));
   }, 60_000);
+
+  it('a wrong-sign revert (RevertWrapped) WARNs and leaves the iterator where the model keeps it', () => {
+    const stepper = stepperFor('IterCursor_revert_sign');
+    const problems: string[] = [];
+    for (const type of ['IOVEC', 'UBUF'])
+      for (const profile of ['linux-6.1', 'linux-6.12']) {
+        const s: Scenario = {
+          id: `IterCursor_revert_sign/${type}`,
+          spec: 'IterCursor',
+          config: 'IterCursor_revert_sign',
+          actions: [
+            { name: 'Init' },
+            { name: 'IterInit', type },
+            { name: 'Advance', bytes: 3 },
+            { name: 'RevertWrapped', bytes: 2 },
+            { name: 'Revert', bytes: 2 },
+          ],
+          constants: { RevertSignBraino: true },
+        };
+        const { exp, mismatches } = modelVsReference(stepper, s, profile);
+        // The model says: a WARN, count still 3; the next step has no WARN and moves the cursor.
+        expect(exp.observations.map((o) => [o.warned, o.count])).toEqual([
+          [false, 0],
+          [false, 6],
+          [false, 3],
+          [true, 3],
+          [false, 5],
+        ]);
+        problems.push(...mismatches);
+      }
+    expect(problems).toEqual([]);
+  });
 });
