@@ -73,7 +73,10 @@ CONSTANTS
                      \* mm/madvise.c splits the vma); FALSE: the whole buffer
     UseExit,         \* explore both processes' exit, the tear-down (Exit)
     UseProtect,      \* explore the parent's mprotect(PROT_READ) of a page before fork (Protect)
-    UseMmapFixed     \* explore the parent's mmap(MAP_FIXED_NOREPLACE) over its page (MmapExists)
+    UseMmapFixed,    \* explore the parent's mmap(MAP_FIXED_NOREPLACE) over its page (MmapExists)
+    UseUnprotect,    \* explore the parent's mprotect(PROT_READ|PROT_WRITE) after Protect (Unprotect)
+    UseHoleSteps,    \* explore mprotect / madvise of the whole buffer over an unmapped page (ProtectHole, MadviseHole)
+    UseFixedOutside  \* explore IORING_OP_READ_FIXED past the registered buffer (FixedReadOutside)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -84,7 +87,8 @@ ASSUME ForkCopiesPinned \in BOOLEAN
 ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in BOOLEAN
 ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN /\ RegisterWholeBuffer \in BOOLEAN
 ASSUME AdviseFirstPageOnly \in BOOLEAN /\ UseExit \in BOOLEAN /\ UseProtect \in BOOLEAN
-ASSUME UseMmapFixed \in BOOLEAN
+ASSUME UseMmapFixed \in BOOLEAN /\ UseUnprotect \in BOOLEAN /\ UseHoleSteps \in BOOLEAN
+ASSUME UseFixedOutside \in BOOLEAN
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
 ASSUME ~(UseProtect /\ RegisterWholeBuffer)
 
@@ -783,6 +787,80 @@ MmapExists(v) ==
     /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"]
 
+\* The parent mprotects its read-only page v back to PROT_READ|PROT_WRITE, before fork
+\* (mm/mprotect.c do_mprotect_pkey -> mprotect_fixup: VM_WRITE comes back, VM_MAYWRITE was
+\* kept by Protect).  The pte stays write-protected here: change_protection may set its write
+\* bit at once (MM_CP_TRY_CHANGE_WRITABLE -> can_change_pte_writable, a PageAnonExclusive page,
+\* 6.1 and 6.12) or leave it to the next write fault, which finds the page exclusive and reuses
+\* it (do_wp_page -> wp_page_reuse): no copy either way, so the page (its pins, its data) stays
+\* the parent's and a store, an O_DIRECT read or a registration works again.  The pte's write
+\* bit is no observation, so the two kernel choices cannot be told apart by any step.
+Unprotect(v) ==
+    /\ UseProtect
+    /\ UseUnprotect
+    /\ ~forked
+    /\ ~gone
+    /\ ParentMaps(v)
+    /\ ro[v]
+    /\ ro' = [ro EXCEPT ![v] = FALSE]
+    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "Unprotect", vpage |-> v]
+
+\* mprotect(PROT_READ) of the parent's whole buffer (both pages) after it unmapped one of them,
+\* before fork: mm/mprotect.c do_mprotect_pkey fails -ENOMEM at once when start lies in the hole
+\* ("error = -ENOMEM; ... if (vma->vm_start > start) goto out"), else walks the vmas from start
+\* and stops at the hole ("if (vma->vm_start != tmp) { error = -ENOMEM; break; }", 6.1 and
+\* 6.12), the vmas before it changed: page 0, when it is still mapped, is read-only afterwards
+\* (its pte write-protected, as Protect), and the call fails -ENOMEM.  A read-only page refuses
+\* DioSubmit, RegisterBuffer and Write as after Protect (~ro[v]); UseHoleSteps and UseFailedSteps
+\* are separate so that a config can explore the hole without every other failed step.
+\* Like a failed step, neither hole step is taken twice in a row (HoleStep).
+HoleStep(a) == action # a /\ ~gone
+
+ProtectHole ==
+    /\ UseHoleSteps
+    /\ UseMunmap
+    /\ NumPages = 2
+    /\ ~forked
+    /\ ~AllParentMapped
+    /\ HoleStep([name |-> "ProtectHole", err |-> "ENOMEM"])
+    /\ ro' = [v \in VPages |-> ro[v] \/ (v = 0 /\ ParentMaps(0))]
+    /\ pte' = IF ParentMaps(0) THEN [pte EXCEPT !["P"][0].write = FALSE] ELSE pte
+    /\ UNCHANGED <<gone, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "ProtectHole", err |-> "ENOMEM"]
+
+\* madvise(MADV_DONTFORK) of the parent's whole buffer after it unmapped one of its pages:
+\* mm/madvise.c madvise_walk_vmas advises every vma of the range and reports the hole
+\* ("if (start < vma->vm_start) { unmapped_error = -ENOMEM; ...}", "if (!vma) return -ENOMEM"):
+\* the mapped page gets VM_DONTCOPY, the call fails -ENOMEM.  The model forks only a parent that
+\* maps its whole buffer (Fork, ForkAdvised), so the advice is never seen by a later step: the
+\* step changes nothing the model tracks but its err.  Taken before fork (the point of the advice).
+MadviseHole ==
+    /\ UseHoleSteps
+    /\ UseMunmap
+    /\ NumPages = 2
+    /\ ForkAdvice = "NONE"
+    /\ ~forked
+    /\ ~AllParentMapped
+    /\ HoleStep([name |-> "MadviseHole", err |-> "ENOMEM"])
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "MadviseHole", err |-> "ENOMEM"]
+
+\* IORING_OP_READ_FIXED on page v's ring (its one registered buffer, page v) at the address one
+\* page further (the next page, an off-by-one-page buffer address): outside the registered
+\* buffer, so io_import_fixed fails the request with -EFAULT ("if (unlikely(buf_addr <
+\* imu->ubuf || buf_end > (imu->ubuf + imu->len))) return -EFAULT;", io_uring/rsrc.c in 6.1 and
+\* 6.12), before any memory is touched, and no I/O starts.
+FixedReadOutside(i, v) ==
+    /\ UseFixedOutside
+    /\ UseFixedBuffers
+    /\ ~RegisterWholeBuffer
+    /\ CanStart(i)
+    /\ fixedBuf[v] > 0
+    /\ FailedStep([name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"])
+    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"]
+
 Next ==
     \/ \E i \in IOs, v \in VPages : DioSubmit(i, v) \/ FixedRead(i, v) \/ DioWriteSubmit(i, v)
     \/ \E i \in IOs : IoComplete(i)
@@ -800,6 +878,9 @@ Next ==
     \/ \E v \in VPages : Protect(v) \/ RegisterReadOnly(v) \/ MmapExists(v)
     \/ \E p \in Procs, v \in VPages : WriteReadOnly(p, v)
     \/ \E i \in IOs, v \in VPages : DioSubmitReadOnly(i, v)
+    \/ \E v \in VPages : Unprotect(v)
+    \/ ProtectHole \/ MadviseHole
+    \/ \E i \in IOs, v \in VPages : FixedReadOutside(i, v)
 
 Spec == Init /\ [][Next]_vars
 

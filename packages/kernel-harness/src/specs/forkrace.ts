@@ -98,6 +98,12 @@ export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
     return "MmapExists: mmap(MAP_FIXED_NOREPLACE) over a mapped page, which the kernel fails (-EEXIST); the guest agent's forkrace_script has no mmap step and aborts on a failed step (reference target only)";
   if (a.name === 'WriteReadOnly' || a.name === 'DioSubmitReadOnly' || a.name === 'RegisterReadOnly')
     return `${a.name}: a step on a page the parent mprotect'ed read-only, which the kernel fails (SIGSEGV / -EFAULT); the guest agent has no mprotect step and aborts on a failed step (reference target only)`;
+  if (a.name === 'Unprotect')
+    return "Unprotect: the parent's mprotect(PROT_READ|PROT_WRITE) after Protect; the guest agent's forkrace_script has no mprotect step (reference target only)";
+  if (a.name === 'ProtectHole' || a.name === 'MadviseHole')
+    return `${a.name}: mprotect / madvise of the whole buffer over a page the parent unmapped, which the kernel fails (-ENOMEM); the guest agent has no munmap, mprotect or madvise step and aborts on a failed step (reference target only)`;
+  if (a.name === 'FixedReadOutside')
+    return "FixedReadOutside: IORING_OP_READ_FIXED past the registered buffer, which the kernel fails (-EFAULT); the guest agent's forkrace_script aborts on a failed step (reference target only)";
   if (a.name === 'Exit')
     return "Exit: both processes' exit mid-scenario; the guest agent's forkrace_script has no exit step (its processes exit after the last observation), and what Exit checks, pages freed and pins released at the tear-down (livePages, pin balance), is not observable in a guest (reference target only)";
   if (a.name === 'Munmap')
@@ -205,6 +211,10 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
   // pages); the guest's RegisterBuffer step registers one page on its own ring.
   if (scenario.constants?.RegisterWholeBuffer === true)
     return 'RegisterWholeBuffer: the guest registers each page on its own ring, not the whole buffer as one iovec';
+  // LastPageLoadedOnly: the parent's last page starts as the zero page; the guest stores to
+  // every page of its buffer before the scenario.
+  if (scenario.constants?.LastPageLoadedOnly === true)
+    return 'LastPageLoadedOnly: the guest faults its whole buffer in by stores, none of its pages starts as the zero page';
   // AdviseFirstPageOnly: madvise of page 0 alone; the guest advises its whole buffer.
   if (scenario.constants?.AdviseFirstPageOnly === true)
     return 'AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer, not to the first page alone';

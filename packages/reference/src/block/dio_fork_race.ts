@@ -53,6 +53,13 @@ export interface DioForkRaceSetup {
    * buffer's vma (mm/madvise.c madvise_update_vma -> vma_modify_flags).
    */
   readonly advice_pages?: number;
+  /**
+   * Pages at the buffer's end the parent only loaded before the race, never stored to (default
+   * none): a read fault maps the shared zero page there (mm/memory.c do_anonymous_page without
+   * FAULT_FLAG_WRITE), and the first store or FOLL_WRITE GUP copies it to a new zeroed page
+   * (do_wp_page -> wp_page_copy).
+   */
+  readonly loaded_pages?: number;
 }
 
 /** A step the race cannot take: the scenario asked for something the kernel would refuse. */
@@ -73,9 +80,12 @@ export class DioForkRace {
   /** Reads by number: the dio of each, submitted and not necessarily completed. */
   private readonly dios = new Map<number, dio>();
 
-  /** Init: the parent's buffer, faulted in writable (do_anonymous_page), and the device. */
+  /**
+   * Init: the parent's buffer, faulted in writable (do_anonymous_page) but for its last
+   * loaded_pages pages, faulted in by a load (the zero page), and the device.
+   */
   constructor(k: Kernel, setup: DioForkRaceSetup) {
-    const { nr_pages, device, advice, advice_pages = nr_pages } = setup;
+    const { nr_pages, device, advice, advice_pages = nr_pages, loaded_pages = 0 } = setup;
     if (!Number.isInteger(nr_pages) || nr_pages < 1) {
       throw new RangeError(`DioForkRace: nr_pages ${nr_pages} is not a positive integer`);
     }
@@ -88,7 +98,8 @@ export class DioForkRace {
       const buf = vm_mmap(parent, 0, nr_pages * PAGE_SIZE);
       if (buf < 0) throw new DioForkRaceError(`DioForkRace: vm_mmap failed (${buf})`);
       for (let v = 0; v < nr_pages; v++) {
-        if (handle_mm_fault(parent, buf + v * PAGE_SIZE, FAULT_FLAG_WRITE) !== 0)
+        const flags = v >= nr_pages - loaded_pages ? 0 : FAULT_FLAG_WRITE;
+        if (handle_mm_fault(parent, buf + v * PAGE_SIZE, flags) !== 0)
           throw new DioForkRaceError(`DioForkRace: cannot fault in page ${v} of the buffer`);
       }
       if (advice !== undefined) {
@@ -248,6 +259,15 @@ export class DioForkRace {
    */
   mprotect(uaddr: number, len: number, prot: number): number {
     return with_kernel(this.k, () => do_mprotect_pkey(this.parent, uaddr, len, prot));
+  }
+
+  /**
+   * The parent madvises [uaddr, uaddr+len) of its memory (madvise(2) -> do_madvise, the fork
+   * advices MADV_DONTFORK / MADV_WIPEONFORK): every mapped vma of the range gets the advice,
+   * and a hole in the range is -ENOMEM (mm/madvise.c madvise_walk_vmas). Returns 0 or -errno.
+   */
+  madvise(uaddr: number, len: number, advice: number): number {
+    return with_kernel(this.k, () => do_madvise(this.parent, uaddr, len, advice));
   }
 
   /**

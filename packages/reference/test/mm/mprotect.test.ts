@@ -5,7 +5,14 @@ import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE, VM_READ, VM_WRITE } from '../../src/mm/constants.ts';
 import { copy_to_user, read_user } from '../../src/mm/memory.ts';
-import { do_mprotect_pkey, mm_alloc, pte_lookup, vm_mmap } from '../../src/mm/mmap.ts';
+import {
+  do_mprotect_pkey,
+  MADV_DONTFORK,
+  mm_alloc,
+  pte_lookup,
+  VM_DONTCOPY,
+  vm_mmap,
+} from '../../src/mm/mmap.ts';
 
 const flagsOf = (mm: ReturnType<typeof mm_alloc>, base: number) =>
   mm.vmas.map((v) => [v.vm_start - base, v.vm_end - base, v.vm_flags & (VM_READ | VM_WRITE)]);
@@ -57,6 +64,48 @@ describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () =>
       expect(vm_mmap(mm, a + 2 * PAGE_SIZE, PAGE_SIZE)).toBe(a + 2 * PAGE_SIZE);
       expect(mm.vmas.map((v) => v.vm_start - a)).toEqual([0, 2 * PAGE_SIZE]);
     });
+  });
+
+  it('PROT_READ|PROT_WRITE after PROT_READ: a read in flight stays pinned, the next store reuses the page', () => {
+    // ForkRace Unprotect: mprotect_fixup gives VM_WRITE back; the pte stays write-protected and
+    // the write fault finds the page exclusive (do_wp_page -> wp_page_reuse): no copy.
+    const k = createKernel('linux-6.12');
+    const device = new Uint8Array(2 * PAGE_SIZE).fill(0xd1, 0, 512);
+    const race = new DioForkRace(k, { nr_pages: 1, device });
+    race.read(1, 0, race.buf, 512);
+    expect(race.mprotect(race.buf, PAGE_SIZE, PROT_READ)).toBe(0);
+    expect(race.mprotect(race.buf, PAGE_SIZE, PROT_READ | PROT_WRITE)).toBe(0);
+    const before = with_kernel(k, () => pte_lookup(race.parent, race.buf));
+    expect(before?.write).toBe(false);
+    race.write('P', race.buf + 2048, Uint8Array.of(0x50));
+    const after = with_kernel(k, () => pte_lookup(race.parent, race.buf));
+    expect(after?.page).toBe(before?.page); // reused, not copied
+    expect(after?.write).toBe(true);
+    expect(race.complete(1)).toBe(512);
+    const got = with_kernel(k, () => read_user(race.parent, race.buf, 4096));
+    expect(got[0]).toBe(0xd1);
+    expect(got[2048]).toBe(0x50);
+    expect(k.live_folios.size).toBe(1);
+    race.exit();
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
+  });
+
+  it('DioForkRace.mprotect / madvise over an unmapped page: -ENOMEM, the mapped page changed', () => {
+    const k = createKernel('linux-6.12');
+    const race = new DioForkRace(k, { nr_pages: 2, device: new Uint8Array(2 * PAGE_SIZE) });
+    race.munmap(race.buf + PAGE_SIZE, PAGE_SIZE);
+    expect(race.madvise(race.buf, 2 * PAGE_SIZE, MADV_DONTFORK)).toBe(-ENOMEM);
+    expect(race.mprotect(race.buf, 2 * PAGE_SIZE, PROT_READ)).toBe(-ENOMEM);
+    expect(race.parent.vmas.map((v) => v.vm_flags & (VM_DONTCOPY | VM_WRITE))).toEqual([
+      VM_DONTCOPY,
+    ]);
+    expect(with_kernel(k, () => pte_lookup(race.parent, race.buf))?.write).toBe(false);
+    // A start inside the hole changes nothing (do_mprotect_pkey: vma->vm_start > start).
+    race.munmap(race.buf, PAGE_SIZE);
+    expect(race.mprotect(race.buf, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE)).toBe(-ENOMEM);
+    expect(race.parent.vmas).toEqual([]);
+    race.exit();
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
   });
 
   for (const profile of ['linux-6.1', 'linux-6.12'] as const) {

@@ -47,6 +47,7 @@ import {
   EBUSY,
   EEXIST,
   EFAULT,
+  ENOMEM,
   ENXIO,
   ITER_DEST,
   io_import_fixed,
@@ -60,6 +61,7 @@ import {
   type MmStruct,
   PAGE_SIZE,
   PROT_READ,
+  PROT_WRITE,
   parent_sees_dio_data,
   pin_balance_at_quiescence,
   pipe_empty,
@@ -135,6 +137,10 @@ const ACTIONS = new Set([
   'DioSubmitReadOnly',
   'RegisterReadOnly',
   'MmapExists',
+  'Unprotect',
+  'ProtectHole',
+  'MadviseHole',
+  'FixedReadOutside',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -144,6 +150,7 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [-ENXIO]: 'ENXIO',
   [-EAGAIN]: 'EAGAIN',
   [-EEXIST]: 'EEXIST',
+  [-ENOMEM]: 'ENOMEM',
 };
 
 function errName(ret: number): string {
@@ -344,6 +351,8 @@ class ForkRaceDriver implements ReferenceDriver {
     this.wholeBuffer = booleanConstant('ForkRace', scenario, 'RegisterWholeBuffer');
     // AdviseFirstPageOnly: the ForkAdvice madvise covers page 0 alone (the vma is split).
     const firstOnly = booleanConstant('ForkRace', scenario, 'AdviseFirstPageOnly');
+    // LastPageLoadedOnly: the last page was faulted in by a load (the zero page), not a store.
+    const loadedOnly = booleanConstant('ForkRace', scenario, 'LastPageLoadedOnly');
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
@@ -352,6 +361,7 @@ class ForkRaceDriver implements ReferenceDriver {
       device: DEVICE_DATA,
       ...(advice === undefined ? {} : { advice }),
       ...(firstOnly ? { advice_pages: 1 } : {}),
+      ...(loadedOnly ? { loaded_pages: 1 } : {}),
     });
   }
 
@@ -435,6 +445,27 @@ class ForkRaceDriver implements ReferenceDriver {
         if (r !== 0) throw new AdapterError(`ForkRace: mprotect of vpage ${v} returned ${r}`);
         return;
       }
+      case 'Unprotect': {
+        // mprotect(page v, PROT_READ | PROT_WRITE) by the parent after Protect (do_mprotect_pkey:
+        // VM_WRITE back; the pte stays write-protected until a write fault reuses the page).
+        const v = param(action, 'vpage', 'number');
+        const r = this.race.mprotect(this.uaddr(v), PAGE_SIZE, PROT_READ | PROT_WRITE);
+        if (r !== 0) throw new AdapterError(`ForkRace: mprotect RW of vpage ${v} returned ${r}`);
+        return;
+      }
+      case 'ProtectHole':
+      case 'MadviseHole': {
+        // mprotect(PROT_READ) / madvise(MADV_DONTFORK) of the whole buffer with a page unmapped:
+        // the mapped part before (mprotect) or around (madvise) the hole changes, -ENOMEM.
+        const len = this.numPages * PAGE_SIZE;
+        const r =
+          action.name === 'ProtectHole'
+            ? this.race.mprotect(this.uaddr(0), len, PROT_READ)
+            : this.race.madvise(this.uaddr(0), len, MADV_DONTFORK);
+        if (r === 0) throw new AdapterError(`ForkRace: ${action.name} over the hole succeeded`);
+        this.lastErr = errName(r);
+        return;
+      }
       case 'DioWriteSubmit': {
         // io_submit / IORING_OP_WRITE of the parent's whole page v to the device's page io.
         const io = param(action, 'io', 'number');
@@ -444,16 +475,19 @@ class ForkRaceDriver implements ReferenceDriver {
         return;
       }
       case 'FixedRead':
-      case 'FixedReadUnregistered': {
+      case 'FixedReadUnregistered':
+      case 'FixedReadOutside': {
         // IORING_OP_READ_FIXED: io_import_fixed builds an ITER_BVEC over the registered page
         // (in a whole-buffer registration, skipping the bvecs of the pages before it).
+        // FixedReadOutside addresses the page after page v's registered buffer.
         const io = param(action, 'io', 'number');
         const v = param(action, 'vpage', 'number');
+        const page = action.name === 'FixedReadOutside' ? v + 1 : v;
         const iter = io_import_fixed(
           this.ring(v),
           ITER_DEST,
           0,
-          this.uaddr(v, (io - 1) * SECTOR),
+          this.uaddr(page, (io - 1) * SECTOR),
           SECTOR,
         );
         // A failed import fails the request (its CQE): no I/O starts.
