@@ -109,9 +109,18 @@ Frames == UserFrames \cup KernelFrames
 \*         (lib/scatterlist.c: "if (ret > 0) iov_iter_advance(iter, ret)").
 \*         Holes in an ITER_XARRAY are met by the kernel: see the 2026 fix of
 \*         iov_iter_extract_xarray_pages over a hole (IterCursor_xarray_hole).
-\*  FOLIOQ_SHORT, BVECQ_SHORT as FOLIOQ / BVECQ, but the iterator's count is
-\*         2 bytes more than the chain holds (9 / 8): the chain ends, with no
-\*         ->next, while the caller still expects bytes.  The kernel's walkers
+\*  FOLIOQ_SHORT, BVECQ_SHORT queue iterators whose count is 2 bytes more
+\*         than the chain holds (10 / 8): the chain ends, with no ->next, while
+\*         the caller still expects bytes.  BVECQ_SHORT is the BVECQ chain.
+\*         FOLIOQ_SHORT is F0 then F1 from offset 0 (8 bytes, the last two
+\*         slots of the queue), and the iterator arrives where a previous
+\*         iov_iter_extract_pages() left it (as block DIO's bio_iov_iter_get_pages
+\*         does on a netfs buffer): at the end of the folio before F0, with
+\*         iov_offset == its size, since lib/iov_iter.c
+\*         iov_iter_extract_folioq_pages stops on maxpages before stepping to
+\*         the next slot.  The walkers step over that spent folio on entry
+\*         ("if (offset < fsize) ... if (offset >= fsize) { offset = 0;
+\*         slot++; ...}").  The kernel's walkers
 \*         check for exactly this, with a WARN: a walk that reaches the end
 \*         stops there ("if (!folioq->next) { WARN_ON_ONCE(ret <
 \*         iter->count); break; }" in lib/scatterlist.c extract_folioq_to_sg
@@ -137,8 +146,9 @@ Layout(t) ==
       [] t = "KVEC"   -> [f1 |-> "K0", o1 |-> 2, l1 |-> 2, f2 |-> "K1", o2 |-> 0, l2 |-> 3]
       [] t = "BVEC"   -> [f1 |-> "B0", o1 |-> 0, l1 |-> 4, f2 |-> "B1", o2 |-> 0, l2 |-> 2]
       [] t = "XARRAY" -> [f1 |-> "X0", o1 |-> 2, l1 |-> 2, f2 |-> "X1", o2 |-> 0, l2 |-> 4]
-      [] t \in {"FOLIOQ", "FOLIOQ_SHORT"}
-                      -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 4]
+      [] t = "FOLIOQ" -> [f1 |-> "F0", o1 |-> 1, l1 |-> 3, f2 |-> "F1", o2 |-> 0, l2 |-> 4]
+      [] t = "FOLIOQ_SHORT"
+                      -> [f1 |-> "F0", o1 |-> 0, l1 |-> 4, f2 |-> "F1", o2 |-> 0, l2 |-> 4]
       [] t \in {"BVECQ", "BVECQ_SHORT"}
                       -> [f1 |-> "Q0", o1 |-> 0, l1 |-> 4, f2 |-> "Q1", o2 |-> 1, l2 |-> 2]
       [] t = "UBUF_HOLE" -> [f1 |-> "U3", o1 |-> 1, l1 |-> 3, f2 |-> "HOLE", o2 |-> 0, l2 |-> 3]
@@ -352,9 +362,9 @@ Spec == Init /\ [][Next]_vars
 
 TypeOK ==
     /\ iter \in IterTypes \cup {"NONE"}
-    /\ pos \in 0..7 /\ described \in 0..14
+    /\ pos \in 0..8 /\ described \in 0..14
     /\ \A f \in Frames : pins[f] \in 0..2
-    /\ ret \in {EIO, EFAULT} \cup (0..7)
+    /\ ret \in {EIO, EFAULT} \cup (0..8)
     /\ mapped \in 0..8
     /\ \A s \in Slots : held[s].form \in {"NONE", "BVEC", "SG", "RDMA"}
 

@@ -11,8 +11,9 @@
 //                iov_iter_bvec_queue (bvecq RFC, a two-segment chain), iov_iter_discard, a
 //                UBUF running past the process's mapping into an unmapped page, and an
 //                iov_iter_xarray whose second index holds no folio (XARRAY_HOLE); FOLIOQ_SHORT
-//                and BVECQ_SHORT: the FOLIOQ ('last' shape) and BVECQ chains under an
-//                iterator whose count runs 2 model bytes past their end (ShortChain configs).
+//                and BVECQ_SHORT: a folio queue and the BVECQ chain under an iterator whose
+//                count runs 2 model bytes past their end (ShortChain configs); FOLIOQ_SHORT's
+//                iterator is first moved by iov_iter_extract_pages over the folio before F0.
 //   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
 //   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit
 //                (0: the caller's table is full; it holds nothing from that call).
@@ -24,7 +25,7 @@
 //
 // Observations (same keys from model and reference, model units):
 //   iter          the caller's iterator type (NONE before Open)
-//   pos           bytes the caller's iterator has been advanced by (init count - count)
+//   pos           bytes the caller's iterator has been advanced by (count at Open - count)
 //   ret           the last extraction's result: bytes (for ExtractBvec the new ITER_BVEC's
 //                 count), -5 (-EIO) when refused or a mapping failed, -14 (-EFAULT) when
 //                 extract_user_to_sg hit the unmapped page
@@ -57,6 +58,7 @@ import {
   iov_iter_bvec,
   iov_iter_bvec_queue,
   iov_iter_discard,
+  iov_iter_extract_pages,
   iov_iter_extract_will_pin,
   iov_iter_folio_queue,
   iov_iter_init,
@@ -73,6 +75,7 @@ import {
   PAGE_SIZE,
   PAGEVEC_SIZE,
   type Page,
+  type PageSlot,
   pin_balance_at_quiescence,
   rdma_mappings_owned,
   sg_alloc_table,
@@ -311,6 +314,8 @@ class NetfsExtractDriver implements ReferenceDriver {
   private readonly held = new Map<number, Held>();
   private iterType = 'NONE';
   private iter: iov_iter | null = null;
+  /** The iterator's count when the caller got it (FOLIOQ_SHORT's was moved before). */
+  private openCount = 0;
   private ret = 0;
   /** Violations an extraction showed when it ran (checked once, at its step). */
   private stepViolations: Violation[] = [];
@@ -437,6 +442,7 @@ class NetfsExtractDriver implements ReferenceDriver {
         const t = param(action, 'iter', 'string');
         if (this.iter !== null) throw new AdapterError('NetfsExtract: Open twice');
         this.iter = this.buildIter(t);
+        this.openCount = this.iter.count;
         this.iterType = t;
         return;
       }
@@ -612,14 +618,8 @@ class NetfsExtractDriver implements ReferenceDriver {
         return iov_iter_xarray(ITER_DEST, this.xarray, 2 * UNIT, 6 * UNIT);
       case 'XARRAY_HOLE': // as XARRAY, no folio at index 1: a hole at the end of the range
         return iov_iter_xarray(ITER_DEST, this.xarrayHole, 2 * UNIT, 6 * UNIT);
-      case 'FOLIOQ_SHORT': {
-        // As FOLIOQ in the 'last' shape (F0, F1 the last two slots of the queue's only, full,
-        // segment), the count 9 bytes: 2 past the queue's end. Only this shape: after a partly
-        // filled last segment the kernel's walkers would read its empty slots.
-        const before = Array.from({ length: PAGEVEC_SIZE - 2 }, () => folio_alloc(0));
-        const chain = folioq_chain_from([...before, ...this.fqFolios]);
-        return iov_iter_folio_queue(ITER_DEST, chain, PAGEVEC_SIZE - 2, UNIT, 9 * UNIT);
-      }
+      case 'FOLIOQ_SHORT':
+        return this.folioqShortIter();
       case 'BVECQ_SHORT':
         // The BVECQ chain (6 bytes) under a count of 8: 2 past the chain's end.
         return iov_iter_bvec_queue(ITER_DEST, this.bvecqChain(), 0, 0, 8 * UNIT);
@@ -648,6 +648,37 @@ class NetfsExtractDriver implements ReferenceDriver {
         // BVECQ: the chain's 6 bytes
         return iov_iter_bvec_queue(ITER_DEST, this.bvecqChain(), 0, 0, 6 * UNIT);
     }
+  }
+
+  /**
+   * FOLIOQ_SHORT: F0, F1 from offset 0 (8 bytes), the last two slots of the queue's only, full,
+   * segment (a partly filled last segment would send the kernel's walkers into its empty
+   * slots), under a count of 10: 2 past the queue's end. The iterator first covers the folio
+   * before F0 too, and a previous consumer took that folio's page with iov_iter_extract_pages()
+   * (maxpages 1), which leaves it at that folio's end, iov_offset == its size: lib/iov_iter.c
+   * iov_iter_extract_folioq_pages breaks on maxpages before stepping to the next slot. The
+   * walkers step over the spent folio on entry (lib/scatterlist.c extract_folioq_to_sg,
+   * fs/smb/client/smbdirect.c smb_extract_folioq_to_rdma: "if (offset >= fsize) { offset = 0;
+   * slot++; ... }").
+   */
+  private folioqShortIter(): iov_iter {
+    const before = Array.from({ length: PAGEVEC_SIZE - 3 }, () => folio_alloc(0));
+    const spent = folio_alloc(0);
+    const chain = folioq_chain_from([...before, spent, ...this.fqFolios]);
+    const it = iov_iter_folio_queue(ITER_DEST, chain, PAGEVEC_SIZE - 3, 0, PAGE_SIZE + 10 * UNIT);
+    const pages = { value: new Array<PageSlot>(1) as PageSlot[] | null };
+    const got = iov_iter_extract_pages(it, pages, PAGE_SIZE, 1, 0, { value: 0 });
+    if (
+      got !== PAGE_SIZE ||
+      pages.value?.[0] !== spent.page(0) ||
+      it.folioq_slot !== PAGEVEC_SIZE - 3 ||
+      it.iov_offset !== PAGE_SIZE
+    ) {
+      throw new AdapterError(
+        `NetfsExtract: iov_iter_extract_pages over the folio before F0 gave ${got} bytes and left slot ${it.folioq_slot} offset ${it.iov_offset}`,
+      );
+    }
+    return it;
   }
 
   /** BVECQ's chain: two one-slot segments <<(Q0,0,4)>>, <<(Q1,1,2)>> (discontiguous in the file). */
@@ -694,7 +725,7 @@ class NetfsExtractDriver implements ReferenceDriver {
     const it = this.iter;
     const obs: Record<string, StepObservation[string]> = {
       iter: this.iterType,
-      pos: it === null ? 0 : model(it.init_count - it.count, 'advance'),
+      pos: it === null ? 0 : model(this.openCount - it.count, 'advance'),
       ret: this.ret < 0 ? this.ret : model(this.ret, 'ret'),
       pins: countList((f) => folioOf.get(f)?.gup_pins ?? 0),
       mapped: this.device.mappings.size,
