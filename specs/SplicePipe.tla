@@ -101,7 +101,11 @@ CONSTANTS
     ExtendSize,  \* an ftruncate may grow the file to ExtendSize pages when that is more than
                  \* FileSize: a sparse file, whose pages past the FileSize mapped ones are a hole
                  \* (no block); <= FileSize: the file never grows (a scenario shape)
-    DioAppend    \* TRUE: an O_DIRECT process may also write one page at i_size (AppendWrite)
+    DioAppend,   \* TRUE: an O_DIRECT process may also write one page at i_size (AppendWrite)
+    EofRevert    \* TRUE: __iomap_dio_rw reverts the iterator to i_size before waiting (5.5+:
+                 \* 419e9c38aa07 "iomap: Fix pipe page leakage during splicing"); FALSE: the
+                 \* iomap_dio_rw before it (ff6a9292e6f6 to 5.4), which stopped at i_size
+                 \* without reverting, so ITER_PIPE left the pipe buffers past i_size
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
@@ -110,6 +114,11 @@ ASSUME MisalignedSplice \in BOOLEAN
 ASSUME FileSize \in 0..5 /\ ReadLen \in 1..5 /\ PipeSlots \in 1..5 /\ Frames \in 1..5
 ASSUME ExtendSize \in 0..5
 ASSUME DioAppend \in BOOLEAN
+ASSUME EofRevert \in BOOLEAN
+\* Before the fix the read also stopped at i_size after the extent that crossed it, so a hole past
+\* EOF was never zero-filled into the pipe; the model's read of such a hole (see MappedPages) is
+\* the fixed code's: the pre-fix design is modelled on files whose read is all mapped blocks.
+ASSUME ~EofRevert => (FileSize >= ReadLen /\ ExtendSize <= FileSize /\ ~DioAppend)
 
 VARIABLES
     isize,      \* i_size of the file, in pages
@@ -347,7 +356,10 @@ SpliceSync(p) ==
                          ELSE 0]} :
        \E allocated \in {{newBuf[ai] : ai \in 1..n}} :
        \E fails \in {SpliceImpl = "ITER_PIPE" /\ n < Min(want, MappedPages)} :
-       \E kept \in {IF fails THEN 0 ELSE Min(n, isize)} :
+       \* (without the EOF revert, ITER_PIPE keeps every page it read in the pipe)
+       \E kept \in {IF fails THEN 0
+                    ELSE IF SpliceImpl = "ITER_PIPE" /\ ~EofRevert THEN n
+                    ELSE Min(n, isize)} :
        \E keptFrames \in {{newBuf[ki] : ki \in 1..kept}} :
         /\ n > 0
         /\ ~(SpliceImpl = "ITER_PIPE" /\ BioPageRef = "NONE" /\ Min(n, isize) < Min(n, MappedPages))
@@ -424,7 +436,7 @@ DioRevert(p) ==
     /\ \E keep \in {ret[p]} :
        \E dropped \in {{buf[p][di] : di \in {dj \in PageIdx : dj > keep /\ dj <= nread[p]}}} :
         /\ phase' = [phase EXCEPT ![p] = "trimmed"]
-        /\ IF SpliceImpl = "ITER_PIPE"
+        /\ IF SpliceImpl = "ITER_PIPE" /\ EofRevert
            THEN /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - (nread[p] - keep))]
                 /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
                 /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
@@ -463,8 +475,10 @@ SpliceReturn(p) ==
              /\ ref' = [f \in FrameSet |-> IF f \in released THEN ref[f] - 1 ELSE ref[f]]
              /\ content' = [f \in FrameSet |-> IF f \in released /\ ref[f] = 1 THEN Junk ELSE content[f]]
         ELSE IF err[p] # 0
-        THEN \E discarded \in {{pipe[p][dk].frame : dk \in (Len(pipe[p]) - ret[p] + 1)..Len(pipe[p])}} :
-             /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - ret[p])]
+        \* (what this splice added: ret[p] buffers after the revert, all nread[p] without it)
+        THEN \E added \in {IF EofRevert THEN ret[p] ELSE nread[p]} :
+             \E discarded \in {{pipe[p][dk].frame : dk \in (Len(pipe[p]) - added + 1)..Len(pipe[p])}} :
+             /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - added)]
              /\ ref' = [f \in FrameSet |-> IF f \in discarded THEN ref[f] - 1 ELSE ref[f]]
              /\ content' = [f \in FrameSet |-> IF f \in discarded /\ ref[f] = 1 THEN Junk ELSE content[f]]
         ELSE UNCHANGED <<pipe, ref, content>>

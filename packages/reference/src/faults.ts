@@ -22,7 +22,8 @@ export type FaultName =
   | 'direct_splice_eof_limit_v20'
   | 'kvec_sg_length'
   | 'rdma_unwind_post_decrement'
-  | 'folioq_get_pages_slot';
+  | 'folioq_get_pages_slot'
+  | 'iomap_dio_no_eof_revert';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -173,6 +174,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'iter_folioq_get_pages() as 6.12-rc1 merged it (db0aa2e9566f): no "offset < fsize" skip and the slot advance tested the part\'s start (offset) instead of its end (iov_offset), so a call that ends a folio stays on its slot and the next pass lists folio_page(folio, fsize / PAGE_SIZE), the page after the folio, with a reference, for 0 bytes; a call crossing a folio end stops there, and from a cursor parked at a folio end every call returns 0 (fixed by "iov_iter: fix advancing slot in iter_folioq_get_pages()", O. Sandoval, 6.12-rc2, Fixes: db0aa2e9566f, and "iov_iter: Fix iov_iter_get_pages*() for folio_queue", D. Howells, 6.12-rc5, e65a0dc1cabe)',
     caught_by: ['get_pages_no_stray_pages'],
+  },
+  iomap_dio_no_eof_revert: {
+    name: 'iomap_dio_no_eof_revert',
+    area: 'splice',
+    description:
+      'iomap_dio_rw() before 419e9c38aa07 ("iomap: Fix pipe page leakage during splicing", J. Kara, 5.5, stable 4.19.89 / 5.4.3; Fixes: ff6a9292e6f6 "iomap: implement direct I/O"; syzbot): a read crossing i_size reports only up to i_size but never reverts the iterator, so an ITER_PIPE splice leaves pipe buffers past what splice() returned (the file tail: "splice code gets confused leaking a pipe page")',
+    caught_by: ['splice_pipe_matches_ret'],
   },
 };
 

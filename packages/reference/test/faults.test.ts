@@ -120,6 +120,21 @@ const spliceEof: Scenario = (k) =>
     return invariants.splice_within_eof(r);
   });
 
+// A 6.1 O_DIRECT splice (ITER_PIPE) of 2 pages after a truncate to 1 page, the blocks past it
+// still mapped: with the EOF revert the pipe holds the page splice() returns; without it
+// (iomap_dio_no_eof_revert) the pipe also keeps the page past i_size.
+const spliceTail: Scenario = (k) =>
+  with_kernel(k, () => {
+    const bdev = bdev_alloc(16 * PAGE_SIZE);
+    const ino = create_file(bdev, 0, 8 * PAGE_SIZE, 2 * PAGE_SIZE);
+    const pipe = alloc_pipe_info();
+    do_truncate(ino, PAGE_SIZE);
+    const r = vfs_splice_read(filp_open(ino, O_DIRECT), 0, pipe, 2 * PAGE_SIZE);
+    expect(r.ret).toBe(PAGE_SIZE);
+    free_pipe_info(pipe);
+    return invariants.splice_pipe_matches_ret(r);
+  });
+
 /** The seed 002 ver #20 design: 6.12 plus the EOF clip that never merged (profile.ts). */
 const V20_EOF_LIMIT: KernelProfile = { ...getProfile('linux-6.12'), direct_splice_eof_limit: true };
 
@@ -135,6 +150,7 @@ const partA: {
   { fault: 'gup_pin_zero_page', profile: 'linux-6.12', run: dioWriteFromZeroPage },
   { fault: 'iter_pipe_truncate_revert', profile: 'linux-6.1', run: spliceTruncate },
   { fault: 'direct_splice_no_eof_limit', profile: V20_EOF_LIMIT, run: spliceEof },
+  { fault: 'iomap_dio_no_eof_revert', profile: 'linux-6.1', run: spliceTail },
 ];
 
 describe('part A faults are caught by their invariants', () => {

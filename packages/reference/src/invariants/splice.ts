@@ -28,3 +28,21 @@ export function splice_within_eof(r: splice_read_result): Violation[] {
   }
   return out;
 }
+
+/**
+ * splice_pipe_matches_ret: a splice read leaves in the pipe exactly the bytes it returned (none
+ * when it fails): generic_file_splice_read relies on the iterator ending where the read's result
+ * says (fs/iomap/direct-io.c __iomap_dio_rw's EOF revert: "some callers (such as the splice
+ * code) rely on it"), and discards what it emitted on an error (pipe_discard_from);
+ * copy_splice_read pushes DIV_ROUND_UP(ret) pages; filemap_splice_read adds what it counts.
+ */
+export function splice_pipe_matches_ret(r: splice_read_result): Violation[] {
+  const ret = Math.max(r.ret, 0);
+  if (r.pipe_bytes === ret) return [];
+  return [
+    {
+      invariant: 'splice_pipe_matches_ret',
+      message: `splice returned ${r.ret} but added ${r.pipe_bytes} bytes to the pipe`,
+    },
+  ];
+}

@@ -35,6 +35,8 @@ export interface splice_read_result {
    * ver #20, never merged), so it promises no page allocated past EOF.
    */
   readonly eof_limited: boolean;
+  /** Bytes the call added to the pipe: what splice() hands over, so max(ret, 0) in every design. */
+  readonly pipe_bytes: number;
 }
 
 /** filemap_splice_read: page cache folios into the pipe, a folio reference per buffer. */
@@ -90,6 +92,7 @@ export function filemap_splice_read(
     i_size: i_size0,
     pos: ppos,
     eof_limited: false,
+    pipe_bytes: total,
   };
 }
 

@@ -6,6 +6,7 @@ import type { splice_read_result } from './filemap_splice.ts';
 import { copy_splice_read, filemap_splice_read } from './filemap_splice.ts';
 import { generic_file_splice_read } from './iter_pipe.ts';
 import type { pipe_inode_info } from './pipe.ts';
+import { pipe_bytes_since } from './pipe.ts';
 
 export * from './filemap_splice.ts';
 export * from './iter_pipe.ts';
@@ -25,8 +26,17 @@ export function vfs_splice_read(
 ): splice_read_result {
   if (current_kernel().profile.splice_read === 'ITER_PIPE') {
     const i_size = filp.f_inode.i_size;
+    const head0 = pipe.head;
     const r = generic_file_splice_read(filp, ppos, pipe, len);
-    return { ret: r.ret, ppos: r.ppos, pages_allocated: 0, i_size, pos: ppos, eof_limited: false };
+    return {
+      ret: r.ret,
+      ppos: r.ppos,
+      pages_allocated: 0,
+      i_size,
+      pos: ppos,
+      eof_limited: false,
+      pipe_bytes: pipe_bytes_since(pipe, head0),
+    };
   }
   if (filp.f_flags & O_DIRECT) return copy_splice_read(filp, ppos, pipe, len);
   return filemap_splice_read(filp, ppos, pipe, len);

@@ -103,6 +103,16 @@ export function add_to_pipe(pipe: pipe_inode_info, buf: pipe_buffer): number {
   return buf.len;
 }
 
+/**
+ * Bytes in the buffers from slot head0 to the head: what was added since the head was head0
+ * (a splice read holds pipe_lock, so nothing is consumed meanwhile).
+ */
+export function pipe_bytes_since(pipe: pipe_inode_info, head0: number): number {
+  let n = 0;
+  for (let s = head0; s !== pipe.head; s++) n += pipe_buf(pipe, s).len;
+  return n;
+}
+
 /** Bytes currently readable from the pipe. */
 export function pipe_readable(pipe: pipe_inode_info): number {
   let n = 0;

@@ -40,7 +40,7 @@ import type { splice_read_result } from './filemap_splice.ts';
 import type { pipe_iter } from './iter_pipe.ts';
 import { iov_iter_pipe, pipe_get_pages, pipe_revert, pipe_zero } from './iter_pipe.ts';
 import type { pipe_inode_info } from './pipe.ts';
-import { add_to_pipe, pipe_discard_from, pipe_occupancy } from './pipe.ts';
+import { add_to_pipe, pipe_bytes_since, pipe_discard_from, pipe_occupancy } from './pipe.ts';
 
 export interface splice_dio_read {
   readonly kind: 'ITER_PIPE' | 'COPY';
@@ -49,6 +49,8 @@ export interface splice_dio_read {
   readonly pipe: pipe_inode_info;
   /** i_size when the read started: dio->i_size, which the EOF revert and the result use. */
   readonly i_size: number;
+  /** pipe->head when the read started (pipe_lock is held until it returns). */
+  readonly pipe_head: number;
   /** The dio whose bios are in flight; null when nothing was submitted. */
   readonly dio: dio | null;
   /** A result decided at submission (0 at EOF, -errno), used when dio is null. */
@@ -71,7 +73,7 @@ export interface SpliceDioOptions {
 /** What submit_iter_pipe and submit_copy know before they submit. */
 type read_base = Pick<
   splice_dio_read,
-  'kind' | 'filp' | 'pos' | 'pipe' | 'i_size' | 'piter' | 'eof_limited'
+  'kind' | 'filp' | 'pos' | 'pipe' | 'i_size' | 'pipe_head' | 'piter' | 'eof_limited'
 >;
 
 /**
@@ -94,6 +96,7 @@ function read_record(
     pos: base.pos,
     pipe: base.pipe,
     i_size: base.i_size,
+    pipe_head: base.pipe_head,
     dio,
     early,
     piter: base.piter,
@@ -127,6 +130,7 @@ function submit_iter_pipe(
     pos,
     pipe,
     i_size: ino.i_size,
+    pipe_head: pipe.head,
     piter,
     eof_limited: false,
   };
@@ -213,6 +217,7 @@ function submit_copy(
     pos,
     pipe,
     i_size: ino.i_size,
+    pipe_head: pipe.head,
     piter: null,
     eof_limited,
   };
@@ -289,7 +294,10 @@ export function splice_dio_read_revert(r: splice_dio_read): void {
   if (r.piter !== null) {
     const i_size = r.dio.i_size;
     const end = r.pos + r.dio.size;
-    if (end > i_size) pipe_revert(r.piter, end - Math.max(i_size, r.pos));
+    // Before 419e9c38aa07 ("iomap: Fix pipe page leakage during splicing") iomap_dio_rw broke
+    // out at i_size without the revert: the pipe keeps the buffers past it.
+    if (end > i_size && !current_kernel().hasFault('iomap_dio_no_eof_revert'))
+      pipe_revert(r.piter, end - Math.max(i_size, r.pos));
     dio_drop_submitter_ref(r.dio);
   } else {
     dio_eof_revert(r.dio, bvec_iter_of(r));
@@ -363,6 +371,7 @@ export function splice_dio_read_result(r: splice_dio_read, ret: number): splice_
     i_size: r.i_size,
     pos: r.pos,
     eof_limited: r.eof_limited,
+    pipe_bytes: pipe_bytes_since(r.pipe, r.pipe_head),
   };
 }
 

@@ -61,6 +61,8 @@ describe('O_DIRECT splice read steps', () => {
           i_size: PAGE_SIZE,
           pos: 0,
           eof_limited: false,
+          // the pipe holds what splice() returned, the page below i_size (splice_pipe_matches_ret)
+          pipe_bytes: PAGE_SIZE,
         });
         free_pipe_info(pipe);
       });

@@ -82,6 +82,7 @@ import {
   splice_dio_read_revert,
   splice_dio_read_submit,
   splice_dio_read_wait,
+  splice_pipe_matches_ret,
   type splice_read_result,
   splice_within_eof,
   try_alloc_page,
@@ -514,7 +515,11 @@ class SplicePipeDriver implements ReferenceDriver {
   }
 
   violations(): Violation[] {
-    return [...kernelViolations(this.k), ...this.results.flatMap(splice_within_eof)];
+    return [
+      ...kernelViolations(this.k),
+      ...this.results.flatMap(splice_within_eof),
+      ...this.results.flatMap(splice_pipe_matches_ret),
+    ];
   }
 
   observe(): StepObservation {
@@ -568,10 +573,26 @@ export const splicePipeAdapter: SpecAdapter = {
   faultKnobs: [
     { constant: 'BioPageRef', value: 'NONE', fault: 'iter_pipe_truncate_revert' },
     { constant: 'LimitToEof', value: true, fault: 'direct_splice_eof_limit_v20' },
+    // EofRevert = FALSE is iomap_dio_rw before 419e9c38aa07 (no revert to i_size).
+    { constant: 'EofRevert', value: false, fault: 'iomap_dio_no_eof_revert' },
   ],
   // A bio listing a freed frame (the model's NoBufferFreedUnderBio) makes its DMA land in a
   // freed page, which the reference WARNs about when the bio completes.
-  predictedViolations: (prev, now) =>
-    Number(prev?.bioFreed ?? 0) > 0 || Number(now.bioFreed) > 0 ? ['no_dma_into_freed_page'] : [],
+  // A splice that returns with more (or fewer) pipe buffers than the pages it returned (the
+  // model's ReadLimitedToEof broken by a missing EOF revert) breaks splice_pipe_matches_ret at
+  // that step: each process splices once, into a pipe empty until then.
+  predictedViolations: (prev, now) => [
+    ...(Number(prev?.bioFreed ?? 0) > 0 || Number(now.bioFreed) > 0
+      ? ['no_dma_into_freed_page']
+      : []),
+    ...(PROCS.some((p) => {
+      const k = PROC_KEYS[p];
+      const ret = now[k.ret];
+      if (prev?.[k.ret] !== null || ret === null || ret === undefined) return false;
+      return now[k.pipeLen] !== (typeof ret === 'number' ? ret : 0);
+    })
+      ? ['splice_pipe_matches_ret']
+      : []),
+  ],
   createDriver: (profile, scenario) => new SplicePipeDriver(profile, scenario),
 };
