@@ -133,7 +133,8 @@ VARIABLES
     err,        \* err[p]: the error splice() returns instead of ret[p] (0: none; EAGAIN, ENOMEM, EINVAL)
     cache,      \* cache[i]: frame holding file page i in the page cache (0 = not cached)
     mapped,     \* pages of the file with blocks mapped (a prefix: see MappedPages)
-    wret,       \* the last AppendWrite's result: 1 (pages written), ENOSPC, or -1 before any
+    wret,       \* the last AppendWrite's result: pages written (1, or 0 for an empty write),
+                \* ENOSPC, or -1 before any
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, action>>
@@ -510,17 +511,23 @@ PipeRead(p) ==
 \* ext4_dio_write_end_io);
 \* the page's block is mapped from then on, so a later O_DIRECT read gets a bio for it and the
 \* data written (the file's own bytes for that page).
-AppendWrite(p) ==
+\* pages = 0: pwrite(fd, buf, 0, i_size), a zero-length O_DIRECT write: 0, nothing written and
+\* nothing allocated, also when the extent is full (mm/filemap.c generic_write_checks: "if
+\* (!iov_iter_count(from)) return 0", via ext4_generic_write_checks, before any block mapping).
+AppendWrite(p, pages) ==
     /\ DioAppend
     /\ p # BufferedProc
     /\ \A q \in Procs : phase[q] \in {"idle", "done"}
-    /\ IF isize + 1 > ExtentPages
+    /\ IF pages = 0
+       THEN /\ wret' = 0
+            /\ UNCHANGED <<isize, mapped>>
+       ELSE IF isize + 1 > ExtentPages
        THEN /\ wret' = ENOSPC
             /\ UNCHANGED <<isize, mapped>>
        ELSE /\ wret' = 1
             /\ isize' = isize + 1
             /\ mapped' = IF isize + 1 > mapped THEN isize + 1 ELSE mapped
-    /\ action' = [name |-> "AppendWrite", proc |-> p]
+    /\ action' = [name |-> "AppendWrite", proc |-> p, pages |-> pages]
     /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
@@ -534,7 +541,8 @@ Finished ==
 Next ==
     \/ Finished
     \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
-                        \/ SpliceReturn(p) \/ PipeRead(p) \/ AppendWrite(p))
+                        \/ SpliceReturn(p) \/ PipeRead(p)
+                        \/ AppendWrite(p, 1) \/ AppendWrite(p, 0))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
     \/ \E s \in 0..(ExtentPages - 1) : Truncate(s)
     \/ (ExtendSize > FileSize /\ Truncate(ExtendSize))
@@ -546,7 +554,7 @@ TypeOK ==
     \* Written element-wise: the embedded engine would enumerate function sets.
     /\ isize \in 0..ExtentPages
     /\ mapped \in 0..ExtentPages
-    /\ wret \in {-1, 1, ENOSPC}
+    /\ wret \in {-1, 0, 1, ENOSPC}
     /\ DOMAIN phase = Procs /\ DOMAIN nread = Procs /\ DOMAIN buf = Procs
     /\ DOMAIN bio = Procs /\ DOMAIN pipe = Procs /\ DOMAIN ret = Procs
     /\ DOMAIN ref = FrameSet /\ DOMAIN content = FrameSet

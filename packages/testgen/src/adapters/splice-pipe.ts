@@ -48,8 +48,8 @@
 //                   copy_splice_read's page array)
 //   cached          pages of the file in the page cache (the buffered splice reads them in,
 //                   truncate drops those past i_size)
-//   write           the last AppendWrite's result: 1 (page written) or "error 28" (-ENOSPC),
-//                   null before any
+//   write           the last AppendWrite's result: 1 (page written), 0 (an empty write) or
+//                   "error 28" (-ENOSPC), null before any
 //   bioFreed        in-flight bio pages whose frame was freed since the bio was submitted (the
 //                   DMA will land in freed or reused memory). In the model: its frame has
 //                   refcount 0, or it has been handed to another holder (the other process's
@@ -463,7 +463,7 @@ class SplicePipeDriver implements ReferenceDriver {
         return;
       }
       case 'AppendWrite':
-        this.appendWrite(param(action, 'proc', 'string'));
+        this.appendWrite(param(action, 'proc', 'string'), param(action, 'pages', 'number'));
         return;
       case 'PipeRead': {
         const pipe = this.pipeOf(param(action, 'proc', 'string'));
@@ -481,11 +481,14 @@ class SplicePipeDriver implements ReferenceDriver {
   }
 
   /**
-   * pwrite(fd, buf, PAGE_SIZE, i_size) with O_DIRECT, synchronous: on each process's file (the
-   * spec's one file), its own bytes for that page, p's file first. The writer's buffer is a page
-   * of ITER_BVEC allocated for the call and freed after it.
+   * pwrite(fd, buf, pages * PAGE_SIZE, i_size) with O_DIRECT (pages 1, or 0: an empty write),
+   * synchronous: on each process's file (the spec's one file), its own bytes for that page, p's
+   * file first. The writer's buffer is a page of ITER_BVEC allocated for the call and freed after.
    */
-  private appendWrite(p: string): void {
+  private appendWrite(p: string, pages: number): void {
+    if (pages !== 0 && pages !== 1)
+      throw new AdapterError(`SplicePipe: AppendWrite of ${pages} pages (0 or 1)`);
+    const len = pages * PAGE_SIZE;
     if (p === this.bufferedProc)
       throw new AdapterError(`SplicePipe: ${p}'s file is not opened O_DIRECT`);
     const page = try_alloc_page();
@@ -496,8 +499,8 @@ class SplicePipeDriver implements ReferenceDriver {
       const f = this.fileOf(q);
       const pos = f.f_inode.i_size;
       memcpy_to_page(page, 0, filledBytes(PAGE_SIZE, dataByte(q, pos / PAGE_SIZE + 1)));
-      const bv = [{ bv_page: page, bv_offset: 0, bv_len: PAGE_SIZE }];
-      return direct_IO(init_sync_kiocb(f, pos), iov_iter_bvec(ITER_SOURCE, bv, 1, PAGE_SIZE));
+      const bv = [{ bv_page: page, bv_offset: 0, bv_len: len }];
+      return direct_IO(init_sync_kiocb(f, pos), iov_iter_bvec(ITER_SOURCE, bv, 1, len));
     });
     put_page(page);
     if (results.some((r) => r !== results[0]))

@@ -308,12 +308,14 @@ describe('SplicePipe adapter', () => {
         config: 'SplicePipe_append',
         actions: [
           { name: 'Init' },
-          { name: 'AppendWrite', proc: 'p1' },
-          { name: 'AppendWrite', proc: 'p2' },
+          { name: 'AppendWrite', proc: 'p1', pages: 1 },
+          { name: 'AppendWrite', proc: 'p2', pages: 1 },
           { name: 'SpliceSync', proc: 'p1' },
           { name: 'Truncate', size: 0 },
-          { name: 'AppendWrite', proc: 'p2' },
+          { name: 'AppendWrite', proc: 'p2', pages: 1 },
           { name: 'PipeRead', proc: 'p1' },
+          { name: 'AppendWrite', proc: 'p1', pages: 0 },
+          { name: 'AppendWrite', proc: 'p1', pages: 1 },
         ],
         constants,
       };
@@ -326,6 +328,8 @@ describe('SplicePipe adapter', () => {
         [0, 'error 28'],
         [1, 1], // the block stayed mapped past the truncate: rewritten, i_size back to one page
         [1, 1],
+        [1, 0], // an empty write: 0 even with the extent full
+        [1, 'error 28'],
       ]);
       // The splice reads the written page with a bio (D1), not the device's stale block (J) nor
       // a hole (Z); the writer's buffer page is gone after each write.
