@@ -138,7 +138,14 @@ function smb_extract_folioq_to_rdma(
   let offset = iter.iov_offset;
   let ret = 0;
   if (slot >= folioq_nr_slots(folioq)) {
-    if (!folioq.next) return -EIO; // WARN_ON_ONCE(!folioq)
+    if (!folioq.next) {
+      // "if (WARN_ON_ONCE(!folioq)) return -EIO;"
+      current_kernel().WARN(
+        'bug',
+        'smb_extract_folioq_to_rdma: iterator at the end of the last folio_queue',
+      );
+      return -EIO;
+    }
     folioq = folioq.next;
     slot = 0;
   }
@@ -156,7 +163,12 @@ function smb_extract_folioq_to_rdma(
       offset = 0;
       slot++;
       if (slot >= folioq_nr_slots(folioq)) {
-        if (!folioq.next) break;
+        if (!folioq.next) {
+          // "WARN_ON_ONCE(ret < iter->count); break;": the queue ended before the iterator's count
+          if (ret < iter.count)
+            current_kernel().WARN('bug', 'smb_extract_folioq_to_rdma: the folio_queue ended early');
+          break;
+        }
         folioq = folioq.next;
         slot = 0;
       }

@@ -196,7 +196,13 @@ function extract_folioq_to_sg(
       offset = 0;
       slot++;
       if (slot >= folioq_nr_slots(folioq)) {
-        if (!folioq.next) break;
+        if (!folioq.next) {
+          // "WARN_ON_ONCE(ret < iter->count); break;": the queue ended before the iterator's
+          // count (a caller's iterator longer than its queue).
+          if (ret < iter.count)
+            current_kernel().WARN('bug', 'extract_folioq_to_sg: the folio_queue ended early');
+          break;
+        }
         folioq = folioq.next;
         slot = 0;
       }

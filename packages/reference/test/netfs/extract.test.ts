@@ -297,6 +297,55 @@ describe('ITER_FOLIOQ left at the end of a segment (slot == folioq_nr_slots())',
   });
 });
 
+describe('ITER_FOLIOQ whose queue ends before its count', () => {
+  /** A full segment ending the queue, its last two slots under the iterator, count = them + extra. */
+  function shortQueue(extra: number): iov_iter {
+    const folios = Array.from({ length: PAGEVEC_SIZE }, () => folio_alloc(0));
+    const chain = folioq_chain_from(folios);
+    return iov_iter_folio_queue(ITER_DEST, chain, PAGEVEC_SIZE - 2, 0, 2 * PAGE_SIZE + extra);
+  }
+  const rdmaList = (): smb_extract_to_rdma => ({
+    sge: [],
+    nr_sge: 0,
+    max_sge: 4,
+    device: new ib_device(),
+    local_dma_lkey: 0,
+  });
+
+  it('extract_iter_to_sg stops at the end with WARN_ON_ONCE(ret < iter->count), then returns 0 with WARN_ON_ONCE(!folioq)', () => {
+    inKernel('linux-6.12', () => {
+      const iter = shortQueue(100);
+      expect(netfs_extract_iter_to_sg(iter, iter.count, sg_alloc_table(), 4)).toBe(2 * PAGE_SIZE);
+      expect(iter.count).toBe(100);
+      expect(kernel!.warnings.map((w) => w.kind)).toEqual(['bug']);
+      expect(netfs_extract_iter_to_sg(iter, iter.count, sg_alloc_table(), 4)).toBe(0);
+      expect(kernel!.warnings.map((w) => w.kind)).toEqual(['bug', 'bug']);
+    });
+  });
+
+  it('smb_extract_iter_to_rdma stops at the end with a WARN, then fails -EIO with a WARN', () => {
+    inKernel('linux-6.12', () => {
+      const iter = shortQueue(100);
+      expect(smb_extract_iter_to_rdma(iter, iter.count, rdmaList())).toBe(2 * PAGE_SIZE);
+      expect(kernel!.warnings.map((w) => w.kind)).toEqual(['bug']);
+      const r = rdmaList();
+      expect(smb_extract_iter_to_rdma(iter, iter.count, r)).toBe(-5);
+      expect(r.device.mappings.size).toBe(0);
+      expect(kernel!.warnings.map((w) => w.kind)).toEqual(['bug', 'bug']);
+    });
+  });
+
+  it('a queue that holds the whole count is walked to its end without a WARN', () => {
+    inKernel('linux-6.12', () => {
+      const sg = shortQueue(0);
+      expect(netfs_extract_iter_to_sg(sg, sg.count, sg_alloc_table(), 4)).toBe(2 * PAGE_SIZE);
+      const rdma = shortQueue(0);
+      expect(smb_extract_iter_to_rdma(rdma, rdma.count, rdmaList())).toBe(2 * PAGE_SIZE);
+      expect(kernel!.warnings).toEqual([]);
+    });
+  });
+});
+
 describe('smb_extract_iter_to_rdma', () => {
   const cases: ['linux-6.12' | 'bvecq-rfc', LayoutType[]][] = [
     ['linux-6.12', ['KVEC', 'BVEC', 'FOLIOQ']],
