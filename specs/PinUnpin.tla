@@ -44,6 +44,11 @@ CONSTANTS
                     \* anonymous folio (a 16 KiB mTHP, order 2, 6.8+; a PMD THP alike on 6.1),
                     \* and the queue buffer's Q0, Q1 the two pages of one order-1 page-cache
                     \* folio (6.8+ page cache): the kernel counts pins and refs per folio
+    PartialPunch,   \* the data file also sees fallocate(FALLOC_FL_PUNCH_HOLE) of the first half of
+                    \* page X1 (PunchPartial): truncate_pagecache_range zeroes that part of the
+                    \* cached folio, which stays in the page cache (mm/truncate.c
+                    \* truncate_inode_pages_range -> truncate_inode_partial_folio ->
+                    \* folio_zero_range); explored with the XARRAY iterator only
     Nofault         \* every direct I/O's iterator has i->nofault set, as gfs2 and btrfs do around
                     \* iomap_dio_rw with page faults disabled (fs/gfs2/file.c
                     \* gfs2_file_direct_read / _write, fs/btrfs/direct-io.c btrfs_direct_read /
@@ -54,7 +59,8 @@ CONSTANTS
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
-ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault}
+ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
+        PartialPunch}
            \subseteq BOOLEAN
 \* Queue iterators came long after the extraction API (ITER_FOLIOQ in 6.12).
 ASSUME QueueIter => GupMode = "PIN"
@@ -112,9 +118,13 @@ VARIABLES
     bio,         \* bio[b] = [st, iter, dir, cleanup, pages, bytes, offset0, array, err]
     largeFolio,  \* = LargeFolio throughout: how U0 and U1 are backed (what the per-folio
                  \* observations group by; a constant of the behaviour, no extra state)
+    x1Zeroed,    \* PunchPartial zeroed the first half of X1 since a read last filled it (a
+                 \* direct I/O into X1 that completed without error): X1 no longer holds the
+                 \* bytes that read brought (the adapters' `data` observation)
     action
 
-vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio, action>>
+vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed,
+          action>>
 
 ----------------------------------------------------------------------------
 (* Extraction *)
@@ -213,6 +223,10 @@ SubmitFails(t, dir) ==
 \* Bio 2 is used only once bio 1 has been: the two are interchangeable.
 CanStart(b) == bio[b].st = "IDLE" /\ (b = 1 \/ bio[1].st # "IDLE")
 
+\* An I/O record r ending with err writes X1 with the device's bytes: a read listing X1 that
+\* the device completes without error (BLK_STS_IOERR transfers nothing).
+FillsX1(r, err) == err = "NONE" /\ r.dir = "DEST" /\ "X1" \in r.pages
+
 ----------------------------------------------------------------------------
 Init ==
     /\ pins = [f \in Frames |-> 0]
@@ -223,6 +237,7 @@ Init ==
     /\ pinReleased = 0
     /\ bio = [b \in Bios |-> IdleBio]
     /\ largeFolio = LargeFolio
+    /\ x1Zeroed = FALSE
     /\ action = [name |-> "Init"]
 
 \* A direct I/O over an iterator of type t: bio_iov_iter_get_pages loops
@@ -249,7 +264,7 @@ Submit(b, t, dir) ==
             /\ pinAcquired' = pinAcquired + Cardinality(pinned)
             /\ zeroMapped' = (zeroMapped /\ ~BreaksZeroPage(t, dir))
             /\ bio' = [bio EXCEPT ![b] = Extracted(t, dir, listed)]
-    /\ UNCHANGED <<cached, pinReleased, largeFolio>>
+    /\ UNCHANGED <<cached, pinReleased, largeFolio, x1Zeroed>>
     /\ action' = [name |-> "Submit", bio |-> b, iter |-> t, dir |-> dir]
 
 \* The same direct I/O from a synchronous kiocb (read(2)/write(2) on an O_DIRECT
@@ -268,7 +283,7 @@ SubmitSync(b, t, dir) ==
           reffed \in {ReffedBy(t, dir)} :
        IF SubmitFails(t, dir)
        THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = dir]]
-            /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased>>
+            /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, x1Zeroed>>
        ELSE \E r \in {Extracted(t, dir, listed)} :
             /\ pins' = SubOne(AddOne(pins, pinned), Unpinned(r))
             /\ refs' = SubOne(AddOne(refs, reffed), Put(r))
@@ -276,6 +291,7 @@ SubmitSync(b, t, dir) ==
             /\ pinReleased' = pinReleased + Cardinality(Unpinned(r))
             /\ zeroMapped' = (zeroMapped /\ ~BreaksZeroPage(t, dir))
             /\ bio' = [bio EXCEPT ![b] = [r EXCEPT !.st = "DONE"]]
+            /\ x1Zeroed' = (x1Zeroed /\ ~FillsX1(r, "NONE"))
     /\ UNCHANGED <<cached, largeFolio>>
     /\ action' = [name |-> "SubmitSync", bio |-> b, iter |-> t, dir |-> dir]
 
@@ -290,7 +306,7 @@ SubmitFault(b, t) ==
     /\ t \in UserTypes
     /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = "DEST",
                  !.array = IF ArrayLeakBug /\ GupMode = "PIN" THEN "ALLOCATED" ELSE "NONE"]]
-    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio>>
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
     /\ action' = [name |-> "SubmitFault", bio |-> b, iter |-> t]
 
 \* A read (DEST) into a user buffer that runs past the end of its mapping:
@@ -320,7 +336,7 @@ SubmitPartial(b) ==
                          pages |-> taken, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
                          array |-> "NONE", err |-> "NONE"]]
             /\ zeroMapped' = FALSE
-    /\ UNCHANGED <<cached, pinReleased, largeFolio>>
+    /\ UNCHANGED <<cached, pinReleased, largeFolio, x1Zeroed>>
     /\ action' = [name |-> "SubmitPartial", bio |-> b]
 
 \* Under Nofault, what gfs2 and btrfs do after a direct I/O came back short or -EFAULT
@@ -339,7 +355,7 @@ FaultIn(buffer) ==
     /\ Nofault
     /\ zeroMapped
     /\ zeroMapped' = (buffer = "UNMAPPED")
-    /\ UNCHANGED <<pins, refs, cached, pinAcquired, pinReleased, bio, largeFolio>>
+    /\ UNCHANGED <<pins, refs, cached, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed>>
     /\ action' = [name |-> "FaultIn", buffer |-> buffer]
 
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
@@ -356,6 +372,7 @@ Release(b, err) ==
     /\ refs' = SubOne(refs, Put(bio[b]))
     /\ pinReleased' = pinReleased + Cardinality(Unpinned(bio[b]))
     /\ bio' = [bio EXCEPT ![b].st = "DONE", ![b].err = err]
+    /\ x1Zeroed' = (x1Zeroed /\ ~FillsX1(bio[b], err))
     /\ UNCHANGED <<zeroMapped, cached, pinAcquired, largeFolio>>
 
 Complete(b) ==
@@ -378,8 +395,21 @@ PunchHole(x) ==
     /\ x \in cached
     /\ \A b \in Bios : bio[b].st = "INFLIGHT" => x \notin bio[b].pages
     /\ cached' = cached \ {x}
-    /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, bio, largeFolio>>
+    /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed>>
     /\ action' = [name |-> "PunchHole", page |-> x]
+
+\* fallocate(FALLOC_FL_PUNCH_HOLE) over the first half of page X1 (PartialPunch), while no I/O
+\* lists it: truncate_pagecache_range -> truncate_inode_pages_range, whose partial folio stays
+\* cached with the punched range zeroed (truncate_inode_partial_folio: folio_zero_range;
+\* mm/truncate.c, 6.1 and 6.12). Nothing is pinned, referenced or listed differently; X1 no
+\* longer holds what a read brought into that half, until a read fills it again.
+PunchPartial ==
+    /\ PartialPunch
+    /\ "X1" \in cached
+    /\ \A b \in Bios : bio[b].st = "INFLIGHT" => "X1" \notin bio[b].pages
+    /\ x1Zeroed' = TRUE
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio>>
+    /\ action' = [name |-> "PunchPartial"]
 
 \* With LargeFolio only the iterators over the large folios are explored (user ones, and the
 \* queue one where the kernel has it): how U0/U1 and Q0/Q1 are backed changes nothing for the
@@ -387,8 +417,11 @@ PunchHole(x) ==
 \* stays small (its scenarios replay in every suite run).
 \* With Nofault only the user iterators are explored: i->nofault reaches GUP alone (kernel
 \* iterators are never faulted in), which the main configs cover for the other types.
+\* With PartialPunch only the XARRAY iterator is explored: the punch touches the page cache
+\* alone, which the main configs cover for the other types.
 SubmitTypes == IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
-               ELSE IF Nofault THEN UserTypes ELSE IterTypes
+               ELSE IF Nofault THEN UserTypes
+               ELSE IF PartialPunch THEN {"XARRAY"} ELSE IterTypes
 
 Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)
@@ -399,6 +432,7 @@ Next ==
     \/ \E b \in Bios : CompleteError(b)
     \/ ~LargeFolio /\ ~Nofault /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : FaultIn(buffer)
+    \/ PunchPartial
 
 Spec == Init /\ [][Next]_vars
 
@@ -409,6 +443,8 @@ TypeOK ==
     /\ \A f \in Frames : pins[f] \in -2..2 /\ refs[f] \in -2..2
     /\ zeroMapped \in BOOLEAN
     /\ largeFolio = LargeFolio
+    /\ x1Zeroed \in BOOLEAN
+    /\ x1Zeroed => PartialPunch
     /\ cached \subseteq {"X0", "X1"}
     /\ pinAcquired \in 0..8 /\ pinReleased \in 0..8
     /\ \A b \in Bios :

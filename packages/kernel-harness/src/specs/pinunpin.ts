@@ -18,7 +18,9 @@
 // no such step yet), SubmitSync (a synchronous O_DIRECT read/write: it would block on the
 // suspended dm gate; the guest's script has no step that bypasses the gate yet) and
 // CompleteError (the gate cannot fail a held bio yet: reloading the suspended dm device with
-// an "error" table before resuming would), named by pinUnpinWhyNot.
+// an "error" table before resuming would) and PunchPartial (fallocate(PUNCH_HOLE) of half of
+// X1: the guest punches whole pages only, and what it changes, X1's bytes in `data`, is
+// unobservable; its config submits XARRAY alone, kernel-only anyway), named by pinUnpinWhyNot.
 // Not realisable: Submit with KVEC, BVEC, XARRAY or QUEUE (ITER_FOLIOQ on 6.12, which only
 // netfs/cachefiles build; iterators built inside the kernel; no system call hands block DIO
 // one), so those scenarios are not applicable (pinUnpinWhyNot: "kernel-only iterator").
@@ -118,6 +120,9 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // Nofault config, not applicable as a whole; pinUnpinScenarioSupport).
   if (action.name === 'FaultIn')
     return 'FaultIn: only gfs2/btrfs fault a buffer in between nofault direct I/O attempts';
+  // The guest's PunchHole step punches whole pages of its tmpfs file only.
+  if (action.name === 'PunchPartial')
+    return 'PunchPartial: a partial hole punch is not realised by the guest';
   // The dm gate only delays bios; failing one needs an "error" table loaded before the resume.
   if (action.name === 'CompleteError' && isBio(action.bio))
     return 'CompleteError: failing an in-flight bio is not realised by the guest';

@@ -51,6 +51,10 @@
 //   PunchHole    fallocate(PUNCH_HOLE) over X0: truncate_pagecache_range ->
 //                truncate_inode_pages_range (mm/truncate.c) takes the folio out of the file's
 //                i_pages and drops the cache's reference.
+//   PunchPartial (PartialPunch) fallocate(PUNCH_HOLE) over the first half of X1: the same
+//                truncate_inode_pages_range covers the folio in part, so it stays cached with
+//                that half zeroed (truncate_inode_partial_folio: folio_zero_range); `data` loses
+//                X1 until a read fills it again.
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -76,7 +80,8 @@
 //   data            the frames holding the data a direct I/O read from the device ("U0,U1"):
 //                   the model's frames listed by a DEST I/O that completed without error (DONE,
 //                   err NONE: the device DMA'd into them; BLK_STS_IOERR transfers nothing here),
-//                   a page-cache frame only while it is still cached, never the zero page (a
+//                   a page-cache frame only while it is still cached (X1 not once PunchPartial
+//                   zeroed it since, the spec's x1Zeroed), never the zero page (a
 //                   destination GUP breaks it first), nor the first page of an I/O whose
 //                   *offset0 is wrong (KvecOffset0Bug: the DMA lands before the buffer, over K0's
 //                   other slab object; FIRST_PAGE). The reference driver fills each I/O's device
@@ -237,6 +242,7 @@ const ACTIONS = new Set([
   'Complete',
   'CompleteError',
   'PunchHole',
+  'PunchPartial',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -375,7 +381,7 @@ function setBioKeys(
  * The model's `data`: the frames a DEST I/O that completed without error listed (the device
  * wrote them), page-cache frames only while cached, never the zero page.
  */
-function modelData(bios: ModelValue, cached: readonly string[]): string {
+function modelData(bios: ModelValue, cached: readonly string[], x1Zeroed: boolean): string {
   const filled: string[] = [];
   for (const b of BIOS) {
     const r: ModelValue = apply(bios, b, 'bio');
@@ -391,7 +397,12 @@ function modelData(bios: ModelValue, cached: readonly string[]): string {
     }
   }
   return frameList(
-    filled.filter((f) => f !== 'ZP' && ((f !== 'X0' && f !== 'X1') || cached.includes(f))),
+    filled.filter(
+      (f) =>
+        f !== 'ZP' &&
+        ((f !== 'X0' && f !== 'X1') || cached.includes(f)) &&
+        !(f === 'X1' && x1Zeroed),
+    ),
   );
 }
 
@@ -417,6 +428,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     data: modelData(
       bios,
       asSet(stateVar(state, 'cached')).map((x) => asString(x, 'cached')),
+      asBool(stateVar(state, 'x1Zeroed'), 'x1Zeroed'),
     ),
   };
   for (const b of BIOS) {
@@ -838,6 +850,14 @@ class PinUnpinDriver implements ReferenceDriver {
         truncate_inode_pages_range(this.dataFile.i_mapping, start, start + PAGE_SIZE - 1);
         this.ownerRefs.set(x, this.ownerRef(x) - 1);
         this.cached.delete(x);
+        return;
+      }
+      case 'PunchPartial': {
+        if (!this.cached.has('X1')) throw new AdapterError('PinUnpin: X1 is not cached');
+        // truncate_pagecache_range over X1's first half: the folio is covered in part, so
+        // truncate_inode_pages_range zeroes that part and leaves it in i_pages.
+        const start = PAGE_SIZE;
+        truncate_inode_pages_range(this.dataFile.i_mapping, start, start + 2 * UNIT - 1);
         return;
       }
       default:

@@ -43,6 +43,7 @@ describe('PinUnpin adapter', () => {
       pinAcquired: 3,
       pinReleased: 1,
       largeFolio: false,
+      x1Zeroed: false,
       bio: {
         __fn: [
           [
@@ -104,6 +105,7 @@ describe('PinUnpin adapter', () => {
       pinAcquired: 3,
       pinReleased: 0,
       largeFolio: true,
+      x1Zeroed: false,
       bio: {
         __fn: [
           [1, idle],
@@ -372,13 +374,25 @@ describe('PinUnpin adapter', () => {
       'linux-6.12',
     );
     expect(failed[2]).toMatchObject({ 'bio1.err': 'EIO', data: '' });
-    const kvec = [
+    const kvec: Scenario['actions'] = [
       { name: 'Init' },
       { name: 'Submit', bio: 1, iter: 'KVEC', dir: 'DEST' },
       { name: 'Complete', bio: 1 },
     ];
     expect(reads(kvec, 'linux-6.12')[2]).toMatchObject({ data: 'K0,K1' });
     expect(reads(kvec, 'linux-6.12+kvec_offset0')[2]).toMatchObject({ data: 'K1' });
+    // A partial hole punch over X1's first half zeroes it in the cached folio, which stays
+    // cached (truncate_inode_partial_folio): X1 no longer holds the read's bytes at its probe.
+    const punched = reads(
+      [
+        { name: 'Init' },
+        { name: 'SubmitSync', bio: 1, iter: 'XARRAY', dir: 'DEST' },
+        { name: 'PunchPartial' },
+      ],
+      'linux-6.12',
+    );
+    expect(punched[1]).toMatchObject({ data: 'X0,X1', cached: 'X0,X1' });
+    expect(punched[2]).toMatchObject({ data: 'X0', cached: 'X0,X1' });
     // A short request (SubmitPartial) completes with its byte count, not an error.
     const partial: Scenario = {
       ...scenario,
