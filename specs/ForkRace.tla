@@ -76,7 +76,9 @@ CONSTANTS
     UseMmapFixed,    \* explore the parent's mmap(MAP_FIXED_NOREPLACE) over its page (MmapExists)
     UseUnprotect,    \* explore the parent's mprotect(PROT_READ|PROT_WRITE) after Protect (Unprotect)
     UseHoleSteps,    \* explore mprotect / madvise of the whole buffer over an unmapped page (ProtectHole, MadviseHole)
-    UseFixedOutside  \* explore IORING_OP_READ_FIXED past the registered buffer (FixedReadOutside)
+    UseFixedOutside, \* explore IORING_OP_READ_FIXED past the registered buffer (FixedReadOutside)
+    LastPageLoadedOnly \* the parent's last page was only loaded before the race, never stored to:
+                     \* its pte maps the shared zero page (FALSE: every page faulted in by a store)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -88,7 +90,9 @@ ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in B
 ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN /\ RegisterWholeBuffer \in BOOLEAN
 ASSUME AdviseFirstPageOnly \in BOOLEAN /\ UseExit \in BOOLEAN /\ UseProtect \in BOOLEAN
 ASSUME UseMmapFixed \in BOOLEAN /\ UseUnprotect \in BOOLEAN /\ UseHoleSteps \in BOOLEAN
-ASSUME UseFixedOutside \in BOOLEAN
+ASSUME UseFixedOutside \in BOOLEAN /\ LastPageLoadedOnly \in BOOLEAN
+\* A whole-buffer registration over the zero page is not modelled (RegisterWhole pins the frames).
+ASSUME ~(LastPageLoadedOnly /\ RegisterWholeBuffer)
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
 ASSUME ~(UseProtect /\ RegisterWholeBuffer)
 
@@ -175,20 +179,31 @@ Scrub(nexcl, ndata) ==
 \* A write access by p to its page v, as the write fault leaves things
 \* (mm/memory.c do_wp_page): sets pte', excl' and data', putting the written
 \* tags `add` into the frame p maps afterwards.  It never frees a frame: a
-\* page that cannot be reused is still mapped or held by someone else.
+\* page that cannot be reused is still mapped or held by someone else.  A pte mapping the zero
+\* page (LastPageLoadedOnly) is never reused: do_wp_page finds no anon folio (vm_normal_page is
+\* NULL for the zero pfn) and wp_page_copy maps a new zeroed page (vma_alloc_zeroed_movable_folio,
+\* 6.1 and 6.12); the zero page itself holds no count to drop.
 WriteAccess(p, v, add) ==
     LET f == pte[p][v].frame
         reusable == excl[f] \/ (MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0)
-    IN \/ /\ pte[p][v].write                 \* writable pte: no fault
+    IN \/ /\ f = ZeroFrame                   \* the zero page: wp_page_copy of a new zeroed page
+          /\ NumFree > 0
+          /\ \E g \in {NewFrame} :
+                /\ pte' = [pte EXCEPT ![p][v] = [frame |-> g, write |-> TRUE]]
+                /\ excl' = [excl EXCEPT ![g] = TRUE]
+                /\ data' = [data EXCEPT ![g] = add]
+       \/ /\ pte[p][v].write                 \* writable pte: no fault
           /\ pte' = pte
           /\ excl' = excl
           /\ data' = [data EXCEPT ![f] = @ \cup add]
-       \/ /\ ~pte[p][v].write                \* wp_page_reuse: exclusive or refcount == 1
+       \/ /\ f # ZeroFrame
+          /\ ~pte[p][v].write                \* wp_page_reuse: exclusive or refcount == 1
           /\ reusable
           /\ pte' = [pte EXCEPT ![p][v] = [frame |-> f, write |-> TRUE]]
           /\ excl' = [excl EXCEPT ![f] = TRUE]
           /\ data' = [data EXCEPT ![f] = @ \cup add]
-       \/ /\ ~pte[p][v].write                \* wp_page_copy: move p to a new copy
+       \/ /\ f # ZeroFrame
+          /\ ~pte[p][v].write                \* wp_page_copy: move p to a new copy
           /\ ~reusable
           /\ NumFree > 0
           /\ \E g \in {NewFrame} :
@@ -226,15 +241,20 @@ UnshareAccess(p, v) ==
 
 ----------------------------------------------------------------------------
 (* Initial state: the parent has two private anonymous pages, faulted in,  *)
-(* exclusive and writable; no child yet.                                    *)
+(* exclusive and writable; no child yet.  With LastPageLoadedOnly the last  *)
+(* page was only loaded: a read fault mapped the shared zero page there     *)
+(* (mm/memory.c do_anonymous_page without FAULT_FLAG_WRITE; x86 does not    *)
+(* forbid it, mm_forbids_zeropage), read-only.                              *)
 
 Init ==
     /\ pte = [p \in Procs |-> [v \in VPages |->
-                IF p = "P" THEN [frame |-> v + 1, write |-> TRUE]
-                           ELSE [frame |-> NoFrame, write |-> FALSE]]]
+                IF p = "C" THEN [frame |-> NoFrame, write |-> FALSE]
+                ELSE IF LastPageLoadedOnly /\ v = NumPages - 1
+                THEN [frame |-> ZeroFrame, write |-> FALSE]
+                ELSE [frame |-> v + 1, write |-> TRUE]]]
     /\ refs = [f \in Frames |-> 0]
     /\ pins = [f \in Frames |-> 0]
-    /\ excl = [f \in Frames |-> f <= NumPages]
+    /\ excl = [f \in Frames |-> f <= NumPages /\ ~(LastPageLoadedOnly /\ f = NumPages)]
     /\ data = [f \in Frames |-> {}]
     /\ hasPinned = [p \in Procs |-> FALSE]
     /\ forked = FALSE
@@ -286,6 +306,7 @@ DioWriteSubmit(i, v) ==
     /\ UseDioWrite
     /\ CanStart(i)
     /\ ParentMaps(v)
+    /\ pte["P"][v].frame # ZeroFrame     \* a write from the zero page is not explored
     /\ IF DioHold = "FOLL_PIN"
        THEN /\ UnshareAccess("P", v)
             /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
@@ -340,10 +361,13 @@ IoComplete(i) ==
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
 \* may be DMA-pinned in an mm with MMF_HAS_PINNED is copied for the child
 \* (copy_present_page); any other page is shared, write-protected in both,
-\* and loses PageAnonExclusive.
+\* and loses PageAnonExclusive.  A pte mapping the zero page is copied as it is, read-only,
+\* nothing refcounted (copy_present_pte: vm_normal_page is NULL for the zero pfn, so no folio
+\* is duplicated; the pte is not writable, so nothing is write-protected), 6.1 and 6.12.
 CopyAtFork(v) ==
     /\ ForkCopiesPinned
     /\ v \in VPages
+    /\ pte["P"][v].frame # ZeroFrame
     /\ excl[pte["P"][v].frame]
     /\ hasPinned["P"]
     /\ MaybeDmaPinned(pte["P"][v].frame)
@@ -513,6 +537,7 @@ Vmsplice(v) ==
     /\ UseVmsplice
     /\ pipe.st = "EMPTY"
     /\ ParentMaps(v)
+    /\ pte["P"][v].frame # ZeroFrame     \* a vmsplice of the zero page is not explored
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
     /\ UNCHANGED <<gone, ro, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>

@@ -122,6 +122,44 @@ describe("the child's read of a wiped page (MADV_WIPEONFORK: do_anonymous_page, 
   });
 });
 
+describe('a buffer page only loaded before the race (loaded_pages: the zero page)', () => {
+  it('fork copies the zero-page pte read-only to the child, nothing refcounted; stores copy it', () => {
+    const k = createKernel('linux-6.12');
+    const race = new DioForkRace(k, { nr_pages: 1, device: new Uint8Array(512), loaded_pages: 1 });
+    expect(pte_lookup(race.parent, race.buf)?.page.folio.is_zero).toBe(true);
+    expect(k.live_folios.size).toBe(0);
+    const child = race.fork();
+    const shared = pte_lookup(child, race.buf);
+    expect(shared?.page.folio.is_zero).toBe(true); // copy_present_pte: the same zero pfn
+    expect(shared?.write).toBe(false);
+    expect(k.live_folios.size).toBe(0);
+    race.write('P', race.buf + 2048, Uint8Array.of(0x50)); // do_wp_page -> wp_page_copy
+    race.write('C', race.buf + 3072, Uint8Array.of(0x43));
+    expect(k.live_folios.size).toBe(2);
+    expect(race.load('P', race.buf + 2048, 1025)[1024]).toBe(0); // no CW in the parent
+    expect(race.load('C', race.buf + 2048, 1)).toEqual(Uint8Array.of(0)); // no PW in the child
+    race.exit();
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
+  });
+
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: an O_DIRECT read into it breaks the zero page first (FOLL_WRITE), the data lands`, () => {
+      const k = createKernel(profile);
+      const device = new Uint8Array(512).fill(0xd1);
+      const race = new DioForkRace(k, { nr_pages: 1, device, loaded_pages: 1 });
+      race.read(1, 0, race.buf, 512);
+      const pte = pte_lookup(race.parent, race.buf);
+      expect(pte?.page.folio.is_zero).toBe(false);
+      expect(pte?.write).toBe(true);
+      expect(race.complete(1)).toBe(512);
+      expect(race.load('P', race.buf, 512)).toEqual(device);
+      expect(k.zero_page?.folio.gup_pins ?? 0).toBe(0);
+      race.exit();
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  }
+});
+
 describe('O_DIRECT write after fork (a read-only pin: gup_must_unshare -> FAULT_FLAG_UNSHARE)', () => {
   const STORE = 2048;
   const run = (profile: 'linux-6.1' | 'linux-6.12', childExitsFirst: boolean) => {
