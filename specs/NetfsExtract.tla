@@ -169,6 +169,9 @@ Present(t, sa) ==
 
 Min(a, b) == IF a < b THEN a ELSE b
 
+\* The stream position of a short chain's end (t \in ShortTypes).
+ChainEnd(t) == Layout(t).l1 + Layout(t).l2
+
 \* One element: frame, offset in its page, length, stream position.
 Elem(ef, eo, el, ea) == [f |-> ef, off |-> eo, len |-> el, at |-> ea]
 
@@ -199,9 +202,11 @@ VARIABLES
     pins,       \* pins[f]: FOLL_PIN count of frame f
     mapped,     \* DMA mappings outstanding on the RDMA device
     ret,        \* the last extraction's return value (bytes, or EIO)
+    warned,     \* the last step hit one of the walkers' WARN_ON_ONCE()s at a short
+                \* chain's end (see Layout); FALSE after every other step
     action
 
-vars == <<iter, pos, described, held, pins, mapped, ret, action>>
+vars == <<iter, pos, described, held, pins, mapped, ret, warned, action>>
 
 Free(s) == held[s].form = "NONE"
 \* The caller fills its lowest free slot: slots are interchangeable.
@@ -239,6 +244,7 @@ Init ==
     /\ pins = [f \in Frames |-> 0]
     /\ mapped = 0
     /\ ret = 0
+    /\ warned = FALSE
     /\ action = [name |-> "Init"]
 
 \* The caller gets its iterator, of type t (a read's destination buffer).
@@ -251,6 +257,7 @@ Open(t) ==
     /\ pos' = 0
     /\ described' = 0
     /\ ret' = 0
+    /\ warned' = FALSE
     /\ UNCHANGED <<held, pins, mapped>>
     /\ action' = [name |-> "Open", iter |-> t]
 
@@ -266,6 +273,7 @@ ExtractBvec(blen) ==
        THEN \E got \in {Min(Budget(blen), Pinnable(iter, pos))} :
               Hold("BVEC", IF got > 0 THEN Elems(Layout(iter), pos, got, 2) ELSE <<>>, got, TRUE)
        ELSE Refuse
+    /\ warned' = FALSE
     /\ UNCHANGED <<iter, mapped>>
     /\ action' = [name |-> "ExtractBvec", len |-> blen]
 
@@ -311,6 +319,14 @@ ExtractSg(blen, lim) ==
               IF iter = "KVEC" /\ KvecSgLenBug
               THEN Hold("SG", KvecBugElems(es, pos + Budget(blen)), Budget(blen), FALSE)
               ELSE Hold("SG", es, SeqBytes(es), iter \in UserTypes)
+    \* lib/scatterlist.c extract_folioq_to_sg WARNs at FOLIOQ_SHORT's end: a
+    \* walk that reaches it ("if (!folioq->next) { WARN_ON_ONCE(ret <
+    \* iter->count); break; }": the count runs past it) and a call that
+    \* starts there ("if (WARN_ON_ONCE(!folioq)) return 0;"); either way the
+    \* iterator is left at the end.  A full table (lim = 0) walks nothing.
+    \* BVECQ_SHORT: the RFC's extract_bvecq_to_sg as the reference has it,
+    \* its end-of-chain WARN a comment only (docs/FIDELITY.md, open).
+    /\ warned' = (iter = "FOLIOQ_SHORT" /\ lim # 0 /\ pos' = ChainEnd(iter))
     /\ UNCHANGED <<iter, mapped>>
     /\ action' = [name |-> "ExtractSg", len |-> blen, limit |-> lim]
 
@@ -324,16 +340,25 @@ ExtractSg(blen, lim) ==
 ExtractRdma(blen, lim, fail) ==
     /\ CanExtract
     /\ IF iter \notin RdmaTypes \/ Present(iter, pos) = 0
-       THEN Refuse /\ UNCHANGED mapped
+       \* at a short chain's end: smb_extract_folioq_to_rdma "if
+       \* (WARN_ON_ONCE(!folioq)) return -EIO;", the bvecq walk
+       \* "if (WARN_ON_ONCE(maxsize > 0)) return -EIO;"
+       THEN /\ Refuse /\ UNCHANGED mapped
+            /\ warned' = (iter \in ShortTypes /\ Present(iter, pos) = 0)
        ELSE \E es \in {Elems(Layout(iter), pos, Min(Budget(blen), Present(iter, pos)), lim)} :
               IF fail >= 1 /\ fail <= Len(es)
               THEN /\ Refuse
                    /\ mapped' = mapped + (IF RdmaUnwindBug /\ fail >= 2 THEN 1 ELSE 0)
+                   /\ warned' = FALSE
               ELSE IF iter = "BVECQ_SHORT" /\ Len(es) < lim /\ SeqBytes(es) < Budget(blen)
+              \* the bvecq walk reaches the end wanting more: WARN_ON_ONCE(maxsize > 0)
               THEN /\ Refuse
                    /\ mapped' = mapped + (IF RdmaUnwindBug THEN 1 ELSE 0)
+                   /\ warned' = TRUE
+              \* a FOLIOQ_SHORT walk that reaches the end: WARN_ON_ONCE(ret < iter->count)
               ELSE /\ Hold("RDMA", es, SeqBytes(es), FALSE)
                    /\ mapped' = mapped + Len(es)
+                   /\ warned' = (iter = "FOLIOQ_SHORT" /\ pos + SeqBytes(es) = ChainEnd(iter))
     /\ UNCHANGED iter
     /\ action' = [name |-> "ExtractRdma", len |-> blen, limit |-> lim, fail |-> fail]
 
@@ -345,6 +370,7 @@ Release(s) ==
     /\ pins' = IF held[s].pinned THEN DropPins(ElemFrames(held[s].elems)) ELSE pins
     /\ mapped' = IF held[s].form = "RDMA" THEN mapped - Len(held[s].elems) ELSE mapped
     /\ held' = [held EXCEPT ![s] = NoHeld]
+    /\ warned' = FALSE
     /\ UNCHANGED <<iter, pos, described, ret>>
     /\ action' = [name |-> "Release", slot |-> s]
 
@@ -366,6 +392,7 @@ TypeOK ==
     /\ \A f \in Frames : pins[f] \in 0..2
     /\ ret \in {EIO, EFAULT} \cup (0..8)
     /\ mapped \in 0..8
+    /\ warned \in BOOLEAN
     /\ \A s \in Slots : held[s].form \in {"NONE", "BVEC", "SG", "RDMA"}
 
 \* iov_iter_extract_pages pins user-backed iterators only: kernel pages

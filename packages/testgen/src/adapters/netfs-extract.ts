@@ -34,6 +34,11 @@
 //   slot<s>.form  NONE | BVEC | SG | RDMA: the extraction the caller holds in slot s
 //   slot<s>.elems its elements "frame+offset:length,..." (bio_vecs, sg elements, SGEs) in order
 //   slot<s>.bytes what the extraction returned; slot<s>.pinned whether release unpins
+//   warned        the step WARNed (the spec's warned): the model says so for the walkers'
+//                 WARN_ON_ONCE()s at a short chain's end (lib/scatterlist.c extract_folioq_to_sg,
+//                 fs/smb/client/smbdirect.c smb_extract_folioq_to_rdma, the RFC's bvecq RDMA
+//                 walk), FALSE after every other step; the reference reports whether the step
+//                 added a record to the kernel's WARN log (Kernel.warnings)
 //
 // Frames: U0..U3 the process's pages, K0/K1 the kmalloc pages behind the kvec, B0/B1 the
 // bio_vec pages, X0/X1 the page cache's folios, F0/F1 the folio_queue's folios, Q0/Q1 the pages
@@ -258,6 +263,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     ret: asInt(stateVar(state, 'ret'), 'ret'),
     pins: countList((f) => asInt(apply(pins, f, 'pins'), `pins[${f}]`)),
     mapped: asInt(stateVar(state, 'mapped'), 'mapped'),
+    warned: asBool(stateVar(state, 'warned'), 'warned'),
   };
   for (const s of SLOTS) {
     const r: ModelValue = apply(held, s, 'held');
@@ -317,6 +323,8 @@ class NetfsExtractDriver implements ReferenceDriver {
   /** The iterator's count when the caller got it (FOLIOQ_SHORT's was moved before). */
   private openCount = 0;
   private ret = 0;
+  /** Whether the last step added a record to the kernel's WARN log (k.warnings). */
+  private warned = false;
   /** Violations an extraction showed when it ran (checked once, at its step). */
   private stepViolations: Violation[] = [];
 
@@ -391,7 +399,9 @@ class NetfsExtractDriver implements ReferenceDriver {
 
   apply(action: ScenarioAction): void {
     this.stepViolations = [];
+    const warningsBefore = this.k.warnings.length;
     with_kernel(this.k, () => this.step(action));
+    this.warned = this.k.warnings.length > warningsBefore;
   }
 
   private openIter(): iov_iter {
@@ -729,6 +739,7 @@ class NetfsExtractDriver implements ReferenceDriver {
       ret: this.ret < 0 ? this.ret : model(this.ret, 'ret'),
       pins: countList((f) => folioOf.get(f)?.gup_pins ?? 0),
       mapped: this.device.mappings.size,
+      warned: this.warned,
     };
     for (const s of SLOTS) {
       const h = this.held.get(s);

@@ -173,6 +173,39 @@ describe('NetfsExtract adapter', () => {
     expect(noBvec.stoppedAt?.step).toBe(2);
   });
 
+  it('warned: the walkers WARN at a short chain end (reaching it or starting there), on no other step', () => {
+    const folioq = agree(
+      scenario('NetfsExtract_short_chain', [
+        { name: 'Open', iter: 'FOLIOQ_SHORT' },
+        { name: 'ExtractSg', len: 2, limit: 4 },
+        { name: 'ExtractSg', len: 8, limit: 4 },
+        { name: 'Release', slot: 1 },
+        { name: 'ExtractSg', len: 2, limit: 1 },
+        { name: 'ExtractRdma', len: 2, limit: 1, fail: 0 },
+      ]),
+      'linux-6.12',
+      constantsOf('linux-6.12'),
+    );
+    // extract_folioq_to_sg: WARN_ON_ONCE(ret < iter->count) reaching the end, then
+    // WARN_ON_ONCE(!folioq) (0) starting there; smb_extract_folioq_to_rdma: -EIO with its WARN.
+    expect(folioq.map((o) => o.warned)).toEqual([false, false, false, true, false, true, true]);
+    expect(folioq[3]).toMatchObject({ pos: 8, ret: 6 });
+    expect(folioq[5]).toMatchObject({ pos: 8, ret: 0 });
+    expect(folioq[6]).toMatchObject({ pos: 8, ret: -5 });
+    const bvecq = agree(
+      scenario('NetfsExtract_bvecq_short_chain', [
+        { name: 'Open', iter: 'BVECQ_SHORT' },
+        { name: 'ExtractRdma', len: 2, limit: 4, fail: 0 },
+        { name: 'ExtractRdma', len: 8, limit: 4, fail: 0 },
+      ]),
+      'bvecq-rfc',
+      constantsOf('bvecq-rfc'),
+    );
+    // the bvecq walk reaches the end with bytes still wanted: WARN_ON_ONCE(maxsize > 0), -EIO
+    expect(bvecq.map((o) => o.warned)).toEqual([false, false, false, true]);
+    expect(bvecq[3]).toMatchObject({ ret: -5, mapped: 1 });
+  });
+
   it('the historical bugs show on their designs, and the fixed reference does not show them', () => {
     const kvec = scenario('NetfsExtract_kvec_sg_len', [
       { name: 'Open', iter: 'KVEC' },
