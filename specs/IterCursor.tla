@@ -69,7 +69,7 @@ CONSTANTS
                     \* iter_folioq_get_pages()" (O. Sandoval, 6.12-rc2, Fixes: db0aa2e9566f)
                     \* and "iov_iter: Fix iov_iter_get_pages*() for folio_queue" (D. Howells,
                     \* 6.12-rc5, e65a0dc1cabe: skip the page extraction at the end of a folio)
-    RevertSignBraino \* a caller that passes iov_iter_revert() the bytes to give back with the
+    RevertSignBraino, \* a caller that passes iov_iter_revert() the bytes to give back with the
                     \* wrong sign, as 4.11-rc's generic_file_read_iter did after a short O_DIRECT
                     \* read: iov_iter_revert(iter, iov_iter_count(iter) - count), a size_t of
                     \* 2^64 - n.  "fix braino in generic_file_read_iter()" (Al Viro, 2017)
@@ -77,10 +77,17 @@ CONSTANTS
                     \* (lib/iov_iter.c iov_iter_revert: "if (WARN_ON(unroll > MAX_RW_COUNT))
                     \* return;"): the kernel WARNs and leaves the iterator alone.  The caller
                     \* is the layout's (IOVEC and UBUF: read()/readv() buffers), not a kernel's
+    XarrayGetPagesBug \* iter_xarray_get_pages before "iov_iter: Fix
+                    \* iter_xarray_get_pages{,_alloc}()" (D. Howells, 5.19, Fixes: 7ff5062079ef
+                    \* "iov_iter: Add ITER_XARRAY"): the count returned was PAGE_SIZE * nr -
+                    \* offset less PAGE_SIZE - (last_offset + size), size being the request's tail
+                    \* in its last page taken before the maxpages clamp; its config explores XARRAY
+                    \* alone, with GetPagesOne (a caller's array of one page)
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
-        FolioqGetPagesBug, RevertSignBraino} \subseteq BOOLEAN
+        FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug} \subseteq BOOLEAN
+ASSUME XarrayGetPagesBug => ~XarrayHole
 ASSUME FolioqGetPagesBug => ~FolioqSegEnd
 ASSUME ~(XarrayHole /\ UserHole)
 ASSUME Abi \in {"LP64", "ILP32"}
@@ -236,6 +243,8 @@ IterInit(t) ==
     \* On LP64 the v9 stride is latent (kvec and bio_vec are both 16 bytes): its config
     \* explores the one type whose extraction runs the v9 loop, BVEC.
     /\ (BvecKvecMixup /\ Abi = "LP64") => t = "BVEC"
+    \* The 5.18 xarray get_pages maths: its config explores XARRAY alone.
+    /\ XarrayGetPagesBug => t = "XARRAY"
     /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total, start |-> StartOf(t)]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
@@ -477,6 +486,35 @@ GetPages(maxsize) ==
                        /\ oops' = oops
     /\ action' = [name |-> "GetPages", maxsize |-> maxsize]
 
+\* iov_iter_get_pages2(i, pages, maxsize, 1, &offset0) on XARRAY (lib/iov_iter.c
+\* __iov_iter_get_pages_alloc -> iter_xarray_get_pages): a caller whose array holds one page,
+\* so want_pages_array() clamps the page count to 1 (maxpages) and the call lists the cursor's
+\* page only.  Fixed (5.19+): min(nr * PAGE_SIZE - offset, maxsize) = min(PAGE - offset, m).
+\* XarrayGetPagesBug (before "iov_iter: Fix iter_xarray_get_pages{,_alloc}()", 5.19): size is
+\* the request's tail in its last page, computed before the clamp (count = 1 + the further
+\* pages m needs), so when m needs more than one page and its tail t is not 0, nr == count
+\* (both 1 after the clamp) and last_offset = offset: actual = PAGE - offset - (PAGE - (offset
+\* + t)) = t ("various terms of the equation cancel out").  t > PAGE - offset claims bytes past
+\* the listed page (unbacked); t < PAGE - offset is a short count; the iterator advances by
+\* what is returned (6.0+ iov_iter_get_pages2).  Only this bug's config has the action.
+OneMaxSizes == {3, 5, 6}
+GetPagesOne(maxsize) ==
+    /\ XarrayGetPagesBug
+    /\ it.type = "XARRAY" /\ Sane
+    /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
+           offset == (it.start + it.off) % PAGE
+           inPage == PAGE - offset
+           tail == (m - inPage) % PAGE
+           got == IF m = 0 THEN 0
+                  ELSE IF XarrayGetPagesBug /\ m > inPage /\ tail > 0 THEN tail
+                  ELSE IF m < inPage THEN m ELSE inPage
+       IN /\ last' = [bytes |-> got, offset0 |-> IF got = 0 THEN 0 ELSE offset,
+                      unbacked |-> IF offset + got > PAGE THEN offset + got - PAGE ELSE 0,
+                      misplaced |-> 0, stray |-> 0]
+          /\ it' = Advanced(got)
+    /\ oops' = oops
+    /\ action' = [name |-> "GetPagesOne", maxsize |-> maxsize]
+
 \* _copy_to_iter / _copy_from_iter / iov_iter_zero(n) on the hole layouts (lib/iov_iter.c).
 \* UserHole: the walk is iterate_ubuf of include/linux/iov_iter.h; the step (copy_to_user /
 \* copy_from_user, raw_copy_*_user) returns the bytes it did not copy, which for an unmapped
@@ -517,6 +555,7 @@ CursorStep ==
     \/ \E maxArg \in MaxSizes : Extract(maxArg)
     \/ \E getArg \in MaxSizes : GetPages(getArg)
     \/ \E nCopy \in Steps : Copy(nCopy)
+    \/ \E oneArg \in OneMaxSizes : GetPagesOne(oneArg)
 
 Next ==
     \/ CursorStep /\ warned' = FALSE

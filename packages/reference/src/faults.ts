@@ -23,7 +23,8 @@ export type FaultName =
   | 'kvec_sg_length'
   | 'rdma_unwind_post_decrement'
   | 'folioq_get_pages_slot'
-  | 'iomap_dio_no_eof_revert';
+  | 'iomap_dio_no_eof_revert'
+  | 'xarray_get_pages_maths';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -174,6 +175,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'iter_folioq_get_pages() as 6.12-rc1 merged it (db0aa2e9566f): no "offset < fsize" skip and the slot advance tested the part\'s start (offset) instead of its end (iov_offset), so a call that ends a folio stays on its slot and the next pass lists folio_page(folio, fsize / PAGE_SIZE), the page after the folio, with a reference, for 0 bytes; a call crossing a folio end stops there, and from a cursor parked at a folio end every call returns 0 (fixed by "iov_iter: fix advancing slot in iter_folioq_get_pages()", O. Sandoval, 6.12-rc2, Fixes: db0aa2e9566f, and "iov_iter: Fix iov_iter_get_pages*() for folio_queue", D. Howells, 6.12-rc5, e65a0dc1cabe)',
     caught_by: ['get_pages_no_stray_pages'],
+  },
+  xarray_get_pages_maths: {
+    name: 'xarray_get_pages_maths',
+    area: 'iov_iter',
+    description:
+      'iter_xarray_get_pages() before "iov_iter: Fix iter_xarray_get_pages{,_alloc}()" (D. Howells, 5.19, Fixes: 7ff5062079ef "iov_iter: Add ITER_XARRAY", Reported-by: J. Layton): the byte count was PAGE_SIZE * nr - offset, less PAGE_SIZE - (last_offset + size) when nr == count and size > 0, with size the request\'s tail in its last page computed before the maxpages clamp: a request of several pages cut to fewer by maxpages returns that tail instead of what the listed pages hold (more: bytes past the last listed page; less: a short count). The fix returns min(nr * PAGE_SIZE - offset, maxsize)',
+    caught_by: ['extract_result_consistent', 'extract_matches_iterator'],
   },
   iomap_dio_no_eof_revert: {
     name: 'iomap_dio_no_eof_revert',

@@ -109,6 +109,53 @@ function iter_folioq_get_pages(
   return extracted;
 }
 
+/**
+ * The byte count iter_xarray_get_pages() returned before "iov_iter: Fix
+ * iter_xarray_get_pages{,_alloc}()" (D. Howells, 5.19; Fixes: 7ff5062079ef "iov_iter: Add
+ * ITER_XARRAY"; faults.ts xarray_get_pages_maths). lib/iov_iter.c of that time:
+ *     count = 1;
+ *     if (size > PAGE_SIZE - offset) {
+ *         size -= PAGE_SIZE - offset;
+ *         count += size >> PAGE_SHIFT;
+ *         size &= ~PAGE_MASK;
+ *         if (size) count++;
+ *     }
+ *     if (count > maxpages) count = maxpages;
+ *     ...
+ *     actual = PAGE_SIZE * nr;
+ *     actual -= offset;
+ *     if (nr == count && size > 0) {
+ *         unsigned last_offset = (nr > 1) ? 0 : offset;
+ *         actual -= PAGE_SIZE - (last_offset + size);
+ *     }
+ *     return actual;
+ * `size` is the request's tail in its last page, taken before the maxpages clamp, so when
+ * maxpages cuts the request the tail of a page that was never listed is subtracted (or, size_t
+ * wrapping, added): one page gives back exactly that tail. The fix:
+ *     return min(nr * PAGE_SIZE - offset, maxsize);
+ * `count` here is what want_pages_array() gave (the clamped page count, as before).
+ */
+function xarray_get_pages_actual_before_5_19(
+  nr: number,
+  count: number,
+  offset: number,
+  maxsize: number,
+): number {
+  let size = maxsize;
+  if (size > PAGE_SIZE - offset) {
+    size -= PAGE_SIZE - offset;
+    size %= PAGE_SIZE; // size &= ~PAGE_MASK
+  }
+  let actual = PAGE_SIZE * nr - offset;
+  if (nr === count && size > 0) {
+    const last_offset = nr > 1 ? 0 : offset;
+    // size_t arithmetic: PAGE_SIZE - (last_offset + size) may be "negative" (a wrap), which
+    // the subtraction wraps back: the result is the plain integer difference.
+    actual -= PAGE_SIZE - (last_offset + size);
+  }
+  return actual;
+}
+
 /** iter_xarray_get_pages(): folio_get() on each page; a hole at the start returns 0. */
 function iter_xarray_get_pages(
   i: iov_iter,
@@ -131,7 +178,9 @@ function iter_xarray_get_pages(
     folio_get(folio);
   }
   if (nr === 0) return 0;
-  maxsize = Math.min(nr * PAGE_SIZE - offset, maxsize);
+  maxsize = current_kernel().hasFault('xarray_get_pages_maths')
+    ? xarray_get_pages_actual_before_5_19(nr, count, offset, maxsize)
+    : Math.min(nr * PAGE_SIZE - offset, maxsize);
   i.iov_offset += maxsize;
   i.count -= maxsize;
   return maxsize;

@@ -784,6 +784,12 @@ class IterCursorDriver implements ReferenceDriver {
       case 'GetPages':
         this.getPages(param(action, 'maxsize', 'number') * UNIT);
         return;
+      // iov_iter_get_pages2 into a caller's array of one page (maxpages 1): the spec's
+      // XarrayGetPagesBug config, where the 5.18 iter_xarray_get_pages maths returned the
+      // unclamped tail (faults.ts xarray_get_pages_maths).
+      case 'GetPagesOne':
+        this.getPages(param(action, 'maxsize', 'number') * UNIT, 1);
+        return;
       case 'Copy':
         this.copy(param(action, 'bytes', 'number') * UNIT);
         return;
@@ -821,7 +827,7 @@ class IterCursorDriver implements ReferenceDriver {
    * independent walk of the iterator from before the call (extract_matches_iterator) and must
    * have moved the cursor by exactly what it returned (extract_result_consistent).
    */
-  private getPages(maxsize: number): void {
+  private getPages(maxsize: number, callerSlots?: number): void {
     const i = this.iter();
     const before = iov_iter_clone(i);
     // Every folio's reference count before the call: after the caller's cleanup, the
@@ -829,22 +835,28 @@ class IterCursorDriver implements ReferenceDriver {
     // whether or not the array survives (iov_iter_get_pages_alloc2 frees it on a return <= 0).
     const refsBefore = new Map<Folio, number>();
     for (const f of this.k.live_folios) refsBefore.set(f, f._refcount);
-    const callerArray = getPagesPathFor(this.scenarioId, this.profile, this.getPagesCalls++);
-    // iov_iter_get_pages2 fills the caller's array (GET_PAGES_MAX slots); the alloc2 variant
+    // A caller with an array of callerSlots pages always goes through iov_iter_get_pages2
+    // (GetPagesOne); GetPages alternates the two interfaces (getPagesPathFor).
+    const callerArray: GetPagesPath =
+      callerSlots === undefined
+        ? getPagesPathFor(this.scenarioId, this.profile, this.getPagesCalls++)
+        : 'iov_iter_get_pages2';
+    const slots = callerSlots ?? GET_PAGES_MAX;
+    // iov_iter_get_pages2 fills the caller's array (slots); the alloc2 variant
     // allocates one (want_pages_array) that the caller kvfree()s.
     const pages = {
       value:
         callerArray === 'iov_iter_get_pages2'
-          ? new Array<PageSlot>(GET_PAGES_MAX).fill(undefined)
+          ? new Array<PageSlot>(slots).fill(undefined)
           : (null as PageSlot[] | null),
     };
-    const maxpages = callerArray === 'iov_iter_get_pages2' ? GET_PAGES_MAX : 0xffffffff;
+    const maxpages = callerArray === 'iov_iter_get_pages2' ? slots : 0xffffffff;
     const start = { value: 0 };
     let n: number;
     try {
       n =
         callerArray === 'iov_iter_get_pages2'
-          ? iov_iter_get_pages2(i, pages.value as PageSlot[], maxsize, GET_PAGES_MAX, start)
+          ? iov_iter_get_pages2(i, pages.value as PageSlot[], maxsize, slots, start)
           : iov_iter_get_pages_alloc2(i, pages, maxsize, start);
     } catch (e) {
       // want_pages_array: WARN_ON(!count) "caller should've prevented that", then 0 slots,
@@ -1151,9 +1163,16 @@ export const iterCursorAdapter: SpecAdapter = {
   spec: 'IterCursor',
   observeModel,
   supports: (action) =>
-    ['IterInit', 'Advance', 'Revert', 'RevertWrapped', 'Extract', 'GetPages', 'Copy'].includes(
-      action.name,
-    ),
+    [
+      'IterInit',
+      'Advance',
+      'Revert',
+      'RevertWrapped',
+      'Extract',
+      'GetPages',
+      'GetPagesOne',
+      'Copy',
+    ].includes(action.name),
   // iov_iter_revert without the guard (faults.ts over_revert). BvecKvecMixup (bvec_reads_kvec)
   // gets a design in its LP64 config only: the ILP32 config's ABI is no profile's.
   // XarrayHoleBug: the 6.12-era iov_iter_extract_xarray_pages underflow over a hole
@@ -1172,6 +1191,9 @@ export const iterCursorAdapter: SpecAdapter = {
     // 6.12-rc1's iter_folioq_get_pages (faults.ts folioq_get_pages_slot): the page after a
     // folio listed for 0 bytes, a cursor parked at a folio end that never moves on.
     { constant: 'FolioqGetPagesBug', value: true, fault: 'folioq_get_pages_slot' },
+    // iter_xarray_get_pages before 5.19's "iov_iter: Fix iter_xarray_get_pages{,_alloc}()"
+    // (faults.ts xarray_get_pages_maths): a maxpages-clamped call returns the unclamped tail.
+    { constant: 'XarrayGetPagesBug', value: true, fault: 'xarray_get_pages_maths' },
   ],
   // An iterator reverted before its start (the model's oops) breaks the iterator invariants;
   // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.
