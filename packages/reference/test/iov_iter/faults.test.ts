@@ -17,6 +17,7 @@ import {
   iov_iter_bvec,
   iov_iter_clone,
   iov_iter_extract_pages,
+  iov_iter_get_pages2,
   iov_iter_init,
   iov_iter_kvec,
   iov_iter_revert,
@@ -114,6 +115,38 @@ describe('iov_iter faults are caught', () => {
     const buggy = run(['xarray_hole_underflow'], scenario);
     expect(buggy.ret).toBeGreaterThan(0);
     expect(buggy.v.map((x) => x.invariant)).toContain('extract_result_consistent');
+  });
+
+  it('xarray_get_pages_maths: a maxpages-clamped get_pages returns the unclamped tail', () => {
+    // 5.18 iter_xarray_get_pages: offset 2048, maxsize 5120 needs 2 pages (tail 3072 in the
+    // second); maxpages 1 clamps count to 1 and nr == count, so actual = PAGE_SIZE - 2048 -
+    // (PAGE_SIZE - (2048 + 3072)) = 3072: 1024 bytes past the one page listed. The fix gives
+    // min(PAGE_SIZE - 2048, 5120) = 2048.
+    const scenario = () => {
+      const xa = new XArray();
+      xa.xa_store_folio(0, folio_alloc(0));
+      xa.xa_store_folio(1, folio_alloc(0));
+      const i = iov_iter_xarray(1, xa, PAGE_SIZE / 2, 2 * PAGE_SIZE - PAGE_SIZE / 2);
+      const before = iov_iter_clone(i);
+      const pages = new Array<PageSlot>(1).fill(undefined);
+      const off = ref(0);
+      const ret = iov_iter_get_pages2(i, pages, (5 * PAGE_SIZE) / 4, 1, off);
+      return {
+        ret,
+        moved: before.count - i.count,
+        v: [
+          ...extract_result_consistent(ret, pages, off.value, 1, before.count, i.count),
+          ...extract_matches_iterator(before, ret, pages, off.value),
+        ].map((x) => x.invariant),
+      };
+    };
+    const fixed = run([], scenario);
+    expect(fixed).toEqual({ ret: PAGE_SIZE / 2, moved: PAGE_SIZE / 2, v: [] });
+    const buggy = run(['xarray_get_pages_maths'], scenario);
+    expect(buggy.ret).toBe((3 * PAGE_SIZE) / 4);
+    expect(buggy.moved).toBe((3 * PAGE_SIZE) / 4);
+    expect(buggy.v).toContain('extract_result_consistent');
+    expect(buggy.v).toContain('extract_matches_iterator');
   });
 
   it('extract_array_leak: a failed pin leaves the page array allocated', () => {
