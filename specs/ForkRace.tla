@@ -935,7 +935,7 @@ TypeOK ==
 \* FOLL_GET (6.1 block DIO).
 ParentSeesDioData ==
     \A i \in IOs :
-        io[i].st = "DONE" /\ io[i].kind # "DIOW" /\ ParentMaps(io[i].vpage)
+        (io[i].st = "DONE" /\ io[i].kind # "DIOW" /\ ParentMaps(io[i].vpage))
             => DioTag(i) \in TagsAt("P", io[i].vpage)
 
 \* Copy-on-write isolation: after fork neither process sees the other's
@@ -955,7 +955,7 @@ PinnedPagesExclusive ==
 \* IORING_OP_READ_FIXED reaches the parent (lost nothing on 6.1 and 6.12).
 \* (A page the parent unmapped stays pinned by the registration, mapped by nobody.)
 FixedBufferStaysWithParent ==
-    \A v \in VPages : fixedBuf[v] > 0 /\ ParentMaps(v) => pte["P"][v].frame = fixedBuf[v]
+    \A v \in VPages : (fixedBuf[v] > 0 /\ ParentMaps(v)) => pte["P"][v].frame = fixedBuf[v]
 
 \* Counts never go negative: every release matches an acquisition.
 HoldsBalanced ==
@@ -968,5 +968,5 @@ QuiescentAfterExit ==
     gone =>
         /\ \A f \in Frames : pins[f] = 0
         /\ \A p \in Procs, v \in VPages : pte[p][v].frame = NoFrame
-        /\ \A f \in Frames : refs[f] > 0 => pipe.st = "FULL" /\ pipe.frame = f
+        /\ \A f \in Frames : refs[f] > 0 => (pipe.st = "FULL" /\ pipe.frame = f)
 =============================================================================

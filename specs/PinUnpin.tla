@@ -496,8 +496,8 @@ Offset0IsPageOffset ==
 BytesBackedByPages ==
     \A b \in Bios :
         bio[b].st \in {"INFLIGHT", "DONE"}
-            => bio[b].bytes <= Cardinality(bio[b].pages) * PAGE - bio[b].offset0
-               \/ bio[b].bytes = 0
+            => (\/ bio[b].bytes <= Cardinality(bio[b].pages) * PAGE - bio[b].offset0
+                \/ bio[b].bytes = 0)
 
 \* A page array allocated by extraction is owned by an I/O in flight;
 \* one still allocated by a failed extraction is leaked.

@@ -20,6 +20,7 @@ import { bfsDepth, parseDotGraph } from './dot-graph.ts';
 import { ExploreError, ModelExplorer, type ModelState } from './embedded-explore.ts';
 import { type RawCheckOutput, runCheckInWorker } from './embedded-worker.ts';
 import type { ItfValue } from './itf.ts';
+import { findPrecedenceProblems } from './precedence.ts';
 import type { CheckBounds, CheckError, CheckInput, CheckResult } from './result.ts';
 import { DEFAULT_BOUNDS } from './result.ts';
 import { findBracketProblems, readTlaModule, type TlaModuleInfo } from './tla-source.ts';
@@ -32,14 +33,17 @@ export function precheck(input: CheckInput): {
   cfg?: TlcConfig;
   error?: CheckError;
 } {
-  const bracket = findBracketProblems(input.specText)[0];
-  if (bracket)
+  // Unbalanced brackets first (the engine would drop a definition), then precedence the two
+  // engines read differently (each would check its own meaning of the same text).
+  const syntax =
+    findBracketProblems(input.specText)[0] ?? findPrecedenceProblems(input.specText)[0];
+  if (syntax)
     return {
       error: {
         kind: 'syntax',
-        message: `${input.specPath}:${bracket.line}:${bracket.column}: ${bracket.message}`,
+        message: `${input.specPath}:${syntax.line}:${syntax.column}: ${syntax.message}`,
         file: input.specPath,
-        line: bracket.line,
+        line: syntax.line,
       },
     };
   let module: TlaModuleInfo;
