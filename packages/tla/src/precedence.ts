@@ -142,8 +142,6 @@ function startsExpression(prev: Tok | null): boolean {
     p === '~' ||
     p === '=' ||
     p === '#' ||
-    p === '\\lnot' ||
-    p === '[]' ||
-    p === '<>'
+    p === '\\lnot'
   );
 }
