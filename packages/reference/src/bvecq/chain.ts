@@ -4,6 +4,7 @@
 // (struct bvecq), include/linux/netfs.h (struct bvecq_pos, netfs_get_bvecq),
 // fs/netfs/bvecq.c (allocation, put, positions), fs/netfs/internal.h (pos helpers).
 
+import { EIO } from '../errno.ts';
 import type { bio_vec } from '../iov_iter/types.ts';
 import type { Kernel } from '../kernel.ts';
 import { current_kernel } from '../kernel.ts';
@@ -384,4 +385,73 @@ export function bvecq_slice(pos: bvecq_pos, max_size: number, max_segs: number):
   pos.slot = slot;
   pos.offset = offset;
   return [size, nsegs];
+}
+
+/** What bvecq_extract() made: the bytes transcribed and the new chain (null when none). */
+export interface bvecq_extracted {
+  /** Bytes transcribed, or -EIO when the slice at `pos` is empty. */
+  extracted: number;
+  /** The new chain holding the transcribed slots; the caller owns its one ref. */
+  to: bvecq | null;
+}
+
+/**
+ * bvecq_extract() (fs/netfs/bvecq.c in the RFC): transcribe up to `amount` bytes (and `max_segs`
+ * slots) of the chain at `pos` into a chain of their own, which netfs_alloc_bvecq(nsegs)
+ * allocates (more than one segment once the slice holds more slots than one segment's
+ * BVECQ_STD_SLOTS), and advance `pos` past them. The copy only carries the page pointers: its
+ * segments keep the default mem_type (neither `free` nor `unpin` in the RFC's v1 bits), so
+ * putting it releases no page; the pages stay pinned/held by the chain they were copied from.
+ * Callers: netfs_prepare_unbuffered_write_buffer(subreq, max_segs, copy = true) for a filesystem
+ * that wants its own subchain for the RPC (fs/netfs/direct_write.c of the later revisions), the
+ * cache write path in netfs_issue_write() (write_issue.c).
+ */
+export function bvecq_extract(pos: bvecq_pos, amount: number, max_segs: number): bvecq_extracted {
+  if (max_segs === 0) max_segs = NETFS_NO_SEG_LIMIT; // "if (!max_segs) max_segs = UINT_MAX;"
+  const tmp_pos = bvecq_pos_new();
+  bvecq_pos_attach(tmp_pos, pos);
+  const [size, nsegs] = bvecq_slice(tmp_pos, amount, max_segs);
+  bvecq_pos_detach(tmp_pos);
+  if (nsegs === 0) return { extracted: -EIO, to: null };
+  amount = size;
+  const head = netfs_alloc_bvecq(nsegs);
+  let dst: bvecq | null = head;
+  let src = pos.bvecq!;
+  let slot = pos.slot;
+  let offset = pos.offset;
+  let extracted = 0;
+  out: for (;;) {
+    for (; slot < src.nr_slots; slot++) {
+      const sv = src.bv[slot]!;
+      if (offset < sv.bv_len) {
+        const part = Math.min(sv.bv_len - offset, amount);
+        bvecq_append(dst!, { bv_page: sv.bv_page, bv_len: part, bv_offset: sv.bv_offset + offset });
+        extracted += part;
+        amount -= part;
+        offset += part;
+        if (bvecq_is_full(dst!)) dst = dst!.next;
+        if (amount === 0) break out;
+      }
+      offset = 0;
+    }
+    // pos->bvecq isn't allowed to go NULL as the queue may get extended.
+    if (!src.next) break;
+    slot = 0;
+    src = src.next;
+  }
+  // As bvecq_slice() above leaves it: a position that ends a slot stands at the next slot, so
+  // the dispatch cursor lands where a slice of the same bytes would have put it.
+  if (slot < src.nr_slots && offset >= src.bv[slot]!.bv_len) {
+    slot++;
+    offset = 0;
+  }
+  if (slot === src.nr_slots && src.next) {
+    src = src.next;
+    slot = 0;
+    offset = 0;
+  }
+  bvecq_pos_move(pos, src);
+  pos.slot = slot;
+  pos.offset = offset;
+  return { extracted, to: head };
 }

@@ -16,6 +16,7 @@ import type { iov_iter } from '../iov_iter/types.ts';
 import { current_kernel } from '../kernel.ts';
 import type { bvecq } from './chain.ts';
 import {
+  bvecq_extract,
   bvecq_pos_advance,
   bvecq_pos_attach,
   bvecq_pos_detach,
@@ -110,6 +111,7 @@ export function netfs_unbuffered_write_begin(
 export function netfs_unbuffered_write_dispatch(
   wreq: netfs_dio_write_request,
   wsize: number,
+  copy = false,
 ): netfs_io_subrequest | null {
   if (!Number.isInteger(wsize) || wsize <= 0)
     throw new RangeError(`wsize must be a positive integer, got ${wsize}`);
@@ -119,9 +121,11 @@ export function netfs_unbuffered_write_dispatch(
   if (strict && wreq.subrequests.length > 0) return null;
   // netfs_prepare_unbuffered_write_buffer() (the RFC's direct_write.c): dispatch_pos attached
   // at the dispatch cursor, bvecq_slice() moves the cursor over the subrequest's buffer.
+  // With `copy` the filesystem wants its own subchain: bvecq_extract() transcribes the slice
+  // into a chain it allocates (subreq->content.bvecq) and moves the cursor as the slice would.
   const dispatch_pos = bvecq_pos_new();
   bvecq_pos_attach(dispatch_pos, wreq.dispatch_cursor);
-  const len = bvecq_slice(wreq.dispatch_cursor, wsize, NETFS_NO_SEG_LIMIT)[0];
+  const { len, content } = netfs_prepare_write_slice(wreq, wsize, copy);
   if (len <= 0) {
     // Nothing left: the loop ends and the unused subrequest's position goes with it
     // (netfs_free_subrequest() detaches dispatch_pos).
@@ -137,6 +141,7 @@ export function netfs_unbuffered_write_dispatch(
     error: 0,
     retry_count: 0,
     dispatch_pos,
+    content,
   };
   wreq.dispatch_log.push({
     debug_index: sub.debug_index,
@@ -147,6 +152,30 @@ export function netfs_unbuffered_write_dispatch(
   wreq.dispatched_to += sub.len;
   wreq.subrequests.push(sub);
   return sub;
+}
+
+/**
+ * The buffer half of netfs_prepare_unbuffered_write_buffer() (the RFC's later
+ * fs/netfs/direct_write.c): `if (copy) got = bvecq_extract(&stream->dispatch_cursor, len,
+ * max_segs, &subreq->content.bvecq); else len = bvecq_slice(&stream->dispatch_cursor, ...)`.
+ * Either way the dispatch cursor moves past the subrequest's bytes.
+ */
+function netfs_prepare_write_slice(
+  wreq: netfs_dio_write_request,
+  wsize: number,
+  copy: boolean,
+): { len: number; content: bvecq | null } {
+  if (!copy)
+    return { len: bvecq_slice(wreq.dispatch_cursor, wsize, NETFS_NO_SEG_LIMIT)[0], content: null };
+  const { extracted, to } = bvecq_extract(wreq.dispatch_cursor, wsize, NETFS_NO_SEG_LIMIT);
+  return { len: Math.max(extracted, 0), content: to };
+}
+
+/** netfs_free_subrequest()'s `bvecq_pos_unset(&subreq->content)`: drop the copy, if any. */
+function netfs_put_subreq_content(sub: netfs_io_subrequest): void {
+  if (!sub.content) return;
+  netfs_put_bvecq(sub.content);
+  sub.content = null;
 }
 
 /**
@@ -175,8 +204,10 @@ export function netfs_write_subreq_terminated(
   if (written > want) throw new RangeError(`written ${written} must be within 0..${want}`);
   const from = sub.start + sub.transferred;
   if (from + written > file.length) throw new RangeError('write past the end of the server file');
+  // The RPC goes out of the filesystem's copy when it has one, else out of the request's chain.
   const pos = bvecq_pos_new();
-  bvecq_pos_attach(pos, sub.dispatch_pos);
+  if (sub.content) bvecq_pos_attach(pos, { bvecq: sub.content, slot: 0, offset: 0 });
+  else bvecq_pos_attach(pos, sub.dispatch_pos);
   bvecq_pos_advance(pos, sub.transferred);
   const it = iov_iter_bvec_queue(ITER_SOURCE, pos.bvecq!, pos.slot, pos.offset, want);
   copy_from_iter(file.subarray(from, from + written), written, it);
@@ -202,11 +233,17 @@ export function netfs_unbuffered_write_retry(
   const done = sub.transferred;
   const rest = sub.len - done;
   if (wreq.subrequests.at(-1) === sub) {
+    // The RFC's loop: `bvecq_pos_unset(&subreq->content)`, the cursor wound back to
+    // dispatch_pos + transferred, and the reissue prepares the buffer again from there (a new
+    // copy of the rest when the filesystem asks for one).
+    const copy = sub.content != null;
+    netfs_put_subreq_content(sub);
     bvecq_pos_detach(wreq.dispatch_cursor);
     bvecq_pos_transfer(wreq.dispatch_cursor, sub.dispatch_pos);
     bvecq_pos_advance(wreq.dispatch_cursor, done);
     bvecq_pos_attach(sub.dispatch_pos, wreq.dispatch_cursor);
-    bvecq_pos_advance(wreq.dispatch_cursor, rest);
+    if (copy) sub.content = netfs_prepare_write_slice(wreq, rest, true).content;
+    else bvecq_pos_advance(wreq.dispatch_cursor, rest);
   } else {
     bvecq_pos_advance(sub.dispatch_pos, done);
   }
@@ -234,6 +271,7 @@ export function netfs_unbuffered_write_collect(wreq: netfs_dio_write_request): v
     if (sub === undefined || (sub.state !== 'DONE' && sub.state !== 'FAILED')) return;
     wreq.subrequests.shift();
     bvecq_pos_detach(sub.dispatch_pos);
+    netfs_put_subreq_content(sub);
     if (sub.state === 'FAILED') {
       if (!wreq.error) wreq.error = sub.error;
       wreq.abandon_to = sub.start + sub.len;
@@ -262,7 +300,10 @@ export function netfs_unbuffered_write_end(wreq: netfs_dio_write_request): void 
       wreq.abandon_to = end;
     }
   }
-  for (const sub of wreq.subrequests) bvecq_pos_detach(sub.dispatch_pos);
+  for (const sub of wreq.subrequests) {
+    bvecq_pos_detach(sub.dispatch_pos);
+    netfs_put_subreq_content(sub);
+  }
   wreq.subrequests.length = 0;
   bvecq_pos_detach(wreq.dispatch_cursor);
   netfs_put_bvecq(wreq.buffer);

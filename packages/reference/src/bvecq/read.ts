@@ -10,7 +10,7 @@ import { iov_iter_bvec_queue } from '../iov_iter/init.ts';
 import { copy_to_iter } from '../iov_iter/iterate.ts';
 import { current_kernel } from '../kernel.ts';
 import type { Folio } from '../mm/folio.ts';
-import type { bvecq_pos } from './chain.ts';
+import type { bvecq, bvecq_pos } from './chain.ts';
 import {
   bvecq_append,
   bvecq_buffer_delete_spent,
@@ -39,6 +39,12 @@ export interface netfs_io_subrequest {
   retry_count: number;
   /** Where this subrequest's buffer starts; holds a ref on its segment. */
   dispatch_pos: bvecq_pos;
+  /**
+   * The filesystem's own copy of the subrequest's slots (subreq->content.bvecq after
+   * netfs_prepare_unbuffered_write_buffer(subreq, max_segs, copy = true): bvecq_extract()),
+   * which the RPC is sent from; null/absent when the subrequest is sent from the request's chain.
+   */
+  content?: bvecq | null;
 }
 
 export interface netfs_read_folio {
