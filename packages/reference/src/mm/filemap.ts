@@ -9,6 +9,8 @@ import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from './constants.ts';
 import type { Folio } from './folio.ts';
 import { folio_alloc, folio_put } from './folio.ts';
+import type { MmStruct, VmAreaStruct } from './mmap.ts';
+import { vm_mmap, vma_lookup } from './mmap.ts';
 
 export class address_space {
   readonly id: number;
@@ -84,4 +86,17 @@ export function truncate_inode_pages_range(
 /** truncate_inode_pages(mapping, lstart): everything from lstart to the end of the file. */
 export function truncate_inode_pages(mapping: address_space, lstart: number): void {
   truncate_inode_pages_range(mapping, lstart, -1);
+}
+
+/**
+ * mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) of a file whose page cache is
+ * mapping: vm_mmap places the VMA (a COW mapping: private, VM_MAYWRITE) and mmap_region sets
+ * vma->vm_file, so faults go to do_fault (mm/memory.c) instead of do_anonymous_page. Returns the
+ * address or a negative errno, as vm_mmap does.
+ */
+export function vm_mmap_file_private(mm: MmStruct, mapping: address_space, len: number): number {
+  const addr = vm_mmap(mm, 0, len);
+  if (addr < 0) return addr;
+  (vma_lookup(mm, addr) as VmAreaStruct).vm_file = mapping;
+  return addr;
 }

@@ -5,6 +5,8 @@
 // include/linux/mm.h (folio_needs_cow_for_dma), arch/x86/lib/usercopy (copy_to/from_user).
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE, VM_WRITE } from './constants.ts';
+import type { address_space } from './filemap.ts';
+import { filemap_get_uptodate_folio } from './filemap.ts';
 import type { Page } from './folio.ts';
 import {
   folio_alloc,
@@ -134,7 +136,34 @@ function do_wp_page(mm: MmStruct, vpn: number, pte: Pte, flags: number): number 
 }
 
 /**
- * handle_mm_fault for private anonymous memory. flags: FAULT_FLAG_WRITE and/or
+ * do_fault (mm/memory.c, 6.1 and 6.12) for a MAP_PRIVATE file mapping (no VM_SHARED here):
+ * a read fault is do_read_fault, which maps the page-cache folio itself read-only
+ * (__do_fault -> filemap_fault finds or reads it in and returns it with a reference, which
+ * finish_fault -> set_pte_range keeps as the mapping's with folio_add_file_rmap_pte; the PTE is
+ * not made writable, so the first store goes through do_wp_page, which copies a page that is
+ * not anonymous); a write fault is do_cow_fault, which copies the page-cache folio into a new
+ * exclusive anonymous page (copy_mc_user_highpage), maps that writable and dirty, and drops the
+ * reference __do_fault took: the page cache never sees the store. Returns 0.
+ */
+function do_fault(mm: MmStruct, vma: VmAreaStruct, vpn: number, flags: number): number {
+  const mapping = vma.vm_file as address_space;
+  // linear_page_index with vm_pgoff 0: the mapping starts at the file's first page.
+  const index = vpn - vma.vm_start / PAGE_SIZE;
+  const folio = filemap_get_uptodate_folio(mapping, index);
+  if (flags & FAULT_FLAG_WRITE) {
+    const page = new_anon_page();
+    page.folio.copyFrom(folio);
+    mm.ptes.set(vpn, { page, write: true, dirty: true });
+    return 0;
+  }
+  folio._refcount++; // filemap_fault's folio reference, kept by the PTE
+  folio._mapcount++; // folio_add_file_rmap_pte
+  mm.ptes.set(vpn, { page: folio.page(0), write: false, dirty: false });
+  return 0;
+}
+
+/**
+ * handle_mm_fault for private anonymous memory and MAP_PRIVATE file mappings (do_fault). flags: FAULT_FLAG_WRITE and/or
  * FAULT_FLAG_UNSHARE. Returns 0 or VM_FAULT_SIGSEGV (no VMA, or a write to a VMA without
  * VM_WRITE: the access_error of arch/x86/mm/fault.c and check_vma_flags of mm/gup.c).
  */
@@ -144,7 +173,10 @@ export function handle_mm_fault(mm: MmStruct, addr: number, flags: number): numb
   if (flags & FAULT_FLAG_WRITE && !(vma.vm_flags & VM_WRITE)) return VM_FAULT_SIGSEGV;
   const vpn = Math.floor(addr / PAGE_SIZE);
   const pte = mm.ptes.get(vpn);
-  if (pte === undefined) return do_anonymous_page(mm, vpn, flags);
+  if (pte === undefined) {
+    if (vma.vm_file !== undefined) return do_fault(mm, vma, vpn, flags);
+    return do_anonymous_page(mm, vpn, flags);
+  }
   if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) {
     if (flags & FAULT_FLAG_WRITE && pte.write) {
       pte.dirty = true;

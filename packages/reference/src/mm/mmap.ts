@@ -5,6 +5,7 @@
 import { EEXIST, EINVAL, ENOMEM } from '../errno.ts';
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE, VM_MAYWRITE, VM_READ, VM_WRITE } from './constants.ts';
+import type { address_space } from './filemap.ts';
 import type { Page } from './folio.ts';
 import { folio_put } from './folio.ts';
 
@@ -22,6 +23,11 @@ export interface VmAreaStruct {
   vm_start: number;
   vm_end: number;
   vm_flags: number;
+  /**
+   * vm_file's page cache (file->f_mapping) for a MAP_PRIVATE file mapping of the file from
+   * offset 0 (vm_pgoff 0); absent for anonymous memory (mm/filemap.ts vm_mmap_file_private).
+   */
+  vm_file?: address_space;
 }
 
 /** Lowest address handed out by vm_mmap when no address is asked for (mmap_min_addr is 64K). */
