@@ -1,10 +1,36 @@
-// npm run coverage -w @pinlab/testgen [-- --no-reference]: writes .pinlab/results/coverage.json
-// and prints the figures.
+// npm run coverage -w @pinlab/testgen [-- [--no-reference] [Spec ...]]: writes
+// .pinlab/results/coverage.json and prints the figures. Specs narrow the model side (action and
+// transition coverage) to their suites; the reference side always runs the whole generated
+// project (branch coverage of packages/reference by the generated tests alone).
 import { resolve } from 'node:path';
 import { coverageReport, writeCoverageReport } from '../src/coverage.ts';
 
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(
+    'usage: npm run coverage -w @pinlab/testgen -- [--no-reference] [Spec ...]\n' +
+      '  action and transition coverage of each generated suite over its config graph (graphs\n' +
+      '  come from .pinlab/cache, shared with `pinlab gen`), and with the reference side the\n' +
+      '  branch coverage of packages/reference by the generated tests alone.',
+  );
+  process.exit(0);
+}
+const unknown = args.filter((a) => a.startsWith('-') && a !== '--no-reference');
+if (unknown.length > 0) {
+  console.error(`coverage: unknown option ${unknown.join(' ')} (see --help)`);
+  process.exit(2);
+}
+const specs = args.filter((a) => !a.startsWith('-'));
 const root = resolve(import.meta.dirname, '../../..');
-const report = coverageReport(root, { reference: !process.argv.includes('--no-reference') });
+const report = coverageReport(root, {
+  reference: !args.includes('--no-reference'),
+  specs,
+  onProgress: (line) => process.stderr.write(`coverage: ${line}\n`),
+});
+if (specs.length > 0 && report.model.length === 0) {
+  console.error(`coverage: no generated suite of ${specs.join(', ')} under generated-tests/`);
+  process.exit(2);
+}
 const path = writeCoverageReport(root, report);
 for (const c of report.model) {
   console.log(

@@ -3,16 +3,18 @@
 // packages/reference by the generated tests alone (branch-coverage.ts). Written to
 // .pinlab/results/coverage.json; the shape is documented in packages/testgen/README.md.
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  buildStateGraph,
+  buildStateGraphFromCheckSync,
   GraphBoundError,
   type GraphEdge,
-  openModel,
   type StateGraph,
 } from '@pinlab/tla';
 import { writeFileAtomic } from './atomic.ts';
 import { type CoveredOfTotal, measureReferenceBranches } from './branch-coverage.ts';
+import { graphJob, MAX_GRAPH_STATES } from './model/engine.ts';
+import { createGraphCache, type GraphCache, getGraph, putGraph } from './model/graph-cache.ts';
 import { canonicalJson } from './model/value.ts';
 import { findGeneratedSuites, loadSuite } from './run-suite.ts';
 import { toScenarioAction } from './scenarios.ts';
@@ -99,14 +101,58 @@ export function suiteModelCoverage(
   };
 }
 
-export function modelCoverage(root: string, maxStates = 20_000): ConfigCoverage[] {
+export interface ModelCoverageOptions {
+  /** Only the suites of these specs (all when absent or empty). */
+  readonly specs?: readonly string[];
+  /** Graphs over this many states are reported without figures. */
+  readonly maxStates?: number;
+  /** Graph cache directory (default .pinlab/cache, shared with `pinlab gen`; null: none). */
+  readonly cacheDir?: string | null;
+  /** Called as each config starts, with its position and the number of configs. */
+  readonly onProgress?: (line: string) => void;
+}
+
+/**
+ * The graph a config's suite was generated from: the config's own constants, built from one
+ * check run and kept in the same cache `pinlab gen` uses, so after a generation the report costs
+ * only the walk along the scenarios (explore_next per state took minutes per config).
+ */
+function configGraph(
+  root: string,
+  spec: string,
+  config: string,
+  cache: GraphCache,
+  maxStates: number,
+): StateGraph {
+  const job = graphJob(
+    spec,
+    readFileSync(join(root, 'specs', `${spec}.tla`), 'utf8'),
+    readFileSync(join(root, 'specs', `${config}.cfg`), 'utf8'),
+    {},
+  );
+  const cached = getGraph(cache, job.specText, job.cfgText);
+  if (cached !== undefined) return cached;
+  const graph = buildStateGraphFromCheckSync(job.specText, job.cfgText, { maxStates });
+  putGraph(cache, job.specText, job.cfgText, graph);
+  return graph;
+}
+
+export function modelCoverage(root: string, opts: ModelCoverageOptions = {}): ConfigCoverage[] {
+  const maxStates = opts.maxStates ?? MAX_GRAPH_STATES;
+  const cache = createGraphCache(
+    opts.cacheDir === null ? undefined : (opts.cacheDir ?? join(root, '.pinlab', 'cache')),
+  );
+  const wanted = opts.specs !== undefined && opts.specs.length > 0 ? new Set(opts.specs) : null;
+  const suites = findGeneratedSuites(join(root, 'generated-tests'))
+    .map((file) => loadSuite(file))
+    .filter((s) => wanted === null || wanted.has(s.spec));
   const out: ConfigCoverage[] = [];
-  for (const file of findGeneratedSuites(join(root, 'generated-tests'))) {
-    const suite = loadSuite(file);
+  for (const [n, suite] of suites.entries()) {
+    opts.onProgress?.(`[${n + 1}/${suites.length}] ${suite.config}`);
     const base = { spec: suite.spec, config: suite.config, scenarios: suite.scenarios.length };
     let graph: StateGraph;
     try {
-      graph = buildStateGraph(openModel(root, suite.config).explorer, maxStates);
+      graph = configGraph(root, suite.spec, suite.config, cache, maxStates);
     } catch (e) {
       if (!(e instanceof GraphBoundError)) throw e;
       out.push({
@@ -144,8 +190,11 @@ export function referenceBranchCoverage(root: string): CoverageReport['reference
   };
 }
 
-export function coverageReport(root: string, opts: { reference: boolean }): CoverageReport {
-  const model = modelCoverage(root);
+export function coverageReport(
+  root: string,
+  opts: { reference: boolean } & ModelCoverageOptions,
+): CoverageReport {
+  const model = modelCoverage(root, opts);
   const sum = (f: (c: ConfigCoverage) => { covered: number; total: number } | null) => {
     let covered = 0;
     let total = 0;
