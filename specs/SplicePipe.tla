@@ -102,10 +102,17 @@ CONSTANTS
                  \* FileSize: a sparse file, whose pages past the FileSize mapped ones are a hole
                  \* (no block); <= FileSize: the file never grows (a scenario shape)
     DioAppend,   \* TRUE: an O_DIRECT process may also write one page at i_size (AppendWrite)
-    EofRevert    \* TRUE: __iomap_dio_rw reverts the iterator to i_size before waiting (5.5+:
+    EofRevert,   \* TRUE: __iomap_dio_rw reverts the iterator to i_size before waiting (5.5+:
                  \* 419e9c38aa07 "iomap: Fix pipe page leakage during splicing"); FALSE: the
                  \* iomap_dio_rw before it (ff6a9292e6f6 to 5.4), which stopped at i_size
                  \* without reverting, so ITER_PIPE left the pipe buffers past i_size
+    EofClip      \* with LimitToEof: TRUE: the ver #20 code, which clips the length to i_size before
+                 \* allocating ("splice: Make direct_read_splice() limit to eof where appropriate");
+                 \* FALSE: direct_splice_read as of ver #19 of seed 002's series (and upstream
+                 \* copy_splice_read), which allocates for the pipe's room whatever i_size is,
+                 \* checked against the ver #20 promise (AllocationWithinEof): the review point
+                 \* ver #20 answered ("Make direct_splice_read() limit the read to eof for regular
+                 \* files and blockdevs", seed 002's changelog)
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
@@ -115,6 +122,10 @@ ASSUME FileSize \in 0..5 /\ ReadLen \in 1..5 /\ PipeSlots \in 1..5 /\ Frames \in
 ASSUME ExtendSize \in 0..5
 ASSUME DioAppend \in BOOLEAN
 ASSUME EofRevert \in BOOLEAN
+ASSUME EofClip \in BOOLEAN
+\* The missing clip only means something under the design that promises it (LimitToEof, COPY);
+\* SpliceMisaligned's allocation is not counted (AllocationWithinEof), so not combined.
+ASSUME ~EofClip => (LimitToEof /\ SpliceImpl = "COPY" /\ ~MisalignedSplice)
 \* Before the fix the read also stopped at i_size after the extent that crossed it, so a hole past
 \* EOF was never zero-filled into the pipe; the model's read of such a hole (see MappedPages) is
 \* the fixed code's: the pre-fix design is modelled on files whose read is all mapped blocks.
@@ -135,9 +146,12 @@ VARIABLES
     mapped,     \* pages of the file with blocks mapped (a prefix: see MappedPages)
     wret,       \* the last AppendWrite's result: pages written (1, or 0 for an empty write),
                 \* ENOSPC, or -1 before any
+    overAlloc,  \* pages the returned COPY splices allocated past EOF (beyond DIV_ROUND_UP(i_size
+                \* - pos) at submission) under the design that promises none (LimitToEof); 0 otherwise
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, action>>
+vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, overAlloc,
+          action>>
 
 FrameSet == 1..Frames
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
@@ -205,18 +219,23 @@ Init ==
     /\ cache = [ci \in CachePages |-> 0]
     /\ mapped = FileSize
     /\ wret = -1
+    /\ overAlloc = 0
     /\ action = [name |-> "Init"]
 
 \* Reading at or past EOF: every design returns 0 and leaves nothing behind
 \* (__iomap_dio_rw: "if (iomi.pos >= dio->i_size) goto out_free_dio"; copy_splice_read
 \* releases the pages it allocated, or with LimitToEof allocates none) -- except that upstream
 \* copy_splice_read allocates before it reads (fs/splice.c: no i_size clip), so with no free
-\* page at all it fails with -ENOMEM even at EOF.
+\* page at all it fails with -ENOMEM even at EOF.  Under the ver #20 promise without its clip
+\* (~EofClip) it allocates min(room, free) pages at EOF, all of them past EOF, and frees them.
 SpliceAtEof(p) ==
     /\ phase' = [phase EXCEPT ![p] = "done"]
     /\ ret' = [ret EXCEPT ![p] = 0]
-    /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" /\ ~LimitToEof /\ FreeFrames = {}
+    /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" /\ ~(LimitToEof /\ EofClip) /\ FreeFrames = {}
                                 THEN ENOMEM ELSE 0]
+    /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof /\ ~EofClip /\ p # BufferedProc
+                                 THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), Cardinality(FreeFrames))
+                                 ELSE 0)
     /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
@@ -246,7 +265,7 @@ CachedContent(ci) == IF ci <= MappedPages THEN FileOf(ci) ELSE Zero
 \* (Values are bound with \E x \in {e} so that each is computed once per step.)
 SpliceRead(p) ==
     /\ \E free \in {FreeFrames} :
-       \E want \in {IF SpliceImpl = "COPY" /\ LimitToEof
+       \E want \in {IF SpliceImpl = "COPY" /\ LimitToEof /\ EofClip
                     THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)
                     ELSE Min(ReadLen, PipeSlots - Len(pipe[p]))} :
        \E n \in {Min(want, Cardinality(free))} :
@@ -284,7 +303,7 @@ SpliceRead(p) ==
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
                    THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk]]]
                    ELSE pipe
-    /\ UNCHANGED <<isize, cache, mapped, wret>>
+    /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc>>
 
 \* Buffered splice of the file's pages below i_size, one step (the caller waits for each
 \* folio to be uptodate under pipe_lock): 6.5+ filemap_splice_read (mm/filemap.c: length
@@ -319,7 +338,7 @@ BufferedRead(p) ==
                          IF f \in allocated
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
-    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -347,7 +366,7 @@ SpliceSync(p) ==
     /\ isize > 0
     /\ p # BufferedProc
     /\ \E free \in {FreeFrames} :
-       \E want \in {IF SpliceImpl = "COPY" /\ LimitToEof
+       \E want \in {IF SpliceImpl = "COPY" /\ LimitToEof /\ EofClip
                     THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)
                     ELSE Min(ReadLen, PipeSlots - Len(pipe[p]))} :
        \E n \in {Min(want, Cardinality(free))} :
@@ -366,6 +385,8 @@ SpliceSync(p) ==
         /\ ~(SpliceImpl = "ITER_PIPE" /\ BioPageRef = "NONE" /\ Min(n, isize) < Min(n, MappedPages))
         /\ phase' = [phase EXCEPT ![p] = "done"]
         /\ ret' = [ret EXCEPT ![p] = Min(n, isize)]
+        \* (pages allocated past what the read reaches; 0 when the length was clipped to i_size)
+        /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN n - Min(n, isize) ELSE 0)
         /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
         /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..kept |-> [frame |-> newBuf[pk], page |-> pk]]]
         /\ ref' = [f \in FrameSet |->
@@ -405,7 +426,7 @@ SpliceMisaligned(p) ==
                 ELSE IF isize = 0 THEN 0
                 ELSE EINVAL]
     /\ action' = [name |-> "SpliceMisaligned", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, overAlloc>>
 
 \* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
 \* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
@@ -424,7 +445,7 @@ Truncate(size) ==
         /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
         /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc>>
 
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
@@ -443,7 +464,7 @@ DioRevert(p) ==
                 /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
            ELSE UNCHANGED <<pipe, ref, content>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and
@@ -456,7 +477,7 @@ BioComplete(p, i) ==
         /\ ref' = [ref EXCEPT ![bf] = left]
         /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
     /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
-    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache, mapped, wret>>
+    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache, mapped, wret, overAlloc>>
 
 \* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
 \* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
@@ -483,6 +504,9 @@ SpliceReturn(p) ==
              /\ ref' = [f \in FrameSet |-> IF f \in discarded THEN ref[f] - 1 ELSE ref[f]]
              /\ content' = [f \in FrameSet |-> IF f \in discarded /\ ref[f] = 1 THEN Junk ELSE content[f]]
         ELSE UNCHANGED <<pipe, ref, content>>
+    \* copy_splice_read allocated nread[p] pages and its read reaches ret[p] (i_size sampled at
+    \* submission): the rest were allocated past EOF, counted under the ver #20 promise.
+    /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN nread[p] - ret[p] ELSE 0)
     /\ action' = [name |-> "SpliceReturn", proc |-> p]
     /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret>>
 
@@ -497,7 +521,7 @@ PipeRead(p) ==
     /\ ref' = [ref EXCEPT ![hf] = @ - 1]
     /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
     /\ action' = [name |-> "PipeRead", proc |-> p]
-    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret>>
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc>>
 
 \* pwrite(fd, buf, PAGE_SIZE, i_size) on p's O_DIRECT file: an appending O_DIRECT write of one
 \* page, synchronous, one step.  It takes i_rwsem exclusively (fs/ext4/file.c ext4_dio_write_iter:
@@ -528,7 +552,7 @@ AppendWrite(p, pages) ==
             /\ isize' = isize + 1
             /\ mapped' = IF isize + 1 > mapped THEN isize + 1 ELSE mapped
     /\ action' = [name |-> "AppendWrite", proc |-> p, pages |-> pages]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
 \* (an explicit step that changes nothing but `action`, so the end is not reported as a
@@ -536,7 +560,8 @@ AppendWrite(p, pages) ==
 Finished ==
     /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
     /\ action' = [name |-> "Finished"]
-    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret>>
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
+                   overAlloc>>
 
 Next ==
     \/ Finished
@@ -555,6 +580,7 @@ TypeOK ==
     /\ isize \in 0..ExtentPages
     /\ mapped \in 0..ExtentPages
     /\ wret \in {-1, 0, 1, ENOSPC}
+    /\ overAlloc \in 0..10
     /\ DOMAIN phase = Procs /\ DOMAIN nread = Procs /\ DOMAIN buf = Procs
     /\ DOMAIN bio = Procs /\ DOMAIN pipe = Procs /\ DOMAIN ret = Procs
     /\ DOMAIN ref = FrameSet /\ DOMAIN content = FrameSet
@@ -598,6 +624,12 @@ PipeBuffersLive ==
 ReadLimitedToEof ==
     \A p \in Procs : phase[p] \in {"trimmed", "done"} =>
         \A k \in 1..Len(pipe[p]) : pipe[p][k].page <= ret[p]
+
+\* The ver #20 promise (seed 002: "Make direct_splice_read() limit the read to eof for regular
+\* files and blockdevs"): a splice of the O_DIRECT file allocates no page past EOF.  Only the
+\* LimitToEof design counts overAlloc; upstream copy_splice_read (fs/splice.c, 6.5-6.12) clips to
+\* the pipe's room and frees the pages its read did not reach.
+AllocationWithinEof == overAlloc = 0
 
 \* Bookkeeping: a frame's refcount is exactly its holders (pipe buffers, bios under
 \* "GET", copy_splice_read's array, the page cache) -- except after it was freed under a

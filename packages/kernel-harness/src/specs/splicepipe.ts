@@ -48,7 +48,8 @@
 //   pipe_<p>; submitted vs trimmed is whether __iomap_dio_rw's revert ran, inside the call),
 //   framesInUse, refs (page refcounts are not exported), bioFreed and cached (page-cache
 //   residency: the guest's files are written through the page cache, so it starts warm where
-//   the model's starts empty; no other key depends on it).
+//   the model's starts empty; no other key depends on it), allocPastEof (a splice's page
+//   allocations; 0 under every profile).
 // BufferedProc: that process's file is opened without O_DIRECT (vfs_splice_read ->
 // filemap_splice_read on 6.12, generic_file_splice_read over ITER_PIPE on 6.1); its
 // SpliceSubmit is the whole splice() call, with the gate open (page-cache reads must not wait). X<i> (the other
@@ -85,6 +86,9 @@ export const SPLICEPIPE_UNOBSERVABLE = [
   'refs',
   'bioFreed',
   'cached',
+  // Pages a splice allocated past EOF under seed 002 ver #20's promise: no shipped kernel has
+  // that design (0 under every profile) and the guest cannot count a splice's allocations.
+  'allocPastEof',
 ] as const;
 
 /** Reasons a scenario is not applicable (stable texts: the runner counts by reason). */
@@ -195,6 +199,9 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
   if ((pipeSlots & (pipeSlots - 1)) !== 0) return null;
   if (c.SpliceImpl !== 'COPY' && c.SpliceImpl !== 'ITER_PIPE') return null;
   if (c.BioPageRef !== 'GET' && c.BioPageRef !== 'NONE') return null;
+  // EofClip = FALSE is the ver #19 direct_splice_read under the ver #20 promise (a design, not a
+  // shipped kernel): a kernel target runs only the profiles' constants, where it is TRUE.
+  if (c.EofClip === false) return null;
   const buffered = c.BufferedProc ?? 'none';
   if (buffered !== 'none' && !isProc(buffered)) return null;
   return {

@@ -48,6 +48,11 @@
 //                   copy_splice_read's page array)
 //   cached          pages of the file in the page cache (the buffered splice reads them in,
 //                   truncate drops those past i_size)
+//   allocPastEof    pages the returned O_DIRECT splices allocated past EOF (beyond
+//                   DIV_ROUND_UP(i_size - pos), i_size sampled at submission) under the design that
+//                   promises none (LimitToEof: seed 002 ver #20; reference: r.eof_limited); 0 in
+//                   every other design. The model's overAlloc; the ver #19 code (EofClip = FALSE,
+//                   fault direct_splice_no_eof_limit) raises it, and splice_within_eof fires then
 //   write           the last AppendWrite's result: 1 (page written), 0 (an empty write) or
 //                   "error 28" (-ENOSPC), null before any
 //   bioFreed        in-flight bio pages whose frame was freed since the bio was submitted (the
@@ -226,6 +231,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     }
   }
   obs.bioFreed = freed;
+  obs.allocPastEof = asInt(stateVar(state, 'overAlloc'), 'overAlloc');
   // wret = -1: no AppendWrite yet.
   const w = asInt(stateVar(state, 'wret'), 'wret');
   obs.write = w === -1 ? null : w < 0 ? `error ${-w}` : w;
@@ -295,6 +301,8 @@ class SplicePipeDriver implements ReferenceDriver {
   private readonly rets = new Map<string, number>();
   /** Each returned splice's result, for the EOF invariant (splice_within_eof). */
   private readonly results: splice_read_result[] = [];
+  /** Pages those splices allocated past EOF under a design that promises none (allocPastEof). */
+  private allocPastEof = 0;
   /** The last AppendWrite's result (bytes or -errno), null before any. */
   private lastWrite: number | null = null;
 
@@ -371,7 +379,26 @@ class SplicePipeDriver implements ReferenceDriver {
     // Bytes, or -errno: a failed read (ENOMEM, EAGAIN) is an outcome the model states.
     const ret = splice_dio_read_wait(r);
     this.rets.set(p, ret);
-    this.results.push(splice_dio_read_result(r, ret));
+    this.record(splice_dio_read_result(r, ret));
+  }
+
+  /**
+   * A returned splice's result, kept for the EOF invariants; the pages it allocated past EOF
+   * count when its design promises none (r.eof_limited: copy_splice_read with seed 002 ver #20's
+   * clip), as splice_within_eof judges them.
+   */
+  private record(r: splice_read_result): void {
+    this.results.push(r);
+    if (!r.eof_limited) return;
+    const need = Math.ceil(Math.max(0, r.i_size - r.pos) / PAGE_SIZE);
+    const over = Math.max(0, r.pages_allocated - need);
+    // The other direction of the cross-check (reference-target.ts fails an unpredicted
+    // violation): pages past EOF under the promise must make splice_within_eof fire.
+    if (over > 0 && !splice_within_eof(r).some((v) => v.invariant === 'splice_within_eof'))
+      throw new AdapterError(
+        `SplicePipe: a splice allocated ${over} page(s) past EOF and splice_within_eof is silent`,
+      );
+    this.allocPastEof += over;
   }
 
   /**
@@ -384,7 +411,7 @@ class SplicePipeDriver implements ReferenceDriver {
   private spliceWhole(p: string): void {
     const r = vfs_splice_read(this.fileOf(p), 0, this.pipeOf(p), this.readLen * PAGE_SIZE);
     this.rets.set(p, r.ret);
-    this.results.push(r);
+    this.record(r);
   }
 
   private step(action: ScenarioAction): void {
@@ -561,6 +588,7 @@ class SplicePipeDriver implements ReferenceDriver {
       }
     }
     obs.bioFreed = freed;
+    obs.allocPastEof = this.allocPastEof;
     obs.write = this.lastWrite === null ? null : retObservation(this.lastWrite);
     return obs;
   }
@@ -578,6 +606,9 @@ export const splicePipeAdapter: SpecAdapter = {
     { constant: 'LimitToEof', value: true, fault: 'direct_splice_eof_limit_v20' },
     // EofRevert = FALSE is iomap_dio_rw before 419e9c38aa07 (no revert to i_size).
     { constant: 'EofRevert', value: false, fault: 'iomap_dio_no_eof_revert' },
+    // EofClip = FALSE (with LimitToEof) is the ver #19 direct_splice_read under the ver #20
+    // promise: eof_limited without the clip (faults.ts direct_splice_no_eof_limit).
+    { constant: 'EofClip', value: false, fault: 'direct_splice_no_eof_limit' },
   ],
   // A bio listing a freed frame (the model's NoBufferFreedUnderBio) makes its DMA land in a
   // freed page, which the reference WARNs about when the bio completes.
@@ -596,6 +627,9 @@ export const splicePipeAdapter: SpecAdapter = {
     })
       ? ['splice_pipe_matches_ret']
       : []),
+    // Pages allocated past EOF under the ver #20 promise (the model's AllocationWithinEof broken
+    // by the missing clip): splice_within_eof judges the splice that returned at this step.
+    ...(Number(now.allocPastEof) > Number(prev?.allocPastEof ?? 0) ? ['splice_within_eof'] : []),
   ],
   createDriver: (profile, scenario) => new SplicePipeDriver(profile, scenario),
 };

@@ -132,6 +132,7 @@ describe('SplicePipe adapter', () => {
       ]),
       mapped: 2,
       wret: -1,
+      overAlloc: 0,
       action: { name: 'BioComplete', proc: 'p1', page: 2 },
     } as unknown as ModelState;
     expect(splicePipeAdapter.observeModel(undefined, state)).toEqual({
@@ -148,8 +149,16 @@ describe('SplicePipe adapter', () => {
       refs: 2,
       cached: 0,
       bioFreed: 0,
+      allocPastEof: 0,
       write: null, // no AppendWrite yet
     });
+    // Pages allocated past EOF under the ver #20 promise (the model's overAlloc).
+    expect(
+      splicePipeAdapter.observeModel(undefined, {
+        ...state,
+        overAlloc: 2,
+      } as unknown as ModelState),
+    ).toMatchObject({ allocPastEof: 2 });
     // An AppendWrite's result: one page written, or -ENOSPC as the errno the guest would print.
     expect(
       splicePipeAdapter.observeModel(undefined, { ...state, wret: 1 } as unknown as ModelState),
@@ -348,6 +357,78 @@ describe('SplicePipe adapter', () => {
       );
     });
   }
+
+  it('ver #19 under the ver #20 promise: pages allocated past EOF, counted and caught by splice_within_eof', () => {
+    // SplicePipe_eof_limit_v19's constants; the design is linux-6.12 plus the v20 design and the
+    // missing clip (adapters/design.ts), whose suite profile name is the design name.
+    const constants = {
+      Frames: 3,
+      FileSize: 2,
+      ReadLen: 2,
+      PipeSlots: 2,
+      SpliceImpl: 'COPY',
+      BioPageRef: 'NONE',
+      LimitToEof: true,
+      BufferedProc: 'none',
+      MisalignedSplice: false,
+      ExtendSize: 0,
+      DioAppend: false,
+      EofRevert: true,
+      EofClip: false,
+    };
+    const design = 'linux-6.12+direct_splice_eof_limit_v20+direct_splice_no_eof_limit';
+    const s: Scenario = {
+      id: 'unit',
+      spec: 'SplicePipe',
+      config: 'SplicePipe_eof_limit_v19',
+      actions: [
+        { name: 'Init' },
+        { name: 'Truncate', size: 1 },
+        { name: 'SpliceSubmit', proc: 'p1' },
+        { name: 'DioRevert', proc: 'p1' },
+        { name: 'BioComplete', proc: 'p1', page: 1 },
+        { name: 'BioComplete', proc: 'p1', page: 2 },
+        { name: 'SpliceReturn', proc: 'p1' },
+        { name: 'Truncate', size: 0 },
+        { name: 'SpliceSubmit', proc: 'p2' },
+      ],
+      constants,
+    };
+    // Two pages allocated for a one-page file (one past EOF, counted when the splice returns),
+    // then at EOF two more for p2's empty two-slot pipe (all past EOF, freed again).
+    const obs = runOnReference(splicePipeAdapter, s, design);
+    expect(obs.map((o) => o.allocPastEof)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 3]);
+    expect(obs[6]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1' });
+    expect(obs[8]).toMatchObject({ ret_p2: 0, pipe_p2: '' });
+    const exp = computeExpectation(
+      stepperFor('SplicePipe_eof_limit_v19'),
+      splicePipeAdapter.observeModel,
+      s,
+      design,
+      constants,
+    );
+    expect(compareObservations(s, design, exp.observations, obs).map(formatMismatch)).toEqual([]);
+    // The v20 design (the clip) on the same file: one page read for the one-page file, none
+    // allocated at EOF: nothing past EOF, and nothing to catch.
+    const v20 = runOnReference(
+      splicePipeAdapter,
+      {
+        ...s,
+        config: 'SplicePipe_eof_limit_v20',
+        actions: [
+          { name: 'Init' },
+          { name: 'Truncate', size: 1 },
+          { name: 'SpliceSync', proc: 'p1' },
+          { name: 'Truncate', size: 0 },
+          { name: 'SpliceSubmit', proc: 'p2' },
+        ],
+        constants: { ...constants, EofClip: true },
+      },
+      'linux-6.12+direct_splice_eof_limit_v20',
+    );
+    expect(v20.map((o) => o.allocPastEof)).toEqual([0, 0, 0, 0, 0]);
+    expect(v20[2]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', framesInUse: 1 });
+  });
 
   it('the frame pool bounds the reference: a second splice gets the one free frame', () => {
     const s: Scenario = {
