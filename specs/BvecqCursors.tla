@@ -76,14 +76,18 @@ CONSTANTS
     CheckTooMuch,       \* TRUE: transferred > len fails the subrequest (-EIO)
     WriteSource,        \* DIO_WRITE's source: "USER" (UBUF/IOVEC) | "KERNEL" (e.g. ITER_BVEC)
     Misaligned,         \* DIO_WRITE from user memory: the buffer starts inside a page
-    PosRefs             \* "ALL": every bvecq_pos holds a ref on its segment (the RFC as posted);
+    PosRefs,            \* "ALL": every bvecq_pos holds a ref on its segment (the RFC as posted);
                         \* "COLLECT_ONLY": only the collector's does (PATCH 18/26 note (1))
+    SubreqCopy          \* DIO_WRITE: the filesystem asks for its own copy of each subrequest's
+                        \* slots (netfs_prepare_unbuffered_write_buffer(subreq, max_segs, copy))
 
 ASSUME Op \in {"READ", "DIO_WRITE"}
 ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
 ASSUME WriteSource \in {"USER", "KERNEL"}
 ASSUME Misaligned \in BOOLEAN
 ASSUME PosRefs \in {"ALL", "COLLECT_ONLY"}
+\* The copy path is the strict unbuffered write's (the later revisions' fs/netfs/direct_write.c).
+ASSUME SubreqCopy \in BOOLEAN /\ (SubreqCopy => (Op = "DIO_WRITE" /\ StrictDioSequence))
 \* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
 \* no slot names is zero-length.
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
@@ -99,10 +103,32 @@ Layouts == <<<<1, 1, 3>>, <<1, 2, 3>>, <<1, 1, 2, 4>>, <<1, 1, 1>>, <<1, 1, 2>>,
              [sx \in 1..30 |-> IF sx <= 29 THEN 1 ELSE 2]>>
 ASSUME Layout \in 1..Len(Layouts)
 SlotSeg == Layouts[Layout]
-ASSUME NSeg \in 1..5 /\ SubreqMax \in 1..4 /\ MaxRetries \in 0..2
+\* SubreqMax is 1..4, or (a filesystem whose wsize covers the whole write, e.g. cifs's default 4 MiB
+\* against Layout 6's 30 pages) the request's size.
+ASSUME NSeg \in 1..5 /\ MaxRetries \in 0..2
+ASSUME SubreqMax \in 1..4 \/ SubreqMax = Len(SlotSeg)
 ASSUME \A sx \in 1..Len(SlotSeg) : SlotSeg[sx] \in 1..NSeg
 
 Total == Len(SlotSeg)             \* slots in the request's buffer
+
+\* The sizes a Dispatch may ask for.  For small SubreqMax, any of 1..SubreqMax: the filesystem's
+\* limit may vary between subrequests.  A SubreqMax of the whole request is a fixed wsize, and
+\* netfs_unbuffered_write() slices stream->sreq_max_len on every pass, so only that.
+DispatchSizes == IF SubreqMax > 4 THEN {SubreqMax} ELSE 1..SubreqMax
+
+\* SubreqCopy: the copy of a subrequest's slots is a chain of its own, which bvecq_extract()
+\* (fs/netfs/bvecq.c of the RFC) allocates with netfs_alloc_bvecq(nsegs): segments of at most
+\* BVECQ_STD_SLOTS slots (29 on 64-bit: netfs_alloc_one_bvecq caps a segment at a 512-byte
+\* allocation, (512 - 48) / 16 bio_vecs), chained while slots remain.  One slot per page here
+\* (SubreqCopy configs are aligned).  The copy carries page pointers only: neither the RFC's
+\* `free` nor its `unpin` bit is set on it, so putting it releases no page and no pin (the pins
+\* stay with the request's chain, `pins` below).  It lives while its subrequest is outstanding:
+\* netfs_free_subrequest() drops subreq->content when the collector puts the subrequest, and a
+\* retry drops it (`bvecq_pos_unset(&subreq->content)`) and extracts the rest again.
+BvecqStdSlots == 29
+CopySegsFor(n) == (n + BvecqStdSlots - 1) \div BvecqStdSlots
+\* Strict sequence: at most one subrequest is outstanding.
+CopySegsOf(sq) == IF SubreqCopy /\ sq /= <<>> THEN CopySegsFor(sq[1].len) ELSE 0
 
 \* Layout 5 is the rolling buffer itself (fs/netfs/bvecq.c): its second segment is made only when
 \* slot Boundary (= 2, the first slot of segment 2) is loaded (bvecq_buffer_make_space from
@@ -159,10 +185,11 @@ VARIABLES
     parkedSub,  \* Layout 5: the outstanding subrequest starting at Boundary has its bvecq_pos parked
     rollFreed,  \* Layout 5, PosRefs = "COLLECT_ONLY": segment 1 has been freed by the collector
     posOnFreed, \* a bvecq_pos points into a freed segment (a use-after-free; nothing follows)
+    copySegs,   \* SubreqCopy: bvecq segments the outstanding subrequest's copy is made of
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, pins,
-          parkedDisp, parkedSub, rollFreed, posOnFreed, action>>
+          parkedDisp, parkedSub, rollFreed, posOnFreed, copySegs, action>>
 parkVars == <<parkedDisp, parkedSub, rollFreed, posOnFreed>>
 
 \* Holders of segment `hs` in a state given by its cursors, subrequests and freed set:
@@ -199,6 +226,7 @@ Init ==
     /\ reqError = FALSE
     /\ pins = 0
     /\ parkedDisp = FALSE /\ parkedSub = FALSE /\ rollFreed = FALSE /\ posOnFreed = FALSE
+    /\ copySegs = 0
     /\ action = [name |-> "Init"]
 
 \* READ: readahead adds the next folio, locked, at the load cursor (netfs_readahead ->
@@ -408,12 +436,14 @@ Next ==
     /\ ~posOnFreed
     /\ \/ Load
        \/ LoadFault
-       \/ \E n \in 1..SubreqMax : Dispatch(n)
+       \/ \E n \in DispatchSizes : Dispatch(n)
        \/ \E s \in Slots, o \in Outcomes : Complete(s, o)
        \/ \E s \in Slots : Retry(s)
        \/ Collect
        \/ Abandon
        \/ Finished
+    \* Whichever step was taken, the copies follow the outstanding subrequests.
+    /\ copySegs' = CopySegsOf(subreqs')
 
 Spec == Init /\ [][Next]_vars
 
@@ -433,6 +463,7 @@ TypeOK ==
     /\ pins \in 0..UserPages
     /\ parkedDisp \in BOOLEAN /\ parkedSub \in BOOLEAN
     /\ rollFreed \in BOOLEAN /\ posOnFreed \in BOOLEAN
+    /\ copySegs \in 0..CopySegsFor(Total)
 
 \* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
 \* dispatched, nothing dispatched before it was loaded.

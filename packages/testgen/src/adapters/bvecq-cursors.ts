@@ -27,6 +27,12 @@
 //   segUseAfterFree  a bvecq segment was freed while referenced (model: freed with a non-zero
 //              refcount; reference: a cursor or subrequest position on a freed segment, a freed
 //              segment with refs, or a use-after-free / underflow WARN of the chain code)
+//   copySegs   SubreqCopy (BvecqCursors_dio_write_copy): the segments of the outstanding
+//              subrequests' own copies of their slots (the model's copySegs: bvecq_extract's
+//              netfs_alloc_bvecq(nsegs), 29 slots a segment; the reference walks each
+//              subrequest's content chain). Present only when non-zero, on both sides alike, so
+//              the suites of the configs without copies keep their observations; a copy the
+//              model does not have (or lacks) still shows as a difference.
 //
 // Not observed, on purpose: the per-segment refcounts and freed flags (segRef, segFreed). The
 // model's chain is a fixed layout (constant Layout, with a zero-length middle segment) allocated
@@ -62,6 +68,7 @@
 
 import {
   type bio_vec,
+  type bvecq,
   bvecq_no_free_while_referenced,
   bvecq_no_leaked_segments,
   bvecq_no_write_hole,
@@ -195,7 +202,20 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     reqError: asBool(stateVar(state, 'reqError'), 'reqError'),
     pinned: asInt(stateVar(state, 'pins'), 'pins'),
     segUseAfterFree: segUseAfterFree || posOnFreed,
+    ...copySegsObservation(asInt(stateVar(state, 'copySegs'), 'copySegs')),
   };
+}
+
+/** The copySegs observation: present only when some copy exists (see the header). */
+function copySegsObservation(segs: number): Record<string, number> {
+  return segs === 0 ? {} : { copySegs: segs };
+}
+
+/** Segments of a chain, following ->next. */
+function chainLength(bq: bvecq | null | undefined): number {
+  let n = 0;
+  for (let q = bq; q; q = q.next) n++;
+  return n;
 }
 
 function formatSubreq(start: number, len: number, st: string, xfer: number, tries: number): string {
@@ -568,11 +588,14 @@ class BvecqDioWriteDriver implements ReferenceDriver {
   private wreq: netfs_dio_write_request | null = null;
   /** The filesystem's maximum subrequest size in bytes (constant SubreqMax). */
   private readonly wsize: number;
+  /** The filesystem wants its own copy of each subrequest's slots (constant SubreqCopy). */
+  private readonly copy: boolean;
 
   constructor(profile: string, scenario: Scenario) {
     this.total = totalSlots(scenario);
     this.k = kernelFor(profile);
     this.wsize = subreqMaxOf(scenario) * PAGE_SIZE;
+    this.copy = booleanConstant('BvecqCursors', scenario, 'SubreqCopy');
     this.file = new Uint8Array(this.total * PAGE_SIZE);
     // Init: the writer's buffer, one page per slot, filled with its bytes: an anonymous
     // mapping read through ITER_UBUF (WriteSource "USER"), or kernel pages in an ITER_BVEC
@@ -662,7 +685,7 @@ class BvecqDioWriteDriver implements ReferenceDriver {
         // `len` is the filesystem's maximum subrequest size (stream->sreq_max_len): the last
         // subrequest gets what is left of the buffer (compared through `subreqs`).
         const len = param(action, 'len', 'number');
-        const sub = netfs_unbuffered_write_dispatch(this.request(), len * PAGE_SIZE);
+        const sub = netfs_unbuffered_write_dispatch(this.request(), len * PAGE_SIZE, this.copy);
         if (sub === null) {
           throw new AdapterError(
             `BvecqCursors: netfs_unbuffered_write_dispatch gave nothing for up to ${len} pages`,
@@ -729,7 +752,7 @@ class BvecqDioWriteDriver implements ReferenceDriver {
    * here shows in the compared `subreqs` and `dispatch` observations.
    */
   private endDispatchLoop(wreq: netfs_dio_write_request): void {
-    netfs_unbuffered_write_dispatch(wreq, this.wsize);
+    netfs_unbuffered_write_dispatch(wreq, this.wsize, this.copy);
   }
 
   /** absent | locked | filled | uptodate | failed, or garbled when the server has other bytes. */
@@ -786,6 +809,9 @@ class BvecqDioWriteDriver implements ReferenceDriver {
       reqError: wreq !== null && wreq.error !== 0,
       pinned: pinsHeld(this.k),
       segUseAfterFree: chainUseAfterFree(this.k, positions),
+      ...copySegsObservation(
+        wreq === null ? 0 : wreq.subrequests.reduce((n, s) => n + chainLength(s.content), 0),
+      ),
     };
   }
 }

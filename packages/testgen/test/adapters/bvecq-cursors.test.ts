@@ -73,6 +73,7 @@ describe('BvecqCursors adapter', () => {
       parkedSub: false,
       rollFreed: false,
       posOnFreed: false,
+      copySegs: 0,
       action: { name: 'Complete', start: 2, outcome: 'ok' },
     } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, state)).toEqual({
@@ -97,6 +98,9 @@ describe('BvecqCursors adapter', () => {
     // A position left on a freed segment (PosRefs = "COLLECT_ONLY" at the Layout 5 boundary).
     const parkedOnFreed = { ...state, posOnFreed: true } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, parkedOnFreed).segUseAfterFree).toBe(true);
+    // copySegs is observed only when a copy exists (SubreqCopy), so other configs keep theirs.
+    const copied = { ...state, copySegs: 2 } as unknown as ModelState;
+    expect(bvecqCursorsAdapter.observeModel(undefined, copied).copySegs).toBe(2);
   });
 
   it('the collect_only_refs config runs on bvecq-rfc+bvecq_collect_only_refs', () => {
@@ -327,6 +331,45 @@ describe('BvecqCursors adapter, DIO write', () => {
       [2, 'uptodate,uptodate,locked', ''],
     ]);
     expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
+  });
+
+  it('SubreqCopy: the whole 30-page write goes out of a two-segment copy, the retry of the rest out of a one-segment copy; pins stay with the request, as the model says', () => {
+    const COPY = {
+      Op: 'DIO_WRITE',
+      NSeg: 2,
+      Layout: 6,
+      SubreqMax: 30,
+      MaxRetries: 1,
+      SubreqCopy: true,
+    };
+    const s = scenario(
+      [
+        { name: 'Init' },
+        { name: 'Load' },
+        { name: 'Dispatch', len: 30 },
+        { name: 'Complete', start: 0, outcome: 'short' },
+        { name: 'Retry', start: 0 },
+        { name: 'Complete', start: 1, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Finished' },
+      ],
+      COPY as never,
+    );
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs.map((o) => [o.copySegs, o.pinned, o.subreqs])).toEqual([
+      [undefined, 0, ''],
+      [undefined, 30, ''],
+      [2, 30, '0+30:inflight/0/0'],
+      [2, 30, '0+30:retry/1/0'],
+      [1, 30, '1+29:inflight/0/1'],
+      [1, 30, '1+29:ok/29/1'],
+      [undefined, 30, ''],
+      [undefined, 0, ''],
+    ]);
+    expect(obs.at(-1)?.fstate).toBe(Array(30).fill('uptodate').join(','));
+    expect(
+      modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write_copy', { ...COPY, ...RFC }),
+    ).toEqual([]);
   });
 
   it('a misaligned user buffer pins one page more, and subrequests cut mid-slot still land the right bytes', () => {
