@@ -77,8 +77,10 @@ CONSTANTS
     UseUnprotect,    \* explore the parent's mprotect(PROT_READ|PROT_WRITE) after Protect (Unprotect)
     UseHoleSteps,    \* explore mprotect / madvise of the whole buffer over an unmapped page (ProtectHole, MadviseHole)
     UseFixedOutside, \* explore IORING_OP_READ_FIXED past the registered buffer (FixedReadOutside)
-    LastPageLoadedOnly \* the parent's last page was only loaded before the race, never stored to:
+    LastPageLoadedOnly,\* the parent's last page was only loaded before the race, never stored to:
                      \* its pte maps the shared zero page (FALSE: every page faulted in by a store)
+    UseProtNone      \* explore the parent's mprotect(PROT_NONE) of a page before fork (ProtectNone)
+                     \* and the O_DIRECT write from it that then fails (DioWriteNoAccess)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -90,7 +92,10 @@ ASSUME UseMunmap \in BOOLEAN /\ UseChildRead \in BOOLEAN /\ UseFailedSteps \in B
 ASSUME NumIOs \in {1, 2} /\ UseDioWrite \in BOOLEAN /\ RegisterWholeBuffer \in BOOLEAN
 ASSUME AdviseFirstPageOnly \in BOOLEAN /\ UseExit \in BOOLEAN /\ UseProtect \in BOOLEAN
 ASSUME UseMmapFixed \in BOOLEAN /\ UseUnprotect \in BOOLEAN /\ UseHoleSteps \in BOOLEAN
-ASSUME UseFixedOutside \in BOOLEAN /\ LastPageLoadedOnly \in BOOLEAN
+ASSUME UseFixedOutside \in BOOLEAN /\ LastPageLoadedOnly \in BOOLEAN /\ UseProtNone \in BOOLEAN
+\* PROT_NONE is a protection change like Protect's: its failed steps are Protect's (UseProtect).
+\* A vmsplice of a PROT_NONE page (-EFAULT too) and a load of one (Read: SIGSEGV) are not explored.
+ASSUME UseProtNone => (UseProtect /\ ~UseVmsplice /\ ~UseChildRead)
 \* A whole-buffer registration over the zero page is not modelled (RegisterWhole pins the frames).
 ASSUME ~(LastPageLoadedOnly /\ RegisterWholeBuffer)
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
@@ -131,9 +136,10 @@ VARIABLES
     written,    \* written[i]: the tags O_DIRECT write i took to the device (at its completion)
     gone,       \* both processes have exited (Exit): no address space, no io_uring left
     ro,         \* ro[v]: the parent's vma over page v is PROT_READ (Protect), the child's too
+    noread,     \* noread[v]: ... and not even PROT_READ: PROT_NONE (ProtectNone; ro[v] too)
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
+vars == <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
 
 ----------------------------------------------------------------------------
 (* Helpers *)
@@ -265,6 +271,7 @@ Init ==
     /\ written = [i \in IOs |-> {}]
     /\ gone = FALSE
     /\ ro = [v \in VPages |-> FALSE]
+    /\ noread = [v \in VPages |-> FALSE]
     /\ action = [name |-> "Init"]
 
 ----------------------------------------------------------------------------
@@ -290,7 +297,7 @@ DioSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<gone, ro, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
 
 \* The parent submits an O_DIRECT write of its whole page v to the device (Linux AIO or
@@ -307,6 +314,7 @@ DioWriteSubmit(i, v) ==
     /\ CanStart(i)
     /\ ParentMaps(v)
     /\ pte["P"][v].frame # ZeroFrame     \* a write from the zero page is not explored
+    /\ ~noread[v]                        \* PROT_NONE: DioWriteNoAccess
     /\ IF DioHold = "FOLL_PIN"
        THEN /\ UnshareAccess("P", v)
             /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
@@ -320,7 +328,7 @@ DioWriteSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIOW", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<gone, ro, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioWriteSubmit", io |-> i, vpage |-> v]
 
 \* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
@@ -331,7 +339,7 @@ FixedRead(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
 
 \* The device completes I/O i: the data lands in the frame that was grabbed
@@ -355,7 +363,7 @@ IoComplete(i) ==
        ELSE /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
             /\ written' = written
     /\ io' = [io EXCEPT ![i].st = "DONE"]
-    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, fixedBuf, pipe>>
+    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, fixedBuf, pipe>>
     /\ action' = [name |-> "IoComplete", io |-> i]
 
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
@@ -382,7 +390,7 @@ ForkAdvised ==
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<gone, ro, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* A page copied for the child (copy_present_page) is mapped writable only in a writable vma
@@ -422,7 +430,7 @@ Fork ==
                       ELSE IF c1 /\ f = g1 THEN data[f1]
                       ELSE data[f]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<gone, ro, exited, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, exited, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
@@ -447,7 +455,7 @@ Write(p, v) ==
                   /\ excl' = [excl EXCEPT ![g] = TRUE]
                   /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
        ELSE WriteAccess(p, v, {WriteTag(p)})
-    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
 \* The child loads a byte of its page v where it has a vma but no page (WIPEONFORK: fork
@@ -463,7 +471,7 @@ Read(p, v) ==
     /\ ~exited
     /\ pte[p][v].frame = NoFrame
     /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]
-    /\ UNCHANGED <<gone, ro, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
 \* With RegisterWholeBuffer one ring holds the whole buffer and the buffer-wide actions name it
@@ -484,7 +492,7 @@ RegisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
 
 \* IORING_REGISTER_BUFFERS of the parent's whole buffer, one iovec of NumPages pages
@@ -500,7 +508,7 @@ RegisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
     /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, pte, refs, excl, data, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, excl, data, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS of the whole-buffer ring: io_buffer_unmap unpins every page,
@@ -514,7 +522,7 @@ UnregisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] - Cardinality({w \in VPages : fixedBuf[w] = f})]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [w \in VPages |-> -1]
-    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
@@ -528,7 +536,7 @@ UnregisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
-    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
 
 \* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
@@ -540,7 +548,7 @@ Vmsplice(v) ==
     /\ pte["P"][v].frame # ZeroFrame     \* a vmsplice of the zero page is not explored
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
-    /\ UNCHANGED <<gone, ro, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "Vmsplice", vpage |-> v]
 
 \* read() from the pipe: the reader sees the content of the page the pipe
@@ -552,7 +560,7 @@ PipeRead ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
-    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "PipeRead"]
 
 \* The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its
@@ -570,7 +578,7 @@ ChildExit ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ exited' = TRUE
-    /\ UNCHANGED <<gone, ro, hasPinned, forked, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ChildExit"]
 
 \* Both processes exit (do_exit), the scenario's tear-down.  The exit waits for the I/O in
@@ -596,7 +604,7 @@ Exit ==
     /\ fixedBuf' = [w \in VPages |-> IF fixedBuf[w] > 0 THEN -1 ELSE fixedBuf[w]]
     /\ exited' = forked
     /\ gone' = TRUE
-    /\ UNCHANGED <<ro, hasPinned, forked, io, pipe, written>>
+    /\ UNCHANGED <<ro, noread, hasPinned, forked, io, pipe, written>>
     /\ action' = [name |-> "Exit"]
 
 \* The parent munmaps its page v (mm/mmap.c do_vmi_munmap -> vms_complete_munmap_vmas ->
@@ -617,7 +625,7 @@ Munmap(v) ==
     /\ refs' = refs
     /\ pins' = pins
     /\ Scrub(excl, data)
-    /\ UNCHANGED <<gone, ro, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
 \* Steps that fail (UseFailedSteps): the parent's accesses to the page it unmapped, io_uring
@@ -635,7 +643,7 @@ WriteUnmapped(p, v) ==
     /\ p = "P"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* IORING_REGISTER_BUFFERS of the unmapped page: io_pin_pages -> pin_user_pages finds no
@@ -652,7 +660,7 @@ RegisterUnmapped(v) ==
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* The child loads a byte of page v where it has no vma (ForkAdvice DONTFORK: dup_mmap gave it
@@ -665,7 +673,7 @@ ReadNoVma(p, v) ==
     /\ ~exited
     /\ ~ChildHasVma(v)
     /\ FailedStep([name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
@@ -686,7 +694,7 @@ RegisterWholeUnmapped ==
     /\ ~AllParentMapped
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS on a ring that has its buffers registered: -EBUSY, nothing
@@ -698,7 +706,7 @@ RegisterBusy(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
 
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
@@ -709,7 +717,7 @@ UnregisterNone(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"]
 
 \* IORING_OP_READ_FIXED naming a buffer that is no longer registered: the request fails at
@@ -720,7 +728,7 @@ FixedReadUnregistered(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of page v into the pipe that holds a page already: the pipe has
@@ -731,7 +739,7 @@ VmspliceFull(v) ==
     /\ pipe.st = "FULL"
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"]
 
 VmspliceUnmapped(v) ==
@@ -740,7 +748,7 @@ VmspliceUnmapped(v) ==
     /\ pipe.st = "EMPTY"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* The parent mprotects its page v PROT_READ, before fork (mm/mprotect.c do_mprotect_pkey ->
@@ -759,7 +767,7 @@ Protect(v) ==
     /\ ~ro[v]
     /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
     /\ ro' = [ro EXCEPT ![v] = TRUE]
-    /\ UNCHANGED <<gone, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Protect", vpage |-> v]
 
 \* A store by p to its read-only page v (after fork, as Write): the write fault finds a vma
@@ -771,7 +779,7 @@ WriteReadOnly(p, v) ==
     /\ ro[v]
     /\ IF p = "P" THEN ParentMaps(v) ELSE ChildHasVma(v) /\ ~exited
     /\ FailedStep([name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* An O_DIRECT read into the read-only page: GUP with FOLL_WRITE fails in check_vma_flags
@@ -785,7 +793,7 @@ DioSubmitReadOnly(i, v) ==
     /\ ro[v]
     /\ FailedStep([name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS of the read-only page: io_pin_pages -> pin_user_pages(FOLL_WRITE |
@@ -798,7 +806,7 @@ RegisterReadOnly(v) ==
     /\ ro[v]
     /\ FailedStep([name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"]
 
 \* The parent maps a new anonymous page at its page v's address with MAP_FIXED_NOREPLACE while
@@ -809,7 +817,7 @@ MmapExists(v) ==
     /\ UseMmapFixed
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"]
 
 \* The parent mprotects its read-only page v back to PROT_READ|PROT_WRITE, before fork
@@ -828,8 +836,51 @@ Unprotect(v) ==
     /\ ParentMaps(v)
     /\ ro[v]
     /\ ro' = [ro EXCEPT ![v] = FALSE]
+    /\ noread' = [noread EXCEPT ![v] = FALSE]
     /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Unprotect", vpage |-> v]
+
+\* The parent mprotects its page v PROT_NONE, before fork (UseProtNone; from read-write or
+\* read-only): mm/mprotect.c do_mprotect_pkey -> mprotect_fixup -> vma_modify_flags clears
+\* VM_READ and VM_WRITE (VM_MAYWRITE stays: Unprotect may give them back) and change_protection
+\* makes the pte PROT_NONE (x86 _PAGE_PROTNONE: present for the kernel, no user access).  As
+\* after Protect, a store is SIGSEGV (WriteReadOnly: access_error, no VM_WRITE), an O_DIRECT
+\* read into the page or its io_uring registration fails -EFAULT (DioSubmitReadOnly,
+\* RegisterReadOnly: check_vma_flags refuses FOLL_WRITE), and now an O_DIRECT write from it
+\* fails too (DioWriteNoAccess: no VM_READ).  Nothing is pinned by a failed step.  A read in
+\* flight keeps its pin or reference and still lands in the page: mprotect never looks at pins.
+\* fork copies the vma's flags (dup_mmap) and, for a pinned exclusive page, copies the page
+\* for the child (copy_present_page) under the same protection.
+ProtectNone(v) ==
+    /\ UseProtNone
+    /\ ~forked
+    /\ ~gone
+    /\ ParentMaps(v)
+    /\ ~noread[v]
+    /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
+    /\ ro' = [ro EXCEPT ![v] = TRUE]
+    /\ noread' = [noread EXCEPT ![v] = TRUE]
+    /\ UNCHANGED <<gone, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "ProtectNone", vpage |-> v]
+
+\* An O_DIRECT write from the parent's PROT_NONE page v: the source pages are taken without
+\* FOLL_WRITE, and mm/gup.c check_vma_flags refuses a vma without VM_READ ("} else if
+\* (!(vm_flags & VM_READ)) { if (!(gup_flags & FOLL_FORCE)) return -EFAULT;", 6.1 and 6.12;
+\* GUP-fast gives up first on the PROT_NONE pte, pte_protnone).  6.12: iov_iter_extract_pages
+\* -> pin_user_pages_fast, which sets MMF_HAS_PINNED before trying a page (gup_fast_fallback:
+\* mm_set_has_pinned_flag); 6.1: iov_iter_get_pages2 -> get_user_pages_fast (FOLL_GET, no
+\* flag).  bio_iov_iter_get_pages returns -EFAULT and __blkdev_direct_IO_async completes the
+\* request with it at once: no I/O starts, nothing is held.
+DioWriteNoAccess(i, v) ==
+    /\ UseProtNone
+    /\ UseDioWrite
+    /\ CanStart(i)
+    /\ ParentMaps(v)
+    /\ noread[v]
+    /\ FailedStep([name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"])
+    /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* mprotect(PROT_READ) of the parent's whole buffer (both pages) after it unmapped one of them,
 \* before fork: mm/mprotect.c do_mprotect_pkey fails -ENOMEM at once when start lies in the hole
@@ -851,6 +902,7 @@ ProtectHole ==
     /\ HoleStep([name |-> "ProtectHole", err |-> "ENOMEM"])
     /\ ro' = [v \in VPages |-> ro[v] \/ (v = 0 /\ ParentMaps(0))]
     /\ pte' = IF ParentMaps(0) THEN [pte EXCEPT !["P"][0].write = FALSE] ELSE pte
+    /\ noread' = [v \in VPages |-> noread[v] /\ ~(v = 0 /\ ParentMaps(0))]
     /\ UNCHANGED <<gone, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ProtectHole", err |-> "ENOMEM"]
 
@@ -868,7 +920,7 @@ MadviseHole ==
     /\ ~forked
     /\ ~AllParentMapped
     /\ HoleStep([name |-> "MadviseHole", err |-> "ENOMEM"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "MadviseHole", err |-> "ENOMEM"]
 
 \* IORING_OP_READ_FIXED on page v's ring (its one registered buffer, page v) at the address one
@@ -883,7 +935,7 @@ FixedReadOutside(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, ro, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 Next ==
@@ -906,6 +958,8 @@ Next ==
     \/ \E v \in VPages : Unprotect(v)
     \/ ProtectHole \/ MadviseHole
     \/ \E i \in IOs, v \in VPages : FixedReadOutside(i, v)
+    \/ \E v \in VPages : ProtectNone(v)
+    \/ \E i \in IOs, v \in VPages : DioWriteNoAccess(i, v)
 
 Spec == Init /\ [][Next]_vars
 
@@ -928,6 +982,8 @@ TypeOK ==
     /\ written \in [IOs -> SUBSET Tags]
     /\ gone \in BOOLEAN
     /\ ro \in [VPages -> BOOLEAN]
+    /\ noread \in [VPages -> BOOLEAN]
+    /\ \A v \in VPages : noread[v] => ro[v]
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
 \* read and fork"): once a read of the parent's page has completed, the

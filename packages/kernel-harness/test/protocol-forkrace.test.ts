@@ -231,6 +231,8 @@ describe('qemu target applicability reasons', () => {
       { name: 'DioSubmitReadOnly', io: 1, vpage: 0, err: 'EFAULT' },
       { name: 'RegisterReadOnly', vpage: 0, err: 'EFAULT' },
       { name: 'MmapExists', vpage: 0, err: 'EEXIST' },
+      { name: 'ProtectNone', vpage: 0 },
+      { name: 'DioWriteNoAccess', io: 1, vpage: 0, err: 'EFAULT' },
     ];
     for (const a of refOnly) {
       expect(supportsForkRace(a)).toBe(false);

@@ -98,6 +98,10 @@ export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
     return "MmapExists: mmap(MAP_FIXED_NOREPLACE) over a mapped page, which the kernel fails (-EEXIST); the guest agent's forkrace_script has no mmap step and aborts on a failed step (reference target only)";
   if (a.name === 'WriteReadOnly' || a.name === 'DioSubmitReadOnly' || a.name === 'RegisterReadOnly')
     return `${a.name}: a step on a page the parent mprotect'ed read-only, which the kernel fails (SIGSEGV / -EFAULT); the guest agent has no mprotect step and aborts on a failed step (reference target only)`;
+  if (a.name === 'ProtectNone')
+    return "ProtectNone: the parent's mprotect(PROT_NONE) of a page; the guest agent's forkrace_script has no mprotect step (reference target only)";
+  if (a.name === 'DioWriteNoAccess')
+    return "DioWriteNoAccess: an O_DIRECT write from a page the parent mprotect'ed PROT_NONE, which the kernel fails (-EFAULT); the guest agent has no mprotect step and aborts on a failed step (reference target only)";
   if (a.name === 'Unprotect')
     return "Unprotect: the parent's mprotect(PROT_READ|PROT_WRITE) after Protect; the guest agent's forkrace_script has no mprotect step (reference target only)";
   if (a.name === 'ProtectHole' || a.name === 'MadviseHole')

@@ -173,6 +173,15 @@ export class DioForkRace {
     this.read_iter(io, pos, this.parent_ubuf(ITER_SOURCE, uaddr, len));
   }
 
+  /**
+   * dio_write where the submission may fail: 0, or the -errno the request completes with at
+   * once (no I/O in flight): -EFAULT from a PROT_NONE page, whose vma lacks the VM_READ a GUP
+   * without FOLL_WRITE needs (mm/gup.c check_vma_flags).
+   */
+  try_dio_write(io: number, pos: number, uaddr: number, len: number): number {
+    return this.try_read_iter(io, pos, this.parent_ubuf(ITER_SOURCE, uaddr, len));
+  }
+
   private parent_ubuf(direction: number, uaddr: number, len: number): iov_iter {
     return with_kernel(this.k, () =>
       with_mm(this.parent, () => iov_iter_ubuf(direction, uaddr, len)),

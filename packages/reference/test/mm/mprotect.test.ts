@@ -4,6 +4,7 @@ import { EEXIST, EFAULT, EINVAL, ENOMEM } from '../../src/errno.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE, VM_READ, VM_WRITE } from '../../src/mm/constants.ts';
+import { io_sqe_buffers_register, io_uring_setup } from '../../src/mm/io_uring.ts';
 import { copy_to_user, read_user } from '../../src/mm/memory.ts';
 import {
   do_mprotect_pkey,
@@ -125,6 +126,37 @@ describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () =>
         expect(pte_lookup(child, race.buf)?.write).toBe(false);
         expect((child.vmas[0]?.vm_flags ?? -1) & VM_WRITE).toBe(0);
       });
+      race.exit();
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      expect(k.live_folios.size).toBe(0);
+    });
+  }
+
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: PROT_NONE: a read in flight still lands; a read into, a write from and a registration of the page fail -EFAULT holding nothing`, () => {
+      // ForkRace ProtectNone / DioWriteNoAccess: mprotect_fixup clears VM_READ and VM_WRITE;
+      // mm/gup.c check_vma_flags then refuses any GUP (no FOLL_FORCE), with FOLL_WRITE or not.
+      const k = createKernel(profile);
+      const device = new Uint8Array(2 * PAGE_SIZE).fill(0xd1, 0, 512);
+      const race = new DioForkRace(k, { nr_pages: 1, device });
+      race.read(1, 0, race.buf, 512);
+      const folio = with_kernel(k, () => pte_lookup(race.parent, race.buf))?.page.folio;
+      const held = () => [folio?.gup_pins, folio?.gup_refs];
+      const heldByRead = held();
+      expect(race.mprotect(race.buf, PAGE_SIZE, 0)).toBe(0);
+      expect((race.parent.vmas[0]?.vm_flags ?? -1) & (VM_READ | VM_WRITE)).toBe(0);
+      expect(race.try_read(2, 512, race.buf + 512, 512)).toBe(-EFAULT);
+      expect(race.try_dio_write(3, PAGE_SIZE, race.buf, PAGE_SIZE)).toBe(-EFAULT);
+      const ring = with_kernel(k, () => io_uring_setup(race.parent));
+      const iov = { iov_base: race.buf, iov_len: PAGE_SIZE };
+      expect(with_kernel(k, () => io_sqe_buffers_register(ring, [iov]))).toBe(-EFAULT);
+      expect(ring.user_bufs).toEqual([]);
+      expect(held()).toEqual(heldByRead); // the failed steps took nothing
+      expect(race.try_write('P', race.buf + 2048, Uint8Array.of(1))).toBe(1);
+      expect(race.complete(1)).toBe(512);
+      expect(with_kernel(k, () => read_user(race.parent, race.buf, 1))[0]).toBe(0xd1);
+      expect(held()).toEqual([0, 0]);
+      race.fork();
       race.exit();
       expect(mm_invariants_at_quiescence(k)).toEqual([]);
       expect(k.live_folios.size).toBe(0);

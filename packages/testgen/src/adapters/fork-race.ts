@@ -141,6 +141,8 @@ const ACTIONS = new Set([
   'ProtectHole',
   'MadviseHole',
   'FixedReadOutside',
+  'ProtectNone',
+  'DioWriteNoAccess',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -315,6 +317,9 @@ const writeRegion = (io: number): number => io * PAGE_SIZE;
 /** Built once and never written: DioForkRace copies it into its block device (bdev.write). */
 const DEVICE_DATA = deviceData();
 
+/** include/uapi/asm-generic/mman-common.h: no access at all (mprotect(2) ProtectNone). */
+const PROT_NONE = 0x0;
+
 class ForkRaceDriver implements ReferenceDriver {
   private readonly k: Kernel;
   /** The race's steps (block O_DIRECT, fork, writes): the reference's own composition. */
@@ -445,6 +450,13 @@ class ForkRaceDriver implements ReferenceDriver {
         if (r !== 0) throw new AdapterError(`ForkRace: mprotect of vpage ${v} returned ${r}`);
         return;
       }
+      case 'ProtectNone': {
+        // mprotect(page v, PROT_NONE) by the parent (do_mprotect_pkey: VM_READ and VM_WRITE go).
+        const v = param(action, 'vpage', 'number');
+        const r = this.race.mprotect(this.uaddr(v), PAGE_SIZE, PROT_NONE);
+        if (r !== 0) throw new AdapterError(`ForkRace: mprotect NONE of vpage ${v} returned ${r}`);
+        return;
+      }
       case 'Unprotect': {
         // mprotect(page v, PROT_READ | PROT_WRITE) by the parent after Protect (do_mprotect_pkey:
         // VM_WRITE back; the pte stays write-protected until a write fault reuses the page).
@@ -472,6 +484,18 @@ class ForkRaceDriver implements ReferenceDriver {
         const v = param(action, 'vpage', 'number');
         this.race.dio_write(io, writeRegion(io), this.uaddr(v), PAGE_SIZE);
         this.ios.set(io, { write: true, vpage: v });
+        return;
+      }
+      case 'DioWriteNoAccess': {
+        // The same O_DIRECT write from a page mprotect'ed PROT_NONE: GUP without FOLL_WRITE
+        // fails on the vma without VM_READ (check_vma_flags) and the request completes at once
+        // with the error, no I/O started, nothing held.
+        const io = param(action, 'io', 'number');
+        const v = param(action, 'vpage', 'number');
+        const r = this.race.try_dio_write(io, writeRegion(io), this.uaddr(v), PAGE_SIZE);
+        if (r === 0)
+          throw new AdapterError(`ForkRace: the write from PROT_NONE vpage ${v} started`);
+        this.lastErr = errName(r);
         return;
       }
       case 'FixedRead':
