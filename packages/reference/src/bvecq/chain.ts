@@ -8,7 +8,8 @@ import { EIO } from '../errno.ts';
 import type { bio_vec } from '../iov_iter/types.ts';
 import type { Kernel } from '../kernel.ts';
 import { current_kernel } from '../kernel.ts';
-import { put_page } from '../mm/folio.ts';
+import { PAGE_SIZE } from '../mm/constants.ts';
+import { alloc_page, put_page } from '../mm/folio.ts';
 import { unpin_user_page } from '../mm/gup.ts';
 
 /**
@@ -130,6 +131,59 @@ export function netfs_alloc_bvecq(nr_slots: number): bvecq {
     nr_slots -= tail.max_slots;
   }
   return head!;
+}
+
+/**
+ * netfs_alloc_bvecq_buffer(size, pre_slots) (fs/netfs/bvecq.c in the RFC): a chain of segments
+ * holding freshly allocated pages, DIV_ROUND_UP(size, PAGE_SIZE) of them, each segment from
+ * netfs_alloc_one_bvecq(umin(count, 32 - 3)) (29 slots at most), the first `pre_slots` slots
+ * of the first segment left empty for the caller's preamble. The segments are marked `free`
+ * without `unpin` (mem_type ALLOCED): the pages are the netfs's own and go back to the page
+ * allocator (__free_page) when the segment is freed, never through unpin_user_page(). Callers:
+ * cifs's encrypted transport, smb3_init_transform_rq() (a bounce copy of each RPC's data) and
+ * receive_encrypted_read(). (The RFC's alloc_pages_bulk() cannot fail here: no OOM is modelled.)
+ */
+export function netfs_alloc_bvecq_buffer(size: number, pre_slots = 0): bvecq {
+  if (!Number.isInteger(size) || size < 0 || !Number.isInteger(pre_slots) || pre_slots < 0)
+    throw new RangeError(`netfs_alloc_bvecq_buffer: bad size ${size} / pre_slots ${pre_slots}`);
+  let count = Math.ceil(size / PAGE_SIZE);
+  let head: bvecq | null = null;
+  let tail: bvecq | null = null;
+  do {
+    const p = netfs_alloc_one_bvecq(Math.min(count, 32 - 3));
+    p.mem_type = 'ALLOCED'; // p->free = true
+    if (tail) {
+      tail.next = p;
+      p.prev = tail;
+    } else {
+      head = p;
+    }
+    tail = p;
+    if (!count) break;
+    const want = Math.min(count, p.max_slots - pre_slots);
+    p.nr_slots = pre_slots;
+    for (let i = 0; i < want; i++) {
+      p.bv[pre_slots + i] = { bv_page: alloc_page(), bv_len: PAGE_SIZE, bv_offset: 0 };
+      p.nr_slots++;
+    }
+    count -= want;
+    pre_slots = 0;
+  } while (count > 0);
+  return head!;
+}
+
+/**
+ * netfs_free_bvecq_buffer() (fs/netfs/bvecq.c in the RFC): free a whole chain and the memory
+ * its slots point to, whatever the refcounts (the owner of a private buffer holds the only
+ * ref): __free_page for `free` segments, unpin_user_page for `free` + `unpin` ones.
+ */
+export function netfs_free_bvecq_buffer(bq: bvecq | null): void {
+  for (; bq; ) {
+    const next = bq.next;
+    bq.ref = 0;
+    free_bvecq(bq);
+    bq = next;
+  }
 }
 
 /** bvecq_is_full() */

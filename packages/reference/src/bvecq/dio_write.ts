@@ -179,6 +179,25 @@ function netfs_put_subreq_content(sub: netfs_io_subrequest): void {
 }
 
 /**
+ * Run `fn` over an ITER_BVECQ source of what the subrequest has left to send (from
+ * transferred on): the filesystem's copy when it has one, else the request's chain at
+ * dispatch_pos; the temporary position is dropped afterwards.
+ */
+export function netfs_with_subreq_source<T>(sub: netfs_io_subrequest, fn: (it: iov_iter) => T): T {
+  const pos = bvecq_pos_new();
+  if (sub.content) bvecq_pos_attach(pos, { bvecq: sub.content, slot: 0, offset: 0 });
+  else bvecq_pos_attach(pos, sub.dispatch_pos);
+  bvecq_pos_advance(pos, sub.transferred);
+  try {
+    return fn(
+      iov_iter_bvec_queue(ITER_SOURCE, pos.bvecq!, pos.slot, pos.offset, sub.len - sub.transferred),
+    );
+  } finally {
+    bvecq_pos_detach(pos);
+  }
+}
+
+/**
  * netfs_write_subrequest_terminated() (fs/netfs/write_collect.c): the server wrote
  * `transferred_or_error` more bytes of the subrequest into `file` at its position (read out of
  * the buffer through an ITER_BVECQ source from dispatch_pos + what was already transferred),
@@ -204,14 +223,14 @@ export function netfs_write_subreq_terminated(
   if (written > want) throw new RangeError(`written ${written} must be within 0..${want}`);
   const from = sub.start + sub.transferred;
   if (from + written > file.length) throw new RangeError('write past the end of the server file');
-  // The RPC goes out of the filesystem's copy when it has one, else out of the request's chain.
-  const pos = bvecq_pos_new();
-  if (sub.content) bvecq_pos_attach(pos, { bvecq: sub.content, slot: 0, offset: 0 });
-  else bvecq_pos_attach(pos, sub.dispatch_pos);
-  bvecq_pos_advance(pos, sub.transferred);
-  const it = iov_iter_bvec_queue(ITER_SOURCE, pos.bvecq!, pos.slot, pos.offset, want);
-  copy_from_iter(file.subarray(from, from + written), written, it);
-  bvecq_pos_detach(pos);
+  if (sub.wire) {
+    // The server stores what it received when the subrequest was sent.
+    file.set(sub.wire.subarray(sub.transferred, sub.transferred + written), from);
+  } else {
+    netfs_with_subreq_source(sub, (it) =>
+      copy_from_iter(file.subarray(from, from + written), written, it),
+    );
+  }
   sub.error = 0;
   sub.transferred += written;
   sub.state = sub.transferred < sub.len ? 'NEED_RETRY' : 'DONE';
@@ -254,6 +273,7 @@ export function netfs_unbuffered_write_retry(
   sub.start += done;
   sub.len = rest;
   sub.transferred = 0;
+  sub.wire = null; // the reissue is sent afresh
   sub.error = 0;
   sub.retry_count++;
   sub.state = 'IN_PROGRESS';

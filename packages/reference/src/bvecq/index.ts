@@ -4,3 +4,4 @@ export * from './chain.ts';
 export * from './dio_write.ts';
 export * from './extract.ts';
 export * from './read.ts';
+export * from './smb3_transform.ts';

@@ -45,6 +45,12 @@ export interface netfs_io_subrequest {
    * which the RPC is sent from; null/absent when the subrequest is sent from the request's chain.
    */
   content?: bvecq | null;
+  /**
+   * The bytes the transport put on the wire when the subrequest was issued, when it sends a
+   * copy rather than the buffer itself (a sealed cifs mount: smb3_sealed_send); the server then
+   * stores these. Absent: the server reads the subrequest's buffer when it answers.
+   */
+  wire?: Uint8Array | null;
 }
 
 export interface netfs_read_folio {

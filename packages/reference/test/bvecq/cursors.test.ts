@@ -9,6 +9,8 @@ import {
   BVECQ_ADVANCE_PAST_END,
   bvecq_buffer_init,
   bvecq_stats,
+  netfs_alloc_bvecq_buffer,
+  netfs_free_bvecq_buffer,
   netfs_put_bvecq,
   netfs_read_collection,
   netfs_read_dispatch,
@@ -22,7 +24,9 @@ import {
   netfs_unbuffered_write_dispatch,
   netfs_unbuffered_write_end,
   netfs_unbuffered_write_retry,
+  netfs_with_subreq_source,
   netfs_write_subreq_terminated,
+  smb3_sealed_send,
 } from '../../src/bvecq/index.ts';
 import { EAGAIN, EFAULT, ENOSPC } from '../../src/errno.ts';
 import type { FaultName } from '../../src/faults.ts';
@@ -360,6 +364,60 @@ describe('bvecq DIO write in strict sequence', () => {
       netfs_write_subreq_terminated(sub, sub.len, file);
       netfs_unbuffered_write_collect(wreq);
       expect(sameBytes(file, src)).toBe(true);
+      netfs_unbuffered_write_end(wreq);
+      expect(k.vmstat.nr_foll_pin_released).toBe(k.vmstat.nr_foll_pin_acquired);
+      expect(bvecq_stats().live).toBe(0);
+    });
+  });
+
+  it('netfs_alloc_bvecq_buffer: 30 pages in 29 + 1 ALLOCED slots (2 pre_slots left empty), freed back to the allocator, never unpinned', () => {
+    run([], () => {
+      const k = current();
+      const live = k.live_folios.size;
+      const bq = netfs_alloc_bvecq_buffer(30 * PAGE_SIZE - 100, 2);
+      expect([bq.mem_type, bq.max_slots, bq.nr_slots, bq.bv[0], bq.next?.nr_slots]).toEqual([
+        'ALLOCED',
+        29,
+        29,
+        undefined,
+        3,
+      ]);
+      expect(k.live_folios.size).toBe(live + 30);
+      const pages = [...bq.bv.slice(2), ...(bq.next?.bv ?? [])].map((b) => b.bv_page);
+      netfs_free_bvecq_buffer(bq);
+      expect(pages.every((p) => p.folio.freed)).toBe(true);
+      expect(k.live_folios.size).toBe(live);
+      expect(k.vmstat.nr_foll_pin_released).toBe(0);
+      expect(bvecq_stats().live).toBe(0);
+      // An empty buffer is one empty segment.
+      const empty = netfs_alloc_bvecq_buffer(0);
+      expect([empty.nr_slots, empty.next]).toEqual([0, null]);
+      netfs_put_bvecq(empty);
+    });
+  });
+
+  it('smb3_sealed_send: a 30-page subrequest goes out of a bounce buffer, byte for byte; the bounce pages are freed, the user pages stay pinned', () => {
+    run([], () => {
+      const k = current();
+      const size = 30 * PAGE_SIZE;
+      const mm = mm_alloc();
+      const base = vm_mmap(mm, 0, size);
+      const src = pattern(size, 11);
+      write_user(mm, base, src);
+      const wreq = netfs_unbuffered_write_begin(
+        with_mm(mm, () => iov_iter_ubuf(1, base, size)),
+        0,
+      );
+      const sub = netfs_unbuffered_write_dispatch(wreq, size)!;
+      const live = k.live_folios.size;
+      sub.wire = netfs_with_subreq_source(sub, (it) => smb3_sealed_send(it, sub.len));
+      expect(sameBytes(sub.wire, src)).toBe(true);
+      expect(k.live_folios.size).toBe(live);
+      expect(k.vmstat.nr_foll_pin_acquired - k.vmstat.nr_foll_pin_released).toBe(30);
+      const file = new Uint8Array(size);
+      netfs_write_subreq_terminated(sub, size, file);
+      expect(sameBytes(file, src)).toBe(true);
+      netfs_unbuffered_write_collect(wreq);
       netfs_unbuffered_write_end(wreq);
       expect(k.vmstat.nr_foll_pin_released).toBe(k.vmstat.nr_foll_pin_acquired);
       expect(bvecq_stats().live).toBe(0);
