@@ -78,8 +78,10 @@ CONSTANTS
     Misaligned,         \* DIO_WRITE from user memory: the buffer starts inside a page
     PosRefs,            \* "ALL": every bvecq_pos holds a ref on its segment (the RFC as posted);
                         \* "COLLECT_ONLY": only the collector's does (PATCH 18/26 note (1))
-    SubreqCopy          \* DIO_WRITE: the filesystem asks for its own copy of each subrequest's
+    SubreqCopy,         \* DIO_WRITE: the filesystem asks for its own copy of each subrequest's
                         \* slots (netfs_prepare_unbuffered_write_buffer(subreq, max_segs, copy))
+    Sealed              \* DIO_WRITE over an encrypted cifs transport: every send goes out of a
+                        \* bounce buffer netfs_alloc_bvecq_buffer() allocates
 
 ASSUME Op \in {"READ", "DIO_WRITE"}
 ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
@@ -88,6 +90,7 @@ ASSUME Misaligned \in BOOLEAN
 ASSUME PosRefs \in {"ALL", "COLLECT_ONLY"}
 \* The copy path is the strict unbuffered write's (the later revisions' fs/netfs/direct_write.c).
 ASSUME SubreqCopy \in BOOLEAN /\ (SubreqCopy => (Op = "DIO_WRITE" /\ StrictDioSequence))
+ASSUME Sealed \in BOOLEAN /\ (Sealed => (Op = "DIO_WRITE" /\ StrictDioSequence))
 \* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
 \* no slot names is zero-length.
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
@@ -129,6 +132,19 @@ BvecqStdSlots == 29
 CopySegsFor(n) == (n + BvecqStdSlots - 1) \div BvecqStdSlots
 \* Strict sequence: at most one subrequest is outstanding.
 CopySegsOf(sq) == IF SubreqCopy /\ sq /= <<>> THEN CopySegsFor(sq[1].len) ELSE 0
+
+\* Sealed: a cifs mount with encryption ("seal") sends each RPC out of a bounce copy
+\* (smb3_init_transform_rq in the RFC's fs/smb/client/smb2ops.c, "cifs: Use a bvecq for
+\* buffering instead of a folioq", seed 004 item 10; smb_copy_data_into_buffer in the later
+\* revisions): netfs_alloc_bvecq_buffer() allocates a chain of fresh pages, one per page of data
+\* (segments marked `free` without `unpin`: BVECQ_MEM_ALLOCED), the data is copied in and
+\* encrypted, sent, and smb3_free_compound_rqst() -> netfs_free_bvecq_buffer() gives every
+\* bounce page back to the page allocator (__free_page), inside the send.  So no bounce page
+\* outlives the step that sends (Dispatch, or the reissue of Retry), the user's pages are only
+\* read (they stay pinned by the request's chain), and the pages that went through bounce
+\* buffers and were freed add up to the pages sent: `bounced`.  What the server stores is what
+\* was sent: a reply (Complete) lands the bytes copied at the send.
+SentPages(sq) == IF Sealed /\ action'.name \in {"Dispatch", "Retry"} THEN sq[1].len ELSE 0
 
 \* Layout 5 is the rolling buffer itself (fs/netfs/bvecq.c): its second segment is made only when
 \* slot Boundary (= 2, the first slot of segment 2) is loaded (bvecq_buffer_make_space from
@@ -186,10 +202,11 @@ VARIABLES
     rollFreed,  \* Layout 5, PosRefs = "COLLECT_ONLY": segment 1 has been freed by the collector
     posOnFreed, \* a bvecq_pos points into a freed segment (a use-after-free; nothing follows)
     copySegs,   \* SubreqCopy: bvecq segments the outstanding subrequest's copy is made of
+    bounced,    \* Sealed: bounce-buffer pages allocated for sends and freed (never unpinned)
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, pins,
-          parkedDisp, parkedSub, rollFreed, posOnFreed, copySegs, action>>
+          parkedDisp, parkedSub, rollFreed, posOnFreed, copySegs, bounced, action>>
 parkVars == <<parkedDisp, parkedSub, rollFreed, posOnFreed>>
 
 \* Holders of segment `hs` in a state given by its cursors, subrequests and freed set:
@@ -227,6 +244,7 @@ Init ==
     /\ pins = 0
     /\ parkedDisp = FALSE /\ parkedSub = FALSE /\ rollFreed = FALSE /\ posOnFreed = FALSE
     /\ copySegs = 0
+    /\ bounced = 0
     /\ action = [name |-> "Init"]
 
 \* READ: readahead adds the next folio, locked, at the load cursor (netfs_readahead ->
@@ -444,6 +462,7 @@ Next ==
        \/ Finished
     \* Whichever step was taken, the copies follow the outstanding subrequests.
     /\ copySegs' = CopySegsOf(subreqs')
+    /\ bounced' = bounced + SentPages(subreqs')
 
 Spec == Init /\ [][Next]_vars
 
@@ -464,6 +483,7 @@ TypeOK ==
     /\ parkedDisp \in BOOLEAN /\ parkedSub \in BOOLEAN
     /\ rollFreed \in BOOLEAN /\ posOnFreed \in BOOLEAN
     /\ copySegs \in 0..CopySegsFor(Total)
+    /\ bounced \in Nat
 
 \* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
 \* dispatched, nothing dispatched before it was loaded.

@@ -33,6 +33,12 @@
 //              subrequest's content chain). Present only when non-zero, on both sides alike, so
 //              the suites of the configs without copies keep their observations; a copy the
 //              model does not have (or lacks) still shows as a difference.
+//   bounced    Sealed (BvecqCursors_dio_write_sealed): bounce-buffer pages the sends allocated
+//              (netfs_alloc_bvecq_buffer) and gave back to the page allocator (the model's
+//              bounced: the pages of every send); the reference counts the pages of its ALLOCED
+//              segments whose folio is freed. Present only when non-zero, as copySegs.
+//   bounceLive ALLOCED pages not freed (a leaked bounce buffer): the model has none, so it never
+//              observes this key, and the reference reports it only when some are live.
 //
 // Not observed, on purpose: the per-segment refcounts and freed flags (segRef, segFreed). The
 // model's chain is a fixed layout (constant Layout, with a zero-length middle segment) allocated
@@ -106,9 +112,11 @@ import {
   netfs_unbuffered_write_end,
   netfs_unbuffered_write_retry,
   netfs_unlock_abandoned_read_pages,
+  netfs_with_subreq_source,
   netfs_write_subreq_terminated,
   PAGE_SIZE,
   pin_balance_at_quiescence,
+  smb3_sealed_send,
   type Violation,
   vm_mmap,
   vm_munmap,
@@ -203,7 +211,29 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     pinned: asInt(stateVar(state, 'pins'), 'pins'),
     segUseAfterFree: segUseAfterFree || posOnFreed,
     ...copySegsObservation(asInt(stateVar(state, 'copySegs'), 'copySegs')),
+    ...nonZero('bounced', asInt(stateVar(state, 'bounced'), 'bounced')),
   };
+}
+
+/** An observation key present only when its value is non-zero (see the header). */
+function nonZero(key: string, value: number): Record<string, number> {
+  return value === 0 ? {} : { [key]: value };
+}
+
+/** Pages of the netfs's own (ALLOCED) segments: freed back to the allocator, or still live. */
+function allocedPages(k: Kernel): { freed: number; live: number } {
+  let freed = 0;
+  let live = 0;
+  for (const bq of with_kernel(k, () => bvecq_stats()).all) {
+    if (bq.mem_type !== 'ALLOCED') continue;
+    for (let s = 0; s < bq.nr_slots; s++) {
+      const bv = bq.bv[s];
+      if (bv === undefined) continue; // a slot set aside (the transform header's)
+      if (bv.bv_page.folio.freed) freed++;
+      else live++;
+    }
+  }
+  return { freed, live };
 }
 
 /** The copySegs observation: present only when some copy exists (see the header). */
@@ -590,12 +620,15 @@ class BvecqDioWriteDriver implements ReferenceDriver {
   private readonly wsize: number;
   /** The filesystem wants its own copy of each subrequest's slots (constant SubreqCopy). */
   private readonly copy: boolean;
+  /** Every send goes out of a bounce buffer (constant Sealed: cifs's encrypted transport). */
+  private readonly sealed: boolean;
 
   constructor(profile: string, scenario: Scenario) {
     this.total = totalSlots(scenario);
     this.k = kernelFor(profile);
     this.wsize = subreqMaxOf(scenario) * PAGE_SIZE;
     this.copy = booleanConstant('BvecqCursors', scenario, 'SubreqCopy');
+    this.sealed = booleanConstant('BvecqCursors', scenario, 'Sealed');
     this.file = new Uint8Array(this.total * PAGE_SIZE);
     // Init: the writer's buffer, one page per slot, filled with its bytes: an anonymous
     // mapping read through ITER_UBUF (WriteSource "USER"), or kernel pages in an ITER_BVEC
@@ -691,6 +724,7 @@ class BvecqDioWriteDriver implements ReferenceDriver {
             `BvecqCursors: netfs_unbuffered_write_dispatch gave nothing for up to ${len} pages`,
           );
         }
+        this.issueWrite(sub);
         return;
       }
       case 'Complete': {
@@ -714,9 +748,12 @@ class BvecqDioWriteDriver implements ReferenceDriver {
             throw new AdapterError(`BvecqCursors: Complete outcome ${outcome} has no DIO write`);
         }
       }
-      case 'Retry':
-        netfs_unbuffered_write_retry(this.request(), this.subAt(action));
+      case 'Retry': {
+        const sub = this.subAt(action);
+        netfs_unbuffered_write_retry(this.request(), sub);
+        this.issueWrite(sub);
         return;
+      }
       case 'Collect': {
         const wreq = this.request();
         collectFront(wreq.subrequests, () => netfs_unbuffered_write_collect(wreq));
@@ -747,6 +784,17 @@ class BvecqDioWriteDriver implements ReferenceDriver {
   }
 
   /**
+   * The filesystem's ->issue_write() sending the subrequest: over a sealed cifs transport the
+   * data goes out of a bounce buffer (smb3_sealed_send: netfs_alloc_bvecq_buffer, copy, send,
+   * netfs_free_bvecq_buffer) and the server keeps what it received; otherwise the server reads
+   * the subrequest's buffer when it answers (netfs_write_subreq_terminated).
+   */
+  private issueWrite(sub: netfs_io_subrequest): void {
+    if (!this.sealed) return;
+    sub.wire = netfs_with_subreq_source(sub, (it) => smb3_sealed_send(it, sub.len));
+  }
+
+  /**
    * The last pass of netfs_unbuffered_write()'s loop: the model says nothing more is dispatched
    * (Abandon and Finished leave `subreqs` empty), so a subrequest the reference still issues
    * here shows in the compared `subreqs` and `dispatch` observations.
@@ -768,6 +816,13 @@ class BvecqDioWriteDriver implements ReferenceDriver {
       return rec === undefined ? 'filled' : 'uptodate';
     if (rec === undefined && filledWith(this.file, 0, at, at + PAGE_SIZE)) return 'locked';
     return 'garbled';
+  }
+
+  /** bounced / bounceLive, only for a sealed transport (the only sender of bounce buffers). */
+  private bounceObservation(): Record<string, number> {
+    if (!this.sealed) return {};
+    const { freed, live } = allocedPages(this.k);
+    return { ...nonZero('bounced', freed), ...nonZero('bounceLive', live) };
   }
 
   violations(): Violation[] {
@@ -812,6 +867,7 @@ class BvecqDioWriteDriver implements ReferenceDriver {
       ...copySegsObservation(
         wreq === null ? 0 : wreq.subrequests.reduce((n, s) => n + chainLength(s.content), 0),
       ),
+      ...this.bounceObservation(),
     };
   }
 }

@@ -74,6 +74,7 @@ describe('BvecqCursors adapter', () => {
       rollFreed: false,
       posOnFreed: false,
       copySegs: 0,
+      bounced: 0,
       action: { name: 'Complete', start: 2, outcome: 'ok' },
     } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, state)).toEqual({
@@ -101,6 +102,8 @@ describe('BvecqCursors adapter', () => {
     // copySegs is observed only when a copy exists (SubreqCopy), so other configs keep theirs.
     const copied = { ...state, copySegs: 2 } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, copied).copySegs).toBe(2);
+    const sealed = { ...state, bounced: 59 } as unknown as ModelState;
+    expect(bvecqCursorsAdapter.observeModel(undefined, sealed).bounced).toBe(59);
   });
 
   it('the collect_only_refs config runs on bvecq-rfc+bvecq_collect_only_refs', () => {
@@ -369,6 +372,45 @@ describe('BvecqCursors adapter, DIO write', () => {
     expect(obs.at(-1)?.fstate).toBe(Array(30).fill('uptodate').join(','));
     expect(
       modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write_copy', { ...COPY, ...RFC }),
+    ).toEqual([]);
+  });
+
+  it('Sealed: each send goes out of a bounce buffer whose 30 pages are freed (never unpinned); the reissue after a short write bounces the 29 left, as the model says', () => {
+    const SEALED = {
+      Op: 'DIO_WRITE',
+      NSeg: 2,
+      Layout: 6,
+      SubreqMax: 30,
+      MaxRetries: 1,
+      Sealed: true,
+    };
+    const s = scenario(
+      [
+        { name: 'Init' },
+        { name: 'Load' },
+        { name: 'Dispatch', len: 30 },
+        { name: 'Complete', start: 0, outcome: 'short' },
+        { name: 'Retry', start: 0 },
+        { name: 'Complete', start: 1, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Finished' },
+      ],
+      SEALED as never,
+    );
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs.map((o) => [o.bounced, o.bounceLive, o.pinned])).toEqual([
+      [undefined, undefined, 0],
+      [undefined, undefined, 30],
+      [30, undefined, 30],
+      [30, undefined, 30],
+      [59, undefined, 30],
+      [59, undefined, 30],
+      [59, undefined, 30],
+      [59, undefined, 0],
+    ]);
+    expect(obs.at(-1)?.fstate).toBe(Array(30).fill('uptodate').join(','));
+    expect(
+      modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write_sealed', { ...SEALED, ...RFC }),
     ).toEqual([]);
   });
 
