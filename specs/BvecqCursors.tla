@@ -122,8 +122,9 @@ DispatchSizes == IF SubreqMax > 4 THEN {SubreqMax} ELSE 1..SubreqMax
 \* SubreqCopy: the copy of a subrequest's slots is a chain of its own, which bvecq_extract()
 \* (fs/netfs/bvecq.c of the RFC) allocates with netfs_alloc_bvecq(nsegs): segments of at most
 \* BVECQ_STD_SLOTS slots (29 on 64-bit: netfs_alloc_one_bvecq caps a segment at a 512-byte
-\* allocation, (512 - 48) / 16 bio_vecs), chained while slots remain.  One slot per page here
-\* (SubreqCopy configs are aligned).  The copy carries page pointers only: neither the RFC's
+\* allocation, (512 - 48) / 16 bio_vecs), chained while slots remain.  A subrequest of n slots is
+\* n bio_vecs, or n + 1 when the user buffer starts inside a page (Misaligned: every slot boundary
+\* then falls inside a page, so the slice starts and ends mid-page).  The copy carries page pointers only: neither the RFC's
 \* `free` nor its `unpin` bit is set on it, so putting it releases no page and no pin (the pins
 \* stay with the request's chain, `pins` below).  It lives while its subrequest is outstanding:
 \* netfs_free_subrequest() drops subreq->content when the collector puts the subrequest, and a
@@ -131,7 +132,8 @@ DispatchSizes == IF SubreqMax > 4 THEN {SubreqMax} ELSE 1..SubreqMax
 BvecqStdSlots == 29
 CopySegsFor(n) == (n + BvecqStdSlots - 1) \div BvecqStdSlots
 \* Strict sequence: at most one subrequest is outstanding.
-CopySegsOf(sq) == IF SubreqCopy /\ sq /= <<>> THEN CopySegsFor(sq[1].len) ELSE 0
+CopySegsOf(sq) == IF SubreqCopy /\ sq /= <<>>
+                  THEN CopySegsFor(sq[1].len + (IF Misaligned THEN 1 ELSE 0)) ELSE 0
 
 \* Sealed: a cifs mount with encryption ("seal") sends each RPC out of a bounce copy
 \* (smb3_init_transform_rq in the RFC's fs/smb/client/smb2ops.c, "cifs: Use a bvecq for
@@ -482,7 +484,7 @@ TypeOK ==
     /\ pins \in 0..UserPages
     /\ parkedDisp \in BOOLEAN /\ parkedSub \in BOOLEAN
     /\ rollFreed \in BOOLEAN /\ posOnFreed \in BOOLEAN
-    /\ copySegs \in 0..CopySegsFor(Total)
+    /\ copySegs \in 0..CopySegsFor(Total + 1)
     /\ bounced \in Nat
 
 \* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
