@@ -77,16 +77,27 @@ CONSTANTS
                     \* (lib/iov_iter.c iov_iter_revert: "if (WARN_ON(unroll > MAX_RW_COUNT))
                     \* return;"): the kernel WARNs and leaves the iterator alone.  The caller
                     \* is the layout's (IOVEC and UBUF: read()/readv() buffers), not a kernel's
-    XarrayGetPagesBug \* iter_xarray_get_pages before "iov_iter: Fix
+    XarrayGetPagesBug, \* iter_xarray_get_pages before "iov_iter: Fix
                     \* iter_xarray_get_pages{,_alloc}()" (D. Howells, 5.19, Fixes: 7ff5062079ef
                     \* "iov_iter: Add ITER_XARRAY"): the count returned was PAGE_SIZE * nr -
                     \* offset less PAGE_SIZE - (last_offset + size), size being the request's tail
                     \* in its last page taken before the maxpages clamp; its config explores XARRAY
                     \* alone, with GetPagesOne (a caller's array of one page)
+    OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
+                    \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
+                    \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
+                    \* &off); ... BUG_ON(!err);" (the /dev/fuse read/write of a request's
+                    \* arguments, any iterator the VFS hands it); what it exercises is
+                    \* want_pages_array()'s clamp of the page count to maxpages, and that a call
+                    \* with bytes at the cursor never returns 0.  Its config explores that caller
+                    \* alone: GetPagesOne, advances and reverts (no Extract, no GetPages, whose
+                    \* cursors the main config already compares), to stay small
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
-        FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug} \subseteq BOOLEAN
+        FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray} \subseteq BOOLEAN
+ASSUME OnePageArray => ~(XarrayGetPagesBug \/ FolioqGetPagesBug \/ XarrayHole \/ UserHole)
+ASSUME XarrayGetPagesBug => ~UserHole
 ASSUME XarrayGetPagesBug => ~XarrayHole
 ASSUME FolioqGetPagesBug => ~FolioqSegEnd
 ASSUME ~(XarrayHole /\ UserHole)
@@ -315,6 +326,7 @@ FirstNonEmpty == LocSeg[Consumed + 1]
 \* many pages as it needs.
 Extract(maxsize) ==
     /\ ExtractApi
+    /\ ~OnePageArray   \* that config explores the one-page caller alone (GetPagesOne)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
@@ -422,6 +434,7 @@ FolioParked == it.off = FolioEnd /\ action.name \in {"Extract", "GetPages"}
 \* -ENOMEM.  KVEC has no case: -EFAULT; nor has BVECQ in the RFC.  A failed call leaves the cursor
 \* alone.  Every page comes with a reference (get_page) the caller drops.
 GetPages(maxsize) ==
+    /\ ~OnePageArray   \* that config explores the one-page caller alone (GetPagesOne)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
@@ -486,32 +499,71 @@ GetPages(maxsize) ==
                        /\ oops' = oops
     /\ action' = [name |-> "GetPages", maxsize |-> maxsize]
 
-\* iov_iter_get_pages2(i, pages, maxsize, 1, &offset0) on XARRAY (lib/iov_iter.c
-\* __iov_iter_get_pages_alloc -> iter_xarray_get_pages): a caller whose array holds one page,
-\* so want_pages_array() clamps the page count to 1 (maxpages) and the call lists the cursor's
-\* page only.  Fixed (5.19+): min(nr * PAGE_SIZE - offset, maxsize) = min(PAGE - offset, m).
+\* iov_iter_get_pages2(i, pages, maxsize, 1, &offset0) (lib/iov_iter.c iov_iter_get_pages2 ->
+\* __iov_iter_get_pages_alloc): a caller whose array holds one page (fs/fuse/dev.c
+\* fuse_copy_fill), so want_pages_array() clamps the page count to 1 (maxpages) and the call
+\* lists the cursor's page only: at most PAGE - offset0 bytes.  Per type, as GetPages:
+\* UBUF/IOVEC (first_iovec_segment, get_user_pages_fast of one page, then
+\* "maxsize = min_t(size_t, maxsize, res * PAGE_SIZE - *start)" and iov_iter_advance),
+\* BVEC (first_bvec_segment: the current bvec as it is; "maxsize = min_t(size_t, maxsize,
+\* n * PAGE_SIZE - *start)", and the bvec pointer steps on when the call ends it; an empty
+\* bvec asks want_pages_array() for 0 pages: -ENOMEM), XARRAY (iter_xarray_get_pages:
+\* min(nr * PAGE_SIZE - offset, maxsize)), FOLIOQ (iter_folioq_get_pages: one pass of its
+\* loop, then "if (maxpages == 0 || extracted >= maxsize) break"), KVEC, BVECQ and DISCARD
+\* -EFAULT.  Not with the hole layouts (ASSUME: their configs have neither constant).
 \* XarrayGetPagesBug (before "iov_iter: Fix iter_xarray_get_pages{,_alloc}()", 5.19): size is
 \* the request's tail in its last page, computed before the clamp (count = 1 + the further
 \* pages m needs), so when m needs more than one page and its tail t is not 0, nr == count
 \* (both 1 after the clamp) and last_offset = offset: actual = PAGE - offset - (PAGE - (offset
 \* + t)) = t ("various terms of the equation cancel out").  t > PAGE - offset claims bytes past
 \* the listed page (unbacked); t < PAGE - offset is a short count; the iterator advances by
-\* what is returned (6.0+ iov_iter_get_pages2).  Only this bug's config has the action.
+\* what is returned (6.0+ iov_iter_get_pages2).  That config has the action on XARRAY only
+\* (its IterInit), OnePageArray's on every type.
 OneMaxSizes == {3, 5, 6}
+Min(x, y) == IF x < y THEN x ELSE y
+NoResult == [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+\* The in-page offset of the cursor's next byte and the bytes the call may take before the
+\* maxpages clamp (m: maxsize clamped to count): IOVEC skips empty iovecs
+\* (first_iovec_segment), BVEC takes the current bvec as it is (first_bvec_segment), the
+\* one-range types take m.
+OneStart(t) ==
+    IF t \in FlatTypes THEN (it.start + it.off) % PAGE
+    ELSE IF t = "IOVEC" THEN (SegOff[FirstNonEmpty] + (IF FirstNonEmpty = Seg THEN it.off ELSE 0)) % PAGE
+    ELSE (SegOff[Seg] + it.off) % PAGE
+OneAvail(t, m) ==
+    IF t \in FlatTypes THEN m
+    ELSE IF t = "IOVEC" THEN Min(m, SegLen[FirstNonEmpty] - (IF FirstNonEmpty = Seg THEN it.off ELSE 0))
+    ELSE Min(m, SegLen[Seg] - it.off)
+\* What the call returns (offset: OneStart; the bug's tail, see above).
+OneGot(m, offset, avail) ==
+    IF XarrayGetPagesBug /\ m > PAGE - offset /\ (m - (PAGE - offset)) % PAGE > 0
+    THEN (m - (PAGE - offset)) % PAGE
+    ELSE Min(avail, PAGE - offset)
 GetPagesOne(maxsize) ==
-    /\ XarrayGetPagesBug
-    /\ it.type = "XARRAY" /\ Sane
-    /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
-           offset == (it.start + it.off) % PAGE
-           inPage == PAGE - offset
-           tail == (m - inPage) % PAGE
-           got == IF m = 0 THEN 0
-                  ELSE IF XarrayGetPagesBug /\ m > inPage /\ tail > 0 THEN tail
-                  ELSE IF m < inPage THEN m ELSE inPage
-       IN /\ last' = [bytes |-> got, offset0 |-> IF got = 0 THEN 0 ELSE offset,
-                      unbacked |-> IF offset + got > PAGE THEN offset + got - PAGE ELSE 0,
-                      misplaced |-> 0, stray |-> 0]
-          /\ it' = Advanced(got)
+    /\ XarrayGetPagesBug \/ OnePageArray
+    /\ it.type # "NONE" /\ Sane /\ ~Stranded
+    \* (\E over one-element sets binds each value once: the embedded engine re-evaluates a
+    \* definition at every use.)
+    /\ \E m \in {Min(maxsize, it.count)} :
+         IF m = 0
+         THEN /\ last' = NoResult
+              /\ it' = it
+         ELSE IF it.type \in {"DISCARD", "KVEC", "BVECQ"}
+         THEN /\ last' = [NoResult EXCEPT !.bytes = 0 - EFAULT]
+              /\ it' = it
+         ELSE \E offset \in {OneStart(it.type)} :
+              \E got \in {OneGot(m, offset, OneAvail(it.type, m))} :
+                IF got = 0   \* BVEC only: an empty bvec, want_pages_array() of 0 pages
+                THEN /\ last' = [NoResult EXCEPT !.bytes = 0 - ENOMEM]
+                     /\ it' = it
+                ELSE /\ last' = [bytes |-> got, offset0 |-> offset,
+                                 unbacked |-> IF offset + got > PAGE THEN offset + got - PAGE ELSE 0,
+                                 misplaced |-> 0, stray |-> 0]
+                     /\ it' = IF it.type # "BVEC" THEN Advanced(got)
+                              ELSE IF it.off + got = SegLen[Seg]
+                              THEN [it EXCEPT !.ptr = PtrOf("BVEC", Seg + 1), !.off = 0,
+                                              !.count = @ - got]
+                              ELSE [it EXCEPT !.off = @ + got, !.count = @ - got]
     /\ oops' = oops
     /\ action' = [name |-> "GetPagesOne", maxsize |-> maxsize]
 
@@ -624,7 +676,7 @@ NoStrayPages ==
 \* returns 0: nothing there to list).  Broken by the 6.12-rc1 folio_queue get_pages parked
 \* at a folio end, which lists an unrelated page and returns 0 every time.
 GetPagesProgress ==
-    (action.name = "GetPages" /\ it.count > 0 /\ ~(HoleHere /\ BeforeHole = 0))
+    (action.name \in {"GetPages", "GetPagesOne"} /\ it.count > 0 /\ ~(HoleHere /\ BeforeHole = 0))
         => last.bytes # 0
 
 \* An extraction never returns more than the iterator held before it.

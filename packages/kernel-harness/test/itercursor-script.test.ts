@@ -234,7 +234,7 @@ describe('IterCursor generated suites through the qemu target (fake guest)', () 
         if (r !== RUN_ELSEWHERE)
           expect(r).toMatch(
             new RegExp(
-              `^target qemu:${kernel.replace('.', '\\.')}: (Extract: one iov_iter_extract_pages result is not visible from user space|GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space|Copy: the UserHole copy .* is not realised by the guest agent .*|UserHole: the guest agent does not unmap a page of its transfer buffer .*|RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller .*|IterInit (KVEC|BVEC|XARRAY|FOLIOQ|BVECQ|DISCARD): kernel-only iterator$)`,
+              `^target qemu:${kernel.replace('.', '\\.')}: (Extract: one iov_iter_extract_pages result is not visible from user space|GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space|GetPagesOne: one iov_iter_get_pages2 result into a one-page array is not visible from user space .*|Copy: the UserHole copy .* is not realised by the guest agent .*|UserHole: the guest agent does not unmap a page of its transfer buffer .*|RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller .*|IterInit (KVEC|BVEC|XARRAY|FOLIOQ|BVECQ|DISCARD): kernel-only iterator$)`,
             ),
           );
       // 6.1 has no iov_iter_extract_pages (added in 6.3): its model stops before Extract.

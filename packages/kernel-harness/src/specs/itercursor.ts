@@ -105,7 +105,7 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
   if (action.name === 'GetPages')
     return 'GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space (6.1 block/bio.c __bio_iov_iter_get_pages loops until the bio is full; the syscall returns the sum)';
   if (action.name === 'GetPagesOne')
-    return 'GetPagesOne: one iov_iter_get_pages2 result into a one-page array is not visible from user space, and its XARRAY iterator is kernel-only (netfs/9p/ceph)';
+    return "GetPagesOne: one iov_iter_get_pages2 result into a one-page array is not visible from user space (fs/fuse/dev.c fuse_copy_fill loops over a request's arguments; the /dev/fuse read()/write() returns the sum)";
   if (action.name === 'RevertWrapped')
     return 'RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller (4.11-rc generic_file_read_iter); user space cannot call iov_iter_revert';
   if (action.name === 'Copy')

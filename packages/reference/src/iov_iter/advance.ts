@@ -14,7 +14,7 @@ import {
   ITER_UBUF,
   ITER_XARRAY,
 } from './constants.ts';
-import { IovIterBug, IovIterWarning } from './errors.ts';
+import { IovIterBug, IovIterOutOfBounds, IovIterWarning } from './errors.ts';
 import { folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
 import type { iov_iter } from './types.ts';
 
@@ -92,7 +92,17 @@ function iov_iter_bvecq_advance(i: iov_iter, by: number): void {
   }
   by += i.iov_offset; // From beginning of current segment.
   do {
-    const len = (bq.bv[slot] as { bv_len: number }).bv_len;
+    // v1 steps to ->next slot 0 without looking at the next segment's nr_slots, so after an
+    // empty segment (nr_slots 0) "size_t len = bq->bv[slot].bv_len;" reads a slot that holds
+    // no bio_vec. Ver #4 of the series tests "if (slot >= bq->nr_slots)" at the top of the
+    // loop and steps on (or stops at the chain's end); v1 is what is modelled here.
+    if (slot >= bq.nr_slots) {
+      throw new IovIterOutOfBounds(
+        'iov_iter_bvecq_advance',
+        `bq->bv[${slot}] of a bvecq segment with ${bq.nr_slots} slots in use (RFC v1 steps into an empty segment without checking)`,
+      );
+    }
+    const len = bq.bv[slot]!.bv_len;
     if (by < len) break;
     by -= len;
     slot++;

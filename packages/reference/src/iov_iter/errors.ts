@@ -23,3 +23,18 @@ export class IovIterWarning extends Error {
     super(`WARNING in ${site}: ${detail}`);
   }
 }
+
+/**
+ * A walk read an array element past the ones in use (in the kernel: stale data or, past the
+ * allocation, a KASAN slab-out-of-bounds report; either way undefined): the reference stops
+ * there rather than make up a value.
+ */
+export class IovIterOutOfBounds extends Error {
+  override readonly name = 'IovIterOutOfBounds';
+  constructor(
+    readonly site: string,
+    detail: string,
+  ) {
+    super(`out-of-bounds read in ${site}: ${detail}`);
+  }
+}

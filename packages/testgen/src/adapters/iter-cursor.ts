@@ -784,9 +784,11 @@ class IterCursorDriver implements ReferenceDriver {
       case 'GetPages':
         this.getPages(param(action, 'maxsize', 'number') * UNIT);
         return;
-      // iov_iter_get_pages2 into a caller's array of one page (maxpages 1): the spec's
-      // XarrayGetPagesBug config, where the 5.18 iter_xarray_get_pages maths returned the
-      // unclamped tail (faults.ts xarray_get_pages_maths).
+      // iov_iter_get_pages2 into a caller's array of one page (maxpages 1, as fs/fuse/dev.c
+      // fuse_copy_fill calls it): the spec's OnePageArray config on every type (the fixed
+      // code's want_pages_array() clamp), and its XarrayGetPagesBug config, where the 5.18
+      // iter_xarray_get_pages maths returned the unclamped tail (faults.ts
+      // xarray_get_pages_maths).
       case 'GetPagesOne':
         this.getPages(param(action, 'maxsize', 'number') * UNIT, 1);
         return;
