@@ -49,26 +49,37 @@ CONSTANTS
                     \* cached folio, which stays in the page cache (mm/truncate.c
                     \* truncate_inode_pages_range -> truncate_inode_partial_folio ->
                     \* folio_zero_range); explored with the XARRAY iterator only
-    Nofault         \* every direct I/O's iterator has i->nofault set, as gfs2 and btrfs do around
+    Nofault,        \* every direct I/O's iterator has i->nofault set, as gfs2 and btrfs do around
                     \* iomap_dio_rw with page faults disabled (fs/gfs2/file.c
                     \* gfs2_file_direct_read / _write, fs/btrfs/direct-io.c btrfs_direct_read /
                     \* _write: "to->nofault = true"): GUP gets FOLL_NOFAULT (lib/iov_iter.c
                     \* iov_iter_extract_user_pages, 6.1 __iov_iter_get_pages_alloc) and stops at
                     \* the first page that needs a fault (mm/gup.c faultin_page: -EFAULT under
                     \* FOLL_NOFAULT; __get_user_pages: "return i ? i : ret")
+    FilePrivate     \* the process also maps one page of a file MAP_PRIVATE (user page 5), read
+                    \* once, so its PTE maps the page-cache page F0 read-only (mm/memory.c
+                    \* do_fault -> do_read_fault), and direct I/O goes to/from that page
+                    \* (iterator FILEMAP, explored alone); see FILEMAP below
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
-        PartialPunch}
+        PartialPunch, FilePrivate}
            \subseteq BOOLEAN
+\* The file mapping is explored on its own (its pages are no other iterator's).
+ASSUME FilePrivate => (~LargeFolio /\ ~Nofault /\ ~PartialPunch)
 \* Queue iterators came long after the extraction API (ITER_FOLIOQ in 6.12).
 ASSUME QueueIter => GupMode = "PIN"
 
 PAGE == 4       \* PAGE_SIZE in model bytes
 Bios == {1, 2}  \* two concurrent direct I/Os
 IterTypes == {"UBUF", "IOVEC", "KVEC", "BVEC", "XARRAY"} \cup (IF QueueIter THEN {"QUEUE"} ELSE {})
+              \cup (IF FilePrivate THEN {"FILEMAP"} ELSE {})
 UserTypes == {"UBUF", "IOVEC"}
+\* User-backed iterators: what extraction pins (6.1: references). FILEMAP is a UBUF over user
+\* page 5 (the file mapping), kept apart from UserTypes so that SubmitFault and SubmitPartial,
+\* which use their own buffers, are not multiplied by it.
+PinTypes == UserTypes \cup {"FILEMAP"}
 
 \* Frames.  U0..U3: the process's anonymous pages at user pages 0..3 (user
 \* page 3 maps the shared zero page "ZP" until something writes to it);
@@ -77,7 +88,11 @@ UserTypes == {"UBUF", "IOVEC"}
 \* of a queue iterator's buffer.
 UserFrames == {"U0", "U1", "U2", "U3"}
 KernelFrames == {"K0", "K1", "B0", "B1", "X0", "X1", "Q0", "Q1"}
-Frames == UserFrames \cup {"ZP"} \cup KernelFrames
+\* F0: the page-cache page of the privately mapped file (user page 5 maps it until the process
+\* or a FOLL_WRITE GUP writes there); U5: the private anonymous copy that write makes
+\* (FilePrivate only).
+FileFrames == {"F0", "U5"}
+Frames == UserFrames \cup {"ZP"} \cup KernelFrames \cup FileFrames
 
 \* The iterators (fixed layouts, PAGE = 4):
 \*  UBUF   one buffer at user address 1, 6 bytes: user pages 0-1, offset0 1.
@@ -87,13 +102,17 @@ Frames == UserFrames \cup {"ZP"} \cup KernelFrames
 \*  KVEC   <<(K0+2,0), (K0+2,2), (K1+0,3)>>: offset0 2, 5 bytes.
 \*  BVEC   <<(B0,0,4), (B1,0,2)>>: page-aligned continuation, offset0 0.
 \*  XARRAY file position 2, 6 bytes: X0 at offset 2, then X1.
+\*  FILEMAP  one buffer at user page 5, 4 bytes from offset 0: the whole page of the private
+\*         file mapping (F0 while user page 5 maps the page cache, U5 once it maps a copy).
 \*  QUEUE  folios Q0, Q1 from offset 1 of Q0, 6 bytes: Q0 at offset 1, then Q1
 \*         (a FOLIOQ walks folio by folio; a BVECQ <<(Q0,1,3),(Q1,0,3)>> is page-
 \*         contiguous, so one extraction lists both either way).
 IterBytes(t) == CASE t = "UBUF" -> 6 [] t = "IOVEC" -> 6 [] t = "KVEC" -> 5
                   [] t = "BVEC" -> 6 [] t = "XARRAY" -> 6 [] t = "QUEUE" -> 6
+                  [] t = "FILEMAP" -> 4
 ExpectedOffset0(t) == CASE t = "UBUF" -> 1 [] t = "IOVEC" -> 1 [] t = "KVEC" -> 2
                          [] t = "BVEC" -> 0 [] t = "XARRAY" -> 2 [] t = "QUEUE" -> 1
+                         [] t = "FILEMAP" -> 0
 
 \* Per-folio counting (LargeFolio): mm/gup.c try_grab_folio takes one pin per page of the
 \* range (pin_user_pages_fast: one per PTE, or the PMD's pages at once), and a pin on a
@@ -121,10 +140,18 @@ VARIABLES
     x1Zeroed,    \* PunchPartial zeroed the first half of X1 since a read last filled it (a
                  \* direct I/O into X1 that completed without error): X1 no longer holds the
                  \* bytes that read brought (the adapters' `data` observation)
+    filePrivate, \* = FilePrivate throughout (whether the observations include the file mapping's)
+    p5,          \* what user page 5 maps: "FILE" (the page-cache page F0) | "COPY" (U5)
+    u5Byte,      \* what the process reads at its store offset in user page 5 (model byte 2):
+                 \* "FILE" (the file's bytes, in F0 or copied into U5) | "STORE" | "DMA"
+    wrote,       \* wrote[b]: the bytes a FILEMAP direct I/O write b put on the device, read
+                 \* from the page its bio lists when the device completed it: "FILE" |
+                 \* "STORE" | "DMA" | "NONE" (no such write completed without error)
     action
 
 vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed,
-          action>>
+          filePrivate, p5, u5Byte, wrote, action>>
+fileVars == <<filePrivate, p5, u5Byte, wrote>>
 
 ----------------------------------------------------------------------------
 (* Extraction *)
@@ -148,6 +175,7 @@ ListedPages(t, dir) ==
       [] t = "KVEC"   -> {"K0", "K1"}
       [] t = "BVEC"   -> {"B0", "B1"}
       [] t = "QUEUE"  -> {"Q0", "Q1"}
+      [] t = "FILEMAP" -> IF dir = "SOURCE" /\ p5 = "FILE" THEN {"F0"} ELSE {"U5"}
       [] t = "XARRAY" -> IF "X0" \notin cached THEN {}
                          ELSE IF "X1" \notin cached THEN {"X0"} ELSE {"X0", "X1"}
 
@@ -171,10 +199,19 @@ Offset0(t) ==
     ELSE IF t = "XARRAY" /\ "X0" \notin cached THEN 2
     ELSE ExpectedOffset0(t)
 
+\* FILEMAP: a source (R/O) GUP of user page 5 while it maps the page cache takes F0 itself:
+\* the pin is short-term (no FOLL_LONGTERM), and gup_must_unshare (mm/internal.h, 6.1 and 6.12)
+\* returns false for a page that is not anonymous unless the pin is FOLL_LONGTERM ("R/O
+\* short-term pinning does not have the semantics to observe successive changes through the
+\* process page tables"); 6.1's FOLL_GET never unshares. A destination GUP (FOLL_WRITE) first
+\* breaks COW: faultin_page -> do_wp_page copies the page-cache page (not anonymous) into U5
+\* (wp_page_copy), and takes U5.
+BreaksFileMapping(t, dir) == t = "FILEMAP" /\ dir = "DEST"
+
 \* Frames that take a pin: user pages under FOLL_PIN, the zero page only
 \* before 6.5 (try_grab_folio returns early for is_zero_folio since 6.5).
 PinnedBy(t, dir) ==
-    IF GupMode = "PIN" /\ t \in UserTypes
+    IF GupMode = "PIN" /\ t \in PinTypes
     THEN {f \in ListedPages(t, dir) : f # "ZP" \/ PinZeroPage}
     ELSE {}
 
@@ -183,13 +220,13 @@ PinnedBy(t, dir) ==
 \* included) and folio_get on XARRAY pages; a BVEC iterator is attached
 \* as is (bio_iov_bvec_set) with no refs.  iov_iter_extract_pages takes none.
 ReffedBy(t, dir) ==
-    IF GupMode = "GET" /\ t \in UserTypes \cup {"XARRAY"} THEN ListedPages(t, dir) ELSE {}
+    IF GupMode = "GET" /\ t \in PinTypes \cup {"XARRAY"} THEN ListedPages(t, dir) ELSE {}
 
 \* The bio's cleanup mode: BIO_PAGE_PINNED iff iov_iter_extract_will_pin()
 \* == user_backed_iter() (6.5+); 6.1: bio_release_pages puts every page
 \* unless BIO_NO_PAGE_REF, which bio_iov_bvec_set sets for BVEC.
 CleanupFor(t) ==
-    IF GupMode = "PIN" THEN (IF t \in UserTypes THEN "PIN" ELSE "NONE")
+    IF GupMode = "PIN" THEN (IF t \in PinTypes THEN "PIN" ELSE "NONE")
     ELSE (IF t = "BVEC" THEN "NONE" ELSE "REF")
 
 AddOne(fn, S) == [f \in Frames |-> IF f \in S THEN fn[f] + 1 ELSE fn[f]]
@@ -227,6 +264,20 @@ CanStart(b) == bio[b].st = "IDLE" /\ (b = 1 \/ bio[1].st # "IDLE")
 \* the device completes without error (BLK_STS_IOERR transfers nothing).
 FillsX1(r, err) == err = "NONE" /\ r.dir = "DEST" /\ "X1" \in r.pages
 
+\* What completing I/O record r with err does to the file mapping's bytes: a read into U5 that
+\* the device completes fills the page with the device's bytes; a FILEMAP write that completes
+\* without error put on the device what its listed page holds then: F0 still holds the file's
+\* bytes whatever the process stored since (its store went to a copy), U5 what u5Byte says.
+U5ByteAfter(r, err) == IF err = "NONE" /\ r.dir = "DEST" /\ "U5" \in r.pages THEN "DMA" ELSE u5Byte
+WroteAfter(b, r, err) ==
+    IF err = "NONE" /\ r.iter = "FILEMAP" /\ r.dir = "SOURCE"
+    THEN [wrote EXCEPT ![b] = IF "F0" \in r.pages THEN "FILE" ELSE u5Byte]
+    ELSE wrote
+
+\* One FILEMAP I/O at a time: two in flight on the same page would make the bytes a write
+\* sends depend on when the device reads the page (a race the user program owns).
+FileIoFree(t) == t = "FILEMAP" => \A c \in Bios : ~(bio[c].st = "INFLIGHT" /\ bio[c].iter = "FILEMAP")
+
 ----------------------------------------------------------------------------
 Init ==
     /\ pins = [f \in Frames |-> 0]
@@ -238,6 +289,10 @@ Init ==
     /\ bio = [b \in Bios |-> IdleBio]
     /\ largeFolio = LargeFolio
     /\ x1Zeroed = FALSE
+    /\ filePrivate = FilePrivate
+    /\ p5 = "FILE"
+    /\ u5Byte = "FILE"
+    /\ wrote = [b \in Bios |-> "NONE"]
     /\ action = [name |-> "Init"]
 
 \* A direct I/O over an iterator of type t: bio_iov_iter_get_pages loops
@@ -253,18 +308,20 @@ Init ==
 \* iov_iter_extract_pages alike): nothing is attached or taken, no bio.
 Submit(b, t, dir) ==
     /\ CanStart(b)
-    /\ t \in UserTypes \/ dir = "DEST"    \* direction matters to user pages only
+    /\ t \in PinTypes \/ dir = "DEST"    \* direction matters to user pages only
+    /\ FileIoFree(t)
     /\ \E listed \in {ListedPages(t, dir)}, pinned \in {PinnedBy(t, dir)},
           reffed \in {ReffedBy(t, dir)} :
        IF SubmitFails(t, dir)
        THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = dir]]
-            /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired>>
+            /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, p5>>
        ELSE /\ pins' = AddOne(pins, pinned)
             /\ refs' = AddOne(refs, reffed)
             /\ pinAcquired' = pinAcquired + Cardinality(pinned)
             /\ zeroMapped' = (zeroMapped /\ ~BreaksZeroPage(t, dir))
             /\ bio' = [bio EXCEPT ![b] = Extracted(t, dir, listed)]
-    /\ UNCHANGED <<cached, pinReleased, largeFolio, x1Zeroed>>
+            /\ p5' = IF BreaksFileMapping(t, dir) THEN "COPY" ELSE p5
+    /\ UNCHANGED <<cached, pinReleased, largeFolio, x1Zeroed, filePrivate, u5Byte, wrote>>
     /\ action' = [name |-> "Submit", bio |-> b, iter |-> t, dir |-> dir]
 
 \* The same direct I/O from a synchronous kiocb (read(2)/write(2) on an O_DIRECT
@@ -278,12 +335,14 @@ Submit(b, t, dir) ==
 \* follows ReleaseAs exactly as Complete's does.
 SubmitSync(b, t, dir) ==
     /\ CanStart(b)
-    /\ t \in UserTypes \/ dir = "DEST"
+    /\ t \in PinTypes \/ dir = "DEST"
+    /\ FileIoFree(t)
     /\ \E listed \in {ListedPages(t, dir)}, pinned \in {PinnedBy(t, dir)},
           reffed \in {ReffedBy(t, dir)} :
        IF SubmitFails(t, dir)
        THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = dir]]
-            /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, x1Zeroed>>
+            /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, x1Zeroed, p5, u5Byte,
+                           wrote>>
        ELSE \E r \in {Extracted(t, dir, listed)} :
             /\ pins' = SubOne(AddOne(pins, pinned), Unpinned(r))
             /\ refs' = SubOne(AddOne(refs, reffed), Put(r))
@@ -292,7 +351,10 @@ SubmitSync(b, t, dir) ==
             /\ zeroMapped' = (zeroMapped /\ ~BreaksZeroPage(t, dir))
             /\ bio' = [bio EXCEPT ![b] = [r EXCEPT !.st = "DONE"]]
             /\ x1Zeroed' = (x1Zeroed /\ ~FillsX1(r, "NONE"))
-    /\ UNCHANGED <<cached, largeFolio>>
+            /\ p5' = IF BreaksFileMapping(t, dir) THEN "COPY" ELSE p5
+            /\ u5Byte' = U5ByteAfter(r, "NONE")
+            /\ wrote' = WroteAfter(b, r, "NONE")
+    /\ UNCHANGED <<cached, largeFolio, filePrivate>>
     /\ action' = [name |-> "SubmitSync", bio |-> b, iter |-> t, dir |-> dir]
 
 \* Extraction from a user iterator whose address is not mapped, by a caller
@@ -307,6 +369,7 @@ SubmitFault(b, t) ==
     /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = "DEST",
                  !.array = IF ArrayLeakBug /\ GupMode = "PIN" THEN "ALLOCATED" ELSE "NONE"]]
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitFault", bio |-> b, iter |-> t]
 
 \* A read (DEST) into a user buffer that runs past the end of its mapping:
@@ -337,6 +400,7 @@ SubmitPartial(b) ==
                          array |-> "NONE", err |-> "NONE"]]
             /\ zeroMapped' = FALSE
     /\ UNCHANGED <<cached, pinReleased, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitPartial", bio |-> b]
 
 \* Under Nofault, what gfs2 and btrfs do after a direct I/O came back short or -EFAULT
@@ -356,6 +420,7 @@ FaultIn(buffer) ==
     /\ zeroMapped
     /\ zeroMapped' = (buffer = "UNMAPPED")
     /\ UNCHANGED <<pins, refs, cached, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
     /\ action' = [name |-> "FaultIn", buffer |-> buffer]
 
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
@@ -373,7 +438,9 @@ Release(b, err) ==
     /\ pinReleased' = pinReleased + Cardinality(Unpinned(bio[b]))
     /\ bio' = [bio EXCEPT ![b].st = "DONE", ![b].err = err]
     /\ x1Zeroed' = (x1Zeroed /\ ~FillsX1(bio[b], err))
-    /\ UNCHANGED <<zeroMapped, cached, pinAcquired, largeFolio>>
+    /\ u5Byte' = U5ByteAfter(bio[b], err)
+    /\ wrote' = WroteAfter(b, bio[b], err)
+    /\ UNCHANGED <<zeroMapped, cached, pinAcquired, largeFolio, filePrivate, p5>>
 
 Complete(b) ==
     /\ Release(b, "NONE")
@@ -396,6 +463,7 @@ PunchHole(x) ==
     /\ \A b \in Bios : bio[b].st = "INFLIGHT" => x \notin bio[b].pages
     /\ cached' = cached \ {x}
     /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
     /\ action' = [name |-> "PunchHole", page |-> x]
 
 \* fallocate(FALLOC_FL_PUNCH_HOLE) over the first half of page X1 (PartialPunch), while no I/O
@@ -409,7 +477,24 @@ PunchPartial ==
     /\ \A b \in Bios : bio[b].st = "INFLIGHT" => "X1" \notin bio[b].pages
     /\ x1Zeroed' = TRUE
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio>>
+    /\ UNCHANGED fileVars
     /\ action' = [name |-> "PunchPartial"]
+
+\* (FilePrivate) The process stores to user page 5 while it still maps the page-cache page:
+\* the PTE is read-only, so the write fault goes to do_wp_page, which reuses only an anonymous
+\* page and copies any other (wp_page_copy, mm/memory.c, 6.1 and 6.12): user page 5 now maps a
+\* private copy U5 holding the file's bytes with the store on top, and F0 (pinned or referenced
+\* by an I/O in flight or not) keeps the file's bytes and loses only the mapping's reference.
+\* Pins, refs and the bios are untouched: a direct I/O write in flight from F0 still sends the
+\* file's bytes.
+StoreFile ==
+    /\ FilePrivate
+    /\ p5 = "FILE"
+    /\ p5' = "COPY"
+    /\ u5Byte' = "STORE"
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio,
+                   x1Zeroed, filePrivate, wrote>>
+    /\ action' = [name |-> "StoreFile"]
 
 \* With LargeFolio only the iterators over the large folios are explored (user ones, and the
 \* queue one where the kernel has it): how U0/U1 and Q0/Q1 are backed changes nothing for the
@@ -419,20 +504,24 @@ PunchPartial ==
 \* iterators are never faulted in), which the main configs cover for the other types.
 \* With PartialPunch only the XARRAY iterator is explored: the punch touches the page cache
 \* alone, which the main configs cover for the other types.
-SubmitTypes == IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
+\* With FilePrivate only the FILEMAP iterator is explored (and neither SubmitFault,
+\* SubmitPartial nor PunchHole): the file mapping's pages are no other iterator's.
+SubmitTypes == IF FilePrivate THEN {"FILEMAP"}
+               ELSE IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
                ELSE IF Nofault THEN UserTypes
                ELSE IF PartialPunch THEN {"XARRAY"} ELSE IterTypes
 
 Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)
-    \/ \E b \in Bios, t \in UserTypes : SubmitFault(b, t)
-    \/ \E b \in Bios : SubmitPartial(b)
+    \/ ~FilePrivate /\ \E b \in Bios, t \in UserTypes : SubmitFault(b, t)
+    \/ ~FilePrivate /\ \E b \in Bios : SubmitPartial(b)
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : SubmitSync(b, t, dir)
     \/ \E b \in Bios : Complete(b)
     \/ \E b \in Bios : CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : FaultIn(buffer)
     \/ PunchPartial
+    \/ StoreFile
 
 Spec == Init /\ [][Next]_vars
 
@@ -445,6 +534,10 @@ TypeOK ==
     /\ largeFolio = LargeFolio
     /\ x1Zeroed \in BOOLEAN
     /\ x1Zeroed => PartialPunch
+    /\ filePrivate = FilePrivate
+    /\ p5 \in {"FILE", "COPY"}
+    /\ u5Byte \in {"FILE", "STORE", "DMA"}
+    /\ \A b \in Bios : wrote[b] \in {"FILE", "STORE", "DMA", "NONE"}
     /\ cached \subseteq {"X0", "X1"}
     /\ pinAcquired \in 0..8 /\ pinReleased \in 0..8
     /\ \A b \in Bios :
@@ -475,7 +568,7 @@ ZeroPageNeverPinned ==
 \* refs break this.
 UserPagesPinnedInFlight ==
     \A b \in Bios :
-        (bio[b].st = "INFLIGHT" /\ bio[b].iter \in UserTypes)
+        (bio[b].st = "INFLIGHT" /\ bio[b].iter \in PinTypes)
             => \A f \in bio[b].pages \ {"ZP"} : pins[f] > 0
 
 \* When no I/O is in flight, every pin and ref taken has been released and
@@ -503,4 +596,10 @@ BytesBackedByPages ==
 \* one still allocated by a failed extraction is leaked.
 PageArrayNotLeaked ==
     \A b \in Bios : bio[b].array = "ALLOCATED" => bio[b].st = "INFLIGHT"
+\* A direct I/O write whose bio pinned (6.1: referenced) the page-cache page of a private file
+\* mapping sends the file's bytes, whatever the process stored since: the store copied the page
+\* (do_wp_page) instead of writing into the page under I/O (the R/O pin coherency that
+\* gup_must_unshare leaves to COW for short-term pins).
+FileWriteSendsFileData ==
+    \A b \in Bios : (wrote[b] # "NONE" /\ "F0" \in bio[b].pages) => wrote[b] = "FILE"
 =============================================================================

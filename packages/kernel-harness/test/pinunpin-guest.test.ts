@@ -234,6 +234,15 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
           expect(suite.config).toBe('PinUnpin_nofault');
           continue;
         }
+        // The FilePrivate config as a whole (pinUnpinScenarioSupport), or its FILEMAP/StoreFile steps.
+        if (
+          /: (FilePrivate: the guest does not set up a MAP_PRIVATE file mapping as a direct I\/O buffer|StoreFile: the guest has no MAP_PRIVATE file mapping to store to|Submit FILEMAP: the guest has no MAP_PRIVATE file mapping to submit from)$/.test(
+            plan.reason,
+          )
+        ) {
+          expect(suite.config).toBe('PinUnpin_file_private');
+          continue;
+        }
         const unrealised =
           /: (SubmitSync|CompleteError|PunchPartial): [^:]+ is not realised by the guest$/.exec(
             plan.reason,

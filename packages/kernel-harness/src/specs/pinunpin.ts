@@ -73,6 +73,10 @@ export function pinUnpinScenarioSupport(scenario: Scenario): string | undefined 
   // call sets it on a block device's O_DIRECT request, and the guest has neither file system.
   if (scenario.constants?.Nofault === true)
     return 'Nofault: i->nofault is set only by gfs2/btrfs direct I/O; the guest drives a block device';
+  // Realisable in principle (mmap(MAP_PRIVATE) of a file, O_DIRECT write from it, a store,
+  // then read back the device), but the guest's pinunpin_script has no file-mapping step yet.
+  if (scenario.constants?.FilePrivate === true)
+    return 'FilePrivate: the guest does not set up a MAP_PRIVATE file mapping as a direct I/O buffer';
   return undefined;
 }
 
@@ -126,6 +130,11 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // The dm gate only delays bios; failing one needs an "error" table loaded before the resume.
   if (action.name === 'CompleteError' && isBio(action.bio))
     return 'CompleteError: failing an in-flight bio is not realised by the guest';
+  // The FilePrivate config's steps (not applicable as a whole; pinUnpinScenarioSupport).
+  if (action.name === 'StoreFile')
+    return 'StoreFile: the guest has no MAP_PRIVATE file mapping to store to';
+  if (action.name === 'Submit' && isBio(action.bio) && action.iter === 'FILEMAP')
+    return 'Submit FILEMAP: the guest has no MAP_PRIVATE file mapping to submit from';
   if (
     (action.name === 'Submit' || action.name === 'SubmitFault') &&
     isBio(action.bio) &&

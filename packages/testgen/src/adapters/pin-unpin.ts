@@ -55,6 +55,14 @@
 //                truncate_inode_pages_range covers the folio in part, so it stays cached with
 //                that half zeroed (truncate_inode_partial_folio: folio_zero_range); `data` loses
 //                X1 until a read fills it again.
+//   (FilePrivate) with PinUnpin_file_private the process also maps a one-page file MAP_PRIVATE
+//                (reference mm/filemap.ts vm_mmap_file_private) and reads it once: user page 5
+//                maps the page-cache folio F0 read-only (mm/memory.c do_read_fault). FILEMAP is
+//                a UBUF over that page: a write (SOURCE) pins F0 itself (gup_must_unshare: no
+//                unshare for a short-term R/O pin of a page that is not anonymous; 6.1 FOLL_GET),
+//                a read (DEST) breaks COW first and pins the copy U5.
+//   StoreFile    (FilePrivate) the process stores one model byte at user page 5's offset 2
+//                (copy_to_user): do_wp_page copies the page-cache page (wp_page_copy).
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -88,6 +96,10 @@
 //                   range with DMA_PATTERN at set-up and reads one probe byte per frame's page
 //                   (PROBE: a byte every layout listing the frame covers) with Folio.peek, so a
 //                   DMA into the wrong page, at the wrong offset or on a failed I/O shows here.
+// With FilePrivate four more keys: p5 (FILE while user page 5 maps F0, COPY once it maps its
+// private copy), u5.byte (the byte the process reads at the store offset, named by pattern:
+// FILE, STORE or DMA), f0.byte (the page-cache page's byte there: FILE, always, in the model)
+// and wrote ("1=FILE": per FILEMAP write completed without error, the device's byte there).
 // With LargeFolio (PinUnpin_large_folio) user pages 0 and 1 are the last two pages of one
 // order-2 anonymous folio (a 16 KiB mTHP mapped by do_anonymous_large_folio: the mapping starts
 // two pages before user page 0, at a 16 KiB boundary), and `pins`/`refs` count that folio once,
@@ -170,8 +182,10 @@ import {
   type Violation,
   virt_to_page,
   vm_mmap,
+  vm_mmap_file_private,
   with_kernel,
   with_mm,
+  write_user,
   ZERO_PAGE,
   zero_page_never_pinned,
 } from '@pinlab/reference';
@@ -216,6 +230,8 @@ const FRAMES = [
   'X1',
   'Q0',
   'Q1',
+  'F0',
+  'U5',
 ] as const;
 type Frame = (typeof FRAMES)[number];
 /** The large folios (LargeFolio): U0 and U1's, Q0 and Q1's; pins and refs count per folio. */
@@ -226,12 +242,14 @@ const COUNT_FRAMES = ['U0', 'U1', LARGE_FRAME, ...FRAMES.slice(2), LARGE_Q_FRAME
 type CountFrame = (typeof COUNT_FRAMES)[number];
 const Q0_INDEX = FRAMES.indexOf('Q0');
 const Q1_INDEX = FRAMES.indexOf('Q1');
+const F0_INDEX = FRAMES.indexOf('F0');
+const U5_INDEX = FRAMES.indexOf('U5');
 /** The large folio's order (a 16 KiB anonymous mTHP) and U0's page index within it. */
 const LARGE_ORDER = 2;
 const LARGE_U0_INDEX = 2;
 const KERNEL_FRAMES = new Set<Frame>(['K0', 'K1', 'B0', 'B1', 'X0', 'X1', 'Q0', 'Q1']);
 const BIOS = [1, 2] as const;
-const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY', 'QUEUE']);
+const ITER_TYPES = new Set(['UBUF', 'IOVEC', 'KVEC', 'BVEC', 'XARRAY', 'QUEUE', 'FILEMAP']);
 const USER_TYPES = new Set(['UBUF', 'IOVEC']);
 const ACTIONS = new Set([
   'FaultIn',
@@ -243,6 +261,7 @@ const ACTIONS = new Set([
   'CompleteError',
   'PunchHole',
   'PunchPartial',
+  'StoreFile',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -286,6 +305,10 @@ const PROBE: Readonly<Record<Frame, number | null>> = {
   X1: 0,
   Q0: 1,
   Q1: 0,
+  // FilePrivate: the whole page of user page 5 (FILEMAP's buffer); a DMA into F0, the page
+  // cache, would show there too (a destination GUP must have broken COW first).
+  F0: 1,
+  U5: 1,
 };
 /**
  * Each iterator layout's first page and the offset its data starts at (the spec's
@@ -300,9 +323,24 @@ const FIRST_PAGE: Readonly<Record<string, readonly [Frame, number]>> = {
   BVEC: ['B0', 0],
   XARRAY: ['X0', 2],
   QUEUE: ['Q0', 1],
+  FILEMAP: ['U5', 0],
 };
 /** What the device holds where the direct I/Os read (their ranges' first 6 model bytes). */
 const DMA_PATTERN = 0xd5;
+/** FilePrivate: the privately mapped file's bytes, and what the process's store writes. */
+const FILE_PATTERN = 0x46;
+const STORE_PATTERN = 0x53;
+/** FilePrivate: the store's offset in user page 5 (model byte 2), where u5.byte, f0.byte and
+ * wrote read. */
+const STORE_OFFSET = 2;
+
+/** u5.byte, f0.byte, wrote: a byte named by the pattern it is (the spec's FILE, STORE, DMA). */
+function patternName(byte: number | undefined): string {
+  if (byte === FILE_PATTERN) return 'FILE';
+  if (byte === STORE_PATTERN) return 'STORE';
+  if (byte === DMA_PATTERN) return 'DMA';
+  return `0x${(byte ?? -1).toString(16)}`;
+}
 
 /** A set of frames, in frame order. */
 function frameList(frames: readonly string[]): string {
@@ -431,6 +469,19 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
       asBool(stateVar(state, 'x1Zeroed'), 'x1Zeroed'),
     ),
   };
+  if (asBool(stateVar(state, 'filePrivate'), 'filePrivate')) {
+    // The file mapping (FilePrivate): what user page 5 maps, what the process reads at its
+    // store offset, what the page-cache page holds there (the spec never writes F0: only the
+    // file's bytes), and what each FILEMAP write put on the device.
+    const wrote = stateVar(state, 'wrote');
+    obs.p5 = asString(stateVar(state, 'p5'), 'p5');
+    obs['u5.byte'] = asString(stateVar(state, 'u5Byte'), 'u5Byte');
+    obs['f0.byte'] = 'FILE';
+    obs.wrote = BIOS.map((b) => [b, asString(apply(wrote, b, 'wrote'), `wrote[${b}]`)])
+      .filter(([, w]) => w !== 'NONE')
+      .map(([b, w]) => `${b}=${w}`)
+      .join(',');
+  }
   for (const b of BIOS) {
     const r: ModelValue = apply(bios, b, 'bio');
     const field = (k: string) => apply(r, k, `bio[${b}]`);
@@ -469,6 +520,8 @@ interface BioSlot {
   arraysLeaked: number;
   /** Submit failed because extraction listed nothing (see observeModel): Complete is a no-op. */
   extractedNothing: boolean;
+  /** The spec's iterator type the I/O was submitted with ('' before). */
+  iter: string;
 }
 
 /** User pages the process maps: 0..2 written (private), 3 read-faulted (the zero page). */
@@ -477,9 +530,13 @@ const USER_PAGES = 4;
 const LARGE_MAP_ADDR = 0x4000_0000;
 /** SubmitFault's buffer: far past the mapping, so GUP finds no vma (-EFAULT). */
 const UNMAPPED_PAGE = 64;
-/** The device: the data file (X0, X1) at pages 0-1, the direct I/Os' target area at pages 4-19. */
+/**
+ * The device: the data file (X0, X1) at pages 0-1, the privately mapped file (FilePrivate, F0)
+ * at page 2, the direct I/Os' target area at pages 4-19.
+ */
 const DEVICE_PAGES = 64;
 const DATA_FILE_PAGES = 2;
+const MAPPED_FILE_PAGE = 2;
 const TARGET_START_PAGE = 4;
 /** Each of the two direct I/Os has its own 8-page range of the device's target area. */
 const IO_SPAN = 8 * PAGE_SIZE;
@@ -519,8 +576,13 @@ class PinUnpinDriver implements ReferenceDriver {
   private readonly u0Refs0: number;
   /** Nofault: every submitted iterator carries i->nofault (FOLL_NOFAULT for its GUP). */
   private readonly nofault: boolean;
+  /**
+   * FilePrivate: user page 5, one page of a file mapped MAP_PRIVATE (its address), and the
+   * file's page-cache folio F0; null otherwise.
+   */
+  private readonly fileMap: { addr: number; f0: Folio } | null;
 
-  constructor(profile: string, largeFolio: boolean, nofault: boolean) {
+  constructor(profile: string, largeFolio: boolean, nofault: boolean, filePrivate: boolean) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
     const set = with_kernel(this.k, () => {
@@ -586,8 +648,36 @@ class PinUnpinDriver implements ReferenceDriver {
       // With LargeFolio, Q0 and Q1 are the two pages of one order-1 folio.
       const q = large === null ? null : folio_alloc(1);
       const qFolios: [Folio, Folio] = q === null ? [folio_alloc(0), folio_alloc(0)] : [q, q];
-      return { mm, base, bdev, kvecBase, bvecPages, dataFile, xFolios, qFolios, target, large };
+      // FilePrivate: mmap(MAP_PRIVATE) of a one-page file, read once by the process, so its
+      // PTE maps the page-cache folio F0 read-only (mm/memory.c do_read_fault).
+      let fileMap: { addr: number; f0: Folio } | null = null;
+      if (filePrivate) {
+        bdev.write(MAPPED_FILE_PAGE * PAGE_SIZE, filledBytes(PAGE_SIZE, FILE_PATTERN));
+        const mapped = create_file(bdev, MAPPED_FILE_PAGE * PAGE_SIZE, PAGE_SIZE, PAGE_SIZE);
+        const addr = vm_mmap_file_private(mm, mapped.i_mapping, PAGE_SIZE);
+        if (addr < 0) throw new AdapterError(`PinUnpin: mmap of the file failed (${addr})`);
+        if (handle_mm_fault(mm, addr, 0) !== 0)
+          throw new AdapterError('PinUnpin: cannot read-fault the file mapping');
+        const f0 = filemap_lookup(mapped.i_mapping, 0);
+        if (f0 === undefined || mm.ptes.get(addr / PAGE_SIZE)?.page.folio !== f0)
+          throw new AdapterError('PinUnpin: user page 5 does not map the page-cache page');
+        fileMap = { addr, f0 };
+      }
+      return {
+        mm,
+        base,
+        bdev,
+        kvecBase,
+        bvecPages,
+        dataFile,
+        xFolios,
+        qFolios,
+        target,
+        large,
+        fileMap,
+      };
     });
+    this.fileMap = set.fileMap;
     this.largeFolio = set.large;
     this.u0Folio = set.large ?? this.userPageOf(set.mm, set.base, 0).folio;
     this.u0Refs0 = this.u0Folio._refcount;
@@ -606,6 +696,10 @@ class PinUnpinDriver implements ReferenceDriver {
       this.fixedFrames[FRAMES.indexOf(f)] = folio;
     }
     for (const [f, page] of this.kernelPages()) this.kernelFramePages[FRAMES.indexOf(f)] = page;
+    if (this.fileMap !== null) {
+      this.fixedFrames[F0_INDEX] = this.fileMap.f0;
+      this.kernelFramePages[F0_INDEX] = this.fileMap.f0.page(0);
+    }
     for (const b of BIOS)
       this.bios.set(b, {
         st: 'IDLE',
@@ -614,6 +708,7 @@ class PinUnpinDriver implements ReferenceDriver {
         dir: 'DEST',
         arraysLeaked: 0,
         extractedNothing: false,
+        iter: '',
       });
     this.vmstat0 = {
       acquired: this.k.vmstat.nr_foll_pin_acquired,
@@ -656,6 +751,11 @@ class PinUnpinDriver implements ReferenceDriver {
       if (i < USER_PAGES) {
         page = this.userPage(i);
         if (page.folio.is_zero) return false;
+      } else if (i === U5_INDEX) {
+        page = this.u5Page();
+        if (page === undefined) return false;
+      } else if (i === F0_INDEX && this.fileMap === null) {
+        return false; // no file mapping without FilePrivate
       } else {
         page = this.kernelFramePages[i];
         if (page === undefined) throw new AdapterError(`PinUnpin: frame ${f} has no page`);
@@ -686,6 +786,13 @@ class PinUnpinDriver implements ReferenceDriver {
     return n;
   }
 
+  /** FilePrivate: the page user page 5 maps now, if it is the private copy (U5). */
+  private u5Page(): Page | undefined {
+    if (this.fileMap === null) return undefined;
+    const page = this.mm.ptes.get(this.fileMap.addr / PAGE_SIZE)?.page;
+    return page === undefined || page.folio === this.fileMap.f0 ? undefined : page;
+  }
+
   /** The page user page v maps now. */
   private userPage(v: number): Page {
     return this.userPageOf(this.mm, this.base, v);
@@ -714,6 +821,7 @@ class PinUnpinDriver implements ReferenceDriver {
       const folio = this.userPage(v).folio;
       m[v] = folio.is_zero ? undefined : folio;
     }
+    if (this.fileMap !== null) m[U5_INDEX] = this.u5Page()?.folio;
     for (let i = 0; i < FRAMES.length; i++) {
       const folio = m[i];
       if (folio === undefined) continue;
@@ -747,6 +855,7 @@ class PinUnpinDriver implements ReferenceDriver {
           throw new AdapterError(`PinUnpin: Submit: dir must be DEST or SOURCE, got ${dir}`);
         if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: Submit on a bio already used');
         const iter = this.buildIter(t, dir);
+        s.iter = t;
         const ret = this.submit(s, param(action, 'bio', 'number'), dir, iter);
         // An iterator that was accepted but had nothing to extract left its count untouched.
         if (ret !== -EIOCBQUEUED)
@@ -760,6 +869,7 @@ class PinUnpinDriver implements ReferenceDriver {
         if (dir !== 'DEST' && dir !== 'SOURCE')
           throw new AdapterError(`PinUnpin: SubmitSync: dir must be DEST or SOURCE, got ${dir}`);
         if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: SubmitSync on a bio already used');
+        s.iter = t;
         this.submitSync(s, param(action, 'bio', 'number'), dir, this.buildIter(t, dir));
         return;
       }
@@ -860,6 +970,19 @@ class PinUnpinDriver implements ReferenceDriver {
         truncate_inode_pages_range(this.dataFile.i_mapping, start, start + 2 * UNIT - 1);
         return;
       }
+      case 'StoreFile': {
+        // The process stores to user page 5 (one model byte at STORE_OFFSET): through its
+        // read-only PTE, a write fault that do_wp_page resolves by copying the page-cache
+        // page (wp_page_copy, mm/memory.c); copy_to_user takes the fault as the CPU would.
+        if (this.fileMap === null)
+          throw new AdapterError('PinUnpin: StoreFile without FilePrivate');
+        write_user(
+          this.mm,
+          this.fileMap.addr + STORE_OFFSET * UNIT,
+          filledBytes(UNIT, STORE_PATTERN),
+        );
+        return;
+      }
       default:
         throw new AdapterError(`PinUnpin: unknown action ${action.name}`);
     }
@@ -953,7 +1076,7 @@ class PinUnpinDriver implements ReferenceDriver {
   /** The spec's iterator layouts (specs/README.md, PinUnpin), scaled by UNIT. */
   private layoutIter(t: string, dir: 'DEST' | 'SOURCE'): iov_iter {
     if (!ITER_TYPES.has(t)) throw new AdapterError(`PinUnpin: unknown iterator type ${t}`);
-    if (!USER_TYPES.has(t) && dir !== 'DEST')
+    if (!USER_TYPES.has(t) && t !== 'FILEMAP' && dir !== 'DEST')
       throw new AdapterError(`PinUnpin: a ${t} iterator is only submitted as DEST`);
     const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
     const u = (modelAddr: number) => this.base + modelAddr * UNIT;
@@ -989,6 +1112,12 @@ class PinUnpinDriver implements ReferenceDriver {
       }
       case 'QUEUE':
         return this.queueIter(d);
+      case 'FILEMAP': {
+        // User page 5, the private file mapping: one whole page (4 model bytes from offset 0).
+        const fileMap = this.fileMap;
+        if (fileMap === null) throw new AdapterError('PinUnpin: FILEMAP without FilePrivate');
+        return with_mm(this.mm, () => iov_iter_ubuf(d, fileMap.addr, 4 * UNIT));
+      }
       default: // XARRAY: file position 2, 6 bytes
         return iov_iter_xarray(d, this.dataFile.i_mapping.i_pages, 2 * UNIT, 6 * UNIT);
     }
@@ -1094,6 +1223,7 @@ class PinUnpinDriver implements ReferenceDriver {
       cached: frameSetList((f) => (f === 'X0' || f === 'X1') && this.isCached(f)),
       data: this.observeData(),
     };
+    if (this.fileMap !== null) this.observeFileMap(obs);
     for (const b of BIOS) {
       const s = this.bios.get(b) as BioSlot;
       const first_bio = s.bios[0];
@@ -1129,6 +1259,31 @@ class PinUnpinDriver implements ReferenceDriver {
       });
     }
     return obs;
+  }
+
+  /**
+   * FilePrivate's keys: what user page 5 maps (the page-cache folio: FILE, else its private
+   * copy: COPY), the byte the process reads at its store offset, the page-cache page's byte
+   * there, and for each FILEMAP write that completed without error the byte the device got.
+   */
+  private observeFileMap(obs: Record<string, StepObservation[string]>): void {
+    const fileMap = this.fileMap as { addr: number; f0: Folio };
+    const at = STORE_OFFSET * UNIT;
+    const pte = this.mm.ptes.get(fileMap.addr / PAGE_SIZE);
+    if (pte === undefined) throw new AdapterError('PinUnpin: user page 5 is not mapped');
+    obs.p5 = pte.page.folio === fileMap.f0 ? 'FILE' : 'COPY';
+    obs['u5.byte'] = patternName(
+      pte.page.folio.peek(pte.page.index_in_folio * PAGE_SIZE + at, 1)[0],
+    );
+    obs['f0.byte'] = patternName(fileMap.f0.peek(at, 1)[0]);
+    const wrote: string[] = [];
+    for (const b of BIOS) {
+      const s = this.bios.get(b) as BioSlot;
+      if (s.iter !== 'FILEMAP' || s.dir !== 'SOURCE' || s.st !== 'DONE') continue;
+      if (s.result === null || s.result < 0) continue;
+      wrote.push(`${b}=${patternName(this.bdev.read(ioPos(b) + at, 1)[0])}`);
+    }
+    obs.wrote = wrote.join(',');
   }
 
   /** The bio's cleanup mode, from its flags (block/blk.h bio_release_page; 6.1 bio_release_pages). */
@@ -1179,5 +1334,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       profile,
       scenario.constants?.LargeFolio === true,
       booleanConstant('PinUnpin', scenario, 'Nofault'),
+      booleanConstant('PinUnpin', scenario, 'FilePrivate'),
     ),
 };

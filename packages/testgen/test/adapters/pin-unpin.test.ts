@@ -17,7 +17,23 @@ const stepper = createEmbeddedStepper(
   readFileSync(join(specs, 'PinUnpin.cfg'), 'utf8'),
 );
 
-const FRAMES = ['U0', 'U1', 'U2', 'U3', 'ZP', 'K0', 'K1', 'B0', 'B1', 'X0', 'X1', 'Q0', 'Q1'];
+const FRAMES = [
+  'U0',
+  'U1',
+  'U2',
+  'U3',
+  'ZP',
+  'K0',
+  'K1',
+  'B0',
+  'B1',
+  'X0',
+  'X1',
+  'Q0',
+  'Q1',
+  'F0',
+  'U5',
+];
 const fn = (m: Record<string, number>): ModelValue => ({
   __fn: FRAMES.map((f) => [f, m[f] ?? 0]),
 });
@@ -44,6 +60,7 @@ describe('PinUnpin adapter', () => {
       pinReleased: 1,
       largeFolio: false,
       x1Zeroed: false,
+      filePrivate: false,
       bio: {
         __fn: [
           [
@@ -106,6 +123,7 @@ describe('PinUnpin adapter', () => {
       pinReleased: 0,
       largeFolio: true,
       x1Zeroed: false,
+      filePrivate: false,
       bio: {
         __fn: [
           [1, idle],
