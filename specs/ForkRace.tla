@@ -79,8 +79,10 @@ CONSTANTS
     UseFixedOutside, \* explore IORING_OP_READ_FIXED past the registered buffer (FixedReadOutside)
     LastPageLoadedOnly,\* the parent's last page was only loaded before the race, never stored to:
                      \* its pte maps the shared zero page (FALSE: every page faulted in by a store)
-    UseProtNone      \* explore the parent's mprotect(PROT_NONE) of a page before fork (ProtectNone)
+    UseProtNone,     \* explore the parent's mprotect(PROT_NONE) of a page before fork (ProtectNone)
                      \* and the O_DIRECT write from it that then fails (DioWriteNoAccess)
+    UseRemap         \* explore the parent's mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) of a new page
+                     \* where it unmapped one (MmapPopulate), before fork
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -96,6 +98,10 @@ ASSUME UseFixedOutside \in BOOLEAN /\ LastPageLoadedOnly \in BOOLEAN /\ UseProtN
 \* PROT_NONE is a protection change like Protect's: its failed steps are Protect's (UseProtect).
 \* A vmsplice of a PROT_NONE page (-EFAULT too) and a load of one (Read: SIGSEGV) are not explored.
 ASSUME UseProtNone => (UseProtect /\ ~UseVmsplice /\ ~UseChildRead)
+ASSUME UseRemap \in BOOLEAN
+\* The remap needs the hole Munmap leaves; a registered buffer or a pipe buffer over the old
+\* page (they keep it too) is not explored with it.
+ASSUME UseRemap => (UseMunmap /\ ~UseFixedBuffers /\ ~UseVmsplice)
 \* A whole-buffer registration over the zero page is not modelled (RegisterWhole pins the frames).
 ASSUME ~(LastPageLoadedOnly /\ RegisterWholeBuffer)
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
@@ -137,9 +143,10 @@ VARIABLES
     gone,       \* both processes have exited (Exit): no address space, no io_uring left
     ro,         \* ro[v]: the parent's vma over page v is PROT_READ (Protect), the child's too
     noread,     \* noread[v]: ... and not even PROT_READ: PROT_NONE (ProtectNone; ro[v] too)
+    orphan,     \* the I/Os whose page the parent unmapped after submitting them (Munmap)
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
+vars == <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
 
 ----------------------------------------------------------------------------
 (* Helpers *)
@@ -272,6 +279,7 @@ Init ==
     /\ gone = FALSE
     /\ ro = [v \in VPages |-> FALSE]
     /\ noread = [v \in VPages |-> FALSE]
+    /\ orphan = {}
     /\ action = [name |-> "Init"]
 
 ----------------------------------------------------------------------------
@@ -297,7 +305,7 @@ DioSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<gone, ro, noread, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
 
 \* The parent submits an O_DIRECT write of its whole page v to the device (Linux AIO or
@@ -328,7 +336,7 @@ DioWriteSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIOW", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<gone, ro, noread, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioWriteSubmit", io |-> i, vpage |-> v]
 
 \* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
@@ -339,7 +347,7 @@ FixedRead(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
 
 \* The device completes I/O i: the data lands in the frame that was grabbed
@@ -363,7 +371,7 @@ IoComplete(i) ==
        ELSE /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
             /\ written' = written
     /\ io' = [io EXCEPT ![i].st = "DONE"]
-    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, fixedBuf, pipe>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, fixedBuf, pipe>>
     /\ action' = [name |-> "IoComplete", io |-> i]
 
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
@@ -390,7 +398,7 @@ ForkAdvised ==
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<gone, ro, noread, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* A page copied for the child (copy_present_page) is mapped writable only in a writable vma
@@ -430,7 +438,7 @@ Fork ==
                       ELSE IF c1 /\ f = g1 THEN data[f1]
                       ELSE data[f]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<gone, ro, noread, exited, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, exited, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
@@ -455,7 +463,7 @@ Write(p, v) ==
                   /\ excl' = [excl EXCEPT ![g] = TRUE]
                   /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
        ELSE WriteAccess(p, v, {WriteTag(p)})
-    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
 \* The child loads a byte of its page v where it has a vma but no page (WIPEONFORK: fork
@@ -471,7 +479,7 @@ Read(p, v) ==
     /\ ~exited
     /\ pte[p][v].frame = NoFrame
     /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]
-    /\ UNCHANGED <<gone, ro, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
 \* With RegisterWholeBuffer one ring holds the whole buffer and the buffer-wide actions name it
@@ -492,7 +500,7 @@ RegisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
 
 \* IORING_REGISTER_BUFFERS of the parent's whole buffer, one iovec of NumPages pages
@@ -508,7 +516,7 @@ RegisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
     /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, excl, data, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, excl, data, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS of the whole-buffer ring: io_buffer_unmap unpins every page,
@@ -522,7 +530,7 @@ UnregisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] - Cardinality({w \in VPages : fixedBuf[w] = f})]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [w \in VPages |-> -1]
-    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
@@ -536,7 +544,7 @@ UnregisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
-    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
 
 \* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
@@ -548,7 +556,7 @@ Vmsplice(v) ==
     /\ pte["P"][v].frame # ZeroFrame     \* a vmsplice of the zero page is not explored
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
-    /\ UNCHANGED <<gone, ro, noread, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "Vmsplice", vpage |-> v]
 
 \* read() from the pipe: the reader sees the content of the page the pipe
@@ -560,7 +568,7 @@ PipeRead ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
-    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "PipeRead"]
 
 \* The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its
@@ -578,7 +586,7 @@ ChildExit ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ exited' = TRUE
-    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ChildExit"]
 
 \* Both processes exit (do_exit), the scenario's tear-down.  The exit waits for the I/O in
@@ -604,7 +612,7 @@ Exit ==
     /\ fixedBuf' = [w \in VPages |-> IF fixedBuf[w] > 0 THEN -1 ELSE fixedBuf[w]]
     /\ exited' = forked
     /\ gone' = TRUE
-    /\ UNCHANGED <<ro, noread, hasPinned, forked, io, pipe, written>>
+    /\ UNCHANGED <<ro, noread, orphan, hasPinned, forked, io, pipe, written>>
     /\ action' = [name |-> "Exit"]
 
 \* The parent munmaps its page v (mm/mmap.c do_vmi_munmap -> vms_complete_munmap_vmas ->
@@ -616,15 +624,20 @@ Exit ==
 \* at fork) stays the child's; its next write fault finds it mapped once and reuses it when
 \* no one else holds it (wp_can_reuse_anon_folio).  Once unmapped, the parent's accesses to
 \* the page would be SIGSEGV, so no step of the parent uses it again (DioSubmit, Write,
-\* RegisterBuffer and Vmsplice need the page mapped), and the model forks only a parent
-\* that still maps all its pages.
+\* RegisterBuffer and Vmsplice need the page mapped) until MmapPopulate (UseRemap) maps a new
+\* page there, and the model forks only a parent that maps all its pages.
 Munmap(v) ==
     /\ UseMunmap
     /\ ParentMaps(v)
+    /\ (UseRemap => v = NumPages - 1)   \* with the remap: the last page only (a small config)
     /\ pte' = [pte EXCEPT !["P"][v] = [frame |-> NoFrame, write |-> FALSE]]
     /\ refs' = refs
     /\ pins' = pins
     /\ Scrub(excl, data)
+    \* Tracked with the remap only (without it an orphaned read's page stays unmapped, which
+    \* ParentSeesDioData reads from ParentMaps alone), so other configs keep their state counts.
+    /\ orphan' = IF UseRemap THEN orphan \cup {i \in IOs : io[i].st # "IDLE" /\ io[i].vpage = v}
+                 ELSE orphan
     /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
@@ -643,7 +656,7 @@ WriteUnmapped(p, v) ==
     /\ p = "P"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* IORING_REGISTER_BUFFERS of the unmapped page: io_pin_pages -> pin_user_pages finds no
@@ -660,7 +673,7 @@ RegisterUnmapped(v) ==
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* The child loads a byte of page v where it has no vma (ForkAdvice DONTFORK: dup_mmap gave it
@@ -673,7 +686,7 @@ ReadNoVma(p, v) ==
     /\ ~exited
     /\ ~ChildHasVma(v)
     /\ FailedStep([name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
@@ -694,7 +707,7 @@ RegisterWholeUnmapped ==
     /\ ~AllParentMapped
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS on a ring that has its buffers registered: -EBUSY, nothing
@@ -706,7 +719,7 @@ RegisterBusy(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
 
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
@@ -717,7 +730,7 @@ UnregisterNone(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"]
 
 \* IORING_OP_READ_FIXED naming a buffer that is no longer registered: the request fails at
@@ -728,7 +741,7 @@ FixedReadUnregistered(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of page v into the pipe that holds a page already: the pipe has
@@ -739,7 +752,7 @@ VmspliceFull(v) ==
     /\ pipe.st = "FULL"
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"]
 
 VmspliceUnmapped(v) ==
@@ -748,7 +761,7 @@ VmspliceUnmapped(v) ==
     /\ pipe.st = "EMPTY"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* The parent mprotects its page v PROT_READ, before fork (mm/mprotect.c do_mprotect_pkey ->
@@ -767,7 +780,7 @@ Protect(v) ==
     /\ ~ro[v]
     /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
     /\ ro' = [ro EXCEPT ![v] = TRUE]
-    /\ UNCHANGED <<gone, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, orphan, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Protect", vpage |-> v]
 
 \* A store by p to its read-only page v (after fork, as Write): the write fault finds a vma
@@ -779,7 +792,7 @@ WriteReadOnly(p, v) ==
     /\ ro[v]
     /\ IF p = "P" THEN ParentMaps(v) ELSE ChildHasVma(v) /\ ~exited
     /\ FailedStep([name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* An O_DIRECT read into the read-only page: GUP with FOLL_WRITE fails in check_vma_flags
@@ -793,7 +806,7 @@ DioSubmitReadOnly(i, v) ==
     /\ ro[v]
     /\ FailedStep([name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS of the read-only page: io_pin_pages -> pin_user_pages(FOLL_WRITE |
@@ -806,7 +819,7 @@ RegisterReadOnly(v) ==
     /\ ro[v]
     /\ FailedStep([name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"]
 
 \* The parent maps a new anonymous page at its page v's address with MAP_FIXED_NOREPLACE while
@@ -817,7 +830,7 @@ MmapExists(v) ==
     /\ UseMmapFixed
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"]
 
 \* The parent mprotects its read-only page v back to PROT_READ|PROT_WRITE, before fork
@@ -837,7 +850,7 @@ Unprotect(v) ==
     /\ ro[v]
     /\ ro' = [ro EXCEPT ![v] = FALSE]
     /\ noread' = [noread EXCEPT ![v] = FALSE]
-    /\ UNCHANGED <<gone, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Unprotect", vpage |-> v]
 
 \* The parent mprotects its page v PROT_NONE, before fork (UseProtNone; from read-write or
@@ -860,7 +873,7 @@ ProtectNone(v) ==
     /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
     /\ ro' = [ro EXCEPT ![v] = TRUE]
     /\ noread' = [noread EXCEPT ![v] = TRUE]
-    /\ UNCHANGED <<gone, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ProtectNone", vpage |-> v]
 
 \* An O_DIRECT write from the parent's PROT_NONE page v: the source pages are taken without
@@ -879,8 +892,33 @@ DioWriteNoAccess(i, v) ==
     /\ noread[v]
     /\ FailedStep([name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"]
+
+\* The parent maps a new anonymous page where it unmapped its page v, before fork (UseRemap):
+\* mmap(addr, PAGE_SIZE, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|
+\* MAP_POPULATE).  mm/mmap.c do_mmap finds the range free (the old vma went with Munmap) and
+\* maps a new vma; MAP_POPULATE faults it in at once (mm/util.c vm_mmap_pgoff -> mm_populate ->
+\* mm/gup.c populate_vma_page_range, FOLL_WRITE for a private writable vma -> faultin_page ->
+\* do_anonymous_page): a new zeroed page, exclusive and writable.  The old page is not the
+\* new mapping's: a read that was in flight at Munmap (orphan) keeps its pin or reference on
+\* the old page and its data lands there, never in the new page (the parent reads zeroes:
+\* the read is lost to it, by the kernel's design, not by a race); a read into the new page
+\* works as into any page.
+MmapPopulate(v) ==
+    /\ UseRemap
+    /\ ~forked
+    /\ ~gone
+    /\ ~ParentMaps(v)
+    /\ NumFree > 0
+    /\ \E g \in {NewFrame} :
+          /\ pte' = [pte EXCEPT !["P"][v] = [frame |-> g, write |-> TRUE]]
+          /\ excl' = [excl EXCEPT ![g] = TRUE]
+          /\ data' = [data EXCEPT ![g] = {}]
+    /\ ro' = [ro EXCEPT ![v] = FALSE]
+    /\ noread' = [noread EXCEPT ![v] = FALSE]
+    /\ UNCHANGED <<gone, orphan, refs, pins, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "MmapPopulate", vpage |-> v]
 
 \* mprotect(PROT_READ) of the parent's whole buffer (both pages) after it unmapped one of them,
 \* before fork: mm/mprotect.c do_mprotect_pkey fails -ENOMEM at once when start lies in the hole
@@ -903,7 +941,7 @@ ProtectHole ==
     /\ ro' = [v \in VPages |-> ro[v] \/ (v = 0 /\ ParentMaps(0))]
     /\ pte' = IF ParentMaps(0) THEN [pte EXCEPT !["P"][0].write = FALSE] ELSE pte
     /\ noread' = [v \in VPages |-> noread[v] /\ ~(v = 0 /\ ParentMaps(0))]
-    /\ UNCHANGED <<gone, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ProtectHole", err |-> "ENOMEM"]
 
 \* madvise(MADV_DONTFORK) of the parent's whole buffer after it unmapped one of its pages:
@@ -920,7 +958,7 @@ MadviseHole ==
     /\ ~forked
     /\ ~AllParentMapped
     /\ HoleStep([name |-> "MadviseHole", err |-> "ENOMEM"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "MadviseHole", err |-> "ENOMEM"]
 
 \* IORING_OP_READ_FIXED on page v's ring (its one registered buffer, page v) at the address one
@@ -935,7 +973,7 @@ FixedReadOutside(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, ro, noread, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 Next ==
@@ -958,7 +996,7 @@ Next ==
     \/ \E v \in VPages : Unprotect(v)
     \/ ProtectHole \/ MadviseHole
     \/ \E i \in IOs, v \in VPages : FixedReadOutside(i, v)
-    \/ \E v \in VPages : ProtectNone(v)
+    \/ \E v \in VPages : ProtectNone(v) \/ MmapPopulate(v)
     \/ \E i \in IOs, v \in VPages : DioWriteNoAccess(i, v)
 
 Spec == Init /\ [][Next]_vars
@@ -983,6 +1021,7 @@ TypeOK ==
     /\ gone \in BOOLEAN
     /\ ro \in [VPages -> BOOLEAN]
     /\ noread \in [VPages -> BOOLEAN]
+    /\ orphan \subseteq IOs
     /\ \A v \in VPages : noread[v] => ro[v]
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
@@ -991,7 +1030,7 @@ TypeOK ==
 \* FOLL_GET (6.1 block DIO).
 ParentSeesDioData ==
     \A i \in IOs :
-        (io[i].st = "DONE" /\ io[i].kind # "DIOW" /\ ParentMaps(io[i].vpage))
+        (io[i].st = "DONE" /\ io[i].kind # "DIOW" /\ ParentMaps(io[i].vpage) /\ i \notin orphan)
             => DioTag(i) \in TagsAt("P", io[i].vpage)
 
 \* Copy-on-write isolation: after fork neither process sees the other's

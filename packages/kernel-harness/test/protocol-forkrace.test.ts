@@ -233,6 +233,7 @@ describe('qemu target applicability reasons', () => {
       { name: 'MmapExists', vpage: 0, err: 'EEXIST' },
       { name: 'ProtectNone', vpage: 0 },
       { name: 'DioWriteNoAccess', io: 1, vpage: 0, err: 'EFAULT' },
+      { name: 'MmapPopulate', vpage: 1 },
     ];
     for (const a of refOnly) {
       expect(supportsForkRace(a)).toBe(false);

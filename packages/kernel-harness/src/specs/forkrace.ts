@@ -102,6 +102,8 @@ export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
     return "ProtectNone: the parent's mprotect(PROT_NONE) of a page; the guest agent's forkrace_script has no mprotect step (reference target only)";
   if (a.name === 'DioWriteNoAccess')
     return "DioWriteNoAccess: an O_DIRECT write from a page the parent mprotect'ed PROT_NONE, which the kernel fails (-EFAULT); the guest agent has no mprotect step and aborts on a failed step (reference target only)";
+  if (a.name === 'MmapPopulate')
+    return "MmapPopulate: the parent's mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) of a new page where it unmapped one; the guest agent has no munmap or mmap step (reference target only)";
   if (a.name === 'Unprotect')
     return "Unprotect: the parent's mprotect(PROT_READ|PROT_WRITE) after Protect; the guest agent's forkrace_script has no mprotect step (reference target only)";
   if (a.name === 'ProtectHole' || a.name === 'MadviseHole')

@@ -261,6 +261,27 @@ export class DioForkRace {
   }
 
   /**
+   * The parent maps len bytes of new anonymous memory at uaddr with MAP_FIXED_NOREPLACE |
+   * MAP_POPULATE (mm/util.c vm_mmap_pgoff -> do_mmap, then mm_populate -> mm/gup.c
+   * populate_vma_page_range: FOLL_WRITE for a private writable vma, so each page takes a write
+   * fault, do_anonymous_page, and is mapped zeroed, exclusive and writable). Returns the address
+   * or the -errno of do_mmap (-EEXIST where a mapping is there already).
+   */
+  mmap_populate(uaddr: number, len: number): number {
+    return with_kernel(this.k, () => {
+      const addr = vm_mmap(this.parent, uaddr, len);
+      if (addr < 0) return addr;
+      for (let a = addr; a < addr + len; a += PAGE_SIZE) {
+        // A fresh private anonymous vma always faults in (do_anonymous_page), or the model and
+        // the reference disagree about the address space: say so rather than map less.
+        if (handle_mm_fault(this.parent, a, FAULT_FLAG_WRITE) !== 0)
+          throw new DioForkRaceError(`DioForkRace: MAP_POPULATE could not fault in ${a}`);
+      }
+      return addr;
+    });
+  }
+
+  /**
    * The parent mprotects [uaddr, uaddr+len) of its memory (mprotect(2) -> do_mprotect_pkey):
    * without PROT_WRITE its ptes there are write-protected and a later store, O_DIRECT read or
    * io_uring registration into it fails; a fork copies the vma's protection to the child.

@@ -162,4 +162,33 @@ describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () =>
       expect(k.live_folios.size).toBe(0);
     });
   }
+
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: munmap with a read in flight, then MAP_FIXED_NOREPLACE|MAP_POPULATE there: a new zeroed page; the read lands in the old one`, () => {
+      // ForkRace MmapPopulate: do_mmap finds the hole free, populate_vma_page_range faults in a
+      // new page (FOLL_WRITE: do_anonymous_page); the read's pin / ref keeps the old page.
+      const k = createKernel(profile);
+      const device = new Uint8Array(2 * PAGE_SIZE).fill(0xd1, 0, 512);
+      const race = new DioForkRace(k, { nr_pages: 2, device });
+      const hole = race.buf + PAGE_SIZE;
+      race.read(1, 0, hole, 512);
+      const old = with_kernel(k, () => pte_lookup(race.parent, hole))?.page;
+      race.munmap(hole, PAGE_SIZE);
+      expect(race.mmap_populate(hole, PAGE_SIZE)).toBe(hole);
+      expect(race.mmap_populate(race.buf, PAGE_SIZE)).toBe(-EEXIST);
+      expect(race.parent.vmas.map((v) => v.vm_start - race.buf)).toEqual([0, PAGE_SIZE]);
+      const pte = with_kernel(k, () => pte_lookup(race.parent, hole));
+      expect(pte?.write).toBe(true);
+      expect(pte?.page).not.toBe(old);
+      expect(race.complete(1)).toBe(512);
+      expect(with_kernel(k, () => read_user(race.parent, hole, 512)).every((b) => b === 0)).toBe(
+        true,
+      );
+      expect(old?.folio.freed).toBe(true); // the read's hold was the last one
+      race.fork();
+      race.exit();
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      expect(k.live_folios.size).toBe(0);
+    });
+  }
 });

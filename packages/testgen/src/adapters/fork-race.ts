@@ -143,6 +143,7 @@ const ACTIONS = new Set([
   'FixedReadOutside',
   'ProtectNone',
   'DioWriteNoAccess',
+  'MmapPopulate',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -635,6 +636,15 @@ class ForkRaceDriver implements ReferenceDriver {
           if (ctx.user_bufs.length > 0 && io_sqe_buffers_unregister(ctx) !== 0)
             throw new AdapterError('ForkRace: io_ring_ctx_free could not unregister the buffers');
         this.gone = true;
+        return;
+      }
+      case 'MmapPopulate': {
+        // mmap(MAP_FIXED_NOREPLACE | MAP_POPULATE) of a new page where the parent unmapped its
+        // page v: a new zeroed page, faulted in writable; a read in flight keeps the old one.
+        const v = param(action, 'vpage', 'number');
+        const r = this.race.mmap_populate(this.uaddr(v), PAGE_SIZE);
+        if (r !== this.uaddr(v))
+          throw new AdapterError(`ForkRace: mmap of vpage ${v} into its hole returned ${r}`);
         return;
       }
       case 'Munmap': {
