@@ -426,6 +426,15 @@ export function bvecq_slice(pos: bvecq_pos, max_size: number, max_segs: number):
     slot = 0;
     bq = bq.next;
   }
+  bvecq_pos_settle(pos, bq, slot, offset);
+  return [size, nsegs];
+}
+
+/**
+ * Puts `pos` at (bq, slot, offset) as bvecq_slice() leaves it: a position that ends its slot
+ * stands at the start of the next one, in the next segment when the slot was the last.
+ */
+function bvecq_pos_settle(pos: bvecq_pos, bq: bvecq, slot: number, offset: number): void {
   if (slot < bq.nr_slots && offset >= bq.bv[slot]!.bv_len) {
     slot++;
     offset = 0;
@@ -438,7 +447,6 @@ export function bvecq_slice(pos: bvecq_pos, max_size: number, max_segs: number):
   bvecq_pos_move(pos, bq);
   pos.slot = slot;
   pos.offset = offset;
-  return [size, nsegs];
 }
 
 /** What bvecq_extract() made: the bytes transcribed and the new chain (null when none). */
@@ -493,19 +501,8 @@ export function bvecq_extract(pos: bvecq_pos, amount: number, max_segs: number):
     slot = 0;
     src = src.next;
   }
-  // As bvecq_slice() above leaves it: a position that ends a slot stands at the next slot, so
-  // the dispatch cursor lands where a slice of the same bytes would have put it.
-  if (slot < src.nr_slots && offset >= src.bv[slot]!.bv_len) {
-    slot++;
-    offset = 0;
-  }
-  if (slot === src.nr_slots && src.next) {
-    src = src.next;
-    slot = 0;
-    offset = 0;
-  }
-  bvecq_pos_move(pos, src);
-  pos.slot = slot;
-  pos.offset = offset;
+  // Where bvecq_slice() leaves it, so the dispatch cursor lands where a slice of the same bytes
+  // would have put it (the RFC stays on an ended slot: the same byte position, see FIDELITY).
+  bvecq_pos_settle(pos, src, slot, offset);
   return { extracted, to: head };
 }

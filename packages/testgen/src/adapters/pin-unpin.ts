@@ -216,7 +216,7 @@ import { kernelViolations } from './invariants.ts';
 const UNIT = PAGE_SIZE / 4;
 
 /** The spec's Frames, in the order observations list them. */
-const FRAMES = [
+export const FRAMES = [
   'U0',
   'U1',
   'U2',

@@ -336,28 +336,23 @@ describe('BvecqCursors adapter, DIO write', () => {
     expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
   });
 
+  // One 30-page DIO write sent as a single subrequest (Layout 6, SubreqMax 30) that comes back
+  // short once and is retried: what the copy and the sealed designs are compared on.
+  const WHOLE_30 = { Op: 'DIO_WRITE', NSeg: 2, Layout: 6, SubreqMax: 30, MaxRetries: 1 };
+  const WHOLE_30_SHORT_THEN_RETRY: Scenario['actions'] = [
+    { name: 'Init' },
+    { name: 'Load' },
+    { name: 'Dispatch', len: 30 },
+    { name: 'Complete', start: 0, outcome: 'short' },
+    { name: 'Retry', start: 0 },
+    { name: 'Complete', start: 1, outcome: 'ok' },
+    { name: 'Collect' },
+    { name: 'Finished' },
+  ];
+
   it('SubreqCopy: the whole 30-page write goes out of a two-segment copy, the retry of the rest out of a one-segment copy; pins stay with the request, as the model says', () => {
-    const COPY = {
-      Op: 'DIO_WRITE',
-      NSeg: 2,
-      Layout: 6,
-      SubreqMax: 30,
-      MaxRetries: 1,
-      SubreqCopy: true,
-    };
-    const s = scenario(
-      [
-        { name: 'Init' },
-        { name: 'Load' },
-        { name: 'Dispatch', len: 30 },
-        { name: 'Complete', start: 0, outcome: 'short' },
-        { name: 'Retry', start: 0 },
-        { name: 'Complete', start: 1, outcome: 'ok' },
-        { name: 'Collect' },
-        { name: 'Finished' },
-      ],
-      COPY as never,
-    );
+    const COPY = { ...WHOLE_30, SubreqCopy: true };
+    const s = scenario(WHOLE_30_SHORT_THEN_RETRY, COPY as never);
     const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
     expect(obs.map((o) => [o.copySegs, o.pinned, o.subreqs])).toEqual([
       [undefined, 0, ''],
@@ -376,27 +371,8 @@ describe('BvecqCursors adapter, DIO write', () => {
   });
 
   it('Sealed: each send goes out of a bounce buffer whose 30 pages are freed (never unpinned); the reissue after a short write bounces the 29 left, as the model says', () => {
-    const SEALED = {
-      Op: 'DIO_WRITE',
-      NSeg: 2,
-      Layout: 6,
-      SubreqMax: 30,
-      MaxRetries: 1,
-      Sealed: true,
-    };
-    const s = scenario(
-      [
-        { name: 'Init' },
-        { name: 'Load' },
-        { name: 'Dispatch', len: 30 },
-        { name: 'Complete', start: 0, outcome: 'short' },
-        { name: 'Retry', start: 0 },
-        { name: 'Complete', start: 1, outcome: 'ok' },
-        { name: 'Collect' },
-        { name: 'Finished' },
-      ],
-      SEALED as never,
-    );
+    const SEALED = { ...WHOLE_30, Sealed: true };
+    const s = scenario(WHOLE_30_SHORT_THEN_RETRY, SEALED as never);
     const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
     expect(obs.map((o) => [o.bounced, o.bounceLive, o.pinned])).toEqual([
       [undefined, undefined, 0],

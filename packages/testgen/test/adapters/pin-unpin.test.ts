@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pinUnpinAdapter } from '../../src/adapters/pin-unpin.ts';
+import { FRAMES, pinUnpinAdapter } from '../../src/adapters/pin-unpin.ts';
 import { compareObservations } from '../../src/compare.ts';
 import { computeExpectation } from '../../src/expect.ts';
 import { createEmbeddedStepper } from '../../src/model/engine.ts';
@@ -17,23 +17,7 @@ const stepper = createEmbeddedStepper(
   readFileSync(join(specs, 'PinUnpin.cfg'), 'utf8'),
 );
 
-const FRAMES = [
-  'U0',
-  'U1',
-  'U2',
-  'U3',
-  'ZP',
-  'K0',
-  'K1',
-  'B0',
-  'B1',
-  'X0',
-  'X1',
-  'Q0',
-  'Q1',
-  'F0',
-  'U5',
-];
+// A model function over every frame of the spec (FRAMES as the adapter lists them).
 const fn = (m: Record<string, number>): ModelValue => ({
   __fn: FRAMES.map((f) => [f, m[f] ?? 0]),
 });
