@@ -19,14 +19,23 @@ export function splice_within_eof(r: splice_read_result): Violation[] {
       message: `spliced ${r.ret} bytes with only ${avail} before EOF`,
     });
   }
-  const need = DIV_ROUND_UP(avail, PAGE_SIZE);
-  if (r.eof_limited && r.pages_allocated > need) {
+  const over = splice_pages_past_eof(r);
+  if (over > 0) {
     out.push({
       invariant: 'splice_within_eof',
-      message: `allocated ${r.pages_allocated} pages to read ${avail} bytes before EOF (${need} needed)`,
+      message: `allocated ${r.pages_allocated} pages to read ${avail} bytes before EOF (${r.pages_allocated - over} needed)`,
     });
   }
   return out;
+}
+
+/**
+ * Pages a splice that promised to clip to EOF (r.eof_limited) allocated beyond what the bytes
+ * before EOF need (DIV_ROUND_UP(i_size - pos)); 0 for a splice without that promise.
+ */
+export function splice_pages_past_eof(r: splice_read_result): number {
+  if (!r.eof_limited) return 0;
+  return Math.max(0, r.pages_allocated - DIV_ROUND_UP(Math.max(0, r.i_size - r.pos), PAGE_SIZE));
 }
 
 /**

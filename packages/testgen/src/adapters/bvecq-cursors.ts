@@ -210,7 +210,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     reqError: asBool(stateVar(state, 'reqError'), 'reqError'),
     pinned: asInt(stateVar(state, 'pins'), 'pins'),
     segUseAfterFree: segUseAfterFree || posOnFreed,
-    ...copySegsObservation(asInt(stateVar(state, 'copySegs'), 'copySegs')),
+    ...nonZero('copySegs', asInt(stateVar(state, 'copySegs'), 'copySegs')),
     ...nonZero('bounced', asInt(stateVar(state, 'bounced'), 'bounced')),
   };
 }
@@ -234,11 +234,6 @@ function allocedPages(k: Kernel): { freed: number; live: number } {
     }
   }
   return { freed, live };
-}
-
-/** The copySegs observation: present only when some copy exists (see the header). */
-function copySegsObservation(segs: number): Record<string, number> {
-  return segs === 0 ? {} : { copySegs: segs };
 }
 
 /** Segments of a chain, following ->next. */
@@ -864,7 +859,8 @@ class BvecqDioWriteDriver implements ReferenceDriver {
       reqError: wreq !== null && wreq.error !== 0,
       pinned: pinsHeld(this.k),
       segUseAfterFree: chainUseAfterFree(this.k, positions),
-      ...copySegsObservation(
+      ...nonZero(
+        'copySegs',
         wreq === null ? 0 : wreq.subrequests.reduce((n, s) => n + chainLength(s.content), 0),
       ),
       ...this.bounceObservation(),

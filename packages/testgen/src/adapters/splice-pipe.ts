@@ -87,6 +87,7 @@ import {
   splice_dio_read_revert,
   splice_dio_read_submit,
   splice_dio_read_wait,
+  splice_pages_past_eof,
   splice_pipe_matches_ret,
   type splice_read_result,
   splice_within_eof,
@@ -389,9 +390,7 @@ class SplicePipeDriver implements ReferenceDriver {
    */
   private record(r: splice_read_result): void {
     this.results.push(r);
-    if (!r.eof_limited) return;
-    const need = Math.ceil(Math.max(0, r.i_size - r.pos) / PAGE_SIZE);
-    const over = Math.max(0, r.pages_allocated - need);
+    const over = splice_pages_past_eof(r);
     // The other direction of the cross-check (reference-target.ts fails an unpredicted
     // violation): pages past EOF under the promise must make splice_within_eof fire.
     if (over > 0 && !splice_within_eof(r).some((v) => v.invariant === 'splice_within_eof'))
