@@ -1,4 +1,4 @@
-// npm run coverage -w @pinlab/testgen [-- [--no-reference] [Spec ...]]: writes
+// npm run coverage -w @pinlab/testgen [-- [--no-reference] [--uncovered] [Spec ...]]: writes
 // .pinlab/results/coverage.json and prints the figures. Specs narrow the model side (action and
 // transition coverage) to their suites; the reference side always runs the whole generated
 // project (branch coverage of packages/reference by the generated tests alone).
@@ -8,14 +8,17 @@ import { coverageReport, writeCoverageReport } from '../src/coverage.ts';
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   console.log(
-    'usage: npm run coverage -w @pinlab/testgen -- [--no-reference] [Spec ...]\n' +
+    'usage: npm run coverage -w @pinlab/testgen -- [--no-reference] [--uncovered] [Spec ...]\n' +
       '  action and transition coverage of each generated suite over its config graph (graphs\n' +
       '  come from .pinlab/cache, shared with `pinlab gen`), and with the reference side the\n' +
-      '  branch coverage of packages/reference by the generated tests alone.',
+      '  branch coverage of packages/reference by the generated tests alone, with the branches\n' +
+      '  no generated test takes counted by kind (throws: an if whose body throws; errno: an if\n' +
+      '  whose body returns -E...; other). --uncovered also prints each of them (file:line).',
   );
   process.exit(0);
 }
-const unknown = args.filter((a) => a.startsWith('-') && a !== '--no-reference');
+const OPTIONS = ['--no-reference', '--uncovered'];
+const unknown = args.filter((a) => a.startsWith('-') && !OPTIONS.includes(a));
 if (unknown.length > 0) {
   console.error(`coverage: unknown option ${unknown.join(' ')} (see --help)`);
   process.exit(2);
@@ -46,4 +49,13 @@ console.log(
     ? `reference branches: not measured ${report.reference.error ?? ''}`
     : `reference branches (generated tests alone): ${b.covered}/${b.total} (${b.pct}%)`,
 );
+const u = report.reference.uncovered;
+if (u !== null && b !== null) {
+  console.log(
+    `reference branches not taken: ${u.branches.length} (an if whose body throws ${u.throws}, an if returning an errno ${u.errno}, other ${u.other}); without the throwing ifs: ${b.covered}/${b.total - u.throws}`,
+  );
+  if (args.includes('--uncovered'))
+    for (const x of u.branches)
+      console.log(`  ${x.file}:${x.line} [${x.type} ${x.arm}] ${x.kind}: ${x.source}`);
+}
 console.log(`written ${path}`);

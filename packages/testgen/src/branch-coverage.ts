@@ -13,6 +13,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import {
+  type FileCoverageData,
+  type UncoveredBranch,
+  uncoveredBranches,
+} from './uncovered-branches.ts';
 
 export interface CoveredOfTotal {
   readonly covered: number;
@@ -34,6 +39,8 @@ export interface ReferenceBranches {
   readonly functions: CoveredOfTotal | null;
   /** vitest's exit status: 0 when every generated test passed. */
   readonly status: number;
+  /** Every branch no generated test took, with its kind (uncovered-branches.ts). */
+  readonly uncovered: UncoveredBranch[];
   /** The tail of vitest's output when it failed or wrote no summary. */
   readonly failure?: string;
 }
@@ -47,6 +54,8 @@ const COVERAGE_ARGS = [
   '--coverage.all=true',
   '--coverage.experimentalAstAwareRemapping=true',
   '--coverage.reporter=json-summary',
+  // Per-branch counts (coverage-final.json), for the list of uncovered branches.
+  '--coverage.reporter=json',
   // Figures even when a generated test fails; the failure is still reported (status, failure).
   '--coverage.reportOnFailure=true',
 ];
@@ -95,6 +104,7 @@ export function measureReferenceBranches(
         branches: null,
         lines: null,
         functions: null,
+        uncovered: [],
         status: status === 0 ? 1 : status,
         failure: `vitest wrote no coverage summary (${summaryPath})\n${tail()}`,
       };
@@ -104,9 +114,14 @@ export function measureReferenceBranches(
       const t = summary.total?.[k];
       return t === undefined ? null : { covered: t.covered, total: t.total };
     };
+    const finalPath = join(dir, 'coverage-final.json');
+    const final = existsSync(finalPath)
+      ? (JSON.parse(readFileSync(finalPath, 'utf8')) as Record<string, FileCoverageData>)
+      : {};
     return {
       command,
       files: summaryFiles(root, summary),
+      uncovered: uncoveredBranches(root, final),
       branches: pick('branches'),
       lines: pick('lines'),
       functions: pick('functions'),

@@ -19,6 +19,7 @@ import { canonicalJson } from './model/value.ts';
 import { findGeneratedSuites, loadSuite } from './run-suite.ts';
 import { toScenarioAction } from './scenarios.ts';
 import type { SuiteData } from './suite.ts';
+import { countByKind, type UncoveredBranch, type UncoveredKind } from './uncovered-branches.ts';
 
 export interface ConfigCoverage {
   readonly spec: string;
@@ -49,6 +50,8 @@ export interface CoverageReport {
     readonly branches: BranchCoverage | null;
     readonly lines: BranchCoverage | null;
     readonly functions: BranchCoverage | null;
+    /** The branches no generated test took, counted by kind and listed (uncovered-branches.ts). */
+    readonly uncovered: (Record<UncoveredKind, number> & { branches: UncoveredBranch[] }) | null;
     readonly error?: string;
   };
 }
@@ -186,6 +189,7 @@ export function referenceBranchCoverage(root: string): CoverageReport['reference
     branches: withPct(m.branches),
     lines: withPct(m.lines),
     functions: withPct(m.functions),
+    uncovered: m.branches === null ? null : { ...countByKind(m.uncovered), branches: m.uncovered },
     ...(m.failure === undefined ? {} : { error: `exit ${m.status}: ${m.failure}` }),
   };
 }
@@ -212,7 +216,7 @@ export function coverageReport(
     totals: { actions: sum((c) => c.actions), transitions: sum((c) => c.transitions) },
     reference: opts.reference
       ? referenceBranchCoverage(root)
-      : { command: '(skipped)', branches: null, lines: null, functions: null },
+      : { command: '(skipped)', branches: null, lines: null, functions: null, uncovered: null },
   };
 }
 
