@@ -13,7 +13,8 @@ if (args.includes('--help') || args.includes('-h')) {
       '  come from .pinlab/cache, shared with `pinlab gen`), and with the reference side the\n' +
       '  branch coverage of packages/reference by the generated tests alone, with the branches\n' +
       '  no generated test takes counted by kind (throws: an if whose body throws; errno: an if\n' +
-      '  whose body returns -E...; other). --uncovered also prints each of them (file:line).',
+      '  whose body returns -E...; reports: an if whose body reports an invariant violation or a\n' +
+      '  WARN; other). --uncovered also prints each of them (file:line).',
   );
   process.exit(0);
 }
@@ -52,7 +53,7 @@ console.log(
 const u = report.reference.uncovered;
 if (u !== null && b !== null) {
   console.log(
-    `reference branches not taken: ${u.branches.length} (an if whose body throws ${u.throws}, an if returning an errno ${u.errno}, other ${u.other}); without the throwing ifs: ${b.covered}/${b.total - u.throws}`,
+    `reference branches not taken: ${u.branches.length} (an if whose body throws ${u.throws}, an if returning an errno ${u.errno}, an if reporting a violation or a WARN ${u.reports}, other ${u.other}); without the throwing ifs: ${b.covered}/${b.total - u.throws}`,
   );
   if (args.includes('--uncovered'))
     for (const x of u.branches)

@@ -12,9 +12,12 @@ import ts from 'typescript';
  * - `throws`: the if-branch's body ends in a `throw` (an argument check, or a state the kernel
  *   would BUG/WARN on: the reference refuses to go on);
  * - `errno`: the if-branch's body is `return -E...` (a syscall or helper failing with an errno);
+ * - `reports`: the if-branch's body ends by reporting an invariant violation (`out.push(...)` in
+ *   the reference's checkers) or a kernel WARN (`....WARN(...)`): taken only when something is
+ *   wrong, i.e. by a bug config whose fault breaks that very check;
  * - `other`: everything else (a kernel path the generated tests do not drive).
  */
-export type UncoveredKind = 'throws' | 'errno' | 'other';
+export type UncoveredKind = 'throws' | 'errno' | 'reports' | 'other';
 
 export interface UncoveredBranch {
   /** Path relative to the repository root, with '/' separators. */
@@ -43,11 +46,22 @@ export interface FileCoverageData {
   readonly b: Record<string, readonly number[]>;
 }
 
+/** `out.push(...)` (a checker's violation list) or `<kernel>.WARN(...)`. */
+function isReport(e: ts.Expression): boolean {
+  if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return false;
+  const { expression: receiver, name } = e.expression;
+  return (
+    name.text === 'WARN' ||
+    (name.text === 'push' && ts.isIdentifier(receiver) && receiver.text === 'out')
+  );
+}
+
 /** The statement that makes an if-branch `throws`, `errno` or neither. */
 function statementKind(s: ts.Statement): UncoveredKind {
   const last = ts.isBlock(s) ? s.statements[s.statements.length - 1] : s;
   if (last === undefined) return 'other';
   if (ts.isThrowStatement(last)) return 'throws';
+  if (ts.isExpressionStatement(last) && isReport(last.expression)) return 'reports';
   if (
     ts.isReturnStatement(last) &&
     (!ts.isBlock(s) || s.statements.length === 1) &&
@@ -125,7 +139,7 @@ export function uncoveredBranches(
 
 /** How many uncovered branches of each kind. */
 export function countByKind(list: readonly UncoveredBranch[]): Record<UncoveredKind, number> {
-  const out: Record<UncoveredKind, number> = { throws: 0, errno: 0, other: 0 };
+  const out: Record<UncoveredKind, number> = { throws: 0, errno: 0, reports: 0, other: 0 };
   for (const u of list) out[u.kind]++;
   return out;
 }
