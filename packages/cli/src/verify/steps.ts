@@ -219,7 +219,14 @@ export function realSteps(io: CommandIO): VerifySteps {
     async referenceBranches(opts) {
       if (suiteFiles(opts.root).length === 0) return { coverage: [] };
       const b = measureReferenceBranches(opts.root, { env: io.env });
-      return b.failure ? { coverage: b.files, failure: b.failure } : { coverage: b.files };
+      // Each file's untaken branches as "L<line> <kind>" (the report's "not covered" column).
+      const coverage = b.files.map((f) => {
+        const missed = b.uncovered
+          .filter((u) => u.file === f.name)
+          .map((u) => `L${u.line} ${u.kind}`);
+        return missed.length ? { ...f, missed } : { ...f };
+      });
+      return b.failure ? { coverage, failure: b.failure } : { coverage };
     },
 
     knownKernels() {
