@@ -3,7 +3,7 @@
 // pinned pages (so the bio takes nothing), and unregistration unpins.
 // Kernel: io_uring/rsrc.c (io_sqe_buffers_register, io_sqe_buffer_register, io_pin_pages,
 // io_buffer_unmap, io_import_fixed), io_uring/rw.c (io_prep_rw_fixed).
-import { EBUSY, EFAULT, EINVAL, ENOMEM, ENXIO } from '../errno.ts';
+import { EBUSY, EFAULT, EINVAL, ENXIO } from '../errno.ts';
 import { iov_iter_bvec } from '../iov_iter/init.ts';
 import type { bio_vec, iov_iter, iovec } from '../iov_iter/types.ts';
 import { current_kernel } from '../kernel.ts';
@@ -30,6 +30,15 @@ export class io_ring_ctx {
     this.id = id;
     this.mm = mm;
   }
+}
+
+/**
+ * A registered buffer whose bvecs do not cover its [ubuf, ubuf + len) range: the registration
+ * built it wrong. The kernel has no such error (io_uring/rsrc.c io_import_fixed fails only
+ * -EFAULT, and only before it walks the bvecs); the reference stops rather than make one up.
+ */
+export class IoMappedUbufCorrupt extends Error {
+  override readonly name = 'IoMappedUbufCorrupt';
 }
 
 /** io_uring_setup: a ring owned by mm (ctx->mm_account). */
@@ -116,6 +125,11 @@ export function io_import_fixed(
     left -= n;
     skip = 0;
   }
-  if (left !== 0) return -ENOMEM;
+  // The range check above keeps [buf_addr, buf_addr + len) inside the bvecs, which cover the
+  // registered range exactly (io_sqe_buffer_register): the walk always places every byte.
+  if (left !== 0)
+    throw new IoMappedUbufCorrupt(
+      `io_import_fixed: the bvecs of buffer ${buf_index} leave ${left} of ${len} bytes unplaced`,
+    );
   return iov_iter_bvec(ddir, out, out.length, len);
 }

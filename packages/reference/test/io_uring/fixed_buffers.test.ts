@@ -15,6 +15,7 @@ import { createKernel, with_kernel } from '../../src/kernel.ts';
 import {
   dup_mmap,
   exit_mmap,
+  IoMappedUbufCorrupt,
   io_import_fixed,
   io_sqe_buffers_register,
   io_sqe_buffers_unregister,
@@ -70,6 +71,34 @@ describe('io_uring fixed buffers across fork (kernel-facts: lost nothing on eith
       const ctx = io_uring_setup(mm);
       expect(io_sqe_buffers_register(ctx, [{ iov_base: buf, iov_len: 2 * PAGE_SIZE }])).toBe(-14);
       expect(k.vmstat.nr_foll_pin_acquired).toBe(k.vmstat.nr_foll_pin_released);
+      exit_mmap(mm);
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  });
+
+  it('io_import_fixed fails only -EFAULT, and a buffer whose bvecs miss bytes is a named error, not an errno', () => {
+    // io_uring/rsrc.c io_import_fixed (6.1, 6.12): -EFAULT for no buffer or a range outside it;
+    // nothing else, so the reference has no -ENOMEM either.
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, PAGE_SIZE);
+      const ctx = io_uring_setup(mm);
+      expect(io_import_fixed(ctx, ITER_DEST, 0, buf, 512)).toBe(-14); // nothing registered
+      expect(io_sqe_buffers_register(ctx, [{ iov_base: buf, iov_len: PAGE_SIZE }])).toBe(0);
+      expect(io_import_fixed(ctx, ITER_DEST, 0, buf + PAGE_SIZE, 512)).toBe(-14); // outside
+      expect((io_import_fixed(ctx, ITER_DEST, 0, buf + 512, 512) as iov_iter).count).toBe(512);
+      // A registration that built its bvecs short (never io_sqe_buffer_register's): stop.
+      const imu = ctx.user_bufs[0];
+      if (imu === undefined) throw new Error('no registered buffer');
+      const first = imu.bvec[0];
+      if (first === undefined) throw new Error('no bvec');
+      ctx.user_bufs[0] = { ...imu, bvec: [{ ...first, bv_len: 1024 }] };
+      expect(() => io_import_fixed(ctx, ITER_DEST, 0, buf + 512, 1024)).toThrow(
+        IoMappedUbufCorrupt,
+      );
+      ctx.user_bufs[0] = imu;
+      expect(io_sqe_buffers_unregister(ctx)).toBe(0);
       exit_mmap(mm);
       expect(mm_invariants_at_quiescence(k)).toEqual([]);
     });
