@@ -193,7 +193,9 @@ function iov_iter_bvecq_revert(i: iov_iter, unroll: number): void {
 
 /**
  * The walk back ran off the front of the buffer. The kernel has no check here for the
- * vector types (it reads before the array: undefined behaviour) and BUG()s for UBUF/XARRAY.
+ * vector types (it reads before the array: undefined behaviour; UBUF/XARRAY BUG() before
+ * any walk, in __iov_iter_revert, fault or not; ITER_FOLIOQ dereferences folioq->prev, NULL
+ * for the queue's first segment, in iov_iter_folioq_revert).
  * The model throws IovIterBug, unless the `over_revert` fault is on, in which case the
  * iterator is left pointing before its start (a negative in-segment offset), which is the
  * state the invariants must catch.
@@ -250,11 +252,10 @@ function __iov_iter_revert(i: iov_iter, unroll: number): void {
   unroll -= i.iov_offset;
   if (t === ITER_XARRAY || t === ITER_UBUF) {
     // BUG(): "We should never go beyond the start of the specified range since we might
-    // then be straying into pages that aren't pinned."
-    if (current_kernel().hasFault('over_revert')) {
-      i.iov_offset = -unroll;
-      return;
-    }
+    // then be straying into pages that aren't pinned." (lib/iov_iter.c iov_iter_revert.) The
+    // check is the kernel's own and unconditional, so a caller that over-reverts (the
+    // over_revert fault) meets it too: only the vector, folio_queue and bvecq walks, which
+    // have no such check, are left before their start under that fault (revert_past_start).
     throw new IovIterBug(
       'iov_iter_revert',
       `reverting ${unroll} bytes before the start of the buffer`,
