@@ -78,7 +78,26 @@
 (*     ->splice_read() expect -EAGAIN on can't put anything in there").   *)
 (* A sparse file (ExtendSize): an ftruncate that grows the file maps no   *)
 (* block, and an O_DIRECT read zero-fills that hole without a bio.        *)
-(* Not modelled: partial pages, sub-page i_size, a buffered read that     *)
+(* A file whose i_size ends mid-page (TailSectors): the last page of the  *)
+(* file holds TailSectors * 512 bytes; every read of it stops there.      *)
+(* O_DIRECT: __iomap_dio_rw reads the block that holds EOF whole (ext4:   *)
+(* IOMAP_MAPPED up to the block's end; a 512-byte-block filesystem maps   *)
+(* up to round_up(i_size, 512) and iomap_dio_hole_iter zero-fills the     *)
+(* rest of the page, on 6.1's pipe into the tail of the last buffer:      *)
+(* lib/iov_iter.c append_pipe "some space in the last buffer; add to      *)
+(* it"), then reverts the iterator by iomi.pos - dio->i_size, and         *)
+(* iomap_dio_complete reports dio->i_size - offset: splice() returns      *)
+(* the exact bytes.  6.1 ITER_PIPE: the revert shrinks the last pipe      *)
+(* buffer to the tail (iov_iter_revert's pipe branch: "if (unroll <       *)
+(* b->len) b->len -= unroll"); 6.5+ copy_splice_read pushes               *)
+(* DIV_ROUND_UP(ret) pages, the last with len = the tail ("remain");      *)
+(* buffered: filemap_splice_read / copy_page_to_iter_pipe put the folio   *)
+(* in with len = i_size - pos, and filemap_splice_read stops at i_size.   *)
+(* So ret and the pipe's pages are as for a file of DIV_ROUND_UP(i_size)  *)
+(* pages, and the variables tail / retTail say how many sectors the last  *)
+(* page of the file / of p's returned read holds (0: a whole page).       *)
+(* A shrinking Truncate is to whole pages (tail 0).                       *)
+(* Not modelled: partial pages other than i_size's, a buffered read that  *)
 (* finds fewer free frames than it needs (the kernel reclaims or fails    *)
 (* with -ENOMEM; the step is simply not enabled).                         *)
 (***************************************************************************)
@@ -106,6 +125,9 @@ CONSTANTS
                  \* 419e9c38aa07 "iomap: Fix pipe page leakage during splicing"); FALSE: the
                  \* iomap_dio_rw before it (ff6a9292e6f6 to 5.4), which stopped at i_size
                  \* without reverting, so ITER_PIPE left the pipe buffers past i_size
+    TailSectors, \* 0: i_size is whole pages; 1..7: the file's last page (page FileSize) holds
+                 \* TailSectors * 512 bytes, i_size = (FileSize - 1) * PAGE_SIZE + TailSectors * 512
+                 \* (a file whose size ends mid-page; a scenario shape, no profile sets it)
     EofClip      \* with LimitToEof: TRUE: the ver #20 code, which clips the length to i_size before
                  \* allocating ("splice: Make direct_read_splice() limit to eof where appropriate");
                  \* FALSE: direct_splice_read as of ver #19 of seed 002's series (and upstream
@@ -130,6 +152,10 @@ ASSUME ~EofClip => (LimitToEof /\ SpliceImpl = "COPY" /\ ~MisalignedSplice)
 \* EOF was never zero-filled into the pipe; the model's read of such a hole (see MappedPages) is
 \* the fixed code's: the pre-fix design is modelled on files whose read is all mapped blocks.
 ASSUME ~EofRevert => (FileSize >= ReadLen /\ ExtendSize <= FileSize /\ ~DioAppend)
+\* The tail is that of the initial file: it never grows (no ExtendSize, no AppendWrite) and the
+\* revert to i_size is what trims the last buffer to it (EofRevert).
+ASSUME TailSectors \in 0..7
+ASSUME TailSectors > 0 => (FileSize > 0 /\ ExtendSize <= FileSize /\ ~DioAppend /\ EofRevert)
 
 VARIABLES
     isize,      \* i_size of the file, in pages
@@ -146,12 +172,16 @@ VARIABLES
     mapped,     \* pages of the file with blocks mapped (a prefix: see MappedPages)
     wret,       \* the last AppendWrite's result: pages written (1, or 0 for an empty write),
                 \* ENOSPC, or -1 before any
+    tail,       \* sectors (512 bytes) the last page of i_size holds when i_size ends mid-page, 0 when
+                \* i_size is whole pages: i_size = isize * PAGE_SIZE - (tail > 0 ? PAGE_SIZE - tail * 512 : 0)
+    retTail,    \* retTail[p]: sectors the last page of p's returned read holds when it ended at a
+                \* mid-page i_size (splice() returned ret[p] pages less the rest of that page), else 0
     overAlloc,  \* pages the returned COPY splices allocated past EOF (beyond DIV_ROUND_UP(i_size
                 \* - pos) at submission) under the design that promises none (LimitToEof); 0 otherwise
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, overAlloc,
-          action>>
+          tail, retTail, action>>
 
 FrameSet == 1..Frames
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
@@ -182,6 +212,11 @@ DataOf(dProc, dIdx) == [kind |-> "data", by |-> dProc, idx |-> dIdx]
 FileOf(fIdx) == [kind |-> "file", by |-> NoProc, idx |-> fIdx]
 
 Min(minA, minB) == IF minA < minB THEN minA ELSE minB
+
+\* The sectors of the last page a read that returns retPages pages holds: the tail when the read
+\* ends at a mid-page i_size (sampled at submission: iomap_dio_complete's "ret = dio->i_size -
+\* offset", filemap_splice_read's "n = min(..., isize - *ppos)"), else 0 (a whole page).
+RetTailOf(retPages) == IF tail > 0 /\ retPages = isize THEN tail ELSE 0
 
 EAGAIN == -11
 ENOMEM == -12
@@ -220,6 +255,8 @@ Init ==
     /\ mapped = FileSize
     /\ wret = -1
     /\ overAlloc = 0
+    /\ tail = TailSectors
+    /\ retTail = [p \in Procs |-> 0]
     /\ action = [name |-> "Init"]
 
 \* Reading at or past EOF: every design returns 0 and leaves nothing behind
@@ -236,7 +273,7 @@ SpliceAtEof(p) ==
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof /\ ~EofClip /\ p # BufferedProc
                                  THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), Cardinality(FreeFrames))
                                  ELSE 0)
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, tail, retTail>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
 \* header: Truncate is truncate_setsize only), and the pages AppendWrite has written since
@@ -284,7 +321,7 @@ SpliceRead(p) ==
        THEN /\ phase' = [phase EXCEPT ![p] = "done"]
             /\ ret' = [ret EXCEPT ![p] = 0]
             /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" THEN ENOMEM ELSE EAGAIN]
-            /\ UNCHANGED <<nread, buf, bio, pipe, ref, content>>
+            /\ UNCHANGED <<nread, buf, bio, pipe, ref, content, retTail>>
        ELSE
         /\ phase' = [phase EXCEPT ![p] = "submitted"]
         /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
@@ -292,6 +329,7 @@ SpliceRead(p) ==
         /\ buf' = [buf EXCEPT ![p] = newBuf]
         /\ bio' = [bio EXCEPT ![p] = 1..Min(n, MappedPages)]
         /\ ret' = [ret EXCEPT ![p] = Min(n, isize)]
+        /\ retTail' = [retTail EXCEPT ![p] = RetTailOf(Min(n, isize))]
         /\ ref' = [f \in FrameSet |->
                      IF f \in allocated
                      THEN IF BioPageRef = "GET" /\ f \in withBio THEN 2 ELSE 1
@@ -303,7 +341,7 @@ SpliceRead(p) ==
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
                    THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk]]]
                    ELSE pipe
-    /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc>>
+    /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc, tail>>
 
 \* Buffered splice of the file's pages below i_size, one step (the caller waits for each
 \* folio to be uptodate under pipe_lock): 6.5+ filemap_splice_read (mm/filemap.c: length
@@ -328,6 +366,7 @@ BufferedRead(p) ==
         /\ Cardinality(miss) <= Cardinality(free)
         /\ phase' = [phase EXCEPT ![p] = "done"]
         /\ ret' = [ret EXCEPT ![p] = n]
+        /\ retTail' = [retTail EXCEPT ![p] = RetTailOf(n)]
         /\ cache' = newCache
         /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newCache[pk], page |-> pk]]]
         /\ ref' = [f \in FrameSet |->
@@ -338,7 +377,7 @@ BufferedRead(p) ==
                          IF f \in allocated
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
-    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -385,6 +424,7 @@ SpliceSync(p) ==
         /\ ~(SpliceImpl = "ITER_PIPE" /\ BioPageRef = "NONE" /\ Min(n, isize) < Min(n, MappedPages))
         /\ phase' = [phase EXCEPT ![p] = "done"]
         /\ ret' = [ret EXCEPT ![p] = Min(n, isize)]
+        /\ retTail' = [retTail EXCEPT ![p] = RetTailOf(Min(n, isize))]
         \* (pages allocated past what the read reaches; 0 when the length was clipped to i_size)
         /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN n - Min(n, isize) ELSE 0)
         /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
@@ -400,7 +440,7 @@ SpliceSync(p) ==
                          ELSE IF f \in allocated THEN Junk
                          ELSE content[f]]
     /\ action' = [name |-> "SpliceSync", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, cache, mapped, wret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, cache, mapped, wret, tail>>
 
 \* splice(fd, &off, pipe, ReadLen*PAGE_SIZE, 0) on the O_DIRECT file with off = 1: a position
 \* that is not a multiple of the logical block size.  Nothing is read and nothing reaches the
@@ -426,7 +466,8 @@ SpliceMisaligned(p) ==
                 ELSE IF isize = 0 THEN 0
                 ELSE EINVAL]
     /\ action' = [name |-> "SpliceMisaligned", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, overAlloc>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, overAlloc, tail,
+                   retTail>>
 
 \* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
 \* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
@@ -440,12 +481,14 @@ SpliceMisaligned(p) ==
 Truncate(size) ==
     /\ size < isize \/ (size = ExtendSize /\ size > FileSize /\ size > isize)
     /\ isize' = size
+    \* (to whole pages: ftruncate(fd, size * PAGE_SIZE))
+    /\ tail' = 0
     /\ \E dropped \in {{cache[ci] : ci \in {cj \in CachePages : cj > size /\ cache[cj] /= 0}}} :
         /\ cache' = [ci \in CachePages |-> IF ci > size THEN 0 ELSE cache[ci]]
         /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
         /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail>>
 
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
@@ -464,7 +507,7 @@ DioRevert(p) ==
                 /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
            ELSE UNCHANGED <<pipe, ref, content>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail, retTail>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and
@@ -477,7 +520,8 @@ BioComplete(p, i) ==
         /\ ref' = [ref EXCEPT ![bf] = left]
         /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
     /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
-    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache, mapped, wret, overAlloc>>
+    /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache, mapped, wret, overAlloc, tail,
+                   retTail>>
 
 \* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
 \* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
@@ -508,7 +552,7 @@ SpliceReturn(p) ==
     \* submission): the rest were allocated past EOF, counted under the ver #20 promise.
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN nread[p] - ret[p] ELSE 0)
     /\ action' = [name |-> "SpliceReturn", proc |-> p]
-    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret>>
+    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret, tail, retTail>>
 
 \* read() from the pipe's read end consumes the oldest buffer (pipe_buf_release).
 \* Not while p's splice is in progress: splice holds pipe_lock() on the pipe for the
@@ -521,7 +565,8 @@ PipeRead(p) ==
     /\ ref' = [ref EXCEPT ![hf] = @ - 1]
     /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
     /\ action' = [name |-> "PipeRead", proc |-> p]
-    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc>>
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail,
+                   retTail>>
 
 \* pwrite(fd, buf, PAGE_SIZE, i_size) on p's O_DIRECT file: an appending O_DIRECT write of one
 \* page, synchronous, one step.  It takes i_rwsem exclusively (fs/ext4/file.c ext4_dio_write_iter:
@@ -552,7 +597,7 @@ AppendWrite(p, pages) ==
             /\ isize' = isize + 1
             /\ mapped' = IF isize + 1 > mapped THEN isize + 1 ELSE mapped
     /\ action' = [name |-> "AppendWrite", proc |-> p, pages |-> pages]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc, tail, retTail>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
 \* (an explicit step that changes nothing but `action`, so the end is not reported as a
@@ -561,7 +606,7 @@ Finished ==
     /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
     /\ action' = [name |-> "Finished"]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
-                   overAlloc>>
+                   overAlloc, tail, retTail>>
 
 Next ==
     \/ Finished
@@ -581,6 +626,9 @@ TypeOK ==
     /\ mapped \in 0..ExtentPages
     /\ wret \in {-1, 0, 1, ENOSPC}
     /\ overAlloc \in 0..10
+    /\ tail \in 0..7
+    /\ (tail > 0 => isize > 0)
+    /\ DOMAIN retTail = Procs /\ \A p \in Procs : retTail[p] \in 0..7
     /\ DOMAIN phase = Procs /\ DOMAIN nread = Procs /\ DOMAIN buf = Procs
     /\ DOMAIN bio = Procs /\ DOMAIN pipe = Procs /\ DOMAIN ret = Procs
     /\ DOMAIN ref = FrameSet /\ DOMAIN content = FrameSet

@@ -20,12 +20,14 @@
 // That makes "p's splice() is inside the kernel" a state the host can observe and order.
 //
 // Request: {"op":"splicepipe_script","steps":"SpliceSubmit:proc=p1;Truncate:size=0;...",
-//           "fileSize":2,"readLen":2,"pipeSlots":2,"heldIn":"__iomap_dio_rw"}
+//           "fileSize":2,"readLen":2,"pipeSlots":2,"heldIn":"__iomap_dio_rw","tailBytes":0}
+//          (tailBytes 1..4095: the files' last page holds only that many bytes, i_size ends mid-page)
 //          (SpliceSubmit may carry pos=<bytes>, the file offset splice() reads from; default 0)
 // Result:  {"obs":[{"isizeBytes":8192,"isizeBytesOther":8192,"retBytes_p1":null,"pipe_p1":"D1,D2",...}]}
 //   pipe_<p>   what a reader would get from each buffer, oldest first, read without consuming
 //              (tee() into a scratch pipe): D<i> every byte is page i of p's file (0xa0 + i for
-//              p1, 0xb0 + i for p2), X<i> of the other's file, Z all zero, J anything else; null
+//              p1, 0xb0 + i for p2), X<i> of the other's file, Z all zero, J anything else, each
+//              followed by :<len> when the buffer holds less than a page; null
 //              while p's splice() has not returned (it holds pipe_lock for the whole
 //              ->splice_read: fs/splice.c splice_file_to_pipe)
 //   retBytes_<p> splice()'s return value (or -errno), null until it has returned
@@ -58,7 +60,7 @@ struct sp_state {
   int res[2];        // its result pipe (read end)
   int state[2];      // 0 idle, 1 inside splice(), 2 returned
   long long ret[2];
-  int read_len, slots, file_size;
+  int read_len, slots, file_size, tail_bytes;
   char wchan[2][64];  // where the child sleeps once its bios are queued
   const char *held_in;  // the wchan that means "bios submitted, waiting for them"
   int buffered;         // the process whose file is opened without O_DIRECT (BufferedProc), -1: none
@@ -206,10 +208,12 @@ static int sp_fs_setup(struct sp_file *s, int which, char *err, size_t errlen) {
   return 0;
 }
 
-// A fresh file of `file_size` pages, page i (1-based) filled with sp_data_byte(which, i), written back
+// A fresh file of `file_size` pages, page i (1-based) filled with sp_data_byte(which, i), the last
+// one only `tail_bytes` long when that is not 0 (i_size ends mid-page; ext4's writeback zeroes the
+// rest of the block: ext4_bio_write_folio / 6.1 ext4_bio_write_page), written back
 // before any gate closes (a DIO read first writes back dirty page cache: filemap_write_and_wait_range
 // in __iomap_dio_rw, which would block behind the gate).
-static int sp_file_setup(struct sp_file *s, int which, int file_size, int direct, char *err, size_t errlen) {
+static int sp_file_setup(struct sp_file *s, int which, int file_size, int tail_bytes, int direct, char *err, size_t errlen) {
   snprintf(s->file, sizeof s->file, "%s/f", s->dir);
   unlink(s->file);
   s->tfd = open(s->file, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -217,7 +221,8 @@ static int sp_file_setup(struct sp_file *s, int which, int file_size, int direct
   static unsigned char page[PAGE];
   for (int i = 1; i <= file_size; i++) {
     memset(page, sp_data_byte(which, i), PAGE);
-    if (pwrite(s->tfd, page, PAGE, (off_t)(i - 1) * PAGE) != PAGE) return snprintf(err, errlen, "write %s: %s", s->file, strerror(errno)), -1;
+    ssize_t len = i == file_size && tail_bytes > 0 ? tail_bytes : PAGE;
+    if (pwrite(s->tfd, page, (size_t)len, (off_t)(i - 1) * PAGE) != len) return snprintf(err, errlen, "write %s: %s", s->file, strerror(errno)), -1;
   }
   if (fsync(s->tfd) < 0) return snprintf(err, errlen, "fsync %s: %s", s->file, strerror(errno)), -1;
   // A buffered file (BufferedProc): vfs_splice_read sends it to f_op->splice_read, i.e.
@@ -401,7 +406,7 @@ static void sp_pipe_tags(struct sp_state *s, int p, char *out, size_t outlen, in
     if (got <= 0) break;
     const char *tag = "J";
     char dtag[8];
-    if (got == PAGE) {
+    {
       int same = 1;
       for (ssize_t i = 1; i < got && same; i++) same = chunk[i] == chunk[0];
       if (same && chunk[0] == 0) tag = "Z";
@@ -415,7 +420,10 @@ static void sp_pipe_tags(struct sp_state *s, int p, char *out, size_t outlen, in
             }
       }
     }
-    snprintf(out + strlen(out), outlen - strlen(out), "%s%s", *nbufs ? "," : "", tag);
+    // A buffer of less than a page (the last one of a read that stopped at a mid-page i_size:
+    // the pipe holds the other buffers whole, so a PAGE-sized read() ends at its end).
+    if (got < PAGE) snprintf(out + strlen(out), outlen - strlen(out), "%s%s:%zd", *nbufs ? "," : "", tag, got);
+    else snprintf(out + strlen(out), outlen - strlen(out), "%s%s", *nbufs ? "," : "", tag);
     (*nbufs)++;
     at += got;
   }
@@ -451,6 +459,7 @@ static int op_splicepipe_script(const struct req *r, struct out *o, char *err, s
   memset(&s, 0, sizeof s);
   s.f[0].fd = s.f[0].tfd = s.f[1].fd = s.f[1].tfd = -1;
   s.file_size = (int)req_int(r, "fileSize", 2);
+  s.tail_bytes = (int)req_int(r, "tailBytes", 0);
   s.read_len = (int)req_int(r, "readLen", 2);
   s.slots = (int)req_int(r, "pipeSlots", 2);
   s.held_in = req_str(r, "heldIn", "__iomap_dio_rw");
@@ -459,8 +468,10 @@ static int op_splicepipe_script(const struct req *r, struct out *o, char *err, s
   // fileSize 0: an empty file, which a Truncate may grow into a hole (SplicePipe_sparse).
   if (s.file_size < 0 || s.file_size > SP_MAX_PAGES || s.read_len < 1 || s.read_len > SP_MAX_PAGES || s.slots < 1 || s.slots > 16)
     return snprintf(err, errlen, "splicepipe_script: fileSize must be 0..%d, readLen 1..%d, pipeSlots 1..16", SP_MAX_PAGES, SP_MAX_PAGES), -1;
+  if (s.tail_bytes < 0 || s.tail_bytes >= PAGE || (s.tail_bytes > 0 && s.file_size == 0))
+    return snprintf(err, errlen, "splicepipe_script: tailBytes must be 0..%d, and 0 for an empty file", PAGE - 1), -1;
   for (int w = 0; w < 2; w++)
-    if (sp_fs_setup(&s.f[w], w, err, errlen) < 0 || sp_file_setup(&s.f[w], w, s.file_size, w != s.buffered, err, errlen) < 0) return -1;
+    if (sp_fs_setup(&s.f[w], w, err, errlen) < 0 || sp_file_setup(&s.f[w], w, s.file_size, s.tail_bytes, w != s.buffered, err, errlen) < 0) return -1;
   if (sp_pipes_setup(&s, err, errlen) < 0) return -1;
   outf(o, "\"obs\":[");
   const char *script = req_str(r, "steps", "");

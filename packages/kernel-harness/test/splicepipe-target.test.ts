@@ -92,6 +92,41 @@ describe('SplicePipe actions the guest realises', () => {
     expect(() => splicePipeScript([{ name: 'Fork' }])).toThrow(/Fork cannot run in the guest/);
   });
 
+  it('realises a file whose i_size ends mid-page (TailSectors): tailBytes in the request, fractions in the observations', () => {
+    const tail = { ...LINUX_61, BufferedProc: 'p2', TailSectors: 2 };
+    const s = sc([{ name: 'SpliceSync', proc: 'p1' }], tail);
+    expect(splicePipeScenarioSupport(s)).toBeUndefined();
+    expect(splicePipeRequest(s)).toMatchObject({ fileSize: 2, tailBytes: 1024, buffered: 2 });
+    // Whole pages when the scenario does not say (every config but SplicePipe_partial_tail).
+    expect(splicePipeRequest(sc([], LINUX_612))).toMatchObject({ tailBytes: 0 });
+    // A tail of a page or more, or on an empty file, is no shape the guest makes.
+    expect(splicePipeScenarioSupport(sc([], { ...tail, TailSectors: 8 }))).toBe(
+      SPLICEPIPE_NA.constants,
+    );
+    expect(splicePipeScenarioSupport(sc([], { ...tail, FileSize: 0 }))).toBe(
+      SPLICEPIPE_NA.constants,
+    );
+    // i_size 5120 and a splice of it: 1.25 pages, the pipe's last buffer 1024 bytes long.
+    const obs = splicePipeObservations(
+      {
+        obs: [
+          {
+            isizeBytes: 5120,
+            isizeBytesOther: 5120,
+            retBytes_p1: 5120,
+            pipe_p1: 'D1,D2:1024',
+            pipeLen_p1: 2,
+            retBytes_p2: null,
+            pipe_p2: '',
+            pipeLen_p2: 0,
+          },
+        ],
+      },
+      1,
+    );
+    expect(obs[0]).toMatchObject({ isize: 1.25, ret_p1: 1.25, pipe_p1: 'D1,D2:1024' });
+  });
+
   it('realises SpliceSync as SpliceSubmit then SpliceReturn, keeping the observation after the return', () => {
     const actions: ScenarioAction[] = [
       { name: 'Init' },

@@ -43,8 +43,9 @@
 //     so such scenarios are not applicable.
 //
 // Observation keys (those of @pinlab/testgen's SplicePipe adapter, adapters/splice-pipe.ts):
-//   isize, ret_p1/ret_p2, pipe_p1/pipe_p2 (D<i> file page i, Z zeroes, J anything else),
-//   pipeLen_p1/pipeLen_p2. Not observable: phase_<p> (idle and done show in ret_<p> and
+//   isize, ret_p1/ret_p2, pipe_p1/pipe_p2 (D<i> file page i, Z zeroes, J anything else; :<len>
+//   after a buffer of less than a page), pipeLen_p1/pipeLen_p2. isize and ret are bytes / 4096:
+//   a file whose i_size ends mid-page (TailSectors, SplicePipe_partial_tail) shows the fraction. Not observable: phase_<p> (idle and done show in ret_<p> and
 //   pipe_<p>; submitted vs trimmed is whether __iomap_dio_rw's revert ran, inside the call),
 //   framesInUse, refs (page refcounts are not exported), bioFreed and cached (page-cache
 //   residency: the guest's files are written through the page cache, so it starts warm where
@@ -171,6 +172,7 @@ interface SpliceConstants {
   limitToEof: boolean;
   buffered: Proc | null; // BufferedProc: whose file is opened without O_DIRECT
   cachePages: number; // the spec's CachePages: max(FileSize, ExtendSize), a sparse file's hole too
+  tailBytes: number; // TailSectors * 512: bytes of the file's last page (0: a whole page)
 }
 
 /** The constants the guest needs, or null when the scenario does not carry usable ones. */
@@ -186,7 +188,10 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
   const pipeSlots = int('PipeSlots', 1, 16);
   const frames = c.Frames === undefined ? DEFAULT_FRAMES : int('Frames', 1, 100);
   const extendSize = c.ExtendSize === undefined ? 0 : int('ExtendSize', 0, 5);
+  // TailSectors: the file's last page holds that many 512-byte sectors (i_size ends mid-page).
+  const tailSectors = c.TailSectors === undefined ? 0 : int('TailSectors', 0, 7);
   if (
+    tailSectors === null ||
     fileSize === null ||
     readLen === null ||
     pipeSlots === null ||
@@ -202,6 +207,7 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
   // EofClip = FALSE is the ver #19 direct_splice_read under the ver #20 promise (a design, not a
   // shipped kernel): a kernel target runs only the profiles' constants, where it is TRUE.
   if (c.EofClip === false) return null;
+  if (tailSectors > 0 && fileSize === 0) return null;
   const buffered = c.BufferedProc ?? 'none';
   if (buffered !== 'none' && !isProc(buffered)) return null;
   return {
@@ -214,6 +220,7 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
     limitToEof: c.LimitToEof === true,
     buffered: buffered === 'none' ? null : buffered,
     cachePages: Math.max(fileSize, extendSize),
+    tailBytes: tailSectors * 512,
   };
 }
 
@@ -367,6 +374,8 @@ export function splicePipeRequest(scenario: Scenario): Record<string, string | n
     heldIn: DIO_WAIT,
     // 0: every file O_DIRECT; 1/2: p1's/p2's file opened without it (BufferedProc).
     buffered: k.buffered === null ? 0 : PROCS.indexOf(k.buffered) + 1,
+    // Bytes of the files' last page (0: whole pages): i_size = (fileSize - 1) pages + tailBytes.
+    tailBytes: k.tailBytes,
   };
 }
 

@@ -34,14 +34,20 @@
 // guest) whose bytes differ, so that the other process's data in a pipe shows as X<i>.
 //
 // Observations (same keys from model and reference; frame numbers never appear):
-//   isize           i_size in pages
+//   isize           i_size in pages (bytes / PAGE_SIZE: 1.25 for a file whose second page holds
+//                   1024 bytes, TailSectors = 2; the model: isize less the missing part of the
+//                   last page, from its tail variable)
 //   phase_<p>       idle | submitted | trimmed | done
-//   ret_<p>         pages splice() returned, "error <errno>" when it failed (-ENOMEM from
-//                   copy_splice_read, -EAGAIN from 6.1's ITER_PIPE read), null until it returned
+//   ret_<p>         pages splice() returned (bytes / PAGE_SIZE, so a read that stops at a mid-page
+//                   i_size shows the fraction: the model's ret less the rest of the last page,
+//                   retTail), "error <errno>" when it failed (-ENOMEM from copy_splice_read,
+//                   -EAGAIN from 6.1's ITER_PIPE read), null until it returned
 //   pipe_<p>        what a reader would get from each pipe buffer, oldest first, comma-separated:
 //                   D<i> = file page i read by this process, X<i> = file page i read by the other
 //                   process (a frame freed under its bio and reused), Z = zero-filled hole,
-//                   J = never written; null while p's splice holds pipe_lock (submitted/trimmed)
+//                   J = never written, each followed by :<len> when the buffer holds less than a
+//                   page (the last page of a read that stopped at a mid-page i_size: D2:1024);
+//                   null while p's splice holds pipe_lock (submitted/trimmed)
 //   pipeLen_<p>     buffers in p's pipe, null while p's splice holds pipe_lock
 //   framesInUse     frames with a reference (live folios)
 //   refs            page references summed over all frames (pipe buffers, bio refs on 6.1,
@@ -161,6 +167,19 @@ const STALE_BYTE = 0xee;
 /** The model's NoProc: BufferedProc when every process opens the file O_DIRECT. */
 const NO_PROC = 'none';
 
+/** Bytes in a 512-byte sector: the model's unit for the part of i_size's last page (TailSectors). */
+const SECTOR = 512;
+/** Sectors in a page. */
+const PAGE_SECTORS = PAGE_SIZE / SECTOR;
+
+/**
+ * Pages as a fraction when the last page holds only tailSectors sectors (0: a whole page): the
+ * model's pages for what the reference and the guest count in bytes / PAGE_SIZE.
+ */
+function pagesWithTail(pages: number, tailSectors: number): number {
+  return tailSectors > 0 ? pages - (PAGE_SECTORS - tailSectors) / PAGE_SECTORS : pages;
+}
+
 /** ret_<p> of a returned splice(): pages, or "error <errno>" as the QEMU guest reports it. */
 function retObservation(bytes: number): number | string {
   return bytes < 0 ? `error ${-bytes}` : bytes / PAGE_SIZE;
@@ -176,10 +195,14 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   const bio = stateVar(state, 'bio');
   const buf = stateVar(state, 'buf');
   const cache = stateVar(state, 'cache');
+  const retTail = stateVar(state, 'retTail');
   const frames = domain(ref, 'ref');
   const refOf = (f: ModelValue): number => asInt(apply(ref, f, 'ref'), 'ref[f]');
   const obs: Record<string, string | number | null> = {
-    isize: asInt(stateVar(state, 'isize'), 'isize'),
+    isize: pagesWithTail(
+      asInt(stateVar(state, 'isize'), 'isize'),
+      asInt(stateVar(state, 'tail'), 'tail'),
+    ),
   };
   for (const p of PROCS) {
     const ph = asString(apply(phase, p, 'phase'), 'phase');
@@ -187,20 +210,27 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     const bufs = asSeq(apply(pipe, p, 'pipe'), `pipe[${p}]`);
     obs[`phase_${p}`] = ph;
     const e = asInt(apply(err, p, 'err'), 'err');
+    const retPages = asInt(apply(ret, p, 'ret'), 'ret');
+    const tailSectors = asInt(apply(retTail, p, 'retTail'), 'retTail');
     obs[`ret_${p}`] =
-      ph !== 'done' ? null : e !== 0 ? `error ${-e}` : asInt(apply(ret, p, 'ret'), 'ret');
+      ph !== 'done' ? null : e !== 0 ? `error ${-e}` : pagesWithTail(retPages, tailSectors);
+    // The buffer of the read's last page holds only the tail when the read stopped at a
+    // mid-page i_size (each process splices once, so that page is ret's).
+    const lenSuffix = (page: number): string =>
+      tailSectors > 0 && page === retPages ? `:${tailSectors * SECTOR}` : '';
     obs[`pipe_${p}`] = locked
       ? null
       : bufs
           .map((b) => {
             const c = apply(content, apply(b, 'frame', 'pipe buffer'), 'content');
+            const suffix = lenSuffix(asInt(apply(b, 'page', 'pipe buffer'), 'pipe page'));
             const kind = asString(apply(c, 'kind'), 'content.kind');
-            if (kind === 'zero') return 'Z';
-            if (kind === 'junk') return 'J';
+            if (kind === 'zero') return `Z${suffix}`;
+            if (kind === 'junk') return `J${suffix}`;
             const idx = asInt(apply(c, 'idx'), 'content.idx');
             // "file": the page-cache copy of file page idx, what a buffered splice hands over.
-            if (kind === 'file') return `D${idx}`;
-            return `${asString(apply(c, 'by'), 'content.by') === p ? 'D' : 'X'}${idx}`;
+            if (kind === 'file') return `D${idx}${suffix}`;
+            return `${asString(apply(c, 'by'), 'content.by') === p ? 'D' : 'X'}${idx}${suffix}`;
           })
           .join(',');
     obs[`pipeLen_${p}`] = locked ? null : bufs.length;
@@ -239,32 +269,36 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   return obs;
 }
 
-/** The page's bytes (read without a KASAN-style access check, as Folio.peek does). */
+/** A buffer's bytes (read without a KASAN-style access check, as Folio.peek does). */
 const pageBytes = Buffer.alloc(PAGE_SIZE);
-/** A page filled with one byte value, per value met: what a uniform page compares equal to. */
+/** A page filled with one byte value, per value met: what a uniform buffer compares equal to. */
 const uniformPages = new Map<number, Buffer>();
 
 /**
- * D<i>, X<i>, Z, J read from the bytes of a page in p's pipe (J: anything but one file page's
- * data or zeroes).
+ * D<i>, X<i>, Z, J read from the bytes of a buffer in p's pipe, what a reader gets: len bytes
+ * at offset in its page (J: anything but one file page's data or zeroes), with :<len> when the
+ * buffer holds less than a page.
  */
-function pageTag(page: Page, p: string): string {
+function bufTag(page: Page, offset: number, len: number, p: string): string {
+  const suffix = len < PAGE_SIZE ? `:${len}` : '';
+  if (len === 0) return `J${suffix}`;
   // Every observation tags every pipe buffer: a native compare (Buffer.equals) with a page of
   // the first byte, not a per-byte callback, keeps that cheap.
-  page.folio.readInto(pageBytes, 0, page.index_in_folio * PAGE_SIZE, PAGE_SIZE);
+  page.folio.readInto(pageBytes, 0, page.index_in_folio * PAGE_SIZE + offset, len);
   const first = pageBytes[0] ?? 0;
   let uniform = uniformPages.get(first);
   if (uniform === undefined) {
     uniform = Buffer.alloc(PAGE_SIZE, first);
     uniformPages.set(first, uniform);
   }
-  if (!pageBytes.equals(uniform)) return 'J';
-  if (first === 0) return 'Z';
+  const bytes = len === PAGE_SIZE ? pageBytes : pageBytes.subarray(0, len);
+  if (!bytes.equals(len === PAGE_SIZE ? uniform : uniform.subarray(0, len))) return `J${suffix}`;
+  if (first === 0) return `Z${suffix}`;
   for (const q of PROCS) {
     const idx = first - dataByte(q, 0);
-    if (idx >= 1 && idx <= 5) return `${q === p ? 'D' : 'X'}${idx}`;
+    if (idx >= 1 && idx <= 5) return `${q === p ? 'D' : 'X'}${idx}${suffix}`;
   }
-  return 'J';
+  return `J${suffix}`;
 }
 
 function intConstant(scenario: Scenario, name: string, fallback?: number): number {
@@ -309,6 +343,15 @@ class SplicePipeDriver implements ReferenceDriver {
 
   constructor(profile: string, scenario: Scenario) {
     const fileSize = intConstant(scenario, 'FileSize', 2);
+    // TailSectors > 0: the file's last page holds only that many 512-byte sectors (i_size ends
+    // mid-page, SplicePipe_partial_tail).
+    const tailSectors = intConstant(scenario, 'TailSectors', 0);
+    if (tailSectors >= PAGE_SECTORS || (tailSectors > 0 && fileSize === 0))
+      throw new AdapterError(
+        `SplicePipe: TailSectors ${tailSectors} must be below ${PAGE_SECTORS}, and 0 for an empty file`,
+      );
+    const tailBytes = tailSectors * SECTOR;
+    const i_size = tailBytes > 0 ? (fileSize - 1) * PAGE_SIZE + tailBytes : fileSize * PAGE_SIZE;
     // ExtendSize > FileSize: an ftruncate may grow the file into a hole (SplicePipe_sparse).
     const extentPages = Math.max(fileSize, intConstant(scenario, 'ExtendSize', 0), 1);
     this.extentPages = extentPages;
@@ -322,7 +365,8 @@ class SplicePipeDriver implements ReferenceDriver {
       // One device holding both files: p's file is FileSize pages whose page i is filled with
       // dataByte(p, i), in an extent with room for ExtendSize pages. The extent's blocks past
       // FileSize belong to no file page (a sparse file's hole) and hold stale bytes, which a
-      // read of the hole must never return (they would show as J, not Z).
+      // read of the hole must never return (they would show as J, not Z). With a tail, the
+      // bytes of the last page past i_size are stale too.
       const bdev = bdev_alloc(PROCS.length * extentPages * PAGE_SIZE);
       PROCS.forEach((p, n) => {
         const start = n * extentPages * PAGE_SIZE;
@@ -330,7 +374,9 @@ class SplicePipeDriver implements ReferenceDriver {
           const byte = i <= fileSize ? dataByte(p, i) : STALE_BYTE;
           bdev.write(start + (i - 1) * PAGE_SIZE, filledBytes(PAGE_SIZE, byte));
         }
-        const ino = create_file(bdev, start, extentPages * PAGE_SIZE, fileSize * PAGE_SIZE);
+        if (tailBytes > 0)
+          bdev.write(start + i_size, filledBytes(PAGE_SIZE - tailBytes, STALE_BYTE));
+        const ino = create_file(bdev, start, extentPages * PAGE_SIZE, i_size);
         this.files.set(p, filp_open(ino, p === this.bufferedProc ? 0 : O_DIRECT));
         // pipe->max_usage = PipeSlots in a ring of the next power of two (fcntl F_SETPIPE_SZ).
         const pipe = alloc_pipe_info(2 ** Math.ceil(Math.log2(slots)));
@@ -562,7 +608,7 @@ class SplicePipeDriver implements ReferenceDriver {
       const tags: string[] = [];
       for (let s = pipe.tail; s !== pipe.head; s++) {
         const b = pipe.bufs[s & (pipe.ring_size - 1)];
-        if (b !== undefined) tags.push(pageTag(b.page, p));
+        if (b !== undefined) tags.push(bufTag(b.page, b.offset, b.len, p));
       }
       const keys = PROC_KEYS[p];
       obs[keys.phase] = ph;

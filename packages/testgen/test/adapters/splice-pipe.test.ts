@@ -133,6 +133,11 @@ describe('SplicePipe adapter', () => {
       mapped: 2,
       wret: -1,
       overAlloc: 0,
+      tail: 0,
+      retTail: fn([
+        ['p1', 0],
+        ['p2', 0],
+      ]),
       action: { name: 'BioComplete', proc: 'p1', page: 2 },
     } as unknown as ModelState;
     expect(splicePipeAdapter.observeModel(undefined, state)).toEqual({
@@ -152,6 +157,19 @@ describe('SplicePipe adapter', () => {
       allocPastEof: 0,
       write: null, // no AppendWrite yet
     });
+    // A file whose i_size ends mid-page (TailSectors): i_size and ret in pages with the fraction
+    // the guest's bytes / 4096 gives, and the last buffer of the read tagged with its length.
+    expect(
+      splicePipeAdapter.observeModel(undefined, {
+        ...state,
+        isize: 2,
+        tail: 2,
+        retTail: fn([
+          ['p1', 0],
+          ['p2', 6],
+        ]),
+      } as unknown as ModelState),
+    ).toMatchObject({ isize: 1.25, ret_p2: 1.75, pipe_p2: 'X2,Z:3072', pipeLen_p2: 2 });
     // Pages allocated past EOF under the ver #20 promise (the model's overAlloc).
     expect(
       splicePipeAdapter.observeModel(undefined, {
