@@ -30,10 +30,45 @@
 //   SubmitFault(b, t)  the same read into an address with no vma: GUP fails (-EFAULT), no bio.
 //   PunchHole(x)       fallocate(FALLOC_FL_PUNCH_HOLE) of page x of the tmpfs file
 //                      (shmem_fallocate -> shmem_truncate_range drops it from the page cache).
+//   SubmitSync(b,t,d)  the same request as a synchronous preadv/pwritev on loop0 opened
+//                      O_DIRECT (no gate: block/fops.c blkdev_direct_IO ->
+//                      __blkdev_direct_IO_simple waits with submit_bio_wait and releases the
+//                      pages with bio_release_pages before returning).
+//   CompleteError(b)   gate b's table is replaced by a dm-linear mapping onto this slot's
+//                      "error" device while the bio waits, then the gate resumes: dm_resume ->
+//                      dm_queue_flush resubmits the held bio to the new table, the error target
+//                      (drivers/md/dm-target.c io_err_map: DM_MAPIO_KILL) ends it with
+//                      BLK_STS_IOERR, so the request completes with -EIO
+//                      (blkdev_bio_end_io_async: blk_status_to_errno) and bio_release_pages
+//                      releases its pages as on success. Since the -EIO replaces dio->size, the
+//                      bio's size is read from the gate's own I/O accounting instead
+//                      (/sys/dev/block/M:m/stat sectors, dm.c dm_io_acct: the gate remapped it,
+//                      so it accounted it): "sect", per bio, at the end.
+// File mapping (request field "file" = 1, the spec's FilePrivate): user page 5 is a one-page
+// tmpfs file filled with 'F' (0x46, the reference adapter's FILE_PATTERN) mapped MAP_PRIVATE
+// and read once, so its PTE maps the page-cache page read-only (mm/memory.c do_read_fault).
+//   Submit/SubmitSync(b, FILEMAP, d)  the whole page (4096 bytes at offset 0) as one buffer; a
+//                      DEST reads a page of 0xD5 (DMA_PATTERN) the set-up writes at
+//                      pu_dma_region(b), a SOURCE writes to the bio's usual write region.
+//   StoreFile          the process stores 'S' (0x53) over model byte 2 (bytes 2048..3071):
+//                      do_wp_page -> wp_page_copy.
+// and observes after every step:
+//   p5        FILE while user page 5's PFN (/proc/self/pagemap) is the page-cache page's (the
+//             PFN of a MAP_SHARED mapping of the same file page), else COPY
+//   u5, f0    the byte at offset 2048 of user page 5 / of the file (pread), by pattern name
+//   wrote     per FILEMAP write completed without error, "<b>=<name>" of the byte its device
+//             region holds at offset 2048 (pread of loop0's backing file: no GUP, no pin)
 
 #define PU_UNIT 1024
 #define PU_BYTES (6 * PU_UNIT)
 #define PU_USER_PAGES 4
+
+// FilePrivate's byte patterns (the reference adapter's FILE_PATTERN, STORE_PATTERN,
+// DMA_PATTERN) and where u5, f0 and wrote read: model byte 2 of the page.
+#define PU_FILE_BYTE 0x46
+#define PU_STORE_BYTE 0x53
+#define PU_DMA_BYTE 0xD5
+#define PU_STORE_AT (2 * PU_UNIT)
 
 struct pu_state {
   unsigned char *user;  // U0..U3
@@ -48,7 +83,32 @@ struct pu_state {
   unsigned char *file_map;  // X0, X1
   unsigned long long zero_pfn;
   struct pins base;
+  int held[3];       // bio b was still in flight when its Submit step ended (a later error is DONE)
+  int filemap[3];    // bio b is a FILEMAP request; is_write[b]: a SOURCE one
+  int is_write[3];
+  int error_gate[3]; // gate b was switched onto the error device (CompleteError)
+  long long sect0[3], sect[3];  // gate b's accounted sectors when readied / at completion (-1: none)
+  int sync_fd;       // loop0, O_RDWR | O_DIRECT: SubmitSync, the DMA regions' fill
+  int disk_fd;       // loop0's backing tmpfs file, read (buffered) for `wrote`
+  unsigned char *io_buf;  // one page for O_DIRECT transfers
+  int file;          // FilePrivate: user page 5 maps a private file mapping
+  int f_fd;
+  unsigned char *f_priv;    // user page 5 (MAP_PRIVATE)
+  unsigned char *f_shared;  // the same file page, MAP_SHARED: the page-cache page's PFN
 };
+
+// Where FILEMAP DEST request b reads (a page of PU_DMA_BYTE) and where every SOURCE request b
+// writes: the last 192 KiB of the disk, which no other experiment reads back.
+static long long pu_dma_region(int b) { return (long long)DISK_BYTES - 3 * 65536 + (long long)(b - 1) * PAGE; }
+static long long pu_write_region(int b) { return (long long)DISK_BYTES - (long long)b * 65536; }
+
+static const char *pu_byte_name(unsigned char c, char *buf, size_t len) {
+  if (c == PU_FILE_BYTE) return "FILE";
+  if (c == PU_STORE_BYTE) return "STORE";
+  if (c == PU_DMA_BYTE) return "DMA";
+  snprintf(buf, len, "0x%x", c);
+  return buf;
+}
 
 static int pu_gate_ready(struct pu_state *s, int b, char *err, size_t errlen);
 
@@ -98,7 +158,53 @@ static const char *pu_st(const struct pu_state *s, int b) {
   if (s->failed[b]) return "FAILED";
   if (!s->submitted[b]) return "IDLE";
   if (!s->done[b]) return "INFLIGHT";
-  return s->res[b] >= 0 ? "DONE" : "FAILED";
+  // A request that went in flight and later completed with an error (CompleteError: -EIO) is
+  // DONE with that error; one whose error came within its Submit step never went in flight.
+  return s->res[b] >= 0 || s->held[b] ? "DONE" : "FAILED";
+}
+
+// Sectors read + written that gate b's dm device accounted (/sys/dev/block/M:m/stat fields 3
+// and 7), -1 when unreadable.
+static long long pu_gate_sectors(const struct pu_state *s, int b) {
+  char devpath[96], path[96], line[256];
+  snprintf(devpath, sizeof devpath, "/tmp/%s", s->gate[b]);
+  struct stat st;
+  if (!s->gate[b][0] || stat(devpath, &st) < 0) return -1;
+  snprintf(path, sizeof path, "/sys/dev/block/%u:%u/stat", major(st.st_rdev), minor(st.st_rdev));
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, line, sizeof line - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  line[n] = 0;
+  long long f[8];
+  if (sscanf(line, "%lld %lld %lld %lld %lld %lld %lld %lld", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]) != 8) return -1;
+  return f[2] + f[6];
+}
+
+// The FilePrivate observations: p5, u5, f0 and wrote (see the top of this file).
+static void pu_observe_file(struct pu_state *s, struct out *o) {
+  char b1[8], b2[8], b3[8];
+  volatile unsigned char touch = s->f_shared[0];  // keep the shared view faulted in
+  (void)touch;
+  unsigned long long p5 = pu_pfn(s->f_priv), f0 = pu_pfn(s->f_shared);
+  const char *p5name = p5 == 0 ? "UNMAPPED" : p5 == f0 ? "FILE" : "COPY";
+  unsigned char fb = 0;
+  const char *f0name = pread(s->f_fd, &fb, 1, PU_STORE_AT) == 1 ? pu_byte_name(fb, b2, sizeof b2) : "UNREADABLE";
+  outf(o, ",\"p5\":\"%s\",\"u5\":\"%s\",\"f0\":\"%s\",\"wrote\":\"", p5name,
+       pu_byte_name(s->f_priv[PU_STORE_AT], b1, sizeof b1), f0name);
+  int first = 1;
+  for (int b = 1; b <= 2; b++) {
+    if (!s->filemap[b] || !s->is_write[b] || !s->done[b] || s->res[b] < 0) continue;
+    // From loop0's backing file with a plain pread (copy_to_user): an O_DIRECT read of the
+    // device would pin its buffer on 6.12 and show in the next step's pin counters.
+    const char *name = "UNREADABLE";
+    unsigned char c;
+    if (pread(s->disk_fd, &c, 1, pu_write_region(b) + PU_STORE_AT) == 1) name = pu_byte_name(c, b3, sizeof b3);
+    outf(o, "%s%d=%s", first ? "" : ",", b, name);
+    first = 0;
+  }
+  outf(o, "\"");
 }
 
 // The counters after the kernel is done with the step. Submissions pin inside io_submit, but a
@@ -126,9 +232,11 @@ static void pu_observe(struct pu_state *s, struct out *o, int first, int settle)
   if (mincore(s->file_map, 2 * PAGE, vec) < 0) snprintf(cached, sizeof cached, "mincore failed: %s", strerror(errno));  // shows as a mismatch
   if (vec[0] & 1) strcat(cached, "X0");
   if (vec[1] & 1) strcat(cached, cached[0] ? ",X1" : "X1");
-  outf(o, "%s{\"st1\":\"%s\",\"st2\":\"%s\",\"acq\":%lld,\"rel\":%lld,\"zero\":%s,\"cached\":\"%s\"}", first ? "" : ",",
+  outf(o, "%s{\"st1\":\"%s\",\"st2\":\"%s\",\"acq\":%lld,\"rel\":%lld,\"zero\":%s,\"cached\":\"%s\"", first ? "" : ",",
        pu_st(s, 1), pu_st(s, 2), now.acquired - s->base.acquired, now.released - s->base.released,
        pu_pfn(s->user + 3 * PAGE) == s->zero_pfn ? "true" : "false", cached);
+  if (s->file) pu_observe_file(s, o);
+  outf(o, "}");
 }
 
 static int pu_param(const char *step, const char *key, char *out, size_t outlen) {
@@ -146,6 +254,10 @@ static int pu_param(const char *step, const char *key, char *out, size_t outlen)
 // The spec's iterator as the iovec array AIO gets (IOVEC) or as one buffer (UBUF).
 static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *base) {
   struct iovec *v = s->iov[b];
+  if (strcmp(iter, "FILEMAP") == 0) {
+    v[0] = (struct iovec){base, PAGE};  // user page 5, the whole page
+    return 1;
+  }
   if (strcmp(iter, "UBUF") == 0) {
     v[0] = (struct iovec){base + 1 * PU_UNIT, PU_BYTES};
     return 1;
@@ -157,13 +269,30 @@ static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *
   return 4;
 }
 
-static int pu_submit(struct pu_state *s, int b, const char *iter, int is_write, unsigned char *base, const char *step,
-                     char *err, size_t errlen) {
+// Submit (async, through gate b), SubmitSync (sync, on loop0) or SubmitFault (base = an
+// address with no vma) of the spec's iterator `iter`.
+static int pu_submit(struct pu_state *s, int b, const char *iter, int is_write, unsigned char *base, int sync,
+                     const char *step, char *err, size_t errlen) {
   if (s->submitted[b] || s->failed[b]) return snprintf(err, errlen, "%s: bio %d was already used", step, b), -1;
-  if (base == s->user && pu_gate_ready(s, b, err, errlen) < 0) return -1;
+  int fault = base == s->unmapped;
+  int n = pu_iovec(s, b, iter, base);
+  s->filemap[b] = strcmp(iter, "FILEMAP") == 0;
+  s->is_write[b] = is_write;
+  // Reads from the lower half (the disk pattern stays as ForkRace expects it), FILEMAP reads
+  // from their page of PU_DMA_BYTE; writes to the last 128 KiB, which no other experiment
+  // reads back.
+  long long at = is_write ? pu_write_region(b) : s->filemap[b] ? pu_dma_region(b) : (long long)(b - 1) * 65536;
+  if (sync) {
+    ssize_t r = is_write ? pwritev(s->sync_fd, s->iov[b], n, at) : preadv(s->sync_fd, s->iov[b], n, at);
+    s->submitted[b] = 1;
+    s->done[b] = 1;
+    s->res[b] = r < 0 ? -errno : r;
+    if (r < 0) s->failed[b] = 1;
+    return 0;
+  }
+  if (!fault && pu_gate_ready(s, b, err, errlen) < 0) return -1;
   // SubmitFault builds no bio: any open fd of the device will do, the gate's or loop0's.
   if (s->fd[b] <= 0 && (s->fd[b] = open(LOOP_DEV, O_RDONLY | O_DIRECT)) < 0) return snprintf(err, errlen, "open %s: %s", LOOP_DEV, strerror(errno)), -1;
-  int n = pu_iovec(s, b, iter, base);
   struct iocb cb;
   memset(&cb, 0, sizeof cb);
   cb.aio_data = (uint64_t)b;
@@ -177,9 +306,7 @@ static int pu_submit(struct pu_state *s, int b, const char *iter, int is_write, 
     cb.aio_buf = (uint64_t)(uintptr_t)s->iov[b];
     cb.aio_nbytes = (uint64_t)n;
   }
-  // Reads from the lower half (the disk pattern stays as ForkRace expects it); writes to the
-  // last 128 KiB, which no other experiment reads back.
-  cb.aio_offset = is_write ? (int64_t)(DISK_BYTES - (unsigned)b * 65536) : (int64_t)(b - 1) * 65536;
+  cb.aio_offset = (int64_t)at;
   struct iocb *cbs[1] = {&cb};
   if (sys_io_submit(s->ctx, 1, cbs) != 1) {
     s->failed[b] = 1;
@@ -190,12 +317,71 @@ static int pu_submit(struct pu_state *s, int b, const char *iter, int is_write, 
   return 0;
 }
 
+// The dev_t of this slot's "error" device (a dm device whose one target fails every bio:
+// drivers/md/dm-target.c io_err_map), created on first use and kept for the slot.
+static int pu_error_device(dev_t *dev, char *err, size_t errlen) {
+  char name[64];
+  snprintf(name, sizeof name, "pinlab-e%d", g_slot);
+  int ctl = open("/dev/mapper/control", O_RDWR);
+  if (ctl < 0) return snprintf(err, errlen, "open /dev/mapper/control: %s", strerror(errno)), -1;
+  union {
+    struct dm_ioctl io;
+    char raw[4096];
+  } u;
+  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, name) < 0) {
+    if (errno != EBUSY) return close(ctl), snprintf(err, errlen, "DM_DEV_CREATE %s: %s", name, strerror(errno)), -1;
+    if (dm_ioctl_call(ctl, DM_DEV_STATUS, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM_DEV_STATUS %s: %s", name, strerror(errno)), -1;
+    *dev = (dev_t)u.io.dev;
+    return close(ctl), 0;
+  }
+  *dev = (dev_t)u.io.dev;
+  dm_ioctl_init(&u.io, sizeof u, name);
+  u.io.target_count = 1;
+  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
+  memset(spec, 0, sizeof *spec);
+  spec->length = DISK_BYTES / 512;
+  snprintf(spec->target_type, sizeof spec->target_type, "error");
+  *(char *)(spec + 1) = 0;
+  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + 8);
+  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD error: %s", strerror(errno)), -1;
+  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", name, strerror(errno)), -1;
+  return close(ctl), 0;
+}
+
+// Loads a dm-linear table onto gate `name` mapping it onto device `under`, then resumes it:
+// dm-ioctl.c do_resume swaps in the new table (suspending first if the gate is not) and
+// dm_queue_flush resubmits the bios held while it was suspended, now through the new table.
+static int pu_gate_retarget(const char *name, dev_t under, char *err, size_t errlen) {
+  int ctl = open("/dev/mapper/control", O_RDWR);
+  if (ctl < 0) return snprintf(err, errlen, "open /dev/mapper/control: %s", strerror(errno)), -1;
+  union {
+    struct dm_ioctl io;
+    char raw[4096];
+  } u;
+  dm_ioctl_init(&u.io, sizeof u, name);
+  u.io.target_count = 1;
+  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
+  memset(spec, 0, sizeof *spec);
+  spec->length = DISK_BYTES / 512;
+  snprintf(spec->target_type, sizeof spec->target_type, "linear");
+  int plen = snprintf((char *)(spec + 1), 128, "%u:%u 0", major(under), minor(under));
+  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
+  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD %s: %s", name, strerror(errno)), -1;
+  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", name, strerror(errno)), -1;
+  return close(ctl), 0;
+}
+
 static int pu_step(struct pu_state *s, const char *step, char *err, size_t errlen) {
   char name[32], iter[16] = "", dir[16] = "", page[8] = "";
   size_t k = 0;
   while (step[k] && step[k] != ':' && k < sizeof name - 1) name[k] = step[k], k++;
   name[k] = 0;
   if (strcmp(name, "Init") == 0) return 0;
+  if (strcmp(name, "StoreFile") == 0) {
+    if (!s->file) return snprintf(err, errlen, "%s: no file mapping (request without file=1)", step), -1;
+    memset(s->f_priv + PU_STORE_AT, PU_STORE_BYTE, PU_UNIT);  // the write fault: do_wp_page
+    return 0;
+  }
   if (strcmp(name, "PunchHole") == 0) {
     if (pu_param(step, "page", page, sizeof page) < 0 || (strcmp(page, "X0") && strcmp(page, "X1")))
       return snprintf(err, errlen, "%s: page must be X0 or X1", step), -1;
@@ -208,27 +394,70 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
   if (b < 1 || b > 2) return snprintf(err, errlen, "%s: bio must be 1 or 2", step), -1;
   pu_param(step, "iter", iter, sizeof iter);
   pu_param(step, "dir", dir, sizeof dir);
-  if (strcmp(name, "Submit") == 0 || strcmp(name, "SubmitFault") == 0) {
-    if (strcmp(iter, "UBUF") && strcmp(iter, "IOVEC"))
-      return snprintf(err, errlen, "%s: iter must be UBUF or IOVEC (kernel iterators have no user-space form)", step), -1;
-    if (name[6] == 'F') {
+  int fault = strcmp(name, "SubmitFault") == 0, sync = strcmp(name, "SubmitSync") == 0;
+  if (strcmp(name, "Submit") == 0 || fault || sync) {
+    int filemap = strcmp(iter, "FILEMAP") == 0;
+    if (strcmp(iter, "UBUF") && strcmp(iter, "IOVEC") && !(filemap && !fault))
+      return snprintf(err, errlen, "%s: iter must be UBUF, IOVEC or FILEMAP (kernel iterators have no user-space form)", step), -1;
+    if (filemap && !s->file) return snprintf(err, errlen, "%s: no file mapping (request without file=1)", step), -1;
+    if (fault) {
       // The error comes back inside io_submit (aio_rw_done -> ki_complete with -EFAULT) or as
       // its return value; a completion still missing after 1 s means a bio went to the gate.
-      if (pu_submit(s, b, iter, 0, s->unmapped, step, err, errlen) < 0) return -1;
+      if (pu_submit(s, b, iter, 0, s->unmapped, 0, step, err, errlen) < 0) return -1;
       if (s->submitted[b]) pu_reap(s, b, 1000);
       return 0;
     }
     if (strcmp(dir, "DEST") && strcmp(dir, "SOURCE")) return snprintf(err, errlen, "%s: dir must be DEST or SOURCE", step), -1;
-    return pu_submit(s, b, iter, dir[0] == 'S', s->user, step, err, errlen);
+    if (pu_submit(s, b, iter, dir[0] == 'S', filemap ? s->f_priv : s->user, sync, step, err, errlen) < 0) return -1;
+    if (!sync && s->submitted[b]) {
+      pu_reap(s, 0, 0);
+      s->held[b] = !s->done[b];
+    }
+    return 0;
   }
-  if (strcmp(name, "Complete") == 0) {
-    if (!s->submitted[b]) return snprintf(err, errlen, "%s: bio %d was never submitted", step, b), -1;
-    if (gate_open(s->gate[b]) < 0) return snprintf(err, errlen, "%s: resume gate: %s", step, strerror(errno)), -1;
+  int fail = strcmp(name, "CompleteError") == 0;
+  if (strcmp(name, "Complete") == 0 || fail) {
+    if (!s->submitted[b] || !s->gate[b][0]) return snprintf(err, errlen, "%s: bio %d was never submitted through its gate", step, b), -1;
+    if (fail) {
+      dev_t errdev;
+      if (pu_error_device(&errdev, err, errlen) < 0) return -1;
+      if (pu_gate_retarget(s->gate[b], errdev, err, errlen) < 0) return -1;
+      s->error_gate[b] = 1;
+    } else if (gate_open(s->gate[b]) < 0) {
+      return snprintf(err, errlen, "%s: resume gate: %s", step, strerror(errno)), -1;
+    }
     pu_reap(s, b, 10000);
     if (!s->done[b]) return snprintf(err, errlen, "%s: no completion within 10 s of resuming the gate", step), -1;
+    long long now = pu_gate_sectors(s, b);
+    s->sect[b] = now < 0 || s->sect0[b] < 0 ? -1 : now - s->sect0[b];
     return 0;
   }
   return snprintf(err, errlen, "unknown PinUnpin step \"%s\"", step), -1;
+}
+
+// FilePrivate: user page 5, a one-page tmpfs file of PU_FILE_BYTE mapped MAP_PRIVATE and read
+// once (do_read_fault maps the page-cache page read-only), the same page MAP_SHARED for its
+// PFN, and each FILEMAP read's device page filled with PU_DMA_BYTE.
+static int pu_setup_file(struct pu_state *s, char *err, size_t errlen) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/pinunpin-f-%d", getpid());
+  s->f_fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (s->f_fd < 0) return snprintf(err, errlen, "open %s: %s", path, strerror(errno)), -1;
+  unlink(path);
+  memset(s->io_buf, PU_FILE_BYTE, PAGE);
+  if (pwrite(s->f_fd, s->io_buf, PAGE, 0) != PAGE) return snprintf(err, errlen, "fill file: %s", strerror(errno)), -1;
+  s->f_priv = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, s->f_fd, 0);
+  s->f_shared = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, s->f_fd, 0);
+  if (s->f_priv == MAP_FAILED || s->f_shared == MAP_FAILED) return snprintf(err, errlen, "mmap file: %s", strerror(errno)), -1;
+  volatile unsigned char sink = s->f_priv[0];  // the read fault: the page-cache page, read-only
+  sink = s->f_shared[0];
+  (void)sink;
+  if (pu_pfn(s->f_priv) == 0 || pu_pfn(s->f_priv) != pu_pfn(s->f_shared))
+    return snprintf(err, errlen, "the private file mapping does not map the page-cache page after a read"), -1;
+  memset(s->io_buf, PU_DMA_BYTE, PAGE);
+  for (int b = 1; b <= 2; b++)
+    if (pwrite(s->sync_fd, s->io_buf, PAGE, pu_dma_region(b)) != PAGE) return snprintf(err, errlen, "fill the DMA region: %s", strerror(errno)), -1;
+  return 0;
 }
 
 static int pu_setup(struct pu_state *s, char *err, size_t errlen) {
@@ -257,7 +486,13 @@ static int pu_setup(struct pu_state *s, char *err, size_t errlen) {
   s->file_map = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, s->file_fd, 0);
   if (s->file_map == MAP_FAILED) return snprintf(err, errlen, "mmap file: %s", strerror(errno)), -1;
   if (sys_io_setup(4, &s->ctx) < 0) return snprintf(err, errlen, "io_setup: %s", strerror(errno)), -1;
-  return 0;
+  s->sync_fd = open(LOOP_DEV, O_RDWR | O_DIRECT);
+  if (s->sync_fd < 0) return snprintf(err, errlen, "open %s O_RDWR|O_DIRECT: %s", LOOP_DEV, strerror(errno)), -1;
+  s->disk_fd = open(DISK_PATH, O_RDONLY);
+  if (s->disk_fd < 0) return snprintf(err, errlen, "open %s: %s", DISK_PATH, strerror(errno)), -1;
+  s->io_buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (s->io_buf == MAP_FAILED) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  return s->file ? pu_setup_file(s, err, errlen) : 0;
 }
 
 // Gate b, closed, ready for bio b's Submit. Made at the bio's first Submit, not up front: the
@@ -274,6 +509,7 @@ static int pu_gate_ready(struct pu_state *s, int b, char *err, size_t errlen) {
   close(rofd);
   if (s->fd[b] < 0) return snprintf(err, errlen, "open %s O_RDWR|O_DIRECT: %s", devpath, strerror(errno)), -1;
   if (pu_gate_suspend(s->gate[b]) < 0) return snprintf(err, errlen, "DM suspend %s: %s", s->gate[b], strerror(errno)), -1;
+  s->sect0[b] = pu_gate_sectors(s, b);
   return 0;
 }
 
@@ -284,14 +520,23 @@ static void pu_teardown(struct pu_state *s) {
     if (s->gate[b][0]) gate_open(s->gate[b]);
     if (s->submitted[b] && !s->done[b]) pu_reap(s, b, 10000);
     if (s->fd[b] > 0) close(s->fd[b]);
+    // A gate switched onto the error device goes back onto loop0 for the slot's next scenario.
+    struct stat st;
+    char e[128];
+    if (s->error_gate[b] && stat(LOOP_DEV, &st) == 0) pu_gate_retarget(s->gate[b], st.st_rdev, e, sizeof e);
   }
   if (s->ctx) sys_io_destroy(s->ctx);
+  if (s->sync_fd > 0) close(s->sync_fd);
+  if (s->disk_fd > 0) close(s->disk_fd);
+  if (s->f_fd > 0) close(s->f_fd);
 }
 
 static int op_pinunpin_script(const struct req *r, struct out *o, char *err, size_t errlen) {
   const char *script = req_str(r, "steps", "");
   struct pu_state s;
   memset(&s, 0, sizeof s);
+  s.file = req_int(r, "file", 0) == 1;
+  for (int b = 0; b < 3; b++) s.sect0[b] = s.sect[b] = -1;
   int rc = pu_setup(&s, err, errlen);
   if (rc == 0 && read_pins(&s.base) < 0) {
     snprintf(err, errlen, "no nr_foll_pin_acquired in /proc/vmstat");
@@ -303,7 +548,7 @@ static int op_pinunpin_script(const struct req *r, struct out *o, char *err, siz
   const char *p = script;
   while (rc == 0 && next_step(&p, step, sizeof step)) {
     rc = pu_step(&s, step, err, errlen);
-    if (rc == 0) pu_observe(&s, o, nsteps++ == 0, strncmp(step, "Complete", 8) == 0);
+    if (rc == 0) pu_observe(&s, o, nsteps++ == 0, strncmp(step, "Complete", 8) == 0 || strncmp(step, "SubmitSync", 10) == 0);
   }
   outf(o, "]");
   out_int(o, "steps", nsteps);
@@ -311,6 +556,11 @@ static int op_pinunpin_script(const struct req *r, struct out *o, char *err, siz
   outf(o, ",\"res\":[");
   for (int b = 1; b <= 2; b++) {
     if (s.done[b] || s.failed[b]) outf(o, "%s%lld", b > 1 ? "," : "", s.res[b]);
+    else outf(o, "%snull", b > 1 ? "," : "");
+  }
+  outf(o, "],\"sect\":[");
+  for (int b = 1; b <= 2; b++) {
+    if (s.sect[b] >= 0) outf(o, "%s%lld", b > 1 ? "," : "", s.sect[b]);
     else outf(o, "%snull", b > 1 ? "," : "");
   }
   outf(o, "]");

@@ -26,8 +26,8 @@ import {
 import {
   PINUNPIN_UNOBSERVABLE,
   pinUnpinObservations,
+  pinUnpinRequest,
   pinUnpinScenarioSupport,
-  pinUnpinScript,
   pinUnpinWhyNot,
   supportsPinUnpin,
 } from './specs/pinunpin.ts';
@@ -106,11 +106,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
     scenarioSupport: pinUnpinScenarioSupport,
     async run(session, scenario) {
       // Alone in the guest: pinAcquired/pinReleased are the global nr_foll_pin_* counters.
-      const result = await session.exclusive(
-        'pinunpin_script',
-        { steps: pinUnpinScript(scenario.actions) },
-        30,
-      );
+      const result = await session.exclusive('pinunpin_script', pinUnpinRequest(scenario), 30);
       return pinUnpinObservations(result, scenario.actions.length);
     },
   },

@@ -20,6 +20,7 @@ import {
   PINUNPIN_UNIT,
   PINUNPIN_UNOBSERVABLE,
   pinUnpinObservations,
+  pinUnpinRequest,
   pinUnpinScript,
   pinUnpinWhyNot,
   supportsPinUnpin,
@@ -52,13 +53,19 @@ function cannedSession(result: Record<string, unknown>) {
 /** What the agent reports for a scenario whose kernel behaves exactly as the model predicts. */
 function agentResultFromModel(expected: readonly StepObservation[]): Record<string, unknown> {
   const res: (number | null)[] = [null, null];
+  const sect: (number | null)[] = [null, null];
   const obs = expected.map((e) => {
     for (const b of [1, 2]) {
       const st = e[`bio${b}.st`];
-      if (st === 'INFLIGHT' || st === 'DONE')
-        res[b - 1] = (e[`bio${b}.bytes`] as number) * PINUNPIN_UNIT;
+      const bytes = (e[`bio${b}.bytes`] as number) * PINUNPIN_UNIT;
+      if (st === 'INFLIGHT' || st === 'DONE') res[b - 1] = bytes;
+      // CompleteError: the request completes with -EIO; the gate accounted the bio's sectors.
+      if (st === 'DONE' && e[`bio${b}.err`] === 'EIO') {
+        res[b - 1] = -5;
+        sect[b - 1] = bytes / 512;
+      }
     }
-    return {
+    const step: Record<string, unknown> = {
       st1: e['bio1.st'],
       st2: e['bio2.st'],
       acq: e.pinAcquired,
@@ -66,8 +73,11 @@ function agentResultFromModel(expected: readonly StepObservation[]): Record<stri
       zero: e.zeroMapped,
       cached: e.cached,
     };
+    if ('p5' in e)
+      Object.assign(step, { p5: e.p5, u5: e['u5.byte'], f0: e['f0.byte'], wrote: e.wrote });
+    return step;
   });
-  return { obs, steps: obs.length, res };
+  return { obs, steps: obs.length, res, sect };
 }
 
 describe('PinUnpin actions the guest realises', () => {
@@ -88,14 +98,20 @@ describe('PinUnpin actions the guest realises', () => {
     expect(supportsPinUnpin({ name: 'Complete', bio: '1' })).toBe(false);
     expect(supportsPinUnpin({ name: 'PunchHole', page: 'X2' })).toBe(false);
     expect(supportsPinUnpin({ name: 'Fork' })).toBe(false);
-    // Known but not realised: each named with its reason.
-    expect(supportsPinUnpin({ name: 'SubmitSync', bio: 1, iter: 'UBUF', dir: 'DEST' })).toBe(false);
-    expect(pinUnpinWhyNot({ name: 'SubmitSync', bio: 1, iter: 'UBUF', dir: 'DEST' })).toBe(
-      'SubmitSync: a synchronous O_DIRECT request is not realised by the guest',
+    // Synchronous requests, failed completions and the private file mapping's steps.
+    for (const iter of ['UBUF', 'IOVEC', 'FILEMAP'])
+      expect(supportsPinUnpin({ name: 'SubmitSync', bio: 2, iter, dir: 'SOURCE' })).toBe(true);
+    expect(supportsPinUnpin({ name: 'Submit', bio: 1, iter: 'FILEMAP', dir: 'DEST' })).toBe(true);
+    expect(supportsPinUnpin({ name: 'SubmitFault', bio: 1, iter: 'FILEMAP' })).toBe(false);
+    expect(supportsPinUnpin({ name: 'CompleteError', bio: 2 })).toBe(true);
+    expect(supportsPinUnpin({ name: 'StoreFile' })).toBe(true);
+    expect(pinUnpinWhyNot({ name: 'SubmitSync', bio: 1, iter: 'XARRAY', dir: 'DEST' })).toBe(
+      'SubmitSync XARRAY: kernel-only iterator',
     );
-    expect(supportsPinUnpin({ name: 'CompleteError', bio: 2 })).toBe(false);
-    expect(pinUnpinWhyNot({ name: 'CompleteError', bio: 2 })).toBe(
-      'CompleteError: failing an in-flight bio is not realised by the guest',
+    // Known but not realised: named with its reason.
+    expect(supportsPinUnpin({ name: 'SubmitPartial', bio: 1 })).toBe(false);
+    expect(pinUnpinWhyNot({ name: 'SubmitPartial', bio: 1 })).toBe(
+      'SubmitPartial: a buffer past the end of its mapping is not realised by the guest',
     );
   });
 
@@ -106,10 +122,20 @@ describe('PinUnpin actions the guest realises', () => {
       { name: 'SubmitFault', bio: 2, iter: 'UBUF' },
       { name: 'PunchHole', page: 'X0' },
       { name: 'Complete', bio: 1 },
+      { name: 'SubmitSync', bio: 2, iter: 'FILEMAP', dir: 'DEST' },
+      { name: 'StoreFile' },
+      { name: 'CompleteError', bio: 2 },
     ];
     expect(pinUnpinScript(actions)).toBe(
-      'Init;Submit:bio=1:iter=IOVEC:dir=SOURCE;SubmitFault:bio=2:iter=UBUF;PunchHole:page=X0;Complete:bio=1',
+      'Init;Submit:bio=1:iter=IOVEC:dir=SOURCE;SubmitFault:bio=2:iter=UBUF;PunchHole:page=X0;Complete:bio=1;SubmitSync:bio=2:iter=FILEMAP:dir=DEST;StoreFile;CompleteError:bio=2',
     );
+    // The file mapping is set up only for the FilePrivate config's scenarios.
+    const scenario = { id: 'x', spec: 'PinUnpin', config: 'PinUnpin_file_private', actions };
+    expect(pinUnpinRequest(scenario)).toEqual({ steps: pinUnpinScript(actions) });
+    expect(pinUnpinRequest({ ...scenario, constants: { FilePrivate: true } })).toEqual({
+      steps: pinUnpinScript(actions),
+      file: 1,
+    });
     expect(() => pinUnpinScript([{ name: 'Submit', bio: 1, iter: 'KVEC', dir: 'DEST' }])).toThrow(
       /Submit\(bio=1, iter=KVEC, dir=DEST\) cannot run in the guest/,
     );
@@ -154,6 +180,44 @@ describe('PinUnpin agent result -> adapter observations', () => {
     const obs = pinUnpinObservations(failed, 4);
     expect(obs.map((o) => o['bio1.err'])).toEqual(['NONE', 'NONE', 'NONE', 'EIO']);
     expect(obs[3]?.['bio2.err']).toBe('NONE');
+    // Without the gate's sector count the -errno stands for the size, unscaled.
+    expect(obs.map((o) => o['bio1.bytes'])).toEqual([0, -5, -5, -5]);
+    // With it, the bio's size from the step it went in flight (12 sectors = 6 KiB = 6 units).
+    const counted = pinUnpinObservations({ ...failed, sect: [12, null] }, 4);
+    expect(counted.map((o) => o['bio1.bytes'])).toEqual([0, 6, 6, 6]);
+    expect(() => pinUnpinObservations({ ...failed, sect: [12] }, 4)).toThrow(
+      /malformed per-bio sectors/,
+    );
+  });
+
+  it('FilePrivate keys: p5, u5.byte, f0.byte and wrote when the agent reports them', () => {
+    const file = structuredClone(result);
+    const keys = [
+      { p5: 'FILE', u5: 'FILE', f0: 'FILE', wrote: '' },
+      { p5: 'FILE', u5: 'FILE', f0: 'FILE', wrote: '' },
+      { p5: 'COPY', u5: 'STORE', f0: 'FILE', wrote: '' },
+      { p5: 'COPY', u5: 'STORE', f0: 'FILE', wrote: '1=FILE' },
+    ];
+    for (const [i, o] of file.obs.entries()) Object.assign(o, keys[i]);
+    const obs = pinUnpinObservations(file, 4);
+    expect(obs[3]).toMatchObject({
+      p5: 'COPY',
+      'u5.byte': 'STORE',
+      'f0.byte': 'FILE',
+      wrote: '1=FILE',
+    });
+    expect('p5' in (pinUnpinObservations(result, 4)[0] ?? {})).toBe(false);
+    const unmapped = structuredClone(file);
+    (unmapped.obs[1] as Record<string, unknown>).p5 = 'UNMAPPED';
+    expect(() => pinUnpinObservations(unmapped, 4)).toThrow(/step 1: user page 5 maps UNMAPPED/);
+    const garbled = structuredClone(file);
+    (garbled.obs[2] as Record<string, unknown>).wrote = '3=FILE';
+    expect(() => pinUnpinObservations(garbled, 4)).toThrow(
+      /step 2: the agent reported wrote = "3=FILE"/,
+    );
+    // A byte of no known pattern is passed on as its value: the comparison shows the mismatch.
+    (garbled.obs[2] as Record<string, unknown>).wrote = '1=0xee';
+    expect(pinUnpinObservations(garbled, 4)[2]?.wrote).toBe('1=0xee');
   });
 
   it('names a malformed agent answer', () => {
@@ -234,19 +298,11 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
           expect(suite.config).toBe('PinUnpin_nofault');
           continue;
         }
-        // The FilePrivate config as a whole (pinUnpinScenarioSupport), or its FILEMAP/StoreFile steps.
-        if (
-          /: (FilePrivate: the guest does not set up a MAP_PRIVATE file mapping as a direct I\/O buffer|StoreFile: the guest has no MAP_PRIVATE file mapping to store to|Submit FILEMAP: the guest has no MAP_PRIVATE file mapping to submit from)$/.test(
-            plan.reason,
-          )
-        ) {
-          expect(suite.config).toBe('PinUnpin_file_private');
-          continue;
-        }
-        const unrealised =
-          /: (SubmitSync|CompleteError|PunchPartial): [^:]+ is not realised by the guest$/.exec(
-            plan.reason,
-          );
+        // The FilePrivate config runs whole: nothing of it is refused.
+        expect(suite.config).not.toBe('PinUnpin_file_private');
+        const unrealised = /: (PunchPartial): [^:]+ is not realised by the guest$/.exec(
+          plan.reason,
+        );
         if (unrealised) {
           expect(s.actions.some((a) => a.name === unrealised[1])).toBe(true);
           // A partial punch is explored by its own config alone (PartialPunch).
@@ -254,60 +310,85 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
           continue;
         }
         const kind =
-          /^target qemu:\S+: Submit (KVEC|BVEC|XARRAY|QUEUE): kernel-only iterator$/.exec(
+          /^target qemu:\S+: (Submit|SubmitSync) (KVEC|BVEC|XARRAY|QUEUE): kernel-only iterator$/.exec(
             plan.reason,
           );
         expect(kind, plan.reason).not.toBeNull();
-        expect(s.actions.some((a) => a.name === 'Submit' && a.iter === kind?.[1])).toBe(true);
+        expect(s.actions.some((a) => a.name === kind?.[1] && a.iter === kind?.[2])).toBe(true);
       }
     expect(run).toBeGreaterThan(0);
     expect(notApplicable).toBeGreaterThan(0);
   });
 
-  it('sends one exclusive pinunpin_script request and maps a model-conforming answer to no mismatch', async () => {
-    const suite = suites.find((s) => s.config === 'PinUnpin') as SuiteData;
-    const probe = cannedSession({});
-    const runnable = suite.scenarios
-      .map((s) =>
-        planScenario(suite, s, 'linux-6.12', createQemuTarget(probe.session, 'linux-6.12')),
-      )
-      .filter((p) => p.kind === 'run');
-    // One scenario per distinct action sequence is enough to exercise every action kind.
-    const seen = new Set<string>();
-    let checked = 0;
-    for (const plan of runnable) {
-      const key = JSON.stringify(plan.scenario.actions);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const exp = plan.expected.observations;
-      const { session, requests } = cannedSession(agentResultFromModel(exp));
-      const target = createQemuTarget(session, 'linux-6.12');
-      const obs = await target.run(plan.scenario as Scenario, 'linux-6.12');
-      expect(requests).toEqual([
-        { op: 'pinunpin_script', params: { steps: pinUnpinScript(plan.scenario.actions) } },
-      ]);
-      const unobservable = target.unobservable?.('PinUnpin') ?? [];
-      expect(compareObservations(plan.scenario, 'linux-6.12', exp, obs, unobservable)).toEqual([]);
-      // A kernel that counted one pin too many is caught at the step it happened.
-      const firstPin = exp.findIndex((o) => (o.pinAcquired as number) > 0);
-      if (firstPin > 0) {
-        const answer = agentResultFromModel(exp);
-        const steps = answer.obs as Record<string, number>[];
-        for (const o of steps.slice(firstPin)) (o as { acq: number }).acq += 1;
-        const off = createQemuTarget(cannedSession(answer).session, 'linux-6.12');
-        const bad = compareObservations(
-          plan.scenario,
-          'linux-6.12',
-          exp,
-          await off.run(plan.scenario as Scenario, 'linux-6.12'),
-          unobservable,
-        );
-        expect(bad.map((m) => [m.step, m.key])).toEqual([[firstPin, 'pinAcquired']]);
+  it.each([
+    ['PinUnpin', 'linux-6.12'],
+    ['PinUnpin_file_private', 'linux-6.12'],
+    ['PinUnpin_file_private', 'linux-6.1'],
+  ])(
+    '%s under %s: one exclusive pinunpin_script request per scenario, a model-conforming answer gives no mismatch',
+    async (config, profile) => {
+      const suite = suites.find((s) => s.config === config) as SuiteData;
+      const probe = cannedSession({});
+      const runnable = suite.scenarios
+        .map((s) => planScenario(suite, s, profile, createQemuTarget(probe.session, profile)))
+        .filter((p) => p.kind === 'run');
+      // FilePrivate runs whole: every scenario of its config is planned to run.
+      if (config === 'PinUnpin_file_private') expect(runnable.length).toBe(suite.scenarios.length);
+      // One scenario per distinct action sequence is enough to exercise every action kind.
+      const seen = new Set<string>();
+      let checked = 0;
+      for (const plan of runnable) {
+        const key = JSON.stringify(plan.scenario.actions);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const exp = plan.expected.observations;
+        const { session, requests } = cannedSession(agentResultFromModel(exp));
+        const target = createQemuTarget(session, profile);
+        const obs = await target.run(plan.scenario as Scenario, profile);
+        expect(requests).toEqual([
+          { op: 'pinunpin_script', params: pinUnpinRequest(plan.scenario as Scenario) },
+        ]);
+        const unobservable = target.unobservable?.('PinUnpin') ?? [];
+        expect(compareObservations(plan.scenario, profile, exp, obs, unobservable)).toEqual([]);
+        // A kernel that counted one pin too many is caught at the step it happened.
+        const firstPin = exp.findIndex((o) => (o.pinAcquired as number) > 0);
+        if (firstPin > 0) {
+          const answer = agentResultFromModel(exp);
+          const steps = answer.obs as Record<string, number>[];
+          for (const o of steps.slice(firstPin)) (o as { acq: number }).acq += 1;
+          const off = createQemuTarget(cannedSession(answer).session, profile);
+          const bad = compareObservations(
+            plan.scenario,
+            profile,
+            exp,
+            await off.run(plan.scenario as Scenario, profile),
+            unobservable,
+          );
+          expect(bad.map((m) => [m.step, m.key])).toEqual([[firstPin, 'pinAcquired']]);
+        }
+        // A device that got the process's store instead of the file's bytes is caught where the
+        // write completed.
+        const firstWrote = exp.findIndex((o) => typeof o.wrote === 'string' && o.wrote !== '');
+        if (firstWrote > 0) {
+          const answer = agentResultFromModel(exp);
+          const steps = answer.obs as Record<string, string>[];
+          for (const o of steps.slice(firstWrote))
+            o.wrote = o.wrote?.replace(/=(FILE|DMA)/g, '=STORE').replace(/=STORE/, '=0xee') ?? '';
+          const off = createQemuTarget(cannedSession(answer).session, profile);
+          const bad = compareObservations(
+            plan.scenario,
+            profile,
+            exp,
+            await off.run(plan.scenario as Scenario, profile),
+            unobservable,
+          );
+          expect(bad.map((m) => [m.step, m.key])).toEqual([[firstWrote, 'wrote']]);
+        }
+        checked++;
       }
-      checked++;
-    }
-    expect(checked).toBeGreaterThan(10);
-  });
+      expect(checked).toBeGreaterThan(10);
+    },
+  );
 });
 
 // ------------------------------------------------------------------- real kernels in QEMU

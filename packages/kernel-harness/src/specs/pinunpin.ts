@@ -14,14 +14,34 @@
 //   PunchHole(x) fallocate(FALLOC_FL_PUNCH_HOLE) of page x of a 2-page tmpfs file; `cached` is
 //                read with mincore(). The spec's precondition (no bio lists x) always holds for
 //                user iterators.
+//   SubmitSync(b, UBUF|IOVEC|FILEMAP, dir)  the same request as a synchronous preadv/pwritev
+//                on loop0 opened O_DIRECT (no gate): block/fops.c blkdev_direct_IO ->
+//                __blkdev_direct_IO_simple (submit_bio_wait, then bio_release_pages) takes
+//                and releases the pages within the call.
+//   CompleteError(b)  gate b's table is switched (DM_TABLE_LOAD + resume) to a dm-linear
+//                mapping onto the slot's dm "error" device while the bio is held: the resumed
+//                gate resubmits it there, io_err_map kills it (BLK_STS_IOERR) and
+//                blkdev_bio_end_io_async completes the request with -EIO after releasing the
+//                pages as on success. The -EIO replaces dio->size, so the bio's size comes
+//                from the gate's own I/O accounting (/sys/dev/block/M:m/stat sectors: dm.c
+//                dm_io_acct counts the bio it remapped), the agent's "sect".
+//   FilePrivate (request field file = 1): user page 5 is a one-page tmpfs file mapped
+//                MAP_PRIVATE and read once (mm/memory.c do_read_fault: the page-cache page,
+//                read-only). Submit/SubmitSync FILEMAP are the whole page as one buffer (a DEST
+//                reads a page of the adapter's DMA_PATTERN), StoreFile stores the adapter's
+//                STORE_PATTERN over model byte 2 (do_wp_page -> wp_page_copy). Observed: p5
+//                (FILE while user page 5's PFN in /proc/self/pagemap is the page-cache page's,
+//                the PFN of a MAP_SHARED mapping of the same page; else COPY), u5.byte (the
+//                process's byte at the store offset), f0.byte (pread of the file there) and
+//                wrote (per FILEMAP write completed without error, the byte its device region
+//                holds there, read from loop0's backing file with a plain pread: an O_DIRECT
+//                read would pin its buffer on 6.12 and show in the pin counters), bytes named
+//                by pattern as the adapter names them (FILE, STORE, DMA).
 // Not realised: SubmitPartial (a UBUF read running past the end of the mapping; the guest has
-// no such step yet), SubmitSync (a synchronous O_DIRECT read/write: it would block on the
-// suspended dm gate; the guest's script has no step that bypasses the gate yet) and
-// CompleteError (the gate cannot fail a held bio yet: reloading the suspended dm device with
-// an "error" table before resuming would) and PunchPartial (fallocate(PUNCH_HOLE) of half of
+// no such step yet) and PunchPartial (fallocate(PUNCH_HOLE) of half of
 // X1: the guest punches whole pages only, and what it changes, X1's bytes in `data`, is
 // unobservable; its config submits XARRAY alone, kernel-only anyway), named by pinUnpinWhyNot.
-// Not realisable: Submit with KVEC, BVEC, XARRAY or QUEUE (ITER_FOLIOQ on 6.12, which only
+// Not realisable: Submit/SubmitSync with KVEC, BVEC, XARRAY or QUEUE (ITER_FOLIOQ on 6.12, which only
 // netfs/cachefiles build; iterators built inside the kernel; no system call hands block DIO
 // one), so those scenarios are not applicable (pinUnpinWhyNot: "kernel-only iterator").
 //
@@ -36,7 +56,7 @@
 // u0.refcount and u0.dmaPinned (a folio's _refcount and folio_maybe_dma_pinned(): no interface
 // exports them; /proc/kpagecount is the map count), and `data` (the frames holding the bytes a
 // read DMA'd: most of them are kernel frames the guest cannot read; for the user pages the guest
-// reads no buffer bytes back yet).
+// reads no buffer bytes back yet; FilePrivate's u5.byte shows a read's data in user page 5).
 // Not realised as a whole: the LargeFolio config (user pages 0-1 in one 16 KiB anonymous mTHP):
 // it needs an mTHP order enabled in /sys/kernel/mm/transparent_hugepage/hugepages-16kB (6.8+;
 // the 6.1 guest has only PMD THP) and a check through /proc/self/pagemap and /proc/kpageflags
@@ -47,12 +67,15 @@
 // set it inside their direct I/O paths around iomap_dio_rw; no system call sets it on the block
 // device the guest drives, and the initramfs has neither file system (pinUnpinScenarioSupport).
 import type { Scenario, ScenarioAction, StepObservation } from '@pinlab/testgen';
+import type { RequestParams } from '../protocol.ts';
 
 /** Real bytes per model byte: the reference adapter's UNIT (PAGE = 4 model bytes = 4 KiB). */
 export const PINUNPIN_UNIT = 1024;
 
 const BIOS = [1, 2] as const;
 const USER_ITERS = new Set(['UBUF', 'IOVEC']);
+/** What Submit and SubmitSync can take in the guest: the user iterators and the file mapping. */
+const GUEST_ITERS = new Set(['UBUF', 'IOVEC', 'FILEMAP']);
 const DIRS = new Set(['DEST', 'SOURCE']);
 const PAGES = new Set(['X0', 'X1']);
 
@@ -73,10 +96,6 @@ export function pinUnpinScenarioSupport(scenario: Scenario): string | undefined 
   // call sets it on a block device's O_DIRECT request, and the guest has neither file system.
   if (scenario.constants?.Nofault === true)
     return 'Nofault: i->nofault is set only by gfs2/btrfs direct I/O; the guest drives a block device';
-  // Realisable in principle (mmap(MAP_PRIVATE) of a file, O_DIRECT write from it, a store,
-  // then read back the device), but the guest's pinunpin_script has no file-mapping step yet.
-  if (scenario.constants?.FilePrivate === true)
-    return 'FilePrivate: the guest does not set up a MAP_PRIVATE file mapping as a direct I/O buffer';
   return undefined;
 }
 
@@ -90,15 +109,19 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
     case 'Init':
       return true;
     case 'Submit':
+    case 'SubmitSync':
       return (
-        isBio(action.bio) && USER_ITERS.has(String(action.iter)) && DIRS.has(String(action.dir))
+        isBio(action.bio) && GUEST_ITERS.has(String(action.iter)) && DIRS.has(String(action.dir))
       );
     case 'SubmitFault':
       return isBio(action.bio) && USER_ITERS.has(String(action.iter));
     case 'Complete':
+    case 'CompleteError':
       return isBio(action.bio);
     case 'PunchHole':
       return PAGES.has(String(action.page));
+    case 'StoreFile':
+      return true;
     default:
       return false;
   }
@@ -116,10 +139,6 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // mapping); the guest's pinunpin_script has no such step yet.
   if (action.name === 'SubmitPartial' && isBio(action.bio))
     return 'SubmitPartial: a buffer past the end of its mapping is not realised by the guest';
-  // A synchronous O_DIRECT request would wait on the suspended dm gate that holds the other
-  // I/O's bios; the guest has no ungated synchronous step yet.
-  if (action.name === 'SubmitSync' && isBio(action.bio))
-    return 'SubmitSync: a synchronous O_DIRECT request is not realised by the guest';
   // Only gfs2/btrfs fault a buffer in between the nofault attempts of one direct I/O (the
   // Nofault config, not applicable as a whole; pinUnpinScenarioSupport).
   if (action.name === 'FaultIn')
@@ -127,18 +146,10 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // The guest's PunchHole step punches whole pages of its tmpfs file only.
   if (action.name === 'PunchPartial')
     return 'PunchPartial: a partial hole punch is not realised by the guest';
-  // The dm gate only delays bios; failing one needs an "error" table loaded before the resume.
-  if (action.name === 'CompleteError' && isBio(action.bio))
-    return 'CompleteError: failing an in-flight bio is not realised by the guest';
-  // The FilePrivate config's steps (not applicable as a whole; pinUnpinScenarioSupport).
-  if (action.name === 'StoreFile')
-    return 'StoreFile: the guest has no MAP_PRIVATE file mapping to store to';
-  if (action.name === 'Submit' && isBio(action.bio) && action.iter === 'FILEMAP')
-    return 'Submit FILEMAP: the guest has no MAP_PRIVATE file mapping to submit from';
   if (
-    (action.name === 'Submit' || action.name === 'SubmitFault') &&
+    (action.name === 'Submit' || action.name === 'SubmitSync' || action.name === 'SubmitFault') &&
     isBio(action.bio) &&
-    !USER_ITERS.has(String(action.iter))
+    !GUEST_ITERS.has(String(action.iter))
   )
     return `${action.name} ${String(action.iter)}: kernel-only iterator`;
   return undefined;
@@ -146,8 +157,10 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
 
 const PARAMS: Record<string, readonly string[]> = {
   Submit: ['bio', 'iter', 'dir'],
+  SubmitSync: ['bio', 'iter', 'dir'],
   SubmitFault: ['bio', 'iter'],
   Complete: ['bio'],
+  CompleteError: ['bio'],
   PunchHole: ['page'],
 };
 
@@ -164,7 +177,22 @@ export function pinUnpinScript(actions: readonly ScenarioAction[]): string {
     .join(';');
 }
 
+/**
+ * The agent request for a scenario: its step script, and `file: 1` when the config maps the
+ * private file (FilePrivate), so the guest sets up user page 5 and reports p5, u5.byte,
+ * f0.byte and wrote after every step.
+ */
+export function pinUnpinRequest(scenario: Scenario): RequestParams {
+  const steps = pinUnpinScript(scenario.actions);
+  return scenario.constants?.FilePrivate === true ? { steps, file: 1 } : { steps };
+}
+
 const STATES = new Set(['IDLE', 'INFLIGHT', 'DONE', 'FAILED']);
+/** What the guest names the bytes it reads back (the adapter's patternName, or 0x..). */
+const isByteName = (v: unknown): v is string =>
+  typeof v === 'string' && /^(FILE|STORE|DMA|0x[0-9a-f]+)$/.test(v);
+const isWrote = (v: unknown): v is string =>
+  typeof v === 'string' && /^([12]=(FILE|STORE|DMA|0x[0-9a-f]+|UNREADABLE)(,|$))*$/.test(v);
 
 function field<T>(o: Record<string, unknown>, k: string, ok: (v: unknown) => v is T, i: number): T {
   const v = o[k];
@@ -193,6 +221,12 @@ export function pinUnpinObservations(
   const res = result.res;
   if (!Array.isArray(res) || res.length !== 2 || !res.every((r) => r === null || isNum(r)))
     throw new Error(`pinunpin_script returned no per-bio results (res = ${JSON.stringify(res)})`);
+  // Each bio's sectors as its gate accounted them at Complete/CompleteError (null: none).
+  const sect = result.sect ?? [null, null];
+  if (!Array.isArray(sect) || sect.length !== 2 || !sect.every((r) => r === null || isNum(r)))
+    throw new Error(
+      `pinunpin_script returned malformed per-bio sectors (sect = ${JSON.stringify(sect)})`,
+    );
   return obs.map((o: Record<string, unknown>, i) => {
     const out: Record<string, string | number | boolean | null> = {
       pinAcquired: field(o, 'acq', isNum, i),
@@ -200,6 +234,16 @@ export function pinUnpinObservations(
       zeroMapped: field(o, 'zero', isBool, i),
       cached: field(o, 'cached', isStr, i),
     };
+    // FilePrivate's keys, reported by the agent only for a request with file = 1.
+    if ('p5' in o) {
+      const p5 = field(o, 'p5', isStr, i);
+      if (p5 !== 'FILE' && p5 !== 'COPY')
+        throw new Error(`step ${i}: user page 5 maps ${p5} (neither the page cache nor a copy)`);
+      out.p5 = p5;
+      out['u5.byte'] = field(o, 'u5', isByteName, i);
+      out['f0.byte'] = field(o, 'f0', isByteName, i);
+      out.wrote = field(o, 'wrote', isWrote, i);
+    }
     for (const b of BIOS) {
       const st = field(o, `st${b}`, isStr, i);
       if (!STATES.has(st)) throw new Error(`step ${i}: bio ${b} in unknown state ${st}`);
@@ -208,8 +252,13 @@ export function pinUnpinObservations(
       if (st === 'INFLIGHT' || st === 'DONE') {
         const r = res[b - 1] as number | null;
         if (r === null) throw new Error(`step ${i}: bio ${b} went in flight but never completed`);
-        // An error at completion (-errno) is shown as is, not scaled.
-        bytes = r < 0 ? r : r / PINUNPIN_UNIT;
+        if (r >= 0) bytes = r / PINUNPIN_UNIT;
+        else {
+          // An error at completion replaces dio->size: the bio's size is what its gate
+          // accounted (sectors); without that figure the -errno is shown as is, not scaled.
+          const sectors = sect[b - 1] as number | null;
+          bytes = sectors === null ? r : (sectors * 512) / PINUNPIN_UNIT;
+        }
       }
       out[`bio${b}.bytes`] = bytes;
       // -EIO is what blkdev_bio_end_io_async reports for a bio ended with BLK_STS_IOERR.
