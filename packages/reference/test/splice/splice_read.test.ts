@@ -104,6 +104,43 @@ describe('splice read: ITER_PIPE (6.1) and filemap/copy splice (6.12)', () => {
     }
   }
 
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    for (const direct of [false, true]) {
+      it(`${profile} ${direct ? 'O_DIRECT' : 'buffered'}: a file whose i_size ends mid-page: the exact bytes, the last buffer holds the tail`, () => {
+        // i_size 5120: the read stops at i_size whatever the path (6.1 ITER_PIPE: the hole past
+        // the sector holding EOF is zero-filled into the tail of the last pipe buffer, append_pipe,
+        // and the EOF revert shrinks that buffer back; 6.12 copy_splice_read pushes the last
+        // page with len = remain; buffered: the folio with n = i_size - pos).
+        const k = createKernel(profile);
+        const { ino } = setup(k, PAGE_SIZE + 1024);
+        with_kernel(k, () => {
+          const filp = filp_open(ino, direct ? O_DIRECT : 0);
+          const pipe = alloc_pipe_info();
+          const r = vfs_splice_read(filp, 0, pipe, 4 * PAGE_SIZE);
+          expect(r.ret).toBe(PAGE_SIZE + 1024);
+          expect(r.ppos).toBe(PAGE_SIZE + 1024);
+          expect(splice_within_eof(r)).toEqual([]);
+          const lens: number[] = [];
+          for (let s = pipe.tail; s !== pipe.head; s++)
+            lens.push(pipe.bufs[s & (pipe.ring_size - 1)]?.len ?? -1);
+          expect(lens).toEqual([PAGE_SIZE, 1024]);
+          expect(pipe_read(pipe, pipe_readable(pipe))).toEqual(
+            pattern(16 * 1024).slice(0, PAGE_SIZE + 1024),
+          );
+          // From inside the tail page: what is left of it, then EOF.
+          const rest = vfs_splice_read(filp, PAGE_SIZE + 512, pipe, PAGE_SIZE);
+          expect(rest.ret).toBe(512);
+          expect(pipe_read(pipe, pipe_readable(pipe))).toEqual(
+            pattern(16 * 1024).slice(PAGE_SIZE + 512, PAGE_SIZE + 1024),
+          );
+          expect(vfs_splice_read(filp, PAGE_SIZE + 1024, pipe, PAGE_SIZE).ret).toBe(0);
+          free_pipe_info(pipe);
+          expect(mm_invariants_at_quiescence(k)).toEqual([]);
+        });
+      });
+    }
+  }
+
   it('6.12 copy_splice_read clips to the pipe, not to EOF: allocates for the pipe, keeps what the read reached', () => {
     // fs/splice.c copy_splice_read (6.5-6.12): npages = DIV_ROUND_UP(min(len, room * PAGE_SIZE)),
     // keep = DIV_ROUND_UP(ret, PAGE_SIZE), release_pages() of the rest. The ver #20 EOF clip
