@@ -472,8 +472,6 @@ static int pu_setup(struct pu_state *s, char *err, size_t errlen) {
   (void)sink;
   s->zero_pfn = pu_pfn(ref);
   if (s->zero_pfn == 0) return snprintf(err, errlen, "no PFN in /proc/self/pagemap (not root?)"), -1;
-  s->unmapped = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (s->unmapped == MAP_FAILED || munmap(s->unmapped, 4 * PAGE) < 0) return snprintf(err, errlen, "mmap/munmap: %s", strerror(errno)), -1;
   // X0, X1: a 2-page tmpfs file, both pages written (in the page cache), mapped for mincore.
   char path[64];
   snprintf(path, sizeof path, "/tmp/pinunpin-%d", getpid());
@@ -492,7 +490,12 @@ static int pu_setup(struct pu_state *s, char *err, size_t errlen) {
   if (s->disk_fd < 0) return snprintf(err, errlen, "open %s: %s", DISK_PATH, strerror(errno)), -1;
   s->io_buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (s->io_buf == MAP_FAILED) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
-  return s->file ? pu_setup_file(s, err, errlen) : 0;
+  if (s->file && pu_setup_file(s, err, errlen) < 0) return -1;
+  // SubmitFault's address: a range mapped and unmapped after every other mapping of the
+  // scenario is made, so no later mmap can land in the hole and give it a vma again.
+  s->unmapped = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (s->unmapped == MAP_FAILED || munmap(s->unmapped, 4 * PAGE) < 0) return snprintf(err, errlen, "mmap/munmap: %s", strerror(errno)), -1;
+  return 0;
 }
 
 // Gate b, closed, ready for bio b's Submit. Made at the bio's first Submit, not up front: the
