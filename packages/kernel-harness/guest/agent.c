@@ -18,6 +18,7 @@
 #include <linux/io_uring.h>
 #include <linux/loop.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -784,6 +785,19 @@ static int gate_open(const char *name) {
 // own ring; Vmsplice(vpage) = vmsplice the page into a pipe; PipeRead = read it back.
 // Request field "advice" (the ForkAdvice constant): NONE, DONTFORK or WIPEONFORK, the madvise
 // applied to both pages before the first step; the child reports null where it maps no page.
+// Address-space steps (the parent's, before fork as the model has them): Munmap(vpage) =
+// munmap(2) of the page; Protect / ProtectNone / Unprotect(vpage) = mprotect(2) PROT_READ /
+// PROT_NONE / PROT_READ|PROT_WRITE; MmapPopulate / MmapExists(vpage) = mmap(2) of one anonymous
+// page at the page's address with MAP_FIXED_NOREPLACE|MAP_POPULATE; ProtectHole / MadviseHole =
+// mprotect(PROT_READ) / madvise(MADV_DONTFORK) of the whole two-page buffer. Read(C,vpage) /
+// ReadNoVma(C,vpage) = the child's one-byte load.
+// Failed steps: a step's syscall that the kernel fails does not end the script; its error is the
+// step's observation "err" (the errno's name, "SIGSEGV" for a store or load that faults, caught
+// with sigsetjmp/siglongjmp in the process that made it), null when the step succeeded. The
+// model says which steps fail (WriteReadOnly, DioSubmitReadOnly, RegisterBusy, VmspliceFull ...
+// are the same syscalls as Write, DioSubmit, RegisterBuffer, Vmsplice): the agent makes the
+// syscall and reports what the kernel answered. Only the harness's own failures (a gate, the
+// child's command pipe, a read that completes with a wrong length) fail the request.
 
 #define FR_STEPS 32
 static const int io_off[3] = {0, 0, 1024};
@@ -797,6 +811,13 @@ static uint64_t fr_write_disk(int io) {
   return (uint64_t)(DISK_BYTES / 2) + (uint64_t)(g_slot * 2 + (io - 1)) * PAGE;
 }
 
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000  // include/uapi/asm-generic/mman-common.h, since 4.17
+#endif
+#ifndef F_SETPIPE_SZ
+#define F_SETPIPE_SZ 1031
+#endif
+
 struct fr_state {
   unsigned char *pages;  // two pages, virtually contiguous
   aio_context_t ctx;
@@ -806,6 +827,9 @@ struct fr_state {
   int io_vpage[3];
   int io_done[3];
   int io_res[3];
+  int io_finished[3];  // its IoComplete ran
+  int completing;  // the io IoComplete is reaping: any other completion is early
+  int early;       // a read or write completed before its IoComplete step
   struct uring ring[2];
   int ring_ok[2];
   int registered[2];
@@ -813,9 +837,11 @@ struct fr_state {
   int child_exited;  // ChildExit ran: no child any more, and none may be forked again
   int to_child, from_child;
   int pipe_fd[2];
+  int pipe_made;  // the scenario's one pipe (one page: F_SETPIPE_SZ 4096) exists
   char pipe_seen[32];
-  int piped;
-  char written[3][32];  // tags the device got from write io (IoComplete of a DIOW)
+  int piped;              // 0 nothing spliced, 1 the pipe holds the page, 2 read back
+  char written[3][32];    // tags the device got from write io (IoComplete of a DIOW)
+  const char *step_err;   // how the current step failed (errno name, "SIGSEGV"), NULL if it did not
 };
 
 static void tags_of(const unsigned char *page, char *out, size_t outlen) {
@@ -830,25 +856,101 @@ static void tags_of(const unsigned char *page, char *out, size_t outlen) {
 #define MADV_WIPEONFORK 18
 #endif
 
-// Tags of a page of this process, or "-" where it maps no page: after a fork of a
-// MADV_DONTFORK buffer (no vma: mincore fails with ENOMEM) or a MADV_WIPEONFORK one (no pte yet:
-// not resident). Reading such a page would fault (SIGSEGV) or map one, so it is not read.
+// The errno names of ForkRace.tla's err field; any other errno is reported by number, so a
+// kernel that fails a step differently shows as a mismatch naming what it returned.
+static const char *errno_name(int e) {
+  switch (e) {
+    case EFAULT: return "EFAULT";
+    case EBUSY: return "EBUSY";
+    case ENXIO: return "ENXIO";
+    case EAGAIN: return "EAGAIN";
+    case EEXIST: return "EEXIST";
+    case ENOMEM: return "ENOMEM";
+    case EINVAL: return "EINVAL";
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case EIO: return "EIO";
+  }
+  static char other[16];
+  snprintf(other, sizeof other, "E%d", e);
+  return other;
+}
+
+// ---- user faults (SIGSEGV) of a store or a load, caught where the process makes it.
+// A user access without a vma (arch/x86/mm/fault.c do_user_addr_fault -> bad_area_nosemaphore)
+// or against the vma's protection (access_error -> bad_area_access_error) is SIGSEGV; the
+// handler jumps back to the access, which then reports it. An unexpected SIGSEGV (not armed)
+// kills the process as usual. The child inherits the handler at fork (and its own jmp_buf).
+static sigjmp_buf fr_fault_jmp;
+static volatile sig_atomic_t fr_fault_armed;
+
+static void fr_segv(int sig) {
+  if (fr_fault_armed) {
+    fr_fault_armed = 0;
+    siglongjmp(fr_fault_jmp, 1);
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+// Stores byte b at p: 0, or -1 when the store faults (SIGSEGV).
+static int guarded_store(unsigned char *p, unsigned char b) {
+  if (sigsetjmp(fr_fault_jmp, 1)) return -1;
+  fr_fault_armed = 1;
+  *(volatile unsigned char *)p = b;
+  fr_fault_armed = 0;
+  return 0;
+}
+
+// Loads n bytes from p into dst: 0, or -1 when a load faults (SIGSEGV).
+static int guarded_load(unsigned char *dst, const unsigned char *p, size_t n) {
+  if (sigsetjmp(fr_fault_jmp, 1)) return -1;
+  fr_fault_armed = 1;
+  for (size_t i = 0; i < n; i++) dst[i] = ((const volatile unsigned char *)p)[i];
+  fr_fault_armed = 0;
+  return 0;
+}
+
+// Reads a page of this process that a load cannot (PROT_NONE: no VM_READ) through
+// /proc/self/mem: fs/proc/base.c mem_rw -> access_remote_vm with FOLL_FORCE (Debian's
+// CONFIG_PROC_MEM_ALWAYS_FORCE), which mm/gup.c check_vma_flags lets read a vma without VM_READ
+// (VM_MAYREAD stays). A FOLL_GET reference for the copy, dropped at once: no pin, no COW.
+static int read_own_mem(unsigned char *dst, const unsigned char *p) {
+  int fd = open("/proc/self/mem", O_RDONLY);
+  if (fd < 0) return -1;
+  ssize_t n = pread(fd, dst, PAGE, (off_t)(uintptr_t)p);
+  close(fd);
+  return n == PAGE ? 0 : -1;
+}
+
+// Tags of a page of this process, or "-" where it maps no page: no vma (munmap, or a fork of a
+// MADV_DONTFORK buffer: mincore fails with ENOMEM) or no pte yet (MADV_WIPEONFORK in the child:
+// not resident). Reading such a page would fault (SIGSEGV) or map one, so it is not read. A page
+// whose load faults (PROT_NONE) is read through /proc/self/mem; "?" if even that fails.
 static void view_of(const unsigned char *page, char *out, size_t outlen) {
   unsigned char vec = 0;
   if (mincore((void *)page, PAGE, &vec) != 0 || !(vec & 1)) {
     snprintf(out, outlen, "-");
     return;
   }
-  tags_of(page, out, outlen);
+  static unsigned char copy[PAGE];
+  if (guarded_load(copy, page, PAGE) != 0 && read_own_mem(copy, page) != 0) {
+    snprintf(out, outlen, "?");
+    return;
+  }
+  tags_of(copy, out, outlen);
 }
 
-// The child obeys one-byte commands: 'w'/'W' write CW into page 0/1, 'v' report its views.
+// The child obeys one-byte commands: 'w'/'W' write CW into page 0/1, 'r'/'R' load a byte of
+// page 0/1 (answer 'k', or 's' when the access faulted: SIGSEGV), 'v' report its views.
 static void child_loop(struct fr_state *s, int in, int out) {
   char c;
   while (read(in, &c, 1) == 1) {
-    if (c == 'w' || c == 'W') {
-      s->pages[(c == 'W' ? PAGE : 0) + CW_OFF] = 'C';
-      if (write(out, "k", 1) != 1) _exit(3);
+    if (c == 'w' || c == 'W' || c == 'r' || c == 'R') {
+      unsigned char *at = s->pages + (c == 'W' || c == 'R' ? PAGE : 0) + CW_OFF;
+      unsigned char byte;
+      int rc = c == 'w' || c == 'W' ? guarded_store(at, 'C') : guarded_load(&byte, at, 1);
+      if (write(out, rc == 0 ? "k" : "s", 1) != 1) _exit(3);
     } else if (c == 'v') {
       char a[32], b[32], line[80];
       view_of(s->pages, a, sizeof a);
@@ -862,7 +964,8 @@ static void child_loop(struct fr_state *s, int in, int out) {
   _exit(0);
 }
 
-// Reaps AIO completions until read `io` has completed (others are recorded as they come).
+// Reaps AIO completions until read `io` has completed (others are recorded as they come; a
+// completion of a request other than the one being reaped, s->completing, came early).
 static int reap_aio(struct fr_state *s, int io, int wait) {
   while (!s->io_done[io]) {
     struct io_event ev;
@@ -871,8 +974,10 @@ static int reap_aio(struct fr_state *s, int io, int wait) {
     if (n < 0 && errno == EINTR) continue;
     if (n != 1) return wait ? -1 : 0;
     int which = (int)ev.data;
+    if (which < 1 || which > 2) return -1;
     s->io_done[which] = 1;
     s->io_res[which] = (int)ev.res;
+    if (which != s->completing) s->early = 1;
   }
   return 1;
 }
@@ -901,6 +1006,45 @@ static int step_proc(const char *step) {
   return p ? p[6] : 'P';
 }
 
+static int is(const char *name, const char *a) { return strcmp(name, a) == 0; }
+
+// A request that the kernel failed at submission: io_submit / io_uring_enter itself (errno), or
+// its completion posted before the call returned (res < 0: block/fops.c
+// __blkdev_direct_IO_async returns bio_iov_iter_get_pages' -EFAULT and fs/aio.c aio_rw_done
+// completes the iocb with it; io_uring posts a CQE for a request whose prep or import failed).
+// The io stays idle, as the model's failed steps leave it.
+static void fr_io_failed(struct fr_state *s, int io, int res) {
+  s->step_err = errno_name(-res);
+  s->io_kind[io] = 0;
+  s->io_done[io] = 0;
+  s->io_res[io] = 0;
+}
+
+// Linux AIO O_DIRECT of one buffer through gate io: the read of DioSubmit (and
+// DioSubmitReadOnly: the same syscall into a read-only page), the write of DioWriteSubmit (and
+// DioWriteNoAccess). Returns 0; a failure the kernel reports is the step's err.
+static int fr_aio_submit(struct fr_state *s, int io, int write, void *buf, size_t len, uint64_t disk) {
+  struct iocb cb;
+  memset(&cb, 0, sizeof cb);
+  cb.aio_data = (uint64_t)io;
+  cb.aio_lio_opcode = write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+  cb.aio_fildes = (uint32_t)s->dio_fd[io];
+  cb.aio_buf = (uint64_t)(uintptr_t)buf;
+  cb.aio_nbytes = len;
+  cb.aio_offset = (int64_t)disk;
+  struct iocb *cbs[1] = {&cb};
+  s->io_kind[io] = write ? 3 : 1;
+  if (sys_io_submit(s->ctx, 1, cbs) != 1) return fr_io_failed(s, io, -errno), 0;
+  // Behind a closed gate the request must still be in flight; a completion now is its failure.
+  s->completing = io;
+  int got = reap_aio(s, io, 0);
+  s->completing = 0;
+  if (got < 0) return -1;
+  if (got == 1 && s->io_res[io] < 0) fr_io_failed(s, io, s->io_res[io]);
+  else if (got == 1) s->early = 1;
+  return 0;
+}
+
 static int fr_step(struct fr_state *s, const char *step, char *err, size_t errlen) {
   char name[32];
   size_t k = 0;
@@ -909,60 +1053,57 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
   int io = step_param(step, "io", 1), v = step_param(step, "vpage", 0);
   if (io < 1 || io > 2 || v < 0 || v > 1) return snprintf(err, errlen, "%s: io must be 1..2 and vpage 0..1", step), -1;
   unsigned char *page = s->pages + v * PAGE;
-  if (strcmp(name, "Init") == 0) return 0;
-  if (strcmp(name, "DioSubmit") == 0 || strcmp(name, "FixedRead") == 0) {
-    int fixed = name[0] == 'F';
-    if (fixed && !s->registered[v]) return snprintf(err, errlen, "%s: page %d has no registered buffer", step, v), -1;
-    if (s->io_kind[io]) return snprintf(err, errlen, "%s: read %d was already submitted", step, io), -1;
-    if (fixed) {
-      if (uring_submit_rw(&s->ring[v], IORING_OP_READ_FIXED, s->dio_fd[io], page + io_off[io], 512, io_disk[io], 0) < 0) return snprintf(err, errlen, "%s: io_uring_enter: %s", step, strerror(errno)), -1;
-    } else {
-      struct iocb cb;
-      memset(&cb, 0, sizeof cb);
-      cb.aio_data = (uint64_t)io;
-      cb.aio_lio_opcode = IOCB_CMD_PREAD;
-      cb.aio_fildes = (uint32_t)s->dio_fd[io];
-      cb.aio_buf = (uint64_t)(uintptr_t)(page + io_off[io]);
-      cb.aio_nbytes = 512;
-      cb.aio_offset = (int64_t)io_disk[io];
-      struct iocb *cbs[1] = {&cb};
-      if (sys_io_submit(s->ctx, 1, cbs) != 1) return snprintf(err, errlen, "%s: io_submit: %s", step, strerror(errno)), -1;
-    }
-    s->io_kind[io] = fixed ? 2 : 1;
+  s->step_err = NULL;
+  if (is(name, "Init")) return 0;
+  if (is(name, "DioSubmit") || is(name, "DioSubmitReadOnly")) {
+    if (s->io_kind[io]) return snprintf(err, errlen, "%s: io %d was already submitted", step, io), -1;
     s->io_vpage[io] = v;
+    return fr_aio_submit(s, io, 0, page + io_off[io], 512, io_disk[io]);
+  }
+  if (is(name, "FixedRead") || is(name, "FixedReadUnregistered") || is(name, "FixedReadOutside")) {
+    // IORING_OP_READ_FIXED, buffer 0 of page v's ring. FixedReadOutside addresses the page after
+    // the registered one (io_import_fixed: outside the buffer, -EFAULT); FixedReadUnregistered
+    // names a ring with no buffer (6.1 io_prep_rw: buf_index >= nr_user_bufs, -EFAULT). Either
+    // fails before any I/O: its CQE is posted before io_uring_enter returns.
+    if (s->io_kind[io]) return snprintf(err, errlen, "%s: io %d was already submitted", step, io), -1;
+    unsigned char *at = (is(name, "FixedReadOutside") ? page + PAGE : page) + io_off[io];
+    s->io_kind[io] = 2;
+    s->io_vpage[io] = v;
+    if (uring_submit_rw(&s->ring[v], IORING_OP_READ_FIXED, s->dio_fd[io], at, 512, io_disk[io], 0) < 0) return fr_io_failed(s, io, -errno), 0;
+    int res = 0;
+    if (uring_reap(&s->ring[v], 0, &res) == 1) {
+      if (res < 0) fr_io_failed(s, io, res);
+      else s->io_done[io] = 1, s->io_res[io] = res, s->early = 1;
+    }
     return 0;
   }
-  if (strcmp(name, "DioWriteSubmit") == 0) {
+  if (is(name, "DioWriteSubmit") || is(name, "DioWriteNoAccess")) {
     // The write's source is the parent's page: block/fops.c __blkdev_direct_IO(_async) ->
     // bio_iov_iter_get_pages, 6.1: iov_iter_get_pages2 -> get_user_pages_fast without
     // FOLL_WRITE (FOLL_GET: a COW-shared page is taken as it is); 6.12: iov_iter_extract_pages
     // -> pin_user_pages_fast(FOLL_PIN), mm/gup.c gup_must_unshare -> FAULT_FLAG_UNSHARE first.
-    // The bio then waits behind the closed gate with the page held until IoComplete.
+    // The bio then waits behind the closed gate with the page held until IoComplete. From a
+    // PROT_NONE page GUP fails (check_vma_flags: no VM_READ): -EFAULT at once.
     if (s->io_kind[io]) return snprintf(err, errlen, "%s: io %d was already submitted", step, io), -1;
-    struct iocb cb;
-    memset(&cb, 0, sizeof cb);
-    cb.aio_data = (uint64_t)io;
-    cb.aio_lio_opcode = IOCB_CMD_PWRITE;
-    cb.aio_fildes = (uint32_t)s->dio_fd[io];
-    cb.aio_buf = (uint64_t)(uintptr_t)page;
-    cb.aio_nbytes = PAGE;
-    cb.aio_offset = (int64_t)fr_write_disk(io);
-    struct iocb *cbs[1] = {&cb};
-    if (sys_io_submit(s->ctx, 1, cbs) != 1) return snprintf(err, errlen, "%s: io_submit: %s", step, strerror(errno)), -1;
-    s->io_kind[io] = 3;
     s->io_vpage[io] = v;
-    return 0;
+    return fr_aio_submit(s, io, 1, page, PAGE, fr_write_disk(io));
   }
-  if (strcmp(name, "IoComplete") == 0) {
-    if (!s->io_kind[io] || s->io_done[io]) return snprintf(err, errlen, "%s: read %d is not in flight", step, io), -1;
+  if (is(name, "IoComplete")) {
+    if (!s->io_kind[io] || s->io_finished[io]) return snprintf(err, errlen, "%s: io %d is not in flight", step, io), -1;
+    s->io_finished[io] = 1;
     if (gate_open(s->gate[io]) < 0) return snprintf(err, errlen, "%s: resume gate: %s", step, strerror(errno)), -1;
     if (s->io_kind[io] == 2) {
       int res = 0;
-      if (uring_reap(&s->ring[s->io_vpage[io]], 1, &res) < 0) return snprintf(err, errlen, "%s: io_uring wait: %s", step, strerror(errno)), -1;
-      s->io_done[io] = 1;
-      s->io_res[io] = res;
-    } else if (reap_aio(s, io, 1) < 0) {
-      return snprintf(err, errlen, "%s: io_getevents: %s", step, strerror(errno)), -1;
+      if (!s->io_done[io]) {
+        if (uring_reap(&s->ring[s->io_vpage[io]], 1, &res) < 0) return snprintf(err, errlen, "%s: io_uring wait: %s", step, strerror(errno)), -1;
+        s->io_done[io] = 1;
+        s->io_res[io] = res;
+      }
+    } else {
+      s->completing = io;
+      int got = reap_aio(s, io, 1);
+      s->completing = 0;
+      if (got < 0) return snprintf(err, errlen, "%s: io_getevents: %s", step, strerror(errno)), -1;
     }
     if (s->io_kind[io] == 3) {
       if (s->io_res[io] != PAGE) return snprintf(err, errlen, "%s: write %d returned %d", step, io, s->io_res[io]), -1;
@@ -977,7 +1118,7 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     if (s->io_res[io] != 512) return snprintf(err, errlen, "%s: read %d returned %d", step, io, s->io_res[io]), -1;
     return 0;
   }
-  if (strcmp(name, "Fork") == 0) {
+  if (is(name, "Fork")) {
     int a[2], b[2];
     if (s->child || s->child_exited) return snprintf(err, errlen, "Fork: already forked"), -1;
     if (pipe(a) < 0 || pipe(b) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
@@ -995,7 +1136,7 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     s->from_child = b[0];
     return 0;
   }
-  if (strcmp(name, "ChildExit") == 0) {
+  if (is(name, "ChildExit")) {
     // EOF on its command pipe ends child_loop (_exit); reaping it proves its mm is gone.
     if (!s->child) return snprintf(err, errlen, "ChildExit: no child"), -1;
     close(s->to_child);
@@ -1005,39 +1146,84 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     s->child_exited = 1;
     return 0;
   }
-  if (strcmp(name, "Write") == 0) {
+  if (is(name, "Write") || is(name, "WriteUnmapped") || is(name, "WriteReadOnly") || is(name, "Read") || is(name, "ReadNoVma")) {
+    // A store (Write*: PW by the parent, CW by the child) or a one-byte load (Read*: the child's,
+    // where the store would go) by the process named; SIGSEGV when it faults.
+    int load = name[0] == 'R';
     if (step_proc(step) == 'P') {
-      page[PW_OFF] = 'P';
+      unsigned char byte;
+      int rc = load ? guarded_load(&byte, page + PW_OFF, 1) : guarded_store(page + PW_OFF, 'P');
+      if (rc != 0) s->step_err = "SIGSEGV";
       return 0;
     }
-    char c = v ? 'W' : 'w', ack;
-    if (!s->child || write(s->to_child, &c, 1) != 1 || read(s->from_child, &ack, 1) != 1) return snprintf(err, errlen, "%s: no (living) child to write", step), -1;
+    char c = load ? (v ? 'R' : 'r') : (v ? 'W' : 'w'), ack;
+    if (!s->child || write(s->to_child, &c, 1) != 1 || read(s->from_child, &ack, 1) != 1) return snprintf(err, errlen, "%s: no (living) child", step), -1;
+    if (ack == 's') s->step_err = "SIGSEGV";
     return 0;
   }
-  if (strcmp(name, "RegisterBuffer") == 0) {
+  if (is(name, "RegisterBuffer") || is(name, "RegisterUnmapped") || is(name, "RegisterReadOnly") || is(name, "RegisterBusy")) {
+    // IORING_REGISTER_BUFFERS of page v on its own ring: io_uring/rsrc.c
+    // io_sqe_buffers_register (-EBUSY on a ring with buffers) -> io_sqe_buffer_register ->
+    // io_pin_pages (-EFAULT where pin_user_pages(FOLL_WRITE|FOLL_LONGTERM) pins nothing).
     struct iovec iov = {page, PAGE};
-    if (s->registered[v]) return snprintf(err, errlen, "%s: already registered", step), -1;
-    if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) return snprintf(err, errlen, "%s: IORING_REGISTER_BUFFERS: %s", step, strerror(errno)), -1;
-    s->registered[v] = 1;
+    if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) s->step_err = errno_name(errno);
+    else s->registered[v] = 1;
     return 0;
   }
-  if (strcmp(name, "UnregisterBuffer") == 0) {
-    if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_UNREGISTER_BUFFERS, NULL, 0) < 0) return snprintf(err, errlen, "%s: IORING_UNREGISTER_BUFFERS: %s", step, strerror(errno)), -1;
-    s->registered[v] = 0;
+  if (is(name, "UnregisterBuffer") || is(name, "UnregisterNone")) {
+    if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_UNREGISTER_BUFFERS, NULL, 0) < 0) s->step_err = errno_name(errno);
+    else s->registered[v] = 0;
     return 0;
   }
-  if (strcmp(name, "Vmsplice") == 0) {
+  if (is(name, "Vmsplice") || is(name, "VmspliceUnmapped") || is(name, "VmspliceFull")) {
+    // The scenario's one pipe, of one page (F_SETPIPE_SZ 4096: one slot, ForkRace.tla's pipe),
+    // and vmsplice(SPLICE_F_NONBLOCK): into a full pipe fs/splice.c vmsplice_to_pipe ->
+    // wait_for_space returns -EAGAIN; from an unmapped page iov_iter_get_pages2 -EFAULT.
+    if (!s->pipe_made) {
+      if (pipe(s->pipe_fd) < 0) return snprintf(err, errlen, "%s: pipe(): %s", step, strerror(errno)), -1;
+      if (fcntl(s->pipe_fd[1], F_SETPIPE_SZ, PAGE) != PAGE) return snprintf(err, errlen, "%s: F_SETPIPE_SZ: %s", step, strerror(errno)), -1;
+      s->pipe_made = 1;
+    }
     struct iovec iov = {page, PAGE};
-    if (s->piped || pipe(s->pipe_fd) < 0) return snprintf(err, errlen, "%s: pipe busy or pipe(): %s", step, strerror(errno)), -1;
-    if (vmsplice(s->pipe_fd[1], &iov, 1, 0) != PAGE) return snprintf(err, errlen, "%s: vmsplice: %s", step, strerror(errno)), -1;
-    s->piped = 1;
+    ssize_t n = vmsplice(s->pipe_fd[1], &iov, 1, SPLICE_F_NONBLOCK);
+    if (n < 0) s->step_err = errno_name(errno);
+    else if (n != PAGE) return snprintf(err, errlen, "%s: vmsplice spliced %zd bytes", step, n), -1;
+    else s->piped = 1;
     return 0;
   }
-  if (strcmp(name, "PipeRead") == 0) {
+  if (is(name, "PipeRead")) {
     static unsigned char sink[PAGE];
-    if (!s->piped || read(s->pipe_fd[0], sink, PAGE) != PAGE) return snprintf(err, errlen, "PipeRead: %s", s->piped ? strerror(errno) : "nothing spliced"), -1;
+    if (s->piped != 1 || read(s->pipe_fd[0], sink, PAGE) != PAGE) return snprintf(err, errlen, "PipeRead: %s", s->piped == 1 ? strerror(errno) : "nothing spliced"), -1;
     tags_of(sink, s->pipe_seen, sizeof s->pipe_seen);
     s->piped = 2;
+    return 0;
+  }
+  if (is(name, "Munmap")) {
+    // mm/mmap.c do_vmi_munmap: the pte goes; a pin or reference of a read in flight, a
+    // registered buffer or a pipe buffer keeps the page.
+    if (munmap(page, PAGE) < 0) s->step_err = errno_name(errno);
+    return 0;
+  }
+  if (is(name, "Protect") || is(name, "ProtectNone") || is(name, "Unprotect")) {
+    int prot = is(name, "Protect") ? PROT_READ : is(name, "Unprotect") ? PROT_READ | PROT_WRITE : PROT_NONE;
+    if (mprotect(page, PAGE, prot) < 0) s->step_err = errno_name(errno);
+    return 0;
+  }
+  if (is(name, "MmapPopulate") || is(name, "MmapExists")) {
+    // mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) of one anonymous page at page v: mm/mmap.c do_mmap
+    // fails -EEXIST where a vma is (MmapExists), else maps a new zeroed page, faulted in writable
+    // (mm/util.c vm_mmap_pgoff -> mm_populate). An address other than asked is a kernel without
+    // MAP_FIXED_NOREPLACE (before 4.17): reported, never kept.
+    void *m = mmap(page, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE, -1, 0);
+    if (m == MAP_FAILED) s->step_err = errno_name(errno);
+    else if (m != (void *)page) munmap(m, PAGE), s->step_err = "MAPPED_ELSEWHERE";
+    return 0;
+  }
+  if (is(name, "ProtectHole") || is(name, "MadviseHole")) {
+    // The whole two-page buffer over a page munmap took: mm/mprotect.c do_mprotect_pkey /
+    // mm/madvise.c madvise_walk_vmas change the mapped part and fail -ENOMEM.
+    int rc = is(name, "ProtectHole") ? mprotect(s->pages, 2 * PAGE, PROT_READ) : madvise(s->pages, 2 * PAGE, MADV_DONTFORK);
+    if (rc < 0) s->step_err = errno_name(errno);
     return 0;
   }
   return snprintf(err, errlen, "unknown ForkRace step \"%s\"", name), -1;
@@ -1048,13 +1234,19 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
 static struct pins fr_base;
 static long long fr_prev_held;
 
+static void out_view(struct out *o, const char *sep, const char *key, const char *view) {
+  // "-": the process maps no page there (munmap, ForkAdvice), reported null as the model does.
+  if (strcmp(view, "-") == 0) outf(o, "%s\"%s\":null", sep, key);
+  else outf(o, "%s\"%s\":\"%s\"", sep, key, view);
+}
+
 static void fr_observe(struct fr_state *s, struct out *o, int first) {
   char p0[32], p1[32], line[80] = "|";
   struct pins now;
   read_pins(&now);
   long long held = (now.acquired - fr_base.acquired) - (now.released - fr_base.released);
-  tags_of(s->pages, p0, sizeof p0);
-  tags_of(s->pages + PAGE, p1, sizeof p1);
+  view_of(s->pages, p0, sizeof p0);
+  view_of(s->pages + PAGE, p1, sizeof p1);
   if (s->child) {
     ssize_t n = 0;
     if (write(s->to_child, "v", 1) == 1) n = read(s->from_child, line, sizeof line - 1);
@@ -1064,24 +1256,23 @@ static void fr_observe(struct fr_state *s, struct out *o, int first) {
   char *nl = strchr(line, '\n');
   if (nl) *nl = 0;
   if (bar) *bar = 0;
-  outf(o, "%s{\"P0\":\"%s\",\"P1\":\"%s\"", first ? "" : ",", p0, p1);
+  outf(o, "%s{", first ? "" : ",");
+  out_view(o, "", "P0", p0);
+  out_view(o, ",", "P1", p1);
   if (s->child) {
-    const char *c1 = bar ? bar + 1 : "";
-    // "-": the child maps no page there (ForkAdvice), reported null as the model does.
-    if (strcmp(line, "-") == 0) outf(o, ",\"C0\":null");
-    else outf(o, ",\"C0\":\"%s\"", line);
-    if (strcmp(c1, "-") == 0) outf(o, ",\"C1\":null");
-    else outf(o, ",\"C1\":\"%s\"", c1);
+    out_view(o, ",", "C0", line);
+    out_view(o, ",", "C1", bar ? bar + 1 : "");
   } else {
     outf(o, ",\"C0\":null,\"C1\":null");
   }
   if (s->piped == 2) outf(o, ",\"pipeSeen\":\"%s\"", s->pipe_seen);
   else outf(o, ",\"pipeSeen\":null");
+  if (s->step_err) outf(o, ",\"err\":\"%s\"", s->step_err);
+  else outf(o, ",\"err\":null");
   // Reads that completed by themselves before their IoComplete step would make the run
   // meaningless; the gates forbid it, and this proves it.
-  int early = 0;
   for (int i = 1; i <= 2; i++)
-    if ((s->io_kind[i] == 1 || s->io_kind[i] == 3) && !s->io_done[i] && reap_aio(s, i, 0) == 1) early = 1;
+    if ((s->io_kind[i] == 1 || s->io_kind[i] == 3) && !s->io_done[i]) reap_aio(s, i, 0);
   // written: "<io>:<tags>" per completed write, ';'-joined (the adapter's format); null if none.
   int nw = 0;
   for (int i = 1; i <= 2; i++) {
@@ -1091,7 +1282,7 @@ static void fr_observe(struct fr_state *s, struct out *o, int first) {
   outf(o, nw ? "\"" : ",\"written\":null");
   outf(o, ",\"pinsHeld\":%lld,\"pinDelta\":%lld", held, first ? 0 : held - fr_prev_held);
   fr_prev_held = held;
-  outf(o, ",\"earlyCompletion\":%s}", early ? "true" : "false");
+  outf(o, ",\"earlyCompletion\":%s}", s->early ? "true" : "false");
 }
 
 static int op_forkrace_script(const struct req *r, struct out *o, char *err, size_t errlen) {
@@ -1100,6 +1291,12 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   memset(&s, 0, sizeof s);
   s.pages = page_buffer(2);
   if (!s.pages) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  // A store or load that faults is a step's SIGSEGV, caught (guarded_store / guarded_load).
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = fr_segv;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGSEGV, &sa, NULL) < 0) return snprintf(err, errlen, "sigaction: %s", strerror(errno)), -1;
   // ForkAdvice (specs/ForkRace.tla): madvise of the whole buffer before any step.
   const char *advice = req_str(r, "advice", "NONE");
   int madv = strcmp(advice, "DONTFORK") == 0 ? MADV_DONTFORK : strcmp(advice, "WIPEONFORK") == 0 ? MADV_WIPEONFORK : -1;

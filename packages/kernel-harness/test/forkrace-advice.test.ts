@@ -52,7 +52,16 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
   });
 
   it('a child that maps no page is reported null, as the model does', () => {
-    const o = { P0: 'D1', P1: '', C0: null, C1: null, pipeSeen: null, pinsHeld: 0, pinDelta: 0 };
+    const o = {
+      P0: 'D1',
+      P1: '',
+      C0: null,
+      C1: null,
+      pipeSeen: null,
+      pinsHeld: 0,
+      pinDelta: 0,
+      err: null,
+    };
     expect(forkRaceObservations({ obs: [o] }, 1, 1)[0]).toMatchObject({ P0: 'D1', C0: null });
   });
 });

@@ -20,6 +20,7 @@ const step = (extra: Record<string, unknown> = {}) => ({
   pipeSeen: null,
   pinsHeld: 0,
   pinDelta: -1,
+  err: null,
   earlyCompletion: false,
   ...extra,
 });

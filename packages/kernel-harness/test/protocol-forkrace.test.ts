@@ -1,11 +1,14 @@
-import { adapterFor, applicability, type ScenarioAction } from '@pinlab/testgen';
+import { adapterFor, applicability, type ScenarioAction, type SuiteData } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeRequest, LineSplitter } from '../src/protocol.ts';
 import { KernelSession } from '../src/session.ts';
 import {
+  FORKRACE_MAX_STEPS,
   FORKRACE_UNOBSERVABLE,
+  forkRaceKernelSample,
   forkRaceNumPages,
   forkRaceObservations,
+  forkRaceScenarioSupport,
   forkRaceScript,
   forkRaceWhyNot,
   supportsForkRace,
@@ -76,6 +79,7 @@ describe('ForkRace realisation', () => {
       pipeSeen: null,
       pinsHeld: 1,
       pinDelta: 1,
+      err: null,
       earlyCompletion: false,
     };
     const want = {
@@ -86,7 +90,7 @@ describe('ForkRace realisation', () => {
       pipeSeen: null,
       pinsHeld: 1,
       pinDelta: 1,
-      err: null, // a script that returned observations had no failed step
+      err: null, // the agent's err: the step succeeded
       written: null, // no O_DIRECT write completed (the agent reports none)
     };
     expect(forkRaceObservations({ obs: [o, o] }, 2)).toEqual([want, want]);
@@ -107,6 +111,12 @@ describe('ForkRace realisation', () => {
     expect(() => forkRaceObservations({ obs: [{ ...o, earlyCompletion: true }] }, 1)).toThrow(
       /gate failed/,
     );
+    // A failed step: the kernel's error by name, compared with the model's err.
+    expect(forkRaceObservations({ obs: [{ ...o, err: 'EFAULT' }] }, 1)[0]?.err).toBe('EFAULT');
+    expect(forkRaceObservations({ obs: [{ ...o, err: 'SIGSEGV' }] }, 1)[0]?.err).toBe('SIGSEGV');
+    // An agent that reports no err, or something else than a name, is refused.
+    expect(() => forkRaceObservations({ obs: [{ ...o, err: undefined }] }, 1)).toThrow(/no err/);
+    expect(() => forkRaceObservations({ obs: [{ ...o, err: 14 }] }, 1)).toThrow(/no err/);
   });
 
   it('reports exactly the adapter observation keys, less the unobservable ones', () => {
@@ -156,6 +166,7 @@ describe('ForkRace realisation', () => {
       pipeSeen: null,
       pinsHeld: 0,
       pinDelta: 0,
+      err: null,
       earlyCompletion: false,
     };
     const kernelKeys = Object.keys(forkRaceObservations({ obs: [o] }, 1)[0] ?? {});
@@ -213,31 +224,115 @@ describe('qemu target applicability reasons', () => {
     });
   });
 
-  it('reports the reference-only actions (munmap, zero-page read, failed steps, exit, mprotect) not applicable with a reason', () => {
-    const refOnly: ScenarioAction[] = [
-      { name: 'Munmap', vpage: 0 },
-      { name: 'Read', proc: 'C', vpage: 0 },
-      { name: 'WriteUnmapped', proc: 'P', vpage: 0, err: 'SIGSEGV' },
-      { name: 'RegisterUnmapped', vpage: 0, err: 'EFAULT' },
-      { name: 'VmspliceUnmapped', vpage: 0, err: 'EFAULT' },
-      { name: 'RegisterBusy', vpage: 0, err: 'EBUSY' },
-      { name: 'UnregisterNone', vpage: 0, err: 'ENXIO' },
-      { name: 'FixedReadUnregistered', io: 1, vpage: 0, err: 'EFAULT' },
-      { name: 'VmspliceFull', vpage: 0, err: 'EAGAIN' },
-      { name: 'ReadNoVma', proc: 'C', vpage: 0, err: 'SIGSEGV' },
-      { name: 'Exit' },
-      { name: 'Protect', vpage: 0 },
-      { name: 'WriteReadOnly', proc: 'P', vpage: 0, err: 'SIGSEGV' },
-      { name: 'DioSubmitReadOnly', io: 1, vpage: 0, err: 'EFAULT' },
-      { name: 'RegisterReadOnly', vpage: 0, err: 'EFAULT' },
-      { name: 'MmapExists', vpage: 0, err: 'EEXIST' },
-      { name: 'ProtectNone', vpage: 0 },
-      { name: 'DioWriteNoAccess', io: 1, vpage: 0, err: 'EFAULT' },
-      { name: 'MmapPopulate', vpage: 1 },
+  it("realises munmap, mprotect, mmap, the child's loads and the failed steps as agent steps", () => {
+    const realised: [ScenarioAction, string][] = [
+      [{ name: 'Munmap', vpage: 0 }, 'Munmap:vpage=0'],
+      [{ name: 'Read', proc: 'C', vpage: 0 }, 'Read:proc=C:vpage=0'],
+      [
+        { name: 'WriteUnmapped', proc: 'P', vpage: 0, err: 'SIGSEGV' },
+        'WriteUnmapped:proc=P:vpage=0',
+      ],
+      [{ name: 'RegisterUnmapped', vpage: 0, err: 'EFAULT' }, 'RegisterUnmapped:vpage=0'],
+      [{ name: 'VmspliceUnmapped', vpage: 0, err: 'EFAULT' }, 'VmspliceUnmapped:vpage=0'],
+      [{ name: 'RegisterBusy', vpage: 1, err: 'EBUSY' }, 'RegisterBusy:vpage=1'],
+      [{ name: 'UnregisterNone', vpage: 0, err: 'ENXIO' }, 'UnregisterNone:vpage=0'],
+      [
+        { name: 'FixedReadUnregistered', io: 2, vpage: 0, err: 'EFAULT' },
+        'FixedReadUnregistered:io=2:vpage=0',
+      ],
+      [
+        { name: 'FixedReadOutside', io: 1, vpage: 1, err: 'EFAULT' },
+        'FixedReadOutside:io=1:vpage=1',
+      ],
+      [{ name: 'VmspliceFull', vpage: 0, err: 'EAGAIN' }, 'VmspliceFull:vpage=0'],
+      [{ name: 'ReadNoVma', proc: 'C', vpage: 0, err: 'SIGSEGV' }, 'ReadNoVma:proc=C:vpage=0'],
+      [{ name: 'Protect', vpage: 0 }, 'Protect:vpage=0'],
+      [{ name: 'ProtectNone', vpage: 0 }, 'ProtectNone:vpage=0'],
+      [{ name: 'Unprotect', vpage: 0 }, 'Unprotect:vpage=0'],
+      [
+        { name: 'WriteReadOnly', proc: 'C', vpage: 0, err: 'SIGSEGV' },
+        'WriteReadOnly:proc=C:vpage=0',
+      ],
+      [
+        { name: 'DioSubmitReadOnly', io: 1, vpage: 0, err: 'EFAULT' },
+        'DioSubmitReadOnly:io=1:vpage=0',
+      ],
+      [{ name: 'RegisterReadOnly', vpage: 0, err: 'EFAULT' }, 'RegisterReadOnly:vpage=0'],
+      [{ name: 'MmapExists', vpage: 0, err: 'EEXIST' }, 'MmapExists:vpage=0'],
+      [
+        { name: 'DioWriteNoAccess', io: 1, vpage: 0, err: 'EFAULT' },
+        'DioWriteNoAccess:io=1:vpage=0',
+      ],
+      [{ name: 'MmapPopulate', vpage: 1 }, 'MmapPopulate:vpage=1'],
+      [{ name: 'ProtectHole', err: 'ENOMEM' }, 'ProtectHole'],
+      [{ name: 'MadviseHole', err: 'ENOMEM' }, 'MadviseHole'],
     ];
-    for (const a of refOnly) {
-      expect(supportsForkRace(a)).toBe(false);
-      expect(forkRaceWhyNot(a)).toMatch(new RegExp(`^${a.name}: .*reference target only`));
+    for (const [a, step] of realised) {
+      expect(supportsForkRace(a), a.name).toBe(true);
+      // The model's err is the expectation, never sent to the guest.
+      expect(forkRaceScript([a])).toBe(step);
     }
+    // Outside the guest's gates and pages: not applicable with the reason.
+    expect(supportsForkRace({ name: 'Munmap', vpage: 2 })).toBe(false);
+    expect(forkRaceWhyNot({ name: 'Munmap', vpage: 2 })).toMatch(/^Munmap: the guest has gates/);
+    expect(supportsForkRace({ name: 'WriteReadOnly', proc: 'X', vpage: 0 })).toBe(false);
+  });
+
+  it('keeps Exit not applicable: its tear-down checks are not observable in a guest', () => {
+    expect(supportsForkRace({ name: 'Exit' })).toBe(false);
+    expect(forkRaceWhyNot({ name: 'Exit' })).toMatch(/^Exit: .*reference target only/);
+  });
+});
+
+describe('ForkRace CI sample of the address-space and failed steps', () => {
+  const suiteOf = (scenarios: { id: string; actions: ScenarioAction[] }[]): SuiteData => ({
+    generated: 'test',
+    spec: 'ForkRace',
+    config: 'ForkRace_test',
+    seed: 1,
+    regenerate: '',
+    profiles: ['linux-6.12'],
+    constants: { 'linux-6.12': { NumPages: 1 } },
+    scenarios: scenarios.map((s) => ({ ...s, origin: 'tour', expect: {} })),
+  });
+  const munmap: ScenarioAction = { name: 'Munmap', vpage: 0 };
+  const fork: ScenarioAction = { name: 'Fork' };
+  const segv: ScenarioAction = { name: 'WriteUnmapped', proc: 'P', vpage: 0, err: 'SIGSEGV' };
+
+  it('keeps every scenario without such a step and the first to take each neighbouring pair', () => {
+    const suite = suiteOf([
+      { id: 'old', actions: [{ name: 'Init' }, fork] },
+      { id: 'a', actions: [{ name: 'Init' }, munmap, segv] },
+      { id: 'same-pairs', actions: [{ name: 'Init' }, munmap, segv] },
+      { id: 'new-pair', actions: [{ name: 'Init' }, munmap, segv, munmap] },
+      { id: 'exit', actions: [{ name: 'Init' }, munmap, { name: 'Exit' }] }, // n/a: kept
+      { id: 'long', actions: [{ name: 'Init' }, ...Array(40).fill(munmap)] }, // n/a: kept
+    ]);
+    expect(forkRaceKernelSample(suite, 'linux-6.12').scenarios.map((s) => s.id)).toEqual([
+      'old',
+      'a',
+      'new-pair',
+      'exit',
+      'long',
+    ]);
+    // Parameters tell steps apart: Munmap of page 1 is a new pair.
+    const other = suiteOf([
+      { id: 'a', actions: [{ name: 'Init' }, munmap] },
+      { id: 'b', actions: [{ name: 'Init' }, { name: 'Munmap', vpage: 1 }] },
+    ]);
+    expect(forkRaceKernelSample(other, 'linux-6.12').scenarios).toHaveLength(2);
+    expect(
+      forkRaceScenarioSupport({
+        id: 'long',
+        spec: 'ForkRace',
+        config: 'ForkRace_test',
+        actions: Array(FORKRACE_MAX_STEPS + 1).fill(fork),
+      }),
+    ).toMatch(/more than 34 steps/);
+  });
+
+  it('leaves other specs alone', () => {
+    const suite = { ...suiteOf([]), spec: 'PinUnpin' };
+    expect(forkRaceKernelSample(suite, 'linux-6.12')).toBe(suite);
   });
 });
