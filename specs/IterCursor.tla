@@ -83,6 +83,15 @@ CONSTANTS
                     \* offset less PAGE_SIZE - (last_offset + size), size being the request's tail
                     \* in its last page taken before the maxpages clamp; its config explores XARRAY
                     \* alone, with GetPagesOne (a caller's array of one page)
+    RevertMax,      \* the largest iov_iter_revert() a caller makes, in bytes (1..Total).  3 in
+                    \* most configs: a short copy or a trimmed extraction gives back a few
+                    \* bytes.  Total where callers give back everything a call consumed, across
+                    \* several segments or folios: net/core/datagram.c __skb_datagram_iter
+                    \* ("fault: iov_iter_revert(to, offset - start_off)", all this call copied)
+                    \* and skb_copy_and_csum_datagram_msg ("iov_iter_revert(&msg->msg_iter,
+                    \* chunk)", the whole datagram on a checksum failure); fs/iomap/direct-io.c
+                    \* __iomap_dio_rw ("iov_iter_revert(iter, iomi.pos - dio->i_size)", a read
+                    \* past EOF).  With RevertGuard still at most what was consumed
     OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
                     \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
                     \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
@@ -102,6 +111,7 @@ ASSUME XarrayGetPagesBug => ~XarrayHole
 ASSUME FolioqGetPagesBug => ~FolioqSegEnd
 ASSUME ~(XarrayHole /\ UserHole)
 ASSUME Abi \in {"LP64", "ILP32"}
+ASSUME RevertMax \in 1..6
 
 PAGE == 4
 \* BVECQ (bvecq RFC): the same bio_vec layout held in a chain of bvecq
@@ -152,7 +162,8 @@ BeforeHole == IF it.off < HoleStart THEN HoleStart - it.off ELSE 0
 ElemSize(elemType) == IF Abi = "LP64" THEN 16 ELSE (IF elemType = "BVEC" THEN 12 ELSE 8)
 KvecSize == IF Abi = "LP64" THEN 16 ELSE 8
 
-Steps == {1, 2, 3}       \* byte counts for advance / revert
+Steps == {1, 2, 3}       \* byte counts for advance (and RevertWrapped, Copy)
+RevertSizes == 1..RevertMax   \* byte counts for revert
 MaxSizes == {2, 6}       \* maxsize arguments for extraction
 \* errno values (include/uapi/asm-generic/errno-base.h) GetPages returns negated.
 ENOMEM == 12
@@ -603,7 +614,7 @@ RevertWrapped(n) ==
 CursorStep ==
     \/ \E tInit \in Types : IterInit(tInit)
     \/ \E nAdv \in {0} \cup Steps : Advance(nAdv)
-    \/ \E nRev \in Steps : Revert(nRev)
+    \/ \E nRev \in RevertSizes : Revert(nRev)
     \/ \E maxArg \in MaxSizes : Extract(maxArg)
     \/ \E getArg \in MaxSizes : GetPages(getArg)
     \/ \E nCopy \in Steps : Copy(nCopy)
