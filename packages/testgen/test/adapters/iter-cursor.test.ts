@@ -616,6 +616,44 @@ describe('IterCursor adapter', () => {
     expect(directions).toEqual(new Set(['ITER_DEST', 'ITER_SOURCE']));
   }, 60_000);
 
+  it('a revert of everything consumed walks back over whole segments and folios (IterCursor_revert_whole)', () => {
+    const stepper = stepperFor('IterCursor_revert_whole');
+    const problems: string[] = [];
+    // FOLIOQ on the 'chain' layout: from the end (q1 slot 1) a revert of 6 steps over the
+    // order-0 folio of q1 slot 0 (unroll > fsize in iov_iter_folioq_revert) and through
+    // folioq->prev into q0 slot 30; the Extract after it must start at offset0 2 there again.
+    let chainId = '';
+    for (let n = 0; chainId === ''; n++)
+      if (folioqLayoutFor(`IterCursor_revert_whole/chain-${n}`, 'linux-6.12') === 'chain')
+        chainId = `IterCursor_revert_whole/chain-${n}`;
+    for (const type of ['FOLIOQ', 'IOVEC', 'KVEC', 'BVEC', 'UBUF']) {
+      const oneRange = type === 'FOLIOQ' || type === 'UBUF';
+      const s: Scenario = {
+        id: type === 'FOLIOQ' ? chainId : `IterCursor_revert_whole/${type}`,
+        spec: 'IterCursor',
+        config: 'IterCursor_revert_whole',
+        actions: [
+          { name: 'Init' },
+          { name: 'IterInit', type },
+          { name: 'Advance', bytes: 3 },
+          { name: 'Advance', bytes: 3 },
+          { name: 'Revert', bytes: 6 },
+          { name: 'Extract', maxsize: 6 },
+          // Back over the extraction (the vector types extracted only 2 bytes).
+          { name: 'Revert', bytes: oneRange ? 5 : 2 },
+        ],
+        constants: { RevertMax: 6 },
+      };
+      const { exp, mismatches } = modelVsReference(stepper, s, 'linux-6.12');
+      expect(exp.observations.map((o) => o.count)).toEqual(
+        // One-range types extract all 6 bytes; the vector ones the first non-empty segment (2).
+        oneRange ? [0, 6, 3, 0, 6, 0, 5] : [0, 6, 3, 0, 6, 4, 6],
+      );
+      problems.push(...mismatches);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('a wrong-sign revert (RevertWrapped) WARNs and leaves the iterator where the model keeps it', () => {
     const stepper = stepperFor('IterCursor_revert_sign');
     const problems: string[] = [];
