@@ -28,6 +28,12 @@
 //           iov_iter_extract_pages -> pin_user_pages_fast) inside io_submit, then queued by
 //           dm_submit_bio until Complete(b) resumes the gate.
 //   SubmitFault(b, t)  the same read into an address with no vma: GUP fails (-EFAULT), no bio.
+//   SubmitPartial(b)   a read of 6144 bytes at user address +13 KiB: user page 3 from offset
+//                      1 KiB, then user page 4, unmapped at set-up. GUP takes page 3 only
+//                      (mm/gup.c: the count taken when any was; the FOLL_WRITE fault breaks the
+//                      zero page), the next extraction fails with -EFAULT, which
+//                      bio_iov_iter_get_pages drops as the bio has pages (block/bio.c), so the
+//                      request goes in flight short: 3072 bytes (dio->size = bi_size).
 //   PunchHole(x)       fallocate(FALLOC_FL_PUNCH_HOLE) of page x of the tmpfs file
 //                      (shmem_fallocate -> shmem_truncate_range drops it from the page cache).
 //   SubmitSync(b,t,d)  the same request as a synchronous preadv/pwritev on loop0 opened
@@ -71,7 +77,7 @@
 #define PU_STORE_AT (2 * PU_UNIT)
 
 struct pu_state {
-  unsigned char *user;  // U0..U3
+  unsigned char *user;  // U0..U3, then user page 4 unmapped (SubmitPartial runs into it)
   void *unmapped;       // SubmitFault's buffer: an address whose vma was unmapped
   aio_context_t ctx;
   int fd[3];
@@ -258,6 +264,10 @@ static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *
     v[0] = (struct iovec){base, PAGE};  // user page 5, the whole page
     return 1;
   }
+  if (strcmp(iter, "PARTIAL") == 0) {
+    v[0] = (struct iovec){base + 13 * PU_UNIT, PU_BYTES};  // user page 3 at +1 KiB, then page 4
+    return 1;
+  }
   if (strcmp(iter, "UBUF") == 0) {
     v[0] = (struct iovec){base + 1 * PU_UNIT, PU_BYTES};
     return 1;
@@ -394,6 +404,14 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
   if (b < 1 || b > 2) return snprintf(err, errlen, "%s: bio must be 1 or 2", step), -1;
   pu_param(step, "iter", iter, sizeof iter);
   pu_param(step, "dir", dir, sizeof dir);
+  if (strcmp(name, "SubmitPartial") == 0) {
+    if (pu_submit(s, b, "PARTIAL", 0, s->user, 0, step, err, errlen) < 0) return -1;
+    if (s->submitted[b]) {
+      pu_reap(s, 0, 0);
+      s->held[b] = !s->done[b];
+    }
+    return 0;
+  }
   int fault = strcmp(name, "SubmitFault") == 0, sync = strcmp(name, "SubmitSync") == 0;
   if (strcmp(name, "Submit") == 0 || fault || sync) {
     int filemap = strcmp(iter, "FILEMAP") == 0;
@@ -461,7 +479,8 @@ static int pu_setup_file(struct pu_state *s, char *err, size_t errlen) {
 }
 
 static int pu_setup(struct pu_state *s, char *err, size_t errlen) {
-  s->user = mmap(NULL, PU_USER_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // One page more than U0..U3: user page 4, unmapped at the end of the set-up (SubmitPartial).
+  s->user = mmap(NULL, (PU_USER_PAGES + 1) * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (s->user == MAP_FAILED) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
   memset(s->user, 0xEE, 3 * PAGE);
   volatile unsigned char sink = s->user[3 * PAGE];  // read fault: the zero page
@@ -495,6 +514,9 @@ static int pu_setup(struct pu_state *s, char *err, size_t errlen) {
   // scenario is made, so no later mmap can land in the hole and give it a vma again.
   s->unmapped = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (s->unmapped == MAP_FAILED || munmap(s->unmapped, 4 * PAGE) < 0) return snprintf(err, errlen, "mmap/munmap: %s", strerror(errno)), -1;
+  // User page 4 goes last for the same reason: the UBUF buffer SubmitPartial reads into runs
+  // past the end of the mapping there.
+  if (munmap(s->user + PU_USER_PAGES * PAGE, PAGE) < 0) return snprintf(err, errlen, "munmap user page 4: %s", strerror(errno)), -1;
   return 0;
 }
 
