@@ -511,17 +511,26 @@ SubmitTypes == IF FilePrivate THEN {"FILEMAP"}
                ELSE IF Nofault THEN UserTypes
                ELSE IF PartialPunch THEN {"XARRAY"} ELSE IterTypes
 
+\* Each disjunct repeats its action's cheap enabling conditions (CanStart, the I/O's state, the
+\* config's flags) as conjuncts of its own.  The logic is unchanged (the actions test them too);
+\* the embedded engine needs them there: it evaluates the conjuncts of a disjunct that have no
+\* primed variable first and skips a disabled instance at once, but an operator call is opaque
+\* to that test, and for a disjunct that is only `Submit(b, t, dir)` it computes every
+\* assignment of every branch (tla-checker's candidate inference) before finding CanStart
+\* false.  Same states and transitions; `pinlab check PinUnpin` 4-7x less CPU.
 Next ==
-    \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : Submit(b, t, dir)
-    \/ ~FilePrivate /\ \E b \in Bios, t \in UserTypes : SubmitFault(b, t)
-    \/ ~FilePrivate /\ \E b \in Bios : SubmitPartial(b)
-    \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} : SubmitSync(b, t, dir)
-    \/ \E b \in Bios : Complete(b)
-    \/ \E b \in Bios : CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ PunchHole("X0")
-    \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : FaultIn(buffer)
-    \/ PunchPartial
-    \/ StoreFile
+    \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
+          CanStart(b) /\ Submit(b, t, dir)
+    \/ \E b \in Bios, t \in UserTypes : ~FilePrivate /\ CanStart(b) /\ SubmitFault(b, t)
+    \/ \E b \in Bios : ~FilePrivate /\ CanStart(b) /\ SubmitPartial(b)
+    \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
+          CanStart(b) /\ SubmitSync(b, t, dir)
+    \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)
+    \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ CompleteError(b)
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ "X0" \in cached /\ PunchHole("X0")
+    \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
+    \/ PartialPunch /\ PunchPartial
+    \/ FilePrivate /\ p5 = "FILE" /\ StoreFile
 
 Spec == Init /\ [][Next]_vars
 
