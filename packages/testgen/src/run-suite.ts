@@ -8,7 +8,7 @@ import type { Mismatch } from './compare.ts';
 import { compareObservations } from './compare.ts';
 import type { StoredExpectation, SuiteData, SuiteScenario } from './suite.ts';
 import { validateSuite } from './suite.ts';
-import type { Scenario, Target } from './target.ts';
+import type { Scenario, ScenarioAction, Target } from './target.ts';
 import { applicability } from './target.ts';
 
 /** Every `*.suite.json` under the generated-tests folder, sorted. */
@@ -49,9 +49,47 @@ export type ScenarioPlan =
       /** The scenario cut to the steps the model enables under the profile. */
       readonly scenario: Scenario;
       readonly expected: Extract<StoredExpectation, { observations: unknown }>;
-      /** Set when the model stops before the scenario's end under this profile. */
+      /**
+       * Set when the run covers fewer steps than the scenario: the model stops earlier under
+       * this profile, or the target realises only a prefix (`targetStop`).
+       */
       readonly note?: string;
+      /**
+       * Set when the target cannot realise step `step` and the plan checks steps 0..step-1 only
+       * (Target.realisesPrefixes); `reason` is the target's.
+       */
+      readonly targetStop?: {
+        readonly step: number;
+        readonly action: string;
+        readonly reason: string;
+      };
     };
+
+/** Shortest prefix worth running on a target that realises prefixes: Init plus one step. */
+export const MIN_REALISED_PREFIX = 2;
+
+/**
+ * The longest prefix of `scenario` that `target` can run under `profile`, for a target that
+ * realises prefixes of the spec: `length` steps, the first refused step being `length`
+ * (refused with `reason`). Undefined when even Init plus one step is refused (a scenario-level
+ * refusal, e.g. by the constants, refuses every prefix) or when the whole scenario runs.
+ */
+function longestRealisedPrefix(
+  target: Target,
+  scenario: Scenario,
+  profile: string,
+): { readonly length: number; readonly stop: ScenarioAction; readonly reason: string } | undefined {
+  for (const [i, stop] of scenario.actions.entries()) {
+    const app = applicability(
+      target,
+      { ...scenario, actions: scenario.actions.slice(0, i + 1) },
+      profile,
+    );
+    if (!app.applicable)
+      return i >= MIN_REALISED_PREFIX ? { length: i, stop, reason: app.reason } : undefined;
+  }
+  return undefined;
+}
 
 export function planScenario(
   suite: SuiteData,
@@ -80,7 +118,24 @@ export function planScenario(
     ...(constants !== undefined ? { constants } : {}),
   };
   const app = applicability(target, scenario, profile);
-  if (!app.applicable) return { kind: 'not-applicable', reason: app.reason };
+  if (!app.applicable) {
+    const prefix =
+      target.realisesPrefixes?.(suite.spec) === true
+        ? longestRealisedPrefix(target, scenario, profile)
+        : undefined;
+    if (prefix === undefined) return { kind: 'not-applicable', reason: app.reason };
+    const k = prefix.length;
+    const stop = prefix.stop;
+    return {
+      kind: 'run',
+      scenario: { ...scenario, actions: scenario.actions.slice(0, k) },
+      // The model's own stop (stoppedAt), if any, lies past the cut: the expectation is the
+      // model's first k observations and nothing else.
+      expected: { observations: stored.observations.slice(0, k) },
+      note: `steps 0..${k - 1} of ${s.actions.length - 1}; step ${k} ${stop.name} not realised: ${prefix.reason}`,
+      targetStop: { step: k, action: stop.name, reason: prefix.reason },
+    };
+  }
   const note =
     stored.stoppedAt === undefined
       ? undefined

@@ -65,6 +65,18 @@ export interface Target {
    */
   run(scenario: Scenario, profile: string): Promise<StepObservation[]>;
   /**
+   * Optional: whether this target's realisation of `spec` is prefix-closed, so that a scenario
+   * it cannot run whole may be checked over its longest realisable prefix (planScenario in
+   * run-suite.ts). True promises that the target observes step i before it runs step i+1, that
+   * nothing a later step does changes what step i observed, and that its refusals are
+   * per-step: a prefix of a scenario is refused exactly when one of its own steps is (or when
+   * the scenario is refused as a whole, e.g. by its constants: then every prefix is too). The
+   * model's observation at step i depends only on steps 0..i, so comparing the first k
+   * observations of both is then sound. Absent or false: an unrealisable step makes the whole
+   * scenario not applicable.
+   */
+  realisesPrefixes?(spec: string): boolean;
+  /**
    * Optional: observation keys this target cannot see for a spec (a kernel cannot read a
    * model-only counter). They are left out of the comparison and reported as unobserved.
    */
