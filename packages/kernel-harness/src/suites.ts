@@ -16,6 +16,12 @@ export interface SpecCounts {
   errors: number;
   /** Not applicable, by reason (the realisation's whyNot / scenarioSupport), with counts. */
   notApplicableReasons: Record<string, number>;
+  /**
+   * Of `run`: scenarios checked only over their longest realisable prefix (Target.
+   * realisesPrefixes), by the reason the first step after it is not realised.
+   */
+  prefixOnly: number;
+  prefixOnlyReasons: Record<string, number>;
 }
 
 export interface ScenarioOutcome {
@@ -25,6 +31,11 @@ export interface ScenarioOutcome {
   outcome: 'passed' | 'failed' | 'error' | 'not-applicable';
   detail?: string;
   ms?: number;
+  /**
+   * Set when only steps 0..step-1 were checked because the target cannot realise step `step`
+   * (testgen planScenario targetStop): never counted as a whole scenario passed silently.
+   */
+  prefixOnly?: { step: number; of: number; action: string; reason: string };
 }
 
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -42,11 +53,12 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
  * Specs whose kernel realisation is prefix-closed: the guest observes step i before it runs
  * step i+1, and nothing a later step does changes what was observed at step i (ForkRace:
  * guest/agent.c op_forkrace_script observes after every step, the clean-up comes after the
- * last observation). A scenario whose actions are a prefix of another's of the same spec and
+ * last observation; IterCursor: guest/itercursor.c op_itercursor_script reports each step's
+ * transfers before the next, from the kernel's previous answer). A scenario whose actions are a prefix of another's of the same spec and
  * constants is then checked on the longer run's first steps instead of being run on its own.
  * A realisation that checks something only at the end of its run must not be listed here.
  */
-export const PREFIX_CLOSED_SPECS: readonly string[] = ['ForkRace'];
+export const PREFIX_CLOSED_SPECS: readonly string[] = ['ForkRace', 'IterCursor'];
 
 /** One generated scenario as the runner checks it: its own actions and expected observations. */
 interface Member {
@@ -54,6 +66,7 @@ interface Member {
   config: string;
   scenario: Scenario;
   expected: readonly StepObservation[];
+  prefixOnly?: ScenarioOutcome['prefixOnly'];
 }
 
 /** One run in the guest; it checks every member on its first `member.scenario.actions.length` steps. */
@@ -75,6 +88,11 @@ export interface DedupeCounts {
   identical: number;
   /** Scenarios checked on the first steps of a longer run (prefix-closed specs only). */
   prefixOfLonger: number;
+  /**
+   * Of `realised`: scenarios checked only over their longest realisable prefix, because the
+   * target cannot realise a later step (Target.realisesPrefixes; testgen planScenario).
+   */
+  prefixOnly: number;
   /** Steps the checked scenarios compare, and steps the guest runs. */
   stepsChecked: number;
   stepsRun: number;
@@ -114,6 +132,7 @@ export function planSuiteRuns(
         runs: 0,
         identical: 0,
         prefixOfLonger: 0,
+        prefixOnly: 0,
         stepsChecked: 0,
         stepsRun: 0,
       };
@@ -147,6 +166,10 @@ export function planSuiteRuns(
         scenario: plan.scenario,
         expected: plan.expected.observations,
       };
+      if (plan.targetStop !== undefined) {
+        c.prefixOnly++;
+        member.prefixOnly = { ...plan.targetStop, of: s.actions.length };
+      }
       const gk = runKey(plan.scenario);
       let byActions = groups.get(gk);
       if (byActions === undefined) {
@@ -212,6 +235,7 @@ export async function runSuitesOnTarget(
           scenario: m.scenario.id,
           outcome: 'error',
           ms,
+          ...(m.prefixOnly !== undefined ? { prefixOnly: m.prefixOnly } : {}),
           detail: `${(e as Error).message}${coveredBy(m, run)}`,
         });
       return;
@@ -227,7 +251,13 @@ export async function runSuitesOnTarget(
         observed.slice(0, n),
         unobservable,
       );
-      const base = { spec: m.spec, config: m.config, scenario: m.scenario.id, ms };
+      const base = {
+        spec: m.spec,
+        config: m.config,
+        scenario: m.scenario.id,
+        ms,
+        ...(m.prefixOnly !== undefined ? { prefixOnly: m.prefixOnly } : {}),
+      };
       outcomes.push(
         mismatches.length === 0
           ? { ...base, outcome: 'passed' }
@@ -246,8 +276,13 @@ export async function runSuitesOnTarget(
 }
 
 function coveredBy(m: Member, run: PlannedRun): string {
-  if (m.scenario === run.scenario) return '';
-  return `\n(checked on the run of ${run.scenario.config}/${run.scenario.id}, steps 0..${m.scenario.actions.length - 1} of 0..${run.scenario.actions.length - 1})`;
+  const p = m.prefixOnly;
+  const prefix =
+    p === undefined
+      ? ''
+      : `\n(prefix only: steps 0..${p.step - 1} of 0..${p.of - 1}; step ${p.step} ${p.action} not realised: ${p.reason})`;
+  if (m.scenario === run.scenario) return prefix;
+  return `${prefix}\n(checked on the run of ${run.scenario.config}/${run.scenario.id}, steps 0..${m.scenario.actions.length - 1} of 0..${run.scenario.actions.length - 1})`;
 }
 
 export function countBySpec(outcomes: ScenarioOutcome[]): Record<string, SpecCounts> {
@@ -260,6 +295,8 @@ export function countBySpec(outcomes: ScenarioOutcome[]): Record<string, SpecCou
       notApplicable: 0,
       errors: 0,
       notApplicableReasons: {},
+      prefixOnly: 0,
+      prefixOnlyReasons: {},
     };
     by[o.spec] = c;
     if (o.outcome === 'not-applicable') {
@@ -268,6 +305,11 @@ export function countBySpec(outcomes: ScenarioOutcome[]): Record<string, SpecCou
       c.notApplicableReasons[why] = (c.notApplicableReasons[why] ?? 0) + 1;
     } else {
       c.run++;
+      if (o.prefixOnly !== undefined) {
+        c.prefixOnly++;
+        const why = `step ${o.prefixOnly.action}: ${o.prefixOnly.reason}`;
+        c.prefixOnlyReasons[why] = (c.prefixOnlyReasons[why] ?? 0) + 1;
+      }
       if (o.outcome === 'passed') c.passed++;
       else if (o.outcome === 'failed') c.failed++;
       else c.errors++;

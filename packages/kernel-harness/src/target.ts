@@ -64,6 +64,12 @@ interface SpecRealisation {
    * by reason: the scenario is then not applicable with it, not a bare "cannot realise".
    */
   whyNot?(action: ScenarioAction): string | undefined;
+  /**
+   * Target.realisesPrefixes: the guest realisation is prefix-closed (it observes step i before
+   * it runs step i+1 and nothing later changes that observation) and its refusals are per
+   * action, so a scenario with an unrealisable step is checked over the steps before it.
+   */
+  realisesPrefixes?: boolean;
   run(
     session: KernelSession,
     scenario: Scenario,
@@ -89,6 +95,11 @@ const REALISATIONS: Record<string, SpecRealisation> = {
     whyNot: iterCursorWhyNot,
     unobservable: ITERCURSOR_UNOBSERVABLE,
     scenarioSupport: iterCursorScenarioSupport,
+    // guest/itercursor.c op_itercursor_script reports each step's four transfers before it runs
+    // the next, from the kernel's previous answer (pos), and checks nothing only at the end:
+    // a run over steps 0..k-1 observes what a longer run observes there. Its only scenario-level
+    // refusal (UserHole) depends on the constants, so it refuses every prefix too.
+    realisesPrefixes: true,
     async run(session, scenario) {
       // Independent of every other scenario (its own worker, file and buffers): runs concurrently.
       const result = await session.request(
@@ -150,6 +161,9 @@ export function createQemuTarget(
       const r = REALISATIONS[spec];
       if (r === undefined) return NOT_REALISABLE[spec] !== undefined;
       return r.supports(action) || r.whyNot?.(action) !== undefined;
+    },
+    realisesPrefixes(spec) {
+      return REALISATIONS[spec]?.realisesPrefixes === true;
     },
     unobservable(spec) {
       return REALISATIONS[spec]?.unobservable ?? [];

@@ -115,6 +115,58 @@ describe('kernel runner plan', () => {
       notApplicable: 0,
       errors: 0,
       notApplicableReasons: {},
+      prefixOnly: 0,
+      prefixOnlyReasons: {},
+    });
+  });
+
+  it('checks a scenario with an unrealisable step over its prefix, counted and named as such', async () => {
+    const suites = [
+      suite('IterCursor', 'IterCursor', K, [
+        { id: 'cut', actions: A('IterInit', 'Advance', 'Unrealisable', 'Advance') },
+        { id: 'whole', actions: A('IterInit', 'Advance') },
+        { id: 'tooShort', actions: A('Unrealisable', 'Advance') },
+      ]),
+    ];
+    const t: Target & { ran: string[] } = {
+      ...fakeTarget({ failAtStep: 2 }),
+      realisesPrefixes: (spec) => spec === 'IterCursor',
+    };
+    const plan = planSuiteRuns(suites, t, P, ['IterCursor']);
+    // cut runs steps 0..2 (Init, IterInit, Advance): whole is the same run, tooShort is n/a.
+    expect(plan.counts.IterCursor).toMatchObject({
+      scenarios: 3,
+      notApplicable: 1,
+      realised: 2,
+      runs: 1,
+      identical: 1,
+      prefixOnly: 1,
+      stepsChecked: 3 + 3,
+      stepsRun: 3,
+    });
+    const out = await runSuitesOnTarget(suites, t, P, 1, plan);
+    const by = Object.fromEntries(out.map((o) => [o.scenario, o]));
+    expect(by.cut?.outcome).toBe('failed');
+    expect(by.cut?.prefixOnly).toEqual({
+      step: 3,
+      of: 5,
+      action: 'Unrealisable',
+      reason: 'target fake cannot realise IterCursor action Unrealisable',
+    });
+    expect(by.cut?.detail).toMatch(
+      /prefix only: steps 0\.\.2 of 0\.\.4; step 3 Unrealisable not realised/,
+    );
+    expect(by.whole?.outcome).toBe('failed');
+    expect(by.whole?.prefixOnly).toBeUndefined();
+    expect(by.tooShort?.outcome).toBe('not-applicable');
+    expect(countBySpec(out).IterCursor).toMatchObject({
+      run: 2,
+      failed: 2,
+      notApplicable: 1,
+      prefixOnly: 1,
+      prefixOnlyReasons: {
+        'step Unrealisable: target fake cannot realise IterCursor action Unrealisable': 1,
+      },
     });
   });
 
