@@ -174,7 +174,10 @@ export interface SuiteRunSummary {
   }[];
   /** Not applicable, by reason, with counts. */
   readonly notApplicable: Record<string, number>;
-  /** Scenarios compared only over a prefix (the profile's model stops earlier). */
+  /**
+   * Scenarios compared only over a prefix: the profile's model stops earlier, or the target
+   * realises only the steps before one it cannot (Target.realisesPrefixes).
+   */
   truncated: number;
 }
 
