@@ -3,7 +3,9 @@
 // scenario still gets its own outcome. A fake target records what it is asked to run.
 import type { Scenario, StepObservation, SuiteData, Target } from '@pinlab/testgen';
 import { describe, expect, it } from 'vitest';
+import type { KernelSession } from '../src/session.ts';
 import { countBySpec, planSuiteRuns, runSuitesOnTarget } from '../src/suites.ts';
+import { createQemuTarget } from '../src/target.ts';
 
 const P = 'linux-6.12';
 type Act = { name: string; [k: string]: string | number | boolean };
@@ -225,5 +227,47 @@ describe('kernel runner plan', () => {
       'na:not-applicable',
     ]);
     expect(out.find((o) => o.scenario === 'boom-prefix')?.detail).toMatch(/guest said no/);
+  });
+
+  it('the qemu target realises prefixes of IterCursor only, cut at the first refused action', () => {
+    // No guest is booted: planning only asks supports/scenarioSupport.
+    const t = createQemuTarget({ name: '6.12' } as unknown as KernelSession, P);
+    expect(
+      ['IterCursor', 'ForkRace', 'PinUnpin', 'SplicePipe'].map((x) => t.realisesPrefixes?.(x)),
+    ).toEqual([true, false, false, false]);
+    const ic = (constants: Record<string, boolean>, actions: Act[]) =>
+      suite('IterCursor', 'IterCursor', constants, [{ id: 'x', actions }]);
+    const extractAfter: Act[] = [
+      { name: 'Init' },
+      { name: 'IterInit', type: 'IOVEC' },
+      { name: 'Advance', bytes: 2 },
+      { name: 'Extract', maxsize: 2 },
+      { name: 'Advance', bytes: 1 },
+    ];
+    const cut = planSuiteRuns([ic({ UserHole: false }, extractAfter)], t, P);
+    expect(cut.counts.IterCursor).toMatchObject({ realised: 1, prefixOnly: 1, stepsChecked: 3 });
+    expect(cut.runs[0]?.scenario.actions.map((a) => a.name)).toEqual([
+      'Init',
+      'IterInit',
+      'Advance',
+    ]);
+    // A kernel-only iterator at step 1 leaves no prefix worth running; UserHole refuses the
+    // scenario as a whole (its constants), so no prefix of it runs either.
+    const kvec = planSuiteRuns(
+      [
+        ic({ UserHole: false }, [
+          { name: 'Init' },
+          { name: 'IterInit', type: 'KVEC' },
+          { name: 'Advance', bytes: 1 },
+        ]),
+      ],
+      t,
+      P,
+    );
+    expect(kvec.notApplicable.map((o) => o.detail)).toEqual([
+      'target qemu:6.12: IterInit KVEC: kernel-only iterator',
+    ]);
+    const hole = planSuiteRuns([ic({ UserHole: true }, extractAfter)], t, P);
+    expect(hole.counts.IterCursor).toMatchObject({ realised: 0, notApplicable: 1 });
   });
 });
