@@ -293,6 +293,63 @@ static int dm_ioctl_call(int ctl, unsigned long cmd, struct dm_ioctl *io, size_t
   return ioctl(ctl, cmd, io);
 }
 
+// DM_DEV_CREATE `name` (drivers/md/dm-ioctl.c dev_create), its dev_t in *dev: 0. With `reuse`,
+// a device of that name that exists already (EBUSY: dm_hash_insert finds the name, left by an
+// earlier scenario of this worker slot) is taken as it is, its dev_t from DM_DEV_STATUS: 1.
+// -1 with `err` naming the ioctl, the device and the errno (errno kept).
+static int dm_create(int ctl, const char *name, int reuse, dev_t *dev, char *err, size_t errlen) {
+  union {
+    struct dm_ioctl io;
+    char raw[4096];
+  } u;
+  int rc = 0;
+  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, name) < 0) {
+    int e = errno;
+    if (!reuse || e != EBUSY) return snprintf(err, errlen, "DM_DEV_CREATE %s: %s", name, strerror(e)), errno = e, -1;
+    if (dm_ioctl_call(ctl, DM_DEV_STATUS, &u.io, sizeof u, name) < 0) {
+      e = errno;
+      return snprintf(err, errlen, "DM_DEV_STATUS %s: %s", name, strerror(e)), errno = e, -1;
+    }
+    rc = 1;
+  }
+  *dev = (dev_t)u.io.dev;
+  return rc;
+}
+
+// Loads a one-target table into dm device `name` (`target_type` over sectors 0..sectors-1, its
+// constructor's `params`) and resumes the device (DM_DEV_SUSPEND without DM_SUSPEND_FLAG):
+// dm-ioctl.c table_load puts the table in the inactive slot, do_resume swaps it in (suspending
+// a live device first) and dm_resume -> dm_queue_flush resubmits the bios held while it was
+// suspended, now through the new table. 0, or -1 with `err` naming the ioctl, the device, the
+// target type and the errno (errno kept).
+static int dm_load_table(int ctl, const char *name, const char *target_type, uint64_t sectors, const char *params, char *err, size_t errlen) {
+  union {
+    struct dm_ioctl io;
+    char raw[4096];
+  } u;
+  dm_ioctl_init(&u.io, sizeof u, name);
+  u.io.target_count = 1;
+  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
+  memset(spec, 0, sizeof *spec);
+  spec->length = sectors;  // sector_start 0, next 0: the one target
+  snprintf(spec->target_type, sizeof spec->target_type, "%s", target_type);
+  // data_size covers the header, the spec and the parameter string with its NUL, padded to 8
+  // bytes: dm-ioctl.c populate_table -> next_target -> invalid_str wants the NUL before the end.
+  size_t room = sizeof u - sizeof(struct dm_ioctl) - sizeof *spec;
+  int plen = snprintf((char *)(spec + 1), room, "%s", params);
+  if (plen < 0 || (size_t)plen + 8 > room) return snprintf(err, errlen, "DM_TABLE_LOAD %s %s: parameters too long (%d bytes)", name, target_type, plen), errno = E2BIG, -1;
+  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
+  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) {
+    int e = errno;
+    return snprintf(err, errlen, "DM_TABLE_LOAD %s %s: %s", name, target_type, strerror(e)), errno = e, -1;
+  }
+  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name) < 0) {
+    int e = errno;
+    return snprintf(err, errlen, "DM resume %s (%s table loaded): %s", name, target_type, strerror(e)), errno = e, -1;
+  }
+  return 0;
+}
+
 // The backing store: a tmpfs file holding disk_pattern(), on loop0, under a dm-delay target
 // that holds every bio for `delay_ms` (drivers/md/dm-delay.c: delay_map queues the bio and a
 // timer/worker submits it later). The DIO read's pages therefore stay referenced (6.1) or
@@ -320,25 +377,15 @@ static int setup_devices(int delay_ms, char *err, size_t errlen) {
 
   int ctl = open("/dev/mapper/control", O_RDWR);
   if (ctl < 0) return snprintf(err, errlen, "open /dev/mapper/control: %s (dm-mod loaded?)", strerror(errno)), -1;
-  union {
-    struct dm_ioctl io;
-    char raw[16384];
-  } u;
-  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, DM_NAME) < 0) return snprintf(err, errlen, "DM_DEV_CREATE: %s", strerror(errno)), -1;
-  dev_t dmdev = (dev_t)u.io.dev;
-  dm_ioctl_init(&u.io, sizeof u, DM_NAME);
-  u.io.target_count = 1;
-  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
-  memset(spec, 0, sizeof *spec);
-  spec->sector_start = 0;
-  spec->length = DISK_BYTES / 512;
-  snprintf(spec->target_type, sizeof spec->target_type, "delay");
-  char *params = (char *)(spec + 1);
-  int plen = snprintf(params, 256, "%u:%u 0 %d", major(st.st_rdev), minor(st.st_rdev), delay_ms);
-  spec->next = 0;
-  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
-  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return snprintf(err, errlen, "DM_TABLE_LOAD delay: %s (dm-delay loaded?)", strerror(errno)), -1;
-  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, DM_NAME) < 0) return snprintf(err, errlen, "DM resume: %s", strerror(errno)), -1;
+  dev_t dmdev;
+  if (dm_create(ctl, DM_NAME, 0, &dmdev, err, errlen) < 0) return -1;
+  char params[256];
+  snprintf(params, sizeof params, "%u:%u 0 %d", major(st.st_rdev), minor(st.st_rdev), delay_ms);
+  if (dm_load_table(ctl, DM_NAME, "delay", DISK_BYTES / 512, params, err, errlen) < 0) {
+    size_t n = strlen(err);
+    if (strncmp(err, "DM_TABLE_LOAD", 13) == 0) snprintf(err + n, errlen - n, " (dm-delay loaded?)");
+    return -1;
+  }
   close(ctl);
   unlink(DELAY_DEV);
   if (mknod(DELAY_DEV, S_IFBLK | 0600, dmdev) < 0) return snprintf(err, errlen, "mknod %s: %s", DELAY_DEV, strerror(errno)), -1;
@@ -722,27 +769,17 @@ static int gate_create(const char *name, int suspend, char *devpath, size_t path
   struct stat st;
   if (stat(LOOP_DEV, &st) < 0) return close(ctl), snprintf(err, errlen, "stat %s: %s", LOOP_DEV, strerror(errno)), -1;
   dev_t dev;
-  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, name) < 0) {
-    // A gate of this worker slot left by an earlier scenario: reuse it (creating and removing
-    // dm devices per scenario costs more than the scenario), resumed in case that one died.
-    if (errno != EBUSY) return close(ctl), snprintf(err, errlen, "DM_DEV_CREATE %s: %s", name, strerror(errno)), -1;
-    if (dm_ioctl_call(ctl, DM_DEV_STATUS, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM_DEV_STATUS %s: %s", name, strerror(errno)), -1;
-    dev = (dev_t)u.io.dev;
+  // A gate of this worker slot left by an earlier scenario is reused (creating and removing dm
+  // devices per scenario costs more than the scenario), resumed in case that one died.
+  int made = dm_create(ctl, name, 1, &dev, err, errlen);
+  if (made < 0) return close(ctl), -1;
+  if (made == 1) {
     dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name);
-    goto have_device;
+  } else {
+    char params[128];
+    snprintf(params, sizeof params, "%u:%u 0", major(st.st_rdev), minor(st.st_rdev));
+    if (dm_load_table(ctl, name, "linear", DISK_BYTES / 512, params, err, errlen) < 0) return close(ctl), -1;
   }
-  dev = (dev_t)u.io.dev;
-  dm_ioctl_init(&u.io, sizeof u, name);
-  u.io.target_count = 1;
-  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
-  memset(spec, 0, sizeof *spec);
-  spec->length = DISK_BYTES / 512;
-  snprintf(spec->target_type, sizeof spec->target_type, "linear");
-  int plen = snprintf((char *)(spec + 1), 128, "%u:%u 0", major(st.st_rdev), minor(st.st_rdev));
-  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
-  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD linear: %s", strerror(errno)), -1;
-  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", name, strerror(errno)), -1;
-have_device:
   snprintf(devpath, pathlen, "/tmp/%s", name);
   unlink(devpath);
   if (mknod(devpath, S_IFBLK | 0600, dev) < 0) return close(ctl), snprintf(err, errlen, "mknod %s: %s", devpath, strerror(errno)), -1;

@@ -334,28 +334,9 @@ static int pu_error_device(dev_t *dev, char *err, size_t errlen) {
   snprintf(name, sizeof name, "pinlab-e%d", g_slot);
   int ctl = open("/dev/mapper/control", O_RDWR);
   if (ctl < 0) return snprintf(err, errlen, "open /dev/mapper/control: %s", strerror(errno)), -1;
-  union {
-    struct dm_ioctl io;
-    char raw[4096];
-  } u;
-  if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, name) < 0) {
-    if (errno != EBUSY) return close(ctl), snprintf(err, errlen, "DM_DEV_CREATE %s: %s", name, strerror(errno)), -1;
-    if (dm_ioctl_call(ctl, DM_DEV_STATUS, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM_DEV_STATUS %s: %s", name, strerror(errno)), -1;
-    *dev = (dev_t)u.io.dev;
-    return close(ctl), 0;
-  }
-  *dev = (dev_t)u.io.dev;
-  dm_ioctl_init(&u.io, sizeof u, name);
-  u.io.target_count = 1;
-  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
-  memset(spec, 0, sizeof *spec);
-  spec->length = DISK_BYTES / 512;
-  snprintf(spec->target_type, sizeof spec->target_type, "error");
-  *(char *)(spec + 1) = 0;
-  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + 8);
-  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD error: %s", strerror(errno)), -1;
-  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", name, strerror(errno)), -1;
-  return close(ctl), 0;
+  int made = dm_create(ctl, name, 1, dev, err, errlen);
+  if (made == 0 && dm_load_table(ctl, name, "error", DISK_BYTES / 512, "", err, errlen) < 0) made = -1;
+  return close(ctl), made < 0 ? -1 : 0;
 }
 
 // Loads a dm-linear table onto gate `name` mapping it onto device `under`, then resumes it:
@@ -364,21 +345,10 @@ static int pu_error_device(dev_t *dev, char *err, size_t errlen) {
 static int pu_gate_retarget(const char *name, dev_t under, char *err, size_t errlen) {
   int ctl = open("/dev/mapper/control", O_RDWR);
   if (ctl < 0) return snprintf(err, errlen, "open /dev/mapper/control: %s", strerror(errno)), -1;
-  union {
-    struct dm_ioctl io;
-    char raw[4096];
-  } u;
-  dm_ioctl_init(&u.io, sizeof u, name);
-  u.io.target_count = 1;
-  struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
-  memset(spec, 0, sizeof *spec);
-  spec->length = DISK_BYTES / 512;
-  snprintf(spec->target_type, sizeof spec->target_type, "linear");
-  int plen = snprintf((char *)(spec + 1), 128, "%u:%u 0", major(under), minor(under));
-  u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
-  if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD %s: %s", name, strerror(errno)), -1;
-  if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, name) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", name, strerror(errno)), -1;
-  return close(ctl), 0;
+  char params[128];
+  snprintf(params, sizeof params, "%u:%u 0", major(under), minor(under));
+  int rc = dm_load_table(ctl, name, "linear", DISK_BYTES / 512, params, err, errlen);
+  return close(ctl), rc;
 }
 
 static int pu_step(struct pu_state *s, const char *step, char *err, size_t errlen) {

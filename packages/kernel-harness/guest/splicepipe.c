@@ -156,18 +156,10 @@ static int sp_fs_setup(struct sp_file *s, int which, char *err, size_t errlen) {
     dev_t loopdev;
     if (sp_loop_attach(bfd, &loopdev, err, errlen) < 0) return close(ctl), -1;
     close(bfd);
-    if (dm_ioctl_call(ctl, DM_DEV_CREATE, &u.io, sizeof u, s->gate) < 0) return close(ctl), snprintf(err, errlen, "DM_DEV_CREATE %s: %s", s->gate, strerror(errno)), -1;
-    dmdev = (dev_t)u.io.dev;
-    dm_ioctl_init(&u.io, sizeof u, s->gate);
-    u.io.target_count = 1;
-    struct dm_target_spec *spec = (struct dm_target_spec *)(u.raw + sizeof(struct dm_ioctl));
-    memset(spec, 0, sizeof *spec);
-    spec->length = SP_FS_BYTES / 512;
-    snprintf(spec->target_type, sizeof spec->target_type, "linear");
-    int plen = snprintf((char *)(spec + 1), 128, "%u:%u 0", major(loopdev), minor(loopdev));
-    u.io.data_size = (uint32_t)(sizeof(struct dm_ioctl) + sizeof *spec + (size_t)((plen + 8) & ~7));
-    if (ioctl(ctl, DM_TABLE_LOAD, &u.io) < 0) return close(ctl), snprintf(err, errlen, "DM_TABLE_LOAD linear %s: %s", s->gate, strerror(errno)), -1;
-    if (dm_ioctl_call(ctl, DM_DEV_SUSPEND, &u.io, sizeof u, s->gate) < 0) return close(ctl), snprintf(err, errlen, "DM resume %s: %s", s->gate, strerror(errno)), -1;
+    if (dm_create(ctl, s->gate, 0, &dmdev, err, errlen) < 0) return close(ctl), -1;
+    char params[128];
+    snprintf(params, sizeof params, "%u:%u 0", major(loopdev), minor(loopdev));
+    if (dm_load_table(ctl, s->gate, "linear", SP_FS_BYTES / 512, params, err, errlen) < 0) return close(ctl), -1;
   }
   close(ctl);
   unlink(s->dev);
