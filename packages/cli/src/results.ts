@@ -72,6 +72,12 @@ export interface ScenarioRun {
   failures: { scenario: string; step?: number; message: string }[];
   /** Why some scenarios were not applicable (reason -> count). */
   notApplicableReasons?: Record<string, number>;
+  /**
+   * Of `run`: scenarios a kernel target checked over their longest realisable prefix only (the
+   * rest of the scenario has a step the guest cannot make), by that step and why.
+   */
+  prefixOnly?: number;
+  prefixOnlyReasons?: Record<string, number>;
 }
 
 /** Generated files compared with `generated-tests/` (gen --check). */

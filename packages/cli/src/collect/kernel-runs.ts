@@ -50,6 +50,10 @@ export function kernelScenarioRuns(r: KernelReport): ScenarioRun[] {
       notApplicable: c.notApplicable,
       // Older kernels.json files have no reasons.
       notApplicableReasons: c.notApplicableReasons ?? {},
+      // Kernels.json files written before prefix runs have no prefix counts.
+      ...(c.prefixOnly
+        ? { prefixOnly: c.prefixOnly, prefixOnlyReasons: c.prefixOnlyReasons ?? {} }
+        : {}),
       failures: r.failures
         .filter((f) => f.spec === spec)
         .map((f) => ({

@@ -13,6 +13,13 @@ interface Case {
   systemOut?: string;
 }
 
+/** `count: reason` per line, from a reason -> count record. */
+function reasonLines(reasons: Record<string, number> | undefined): string {
+  return Object.entries(reasons ?? {})
+    .map(([why, n]) => `${n}: ${why}`)
+    .join('\n');
+}
+
 function suite(name: string, cases: Case[]): string {
   const failures = cases.filter((c) => c.failure !== undefined).length;
   const skipped = cases.filter((c) => c.skipped !== undefined).length;
@@ -83,9 +90,15 @@ export function junitXml(results: VerifyResults): string {
     for (const r of runs) {
       const classname = `pinlab.run.${r.target}.${r.profile}.${r.spec}`;
       cases.push({
-        name: `${r.spec}: ${r.passed}/${r.run} passed`,
+        name: `${r.spec}: ${r.passed}/${r.run} passed${r.prefixOnly ? ` (${r.prefixOnly} over a prefix only)` : ''}`,
         classname,
         ...(r.timeMs !== undefined ? { timeMs: r.timeMs } : {}),
+        // A prefix-only pass checked the scenario up to a step the target cannot make: say which.
+        ...(r.prefixOnly
+          ? {
+              systemOut: `checked over their longest realisable prefix only:\n${reasonLines(r.prefixOnlyReasons)}`,
+            }
+          : {}),
         ...(r.failed > 0
           ? {
               failure: `${r.failed} of ${r.run} scenarios failed:\n${r.failures.map((f) => `${f.scenario}${f.step !== undefined ? ` step ${f.step}` : ''}: ${f.message}`).join('\n')}`,
@@ -98,9 +111,7 @@ export function junitXml(results: VerifyResults): string {
         cases.push({
           name: `${r.spec}: ${r.notApplicable} not applicable`,
           classname,
-          skipped: Object.entries(r.notApplicableReasons ?? {})
-            .map(([why, n]) => `${n}: ${why}`)
-            .join('; '),
+          skipped: reasonLines(r.notApplicableReasons).split('\n').join('; '),
         });
       }
     }

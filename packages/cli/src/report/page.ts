@@ -8,6 +8,7 @@ import {
   describeResult,
   isFailure,
   type KernelColumn,
+  type ScenarioRun,
   type VerifyResults,
 } from '../results.ts';
 import { stateGraphSvg } from './graph.ts';
@@ -186,13 +187,22 @@ function coverageSection(r: VerifyResults): string {
 </section>`;
 }
 
+/** Passes a kernel target checked over a prefix only: counted, with the steps it could not make. */
+function prefixOnlyNote(s: ScenarioRun): string {
+  if (!s.prefixOnly) return '';
+  const why = Object.entries(s.prefixOnlyReasons ?? {})
+    .map(([reason, n]) => `${n}: ${reason}`)
+    .join('\n');
+  return `<br><span class="muted" title="${esc(why)}">${formatCount(s.prefixOnly)} over a prefix only</span>`;
+}
+
 function scenariosSection(r: VerifyResults): string {
   const rows = r.scenarios.map((s) => [
     esc(s.target),
     esc(s.profile),
     esc(s.spec),
     `<span class="num">${formatCount(s.run)}</span>`,
-    `<span class="num">${formatCount(s.passed)}</span>`,
+    `<span class="num">${formatCount(s.passed)}</span>${prefixOnlyNote(s)}`,
     `<span class="num">${formatCount(s.failed)}</span>`,
     `<span class="num">${formatCount(s.notApplicable)}</span>`,
     s.failures.length
