@@ -86,6 +86,8 @@ function append_pipe(i: pipe_iter, size: number): [Page, number, number] | null 
  * newest pipe buffers (pipe_buf_release), whatever else may still point at their pages.
  */
 export function pipe_revert(i: pipe_iter, unroll: number): void {
+  // "if (!unroll) return;" (6.1 lib/iov_iter.c iov_iter_revert): __iomap_dio_rw reverts by
+  // iomi.pos - dio->i_size, 0 for a read that ends exactly at i_size.
   if (unroll === 0) return;
   i.count += unroll;
   const pipe = i.pipe;

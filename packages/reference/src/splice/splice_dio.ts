@@ -294,9 +294,14 @@ export function splice_dio_read_revert(r: splice_dio_read): void {
   if (r.piter !== null) {
     const i_size = r.dio.i_size;
     const end = r.pos + r.dio.size;
+    // "if (iov_iter_rw(iter) == READ && iomi.pos >= dio->i_size) iov_iter_revert(iter,
+    // iomi.pos - dio->i_size)" (fs/iomap/direct-io.c __iomap_dio_rw, 5.5 to 6.12): a read that
+    // ends exactly at i_size reverts by 0, which iov_iter_revert returns from at once ("if
+    // (!unroll) return", lib/iov_iter.c). A read that got here started below i_size
+    // (submit_iter_pipe returns at EOF), so iomi.pos - dio->i_size = end - i_size.
     // Before 419e9c38aa07 ("iomap: Fix pipe page leakage during splicing") iomap_dio_rw broke
     // out at i_size without the revert: the pipe keeps the buffers past it.
-    if (end > i_size && !current_kernel().hasFault('iomap_dio_no_eof_revert'))
+    if (end >= i_size && !current_kernel().hasFault('iomap_dio_no_eof_revert'))
       pipe_revert(r.piter, end - Math.max(i_size, r.pos));
     dio_drop_submitter_ref(r.dio);
   } else {
