@@ -67,6 +67,8 @@ interface Member {
   scenario: Scenario;
   expected: readonly StepObservation[];
   prefixOnly?: ScenarioOutcome['prefixOnly'];
+  /** planScenario's note on a prefix-only plan: which steps are checked and why no more. */
+  prefixNote?: string;
 }
 
 /** One run in the guest; it checks every member on its first `member.scenario.actions.length` steps. */
@@ -168,7 +170,8 @@ export function planSuiteRuns(
       };
       if (plan.targetStop !== undefined) {
         c.prefixOnly++;
-        member.prefixOnly = { ...plan.targetStop, of: s.actions.length };
+        member.prefixOnly = { ...plan.targetStop };
+        if (plan.note !== undefined) member.prefixNote = plan.note;
       }
       const gk = runKey(plan.scenario);
       let byActions = groups.get(gk);
@@ -276,11 +279,7 @@ export async function runSuitesOnTarget(
 }
 
 function coveredBy(m: Member, run: PlannedRun): string {
-  const p = m.prefixOnly;
-  const prefix =
-    p === undefined
-      ? ''
-      : `\n(prefix only: steps 0..${p.step - 1} of 0..${p.of - 1}; step ${p.step} ${p.action} not realised: ${p.reason})`;
+  const prefix = m.prefixNote === undefined ? '' : `\n(prefix only: ${m.prefixNote})`;
   if (m.scenario === run.scenario) return prefix;
   return `${prefix}\n(checked on the run of ${run.scenario.config}/${run.scenario.id}, steps 0..${m.scenario.actions.length - 1} of 0..${run.scenario.actions.length - 1})`;
 }

@@ -60,6 +60,8 @@ export type ScenarioPlan =
        */
       readonly targetStop?: {
         readonly step: number;
+        /** The whole scenario's step count (Init included). */
+        readonly of: number;
         readonly action: string;
         readonly reason: string;
       };
@@ -132,14 +134,14 @@ export function planScenario(
       // The model's own stop (stoppedAt), if any, lies past the cut: the expectation is the
       // model's first k observations and nothing else.
       expected: { observations: stored.observations.slice(0, k) },
-      note: `steps 0..${k - 1} of ${s.actions.length - 1}; step ${k} ${stop.name} not realised: ${prefix.reason}`,
-      targetStop: { step: k, action: stop.name, reason: prefix.reason },
+      note: `steps 0..${k - 1} of 0..${s.actions.length - 1}; step ${k} ${stop.name} not realised: ${prefix.reason}`,
+      targetStop: { step: k, of: s.actions.length, action: stop.name, reason: prefix.reason },
     };
   }
   const note =
     stored.stoppedAt === undefined
       ? undefined
-      : `steps 0..${n - 1} of ${s.actions.length - 1}; step ${stored.stoppedAt.step} ${stored.stoppedAt.action} ${stored.stoppedAt.reason}`;
+      : `steps 0..${n - 1} of 0..${s.actions.length - 1}; step ${stored.stoppedAt.step} ${stored.stoppedAt.action} ${stored.stoppedAt.reason}`;
   return note === undefined
     ? { kind: 'run', scenario, expected: stored }
     : { kind: 'run', scenario, expected: stored, note };

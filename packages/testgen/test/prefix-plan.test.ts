@@ -76,11 +76,12 @@ describe('planScenario with a target that realises prefixes', () => {
     expect(plan.expected.observations).toEqual([obs(6), obs(5), obs(3)]);
     expect(plan.targetStop).toEqual({
       step: 3,
+      of: 4,
       action: 'Extract',
       reason: 'target fake cannot realise Toy action Extract',
     });
     expect(plan.note).toBe(
-      'steps 0..2 of 3; step 3 Extract not realised: target fake cannot realise Toy action Extract',
+      'steps 0..2 of 0..3; step 3 Extract not realised: target fake cannot realise Toy action Extract',
     );
     expect(await runPlanned(plan, 'p', target)).toEqual([]);
     expect(target.ran[0]?.actions).toHaveLength(3);
