@@ -280,6 +280,19 @@ ExtractBvec(blen) ==
 \* extract_iter_to_sg(iter, maxsize, sgtable, sg_max, 0) into an empty table.
 \* KvecSgLenBug: sg_set_page(sg, page, len, off) with len the piece's
 \* remainder, and ret = the whole piece (no "ret -= len" when sg_max ran out).
+\* BVECQ_SHORT: the RFC's extract_bvecq_to_sg (lib/scatterlist.c of the series'
+\* later revisions, "maxsize = umin(maxsize, iov_iter_count(iter)); while (sg_max
+\* > 0 && ret < maxsize) { if (slot >= bvecq->nr_slots) { if (!bvecq->next) {
+\* WARN_ON_ONCE(ret < iter->count); break; } ...") WARNs when its walk finds
+\* the chain's end while it still wants bytes and has elements left: a call that
+\* starts there, or one that reaches it short of its budget with sg_max left (the
+\* condition under which the bvecq RDMA walk fails -EIO).  ret < maxsize <=
+\* iter->count there, so the WARN always fires once the end is found.
+BvecqSgWarns(wLen, wLim) ==
+    IF Present(iter, pos) = 0 THEN TRUE
+    ELSE \E wes \in {Elems(Layout(iter), pos, Min(Budget(wLen), Present(iter, pos)), wLim)} :
+           Len(wes) < wLim /\ SeqBytes(wes) < Budget(wLen)
+
 KvecBugElems(es, rb) == [ei \in 1..Len(es) |-> [es[ei] EXCEPT !.len = rb - es[ei].at]]
 ExtractSg(blen, lim) ==
     /\ CanExtract
@@ -324,9 +337,11 @@ ExtractSg(blen, lim) ==
     \* iter->count); break; }": the count runs past it) and a call that
     \* starts there ("if (WARN_ON_ONCE(!folioq)) return 0;"); either way the
     \* iterator is left at the end.  A full table (lim = 0) walks nothing.
-    \* BVECQ_SHORT: the RFC's extract_bvecq_to_sg as the reference has it,
-    \* its end-of-chain WARN a comment only (docs/FIDELITY.md, open).
-    /\ warned' = (iter = "FOLIOQ_SHORT" /\ lim # 0 /\ pos' = ChainEnd(iter))
+    \* BVECQ_SHORT: the RFC's extract_bvecq_to_sg WARNs only when its walk finds
+    \* the end still wanting bytes, with elements left (BvecqSgWarns).
+    /\ warned' = IF iter = "BVECQ_SHORT"
+                 THEN lim # 0 /\ BvecqSgWarns(blen, lim)
+                 ELSE iter = "FOLIOQ_SHORT" /\ lim # 0 /\ pos' = ChainEnd(iter)
     /\ UNCHANGED <<iter, mapped>>
     /\ action' = [name |-> "ExtractSg", len |-> blen, limit |-> lim]
 

@@ -233,7 +233,13 @@ function extract_bvecq_to_sg(
   maxsize = Math.min(maxsize, iter.count);
   while (sg_max > 0 && ret < maxsize) {
     if (slot >= bq.nr_slots) {
-      if (!bq.next) break; // WARN_ON_ONCE(ret < iter->count)
+      if (!bq.next) {
+        // "WARN_ON_ONCE(ret < iter->count); break;": the chain ended before the iterator's
+        // count (the RFC's later revisions of lib/scatterlist.c, as extract_folioq_to_sg).
+        if (ret < iter.count)
+          current_kernel().WARN('bug', 'extract_bvecq_to_sg: the bvecq chain ended early');
+        break;
+      }
       bq = bq.next;
       slot = 0;
       offset = 0;

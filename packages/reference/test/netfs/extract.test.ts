@@ -450,6 +450,53 @@ describe('smb_extract_iter_to_rdma', () => {
     });
   });
 
+  it('bvecq-rfc: extract_bvecq_to_sg WARNs when its walk finds the chain end still wanting bytes with elements left (WARN_ON_ONCE(ret < iter->count)), not otherwise', () => {
+    inKernel('bvecq-rfc', () => {
+      // <<(A, 0, 4096)>>, <<(B, 512, 1024)>>: two one-slot segments, 5120 bytes.
+      const chain = () => {
+        const [head, tail] = [1, 1].map((n) => netfs_alloc_one_bvecq(n)) as [
+          ReturnType<typeof netfs_alloc_one_bvecq>,
+          ReturnType<typeof netfs_alloc_one_bvecq>,
+        ];
+        head.bv.push({ bv_page: alloc_page(), bv_offset: 0, bv_len: PAGE_SIZE });
+        tail.bv.push({ bv_page: alloc_page(), bv_offset: 512, bv_len: 1024 });
+        head.nr_slots = 1;
+        tail.nr_slots = 1;
+        head.next = tail;
+        tail.prev = head;
+        return head;
+      };
+      const held = PAGE_SIZE + 1024;
+      const warns = () => kernel!.warnings.filter((w) => w.kind === 'bug').length;
+
+      // The count matches the chain: a walk that ends exactly at the end does not WARN.
+      const exact = iov_iter_bvec_queue(ITER_DEST, chain(), 0, 0, held);
+      expect(netfs_extract_iter_to_sg(exact, 8 * PAGE_SIZE, sg_alloc_table(), 4)).toBe(held);
+      expect(exact.count).toBe(0);
+      expect(warns()).toBe(0);
+
+      // The count runs 2048 bytes past the chain, but sg_max runs out on its last slot: the
+      // loop ends on sg_max before it looks for a next segment.
+      const cut = iov_iter_bvec_queue(ITER_DEST, chain(), 0, 0, held + 2048);
+      expect(netfs_extract_iter_to_sg(cut, 8 * PAGE_SIZE, sg_alloc_table(), 2)).toBe(held);
+      expect(warns()).toBe(0);
+
+      // With elements left the walk finds the end short of its budget: WARN, what it found.
+      const over = iov_iter_bvec_queue(ITER_DEST, chain(), 0, 0, held + 2048);
+      const t = sg_alloc_table();
+      expect(netfs_extract_iter_to_sg(over, 8 * PAGE_SIZE, t, 4)).toBe(held);
+      expect(t.nents).toBe(2);
+      expect(over.count).toBe(2048);
+      expect(warns()).toBe(1);
+      // A call that starts at the end finds nothing: 0, no element, and the WARN again.
+      const t2 = sg_alloc_table();
+      expect(netfs_extract_iter_to_sg(over, 8 * PAGE_SIZE, t2, 4)).toBe(0);
+      expect(t2.nents).toBe(0);
+      expect(over.count).toBe(2048);
+      expect(warns()).toBe(2);
+    });
+  });
+
   it('bvecq-rfc takes ITER_BVECQ only: KVEC and BVEC are refused (-EIO)', () => {
     for (const type of ['KVEC', 'BVEC'] as const) {
       inKernel('bvecq-rfc', () => {
