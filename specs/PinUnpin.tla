@@ -56,18 +56,24 @@ CONSTANTS
                     \* iov_iter_extract_user_pages, 6.1 __iov_iter_get_pages_alloc) and stops at
                     \* the first page that needs a fault (mm/gup.c faultin_page: -EFAULT under
                     \* FOLL_NOFAULT; __get_user_pages: "return i ? i : ret")
-    FilePrivate     \* the process also maps one page of a file MAP_PRIVATE (user page 5), read
+    FilePrivate,    \* the process also maps one page of a file MAP_PRIVATE (user page 5), read
                     \* once, so its PTE maps the page-cache page F0 read-only (mm/memory.c
                     \* do_fault -> do_read_fault), and direct I/O goes to/from that page
                     \* (iterator FILEMAP, explored alone); see FILEMAP below
+    DeviceEnd       \* direct I/O requests may also be placed at the end of the block device
+                    \* (ReadCrossEnd, WriteAtEnd): block/fops.c blkdev_read_iter cuts a read
+                    \* that crosses the end to the part that fits, blkdev_write_iter refuses a
+                    \* write at the end with -ENOSPC (explored with UBUF alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
-        PartialPunch, FilePrivate}
+        PartialPunch, FilePrivate, DeviceEnd}
            \subseteq BOOLEAN
 \* The file mapping is explored on its own (its pages are no other iterator's).
 ASSUME FilePrivate => (~LargeFolio /\ ~Nofault /\ ~PartialPunch)
+\* The device's end is explored on its own, with the UBUF buffer only.
+ASSUME DeviceEnd => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate)
 \* Queue iterators came long after the extraction API (ITER_FOLIOQ in 6.12).
 ASSUME QueueIter => GupMode = "PIN"
 
@@ -423,6 +429,40 @@ FaultIn(buffer) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "FaultIn", buffer |-> buffer]
 
+\* (DeviceEnd) The asynchronous UBUF read (DEST) placed 3 model bytes before the end of the
+\* block device.  block/fops.c blkdev_read_iter (6.1 and 6.12): "if (unlikely(pos +
+\* iov_iter_count(to) > size)) { if (pos >= size) return 0; size -= pos; shorted =
+\* iov_iter_count(to) - size; iov_iter_truncate(to, size); }" before blkdev_direct_IO, which
+\* sizes and fills the bio from the truncated iterator (iov_iter_reexpand gives the rest back
+\* afterwards, untouched).  Extraction sees 3 bytes from user address 1: user page 0 only,
+\* pinned on 6.5+ (a FOLL_GET reference on 6.1), *offset0 1; the request goes in flight short
+\* (3 bytes: dio->size = bi_size) and its page is released at completion as any bio's.
+ReadCrossEnd(b) ==
+    /\ DeviceEnd
+    /\ CanStart(b)
+    /\ pins' = AddOne(pins, IF GupMode = "PIN" THEN {"U0"} ELSE {})
+    /\ refs' = AddOne(refs, IF GupMode = "GET" THEN {"U0"} ELSE {})
+    /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN 1 ELSE 0)
+    /\ bio' = [bio EXCEPT ![b] =
+                [st |-> "INFLIGHT", iter |-> "UBUF", dir |-> "DEST", cleanup |-> CleanupFor("UBUF"),
+                 pages |-> {"U0"}, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
+                 array |-> "NONE", err |-> "NONE"]]
+    /\ UNCHANGED <<zeroMapped, cached, pinReleased, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "ReadCrossEnd", bio |-> b]
+
+\* (DeviceEnd) The asynchronous UBUF write (SOURCE) placed at the end of the block device:
+\* blkdev_write_iter (block/fops.c, 6.1 and 6.12) returns -ENOSPC ("if (iocb->ki_pos >= size)
+\* return -ENOSPC") before blkdev_direct_IO: nothing is extracted, pinned or referenced and no
+\* bio is built; the request fails at once.
+WriteAtEnd(b) ==
+    /\ DeviceEnd
+    /\ CanStart(b)
+    /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = "UBUF", !.dir = "SOURCE"]]
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "WriteAtEnd", bio |-> b]
+
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
 \* unpin_user_page when BIO_PAGE_PINNED (the zero page is skipped by
 \* gup_put_folio since 6.5), put_page for 6.1 refs.  ALWAYS_UNPIN models a
@@ -506,7 +546,10 @@ StoreFile ==
 \* alone, which the main configs cover for the other types.
 \* With FilePrivate only the FILEMAP iterator is explored (and neither SubmitFault,
 \* SubmitPartial nor PunchHole): the file mapping's pages are no other iterator's.
-SubmitTypes == IF FilePrivate THEN {"FILEMAP"}
+\* With DeviceEnd only UBUF is submitted (and neither SubmitFault, SubmitPartial nor PunchHole):
+\* the device's end changes nothing for the other iterators, which the main configs cover.
+SubmitTypes == IF DeviceEnd THEN {"UBUF"}
+               ELSE IF FilePrivate THEN {"FILEMAP"}
                ELSE IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
                ELSE IF Nofault THEN UserTypes
                ELSE IF PartialPunch THEN {"XARRAY"} ELSE IterTypes
@@ -521,13 +564,15 @@ SubmitTypes == IF FilePrivate THEN {"FILEMAP"}
 Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ Submit(b, t, dir)
-    \/ \E b \in Bios, t \in UserTypes : ~FilePrivate /\ CanStart(b) /\ SubmitFault(b, t)
-    \/ \E b \in Bios : ~FilePrivate /\ CanStart(b) /\ SubmitPartial(b)
+    \/ \E b \in Bios, t \in UserTypes : ~FilePrivate /\ ~DeviceEnd /\ CanStart(b) /\ SubmitFault(b, t)
+    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ CanStart(b) /\ SubmitPartial(b)
+    \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
+    \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ "X0" \in cached /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ "X0" \in cached /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
     \/ PartialPunch /\ PunchPartial
     \/ FilePrivate /\ p5 = "FILE" /\ StoreFile

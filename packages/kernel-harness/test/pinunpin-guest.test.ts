@@ -294,6 +294,16 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         }
         // The FilePrivate config runs whole: nothing of it is refused.
         expect(suite.config).not.toBe('PinUnpin_file_private');
+        // The DeviceEnd config's requests at the device's end (pinUnpinWhyNot).
+        const atEnd =
+          /: (ReadCrossEnd|WriteAtEnd): the guest places no request at a device's end$/.exec(
+            plan.reason,
+          );
+        if (atEnd) {
+          expect(suite.config).toBe('PinUnpin_device_end');
+          expect(s.actions.some((a) => a.name === atEnd[1])).toBe(true);
+          continue;
+        }
         const unrealised = /: (PunchPartial): [^:]+ is not realised by the guest$/.exec(
           plan.reason,
         );

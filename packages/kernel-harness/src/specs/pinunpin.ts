@@ -41,6 +41,10 @@
 //                1 KiB, then user page 4, unmapped at set-up; GUP takes page 3 only, the next
 //                extraction's -EFAULT is dropped by bio_iov_iter_get_pages (the bio has pages),
 //                so the request goes in flight short (3 KiB).
+// Not realised: ReadCrossEnd and WriteAtEnd (DeviceEnd: a UBUF read crossing the block
+// device's end, cut to what fits by blkdev_read_iter; a write at the end, -ENOSPC from
+// blkdev_write_iter): the guest's requests go through dm gates at fixed ranges and its step
+// script has no request at a device's end (pinUnpinWhyNot).
 // Not realised: PunchPartial (fallocate(PUNCH_HOLE) of half of
 // X1: the guest punches whole pages only, and what it changes, X1's bytes in `data`, is
 // unobservable; its config submits XARRAY alone, kernel-only anyway), named by pinUnpinWhyNot.
@@ -146,6 +150,10 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // The guest's PunchHole step punches whole pages of its tmpfs file only.
   if (action.name === 'PunchPartial')
     return 'PunchPartial: a partial hole punch is not realised by the guest';
+  // DeviceEnd: the guest's requests go through its dm gates at fixed ranges of loop0; its step
+  // script has no request placed at a device's end (a guest/pinunpin.c step would be needed).
+  if (action.name === 'ReadCrossEnd' || action.name === 'WriteAtEnd')
+    return `${action.name}: the guest places no request at a device's end`;
   if (
     (action.name === 'Submit' || action.name === 'SubmitSync' || action.name === 'SubmitFault') &&
     isBio(action.bio) &&

@@ -63,6 +63,13 @@
 //                a read (DEST) breaks COW first and pins the copy U5.
 //   StoreFile    (FilePrivate) the process stores one model byte at user page 5's offset 2
 //                (copy_to_user): do_wp_page copies the page-cache page (wp_page_copy).
+//   ReadCrossEnd (DeviceEnd) Submit's asynchronous UBUF read, placed 3 model bytes before the
+//                end of the block device: the reference's blkdev read (block/dio.ts dio_submit,
+//                as block/fops.c blkdev_read_iter) cuts the request at the device's end, so the
+//                bio lists user page 0 only and goes in flight short (3 bytes). The device's
+//                last 3 model bytes hold DMA_PATTERN (the `data` probe of U0).
+//   WriteAtEnd   (DeviceEnd) Submit's asynchronous UBUF write placed at the end of the device:
+//                -ENOSPC before any extraction (blkdev_write_iter), no bio (FAILED).
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -134,6 +141,7 @@ import {
   EFAULT,
   EIO,
   EIOCBQUEUED,
+  ENOSPC,
   FAULT_FLAG_WRITE,
   type Folio,
   fault_in_iov_iter_writeable,
@@ -262,6 +270,8 @@ const ACTIONS = new Set([
   'PunchHole',
   'PunchPartial',
   'StoreFile',
+  'ReadCrossEnd',
+  'WriteAtEnd',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -287,7 +297,7 @@ function largeCountList(
 
 /**
  * Each frame's probe byte (model bytes into its page): a byte that every iterator layout listing
- * the frame covers (UBUF U0 [1,4) U1 [0,3); IOVEC U2 [1,3) U3 [0,4); SubmitPartial U3 [1,4);
+ * the frame covers (UBUF U0 [1,4) U1 [0,3), ReadCrossEnd U0 [1,4); IOVEC U2 [1,3) U3 [0,4); SubmitPartial U3 [1,4);
  * KVEC K0 [2,4) K1 [0,3); BVEC B0 [0,4) B1 [0,2); XARRAY X0 [2,4) X1 [0,4); QUEUE Q0 [1,4)
  * Q1 [0,3)). The zero page has none: it never receives data.
  */
@@ -532,7 +542,8 @@ const LARGE_MAP_ADDR = 0x4000_0000;
 const UNMAPPED_PAGE = 64;
 /**
  * The device: the data file (X0, X1) at pages 0-1, the privately mapped file (FilePrivate, F0)
- * at page 2, the direct I/Os' target area at pages 4-19.
+ * at page 2, the direct I/Os' target area at pages 4-19; with DeviceEnd the
+ * last 3 model bytes of page 63 (ReadCrossEnd).
  */
 const DEVICE_PAGES = 64;
 const DATA_FILE_PAGES = 2;
@@ -542,6 +553,8 @@ const TARGET_START_PAGE = 4;
 const IO_SPAN = 8 * PAGE_SIZE;
 /** Device offset of direct I/O b's range. */
 const ioPos = (b: number) => TARGET_START_PAGE * PAGE_SIZE + (b - 1) * IO_SPAN;
+/** DeviceEnd: where ReadCrossEnd's 6-byte read starts, 3 model bytes before the device's end. */
+const END_READ_POS = DEVICE_PAGES * PAGE_SIZE - 3 * UNIT;
 
 class PinUnpinDriver implements ReferenceDriver {
   private readonly k: Kernel;
@@ -582,7 +595,13 @@ class PinUnpinDriver implements ReferenceDriver {
    */
   private readonly fileMap: { addr: number; f0: Folio } | null;
 
-  constructor(profile: string, largeFolio: boolean, nofault: boolean, filePrivate: boolean) {
+  constructor(
+    profile: string,
+    largeFolio: boolean,
+    nofault: boolean,
+    filePrivate: boolean,
+    deviceEnd: boolean,
+  ) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
     const set = with_kernel(this.k, () => {
@@ -636,6 +655,8 @@ class PinUnpinDriver implements ReferenceDriver {
       const dataFile = create_file(bdev, 0, dataBytes, dataBytes);
       // What the direct I/Os read: each I/O's range starts with DMA_PATTERN (the `data` probes).
       for (const b of BIOS) bdev.write(ioPos(b), filledBytes(6 * UNIT, DMA_PATTERN));
+      // DeviceEnd: what ReadCrossEnd reads, the device's last 3 model bytes.
+      if (deviceEnd) bdev.write(END_READ_POS, filledBytes(3 * UNIT, DMA_PATTERN));
       // The file's page cache: X0 at index 0, X1 at index 1, read in through a_ops->read_folio;
       // the allocation ref becomes the cache's (filemap_add_folio).
       const xFolios: [Folio, Folio] = [
@@ -912,6 +933,39 @@ class PinUnpinDriver implements ReferenceDriver {
           );
         return;
       }
+      case 'ReadCrossEnd': {
+        // Submit's UBUF read at END_READ_POS: the blkdev read cuts it at the device's end
+        // (blkdev_read_iter: iov_iter_truncate), so the bio holds only what fits.
+        const s = this.slot(action);
+        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: ReadCrossEnd on a bio already used');
+        s.iter = 'UBUF';
+        const ret = this.submit(
+          s,
+          param(action, 'bio', 'number'),
+          'DEST',
+          this.buildIter('UBUF', 'DEST'),
+          END_READ_POS,
+        );
+        if (ret !== -EIOCBQUEUED)
+          throw new AdapterError(`PinUnpin: ReadCrossEnd returned ${ret} at submission`);
+        return;
+      }
+      case 'WriteAtEnd': {
+        // Submit's UBUF write at the device's end: blkdev_write_iter's -ENOSPC, no bio.
+        const s = this.slot(action);
+        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: WriteAtEnd on a bio already used');
+        s.iter = 'UBUF';
+        const ret = this.submit(
+          s,
+          param(action, 'bio', 'number'),
+          'SOURCE',
+          this.buildIter('UBUF', 'SOURCE'),
+          DEVICE_PAGES * PAGE_SIZE,
+        );
+        if (ret !== -ENOSPC)
+          throw new AdapterError(`PinUnpin: WriteAtEnd returned ${ret}, not -ENOSPC`);
+        return;
+      }
       case 'FaultIn': {
         const buffer = param(action, 'buffer', 'string');
         if (!this.nofault) throw new AdapterError('PinUnpin: FaultIn without Nofault');
@@ -992,11 +1046,18 @@ class PinUnpinDriver implements ReferenceDriver {
    * One asynchronous O_DIRECT request of the iterator at I/O b's range of the target file:
    * ->read_iter/->write_iter with IOCB_DIRECT builds bios until the iterator is consumed, each
    * filled by bio_iov_iter_get_pages (block/bio.c), and queues them on the device. Returns what
-   * the kiocb returned (-EIOCBQUEUED once bios are in flight).
+   * the kiocb returned (-EIOCBQUEUED once bios are in flight). pos: the device offset (I/O b's
+   * range, or the device's end for ReadCrossEnd and WriteAtEnd).
    */
-  private submit(s: BioSlot, b: number, dir: 'DEST' | 'SOURCE', iter: iov_iter): number {
+  private submit(
+    s: BioSlot,
+    b: number,
+    dir: 'DEST' | 'SOURCE',
+    iter: iov_iter,
+    pos = ioPos(b),
+  ): number {
     const queued = new Set(this.bdev.inflight);
-    const iocb = init_async_kiocb(this.target, ioPos(b), (_iocb, res) => {
+    const iocb = init_async_kiocb(this.target, pos, (_iocb, res) => {
       if (s.result !== null) throw new AdapterError(`PinUnpin: I/O ${b} completed twice`);
       s.result = res;
     });
@@ -1335,5 +1396,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       scenario.constants?.LargeFolio === true,
       booleanConstant('PinUnpin', scenario, 'Nofault'),
       booleanConstant('PinUnpin', scenario, 'FilePrivate'),
+      booleanConstant('PinUnpin', scenario, 'DeviceEnd'),
     ),
 };
