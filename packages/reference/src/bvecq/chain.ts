@@ -431,8 +431,21 @@ export function bvecq_slice(pos: bvecq_pos, max_size: number, max_segs: number):
 }
 
 /**
- * Puts `pos` at (bq, slot, offset) as bvecq_slice() leaves it: a position that ends its slot
- * stands at the start of the next one, in the next segment when the slot was the last.
+ * Puts `pos` at (bq, slot, offset) after a slice: a position that ends its slot stands at the
+ * start of the next one, in the next segment when the slot was the last.
+ *
+ * Departs from the RFC (open): the RFC's
+ * bvecq_slice() and bvecq_extract() (fs/netfs/bvecq.c of the series) only do the second step
+ * (`out: if (slot == bq->nr_slots && bq->next) { bq = bq->next; slot = 0; offset = 0; }`), so a
+ * slice that stops on its size or slot limit (`goto out`) leaves the position on the slot it
+ * ended, offset == bv_len, also on the last slot of a segment that has a next one; the next
+ * slice steps off it (`if (offset < bvec->bv_len ...)` fails). The byte position is the same;
+ * what differs is the segment a cursor holds: with the RFC's rule a dispatch cursor whose slice
+ * ends on segment 1's last slot keeps segment 1 even when segment 2 exists, which under
+ * PosRefs = "COLLECT_ONLY" (BvecqCursors_collect_only_refs) parks it there in more behaviours
+ * than the spec's `parkedDisp` (`load <= Boundary`) says. Not switched: tried in session 10, the
+ * reference's ITER_BVECQ walkers then read such a position as inside the slot (every BvecqCursors
+ * suite fails in copy_to_iter: "nth_page: page 1 ... runs past its folio").
  */
 function bvecq_pos_settle(pos: bvecq_pos, bq: bvecq, slot: number, offset: number): void {
   if (slot < bq.nr_slots && offset >= bq.bv[slot]!.bv_len) {
