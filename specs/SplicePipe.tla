@@ -128,6 +128,9 @@ CONSTANTS
     TailSectors, \* 0: i_size is whole pages; 1..7: the file's last page (page FileSize) holds
                  \* TailSectors * 512 bytes, i_size = (FileSize - 1) * PAGE_SIZE + TailSectors * 512
                  \* (a file whose size ends mid-page; a scenario shape, no profile sets it)
+    PartReadSectors, \* 0: a read() from a pipe takes the oldest buffer whole (PipeRead); 1..7: a
+                 \* read() of PartReadSectors * 512 bytes may also take only the start of the oldest
+                 \* buffer when that buffer holds more (PipeReadPart; a scenario shape)
     EofClip      \* with LimitToEof: TRUE: the ver #20 code, which clips the length to i_size before
                  \* allocating ("splice: Make direct_read_splice() limit to eof where appropriate");
                  \* FALSE: direct_splice_read as of ver #19 of seed 002's series (and upstream
@@ -155,6 +158,7 @@ ASSUME ~EofRevert => (FileSize >= ReadLen /\ ExtendSize <= FileSize /\ ~DioAppen
 \* The tail is that of the initial file: it never grows (no ExtendSize, no AppendWrite) and the
 \* revert to i_size is what trims the last buffer to it (EofRevert).
 ASSUME TailSectors \in 0..7
+ASSUME PartReadSectors \in 0..7
 ASSUME TailSectors > 0 => (FileSize > 0 /\ ExtendSize <= FileSize /\ ~DioAppend /\ EofRevert)
 
 VARIABLES
@@ -163,7 +167,8 @@ VARIABLES
     nread,      \* nread[p]: pages the DIO was issued for (iterator length)
     buf,        \* buf[p][i]: frame holding file page i of p's read (0 = none)
     bio,        \* bio[p]: file page indices of p's read whose bio is still in flight
-    pipe,       \* pipe[p]: p's pipe buffers, oldest first: [frame |-> f, page |-> file page]
+    pipe,       \* pipe[p]: p's pipe buffers, oldest first: [frame |-> f, page |-> file page, off |->
+                \* sectors a partial read() has taken from its start (PipeReadPart)]
     ref,        \* ref[f]: page refcount of frame f; 0 = free in the allocator
     content,    \* content[f]: what frame f holds (see Content)
     ret,        \* ret[p]: pages the splice() reports: min(nread, dio->i_size) from submission (-1 while idle)
@@ -339,7 +344,7 @@ SpliceRead(p) ==
                          ELSE IF f \in allocated THEN Zero
                          ELSE content[f]]
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
-                   THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk]]]
+                   THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk, off |-> 0]]]
                    ELSE pipe
     /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc, tail>>
 
@@ -368,7 +373,7 @@ BufferedRead(p) ==
         /\ ret' = [ret EXCEPT ![p] = n]
         /\ retTail' = [retTail EXCEPT ![p] = RetTailOf(n)]
         /\ cache' = newCache
-        /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newCache[pk], page |-> pk]]]
+        /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newCache[pk], page |-> pk, off |-> 0]]]
         /\ ref' = [f \in FrameSet |->
                      IF f \in allocated THEN 2
                      ELSE IF f \in spliced THEN ref[f] + 1
@@ -428,7 +433,7 @@ SpliceSync(p) ==
         \* (pages allocated past what the read reaches; 0 when the length was clipped to i_size)
         /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN n - Min(n, isize) ELSE 0)
         /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
-        /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..kept |-> [frame |-> newBuf[pk], page |-> pk]]]
+        /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..kept |-> [frame |-> newBuf[pk], page |-> pk, off |-> 0]]]
         /\ ref' = [f \in FrameSet |->
                      IF f \in keptFrames THEN 1
                      ELSE IF f \in allocated THEN 0
@@ -537,7 +542,7 @@ SpliceReturn(p) ==
     /\ buf' = [buf EXCEPT ![p] = [bi \in PageIdx |-> 0]]
     /\ \E released \in {{buf[p][ri] : ri \in {rj \in PageIdx : rj > ret[p] /\ rj <= nread[p]}}} :
         IF SpliceImpl = "COPY"
-        THEN /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..ret[p] |-> [frame |-> buf[p][pk], page |-> pk]]]
+        THEN /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..ret[p] |-> [frame |-> buf[p][pk], page |-> pk, off |-> 0]]]
              /\ ref' = [f \in FrameSet |-> IF f \in released THEN ref[f] - 1 ELSE ref[f]]
              /\ content' = [f \in FrameSet |-> IF f \in released /\ ref[f] = 1 THEN Junk ELSE content[f]]
         ELSE IF err[p] # 0
@@ -567,6 +572,29 @@ PipeRead(p) ==
     /\ action' = [name |-> "PipeRead", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail,
                    retTail>>
+
+\* Sectors (512 bytes) pipe buffer k of p holds when it was added: the tail of the last page of a
+\* read that stopped at a mid-page i_size (retTail), else a whole page.
+BufSectors(bsP, bsK) == IF retTail[bsP] > 0 /\ pipe[bsP][bsK].page = ret[bsP] THEN retTail[bsP] ELSE 8
+
+\* read(fd, buf, PartReadSectors * 512) from the pipe's read end when its oldest buffer holds more:
+\* pipe_read (fs/pipe.c) copies chars = min(total_len, buf->len) bytes from the buffer, then
+\* "buf->offset += chars; buf->len -= chars;" and releases the buffer only "if (!buf->len)"; the
+\* read is satisfied ("if (!total_len) break"), so the buffer stays at the pipe's tail with its page
+\* reference, and the next read starts at its new offset.  Only a buffer no read has taken from yet
+\* (a scenario shape: one partial read per buffer; PipeRead then takes the rest).  Not while p's
+\* splice holds pipe_lock.
+PipeReadPart(p) ==
+    /\ PartReadSectors > 0
+    /\ phase[p] \in {"idle", "done"}
+    /\ pipe[p] /= <<>>
+    /\ pipe[p][1].off = 0
+    /\ BufSectors(p, 1) > PartReadSectors
+    /\ pipe' = [pipe EXCEPT ![p] = <<[frame |-> @[1].frame, page |-> @[1].page, off |-> PartReadSectors]>>
+                                    \o Tail(@)]
+    /\ action' = [name |-> "PipeReadPart", proc |-> p]
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, ref, content, ret, err, cache, mapped, wret, overAlloc,
+                   tail, retTail>>
 
 \* pwrite(fd, buf, PAGE_SIZE, i_size) on p's O_DIRECT file: an appending O_DIRECT write of one
 \* page, synchronous, one step.  It takes i_rwsem exclusively (fs/ext4/file.c ext4_dio_write_iter:
@@ -611,7 +639,7 @@ Finished ==
 Next ==
     \/ Finished
     \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
-                        \/ SpliceReturn(p) \/ PipeRead(p)
+                        \/ SpliceReturn(p) \/ PipeRead(p) \/ PipeReadPart(p)
                         \/ AppendWrite(p, 1) \/ AppendWrite(p, 0))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
     \/ \E s \in 0..(ExtentPages - 1) : Truncate(s)
@@ -639,6 +667,7 @@ TypeOK ==
           /\ bio[p] \subseteq PageIdx
           /\ Len(pipe[p]) <= PipeSlots
           /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in FrameSet /\ pipe[p][k].page \in PageIdx
+                                         /\ pipe[p][k].off \in 0..7
           /\ ret[p] \in -1..ReadLen
           /\ err[p] \in {0, EAGAIN, ENOMEM, EINVAL}
     /\ DOMAIN cache = CachePages

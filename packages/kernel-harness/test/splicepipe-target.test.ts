@@ -424,6 +424,7 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
 
   it('classifies every generated SplicePipe scenario, with some realisable under each kernel profile', () => {
     expect(splicePipeWhyNot({ name: 'AppendWrite', proc: 'p1' })).toBe(SPLICEPIPE_NA.appendWrite);
+    expect(splicePipeWhyNot({ name: 'PipeReadPart', proc: 'p1' })).toBe(SPLICEPIPE_NA.pipeReadPart);
     expect(splicePipeWhyNot({ name: 'SpliceSubmit', proc: 'p1' })).toBeUndefined();
     const known = new Set(Object.values(SPLICEPIPE_NA).map((r) => `target qemu:test: ${r}`));
     for (const profile of ['linux-6.1', 'linux-6.12']) {
@@ -446,6 +447,8 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.framePool}`)).toBeGreaterThan(0);
       // SplicePipe_append's AppendWrite: not applicable with its reason, not a bare refusal.
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.appendWrite}`)).toBeGreaterThan(0);
+      // SplicePipe_part_read's PipeReadPart: likewise.
+      expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.pipeReadPart}`)).toBeGreaterThan(0);
     }
   }, 60_000);
 });

@@ -18,6 +18,7 @@
 //   SpliceReturn(p)    resume the gate, collect splice()'s return value
 //   Truncate(size)     ftruncate(fd, size pages), only between splice() calls
 //   PipeRead(p)        read() one page-sized buffer from p's pipe
+//   PipeReadPart(p)    not realised (the guest's read() is always one page): not applicable
 //   Finished           nothing
 //   SpliceMisaligned(p) splice(fd, &1, pipe_p, ReadLen pages): the guest's SpliceSubmit(p) with
 //                      pos=1, which returns at once (-EINVAL from iomap_dio_bio_iter's alignment
@@ -101,13 +102,17 @@ export const SPLICEPIPE_NA = {
   holeOnly:
     'SplicePipe a split splice() that reads only a hole (no mapped block: the sparse file of ExtendSize): it issues no bio, so the real call returns within SpliceSubmit and cannot be held at the gate for its DioRevert / SpliceReturn steps (its SpliceSync form runs)',
   constants: 'SplicePipe constants unknown or outside what the guest realises',
+  pipeReadPart:
+    'SplicePipe PipeReadPart (a read() of PartReadSectors * 512 bytes, less than the oldest pipe buffer holds, SplicePipe_part_read): not realised by the guest, whose PipeRead reads one page (guest/splicepipe.c); the reference runs it (splice/pipe.ts pipe_read, fs/pipe.c pipe_read keeping the buffer with its offset and len moved)',
   appendWrite:
     "SplicePipe AppendWrite (pwrite of one page at i_size with O_DIRECT, SplicePipe_append): not realised by the guest: its -ENOSPC outcome needs the file's extent (the model's ExtentPages) to be all the space the filesystem has left, which the guest's 4 MiB ext4 does not bound; the reference runs it (block/dio.ts dio_submit / dio_complete)",
 } as const;
 
 /** Why the guest cannot realise an action supportsSplicePipe refuses (Realisation.whyNot). */
 export function splicePipeWhyNot(action: ScenarioAction): string | undefined {
-  return action.name === 'AppendWrite' ? SPLICEPIPE_NA.appendWrite : undefined;
+  if (action.name === 'AppendWrite') return SPLICEPIPE_NA.appendWrite;
+  if (action.name === 'PipeReadPart') return SPLICEPIPE_NA.pipeReadPart;
+  return undefined;
 }
 
 const isProc = (v: unknown): v is Proc => v === 'p1' || v === 'p2';

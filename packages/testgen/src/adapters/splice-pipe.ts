@@ -20,6 +20,8 @@
 //   BioComplete   bdev_complete_bio of that page's bio (the DMA, then bio_release_pages)
 //   SpliceReturn  splice_dio_read_wait (every bio has completed: the wait finds none left)
 //   PipeRead      pipe_read of the oldest buffer (pipe_buf_release)
+//   PipeReadPart  pipe_read of PartReadSectors * 512 bytes, less than the oldest buffer holds
+//                 (the buffer stays, its offset and len moved: fs/pipe.c pipe_read)
 //   AppendWrite   direct_IO of one page at i_size on each process's O_DIRECT file (the spec's
 //                 one file), a synchronous kiocb: block/dio.ts dio_submit (the extent full:
 //                 -ENOSPC) and dio_complete (i_size and the mapped blocks extended). The data
@@ -151,6 +153,7 @@ const ACTIONS = new Set([
   'BioComplete',
   'SpliceReturn',
   'PipeRead',
+  'PipeReadPart',
   'AppendWrite',
   'Finished',
 ]);
@@ -215,15 +218,21 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     obs[`ret_${p}`] =
       ph !== 'done' ? null : e !== 0 ? `error ${-e}` : pagesWithTail(retPages, tailSectors);
     // The buffer of the read's last page holds only the tail when the read stopped at a
-    // mid-page i_size (each process splices once, so that page is ret's).
-    const lenSuffix = (page: number): string =>
-      tailSectors > 0 && page === retPages ? `:${tailSectors * SECTOR}` : '';
+    // mid-page i_size (each process splices once, so that page is ret's); a partial read()
+    // (PipeReadPart) has taken off sectors from the buffer's start.
+    const lenSuffix = (page: number, off: number): string => {
+      const sectors = (tailSectors > 0 && page === retPages ? tailSectors : PAGE_SECTORS) - off;
+      return sectors < PAGE_SECTORS ? `:${sectors * SECTOR}` : '';
+    };
     obs[`pipe_${p}`] = locked
       ? null
       : bufs
           .map((b) => {
             const c = apply(content, apply(b, 'frame', 'pipe buffer'), 'content');
-            const suffix = lenSuffix(asInt(apply(b, 'page', 'pipe buffer'), 'pipe page'));
+            const suffix = lenSuffix(
+              asInt(apply(b, 'page', 'pipe buffer'), 'pipe page'),
+              asInt(apply(b, 'off', 'pipe buffer'), 'pipe off'),
+            );
             const kind = asString(apply(c, 'kind'), 'content.kind');
             if (kind === 'zero') return `Z${suffix}`;
             if (kind === 'junk') return `J${suffix}`;
@@ -329,6 +338,8 @@ class SplicePipeDriver implements ReferenceDriver {
   private readonly files = new Map<string, file>();
   private readonly bufferedProc: string | undefined;
   private readonly readLen: number;
+  /** PartReadSectors: sectors a partial pipe read() takes (PipeReadPart), 0 when none. */
+  private readonly partReadSectors: number;
   /** Pages the file's extent holds: every page the file can reach, so the page cache's too. */
   private readonly extentPages: number;
   private readonly pipes = new Map<string, pipe_inode_info>();
@@ -356,6 +367,7 @@ class SplicePipeDriver implements ReferenceDriver {
     const extentPages = Math.max(fileSize, intConstant(scenario, 'ExtendSize', 0), 1);
     this.extentPages = extentPages;
     this.readLen = intConstant(scenario, 'ReadLen', 2);
+    this.partReadSectors = intConstant(scenario, 'PartReadSectors', 0);
     const slots = intConstant(scenario, 'PipeSlots', 2);
     const frames = intConstant(scenario, 'Frames', DEFAULT_FRAMES);
     if (slots < 1) throw new AdapterError('SplicePipe: PipeSlots must be at least 1');
@@ -543,6 +555,17 @@ class SplicePipeDriver implements ReferenceDriver {
         if (pipe.head === pipe.tail || oldest === undefined)
           throw new AdapterError('SplicePipe: read from an empty pipe');
         pipe_read(pipe, oldest.len);
+        return;
+      }
+      case 'PipeReadPart': {
+        // read(fd, buf, PartReadSectors * 512) of less than the oldest buffer holds: pipe_read
+        // moves the buffer's offset and len and keeps it (fs/pipe.c pipe_read).
+        const pipe = this.pipeOf(param(action, 'proc', 'string'));
+        const oldest = pipe.bufs[pipe.tail & (pipe.ring_size - 1)];
+        const n = this.partReadSectors * SECTOR;
+        if (pipe.head === pipe.tail || oldest === undefined || n === 0 || oldest.len <= n)
+          throw new AdapterError(`SplicePipe: no pipe buffer holding more than ${n} bytes to read`);
+        pipe_read(pipe, n);
         return;
       }
       case 'Finished':

@@ -99,12 +99,12 @@ describe('SplicePipe adapter', () => {
         ['p2', set([])],
       ]),
       pipe: fn([
-        ['p1', seq([{ frame: 1, page: 1 }])],
+        ['p1', seq([{ frame: 1, page: 1, off: 0 }])],
         [
           'p2',
           seq([
-            { frame: 2, page: 1 },
-            { frame: 3, page: 2 },
+            { frame: 2, page: 1, off: 0 },
+            { frame: 3, page: 2, off: 0 },
           ]),
         ],
       ]),
@@ -170,6 +170,28 @@ describe('SplicePipe adapter', () => {
         ]),
       } as unknown as ModelState),
     ).toMatchObject({ isize: 1.25, ret_p2: 1.75, pipe_p2: 'X2,Z:3072', pipeLen_p2: 2 });
+    // A partial read() (PipeReadPart) has taken off sectors from the oldest buffer's start: it
+    // shows the bytes left, on a whole page and on the tail buffer alike.
+    expect(
+      splicePipeAdapter.observeModel(undefined, {
+        ...state,
+        pipe: fn([
+          ['p1', seq([{ frame: 1, page: 1, off: 0 }])],
+          [
+            'p2',
+            seq([
+              { frame: 2, page: 1, off: 1 },
+              { frame: 3, page: 2, off: 2 },
+            ]),
+          ],
+        ]),
+        tail: 2,
+        retTail: fn([
+          ['p1', 0],
+          ['p2', 6],
+        ]),
+      } as unknown as ModelState),
+    ).toMatchObject({ pipe_p2: 'X2:3584,Z:2048', pipeLen_p2: 2 });
     // Pages allocated past EOF under the ver #20 promise (the model's overAlloc).
     expect(
       splicePipeAdapter.observeModel(undefined, {
