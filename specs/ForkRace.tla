@@ -55,7 +55,7 @@ CONSTANTS
     NumPages,        \* anonymous pages of the parent (1 or 2)
     MaxFrames,       \* physical frames in the model (3 per page: original + 2 copies)
     UseFixedBuffers, \* explore io_uring registered buffers (RegisterBuffer, FixedRead, ...)
-    UseVmsplice,     \* explore vmsplice into a pipe (Vmsplice, PipeRead)
+    UseVmsplice,     \* explore vmsplice into a pipe (Vmsplice, PipeRead; VmspliceWhole with NumPages = 2)
     UseChildExit,    \* explore the child's exit (ChildExit)
     ForkAdvice,      \* madvise(2) advice on the parent's pages before any step:
                      \* "NONE" | "DONTFORK" (MADV_DONTFORK) | "WIPEONFORK" (MADV_WIPEONFORK)
@@ -764,6 +764,25 @@ VmspliceUnmapped(v) ==
     /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
 
+\* vmsplice(SPLICE_F_NONBLOCK) of the parent's whole two-page buffer (one iovec) into the empty
+\* one-slot pipe (UseVmsplice with NumPages = 2): a short vmsplice.  fs/splice.c vmsplice_to_pipe
+\* -> wait_for_space finds a free slot; iter_to_pipe -> iov_iter_get_pages2 takes a FOLL_GET
+\* reference on both pages; add_to_pipe puts page 0 in the slot and refuses page 1 ("} else if
+\* (pipe_full(head, tail, pipe->max_usage)) { ret = -EAGAIN; }"), dropping its reference
+\* (pipe_buf_release); iter_to_pipe reverts the iterator and returns what it added ("return total
+\* ? total : ret;"): one page (spliced, in pages), 6.1 and 6.12.  The pipe then holds page 0 as
+\* after Vmsplice(0); page 1 keeps no extra reference.
+VmspliceWhole ==
+    /\ UseVmsplice
+    /\ NumPages = 2
+    /\ pipe.st = "EMPTY"
+    /\ AllParentMapped
+    /\ \A v \in VPages : pte["P"][v].frame # ZeroFrame  \* a vmsplice of the zero page is not explored
+    /\ refs' = [refs EXCEPT ![pte["P"][0].frame] = @ + 1]
+    /\ pipe' = [st |-> "FULL", frame |-> pte["P"][0].frame, seen |-> {}]
+    /\ UNCHANGED <<gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ action' = [name |-> "VmspliceWhole", spliced |-> 1]
+
 \* The parent mprotects its page v PROT_READ, before fork (mm/mprotect.c do_mprotect_pkey ->
 \* mprotect_fixup -> vma_modify_flags splits the vma around the page; change_protection
 \* write-protects its pte).  The page stays the parent's, exclusive, with its pins and refs: a
@@ -1013,6 +1032,7 @@ Next ==
           \/ UseVmsplice /\ pipe.st = "EMPTY" /\ Vmsplice(v)
           \/ UseMunmap /\ ParentMaps(v) /\ Munmap(v)
     \/ pipe.st = "FULL" /\ PipeRead
+    \/ UseVmsplice /\ NumPages = 2 /\ pipe.st = "EMPTY" /\ VmspliceWhole
     \/ UseFixedBuffers /\ RegisterWholeBuffer /\ RegisterWhole
     \/ RegisterWholeBuffer /\ fixedBuf[0] > 0 /\ UnregisterWhole
     \/ UseFixedBuffers /\ UseMunmap /\ RegisterWholeBuffer /\ UseFailedSteps /\ RegisterWholeUnmapped

@@ -282,6 +282,12 @@ describe('qemu target applicability reasons', () => {
     expect(supportsForkRace({ name: 'Exit' })).toBe(false);
     expect(forkRaceWhyNot({ name: 'Exit' })).toMatch(/^Exit: .*reference target only/);
   });
+
+  it('keeps VmspliceWhole not applicable: the guest vmsplices one page per step', () => {
+    const a = { name: 'VmspliceWhole', spliced: 1 };
+    expect(supportsForkRace(a)).toBe(false);
+    expect(forkRaceWhyNot(a)).toMatch(/^VmspliceWhole: .*reference target only/);
+  });
 });
 
 describe('ForkRace CI sample of the address-space and failed steps', () => {

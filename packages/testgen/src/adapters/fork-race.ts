@@ -129,6 +129,7 @@ const ACTIONS = new Set([
   'UnregisterNone',
   'FixedReadUnregistered',
   'VmspliceFull',
+  'VmspliceWhole',
   'DioWriteSubmit',
   'ReadNoVma',
   'Exit',
@@ -592,6 +593,24 @@ class ForkRaceDriver implements ReferenceDriver {
         if (n < 0) this.lastErr = errName(n);
         else if (n !== PAGE_SIZE)
           throw new AdapterError(`ForkRace: vmsplice_to_pipe returned ${n}`);
+        return;
+      }
+      case 'VmspliceWhole': {
+        // vmsplice of the whole buffer (one iovec of every page) into the one-slot pipe:
+        // iter_to_pipe takes a FOLL_GET reference on each page, add_to_pipe adds page 0 and
+        // refuses the next (-EAGAIN, its reference dropped), and the call returns what it added:
+        // the model's `spliced` pages.
+        const spliced = param(action, 'spliced', 'number');
+        this.pipe ??= alloc_pipe_info(1);
+        const n = vmsplice_to_pipe(
+          this.race.parent,
+          [{ iov_base: this.uaddr(0), iov_len: this.numPages * PAGE_SIZE }],
+          this.pipe,
+        );
+        if (n !== spliced * PAGE_SIZE)
+          throw new AdapterError(
+            `ForkRace: vmsplice_to_pipe of the whole buffer returned ${n}, the model says ${spliced * PAGE_SIZE}`,
+          );
         return;
       }
       case 'PipeRead': {
