@@ -92,6 +92,13 @@ CONSTANTS
                     \* chunk)", the whole datagram on a checksum failure); fs/iomap/direct-io.c
                     \* __iomap_dio_rw ("iov_iter_revert(iter, iomi.pos - dio->i_size)", a read
                     \* past EOF).  With RevertGuard still at most what was consumed
+    FaultInCaller,  \* callers of fault_in_iov_iter_writeable(i, size) on any iterator type:
+                    \* fs/btrfs/direct-io.c btrfs_direct_read retries a direct read that made
+                    \* progress but left bytes (ret > 0, e.g. a short read at EOF, or -EFAULT
+                    \* under to->nofault) with "fault_in_iov_iter_writeable(to, left); goto
+                    \* again;" whatever the iterator (io_uring fixed buffers and the loop
+                    \* driver's direct I/O hand it ITER_BVEC).  Its config explores that call
+                    \* alone (FaultIn, advances and reverts; no Extract, no GetPages)
     OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
                     \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
                     \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
@@ -104,7 +111,9 @@ CONSTANTS
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
-        FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray} \subseteq BOOLEAN
+        FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray,
+        FaultInCaller} \subseteq BOOLEAN
+ASSUME FaultInCaller => ~(OnePageArray \/ XarrayGetPagesBug \/ UserHole \/ XarrayHole)
 ASSUME OnePageArray => ~(XarrayGetPagesBug \/ FolioqGetPagesBug \/ XarrayHole \/ UserHole)
 ASSUME XarrayGetPagesBug => ~UserHole
 ASSUME XarrayGetPagesBug => ~XarrayHole
@@ -338,6 +347,7 @@ FirstNonEmpty == LocSeg[Consumed + 1]
 Extract(maxsize) ==
     /\ ExtractApi
     /\ ~OnePageArray   \* that config explores the one-page caller alone (GetPagesOne)
+    /\ ~FaultInCaller  \* and that one the fault-in caller alone (FaultIn)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
@@ -446,6 +456,7 @@ FolioParked == it.off = FolioEnd /\ action.name \in {"Extract", "GetPages"}
 \* alone.  Every page comes with a reference (get_page) the caller drops.
 GetPages(maxsize) ==
     /\ ~OnePageArray   \* that config explores the one-page caller alone (GetPagesOne)
+    /\ ~FaultInCaller  \* and that one the fault-in caller alone (FaultIn)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
@@ -598,6 +609,23 @@ Copy(n) ==
     /\ oops' = oops
     /\ action' = [name |-> "Copy", bytes |-> n]
 
+\* fault_in_iov_iter_writeable(i, size) (lib/iov_iter.c): "Returns the number of bytes not
+\* faulted in, like copy_to_user() and copy_from_user().  Always returns 0 for non-user-space
+\* iterators."  UBUF: n = min(size, count); n -= fault_in_safe_writeable(ubuf + iov_offset, n);
+\* return size - n.  IOVEC: size -= count (count = min(size, iov_iter_count)), the iovecs from
+\* the cursor faulted in (empty ones skipped), return count + size.  Every other type falls
+\* through to "return 0".  With every user page mapped (this layout) nothing is left unfaulted,
+\* so a user-backed iterator returns what the request asked beyond count (size - min(size,
+\* count)) and a kernel one 0 whatever the size.  The iterator does not move; last.bytes is
+\* the return.
+FaultIn(n) ==
+    /\ FaultInCaller
+    /\ it.type # "NONE" /\ Sane /\ ~Stranded
+    /\ last' = [NoResult EXCEPT !.bytes = IF it.type \in {"UBUF", "IOVEC"} THEN n - Min(n, it.count)
+                                                                         ELSE 0]
+    /\ UNCHANGED <<it, oops>>
+    /\ action' = [name |-> "FaultIn", bytes |-> n]
+
 \* iov_iter_revert(i, (size_t)-n) from the wrong-sign caller (RevertSignBraino), which meant to
 \* give back the n bytes its short read had consumed: unroll > MAX_RW_COUNT, so the sanity
 \* check WARNs and returns before touching count or the position (every kernel since "fix
@@ -619,6 +647,7 @@ CursorStep ==
     \/ \E getArg \in MaxSizes : GetPages(getArg)
     \/ \E nCopy \in Steps : Copy(nCopy)
     \/ \E oneArg \in OneMaxSizes : GetPagesOne(oneArg)
+    \/ \E nFault \in Steps : FaultIn(nFault)
 
 Next ==
     \/ CursorStep /\ warned' = FALSE

@@ -227,14 +227,14 @@ describe('IterCursor generated suites through the qemu target (fake guest)', () 
       expect(tally.run).toBeGreaterThan(0);
       expect(tally.passed).toBe(tally.run);
       // The rest is not applicable, for a named reason: Extract, GetPages, the UserHole Copy,
-      // RevertWrapped (an in-kernel caller's), a kernel-only iterator type, or the scenario is stored once and run in an earlier
+      // RevertWrapped and FaultIn (in-kernel callers'), a kernel-only iterator type, or the scenario is stored once and run in an earlier
       // config (testgen runIn).
       expect(tally.notApplicable).toBeGreaterThan(0);
       for (const r of reasons.keys())
         if (r !== RUN_ELSEWHERE)
           expect(r).toMatch(
             new RegExp(
-              `^target qemu:${kernel.replace('.', '\\.')}: (Extract: one iov_iter_extract_pages result is not visible from user space|GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space|GetPagesOne: one iov_iter_get_pages2 result into a one-page array is not visible from user space .*|Copy: the UserHole copy .* is not realised by the guest agent .*|UserHole: the guest agent does not unmap a page of its transfer buffer .*|RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller .*|IterInit (KVEC|BVEC|XARRAY|FOLIOQ|BVECQ|DISCARD): kernel-only iterator$)`,
+              `^target qemu:${kernel.replace('.', '\\.')}: (Extract: one iov_iter_extract_pages result is not visible from user space|GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space|GetPagesOne: one iov_iter_get_pages2 result into a one-page array is not visible from user space .*|Copy: the UserHole copy .* is not realised by the guest agent .*|UserHole: the guest agent does not unmap a page of its transfer buffer .*|RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller .*|FaultIn: fault_in_iov_iter_writeable is an in-kernel call .*|IterInit (KVEC|BVEC|XARRAY|FOLIOQ|BVECQ|DISCARD): kernel-only iterator$)`,
             ),
           );
       // 6.1 has no iov_iter_extract_pages (added in 6.3): its model stops before Extract.

@@ -89,7 +89,7 @@ export function supportsIterCursor(action: ScenarioAction): boolean {
     case 'Revert':
       return smallCount(action.bytes);
     default:
-      return false; // Extract, GetPages, Copy, RevertWrapped: see the header and iterCursorWhyNot
+      return false; // Extract, GetPages, Copy, RevertWrapped, FaultIn: see the header and iterCursorWhyNot
   }
 }
 
@@ -110,6 +110,8 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
     return 'RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller (4.11-rc generic_file_read_iter); user space cannot call iov_iter_revert';
   if (action.name === 'Copy')
     return 'Copy: the UserHole copy (a read()/write() buffer whose second page is unmapped) is not realised by the guest agent (itercursor_script maps the whole layout)';
+  if (action.name === 'FaultIn')
+    return 'FaultIn: fault_in_iov_iter_writeable is an in-kernel call (fs/btrfs/direct-io.c btrfs_direct_read between two direct read attempts); its return is not visible from user space';
   if (action.name === 'IterInit' && typeof action.type === 'string')
     return `IterInit ${action.type}: kernel-only iterator`;
   return undefined;

@@ -31,6 +31,9 @@
 // reports done are read back through the layout. On those layouts Advances go through
 // iov_iter_advance only.
 //
+// FaultIn (the FaultInCaller config: btrfs_direct_read's retry) is realised by
+// fault_in_iov_iter_writeable(i, bytes): its return (bytes not faulted in) is lastBytes.
+//
 // User buffers (IOVEC, UBUF) are faulted in for write when built, or left untouched for the
 // first access to fault in (copies, or GUP's own fault-in), per scenario and profile
 // (userPagesFaultedFor).
@@ -67,6 +70,7 @@ import {
   extract_result_consistent,
   FAULT_FLAG_WRITE,
   type Folio,
+  fault_in_iov_iter_writeable,
   folio_alloc,
   type folio_queue,
   folioq_alloc,
@@ -795,6 +799,25 @@ class IterCursorDriver implements ReferenceDriver {
       case 'Copy':
         this.copy(param(action, 'bytes', 'number') * UNIT);
         return;
+      // fault_in_iov_iter_writeable(i, bytes) (the spec's FaultInCaller config: btrfs_direct_read
+      // before retrying a short direct read, on whatever iterator it was given): the bytes not
+      // faulted in; the iterator does not move. lastBytes is the return; the result lists no
+      // pages (the other last* observations are 0).
+      case 'FaultIn': {
+        const left = fault_in_iov_iter_writeable(
+          this.iter(),
+          param(action, 'bytes', 'number') * UNIT,
+        );
+        if (left % UNIT !== 0)
+          throw new AdapterError(`IterCursor: fault-in left ${left} bytes, not in model units`);
+        this.lastBytes = left / UNIT;
+        this.lastOffset0 = 0;
+        this.lastUnbacked = 0;
+        this.lastMisplaced = 0;
+        this.lastStray = 0;
+        this.extractViolations = [];
+        return;
+      }
       default:
         throw new AdapterError(`IterCursor: unknown action ${action.name}`);
     }
@@ -1174,6 +1197,7 @@ export const iterCursorAdapter: SpecAdapter = {
       'GetPages',
       'GetPagesOne',
       'Copy',
+      'FaultIn',
     ].includes(action.name),
   // iov_iter_revert without the guard (faults.ts over_revert). BvecKvecMixup (bvec_reads_kvec)
   // gets a design in its LP64 config only: the ILP32 config's ABI is no profile's.
