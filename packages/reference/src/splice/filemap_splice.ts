@@ -74,7 +74,6 @@ export function filemap_splice_read(
       ops: 'page_cache_pipe_buf_ops',
       flags: 0,
       ref_from_gup: false,
-      noref: false,
     });
     if (r < 0) {
       put_page(folio.page(0));

@@ -73,7 +73,6 @@ function append_pipe(i: pipe_iter, size: number): [Page, number, number] | null 
     ops: 'anon_pipe_buf_ops',
     flags: 0,
     ref_from_gup: false,
-    noref: false,
   };
   pipe.head++;
   i.last_offset = n;
@@ -191,7 +190,6 @@ export function generic_file_splice_read(
       ops: 'page_cache_pipe_buf_ops',
       flags: 0,
       ref_from_gup: false,
-      noref: false,
     };
     pipe.head++;
     iter.count -= n;

@@ -32,15 +32,11 @@ export interface pipe_buffer {
   /**
    * Model bookkeeping: the buffer's reference came from get_user_pages (vmsplice), so its
    * release goes through the GUP ledger; false for a plain get_page/alloc_page reference.
-   * `noref` marks a buffer that holds no reference at all. No kernel pipe_buffer is in that
-   * state (include/linux/pipe_fs_i.h has no such field; every buffer's page reference is
-   * dropped by its ops->release), and nothing here sets it: under the ITER_PIPE extraction
-   * fault (iter_pipe_truncate_revert) it is the *bio* that holds no reference
-   * (lib/iov_iter.c pipe_get_pages without get_page), while the pipe buffer keeps the one
-   * push_anon gave it. Kept as a field for buffers built by tests; docs/FIDELITY.md says so.
+   * Every buffer holds a page reference that its ops->release drops (include/linux/pipe_fs_i.h):
+   * under the ITER_PIPE extraction fault (iter_pipe_truncate_revert) it is the *bio* that holds
+   * none (lib/iov_iter.c pipe_get_pages without get_page), never the pipe buffer.
    */
   ref_from_gup: boolean;
-  noref: boolean;
 }
 
 export class pipe_inode_info {
@@ -87,7 +83,6 @@ export function pipe_buf(pipe: pipe_inode_info, slot: number): pipe_buffer {
 
 /** pipe_buf_release: drops the buffer's page reference through its ops (the caller clears the slot). */
 export function pipe_buf_release(_pipe: pipe_inode_info, buf: pipe_buffer): void {
-  if (buf.noref) return;
   if (buf.ref_from_gup) gup_put_folio(buf.page.folio, 1, FOLL_GET);
   else put_page(buf.page);
 }

@@ -355,7 +355,6 @@ export function splice_dio_read_return(r: splice_dio_read): number {
       ops: 'default_pipe_buf_ops',
       flags: 0,
       ref_from_gup: false,
-      noref: false,
     });
     remain -= chunk;
   }

@@ -50,7 +50,6 @@ export function vmsplice_to_pipe(
           ops: 'user_page_pipe_buf_ops',
           flags: buf_flags,
           ref_from_gup: true,
-          noref: false,
         });
         if (r < 0) {
           iov_iter_revert(from, left);
