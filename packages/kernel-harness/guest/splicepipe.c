@@ -22,6 +22,7 @@
 // Request: {"op":"splicepipe_script","steps":"SpliceSubmit:proc=p1;Truncate:size=0;...",
 //           "fileSize":2,"readLen":2,"pipeSlots":2,"heldIn":"__iomap_dio_rw","tailBytes":0}
 //          (tailBytes 1..4095: the files' last page holds only that many bytes, i_size ends mid-page)
+//          ("partReadBytes":512: the size of each PipeReadPart read(), PartReadSectors * 512)
 //          (SpliceSubmit may carry pos=<bytes>, the file offset splice() reads from; default 0)
 // Result:  {"obs":[{"isizeBytes":8192,"isizeBytesOther":8192,"retBytes_p1":null,"pipe_p1":"D1,D2",...}]}
 //   pipe_<p>   what a reader would get from each buffer, oldest first, read without consuming
@@ -56,11 +57,13 @@ struct sp_state {
   struct sp_file f[2];  // p1's and p2's file, same size and truncated together
   int pr[2], pw[2];  // each process's pipe: read end (O_NONBLOCK), write end
   int scratch[2];    // tee() target for observing a pipe without consuming it
+  int sieve[2];      // a one-slot pipe: a splice() from the scratch pipe into it moves one buffer
   pid_t child[2];    // the splicing child of p1/p2
   int res[2];        // its result pipe (read end)
   int state[2];      // 0 idle, 1 inside splice(), 2 returned
   long long ret[2];
   int read_len, slots, file_size, tail_bytes;
+  int part_read;     // bytes of a PipeReadPart read() (PartReadSectors * 512), 0: none
   char wchan[2][64];  // where the child sleeps once its bios are queued
   const char *held_in;  // the wchan that means "bios submitted, waiting for them"
   int buffered;         // the process whose file is opened without O_DIRECT (BufferedProc), -1: none
@@ -239,7 +242,27 @@ static int sp_pipes_setup(struct sp_state *s, char *err, size_t errlen) {
   if (pipe(s->scratch) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
   fcntl(s->scratch[1], F_SETPIPE_SZ, 64 * PAGE);
   fcntl(s->scratch[0], F_SETFL, O_NONBLOCK);
+  // One slot (fs/pipe.c pipe_set_size: max_usage = 1): fs/splice.c splice_pipe_to_pipe moves a
+  // whole input buffer when len >= ibuf->len and stops when the output is full, so each splice()
+  // into it takes exactly one buffer of the scratch pipe, with that buffer's offset and len.
+  if (pipe(s->sieve) < 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
+  long one = fcntl(s->sieve[1], F_SETPIPE_SZ, PAGE);
+  if (one != PAGE) return snprintf(err, errlen, "F_SETPIPE_SZ 1 page gave %ld bytes", one), -1;
+  fcntl(s->sieve[0], F_SETFL, O_NONBLOCK);
   return 0;
+}
+
+// Bytes the oldest buffer of p's pipe holds (buf->len), without consuming it: tee() the pipe into
+// the scratch pipe, move the scratch pipe's oldest buffer alone into the one-slot sieve, then
+// drain both. 0 for an empty pipe, -1 on an error.
+static ssize_t sp_oldest_len(struct sp_state *s, int p) {
+  static unsigned char drain[PAGE];
+  ssize_t n = tee(s->pr[p], s->scratch[1], 64 * PAGE, SPLICE_F_NONBLOCK);
+  if (n <= 0) return n < 0 && errno == EAGAIN ? 0 : n;
+  ssize_t len = splice(s->scratch[0], NULL, s->sieve[1], NULL, 64 * PAGE, SPLICE_F_NONBLOCK);
+  while (read(s->sieve[0], drain, sizeof drain) > 0) {}
+  while (read(s->scratch[0], drain, sizeof drain) > 0) {}
+  return len;
 }
 
 // /proc/<pid>/stat's state letter ('D': uninterruptible sleep, here the DIO wait).
@@ -376,9 +399,28 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
   }
   if (strcmp(name, "PipeRead") == 0) {
     if (s->state[p] == 1) return snprintf(err, errlen, "%s: p%d is inside splice() (pipe locked)", step, p + 1), -1;
+    // read() of what the oldest buffer holds (a page, the tail of a read stopped mid-page, or
+    // the rest after a PipeReadPart): fs/pipe.c pipe_read empties it and releases it, and stops
+    // there (total_len reached) without touching the next buffer.
+    ssize_t want = sp_oldest_len(s, p);
+    if (want <= 0) return snprintf(err, errlen, "%s: %s", step, want == 0 ? "empty pipe" : strerror(errno)), -1;
     static unsigned char sink[PAGE];
-    ssize_t n = read(s->pr[p], sink, PAGE);  // one full-page pipe buffer
-    if (n <= 0) return snprintf(err, errlen, "%s: read: %s", step, n == 0 ? "empty pipe" : strerror(errno)), -1;
+    ssize_t n = read(s->pr[p], sink, (size_t)want);
+    if (n != want) return snprintf(err, errlen, "%s: read of %zd bytes gave %zd: %s", step, want, n, n < 0 ? strerror(errno) : "short"), -1;
+    return 0;
+  }
+  if (strcmp(name, "PipeReadPart") == 0) {
+    // read(fd, buf, PartReadSectors * 512) of less than the oldest buffer holds: fs/pipe.c
+    // pipe_read copies min(total_len, buf->len), moves buf->offset/len and keeps the buffer
+    // (released only when !buf->len). The host sends it only when the model's oldest buffer
+    // holds more; the guest checks the kernel's buffer does too, then that read() gave it all.
+    if (s->state[p] == 1) return snprintf(err, errlen, "%s: p%d is inside splice() (pipe locked)", step, p + 1), -1;
+    if (s->part_read <= 0 || s->part_read >= PAGE) return snprintf(err, errlen, "%s: partReadBytes must be 1..%d", step, PAGE - 1), -1;
+    ssize_t holds = sp_oldest_len(s, p);
+    if (holds <= s->part_read) return snprintf(err, errlen, "%s: the oldest buffer holds %zd bytes, not more than %d", step, holds, s->part_read), -1;
+    static unsigned char part[PAGE];
+    ssize_t n = read(s->pr[p], part, (size_t)s->part_read);
+    if (n != s->part_read) return snprintf(err, errlen, "%s: read of %d bytes gave %zd: %s", step, s->part_read, n, n < 0 ? strerror(errno) : "short"), -1;
     return 0;
   }
   return snprintf(err, errlen, "unknown SplicePipe step \"%s\"", name), -1;
@@ -393,9 +435,12 @@ static void sp_pipe_tags(struct sp_state *s, int p, char *out, size_t outlen, in
   if (n <= 0) return;
   static unsigned char chunk[PAGE];
   for (ssize_t at = 0; at < n;) {
-    ssize_t want = n - at < PAGE ? n - at : PAGE;
-    ssize_t got = read(s->scratch[0], chunk, (size_t)want);
-    if (got <= 0) break;
+    // One buffer at a time (link_pipe copies each buffer with its offset and len): move the
+    // scratch pipe's oldest buffer alone into the one-slot sieve, then read all of it.
+    ssize_t blen = splice(s->scratch[0], NULL, s->sieve[1], NULL, 64 * PAGE, SPLICE_F_NONBLOCK);
+    if (blen <= 0 || blen > PAGE) break;
+    ssize_t got = read(s->sieve[0], chunk, (size_t)blen);
+    if (got != blen) break;
     const char *tag = "J";
     char dtag[8];
     {
@@ -412,13 +457,16 @@ static void sp_pipe_tags(struct sp_state *s, int p, char *out, size_t outlen, in
             }
       }
     }
-    // A buffer of less than a page (the last one of a read that stopped at a mid-page i_size:
-    // the pipe holds the other buffers whole, so a PAGE-sized read() ends at its end).
+    // A buffer of less than a page: the last one of a read that stopped at a mid-page i_size,
+    // or one a partial read() has taken the start of (its offset moved, len less).
     if (got < PAGE) snprintf(out + strlen(out), outlen - strlen(out), "%s%s:%zd", *nbufs ? "," : "", tag, got);
     else snprintf(out + strlen(out), outlen - strlen(out), "%s%s", *nbufs ? "," : "", tag);
     (*nbufs)++;
     at += got;
   }
+  // Whatever a failed split left behind must not reach the next observation.
+  while (read(s->sieve[0], chunk, sizeof chunk) > 0) {}
+  while (read(s->scratch[0], chunk, sizeof chunk) > 0) {}
 }
 
 static void sp_observe(struct sp_state *s, struct out *o, int first) {
@@ -452,6 +500,7 @@ static int op_splicepipe_script(const struct req *r, struct out *o, char *err, s
   s.f[0].fd = s.f[0].tfd = s.f[1].fd = s.f[1].tfd = -1;
   s.file_size = (int)req_int(r, "fileSize", 2);
   s.tail_bytes = (int)req_int(r, "tailBytes", 0);
+  s.part_read = (int)req_int(r, "partReadBytes", 0);
   s.read_len = (int)req_int(r, "readLen", 2);
   s.slots = (int)req_int(r, "pipeSlots", 2);
   s.held_in = req_str(r, "heldIn", "__iomap_dio_rw");
@@ -486,6 +535,7 @@ static int op_splicepipe_script(const struct req *r, struct out *o, char *err, s
     if (s.pr[p] > 0) close(s.pr[p]), close(s.pw[p]);
   }
   if (s.scratch[0] > 0) close(s.scratch[0]), close(s.scratch[1]);
+  if (s.sieve[0] > 0) close(s.sieve[0]), close(s.sieve[1]);
   for (int w = 0; w < 2; w++) {
     if (s.f[w].fd >= 0) close(s.f[w].fd);
     if (s.f[w].tfd >= 0) close(s.f[w].tfd);

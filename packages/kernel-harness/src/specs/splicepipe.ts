@@ -17,8 +17,12 @@
 //                      (see "commutation" below); the guest checks p is still inside splice()
 //   SpliceReturn(p)    resume the gate, collect splice()'s return value
 //   Truncate(size)     ftruncate(fd, size pages), only between splice() calls
-//   PipeRead(p)        read() one page-sized buffer from p's pipe
-//   PipeReadPart(p)    not realised (the guest's read() is always one page): not applicable
+//   PipeRead(p)        read() of what p's oldest pipe buffer holds (its len, found without
+//                      consuming it: tee() into a scratch pipe, splice() of its oldest buffer alone
+//                      into a one-slot pipe): fs/pipe.c pipe_read empties and releases it
+//   PipeReadPart(p)    read() of PartReadSectors * 512 bytes (request partReadBytes) from p's
+//                      pipe; the guest first checks the kernel's oldest buffer holds more, then
+//                      that read() returned them all: pipe_read moves buf->offset/len, keeps it
 //   Finished           nothing
 //   SpliceMisaligned(p) splice(fd, &1, pipe_p, ReadLen pages): the guest's SpliceSubmit(p) with
 //                      pos=1, which returns at once (-EINVAL from iomap_dio_bio_iter's alignment
@@ -45,7 +49,7 @@
 //
 // Observation keys (those of @pinlab/testgen's SplicePipe adapter, adapters/splice-pipe.ts):
 //   isize, ret_p1/ret_p2, pipe_p1/pipe_p2 (D<i> file page i, Z zeroes, J anything else; :<len>
-//   after a buffer of less than a page), pipeLen_p1/pipeLen_p2. isize and ret are bytes / 4096:
+//   after a buffer of less than a page, read one buffer at a time), pipeLen_p1/pipeLen_p2. isize and ret are bytes / 4096:
 //   a file whose i_size ends mid-page (TailSectors, SplicePipe_partial_tail) shows the fraction. Not observable: phase_<p> (idle and done show in ret_<p> and
 //   pipe_<p>; submitted vs trimmed is whether __iomap_dio_rw's revert ran, inside the call),
 //   framesInUse, refs (page refcounts are not exported), bioFreed and cached (page-cache
@@ -78,6 +82,7 @@ export const SPLICEPIPE_ACTIONS = [
   'BioComplete',
   'SpliceReturn',
   'PipeRead',
+  'PipeReadPart',
   'Finished',
 ] as const;
 
@@ -102,8 +107,6 @@ export const SPLICEPIPE_NA = {
   holeOnly:
     'SplicePipe a split splice() that reads only a hole (no mapped block: the sparse file of ExtendSize): it issues no bio, so the real call returns within SpliceSubmit and cannot be held at the gate for its DioRevert / SpliceReturn steps (its SpliceSync form runs)',
   constants: 'SplicePipe constants unknown or outside what the guest realises',
-  pipeReadPart:
-    'SplicePipe PipeReadPart (a read() of PartReadSectors * 512 bytes, less than the oldest pipe buffer holds, SplicePipe_part_read): not realised by the guest, whose PipeRead reads one page (guest/splicepipe.c); the reference runs it (splice/pipe.ts pipe_read, fs/pipe.c pipe_read keeping the buffer with its offset and len moved)',
   appendWrite:
     "SplicePipe AppendWrite (pwrite of one page at i_size with O_DIRECT, SplicePipe_append): not realised by the guest: its -ENOSPC outcome needs the file's extent (the model's ExtentPages) to be all the space the filesystem has left, which the guest's 4 MiB ext4 does not bound; the reference runs it (block/dio.ts dio_submit / dio_complete)",
 } as const;
@@ -111,7 +114,6 @@ export const SPLICEPIPE_NA = {
 /** Why the guest cannot realise an action supportsSplicePipe refuses (Realisation.whyNot). */
 export function splicePipeWhyNot(action: ScenarioAction): string | undefined {
   if (action.name === 'AppendWrite') return SPLICEPIPE_NA.appendWrite;
-  if (action.name === 'PipeReadPart') return SPLICEPIPE_NA.pipeReadPart;
   return undefined;
 }
 
@@ -161,6 +163,7 @@ export function supportsSplicePipe(action: ScenarioAction): boolean {
     case 'DioRevert':
     case 'SpliceReturn':
     case 'PipeRead':
+    case 'PipeReadPart':
       return isProc(action.proc);
     default:
       return true;
@@ -178,6 +181,7 @@ interface SpliceConstants {
   buffered: Proc | null; // BufferedProc: whose file is opened without O_DIRECT
   cachePages: number; // the spec's CachePages: max(FileSize, ExtendSize), a sparse file's hole too
   tailBytes: number; // TailSectors * 512: bytes of the file's last page (0: a whole page)
+  partReadBytes: number; // PartReadSectors * 512: a PipeReadPart read()'s size (0: none)
 }
 
 /** The constants the guest needs, or null when the scenario does not carry usable ones. */
@@ -195,8 +199,11 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
   const extendSize = c.ExtendSize === undefined ? 0 : int('ExtendSize', 0, 5);
   // TailSectors: the file's last page holds that many 512-byte sectors (i_size ends mid-page).
   const tailSectors = c.TailSectors === undefined ? 0 : int('TailSectors', 0, 7);
+  // PartReadSectors: a PipeReadPart read() takes that many 512-byte sectors (0: no such step).
+  const partSectors = c.PartReadSectors === undefined ? 0 : int('PartReadSectors', 0, 7);
   if (
     tailSectors === null ||
+    partSectors === null ||
     fileSize === null ||
     readLen === null ||
     pipeSlots === null ||
@@ -226,6 +233,7 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
     buffered: buffered === 'none' ? null : buffered,
     cachePages: Math.max(fileSize, extendSize),
     tailBytes: tailSectors * 512,
+    partReadBytes: partSectors * 512,
   };
 }
 
@@ -381,6 +389,8 @@ export function splicePipeRequest(scenario: Scenario): Record<string, string | n
     buffered: k.buffered === null ? 0 : PROCS.indexOf(k.buffered) + 1,
     // Bytes of the files' last page (0: whole pages): i_size = (fileSize - 1) pages + tailBytes.
     tailBytes: k.tailBytes,
+    // Bytes of each PipeReadPart read() (PartReadSectors * 512; 0: the scenario has none).
+    partReadBytes: k.partReadBytes,
   };
 }
 
