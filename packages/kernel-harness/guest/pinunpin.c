@@ -58,6 +58,12 @@
 //                      pu_dma_region(b), a SOURCE writes to the bio's usual write region.
 //   StoreFile          the process stores 'S' (0x53) over model byte 2 (bytes 2048..3071):
 //                      do_wp_page -> wp_page_copy.
+// Device end (the spec's DeviceEnd; gate b maps DISK_BYTES):
+//   ReadCrossEnd(b)    Submit's UBUF read placed 3072 bytes (3 model bytes) before gate b's end:
+//                      blkdev_read_iter cuts it to the 3072 bytes that fit (iov_iter_truncate),
+//                      so it goes in flight with user page 0 only (dio->size 3072).
+//   WriteAtEnd(b)      Submit's UBUF write at gate b's end: blkdev_write_iter's -ENOSPC comes
+//                      back as the completion inside io_submit; no bio (FAILED).
 // and observes after every step:
 //   p5        FILE while user page 5's PFN (/proc/self/pagemap) is the page-cache page's (the
 //             PFN of a MAP_SHARED mapping of the same file page), else COPY
@@ -93,6 +99,7 @@ struct pu_state {
   int filemap[3];    // bio b is a FILEMAP request; is_write[b]: a SOURCE one
   int is_write[3];
   int error_gate[3]; // gate b was switched onto the error device (CompleteError)
+  long long end_at[3];  // ReadCrossEnd/WriteAtEnd: the device offset of bio b (0: its usual region)
   long long sect0[3], sect[3];  // gate b's accounted sectors when readied / at completion (-1: none)
   int sync_fd;       // loop0, O_RDWR | O_DIRECT: SubmitSync, the DMA regions' fill
   int disk_fd;       // loop0's backing tmpfs file, read (buffered) for `wrote`
@@ -292,6 +299,7 @@ static int pu_submit(struct pu_state *s, int b, const char *iter, int is_write, 
   // from their page of PU_DMA_BYTE; writes to the last 128 KiB, which no other experiment
   // reads back.
   long long at = is_write ? pu_write_region(b) : s->filemap[b] ? pu_dma_region(b) : (long long)(b - 1) * 65536;
+  if (s->end_at[b] > 0) at = s->end_at[b];  // DeviceEnd: at the gate's end (its table maps DISK_BYTES)
   if (sync) {
     ssize_t r = is_write ? pwritev(s->sync_fd, s->iov[b], n, at) : preadv(s->sync_fd, s->iov[b], n, at);
     s->submitted[b] = 1;
@@ -377,6 +385,24 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
   if (strcmp(name, "SubmitPartial") == 0) {
     if (pu_submit(s, b, "PARTIAL", 0, s->user, 0, step, err, errlen) < 0) return -1;
     if (s->submitted[b]) {
+      pu_reap(s, 0, 0);
+      s->held[b] = !s->done[b];
+    }
+    return 0;
+  }
+  int cross = strcmp(name, "ReadCrossEnd") == 0, at_end = strcmp(name, "WriteAtEnd") == 0;
+  if (cross || at_end) {
+    // DeviceEnd: Submit's async UBUF request (6144 bytes at user address +1024) through gate b,
+    // whose table maps DISK_BYTES, placed at the device's end. ReadCrossEnd reads from 3072 bytes
+    // (3 model bytes) before the end: block/fops.c blkdev_read_iter truncates the iterator to the
+    // 3072 bytes that fit before blkdev_direct_IO (6.1 and 6.12), so the bio holds user page 0
+    // from offset 1024 only and is queued at the gate short (dio->size 3072). WriteAtEnd writes
+    // at the end itself: blkdev_write_iter returns -ENOSPC before any extraction, which aio_write
+    // -> aio_rw_done posts as the completion inside io_submit: no bio, nothing taken.
+    s->end_at[b] = cross ? (long long)DISK_BYTES - 3 * PU_UNIT : (long long)DISK_BYTES;
+    if (pu_submit(s, b, "UBUF", at_end, s->user, 0, step, err, errlen) < 0) return -1;
+    if (s->submitted[b] && at_end) pu_reap(s, b, 1000);  // still missing after 1 s: a bio went to the gate
+    else if (s->submitted[b]) {
       pu_reap(s, 0, 0);
       s->held[b] = !s->done[b];
     }

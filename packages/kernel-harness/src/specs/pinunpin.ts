@@ -41,10 +41,16 @@
 //                1 KiB, then user page 4, unmapped at set-up; GUP takes page 3 only, the next
 //                extraction's -EFAULT is dropped by bio_iov_iter_get_pages (the bio has pages),
 //                so the request goes in flight short (3 KiB).
-// Not realised: ReadCrossEnd and WriteAtEnd (DeviceEnd: a UBUF read crossing the block
-// device's end, cut to what fits by blkdev_read_iter; a write at the end, -ENOSPC from
-// blkdev_write_iter): the guest's requests go through dm gates at fixed ranges and its step
-// script has no request at a device's end (pinUnpinWhyNot).
+//   ReadCrossEnd(b)  (DeviceEnd) Submit's async UBUF read (6 KiB at user address +1 KiB) through
+//                gate b, placed 3 KiB (3 model bytes) before the gate's end (its table maps the
+//                whole 4 MiB disk): block/fops.c blkdev_read_iter truncates the iterator to the
+//                3 KiB that fit before blkdev_direct_IO (6.1 and 6.12), so the bio holds user
+//                page 0 from +1 KiB only (pinned on 6.12, a ref on 6.1) and is queued short:
+//                its completion reports 3072 bytes (3 model bytes). The model's scale maps
+//                exactly: 3 model bytes = 3 KiB, 512-byte aligned in position and length.
+//   WriteAtEnd(b)  (DeviceEnd) Submit's async UBUF write at the gate's end: blkdev_write_iter
+//                returns -ENOSPC before any extraction; aio_rw_done posts it as the completion
+//                inside io_submit: FAILED, no bio, no pin.
 // Not realised: PunchPartial (fallocate(PUNCH_HOLE) of half of
 // X1: the guest punches whole pages only, and what it changes, X1's bytes in `data`, is
 // unobservable; its config submits XARRAY alone, kernel-only anyway), named by pinUnpinWhyNot.
@@ -125,6 +131,8 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
     case 'Complete':
     case 'CompleteError':
     case 'SubmitPartial':
+    case 'ReadCrossEnd':
+    case 'WriteAtEnd':
       return isBio(action.bio);
     case 'PunchHole':
       return PAGES.has(String(action.page));
@@ -150,10 +158,6 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // The guest's PunchHole step punches whole pages of its tmpfs file only.
   if (action.name === 'PunchPartial')
     return 'PunchPartial: a partial hole punch is not realised by the guest';
-  // DeviceEnd: the guest's requests go through its dm gates at fixed ranges of loop0; its step
-  // script has no request placed at a device's end (a guest/pinunpin.c step would be needed).
-  if (action.name === 'ReadCrossEnd' || action.name === 'WriteAtEnd')
-    return `${action.name}: the guest places no request at a device's end`;
   if (
     (action.name === 'Submit' || action.name === 'SubmitSync' || action.name === 'SubmitFault') &&
     isBio(action.bio) &&
@@ -170,6 +174,8 @@ const PARAMS: Record<string, readonly string[]> = {
   Complete: ['bio'],
   CompleteError: ['bio'],
   SubmitPartial: ['bio'],
+  ReadCrossEnd: ['bio'],
+  WriteAtEnd: ['bio'],
   PunchHole: ['page'],
 };
 
