@@ -81,8 +81,10 @@ CONSTANTS
                      \* its pte maps the shared zero page (FALSE: every page faulted in by a store)
     UseProtNone,     \* explore the parent's mprotect(PROT_NONE) of a page before fork (ProtectNone)
                      \* and the O_DIRECT write from it that then fails (DioWriteNoAccess)
-    UseRemap         \* explore the parent's mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) of a new page
+    UseRemap,        \* explore the parent's mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) of a new page
                      \* where it unmapped one (MmapPopulate), before fork
+    UseLazyMap       \* explore the parent's mmap(MAP_FIXED_NOREPLACE) without MAP_POPULATE where it
+                     \* unmapped a page (MmapLazy), before fork: a vma with no page yet (variable lazy)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -102,6 +104,13 @@ ASSUME UseRemap \in BOOLEAN
 \* The remap needs the hole Munmap leaves; a registered buffer or a pipe buffer over the old
 \* page (they keep it too) is not explored with it.
 ASSUME UseRemap => (UseMunmap /\ ~UseFixedBuffers /\ ~UseVmsplice)
+\* The lazy remap needs the hole too.  Only the steps MmapLazy's page can meet before it is
+\* faulted in are explored with it: DioSubmit (its fault-in), Protect / Unprotect and their
+\* failed DioSubmitReadOnly; not the registered buffers, vmsplice, the hole steps, the populated
+\* remap, PROT_NONE or MAP_FIXED_NOREPLACE over a mapping (ASSUME keeps them apart).
+ASSUME UseLazyMap \in BOOLEAN
+ASSUME UseLazyMap => (UseMunmap /\ ~UseFixedBuffers /\ ~UseVmsplice /\ ~UseHoleSteps /\ ~UseRemap
+                      /\ ~UseProtNone /\ ~UseMmapFixed /\ ~UseDioWrite)
 \* A whole-buffer registration over the zero page is not modelled (RegisterWhole pins the frames).
 ASSUME ~(LastPageLoadedOnly /\ RegisterWholeBuffer)
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
@@ -144,9 +153,10 @@ VARIABLES
     ro,         \* ro[v]: the parent's vma over page v is PROT_READ (Protect), the child's too
     noread,     \* noread[v]: ... and not even PROT_READ: PROT_NONE (ProtectNone; ro[v] too)
     orphan,     \* the I/Os whose page the parent unmapped after submitting them (Munmap)
+    lazy,       \* the parent's pages with a vma but no pte yet (MmapLazy: mmap without MAP_POPULATE)
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
+vars == <<gone, ro, noread, orphan, lazy, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
 
 ----------------------------------------------------------------------------
 (* Helpers *)
@@ -178,6 +188,8 @@ ChildHasVma(v) == ~(Advised(v) /\ ForkAdvice = "DONTFORK")
 \* (the parent's pages are faulted in at Init and no step of the parent zaps them).
 ParentMaps(v) == pte["P"][v].frame # NoFrame
 AllParentMapped == \A v \in VPages : ParentMaps(v)
+\* The parent has a vma over its page v: a page mapped, or none yet (MmapLazy).
+ParentHasVma(v) == ParentMaps(v) \/ v \in lazy
 
 \* folio_maybe_dma_pinned (small folio: refcount >= GUP_PIN_COUNTING_BIAS).
 MaybeDmaPinned(f) == pins[f] > 0
@@ -252,6 +264,18 @@ UnshareAccess(p, v) ==
                 /\ excl' = [excl EXCEPT ![g] = TRUE]
                 /\ data' = [data EXCEPT ![g] = data[f]]
 
+\* A write fault on the parent's page v that has a vma and no pte (MmapLazy), as GUP with
+\* FOLL_WRITE takes it (mm/gup.c __get_user_pages: follow_page_mask finds no pte, faultin_page
+\* with FAULT_FLAG_WRITE -> handle_mm_fault -> do_pte_missing -> do_anonymous_page): a new zeroed
+\* page (vma_alloc_zeroed_movable_folio), PageAnonExclusive (folio_add_new_anon_rmap), mapped
+\* writable since the vma has VM_WRITE (maybe_mkwrite), 6.1 and 6.12.
+LazyFault(v) ==
+    /\ NumFree > 0
+    /\ \E g \in {NewFrame} :
+          /\ pte' = [pte EXCEPT !["P"][v] = [frame |-> g, write |-> TRUE]]
+          /\ excl' = [excl EXCEPT ![g] = TRUE]
+          /\ data' = [data EXCEPT ![g] = {}]
+
 ----------------------------------------------------------------------------
 (* Initial state: the parent has two private anonymous pages, faulted in,  *)
 (* exclusive and writable; no child yet.  With LastPageLoadedOnly the last  *)
@@ -280,6 +304,7 @@ Init ==
     /\ ro = [v \in VPages |-> FALSE]
     /\ noread = [v \in VPages |-> FALSE]
     /\ orphan = {}
+    /\ lazy = {}
     /\ action = [name |-> "Init"]
 
 ----------------------------------------------------------------------------
@@ -290,12 +315,17 @@ Init ==
 \* write fault first (mm/gup.c faultin_page), then the page is held with
 \* DioHold: 6.1 __blkdev_direct_IO -> bio_iov_iter_get_pages ->
 \* iov_iter_get_pages (FOLL_GET); 6.5+ -> iov_iter_extract_pages ->
-\* pin_user_pages_fast (FOLL_PIN, sets MMF_HAS_PINNED).
+\* pin_user_pages_fast (FOLL_PIN, sets MMF_HAS_PINNED).  Into a page with a vma and no pte
+\* (MmapLazy) the GUP finds no page (follow_page_pte), faultin_page takes a write fault and
+\* do_anonymous_page maps a new zeroed page, exclusive and writable (LazyFault), which it pins.
 DioSubmit(i, v) ==
     /\ CanStart(i)
-    /\ ParentMaps(v)
+    /\ ParentHasVma(v)
     /\ ~ro[v]
-    /\ WriteAccess("P", v, {})
+    /\ IF v \in lazy
+       THEN LazyFault(v)
+       ELSE WriteAccess("P", v, {})
+    /\ lazy' = lazy \ {v}
     /\ IF DioHold = "FOLL_PIN"
        THEN /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
             /\ refs' = refs
@@ -336,7 +366,7 @@ DioWriteSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIOW", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioWriteSubmit", io |-> i, vpage |-> v]
 
 \* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
@@ -347,7 +377,7 @@ FixedRead(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
 
 \* The device completes I/O i: the data lands in the frame that was grabbed
@@ -371,7 +401,7 @@ IoComplete(i) ==
        ELSE /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
             /\ written' = written
     /\ io' = [io EXCEPT ![i].st = "DONE"]
-    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, fixedBuf, pipe>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, fixedBuf, pipe>>
     /\ action' = [name |-> "IoComplete", io |-> i]
 
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
@@ -398,7 +428,7 @@ ForkAdvised ==
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<gone, ro, noread, orphan, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* A page copied for the child (copy_present_page) is mapped writable only in a writable vma
@@ -438,7 +468,7 @@ Fork ==
                       ELSE IF c1 /\ f = g1 THEN data[f1]
                       ELSE data[f]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<gone, ro, noread, orphan, exited, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, exited, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
@@ -463,7 +493,7 @@ Write(p, v) ==
                   /\ excl' = [excl EXCEPT ![g] = TRUE]
                   /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
        ELSE WriteAccess(p, v, {WriteTag(p)})
-    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
 \* The child loads a byte of its page v where it has a vma but no page (WIPEONFORK: fork
@@ -479,7 +509,7 @@ Read(p, v) ==
     /\ ~exited
     /\ pte[p][v].frame = NoFrame
     /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]
-    /\ UNCHANGED <<gone, ro, noread, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
 \* With RegisterWholeBuffer one ring holds the whole buffer and the buffer-wide actions name it
@@ -500,7 +530,7 @@ RegisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, orphan, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
 
 \* IORING_REGISTER_BUFFERS of the parent's whole buffer, one iovec of NumPages pages
@@ -516,7 +546,7 @@ RegisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
     /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, excl, data, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, excl, data, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS of the whole-buffer ring: io_buffer_unmap unpins every page,
@@ -530,7 +560,7 @@ UnregisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] - Cardinality({w \in VPages : fixedBuf[w] = f})]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [w \in VPages |-> -1]
-    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
@@ -544,7 +574,7 @@ UnregisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
-    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
 
 \* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
@@ -556,7 +586,7 @@ Vmsplice(v) ==
     /\ pte["P"][v].frame # ZeroFrame     \* a vmsplice of the zero page is not explored
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "Vmsplice", vpage |-> v]
 
 \* read() from the pipe: the reader sees the content of the page the pipe
@@ -568,7 +598,7 @@ PipeRead ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
-    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "PipeRead"]
 
 \* The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its
@@ -586,7 +616,7 @@ ChildExit ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ exited' = TRUE
-    /\ UNCHANGED <<gone, ro, noread, orphan, hasPinned, forked, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ChildExit"]
 
 \* Both processes exit (do_exit), the scenario's tear-down.  The exit waits for the I/O in
@@ -612,6 +642,7 @@ Exit ==
     /\ fixedBuf' = [w \in VPages |-> IF fixedBuf[w] > 0 THEN -1 ELSE fixedBuf[w]]
     /\ exited' = forked
     /\ gone' = TRUE
+    /\ lazy' = {}
     /\ UNCHANGED <<ro, noread, orphan, hasPinned, forked, io, pipe, written>>
     /\ action' = [name |-> "Exit"]
 
@@ -629,16 +660,16 @@ Exit ==
 Munmap(v) ==
     /\ UseMunmap
     /\ ParentMaps(v)
-    /\ (UseRemap => v = NumPages - 1)   \* with the remap: the last page only (a small config)
+    /\ ((UseRemap \/ UseLazyMap) => v = NumPages - 1)   \* with a remap: the last page only (a small config)
     /\ pte' = [pte EXCEPT !["P"][v] = [frame |-> NoFrame, write |-> FALSE]]
     /\ refs' = refs
     /\ pins' = pins
     /\ Scrub(excl, data)
     \* Tracked with the remap only (without it an orphaned read's page stays unmapped, which
     \* ParentSeesDioData reads from ParentMaps alone), so other configs keep their state counts.
-    /\ orphan' = IF UseRemap THEN orphan \cup {i \in IOs : io[i].st # "IDLE" /\ io[i].vpage = v}
+    /\ orphan' = IF UseRemap \/ UseLazyMap THEN orphan \cup {i \in IOs : io[i].st # "IDLE" /\ io[i].vpage = v}
                  ELSE orphan
-    /\ UNCHANGED <<gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
 \* Steps that fail (UseFailedSteps): the parent's accesses to the page it unmapped, io_uring
@@ -654,9 +685,9 @@ FailedStep(a) == UseFailedSteps /\ action # a /\ ~gone
 WriteUnmapped(p, v) ==
     /\ UseMunmap
     /\ p = "P"
-    /\ ~ParentMaps(v)
+    /\ ~ParentHasVma(v)
     /\ FailedStep([name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* IORING_REGISTER_BUFFERS of the unmapped page: io_pin_pages -> pin_user_pages finds no
@@ -673,7 +704,7 @@ RegisterUnmapped(v) ==
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* The child loads a byte of page v where it has no vma (ForkAdvice DONTFORK: dup_mmap gave it
@@ -686,7 +717,7 @@ ReadNoVma(p, v) ==
     /\ ~exited
     /\ ~ChildHasVma(v)
     /\ FailedStep([name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
@@ -707,7 +738,7 @@ RegisterWholeUnmapped ==
     /\ ~AllParentMapped
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS on a ring that has its buffers registered: -EBUSY, nothing
@@ -719,7 +750,7 @@ RegisterBusy(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
 
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
@@ -730,7 +761,7 @@ UnregisterNone(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"]
 
 \* IORING_OP_READ_FIXED naming a buffer that is no longer registered: the request fails at
@@ -741,7 +772,7 @@ FixedReadUnregistered(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of page v into the pipe that holds a page already: the pipe has
@@ -752,7 +783,7 @@ VmspliceFull(v) ==
     /\ pipe.st = "FULL"
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"]
 
 VmspliceUnmapped(v) ==
@@ -761,7 +792,7 @@ VmspliceUnmapped(v) ==
     /\ pipe.st = "EMPTY"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of the parent's whole two-page buffer (one iovec) into the empty
@@ -780,7 +811,7 @@ VmspliceWhole ==
     /\ \A v \in VPages : pte["P"][v].frame # ZeroFrame  \* a vmsplice of the zero page is not explored
     /\ refs' = [refs EXCEPT ![pte["P"][0].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][0].frame, seen |-> {}]
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
     /\ action' = [name |-> "VmspliceWhole", spliced |-> 1]
 
 \* The parent mprotects its page v PROT_READ, before fork (mm/mprotect.c do_mprotect_pkey ->
@@ -795,11 +826,11 @@ Protect(v) ==
     /\ UseProtect
     /\ ~forked
     /\ ~gone
-    /\ ParentMaps(v)
+    /\ ParentHasVma(v)
     /\ ~ro[v]
     /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
     /\ ro' = [ro EXCEPT ![v] = TRUE]
-    /\ UNCHANGED <<gone, orphan, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Protect", vpage |-> v]
 
 \* A store by p to its read-only page v (after fork, as Write): the write fault finds a vma
@@ -811,7 +842,7 @@ WriteReadOnly(p, v) ==
     /\ ro[v]
     /\ IF p = "P" THEN ParentMaps(v) ELSE ChildHasVma(v) /\ ~exited
     /\ FailedStep([name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* An O_DIRECT read into the read-only page: GUP with FOLL_WRITE fails in check_vma_flags
@@ -821,11 +852,11 @@ WriteReadOnly(p, v) ==
 DioSubmitReadOnly(i, v) ==
     /\ UseProtect
     /\ CanStart(i)
-    /\ ParentMaps(v)
+    /\ ParentHasVma(v)
     /\ ro[v]
     /\ FailedStep([name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS of the read-only page: io_pin_pages -> pin_user_pages(FOLL_WRITE |
@@ -838,7 +869,7 @@ RegisterReadOnly(v) ==
     /\ ro[v]
     /\ FailedStep([name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"]
 
 \* The parent maps a new anonymous page at its page v's address with MAP_FIXED_NOREPLACE while
@@ -849,7 +880,7 @@ MmapExists(v) ==
     /\ UseMmapFixed
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"]
 
 \* The parent mprotects its read-only page v back to PROT_READ|PROT_WRITE, before fork
@@ -865,11 +896,11 @@ Unprotect(v) ==
     /\ UseUnprotect
     /\ ~forked
     /\ ~gone
-    /\ ParentMaps(v)
+    /\ ParentHasVma(v)
     /\ ro[v]
     /\ ro' = [ro EXCEPT ![v] = FALSE]
     /\ noread' = [noread EXCEPT ![v] = FALSE]
-    /\ UNCHANGED <<gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Unprotect", vpage |-> v]
 
 \* The parent mprotects its page v PROT_NONE, before fork (UseProtNone; from read-write or
@@ -892,7 +923,7 @@ ProtectNone(v) ==
     /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
     /\ ro' = [ro EXCEPT ![v] = TRUE]
     /\ noread' = [noread EXCEPT ![v] = TRUE]
-    /\ UNCHANGED <<gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ProtectNone", vpage |-> v]
 
 \* An O_DIRECT write from the parent's PROT_NONE page v: the source pages are taken without
@@ -911,7 +942,7 @@ DioWriteNoAccess(i, v) ==
     /\ noread[v]
     /\ FailedStep([name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* The parent maps a new anonymous page where it unmapped its page v, before fork (UseRemap):
@@ -928,7 +959,7 @@ MmapPopulate(v) ==
     /\ UseRemap
     /\ ~forked
     /\ ~gone
-    /\ ~ParentMaps(v)
+    /\ ~ParentHasVma(v)
     /\ NumFree > 0
     /\ \E g \in {NewFrame} :
           /\ pte' = [pte EXCEPT !["P"][v] = [frame |-> g, write |-> TRUE]]
@@ -936,8 +967,31 @@ MmapPopulate(v) ==
           /\ data' = [data EXCEPT ![g] = {}]
     /\ ro' = [ro EXCEPT ![v] = FALSE]
     /\ noread' = [noread EXCEPT ![v] = FALSE]
-    /\ UNCHANGED <<gone, orphan, refs, pins, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "MmapPopulate", vpage |-> v]
+
+\* The parent maps a new anonymous page where it unmapped its page v, before fork, without
+\* MAP_POPULATE (UseLazyMap): mmap(addr, PAGE_SIZE, PROT_READ|PROT_WRITE, MAP_PRIVATE|
+\* MAP_ANONYMOUS|MAP_FIXED_NOREPLACE).  mm/mmap.c do_mmap -> mmap_region maps a new vma and no
+\* page: a private anonymous vma is faulted in page by page on first touch (mm/util.c
+\* vm_mmap_pgoff calls mm_populate only with MAP_POPULATE / VM_LOCKED), so the parent has a vma
+\* and no pte there (lazy; P<v> observes no page).  What then meets the missing pte: an
+\* mprotect changes the vma only (mm/mprotect.c change_protection walks page tables with no pte
+\* to change; Protect, Unprotect), and an O_DIRECT read into it faults the page in first
+\* (DioSubmit -> LazyFault) with the vma's protection as it is then: refused -EFAULT while the
+\* vma is PROT_READ (DioSubmitReadOnly: check_vma_flags before any fault), a new zeroed
+\* exclusive page once it is writable.  A read in flight at the Munmap keeps the old page
+\* (orphan), as with MmapPopulate.
+MmapLazy(v) ==
+    /\ UseLazyMap
+    /\ ~forked
+    /\ ~gone
+    /\ ~ParentHasVma(v)
+    /\ lazy' = lazy \cup {v}
+    /\ ro' = [ro EXCEPT ![v] = FALSE]
+    /\ noread' = [noread EXCEPT ![v] = FALSE]
+    /\ UNCHANGED <<gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "MmapLazy", vpage |-> v]
 
 \* mprotect(PROT_READ) of the parent's whole buffer (both pages) after it unmapped one of them,
 \* before fork: mm/mprotect.c do_mprotect_pkey fails -ENOMEM at once when start lies in the hole
@@ -960,7 +1014,7 @@ ProtectHole ==
     /\ ro' = [v \in VPages |-> ro[v] \/ (v = 0 /\ ParentMaps(0))]
     /\ pte' = IF ParentMaps(0) THEN [pte EXCEPT !["P"][0].write = FALSE] ELSE pte
     /\ noread' = [v \in VPages |-> noread[v] /\ ~(v = 0 /\ ParentMaps(0))]
-    /\ UNCHANGED <<gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "ProtectHole", err |-> "ENOMEM"]
 
 \* madvise(MADV_DONTFORK) of the parent's whole buffer after it unmapped one of its pages:
@@ -977,7 +1031,7 @@ MadviseHole ==
     /\ ~forked
     /\ ~AllParentMapped
     /\ HoleStep([name |-> "MadviseHole", err |-> "ENOMEM"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "MadviseHole", err |-> "ENOMEM"]
 
 \* IORING_OP_READ_FIXED on page v's ring (its one registered buffer, page v) at the address one
@@ -992,7 +1046,7 @@ FixedReadOutside(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* Each action is preceded by its cheap enabling conditions (the config's flags, CanStart, the
@@ -1005,7 +1059,7 @@ FixedReadOutside(i, v) ==
 \* transitions, several times less CPU per config.
 Next ==
     \/ \E i \in IOs, v \in VPages :
-          \/ CanStart(i) /\ ParentMaps(v) /\ ~ro[v] /\ DioSubmit(i, v)
+          \/ CanStart(i) /\ ParentHasVma(v) /\ ~ro[v] /\ DioSubmit(i, v)
           \/ UseFixedBuffers /\ CanStart(i) /\ fixedBuf[v] > 0 /\ FixedRead(i, v)
           \/ UseDioWrite /\ CanStart(i) /\ ParentMaps(v) /\ DioWriteSubmit(i, v)
     \/ \E i \in IOs : io[i].st = "INFLIGHT" /\ IoComplete(i)
@@ -1051,6 +1105,7 @@ Next ==
     \/ \E v \in VPages :
           \/ UseProtNone /\ ~forked /\ ProtectNone(v)
           \/ UseRemap /\ ~forked /\ MmapPopulate(v)
+          \/ UseLazyMap /\ ~forked /\ MmapLazy(v)
     \/ \E i \in IOs, v \in VPages :
           UseProtNone /\ UseDioWrite /\ UseFailedSteps /\ CanStart(i) /\ DioWriteNoAccess(i, v)
 
@@ -1077,6 +1132,8 @@ TypeOK ==
     /\ ro \in [VPages -> BOOLEAN]
     /\ noread \in [VPages -> BOOLEAN]
     /\ orphan \subseteq IOs
+    /\ lazy \subseteq VPages
+    /\ \A v \in lazy : pte["P"][v].frame = NoFrame
     /\ \A v \in VPages : noread[v] => ro[v]
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO

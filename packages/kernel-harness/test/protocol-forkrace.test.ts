@@ -288,6 +288,12 @@ describe('qemu target applicability reasons', () => {
     expect(supportsForkRace(a)).toBe(false);
     expect(forkRaceWhyNot(a)).toMatch(/^VmspliceWhole: .*reference target only/);
   });
+
+  it('keeps MmapLazy not applicable: the guest maps a page only with MAP_POPULATE', () => {
+    const a = { name: 'MmapLazy', vpage: 0 };
+    expect(supportsForkRace(a)).toBe(false);
+    expect(forkRaceWhyNot(a)).toMatch(/^MmapLazy: .*MAP_POPULATE.*reference target only/);
+  });
 });
 
 describe('ForkRace CI sample of the address-space and failed steps', () => {

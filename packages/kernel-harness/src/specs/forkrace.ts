@@ -127,6 +127,8 @@ export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
     return "Exit: both processes' exit mid-scenario; the guest agent's forkrace_script has no exit step (its processes exit after the last observation), and what Exit checks, pages freed and pins released at the tear-down (livePages, pin balance), is not observable in a guest (reference target only)";
   if (a.name === 'VmspliceWhole')
     return "VmspliceWhole: a vmsplice of the whole two-page buffer (a short one into the one-slot pipe); the guest agent's forkrace_script vmsplices one page per Vmsplice step (one iovec of PAGE bytes) and has no whole-buffer step (reference target only)";
+  if (a.name === 'MmapLazy')
+    return "MmapLazy: mmap(MAP_FIXED_NOREPLACE) of a new page into the hole without MAP_POPULATE (a vma with no page until the next fault); the guest agent's forkrace_script maps a page only with MAP_POPULATE (MmapPopulate) and has no lazy mmap step (reference target only)";
   if (PARAMS[a.name] !== undefined)
     return `${a.name}: the guest has gates for io 1..2, pages vpage 0..1 and processes P and C only`;
   return undefined;

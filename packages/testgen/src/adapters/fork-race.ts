@@ -145,6 +145,7 @@ const ACTIONS = new Set([
   'ProtectNone',
   'DioWriteNoAccess',
   'MmapPopulate',
+  'MmapLazy',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -664,6 +665,19 @@ class ForkRaceDriver implements ReferenceDriver {
         const r = this.race.mmap_populate(this.uaddr(v), PAGE_SIZE);
         if (r !== this.uaddr(v))
           throw new AdapterError(`ForkRace: mmap of vpage ${v} into its hole returned ${r}`);
+        return;
+      }
+      case 'MmapLazy': {
+        // mmap(MAP_FIXED_NOREPLACE) of a new page where the parent unmapped its page v, without
+        // MAP_POPULATE: do_mmap maps the vma only, no page is faulted in (P<v> observes none);
+        // the next O_DIRECT read into it faults one in (do_anonymous_page) with the vma's
+        // protection as it is then, an mprotect before that changes the vma alone.
+        const v = param(action, 'vpage', 'number');
+        const r = this.race.mmap_fixed(this.uaddr(v), PAGE_SIZE);
+        if (r !== this.uaddr(v))
+          throw new AdapterError(`ForkRace: mmap of vpage ${v} into its hole returned ${r}`);
+        if (pte_lookup(this.race.parent, r) !== undefined)
+          throw new AdapterError(`ForkRace: mmap without MAP_POPULATE of vpage ${v} mapped a page`);
         return;
       }
       case 'Munmap': {
