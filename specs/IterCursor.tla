@@ -99,6 +99,28 @@ CONSTANTS
                     \* again;" whatever the iterator (io_uring fixed buffers and the loop
                     \* driver's direct I/O hand it ITER_BVEC).  Its config explores that call
                     \* alone (FaultIn, advances and reverts; no Extract, no GetPages)
+    BvecqEmptySeg,  \* the BVECQ chain holds an empty segment (nr_slots == 0) between its first
+                    \* segment (slots 1..3) and its second (4..5).  The series' ver #4 changelog
+                    \* fixes every walk "to correctly handle empty bvecqs" and iterate_bvecq "to
+                    \* skip bvecq structs with nr_slots==0": such chains reach the walks.  The
+                    \* bytes and their places are those of the layout without it.  Its configs
+                    \* explore BVECQ alone
+    BvecqEmptySegBug, \* RFC v1 ("[RFC PATCH 03/17] iov_iter: Add a segmented queue of bio_vec[]",
+                    \* D. Howells, 4 Mar 2026, lib/iov_iter.c): iov_iter_bvecq_advance and
+                    \* iterate_bvecq step from a segment's last slot to ->next slot 0
+                    \* ("if (slot >= bq->nr_segs && bq->next)") and, with bytes still to walk,
+                    \* read "size_t len = bq->bv[slot].bv_len;" there without looking at that
+                    \* segment's slot count: over an empty segment a bio_vec past the slots in use
+                    \* (stale, or past the allocation).  Ver #4 of the series tests "if (slot >=
+                    \* bq->nr_slots)" at the top of the loop and steps on, or stops at the chain's
+                    \* end ("Fixed iov_iter_bvecq_advance(), iov_iter_bvecq_revert(), ... to
+                    \* correctly handle empty bvecqs"; "Fixed iterate_bvecq() to skip bvecq structs
+                    \* with nr_slots==0").  v1's iov_iter_bvecq_revert reads the empty segment's
+                    \* bv[-1] when it walks back into it, and its extraction lists nothing from a
+                    \* cursor the advance left on the empty segment: both depend on which of the
+                    \* two segments a boundary position is in, which the flat slot index here does
+                    \* not say, so the bug's config explores the forward walks alone (IterInit,
+                    \* Advance, GetPages; no Revert, no Extract)
     OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
                     \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
                     \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
@@ -112,7 +134,8 @@ CONSTANTS
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
         FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray,
-        FaultInCaller} \subseteq BOOLEAN
+        FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug} \subseteq BOOLEAN
+ASSUME BvecqEmptySegBug => BvecqEmptySeg
 ASSUME FaultInCaller => ~(OnePageArray \/ XarrayGetPagesBug \/ UserHole \/ XarrayHole)
 ASSUME OnePageArray => ~(XarrayGetPagesBug \/ FolioqGetPagesBug \/ XarrayHole \/ UserHole)
 ASSUME XarrayGetPagesBug => ~UserHole
@@ -181,7 +204,8 @@ EFAULT == 14
 VARIABLES
     it,      \* [type, ptr (byte offset of the current segment in the array), off (iov_offset), count,
              \*  start (UBUF/XARRAY/FOLIOQ: in-page offset of the range's first byte, StartOf)]
-    oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array)
+    oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array) |
+             \* "SLOT" (read a bvecq segment's bio_vec past its slots in use: BvecqEmptySegBug)
     last,    \* result of the last Extract, GetPages or Copy: [bytes (or -errno), offset0,
              \* unbacked: bytes of the result that lie in no page it listed,
              \* misplaced: bytes listed at another place than the one holding them,
@@ -226,6 +250,17 @@ Locate(c) == <<LocSeg[c + 1], c - Prefix[LocSeg[c + 1]]>>
 BqStops(c, s, k) == IF k = N + 1 THEN TRUE
                     ELSE c < Prefix[k] + SegLen[k] \/ (k > s /\ c = Prefix[k])
 BqLoc(c, s) == CHOOSE k \in s..(N + 1) : BqStops(c, s, k) /\ \A j \in s..(k - 1) : ~BqStops(c, s, j)
+
+\* BvecqEmptySeg: the first segment's last flat slot (the empty segment follows it).
+BqSegEnd == 3
+\* BvecqEmptySegBug: v1's forward walk (iov_iter_bvecq_advance, iterate_bvecq) of n bytes reads
+\* the empty segment when it starts in the first segment and still has bytes to walk after that
+\* segment's last slot, i.e. it ends past Prefix[BqSegEnd + 1] (a walk ending exactly there
+\* stops on the empty segment's slot 0 without reading it; the next walk's entry step takes it
+\* on to ->next).
+BqEmptyRead(n) ==
+    /\ BvecqEmptySegBug /\ it.type = "BVECQ" /\ Seg <= BqSegEnd
+    /\ Consumed + (IF n > it.count THEN it.count ELSE n) > Prefix[BqSegEnd + 1]
 
 \* The new cursor after advancing n bytes (clamped to count).
 Advanced(advBytes) ==
@@ -276,15 +311,22 @@ IterInit(t) ==
     /\ (BvecKvecMixup /\ Abi = "LP64") => t = "BVEC"
     \* The 5.18 xarray get_pages maths: its config explores XARRAY alone.
     /\ XarrayGetPagesBug => t = "XARRAY"
+    \* The empty segment is a BVECQ layout: its configs explore BVECQ alone.
+    /\ BvecqEmptySeg => t = "BVECQ"
     /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total, start |-> StartOf(t)]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
 
-\* iov_iter_advance(i, n) (copy_to_iter and friends advance the same way).
+\* iov_iter_advance(i, n) (copy_to_iter and friends advance the same way).  BvecqEmptySegBug:
+\* v1 reads a bio_vec of the empty segment past its slots in use ("SLOT"); the model stops there.
 Advance(n) ==
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
-    /\ it' = Advanced(n)
-    /\ UNCHANGED <<oops, last>>
+    /\ IF BqEmptyRead(n)
+       THEN /\ it' = it
+            /\ oops' = "SLOT"
+       ELSE /\ it' = Advanced(n)
+            /\ oops' = oops
+    /\ last' = last
     /\ action' = [name |-> "Advance", bytes |-> n]
 
 \* iov_iter_revert(i, n): count += n; within the current segment only
@@ -298,6 +340,7 @@ Advance(n) ==
 \* or to folioq->prev, NULL for the first segment of the queue: either way
 \* before the start ("OOB").
 Revert(n) ==
+    /\ ~BvecqEmptySegBug   \* that config explores the forward walks alone (see CONSTANTS)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ RevertGuard => n <= Consumed
     \* Over-reverting a DISCARD iterator only grows count (no memory to stray
@@ -348,6 +391,7 @@ Extract(maxsize) ==
     /\ ExtractApi
     /\ ~OnePageArray   \* that config explores the one-page caller alone (GetPagesOne)
     /\ ~FaultInCaller  \* and that one the fault-in caller alone (FaultIn)
+    /\ ~BvecqEmptySegBug \* and that one v1's forward walks alone (see CONSTANTS)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
@@ -663,7 +707,7 @@ TypeOK ==
     /\ it.ptr \in -16..(N * 16)
     /\ it.off \in 0..Total
     /\ it.count \in 0..(2 * Total)
-    /\ oops \in {"NONE", "BUG", "OOB"}
+    /\ oops \in {"NONE", "BUG", "OOB", "SLOT"}
     /\ last.bytes \in {0 - ENOMEM, 0 - EFAULT} \cup (0..Total)
     /\ last.offset0 \in 0..(PAGE - 1)
     /\ last.unbacked \in 0..Total
@@ -674,7 +718,12 @@ TypeOK ==
 \* The cursor never goes before the start of the iterator: no BUG() in
 \* iov_iter_revert, no walk off the front of the segment array.
 NeverBeforeStart ==
-    oops = "NONE"
+    oops \notin {"BUG", "OOB"}
+
+\* A walk of a BVECQ chain reads only the bio_vecs of slots in use: no read of a segment's
+\* bv[slot] with slot >= nr_slots (broken by RFC v1's advance over an empty segment).
+SlotsInUse ==
+    oops # "SLOT"
 
 \* The segment pointer always points at a whole segment of the array
 \* (broken by the bvec/kvec stride mix-up on 32-bit).

@@ -24,7 +24,8 @@ export type FaultName =
   | 'rdma_unwind_post_decrement'
   | 'folioq_get_pages_slot'
   | 'iomap_dio_no_eof_revert'
-  | 'xarray_get_pages_maths';
+  | 'xarray_get_pages_maths'
+  | 'bvecq_empty_seg_v1';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -182,6 +183,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'iter_xarray_get_pages() before "iov_iter: Fix iter_xarray_get_pages{,_alloc}()" (D. Howells, 5.19, Fixes: 7ff5062079ef "iov_iter: Add ITER_XARRAY", Reported-by: J. Layton): the byte count was PAGE_SIZE * nr - offset, less PAGE_SIZE - (last_offset + size) when nr == count and size > 0, with size the request\'s tail in its last page computed before the maxpages clamp: a request of several pages cut to fewer by maxpages returns that tail instead of what the listed pages hold (more: bytes past the last listed page; less: a short count). The fix returns min(nr * PAGE_SIZE - offset, maxsize)',
     caught_by: ['extract_result_consistent', 'extract_matches_iterator'],
+  },
+  bvecq_empty_seg_v1: {
+    name: 'bvecq_empty_seg_v1',
+    area: 'iov_iter',
+    description:
+      'The bvecq RFC v1 ("iov_iter: Add a segmented queue of bio_vec[]") walks of an ITER_BVECQ chain, iov_iter_bvecq_advance() and iterate_bvecq(), step from a segment\'s last slot to ->next slot 0 and read bq->bv[0].bv_len there without looking at that segment\'s slot count: an empty segment (nr_slots == 0) in the chain is read past its slots in use. Ver #4 of the series checks "if (slot >= bq->nr_slots)" at the top of the loop and steps on ("Fixed iov_iter_bvecq_advance(), iov_iter_bvecq_revert(), ... to correctly handle empty bvecqs", "Fixed iterate_bvecq() to skip bvecq structs with nr_slots==0"); the reference stops the v1 read with IovIterOutOfBounds',
+    caught_by: ['iter_count_consistent'],
   },
   iomap_dio_no_eof_revert: {
     name: 'iomap_dio_no_eof_revert',

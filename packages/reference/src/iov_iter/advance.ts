@@ -91,16 +91,26 @@ function iov_iter_bvecq_advance(i: iov_iter, by: number): void {
     slot = 0;
   }
   by += i.iov_offset; // From beginning of current segment.
+  const v1 = current_kernel().hasFault('bvecq_empty_seg_v1');
   do {
     // v1 steps to ->next slot 0 without looking at the next segment's nr_slots, so after an
     // empty segment (nr_slots 0) "size_t len = bq->bv[slot].bv_len;" reads a slot that holds
-    // no bio_vec. Ver #4 of the series tests "if (slot >= bq->nr_slots)" at the top of the
-    // loop and steps on (or stops at the chain's end); v1 is what is modelled here.
+    // no bio_vec (fault bvecq_empty_seg_v1: the reference stops there). Ver #4 of the series
+    // tests "if (slot >= bq->nr_slots)" at the top of the loop and steps on, or stops at the
+    // chain's end ("Fixed iov_iter_bvecq_advance() ... to correctly handle empty bvecqs").
+    // The v1 steps on entry and after a segment's last slot are kept: on a chain without
+    // empty segments they leave the positions v1 leaves.
     if (slot >= bq.nr_slots) {
-      throw new IovIterOutOfBounds(
-        'iov_iter_bvecq_advance',
-        `bq->bv[${slot}] of a bvecq segment with ${bq.nr_slots} slots in use (RFC v1 steps into an empty segment without checking)`,
-      );
+      if (v1) {
+        throw new IovIterOutOfBounds(
+          'iov_iter_bvecq_advance',
+          `bq->bv[${slot}] of a bvecq segment with ${bq.nr_slots} slots in use (RFC v1 steps into an empty segment without checking)`,
+        );
+      }
+      if (!bq.next) break;
+      bq = bq.next;
+      slot = 0;
+      continue;
     }
     const len = bq.bv[slot]!.bv_len;
     if (by < len) break;
@@ -178,8 +188,17 @@ function iov_iter_bvecq_revert(i: iov_iter, unroll: number): void {
       }
       bq = prev;
       slot = bq.nr_slots;
+      // Ver #4: "continue", so an empty segment (nr_slots 0) is stepped over to its ->prev.
+      // v1 (fault bvecq_empty_seg_v1) goes on to slot-- and reads bq->bv[UINT_MAX].
+      if (!current_kernel().hasFault('bvecq_empty_seg_v1')) continue;
     }
     slot--;
+    if (slot < 0) {
+      throw new IovIterOutOfBounds(
+        'iov_iter_bvecq_revert',
+        `bq->bv[-1] of a bvecq segment with ${bq.nr_slots} slots in use (RFC v1 steps back into an empty segment without checking)`,
+      );
+    }
     const len = (bq.bv[slot] as { bv_len: number }).bv_len;
     if (unroll <= len) {
       i.iov_offset = len - unroll;

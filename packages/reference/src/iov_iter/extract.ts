@@ -326,11 +326,23 @@ function iov_iter_extract_bvecq_pages(
   maxpages: number,
   offset0: Ref<number>,
 ): number {
-  const bq = i.bvecq!;
+  let bq = i.bvecq!;
+  let slot = i.bvecq_slot;
+  // An empty segment (nr_slots 0), where the walks leave the cursor after the last slot of the
+  // segment before it: ver #4 steps over it ("if (slot >= bvecq->nr_slots) ... bvecq =
+  // bvecq->next; slot = 0; offset = 0; continue;", "Fixed ... iov_iter_extract_bvecq_pages()
+  // ... to correctly handle empty bvecqs"). v1 (fault bvecq_empty_seg_v1) walks the empty
+  // segment: nothing listed.
+  if (!current_kernel().hasFault('bvecq_empty_seg_v1')) {
+    while (bq.nr_slots === 0 && bq.next) {
+      bq = bq.next;
+      slot = 0;
+    }
+  }
   maxpages = want_pages_array(pages, maxsize, i.iov_offset, maxpages);
   const size = bvec_walk_pages(
     bq.bv,
-    i.bvecq_slot,
+    slot,
     bq.nr_slots,
     i.iov_offset,
     maxsize,

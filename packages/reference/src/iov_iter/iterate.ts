@@ -2,6 +2,7 @@
 // (_copy_to_iter, _copy_from_iter, iov_iter_zero in lib/iov_iter.c).
 // A step returns how much of its part it did NOT process, as the kernel's step functions do.
 
+import { current_kernel } from '../kernel.ts';
 import type { Page } from '../mm/folio.ts';
 import { memcpy_from_page_into, memcpy_to_page, memset_page } from '../mm/folio.ts';
 import { copy_from_user, copy_to_user, virt_to_page } from '../mm/index.ts';
@@ -14,7 +15,7 @@ import {
   ITER_UBUF,
   ITER_XARRAY,
 } from './constants.ts';
-import { IovIterWarning } from './errors.ts';
+import { IovIterOutOfBounds, IovIterWarning } from './errors.ts';
 import { folioq_count, folioq_folio, folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
 import { nth_page, PAGE_SIZE } from './page_glue.ts';
 import type { iov_iter } from './types.ts';
@@ -216,6 +217,22 @@ function iterate_bvecq(i: iov_iter, len: number, step: PStep): number {
     slot = 0;
   }
   do {
+    if (slot >= bq.nr_slots) {
+      // An empty segment (nr_slots 0) after a segment's last slot. v1 (fault
+      // bvecq_empty_seg_v1) reads bq->bv[slot] of it all the same; ver #4 "Fixed
+      // iterate_bvecq() to skip bvecq structs with nr_slots==0".
+      if (current_kernel().hasFault('bvecq_empty_seg_v1')) {
+        throw new IovIterOutOfBounds(
+          'iterate_bvecq',
+          `bq->bv[${slot}] of a bvecq segment with ${bq.nr_slots} slots in use (RFC v1 steps into an empty segment without checking)`,
+        );
+      }
+      if (!bq.next) break;
+      bq = bq.next;
+      slot = 0;
+      skip = 0;
+      continue;
+    }
     const bvec = bq.bv[slot]!;
     const page = nth_page(bvec.bv_page, Math.floor((bvec.bv_offset + skip) / PAGE_SIZE));
     const poff = (bvec.bv_offset + skip) % PAGE_SIZE;

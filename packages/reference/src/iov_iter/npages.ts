@@ -65,6 +65,14 @@ function iov_npages_bvecq(i: iov_iter, maxpages: number): number {
     slot = 0;
   }
   while (size) {
+    // An empty segment (nr_slots 0): the later revisions' "for (; slot < bq->nr_slots; slot++)"
+    // reads none of it and goes on to ->next.
+    if (slot >= bq.nr_slots) {
+      if (!bq.next) break;
+      bq = bq.next;
+      slot = 0;
+      continue;
+    }
     const b = bq.bv[slot]!;
     const offs = (b.bv_offset + skip) % PAGE_SIZE;
     const part = Math.min(b.bv_len - skip, size);

@@ -2,7 +2,8 @@
 // bio_vec[]", lib/iov_iter.c): its do-while steps from a segment's last slot to ->next slot 0
 // and reads bq->bv[slot].bv_len there without looking at the next segment's nr_slots, so an
 // empty segment in the chain is read past its slots in use (ver #4 checks "slot >=
-// bq->nr_slots" at the top of the loop and steps on). The reference stops with a named error.
+// bq->nr_slots" at the top of the loop and steps on). The reference follows ver #4 there and,
+// with the fault bvecq_empty_seg_v1, stops the v1 read with a named error.
 import { describe, expect, it } from 'vitest';
 import { netfs_alloc_one_bvecq } from '../../src/bvecq/index.ts';
 import {
@@ -10,6 +11,7 @@ import {
   ITER_SOURCE,
   iov_iter_advance,
   iov_iter_bvec_queue,
+  iov_iter_revert,
 } from '../../src/iov_iter/index.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import { alloc_page, PAGE_SIZE } from '../../src/mm/index.ts';
@@ -36,9 +38,9 @@ function chain(middleSlots: 0 | 1) {
   return { head, middle, tail, count: PAGE_SIZE + (middleSlots ? 512 : 0) + 1024 };
 }
 
-describe('iov_iter_bvecq_advance (bvecq RFC v1)', () => {
-  it('crossing an empty segment reads a slot it does not hold: IovIterOutOfBounds naming the slot', () => {
-    with_kernel(createKernel('bvecq-rfc'), () => {
+describe('iov_iter_bvecq_advance (bvecq RFC v1 and ver #4)', () => {
+  it('v1 crossing an empty segment reads a slot it does not hold: IovIterOutOfBounds naming the slot', () => {
+    with_kernel(createKernel('bvecq-rfc', { faults: ['bvecq_empty_seg_v1'] }), () => {
       const { head, count } = chain(0);
       const i = iov_iter_bvec_queue(ITER_SOURCE, head, 0, 0, count);
       let err: unknown;
@@ -65,6 +67,31 @@ describe('iov_iter_bvecq_advance (bvecq RFC v1)', () => {
       expect(i.bvecq).toBe(tail);
       expect(i.iov_offset).toBe(1000);
       expect(i.count).toBe(24);
+    });
+  });
+
+  it('ver #4 steps over the empty segment, forward and back', () => {
+    with_kernel(createKernel('bvecq-rfc'), () => {
+      const { head, tail, count } = chain(0);
+      const i = iov_iter_bvec_queue(ITER_SOURCE, head, 0, 0, count);
+      iov_iter_advance(i, PAGE_SIZE + 100);
+      expect(i.bvecq).toBe(tail);
+      expect(i.bvecq_slot).toBe(0);
+      expect(i.iov_offset).toBe(100);
+      expect(i.count).toBe(924);
+      iov_iter_revert(i, 200);
+      expect(i.bvecq).toBe(head);
+      expect(i.bvecq_slot).toBe(0);
+      expect(i.iov_offset).toBe(PAGE_SIZE - 100);
+      expect(i.count).toBe(1124);
+    });
+  });
+
+  it('v1 reverting back over the empty segment reads bv[-1] of it', () => {
+    with_kernel(createKernel('bvecq-rfc', { faults: ['bvecq_empty_seg_v1'] }), () => {
+      const { tail, count } = chain(0);
+      const i = iov_iter_bvec_queue(ITER_SOURCE, tail, 0, 100, count - PAGE_SIZE - 100);
+      expect(() => iov_iter_revert(i, 200)).toThrow(IovIterOutOfBounds);
     });
   });
 });

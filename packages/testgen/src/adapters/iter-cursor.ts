@@ -39,7 +39,8 @@
 // (userPagesFaultedFor).
 //
 // Observations: type, count (model bytes left), oops ("NONE" | "BUG" for UBUF/XARRAY | "OOB"
-// for a walk off the front of a segment array or before a folio queue's start), lastBytes and
+// for a walk off the front of a segment array or before a folio queue's start; "SLOT" for RFC
+// v1's read of an empty bvecq segment's bio_vec, IovIterOutOfBounds), lastBytes and
 // lastOffset0 of the last Extract or GetPages (model units; a failed call: lastBytes = -errno),
 // lastUnbacked and lastMisplaced of that call (bytes it returned with an empty page slot, and
 // bytes listed at another page or offset than the layout the driver built holds them:
@@ -80,6 +81,7 @@ import {
   get_pages_no_stray_pages,
   handle_mm_fault,
   IovIterBug,
+  IovIterOutOfBounds,
   IovIterWarning,
   ITER_BVEC,
   ITER_DEST,
@@ -522,6 +524,11 @@ class IterCursorDriver implements ReferenceDriver {
   private readonly userHole: boolean;
   /** The spec's RevertGuard (bvecqLayoutFor keeps the over-reversion configs on 'head'). */
   private readonly revertGuard: boolean;
+  /**
+   * The spec's BvecqEmptySeg: the BVECQ chain holds an empty segment (nr_slots 0) between its
+   * first segment (slots 0..2) and its second (3..4).
+   */
+  private readonly bvecqEmptySeg: boolean;
   /** The spec's FolioqSegEnd: FOLIOQ from the end of a spent segment ('seg_end' layout). */
   private readonly folioqSegEnd: boolean;
   /**
@@ -554,6 +561,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.userHole = scenario.constants?.UserHole === true;
     this.revertGuard = scenario.constants?.RevertGuard !== false;
     this.folioqSegEnd = scenario.constants?.FolioqSegEnd === true;
+    this.bvecqEmptySeg = scenario.constants?.BvecqEmptySeg === true;
     this.folioqGetPagesBug = scenario.constants?.FolioqGetPagesBug === true;
     this.direction =
       iterDirectionFor(scenario.id, profile) === 'ITER_DEST' ? ITER_DEST : ITER_SOURCE;
@@ -649,8 +657,17 @@ class IterCursorDriver implements ReferenceDriver {
         const q0 = netfs_alloc_one_bvecq(3);
         const q1 = netfs_alloc_one_bvecq(2);
         for (const [k, b] of bv.entries()) bvecq_append(k < 3 ? q0 : q1, b);
-        q0.next = q1;
-        q1.prev = q0;
+        if (this.bvecqEmptySeg) {
+          // BvecqEmptySeg: an empty segment (nr_slots 0) linked between the two.
+          const empty = netfs_alloc_one_bvecq(1);
+          q0.next = empty;
+          empty.prev = q0;
+          empty.next = q1;
+          q1.prev = empty;
+        } else {
+          q0.next = q1;
+          q1.prev = q0;
+        }
         if (bvecqLayoutFor(this.scenarioId, this.profile, this.revertGuard) === 'head')
           return iov_iter_bvec_queue(this.direction, q0, 0, 0, count);
         // 'after_spent': a consumed segment before q0, the iterator at its end (bvecqLayoutFor).
@@ -724,7 +741,14 @@ class IterCursorDriver implements ReferenceDriver {
         this.i = this.init(this.type);
         return;
       case 'Advance':
-        this.advance(param(action, 'bytes', 'number') * UNIT);
+        try {
+          this.advance(param(action, 'bytes', 'number') * UNIT);
+        } catch (e) {
+          // RFC v1 (fault bvecq_empty_seg_v1): iov_iter_bvecq_advance or iterate_bvecq read a
+          // bio_vec of an empty bvecq segment; the reference stops there (the model's "SLOT").
+          if (!(e instanceof IovIterOutOfBounds)) throw e;
+          this.oops = 'SLOT';
+        }
         return;
       case 'Revert':
         try {
@@ -1220,6 +1244,9 @@ export const iterCursorAdapter: SpecAdapter = {
     // iter_xarray_get_pages before 5.19's "iov_iter: Fix iter_xarray_get_pages{,_alloc}()"
     // (faults.ts xarray_get_pages_maths): a maxpages-clamped call returns the unclamped tail.
     { constant: 'XarrayGetPagesBug', value: true, fault: 'xarray_get_pages_maths' },
+    // The bvecq RFC v1 walks over an empty segment (faults.ts bvecq_empty_seg_v1): a read of
+    // its bv[0] past the slots in use (IovIterOutOfBounds, the model's oops "SLOT").
+    { constant: 'BvecqEmptySegBug', value: true, fault: 'bvecq_empty_seg_v1' },
   ],
   // An iterator reverted before its start (the model's oops) breaks the iterator invariants;
   // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.
