@@ -116,11 +116,8 @@ CONSTANTS
                     \* end ("Fixed iov_iter_bvecq_advance(), iov_iter_bvecq_revert(), ... to
                     \* correctly handle empty bvecqs"; "Fixed iterate_bvecq() to skip bvecq structs
                     \* with nr_slots==0").  v1's iov_iter_bvecq_revert reads the empty segment's
-                    \* bv[-1] when it walks back into it, and its extraction lists nothing from a
-                    \* cursor the advance left on the empty segment: both depend on which of the
-                    \* two segments a boundary position is in, which the flat slot index here does
-                    \* not say, so the bug's config explores the forward walks alone (IterInit,
-                    \* Advance, GetPages; no Revert, no Extract)
+                    \* bv[-1] when it walks back into it (BqEmptyReadBack), and its extraction
+                    \* lists nothing from a cursor a walk left on the empty segment (it.eseg)
     OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
                     \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
                     \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
@@ -203,7 +200,8 @@ EFAULT == 14
 
 VARIABLES
     it,      \* [type, ptr (byte offset of the current segment in the array), off (iov_offset), count,
-             \*  start (UBUF/XARRAY/FOLIOQ: in-page offset of the range's first byte, StartOf)]
+             \*  start (UBUF/XARRAY/FOLIOQ: in-page offset of the range's first byte, StartOf),
+             \*  eseg (BVECQ, BvecqEmptySeg: the cursor is on the empty segment's slot 0)]
     oops,    \* "NONE" | "BUG" (BUG() in iov_iter_revert) | "OOB" (walked before the array) |
              \* "SLOT" (read a bvecq segment's bio_vec past its slots in use: BvecqEmptySegBug)
     last,    \* result of the last Extract, GetPages or Copy: [bytes (or -errno), offset0,
@@ -262,7 +260,17 @@ BqEmptyRead(n) ==
     /\ BvecqEmptySegBug /\ it.type = "BVECQ" /\ Seg <= BqSegEnd
     /\ Consumed + (IF n > it.count THEN it.count ELSE n) > Prefix[BqSegEnd + 1]
 
-\* The new cursor after advancing n bytes (clamped to count).
+\* BvecqEmptySegBug: v1's iov_iter_bvecq_revert reads the empty segment's bv[-1] (slot 0, then
+\* slot--) when a walk back from the second segment (not from the empty segment itself, whose
+\* slot 0 steps to ->prev) goes before that segment's first byte.
+BqEmptyReadBack(n) ==
+    /\ BvecqEmptySegBug /\ it.type = "BVECQ" /\ Seg > BqSegEnd /\ ~it.eseg
+    /\ Consumed - n < Prefix[BqSegEnd + 1]
+
+\* The new cursor after advancing n bytes (clamped to count).  BVECQ with BvecqEmptySeg: eseg
+\* says the cursor is on the empty segment's slot 0, where a walk that ends the first segment's
+\* last slot with nothing left to walk leaves it (v1 and ver #4 alike: the step to ->next comes
+\* first); the next walk's entry step takes it on to ->next.
 Advanced(advBytes) ==
     LET advClamped == IF advBytes > it.count THEN it.count ELSE advBytes
     IN IF it.type \in FlatTypes
@@ -271,14 +279,17 @@ Advanced(advBytes) ==
        ELSE IF it.type = "BVECQ"
        THEN [it EXCEPT !.ptr = PtrOf(it.type, BqLoc(Consumed + advClamped, Seg)),
                        !.off = (Consumed + advClamped) - Prefix[BqLoc(Consumed + advClamped, Seg)],
-                       !.count = @ - advClamped]
+                       !.count = @ - advClamped,
+                       !.eseg = /\ BvecqEmptySeg /\ Seg <= BqSegEnd
+                                /\ Consumed + advClamped = Prefix[BqSegEnd + 1]
+                                /\ BqLoc(Consumed + advClamped, Seg) = BqSegEnd + 1]
        ELSE [it EXCEPT !.ptr = PtrOf(it.type, LocSeg[Consumed + advClamped + 1]),
                        !.off = (Consumed + advClamped) - Prefix[LocSeg[Consumed + advClamped + 1]],
                        !.count = @ - advClamped]
 
 ----------------------------------------------------------------------------
 Init ==
-    /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0, start |-> 0]
+    /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0, start |-> 0, eseg |-> FALSE]
     /\ oops = "NONE"
     /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
     /\ warned = FALSE
@@ -313,12 +324,13 @@ IterInit(t) ==
     /\ XarrayGetPagesBug => t = "XARRAY"
     \* The empty segment is a BVECQ layout: its configs explore BVECQ alone.
     /\ BvecqEmptySeg => t = "BVECQ"
-    /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total, start |-> StartOf(t)]
+    /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total, start |-> StartOf(t), eseg |-> FALSE]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
 
 \* iov_iter_advance(i, n) (copy_to_iter and friends advance the same way).  BvecqEmptySegBug:
-\* v1 reads a bio_vec of the empty segment past its slots in use ("SLOT"); the model stops there.
+\* v1 reads a bio_vec of the empty segment past its slots in use ("SLOT"); the model stops there
+\* (likewise v1's revert, BqEmptyReadBack).
 Advance(n) ==
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ IF BqEmptyRead(n)
@@ -340,14 +352,16 @@ Advance(n) ==
 \* or to folioq->prev, NULL for the first segment of the queue: either way
 \* before the start ("OOB").
 Revert(n) ==
-    /\ ~BvecqEmptySegBug   \* that config explores the forward walks alone (see CONSTANTS)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ RevertGuard => n <= Consumed
     \* Over-reverting a DISCARD iterator only grows count (no memory to stray
     \* into, no oops): the unguarded caller is modelled on the types with memory
     \* (and count stays bounded).
     /\ it.type = "DISCARD" => n <= Consumed
-    /\ IF n <= it.off
+    /\ IF BqEmptyReadBack(n) /\ n <= Consumed
+       THEN /\ it' = it
+            /\ oops' = "SLOT"
+       ELSE IF n <= it.off
        THEN /\ it' = [it EXCEPT !.off = @ - n, !.count = @ + n]
             /\ oops' = oops
        ELSE IF it.type = "FOLIOQ"
@@ -363,7 +377,7 @@ Revert(n) ==
        ELSE IF n <= Consumed
        THEN /\ it' = [it EXCEPT !.ptr = PtrOf(it.type, LocSeg[Consumed - n + 1]),
                                 !.off = (Consumed - n) - Prefix[LocSeg[Consumed - n + 1]],
-                                !.count = @ + n]
+                                !.count = @ + n, !.eseg = FALSE]
             /\ oops' = oops
        ELSE /\ it' = [it EXCEPT !.ptr = -ElemSize(it.type), !.count = @ + n]
             /\ oops' = "OOB"
@@ -391,7 +405,6 @@ Extract(maxsize) ==
     /\ ExtractApi
     /\ ~OnePageArray   \* that config explores the one-page caller alone (GetPagesOne)
     /\ ~FaultInCaller  \* and that one the fault-in caller alone (FaultIn)
-    /\ ~BvecqEmptySegBug \* and that one v1's forward walks alone (see CONSTANTS)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
@@ -443,6 +456,12 @@ Extract(maxsize) ==
           ELSE IF it.type \in {"KVEC", "BVEC"} /\ ExtractZeroSkipBug /\ SegLen[Seg] - it.off = 0
           THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ it' = [it EXCEPT !.ptr = PtrOf(it.type, N + 1), !.off = 0]
+               /\ oops' = oops
+          \* BvecqEmptySegBug: v1's extraction walks the current segment only, the empty one:
+          \* nothing listed, then iov_iter_advance(i, 0) steps on to ->next slot 0.
+          ELSE IF it.type = "BVECQ" /\ BvecqEmptySegBug /\ it.eseg
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+               /\ it' = [it EXCEPT !.eseg = FALSE]
                /\ oops' = oops
           ELSE IF it.type = "BVECQ"
           THEN LET got == IF m < SegLen[Seg] - it.off THEN m ELSE SegLen[Seg] - it.off
@@ -706,6 +725,7 @@ TypeOK ==
     /\ it.type \in Types \cup {"NONE"}
     /\ it.ptr \in -16..(N * 16)
     /\ it.off \in 0..Total
+    /\ it.eseg \in BOOLEAN
     /\ it.count \in 0..(2 * Total)
     /\ oops \in {"NONE", "BUG", "OOB", "SLOT"}
     /\ last.bytes \in {0 - ENOMEM, 0 - EFAULT} \cup (0..Total)

@@ -754,6 +754,12 @@ class IterCursorDriver implements ReferenceDriver {
         try {
           iov_iter_revert(this.iter(), param(action, 'bytes', 'number') * UNIT);
         } catch (e) {
+          // RFC v1 (fault bvecq_empty_seg_v1): iov_iter_bvecq_revert walks back into an empty
+          // bvecq segment and reads its bv[-1] (the model's "SLOT").
+          if (e instanceof IovIterOutOfBounds) {
+            this.oops = 'SLOT';
+            return;
+          }
           if (!(e instanceof IovIterBug)) throw e;
           this.oops = this.oopsKind();
           return;
