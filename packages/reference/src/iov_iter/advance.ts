@@ -14,7 +14,7 @@ import {
   ITER_UBUF,
   ITER_XARRAY,
 } from './constants.ts';
-import { IovIterBug, IovIterOutOfBounds, IovIterWarning } from './errors.ts';
+import { bvecqEmptySegmentRead, IovIterBug, IovIterWarning } from './errors.ts';
 import { folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
 import type { iov_iter } from './types.ts';
 
@@ -102,10 +102,7 @@ function iov_iter_bvecq_advance(i: iov_iter, by: number): void {
     // empty segments they leave the positions v1 leaves.
     if (slot >= bq.nr_slots) {
       if (v1) {
-        throw new IovIterOutOfBounds(
-          'iov_iter_bvecq_advance',
-          `bq->bv[${slot}] of a bvecq segment with ${bq.nr_slots} slots in use (RFC v1 steps into an empty segment without checking)`,
-        );
+        throw bvecqEmptySegmentRead('iov_iter_bvecq_advance', slot, bq.nr_slots);
       }
       if (!bq.next) break;
       bq = bq.next;
@@ -194,10 +191,7 @@ function iov_iter_bvecq_revert(i: iov_iter, unroll: number): void {
     }
     slot--;
     if (slot < 0) {
-      throw new IovIterOutOfBounds(
-        'iov_iter_bvecq_revert',
-        `bq->bv[-1] of a bvecq segment with ${bq.nr_slots} slots in use (RFC v1 steps back into an empty segment without checking)`,
-      );
+      throw bvecqEmptySegmentRead('iov_iter_bvecq_revert', slot, bq.nr_slots);
     }
     const len = (bq.bv[slot] as { bv_len: number }).bv_len;
     if (unroll <= len) {

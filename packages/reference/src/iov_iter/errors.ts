@@ -38,3 +38,19 @@ export class IovIterOutOfBounds extends Error {
     super(`out-of-bounds read in ${site}: ${detail}`);
   }
 }
+
+/**
+ * The bvecq RFC v1 walks (fault bvecq_empty_seg_v1) step from a segment's last slot into the next
+ * segment and read `bq->bv[slot]` there without looking at its slot count: on an empty segment
+ * (nr_slots 0) that is a read past the slots in use. `site` is the walk, `slot` the index read.
+ */
+export function bvecqEmptySegmentRead(
+  site: string,
+  slot: number,
+  nr_slots: number,
+): IovIterOutOfBounds {
+  return new IovIterOutOfBounds(
+    site,
+    `bq->bv[${slot}] of a bvecq segment with ${nr_slots} slots in use (RFC v1 steps into an empty segment without checking)`,
+  );
+}

@@ -15,7 +15,7 @@ import {
   ITER_UBUF,
   ITER_XARRAY,
 } from './constants.ts';
-import { IovIterOutOfBounds, IovIterWarning } from './errors.ts';
+import { bvecqEmptySegmentRead, IovIterWarning } from './errors.ts';
 import { folioq_count, folioq_folio, folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
 import { nth_page, PAGE_SIZE } from './page_glue.ts';
 import type { iov_iter } from './types.ts';
@@ -222,10 +222,7 @@ function iterate_bvecq(i: iov_iter, len: number, step: PStep): number {
       // bvecq_empty_seg_v1) reads bq->bv[slot] of it all the same; ver #4 "Fixed
       // iterate_bvecq() to skip bvecq structs with nr_slots==0".
       if (current_kernel().hasFault('bvecq_empty_seg_v1')) {
-        throw new IovIterOutOfBounds(
-          'iterate_bvecq',
-          `bq->bv[${slot}] of a bvecq segment with ${bq.nr_slots} slots in use (RFC v1 steps into an empty segment without checking)`,
-        );
+        throw bvecqEmptySegmentRead('iterate_bvecq', slot, bq.nr_slots);
       }
       if (!bq.next) break;
       bq = bq.next;
