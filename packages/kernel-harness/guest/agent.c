@@ -819,13 +819,15 @@ static int gate_open(const char *name) {
 // device got: observation "written"); Fork; ChildExit = the child _exits (its
 // mappings go: exit_mmap), after which it reports no pages (null); Write(proc,vpage);
 // RegisterBuffer(vpage) / UnregisterBuffer(vpage) = IORING_(UN)REGISTER_BUFFERS on the page's
-// own ring; Vmsplice(vpage) = vmsplice the page into a pipe; PipeRead = read it back.
+// own ring; Vmsplice(vpage) = vmsplice the page into a pipe; VmspliceWhole = vmsplice the
+// whole two-page buffer (one iovec) into it, a short one; PipeRead = read it back.
 // Request field "advice" (the ForkAdvice constant): NONE, DONTFORK or WIPEONFORK, the madvise
 // applied to both pages before the first step; the child reports null where it maps no page.
 // Address-space steps (the parent's, before fork as the model has them): Munmap(vpage) =
 // munmap(2) of the page; Protect / ProtectNone / Unprotect(vpage) = mprotect(2) PROT_READ /
 // PROT_NONE / PROT_READ|PROT_WRITE; MmapPopulate / MmapExists(vpage) = mmap(2) of one anonymous
-// page at the page's address with MAP_FIXED_NOREPLACE|MAP_POPULATE; ProtectHole / MadviseHole =
+// page at the page's address with MAP_FIXED_NOREPLACE|MAP_POPULATE, MmapLazy(vpage) the same
+// without MAP_POPULATE (a vma, no page); ProtectHole / MadviseHole =
 // mprotect(PROT_READ) / madvise(MADV_DONTFORK) of the whole two-page buffer. Read(C,vpage) /
 // ReadNoVma(C,vpage) = the child's one-byte load.
 // Failed steps: a step's syscall that the kernel fails does not end the script; its error is the
@@ -1212,19 +1214,31 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     else s->registered[v] = 0;
     return 0;
   }
-  if (is(name, "Vmsplice") || is(name, "VmspliceUnmapped") || is(name, "VmspliceFull")) {
+  if (is(name, "Vmsplice") || is(name, "VmspliceUnmapped") || is(name, "VmspliceFull") || is(name, "VmspliceWhole")) {
     // The scenario's one pipe, of one page (F_SETPIPE_SZ 4096: one slot, ForkRace.tla's pipe),
     // and vmsplice(SPLICE_F_NONBLOCK): into a full pipe fs/splice.c vmsplice_to_pipe ->
     // wait_for_space returns -EAGAIN; from an unmapped page iov_iter_get_pages2 -EFAULT.
+    // VmspliceWhole: one iovec of the whole two-page buffer into the empty one-slot pipe:
+    // iter_to_pipe takes both pages, add_to_pipe adds page 0 and refuses page 1 (pipe_full:
+    // -EAGAIN, its reference put), and the call returns what it added ("return total ? total :
+    // ret"); the model's pages spliced (step parameter "spliced") are checked against it, and
+    // another count is the step's err "SPLICED_<bytes>" (a mismatch naming what the kernel did).
+    int whole = is(name, "VmspliceWhole");
     if (!s->pipe_made) {
       if (pipe(s->pipe_fd) < 0) return snprintf(err, errlen, "%s: pipe(): %s", step, strerror(errno)), -1;
       if (fcntl(s->pipe_fd[1], F_SETPIPE_SZ, PAGE) != PAGE) return snprintf(err, errlen, "%s: F_SETPIPE_SZ: %s", step, strerror(errno)), -1;
       s->pipe_made = 1;
     }
-    struct iovec iov = {page, PAGE};
+    struct iovec iov = {whole ? s->pages : page, whole ? 2 * PAGE : PAGE};
     ssize_t n = vmsplice(s->pipe_fd[1], &iov, 1, SPLICE_F_NONBLOCK);
+    ssize_t want = whole ? (ssize_t)step_param(step, "spliced", -1) * PAGE : PAGE;
     if (n < 0) s->step_err = errno_name(errno);
-    else if (n != PAGE) return snprintf(err, errlen, "%s: vmsplice spliced %zd bytes", step, n), -1;
+    else if (whole && n != want) {
+      static char got[32];
+      snprintf(got, sizeof got, "SPLICED_%zd", n);
+      s->step_err = got;
+      if (n > 0) s->piped = 1;
+    } else if (n != PAGE) return snprintf(err, errlen, "%s: vmsplice spliced %zd bytes", step, n), -1;
     else s->piped = 1;
     return 0;
   }
@@ -1246,12 +1260,16 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     if (mprotect(page, PAGE, prot) < 0) s->step_err = errno_name(errno);
     return 0;
   }
-  if (is(name, "MmapPopulate") || is(name, "MmapExists")) {
+  if (is(name, "MmapPopulate") || is(name, "MmapExists") || is(name, "MmapLazy")) {
     // mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) of one anonymous page at page v: mm/mmap.c do_mmap
     // fails -EEXIST where a vma is (MmapExists), else maps a new zeroed page, faulted in writable
     // (mm/util.c vm_mmap_pgoff -> mm_populate). An address other than asked is a kernel without
-    // MAP_FIXED_NOREPLACE (before 4.17): reported, never kept.
-    void *m = mmap(page, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE, -1, 0);
+    // MAP_FIXED_NOREPLACE (before 4.17): reported, never kept. MmapLazy: the same without
+    // MAP_POPULATE, a vma and no page (vm_mmap_pgoff populates only when do_mmap asks for it);
+    // the observation's mincore (view_of) sees no pte there and reads nothing, so nothing
+    // faults the page in before a step does.
+    int populate = is(name, "MmapLazy") ? 0 : MAP_POPULATE;
+    void *m = mmap(page, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | populate, -1, 0);
     if (m == MAP_FAILED) s->step_err = errno_name(errno);
     else if (m != (void *)page) munmap(m, PAGE), s->step_err = "MAPPED_ELSEWHERE";
     return 0;

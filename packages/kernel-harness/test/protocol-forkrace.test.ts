@@ -4,6 +4,7 @@ import { decodeMessage, encodeRequest, LineSplitter } from '../src/protocol.ts';
 import { KernelSession } from '../src/session.ts';
 import {
   FORKRACE_MAX_STEPS,
+  FORKRACE_SAMPLED_ACTIONS,
   FORKRACE_UNOBSERVABLE,
   forkRaceKernelSample,
   forkRaceNumPages,
@@ -283,16 +284,21 @@ describe('qemu target applicability reasons', () => {
     expect(forkRaceWhyNot({ name: 'Exit' })).toMatch(/^Exit: .*reference target only/);
   });
 
-  it('keeps VmspliceWhole not applicable: the guest vmsplices one page per step', () => {
+  it("realises VmspliceWhole: the whole buffer in one vmsplice, the model's spliced pages sent to be checked", () => {
     const a = { name: 'VmspliceWhole', spliced: 1 };
-    expect(supportsForkRace(a)).toBe(false);
-    expect(forkRaceWhyNot(a)).toMatch(/^VmspliceWhole: .*reference target only/);
+    expect(supportsForkRace(a)).toBe(true);
+    expect(forkRaceScript([a])).toBe('VmspliceWhole:spliced=1');
+    expect(FORKRACE_SAMPLED_ACTIONS.has('VmspliceWhole')).toBe(true);
+    // A count the guest's two-page buffer cannot give: not applicable with the reason.
+    expect(supportsForkRace({ name: 'VmspliceWhole', spliced: 3 })).toBe(false);
+    expect(forkRaceWhyNot({ name: 'VmspliceWhole', spliced: 3 })).toMatch(/two-page buffer/);
   });
 
-  it('keeps MmapLazy not applicable: the guest maps a page only with MAP_POPULATE', () => {
+  it('realises MmapLazy: the mmap step without MAP_POPULATE', () => {
     const a = { name: 'MmapLazy', vpage: 0 };
-    expect(supportsForkRace(a)).toBe(false);
-    expect(forkRaceWhyNot(a)).toMatch(/^MmapLazy: .*MAP_POPULATE.*reference target only/);
+    expect(supportsForkRace(a)).toBe(true);
+    expect(forkRaceScript([a])).toBe('MmapLazy:vpage=0');
+    expect(FORKRACE_SAMPLED_ACTIONS.has('MmapLazy')).toBe(true);
   });
 });
 
