@@ -933,39 +933,15 @@ class PinUnpinDriver implements ReferenceDriver {
           );
         return;
       }
-      case 'ReadCrossEnd': {
-        // Submit's UBUF read at END_READ_POS: the blkdev read cuts it at the device's end
-        // (blkdev_read_iter: iov_iter_truncate), so the bio holds only what fits.
-        const s = this.slot(action);
-        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: ReadCrossEnd on a bio already used');
-        s.iter = 'UBUF';
-        const ret = this.submit(
-          s,
-          param(action, 'bio', 'number'),
-          'DEST',
-          this.buildIter('UBUF', 'DEST'),
-          END_READ_POS,
-        );
-        if (ret !== -EIOCBQUEUED)
-          throw new AdapterError(`PinUnpin: ReadCrossEnd returned ${ret} at submission`);
+      case 'ReadCrossEnd':
+        // The blkdev read cuts it at the device's end (blkdev_read_iter: iov_iter_truncate),
+        // so the bio holds only what fits and goes in flight.
+        this.submitAtDeviceEnd(action, 'DEST', END_READ_POS, -EIOCBQUEUED);
         return;
-      }
-      case 'WriteAtEnd': {
-        // Submit's UBUF write at the device's end: blkdev_write_iter's -ENOSPC, no bio.
-        const s = this.slot(action);
-        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: WriteAtEnd on a bio already used');
-        s.iter = 'UBUF';
-        const ret = this.submit(
-          s,
-          param(action, 'bio', 'number'),
-          'SOURCE',
-          this.buildIter('UBUF', 'SOURCE'),
-          DEVICE_PAGES * PAGE_SIZE,
-        );
-        if (ret !== -ENOSPC)
-          throw new AdapterError(`PinUnpin: WriteAtEnd returned ${ret}, not -ENOSPC`);
+      case 'WriteAtEnd':
+        // blkdev_write_iter's -ENOSPC at the device's end: no bio.
+        this.submitAtDeviceEnd(action, 'SOURCE', DEVICE_PAGES * PAGE_SIZE, -ENOSPC);
         return;
-      }
       case 'FaultIn': {
         const buffer = param(action, 'buffer', 'string');
         if (!this.nofault) throw new AdapterError('PinUnpin: FaultIn without Nofault');
@@ -1040,6 +1016,27 @@ class PinUnpinDriver implements ReferenceDriver {
       default:
         throw new AdapterError(`PinUnpin: unknown action ${action.name}`);
     }
+  }
+
+  /** DeviceEnd: Submit's UBUF request placed at `pos` near the device's end, returning `want`. */
+  private submitAtDeviceEnd(
+    action: ScenarioAction,
+    dir: 'DEST' | 'SOURCE',
+    pos: number,
+    want: number,
+  ): void {
+    const s = this.slot(action);
+    if (s.st !== 'IDLE') throw new AdapterError(`PinUnpin: ${action.name} on a bio already used`);
+    s.iter = 'UBUF';
+    const ret = this.submit(
+      s,
+      param(action, 'bio', 'number'),
+      dir,
+      this.buildIter('UBUF', dir),
+      pos,
+    );
+    if (ret !== want)
+      throw new AdapterError(`PinUnpin: ${action.name} returned ${ret} at submission, not ${want}`);
   }
 
   /**
