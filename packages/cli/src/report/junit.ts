@@ -13,11 +13,11 @@ interface Case {
   systemOut?: string;
 }
 
-/** `count: reason` per line, from a reason -> count record. */
-function reasonLines(reasons: Record<string, number> | undefined): string {
+/** `count: reason` for each entry of a reason -> count record, joined by `sep`. */
+function reasonLines(reasons: Record<string, number> | undefined, sep = '\n'): string {
   return Object.entries(reasons ?? {})
     .map(([why, n]) => `${n}: ${why}`)
-    .join('\n');
+    .join(sep);
 }
 
 function suite(name: string, cases: Case[]): string {
@@ -111,7 +111,7 @@ export function junitXml(results: VerifyResults): string {
         cases.push({
           name: `${r.spec}: ${r.notApplicable} not applicable`,
           classname,
-          skipped: reasonLines(r.notApplicableReasons).split('\n').join('; '),
+          skipped: reasonLines(r.notApplicableReasons, '; '),
         });
       }
     }

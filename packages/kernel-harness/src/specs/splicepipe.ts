@@ -113,8 +113,7 @@ export const SPLICEPIPE_NA = {
 
 /** Why the guest cannot realise an action supportsSplicePipe refuses (Realisation.whyNot). */
 export function splicePipeWhyNot(action: ScenarioAction): string | undefined {
-  if (action.name === 'AppendWrite') return SPLICEPIPE_NA.appendWrite;
-  return undefined;
+  return action.name === 'AppendWrite' ? SPLICEPIPE_NA.appendWrite : undefined;
 }
 
 const isProc = (v: unknown): v is Proc => v === 'p1' || v === 'p2';
