@@ -26,3 +26,10 @@ export function formatNumber(n: number, digits = 2): string {
 export function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/** `count: reason` for each entry of a reason -> count record, joined by `sep`. */
+export function reasonLines(reasons: Record<string, number> | undefined, sep = '\n'): string {
+  return Object.entries(reasons ?? {})
+    .map(([why, n]) => `${n}: ${why}`)
+    .join(sep);
+}

@@ -1,6 +1,7 @@
 // JUnit XML for CI systems: one testsuite per verify step (model checks, generated files,
 // each target/profile run), one testcase per config or spec run. Not-applicable scenarios are
 // reported as skipped, never as passed.
+import { reasonLines } from '../format.ts';
 import { describeResult, type VerifyResults } from '../results.ts';
 import { esc } from './html.ts';
 
@@ -11,13 +12,6 @@ interface Case {
   failure?: string;
   skipped?: string;
   systemOut?: string;
-}
-
-/** `count: reason` for each entry of a reason -> count record, joined by `sep`. */
-function reasonLines(reasons: Record<string, number> | undefined, sep = '\n'): string {
-  return Object.entries(reasons ?? {})
-    .map(([why, n]) => `${n}: ${why}`)
-    .join(sep);
 }
 
 function suite(name: string, cases: Case[]): string {

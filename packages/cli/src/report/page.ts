@@ -1,6 +1,6 @@
 // The report page: one self-contained HTML document (inline CSS, JS and SVG; a CSP that forbids
 // every network fetch) rendered deterministically from a VerifyResults.
-import { formatCount, formatDuration, formatNumber } from '../format.ts';
+import { formatCount, formatDuration, formatNumber, reasonLines } from '../format.ts';
 import {
   type ConfigResult,
   type Counterexample,
@@ -190,9 +190,7 @@ function coverageSection(r: VerifyResults): string {
 /** Passes a kernel target checked over a prefix only: counted, with the steps it could not make. */
 function prefixOnlyNote(s: ScenarioRun): string {
   if (!s.prefixOnly) return '';
-  const why = Object.entries(s.prefixOnlyReasons ?? {})
-    .map(([reason, n]) => `${n}: ${reason}`)
-    .join('\n');
+  const why = reasonLines(s.prefixOnlyReasons);
   return `<br><span class="muted" title="${esc(why)}">${formatCount(s.prefixOnly)} over a prefix only</span>`;
 }
 
