@@ -60,16 +60,26 @@ CONSTANTS
                     \* once, so its PTE maps the page-cache page F0 read-only (mm/memory.c
                     \* do_fault -> do_read_fault), and direct I/O goes to/from that page
                     \* (iterator FILEMAP, explored alone); see FILEMAP below
-    DeviceEnd       \* direct I/O requests may also be placed at the end of the block device
+    DeviceEnd,      \* direct I/O requests may also be placed at the end of the block device
                     \* (ReadCrossEnd, WriteAtEnd): block/fops.c blkdev_read_iter cuts a read
                     \* that crosses the end to the part that fits, blkdev_write_iter refuses a
                     \* write at the end with -ENOSPC (explored with UBUF alone)
+    FileLazy        \* (FilePrivate) the process never touched user page 5 after mmap: no PTE
+                    \* yet (p5 = "NONE"), the file's page F0 already in the page cache. The
+                    \* first access faults (mm/memory.c do_fault, 6.1 and 6.12): a read fault
+                    \* (a direct I/O write's GUP, no FOLL_WRITE) is do_read_fault, which maps F0
+                    \* itself read-only (filemap_fault / shmem_fault finds it cached); a write
+                    \* fault on the absent PTE (a direct I/O read's FOLL_WRITE GUP, or the
+                    \* process's store) is do_cow_fault, which copies F0 into a new exclusive
+                    \* anonymous page (U5) mapped writable, and drops __do_fault's reference
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
-        PartialPunch, FilePrivate, DeviceEnd}
+        PartialPunch, FilePrivate, DeviceEnd, FileLazy}
            \subseteq BOOLEAN
+\* The untouched mapping is a variant of the file mapping.
+ASSUME FileLazy => FilePrivate
 \* The file mapping is explored on its own (its pages are no other iterator's).
 ASSUME FilePrivate => (~LargeFolio /\ ~Nofault /\ ~PartialPunch)
 \* The device's end is explored on its own, with the UBUF buffer only.
@@ -148,8 +158,10 @@ VARIABLES
                  \* bytes that read brought (the adapters' `data` observation)
     filePrivate, \* = FilePrivate throughout (whether the observations include the file mapping's)
     p5,          \* what user page 5 maps: "FILE" (the page-cache page F0) | "COPY" (U5)
+                 \* | "NONE" (no PTE yet: FileLazy, until the first fault)
     u5Byte,      \* what the process reads at its store offset in user page 5 (model byte 2):
-                 \* "FILE" (the file's bytes, in F0 or copied into U5) | "STORE" | "DMA"
+                 \* "FILE" (the file's bytes, in F0 or copied into U5, or what a read of the
+                 \* untouched page would fault in) | "STORE" | "DMA"
     wrote,       \* wrote[b]: the bytes a FILEMAP direct I/O write b put on the device, read
                  \* from the page its bio lists when the device completed it: "FILE" |
                  \* "STORE" | "DMA" | "NONE" (no such write completed without error)
@@ -181,7 +193,7 @@ ListedPages(t, dir) ==
       [] t = "KVEC"   -> {"K0", "K1"}
       [] t = "BVEC"   -> {"B0", "B1"}
       [] t = "QUEUE"  -> {"Q0", "Q1"}
-      [] t = "FILEMAP" -> IF dir = "SOURCE" /\ p5 = "FILE" THEN {"F0"} ELSE {"U5"}
+      [] t = "FILEMAP" -> IF dir = "SOURCE" /\ p5 # "COPY" THEN {"F0"} ELSE {"U5"}
       [] t = "XARRAY" -> IF "X0" \notin cached THEN {}
                          ELSE IF "X1" \notin cached THEN {"X0"} ELSE {"X0", "X1"}
 
@@ -213,6 +225,14 @@ Offset0(t) ==
 \* breaks COW: faultin_page -> do_wp_page copies the page-cache page (not anonymous) into U5
 \* (wp_page_copy), and takes U5.
 BreaksFileMapping(t, dir) == t = "FILEMAP" /\ dir = "DEST"
+\* (FileLazy) GUP finds no PTE at user page 5 and faults it in first (mm/gup.c
+\* __get_user_pages: follow_page_mask gives nothing, faultin_page, retry; pin_user_pages_fast
+\* falls back to it): FOLL_WRITE faults for writing, do_cow_fault maps the private copy U5
+\* (holding the file's bytes), which is pinned; a R/O GUP read-faults, do_read_fault maps
+\* F0 read-only, which is pinned as when the process had read it (see above).
+P5After(t, dir) ==
+    IF BreaksFileMapping(t, dir) THEN "COPY"
+    ELSE IF t = "FILEMAP" /\ p5 = "NONE" THEN "FILE" ELSE p5
 
 \* Frames that take a pin: user pages under FOLL_PIN, the zero page only
 \* before 6.5 (try_grab_folio returns early for is_zero_folio since 6.5).
@@ -296,7 +316,7 @@ Init ==
     /\ largeFolio = LargeFolio
     /\ x1Zeroed = FALSE
     /\ filePrivate = FilePrivate
-    /\ p5 = "FILE"
+    /\ p5 = IF FileLazy THEN "NONE" ELSE "FILE"
     /\ u5Byte = "FILE"
     /\ wrote = [b \in Bios |-> "NONE"]
     /\ action = [name |-> "Init"]
@@ -326,7 +346,7 @@ Submit(b, t, dir) ==
             /\ pinAcquired' = pinAcquired + Cardinality(pinned)
             /\ zeroMapped' = (zeroMapped /\ ~BreaksZeroPage(t, dir))
             /\ bio' = [bio EXCEPT ![b] = Extracted(t, dir, listed)]
-            /\ p5' = IF BreaksFileMapping(t, dir) THEN "COPY" ELSE p5
+            /\ p5' = P5After(t, dir)
     /\ UNCHANGED <<cached, pinReleased, largeFolio, x1Zeroed, filePrivate, u5Byte, wrote>>
     /\ action' = [name |-> "Submit", bio |-> b, iter |-> t, dir |-> dir]
 
@@ -357,7 +377,7 @@ SubmitSync(b, t, dir) ==
             /\ zeroMapped' = (zeroMapped /\ ~BreaksZeroPage(t, dir))
             /\ bio' = [bio EXCEPT ![b] = [r EXCEPT !.st = "DONE"]]
             /\ x1Zeroed' = (x1Zeroed /\ ~FillsX1(r, "NONE"))
-            /\ p5' = IF BreaksFileMapping(t, dir) THEN "COPY" ELSE p5
+            /\ p5' = P5After(t, dir)
             /\ u5Byte' = U5ByteAfter(r, "NONE")
             /\ wrote' = WroteAfter(b, r, "NONE")
     /\ UNCHANGED <<cached, largeFolio, filePrivate>>
@@ -526,10 +546,12 @@ PunchPartial ==
 \* private copy U5 holding the file's bytes with the store on top, and F0 (pinned or referenced
 \* by an I/O in flight or not) keeps the file's bytes and loses only the mapping's reference.
 \* Pins, refs and the bios are untouched: a direct I/O write in flight from F0 still sends the
-\* file's bytes.
+\* file's bytes.  (FileLazy) A store while user page 5 has no PTE yet is a write fault on an
+\* absent PTE: do_fault -> do_cow_fault (mm/memory.c, 6.1 and 6.12) copies the page-cache page
+\* into a new anonymous page and maps that writable, the same end state.
 StoreFile ==
     /\ FilePrivate
-    /\ p5 = "FILE"
+    /\ p5 # "COPY"
     /\ p5' = "COPY"
     /\ u5Byte' = "STORE"
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio,
@@ -575,7 +597,7 @@ Next ==
     \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ "X0" \in cached /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
     \/ PartialPunch /\ PunchPartial
-    \/ FilePrivate /\ p5 = "FILE" /\ StoreFile
+    \/ FilePrivate /\ p5 # "COPY" /\ StoreFile
 
 Spec == Init /\ [][Next]_vars
 
@@ -589,7 +611,8 @@ TypeOK ==
     /\ x1Zeroed \in BOOLEAN
     /\ x1Zeroed => PartialPunch
     /\ filePrivate = FilePrivate
-    /\ p5 \in {"FILE", "COPY"}
+    /\ p5 \in {"FILE", "COPY", "NONE"}
+    /\ (p5 = "NONE") => FileLazy
     /\ u5Byte \in {"FILE", "STORE", "DMA"}
     /\ \A b \in Bios : wrote[b] \in {"FILE", "STORE", "DMA", "NONE"}
     /\ cached \subseteq {"X0", "X1"}

@@ -63,6 +63,12 @@
 //                a read (DEST) breaks COW first and pins the copy U5.
 //   StoreFile    (FilePrivate) the process stores one model byte at user page 5's offset 2
 //                (copy_to_user): do_wp_page copies the page-cache page (wp_page_copy).
+//   (FileLazy)   with PinUnpin_file_lazy the process never touches user page 5 after mmap: the
+//                file's page is in its page cache (written before; the guest's tmpfs page), user
+//                page 5 has no PTE (p5 NONE). The first access faults it in through the
+//                reference's do_fault (mm/memory.c): a write's R/O GUP read-faults (do_read_fault
+//                finds F0 cached and maps it read-only, then pins it), a read's FOLL_WRITE GUP
+//                and StoreFile write-fault (do_cow_fault maps a private copy U5).
 //   ReadCrossEnd (DeviceEnd) Submit's asynchronous UBUF read, placed 3 model bytes before the
 //                end of the block device: the reference's blkdev read (block/dio.ts dio_submit,
 //                as block/fops.c blkdev_read_iter) cuts the request at the device's end, so the
@@ -104,7 +110,8 @@
 //                   (PROBE: a byte every layout listing the frame covers) with Folio.peek, so a
 //                   DMA into the wrong page, at the wrong offset or on a failed I/O shows here.
 // With FilePrivate four more keys: p5 (FILE while user page 5 maps F0, COPY once it maps its
-// private copy), u5.byte (the byte the process reads at the store offset, named by pattern:
+// private copy, NONE while it has no PTE: FileLazy; u5.byte is then the byte a read would fault
+// in, F0's), u5.byte (the byte the process reads at the store offset, named by pattern:
 // FILE, STORE or DMA), f0.byte (the page-cache page's byte there: FILE, always, in the model)
 // and wrote ("1=FILE": per FILEMAP write completed without error, the device's byte there).
 // With LargeFolio (PinUnpin_large_folio) user pages 0 and 1 are the last two pages of one
@@ -601,6 +608,7 @@ class PinUnpinDriver implements ReferenceDriver {
     nofault: boolean,
     filePrivate: boolean,
     deviceEnd: boolean,
+    fileLazy: boolean,
   ) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
@@ -670,18 +678,25 @@ class PinUnpinDriver implements ReferenceDriver {
       const q = large === null ? null : folio_alloc(1);
       const qFolios: [Folio, Folio] = q === null ? [folio_alloc(0), folio_alloc(0)] : [q, q];
       // FilePrivate: mmap(MAP_PRIVATE) of a one-page file, read once by the process, so its
-      // PTE maps the page-cache folio F0 read-only (mm/memory.c do_read_fault).
+      // PTE maps the page-cache folio F0 read-only (mm/memory.c do_read_fault). FileLazy: the
+      // file's page is already cached (read in now, as the file's earlier write left it; the
+      // guest's tmpfs page always is) and the mapping is not touched: no PTE.
       let fileMap: { addr: number; f0: Folio } | null = null;
       if (filePrivate) {
         bdev.write(MAPPED_FILE_PAGE * PAGE_SIZE, filledBytes(PAGE_SIZE, FILE_PATTERN));
         const mapped = create_file(bdev, MAPPED_FILE_PAGE * PAGE_SIZE, PAGE_SIZE, PAGE_SIZE);
+        if (fileLazy) filemap_get_uptodate_folio(mapped.i_mapping, 0);
         const addr = vm_mmap_file_private(mm, mapped.i_mapping, PAGE_SIZE);
         if (addr < 0) throw new AdapterError(`PinUnpin: mmap of the file failed (${addr})`);
-        if (handle_mm_fault(mm, addr, 0) !== 0)
+        if (!fileLazy && handle_mm_fault(mm, addr, 0) !== 0)
           throw new AdapterError('PinUnpin: cannot read-fault the file mapping');
         const f0 = filemap_lookup(mapped.i_mapping, 0);
-        if (f0 === undefined || mm.ptes.get(addr / PAGE_SIZE)?.page.folio !== f0)
-          throw new AdapterError('PinUnpin: user page 5 does not map the page-cache page');
+        if (f0 === undefined) throw new AdapterError('PinUnpin: the file page is not cached');
+        const mappedNow = mm.ptes.get(addr / PAGE_SIZE)?.page.folio;
+        if (fileLazy ? mappedNow !== undefined : mappedNow !== f0)
+          throw new AdapterError(
+            `PinUnpin: user page 5 ${fileLazy ? 'has a PTE' : 'does not map the page-cache page'}`,
+          );
         fileMap = { addr, f0 };
       }
       return {
@@ -1003,7 +1018,8 @@ class PinUnpinDriver implements ReferenceDriver {
       case 'StoreFile': {
         // The process stores to user page 5 (one model byte at STORE_OFFSET): through its
         // read-only PTE, a write fault that do_wp_page resolves by copying the page-cache
-        // page (wp_page_copy, mm/memory.c); copy_to_user takes the fault as the CPU would.
+        // page (wp_page_copy, mm/memory.c); with no PTE yet (FileLazy) the write fault is
+        // do_cow_fault's copy; copy_to_user takes the fault as the CPU would.
         if (this.fileMap === null)
           throw new AdapterError('PinUnpin: StoreFile without FilePrivate');
         write_user(
@@ -1328,10 +1344,13 @@ class PinUnpinDriver implements ReferenceDriver {
     const fileMap = this.fileMap as { addr: number; f0: Folio };
     const at = STORE_OFFSET * UNIT;
     const pte = this.mm.ptes.get(fileMap.addr / PAGE_SIZE);
-    if (pte === undefined) throw new AdapterError('PinUnpin: user page 5 is not mapped');
-    obs.p5 = pte.page.folio === fileMap.f0 ? 'FILE' : 'COPY';
+    // No PTE (FileLazy, untouched): a read there would map F0 (do_read_fault), so the process
+    // would read F0's byte; peeking does not fault it in.
+    obs.p5 = pte === undefined ? 'NONE' : pte.page.folio === fileMap.f0 ? 'FILE' : 'COPY';
     obs['u5.byte'] = patternName(
-      pte.page.folio.peek(pte.page.index_in_folio * PAGE_SIZE + at, 1)[0],
+      pte === undefined
+        ? fileMap.f0.peek(at, 1)[0]
+        : pte.page.folio.peek(pte.page.index_in_folio * PAGE_SIZE + at, 1)[0],
     );
     obs['f0.byte'] = patternName(fileMap.f0.peek(at, 1)[0]);
     const wrote: string[] = [];
@@ -1394,5 +1413,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       booleanConstant('PinUnpin', scenario, 'Nofault'),
       booleanConstant('PinUnpin', scenario, 'FilePrivate'),
       booleanConstant('PinUnpin', scenario, 'DeviceEnd'),
+      booleanConstant('PinUnpin', scenario, 'FileLazy'),
     ),
 };
