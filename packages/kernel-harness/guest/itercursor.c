@@ -13,14 +13,15 @@
 // and nowhere else.
 //
 // Step script (param `steps`, `;`-separated): `0` Init, `I` IterInit, `A<n>` Advance(n),
-// `R<n>` Revert(n), n in model bytes. Param `type`: IOVEC (preadv/pwritev with the five
-// segments: ITER_IOVEC) or UBUF (pread/pwrite of one range: new_sync_read/new_sync_write build
+// `R<n>` Revert(n), `C<n>` Copy(n) (param `hole` only: the UserHole layout, ic_hole_read),
+// n in model bytes. Param `type`: IOVEC (preadv/pwritev with the five segments: ITER_IOVEC) or UBUF (pread/pwrite of one range: new_sync_read/new_sync_write build
 // ITER_UBUF, fs/read_write.c, 6.0+). Each transfer is done at two scales, `unit` real bytes per
 // model byte (1024: model pages are real pages) and `oddUnit` (default 1021: odd segment sizes,
 // odd EOF positions), read and write both: four transfers that must agree.
 //
 // Result: {"type":..., "steps":"r,w,ro,wo;...", "errors":"..."}: per step the bytes returned by
-// the read and the write at `unit` and at `oddUnit`; `errors` lists every byte misplaced.
+// the read and the write at `unit` and at `oddUnit` (a Copy step: "r,w", the read and the write
+// of the copy at `unit`, -EFAULT as -14); `errors` lists every byte misplaced.
 
 #include <sys/resource.h>
 
@@ -153,18 +154,99 @@ static long long ic_write(int fd, int ubuf, unsigned char *buf, long long unit, 
   return w;
 }
 
+// The UserHole layout (param `hole`, UBUF only): the range at FlatStart * unit in page 0 of
+// `hbuf`, whose page 1 is munmap()ed, so the range's bytes from HoleStart = PAGE - FlatStart
+// on have no VMA (specs/IterCursor.tla UserHole). Copy(n) from the cursor at model byte `pos`
+// is a transfer of the rest of the range (its count, Total - pos) cut at n: a read from a file
+// that ends n bytes on, a write under RLIMIT_FSIZE n bytes on, so the kernel's _copy_to_iter /
+// _copy_from_iter is asked for min(n, count). The copy into or out of the unmapped page faults
+// (copy_to_user / copy_from_user: no VMA, VM_FAULT_SIGSEGV, the fixup returns what was not
+// copied) and iterate_ubuf advances by what it did copy. The syscall returns those bytes, or
+// -EFAULT when there were none: shmem_file_read_iter "if (ret < nr) { error = -EFAULT; break; }
+// ... return retval ? retval : error;" (filemap_read likewise), generic_perform_write's
+// fault_in_iov_iter_readable(i, bytes) == bytes -> -EFAULT, "return written ? written : status".
+// Only Copy touches `hbuf`: Advance and Revert (iov_iter_advance / iov_iter_revert move no
+// byte) keep their cuts through the mapped layout.
+static long long ic_hole_read(int fd, unsigned char *hbuf, long long unit, long long pos, long long n, const char *tag,
+                              char *errors, size_t elen) {
+  static unsigned char fill[IC_TOTAL * 2 * 1024];
+  long long fsize = (pos + n) * unit;
+  if (fsize < 0 || fsize > (long long)sizeof fill) return ic_error(errors, elen, "%s: file size %lld out of range", tag, fsize), -1;
+  for (long long i = 0; i < fsize; i++) fill[i] = ic_file_byte(i);
+  if (ftruncate(fd, 0) < 0 || (fsize > 0 && pwrite(fd, fill, (size_t)fsize, 0) != fsize))
+    return ic_error(errors, elen, "%s: file setup: %s", tag, strerror(errno)), -1;
+  memset(hbuf, 0xEE, PAGE);
+  long long at = IC_FLAT_START * unit + pos * unit;  // the cursor's byte, from hbuf
+  ssize_t r = pread(fd, hbuf + at, (size_t)((IC_TOTAL - pos) * unit), pos * unit);
+  int e = errno;
+  if (r < 0 && e != EFAULT) return ic_error(errors, elen, "%s: pread: %s", tag, strerror(e)), -1;
+  long long got = r < 0 ? 0 : r, bad = 0;
+  // Page 0: the copied bytes hold the file's bytes from the cursor on, every other byte the
+  // sentinel (a copy that wrote past its return, or before the cursor, shows here).
+  for (long long a = 0; a < PAGE; a++) {
+    long long k = a - at;
+    bad += hbuf[a] != (k >= 0 && k < got ? ic_file_byte(pos * unit + k) : 0xEE);
+  }
+  if (bad) ic_error(errors, elen, "%s: %lld bytes of the mapped page differ from a %lld-byte copy at the cursor", tag, bad, got);
+  return r < 0 ? -e : r;
+}
+
+static long long ic_hole_write(int fd, unsigned char *hbuf, long long unit, long long pos, long long n, const char *tag,
+                               char *errors, size_t elen) {
+  memset(hbuf, 0xEE, PAGE);
+  for (long long d = 0; IC_FLAT_START * unit + d < PAGE; d++) hbuf[IC_FLAT_START * unit + d] = ic_src_byte(d);
+  if (ftruncate(fd, 0) < 0) return ic_error(errors, elen, "%s: truncate: %s", tag, strerror(errno)), -1;
+  struct rlimit rl;
+  getrlimit(RLIMIT_FSIZE, &rl);
+  struct rlimit cut = {(rlim_t)((pos + n) * unit), rl.rlim_max};
+  if (setrlimit(RLIMIT_FSIZE, &cut) < 0) return ic_error(errors, elen, "%s: setrlimit: %s", tag, strerror(errno)), -1;
+  ssize_t w = pwrite(fd, hbuf + IC_FLAT_START * unit + pos * unit, (size_t)((IC_TOTAL - pos) * unit), pos * unit);
+  int e = errno;
+  setrlimit(RLIMIT_FSIZE, &rl);
+  if (w < 0 && e != EFAULT) return ic_error(errors, elen, "%s: pwrite: %s", tag, strerror(e)), -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0) return ic_error(errors, elen, "%s: fstat: %s", tag, strerror(errno)), -1;
+  // A write of nothing leaves the empty file empty, or (kernels whose generic_perform_write
+  // calls write_begin before the fault-in, "'folio' is now unlocked and faults on it can be
+  // handled", then write_end with copied 0: "if (pos + copied > inode->i_size)
+  // i_size_write") sized up to the cursor with no byte written: a hole, read back as zeroes.
+  long long size = w > 0 ? pos * unit + w : 0;
+  int grown = w <= 0 && size == 0 && st.st_size == pos * unit && pos > 0;
+  if (st.st_size != size && !grown) ic_error(errors, elen, "%s: write returned %zd at %lld but the file has %lld bytes", tag, w, pos * unit, (long long)st.st_size);
+  static unsigned char back[IC_TOTAL * 2 * 1024];
+  long long got = w > 0 && w <= (long long)sizeof back ? w : 0, wrong = 0;
+  if (got > 0 && pread(fd, back, (size_t)got, pos * unit) != got) return ic_error(errors, elen, "%s: read back: %s", tag, strerror(errno)), -1;
+  for (long long k = 0; k < got; k++) wrong += back[k] != ic_src_byte(pos * unit + k);
+  if (wrong) ic_error(errors, elen, "%s: %lld of the %lld written bytes are not the range's bytes from the cursor", tag, wrong, got);
+  if (grown) {
+    long long z = pos * unit <= (long long)sizeof back ? pos * unit : (long long)sizeof back, nz = 0;
+    if (pread(fd, back, (size_t)z, 0) != z) return ic_error(errors, elen, "%s: read back: %s", tag, strerror(errno)), -1;
+    for (long long k = 0; k < z; k++) nz += back[k] != 0;
+    if (nz) ic_error(errors, elen, "%s: a write of nothing left %lld non-zero bytes in the file", tag, nz);
+  }
+  return w < 0 ? -e : w;
+}
+
 static int op_itercursor_script(const struct req *r, struct out *o, char *err, size_t errlen) {
   const char *type = req_str(r, "type", "");
   const char *script = req_str(r, "steps", "");
   long long unit = req_int(r, "unit", 1024), odd = req_int(r, "oddUnit", 1021);
   int ubuf = strcmp(type, "UBUF") == 0;
+  int hole = (int)req_int(r, "hole", 0);
   if (!ubuf && strcmp(type, "IOVEC") != 0)
     return snprintf(err, errlen, "itercursor: type %s is not realisable from user space (IOVEC or UBUF)", type), -1;
+  if (hole && !ubuf) return snprintf(err, errlen, "itercursor: the UserHole layout is a UBUF range, not %s", type), -1;
   if (unit < 1 || unit > 1024 || odd < 1 || odd > 1024)
     return snprintf(err, errlen, "itercursor: unit %lld / oddUnit %lld outside 1..1024 (the layout must fit its pages)", unit, odd), -1;
   signal(SIGXFSZ, SIG_IGN);
   unsigned char *buf = page_buffer(IC_BUF_PAGES);
   if (!buf) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  // UserHole: two pages, the second munmap()ed (do_vmi_munmap: the range's tail has no VMA).
+  unsigned char *hbuf = NULL;
+  if (hole) {
+    hbuf = page_buffer(2);
+    if (!hbuf || munmap(hbuf + PAGE, PAGE) < 0) return snprintf(err, errlen, "itercursor hole: %s", strerror(errno)), -1;
+  }
   char path[64];
   snprintf(path, sizeof path, "/tmp/itercursor-%d", getpid());
   int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -194,9 +276,33 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
       // ask for it, and the fixed design (RevertGuard) never does.
       if (n > pos) return close(fd), snprintf(err, errlen, "itercursor: step %d Revert(%lld) past the start (consumed %lld) is not realisable", nsteps, n, pos), -1;
       target = pos - n;
+    } else if (step[0] == 'C' && n >= 0) {
+      if (!hole) return close(fd), snprintf(err, errlen, "itercursor: step %d Copy without the UserHole layout (param hole)", nsteps), -1;
+      target = -3;
     } else
       return close(fd), snprintf(err, errlen, "itercursor: bad step \"%s\"", step), -1;
     long long res[4] = {0, 0, 0, 0};
+    if (target == -3) {
+      // Copy(n) at the kernel's last position: read and write at `unit` only (at the odd
+      // scale the page end would not fall on a model byte). The cursor moves by what the read
+      // copied (-EFAULT: nothing).
+      char tag[48];
+      snprintf(tag, sizeof tag, "step %d copy read", nsteps);
+      res[0] = ic_hole_read(fd, hbuf, unit, pos, n, tag, errors, sizeof errors);
+      snprintf(tag, sizeof tag, "step %d copy write", nsteps);
+      res[1] = ic_hole_write(fd, hbuf, unit, pos, n, tag, errors, sizeof errors);
+      long long got = res[0] == -EFAULT ? 0 : res[0];
+      if (got < 0 || got % unit != 0) {
+        close(fd);
+        outf(o, "\"");
+        out_str(o, "errors", errors);
+        return snprintf(err, errlen, "itercursor: step %d copy read returned %lld, not a whole number of model bytes (%s)", nsteps, res[0], errors), -1;
+      }
+      pos += got / unit;
+      outf(o, "%s%lld,%lld", nsteps ? ";" : "", res[0], res[1]);
+      nsteps++;
+      continue;
+    }
     if (target == -2) {
       struct iovec none;
       ssize_t z = preadv(fd, &none, 0, 0);
@@ -230,6 +336,7 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
   }
   outf(o, "\"");
   close(fd);
+  if (hbuf) munmap(hbuf, PAGE);
   out_str(o, "errors", errors);
   out_int(o, "unit", unit);
   out_int(o, "oddUnit", odd);

@@ -4,6 +4,7 @@
 // scenario the guest can realise runs against it and must match the kernel's profile.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ScenarioAction } from '@pinlab/testgen';
 import { expect, it } from 'vitest';
 import { countBySpec, loadSuites, planSuiteRuns, runSuitesOnTarget } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
@@ -35,6 +36,32 @@ describeRealKernels('IterCursor', (k) => {
     }
   }, 60_000);
 
+  it('UserHole: a read or write through a range whose second page is unmapped stops there', async () => {
+    const target = createQemuTarget(k.session, k.profile);
+    // Copy 1 from byte 0 (1), Copy 3 from 1 (the 1 byte before the hole), Copy 2 from inside
+    // the hole (-EFAULT: nothing moves), back to the start, Copy 3 from 1 again, then to the
+    // last byte (in the hole: -EFAULT) and the end (a copy of nothing).
+    const actions: ScenarioAction[] = [
+      { name: 'Init' },
+      { name: 'IterInit', type: 'UBUF' },
+      { name: 'Copy', bytes: 1 },
+      { name: 'Copy', bytes: 3 },
+      { name: 'Copy', bytes: 2 },
+      { name: 'Revert', bytes: 2 },
+      { name: 'Advance', bytes: 1 },
+      { name: 'Copy', bytes: 3 },
+      { name: 'Advance', bytes: 3 },
+      { name: 'Copy', bytes: 1 },
+      { name: 'Advance', bytes: 1 },
+      { name: 'Copy', bytes: 2 },
+    ];
+    const obs = await target.run(
+      { id: 'hand-hole', spec: 'IterCursor', config: 'IterCursor_user_hole', actions },
+      k.profile,
+    );
+    expect(obs.map((o) => o.count)).toEqual([0, 6, 5, 4, 4, 6, 5, 4, 1, 1, 0, 0]);
+  }, 60_000);
+
   it('every generated IterCursor scenario the guest can realise matches the profile', async () => {
     const t0 = performance.now();
     const target = createQemuTarget(k.session, k.profile);
@@ -54,6 +81,12 @@ describeRealKernels('IterCursor', (k) => {
     // run/passed: named here, never hidden.
     console.log(
       `qemu:${k.name} IterCursor: run ${c.run} (${c.prefixOnly} over their longest realisable prefix only), passed ${c.passed}, failed ${c.failed}, errors ${c.errors}, not applicable ${c.notApplicable}; ${runs?.runs ?? 0} guest runs, ${runs?.stepsChecked ?? 0} steps checked, ${runs?.stepsRun ?? 0} run; ${ms} ms`,
+    );
+    const hole = outcomes.filter(
+      (o) => o.config === 'IterCursor_user_hole' && o.outcome !== 'not-applicable',
+    );
+    console.log(
+      `qemu:${k.name} IterCursor_user_hole: run ${hole.length} (${hole.filter((o) => o.prefixOnly).length} prefix only), passed ${hole.filter((o) => o.outcome === 'passed').length}`,
     );
     const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
     expect(bad.slice(0, 3).map((o) => `${o.scenario}: ${o.detail}`)).toEqual([]);

@@ -20,7 +20,8 @@ const repo = join(AGENT_SOURCE, '..', '..', '..', '..');
 
 // Faults (env PL_FAULT): `stray` writes a byte at the zero-length segment 3's address after a
 // read, `shift` moves segment 4's first data byte one place on, `order` writes segments 4 and 5
-// in swapped order.
+// in swapped order, `before` writes the byte before a pread()'s buffer (the UserHole copy's
+// checks must see it).
 const DRIVER = `#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +29,22 @@ const DRIVER = `#define _GNU_SOURCE
 #include <sys/uio.h>
 static ssize_t pl_preadv(int fd, const struct iovec *iov, int n, off_t off);
 static ssize_t pl_pwritev(int fd, const struct iovec *iov, int n, off_t off);
+static ssize_t pl_pread(int fd, void *buf, size_t len, off_t off);
 #define preadv pl_preadv
 #define pwritev pl_pwritev
+#define pread pl_pread
 #define main agent_main
 #include "${AGENT_SOURCE}"
 #undef main
 #undef preadv
 #undef pwritev
+#undef pread
 static const char *fault(void) { const char *f = getenv("PL_FAULT"); return f ? f : ""; }
+static ssize_t pl_pread(int fd, void *buf, size_t len, off_t off) {
+  ssize_t r = pread(fd, buf, len, off);
+  if (r > 0 && strcmp(fault(), "before") == 0) ((unsigned char *)buf)[-1] = 1;
+  return r;
+}
 static ssize_t pl_preadv(int fd, const struct iovec *iov, int n, off_t off) {
   ssize_t r = preadv(fd, iov, n, off);
   if (r > 0 && n == 5 && strcmp(fault(), "stray") == 0) ((unsigned char *)iov[2].iov_base)[0] = 1;
@@ -131,6 +140,49 @@ describe.skipIf(!hasGcc)('IterCursor guest code on the host kernel', () => {
     expect(String(order.errors)).toMatch(/written bytes are not the source bytes in segment order/);
   });
 
+  it('UserHole: a copy stops at the unmapped page, -EFAULT from inside it, the cursor moved by what was copied', () => {
+    const A = (name: string, p: Record<string, string | number> = {}): ScenarioAction => ({
+      name,
+      ...p,
+    });
+    const actions = [
+      A('Init'),
+      A('IterInit', { type: 'UBUF' }),
+      A('Copy', { bytes: 1 }),
+      A('Copy', { bytes: 3 }),
+      A('Copy', { bytes: 2 }),
+      A('Revert', { bytes: 2 }),
+      A('Advance', { bytes: 1 }),
+      A('Copy', { bytes: 3 }),
+      A('Advance', { bytes: 3 }),
+      A('Copy', { bytes: 1 }),
+      A('Advance', { bytes: 1 }),
+      A('Copy', { bytes: 2 }),
+    ];
+    const req = iterCursorRequest(actions);
+    const result = runGuest(req);
+    expect(result.errors).toBe('');
+    // Copy 1 from 0: 1; Copy 3 from 1: the 1 before the hole; Copy 2 from 2 and Copy 1 from 5:
+    // -EFAULT (read and write); the last Copy, with nothing left: 0.
+    expect(
+      String(result.steps)
+        .split(';')
+        .filter((x) => x.split(',').length === 2),
+    ).toEqual(['1024,1024', '1024,1024', '-14,-14', '1024,1024', '-14,-14', '0,0']);
+    expect(iterCursorObservations(result, actions).map((o) => o.count)).toEqual([
+      0, 6, 5, 4, 4, 6, 5, 4, 1, 1, 0, 0,
+    ]);
+    expect(String(runGuest(req, 'before').errors)).toMatch(
+      /step 2 copy read: 1 bytes of the mapped page differ from a 1024-byte copy at the cursor/,
+    );
+    const noHole = spawnSync(
+      exe,
+      [JSON.stringify({ op: 'itercursor_script', type: 'UBUF', steps: '0;I;C1' })],
+      { encoding: 'utf8' },
+    );
+    expect(noHole.stderr).toMatch(/step 2 Copy without the UserHole layout/);
+  });
+
   it('refuses a revert past the start, a kernel-only type and a malformed step, naming them', () => {
     const fail = (params: Record<string, unknown>) =>
       spawnSync(exe, [JSON.stringify({ op: 'itercursor_script', ...params })], {
@@ -144,25 +196,29 @@ describe.skipIf(!hasGcc)('IterCursor guest code on the host kernel', () => {
     expect(fail({ type: 'IOVEC', steps: '0;A1' }).stderr).toMatch(/before IterInit/);
   });
 
-  it('runs the IterCursor suite prefixes the guest can realise through the qemu target and matches the model', async () => {
-    const suite = loadSuite(join(repo, 'generated-tests', 'IterCursor', 'IterCursor.suite.json'));
-    const session = {
-      name: 'host',
-      async request(_op: string, params: Record<string, unknown>) {
-        return runGuest(params);
-      },
-    } as unknown as KernelSession;
-    const target = createQemuTarget(session, 'linux-6.1');
-    let run = 0;
-    const failures: string[] = [];
-    for (const s of suite.scenarios) {
-      const plan = planScenario(suite, s, 'linux-6.1', target);
-      if (plan.kind === 'not-applicable') continue;
-      run++;
-      const m = await runPlanned(plan, 'linux-6.1', target);
-      if (m.length > 0) failures.push(JSON.stringify(m[0]));
-    }
-    expect(failures).toEqual([]);
-    expect(run).toBeGreaterThan(0);
-  }, 120_000);
+  it.each(['IterCursor', 'IterCursor_user_hole'])(
+    'runs the %s suite prefixes the guest can realise through the qemu target and matches the model',
+    async (config) => {
+      const suite = loadSuite(join(repo, 'generated-tests', 'IterCursor', `${config}.suite.json`));
+      const session = {
+        name: 'host',
+        async request(_op: string, params: Record<string, unknown>) {
+          return runGuest(params);
+        },
+      } as unknown as KernelSession;
+      const target = createQemuTarget(session, 'linux-6.1');
+      let run = 0;
+      const failures: string[] = [];
+      for (const s of suite.scenarios) {
+        const plan = planScenario(suite, s, 'linux-6.1', target);
+        if (plan.kind === 'not-applicable') continue;
+        run++;
+        const m = await runPlanned(plan, 'linux-6.1', target);
+        if (m.length > 0) failures.push(JSON.stringify(m[0]));
+      }
+      expect(failures).toEqual([]);
+      expect(run).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 });

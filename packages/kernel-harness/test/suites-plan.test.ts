@@ -251,8 +251,9 @@ describe('kernel runner plan', () => {
       'IterInit',
       'Advance',
     ]);
-    // A kernel-only iterator at step 1 leaves no prefix worth running; UserHole refuses the
-    // scenario as a whole (its constants), so no prefix of it runs either.
+    // A kernel-only iterator at step 1 leaves no prefix worth running. UserHole scenarios run
+    // too (since the eleventh session the guest unmaps the range's second page for their Copy
+    // steps): cut at the same Extract.
     const kvec = planSuiteRuns(
       [
         ic({ UserHole: false }, [
@@ -268,6 +269,6 @@ describe('kernel runner plan', () => {
       'target qemu:6.12: IterInit KVEC: kernel-only iterator',
     ]);
     const hole = planSuiteRuns([ic({ UserHole: true }, extractAfter)], t, P);
-    expect(hole.counts.IterCursor).toMatchObject({ realised: 0, notApplicable: 1 });
+    expect(hole.counts.IterCursor).toMatchObject({ realised: 1, prefixOnly: 1, stepsChecked: 3 });
   });
 });

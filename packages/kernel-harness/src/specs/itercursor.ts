@@ -15,6 +15,12 @@
 //               check. User space cannot call iov_iter_revert; the kernel reverts internally
 //               after short copies. Reverting past the start is not realisable (it BUG()s or
 //               walks off the array; the fixed design's RevertGuard never asks for it).
+//   Copy(n)     (UserHole: a UBUF range whose second page is not mapped) a pread and a pwrite of
+//               the range from the cursor on (its count), cut n bytes on (EOF, RLIMIT_FSIZE),
+//               through a buffer whose second page the guest munmap()ed: copy_to_user /
+//               copy_from_user fault there, iterate_ubuf advances by what was copied and the
+//               syscall returns it, or -EFAULT when nothing was (the cursor stays). The guest
+//               checks the copied bytes and that no other byte of the mapped page changed.
 // Every cut is done four ways, which must agree: read and write, at 1024 bytes per model byte
 // (model pages = real pages) and at 1021 (odd segment sizes and odd EOF positions). The guest
 // also checks that each segment received exactly the bytes the iovec walk assigns it (file
@@ -87,9 +93,10 @@ export function supportsIterCursor(action: ScenarioAction): boolean {
       return (ITERCURSOR_USER_TYPES as readonly unknown[]).includes(action.type);
     case 'Advance':
     case 'Revert':
+    case 'Copy':
       return smallCount(action.bytes);
     default:
-      return false; // Extract, GetPages, Copy, RevertWrapped, FaultIn: see the header and iterCursorWhyNot
+      return false; // Extract, GetPages, RevertWrapped, FaultIn: see the header and iterCursorWhyNot
   }
 }
 
@@ -108,8 +115,6 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
     return "GetPagesOne: one iov_iter_get_pages2 result into a one-page array is not visible from user space (fs/fuse/dev.c fuse_copy_fill loops over a request's arguments; the /dev/fuse read()/write() returns the sum)";
   if (action.name === 'RevertWrapped')
     return 'RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller (4.11-rc generic_file_read_iter); user space cannot call iov_iter_revert';
-  if (action.name === 'Copy')
-    return 'Copy: the UserHole copy (a read()/write() buffer whose second page is unmapped) is not realised by the guest agent (itercursor_script maps the whole layout)';
   if (action.name === 'FaultIn')
     return 'FaultIn: fault_in_iov_iter_writeable is an in-kernel call (fs/btrfs/direct-io.c btrfs_direct_read between two direct read attempts); its return is not visible from user space';
   if (action.name === 'IterInit' && typeof action.type === 'string')
@@ -118,14 +123,13 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
 }
 
 /**
- * Why a whole IterCursor scenario cannot run although each action can: the UserHole configs'
- * buffer has an unmapped page the guest's transfers do not set up (itercursor_script maps the
- * whole layout), so even their Advance/Revert runs would test another buffer than the
- * scenario's (stable text: the runner counts by reason).
+ * Why a whole IterCursor scenario cannot run although each action can: none now. The
+ * UserHole configs run (since the eleventh session): their Copy steps go through a UBUF range
+ * whose second page the guest munmap()s (guest/itercursor.c ic_hole_read / ic_hole_write),
+ * their Advance and Revert steps through the mapped layout as everywhere (iov_iter_advance and
+ * iov_iter_revert touch no byte, so the hole cannot change where they leave the cursor).
  */
-export function iterCursorScenarioSupport(scenario: Scenario): string | undefined {
-  if (scenario.constants?.UserHole === true)
-    return 'UserHole: the guest agent does not unmap a page of its transfer buffer (itercursor_script maps the whole layout)';
+export function iterCursorScenarioSupport(_scenario: Scenario): string | undefined {
   return undefined;
 }
 
@@ -135,7 +139,7 @@ export function iterCursorType(actions: readonly ScenarioAction[]): string {
   return init === undefined ? 'IOVEC' : String(init.type);
 }
 
-/** The agent's step script: `0;I;A3;R1` (Init, IterInit, Advance 3, Revert 1). */
+/** The agent's step script: `0;I;A3;R1;C2` (Init, IterInit, Advance 3, Revert 1, Copy 2). */
 export function iterCursorScript(actions: readonly ScenarioAction[]): string {
   return actions
     .map((a, i) => {
@@ -147,13 +151,17 @@ export function iterCursorScript(actions: readonly ScenarioAction[]): string {
         case 'IterInit':
           return 'I';
         default:
-          return `${a.name === 'Advance' ? 'A' : 'R'}${String(a.bytes)}`;
+          return `${a.name === 'Advance' ? 'A' : a.name === 'Copy' ? 'C' : 'R'}${String(a.bytes)}`;
       }
     })
     .join(';');
 }
 
-/** Request parameters for op `itercursor_script`. */
+/**
+ * Request parameters for op `itercursor_script`. `hole` (1 when the run has a Copy: only the
+ * UserHole and XarrayHole configs have one, and of those only UserHole's UBUF runs here): the
+ * guest maps the UserHole range, its second page munmap()ed, for the Copy steps.
+ */
 export function iterCursorRequest(
   actions: readonly ScenarioAction[],
 ): Record<string, string | number> {
@@ -162,8 +170,12 @@ export function iterCursorRequest(
     steps: iterCursorScript(actions),
     unit: ITERCURSOR_UNIT,
     oddUnit: ITERCURSOR_ODD_UNIT,
+    hole: actions.some((a) => a.name === 'Copy') ? 1 : 0,
   };
 }
+
+/** -EFAULT as the guest reports it (include/uapi/asm-generic/errno-base.h). */
+const EFAULT = 14;
 
 function label(a: ScenarioAction | undefined, i: number): string {
   if (a === undefined) return `step ${i}`;
@@ -195,9 +207,25 @@ export function iterCursorObservations(
     throw new Error(
       `itercursor_script returned ${steps.length} steps for ${actions.length} actions`,
     );
+  let count = 0;
   return steps.map((s, i) => {
     const a = actions[i];
     const v = s.split(',').map(Number);
+    if (a?.name === 'Copy') {
+      // Copy(n): the read and the write of min(n, count) bytes from the cursor through the
+      // UserHole range, which return what they copied before the unmapped page, or -EFAULT
+      // when that is nothing (shmem_file_read_iter / generic_perform_write: "return retval ?
+      // retval : error"). The cursor moves by what was copied.
+      const [read, write] = v;
+      if (v.length !== 2 || v.some((x) => !Number.isInteger(x)) || read === undefined)
+        throw new Error(`${label(a, i)}: malformed guest answer "${s}"`);
+      if (write !== read)
+        throw new Error(`${label(a, i)}: the copy read returned ${read} but the write ${write}`);
+      if (read < 0 && read !== -EFAULT)
+        throw new Error(`${label(a, i)}: the copy failed (${read}), not with -EFAULT`);
+      count -= read < 0 ? 0 : read / unit;
+      return { count };
+    }
     const [read, write, oddRead, oddWrite] = v;
     if (v.length !== 4 || v.some((x) => !Number.isInteger(x)) || read === undefined)
       throw new Error(`${label(a, i)}: malformed guest answer "${s}"`);
@@ -215,6 +243,7 @@ export function iterCursorObservations(
     // Init and IterInit transfer the whole iterator: the return is its count. Advance and
     // Revert transfer up to the cursor: what is left is the rest of the layout.
     const whole = a?.name === 'Init' || a?.name === 'IterInit';
-    return { count: whole ? units : ITERCURSOR_TOTAL - units };
+    count = whole ? units : ITERCURSOR_TOTAL - units;
+    return { count };
   });
 }
