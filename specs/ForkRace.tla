@@ -83,8 +83,10 @@ CONSTANTS
                      \* and the O_DIRECT write from it that then fails (DioWriteNoAccess)
     UseRemap,        \* explore the parent's mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) of a new page
                      \* where it unmapped one (MmapPopulate), before fork
-    UseLazyMap       \* explore the parent's mmap(MAP_FIXED_NOREPLACE) without MAP_POPULATE where it
+    UseLazyMap,      \* explore the parent's mmap(MAP_FIXED_NOREPLACE) without MAP_POPULATE where it
                      \* unmapped a page (MmapLazy), before fork: a vma with no page yet (variable lazy)
+    UseRegisterOversized\* explore IORING_REGISTER_BUFFERS of page v followed by an iovec over 1 GiB
+                     \* (RegisterOversized, with UseFailedSteps): fails after pinning page v
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -111,6 +113,9 @@ ASSUME UseRemap => (UseMunmap /\ ~UseFixedBuffers /\ ~UseVmsplice)
 ASSUME UseLazyMap \in BOOLEAN
 ASSUME UseLazyMap => (UseMunmap /\ ~UseFixedBuffers /\ ~UseVmsplice /\ ~UseHoleSteps /\ ~UseRemap
                       /\ ~UseProtNone /\ ~UseMmapFixed /\ ~UseDioWrite)
+ASSUME UseRegisterOversized \in BOOLEAN
+\* The oversized registration is a failed step on a per-page ring.
+ASSUME UseRegisterOversized => (UseFixedBuffers /\ UseFailedSteps /\ ~RegisterWholeBuffer)
 \* A whole-buffer registration over the zero page is not modelled (RegisterWhole pins the frames).
 ASSUME ~(LastPageLoadedOnly /\ RegisterWholeBuffer)
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
@@ -674,7 +679,8 @@ Munmap(v) ==
 
 \* Steps that fail (UseFailedSteps): the parent's accesses to the page it unmapped, io_uring
 \* buffer registration misuse, vmsplice into a full pipe.  Each changes nothing but `action`
-\* (and MMF_HAS_PINNED where the kernel sets it), whose field err names the failure the kernel
+\* (and MMF_HAS_PINNED where the kernel sets it; RegisterOversized also the write fault its
+\* first iovec's pin took), whose field err names the failure the kernel
 \* reports; none is taken twice in a row (the repeat would be a stuttering step, which a
 \* replay could not tell apart), and none after Exit (no process is left to take it).
 FailedStep(a) == UseFailedSteps /\ action # a /\ ~gone
@@ -752,6 +758,35 @@ RegisterBusy(v) ==
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
+
+\* IORING_REGISTER_BUFFERS of two iovecs on page v's ring (UseRegisterOversized): page v, then
+\* one of SZ_1G + PAGE_SIZE bytes from the same address.  io_uring/rsrc.c io_sqe_buffers_register
+\* (6.1 and 6.12) takes the iovecs in order, each validated and then registered before the next
+\* is read: io_buffer_validate passes iovec 0 and io_sqe_buffer_register -> io_pin_pages pins
+\* page v (pin_user_pages(FOLL_WRITE | FOLL_LONGTERM): a write-protected pte takes the write
+\* fault first, mm/gup.c faultin_page -> do_wp_page, and FOLL_PIN sets MMF_HAS_PINNED); then
+\* io_buffer_validate fails iovec 1 ("if (iov->iov_len > SZ_1G) return -EFAULT"), the loop
+\* breaks, and "if (ret) __io_sqe_buffers_unregister(ctx)" unmaps the buffer registered so far
+\* (io_buffer_unmap -> unpin_user_page; nr_user_bufs counted it).  The call fails -EFAULT with
+\* nothing registered and no pin left: a later fork finds page v not maybe-DMA-pinned and
+\* shares it copy-on-write (CopyAtFork is false).  What the call leaves is the write fault's pte
+\* (WriteAccess: page v reused or copied, writable) and MMF_HAS_PINNED, never cleared.  (The
+\* kernel after 6.12 validates inside io_sqe_buffer_register, io_validate_user_buf_range, and
+\* unwinds with io_sqe_buffers_unregister -> io_rsrc_data_free: the same order and outcome.)
+RegisterOversized(v) ==
+    /\ UseRegisterOversized
+    /\ UseFixedBuffers
+    /\ ~RegisterWholeBuffer
+    /\ fixedBuf[v] = 0
+    /\ ParentMaps(v)
+    /\ ~ro[v]
+    /\ FailedStep([name |-> "RegisterOversized", vpage |-> v, err |-> "EFAULT"])
+    /\ refs' = refs
+    /\ pins' = pins
+    /\ WriteAccess("P", v, {})
+    /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "RegisterOversized", vpage |-> v, err |-> "EFAULT"]
 
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
 \* (io_uring/rsrc.c io_sqe_buffers_unregister: "if (!ctx->buf_data)" in 6.1,
@@ -1077,6 +1112,7 @@ Next ==
           \/ UseVmsplice /\ UseFailedSteps /\ pipe.st = "FULL" /\ VmspliceFull(v)
     \/ \E v \in VPages :
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] > 0 /\ RegisterBusy(v)
+          \/ UseRegisterOversized /\ fixedBuf[v] = 0 /\ ParentMaps(v) /\ RegisterOversized(v)
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ UnregisterNone(v)
     \/ \E i \in IOs, v \in VPages :
           UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ FixedReadUnregistered(i, v)

@@ -98,6 +98,8 @@ import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
 const SECTOR = 512;
+/** include/linux/sizes.h SZ_1G: io_buffer_validate's limit on a registered buffer's length. */
+const SZ_1G = 1 << 30;
 /** Where each content tag lives in a page, and the byte value that marks it. */
 const TAG_LAYOUT = [
   { tag: 'D1', offset: 0, len: SECTOR, byte: 0xd1 },
@@ -146,6 +148,7 @@ const ACTIONS = new Set([
   'DioWriteNoAccess',
   'MmapPopulate',
   'MmapLazy',
+  'RegisterOversized',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -557,15 +560,22 @@ class ForkRaceDriver implements ReferenceDriver {
       case 'RegisterBuffer':
       case 'RegisterUnmapped':
       case 'RegisterReadOnly':
-      case 'RegisterBusy': {
+      case 'RegisterBusy':
+      case 'RegisterOversized': {
         // io_uring_setup, then IORING_REGISTER_BUFFERS of page v, or of the whole buffer as one
         // iovec (io_pin_pages: FOLL_LONGTERM pins; a hole fails it after pinning up to there).
+        // RegisterOversized: page v's iovec, then one of SZ_1G + PAGE_SIZE bytes from the same
+        // address, which io_buffer_validate refuses (-EFAULT) after page v was pinned: the
+        // registration unwinds (io_sqe_buffers_register -> __io_sqe_buffers_unregister).
         const v = param(action, 'vpage', 'number');
         const key = this.ringPage(v);
         const ctx = this.rings.get(key) ?? io_uring_setup(this.race.parent);
         this.rings.set(key, ctx);
         const len = this.wholeBuffer ? this.numPages * PAGE_SIZE : PAGE_SIZE;
-        const r = io_sqe_buffers_register(ctx, [{ iov_base: this.uaddr(key), iov_len: len }]);
+        const iovs = [{ iov_base: this.uaddr(key), iov_len: len }];
+        if (action.name === 'RegisterOversized')
+          iovs.push({ iov_base: this.uaddr(key), iov_len: SZ_1G + PAGE_SIZE });
+        const r = io_sqe_buffers_register(ctx, iovs);
         if (r < 0) this.lastErr = errName(r);
         else if (r !== 0) throw new AdapterError(`ForkRace: IORING_REGISTER_BUFFERS returned ${r}`);
         return;
