@@ -58,6 +58,11 @@
 //                      pu_dma_region(b), a SOURCE writes to the bio's usual write region.
 //   StoreFile          the process stores 'S' (0x53) over model byte 2 (bytes 2048..3071):
 //                      do_wp_page -> wp_page_copy.
+// Untouched file mapping (request field "file" = 2, the spec's FileLazy): the same, except that
+// the process never reads user page 5 after mmap, so it has no PTE (p5 NONE) while the tmpfs
+// page is in the page cache; the first access faults it in (mm/memory.c do_fault): a write's
+// R/O GUP read-faults (do_read_fault maps the page-cache page), a read's FOLL_WRITE GUP or
+// StoreFile write-faults (do_cow_fault maps a private copy).
 // Device end (the spec's DeviceEnd; gate b maps DISK_BYTES):
 //   ReadCrossEnd(b)    Submit's UBUF read placed 3072 bytes (3 model bytes) before gate b's end:
 //                      blkdev_read_iter cuts it to the 3072 bytes that fit (iov_iter_truncate),
@@ -66,8 +71,11 @@
 //                      back as the completion inside io_submit; no bio (FAILED).
 // and observes after every step:
 //   p5        FILE while user page 5's PFN (/proc/self/pagemap) is the page-cache page's (the
-//             PFN of a MAP_SHARED mapping of the same file page), else COPY
-//   u5, f0    the byte at offset 2048 of user page 5 / of the file (pread), by pattern name
+//             PFN of a MAP_SHARED mapping of the same file page), NONE while it has no PFN
+//             (file = 2 only), else COPY
+//   u5, f0    the byte at offset 2048 of user page 5 / of the file (pread), by pattern name;
+//             with no PFN at user page 5, u5 is the file's byte (what a read there would fault
+//             in), taken without touching the page
 //   wrote     per FILEMAP write completed without error, "<b>=<name>" of the byte its device
 //             region holds at offset 2048 (pread of loop0's backing file: no GUP, no pin)
 
@@ -105,6 +113,7 @@ struct pu_state {
   int disk_fd;       // loop0's backing tmpfs file, read (buffered) for `wrote`
   unsigned char *io_buf;  // one page for O_DIRECT transfers
   int file;          // FilePrivate: user page 5 maps a private file mapping
+  int file_lazy;     // FileLazy: the process never touched it after mmap (no PTE at first)
   int f_fd;
   unsigned char *f_priv;    // user page 5 (MAP_PRIVATE)
   unsigned char *f_shared;  // the same file page, MAP_SHARED: the page-cache page's PFN
@@ -201,11 +210,13 @@ static void pu_observe_file(struct pu_state *s, struct out *o) {
   volatile unsigned char touch = s->f_shared[0];  // keep the shared view faulted in
   (void)touch;
   unsigned long long p5 = pu_pfn(s->f_priv), f0 = pu_pfn(s->f_shared);
-  const char *p5name = p5 == 0 ? "UNMAPPED" : p5 == f0 ? "FILE" : "COPY";
+  const char *p5name = p5 == 0 ? (s->file_lazy ? "NONE" : "UNMAPPED") : p5 == f0 ? "FILE" : "COPY";
   unsigned char fb = 0;
   const char *f0name = pread(s->f_fd, &fb, 1, PU_STORE_AT) == 1 ? pu_byte_name(fb, b2, sizeof b2) : "UNREADABLE";
-  outf(o, ",\"p5\":\"%s\",\"u5\":\"%s\",\"f0\":\"%s\",\"wrote\":\"", p5name,
-       pu_byte_name(s->f_priv[PU_STORE_AT], b1, sizeof b1), f0name);
+  // No PFN: reading user page 5 would fault it in (do_read_fault), so the file's byte stands
+  // for what that read gives.
+  const char *u5name = p5 == 0 ? f0name : pu_byte_name(s->f_priv[PU_STORE_AT], b1, sizeof b1);
+  outf(o, ",\"p5\":\"%s\",\"u5\":\"%s\",\"f0\":\"%s\",\"wrote\":\"", p5name, u5name, f0name);
   int first = 1;
   for (int b = 1; b <= 2; b++) {
     if (!s->filemap[b] || !s->is_write[b] || !s->done[b] || s->res[b] < 0) continue;
@@ -450,8 +461,8 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
 }
 
 // FilePrivate: user page 5, a one-page tmpfs file of PU_FILE_BYTE mapped MAP_PRIVATE and read
-// once (do_read_fault maps the page-cache page read-only), the same page MAP_SHARED for its
-// PFN, and each FILEMAP read's device page filled with PU_DMA_BYTE.
+// once (do_read_fault maps the page-cache page read-only; not with FileLazy: no PTE), the same
+// page MAP_SHARED for its PFN, and each FILEMAP read's device page filled with PU_DMA_BYTE.
 static int pu_setup_file(struct pu_state *s, char *err, size_t errlen) {
   char path[64];
   snprintf(path, sizeof path, "/tmp/pinunpin-f-%d", getpid());
@@ -463,11 +474,15 @@ static int pu_setup_file(struct pu_state *s, char *err, size_t errlen) {
   s->f_priv = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, s->f_fd, 0);
   s->f_shared = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, s->f_fd, 0);
   if (s->f_priv == MAP_FAILED || s->f_shared == MAP_FAILED) return snprintf(err, errlen, "mmap file: %s", strerror(errno)), -1;
-  volatile unsigned char sink = s->f_priv[0];  // the read fault: the page-cache page, read-only
+  volatile unsigned char sink = 0;
+  if (!s->file_lazy) sink = s->f_priv[0];  // the read fault: the page-cache page, read-only
   sink = s->f_shared[0];
   (void)sink;
-  if (pu_pfn(s->f_priv) == 0 || pu_pfn(s->f_priv) != pu_pfn(s->f_shared))
+  if (s->file_lazy) {
+    if (pu_pfn(s->f_priv) != 0) return snprintf(err, errlen, "the untouched private file mapping has a PTE"), -1;
+  } else if (pu_pfn(s->f_priv) == 0 || pu_pfn(s->f_priv) != pu_pfn(s->f_shared)) {
     return snprintf(err, errlen, "the private file mapping does not map the page-cache page after a read"), -1;
+  }
   memset(s->io_buf, PU_DMA_BYTE, PAGE);
   for (int b = 1; b <= 2; b++)
     if (pwrite(s->sync_fd, s->io_buf, PAGE, pu_dma_region(b)) != PAGE) return snprintf(err, errlen, "fill the DMA region: %s", strerror(errno)), -1;
@@ -556,7 +571,9 @@ static int op_pinunpin_script(const struct req *r, struct out *o, char *err, siz
   const char *script = req_str(r, "steps", "");
   struct pu_state s;
   memset(&s, 0, sizeof s);
-  s.file = req_int(r, "file", 0) == 1;
+  int file = req_int(r, "file", 0);
+  s.file = file == 1 || file == 2;
+  s.file_lazy = file == 2;
   for (int b = 0; b < 3; b++) s.sect0[b] = s.sect[b] = -1;
   int rc = pu_setup(&s, err, errlen);
   if (rc == 0 && read_pins(&s.base) < 0) {

@@ -149,6 +149,10 @@ describe('PinUnpin actions the guest realises', () => {
       steps: pinUnpinScript(actions),
       file: 1,
     });
+    // FileLazy: the same mapping, left untouched after mmap.
+    expect(
+      pinUnpinRequest({ ...scenario, constants: { FilePrivate: true, FileLazy: true } }),
+    ).toEqual({ steps: pinUnpinScript(actions), file: 2 });
     expect(() => pinUnpinScript([{ name: 'Submit', bio: 1, iter: 'KVEC', dir: 'DEST' }])).toThrow(
       /Submit\(bio=1, iter=KVEC, dir=DEST\) cannot run in the guest/,
     );
@@ -303,8 +307,9 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
           expect(suite.config).toBe('PinUnpin_nofault');
           continue;
         }
-        // The FilePrivate config runs whole: nothing of it is refused.
+        // The FilePrivate configs run whole: nothing of them is refused.
         expect(suite.config).not.toBe('PinUnpin_file_private');
+        expect(suite.config).not.toBe('PinUnpin_file_lazy');
         // The DeviceEnd config runs whole (UBUF only): nothing of it is refused.
         expect(suite.config).not.toBe('PinUnpin_device_end');
         const unrealised = /: (PunchPartial): [^:]+ is not realised by the guest$/.exec(
@@ -331,6 +336,7 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
     ['PinUnpin', 'linux-6.12'],
     ['PinUnpin_file_private', 'linux-6.12'],
     ['PinUnpin_file_private', 'linux-6.1'],
+    ['PinUnpin_file_lazy', 'linux-6.12'],
   ])(
     '%s under %s: one exclusive pinunpin_script request per scenario, a model-conforming answer gives no mismatch',
     async (config, profile) => {
@@ -339,8 +345,9 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
       const runnable = suite.scenarios
         .map((s) => planScenario(suite, s, profile, createQemuTarget(probe.session, profile)))
         .filter((p) => p.kind === 'run');
-      // FilePrivate runs whole: every scenario of its config is planned to run.
-      if (config === 'PinUnpin_file_private') expect(runnable.length).toBe(suite.scenarios.length);
+      // FilePrivate runs whole: every scenario of its configs is planned to run.
+      if (config === 'PinUnpin_file_private' || config === 'PinUnpin_file_lazy')
+        expect(runnable.length).toBe(suite.scenarios.length);
       // One scenario per distinct action sequence is enough to exercise every action kind.
       const seen = new Set<string>();
       let checked = 0;

@@ -37,6 +37,12 @@
 //                holds there, read from loop0's backing file with a plain pread: an O_DIRECT
 //                read would pin its buffer on 6.12 and show in the pin counters), bytes named
 //                by pattern as the adapter names them (FILE, STORE, DMA).
+//   FileLazy (request field file = 2): the same file mapping left untouched after mmap, so user
+//                page 5 has no PFN (p5 NONE, u5.byte the file's byte, read without touching the
+//                page) while the tmpfs page is in the page cache; the first access faults it in
+//                (mm/memory.c do_fault): a write's R/O GUP through do_read_fault (the page-cache
+//                page, pinned), a read's FOLL_WRITE GUP or StoreFile through do_cow_fault (a
+//                private copy).
 //   SubmitPartial(b)  a 6 KiB AIO read at user address +13 KiB through gate b: user page 3 from
 //                1 KiB, then user page 4, unmapped at set-up; GUP takes page 3 only, the next
 //                extraction's -EFAULT is dropped by bio_iov_iter_get_pages (the bio has pages),
@@ -195,11 +201,13 @@ export function pinUnpinScript(actions: readonly ScenarioAction[]): string {
 /**
  * The agent request for a scenario: its step script, and `file: 1` when the config maps the
  * private file (FilePrivate), so the guest sets up user page 5 and reports p5, u5.byte,
- * f0.byte and wrote after every step.
+ * f0.byte and wrote after every step; `file: 2` when it leaves that mapping untouched
+ * (FileLazy: no PTE until the first access).
  */
 export function pinUnpinRequest(scenario: Scenario): RequestParams {
   const steps = pinUnpinScript(scenario.actions);
-  return scenario.constants?.FilePrivate === true ? { steps, file: 1 } : { steps };
+  if (scenario.constants?.FilePrivate !== true) return { steps };
+  return { steps, file: scenario.constants?.FileLazy === true ? 2 : 1 };
 }
 
 const STATES = new Set(['IDLE', 'INFLIGHT', 'DONE', 'FAILED']);
@@ -252,7 +260,8 @@ export function pinUnpinObservations(
     // FilePrivate's keys, reported by the agent only for a request with file = 1.
     if ('p5' in o) {
       const p5 = field(o, 'p5', isStr, i);
-      if (p5 !== 'FILE' && p5 !== 'COPY')
+      // NONE: no PFN yet (FileLazy's untouched mapping; the agent says UNMAPPED otherwise).
+      if (p5 !== 'FILE' && p5 !== 'COPY' && p5 !== 'NONE')
         throw new Error(`step ${i}: user page 5 maps ${p5} (neither the page cache nor a copy)`);
       out.p5 = p5;
       out['u5.byte'] = field(o, 'u5', isByteName, i);
