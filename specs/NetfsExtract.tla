@@ -31,6 +31,13 @@
 (*                part, and ret counted the whole piece even when sg_max   *)
 (*                ran out, so elements overlap past their page and the     *)
 (*                iterator is advanced past bytes no element starts in.    *)
+(*  ExtractEmptyBug netfs_extract_user_iter from 85dd2c8ff368 (6.3) until  *)
+(*                "netfs: fix error handling in netfs_extract_user_iter()"  *)
+(*                (P. Alcantara, 2026, Cc: stable; in 6.12 stable): an     *)
+(*                iov_iter_extract_pages() error only ended its loop, so   *)
+(*                a call that could pin nothing returned 0 with an empty   *)
+(*                ITER_BVEC and the DIO completed with 0 bytes instead of  *)
+(*                failing -EFAULT (LTP mmapstress02 against CIFS).         *)
 (*  RdmaUnwindBug smb_extract_iter_to_rdma's error cleanup used            *)
 (*                &rdma->sge[rdma->nr_sge--] (fixed to --rdma->nr_sge,     *)
 (*                "smb: client: Fix error cleanup in                      *)
@@ -50,9 +57,10 @@ CONSTANTS
     Bvecq,          \* the bvecq RFC (seed 004) instead of 6.12's folio_queue
     KvecSgLenBug,   \* extract_kvec_to_sg before 07b7d66e65d9 (2026)
     RdmaUnwindBug,  \* smb_extract_iter_to_rdma's post-decrement unwind (before 2026)
-    ShortChain      \* the caller's iterator is FOLIOQ_SHORT / BVECQ_SHORT (see Layout)
+    ShortChain,     \* the caller's iterator is FOLIOQ_SHORT / BVECQ_SHORT (see Layout)
+    ExtractEmptyBug \* netfs_extract_user_iter before its 2026 error-handling fix
 
-ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug, ShortChain} \subseteq BOOLEAN
+ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug, ShortChain, ExtractEmptyBug} \subseteq BOOLEAN
 
 PAGE == 4            \* PAGE_SIZE in model bytes
 EIO == -5            \* ret of a refused extraction or a failed mapping
@@ -264,14 +272,27 @@ Open(t) ==
 \* netfs_extract_user_iter(orig, orig_len, &new, 0): loops
 \* iov_iter_extract_pages until orig_len bytes are extracted (max_pages from
 \* iov_iter_npages, so no limit here), one bio_vec per page.  A call that
-\* fails after pages were pinned ends the loop: the new ITER_BVEC covers what
-\* was pinned, possibly nothing (UBUF_HOLE).
+\* fails after pages were pinned ends the loop ("if (unlikely(ret <= 0)) {
+\* ret = ret ?: -EIO; break; }"): the new ITER_BVEC covers what was pinned, a
+\* short extraction the caller issues as a short DIO.  One that fails with
+\* nothing pinned (UBUF_HOLE from the hole: pin_user_pages_fast finds no vma,
+\* __get_user_pages "return i ? i : ret" = -EFAULT, and
+\* iov_iter_extract_user_pages returns it before iov_iter_advance) returns
+\* that error ("if (ret < 0 && (ret == -ENOMEM || npages == 0)) { unpin;
+\* kvfree(bv); return ret; }", fs/netfs/iterator.c as fixed in 2026): nothing
+\* held, pinned or advanced, and the request fails (the caller, e.g. 6.12
+\* fs/netfs/direct_read.c, "if (ret < 0) goto error_put").  ExtractEmptyBug:
+\* the code before that fix only broke the loop and returned 0 with an empty
+\* ITER_BVEC, which the caller holds and issues as a 0-byte DIO.
 ExtractBvec(blen) ==
     /\ ~Bvecq
     /\ CanExtract
     /\ IF iter \in UserTypes
-       THEN \E got \in {Min(Budget(blen), Pinnable(iter, pos))} :
-              Hold("BVEC", IF got > 0 THEN Elems(Layout(iter), pos, got, 2) ELSE <<>>, got, TRUE)
+       THEN LET got == Min(Budget(blen), Pinnable(iter, pos)) IN
+            IF got = 0 /\ ~ExtractEmptyBug
+            THEN /\ ret' = EFAULT
+                 /\ UNCHANGED <<pos, described, held, pins>>
+            ELSE Hold("BVEC", IF got > 0 THEN Elems(Layout(iter), pos, got, 2) ELSE <<>>, got, TRUE)
        ELSE Refuse
     /\ warned' = FALSE
     /\ UNCHANGED <<iter, mapped>>
@@ -438,6 +459,14 @@ DescribedEqualsExtracted ==
 \* where the failing call moved it: extract_user_to_sg does not revert).
 AdvancedByDescribed ==
     ret >= 0 => pos = described
+
+\* An extraction the caller holds describes something: one that can take
+\* nothing fails (netfs_extract_user_iter returns the error of its first
+\* iov_iter_extract_pages, smb_extract_iter_to_rdma -EIO) or returns 0 with
+\* nothing to hold (extract_iter_to_sg).  ExtractEmptyBug breaks it: the
+\* caller holds an empty ITER_BVEC and reports a 0-byte DIO.
+HeldExtractionsNotEmpty ==
+    \A s \in Slots : ~Free(s) => held[s].bytes > 0
 
 \* A page-described element lies within its page.
 ElementsWithinPages ==

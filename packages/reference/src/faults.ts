@@ -25,7 +25,8 @@ export type FaultName =
   | 'folioq_get_pages_slot'
   | 'iomap_dio_no_eof_revert'
   | 'xarray_get_pages_maths'
-  | 'bvecq_empty_seg_v1';
+  | 'bvecq_empty_seg_v1'
+  | 'netfs_extract_user_iter_empty';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -197,6 +198,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'iomap_dio_rw() before 419e9c38aa07 ("iomap: Fix pipe page leakage during splicing", J. Kara, 5.5, stable 4.19.89 / 5.4.3; Fixes: ff6a9292e6f6 "iomap: implement direct I/O"; syzbot): a read crossing i_size reports only up to i_size but never reverts the iterator, so an ITER_PIPE splice leaves pipe buffers past what splice() returned (the file tail: "splice code gets confused leaking a pipe page")',
     caught_by: ['splice_pipe_matches_ret'],
+  },
+  netfs_extract_user_iter_empty: {
+    name: 'netfs_extract_user_iter_empty',
+    area: 'netfs',
+    description:
+      'netfs_extract_user_iter() from 85dd2c8ff368 (6.3) until "netfs: fix error handling in netfs_extract_user_iter()" (P. Alcantara, 2026, Cc: stable; in 6.12 stable): an iov_iter_extract_pages() error only ends its loop ("if (ret < 0) { pr_err(...); break; }"), so a call that can pin nothing (a user buffer that starts in an unmapped page: -EFAULT) returns 0 with an empty ITER_BVEC instead of the error, and the DIO built on it completes with 0 bytes (LTP mmapstress02 against CIFS). The fix returns the error when no page was extracted (or on -ENOMEM, unpinning what was) and keeps the short extraction otherwise',
+    caught_by: ['extraction_not_empty'],
   },
 };
 

@@ -64,3 +64,21 @@ export function rdma_mappings_owned(
   }
   return out;
 }
+
+/**
+ * An extraction the caller holds (one that succeeded) describes at least one byte: an extraction
+ * that can take nothing fails (netfs_extract_user_iter returns the error of its first
+ * iov_iter_extract_pages(), fs/netfs/iterator.c as fixed by "netfs: fix error handling in
+ * netfs_extract_user_iter()", 2026) or returns 0 with nothing to hold (extract_iter_to_sg). Before
+ * that fix netfs_extract_user_iter returned 0 with an empty ITER_BVEC, and the DIO built on it
+ * completed with 0 bytes instead of failing (the model's HeldExtractionsNotEmpty).
+ */
+export function extraction_not_empty(where: string, ret: number): Violation[] {
+  if (ret > 0) return [];
+  return [
+    {
+      invariant: 'extraction_not_empty',
+      message: `${where}: succeeded with ${ret} bytes: the caller holds an extraction that describes nothing`,
+    },
+  ];
+}

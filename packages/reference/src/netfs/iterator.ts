@@ -2,14 +2,25 @@
 // iterator and describe them with a new ITER_BVEC iterator, so the I/O can be completed from a
 // worker thread after the caller's iterator is gone. Cleanup: unpin each page when
 // iov_iter_extract_will_pin(orig) said the pages were pinned.
+//
+// Error handling as fixed by "netfs: fix error handling in netfs_extract_user_iter()"
+// (P. Alcantara, March 2026, Fixes: 85dd2c8ff368, Cc: stable; in 6.12 stable): a failed or
+// empty iov_iter_extract_pages() ends the loop with an error ("if (unlikely(ret <= 0)) { ret =
+// ret ?: -EIO; break; }"), and the error is returned, after unpinning and freeing what was
+// taken, on -ENOMEM or when no page was extracted ("if (ret < 0 && (ret == -ENOMEM || npages ==
+// 0))"); otherwise the pages taken before the failure make a short extraction. The fault
+// netfs_extract_user_iter_empty restores the code before it (6.3 .. the fix): the error only
+// ends the loop and the function returns 0 with an empty ITER_BVEC, so a DIO whose buffer
+// cannot be pinned from its first byte completes with 0 bytes instead of failing -EFAULT.
 
-import { EIO } from '../errno.ts';
+import { EIO, ENOMEM } from '../errno.ts';
 import { IovIterWarning } from '../iov_iter/errors.ts';
 import { iov_iter_extract_pages } from '../iov_iter/extract.ts';
 import { iov_iter_bvec, user_backed_iter } from '../iov_iter/init.ts';
 import { iov_iter_npages } from '../iov_iter/npages.ts';
 import { PAGE_SIZE } from '../iov_iter/page_glue.ts';
 import type { bio_vec, iov_iter, PageSlot } from '../iov_iter/types.ts';
+import { current_kernel } from '../kernel.ts';
 import { DIV_ROUND_UP } from '../mm/constants.ts';
 import type { Page } from '../mm/folio.ts';
 import { unpin_user_page } from '../mm/gup.ts';
@@ -17,7 +28,7 @@ import { unpin_user_page } from '../mm/gup.ts';
 export interface netfs_extracted_iter {
   /** The new ITER_BVEC iterator (null when the original was not user-backed: -EIO). */
   new_iter: iov_iter | null;
-  /** Number of bio_vecs (one per page), or a negative errno. */
+  /** Number of bio_vecs (one per page), or a negative errno (new_iter is then null). */
   npages: number;
   /** The bio_vec array behind new_iter, for cleanup. */
   bv: bio_vec[];
@@ -43,6 +54,8 @@ export function netfs_extract_user_iter(
   // The kernel decants each batch of pages into the tail of the bvec array's storage.
   const pages = { value: new Array<PageSlot>(max_pages) as PageSlot[] | null };
   const offset0 = { value: 0 };
+  // The loop's last error ("ret" in the kernel, which holds the extraction's result).
+  let err = 0;
   while (count && npages < max_pages) {
     const got = iov_iter_extract_pages(
       orig,
@@ -52,10 +65,18 @@ export function netfs_extract_user_iter(
       extraction_flags,
       offset0,
     );
-    if (got < 0) break; // pr_err("Couldn't get user pages")
+    if (got < 0) {
+      // "if (unlikely(ret <= 0)) { ret = ret ?: -EIO; break; }" (before the fix: pr_err, break)
+      err = got;
+      break;
+    }
     if (got > count)
       throw new IovIterWarning('netfs_extract_user_iter', `get_pages rc=${got} more than ${count}`);
-    if (got === 0) break;
+    if (got === 0) {
+      // the fix's "ret ?: -EIO" (the code before it would not terminate: count is unchanged)
+      err = -EIO;
+      break;
+    }
     count -= got;
     let ret = got + offset0.value;
     let offset = offset0.value;
@@ -68,6 +89,14 @@ export function netfs_extract_user_iter(
       offset = 0;
     }
     npages += cur_npages;
+  }
+  if (
+    err < 0 &&
+    (err === -ENOMEM || npages === 0) &&
+    !current_kernel().hasFault('netfs_extract_user_iter_empty')
+  ) {
+    for (const b of bv) unpin_user_page(b.bv_page); // then kvfree(bv)
+    return { new_iter: null, npages: err, bv: [] };
   }
   const new_iter = iov_iter_bvec(orig.data_source ? 1 : 0, bv, npages, orig_len - count);
   return { new_iter, npages, bv };

@@ -12,11 +12,21 @@ import {
   iov_iter_extract_will_pin,
   iov_iter_folio_queue,
   iov_iter_kvec,
+  iov_iter_ubuf,
   PAGEVEC_SIZE,
 } from '../../src/iov_iter/index.ts';
-import { createKernel, with_kernel } from '../../src/kernel.ts';
+import { createKernel, with_kernel, with_mm } from '../../src/kernel.ts';
 import type { Folio, Page } from '../../src/mm/index.ts';
-import { alloc_page, folio_alloc, kmalloc, PAGE_SIZE } from '../../src/mm/index.ts';
+import {
+  alloc_page,
+  FAULT_FLAG_WRITE,
+  folio_alloc,
+  handle_mm_fault,
+  kmalloc,
+  mm_alloc,
+  PAGE_SIZE,
+  vm_mmap,
+} from '../../src/mm/index.ts';
 import type { smb_extract_to_rdma } from '../../src/netfs/index.ts';
 import {
   ib_device,
@@ -92,6 +102,47 @@ describe('netfs_extract_user_iter', () => {
       { numRuns: 80 },
     );
   }, 120_000);
+
+  // fs/netfs/iterator.c as fixed by "netfs: fix error handling in netfs_extract_user_iter()"
+  // (2026): the pages pinned before an iov_iter_extract_pages() error make a short extraction;
+  // an error with nothing pinned is returned. The fault netfs_extract_user_iter_empty restores
+  // the code before it: 0 and an empty ITER_BVEC.
+  for (const faulty of [false, true]) {
+    it(`over an unmapped page${faulty ? ' (netfs_extract_user_iter_empty)' : ''}: short before it, ${faulty ? 'an empty BVEC' : '-EFAULT'} from it`, () => {
+      kernel = createKernel('linux-6.12', {
+        faults: faulty ? ['netfs_extract_user_iter_empty'] : [],
+      });
+      with_kernel(kernel, () => {
+        const mm = mm_alloc();
+        const base = vm_mmap(mm, 0, PAGE_SIZE);
+        expect(handle_mm_fault(mm, base, FAULT_FLAG_WRITE)).toBe(0);
+        with_mm(mm, () => {
+          // From inside the mapped page across the hole after it: that page only.
+          const iter = iov_iter_ubuf(ITER_DEST, base + 1024, 2 * PAGE_SIZE);
+          const r = netfs_extract_user_iter(iter, iter.count);
+          expect(r.npages).toBe(1);
+          expect(r.new_iter!.count).toBe(PAGE_SIZE - 1024);
+          expect(2 * PAGE_SIZE - iter.count).toBe(PAGE_SIZE - 1024);
+          expect(pinsOutstanding()).toBe(1);
+          // From the hole: nothing can be pinned.
+          const count = iter.count;
+          const e = netfs_extract_user_iter(iter, count);
+          expect(iter.count).toBe(count);
+          if (faulty) {
+            expect(e.npages).toBe(0);
+            expect(e.new_iter!.count).toBe(0);
+          } else {
+            expect(e.npages).toBe(-14);
+            expect(e.new_iter).toBeNull();
+          }
+          expect(e.bv).toEqual([]);
+          expect(pinsOutstanding()).toBe(1);
+          netfs_release_extracted(r.bv, true);
+          expect(pinsOutstanding()).toBe(0);
+        });
+      });
+    });
+  }
 
   it('refuses a kernel iterator with -EIO', () => {
     inKernel('linux-6.12', () => {

@@ -14,7 +14,9 @@
 //                and BVECQ_SHORT: a folio queue and the BVECQ chain under an iterator whose
 //                count runs 2 model bytes past their end (ShortChain configs); FOLIOQ_SHORT's
 //                iterator is first moved by iov_iter_extract_pages over the folio before F0.
-//   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes.
+//   ExtractBvec  netfs_extract_user_iter (fs/netfs/iterator.c) for min(len, count) bytes; its
+//                error (-EFAULT from the hole of UBUF_HOLE) when it can pin nothing, as fixed in
+//                2026 (ExtractEmptyBug: the fault netfs_extract_user_iter_empty, an empty BVEC).
 //   ExtractSg    extract_iter_to_sg (lib/scatterlist.c) into an empty sg_table, sg_max = limit
 //                (0: the caller's table is full; it holds nothing from that call).
 //   ExtractRdma  smb_extract_iter_to_rdma (fs/smb/client/smbdirect.c) into an empty SGE list,
@@ -28,7 +30,7 @@
 //   pos           bytes the caller's iterator has been advanced by (count at Open - count)
 //   ret           the last extraction's result: bytes (for ExtractBvec the new ITER_BVEC's
 //                 count), -5 (-EIO) when refused or a mapping failed, -14 (-EFAULT) when
-//                 extract_user_to_sg hit the unmapped page
+//                 extract_user_to_sg or netfs_extract_user_iter hit the unmapped page
 //   pins          nonzero FOLL_PIN pins per frame, "U0=1,U1=1" in frame order
 //   mapped        DMA mappings outstanding on the RDMA device
 //   slot<s>.form  NONE | BVEC | SG | RDMA: the extraction the caller holds in slot s
@@ -50,6 +52,7 @@ import {
   type bvecq,
   extract_describes_exactly,
   extract_iter_to_sg,
+  extraction_not_empty,
   FAULT_FLAG_WRITE,
   type Folio,
   folio_alloc,
@@ -430,6 +433,7 @@ class NetfsExtractDriver implements ReferenceDriver {
     this.held.set(this.freeSlot(), h);
     this.ret = h.bytes;
     const elements = h.elements();
+    this.stepViolations.push(...extraction_not_empty(where, h.bytes));
     this.stepViolations.push(
       ...extract_describes_exactly(
         where,
@@ -780,14 +784,16 @@ export const netfsExtractAdapter: SpecAdapter = {
   spec: 'NetfsExtract',
   observeModel,
   supports: (action) => ACTIONS.has(action.name),
-  // The two historical bugs the spec's legacy configs select, re-created by reference faults.
+  // The historical bugs the spec's legacy configs select, re-created by reference faults.
   faultKnobs: [
+    { constant: 'ExtractEmptyBug', value: true, fault: 'netfs_extract_user_iter_empty' },
     { constant: 'KvecSgLenBug', value: true, fault: 'kvec_sg_length' },
     { constant: 'RdmaUnwindBug', value: true, fault: 'rdma_unwind_post_decrement' },
   ],
   // Read from the observations the model predicts: an element running past its page
   // (ElementsWithinPages), elements describing other than what was returned
-  // (DescribedEqualsExtracted), a DMA mapping no held extraction owns (MappingsOwned).
+  // (DescribedEqualsExtracted), a DMA mapping no held extraction owns (MappingsOwned), a held
+  // extraction of 0 bytes (HeldExtractionsNotEmpty).
   predictedViolations: (_prev, now) => {
     const out = new Set<string>();
     let owned = 0;
@@ -796,6 +802,8 @@ export const netfsExtractAdapter: SpecAdapter = {
       if (es.some((e) => e.off + e.len > 4)) out.add('sg_element_within_folio');
       if (es.reduce((a, e) => a + e.len, 0) !== now[`slot${s}.bytes`])
         out.add('extract_describes_exactly');
+      if (now[`slot${s}.form`] !== 'NONE' && now[`slot${s}.bytes`] === 0)
+        out.add('extraction_not_empty');
       if (now[`slot${s}.form`] === 'RDMA') owned += es.length;
     }
     if (typeof now.mapped === 'number' && now.mapped > owned) out.add('rdma_mappings_owned');
