@@ -7,10 +7,10 @@
 // Kernel (6.12): mm/filemap.c (filemap_splice_read, splice_folio_into_pipe), fs/splice.c
 // (copy_splice_read, vfs_splice_read).
 import type { file } from '../block/fs.ts';
-import { init_sync_kiocb } from '../block/fs.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
-import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
-import { folio_get, put_page } from '../mm/folio.ts';
+import type { Folio } from '../mm/folio.ts';
+import { folio_get, folio_put, put_page } from '../mm/folio.ts';
+import { filemap_get_batch } from './filemap_batch.ts';
 import type { pipe_inode_info } from './pipe.ts';
 import { add_to_pipe, pipe_full, pipe_occupancy } from './pipe.ts';
 import {
@@ -39,6 +39,119 @@ export interface splice_read_result {
   readonly pipe_bytes: number;
 }
 
+/**
+ * A buffered splice read (filemap_splice_read) between two points of its loop: it has the folios
+ * filemap_get_pages returned (fbatch, a reference each) and has not yet read i_size again.
+ * filemap_get_pages may sleep there (waiting for the read of a folio not cached), and the
+ * splice holds only pipe_lock, so a truncate can lower i_size meanwhile.
+ */
+export interface filemap_splice_state {
+  readonly filp: file;
+  readonly pipe: pipe_inode_info;
+  /** *ppos when the call started, and i_size then (for the EOF invariant). */
+  readonly pos0: number;
+  readonly i_size0: number;
+  /** *ppos, len (what is left to splice) and total_spliced, as the loop moves them. */
+  pos: number;
+  len: number;
+  total: number;
+  /** fbatch: the folios of the current round, or null once the loop has ended. */
+  fbatch: Folio[] | null;
+}
+
+/** The top of filemap_splice_read's loop: "if (*ppos >= i_size_read(...)) break;", then a batch. */
+function filemap_splice_next_batch(s: filemap_splice_state): void {
+  s.fbatch =
+    s.len > 0 && s.pos < s.filp.f_inode.i_size ? filemap_get_batch(s.filp, s.pos, s.len) : null;
+}
+
+/**
+ * filemap_splice_read up to its first filemap_get_pages (mm/filemap.c, 6.5 to 6.12): the length
+ * clipped to the pipe's room, the first i_size check, the first batch of folios.
+ */
+export function filemap_splice_read_start(
+  filp: file,
+  ppos: number,
+  pipe: pipe_inode_info,
+  len: number,
+): filemap_splice_state {
+  const used = pipe_occupancy(pipe.head, pipe.tail);
+  const npages = Math.max(pipe.max_usage - used, 0);
+  const s: filemap_splice_state = {
+    filp,
+    pipe,
+    pos0: ppos,
+    i_size0: filp.f_inode.i_size,
+    pos: ppos,
+    len: Math.min(len, npages * PAGE_SIZE),
+    total: 0,
+    fbatch: null,
+  };
+  filemap_splice_next_batch(s);
+  return s;
+}
+
+/**
+ * The rest of filemap_splice_read from a batch filemap_get_pages returned: "i_size must be checked
+ * after we know the pages are Uptodate" (isize = i_size_read; "if (unlikely(*ppos >= isize))
+ * break;"; end_offset = min(isize, *ppos + len)), each folio into the pipe (splice_folio_into_pipe:
+ * a folio_get per buffer) up to end_offset, folio_batch_release, and the next round while len is
+ * left. Returns "total_spliced ? total_spliced : error" (error 0 here).
+ */
+export function filemap_splice_read_finish(s: filemap_splice_state): splice_read_result {
+  const ino = s.filp.f_inode;
+  const pipe = s.pipe;
+  while (s.fbatch !== null) {
+    const fbatch = s.fbatch;
+    let out = false;
+    // i_size must be checked after the folio is uptodate (a truncate may have raced).
+    const isize = ino.i_size;
+    if (s.pos >= isize) out = true;
+    const end_offset = Math.min(isize, s.pos + s.len);
+    for (const folio of fbatch) {
+      if (out) break;
+      if (folio.index * PAGE_SIZE >= end_offset) {
+        out = true;
+        break;
+      }
+      const off = s.pos % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, s.len, isize - s.pos);
+      // splice_folio_into_pipe
+      folio_get(folio);
+      const r = add_to_pipe(pipe, {
+        page: folio.page(0),
+        offset: off,
+        len: n,
+        ops: 'page_cache_pipe_buf_ops',
+        flags: 0,
+        ref_from_gup: false,
+      });
+      if (r < 0) {
+        put_page(folio.page(0));
+        out = true;
+        break;
+      }
+      s.len -= n;
+      s.total += n;
+      s.pos += n;
+      if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) out = true;
+    }
+    // folio_batch_release: the batch's references.
+    for (const folio of fbatch) folio_put(folio);
+    s.fbatch = null;
+    if (!out) filemap_splice_next_batch(s);
+  }
+  return {
+    ret: s.total,
+    ppos: s.pos,
+    pages_allocated: 0,
+    i_size: s.i_size0,
+    pos: s.pos0,
+    eof_limited: false,
+    pipe_bytes: s.total,
+  };
+}
+
 /** filemap_splice_read: page cache folios into the pipe, a folio reference per buffer. */
 export function filemap_splice_read(
   filp: file,
@@ -46,53 +159,7 @@ export function filemap_splice_read(
   pipe: pipe_inode_info,
   len: number,
 ): splice_read_result {
-  const ino = filp.f_inode;
-  const i_size0 = ino.i_size;
-  // "init_sync_kiocb(&iocb, in); iocb.ki_pos = *ppos;": the kiocb filemap_get_pages reads at
-  // (mm/filemap.c filemap_splice_read, 6.5 to 6.12).
-  const iocb = init_sync_kiocb(filp, ppos);
-  const used = pipe_occupancy(pipe.head, pipe.tail);
-  const npages = Math.max(pipe.max_usage - used, 0);
-  len = Math.min(len, npages * PAGE_SIZE);
-  let pos = ppos;
-  let total = 0;
-  while (len > 0) {
-    if (pos >= ino.i_size) break;
-    iocb.ki_pos = pos;
-    const folio = filemap_get_uptodate_folio(ino.i_mapping, Math.floor(iocb.ki_pos / PAGE_SIZE));
-    // i_size must be checked after the folio is uptodate (a truncate may have raced).
-    const isize = ino.i_size;
-    if (pos >= isize) break;
-    const off = pos % PAGE_SIZE;
-    const n = Math.min(PAGE_SIZE - off, len, isize - pos);
-    // splice_folio_into_pipe
-    folio_get(folio);
-    const r = add_to_pipe(pipe, {
-      page: folio.page(0),
-      offset: off,
-      len: n,
-      ops: 'page_cache_pipe_buf_ops',
-      flags: 0,
-      ref_from_gup: false,
-    });
-    if (r < 0) {
-      put_page(folio.page(0));
-      break;
-    }
-    len -= n;
-    total += n;
-    pos += n;
-    if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) break;
-  }
-  return {
-    ret: total,
-    ppos: pos,
-    pages_allocated: 0,
-    i_size: i_size0,
-    pos: ppos,
-    eof_limited: false,
-    pipe_bytes: total,
-  };
+  return filemap_splice_read_finish(filemap_splice_read_start(filp, ppos, pipe, len));
 }
 
 /**

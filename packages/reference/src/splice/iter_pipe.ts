@@ -6,13 +6,13 @@
 // iov_iter_revert's ITER_PIPE branch), fs/splice.c (generic_file_splice_read),
 // fs/iomap/direct-io.c (__iomap_dio_rw), block/bio.c (__bio_iov_iter_get_pages).
 
-import type { file } from '../block/fs.ts';
+import type { file, kiocb } from '../block/fs.ts';
 import { init_sync_kiocb, O_DIRECT } from '../block/fs.ts';
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
-import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
-import type { Page } from '../mm/folio.ts';
-import { get_page, try_alloc_page } from '../mm/folio.ts';
+import type { Folio, Page } from '../mm/folio.ts';
+import { folio_put, get_page, try_alloc_page } from '../mm/folio.ts';
+import { filemap_get_batch } from './filemap_batch.ts';
 import type { pipe_inode_info } from './pipe.ts';
 import { pipe_buf, pipe_buf_release, pipe_full } from './pipe.ts';
 import { splice_dio_read_submit, splice_dio_read_wait } from './splice_dio.ts';
@@ -150,9 +150,114 @@ export function pipe_get_pages(
 }
 
 /**
+ * A buffered generic_file_splice_read (6.1) between two points of filemap_read's loop: the folios
+ * filemap_get_pages returned (a reference each) and i_size not yet read again. Only pipe_lock is
+ * held (no inode lock), so a truncate can lower i_size meanwhile.
+ */
+export interface generic_splice_state {
+  readonly filp: file;
+  readonly pipe: pipe_inode_info;
+  readonly iter: pipe_iter;
+  /** The kiocb filemap_read advances (ki_pos: the read position). */
+  readonly kiocb: kiocb;
+  total: number;
+  /** fbatch: the folios of the current round, or null once the loop has ended. */
+  fbatch: Folio[] | null;
+}
+
+/** The top of filemap_read's loop: "if (unlikely(iocb->ki_pos >= i_size_read(inode))) break;". */
+function filemap_read_next_batch(s: generic_splice_state): void {
+  s.fbatch =
+    s.iter.count > 0 && s.kiocb.ki_pos < s.filp.f_inode.i_size
+      ? filemap_get_batch(s.filp, s.kiocb.ki_pos, s.iter.count)
+      : null;
+}
+
+/**
+ * generic_file_splice_read (6.1) on a buffered file, up to filemap_read's first
+ * filemap_get_pages: "iov_iter_pipe(&to, ITER_DEST, pipe, len); init_sync_kiocb(&kiocb, in);
+ * kiocb.ki_pos = *ppos; ret = call_read_iter(in, &kiocb, &to);" (fs/splice.c), and in
+ * filemap_read (mm/filemap.c) the first i_size check and the first batch of folios.
+ */
+export function generic_file_splice_read_start(
+  filp: file,
+  ppos: number,
+  pipe: pipe_inode_info,
+  len: number,
+): generic_splice_state {
+  const s: generic_splice_state = {
+    filp,
+    pipe,
+    iter: iov_iter_pipe(pipe, len),
+    kiocb: init_sync_kiocb(filp, ppos),
+    total: 0,
+    fbatch: null,
+  };
+  filemap_read_next_batch(s);
+  return s;
+}
+
+/**
+ * The rest of a buffered 6.1 splice read from a batch: filemap_read's "isize =
+ * i_size_read(inode); if (unlikely(iocb->ki_pos >= isize)) goto put_folios; end_offset =
+ * min_t(loff_t, isize, iocb->ki_pos + iter->count);", each folio copied to the pipe up to
+ * end_offset (copy_page_to_iter_pipe: get_page, page_cache_pipe_buf_ops; nothing once the pipe is
+ * full, which ends the loop), the batch released, and the next round "while
+ * (iov_iter_count(iter) && iocb->ki_pos < isize && !error)". *ppos = kiocb.ki_pos afterwards.
+ */
+export function generic_file_splice_read_finish(s: generic_splice_state): {
+  ret: number;
+  ppos: number;
+} {
+  const ino = s.filp.f_inode;
+  const pipe = s.pipe;
+  const iter = s.iter;
+  const kiocb = s.kiocb;
+  while (s.fbatch !== null) {
+    const fbatch = s.fbatch;
+    const isize = ino.i_size;
+    let stop = kiocb.ki_pos >= isize;
+    const end_offset = Math.min(isize, kiocb.ki_pos + iter.count);
+    for (const folio of fbatch) {
+      if (stop || end_offset <= folio.index * PAGE_SIZE) break;
+      const pos = kiocb.ki_pos;
+      const off = pos % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, end_offset - pos);
+      // copy_page_to_iter_pipe copies nothing into a full pipe: "copied < bytes", -EFAULT, and
+      // filemap_read returns what it has read.
+      if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) {
+        stop = true;
+        break;
+      }
+      get_page(folio.page(0));
+      pipe.bufs[pipe.head & (pipe.ring_size - 1)] = {
+        page: folio.page(0),
+        offset: off,
+        len: n,
+        ops: 'page_cache_pipe_buf_ops',
+        flags: 0,
+        ref_from_gup: false,
+      };
+      pipe.head++;
+      iter.count -= n;
+      kiocb.ki_pos += n;
+      s.total += n;
+    }
+    // put_folios: the batch's references.
+    for (const folio of fbatch) folio_put(folio);
+    s.fbatch = null;
+    // "while (iov_iter_count(iter) && iocb->ki_pos < isize && !error)": the next round's top
+    // check (filemap_read_next_batch) tests the count and the position against i_size.
+    if (!stop) filemap_read_next_batch(s);
+  }
+  return { ret: s.total, ppos: kiocb.ki_pos };
+}
+
+/**
  * generic_file_splice_read (6.1): ITER_PIPE + ->read_iter. Buffered files splice page cache
- * pages by reference (copy_page_to_iter_pipe); O_DIRECT files go through the DIO path above,
- * synchronously. Returns bytes spliced or -errno; *ppos is returned as the new position.
+ * pages by reference (filemap_read -> copy_page_to_iter_pipe); O_DIRECT files go through the DIO
+ * path above, synchronously. Returns bytes spliced or -errno; *ppos is returned as the new
+ * position.
  */
 export function generic_file_splice_read(
   filp: file,
@@ -165,36 +270,5 @@ export function generic_file_splice_read(
     const ret = splice_dio_read_wait(r);
     return { ret, ppos: ret > 0 ? ppos + ret : ppos };
   }
-  const iter = iov_iter_pipe(pipe, len);
-  // "init_sync_kiocb(&kiocb, in); kiocb.ki_pos = *ppos; ret = call_read_iter(in, &kiocb, &to);"
-  // and *ppos = kiocb.ki_pos afterwards (6.1 fs/splice.c generic_file_splice_read): the read
-  // position is the kiocb's, which filemap_read advances.
-  const kiocb = init_sync_kiocb(filp, ppos);
-  const ino = filp.f_inode;
-  let total = 0;
-  // filemap_read -> copy_page_to_iter -> copy_page_to_iter_pipe: a reference per chunk.
-  while (
-    iter.count > 0 &&
-    kiocb.ki_pos < ino.i_size &&
-    !pipe_full(pipe.head, pipe.tail, pipe.max_usage)
-  ) {
-    const pos = kiocb.ki_pos;
-    const folio = filemap_get_uptodate_folio(ino.i_mapping, Math.floor(pos / PAGE_SIZE));
-    const off = pos % PAGE_SIZE;
-    const n = Math.min(PAGE_SIZE - off, iter.count, ino.i_size - pos);
-    get_page(folio.page(0));
-    pipe.bufs[pipe.head & (pipe.ring_size - 1)] = {
-      page: folio.page(0),
-      offset: off,
-      len: n,
-      ops: 'page_cache_pipe_buf_ops',
-      flags: 0,
-      ref_from_gup: false,
-    };
-    pipe.head++;
-    iter.count -= n;
-    kiocb.ki_pos += n;
-    total += n;
-  }
-  return { ret: total, ppos: kiocb.ki_pos };
+  return generic_file_splice_read_finish(generic_file_splice_read_start(filp, ppos, pipe, len));
 }
