@@ -39,6 +39,7 @@ import {
 } from '../../src/netfs/index.ts';
 import {
   extract_describes_exactly,
+  extraction_not_empty,
   rdma_mappings_owned,
   sg_element_within_folio,
 } from '../../src/netfs/invariants.ts';
@@ -124,6 +125,7 @@ describe('netfs_extract_user_iter', () => {
           expect(r.new_iter!.count).toBe(PAGE_SIZE - 1024);
           expect(2 * PAGE_SIZE - iter.count).toBe(PAGE_SIZE - 1024);
           expect(pinsOutstanding()).toBe(1);
+          expect(extraction_not_empty('netfs_extract_user_iter', r.new_iter!.count)).toEqual([]);
           // From the hole: nothing can be pinned.
           const count = iter.count;
           const e = netfs_extract_user_iter(iter, count);
@@ -131,6 +133,12 @@ describe('netfs_extract_user_iter', () => {
           if (faulty) {
             expect(e.npages).toBe(0);
             expect(e.new_iter!.count).toBe(0);
+            // what the caller would hold: caught by the check
+            expect(
+              extraction_not_empty('netfs_extract_user_iter', e.new_iter!.count).map(
+                (v) => v.invariant,
+              ),
+            ).toEqual(['extraction_not_empty']);
           } else {
             expect(e.npages).toBe(-14);
             expect(e.new_iter).toBeNull();
