@@ -24,7 +24,8 @@ export interface io_mapped_ubuf {
 export class io_ring_ctx {
   readonly id: number;
   readonly mm: MmStruct;
-  user_bufs: io_mapped_ubuf[] = [];
+  /** The buffer table; null is a sparse slot (ctx->dummy_ubuf: no buffer, nothing pinned). */
+  user_bufs: (io_mapped_ubuf | null)[] = [];
 
   constructor(id: number, mm: MmStruct) {
     this.id = id;
@@ -46,8 +47,17 @@ export function io_uring_setup(mm: MmStruct): io_ring_ctx {
   return new io_ring_ctx(current_kernel().next_id++, mm);
 }
 
-/** io_pin_pages + io_sqe_buffer_register for one iovec. Returns the mapping or -errno. */
-function io_sqe_buffer_register(ctx: io_ring_ctx, iov: iovec): io_mapped_ubuf | number {
+/**
+ * io_buffer_validate + io_sqe_buffer_register (io_pin_pages) for one iovec. Returns the mapping,
+ * null for a sparse slot, or -errno. io_buffer_validate (6.1; 6.12 the same): "if
+ * (!iov->iov_base) return iov->iov_len ? -EFAULT : 0;" then a zero length or one over SZ_1G is
+ * -EFAULT; io_sqe_buffer_register then installs ctx->dummy_ubuf for the NULL base ("if
+ * (!iov->iov_base) return 0;"): a slot with no buffer, which io_import_fixed refuses (-EFAULT:
+ * dummy_ubuf's ubuf is -1UL) and io_buffer_unmap skips. (The -EOVERFLOW of a base + length past
+ * the address space is not modelled: the reference's addresses are small.)
+ */
+function io_sqe_buffer_register(ctx: io_ring_ctx, iov: iovec): io_mapped_ubuf | null | number {
+  if (iov.iov_base === 0) return iov.iov_len !== 0 ? -EFAULT : null;
   if (iov.iov_len <= 0 || iov.iov_len > 1 << 30) return -EFAULT;
   const start = Math.floor(iov.iov_base / PAGE_SIZE) * PAGE_SIZE;
   const end = Math.ceil((iov.iov_base + iov.iov_len) / PAGE_SIZE) * PAGE_SIZE;
@@ -75,11 +85,12 @@ function io_sqe_buffer_register(ctx: io_ring_ctx, iov: iovec): io_mapped_ubuf | 
 export function io_sqe_buffers_register(ctx: io_ring_ctx, iovs: readonly iovec[]): number {
   if (ctx.user_bufs.length > 0) return -EBUSY; // already registered
   if (iovs.length === 0 || iovs.length > 16384) return -EINVAL;
-  const done: io_mapped_ubuf[] = [];
+  const done: (io_mapped_ubuf | null)[] = [];
   for (const iov of iovs) {
     const r = io_sqe_buffer_register(ctx, iov);
     if (typeof r === 'number') {
-      for (const imu of done) unpin_user_pages(imu.pages);
+      // __io_sqe_buffers_unregister -> io_buffer_unmap of each slot so far (a sparse one: nothing).
+      for (const imu of done) if (imu !== null) unpin_user_pages(imu.pages);
       return r;
     }
     done.push(r);
@@ -91,7 +102,7 @@ export function io_sqe_buffers_register(ctx: io_ring_ctx, iovs: readonly iovec[]
 /** io_sqe_buffers_unregister (IORING_UNREGISTER_BUFFERS): io_buffer_unmap unpins each page. */
 export function io_sqe_buffers_unregister(ctx: io_ring_ctx): number {
   if (ctx.user_bufs.length === 0) return -ENXIO; // nothing registered
-  for (const imu of ctx.user_bufs) unpin_user_pages(imu.pages);
+  for (const imu of ctx.user_bufs) if (imu !== null) unpin_user_pages(imu.pages);
   ctx.user_bufs = [];
   return 0;
 }
@@ -108,7 +119,9 @@ export function io_import_fixed(
   len: number,
 ): iov_iter | number {
   const imu = ctx.user_bufs[buf_index];
-  if (imu === undefined) return -EFAULT;
+  // No such slot (6.1 io_prep_rw_fixed: buf_index >= nr_user_bufs), or a sparse one: its
+  // dummy_ubuf (ubuf -1UL) puts every address outside it.
+  if (imu === undefined || imu === null) return -EFAULT;
   if (buf_addr < imu.ubuf || buf_addr + len > imu.ubuf + imu.len || len <= 0) return -EFAULT;
   // Skip to the bvec holding buf_addr, then build a trimmed bvec array from there.
   let skip = buf_addr - imu.ubuf;

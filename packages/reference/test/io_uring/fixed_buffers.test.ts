@@ -76,6 +76,40 @@ describe('io_uring fixed buffers across fork (kernel-facts: lost nothing on eith
     });
   });
 
+  it('a NULL iovec of length 0 is a sparse slot: registered, nothing pinned, imports -EFAULT', () => {
+    // io_uring/rsrc.c io_buffer_validate (6.1, 6.12): "if (!iov->iov_base) return iov->iov_len ?
+    // -EFAULT : 0;"; io_sqe_buffer_register installs ctx->dummy_ubuf for it (ubuf -1UL).
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, PAGE_SIZE);
+      const ctx = io_uring_setup(mm);
+      const iovs = [
+        { iov_base: 0, iov_len: 0 },
+        { iov_base: buf, iov_len: PAGE_SIZE },
+      ];
+      expect(io_sqe_buffers_register(ctx, iovs)).toBe(0);
+      expect(k.vmstat.nr_foll_pin_acquired - k.vmstat.nr_foll_pin_released).toBe(1);
+      expect(io_import_fixed(ctx, ITER_DEST, 0, buf, 512)).toBe(-14); // the sparse slot
+      expect((io_import_fixed(ctx, ITER_DEST, 1, buf, 512) as iov_iter).count).toBe(512);
+      expect(io_sqe_buffers_unregister(ctx)).toBe(0);
+      // A NULL base with a length, a base with none, more than 1 GiB: -EFAULT, nothing left.
+      for (const iov of [
+        { iov_base: 0, iov_len: PAGE_SIZE },
+        { iov_base: buf, iov_len: 0 },
+        { iov_base: buf, iov_len: 2 ** 30 + PAGE_SIZE },
+      ]) {
+        expect(io_sqe_buffers_register(ctx, [{ iov_base: buf, iov_len: PAGE_SIZE }, iov])).toBe(
+          -14,
+        );
+        expect(ctx.user_bufs).toEqual([]);
+      }
+      expect(k.vmstat.nr_foll_pin_acquired).toBe(k.vmstat.nr_foll_pin_released);
+      exit_mmap(mm);
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  });
+
   it('io_import_fixed fails only -EFAULT, and a buffer whose bvecs miss bytes is a named error, not an errno', () => {
     // io_uring/rsrc.c io_import_fixed (6.1, 6.12): -EFAULT for no buffer or a range outside it;
     // nothing else, so the reference has no -ENOMEM either.
@@ -90,7 +124,7 @@ describe('io_uring fixed buffers across fork (kernel-facts: lost nothing on eith
       expect((io_import_fixed(ctx, ITER_DEST, 0, buf + 512, 512) as iov_iter).count).toBe(512);
       // A registration that built its bvecs short (never io_sqe_buffer_register's): stop.
       const imu = ctx.user_bufs[0];
-      if (imu === undefined) throw new Error('no registered buffer');
+      if (imu === undefined || imu === null) throw new Error('no registered buffer');
       const first = imu.bvec[0];
       if (first === undefined) throw new Error('no bvec');
       ctx.user_bufs[0] = { ...imu, bvec: [{ ...first, bv_len: 1024 }] };
