@@ -64,7 +64,7 @@ CONSTANTS
                     \* (ReadCrossEnd, WriteAtEnd): block/fops.c blkdev_read_iter cuts a read
                     \* that crosses the end to the part that fits, blkdev_write_iter refuses a
                     \* write at the end with -ENOSPC (explored with UBUF alone)
-    FileLazy        \* (FilePrivate) the process never touched user page 5 after mmap: no PTE
+    FileLazy,       \* (FilePrivate) the process never touched user page 5 after mmap: no PTE
                     \* yet (p5 = "NONE"), the file's page F0 already in the page cache. The
                     \* first access faults (mm/memory.c do_fault, 6.1 and 6.12): a read fault
                     \* (a direct I/O write's GUP, no FOLL_WRITE) is do_read_fault, which maps F0
@@ -72,14 +72,19 @@ CONSTANTS
                     \* fault on the absent PTE (a direct I/O read's FOLL_WRITE GUP, or the
                     \* process's store) is do_cow_fault, which copies F0 into a new exclusive
                     \* anonymous page (U5) mapped writable, and drops __do_fault's reference
+    MisalignedIo    \* direct I/O requests may also come with a user buffer the device cannot
+                    \* take as it is (SubmitMisaligned): block/fops.c blkdev_direct_IO refuses
+                    \* it with -EINVAL before building a bio (explored with UBUF and IOVEC alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
-        PartialPunch, FilePrivate, DeviceEnd, FileLazy}
+        PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
+\* Misaligned requests are explored on their own, with the user iterators only.
+ASSUME MisalignedIo => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd)
 \* The file mapping is explored on its own (its pages are no other iterator's).
 ASSUME FilePrivate => (~LargeFolio /\ ~Nofault /\ ~PartialPunch)
 \* The device's end is explored on its own, with the UBUF buffer only.
@@ -483,6 +488,26 @@ WriteAtEnd(b) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "WriteAtEnd", bio |-> b]
 
+\* (MisalignedIo) An asynchronous direct I/O over a user iterator whose buffer the device cannot
+\* take as it is: the UBUF buffer one real byte past user address 1 (an address not aligned to
+\* the queue's DMA alignment, 511: bdev_dma_alignment), or the IOVEC buffer cut in two iovecs
+\* whose lengths are not multiples of the logical block size though their sum is.  6.12
+\* block/fops.c blkdev_direct_IO: "if (blkdev_dio_invalid(bdev, iocb, iter)) return -EINVAL"
+\* (6.1: blkdev_dio_unaligned), both "pos & (bdev_logical_block_size(bdev) - 1) ||
+\* !bdev_iter_is_aligned(bdev, iter)", and bdev_iter_is_aligned is lib/iov_iter.c
+\* iov_iter_is_aligned(iter, bdev_dma_alignment(bdev), bdev_logical_block_size(bdev) - 1),
+\* which checks every segment's address and length; before any bio, extraction, pin or
+\* reference.  The request fails at once (Linux AIO: aio_rw_done completes it with the error
+\* inside io_submit): whatever other I/O is in flight keeps what it holds.
+SubmitMisaligned(b, t, dir) ==
+    /\ MisalignedIo
+    /\ CanStart(b)
+    /\ t \in UserTypes
+    /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = dir]]
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "SubmitMisaligned", bio |-> b, iter |-> t, dir |-> dir]
+
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
 \* unpin_user_page when BIO_PAGE_PINNED (the zero page is skipped by
 \* gup_put_folio since 6.5), put_page for 6.1 refs.  ALWAYS_UNPIN models a
@@ -570,10 +595,12 @@ StoreFile ==
 \* SubmitPartial nor PunchHole): the file mapping's pages are no other iterator's.
 \* With DeviceEnd only UBUF is submitted (and neither SubmitFault, SubmitPartial nor PunchHole):
 \* the device's end changes nothing for the other iterators, which the main configs cover.
+\* With MisalignedIo only the user iterators are submitted (and neither SubmitFault,
+\* SubmitPartial nor PunchHole): the refused request beside the requests that go through.
 SubmitTypes == IF DeviceEnd THEN {"UBUF"}
                ELSE IF FilePrivate THEN {"FILEMAP"}
                ELSE IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
-               ELSE IF Nofault THEN UserTypes
+               ELSE IF Nofault \/ MisalignedIo THEN UserTypes
                ELSE IF PartialPunch THEN {"XARRAY"} ELSE IterTypes
 
 \* Each disjunct repeats its action's cheap enabling conditions (CanStart, the I/O's state, the
@@ -586,15 +613,18 @@ SubmitTypes == IF DeviceEnd THEN {"UBUF"}
 Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ Submit(b, t, dir)
-    \/ \E b \in Bios, t \in UserTypes : ~FilePrivate /\ ~DeviceEnd /\ CanStart(b) /\ SubmitFault(b, t)
-    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ CanStart(b) /\ SubmitPartial(b)
+    \/ \E b \in Bios, t \in UserTypes :
+          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ CanStart(b) /\ SubmitFault(b, t)
+    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
+    \/ \E b \in Bios, t \in UserTypes, dir \in {"DEST", "SOURCE"} :
+          MisalignedIo /\ CanStart(b) /\ SubmitMisaligned(b, t, dir)
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ "X0" \in cached /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ "X0" \in cached /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
     \/ PartialPunch /\ PunchPartial
     \/ FilePrivate /\ p5 # "COPY" /\ StoreFile

@@ -5,11 +5,18 @@
 // kiocb waits, an asynchronous one returns -EIOCBQUEUED and is completed later.
 import { EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../errno.ts';
 import { iov_iter_count, iov_iter_revert } from '../iov_iter/advance.ts';
-import { READ } from '../iov_iter/constants.ts';
+import {
+  ITER_BVEC,
+  ITER_IOVEC,
+  ITER_KVEC,
+  ITER_UBUF,
+  ITER_XARRAY,
+  READ,
+} from '../iov_iter/constants.ts';
 import { iov_iter_rw, user_backed_iter } from '../iov_iter/init.ts';
 import { iov_iter_zero } from '../iov_iter/iterate.ts';
 import { iov_iter_npages } from '../iov_iter/npages.ts';
-import type { iov_iter } from '../iov_iter/types.ts';
+import type { bio_vec, iov_iter } from '../iov_iter/types.ts';
 import type { bio } from './bio.ts';
 import {
   BIO_MAX_VECS,
@@ -19,6 +26,7 @@ import {
   bio_release_pages,
   SECTOR_SHIFT,
 } from './bio.ts';
+import type { block_device } from './blkdev.ts';
 import { bdev_complete_bio, submit_bio } from './blkdev.ts';
 import type { kiocb } from './fs.ts';
 
@@ -139,9 +147,17 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   // dio->i_size sampled when the dio is set up.
   const i_size = ino.i_size;
   if (is_read && pos >= i_size) return 0;
-  // blkdev_dio_invalid (block/fops.c) / iomap_dio_bio_iter (fs/iomap/direct-io.c): position
-  // and length aligned to the logical block size.
-  if (pos % lbs !== 0 || count % lbs !== 0) return -EINVAL;
+  // block/fops.c blkdev_read_iter (6.1 and 6.12): a read crossing the device's end is
+  // truncated to the part that fits ("size -= pos; ... iov_iter_truncate(to, size)") before
+  // blkdev_direct_IO, so the alignment check below sees the truncated count, as for a write.
+  if (is_read && ino.is_blkdev) count = Math.min(count, ino.i_extent_len - pos);
+  // blkdev_dio_invalid (6.12; 6.1 blkdev_dio_unaligned, block/fops.c) / iomap_dio_bio_iter
+  // (fs/iomap/direct-io.c, 6.1 and 6.12): the position and the length aligned to the logical
+  // block size, and every segment of the iterator too: bdev_iter_is_aligned ->
+  // iov_iter_is_aligned(iter, bdev_dma_alignment, bdev_logical_block_size - 1). -EINVAL before
+  // anything is extracted, pinned or referenced.
+  if (pos % lbs !== 0 || count % lbs !== 0 || !bdev_iter_is_aligned(bdev, iter, count))
+    return -EINVAL;
   const d = new dio(iocb, is_read, is_read && user_backed_iter(iter));
   d.i_size = i_size;
   /** Bytes of the read past the mapped blocks: a hole, zero-filled instead of read. */
@@ -206,6 +222,55 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   if (opts.defer_eof_revert) return d;
   dio_eof_revert(d, iter);
   return d.result !== null && d.result < 0 ? d.result : d;
+}
+
+/**
+ * bdev_iter_is_aligned (include/linux/blkdev.h) -> iov_iter_is_aligned (lib/iov_iter.c, 6.1 and
+ * 6.12) over the iterator as truncated to `count`: every segment's address (from the current
+ * position) clears the device's DMA alignment mask and every segment's length, up to what the
+ * count leaves of it, the logical block size's mask (iov_iter_aligned_iovec,
+ * iov_iter_aligned_bvec; UBUF and XARRAY are one range). The kernel function has no case for
+ * ITER_FOLIOQ (6.12) and the bvecq RFC adds none: they pass.
+ */
+function bdev_iter_is_aligned(bdev: block_device, i: iov_iter, count: number): boolean {
+  const addr_mask = bdev.dma_alignment;
+  const len_mask = bdev.logical_block_size - 1;
+  switch (i.iter_type) {
+    case ITER_UBUF:
+      return (count & len_mask) === 0 && ((i.ubuf + i.iov_offset) & addr_mask) === 0;
+    case ITER_IOVEC:
+    case ITER_KVEC: {
+      const segs = i.iter_type === ITER_IOVEC ? i.__iov : i.kvec;
+      let size = count;
+      let skip = i.iov_offset;
+      for (let k = i.seg; k < i.seg + i.nr_segs; k++, skip = 0) {
+        const seg = segs[k] as { iov_base: number; iov_len: number };
+        const len = Math.min(seg.iov_len - skip, size);
+        if (len & len_mask) return false;
+        if ((seg.iov_base + skip) & addr_mask) return false;
+        size -= len;
+        if (size === 0) break;
+      }
+      return true;
+    }
+    case ITER_BVEC: {
+      let size = count;
+      let skip = i.iov_offset;
+      for (let k = i.seg; k < i.seg + i.nr_segs; k++, skip = 0) {
+        const bv = i.bvec[k] as bio_vec;
+        const len = Math.min(bv.bv_len - skip, size);
+        if (len & len_mask) return false;
+        if ((bv.bv_offset + skip) & addr_mask) return false;
+        size -= len;
+        if (size === 0) break;
+      }
+      return true;
+    }
+    case ITER_XARRAY:
+      return (count & len_mask) === 0 && ((i.xarray_start + i.iov_offset) & addr_mask) === 0;
+    default:
+      return true;
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 import { EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../../src/errno.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { ITER_DEST, ITER_SOURCE } from '../../src/iov_iter/constants.ts';
-import { iov_iter_bvec, iov_iter_ubuf } from '../../src/iov_iter/init.ts';
+import { iov_iter_bvec, iov_iter_init, iov_iter_ubuf } from '../../src/iov_iter/init.ts';
 import { createKernel, current_kernel, with_kernel, with_mm } from '../../src/kernel.ts';
 import {
   alloc_page,
@@ -114,6 +114,42 @@ describe('O_DIRECT through bios (block/fops.c, fs/iomap/direct-io.c)', () => {
         expect(direct_IO(init_sync_kiocb(filp, 0), iov_iter_ubuf(ITER_DEST, buf, 100))).toBe(-22);
         expect(direct_IO(init_sync_kiocb(filp, 8192), iov_iter_ubuf(ITER_DEST, buf, 512))).toBe(0);
       });
+      exit_mmap(mm);
+    });
+  });
+
+  it('a buffer off the DMA alignment or a segment off the logical block is -EINVAL, nothing pinned (bdev_iter_is_aligned)', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const bdev = bdev_alloc(8192);
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+      const filp = filp_open(bdev_inode(bdev), O_DIRECT);
+      const k = current_kernel();
+      const pins0 = k.vmstat.nr_foll_pin_acquired;
+      with_mm(mm, () => {
+        // iov_iter_is_aligned: the address against bdev_dma_alignment (511)...
+        expect(direct_IO(init_sync_kiocb(filp, 0), iov_iter_ubuf(ITER_DEST, buf + 1, 512))).toBe(
+          -EINVAL,
+        );
+        expect(direct_IO(init_sync_kiocb(filp, 0), iov_iter_ubuf(ITER_DEST, buf + 512, 512))).toBe(
+          512,
+        );
+        // ...and each iovec's length against the logical block size, though the sum is aligned.
+        const iov = [
+          { iov_base: buf, iov_len: 700 },
+          { iov_base: buf + 700, iov_len: 324 },
+        ];
+        expect(direct_IO(init_sync_kiocb(filp, 0), iov_iter_init(ITER_SOURCE, iov, 2, 1024))).toBe(
+          -EINVAL,
+        );
+        // blkdev_read_iter truncates a read crossing the device's end before blkdev_direct_IO:
+        // 1000 bytes at 7680 are cut to the 512 that fit, which pass the alignment check.
+        expect(direct_IO(init_sync_kiocb(filp, 7680), iov_iter_ubuf(ITER_DEST, buf, 1000))).toBe(
+          512,
+        );
+      });
+      // One pin each for the two requests that went through, none for the refused ones.
+      expect(k.vmstat.nr_foll_pin_acquired - pins0).toBe(2);
       exit_mmap(mm);
     });
   });

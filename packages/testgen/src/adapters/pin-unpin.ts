@@ -76,6 +76,12 @@
 //                last 3 model bytes hold DMA_PATTERN (the `data` probe of U0).
 //   WriteAtEnd   (DeviceEnd) Submit's asynchronous UBUF write placed at the end of the device:
 //                -ENOSPC before any extraction (blkdev_write_iter), no bio (FAILED).
+//   SubmitMisaligned  (MisalignedIo) Submit's asynchronous UBUF or IOVEC request over a buffer
+//                the device cannot take: the UBUF buffer one real byte past user address 1
+//                (off the queue's 511 DMA alignment), the IOVEC buffer as two iovecs of 1948
+//                and 1124 bytes from user address 9 (3 KiB in all, neither a multiple of 512).
+//                The reference's blkdev direct I/O refuses it -EINVAL (block/dio.ts dio_submit:
+//                bdev_iter_is_aligned, as block/fops.c blkdev_direct_IO) before any bio (FAILED).
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -146,6 +152,7 @@ import {
   direct_IO,
   do_anonymous_large_folio,
   EFAULT,
+  EINVAL,
   EIO,
   EIOCBQUEUED,
   ENOSPC,
@@ -279,6 +286,7 @@ const ACTIONS = new Set([
   'StoreFile',
   'ReadCrossEnd',
   'WriteAtEnd',
+  'SubmitMisaligned',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -545,6 +553,8 @@ interface BioSlot {
 const USER_PAGES = 4;
 /** Where LargeFolio's mapping goes: a 16 KiB (order-2) boundary. */
 const LARGE_MAP_ADDR = 0x4000_0000;
+/** SubmitMisaligned: the first iovec's length (not a multiple of the 512-byte logical block). */
+const MISALIGNED_IOV0 = 1948;
 /** SubmitFault's buffer: far past the mapping, so GUP finds no vma (-EFAULT). */
 const UNMAPPED_PAGE = 64;
 /**
@@ -957,6 +967,30 @@ class PinUnpinDriver implements ReferenceDriver {
         // blkdev_write_iter's -ENOSPC at the device's end: no bio.
         this.submitAtDeviceEnd(action, 'SOURCE', DEVICE_PAGES * PAGE_SIZE, -ENOSPC);
         return;
+      case 'SubmitMisaligned': {
+        const s = this.slot(action);
+        const t = param(action, 'iter', 'string');
+        const dir = param(action, 'dir', 'string');
+        if (dir !== 'DEST' && dir !== 'SOURCE')
+          throw new AdapterError(
+            `PinUnpin: SubmitMisaligned: dir must be DEST or SOURCE, got ${dir}`,
+          );
+        if (s.st !== 'IDLE')
+          throw new AdapterError('PinUnpin: SubmitMisaligned on a bio already used');
+        s.iter = t;
+        const ret = this.submit(
+          s,
+          param(action, 'bio', 'number'),
+          dir,
+          this.misalignedIter(t, dir),
+        );
+        // blkdev_direct_IO's -EINVAL, before any bio (submit checked none was queued).
+        if (ret !== -EINVAL)
+          throw new AdapterError(
+            `PinUnpin: SubmitMisaligned returned ${ret} at submission, not -EINVAL`,
+          );
+        return;
+      }
       case 'FaultIn': {
         const buffer = param(action, 'buffer', 'string');
         if (!this.nofault) throw new AdapterError('PinUnpin: FaultIn without Nofault');
@@ -1122,6 +1156,24 @@ class PinUnpinDriver implements ReferenceDriver {
       throw new AdapterError(`PinUnpin: synchronous direct I/O ${b} returned ${ret}`);
     s.bios = trace;
     s.st = 'DONE';
+  }
+
+  /**
+   * SubmitMisaligned's buffers: UBUF, the UBUF layout one real byte further (6 model bytes from
+   * user address 1 + 1 byte: the address is off the DMA alignment); IOVEC, 3 model bytes from
+   * user address 9 (user page 2 at offset 1) as two iovecs of 1948 and 1124 bytes (each length
+   * off the 512-byte logical block, their sum on it).
+   */
+  private misalignedIter(t: string, dir: 'DEST' | 'SOURCE'): iov_iter {
+    const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
+    const at = this.base + (t === 'UBUF' ? 1 : 9) * UNIT;
+    if (t === 'UBUF') return with_mm(this.mm, () => iov_iter_ubuf(d, at + 1, 6 * UNIT));
+    if (t !== 'IOVEC') throw new AdapterError(`PinUnpin: SubmitMisaligned of ${t}`);
+    const iov = [
+      { iov_base: at, iov_len: MISALIGNED_IOV0 },
+      { iov_base: at + MISALIGNED_IOV0, iov_len: 3 * UNIT - MISALIGNED_IOV0 },
+    ];
+    return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 3 * UNIT));
   }
 
   /** SubmitFault's buffer: 6 bytes far past the mapping, where no vma is (UBUF or one iovec). */
