@@ -97,6 +97,19 @@
 (* pages, and the variables tail / retTail say how many sectors the last  *)
 (* page of the file / of p's returned read holds (0: a whole page).       *)
 (* A shrinking Truncate is to whole pages (tail 0).                       *)
+(* A truncate during a buffered splice (BufferedRace): filemap_get_pages  *)
+(* may sleep waiting for a folio's read (filemap_update_page:             *)
+(* folio_put_wait_locked on the readahead folio), holding only pipe_lock  *)
+(* (no inode lock: ext4_file_splice_read / filemap_splice_read, 6.1       *)
+(* generic_file_splice_read -> filemap_read), so ftruncate can lower      *)
+(* i_size meanwhile.  Both loops read i_size again once the batch is      *)
+(* uptodate (mm/filemap.c 6.12 filemap_splice_read: "i_size must be       *)
+(* checked after we know the pages are Uptodate": a break when *ppos >=   *)
+(* isize, end_offset = min_t(loff_t, isize, *ppos + len); 6.1             *)
+(* filemap_read: "if (unlikely(iocb->ki_pos >= isize)) goto put_folios")  *)
+(* and splice only the folios below it; folio_batch_release then drops    *)
+(* the batch's references, freeing the folios the truncate took out of    *)
+(* the page cache.                                                        *)
 (* Not modelled: partial pages other than i_size's, a buffered read that  *)
 (* finds fewer free frames than it needs (the kernel reclaims or fails    *)
 (* with -ENOMEM; the step is simply not enabled).                         *)
@@ -131,6 +144,10 @@ CONSTANTS
     PartReadSectors, \* 0: a read() from a pipe takes the oldest buffer whole (PipeRead); 1..7: a
                  \* read() of PartReadSectors * 512 bytes may also take only the start of the oldest
                  \* buffer when that buffer holds more (PipeReadPart; a scenario shape)
+    BufferedRace, \* TRUE: the BufferedProc's splice may also be taken in two steps, BufferedGetPages
+                 \* (filemap_get_pages has returned the uptodate folios, a batch reference each) and
+                 \* BufferedFinish (i_size read again, the folios below it into the pipe), so that a
+                 \* Truncate can come between them (a scenario shape)
     EofClip      \* with LimitToEof: TRUE: the ver #20 code, which clips the length to i_size before
                  \* allocating ("splice: Make direct_read_splice() limit to eof where appropriate");
                  \* FALSE: direct_splice_read as of ver #19 of seed 002's series (and upstream
@@ -160,12 +177,18 @@ ASSUME ~EofRevert => (FileSize >= ReadLen /\ ExtendSize <= FileSize /\ ~DioAppen
 ASSUME TailSectors \in 0..7
 ASSUME PartReadSectors \in 0..7
 ASSUME TailSectors > 0 => (FileSize > 0 /\ ExtendSize <= FileSize /\ ~DioAppend /\ EofRevert)
+ASSUME BufferedRace \in BOOLEAN
+\* The split buffered read is that of a file that never grows: a file grown while the folios are
+\* read would send filemap_read / filemap_splice_read round their loop for a further batch
+\* ("while (len)"), which BufferedFinish does not take.
+ASSUME BufferedRace => (BufferedProc # "none" /\ ExtendSize <= FileSize)
 
 VARIABLES
     isize,      \* i_size of the file, in pages
     phase,      \* phase[p]: "idle" | "submitted" (bios issued) | "trimmed" (revert done, waiting) | "done"
-    nread,      \* nread[p]: pages the DIO was issued for (iterator length)
-    buf,        \* buf[p][i]: frame holding file page i of p's read (0 = none)
+                \* | "reading" (the buffered splice holds its batch of folios: BufferedGetPages)
+    nread,      \* nread[p]: pages the DIO was issued for (iterator length); "reading": pages in the batch
+    buf,        \* buf[p][i]: frame holding file page i of p's read (0 = none); "reading": the batch's folios
     bio,        \* bio[p]: file page indices of p's read whose bio is still in flight
     pipe,       \* pipe[p]: p's pipe buffers, oldest first: [frame |-> f, page |-> file page, off |->
                 \* sectors a partial read() has taken from its start (PipeReadPart)]
@@ -241,6 +264,10 @@ ArrayRefs(arF) == IF SpliceImpl = "COPY"
                 THEN Cardinality({pi \in Procs \X PageIdx : phase[pi[1]] \in {"submitted", "trimmed"}
                                                        /\ pi[2] <= nread[pi[1]] /\ buf[pi[1]][pi[2]] = arF})
                 ELSE 0
+\* A buffered splice between BufferedGetPages and BufferedFinish holds a reference on each folio of
+\* its batch (filemap_get_read_batch: folio_try_get; dropped by folio_batch_release).
+BatchRefs(baF) == Cardinality({pi \in Procs \X PageIdx : phase[pi[1]] = "reading"
+                                                     /\ pi[2] <= nread[pi[1]] /\ buf[pi[1]][pi[2]] = baF})
 \* The page cache holds one reference per cached folio (filemap_add_folio).
 CacheRefs(crF) == IF \E ci \in CachePages : cache[ci] = crF THEN 1 ELSE 0
 
@@ -383,6 +410,68 @@ BufferedRead(p) ==
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
     /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail>>
+
+\* The buffered splice in two steps (BufferedRace), first: splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0)
+\* on the BufferedProc's file up to the return of its filemap_get_pages: the length clipped to the
+\* pipe's room, the loop's first i_size check passed (no break: *ppos < i_size_read) (i_size > 0), the
+\* folios of pages 1..Min(len, i_size) uptodate (read in as in BufferedRead: a frame each, the page
+\* cache's ref) and a batch reference on each (mm/filemap.c filemap_get_pages ->
+\* filemap_get_read_batch: folio_try_get; 6.12 filemap_splice_read, 6.1 filemap_read under
+\* generic_file_splice_read).  pipe_lock is held: nothing is in the pipe yet and it cannot be read.
+BufferedGetPages(p) ==
+    /\ BufferedRace
+    /\ p = BufferedProc
+    /\ phase[p] = "idle"
+    /\ Len(pipe[p]) < PipeSlots
+    /\ isize > 0
+    /\ \E free \in {FreeFrames} :
+       \E n \in {Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)} :
+       \E miss \in {{mi \in 1..n : cache[mi] = 0}} :
+       \E newCache \in {[ci \in CachePages |->
+                           IF ci \in miss /\ Cardinality({mj \in miss : mj < ci}) < Cardinality(free)
+                           THEN CHOOSE nf \in free : Cardinality({g \in free : g < nf})
+                                                    = Cardinality({mj \in miss : mj < ci})
+                           ELSE cache[ci]]} :
+       \E allocated \in {{newCache[ai] : ai \in miss}} :
+       \E fetched \in {{newCache[si] : si \in 1..n}} :
+        /\ Cardinality(miss) <= Cardinality(free)
+        /\ phase' = [phase EXCEPT ![p] = "reading"]
+        /\ nread' = [nread EXCEPT ![p] = n]
+        /\ buf' = [buf EXCEPT ![p] = [bi \in PageIdx |-> IF bi <= n THEN newCache[bi] ELSE 0]]
+        /\ cache' = newCache
+        /\ ref' = [f \in FrameSet |->
+                     IF f \in allocated THEN 2
+                     ELSE IF f \in fetched THEN ref[f] + 1
+                     ELSE ref[f]]
+        /\ content' = [f \in FrameSet |->
+                         IF f \in allocated
+                         THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
+                         ELSE content[f]]
+    /\ action' = [name |-> "BufferedGetPages", proc |-> p]
+    /\ UNCHANGED <<isize, bio, pipe, ret, err, mapped, wret, overAlloc, tail, retTail>>
+
+\* The rest of that splice(): i_size read again now that the folios are uptodate (6.12
+\* filemap_splice_read: "isize = i_size_read(...)", a break when *ppos >= isize, "end_offset =
+\* min_t(loff_t, isize, *ppos + len)", a folio at or past end_offset ends the loop ("goto out"),
+\* n = min(len, isize - *ppos); 6.1 filemap_read the same with "goto put_folios"), so after a
+\* Truncate only the batch's pages below the new i_size go into the pipe (splice_folio_into_pipe /
+\* copy_page_to_iter_pipe: a folio ref per buffer), splice() returns them (0 when i_size is now 0),
+\* and folio_batch_release drops every batch reference: a folio the truncate took out of the page
+\* cache is freed then.  The loop ends: the length is spliced, or *ppos has reached i_size.
+BufferedFinish(p) ==
+    /\ phase[p] = "reading"
+    /\ \E kept \in {Min(nread[p], isize)} :
+       \E released \in {{buf[p][ri] : ri \in {rj \in PageIdx : rj > kept /\ rj <= nread[p]}}} :
+        /\ phase' = [phase EXCEPT ![p] = "done"]
+        /\ ret' = [ret EXCEPT ![p] = kept]
+        /\ retTail' = [retTail EXCEPT ![p] = RetTailOf(kept)]
+        /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..kept |-> [frame |-> buf[p][pk], page |-> pk, off |-> 0]]]
+        /\ ref' = [f \in FrameSet |-> IF f \in released THEN ref[f] - 1 ELSE ref[f]]
+        /\ content' = [f \in FrameSet |-> IF f \in released /\ ref[f] = 1 THEN Junk ELSE content[f]]
+        /\ nread' = [nread EXCEPT ![p] = 0]
+        /\ buf' = [buf EXCEPT ![p] = [bi \in PageIdx |-> 0]]
+    /\ action' = [name |-> "BufferedFinish", proc |-> p]
+    /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -640,6 +729,7 @@ Next ==
     \/ Finished
     \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
                         \/ SpliceReturn(p) \/ PipeRead(p) \/ PipeReadPart(p)
+                        \/ BufferedGetPages(p) \/ BufferedFinish(p)
                         \/ AppendWrite(p, 1) \/ AppendWrite(p, 0))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
     \/ \E s \in 0..(ExtentPages - 1) : Truncate(s)
@@ -661,7 +751,7 @@ TypeOK ==
     /\ DOMAIN bio = Procs /\ DOMAIN pipe = Procs /\ DOMAIN ret = Procs
     /\ DOMAIN ref = FrameSet /\ DOMAIN content = FrameSet
     /\ \A p \in Procs :
-          /\ phase[p] \in {"idle", "submitted", "trimmed", "done"}
+          /\ phase[p] \in {"idle", "submitted", "trimmed", "done", "reading"}
           /\ nread[p] \in 0..ReadLen
           /\ \A i \in PageIdx : buf[p][i] \in {0} \cup FrameSet
           /\ bio[p] \subseteq PageIdx
@@ -712,7 +802,7 @@ AllocationWithinEof == overAlloc = 0
 \* "GET", copy_splice_read's array, the page cache) -- except after it was freed under a
 \* bio, which NoBufferFreedUnderBio reports first.
 RefcountMatchesHolders ==
-    \A f \in FrameSet : ref[f] = PipeRefs(f) + BioRefs(f) + ArrayRefs(f) + CacheRefs(f)
+    \A f \in FrameSet : ref[f] = PipeRefs(f) + BioRefs(f) + ArrayRefs(f) + CacheRefs(f) + BatchRefs(f)
 
 \* Buffered splice moves no data (filemap_splice_read / copy_page_to_iter_pipe): each buffer
 \* of the buffered process's pipe is the page-cache folio of its file page, as long as that

@@ -447,6 +447,9 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
 
   it('classifies every generated SplicePipe scenario, with some realisable under each kernel profile', () => {
     expect(splicePipeWhyNot({ name: 'AppendWrite', proc: 'p1' })).toBe(SPLICEPIPE_NA.appendWrite);
+    expect(splicePipeWhyNot({ name: 'BufferedGetPages', proc: 'p2' })).toBe(
+      SPLICEPIPE_NA.bufferedRace,
+    );
     expect(splicePipeWhyNot({ name: 'SpliceSubmit', proc: 'p1' })).toBeUndefined();
     const known = new Set(Object.values(SPLICEPIPE_NA).map((r) => `target qemu:test: ${r}`));
     for (const profile of ['linux-6.1', 'linux-6.12']) {
@@ -469,6 +472,8 @@ describe('SplicePipe scenarios the guest realises (scenarioSupport)', () => {
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.framePool}`)).toBeGreaterThan(0);
       // SplicePipe_append's AppendWrite: not applicable with its reason, not a bare refusal.
       expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.appendWrite}`)).toBeGreaterThan(0);
+      // SplicePipe_buffered_race's split buffered splice: not applicable with its reason.
+      expect(counts.get(`target qemu:test: ${SPLICEPIPE_NA.bufferedRace}`)).toBeGreaterThan(0);
     }
   }, 60_000);
 });

@@ -109,11 +109,16 @@ export const SPLICEPIPE_NA = {
   constants: 'SplicePipe constants unknown or outside what the guest realises',
   appendWrite:
     "SplicePipe AppendWrite (pwrite of one page at i_size with O_DIRECT, SplicePipe_append): not realised by the guest: its -ENOSPC outcome needs the file's extent (the model's ExtentPages) to be all the space the filesystem has left, which the guest's 4 MiB ext4 does not bound; the reference runs it (block/dio.ts dio_submit / dio_complete)",
+  bufferedRace:
+    'SplicePipe BufferedGetPages / BufferedFinish (a truncate while the buffered splice holds the folios filemap_get_pages returned, SplicePipe_buffered_race): the guest holds a read only by suspending its dm gate, and a suspended dm device fails readahead bios (drivers/md/dm.c dm_submit_bio: REQ_RAHEAD -> bio_io_error), so filemap_update_page reads the folio again synchronously (filemap_read_folio) under filemap_invalidate_lock_shared, which ext4_setattr takes exclusively before its i_size_write: ftruncate cannot lower i_size while the guest holds the splice, and once the gate opens the two race; the reference runs it (splice/filemap_splice.ts, iter_pipe.ts)',
 } as const;
 
 /** Why the guest cannot realise an action supportsSplicePipe refuses (Realisation.whyNot). */
 export function splicePipeWhyNot(action: ScenarioAction): string | undefined {
-  return action.name === 'AppendWrite' ? SPLICEPIPE_NA.appendWrite : undefined;
+  if (action.name === 'AppendWrite') return SPLICEPIPE_NA.appendWrite;
+  if (action.name === 'BufferedGetPages' || action.name === 'BufferedFinish')
+    return SPLICEPIPE_NA.bufferedRace;
+  return undefined;
 }
 
 const isProc = (v: unknown): v is Proc => v === 'p1' || v === 'p2';

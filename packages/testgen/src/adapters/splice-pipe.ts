@@ -22,6 +22,11 @@
 //   PipeRead      pipe_read of the oldest buffer (pipe_buf_release)
 //   PipeReadPart  pipe_read of PartReadSectors * 512 bytes, less than the oldest buffer holds
 //                 (the buffer stays, its offset and len moved: fs/pipe.c pipe_read)
+//   BufferedGetPages  the buffered process's splice up to its filemap_get_pages (BufferedRace):
+//                 filemap_splice_read_start (6.12) / generic_file_splice_read_start (6.1: ITER_PIPE,
+//                 filemap_read), which hold the batch's folios (a reference each)
+//   BufferedFinish  filemap_splice_read_finish / generic_file_splice_read_finish: i_size read
+//                 again, the folios below it into the pipe, the batch released
 //   AppendWrite   direct_IO of one page at i_size on each process's O_DIRECT file (the spec's
 //                 one file), a synchronous kiocb: block/dio.ts dio_submit (the extent full:
 //                 -ENOSPC) and dio_complete (i_size and the mapped blocks extended). The data
@@ -39,7 +44,8 @@
 //   isize           i_size in pages (bytes / PAGE_SIZE: 1.25 for a file whose second page holds
 //                   1024 bytes, TailSectors = 2; the model: isize less the missing part of the
 //                   last page, from its tail variable)
-//   phase_<p>       idle | submitted | trimmed | done
+//   phase_<p>       idle | submitted | trimmed | done | reading (a buffered splice holding its
+//                   batch of folios)
 //   ret_<p>         pages splice() returned (bytes / PAGE_SIZE, so a read that stops at a mid-page
 //                   i_size shows the fraction: the model's ret less the rest of the last page,
 //                   retTail), "error <errno>" when it failed (-ENOMEM from copy_splice_read,
@@ -49,7 +55,7 @@
 //                   process (a frame freed under its bio and reused), Z = zero-filled hole,
 //                   J = never written, each followed by :<len> when the buffer holds less than a
 //                   page (the last page of a read that stopped at a mid-page i_size: D2:1024);
-//                   null while p's splice holds pipe_lock (submitted/trimmed)
+//                   null while p's splice holds pipe_lock (submitted/trimmed/reading)
 //   pipeLen_<p>     buffers in p's pipe, null while p's splice holds pipe_lock
 //   framesInUse     frames with a reference (live folios)
 //   refs            page references summed over all frames (pipe buffers, bio refs on 6.1,
@@ -78,7 +84,13 @@ import {
   do_truncate,
   type file,
   filemap_lookup,
+  filemap_splice_read_finish,
+  filemap_splice_read_start,
+  type filemap_splice_state,
   filp_open,
+  generic_file_splice_read_finish,
+  generic_file_splice_read_start,
+  type generic_splice_state,
   ITER_SOURCE,
   init_sync_kiocb,
   iov_iter_bvec,
@@ -87,6 +99,7 @@ import {
   O_DIRECT,
   PAGE_SIZE,
   type Page,
+  pipe_bytes_since,
   type pipe_inode_info,
   pipe_read,
   put_page,
@@ -154,6 +167,8 @@ const ACTIONS = new Set([
   'SpliceReturn',
   'PipeRead',
   'PipeReadPart',
+  'BufferedGetPages',
+  'BufferedFinish',
   'AppendWrite',
   'Finished',
 ]);
@@ -209,7 +224,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   };
   for (const p of PROCS) {
     const ph = asString(apply(phase, p, 'phase'), 'phase');
-    const locked = ph === 'submitted' || ph === 'trimmed';
+    const locked = ph === 'submitted' || ph === 'trimmed' || ph === 'reading';
     const bufs = asSeq(apply(pipe, p, 'pipe'), `pipe[${p}]`);
     obs[`phase_${p}`] = ph;
     const e = asInt(apply(err, p, 'err'), 'err');
@@ -344,6 +359,16 @@ class SplicePipeDriver implements ReferenceDriver {
   private readonly extentPages: number;
   private readonly pipes = new Map<string, pipe_inode_info>();
   private readonly reads = new Map<string, splice_dio_read>();
+  /**
+   * The buffered process's splice between BufferedGetPages and BufferedFinish: 6.12
+   * filemap_splice_read's state, or 6.1 generic_file_splice_read's with the pipe head and i_size
+   * at its start (for its splice_read_result, as vfs_splice_read builds it).
+   */
+  private readonly bufferedReads = new Map<
+    string,
+    | { kind: 'FILEMAP'; s: filemap_splice_state }
+    | { kind: 'ITER_PIPE'; s: generic_splice_state; head0: number; i_size: number }
+  >();
   private readonly rets = new Map<string, number>();
   /** Each returned splice's result, for the EOF invariant (splice_within_eof). */
   private readonly results: splice_read_result[] = [];
@@ -546,6 +571,54 @@ class SplicePipeDriver implements ReferenceDriver {
         this.finish(p, this.readOf(p));
         return;
       }
+      case 'BufferedGetPages': {
+        // splice() on the file opened without O_DIRECT, up to the return of filemap_get_pages.
+        const p = param(action, 'proc', 'string');
+        if (p !== this.bufferedProc)
+          throw new AdapterError(`SplicePipe: ${p}'s file is opened O_DIRECT`);
+        if (this.reads.has(p) || this.rets.has(p) || this.bufferedReads.has(p))
+          throw new AdapterError(`SplicePipe: ${p} has already spliced`);
+        const f = this.fileOf(p);
+        const pipe = this.pipeOf(p);
+        const len = this.readLen * PAGE_SIZE;
+        if (this.k.profile.splice_read === 'ITER_PIPE') {
+          const head0 = pipe.head;
+          const i_size = f.f_inode.i_size;
+          const s = generic_file_splice_read_start(f, 0, pipe, len);
+          this.bufferedReads.set(p, { kind: 'ITER_PIPE', s, head0, i_size });
+        } else {
+          this.bufferedReads.set(p, {
+            kind: 'FILEMAP',
+            s: filemap_splice_read_start(f, 0, pipe, len),
+          });
+        }
+        return;
+      }
+      case 'BufferedFinish': {
+        const p = param(action, 'proc', 'string');
+        const b = this.bufferedReads.get(p);
+        if (b === undefined)
+          throw new AdapterError(`SplicePipe: ${p} has no buffered splice holding its folios`);
+        this.bufferedReads.delete(p);
+        let r: splice_read_result;
+        if (b.kind === 'FILEMAP') {
+          r = filemap_splice_read_finish(b.s);
+        } else {
+          const g = generic_file_splice_read_finish(b.s);
+          r = {
+            ret: g.ret,
+            ppos: g.ppos,
+            pages_allocated: 0,
+            i_size: b.i_size,
+            pos: 0,
+            eof_limited: false,
+            pipe_bytes: pipe_bytes_since(b.s.pipe, b.head0),
+          };
+        }
+        this.rets.set(p, r.ret);
+        this.record(r);
+        return;
+      }
       case 'AppendWrite':
         this.appendWrite(param(action, 'proc', 'string'), param(action, 'pages', 'number'));
         return;
@@ -606,6 +679,7 @@ class SplicePipeDriver implements ReferenceDriver {
   }
 
   private phaseOf(p: string): string {
+    if (this.bufferedReads.has(p)) return 'reading';
     const r = this.reads.get(p);
     if (r === undefined) return this.rets.has(p) ? 'done' : 'idle';
     if (r.returned) return 'done';
@@ -626,7 +700,7 @@ class SplicePipeDriver implements ReferenceDriver {
     };
     for (const p of PROCS) {
       const ph = this.phaseOf(p);
-      const locked = ph === 'submitted' || ph === 'trimmed';
+      const locked = ph === 'submitted' || ph === 'trimmed' || ph === 'reading';
       const pipe = this.pipeOf(p);
       const tags: string[] = [];
       for (let s = pipe.tail; s !== pipe.head; s++) {

@@ -287,6 +287,48 @@ describe('SplicePipe adapter', () => {
     });
   }
 
+  for (const [profile, kernel] of [
+    ['linux-6.1', '6.1'],
+    ['linux-6.12', '6.12'],
+  ] as const) {
+    it(`${profile}: a truncate while the buffered splice holds its folios: only the pages below the new i_size go into the pipe`, () => {
+      const constants = { ...CONSTANTS[kernel], BufferedProc: 'p2', BufferedRace: true };
+      const s: Scenario = {
+        id: 'unit',
+        spec: 'SplicePipe',
+        config: 'SplicePipe_buffered_race',
+        actions: [
+          { name: 'Init' },
+          { name: 'BufferedGetPages', proc: 'p2' },
+          { name: 'Truncate', size: 1 },
+          { name: 'BufferedFinish', proc: 'p2' },
+          { name: 'PipeRead', proc: 'p2' },
+        ],
+        constants,
+      };
+      const obs = runOnReference(splicePipeAdapter, s, profile);
+      // filemap_get_pages: both pages read into the cache, a batch ref each; pipe_lock held.
+      expect(obs[1]).toMatchObject({ phase_p2: 'reading', pipe_p2: null, cached: 2, refs: 4 });
+      // The truncate drops page 2 from the cache; the batch keeps its folio.
+      expect(obs[2]).toMatchObject({ isize: 1, cached: 1, refs: 3, framesInUse: 2 });
+      // i_size read again: page 1 only; folio_batch_release frees page 2's folio.
+      expect(obs[3]).toMatchObject({ phase_p2: 'done', ret_p2: 1, pipe_p2: 'D1', refs: 2 });
+      expect(obs[3]).toMatchObject({ framesInUse: 1 });
+      expect(obs[4]).toMatchObject({ pipe_p2: '', refs: 1, framesInUse: 1 });
+      const exp = computeExpectation(
+        stepperFor('SplicePipe_buffered_race'),
+        splicePipeAdapter.observeModel,
+        s,
+        profile,
+        constants,
+      );
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
+        [],
+      );
+    });
+  }
+
   it('BufferedProc must name a process or none', () => {
     const s: Scenario = {
       id: 'unit',
