@@ -92,7 +92,8 @@ CONSTANTS
                     \* chunk)", the whole datagram on a checksum failure); fs/iomap/direct-io.c
                     \* __iomap_dio_rw ("iov_iter_revert(iter, iomi.pos - dio->i_size)", a read
                     \* past EOF).  With RevertGuard still at most what was consumed
-    FaultInCaller,  \* callers of fault_in_iov_iter_writeable(i, size) on any iterator type:
+    FaultInCaller,  \* callers of fault_in_iov_iter_writeable(i, size) on any iterator type
+                    \* (with UserHole: over a buffer with an unmapped page, FaultIn):
                     \* fs/btrfs/direct-io.c btrfs_direct_read retries a direct read that made
                     \* progress but left bytes (ret > 0, e.g. a short read at EOF, or -EFAULT
                     \* under to->nofault) with "fault_in_iov_iter_writeable(to, left); goto
@@ -133,7 +134,7 @@ ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHol
         FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray,
         FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug} \subseteq BOOLEAN
 ASSUME BvecqEmptySegBug => BvecqEmptySeg
-ASSUME FaultInCaller => ~(OnePageArray \/ XarrayGetPagesBug \/ UserHole \/ XarrayHole)
+ASSUME FaultInCaller => ~(OnePageArray \/ XarrayGetPagesBug \/ XarrayHole)
 ASSUME OnePageArray => ~(XarrayGetPagesBug \/ FolioqGetPagesBug \/ XarrayHole \/ UserHole)
 ASSUME XarrayGetPagesBug => ~UserHole
 ASSUME XarrayGetPagesBug => ~XarrayHole
@@ -677,14 +678,24 @@ Copy(n) ==
 \* iterators."  UBUF: n = min(size, count); n -= fault_in_safe_writeable(ubuf + iov_offset, n);
 \* return size - n.  IOVEC: size -= count (count = min(size, iov_iter_count)), the iovecs from
 \* the cursor faulted in (empty ones skipped), return count + size.  Every other type falls
-\* through to "return 0".  With every user page mapped (this layout) nothing is left unfaulted,
-\* so a user-backed iterator returns what the request asked beyond count (size - min(size,
-\* count)) and a kernel one 0 whatever the size.  The iterator does not move; last.bytes is
-\* the return.
+\* through to "return 0".  With every user page mapped nothing is left unfaulted, so a
+\* user-backed iterator returns what the request asked beyond count (size - min(size, count))
+\* and a kernel one 0 whatever the size.  UserHole (its config IterCursor_fault_in_hole: the
+\* UBUF range's second page has no VMA): fault_in_safe_writeable (mm/gup.c, 6.1 and 6.12) faults
+\* page by page, "if (fixup_user_fault(mm, start, FAULT_FLAG_WRITE, &unlocked)) break;" (no
+\* VMA: -EFAULT), and returns "size - (start - uaddr)" with start the first page it could not
+\* fault in: from a cursor before the hole the bytes from the hole on stay unfaulted (FaultedIn
+\* = BeforeHole when the request reaches the hole), from inside it all n' = min(n, count).
+\* (That return is the stable kernels' since "mm/gup: fix wrongly calculated returned value in
+\* fault_in_safe_writeable()", B. He, 2025, 8c03ebd7cdc0, Cc stable, Fixes: fe673d3f5bf1 of
+\* 5.17; before it "size > uaddr - start" wrapped and a fault-in that stopped at the hole after
+\* faulting a page read as complete, 0: gfs2's retry "could spin in a loop".)  The iterator does
+\* not move; last.bytes is the return.
+FaultedIn(n) == IF HoleHere /\ BeforeHole < Min(n, it.count) THEN BeforeHole ELSE Min(n, it.count)
 FaultIn(n) ==
     /\ FaultInCaller
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
-    /\ last' = [NoResult EXCEPT !.bytes = IF it.type \in {"UBUF", "IOVEC"} THEN n - Min(n, it.count)
+    /\ last' = [NoResult EXCEPT !.bytes = IF it.type \in {"UBUF", "IOVEC"} THEN n - FaultedIn(n)
                                                                          ELSE 0]
     /\ UNCHANGED <<it, oops>>
     /\ action' = [name |-> "FaultIn", bytes |-> n]
