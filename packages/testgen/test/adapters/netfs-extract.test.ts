@@ -1,6 +1,6 @@
 // The NetfsExtract adapter: hand-written scenarios whose observations are spelled out, replayed
 // on the model (expectations) and on the reference (runOnReference), which must agree step by
-// step; and the two historical bugs observed on their designs.
+// step; and the three historical bugs observed on their designs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -234,5 +234,25 @@ describe('NetfsExtract adapter', () => {
     expect(netfsExtractAdapter.predictedViolations?.(leak[1], leak[2] as StepObservation)).toEqual([
       'rdma_mappings_owned',
     ]);
+
+    // netfs_extract_user_iter from the hole of UBUF_HOLE: the code before "netfs: fix error
+    // handling in netfs_extract_user_iter()" returns 0 with an empty BVEC the caller holds; the
+    // fixed code returns -EFAULT, nothing held, pinned or advanced.
+    const hole = scenario('NetfsExtract_extract_empty', [
+      { name: 'Open', iter: 'UBUF_HOLE' },
+      { name: 'ExtractBvec', len: 8 },
+      { name: 'ExtractBvec', len: 2 },
+    ]);
+    const empty = agree(hole, 'linux-6.12+netfs_extract_user_iter_empty', {
+      ...constantsOf('linux-6.12'),
+      ExtractEmptyBug: true,
+    });
+    expect(empty[2]).toMatchObject({ pos: 3, ret: 3, pins: 'U3=1', 'slot1.elems': 'U3+1:3' });
+    expect(empty[3]).toMatchObject({ pos: 3, ret: 0, 'slot2.form': 'BVEC', 'slot2.bytes': 0 });
+    expect(
+      netfsExtractAdapter.predictedViolations?.(empty[2], empty[3] as StepObservation),
+    ).toEqual(['extraction_not_empty']);
+    const failed = agree(hole, 'linux-6.12', constantsOf('linux-6.12'));
+    expect(failed[3]).toMatchObject({ pos: 3, ret: -14, pins: 'U3=1', 'slot2.form': 'NONE' });
   });
 });
