@@ -85,8 +85,10 @@ CONSTANTS
                      \* where it unmapped one (MmapPopulate), before fork
     UseLazyMap,      \* explore the parent's mmap(MAP_FIXED_NOREPLACE) without MAP_POPULATE where it
                      \* unmapped a page (MmapLazy), before fork: a vma with no page yet (variable lazy)
-    UseRegisterOversized\* explore IORING_REGISTER_BUFFERS of page v followed by an iovec over 1 GiB
+    UseRegisterOversized,\* explore IORING_REGISTER_BUFFERS of page v followed by an iovec over 1 GiB
                      \* (RegisterOversized, with UseFailedSteps): fails after pinning page v
+    UseMisaligned    \* explore munmap / mprotect / madvise of the parent's page at an address that
+                     \* is not page aligned (MunmapMisaligned, ProtectMisaligned, MadviseMisaligned)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -116,6 +118,9 @@ ASSUME UseLazyMap => (UseMunmap /\ ~UseFixedBuffers /\ ~UseVmsplice /\ ~UseHoleS
 ASSUME UseRegisterOversized \in BOOLEAN
 \* The oversized registration is a failed step on a per-page ring.
 ASSUME UseRegisterOversized => (UseFixedBuffers /\ UseFailedSteps /\ ~RegisterWholeBuffer)
+ASSUME UseMisaligned \in BOOLEAN
+\* The misaligned calls are failed steps.
+ASSUME UseMisaligned => UseFailedSteps
 \* A whole-buffer registration over the zero page is not modelled (RegisterWhole pins the frames).
 ASSUME ~(LastPageLoadedOnly /\ RegisterWholeBuffer)
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
@@ -788,6 +793,23 @@ RegisterOversized(v) ==
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterOversized", vpage |-> v, err |-> "EFAULT"]
 
+\* munmap(2), mprotect(2) (PROT_READ) or madvise(2) (MADV_DONTFORK) by the parent of one page
+\* from its page v's address + 1 (UseMisaligned), at any time: each refuses a start that is not
+\* page aligned with -EINVAL before it looks at a vma, 6.1 and 6.12: munmap in 6.1 mm/mmap.c
+\* do_mas_munmap, in 6.12 mm/vma.c do_vmi_munmap ("if ((offset_in_page(start)) || start >
+\* TASK_SIZE || len > TASK_SIZE-start) return -EINVAL;"); mprotect in mm/mprotect.c
+\* do_mprotect_pkey ("if (start & ~PAGE_MASK) return -EINVAL;"); madvise in mm/madvise.c
+\* do_madvise ("if (!PAGE_ALIGNED(start)) return error;" after madvise_behavior_valid, which
+\* MADV_DONTFORK passes).  Nothing changes: the vma and its flags (a later fork copies it as
+\* before), the page, its pte, the pins and references on it, a read in flight into it.
+MisalignedStep(n, v) ==
+    /\ UseMisaligned
+    /\ n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned"}
+    /\ ParentMaps(v)
+    /\ FailedStep([name |-> n, vpage |-> v, err |-> "EINVAL"])
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> n, vpage |-> v, err |-> "EINVAL"]
+
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
 \* (io_uring/rsrc.c io_sqe_buffers_unregister: "if (!ctx->buf_data)" in 6.1,
 \* "if (!ctx->buf_table.nr)" in 6.12).
@@ -1114,6 +1136,8 @@ Next ==
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] > 0 /\ RegisterBusy(v)
           \/ UseRegisterOversized /\ fixedBuf[v] = 0 /\ ParentMaps(v) /\ RegisterOversized(v)
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ UnregisterNone(v)
+    \/ \E v \in VPages, n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned"} :
+          UseMisaligned /\ ParentMaps(v) /\ MisalignedStep(n, v)
     \/ \E i \in IOs, v \in VPages :
           UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ FixedReadUnregistered(i, v)
     \/ \E v \in VPages :

@@ -248,8 +248,13 @@ export class DioForkRace {
    * in flight keeps the page, which the DMA still fills, until the read completes.
    */
   munmap(uaddr: number, len: number): void {
-    const r = with_kernel(this.k, () => vm_munmap(this.parent, uaddr, len));
+    const r = this.try_munmap(uaddr, len);
     if (r !== 0) throw new DioForkRaceError(`DioForkRace: munmap failed (${r})`);
+  }
+
+  /** munmap as the user calls it: 0, or the -errno of do_vmi_munmap (-EINVAL: start not aligned). */
+  try_munmap(uaddr: number, len: number): number {
+    return with_kernel(this.k, () => vm_munmap(this.parent, uaddr, len));
   }
 
   /**

@@ -47,6 +47,7 @@ import {
   EBUSY,
   EEXIST,
   EFAULT,
+  EINVAL,
   ENOMEM,
   ENXIO,
   ITER_DEST,
@@ -149,6 +150,9 @@ const ACTIONS = new Set([
   'MmapPopulate',
   'MmapLazy',
   'RegisterOversized',
+  'MunmapMisaligned',
+  'ProtectMisaligned',
+  'MadviseMisaligned',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -159,6 +163,7 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [-EAGAIN]: 'EAGAIN',
   [-EEXIST]: 'EEXIST',
   [-ENOMEM]: 'ENOMEM',
+  [-EINVAL]: 'EINVAL',
 };
 
 function errName(ret: number): string {
@@ -469,6 +474,23 @@ class ForkRaceDriver implements ReferenceDriver {
         const v = param(action, 'vpage', 'number');
         const r = this.race.mprotect(this.uaddr(v), PAGE_SIZE, PROT_READ | PROT_WRITE);
         if (r !== 0) throw new AdapterError(`ForkRace: mprotect RW of vpage ${v} returned ${r}`);
+        return;
+      }
+      case 'MunmapMisaligned':
+      case 'ProtectMisaligned':
+      case 'MadviseMisaligned': {
+        // munmap / mprotect(PROT_READ) / madvise(MADV_DONTFORK) of one page from page v's
+        // address + 1: a start not page aligned is -EINVAL before any vma is looked at
+        // (do_vmi_munmap, do_mprotect_pkey, do_madvise), and nothing changes.
+        const at = this.uaddr(param(action, 'vpage', 'number')) + 1;
+        const r =
+          action.name === 'MunmapMisaligned'
+            ? this.race.try_munmap(at, PAGE_SIZE)
+            : action.name === 'ProtectMisaligned'
+              ? this.race.mprotect(at, PAGE_SIZE, PROT_READ)
+              : this.race.madvise(at, PAGE_SIZE, MADV_DONTFORK);
+        if (r === 0) throw new AdapterError(`ForkRace: ${action.name} succeeded`);
+        this.lastErr = errName(r);
         return;
       }
       case 'ProtectHole':
