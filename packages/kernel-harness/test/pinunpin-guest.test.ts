@@ -142,6 +142,14 @@ describe('PinUnpin actions the guest realises', () => {
         { name: 'WriteAtEnd', bio: 2 },
       ]),
     ).toBe('ReadCrossEnd:bio=1;WriteAtEnd:bio=2');
+    expect(
+      pinUnpinScript([
+        { name: 'SubmitMisaligned', bio: 1, iter: 'UBUF', dir: 'DEST' },
+        { name: 'SubmitMisaligned', bio: 2, iter: 'IOVEC', dir: 'SOURCE' },
+      ]),
+    ).toBe(
+      'SubmitMisaligned:bio=1:iter=UBUF:dir=DEST;SubmitMisaligned:bio=2:iter=IOVEC:dir=SOURCE',
+    );
     // The file mapping is set up only for the FilePrivate config's scenarios.
     const scenario = { id: 'x', spec: 'PinUnpin', config: 'PinUnpin_file_private', actions };
     expect(pinUnpinRequest(scenario)).toEqual({ steps: pinUnpinScript(actions) });
@@ -310,6 +318,8 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         // The FilePrivate configs run whole: nothing of them is refused.
         expect(suite.config).not.toBe('PinUnpin_file_private');
         expect(suite.config).not.toBe('PinUnpin_file_lazy');
+        // The MisalignedIo config runs whole (user iterators only).
+        expect(suite.config).not.toBe('PinUnpin_misaligned');
         // The DeviceEnd config runs whole (UBUF only): nothing of it is refused.
         expect(suite.config).not.toBe('PinUnpin_device_end');
         const unrealised = /: (PunchPartial): [^:]+ is not realised by the guest$/.exec(
@@ -337,6 +347,7 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
     ['PinUnpin_file_private', 'linux-6.12'],
     ['PinUnpin_file_private', 'linux-6.1'],
     ['PinUnpin_file_lazy', 'linux-6.12'],
+    ['PinUnpin_misaligned', 'linux-6.1'],
   ])(
     '%s under %s: one exclusive pinunpin_script request per scenario, a model-conforming answer gives no mismatch',
     async (config, profile) => {
@@ -346,7 +357,11 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         .map((s) => planScenario(suite, s, profile, createQemuTarget(probe.session, profile)))
         .filter((p) => p.kind === 'run');
       // FilePrivate runs whole: every scenario of its configs is planned to run.
-      if (config === 'PinUnpin_file_private' || config === 'PinUnpin_file_lazy')
+      if (
+        config === 'PinUnpin_file_private' ||
+        config === 'PinUnpin_file_lazy' ||
+        config === 'PinUnpin_misaligned'
+      )
         expect(runnable.length).toBe(suite.scenarios.length);
       // One scenario per distinct action sequence is enough to exercise every action kind.
       const seen = new Set<string>();

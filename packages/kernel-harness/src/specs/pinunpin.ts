@@ -134,6 +134,10 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
       );
     case 'SubmitFault':
       return isBio(action.bio) && USER_ITERS.has(String(action.iter));
+    case 'SubmitMisaligned':
+      return (
+        isBio(action.bio) && USER_ITERS.has(String(action.iter)) && DIRS.has(String(action.dir))
+      );
     case 'Complete':
     case 'CompleteError':
     case 'SubmitPartial':
@@ -182,6 +186,7 @@ const PARAMS: Record<string, readonly string[]> = {
   SubmitPartial: ['bio'],
   ReadCrossEnd: ['bio'],
   WriteAtEnd: ['bio'],
+  SubmitMisaligned: ['bio', 'iter', 'dir'],
   PunchHole: ['page'],
 };
 
