@@ -31,8 +31,10 @@
 // reports done are read back through the layout. On those layouts Advances go through
 // iov_iter_advance only.
 //
-// FaultIn (the FaultInCaller config: btrfs_direct_read's retry) is realised by
-// fault_in_iov_iter_writeable(i, bytes): its return (bytes not faulted in) is lastBytes.
+// FaultIn (the FaultInCaller configs: btrfs_direct_read's retry) is realised by
+// fault_in_iov_iter_writeable(i, bytes): its return (bytes not faulted in) is lastBytes. With
+// UserHole (IterCursor_fault_in_hole) the UBUF range is the hole layout above: the fault-in
+// stops at the unmapped page (mm/gup.c fault_in_safe_writeable).
 //
 // User buffers (IOVEC, UBUF) are faulted in for write when built, or left untouched for the
 // first access to fault in (copies, or GUP's own fault-in), per scenario and profile
