@@ -447,9 +447,11 @@ class ForkRaceDriver implements ReferenceDriver {
         return;
       }
       case 'MmapExists': {
-        // mmap(MAP_FIXED_NOREPLACE) of one page over the parent's page v (do_mmap: -EEXIST).
+        // mmap(MAP_FIXED_NOREPLACE | MAP_POPULATE) of one page over the parent's page v, the call
+        // the QEMU guest makes: do_mmap fails -EEXIST and vm_mmap_pgoff populates nothing (it
+        // calls mm_populate only after a mapping was made).
         const v = param(action, 'vpage', 'number');
-        const r = this.race.mmap_fixed(this.uaddr(v), PAGE_SIZE);
+        const r = this.race.mmap_populate(this.uaddr(v), PAGE_SIZE);
         if (r >= 0) throw new AdapterError(`ForkRace: mmap over vpage ${v} mapped at ${r}`);
         this.lastErr = errName(r);
         return;
