@@ -1,12 +1,13 @@
 // splice: pipes, vmsplice, and file -> pipe splice reads for each kernel generation.
 import type { file } from '../block/fs.ts';
 import { O_DIRECT } from '../block/fs.ts';
+import { EAGAIN } from '../errno.ts';
 import { current_kernel } from '../kernel.ts';
 import type { splice_read_result } from './filemap_splice.ts';
 import { copy_splice_read, filemap_splice_read } from './filemap_splice.ts';
 import { generic_file_splice_read } from './iter_pipe.ts';
 import type { pipe_inode_info } from './pipe.ts';
-import { pipe_bytes_since } from './pipe.ts';
+import { pipe_bytes_since, pipe_full } from './pipe.ts';
 
 export * from './filemap_splice.ts';
 export * from './iter_pipe.ts';
@@ -40,4 +41,47 @@ export function vfs_splice_read(
   }
   if (filp.f_flags & O_DIRECT) return copy_splice_read(filp, ppos, pipe, len);
   return filemap_splice_read(filp, ppos, pipe, len);
+}
+
+/** include/linux/splice.h: "don't block on the pipe splicing (but we may still block on the fd we splice from/to)". */
+export const SPLICE_F_NONBLOCK = 0x02;
+
+/**
+ * wait_for_space (fs/splice.c, 6.1 and 6.12), for a pipe with readers: 0 when the pipe has a free
+ * slot, -EAGAIN when it is full and the caller passed SPLICE_F_NONBLOCK (do_splice also sets it
+ * for an O_NONBLOCK pipe). A full pipe without it sleeps in pipe_wait_writable, which a
+ * single-threaded reference cannot do: the caller must not ask.
+ */
+export function wait_for_space(pipe: pipe_inode_info, flags: number): number {
+  if (!pipe_full(pipe.head, pipe.tail, pipe.max_usage)) return 0;
+  if (flags & SPLICE_F_NONBLOCK) return -EAGAIN;
+  throw new Error(`wait_for_space: pipe ${pipe.id} is full and the splice would sleep`);
+}
+
+/**
+ * splice_file_to_pipe (fs/splice.c, 6.1 and 6.12): splice(2) from a file into a pipe, under
+ * pipe_lock: wait_for_space first, then the file's splice read (vfs_splice_read; 6.1
+ * do_splice_to). A full pipe with SPLICE_F_NONBLOCK fails -EAGAIN before any read: nothing read,
+ * allocated or added. Returns the splice read's result, or that -errno with ret -errno and no
+ * pipe bytes.
+ */
+export function splice_file_to_pipe(
+  filp: file,
+  ppos: number,
+  pipe: pipe_inode_info,
+  len: number,
+  flags: number,
+): splice_read_result {
+  const ret = wait_for_space(pipe, flags);
+  if (ret !== 0)
+    return {
+      ret,
+      ppos,
+      pages_allocated: 0,
+      i_size: filp.f_inode.i_size,
+      pos: ppos,
+      eof_limited: false,
+      pipe_bytes: 0,
+    };
+  return vfs_splice_read(filp, ppos, pipe, len);
 }
