@@ -87,8 +87,9 @@ CONSTANTS
                      \* unmapped a page (MmapLazy), before fork: a vma with no page yet (variable lazy)
     UseRegisterOversized,\* explore IORING_REGISTER_BUFFERS of page v followed by an iovec over 1 GiB
                      \* (RegisterOversized, with UseFailedSteps): fails after pinning page v
-    UseMisaligned    \* explore munmap / mprotect / madvise of the parent's page at an address that
-                     \* is not page aligned (MunmapMisaligned, ProtectMisaligned, MadviseMisaligned)
+    UseMisaligned    \* explore munmap / mprotect / madvise / mmap of the parent's page at an address
+                     \* not page aligned (MunmapMisaligned, ProtectMisaligned, MadviseMisaligned,
+                     \* MmapMisaligned)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -793,18 +794,23 @@ RegisterOversized(v) ==
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "RegisterOversized", vpage |-> v, err |-> "EFAULT"]
 
-\* munmap(2), mprotect(2) (PROT_READ) or madvise(2) (MADV_DONTFORK) by the parent of one page
-\* from its page v's address + 1 (UseMisaligned), at any time: each refuses a start that is not
-\* page aligned with -EINVAL before it looks at a vma, 6.1 and 6.12: munmap in 6.1 mm/mmap.c
-\* do_mas_munmap, in 6.12 mm/vma.c do_vmi_munmap ("if ((offset_in_page(start)) || start >
-\* TASK_SIZE || len > TASK_SIZE-start) return -EINVAL;"); mprotect in mm/mprotect.c
-\* do_mprotect_pkey ("if (start & ~PAGE_MASK) return -EINVAL;"); madvise in mm/madvise.c
-\* do_madvise ("if (!PAGE_ALIGNED(start)) return error;" after madvise_behavior_valid, which
-\* MADV_DONTFORK passes).  Nothing changes: the vma and its flags (a later fork copies it as
-\* before), the page, its pte, the pins and references on it, a read in flight into it.
+\* munmap(2), mprotect(2) (PROT_READ), madvise(2) (MADV_DONTFORK) or mmap(2) (MAP_FIXED_NOREPLACE |
+\* MAP_POPULATE, one anonymous page) by the parent of one page from its page v's address + 1
+\* (UseMisaligned), at any time: each refuses an address that is not page aligned with -EINVAL
+\* before it looks at a vma, 6.1 and 6.12: munmap in 6.1 mm/mmap.c do_mas_munmap, in 6.12
+\* mm/vma.c do_vmi_munmap ("if ((offset_in_page(start)) || start > TASK_SIZE || len >
+\* TASK_SIZE-start) return -EINVAL;"); mprotect in mm/mprotect.c do_mprotect_pkey ("if (start &
+\* ~PAGE_MASK) return -EINVAL;"); madvise in mm/madvise.c do_madvise ("if (!PAGE_ALIGNED(start))
+\* return error;" after madvise_behavior_valid, which MADV_DONTFORK passes); mmap in mm/mmap.c
+\* do_mmap, which makes MAP_FIXED_NOREPLACE a MAP_FIXED request ("flags |= MAP_FIXED"), so the
+\* arch's get_unmapped_area hands the address back as it is and __get_unmapped_area refuses it
+\* ("if (offset_in_page(addr)) return -EINVAL;"), before the MAP_FIXED_NOREPLACE overlap check
+\* and before vm_mmap_pgoff would populate anything.  Nothing changes: the vma and its flags (a
+\* later fork copies it as before), the page, its pte, the pins and references on it, a read in
+\* flight into it.
 MisalignedStep(n, v) ==
     /\ UseMisaligned
-    /\ n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned"}
+    /\ n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned", "MmapMisaligned"}
     /\ ParentMaps(v)
     /\ FailedStep([name |-> n, vpage |-> v, err |-> "EINVAL"])
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
@@ -1136,7 +1142,7 @@ Next ==
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] > 0 /\ RegisterBusy(v)
           \/ UseRegisterOversized /\ fixedBuf[v] = 0 /\ ParentMaps(v) /\ RegisterOversized(v)
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ UnregisterNone(v)
-    \/ \E v \in VPages, n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned"} :
+    \/ \E v \in VPages, n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned", "MmapMisaligned"} :
           UseMisaligned /\ ParentMaps(v) /\ MisalignedStep(n, v)
     \/ \E i \in IOs, v \in VPages :
           UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ FixedReadUnregistered(i, v)

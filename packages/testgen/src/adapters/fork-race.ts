@@ -153,6 +153,7 @@ const ACTIONS = new Set([
   'MunmapMisaligned',
   'ProtectMisaligned',
   'MadviseMisaligned',
+  'MmapMisaligned',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -480,17 +481,21 @@ class ForkRaceDriver implements ReferenceDriver {
       }
       case 'MunmapMisaligned':
       case 'ProtectMisaligned':
-      case 'MadviseMisaligned': {
-        // munmap / mprotect(PROT_READ) / madvise(MADV_DONTFORK) of one page from page v's
-        // address + 1: a start not page aligned is -EINVAL before any vma is looked at
-        // (do_vmi_munmap, do_mprotect_pkey, do_madvise), and nothing changes.
+      case 'MadviseMisaligned':
+      case 'MmapMisaligned': {
+        // munmap / mprotect(PROT_READ) / madvise(MADV_DONTFORK) / mmap(MAP_FIXED_NOREPLACE |
+        // MAP_POPULATE, the guest's call) of one page from page v's address + 1: an address
+        // not page aligned is -EINVAL before any vma is looked at (do_vmi_munmap,
+        // do_mprotect_pkey, do_madvise, do_mmap -> __get_unmapped_area), nothing changes.
         const at = this.uaddr(param(action, 'vpage', 'number')) + 1;
         const r =
           action.name === 'MunmapMisaligned'
             ? this.race.try_munmap(at, PAGE_SIZE)
             : action.name === 'ProtectMisaligned'
               ? this.race.mprotect(at, PAGE_SIZE, PROT_READ)
-              : this.race.madvise(at, PAGE_SIZE, MADV_DONTFORK);
+              : action.name === 'MadviseMisaligned'
+                ? this.race.madvise(at, PAGE_SIZE, MADV_DONTFORK)
+                : Math.min(this.race.mmap_populate(at, PAGE_SIZE), 0);
         if (r === 0) throw new AdapterError(`ForkRace: ${action.name} succeeded`);
         this.lastErr = errName(r);
         return;
