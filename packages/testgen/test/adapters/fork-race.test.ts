@@ -132,6 +132,84 @@ describe('ForkRace adapter', () => {
     expect(compareObservations(s, 'linux-6.12', exp.observations, doctored)).not.toEqual([]);
   }, 120_000);
 
+  it('a registration that fails after pinning leaves no pin: fork then shares the page', () => {
+    const constants = {
+      ...base,
+      UseFixedBuffers: true,
+      UseFailedSteps: true,
+      UseRegisterOversized: true,
+      NumIOs: 1,
+      DioHold: 'FOLL_PIN',
+    };
+    const s: Scenario = {
+      ...race,
+      id: 'ForkRace/register-oversized',
+      config: 'ForkRace_register_oversized',
+      constants,
+      actions: [
+        { name: 'Init' },
+        { name: 'RegisterOversized', vpage: 0, err: 'EFAULT' },
+        { name: 'Fork' },
+        { name: 'Write', proc: 'P', vpage: 0 },
+      ],
+    };
+    const exp = expectationOf(s, 'linux-6.12', constants);
+    expect(exp.stoppedAt).toBeUndefined();
+    expect(exp.observations.map((o) => o.err)).toEqual([null, 'EFAULT', null, null]);
+    expect(exp.observations.map((o) => o.pinsHeld)).toEqual([0, 0, 0, 0]);
+    expect(exp.observations.map((o) => o.parentHasPinned)).toEqual([false, true, true, true]);
+    // No pin at fork: the page is shared (the child maps it), the parent's store copies it.
+    expect(exp.observations.map((o) => o.livePages)).toEqual([1, 1, 1, 2]);
+    const observed = runOnReference(forkRaceAdapter, s, 'linux-6.12');
+    expect(compareObservations(s, 'linux-6.12', exp.observations, observed)).toEqual([]);
+    // A reference that kept the first iovec's pin would be caught by pinsHeld.
+    const doctored = observed.map((o, i) => (i === 1 ? { ...o, pinsHeld: 1, pinDelta: 1 } : o));
+    expect(compareObservations(s, 'linux-6.12', exp.observations, doctored)).not.toEqual([]);
+  }, 120_000);
+
+  it('misaligned munmap, mprotect, madvise and mmap of the page fail EINVAL and change nothing', () => {
+    const constants = {
+      ...base,
+      UseFixedBuffers: true,
+      UseFailedSteps: true,
+      UseMisaligned: true,
+      NumIOs: 1,
+      DioHold: 'FOLL_PIN',
+    };
+    const names = ['MunmapMisaligned', 'ProtectMisaligned', 'MadviseMisaligned', 'MmapMisaligned'];
+    const s: Scenario = {
+      ...race,
+      id: 'ForkRace/misaligned',
+      config: 'ForkRace_misaligned',
+      constants,
+      actions: [
+        { name: 'Init' },
+        { name: 'DioSubmit', io: 1, vpage: 0 },
+        ...names.map((name) => ({ name, vpage: 0, err: 'EINVAL' })),
+        { name: 'Fork' },
+        { name: 'Write', proc: 'P', vpage: 0 },
+        { name: 'IoComplete', io: 1 },
+      ],
+    };
+    const exp = expectationOf(s, 'linux-6.12', constants);
+    expect(exp.stoppedAt).toBeUndefined();
+    expect(exp.observations.map((o) => o.err)).toEqual([
+      null,
+      null,
+      'EINVAL',
+      'EINVAL',
+      'EINVAL',
+      'EINVAL',
+      null,
+      null,
+      null,
+    ]);
+    // The read in flight lands in the parent's page, which it still maps after the four calls.
+    expect(exp.observations.at(-1)?.P0).toBe('D1,PW');
+    const observed = runOnReference(forkRaceAdapter, s, 'linux-6.12');
+    expect(compareObservations(s, 'linux-6.12', exp.observations, observed)).toEqual([]);
+  }, 120_000);
+
   it("Exit tears both processes down: every page freed but the pipe buffer's, the ring unpinned", () => {
     const constants = {
       ...base,
