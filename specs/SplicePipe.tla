@@ -148,6 +148,9 @@ CONSTANTS
                  \* (filemap_get_pages has returned the uptodate folios, a batch reference each) and
                  \* BufferedFinish (i_size read again, the folios below it into the pipe), so that a
                  \* Truncate can come between them (a scenario shape)
+    SpliceNonblock, \* TRUE: a process whose splice() has returned may call splice(fd, NULL, pipe,
+                 \* ReadLen*PAGE_SIZE, SPLICE_F_NONBLOCK) again while its pipe is full
+                 \* (SpliceFullNonblock: -EAGAIN); a scenario shape
     EofClip      \* with LimitToEof: TRUE: the ver #20 code, which clips the length to i_size before
                  \* allocating ("splice: Make direct_read_splice() limit to eof where appropriate");
                  \* FALSE: direct_splice_read as of ver #19 of seed 002's series (and upstream
@@ -178,6 +181,7 @@ ASSUME TailSectors \in 0..7
 ASSUME PartReadSectors \in 0..7
 ASSUME TailSectors > 0 => (FileSize > 0 /\ ExtendSize <= FileSize /\ ~DioAppend /\ EofRevert)
 ASSUME BufferedRace \in BOOLEAN
+ASSUME SpliceNonblock \in BOOLEAN
 \* The split buffered read is that of a file that never grows: a file grown while the folios are
 \* read would send filemap_read / filemap_splice_read round their loop for a further batch
 \* ("while (len)"), which BufferedFinish does not take.
@@ -206,9 +210,10 @@ VARIABLES
                 \* mid-page i_size (splice() returned ret[p] pages less the rest of that page), else 0
     overAlloc,  \* pages the returned COPY splices allocated past EOF (beyond DIV_ROUND_UP(i_size
                 \* - pos) at submission) under the design that promises none (LimitToEof); 0 otherwise
+    nbret,      \* the last SpliceFullNonblock's result: EAGAIN, or 0 before any
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, overAlloc,
+vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, overAlloc, nbret,
           tail, retTail, action>>
 
 FrameSet == 1..Frames
@@ -289,6 +294,7 @@ Init ==
     /\ overAlloc = 0
     /\ tail = TailSectors
     /\ retTail = [p \in Procs |-> 0]
+    /\ nbret = 0
     /\ action = [name |-> "Init"]
 
 \* Reading at or past EOF: every design returns 0 and leaves nothing behind
@@ -305,7 +311,7 @@ SpliceAtEof(p) ==
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof /\ ~EofClip /\ p # BufferedProc
                                  THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), Cardinality(FreeFrames))
                                  ELSE 0)
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, tail, retTail>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, tail, retTail, nbret>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
 \* header: Truncate is truncate_setsize only), and the pages AppendWrite has written since
@@ -353,7 +359,7 @@ SpliceRead(p) ==
        THEN /\ phase' = [phase EXCEPT ![p] = "done"]
             /\ ret' = [ret EXCEPT ![p] = 0]
             /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" THEN ENOMEM ELSE EAGAIN]
-            /\ UNCHANGED <<nread, buf, bio, pipe, ref, content, retTail>>
+            /\ UNCHANGED <<nread, buf, bio, pipe, ref, content, retTail, nbret>>
        ELSE
         /\ phase' = [phase EXCEPT ![p] = "submitted"]
         /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
@@ -373,7 +379,7 @@ SpliceRead(p) ==
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
                    THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk, off |-> 0]]]
                    ELSE pipe
-    /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc, tail>>
+    /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc, tail, nbret>>
 
 \* Buffered splice of the file's pages below i_size, one step (the caller waits for each
 \* folio to be uptodate under pipe_lock): 6.5+ filemap_splice_read (mm/filemap.c: length
@@ -409,7 +415,7 @@ BufferedRead(p) ==
                          IF f \in allocated
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
-    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret>>
 
 \* The buffered splice in two steps (BufferedRace), first: splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0)
 \* on the BufferedProc's file up to the return of its filemap_get_pages: the length clipped to the
@@ -448,7 +454,7 @@ BufferedGetPages(p) ==
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
     /\ action' = [name |-> "BufferedGetPages", proc |-> p]
-    /\ UNCHANGED <<isize, bio, pipe, ret, err, mapped, wret, overAlloc, tail, retTail>>
+    /\ UNCHANGED <<isize, bio, pipe, ret, err, mapped, wret, overAlloc, tail, retTail, nbret>>
 
 \* The rest of that splice(): i_size read again now that the folios are uptodate (6.12
 \* filemap_splice_read: "isize = i_size_read(...)", a break when *ppos >= isize, "end_offset =
@@ -471,7 +477,7 @@ BufferedFinish(p) ==
         /\ nread' = [nread EXCEPT ![p] = 0]
         /\ buf' = [buf EXCEPT ![p] = [bi \in PageIdx |-> 0]]
     /\ action' = [name |-> "BufferedFinish", proc |-> p]
-    /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail>>
+    /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail, nbret>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -534,7 +540,7 @@ SpliceSync(p) ==
                          ELSE IF f \in allocated THEN Junk
                          ELSE content[f]]
     /\ action' = [name |-> "SpliceSync", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, cache, mapped, wret, tail>>
+    /\ UNCHANGED <<isize, nread, buf, bio, cache, mapped, wret, tail, nbret>>
 
 \* splice(fd, &off, pipe, ReadLen*PAGE_SIZE, 0) on the O_DIRECT file with off = 1: a position
 \* that is not a multiple of the logical block size.  Nothing is read and nothing reaches the
@@ -561,7 +567,7 @@ SpliceMisaligned(p) ==
                 ELSE EINVAL]
     /\ action' = [name |-> "SpliceMisaligned", proc |-> p]
     /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, overAlloc, tail,
-                   retTail>>
+                   retTail, nbret>>
 
 \* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
 \* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
@@ -582,7 +588,7 @@ Truncate(size) ==
         /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
         /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail, nbret>>
 
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
@@ -599,9 +605,9 @@ DioRevert(p) ==
            THEN /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - (nread[p] - keep))]
                 /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
                 /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
-           ELSE UNCHANGED <<pipe, ref, content>>
+           ELSE UNCHANGED <<pipe, ref, content, nbret>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail, retTail>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail, retTail, nbret>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and
@@ -615,7 +621,7 @@ BioComplete(p, i) ==
         /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
     /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
     /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache, mapped, wret, overAlloc, tail,
-                   retTail>>
+                   retTail, nbret>>
 
 \* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
 \* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
@@ -641,12 +647,12 @@ SpliceReturn(p) ==
              /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - added)]
              /\ ref' = [f \in FrameSet |-> IF f \in discarded THEN ref[f] - 1 ELSE ref[f]]
              /\ content' = [f \in FrameSet |-> IF f \in discarded /\ ref[f] = 1 THEN Junk ELSE content[f]]
-        ELSE UNCHANGED <<pipe, ref, content>>
+        ELSE UNCHANGED <<pipe, ref, content, nbret>>
     \* copy_splice_read allocated nread[p] pages and its read reaches ret[p] (i_size sampled at
     \* submission): the rest were allocated past EOF, counted under the ver #20 promise.
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN nread[p] - ret[p] ELSE 0)
     /\ action' = [name |-> "SpliceReturn", proc |-> p]
-    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret, tail, retTail>>
+    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret, tail, retTail, nbret>>
 
 \* read() from the pipe's read end consumes the oldest buffer (pipe_buf_release).
 \* Not while p's splice is in progress: splice holds pipe_lock() on the pipe for the
@@ -660,7 +666,7 @@ PipeRead(p) ==
     /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
     /\ action' = [name |-> "PipeRead", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail,
-                   retTail>>
+                   retTail, nbret>>
 
 \* Sectors (512 bytes) pipe buffer k of p holds when it was added: the tail of the last page of a
 \* read that stopped at a mid-page i_size (retTail), else a whole page.
@@ -683,7 +689,7 @@ PipeReadPart(p) ==
                                     \o Tail(@)]
     /\ action' = [name |-> "PipeReadPart", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, ref, content, ret, err, cache, mapped, wret, overAlloc,
-                   tail, retTail>>
+                   tail, retTail, nbret>>
 
 \* pwrite(fd, buf, PAGE_SIZE, i_size) on p's O_DIRECT file: an appending O_DIRECT write of one
 \* page, synchronous, one step.  It takes i_rwsem exclusively (fs/ext4/file.c ext4_dio_write_iter:
@@ -706,15 +712,33 @@ AppendWrite(p, pages) ==
     /\ \A q \in Procs : phase[q] \in {"idle", "done"}
     /\ IF pages = 0
        THEN /\ wret' = 0
-            /\ UNCHANGED <<isize, mapped>>
+            /\ UNCHANGED <<isize, mapped, nbret>>
        ELSE IF isize + 1 > ExtentPages
        THEN /\ wret' = ENOSPC
-            /\ UNCHANGED <<isize, mapped>>
+            /\ UNCHANGED <<isize, mapped, nbret>>
        ELSE /\ wret' = 1
             /\ isize' = isize + 1
             /\ mapped' = IF isize + 1 > mapped THEN isize + 1 ELSE mapped
     /\ action' = [name |-> "AppendWrite", proc |-> p, pages |-> pages]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc, tail, retTail>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc, tail, retTail, nbret>>
+
+\* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, SPLICE_F_NONBLOCK) by a process whose splice() has
+\* returned, into its pipe while that is full (SpliceNonblock): fs/splice.c do_splice ->
+\* splice_file_to_pipe takes pipe_lock and calls wait_for_space before any read ("if
+\* (!pipe_full(pipe->head, pipe->tail, pipe->max_usage)) return 0; if (flags & SPLICE_F_NONBLOCK)
+\* return -EAGAIN;", 6.1 and 6.12), so the call fails -EAGAIN without reaching vfs_splice_read (6.1
+\* do_splice_to): nothing is read, allocated, pinned or added to the pipe, whatever the file
+\* (O_DIRECT or buffered) and i_size.  Without SPLICE_F_NONBLOCK the call would sleep in
+\* pipe_wait_writable until a reader makes room (not modelled: SpliceSubmit's splice is the
+\* process's one read).
+SpliceFullNonblock(p) ==
+    /\ SpliceNonblock
+    /\ phase[p] = "done"
+    /\ Len(pipe[p]) = PipeSlots
+    /\ nbret' = EAGAIN
+    /\ action' = [name |-> "SpliceFullNonblock", proc |-> p]
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
+                   overAlloc, tail, retTail>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
 \* (an explicit step that changes nothing but `action`, so the end is not reported as a
@@ -723,13 +747,13 @@ Finished ==
     /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
     /\ action' = [name |-> "Finished"]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
-                   overAlloc, tail, retTail>>
+                   overAlloc, tail, retTail, nbret>>
 
 Next ==
     \/ Finished
     \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
                         \/ SpliceReturn(p) \/ PipeRead(p) \/ PipeReadPart(p)
-                        \/ BufferedGetPages(p) \/ BufferedFinish(p)
+                        \/ BufferedGetPages(p) \/ BufferedFinish(p) \/ SpliceFullNonblock(p)
                         \/ AppendWrite(p, 1) \/ AppendWrite(p, 0))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
     \/ \E s \in 0..(ExtentPages - 1) : Truncate(s)
@@ -743,6 +767,7 @@ TypeOK ==
     /\ isize \in 0..ExtentPages
     /\ mapped \in 0..ExtentPages
     /\ wret \in {-1, 0, 1, ENOSPC}
+    /\ nbret \in {0, EAGAIN}
     /\ overAlloc \in 0..10
     /\ tail \in 0..7
     /\ (tail > 0 => isize > 0)

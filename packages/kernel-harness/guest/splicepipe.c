@@ -32,6 +32,7 @@
 //              while p's splice() has not returned (it holds pipe_lock for the whole
 //              ->splice_read: fs/splice.c splice_file_to_pipe)
 //   retBytes_<p> splice()'s return value (or -errno), null until it has returned
+//   nbRetBytes the last SpliceFullNonblock's splice(SPLICE_F_NONBLOCK) return (or -errno), null before any
 // Returns 1 when `op` is not a SplicePipe op, so run_op tries the next spec.
 #include <sys/mount.h>
 
@@ -67,6 +68,8 @@ struct sp_state {
   char wchan[2][64];  // where the child sleeps once its bios are queued
   const char *held_in;  // the wchan that means "bios submitted, waiting for them"
   int buffered;         // the process whose file is opened without O_DIRECT (BufferedProc), -1: none
+  int nb_done;          // a SpliceFullNonblock has run
+  long long nb_ret;     // its splice()'s return value (or -errno)
 };
 
 static int sp_gate_suspend(const char *name, char *err, size_t errlen) {
@@ -397,6 +400,17 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
     s->f[p].suspended = 0;
     return sp_collect(s, p, err, errlen);
   }
+  if (strcmp(name, "SpliceFullNonblock") == 0) {
+    // splice(fd, &0, pipe_p, ReadLen pages, SPLICE_F_NONBLOCK) again, p's splice() having returned:
+    // fs/splice.c splice_file_to_pipe -> wait_for_space gives -EAGAIN at once when the pipe is
+    // full (the host sends it only then), before any read. Synchronous, in this process.
+    if (s->state[p] != 2) return snprintf(err, errlen, "%s: p%d's splice has not returned", step, p + 1), -1;
+    loff_t pos = 0;
+    ssize_t n = splice(s->f[p].fd, &pos, s->pw[p], NULL, (size_t)s->read_len * PAGE, SPLICE_F_NONBLOCK);
+    s->nb_ret = n < 0 ? -(long long)errno : (long long)n;
+    s->nb_done = 1;
+    return 0;
+  }
   if (strcmp(name, "PipeRead") == 0) {
     if (s->state[p] == 1) return snprintf(err, errlen, "%s: p%d is inside splice() (pipe locked)", step, p + 1), -1;
     // read() of what the oldest buffer holds (a page, the tail of a read stopped mid-page, or
@@ -475,6 +489,8 @@ static void sp_observe(struct sp_state *s, struct out *o, int first) {
   long long isize = fstat(s->f[0].tfd, &st) == 0 ? (long long)st.st_size : -1;
   long long isize2 = fstat(s->f[1].tfd, &st) == 0 ? (long long)st.st_size : -1;
   outf(o, "%s{\"isizeBytes\":%lld,\"isizeBytesOther\":%lld", first ? "" : ",", isize, isize2);
+  if (s->nb_done) outf(o, ",\"nbRetBytes\":%lld", s->nb_ret);
+  else outf(o, ",\"nbRetBytes\":null");
   for (int p = 0; p < 2; p++) {
     if (s->state[p] == 2) outf(o, ",\"retBytes_p%d\":%lld", p + 1, s->ret[p]);
     else outf(o, ",\"retBytes_p%d\":null", p + 1);

@@ -508,6 +508,8 @@ describe("the guest's answer in the adapter's keys", () => {
             retBytes_p1: 4096,
             pipe_p1: 'D1',
             pipeLen_p1: 1,
+            // SpliceFullNonblock's splice(SPLICE_F_NONBLOCK) into the full pipe: -EAGAIN.
+            nbRetBytes: -11,
             ...idle,
           },
         ],
@@ -524,6 +526,7 @@ describe("the guest's answer in the adapter's keys", () => {
         pipe_p2: '',
         pipeLen_p2: 0,
         write: null,
+        nonblock: null,
       },
       {
         isize: 1,
@@ -534,6 +537,7 @@ describe("the guest's answer in the adapter's keys", () => {
         pipe_p2: '',
         pipeLen_p2: 0,
         write: null,
+        nonblock: null,
       },
       {
         isize: 1,
@@ -544,6 +548,7 @@ describe("the guest's answer in the adapter's keys", () => {
         pipe_p2: '',
         pipeLen_p2: 0,
         write: null,
+        nonblock: 'error 11',
       },
     ]);
   });

@@ -20,6 +20,9 @@
 //   PipeRead(p)        read() of what p's oldest pipe buffer holds (its len, found without
 //                      consuming it: tee() into a scratch pipe, splice() of its oldest buffer alone
 //                      into a one-slot pipe): fs/pipe.c pipe_read empties and releases it
+//   SpliceFullNonblock(p) splice(fd, &0, pipe_p, ReadLen pages, SPLICE_F_NONBLOCK) after p's
+//                      splice() returned, into its full pipe: -EAGAIN from wait_for_space, checked
+//                      as nonblock (nbRetBytes)
 //   PipeReadPart(p)    read() of PartReadSectors * 512 bytes (request partReadBytes) from p's
 //                      pipe; the guest first checks the kernel's oldest buffer holds more, then
 //                      that read() returned them all: pipe_read moves buf->offset/len, keeps it
@@ -83,6 +86,7 @@ export const SPLICEPIPE_ACTIONS = [
   'SpliceReturn',
   'PipeRead',
   'PipeReadPart',
+  'SpliceFullNonblock',
   'Finished',
 ] as const;
 
@@ -168,6 +172,7 @@ export function supportsSplicePipe(action: ScenarioAction): boolean {
     case 'SpliceReturn':
     case 'PipeRead':
     case 'PipeReadPart':
+    case 'SpliceFullNonblock':
       return isProc(action.proc);
     default:
       return true;
@@ -437,6 +442,14 @@ export function splicePipeObservations(
       );
     // write: no scenario the guest runs has an AppendWrite (splicePipeWhyNot), so none was made.
     const out: Record<string, string | number | null> = { isize: pages(isize), write: null };
+    // The last SpliceFullNonblock's splice(SPLICE_F_NONBLOCK): -EAGAIN from wait_for_space.
+    const nb = o.nbRetBytes;
+    out.nonblock =
+      nb === null || nb === undefined
+        ? null
+        : (nb as number) < 0
+          ? `error ${-(nb as number)}`
+          : pages(nb as number);
     for (const p of PROCS) {
       const ret = o[`retBytes_${p}`];
       // splice() failing is an observation too: it shows as "error <errno>" against a number.

@@ -27,6 +27,8 @@
 //                 filemap_read), which hold the batch's folios (a reference each)
 //   BufferedFinish  filemap_splice_read_finish / generic_file_splice_read_finish: i_size read
 //                 again, the folios below it into the pipe, the batch released
+//   SpliceFullNonblock  splice_file_to_pipe with SPLICE_F_NONBLOCK into p's full pipe (fs/splice.c
+//                 wait_for_space: -EAGAIN before any read)
 //   AppendWrite   direct_IO of one page at i_size on each process's O_DIRECT file (the spec's
 //                 one file), a synchronous kiocb: block/dio.ts dio_submit (the extent full:
 //                 -ENOSPC) and dio_complete (i_size and the mapped blocks extended). The data
@@ -67,6 +69,7 @@
 //                   promises none (LimitToEof: seed 002 ver #20; reference: r.eof_limited); 0 in
 //                   every other design. The model's overAlloc; the ver #19 code (EofClip = FALSE,
 //                   fault direct_splice_no_eof_limit) raises it, and splice_within_eof fires then
+//   nonblock        the last SpliceFullNonblock's result ("error 11": -EAGAIN), null before any
 //   write           the last AppendWrite's result: 1 (page written), 0 (an empty write) or
 //                   "error 28" (-ENOSPC), null before any
 //   bioFreed        in-flight bio pages whose frame was freed since the bio was submitted (the
@@ -103,18 +106,19 @@ import {
   type pipe_inode_info,
   pipe_read,
   put_page,
+  SPLICE_F_NONBLOCK,
   type splice_dio_read,
   splice_dio_read_result,
   splice_dio_read_revert,
   splice_dio_read_submit,
   splice_dio_read_wait,
+  splice_file_to_pipe,
   splice_pages_past_eof,
   splice_pipe_matches_ret,
   type splice_read_result,
   splice_within_eof,
   try_alloc_page,
   type Violation,
-  vfs_splice_read,
   with_kernel,
 } from '@pinlab/reference';
 import {
@@ -169,6 +173,7 @@ const ACTIONS = new Set([
   'PipeReadPart',
   'BufferedGetPages',
   'BufferedFinish',
+  'SpliceFullNonblock',
   'AppendWrite',
   'Finished',
 ]);
@@ -290,6 +295,9 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   // wret = -1: no AppendWrite yet.
   const w = asInt(stateVar(state, 'wret'), 'wret');
   obs.write = w === -1 ? null : w < 0 ? `error ${-w}` : w;
+  // nbret = 0: no SpliceFullNonblock yet.
+  const nb = asInt(stateVar(state, 'nbret'), 'nbret');
+  obs.nonblock = nb === 0 ? null : `error ${-nb}`;
   return obs;
 }
 
@@ -376,6 +384,8 @@ class SplicePipeDriver implements ReferenceDriver {
   private allocPastEof = 0;
   /** The last AppendWrite's result (bytes or -errno), null before any. */
   private lastWrite: number | null = null;
+  /** The last SpliceFullNonblock's result (bytes or -errno), null before any. */
+  private lastNonblock: number | null = null;
 
   constructor(profile: string, scenario: Scenario) {
     const fileSize = intConstant(scenario, 'FileSize', 2);
@@ -491,7 +501,9 @@ class SplicePipeDriver implements ReferenceDriver {
    * __iomap_dio_rw returns 0 for pos >= dio->i_size), and the model's SpliceSync.
    */
   private spliceWhole(p: string): void {
-    const r = vfs_splice_read(this.fileOf(p), 0, this.pipeOf(p), this.readLen * PAGE_SIZE);
+    // splice(2) without flags: do_splice -> splice_file_to_pipe, whose wait_for_space finds a
+    // free slot (the model splices only into a pipe with room), then vfs_splice_read.
+    const r = splice_file_to_pipe(this.fileOf(p), 0, this.pipeOf(p), this.readLen * PAGE_SIZE, 0);
     this.rets.set(p, r.ret);
     this.record(r);
   }
@@ -619,6 +631,20 @@ class SplicePipeDriver implements ReferenceDriver {
         this.record(r);
         return;
       }
+      case 'SpliceFullNonblock': {
+        // splice(fd, NULL, pipe, ReadLen pages, SPLICE_F_NONBLOCK) again, after p's splice returned.
+        const p = param(action, 'proc', 'string');
+        if (!this.rets.has(p)) throw new AdapterError(`SplicePipe: ${p}'s splice has not returned`);
+        const r = splice_file_to_pipe(
+          this.fileOf(p),
+          0,
+          this.pipeOf(p),
+          this.readLen * PAGE_SIZE,
+          SPLICE_F_NONBLOCK,
+        );
+        this.lastNonblock = r.ret;
+        return;
+      }
       case 'AppendWrite':
         this.appendWrite(param(action, 'proc', 'string'), param(action, 'pages', 'number'));
         return;
@@ -732,6 +758,7 @@ class SplicePipeDriver implements ReferenceDriver {
     obs.bioFreed = freed;
     obs.allocPastEof = this.allocPastEof;
     obs.write = this.lastWrite === null ? null : retObservation(this.lastWrite);
+    obs.nonblock = this.lastNonblock === null ? null : retObservation(this.lastNonblock);
     return obs;
   }
 }

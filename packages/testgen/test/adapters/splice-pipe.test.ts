@@ -132,6 +132,7 @@ describe('SplicePipe adapter', () => {
       ]),
       mapped: 2,
       wret: -1,
+      nbret: 0,
       overAlloc: 0,
       tail: 0,
       retTail: fn([
@@ -156,6 +157,7 @@ describe('SplicePipe adapter', () => {
       bioFreed: 0,
       allocPastEof: 0,
       write: null, // no AppendWrite yet
+      nonblock: null, // no SpliceFullNonblock yet
     });
     // A file whose i_size ends mid-page (TailSectors): i_size and ret in pages with the fraction
     // the guest's bytes / 4096 gives, and the last buffer of the read tagged with its length.
@@ -206,6 +208,11 @@ describe('SplicePipe adapter', () => {
     expect(
       splicePipeAdapter.observeModel(undefined, { ...state, wret: -28 } as unknown as ModelState),
     ).toMatchObject({ write: 'error 28' });
+    // SpliceFullNonblock's -EAGAIN (nbret 0: none yet).
+    expect(splicePipeAdapter.observeModel(undefined, state)).toMatchObject({ nonblock: null });
+    expect(
+      splicePipeAdapter.observeModel(undefined, { ...state, nbret: -11 } as unknown as ModelState),
+    ).toMatchObject({ nonblock: 'error 11' });
     // A failed splice() shows its errno, as the QEMU guest reports it: "error 11" (-EAGAIN).
     const failed = {
       ...state,
@@ -317,6 +324,54 @@ describe('SplicePipe adapter', () => {
       expect(obs[4]).toMatchObject({ pipe_p2: '', refs: 1, framesInUse: 1 });
       const exp = computeExpectation(
         stepperFor('SplicePipe_buffered_race'),
+        splicePipeAdapter.observeModel,
+        s,
+        profile,
+        constants,
+      );
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
+        [],
+      );
+    });
+  }
+
+  for (const [profile, kernel] of [
+    ['linux-6.1', '6.1'],
+    ['linux-6.12', '6.12'],
+  ] as const) {
+    it(`${profile}: splice(SPLICE_F_NONBLOCK) into a full pipe fails -EAGAIN and changes nothing`, () => {
+      const constants = {
+        ...CONSTANTS[kernel],
+        FileSize: 1,
+        ReadLen: 1,
+        PipeSlots: 1,
+        Frames: 2,
+        BufferedProc: 'p2',
+        SpliceNonblock: true,
+      };
+      const s: Scenario = {
+        id: 'unit',
+        spec: 'SplicePipe',
+        config: 'SplicePipe_nonblock_full',
+        actions: [
+          { name: 'Init' },
+          { name: 'SpliceSubmit', proc: 'p2' },
+          { name: 'SpliceFullNonblock', proc: 'p2' },
+          { name: 'SpliceSync', proc: 'p1' },
+          { name: 'SpliceFullNonblock', proc: 'p1' },
+        ],
+        constants,
+      };
+      const obs = runOnReference(splicePipeAdapter, s, profile);
+      expect(obs[1]).toMatchObject({ ret_p2: 1, pipe_p2: 'D1', nonblock: null, refs: 2 });
+      // wait_for_space: -EAGAIN before any read; the pipe, the cache and the refs stay.
+      expect(obs[2]).toMatchObject({ pipe_p2: 'D1', nonblock: 'error 11', refs: 2, cached: 1 });
+      expect(obs[3]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', framesInUse: 2 });
+      // The O_DIRECT file's too: no page allocated (the frame pool is full anyway).
+      expect(obs[4]).toMatchObject({ pipe_p1: 'D1', nonblock: 'error 11', framesInUse: 2 });
+      const exp = computeExpectation(
+        stepperFor('SplicePipe_nonblock_full'),
         splicePipeAdapter.observeModel,
         s,
         profile,
