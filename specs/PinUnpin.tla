@@ -72,19 +72,24 @@ CONSTANTS
                     \* fault on the absent PTE (a direct I/O read's FOLL_WRITE GUP, or the
                     \* process's store) is do_cow_fault, which copies F0 into a new exclusive
                     \* anonymous page (U5) mapped writable, and drops __do_fault's reference
-    MisalignedIo    \* direct I/O requests may also come with a user buffer the device cannot
+    MisalignedIo,   \* direct I/O requests may also come with a user buffer the device cannot
                     \* take as it is (SubmitMisaligned): block/fops.c blkdev_direct_IO refuses
                     \* it with -EINVAL before building a bio (explored with UBUF and IOVEC alone)
+    DeviceEndOdd    \* (DeviceEnd) the read crossing the device's end may also have a length
+                    \* off the logical block (ReadCrossEndOdd): cut at the end first, it is
+                    \* aligned when blkdev_direct_IO checks it
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
-        PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo}
+        PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
 \* Misaligned requests are explored on their own, with the user iterators only.
 ASSUME MisalignedIo => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd)
+\* The odd-length read at the end is a variant of the device-end requests.
+ASSUME DeviceEndOdd => DeviceEnd
 \* The file mapping is explored on its own (its pages are no other iterator's).
 ASSUME FilePrivate => (~LargeFolio /\ ~Nofault /\ ~PartialPunch)
 \* The device's end is explored on its own, with the UBUF buffer only.
@@ -462,7 +467,7 @@ FaultIn(buffer) ==
 \* afterwards, untouched).  Extraction sees 3 bytes from user address 1: user page 0 only,
 \* pinned on 6.5+ (a FOLL_GET reference on 6.1), *offset0 1; the request goes in flight short
 \* (3 bytes: dio->size = bi_size) and its page is released at completion as any bio's.
-ReadCrossEnd(b) ==
+CrossEnd(b) ==
     /\ DeviceEnd
     /\ CanStart(b)
     /\ pins' = AddOne(pins, IF GupMode = "PIN" THEN {"U0"} ELSE {})
@@ -474,7 +479,20 @@ ReadCrossEnd(b) ==
                  array |-> "NONE", err |-> "NONE"]]
     /\ UNCHANGED <<zeroMapped, cached, pinReleased, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+ReadCrossEnd(b) ==
+    /\ CrossEnd(b)
     /\ action' = [name |-> "ReadCrossEnd", bio |-> b]
+
+\* (DeviceEndOdd) The same read with a length off the logical block: 6 model bytes and 100 real
+\* bytes more (6244 bytes), 3 model bytes before the end.  blkdev_read_iter cuts it to the 3
+\* that fit ("iov_iter_truncate(to, size)", block/fops.c, 6.1 and 6.12) before blkdev_direct_IO
+\* checks the alignment (blkdev_dio_invalid / blkdev_dio_unaligned -> bdev_iter_is_aligned, on
+\* the truncated iterator): the request is aligned then and goes exactly as ReadCrossEnd's,
+\* where the same read placed anywhere else fails -EINVAL.
+ReadCrossEndOdd(b) ==
+    /\ DeviceEndOdd
+    /\ CrossEnd(b)
+    /\ action' = [name |-> "ReadCrossEndOdd", bio |-> b]
 
 \* (DeviceEnd) The asynchronous UBUF write (SOURCE) placed at the end of the block device:
 \* blkdev_write_iter (block/fops.c, 6.1 and 6.12) returns -ENOSPC ("if (iocb->ki_pos >= size)
@@ -617,6 +635,7 @@ Next ==
           ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ CanStart(b) /\ SubmitFault(b, t)
     \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
+    \/ \E b \in Bios : DeviceEndOdd /\ CanStart(b) /\ ReadCrossEndOdd(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
     \/ \E b \in Bios, t \in UserTypes, dir \in {"DEST", "SOURCE"} :
           MisalignedIo /\ CanStart(b) /\ SubmitMisaligned(b, t, dir)

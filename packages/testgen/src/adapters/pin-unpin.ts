@@ -76,6 +76,10 @@
 //                last 3 model bytes hold DMA_PATTERN (the `data` probe of U0).
 //   WriteAtEnd   (DeviceEnd) Submit's asynchronous UBUF write placed at the end of the device:
 //                -ENOSPC before any extraction (blkdev_write_iter), no bio (FAILED).
+//   ReadCrossEndOdd  (DeviceEndOdd) ReadCrossEnd's read 100 real bytes longer (6244 bytes, off
+//                the 512-byte block): the reference's blkdev read cuts it at the device's end
+//                before the alignment check (block/dio.ts dio_submit, as blkdev_read_iter and
+//                blkdev_direct_IO), so it goes in flight as ReadCrossEnd's does.
 //   SubmitMisaligned  (MisalignedIo) Submit's asynchronous UBUF or IOVEC request over a buffer
 //                the device cannot take: the UBUF buffer one real byte past user address 1
 //                (off the queue's 511 DMA alignment), the IOVEC buffer as two iovecs of 1948
@@ -287,6 +291,7 @@ const ACTIONS = new Set([
   'ReadCrossEnd',
   'WriteAtEnd',
   'SubmitMisaligned',
+  'ReadCrossEndOdd',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -570,6 +575,8 @@ const TARGET_START_PAGE = 4;
 const IO_SPAN = 8 * PAGE_SIZE;
 /** Device offset of direct I/O b's range. */
 const ioPos = (b: number) => TARGET_START_PAGE * PAGE_SIZE + (b - 1) * IO_SPAN;
+/** DeviceEndOdd: how many real bytes ReadCrossEndOdd's read is longer than ReadCrossEnd's. */
+const ODD_EXTRA = 100;
 /** DeviceEnd: where ReadCrossEnd's 6-byte read starts, 3 model bytes before the device's end. */
 const END_READ_POS = DEVICE_PAGES * PAGE_SIZE - 3 * UNIT;
 
@@ -963,6 +970,11 @@ class PinUnpinDriver implements ReferenceDriver {
         // so the bio holds only what fits and goes in flight.
         this.submitAtDeviceEnd(action, 'DEST', END_READ_POS, -EIOCBQUEUED);
         return;
+      case 'ReadCrossEndOdd':
+        // The same read ODD_EXTRA bytes longer (off the logical block): cut at the device's
+        // end before the alignment check, it goes exactly as ReadCrossEnd's.
+        this.submitAtDeviceEnd(action, 'DEST', END_READ_POS, -EIOCBQUEUED, ODD_EXTRA);
+        return;
       case 'WriteAtEnd':
         // blkdev_write_iter's -ENOSPC at the device's end: no bio.
         this.submitAtDeviceEnd(action, 'SOURCE', DEVICE_PAGES * PAGE_SIZE, -ENOSPC);
@@ -1068,23 +1080,32 @@ class PinUnpinDriver implements ReferenceDriver {
     }
   }
 
-  /** DeviceEnd: Submit's UBUF request placed at `pos` near the device's end, returning `want`. */
+  /**
+   * DeviceEnd: Submit's UBUF request placed at `pos` near the device's end, returning `want`;
+   * `extra` real bytes longer than the layout's (ReadCrossEndOdd).
+   */
   private submitAtDeviceEnd(
     action: ScenarioAction,
     dir: 'DEST' | 'SOURCE',
     pos: number,
     want: number,
+    extra = 0,
   ): void {
     const s = this.slot(action);
     if (s.st !== 'IDLE') throw new AdapterError(`PinUnpin: ${action.name} on a bio already used`);
     s.iter = 'UBUF';
-    const ret = this.submit(
-      s,
-      param(action, 'bio', 'number'),
-      dir,
-      this.buildIter('UBUF', dir),
-      pos,
-    );
+    // The UBUF layout (user address 1, 6 model bytes), `extra` bytes longer.
+    const iter =
+      extra === 0
+        ? this.buildIter('UBUF', dir)
+        : with_mm(this.mm, () =>
+            iov_iter_ubuf(
+              dir === 'DEST' ? ITER_DEST : ITER_SOURCE,
+              this.base + UNIT,
+              6 * UNIT + extra,
+            ),
+          );
+    const ret = this.submit(s, param(action, 'bio', 'number'), dir, iter, pos);
     if (ret !== want)
       throw new AdapterError(`PinUnpin: ${action.name} returned ${ret} at submission, not ${want}`);
   }
