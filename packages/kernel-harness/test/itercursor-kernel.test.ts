@@ -82,12 +82,13 @@ describeRealKernels('IterCursor', (k) => {
     console.log(
       `qemu:${k.name} IterCursor: run ${c.run} (${c.prefixOnly} over their longest realisable prefix only), passed ${c.passed}, failed ${c.failed}, errors ${c.errors}, not applicable ${c.notApplicable}; ${runs?.runs ?? 0} guest runs, ${runs?.stepsChecked ?? 0} steps checked, ${runs?.stepsRun ?? 0} run; ${ms} ms`,
     );
-    const hole = outcomes.filter(
-      (o) => o.config === 'IterCursor_user_hole' && o.outcome !== 'not-applicable',
-    );
-    console.log(
-      `qemu:${k.name} IterCursor_user_hole: run ${hole.length} (${hole.filter((o) => o.prefixOnly).length} prefix only), passed ${hole.filter((o) => o.outcome === 'passed').length}`,
-    );
+    // The UserHole configs (their Copy steps through the range with an unmapped page).
+    for (const config of ['IterCursor_user_hole', 'IterCursor_fault_in_hole']) {
+      const hole = outcomes.filter((o) => o.config === config && o.outcome !== 'not-applicable');
+      console.log(
+        `qemu:${k.name} ${config}: run ${hole.length} (${hole.filter((o) => o.prefixOnly).length} prefix only), passed ${hole.filter((o) => o.outcome === 'passed').length}`,
+      );
+    }
     const bad = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'error');
     expect(bad.slice(0, 3).map((o) => `${o.scenario}: ${o.detail}`)).toEqual([]);
     expect(c.run).toBeGreaterThan(0);
