@@ -86,7 +86,8 @@ CONSTANTS
     UseLazyMap,      \* explore the parent's mmap(MAP_FIXED_NOREPLACE) without MAP_POPULATE where it
                      \* unmapped a page (MmapLazy), before fork: a vma with no page yet (variable lazy)
     UseRegisterOversized,\* explore IORING_REGISTER_BUFFERS of page v followed by an iovec over 1 GiB
-                     \* (RegisterOversized, with UseFailedSteps): fails after pinning page v
+                     \* (RegisterOversized, with UseFailedSteps): fails after pinning page v; and
+                     \* with no iovec at all (RegisterEmpty): fails before anything
     UseMisaligned    \* explore munmap / mprotect / madvise / mmap of the parent's page at an address
                      \* not page aligned (MunmapMisaligned, ProtectMisaligned, MadviseMisaligned,
                      \* MmapMisaligned)
@@ -816,6 +817,20 @@ MisalignedStep(n, v) ==
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> n, vpage |-> v, err |-> "EINVAL"]
 
+\* IORING_REGISTER_BUFFERS with no iovec (nr_args 0, the iovec array given) on page v's ring
+\* while it holds no buffer (UseRegisterOversized): io_uring/rsrc.c io_sqe_buffers_register
+\* checks the count right after the -EBUSY check ("if (!nr_args || nr_args >
+\* IORING_MAX_REG_BUFFERS) return -EINVAL;", 6.1 and 6.12), before it reads an iovec or pins
+\* anything: -EINVAL, nothing changes (no GUP, so not even MMF_HAS_PINNED).
+RegisterEmpty(v) ==
+    /\ UseRegisterOversized
+    /\ UseFixedBuffers
+    /\ ~RegisterWholeBuffer
+    /\ fixedBuf[v] <= 0
+    /\ FailedStep([name |-> "RegisterEmpty", vpage |-> v, err |-> "EINVAL"])
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "RegisterEmpty", vpage |-> v, err |-> "EINVAL"]
+
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
 \* (io_uring/rsrc.c io_sqe_buffers_unregister: "if (!ctx->buf_data)" in 6.1,
 \* "if (!ctx->buf_table.nr)" in 6.12).
@@ -1141,6 +1156,7 @@ Next ==
     \/ \E v \in VPages :
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] > 0 /\ RegisterBusy(v)
           \/ UseRegisterOversized /\ fixedBuf[v] = 0 /\ ParentMaps(v) /\ RegisterOversized(v)
+          \/ UseRegisterOversized /\ fixedBuf[v] <= 0 /\ RegisterEmpty(v)
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ UnregisterNone(v)
     \/ \E v \in VPages, n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned", "MmapMisaligned"} :
           UseMisaligned /\ ParentMaps(v) /\ MisalignedStep(n, v)

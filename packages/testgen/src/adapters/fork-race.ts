@@ -150,6 +150,7 @@ const ACTIONS = new Set([
   'MmapPopulate',
   'MmapLazy',
   'RegisterOversized',
+  'RegisterEmpty',
   'MunmapMisaligned',
   'ProtectMisaligned',
   'MadviseMisaligned',
@@ -590,7 +591,8 @@ class ForkRaceDriver implements ReferenceDriver {
       case 'RegisterUnmapped':
       case 'RegisterReadOnly':
       case 'RegisterBusy':
-      case 'RegisterOversized': {
+      case 'RegisterOversized':
+      case 'RegisterEmpty': {
         // io_uring_setup, then IORING_REGISTER_BUFFERS of page v, or of the whole buffer as one
         // iovec (io_pin_pages: FOLL_LONGTERM pins; a hole fails it after pinning up to there).
         // RegisterOversized: page v's iovec, then one of SZ_1G + PAGE_SIZE bytes from the same
@@ -601,7 +603,9 @@ class ForkRaceDriver implements ReferenceDriver {
         const ctx = this.rings.get(key) ?? io_uring_setup(this.race.parent);
         this.rings.set(key, ctx);
         const len = this.wholeBuffer ? this.numPages * PAGE_SIZE : PAGE_SIZE;
-        const iovs = [{ iov_base: this.uaddr(key), iov_len: len }];
+        // RegisterEmpty: no iovec at all (nr_args 0), -EINVAL before anything is read.
+        const iovs: { iov_base: number; iov_len: number }[] =
+          action.name === 'RegisterEmpty' ? [] : [{ iov_base: this.uaddr(key), iov_len: len }];
         if (action.name === 'RegisterOversized')
           iovs.push({ iov_base: this.uaddr(key), iov_len: SZ_1G + PAGE_SIZE });
         const r = io_sqe_buffers_register(ctx, iovs);
