@@ -51,8 +51,16 @@ describeRealKernels('SplicePipe', (k) => {
       ]),
       k.profile,
     );
-    // write: no AppendWrite in a scenario the guest runs (splicePipeWhyNot), so always null.
-    const blank = { pipe_p1: '', pipeLen_p1: 0, pipe_p2: '', pipeLen_p2: 0, write: null };
+    // write: no AppendWrite in a scenario the guest runs (splicePipeWhyNot), so always null;
+    // nonblock: no SpliceFullNonblock in these hand scenarios.
+    const blank = {
+      pipe_p1: '',
+      pipeLen_p1: 0,
+      pipe_p2: '',
+      pipeLen_p2: 0,
+      write: null,
+      nonblock: null,
+    };
     // Written from the kernel's behaviour, not from the model: a 1-page file gives 1 page
     // whichever splice path (the DIO is clipped to i_size), p1 stays inside splice() while
     // the gate holds its bio, and a truncate between calls only changes i_size.
@@ -82,6 +90,7 @@ describeRealKernels('SplicePipe', (k) => {
         pipe_p2: 'D1',
         pipeLen_p2: 1,
         write: null,
+        nonblock: null,
       },
       { isize: 1, ret_p1: 1, ret_p2: 1, ...blank, pipe_p2: 'D1', pipeLen_p2: 1 },
       { isize: 0, ret_p1: 1, ret_p2: 1, ...blank, pipe_p2: 'D1', pipeLen_p2: 1 },
@@ -107,6 +116,7 @@ describeRealKernels('SplicePipe', (k) => {
       pipe_p2: '',
       pipeLen_p2: 0,
       write: null,
+      nonblock: null,
     });
   }, 120_000);
 
@@ -126,8 +136,14 @@ describeRealKernels('SplicePipe', (k) => {
     // EOF revert shrinks the last pipe buffer; 6.12 copy_splice_read, which pushes the last page
     // with len = remain) and buffered (filemap_splice_read / copy_page_to_iter_pipe) both stop at
     // i_size: 5120 bytes, a whole page and a 1024-byte buffer.
-    const none = { ret_p2: null, pipe_p2: '', pipeLen_p2: 0, write: null };
-    const both = { ret_p2: 1.25, pipe_p2: 'D1,D2:1024', pipeLen_p2: 2, write: null };
+    const none = { ret_p2: null, pipe_p2: '', pipeLen_p2: 0, write: null, nonblock: null };
+    const both = {
+      ret_p2: 1.25,
+      pipe_p2: 'D1,D2:1024',
+      pipeLen_p2: 2,
+      write: null,
+      nonblock: null,
+    };
     expect(obs).toEqual([
       { isize: 1.25, ret_p1: null, pipe_p1: '', pipeLen_p1: 0, ...none },
       { isize: 1.25, ret_p1: 1.25, pipe_p1: 'D1,D2:1024', pipeLen_p1: 2, ...none },
@@ -152,7 +168,15 @@ describeRealKernels('SplicePipe', (k) => {
     // min(512, buf->len) from the first buffer, moves its offset and len and keeps it while len
     // is left, so the pipe holds 3584 bytes of page 1 then page 2 whole; the next read() of
     // what the oldest buffer holds takes those 3584 bytes and releases it, leaving page 2.
-    const rest = { isize: 2, ret_p1: 2, ret_p2: null, pipe_p2: '', pipeLen_p2: 0, write: null };
+    const rest = {
+      isize: 2,
+      ret_p1: 2,
+      ret_p2: null,
+      pipe_p2: '',
+      pipeLen_p2: 0,
+      write: null,
+      nonblock: null,
+    };
     expect(obs).toEqual([
       { ...rest, ret_p1: null, pipe_p1: '', pipeLen_p1: 0 },
       { ...rest, pipe_p1: 'D1,D2', pipeLen_p1: 2 },
