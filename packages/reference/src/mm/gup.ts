@@ -202,10 +202,9 @@ export function __get_user_pages(
  * fault_in_safe_writeable (mm/gup.c): faults [uaddr, uaddr + size) in for writing without
  * taking a pin or a reference ("we don't pin or otherwise hold the pages referenced that we
  * fault in"), what gfs2 and btrfs call through fault_in_iov_iter_writeable between direct I/O
- * attempts made with i->nofault. 6.1 walks it with __get_user_pages_locked(..., NULL, ...,
- * FOLL_TOUCH | FOLL_WRITE): GUP without a page array, which faults each page in and grabs
- * nothing; 6.4+ ("gup: make fault_in_safe_writeable() use fixup_user_fault()") calls
- * fixup_user_fault(mm, addr, FAULT_FLAG_WRITE) page by page. Both stop at the first page that
+ * attempts made with i->nofault. Since fe673d3f5bf1 ("mm: gup: make fault_in_safe_writeable()
+ * use fixup_user_fault()", 5.17, in 5.15/5.16 stable; so in 6.1 and 6.12) it calls
+ * fixup_user_fault(mm, addr, FAULT_FLAG_WRITE) page by page and stops at the first page that
  * cannot be faulted in. Returns the bytes not faulted in (the count after the 2025 fix "mm/gup:
  * fix wrongly calculated returned value in fault_in_safe_writeable()"; before it a partial
  * fault-in of an unaligned range could read as complete, which no caller here depends on).
@@ -214,13 +213,8 @@ export function fault_in_safe_writeable(mm: MmStruct, uaddr: number, size: numbe
   if (size === 0) return 0;
   const end = Math.ceil((uaddr + size) / PAGE_SIZE) * PAGE_SIZE;
   let start = Math.floor(uaddr / PAGE_SIZE) * PAGE_SIZE;
-  if (current_kernel().profile.kernel === '6.1') {
-    const got = __get_user_pages(mm, start, (end - start) / PAGE_SIZE, FOLL_WRITE, null);
-    if (got > 0) start += got * PAGE_SIZE;
-  } else {
-    // fixup_user_fault: vma_permits_fault, then handle_mm_fault (which checks both here).
-    while (start !== end && handle_mm_fault(mm, start, FAULT_FLAG_WRITE) === 0) start += PAGE_SIZE;
-  }
+  // fixup_user_fault: vma_permits_fault, then handle_mm_fault (which checks both here).
+  while (start !== end && handle_mm_fault(mm, start, FAULT_FLAG_WRITE) === 0) start += PAGE_SIZE;
   const done = Math.max(start - uaddr, 0);
   return size > done ? size - done : 0;
 }
