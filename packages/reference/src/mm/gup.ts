@@ -157,7 +157,7 @@ export function __get_user_pages(
   start: number,
   nr_pages: number,
   gup_flags: number,
-  pages: (Page | undefined)[] | null,
+  pages: (Page | undefined)[],
 ): number {
   if (start % PAGE_SIZE !== 0) return -EINVAL;
   if (!Number.isInteger(nr_pages) || nr_pages < 0) return -EINVAL;
@@ -190,10 +190,8 @@ export function __get_user_pages(
       break;
     }
     if (page === undefined) break;
-    if (pages !== null) {
-      if (try_grab_folio(page.folio, 1, gup_flags) !== 0) break;
-      pages[i] = page;
-    }
+    if (try_grab_folio(page.folio, 1, gup_flags) !== 0) break;
+    pages[i] = page;
   }
   return i > 0 ? i : -EFAULT;
 }
