@@ -67,6 +67,9 @@
 //   ReadCrossEnd(b)    Submit's UBUF read placed 3072 bytes (3 model bytes) before gate b's end:
 //                      blkdev_read_iter cuts it to the 3072 bytes that fit (iov_iter_truncate),
 //                      so it goes in flight with user page 0 only (dio->size 3072).
+//   ReadCrossEndOdd(b) ReadCrossEnd's read 100 bytes longer (6244 bytes, off the logical block):
+//                      cut to 3072 bytes before blkdev_direct_IO's alignment check, it goes as
+//                      ReadCrossEnd's (the spec's DeviceEndOdd).
 //   WriteAtEnd(b)      Submit's UBUF write at gate b's end: blkdev_write_iter's -ENOSPC comes
 //                      back as the completion inside io_submit; no bio (FAILED).
 // Misaligned requests (the spec's MisalignedIo):
@@ -298,6 +301,10 @@ static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *
   // SubmitMisaligned: the UBUF buffer one byte further (off the queue's 511 DMA alignment), and
   // 3 KiB from user address 9 KiB as two iovecs of 1948 and 1124 bytes (each off the 512-byte
   // logical block, their sum on it).
+  if (strcmp(iter, "ODD_UBUF") == 0) {  // ReadCrossEndOdd: the UBUF buffer 100 bytes longer
+    v[0] = (struct iovec){base + 1 * PU_UNIT, PU_BYTES + 100};
+    return 1;
+  }
   if (strcmp(iter, "MIS_UBUF") == 0) {
     v[0] = (struct iovec){base + 1 * PU_UNIT + 1, PU_BYTES};
     return 1;
@@ -421,7 +428,8 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
     }
     return 0;
   }
-  int cross = strcmp(name, "ReadCrossEnd") == 0, at_end = strcmp(name, "WriteAtEnd") == 0;
+  int odd = strcmp(name, "ReadCrossEndOdd") == 0;
+  int cross = odd || strcmp(name, "ReadCrossEnd") == 0, at_end = strcmp(name, "WriteAtEnd") == 0;
   if (cross || at_end) {
     // DeviceEnd: Submit's async UBUF request (6144 bytes at user address +1024) through gate b,
     // whose table maps DISK_BYTES, placed at the device's end. ReadCrossEnd reads from 3072 bytes
@@ -431,7 +439,9 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
     // at the end itself: blkdev_write_iter returns -ENOSPC before any extraction, which aio_write
     // -> aio_rw_done posts as the completion inside io_submit: no bio, nothing taken.
     s->end_at[b] = cross ? (long long)DISK_BYTES - 3 * PU_UNIT : (long long)DISK_BYTES;
-    if (pu_submit(s, b, "UBUF", at_end, s->user, 0, step, err, errlen) < 0) return -1;
+    // ReadCrossEndOdd: the same read 100 bytes longer (6244, off the 512-byte block): cut to the
+    // 3072 bytes that fit before blkdev_direct_IO checks the alignment, it goes as ReadCrossEnd.
+    if (pu_submit(s, b, odd ? "ODD_UBUF" : "UBUF", at_end, s->user, 0, step, err, errlen) < 0) return -1;
     if (s->submitted[b] && at_end) pu_reap(s, b, 1000);  // still missing after 1 s: a bio went to the gate
     else if (s->submitted[b]) {
       pu_reap(s, 0, 0);

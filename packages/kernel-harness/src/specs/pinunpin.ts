@@ -142,6 +142,7 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
     case 'CompleteError':
     case 'SubmitPartial':
     case 'ReadCrossEnd':
+    case 'ReadCrossEndOdd':
     case 'WriteAtEnd':
       return isBio(action.bio);
     case 'PunchHole':
@@ -185,6 +186,7 @@ const PARAMS: Record<string, readonly string[]> = {
   CompleteError: ['bio'],
   SubmitPartial: ['bio'],
   ReadCrossEnd: ['bio'],
+  ReadCrossEndOdd: ['bio'],
   WriteAtEnd: ['bio'],
   SubmitMisaligned: ['bio', 'iter', 'dir'],
   PunchHole: ['page'],
