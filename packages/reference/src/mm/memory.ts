@@ -28,6 +28,23 @@ export const FAULT_FLAG_UNSHARE = 1 << 10;
 export const VM_FAULT_SIGSEGV = 0x000040;
 export const VM_FAULT_OOM = 0x000001;
 
+/**
+ * copy_user_highpage (include/linux/highmem.h): copies one page's bytes, `src` being any page of
+ * its folio (a large anonymous folio's COW and fork copy the faulting page alone: mm/memory.c
+ * wp_page_copy -> __wp_page_copy_user, copy_present_page, 6.1 and 6.12). Whole order-0 folios
+ * share their bytes until written (Folio.copyFrom).
+ */
+function copy_user_highpage(dst: Page, src: Page): void {
+  if (dst.folio.order === 0 && src.folio.order === 0) {
+    dst.folio.copyFrom(src.folio);
+    return;
+  }
+  if (!src.folio.hasData()) return; // never written: reads as zeroes, as the new page does
+  const bytes = new Uint8Array(PAGE_SIZE);
+  src.folio.readInto(bytes, 0, src.index_in_folio * PAGE_SIZE, PAGE_SIZE);
+  dst.folio.dataForWrite().set(bytes, dst.index_in_folio * PAGE_SIZE);
+}
+
 function new_anon_page(): Page {
   const folio = folio_alloc(0);
   folio.anon = true;
@@ -94,7 +111,10 @@ export function do_anonymous_large_folio(mm: MmStruct, addr: number, order: numb
  */
 export function wp_can_reuse_anon_folio(pte: Pte): boolean {
   const folio = pte.page.folio;
-  if (folio.order > 0) return false; // large anon folios are not modelled (no THP here)
+  // 6.12: "let's just consistently not reuse subpages" of a large folio (copied one page at a time
+  // by wp_page_copy); 6.1's do_wp_page reuses only when the page's refcount is 1, which a large
+  // folio mapped by its other PTEs never has.
+  if (folio.order > 0) return false;
   return folio_ref_count(folio) === 1;
 }
 
@@ -106,7 +126,7 @@ export function wp_can_reuse_anon_folio(pte: Pte): boolean {
 function wp_page_copy(mm: MmStruct, vpn: number, pte: Pte, unshare: boolean): number {
   const old = pte.page;
   const page = new_anon_page();
-  if (!old.folio.is_zero) page.folio.copyFrom(old.folio);
+  if (!old.folio.is_zero) copy_user_highpage(page, old);
   mm.ptes.set(vpn, { page, write: !unshare, dirty: !unshare });
   if (!old.folio.is_zero) {
     old.folio._mapcount--;
@@ -152,7 +172,7 @@ function do_fault(mm: MmStruct, vma: VmAreaStruct, vpn: number, flags: number): 
   const folio = filemap_get_uptodate_folio(mapping, index);
   if (flags & FAULT_FLAG_WRITE) {
     const page = new_anon_page();
-    page.folio.copyFrom(folio);
+    copy_user_highpage(page, folio.page(0));
     mm.ptes.set(vpn, { page, write: true, dirty: true });
     return 0;
   }
@@ -222,7 +242,7 @@ export function copy_present_pte(
     if (page.anon_exclusive && !share_anyway && folio_needs_cow_for_dma(src_mm, folio)) {
       // copy_present_page: the child gets a copy; "the parent keeps the pinned page".
       const copy = new_anon_page();
-      copy.folio.copyFrom(folio);
+      copy_user_highpage(copy, page);
       dst_mm.ptes.set(vpn, { page: copy, write: (vma.vm_flags & VM_WRITE) !== 0, dirty: true });
       return;
     }
