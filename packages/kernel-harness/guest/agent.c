@@ -819,7 +819,10 @@ static int gate_open(const char *name) {
 // device got: observation "written"); Fork; ChildExit = the child _exits (its
 // mappings go: exit_mmap), after which it reports no pages (null); Write(proc,vpage);
 // RegisterBuffer(vpage) / UnregisterBuffer(vpage) = IORING_(UN)REGISTER_BUFFERS on the page's
-// own ring; Vmsplice(vpage) = vmsplice the page into a pipe; VmspliceWhole = vmsplice the
+// own ring; RegisterOversized(vpage) = IORING_REGISTER_BUFFERS of the page and an iovec over
+// 1 GiB (fails -EFAULT after pinning the page, which the unwind unpins), RegisterEmpty(vpage)
+// the same call with no iovec (-EINVAL); Vmsplice(vpage) =
+// vmsplice the page into a pipe; VmspliceWhole = vmsplice the
 // whole two-page buffer (one iovec) into it, a short one; PipeRead = read it back.
 // Request field "advice" (the ForkAdvice constant): NONE, DONTFORK or WIPEONFORK, the madvise
 // applied to both pages before the first step; the child reports null where it maps no page.
@@ -829,7 +832,10 @@ static int gate_open(const char *name) {
 // page at the page's address with MAP_FIXED_NOREPLACE|MAP_POPULATE, MmapLazy(vpage) the same
 // without MAP_POPULATE (a vma, no page); ProtectHole / MadviseHole =
 // mprotect(PROT_READ) / madvise(MADV_DONTFORK) of the whole two-page buffer. Read(C,vpage) /
-// ReadNoVma(C,vpage) = the child's one-byte load.
+// ReadNoVma(C,vpage) = the child's one-byte load. MunmapMisaligned / ProtectMisaligned /
+// MadviseMisaligned / MmapMisaligned(vpage) = munmap / mprotect(PROT_READ) /
+// madvise(MADV_DONTFORK) / mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) of one page from the page's
+// address + 1 (-EINVAL).
 // Failed steps: a step's syscall that the kernel fails does not end the script; its error is the
 // step's observation "err" (the errno's name, "SIGSEGV" for a store or load that faults, caught
 // with sigsetjmp/siglongjmp in the process that made it), null when the step succeeded. The
@@ -1209,6 +1215,25 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     else s->registered[v] = 1;
     return 0;
   }
+  if (is(name, "RegisterOversized")) {
+    // IORING_REGISTER_BUFFERS of two iovecs on page v's ring: the page, then SZ_1G + PAGE bytes
+    // from the same address. io_uring/rsrc.c io_sqe_buffers_register (6.1, 6.12) pins the page
+    // for iovec 0 (io_sqe_buffer_register -> io_pin_pages, FOLL_WRITE: a shared pte takes the
+    // write fault), io_buffer_validate refuses iovec 1 (-EFAULT: over SZ_1G) and the unwind
+    // (__io_sqe_buffers_unregister -> io_buffer_unmap) unpins the page: pinsHeld as before.
+    struct iovec iov[2] = {{page, PAGE}, {page, (1UL << 30) + PAGE}};
+    if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_REGISTER_BUFFERS, iov, 2) < 0) s->step_err = errno_name(errno);
+    else s->registered[v] = 1;
+    return 0;
+  }
+  if (is(name, "RegisterEmpty")) {
+    // IORING_REGISTER_BUFFERS with an iovec array and nr_args 0 on page v's ring: -EINVAL from
+    // io_sqe_buffers_register's count check, before any iovec is read (6.1, 6.12).
+    struct iovec iov = {page, PAGE};
+    if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_REGISTER_BUFFERS, &iov, 0) < 0) s->step_err = errno_name(errno);
+    else s->registered[v] = 1;
+    return 0;
+  }
   if (is(name, "UnregisterBuffer") || is(name, "UnregisterNone")) {
     if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_UNREGISTER_BUFFERS, NULL, 0) < 0) s->step_err = errno_name(errno);
     else s->registered[v] = 0;
@@ -1272,6 +1297,23 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     void *m = mmap(page, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | populate, -1, 0);
     if (m == MAP_FAILED) s->step_err = errno_name(errno);
     else if (m != (void *)page) munmap(m, PAGE), s->step_err = "MAPPED_ELSEWHERE";
+    return 0;
+  }
+  if (is(name, "MunmapMisaligned") || is(name, "ProtectMisaligned") || is(name, "MadviseMisaligned") || is(name, "MmapMisaligned")) {
+    // munmap / mprotect(PROT_READ) / madvise(MADV_DONTFORK) / mmap(MAP_FIXED_NOREPLACE|
+    // MAP_POPULATE) of one page from the page's address + 1: an address that is not page
+    // aligned is -EINVAL before any vma is looked at (6.1 do_mas_munmap, 6.12 do_vmi_munmap;
+    // do_mprotect_pkey; do_madvise; do_mmap -> __get_unmapped_area), nothing changes. A mapping
+    // made all the same is reported (MAPPED), never kept.
+    unsigned char *at = page + 1;
+    if (is(name, "MmapMisaligned")) {
+      void *m = mmap(at, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE, -1, 0);
+      if (m == MAP_FAILED) s->step_err = errno_name(errno);
+      else munmap(m, PAGE), s->step_err = "MAPPED";
+      return 0;
+    }
+    int rc = is(name, "MunmapMisaligned") ? munmap(at, PAGE) : is(name, "ProtectMisaligned") ? mprotect(at, PAGE, PROT_READ) : madvise(at, PAGE, MADV_DONTFORK);
+    if (rc < 0) s->step_err = errno_name(errno);
     return 0;
   }
   if (is(name, "ProtectHole") || is(name, "MadviseHole")) {

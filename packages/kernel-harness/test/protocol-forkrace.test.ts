@@ -300,6 +300,30 @@ describe('qemu target applicability reasons', () => {
     expect(forkRaceScript([a])).toBe('MmapLazy:vpage=0');
     expect(FORKRACE_SAMPLED_ACTIONS.has('MmapLazy')).toBe(true);
   });
+
+  it('realises RegisterOversized: the registration of the page and an iovec over 1 GiB', () => {
+    const a = { name: 'RegisterOversized', vpage: 1, err: 'EFAULT' };
+    expect(supportsForkRace(a)).toBe(true);
+    expect(forkRaceScript([a])).toBe('RegisterOversized:vpage=1');
+    expect(FORKRACE_SAMPLED_ACTIONS.has('RegisterOversized')).toBe(true);
+    expect(forkRaceScript([{ name: 'RegisterEmpty', vpage: 0, err: 'EINVAL' }])).toBe(
+      'RegisterEmpty:vpage=0',
+    );
+  });
+
+  it('realises the misaligned munmap, mprotect, madvise and mmap of a page', () => {
+    for (const name of [
+      'MunmapMisaligned',
+      'ProtectMisaligned',
+      'MadviseMisaligned',
+      'MmapMisaligned',
+    ]) {
+      const a = { name, vpage: 0, err: 'EINVAL' };
+      expect(supportsForkRace(a)).toBe(true);
+      expect(forkRaceScript([a])).toBe(`${name}:vpage=0`);
+      expect(FORKRACE_SAMPLED_ACTIONS.has(name)).toBe(true);
+    }
+  });
 });
 
 describe('ForkRace CI sample of the address-space and failed steps', () => {

@@ -79,6 +79,17 @@ export const FORKRACE_ACTIONS = [
   // no page). Sampled in CI as the ninth session's steps are (FORKRACE_SAMPLED_ACTIONS).
   'VmspliceWhole',
   'MmapLazy',
+  // Eleventh session: IORING_REGISTER_BUFFERS of the page and an oversized second iovec, which
+  // fails -EFAULT after pinning the page; the unwind unpins it (pinsHeld observed); and with no
+  // iovec (-EINVAL). Sampled in CI as the ninth session's steps are (FORKRACE_SAMPLED_ACTIONS).
+  'RegisterOversized',
+  'RegisterEmpty',
+  // munmap / mprotect / madvise / mmap of the parent's page from an address that is not page
+  // aligned: -EINVAL, nothing changes. Sampled in CI as the ninth session's steps are.
+  'MunmapMisaligned',
+  'ProtectMisaligned',
+  'MadviseMisaligned',
+  'MmapMisaligned',
 ] as const;
 
 const PARAMS: Record<string, string[]> = {
@@ -111,6 +122,12 @@ const PARAMS: Record<string, string[]> = {
   MmapPopulate: ['vpage'],
   MmapExists: ['vpage'],
   MmapLazy: ['vpage'],
+  RegisterOversized: ['vpage'],
+  RegisterEmpty: ['vpage'],
+  MunmapMisaligned: ['vpage'],
+  ProtectMisaligned: ['vpage'],
+  MadviseMisaligned: ['vpage'],
+  MmapMisaligned: ['vpage'],
   // The pages the model says the short vmsplice adds: the agent checks the kernel's return
   // against it (another count is the step's err SPLICED_<bytes>).
   VmspliceWhole: ['spliced'],
