@@ -39,10 +39,9 @@ function copy_user_highpage(dst: Page, src: Page): void {
     dst.folio.copyFrom(src.folio);
     return;
   }
-  if (!src.folio.hasData()) return; // never written: reads as zeroes, as the new page does
-  const bytes = new Uint8Array(PAGE_SIZE);
-  src.folio.readInto(bytes, 0, src.index_in_folio * PAGE_SIZE, PAGE_SIZE);
-  dst.folio.dataForWrite().set(bytes, dst.index_in_folio * PAGE_SIZE);
+  // readInto gives zeroes for a folio never written.
+  const at = dst.index_in_folio * PAGE_SIZE;
+  src.folio.readInto(dst.folio.dataForWrite(), at, src.index_in_folio * PAGE_SIZE, PAGE_SIZE);
 }
 
 function new_anon_page(): Page {
