@@ -86,7 +86,13 @@ const REALISATIONS: Record<string, SpecRealisation> = {
     async run(session, scenario, opts) {
       // Alone in the guest: pinsHeld/pinDelta come from the global nr_foll_pin_* counters.
       const result = await session.exclusive('forkrace_script', forkRaceRequest(scenario), 30);
-      const pages = forkRaceNumPages(configText(opts, scenario.config));
+      // The suite's constants name NumPages (runSuite passes them); the config file is the
+      // fallback for a caller without them. Without either the guest's two pages are assumed.
+      const fromSuite = scenario.constants?.NumPages;
+      const pages =
+        typeof fromSuite === 'number'
+          ? fromSuite
+          : forkRaceNumPages(configText(opts, scenario.config));
       return forkRaceObservations(result, scenario.actions.length, pages);
     },
   },

@@ -191,6 +191,35 @@ describe('ForkRace realisation', () => {
   });
 });
 
+describe('qemu target page count', () => {
+  // `pinlab run --target qemu:<k>` creates the target without a specs folder: the suite's
+  // constants (passed by runSuite) must size the observations, or a NumPages = 1 config
+  // mismatches at Init (P1 expected null, observed '').
+  const guest = {
+    name: '6.12',
+    exclusive: async () => ({
+      obs: [{ P0: '', P1: '', C0: null, C1: null, pinsHeld: 0, pinDelta: 0, err: null }],
+    }),
+  } as unknown as KernelSession;
+  const target = createQemuTarget(guest, 'linux-6.12');
+  const init = {
+    id: 's',
+    spec: 'ForkRace',
+    config: 'ForkRace_misaligned',
+    actions: [{ name: 'Init' }],
+  };
+
+  it('takes NumPages from the scenario constants', async () => {
+    const [o] = await target.run({ ...init, constants: { NumPages: 1 } }, 'linux-6.12');
+    expect(o).toMatchObject({ P0: '', P1: null });
+  });
+
+  it('assumes the guest two pages without constants or a specs folder', async () => {
+    const [o] = await target.run(init, 'linux-6.12');
+    expect(o).toMatchObject({ P0: '', P1: '' });
+  });
+});
+
 describe('qemu target applicability reasons', () => {
   const target = createQemuTarget(
     new KernelSession('6.12', () => {

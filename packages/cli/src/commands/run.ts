@@ -106,7 +106,7 @@ Examples:
       const session = new KernelSession(kernel.name, guest.launcher);
       await session.boot();
       close = () => session.close();
-      target = createQemuTarget(session, kernel.profile);
+      target = createQemuTarget(session, kernel.profile, { specsDir: join(root, 'specs') });
     } else {
       throw new CliError(
         `--target must be reference or qemu:<kernel>, got '${targetName}'`,
