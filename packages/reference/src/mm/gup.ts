@@ -159,7 +159,9 @@ export function __get_user_pages(
   gup_flags: number,
   pages: (Page | undefined)[],
 ): number {
-  if (start % PAGE_SIZE !== 0) return -EINVAL;
+  // gup_fast_fallback (6.12; 6.1 internal_get_user_pages_fast): "start = untagged_addr(start) &
+  // PAGE_MASK": GUP works on the pages containing [start, ...), a misaligned start is no error.
+  start -= start % PAGE_SIZE;
   if (!Number.isInteger(nr_pages) || nr_pages < 0) return -EINVAL;
   if (nr_pages === 0) return 0;
   if (mm.dead) return -EFAULT;

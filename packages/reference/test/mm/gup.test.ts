@@ -55,6 +55,19 @@ describe('pin_user_pages_fast / get_user_pages_fast (mm/gup.c)', () => {
     });
   });
 
+  it('a misaligned start works on the pages containing it (start & PAGE_MASK), no -EINVAL', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+      const aligned: Page[] = [];
+      const misaligned: Page[] = [];
+      expect(pin_user_pages_fast(mm, buf, 2, FOLL_WRITE, aligned)).toBe(2);
+      expect(pin_user_pages_fast(mm, buf + 100, 2, FOLL_WRITE, misaligned)).toBe(2);
+      expect(misaligned).toEqual(aligned);
+      unpin_user_pages([...aligned, ...misaligned], 4);
+    });
+  });
+
   it('the zero page is pinned and counted on 6.1, never on 6.12', () => {
     for (const [profile, counted] of [
       ['linux-6.1', 1],
