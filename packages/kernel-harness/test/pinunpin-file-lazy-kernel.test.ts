@@ -6,16 +6,10 @@
 // direct I/O read's FOLL_WRITE GUP and the process's store write-fault (do_cow_fault maps a
 // private copy, which the read pins).
 // Runs only with PINLAB_KERNELS (e.g. PINLAB_KERNELS=6.1,6.12); otherwise a skipped test says so.
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadSuite, type ScenarioAction } from '@pinlab/testgen';
+import type { ScenarioAction } from '@pinlab/testgen';
 import { expect, it } from 'vitest';
-import { countBySpec, runSuitesOnTarget } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
-import { describeRealKernels } from './real-kernels.ts';
-
-const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
-const suitePath = join(repo, 'generated-tests', 'PinUnpin', 'PinUnpin_file_lazy.suite.json');
+import { describeRealKernels, itRunsWholeSuite } from './real-kernels.ts';
 
 describeRealKernels('PinUnpin_file_lazy', (k) => {
   it('a read into the untouched page pins a private copy, a write from it pins the page cache', async () => {
@@ -73,21 +67,5 @@ describeRealKernels('PinUnpin_file_lazy', (k) => {
     ]);
   }, 60_000);
 
-  it('every generated PinUnpin_file_lazy scenario runs in the guest and matches the model', async () => {
-    const suite = loadSuite(suitePath);
-    const t0 = performance.now();
-    const outcomes = await runSuitesOnTarget(
-      [suite],
-      createQemuTarget(k.session, k.profile),
-      k.profile,
-    );
-    const ms = performance.now() - t0;
-    const c = countBySpec(outcomes).PinUnpin;
-    console.info(
-      `qemu:${k.name} PinUnpin_file_lazy: run ${c?.run} passed ${c?.passed} not applicable ${c?.notApplicable} in ${(ms / 1000).toFixed(1)} s`,
-    );
-    const bad = outcomes.filter((o) => o.outcome !== 'passed');
-    expect(bad.map((o) => `${o.scenario}: ${o.outcome} ${o.detail ?? ''}`)).toEqual([]);
-    expect(c?.passed).toBe(suite.scenarios.length);
-  }, 600_000);
+  itRunsWholeSuite(k, 'PinUnpin', 'PinUnpin_file_lazy');
 });

@@ -2,10 +2,17 @@
 // PINLAB_KERNELS=6.1,6.12 after `pinlab kernel fetch all`), each booting its VM once in
 // beforeAll and closing it in afterAll. Without PINLAB_KERNELS the block is a skipped test whose
 // title says how to run it, so a skip is never mistaken for a pass.
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSuite } from '@pinlab/testgen';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireKernel } from '../src/fetch.ts';
 import { prepareGuest } from '../src/guest.ts';
 import { KernelSession } from '../src/session.ts';
+import { countBySpec, runSuitesOnTarget } from '../src/suites.ts';
+import { createQemuTarget } from '../src/target.ts';
+
+const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 
 /** Kernels under test, from PINLAB_KERNELS. */
 export const kernelsUnderTest: readonly string[] = (process.env.PINLAB_KERNELS ?? '')
@@ -61,4 +68,25 @@ export function describeRealKernels(title: string, body: (k: BootedKernel) => vo
       });
     }
   });
+}
+
+/**
+ * Inside describeRealKernels: one test that runs every scenario of generated-tests/<spec>/<config>
+ * in the guest and requires each to pass (none failed, none not applicable), printing the counts.
+ */
+export function itRunsWholeSuite(k: BootedKernel, spec: string, config: string): void {
+  it(`every generated ${config} scenario runs in the guest and matches the model`, async () => {
+    const suite = loadSuite(join(repo, 'generated-tests', spec, `${config}.suite.json`));
+    const t0 = performance.now();
+    const target = createQemuTarget(k.session, k.profile, { specsDir: join(repo, 'specs') });
+    const outcomes = await runSuitesOnTarget([suite], target, k.profile);
+    const ms = performance.now() - t0;
+    const c = countBySpec(outcomes)[spec];
+    console.info(
+      `qemu:${k.name} ${config}: run ${c?.run} passed ${c?.passed} not applicable ${c?.notApplicable} in ${(ms / 1000).toFixed(1)} s`,
+    );
+    const bad = outcomes.filter((o) => o.outcome !== 'passed');
+    expect(bad.map((o) => `${o.scenario}: ${o.outcome} ${o.detail ?? ''}`)).toEqual([]);
+    expect(c?.passed).toBe(suite.scenarios.length);
+  }, 600_000);
 }
