@@ -241,36 +241,46 @@ function bdev_iter_is_aligned(bdev: block_device, i: iov_iter, count: number): b
     case ITER_IOVEC:
     case ITER_KVEC: {
       const segs = i.iter_type === ITER_IOVEC ? i.__iov : i.kvec;
-      let size = count;
-      let skip = i.iov_offset;
-      for (let k = i.seg; k < i.seg + i.nr_segs; k++, skip = 0) {
+      return segments_aligned(i, count, addr_mask, len_mask, (k) => {
         const seg = segs[k] as { iov_base: number; iov_len: number };
-        const len = Math.min(seg.iov_len - skip, size);
-        if (len & len_mask) return false;
-        if ((seg.iov_base + skip) & addr_mask) return false;
-        size -= len;
-        if (size === 0) break;
-      }
-      return true;
+        return [seg.iov_base, seg.iov_len];
+      });
     }
-    case ITER_BVEC: {
-      let size = count;
-      let skip = i.iov_offset;
-      for (let k = i.seg; k < i.seg + i.nr_segs; k++, skip = 0) {
+    case ITER_BVEC:
+      return segments_aligned(i, count, addr_mask, len_mask, (k) => {
         const bv = i.bvec[k] as bio_vec;
-        const len = Math.min(bv.bv_len - skip, size);
-        if (len & len_mask) return false;
-        if ((bv.bv_offset + skip) & addr_mask) return false;
-        size -= len;
-        if (size === 0) break;
-      }
-      return true;
-    }
+        return [bv.bv_offset, bv.bv_len];
+      });
     case ITER_XARRAY:
       return (count & len_mask) === 0 && ((i.xarray_start + i.iov_offset) & addr_mask) === 0;
     default:
       return true;
   }
+}
+
+/**
+ * iov_iter_aligned_iovec / iov_iter_aligned_bvec (lib/iov_iter.c): from the iterator's position
+ * and up to `count`, every segment's length clears len_mask and its start (base + skip) addr_mask.
+ * `seg(k)` gives segment k's [base, length].
+ */
+function segments_aligned(
+  i: iov_iter,
+  count: number,
+  addr_mask: number,
+  len_mask: number,
+  seg: (k: number) => [number, number],
+): boolean {
+  let size = count;
+  let skip = i.iov_offset;
+  for (let k = i.seg; k < i.seg + i.nr_segs; k++, skip = 0) {
+    const [base, seg_len] = seg(k);
+    const len = Math.min(seg_len - skip, size);
+    if (len & len_mask) return false;
+    if ((base + skip) & addr_mask) return false;
+    size -= len;
+    if (size === 0) break;
+  }
+  return true;
 }
 
 /**
