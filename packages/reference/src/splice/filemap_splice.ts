@@ -12,7 +12,7 @@ import type { Folio } from '../mm/folio.ts';
 import { folio_get, folio_put, put_page } from '../mm/folio.ts';
 import { filemap_get_batch } from './filemap_batch.ts';
 import type { pipe_inode_info } from './pipe.ts';
-import { add_to_pipe, pipe_full, pipe_occupancy } from './pipe.ts';
+import { add_to_pipe, page_cache_pipe_buf, pipe_full, pipe_occupancy } from './pipe.ts';
 import {
   splice_dio_read_result,
   splice_dio_read_submit,
@@ -118,14 +118,7 @@ export function filemap_splice_read_finish(s: filemap_splice_state): splice_read
       const n = Math.min(PAGE_SIZE - off, s.len, isize - s.pos);
       // splice_folio_into_pipe
       folio_get(folio);
-      const r = add_to_pipe(pipe, {
-        page: folio.page(0),
-        offset: off,
-        len: n,
-        ops: 'page_cache_pipe_buf_ops',
-        flags: 0,
-        ref_from_gup: false,
-      });
+      const r = add_to_pipe(pipe, page_cache_pipe_buf(folio.page(0), off, n));
       if (r < 0) {
         put_page(folio.page(0));
         out = true;

@@ -14,7 +14,7 @@ import type { Folio, Page } from '../mm/folio.ts';
 import { folio_put, get_page, try_alloc_page } from '../mm/folio.ts';
 import { filemap_get_batch } from './filemap_batch.ts';
 import type { pipe_inode_info } from './pipe.ts';
-import { pipe_buf, pipe_buf_release, pipe_full } from './pipe.ts';
+import { page_cache_pipe_buf, pipe_buf, pipe_buf_release, pipe_full } from './pipe.ts';
 import { splice_dio_read_submit, splice_dio_read_wait } from './splice_dio.ts';
 
 /** The ITER_PIPE fields of 6.1's struct iov_iter. */
@@ -230,14 +230,7 @@ export function generic_file_splice_read_finish(s: generic_splice_state): {
         break;
       }
       get_page(folio.page(0));
-      pipe.bufs[pipe.head & (pipe.ring_size - 1)] = {
-        page: folio.page(0),
-        offset: off,
-        len: n,
-        ops: 'page_cache_pipe_buf_ops',
-        flags: 0,
-        ref_from_gup: false,
-      };
+      pipe.bufs[pipe.head & (pipe.ring_size - 1)] = page_cache_pipe_buf(folio.page(0), off, n);
       pipe.head++;
       iter.count -= n;
       kiocb.ki_pos += n;

@@ -56,6 +56,15 @@ export class pipe_inode_info {
   }
 }
 
+/**
+ * A pipe buffer holding bytes of a page-cache page (page_cache_pipe_buf_ops), as
+ * splice_folio_into_pipe (6.12) and copy_page_to_iter_pipe (6.1) fill it; the caller has taken
+ * the page reference the buffer's release drops.
+ */
+export function page_cache_pipe_buf(page: Page, offset: number, len: number): pipe_buffer {
+  return { page, offset, len, ops: 'page_cache_pipe_buf_ops', flags: 0, ref_from_gup: false };
+}
+
 /** alloc_pipe_info */
 export function alloc_pipe_info(ring_size = PIPE_DEF_BUFFERS): pipe_inode_info {
   if (!Number.isInteger(ring_size) || ring_size < 1 || ring_size & (ring_size - 1)) {
