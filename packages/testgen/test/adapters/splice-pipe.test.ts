@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { splicePipeAdapter } from '../../src/adapters/splice-pipe.ts';
 import { compareObservations, formatMismatch } from '../../src/compare.ts';
 import { computeExpectation } from '../../src/expect.ts';
-import { createEmbeddedStepper } from '../../src/model/engine.ts';
+import { type Constants, createEmbeddedStepper } from '../../src/model/engine.ts';
 import type { ModelState } from '../../src/model/value.ts';
 import { runOnReference } from '../../src/reference-target.ts';
 import type { Scenario } from '../../src/target.ts';
@@ -16,6 +16,25 @@ const stepperFor = (config: string) =>
     readFileSync(join(specs, 'SplicePipe.tla'), 'utf8'),
     readFileSync(join(specs, `${config}.cfg`), 'utf8'),
   );
+
+/** The model's observations of `s` under `profile` and `constants` (config's state graph) equal `obs`. */
+function expectModelAgrees(
+  s: Scenario,
+  profile: string,
+  config: string,
+  constants: Constants,
+  obs: ReturnType<typeof runOnReference>,
+): void {
+  const exp = computeExpectation(
+    stepperFor(config),
+    splicePipeAdapter.observeModel,
+    s,
+    profile,
+    constants,
+  );
+  expect(exp.stoppedAt).toBeUndefined();
+  expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual([]);
+}
 
 const fn = (pairs: [unknown, unknown][]) => ({ __fn: pairs });
 const seq = (xs: unknown[]) => ({ __tuple: xs });
@@ -280,16 +299,12 @@ describe('SplicePipe adapter', () => {
       expect(obs[3]).toMatchObject({ pipe_p2: 'D2', framesInUse: 1 });
       expect(obs[4]).toMatchObject({ phase_p1: 'done', ret_p1: 0 }); // O_DIRECT at EOF
       expect(obs[5]).toMatchObject({ framesInUse: 0, refs: 0 });
-      const exp = computeExpectation(
-        stepperFor('SplicePipe_buffered'),
-        splicePipeAdapter.observeModel,
+      expectModelAgrees(
         s,
         profile,
+        'SplicePipe_buffered',
         { ...CONSTANTS[kernel], BufferedProc: 'p2' },
-      );
-      expect(exp.stoppedAt).toBeUndefined();
-      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
-        [],
+        obs,
       );
     });
   }
@@ -322,17 +337,7 @@ describe('SplicePipe adapter', () => {
       expect(obs[3]).toMatchObject({ phase_p2: 'done', ret_p2: 1, pipe_p2: 'D1', refs: 2 });
       expect(obs[3]).toMatchObject({ framesInUse: 1 });
       expect(obs[4]).toMatchObject({ pipe_p2: '', refs: 1, framesInUse: 1 });
-      const exp = computeExpectation(
-        stepperFor('SplicePipe_buffered_race'),
-        splicePipeAdapter.observeModel,
-        s,
-        profile,
-        constants,
-      );
-      expect(exp.stoppedAt).toBeUndefined();
-      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
-        [],
-      );
+      expectModelAgrees(s, profile, 'SplicePipe_buffered_race', constants, obs);
     });
   }
 
@@ -370,17 +375,7 @@ describe('SplicePipe adapter', () => {
       expect(obs[3]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', framesInUse: 2 });
       // The O_DIRECT file's too: no page allocated (the frame pool is full anyway).
       expect(obs[4]).toMatchObject({ pipe_p1: 'D1', nonblock: 'error 11', framesInUse: 2 });
-      const exp = computeExpectation(
-        stepperFor('SplicePipe_nonblock_full'),
-        splicePipeAdapter.observeModel,
-        s,
-        profile,
-        constants,
-      );
-      expect(exp.stoppedAt).toBeUndefined();
-      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
-        [],
-      );
+      expectModelAgrees(s, profile, 'SplicePipe_nonblock_full', constants, obs);
     });
   }
 
@@ -417,17 +412,7 @@ describe('SplicePipe adapter', () => {
       expect(obs[6]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', framesInUse: 1, refs: 1 });
       expect(obs[11]).toMatchObject({ ret_p2: 1, pipe_p2: 'D1', framesInUse: 2 });
       expect(obs[14]).toMatchObject({ pipe_p1: '', pipe_p2: '', framesInUse: 0, refs: 0 });
-      const exp = computeExpectation(
-        stepperFor(config),
-        splicePipeAdapter.observeModel,
-        s,
-        profile,
-        CONSTANTS[kernel],
-      );
-      expect(exp.stoppedAt).toBeUndefined();
-      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
-        [],
-      );
+      expectModelAgrees(s, profile, config, CONSTANTS[kernel], obs);
     });
   }
 
@@ -481,17 +466,7 @@ describe('SplicePipe adapter', () => {
       // a hole (Z); the writer's buffer page is gone after each write.
       expect(obs[3]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', framesInUse: 1 });
       expect(obs[5]?.framesInUse).toBe(1);
-      const exp = computeExpectation(
-        stepperFor('SplicePipe_append'),
-        splicePipeAdapter.observeModel,
-        s,
-        profile,
-        constants,
-      );
-      expect(exp.stoppedAt).toBeUndefined();
-      expect(compareObservations(s, profile, exp.observations, obs).map(formatMismatch)).toEqual(
-        [],
-      );
+      expectModelAgrees(s, profile, 'SplicePipe_append', constants, obs);
     });
   }
 
