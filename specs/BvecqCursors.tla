@@ -80,8 +80,10 @@ CONSTANTS
                         \* "COLLECT_ONLY": only the collector's does (PATCH 18/26 note (1))
     SubreqCopy,         \* DIO_WRITE: the filesystem asks for its own copy of each subrequest's
                         \* slots (netfs_prepare_unbuffered_write_buffer(subreq, max_segs, copy))
-    Sealed              \* DIO_WRITE over an encrypted cifs transport: every send goes out of a
+    Sealed,             \* DIO_WRITE over an encrypted cifs transport: every send goes out of a
                         \* bounce buffer netfs_alloc_bvecq_buffer() allocates
+    UnmappedTail        \* DIO_WRITE from user memory whose buffer ends in unmapped pages: the
+                        \* extraction stops at the first of them and the write is cut there
 
 ASSUME Op \in {"READ", "DIO_WRITE"}
 ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
@@ -91,6 +93,9 @@ ASSUME PosRefs \in {"ALL", "COLLECT_ONLY"}
 \* The copy path is the strict unbuffered write's (the later revisions' fs/netfs/direct_write.c).
 ASSUME SubreqCopy \in BOOLEAN /\ (SubreqCopy => (Op = "DIO_WRITE" /\ StrictDioSequence))
 ASSUME Sealed \in BOOLEAN /\ (Sealed => (Op = "DIO_WRITE" /\ StrictDioSequence))
+\* Whole pages only: a buffer starting inside a page (Misaligned) would be cut inside a slot.
+ASSUME UnmappedTail \in BOOLEAN
+ASSUME UnmappedTail => (Op = "DIO_WRITE" /\ WriteSource = "USER" /\ ~Misaligned)
 \* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
 \* no slot names is zero-length.
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
@@ -259,6 +264,9 @@ LoadTo == IF Op = "DIO_WRITE" THEN Total ELSE load + 1
 Load ==
     /\ load < Total
     /\ ~reqError
+    \* A DIO write extracts once (netfs_unbuffered_write_iter_locked), and not in full when
+    \* its buffer ends in unmapped pages (LoadShort).
+    /\ Op = "DIO_WRITE" => (load = 0 /\ ~UnmappedTail)
     /\ load' = LoadTo
     /\ fstate' = [x \in Slots |-> IF x >= load /\ x < LoadTo THEN "locked" ELSE fstate[x]]
     /\ segRef' = RefsFor(LoadTo, dispatch, collect, subreqs)
@@ -272,11 +280,16 @@ Load ==
 
 \* DIO_WRITE from user memory whose buffer cannot be pinned (not mapped: pin_user_pages_fast()
 \* finds no page, iov_iter_extract_pages() returns -EFAULT).  netfs_unbuffered_write_iter_locked()
-\* returns the error before anything is dispatched (fs/netfs/direct_write.c: `n =
-\* netfs_extract_user_iter(...); if (n < 0) goto error_put`, a0b4c7a49137; the RFC's
-\* netfs_extract_iter: "If an error occurs and no pages are extracted, an error will be returned
-\* and any allocated bvecq will be freed"): nothing is loaded or pinned, the request has failed.
-\* A kernel iterator (WriteSource = "KERNEL") is only listed, never faulted in, so it cannot fail.
+\* returns the error before anything is dispatched: in the RFC (fs/netfs/direct_write.c: `n =
+\* netfs_extract_iter(...); if (n < 0) { ret = n; goto error_put; }`) because its
+\* netfs_extract_iter (fs/netfs/iterator.c, the revisions after v1) stops at the error
+\* (`if (got < 0) { ret = got; goto out; }`) and "If an error occurs and no pages are
+\* extracted, an error will be returned and any allocated bvecq will be freed".  Without the
+\* RFC, netfs_extract_user_iter's `n < 0` holds for this buffer only with "netfs: fix error
+\* handling in netfs_extract_user_iter()" (March 2026); before it, an -EFAULT from the first
+\* page gave 0 and an empty bvec (NetfsExtract's ExtractEmptyBug).  Nothing is loaded or pinned,
+\* the request has failed.  A kernel iterator (WriteSource = "KERNEL") is only listed, never
+\* faulted in, so it cannot fail.
 LoadFault ==
     /\ Op = "DIO_WRITE" /\ WriteSource = "USER"
     /\ load = 0
@@ -285,6 +298,28 @@ LoadFault ==
     /\ action' = [name |-> "LoadFault"]
     /\ UNCHANGED <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, pins>>
     /\ UNCHANGED parkVars
+
+\* UnmappedTail: DIO_WRITE from user memory whose first `m` pages are mapped and the rest are
+\* not (m = 0 is LoadFault).  The RFC's netfs_extract_iter (fs/netfs/iterator.c, the revisions
+\* after v1) asks iov_iter_extract_pages() for every page; pin_user_pages_fast() pins the mapped
+\* ones and stops at the hole (mm/gup.c: a short count, not an error), the next call starts at
+\* the hole and gets -EFAULT (`goto out`), and "On success or partial success, the amount of
+\* data in the bvec is returned" (`if (extracted) return extracted;`): m pages, pinned.
+\* netfs_unbuffered_write_iter_locked() then cuts the request to it (`wreq->len = n`; "the
+\* extraction may shorten the request"), so only those m pages are dispatched, written and
+\* released, and the write returns what was written (`ret = wreq->transferred ?: wreq->error`).
+\* Nothing of the unmapped pages is pinned or sent.  (v1 of the RFC, 4 March 2026, broke only
+\* out of its inner loop on the error and went round its outer one again; not modelled.)
+LoadShort(m) ==
+    /\ UnmappedTail
+    /\ load = 0
+    /\ ~reqError
+    /\ load' = m
+    /\ fstate' = [x \in Slots |-> IF x < m THEN "locked" ELSE fstate[x]]
+    /\ segRef' = RefsFor(m, dispatch, collect, subreqs)
+    /\ pins' = m
+    /\ action' = [name |-> "LoadShort", len |-> m]
+    /\ UNCHANGED <<dispatch, collect, subreqs, segFreed, reqError>> /\ UNCHANGED parkVars
 
 \* Issue a subrequest over `n` slots at the dispatch cursor (netfs_prepare_read_buffer /
 \* netfs_prepare_write_buffer in the RFC; the subrequest takes a bvecq_pos on its start).
@@ -441,11 +476,12 @@ Abandon ==
 
 \* The request is over: everything loaded has been collected (an explicit step, so the end is
 \* not reported as a deadlock). It changes nothing but `action` and `pins`: the request is
-\* put, releasing the pages a DIO write pinned (a no-op once released).
+\* put, releasing the pages a DIO write pinned (a no-op once released).  A DIO write's one
+\* extraction is the whole request, cut short or not (LoadShort).
 Finished ==
     /\ subreqs = <<>>
     /\ collect = load
-    /\ (load = Total \/ reqError)
+    /\ ((IF Op = "DIO_WRITE" THEN load > 0 ELSE load = Total) \/ reqError)
     /\ pins' = 0
     /\ action' = [name |-> "Finished"]
     /\ UNCHANGED <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError>>
@@ -456,6 +492,7 @@ Next ==
     /\ ~posOnFreed
     /\ \/ Load
        \/ LoadFault
+       \/ \E m \in 1..(Total - 1) : LoadShort(m)
        \/ \E n \in DispatchSizes : Dispatch(n)
        \/ \E s \in Slots, o \in Outcomes : Complete(s, o)
        \/ \E s \in Slots : Retry(s)

@@ -56,7 +56,9 @@
 // fs/netfs/direct_write.c): Load extracts and pins the whole user buffer
 // (netfs_unbuffered_write_begin -> netfs_extract_iter_to_bvecq, as
 // netfs_unbuffered_write_iter_locked does before its dispatch loop; LoadFault unmaps the user
-// buffer first, so the extraction fails with -EFAULT and the request with it), Dispatch issues a
+// buffer first, so the extraction fails with -EFAULT and the request with it; LoadShort(len)
+// unmaps the buffer's pages from page len on, so the extraction pins the first len pages and
+// stops at the hole, and the request is cut to them), Dispatch issues a
 // subrequest at the dispatch cursor (netfs_unbuffered_write_dispatch), Complete is the server's
 // answer through netfs_write_subreq_terminated (ok: every byte written into the server's file,
 // read out of the chain through ITER_BVECQ; retry: -EAGAIN; error: -ENOSPC; short: the first
@@ -163,6 +165,7 @@ const WINDOW_FIRST_SEGMENT_SLOTS = 2;
 const ACTIONS = new Set([
   'Load',
   'LoadFault',
+  'LoadShort',
   'Dispatch',
   'Complete',
   'Retry',
@@ -705,6 +708,33 @@ class BvecqDioWriteDriver implements ReferenceDriver {
         if (this.wreq.error !== -EFAULT || this.wreq.len !== 0) {
           throw new AdapterError(
             `BvecqCursors: extraction from an unmapped buffer gave ${this.wreq.len} bytes, error ${this.wreq.error}`,
+          );
+        }
+        return;
+      }
+      case 'LoadShort': {
+        // The buffer's pages from `len` on are not mapped (constant UnmappedTail): the
+        // extraction pins the mapped ones, stops at the hole (-EFAULT from the next
+        // iov_iter_extract_pages()) and returns what it got, to which the request is cut
+        // (netfs_unbuffered_write_iter_locked: wreq->len = n).
+        const len = param(action, 'len', 'number');
+        if (
+          this.wreq !== null ||
+          this.userMapping === null ||
+          this.userMapping.len !== this.total * PAGE_SIZE
+        )
+          throw new AdapterError(
+            'BvecqCursors: LoadShort needs an unloaded, page-aligned user buffer',
+          );
+        if (len <= 0 || len >= this.total)
+          throw new AdapterError(`BvecqCursors: LoadShort of ${len} of ${this.total} pages`);
+        const hole = this.userMapping.start + len * PAGE_SIZE;
+        if (vm_munmap(this.mm, hole, (this.total - len) * PAGE_SIZE) !== 0)
+          throw new AdapterError('BvecqCursors: could not unmap the tail of the user buffer');
+        this.wreq = netfs_unbuffered_write_begin(this.iter, 0);
+        if (this.wreq.error !== 0) {
+          throw new AdapterError(
+            `BvecqCursors: extraction up to an unmapped tail gave ${this.wreq.len} bytes, error ${this.wreq.error}`,
           );
         }
         return;
