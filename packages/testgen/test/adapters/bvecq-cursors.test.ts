@@ -209,6 +209,7 @@ describe('BvecqCursors adapter', () => {
     for (const name of [
       'Load',
       'LoadFault',
+      'LoadShort',
       'Dispatch',
       'Complete',
       'Retry',
@@ -307,6 +308,34 @@ describe('BvecqCursors adapter, DIO write', () => {
       [0, true, 0, 'absent,absent,absent'],
     ]);
     expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write', RFC)).toEqual([]);
+  });
+
+  it('LoadShort: a user buffer whose last page is unmapped is cut to the pages before it; only they are pinned, written and released, as the model says', () => {
+    const s = scenario(
+      [
+        { name: 'Init' },
+        { name: 'LoadShort', len: 2 },
+        { name: 'Dispatch', len: 2 },
+        { name: 'Complete', start: 0, outcome: 'ok' },
+        { name: 'Collect' },
+        { name: 'Finished' },
+      ],
+      { ...WRITE, UnmappedTail: true } as never,
+    );
+    const obs = runOnReference(bvecqCursorsAdapter, s, 'bvecq-rfc');
+    expect(obs.map((o) => [o.load, o.dispatch, o.collect, o.reqError, o.pinned, o.fstate])).toEqual(
+      [
+        [0, 0, 0, false, 0, 'absent,absent,absent'],
+        [2, 0, 0, false, 2, 'locked,locked,absent'],
+        [2, 2, 0, false, 2, 'locked,locked,absent'],
+        [2, 2, 0, false, 2, 'filled,filled,absent'],
+        [2, 2, 2, false, 2, 'uptodate,uptodate,absent'],
+        [2, 2, 2, false, 0, 'uptodate,uptodate,absent'],
+      ],
+    );
+    expect(modelMismatches(s, 'bvecq-rfc', 'BvecqCursors_dio_write_unmapped_tail', RFC)).toEqual(
+      [],
+    );
   });
 
   it('a short write lands its first page; the retry accounts it and reissues only the rest, as the model says', () => {
