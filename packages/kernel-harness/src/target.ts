@@ -83,6 +83,12 @@ const REALISATIONS: Record<string, SpecRealisation> = {
     whyNot: forkRaceWhyNot,
     unobservable: FORKRACE_UNOBSERVABLE,
     scenarioSupport: forkRaceScenarioSupport,
+    // guest/agent.c op_forkrace_script observes after every step and cleans up only after the
+    // last observation, so a run over steps 0..k-1 observes what a longer run observes there.
+    // Its scenario-level refusals (forkRaceScenarioSupport: constants the guest does not set
+    // up, more than FORKRACE_MAX_STEPS steps) keep the whole scenario not applicable; a prefix
+    // is cut only at a refused step (Exit, a page or io the guest has no gate for, ...).
+    realisesPrefixes: true,
     async run(session, scenario, opts) {
       // Alone in the guest: pinsHeld/pinDelta come from the global nr_foll_pin_* counters.
       const result = await session.exclusive('forkrace_script', forkRaceRequest(scenario), 30);

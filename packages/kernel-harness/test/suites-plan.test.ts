@@ -229,12 +229,12 @@ describe('kernel runner plan', () => {
     expect(out.find((o) => o.scenario === 'boom-prefix')?.detail).toMatch(/guest said no/);
   });
 
-  it('the qemu target realises prefixes of IterCursor only, cut at the first refused action', () => {
+  it('the qemu target realises prefixes of IterCursor and ForkRace, cut at the first refused action', () => {
     // No guest is booted: planning only asks supports/scenarioSupport.
     const t = createQemuTarget({ name: '6.12' } as unknown as KernelSession, P);
     expect(
       ['IterCursor', 'ForkRace', 'PinUnpin', 'SplicePipe'].map((x) => t.realisesPrefixes?.(x)),
-    ).toEqual([true, false, false, false]);
+    ).toEqual([true, true, false, false]);
     const ic = (constants: Record<string, boolean>, actions: Act[]) =>
       suite('IterCursor', 'IterCursor', constants, [{ id: 'x', actions }]);
     const extractAfter: Act[] = [
