@@ -16,6 +16,28 @@ export * from './splice_dio.ts';
 export * from './vmsplice.ts';
 
 /**
+ * A splice read's result when nothing was allocated to read into and no EOF clip applies: 6.1's
+ * generic_file_splice_read over ITER_PIPE (its ret and new position, with the i_size and position
+ * it started from and the bytes it added to the pipe), or a splice refused before any read.
+ */
+export function iter_pipe_splice_result(
+  r: { readonly ret: number; readonly ppos: number },
+  pos: number,
+  i_size: number,
+  pipe_bytes: number,
+): splice_read_result {
+  return {
+    ret: r.ret,
+    ppos: r.ppos,
+    pages_allocated: 0,
+    i_size,
+    pos,
+    eof_limited: false,
+    pipe_bytes,
+  };
+}
+
+/**
  * vfs_splice_read: 6.1 uses generic_file_splice_read over ITER_PIPE; 6.5+ uses
  * copy_splice_read for O_DIRECT and filemap_splice_read otherwise (fs/splice.c).
  */
@@ -29,15 +51,7 @@ export function vfs_splice_read(
     const i_size = filp.f_inode.i_size;
     const head0 = pipe.head;
     const r = generic_file_splice_read(filp, ppos, pipe, len);
-    return {
-      ret: r.ret,
-      ppos: r.ppos,
-      pages_allocated: 0,
-      i_size,
-      pos: ppos,
-      eof_limited: false,
-      pipe_bytes: pipe_bytes_since(pipe, head0),
-    };
+    return iter_pipe_splice_result(r, ppos, i_size, pipe_bytes_since(pipe, head0));
   }
   if (filp.f_flags & O_DIRECT) return copy_splice_read(filp, ppos, pipe, len);
   return filemap_splice_read(filp, ppos, pipe, len);
@@ -73,15 +87,6 @@ export function splice_file_to_pipe(
   flags: number,
 ): splice_read_result {
   const ret = wait_for_space(pipe, flags);
-  if (ret !== 0)
-    return {
-      ret,
-      ppos,
-      pages_allocated: 0,
-      i_size: filp.f_inode.i_size,
-      pos: ppos,
-      eof_limited: false,
-      pipe_bytes: 0,
-    };
+  if (ret !== 0) return iter_pipe_splice_result({ ret, ppos }, ppos, filp.f_inode.i_size, 0);
   return vfs_splice_read(filp, ppos, pipe, len);
 }

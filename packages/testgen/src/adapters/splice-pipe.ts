@@ -97,6 +97,7 @@ import {
   ITER_SOURCE,
   init_sync_kiocb,
   iov_iter_bvec,
+  iter_pipe_splice_result,
   type Kernel,
   memcpy_to_page,
   O_DIRECT,
@@ -617,15 +618,7 @@ class SplicePipeDriver implements ReferenceDriver {
           r = filemap_splice_read_finish(b.s);
         } else {
           const g = generic_file_splice_read_finish(b.s);
-          r = {
-            ret: g.ret,
-            ppos: g.ppos,
-            pages_allocated: 0,
-            i_size: b.i_size,
-            pos: 0,
-            eof_limited: false,
-            pipe_bytes: pipe_bytes_since(b.s.pipe, b.head0),
-          };
+          r = iter_pipe_splice_result(g, 0, b.i_size, pipe_bytes_since(b.s.pipe, b.head0));
         }
         this.rets.set(p, r.ret);
         this.record(r);
