@@ -14,6 +14,7 @@ import {
   splice_within_eof,
 } from '../../src/invariants/index.ts';
 import { createKernel, type Kernel, with_kernel } from '../../src/kernel.ts';
+import { filemap_lookup } from '../../src/mm/filemap.ts';
 import { PAGE_SIZE } from '../../src/mm/index.ts';
 import { getProfile } from '../../src/profile.ts';
 import {
@@ -139,6 +140,48 @@ describe('splice read: ITER_PIPE (6.1) and filemap/copy splice (6.12)', () => {
         });
       });
     }
+  }
+
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile} buffered: the read is clipped to the pipe's free slots before filemap_get_pages`, () => {
+      // 6.1 do_splice_to / 6.12 filemap_splice_read: len = min(len, free slots * PAGE_SIZE), so
+      // a 4-page splice into a 2-slot pipe reads (and caches) 2 pages, not 4.
+      const k = createKernel(profile);
+      const { ino } = setup(k, 4 * PAGE_SIZE);
+      with_kernel(k, () => {
+        const pipe = alloc_pipe_info(2);
+        const r = vfs_splice_read(filp_open(ino, 0), 0, pipe, 4 * PAGE_SIZE);
+        expect(r.ret).toBe(2 * PAGE_SIZE);
+        const cached = [0, 1, 2, 3].filter((i) => filemap_lookup(ino.i_mapping, i) !== undefined);
+        expect(cached).toEqual([0, 1]);
+        free_pipe_info(pipe);
+      });
+    });
+
+    it(`${profile} buffered: from a mid-page offset the range spans one page more than the pipe's free slots: the splice stops when the pipe is full`, () => {
+      // 6.1 filemap_read -> copy_page_to_iter_pipe (lib/iov_iter.c): a new buffer per folio, 0
+      // copied into a full pipe ("if (pipe_full(...)) return 0"), filemap_read returns what it
+      // read; 6.12 filemap_splice_read: "if (pipe_full(...)) goto out". 2 slots, pos 512:
+      // [512, 4096) and [4096, 8192); the third page's 512 bytes do not fit.
+      const k = createKernel(profile);
+      const { ino } = setup(k, 4 * PAGE_SIZE);
+      with_kernel(k, () => {
+        const pipe = alloc_pipe_info(2);
+        const r = vfs_splice_read(filp_open(ino, 0), 512, pipe, 4 * PAGE_SIZE);
+        expect(r.ret).toBe(2 * PAGE_SIZE - 512);
+        expect(r.ppos).toBe(2 * PAGE_SIZE);
+        expect(r.pipe_bytes).toBe(2 * PAGE_SIZE - 512);
+        expect(pipe_read(pipe, pipe_readable(pipe))).toEqual(
+          pattern(16 * 1024).slice(512, 2 * PAGE_SIZE),
+        );
+        // filemap_get_pages covered DIV_ROUND_UP(512 + 8192) = 3 pages; the batch reference of
+        // the third is released, the page cache keeps it.
+        const cached = [0, 1, 2, 3].filter((i) => filemap_lookup(ino.i_mapping, i) !== undefined);
+        expect(cached).toEqual([0, 1, 2]);
+        free_pipe_info(pipe);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    });
   }
 
   it('6.12 copy_splice_read clips to the pipe, not to EOF: allocates for the pipe, keeps what the read reached', () => {
