@@ -110,9 +110,12 @@
 (* and splice only the folios below it; folio_batch_release then drops    *)
 (* the batch's references, freeing the folios the truncate took out of    *)
 (* the page cache.                                                        *)
-(* Not modelled: partial pages other than i_size's, a buffered read that  *)
-(* finds fewer free frames than it needs (the kernel reclaims or fails    *)
-(* with -ENOMEM; the step is simply not enabled).                         *)
+(* A buffered splice from inside a page (SpliceBufferedOffset,           *)
+(* BufferedOffSectors): its bytes span one page more than the length,     *)
+(* which the pipe's room has clipped, so a pipe it fills cuts it short.   *)
+(* Not modelled: partial pages other than i_size's and that splice's, a   *)
+(* buffered read that finds fewer free frames than it needs (the kernel   *)
+(* reclaims or fails with -ENOMEM; the step is simply not enabled).       *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets
 
@@ -151,6 +154,9 @@ CONSTANTS
     SpliceNonblock, \* TRUE: a process whose splice() has returned may call splice(fd, NULL, pipe,
                  \* ReadLen*PAGE_SIZE, SPLICE_F_NONBLOCK) again while its pipe is full
                  \* (SpliceFullNonblock: -EAGAIN); a scenario shape
+    BufferedOffSectors, \* 0: every splice reads from file offset 0; 1..7: the BufferedProc may also
+                 \* splice from file offset BufferedOffSectors * 512, inside file page 1
+                 \* (SpliceBufferedOffset; a scenario shape)
     EofClip      \* with LimitToEof: TRUE: the ver #20 code, which clips the length to i_size before
                  \* allocating ("splice: Make direct_read_splice() limit to eof where appropriate");
                  \* FALSE: direct_splice_read as of ver #19 of seed 002's series (and upstream
@@ -186,6 +192,11 @@ ASSUME SpliceNonblock \in BOOLEAN
 \* read would send filemap_read / filemap_splice_read round their loop for a further batch
 \* ("while (len)"), which BufferedFinish does not take.
 ASSUME BufferedRace => (BufferedProc # "none" /\ ExtendSize <= FileSize)
+\* The offset splice is the buffered process's one splice() (it replaces its SpliceSubmit), of a
+\* file whose i_size is whole pages (the last buffer then holds either a whole page or the
+\* BufferedOffSectors sectors past the end of the pipe's room).
+ASSUME BufferedOffSectors \in 0..7
+ASSUME BufferedOffSectors > 0 => (BufferedProc # "none" /\ TailSectors = 0)
 
 VARIABLES
     isize,      \* i_size of the file, in pages
@@ -211,10 +222,12 @@ VARIABLES
     overAlloc,  \* pages the returned COPY splices allocated past EOF (beyond DIV_ROUND_UP(i_size
                 \* - pos) at submission) under the design that promises none (LimitToEof); 0 otherwise
     nbret,      \* the last SpliceFullNonblock's result: EAGAIN, or 0 before any
+    retOff,     \* retOff[p]: sectors (512 bytes) into file page 1 at which p's returned splice started
+                \* (SpliceBufferedOffset: BufferedOffSectors when it spliced anything), else 0
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, overAlloc, nbret,
-          tail, retTail, action>>
+          tail, retTail, retOff, action>>
 
 FrameSet == 1..Frames
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
@@ -238,7 +251,7 @@ ASSUME DioAppend => (ExtendSize <= FileSize /\ BufferedProc = NoProc)
 \* "zero": hole zero-filled by the DIO
 \* (iomap_dio_hole_iter); "data": written by the DMA of proc `by` for file page `idx`;
 \* "file": file page `idx` read into the page cache (a_ops->read_folio).
-Content == [kind : {"junk", "zero", "data", "file"}, by : Procs \cup {NoProc}, idx : 0..ReadLen]
+Content == [kind : {"junk", "zero", "data", "file"}, by : Procs \cup {NoProc}, idx : 0..(ReadLen + 1)]
 Junk == [kind |-> "junk", by |-> NoProc, idx |-> 0]
 Zero == [kind |-> "zero", by |-> NoProc, idx |-> 0]
 DataOf(dProc, dIdx) == [kind |-> "data", by |-> dProc, idx |-> dIdx]
@@ -295,6 +308,7 @@ Init ==
     /\ tail = TailSectors
     /\ retTail = [p \in Procs |-> 0]
     /\ nbret = 0
+    /\ retOff = [p \in Procs |-> 0]
     /\ action = [name |-> "Init"]
 
 \* Reading at or past EOF: every design returns 0 and leaves nothing behind
@@ -311,7 +325,7 @@ SpliceAtEof(p) ==
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof /\ ~EofClip /\ p # BufferedProc
                                  THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), Cardinality(FreeFrames))
                                  ELSE 0)
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, tail, retTail, nbret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, tail, retTail, nbret, retOff>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
 \* header: Truncate is truncate_setsize only), and the pages AppendWrite has written since
@@ -359,7 +373,7 @@ SpliceRead(p) ==
        THEN /\ phase' = [phase EXCEPT ![p] = "done"]
             /\ ret' = [ret EXCEPT ![p] = 0]
             /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" THEN ENOMEM ELSE EAGAIN]
-            /\ UNCHANGED <<nread, buf, bio, pipe, ref, content, retTail, nbret>>
+            /\ UNCHANGED <<nread, buf, bio, pipe, ref, content, retTail, nbret, retOff>>
        ELSE
         /\ phase' = [phase EXCEPT ![p] = "submitted"]
         /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
@@ -379,7 +393,7 @@ SpliceRead(p) ==
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
                    THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk, off |-> 0]]]
                    ELSE pipe
-    /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc, tail, nbret>>
+    /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc, tail, nbret, retOff>>
 
 \* Buffered splice of the file's pages below i_size, one step (the caller waits for each
 \* folio to be uptodate under pipe_lock): 6.5+ filemap_splice_read (mm/filemap.c: length
@@ -415,7 +429,7 @@ BufferedRead(p) ==
                          IF f \in allocated
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
-    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret, retOff>>
 
 \* The buffered splice in two steps (BufferedRace), first: splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0)
 \* on the BufferedProc's file up to the return of its filemap_get_pages: the length clipped to the
@@ -454,7 +468,7 @@ BufferedGetPages(p) ==
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
     /\ action' = [name |-> "BufferedGetPages", proc |-> p]
-    /\ UNCHANGED <<isize, bio, pipe, ret, err, mapped, wret, overAlloc, tail, retTail, nbret>>
+    /\ UNCHANGED <<isize, bio, pipe, ret, err, mapped, wret, overAlloc, tail, retTail, nbret, retOff>>
 
 \* The rest of that splice(): i_size read again now that the folios are uptodate (6.12
 \* filemap_splice_read: "isize = i_size_read(...)", a break when *ppos >= isize, "end_offset =
@@ -477,7 +491,7 @@ BufferedFinish(p) ==
         /\ nread' = [nread EXCEPT ![p] = 0]
         /\ buf' = [buf EXCEPT ![p] = [bi \in PageIdx |-> 0]]
     /\ action' = [name |-> "BufferedFinish", proc |-> p]
-    /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail, nbret>>
+    /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail, nbret, retOff>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -540,7 +554,7 @@ SpliceSync(p) ==
                          ELSE IF f \in allocated THEN Junk
                          ELSE content[f]]
     /\ action' = [name |-> "SpliceSync", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, cache, mapped, wret, tail, nbret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, cache, mapped, wret, tail, nbret, retOff>>
 
 \* splice(fd, &off, pipe, ReadLen*PAGE_SIZE, 0) on the O_DIRECT file with off = 1: a position
 \* that is not a multiple of the logical block size.  Nothing is read and nothing reaches the
@@ -567,7 +581,65 @@ SpliceMisaligned(p) ==
                 ELSE EINVAL]
     /\ action' = [name |-> "SpliceMisaligned", proc |-> p]
     /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, overAlloc, tail,
-                   retTail, nbret>>
+                   retTail, nbret, retOff>>
+
+\* splice(fd, &off, pipe, ReadLen*PAGE_SIZE, 0) on the BufferedProc's file (opened without
+\* O_DIRECT) with off = BufferedOffSectors * 512: a position inside file page 1 (a buffered read
+\* has no alignment rule), the process's one splice().  The length is clipped to the pipe's free
+\* slots before the read (6.1 fs/splice.c do_splice_to: "Don't try to read more the pipe has space
+\* for", len = min(len, p_space << PAGE_SHIFT); 6.12 mm/filemap.c filemap_splice_read: npages =
+\* max_usage - occupancy, len = min(len, npages * PAGE_SIZE)), but bytes [off, off + len) touch one
+\* page more than len / PAGE_SIZE, and each page's part takes a pipe buffer of its own (6.1
+\* lib/iov_iter.c copy_page_to_iter_pipe: push_page per folio, merging only into the same page;
+\* 6.12 splice_folio_into_pipe).  filemap_get_pages covers the pages up to DIV_ROUND_UP(off + len,
+\* PAGE_SIZE) below i_size (read in as in BufferedRead: a frame each, the page cache's ref), and
+\* they go into the pipe in file order until i_size or until the pipe is full: 6.12
+\* filemap_splice_read "if (pipe_full(pipe->head, pipe->tail, pipe->max_usage)) goto out"; 6.1
+\* copy_page_to_iter_pipe copies nothing into a full pipe ("if (pipe_full(...)) return 0"), which
+\* filemap_read takes as a short copy (-EFAULT, break) and returns what it has read ("already_read
+\* ? already_read : error"), and generic_file_splice_read returns that count.  So when ReadLen
+\* pages fill the pipe's room and the file goes on past it, splice() returns off bytes less than
+\* the room: a short count, and the last page fetched is left in the page cache only (the batch's
+\* references are dropped: folio_batch_release, 6.1 put_folios).  The first buffer starts off
+\* bytes into page 1 (its off field, as after a partial read); a read that ends at off + len
+\* holds off bytes of its last page (retTail).  At EOF (i_size 0) it returns 0.  One step, as
+\* BufferedRead.
+SpliceBufferedOffset(p) ==
+    /\ BufferedOffSectors > 0
+    /\ p = BufferedProc
+    /\ phase[p] = "idle"
+    /\ Len(pipe[p]) < PipeSlots
+    /\ \E free \in {FreeFrames} :
+       \E len \in {Min(ReadLen, PipeSlots - Len(pipe[p]))} :
+       \* pages filemap_get_pages covers (below i_size), and the buffers the pipe takes
+       \E fetch \in {Min(len + 1, isize)} :
+       \E n \in {Min(fetch, PipeSlots - Len(pipe[p]))} :
+       \E miss \in {{mi \in 1..fetch : cache[mi] = 0}} :
+       \E newCache \in {[ci \in CachePages |->
+                           IF ci \in miss /\ Cardinality({mj \in miss : mj < ci}) < Cardinality(free)
+                           THEN CHOOSE nf \in free : Cardinality({g \in free : g < nf})
+                                                    = Cardinality({mj \in miss : mj < ci})
+                           ELSE cache[ci]]} :
+       \E allocated \in {{newCache[ai] : ai \in miss}} :
+       \E spliced \in {{newCache[si] : si \in 1..n}} :
+        /\ Cardinality(miss) <= Cardinality(free)
+        /\ phase' = [phase EXCEPT ![p] = "done"]
+        /\ ret' = [ret EXCEPT ![p] = n]
+        /\ retTail' = [retTail EXCEPT ![p] = IF n = len + 1 THEN BufferedOffSectors ELSE 0]
+        /\ retOff' = [retOff EXCEPT ![p] = IF n > 0 THEN BufferedOffSectors ELSE 0]
+        /\ cache' = newCache
+        /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newCache[pk], page |-> pk,
+                                                                   off |-> IF pk = 1 THEN BufferedOffSectors ELSE 0]]]
+        /\ ref' = [f \in FrameSet |->
+                     IF f \in allocated THEN (IF f \in spliced THEN 2 ELSE 1)
+                     ELSE IF f \in spliced THEN ref[f] + 1
+                     ELSE ref[f]]
+        /\ content' = [f \in FrameSet |->
+                         IF f \in allocated
+                         THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
+                         ELSE content[f]]
+    /\ action' = [name |-> "SpliceBufferedOffset", proc |-> p, off |-> BufferedOffSectors]
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret>>
 
 \* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
 \* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
@@ -588,7 +660,7 @@ Truncate(size) ==
         /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
         /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail, nbret>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail, nbret, retOff>>
 
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
@@ -605,9 +677,9 @@ DioRevert(p) ==
            THEN /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - (nread[p] - keep))]
                 /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
                 /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
-           ELSE UNCHANGED <<pipe, ref, content, nbret>>
+           ELSE UNCHANGED <<pipe, ref, content, nbret, retOff>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail, retTail, nbret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail, retTail, nbret, retOff>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and
@@ -621,7 +693,7 @@ BioComplete(p, i) ==
         /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
     /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
     /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache, mapped, wret, overAlloc, tail,
-                   retTail, nbret>>
+                   retTail, nbret, retOff>>
 
 \* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
 \* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
@@ -647,12 +719,12 @@ SpliceReturn(p) ==
              /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - added)]
              /\ ref' = [f \in FrameSet |-> IF f \in discarded THEN ref[f] - 1 ELSE ref[f]]
              /\ content' = [f \in FrameSet |-> IF f \in discarded /\ ref[f] = 1 THEN Junk ELSE content[f]]
-        ELSE UNCHANGED <<pipe, ref, content, nbret>>
+        ELSE UNCHANGED <<pipe, ref, content, nbret, retOff>>
     \* copy_splice_read allocated nread[p] pages and its read reaches ret[p] (i_size sampled at
     \* submission): the rest were allocated past EOF, counted under the ver #20 promise.
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN nread[p] - ret[p] ELSE 0)
     /\ action' = [name |-> "SpliceReturn", proc |-> p]
-    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret, tail, retTail, nbret>>
+    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret, tail, retTail, nbret, retOff>>
 
 \* read() from the pipe's read end consumes the oldest buffer (pipe_buf_release).
 \* Not while p's splice is in progress: splice holds pipe_lock() on the pipe for the
@@ -666,7 +738,7 @@ PipeRead(p) ==
     /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
     /\ action' = [name |-> "PipeRead", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail,
-                   retTail, nbret>>
+                   retTail, nbret, retOff>>
 
 \* Sectors (512 bytes) pipe buffer k of p holds when it was added: the tail of the last page of a
 \* read that stopped at a mid-page i_size (retTail), else a whole page.
@@ -689,7 +761,7 @@ PipeReadPart(p) ==
                                     \o Tail(@)]
     /\ action' = [name |-> "PipeReadPart", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, ref, content, ret, err, cache, mapped, wret, overAlloc,
-                   tail, retTail, nbret>>
+                   tail, retTail, nbret, retOff>>
 
 \* pwrite(fd, buf, PAGE_SIZE, i_size) on p's O_DIRECT file: an appending O_DIRECT write of one
 \* page, synchronous, one step.  It takes i_rwsem exclusively (fs/ext4/file.c ext4_dio_write_iter:
@@ -712,15 +784,15 @@ AppendWrite(p, pages) ==
     /\ \A q \in Procs : phase[q] \in {"idle", "done"}
     /\ IF pages = 0
        THEN /\ wret' = 0
-            /\ UNCHANGED <<isize, mapped, nbret>>
+            /\ UNCHANGED <<isize, mapped, nbret, retOff>>
        ELSE IF isize + 1 > ExtentPages
        THEN /\ wret' = ENOSPC
-            /\ UNCHANGED <<isize, mapped, nbret>>
+            /\ UNCHANGED <<isize, mapped, nbret, retOff>>
        ELSE /\ wret' = 1
             /\ isize' = isize + 1
             /\ mapped' = IF isize + 1 > mapped THEN isize + 1 ELSE mapped
     /\ action' = [name |-> "AppendWrite", proc |-> p, pages |-> pages]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc, tail, retTail, nbret>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc, tail, retTail, nbret, retOff>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, SPLICE_F_NONBLOCK) by a process whose splice() has
 \* returned, into its pipe while that is full (SpliceNonblock): fs/splice.c do_splice ->
@@ -738,7 +810,7 @@ SpliceFullNonblock(p) ==
     /\ nbret' = EAGAIN
     /\ action' = [name |-> "SpliceFullNonblock", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
-                   overAlloc, tail, retTail>>
+                   overAlloc, tail, retTail, retOff>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
 \* (an explicit step that changes nothing but `action`, so the end is not reported as a
@@ -747,13 +819,14 @@ Finished ==
     /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
     /\ action' = [name |-> "Finished"]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
-                   overAlloc, tail, retTail, nbret>>
+                   overAlloc, tail, retTail, nbret, retOff>>
 
 Next ==
     \/ Finished
     \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
                         \/ SpliceReturn(p) \/ PipeRead(p) \/ PipeReadPart(p)
                         \/ BufferedGetPages(p) \/ BufferedFinish(p) \/ SpliceFullNonblock(p)
+                        \/ SpliceBufferedOffset(p)
                         \/ AppendWrite(p, 1) \/ AppendWrite(p, 0))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
     \/ \E s \in 0..(ExtentPages - 1) : Truncate(s)
@@ -768,6 +841,7 @@ TypeOK ==
     /\ mapped \in 0..ExtentPages
     /\ wret \in {-1, 0, 1, ENOSPC}
     /\ nbret \in {0, EAGAIN}
+    /\ DOMAIN retOff = Procs /\ \A p \in Procs : retOff[p] \in 0..7
     /\ overAlloc \in 0..10
     /\ tail \in 0..7
     /\ (tail > 0 => isize > 0)
@@ -781,9 +855,10 @@ TypeOK ==
           /\ \A i \in PageIdx : buf[p][i] \in {0} \cup FrameSet
           /\ bio[p] \subseteq PageIdx
           /\ Len(pipe[p]) <= PipeSlots
-          /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in FrameSet /\ pipe[p][k].page \in PageIdx
+          \* (SpliceBufferedOffset's last buffer may hold file page ReadLen + 1)
+          /\ \A k \in 1..Len(pipe[p]) : pipe[p][k].frame \in FrameSet /\ pipe[p][k].page \in 1..(ReadLen + 1)
                                          /\ pipe[p][k].off \in 0..7
-          /\ ret[p] \in -1..ReadLen
+          /\ ret[p] \in -1..(ReadLen + 1)
           /\ err[p] \in {0, EAGAIN, ENOMEM, EINVAL}
     /\ DOMAIN cache = CachePages
     /\ \A ci \in CachePages : cache[ci] \in {0} \cup FrameSet
@@ -791,7 +866,7 @@ TypeOK ==
           /\ ref[f] \in 0..4
           /\ content[f].kind \in {"junk", "zero", "data", "file"}
           /\ content[f].by \in Procs \cup {NoProc}
-          /\ content[f].idx \in 0..ReadLen
+          /\ content[f].idx \in 0..(ReadLen + 1)
 
 \* The fixed design's core rule (seed 002): no page is returned to the allocator while
 \* a bio still writes into it.  ITER_PIPE + "NONE" breaks it at DioRevert.
