@@ -75,19 +75,28 @@ CONSTANTS
     MisalignedIo,   \* direct I/O requests may also come with a user buffer the device cannot
                     \* take as it is (SubmitMisaligned): block/fops.c blkdev_direct_IO refuses
                     \* it with -EINVAL before building a bio (explored with UBUF and IOVEC alone)
-    DeviceEndOdd    \* (DeviceEnd) the read crossing the device's end may also have a length
+    DeviceEndOdd,   \* (DeviceEnd) the read crossing the device's end may also have a length
                     \* off the logical block (ReadCrossEndOdd): cut at the end first, it is
                     \* aligned when blkdev_direct_IO checks it
+    LargeBlock      \* direct I/O reads may also go to a second block device whose logical
+                    \* block is 4 KiB (a loop device after LOOP_SET_BLOCK_SIZE 4096), with a
+                    \* buffer whose mapped part is shorter than one block (SubmitShortBlock):
+                    \* the extraction is trimmed to nothing and its page released (explored
+                    \* with UBUF and IOVEC alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
-        PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd}
+        PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
 \* Misaligned requests are explored on their own, with the user iterators only.
 ASSUME MisalignedIo => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd)
+\* The 4 KiB-block device's short read is explored on its own, with the user iterators only
+\* and the matching release (its release is bio_release_page's, not bio_release_pages').
+ASSUME LargeBlock => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
+                      /\ ~MisalignedIo /\ ReleaseAs = "MATCH")
 \* The odd-length read at the end is a variant of the device-end requests.
 ASSUME DeviceEndOdd => DeviceEnd
 \* The file mapping is explored on its own (its pages are no other iterator's).
@@ -526,6 +535,34 @@ SubmitMisaligned(b, t, dir) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitMisaligned", bio |-> b, iter |-> t, dir |-> dir]
 
+\* (LargeBlock) An asynchronous direct I/O read (DEST) of one logical block (4 model bytes, 4 KiB)
+\* on a second block device whose logical block is 4 KiB, into a UBUF buffer at user address 13:
+\* user page 3 at offset 1, then user page 4, which no vma maps (SubmitPartial's buffer, 4 model
+\* bytes long).  blkdev_direct_IO's checks pass (6.12 blkdev_dio_invalid, 6.1
+\* blkdev_dio_unaligned, block/fops.c): the position and the length are whole 4 KiB blocks and
+\* the address clears the queue's DMA alignment (511: blk_validate_limits' default; the loop
+\* driver sets only the block sizes).  __blkdev_direct_IO_async -> bio_iov_iter_get_pages ->
+\* __bio_iov_iter_get_pages (block/bio.c): the extraction (iov_iter_extract_pages, 6.12;
+\* iov_iter_get_pages2, 6.1) takes user page 3 (faulted in for writing: FOLL_WRITE breaks its
+\* zero page) and stops at page 4 (mm/gup.c __get_user_pages returns the 1 page it took), 3
+\* model bytes; "trim = size & (bdev_logical_block_size(bio->bi_bdev) - 1)" trims all 3 (less
+\* than a block), "if (unlikely(!size)) { ret = -EFAULT; goto out; }" and "out: while (i <
+\* nr_pages) bio_release_page(bio, pages[i++]);" (6.1: put_page) releases the page at once:
+\* unpin_user_page on 6.5+ (nr_foll_pin_released), put_page on 6.1.  The bio holds nothing,
+\* so bio_iov_iter_get_pages returns the -EFAULT, __blkdev_direct_IO_async drops the bio and
+\* returns it: the request fails at once (FAILED), the pin taken and released within the
+\* call, and user page 3 no longer maps the zero page (the fault is not undone).
+SubmitShortBlock(b) ==
+    /\ LargeBlock
+    /\ CanStart(b)
+    /\ zeroMapped' = FALSE
+    /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN 1 ELSE 0)
+    /\ pinReleased' = pinReleased + (IF GupMode = "PIN" THEN 1 ELSE 0)
+    /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = "UBUF", !.dir = "DEST"]]
+    /\ UNCHANGED <<pins, refs, cached, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "SubmitShortBlock", bio |-> b]
+
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
 \* unpin_user_page when BIO_PAGE_PINNED (the zero page is skipped by
 \* gup_put_folio since 6.5), put_page for 6.1 refs.  ALWAYS_UNPIN models a
@@ -615,10 +652,12 @@ StoreFile ==
 \* the device's end changes nothing for the other iterators, which the main configs cover.
 \* With MisalignedIo only the user iterators are submitted (and neither SubmitFault,
 \* SubmitPartial nor PunchHole): the refused request beside the requests that go through.
+\* With LargeBlock likewise: the short read on the 4 KiB-block device beside the user requests
+\* on the first device (its broken zero page is what a later IOVEC write lists).
 SubmitTypes == IF DeviceEnd THEN {"UBUF"}
                ELSE IF FilePrivate THEN {"FILEMAP"}
                ELSE IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
-               ELSE IF Nofault \/ MisalignedIo THEN UserTypes
+               ELSE IF Nofault \/ MisalignedIo \/ LargeBlock THEN UserTypes
                ELSE IF PartialPunch THEN {"XARRAY"} ELSE IterTypes
 
 \* Each disjunct repeats its action's cheap enabling conditions (CanStart, the I/O's state, the
@@ -632,18 +671,19 @@ Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes :
-          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ CanStart(b) /\ SubmitFault(b, t)
-    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ CanStart(b) /\ SubmitPartial(b)
+          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ CanStart(b) /\ SubmitFault(b, t)
+    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
     \/ \E b \in Bios : DeviceEndOdd /\ CanStart(b) /\ ReadCrossEndOdd(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
     \/ \E b \in Bios, t \in UserTypes, dir \in {"DEST", "SOURCE"} :
           MisalignedIo /\ CanStart(b) /\ SubmitMisaligned(b, t, dir)
+    \/ \E b \in Bios : LargeBlock /\ CanStart(b) /\ SubmitShortBlock(b)
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ "X0" \in cached /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ "X0" \in cached /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
     \/ PartialPunch /\ PunchPartial
     \/ FilePrivate /\ p5 # "COPY" /\ StoreFile

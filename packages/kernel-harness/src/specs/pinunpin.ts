@@ -166,6 +166,9 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // Nofault config, not applicable as a whole; pinUnpinScenarioSupport).
   if (action.name === 'FaultIn')
     return 'FaultIn: only gfs2/btrfs fault a buffer in between nofault direct I/O attempts';
+  // LargeBlock's second device (4 KiB logical blocks) is not set up by the guest yet.
+  if (action.name === 'SubmitShortBlock')
+    return 'SubmitShortBlock: the guest has no 4 KiB-block device yet';
   // The guest's PunchHole step punches whole pages of its tmpfs file only.
   if (action.name === 'PunchPartial')
     return 'PunchPartial: a partial hole punch is not realised by the guest';

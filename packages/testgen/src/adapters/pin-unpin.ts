@@ -86,6 +86,15 @@
 //                and 1124 bytes from user address 9 (3 KiB in all, neither a multiple of 512).
 //                The reference's blkdev direct I/O refuses it -EINVAL (block/dio.ts dio_submit:
 //                bdev_iter_is_aligned, as block/fops.c blkdev_direct_IO) before any bio (FAILED).
+//   SubmitShortBlock  (LargeBlock) an asynchronous O_DIRECT read of one 4 KiB block on a second
+//                block device whose logical block is 4 KiB (bdev_alloc(..., 4096), as the guest's
+//                loop device after LOOP_SET_BLOCK_SIZE), into SubmitPartial's buffer 4 model bytes
+//                long (user page 3 at offset 1, then page 4, unmapped): aligned, so
+//                blkdev_direct_IO builds a bio; the extraction takes page 3 only (3 KiB), which
+//                __bio_iov_iter_get_pages trims to nothing against the 4 KiB block (block/bio.c
+//                "if (unlikely(!size)) { ret = -EFAULT; goto out; }") and releases at once
+//                (bio_release_page; 6.1 put_page): the request fails -EFAULT (FAILED), nothing
+//                held, user page 3 left broken from the zero page by the fault.
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -292,6 +301,7 @@ const ACTIONS = new Set([
   'WriteAtEnd',
   'SubmitMisaligned',
   'ReadCrossEndOdd',
+  'SubmitShortBlock',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -579,6 +589,9 @@ const ioPos = (b: number) => TARGET_START_PAGE * PAGE_SIZE + (b - 1) * IO_SPAN;
 const ODD_EXTRA = 100;
 /** DeviceEnd: where ReadCrossEnd's 6-byte read starts, 3 model bytes before the device's end. */
 const END_READ_POS = DEVICE_PAGES * PAGE_SIZE - 3 * UNIT;
+/** LargeBlock: the second device's logical block size and its size in pages. */
+const LARGE_BLOCK_SIZE = 4096;
+const LARGE_BLOCK_DEVICE_PAGES = 16;
 
 class PinUnpinDriver implements ReferenceDriver {
   private readonly k: Kernel;
@@ -591,6 +604,8 @@ class PinUnpinDriver implements ReferenceDriver {
   private readonly dataFile: inode;
   /** The direct I/O target: the block device, opened O_DIRECT. */
   private readonly target: file;
+  /** LargeBlock: the second block device (4 KiB logical blocks), opened O_DIRECT; else null. */
+  private readonly largeBlockTarget: file | null;
   private readonly xFolios: readonly [Folio, Folio];
   /** The folios of the queue iterator's buffer. */
   private readonly qFolios: readonly [Folio, Folio];
@@ -626,6 +641,7 @@ class PinUnpinDriver implements ReferenceDriver {
     filePrivate: boolean,
     deviceEnd: boolean,
     fileLazy: boolean,
+    largeBlock: boolean,
   ) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
@@ -716,7 +732,16 @@ class PinUnpinDriver implements ReferenceDriver {
           );
         fileMap = { addr, f0 };
       }
+      // LargeBlock: a second device whose logical block is 4 KiB (the guest's loop device after
+      // LOOP_SET_BLOCK_SIZE 4096), opened O_DIRECT.
+      const largeBlockTarget = largeBlock
+        ? filp_open(
+            bdev_inode(bdev_alloc(LARGE_BLOCK_DEVICE_PAGES * PAGE_SIZE, LARGE_BLOCK_SIZE)),
+            O_DIRECT,
+          )
+        : null;
       return {
+        largeBlockTarget,
         mm,
         base,
         bdev,
@@ -743,6 +768,7 @@ class PinUnpinDriver implements ReferenceDriver {
     this.xFolios = set.xFolios;
     this.qFolios = set.qFolios;
     this.target = set.target;
+    this.largeBlockTarget = set.largeBlockTarget;
     this.fixedFrames[FRAMES.indexOf('ZP')] = with_kernel(this.k, () => ZERO_PAGE().folio);
     for (const [f, folio] of this.kernelFolios()) {
       this.ownerRefs.set(f, folio._refcount);
@@ -1003,6 +1029,26 @@ class PinUnpinDriver implements ReferenceDriver {
           );
         return;
       }
+      case 'SubmitShortBlock': {
+        const s = this.slot(action);
+        if (s.st !== 'IDLE')
+          throw new AdapterError('PinUnpin: SubmitShortBlock on a bio already used');
+        const target = this.largeBlockTarget;
+        if (target === null)
+          throw new AdapterError('PinUnpin: SubmitShortBlock without LargeBlock');
+        s.iter = 'UBUF';
+        // SubmitPartial's buffer, one 4 KiB block long: user page 3 from offset 1, then page 4.
+        const iter = with_mm(this.mm, () =>
+          iov_iter_ubuf(ITER_DEST, this.base + 13 * UNIT, LARGE_BLOCK_SIZE),
+        );
+        const ret = this.submit(s, param(action, 'bio', 'number'), 'DEST', iter, 0, target);
+        // The 3 KiB extraction trimmed to nothing: -EFAULT, no bio.
+        if (ret !== -EFAULT)
+          throw new AdapterError(
+            `PinUnpin: SubmitShortBlock returned ${ret} at submission, not -EFAULT`,
+          );
+        return;
+      }
       case 'FaultIn': {
         const buffer = param(action, 'buffer', 'string');
         if (!this.nofault) throw new AdapterError('PinUnpin: FaultIn without Nofault');
@@ -1115,7 +1161,8 @@ class PinUnpinDriver implements ReferenceDriver {
    * ->read_iter/->write_iter with IOCB_DIRECT builds bios until the iterator is consumed, each
    * filled by bio_iov_iter_get_pages (block/bio.c), and queues them on the device. Returns what
    * the kiocb returned (-EIOCBQUEUED once bios are in flight). pos: the device offset (I/O b's
-   * range, or the device's end for ReadCrossEnd and WriteAtEnd).
+   * range, or the device's end for ReadCrossEnd and WriteAtEnd). target: the file opened
+   * O_DIRECT (the block device; LargeBlock's second device for SubmitShortBlock).
    */
   private submit(
     s: BioSlot,
@@ -1123,14 +1170,16 @@ class PinUnpinDriver implements ReferenceDriver {
     dir: 'DEST' | 'SOURCE',
     iter: iov_iter,
     pos = ioPos(b),
+    target = this.target,
   ): number {
-    const queued = new Set(this.bdev.inflight);
-    const iocb = init_async_kiocb(this.target, pos, (_iocb, res) => {
+    const bdev = target.f_inode.i_bdev;
+    const queued = new Set(bdev.inflight);
+    const iocb = init_async_kiocb(target, pos, (_iocb, res) => {
       if (s.result !== null) throw new AdapterError(`PinUnpin: I/O ${b} completed twice`);
       s.result = res;
     });
     const ret = direct_IO(iocb, iter);
-    const submitted = this.bdev.inflight.filter((x) => !queued.has(x));
+    const submitted = bdev.inflight.filter((x) => !queued.has(x));
     s.dir = dir;
     if (ret !== -EIOCBQUEUED) {
       // Only a failure completes an asynchronous direct I/O before its bios do: the first
@@ -1487,5 +1536,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       booleanConstant('PinUnpin', scenario, 'FilePrivate'),
       booleanConstant('PinUnpin', scenario, 'DeviceEnd'),
       booleanConstant('PinUnpin', scenario, 'FileLazy'),
+      booleanConstant('PinUnpin', scenario, 'LargeBlock'),
     ),
 };

@@ -317,6 +317,46 @@ describe('PinUnpin adapter', () => {
     expect(() => d.apply({ name: 'Complete', bio: 1 })).toThrow(/not in flight/);
   });
 
+  it('SubmitShortBlock: a 3 KiB extraction on a 4 KiB-block device is trimmed to nothing, released, -EFAULT', () => {
+    const s: Scenario = {
+      ...scenario,
+      id: 'PinUnpin/short-block',
+      config: 'PinUnpin_large_block',
+      constants: { LargeBlock: true },
+      actions: [
+        { name: 'Init' },
+        { name: 'SubmitShortBlock', bio: 1 },
+        { name: 'Submit', bio: 2, iter: 'IOVEC', dir: 'SOURCE' },
+      ],
+    };
+    // 6.12: user page 3 pinned (faulted in for writing, so off the zero page) and unpinned again
+    // by __bio_iov_iter_get_pages; the later IOVEC write lists the new page U3, not the zero page.
+    const obs = runOnReference(pinUnpinAdapter, s, 'linux-6.12');
+    expect(obs[1]).toMatchObject({
+      'bio1.st': 'FAILED',
+      'bio1.pages': '',
+      'bio1.bytes': 0,
+      pins: '',
+      pinAcquired: 1,
+      pinReleased: 1,
+      zeroMapped: false,
+    });
+    expect(obs[2]).toMatchObject({ 'bio2.pages': 'U2,U3', pins: 'U2=1,U3=1' });
+    // 6.1: a FOLL_GET reference taken and put (put_page), no pin counted.
+    const old = runOnReference(pinUnpinAdapter, s, 'linux-6.1');
+    expect(old[1]).toMatchObject({
+      'bio1.st': 'FAILED',
+      refs: '',
+      pinAcquired: 0,
+      pinReleased: 0,
+      zeroMapped: false,
+    });
+    expect(pinUnpinAdapter.supports({ name: 'SubmitShortBlock' })).toBe(true);
+    // Without LargeBlock there is no second device.
+    const d = pinUnpinAdapter.createDriver('linux-6.12', scenario);
+    expect(() => d.apply({ name: 'SubmitShortBlock', bio: 1 })).toThrow(/without LargeBlock/);
+  });
+
   it('SubmitFault frees the array on every profile (no leak without the fault)', () => {
     const s: Scenario = {
       ...scenario,
