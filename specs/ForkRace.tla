@@ -87,7 +87,9 @@ CONSTANTS
                      \* unmapped a page (MmapLazy), before fork: a vma with no page yet (variable lazy)
     UseRegisterOversized,\* explore IORING_REGISTER_BUFFERS of page v followed by an iovec over 1 GiB
                      \* (RegisterOversized, with UseFailedSteps): fails after pinning page v; and
-                     \* with no iovec at all (RegisterEmpty): fails before anything
+                     \* with no iovec at all (RegisterEmpty): fails before anything; and of page v
+                     \* with a sparse slot (RegisterSparse), then also a NULL base with a length
+                     \* (RegisterNullBase): fails after pinning page v
     UseMisaligned    \* explore munmap / mprotect / madvise / mmap of the parent's page at an address
                      \* not page aligned (MunmapMisaligned, ProtectMisaligned, MadviseMisaligned,
                      \* MmapMisaligned)
@@ -531,7 +533,7 @@ RingPage(v) == ~RegisterWholeBuffer \/ v = 0
 \* io_uring_register(IORING_REGISTER_BUFFERS) of page v by the parent:
 \* pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), so MMF_HAS_PINNED too.
 \* Each page is registered at most once.
-RegisterBuffer(v) ==
+RegisterSlots(v, n) ==
     /\ UseFixedBuffers
     /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] = 0
@@ -543,7 +545,9 @@ RegisterBuffer(v) ==
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, pipe, written>>
-    /\ action' = [name |-> "RegisterBuffer", vpage |-> v]
+    /\ action' = [name |-> n, vpage |-> v]
+
+RegisterBuffer(v) == RegisterSlots(v, "RegisterBuffer")
 
 \* IORING_REGISTER_BUFFERS of the parent's whole buffer, one iovec of NumPages pages
 \* (RegisterWholeBuffer), before fork: io_uring/rsrc.c io_sqe_buffer_register -> io_pin_pages
@@ -780,20 +784,48 @@ RegisterBusy(v) ==
 \* (WriteAccess: page v reused or copied, writable) and MMF_HAS_PINNED, never cleared.  (The
 \* kernel after 6.12 validates inside io_sqe_buffer_register, io_validate_user_buf_range, and
 \* unwinds with io_sqe_buffers_unregister -> io_rsrc_data_free: the same order and outcome.)
-RegisterOversized(v) ==
+RegisterUnwound(v, n) ==
     /\ UseRegisterOversized
     /\ UseFixedBuffers
     /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] = 0
     /\ ParentMaps(v)
     /\ ~ro[v]
-    /\ FailedStep([name |-> "RegisterOversized", vpage |-> v, err |-> "EFAULT"])
+    /\ FailedStep([name |-> n, vpage |-> v, err |-> "EFAULT"])
     /\ refs' = refs
     /\ pins' = pins
     /\ WriteAccess("P", v, {})
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, fixedBuf, pipe, written>>
-    /\ action' = [name |-> "RegisterOversized", vpage |-> v, err |-> "EFAULT"]
+    /\ action' = [name |-> n, vpage |-> v, err |-> "EFAULT"]
+
+RegisterOversized(v) == RegisterUnwound(v, "RegisterOversized")
+
+\* IORING_REGISTER_BUFFERS of two iovecs on page v's ring (UseRegisterOversized): a sparse slot,
+\* {NULL, 0}, then page v.  io_uring/rsrc.c (6.1 and 6.12, the same since 5.13's sparse buffer
+\* tables): io_buffer_validate accepts a NULL base with no length ("if (!iov->iov_base) return
+\* iov->iov_len ? -EFAULT : 0;") and io_sqe_buffer_register puts the shared dummy buffer in
+\* slot 0 ("if (!iov->iov_base) { *pimu = ctx->dummy_ubuf; return 0; }" in 6.1, &dummy_ubuf in
+\* 6.12), pinning nothing; slot 1 is page v, pinned as RegisterBuffer pins it.  The call
+\* succeeds with one pin.  Every later tear-down of the ring meets the sparse slot first and
+\* goes on past it (__io_sqe_buffers_unregister calls io_buffer_unmap on each slot, which skips
+\* the dummy: "if (imu != ctx->dummy_ubuf)" in 6.1, "if (imu == &dummy_ubuf) return;" in
+\* 6.12), so UnregisterBuffer and Exit unpin page v as after RegisterBuffer.  The fixed reads
+\* on this ring name slot 1 (IORING_OP_READ_FIXED into slot 0 would fail -EFAULT in
+\* io_import_fixed: the dummy buffer's range is empty).
+RegisterSparse(v) ==
+    /\ UseRegisterOversized
+    /\ RegisterSlots(v, "RegisterSparse")
+
+\* IORING_REGISTER_BUFFERS of three iovecs on page v's ring (UseRegisterOversized): a sparse
+\* slot {NULL, 0}, page v, then a NULL base with a length, {NULL, PAGE_SIZE}.  io_uring/rsrc.c
+\* io_sqe_buffers_register (6.1 and 6.12) installs the dummy buffer in slot 0, registers page v
+\* in slot 1 (pinned, as in RegisterOversized: a write-protected pte takes the write fault,
+\* MMF_HAS_PINNED), and io_buffer_validate refuses iovec 2 ("if (!iov->iov_base) return
+\* iov->iov_len ? -EFAULT : 0;").  The unwind, __io_sqe_buffers_unregister, walks both slots
+\* registered so far: io_buffer_unmap skips the dummy one and unpins page v.  The call fails
+\* -EFAULT with nothing registered and no pin left, leaving what RegisterOversized leaves.
+RegisterNullBase(v) == RegisterUnwound(v, "RegisterNullBase")
 
 \* munmap(2), mprotect(2) (PROT_READ), madvise(2) (MADV_DONTFORK) or mmap(2) (MAP_FIXED_NOREPLACE |
 \* MAP_POPULATE, one anonymous page) by the parent of one page from its page v's address + 1
@@ -1157,6 +1189,8 @@ Next ==
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] > 0 /\ RegisterBusy(v)
           \/ UseRegisterOversized /\ fixedBuf[v] = 0 /\ ParentMaps(v) /\ RegisterOversized(v)
           \/ UseRegisterOversized /\ fixedBuf[v] <= 0 /\ RegisterEmpty(v)
+          \/ UseRegisterOversized /\ fixedBuf[v] = 0 /\ ParentMaps(v) /\ RegisterSparse(v)
+          \/ UseRegisterOversized /\ fixedBuf[v] = 0 /\ ParentMaps(v) /\ RegisterNullBase(v)
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ UnregisterNone(v)
     \/ \E v \in VPages, n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned", "MmapMisaligned"} :
           UseMisaligned /\ ParentMaps(v) /\ MisalignedStep(n, v)

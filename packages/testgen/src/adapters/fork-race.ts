@@ -151,6 +151,8 @@ const ACTIONS = new Set([
   'MmapLazy',
   'RegisterOversized',
   'RegisterEmpty',
+  'RegisterSparse',
+  'RegisterNullBase',
   'MunmapMisaligned',
   'ProtectMisaligned',
   'MadviseMisaligned',
@@ -343,6 +345,8 @@ class ForkRaceDriver implements ReferenceDriver {
    * buffer (one iovec over every page), named by page 0.
    */
   private readonly rings = new Map<number, io_ring_ctx>();
+  /** The buffer-table slot of each ring's page (its ring page's key): 1 after RegisterSparse. */
+  private readonly bufIndex = new Map<number, number>();
   /** ForkRace.tla RegisterWholeBuffer (absent: the configs before it, one ring per page). */
   private readonly wholeBuffer: boolean;
   private pipe: pipe_inode_info | null = null;
@@ -546,7 +550,7 @@ class ForkRaceDriver implements ReferenceDriver {
         const iter = io_import_fixed(
           this.ring(v),
           ITER_DEST,
-          0,
+          this.bufIndex.get(this.ringPage(v)) ?? 0, // page v's slot (1 after RegisterSparse)
           this.uaddr(page, (io - 1) * SECTOR),
           SECTOR,
         );
@@ -592,7 +596,9 @@ class ForkRaceDriver implements ReferenceDriver {
       case 'RegisterReadOnly':
       case 'RegisterBusy':
       case 'RegisterOversized':
-      case 'RegisterEmpty': {
+      case 'RegisterEmpty':
+      case 'RegisterSparse':
+      case 'RegisterNullBase': {
         // io_uring_setup, then IORING_REGISTER_BUFFERS of page v, or of the whole buffer as one
         // iovec (io_pin_pages: FOLL_LONGTERM pins; a hole fails it after pinning up to there).
         // RegisterOversized: page v's iovec, then one of SZ_1G + PAGE_SIZE bytes from the same
@@ -608,9 +614,17 @@ class ForkRaceDriver implements ReferenceDriver {
           action.name === 'RegisterEmpty' ? [] : [{ iov_base: this.uaddr(key), iov_len: len }];
         if (action.name === 'RegisterOversized')
           iovs.push({ iov_base: this.uaddr(key), iov_len: SZ_1G + PAGE_SIZE });
+        // RegisterSparse: a sparse slot {NULL, 0} (the dummy buffer, nothing pinned, which
+        // every unregistration goes past) before page v's iovec, so page v is slot 1.
+        // RegisterNullBase: the same, then a NULL base with a length, which io_buffer_validate
+        // refuses (-EFAULT): the unwind goes past the sparse slot and unpins page v.
+        const sparse = action.name === 'RegisterSparse' || action.name === 'RegisterNullBase';
+        if (sparse) iovs.unshift({ iov_base: 0, iov_len: 0 });
+        if (action.name === 'RegisterNullBase') iovs.push({ iov_base: 0, iov_len: PAGE_SIZE });
         const r = io_sqe_buffers_register(ctx, iovs);
         if (r < 0) this.lastErr = errName(r);
         else if (r !== 0) throw new AdapterError(`ForkRace: IORING_REGISTER_BUFFERS returned ${r}`);
+        else this.bufIndex.set(key, sparse ? 1 : 0);
         return;
       }
       case 'UnregisterBuffer':
