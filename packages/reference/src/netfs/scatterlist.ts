@@ -216,9 +216,15 @@ function extract_folioq_to_sg(
 }
 
 /**
- * extract_bvecq_to_sg() (seed 004, the bvecq RFC's lib/scatterlist.c): one element per bio_vec
- * slot of the chain (it may span pages); no refs. The iterator's position is written back as
- * extract_folioq_to_sg does.
+ * extract_bvecq_to_sg() (the bvecq series' lib/scatterlist.c, as its v4 has it: "[PATCH v4 15/30]
+ * iov_iter: Add a segmented queue of bio_vec[]", 16 Jun 2026): one element per bio_vec slot of
+ * the chain (it may span pages); no refs. The iterator's position is written back as
+ * extract_folioq_to_sg does. v4 clamps the walk to the iterator ("maxsize = umin(maxsize,
+ * iov_iter_count(iter))") and looks for the chain's end only at the top of its loop, while it
+ * still wants bytes, so `ret < iter->count` always holds where the WARN is (ret < maxsize <=
+ * count). The 26 Mar 2026 posting ("[PATCH 12/26]", a copy of extract_folioq_to_sg) had neither:
+ * it checked for the end right after each slot it finished, WARNing only when ret < iter->count,
+ * and did not clamp maxsize to the count; it also skipped slots without a bv_page.
  */
 function extract_bvecq_to_sg(
   iter: iov_iter,
