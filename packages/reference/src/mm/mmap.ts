@@ -180,8 +180,25 @@ export const MADV_DONTFORK = 10;
 export const MADV_WIPEONFORK = 18;
 
 /**
+ * mm/madvise.c madvise_behavior_valid (6.1 and 6.12, the same list; x86-64 with the Debian
+ * kernels' CONFIG_KSM, CONFIG_TRANSPARENT_HUGEPAGE and CONFIG_MEMORY_FAILURE): the advices
+ * madvise(2) knows. MADV_NORMAL .. MADV_DONTNEED (0-4), MADV_FREE .. MADV_COLLAPSE (8-25),
+ * MADV_HWPOISON and MADV_SOFT_OFFLINE (100, 101). (6.13 adds MADV_GUARD_INSTALL and
+ * MADV_GUARD_REMOVE, 102 and 103: not in either kernel the profiles name.)
+ */
+function madvise_behavior_valid(behavior: number): boolean {
+  return (
+    (behavior >= 0 && behavior <= 4) ||
+    (behavior >= 8 && behavior <= 25) ||
+    behavior === 100 ||
+    behavior === 101
+  );
+}
+
+/**
  * The vm_flags madvise(behavior) gives a vma (mm/madvise.c madvise_vma_behavior). Only the
- * advices the specs use are modelled; any other is an error naming it, not a silent no-op.
+ * advices the specs use are modelled; any other valid one is an error naming it, not a silent
+ * no-op (an invalid one never gets here: do_madvise's -EINVAL).
  * MADV_WIPEONFORK needs anonymous memory (no vm_file, !VM_SHARED): the model's vmas are all
  * private anonymous, so the kernel's -EINVAL for the others cannot arise here.
  */
@@ -199,10 +216,13 @@ function madvise_new_flags(vm_flags: number, behavior: number): number {
 /**
  * do_madvise (mm/madvise.c) for the fork advices: sets the flags on every vma of
  * [start, start+len_in), splitting vmas at the range's ends (madvise_update_vma ->
- * vma_modify_flags). 0, -EINVAL for a misaligned start or bad length, -ENOMEM when part of the
- * range is unmapped (madvise_walk_vmas: the mapped parts are still advised, as in the kernel).
+ * vma_modify_flags). 0, -EINVAL for an advice the kernel does not know (checked first: "if
+ * (!madvise_behavior_valid(behavior)) return -EINVAL;", 6.1 and 6.12), a misaligned start or a
+ * bad length, -ENOMEM when part of the range is unmapped (madvise_walk_vmas: the mapped parts
+ * are still advised, as in the kernel).
  */
 export function do_madvise(mm: MmStruct, start: number, len_in: number, behavior: number): number {
+  if (!madvise_behavior_valid(behavior)) return -EINVAL;
   if (start % PAGE_SIZE !== 0 || !Number.isInteger(len_in) || len_in < 0) return -EINVAL;
   const end = start + Math.ceil(len_in / PAGE_SIZE) * PAGE_SIZE;
   const covered = vma_modify_flags(mm, start, end, (f) => madvise_new_flags(f, behavior));

@@ -41,6 +41,24 @@ describe('madvise(MADV_DONTFORK / MADV_WIPEONFORK) (mm/madvise.c, kernel/fork.c 
     });
   });
 
+  it('an advice madvise_behavior_valid does not know is -EINVAL before anything else, and changes nothing', () => {
+    with_kernel(createKernel('linux-6.1'), () => {
+      const mm = mm_alloc();
+      const a = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+      const before = mm.vmas.map((v) => ({ ...v }));
+      for (const advice of [5, 7, 26, 99, 999, -1]) {
+        expect(do_madvise(mm, a, PAGE_SIZE, advice)).toBe(-EINVAL);
+        // Checked before the alignment and the vma walk: a misaligned or unmapped range too.
+        expect(do_madvise(mm, a + 1, PAGE_SIZE, advice)).toBe(-EINVAL);
+        expect(do_madvise(mm, a + 4 * PAGE_SIZE, PAGE_SIZE, advice)).toBe(-EINVAL);
+      }
+      expect(mm.vmas).toEqual(before);
+      // Valid advices the reference does not model still say so.
+      for (const advice of [0, 8, 25, 100, 101])
+        expect(() => do_madvise(mm, a, PAGE_SIZE, advice)).toThrow(/not modelled/);
+    });
+  });
+
   it('6.1 FOLL_GET DIO: MADV_DONTFORK keeps the read in the parent; the child has no mapping', () => {
     const k = createKernel('linux-6.1');
     const race = new DioForkRace(k, { nr_pages: 1, device: DEVICE, advice: MADV_DONTFORK });
