@@ -29,6 +29,9 @@
 //                 again, the folios below it into the pipe, the batch released
 //   SpliceFullNonblock  splice_file_to_pipe with SPLICE_F_NONBLOCK into p's full pipe (fs/splice.c
 //                 wait_for_space: -EAGAIN before any read)
+//   SpliceBufferedOffset  the buffered process's whole splice() from file offset off * 512:
+//                 splice_file_to_pipe at that position (6.12 filemap_splice_read, 6.1
+//                 generic_file_splice_read over ITER_PIPE), which stops short when the pipe is full
 //   AppendWrite   direct_IO of one page at i_size on each process's O_DIRECT file (the spec's
 //                 one file), a synchronous kiocb: block/dio.ts dio_submit (the extent full:
 //                 -ENOSPC) and dio_complete (i_size and the mapped blocks extended). The data
@@ -50,7 +53,8 @@
 //                   batch of folios)
 //   ret_<p>         pages splice() returned (bytes / PAGE_SIZE, so a read that stops at a mid-page
 //                   i_size shows the fraction: the model's ret less the rest of the last page,
-//                   retTail), "error <errno>" when it failed (-ENOMEM from copy_splice_read,
+//                   retTail, and less the retOff sectors before a SpliceBufferedOffset's start in
+//                   its first page), "error <errno>" when it failed (-ENOMEM from copy_splice_read,
 //                   -EAGAIN from 6.1's ITER_PIPE read), null until it returned
 //   pipe_<p>        what a reader would get from each pipe buffer, oldest first, comma-separated:
 //                   D<i> = file page i read by this process, X<i> = file page i read by the other
@@ -175,6 +179,7 @@ const ACTIONS = new Set([
   'BufferedGetPages',
   'BufferedFinish',
   'SpliceFullNonblock',
+  'SpliceBufferedOffset',
   'AppendWrite',
   'Finished',
 ]);
@@ -220,6 +225,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   const buf = stateVar(state, 'buf');
   const cache = stateVar(state, 'cache');
   const retTail = stateVar(state, 'retTail');
+  const retOff = stateVar(state, 'retOff');
   const frames = domain(ref, 'ref');
   const refOf = (f: ModelValue): number => asInt(apply(ref, f, 'ref'), 'ref[f]');
   const obs: Record<string, string | number | null> = {
@@ -236,11 +242,19 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     const e = asInt(apply(err, p, 'err'), 'err');
     const retPages = asInt(apply(ret, p, 'ret'), 'ret');
     const tailSectors = asInt(apply(retTail, p, 'retTail'), 'retTail');
+    // A splice from offSectors into page 1 (SpliceBufferedOffset) returned that much less.
+    const offSectors = asInt(apply(retOff, p, 'retOff'), 'retOff');
     obs[`ret_${p}`] =
-      ph !== 'done' ? null : e !== 0 ? `error ${-e}` : pagesWithTail(retPages, tailSectors);
+      ph !== 'done'
+        ? null
+        : e !== 0
+          ? `error ${-e}`
+          : pagesWithTail(retPages, tailSectors) - offSectors / PAGE_SECTORS;
     // The buffer of the read's last page holds only the tail when the read stopped at a
-    // mid-page i_size (each process splices once, so that page is ret's); a partial read()
-    // (PipeReadPart) has taken off sectors from the buffer's start.
+    // mid-page i_size or, after SpliceBufferedOffset, at off + len inside a page (each process
+    // splices once, so that page is ret's); a partial read() (PipeReadPart) has taken off
+    // sectors from the buffer's start, and SpliceBufferedOffset's first buffer starts off sectors
+    // into its page.
     const lenSuffix = (page: number, off: number): string => {
       const sectors = (tailSectors > 0 && page === retPages ? tailSectors : PAGE_SECTORS) - off;
       return sectors < PAGE_SECTORS ? `:${sectors * SECTOR}` : '';
@@ -636,6 +650,29 @@ class SplicePipeDriver implements ReferenceDriver {
           SPLICE_F_NONBLOCK,
         );
         this.lastNonblock = r.ret;
+        return;
+      }
+      case 'SpliceBufferedOffset': {
+        // splice(fd, &off, pipe, ReadLen pages, 0) on the file opened without O_DIRECT, from off
+        // sectors into page 1: one splice_file_to_pipe (wait_for_space finds the empty pipe, then
+        // vfs_splice_read at that position), which stops when the pipe is full or at i_size.
+        const p = param(action, 'proc', 'string');
+        if (p !== this.bufferedProc)
+          throw new AdapterError(`SplicePipe: ${p}'s file is opened O_DIRECT`);
+        if (this.reads.has(p) || this.rets.has(p) || this.bufferedReads.has(p))
+          throw new AdapterError(`SplicePipe: ${p} has already spliced`);
+        const off = param(action, 'off', 'number');
+        if (!Number.isInteger(off) || off < 1 || off >= PAGE_SECTORS)
+          throw new AdapterError(`SplicePipe: SpliceBufferedOffset off ${off} is not 1..7 sectors`);
+        const r = splice_file_to_pipe(
+          this.fileOf(p),
+          off * SECTOR,
+          this.pipeOf(p),
+          this.readLen * PAGE_SIZE,
+          0,
+        );
+        this.rets.set(p, r.ret);
+        this.record(r);
         return;
       }
       case 'AppendWrite':

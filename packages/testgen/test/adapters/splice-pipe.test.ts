@@ -158,6 +158,10 @@ describe('SplicePipe adapter', () => {
         ['p1', 0],
         ['p2', 0],
       ]),
+      retOff: fn([
+        ['p1', 0],
+        ['p2', 0],
+      ]),
       action: { name: 'BioComplete', proc: 'p1', page: 2 },
     } as unknown as ModelState;
     expect(splicePipeAdapter.observeModel(undefined, state)).toEqual({
@@ -213,6 +217,51 @@ describe('SplicePipe adapter', () => {
         ]),
       } as unknown as ModelState),
     ).toMatchObject({ pipe_p2: 'X2:3584,Z:2048', pipeLen_p2: 2 });
+    // A splice from 512 bytes into page 1 (SpliceBufferedOffset, retOff 1): ret less those
+    // bytes, the first buffer from its offset; a read that ended inside its last page (retTail)
+    // shows that buffer's bytes.
+    expect(
+      splicePipeAdapter.observeModel(undefined, {
+        ...state,
+        retOff: fn([
+          ['p1', 0],
+          ['p2', 1],
+        ]),
+        pipe: fn([
+          ['p1', seq([{ frame: 1, page: 1, off: 0 }])],
+          [
+            'p2',
+            seq([
+              { frame: 2, page: 1, off: 1 },
+              { frame: 3, page: 2, off: 0 },
+            ]),
+          ],
+        ]),
+      } as unknown as ModelState),
+    ).toMatchObject({ ret_p2: 1.875, pipe_p2: 'X2:3584,Z', pipeLen_p2: 2 });
+    expect(
+      splicePipeAdapter.observeModel(undefined, {
+        ...state,
+        retOff: fn([
+          ['p1', 0],
+          ['p2', 1],
+        ]),
+        retTail: fn([
+          ['p1', 0],
+          ['p2', 1],
+        ]),
+        pipe: fn([
+          ['p1', seq([{ frame: 1, page: 1, off: 0 }])],
+          [
+            'p2',
+            seq([
+              { frame: 2, page: 1, off: 1 },
+              { frame: 3, page: 2, off: 0 },
+            ]),
+          ],
+        ]),
+      } as unknown as ModelState),
+    ).toMatchObject({ ret_p2: 1, pipe_p2: 'X2:3584,Z:512', pipeLen_p2: 2 });
     // Pages allocated past EOF under the ver #20 promise (the model's overAlloc).
     expect(
       splicePipeAdapter.observeModel(undefined, {
@@ -376,6 +425,46 @@ describe('SplicePipe adapter', () => {
       // The O_DIRECT file's too: no page allocated (the frame pool is full anyway).
       expect(obs[4]).toMatchObject({ pipe_p1: 'D1', nonblock: 'error 11', framesInUse: 2 });
       expectModelAgrees(s, profile, 'SplicePipe_nonblock_full', constants, obs);
+    });
+  }
+
+  for (const [profile, kernel] of [
+    ['linux-6.1', '6.1'],
+    ['linux-6.12', '6.12'],
+  ] as const) {
+    it(`${profile}: a buffered splice from inside a page stops short when the pipe is full, or at i_size`, () => {
+      const constants = {
+        ...CONSTANTS[kernel],
+        FileSize: 3,
+        ReadLen: 2,
+        PipeSlots: 2,
+        Frames: 3,
+        BufferedProc: 'p2',
+        BufferedOffSectors: 1,
+      };
+      const s: Scenario = {
+        id: 'unit',
+        spec: 'SplicePipe',
+        config: 'SplicePipe_buffered_offset',
+        actions: [
+          { name: 'Init' },
+          { name: 'SpliceBufferedOffset', proc: 'p2', off: 1 },
+          { name: 'PipeRead', proc: 'p2' },
+          { name: 'Truncate', size: 1 },
+          { name: 'PipeRead', proc: 'p2' },
+          { name: 'SpliceSync', proc: 'p1' },
+        ],
+        constants,
+      };
+      const obs = runOnReference(splicePipeAdapter, s, profile);
+      // 2 slots from offset 512: [512, 4096) and page 2; page 3 is fetched (cached) but the pipe
+      // is full (6.1 copy_page_to_iter_pipe returns 0, 6.12 filemap_splice_read "goto out").
+      expect(obs[1]).toMatchObject({ ret_p2: 1.875, pipe_p2: 'D1:3584,D2', cached: 3, refs: 5 });
+      expect(obs[2]).toMatchObject({ pipe_p2: 'D2', refs: 4 });
+      // The truncate drops pages 2 and 3 from the cache; the pipe keeps page 2's folio.
+      expect(obs[3]).toMatchObject({ pipe_p2: 'D2', cached: 1, framesInUse: 2 });
+      expect(obs[5]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1' });
+      expectModelAgrees(s, profile, 'SplicePipe_buffered_offset', constants, obs);
     });
   }
 
