@@ -100,6 +100,18 @@ CONSTANTS
                     \* again;" whatever the iterator (io_uring fixed buffers and the loop
                     \* driver's direct I/O hand it ITER_BVEC).  Its config explores that call
                     \* alone (FaultIn, advances and reverts; no Extract, no GetPages)
+    IovecHole,      \* the IOVEC layout's segment 4 (its 3-byte iovec, alone in its page) has no
+                    \* VMA (munmap()ed): a readv()/writev() whose middle buffer is not mapped,
+                    \* with mapped iovecs before and after it.  The iovec walks do not skip it:
+                    \* iterate_iovec (include/linux/iov_iter.h, 6.12; the iterate_iovec macro of
+                    \* lib/iov_iter.c, 6.1) stops where copy_to_user / copy_from_user fault
+                    \* ("if (skip < p->iov_len) break" after a short step) and the transfer
+                    \* returns what it copied; fault_in_iov_iter_writeable stops at the first
+                    \* iovec that does not fault in whole ("if (ret) break");
+                    \* first_iovec_segment hands GUP that iovec's page when it is the cursor's
+                    \* next non-empty one (-EFAULT).  An iov_iter_advance past it (no memory
+                    \* touched) reaches the mapped segment 5 again.  Its configs explore IOVEC
+                    \* alone
     BvecqEmptySeg,  \* the BVECQ chain holds an empty segment (nr_slots == 0) between its first
                     \* segment (slots 1..3) and its second (4..5).  The series' ver #4 changelog
                     \* fixes every walk "to correctly handle empty bvecqs" and iterate_bvecq "to
@@ -132,7 +144,7 @@ CONSTANTS
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
         FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray,
-        FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug} \subseteq BOOLEAN
+        FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug, IovecHole} \subseteq BOOLEAN
 ASSUME BvecqEmptySegBug => BvecqEmptySeg
 ASSUME FaultInCaller => ~(OnePageArray \/ XarrayGetPagesBug \/ XarrayHole)
 ASSUME OnePageArray => ~(XarrayGetPagesBug \/ FolioqGetPagesBug \/ XarrayHole \/ UserHole)
@@ -140,6 +152,7 @@ ASSUME XarrayGetPagesBug => ~UserHole
 ASSUME XarrayGetPagesBug => ~XarrayHole
 ASSUME FolioqGetPagesBug => ~FolioqSegEnd
 ASSUME ~(XarrayHole /\ UserHole)
+ASSUME IovecHole => ~(XarrayHole \/ UserHole \/ OnePageArray \/ XarrayGetPagesBug)
 ASSUME Abi \in {"LP64", "ILP32"}
 ASSUME RevertMax \in 1..6
 
@@ -185,8 +198,21 @@ StartOf(t) == IF t = "FOLIOQ" /\ FolioqSegEnd THEN 0 ELSE FlatStart
 \* HoleStart - off bytes before the hole, none from inside it.
 HoleStart == PAGE - FlatStart
 \* UserHole: the same geometry for a UBUF range (its first page mapped, the second not).
-HoleHere == (XarrayHole /\ it.type = "XARRAY") \/ (UserHole /\ it.type = "UBUF")
-BeforeHole == IF it.off < HoleStart THEN HoleStart - it.off ELSE 0
+\* IovecHole: the same, for the IOVEC layout's segment 4: its bytes Prefix[4]..Prefix[5]-1
+\* (2..4) have no page; segments 2 before it and 5 after it are mapped.
+IovecHoleSeg == 4
+HoleHere == \/ (XarrayHole /\ it.type = "XARRAY") \/ (UserHole /\ it.type = "UBUF")
+            \/ (IovecHole /\ it.type = "IOVEC")
+\* Where the layout's unmapped (or absent) bytes start and end, in bytes from the start: the
+\* one-range holes run to the range's end.
+HoleFrom == IF it.type = "IOVEC" THEN Prefix[IovecHoleSeg] ELSE HoleStart
+HoleTo == IF it.type = "IOVEC" THEN Prefix[IovecHoleSeg + 1] ELSE Total
+\* The bytes from the cursor that a walk reaches before the hole: all that are left once the
+\* cursor is past it (an IOVEC advanced over segment 4), none from inside it.  (For the
+\* one-range types it.off is the bytes consumed.)
+HolePos == IF it.type \in FlatTypes THEN it.off ELSE Consumed
+BeforeHole == IF HolePos < HoleFrom THEN HoleFrom - HolePos
+              ELSE IF HolePos < HoleTo THEN 0 ELSE it.count
 
 \* sizeof(struct iovec / kvec / bio_vec) in bytes, per ABI.
 ElemSize(elemType) == IF Abi = "LP64" THEN 16 ELSE (IF elemType = "BVEC" THEN 12 ELSE 8)
@@ -312,6 +338,8 @@ IterInit(t) ==
     /\ ExtractZeroSkipBug => t \in {"KVEC", "BVEC"}
     \* The user hole is a UBUF layout: its config explores UBUF alone.
     /\ UserHole => t = "UBUF"
+    \* Likewise the iovec hole: its configs explore IOVEC alone.
+    /\ IovecHole => t = "IOVEC"
     \* The spent-segment start is a FOLIOQ layout: its config explores FOLIOQ alone.
     /\ FolioqSegEnd => t = "FOLIOQ"
     \* Likewise the 6.12-rc1 folio_queue get_pages (its config explores FOLIOQ alone).
@@ -416,8 +444,9 @@ Extract(maxsize) ==
                /\ UNCHANGED <<it, oops>>
           \* iov_iter_extract_user_pages: pin_user_pages_fast() of the cursor's page fails
           \* (no VMA: __get_user_pages returns -EFAULT when it got no page) and "if (res <= 0)
-          \* return res": -EFAULT, the cursor unmoved.
-          ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type = "UBUF"
+          \* return res": -EFAULT, the cursor unmoved.  IOVEC (IovecHole): first_iovec_segment
+          \* gives the unmapped iovec when it is the next non-empty one, likewise.
+          ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type \in {"UBUF", "IOVEC"}
           THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iov_iter_extract_xarray_pages: min(nr * PAGE_SIZE - offset, maxsize) with nr
@@ -530,8 +559,9 @@ GetPages(maxsize) ==
           THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* __iov_iter_get_pages_alloc: get_user_pages_fast() of the cursor's page fails:
-          \* "if (res <= 0) return res", -EFAULT, the cursor unmoved.
-          ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type = "UBUF"
+          \* "if (res <= 0) return res", -EFAULT, the cursor unmoved (IOVEC: the page of the
+          \* unmapped iovec first_iovec_segment gives).
+          ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type \in {"UBUF", "IOVEC"}
           THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iter_xarray_get_pages: nr == 0 (a hole at the cursor) returns 0 in every kernel.
@@ -659,12 +689,17 @@ GetPagesOne(maxsize) ==
 \* page are all from that page's first byte on; progress = len - remain, and the iterator
 \* advances by the progress only.  XarrayHole: iterate_xarray walks the present folios with
 \* xas_for_each() from the cursor's index; the hole is the range's last page, so no folio
-\* follows it and the walk ends there (from inside it, at once).  Either way a copy moves
-\* min(n, count) bytes cut at the hole, 0 from inside it; last.bytes is the copy's return.
+\* follows it and the walk ends there (from inside it, at once).  IovecHole: iterate_iovec
+\* (include/linux/iov_iter.h, 6.12; 6.1's iterate_iovec macro in lib/iov_iter.c) steps over
+\* the empty iovecs and, after the unmapped iovec's step returns all of its part not done,
+\* "if (skip < p->iov_len) break": the later mapped iovec is not reached, the cursor stays at
+\* the hole's first byte; a cursor advanced past the hole copies from segment 5 as usual.
+\* Either way a copy moves min(n, count) bytes cut at the hole, 0 from inside it; last.bytes
+\* is the copy's return.
 \* (Only the hole configs have it: elsewhere a copy is an Advance, which the reference driver
 \* realises through the copies too.)
 Copy(n) ==
-    /\ UserHole \/ XarrayHole
+    /\ UserHole \/ XarrayHole \/ IovecHole
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF n > it.count THEN it.count ELSE n
            got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
@@ -690,7 +725,11 @@ Copy(n) ==
 \* fault_in_safe_writeable()", B. He, 2025, 8c03ebd7cdc0, Cc stable, Fixes: fe673d3f5bf1 of
 \* 5.17; before it "size > uaddr - start" wrapped and a fault-in that stopped at the hole after
 \* faulting a page read as complete, 0: gfs2's retry "could spin in a loop".)  The iterator does
-\* not move; last.bytes is the return.
+\* not move; last.bytes is the return.  IovecHole (IterCursor_fault_in_iovec_hole): the IOVEC
+\* loop "ret = fault_in_safe_writeable(p->iov_base + skip, len); count -= len - ret; if (ret)
+\* break;" (lib/iov_iter.c, 6.1 and 6.12) faults segment 2 in whole, gets all of the unmapped
+\* segment 4 back (its first page has no VMA) and stops: the bytes from the hole on stay
+\* unfaulted, segment 5 included, though it is mapped (FaultedIn = BeforeHole again).
 FaultedIn(n) == IF HoleHere /\ BeforeHole < Min(n, it.count) THEN BeforeHole ELSE Min(n, it.count)
 FaultIn(n) ==
     /\ FaultInCaller

@@ -31,6 +31,13 @@
 // reports done are read back through the layout. On those layouts Advances go through
 // iov_iter_advance only.
 //
+// IovecHole (IterCursor_iovec_hole, IterCursor_fault_in_iovec_hole): the IOVEC layout's segment
+// 4 (iovec index 3, alone in its page) is munmap()ed from the five-page buffer after it is
+// built (do_vmi_munmap splits the VMA; segments 2 and 5 stay mapped). Copy there is realised as
+// on the UBUF hole: iterate_iovec stops where the user copy faults, and the bytes before the
+// hole are read back through the layout; Advances go through iov_iter_advance only, which may
+// move the cursor past the hole onto mapped memory again.
+//
 // FaultIn (the FaultInCaller configs: btrfs_direct_read's retry) is realised by
 // fault_in_iov_iter_writeable(i, bytes): its return (bytes not faulted in) is lastBytes. With
 // UserHole (IterCursor_fault_in_hole) the UBUF range is the hole layout above: the fault-in
@@ -153,6 +160,8 @@ const SEG_LEN = [0, 2, 0, 3, 1];
 const SEG_OFF = [0, 2, 0, 0, 0];
 const TOTAL = 6;
 const FLAT_START = 2;
+/** The spec's IovecHoleSeg (1-based): the IOVEC segment whose page IovecHole unmaps. */
+const IOVEC_HOLE_SEG = 4;
 /** sizeof(struct kvec) and sizeof(struct bio_vec) on LP64, the spec's ElemSize there. */
 const KVEC_SIZE_LP64 = 16;
 /** The spec's PAGE, in model bytes. */
@@ -524,6 +533,8 @@ class IterCursorDriver implements ReferenceDriver {
   private readonly xarrayHole: boolean;
   /** UBUF layout: its second page is not mapped (the spec's UserHole). */
   private readonly userHole: boolean;
+  /** IOVEC layout: segment 4's page is not mapped (the spec's IovecHole). */
+  private readonly iovecHole: boolean;
   /** The spec's RevertGuard (bvecqLayoutFor keeps the over-reversion configs on 'head'). */
   private readonly revertGuard: boolean;
   /**
@@ -561,6 +572,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.profile = profile;
     this.xarrayHole = scenario.constants?.XarrayHole === true;
     this.userHole = scenario.constants?.UserHole === true;
+    this.iovecHole = scenario.constants?.IovecHole === true;
     this.revertGuard = scenario.constants?.RevertGuard !== false;
     this.folioqSegEnd = scenario.constants?.FolioqSegEnd === true;
     this.bvecqEmptySeg = scenario.constants?.BvecqEmptySeg === true;
@@ -608,6 +620,12 @@ class IterCursorDriver implements ReferenceDriver {
       case 'IOVEC': {
         // Each segment in its own page, at its in-page offset (iov_base % PAGE_SIZE = SegOff).
         const base = this.userPages(SEG_LEN.length);
+        if (this.iovecHole) {
+          // IovecHole: the page of segment 4 (the spec's IovecHoleSeg) has no VMA.
+          const r = vm_munmap(this.mm, base + (IOVEC_HOLE_SEG - 1) * PAGE_SIZE, PAGE_SIZE);
+          if (r !== 0)
+            throw new AdapterError(`IterCursor: vm_munmap of the iovec hole failed (${r})`);
+        }
         const iov = SEG_LEN.map((len, k) => ({
           iov_base: base + k * PAGE_SIZE + (SEG_OFF[k] ?? 0) * UNIT,
           iov_len: len * UNIT,
@@ -1016,6 +1034,7 @@ class IterCursorDriver implements ReferenceDriver {
     const path =
       !(this.type === 'XARRAY' && this.xarrayHole) &&
       !(this.type === 'UBUF' && this.userHole) &&
+      !(this.type === 'IOVEC' && this.iovecHole) &&
       copyLandsAsAdvance(this.type, TOTAL * UNIT - i.count, Math.min(bytes, i.count))
         ? this.advancePath()
         : 'iov_iter_advance';
@@ -1085,7 +1104,7 @@ class IterCursorDriver implements ReferenceDriver {
     let done: number;
     if (path === 'copy_from_iter') {
       // Known bytes at the cursor, as far as the mapped memory goes; the copy must read those.
-      const mapped = Math.min(bytes, i.count, Math.max(0, (MODEL_PAGE - FLAT_START) * UNIT - pos));
+      const mapped = Math.min(bytes, i.count, this.mappedFrom(pos, i.count));
       const want = patternBytes(mapped, this.copies * 41 + 3, 17);
       this.writeData(pos, want);
       const into = freshBytes(bytes);
@@ -1103,10 +1122,7 @@ class IterCursorDriver implements ReferenceDriver {
     } else {
       this.writeData(
         pos,
-        filledBytes(
-          Math.min(bytes, i.count, Math.max(0, (MODEL_PAGE - FLAT_START) * UNIT - pos)),
-          0xa5,
-        ),
+        filledBytes(Math.min(bytes, i.count, this.mappedFrom(pos, i.count)), 0xa5),
       );
       done = iov_iter_zero(bytes, i);
       this.checkBytes(path, pos, this.readData(pos, done), freshBytes(bytes));
@@ -1123,6 +1139,20 @@ class IterCursorDriver implements ReferenceDriver {
     this.lastMisplaced = 0;
     this.lastStray = 0;
     this.extractViolations = [];
+  }
+
+  /**
+   * The bytes from data byte `pos` that lie in mapped (or present) memory before the hole of
+   * the layout (`count` left): the spec's BeforeHole. The one-range holes (UBUF, XARRAY) start
+   * PAGE - FlatStart model bytes in and run to the end; the IOVEC hole is segment 4's bytes.
+   */
+  private mappedFrom(pos: number, count: number): number {
+    if (this.type === 'IOVEC' && this.iovecHole) {
+      const from = SEG_LEN.slice(0, IOVEC_HOLE_SEG - 1).reduce((a, b) => a + b, 0) * UNIT;
+      const to = from + (SEG_LEN[IOVEC_HOLE_SEG - 1] ?? 0) * UNIT;
+      return pos < from ? from - pos : pos < to ? 0 : count;
+    }
+    return Math.max(0, (MODEL_PAGE - FLAT_START) * UNIT - pos);
   }
 
   private checkDone(path: AdvancePath, bytes: number, expected: number, done: number): void {
