@@ -77,6 +77,16 @@
 //                      byte further, or 3 KiB at user address 9 KiB as iovecs of 1948 and 1124
 //                      bytes: blkdev_direct_IO's -EINVAL (bdev_iter_is_aligned) comes back as the
 //                      completion inside io_submit; no bio (FAILED); another answer is an error.
+// A 4 KiB-block device (the spec's LargeBlock):
+//   SubmitShortBlock(b) an AIO O_DIRECT read of one 4 KiB block at offset 0 of this worker slot's
+//                      own loop device (loop<8 + slot>, over a 64 KiB tmpfs file, made with
+//                      LOOP_CTL_ADD and given 4 KiB logical blocks with LOOP_SET_BLOCK_SIZE on
+//                      first use, kept for the slot) into user address +13 KiB: user page 3
+//                      from 1 KiB, then user page 4 (unmapped). The checks pass (whole blocks,
+//                      the address on the 511 DMA alignment); GUP takes page 3 only (3 KiB),
+//                      __bio_iov_iter_get_pages trims that to nothing against the 4 KiB block
+//                      and releases the page, so the request fails -EFAULT, which comes back as
+//                      the completion inside io_submit (FAILED); another answer is an error.
 // and observes after every step:
 //   p5        FILE while user page 5's PFN (/proc/self/pagemap) is the page-cache page's (the
 //             PFN of a MAP_SHARED mapping of the same file page), NONE while it has no PFN
@@ -397,6 +407,42 @@ static int pu_gate_retarget(const char *name, dev_t under, char *err, size_t err
   return close(ctl), rc;
 }
 
+// LargeBlock: an O_RDONLY | O_DIRECT fd of this worker slot's loop device with 4 KiB logical
+// blocks: loop<8 + slot> (LOOP_CTL_ADD; -EEXIST once made), bound to a 64 KiB tmpfs file
+// (LOOP_SET_FD; -EBUSY once bound by an earlier scenario of the slot) and set to 4 KiB blocks
+// (LOOP_SET_BLOCK_SIZE: blk_queue_logical_block_size on 6.1, the queue limits on 6.12; a no-op
+// when already so). The DMA alignment stays the queue's default 511.
+static int pu_large_block_open(char *err, size_t errlen) {
+  int nr = 8 + g_slot;
+  int ctl = open("/dev/loop-control", O_RDWR);
+  if (ctl < 0) return snprintf(err, errlen, "open /dev/loop-control: %s", strerror(errno)), -1;
+  int added = ioctl(ctl, LOOP_CTL_ADD, nr);
+  int add_errno = errno;
+  close(ctl);
+  if (added < 0 && add_errno != EEXIST) return snprintf(err, errlen, "LOOP_CTL_ADD %d: %s", nr, strerror(add_errno)), -1;
+  char dev[32];
+  snprintf(dev, sizeof dev, "/dev/loop%d", nr);
+  struct stat st;
+  if (stat(dev, &st) < 0 && mknod(dev, S_IFBLK | 0600, makedev(7, (unsigned)nr)) < 0)
+    return snprintf(err, errlen, "mknod %s: %s", dev, strerror(errno)), -1;
+  int lo = open(dev, O_RDWR);
+  if (lo < 0) return snprintf(err, errlen, "open %s: %s", dev, strerror(errno)), -1;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/pinunpin-lb-%d", nr);
+  int bf = open(path, O_RDWR | O_CREAT, 0600);
+  if (bf < 0) return close(lo), snprintf(err, errlen, "open %s: %s", path, strerror(errno)), -1;
+  if (ftruncate(bf, 65536) < 0) return close(bf), close(lo), snprintf(err, errlen, "ftruncate %s: %s", path, strerror(errno)), -1;
+  if (ioctl(lo, LOOP_SET_FD, bf) < 0 && errno != EBUSY)
+    return close(bf), close(lo), snprintf(err, errlen, "LOOP_SET_FD %s: %s", dev, strerror(errno)), -1;
+  close(bf);
+  unlink(path);
+  if (ioctl(lo, LOOP_SET_BLOCK_SIZE, 4096UL) < 0) return close(lo), snprintf(err, errlen, "LOOP_SET_BLOCK_SIZE %s: %s", dev, strerror(errno)), -1;
+  close(lo);
+  int fd = open(dev, O_RDONLY | O_DIRECT);
+  if (fd < 0) return snprintf(err, errlen, "open %s O_DIRECT: %s", dev, strerror(errno)), -1;
+  return fd;
+}
+
 static int pu_step(struct pu_state *s, const char *step, char *err, size_t errlen) {
   char name[32], iter[16] = "", dir[16] = "", page[8] = "";
   size_t k = 0;
@@ -447,6 +493,36 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
       pu_reap(s, 0, 0);
       s->held[b] = !s->done[b];
     }
+    return 0;
+  }
+  if (strcmp(name, "SubmitShortBlock") == 0) {
+    // LargeBlock: one 4 KiB block read from offset 0 of the slot's 4 KiB-block loop device into
+    // user page 3 from +1 KiB, then user page 4 (unmapped): __bio_iov_iter_get_pages trims the
+    // 3 KiB GUP got to nothing (block/bio.c "if (unlikely(!size)) { ret = -EFAULT; ...}"),
+    // releases the page and bio_iov_iter_get_pages fails the request with -EFAULT, which
+    // aio_rw_done posts as the completion inside io_submit.
+    if (s->submitted[b] || s->failed[b]) return snprintf(err, errlen, "%s: bio %d was already used", step, b), -1;
+    int fd = pu_large_block_open(err, errlen);
+    if (fd < 0) return -1;
+    struct iocb cb;
+    memset(&cb, 0, sizeof cb);
+    cb.aio_data = (uint64_t)b;
+    cb.aio_fildes = (uint32_t)fd;
+    cb.aio_lio_opcode = IOCB_CMD_PREAD;
+    cb.aio_buf = (uint64_t)(uintptr_t)(s->user + 13 * PU_UNIT);
+    cb.aio_nbytes = 4096;
+    cb.aio_offset = 0;
+    struct iocb *cbs[1] = {&cb};
+    if (sys_io_submit(s->ctx, 1, cbs) != 1) {
+      int e = errno;
+      close(fd);
+      return snprintf(err, errlen, "%s: io_submit failed: %s", step, strerror(e)), -1;
+    }
+    s->submitted[b] = 1;
+    pu_reap(s, b, 1000);  // still missing after 1 s: a bio went to the device
+    close(fd);
+    if (!s->done[b]) return snprintf(err, errlen, "%s: no completion within 1 s", step), -1;
+    if (s->res[b] != -EFAULT) return snprintf(err, errlen, "%s: the kernel answered %lld, not -EFAULT", step, s->res[b]), -1;
     return 0;
   }
   if (strcmp(name, "SubmitMisaligned") == 0) {

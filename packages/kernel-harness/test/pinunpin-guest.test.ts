@@ -321,6 +321,8 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         expect(suite.config).not.toBe('PinUnpin_file_lazy');
         // The MisalignedIo config runs whole (user iterators only).
         expect(suite.config).not.toBe('PinUnpin_misaligned');
+        // The LargeBlock config runs whole (user iterators only).
+        expect(suite.config).not.toBe('PinUnpin_large_block');
         // The DeviceEnd config runs whole (UBUF only): nothing of it is refused.
         expect(suite.config).not.toBe('PinUnpin_device_end');
         expect(suite.config).not.toBe('PinUnpin_device_end_odd');
@@ -350,6 +352,7 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
     ['PinUnpin_file_private', 'linux-6.1'],
     ['PinUnpin_file_lazy', 'linux-6.12'],
     ['PinUnpin_misaligned', 'linux-6.1'],
+    ['PinUnpin_large_block', 'linux-6.12'],
   ])(
     '%s under %s: one exclusive pinunpin_script request per scenario, a model-conforming answer gives no mismatch',
     async (config, profile) => {
@@ -362,7 +365,8 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
       if (
         config === 'PinUnpin_file_private' ||
         config === 'PinUnpin_file_lazy' ||
-        config === 'PinUnpin_misaligned'
+        config === 'PinUnpin_misaligned' ||
+        config === 'PinUnpin_large_block'
       )
         expect(runnable.length).toBe(suite.scenarios.length);
       // One scenario per distinct action sequence is enough to exercise every action kind.

@@ -57,6 +57,13 @@
 //   WriteAtEnd(b)  (DeviceEnd) Submit's async UBUF write at the gate's end: blkdev_write_iter
 //                returns -ENOSPC before any extraction; aio_rw_done posts it as the completion
 //                inside io_submit: FAILED, no bio, no pin.
+//   SubmitShortBlock(b)  (LargeBlock) an AIO O_DIRECT read of one 4 KiB block from the worker
+//                slot's own loop device with 4 KiB logical blocks (LOOP_CTL_ADD, LOOP_SET_FD on a
+//                64 KiB tmpfs file, LOOP_SET_BLOCK_SIZE 4096) into user address +13 KiB (user
+//                page 3 from 1 KiB, then the unmapped page 4): GUP takes page 3 only, 3 KiB,
+//                which __bio_iov_iter_get_pages trims to nothing and releases; the -EFAULT comes
+//                back as the completion inside io_submit: FAILED, pinAcquired and pinReleased +1
+//                on 6.12, user page 3 off the zero page. The agent requires -EFAULT.
 // Not realised: PunchPartial (fallocate(PUNCH_HOLE) of half of
 // X1: the guest punches whole pages only, and what it changes, X1's bytes in `data`, is
 // unobservable; its config submits XARRAY alone, kernel-only anyway), named by pinUnpinWhyNot.
@@ -144,6 +151,7 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
     case 'ReadCrossEnd':
     case 'ReadCrossEndOdd':
     case 'WriteAtEnd':
+    case 'SubmitShortBlock':
       return isBio(action.bio);
     case 'PunchHole':
       return PAGES.has(String(action.page));
@@ -166,9 +174,6 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // Nofault config, not applicable as a whole; pinUnpinScenarioSupport).
   if (action.name === 'FaultIn')
     return 'FaultIn: only gfs2/btrfs fault a buffer in between nofault direct I/O attempts';
-  // LargeBlock's second device (4 KiB logical blocks) is not set up by the guest yet.
-  if (action.name === 'SubmitShortBlock')
-    return 'SubmitShortBlock: the guest has no 4 KiB-block device yet';
   // The guest's PunchHole step punches whole pages of its tmpfs file only.
   if (action.name === 'PunchPartial')
     return 'PunchPartial: a partial hole punch is not realised by the guest';
@@ -191,6 +196,7 @@ const PARAMS: Record<string, readonly string[]> = {
   ReadCrossEnd: ['bio'],
   ReadCrossEndOdd: ['bio'],
   WriteAtEnd: ['bio'],
+  SubmitShortBlock: ['bio'],
   SubmitMisaligned: ['bio', 'iter', 'dir'],
   PunchHole: ['page'],
 };
