@@ -821,7 +821,9 @@ static int gate_open(const char *name) {
 // RegisterBuffer(vpage) / UnregisterBuffer(vpage) = IORING_(UN)REGISTER_BUFFERS on the page's
 // own ring; RegisterOversized(vpage) = IORING_REGISTER_BUFFERS of the page and an iovec over
 // 1 GiB (fails -EFAULT after pinning the page, which the unwind unpins), RegisterEmpty(vpage)
-// the same call with no iovec (-EINVAL); Vmsplice(vpage) =
+// the same call with no iovec (-EINVAL); RegisterSparse(vpage) = IORING_REGISTER_BUFFERS of a
+// sparse slot {NULL, 0} and the page (the page is slot 1), RegisterNullBase(vpage) the same and
+// {NULL, PAGE} (fails -EFAULT, the unwind unpins the page); Vmsplice(vpage) =
 // vmsplice the page into a pipe; VmspliceWhole = vmsplice the
 // whole two-page buffer (one iovec) into it, a short one; PipeRead = read it back.
 // Request field "advice" (the ForkAdvice constant): NONE, DONTFORK or WIPEONFORK, the madvise
@@ -878,6 +880,7 @@ struct fr_state {
   struct uring ring[2];
   int ring_ok[2];
   int registered[2];
+  int buf_slot[2];  // page v's slot in its ring's buffer table: 1 after RegisterSparse
   pid_t child;
   int child_exited;  // ChildExit ran: no child any more, and none may be forked again
   int to_child, from_child;
@@ -1106,7 +1109,8 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     return fr_aio_submit(s, io, 0, page + io_off[io], 512, io_disk[io]);
   }
   if (is(name, "FixedRead") || is(name, "FixedReadUnregistered") || is(name, "FixedReadOutside")) {
-    // IORING_OP_READ_FIXED, buffer 0 of page v's ring. FixedReadOutside addresses the page after
+    // IORING_OP_READ_FIXED, page v's buffer on its ring (slot 0, or 1 after RegisterSparse put a
+    // sparse slot first). FixedReadOutside addresses the page after
     // the registered one (io_import_fixed: outside the buffer, -EFAULT); FixedReadUnregistered
     // names a ring with no buffer (6.1 io_prep_rw: buf_index >= nr_user_bufs, -EFAULT). Either
     // fails before any I/O: its CQE is posted before io_uring_enter returns.
@@ -1114,7 +1118,7 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     unsigned char *at = (is(name, "FixedReadOutside") ? page + PAGE : page) + io_off[io];
     s->io_kind[io] = 2;
     s->io_vpage[io] = v;
-    if (uring_submit_rw(&s->ring[v], IORING_OP_READ_FIXED, s->dio_fd[io], at, 512, io_disk[io], 0) < 0) return fr_io_failed(s, io, -errno), 0;
+    if (uring_submit_rw(&s->ring[v], IORING_OP_READ_FIXED, s->dio_fd[io], at, 512, io_disk[io], s->buf_slot[v]) < 0) return fr_io_failed(s, io, -errno), 0;
     int res = 0;
     if (uring_reap(&s->ring[v], 0, &res) == 1) {
       if (res < 0) fr_io_failed(s, io, res);
@@ -1224,6 +1228,19 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     struct iovec iov[2] = {{page, PAGE}, {page, (1UL << 30) + PAGE}};
     if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_REGISTER_BUFFERS, iov, 2) < 0) s->step_err = errno_name(errno);
     else s->registered[v] = 1;
+    return 0;
+  }
+  if (is(name, "RegisterSparse") || is(name, "RegisterNullBase")) {
+    // IORING_REGISTER_BUFFERS on page v's ring of a sparse slot {NULL, 0} and the page
+    // (RegisterSparse), or of those and then {NULL, PAGE} (RegisterNullBase). io_uring/rsrc.c
+    // (6.1, 6.12): io_buffer_validate lets a NULL base with no length through and
+    // io_sqe_buffer_register puts the dummy buffer in slot 0 (nothing pinned), the page is slot 1
+    // (pinned); a NULL base with a length is -EFAULT, and the unwind goes past the dummy slot
+    // and unpins the page (pinsHeld as before). The fixed reads then name slot 1.
+    struct iovec iov[3] = {{NULL, 0}, {page, PAGE}, {NULL, PAGE}};
+    unsigned nr = is(name, "RegisterSparse") ? 2 : 3;
+    if (syscall(__NR_io_uring_register, s->ring[v].fd, IORING_REGISTER_BUFFERS, iov, nr) < 0) s->step_err = errno_name(errno);
+    else s->registered[v] = 1, s->buf_slot[v] = 1;
     return 0;
   }
   if (is(name, "RegisterEmpty")) {

@@ -340,6 +340,18 @@ describe('qemu target applicability reasons', () => {
     );
   });
 
+  it('realises RegisterSparse and RegisterNullBase: a sparse slot before the page', () => {
+    const steps: ScenarioAction[] = [
+      { name: 'RegisterSparse', vpage: 1 },
+      { name: 'RegisterNullBase', vpage: 0, err: 'EFAULT' },
+    ];
+    for (const a of steps) {
+      expect(supportsForkRace(a)).toBe(true);
+      expect(forkRaceScript([a])).toBe(`${a.name}:vpage=${a.vpage}`);
+      expect(FORKRACE_SAMPLED_ACTIONS.has(a.name)).toBe(true);
+    }
+  });
+
   it('realises the misaligned munmap, mprotect, madvise and mmap of a page', () => {
     for (const name of [
       'MunmapMisaligned',

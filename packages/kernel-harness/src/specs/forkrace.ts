@@ -84,6 +84,12 @@ export const FORKRACE_ACTIONS = [
   // iovec (-EINVAL). Sampled in CI as the ninth session's steps are (FORKRACE_SAMPLED_ACTIONS).
   'RegisterOversized',
   'RegisterEmpty',
+  // Twelfth session: IORING_REGISTER_BUFFERS of a sparse slot {NULL, 0} and the page (the page
+  // is slot 1, the fixed reads name it; the unregistration goes past the sparse slot), and of
+  // those and a NULL base with a length, which fails -EFAULT after pinning the page; the unwind
+  // unpins it. Sampled in CI as the ninth session's steps are (FORKRACE_SAMPLED_ACTIONS).
+  'RegisterSparse',
+  'RegisterNullBase',
   // munmap / mprotect / madvise / mmap of the parent's page from an address that is not page
   // aligned: -EINVAL, nothing changes. Sampled in CI as the ninth session's steps are.
   'MunmapMisaligned',
@@ -124,6 +130,8 @@ const PARAMS: Record<string, string[]> = {
   MmapLazy: ['vpage'],
   RegisterOversized: ['vpage'],
   RegisterEmpty: ['vpage'],
+  RegisterSparse: ['vpage'],
+  RegisterNullBase: ['vpage'],
   MunmapMisaligned: ['vpage'],
   ProtectMisaligned: ['vpage'],
   MadviseMisaligned: ['vpage'],
