@@ -279,6 +279,68 @@ describe('SplicePipe SpliceMisaligned in the guest', () => {
   });
 });
 
+describe('SplicePipe SpliceBufferedOffset in the guest', () => {
+  it('is the guest SpliceSubmit of the buffered process from off * 512; the frames it fetches are counted', () => {
+    expect(supportsSplicePipe({ name: 'SpliceBufferedOffset', proc: 'p2', off: 1 })).toBe(true);
+    expect(supportsSplicePipe({ name: 'SpliceBufferedOffset', proc: 'p2', off: 8 })).toBe(false);
+    expect(supportsSplicePipe({ name: 'SpliceBufferedOffset', proc: 'p3', off: 1 })).toBe(false);
+    const actions: ScenarioAction[] = [
+      { name: 'Init' },
+      { name: 'SpliceBufferedOffset', proc: 'p2', off: 1 },
+      { name: 'PipeRead', proc: 'p2' },
+    ];
+    expect(splicePipeScript(actions)).toBe('Init;SpliceSubmit:proc=p2:pos=512;PipeRead:proc=p2');
+    const at = (r2: number | null, pipe2: string) => ({
+      isizeBytes: 12288,
+      isizeBytesOther: 12288,
+      retBytes_p1: null,
+      pipe_p1: '',
+      pipeLen_p1: 0,
+      retBytes_p2: r2,
+      pipe_p2: pipe2,
+      pipeLen_p2: pipe2 === '' ? 0 : pipe2.split(',').length,
+    });
+    const obs = splicePipeObservations(
+      { obs: [at(null, ''), at(7680, 'D1:3584,D2'), at(7680, 'D2')] },
+      actions,
+    );
+    expect(obs.map((o) => [o.ret_p2, o.pipe_p2])).toEqual([
+      [null, ''],
+      [1.875, 'D1:3584,D2'],
+      [1.875, 'D2'],
+    ]);
+    // Three pages fetched into the model's three frames (two in the pipe, the third cached
+    // only): p1's O_DIRECT splice then gets none from the model, not applicable; after a truncate
+    // to one page and the pipe drained it gets two.
+    const k = {
+      ...LINUX_612,
+      FileSize: 3,
+      ReadLen: 3,
+      Frames: 3,
+      BufferedProc: 'p2',
+      BufferedOffSectors: 1,
+    };
+    const off = { name: 'SpliceBufferedOffset', proc: 'p2', off: 1 };
+    expect(splicePipeScenarioSupport(sc([off, { name: 'SpliceSync', proc: 'p1' }], k))).toBe(
+      SPLICEPIPE_NA.framePool,
+    );
+    expect(
+      splicePipeScenarioSupport(
+        sc(
+          [
+            off,
+            { name: 'Truncate', size: 1 },
+            { name: 'PipeRead', proc: 'p2' },
+            { name: 'PipeRead', proc: 'p2' },
+            { name: 'SpliceSync', proc: 'p1' },
+          ],
+          k,
+        ),
+      ),
+    ).toBeUndefined();
+  });
+});
+
 describe('SplicePipe on a sparse file in the guest', () => {
   it('runs a whole splice of the hole (SpliceSync) but not its split steps, which cannot be held', () => {
     const sparse = { ...LINUX_612, FileSize: 0, ExtendSize: 2 };

@@ -30,6 +30,10 @@
 //   SpliceMisaligned(p) splice(fd, &1, pipe_p, ReadLen pages): the guest's SpliceSubmit(p) with
 //                      pos=1, which returns at once (-EINVAL from iomap_dio_bio_iter's alignment
 //                      check, or 0 at EOF): no bio reaches the gate
+//   SpliceBufferedOffset(p) splice(fd, &off, pipe_p, ReadLen pages) on the buffered process's
+//                      file with off = the action's off * 512: the guest's SpliceSubmit(p) at
+//                      that position (a buffered splice: one call, the gate open); it stops when
+//                      the pipe is full or at i_size, short of the length by the offset
 //   SpliceSync(p)      the model's whole splice() call in one step: the guest steps
 //                      SpliceSubmit(p) then SpliceReturn(p) (the gate opened right after the
 //                      submission), and the observation is the one after SpliceReturn (the
@@ -71,6 +75,8 @@ export const DIO_WAIT = '__iomap_dio_rw';
 const PROCS = ['p1', 'p2'] as const;
 /** SpliceMisaligned's file offset (the testgen adapter's): one byte. */
 const MISALIGNED_POS = 1;
+/** The model's sector (SpliceBufferedOffset's off, TailSectors, PartReadSectors): 512 bytes. */
+const SECTOR = 512;
 type Proc = (typeof PROCS)[number];
 /** Size of Frames in every SplicePipe config ({1, 2, 3}) when the constants do not say. */
 const DEFAULT_FRAMES = 3;
@@ -87,6 +93,7 @@ export const SPLICEPIPE_ACTIONS = [
   'PipeRead',
   'PipeReadPart',
   'SpliceFullNonblock',
+  'SpliceBufferedOffset',
   'Finished',
 ] as const;
 
@@ -154,6 +161,15 @@ export function splicePipeGuestSteps(actions: readonly ScenarioAction[]): Splice
       return [
         { action: { ...a, name: 'SpliceSubmit', pos: MISALIGNED_POS }, model, observed: true },
       ];
+    // The buffered splice from off sectors into page 1: the guest's SpliceSubmit at that byte.
+    if (a.name === 'SpliceBufferedOffset')
+      return [
+        {
+          action: { ...a, name: 'SpliceSubmit', pos: (a.off as number) * SECTOR },
+          model,
+          observed: true,
+        },
+      ];
     return [{ action: a, model, observed: true }];
   });
 }
@@ -174,6 +190,13 @@ export function supportsSplicePipe(action: ScenarioAction): boolean {
     case 'PipeReadPart':
     case 'SpliceFullNonblock':
       return isProc(action.proc);
+    case 'SpliceBufferedOffset':
+      return (
+        isProc(action.proc) &&
+        Number.isInteger(action.off) &&
+        (action.off as number) >= 1 &&
+        (action.off as number) < PAGE / SECTOR
+      );
     default:
       return true;
   }
@@ -298,6 +321,28 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
           const none = ref.every((r) => r > 0);
           if (k.copy && none && !(k.limitToEof && isize === 0)) return SPLICEPIPE_NA.framePool;
           s.ret = 0;
+          break;
+        }
+        if (p === k.buffered && typeof a.pos === 'number' && a.pos > 0) {
+          // SpliceBufferedOffset: the length clipped to the pipe's room, the pages filemap_get_pages
+          // covers (one more than the length from inside page 1, below i_size) read into the
+          // cache, as many into the pipe as it takes.
+          const room = k.pipeSlots - s.pipe.length;
+          const fetch = Math.min(Math.min(k.readLen, room) + 1, isize);
+          const n = Math.min(fetch, room);
+          const free = ref.flatMap((r, f) => (r === 0 ? [f] : []));
+          const misses = Array.from({ length: fetch }, (_, i) => i).filter((i) => cache[i] === -1);
+          if (free.length < misses.length) return SPLICEPIPE_NA.framePool;
+          misses.forEach((i, j) => {
+            cache[i] = free[j] as number;
+            ref[free[j] as number] = 1;
+          });
+          for (let i = 0; i < n; i++) {
+            const f = cache[i] as number;
+            ref[f] = (ref[f] ?? 0) + 1;
+            s.pipe.push(f);
+          }
+          s.ret = n;
           break;
         }
         if (isize === 0) {
