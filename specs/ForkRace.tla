@@ -92,7 +92,8 @@ CONSTANTS
                      \* (RegisterNullBase): fails after pinning page v
     UseMisaligned    \* explore munmap / mprotect / madvise / mmap of the parent's page at an address
                      \* not page aligned (MunmapMisaligned, ProtectMisaligned, MadviseMisaligned,
-                     \* MmapMisaligned)
+                     \* MmapMisaligned), and madvise / mmap of it with a bad advice or length
+                     \* (MadviseInvalid, MmapEmpty, MmapTooLong)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -849,6 +850,27 @@ MisalignedStep(n, v) ==
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> n, vpage |-> v, err |-> "EINVAL"]
 
+\* madvise(2) or mmap(2) by the parent of its page v with an argument no kernel accepts
+\* (UseMisaligned), at any time; each is refused before it looks at a vma, 6.1 and 6.12:
+\* MadviseInvalid is madvise(page v, PAGE_SIZE, 999), an advice no kernel defines: mm/madvise.c
+\* do_madvise's first check is "if (!madvise_behavior_valid(behavior)) return -EINVAL;".
+\* MmapEmpty is mmap(page v, 0 bytes, MAP_FIXED_NOREPLACE | MAP_POPULATE): mm/mmap.c do_mmap's
+\* first check is "if (!len) return -EINVAL;".  MmapTooLong is the same mmap of 2^56 bytes, more
+\* than the address space (TASK_SIZE: 2^47 - PAGE_SIZE with 4-level page tables, 2^56 -
+\* PAGE_SIZE with 5-level): do_mmap hands the page-aligned length to get_unmapped_area (6.1;
+\* __get_unmapped_area in 6.12), whose "if (len > TASK_SIZE) return -ENOMEM;" comes before the
+\* MAP_FIXED address is taken as it is and before the MAP_FIXED_NOREPLACE overlap check (which
+\* would say -EEXIST): -ENOMEM.  Nothing changes, as after MisalignedStep: the vma and its
+\* flags, the page, its pte, the pins and references on it, a read in flight into it.
+BadArgStep(n, v) ==
+    LET e == IF n = "MmapTooLong" THEN "ENOMEM" ELSE "EINVAL" IN
+    /\ UseMisaligned
+    /\ n \in {"MadviseInvalid", "MmapEmpty", "MmapTooLong"}
+    /\ ParentMaps(v)
+    /\ FailedStep([name |-> n, vpage |-> v, err |-> e])
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> n, vpage |-> v, err |-> e]
+
 \* IORING_REGISTER_BUFFERS with no iovec (nr_args 0, the iovec array given) on page v's ring
 \* while it holds no buffer (UseRegisterOversized): io_uring/rsrc.c io_sqe_buffers_register
 \* checks the count right after the -EBUSY check ("if (!nr_args || nr_args >
@@ -1194,6 +1216,8 @@ Next ==
           \/ UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ UnregisterNone(v)
     \/ \E v \in VPages, n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned", "MmapMisaligned"} :
           UseMisaligned /\ ParentMaps(v) /\ MisalignedStep(n, v)
+    \/ \E v \in VPages, n \in {"MadviseInvalid", "MmapEmpty", "MmapTooLong"} :
+          UseMisaligned /\ ParentMaps(v) /\ BadArgStep(n, v)
     \/ \E i \in IOs, v \in VPages :
           UseFixedBuffers /\ UseFailedSteps /\ fixedBuf[v] = -1 /\ FixedReadUnregistered(i, v)
     \/ \E v \in VPages :

@@ -101,6 +101,8 @@ import { kernelViolations } from './invariants.ts';
 const SECTOR = 512;
 /** include/linux/sizes.h SZ_1G: io_buffer_validate's limit on a registered buffer's length. */
 const SZ_1G = 1 << 30;
+/** An madvise advice no kernel defines (mm/madvise.c madvise_behavior_valid: -EINVAL). */
+const MADV_INVALID = 999;
 /** Where each content tag lives in a page, and the byte value that marks it. */
 const TAG_LAYOUT = [
   { tag: 'D1', offset: 0, len: SECTOR, byte: 0xd1 },
@@ -157,6 +159,9 @@ const ACTIONS = new Set([
   'ProtectMisaligned',
   'MadviseMisaligned',
   'MmapMisaligned',
+  'MadviseInvalid',
+  'MmapEmpty',
+  'MmapTooLong',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -501,6 +506,22 @@ class ForkRaceDriver implements ReferenceDriver {
               : action.name === 'MadviseMisaligned'
                 ? this.race.madvise(at, PAGE_SIZE, MADV_DONTFORK)
                 : Math.min(this.race.mmap_populate(at, PAGE_SIZE), 0);
+        if (r === 0) throw new AdapterError(`ForkRace: ${action.name} succeeded`);
+        this.lastErr = errName(r);
+        return;
+      }
+      case 'MadviseInvalid':
+      case 'MmapEmpty':
+      case 'MmapTooLong': {
+        // madvise(page v, PAGE_SIZE, 999): no such advice (do_madvise -> madvise_behavior_valid,
+        // -EINVAL); mmap(MAP_FIXED_NOREPLACE | MAP_POPULATE) at page v of 0 bytes (do_mmap,
+        // -EINVAL) or of 2^56 bytes, more than the address space (get_unmapped_area, -ENOMEM).
+        // Refused before any vma is looked at: nothing changes.
+        const at = this.uaddr(param(action, 'vpage', 'number'));
+        const r =
+          action.name === 'MadviseInvalid'
+            ? this.race.madvise(at, PAGE_SIZE, MADV_INVALID)
+            : Math.min(this.race.mmap_populate(at, action.name === 'MmapEmpty' ? 0 : 2 ** 56), 0);
         if (r === 0) throw new AdapterError(`ForkRace: ${action.name} succeeded`);
         this.lastErr = errName(r);
         return;
