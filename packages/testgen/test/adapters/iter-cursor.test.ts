@@ -299,6 +299,72 @@ describe('IterCursor adapter', () => {
     expect(seen.size).toBe(6);
   }, 60_000);
 
+  it('IOVEC with an unmapped iovec (IovecHole): copies stop at it, GUP of it is -EFAULT, an advance past it copies again, the fault-in stops there', () => {
+    const steps: Scenario['actions'] = [
+      { name: 'Init' },
+      { name: 'IterInit', type: 'IOVEC' },
+      { name: 'Copy', bytes: 3 }, // segment 2's 2 bytes, not segment 5's after the hole
+      { name: 'Copy', bytes: 1 }, // at the hole: nothing
+      { name: 'GetPages', maxsize: 6 }, // first_iovec_segment gives the hole: -EFAULT
+      { name: 'Extract', maxsize: 2 }, // likewise (6.12)
+      { name: 'Advance', bytes: 3 }, // iov_iter_advance: no memory touched
+      { name: 'Copy', bytes: 2 }, // segment 5's byte
+      { name: 'Revert', bytes: 3 },
+      { name: 'Revert', bytes: 2 },
+      { name: 'Extract', maxsize: 6 }, // segment 2's 1 byte left
+    ];
+    const s: Scenario = {
+      id: 'iovec-hole',
+      spec: 'IterCursor',
+      config: 'IterCursor_iovec_hole',
+      actions: steps,
+      constants: { IovecHole: true },
+    };
+    const exp = computeExpectation(
+      stepperFor('IterCursor_iovec_hole'),
+      iterCursorAdapter.observeModel,
+      s,
+      'linux-6.12',
+      {},
+    );
+    const at = [2, 3, 4, 5, 7, 10];
+    expect(at.map((k) => exp.observations[k]?.lastBytes)).toEqual([2, 0, -14, -14, 1, 1]);
+    expect(at.map((k) => exp.observations[k]?.count)).toEqual([4, 4, 4, 4, 0, 4]);
+    const got = runOnReference(iterCursorAdapter, s, 'linux-6.12');
+    expect(compareObservations(s, 'linux-6.12', exp.observations, got)).toEqual([]);
+    // fault_in_iov_iter_writeable: from byte 0 the 2 bytes of segment 2 fault in and the loop
+    // stops at the unmapped iovec: 3 - 2 left of a 3-byte request, though segment 5 is mapped.
+    const f: Scenario = {
+      id: 'iovec-hole-fault-in',
+      spec: 'IterCursor',
+      config: 'IterCursor_fault_in_iovec_hole',
+      actions: [
+        { name: 'Init' },
+        { name: 'IterInit', type: 'IOVEC' },
+        { name: 'FaultIn', bytes: 3 },
+        { name: 'Advance', bytes: 3 },
+        { name: 'FaultIn', bytes: 3 },
+      ],
+      constants: { IovecHole: true, FaultInCaller: true },
+    };
+    const fexp = computeExpectation(
+      stepperFor('IterCursor_fault_in_iovec_hole'),
+      iterCursorAdapter.observeModel,
+      f,
+      'linux-6.1',
+      {},
+    );
+    expect([2, 4].map((k) => fexp.observations[k]?.lastBytes)).toEqual([1, 3]);
+    expect(
+      compareObservations(
+        f,
+        'linux-6.1',
+        fexp.observations,
+        runOnReference(iterCursorAdapter, f, 'linux-6.1'),
+      ),
+    ).toEqual([]);
+  }, 60_000);
+
   it.each(['KVEC', 'BVEC'])(
     'the 6.3-6.5 %s extraction runs off the array at an empty segment (extract_zero_skip)',
     (type) => {
