@@ -13,7 +13,7 @@
 // and nowhere else.
 //
 // Step script (param `steps`, `;`-separated): `0` Init, `I` IterInit, `A<n>` Advance(n),
-// `R<n>` Revert(n), `C<n>` Copy(n) (param `hole` only: the UserHole layout, ic_hole_read),
+// `R<n>` Revert(n), `C<n>` Copy(n) (param `hole` only: the UserHole or IovecHole layout, ic_hole_read),
 // n in model bytes. Param `type`: IOVEC (preadv/pwritev with the five segments: ITER_IOVEC) or UBUF (pread/pwrite of one range: new_sync_read/new_sync_write build
 // ITER_UBUF, fs/read_write.c, 6.0+). Each transfer is done at two scales, `unit` real bytes per
 // model byte (1024: model pages are real pages) and `oddUnit` (default 1021: odd segment sizes,
@@ -154,56 +154,106 @@ static long long ic_write(int fd, int ubuf, unsigned char *buf, long long unit, 
   return w;
 }
 
-// The UserHole layout (param `hole`, UBUF only): the range at FlatStart * unit in page 0 of
-// `hbuf`, whose page 1 is munmap()ed, so the range's bytes from HoleStart = PAGE - FlatStart
-// on have no VMA (specs/IterCursor.tla UserHole). Copy(n) from the cursor at model byte `pos`
-// is a transfer of the rest of the range (its count, Total - pos) cut at n: a read from a file
-// that ends n bytes on, a write under RLIMIT_FSIZE n bytes on, so the kernel's _copy_to_iter /
-// _copy_from_iter is asked for min(n, count). The copy into or out of the unmapped page faults
+// The hole layouts (param `hole`): the buffer `hbuf` of `hpages` pages whose page `hpage` is
+// munmap()ed (do_vmi_munmap: no VMA there). UserHole (UBUF): two pages, page 1 unmapped, the
+// range at FlatStart * unit in page 0, so its bytes from HoleStart = PAGE - FlatStart on have no
+// VMA. IovecHole (IOVEC): the layout's IC_BUF_PAGES pages, page 3 unmapped: segment 4 (iovec
+// index 3, alone in that page) has no VMA, segments 2 and 5 are mapped (specs/IterCursor.tla
+// UserHole, IovecHole). Copy(n) from the cursor at model byte `pos` is a transfer of the rest
+// of the layout (its count, Total - pos) cut at n: a read from a file that ends n bytes on, a
+// write under RLIMIT_FSIZE n bytes on, so the kernel's _copy_to_iter / _copy_from_iter is asked
+// for min(n, count). The rest of the layout is the same buffers from the cursor on: UBUF one
+// range (pread/pwrite: ITER_UBUF), IOVEC all five iovecs with the consumed bytes cut off the
+// front (a consumed iovec left with length 0, so the array stays five iovecs and ITER_IOVEC
+// whatever the cursor; preadv/pwritev). The copy into or out of the unmapped page faults
 // (copy_to_user / copy_from_user: no VMA, VM_FAULT_SIGSEGV, the fixup returns what was not
-// copied) and iterate_ubuf advances by what it did copy. The syscall returns those bytes, or
-// -EFAULT when there were none: shmem_file_read_iter "if (ret < nr) { error = -EFAULT; break; }
-// ... return retval ? retval : error;" (filemap_read likewise), generic_perform_write's
-// fault_in_iov_iter_readable(i, bytes) == bytes -> -EFAULT, "return written ? written : status".
-// Only Copy touches `hbuf`: Advance and Revert (iov_iter_advance / iov_iter_revert move no
-// byte) keep their cuts through the mapped layout.
-static long long ic_hole_read(int fd, unsigned char *hbuf, long long unit, long long pos, long long n, const char *tag,
-                              char *errors, size_t elen) {
+// copied); iterate_ubuf advances by what it did copy, iterate_iovec too and stops there ("if
+// (skip < p->iov_len) break": segment 5 after the hole is not reached). The syscall returns
+// those bytes, or -EFAULT when there were none: shmem_file_read_iter "if (ret < nr) { error =
+// -EFAULT; break; } ... return retval ? retval : error;" (filemap_read likewise),
+// generic_perform_write's fault_in_iov_iter_readable(i, bytes) == bytes -> -EFAULT, "return
+// written ? written : status". Only Copy touches `hbuf`: Advance and Revert (iov_iter_advance /
+// iov_iter_revert move no byte) keep their cuts through the mapped layout.
+
+// The layout `l` from data byte `from` on (see above): rest->prefix[j] is the data position
+// of rest iovec j's first byte.
+static void ic_rest(struct ic_layout *rest, const struct ic_layout *l, long long from) {
+  *rest = *l;
+  for (int j = 0; j < l->nseg; j++) {
+    long long skip = from - l->prefix[j], len = (long long)l->iov[j].iov_len;
+    skip = skip < 0 ? 0 : (skip > len ? len : skip);
+    rest->iov[j].iov_base = (unsigned char *)l->iov[j].iov_base + skip;
+    rest->iov[j].iov_len = (size_t)(len - skip);
+    rest->prefix[j] = l->prefix[j] + skip;
+  }
+}
+
+// The data position the byte at `a` of a mapped page holds in `rest`, or -1 outside it.
+static long long ic_data_at(const struct ic_layout *rest, const unsigned char *a) {
+  for (int j = 0; j < rest->nseg; j++) {
+    const unsigned char *b = rest->iov[j].iov_base;
+    if (a >= b && a < b + rest->iov[j].iov_len) return rest->prefix[j] + (a - b);
+  }
+  return -1;
+}
+
+static long long ic_hole_read(int fd, int ubuf, unsigned char *hbuf, int hpages, int hpage, long long unit, long long pos,
+                              long long n, const char *tag, char *errors, size_t elen) {
   static unsigned char fill[IC_TOTAL * 2 * 1024];
   long long fsize = (pos + n) * unit;
   if (fsize < 0 || fsize > (long long)sizeof fill) return ic_error(errors, elen, "%s: file size %lld out of range", tag, fsize), -1;
   for (long long i = 0; i < fsize; i++) fill[i] = ic_file_byte(i);
   if (ftruncate(fd, 0) < 0 || (fsize > 0 && pwrite(fd, fill, (size_t)fsize, 0) != fsize))
     return ic_error(errors, elen, "%s: file setup: %s", tag, strerror(errno)), -1;
-  memset(hbuf, 0xEE, PAGE);
-  long long at = IC_FLAT_START * unit + pos * unit;  // the cursor's byte, from hbuf
-  ssize_t r = pread(fd, hbuf + at, (size_t)((IC_TOTAL - pos) * unit), pos * unit);
+  for (int pg = 0; pg < hpages; pg++)
+    if (pg != hpage) memset(hbuf + (size_t)pg * PAGE, 0xEE, PAGE);
+  struct ic_layout l, rest;
+  ic_layout(&l, ubuf, hbuf, unit);
+  ic_rest(&rest, &l, pos * unit);
+  ssize_t r = ubuf ? pread(fd, rest.iov[0].iov_base, rest.iov[0].iov_len, pos * unit)
+                   : preadv(fd, rest.iov, rest.nseg, pos * unit);
   int e = errno;
-  if (r < 0 && e != EFAULT) return ic_error(errors, elen, "%s: pread: %s", tag, strerror(e)), -1;
+  if (r < 0 && e != EFAULT) return ic_error(errors, elen, "%s: %s: %s", tag, ubuf ? "pread" : "preadv", strerror(e)), -1;
   long long got = r < 0 ? 0 : r, bad = 0;
-  // Page 0: the copied bytes hold the file's bytes from the cursor on, every other byte the
-  // sentinel (a copy that wrote past its return, or before the cursor, shows here).
-  for (long long a = 0; a < PAGE; a++) {
-    long long k = a - at;
-    bad += hbuf[a] != (k >= 0 && k < got ? ic_file_byte(pos * unit + k) : 0xEE);
+  // The mapped pages: the copied bytes hold the file's bytes from the cursor on, in array
+  // order, every other byte the sentinel (a copy that wrote past its return, before the
+  // cursor, or into segment 5 after the hole shows here).
+  for (int pg = 0; pg < hpages; pg++) {
+    if (pg == hpage) continue;
+    for (long long a = 0; a < PAGE; a++) {
+      const unsigned char *at = hbuf + (size_t)pg * PAGE + a;
+      long long x = ic_data_at(&rest, at);
+      bad += *at != (x >= 0 && x < pos * unit + got ? ic_file_byte(x) : 0xEE);
+    }
   }
-  if (bad) ic_error(errors, elen, "%s: %lld bytes of the mapped page differ from a %lld-byte copy at the cursor", tag, bad, got);
+  if (bad) ic_error(errors, elen, "%s: %lld bytes of the mapped pages differ from a %lld-byte copy at the cursor", tag, bad, got);
   return r < 0 ? -e : r;
 }
 
-static long long ic_hole_write(int fd, unsigned char *hbuf, long long unit, long long pos, long long n, const char *tag,
-                               char *errors, size_t elen) {
-  memset(hbuf, 0xEE, PAGE);
-  for (long long d = 0; IC_FLAT_START * unit + d < PAGE; d++) hbuf[IC_FLAT_START * unit + d] = ic_src_byte(d);
+static long long ic_hole_write(int fd, int ubuf, unsigned char *hbuf, int hpages, int hpage, long long unit, long long pos,
+                               long long n, const char *tag, char *errors, size_t elen) {
+  struct ic_layout l, rest;
+  ic_layout(&l, ubuf, hbuf, unit);
+  ic_rest(&rest, &l, pos * unit);
+  for (int pg = 0; pg < hpages; pg++) {
+    if (pg == hpage) continue;
+    memset(hbuf + (size_t)pg * PAGE, 0xEE, PAGE);
+    for (long long a = 0; a < PAGE; a++) {
+      unsigned char *at = hbuf + (size_t)pg * PAGE + a;
+      long long x = ic_data_at(&l, at);
+      if (x >= 0) *at = ic_src_byte(x);
+    }
+  }
   if (ftruncate(fd, 0) < 0) return ic_error(errors, elen, "%s: truncate: %s", tag, strerror(errno)), -1;
   struct rlimit rl;
   getrlimit(RLIMIT_FSIZE, &rl);
   struct rlimit cut = {(rlim_t)((pos + n) * unit), rl.rlim_max};
   if (setrlimit(RLIMIT_FSIZE, &cut) < 0) return ic_error(errors, elen, "%s: setrlimit: %s", tag, strerror(errno)), -1;
-  ssize_t w = pwrite(fd, hbuf + IC_FLAT_START * unit + pos * unit, (size_t)((IC_TOTAL - pos) * unit), pos * unit);
+  ssize_t w = ubuf ? pwrite(fd, rest.iov[0].iov_base, rest.iov[0].iov_len, pos * unit)
+                   : pwritev(fd, rest.iov, rest.nseg, pos * unit);
   int e = errno;
   setrlimit(RLIMIT_FSIZE, &rl);
-  if (w < 0 && e != EFAULT) return ic_error(errors, elen, "%s: pwrite: %s", tag, strerror(e)), -1;
+  if (w < 0 && e != EFAULT) return ic_error(errors, elen, "%s: %s: %s", tag, ubuf ? "pwrite" : "pwritev", strerror(e)), -1;
   struct stat st;
   if (fstat(fd, &st) < 0) return ic_error(errors, elen, "%s: fstat: %s", tag, strerror(errno)), -1;
   // A write of nothing leaves the empty file empty, or (kernels whose generic_perform_write
@@ -217,7 +267,7 @@ static long long ic_hole_write(int fd, unsigned char *hbuf, long long unit, long
   long long got = w > 0 && w <= (long long)sizeof back ? w : 0, wrong = 0;
   if (got > 0 && pread(fd, back, (size_t)got, pos * unit) != got) return ic_error(errors, elen, "%s: read back: %s", tag, strerror(errno)), -1;
   for (long long k = 0; k < got; k++) wrong += back[k] != ic_src_byte(pos * unit + k);
-  if (wrong) ic_error(errors, elen, "%s: %lld of the %lld written bytes are not the range's bytes from the cursor", tag, wrong, got);
+  if (wrong) ic_error(errors, elen, "%s: %lld of the %lld written bytes are not the layout's bytes from the cursor", tag, wrong, got);
   if (grown) {
     long long z = pos * unit <= (long long)sizeof back ? pos * unit : (long long)sizeof back, nz = 0;
     if (pread(fd, back, (size_t)z, 0) != z) return ic_error(errors, elen, "%s: read back: %s", tag, strerror(errno)), -1;
@@ -235,17 +285,19 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
   int hole = (int)req_int(r, "hole", 0);
   if (!ubuf && strcmp(type, "IOVEC") != 0)
     return snprintf(err, errlen, "itercursor: type %s is not realisable from user space (IOVEC or UBUF)", type), -1;
-  if (hole && !ubuf) return snprintf(err, errlen, "itercursor: the UserHole layout is a UBUF range, not %s", type), -1;
   if (unit < 1 || unit > 1024 || odd < 1 || odd > 1024)
     return snprintf(err, errlen, "itercursor: unit %lld / oddUnit %lld outside 1..1024 (the layout must fit its pages)", unit, odd), -1;
   signal(SIGXFSZ, SIG_IGN);
   unsigned char *buf = page_buffer(IC_BUF_PAGES);
   if (!buf) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
-  // UserHole: two pages, the second munmap()ed (do_vmi_munmap: the range's tail has no VMA).
+  // The hole layouts (see ic_hole_read): UserHole two pages, the second munmap()ed (the
+  // range's tail has no VMA); IovecHole the layout's pages, segment 4's page munmap()ed (the
+  // VMA split in two around it).
   unsigned char *hbuf = NULL;
+  int hpages = ubuf ? 2 : IC_BUF_PAGES, hpage = ubuf ? 1 : 3;
   if (hole) {
-    hbuf = page_buffer(2);
-    if (!hbuf || munmap(hbuf + PAGE, PAGE) < 0) return snprintf(err, errlen, "itercursor hole: %s", strerror(errno)), -1;
+    hbuf = page_buffer((size_t)hpages);
+    if (!hbuf || munmap(hbuf + (size_t)hpage * PAGE, PAGE) < 0) return snprintf(err, errlen, "itercursor hole: %s", strerror(errno)), -1;
   }
   char path[64];
   snprintf(path, sizeof path, "/tmp/itercursor-%d", getpid());
@@ -277,7 +329,7 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
       if (n > pos) return close(fd), snprintf(err, errlen, "itercursor: step %d Revert(%lld) past the start (consumed %lld) is not realisable", nsteps, n, pos), -1;
       target = pos - n;
     } else if (step[0] == 'C' && n >= 0) {
-      if (!hole) return close(fd), snprintf(err, errlen, "itercursor: step %d Copy without the UserHole layout (param hole)", nsteps), -1;
+      if (!hole) return close(fd), snprintf(err, errlen, "itercursor: step %d Copy without a hole layout (param hole)", nsteps), -1;
       target = -3;
     } else
       return close(fd), snprintf(err, errlen, "itercursor: bad step \"%s\"", step), -1;
@@ -288,9 +340,9 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
       // copied (-EFAULT: nothing).
       char tag[48];
       snprintf(tag, sizeof tag, "step %d copy read", nsteps);
-      res[0] = ic_hole_read(fd, hbuf, unit, pos, n, tag, errors, sizeof errors);
+      res[0] = ic_hole_read(fd, ubuf, hbuf, hpages, hpage, unit, pos, n, tag, errors, sizeof errors);
       snprintf(tag, sizeof tag, "step %d copy write", nsteps);
-      res[1] = ic_hole_write(fd, hbuf, unit, pos, n, tag, errors, sizeof errors);
+      res[1] = ic_hole_write(fd, ubuf, hbuf, hpages, hpage, unit, pos, n, tag, errors, sizeof errors);
       long long got = res[0] == -EFAULT ? 0 : res[0];
       if (got < 0 || got % unit != 0) {
         close(fd);
@@ -336,7 +388,7 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
   }
   outf(o, "\"");
   close(fd);
-  if (hbuf) munmap(hbuf, PAGE);
+  if (hbuf) munmap(hbuf, (size_t)hpages * PAGE);
   out_str(o, "errors", errors);
   out_int(o, "unit", unit);
   out_int(o, "oddUnit", odd);

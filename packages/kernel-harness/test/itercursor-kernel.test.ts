@@ -62,6 +62,31 @@ describeRealKernels('IterCursor', (k) => {
     expect(obs.map((o) => o.count)).toEqual([0, 6, 5, 4, 4, 6, 5, 4, 1, 1, 0, 0]);
   }, 60_000);
 
+  it('IovecHole: a preadv or pwritev whose segment 4 is unmapped stops at that iovec', async () => {
+    const target = createQemuTarget(k.session, k.profile);
+    // Copy 1 from byte 0 (1), Copy 3 from 1 (the 1 byte left in segment 2: segment 5 after the
+    // hole is not reached), Copy 2 from the hole's first byte (-EFAULT), past the hole, Copy 2
+    // from 5 (segment 5's byte), back into the hole (-EFAULT), back to 1 and Copy 3 (1).
+    const actions: ScenarioAction[] = [
+      { name: 'Init' },
+      { name: 'IterInit', type: 'IOVEC' },
+      { name: 'Copy', bytes: 1 },
+      { name: 'Copy', bytes: 3 },
+      { name: 'Copy', bytes: 2 },
+      { name: 'Advance', bytes: 3 },
+      { name: 'Copy', bytes: 2 },
+      { name: 'Revert', bytes: 2 },
+      { name: 'Copy', bytes: 1 },
+      { name: 'Revert', bytes: 3 },
+      { name: 'Copy', bytes: 3 },
+    ];
+    const obs = await target.run(
+      { id: 'hand-iovec-hole', spec: 'IterCursor', config: 'IterCursor_iovec_hole', actions },
+      k.profile,
+    );
+    expect(obs.map((o) => o.count)).toEqual([0, 6, 5, 4, 4, 1, 0, 2, 2, 5, 4]);
+  }, 60_000);
+
   it('every generated IterCursor scenario the guest can realise matches the profile', async () => {
     const t0 = performance.now();
     const target = createQemuTarget(k.session, k.profile);
@@ -82,8 +107,14 @@ describeRealKernels('IterCursor', (k) => {
     console.log(
       `qemu:${k.name} IterCursor: run ${c.run} (${c.prefixOnly} over their longest realisable prefix only), passed ${c.passed}, failed ${c.failed}, errors ${c.errors}, not applicable ${c.notApplicable}; ${runs?.runs ?? 0} guest runs, ${runs?.stepsChecked ?? 0} steps checked, ${runs?.stepsRun ?? 0} run; ${ms} ms`,
     );
-    // The UserHole configs (their Copy steps through the range with an unmapped page).
-    for (const config of ['IterCursor_user_hole', 'IterCursor_fault_in_hole']) {
+    // The hole configs (their Copy steps through the range with an unmapped page, or the
+    // iovecs with an unmapped one).
+    for (const config of [
+      'IterCursor_user_hole',
+      'IterCursor_fault_in_hole',
+      'IterCursor_iovec_hole',
+      'IterCursor_fault_in_iovec_hole',
+    ]) {
       const hole = outcomes.filter((o) => o.config === config && o.outcome !== 'not-applicable');
       console.log(
         `qemu:${k.name} ${config}: run ${hole.length} (${hole.filter((o) => o.prefixOnly).length} prefix only), passed ${hole.filter((o) => o.outcome === 'passed').length}`,

@@ -173,14 +173,52 @@ describe.skipIf(!hasGcc)('IterCursor guest code on the host kernel', () => {
       0, 6, 5, 4, 4, 6, 5, 4, 1, 1, 0, 0,
     ]);
     expect(String(runGuest(req, 'before').errors)).toMatch(
-      /step 2 copy read: 1 bytes of the mapped page differ from a 1024-byte copy at the cursor/,
+      /step 2 copy read: 1 bytes of the mapped pages differ from a 1024-byte copy at the cursor/,
     );
     const noHole = spawnSync(
       exe,
       [JSON.stringify({ op: 'itercursor_script', type: 'UBUF', steps: '0;I;C1' })],
       { encoding: 'utf8' },
     );
-    expect(noHole.stderr).toMatch(/step 2 Copy without the UserHole layout/);
+    expect(noHole.stderr).toMatch(/step 2 Copy without a hole layout/);
+  });
+
+  it('IovecHole: a preadv/pwritev copy stops at the unmapped iovec, -EFAULT from inside it, and copies from segment 5 once advanced past it', () => {
+    const A = (name: string, p: Record<string, string | number> = {}): ScenarioAction => ({
+      name,
+      ...p,
+    });
+    const actions = [
+      A('Init'),
+      A('IterInit', { type: 'IOVEC' }),
+      A('Copy', { bytes: 1 }),
+      A('Copy', { bytes: 3 }),
+      A('Copy', { bytes: 2 }),
+      A('Advance', { bytes: 3 }),
+      A('Copy', { bytes: 2 }),
+      A('Revert', { bytes: 2 }),
+      A('Copy', { bytes: 1 }),
+      A('Revert', { bytes: 3 }),
+      A('Copy', { bytes: 3 }),
+    ];
+    const req = iterCursorRequest(actions);
+    const result = runGuest(req);
+    expect(result.errors).toBe('');
+    // Copy 1 from 0: 1; Copy 3 from 1: the 1 left in segment 2 (segment 5 after the hole not
+    // reached); Copy 2 from 2 (the hole's first byte): -EFAULT; Copy 2 from 5 (advanced past
+    // the hole): segment 5's 1; Copy 1 from 4 (inside the hole): -EFAULT; Copy 3 from 1: 1.
+    expect(
+      String(result.steps)
+        .split(';')
+        .filter((x) => x.split(',').length === 2),
+    ).toEqual(['1024,1024', '1024,1024', '-14,-14', '1024,1024', '-14,-14', '1024,1024']);
+    expect(iterCursorObservations(result, actions).map((o) => o.count)).toEqual([
+      0, 6, 5, 4, 4, 1, 0, 2, 2, 5, 4,
+    ]);
+    // A "kernel" that writes a byte into the zero-length segment 3 is seen on the copy too.
+    expect(String(runGuest(req, 'stray').errors)).toMatch(
+      /step 2 copy read: 1 bytes of the mapped pages differ from a 1024-byte copy at the cursor/,
+    );
   });
 
   it('refuses a revert past the start, a kernel-only type and a malformed step, naming them', () => {
@@ -196,7 +234,7 @@ describe.skipIf(!hasGcc)('IterCursor guest code on the host kernel', () => {
     expect(fail({ type: 'IOVEC', steps: '0;A1' }).stderr).toMatch(/before IterInit/);
   });
 
-  it.each(['IterCursor', 'IterCursor_user_hole'])(
+  it.each(['IterCursor', 'IterCursor_user_hole', 'IterCursor_iovec_hole'])(
     'runs the %s suite prefixes the guest can realise through the qemu target and matches the model',
     async (config) => {
       const suite = loadSuite(join(repo, 'generated-tests', 'IterCursor', `${config}.suite.json`));

@@ -44,13 +44,15 @@ const A = (name: string, p: Record<string, string | number> = {}): ScenarioActio
 
 /** UserHole: the range's bytes before its unmapped second page (PAGE - FlatStart). */
 const HOLE_START = 2;
+/** IovecHole: segment 4's bytes, Prefix[4]..Prefix[5] - 1, are unmapped. */
+const IOVEC_HOLE = [2, 5] as const;
 
 /**
  * A guest that answers itercursor_script the way the kernel moves bytes: a transfer cut at
  * `target` model bytes moves min(target, Total) (short read at EOF, RLIMIT_FSIZE for writes),
- * a full transfer moves Total, no iterator moves 0; a Copy (UserHole) of min(n, count) bytes
- * from the cursor copies up to the unmapped page and returns that, or -EFAULT when it is
- * nothing. `fault` bends one of the answers.
+ * a full transfer moves Total, no iterator moves 0; a Copy (UserHole, IovecHole) of min(n,
+ * count) bytes from the cursor copies up to the unmapped page and returns that (IOVEC: all of
+ * them past the hole), or -EFAULT when it is nothing. `fault` bends one of the answers.
  */
 function fakeGuest(
   fault?: (step: number, r: number[]) => number[],
@@ -63,7 +65,8 @@ function fakeGuest(
       let units: number;
       if (s[0] === 'C') {
         const m = Math.min(Number(s.slice(1)), ITERCURSOR_TOTAL - pos);
-        const got = Math.min(m, Math.max(0, HOLE_START - pos));
+        const [from, to] = params.type === 'IOVEC' ? IOVEC_HOLE : [HOLE_START, ITERCURSOR_TOTAL];
+        const got = pos < from ? Math.min(m, from - pos) : pos < to ? 0 : m;
         pos += got;
         const r = m > 0 && got === 0 ? -14 : got * ITERCURSOR_UNIT;
         return (fault?.(i, [r, r]) ?? [r, r]).join(',');

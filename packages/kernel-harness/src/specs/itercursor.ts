@@ -21,6 +21,11 @@
 //               copy_from_user fault there, iterate_ubuf advances by what was copied and the
 //               syscall returns it, or -EFAULT when nothing was (the cursor stays). The guest
 //               checks the copied bytes and that no other byte of the mapped page changed.
+//               IovecHole (an IOVEC whose segment 4 is not mapped): a preadv and a pwritev of
+//               the five iovecs with the consumed bytes cut off the front (ITER_IOVEC), through
+//               the layout's buffer with segment 4's page munmap()ed: iterate_iovec stops at
+//               that iovec (segment 5 after it untouched), the syscall returns what was copied
+//               or -EFAULT; a cursor advanced past the hole copies from segment 5 again.
 // Every cut is done four ways, which must agree: read and write, at 1024 bytes per model byte
 // (model pages = real pages) and at 1021 (odd segment sizes and odd EOF positions). The guest
 // also checks that each segment received exactly the bytes the iovec walk assigns it (file
@@ -126,7 +131,8 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
  * Why a whole IterCursor scenario cannot run although each action can: none now. The
  * UserHole configs run (since the eleventh session): their Copy steps go through a UBUF range
  * whose second page the guest munmap()s (guest/itercursor.c ic_hole_read / ic_hole_write),
- * their Advance and Revert steps through the mapped layout as everywhere (iov_iter_advance and
+ * the IovecHole configs' (twelfth session) through the IOVEC layout with segment 4's page
+ * munmap()ed, their Advance and Revert steps through the mapped layout as everywhere (iov_iter_advance and
  * iov_iter_revert touch no byte, so the hole cannot change where they leave the cursor).
  */
 export function iterCursorScenarioSupport(_scenario: Scenario): string | undefined {
@@ -159,8 +165,10 @@ export function iterCursorScript(actions: readonly ScenarioAction[]): string {
 
 /**
  * Request parameters for op `itercursor_script`. `hole` (1 when the run has a Copy: only the
- * UserHole and XarrayHole configs have one, and of those only UserHole's UBUF runs here): the
- * guest maps the UserHole range, its second page munmap()ed, for the Copy steps.
+ * UserHole, IovecHole and XarrayHole configs have one, and of those UserHole's UBUF and
+ * IovecHole's IOVEC runs here): the guest maps the hole layout of the run's type for the Copy
+ * steps, UBUF's range with its second page munmap()ed, IOVEC's five pages with segment 4's
+ * page munmap()ed.
  */
 export function iterCursorRequest(
   actions: readonly ScenarioAction[],
@@ -213,9 +221,10 @@ export function iterCursorObservations(
     const v = s.split(',').map(Number);
     if (a?.name === 'Copy') {
       // Copy(n): the read and the write of min(n, count) bytes from the cursor through the
-      // UserHole range, which return what they copied before the unmapped page, or -EFAULT
-      // when that is nothing (shmem_file_read_iter / generic_perform_write: "return retval ?
-      // retval : error"). The cursor moves by what was copied.
+      // UserHole range or the IovecHole iovecs, which return what they copied before the
+      // unmapped page, or -EFAULT when that is nothing (shmem_file_read_iter /
+      // generic_perform_write: "return retval ? retval : error"). The cursor moves by what was
+      // copied.
       const [read, write] = v;
       if (v.length !== 2 || v.some((x) => !Number.isInteger(x)) || read === undefined)
         throw new Error(`${label(a, i)}: malformed guest answer "${s}"`);
