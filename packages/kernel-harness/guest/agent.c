@@ -837,7 +837,9 @@ static int gate_open(const char *name) {
 // ReadNoVma(C,vpage) = the child's one-byte load. MunmapMisaligned / ProtectMisaligned /
 // MadviseMisaligned / MmapMisaligned(vpage) = munmap / mprotect(PROT_READ) /
 // madvise(MADV_DONTFORK) / mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) of one page from the page's
-// address + 1 (-EINVAL).
+// address + 1 (-EINVAL). MadviseInvalid / MmapEmpty / MmapTooLong(vpage) = madvise(advice 999)
+// of the page, mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) at it of 0 bytes / of 2^56 bytes (-EINVAL,
+// -EINVAL, -ENOMEM).
 // Failed steps: a step's syscall that the kernel fails does not end the script; its error is the
 // step's observation "err" (the errno's name, "SIGSEGV" for a store or load that faults, caught
 // with sigsetjmp/siglongjmp in the process that made it), null when the step succeeded. The
@@ -1331,6 +1333,23 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     }
     int rc = is(name, "MunmapMisaligned") ? munmap(at, PAGE) : is(name, "ProtectMisaligned") ? mprotect(at, PAGE, PROT_READ) : madvise(at, PAGE, MADV_DONTFORK);
     if (rc < 0) s->step_err = errno_name(errno);
+    return 0;
+  }
+  if (is(name, "MadviseInvalid") || is(name, "MmapEmpty") || is(name, "MmapTooLong")) {
+    // madvise(page, PAGE, 999): no kernel defines that advice (mm/madvise.c do_madvise ->
+    // madvise_behavior_valid, -EINVAL first of all); mmap(MAP_FIXED_NOREPLACE|MAP_POPULATE) at
+    // the page of 0 bytes (do_mmap "if (!len) return -EINVAL;") or of 2^56 bytes, more than
+    // TASK_SIZE with 4- or 5-level page tables (get_unmapped_area / __get_unmapped_area "if
+    // (len > TASK_SIZE) return -ENOMEM;", before the overlap check's -EEXIST). Nothing changes;
+    // a mapping made all the same is reported (MAPPED), never kept.
+    if (is(name, "MadviseInvalid")) {
+      if (madvise(page, PAGE, 999) < 0) s->step_err = errno_name(errno);
+      return 0;
+    }
+    size_t len = is(name, "MmapEmpty") ? 0 : (size_t)1 << 56;
+    void *m = mmap(page, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE, -1, 0);
+    if (m == MAP_FAILED) s->step_err = errno_name(errno);
+    else munmap(m, len), s->step_err = "MAPPED";
     return 0;
   }
   if (is(name, "ProtectHole") || is(name, "MadviseHole")) {

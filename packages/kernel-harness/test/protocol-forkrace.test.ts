@@ -352,6 +352,19 @@ describe('qemu target applicability reasons', () => {
     }
   });
 
+  it('realises MadviseInvalid, MmapEmpty and MmapTooLong: a bad advice or length', () => {
+    for (const [name, err] of [
+      ['MadviseInvalid', 'EINVAL'],
+      ['MmapEmpty', 'EINVAL'],
+      ['MmapTooLong', 'ENOMEM'],
+    ] as const) {
+      const a = { name, vpage: 0, err };
+      expect(supportsForkRace(a)).toBe(true);
+      expect(forkRaceScript([a])).toBe(`${name}:vpage=0`);
+      expect(FORKRACE_SAMPLED_ACTIONS.has(name)).toBe(true);
+    }
+  });
+
   it('realises the misaligned munmap, mprotect, madvise and mmap of a page', () => {
     for (const name of [
       'MunmapMisaligned',

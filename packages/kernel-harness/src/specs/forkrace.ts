@@ -96,6 +96,12 @@ export const FORKRACE_ACTIONS = [
   'ProtectMisaligned',
   'MadviseMisaligned',
   'MmapMisaligned',
+  // Twelfth session: madvise of the page with an advice no kernel defines, mmap at it of 0 bytes
+  // (-EINVAL) and of 2^56 bytes (-ENOMEM): nothing changes. Sampled in CI as the ninth session's
+  // steps are.
+  'MadviseInvalid',
+  'MmapEmpty',
+  'MmapTooLong',
 ] as const;
 
 const PARAMS: Record<string, string[]> = {
@@ -136,6 +142,9 @@ const PARAMS: Record<string, string[]> = {
   ProtectMisaligned: ['vpage'],
   MadviseMisaligned: ['vpage'],
   MmapMisaligned: ['vpage'],
+  MadviseInvalid: ['vpage'],
+  MmapEmpty: ['vpage'],
+  MmapTooLong: ['vpage'],
   // The pages the model says the short vmsplice adds: the agent checks the kernel's return
   // against it (another count is the step's err SPLICED_<bytes>).
   VmspliceWhole: ['spliced'],
