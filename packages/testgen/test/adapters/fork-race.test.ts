@@ -90,6 +90,38 @@ describe('ForkRace adapter', () => {
     ).toEqual([]);
   }, 120_000);
 
+  it('a sparse slot before the page: the fixed read names slot 1, the unregistration unpins past the slot', () => {
+    const constants = {
+      ...base,
+      UseFixedBuffers: true,
+      UseFailedSteps: true,
+      UseRegisterOversized: true,
+      DioHold: 'FOLL_PIN',
+    };
+    const s: Scenario = {
+      ...race,
+      id: 'ForkRace/sparse',
+      config: 'ForkRace_register_oversized',
+      constants,
+      actions: [
+        { name: 'Init' },
+        { name: 'RegisterNullBase', vpage: 0, err: 'EFAULT' },
+        { name: 'RegisterSparse', vpage: 0 },
+        { name: 'FixedRead', io: 1, vpage: 0 },
+        { name: 'IoComplete', io: 1 },
+        { name: 'UnregisterBuffer', vpage: 0 },
+      ],
+    };
+    const exp = expectationOf(s, 'linux-6.12', constants);
+    expect(exp.stoppedAt).toBeUndefined();
+    expect(exp.observations.map((o) => o.err)).toEqual([null, 'EFAULT', null, null, null, null]);
+    // The failed registration leaves no pin; the sparse one pins the page once, until unregistered.
+    expect(exp.observations.map((o) => o.pinsHeld)).toEqual([0, 0, 1, 1, 1, 0]);
+    expect(exp.observations[4]?.P0).toBe('D1');
+    const observed = runOnReference(forkRaceAdapter, s, 'linux-6.12');
+    expect(compareObservations(s, 'linux-6.12', exp.observations, observed)).toEqual([]);
+  }, 120_000);
+
   it('munmap with a read in flight, then failed steps on the unmapped page: err observed', () => {
     const constants = {
       ...base,
