@@ -105,10 +105,13 @@ export function vm_mmap(
     start = mm.mmap_next;
     // Leave a guard gap so that adjacent mappings are never merged by accident.
     mm.mmap_next = start + size + PAGE_SIZE;
-  } else if (start % PAGE_SIZE !== 0) {
-    return -EINVAL;
   }
+  // get_unmapped_area (6.1; __get_unmapped_area in 6.12): "if (len > TASK_SIZE) return -ENOMEM;"
+  // (x86's arch_get_unmapped_area_topdown again before it hands a MAP_FIXED address back), then
+  // "if (addr > TASK_SIZE - len) return -ENOMEM;" and only then "if (offset_in_page(addr))
+  // return -EINVAL;": a misaligned address with a length past TASK_SIZE is -ENOMEM.
   if (start + size > TASK_SIZE) return -ENOMEM;
+  if (start % PAGE_SIZE !== 0) return -EINVAL;
   for (const vma of mm.vmas) {
     if (start < vma.vm_end && vma.vm_start < start + size) return -EEXIST;
   }

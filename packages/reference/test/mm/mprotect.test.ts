@@ -55,6 +55,21 @@ describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () =>
     });
   });
 
+  it('mmap: no length is -EINVAL; past TASK_SIZE is -ENOMEM before a misaligned address is -EINVAL', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const mm = mm_alloc();
+      const a = vm_mmap(mm, 0, PAGE_SIZE);
+      expect(vm_mmap(mm, a, 0)).toBe(-EINVAL); // do_mmap: "if (!len) return -EINVAL;"
+      expect(vm_mmap(mm, a, 2 ** 56)).toBe(-ENOMEM); // get_unmapped_area: len > TASK_SIZE
+      // get_unmapped_area checks the end against TASK_SIZE before offset_in_page(addr).
+      expect(vm_mmap(mm, a + 1, 2 ** 56)).toBe(-ENOMEM);
+      expect(vm_mmap(mm, a + 1, PAGE_SIZE)).toBe(-EINVAL);
+      expect(mm.vmas).toEqual([
+        { vm_start: a, vm_end: a + PAGE_SIZE, vm_flags: mm.vmas[0]?.vm_flags },
+      ]);
+    });
+  });
+
   it('MAP_FIXED_NOREPLACE over a mapping is -EEXIST (do_mmap), a free fixed range is mapped', () => {
     with_kernel(createKernel('linux-6.12'), () => {
       const mm = mm_alloc();
