@@ -78,6 +78,9 @@ CONSTANTS
     DeviceEndOdd,   \* (DeviceEnd) the read crossing the device's end may also have a length
                     \* off the logical block (ReadCrossEndOdd): cut at the end first, it is
                     \* aligned when blkdev_direct_IO checks it
+    MisalignedAddr, \* (MisalignedIo) a misaligned request may also be an IOVEC whose every length
+                    \* is on the logical block but whose second iovec's address is off the DMA
+                    \* alignment (SubmitMisalignedAddr): refused -EINVAL all the same
     LargeBlock      \* direct I/O reads may also go to a second block device whose logical
                     \* block is 4 KiB (a loop device after LOOP_SET_BLOCK_SIZE 4096), with a
                     \* buffer whose mapped part is shorter than one block (SubmitShortBlock):
@@ -87,7 +90,8 @@ CONSTANTS
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
-        PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock}
+        PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
+        MisalignedAddr}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
@@ -97,6 +101,8 @@ ASSUME MisalignedIo => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate
 \* and the matching release (its release is bio_release_page's, not bio_release_pages').
 ASSUME LargeBlock => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
                       /\ ~MisalignedIo /\ ReleaseAs = "MATCH")
+\* The segment-address case is a variant of the misaligned requests.
+ASSUME MisalignedAddr => MisalignedIo
 \* The odd-length read at the end is a variant of the device-end requests.
 ASSUME DeviceEndOdd => DeviceEnd
 \* The file mapping is explored on its own (its pages are no other iterator's).
@@ -563,6 +569,23 @@ SubmitShortBlock(b) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitShortBlock", bio |-> b]
 
+\* (MisalignedAddr) The asynchronous IOVEC request as two iovecs whose lengths are both multiples
+\* of the logical block, 1 and 2 model bytes (1024 and 2048 real bytes), the first at user
+\* address 9, the second one real byte past user address 12: its address is off the queue's DMA
+\* alignment (511).  iov_iter_is_aligned -> iov_iter_aligned_iovec (lib/iov_iter.c, 6.1 and
+\* 6.12) checks each segment's length, then its address ("if ((unsigned long)(iov->iov_base +
+\* skip) & addr_mask) return false;"), so blkdev_direct_IO (6.12 blkdev_dio_invalid, 6.1
+\* blkdev_dio_unaligned -> bdev_iter_is_aligned) refuses it with -EINVAL before any bio,
+\* extraction, pin or reference, as SubmitMisaligned's requests: the address of every segment
+\* counts, not only the first one's.
+SubmitMisalignedAddr(b, dir) ==
+    /\ MisalignedAddr
+    /\ CanStart(b)
+    /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = "IOVEC", !.dir = dir]]
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "SubmitMisalignedAddr", bio |-> b, dir |-> dir]
+
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
 \* unpin_user_page when BIO_PAGE_PINNED (the zero page is skipped by
 \* gup_put_folio since 6.5), put_page for 6.1 refs.  ALWAYS_UNPIN models a
@@ -679,6 +702,8 @@ Next ==
     \/ \E b \in Bios, t \in UserTypes, dir \in {"DEST", "SOURCE"} :
           MisalignedIo /\ CanStart(b) /\ SubmitMisaligned(b, t, dir)
     \/ \E b \in Bios : LargeBlock /\ CanStart(b) /\ SubmitShortBlock(b)
+    \/ \E b \in Bios, dir \in {"DEST", "SOURCE"} :
+          MisalignedAddr /\ CanStart(b) /\ SubmitMisalignedAddr(b, dir)
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)

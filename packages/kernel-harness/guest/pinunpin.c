@@ -87,6 +87,11 @@
 //                      __bio_iov_iter_get_pages trims that to nothing against the 4 KiB block
 //                      and releases the page, so the request fails -EFAULT, which comes back as
 //                      the completion inside io_submit (FAILED); another answer is an error.
+//   SubmitMisalignedAddr(b, d)  (MisalignedAddr) the same AIO request on loop0 as two iovecs whose
+//                      lengths are on the block (1024 bytes at user address 9 KiB, 2048 one byte
+//                      past 12 KiB): iov_iter_aligned_iovec's address check refuses the second,
+//                      -EINVAL as the completion inside io_submit (FAILED); another answer is an
+//                      error.
 // and observes after every step:
 //   p5        FILE while user page 5's PFN (/proc/self/pagemap) is the page-cache page's (the
 //             PFN of a MAP_SHARED mapping of the same file page), NONE while it has no PFN
@@ -319,6 +324,13 @@ static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *
     v[0] = (struct iovec){base + 1 * PU_UNIT + 1, PU_BYTES};
     return 1;
   }
+  // SubmitMisalignedAddr: iovecs of 1024 and 2048 bytes (both on the 512-byte block), the second
+  // one byte past user address 12 KiB (off the 511 DMA alignment).
+  if (strcmp(iter, "MIS_ADDR") == 0) {
+    v[0] = (struct iovec){base + 9 * PU_UNIT, PU_UNIT};
+    v[1] = (struct iovec){base + 12 * PU_UNIT + 1, 2 * PU_UNIT};
+    return 2;
+  }
   if (strcmp(iter, "MIS_IOVEC") == 0) {
     v[0] = (struct iovec){base + 9 * PU_UNIT, 1948};
     v[1] = (struct iovec){base + 9 * PU_UNIT + 1948, 3 * PU_UNIT - 1948};
@@ -525,13 +537,15 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
     if (s->res[b] != -EFAULT) return snprintf(err, errlen, "%s: the kernel answered %lld, not -EFAULT", step, s->res[b]), -1;
     return 0;
   }
-  if (strcmp(name, "SubmitMisaligned") == 0) {
+  int mis_addr = strcmp(name, "SubmitMisalignedAddr") == 0;
+  if (mis_addr) snprintf(iter, sizeof iter, "ADDR");  // MisalignedAddr: its own IOVEC layout
+  if (mis_addr || strcmp(name, "SubmitMisaligned") == 0) {
     // MisalignedIo: Submit's async request over a buffer the device cannot take: 6.12
     // blkdev_direct_IO's blkdev_dio_invalid (6.1 blkdev_dio_unaligned) -> bdev_iter_is_aligned
     // refuses it with -EINVAL before any bio, which aio_rw_done posts as the completion inside
     // io_submit. Any other result is reported as an error (the model's FAILED says only that
     // it failed at once).
-    if (strcmp(iter, "UBUF") && strcmp(iter, "IOVEC")) return snprintf(err, errlen, "%s: iter must be UBUF or IOVEC", step), -1;
+    if (!mis_addr && strcmp(iter, "UBUF") && strcmp(iter, "IOVEC")) return snprintf(err, errlen, "%s: iter must be UBUF or IOVEC", step), -1;
     if (strcmp(dir, "DEST") && strcmp(dir, "SOURCE")) return snprintf(err, errlen, "%s: dir must be DEST or SOURCE", step), -1;
     char mis[16];
     snprintf(mis, sizeof mis, "MIS_%s", iter);

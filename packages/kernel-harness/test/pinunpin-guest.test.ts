@@ -323,6 +323,7 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         expect(suite.config).not.toBe('PinUnpin_misaligned');
         // The LargeBlock config runs whole (user iterators only).
         expect(suite.config).not.toBe('PinUnpin_large_block');
+        expect(suite.config).not.toBe('PinUnpin_misaligned_addr');
         // The DeviceEnd config runs whole (UBUF only): nothing of it is refused.
         expect(suite.config).not.toBe('PinUnpin_device_end');
         expect(suite.config).not.toBe('PinUnpin_device_end_odd');
@@ -353,6 +354,7 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
     ['PinUnpin_file_lazy', 'linux-6.12'],
     ['PinUnpin_misaligned', 'linux-6.1'],
     ['PinUnpin_large_block', 'linux-6.12'],
+    ['PinUnpin_misaligned_addr', 'linux-6.1'],
   ])(
     '%s under %s: one exclusive pinunpin_script request per scenario, a model-conforming answer gives no mismatch',
     async (config, profile) => {
@@ -366,7 +368,8 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         config === 'PinUnpin_file_private' ||
         config === 'PinUnpin_file_lazy' ||
         config === 'PinUnpin_misaligned' ||
-        config === 'PinUnpin_large_block'
+        config === 'PinUnpin_large_block' ||
+        config === 'PinUnpin_misaligned_addr'
       )
         expect(runnable.length).toBe(suite.scenarios.length);
       // One scenario per distinct action sequence is enough to exercise every action kind.

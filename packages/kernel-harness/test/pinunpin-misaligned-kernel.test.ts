@@ -5,7 +5,8 @@
 // (though their sum is on it) with -EINVAL before any bio: nothing is pinned or referenced, and
 // the request in flight beside it keeps its pins. The guest reports any answer but -EINVAL as an
 // error. Runs only with PINLAB_KERNELS (e.g. PINLAB_KERNELS=6.1,6.12); otherwise a skipped test
-// says so.
+// says so. PinUnpin_misaligned_addr adds an IOVEC whose lengths are on the block but whose
+// second iovec's address is off the DMA alignment (iov_iter_aligned_iovec's address check).
 import { expect, it } from 'vitest';
 import { createQemuTarget } from '../src/target.ts';
 import { describeRealKernels, itRunsWholeSuite } from './real-kernels.ts';
@@ -39,4 +40,35 @@ describeRealKernels('PinUnpin_misaligned', (k) => {
   }, 60_000);
 
   itRunsWholeSuite(k, 'PinUnpin', 'PinUnpin_misaligned');
+
+  it('an IOVEC whose second iovec starts off the DMA alignment fails at once, its lengths on the block', async () => {
+    const obs = await createQemuTarget(k.session, k.profile).run(
+      {
+        id: 'pinunpin-misaligned-addr-headline',
+        spec: 'PinUnpin',
+        config: 'PinUnpin_misaligned_addr',
+        constants: { MisalignedIo: true, MisalignedAddr: true },
+        actions: [
+          { name: 'Init' },
+          { name: 'Submit', bio: 1, iter: 'UBUF', dir: 'DEST' },
+          { name: 'SubmitMisalignedAddr', bio: 2, dir: 'DEST' },
+          { name: 'Complete', bio: 1 },
+        ],
+      },
+      k.profile,
+    );
+    // iov_iter_aligned_iovec refuses the second segment's address: -EINVAL before any bio, so
+    // the refused read neither pins nor faults in user page 3 (still the zero page).
+    const pin = k.profile === 'linux-6.1' ? 0 : 2;
+    expect(
+      obs.map((o) => [o['bio1.st'], o['bio2.st'], o.zeroMapped, o.pinAcquired, o.pinReleased]),
+    ).toEqual([
+      ['IDLE', 'IDLE', true, 0, 0],
+      ['INFLIGHT', 'IDLE', true, pin, 0],
+      ['INFLIGHT', 'FAILED', true, pin, 0],
+      ['DONE', 'FAILED', true, pin, pin],
+    ]);
+  }, 60_000);
+
+  itRunsWholeSuite(k, 'PinUnpin', 'PinUnpin_misaligned_addr');
 });

@@ -64,6 +64,10 @@
 //                which __bio_iov_iter_get_pages trims to nothing and releases; the -EFAULT comes
 //                back as the completion inside io_submit: FAILED, pinAcquired and pinReleased +1
 //                on 6.12, user page 3 off the zero page. The agent requires -EFAULT.
+//   SubmitMisalignedAddr(b, dir)  (MisalignedAddr) the AIO request on loop0 as iovecs of 1024 bytes
+//                at user address +9 KiB and 2048 bytes one byte past +12 KiB (lengths on the
+//                block, the second address off the 511 DMA alignment): -EINVAL
+//                (iov_iter_aligned_iovec's address check) as the completion inside io_submit.
 // Not realised: PunchPartial (fallocate(PUNCH_HOLE) of half of
 // X1: the guest punches whole pages only, and what it changes, X1's bytes in `data`, is
 // unobservable; its config submits XARRAY alone, kernel-only anyway), named by pinUnpinWhyNot.
@@ -141,6 +145,8 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
       );
     case 'SubmitFault':
       return isBio(action.bio) && USER_ITERS.has(String(action.iter));
+    case 'SubmitMisalignedAddr':
+      return isBio(action.bio) && DIRS.has(String(action.dir));
     case 'SubmitMisaligned':
       return (
         isBio(action.bio) && USER_ITERS.has(String(action.iter)) && DIRS.has(String(action.dir))
@@ -197,6 +203,7 @@ const PARAMS: Record<string, readonly string[]> = {
   ReadCrossEndOdd: ['bio'],
   WriteAtEnd: ['bio'],
   SubmitShortBlock: ['bio'],
+  SubmitMisalignedAddr: ['bio', 'dir'],
   SubmitMisaligned: ['bio', 'iter', 'dir'],
   PunchHole: ['page'],
 };

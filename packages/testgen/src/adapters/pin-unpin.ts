@@ -86,6 +86,12 @@
 //                and 1124 bytes from user address 9 (3 KiB in all, neither a multiple of 512).
 //                The reference's blkdev direct I/O refuses it -EINVAL (block/dio.ts dio_submit:
 //                bdev_iter_is_aligned, as block/fops.c blkdev_direct_IO) before any bio (FAILED).
+//   SubmitMisalignedAddr  (MisalignedAddr) Submit's asynchronous IOVEC request as two iovecs whose
+//                lengths are on the 512-byte block (1024 bytes at user address 9, 2048 bytes one
+//                real byte past user address 12: that address off the 511 DMA alignment): the
+//                reference's blkdev direct I/O refuses it -EINVAL (block/dio.ts
+//                bdev_iter_is_aligned -> segments_aligned: each segment's length, then its
+//                address, as lib/iov_iter.c iov_iter_aligned_iovec) before any bio (FAILED).
 //   SubmitShortBlock  (LargeBlock) an asynchronous O_DIRECT read of one 4 KiB block on a second
 //                block device whose logical block is 4 KiB (bdev_alloc(..., 4096), as the guest's
 //                loop device after LOOP_SET_BLOCK_SIZE), into SubmitPartial's buffer 4 model bytes
@@ -302,6 +308,7 @@ const ACTIONS = new Set([
   'SubmitMisaligned',
   'ReadCrossEndOdd',
   'SubmitShortBlock',
+  'SubmitMisalignedAddr',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -1026,6 +1033,31 @@ class PinUnpinDriver implements ReferenceDriver {
         if (ret !== -EINVAL)
           throw new AdapterError(
             `PinUnpin: SubmitMisaligned returned ${ret} at submission, not -EINVAL`,
+          );
+        return;
+      }
+      case 'SubmitMisalignedAddr': {
+        const s = this.slot(action);
+        const dir = param(action, 'dir', 'string');
+        if (dir !== 'DEST' && dir !== 'SOURCE')
+          throw new AdapterError(
+            `PinUnpin: SubmitMisalignedAddr: dir must be DEST or SOURCE, got ${dir}`,
+          );
+        if (s.st !== 'IDLE')
+          throw new AdapterError('PinUnpin: SubmitMisalignedAddr on a bio already used');
+        s.iter = 'IOVEC';
+        const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
+        // Both lengths on the logical block; the second iovec one byte off the DMA alignment.
+        const iov = [
+          { iov_base: this.base + 9 * UNIT, iov_len: 1 * UNIT },
+          { iov_base: this.base + 12 * UNIT + 1, iov_len: 2 * UNIT },
+        ];
+        const iter = with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 3 * UNIT));
+        const ret = this.submit(s, param(action, 'bio', 'number'), dir, iter);
+        // blkdev_direct_IO's -EINVAL (iov_iter_aligned_iovec's address check), before any bio.
+        if (ret !== -EINVAL)
+          throw new AdapterError(
+            `PinUnpin: SubmitMisalignedAddr returned ${ret} at submission, not -EINVAL`,
           );
         return;
       }

@@ -317,7 +317,7 @@ describe('PinUnpin adapter', () => {
     expect(() => d.apply({ name: 'Complete', bio: 1 })).toThrow(/not in flight/);
   });
 
-  it('SubmitShortBlock: a 3 KiB extraction on a 4 KiB-block device is trimmed to nothing, released, -EFAULT', () => {
+  it('SubmitShortBlock: a 3 KiB extraction on a 4 KiB-block device is trimmed to nothing, released, -EFAULT; SubmitMisalignedAddr: -EINVAL', () => {
     const s: Scenario = {
       ...scenario,
       id: 'PinUnpin/short-block',
@@ -352,6 +352,25 @@ describe('PinUnpin adapter', () => {
       zeroMapped: false,
     });
     expect(pinUnpinAdapter.supports({ name: 'SubmitShortBlock' })).toBe(true);
+    // MisalignedAddr: lengths on the block, the second iovec's address off: -EINVAL, nothing taken.
+    const addr = runOnReference(
+      pinUnpinAdapter,
+      {
+        ...scenario,
+        id: 'PinUnpin/misaligned-addr',
+        config: 'PinUnpin_misaligned_addr',
+        constants: { MisalignedIo: true, MisalignedAddr: true },
+        actions: [{ name: 'Init' }, { name: 'SubmitMisalignedAddr', bio: 1, dir: 'DEST' }],
+      },
+      'linux-6.12',
+    );
+    expect(addr[1]).toMatchObject({
+      'bio1.st': 'FAILED',
+      'bio1.pages': '',
+      pins: '',
+      pinAcquired: 0,
+      zeroMapped: true,
+    });
     // Without LargeBlock there is no second device.
     const d = pinUnpinAdapter.createDriver('linux-6.12', scenario);
     expect(() => d.apply({ name: 'SubmitShortBlock', bio: 1 })).toThrow(/without LargeBlock/);
