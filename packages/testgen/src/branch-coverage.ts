@@ -1,13 +1,18 @@
 // Branch coverage of packages/reference by the generated tests alone: the generated vitest
-// project runs under V8 coverage restricted to packages/reference/src, summarised per file.
+// project runs under istanbul coverage restricted to packages/reference/src, summarised per file.
 // This is also the "run the generated vitest files" step of `pinlab verify`: a non-zero vitest
 // exit is reported as a failure.
 //
-// Two options matter for an honest figure. `all`: files no generated test loads are counted,
-// not dropped. `experimentalAstAwareRemapping`: branches are counted from each file's syntax
-// tree; V8's own remapping knows only the blocks it executed, so it counts 0 branches in a file
-// that never ran and too few in a function that never ran, which inflated the figure (73% by
-// V8 remapping against 49% counted from the source, on the same run).
+// Two choices matter for an honest figure. `all`: files no generated test loads are counted, not
+// dropped. The istanbul provider: it instruments the source, so every branch arm has its own
+// counter, bumped when that arm runs. V8's block coverage has to be mapped back onto the syntax
+// tree, and both mappings we tried miscount. V8's own counts no branch in a file or function that
+// never ran (73% against 49% counted from the source, on the same run). vitest's
+// `experimentalAstAwareRemapping` gets the branch list right, but infers some counts: a default
+// parameter's arm got its function's count even when the default was never used (16 such arms on
+// the twelfth-session tree), and one implicit else read 0 although it ran (mm/io_uring.ts
+// `io_sqe_buffers_unregister` meeting a sparse slot; a mutant throwing there fails 207 generated
+// tests). That was 1825/2066 where istanbul counts 1810/2066 on the same tree.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,10 +54,9 @@ type Summary = Record<string, Record<string, CoveredOfTotal> | undefined>;
 
 const COVERAGE_ARGS = [
   '--coverage.enabled=true',
-  '--coverage.provider=v8',
+  '--coverage.provider=istanbul',
   '--coverage.include=packages/reference/src/**',
   '--coverage.all=true',
-  '--coverage.experimentalAstAwareRemapping=true',
   '--coverage.reporter=json-summary',
   // Per-branch counts (coverage-final.json), for the list of uncovered branches.
   '--coverage.reporter=json',
