@@ -330,18 +330,7 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
           const room = k.pipeSlots - s.pipe.length;
           const fetch = Math.min(Math.min(k.readLen, room) + 1, isize);
           const n = Math.min(fetch, room);
-          const free = ref.flatMap((r, f) => (r === 0 ? [f] : []));
-          const misses = Array.from({ length: fetch }, (_, i) => i).filter((i) => cache[i] === -1);
-          if (free.length < misses.length) return SPLICEPIPE_NA.framePool;
-          misses.forEach((i, j) => {
-            cache[i] = free[j] as number;
-            ref[free[j] as number] = 1;
-          });
-          for (let i = 0; i < n; i++) {
-            const f = cache[i] as number;
-            ref[f] = (ref[f] ?? 0) + 1;
-            s.pipe.push(f);
-          }
+          if (!cacheThenPipe(cache, ref, s.pipe, fetch, n)) return SPLICEPIPE_NA.framePool;
           s.ret = n;
           break;
         }
@@ -356,18 +345,7 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
           // BufferedRead: pages 1..n from the page cache, missing ones read in (lowest free
           // frames, in file order), each put in the pipe by reference. One step, no bio.
           const n = Math.min(k.readLen, k.pipeSlots - s.pipe.length, isize);
-          const free = ref.flatMap((r, f) => (r === 0 ? [f] : []));
-          const misses = Array.from({ length: n }, (_, i) => i).filter((i) => cache[i] === -1);
-          if (free.length < misses.length) return SPLICEPIPE_NA.framePool;
-          misses.forEach((i, j) => {
-            cache[i] = free[j] as number;
-            ref[free[j] as number] = 1;
-          });
-          for (let i = 0; i < n; i++) {
-            const f = cache[i] as number;
-            ref[f] = (ref[f] ?? 0) + 1;
-            s.pipe.push(f);
-          }
+          if (!cacheThenPipe(cache, ref, s.pipe, n, n)) return SPLICEPIPE_NA.framePool;
           s.ret = n;
           break;
         }
@@ -413,6 +391,33 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
     }
   }
   return undefined;
+}
+
+/**
+ * A buffered splice on the guest: file pages 0..fetch-1 read into the page cache where missing
+ * (the lowest free frames, in file order; the cache holds a ref on each), then pages 0..n-1 put
+ * in the pipe by reference. false when the model's frame pool has too few free frames.
+ */
+function cacheThenPipe(
+  cache: number[],
+  ref: number[],
+  pipe: number[],
+  fetch: number,
+  n: number,
+): boolean {
+  const free = ref.flatMap((r, f) => (r === 0 ? [f] : []));
+  const misses = Array.from({ length: fetch }, (_, i) => i).filter((i) => cache[i] === -1);
+  if (free.length < misses.length) return false;
+  misses.forEach((i, j) => {
+    cache[i] = free[j] as number;
+    ref[free[j] as number] = 1;
+  });
+  for (let i = 0; i < n; i++) {
+    const f = cache[i] as number;
+    ref[f] = (ref[f] ?? 0) + 1;
+    pipe.push(f);
+  }
+  return true;
 }
 
 function step(a: ScenarioAction): string {
