@@ -15,11 +15,11 @@ import { folio_put, get_page, try_alloc_page } from '../mm/folio.ts';
 import { filemap_get_batch } from './filemap_batch.ts';
 import type { pipe_inode_info } from './pipe.ts';
 import {
+  do_splice_to_len,
   page_cache_pipe_buf,
   pipe_buf,
   pipe_buf_release,
   pipe_full,
-  pipe_occupancy,
 } from './pipe.ts';
 import { splice_dio_read_submit, splice_dio_read_wait } from './splice_dio.ts';
 
@@ -184,9 +184,7 @@ function filemap_read_next_batch(s: generic_splice_state): void {
  * filemap_get_pages: "iov_iter_pipe(&to, ITER_DEST, pipe, len); init_sync_kiocb(&kiocb, in);
  * kiocb.ki_pos = *ppos; ret = call_read_iter(in, &kiocb, &to);" (fs/splice.c), and in
  * filemap_read (mm/filemap.c) the first i_size check and the first batch of folios. len is
- * first clipped to the pipe's free slots, as 6.1 do_splice_to does before every ->splice_read
- * ("Don't try to read more the pipe has space for": p_space = pipe->max_usage -
- * pipe_occupancy(); len = min(len, p_space << PAGE_SHIFT)), so filemap_get_pages asks for no
+ * first clipped to the pipe's free slots (do_splice_to_len), so filemap_get_pages asks for no
  * page past what the pipe can take.
  */
 export function generic_file_splice_read_start(
@@ -195,10 +193,7 @@ export function generic_file_splice_read_start(
   pipe: pipe_inode_info,
   len: number,
 ): generic_splice_state {
-  len = Math.min(
-    len,
-    Math.max(pipe.max_usage - pipe_occupancy(pipe.head, pipe.tail), 0) * PAGE_SIZE,
-  );
+  len = do_splice_to_len(pipe, len);
   const s: generic_splice_state = {
     filp,
     pipe,

@@ -76,6 +76,18 @@ export function alloc_pipe_info(ring_size = PIPE_DEF_BUFFERS): pipe_inode_info {
 export function pipe_occupancy(head: number, tail: number): number {
   return head - tail;
 }
+/**
+ * 6.1 do_splice_to (fs/splice.c), before every ->splice_read: "Don't try to read more the pipe
+ * has space for." (p_space = pipe->max_usage - pipe_occupancy(pipe->head, pipe->tail);
+ * len = min(len, p_space << PAGE_SHIFT)). The ITER_PIPE reads start with it, O_DIRECT
+ * (submit_iter_pipe) and buffered (generic_file_splice_read_start) alike.
+ */
+export function do_splice_to_len(pipe: pipe_inode_info, len: number): number {
+  return Math.min(
+    len,
+    Math.max(pipe.max_usage - pipe_occupancy(pipe.head, pipe.tail), 0) * PAGE_SIZE,
+  );
+}
 export function pipe_full(head: number, tail: number, limit: number): boolean {
   return pipe_occupancy(head, tail) >= limit;
 }

@@ -40,7 +40,13 @@ import type { splice_read_result } from './filemap_splice.ts';
 import type { pipe_iter } from './iter_pipe.ts';
 import { iov_iter_pipe, pipe_get_pages, pipe_revert, pipe_zero } from './iter_pipe.ts';
 import type { pipe_inode_info } from './pipe.ts';
-import { add_to_pipe, pipe_bytes_since, pipe_discard_from, pipe_occupancy } from './pipe.ts';
+import {
+  add_to_pipe,
+  do_splice_to_len,
+  pipe_bytes_since,
+  pipe_discard_from,
+  pipe_occupancy,
+} from './pipe.ts';
 
 export interface splice_dio_read {
   readonly kind: 'ITER_PIPE' | 'COPY';
@@ -118,11 +124,7 @@ function submit_iter_pipe(
   const ino = filp.f_inode;
   const bdev = ino.i_bdev;
   const lbs = bdev.logical_block_size;
-  // 6.1 fs/splice.c do_splice_to: "Don't try to read more the pipe has space for."
-  len = Math.min(
-    len,
-    Math.max(pipe.max_usage - pipe_occupancy(pipe.head, pipe.tail), 0) * PAGE_SIZE,
-  );
+  len = do_splice_to_len(pipe, len);
   const piter = iov_iter_pipe(pipe, len);
   const base = {
     kind: 'ITER_PIPE' as const,
