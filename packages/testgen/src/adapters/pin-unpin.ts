@@ -1012,52 +1012,29 @@ class PinUnpinDriver implements ReferenceDriver {
         // blkdev_write_iter's -ENOSPC at the device's end: no bio.
         this.submitAtDeviceEnd(action, 'SOURCE', DEVICE_PAGES * PAGE_SIZE, -ENOSPC);
         return;
-      case 'SubmitMisaligned': {
-        const s = this.slot(action);
-        const t = param(action, 'iter', 'string');
-        const dir = param(action, 'dir', 'string');
-        if (dir !== 'DEST' && dir !== 'SOURCE')
-          throw new AdapterError(
-            `PinUnpin: SubmitMisaligned: dir must be DEST or SOURCE, got ${dir}`,
-          );
-        if (s.st !== 'IDLE')
-          throw new AdapterError('PinUnpin: SubmitMisaligned on a bio already used');
-        s.iter = t;
-        const ret = this.submit(
-          s,
-          param(action, 'bio', 'number'),
-          dir,
-          this.misalignedIter(t, dir),
-        );
-        // blkdev_direct_IO's -EINVAL, before any bio (submit checked none was queued).
-        if (ret !== -EINVAL)
-          throw new AdapterError(
-            `PinUnpin: SubmitMisaligned returned ${ret} at submission, not -EINVAL`,
-          );
-        return;
-      }
+      case 'SubmitMisaligned':
       case 'SubmitMisalignedAddr': {
         const s = this.slot(action);
+        // SubmitMisalignedAddr is always an IOVEC (the spec's action has no iter).
+        const t = action.name === 'SubmitMisaligned' ? param(action, 'iter', 'string') : 'IOVEC';
         const dir = param(action, 'dir', 'string');
         if (dir !== 'DEST' && dir !== 'SOURCE')
           throw new AdapterError(
-            `PinUnpin: SubmitMisalignedAddr: dir must be DEST or SOURCE, got ${dir}`,
+            `PinUnpin: ${action.name}: dir must be DEST or SOURCE, got ${dir}`,
           );
         if (s.st !== 'IDLE')
-          throw new AdapterError('PinUnpin: SubmitMisalignedAddr on a bio already used');
-        s.iter = 'IOVEC';
-        const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
-        // Both lengths on the logical block; the second iovec one byte off the DMA alignment.
-        const iov = [
-          { iov_base: this.base + 9 * UNIT, iov_len: 1 * UNIT },
-          { iov_base: this.base + 12 * UNIT + 1, iov_len: 2 * UNIT },
-        ];
-        const iter = with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 3 * UNIT));
+          throw new AdapterError(`PinUnpin: ${action.name} on a bio already used`);
+        s.iter = t;
+        const iter =
+          action.name === 'SubmitMisaligned'
+            ? this.misalignedIter(t, dir)
+            : this.misalignedAddrIter(dir);
         const ret = this.submit(s, param(action, 'bio', 'number'), dir, iter);
-        // blkdev_direct_IO's -EINVAL (iov_iter_aligned_iovec's address check), before any bio.
+        // blkdev_direct_IO's -EINVAL (iov_iter_is_aligned: a segment's length or address), before
+        // any bio (submit checked none was queued).
         if (ret !== -EINVAL)
           throw new AdapterError(
-            `PinUnpin: SubmitMisalignedAddr returned ${ret} at submission, not -EINVAL`,
+            `PinUnpin: ${action.name} returned ${ret} at submission, not -EINVAL`,
           );
         return;
       }
@@ -1274,6 +1251,20 @@ class PinUnpinDriver implements ReferenceDriver {
     const iov = [
       { iov_base: at, iov_len: MISALIGNED_IOV0 },
       { iov_base: at + MISALIGNED_IOV0, iov_len: 3 * UNIT - MISALIGNED_IOV0 },
+    ];
+    return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 3 * UNIT));
+  }
+
+  /**
+   * SubmitMisalignedAddr's buffer: two iovecs whose lengths are on the 512-byte block (1024
+   * bytes at user address 9, 2048 bytes one real byte past user address 12), the second address
+   * off the 511 DMA alignment (lib/iov_iter.c iov_iter_aligned_iovec's address check).
+   */
+  private misalignedAddrIter(dir: 'DEST' | 'SOURCE'): iov_iter {
+    const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
+    const iov = [
+      { iov_base: this.base + 9 * UNIT, iov_len: 1 * UNIT },
+      { iov_base: this.base + 12 * UNIT + 1, iov_len: 2 * UNIT },
     ];
     return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 3 * UNIT));
   }
