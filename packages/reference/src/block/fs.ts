@@ -59,7 +59,7 @@ export class inode {
       const n = Math.max(0, Math.min(PAGE_SIZE, this.i_size - pos, this.i_blocks_end - pos));
       // Straight into the folio's bytes (block_device.readInto), no intermediate buffer.
       if (n > 0) bdev.readInto(folio.dataForWrite(), 0, this.i_extent_start + pos, n);
-    });
+    }, this);
   }
 }
 

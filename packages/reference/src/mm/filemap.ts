@@ -12,21 +12,35 @@ import { folio_alloc, folio_put } from './folio.ts';
 import type { MmStruct, VmAreaStruct } from './mmap.ts';
 import { vm_mmap, vma_lookup } from './mmap.ts';
 
+/** What the page cache reads of its mapping->host: the inode's size (i_size_read). */
+export interface address_space_host {
+  readonly i_size: number;
+}
+
+/** include/linux/mm_types.h vm_fault_t: the fault's page lies past the end of the file. */
+export const VM_FAULT_SIGBUS = 0x000002;
+
 export class address_space {
   readonly id: number;
   /** i_pages: page index -> folio (order-0 folios in this model). */
   readonly i_pages = new XArray();
   /** a_ops->read_folio: fills a new folio from the backing store. */
   readonly read_folio: (folio: Folio) => void;
+  /** mapping->host: the inode whose pages these are. */
+  readonly host: address_space_host;
 
-  constructor(id: number, read_folio: (folio: Folio) => void) {
+  constructor(id: number, read_folio: (folio: Folio) => void, host: address_space_host) {
     this.id = id;
     this.read_folio = read_folio;
+    this.host = host;
   }
 }
 
-export function address_space_create(read_folio: (folio: Folio) => void): address_space {
-  return new address_space(current_kernel().next_id++, read_folio);
+export function address_space_create(
+  read_folio: (folio: Folio) => void,
+  host: address_space_host,
+): address_space {
+  return new address_space(current_kernel().next_id++, read_folio, host);
 }
 
 /** filemap_get_folio: the cached folio at index, or undefined; takes no reference. */
@@ -49,6 +63,19 @@ export function filemap_get_uptodate_folio(mapping: address_space, index: number
     mapping.i_pages.xa_store_folio(index, folio);
   }
   return folio;
+}
+
+/**
+ * filemap_fault (mm/filemap.c, 6.1 and 6.12) for the page at index of a file mapping: a page
+ * wholly past the end of the file has nothing to map, "max_idx = DIV_ROUND_UP(i_size_read(inode),
+ * PAGE_SIZE); if (unlikely(index >= max_idx)) return VM_FAULT_SIGBUS;" before the page cache is
+ * looked at (tmpfs alike: shmem_fault -> shmem_get_folio_gfp(SGP_CACHE) returns -EINVAL for
+ * "index << PAGE_SHIFT >= i_size_read(inode)", which vmf_error makes VM_FAULT_SIGBUS). Otherwise
+ * the uptodate folio, found in the page cache or read in (filemap_get_uptodate_folio).
+ */
+export function filemap_fault(mapping: address_space, index: number): Folio | number {
+  if (index >= Math.ceil(mapping.host.i_size / PAGE_SIZE)) return VM_FAULT_SIGBUS;
+  return filemap_get_uptodate_folio(mapping, index);
 }
 
 /**

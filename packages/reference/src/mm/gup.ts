@@ -140,7 +140,10 @@ export function gup_must_unshare(cow_mapping: boolean, flags: number, page: Page
  * fault is taken, so __get_user_pages stops at the first page that is not mapped as asked
  * (`return i ? i : ret`: a short count, or -EFAULT for the first page); otherwise a write
  * fault for FOLL_WRITE, an unshare fault for a R/O pin of a shared anon page (-EMLINK from
- * follow_page_pte). Returns 0 when the fault mapped the page, non-zero otherwise.
+ * follow_page_pte). Returns 0 when the fault mapped the page, -EFAULT when handle_mm_fault
+ * failed: "if (ret & VM_FAULT_ERROR) return vm_fault_to_errno(ret, *flags)", and
+ * vm_fault_to_errno (include/linux/mm.h) makes VM_FAULT_SIGSEGV and VM_FAULT_SIGBUS (a file
+ * page past i_size: filemap_fault) -EFAULT, which __get_user_pages returns as above.
  */
 function faultin_page(mm: MmStruct, address: number, gup_flags: number, unshare: boolean): number {
   if (gup_flags & FOLL_NOFAULT) return -EFAULT;

@@ -6,7 +6,7 @@
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE, VM_WRITE } from './constants.ts';
 import type { address_space } from './filemap.ts';
-import { filemap_get_uptodate_folio } from './filemap.ts';
+import { filemap_fault } from './filemap.ts';
 import type { Page } from './folio.ts';
 import {
   folio_alloc,
@@ -162,13 +162,16 @@ function do_wp_page(mm: MmStruct, vpn: number, pte: Pte, flags: number): number 
  * not made writable, so the first store goes through do_wp_page, which copies a page that is
  * not anonymous); a write fault is do_cow_fault, which copies the page-cache folio into a new
  * exclusive anonymous page (copy_mc_user_highpage), maps that writable and dirty, and drops the
- * reference __do_fault took: the page cache never sees the store. Returns 0.
+ * reference __do_fault took: the page cache never sees the store. Returns 0, or the
+ * VM_FAULT_SIGBUS of filemap_fault for a page wholly past the end of the file (both arms go
+ * through __do_fault, which returns ->fault's VM_FAULT_ERROR before anything is mapped).
  */
 function do_fault(mm: MmStruct, vma: VmAreaStruct, vpn: number, flags: number): number {
   const mapping = vma.vm_file as address_space;
   // linear_page_index with vm_pgoff 0: the mapping starts at the file's first page.
   const index = vpn - vma.vm_start / PAGE_SIZE;
-  const folio = filemap_get_uptodate_folio(mapping, index);
+  const folio = filemap_fault(mapping, index);
+  if (typeof folio === 'number') return folio;
   if (flags & FAULT_FLAG_WRITE) {
     const page = new_anon_page();
     copy_user_highpage(page, folio.page(0));
@@ -184,7 +187,8 @@ function do_fault(mm: MmStruct, vma: VmAreaStruct, vpn: number, flags: number): 
 /**
  * handle_mm_fault for private anonymous memory and MAP_PRIVATE file mappings (do_fault). flags: FAULT_FLAG_WRITE and/or
  * FAULT_FLAG_UNSHARE. Returns 0 or VM_FAULT_SIGSEGV (no VMA, or a write to a VMA without
- * VM_WRITE: the access_error of arch/x86/mm/fault.c and check_vma_flags of mm/gup.c).
+ * VM_WRITE: the access_error of arch/x86/mm/fault.c and check_vma_flags of mm/gup.c), or
+ * do_fault's VM_FAULT_SIGBUS (a file page past i_size).
  */
 export function handle_mm_fault(mm: MmStruct, addr: number, flags: number): number {
   const vma = vma_lookup(mm, addr);

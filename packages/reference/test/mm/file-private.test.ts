@@ -4,9 +4,13 @@
 // page-cache page itself; a R/O FOLL_LONGTERM pin in a COW mapping unshares first since 6.2,
 // "mm/gup: reliable R/O long-term pinning in COW mappings").
 import { describe, expect, it } from 'vitest';
+import { EFAULT } from '../../src/errno.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import {
   address_space_create,
+  copy_from_user,
+  copy_to_user,
+  FAULT_FLAG_WRITE,
   FOLL_LONGTERM,
   FOLL_WRITE,
   filemap_lookup,
@@ -21,6 +25,8 @@ import {
   put_user_page_ref,
   read_user,
   unpin_user_page,
+  unpin_user_pages,
+  VM_FAULT_SIGBUS,
   vm_mmap_file_private,
   write_user,
 } from '../../src/mm/index.ts';
@@ -29,7 +35,9 @@ const FILE_BYTE = 0x46;
 
 /** A process mapping one page of a file privately; the page read once (do_read_fault). */
 function mapped(readFirst: boolean) {
-  const mapping = address_space_create((folio) => folio.dataForWrite().fill(FILE_BYTE));
+  const mapping = address_space_create((folio) => folio.dataForWrite().fill(FILE_BYTE), {
+    i_size: PAGE_SIZE,
+  });
   const mm = mm_alloc();
   const addr = vm_mmap_file_private(mm, mapping, PAGE_SIZE);
   if (readFirst) expect(handle_mm_fault(mm, addr, 0)).toBe(0);
@@ -137,6 +145,54 @@ describe('GUP on a MAP_PRIVATE file mapping (mm/gup.c, mm/internal.h gup_must_un
         expect(pte_lookup(mm, addr)?.write).toBe(false);
         expect(pte_lookup(mm, addr)?.page).toBe(pages[0]);
         unpin_user_page(pages[0] as Page);
+      });
+    }
+  });
+});
+
+describe('a MAP_PRIVATE mapping longer than its file (mm/filemap.c filemap_fault)', () => {
+  /** Two pages mapped over a one-page file: the second lies wholly past i_size. */
+  function pastEof() {
+    const mapping = address_space_create((folio) => folio.dataForWrite().fill(FILE_BYTE), {
+      i_size: PAGE_SIZE,
+    });
+    const mm = mm_alloc();
+    const addr = vm_mmap_file_private(mm, mapping, 2 * PAGE_SIZE);
+    return { mapping, mm, addr };
+  }
+
+  it('a read or write fault past EOF is VM_FAULT_SIGBUS, maps nothing and caches nothing', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const { mapping, mm, addr } = pastEof();
+      expect(handle_mm_fault(mm, addr + PAGE_SIZE, 0)).toBe(VM_FAULT_SIGBUS);
+      expect(handle_mm_fault(mm, addr + PAGE_SIZE, FAULT_FLAG_WRITE)).toBe(VM_FAULT_SIGBUS);
+      expect(pte_lookup(mm, addr + PAGE_SIZE)).toBeUndefined();
+      expect(filemap_lookup(mapping, 1)).toBeUndefined();
+      // A copy stops there (the store's or load's SIGBUS): the page before it is copied.
+      expect(copy_to_user(mm, addr + PAGE_SIZE - 2, Uint8Array.of(1, 2, 3, 4))).toBe(2);
+      const out = new Uint8Array(4);
+      expect(copy_from_user(mm, out, addr + PAGE_SIZE - 2, 4)).toBe(2);
+    });
+  });
+
+  it('GUP gets -EFAULT for the page past EOF, or the pages before it', () => {
+    for (const profile of ['linux-6.12', 'linux-6.1'] as const) {
+      with_kernel(createKernel(profile), () => {
+        const { mapping, mm, addr } = pastEof();
+        const pages: (Page | undefined)[] = [undefined, undefined];
+        // R/O (a DIO write: do_read_fault) and FOLL_WRITE (a DIO read: do_cow_fault) alike.
+        for (const flags of [0, FOLL_WRITE]) {
+          expect(pin_user_pages_fast(mm, addr + PAGE_SIZE, 1, flags, pages)).toBe(-EFAULT);
+          expect(get_user_pages_fast(mm, addr + PAGE_SIZE, 1, flags, pages)).toBe(-EFAULT);
+        }
+        expect(pages).toEqual([undefined, undefined]);
+        expect(pte_lookup(mm, addr + PAGE_SIZE)).toBeUndefined();
+        // From the page inside the file: that page only ("return i ? i : ret").
+        expect(pin_user_pages_fast(mm, addr, 2, 0, pages)).toBe(1);
+        expect(pages[0]?.folio).toBe(filemap_lookup(mapping, 0));
+        expect(pages[1]).toBeUndefined();
+        unpin_user_pages([pages[0] as Page]);
+        expect(filemap_lookup(mapping, 0)?.gup_pins).toBe(0);
       });
     }
   });

@@ -14,9 +14,12 @@ import {
 
 /** A mapping whose read_folio fills each folio with its index + 1. */
 function cacheOf(pages: number) {
-  const mapping = address_space_create((folio) => {
-    folio.dataForWrite().fill(folio.index + 1);
-  });
+  const mapping = address_space_create(
+    (folio) => {
+      folio.dataForWrite().fill(folio.index + 1);
+    },
+    { i_size: pages * PAGE_SIZE },
+  );
   const folios = Array.from({ length: pages }, (_, i) => filemap_get_uptodate_folio(mapping, i));
   return { mapping, folios };
 }
