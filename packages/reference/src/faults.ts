@@ -26,7 +26,8 @@ export type FaultName =
   | 'iomap_dio_no_eof_revert'
   | 'xarray_get_pages_maths'
   | 'bvecq_empty_seg_v1'
-  | 'netfs_extract_user_iter_empty';
+  | 'netfs_extract_user_iter_empty'
+  | 'discard_advance_underflow';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -205,6 +206,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'netfs_extract_user_iter() from 85dd2c8ff368 (6.3) until "netfs: fix error handling in netfs_extract_user_iter()" (P. Alcantara, 2026, Cc: stable; in 6.12 stable): an iov_iter_extract_pages() error only ends its loop ("if (ret < 0) { pr_err(...); break; }"), so a call that can pin nothing (a user buffer that starts in an unmapped page: -EFAULT) returns 0 with an empty ITER_BVEC instead of the error, and the DIO built on it completes with 0 bytes (LTP mmapstress02 against CIFS). The fix returns the error when no page was extracted (or on -ENOMEM, unpinning what was) and keeps the short extraction otherwise',
     caught_by: ['extraction_not_empty'],
+  },
+  discard_advance_underflow: {
+    name: 'discard_advance_underflow',
+    area: 'iov_iter',
+    description:
+      'iov_iter_advance() before "iov_iter_advance(): use consistent semantics for move past the end" (Al Viro, 5.14-rc1, 3b3fc051cd2c; AUTOSEL to 5.13.y): the clamp to count was per type and the ITER_DISCARD arm had none ("if (unlikely(iov_iter_is_discard(i))) { i->count -= size; return; }", 5.11-5.13), so advancing a sink by more than it has left wrapped its size_t count (a negative count here). The fix clamps first: "asking to advance by more than we have left in the iov_iter should move to the very end; it should *not* leave negative i->count". (Its bvec half, bvec_iter_advance WARNing and zeroing count, is not re-created.)',
+    caught_by: ['iter_count_consistent'],
   },
 };
 

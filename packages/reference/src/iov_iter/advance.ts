@@ -128,8 +128,17 @@ function iov_iter_bvecq_advance(i: iov_iter, by: number): void {
  * skip whole segments (landing exactly on a segment's end moves on to the next one).
  */
 export function iov_iter_advance(i: iov_iter, size: number): void {
-  if (i.count < size) size = i.count;
   const t = i.iter_type;
+  // Before "iov_iter_advance(): use consistent semantics for move past the end" (Al Viro,
+  // 5.14-rc1, 3b3fc051cd2c) the clamp below was per type and the ITER_DISCARD arm came first
+  // without one: "if (unlikely(iov_iter_is_discard(i))) { i->count -= size; return; }"
+  // (5.11-5.13 lib/iov_iter.c), so an advance past what a sink has left wrapped its size_t
+  // count (fault discard_advance_underflow: a negative count here).
+  if (t === ITER_DISCARD && current_kernel().hasFault('discard_advance_underflow')) {
+    i.count -= size;
+    return;
+  }
+  if (i.count < size) size = i.count;
   if (t === ITER_UBUF || t === ITER_XARRAY) {
     i.iov_offset += size;
     i.count -= size;

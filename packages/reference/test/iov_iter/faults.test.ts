@@ -13,9 +13,11 @@ import type { bio_vec, PageSlot } from '../../src/iov_iter/index.ts';
 import {
   IovIterBug,
   IovIterWarning,
+  ITER_DEST,
   iov_iter_advance,
   iov_iter_bvec,
   iov_iter_clone,
+  iov_iter_discard,
   iov_iter_extract_pages,
   iov_iter_get_pages2,
   iov_iter_init,
@@ -115,6 +117,24 @@ describe('iov_iter faults are caught', () => {
     const buggy = run(['xarray_hole_underflow'], scenario);
     expect(buggy.ret).toBeGreaterThan(0);
     expect(buggy.v.map((x) => x.invariant)).toContain('extract_result_consistent');
+  });
+
+  it('discard_advance_underflow: advancing a sink past its end wraps its count', () => {
+    // 5.11-5.13 iov_iter_advance: "if (unlikely(iov_iter_is_discard(i))) { i->count -= size;
+    // return; }" before any clamp; 5.14's 3b3fc051cd2c clamps first ("should move to the very
+    // end; it should *not* leave negative i->count").
+    const scenario = () => {
+      const i = iov_iter_discard(ITER_DEST, 2 * PAGE_SIZE);
+      iov_iter_advance(i, PAGE_SIZE);
+      const inside = iov_iter_violations(i).map((x) => x.invariant);
+      iov_iter_advance(i, 3 * PAGE_SIZE);
+      return { inside, count: i.count, v: iov_iter_violations(i).map((x) => x.invariant) };
+    };
+    expect(run([], scenario)).toEqual({ inside: [], count: 0, v: [] });
+    const buggy = run(['discard_advance_underflow'], scenario);
+    expect(buggy.inside).toEqual([]);
+    expect(buggy.count).toBe(-2 * PAGE_SIZE);
+    expect(buggy.v).toEqual(['iter_count_consistent']);
   });
 
   it('xarray_get_pages_maths: a maxpages-clamped get_pages returns the unclamped tail', () => {
