@@ -81,20 +81,27 @@ CONSTANTS
     MisalignedAddr, \* (MisalignedIo) a misaligned request may also be an IOVEC whose every length
                     \* is on the logical block but whose second iovec's address is off the DMA
                     \* alignment (SubmitMisalignedAddr): refused -EINVAL all the same
-    LargeBlock      \* direct I/O reads may also go to a second block device whose logical
+    LargeBlock,     \* direct I/O reads may also go to a second block device whose logical
                     \* block is 4 KiB (a loop device after LOOP_SET_BLOCK_SIZE 4096), with a
                     \* buffer whose mapped part is shorter than one block (SubmitShortBlock):
                     \* the extraction is trimmed to nothing and its page released (explored
                     \* with UBUF and IOVEC alone)
+    FileEof         \* (FilePrivate) the private file mapping is two pages long (user pages 5
+                    \* and 6) over a file of one page: user page 6 lies wholly past i_size, so
+                    \* no fault can map it (mm/filemap.c filemap_fault, tmpfs shmem_fault:
+                    \* VM_FAULT_SIGBUS), and direct I/O may also be submitted over it
+                    \* (SubmitPastEof)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
         PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
-        MisalignedAddr}
+        MisalignedAddr, FileEof}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
+\* So is the mapping longer than its file (with user page 5 read once, as FilePrivate's).
+ASSUME FileEof => (FilePrivate /\ ~FileLazy)
 \* Misaligned requests are explored on their own, with the user iterators only.
 ASSUME MisalignedIo => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd)
 \* The 4 KiB-block device's short read is explored on its own, with the user iterators only
@@ -586,6 +593,47 @@ SubmitMisalignedAddr(b, dir) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitMisalignedAddr", bio |-> b, dir |-> dir]
 
+\* (FileEof) An asynchronous direct I/O over the file mapping that reaches past the end of the
+\* file: from = "EOF", a UBUF buffer of user page 6 alone (4 model bytes); from = "IN", a UBUF
+\* buffer of user pages 5 and 6 (8 model bytes from user page 5's offset 0).  User page 6 has no
+\* PTE and none can be made: GUP (mm/gup.c __get_user_pages, 6.1 and 6.12) finds nothing there
+\* and calls faultin_page, whose handle_mm_fault goes to do_fault (mm/memory.c): a read's
+\* FOLL_WRITE GUP to do_cow_fault, a write's R/O GUP to do_read_fault (its fault-around maps no
+\* page past i_size: filemap_map_pages stops at the file's last page), both through __do_fault
+\* -> ->fault, which refuses a page wholly past i_size: filemap_fault "if (unlikely(index >=
+\* max_idx)) return VM_FAULT_SIGBUS;" (mm/filemap.c; on tmpfs shmem_fault ->
+\* shmem_get_folio_gfp(SGP_CACHE) -EINVAL -> vmf_error -> VM_FAULT_SIGBUS).  faultin_page turns
+\* it into -EFAULT (vm_fault_to_errno) and __get_user_pages returns "i ? i : ret": the pages
+\* before it, or -EFAULT when there are none.
+\* "EOF": pin_user_pages_fast (6.1: get_user_pages_fast) fails -EFAULT, the extraction
+\* (iov_iter_extract_user_pages; 6.1 __iov_iter_get_pages_alloc) returns it, and
+\* __bio_iov_iter_get_pages' "if (unlikely(size <= 0)) return size ? size : -EFAULT;" reaches
+\* bio_iov_iter_get_pages, which returns it as the bio has no page ("return bio->bi_vcnt ? 0 :
+\* ret", block/bio.c); __blkdev_direct_IO_async puts the bio and returns -EFAULT (block/fops.c):
+\* the request fails at once, nothing pinned or referenced, user page 5 as it was.
+\* "IN": GUP takes user page 5 exactly as the FILEMAP Submit does (a read breaks COW first and
+\* pins the private copy, a write pins the page-cache page F0 or the copy the process made; 6.1
+\* FOLL_GET) and returns 1; the extraction reports that one page (4 model bytes), the loop's
+\* next extraction gets the -EFAULT of user page 6, which bio_iov_iter_get_pages drops because
+\* the bio has a page, and the request goes in flight short: the FILEMAP Submit's record, one
+\* page where two were asked (dio->size = bi_size; its completion returns 4 KiB of 8).
+SubmitPastEof(b, dir, from) ==
+    /\ FileEof
+    /\ CanStart(b)
+    /\ IF from = "EOF"
+       THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = "FILEMAP", !.dir = dir]]
+            /\ UNCHANGED <<pins, refs, pinAcquired, p5>>
+       ELSE /\ FileIoFree("FILEMAP")
+            /\ \E listed \in {ListedPages("FILEMAP", dir)}, pinned \in {PinnedBy("FILEMAP", dir)},
+                  reffed \in {ReffedBy("FILEMAP", dir)} :
+               /\ pins' = AddOne(pins, pinned)
+               /\ refs' = AddOne(refs, reffed)
+               /\ pinAcquired' = pinAcquired + Cardinality(pinned)
+               /\ bio' = [bio EXCEPT ![b] = Extracted("FILEMAP", dir, listed)]
+               /\ p5' = P5After("FILEMAP", dir)
+    /\ UNCHANGED <<zeroMapped, cached, pinReleased, largeFolio, x1Zeroed, filePrivate, u5Byte, wrote>>
+    /\ action' = [name |-> "SubmitPastEof", bio |-> b, dir |-> dir, from |-> from]
+
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
 \* unpin_user_page when BIO_PAGE_PINNED (the zero page is skipped by
 \* gup_put_folio since 6.5), put_page for 6.1 refs.  ALWAYS_UNPIN models a
@@ -704,6 +752,8 @@ Next ==
     \/ \E b \in Bios : LargeBlock /\ CanStart(b) /\ SubmitShortBlock(b)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"} :
           MisalignedAddr /\ CanStart(b) /\ SubmitMisalignedAddr(b, dir)
+    \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, from \in {"IN", "EOF"} :
+          FileEof /\ CanStart(b) /\ SubmitPastEof(b, dir, from)
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)

@@ -101,6 +101,14 @@
 //                "if (unlikely(!size)) { ret = -EFAULT; goto out; }") and releases at once
 //                (bio_release_page; 6.1 put_page): the request fails -EFAULT (FAILED), nothing
 //                held, user page 3 left broken from the zero page by the fault.
+//   SubmitPastEof  (FileEof) with PinUnpin_file_eof the private file mapping is two pages long
+//                over a one-page file (user page 6 wholly past i_size): Submit's asynchronous
+//                request over a UBUF buffer of user page 6 alone (from EOF) or of user pages 5
+//                and 6 (from IN, 8 model bytes). GUP's fault on user page 6 is the reference's
+//                filemap_fault VM_FAULT_SIGBUS (mm/filemap.ts, through do_fault), -EFAULT from
+//                faultin_page (mm/gup.ts): from EOF the request fails -EFAULT at submission with
+//                no bio (FAILED); from IN the bio holds user page 5's page and goes in flight
+//                short (4 KiB of 8), as SubmitPartial's does.
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -309,6 +317,7 @@ const ACTIONS = new Set([
   'ReadCrossEndOdd',
   'SubmitShortBlock',
   'SubmitMisalignedAddr',
+  'SubmitPastEof',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -649,6 +658,7 @@ class PinUnpinDriver implements ReferenceDriver {
     deviceEnd: boolean,
     fileLazy: boolean,
     largeBlock: boolean,
+    fileEof: boolean,
   ) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
@@ -726,7 +736,8 @@ class PinUnpinDriver implements ReferenceDriver {
         bdev.write(MAPPED_FILE_PAGE * PAGE_SIZE, filledBytes(PAGE_SIZE, FILE_PATTERN));
         const mapped = create_file(bdev, MAPPED_FILE_PAGE * PAGE_SIZE, PAGE_SIZE, PAGE_SIZE);
         if (fileLazy) filemap_get_uptodate_folio(mapped.i_mapping, 0);
-        const addr = vm_mmap_file_private(mm, mapped.i_mapping, PAGE_SIZE);
+        // FileEof: the mapping is two pages long, the second (user page 6) past i_size.
+        const addr = vm_mmap_file_private(mm, mapped.i_mapping, (fileEof ? 2 : 1) * PAGE_SIZE);
         if (addr < 0) throw new AdapterError(`PinUnpin: mmap of the file failed (${addr})`);
         if (!fileLazy && handle_mm_fault(mm, addr, 0) !== 0)
           throw new AdapterError('PinUnpin: cannot read-fault the file mapping');
@@ -1055,6 +1066,34 @@ class PinUnpinDriver implements ReferenceDriver {
         if (ret !== -EFAULT)
           throw new AdapterError(
             `PinUnpin: SubmitShortBlock returned ${ret} at submission, not -EFAULT`,
+          );
+        return;
+      }
+      case 'SubmitPastEof': {
+        const s = this.slot(action);
+        const dir = param(action, 'dir', 'string');
+        const from = param(action, 'from', 'string');
+        if (dir !== 'DEST' && dir !== 'SOURCE')
+          throw new AdapterError(`PinUnpin: SubmitPastEof: dir must be DEST or SOURCE, got ${dir}`);
+        if (from !== 'IN' && from !== 'EOF')
+          throw new AdapterError(`PinUnpin: SubmitPastEof: from must be IN or EOF, got ${from}`);
+        if (s.st !== 'IDLE')
+          throw new AdapterError('PinUnpin: SubmitPastEof on a bio already used');
+        const fileMap = this.fileMap;
+        if (fileMap === null) throw new AdapterError('PinUnpin: SubmitPastEof without FilePrivate');
+        s.iter = 'FILEMAP';
+        // From EOF: user page 6 alone; from IN: user pages 5 and 6, from user page 5's start.
+        const at = fileMap.addr + (from === 'EOF' ? PAGE_SIZE : 0);
+        const len = (from === 'EOF' ? 4 : 8) * UNIT;
+        const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
+        const iter = with_mm(this.mm, () => iov_iter_ubuf(d, at, len));
+        const ret = this.submit(s, param(action, 'bio', 'number'), dir, iter);
+        // GUP's -EFAULT at user page 6 fails the request with no bio (EOF), or is dropped by
+        // bio_iov_iter_get_pages once the bio holds user page 5 (IN: in flight short).
+        const want = from === 'EOF' ? -EFAULT : -EIOCBQUEUED;
+        if (ret !== want)
+          throw new AdapterError(
+            `PinUnpin: SubmitPastEof from ${from} returned ${ret} at submission, not ${want}`,
           );
         return;
       }
@@ -1560,5 +1599,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       booleanConstant('PinUnpin', scenario, 'DeviceEnd'),
       booleanConstant('PinUnpin', scenario, 'FileLazy'),
       booleanConstant('PinUnpin', scenario, 'LargeBlock'),
+      booleanConstant('PinUnpin', scenario, 'FileEof'),
     ),
 };
