@@ -131,6 +131,13 @@ CONSTANTS
                     \* with nr_slots==0").  v1's iov_iter_bvecq_revert reads the empty segment's
                     \* bv[-1] when it walks back into it (BqEmptyReadBack), and its extraction
                     \* lists nothing from a cursor a walk left on the empty segment (it.eseg)
+    DiscardAdvanceBug, \* iov_iter_advance before "iov_iter_advance(): use consistent semantics for
+                    \* move past the end" (Al Viro, 5.14-rc1, 3b3fc051cd2c; AUTOSEL to 5.13.y): the
+                    \* clamp "if (unlikely(i->count < size)) size = i->count;" was per type, and the
+                    \* ITER_DISCARD arm had none ("if (unlikely(iov_iter_is_discard(i))) {
+                    \* i->count -= size; return; }"), so advancing a sink by more than it has left
+                    \* wrapped its size_t count ("it should *not* leave negative i->count ... it's a
+                    \* legitimate operation").  Its config explores DISCARD alone
     OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
                     \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
                     \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
@@ -144,7 +151,7 @@ CONSTANTS
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
         FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray,
-        FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug, IovecHole} \subseteq BOOLEAN
+        FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug, IovecHole, DiscardAdvanceBug} \subseteq BOOLEAN
 ASSUME BvecqEmptySegBug => BvecqEmptySeg
 ASSUME FaultInCaller => ~(OnePageArray \/ XarrayGetPagesBug \/ XarrayHole)
 ASSUME OnePageArray => ~(XarrayGetPagesBug \/ FolioqGetPagesBug \/ XarrayHole \/ UserHole)
@@ -252,7 +259,9 @@ PtrOf(ptrType, ptrSeg) == (ptrSeg - 1) * ElemSize(ptrType)
 \* ExtractZeroSkipBug's end state (KVEC or BVEC): the segment pointer past the array
 \* (nr_segs 0) with bytes still counted.  Nothing more is done with such an iterator (the kernel's next walk would
 \* read past the array): the actions require ~Stranded, CountOffsetConsistent flags it.
-Stranded == it.type \in SegTypes /\ it.count > 0 /\ Seg = N + 1
+\* DiscardAdvanceBug's end state is one too: a sink whose count wrapped (below 0 here).
+Stranded == \/ it.type \in SegTypes /\ it.count > 0 /\ Seg = N + 1
+            \/ it.count < 0
 
 \* Where iov_iter_iovec_advance / iov_iter_bvec_advance leave the cursor
 \* when c bytes lie before it: starting from the current segment with
@@ -353,18 +362,28 @@ IterInit(t) ==
     /\ XarrayGetPagesBug => t = "XARRAY"
     \* The empty segment is a BVECQ layout: its configs explore BVECQ alone.
     /\ BvecqEmptySeg => t = "BVECQ"
+    \* The pre-5.14 discard advance: its config explores DISCARD alone.
+    /\ DiscardAdvanceBug => t = "DISCARD"
     /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total, start |-> StartOf(t), eseg |-> FALSE]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
 
 \* iov_iter_advance(i, n) (copy_to_iter and friends advance the same way).  BvecqEmptySegBug:
 \* v1 reads a bio_vec of the empty segment past its slots in use ("SLOT"); the model stops there
-\* (likewise v1's revert, BqEmptyReadBack).
+\* (likewise v1's revert, BqEmptyReadBack).  DiscardAdvanceBug: lib/iov_iter.c iov_iter_advance
+\* of 5.11-5.13 (the text 3b3fc051cd2c replaced) takes ITER_DISCARD before any clamp,
+\* "i->count -= size;", so n past what the sink has left takes count below 0 (a size_t near
+\* 2^64 in the kernel); the copies into a sink (iterate_and_advance's "if (unlikely(i->count <
+\* n)) n = i->count;") clamped, so the step is iov_iter_advance itself.  Nothing more is done
+\* with such a sink (Stranded).
 Advance(n) ==
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ IF BqEmptyRead(n)
        THEN /\ it' = it
             /\ oops' = "SLOT"
+       ELSE IF DiscardAdvanceBug /\ it.type = "DISCARD" /\ n > it.count
+       THEN /\ it' = [it EXCEPT !.off = @ + n, !.count = @ - n]
+            /\ oops' = oops
        ELSE /\ it' = Advanced(n)
             /\ oops' = oops
     /\ last' = last
@@ -774,9 +793,10 @@ Spec == Init /\ [][Next]_vars
 TypeOK ==
     /\ it.type \in Types \cup {"NONE"}
     /\ it.ptr \in -16..(N * 16)
-    /\ it.off \in 0..Total
+    \* (past Total and below 0 only for DiscardAdvanceBug's wrapped sink)
+    /\ it.off \in 0..(Total + 3)
     /\ it.eseg \in BOOLEAN
-    /\ it.count \in 0..(2 * Total)
+    /\ it.count \in (0 - 3)..(2 * Total)
     /\ oops \in {"NONE", "BUG", "OOB", "SLOT"}
     /\ last.bytes \in {0 - ENOMEM, 0 - EFAULT} \cup (0..Total)
     /\ last.offset0 \in 0..(PAGE - 1)
@@ -803,15 +823,17 @@ SegmentPointerValid ==
            /\ it.ptr >= 0 /\ it.ptr <= N * ElemSize(it.type)
 
 \* count and the position agree: count == total - bytes before the cursor,
-\* and iov_offset lies within the current segment.
+\* and iov_offset lies within the current segment; count never wraps below 0
+\* (broken by DiscardAdvanceBug).
 CountOffsetConsistent ==
     (it.type # "NONE" /\ Sane)
-        => IF it.type \in FlatTypes
-           THEN it.count = Total - it.off
-           ELSE /\ Seg \in 1..(N + 1)
-                /\ it.count = Total - (Prefix[Seg] + it.off)
-                /\ (Seg <= N => it.off <= SegLen[Seg])
-                /\ (Seg = N + 1 => it.off = 0)
+        => /\ it.count >= 0
+           /\ IF it.type \in FlatTypes
+              THEN it.count = Total - it.off
+              ELSE /\ Seg \in 1..(N + 1)
+                   /\ it.count = Total - (Prefix[Seg] + it.off)
+                   /\ (Seg <= N => it.off <= SegLen[Seg])
+                   /\ (Seg = N + 1 => it.off = 0)
 
 \* Every byte an extraction or GetPages returns lies in a page it listed (broken by the
 \* xarray hole underflow: bytes claimed past the pages found).

@@ -1018,6 +1018,10 @@ class IterCursorDriver implements ReferenceDriver {
     // iov_iter_discard() takes READ only: a discard sink is a destination whatever the
     // scenario's direction, so it rotates over the destination paths.
     if (this.type === 'DISCARD') {
+      // Before 5.14's 3b3fc051cd2c (faults.ts discard_advance_underflow) only
+      // iov_iter_advance's ITER_DISCARD arm went past the end: the copies into a sink clamped
+      // (iterate_and_advance), so the spec's DiscardAdvanceBug Advance is that call.
+      if (this.k.hasFault('discard_advance_underflow')) return 'iov_iter_advance';
       const salt = fnv1a(`${this.scenarioId}|${this.profile}`);
       return DEST_ADVANCE_PATHS[(salt + this.advances++) % DEST_ADVANCE_PATHS.length]!;
     }
@@ -1285,6 +1289,9 @@ export const iterCursorAdapter: SpecAdapter = {
     // The bvecq RFC v1 walks over an empty segment (faults.ts bvecq_empty_seg_v1): a read of
     // its bv[0] past the slots in use (IovIterOutOfBounds, the model's oops "SLOT").
     { constant: 'BvecqEmptySegBug', value: true, fault: 'bvecq_empty_seg_v1' },
+    // iov_iter_advance before 5.14's "iov_iter_advance(): use consistent semantics for move
+    // past the end" (faults.ts discard_advance_underflow): a sink advanced past its end.
+    { constant: 'DiscardAdvanceBug', value: true, fault: 'discard_advance_underflow' },
   ],
   // An iterator reverted before its start (the model's oops) breaks the iterator invariants;
   // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.
@@ -1293,6 +1300,8 @@ export const iterCursorAdapter: SpecAdapter = {
     // A stranded KVEC or BVEC (the model's page counts are null with no oops and bytes left): its
     // count no longer matches the bytes before its pointer.
     ...(now.oops === 'NONE' && now.npages === null ? ['iter_count_consistent'] : []),
+    // A sink whose count wrapped (DiscardAdvanceBug: below 0 in the model and the reference).
+    ...(typeof now.count === 'number' && now.count < 0 ? ['iter_count_consistent'] : []),
     ...(typeof now.lastUnbacked === 'number' && now.lastUnbacked > 0
       ? ['extract_result_consistent', 'extract_matches_iterator']
       : []),

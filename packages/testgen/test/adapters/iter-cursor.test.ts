@@ -720,6 +720,43 @@ describe('IterCursor adapter', () => {
     expect(problems).toEqual([]);
   });
 
+  it('DISCARD advanced past its end: clamped to 0 (fixed), wrapped below 0 before 5.14 (DiscardAdvanceBug)', () => {
+    const actions: Scenario['actions'] = [
+      { name: 'Init' },
+      { name: 'IterInit', type: 'DISCARD' },
+      { name: 'Advance', bytes: 3 },
+      { name: 'Advance', bytes: 2 },
+      { name: 'Advance', bytes: 3 }, // 1 byte left: past the end
+    ];
+    const cases = [
+      // The fixed iov_iter_advance clamps (every path: iov_iter_advance, the copies, the zero).
+      ['IterCursor', 'linux-6.12', {}, [0, 6, 3, 1, 0]],
+      // 5.11-5.13: "i->count -= size;" in the ITER_DISCARD arm, before any clamp.
+      [
+        'IterCursor_discard_advance_bug',
+        'linux-6.12+discard_advance_underflow',
+        { DiscardAdvanceBug: true },
+        [0, 6, 3, 1, -2],
+      ],
+    ] as const;
+    const problems: string[] = [];
+    for (const [config, profile, constants, counts] of cases) {
+      const s: Scenario = {
+        id: `discard-${config}`,
+        spec: 'IterCursor',
+        config,
+        actions,
+        constants,
+      };
+      const { exp, mismatches } = modelVsReference(stepperFor(config), s, profile);
+      expect(exp.observations.map((o) => o.count)).toEqual([...counts]);
+      // The reference's count, and its iter_count_consistent report (count < 0) predicted from
+      // the model's count, match.
+      problems.push(...mismatches);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('a wrong-sign revert (RevertWrapped) WARNs and leaves the iterator where the model keeps it', () => {
     const stepper = stepperFor('IterCursor_revert_sign');
     const problems: string[] = [];
