@@ -63,6 +63,19 @@
 // page is in the page cache; the first access faults it in (mm/memory.c do_fault): a write's
 // R/O GUP read-faults (do_read_fault maps the page-cache page), a read's FOLL_WRITE GUP or
 // StoreFile write-faults (do_cow_fault maps a private copy).
+// File mapping past its file's end (request field "file" = 3, the spec's FileEof): as file = 1,
+// but user pages 5 and 6 are one MAP_PRIVATE mapping two pages long over the one-page file, so
+// user page 6 lies wholly past i_size and no fault can map it (mm/filemap.c filemap_fault /
+// tmpfs shmem_fault: VM_FAULT_SIGBUS; GUP's faultin_page -> vm_fault_to_errno: -EFAULT).
+//   SubmitPastEof(b, dir, from)  an AIO O_DIRECT request over the mapping: from=EOF, user page 6
+//                      alone (4 KiB): GUP fails at once, __bio_iov_iter_get_pages returns
+//                      -EFAULT, bio_iov_iter_get_pages too (no page in the bio), and
+//                      __blkdev_direct_IO_async returns it, which aio_rw_done posts as the
+//                      completion inside io_submit: no bio (FAILED); another answer is an error.
+//                      from=IN, user pages 5 and 6 (8 KiB from user page 5) through gate b as
+//                      Submit FILEMAP: GUP takes user page 5 and returns 1 (gup_fast_fallback
+//                      keeps what it pinned), the next extraction's -EFAULT is dropped (the bio
+//                      has a page) and the bio is queued short: the completion says 4096.
 // Device end (the spec's DeviceEnd; gate b maps DISK_BYTES):
 //   ReadCrossEnd(b)    Submit's UBUF read placed 3072 bytes (3 model bytes) before gate b's end:
 //                      blkdev_read_iter cuts it to the 3072 bytes that fit (iov_iter_truncate),
@@ -137,6 +150,7 @@ struct pu_state {
   unsigned char *io_buf;  // one page for O_DIRECT transfers
   int file;          // FilePrivate: user page 5 maps a private file mapping
   int file_lazy;     // FileLazy: the process never touched it after mmap (no PTE at first)
+  int file_eof;      // FileEof: the mapping is two pages long over the one-page file
   int f_fd;
   unsigned char *f_priv;    // user page 5 (MAP_PRIVATE)
   unsigned char *f_shared;  // the same file page, MAP_SHARED: the page-cache page's PFN
@@ -305,6 +319,14 @@ static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *
     v[0] = (struct iovec){base, PAGE};  // user page 5, the whole page
     return 1;
   }
+  if (strcmp(iter, "EOF_IN") == 0) {  // SubmitPastEof from IN: user pages 5 and 6
+    v[0] = (struct iovec){base, 2 * PAGE};
+    return 1;
+  }
+  if (strcmp(iter, "EOF_EOF") == 0) {  // SubmitPastEof from EOF: user page 6 alone
+    v[0] = (struct iovec){base + PAGE, PAGE};
+    return 1;
+  }
   if (strcmp(iter, "PARTIAL") == 0) {
     v[0] = (struct iovec){base + 13 * PU_UNIT, PU_BYTES};  // user page 3 at +1 KiB, then page 4
     return 1;
@@ -349,9 +371,9 @@ static int pu_submit(struct pu_state *s, int b, const char *iter, int is_write, 
                      const char *step, char *err, size_t errlen) {
   if (s->submitted[b] || s->failed[b]) return snprintf(err, errlen, "%s: bio %d was already used", step, b), -1;
   // SubmitFault and SubmitMisaligned build no bio: they need no gate.
-  int fault = base == s->unmapped || strncmp(iter, "MIS_", 4) == 0;
+  int fault = base == s->unmapped || strncmp(iter, "MIS_", 4) == 0 || strcmp(iter, "EOF_EOF") == 0;
   int n = pu_iovec(s, b, iter, base);
-  s->filemap[b] = strcmp(iter, "FILEMAP") == 0;
+  s->filemap[b] = strcmp(iter, "FILEMAP") == 0 || strncmp(iter, "EOF_", 4) == 0;
   s->is_write[b] = is_write;
   // Reads from the lower half (the disk pattern stays as ForkRace expects it), FILEMAP reads
   // from their page of PU_DMA_BYTE; writes to the last 128 KiB, which no other experiment
@@ -537,6 +559,26 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
     if (s->res[b] != -EFAULT) return snprintf(err, errlen, "%s: the kernel answered %lld, not -EFAULT", step, s->res[b]), -1;
     return 0;
   }
+  if (strcmp(name, "SubmitPastEof") == 0) {
+    // FileEof: Submit's async FILEMAP request reaching past the file's end (see the top).
+    char from[8] = "";
+    pu_param(step, "from", from, sizeof from);
+    if (!s->file_eof) return snprintf(err, errlen, "%s: no mapping past the file's end (request without file=3)", step), -1;
+    if (strcmp(dir, "DEST") && strcmp(dir, "SOURCE")) return snprintf(err, errlen, "%s: dir must be DEST or SOURCE", step), -1;
+    int in = strcmp(from, "IN") == 0;
+    if (!in && strcmp(from, "EOF")) return snprintf(err, errlen, "%s: from must be IN or EOF", step), -1;
+    if (pu_submit(s, b, in ? "EOF_IN" : "EOF_EOF", dir[0] == 'S', s->f_priv, 0, step, err, errlen) < 0) return -1;
+    if (!s->submitted[b]) return snprintf(err, errlen, "%s: io_submit failed (%lld)", step, s->res[b]), -1;
+    if (in) {
+      pu_reap(s, 0, 0);
+      s->held[b] = !s->done[b];
+      return 0;
+    }
+    pu_reap(s, b, 1000);  // still missing after 1 s: a bio went to loop0
+    if (!s->done[b]) return snprintf(err, errlen, "%s: no completion within 1 s", step), -1;
+    if (s->res[b] != -EFAULT) return snprintf(err, errlen, "%s: the kernel answered %lld, not -EFAULT", step, s->res[b]), -1;
+    return 0;
+  }
   int mis_addr = strcmp(name, "SubmitMisalignedAddr") == 0;
   if (mis_addr) snprintf(iter, sizeof iter, "ADDR");  // MisalignedAddr: its own IOVEC layout
   if (mis_addr || strcmp(name, "SubmitMisaligned") == 0) {
@@ -608,7 +650,9 @@ static int pu_setup_file(struct pu_state *s, char *err, size_t errlen) {
   unlink(path);
   memset(s->io_buf, PU_FILE_BYTE, PAGE);
   if (pwrite(s->f_fd, s->io_buf, PAGE, 0) != PAGE) return snprintf(err, errlen, "fill file: %s", strerror(errno)), -1;
-  s->f_priv = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, s->f_fd, 0);
+  // FileEof: two pages over the one-page file (mmap does not check i_size; the second page
+  // is past it).
+  s->f_priv = mmap(NULL, (s->file_eof ? 2 : 1) * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, s->f_fd, 0);
   s->f_shared = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, s->f_fd, 0);
   if (s->f_priv == MAP_FAILED || s->f_shared == MAP_FAILED) return snprintf(err, errlen, "mmap file: %s", strerror(errno)), -1;
   volatile unsigned char sink = 0;
@@ -619,6 +663,13 @@ static int pu_setup_file(struct pu_state *s, char *err, size_t errlen) {
     if (pu_pfn(s->f_priv) != 0) return snprintf(err, errlen, "the untouched private file mapping has a PTE"), -1;
   } else if (pu_pfn(s->f_priv) == 0 || pu_pfn(s->f_priv) != pu_pfn(s->f_shared)) {
     return snprintf(err, errlen, "the private file mapping does not map the page-cache page after a read"), -1;
+  }
+  // Fault-around (do_read_fault -> filemap_map_pages) maps no page past i_size; the vma still
+  // covers it (mincore fails -ENOMEM only where no vma is).
+  if (s->file_eof) {
+    unsigned char v = 0;
+    if (mincore(s->f_priv + PAGE, PAGE, &v) < 0) return snprintf(err, errlen, "user page 6 has no vma: %s", strerror(errno)), -1;
+    if (pu_pfn(s->f_priv + PAGE) != 0) return snprintf(err, errlen, "the page past the file's end has a PTE"), -1;
   }
   memset(s->io_buf, PU_DMA_BYTE, PAGE);
   for (int b = 1; b <= 2; b++)
@@ -709,8 +760,9 @@ static int op_pinunpin_script(const struct req *r, struct out *o, char *err, siz
   struct pu_state s;
   memset(&s, 0, sizeof s);
   int file = req_int(r, "file", 0);
-  s.file = file == 1 || file == 2;
+  s.file = file == 1 || file == 2 || file == 3;
   s.file_lazy = file == 2;
+  s.file_eof = file == 3;
   for (int b = 0; b < 3; b++) s.sect0[b] = s.sect[b] = -1;
   int rc = pu_setup(&s, err, errlen);
   if (rc == 0 && read_pins(&s.base) < 0) {

@@ -105,6 +105,12 @@ describe('PinUnpin actions the guest realises', () => {
     expect(supportsPinUnpin({ name: 'SubmitFault', bio: 1, iter: 'FILEMAP' })).toBe(false);
     expect(supportsPinUnpin({ name: 'CompleteError', bio: 2 })).toBe(true);
     expect(supportsPinUnpin({ name: 'StoreFile' })).toBe(true);
+    // FileEof: the requests over the mapping past the file's end.
+    for (const from of ['IN', 'EOF'])
+      expect(supportsPinUnpin({ name: 'SubmitPastEof', bio: 1, dir: 'SOURCE', from })).toBe(true);
+    expect(supportsPinUnpin({ name: 'SubmitPastEof', bio: 1, dir: 'DEST', from: 'OUT' })).toBe(
+      false,
+    );
     expect(pinUnpinWhyNot({ name: 'SubmitSync', bio: 1, iter: 'XARRAY', dir: 'DEST' })).toBe(
       'SubmitSync XARRAY: kernel-only iterator',
     );
@@ -162,6 +168,16 @@ describe('PinUnpin actions the guest realises', () => {
     expect(
       pinUnpinRequest({ ...scenario, constants: { FilePrivate: true, FileLazy: true } }),
     ).toEqual({ steps: pinUnpinScript(actions), file: 2 });
+    // FileEof: the mapping two pages long over the one-page file.
+    expect(
+      pinUnpinRequest({ ...scenario, constants: { FilePrivate: true, FileEof: true } }),
+    ).toEqual({ steps: pinUnpinScript(actions), file: 3 });
+    expect(
+      pinUnpinScript([
+        { name: 'SubmitPastEof', bio: 1, dir: 'DEST', from: 'IN' },
+        { name: 'SubmitPastEof', bio: 2, dir: 'SOURCE', from: 'EOF' },
+      ]),
+    ).toBe('SubmitPastEof:bio=1:dir=DEST:from=IN;SubmitPastEof:bio=2:dir=SOURCE:from=EOF');
     expect(() => pinUnpinScript([{ name: 'Submit', bio: 1, iter: 'KVEC', dir: 'DEST' }])).toThrow(
       /Submit\(bio=1, iter=KVEC, dir=DEST\) cannot run in the guest/,
     );
@@ -319,6 +335,7 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         // The FilePrivate configs run whole: nothing of them is refused.
         expect(suite.config).not.toBe('PinUnpin_file_private');
         expect(suite.config).not.toBe('PinUnpin_file_lazy');
+        expect(suite.config).not.toBe('PinUnpin_file_eof');
         // The MisalignedIo config runs whole (user iterators only).
         expect(suite.config).not.toBe('PinUnpin_misaligned');
         // The LargeBlock config runs whole (user iterators only).
@@ -352,6 +369,8 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
     ['PinUnpin_file_private', 'linux-6.12'],
     ['PinUnpin_file_private', 'linux-6.1'],
     ['PinUnpin_file_lazy', 'linux-6.12'],
+    ['PinUnpin_file_eof', 'linux-6.12'],
+    ['PinUnpin_file_eof', 'linux-6.1'],
     ['PinUnpin_misaligned', 'linux-6.1'],
     ['PinUnpin_large_block', 'linux-6.12'],
     ['PinUnpin_misaligned_addr', 'linux-6.1'],
@@ -367,6 +386,7 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
       if (
         config === 'PinUnpin_file_private' ||
         config === 'PinUnpin_file_lazy' ||
+        config === 'PinUnpin_file_eof' ||
         config === 'PinUnpin_misaligned' ||
         config === 'PinUnpin_large_block' ||
         config === 'PinUnpin_misaligned_addr'

@@ -43,6 +43,12 @@
 //                (mm/memory.c do_fault): a write's R/O GUP through do_read_fault (the page-cache
 //                page, pinned), a read's FOLL_WRITE GUP or StoreFile through do_cow_fault (a
 //                private copy).
+//   FileEof (request field file = 3): the file mapping two pages long over the one-page file,
+//                user page 6 wholly past i_size (mm/filemap.c filemap_fault / tmpfs shmem_fault:
+//                VM_FAULT_SIGBUS, -EFAULT from GUP's faultin_page). SubmitPastEof(b, dir, from):
+//                an AIO O_DIRECT request over user page 6 alone (from EOF: -EFAULT as the
+//                completion inside io_submit, no bio) or over user pages 5 and 6 through gate b
+//                (from IN: the bio holds user page 5's page and is queued short, 4096 of 8192).
 //   SubmitPartial(b)  a 6 KiB AIO read at user address +13 KiB through gate b: user page 3 from
 //                1 KiB, then user page 4, unmapped at set-up; GUP takes page 3 only, the next
 //                extraction's -EFAULT is dropped by bio_iov_iter_get_pages (the bio has pages),
@@ -108,6 +114,8 @@ const USER_ITERS = new Set(['UBUF', 'IOVEC']);
 const GUEST_ITERS = new Set(['UBUF', 'IOVEC', 'FILEMAP']);
 const DIRS = new Set(['DEST', 'SOURCE']);
 const PAGES = new Set(['X0', 'X1']);
+/** SubmitPastEof's buffers: from user page 5 over both pages, or user page 6 alone. */
+const FROMS = new Set(['IN', 'EOF']);
 
 export const PINUNPIN_UNOBSERVABLE: readonly string[] = [
   'pins',
@@ -147,6 +155,8 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
       return isBio(action.bio) && USER_ITERS.has(String(action.iter));
     case 'SubmitMisalignedAddr':
       return isBio(action.bio) && DIRS.has(String(action.dir));
+    case 'SubmitPastEof':
+      return isBio(action.bio) && DIRS.has(String(action.dir)) && FROMS.has(String(action.from));
     case 'SubmitMisaligned':
       return (
         isBio(action.bio) && USER_ITERS.has(String(action.iter)) && DIRS.has(String(action.dir))
@@ -204,6 +214,7 @@ const PARAMS: Record<string, readonly string[]> = {
   WriteAtEnd: ['bio'],
   SubmitShortBlock: ['bio'],
   SubmitMisalignedAddr: ['bio', 'dir'],
+  SubmitPastEof: ['bio', 'dir', 'from'],
   SubmitMisaligned: ['bio', 'iter', 'dir'],
   PunchHole: ['page'],
 };
@@ -225,11 +236,13 @@ export function pinUnpinScript(actions: readonly ScenarioAction[]): string {
  * The agent request for a scenario: its step script, and `file: 1` when the config maps the
  * private file (FilePrivate), so the guest sets up user page 5 and reports p5, u5.byte,
  * f0.byte and wrote after every step; `file: 2` when it leaves that mapping untouched
- * (FileLazy: no PTE until the first access).
+ * (FileLazy: no PTE until the first access); `file: 3` when the mapping is two pages long over
+ * the one-page file (FileEof: user page 6 past the end, SubmitPastEof's buffers).
  */
 export function pinUnpinRequest(scenario: Scenario): RequestParams {
   const steps = pinUnpinScript(scenario.actions);
   if (scenario.constants?.FilePrivate !== true) return { steps };
+  if (scenario.constants?.FileEof === true) return { steps, file: 3 };
   return { steps, file: scenario.constants?.FileLazy === true ? 2 : 1 };
 }
 
