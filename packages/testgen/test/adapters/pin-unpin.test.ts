@@ -376,6 +376,56 @@ describe('PinUnpin adapter', () => {
     expect(() => d.apply({ name: 'SubmitShortBlock', bio: 1 })).toThrow(/without LargeBlock/);
   });
 
+  it('SubmitPastEof: the page past the file is -EFAULT with nothing taken; from the file, a short I/O (model agrees)', () => {
+    const eofStepper = createEmbeddedStepper(
+      'PinUnpin',
+      readFileSync(join(specs, 'PinUnpin.tla'), 'utf8'),
+      readFileSync(join(specs, 'PinUnpin_file_eof.cfg'), 'utf8'),
+    );
+    const s: Scenario = {
+      ...scenario,
+      id: 'PinUnpin/file-eof',
+      config: 'PinUnpin_file_eof',
+      constants: { FilePrivate: true, FileEof: true },
+      actions: [
+        { name: 'Init' },
+        { name: 'SubmitPastEof', bio: 1, dir: 'DEST', from: 'EOF' },
+        { name: 'SubmitPastEof', bio: 2, dir: 'SOURCE', from: 'IN' },
+        { name: 'Complete', bio: 2 },
+      ],
+    };
+    const profiles = loadProfiles(join(specs, 'profiles.json'));
+    for (const profile of ['linux-6.1', 'linux-6.12']) {
+      const constants = profiles.find((p) => p.name === profile)?.constants.PinUnpin ?? {};
+      const exp = computeExpectation(
+        eofStepper,
+        pinUnpinAdapter.observeModel,
+        s,
+        profile,
+        constants,
+      );
+      expect(exp.stoppedAt).toBeUndefined();
+      const observed = runOnReference(pinUnpinAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+      // User page 6 alone: filemap_fault's VM_FAULT_SIGBUS, GUP -EFAULT, no bio, nothing taken.
+      expect(observed[1]).toMatchObject({
+        'bio1.st': 'FAILED',
+        'bio1.pages': '',
+        pins: '',
+        refs: '',
+        p5: 'FILE',
+      });
+      // From user page 5: F0 taken (6.12 pinned, 6.1 a FOLL_GET ref), 4 KiB of the 8 asked.
+      expect(observed[2]).toMatchObject({
+        'bio2.st': 'INFLIGHT',
+        'bio2.pages': 'F0',
+        'bio2.bytes': 4,
+      });
+      expect(observed[2]?.[profile === 'linux-6.1' ? 'refs' : 'pins']).toBe('F0=1');
+      expect(observed[3]).toMatchObject({ 'bio2.st': 'DONE', pins: '', refs: '', wrote: '2=FILE' });
+    }
+  });
+
   it('SubmitFault frees the array on every profile (no leak without the fault)', () => {
     const s: Scenario = {
       ...scenario,
