@@ -19,6 +19,7 @@ import type { iov_iter } from '../iov_iter/types.ts';
 import type { Kernel } from '../kernel.ts';
 import { with_kernel, with_mm } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
+import { vm_mmap_file_private } from '../mm/filemap.ts';
 import {
   copy_from_user,
   copy_to_user,
@@ -39,7 +40,15 @@ import {
 import type { block_device } from './blkdev.ts';
 import { bdev_alloc, bdev_complete_bio } from './blkdev.ts';
 import { type dio, dio_submit } from './dio.ts';
-import { bdev_inode, type file, filp_open, init_async_kiocb, O_DIRECT } from './fs.ts';
+import {
+  bdev_inode,
+  create_file,
+  type file,
+  filp_open,
+  init_async_kiocb,
+  type inode,
+  O_DIRECT,
+} from './fs.ts';
 
 export interface DioForkRaceSetup {
   /** Anonymous pages of the parent's buffer (faulted in writable, so exclusive). */
@@ -60,6 +69,20 @@ export interface DioForkRaceSetup {
    * (do_wp_page -> wp_page_copy).
    */
   readonly loaded_pages?: number;
+  /**
+   * The bytes of a file of nr_pages pages whose MAP_PRIVATE mapping is the buffer (default: the
+   * buffer is anonymous memory). A store faults its page in by do_cow_fault, a private anonymous
+   * copy of the page-cache page (which stays in the page cache, unmapped); a load (loaded_pages)
+   * by do_read_fault, which maps the page-cache page itself read-only (mm/memory.c do_fault).
+   */
+  readonly file_bytes?: Uint8Array;
+}
+
+/** A file holding bytes, on a block device of its own (the page cache reads it in). */
+function file_of(bytes: Uint8Array): inode {
+  const fbdev = bdev_alloc(bytes.length);
+  fbdev.write(0, bytes);
+  return create_file(fbdev, 0, bytes.length, bytes.length);
 }
 
 /** A step the race cannot take: the scenario asked for something the kernel would refuse. */
@@ -85,7 +108,14 @@ export class DioForkRace {
    * loaded_pages pages, faulted in by a load (the zero page), and the device.
    */
   constructor(k: Kernel, setup: DioForkRaceSetup) {
-    const { nr_pages, device, advice, advice_pages = nr_pages, loaded_pages = 0 } = setup;
+    const {
+      nr_pages,
+      device,
+      advice,
+      advice_pages = nr_pages,
+      loaded_pages = 0,
+      file_bytes,
+    } = setup;
     if (!Number.isInteger(nr_pages) || nr_pages < 1) {
       throw new RangeError(`DioForkRace: nr_pages ${nr_pages} is not a positive integer`);
     }
@@ -95,7 +125,10 @@ export class DioForkRace {
       const bdev = bdev_alloc(device.length);
       bdev.write(0, device);
       const parent = mm_alloc();
-      const buf = vm_mmap(parent, 0, nr_pages * PAGE_SIZE);
+      const buf =
+        file_bytes === undefined
+          ? vm_mmap(parent, 0, nr_pages * PAGE_SIZE)
+          : vm_mmap_file_private(parent, file_of(file_bytes).i_mapping, nr_pages * PAGE_SIZE);
       if (buf < 0) throw new DioForkRaceError(`DioForkRace: vm_mmap failed (${buf})`);
       for (let v = 0; v < nr_pages; v++) {
         const flags = v >= nr_pages - loaded_pages ? 0 : FAULT_FLAG_WRITE;

@@ -205,3 +205,45 @@ describe('O_DIRECT write after fork (a read-only pin: gup_must_unshare -> FAULT_
     expect(got).toBe(0);
   });
 });
+
+describe('a MAP_PRIVATE file buffer (file_bytes): page 0 stored to, page 1 only loaded', () => {
+  const FILE = 0x46;
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: an O_DIRECT write from the page-cache page across fork sends the file's bytes`, () => {
+      const k = createKernel(profile);
+      const race = new DioForkRace(k, {
+        nr_pages: 2,
+        device: new Uint8Array(2 * PAGE_SIZE),
+        loaded_pages: 1,
+        file_bytes: new Uint8Array(2 * PAGE_SIZE).fill(FILE),
+      });
+      const p1 = race.buf + PAGE_SIZE;
+      // do_cow_fault: page 0 is a private anonymous copy; do_read_fault: page 1 maps the
+      // page-cache page itself, read-only.
+      const cached = pte_lookup(race.parent, p1);
+      expect(pte_lookup(race.parent, race.buf)?.page.folio.anon).toBe(true);
+      expect(cached?.page.folio.anon).toBe(false);
+      expect(cached?.page.folio.mapping).not.toBe(null);
+      expect(cached?.write).toBe(false);
+      race.dio_write(1, PAGE_SIZE, p1, PAGE_SIZE); // R/O GUP: no unshare of a page-cache page
+      expect(pte_lookup(race.parent, p1)?.page).toBe(cached?.page);
+      const child = race.fork();
+      // copy_present_pte: not anonymous, so no copy even when pinned: the child maps it too.
+      const inChild = pte_lookup(child, p1);
+      expect(inChild?.page).toBe(cached?.page);
+      expect(inChild?.write).toBe(false);
+      race.write('P', p1 + 2048, Uint8Array.of(0x50)); // do_wp_page -> wp_page_copy
+      race.write('C', p1 + 3072, Uint8Array.of(0x43));
+      expect(pte_lookup(race.parent, p1)?.page.folio.anon).toBe(true);
+      expect(pte_lookup(child, p1)?.page.folio.anon).toBe(true);
+      expect(race.load('P', p1 + 2048, 1)).toEqual(Uint8Array.of(0x50));
+      expect(race.load('C', p1 + 2048, 1)).toEqual(Uint8Array.of(FILE));
+      expect(race.complete(1)).toBe(PAGE_SIZE);
+      // The device got the page-cache page: the file's bytes, no store of either process.
+      expect(race.bdev.read(PAGE_SIZE, PAGE_SIZE)).toEqual(new Uint8Array(PAGE_SIZE).fill(FILE));
+      expect(k.vmstat.nr_foll_pin_acquired).toBe(profile === 'linux-6.12' ? 1 : 0);
+      race.exit();
+      expect(mm_invariants_at_quiescence(k)).toEqual([]);
+    });
+  }
+});
