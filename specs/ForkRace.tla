@@ -90,10 +90,13 @@ CONSTANTS
                      \* with no iovec at all (RegisterEmpty): fails before anything; and of page v
                      \* with a sparse slot (RegisterSparse), then also a NULL base with a length
                      \* (RegisterNullBase): fails after pinning page v
-    UseMisaligned    \* explore munmap / mprotect / madvise / mmap of the parent's page at an address
+    UseMisaligned,   \* explore munmap / mprotect / madvise / mmap of the parent's page at an address
                      \* not page aligned (MunmapMisaligned, ProtectMisaligned, MadviseMisaligned,
                      \* MmapMisaligned), and madvise / mmap of it with a bad advice or length
                      \* (MadviseInvalid, MmapEmpty, MmapTooLong)
+    FileBacked       \* the parent's buffer is a MAP_PRIVATE mapping of a file's two pages (with
+                     \* LastPageLoadedOnly): page 0 was stored to, page 1 only loaded, so page 1's
+                     \* pte maps the file's page-cache page itself (PageCache); FALSE: anonymous
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -126,6 +129,14 @@ ASSUME UseRegisterOversized => (UseFixedBuffers /\ UseFailedSteps /\ ~RegisterWh
 ASSUME UseMisaligned \in BOOLEAN
 \* The misaligned calls are failed steps.
 ASSUME UseMisaligned => UseFailedSteps
+ASSUME FileBacked \in BOOLEAN
+\* The file mapping is explored with the O_DIRECT read and write, the fork, the writes, the
+\* child's exit and the munmap; the other ways to hold or change the buffer are not explored
+\* with it.  Its two page-cache pages need frames of their own (PageCache).
+ASSUME FileBacked => (NumPages = 2 /\ LastPageLoadedOnly /\ MaxFrames >= 4 /\ ForkAdvice = "NONE"
+                      /\ ~UseFixedBuffers /\ ~UseVmsplice /\ ~UseProtect /\ ~UseRemap
+                      /\ ~UseLazyMap /\ ~UseChildRead /\ ~UseExit /\ ~UseHoleSteps
+                      /\ ~UseMmapFixed /\ ~UseMisaligned)
 \* A whole-buffer registration over the zero page is not modelled (RegisterWhole pins the frames).
 ASSUME ~(LastPageLoadedOnly /\ RegisterWholeBuffer)
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
@@ -176,11 +187,18 @@ vars == <<gone, ro, noread, orphan, lazy, pte, refs, pins, excl, data, hasPinned
 ----------------------------------------------------------------------------
 (* Helpers *)
 
+\* FileBacked: the file's page-cache pages, frames of their own for as long as the file is cached
+\* (the page cache holds a reference: filemap_add_folio), mapped or not: frame NumPages is file
+\* page 1, which the parent's load mapped (do_read_fault), frame NumPages + 1 is file page 0,
+\* which the parent's store read in and copied (do_cow_fault) and nobody maps.  Neither is
+\* anonymous: never PageAnonExclusive, never reused by a write fault.
+PageCache == IF FileBacked THEN {NumPages, NumPages + 1} ELSE {}
+
 MapCount(pt, f) ==
     (IF pt["P"][0].frame = f THEN 1 ELSE 0) + (IF pt["C"][0].frame = f THEN 1 ELSE 0)
   + (IF NumPages = 2 /\ pt["P"][1].frame = f THEN 1 ELSE 0)
   + (IF NumPages = 2 /\ pt["C"][1].frame = f THEN 1 ELSE 0)
-InUse(pt, r, pn, f) == MapCount(pt, f) > 0 \/ r[f] > 0 \/ pn[f] > 0
+InUse(pt, r, pn, f) == MapCount(pt, f) > 0 \/ r[f] > 0 \/ pn[f] > 0 \/ f \in PageCache
 Free(f) == ~InUse(pte, refs, pins, f)
 \* The lowest free frame (page allocator); frames are numbered so a state
 \* does not depend on which free page the allocator picked.
@@ -225,7 +243,9 @@ Scrub(nexcl, ndata) ==
 \* 6.1 and 6.12); the zero page itself holds no count to drop.
 WriteAccess(p, v, add) ==
     LET f == pte[p][v].frame
-        reusable == excl[f] \/ (MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0)
+        \* do_wp_page reuses an anonymous folio only: the page-cache page of a private file
+        \* mapping (PageCache) is always copied (wp_page_copy), 6.1 and 6.12.
+        reusable == f \notin PageCache /\ (excl[f] \/ (MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0))
     IN \/ /\ f = ZeroFrame                   \* the zero page: wp_page_copy of a new zeroed page
           /\ NumFree > 0
           /\ \E g \in {NewFrame} :
@@ -259,19 +279,24 @@ WriteAccess(p, v, add) ==
 \* else wp_page_copy gives p a copy, mapped read-only ("unshare": no write bit, no dirty).
 \* Either way the page pinned is exclusive to p and stays the one p maps: the pin is coherent
 \* with p's page table (the point of the unshare, 5.19+; a FOLL_GET ref never unshares).
+\* A page-cache page (PageCache) is not anonymous: gup_must_unshare is false for it without
+\* FOLL_LONGTERM (mm/internal.h, 6.12; 6.1 returns false for any !PageAnon page), so the
+\* read-only pin takes the page-cache page as it is mapped, no fault.
 UnshareAccess(p, v) ==
     LET f == pte[p][v].frame
         reusable == MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0
-    IN \/ /\ excl[f]                        \* exclusive: no unshare fault
+    IN \/ /\ excl[f] \/ f \in PageCache     \* exclusive, or not anonymous: no unshare fault
           /\ pte' = pte
           /\ excl' = excl
           /\ data' = data
        \/ /\ ~excl[f]                       \* do_wp_page reuse (unshare: pte unchanged)
+          /\ f \notin PageCache
           /\ reusable
           /\ pte' = pte
           /\ excl' = [excl EXCEPT ![f] = TRUE]
           /\ data' = data
        \/ /\ ~excl[f]                       \* wp_page_copy(unshare): a read-only copy
+          /\ f \notin PageCache
           /\ ~reusable
           /\ NumFree > 0
           /\ \E g \in {NewFrame} :
@@ -302,7 +327,7 @@ Init ==
     /\ pte = [p \in Procs |-> [v \in VPages |->
                 IF p = "C" THEN [frame |-> NoFrame, write |-> FALSE]
                 ELSE IF LastPageLoadedOnly /\ v = NumPages - 1
-                THEN [frame |-> ZeroFrame, write |-> FALSE]
+                THEN [frame |-> IF FileBacked THEN NumPages ELSE ZeroFrame, write |-> FALSE]
                 ELSE [frame |-> v + 1, write |-> TRUE]]]
     /\ refs = [f \in Frames |-> 0]
     /\ pins = [f \in Frames |-> 0]
@@ -1296,7 +1321,7 @@ ForkIsolation ==
 \* A FOLL_PIN'd anonymous page is exclusive to one mm (mm/gup.c: pinning
 \* unshares first; fork never clears PageAnonExclusive on a maybe-pinned page).
 PinnedPagesExclusive ==
-    \A f \in Frames : pins[f] > 0 => excl[f]
+    \A f \in Frames : (pins[f] > 0 /\ f \notin PageCache) => excl[f]
 
 \* io_uring's registered buffer is still the parent's page: data read with
 \* IORING_OP_READ_FIXED reaches the parent (lost nothing on 6.1 and 6.12).

@@ -36,7 +36,16 @@
 //   livePages       pages in use (ForkRace.tla: frames some pte maps or a pin or reference
 //                   holds; the reference: its live folios, the zero page aside), so every free
 //                   the model makes (a COW copy's old page, the child's or both processes' exit,
-//                   the last unpin) is checked to happen in the reference at the same step
+//                   the last unpin) is checked to happen in the reference at the same step. A
+//                   page-cache page that only its page cache holds (FileBacked: file page 0,
+//                   which do_cow_fault copied, or page 1 once nobody maps or holds it) is not
+//                   counted on either side: the model keeps those frames (PageCache) out of the
+//                   allocator's reach but no step frees them
+//
+// FileBacked: the parent's buffer is a MAP_PRIVATE mapping of a two-page file (DioForkRace's
+// file_bytes, FILE_BYTE throughout: no tag), page 0 faulted in by a store (do_cow_fault), page 1
+// by a load (LastPageLoadedOnly: do_read_fault maps the page-cache page); the file's page reads
+// as no tags ("").
 
 import {
   alloc_pipe_info,
@@ -180,6 +189,9 @@ function errName(ret: number): string {
   if (name === undefined) throw new AdapterError(`ForkRace: unexpected error ${ret}`);
   return name;
 }
+
+/** FileBacked: the byte the mapped file holds everywhere ('F', no tag's byte). */
+const FILE_BYTE = 0x46;
 
 /** ForkRace.tla ZeroFrame: a pte that maps the shared zero page (a read fault's). */
 const ZERO_FRAME = -1;
@@ -380,6 +392,8 @@ class ForkRaceDriver implements ReferenceDriver {
     const firstOnly = booleanConstant('ForkRace', scenario, 'AdviseFirstPageOnly');
     // LastPageLoadedOnly: the last page was faulted in by a load (the zero page), not a store.
     const loadedOnly = booleanConstant('ForkRace', scenario, 'LastPageLoadedOnly');
+    // FileBacked: the buffer is a MAP_PRIVATE mapping of a file of NumPages pages.
+    const fileBacked = booleanConstant('ForkRace', scenario, 'FileBacked');
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
@@ -389,6 +403,7 @@ class ForkRaceDriver implements ReferenceDriver {
       ...(advice === undefined ? {} : { advice }),
       ...(firstOnly ? { advice_pages: 1 } : {}),
       ...(loadedOnly ? { loaded_pages: 1 } : {}),
+      ...(fileBacked ? { file_bytes: new Uint8Array(n * PAGE_SIZE).fill(FILE_BYTE) } : {}),
     });
   }
 
@@ -782,7 +797,12 @@ class ForkRaceDriver implements ReferenceDriver {
   observe(): StepObservation {
     const pins = this.k.vmstat.nr_foll_pin_acquired - this.k.vmstat.nr_foll_pin_released;
     let refs = 0;
-    for (const f of this.k.live_folios) refs += f.gup_refs;
+    let live = 0;
+    for (const f of this.k.live_folios) {
+      refs += f.gup_refs;
+      // Not a page its page cache alone holds (the cache's one reference: FileBacked).
+      if (f.mapping === null || f._refcount !== 1) live++;
+    }
     const tags = (mm: MmStruct | null, v: number): string | null => {
       if (mm === null || v >= this.numPages) return null;
       return this.tagsOf(mm, v);
@@ -797,7 +817,7 @@ class ForkRaceDriver implements ReferenceDriver {
       pinsHeld: pins,
       pinDelta: pins - this.lastPins,
       gupRefs: refs,
-      livePages: this.k.live_folios.size,
+      livePages: live,
       pipeSeen: this.pipeSeen,
       parentHasPinned: parent.has_pinned,
       err: this.lastErr,

@@ -319,4 +319,52 @@ describe('ForkRace adapter', () => {
     const observed = runOnReference(forkRaceAdapter, s, 'linux-6.1');
     expect(compareObservations(s, 'linux-6.1', exp.observations, observed)).toEqual([]);
   }, 120_000);
+
+  it('a private file mapping: the write from the page-cache page across fork sends the file', () => {
+    // FileBacked: page 1 maps the file's page-cache page (only loaded); an O_DIRECT write from
+    // it holds that page (6.12 a pin, 6.1 a FOLL_GET ref), fork maps it in the child too, each
+    // store copies it, and the device gets the file's bytes (no tag).
+    for (const [profile, hold, pins] of [
+      ['linux-6.12', 'FOLL_PIN', [0, 1, 1, 1, 1, 0]],
+      ['linux-6.1', 'FOLL_GET', [0, 0, 0, 0, 0, 0]],
+    ] as const) {
+      const constants = {
+        ...base,
+        NumPages: 2,
+        MaxFrames: 6,
+        NumIOs: 1,
+        UseDioWrite: true,
+        UseChildExit: true,
+        LastPageLoadedOnly: true,
+        FileBacked: true,
+        DioHold: hold,
+      };
+      const s: Scenario = {
+        ...race,
+        id: 'ForkRace/file-private',
+        config: 'ForkRace_file_private',
+        constants,
+        actions: [
+          { name: 'Init' },
+          { name: 'DioWriteSubmit', io: 1, vpage: 1 },
+          { name: 'Fork' },
+          { name: 'Write', proc: 'P', vpage: 1 },
+          { name: 'Write', proc: 'C', vpage: 1 },
+          { name: 'IoComplete', io: 1 },
+        ],
+      };
+      const exp = expectationOf(s, profile, constants);
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(exp.observations.map((o) => o.pinsHeld)).toEqual(pins);
+      // Page 0's copy and the mapped page-cache page, then the child's mapping of it costs no
+      // page (no copy at fork), each store a copy; the page-cache page stays held until the write
+      // completes, then only its cache holds it.
+      expect(exp.observations.map((o) => o.livePages)).toEqual([2, 2, 2, 3, 4, 3]);
+      expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW', 'PW']);
+      expect(exp.observations.map((o) => o.C1)).toEqual([null, null, '', '', 'CW', 'CW']);
+      expect(exp.observations[5]?.written).toBe('1:');
+      const observed = runOnReference(forkRaceAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    }
+  }, 120_000);
 });
