@@ -27,7 +27,8 @@ export type FaultName =
   | 'xarray_get_pages_maths'
   | 'bvecq_empty_seg_v1'
   | 'netfs_extract_user_iter_empty'
-  | 'discard_advance_underflow';
+  | 'discard_advance_underflow'
+  | 'extract_bvec_skip_size';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -213,6 +214,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'iov_iter_advance() before "iov_iter_advance(): use consistent semantics for move past the end" (Al Viro, 5.14-rc1, 3b3fc051cd2c; AUTOSEL to 5.13.y): the clamp to count was per type and the ITER_DISCARD arm had none ("if (unlikely(iov_iter_is_discard(i))) { i->count -= size; return; }", 5.11-5.13), so advancing a sink by more than it has left wrapped its size_t count (a negative count here). The fix clamps first: "asking to advance by more than we have left in the iov_iter should move to the very end; it should *not* leave negative i->count". (Its bvec half, bvec_iter_advance WARNing and zeroing count, is not re-created.)',
     caught_by: ['iter_count_consistent'],
+  },
+  extract_bvec_skip_size: {
+    name: 'extract_bvec_skip_size',
+    area: 'iov_iter',
+    description:
+      'iov_iter_extract_bvec_pages() as e4e535bff2bc ("iov_iter: don\'t require contiguous pages in iov_iter_extract_bvec_pages", M. Lei / C. Hellwig, block tree for 6.13, Oct 2024) merged it: "bi.bi_size = maxsize + skip; bi.bi_bvec_done = skip;", so from inside a bvec the walk\'s first piece takes up to skip bytes more than maxsize and the call returns them (syzbot, UDP sendfile). Fixed by 7bc802acf193 ("iov-iter: do not return more bytes than requested in iov_iter_extract_bvec_pages()", E. Dumazet) and "lib/iov_iter: fix bvec iterator setup" (M. Lei, Nov 2024, Fixes: e4e535bff2bc: "bi.bi_size = maxsize;"), both before 6.13-rc1. On an iterator truncated short of its bio_vecs (iomap_dio_bio_iter\'s iov_iter_truncate) the extra bytes are past count: bytes the iterator does not hold are listed, and the iov_iter_advance(i, size) that follows stops at count',
+    caught_by: ['extract_result_consistent', 'extract_matches_iterator'],
   },
 };
 

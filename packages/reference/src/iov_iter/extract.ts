@@ -162,13 +162,16 @@ function iov_iter_extract_bvec_pages(
   }
   // The kernel passes `skip`, not the in-page offset, as want_pages_array's start.
   maxpages = want_pages_array(pages, maxsize, skip, maxpages);
-  // struct bvec_iter bi = { .bi_idx = 0, .bi_size = maxsize, .bi_bvec_done = skip }
+  // struct bvec_iter bi = { .bi_idx = 0, .bi_size = maxsize, .bi_bvec_done = skip }. The
+  // page walk as first merged (e4e535bff2bc, block tree for 6.13) set "bi.bi_size = maxsize +
+  // skip;" (fault extract_bvec_skip_size): from inside a bvec the first piece takes up to skip
+  // bytes more than maxsize; fixed by 7bc802acf193 and "lib/iov_iter: fix bvec iterator setup".
   const size = bvec_walk_pages(
     i.bvec,
     i.seg,
     i.seg + i.nr_segs,
     skip,
-    maxsize,
+    kernel.hasFault('extract_bvec_skip_size') ? maxsize + skip : maxsize,
     pages.value!,
     maxpages,
     offset0,

@@ -239,6 +239,36 @@ describe('iov_iter faults are caught', () => {
     }
   });
 
+  it('extract_bvec_skip_size: bi_size = maxsize + skip lists bytes past a truncated bvec iterator', () => {
+    // One bvec of 3072 bytes whose iterator counts 2048 (iov_iter_truncate'd), advanced 1024:
+    // count 1024. The fixed walk (bi_size = maxsize) returns 1024; e4e535bff2bc's bi_size =
+    // 1024 + 1024 takes min(2048, 3072 - 1024) = 2048 bytes, past count, and
+    // iov_iter_advance() stops at count.
+    const scenario = () => {
+      const bvecs: bio_vec[] = [{ bv_page: folio_alloc(0).page(0), bv_len: 3072, bv_offset: 0 }];
+      const i = iov_iter_bvec(1, bvecs, 1, 2048);
+      iov_iter_advance(i, 1024);
+      const before = iov_iter_clone(i);
+      const pages = ref<PageSlot[] | null>(new Array<PageSlot>(4));
+      const off = ref(0);
+      const ret = iov_iter_extract_pages(i, pages, 4096, 4, 0, off);
+      return {
+        ret,
+        count: i.count,
+        v: [
+          ...extract_result_consistent(ret, pages.value, off.value, 4, before.count, i.count),
+          ...extract_matches_iterator(before, ret, pages.value, off.value),
+        ].map((x) => x.invariant),
+      };
+    };
+    expect(run([], scenario)).toEqual({ ret: 1024, count: 0, v: [] });
+    expect(run(['extract_bvec_skip_size'], scenario)).toEqual({
+      ret: 2048,
+      count: 0,
+      v: ['extract_result_consistent', 'extract_matches_iterator'],
+    });
+  });
+
   it('bvec_reads_kvec: i->kvec++ steps the union by sizeof(struct kvec) == sizeof(struct bio_vec) on x86-64, so it is not observable there', () => {
     // Honest result: the ver #10 bug has no observable effect on a 64-bit kernel; the model
     // reproduces the code path and shows the extraction still matches the oracle.
