@@ -828,6 +828,8 @@ static int gate_open(const char *name) {
 // whole two-page buffer (one iovec) into it, a short one; PipeRead = read it back.
 // Request field "advice" (the ForkAdvice constant): NONE, DONTFORK or WIPEONFORK, the madvise
 // applied to both pages before the first step; the child reports null where it maps no page.
+// Request field "file" (the FileBacked constant): 1 makes the two pages a MAP_PRIVATE mapping of
+// a two-page tmpfs file, page 0 stored to and page 1 only loaded (fr_file_buffer).
 // Address-space steps (the parent's, before fork as the model has them): Munmap(vpage) =
 // munmap(2) of the page; Protect / ProtectNone / Unprotect(vpage) = mprotect(2) PROT_READ /
 // PROT_NONE / PROT_READ|PROT_WRITE; MmapPopulate / MmapExists(vpage) = mmap(2) of one anonymous
@@ -1418,12 +1420,68 @@ static void fr_observe(struct fr_state *s, struct out *o, int first) {
   outf(o, ",\"earlyCompletion\":%s}", s->early ? "true" : "false");
 }
 
+// FileBacked (specs/ForkRace.tla): the byte of the buffer's file, the reference adapter's
+// FILE_BYTE ('F', no tag's byte).
+#define FR_FILE_BYTE 'F'
+
+// The PFN user address `addr` maps (bits 0-54 of its /proc/self/pagemap entry; readable as root,
+// fs/proc/task_mmu.c pagemap_pte_to_pme), 0 when not present.
+static unsigned long long fr_pfn(const void *addr) {
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0) return 0;
+  uint64_t e = 0;
+  ssize_t n = pread(fd, &e, sizeof e, (off_t)((uintptr_t)addr / PAGE * sizeof e));
+  close(fd);
+  if (n != (ssize_t)sizeof e || !(e & (1ULL << 63))) return 0;
+  return e & ((1ULL << 55) - 1);
+}
+
+// FileBacked: the buffer is a MAP_PRIVATE mapping of a two-page tmpfs file of FR_FILE_BYTE. Page 0
+// is stored to (mm/memory.c do_fault -> do_cow_fault: a private anonymous copy), page 1 only
+// loaded (do_read_fault: its pte maps the page-cache page itself, read-only); both done before
+// the first step. The set-up checks it with /proc/self/pagemap against a MAP_SHARED mapping of
+// the same file (unmapped again): page 1's PFN is the page-cache page's, page 0's is not.
+static unsigned char *fr_file_buffer(char *err, size_t errlen) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/forkrace-f-%d", getpid());
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return snprintf(err, errlen, "open %s: %s", path, strerror(errno)), NULL;
+  unlink(path);
+  static unsigned char fill[2 * PAGE];
+  memset(fill, FR_FILE_BYTE, sizeof fill);
+  if (pwrite(fd, fill, sizeof fill, 0) != (ssize_t)sizeof fill) {
+    snprintf(err, errlen, "fill the file: %s", strerror(errno));
+    close(fd);
+    return NULL;
+  }
+  unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  unsigned char *shared = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED || shared == MAP_FAILED) return snprintf(err, errlen, "mmap the file: %s", strerror(errno)), NULL;
+  memset(p, 0xEE, PAGE);                  // page 0: the store's do_cow_fault
+  volatile unsigned char sink = p[PAGE];  // page 1: the load's do_read_fault
+  sink = shared[0];
+  sink = shared[PAGE];
+  (void)sink;
+  unsigned long long cache0 = fr_pfn(shared), cache1 = fr_pfn(shared + PAGE);
+  int ok = cache0 != 0 && cache1 != 0 && fr_pfn(p + PAGE) == cache1 && fr_pfn(p) != 0 && fr_pfn(p) != cache0;
+  munmap(shared, 2 * PAGE);
+  if (!ok) return snprintf(err, errlen, "file buffer: page 1 does not map its page-cache page or page 0 is no private copy"), NULL;
+  return p;
+}
+
 static int op_forkrace_script(const struct req *r, struct out *o, char *err, size_t errlen) {
   const char *script = req_str(r, "steps", "");
   struct fr_state s;
   memset(&s, 0, sizeof s);
-  s.pages = page_buffer(2);
-  if (!s.pages) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  // Request field "file" (the FileBacked constant): 1 for the private file mapping.
+  if (req_int(r, "file", 0)) {
+    s.pages = fr_file_buffer(err, errlen);
+    if (!s.pages) return -1;
+  } else {
+    s.pages = page_buffer(2);
+    if (!s.pages) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
+  }
   // A store or load that faults is a step's SIGSEGV, caught (guarded_store / guarded_load).
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

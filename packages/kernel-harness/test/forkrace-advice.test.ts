@@ -45,6 +45,20 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     );
   });
 
+  it('a private file buffer (FileBacked) asks the guest for file = 1; the zero page stays n/a', () => {
+    const file = { LastPageLoadedOnly: true, FileBacked: true };
+    expect(forkRaceScenarioSupport(scenario(file))).toBeUndefined();
+    expect(forkRaceRequest(scenario(file))).toEqual({
+      steps: 'Init;DioSubmit:io=1:vpage=0;Fork',
+      advice: 'NONE',
+      file: 1,
+    });
+    expect(forkRaceRequest(scenario({ FileBacked: false })).file).toBeUndefined();
+    expect(forkRaceScenarioSupport(scenario({ LastPageLoadedOnly: true }))).toMatch(
+      /^LastPageLoadedOnly: the guest faults its whole buffer in by stores/,
+    );
+  });
+
   it('the qemu target runs advised scenarios and refuses an unknown advice with the reason', () => {
     const target = createQemuTarget({ name: 'fake' } as unknown as KernelSession, 'linux-6.1');
     expect(target.scenarioSupport?.(scenario({ ForkAdvice: 'DONTFORK' }))).toBeUndefined();

@@ -286,8 +286,9 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
   if (scenario.constants?.RegisterWholeBuffer === true)
     return 'RegisterWholeBuffer: the guest registers each page on its own ring, not the whole buffer as one iovec';
   // LastPageLoadedOnly: the parent's last page starts as the zero page; the guest stores to
-  // every page of its buffer before the scenario.
-  if (scenario.constants?.LastPageLoadedOnly === true)
+  // every page of its anonymous buffer before the scenario. With FileBacked the last page only
+  // loaded is the file's page-cache page, which the guest's file buffer has (request field file).
+  if (scenario.constants?.LastPageLoadedOnly === true && scenario.constants?.FileBacked !== true)
     return 'LastPageLoadedOnly: the guest faults its whole buffer in by stores, none of its pages starts as the zero page';
   // AdviseFirstPageOnly: madvise of page 0 alone; the guest advises its whole buffer.
   if (scenario.constants?.AdviseFirstPageOnly === true)
@@ -297,13 +298,22 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
   return `ForkAdvice ${String(advice)}: the guest knows only ${FORK_ADVICES.join(', ')}`;
 }
 
-/** The forkrace_script request of a scenario: its steps and the madvise advice of its buffer. */
-export function forkRaceRequest(scenario: Scenario): { steps: string; advice: string } {
+/**
+ * The forkrace_script request of a scenario: its steps, the madvise advice of its buffer and,
+ * for FileBacked, file = 1: the buffer is a MAP_PRIVATE mapping of a two-page tmpfs file, page 0
+ * stored to and page 1 only loaded (guest/agent.c fr_file_buffer).
+ */
+export function forkRaceRequest(scenario: Scenario): {
+  steps: string;
+  advice: string;
+  file?: number;
+} {
   const why = forkRaceScenarioSupport(scenario);
   if (why !== undefined) throw new Error(why);
   return {
     steps: forkRaceScript(scenario.actions),
     advice: String(scenario.constants?.ForkAdvice ?? 'NONE'),
+    ...(scenario.constants?.FileBacked === true ? { file: 1 } : {}),
   };
 }
 
