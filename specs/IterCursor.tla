@@ -138,6 +138,25 @@ CONSTANTS
                     \* i->count -= size; return; }"), so advancing a sink by more than it has left
                     \* wrapped its size_t count ("it should *not* leave negative i->count ... it's a
                     \* legitimate operation").  Its config explores DISCARD alone
+    BvecTruncated,  \* the BVEC iterator counts 2 bytes less than its bio_vecs hold: its count
+                    \* ends 1 byte into segment 4, as a direct I/O trims the iterator to the extent
+                    \* it maps (fs/iomap/direct-io.c iomap_dio_bio_iter: "iov_iter_truncate(
+                    \* dio->submit.iter, length)") before bio_iov_iter_get_pages extracts from it
+                    \* (an ITER_BVEC from io_uring fixed buffers or the loop driver).  The walks
+                    \* stop at count; the bio_vecs past it are not the iterator's.  Its config
+                    \* explores BVEC alone
+    ExtractBvecSkipBug, \* iov_iter_extract_bvec_pages of e4e535bff2bc ("iov_iter: don't require
+                    \* contiguous pages in iov_iter_extract_bvec_pages", M. Lei / C. Hellwig, block
+                    \* tree for 6.13, Oct 2024): "bi.bi_size = maxsize + skip; bi.bi_bvec_done =
+                    \* skip;", so from inside a bvec the walk's first piece, min(bi_size, bv_len -
+                    \* skip), takes up to skip bytes more than maxsize, and the call returns them
+                    \* (syzbot: UDP sendfile).  Fixed by 7bc802acf193 ("iov-iter: do not return
+                    \* more bytes than requested in iov_iter_extract_bvec_pages()", E. Dumazet) and
+                    \* "lib/iov_iter: fix bvec iterator setup" (M. Lei, Nov 2024, Fixes:
+                    \* e4e535bff2bc: "bi.bi_size = maxsize;"), both before 6.13-rc1.  maxsize is
+                    \* clamped to count first, so on BvecTruncated's iterator the extra bytes are
+                    \* past count: the call lists bytes the iterator does not hold, and its
+                    \* iov_iter_advance(i, size) stops at count (last.over)
     OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
                     \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
                     \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
@@ -151,7 +170,9 @@ CONSTANTS
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
         FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray,
-        FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug, IovecHole, DiscardAdvanceBug} \subseteq BOOLEAN
+        FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug, IovecHole, DiscardAdvanceBug,
+        BvecTruncated, ExtractBvecSkipBug} \subseteq BOOLEAN
+ASSUME ExtractBvecSkipBug => BvecTruncated
 ASSUME BvecqEmptySegBug => BvecqEmptySeg
 ASSUME FaultInCaller => ~(OnePageArray \/ XarrayGetPagesBug \/ XarrayHole)
 ASSUME OnePageArray => ~(XarrayGetPagesBug \/ FolioqGetPagesBug \/ XarrayHole \/ UserHole)
@@ -192,6 +213,9 @@ N == 5
 \* Prefix[k] = bytes in segments 1..k-1 (Prefix[N + 1] = total).
 Prefix == <<0, 0, 2, 2, 5, 6>>
 Total == 6
+\* The count an iterator starts with: every byte of the layout, or (BvecTruncated) all but the
+\* last 2, which end 1 byte into segment 4.
+InitCount == IF BvecTruncated THEN Total - 2 ELSE Total
 \* UBUF / XARRAY / FOLIOQ: one range of Total bytes starting at this in-page
 \* offset (FOLIOQ: iov_iter_folio_queue(..., first_slot 0, offset FlatStart, ...)).
 FlatStart == 2
@@ -253,7 +277,7 @@ vars == <<it, oops, last, warned, action>>
 
 Seg == it.ptr \div ElemSize(it.type) + 1       \* 1-based index; N + 1 = past the end
 Aligned == it.ptr % ElemSize(it.type) = 0
-Consumed == Total - it.count
+Consumed == InitCount - it.count
 Sane == oops = "NONE" /\ (it.type \in FlatTypes \/ Aligned)
 PtrOf(ptrType, ptrSeg) == (ptrSeg - 1) * ElemSize(ptrType)
 \* ExtractZeroSkipBug's end state (KVEC or BVEC): the segment pointer past the array
@@ -325,9 +349,10 @@ Advanced(advBytes) ==
 
 ----------------------------------------------------------------------------
 Init ==
-    /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0, start |-> 0, eseg |-> FALSE]
+    /\ it = [type |-> "NONE", ptr |-> 0, off |-> 0, count |-> 0, start |-> 0, eseg |-> FALSE,
+             init |-> 0]
     /\ oops = "NONE"
-    /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+    /\ last = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
     /\ warned = FALSE
     /\ action = [name |-> "Init"]
 
@@ -364,7 +389,10 @@ IterInit(t) ==
     /\ BvecqEmptySeg => t = "BVECQ"
     \* The pre-5.14 discard advance: its config explores DISCARD alone.
     /\ DiscardAdvanceBug => t = "DISCARD"
-    /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> Total, start |-> StartOf(t), eseg |-> FALSE]
+    \* The truncated bio_vec iterator: its config explores BVEC alone.
+    /\ BvecTruncated => t = "BVEC"
+    /\ it' = [type |-> t, ptr |-> 0, off |-> 0, count |-> InitCount, start |-> StartOf(t),
+              eseg |-> FALSE, init |-> InitCount]
     /\ UNCHANGED <<oops, last>>
     /\ action' = [name |-> "IterInit", type |-> t]
 
@@ -456,17 +484,17 @@ Extract(maxsize) ==
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "DISCARD"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iov_iter_extract_user_pages: pin_user_pages_fast() of the cursor's page fails
           \* (no VMA: __get_user_pages returns -EFAULT when it got no page) and "if (res <= 0)
           \* return res": -EFAULT, the cursor unmoved.  IOVEC (IovecHole): first_iovec_segment
           \* gives the unmapped iovec when it is the next non-empty one, likewise.
           ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type \in {"UBUF", "IOVEC"}
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iov_iter_extract_xarray_pages: min(nr * PAGE_SIZE - offset, maxsize) with nr
           \* present pages from the cursor's; at a hole (nr = 0) the fixed kernel returns 0,
@@ -474,15 +502,15 @@ Extract(maxsize) ==
           ELSE IF HoleHere /\ BeforeHole = 0
           THEN IF XarrayHoleBug /\ it.type = "XARRAY" /\ (FlatStart + it.off) % PAGE # 0
                THEN /\ last' = [bytes |-> m, offset0 |-> (FlatStart + it.off) % PAGE,
-                                unbacked |-> m, misplaced |-> 0, stray |-> 0]
+                                unbacked |-> m, misplaced |-> 0, stray |-> 0, over |-> 0]
                     /\ it' = Advanced(m)
                     /\ oops' = oops
-               ELSE /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+               ELSE /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                     /\ UNCHANGED <<it, oops>>
           ELSE IF it.type \in FlatTypes
           THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
                IN /\ last' = [bytes |-> got, offset0 |-> (it.start + it.off) % PAGE,
-                              unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+                              unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE IF /\ it.type = "BVEC" /\ BvecKvecMixup /\ KvecSize # ElemSize("BVEC")
@@ -503,29 +531,33 @@ Extract(maxsize) ==
           \* to 0 and, every later min() being 0, steps over every segment (iov_offset 0,
           \* nr_segs--, kvec++ / bvec++) until nr_segs == 0 and returns 0; count is not touched.
           ELSE IF it.type \in {"KVEC", "BVEC"} /\ ExtractZeroSkipBug /\ SegLen[Seg] - it.off = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ it' = [it EXCEPT !.ptr = PtrOf(it.type, N + 1), !.off = 0]
                /\ oops' = oops
           \* BvecqEmptySegBug: v1's extraction walks the current segment only, the empty one:
           \* nothing listed, then iov_iter_advance(i, 0) steps on to ->next slot 0.
           ELSE IF it.type = "BVECQ" /\ BvecqEmptySegBug /\ it.eseg
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ it' = [it EXCEPT !.eseg = FALSE]
                /\ oops' = oops
           ELSE IF it.type = "BVECQ"
           THEN LET got == IF m < SegLen[Seg] - it.off THEN m ELSE SegLen[Seg] - it.off
                IN /\ last' = [bytes |-> got,
                               offset0 |-> IF got = 0 THEN 0 ELSE (SegOff[Seg] + it.off) % PAGE,
-                              unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+                              unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE LET k == FirstNonEmpty
                    skip == IF k = Seg THEN it.off ELSE 0
-                   first == IF m < SegLen[k] - skip THEN m ELSE SegLen[k] - skip
-                   more == /\ it.type = "BVEC" /\ first < m /\ k < N
+                   \* The bytes the walk may take: m (bi_size = maxsize), or with
+                   \* ExtractBvecSkipBug m + skip (bi_size = maxsize + skip, bi_bvec_done = skip:
+                   \* a first piece of min(bi_size, bv_len - skip) bytes).
+                   bi == IF it.type = "BVEC" /\ ExtractBvecSkipBug THEN m + skip ELSE m
+                   first == IF bi < SegLen[k] - skip THEN bi ELSE SegLen[k] - skip
+                   more == /\ it.type = "BVEC" /\ first < bi /\ k < N
                            /\ SegOff[k] + SegLen[k] = PAGE /\ SegLen[k + 1] > 0 /\ SegOff[k + 1] = 0
                    second == IF ~more THEN 0
-                             ELSE IF m - first < SegLen[k + 1] THEN m - first ELSE SegLen[k + 1]
+                             ELSE IF bi - first < SegLen[k + 1] THEN bi - first ELSE SegLen[k + 1]
                    \* KvecOffset0Bug (iov_iter_extract_kvec_pages before ver #11): offset =
                    \* skip % PAGE_SIZE and the pages from iov_base - offset, so iov_base's own
                    \* in-page offset is lost: every byte is listed elsewhere than it lives
@@ -536,7 +568,11 @@ Extract(maxsize) ==
                               offset0 |-> IF kvecBug THEN skip % PAGE ELSE (SegOff[k] + skip) % PAGE,
                               unbacked |-> 0,
                               misplaced |-> IF wrong THEN first + second ELSE 0,
-                              stray |-> 0]
+                              stray |-> 0,
+                              \* the bytes returned past what the iterator held (the
+                              \* iov_iter_advance(i, size) that follows stops at count)
+                              over |-> IF first + second > it.count
+                                       THEN first + second - it.count ELSE 0]
                   /\ it' = Advanced(first + second)
                   /\ oops' = oops
     /\ action' = [name |-> "Extract", maxsize |-> maxsize]
@@ -572,27 +608,27 @@ GetPages(maxsize) ==
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "DISCARD"
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* __iov_iter_get_pages_alloc: get_user_pages_fast() of the cursor's page fails:
           \* "if (res <= 0) return res", -EFAULT, the cursor unmoved (IOVEC: the page of the
           \* unmapped iovec first_iovec_segment gives).
           ELSE IF HoleHere /\ BeforeHole = 0 /\ it.type \in {"UBUF", "IOVEC"}
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* iter_xarray_get_pages: nr == 0 (a hole at the cursor) returns 0 in every kernel.
           ELSE IF HoleHere /\ BeforeHole = 0
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* FolioqGetPagesBug (6.12-rc1 iter_folioq_get_pages): from a cursor parked at its
           \* folio's end the first pass takes a part of 0 bytes and lists folio_page(folio,
           \* fsize / PAGE_SIZE), the struct page after the folio, in the one slot
           \* want_pages_array sized for the request: 0 bytes, the cursor still parked.
           ELSE IF it.type = "FOLIOQ" /\ FolioqGetPagesBug /\ FolioParked
-          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 1]
+          THEN /\ last' = [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 1, over |-> 0]
                /\ UNCHANGED <<it, oops>>
           \* A call reaching the first folio's end does not step to the next slot (the test
           \* reads the part's start), so its next pass lists the page after the folio in the
@@ -600,33 +636,33 @@ GetPages(maxsize) ==
           ELSE IF /\ it.type = "FOLIOQ" /\ FolioqGetPagesBug
                   /\ it.off < FolioEnd /\ FolioEnd - it.off < m
           THEN /\ last' = [bytes |-> FolioEnd - it.off, offset0 |-> (it.start + it.off) % PAGE,
-                           unbacked |-> 0, misplaced |-> 0, stray |-> 1]
+                           unbacked |-> 0, misplaced |-> 0, stray |-> 1, over |-> 0]
                /\ it' = Advanced(FolioEnd - it.off)
                /\ oops' = oops
           ELSE IF it.type \in FlatTypes
           THEN LET got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
                IN /\ last' = [bytes |-> got, offset0 |-> (it.start + it.off) % PAGE,
-                              unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+                              unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE IF it.type \in {"KVEC", "BVECQ"}
-          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+          THEN /\ last' = [bytes |-> 0 - EFAULT, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                /\ UNCHANGED <<it, oops>>
           ELSE IF it.type = "IOVEC"
           THEN LET k == FirstNonEmpty
                    skip == IF k = Seg THEN it.off ELSE 0
                    got == IF m < SegLen[k] - skip THEN m ELSE SegLen[k] - skip
                IN /\ last' = [bytes |-> got, offset0 |-> (SegOff[k] + skip) % PAGE,
-                              unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+                              unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                   /\ it' = Advanced(got)
                   /\ oops' = oops
           ELSE LET left == SegLen[Seg] - it.off
                    got == IF m < left THEN m ELSE left
                IN IF got = 0
-                  THEN /\ last' = [bytes |-> 0 - ENOMEM, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+                  THEN /\ last' = [bytes |-> 0 - ENOMEM, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                        /\ UNCHANGED <<it, oops>>
                   ELSE /\ last' = [bytes |-> got, offset0 |-> (SegOff[Seg] + it.off) % PAGE,
-                                    unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+                                    unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
                        /\ it' = IF it.off + got = SegLen[Seg]
                                 THEN [it EXCEPT !.ptr = PtrOf("BVEC", Seg + 1), !.off = 0,
                                                 !.count = @ - got]
@@ -656,7 +692,7 @@ GetPages(maxsize) ==
 \* (its IterInit), OnePageArray's on every type.
 OneMaxSizes == {3, 5, 6}
 Min(x, y) == IF x < y THEN x ELSE y
-NoResult == [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+NoResult == [bytes |-> 0, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
 \* The in-page offset of the cursor's next byte and the bytes the call may take before the
 \* maxpages clamp (m: maxsize clamped to count): IOVEC skips empty iovecs
 \* (first_iovec_segment), BVEC takes the current bvec as it is (first_bvec_segment), the
@@ -693,7 +729,7 @@ GetPagesOne(maxsize) ==
                      /\ it' = it
                 ELSE /\ last' = [bytes |-> got, offset0 |-> offset,
                                  unbacked |-> IF offset + got > PAGE THEN offset + got - PAGE ELSE 0,
-                                 misplaced |-> 0, stray |-> 0]
+                                 misplaced |-> 0, stray |-> 0, over |-> 0]
                      /\ it' = IF it.type # "BVEC" THEN Advanced(got)
                               ELSE IF it.off + got = SegLen[Seg]
                               THEN [it EXCEPT !.ptr = PtrOf("BVEC", Seg + 1), !.off = 0,
@@ -722,7 +758,7 @@ Copy(n) ==
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF n > it.count THEN it.count ELSE n
            got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
-       IN /\ last' = [bytes |-> got, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0]
+       IN /\ last' = [bytes |-> got, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
           /\ it' = Advanced(got)
     /\ oops' = oops
     /\ action' = [name |-> "Copy", bytes |-> n]
@@ -796,6 +832,7 @@ TypeOK ==
     \* (past Total and below 0 only for DiscardAdvanceBug's wrapped sink)
     /\ it.off \in 0..(Total + 3)
     /\ it.eseg \in BOOLEAN
+    /\ it.init \in 0..Total
     /\ it.count \in (0 - 3)..(2 * Total)
     /\ oops \in {"NONE", "BUG", "OOB", "SLOT"}
     /\ last.bytes \in {0 - ENOMEM, 0 - EFAULT} \cup (0..Total)
@@ -803,6 +840,7 @@ TypeOK ==
     /\ last.unbacked \in 0..Total
     /\ last.misplaced \in 0..Total
     /\ last.stray \in 0..1
+    /\ last.over \in 0..Total
     /\ warned \in BOOLEAN
 
 \* The cursor never goes before the start of the iterator: no BUG() in
@@ -829,9 +867,9 @@ CountOffsetConsistent ==
     (it.type # "NONE" /\ Sane)
         => /\ it.count >= 0
            /\ IF it.type \in FlatTypes
-              THEN it.count = Total - it.off
+              THEN it.count = InitCount - it.off
               ELSE /\ Seg \in 1..(N + 1)
-                   /\ it.count = Total - (Prefix[Seg] + it.off)
+                   /\ it.count = InitCount - (Prefix[Seg] + it.off)
                    /\ (Seg <= N => it.off <= SegLen[Seg])
                    /\ (Seg = N + 1 => it.off = 0)
 
@@ -860,7 +898,8 @@ GetPagesProgress ==
     (action.name \in {"GetPages", "GetPagesOne"} /\ it.count > 0 /\ ~(HoleHere /\ BeforeHole = 0))
         => last.bytes # 0
 
-\* An extraction never returns more than the iterator held before it.
+\* An extraction never returns more than the iterator held before it (broken by
+\* ExtractBvecSkipBug on a truncated bio_vec iterator: bytes past its count).
 ExtractWithinCount ==
-    action.name = "Extract" => last.bytes <= Total
+    action.name = "Extract" => (last.bytes <= Total /\ last.over = 0)
 =============================================================================

@@ -757,6 +757,36 @@ describe('IterCursor adapter', () => {
     expect(problems).toEqual([]);
   });
 
+  it('BVEC truncated short of its bio_vecs: e4e535bff2bc (ExtractBvecSkipBug) extracts past count', () => {
+    const config = 'IterCursor_extract_bvec_skip_bug';
+    const s: Scenario = {
+      id: 'bvec-skip',
+      spec: 'IterCursor',
+      config,
+      actions: [
+        { name: 'Init' },
+        { name: 'IterInit', type: 'BVEC' },
+        { name: 'Advance', bytes: 3 }, // 1 byte into segment 4, 1 byte counted
+        { name: 'Extract', maxsize: 2 }, // bi_size = 1 + 1: 2 bytes, the second past count
+      ],
+      constants: { BvecTruncated: true, ExtractBvecSkipBug: true },
+    };
+    const stepper = stepperFor(config);
+    const bug = modelVsReference(stepper, s, 'linux-6.12+extract_bvec_skip_size');
+    expect(bug.exp.observations.map((o) => [o.count, o.lastBytes, o.npages])).toEqual([
+      [0, 0, 0],
+      [4, 0, 2],
+      [1, 0, 1],
+      [0, 2, 0],
+    ]);
+    // The reference gives the same, its extract_result_consistent and extract_matches_iterator
+    // reports predicted.
+    expect(bug.mismatches).toEqual([]);
+    // The fixed walk (bi_size = maxsize) returns the 1 byte counted: the model's 2 fails it.
+    const fixed = modelVsReference(stepper, s, 'linux-6.12');
+    expect(fixed.mismatches.length).toBeGreaterThan(0);
+  });
+
   it('a wrong-sign revert (RevertWrapped) WARNs and leaves the iterator where the model keeps it', () => {
     const stepper = stepperFor('IterCursor_revert_sign');
     const problems: string[] = [];
