@@ -28,7 +28,8 @@ export type FaultName =
   | 'bvecq_empty_seg_v1'
   | 'netfs_extract_user_iter_empty'
   | 'discard_advance_underflow'
-  | 'extract_bvec_skip_size';
+  | 'extract_bvec_skip_size'
+  | 'splice_no_pipe_room_clip';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -193,6 +194,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'The bvecq RFC v1 ("iov_iter: Add a segmented queue of bio_vec[]") walks of an ITER_BVECQ chain, iov_iter_bvecq_advance() and iterate_bvecq(), step from a segment\'s last slot to ->next slot 0 and read bq->bv[0].bv_len there without looking at that segment\'s slot count: an empty segment (nr_slots == 0) in the chain is read past its slots in use. Ver #4 of the series checks "if (slot >= bq->nr_slots)" at the top of the loop and steps on ("Fixed iov_iter_bvecq_advance(), iov_iter_bvecq_revert(), ... to correctly handle empty bvecqs", "Fixed iterate_bvecq() to skip bvecq structs with nr_slots==0"); the reference stops the v1 read with IovIterOutOfBounds. Caught by that stop, before any invariant can look at the iterator (the generated tests see it as oops SLOT, the spec as a SlotsInUse violation); caught_by names iter_count_consistent only because this list holds exported checks, and it is the check that owns a BVECQ cursor\'s slot and offset',
     caught_by: ['iter_count_consistent'],
+  },
+  splice_no_pipe_room_clip: {
+    name: 'splice_no_pipe_room_clip',
+    area: 'splice',
+    description:
+      'do_splice() before 3253d9d09337 ("splice: only read in as much information as there is pipe buffer space", D. Wong, 5.4; stable 4.19.90 / 5.3.17 / 5.4.4; Fixes: 17614445576b "splice: don\'t read more than available pipe space", which had clipped only splice_direct_to_actor; reported by A. Gruenbacher and syzbot): splice(2) from a file into a pipe called do_splice_to() with the caller\'s length, not clipped to the pipe\'s free slots. An iomap O_DIRECT read over ITER_PIPE then filled the pipe, found no slot for the next page (pipe_get_pages: -EFAULT), failed the whole dio with its bios already read (no IOMAP_DIO_PARTIAL), and generic_file_splice_read discarded what it had emitted and returned -EAGAIN ("splice() to return -EAGAIN (instead of a short splice) if the pipe being written to has less space available in its pipe buffers than the length supplied"). Here the 6.1 ITER_PIPE reads lose do_splice_to\'s clip (splice/pipe.ts do_splice_to_len)',
+    caught_by: ['splice_fill_not_failed'],
   },
   iomap_dio_no_eof_revert: {
     name: 'iomap_dio_no_eof_revert',

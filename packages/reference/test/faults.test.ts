@@ -135,6 +135,20 @@ const spliceTail: Scenario = (k) =>
     return invariants.splice_pipe_matches_ret(r);
   });
 
+// A 6.1 O_DIRECT splice of 2 pages of a 2-page file into a pipe with one free slot: clipped to
+// the room it returns the first page; without the clip (splice_no_pipe_room_clip, before
+// 3253d9d09337) the read fills the pipe, meets it full and fails -EAGAIN.
+const spliceRoom: Scenario = (k) =>
+  with_kernel(k, () => {
+    const bdev = bdev_alloc(16 * PAGE_SIZE);
+    const ino = create_file(bdev, 0, 8 * PAGE_SIZE, 2 * PAGE_SIZE);
+    const pipe = alloc_pipe_info(1);
+    const r = vfs_splice_read(filp_open(ino, O_DIRECT), 0, pipe, 2 * PAGE_SIZE);
+    expect(r.ret === PAGE_SIZE || r.ret === -11).toBe(true);
+    free_pipe_info(pipe);
+    return invariants.splice_fill_not_failed(r);
+  });
+
 /** The seed 002 ver #20 design: 6.12 plus the EOF clip that never merged (profile.ts). */
 const V20_EOF_LIMIT: KernelProfile = { ...getProfile('linux-6.12'), direct_splice_eof_limit: true };
 
@@ -151,6 +165,7 @@ const partA: {
   { fault: 'iter_pipe_truncate_revert', profile: 'linux-6.1', run: spliceTruncate },
   { fault: 'direct_splice_no_eof_limit', profile: V20_EOF_LIMIT, run: spliceEof },
   { fault: 'iomap_dio_no_eof_revert', profile: 'linux-6.1', run: spliceTail },
+  { fault: 'splice_no_pipe_room_clip', profile: 'linux-6.1', run: spliceRoom },
 ];
 
 describe('part A faults are caught by their invariants', () => {

@@ -55,3 +55,24 @@ export function splice_pipe_matches_ret(r: splice_read_result): Violation[] {
     },
   ];
 }
+
+/**
+ * splice_fill_not_failed: a splice read that fills the pipe returns what it read (a short
+ * splice), as every read the pipe's room cuts does once do_splice clips the length to that room
+ * (6.1 fs/splice.c do_splice_to: "Don't try to read more the pipe has space for"). Before
+ * 3253d9d09337 ("splice: only read in as much information as there is pipe buffer space", D.
+ * Wong, 5.4) splice(2) handed the whole length to an iomap O_DIRECT read over ITER_PIPE: once
+ * the pipe was full pipe_get_pages had no slot (-EFAULT), __iomap_dio_rw failed the whole dio
+ * with the bios already read, and generic_file_splice_read discarded the buffers and returned
+ * -EAGAIN for a blocking splice into a pipe with room (A. Gruenbacher's report). A 6.1 read that
+ * fails because the allocator gave no page is not this (r.full_pipe_failed is false then).
+ */
+export function splice_fill_not_failed(r: splice_read_result): Violation[] {
+  if (!(r.ret < 0 && r.full_pipe_failed)) return [];
+  return [
+    {
+      invariant: 'splice_fill_not_failed',
+      message: `splice read failed with ${r.ret} after filling the pipe, its data read and discarded`,
+    },
+  ];
+}

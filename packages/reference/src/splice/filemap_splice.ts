@@ -37,6 +37,11 @@ export interface splice_read_result {
   readonly eof_limited: boolean;
   /** Bytes the call added to the pipe: what splice() hands over, so max(ret, 0) in every design. */
   readonly pipe_bytes: number;
+  /**
+   * The read failed after its 6.1 ITER_PIPE iterator found the pipe full (append_pipe), rather
+   * than short of memory: false in every other case.
+   */
+  readonly full_pipe_failed: boolean;
 }
 
 /**
@@ -142,6 +147,7 @@ export function filemap_splice_read_finish(s: filemap_splice_state): splice_read
     pos: s.pos0,
     eof_limited: false,
     pipe_bytes: s.total,
+    full_pipe_failed: false,
   };
 }
 

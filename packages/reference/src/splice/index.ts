@@ -21,7 +21,7 @@ export * from './vmsplice.ts';
  * it started from and the bytes it added to the pipe), or a splice refused before any read.
  */
 export function iter_pipe_splice_result(
-  r: { readonly ret: number; readonly ppos: number },
+  r: { readonly ret: number; readonly ppos: number; readonly full_pipe_failed?: boolean },
   pos: number,
   i_size: number,
   pipe_bytes: number,
@@ -34,6 +34,7 @@ export function iter_pipe_splice_result(
     pos,
     eof_limited: false,
     pipe_bytes,
+    full_pipe_failed: r.full_pipe_failed ?? false,
   };
 }
 

@@ -31,6 +31,11 @@ export class pipe_iter {
   count: number;
   /** i->last_offset: fill level of the last buffer (0 = start a new one). */
   last_offset = 0;
+  /**
+   * Model bookkeeping: append_pipe found the pipe full (no slot for a new buffer), as opposed to
+   * no page from the allocator; what the invariant splice_fill_not_failed asks of a failed read.
+   */
+  met_full = false;
 
   constructor(pipe: pipe_inode_info, count: number) {
     this.pipe = pipe;
@@ -67,7 +72,13 @@ function append_pipe(i: pipe_iter, size: number): [Page, number, number] | null 
     return [buf.page, offset, n];
   }
   const n = Math.min(size, PAGE_SIZE);
-  if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) return null;
+  // "if (pipe_full(pipe->head, pipe->tail, pipe->max_usage)) return NULL;" (6.1 append_pipe):
+  // met only by a read that asked for more than the pipe's room (do_splice_to clips it to the
+  // room: the splice_no_pipe_room_clip fault drops that clip).
+  if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) {
+    i.met_full = true;
+    return null;
+  }
   // push_anon: the pipe owns the allocation reference; if alloc_page() fails, append_pipe
   // returns 0 and the read is cut short there.
   const page = try_alloc_page();
@@ -259,18 +270,23 @@ export function generic_file_splice_read_finish(s: generic_splice_state): {
  * generic_file_splice_read (6.1): ITER_PIPE + ->read_iter. Buffered files splice page cache
  * pages by reference (filemap_read -> copy_page_to_iter_pipe); O_DIRECT files go through the DIO
  * path above, synchronously. Returns bytes spliced or -errno; *ppos is returned as the new
- * position.
+ * position; full_pipe_failed: the read failed after its iterator met a full pipe.
  */
 export function generic_file_splice_read(
   filp: file,
   ppos: number,
   pipe: pipe_inode_info,
   len: number,
-): { ret: number; ppos: number } {
+): { ret: number; ppos: number; full_pipe_failed: boolean } {
   if (filp.f_flags & O_DIRECT) {
     const r = splice_dio_read_submit(filp, ppos, pipe, len);
     const ret = splice_dio_read_wait(r);
-    return { ret, ppos: ret > 0 ? ppos + ret : ppos };
+    return {
+      ret,
+      ppos: ret > 0 ? ppos + ret : ppos,
+      full_pipe_failed: ret < 0 && r.piter !== null && r.piter.met_full,
+    };
   }
-  return generic_file_splice_read_finish(generic_file_splice_read_start(filp, ppos, pipe, len));
+  const r = generic_file_splice_read_finish(generic_file_splice_read_start(filp, ppos, pipe, len));
+  return { ...r, full_pipe_failed: false };
 }

@@ -83,6 +83,11 @@ export function pipe_occupancy(head: number, tail: number): number {
  * (submit_iter_pipe) and buffered (generic_file_splice_read_start) alike.
  */
 export function do_splice_to_len(pipe: pipe_inode_info, len: number): number {
+  // Before 3253d9d09337 ("splice: only read in as much information as there is pipe buffer
+  // space", D. Wong, 5.4; Fixes: 17614445576b "splice: don't read more than available pipe
+  // space", which clipped only splice_direct_to_actor) do_splice called do_splice_to with the
+  // caller's len: an ITER_PIPE read could ask for more than the pipe had room for.
+  if (current_kernel().hasFault('splice_no_pipe_room_clip')) return len;
   return Math.min(
     len,
     Math.max(pipe.max_usage - pipe_occupancy(pipe.head, pipe.tail), 0) * PAGE_SIZE,

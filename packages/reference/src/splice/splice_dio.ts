@@ -378,6 +378,7 @@ export function splice_dio_read_result(r: splice_dio_read, ret: number): splice_
     pos: r.pos,
     eof_limited: r.eof_limited,
     pipe_bytes: pipe_bytes_since(r.pipe, r.pipe_head),
+    full_pipe_failed: ret < 0 && r.piter !== null && r.piter.met_full,
   };
 }
 

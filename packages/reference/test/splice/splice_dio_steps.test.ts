@@ -63,6 +63,7 @@ describe('O_DIRECT splice read steps', () => {
           eof_limited: false,
           // the pipe holds what splice() returned, the page below i_size (splice_pipe_matches_ret)
           pipe_bytes: PAGE_SIZE,
+          full_pipe_failed: false,
         });
         free_pipe_info(pipe);
       });

@@ -11,6 +11,8 @@ import {
 import {
   mm_invariants_at_quiescence,
   no_dma_into_freed_page,
+  splice_fill_not_failed,
+  splice_pipe_matches_ret,
   splice_within_eof,
 } from '../../src/invariants/index.ts';
 import { createKernel, type Kernel, with_kernel } from '../../src/kernel.ts';
@@ -238,6 +240,32 @@ describe('splice read: ITER_PIPE (6.1) and filemap/copy splice (6.12)', () => {
       free_pipe_info(pipe);
       expect(mm_invariants_at_quiescence(k)).toEqual([]);
     });
+  });
+
+  it('6.1 O_DIRECT splice of more than the pipe has room for: clipped, a short splice; without the clip (splice_no_pipe_room_clip, before 3253d9d09337) -EAGAIN, the pipe emptied', () => {
+    for (const [faults, ret] of [
+      [[], 2 * PAGE_SIZE],
+      [['splice_no_pipe_room_clip'], -11],
+    ] as const) {
+      const k = createKernel('linux-6.1', { faults: [...faults] });
+      const { ino } = setup(k, 4 * PAGE_SIZE);
+      with_kernel(k, () => {
+        const pipe = alloc_pipe_info(4);
+        pipe.max_usage = 3;
+        // One slot taken: room for two pages of the four asked.
+        expect(vfs_splice_read(filp_open(ino, 0), 0, pipe, PAGE_SIZE).ret).toBe(PAGE_SIZE);
+        const r = vfs_splice_read(filp_open(ino, O_DIRECT), 0, pipe, 4 * PAGE_SIZE);
+        expect(r.ret).toBe(ret);
+        expect(r.full_pipe_failed).toBe(ret < 0);
+        // The failed read discarded what it had emitted (pipe_discard_from): only the first
+        // splice's page is left.
+        expect(pipe_readable(pipe)).toBe(ret < 0 ? PAGE_SIZE : 3 * PAGE_SIZE);
+        expect(splice_fill_not_failed(r).length).toBe(ret < 0 ? 1 : 0);
+        expect(splice_pipe_matches_ret(r)).toEqual([]);
+        free_pipe_info(pipe);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    }
   });
 
   it('ITER_PIPE does not exist on linux-6.12', () => {
