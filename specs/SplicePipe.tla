@@ -113,6 +113,22 @@
 (* A buffered splice from inside a page (SpliceBufferedOffset,           *)
 (* BufferedOffSectors): its bytes span one page more than the length,     *)
 (* which the pipe's room has clipped, so a pipe it fills cuts it short.   *)
+(* A splice(2) without the clip to the pipe's room (PipeRoomClip = FALSE: *)
+(* do_splice before 3253d9d09337, "splice: only read in as much          *)
+(* information as there is pipe buffer space", D. Wong, 5.4; stable       *)
+(* 4.19.90, 5.3.17, 5.4.4, after 419e9c38aa07's EOF revert in 4.19.89 and *)
+(* 5.4.3): do_splice_to got the caller's length, so an ITER_PIPE O_DIRECT *)
+(* read asked for more pages than the pipe had free slots.  Once the pipe *)
+(* was full, pipe_get_pages found no slot (-EFAULT), the iomap_iter round *)
+(* that met it had copied nothing, __iomap_dio_rw failed the whole dio    *)
+(* (no IOMAP_DIO_PARTIAL) after the bios already submitted had read, and  *)
+(* generic_file_splice_read discarded the buffers it had emitted and      *)
+(* returned -EAGAIN: a blocking splice into a pipe with room failed       *)
+(* instead of going short, the device's data read and thrown away (the    *)
+(* fix: "splice() to return -EAGAIN (instead of a short splice) if the    *)
+(* pipe being written to has less space available in its pipe buffers    *)
+(* than the length supplied").  A hole past the mapped blocks that meets  *)
+(* the full pipe is only cut short (iov_iter_zero returns what fitted).   *)
 (* Not modelled: partial pages other than i_size's and that splice's, a   *)
 (* buffered read that finds fewer free frames than it needs (the kernel   *)
 (* reclaims or fails with -ENOMEM; the step is simply not enabled).       *)
@@ -157,13 +173,19 @@ CONSTANTS
     BufferedOffSectors, \* 0: every splice reads from file offset 0; 1..7: the BufferedProc may also
                  \* splice from file offset BufferedOffSectors * 512, inside file page 1
                  \* (SpliceBufferedOffset; a scenario shape)
-    EofClip      \* with LimitToEof: TRUE: the ver #20 code, which clips the length to i_size before
+    EofClip,     \* with LimitToEof: TRUE: the ver #20 code, which clips the length to i_size before
                  \* allocating ("splice: Make direct_read_splice() limit to eof where appropriate");
                  \* FALSE: direct_splice_read as of ver #19 of seed 002's series (and upstream
                  \* copy_splice_read), which allocates for the pipe's room whatever i_size is,
                  \* checked against the ver #20 promise (AllocationWithinEof): the review point
                  \* ver #20 answered ("Make direct_splice_read() limit the read to eof for regular
                  \* files and blockdevs", seed 002's changelog)
+    PipeRoomClip \* TRUE: splice(2) clips the length to the pipe's free slots before the file's
+                 \* ->splice_read (6.1 fs/splice.c do_splice_to: "Don't try to read more the pipe
+                 \* has space for"; 6.12 copy_splice_read / filemap_splice_read clip to the room
+                 \* themselves); FALSE: do_splice before 3253d9d09337 ("splice: only read in as much
+                 \* information as there is pipe buffer space"), the ITER_PIPE O_DIRECT read asks for
+                 \* ReadLen pages whatever the room (see the header)
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
@@ -174,6 +196,11 @@ ASSUME ExtendSize \in 0..5
 ASSUME DioAppend \in BOOLEAN
 ASSUME EofRevert \in BOOLEAN
 ASSUME EofClip \in BOOLEAN
+ASSUME PipeRoomClip \in BOOLEAN
+\* The missing room clip is modelled on the O_DIRECT ITER_PIPE read the bug report is about; a
+\* buffered read without it fetches pages past the room into the page cache and stops at the full
+\* pipe (copy_page_to_iter_pipe), which the model's buffered steps do not take.
+ASSUME ~PipeRoomClip => (SpliceImpl = "ITER_PIPE" /\ BufferedProc = "none" /\ ~MisalignedSplice)
 \* The missing clip only means something under the design that promises it (LimitToEof, COPY);
 \* SpliceMisaligned's allocation is not counted (AllocationWithinEof), so not combined.
 ASSUME ~EofClip => (LimitToEof /\ SpliceImpl = "COPY" /\ ~MisalignedSplice)
@@ -222,12 +249,14 @@ VARIABLES
     overAlloc,  \* pages the returned COPY splices allocated past EOF (beyond DIV_ROUND_UP(i_size
                 \* - pos) at submission) under the design that promises none (LimitToEof); 0 otherwise
     nbret,      \* the last SpliceFullNonblock's result: EAGAIN, or 0 before any
+    fullFail,   \* O_DIRECT splices that failed because their read met a full pipe (no slot for a
+                \* mapped page: only without PipeRoomClip), as opposed to no free frame
     retOff,     \* retOff[p]: sectors (512 bytes) into file page 1 at which p's returned splice started
                 \* (SpliceBufferedOffset: BufferedOffSectors when it spliced anything), else 0
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, overAlloc, nbret,
-          tail, retTail, retOff, action>>
+          tail, retTail, retOff, fullFail, action>>
 
 FrameSet == 1..Frames
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
@@ -309,6 +338,7 @@ Init ==
     /\ retTail = [p \in Procs |-> 0]
     /\ nbret = 0
     /\ retOff = [p \in Procs |-> 0]
+    /\ fullFail = 0
     /\ action = [name |-> "Init"]
 
 \* Reading at or past EOF: every design returns 0 and leaves nothing behind
@@ -325,7 +355,7 @@ SpliceAtEof(p) ==
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof /\ ~EofClip /\ p # BufferedProc
                                  THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), Cardinality(FreeFrames))
                                  ELSE 0)
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, tail, retTail, nbret, retOff>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, tail, retTail, nbret, retOff, fullFail>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
 \* header: Truncate is truncate_setsize only), and the pages AppendWrite has written since
@@ -354,10 +384,13 @@ CachedContent(ci) == IF ci <= MappedPages THEN FileOf(ci) ELSE Zero
 \* (Values are bound with \E x \in {e} so that each is computed once per step.)
 SpliceRead(p) ==
     /\ \E free \in {FreeFrames} :
+       \E room \in {PipeSlots - Len(pipe[p])} :
        \E want \in {IF SpliceImpl = "COPY" /\ LimitToEof /\ EofClip
-                    THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)
-                    ELSE Min(ReadLen, PipeSlots - Len(pipe[p]))} :
-       \E n \in {Min(want, Cardinality(free))} :
+                    THEN Min(Min(ReadLen, room), isize)
+                    ELSE IF PipeRoomClip THEN Min(ReadLen, room)
+                    ELSE ReadLen} :
+       \* (the pipe takes no more than its room: append_pipe finds it full)
+       \E n \in {Min(Min(want, room), Cardinality(free))} :
        \* alloc_pages_bulk / append_pipe: the n lowest free frames, for file pages 1..n
        \E newBuf \in {[si \in PageIdx |->
                          IF si <= n
@@ -367,16 +400,20 @@ SpliceRead(p) ==
        \E withBio \in {{newBuf[wi] : wi \in 1..Min(n, MappedPages)}} :
        \* ITER_PIPE: a mapped page got no pipe page: the dio fails (see the header)
        \E fails \in {SpliceImpl = "ITER_PIPE" /\ n < Min(want, MappedPages)} :
+       \* (the pipe ran out before the frames did: append_pipe's pipe_full comes before push_anon)
+       \E onFull \in {SpliceImpl = "ITER_PIPE" /\ room < Min(want, MappedPages) /\ room <= Cardinality(free)} :
        IF n = 0
        \* Nothing to read into: copy_splice_read's alloc_pages_bulk_array gave no page (-ENOMEM);
        \* ITER_PIPE's first bio got none (-EFAULT -> -EAGAIN). Nothing is submitted or added.
        THEN /\ phase' = [phase EXCEPT ![p] = "done"]
             /\ ret' = [ret EXCEPT ![p] = 0]
             /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" THEN ENOMEM ELSE EAGAIN]
+            /\ fullFail' = fullFail + (IF onFull THEN 1 ELSE 0)
             /\ UNCHANGED <<nread, buf, bio, pipe, ref, content, retTail, nbret, retOff>>
        ELSE
         /\ phase' = [phase EXCEPT ![p] = "submitted"]
         /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
+        /\ fullFail' = fullFail + (IF onFull THEN 1 ELSE 0)
         /\ nread' = [nread EXCEPT ![p] = n]
         /\ buf' = [buf EXCEPT ![p] = newBuf]
         /\ bio' = [bio EXCEPT ![p] = 1..Min(n, MappedPages)]
@@ -429,7 +466,7 @@ BufferedRead(p) ==
                          IF f \in allocated
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
-    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret, retOff>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret, retOff, fullFail>>
 
 \* The buffered splice in two steps (BufferedRace), first: splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0)
 \* on the BufferedProc's file up to the return of its filemap_get_pages: the length clipped to the
@@ -468,7 +505,7 @@ BufferedGetPages(p) ==
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
     /\ action' = [name |-> "BufferedGetPages", proc |-> p]
-    /\ UNCHANGED <<isize, bio, pipe, ret, err, mapped, wret, overAlloc, tail, retTail, nbret, retOff>>
+    /\ UNCHANGED <<isize, bio, pipe, ret, err, mapped, wret, overAlloc, tail, retTail, nbret, retOff, fullFail>>
 
 \* The rest of that splice(): i_size read again now that the folios are uptodate (6.12
 \* filemap_splice_read: "isize = i_size_read(...)", a break when *ppos >= isize, "end_offset =
@@ -491,7 +528,7 @@ BufferedFinish(p) ==
         /\ nread' = [nread EXCEPT ![p] = 0]
         /\ buf' = [buf EXCEPT ![p] = [bi \in PageIdx |-> 0]]
     /\ action' = [name |-> "BufferedFinish", proc |-> p]
-    /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail, nbret, retOff>>
+    /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail, nbret, retOff, fullFail>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -519,16 +556,21 @@ SpliceSync(p) ==
     /\ isize > 0
     /\ p # BufferedProc
     /\ \E free \in {FreeFrames} :
+       \E room \in {PipeSlots - Len(pipe[p])} :
        \E want \in {IF SpliceImpl = "COPY" /\ LimitToEof /\ EofClip
-                    THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), isize)
-                    ELSE Min(ReadLen, PipeSlots - Len(pipe[p]))} :
-       \E n \in {Min(want, Cardinality(free))} :
+                    THEN Min(Min(ReadLen, room), isize)
+                    ELSE IF PipeRoomClip THEN Min(ReadLen, room)
+                    ELSE ReadLen} :
+       \* (the pipe takes no more than its room: append_pipe finds it full)
+       \E n \in {Min(Min(want, room), Cardinality(free))} :
        \E newBuf \in {[si \in PageIdx |->
                          IF si <= n
                          THEN CHOOSE nf \in free : Cardinality({g \in free : g < nf}) = si - 1
                          ELSE 0]} :
        \E allocated \in {{newBuf[ai] : ai \in 1..n}} :
        \E fails \in {SpliceImpl = "ITER_PIPE" /\ n < Min(want, MappedPages)} :
+       \* (the pipe ran out before the frames did: append_pipe's pipe_full comes before push_anon)
+       \E onFull \in {SpliceImpl = "ITER_PIPE" /\ room < Min(want, MappedPages) /\ room <= Cardinality(free)} :
        \* (without the EOF revert, ITER_PIPE keeps every page it read in the pipe)
        \E kept \in {IF fails THEN 0
                     ELSE IF SpliceImpl = "ITER_PIPE" /\ ~EofRevert THEN n
@@ -542,6 +584,7 @@ SpliceSync(p) ==
         \* (pages allocated past what the read reaches; 0 when the length was clipped to i_size)
         /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN n - Min(n, isize) ELSE 0)
         /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
+        /\ fullFail' = fullFail + (IF onFull THEN 1 ELSE 0)
         /\ pipe' = [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..kept |-> [frame |-> newBuf[pk], page |-> pk, off |-> 0]]]
         /\ ref' = [f \in FrameSet |->
                      IF f \in keptFrames THEN 1
@@ -581,7 +624,7 @@ SpliceMisaligned(p) ==
                 ELSE EINVAL]
     /\ action' = [name |-> "SpliceMisaligned", proc |-> p]
     /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, overAlloc, tail,
-                   retTail, nbret, retOff>>
+                   retTail, nbret, retOff, fullFail>>
 
 \* splice(fd, &off, pipe, ReadLen*PAGE_SIZE, 0) on the BufferedProc's file (opened without
 \* O_DIRECT) with off = BufferedOffSectors * 512: a position inside file page 1 (a buffered read
@@ -639,7 +682,7 @@ SpliceBufferedOffset(p) ==
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
     /\ action' = [name |-> "SpliceBufferedOffset", proc |-> p, off |-> BufferedOffSectors]
-    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret, fullFail>>
 
 \* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
 \* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
@@ -660,7 +703,7 @@ Truncate(size) ==
         /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
         /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail, nbret, retOff>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail, nbret, retOff, fullFail>>
 
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
@@ -677,9 +720,9 @@ DioRevert(p) ==
            THEN /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - (nread[p] - keep))]
                 /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
                 /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
-           ELSE UNCHANGED <<pipe, ref, content, nbret, retOff>>
+           ELSE UNCHANGED <<pipe, ref, content, nbret, retOff, fullFail>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail, retTail, nbret, retOff>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail, retTail, nbret, retOff, fullFail>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and
@@ -693,7 +736,7 @@ BioComplete(p, i) ==
         /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
     /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
     /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache, mapped, wret, overAlloc, tail,
-                   retTail, nbret, retOff>>
+                   retTail, nbret, retOff, fullFail>>
 
 \* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
 \* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
@@ -719,12 +762,12 @@ SpliceReturn(p) ==
              /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - added)]
              /\ ref' = [f \in FrameSet |-> IF f \in discarded THEN ref[f] - 1 ELSE ref[f]]
              /\ content' = [f \in FrameSet |-> IF f \in discarded /\ ref[f] = 1 THEN Junk ELSE content[f]]
-        ELSE UNCHANGED <<pipe, ref, content, nbret, retOff>>
+        ELSE UNCHANGED <<pipe, ref, content, nbret, retOff, fullFail>>
     \* copy_splice_read allocated nread[p] pages and its read reaches ret[p] (i_size sampled at
     \* submission): the rest were allocated past EOF, counted under the ver #20 promise.
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN nread[p] - ret[p] ELSE 0)
     /\ action' = [name |-> "SpliceReturn", proc |-> p]
-    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret, tail, retTail, nbret, retOff>>
+    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret, tail, retTail, nbret, retOff, fullFail>>
 
 \* read() from the pipe's read end consumes the oldest buffer (pipe_buf_release).
 \* Not while p's splice is in progress: splice holds pipe_lock() on the pipe for the
@@ -738,7 +781,7 @@ PipeRead(p) ==
     /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
     /\ action' = [name |-> "PipeRead", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail,
-                   retTail, nbret, retOff>>
+                   retTail, nbret, retOff, fullFail>>
 
 \* Sectors (512 bytes) pipe buffer k of p holds when it was added: the tail of the last page of a
 \* read that stopped at a mid-page i_size (retTail), else a whole page.
@@ -761,7 +804,7 @@ PipeReadPart(p) ==
                                     \o Tail(@)]
     /\ action' = [name |-> "PipeReadPart", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, ref, content, ret, err, cache, mapped, wret, overAlloc,
-                   tail, retTail, nbret, retOff>>
+                   tail, retTail, nbret, retOff, fullFail>>
 
 \* pwrite(fd, buf, PAGE_SIZE, i_size) on p's O_DIRECT file: an appending O_DIRECT write of one
 \* page, synchronous, one step.  It takes i_rwsem exclusively (fs/ext4/file.c ext4_dio_write_iter:
@@ -784,15 +827,15 @@ AppendWrite(p, pages) ==
     /\ \A q \in Procs : phase[q] \in {"idle", "done"}
     /\ IF pages = 0
        THEN /\ wret' = 0
-            /\ UNCHANGED <<isize, mapped, nbret, retOff>>
+            /\ UNCHANGED <<isize, mapped, nbret, retOff, fullFail>>
        ELSE IF isize + 1 > ExtentPages
        THEN /\ wret' = ENOSPC
-            /\ UNCHANGED <<isize, mapped, nbret, retOff>>
+            /\ UNCHANGED <<isize, mapped, nbret, retOff, fullFail>>
        ELSE /\ wret' = 1
             /\ isize' = isize + 1
             /\ mapped' = IF isize + 1 > mapped THEN isize + 1 ELSE mapped
     /\ action' = [name |-> "AppendWrite", proc |-> p, pages |-> pages]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc, tail, retTail, nbret, retOff>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc, tail, retTail, nbret, retOff, fullFail>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, SPLICE_F_NONBLOCK) by a process whose splice() has
 \* returned, into its pipe while that is full (SpliceNonblock): fs/splice.c do_splice ->
@@ -810,7 +853,7 @@ SpliceFullNonblock(p) ==
     /\ nbret' = EAGAIN
     /\ action' = [name |-> "SpliceFullNonblock", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
-                   overAlloc, tail, retTail, retOff>>
+                   overAlloc, tail, retTail, retOff, fullFail>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
 \* (an explicit step that changes nothing but `action`, so the end is not reported as a
@@ -819,7 +862,7 @@ Finished ==
     /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
     /\ action' = [name |-> "Finished"]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
-                   overAlloc, tail, retTail, nbret, retOff>>
+                   overAlloc, tail, retTail, nbret, retOff, fullFail>>
 
 Next ==
     \/ Finished
@@ -843,6 +886,7 @@ TypeOK ==
     /\ nbret \in {0, EAGAIN}
     /\ DOMAIN retOff = Procs /\ \A p \in Procs : retOff[p] \in 0..7
     /\ overAlloc \in 0..10
+    /\ fullFail \in 0..2
     /\ tail \in 0..7
     /\ (tail > 0 => isize > 0)
     /\ DOMAIN retTail = Procs /\ \A p \in Procs : retTail[p] \in 0..7
@@ -897,6 +941,13 @@ ReadLimitedToEof ==
 \* LimitToEof design counts overAlloc; upstream copy_splice_read (fs/splice.c, 6.5-6.12) clips to
 \* the pipe's room and frees the pages its read did not reach.
 AllocationWithinEof == overAlloc = 0
+
+\* A splice that fills the pipe returns what it read: a read the pipe's room cuts is a short
+\* splice, never a failure (6.1 do_splice_to clips the length to the room, 6.12 copy_splice_read and
+\* filemap_splice_read clip to it themselves).  Before 3253d9d09337 a blocking splice(2) into a pipe
+\* with room failed -EAGAIN when its O_DIRECT read met the full pipe, the data it had read from the
+\* device discarded.  A 6.1 ITER_PIPE read that finds no free frame still fails (not counted).
+FillNotFailed == fullFail = 0
 
 \* Bookkeeping: a frame's refcount is exactly its holders (pipe buffers, bios under
 \* "GET", copy_splice_read's array, the page cache) -- except after it was freed under a

@@ -62,7 +62,8 @@
 //   framesInUse, refs (page refcounts are not exported), bioFreed and cached (page-cache
 //   residency: the guest's files are written through the page cache, so it starts warm where
 //   the model's starts empty; no other key depends on it), allocPastEof (a splice's page
-//   allocations; 0 under every profile).
+//   allocations; 0 under every profile), failFull (splices that failed after their read met a
+//   full pipe: 0 under every profile, whose splice(2) clips the length to the pipe's room).
 // BufferedProc: that process's file is opened without O_DIRECT (vfs_splice_read ->
 // filemap_splice_read on 6.12, generic_file_splice_read over ITER_PIPE on 6.1); its
 // SpliceSubmit is the whole splice() call, with the gate open (page-cache reads must not wait). X<i> (the other
@@ -107,6 +108,9 @@ export const SPLICEPIPE_UNOBSERVABLE = [
   // Pages a splice allocated past EOF under seed 002 ver #20's promise: no shipped kernel has
   // that design (0 under every profile) and the guest cannot count a splice's allocations.
   'allocPastEof',
+  // Splices that failed after their read met a full pipe: only without do_splice's clip to the
+  // pipe's room (before 3253d9d09337, 5.4), so 0 on 6.1 and 6.12; the guest sees -EAGAIN only.
+  'failFull',
 ] as const;
 
 /** Reasons a scenario is not applicable (stable texts: the runner counts by reason). */
@@ -251,6 +255,9 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
   // EofClip = FALSE is the ver #19 direct_splice_read under the ver #20 promise (a design, not a
   // shipped kernel): a kernel target runs only the profiles' constants, where it is TRUE.
   if (c.EofClip === false) return null;
+  // PipeRoomClip = FALSE is do_splice before 3253d9d09337 (5.4): 6.1 and 6.12 clip the length to
+  // the pipe's room, so no guest kernel can run it.
+  if (c.PipeRoomClip === false) return null;
   if (tailSectors > 0 && fileSize === 0) return null;
   const buffered = c.BufferedProc ?? 'none';
   if (buffered !== 'none' && !isProc(buffered)) return null;

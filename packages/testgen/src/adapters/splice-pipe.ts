@@ -73,6 +73,12 @@
 //                   promises none (LimitToEof: seed 002 ver #20; reference: r.eof_limited); 0 in
 //                   every other design. The model's overAlloc; the ver #19 code (EofClip = FALSE,
 //                   fault direct_splice_no_eof_limit) raises it, and splice_within_eof fires then
+//   failFull        O_DIRECT splices that failed because their read met a full pipe (6.1
+//                   ITER_PIPE: append_pipe found no slot for a mapped page, rather than no free
+//                   page), counted when the failure is decided (a split read: at its SpliceSubmit,
+//                   where the dio's error is set). 0 unless the length is not clipped to the pipe's
+//                   room: the model's fullFail, PipeRoomClip = FALSE (fault splice_no_pipe_room_clip,
+//                   do_splice before 3253d9d09337); splice_fill_not_failed fires at the return
 //   nonblock        the last SpliceFullNonblock's result ("error 11": -EAGAIN), null before any
 //   write           the last AppendWrite's result: 1 (page written), 0 (an empty write) or
 //                   "error 28" (-ENOSPC), null before any
@@ -118,6 +124,7 @@ import {
   splice_dio_read_submit,
   splice_dio_read_wait,
   splice_file_to_pipe,
+  splice_fill_not_failed,
   splice_pages_past_eof,
   splice_pipe_matches_ret,
   type splice_read_result,
@@ -307,6 +314,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   }
   obs.bioFreed = freed;
   obs.allocPastEof = asInt(stateVar(state, 'overAlloc'), 'overAlloc');
+  obs.failFull = asInt(stateVar(state, 'fullFail'), 'fullFail');
   // wret = -1: no AppendWrite yet.
   const w = asInt(stateVar(state, 'wret'), 'wret');
   obs.write = w === -1 ? null : w < 0 ? `error ${-w}` : w;
@@ -397,6 +405,9 @@ class SplicePipeDriver implements ReferenceDriver {
   private readonly results: splice_read_result[] = [];
   /** Pages those splices allocated past EOF under a design that promises none (allocPastEof). */
   private allocPastEof = 0;
+  /** Splices failed after their read met a full pipe (failFull), and the split reads counted. */
+  private failFull = 0;
+  private readonly failFullCounted = new Set<splice_dio_read>();
   /** The last AppendWrite's result (bytes or -errno), null before any. */
   private lastWrite: number | null = null;
   /** The last SpliceFullNonblock's result (bytes or -errno), null before any. */
@@ -488,7 +499,7 @@ class SplicePipeDriver implements ReferenceDriver {
     // Bytes, or -errno: a failed read (ENOMEM, EAGAIN) is an outcome the model states.
     const ret = splice_dio_read_wait(r);
     this.rets.set(p, ret);
-    this.record(splice_dio_read_result(r, ret));
+    this.record(splice_dio_read_result(r, ret), this.failFullCounted.has(r));
   }
 
   /**
@@ -496,8 +507,9 @@ class SplicePipeDriver implements ReferenceDriver {
    * count when its design promises none (r.eof_limited: copy_splice_read with seed 002 ver #20's
    * clip), as splice_within_eof judges them.
    */
-  private record(r: splice_read_result): void {
+  private record(r: splice_read_result, failFullCounted = false): void {
     this.results.push(r);
+    if (r.ret < 0 && r.full_pipe_failed && !failFullCounted) this.failFull++;
     const over = splice_pages_past_eof(r);
     // The other direction of the cross-check (reference-target.ts fails an unpredicted
     // violation): pages past EOF under the promise must make splice_within_eof fire.
@@ -543,6 +555,12 @@ class SplicePipeDriver implements ReferenceDriver {
           },
         );
         this.reads.set(p, r);
+        // A read whose bios are in flight but whose dio has already failed after meeting the full
+        // pipe (pipe_get_pages: no slot, -EFAULT): the model decides the failure here.
+        if (r.dio !== null && r.dio.error < 0 && r.piter !== null && r.piter.met_full) {
+          this.failFull++;
+          this.failFullCounted.add(r);
+        }
         // A read that submits nothing returns at once, in the same splice() call.
         if (r.dio === null) this.finish(p, r);
         return;
@@ -747,6 +765,7 @@ class SplicePipeDriver implements ReferenceDriver {
       ...kernelViolations(this.k),
       ...this.results.flatMap(splice_within_eof),
       ...this.results.flatMap(splice_pipe_matches_ret),
+      ...this.results.flatMap(splice_fill_not_failed),
     ];
   }
 
@@ -787,6 +806,7 @@ class SplicePipeDriver implements ReferenceDriver {
     }
     obs.bioFreed = freed;
     obs.allocPastEof = this.allocPastEof;
+    obs.failFull = this.failFull;
     obs.write = this.lastWrite === null ? null : retObservation(this.lastWrite);
     obs.nonblock = this.lastNonblock === null ? null : retObservation(this.lastNonblock);
     return obs;
@@ -808,6 +828,8 @@ export const splicePipeAdapter: SpecAdapter = {
     // EofClip = FALSE (with LimitToEof) is the ver #19 direct_splice_read under the ver #20
     // promise: eof_limited without the clip (faults.ts direct_splice_no_eof_limit).
     { constant: 'EofClip', value: false, fault: 'direct_splice_no_eof_limit' },
+    // PipeRoomClip = FALSE is do_splice before 3253d9d09337: no clip to the pipe's room.
+    { constant: 'PipeRoomClip', value: false, fault: 'splice_no_pipe_room_clip' },
   ],
   // A bio listing a freed frame (the model's NoBufferFreedUnderBio) makes its DMA land in a
   // freed page, which the reference WARNs about when the bio completes.
@@ -829,6 +851,16 @@ export const splicePipeAdapter: SpecAdapter = {
     // Pages allocated past EOF under the ver #20 promise (the model's AllocationWithinEof broken
     // by the missing clip): splice_within_eof judges the splice that returned at this step.
     ...(Number(now.allocPastEof) > Number(prev?.allocPastEof ?? 0) ? ['splice_within_eof'] : []),
+    // A splice that failed after its read met the full pipe (the model's FillNotFailed broken by
+    // the missing room clip): splice_fill_not_failed judges it when it returns -EAGAIN, at this
+    // step or, for a split read, at its SpliceReturn after the failure was counted.
+    ...(Number(now.failFull) > 0 &&
+    PROCS.some((p) => {
+      const k = PROC_KEYS[p];
+      return prev?.[k.ret] === null && now[k.ret] === 'error 11';
+    })
+      ? ['splice_fill_not_failed']
+      : []),
   ],
   createDriver: (profile, scenario) => new SplicePipeDriver(profile, scenario),
 };

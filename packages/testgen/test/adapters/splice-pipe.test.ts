@@ -153,6 +153,7 @@ describe('SplicePipe adapter', () => {
       wret: -1,
       nbret: 0,
       overAlloc: 0,
+      fullFail: 0,
       tail: 0,
       retTail: fn([
         ['p1', 0],
@@ -179,6 +180,7 @@ describe('SplicePipe adapter', () => {
       cached: 0,
       bioFreed: 0,
       allocPastEof: 0,
+      failFull: 0,
       write: null, // no AppendWrite yet
       nonblock: null, // no SpliceFullNonblock yet
     });
@@ -269,6 +271,13 @@ describe('SplicePipe adapter', () => {
         overAlloc: 2,
       } as unknown as ModelState),
     ).toMatchObject({ allocPastEof: 2 });
+    // Splices failed after their read met a full pipe (the model's fullFail).
+    expect(
+      splicePipeAdapter.observeModel(undefined, {
+        ...state,
+        fullFail: 1,
+      } as unknown as ModelState),
+    ).toMatchObject({ failFull: 1 });
     // An AppendWrite's result: one page written, or -ENOSPC as the errno the guest would print.
     expect(
       splicePipeAdapter.observeModel(undefined, { ...state, wret: 1 } as unknown as ModelState),
@@ -629,6 +638,66 @@ describe('SplicePipe adapter', () => {
     );
     expect(v20.map((o) => o.allocPastEof)).toEqual([0, 0, 0, 0, 0]);
     expect(v20[2]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', framesInUse: 1 });
+  });
+
+  it('without the clip to the pipe room (before 3253d9d09337): a read that fills the pipe fails -EAGAIN, counted and caught by splice_fill_not_failed', () => {
+    // SplicePipe_no_room_clip's constants: two pages asked, one free slot per pipe.
+    const constants = {
+      Frames: 3,
+      FileSize: 2,
+      ReadLen: 2,
+      PipeSlots: 1,
+      SpliceImpl: 'ITER_PIPE',
+      BioPageRef: 'GET',
+      LimitToEof: false,
+      BufferedProc: 'none',
+      MisalignedSplice: false,
+      ExtendSize: 0,
+      DioAppend: false,
+      EofRevert: true,
+      EofClip: true,
+      PipeRoomClip: false,
+    };
+    const design = 'linux-6.1+splice_no_pipe_room_clip';
+    const s: Scenario = {
+      id: 'unit',
+      spec: 'SplicePipe',
+      config: 'SplicePipe_no_room_clip',
+      actions: [
+        { name: 'Init' },
+        { name: 'SpliceSubmit', proc: 'p1' },
+        { name: 'DioRevert', proc: 'p1' },
+        { name: 'BioComplete', proc: 'p1', page: 1 },
+        { name: 'SpliceReturn', proc: 'p1' },
+        { name: 'SpliceSync', proc: 'p2' },
+      ],
+      constants,
+    };
+    // p1's split read: the first page's bio is in flight when the dio fails (counted at
+    // submission), and the return discards that page; p2's whole splice() fails the same way.
+    const obs = runOnReference(splicePipeAdapter, s, design);
+    expect(obs.map((o) => o.failFull)).toEqual([0, 1, 1, 1, 1, 2]);
+    expect(obs[4]).toMatchObject({ ret_p1: 'error 11', pipe_p1: '', framesInUse: 0 });
+    expect(obs[5]).toMatchObject({ ret_p2: 'error 11', pipe_p2: '', framesInUse: 0 });
+    const exp = computeExpectation(
+      stepperFor('SplicePipe_no_room_clip'),
+      splicePipeAdapter.observeModel,
+      s,
+      design,
+      constants,
+    );
+    expect(compareObservations(s, design, exp.observations, obs).map(formatMismatch)).toEqual([]);
+    // 6.1 as shipped (the clip): each splice() reads the one page that fits, nothing to catch.
+    const clipped = runOnReference(
+      splicePipeAdapter,
+      {
+        ...s,
+        actions: [{ name: 'Init' }, { name: 'SpliceSync', proc: 'p1' }],
+        constants: { ...constants, PipeRoomClip: true },
+      },
+      'linux-6.1',
+    );
+    expect(clipped[1]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', failFull: 0 });
   });
 
   it('the frame pool bounds the reference: a second splice gets the one free frame', () => {
