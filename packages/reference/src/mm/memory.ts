@@ -168,8 +168,8 @@ function do_wp_page(mm: MmStruct, vpn: number, pte: Pte, flags: number): number 
  */
 function do_fault(mm: MmStruct, vma: VmAreaStruct, vpn: number, flags: number): number {
   const mapping = vma.vm_file as address_space;
-  // linear_page_index with vm_pgoff 0: the mapping starts at the file's first page.
-  const index = vpn - vma.vm_start / PAGE_SIZE;
+  // linear_page_index: the file page vm_start maps, plus the pages from there.
+  const index = vma.vm_pgoff + vpn - vma.vm_start / PAGE_SIZE;
   const folio = filemap_fault(mapping, index);
   if (typeof folio === 'number') return folio;
   if (flags & FAULT_FLAG_WRITE) {

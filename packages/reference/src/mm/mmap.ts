@@ -18,16 +18,28 @@ export interface Pte {
   dirty: boolean;
 }
 
-/** struct vm_area_struct, restricted to private anonymous mappings. */
+/** struct vm_area_struct, restricted to private mappings (anonymous or of a file). */
 export interface VmAreaStruct {
   vm_start: number;
   vm_end: number;
   vm_flags: number;
   /**
-   * vm_file's page cache (file->f_mapping) for a MAP_PRIVATE file mapping of the file from
-   * offset 0 (vm_pgoff 0); absent for anonymous memory (mm/filemap.ts vm_mmap_file_private).
+   * vm_pgoff: the file page vm_start maps (0 from vm_mmap: a file is mapped from offset 0).
+   * Every split keeps each page's file offset: the upper part's vm_pgoff moves on by the pages
+   * below it (mm/mmap.c __split_vma, 6.1; mm/vma.c __split_vma, 6.12: "new->vm_pgoff +=
+   * ((addr - vma->vm_start) >> PAGE_SHIFT)"). Unused for anonymous memory.
+   */
+  vm_pgoff: number;
+  /**
+   * vm_file's page cache (file->f_mapping) for a MAP_PRIVATE file mapping; absent for anonymous
+   * memory (mm/filemap.ts vm_mmap_file_private). A split or a flags change keeps it.
    */
   vm_file?: address_space;
+}
+
+/** The part of vma from lo up (a split's upper part: __split_vma), with its file offset. */
+function vma_from(vma: VmAreaStruct, lo: number): VmAreaStruct {
+  return { ...vma, vm_start: lo, vm_pgoff: vma.vm_pgoff + (lo - vma.vm_start) / PAGE_SIZE };
 }
 
 /** Lowest address handed out by vm_mmap when no address is asked for (mmap_min_addr is 64K). */
@@ -119,6 +131,7 @@ export function vm_mmap(
     vm_start: start,
     vm_end: start + size,
     vm_flags: prot_to_vm_flags(prot),
+    vm_pgoff: 0,
   };
   mm.vmas.push(vma);
   if (mm.vmas.length > 1) mm.vmas.sort((a, b) => a.vm_start - b.vm_start);
@@ -151,7 +164,7 @@ export function vm_munmap(mm: MmStruct, start: number, len: number): number {
       continue;
     }
     if (vma.vm_start < start) kept.push({ ...vma, vm_end: start });
-    if (vma.vm_end > end) kept.push({ ...vma, vm_start: end });
+    if (vma.vm_end > end) kept.push(vma_from(vma, end));
     const lo = Math.max(vma.vm_start, start);
     const hi = Math.min(vma.vm_end, end);
     for (let a = lo; a < hi; a += PAGE_SIZE) zap_pte(mm, a / PAGE_SIZE);
@@ -253,8 +266,8 @@ function vma_modify_flags(
       continue;
     }
     if (vma.vm_start < lo) out.push({ ...vma, vm_end: lo });
-    out.push({ vm_start: lo, vm_end: hi, vm_flags: newflags(vma.vm_flags) });
-    if (hi < vma.vm_end) out.push({ ...vma, vm_start: hi });
+    out.push({ ...vma_from(vma, lo), vm_end: hi, vm_flags: newflags(vma.vm_flags) });
+    if (hi < vma.vm_end) out.push(vma_from(vma, hi));
     covered += hi - lo;
   }
   mm.vmas = out;

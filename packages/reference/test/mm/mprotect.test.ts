@@ -1,18 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { bdev_alloc } from '../../src/block/blkdev.ts';
 import { DioForkRace } from '../../src/block/dio_fork_race.ts';
+import { create_file } from '../../src/block/fs.ts';
 import { EEXIST, EFAULT, EINVAL, ENOMEM } from '../../src/errno.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE, VM_READ, VM_WRITE } from '../../src/mm/constants.ts';
+import { vm_mmap_file_private } from '../../src/mm/filemap.ts';
 import { io_sqe_buffers_register, io_uring_setup } from '../../src/mm/io_uring.ts';
 import { copy_to_user, read_user } from '../../src/mm/memory.ts';
 import {
+  do_madvise,
   do_mprotect_pkey,
   MADV_DONTFORK,
   mm_alloc,
   pte_lookup,
   VM_DONTCOPY,
   vm_mmap,
+  vm_munmap,
 } from '../../src/mm/mmap.ts';
 
 const flagsOf = (mm: ReturnType<typeof mm_alloc>, base: number) =>
@@ -65,7 +70,7 @@ describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () =>
       expect(vm_mmap(mm, a + 1, 2 ** 56)).toBe(-ENOMEM);
       expect(vm_mmap(mm, a + 1, PAGE_SIZE)).toBe(-EINVAL);
       expect(mm.vmas).toEqual([
-        { vm_start: a, vm_end: a + PAGE_SIZE, vm_flags: mm.vmas[0]?.vm_flags },
+        { vm_start: a, vm_end: a + PAGE_SIZE, vm_flags: mm.vmas[0]?.vm_flags, vm_pgoff: 0 },
       ]);
     });
   });
@@ -206,4 +211,57 @@ describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () =>
       expect(k.live_folios.size).toBe(0);
     });
   }
+});
+
+describe('a split of a private file mapping keeps its file and each page offset (__split_vma)', () => {
+  // A three-page file whose page i holds byte 0x10 + i, mapped MAP_PRIVATE from offset 0.
+  const fileMapping = (mm: ReturnType<typeof mm_alloc>) => {
+    const bytes = new Uint8Array(3 * PAGE_SIZE);
+    for (let i = 0; i < 3; i++) bytes.fill(0x10 + i, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+    const bdev = bdev_alloc(bytes.length);
+    bdev.write(0, bytes);
+    const ino = create_file(bdev, 0, bytes.length, bytes.length);
+    return vm_mmap_file_private(mm, ino.i_mapping, 3 * PAGE_SIZE);
+  };
+
+  it('mprotect, madvise and munmap of page 0: pages 1 and 2 still fault in their own file pages', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      for (const split of ['mprotect', 'madvise', 'munmap'] as const) {
+        const mm = mm_alloc();
+        const a = fileMapping(mm);
+        const r =
+          split === 'mprotect'
+            ? do_mprotect_pkey(mm, a, PAGE_SIZE, PROT_READ)
+            : split === 'madvise'
+              ? do_madvise(mm, a, PAGE_SIZE, MADV_DONTFORK)
+              : vm_munmap(mm, a, PAGE_SIZE);
+        expect(r).toBe(0);
+        const upper = mm.vmas.find((v) => v.vm_start === a + PAGE_SIZE);
+        expect(upper?.vm_file).toBeDefined(); // the split keeps vma->vm_file
+        expect(upper?.vm_pgoff).toBe(1); // new->vm_pgoff += 1 page
+        // do_read_fault at each page: linear_page_index = vm_pgoff + the pages from vm_start.
+        expect(read_user(mm, a + PAGE_SIZE, 1)).toEqual(Uint8Array.of(0x11));
+        expect(read_user(mm, a + 2 * PAGE_SIZE, 1)).toEqual(Uint8Array.of(0x12));
+        expect(pte_lookup(mm, a + PAGE_SIZE)?.page.folio.anon).toBe(false); // the page-cache page
+        if (split !== 'munmap') expect(read_user(mm, a, 1)).toEqual(Uint8Array.of(0x10));
+      }
+    });
+  });
+
+  it('mprotect of the middle page: the middle and upper parts start at file pages 1 and 2', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const mm = mm_alloc();
+      const a = fileMapping(mm);
+      expect(do_mprotect_pkey(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ)).toBe(0);
+      expect(mm.vmas.map((v) => [v.vm_start - a, v.vm_pgoff, v.vm_file !== undefined])).toEqual([
+        [0, 0, true],
+        [PAGE_SIZE, 1, true],
+        [2 * PAGE_SIZE, 2, true],
+      ]);
+      // A store to the middle page is SIGSEGV (read-only), a store to page 2 copies file page 2.
+      expect(copy_to_user(mm, a + PAGE_SIZE, Uint8Array.of(1))).toBe(1);
+      expect(copy_to_user(mm, a + 2 * PAGE_SIZE + 1, Uint8Array.of(0x50))).toBe(0);
+      expect(read_user(mm, a + 2 * PAGE_SIZE, 2)).toEqual(Uint8Array.of(0x12, 0x50));
+    });
+  });
 });
