@@ -214,9 +214,8 @@ function madvise_behavior_valid(behavior: number): boolean {
 /**
  * The vm_flags madvise(behavior) gives a vma (mm/madvise.c madvise_vma_behavior). Only the
  * advices the specs use are modelled; any other valid one is an error naming it, not a silent
- * no-op (an invalid one never gets here: do_madvise's -EINVAL).
- * MADV_WIPEONFORK needs anonymous memory (no vm_file, !VM_SHARED): the model's vmas are all
- * private anonymous, so the kernel's -EINVAL for the others cannot arise here.
+ * no-op (an invalid one never gets here: do_madvise's -EINVAL). MADV_WIPEONFORK of a file
+ * mapping never gets here either: do_madvise refuses it first (the model has no VM_SHARED vma).
  */
 function madvise_new_flags(vm_flags: number, behavior: number): number {
   switch (behavior) {
@@ -235,13 +234,23 @@ function madvise_new_flags(vm_flags: number, behavior: number): number {
  * vma_modify_flags). 0, -EINVAL for an advice the kernel does not know (checked first: "if
  * (!madvise_behavior_valid(behavior)) return -EINVAL;", 6.1 and 6.12), a misaligned start or a
  * bad length, -ENOMEM when part of the range is unmapped (madvise_walk_vmas: the mapped parts
- * are still advised, as in the kernel).
+ * are still advised, as in the kernel). MADV_WIPEONFORK "is only supported on anonymous memory"
+ * (madvise_vma_behavior: "if (vma->vm_file || vma->vm_flags & VM_SHARED) return -EINVAL;"):
+ * madvise_walk_vmas returns that error at the range's first file vma, the vmas before it
+ * advised.
  */
 export function do_madvise(mm: MmStruct, start: number, len_in: number, behavior: number): number {
   if (!madvise_behavior_valid(behavior)) return -EINVAL;
   if (start % PAGE_SIZE !== 0 || !Number.isInteger(len_in) || len_in < 0) return -EINVAL;
   const end = start + Math.ceil(len_in / PAGE_SIZE) * PAGE_SIZE;
-  const covered = vma_modify_flags(mm, start, end, (f) => madvise_new_flags(f, behavior));
+  // Where the walk stops: the start of the range's first file vma, for MADV_WIPEONFORK.
+  let stop = end;
+  if (behavior === MADV_WIPEONFORK)
+    for (const vma of mm.vmas)
+      if (vma.vm_file !== undefined && vma.vm_start < stop && vma.vm_end > start)
+        stop = Math.max(start, vma.vm_start);
+  const covered = vma_modify_flags(mm, start, stop, (f) => madvise_new_flags(f, behavior));
+  if (stop < end) return -EINVAL;
   return covered === end - start ? 0 : -ENOMEM;
 }
 

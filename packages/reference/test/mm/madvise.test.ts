@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { bdev_alloc } from '../../src/block/blkdev.ts';
 import { DioForkRace } from '../../src/block/dio_fork_race.ts';
+import { create_file } from '../../src/block/fs.ts';
 import { EINVAL, ENOMEM } from '../../src/errno.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import { PAGE_SIZE } from '../../src/mm/constants.ts';
+import { vm_mmap_file_private } from '../../src/mm/filemap.ts';
 import { read_user } from '../../src/mm/memory.ts';
 import {
   do_madvise,
@@ -125,5 +128,32 @@ describe('madvise(MADV_DONTFORK / MADV_WIPEONFORK) (mm/madvise.c, kernel/fork.c 
     race.complete(1);
     race.exit();
     expect(mm_invariants_at_quiescence(k)).toEqual([]);
+  });
+});
+
+describe('MADV_WIPEONFORK is for anonymous memory only (madvise_vma_behavior: -EINVAL)', () => {
+  it('a private file mapping refuses it and is left as it was; the anonymous vma before it is advised', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const mm = mm_alloc();
+      const anon = vm_mmap(mm, 0, PAGE_SIZE);
+      const bdev = bdev_alloc(2 * PAGE_SIZE);
+      const ino = create_file(bdev, 0, 2 * PAGE_SIZE, 2 * PAGE_SIZE);
+      const file = vm_mmap_file_private(mm, ino.i_mapping, 2 * PAGE_SIZE);
+      expect(file).toBeGreaterThan(anon + PAGE_SIZE); // a gap between the two mappings
+      const flagsOf = () => mm.vmas.map((v) => v.vm_flags & (VM_WIPEONFORK | VM_DONTCOPY));
+      // The file vma alone: the walk fails at it, nothing changes.
+      expect(do_madvise(mm, file, 2 * PAGE_SIZE, MADV_WIPEONFORK)).toBe(-EINVAL);
+      expect(do_madvise(mm, file + PAGE_SIZE, PAGE_SIZE, MADV_WIPEONFORK)).toBe(-EINVAL);
+      expect(mm.vmas.length).toBe(2); // not split either
+      expect(flagsOf()).toEqual([0, 0]);
+      // From the anonymous page over the gap to the file: the anonymous vma is advised, the file
+      // vma's -EINVAL wins over the gap's -ENOMEM (madvise_walk_vmas returns it at once).
+      expect(do_madvise(mm, anon, file + 2 * PAGE_SIZE - anon, MADV_WIPEONFORK)).toBe(-EINVAL);
+      expect(flagsOf()).toEqual([VM_WIPEONFORK, 0]);
+      // MADV_DONTFORK is for any vma.
+      expect(do_madvise(mm, file, 2 * PAGE_SIZE, MADV_DONTFORK)).toBe(0);
+      expect(flagsOf()).toEqual([VM_WIPEONFORK, VM_DONTCOPY]);
+      expect(mm.vmas[1]?.vm_file).toBe(ino.i_mapping);
+    });
   });
 });
