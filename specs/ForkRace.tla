@@ -96,7 +96,8 @@ CONSTANTS
                      \* (MadviseInvalid, MmapEmpty, MmapTooLong)
     FileBacked       \* the parent's buffer is a MAP_PRIVATE mapping of a file's two pages (with
                      \* LastPageLoadedOnly): page 0 was stored to, page 1 only loaded, so page 1's
-                     \* pte maps the file's page-cache page itself (PageCache); FALSE: anonymous
+                     \* pte maps the file's page-cache page itself (PageCache); FALSE: anonymous.
+                     \* With UseFailedSteps also madvise(MADV_WIPEONFORK) of it (MadviseWipeFile)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -1191,6 +1192,18 @@ MadviseHole ==
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "MadviseHole", err |-> "ENOMEM"]
 
+\* madvise(MADV_WIPEONFORK) of the parent's whole buffer when it is a private file mapping
+\* (FileBacked, a failed step), before fork, the advice that keeps the race away from an
+\* anonymous buffer (ForkAdvice): mm/madvise.c madvise_vma_behavior (6.1 and 6.12) takes it for
+\* anonymous memory only, "if (vma->vm_file || vma->vm_flags & VM_SHARED) return -EINVAL;", and
+\* madvise_walk_vmas returns that error at the buffer's vma, the first: nothing changes.
+MadviseWipeFile ==
+    /\ FileBacked
+    /\ ~forked
+    /\ FailedStep([name |-> "MadviseWipeFile", err |-> "EINVAL"])
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ action' = [name |-> "MadviseWipeFile", err |-> "EINVAL"]
+
 \* IORING_OP_READ_FIXED on page v's ring (its one registered buffer, page v) at the address one
 \* page further (the next page, an off-by-one-page buffer address): outside the registered
 \* buffer, so io_import_fixed fails the request with -EFAULT ("if (unlikely(buf_addr <
@@ -1265,6 +1278,7 @@ Next ==
           UseProtect /\ UseFailedSteps /\ CanStart(i) /\ DioSubmitReadOnly(i, v)
     \/ \E v \in VPages : UseProtect /\ UseUnprotect /\ ~forked /\ Unprotect(v)
     \/ UseHoleSteps /\ ~forked /\ (ProtectHole \/ MadviseHole)
+    \/ FileBacked /\ UseFailedSteps /\ ~forked /\ MadviseWipeFile
     \/ \E i \in IOs, v \in VPages :
           UseFixedOutside /\ UseFailedSteps /\ CanStart(i) /\ FixedReadOutside(i, v)
     \/ \E v \in VPages :

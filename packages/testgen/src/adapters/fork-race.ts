@@ -45,7 +45,8 @@
 // FileBacked: the parent's buffer is a MAP_PRIVATE mapping of a two-page file (DioForkRace's
 // file_bytes, FILE_BYTE throughout: no tag), page 0 faulted in by a store (do_cow_fault), page 1
 // by a load (LastPageLoadedOnly: do_read_fault maps the page-cache page); the file's page reads
-// as no tags ("").
+// as no tags (""). MadviseWipeFile: madvise(MADV_WIPEONFORK) of that buffer, which the kernel
+// refuses (-EINVAL: anonymous memory only).
 
 import {
   alloc_pipe_info,
@@ -171,6 +172,7 @@ const ACTIONS = new Set([
   'MadviseInvalid',
   'MmapEmpty',
   'MmapTooLong',
+  'MadviseWipeFile',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -538,6 +540,15 @@ class ForkRaceDriver implements ReferenceDriver {
             ? this.race.madvise(at, PAGE_SIZE, MADV_INVALID)
             : Math.min(this.race.mmap_populate(at, action.name === 'MmapEmpty' ? 0 : 2 ** 56), 0);
         if (r === 0) throw new AdapterError(`ForkRace: ${action.name} succeeded`);
+        this.lastErr = errName(r);
+        return;
+      }
+      case 'MadviseWipeFile': {
+        // madvise(MADV_WIPEONFORK) of the whole buffer, a private file mapping (FileBacked):
+        // madvise_vma_behavior refuses a file vma, -EINVAL, nothing changes.
+        const r = this.race.madvise(this.uaddr(0), this.numPages * PAGE_SIZE, MADV_WIPEONFORK);
+        if (r === 0)
+          throw new AdapterError('ForkRace: MADV_WIPEONFORK of the file buffer succeeded');
         this.lastErr = errName(r);
         return;
       }

@@ -323,10 +323,11 @@ describe('ForkRace adapter', () => {
   it('a private file mapping: the write from the page-cache page across fork sends the file', () => {
     // FileBacked: page 1 maps the file's page-cache page (only loaded); an O_DIRECT write from
     // it holds that page (6.12 a pin, 6.1 a FOLL_GET ref), fork maps it in the child too, each
-    // store copies it, and the device gets the file's bytes (no tag).
+    // store copies it, and the device gets the file's bytes (no tag). MADV_WIPEONFORK of the
+    // file buffer first: -EINVAL (anonymous memory only), nothing changes.
     for (const [profile, hold, pins] of [
-      ['linux-6.12', 'FOLL_PIN', [0, 1, 1, 1, 1, 0]],
-      ['linux-6.1', 'FOLL_GET', [0, 0, 0, 0, 0, 0]],
+      ['linux-6.12', 'FOLL_PIN', [0, 0, 1, 1, 1, 1, 0]],
+      ['linux-6.1', 'FOLL_GET', [0, 0, 0, 0, 0, 0, 0]],
     ] as const) {
       const constants = {
         ...base,
@@ -337,6 +338,7 @@ describe('ForkRace adapter', () => {
         UseChildExit: true,
         LastPageLoadedOnly: true,
         FileBacked: true,
+        UseFailedSteps: true,
         DioHold: hold,
       };
       const s: Scenario = {
@@ -346,6 +348,7 @@ describe('ForkRace adapter', () => {
         constants,
         actions: [
           { name: 'Init' },
+          { name: 'MadviseWipeFile', err: 'EINVAL' },
           { name: 'DioWriteSubmit', io: 1, vpage: 1 },
           { name: 'Fork' },
           { name: 'Write', proc: 'P', vpage: 1 },
@@ -359,10 +362,19 @@ describe('ForkRace adapter', () => {
       // Page 0's copy and the mapped page-cache page, then the child's mapping of it costs no
       // page (no copy at fork), each store a copy; the page-cache page stays held until the write
       // completes, then only its cache holds it.
-      expect(exp.observations.map((o) => o.livePages)).toEqual([2, 2, 2, 3, 4, 3]);
-      expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW', 'PW']);
-      expect(exp.observations.map((o) => o.C1)).toEqual([null, null, '', '', 'CW', 'CW']);
-      expect(exp.observations[5]?.written).toBe('1:');
+      expect(exp.observations.map((o) => o.err)).toEqual([
+        null,
+        'EINVAL',
+        null,
+        null,
+        null,
+        null,
+        null,
+      ]);
+      expect(exp.observations.map((o) => o.livePages)).toEqual([2, 2, 2, 2, 3, 4, 3]);
+      expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', '', 'PW', 'PW', 'PW']);
+      expect(exp.observations.map((o) => o.C1)).toEqual([null, null, null, '', '', 'CW', 'CW']);
+      expect(exp.observations[6]?.written).toBe('1:');
       const observed = runOnReference(forkRaceAdapter, s, profile);
       expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
     }
