@@ -55,6 +55,12 @@ export interface KernelProfile {
   readonly longterm_ro_pin_unshares: boolean;
   /** seed 004: bvecq chains and ITER_BVECQ. */
   readonly has_bvecq: boolean;
+  /**
+   * iov_iter_extract_bvec_pages() walks page by page into the following bvecs (e4e535bff2bc,
+   * "iov_iter: don't require contiguous pages in iov_iter_extract_bvec_pages", 6.13): the RFC's
+   * base has it. 6.3-6.12 list one bvec per call (Debian's 6.12.117 lib/iov_iter.c read).
+   */
+  readonly extract_bvec_page_walk: boolean;
   /** Iterator types this kernel has (include/linux/uio.h enum iter_type). */
   readonly iter_types: readonly IterTypeName[];
   /** Iterator types iov_iter_extract_pages() accepts (lib/iov_iter.c); empty without the API. */
@@ -74,6 +80,7 @@ const LINUX_6_1: KernelProfile = {
   zero_page_pinned: true,
   longterm_ro_pin_unshares: false,
   has_bvecq: false,
+  extract_bvec_page_walk: false,
   // ITER_UBUF landed in 6.0; ITER_FOLIOQ only in 6.12.
   iter_types: [
     'ITER_UBUF',
@@ -100,6 +107,7 @@ const LINUX_6_12: KernelProfile = {
   zero_page_pinned: false,
   longterm_ro_pin_unshares: true,
   has_bvecq: false,
+  extract_bvec_page_walk: false,
   iter_types: [
     'ITER_UBUF',
     'ITER_IOVEC',
@@ -132,6 +140,7 @@ const BVECQ_RFC: KernelProfile = {
   zero_page_pinned: false,
   longterm_ro_pin_unshares: true,
   has_bvecq: true,
+  extract_bvec_page_walk: true,
   iter_types: [
     'ITER_UBUF',
     'ITER_IOVEC',

@@ -137,9 +137,11 @@ function iov_iter_extract_kvec_pages(
 }
 
 /**
- * iov_iter_extract_bvec_pages() as in 6.12: walks page by page with a bvec_iter and continues
- * into the next bvec only while the next piece starts at offset 0 and the previous one ended
- * at PAGE_SIZE, so the pages returned describe one virtually contiguous range.
+ * iov_iter_extract_bvec_pages() as in 6.13 and later (e4e535bff2bc, the RFC's base: profile
+ * extract_bvec_page_walk): walks page by page with a bvec_iter and continues into the next bvec
+ * only while the next piece starts at offset 0 and the previous one ended at PAGE_SIZE, so the
+ * pages returned describe one virtually contiguous range. 6.3-6.12 list one bvec per call
+ * (iov_iter_extract_bvec_pages_v9), and so do the bugs of that loop.
  */
 function iov_iter_extract_bvec_pages(
   i: iov_iter,
@@ -149,7 +151,10 @@ function iov_iter_extract_bvec_pages(
   offset0: Ref<number>,
 ): number {
   const kernel = current_kernel();
-  if (kernel.hasFault('bvec_reads_kvec') || kernel.hasFault('extract_zero_skip')) {
+  // extract_bvec_skip_size is a bug of the page walk itself, so it brings the walk with it.
+  const page_walk =
+    kernel.profile.extract_bvec_page_walk || kernel.hasFault('extract_bvec_skip_size');
+  if (!page_walk || kernel.hasFault('bvec_reads_kvec') || kernel.hasFault('extract_zero_skip')) {
     return iov_iter_extract_bvec_pages_v9(i, pages, maxsize, maxpages, offset0);
   }
   let skip = i.iov_offset;
@@ -182,8 +187,9 @@ function iov_iter_extract_bvec_pages(
 
 /**
  * The one-bvec-per-call bvec extraction of the series (seed 002) and of 6.3-6.12 (until the
- * page walk of 6.13, e4e535bff2bc): skip empty bvecs, then list the pages of one bvec. Run
- * for the two historical bugs of its skip loop:
+ * page walk of 6.13, e4e535bff2bc; Debian's 6.12.117 lib/iov_iter.c has this loop): skip empty
+ * bvecs, then list the pages of one bvec. The linux-6.12 profile runs it, and so do the two
+ * historical bugs of its skip loop:
  * - bvec_reads_kvec, ver #9 ("Fix use of i->kvec in iov_iter_extract_bvec_pages() to be
  *   i->bvec", ver #10): the union pointer stepped with i->kvec++, i.e. by sizeof(struct kvec)
  *   bytes. On x86-64 that equals sizeof(struct bio_vec), so the step lands on the next bvec and
