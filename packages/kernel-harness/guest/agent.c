@@ -829,7 +829,8 @@ static int gate_open(const char *name) {
 // Request field "advice" (the ForkAdvice constant): NONE, DONTFORK or WIPEONFORK, the madvise
 // applied to both pages before the first step; the child reports null where it maps no page.
 // Request field "file" (the FileBacked constant): 1 makes the two pages a MAP_PRIVATE mapping of
-// a two-page tmpfs file, page 0 stored to and page 1 only loaded (fr_file_buffer).
+// a two-page tmpfs file, page 0 stored to and page 1 only loaded (fr_file_buffer);
+// MadviseWipeFile = madvise(MADV_WIPEONFORK) of that buffer (-EINVAL: anonymous memory only).
 // Address-space steps (the parent's, before fork as the model has them): Munmap(vpage) =
 // munmap(2) of the page; Protect / ProtectNone / Unprotect(vpage) = mprotect(2) PROT_READ /
 // PROT_NONE / PROT_READ|PROT_WRITE; MmapPopulate / MmapExists(vpage) = mmap(2) of one anonymous
@@ -1352,6 +1353,12 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     void *m = mmap(page, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE, -1, 0);
     if (m == MAP_FAILED) s->step_err = errno_name(errno);
     else munmap(m, len), s->step_err = "MAPPED";
+    return 0;
+  }
+  if (is(name, "MadviseWipeFile")) {
+    // madvise(MADV_WIPEONFORK) of the whole buffer, a private file mapping (request file = 1):
+    // mm/madvise.c madvise_vma_behavior takes it for anonymous memory only (-EINVAL).
+    if (madvise(s->pages, 2 * PAGE, MADV_WIPEONFORK) < 0) s->step_err = errno_name(errno);
     return 0;
   }
   if (is(name, "ProtectHole") || is(name, "MadviseHole")) {

@@ -352,6 +352,13 @@ describe('qemu target applicability reasons', () => {
     }
   });
 
+  it('realises MadviseWipeFile: madvise(MADV_WIPEONFORK) of the private file buffer', () => {
+    const a = { name: 'MadviseWipeFile', err: 'EINVAL' };
+    expect(supportsForkRace(a)).toBe(true);
+    expect(forkRaceScript([a])).toBe('MadviseWipeFile');
+    expect(FORKRACE_SAMPLED_ACTIONS.has('MadviseWipeFile')).toBe(true);
+  });
+
   it('realises MadviseInvalid, MmapEmpty and MmapTooLong: a bad advice or length', () => {
     for (const [name, err] of [
       ['MadviseInvalid', 'EINVAL'],

@@ -102,6 +102,10 @@ export const FORKRACE_ACTIONS = [
   'MadviseInvalid',
   'MmapEmpty',
   'MmapTooLong',
+  // Thirteenth session: madvise(MADV_WIPEONFORK) of the private file buffer (FileBacked), which
+  // the kernel refuses (-EINVAL: anonymous memory only). Sampled in CI as the ninth session's
+  // steps are.
+  'MadviseWipeFile',
 ] as const;
 
 const PARAMS: Record<string, string[]> = {
