@@ -4,8 +4,10 @@ import { createKernel, with_kernel } from '../../src/kernel.ts';
 import {
   dup_mmap,
   exit_mmap,
+  folio_ref_count,
   mm_alloc,
   PAGE_SIZE,
+  pte_lookup,
   read_user,
   vm_mmap,
   write_user,
@@ -60,4 +62,37 @@ describe('vmsplice then fork (fs/splice.c vmsplice_to_pipe: FOLL_GET refs on use
       expect(mm_invariants_at_quiescence(k)).toEqual([]);
     });
   });
+
+  // fs/splice.c (Debian 6.1.192 and 6.12.117): vmsplice_to_pipe -> wait_for_space before
+  // iter_to_pipe; with SPLICE_F_NONBLOCK a full pipe is -EAGAIN before any GUP. sys_vmsplice
+  // returns 0 for an empty iovec before that.
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: into a full pipe: -EAGAIN before the user memory is looked at`, () => {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+        write_user(mm, buf, A);
+        const pipe = alloc_pipe_info(1);
+        expect(vmsplice_to_pipe(mm, [{ iov_base: buf, iov_len: 64 }], pipe)).toBe(64);
+        const page0 = pte_lookup(mm, buf)!.page;
+        const refs = folio_ref_count(page0.folio);
+        // An unmapped range: -EAGAIN, not GUP's -EFAULT.
+        expect(vmsplice_to_pipe(mm, [{ iov_base: buf + 16 * PAGE_SIZE, iov_len: 64 }], pipe)).toBe(
+          -11,
+        );
+        // A mapped page: no reference taken and dropped, an untouched page not faulted in.
+        expect(vmsplice_to_pipe(mm, [{ iov_base: buf, iov_len: 64 }], pipe)).toBe(-11);
+        expect(vmsplice_to_pipe(mm, [{ iov_base: buf + PAGE_SIZE, iov_len: 64 }], pipe)).toBe(-11);
+        expect(folio_ref_count(page0.folio)).toBe(refs);
+        expect(pte_lookup(mm, buf + PAGE_SIZE)).toBeUndefined();
+        // An empty iovec: 0, full pipe or not.
+        expect(vmsplice_to_pipe(mm, [{ iov_base: buf, iov_len: 0 }], pipe)).toBe(0);
+        expect(pipe_read(pipe, 64)).toEqual(A);
+        free_pipe_info(pipe);
+        exit_mmap(mm);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    });
+  }
 });
