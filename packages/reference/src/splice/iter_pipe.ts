@@ -80,14 +80,15 @@ function append_pipe(i: pipe_iter, size: number): [Page, number, number] | null 
     return null;
   }
   // push_anon: the pipe owns the allocation reference; if alloc_page() fails, append_pipe
-  // returns 0 and the read is cut short there.
+  // returns 0 and the read is cut short there. The buffer's ops are default_pipe_buf_ops
+  // (6.1 lib/iov_iter.c push_anon), which last_offset() tells from page-cache buffers.
   const page = try_alloc_page();
   if (page === null) return null;
   pipe.bufs[pipe.head & (pipe.ring_size - 1)] = {
     page,
     offset: 0,
     len: n,
-    ops: 'anon_pipe_buf_ops',
+    ops: 'default_pipe_buf_ops',
     flags: 0,
     ref_from_gup: false,
   };
@@ -111,7 +112,13 @@ export function pipe_revert(i: pipe_iter, unroll: number): void {
     const b = pipe_buf(pipe, pipe.head - 1);
     if (unroll < b.len) {
       b.len -= unroll;
-      i.last_offset -= unroll;
+      // "i->last_offset = last_offset(b);" (Debian 6.1.192 lib/iov_iter.c iov_iter_revert):
+      // the fill level of the buffer the revert stops in, which is b->len for the
+      // default_pipe_buf_ops buffers of push_anon (the only ones a reverted iterator holds
+      // here: copy_page_to_iter_pipe's page-cache buffers belong to filemap_read, which never
+      // reverts). Not the iterator's old last_offset less unroll: after releasing the newest
+      // buffers the revert stops in an older one, whose tail a later append_pipe fills.
+      i.last_offset = b.len;
       return;
     }
     unroll -= b.len;
