@@ -57,6 +57,12 @@ export class dio {
    * the dio: its result is computed after the revert, as iomap_dio_complete does.
    */
   submitter_ref = false;
+  /**
+   * block/fops.c __blkdev_direct_IO with an asynchronous kiocb (a block device request of more
+   * than BIO_MAX_VECS pages): it returns -EIOCBQUEUED whatever its bios did ("if (!is_sync)
+   * return -EIOCBQUEUED;"), the completion going to ki_complete only.
+   */
+  always_queued = false;
 
   constructor(iocb: kiocb, is_read: boolean, should_dirty: boolean) {
     this.iocb = iocb;
@@ -100,7 +106,8 @@ function dio_complete(d: dio): void {
  * Builds and submits the bios of one O_DIRECT request (the submission half of
  * __blkdev_direct_IO / __iomap_dio_rw). Returns the dio, or a number when nothing was
  * submitted: 0 for an empty request or a read at or past EOF, else a negative errno
- * (misalignment: -EINVAL; a block-device write at or past its end: -ENOSPC).
+ * (misalignment: -EINVAL; a block-device write at or past its end: -ENOSPC). An asynchronous
+ * block-device request of more than BIO_MAX_VECS pages always gets its dio (always_queued).
  * For a read crossing EOF, whole blocks are read and the iterator is then reverted to i_size
  * before the caller waits: "We only report that we've read data up to i_size. Revert iter to
  * a state corresponding to that as some callers (such as the splice code) rely on it."
@@ -213,6 +220,16 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
     if (one_bio) break;
   }
   iter.count += orig_count - count;
+  // block/fops.c __blkdev_direct_IO (Debian 6.1.192 and 6.12.117 alike), a block device request
+  // of more than BIO_MAX_VECS pages: a bio whose bio_iov_iter_get_pages fails is ended with an
+  // I/O error ("bio->bi_status = BLK_STS_IOERR; bio_endio(bio); break;"), which
+  // blkdev_bio_end_io copies into the dio ("if (bio->bi_status && !dio->bio.bi_status)"). A
+  // synchronous kiocb returns the extraction's error ("if (!ret) ret =
+  // blk_status_to_errno(dio->bio.bi_status)"); an asynchronous one has returned -EIOCBQUEUED
+  // and completes with blk_status_to_errno(BLK_STS_IOERR), -EIO, from that bio_endio when no
+  // other bio is in flight. (iomap and the one-bio paths return the extraction's error.)
+  d.always_queued = ino.is_blkdev && !one_bio && iocb.ki_complete !== null;
+  if (d.always_queued && d.error < 0) d.error = -EIO;
   // The hole after the mapped blocks, once they all got their bios (iomap_iter stops at an error).
   if (hole > 0 && d.error === 0) d.size += iov_iter_zero(hole, iter);
   // __iomap_dio_rw holds the submitter's dio reference (atomic_set(&dio->ref, 1)) until after
@@ -221,7 +238,7 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   d.submitter_ref = true;
   if (opts.defer_eof_revert) return d;
   dio_eof_revert(d, iter);
-  return d.result !== null && d.result < 0 ? d.result : d;
+  return d.result !== null && d.result < 0 && !d.always_queued ? d.result : d;
 }
 
 /**
@@ -325,5 +342,5 @@ export function direct_IO(iocb: kiocb, iter: iov_iter): number {
   const d = dio_submit(iocb, iter);
   if (typeof d === 'number') return d;
   if (iocb.ki_complete === null) return dio_wait(d);
-  return d.result !== null ? d.result : -EIOCBQUEUED;
+  return d.result !== null && !d.always_queued ? d.result : -EIOCBQUEUED;
 }

@@ -17,7 +17,7 @@ import {
   init_sync_kiocb,
   O_DIRECT,
 } from '../../src/block/index.ts';
-import { EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../../src/errno.ts';
+import { EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../../src/errno.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { ITER_DEST, ITER_SOURCE } from '../../src/iov_iter/constants.ts';
 import { iov_iter_bvec, iov_iter_init, iov_iter_ubuf } from '../../src/iov_iter/init.ts';
@@ -285,6 +285,54 @@ describe('an I/O error completion (BLK_STS_IOERR) and the block_bio_queue trace'
       expect(mm_invariants_at_quiescence(k)).toEqual([]);
     });
   });
+
+  // block/fops.c __blkdev_direct_IO (Debian 6.1.192, 6.12.117): a request of more than
+  // BIO_MAX_VECS pages whose next bio gets no page ends that bio with BLK_STS_IOERR; async:
+  // -EIOCBQUEUED, then ki_complete(-EIO); sync: the extraction's -EFAULT.
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: a block-device request of more than 256 pages whose next bio faults: async -EIO, sync -EFAULT`, () => {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        const bdev = bdev_alloc(2 * 1024 * 1024);
+        const mm = mm_alloc();
+        // 256 mapped pages; page 256 lies in vm_mmap's guard gap (no vma).
+        const buf = vm_mmap(mm, 0, 256 * PAGE_SIZE);
+        write_user(mm, buf, new Uint8Array(256 * PAGE_SIZE).fill(0xee));
+        const filp = filp_open(bdev_inode(bdev), O_DIRECT);
+        const results: number[] = [];
+        const iocb = init_async_kiocb(filp, 0, (_i, r) => {
+          results.push(r);
+        });
+        const ret = with_mm(mm, () =>
+          direct_IO(iocb, iov_iter_ubuf(ITER_DEST, buf, 257 * PAGE_SIZE)),
+        );
+        expect(ret).toBe(-EIOCBQUEUED);
+        expect(bdev.inflight.length).toBe(1);
+        expect(results).toEqual([]);
+        bdev_complete_all(bdev);
+        expect(results).toEqual([-EIO]);
+        expect(iocb.ki_pos).toBe(0);
+        // Wholly unmapped: the first bio fails, ki_complete(-EIO) runs before -EIOCBQUEUED.
+        const hole = buf + 256 * PAGE_SIZE;
+        const iocb2 = init_async_kiocb(filp, 0, (_i, r) => {
+          results.push(r);
+        });
+        expect(
+          with_mm(mm, () => direct_IO(iocb2, iov_iter_ubuf(ITER_DEST, hole, 257 * PAGE_SIZE))),
+        ).toBe(-EIOCBQUEUED);
+        expect(results).toEqual([-EIO, -EIO]);
+        expect(bdev.inflight).toEqual([]);
+        // A synchronous kiocb returns the extraction's error.
+        expect(
+          with_mm(mm, () =>
+            direct_IO(init_sync_kiocb(filp, 0), iov_iter_ubuf(ITER_DEST, buf, 257 * PAGE_SIZE)),
+          ),
+        ).toBe(-EFAULT);
+        exit_mmap(mm);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    });
+  }
 
   it('a synchronous request leaves its bios in the trace, completed', () => {
     with_kernel(createKernel('linux-6.12'), () => {
