@@ -137,8 +137,14 @@ function submit_iter_pipe(
     eof_limited: false,
   };
   // __iomap_dio_rw returns 0 at or past EOF before iomap_dio_bio_iter checks the alignment
-  // ("(pos | length) & (bdev_logical_block_size(iomap->bdev) - 1)": -EINVAL, nothing appended
-  // to the pipe), fs/iomap/direct-io.c 6.1.
+  // (Debian 6.1.192 fs/iomap/direct-io.c: "if ((pos | length) & ((1 << blkbits) - 1) ||
+  // !bdev_iter_is_aligned(iomap->bdev, dio->submit.iter)) return -EINVAL;", blkbits of
+  // bdev_logical_block_size; the second test is lib/iov_iter.c iov_iter_is_aligned's ITER_PIPE
+  // arm, "if (size & len_mask) return false" on the iterator's count): -EINVAL, nothing appended
+  // to the pipe. The reference tests pos alone, before any mapping: its callers splice whole
+  // pages (a length that is not a multiple of the block size is -EINVAL in the kernel, not
+  // modelled), and a pos in the hole past the mapped blocks, which iomap_dio_hole_iter zeroes
+  // without that check, is -EINVAL here too.
   if (pos >= ino.i_size) return read_record(base, null, [], null, 0, true);
   if (pos % lbs !== 0) return read_record(base, null, [], null, -EINVAL, true);
   const d = new dio(init_sync_kiocb(filp, pos), true, false);
