@@ -472,6 +472,16 @@ ForkAdvised ==
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
     /\ action' = [name |-> "Fork"]
 
+\* Fork copies no pte of a vma without an anon_vma (mm/memory.c copy_page_range ->
+\* vma_needs_copy, 6.1 and 6.12: "Don't copy ptes where a page fault will fill them
+\* correctly"): a vma gets one when an anonymous page is faulted in (anon_vma_prepare in
+\* do_anonymous_page's write path, do_cow_fault, wp_page_copy), not for the zero page a load
+\* maps (do_anonymous_page maps it before anon_vma_prepare).  The buffer's pages share their
+\* vma's anon_vma (a split keeps it), so the vma has none while no page of the parent is anonymous:
+\* the one page only loaded (LastPageLoadedOnly, NumPages 1).  The child then has the vma and no
+\* pte there, and faults its own page in (a store: do_anonymous_page).
+NoAnonVma == \A w \in VPages : pte["P"][w].frame \in {NoFrame, ZeroFrame}
+
 \* A page copied for the child (copy_present_page) is mapped writable only in a writable vma
 \* (copy_present_page: "if (vma->vm_flags & VM_WRITE) pte = maybe_mkwrite(...)"): a read-only
 \* page (Protect) gives the child a read-only copy; the parent's pte of it is read-only already.
@@ -494,6 +504,8 @@ Fork ==
                        THEN [frame |-> pte["P"][v].frame,
                              write |-> pte["P"][v].write /\ (IF v = 0 THEN a0 \/ c0 ELSE a1 \/ c1)]
                        ELSE IF (v = 0 /\ a0) \/ (v = 1 /\ a1)
+                       THEN [frame |-> NoFrame, write |-> FALSE]
+                       ELSE IF pte["P"][v].frame = ZeroFrame /\ NoAnonVma   \* (never CopyAtFork)
                        THEN [frame |-> NoFrame, write |-> FALSE]
                        ELSE IF v = 0
                        THEN [frame |-> IF c0 THEN g0 ELSE f0, write |-> c0 /\ ~ro[0]]

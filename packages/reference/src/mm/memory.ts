@@ -55,14 +55,16 @@ function new_anon_page(): Page {
 
 /**
  * do_anonymous_page: first touch of a private anonymous page. A read maps the shared zero
- * page read-only (unless mm_forbids_zeropage); a write allocates a zeroed exclusive page whose
- * allocation reference becomes the mapping's.
+ * page read-only (unless mm_forbids_zeropage), before anon_vma_prepare: the vma gets no
+ * anon_vma for it; a write prepares the vma's anon_vma (anon_vma_prepare, 6.1; vmf_anon_prepare,
+ * 6.12) and allocates a zeroed exclusive page whose allocation reference becomes the mapping's.
  */
-function do_anonymous_page(mm: MmStruct, vpn: number, flags: number): number {
+function do_anonymous_page(mm: MmStruct, vma: VmAreaStruct, vpn: number, flags: number): number {
   if (!(flags & FAULT_FLAG_WRITE)) {
     mm.ptes.set(vpn, { page: ZERO_PAGE(), write: false, dirty: false });
     return 0;
   }
+  vma.anon_vma = true;
   mm.ptes.set(vpn, { page: new_anon_page(), write: true, dirty: true });
   return 0;
 }
@@ -92,6 +94,7 @@ export function do_anonymous_large_folio(mm: MmStruct, addr: number, order: numb
   let none = true;
   for (let v = first; v < first + nr && none; v++) none = !mm.ptes.has(v);
   if (!fits || !none) return handle_mm_fault(mm, addr, FAULT_FLAG_WRITE);
+  vma.anon_vma = true; // vmf_anon_prepare
   const folio = folio_alloc(order);
   folio.anon = true;
   folio._refcount = nr;
@@ -120,9 +123,17 @@ export function wp_can_reuse_anon_folio(pte: Pte): boolean {
 /**
  * wp_page_copy: gives this mm its own copy of the page. For FAULT_FLAG_UNSHARE the new PTE
  * stays read-only (only a write fault makes it writable and dirty). The old folio loses this
- * mapping and its reference.
+ * mapping and its reference. The vma's anon_vma is prepared first (anon_vma_prepare, 6.1;
+ * vmf_anon_prepare, 6.12).
  */
-function wp_page_copy(mm: MmStruct, vpn: number, pte: Pte, unshare: boolean): number {
+function wp_page_copy(
+  mm: MmStruct,
+  vma: VmAreaStruct,
+  vpn: number,
+  pte: Pte,
+  unshare: boolean,
+): number {
+  vma.anon_vma = true;
   const old = pte.page;
   const page = new_anon_page();
   if (!old.folio.is_zero) copy_user_highpage(page, old);
@@ -139,7 +150,7 @@ function wp_page_copy(mm: MmStruct, vpn: number, pte: Pte, unshare: boolean): nu
  * that is PageAnonExclusive, or that we can prove exclusive (wp_can_reuse_anon_folio), is
  * reused in place; otherwise (including the zero page) it is copied.
  */
-function do_wp_page(mm: MmStruct, vpn: number, pte: Pte, flags: number): number {
+function do_wp_page(mm: MmStruct, vma: VmAreaStruct, vpn: number, pte: Pte, flags: number): number {
   const unshare = (flags & FAULT_FLAG_UNSHARE) !== 0;
   const page = pte.page;
   const folio = page.folio;
@@ -151,7 +162,7 @@ function do_wp_page(mm: MmStruct, vpn: number, pte: Pte, flags: number): number 
     }
     return 0;
   }
-  return wp_page_copy(mm, vpn, pte, unshare);
+  return wp_page_copy(mm, vma, vpn, pte, unshare);
 }
 
 /**
@@ -173,6 +184,7 @@ function do_fault(mm: MmStruct, vma: VmAreaStruct, vpn: number, flags: number): 
   const folio = filemap_fault(mapping, index);
   if (typeof folio === 'number') return folio;
   if (flags & FAULT_FLAG_WRITE) {
+    vma.anon_vma = true; // do_cow_fault: anon_vma_prepare (vmf_anon_prepare, 6.12)
     const page = new_anon_page();
     copy_user_highpage(page, folio.page(0));
     mm.ptes.set(vpn, { page, write: true, dirty: true });
@@ -198,14 +210,14 @@ export function handle_mm_fault(mm: MmStruct, addr: number, flags: number): numb
   const pte = mm.ptes.get(vpn);
   if (pte === undefined) {
     if (vma.vm_file !== undefined) return do_fault(mm, vma, vpn, flags);
-    return do_anonymous_page(mm, vpn, flags);
+    return do_anonymous_page(mm, vma, vpn, flags);
   }
   if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) {
     if (flags & FAULT_FLAG_WRITE && pte.write) {
       pte.dirty = true;
       return 0;
     }
-    return do_wp_page(mm, vpn, pte, flags);
+    return do_wp_page(mm, vma, vpn, pte, flags);
   }
   return 0;
 }
@@ -274,13 +286,16 @@ export function dup_mmap(oldmm: MmStruct): MmStruct {
   }
   // copy_page_range walks the parent's page table in address order; it is not called for a
   // VM_WIPEONFORK vma ("gets a clean slate in the child") nor, of course, a VM_DONTCOPY one,
-  // so the parent's ptes there stay as they are (writable, PageAnonExclusive).
+  // so the parent's ptes there stay as they are (writable, PageAnonExclusive); and it copies
+  // nothing of a vma without an anon_vma (vma_needs_copy, 6.1 and 6.12: "Don't copy ptes where
+  // a page fault will fill them correctly"): the child faults those pages in itself (the zero
+  // page of a vma only ever read, the page-cache pages of a file mapping never written).
   const vpns = [...oldmm.ptes.keys()];
   if (vpns.length > 1) vpns.sort((a, b) => a - b);
   for (const vpn of vpns) {
     const pte = oldmm.ptes.get(vpn) as Pte;
     const vma = vma_lookup(oldmm, vpn * PAGE_SIZE) as VmAreaStruct;
-    if (vma.vm_flags & (VM_DONTCOPY | VM_WIPEONFORK)) continue;
+    if (vma.vm_flags & (VM_DONTCOPY | VM_WIPEONFORK) || !vma.anon_vma) continue;
     copy_present_pte(oldmm, mm, vma, vpn, pte);
   }
   return mm;

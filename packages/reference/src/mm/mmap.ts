@@ -31,6 +31,13 @@ export interface VmAreaStruct {
    */
   vm_pgoff: number;
   /**
+   * anon_vma: an anonymous page was faulted in here (anon_vma_prepare: do_anonymous_page's
+   * write, do_cow_fault, wp_page_copy; not a read fault of the zero page). A split keeps it, the
+   * child's copy at fork has one (anon_vma_fork). Fork copies the ptes of a vma only with it
+   * (mm/memory.c vma_needs_copy).
+   */
+  anon_vma: boolean;
+  /**
    * vm_file's page cache (file->f_mapping) for a MAP_PRIVATE file mapping; absent for anonymous
    * memory (mm/filemap.ts vm_mmap_file_private). A split or a flags change keeps it.
    */
@@ -132,6 +139,7 @@ export function vm_mmap(
     vm_end: start + size,
     vm_flags: prot_to_vm_flags(prot),
     vm_pgoff: 0,
+    anon_vma: false,
   };
   mm.vmas.push(vma);
   if (mm.vmas.length > 1) mm.vmas.sort((a, b) => a.vm_start - b.vm_start);

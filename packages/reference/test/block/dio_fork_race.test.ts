@@ -123,21 +123,37 @@ describe("the child's read of a wiped page (MADV_WIPEONFORK: do_anonymous_page, 
 });
 
 describe('a buffer page only loaded before the race (loaded_pages: the zero page)', () => {
-  it('fork copies the zero-page pte read-only to the child, nothing refcounted; stores copy it', () => {
+  it('fork copies no pte of a vma only ever read (no anon_vma): the child faults its own; stores copy', () => {
     const k = createKernel('linux-6.12');
     const race = new DioForkRace(k, { nr_pages: 1, device: new Uint8Array(512), loaded_pages: 1 });
     expect(pte_lookup(race.parent, race.buf)?.page.folio.is_zero).toBe(true);
+    expect(race.parent.vmas[0]?.anon_vma).toBe(false); // the zero page comes before anon_vma_prepare
     expect(k.live_folios.size).toBe(0);
     const child = race.fork();
-    const shared = pte_lookup(child, race.buf);
-    expect(shared?.page.folio.is_zero).toBe(true); // copy_present_pte: the same zero pfn
-    expect(shared?.write).toBe(false);
+    // vma_needs_copy: no anon_vma, so copy_page_range copies nothing; the child has the vma only.
+    expect(pte_lookup(child, race.buf)).toBeUndefined();
+    expect(child.vmas.length).toBe(1);
+    expect(race.load('C', race.buf, 1)).toEqual(Uint8Array.of(0)); // its own read fault: zero page
+    expect(pte_lookup(child, race.buf)?.page.folio.is_zero).toBe(true);
     expect(k.live_folios.size).toBe(0);
     race.write('P', race.buf + 2048, Uint8Array.of(0x50)); // do_wp_page -> wp_page_copy
     race.write('C', race.buf + 3072, Uint8Array.of(0x43));
     expect(k.live_folios.size).toBe(2);
     expect(race.load('P', race.buf + 2048, 1025)[1024]).toBe(0); // no CW in the parent
     expect(race.load('C', race.buf + 2048, 1)).toEqual(Uint8Array.of(0)); // no PW in the child
+    race.exit();
+    expect(mm_invariants_at_quiescence(k)).toEqual([]);
+  });
+
+  it('with another page of the vma stored to (an anon_vma), fork copies the zero-page pte too', () => {
+    const k = createKernel('linux-6.12');
+    const race = new DioForkRace(k, { nr_pages: 2, device: new Uint8Array(512), loaded_pages: 1 });
+    expect(race.parent.vmas[0]?.anon_vma).toBe(true);
+    const child = race.fork();
+    const zero = pte_lookup(child, race.buf + PAGE_SIZE);
+    expect(zero?.page.folio.is_zero).toBe(true); // copy_present_pte: the same zero pfn
+    expect(zero?.write).toBe(false);
+    expect(pte_lookup(child, race.buf)?.page).toBe(pte_lookup(race.parent, race.buf)?.page);
     race.exit();
     expect(mm_invariants_at_quiescence(k)).toEqual([]);
   });

@@ -70,7 +70,13 @@ describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () =>
       expect(vm_mmap(mm, a + 1, 2 ** 56)).toBe(-ENOMEM);
       expect(vm_mmap(mm, a + 1, PAGE_SIZE)).toBe(-EINVAL);
       expect(mm.vmas).toEqual([
-        { vm_start: a, vm_end: a + PAGE_SIZE, vm_flags: mm.vmas[0]?.vm_flags, vm_pgoff: 0 },
+        {
+          vm_start: a,
+          vm_end: a + PAGE_SIZE,
+          vm_flags: mm.vmas[0]?.vm_flags,
+          vm_pgoff: 0,
+          anon_vma: false,
+        },
       ]);
     });
   });
