@@ -3,7 +3,7 @@
 // __iomap_dio_rw, iomap_dio_bio_iter, iomap_dio_bio_end_io): bios are built from the iterator
 // with bio_iov_iter_get_pages, submitted, and released by the bio completion; a synchronous
 // kiocb waits, an asynchronous one returns -EIOCBQUEUED and is completed later.
-import { EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../errno.ts';
+import { EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../errno.ts';
 import { iov_iter_count, iov_iter_revert } from '../iov_iter/advance.ts';
 import {
   ITER_BVEC,
@@ -231,7 +231,17 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   d.always_queued = ino.is_blkdev && !one_bio && iocb.ki_complete !== null;
   if (d.always_queued && d.error < 0) d.error = -EIO;
   // The hole after the mapped blocks, once they all got their bios (iomap_iter stops at an error).
-  if (hole > 0 && d.error === 0) d.size += iov_iter_zero(hole, iter);
+  // fs/iomap/direct-io.c iomap_dio_hole_iter (Debian 6.1.192 and 6.12.117): "length =
+  // iov_iter_zero(iomap_length(iter), dio->submit.iter); dio->size += length; if (!length) return
+  // -EFAULT;". iov_iter_zero stops short only where it cannot write (a user fault in clear_user;
+  // 6.1 ITER_PIPE: a full pipe, pipe_zero), and iomap_iter calls it again from there, which then
+  // zeroes nothing: the dio fails with -EFAULT (iomap_dio_set_error;
+  // no IOMAP_DIO_PARTIAL on a read), the bytes zeroed before the fault counted in dio->size.
+  if (hole > 0 && d.error === 0) {
+    const zeroed = iov_iter_zero(hole, iter);
+    d.size += zeroed;
+    if (zeroed < hole) d.error = -EFAULT;
+  }
   // __iomap_dio_rw holds the submitter's dio reference (atomic_set(&dio->ref, 1)) until after
   // the EOF revert and then drops it: a dio with nothing in flight (its first bio failed, or a
   // read wholly in a hole) completes there, the error returned as the kernel returns it.
