@@ -162,8 +162,18 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
   // (fs/iomap/direct-io.c, 6.1 and 6.12): the position and the length aligned to the logical
   // block size, and every segment of the iterator too: bdev_iter_is_aligned ->
   // iov_iter_is_aligned(iter, bdev_dma_alignment, bdev_logical_block_size - 1). -EINVAL before
-  // anything is extracted, pinned or referenced.
-  if (pos % lbs !== 0 || count % lbs !== 0 || !bdev_iter_is_aligned(bdev, iter, count))
+  // anything is extracted, pinned or referenced. iomap checks in iomap_dio_bio_iter only, for a
+  // mapped extent: a file read that starts in a hole (past the mapped blocks) goes to
+  // iomap_dio_hole_iter through iomap_dio_iter ("case IOMAP_HOLE: ... return
+  // iomap_dio_hole_iter(iter, dio);") and is zero-filled whatever its alignment, and ext4 adds no
+  // check of its own (ext4_dio_read_iter -> ext4_should_use_dio: ext4_dio_alignment() is 1, "use
+  // the iomap defaults", for an unencrypted file); Debian 6.1.192 and 6.12.117 alike. A read that
+  // starts on a mapped block is checked there with the whole iterator, as here.
+  const starts_in_hole = is_read && !ino.is_blkdev && pos >= ino.i_blocks_end;
+  if (
+    !starts_in_hole &&
+    (pos % lbs !== 0 || count % lbs !== 0 || !bdev_iter_is_aligned(bdev, iter, count))
+  )
     return -EINVAL;
   const d = new dio(iocb, is_read, is_read && user_backed_iter(iter));
   d.i_size = i_size;

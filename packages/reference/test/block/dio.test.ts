@@ -370,6 +370,40 @@ describe('an I/O error completion (BLK_STS_IOERR) and the block_bio_queue trace'
     });
   }
 
+  // fs/iomap/direct-io.c iomap_dio_iter (Debian 6.1.192, 6.12.117): IOMAP_HOLE goes to
+  // iomap_dio_hole_iter, which checks no alignment (iomap_dio_bio_iter does, for mapped blocks).
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: a misaligned file read that starts in a hole is zero-filled; one that starts on a mapped block is -EINVAL`, () => {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        const bdev = bdev_alloc(64 * 1024);
+        bdev.write(0, pattern(16384));
+        const ino = create_file(bdev, 0, 16384, 4096); // block 0-7 mapped (one page of data)
+        do_truncate(ino, 12288); // extending ftruncate: a hole from 4096 to 12288
+        const filp = filp_open(ino, O_DIRECT);
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+        write_user(mm, buf, new Uint8Array(2 * PAGE_SIZE).fill(0xee));
+        // In the hole, off the DMA alignment and the block: 100 bytes zeroed.
+        expect(
+          with_mm(mm, () =>
+            direct_IO(init_sync_kiocb(filp, 4096 + 7), iov_iter_ubuf(ITER_DEST, buf + 3, 100)),
+          ),
+        ).toBe(100);
+        expect(read_user(mm, buf, 104)).toEqual(new Uint8Array(104).fill(0xee).fill(0, 3, 103));
+        // Starting on the mapped block: the same misalignment is -EINVAL, nothing written.
+        expect(
+          with_mm(mm, () =>
+            direct_IO(init_sync_kiocb(filp, 7), iov_iter_ubuf(ITER_DEST, buf + 3, 100)),
+          ),
+        ).toBe(-EINVAL);
+        expect(read_user(mm, buf + 200, 4)).toEqual(new Uint8Array(4).fill(0xee));
+        exit_mmap(mm);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    });
+  }
+
   it('a synchronous request leaves its bios in the trace, completed', () => {
     with_kernel(createKernel('linux-6.12'), () => {
       const bdev = bdev_alloc(16 * 1024);
