@@ -38,8 +38,9 @@ export class block_device {
   readonly logical_block_size: number;
   /**
    * bdev_dma_alignment (queue_dma_alignment): the mask an O_DIRECT buffer's addresses must
-   * clear. The queue default, 511: 6.1 blk_alloc_queue ("blk_queue_dma_alignment(q, 511)"),
-   * 6.12 blk_validate_limits ("lim->dma_alignment = SECTOR_SIZE - 1"); loop and dm keep it.
+   * clear. The queue default, 511: Debian 6.1.192 blk_alloc_queue -> blk_set_default_limits
+   * ("lim->dma_alignment = 511;", block/blk-settings.c), 6.12 blk_validate_limits
+   * ("lim->dma_alignment = SECTOR_SIZE - 1"); loop and dm keep it.
    */
   readonly dma_alignment = 511;
   /** Bios submitted and not yet completed, in submission order. */
