@@ -67,14 +67,14 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'xarray_hole_underflow',
     area: 'iov_iter',
     description:
-      'iov_iter_extract_xarray_pages() over a hole (nr == 0) underflows the size and advances anyway (fixed 2026)',
+      'iov_iter_extract_xarray_pages() over a hole (nr == 0) underflows the size and advances anyway (fixed 2026; Debian 6.12.117 still has it)',
     caught_by: ['extract_result_consistent', 'iter_count_consistent'],
   },
   extract_array_leak: {
     name: 'extract_array_leak',
     area: 'iov_iter',
     description:
-      'iov_iter_extract_user_pages() leaks the page array it allocated (want_pages_array) when pin_user_pages_fast() returns <= 0 (fixed 2026). No pin leaks: pin_user_pages_fast() returns the count pinned when any page was pinned, so a failure means none was',
+      'iov_iter_extract_user_pages() leaks the page array it allocated (want_pages_array) when pin_user_pages_fast() returns <= 0 (fixed 2026; Debian 6.12.117 still has it). No pin leaks: pin_user_pages_fast() returns the count pinned when any page was pinned, so a failure means none was',
     caught_by: ['no_leaked_page_arrays'],
   },
   over_revert: {
@@ -171,7 +171,7 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'rdma_unwind_post_decrement',
     area: 'netfs',
     description:
-      'smb_extract_iter_to_rdma() unwinds a failed mapping with &rdma->sge[rdma->nr_sge--]: it unmaps the slot past the last SGE and leaves the call\'s first SGE DMA-mapped (fixed by "smb: client: Fix error cleanup in smb_extract_iter_to_rdma()", 2026)',
+      'smb_extract_iter_to_rdma() unwinds a failed mapping with &rdma->sge[rdma->nr_sge--]: it unmaps the slot past the last SGE and leaves the call\'s first SGE DMA-mapped (fixed by "smb: client: Fix error cleanup in smb_extract_iter_to_rdma()", 2026; Debian 6.12.117 still has it)',
     caught_by: ['rdma_mappings_owned'],
   },
   folioq_get_pages_slot: {
