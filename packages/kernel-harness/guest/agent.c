@@ -831,6 +831,8 @@ static int gate_open(const char *name) {
 // Request field "file" (the FileBacked constant): 1 makes the two pages a MAP_PRIVATE mapping of
 // a two-page tmpfs file, page 0 stored to and page 1 only loaded (fr_file_buffer);
 // MadviseWipeFile = madvise(MADV_WIPEONFORK) of that buffer (-EINVAL: anonymous memory only).
+// Request field "loaded" (LastPageLoadedOnly with NumPages 1): 1 leaves page 0 only loaded (the
+// zero page) and page 1 untouched (fr_loaded_buffer).
 // Address-space steps (the parent's, before fork as the model has them): Munmap(vpage) =
 // munmap(2) of the page; Protect / ProtectNone / Unprotect(vpage) = mprotect(2) PROT_READ /
 // PROT_NONE / PROT_READ|PROT_WRITE; MmapPopulate / MmapExists(vpage) = mmap(2) of one anonymous
@@ -1477,6 +1479,26 @@ static unsigned char *fr_file_buffer(char *err, size_t errlen) {
   return p;
 }
 
+// LastPageLoadedOnly with NumPages 1 (request field loaded = 1): page 0 only loaded before the
+// first step, so its pte maps the shared zero page (mm/memory.c do_anonymous_page without
+// FAULT_FLAG_WRITE, before anon_vma_prepare: the vma gets no anon_vma), and page 1, which the
+// model does not have, never touched (a store there would give the vma an anon_vma, and fork
+// would copy page 0's pte: vma_needs_copy). The set-up checks page 0's PFN is the zero page's
+// (a read of a second private anonymous mapping, unmapped again).
+static unsigned char *fr_loaded_buffer(char *err, size_t errlen) {
+  unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  unsigned char *ref = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED || ref == MAP_FAILED) return snprintf(err, errlen, "mmap: %s", strerror(errno)), NULL;
+  volatile unsigned char sink = p[0];  // the load's do_anonymous_page: the zero page
+  sink = ref[0];
+  (void)sink;
+  unsigned long long zero = fr_pfn(ref);
+  munmap(ref, PAGE);
+  if (zero == 0 || fr_pfn(p) != zero || fr_pfn(p + PAGE) != 0)
+    return snprintf(err, errlen, "loaded buffer: page 0 does not map the zero page or page 1 has a PTE"), NULL;
+  return p;
+}
+
 static int op_forkrace_script(const struct req *r, struct out *o, char *err, size_t errlen) {
   const char *script = req_str(r, "steps", "");
   struct fr_state s;
@@ -1484,6 +1506,9 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   // Request field "file" (the FileBacked constant): 1 for the private file mapping.
   if (req_int(r, "file", 0)) {
     s.pages = fr_file_buffer(err, errlen);
+    if (!s.pages) return -1;
+  } else if (req_int(r, "loaded", 0)) {
+    s.pages = fr_loaded_buffer(err, errlen);
     if (!s.pages) return -1;
   } else {
     s.pages = page_buffer(2);

@@ -45,7 +45,7 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     );
   });
 
-  it('a private file buffer (FileBacked) asks the guest for file = 1; the zero page stays n/a', () => {
+  it('a private file buffer asks the guest for file = 1, a one-page zero-page buffer for loaded = 1', () => {
     const file = { LastPageLoadedOnly: true, FileBacked: true };
     expect(forkRaceScenarioSupport(scenario(file))).toBeUndefined();
     expect(forkRaceRequest(scenario(file))).toEqual({
@@ -54,9 +54,17 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
       file: 1,
     });
     expect(forkRaceRequest(scenario({ FileBacked: false })).file).toBeUndefined();
-    expect(forkRaceScenarioSupport(scenario({ LastPageLoadedOnly: true }))).toMatch(
-      /^LastPageLoadedOnly: the guest faults its whole buffer in by stores/,
+    expect(forkRaceScenarioSupport(scenario({ LastPageLoadedOnly: true, NumPages: 2 }))).toMatch(
+      /^LastPageLoadedOnly with two anonymous pages: the guest leaves a page only loaded/,
     );
+    // One anonymous page only loaded (ForkRace_zero_page): loaded = 1.
+    const zero = { LastPageLoadedOnly: true, NumPages: 1 };
+    expect(forkRaceScenarioSupport(scenario(zero))).toBeUndefined();
+    expect(forkRaceRequest(scenario(zero))).toEqual({
+      steps: 'Init;DioSubmit:io=1:vpage=0;Fork',
+      advice: 'NONE',
+      loaded: 1,
+    });
   });
 
   it('the qemu target runs advised scenarios and refuses an unknown advice with the reason', () => {

@@ -289,11 +289,17 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
   // pages); the guest's RegisterBuffer step registers one page on its own ring.
   if (scenario.constants?.RegisterWholeBuffer === true)
     return 'RegisterWholeBuffer: the guest registers each page on its own ring, not the whole buffer as one iovec';
-  // LastPageLoadedOnly: the parent's last page starts as the zero page; the guest stores to
-  // every page of its anonymous buffer before the scenario. With FileBacked the last page only
-  // loaded is the file's page-cache page, which the guest's file buffer has (request field file).
-  if (scenario.constants?.LastPageLoadedOnly === true && scenario.constants?.FileBacked !== true)
-    return 'LastPageLoadedOnly: the guest faults its whole buffer in by stores, none of its pages starts as the zero page';
+  // LastPageLoadedOnly: the parent's last page starts as the zero page. The guest's buffer has
+  // it with one page (request field loaded: page 0 only loaded, page 1 untouched); with two it
+  // stores to page 0 and so to the vma, whose page 1 it cannot leave only loaded in the same
+  // way here. With FileBacked the last page only loaded is the file's page-cache page, which
+  // the guest's file buffer has (request field file).
+  if (
+    scenario.constants?.LastPageLoadedOnly === true &&
+    scenario.constants?.FileBacked !== true &&
+    scenario.constants?.NumPages !== 1
+  )
+    return 'LastPageLoadedOnly with two anonymous pages: the guest leaves a page only loaded in a one-page buffer only';
   // AdviseFirstPageOnly: madvise of page 0 alone; the guest advises its whole buffer.
   if (scenario.constants?.AdviseFirstPageOnly === true)
     return 'AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer, not to the first page alone';
@@ -305,12 +311,14 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
 /**
  * The forkrace_script request of a scenario: its steps, the madvise advice of its buffer and,
  * for FileBacked, file = 1: the buffer is a MAP_PRIVATE mapping of a two-page tmpfs file, page 0
- * stored to and page 1 only loaded (guest/agent.c fr_file_buffer).
+ * stored to and page 1 only loaded (guest/agent.c fr_file_buffer); for LastPageLoadedOnly with
+ * one anonymous page, loaded = 1: page 0 only loaded, the zero page (fr_loaded_buffer).
  */
 export function forkRaceRequest(scenario: Scenario): {
   steps: string;
   advice: string;
   file?: number;
+  loaded?: number;
 } {
   const why = forkRaceScenarioSupport(scenario);
   if (why !== undefined) throw new Error(why);
@@ -318,6 +326,11 @@ export function forkRaceRequest(scenario: Scenario): {
     steps: forkRaceScript(scenario.actions),
     advice: String(scenario.constants?.ForkAdvice ?? 'NONE'),
     ...(scenario.constants?.FileBacked === true ? { file: 1 } : {}),
+    ...(scenario.constants?.LastPageLoadedOnly === true &&
+    scenario.constants?.FileBacked !== true &&
+    scenario.constants?.NumPages === 1
+      ? { loaded: 1 }
+      : {}),
   };
 }
 
