@@ -7,6 +7,7 @@ import { EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../errno.ts';
 import { iov_iter_count, iov_iter_revert } from '../iov_iter/advance.ts';
 import {
   ITER_BVEC,
+  ITER_FOLIOQ,
   ITER_IOVEC,
   ITER_KVEC,
   ITER_UBUF,
@@ -266,8 +267,10 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
  * 6.12) over the iterator as truncated to `count`: every segment's address (from the current
  * position) clears the device's DMA alignment mask and every segment's length, up to what the
  * count leaves of it, the logical block size's mask (iov_iter_aligned_iovec,
- * iov_iter_aligned_bvec; UBUF and XARRAY are one range). The kernel function has no case for
- * ITER_FOLIOQ (6.12) and the bvecq RFC adds none: they pass.
+ * iov_iter_aligned_bvec; UBUF and XARRAY are one range). Debian 6.12.117 checks ITER_FOLIOQ too
+ * ("if (iov_iter_is_folioq(i)) { if (i->count & len_mask) return false; if (i->iov_offset &
+ * addr_mask) return false; }": whole folios, the offset into the current one); 6.1 has no
+ * FOLIOQ, and the bvecq RFC adds no case for ITER_BVECQ: it passes.
  */
 function bdev_iter_is_aligned(bdev: block_device, i: iov_iter, count: number): boolean {
   const addr_mask = bdev.dma_alignment;
@@ -290,6 +293,8 @@ function bdev_iter_is_aligned(bdev: block_device, i: iov_iter, count: number): b
       });
     case ITER_XARRAY:
       return (count & len_mask) === 0 && ((i.xarray_start + i.iov_offset) & addr_mask) === 0;
+    case ITER_FOLIOQ:
+      return (count & len_mask) === 0 && (i.iov_offset & addr_mask) === 0;
     default:
       return true;
   }

@@ -21,11 +21,18 @@ import {
 import { EFAULT, EINVAL, EIO, EIOCBQUEUED, ENOSPC } from '../../src/errno.ts';
 import { mm_invariants_at_quiescence } from '../../src/invariants/index.ts';
 import { ITER_DEST, ITER_SOURCE } from '../../src/iov_iter/constants.ts';
-import { iov_iter_bvec, iov_iter_init, iov_iter_ubuf } from '../../src/iov_iter/init.ts';
+import { folioq_alloc, folioq_append } from '../../src/iov_iter/index.ts';
+import {
+  iov_iter_bvec,
+  iov_iter_folio_queue,
+  iov_iter_init,
+  iov_iter_ubuf,
+} from '../../src/iov_iter/init.ts';
 import { createKernel, current_kernel, with_kernel, with_mm } from '../../src/kernel.ts';
 import {
   alloc_page,
   exit_mmap,
+  folio_alloc,
   memcpy_from_page,
   mm_alloc,
   PAGE_SIZE,
@@ -403,6 +410,31 @@ describe('an I/O error completion (BLK_STS_IOERR) and the block_bio_queue trace'
       });
     });
   }
+
+  // lib/iov_iter.c iov_iter_is_aligned (Debian 6.12.117): "if (iov_iter_is_folioq(i)) { if
+  // (i->count & len_mask) return false; if (i->iov_offset & addr_mask) return false; }".
+  it('linux-6.12: a FOLIOQ iterator off the DMA alignment or the block is -EINVAL (bdev_iter_is_aligned)', () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const bdev = bdev_alloc(16 * 1024);
+      const filp = filp_open(bdev_inode(bdev), O_DIRECT);
+      const q = folioq_alloc();
+      folioq_append(q, folio_alloc(0));
+      folioq_append(q, folio_alloc(0));
+      // 1024 bytes from offset 100 of the first folio: the address is off the 511 mask.
+      expect(
+        direct_IO(init_sync_kiocb(filp, 0), iov_iter_folio_queue(ITER_SOURCE, q, 0, 100, 1024)),
+      ).toBe(-EINVAL);
+      // A length off the block.
+      expect(
+        direct_IO(init_sync_kiocb(filp, 0), iov_iter_folio_queue(ITER_SOURCE, q, 0, 512, 1000)),
+      ).toBe(-EINVAL);
+      // Aligned: 1024 bytes from offset 512, written.
+      expect(
+        direct_IO(init_sync_kiocb(filp, 0), iov_iter_folio_queue(ITER_SOURCE, q, 0, 512, 1024)),
+      ).toBe(1024);
+    });
+  });
 
   it('a synchronous request leaves its bios in the trace, completed', () => {
     with_kernel(createKernel('linux-6.12'), () => {
