@@ -175,9 +175,11 @@ export function __get_user_pages(
   for (; i < nr_pages; i++) {
     const addr = start + i * PAGE_SIZE;
     const vma = vma_lookup(mm, addr);
-    // check_vma_flags: no VMA, a write to a read-only VMA or a read of an unreadable one fail.
-    if (vma === undefined || (write && !(vma.vm_flags & VM_WRITE)) || !(vma.vm_flags & VM_READ))
-      break;
+    // check_vma_flags (Debian 6.1.192 and 6.12.117 mm/gup.c): no VMA, a FOLL_WRITE GUP of a VMA
+    // without VM_WRITE, or another GUP of one without VM_READ fail ("if (write) { if (!(vm_flags
+    // & VM_WRITE)) ... return -EFAULT; } else if (!(vm_flags & VM_READ)) ... return -EFAULT;"):
+    // VM_READ is not asked of a write.
+    if (vma === undefined || !(vma.vm_flags & (write ? VM_WRITE : VM_READ))) break;
     const vpn = Math.floor(addr / PAGE_SIZE);
     let page: Page | undefined;
     // follow_page_pte; on failure faultin_page and retry, as the kernel's loop does.

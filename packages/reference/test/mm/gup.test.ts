@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EFAULT } from '../../src/errno.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import {
   do_anonymous_large_folio,
@@ -18,7 +19,9 @@ import {
   unpin_user_page,
   unpin_user_pages,
   unpin_user_pages_dirty_lock,
+  VM_READ,
   vm_mmap,
+  vma_lookup,
   write_user,
   ZERO_PAGE,
 } from '../../src/mm/index.ts';
@@ -53,6 +56,26 @@ describe('pin_user_pages_fast / get_user_pages_fast (mm/gup.c)', () => {
       expect(pin_user_pages_fast(mm, buf, 3, 0, pages)).toBe(1);
       unpin_user_page(pages[0] as Page);
     });
+  });
+
+  // check_vma_flags (Debian 6.1.192, 6.12.117): "if (write) { if (!(vm_flags & VM_WRITE)) ... }
+  // else if (!(vm_flags & VM_READ)) ...": a FOLL_WRITE GUP needs VM_WRITE only.
+  it('check_vma_flags: a FOLL_WRITE GUP needs VM_WRITE, not VM_READ; a read GUP needs VM_READ', () => {
+    for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+      with_kernel(createKernel(profile), () => {
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, PAGE_SIZE);
+        const vma = vma_lookup(mm, buf);
+        if (vma === undefined) throw new Error('no vma');
+        // calc_vm_prot_bits(PROT_WRITE) alone: VM_WRITE without VM_READ.
+        vma.vm_flags &= ~VM_READ;
+        const pages: Page[] = [];
+        expect(pin_user_pages_fast(mm, buf, 1, FOLL_WRITE, pages)).toBe(1);
+        unpin_user_page(pages[0] as Page);
+        expect(get_user_pages_fast(mm, buf, 1, 0, [])).toBe(-EFAULT);
+        expect(pin_user_pages_fast(mm, buf, 1, 0, [])).toBe(-EFAULT);
+      });
+    }
   });
 
   it('a misaligned start works on the pages containing it (start & PAGE_MASK), no -EINVAL', () => {
