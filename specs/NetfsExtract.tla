@@ -38,6 +38,14 @@
 (*                a call that could pin nothing returned 0 with an empty   *)
 (*                ITER_BVEC and the DIO completed with 0 bytes instead of  *)
 (*                failing -EFAULT (LTP mmapstress02 against CIFS).         *)
+(*  XarraySgOffsetBug extract_xarray_to_sg from f5f82cd18732 until        *)
+(*                "scatterlist: Fix offset in folio calc in                *)
+(*                extract_xarray_to_sg()" (2026; Debian 6.12.117 still has *)
+(*                it): "offset = offset_in_folio(folio, start)" with start *)
+(*                never advanced, so every folio after the first gets the  *)
+(*                first's in-folio offset: its element describes bytes the *)
+(*                iterator does not hold there, and the call returns the   *)
+(*                shorter lengths counted from that offset.                *)
 (*  RdmaUnwindBug smb_extract_iter_to_rdma's error cleanup used            *)
 (*                &rdma->sge[rdma->nr_sge--] (fixed to --rdma->nr_sge,     *)
 (*                "smb: client: Fix error cleanup in                      *)
@@ -58,9 +66,11 @@ CONSTANTS
     KvecSgLenBug,   \* extract_kvec_to_sg before 07b7d66e65d9 (2026)
     RdmaUnwindBug,  \* smb_extract_iter_to_rdma's post-decrement unwind (before 2026)
     ShortChain,     \* the caller's iterator is FOLIOQ_SHORT / BVECQ_SHORT (see Layout)
-    ExtractEmptyBug \* netfs_extract_user_iter before its 2026 error-handling fix
+    ExtractEmptyBug, \* netfs_extract_user_iter before its 2026 error-handling fix
+    XarraySgOffsetBug \* extract_xarray_to_sg's per-folio offset before its 2026 fix
 
-ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug, ShortChain, ExtractEmptyBug} \subseteq BOOLEAN
+ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug, ShortChain, ExtractEmptyBug, XarraySgOffsetBug}
+       \subseteq BOOLEAN
 
 PAGE == 4            \* PAGE_SIZE in model bytes
 EIO == -5            \* ret of a refused extraction or a failed mapping
@@ -315,6 +325,18 @@ BvecqSgWarns(wLen, wLim) ==
            Len(wes) < wLim /\ SeqBytes(wes) < Budget(wLen)
 
 KvecBugElems(es, rb) == [ei \in 1..Len(es) |-> [es[ei] EXCEPT !.len = rb - es[ei].at]]
+\* XarraySgOffsetBug: lib/scatterlist.c extract_xarray_to_sg (Debian 6.12.117, code of
+\* f5f82cd18732): "xas_for_each(&xas, folio, ULONG_MAX) { ... offset = offset_in_folio(folio,
+\* start); len = min_t(size_t, maxsize, folio_size(folio) - offset); sg_set_page(sg,
+\* folio_page(folio, 0), len, offset); ... maxsize -= len; ret += len; ... }" with start the
+\* call's first file position, never advanced ("scatterlist: Fix offset in folio calc in
+\* extract_xarray_to_sg()", 2026, takes offset_in_folio(folio, start + ret)).  XARRAY's
+\* folios are order-0 (one per part): the second gets the first's offset (o1 + pos), and
+\* the length from there; the walk then finds no further folio and returns the sum.
+XarrayBugElems(es) ==
+    IF Len(es) = 2
+    THEN <<es[1], [es[2] EXCEPT !.off = es[1].off, !.len = Min(es[2].len, PAGE - es[1].off)]>>
+    ELSE es
 ExtractSg(blen, lim) ==
     /\ CanExtract
     /\ IF lim = 0
@@ -352,6 +374,8 @@ ExtractSg(blen, lim) ==
        ELSE \E es \in {Elems(Layout(iter), pos, Budget(blen), lim)} :
               IF iter = "KVEC" /\ KvecSgLenBug
               THEN Hold("SG", KvecBugElems(es, pos + Budget(blen)), Budget(blen), FALSE)
+              ELSE IF iter = "XARRAY" /\ XarraySgOffsetBug
+              THEN Hold("SG", XarrayBugElems(es), SeqBytes(XarrayBugElems(es)), FALSE)
               ELSE Hold("SG", es, SeqBytes(es), iter \in UserTypes)
     \* lib/scatterlist.c extract_folioq_to_sg WARNs at FOLIOQ_SHORT's end: a
     \* walk that reaches it ("if (!folioq->next) { WARN_ON_ONCE(ret <
@@ -467,6 +491,18 @@ AdvancedByDescribed ==
 \* caller holds an empty ITER_BVEC and reports a 0-byte DIO.
 HeldExtractionsNotEmpty ==
     \A s \in Slots : ~Free(s) => held[s].bytes > 0
+
+\* Each held element describes the bytes the iterator held at its stream
+\* position: the layout's page part there, from the matching offset, and no
+\* further than that part (what XarraySgOffsetBug breaks: its second element
+\* names the right folio at the first one's offset).
+ElementsMatchIterator ==
+    \A s \in Slots : \A ei \in 1..Len(held[s].elems) :
+        LET e == held[s].elems[ei]
+            lt == Layout(held[s].iter)
+        IN IF e.at < lt.l1
+           THEN e.f = lt.f1 /\ e.off = lt.o1 + e.at /\ e.at + e.len <= lt.l1
+           ELSE e.f = lt.f2 /\ e.off = lt.o2 + (e.at - lt.l1) /\ e.at + e.len <= lt.l1 + lt.l2
 
 \* A page-described element lies within its page.
 ElementsWithinPages ==

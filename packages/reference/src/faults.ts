@@ -29,7 +29,8 @@ export type FaultName =
   | 'netfs_extract_user_iter_empty'
   | 'discard_advance_underflow'
   | 'extract_bvec_skip_size'
-  | 'splice_no_pipe_room_clip';
+  | 'splice_no_pipe_room_clip'
+  | 'xarray_sg_offset';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -173,6 +174,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'smb_extract_iter_to_rdma() unwinds a failed mapping with &rdma->sge[rdma->nr_sge--]: it unmaps the slot past the last SGE and leaves the call\'s first SGE DMA-mapped (fixed by "smb: client: Fix error cleanup in smb_extract_iter_to_rdma()", 2026; Debian 6.12.117 still has it)',
     caught_by: ['rdma_mappings_owned'],
+  },
+  xarray_sg_offset: {
+    name: 'xarray_sg_offset',
+    area: 'netfs',
+    description:
+      "extract_xarray_to_sg() computes each folio's element offset as offset_in_folio(folio, start) with start the call's first file position, never advanced (lib/scatterlist.c from f5f82cd18732 until \"scatterlist: Fix offset in folio calc in extract_xarray_to_sg()\", 2026, Fixes: f5f82cd18732, which takes offset_in_folio(folio, start + ret); Debian 6.12.117 lib/scatterlist.c still has it): a walk that reaches a second folio gives it the first one's in-folio offset and the length from there, so that element names bytes the iterator does not hold at its position (the lengths still add up to ret and the advance)",
+    caught_by: ['sg_elements_match_iterator'],
   },
   folioq_get_pages_slot: {
     name: 'folioq_get_pages_slot',

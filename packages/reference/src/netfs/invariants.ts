@@ -4,7 +4,9 @@
 // belongs to an SGE its caller still holds.
 
 import type { Violation } from '../invariants/violation.ts';
+import { iov_iter_byte_run } from '../iov_iter/locate.ts';
 import { PAGE_SIZE } from '../iov_iter/page_glue.ts';
+import type { iov_iter } from '../iov_iter/types.ts';
 import type { ib_device, ib_sge } from './rdma.ts';
 import type { scatterlist } from './scatterlist.ts';
 
@@ -45,6 +47,41 @@ export function sg_element_within_folio(elements: readonly scatterlist[]): Viola
     }
   });
   return out;
+}
+
+/**
+ * The elements, in order, describe the iterator's bytes from where the call found it: element
+ * k's byte j is the byte the iterator held at that point (the sum of the earlier elements'
+ * lengths, plus j), as an independent walk of the iterator from before the call (`before`, see
+ * iov_iter_clone; iov_iter_byte_run) locates it. An element's byte lies at its page's pfn plus
+ * (offset + j) / PAGE_SIZE (sg_set_page: the DMA runs on through physically contiguous pages).
+ * The model's ElementsMatchIterator. extract_xarray_to_sg before "scatterlist: Fix offset in
+ * folio calc in extract_xarray_to_sg()" (the fault xarray_sg_offset) gave every folio the
+ * offset of the call's start.
+ */
+export function sg_elements_match_iterator(
+  before: iov_iter,
+  elements: readonly scatterlist[],
+): Violation[] {
+  let b = 0;
+  for (const [k, e] of elements.entries()) {
+    for (let j = 0; j < e.length; ) {
+      const run = iov_iter_byte_run(before, b + j);
+      const at = e.offset + j;
+      const pfn = e.page.pfn + Math.floor(at / PAGE_SIZE);
+      if (!run || run.page.pfn !== pfn || run.offset !== at % PAGE_SIZE) {
+        return [
+          {
+            invariant: 'sg_elements_match_iterator',
+            message: `element ${k} byte ${j} is pfn ${pfn}+${at % PAGE_SIZE}, but the iterator holds its byte ${b + j} at ${run ? `pfn ${run.page.pfn}+${run.offset}` : 'no page'}`,
+          },
+        ];
+      }
+      j += Math.min(run.len, PAGE_SIZE - (at % PAGE_SIZE), e.length - j);
+    }
+    b += e.length;
+  }
+  return [];
 }
 
 /** Every mapping on the device belongs to an SGE of a list the caller holds. */

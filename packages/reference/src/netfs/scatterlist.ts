@@ -273,7 +273,10 @@ function extract_bvecq_to_sg(
 /**
  * extract_xarray_to_sg(): one element per folio. The offset uses the current position
  * (start + ret), as fixed by "scatterlist: Fix offset in folio calc in
- * extract_xarray_to_sg()"; the original code used `start` for every folio.
+ * extract_xarray_to_sg()" (2026, Fixes: f5f82cd18732); the original code used `start` for
+ * every folio: "offset = offset_in_folio(folio, start);" (Debian 6.12.117 lib/scatterlist.c),
+ * so a walk that reaches a second folio gives it the first one's in-folio offset, and its
+ * length from there. The fault xarray_sg_offset restores that line.
  */
 function extract_xarray_to_sg(
   iter: iov_iter,
@@ -285,12 +288,13 @@ function extract_xarray_to_sg(
   const start = iter.xarray_start + iter.iov_offset;
   let ret = 0;
   let index = Math.floor(start / PAGE_SIZE);
+  const offsetBug = current_kernel().hasFault('xarray_sg_offset');
   for (;;) {
     index = xa.xa_find_from(index); // xas_for_each()
     if (index < 0) break;
     const folio = xa.xa_load(index)!;
     const first = xa.folio_index_at(index)!;
-    const offset = (start + ret) % folio.size;
+    const offset = (offsetBug ? start : start + ret) % folio.size;
     const len = Math.min(maxsize, folio.size - offset);
     sg_set_page(sgtable, folio.page(0), len, offset);
     sg_max--;

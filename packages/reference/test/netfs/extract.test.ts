@@ -9,11 +9,14 @@ import {
   folioq_chain_from,
   ITER_DEST,
   iov_iter_bvec_queue,
+  iov_iter_clone,
   iov_iter_extract_will_pin,
   iov_iter_folio_queue,
   iov_iter_kvec,
   iov_iter_ubuf,
+  iov_iter_xarray,
   PAGEVEC_SIZE,
+  XArray,
 } from '../../src/iov_iter/index.ts';
 import { createKernel, with_kernel, with_mm } from '../../src/kernel.ts';
 import type { Folio, Page } from '../../src/mm/index.ts';
@@ -42,6 +45,7 @@ import {
   extraction_not_empty,
   rdma_mappings_owned,
   sg_element_within_folio,
+  sg_elements_match_iterator,
 } from '../../src/netfs/invariants.ts';
 import type { LayoutType, Oracle } from '../iov_iter/layout.ts';
 import { buildLayout, layoutArb } from '../iov_iter/layout.ts';
@@ -272,6 +276,62 @@ describe('netfs_extract_iter_to_sg', () => {
           2 * PAGE_SIZE - it2.count,
         ).map((v) => v.invariant),
       ).toEqual(['extract_describes_exactly']);
+    });
+  });
+
+  it("fault xarray_sg_offset: every folio gets the offset of the call's start (extract_xarray_to_sg before the 2026 fix), caught by sg_elements_match_iterator only", () => {
+    // Two order-0 page-cache folios; the iterator starts 100 bytes into the first and runs
+    // 150 bytes into the second (file position 100, PAGE_SIZE + 50 bytes).
+    const run = (faults: 'xarray_sg_offset'[]) => {
+      kernel = createKernel('linux-6.12', { faults });
+      return with_kernel(kernel, () => {
+        const folios = [folio_alloc(0), folio_alloc(0)];
+        const xa = new XArray();
+        xa.xa_store_folio(0, folios[0]!);
+        xa.xa_store_folio(1, folios[1]!);
+        const it = iov_iter_xarray(ITER_DEST, xa, 100, PAGE_SIZE + 50);
+        const before = iov_iter_clone(it);
+        const t = sg_alloc_table();
+        const ret = netfs_extract_iter_to_sg(it, PAGE_SIZE + 50, t, 8);
+        const elems = t.sgl.slice(0, t.nents);
+        return {
+          ret,
+          advanced: PAGE_SIZE + 50 - it.count,
+          elems: elems.map((e) => [folios.indexOf(e.page.folio), e.offset, e.length]),
+          violations: [
+            ...sg_element_within_folio(elems),
+            ...extract_describes_exactly(
+              'xarray',
+              ret,
+              elems.map((e) => e.length),
+              PAGE_SIZE + 50 - it.count,
+            ),
+            ...sg_elements_match_iterator(before, elems),
+          ].map((v) => v.invariant),
+        };
+      });
+    };
+    // Fixed (offset_in_folio(folio, start + ret)): the second folio from its start.
+    expect(run([])).toEqual({
+      ret: PAGE_SIZE + 50,
+      advanced: PAGE_SIZE + 50,
+      elems: [
+        [0, 100, PAGE_SIZE - 100],
+        [1, 0, 150],
+      ],
+      violations: [],
+    });
+    // Debian 6.12.117 (offset_in_folio(folio, start)): the second folio from offset 100. The
+    // lengths still add up to ret and the advance, and the element stays in its folio: only the
+    // comparison with the iterator's bytes sees it.
+    expect(run(['xarray_sg_offset'])).toEqual({
+      ret: PAGE_SIZE + 50,
+      advanced: PAGE_SIZE + 50,
+      elems: [
+        [0, 100, PAGE_SIZE - 100],
+        [1, 100, 150],
+      ],
+      violations: ['sg_elements_match_iterator'],
     });
   });
 

@@ -65,6 +65,7 @@ import {
   type iov_iter,
   iov_iter_bvec,
   iov_iter_bvec_queue,
+  iov_iter_clone,
   iov_iter_discard,
   iov_iter_extract_pages,
   iov_iter_extract_will_pin,
@@ -88,6 +89,7 @@ import {
   rdma_mappings_owned,
   sg_alloc_table,
   sg_element_within_folio,
+  sg_elements_match_iterator,
   sg_table_release_extracted,
   smb_extract_iter_to_rdma,
   type smb_extract_to_rdma,
@@ -429,7 +431,11 @@ class NetfsExtractDriver implements ReferenceDriver {
   }
 
   /** Records a held extraction and checks that it describes exactly what it returned. */
-  private hold(where: string, h: Held, advanced: number): void {
+  /**
+   * before: a copy of the caller's iterator from before the call (iov_iter_clone), against
+   * which an SG extraction's elements are checked (sg_elements_match_iterator).
+   */
+  private hold(where: string, h: Held, advanced: number, before?: iov_iter): void {
     this.held.set(this.freeSlot(), h);
     this.ret = h.bytes;
     const elements = h.elements();
@@ -442,12 +448,11 @@ class NetfsExtractDriver implements ReferenceDriver {
         advanced,
       ),
     );
-    if (h.form === 'SG')
-      this.stepViolations.push(
-        ...sg_element_within_folio(
-          elements.map((e) => ({ page: e.page, offset: e.offset, length: e.length })),
-        ),
-      );
+    if (h.form === 'SG') {
+      const sg = elements.map((e) => ({ page: e.page, offset: e.offset, length: e.length }));
+      this.stepViolations.push(...sg_element_within_folio(sg));
+      if (before !== undefined) this.stepViolations.push(...sg_elements_match_iterator(before, sg));
+    }
   }
 
   private step(action: ScenarioAction): void {
@@ -492,6 +497,7 @@ class NetfsExtractDriver implements ReferenceDriver {
         const limit = param(action, 'limit', 'number');
         const before = it.count;
         const pinned = iov_iter_extract_will_pin(it);
+        const start = iov_iter_clone(it);
         const t = sg_alloc_table();
         const ret = extract_iter_to_sg(it, n, t, limit);
         if (ret < 0) {
@@ -528,6 +534,7 @@ class NetfsExtractDriver implements ReferenceDriver {
             release: () => sg_table_release_extracted(t, pinned),
           },
           before - it.count,
+          start,
         );
         return;
       }
@@ -770,6 +777,76 @@ class NetfsExtractDriver implements ReferenceDriver {
   }
 }
 
+/**
+ * The spec's Layout(t) (specs/NetfsExtract.tla) as [frame, offset, length] of its two page parts,
+ * for the types an SG extraction can hold.
+ */
+const LAYOUT_PARTS: Readonly<Record<string, readonly (readonly [string, number, number])[]>> = {
+  UBUF: [
+    ['U0', 1, 3],
+    ['U1', 0, 3],
+  ],
+  IOVEC: [
+    ['U2', 1, 2],
+    ['U3', 0, 4],
+  ],
+  KVEC: [
+    ['K0', 2, 2],
+    ['K1', 0, 3],
+  ],
+  BVEC: [
+    ['B0', 0, 4],
+    ['B1', 0, 2],
+  ],
+  XARRAY: [
+    ['X0', 2, 2],
+    ['X1', 0, 4],
+  ],
+  FOLIOQ: [
+    ['F0', 1, 3],
+    ['F1', 0, 4],
+  ],
+  FOLIOQ_SHORT: [
+    ['F0', 0, 4],
+    ['F1', 0, 4],
+  ],
+  BVECQ: [
+    ['Q0', 0, 4],
+    ['Q1', 1, 2],
+  ],
+  BVECQ_SHORT: [
+    ['Q0', 0, 4],
+    ['Q1', 1, 2],
+  ],
+  UBUF_HOLE: [['U3', 1, 3]],
+  XARRAY_HOLE: [['X0', 2, 2]],
+};
+
+/**
+ * Whether a slot's elements ("X0+2:2,X1+0:4") describe consecutive bytes of its iterator type's
+ * layout: each within one page part, from the offset of its stream position, the next element
+ * starting where the previous one ended (the model's ElementsMatchIterator).
+ */
+function elemsFollowLayout(iter: unknown, elems: unknown): boolean {
+  const parts = typeof iter === 'string' ? LAYOUT_PARTS[iter] : undefined;
+  if (parts === undefined || typeof elems !== 'string' || elems === '') return true;
+  let next: number | null = null;
+  for (const e of elems.split(',')) {
+    const m = /^(\w+)\+(\d+):(\d+)$/.exec(e);
+    if (m === null) throw new AdapterError(`NetfsExtract: bad element "${e}"`);
+    const [f, off, len] = [m[1], Number(m[2]), Number(m[3])];
+    let at = 0;
+    let found: number | null = null;
+    for (const [pf, po, pl] of parts) {
+      if (pf === f && off >= po && off + len <= po + pl) found = at + (off - po);
+      at += pl;
+    }
+    if (found === null || (next !== null && found !== next)) return false;
+    next = found + len;
+  }
+  return true;
+}
+
 /** The model's elements of one slot, parsed back from an observation ("U0+1:3,U1+0:3"). */
 function observedElems(elems: unknown): { off: number; len: number }[] {
   if (typeof elems !== 'string' || elems === '') return [];
@@ -789,16 +866,20 @@ export const netfsExtractAdapter: SpecAdapter = {
     { constant: 'ExtractEmptyBug', value: true, fault: 'netfs_extract_user_iter_empty' },
     { constant: 'KvecSgLenBug', value: true, fault: 'kvec_sg_length' },
     { constant: 'RdmaUnwindBug', value: true, fault: 'rdma_unwind_post_decrement' },
+    { constant: 'XarraySgOffsetBug', value: true, fault: 'xarray_sg_offset' },
   ],
   // Read from the observations the model predicts: an element running past its page
   // (ElementsWithinPages), elements describing other than what was returned
   // (DescribedEqualsExtracted), a DMA mapping no held extraction owns (MappingsOwned), a held
-  // extraction of 0 bytes (HeldExtractionsNotEmpty).
+  // extraction of 0 bytes (HeldExtractionsNotEmpty), SG elements other than the iterator's bytes
+  // (ElementsMatchIterator).
   predictedViolations: (_prev, now) => {
     const out = new Set<string>();
     let owned = 0;
     for (const s of SLOTS) {
       const es = observedElems(now[`slot${s}.elems`]);
+      if (now[`slot${s}.form`] === 'SG' && !elemsFollowLayout(now.iter, now[`slot${s}.elems`]))
+        out.add('sg_elements_match_iterator');
       if (es.some((e) => e.off + e.len > 4)) out.add('sg_element_within_folio');
       if (es.reduce((a, e) => a + e.len, 0) !== now[`slot${s}.bytes`])
         out.add('extract_describes_exactly');

@@ -215,12 +215,34 @@ describe('NetfsExtract adapter', () => {
     const o = agree(kvec, 'linux-6.12+kvec_sg_length', bug);
     // Elements overlap past their page: 8 bytes described for 5 extracted.
     expect(o[2]).toMatchObject({ 'slot1.elems': 'K0+2:5,K1+0:3', 'slot1.bytes': 5, pos: 5 });
+    // (and the first element's bytes past K0's part are not the iterator's: ElementsMatchIterator)
     expect(netfsExtractAdapter.predictedViolations?.(o[1], o[2] as StepObservation)).toEqual([
+      'sg_elements_match_iterator',
       'sg_element_within_folio',
       'extract_describes_exactly',
     ]);
     const fixed = agree(kvec, 'linux-6.12', constantsOf('linux-6.12'));
     expect(fixed[2]).toMatchObject({ 'slot1.elems': 'K0+2:2,K1+0:3', 'slot1.bytes': 5 });
+    expect(
+      netfsExtractAdapter.predictedViolations?.(fixed[1], fixed[2] as StepObservation),
+    ).toEqual([]);
+
+    // extract_xarray_to_sg before "scatterlist: Fix offset in folio calc in
+    // extract_xarray_to_sg()": X1 gets X0's in-folio offset (2) and the length from there.
+    const xa = scenario('NetfsExtract_xarray_sg_offset', [
+      { name: 'Open', iter: 'XARRAY' },
+      { name: 'ExtractSg', len: 8, limit: 4 },
+    ]);
+    const off = agree(xa, 'linux-6.12+xarray_sg_offset', {
+      ...constantsOf('linux-6.12'),
+      XarraySgOffsetBug: true,
+    });
+    expect(off[2]).toMatchObject({ 'slot1.elems': 'X0+2:2,X1+2:2', 'slot1.bytes': 4, pos: 4 });
+    expect(netfsExtractAdapter.predictedViolations?.(off[1], off[2] as StepObservation)).toEqual([
+      'sg_elements_match_iterator',
+    ]);
+    const xaFixed = agree(xa, 'linux-6.12', constantsOf('linux-6.12'));
+    expect(xaFixed[2]).toMatchObject({ 'slot1.elems': 'X0+2:2,X1+0:4', 'slot1.bytes': 6, pos: 6 });
 
     const rdma = scenario('NetfsExtract_rdma_unwind', [
       { name: 'Open', iter: 'FOLIOQ' },
