@@ -831,8 +831,9 @@ static int gate_open(const char *name) {
 // Request field "file" (the FileBacked constant): 1 makes the two pages a MAP_PRIVATE mapping of
 // a two-page tmpfs file, page 0 stored to and page 1 only loaded (fr_file_buffer);
 // MadviseWipeFile = madvise(MADV_WIPEONFORK) of that buffer (-EINVAL: anonymous memory only).
-// Request field "loaded" (LastPageLoadedOnly with NumPages 1): 1 leaves page 0 only loaded (the
-// zero page) and page 1 untouched (fr_loaded_buffer).
+// Request field "loaded" (LastPageLoadedOnly, the model's NumPages): 1 leaves page 0 only loaded
+// (the zero page) and page 1 untouched, 2 stores to page 0 and leaves page 1 only loaded
+// (fr_loaded_buffer).
 // Address-space steps (the parent's, before fork as the model has them): Munmap(vpage) =
 // munmap(2) of the page; Protect / ProtectNone / Unprotect(vpage) = mprotect(2) PROT_READ /
 // PROT_NONE / PROT_READ|PROT_WRITE; MmapPopulate / MmapExists(vpage) = mmap(2) of one anonymous
@@ -1479,23 +1480,26 @@ static unsigned char *fr_file_buffer(char *err, size_t errlen) {
   return p;
 }
 
-// LastPageLoadedOnly with NumPages 1 (request field loaded = 1): page 0 only loaded before the
-// first step, so its pte maps the shared zero page (mm/memory.c do_anonymous_page without
-// FAULT_FLAG_WRITE, before anon_vma_prepare: the vma gets no anon_vma), and page 1, which the
-// model does not have, never touched (a store there would give the vma an anon_vma, and fork
-// would copy page 0's pte: vma_needs_copy). The set-up checks page 0's PFN is the zero page's
-// (a read of a second private anonymous mapping, unmapped again).
-static unsigned char *fr_loaded_buffer(char *err, size_t errlen) {
+// LastPageLoadedOnly (request field loaded = the model's NumPages): the last page only loaded
+// before the first step, so its pte maps the shared zero page (mm/memory.c do_anonymous_page
+// without FAULT_FLAG_WRITE, before anon_vma_prepare). With loaded = 2 page 0 is stored to first
+// (the vma gets its anon_vma: fork copies both ptes, vma_needs_copy); with loaded = 1 page 0 is
+// the one only loaded and page 1, which the model does not have, is never touched (a store there
+// would give the vma an anon_vma, and fork would copy page 0's pte). The set-up checks the loaded
+// page's PFN is the zero page's (a read of a second private anonymous mapping, unmapped again).
+static unsigned char *fr_loaded_buffer(int pages, char *err, size_t errlen) {
   unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   unsigned char *ref = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED || ref == MAP_FAILED) return snprintf(err, errlen, "mmap: %s", strerror(errno)), NULL;
-  volatile unsigned char sink = p[0];  // the load's do_anonymous_page: the zero page
+  unsigned char *last = p + (pages - 1) * PAGE;
+  if (pages == 2) memset(p, 0xEE, PAGE);     // page 0: the store's do_anonymous_page
+  volatile unsigned char sink = last[0];  // the load's do_anonymous_page: the zero page
   sink = ref[0];
   (void)sink;
   unsigned long long zero = fr_pfn(ref);
   munmap(ref, PAGE);
-  if (zero == 0 || fr_pfn(p) != zero || fr_pfn(p + PAGE) != 0)
-    return snprintf(err, errlen, "loaded buffer: page 0 does not map the zero page or page 1 has a PTE"), NULL;
+  int ok = zero != 0 && fr_pfn(last) == zero && (pages == 2 ? fr_pfn(p) != 0 && fr_pfn(p) != zero : fr_pfn(p + PAGE) == 0);
+  if (!ok) return snprintf(err, errlen, "loaded buffer: the last page does not map the zero page, or page %s", pages == 2 ? "0 no page of its own" : "1 has a PTE"), NULL;
   return p;
 }
 
@@ -1507,8 +1511,8 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   if (req_int(r, "file", 0)) {
     s.pages = fr_file_buffer(err, errlen);
     if (!s.pages) return -1;
-  } else if (req_int(r, "loaded", 0)) {
-    s.pages = fr_loaded_buffer(err, errlen);
+  } else if (req_int(r, "loaded", 0) == 1 || req_int(r, "loaded", 0) == 2) {
+    s.pages = fr_loaded_buffer((int)req_int(r, "loaded", 0), err, errlen);
     if (!s.pages) return -1;
   } else {
     s.pages = page_buffer(2);

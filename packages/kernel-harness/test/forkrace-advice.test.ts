@@ -45,7 +45,7 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     );
   });
 
-  it('a private file buffer asks the guest for file = 1, a one-page zero-page buffer for loaded = 1', () => {
+  it('a private file buffer asks the guest for file = 1, a zero-page buffer for loaded = NumPages', () => {
     const file = { LastPageLoadedOnly: true, FileBacked: true };
     expect(forkRaceScenarioSupport(scenario(file))).toBeUndefined();
     expect(forkRaceRequest(scenario(file))).toEqual({
@@ -54,8 +54,12 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
       file: 1,
     });
     expect(forkRaceRequest(scenario({ FileBacked: false })).file).toBeUndefined();
-    expect(forkRaceScenarioSupport(scenario({ LastPageLoadedOnly: true, NumPages: 2 }))).toMatch(
-      /^LastPageLoadedOnly with two anonymous pages: the guest leaves a page only loaded/,
+    // Two anonymous pages, the last only loaded (ForkRace_zero_page_two_pages): loaded = 2.
+    const two = { LastPageLoadedOnly: true, NumPages: 2 };
+    expect(forkRaceScenarioSupport(scenario(two))).toBeUndefined();
+    expect(forkRaceRequest(scenario(two)).loaded).toBe(2);
+    expect(forkRaceScenarioSupport(scenario({ LastPageLoadedOnly: true, NumPages: 3 }))).toMatch(
+      /^LastPageLoadedOnly with NumPages 3: the guest's buffer has one or two pages/,
     );
     // One anonymous page only loaded (ForkRace_zero_page): loaded = 1.
     const zero = { LastPageLoadedOnly: true, NumPages: 1 };

@@ -289,17 +289,18 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
   // pages); the guest's RegisterBuffer step registers one page on its own ring.
   if (scenario.constants?.RegisterWholeBuffer === true)
     return 'RegisterWholeBuffer: the guest registers each page on its own ring, not the whole buffer as one iovec';
-  // LastPageLoadedOnly: the parent's last page starts as the zero page. The guest's buffer has
-  // it with one page (request field loaded: page 0 only loaded, page 1 untouched); with two it
-  // stores to page 0 and so to the vma, whose page 1 it cannot leave only loaded in the same
-  // way here. With FileBacked the last page only loaded is the file's page-cache page, which
-  // the guest's file buffer has (request field file).
+  // LastPageLoadedOnly: the parent's last page starts as the zero page, which the guest's
+  // buffer has (request field loaded = NumPages: the last page only loaded, page 0 stored to
+  // with two pages, page 1 untouched with one). With FileBacked the last page only loaded is
+  // the file's page-cache page, which the guest's file buffer has (request field file).
+  const pages = scenario.constants?.NumPages ?? 2;
   if (
     scenario.constants?.LastPageLoadedOnly === true &&
     scenario.constants?.FileBacked !== true &&
-    scenario.constants?.NumPages !== 1
+    pages !== 1 &&
+    pages !== 2
   )
-    return 'LastPageLoadedOnly with two anonymous pages: the guest leaves a page only loaded in a one-page buffer only';
+    return `LastPageLoadedOnly with NumPages ${String(pages)}: the guest's buffer has one or two pages`;
   // AdviseFirstPageOnly: madvise of page 0 alone; the guest advises its whole buffer.
   if (scenario.constants?.AdviseFirstPageOnly === true)
     return 'AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer, not to the first page alone';
@@ -312,7 +313,7 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
  * The forkrace_script request of a scenario: its steps, the madvise advice of its buffer and,
  * for FileBacked, file = 1: the buffer is a MAP_PRIVATE mapping of a two-page tmpfs file, page 0
  * stored to and page 1 only loaded (guest/agent.c fr_file_buffer); for LastPageLoadedOnly with
- * one anonymous page, loaded = 1: page 0 only loaded, the zero page (fr_loaded_buffer).
+ * anonymous pages, loaded = NumPages: the last page only loaded, the zero page (fr_loaded_buffer).
  */
 export function forkRaceRequest(scenario: Scenario): {
   steps: string;
@@ -326,10 +327,8 @@ export function forkRaceRequest(scenario: Scenario): {
     steps: forkRaceScript(scenario.actions),
     advice: String(scenario.constants?.ForkAdvice ?? 'NONE'),
     ...(scenario.constants?.FileBacked === true ? { file: 1 } : {}),
-    ...(scenario.constants?.LastPageLoadedOnly === true &&
-    scenario.constants?.FileBacked !== true &&
-    scenario.constants?.NumPages === 1
-      ? { loaded: 1 }
+    ...(scenario.constants?.LastPageLoadedOnly === true && scenario.constants?.FileBacked !== true
+      ? { loaded: scenario.constants?.NumPages === 1 ? 1 : 2 }
       : {}),
   };
 }
