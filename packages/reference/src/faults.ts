@@ -144,7 +144,7 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'gup_pin_zero_page',
     area: 'mm',
     description:
-      'try_grab_folio() / gup_put_folio() pin (and count in nr_foll_pin_*) the shared zero page, as before "mm: Don\'t pin ZERO_PAGE in pin_user_pages()" (6.5); on a profile that skips it (zero_page_pinned false). The spec\'s PinZeroPage on a pinning kernel (6.3/6.4)',
+      'try_grab_folio() / gup_put_folio() pin (and count in nr_foll_pin_*) the shared zero page, as before "mm: Don\'t pin ZERO_PAGE in pin_user_pages()" (6.5; Debian 6.1.192 has it too); on a profile that skips it (zero_page_pinned false: all of them). The spec\'s PinZeroPage on a pinning kernel (6.3/6.4)',
     caught_by: ['zero_page_never_pinned'],
   },
   direct_splice_no_eof_limit: {

@@ -46,7 +46,11 @@ export interface KernelProfile {
   readonly direct_splice_eof_limit: boolean;
   /** iov_iter_extract_pages() and iov_iter_extract_will_pin() exist (landed in 6.3). */
   readonly has_extract_api: boolean;
-  /** Before 6.5 ("mm: Don't pin ZERO_PAGE") pins on the zero page were taken and counted. */
+  /**
+   * Before "mm: Don't pin ZERO_PAGE in pin_user_pages()" (6.5, and in 6.1.y: Debian 6.1.192's
+   * mm/gup.c has it) pins on the zero page were taken and counted. False on every profile here;
+   * the fault gup_pin_zero_page re-creates the kernels before it.
+   */
   readonly zero_page_pinned: boolean;
   /**
    * gup_must_unshare() also unshares R/O FOLL_LONGTERM pins of non-anonymous pages (the zero
@@ -71,13 +75,13 @@ const LINUX_6_1: KernelProfile = {
   name: 'linux-6.1',
   kernel: '6.1',
   description:
-    'Debian bookworm 6.1: block DIO takes FOLL_GET refs (BIO_NO_PAGE_REF), ITER_PIPE splice, no extract API, zero page pins counted',
+    'Debian bookworm 6.1: block DIO takes FOLL_GET refs (BIO_NO_PAGE_REF), ITER_PIPE splice, no extract API, zero page never pinned ("mm: Don\'t pin ZERO_PAGE" is in 6.1.192)',
   dio_foll: 'FOLL_GET',
   bio_cleanup_flag: 'BIO_NO_PAGE_REF',
   splice_read: 'ITER_PIPE',
   direct_splice_eof_limit: false,
   has_extract_api: false,
-  zero_page_pinned: true,
+  zero_page_pinned: false,
   longterm_ro_pin_unshares: false,
   has_bvecq: false,
   extract_bvec_page_walk: false,

@@ -91,12 +91,17 @@ describe('pin_user_pages_fast / get_user_pages_fast (mm/gup.c)', () => {
     });
   });
 
-  it('the zero page is pinned and counted on 6.1, never on 6.12', () => {
-    for (const [profile, counted] of [
-      ['linux-6.1', 1],
-      ['linux-6.12', 0],
+  // Debian 6.1.192's mm/gup.c has "mm: Don't pin ZERO_PAGE in pin_user_pages()" (6.5, in 6.1.y):
+  // try_grab_folio / try_grab_page return early for is_zero_page and gup_put_folio for
+  // is_zero_folio. Only the gup_pin_zero_page fault (the kernels before it) pins and counts it.
+  it('the zero page is never pinned or counted on 6.1.192 or 6.12; the fault pins it', () => {
+    for (const [profile, faults, counted] of [
+      ['linux-6.1', [], 0],
+      ['linux-6.12', [], 0],
+      ['linux-6.1', ['gup_pin_zero_page'], 1],
+      ['linux-6.12', ['gup_pin_zero_page'], 1],
     ] as const) {
-      const k = createKernel(profile);
+      const k = createKernel(profile, { faults: [...faults] });
       with_kernel(k, () => {
         const mm = mm_alloc();
         const buf = vm_mmap(mm, 0, PAGE_SIZE);
