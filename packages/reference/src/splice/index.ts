@@ -1,13 +1,12 @@
 // splice: pipes, vmsplice, and file -> pipe splice reads for each kernel generation.
 import type { file } from '../block/fs.ts';
 import { O_DIRECT } from '../block/fs.ts';
-import { EAGAIN } from '../errno.ts';
 import { current_kernel } from '../kernel.ts';
 import type { splice_read_result } from './filemap_splice.ts';
 import { copy_splice_read, filemap_splice_read } from './filemap_splice.ts';
 import { generic_file_splice_read } from './iter_pipe.ts';
 import type { pipe_inode_info } from './pipe.ts';
-import { pipe_bytes_since, pipe_full } from './pipe.ts';
+import { pipe_bytes_since, wait_for_space } from './pipe.ts';
 
 export * from './filemap_splice.ts';
 export * from './iter_pipe.ts';
@@ -56,21 +55,6 @@ export function vfs_splice_read(
   }
   if (filp.f_flags & O_DIRECT) return copy_splice_read(filp, ppos, pipe, len);
   return filemap_splice_read(filp, ppos, pipe, len);
-}
-
-/** include/linux/splice.h: "don't block on the pipe splicing (but we may still block on the fd we splice from/to)". */
-export const SPLICE_F_NONBLOCK = 0x02;
-
-/**
- * wait_for_space (fs/splice.c, 6.1 and 6.12), for a pipe with readers: 0 when the pipe has a free
- * slot, -EAGAIN when it is full and the caller passed SPLICE_F_NONBLOCK (do_splice also sets it
- * for an O_NONBLOCK pipe). A full pipe without it sleeps in pipe_wait_writable, which a
- * single-threaded reference cannot do: the caller must not ask.
- */
-export function wait_for_space(pipe: pipe_inode_info, flags: number): number {
-  if (!pipe_full(pipe.head, pipe.tail, pipe.max_usage)) return 0;
-  if (flags & SPLICE_F_NONBLOCK) return -EAGAIN;
-  throw new Error(`wait_for_space: pipe ${pipe.id} is full and the splice would sleep`);
 }
 
 /**

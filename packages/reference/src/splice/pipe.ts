@@ -2,7 +2,8 @@
 // Kernel: include/linux/pipe_fs_i.h (struct pipe_inode_info, struct pipe_buffer, pipe_full,
 // pipe_occupancy, pipe_buf_release), fs/pipe.c (pipe_read, anon_pipe_buf_release,
 // generic_pipe_buf_release), fs/splice.c (add_to_pipe, page_cache_pipe_buf_ops,
-// user_page_pipe_buf_ops, default_pipe_buf_ops).
+// user_page_pipe_buf_ops, default_pipe_buf_ops, wait_for_space).
+import { EAGAIN } from '../errno.ts';
 import { current_kernel } from '../kernel.ts';
 import { FOLL_GET, PAGE_SIZE } from '../mm/constants.ts';
 import type { Page } from '../mm/folio.ts';
@@ -96,6 +97,21 @@ export function do_splice_to_len(pipe: pipe_inode_info, len: number): number {
 export function pipe_full(head: number, tail: number, limit: number): boolean {
   return pipe_occupancy(head, tail) >= limit;
 }
+
+/** include/linux/splice.h: "don't block on the pipe splicing (but we may still block on the fd we splice from/to)". */
+export const SPLICE_F_NONBLOCK = 0x02;
+
+/**
+ * wait_for_space (fs/splice.c, 6.1 and 6.12), for a pipe with readers: 0 when the pipe has a free
+ * slot, -EAGAIN when it is full and the caller passed SPLICE_F_NONBLOCK (do_splice also sets it
+ * for an O_NONBLOCK pipe). A full pipe without it sleeps in pipe_wait_writable, which a
+ * single-threaded reference cannot do: the caller must not ask.
+ */
+export function wait_for_space(pipe: pipe_inode_info, flags: number): number {
+  if (!pipe_full(pipe.head, pipe.tail, pipe.max_usage)) return 0;
+  if (flags & SPLICE_F_NONBLOCK) return -EAGAIN;
+  throw new Error(`wait_for_space: pipe ${pipe.id} is full and the splice would sleep`);
+}
 export function pipe_empty(head: number, tail: number): boolean {
   return head === tail;
 }
@@ -118,7 +134,7 @@ export function pipe_buf_release(_pipe: pipe_inode_info, buf: pipe_buffer): void
  * buf.len, or -EAGAIN when the pipe is full (the caller drops the page's reference).
  */
 export function add_to_pipe(pipe: pipe_inode_info, buf: pipe_buffer): number {
-  if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) return -11;
+  if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) return -EAGAIN;
   pipe.bufs[pipe.head & (pipe.ring_size - 1)] = buf;
   pipe.head++;
   return buf.len;

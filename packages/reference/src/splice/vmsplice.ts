@@ -1,7 +1,6 @@
 // vmsplice(2) of user memory into a pipe: the pipe buffers take FOLL_GET references on the
 // user's pages (no copy), so what a reader later sees depends on COW at fork and on writes.
 // Kernel: fs/splice.c (vmsplice_to_pipe, iter_to_pipe, user_page_pipe_buf_ops).
-import { EAGAIN } from '../errno.ts';
 import { iov_iter_count, iov_iter_revert } from '../iov_iter/advance.ts';
 import { ITER_SOURCE } from '../iov_iter/constants.ts';
 import { iov_iter_get_pages2 } from '../iov_iter/get_pages.ts';
@@ -13,7 +12,13 @@ import type { Page } from '../mm/folio.ts';
 import { put_user_page_ref } from '../mm/gup.ts';
 import type { MmStruct } from '../mm/mmap.ts';
 import type { pipe_inode_info } from './pipe.ts';
-import { add_to_pipe, PIPE_BUF_FLAG_GIFT, pipe_full, SPLICE_F_GIFT } from './pipe.ts';
+import {
+  add_to_pipe,
+  PIPE_BUF_FLAG_GIFT,
+  SPLICE_F_GIFT,
+  SPLICE_F_NONBLOCK,
+  wait_for_space,
+} from './pipe.ts';
 
 /**
  * vmsplice_to_pipe: maps the user ranges of mm into the pipe. Returns the bytes added or a
@@ -29,11 +34,12 @@ export function vmsplice_to_pipe(
     const count = iov.reduce((s, v) => s + v.iov_len, 0);
     // sys_vmsplice: "if (!iov_iter_count(&iter)) error = 0;" before vmsplice_to_pipe. Then
     // vmsplice_to_pipe -> wait_for_space under pipe_lock, before iter_to_pipe touches the user
-    // memory: a full pipe is -EAGAIN with SPLICE_F_NONBLOCK ("if (!pipe_full(...)) return 0;
-    // if (flags & SPLICE_F_NONBLOCK) return -EAGAIN;"), with no GUP, so no page is faulted in or
-    // referenced and an unmapped range is not -EFAULT (fs/splice.c, Debian 6.1.192 and 6.12.117).
+    // memory: a full pipe is -EAGAIN with SPLICE_F_NONBLOCK, with no GUP, so no page is faulted
+    // in or referenced and an unmapped range is not -EFAULT (fs/splice.c, Debian 6.1.192 and
+    // 6.12.117). The reference cannot sleep, so its vmsplice is always non-blocking.
     if (count === 0) return 0;
-    if (pipe_full(pipe.head, pipe.tail, pipe.max_usage)) return -EAGAIN;
+    const waited = wait_for_space(pipe, flags | SPLICE_F_NONBLOCK);
+    if (waited !== 0) return waited;
     const from = iov_iter_init(ITER_SOURCE, iov, iov.length, count);
     const buf_flags = flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0;
     let total = 0;
