@@ -21,7 +21,11 @@ import {
   pipe_buf_release,
   pipe_full,
 } from './pipe.ts';
-import { splice_dio_read_submit, splice_dio_read_wait } from './splice_dio.ts';
+import {
+  splice_dio_read_failed_full,
+  splice_dio_read_submit,
+  splice_dio_read_wait,
+} from './splice_dio.ts';
 
 /** The ITER_PIPE fields of 6.1's struct iov_iter. */
 export class pipe_iter {
@@ -291,7 +295,7 @@ export function generic_file_splice_read(
     return {
       ret,
       ppos: ret > 0 ? ppos + ret : ppos,
-      full_pipe_failed: ret < 0 && r.piter !== null && r.piter.met_full,
+      full_pipe_failed: splice_dio_read_failed_full(r, ret),
     };
   }
   const r = generic_file_splice_read_finish(generic_file_splice_read_start(filp, ppos, pipe, len));

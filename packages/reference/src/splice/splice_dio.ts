@@ -370,6 +370,14 @@ export function splice_dio_read_return(r: splice_dio_read): number {
 }
 
 /**
+ * Whether an O_DIRECT splice read that returned ret failed after its 6.1 ITER_PIPE iterator met
+ * a full pipe (append_pipe: no slot), not for want of memory: splice_fill_not_failed's question.
+ */
+export function splice_dio_read_failed_full(r: splice_dio_read, ret: number): boolean {
+  return ret < 0 && r.piter !== null && r.piter.met_full;
+}
+
+/**
  * What a returned O_DIRECT splice read did, for the EOF invariant (invariants/splice.ts
  * splice_within_eof): its result, the new position (*ppos += ret in copy_splice_read and
  * generic_file_splice_read), the pages it allocated (COPY) and the i_size it was sampled against.
@@ -384,7 +392,7 @@ export function splice_dio_read_result(r: splice_dio_read, ret: number): splice_
     pos: r.pos,
     eof_limited: r.eof_limited,
     pipe_bytes: pipe_bytes_since(r.pipe, r.pipe_head),
-    full_pipe_failed: ret < 0 && r.piter !== null && r.piter.met_full,
+    full_pipe_failed: splice_dio_read_failed_full(r, ret),
   };
 }
 
