@@ -430,10 +430,10 @@ class NetfsExtractDriver implements ReferenceDriver {
     return s;
   }
 
-  /** Records a held extraction and checks that it describes exactly what it returned. */
   /**
-   * before: a copy of the caller's iterator from before the call (iov_iter_clone), against
-   * which an SG extraction's elements are checked (sg_elements_match_iterator).
+   * Records a held extraction and checks that it describes exactly what it returned. before: a
+   * copy of the caller's iterator from before the call (iov_iter_clone), against which an SG
+   * extraction's elements are checked (sg_elements_match_iterator).
    */
   private hold(where: string, h: Held, advanced: number, before?: iov_iter): void {
     this.held.set(this.freeSlot(), h);
@@ -831,10 +831,7 @@ function elemsFollowLayout(iter: unknown, elems: unknown): boolean {
   const parts = typeof iter === 'string' ? LAYOUT_PARTS[iter] : undefined;
   if (parts === undefined || typeof elems !== 'string' || elems === '') return true;
   let next: number | null = null;
-  for (const e of elems.split(',')) {
-    const m = /^(\w+)\+(\d+):(\d+)$/.exec(e);
-    if (m === null) throw new AdapterError(`NetfsExtract: bad element "${e}"`);
-    const [f, off, len] = [m[1], Number(m[2]), Number(m[3])];
+  for (const { frame: f, off, len } of observedElems(elems)) {
     let at = 0;
     let found: number | null = null;
     for (const [pf, po, pl] of parts) {
@@ -848,12 +845,12 @@ function elemsFollowLayout(iter: unknown, elems: unknown): boolean {
 }
 
 /** The model's elements of one slot, parsed back from an observation ("U0+1:3,U1+0:3"). */
-function observedElems(elems: unknown): { off: number; len: number }[] {
+function observedElems(elems: unknown): { frame: string; off: number; len: number }[] {
   if (typeof elems !== 'string' || elems === '') return [];
   return elems.split(',').map((e) => {
-    const m = /\+(\d+):(\d+)$/.exec(e);
+    const m = /^([^+]*)\+(\d+):(\d+)$/.exec(e);
     if (m === null) throw new AdapterError(`NetfsExtract: bad element "${e}"`);
-    return { off: Number(m[1]), len: Number(m[2]) };
+    return { frame: m[1] as string, off: Number(m[2]), len: Number(m[3]) };
   });
 }
 
