@@ -942,15 +942,27 @@ class PinUnpinDriver implements ReferenceDriver {
     return s;
   }
 
+  /** The action's bio slot, which a submission must find unused. */
+  private idleSlot(action: ScenarioAction): BioSlot {
+    const s = this.slot(action);
+    if (s.st !== 'IDLE') throw new AdapterError(`PinUnpin: ${action.name} on a bio already used`);
+    return s;
+  }
+
+  /** The action's direction parameter. */
+  private dirParam(action: ScenarioAction): 'DEST' | 'SOURCE' {
+    const dir = param(action, 'dir', 'string');
+    if (dir !== 'DEST' && dir !== 'SOURCE')
+      throw new AdapterError(`PinUnpin: ${action.name}: dir must be DEST or SOURCE, got ${dir}`);
+    return dir;
+  }
+
   private step(action: ScenarioAction): void {
     switch (action.name) {
       case 'Submit': {
-        const s = this.slot(action);
+        const dir = this.dirParam(action);
+        const s = this.idleSlot(action);
         const t = param(action, 'iter', 'string');
-        const dir = param(action, 'dir', 'string');
-        if (dir !== 'DEST' && dir !== 'SOURCE')
-          throw new AdapterError(`PinUnpin: Submit: dir must be DEST or SOURCE, got ${dir}`);
-        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: Submit on a bio already used');
         const iter = this.buildIter(t, dir);
         s.iter = t;
         const ret = this.submit(s, param(action, 'bio', 'number'), dir, iter);
@@ -960,22 +972,18 @@ class PinUnpinDriver implements ReferenceDriver {
         return;
       }
       case 'SubmitSync': {
-        const s = this.slot(action);
+        const dir = this.dirParam(action);
+        const s = this.idleSlot(action);
         const t = param(action, 'iter', 'string');
-        const dir = param(action, 'dir', 'string');
-        if (dir !== 'DEST' && dir !== 'SOURCE')
-          throw new AdapterError(`PinUnpin: SubmitSync: dir must be DEST or SOURCE, got ${dir}`);
-        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: SubmitSync on a bio already used');
         s.iter = t;
         this.submitSync(s, param(action, 'bio', 'number'), dir, this.buildIter(t, dir));
         return;
       }
       case 'SubmitFault': {
-        const s = this.slot(action);
         const t = param(action, 'iter', 'string');
         if (!USER_TYPES.has(t))
           throw new AdapterError(`PinUnpin: SubmitFault needs a user iterator, got ${t}`);
-        if (s.st !== 'IDLE') throw new AdapterError('PinUnpin: SubmitFault on a bio already used');
+        const s = this.idleSlot(action);
         const len = 6 * UNIT;
         const iter = this.unmappedIter(t);
         iter.nofault = this.nofault;
@@ -994,10 +1002,8 @@ class PinUnpinDriver implements ReferenceDriver {
         return;
       }
       case 'SubmitPartial': {
-        const s = this.slot(action);
+        const s = this.idleSlot(action);
         const b = param(action, 'bio', 'number');
-        if (s.st !== 'IDLE')
-          throw new AdapterError('PinUnpin: SubmitPartial on a bio already used');
         const iter = this.partialIter();
         iter.nofault = this.nofault;
         const ret = this.submit(s, b, 'DEST', iter);
@@ -1025,16 +1031,10 @@ class PinUnpinDriver implements ReferenceDriver {
         return;
       case 'SubmitMisaligned':
       case 'SubmitMisalignedAddr': {
-        const s = this.slot(action);
         // SubmitMisalignedAddr is always an IOVEC (the spec's action has no iter).
         const t = action.name === 'SubmitMisaligned' ? param(action, 'iter', 'string') : 'IOVEC';
-        const dir = param(action, 'dir', 'string');
-        if (dir !== 'DEST' && dir !== 'SOURCE')
-          throw new AdapterError(
-            `PinUnpin: ${action.name}: dir must be DEST or SOURCE, got ${dir}`,
-          );
-        if (s.st !== 'IDLE')
-          throw new AdapterError(`PinUnpin: ${action.name} on a bio already used`);
+        const dir = this.dirParam(action);
+        const s = this.idleSlot(action);
         s.iter = t;
         const iter =
           action.name === 'SubmitMisaligned'
@@ -1050,9 +1050,7 @@ class PinUnpinDriver implements ReferenceDriver {
         return;
       }
       case 'SubmitShortBlock': {
-        const s = this.slot(action);
-        if (s.st !== 'IDLE')
-          throw new AdapterError('PinUnpin: SubmitShortBlock on a bio already used');
+        const s = this.idleSlot(action);
         const target = this.largeBlockTarget;
         if (target === null)
           throw new AdapterError('PinUnpin: SubmitShortBlock without LargeBlock');
@@ -1070,15 +1068,11 @@ class PinUnpinDriver implements ReferenceDriver {
         return;
       }
       case 'SubmitPastEof': {
-        const s = this.slot(action);
-        const dir = param(action, 'dir', 'string');
+        const dir = this.dirParam(action);
         const from = param(action, 'from', 'string');
-        if (dir !== 'DEST' && dir !== 'SOURCE')
-          throw new AdapterError(`PinUnpin: SubmitPastEof: dir must be DEST or SOURCE, got ${dir}`);
         if (from !== 'IN' && from !== 'EOF')
           throw new AdapterError(`PinUnpin: SubmitPastEof: from must be IN or EOF, got ${from}`);
-        if (s.st !== 'IDLE')
-          throw new AdapterError('PinUnpin: SubmitPastEof on a bio already used');
+        const s = this.idleSlot(action);
         const fileMap = this.fileMap;
         if (fileMap === null) throw new AdapterError('PinUnpin: SubmitPastEof without FilePrivate');
         s.iter = 'FILEMAP';
@@ -1185,8 +1179,7 @@ class PinUnpinDriver implements ReferenceDriver {
     want: number,
     extra = 0,
   ): void {
-    const s = this.slot(action);
-    if (s.st !== 'IDLE') throw new AdapterError(`PinUnpin: ${action.name} on a bio already used`);
+    const s = this.idleSlot(action);
     s.iter = 'UBUF';
     // The UBUF layout (user address 1, 6 model bytes), `extra` bytes longer.
     const iter =
