@@ -18,7 +18,7 @@ import {
 import type { Folio, Page } from './folio.ts';
 import { folio_put_refs, folio_test_large } from './folio.ts';
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, handle_mm_fault } from './memory.ts';
-import type { MmStruct } from './mmap.ts';
+import type { MmStruct, Pte, VmAreaStruct } from './mmap.ts';
 import { is_cow_mapping, vma_lookup } from './mmap.ts';
 
 /**
@@ -152,6 +152,26 @@ function faultin_page(mm: MmStruct, address: number, gup_flags: number, unshare:
 }
 
 /**
+ * Whether GUP-fast takes the page pte maps (gup_fast_pte_range, 6.12; gup_pte_range, 6.1): a
+ * present pte (pte_none: no page yet, a fault is needed) that is not PROT_NONE (pte_protnone;
+ * pte_access_permitted: x86 clears _PAGE_PRESENT of a PROT_NONE pte), writable for FOLL_WRITE
+ * (pte_access_permitted(pte, write)), not special (pte_special: the zero page, which
+ * do_anonymous_page maps with pte_mkspecial), and not one a R/O pin must first unshare ("if
+ * (!pte_write(pte) && gup_must_unshare(...)) goto pte_unmap"). No vma is looked at: a present
+ * pte is under one, whose access bits made it (vm_get_page_prot).
+ */
+function gup_fast_pte_ok(
+  pte: Pte | undefined,
+  vma: VmAreaStruct | undefined,
+  gup_flags: number,
+): boolean {
+  if (pte === undefined || vma === undefined) return false;
+  if (!(vma.vm_flags & (VM_READ | VM_WRITE))) return false; // PROT_NONE
+  if (gup_flags & FOLL_WRITE ? !pte.write : pte.page.folio.is_zero) return false;
+  return pte.write || !gup_must_unshare(is_cow_mapping(vma.vm_flags), gup_flags, pte.page);
+}
+
+/**
  * __get_user_pages: faults in and grabs nr_pages user pages from start. Returns the number
  * grabbed, or a negative errno when the first one fails. pages[i] receives page i.
  */
@@ -171,16 +191,22 @@ export function __get_user_pages(
   // mm_set_has_pinned_flag(): the first FOLL_PIN marks the mm for fork's copy-on-pin.
   if (gup_flags & FOLL_PIN) mm.has_pinned = true;
   const write = (gup_flags & FOLL_WRITE) !== 0;
+  // gup_fast_fallback (6.12; 6.1 internal_get_user_pages_fast): the lockless walk
+  // (gup_fast_pte_range; 6.1 gup_pte_range) takes the pages from start for as long as their ptes
+  // allow it without a fault and without the vma, and the slow __get_user_pages does the rest.
+  let fast = true;
   let i = 0;
   for (; i < nr_pages; i++) {
     const addr = start + i * PAGE_SIZE;
     const vma = vma_lookup(mm, addr);
-    // check_vma_flags (Debian 6.1.192 and 6.12.117 mm/gup.c): no VMA, a FOLL_WRITE GUP of a VMA
-    // without VM_WRITE, or another GUP of one without VM_READ fail ("if (write) { if (!(vm_flags
-    // & VM_WRITE)) ... return -EFAULT; } else if (!(vm_flags & VM_READ)) ... return -EFAULT;"):
-    // VM_READ is not asked of a write.
-    if (vma === undefined || !(vma.vm_flags & (write ? VM_WRITE : VM_READ))) break;
     const vpn = Math.floor(addr / PAGE_SIZE);
+    fast &&= gup_fast_pte_ok(mm.ptes.get(vpn), vma, gup_flags);
+    // check_vma_flags (Debian 6.1.192 and 6.12.117 mm/gup.c), slow path only: no VMA, a
+    // FOLL_WRITE GUP of a VMA without VM_WRITE, or another GUP of one without VM_READ fail ("if
+    // (write) { if (!(vm_flags & VM_WRITE)) ... return -EFAULT; } else if (!(vm_flags & VM_READ))
+    // ... return -EFAULT;"): VM_READ is not asked of a write. A page the fast walk took was not
+    // checked: a read GUP of a present page of a PROT_WRITE-only vma succeeds.
+    if (vma === undefined || (!fast && !(vma.vm_flags & (write ? VM_WRITE : VM_READ)))) break;
     let page: Page | undefined;
     // follow_page_pte; on failure faultin_page and retry, as the kernel's loop does.
     for (let tries = 0; tries < 4; tries++) {

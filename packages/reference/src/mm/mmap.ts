@@ -95,12 +95,16 @@ export function is_cow_mapping(vm_flags: number): boolean {
 
 /**
  * calc_vm_prot_bits (include/linux/mman.h) plus the VM_MAY* bits do_mmap adds: PROT_READ gives
- * VM_READ, PROT_WRITE VM_WRITE (x86: a writable pte is readable, so VM_READ too).
+ * VM_READ, PROT_WRITE VM_WRITE, and nothing more (do_mmap, 6.1 and 6.12: "vm_flags |=
+ * calc_vm_prot_bits(prot, pkey) | ..."; do_mprotect_pkey alike). PROT_WRITE alone is a vma
+ * without VM_READ: x86's pte is still readable (protection_map[VM_WRITE] is PAGE_COPY), so a load
+ * works (access_error asks vma_is_accessible only) and so does GUP-fast's walk of a present pte,
+ * but the slow GUP's check_vma_flags refuses a read GUP there (__get_user_pages).
  */
 function prot_to_vm_flags(prot: number): number {
   let f = VM_MAYWRITE; // private anonymous: always may become writable via mprotect
   if (prot & PROT_READ) f |= VM_READ;
-  if (prot & PROT_WRITE) f |= VM_WRITE | VM_READ;
+  if (prot & PROT_WRITE) f |= VM_WRITE;
   return f;
 }
 

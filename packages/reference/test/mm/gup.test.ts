@@ -3,6 +3,7 @@ import { EFAULT } from '../../src/errno.ts';
 import { createKernel, with_kernel } from '../../src/kernel.ts';
 import {
   do_anonymous_large_folio,
+  do_mprotect_pkey,
   dup_mmap,
   FOLL_LONGTERM,
   FOLL_WRITE,
@@ -13,6 +14,8 @@ import {
   mm_alloc,
   PAGE_SIZE,
   type Page,
+  PROT_READ,
+  PROT_WRITE,
   pin_user_pages_fast,
   put_user_page_ref,
   read_user,
@@ -20,6 +23,7 @@ import {
   unpin_user_pages,
   unpin_user_pages_dirty_lock,
   VM_READ,
+  VM_WRITE,
   vm_mmap,
   vma_lookup,
   write_user,
@@ -27,6 +31,38 @@ import {
 } from '../../src/mm/index.ts';
 
 describe('pin_user_pages_fast / get_user_pages_fast (mm/gup.c)', () => {
+  // do_mmap / do_mprotect_pkey: calc_vm_prot_bits gives PROT_WRITE alone VM_WRITE, no VM_READ.
+  // GUP-fast takes a present page without looking at the vma; the slow path's check_vma_flags
+  // refuses a read GUP of that vma (Debian 6.1.192 and 6.12.117).
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: a PROT_WRITE-only vma has no VM_READ: a read GUP takes its present pages only`, () => {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, 3 * PAGE_SIZE, PROT_WRITE);
+        expect((vma_lookup(mm, buf)?.vm_flags ?? 0) & (VM_READ | VM_WRITE)).toBe(VM_WRITE);
+        write_user(mm, buf, Uint8Array.of(5)); // page 0 faulted in by a store
+        expect([...read_user(mm, buf, 1)]).toEqual([5]); // a load of page 2 maps the zero page
+        expect([...read_user(mm, buf + 2 * PAGE_SIZE, 1)]).toEqual([0]);
+        const pages: Page[] = [];
+        // Fast: page 0. Slow from page 1 (no pte): check_vma_flags -> -EFAULT, so a short count.
+        expect(pin_user_pages_fast(mm, buf, 2, 0, pages)).toBe(1);
+        unpin_user_page(pages[0] as Page);
+        // The zero page's pte is special: GUP-fast leaves it to the slow path, which refuses.
+        expect(pin_user_pages_fast(mm, buf + 2 * PAGE_SIZE, 1, 0, pages)).toBe(-EFAULT);
+        expect(get_user_pages_fast(mm, buf + PAGE_SIZE, 1, 0, pages)).toBe(-EFAULT);
+        // FOLL_WRITE asks VM_WRITE only: the write fault maps page 1.
+        expect(pin_user_pages_fast(mm, buf + PAGE_SIZE, 1, FOLL_WRITE, pages)).toBe(1);
+        unpin_user_page(pages[0] as Page);
+        // mprotect(PROT_READ) and back to PROT_WRITE alone: VM_WRITE only again.
+        expect(do_mprotect_pkey(mm, buf, PAGE_SIZE, PROT_READ)).toBe(0);
+        expect(do_mprotect_pkey(mm, buf, PAGE_SIZE, PROT_WRITE)).toBe(0);
+        expect((vma_lookup(mm, buf)?.vm_flags ?? 0) & (VM_READ | VM_WRITE)).toBe(VM_WRITE);
+        expect(k.warnings).toEqual([]);
+      });
+    });
+  }
+
   it('a pin adds GUP_PIN_COUNTING_BIAS on a small folio and counts in vmstat', () => {
     const k = createKernel('linux-6.12');
     with_kernel(k, () => {
@@ -72,8 +108,18 @@ describe('pin_user_pages_fast / get_user_pages_fast (mm/gup.c)', () => {
         const pages: Page[] = [];
         expect(pin_user_pages_fast(mm, buf, 1, FOLL_WRITE, pages)).toBe(1);
         unpin_user_page(pages[0] as Page);
-        expect(get_user_pages_fast(mm, buf, 1, 0, [])).toBe(-EFAULT);
-        expect(pin_user_pages_fast(mm, buf, 1, 0, [])).toBe(-EFAULT);
+        // The page is now present and writable: GUP-fast takes it without the vma check.
+        expect(get_user_pages_fast(mm, buf, 1, 0, pages)).toBe(1);
+        put_user_page_ref(pages[0] as Page);
+        expect(pin_user_pages_fast(mm, buf, 1, 0, pages)).toBe(1);
+        unpin_user_page(pages[0] as Page);
+        // Not present: the slow path's check_vma_flags refuses the read GUP.
+        const other = vm_mmap(mm, 0, PAGE_SIZE);
+        const ovma = vma_lookup(mm, other);
+        if (ovma === undefined) throw new Error('no vma');
+        ovma.vm_flags &= ~VM_READ;
+        expect(get_user_pages_fast(mm, other, 1, 0, [])).toBe(-EFAULT);
+        expect(pin_user_pages_fast(mm, other, 1, 0, [])).toBe(-EFAULT);
       });
     }
   });
