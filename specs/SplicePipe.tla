@@ -170,6 +170,9 @@ CONSTANTS
     SpliceNonblock, \* TRUE: a process whose splice() has returned may call splice(fd, NULL, pipe,
                  \* ReadLen*PAGE_SIZE, SPLICE_F_NONBLOCK) again while its pipe is full
                  \* (SpliceFullNonblock: -EAGAIN); a scenario shape
+    EmptyVmsplice, \* TRUE: a process whose splice() has returned may call vmsplice(pipe, iov, 1, 0)
+                 \* with one zero-length iovec while its pipe is full (VmspliceEmpty: 0, at once);
+                 \* a scenario shape
     BufferedOffSectors, \* 0: every splice reads from file offset 0; 1..7: the BufferedProc may also
                  \* splice from file offset BufferedOffSectors * 512, inside file page 1
                  \* (SpliceBufferedOffset; a scenario shape)
@@ -215,6 +218,7 @@ ASSUME PartReadSectors \in 0..7
 ASSUME TailSectors > 0 => (FileSize > 0 /\ ExtendSize <= FileSize /\ ~DioAppend /\ EofRevert)
 ASSUME BufferedRace \in BOOLEAN
 ASSUME SpliceNonblock \in BOOLEAN
+ASSUME EmptyVmsplice \in BOOLEAN
 \* The split buffered read is that of a file that never grows: a file grown while the folios are
 \* read would send filemap_read / filemap_splice_read round their loop for a further batch
 \* ("while (len)"), which BufferedFinish does not take.
@@ -249,6 +253,7 @@ VARIABLES
     overAlloc,  \* pages the returned COPY splices allocated past EOF (beyond DIV_ROUND_UP(i_size
                 \* - pos) at submission) under the design that promises none (LimitToEof); 0 otherwise
     nbret,      \* the last SpliceFullNonblock's result: EAGAIN, or 0 before any
+    vmret,      \* the last VmspliceEmpty's result: 0 (bytes), or -1 before any
     fullFail,   \* O_DIRECT splices that failed because their read met a full pipe (no slot for a
                 \* mapped page: only without PipeRoomClip), as opposed to no free frame
     retOff,     \* retOff[p]: sectors (512 bytes) into file page 1 at which p's returned splice started
@@ -256,7 +261,7 @@ VARIABLES
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, overAlloc, nbret,
-          tail, retTail, retOff, fullFail, action>>
+          tail, retTail, retOff, fullFail, vmret, action>>
 
 FrameSet == 1..Frames
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
@@ -337,6 +342,7 @@ Init ==
     /\ tail = TailSectors
     /\ retTail = [p \in Procs |-> 0]
     /\ nbret = 0
+    /\ vmret = -1
     /\ retOff = [p \in Procs |-> 0]
     /\ fullFail = 0
     /\ action = [name |-> "Init"]
@@ -355,7 +361,7 @@ SpliceAtEof(p) ==
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof /\ ~EofClip /\ p # BufferedProc
                                  THEN Min(Min(ReadLen, PipeSlots - Len(pipe[p])), Cardinality(FreeFrames))
                                  ELSE 0)
-    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, tail, retTail, nbret, retOff, fullFail>>
+    /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, tail, retTail, nbret, vmret, retOff, fullFail>>
 
 \* Blocks mapped in the file, in pages: the initial FileSize pages, never freed (see the
 \* header: Truncate is truncate_setsize only), and the pages AppendWrite has written since
@@ -409,7 +415,7 @@ SpliceRead(p) ==
             /\ ret' = [ret EXCEPT ![p] = 0]
             /\ err' = [err EXCEPT ![p] = IF SpliceImpl = "COPY" THEN ENOMEM ELSE EAGAIN]
             /\ fullFail' = fullFail + (IF onFull THEN 1 ELSE 0)
-            /\ UNCHANGED <<nread, buf, bio, pipe, ref, content, retTail, nbret, retOff>>
+            /\ UNCHANGED <<nread, buf, bio, pipe, ref, content, retTail, nbret, vmret, retOff>>
        ELSE
         /\ phase' = [phase EXCEPT ![p] = "submitted"]
         /\ err' = [err EXCEPT ![p] = IF fails THEN EAGAIN ELSE 0]
@@ -430,7 +436,7 @@ SpliceRead(p) ==
         /\ pipe' = IF SpliceImpl = "ITER_PIPE"
                    THEN [pipe EXCEPT ![p] = pipe[p] \o [pk \in 1..n |-> [frame |-> newBuf[pk], page |-> pk, off |-> 0]]]
                    ELSE pipe
-    /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc, tail, nbret, retOff>>
+    /\ UNCHANGED <<isize, cache, mapped, wret, overAlloc, tail, nbret, vmret, retOff>>
 
 \* Buffered splice of the file's pages below i_size, one step (the caller waits for each
 \* folio to be uptodate under pipe_lock): 6.5+ filemap_splice_read (mm/filemap.c: length
@@ -466,7 +472,7 @@ BufferedRead(p) ==
                          IF f \in allocated
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
-    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret, retOff, fullFail>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret, vmret, retOff, fullFail>>
 
 \* The buffered splice in two steps (BufferedRace), first: splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0)
 \* on the BufferedProc's file up to the return of its filemap_get_pages: the length clipped to the
@@ -505,7 +511,7 @@ BufferedGetPages(p) ==
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
     /\ action' = [name |-> "BufferedGetPages", proc |-> p]
-    /\ UNCHANGED <<isize, bio, pipe, ret, err, mapped, wret, overAlloc, tail, retTail, nbret, retOff, fullFail>>
+    /\ UNCHANGED <<isize, bio, pipe, ret, err, mapped, wret, overAlloc, tail, retTail, nbret, vmret, retOff, fullFail>>
 
 \* The rest of that splice(): i_size read again now that the folios are uptodate (6.12
 \* filemap_splice_read: "isize = i_size_read(...)", a break when *ppos >= isize, "end_offset =
@@ -528,7 +534,7 @@ BufferedFinish(p) ==
         /\ nread' = [nread EXCEPT ![p] = 0]
         /\ buf' = [buf EXCEPT ![p] = [bi \in PageIdx |-> 0]]
     /\ action' = [name |-> "BufferedFinish", proc |-> p]
-    /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail, nbret, retOff, fullFail>>
+    /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail, nbret, vmret, retOff, fullFail>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, 0) on an O_DIRECT file, up to the point
 \* where the DIO has issued its bios.  Blocks while the pipe is full (wait_for_space in
@@ -597,7 +603,7 @@ SpliceSync(p) ==
                          ELSE IF f \in allocated THEN Junk
                          ELSE content[f]]
     /\ action' = [name |-> "SpliceSync", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, cache, mapped, wret, tail, nbret, retOff>>
+    /\ UNCHANGED <<isize, nread, buf, bio, cache, mapped, wret, tail, nbret, vmret, retOff>>
 
 \* splice(fd, &off, pipe, ReadLen*PAGE_SIZE, 0) on the O_DIRECT file with off = 1: a position
 \* that is not a multiple of the logical block size.  Nothing is read and nothing reaches the
@@ -624,7 +630,7 @@ SpliceMisaligned(p) ==
                 ELSE EINVAL]
     /\ action' = [name |-> "SpliceMisaligned", proc |-> p]
     /\ UNCHANGED <<isize, nread, buf, bio, pipe, ref, content, cache, mapped, wret, overAlloc, tail,
-                   retTail, nbret, retOff, fullFail>>
+                   retTail, nbret, vmret, retOff, fullFail>>
 
 \* splice(fd, &off, pipe, ReadLen*PAGE_SIZE, 0) on the BufferedProc's file (opened without
 \* O_DIRECT) with off = BufferedOffSectors * 512: a position inside file page 1 (a buffered read
@@ -682,7 +688,7 @@ SpliceBufferedOffset(p) ==
                          THEN CachedContent(CHOOSE ai \in miss : newCache[ai] = f)
                          ELSE content[f]]
     /\ action' = [name |-> "SpliceBufferedOffset", proc |-> p, off |-> BufferedOffSectors]
-    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret, fullFail>>
+    /\ UNCHANGED <<isize, nread, buf, bio, err, mapped, wret, overAlloc, tail, nbret, vmret, fullFail>>
 
 \* ftruncate(fd, size) shrinking the file: truncate_setsize (i_size_write, then
 \* truncate_pagecache -> truncate_inode_pages: each cached folio past the new size leaves
@@ -703,7 +709,7 @@ Truncate(size) ==
         /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
         /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
     /\ action' = [name |-> "Truncate", size |-> size]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail, nbret, retOff, fullFail>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail, nbret, vmret, retOff, fullFail>>
 
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
@@ -720,9 +726,9 @@ DioRevert(p) ==
            THEN /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - (nread[p] - keep))]
                 /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
                 /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
-           ELSE UNCHANGED <<pipe, ref, content, nbret, retOff, fullFail>>
+           ELSE UNCHANGED <<pipe, ref, content, nbret, vmret, retOff, fullFail>>
     /\ action' = [name |-> "DioRevert", proc |-> p]
-    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail, retTail, nbret, retOff, fullFail>>
+    /\ UNCHANGED <<isize, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail, retTail, nbret, vmret, retOff, fullFail>>
 
 \* The device completes the bio for file page i of p's read (dm-delay releasing it):
 \* the DMA writes the file data into the frame, whoever owns that frame now, and
@@ -736,7 +742,7 @@ BioComplete(p, i) ==
         /\ content' = [content EXCEPT ![bf] = IF left = 0 THEN Junk ELSE DataOf(p, i)]
     /\ action' = [name |-> "BioComplete", proc |-> p, page |-> i]
     /\ UNCHANGED <<isize, phase, nread, buf, pipe, ret, err, cache, mapped, wret, overAlloc, tail,
-                   retTail, nbret, retOff, fullFail>>
+                   retTail, nbret, vmret, retOff, fullFail>>
 
 \* The synchronous DIO has seen all its bios complete and splice() returns ret[p] pages.
 \* COPY: copy_splice_read pushes the first DIV_ROUND_UP(ret) pages into the pipe (the
@@ -762,12 +768,12 @@ SpliceReturn(p) ==
              /\ pipe' = [pipe EXCEPT ![p] = SubSeq(pipe[p], 1, Len(pipe[p]) - added)]
              /\ ref' = [f \in FrameSet |-> IF f \in discarded THEN ref[f] - 1 ELSE ref[f]]
              /\ content' = [f \in FrameSet |-> IF f \in discarded /\ ref[f] = 1 THEN Junk ELSE content[f]]
-        ELSE UNCHANGED <<pipe, ref, content, nbret, retOff, fullFail>>
+        ELSE UNCHANGED <<pipe, ref, content, nbret, vmret, retOff, fullFail>>
     \* copy_splice_read allocated nread[p] pages and its read reaches ret[p] (i_size sampled at
     \* submission): the rest were allocated past EOF, counted under the ver #20 promise.
     /\ overAlloc' = overAlloc + (IF SpliceImpl = "COPY" /\ LimitToEof THEN nread[p] - ret[p] ELSE 0)
     /\ action' = [name |-> "SpliceReturn", proc |-> p]
-    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret, tail, retTail, nbret, retOff, fullFail>>
+    /\ UNCHANGED <<isize, bio, ret, err, cache, mapped, wret, tail, retTail, nbret, vmret, retOff, fullFail>>
 
 \* read() from the pipe's read end consumes the oldest buffer (pipe_buf_release).
 \* Not while p's splice is in progress: splice holds pipe_lock() on the pipe for the
@@ -781,7 +787,7 @@ PipeRead(p) ==
     /\ content' = [content EXCEPT ![hf] = IF ref[hf] = 1 THEN Junk ELSE @]
     /\ action' = [name |-> "PipeRead", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, ret, err, cache, mapped, wret, overAlloc, tail,
-                   retTail, nbret, retOff, fullFail>>
+                   retTail, nbret, vmret, retOff, fullFail>>
 
 \* Sectors (512 bytes) pipe buffer k of p holds when it was added: the tail of the last page of a
 \* read that stopped at a mid-page i_size (retTail), else a whole page.
@@ -804,7 +810,7 @@ PipeReadPart(p) ==
                                     \o Tail(@)]
     /\ action' = [name |-> "PipeReadPart", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, ref, content, ret, err, cache, mapped, wret, overAlloc,
-                   tail, retTail, nbret, retOff, fullFail>>
+                   tail, retTail, nbret, vmret, retOff, fullFail>>
 
 \* pwrite(fd, buf, PAGE_SIZE, i_size) on p's O_DIRECT file: an appending O_DIRECT write of one
 \* page, synchronous, one step.  It takes i_rwsem exclusively (fs/ext4/file.c ext4_dio_write_iter:
@@ -827,15 +833,15 @@ AppendWrite(p, pages) ==
     /\ \A q \in Procs : phase[q] \in {"idle", "done"}
     /\ IF pages = 0
        THEN /\ wret' = 0
-            /\ UNCHANGED <<isize, mapped, nbret, retOff, fullFail>>
+            /\ UNCHANGED <<isize, mapped, nbret, vmret, retOff, fullFail>>
        ELSE IF isize + 1 > ExtentPages
        THEN /\ wret' = ENOSPC
-            /\ UNCHANGED <<isize, mapped, nbret, retOff, fullFail>>
+            /\ UNCHANGED <<isize, mapped, nbret, vmret, retOff, fullFail>>
        ELSE /\ wret' = 1
             /\ isize' = isize + 1
             /\ mapped' = IF isize + 1 > mapped THEN isize + 1 ELSE mapped
     /\ action' = [name |-> "AppendWrite", proc |-> p, pages |-> pages]
-    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc, tail, retTail, nbret, retOff, fullFail>>
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ref, content, ret, err, cache, overAlloc, tail, retTail, nbret, vmret, retOff, fullFail>>
 
 \* splice(fd, NULL, pipe, ReadLen*PAGE_SIZE, SPLICE_F_NONBLOCK) by a process whose splice() has
 \* returned, into its pipe while that is full (SpliceNonblock): fs/splice.c do_splice ->
@@ -853,7 +859,24 @@ SpliceFullNonblock(p) ==
     /\ nbret' = EAGAIN
     /\ action' = [name |-> "SpliceFullNonblock", proc |-> p]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
-                   overAlloc, tail, retTail, retOff, fullFail>>
+                   overAlloc, tail, retTail, retOff, fullFail, vmret>>
+
+\* vmsplice(pipe, {NULL, 0}, 1, 0) (SPLICE_F_NONBLOCK not set, the write end blocking) by a
+\* process whose splice() has returned, into its pipe while that is full (EmptyVmsplice):
+\* fs/splice.c sys_vmsplice imports the iovec (import_iovec: a zero length passes access_ok
+\* whatever the address) and then "if (!iov_iter_count(&iter)) error = 0;" before
+\* vmsplice_to_pipe, so the call returns 0 at once: it neither sleeps in wait_for_space
+\* (pipe_wait_writable) nor fails -EAGAIN, no user page is looked up (iter_to_pipe is not reached)
+\* and the pipe is unchanged (Debian 6.1.192 and 6.12.117).  Only an iovec with bytes goes to
+\* vmsplice_to_pipe -> wait_for_space, which would sleep on this pipe.
+VmspliceEmpty(p) ==
+    /\ EmptyVmsplice
+    /\ phase[p] = "done"
+    /\ Len(pipe[p]) = PipeSlots
+    /\ vmret' = 0
+    /\ action' = [name |-> "VmspliceEmpty", proc |-> p]
+    /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
+                   overAlloc, tail, retTail, nbret, retOff, fullFail>>
 
 \* Every splice has returned and every pipe has been drained: the behaviour is over
 \* (an explicit step that changes nothing but `action`, so the end is not reported as a
@@ -862,13 +885,14 @@ Finished ==
     /\ \A p \in Procs : phase[p] = "done" /\ pipe[p] = <<>>
     /\ action' = [name |-> "Finished"]
     /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
-                   overAlloc, tail, retTail, nbret, retOff, fullFail>>
+                   overAlloc, tail, retTail, nbret, vmret, retOff, fullFail>>
 
 Next ==
     \/ Finished
     \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
                         \/ SpliceReturn(p) \/ PipeRead(p) \/ PipeReadPart(p)
                         \/ BufferedGetPages(p) \/ BufferedFinish(p) \/ SpliceFullNonblock(p)
+                        \/ VmspliceEmpty(p)
                         \/ SpliceBufferedOffset(p)
                         \/ AppendWrite(p, 1) \/ AppendWrite(p, 0))
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
@@ -884,6 +908,7 @@ TypeOK ==
     /\ mapped \in 0..ExtentPages
     /\ wret \in {-1, 0, 1, ENOSPC}
     /\ nbret \in {0, EAGAIN}
+    /\ vmret \in {-1, 0}
     /\ DOMAIN retOff = Procs /\ \A p \in Procs : retOff[p] \in 0..7
     /\ overAlloc \in 0..10
     /\ fullFail \in 0..2

@@ -33,6 +33,7 @@
 //              ->splice_read: fs/splice.c splice_file_to_pipe)
 //   retBytes_<p> splice()'s return value (or -errno), null until it has returned
 //   nbRetBytes the last SpliceFullNonblock's splice(SPLICE_F_NONBLOCK) return (or -errno), null before any
+//   vmRetBytes the last VmspliceEmpty's vmsplice(pw, {NULL, 0}, 1, 0) return (or -errno), null before any
 // Returns 1 when `op` is not a SplicePipe op, so run_op tries the next spec.
 #include <sys/mount.h>
 
@@ -70,6 +71,8 @@ struct sp_state {
   int buffered;         // the process whose file is opened without O_DIRECT (BufferedProc), -1: none
   int nb_done;          // a SpliceFullNonblock has run
   long long nb_ret;     // its splice()'s return value (or -errno)
+  int vm_done;          // a VmspliceEmpty has run
+  long long vm_ret;     // its vmsplice()'s return value (or -errno)
 };
 
 static int sp_gate_suspend(const char *name, char *err, size_t errlen) {
@@ -411,6 +414,17 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
     s->nb_done = 1;
     return 0;
   }
+  if (strcmp(name, "VmspliceEmpty") == 0) {
+    // vmsplice(pipe_p, {NULL, 0}, 1, 0) into p's full pipe (the host sends it only then), flags 0
+    // on the blocking write end: fs/splice.c sys_vmsplice returns 0 for an empty iovec before
+    // vmsplice_to_pipe -> wait_for_space, so it neither sleeps nor fails (6.1 and 6.12).
+    if (s->state[p] != 2) return snprintf(err, errlen, "%s: p%d's splice has not returned", step, p + 1), -1;
+    struct iovec iov = {.iov_base = NULL, .iov_len = 0};
+    ssize_t n = vmsplice(s->pw[p], &iov, 1, 0);
+    s->vm_ret = n < 0 ? -(long long)errno : (long long)n;
+    s->vm_done = 1;
+    return 0;
+  }
   if (strcmp(name, "PipeRead") == 0) {
     if (s->state[p] == 1) return snprintf(err, errlen, "%s: p%d is inside splice() (pipe locked)", step, p + 1), -1;
     // read() of what the oldest buffer holds (a page, the tail of a read stopped mid-page, or
@@ -491,6 +505,8 @@ static void sp_observe(struct sp_state *s, struct out *o, int first) {
   outf(o, "%s{\"isizeBytes\":%lld,\"isizeBytesOther\":%lld", first ? "" : ",", isize, isize2);
   if (s->nb_done) outf(o, ",\"nbRetBytes\":%lld", s->nb_ret);
   else outf(o, ",\"nbRetBytes\":null");
+  if (s->vm_done) outf(o, ",\"vmRetBytes\":%lld", s->vm_ret);
+  else outf(o, ",\"vmRetBytes\":null");
   for (int p = 0; p < 2; p++) {
     if (s->state[p] == 2) outf(o, ",\"retBytes_p%d\":%lld", p + 1, s->ret[p]);
     else outf(o, ",\"retBytes_p%d\":null", p + 1);

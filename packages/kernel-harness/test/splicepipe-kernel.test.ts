@@ -60,6 +60,7 @@ describeRealKernels('SplicePipe', (k) => {
       pipeLen_p2: 0,
       write: null,
       nonblock: null,
+      vmsplice: null,
     };
     // Written from the kernel's behaviour, not from the model: a 1-page file gives 1 page
     // whichever splice path (the DIO is clipped to i_size), p1 stays inside splice() while
@@ -91,6 +92,7 @@ describeRealKernels('SplicePipe', (k) => {
         pipeLen_p2: 1,
         write: null,
         nonblock: null,
+        vmsplice: null,
       },
       { isize: 1, ret_p1: 1, ret_p2: 1, ...blank, pipe_p2: 'D1', pipeLen_p2: 1 },
       { isize: 0, ret_p1: 1, ret_p2: 1, ...blank, pipe_p2: 'D1', pipeLen_p2: 1 },
@@ -117,6 +119,7 @@ describeRealKernels('SplicePipe', (k) => {
       pipeLen_p2: 0,
       write: null,
       nonblock: null,
+      vmsplice: null,
     });
   }, 120_000);
 
@@ -136,13 +139,21 @@ describeRealKernels('SplicePipe', (k) => {
     // EOF revert shrinks the last pipe buffer; 6.12 copy_splice_read, which pushes the last page
     // with len = remain) and buffered (filemap_splice_read / copy_page_to_iter_pipe) both stop at
     // i_size: 5120 bytes, a whole page and a 1024-byte buffer.
-    const none = { ret_p2: null, pipe_p2: '', pipeLen_p2: 0, write: null, nonblock: null };
+    const none = {
+      ret_p2: null,
+      pipe_p2: '',
+      pipeLen_p2: 0,
+      write: null,
+      nonblock: null,
+      vmsplice: null,
+    };
     const both = {
       ret_p2: 1.25,
       pipe_p2: 'D1,D2:1024',
       pipeLen_p2: 2,
       write: null,
       nonblock: null,
+      vmsplice: null,
     };
     expect(obs).toEqual([
       { isize: 1.25, ret_p1: null, pipe_p1: '', pipeLen_p1: 0, ...none },
@@ -176,6 +187,7 @@ describeRealKernels('SplicePipe', (k) => {
       pipeLen_p2: 0,
       write: null,
       nonblock: null,
+      vmsplice: null,
     };
     expect(obs).toEqual([
       { ...rest, ret_p1: null, pipe_p1: '', pipeLen_p1: 0 },
@@ -211,6 +223,12 @@ describeRealKernels('SplicePipe', (k) => {
     console.log(
       `qemu:${k.name} SplicePipe_nonblock_full: scenarios ${nb.length} passed ${m('passed')} failed ${m('failed')} errors ${m('error')} n/a ${m('not-applicable')}`,
     );
+    // SplicePipe_vmsplice_empty (VmspliceEmpty: vmsplice of an empty iovec into a full pipe).
+    const ve = outcomes.filter((o) => o.config === 'SplicePipe_vmsplice_empty');
+    const v = (what: string) => ve.filter((o) => o.outcome === what).length;
+    console.log(
+      `qemu:${k.name} SplicePipe_vmsplice_empty: scenarios ${ve.length} passed ${v('passed')} failed ${v('failed')} errors ${v('error')} n/a ${v('not-applicable')}`,
+    );
     // SplicePipe_buffered_offset(_tail) (SpliceBufferedOffset: a buffered splice from inside a
     // page that the full pipe cuts short, or whose last buffer holds the offset's bytes).
     let b = (_what: string) => 0;
@@ -224,6 +242,7 @@ describeRealKernels('SplicePipe', (k) => {
     expect(bad.slice(0, 3).map((o) => `${o.scenario}: ${o.detail}`)).toEqual([]);
     expect(n('passed')).toBeGreaterThan(0);
     expect(m('passed')).toBeGreaterThan(0);
+    expect(v('passed')).toBeGreaterThan(0);
     expect(b('passed')).toBeGreaterThan(0);
     expect(c?.run).toBeGreaterThan(0);
     expect(c?.passed).toBe(c?.run);

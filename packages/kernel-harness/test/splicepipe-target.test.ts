@@ -75,6 +75,8 @@ describe('SplicePipe actions the guest realises', () => {
     expect(supportsSplicePipe({ name: 'BioComplete', proc: 'p1', page: 0 })).toBe(false);
     expect(supportsSplicePipe({ name: 'Truncate', size: -1 })).toBe(false);
     expect(supportsSplicePipe({ name: 'Vmsplice', vpage: 0 })).toBe(false);
+    expect(supportsSplicePipe({ name: 'VmspliceEmpty', proc: 'p2' })).toBe(true);
+    expect(supportsSplicePipe({ name: 'VmspliceEmpty', proc: 'p3' })).toBe(false);
     expect(supportsSplicePipe({ name: 'SpliceSync', proc: 'p1' })).toBe(true);
     expect(supportsSplicePipe({ name: 'SpliceSync', proc: 'p3' })).toBe(false);
   });
@@ -572,6 +574,8 @@ describe("the guest's answer in the adapter's keys", () => {
             pipeLen_p1: 1,
             // SpliceFullNonblock's splice(SPLICE_F_NONBLOCK) into the full pipe: -EAGAIN.
             nbRetBytes: -11,
+            // VmspliceEmpty's vmsplice() of an empty iovec into it: 0 bytes.
+            vmRetBytes: 0,
             ...idle,
           },
         ],
@@ -589,6 +593,7 @@ describe("the guest's answer in the adapter's keys", () => {
         pipeLen_p2: 0,
         write: null,
         nonblock: null,
+        vmsplice: null,
       },
       {
         isize: 1,
@@ -600,6 +605,7 @@ describe("the guest's answer in the adapter's keys", () => {
         pipeLen_p2: 0,
         write: null,
         nonblock: null,
+        vmsplice: null,
       },
       {
         isize: 1,
@@ -611,6 +617,7 @@ describe("the guest's answer in the adapter's keys", () => {
         pipeLen_p2: 0,
         write: null,
         nonblock: 'error 11',
+        vmsplice: 0,
       },
     ]);
   });

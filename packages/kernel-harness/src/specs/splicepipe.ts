@@ -23,6 +23,9 @@
 //   SpliceFullNonblock(p) splice(fd, &0, pipe_p, ReadLen pages, SPLICE_F_NONBLOCK) after p's
 //                      splice() returned, into its full pipe: -EAGAIN from wait_for_space, checked
 //                      as nonblock (nbRetBytes)
+//   VmspliceEmpty(p)   vmsplice(pipe_p, {NULL, 0}, 1, 0) after p's splice() returned, into its full
+//                      pipe (blocking write end, flags 0): 0 at once from sys_vmsplice's empty-iovec
+//                      check, before wait_for_space; checked as vmsplice (vmRetBytes)
 //   PipeReadPart(p)    read() of PartReadSectors * 512 bytes (request partReadBytes) from p's
 //                      pipe; the guest first checks the kernel's oldest buffer holds more, then
 //                      that read() returned them all: pipe_read moves buf->offset/len, keeps it
@@ -94,6 +97,7 @@ export const SPLICEPIPE_ACTIONS = [
   'PipeRead',
   'PipeReadPart',
   'SpliceFullNonblock',
+  'VmspliceEmpty',
   'SpliceBufferedOffset',
   'Finished',
 ] as const;
@@ -193,6 +197,7 @@ export function supportsSplicePipe(action: ScenarioAction): boolean {
     case 'PipeRead':
     case 'PipeReadPart':
     case 'SpliceFullNonblock':
+    case 'VmspliceEmpty':
       return isProc(action.proc);
     case 'SpliceBufferedOffset':
       return (
@@ -507,6 +512,14 @@ export function splicePipeObservations(
         : (nb as number) < 0
           ? `error ${-(nb as number)}`
           : pages(nb as number);
+    // The last VmspliceEmpty's vmsplice() of an empty iovec: bytes (0), as the model's vmret.
+    const vm = o.vmRetBytes;
+    out.vmsplice =
+      vm === null || vm === undefined
+        ? null
+        : (vm as number) < 0
+          ? `error ${-(vm as number)}`
+          : (vm as number);
     for (const p of PROCS) {
       const ret = o[`retBytes_${p}`];
       // splice() failing is an observation too: it shows as "error <errno>" against a number.

@@ -29,6 +29,9 @@
 //                 again, the folios below it into the pipe, the batch released
 //   SpliceFullNonblock  splice_file_to_pipe with SPLICE_F_NONBLOCK into p's full pipe (fs/splice.c
 //                 wait_for_space: -EAGAIN before any read)
+//   VmspliceEmpty  vmsplice_to_pipe (splice/vmsplice.ts) of one zero-length iovec at address 0 into
+//                 p's full pipe, flags 0, as p's task (an mm with nothing mapped): sys_vmsplice's
+//                 "if (!iov_iter_count(&iter)) error = 0;" comes before wait_for_space
 //   SpliceBufferedOffset  the buffered process's whole splice() from file offset off * 512:
 //                 splice_file_to_pipe at that position (6.12 filemap_splice_read, 6.1
 //                 generic_file_splice_read over ITER_PIPE), which stops short when the pipe is full
@@ -80,6 +83,7 @@
 //                   room: the model's fullFail, PipeRoomClip = FALSE (fault splice_no_pipe_room_clip,
 //                   do_splice before 3253d9d09337); splice_fill_not_failed fires at the return
 //   nonblock        the last SpliceFullNonblock's result ("error 11": -EAGAIN), null before any
+//   vmsplice        the last VmspliceEmpty's result in bytes (0), null before any
 //   write           the last AppendWrite's result: 1 (page written), 0 (an empty write) or
 //                   "error 28" (-ENOSPC), null before any
 //   bioFreed        in-flight bio pages whose frame was freed since the bio was submitted (the
@@ -109,7 +113,9 @@ import {
   iov_iter_bvec,
   iter_pipe_splice_result,
   type Kernel,
+  type MmStruct,
   memcpy_to_page,
+  mm_alloc,
   O_DIRECT,
   PAGE_SIZE,
   type Page,
@@ -131,6 +137,7 @@ import {
   splice_within_eof,
   try_alloc_page,
   type Violation,
+  vmsplice_to_pipe,
   with_kernel,
 } from '@pinlab/reference';
 import {
@@ -186,6 +193,7 @@ const ACTIONS = new Set([
   'BufferedGetPages',
   'BufferedFinish',
   'SpliceFullNonblock',
+  'VmspliceEmpty',
   'SpliceBufferedOffset',
   'AppendWrite',
   'Finished',
@@ -321,6 +329,9 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   // nbret = 0: no SpliceFullNonblock yet.
   const nb = asInt(stateVar(state, 'nbret'), 'nbret');
   obs.nonblock = nb === 0 ? null : `error ${-nb}`;
+  // vmret = -1: no VmspliceEmpty yet; else the bytes it returned.
+  const vm = asInt(stateVar(state, 'vmret'), 'vmret');
+  obs.vmsplice = vm === -1 ? null : vm;
   return obs;
 }
 
@@ -412,6 +423,10 @@ class SplicePipeDriver implements ReferenceDriver {
   private lastWrite: number | null = null;
   /** The last SpliceFullNonblock's result (bytes or -errno), null before any. */
   private lastNonblock: number | null = null;
+  /** The last VmspliceEmpty's result (bytes or -errno), null before any. */
+  private lastVmsplice: number | null = null;
+  /** The processes' address space for vmsplice (nothing mapped: the iovec's address is 0). */
+  private readonly mm: MmStruct;
 
   constructor(profile: string, scenario: Scenario) {
     const fileSize = intConstant(scenario, 'FileSize', 2);
@@ -434,6 +449,7 @@ class SplicePipeDriver implements ReferenceDriver {
     if (slots < 1) throw new AdapterError('SplicePipe: PipeSlots must be at least 1');
     this.bufferedProc = bufferedProc(scenario);
     this.k = kernelFor(profile, { max_page_frames: frames });
+    this.mm = with_kernel(this.k, () => mm_alloc());
     with_kernel(this.k, () => {
       // One device holding both files: p's file is FileSize pages whose page i is filled with
       // dataByte(p, i), in an extent with room for ExtendSize pages. The extent's blocks past
@@ -670,6 +686,18 @@ class SplicePipeDriver implements ReferenceDriver {
         this.lastNonblock = r.ret;
         return;
       }
+      case 'VmspliceEmpty': {
+        // vmsplice(pipe, {NULL, 0}, 1, 0) into p's full pipe, after p's splice returned.
+        const p = param(action, 'proc', 'string');
+        if (!this.rets.has(p)) throw new AdapterError(`SplicePipe: ${p}'s splice has not returned`);
+        this.lastVmsplice = vmsplice_to_pipe(
+          this.mm,
+          [{ iov_base: 0, iov_len: 0 }],
+          this.pipeOf(p),
+          0,
+        );
+        return;
+      }
       case 'SpliceBufferedOffset': {
         // splice(fd, &off, pipe, ReadLen pages, 0) on the file opened without O_DIRECT, from off
         // sectors into page 1: one splice_file_to_pipe (wait_for_space finds the empty pipe, then
@@ -809,6 +837,7 @@ class SplicePipeDriver implements ReferenceDriver {
     obs.failFull = this.failFull;
     obs.write = this.lastWrite === null ? null : retObservation(this.lastWrite);
     obs.nonblock = this.lastNonblock === null ? null : retObservation(this.lastNonblock);
+    obs.vmsplice = this.lastVmsplice;
     return obs;
   }
 }

@@ -152,6 +152,7 @@ describe('SplicePipe adapter', () => {
       mapped: 2,
       wret: -1,
       nbret: 0,
+      vmret: -1,
       overAlloc: 0,
       fullFail: 0,
       tail: 0,
@@ -183,6 +184,7 @@ describe('SplicePipe adapter', () => {
       failFull: 0,
       write: null, // no AppendWrite yet
       nonblock: null, // no SpliceFullNonblock yet
+      vmsplice: null, // no VmspliceEmpty yet
     });
     // A file whose i_size ends mid-page (TailSectors): i_size and ret in pages with the fraction
     // the guest's bytes / 4096 gives, and the last buffer of the read tagged with its length.
@@ -290,6 +292,11 @@ describe('SplicePipe adapter', () => {
     expect(
       splicePipeAdapter.observeModel(undefined, { ...state, nbret: -11 } as unknown as ModelState),
     ).toMatchObject({ nonblock: 'error 11' });
+    // VmspliceEmpty's 0 bytes (vmret -1: none yet).
+    expect(splicePipeAdapter.observeModel(undefined, state)).toMatchObject({ vmsplice: null });
+    expect(
+      splicePipeAdapter.observeModel(undefined, { ...state, vmret: 0 } as unknown as ModelState),
+    ).toMatchObject({ vmsplice: 0 });
     // A failed splice() shows its errno, as the QEMU guest reports it: "error 11" (-EAGAIN).
     const failed = {
       ...state,
@@ -434,6 +441,48 @@ describe('SplicePipe adapter', () => {
       // The O_DIRECT file's too: no page allocated (the frame pool is full anyway).
       expect(obs[4]).toMatchObject({ pipe_p1: 'D1', nonblock: 'error 11', framesInUse: 2 });
       expectModelAgrees(s, profile, 'SplicePipe_nonblock_full', constants, obs);
+    });
+
+    it(`${profile}: vmsplice of a zero-length iovec into a full pipe returns 0 and changes nothing`, () => {
+      const constants = {
+        ...CONSTANTS[kernel],
+        FileSize: 1,
+        ReadLen: 1,
+        PipeSlots: 1,
+        Frames: 2,
+        BufferedProc: 'p2',
+        EmptyVmsplice: true,
+      };
+      const s: Scenario = {
+        id: 'unit',
+        spec: 'SplicePipe',
+        config: 'SplicePipe_vmsplice_empty',
+        actions: [
+          { name: 'Init' },
+          { name: 'SpliceSubmit', proc: 'p2' },
+          { name: 'VmspliceEmpty', proc: 'p2' },
+          { name: 'SpliceSync', proc: 'p1' },
+          { name: 'VmspliceEmpty', proc: 'p1' },
+          { name: 'PipeRead', proc: 'p1' },
+        ],
+        constants,
+      };
+      const obs = runOnReference(splicePipeAdapter, s, profile);
+      expect(obs[1]).toMatchObject({ ret_p2: 1, pipe_p2: 'D1', vmsplice: null, refs: 2 });
+      // sys_vmsplice: an empty iovec is 0 before wait_for_space (not -EAGAIN, no sleep); the
+      // pipe, the cache and the refs stay.
+      expect(obs[2]).toMatchObject({
+        pipe_p2: 'D1',
+        pipeLen_p2: 1,
+        vmsplice: 0,
+        refs: 2,
+        cached: 1,
+      });
+      expect(obs[3]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', framesInUse: 2 });
+      expect(obs[4]).toMatchObject({ pipe_p1: 'D1', pipeLen_p1: 1, vmsplice: 0, framesInUse: 2 });
+      // The pipe still holds only p1's one buffer.
+      expect(obs[5]).toMatchObject({ pipe_p1: '', pipeLen_p1: 0 });
+      expectModelAgrees(s, profile, 'SplicePipe_vmsplice_empty', constants, obs);
     });
   }
 
