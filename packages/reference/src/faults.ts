@@ -14,6 +14,7 @@ export type FaultName =
   | 'bvecq_unordered_dio_write'
   | 'bvecq_read_too_much'
   | 'bvecq_collect_only_refs'
+  | 'bvecq_pos_advance_v1'
   | 'fork_share_pinned'
   | 'bio_release_wrong_mode'
   | 'bio_release_unpin_all'
@@ -118,6 +119,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'only the collect cursor of a buffered read holds a bvecq segment ref, as PATCH 18/26 "netfs: Switch to using bvecq rather than folio_queue and rolling_buffer" (D. Howells, 26 Mar 2026) note (1) suggests ("probably overkill as only the hindmost position (that of collection) needs to hold a reference"): a dispatch cursor or subrequest position left at the end of a segment whose successor did not exist yet (bvecq_slice) points into that segment after the collector frees it',
     caught_by: ['bvecq_no_free_while_referenced'],
+  },
+  bvecq_pos_advance_v1: {
+    name: 'bvecq_pos_advance_v1',
+    area: 'bvecq',
+    description:
+      'bvecq_pos_advance() as "[RFC PATCH 05/17] netfs: Add some tools for managing bvecq chains" (D. Howells, 4 Mar 2026; unchanged in the 26-patch posting of 26 Mar) posted it: "part = umin(bv->bv_len - offset, amount); if (likely(part < bv->bv_len)) { offset += part; break; }" compares what is left of the slot with the whole slot, so from inside a slot (offset > 0) the position stops at the end of that slot whatever amount was asked for. "[PATCH v3 09/22]" (8 Jun 2026) has "part = bq->bv[slot].bv_len - offset; if (part > amount) { offset += amount; break; }" (v2: "Fixed a number of bugs reported by Sashiko"). The RFC\'s DIO write advances the dispatch cursor from a short subrequest\'s dispatch_pos by what was written (RFC 10/17 netfs_unbuffered_write_collect) and slices the reissue from there: from a user buffer that starts inside a page, a short write of any subrequest but the first leaves the cursor behind dispatched_to and the reissue sends the wrong bytes. Only the in-slot test is re-created (not v1\'s end-of-queue handling)',
+    caught_by: ['bvecq_write_cursor_order'],
   },
   fork_share_pinned: {
     name: 'fork_share_pinned',

@@ -304,6 +304,7 @@ export function bvecq_pos_advance(pos: bvecq_pos, amount: number): void {
   let bq = pos.bvecq!;
   let slot = pos.slot;
   let offset = pos.offset;
+  const v1 = current_kernel().hasFault('bvecq_pos_advance_v1');
   while (amount) {
     if (slot >= bq.nr_slots) {
       if (!bq.next) {
@@ -319,8 +320,11 @@ export function bvecq_pos_advance(pos: bvecq_pos, amount: number): void {
       continue;
     }
     const part = bq.bv[slot]!.bv_len - offset;
-    if (part > amount) {
-      offset += amount;
+    // RFC v1 (fault bvecq_pos_advance_v1): `part = umin(bv->bv_len - offset, amount); if
+    // (likely(part < bv->bv_len)) { offset += part; break; }` compares with the whole slot, so
+    // from inside a slot (offset > 0) it always stops at the slot's end, whatever is left.
+    if (part > amount || (v1 && offset > 0)) {
+      offset += Math.min(part, amount);
       break;
     }
     amount -= part;

@@ -261,8 +261,7 @@ export function netfs_unbuffered_write_retry(
     bvecq_pos_transfer(wreq.dispatch_cursor, sub.dispatch_pos);
     bvecq_pos_advance(wreq.dispatch_cursor, done);
     bvecq_pos_attach(sub.dispatch_pos, wreq.dispatch_cursor);
-    if (copy) sub.content = netfs_prepare_write_slice(wreq, rest, true).content;
-    else bvecq_pos_advance(wreq.dispatch_cursor, rest);
+    sub.content = netfs_prepare_write_slice(wreq, rest, copy).content;
   } else {
     bvecq_pos_advance(sub.dispatch_pos, done);
   }

@@ -64,8 +64,10 @@ export function bvecq_read_cursor_order(
 }
 
 /**
- * bvecq_write_cursor_order for an unbuffered write: collect <= dispatch <= end, and subrequests are
- * dispatched in strict sequence (none in flight, starting where collection stands).
+ * bvecq_write_cursor_order for an unbuffered write: collect <= dispatch <= end, the dispatch
+ * cursor's position in the chain stands for the file position dispatched_to says (the next
+ * subrequest's buffer starts where its range does), and subrequests are dispatched in strict
+ * sequence (none in flight, starting where collection stands).
  */
 export function bvecq_write_cursor_order(wreq: netfs_dio_write_request): Violation[] {
   const out: Violation[] = [];
@@ -75,6 +77,15 @@ export function bvecq_write_cursor_order(wreq: netfs_dio_write_request): Violati
   }
   if (wreq.dispatched_to > wreq.start + wreq.len)
     out.push(v(n, `dispatched past the end of the write`));
+  const cursor = wreq.dispatch_cursor;
+  if (cursor.bvecq && bvecq_pos_fpos(cursor) !== wreq.dispatched_to) {
+    out.push(
+      v(
+        n,
+        `dispatch cursor stands at file position ${bvecq_pos_fpos(cursor)} but dispatched_to says ${wreq.dispatched_to}`,
+      ),
+    );
+  }
   for (const d of wreq.dispatch_log) {
     if (d.in_flight_before > 0) {
       out.push(

@@ -470,6 +470,50 @@ describe('bvecq DIO write errors and retries', () => {
     });
   });
 
+  it('bvecq_pos_advance_v1: a short write of a subrequest starting inside a slot leaves the dispatch cursor behind', () => {
+    // A 3-page buffer 100 bytes into its first page (slots of 4096 - 100, 4096, 4096, 100): the
+    // second one-page-plus subrequest starts 100 bytes into slot 1. One page of it is written
+    // short; the retry winds the dispatch cursor back to its dispatch_pos and advances it by
+    // 4096. Fixed: it lands 100 bytes into slot 2, where dispatched_to says, and the bytes
+    // written are the user's. RFC v1's test stops it at the end of slot 1, 100 bytes short.
+    const drive = (faults: FaultName[]) =>
+      run(faults, () => {
+        const mm = mm_alloc();
+        const size = 3 * PAGE_SIZE;
+        const base = vm_mmap(mm, 0, size + PAGE_SIZE);
+        const src = pattern(size, 9);
+        write_user(mm, base + 100, src);
+        const iter = with_mm(mm, () => iov_iter_ubuf(1, base + 100, size));
+        const file = new Uint8Array(size);
+        const wreq = netfs_unbuffered_write_begin(iter, 0);
+        const first = netfs_unbuffered_write_dispatch(wreq, PAGE_SIZE)!;
+        netfs_write_subreq_terminated(first, PAGE_SIZE, file);
+        netfs_unbuffered_write_collect(wreq);
+        const sub = netfs_unbuffered_write_dispatch(wreq, 2 * PAGE_SIZE)!;
+        netfs_write_subreq_terminated(sub, PAGE_SIZE, file);
+        netfs_unbuffered_write_retry(wreq, sub);
+        const violations = bvecq_write_cursor_order(wreq);
+        const pos = [sub.dispatch_pos.slot, sub.dispatch_pos.offset];
+        // The v1 reissue would send from the end of slot 1 (the reference's ITER_BVECQ walk
+        // does not take a position at the end of its slot), so only the fixed one is sent.
+        let same: boolean | null = null;
+        if (violations.length === 0) {
+          netfs_write_subreq_terminated(sub, sub.len, file);
+          netfs_unbuffered_write_collect(wreq);
+          same = sameBytes(file, src);
+        }
+        netfs_unbuffered_write_end(wreq);
+        return { violations, same, pos };
+      });
+    expect(drive([])).toEqual({ violations: [], same: true, pos: [2, 100] });
+    const buggy = drive(['bvecq_pos_advance_v1']);
+    expect(buggy.violations.map((x) => x.message)).toEqual([
+      `dispatch cursor stands at file position ${3 * PAGE_SIZE - 100} but dispatched_to says ${3 * PAGE_SIZE}`,
+    ]);
+    // The reissue's buffer starts at the end of slot 1: 100 bytes before its range.
+    expect(buggy.pos).toEqual([1, PAGE_SIZE]);
+  });
+
   it('the last subrequest gets what is left of the chain; a slice of nothing ends the dispatch loop', () => {
     run([], () => {
       const { wreq, src, file } = begin();
