@@ -15,9 +15,11 @@ import {
   READ,
 } from '../iov_iter/constants.ts';
 import { iov_iter_rw, user_backed_iter } from '../iov_iter/init.ts';
-import { iov_iter_zero } from '../iov_iter/iterate.ts';
+import { copy_to_iter, iov_iter_zero } from '../iov_iter/iterate.ts';
 import { iov_iter_npages } from '../iov_iter/npages.ts';
 import type { bio_vec, iov_iter } from '../iov_iter/types.ts';
+import { PAGE_SIZE } from '../mm/constants.ts';
+import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
 import type { bio } from './bio.ts';
 import {
   BIO_MAX_VECS,
@@ -361,11 +363,76 @@ export function dio_wait(d: dio): number {
 /**
  * ->read_iter / ->write_iter with IOCB_DIRECT: a synchronous kiocb returns the byte count (or
  * -errno) once its bios completed; an asynchronous one returns -EIOCBQUEUED and its
- * ki_complete runs when the caller completes the bios on the device.
+ * ki_complete runs when the caller completes the bios on the device. A synchronous read of a
+ * block device that comes back short reads the rest through the page cache, as
+ * blkdev_read_iter does (blkdev_buffered_read_rest).
  */
 export function direct_IO(iocb: kiocb, iter: iov_iter): number {
+  const ino = iocb.ki_filp.f_inode;
+  const pos = iocb.ki_pos;
+  const orig_count = iov_iter_count(iter);
   const d = dio_submit(iocb, iter);
   if (typeof d === 'number') return d;
-  if (iocb.ki_complete === null) return dio_wait(d);
+  if (iocb.ki_complete === null) {
+    const ret = dio_wait(d);
+    if (d.is_read && ino.is_blkdev && ret > 0)
+      return blkdev_buffered_read_rest(iocb, iter, pos, orig_count, ret);
+    return ret;
+  }
   return d.result !== null && !d.always_queued ? d.result : -EIOCBQUEUED;
+}
+
+/**
+ * block/fops.c blkdev_read_iter after a synchronous blkdev_direct_IO returned ret > 0 (Debian
+ * 6.1.192 and 6.12.117 alike): the iterator was truncated to the device's end ("shorted"),
+ * "iocb->ki_pos += ret; count -= ret;", "if (ret != -EIOCBQUEUED) iov_iter_revert(to, count -
+ * iov_iter_count(to)); if (ret < 0 || !count) goto reexpand;", else the rest of the request
+ * is read buffered: "ret = filemap_read(iocb, to, ret);", and the iterator re-expanded by
+ * `shorted`. (The reference's dio_complete has advanced ki_pos by ret already.) A direct read
+ * comes back short when an extraction failed after the bio got pages (a fault past the first
+ * pages: bio_iov_iter_get_pages drops the error, __blkdev_direct_IO_simple returns
+ * bio->bi_iter.bi_size); filemap_read then reads the device's next pages into its page cache
+ * and copies from there, up to a fault in the user buffer. pos and orig_count: ki_pos and the
+ * iterator's count before the request.
+ */
+function blkdev_buffered_read_rest(
+  iocb: kiocb,
+  to: iov_iter,
+  pos: number,
+  orig_count: number,
+  ret: number,
+): number {
+  const size = iocb.ki_filp.f_inode.i_extent_len;
+  const shorted = Math.max(0, orig_count - (size - pos));
+  // The iterator as blkdev_read_iter's truncation left it (dio_submit re-expanded it).
+  to.count -= shorted;
+  const count = orig_count - shorted - ret;
+  iov_iter_revert(to, count - iov_iter_count(to));
+  if (count > 0) ret = filemap_read(iocb, to, ret);
+  to.count += shorted;
+  return ret;
+}
+
+/**
+ * mm/filemap.c filemap_read (Debian 6.1.192 and 6.12.117), reduced to order-0 folios and no
+ * readahead window: from iocb->ki_pos up to i_size and the iterator's count, folio by folio
+ * (filemap_get_pages reads a folio that is not cached, filemap_get_uptodate_folio), each copied
+ * with copy_folio_to_iter; "already_read += copied; iocb->ki_pos += copied; ... if (copied <
+ * bytes) { error = -EFAULT; break; }", and "return already_read ? already_read : error;". Its
+ * one caller here, blkdev_buffered_read_rest, passes the direct read's ret > 0 as already_read,
+ * so the read returns already_read whatever the copy met.
+ */
+function filemap_read(iocb: kiocb, iter: iov_iter, already_read: number): number {
+  const ino = iocb.ki_filp.f_inode;
+  while (iov_iter_count(iter) > 0 && iocb.ki_pos < ino.i_size) {
+    const folio = filemap_get_uptodate_folio(ino.i_mapping, Math.floor(iocb.ki_pos / PAGE_SIZE));
+    const offset = iocb.ki_pos % PAGE_SIZE;
+    const end_offset = Math.min(ino.i_size, iocb.ki_pos + iov_iter_count(iter));
+    const bytes = Math.min(PAGE_SIZE - offset, end_offset - iocb.ki_pos);
+    const copied = copy_to_iter(folio.peek(offset, bytes), bytes, iter);
+    already_read += copied;
+    iocb.ki_pos += copied;
+    if (copied < bytes) break;
+  }
+  return already_read;
 }

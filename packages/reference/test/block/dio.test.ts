@@ -342,6 +342,49 @@ describe('an I/O error completion (BLK_STS_IOERR) and the block_bio_queue trace'
     });
   }
 
+  // block/fops.c blkdev_read_iter (Debian 6.1.192, 6.12.117): a synchronous direct read that
+  // comes back short reads the rest buffered, "ret = filemap_read(iocb, to, ret);", up to a fault
+  // in the user buffer; the iterator truncated at the device's end is re-expanded.
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: a short synchronous block-device read reads the rest through the page cache (blkdev_read_iter -> filemap_read)`, () => {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        // A 4 KiB-block device (a loop device after LOOP_SET_BLOCK_SIZE 4096) of 4 pages.
+        const bdev = bdev_alloc(4 * PAGE_SIZE, 4096);
+        const data = pattern(4 * PAGE_SIZE);
+        bdev.write(0, data);
+        const mm = mm_alloc();
+        // Two mapped pages, then vm_mmap's guard gap (no vma).
+        const buf = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+        write_user(mm, buf, new Uint8Array(2 * PAGE_SIZE).fill(0xee));
+        const filp = filp_open(bdev_inode(bdev), O_DIRECT);
+        // 8 KiB from 1 KiB into the first page: GUP takes the two mapped pages (7 KiB), which
+        // __bio_iov_iter_get_pages trims to one 4 KiB block; the next extraction faults, so the
+        // direct read returns 4 KiB. filemap_read copies device bytes 4096.. into the rest of the
+        // second page (3 KiB) and faults on the third: 7 KiB in all.
+        const iocb = init_sync_kiocb(filp, 0);
+        const iter = with_mm(mm, () => iov_iter_ubuf(ITER_DEST, buf + 1024, 2 * PAGE_SIZE));
+        expect(with_mm(mm, () => direct_IO(iocb, iter))).toBe(7 * 1024);
+        expect(iocb.ki_pos).toBe(7 * 1024);
+        expect(iter.count).toBe(1024);
+        expect(sameBytes(read_user(mm, buf + 1024, 7 * 1024), data.subarray(0, 7 * 1024))).toBe(
+          true,
+        );
+        // The device's second page is now in its page cache.
+        expect(filp.f_inode.i_mapping.i_pages.xa_load(1)).toBeDefined();
+        // Placed one block before the device's end, the same read is cut to 4 KiB
+        // (iov_iter_truncate) and is not short: no buffered part; the iterator is re-expanded.
+        const iocb2 = init_sync_kiocb(filp, 3 * PAGE_SIZE);
+        const iter2 = with_mm(mm, () => iov_iter_ubuf(ITER_DEST, buf, 2 * PAGE_SIZE));
+        expect(with_mm(mm, () => direct_IO(iocb2, iter2))).toBe(PAGE_SIZE);
+        expect(iter2.count).toBe(PAGE_SIZE);
+        expect(filp.f_inode.i_mapping.i_pages.xa_load(3)).toBeUndefined();
+        exit_mmap(mm);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    });
+  }
+
   // fs/iomap/direct-io.c iomap_dio_hole_iter (Debian 6.1.192, 6.12.117): "if (!length) return
   // -EFAULT;" after iov_iter_zero; a zeroing cut short by a fault is retried from there and fails.
   for (const profile of ['linux-6.1', 'linux-6.12'] as const) {

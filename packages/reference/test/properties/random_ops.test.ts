@@ -39,6 +39,7 @@ import {
   pin_user_pages_fast,
   put_user_page_ref,
   read_user,
+  truncate_inode_pages,
   unpin_user_pages_dirty_lock,
   vm_mmap,
   vm_munmap,
@@ -261,6 +262,10 @@ function run(
     free_pipe_info(pipe);
     if (ring !== null) io_sqe_buffers_unregister(ring);
     for (const mm of procs) exit_mmap(mm);
+    // The last close of the block device drops its page cache, which a short synchronous read's
+    // buffered rest filled (blkdev_read_iter -> filemap_read): block/bdev.c blkdev_put_whole ->
+    // blkdev_flush_mapping -> kill_bdev -> truncate_inode_pages(mapping, 0) (6.1 and 6.12).
+    truncate_inode_pages(filp.f_inode.i_mapping, 0);
     const q = mm_invariants_at_quiescence(k);
     if (q.length > 0) throw new Error(`at quiescence: ${JSON.stringify(q)}`);
     if (k.live_folios.size !== 0)

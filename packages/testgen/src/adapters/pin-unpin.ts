@@ -176,6 +176,8 @@ import {
   type block_device,
   bvecq_append,
   create_file,
+  dio_submit,
+  dio_wait,
   direct_IO,
   do_anonymous_large_folio,
   EFAULT,
@@ -1240,14 +1242,24 @@ class PinUnpinDriver implements ReferenceDriver {
   /**
    * The same request from a synchronous kiocb: direct_IO returns once the device completed its
    * bios (dio_wait), with the byte count or -errno. The bios, no longer in flight afterwards, are
-   * taken from the device's block_bio_queue trace.
+   * taken from the device's block_bio_queue trace. (Nofault) The request is the direct I/O alone
+   * (dio_submit, dio_wait): gfs2 and btrfs call iomap_dio_rw with IOMAP_DIO_PARTIAL, which
+   * returns a short count, and then fault the buffer in and retry (FaultIn), never reading the
+   * rest buffered as blkdev_read_iter does for a block device (fs/gfs2/file.c
+   * gfs2_file_direct_read, fs/btrfs/direct-io.c btrfs_direct_read; Debian 6.12.117).
    */
   private submitSync(s: BioSlot, b: number, dir: 'DEST' | 'SOURCE', iter: iov_iter): void {
     const trace: bio[] = [];
     this.bdev.bio_queue_trace = trace;
     let ret: number;
     try {
-      ret = direct_IO(init_sync_kiocb(this.target, ioPos(b)), iter);
+      const iocb = init_sync_kiocb(this.target, ioPos(b));
+      if (this.nofault) {
+        const d = dio_submit(iocb, iter);
+        ret = typeof d === 'number' ? d : dio_wait(d);
+      } else {
+        ret = direct_IO(iocb, iter);
+      }
     } finally {
       this.bdev.bio_queue_trace = null;
     }
