@@ -82,8 +82,9 @@ CONSTANTS
                         \* slots (netfs_prepare_unbuffered_write_buffer(subreq, max_segs, copy))
     Sealed,             \* DIO_WRITE over an encrypted cifs transport: every send goes out of a
                         \* bounce buffer netfs_alloc_bvecq_buffer() allocates
-    UnmappedTail        \* DIO_WRITE from user memory whose buffer ends in unmapped pages: the
+    UnmappedTail,       \* DIO_WRITE from user memory whose buffer ends in unmapped pages: the
                         \* extraction stops at the first of them and the write is cut there
+    AdvanceV1Bug        \* TRUE: bvecq_pos_advance() as RFC v1 05/17 posted it (see AdvanceLags)
 
 ASSUME Op \in {"READ", "DIO_WRITE"}
 ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
@@ -96,6 +97,7 @@ ASSUME Sealed \in BOOLEAN /\ (Sealed => (Op = "DIO_WRITE" /\ StrictDioSequence))
 \* Whole pages only: a buffer starting inside a page (Misaligned) would be cut inside a slot.
 ASSUME UnmappedTail \in BOOLEAN
 ASSUME UnmappedTail => (Op = "DIO_WRITE" /\ WriteSource = "USER" /\ ~Misaligned)
+ASSUME AdvanceV1Bug \in BOOLEAN /\ (AdvanceV1Bug => Op = "DIO_WRITE")
 \* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
 \* no slot names is zero-length.
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
@@ -173,6 +175,34 @@ Boundary == 2
 \* spans Total + 1 user pages and iov_iter_extract_pages() pins every page it lists
 \* (lib/iov_iter.c iov_iter_extract_user_pages: DIV_ROUND_UP(offset + len, PAGE_SIZE) pages).
 UserPages == Total + (IF Misaligned THEN 1 ELSE 0)
+
+\* AdvanceV1Bug: bvecq_pos_advance() of "[RFC PATCH 05/17] netfs: Add some tools for managing
+\* bvecq chains" (D. Howells, 4 Mar 2026; the same in the 26-patch posting of 26 Mar) moves on
+\* within a slot with
+\*     const struct bio_vec *bv = &bq->bv[slot];
+\*     size_t part = umin(bv->bv_len - offset, amount);
+\*     if (likely(part < bv->bv_len)) { offset += part; break; }
+\* which compares what is left of the slot with the whole slot: from inside a slot (offset > 0)
+\* the test always holds, so the position stops at the end of that slot however much was asked
+\* for.  "[PATCH v3 09/22]" (8 Jun 2026) has `part = bq->bv[slot].bv_len - offset; if (part >
+\* amount) { offset += amount; break; }` (v2's changes: "Fixed a number of bugs reported by
+\* Sashiko").  The RFC's DIO write uses it when a subrequest comes back short
+\* (direct_write.c netfs_unbuffered_write_collect, RFC 10/17: `if (subreq->transferred <
+\* subreq->len) { bvecq_pos_unset(&wreq->dispatch_cursor); bvecq_pos_transfer(
+\* &wreq->dispatch_cursor, &subreq->dispatch_pos); bvecq_pos_advance(&wreq->dispatch_cursor,
+\* subreq->transferred); }`), and the reissue slices its buffer from there
+\* (`bvecq_pos_attach(&subreq->dispatch_pos, &wreq->dispatch_cursor); subreq->len =
+\* bvecq_slice(&wreq->dispatch_cursor, ...)`).  In this model positions are inside a slot only
+\* when the user buffer starts inside a page (Misaligned): then every subrequest but the first
+\* starts inside a slot, and a short write (one page written, more than the rest of that slot)
+\* leaves the dispatch cursor at the end of the subrequest's first slot, short of where the
+\* written part ends: the reissue is sliced from the wrong bytes and the cursor stays behind
+\* `dispatch` (dispLag).  A reissue after nothing was written advances by 0 (no step), and the
+\* first subrequest starts at a slot's start, where the v1 test is right.
+AdvanceLags(sq, a) ==
+    /\ AdvanceV1Bug /\ Misaligned
+    /\ a.name = "Retry" /\ a.start > 0
+    /\ \E k \in 1..Len(sq) : sq[k].start = a.start /\ sq[k].xfer > 0
 Slots == 0..(Total - 1)
 Segs == 1..NSeg
 Pos == 0..Total                   \* cursor positions (slot index of the next slot)
@@ -210,10 +240,11 @@ VARIABLES
     posOnFreed, \* a bvecq_pos points into a freed segment (a use-after-free; nothing follows)
     copySegs,   \* SubreqCopy: bvecq segments the outstanding subrequest's copy is made of
     bounced,    \* Sealed: bounce-buffer pages allocated for sends and freed (never unpinned)
+    dispLag,    \* the dispatch cursor stands short of `dispatch` (AdvanceV1Bug; nothing follows)
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, pins,
-          parkedDisp, parkedSub, rollFreed, posOnFreed, copySegs, bounced, action>>
+          parkedDisp, parkedSub, rollFreed, posOnFreed, copySegs, bounced, dispLag, action>>
 parkVars == <<parkedDisp, parkedSub, rollFreed, posOnFreed>>
 
 \* Holders of segment `hs` in a state given by its cursors, subrequests and freed set:
@@ -252,6 +283,7 @@ Init ==
     /\ parkedDisp = FALSE /\ parkedSub = FALSE /\ rollFreed = FALSE /\ posOnFreed = FALSE
     /\ copySegs = 0
     /\ bounced = 0
+    /\ dispLag = FALSE
     /\ action = [name |-> "Init"]
 
 \* READ: readahead adds the next folio, locked, at the load cursor (netfs_readahead ->
@@ -487,9 +519,10 @@ Finished ==
     /\ UNCHANGED <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError>>
     /\ UNCHANGED parkVars
 
-\* A use-after-free ends the behaviour: what the kernel does next is undefined.
+\* A use-after-free ends the behaviour: what the kernel does next is undefined.  So does a
+\* dispatch cursor left behind: the next send writes the wrong bytes.
 Next ==
-    /\ ~posOnFreed
+    /\ ~posOnFreed /\ ~dispLag
     /\ \/ Load
        \/ LoadFault
        \/ \E m \in 1..(Total - 1) : LoadShort(m)
@@ -502,6 +535,7 @@ Next ==
     \* Whichever step was taken, the copies follow the outstanding subrequests.
     /\ copySegs' = CopySegsOf(subreqs')
     /\ bounced' = bounced + SentPages(subreqs')
+    /\ dispLag' = AdvanceLags(subreqs, action')
 
 Spec == Init /\ [][Next]_vars
 
@@ -523,6 +557,7 @@ TypeOK ==
     /\ rollFreed \in BOOLEAN /\ posOnFreed \in BOOLEAN
     /\ copySegs \in 0..CopySegsFor(Total + 1)
     /\ bounced \in Nat
+    /\ dispLag \in BOOLEAN
 
 \* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
 \* dispatched, nothing dispatched before it was loaded.
@@ -567,6 +602,10 @@ NoWriteHole ==
     Op = "DIO_WRITE" =>
         \A x \in Slots : \A y \in Slots :
             (x < y /\ fstate[x] = "failed") => fstate[y] \notin {"filled", "uptodate"}
+
+\* The dispatch cursor's bvecq_pos stands where `dispatch` says: the next subrequest's buffer
+\* starts at the bytes of its range.  Broken by RFC v1's bvecq_pos_advance (AdvanceV1Bug).
+DispatchCursorAtDispatch == ~dispLag
 
 \* A read does not read past what was asked: no terminated subrequest is accepted with
 \* more data than its length.  Broken without the too-much check.

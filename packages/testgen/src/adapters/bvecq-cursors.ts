@@ -81,6 +81,7 @@ import {
   bvecq_no_leaked_segments,
   bvecq_no_write_hole,
   type bvecq_pos,
+  bvecq_pos_fpos,
   bvecq_read_cursor_order,
   bvecq_stats,
   bvecq_unlock_after_collection,
@@ -215,7 +216,16 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     segUseAfterFree: segUseAfterFree || posOnFreed,
     ...nonZero('copySegs', asInt(stateVar(state, 'copySegs'), 'copySegs')),
     ...nonZero('bounced', asInt(stateVar(state, 'bounced'), 'bounced')),
+    ...lagObservation(asBool(stateVar(state, 'dispLag'), 'dispLag')),
   };
+}
+
+/**
+ * dispLag, present only when true: the dispatch cursor's bvecq_pos stands short of the file
+ * position the dispatched count says (the model's dispLag; RFC v1's bvecq_pos_advance).
+ */
+function lagObservation(lag: boolean): Record<string, boolean> {
+  return lag ? { dispLag: true } : {};
 }
 
 /** An observation key present only when its value is non-zero (see the header). */
@@ -894,6 +904,10 @@ class BvecqDioWriteDriver implements ReferenceDriver {
         wreq === null ? 0 : wreq.subrequests.reduce((n, s) => n + chainLength(s.content), 0),
       ),
       ...this.bounceObservation(),
+      ...lagObservation(
+        wreq?.dispatch_cursor.bvecq != null &&
+          with_kernel(this.k, () => bvecq_pos_fpos(wreq.dispatch_cursor)) !== wreq.dispatched_to,
+      ),
     };
   }
 }
@@ -920,6 +934,9 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     // PosRefs = "COLLECT_ONLY" (BvecqCursors_collect_only_refs) is the design PATCH 18/26 note
     // (1) floats: only the collector's bvecq_pos holds a segment ref.
     { constant: 'PosRefs', value: 'COLLECT_ONLY', fault: 'bvecq_collect_only_refs' },
+    // AdvanceV1Bug = TRUE (BvecqCursors_dio_write_advance_v1) is bvecq_pos_advance() as RFC v1
+    // 05/17 posted it: from inside a slot it stops at the slot's end.
+    { constant: 'AdvanceV1Bug', value: true, fault: 'bvecq_pos_advance_v1' },
   ],
   // segUseAfterFree is what the chain invariant reports; a subrequest accounting more than it
   // asked for (CheckTooMuch = FALSE, the model's ReadWithinAsked) is a cursor-order violation;
@@ -937,6 +954,8 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     if (subs.length > 1 && subs.length > parseSubreqs(prev?.subreqs).length)
       out.push('bvecq_write_cursor_order');
     if (hasWriteHole(String(now.fstate ?? ''))) out.push('bvecq_no_write_hole');
+    // A dispatch cursor left short of what was dispatched (the model's DispatchCursorAtDispatch).
+    if (now.dispLag === true) out.push('bvecq_write_cursor_order');
     // A folio still held below the collect cursor (the model's UnlockOnlyAfterCollect broken,
     // as after a too-much collection) is what bvecq_unlock_after_collection reports.
     const held = String(now.fstate ?? '')

@@ -31,7 +31,12 @@ const stepperFor = (config: string) =>
 
 const fn = (pairs: [number, unknown][]) => ({ __fn: pairs });
 const READ = { Op: 'READ', NSeg: 3, Layout: 1, SubreqMax: 2, MaxRetries: 1 } as const;
-const RFC = { StrictDioSequence: true, CheckTooMuch: true, PosRefs: 'ALL' } as const;
+const RFC = {
+  StrictDioSequence: true,
+  CheckTooMuch: true,
+  PosRefs: 'ALL',
+  AdvanceV1Bug: false,
+} as const;
 const WRITE = { ...READ, Op: 'DIO_WRITE' } as const;
 
 const scenario = (
@@ -75,6 +80,7 @@ describe('BvecqCursors adapter', () => {
       posOnFreed: false,
       copySegs: 0,
       bounced: 0,
+      dispLag: false,
       action: { name: 'Complete', start: 2, outcome: 'ok' },
     } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, state)).toEqual({
@@ -104,6 +110,26 @@ describe('BvecqCursors adapter', () => {
     expect(bvecqCursorsAdapter.observeModel(undefined, copied).copySegs).toBe(2);
     const sealed = { ...state, bounced: 59 } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, sealed).bounced).toBe(59);
+    // dispLag is observed only when true (AdvanceV1Bug), and predicts the write cursor check.
+    const lagging = bvecqCursorsAdapter.observeModel(undefined, {
+      ...state,
+      dispLag: true,
+    } as unknown as ModelState);
+    expect(lagging.dispLag).toBe(true);
+    expect(bvecqCursorsAdapter.predictedViolations?.(undefined, lagging)).toContain(
+      'bvecq_write_cursor_order',
+    );
+  });
+
+  it('the advance_v1 config runs on bvecq-rfc+bvecq_pos_advance_v1', () => {
+    const v1 = { ...WRITE, ...RFC, Misaligned: true, AdvanceV1Bug: true };
+    const d = designFor(
+      'BvecqCursors',
+      v1,
+      loadProfiles(join(specs, 'profiles.json')),
+      bvecqCursorsAdapter.faultKnobs ?? [],
+    );
+    expect(d).toEqual({ profile: 'bvecq-rfc', faults: ['bvecq_pos_advance_v1'] });
   });
 
   it('the collect_only_refs config runs on bvecq-rfc+bvecq_collect_only_refs', () => {
