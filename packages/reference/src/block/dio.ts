@@ -415,20 +415,20 @@ function blkdev_buffered_read_rest(
 
 /**
  * mm/filemap.c filemap_read (Debian 6.1.192 and 6.12.117), reduced to order-0 folios and no
- * readahead window: from iocb->ki_pos up to i_size and the iterator's count, folio by folio
- * (filemap_get_pages reads a folio that is not cached, filemap_get_uptodate_folio), each copied
- * with copy_folio_to_iter; "already_read += copied; iocb->ki_pos += copied; ... if (copied <
- * bytes) { error = -EFAULT; break; }", and "return already_read ? already_read : error;". Its
- * one caller here, blkdev_buffered_read_rest, passes the direct read's ret > 0 as already_read,
- * so the read returns already_read whatever the copy met.
+ * readahead window: from iocb->ki_pos, folio by folio (filemap_get_pages reads a folio that is
+ * not cached, filemap_get_uptodate_folio), each copied with copy_folio_to_iter; "already_read +=
+ * copied; iocb->ki_pos += copied; ... if (copied < bytes) { error = -EFAULT; break; }", and
+ * "return already_read ? already_read : error;". Its one caller here, blkdev_buffered_read_rest,
+ * passes the direct read's ret > 0 as already_read, so the read returns already_read whatever
+ * the copy met, and an iterator truncated at the device's end (i_size of the block device's
+ * inode), so the count bounds the loop before "iocb->ki_pos < isize" and end_offset would.
  */
 function filemap_read(iocb: kiocb, iter: iov_iter, already_read: number): number {
-  const ino = iocb.ki_filp.f_inode;
-  while (iov_iter_count(iter) > 0 && iocb.ki_pos < ino.i_size) {
-    const folio = filemap_get_uptodate_folio(ino.i_mapping, Math.floor(iocb.ki_pos / PAGE_SIZE));
+  const mapping = iocb.ki_filp.f_inode.i_mapping;
+  while (iov_iter_count(iter) > 0) {
+    const folio = filemap_get_uptodate_folio(mapping, Math.floor(iocb.ki_pos / PAGE_SIZE));
     const offset = iocb.ki_pos % PAGE_SIZE;
-    const end_offset = Math.min(ino.i_size, iocb.ki_pos + iov_iter_count(iter));
-    const bytes = Math.min(PAGE_SIZE - offset, end_offset - iocb.ki_pos);
+    const bytes = Math.min(PAGE_SIZE - offset, iov_iter_count(iter));
     const copied = copy_to_iter(folio.peek(offset, bytes), bytes, iter);
     already_read += copied;
     iocb.ki_pos += copied;
