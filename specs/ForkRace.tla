@@ -37,6 +37,25 @@
 (*    pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) on 6.1 and 6.12.          *)
 (*  - fs/splice.c vmsplice_to_pipe -> iter_to_pipe -> iov_iter_get_pages2:  *)
 (*    FOLL_GET references (no pin) on 6.1 and 6.12.                        *)
+(*  - HugeBuffer: the buffer's page is one page of an anonymous PMD-mapped  *)
+(*    transparent huge page (frame 1 stands for the whole THP).  Fork       *)
+(*    (mm/huge_memory.c copy_huge_pmd, Debian 6.1.192 and 6.12.117): a THP  *)
+(*    that may be pinned (page_try_dup_anon_rmap, 6.1, and                  *)
+(*    folio_try_dup_anon_rmap_pmd, 6.12, give -EBUSY: MMF_HAS_PINNED and    *)
+(*    _pincount > 0; FOLL_GET refs never count for a large folio) makes     *)
+(*    fork __split_huge_pmd the parent's pmd and retry on ptes:             *)
+(*    copy_present_pte(s) copies each exclusive subpage for the child       *)
+(*    (copy_present_page), the parent keeps the THP writable; otherwise     *)
+(*    both pmds map it write-protected, PageAnonExclusive cleared.  A write *)
+(*    fault on it (do_huge_pmd_wp_page) reuses it only when exclusive or    *)
+(*    its refcount is 1, which the other process's mapping of the rest of   *)
+(*    the THP forbids: it splits the pmd and falls back to do_wp_page,      *)
+(*    which never reuses a subpage of a large folio (6.12                   *)
+(*    wp_can_reuse_anon_folio: "consistently not reuse subpages"; 6.1       *)
+(*    "page_count(page) > 3": the folio counts one per mapped subpage) and  *)
+(*    wp_page_copy copies that one page into an order-0 page.  The THP is   *)
+(*    never freed: the parent (and after a shared fork the child) maps its  *)
+(*    other pages, and no exit or munmap is explored with it.               *)
 (*  - The userspace mitigation of the race (ForkAdvice): madvise(2) of the *)
 (*    buffer before fork.  mm/madvise.c: MADV_DONTFORK sets VM_DONTCOPY,   *)
 (*    MADV_WIPEONFORK sets VM_WIPEONFORK (private anonymous only).         *)
@@ -94,6 +113,9 @@ CONSTANTS
                      \* not page aligned (MunmapMisaligned, ProtectMisaligned, MadviseMisaligned,
                      \* MmapMisaligned), and madvise / mmap of it with a bad advice or length
                      \* (MadviseInvalid, MmapEmpty, MmapTooLong)
+    HugeBuffer,      \* the parent's one page is the first page of an anonymous THP (MADV_HUGEPAGE,
+                     \* do_huge_pmd_anonymous_page at its first store): frame 1 is the THP; FALSE:
+                     \* an order-0 page
     FileBacked       \* the parent's buffer is a MAP_PRIVATE mapping of a file's two pages (with
                      \* LastPageLoadedOnly): page 0 was stored to, page 1 only loaded, so page 1's
                      \* pte maps the file's page-cache page itself (PageCache); FALSE: anonymous.
@@ -130,6 +152,14 @@ ASSUME UseRegisterOversized => (UseFixedBuffers /\ UseFailedSteps /\ ~RegisterWh
 ASSUME UseMisaligned \in BOOLEAN
 \* The misaligned calls are failed steps.
 ASSUME UseMisaligned => UseFailedSteps
+ASSUME HugeBuffer \in BOOLEAN
+\* The THP is explored with the O_DIRECT reads, the fork and the writes: one page, stored to,
+\* not advised; no step that splits or frees the THP (munmap or mprotect of part of it, exit),
+\* no other holder (fixed buffers, vmsplice) and no failed step.
+ASSUME HugeBuffer => (NumPages = 1 /\ ~LastPageLoadedOnly /\ ~FileBacked /\ ForkAdvice = "NONE"
+                      /\ ForkCopiesPinned /\ ~UseFixedBuffers /\ ~UseVmsplice /\ ~UseChildExit
+                      /\ ~UseExit /\ ~UseMunmap /\ ~UseProtect /\ ~UseMmapFixed /\ ~UseHoleSteps
+                      /\ ~UseFailedSteps /\ ~UseDioWrite /\ ~UseChildRead)
 ASSUME FileBacked \in BOOLEAN
 \* The file mapping is explored with the O_DIRECT read and write, the fork, the writes, the
 \* child's exit and the munmap; the other ways to hold or change the buffer are not explored
@@ -195,11 +225,16 @@ vars == <<gone, ro, noread, orphan, lazy, pte, refs, pins, excl, data, hasPinned
 \* anonymous: never PageAnonExclusive, never reused by a write fault.
 PageCache == IF FileBacked THEN {NumPages, NumPages + 1} ELSE {}
 
+\* HugeBuffer: the THP's frame, in use for as long as the processes live (the parent, and after a
+\* shared fork the child, map its other 511 pages, which the model does not track).
+HugeFrames == IF HugeBuffer THEN {1} ELSE {}
+
 MapCount(pt, f) ==
     (IF pt["P"][0].frame = f THEN 1 ELSE 0) + (IF pt["C"][0].frame = f THEN 1 ELSE 0)
   + (IF NumPages = 2 /\ pt["P"][1].frame = f THEN 1 ELSE 0)
   + (IF NumPages = 2 /\ pt["C"][1].frame = f THEN 1 ELSE 0)
-InUse(pt, r, pn, f) == MapCount(pt, f) > 0 \/ r[f] > 0 \/ pn[f] > 0 \/ f \in PageCache
+InUse(pt, r, pn, f) ==
+    MapCount(pt, f) > 0 \/ r[f] > 0 \/ pn[f] > 0 \/ f \in PageCache \/ f \in HugeFrames
 Free(f) == ~InUse(pte, refs, pins, f)
 \* The lowest free frame (page allocator); frames are numbered so a state
 \* does not depend on which free page the allocator picked.
@@ -246,7 +281,11 @@ WriteAccess(p, v, add) ==
     LET f == pte[p][v].frame
         \* do_wp_page reuses an anonymous folio only: the page-cache page of a private file
         \* mapping (PageCache) is always copied (wp_page_copy), 6.1 and 6.12.
-        reusable == f \notin PageCache /\ (excl[f] \/ (MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0))
+        \* A page of the THP (HugeFrames) is reused only when exclusive: do_huge_pmd_wp_page's
+        \* refcount test fails while the rest of the THP is mapped, and do_wp_page never reuses
+        \* a subpage of a large folio (6.12 wp_can_reuse_anon_folio; 6.1 page_count > 3).
+        reusable == f \notin PageCache
+                    /\ (excl[f] \/ (f \notin HugeFrames /\ MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0))
     IN \/ /\ f = ZeroFrame                   \* the zero page: wp_page_copy of a new zeroed page
           /\ NumFree > 0
           /\ \E g \in {NewFrame} :
@@ -285,7 +324,7 @@ WriteAccess(p, v, add) ==
 \* read-only pin takes the page-cache page as it is mapped, no fault.
 UnshareAccess(p, v) ==
     LET f == pte[p][v].frame
-        reusable == MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0
+        reusable == f \notin HugeFrames /\ MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0
     IN \/ /\ excl[f] \/ f \in PageCache     \* exclusive, or not anonymous: no unshare fault
           /\ pte' = pte
           /\ excl' = excl

@@ -40,6 +40,10 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     expect(forkRaceScenarioSupport(scenario({ RegisterWholeBuffer: true }))).toMatch(
       /^RegisterWholeBuffer: the guest registers each page on its own ring/,
     );
+    expect(forkRaceScenarioSupport(scenario({ HugeBuffer: false }))).toBeUndefined();
+    expect(forkRaceScenarioSupport(scenario({ HugeBuffer: true }))).toMatch(
+      /^HugeBuffer: the guest's buffer is two order-0 pages/,
+    );
     expect(forkRaceScenarioSupport(scenario({ AdviseFirstPageOnly: true }))).toMatch(
       /^AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer/,
     );

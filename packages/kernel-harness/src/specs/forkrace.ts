@@ -301,6 +301,10 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
     pages !== 2
   )
     return `LastPageLoadedOnly with NumPages ${String(pages)}: the guest's buffer has one or two pages`;
+  // HugeBuffer: the parent's page is page 0 of a transparent huge page; the guest's buffer is
+  // two order-0 pages (page_buffer), never a THP.
+  if (scenario.constants?.HugeBuffer === true)
+    return "HugeBuffer: the guest's buffer is two order-0 pages, not a page of a transparent huge page";
   // AdviseFirstPageOnly: madvise of page 0 alone; the guest advises its whole buffer.
   if (scenario.constants?.AdviseFirstPageOnly === true)
     return 'AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer, not to the first page alone';

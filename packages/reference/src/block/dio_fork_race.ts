@@ -23,6 +23,7 @@ import { vm_mmap_file_private } from '../mm/filemap.ts';
 import {
   copy_from_user,
   copy_to_user,
+  do_anonymous_large_folio,
   dup_mmap,
   FAULT_FLAG_WRITE,
   handle_mm_fault,
@@ -34,6 +35,7 @@ import {
   do_mprotect_pkey,
   exit_mmap,
   mm_alloc,
+  pte_lookup,
   vm_mmap,
   vm_munmap,
 } from '../mm/mmap.ts';
@@ -76,6 +78,17 @@ export interface DioForkRaceSetup {
    * by do_read_fault, which maps the page-cache page itself read-only (mm/memory.c do_fault).
    */
   readonly file_bytes?: Uint8Array;
+  /**
+   * The buffer is the first nr_pages pages of an anonymous large folio of 2^huge_order pages (9:
+   * a PMD-sized transparent huge page), faulted in by one store (default: order-0 pages, one
+   * store each). The mapping is 2^huge_order pages long, naturally aligned, as a THP needs
+   * (madvise(MADV_HUGEPAGE) of a 2 MiB-aligned 2 MiB range in the guest; mm/huge_memory.c
+   * do_huge_pmd_anonymous_page maps the whole folio at the first store). The reference maps the
+   * folio by one PTE per page (do_anonymous_large_folio), where the kernel maps a THP by its pmd
+   * until something splits it: the same pages, refcounts and PageAnonExclusive for fork and COW
+   * (see do_anonymous_large_folio and copy_present_pte).
+   */
+  readonly huge_order?: number;
 }
 
 /** A file holding bytes, on a block device of its own (the page cache reads it in). */
@@ -115,9 +128,21 @@ export class DioForkRace {
       advice_pages = nr_pages,
       loaded_pages = 0,
       file_bytes,
+      huge_order,
     } = setup;
     if (!Number.isInteger(nr_pages) || nr_pages < 1) {
       throw new RangeError(`DioForkRace: nr_pages ${nr_pages} is not a positive integer`);
+    }
+    if (
+      huge_order !== undefined &&
+      (file_bytes !== undefined ||
+        advice !== undefined ||
+        loaded_pages !== 0 ||
+        nr_pages > 2 ** huge_order)
+    ) {
+      throw new RangeError(
+        `DioForkRace: a large folio buffer is anonymous, not advised, stored to, and holds its ${nr_pages} pages`,
+      );
     }
     this.k = k;
     this.nr_pages = nr_pages;
@@ -125,6 +150,15 @@ export class DioForkRace {
       const bdev = bdev_alloc(device.length);
       bdev.write(0, device);
       const parent = mm_alloc();
+      if (huge_order !== undefined) {
+        const size = 2 ** huge_order * PAGE_SIZE;
+        const buf = vm_mmap(parent, Math.ceil(parent.mmap_next / size) * size, size);
+        if (buf < 0) throw new DioForkRaceError(`DioForkRace: vm_mmap failed (${buf})`);
+        const r = do_anonymous_large_folio(parent, buf, huge_order);
+        if (r !== 0 || pte_lookup(parent, buf)?.page.folio.order !== huge_order)
+          throw new DioForkRaceError(`DioForkRace: no order-${huge_order} folio at the buffer`);
+        return { bdev, parent, buf, filp: filp_open(bdev_inode(bdev), O_DIRECT) };
+      }
       const buf =
         file_bytes === undefined
           ? vm_mmap(parent, 0, nr_pages * PAGE_SIZE)

@@ -42,6 +42,13 @@
 //                   counted on either side: the model keeps those frames (PageCache) out of the
 //                   allocator's reach but no step frees them
 //
+// HugeBuffer: the parent's page is page 0 of an anonymous THP (DioForkRace's huge_order 9: a
+// 2 MiB folio, mapped by one PTE per page in the reference). livePages leaves out, on the
+// reference's side, what the model does not track (ForkRace.tla HugeFrames): the THP while no
+// modelled pte maps it and no GUP ref or pin holds it (its other 511 pages are still mapped), and
+// the child's copies of those 511 pages (a fork of a maybe-pinned THP copies them all); the model's
+// liveFrames leaves frame 1 out alike, counting mapped or held frames only.
+//
 // FileBacked: the parent's buffer is a MAP_PRIVATE mapping of a two-page file (DioForkRace's
 // file_bytes, FILE_BYTE throughout: no tag), page 0 faulted in by a store (do_cow_fault), page 1
 // by a load (LastPageLoadedOnly: do_read_fault maps the page-cache page); the file's page reads
@@ -60,6 +67,7 @@ import {
   EINVAL,
   ENOMEM,
   ENXIO,
+  type Folio,
   ITER_DEST,
   io_import_fixed,
   type io_ring_ctx,
@@ -331,6 +339,9 @@ function forkAdviceOf(scenario: Scenario): number | undefined {
   return FORK_ADVICE[advice];
 }
 
+/** HugeBuffer: a PMD-sized THP, 2 MiB of 4 KiB pages (HPAGE_PMD_ORDER on x86-64). */
+const HUGE_ORDER = 9;
+
 /** ForkRace.tla's IOs: at most two I/Os (NumIOs). */
 const MAX_IOS = 2;
 
@@ -383,6 +394,9 @@ class ForkRaceDriver implements ReferenceDriver {
   /** NumPages of the model: the parent maps this many anonymous pages. */
   private readonly numPages: number;
 
+  /** HugeBuffer: the THP the parent's page 0 lies in; null for order-0 pages. */
+  private readonly thp: Folio | null;
+
   constructor(profile: string, scenario: Scenario) {
     this.k = kernelFor(profile);
     const n = scenario.constants?.NumPages ?? 2;
@@ -396,6 +410,8 @@ class ForkRaceDriver implements ReferenceDriver {
     const loadedOnly = booleanConstant('ForkRace', scenario, 'LastPageLoadedOnly');
     // FileBacked: the buffer is a MAP_PRIVATE mapping of a file of NumPages pages.
     const fileBacked = booleanConstant('ForkRace', scenario, 'FileBacked');
+    // HugeBuffer: the buffer is page 0 of an anonymous THP.
+    const huge = booleanConstant('ForkRace', scenario, 'HugeBuffer');
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
@@ -406,7 +422,9 @@ class ForkRaceDriver implements ReferenceDriver {
       ...(firstOnly ? { advice_pages: 1 } : {}),
       ...(loadedOnly ? { loaded_pages: 1 } : {}),
       ...(fileBacked ? { file_bytes: new Uint8Array(n * PAGE_SIZE).fill(FILE_BYTE) } : {}),
+      ...(huge ? { huge_order: HUGE_ORDER } : {}),
     });
+    this.thp = huge ? (pte_lookup(this.race.parent, this.race.buf)?.page.folio ?? null) : null;
   }
 
   /** User address of vpage v of the buffer, plus off. */
@@ -809,8 +827,10 @@ class ForkRaceDriver implements ReferenceDriver {
     const pins = this.k.vmstat.nr_foll_pin_acquired - this.k.vmstat.nr_foll_pin_released;
     let refs = 0;
     let live = 0;
+    const untracked = this.thp === null ? null : this.thpUntracked(this.thp);
     for (const f of this.k.live_folios) {
       refs += f.gup_refs;
+      if (untracked?.has(f)) continue;
       // Not a page its page cache alone holds (the cache's one reference: FileBacked).
       if (f.mapping === null || f._refcount !== 1) live++;
     }
@@ -837,6 +857,27 @@ class ForkRaceDriver implements ReferenceDriver {
     };
     this.lastPins = pins;
     return obs;
+  }
+
+  /**
+   * HugeBuffer: the live folios the model does not track (ForkRace.tla HugeFrames): the THP while
+   * neither process maps it at page 0 and no GUP ref or pin holds it, and what the child maps at
+   * the THP's other pages that is not the THP: the copies fork made of them (copy_huge_pmd splits a
+   * maybe-pinned THP and copy_present_page copies each exclusive page for the child).
+   */
+  private thpUntracked(thp: Folio): Set<Folio> {
+    const out = new Set<Folio>();
+    const base = this.race.buf / PAGE_SIZE;
+    const child = this.race.child;
+    const mapsThp = (mm: MmStruct | null) => mm?.ptes.get(base)?.page.folio === thp;
+    if (!mapsThp(this.race.parent) && !mapsThp(child) && thp.gup_refs === 0 && thp.gup_pins === 0)
+      out.add(thp);
+    if (child !== null)
+      for (let v = 1; v < 2 ** HUGE_ORDER; v++) {
+        const f = child.ptes.get(base + v)?.page.folio;
+        if (f !== undefined && f !== thp) out.add(f);
+      }
+    return out;
   }
 
   /**
