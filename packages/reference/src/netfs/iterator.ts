@@ -12,6 +12,9 @@
 // netfs_extract_user_iter_empty restores the code before it (6.3 .. the fix): the error only
 // ends the loop and the function returns 0 with an empty ITER_BVEC, so a DIO whose buffer
 // cannot be pinned from its first byte completes with 0 bytes instead of failing -EFAULT.
+// The overrun check is 0ef37eef83fa's ("netfs: Fix overrun check in netfs_extract_user_iter()",
+// 6.12 stable, in Debian 6.12.117): a batch that spans more pages than the array has left is a
+// WARN and -EIO before count is reduced; a correct iov_iter_extract_pages() never gives one.
 
 import { EIO, ENOMEM } from '../errno.ts';
 import { IovIterWarning } from '../iov_iter/errors.ts';
@@ -77,11 +80,22 @@ export function netfs_extract_user_iter(
       err = -EIO;
       break;
     }
+    // 0ef37eef83fa "netfs: Fix overrun check in netfs_extract_user_iter()" (6.12 stable, in
+    // Debian 6.12.117): an extraction that says it filled more pages than the array had room for
+    // is a WARN and -EIO, checked before count is reduced, so its bytes are not in the new
+    // iterator (before it: pr_err "Out of bvec array capacity" after "count -= ret", and break).
+    const cur_npages = DIV_ROUND_UP(offset0.value + got, PAGE_SIZE);
+    if (cur_npages > max_pages - npages) {
+      current_kernel().WARN(
+        'bug',
+        `netfs_extract_user_iter: extract_pages overrun ${npages + cur_npages} > ${max_pages} pages`,
+      );
+      err = -EIO;
+      break;
+    }
     count -= got;
     let ret = got + offset0.value;
     let offset = offset0.value;
-    const cur_npages = DIV_ROUND_UP(ret, PAGE_SIZE);
-    if (npages + cur_npages > max_pages) break; // "Out of bvec array capacity"
     for (let k = 0; k < cur_npages; k++) {
       const len = ret > PAGE_SIZE ? PAGE_SIZE : ret;
       bv.push({ bv_page: pages.value![k] as Page, bv_offset: offset, bv_len: len - offset });
