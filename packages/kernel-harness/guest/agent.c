@@ -831,6 +831,8 @@ static int gate_open(const char *name) {
 // Request field "file" (the FileBacked constant): 1 makes the two pages a MAP_PRIVATE mapping of
 // a two-page tmpfs file, page 0 stored to and page 1 only loaded (fr_file_buffer);
 // MadviseWipeFile = madvise(MADV_WIPEONFORK) of that buffer (-EINVAL: anonymous memory only).
+// Request field "huge" (the HugeBuffer constant): 1 makes the two pages the first two of an
+// anonymous transparent huge page (fr_huge_buffer).
 // Request field "loaded" (LastPageLoadedOnly, the model's NumPages): 1 leaves page 0 only loaded
 // (the zero page) and page 1 untouched, 2 stores to page 0 and leaves page 1 only loaded
 // (fr_loaded_buffer).
@@ -1503,6 +1505,75 @@ static unsigned char *fr_loaded_buffer(int pages, char *err, size_t errlen) {
   return p;
 }
 
+// HugeBuffer (request field huge = 1): the buffer is the first two pages of an anonymous
+// transparent huge page. THP is off in the guest at boot although the kernels are built with
+// CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS: mm/huge_memory.c hugepage_init clears
+// transparent_hugepage_flags on a machine with less than 512 MiB (the guest has 256), so the
+// set-up first writes "madvise" to transparent_hugepage/enabled and /defrag where they say
+// [never]: THP (and direct compaction for it) then only for MADV_HUGEPAGE ranges, which no other
+// request makes. 4 MiB are mapped and the 2 MiB-aligned 2 MiB inside kept (the rest
+// unmapped), madvise(MADV_HUGEPAGE) of it, then the store to pages 0 and 1 (mm/huge_memory.c
+// do_huge_pmd_anonymous_page maps the whole THP by its pmd at the first one). The set-up checks
+// /proc/self/smaps: the vma's AnonHugePages must be 2048 kB, else the request fails (the race
+// would run on order-0 pages) and says what transparent_hugepage/enabled holds.
+static long fr_anon_huge_kb(const unsigned char *p) {
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (!f) return -1;
+  char line[256];
+  int in = 0;
+  long kb = -1;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    // A vma's header line ("lo-hi perms ..."): field lines ("Size: ...") do not parse as two.
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+      if (in) break;
+      in = lo == (uintptr_t)p;
+    } else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
+      break;
+    }
+  }
+  fclose(f);
+  return in ? kb : -1;
+}
+
+static void fr_thp_madvise(const char *path) {
+  char mode[128] = "";
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  if (!fgets(mode, sizeof mode, f)) mode[0] = 0;
+  fclose(f);
+  if (strstr(mode, "[never]") == NULL) return;
+  f = fopen(path, "w");
+  if (!f) return;
+  fputs("madvise", f);
+  fclose(f);
+}
+
+static unsigned char *fr_huge_buffer(char *err, size_t errlen) {
+  const size_t huge = 2UL << 20;
+  fr_thp_madvise("/sys/kernel/mm/transparent_hugepage/enabled");
+  fr_thp_madvise("/sys/kernel/mm/transparent_hugepage/defrag");
+  unsigned char *raw = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return snprintf(err, errlen, "mmap 4 MiB: %s", strerror(errno)), NULL;
+  unsigned char *p = (unsigned char *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+  if (p > raw) munmap(raw, (size_t)(p - raw));
+  if (raw + 2 * huge > p + huge) munmap(p + huge, (size_t)(raw + 2 * huge - (p + huge)));
+  if (madvise(p, huge, MADV_HUGEPAGE) < 0) return snprintf(err, errlen, "madvise(MADV_HUGEPAGE): %s", strerror(errno)), NULL;
+  memset(p, 0xEE, 2 * PAGE);  // the first store faults the THP in
+  long kb = fr_anon_huge_kb(p);
+  if (kb != 2048) {
+    char mode[128] = "?";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+      if (!fgets(mode, sizeof mode, f)) strcpy(mode, "?");
+      fclose(f);
+      mode[strcspn(mode, "\n")] = 0;
+    }
+    return snprintf(err, errlen, "huge buffer: AnonHugePages %ld kB, not a THP (transparent_hugepage/enabled: %s)", kb, mode), NULL;
+  }
+  return p;
+}
+
 static int op_forkrace_script(const struct req *r, struct out *o, char *err, size_t errlen) {
   const char *script = req_str(r, "steps", "");
   struct fr_state s;
@@ -1513,6 +1584,10 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
     if (!s.pages) return -1;
   } else if (req_int(r, "loaded", 0) == 1 || req_int(r, "loaded", 0) == 2) {
     s.pages = fr_loaded_buffer((int)req_int(r, "loaded", 0), err, errlen);
+    if (!s.pages) return -1;
+  } else if (req_int(r, "huge", 0)) {
+    // Request field "huge" (the HugeBuffer constant): 1 for the THP buffer.
+    s.pages = fr_huge_buffer(err, errlen);
     if (!s.pages) return -1;
   } else {
     s.pages = page_buffer(2);

@@ -40,16 +40,12 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     expect(forkRaceScenarioSupport(scenario({ RegisterWholeBuffer: true }))).toMatch(
       /^RegisterWholeBuffer: the guest registers each page on its own ring/,
     );
-    expect(forkRaceScenarioSupport(scenario({ HugeBuffer: false }))).toBeUndefined();
-    expect(forkRaceScenarioSupport(scenario({ HugeBuffer: true }))).toMatch(
-      /^HugeBuffer: the guest's buffer is two order-0 pages/,
-    );
     expect(forkRaceScenarioSupport(scenario({ AdviseFirstPageOnly: true }))).toMatch(
       /^AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer/,
     );
   });
 
-  it('a private file buffer asks the guest for file = 1, a zero-page buffer for loaded = NumPages', () => {
+  it('a private file buffer asks the guest for file = 1, a zero-page buffer for loaded = NumPages, a THP for huge = 1', () => {
     const file = { LastPageLoadedOnly: true, FileBacked: true };
     expect(forkRaceScenarioSupport(scenario(file))).toBeUndefined();
     expect(forkRaceRequest(scenario(file))).toEqual({
@@ -65,6 +61,14 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     expect(forkRaceScenarioSupport(scenario({ LastPageLoadedOnly: true, NumPages: 3 }))).toMatch(
       /^LastPageLoadedOnly with NumPages 3: the guest's buffer has one or two pages/,
     );
+    // A page of a transparent huge page (ForkRace_huge): huge = 1.
+    expect(forkRaceScenarioSupport(scenario({ HugeBuffer: true }))).toBeUndefined();
+    expect(forkRaceRequest(scenario({ HugeBuffer: true }))).toEqual({
+      steps: 'Init;DioSubmit:io=1:vpage=0;Fork',
+      advice: 'NONE',
+      huge: 1,
+    });
+    expect(forkRaceRequest(scenario({ HugeBuffer: false })).huge).toBeUndefined();
     // One anonymous page only loaded (ForkRace_zero_page): loaded = 1.
     const zero = { LastPageLoadedOnly: true, NumPages: 1 };
     expect(forkRaceScenarioSupport(scenario(zero))).toBeUndefined();

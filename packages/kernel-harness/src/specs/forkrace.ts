@@ -301,10 +301,6 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
     pages !== 2
   )
     return `LastPageLoadedOnly with NumPages ${String(pages)}: the guest's buffer has one or two pages`;
-  // HugeBuffer: the parent's page is page 0 of a transparent huge page; the guest's buffer is
-  // two order-0 pages (page_buffer), never a THP.
-  if (scenario.constants?.HugeBuffer === true)
-    return "HugeBuffer: the guest's buffer is two order-0 pages, not a page of a transparent huge page";
   // AdviseFirstPageOnly: madvise of page 0 alone; the guest advises its whole buffer.
   if (scenario.constants?.AdviseFirstPageOnly === true)
     return 'AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer, not to the first page alone';
@@ -317,13 +313,16 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
  * The forkrace_script request of a scenario: its steps, the madvise advice of its buffer and,
  * for FileBacked, file = 1: the buffer is a MAP_PRIVATE mapping of a two-page tmpfs file, page 0
  * stored to and page 1 only loaded (guest/agent.c fr_file_buffer); for LastPageLoadedOnly with
- * anonymous pages, loaded = NumPages: the last page only loaded, the zero page (fr_loaded_buffer).
+ * anonymous pages, loaded = NumPages: the last page only loaded, the zero page (fr_loaded_buffer);
+ * for HugeBuffer, huge = 1: the buffer is the first pages of an anonymous transparent huge page,
+ * checked at set-up (fr_huge_buffer: AnonHugePages 2048 kB in /proc/self/smaps).
  */
 export function forkRaceRequest(scenario: Scenario): {
   steps: string;
   advice: string;
   file?: number;
   loaded?: number;
+  huge?: number;
 } {
   const why = forkRaceScenarioSupport(scenario);
   if (why !== undefined) throw new Error(why);
@@ -334,6 +333,7 @@ export function forkRaceRequest(scenario: Scenario): {
     ...(scenario.constants?.LastPageLoadedOnly === true && scenario.constants?.FileBacked !== true
       ? { loaded: scenario.constants?.NumPages === 1 ? 1 : 2 }
       : {}),
+    ...(scenario.constants?.HugeBuffer === true ? { huge: 1 } : {}),
   };
 }
 
