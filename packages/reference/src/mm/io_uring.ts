@@ -118,11 +118,16 @@ export function io_import_fixed(
   buf_addr: number,
   len: number,
 ): iov_iter | number {
+  // len is a size_t: a negative one is the caller's error, not an errno.
+  if (!Number.isInteger(len) || len < 0) throw new RangeError(`io_import_fixed: length ${len}`);
   const imu = ctx.user_bufs[buf_index];
   // No such slot (6.1 io_prep_rw_fixed: buf_index >= nr_user_bufs), or a sparse one: its
   // dummy_ubuf (ubuf -1UL) puts every address outside it.
   if (imu === undefined || imu === null) return -EFAULT;
-  if (buf_addr < imu.ubuf || buf_addr + len > imu.ubuf + imu.len || len <= 0) return -EFAULT;
+  // "if (unlikely(buf_addr < imu->ubuf || buf_end > imu->ubuf_end)) return -EFAULT;" (6.1;
+  // 6.12: imu->ubuf + imu->len): nothing else is checked, so a zero length anywhere inside the
+  // buffer, its end included, is an empty iterator, not an error (Debian 6.1.192, 6.12.117).
+  if (buf_addr < imu.ubuf || buf_addr + len > imu.ubuf + imu.len) return -EFAULT;
   // Skip to the bvec holding buf_addr, then build a trimmed bvec array from there.
   let skip = buf_addr - imu.ubuf;
   const out: bio_vec[] = [];

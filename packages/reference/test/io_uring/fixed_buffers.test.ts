@@ -122,6 +122,11 @@ describe('io_uring fixed buffers across fork (kernel-facts: lost nothing on eith
       expect(io_sqe_buffers_register(ctx, [{ iov_base: buf, iov_len: PAGE_SIZE }])).toBe(0);
       expect(io_import_fixed(ctx, ITER_DEST, 0, buf + PAGE_SIZE, 512)).toBe(-14); // outside
       expect((io_import_fixed(ctx, ITER_DEST, 0, buf + 512, 512) as iov_iter).count).toBe(512);
+      // A zero length inside the buffer, at its end too, is an empty iterator; past it -EFAULT.
+      expect((io_import_fixed(ctx, ITER_DEST, 0, buf, 0) as iov_iter).count).toBe(0);
+      expect((io_import_fixed(ctx, ITER_DEST, 0, buf + PAGE_SIZE, 0) as iov_iter).count).toBe(0);
+      expect(io_import_fixed(ctx, ITER_DEST, 0, buf + PAGE_SIZE + 1, 0)).toBe(-14);
+      expect(() => io_import_fixed(ctx, ITER_DEST, 0, buf, -1)).toThrow(RangeError);
       // A registration that built its bvecs short (never io_sqe_buffer_register's): stop.
       const imu = ctx.user_bufs[0];
       if (imu === undefined || imu === null) throw new Error('no registered buffer');
