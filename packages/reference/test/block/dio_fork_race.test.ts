@@ -263,3 +263,36 @@ describe('a MAP_PRIVATE file buffer (file_bytes): page 0 stored to, page 1 only 
     });
   }
 });
+
+// The race on a page of an anonymous THP (ForkRace HugeBuffer): mm/huge_memory.c copy_huge_pmd
+// splits a maybe-pinned THP and copies its pages for the child (FOLL_PIN), shares it otherwise
+// (6.1's FOLL_GET: a large folio counts pins only in _pincount); a store to a shared page of it
+// copies that one page (do_wp_page never reuses a large folio's page), Debian 6.1.192, 6.12.117.
+describe('DIO read vs fork on a transparent huge page (huge_order 9)', () => {
+  const device = new Uint8Array(PAGE_SIZE).fill(0xd1);
+  for (const [profile, keeps] of [
+    ['linux-6.1', false],
+    ['linux-6.12', true],
+  ] as const) {
+    it(`${profile}: the parent ${keeps ? 'keeps' : 'loses'} the data read into the THP`, () => {
+      const k = createKernel(profile);
+      const race = new DioForkRace(k, { nr_pages: 1, device, huge_order: 9 });
+      const thp = pte_lookup(race.parent, race.buf)?.page.folio;
+      expect(thp?.order).toBe(9);
+      expect(race.buf % (512 * PAGE_SIZE)).toBe(0);
+      race.read(1, 0, race.buf, 512);
+      const child = race.fork();
+      // FOLL_PIN: every exclusive page of the THP was copied for the child; FOLL_GET: shared.
+      expect(child.ptes.get(race.buf / PAGE_SIZE + 7)?.page.folio === thp).toBe(!keeps);
+      race.write('P', race.buf + 2048, Uint8Array.of(0x50));
+      expect(race.complete(1)).toBe(512);
+      expect(read_user(race.parent, race.buf, 1)[0] === 0xd1).toBe(keeps);
+      expect(read_user(child, race.buf, 1)[0] === 0xd1).toBe(!keeps);
+      // The child's store to its shared page 0 (6.1) copies it too: the THP is never reused.
+      race.write('C', race.buf + 3072, Uint8Array.of(0x43));
+      expect(pte_lookup(child, race.buf)?.page.folio === thp).toBe(false);
+      expect(pte_lookup(child, race.buf)?.page.folio.order).toBe(0);
+      expect(k.warnings).toEqual([]);
+    });
+  }
+});
