@@ -204,6 +204,29 @@ function bio_iov_bvec_set(b: bio, iter: iov_iter): void {
 }
 
 /**
+ * bio_iov_add_page (block/bio.c; 6.12 bio_iov_add_folio): a range that continues the bio's last
+ * bvec within the same page (an IOVEC segment starting where the previous one ended) is merged
+ * into that bvec, and the hold this extraction took on the page is dropped at once, the bvec
+ * keeping the first: 6.1 "if (!__bio_try_merge_page(bio, page, len, offset, &same_page)) {
+ * __bio_add_page(...); return 0; } if (same_page) put_page(page);" (page_is_mergeable:
+ * "*same_page = ((vec_end_addr & PAGE_MASK) == page_addr)"), 6.12 "if (bio->bi_vcnt > 0 &&
+ * bvec_try_merge_page(...)) { bio->bi_iter.bi_size += len; if (same_page && bio_flagged(bio,
+ * BIO_PAGE_PINNED)) unpin_user_folio(folio, 1); return 0; }" (Debian 6.1.192, 6.12.117):
+ * bio_release_page's drop. The kernel also merges a range on the physically next page into a
+ * multi-page bvec, holding each page as before; the reference keeps one bvec per page.
+ */
+function bio_iov_add_page(b: bio, page: Page, len: number, off: number): void {
+  const last = b.bi_io_vec[b.bi_vcnt - 1];
+  if (last !== undefined && last.bv_page === page && last.bv_offset + last.bv_len === off) {
+    last.bv_len += len;
+    b.bi_iter.bi_size += len;
+    bio_release_page(b, page);
+  } else {
+    __bio_add_page(b, page, len, off);
+  }
+}
+
+/**
  * __bio_iov_iter_get_pages: one extraction (6.12: iov_iter_extract_pages; 6.1:
  * iov_iter_get_pages2), trimmed to the logical block size; pages past the trimmed end are
  * released again, and any unused tail of the iterator is reverted.
@@ -231,7 +254,7 @@ function __bio_iov_iter_get_pages(b: bio, iter: iov_iter, foll_get: boolean): nu
     let off = offset;
     for (; left > 0; i++) {
       const len = Math.min(PAGE_SIZE - off, left);
-      __bio_add_page(b, pages[i] as Page, len, off);
+      bio_iov_add_page(b, pages[i] as Page, len, off);
       left -= len;
       off = 0;
     }

@@ -28,11 +28,13 @@ import {
   iov_iter_init,
   iov_iter_ubuf,
 } from '../../src/iov_iter/init.ts';
+import type { bio_vec } from '../../src/iov_iter/types.ts';
 import { createKernel, current_kernel, with_kernel, with_mm } from '../../src/kernel.ts';
 import {
   alloc_page,
   exit_mmap,
   folio_alloc,
+  folio_ref_count,
   memcpy_from_page,
   mm_alloc,
   PAGE_SIZE,
@@ -81,6 +83,52 @@ describe('O_DIRECT through bios (block/fops.c, fs/iomap/direct-io.c)', () => {
         expect(res).toBe(size);
         expect(sameBytes(read_user(mm, buf, size), pattern(size))).toBe(true);
         expect(k.vmstat).toEqual({ nr_foll_pin_acquired: pins, nr_foll_pin_released: pins });
+        exit_mmap(mm);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    });
+  }
+
+  // block/bio.c bio_iov_add_page (Debian 6.1.192) / bio_iov_add_folio (6.12.117): an IOVEC
+  // segment that starts where the previous one ended, in the same page, is merged into the
+  // bio's last bvec and the second hold on the page is dropped at once (6.1 put_page, 6.12
+  // unpin_user_folio): one bvec, one hold while in flight.
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: two contiguous iovecs in one page make one bvec and one hold in flight (same_page merge)`, () => {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        const bdev = bdev_alloc(64 * 1024);
+        bdev.write(0, pattern(1024));
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, PAGE_SIZE);
+        write_user(mm, buf, new Uint8Array(PAGE_SIZE).fill(0xee));
+        const iov = [
+          { iov_base: buf, iov_len: 512 },
+          { iov_base: buf + 512, iov_len: 512 },
+        ];
+        const filp = filp_open(bdev_inode(bdev), O_DIRECT);
+        let res: number | null = null;
+        const iocb = init_async_kiocb(filp, 0, (_i, r) => {
+          res = r;
+        });
+        const ret = with_mm(mm, () => direct_IO(iocb, iov_iter_init(ITER_DEST, iov, 2, 1024)));
+        expect(ret).toBe(-EIOCBQUEUED);
+        expect(bdev.inflight.length).toBe(1);
+        const b = bdev.inflight[0] as bio;
+        expect(b.bi_vcnt).toBe(1);
+        expect(b.bi_io_vec[0]).toMatchObject({ bv_offset: 0, bv_len: 1024 });
+        const folio = (b.bi_io_vec[0] as bio_vec).bv_page.folio;
+        // The mapping's reference and one hold: a FOLL_GET reference (6.1), one pin (6.12).
+        if (profile === 'linux-6.1') {
+          expect(folio_ref_count(folio)).toBe(2);
+          expect(k.vmstat).toEqual({ nr_foll_pin_acquired: 0, nr_foll_pin_released: 0 });
+        } else {
+          expect(folio_ref_count(folio)).toBe(1 + 1024);
+          expect(k.vmstat).toEqual({ nr_foll_pin_acquired: 2, nr_foll_pin_released: 1 });
+        }
+        bdev_complete_all(bdev);
+        expect(res).toBe(1024);
+        expect(sameBytes(read_user(mm, buf, 1024), pattern(1024))).toBe(true);
         exit_mmap(mm);
         expect(mm_invariants_at_quiescence(k)).toEqual([]);
       });
