@@ -379,4 +379,40 @@ describe('ForkRace adapter', () => {
       expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
     }
   }, 120_000);
+
+  it('a page of a THP: fork copies it for the child while pinned, and a shared page is never reused', () => {
+    // HugeBuffer: the parent's page is page 0 of an order-9 folio. 6.12 pins it: fork splits the
+    // THP and copies every page for the child (livePages counts the child's copy of page 0 only:
+    // the copies of the other 511 pages are not the model's). 6.1 refs it: fork shares it, the
+    // parent's store copies its page (the read is lost) and so does the child's, though nothing
+    // else maps the THP at page 0 then (a large folio's page is never reused). livePages leaves
+    // the THP out once nothing the model tracks maps or holds it: the last step's 2 are the two
+    // copies (an order-0 page would be reused: the same count, one frame fewer in the model).
+    for (const [profile, hold, live, lost] of [
+      ['linux-6.12', 'FOLL_PIN', [1, 1, 2, 2, 2, 2], ['', '', '', '', '', '']],
+      ['linux-6.1', 'FOLL_GET', [1, 1, 1, 2, 2, 2], ['', '', '', '', '1', '1']],
+    ] as const) {
+      const constants = { ...base, NumIOs: 1, HugeBuffer: true, DioHold: hold };
+      const s: Scenario = {
+        ...race,
+        id: 'ForkRace/huge',
+        config: 'ForkRace_huge',
+        constants,
+        actions: [
+          { name: 'Init' },
+          { name: 'DioSubmit', io: 1, vpage: 0 },
+          { name: 'Fork' },
+          { name: 'Write', proc: 'P', vpage: 0 },
+          { name: 'IoComplete', io: 1 },
+          { name: 'Write', proc: 'C', vpage: 0 },
+        ],
+      };
+      const exp = expectationOf(s, profile, constants);
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(exp.observations.map((o) => o.livePages)).toEqual(live);
+      expect(exp.observations.map((o) => o.lost)).toEqual(lost);
+      const observed = runOnReference(forkRaceAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    }
+  }, 120_000);
 });
