@@ -11,6 +11,7 @@ import { FOLL_LONGTERM, FOLL_WRITE, PAGE_SIZE } from './constants.ts';
 import type { Page } from './folio.ts';
 import { pin_user_pages_fast, unpin_user_pages } from './gup.ts';
 import type { MmStruct } from './mmap.ts';
+import { vma_lookup } from './mmap.ts';
 
 /** struct io_mapped_ubuf */
 export interface io_mapped_ubuf {
@@ -47,6 +48,31 @@ export function io_uring_setup(mm: MmStruct): io_ring_ctx {
   return new io_ring_ctx(current_kernel().next_id++, mm);
 }
 
+/** include/uapi/asm-generic/errno.h EOPNOTSUPP (x86: 95). */
+const EOPNOTSUPP = 95;
+
+/**
+ * 6.1's io_pin_pages, once pin_user_pages pinned every page: "don't support file backed memory":
+ * a page whose vma's vm_file is not the first page's fails -EINVAL (a buffer across an anonymous
+ * and a file mapping, or two files), a file-backed one that is neither shmem nor hugetlbfs
+ * -EOPNOTSUPP ("if (!vma_is_shmem(vmas[i]) && !is_file_hugepages(file))"; the reference's files
+ * are neither), and the pages are unpinned (Debian 6.1.192 io_uring/rsrc.c). 6.5 removed the check
+ * ("io_uring: rsrc: delegate VMA file-backed check to GUP"): Debian 6.12.117's io_pin_pages looks
+ * at no vma, and GUP refuses a FOLL_LONGTERM | FOLL_WRITE pin of a shared writable file mapping
+ * only (check_vma_flags -> writable_file_mapping_allowed), which a MAP_PRIVATE one is not. The
+ * check is 6.1's: the kernel of the profile (bvecq-rfc is on a later kernel).
+ */
+function io_pin_pages_vma_check(mm: MmStruct, start: number, nr_pages: number): number {
+  if (current_kernel().profile.kernel !== '6.1') return 0;
+  const file = vma_lookup(mm, start)?.vm_file;
+  for (let i = 0; i < nr_pages; i++) {
+    const vm_file = vma_lookup(mm, start + i * PAGE_SIZE)?.vm_file;
+    if (vm_file !== file) return -EINVAL;
+    if (vm_file !== undefined) return -EOPNOTSUPP;
+  }
+  return 0;
+}
+
 /**
  * io_buffer_validate + io_sqe_buffer_register (io_pin_pages) for one iovec. Returns the mapping,
  * null for a sparse slot, or -errno. io_buffer_validate (6.1; 6.12 the same): "if
@@ -68,6 +94,11 @@ function io_sqe_buffer_register(ctx: io_ring_ctx, iov: iovec): io_mapped_ubuf | 
     // io_pin_pages: a partial pin is undone and the registration fails.
     if (pinned > 0) unpin_user_pages(pages as Page[], pinned);
     return pinned < 0 ? pinned : -EFAULT;
+  }
+  const bad = io_pin_pages_vma_check(ctx.mm, start, nr_pages);
+  if (bad !== 0) {
+    unpin_user_pages(pages as Page[], pinned);
+    return bad;
   }
   const bvec: bio_vec[] = [];
   let off = iov.iov_base - start;

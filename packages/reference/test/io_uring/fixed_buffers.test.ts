@@ -3,6 +3,7 @@ import {
   bdev_alloc,
   bdev_complete_all,
   bdev_inode,
+  create_file,
   direct_IO,
   filp_open,
   init_async_kiocb,
@@ -24,6 +25,7 @@ import {
   PAGE_SIZE,
   read_user,
   vm_mmap,
+  vm_mmap_file_private,
   write_user,
 } from '../../src/mm/index.ts';
 
@@ -142,4 +144,46 @@ describe('io_uring fixed buffers across fork (kernel-facts: lost nothing on eith
       expect(mm_invariants_at_quiescence(k)).toEqual([]);
     });
   });
+});
+
+// 6.1's io_pin_pages refuses file-backed memory once everything is pinned: a buffer across
+// vmas of different files (or a file and anonymous memory) -EINVAL, a file other than shmem or
+// hugetlbfs -EOPNOTSUPP, the pages unpinned. 6.12's (after 6.5's "io_uring: rsrc: delegate VMA
+// file-backed check to GUP") checks no vma; GUP pins a MAP_PRIVATE file mapping (Debian 6.1.192,
+// 6.12.117 io_uring/rsrc.c).
+describe('io_uring fixed buffers over a MAP_PRIVATE file mapping (io_pin_pages)', () => {
+  for (const [profile, alone, mixed] of [
+    ['linux-6.1', -95, -22],
+    ['linux-6.12', 0, 0],
+  ] as const) {
+    it(`${profile}: a file page alone ${alone}, an anonymous and a file page ${mixed}`, () => {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        const mm = mm_alloc();
+        const bytes = new Uint8Array(PAGE_SIZE).fill(0x46);
+        const bdev = bdev_alloc(bytes.length);
+        bdev.write(0, bytes);
+        const file = vm_mmap_file_private(
+          mm,
+          create_file(bdev, 0, PAGE_SIZE, PAGE_SIZE).i_mapping,
+          PAGE_SIZE,
+        );
+        // An anonymous page right below it: the mixed buffer starts there (vmas[0] has no file).
+        expect(vm_mmap(mm, file - PAGE_SIZE, PAGE_SIZE)).toBe(file - PAGE_SIZE);
+        for (const [base, len, want] of [
+          [file, PAGE_SIZE, alone],
+          [file - PAGE_SIZE, 2 * PAGE_SIZE, mixed],
+        ] as const) {
+          const ctx = io_uring_setup(mm);
+          expect(io_sqe_buffers_register(ctx, [{ iov_base: base, iov_len: len }])).toBe(want);
+          if (want === 0) expect(io_sqe_buffers_unregister(ctx)).toBe(0);
+          // Every pin taken is dropped again, whether the registration failed or not.
+          expect(k.vmstat.nr_foll_pin_acquired).toBe(k.vmstat.nr_foll_pin_released);
+        }
+        // The FOLL_WRITE pin broke COW: the file page is now a private anonymous copy.
+        expect(read_user(mm, file, 1)).toEqual(Uint8Array.of(0x46));
+        expect(k.warnings).toEqual([]);
+      });
+    });
+  }
 });
