@@ -52,7 +52,7 @@
 (*    the THP forbids: it splits the pmd and falls back to do_wp_page,      *)
 (*    which never reuses a subpage of a large folio (6.12                   *)
 (*    wp_can_reuse_anon_folio: "consistently not reuse subpages"; 6.1       *)
-(*    "page_count(page) > 3": the folio counts one per mapped subpage) and  *)
+(*    "folio_ref_count(folio) > 3": one count per mapped subpage) and       *)
 (*    wp_page_copy copies that one page into an order-0 page.  The THP is   *)
 (*    never freed: the parent (and after a shared fork the child) maps its  *)
 (*    other pages, and no exit or munmap is explored with it.               *)
@@ -283,7 +283,7 @@ WriteAccess(p, v, add) ==
         \* mapping (PageCache) is always copied (wp_page_copy), 6.1 and 6.12.
         \* A page of the THP (HugeFrames) is reused only when exclusive: do_huge_pmd_wp_page's
         \* refcount test fails while the rest of the THP is mapped, and do_wp_page never reuses
-        \* a subpage of a large folio (6.12 wp_can_reuse_anon_folio; 6.1 page_count > 3).
+        \* a subpage of a large folio (6.12 wp_can_reuse_anon_folio; 6.1 folio_ref_count > 3).
         reusable == f \notin PageCache
                     /\ (excl[f] \/ (f \notin HugeFrames /\ MapCount(pte, f) = 1 /\ refs[f] = 0 /\ pins[f] = 0))
     IN \/ /\ f = ZeroFrame                   \* the zero page: wp_page_copy of a new zeroed page
