@@ -86,17 +86,21 @@ CONSTANTS
                     \* buffer whose mapped part is shorter than one block (SubmitShortBlock):
                     \* the extraction is trimmed to nothing and its page released (explored
                     \* with UBUF and IOVEC alone)
-    FileEof         \* (FilePrivate) the private file mapping is two pages long (user pages 5
+    FileEof,        \* (FilePrivate) the private file mapping is two pages long (user pages 5
                     \* and 6) over a file of one page: user page 6 lies wholly past i_size, so
                     \* no fault can map it (mm/filemap.c filemap_fault, tmpfs shmem_fault:
                     \* VM_FAULT_SIGBUS), and direct I/O may also be submitted over it
                     \* (SubmitPastEof)
+    ContiguousIovec \* direct I/O requests may also be an IOVEC of two iovecs in one user page,
+                    \* the second starting where the first ends (SubmitContiguous): the bio
+                    \* merges them into one bvec and holds the page once (explored with UBUF
+                    \* and IOVEC alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
         PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
-        MisalignedAddr, FileEof}
+        MisalignedAddr, FileEof, ContiguousIovec}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
@@ -108,6 +112,10 @@ ASSUME MisalignedIo => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate
 \* and the matching release (its release is bio_release_page's, not bio_release_pages').
 ASSUME LargeBlock => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
                       /\ ~MisalignedIo /\ ReleaseAs = "MATCH")
+\* The contiguous iovecs are explored on their own, with the user iterators only and the matching
+\* release.
+ASSUME ContiguousIovec => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
+                           /\ ~MisalignedIo /\ ~LargeBlock /\ ReleaseAs = "MATCH")
 \* The segment-address case is a variant of the misaligned requests.
 ASSUME MisalignedAddr => MisalignedIo
 \* The odd-length read at the end is a variant of the device-end requests.
@@ -593,6 +601,33 @@ SubmitMisalignedAddr(b, dir) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitMisalignedAddr", bio |-> b, dir |-> dir]
 
+\* (ContiguousIovec) The asynchronous IOVEC request as two iovecs of 1 model byte (1024 real
+\* bytes) each, at user addresses 9 and 10: user page 2 from offset 1, the second iovec starting
+\* where the first ends.  bio_iov_iter_get_pages extracts one iovec per call (lib/iov_iter.c
+\* iov_iter_extract_user_pages / 6.1 __iov_iter_get_pages_alloc: first_iovec_segment), so user
+\* page 2 is taken twice (two pins on 6.12, nr_foll_pin_acquired +2; two FOLL_GET references on
+\* 6.1); the second range continues the bio's last bvec within the same page and is merged into
+\* it, and the second hold is dropped at once: 6.1 block/bio.c bio_iov_add_page "if
+\* (!__bio_try_merge_page(bio, page, len, offset, &same_page)) { __bio_add_page(...); return 0; }
+\* if (same_page) put_page(page);", 6.12 bio_iov_add_folio "if (same_page && bio_flagged(bio,
+\* BIO_PAGE_PINNED)) unpin_user_folio(folio, 1);" (nr_foll_pin_released +1).  The I/O goes in
+\* flight with one bvec of 2 model bytes listing user page 2, held once; its completion releases
+\* that hold as any bio's.
+SubmitContiguous(b, dir) ==
+    /\ ContiguousIovec
+    /\ CanStart(b)
+    /\ pins' = AddOne(pins, IF GupMode = "PIN" THEN {"U2"} ELSE {})
+    /\ refs' = AddOne(refs, IF GupMode = "GET" THEN {"U2"} ELSE {})
+    /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN 2 ELSE 0)
+    /\ pinReleased' = pinReleased + (IF GupMode = "PIN" THEN 1 ELSE 0)
+    /\ bio' = [bio EXCEPT ![b] =
+                [st |-> "INFLIGHT", iter |-> "IOVEC", dir |-> dir, cleanup |-> CleanupFor("IOVEC"),
+                 pages |-> {"U2"}, bytes |-> 2, offset0 |-> ExpectedOffset0("IOVEC"),
+                 array |-> "NONE", err |-> "NONE"]]
+    /\ UNCHANGED <<zeroMapped, cached, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "SubmitContiguous", bio |-> b, dir |-> dir]
+
 \* (FileEof) An asynchronous direct I/O over the file mapping that reaches past the end of the
 \* file: from = "EOF", a UBUF buffer of user page 6 alone (4 model bytes); from = "IN", a UBUF
 \* buffer of user pages 5 and 6 (8 model bytes from user page 5's offset 0).  User page 6 has no
@@ -725,10 +760,11 @@ StoreFile ==
 \* SubmitPartial nor PunchHole): the refused request beside the requests that go through.
 \* With LargeBlock likewise: the short read on the 4 KiB-block device beside the user requests
 \* on the first device (its broken zero page is what a later IOVEC write lists).
+\* With ContiguousIovec likewise: the merged request beside the user requests.
 SubmitTypes == IF DeviceEnd THEN {"UBUF"}
                ELSE IF FilePrivate THEN {"FILEMAP"}
                ELSE IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
-               ELSE IF Nofault \/ MisalignedIo \/ LargeBlock THEN UserTypes
+               ELSE IF Nofault \/ MisalignedIo \/ LargeBlock \/ ContiguousIovec THEN UserTypes
                ELSE IF PartialPunch THEN {"XARRAY"} ELSE IterTypes
 
 \* Each disjunct repeats its action's cheap enabling conditions (CanStart, the I/O's state, the
@@ -742,8 +778,8 @@ Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes :
-          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ CanStart(b) /\ SubmitFault(b, t)
-    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ CanStart(b) /\ SubmitPartial(b)
+          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ CanStart(b) /\ SubmitFault(b, t)
+    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
     \/ \E b \in Bios : DeviceEndOdd /\ CanStart(b) /\ ReadCrossEndOdd(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
@@ -752,13 +788,15 @@ Next ==
     \/ \E b \in Bios : LargeBlock /\ CanStart(b) /\ SubmitShortBlock(b)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"} :
           MisalignedAddr /\ CanStart(b) /\ SubmitMisalignedAddr(b, dir)
+    \/ \E b \in Bios, dir \in {"DEST", "SOURCE"} :
+          ContiguousIovec /\ CanStart(b) /\ SubmitContiguous(b, dir)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, from \in {"IN", "EOF"} :
           FileEof /\ CanStart(b) /\ SubmitPastEof(b, dir, from)
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ "X0" \in cached /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ "X0" \in cached /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
     \/ PartialPunch /\ PunchPartial
     \/ FilePrivate /\ p5 # "COPY" /\ StoreFile

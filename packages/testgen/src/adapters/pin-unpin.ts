@@ -101,6 +101,12 @@
 //                "if (unlikely(!size)) { ret = -EFAULT; goto out; }") and releases at once
 //                (bio_release_page; 6.1 put_page): the request fails -EFAULT (FAILED), nothing
 //                held, user page 3 left broken from the zero page by the fault.
+//   SubmitContiguous  (ContiguousIovec) Submit's asynchronous IOVEC request as two iovecs of 1024
+//                bytes at user addresses 9 and 10 (user page 2 from offset 1), the second starting
+//                where the first ends: one extraction per iovec takes user page 2 twice, and the
+//                reference's bio_iov_add_page (block/bio.ts, as block/bio.c bio_iov_add_page /
+//                bio_iov_add_folio: same_page) merges the second range into the first bvec and
+//                drops that hold at once: one bvec of 2 model bytes, user page 2 held once.
 //   SubmitPastEof  (FileEof) with PinUnpin_file_eof the private file mapping is two pages long
 //                over a one-page file (user page 6 wholly past i_size): Submit's asynchronous
 //                request over a UBUF buffer of user page 6 alone (from EOF) or of user pages 5
@@ -320,6 +326,7 @@ const ACTIONS = new Set([
   'SubmitShortBlock',
   'SubmitMisalignedAddr',
   'SubmitPastEof',
+  'SubmitContiguous',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -1051,6 +1058,17 @@ class PinUnpinDriver implements ReferenceDriver {
           );
         return;
       }
+      case 'SubmitContiguous': {
+        const dir = this.dirParam(action);
+        const s = this.idleSlot(action);
+        s.iter = 'IOVEC';
+        const ret = this.submit(s, param(action, 'bio', 'number'), dir, this.contiguousIter(dir));
+        // One bio in flight (submit checked it queued one): the second iovec merged into the
+        // first one's bvec (block/bio.c bio_iov_add_page / bio_iov_add_folio, same_page).
+        if (ret !== -EIOCBQUEUED)
+          throw new AdapterError(`PinUnpin: SubmitContiguous returned ${ret} at submission`);
+        return;
+      }
       case 'SubmitShortBlock': {
         const s = this.idleSlot(action);
         const target = this.largeBlockTarget;
@@ -1311,6 +1329,19 @@ class PinUnpinDriver implements ReferenceDriver {
       { iov_base: this.base + 12 * UNIT + 1, iov_len: 2 * UNIT },
     ];
     return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 3 * UNIT));
+  }
+
+  /**
+   * SubmitContiguous's buffer: two iovecs of 1024 bytes at user addresses 9 and 10 (user page 2
+   * from offset 1), the second starting where the first ends.
+   */
+  private contiguousIter(dir: 'DEST' | 'SOURCE'): iov_iter {
+    const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
+    const iov = [
+      { iov_base: this.base + 9 * UNIT, iov_len: UNIT },
+      { iov_base: this.base + 10 * UNIT, iov_len: UNIT },
+    ];
+    return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 2 * UNIT));
   }
 
   /** SubmitFault's buffer: 6 bytes far past the mapping, where no vma is (UBUF or one iovec). */
