@@ -65,6 +65,13 @@ export interface KernelProfile {
    * base has it. 6.3-6.12 list one bvec per call (Debian's 6.12.117 lib/iov_iter.c read).
    */
   readonly extract_bvec_page_walk: boolean;
+  /**
+   * io_pin_pages() refuses a fixed buffer in file-backed memory other than shmem/hugetlbfs, or
+   * across vmas of different files ("don't support file backed memory", Debian 6.1.192
+   * io_uring/rsrc.c). 6.5 dropped it ("io_uring: rsrc: delegate VMA file-backed check to GUP"):
+   * Debian 6.12.117's io_pin_pages looks at no vma.
+   */
+  readonly io_uring_vma_file_check: boolean;
   /** Iterator types this kernel has (include/linux/uio.h enum iter_type). */
   readonly iter_types: readonly IterTypeName[];
   /** Iterator types iov_iter_extract_pages() accepts (lib/iov_iter.c); empty without the API. */
@@ -85,6 +92,7 @@ const LINUX_6_1: KernelProfile = {
   longterm_ro_pin_unshares: false,
   has_bvecq: false,
   extract_bvec_page_walk: false,
+  io_uring_vma_file_check: true,
   // ITER_UBUF landed in 6.0; ITER_FOLIOQ only in 6.12.
   iter_types: [
     'ITER_UBUF',
@@ -112,6 +120,7 @@ const LINUX_6_12: KernelProfile = {
   longterm_ro_pin_unshares: true,
   has_bvecq: false,
   extract_bvec_page_walk: false,
+  io_uring_vma_file_check: false,
   iter_types: [
     'ITER_UBUF',
     'ITER_IOVEC',
@@ -145,6 +154,7 @@ const BVECQ_RFC: KernelProfile = {
   longterm_ro_pin_unshares: true,
   has_bvecq: true,
   extract_bvec_page_walk: true,
+  io_uring_vma_file_check: false,
   iter_types: [
     'ITER_UBUF',
     'ITER_IOVEC',

@@ -59,11 +59,11 @@ const EOPNOTSUPP = 95;
  * are neither), and the pages are unpinned (Debian 6.1.192 io_uring/rsrc.c). 6.5 removed the check
  * ("io_uring: rsrc: delegate VMA file-backed check to GUP"): Debian 6.12.117's io_pin_pages looks
  * at no vma, and GUP refuses a FOLL_LONGTERM | FOLL_WRITE pin of a shared writable file mapping
- * only (check_vma_flags -> writable_file_mapping_allowed), which a MAP_PRIVATE one is not. The
- * check is 6.1's: the kernel of the profile (bvecq-rfc is on a later kernel).
+ * only (check_vma_flags -> writable_file_mapping_allowed), which a MAP_PRIVATE one is not
+ * (profile io_uring_vma_file_check).
  */
 function io_pin_pages_vma_check(mm: MmStruct, start: number, nr_pages: number): number {
-  if (current_kernel().profile.kernel !== '6.1') return 0;
+  if (!current_kernel().profile.io_uring_vma_file_check) return 0;
   const file = vma_lookup(mm, start)?.vm_file;
   for (let i = 0; i < nr_pages; i++) {
     const vm_file = vma_lookup(mm, start + i * PAGE_SIZE)?.vm_file;
