@@ -105,6 +105,11 @@
 //                      past 12 KiB): iov_iter_aligned_iovec's address check refuses the second,
 //                      -EINVAL as the completion inside io_submit (FAILED); another answer is an
 //                      error.
+// Contiguous iovecs (the spec's ContiguousIovec):
+//   SubmitContiguous(b, d)  Submit's AIO request through gate b as two iovecs of 1024 bytes at
+//                      user addresses 9 KiB and 10 KiB (user page 2, the second starting where
+//                      the first ends): the bio merges them into one bvec and drops the second
+//                      hold on the page at once (6.12: pin counters +2/+1); queued with 2 KiB.
 // and observes after every step:
 //   p5        FILE while user page 5's PFN (/proc/self/pagemap) is the page-cache page's (the
 //             PFN of a MAP_SHARED mapping of the same file page), NONE while it has no PFN
@@ -353,6 +358,13 @@ static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *
     v[1] = (struct iovec){base + 12 * PU_UNIT + 1, 2 * PU_UNIT};
     return 2;
   }
+  // SubmitContiguous: two iovecs of 1024 bytes at user addresses 9 KiB and 10 KiB (user page 2
+  // from 1 KiB), the second starting where the first ends.
+  if (strcmp(iter, "CONTIG") == 0) {
+    v[0] = (struct iovec){base + 9 * PU_UNIT, PU_UNIT};
+    v[1] = (struct iovec){base + 10 * PU_UNIT, PU_UNIT};
+    return 2;
+  }
   if (strcmp(iter, "MIS_IOVEC") == 0) {
     v[0] = (struct iovec){base + 9 * PU_UNIT, 1948};
     v[1] = (struct iovec){base + 9 * PU_UNIT + 1948, 3 * PU_UNIT - 1948};
@@ -596,6 +608,20 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
     if (!s->submitted[b]) return snprintf(err, errlen, "%s: io_submit failed (%lld)", step, s->res[b]), -1;
     if (!s->done[b]) return snprintf(err, errlen, "%s: no completion within 1 s", step), -1;
     if (s->res[b] != -EINVAL) return snprintf(err, errlen, "%s: the kernel answered %lld, not -EINVAL", step, s->res[b]), -1;
+    return 0;
+  }
+  if (strcmp(name, "SubmitContiguous") == 0) {
+    // ContiguousIovec: Submit's async IOVEC request through gate b as two contiguous iovecs in
+    // user page 2: one extraction per iovec takes the page twice, and the second range merges
+    // into the bio's last bvec, its hold dropped at once (block/bio.c bio_iov_add_page: 6.1
+    // put_page, 6.12 bio_iov_add_folio: unpin_user_folio, so nr_foll_pin_acquired +2 and
+    // nr_foll_pin_released +1 at submission); the bio is queued at the gate with 2 KiB.
+    if (strcmp(dir, "DEST") && strcmp(dir, "SOURCE")) return snprintf(err, errlen, "%s: dir must be DEST or SOURCE", step), -1;
+    if (pu_submit(s, b, "CONTIG", dir[0] == 'S', s->user, 0, step, err, errlen) < 0) return -1;
+    if (s->submitted[b]) {
+      pu_reap(s, 0, 0);
+      s->held[b] = !s->done[b];
+    }
     return 0;
   }
   int fault = strcmp(name, "SubmitFault") == 0, sync = strcmp(name, "SubmitSync") == 0;

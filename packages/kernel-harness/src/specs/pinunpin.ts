@@ -74,6 +74,10 @@
 //                at user address +9 KiB and 2048 bytes one byte past +12 KiB (lengths on the
 //                block, the second address off the 511 DMA alignment): -EINVAL
 //                (iov_iter_aligned_iovec's address check) as the completion inside io_submit.
+//   SubmitContiguous(b, dir)  (ContiguousIovec) Submit's AIO request through gate b as two
+//                iovecs of 1024 bytes at user addresses +9 KiB and +10 KiB: the bio merges the
+//                second into the first bvec (block/bio.c same_page) and drops its hold at once:
+//                INFLIGHT with 2 model bytes, pinAcquired +2 and pinReleased +1 on 6.12.
 // Not realised: PunchPartial (fallocate(PUNCH_HOLE) of half of
 // X1: the guest punches whole pages only, and what it changes, X1's bytes in `data`, is
 // unobservable; its config submits XARRAY alone, kernel-only anyway), named by pinUnpinWhyNot.
@@ -154,6 +158,7 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
     case 'SubmitFault':
       return isBio(action.bio) && USER_ITERS.has(String(action.iter));
     case 'SubmitMisalignedAddr':
+    case 'SubmitContiguous':
       return isBio(action.bio) && DIRS.has(String(action.dir));
     case 'SubmitPastEof':
       return isBio(action.bio) && DIRS.has(String(action.dir)) && FROMS.has(String(action.from));
@@ -214,6 +219,7 @@ const PARAMS: Record<string, readonly string[]> = {
   WriteAtEnd: ['bio'],
   SubmitShortBlock: ['bio'],
   SubmitMisalignedAddr: ['bio', 'dir'],
+  SubmitContiguous: ['bio', 'dir'],
   SubmitPastEof: ['bio', 'dir', 'from'],
   SubmitMisaligned: ['bio', 'iter', 'dir'],
   PunchHole: ['page'],
