@@ -2,7 +2,6 @@
 // matching acquisition, no access to freed pages, parent sees its DIO data.
 import { page_arrays_outstanding } from '../iov_iter/page_array.ts';
 import type { Kernel, KernelWarningKind } from '../kernel.ts';
-import { current_kernel } from '../kernel.ts';
 import { copy_from_user } from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mmap.ts';
 import type { Violation } from './violation.ts';
@@ -23,7 +22,7 @@ function from_warnings(
  * (nr_foll_pin_acquired == nr_foll_pin_released), no folio still holds a GUP pin or ref, and no
  * page array allocated on a caller's behalf was leaked.
  */
-export function pin_balance_at_quiescence(k: Kernel = current_kernel()): Violation[] {
+export function pin_balance_at_quiescence(k: Kernel): Violation[] {
   const out: Violation[] = [];
   const { nr_foll_pin_acquired: a, nr_foll_pin_released: r } = k.vmstat;
   if (a !== r) {
@@ -58,7 +57,7 @@ export function pin_balance_at_quiescence(k: Kernel = current_kernel()): Violati
 }
 
 /** no_pin_underflow: no unpin of an unpinned folio and no refcount below zero, ever. */
-export function no_pin_underflow(k: Kernel = current_kernel()): Violation[] {
+export function no_pin_underflow(k: Kernel): Violation[] {
   const out = from_warnings(k, 'no_pin_underflow', ['pin_underflow', 'refcount_underflow']);
   for (const f of k.live_folios) {
     if (f._pincount < 0 || f.gup_pins < 0 || f._refcount < 0) {
@@ -76,7 +75,7 @@ export function no_pin_underflow(k: Kernel = current_kernel()): Violation[] {
  * try_grab_folio returns early for is_zero_folio): on a kernel whose GUP skips the zero page, it
  * never holds a FOLL_PIN. Kernels before 6.5 (profile zero_page_pinned) pin it by design.
  */
-export function zero_page_never_pinned(k: Kernel = current_kernel()): Violation[] {
+export function zero_page_never_pinned(k: Kernel): Violation[] {
   const z = k.zero_page?.folio;
   if (k.profile.zero_page_pinned || z === undefined || z.gup_pins <= 0) return [];
   return [
@@ -85,12 +84,12 @@ export function zero_page_never_pinned(k: Kernel = current_kernel()): Violation[
 }
 
 /** release_matches_acquisition: pins are released with unpin, refs with put_page, never crossed. */
-export function release_matches_acquisition(k: Kernel = current_kernel()): Violation[] {
+export function release_matches_acquisition(k: Kernel): Violation[] {
   return from_warnings(k, 'release_matches_acquisition', ['release_mismatch']);
 }
 
 /** no_dma_into_freed_page: no CPU or device access to a folio after its last reference went. */
-export function no_dma_into_freed_page(k: Kernel = current_kernel()): Violation[] {
+export function no_dma_into_freed_page(k: Kernel): Violation[] {
   return from_warnings(k, 'no_dma_into_freed_page', ['use_after_free', 'zero_page_write']);
 }
 
@@ -143,7 +142,7 @@ function same_words(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Every mm/block invariant that needs no scenario knowledge, at quiescence. */
-export function mm_invariants_at_quiescence(k: Kernel = current_kernel()): Violation[] {
+export function mm_invariants_at_quiescence(k: Kernel): Violation[] {
   return [
     ...pin_balance_at_quiescence(k),
     ...no_pin_underflow(k),

@@ -72,7 +72,7 @@ export class Folio {
   }
 
   /** folio_page(folio, n) */
-  page(n = 0): Page {
+  page(n: number): Page {
     if (n < 0 || n >= this.nr_pages) {
       throw new RangeError(`folio_page: page ${n} outside a folio of ${this.nr_pages} pages`);
     }
@@ -178,7 +178,7 @@ function lowest_free_frame(k: Kernel): number | null {
 }
 
 /** folio_alloc(gfp, order): a new folio holding one reference (the caller's). */
-export function folio_alloc(order = 0): Folio {
+export function folio_alloc(order: number): Folio {
   if (!Number.isInteger(order) || order < 0 || order > 10) {
     throw new RangeError(`folio_alloc: order ${order} is not an integer in 0..10 (MAX_PAGE_ORDER)`);
   }
