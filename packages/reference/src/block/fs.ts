@@ -102,12 +102,12 @@ export function bdev_inode(bdev: block_device): inode {
 }
 
 /** open(2) of an inode; flags may include O_DIRECT. */
-export function filp_open(ino: inode, flags = 0): file {
+export function filp_open(ino: inode, flags: number): file {
   return new file(ino, flags);
 }
 
 /** init_sync_kiocb */
-export function init_sync_kiocb(filp: file, pos = filp.f_pos): kiocb {
+export function init_sync_kiocb(filp: file, pos: number): kiocb {
   return {
     ki_filp: filp,
     ki_pos: pos,
