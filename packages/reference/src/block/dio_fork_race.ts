@@ -302,7 +302,7 @@ export class DioForkRace {
 
   /**
    * proc loads out.length bytes at uaddr into out (copy_from_user). Returns the bytes not
-   * loaded: non-zero where the fault fails (no vma: the user's SIGSEGV).
+   * loaded: non-zero where the fault fails (no vma, or a PROT_NONE one: the user's SIGSEGV).
    */
   try_load(proc: 'P' | 'C', uaddr: number, out: Uint8Array): number {
     const mm = this.mm(proc);

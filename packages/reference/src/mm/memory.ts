@@ -2,9 +2,10 @@
 // Kernel: mm/memory.c (handle_mm_fault, do_anonymous_page, do_wp_page,
 // wp_can_reuse_anon_folio, wp_page_copy, copy_present_pte, copy_present_page),
 // kernel/fork.c (dup_mmap), include/linux/rmap.h (folio_try_dup_anon_rmap_pte),
-// include/linux/mm.h (folio_needs_cow_for_dma), arch/x86/lib/usercopy (copy_to/from_user).
+// include/linux/mm.h (folio_needs_cow_for_dma, vma_is_accessible), arch/x86/lib/usercopy
+// (copy_to/from_user) with arch/x86/mm/fault.c access_error, mm/memory.c access_remote_vm.
 import { current_kernel } from '../kernel.ts';
-import { PAGE_SIZE, VM_WRITE } from './constants.ts';
+import { PAGE_SIZE, VM_READ, VM_WRITE } from './constants.ts';
 import type { address_space } from './filemap.ts';
 import { filemap_fault } from './filemap.ts';
 import type { Page } from './folio.ts';
@@ -325,24 +326,51 @@ export function copy_to_user(mm: MmStruct, uaddr: number, src: Uint8Array): numb
 }
 
 /**
- * copy_from_user: copies n bytes of user memory into dst (from dst_off), faulting pages in for
- * read (the zero page for untouched anonymous memory). Returns the bytes NOT copied.
+ * vma_is_accessible (include/linux/mm.h, 6.1 and 6.12): "vma->vm_flags & VM_ACCESS_FLAGS", i.e.
+ * VM_READ | VM_WRITE | VM_EXEC (the model has no VM_EXEC): false for a PROT_NONE vma.
  */
-export function copy_from_user(
+export function vma_is_accessible(vma: VmAreaStruct): boolean {
+  return (vma.vm_flags & (VM_READ | VM_WRITE)) !== 0;
+}
+
+/**
+ * Whether a user load at addr faults for good (do_user_addr_fault -> access_error,
+ * arch/x86/mm/fault.c, 6.1 and 6.12): no vma, or one that is not vma_is_accessible ("read, not
+ * present: if (unlikely(!vma_is_accessible(vma))) return 1"). A PROT_NONE vma's ptes are
+ * protnone (mm/mprotect.c change_pte_range -> ptep_modify_prot_commit with PAGE_NONE: x86
+ * clears _PAGE_PRESENT), so a load faults even where a page is mapped, and is refused there.
+ */
+function user_load_faults(mm: MmStruct, addr: number): boolean {
+  const vma = vma_lookup(mm, addr);
+  return vma === undefined || !vma_is_accessible(vma);
+}
+
+/**
+ * Copies n bytes of mm's memory at uaddr into dst (from dst_off), page by page, faulting pages
+ * in for read (the zero page for untouched anonymous memory), until one cannot be read; returns
+ * the bytes copied. A user load (force false) stops at a vma access_error refuses; a FOLL_FORCE
+ * read (force true, access_remote_vm) does not: check_vma_flags (mm/gup.c, 6.1 and 6.12) lets
+ * FOLL_FORCE read a vma without VM_READ that has VM_MAYREAD, which do_mmap gives every mapping
+ * ("vm_flags |= ... VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC"), and follow_page_pte follows the
+ * protnone pte (6.1: FOLL_NUMA is not set with FOLL_FORCE; 6.12: no FOLL_HONOR_NUMA_FAULT).
+ */
+function read_user_pages(
   mm: MmStruct,
   dst: Uint8Array,
   uaddr: number,
   n: number,
-  dst_off = 0,
+  dst_off: number,
+  force: boolean,
 ): number {
   if (dst_off + n > dst.length) {
     throw new RangeError(
-      `copy_from_user: ${n} bytes do not fit in a ${dst.length}-byte buffer at ${dst_off}`,
+      `user read: ${n} bytes do not fit in a ${dst.length}-byte buffer at ${dst_off}`,
     );
   }
   let done = 0;
   while (done < n) {
     const addr = uaddr + done;
+    if (!force && user_load_faults(mm, addr)) break;
     const vpn = Math.floor(addr / PAGE_SIZE);
     let pte = mm.ptes.get(vpn);
     if (pte === undefined) {
@@ -354,7 +382,34 @@ export function copy_from_user(
     memcpy_from_page_into(dst, dst_off + done, pte.page, off, len);
     done += len;
   }
-  return n - done;
+  return done;
+}
+
+/**
+ * copy_from_user: copies n bytes of user memory into dst (from dst_off), faulting pages in for
+ * read (the zero page for untouched anonymous memory). Returns the bytes NOT copied: the load
+ * faults for good at no vma or a PROT_NONE one (access_error), present pte or not.
+ */
+export function copy_from_user(
+  mm: MmStruct,
+  dst: Uint8Array,
+  uaddr: number,
+  n: number,
+  dst_off = 0,
+): number {
+  return n - read_user_pages(mm, dst, uaddr, n, dst_off, false);
+}
+
+/**
+ * access_remote_vm (mm/memory.c -> __access_remote_vm, Debian 6.1.192 and 6.12.117), what a read
+ * of /proc/pid/mem does (fs/proc/base.c mem_rw: FOLL_FORCE when proc_mem_foll_force, by default
+ * "always" in both): each page through GUP with FOLL_GET | FOLL_FORCE (get_user_pages_remote,
+ * 6.1; get_user_page_vma_remote, 6.12), copied (copy_from_user_page) and put at once: no pin, no
+ * COW, a PROT_NONE page read as it is. Stops at the first page GUP cannot get (no vma: the model
+ * has no stack to expand and no vma with ->access). Returns the bytes read.
+ */
+export function access_remote_vm(mm: MmStruct, addr: number, buf: Uint8Array, len: number): number {
+  return read_user_pages(mm, buf, addr, len, 0, true);
 }
 
 /** Convenience for tests and drivers: reads n bytes of user memory or throws on a fault. */

@@ -302,6 +302,8 @@ function vma_modify_flags(
  * write-protects their ptes (the next store faults: SIGSEGV, access_error). Adding PROT_WRITE
  * leaves the ptes as they are: a write fault then reuses an exclusive page (do_wp_page), where
  * 6.x kernels may set the write bit at once (can_change_pte_writable), with the same outcome.
+ * PROT_NONE keeps the ptes too, made protnone (change_pte_range: PAGE_NONE): a load faults as
+ * well and access_error refuses it (copy_from_user; access_remote_vm's FOLL_FORCE reads it).
  * A hole stops the walk: the vmas before it are changed and the result is -ENOMEM
  * ("if (vma->vm_start != tmp) { error = -ENOMEM; break; }"). 0, -EINVAL or -ENOMEM.
  */

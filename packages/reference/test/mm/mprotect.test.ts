@@ -8,7 +8,7 @@ import { createKernel, with_kernel } from '../../src/kernel.ts';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE, VM_READ, VM_WRITE } from '../../src/mm/constants.ts';
 import { vm_mmap_file_private } from '../../src/mm/filemap.ts';
 import { io_sqe_buffers_register, io_uring_setup } from '../../src/mm/io_uring.ts';
-import { copy_to_user, read_user } from '../../src/mm/memory.ts';
+import { access_remote_vm, copy_from_user, copy_to_user, read_user } from '../../src/mm/memory.ts';
 import {
   do_madvise,
   do_mprotect_pkey,
@@ -45,6 +45,55 @@ describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () =>
       const page = pte_lookup(mm, a + PAGE_SIZE)?.page;
       expect(copy_to_user(mm, a + PAGE_SIZE, Uint8Array.of(1))).toBe(0);
       expect(pte_lookup(mm, a + PAGE_SIZE)?.page).toBe(page);
+    });
+  });
+
+  it('PROT_NONE: a load of a mapped page faults (access_error), /proc/self/mem reads it (FOLL_FORCE)', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      const mm = mm_alloc();
+      const a = vm_mmap(mm, 0, 3 * PAGE_SIZE);
+      expect(copy_to_user(mm, a, new Uint8Array(3 * PAGE_SIZE).fill(7))).toBe(0);
+      expect(do_mprotect_pkey(mm, a + PAGE_SIZE, PAGE_SIZE, 0)).toBe(0);
+      const page = pte_lookup(mm, a + PAGE_SIZE)?.page;
+      expect(page).toBeDefined();
+      // The pte stays (protnone) but the load faults for good: not a byte of that page is copied,
+      // the page before it is; a load wholly inside it copies nothing.
+      const dst = new Uint8Array(2 * PAGE_SIZE);
+      expect(copy_from_user(mm, dst, a, 2 * PAGE_SIZE)).toBe(PAGE_SIZE);
+      expect(dst.subarray(0, PAGE_SIZE).every((b) => b === 7)).toBe(true);
+      expect(dst.subarray(PAGE_SIZE).every((b) => b === 0)).toBe(true);
+      expect(copy_from_user(mm, dst, a + PAGE_SIZE + 5, 10)).toBe(10);
+      // The store faults too (no VM_WRITE; mprotect write-protected the pte).
+      expect(copy_to_user(mm, a + PAGE_SIZE, Uint8Array.of(1))).toBe(1);
+      // access_remote_vm (FOLL_FORCE) reads the page as it is, across the PROT_NONE vma and the
+      // ones around it, and neither maps, copies nor pins anything.
+      const seen = new Uint8Array(3 * PAGE_SIZE);
+      expect(access_remote_vm(mm, a, seen, 3 * PAGE_SIZE)).toBe(3 * PAGE_SIZE);
+      expect(seen.every((b) => b === 7)).toBe(true);
+      expect(pte_lookup(mm, a + PAGE_SIZE)?.page).toBe(page);
+      expect(page?.folio._refcount).toBe(1);
+      // It stops where no vma is: the bytes read before it.
+      expect(access_remote_vm(mm, a + 2 * PAGE_SIZE, seen, 2 * PAGE_SIZE)).toBe(PAGE_SIZE);
+      // PROT_READ gives the load back, on the same page.
+      expect(do_mprotect_pkey(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ)).toBe(0);
+      expect(read_user(mm, a + PAGE_SIZE, 1)).toEqual(Uint8Array.of(7));
+      expect(pte_lookup(mm, a + PAGE_SIZE)?.page).toBe(page);
+    });
+  });
+
+  it('PROT_NONE before any fault: a load maps nothing, access_remote_vm faults in the zero page', () => {
+    with_kernel(createKernel('linux-6.1'), () => {
+      const mm = mm_alloc();
+      const a = vm_mmap(mm, 0, PAGE_SIZE);
+      expect(do_mprotect_pkey(mm, a, PAGE_SIZE, 0)).toBe(0);
+      const dst = new Uint8Array(8).fill(9);
+      expect(copy_from_user(mm, dst, a, 8)).toBe(8);
+      expect(pte_lookup(mm, a)).toBeUndefined();
+      // __get_user_pages -> faultin_page -> handle_mm_fault (read): do_anonymous_page maps the
+      // zero page (no access check in handle_mm_fault; check_vma_flags let FOLL_FORCE by).
+      expect(access_remote_vm(mm, a, dst, 8)).toBe(8);
+      expect(dst.every((b) => b === 0)).toBe(true);
+      expect(pte_lookup(mm, a)?.page.folio.is_zero).toBe(true);
     });
   });
 
@@ -180,7 +229,12 @@ describe('mprotect(2) and MAP_FIXED_NOREPLACE (mm/mprotect.c, mm/mmap.c)', () =>
       expect(held()).toEqual(heldByRead); // the failed steps took nothing
       expect(race.try_write('P', race.buf + 2048, Uint8Array.of(1))).toBe(1);
       expect(race.complete(1)).toBe(512);
-      expect(with_kernel(k, () => read_user(race.parent, race.buf, 1))[0]).toBe(0xd1);
+      // The page is still PROT_NONE: a load faults (access_error), /proc/self/mem
+      // (access_remote_vm, FOLL_FORCE) reads the DMA's bytes.
+      const seen = new Uint8Array(1);
+      expect(race.try_load('P', race.buf, seen)).toBe(1);
+      expect(with_kernel(k, () => access_remote_vm(race.parent, race.buf, seen, 1))).toBe(1);
+      expect(seen[0]).toBe(0xd1);
       expect(held()).toEqual([0, 0]);
       race.fork();
       race.exit();

@@ -56,6 +56,7 @@
 // refuses (-EINVAL: anonymous memory only).
 
 import {
+  access_remote_vm,
   alloc_pipe_info,
   copy_from_user,
   DioForkRace,
@@ -88,6 +89,8 @@ import {
   pipe_read,
   pte_lookup,
   type Violation,
+  vma_is_accessible,
+  vma_lookup,
   vmsplice_to_pipe,
   with_kernel,
 } from '@pinlab/reference';
@@ -322,6 +325,8 @@ const LOAD_BYTE = new Uint8Array(1);
 
 /** What a process reads of its page for an observation (reused: observations are synchronous). */
 const USER_VIEW = new Uint8Array(TAGS_END);
+/** Scratch for lostReads' /proc/self/mem read of a PROT_NONE sector. */
+const LOST_VIEW = new Uint8Array(SECTOR);
 
 /** madvise(2) advice for the model's ForkAdvice constant (absent: the configs before it). */
 const FORK_ADVICE: Readonly<Record<string, number | undefined>> = {
@@ -433,15 +438,21 @@ class ForkRaceDriver implements ReferenceDriver {
   }
 
   /**
-   * The tags process mm sees in its page v, read as the process reads its memory
-   * (copy_from_user through its page table, as the guest's tags_of reads its own mapping), or
-   * null where it maps no page (no pte: a read would fault one in, an observation must not).
+   * The tags process mm sees in its page v, read as the guest's view_of reads its own mapping:
+   * a load first (copy_from_user through its page table); where that faults (a PROT_NONE page:
+   * access_error), through /proc/self/mem (access_remote_vm, FOLL_FORCE). null where it maps no
+   * page (no pte: a read would fault one in, an observation must not).
    */
   private tagsOf(mm: MmStruct, v: number): string | null {
     const addr = this.uaddr(v);
     if (pte_lookup(mm, addr) === undefined) return null;
-    const left = with_kernel(this.k, () => copy_from_user(mm, USER_VIEW, addr, TAGS_END));
-    if (left !== 0) throw new AdapterError(`ForkRace: mm ${mm.id} cannot read its vpage ${v}`);
+    const read = with_kernel(
+      this.k,
+      () =>
+        copy_from_user(mm, USER_VIEW, addr, TAGS_END) === 0 ||
+        access_remote_vm(mm, addr, USER_VIEW, TAGS_END) === TAGS_END,
+    );
+    if (!read) throw new AdapterError(`ForkRace: mm ${mm.id} cannot read its vpage ${v}`);
     return bytesTags(USER_VIEW);
   }
 
@@ -883,6 +894,8 @@ class ForkRaceDriver implements ReferenceDriver {
   /**
    * The completed reads whose data the parent does not read back (parent_sees_dio_data, the
    * reference's invariant checker), skipping a page the parent unmapped (no pte: ParentMaps).
+   * A page the parent may not load (PROT_NONE: access_error) is read as tagsOf and the guest's
+   * view_of read it, through /proc/self/mem (access_remote_vm), and compared with the device's.
    */
   private lostReads(): string {
     let lost = '';
@@ -893,10 +906,24 @@ class ForkRaceDriver implements ReferenceDriver {
       const addr = this.uaddr(d.vpage, off);
       if (pte_lookup(this.race.parent, addr) === undefined) continue;
       const expected = DEVICE_DATA.subarray(off, off + SECTOR);
-      const v = with_kernel(this.k, () => parent_sees_dio_data(this.race.parent, addr, expected));
-      if (v.length > 0) lost += lost === '' ? `${io}` : `,${io}`;
+      const seen = with_kernel(this.k, () => this.parentSees(addr, expected));
+      if (!seen) lost += lost === '' ? `${io}` : `,${io}`;
     }
     return lost;
+  }
+
+  /** Whether the parent's memory at addr holds expected (see lostReads). */
+  private parentSees(addr: number, expected: Uint8Array): boolean {
+    const parent = this.race.parent;
+    const vma = vma_lookup(parent, addr);
+    if (vma !== undefined && vma_is_accessible(vma))
+      return parent_sees_dio_data(parent, addr, expected).length === 0;
+    const got = LOST_VIEW.subarray(0, expected.length);
+    if (access_remote_vm(parent, addr, got, got.length) !== got.length)
+      throw new AdapterError(
+        `ForkRace: the parent cannot read ${addr} even through /proc/self/mem`,
+      );
+    return got.every((b, i) => b === expected[i]);
   }
 
   /** What each completed write took to the device, read back from its region. */

@@ -320,6 +320,45 @@ describe('ForkRace adapter', () => {
     expect(compareObservations(s, 'linux-6.1', exp.observations, observed)).toEqual([]);
   }, 120_000);
 
+  it('a PROT_NONE page is read through /proc/self/mem: the read in flight lands, nothing lost', () => {
+    // The parent's load of its PROT_NONE page faults (access_error); the observation reads the
+    // page as the guest's view_of does, through access_remote_vm (FOLL_FORCE), in both kernels.
+    const constants = {
+      ...base,
+      UseFixedBuffers: true,
+      UseProtect: true,
+      UseUnprotect: true,
+      UseFailedSteps: true,
+      UseDioWrite: true,
+      UseProtNone: true,
+    };
+    const s: Scenario = {
+      ...race,
+      id: 'ForkRace/prot_none',
+      config: 'ForkRace_prot_none',
+      constants,
+      actions: [
+        { name: 'Init' },
+        { name: 'DioSubmit', io: 1, vpage: 0 },
+        { name: 'ProtectNone', vpage: 0 },
+        { name: 'Fork' },
+        { name: 'IoComplete', io: 1 },
+      ],
+    };
+    for (const [profile, DioHold] of [
+      ['linux-6.1', 'FOLL_GET'],
+      ['linux-6.12', 'FOLL_PIN'],
+    ] as const) {
+      const c = { ...constants, DioHold };
+      const exp = expectationOf({ ...s, constants: c }, profile, c);
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(exp.observations[4]?.P0).toBe('D1');
+      expect(exp.observations[4]?.lost).toBe('');
+      const observed = runOnReference(forkRaceAdapter, { ...s, constants: c }, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    }
+  }, 120_000);
+
   it('a private file mapping: the write from the page-cache page across fork sends the file', () => {
     // FileBacked: page 1 maps the file's page-cache page (only loaded); an O_DIRECT write from
     // it holds that page (6.12 a pin, 6.1 a FOLL_GET ref), fork maps it in the child too, each
