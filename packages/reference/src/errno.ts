@@ -12,4 +12,6 @@ export const EEXIST = 17;
 export const EINVAL = 22;
 export const ENOSPC = 28;
 export const EPIPE = 32;
+/** include/uapi/asm-generic/errno.h (x86 and the generic table: 95). */
+export const EOPNOTSUPP = 95;
 export const EIOCBQUEUED = 529;

@@ -77,12 +77,12 @@ export function bvecq_write_cursor_order(wreq: netfs_dio_write_request): Violati
   }
   if (wreq.dispatched_to > wreq.start + wreq.len)
     out.push(v(n, `dispatched past the end of the write`));
-  const cursor = wreq.dispatch_cursor;
-  if (cursor.bvecq && bvecq_pos_fpos(cursor) !== wreq.dispatched_to) {
+  const at = wreq.dispatch_cursor.bvecq ? bvecq_pos_fpos(wreq.dispatch_cursor) : null;
+  if (at !== null && at !== wreq.dispatched_to) {
     out.push(
       v(
         n,
-        `dispatch cursor stands at file position ${bvecq_pos_fpos(cursor)} but dispatched_to says ${wreq.dispatched_to}`,
+        `dispatch cursor stands at file position ${at} but dispatched_to says ${wreq.dispatched_to}`,
       ),
     );
   }

@@ -17,7 +17,12 @@ import {
 } from './constants.ts';
 import type { Folio, Page } from './folio.ts';
 import { folio_put_refs, folio_test_large } from './folio.ts';
-import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, handle_mm_fault } from './memory.ts';
+import {
+  FAULT_FLAG_UNSHARE,
+  FAULT_FLAG_WRITE,
+  handle_mm_fault,
+  vma_is_accessible,
+} from './memory.ts';
 import type { MmStruct, Pte, VmAreaStruct } from './mmap.ts';
 import { is_cow_mapping, vma_lookup } from './mmap.ts';
 
@@ -166,7 +171,7 @@ function gup_fast_pte_ok(
   gup_flags: number,
 ): boolean {
   if (pte === undefined || vma === undefined) return false;
-  if (!(vma.vm_flags & (VM_READ | VM_WRITE))) return false; // PROT_NONE
+  if (!vma_is_accessible(vma)) return false; // PROT_NONE
   if (gup_flags & FOLL_WRITE ? !pte.write : pte.page.folio.is_zero) return false;
   return pte.write || !gup_must_unshare(is_cow_mapping(vma.vm_flags), gup_flags, pte.page);
 }

@@ -3,7 +3,7 @@
 // pinned pages (so the bio takes nothing), and unregistration unpins.
 // Kernel: io_uring/rsrc.c (io_sqe_buffers_register, io_sqe_buffer_register, io_pin_pages,
 // io_buffer_unmap, io_import_fixed), io_uring/rw.c (io_prep_rw_fixed).
-import { EBUSY, EFAULT, EINVAL, ENXIO } from '../errno.ts';
+import { EBUSY, EFAULT, EINVAL, ENXIO, EOPNOTSUPP } from '../errno.ts';
 import { iov_iter_bvec } from '../iov_iter/init.ts';
 import type { bio_vec, iov_iter, iovec } from '../iov_iter/types.ts';
 import { current_kernel } from '../kernel.ts';
@@ -47,9 +47,6 @@ export class IoMappedUbufCorrupt extends Error {
 export function io_uring_setup(mm: MmStruct): io_ring_ctx {
   return new io_ring_ctx(current_kernel().next_id++, mm);
 }
-
-/** include/uapi/asm-generic/errno.h EOPNOTSUPP (x86: 95). */
-const EOPNOTSUPP = 95;
 
 /**
  * 6.1's io_pin_pages, once pin_user_pages pinned every page: "don't support file backed memory":

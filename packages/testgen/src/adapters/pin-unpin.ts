@@ -1310,11 +1310,10 @@ class PinUnpinDriver implements ReferenceDriver {
     const at = this.base + (t === 'UBUF' ? 1 : 9) * UNIT;
     if (t === 'UBUF') return with_mm(this.mm, () => iov_iter_ubuf(d, at + 1, 6 * UNIT));
     if (t !== 'IOVEC') throw new AdapterError(`PinUnpin: SubmitMisaligned of ${t}`);
-    const iov = [
+    return this.userIovec(dir, [
       { iov_base: at, iov_len: MISALIGNED_IOV0 },
       { iov_base: at + MISALIGNED_IOV0, iov_len: 3 * UNIT - MISALIGNED_IOV0 },
-    ];
-    return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 3 * UNIT));
+    ]);
   }
 
   /**
@@ -1323,12 +1322,10 @@ class PinUnpinDriver implements ReferenceDriver {
    * off the 511 DMA alignment (lib/iov_iter.c iov_iter_aligned_iovec's address check).
    */
   private misalignedAddrIter(dir: 'DEST' | 'SOURCE'): iov_iter {
-    const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
-    const iov = [
+    return this.userIovec(dir, [
       { iov_base: this.base + 9 * UNIT, iov_len: 1 * UNIT },
       { iov_base: this.base + 12 * UNIT + 1, iov_len: 2 * UNIT },
-    ];
-    return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 3 * UNIT));
+    ]);
   }
 
   /**
@@ -1336,12 +1333,20 @@ class PinUnpinDriver implements ReferenceDriver {
    * from offset 1), the second starting where the first ends.
    */
   private contiguousIter(dir: 'DEST' | 'SOURCE'): iov_iter {
-    const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
-    const iov = [
+    return this.userIovec(dir, [
       { iov_base: this.base + 9 * UNIT, iov_len: UNIT },
       { iov_base: this.base + 10 * UNIT, iov_len: UNIT },
-    ];
-    return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 2 * UNIT));
+    ]);
+  }
+
+  /** An IOVEC iterator over the given user ranges of this.mm, their whole length. */
+  private userIovec(
+    dir: 'DEST' | 'SOURCE',
+    iov: { iov_base: number; iov_len: number }[],
+  ): iov_iter {
+    const d = dir === 'DEST' ? ITER_DEST : ITER_SOURCE;
+    const count = iov.reduce((n, v) => n + v.iov_len, 0);
+    return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, count));
   }
 
   /** SubmitFault's buffer: 6 bytes far past the mapping, where no vma is (UBUF or one iovec). */
@@ -1385,7 +1390,7 @@ class PinUnpinDriver implements ReferenceDriver {
           [12, 0],
           [12, 4],
         ].map(([a, l]) => ({ iov_base: u(a as number), iov_len: (l as number) * UNIT }));
-        return with_mm(this.mm, () => iov_iter_init(d, iov, iov.length, 6 * UNIT));
+        return this.userIovec(dir, iov);
       }
       case 'KVEC': {
         // <<(K0+2,0),(K0+2,2),(K1+0,3)>>
