@@ -477,6 +477,18 @@ function num(o: Record<string, unknown>, key: string, i: number): number {
 }
 
 /**
+ * A syscall's return as the guest reports it: null where none was made, "error <errno>" for a
+ * negative one, else its bytes as the model counts them (shown).
+ */
+function syscallResult(
+  bytes: unknown,
+  shown: (bytes: number) => string | number,
+): string | number | null {
+  if (bytes === null || bytes === undefined) return null;
+  return (bytes as number) < 0 ? `error ${-(bytes as number)}` : shown(bytes as number);
+}
+
+/**
  * The model steps' observations from the guest's answer to splicePipeScript(actions): one per
  * guest step, the ones between SpliceSync's two guest steps checked and dropped. A number is
  * the count of guest steps of a scenario without SpliceSync.
@@ -505,30 +517,12 @@ export function splicePipeObservations(
     // write: no scenario the guest runs has an AppendWrite (splicePipeWhyNot), so none was made.
     const out: Record<string, string | number | null> = { isize: pages(isize), write: null };
     // The last SpliceFullNonblock's splice(SPLICE_F_NONBLOCK): -EAGAIN from wait_for_space.
-    const nb = o.nbRetBytes;
-    out.nonblock =
-      nb === null || nb === undefined
-        ? null
-        : (nb as number) < 0
-          ? `error ${-(nb as number)}`
-          : pages(nb as number);
+    out.nonblock = syscallResult(o.nbRetBytes, pages);
     // The last VmspliceEmpty's vmsplice() of an empty iovec: bytes (0), as the model's vmret.
-    const vm = o.vmRetBytes;
-    out.vmsplice =
-      vm === null || vm === undefined
-        ? null
-        : (vm as number) < 0
-          ? `error ${-(vm as number)}`
-          : (vm as number);
+    out.vmsplice = syscallResult(o.vmRetBytes, (b) => b);
     for (const p of PROCS) {
-      const ret = o[`retBytes_${p}`];
       // splice() failing is an observation too: it shows as "error <errno>" against a number.
-      out[`ret_${p}`] =
-        ret === null || ret === undefined
-          ? null
-          : (ret as number) < 0
-            ? `error ${-(ret as number)}`
-            : pages(ret as number);
+      out[`ret_${p}`] = syscallResult(o[`retBytes_${p}`], pages);
       const pipe = o[`pipe_${p}`];
       if (pipe === null && o[`inSplice_${p}`] !== true)
         throw new Error(`step ${i}: ${p}'s splice returned before its SpliceReturn (gate failed)`);
