@@ -91,16 +91,21 @@ CONSTANTS
                     \* no fault can map it (mm/filemap.c filemap_fault, tmpfs shmem_fault:
                     \* VM_FAULT_SIGBUS), and direct I/O may also be submitted over it
                     \* (SubmitPastEof)
-    ContiguousIovec \* direct I/O requests may also be an IOVEC of two iovecs in one user page,
+    ContiguousIovec,\* direct I/O requests may also be an IOVEC of two iovecs in one user page,
                     \* the second starting where the first ends (SubmitContiguous): the bio
                     \* merges them into one bvec and holds the page once (explored with UBUF
                     \* and IOVEC alone)
+    ManyIovecs      \* asynchronous direct I/O requests may also be an IOVEC of ManyIovs (257)
+                    \* iovecs of 1 model byte, all in user page 2 and no two consecutive ones
+                    \* contiguous (SubmitMany): more than BIO_MAX_VECS pages, so block/fops.c
+                    \* __blkdev_direct_IO builds two bios, each iovec its own bvec holding the
+                    \* page once (explored with UBUF and IOVEC alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
         PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
-        MisalignedAddr, FileEof, ContiguousIovec}
+        MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
@@ -116,6 +121,10 @@ ASSUME LargeBlock => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /
 \* release.
 ASSUME ContiguousIovec => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
                            /\ ~MisalignedIo /\ ~LargeBlock /\ ReleaseAs = "MATCH")
+\* The many-iovec requests are explored on their own, with the user iterators only and the
+\* matching release.
+ASSUME ManyIovecs => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
+                      /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ReleaseAs = "MATCH")
 \* The segment-address case is a variant of the misaligned requests.
 ASSUME MisalignedAddr => MisalignedIo
 \* The odd-length read at the end is a variant of the device-end requests.
@@ -128,6 +137,11 @@ ASSUME DeviceEnd => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate)
 ASSUME QueueIter => GupMode = "PIN"
 
 PAGE == 4       \* PAGE_SIZE in model bytes
+BioMaxVecs == 256  \* BIO_MAX_VECS (include/linux/bio.h)
+ManyIovs == 257    \* (ManyIovecs) the iovecs of a SubmitMany request: one more than BIO_MAX_VECS
+\* The most holds (pins, 6.1 refs) one frame or the vmstat counters can reach: two SubmitMany
+\* requests in flight hold user page 2 ManyIovs times each.
+MaxHolds == IF ManyIovecs THEN 2 * ManyIovs ELSE 2
 Bios == {1, 2}  \* two concurrent direct I/Os
 IterTypes == {"UBUF", "IOVEC", "KVEC", "BVEC", "XARRAY"} \cup (IF QueueIter THEN {"QUEUE"} ELSE {})
               \cup (IF FilePrivate THEN {"FILEMAP"} ELSE {})
@@ -168,7 +182,7 @@ IterBytes(t) == CASE t = "UBUF" -> 6 [] t = "IOVEC" -> 6 [] t = "KVEC" -> 5
                   [] t = "FILEMAP" -> 4
 ExpectedOffset0(t) == CASE t = "UBUF" -> 1 [] t = "IOVEC" -> 1 [] t = "KVEC" -> 2
                          [] t = "BVEC" -> 0 [] t = "XARRAY" -> 2 [] t = "QUEUE" -> 1
-                         [] t = "FILEMAP" -> 0
+                         [] t = "FILEMAP" -> 0 [] t = "MANY" -> 1
 
 \* Per-folio counting (LargeFolio): mm/gup.c try_grab_folio takes one pin per page of the
 \* range (pin_user_pages_fast: one per PTE, or the PMD's pages at once), and a pin on a
@@ -297,6 +311,15 @@ CleanupFor(t) ==
 
 AddOne(fn, S) == [f \in Frames |-> IF f \in S THEN fn[f] + 1 ELSE fn[f]]
 SubOne(fn, S) == [f \in Frames |-> IF f \in S THEN fn[f] - 1 ELSE fn[f]]
+SubN(fn, S, n) == [f \in Frames |-> IF f \in S THEN fn[f] - n ELSE fn[f]]
+
+\* How many times an I/O record r holds each page it lists: once, except a SubmitMany request
+\* (iter "MANY"), whose every iovec (1 model byte) is its own bvec on user page 2, so it holds
+\* the page as many times as it has bytes (block/bio.c bio_release_pages releases bvec by bvec).
+Holds(r) == IF r.iter = "MANY" THEN r.bytes ELSE 1
+\* A SubmitMany write whose last iovec faulted: its second bio failed at submission, so the
+\* request completes with -EIO whatever the device does with the first (see SubmitMany).
+ManyShort(r) == r.iter = "MANY" /\ r.bytes < ManyIovs
 
 IdleBio == [st |-> "IDLE", iter |-> "NONE", dir |-> "NONE", cleanup |-> "NONE",
             pages |-> {}, bytes |-> 0, offset0 |-> 0, array |-> "NONE", err |-> "NONE"]
@@ -628,6 +651,60 @@ SubmitContiguous(b, dir) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitContiguous", bio |-> b, dir |-> dir]
 
+\* (ManyIovecs) The asynchronous IOVEC request as ManyIovs (257) iovecs of 1 model byte (1024
+\* real bytes) each, all in user page 2, alternately at user addresses 9 and 11 (page offsets 1
+\* and 3): no iovec starts where the one before it ends.  block/fops.c blkdev_direct_IO (Debian
+\* 6.1.192 and 6.12.117 alike): "nr_pages = bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS + 1)" is
+\* iov_iter_npages, one page per iovec, 257 > BIO_MAX_VECS, so the request goes to
+\* __blkdev_direct_IO (not __blkdev_direct_IO_async) with bio_max_segs(257) = 256 vecs.  Its loop:
+\* bio_iov_iter_get_pages extracts one iovec per call (lib/iov_iter.c first_iovec_segment:
+\* iov_iter_extract_user_pages on 6.12, pin_user_pages_fast; 6.1 __iov_iter_get_pages_alloc,
+\* get_user_pages_fast with FOLL_GET) and the range never merges into the bio's last bvec
+\* (block/bio.c 6.1 page_is_mergeable / 6.12 bvec_try_merge_page: "if (vec_end_addr + 1 !=
+\* page_addr + off) return false"), so each iovec is a bvec of its own holding user page 2 once
+\* more, until the bio is full at 256; "nr_pages = bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS)" is 1,
+\* "atomic_inc(&dio->ref); submit_bio(bio); bio = bio_alloc(bdev, nr_pages, ...)", the second bio
+\* takes the last iovec, and "if (!is_sync) return -EIOCBQUEUED".  fault:
+\*  "NONE"  every iovec mapped: two bios in flight, user page 2 held 257 times (6.12: pinned,
+\*          nr_foll_pin_acquired +257; 6.1: 257 FOLL_GET references), 257 model bytes; each bio's
+\*          blkdev_bio_end_io releases its bvecs (bio_release_pages, bio_check_pages_dirty for a
+\*          read) and the last completes the kiocb with dio->size.
+\*  "LAST"  (writes) the last iovec at an address no vma maps: the second bio's
+\*          bio_iov_iter_get_pages fails (-EFAULT, no bvec: "return bio->bi_vcnt ? 0 : ret"), and
+\*          __blkdev_direct_IO ends it at once: "bio->bi_status = BLK_STS_IOERR; bio_endio(bio);
+\*          break;", which blkdev_bio_end_io copies into the dio ("if (bio->bi_status &&
+\*          !dio->bio.bi_status)") and drops its dio reference.  io_submit still queues the request
+\*          (-EIOCBQUEUED): the first bio goes in flight with 256 model bytes, user page 2 held 256
+\*          times, and when it completes the kiocb completes with blk_status_to_errno(BLK_STS_IOERR),
+\*          -EIO, whatever the device did with it (Complete gives err EIO; ManyShort).  Writes
+\*          only: the device still reads the first bio's pages, so a read would fill user page 2
+\*          and report -EIO, which the `data` observation (DMA'd iff completed without error) does
+\*          not express.
+\*  "FIRST" the first iovec at an address no vma maps: the first bio (the dio's own) fails the
+\*          same way with nothing extracted, bio_endio drops the dio's only reference and
+\*          blkdev_bio_end_io completes the kiocb with -EIO inside io_submit (FAILED: nothing
+\*          pinned or referenced), where a request of at most BIO_MAX_VECS pages
+\*          (__blkdev_direct_IO_async: "bio_put(bio); return ret;") fails with the extraction's
+\*          -EFAULT.
+SubmitMany(b, dir, fault) ==
+    /\ ManyIovecs
+    /\ CanStart(b)
+    /\ fault = "LAST" => dir = "SOURCE"
+    /\ IF fault = "FIRST"
+       THEN /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = "MANY", !.dir = dir]]
+            /\ UNCHANGED <<pins, refs, pinAcquired>>
+       ELSE \E held \in {IF fault = "LAST" THEN BioMaxVecs ELSE ManyIovs} :
+            /\ pins' = [pins EXCEPT !["U2"] = @ + (IF GupMode = "PIN" THEN held ELSE 0)]
+            /\ refs' = [refs EXCEPT !["U2"] = @ + (IF GupMode = "GET" THEN held ELSE 0)]
+            /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN held ELSE 0)
+            /\ bio' = [bio EXCEPT ![b] =
+                        [st |-> "INFLIGHT", iter |-> "MANY", dir |-> dir, cleanup |-> CleanupFor("IOVEC"),
+                         pages |-> {"U2"}, bytes |-> held, offset0 |-> ExpectedOffset0("MANY"),
+                         array |-> "NONE", err |-> "NONE"]]
+    /\ UNCHANGED <<zeroMapped, cached, pinReleased, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "SubmitMany", bio |-> b, dir |-> dir, fault |-> fault]
+
 \* (FileEof) An asynchronous direct I/O over the file mapping that reaches past the end of the
 \* file: from = "EOF", a UBUF buffer of user page 6 alone (4 model bytes); from = "IN", a UBUF
 \* buffer of user pages 5 and 6 (8 model bytes from user page 5's offset 0).  User page 6 has no
@@ -679,10 +756,10 @@ SubmitPastEof(b, dir, from) ==
 \* what was taken.  The zero page is spared exactly where it was not pinned.
 Release(b, err) ==
     /\ bio[b].st = "INFLIGHT"
-    /\ pins' = SubOne(pins, Unpinned(bio[b]))
-    /\ refs' = SubOne(refs, Put(bio[b]))
-    /\ pinReleased' = pinReleased + Cardinality(Unpinned(bio[b]))
-    /\ bio' = [bio EXCEPT ![b].st = "DONE", ![b].err = err]
+    /\ pins' = SubN(pins, Unpinned(bio[b]), Holds(bio[b]))
+    /\ refs' = SubN(refs, Put(bio[b]), Holds(bio[b]))
+    /\ pinReleased' = pinReleased + Cardinality(Unpinned(bio[b])) * Holds(bio[b])
+    /\ bio' = [bio EXCEPT ![b].st = "DONE", ![b].err = IF ManyShort(bio[b]) THEN "EIO" ELSE err]
     /\ x1Zeroed' = (x1Zeroed /\ ~FillsX1(bio[b], err))
     /\ u5Byte' = U5ByteAfter(bio[b], err)
     /\ wrote' = WroteAfter(b, bio[b], err)
@@ -761,10 +838,12 @@ StoreFile ==
 \* With LargeBlock likewise: the short read on the 4 KiB-block device beside the user requests
 \* on the first device (its broken zero page is what a later IOVEC write lists).
 \* With ContiguousIovec likewise: the merged request beside the user requests.
+\* With ManyIovecs likewise: the two-bio request beside the user requests.
 SubmitTypes == IF DeviceEnd THEN {"UBUF"}
                ELSE IF FilePrivate THEN {"FILEMAP"}
                ELSE IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
-               ELSE IF Nofault \/ MisalignedIo \/ LargeBlock \/ ContiguousIovec THEN UserTypes
+               ELSE IF Nofault \/ MisalignedIo \/ LargeBlock \/ ContiguousIovec \/ ManyIovecs
+               THEN UserTypes
                ELSE IF PartialPunch THEN {"XARRAY"} ELSE IterTypes
 
 \* Each disjunct repeats its action's cheap enabling conditions (CanStart, the I/O's state, the
@@ -778,8 +857,8 @@ Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes :
-          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ CanStart(b) /\ SubmitFault(b, t)
-    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ CanStart(b) /\ SubmitPartial(b)
+          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ CanStart(b) /\ SubmitFault(b, t)
+    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
     \/ \E b \in Bios : DeviceEndOdd /\ CanStart(b) /\ ReadCrossEndOdd(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
@@ -790,13 +869,15 @@ Next ==
           MisalignedAddr /\ CanStart(b) /\ SubmitMisalignedAddr(b, dir)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"} :
           ContiguousIovec /\ CanStart(b) /\ SubmitContiguous(b, dir)
+    \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, fault \in {"NONE", "LAST", "FIRST"} :
+          ManyIovecs /\ CanStart(b) /\ (fault = "LAST" => dir = "SOURCE") /\ SubmitMany(b, dir, fault)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, from \in {"IN", "EOF"} :
           FileEof /\ CanStart(b) /\ SubmitPastEof(b, dir, from)
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ "X0" \in cached /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ "X0" \in cached /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
     \/ PartialPunch /\ PunchPartial
     \/ FilePrivate /\ p5 # "COPY" /\ StoreFile
@@ -807,7 +888,7 @@ Spec == Init /\ [][Next]_vars
 (* Invariants *)
 
 TypeOK ==
-    /\ \A f \in Frames : pins[f] \in -2..2 /\ refs[f] \in -2..2
+    /\ \A f \in Frames : pins[f] \in -2..MaxHolds /\ refs[f] \in -2..MaxHolds
     /\ zeroMapped \in BOOLEAN
     /\ largeFolio = LargeFolio
     /\ x1Zeroed \in BOOLEAN
@@ -818,10 +899,10 @@ TypeOK ==
     /\ u5Byte \in {"FILE", "STORE", "DMA"}
     /\ \A b \in Bios : wrote[b] \in {"FILE", "STORE", "DMA", "NONE"}
     /\ cached \subseteq {"X0", "X1"}
-    /\ pinAcquired \in 0..8 /\ pinReleased \in 0..8
+    /\ pinAcquired \in 0..(MaxHolds + 6) /\ pinReleased \in 0..(MaxHolds + 6)
     /\ \A b \in Bios :
          /\ bio[b].st \in {"IDLE", "INFLIGHT", "DONE", "FAILED"}
-         /\ bio[b].iter \in IterTypes \cup {"NONE"}
+         /\ bio[b].iter \in IterTypes \cup {"NONE"} \cup (IF ManyIovecs THEN {"MANY"} ELSE {})
          /\ bio[b].cleanup \in {"PIN", "REF", "NONE"}
          /\ bio[b].pages \subseteq Frames
          /\ bio[b].array \in {"NONE", "ALLOCATED"}
@@ -847,7 +928,7 @@ ZeroPageNeverPinned ==
 \* refs break this.
 UserPagesPinnedInFlight ==
     \A b \in Bios :
-        (bio[b].st = "INFLIGHT" /\ bio[b].iter \in PinTypes)
+        (bio[b].st = "INFLIGHT" /\ bio[b].iter \in PinTypes \cup {"MANY"})
             => \A f \in bio[b].pages \ {"ZP"} : pins[f] > 0
 
 \* When no I/O is in flight, every pin and ref taken has been released and
@@ -868,7 +949,7 @@ Offset0IsPageOffset ==
 BytesBackedByPages ==
     \A b \in Bios :
         bio[b].st \in {"INFLIGHT", "DONE"}
-            => (\/ bio[b].bytes <= Cardinality(bio[b].pages) * PAGE - bio[b].offset0
+            => (\/ bio[b].bytes <= Cardinality(bio[b].pages) * PAGE * Holds(bio[b]) - bio[b].offset0
                 \/ bio[b].bytes = 0)
 
 \* A page array allocated by extraction is owned by an I/O in flight;

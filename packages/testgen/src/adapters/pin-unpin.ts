@@ -107,6 +107,17 @@
 //                reference's bio_iov_add_page (block/bio.ts, as block/bio.c bio_iov_add_page /
 //                bio_iov_add_folio: same_page) merges the second range into the first bvec and
 //                drops that hold at once: one bvec of 2 model bytes, user page 2 held once.
+//   SubmitMany   (ManyIovecs) an asynchronous IOVEC request of 257 iovecs of 1024 bytes, all in
+//                user page 2, alternately at user addresses 9 and 11 (no iovec starts where the one
+//                before ends), at I/O b's range of the device's many-iovec area: more than
+//                BIO_MAX_VECS pages, so the reference's blkdev direct I/O (block/dio.ts dio_submit,
+//                as block/fops.c __blkdev_direct_IO) loops over bios: 256 bvecs in the first,
+//                the last iovec in the second, user page 2 held once per bvec, -EIOCBQUEUED.
+//                fault LAST (writes): the last iovec is unmapped, the second bio's extraction
+//                fails and the request, queued with the first bio alone, completes -EIO (the
+//                dio's always_queued). fault FIRST: the first iovec is unmapped, no bio, and the
+//                request completes -EIO inside the call, which still returns -EIOCBQUEUED
+//                (FAILED).
 //   SubmitPastEof  (FileEof) with PinUnpin_file_eof the private file mapping is two pages long
 //                over a one-page file (user page 6 wholly past i_size): Submit's asynchronous
 //                request over a UBUF buffer of user page 6 alone (from EOF) or of user pages 5
@@ -327,6 +338,7 @@ const ACTIONS = new Set([
   'SubmitMisalignedAddr',
   'SubmitPastEof',
   'SubmitContiguous',
+  'SubmitMany',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -608,6 +620,14 @@ const MAPPED_FILE_PAGE = 2;
 const TARGET_START_PAGE = 4;
 /** Each of the two direct I/Os has its own 8-page range of the device's target area. */
 const IO_SPAN = 8 * PAGE_SIZE;
+/** ManyIovecs: SubmitMany's iovecs (one more than BIO_MAX_VECS), 1024 bytes each. */
+const MANY_IOVS = 257;
+/**
+ * ManyIovecs: each I/O's SubmitMany range (257 KiB, in 68 pages) past the DEVICE_PAGES the
+ * other requests use; the device is 2 * MANY_SPAN_PAGES pages longer.
+ */
+const MANY_SPAN_PAGES = 68;
+const manyPos = (b: number) => (DEVICE_PAGES + (b - 1) * MANY_SPAN_PAGES) * PAGE_SIZE;
 /** Device offset of direct I/O b's range. */
 const ioPos = (b: number) => TARGET_START_PAGE * PAGE_SIZE + (b - 1) * IO_SPAN;
 /** DeviceEndOdd: how many real bytes ReadCrossEndOdd's read is longer than ReadCrossEnd's. */
@@ -668,6 +688,7 @@ class PinUnpinDriver implements ReferenceDriver {
     fileLazy: boolean,
     largeBlock: boolean,
     fileEof: boolean,
+    manyIovecs: boolean,
   ) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
@@ -715,13 +736,16 @@ class PinUnpinDriver implements ReferenceDriver {
       if (kvecBuf !== kvecBase + 2 * UNIT)
         throw new AdapterError('PinUnpin: the kvec buffer is not at offset 2 of K0');
       const bvecPages: [Page, Page] = [alloc_page(), alloc_page()];
-      const bdev = bdev_alloc(DEVICE_PAGES * PAGE_SIZE);
+      const bdev = bdev_alloc((DEVICE_PAGES + (manyIovecs ? 2 * MANY_SPAN_PAGES : 0)) * PAGE_SIZE);
       const dataBytes = DATA_FILE_PAGES * PAGE_SIZE;
       // The data file's contents on the medium, so read_folio has bytes to bring in.
       bdev.write(0, filledBytes(dataBytes, 0x58));
       const dataFile = create_file(bdev, 0, dataBytes, dataBytes);
       // What the direct I/Os read: each I/O's range starts with DMA_PATTERN (the `data` probes).
       for (const b of BIOS) bdev.write(ioPos(b), filledBytes(6 * UNIT, DMA_PATTERN));
+      // ManyIovecs: what SubmitMany reads, its whole range (each iovec lands on a probe or not).
+      if (manyIovecs)
+        for (const b of BIOS) bdev.write(manyPos(b), filledBytes(MANY_IOVS * UNIT, DMA_PATTERN));
       // DeviceEnd: what ReadCrossEnd reads, the device's last 3 model bytes.
       if (deviceEnd) bdev.write(END_READ_POS, filledBytes(3 * UNIT, DMA_PATTERN));
       // The file's page cache: X0 at index 0, X1 at index 1, read in through a_ops->read_folio;
@@ -1069,6 +1093,43 @@ class PinUnpinDriver implements ReferenceDriver {
           throw new AdapterError(`PinUnpin: SubmitContiguous returned ${ret} at submission`);
         return;
       }
+      case 'SubmitMany': {
+        const dir = this.dirParam(action);
+        const fault = param(action, 'fault', 'string');
+        if (fault !== 'NONE' && fault !== 'LAST' && fault !== 'FIRST')
+          throw new AdapterError(`PinUnpin: SubmitMany: fault ${fault}`);
+        const s = this.idleSlot(action);
+        const b = param(action, 'bio', 'number');
+        s.iter = 'MANY';
+        const iter = this.manyIter(dir, fault);
+        if (fault === 'FIRST') {
+          // __blkdev_direct_IO ends its first bio at once (BLK_STS_IOERR, nothing extracted):
+          // the kiocb completes with -EIO inside the call, which returns -EIOCBQUEUED all the
+          // same; no bio reaches the device.
+          const before = this.bdev.inflight.length;
+          const iocb = init_async_kiocb(this.target, manyPos(b), (_iocb, res) => {
+            if (s.result !== null) throw new AdapterError(`PinUnpin: I/O ${b} completed twice`);
+            s.result = res;
+          });
+          const ret = direct_IO(iocb, iter);
+          s.dir = dir;
+          if (ret !== -EIOCBQUEUED || s.result !== -EIO || this.bdev.inflight.length !== before)
+            throw new AdapterError(
+              `PinUnpin: SubmitMany FIRST returned ${ret}, completed with ${s.result}`,
+            );
+          s.st = 'FAILED';
+          return;
+        }
+        const ret = this.submit(s, b, dir, iter, manyPos(b));
+        // Two bios (256 bvecs, then the last iovec), or the first alone when the last iovec
+        // faulted (the second bio ended at submission).
+        const bios = fault === 'LAST' ? 1 : 2;
+        if (ret !== -EIOCBQUEUED || s.bios.length !== bios)
+          throw new AdapterError(
+            `PinUnpin: SubmitMany ${fault} returned ${ret} with ${s.bios.length} bios in flight`,
+          );
+        return;
+      }
       case 'SubmitShortBlock': {
         const s = this.idleSlot(action);
         const target = this.largeBlockTarget;
@@ -1337,6 +1398,20 @@ class PinUnpinDriver implements ReferenceDriver {
       { iov_base: this.base + 9 * UNIT, iov_len: UNIT },
       { iov_base: this.base + 10 * UNIT, iov_len: UNIT },
     ]);
+  }
+
+  /**
+   * SubmitMany's buffer: MANY_IOVS iovecs of 1024 bytes in user page 2, alternately at user
+   * addresses 9 and 11 (no iovec starts where the one before ends); fault FIRST / LAST puts the
+   * first / last one where no vma is.
+   */
+  private manyIter(dir: 'DEST' | 'SOURCE', fault: string): iov_iter {
+    const iov: { iov_base: number; iov_len: number }[] = [];
+    for (let k = 0; k < MANY_IOVS; k++)
+      iov.push({ iov_base: this.base + (k % 2 === 0 ? 9 : 11) * UNIT, iov_len: UNIT });
+    const at = fault === 'FIRST' ? 0 : fault === 'LAST' ? MANY_IOVS - 1 : -1;
+    if (at >= 0) iov[at] = { iov_base: this.base + UNMAPPED_PAGE * PAGE_SIZE, iov_len: UNIT };
+    return this.userIovec(dir, iov);
   }
 
   /** An IOVEC iterator over the given user ranges of this.mm, their whole length. */
@@ -1641,5 +1716,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       booleanConstant('PinUnpin', scenario, 'FileLazy'),
       booleanConstant('PinUnpin', scenario, 'LargeBlock'),
       booleanConstant('PinUnpin', scenario, 'FileEof'),
+      booleanConstant('PinUnpin', scenario, 'ManyIovecs'),
     ),
 };
