@@ -95,17 +95,21 @@ CONSTANTS
                     \* the second starting where the first ends (SubmitContiguous): the bio
                     \* merges them into one bvec and holds the page once (explored with UBUF
                     \* and IOVEC alone)
-    ManyIovecs      \* asynchronous direct I/O requests may also be an IOVEC of ManyIovs (257)
+    ManyIovecs,     \* asynchronous direct I/O requests may also be an IOVEC of ManyIovs (257)
                     \* iovecs of 1 model byte, all in user page 2 and no two consecutive ones
                     \* contiguous (SubmitMany): more than BIO_MAX_VECS pages, so block/fops.c
                     \* __blkdev_direct_IO builds two bios, each iovec its own bvec holding the
                     \* page once (explored with UBUF and IOVEC alone)
+    SyncPartial     \* SubmitPartial's read may also come from a synchronous kiocb
+                    \* (SubmitSyncPartial): the direct read comes back short and block/fops.c
+                    \* blkdev_read_iter reads the rest through the page cache, whose copy faults
+                    \* at once (explored with UBUF and IOVEC alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
         PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
-        MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs}
+        MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs, SyncPartial}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
@@ -125,6 +129,11 @@ ASSUME ContiguousIovec => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePriv
 \* matching release.
 ASSUME ManyIovecs => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
                       /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ReleaseAs = "MATCH")
+\* The synchronous short read is explored on its own, beside the user iterators and the
+\* asynchronous SubmitPartial, with the matching release.
+ASSUME SyncPartial => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
+                       /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs
+                       /\ ReleaseAs = "MATCH")
 \* The segment-address case is a variant of the misaligned requests.
 ASSUME MisalignedAddr => MisalignedIo
 \* The odd-length read at the end is a variant of the device-end requests.
@@ -651,6 +660,33 @@ SubmitContiguous(b, dir) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitContiguous", bio |-> b, dir |-> dir]
 
+\* (SyncPartial) SubmitPartial's read (UBUF, 6 model bytes at user address 13: user page 3 at
+\* offset 1, then user page 4, which no vma maps) from a synchronous kiocb (preadv(2) on the
+\* O_DIRECT block device).  block/fops.c blkdev_direct_IO -> __blkdev_direct_IO_simple (Debian
+\* 6.1.192 and 6.12.117 alike): bio_iov_iter_get_pages takes user page 3 (FOLL_WRITE breaks its
+\* zero page; pinned on 6.12, a FOLL_GET reference on 6.1), the next extraction's -EFAULT is
+\* dropped as the bio has a page, submit_bio_wait, bio_release_pages, "ret =
+\* bio.bi_iter.bi_size": 3 model bytes.  blkdev_read_iter then: "iocb->ki_pos += ret; count -=
+\* ret; ... iov_iter_revert(to, count - iov_iter_count(to)); if (ret < 0 || !count) goto
+\* reexpand;" and the rest goes to "ret = filemap_read(iocb, to, ret)" (mm/filemap.c): it reads
+\* the device's next page into its page cache (filemap_get_pages) and copies to user page 4,
+\* which faults at once ("if (copied < bytes) { error = -EFAULT; break; }") and returns
+\* already_read: the call returns the 3 model bytes the direct read got, not -EFAULT.  The pin
+\* (reference) is taken and released within the call (DONE).
+SubmitSyncPartial(b) ==
+    /\ SyncPartial
+    /\ CanStart(b)
+    /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN 1 ELSE 0)
+    /\ pinReleased' = pinReleased + (IF GupMode = "PIN" THEN 1 ELSE 0)
+    /\ zeroMapped' = FALSE
+    /\ bio' = [bio EXCEPT ![b] =
+                [st |-> "DONE", iter |-> "UBUF", dir |-> "DEST", cleanup |-> CleanupFor("UBUF"),
+                 pages |-> {"U3"}, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
+                 array |-> "NONE", err |-> "NONE"]]
+    /\ UNCHANGED <<pins, refs, cached, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "SubmitSyncPartial", bio |-> b]
+
 \* (ManyIovecs) The asynchronous IOVEC request as ManyIovs (257) iovecs of 1 model byte (1024
 \* real bytes) each, all in user page 2, alternately at user addresses 9 and 11 (page offsets 1
 \* and 3): no iovec starts where the one before it ends.  block/fops.c blkdev_direct_IO (Debian
@@ -839,10 +875,11 @@ StoreFile ==
 \* on the first device (its broken zero page is what a later IOVEC write lists).
 \* With ContiguousIovec likewise: the merged request beside the user requests.
 \* With ManyIovecs likewise: the two-bio request beside the user requests.
+\* With SyncPartial likewise (SubmitPartial too): the synchronous short read beside them.
 SubmitTypes == IF DeviceEnd THEN {"UBUF"}
                ELSE IF FilePrivate THEN {"FILEMAP"}
                ELSE IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
-               ELSE IF Nofault \/ MisalignedIo \/ LargeBlock \/ ContiguousIovec \/ ManyIovecs
+               ELSE IF Nofault \/ MisalignedIo \/ LargeBlock \/ ContiguousIovec \/ ManyIovecs \/ SyncPartial
                THEN UserTypes
                ELSE IF PartialPunch THEN {"XARRAY"} ELSE IterTypes
 
@@ -857,7 +894,7 @@ Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes :
-          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ CanStart(b) /\ SubmitFault(b, t)
+          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ CanStart(b) /\ SubmitFault(b, t)
     \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
     \/ \E b \in Bios : DeviceEndOdd /\ CanStart(b) /\ ReadCrossEndOdd(b)
@@ -869,6 +906,7 @@ Next ==
           MisalignedAddr /\ CanStart(b) /\ SubmitMisalignedAddr(b, dir)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"} :
           ContiguousIovec /\ CanStart(b) /\ SubmitContiguous(b, dir)
+    \/ \E b \in Bios : SyncPartial /\ CanStart(b) /\ SubmitSyncPartial(b)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, fault \in {"NONE", "LAST", "FIRST"} :
           ManyIovecs /\ CanStart(b) /\ (fault = "LAST" => dir = "SOURCE") /\ SubmitMany(b, dir, fault)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, from \in {"IN", "EOF"} :
@@ -877,7 +915,7 @@ Next ==
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ "X0" \in cached /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ "X0" \in cached /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
     \/ PartialPunch /\ PunchPartial
     \/ FilePrivate /\ p5 # "COPY" /\ StoreFile

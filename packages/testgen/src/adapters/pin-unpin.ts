@@ -118,6 +118,12 @@
 //                dio's always_queued). fault FIRST: the first iovec is unmapped, no bio, and the
 //                request completes -EIO inside the call, which still returns -EIOCBQUEUED
 //                (FAILED).
+//   SubmitSyncPartial  (SyncPartial) SubmitPartial's read from a synchronous kiocb (init_sync_kiocb,
+//                as the guest's preadv(2) on the O_DIRECT device): the direct read comes back
+//                short, 3 KiB into user page 3 (pinned and released within the call), and the
+//                reference's blkdev read (block/dio.ts blkdev_buffered_read_rest, as block/fops.c
+//                blkdev_read_iter) reads the rest through the page cache (filemap_read), whose
+//                copy to user page 4 faults at once: the call returns 3 KiB (DONE).
 //   SubmitPastEof  (FileEof) with PinUnpin_file_eof the private file mapping is two pages long
 //                over a one-page file (user page 6 wholly past i_size): Submit's asynchronous
 //                request over a UBUF buffer of user page 6 alone (from EOF) or of user pages 5
@@ -339,6 +345,7 @@ const ACTIONS = new Set([
   'SubmitPastEof',
   'SubmitContiguous',
   'SubmitMany',
+  'SubmitSyncPartial',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -1128,6 +1135,17 @@ class PinUnpinDriver implements ReferenceDriver {
           throw new AdapterError(
             `PinUnpin: SubmitMany ${fault} returned ${ret} with ${s.bios.length} bios in flight`,
           );
+        return;
+      }
+      case 'SubmitSyncPartial': {
+        const s = this.idleSlot(action);
+        s.iter = 'UBUF';
+        this.submitSync(s, param(action, 'bio', 'number'), 'DEST', this.partialIter());
+        // blkdev_read_iter returns the direct read's bytes: filemap_read's copy of the rest
+        // faulted at once and it returns already_read ("return already_read ? already_read :
+        // error"), not -EFAULT.
+        if (s.st !== 'DONE' || s.result !== 3 * UNIT)
+          throw new AdapterError(`PinUnpin: SubmitSyncPartial returned ${s.result}, not 3 KiB`);
         return;
       }
       case 'SubmitShortBlock': {
