@@ -116,10 +116,14 @@ CONSTANTS
     HugeBuffer,      \* the parent's one page is the first page of an anonymous THP (MADV_HUGEPAGE,
                      \* do_huge_pmd_anonymous_page at its first store): frame 1 is the THP; FALSE:
                      \* an order-0 page
-    FileBacked       \* the parent's buffer is a MAP_PRIVATE mapping of a file's two pages (with
+    FileBacked,      \* the parent's buffer is a MAP_PRIVATE mapping of a file's two pages (with
                      \* LastPageLoadedOnly): page 0 was stored to, page 1 only loaded, so page 1's
                      \* pte maps the file's page-cache page itself (PageCache); FALSE: anonymous.
                      \* With UseFailedSteps also madvise(MADV_WIPEONFORK) of it (MadviseWipeFile)
+    IoUringFileCheck \* io_uring's buffer registration refuses file-backed memory after pinning it
+                     \* (6.1 io_uring/rsrc.c io_pin_pages: a file that is neither shmem nor
+                     \* hugetlbfs, -EOPNOTSUPP); FALSE: 6.5+, which checks no vma (a profile
+                     \* constant; it matters only for a FileBacked buffer with UseFixedBuffers)
 
 ASSUME DioHold \in {"FOLL_PIN", "FOLL_GET"}
 ASSUME NumPages \in {1, 2}
@@ -160,12 +164,15 @@ ASSUME HugeBuffer => (NumPages = 1 /\ ~LastPageLoadedOnly /\ ~FileBacked /\ Fork
                       /\ ForkCopiesPinned /\ ~UseFixedBuffers /\ ~UseVmsplice /\ ~UseChildExit
                       /\ ~UseExit /\ ~UseMunmap /\ ~UseProtect /\ ~UseMmapFixed /\ ~UseHoleSteps
                       /\ ~UseFailedSteps /\ ~UseDioWrite /\ ~UseChildRead)
-ASSUME FileBacked \in BOOLEAN
+ASSUME FileBacked \in BOOLEAN /\ IoUringFileCheck \in BOOLEAN
 \* The file mapping is explored with the O_DIRECT read and write, the fork, the writes, the
-\* child's exit and the munmap; the other ways to hold or change the buffer are not explored
-\* with it.  Its two page-cache pages need frames of their own (PageCache).
+\* child's exit, the munmap and io_uring's registration of page 1 on its own ring (RegisterBuffer,
+\* FixedRead and their failed steps; not the oversized or sparse registrations, not a read past
+\* the buffer);
+\* the other ways to hold or change the buffer are not explored with it.  Its two page-cache
+\* pages need frames of their own (PageCache).
 ASSUME FileBacked => (NumPages = 2 /\ LastPageLoadedOnly /\ MaxFrames >= 4 /\ ForkAdvice = "NONE"
-                      /\ ~UseFixedBuffers /\ ~UseVmsplice /\ ~UseProtect /\ ~UseRemap
+                      /\ ~UseRegisterOversized /\ ~UseFixedOutside /\ ~UseVmsplice /\ ~UseProtect /\ ~UseRemap
                       /\ ~UseLazyMap /\ ~UseChildRead /\ ~UseExit /\ ~UseHoleSteps
                       /\ ~UseMmapFixed /\ ~UseMisaligned)
 \* A whole-buffer registration over the zero page is not modelled (RegisterWhole pins the frames).
@@ -211,9 +218,13 @@ VARIABLES
     noread,     \* noread[v]: ... and not even PROT_READ: PROT_NONE (ProtectNone; ro[v] too)
     orphan,     \* the I/Os whose page the parent unmapped after submitting them (Munmap)
     lazy,       \* the parent's pages with a vma but no pte yet (MmapLazy: mmap without MAP_POPULATE)
+    regErr,     \* what the parent's last RegisterBuffer returned where the kernel decides it
+                \* (IoUringFileCheck): "NONE" (registered) | "EOPNOTSUPP" (6.1, a file buffer);
+                \* a state variable, not the action's err, so that one step is the same action
+                \* under every profile and each profile's outcome is compared
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<gone, ro, noread, orphan, lazy, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
+vars == <<gone, ro, noread, orphan, lazy, regErr, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
 
 ----------------------------------------------------------------------------
 (* Helpers *)
@@ -385,6 +396,7 @@ Init ==
     /\ noread = [v \in VPages |-> FALSE]
     /\ orphan = {}
     /\ lazy = {}
+    /\ regErr = "NONE"
     /\ action = [name |-> "Init"]
 
 ----------------------------------------------------------------------------
@@ -415,7 +427,7 @@ DioSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
 
 \* The parent submits an O_DIRECT write of its whole page v to the device (Linux AIO or
@@ -446,7 +458,7 @@ DioWriteSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIOW", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "DioWriteSubmit", io |-> i, vpage |-> v]
 
 \* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
@@ -457,7 +469,7 @@ FixedRead(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
 
 \* The device completes I/O i: the data lands in the frame that was grabbed
@@ -481,7 +493,7 @@ IoComplete(i) ==
        ELSE /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
             /\ written' = written
     /\ io' = [io EXCEPT ![i].st = "DONE"]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, fixedBuf, pipe>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, fixedBuf, pipe, regErr>>
     /\ action' = [name |-> "IoComplete", io |-> i]
 
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
@@ -508,7 +520,7 @@ ForkAdvised ==
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Fork"]
 
 \* Fork copies no pte of a vma without an anon_vma (mm/memory.c copy_page_range ->
@@ -560,7 +572,7 @@ Fork ==
                       ELSE IF c1 /\ f = g1 THEN data[f1]
                       ELSE data[f]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, exited, hasPinned, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, exited, hasPinned, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
@@ -585,7 +597,7 @@ Write(p, v) ==
                   /\ excl' = [excl EXCEPT ![g] = TRUE]
                   /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
        ELSE WriteAccess(p, v, {WriteTag(p)})
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
 \* The child loads a byte of its page v where it has a vma but no page (WIPEONFORK: fork
@@ -601,7 +613,7 @@ Read(p, v) ==
     /\ ~exited
     /\ pte[p][v].frame = NoFrame
     /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
 \* With RegisterWholeBuffer one ring holds the whole buffer and the buffer-wide actions name it
@@ -611,17 +623,42 @@ RingPage(v) == ~RegisterWholeBuffer \/ v = 0
 \* io_uring_register(IORING_REGISTER_BUFFERS) of page v by the parent:
 \* pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), so MMF_HAS_PINNED too.
 \* Each page is registered at most once.
+\* FileBacked: the page lies in the private file mapping's vma (vm_file set for both pages, the
+\* anonymous copy of page 0 included); only page 1, the page-cache page, is registered here (a
+\* small config: page 0 would meet the same check without the fault).  The pin comes first, 6.1 and 6.12: a FOLL_WRITE GUP of
+\* page 1, whose pte maps the page-cache page read-only, takes the write fault (mm/gup.c
+\* faultin_page -> mm/memory.c do_wp_page -> wp_page_copy: not anonymous, so copied; WriteAccess)
+\* and pins the parent's new anonymous, exclusive copy.  Then, IoUringFileCheck (Debian 6.1.192
+\* io_uring/rsrc.c io_pin_pages, once pin_user_pages pinned every page): "don't support file
+\* backed memory", "if (!vma_is_shmem(vmas[i]) && !is_file_hugepages(file)) { ret = -EOPNOTSUPP;
+\* break; }" (the file is neither: a ramfs file in the guest), "if (pret > 0)
+\* unpin_user_pages(pages, pret)": nothing registered, the pin dropped, what stays is the write
+\* fault's copy in the parent's pte and MMF_HAS_PINNED (regErr EOPNOTSUPP; like a failed step, not
+\* taken twice in a row).  6.5+ ("io_uring: rsrc: delegate VMA file-backed check to GUP"; Debian
+\* 6.12.117 io_uring/memmap.c io_pin_pages -> pin_user_pages_fast) looks at no vma: GUP's
+\* check_vma_flags -> writable_file_mapping_allowed refuses a FOLL_LONGTERM | FOLL_PIN write of a
+\* vma that needs dirty tracking, which a MAP_PRIVATE one never does (mm/vma.c
+\* vma_needs_dirty_tracking: shared writable only), so the copy is registered like an anonymous page.
+FileRegisterRefused == IoUringFileCheck /\ FileBacked
+
 RegisterSlots(v, n) ==
     /\ UseFixedBuffers
     /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] = 0
     /\ ParentMaps(v)
     /\ ~ro[v]
+    /\ (FileBacked => v = NumPages - 1)   \* the file's page-cache page only (a small config)
     /\ refs' = refs
     /\ WriteAccess("P", v, {})
-    /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
-    /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+    /\ IF FileRegisterRefused
+       THEN /\ action # [name |-> n, vpage |-> v]
+            /\ pins' = pins
+            /\ fixedBuf' = fixedBuf
+            /\ regErr' = "EOPNOTSUPP"
+       ELSE /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
+            /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
+            /\ regErr' = "NONE"
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, pipe, written>>
     /\ action' = [name |-> n, vpage |-> v]
 
@@ -640,7 +677,7 @@ RegisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
     /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, excl, data, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, excl, data, forked, exited, io, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS of the whole-buffer ring: io_buffer_unmap unpins every page,
@@ -654,7 +691,7 @@ UnregisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] - Cardinality({w \in VPages : fixedBuf[w] = f})]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [w \in VPages |-> -1]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written, regErr>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
@@ -668,7 +705,7 @@ UnregisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written, regErr>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
 
 \* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
@@ -680,7 +717,7 @@ Vmsplice(v) ==
     /\ pte["P"][v].frame # ZeroFrame     \* a vmsplice of the zero page is not explored
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written, regErr>>
     /\ action' = [name |-> "Vmsplice", vpage |-> v]
 
 \* read() from the pipe: the reader sees the content of the page the pipe
@@ -692,7 +729,7 @@ PipeRead ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, written, regErr>>
     /\ action' = [name |-> "PipeRead"]
 
 \* The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its
@@ -710,7 +747,7 @@ ChildExit ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ exited' = TRUE
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "ChildExit"]
 
 \* Both processes exit (do_exit), the scenario's tear-down.  The exit waits for the I/O in
@@ -737,7 +774,7 @@ Exit ==
     /\ exited' = forked
     /\ gone' = TRUE
     /\ lazy' = {}
-    /\ UNCHANGED <<ro, noread, orphan, hasPinned, forked, io, pipe, written>>
+    /\ UNCHANGED <<ro, noread, orphan, hasPinned, forked, io, pipe, written, regErr>>
     /\ action' = [name |-> "Exit"]
 
 \* The parent munmaps its page v (mm/mmap.c do_vmi_munmap -> vms_complete_munmap_vmas ->
@@ -763,7 +800,7 @@ Munmap(v) ==
     \* ParentSeesDioData reads from ParentMaps alone), so other configs keep their state counts.
     /\ orphan' = IF UseRemap \/ UseLazyMap THEN orphan \cup {i \in IOs : io[i].st # "IDLE" /\ io[i].vpage = v}
                  ELSE orphan
-    /\ UNCHANGED <<lazy, gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
 \* Steps that fail (UseFailedSteps): the parent's accesses to the page it unmapped, io_uring
@@ -782,7 +819,7 @@ WriteUnmapped(p, v) ==
     /\ p = "P"
     /\ ~ParentHasVma(v)
     /\ FailedStep([name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* IORING_REGISTER_BUFFERS of the unmapped page: io_pin_pages -> pin_user_pages finds no
@@ -799,7 +836,7 @@ RegisterUnmapped(v) ==
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* The child loads a byte of page v where it has no vma (ForkAdvice DONTFORK: dup_mmap gave it
@@ -812,7 +849,7 @@ ReadNoVma(p, v) ==
     /\ ~exited
     /\ ~ChildHasVma(v)
     /\ FailedStep([name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
@@ -833,7 +870,7 @@ RegisterWholeUnmapped ==
     /\ ~AllParentMapped
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS on a ring that has its buffers registered: -EBUSY, nothing
@@ -845,7 +882,7 @@ RegisterBusy(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
 
 \* IORING_REGISTER_BUFFERS of two iovecs on page v's ring (UseRegisterOversized): page v, then
@@ -874,7 +911,7 @@ RegisterUnwound(v, n) ==
     /\ pins' = pins
     /\ WriteAccess("P", v, {})
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> n, vpage |-> v, err |-> "EFAULT"]
 
 RegisterOversized(v) == RegisterUnwound(v, "RegisterOversized")
@@ -924,7 +961,7 @@ MisalignedStep(n, v) ==
     /\ n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned", "MmapMisaligned"}
     /\ ParentMaps(v)
     /\ FailedStep([name |-> n, vpage |-> v, err |-> "EINVAL"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> n, vpage |-> v, err |-> "EINVAL"]
 
 \* madvise(2) or mmap(2) by the parent of its page v with an argument no kernel accepts
@@ -945,7 +982,7 @@ BadArgStep(n, v) ==
     /\ n \in {"MadviseInvalid", "MmapEmpty", "MmapTooLong"}
     /\ ParentMaps(v)
     /\ FailedStep([name |-> n, vpage |-> v, err |-> e])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> n, vpage |-> v, err |-> e]
 
 \* IORING_REGISTER_BUFFERS with no iovec (nr_args 0, the iovec array given) on page v's ring
@@ -959,7 +996,7 @@ RegisterEmpty(v) ==
     /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] <= 0
     /\ FailedStep([name |-> "RegisterEmpty", vpage |-> v, err |-> "EINVAL"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterEmpty", vpage |-> v, err |-> "EINVAL"]
 
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
@@ -970,7 +1007,7 @@ UnregisterNone(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"]
 
 \* IORING_OP_READ_FIXED naming a buffer that is no longer registered: the request fails at
@@ -981,7 +1018,7 @@ FixedReadUnregistered(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of page v into the pipe that holds a page already: the pipe has
@@ -992,7 +1029,7 @@ VmspliceFull(v) ==
     /\ pipe.st = "FULL"
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"]
 
 VmspliceUnmapped(v) ==
@@ -1001,7 +1038,7 @@ VmspliceUnmapped(v) ==
     /\ pipe.st = "EMPTY"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of the parent's whole two-page buffer (one iovec) into the empty
@@ -1020,7 +1057,7 @@ VmspliceWhole ==
     /\ \A v \in VPages : pte["P"][v].frame # ZeroFrame  \* a vmsplice of the zero page is not explored
     /\ refs' = [refs EXCEPT ![pte["P"][0].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][0].frame, seen |-> {}]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written, regErr>>
     /\ action' = [name |-> "VmspliceWhole", spliced |-> 1]
 
 \* The parent mprotects its page v PROT_READ, before fork (mm/mprotect.c do_mprotect_pkey ->
@@ -1039,7 +1076,7 @@ Protect(v) ==
     /\ ~ro[v]
     /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
     /\ ro' = [ro EXCEPT ![v] = TRUE]
-    /\ UNCHANGED <<lazy, gone, orphan, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Protect", vpage |-> v]
 
 \* A store by p to its read-only page v (after fork, as Write): the write fault finds a vma
@@ -1051,7 +1088,7 @@ WriteReadOnly(p, v) ==
     /\ ro[v]
     /\ IF p = "P" THEN ParentMaps(v) ELSE ChildHasVma(v) /\ ~exited
     /\ FailedStep([name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* An O_DIRECT read into the read-only page: GUP with FOLL_WRITE fails in check_vma_flags
@@ -1065,7 +1102,7 @@ DioSubmitReadOnly(i, v) ==
     /\ ro[v]
     /\ FailedStep([name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS of the read-only page: io_pin_pages -> pin_user_pages(FOLL_WRITE |
@@ -1078,7 +1115,7 @@ RegisterReadOnly(v) ==
     /\ ro[v]
     /\ FailedStep([name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"]
 
 \* The parent maps a new anonymous page at its page v's address with MAP_FIXED_NOREPLACE while
@@ -1089,7 +1126,7 @@ MmapExists(v) ==
     /\ UseMmapFixed
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"]
 
 \* The parent mprotects its read-only page v back to PROT_READ|PROT_WRITE, before fork
@@ -1109,7 +1146,7 @@ Unprotect(v) ==
     /\ ro[v]
     /\ ro' = [ro EXCEPT ![v] = FALSE]
     /\ noread' = [noread EXCEPT ![v] = FALSE]
-    /\ UNCHANGED <<lazy, gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Unprotect", vpage |-> v]
 
 \* The parent mprotects its page v PROT_NONE, before fork (UseProtNone; from read-write or
@@ -1132,7 +1169,7 @@ ProtectNone(v) ==
     /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
     /\ ro' = [ro EXCEPT ![v] = TRUE]
     /\ noread' = [noread EXCEPT ![v] = TRUE]
-    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "ProtectNone", vpage |-> v]
 
 \* An O_DIRECT write from the parent's PROT_NONE page v: the source pages are taken without
@@ -1151,7 +1188,7 @@ DioWriteNoAccess(i, v) ==
     /\ noread[v]
     /\ FailedStep([name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* The parent maps a new anonymous page where it unmapped its page v, before fork (UseRemap):
@@ -1176,7 +1213,7 @@ MmapPopulate(v) ==
           /\ data' = [data EXCEPT ![g] = {}]
     /\ ro' = [ro EXCEPT ![v] = FALSE]
     /\ noread' = [noread EXCEPT ![v] = FALSE]
-    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MmapPopulate", vpage |-> v]
 
 \* The parent maps a new anonymous page where it unmapped its page v, before fork, without
@@ -1199,7 +1236,7 @@ MmapLazy(v) ==
     /\ lazy' = lazy \cup {v}
     /\ ro' = [ro EXCEPT ![v] = FALSE]
     /\ noread' = [noread EXCEPT ![v] = FALSE]
-    /\ UNCHANGED <<gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MmapLazy", vpage |-> v]
 
 \* mprotect(PROT_READ) of the parent's whole buffer (both pages) after it unmapped one of them,
@@ -1223,7 +1260,7 @@ ProtectHole ==
     /\ ro' = [v \in VPages |-> ro[v] \/ (v = 0 /\ ParentMaps(0))]
     /\ pte' = IF ParentMaps(0) THEN [pte EXCEPT !["P"][0].write = FALSE] ELSE pte
     /\ noread' = [v \in VPages |-> noread[v] /\ ~(v = 0 /\ ParentMaps(0))]
-    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "ProtectHole", err |-> "ENOMEM"]
 
 \* madvise(MADV_DONTFORK) of the parent's whole buffer after it unmapped one of its pages:
@@ -1240,7 +1277,7 @@ MadviseHole ==
     /\ ~forked
     /\ ~AllParentMapped
     /\ HoleStep([name |-> "MadviseHole", err |-> "ENOMEM"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MadviseHole", err |-> "ENOMEM"]
 
 \* madvise(MADV_WIPEONFORK) of the parent's whole buffer when it is a private file mapping
@@ -1252,7 +1289,7 @@ MadviseWipeFile ==
     /\ FileBacked
     /\ ~forked
     /\ FailedStep([name |-> "MadviseWipeFile", err |-> "EINVAL"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MadviseWipeFile", err |-> "EINVAL"]
 
 \* IORING_OP_READ_FIXED on page v's ring (its one registered buffer, page v) at the address one
@@ -1267,7 +1304,7 @@ FixedReadOutside(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written>>
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* Each action is preceded by its cheap enabling conditions (the config's flags, CanStart, the
@@ -1365,6 +1402,7 @@ TypeOK ==
     /\ lazy \subseteq VPages
     /\ \A v \in lazy : pte["P"][v].frame = NoFrame
     /\ \A v \in VPages : noread[v] => ro[v]
+    /\ regErr \in {"NONE", "EOPNOTSUPP"}
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
 \* read and fork"): once a read of the parent's page has completed, the
