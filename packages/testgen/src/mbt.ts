@@ -69,7 +69,7 @@ function mismatchesOf(
   );
   let observed: ReturnType<typeof runOnReference>;
   try {
-    observed = runOnReference(opts.adapter, scenario, opts.profile);
+    observed = runOnReference(opts.adapter, scenario, opts.profile, expected.observations);
   } catch (e) {
     const step = scenario.actions.length - 1;
     return {

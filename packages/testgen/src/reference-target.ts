@@ -2,6 +2,7 @@
 // the spec's adapter, one fresh kernel per run.
 
 import type { SpecAdapter } from './adapters/adapter.ts';
+import { brokenModelInvariants } from './adapters/model-invariants.ts';
 import type { Scenario, ScenarioAction, StepObservation, Target } from './target.ts';
 import { formatAction } from './target.ts';
 
@@ -29,17 +30,27 @@ export function createReferenceTarget(
     scenarioSupport(scenario: Scenario) {
       return bySpec.get(scenario.spec)?.scenarioSupport?.(scenario);
     },
-    async run(scenario: Scenario, profile: string): Promise<StepObservation[]> {
-      return runOnReference(adapterFor(scenario.spec), scenario, profile);
+    async run(
+      scenario: Scenario,
+      profile: string,
+      expected?: readonly StepObservation[],
+    ): Promise<StepObservation[]> {
+      return runOnReference(adapterFor(scenario.spec), scenario, profile, expected);
     },
   };
 }
 
-/** Synchronous core of the reference target (the reference has no I/O); used by the bench too. */
+/**
+ * Synchronous core of the reference target (the reference has no I/O); used by the bench too.
+ * `expected`: the model's observations per step, from which the invariants the model breaks are
+ * read (adapters/model-invariants.ts); without it (or past its end), the reference's own
+ * observations, which a comparison with the model's then checks.
+ */
 export function runOnReference(
   adapter: SpecAdapter,
   scenario: Scenario,
   profile: string,
+  expected?: readonly StepObservation[],
 ): StepObservation[] {
   const actions = scenario.actions;
   const init = actions[0];
@@ -49,7 +60,7 @@ export function runOnReference(
   const driver = adapter.createDriver(profile, scenario);
   let prev = driver.observe();
   const out: StepObservation[] = [prev];
-  const check = invariantCheck(adapter, driver, scenario.id, profile);
+  const check = invariantCheck(adapter, driver, scenario, profile, expected);
   check(0, init, undefined, prev);
   // Step i is actions[i] (indexed, not a `[init, ...steps]` copy of every scenario's actions).
   for (let i = 1; i < actions.length; i++) {
@@ -70,16 +81,21 @@ export function runOnReference(
 }
 
 /**
- * After each step, the reference's own invariant checkers: a violation that appears at this
- * step and that the step's observations do not predict fails the run (a cross-check beyond the
- * observations: the reference must not break an invariant the model keeps). A violation is
- * reported once, at the step it appears (the WARN log keeps past ones).
+ * After each step, the reference's own invariant checkers, both ways:
+ * - a violation that appears at this step and that the step's observations do not predict
+ *   fails the run (the reference must not break an invariant the model keeps). A violation is
+ *   reported once, at the step it appears (the WARN log keeps past ones);
+ * - a model invariant that the model's observations say this step breaks
+ *   (adapters/model-invariants.ts) must be reported by one of its reference checks now (a
+ *   violation that appeared earlier and still shows counts): a reference whose checker or
+ *   fault arm is disabled fails the run even where the observations alone do not show it.
  */
 function invariantCheck(
   adapter: SpecAdapter,
   driver: ReturnType<SpecAdapter['createDriver']>,
-  scenarioId: string,
+  scenario: Scenario,
   profile: string,
+  expected: readonly StepObservation[] | undefined,
 ): (
   step: number,
   action: ScenarioAction,
@@ -87,14 +103,16 @@ function invariantCheck(
   now: StepObservation,
 ) => void {
   if (driver.violations === undefined) return () => {};
+  const scenarioId = scenario.id;
   // Violations already reported in this run; created at the first one (nearly every run has
   // none, and this runs once per replayed scenario).
   let seen: Set<string> | undefined;
   return (step, action, prev, now) => {
+    const vs = driver.violations?.() ?? [];
     // The predicted set is only needed for a violation not seen before: computed then (it is a
     // pure function of the two observations), and the action's text only for the message.
     let predicted: ReadonlySet<string> | undefined;
-    for (const v of driver.violations?.() ?? []) {
+    for (const v of vs) {
       const key = `${v.invariant}: ${v.message}`;
       seen ??= new Set<string>();
       if (seen.has(key)) continue;
@@ -105,6 +123,22 @@ function invariantCheck(
           `${scenarioId} [${profile}] step ${step} ${formatAction(action)}: reference invariant ${v.invariant} violated, which the model does not predict: ${v.message}`,
         );
       }
+    }
+    const modelNow = expected?.[step] ?? now;
+    const modelPrev = step === 0 ? undefined : (expected?.[step - 1] ?? prev);
+    for (const c of brokenModelInvariants(
+      adapter.spec,
+      modelPrev,
+      modelNow,
+      action,
+      scenario.constants,
+    )) {
+      if (vs.some((v) => c.reportedAs.includes(v.invariant))) continue;
+      const reported =
+        vs.length === 0 ? 'none' : [...new Set(vs.map((v) => v.invariant))].join(', ');
+      throw new TargetRunError(
+        `${scenarioId} [${profile}] step ${step} ${formatAction(action)}: the model breaks ${c.invariant}, which the reference does not report (expected a violation of ${c.reportedAs.join(' or ')}; reported: ${reported})`,
+      );
     }
   };
 }

@@ -152,7 +152,7 @@ export async function runPlanned(
   profile: string,
   target: Target,
 ): Promise<Mismatch[]> {
-  const observed = await target.run(plan.scenario, profile);
+  const observed = await target.run(plan.scenario, profile, plan.expected.observations);
   return compareObservations(
     plan.scenario,
     profile,

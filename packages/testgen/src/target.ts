@@ -61,9 +61,15 @@ export interface Target {
   /**
    * Executes every action of the scenario under `profile` and returns one observation per
    * action (same length as `scenario.actions`). Callers only pass scenarios whose actions are
-   * all supported (see `applicability`); a target may throw on anything else.
+   * all supported (see `applicability`); a target may throw on anything else. `expected`: the
+   * model's observations for the steps compared, for a target that cross-checks its own
+   * invariant checkers against the model (the reference target); others ignore it.
    */
-  run(scenario: Scenario, profile: string): Promise<StepObservation[]>;
+  run(
+    scenario: Scenario,
+    profile: string,
+    expected?: readonly StepObservation[],
+  ): Promise<StepObservation[]>;
   /**
    * Optional: whether this target's realisation of `spec` is prefix-closed, so that a scenario
    * it cannot run whole may be checked over its longest realisable prefix (planScenario in

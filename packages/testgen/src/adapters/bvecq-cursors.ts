@@ -971,7 +971,9 @@ export const bvecqCursorsAdapter: SpecAdapter = {
 };
 
 /** The `subreqs` observation back as [len, xfer] per outstanding subrequest. */
-function parseSubreqs(obs: StepObservation[string] | undefined): { len: number; xfer: number }[] {
+export function parseSubreqs(
+  obs: StepObservation[string] | undefined,
+): { len: number; xfer: number }[] {
   const out: { len: number; xfer: number }[] = [];
   for (const sr of String(obs ?? '').split(' ')) {
     const m = /^\d+\+(\d+):\w+\/(\d+)\//.exec(sr);
@@ -981,7 +983,7 @@ function parseSubreqs(obs: StepObservation[string] | undefined): { len: number; 
 }
 
 /** A page failed (given up unwritten) before a page that reached the server (NoWriteHole). */
-function hasWriteHole(fstate: string): boolean {
+export function hasWriteHole(fstate: string): boolean {
   const pages = fstate.split(',');
   const failed = pages.indexOf('failed');
   return failed >= 0 && pages.slice(failed + 1).some((p) => p === 'filled' || p === 'uptodate');

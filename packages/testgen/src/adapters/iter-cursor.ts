@@ -530,6 +530,13 @@ class IterCursorDriver implements ReferenceDriver {
   private i: iov_iter | null = null;
   private type = 'NONE';
   private oops = 'NONE';
+  /**
+   * The BUG() a Revert before the iterator's start hit (iov_iter_revert's, the reference's
+   * IovIterBug), as a violation of no_over_reversion: the kernel's own check caught the
+   * over-reversion before the iterator moved, so the iterator checkers find nothing. Kept, as
+   * the oops is.
+   */
+  private revertBug: Violation | null = null;
   private lastBytes = 0;
   private lastOffset0 = 0;
   /** Bytes of the last Extract or GetPages result in no page it listed (unbackedBytes). */
@@ -796,6 +803,7 @@ class IterCursorDriver implements ReferenceDriver {
           }
           if (!(e instanceof IovIterBug)) throw e;
           this.oops = this.oopsKind();
+          this.revertBug = { invariant: 'no_over_reversion', message: e.message };
           return;
         }
         // Without the guard (fault over_revert) the walk back does not stop: the iterator is
@@ -1238,11 +1246,15 @@ class IterCursorDriver implements ReferenceDriver {
     return this.i === null ? 0 : iov_iter_npages(this.i, maxpages);
   }
 
-  /** Kernel-wide invariants, the iterator's own, and those of the last extraction. */
+  /**
+   * Kernel-wide invariants, the iterator's own, a Revert's BUG() (revertBug), and those of the
+   * last extraction.
+   */
   violations(): Violation[] {
     return with_kernel(this.k, () => [
       ...kernelViolations(this.k),
       ...(this.i === null ? [] : iov_iter_violations(this.i)),
+      ...(this.revertBug === null ? [] : [this.revertBug]),
       ...this.extractViolations,
     ]);
   }

@@ -199,7 +199,7 @@ const FRAMES = [
   'Q1',
 ] as const;
 type Frame = (typeof FRAMES)[number];
-const SLOTS = [1, 2] as const;
+export const SLOTS = [1, 2] as const;
 const ITER_TYPES = new Set([
   'UBUF',
   'IOVEC',
@@ -827,7 +827,7 @@ const LAYOUT_PARTS: Readonly<Record<string, readonly (readonly [string, number, 
  * layout: each within one page part, from the offset of its stream position, the next element
  * starting where the previous one ended (the model's ElementsMatchIterator).
  */
-function elemsFollowLayout(iter: unknown, elems: unknown): boolean {
+export function elemsFollowLayout(iter: unknown, elems: unknown): boolean {
   const parts = typeof iter === 'string' ? LAYOUT_PARTS[iter] : undefined;
   if (parts === undefined || typeof elems !== 'string' || elems === '') return true;
   let next: number | null = null;
@@ -845,7 +845,7 @@ function elemsFollowLayout(iter: unknown, elems: unknown): boolean {
 }
 
 /** The model's elements of one slot, parsed back from an observation ("U0+1:3,U1+0:3"). */
-function observedElems(elems: unknown): { frame: string; off: number; len: number }[] {
+export function observedElems(elems: unknown): { frame: string; off: number; len: number }[] {
   if (typeof elems !== 'string' || elems === '') return [];
   return elems.split(',').map((e) => {
     const m = /^([^+]*)\+(\d+):(\d+)$/.exec(e);

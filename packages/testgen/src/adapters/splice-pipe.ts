@@ -163,12 +163,12 @@ import { kernelFor } from './design.ts';
 import { kernelViolations } from './invariants.ts';
 
 /** Procs of every SplicePipe config (a set constant, so not in Scenario.constants). */
-const PROCS = ['p1', 'p2'] as const;
+export const PROCS = ['p1', 'p2'] as const;
 /**
  * Each process's observation keys, built once: `phase_${p}` per key and step built and
  * internalized a string each time (a replay hot spot).
  */
-const PROC_KEYS = {
+export const PROC_KEYS = {
   p1: { phase: 'phase_p1', ret: 'ret_p1', pipe: 'pipe_p1', pipeLen: 'pipeLen_p1' },
   p2: { phase: 'phase_p2', ret: 'ret_p2', pipe: 'pipe_p2', pipeLen: 'pipeLen_p2' },
 } as const;

@@ -1,0 +1,179 @@
+// The model-invariant table (adapters/model-invariants.ts) and the reference target's check that
+// every invariant the model breaks at a step is reported by one of its reference checks.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Violation } from '@pinlab/reference';
+import { parseTlcConfig } from '@pinlab/tla';
+import { describe, expect, it } from 'vitest';
+import type { ReferenceDriver, SpecAdapter } from '../../src/adapters/adapter.ts';
+import { allAdapters } from '../../src/adapters/index.ts';
+import {
+  brokenModelInvariants,
+  modelInvariantTable,
+  modelInvariantTables,
+} from '../../src/adapters/model-invariants.ts';
+import { runOnReference, TargetRunError } from '../../src/reference-target.ts';
+import { loadSuite } from '../../src/run-suite.ts';
+import type { Scenario, ScenarioAction, StepObservation } from '../../src/target.ts';
+
+const root = join(import.meta.dirname, '../../../..');
+const specs = join(root, 'specs');
+const manifest = JSON.parse(readFileSync(join(specs, 'manifest.json'), 'utf8')) as Record<
+  string,
+  { spec: string; expect: 'ok' | { invariant: string } }
+>;
+
+/** Every invariant the configs of `spec` check (their INVARIANT lists). */
+function specInvariants(spec: string): Set<string> {
+  const out = new Set<string>();
+  for (const f of readdirSync(specs)) {
+    if (!f.endsWith('.cfg') || (f !== `${spec}.cfg` && !f.startsWith(`${spec}_`))) continue;
+    for (const inv of parseTlcConfig(readFileSync(join(specs, f), 'utf8')).invariants) out.add(inv);
+  }
+  return out;
+}
+
+describe('model invariant table', () => {
+  it('has one table per adapter', () => {
+    expect(modelInvariantTables.map((t) => t.spec).sort()).toEqual(
+      allAdapters.map((a) => a.spec).sort(),
+    );
+  });
+
+  for (const t of modelInvariantTables) {
+    it(`${t.spec}: lists every invariant of its configs once, checked or with a reason`, () => {
+      const checked = t.checked.map((c) => c.invariant);
+      const unchecked = Object.keys(t.unchecked);
+      const listed = [...checked, ...unchecked];
+      expect(new Set(listed).size).toBe(listed.length);
+      expect(new Set(listed)).toEqual(specInvariants(t.spec));
+      for (const c of t.checked) expect(c.reportedAs.length).toBeGreaterThan(0);
+      for (const reason of Object.values(t.unchecked)) expect(reason.length).toBeGreaterThan(20);
+    });
+  }
+
+  // A config the manifest expects to break a checked invariant: its generated suite has steps
+  // where the model's observations show it broken (under the config's design, the profile with
+  // the bug's fault), so the check is exercised there and not only declared.
+  const bugConfigs = Object.entries(manifest).filter(
+    ([, m]) =>
+      typeof m.expect === 'object' &&
+      modelInvariantTable(m.spec)?.checked.some(
+        (c) => c.invariant === (m.expect as { invariant: string }).invariant,
+      ),
+  );
+  it.each(bugConfigs)('%s: the suite shows the model breaking its invariant', (config, m) => {
+    const invariant = (m.expect as { invariant: string }).invariant;
+    const suite = loadSuite(join(root, 'generated-tests', m.spec, `${config}.suite.json`));
+    let steps = 0;
+    for (const s of suite.scenarios)
+      for (const [profile, e] of Object.entries(s.expect)) {
+        if (!('observations' in e)) continue;
+        const constants = suite.constants?.[profile] ?? {};
+        e.observations.forEach((now, i) => {
+          const prev = i === 0 ? undefined : e.observations[i - 1];
+          const action = s.actions[i] as ScenarioAction;
+          if (
+            brokenModelInvariants(m.spec, prev, now, action, constants).some(
+              (c) => c.invariant === invariant,
+            )
+          )
+            steps++;
+        });
+      }
+    expect(steps).toBeGreaterThan(0);
+  });
+});
+
+/** A driver whose observations and violations are scripted per step. */
+function scriptedAdapter(
+  steps: readonly { obs: StepObservation; violations: readonly Violation[] }[],
+): SpecAdapter {
+  return {
+    spec: 'IterCursor',
+    observeModel: () => ({}),
+    supports: () => true,
+    // Allows whatever the scripted driver reports: only the other direction is under test.
+    predictedViolations: () => ['no_over_reversion', 'iter_count_consistent'],
+    createDriver(): ReferenceDriver {
+      let i = 0;
+      return {
+        apply() {
+          i++;
+        },
+        observe: () => steps[i]?.obs ?? {},
+        violations: () => steps[i]?.violations ?? [],
+      };
+    },
+  };
+}
+
+const fine: StepObservation = { oops: 'NONE', count: 6, npages: 2 };
+const overReverted: StepObservation = { oops: 'OOB', count: null, npages: null };
+const scenario: Scenario = {
+  id: 'IterCursor_over_revert/tour-1',
+  spec: 'IterCursor',
+  config: 'IterCursor_over_revert',
+  actions: [{ name: 'Init' }, { name: 'IterInit', type: 'IOVEC' }, { name: 'Revert', bytes: 1 }],
+};
+const reported: Violation = { invariant: 'no_over_reversion', message: 'before its start' };
+
+describe('reference target: a violation the model predicts must be reported', () => {
+  it('passes when a reference check mapped to the invariant reports it', () => {
+    const a = scriptedAdapter([
+      { obs: fine, violations: [] },
+      { obs: fine, violations: [] },
+      { obs: overReverted, violations: [reported] },
+    ]);
+    expect(runOnReference(a, scenario, 'linux-6.12')).toHaveLength(3);
+  });
+
+  it('fails naming scenario, step, action, the invariant and what was reported', () => {
+    const a = scriptedAdapter([
+      { obs: fine, violations: [] },
+      { obs: fine, violations: [] },
+      { obs: overReverted, violations: [] },
+    ]);
+    expect(() => runOnReference(a, scenario, 'linux-6.12')).toThrow(TargetRunError);
+    expect(() => runOnReference(a, scenario, 'linux-6.12')).toThrow(
+      'IterCursor_over_revert/tour-1 [linux-6.12] step 2 Revert(bytes=1): the model breaks NeverBeforeStart, which the reference does not report (expected a violation of no_over_reversion or iter_count_consistent; reported: none)',
+    );
+  });
+
+  it('names the violations reported when none is the invariant’s', () => {
+    const other: Violation = { invariant: 'no_pin_underflow', message: 'x' };
+    const a: SpecAdapter = {
+      ...scriptedAdapter([
+        { obs: fine, violations: [] },
+        { obs: fine, violations: [] },
+        { obs: overReverted, violations: [other] },
+      ]),
+      predictedViolations: () => ['no_pin_underflow'],
+    };
+    expect(() => runOnReference(a, scenario, 'linux-6.12')).toThrow('reported: no_pin_underflow)');
+  });
+
+  it('counts a violation reported at an earlier step that still shows', () => {
+    const a = scriptedAdapter([
+      { obs: fine, violations: [] },
+      { obs: overReverted, violations: [reported] },
+      { obs: overReverted, violations: [reported] },
+    ]);
+    expect(runOnReference(a, scenario, 'linux-6.12')).toHaveLength(3);
+  });
+
+  it("reads the model's break from the expected observations when given", () => {
+    // The reference observes nothing wrong and reports nothing; the model's observations say
+    // step 2 over-reverts: the run fails on the invariant (the observations' comparison, which
+    // runs after, would fail too).
+    const a = scriptedAdapter([
+      { obs: fine, violations: [] },
+      { obs: fine, violations: [] },
+      { obs: fine, violations: [] },
+    ]);
+    expect(runOnReference(a, scenario, 'linux-6.12')).toHaveLength(3);
+    expect(() => runOnReference(a, scenario, 'linux-6.12', [fine, fine, overReverted])).toThrow(
+      'step 2 Revert(bytes=1): the model breaks NeverBeforeStart',
+    );
+  });
+});
