@@ -110,6 +110,25 @@
 //                      user addresses 9 KiB and 10 KiB (user page 2, the second starting where
 //                      the first ends): the bio merges them into one bvec and drops the second
 //                      hold on the page at once (6.12: pin counters +2/+1); queued with 2 KiB.
+// Synchronous short read (the spec's SyncPartial):
+//   SubmitSyncPartial(b)  SubmitPartial's buffer (6144 bytes at user address +13 KiB: user page 3
+//                      from 1 KiB, then user page 4, unmapped) as a preadv on loop0 opened
+//                      O_DIRECT at (b-1) * 64 KiB: the direct read gets 3072 bytes into user page
+//                      3 (pinned and released inside the call on 6.12), blkdev_read_iter's
+//                      filemap_read faults at once on user page 4 and the call returns 3072
+//                      (DONE); another answer is an error.
+// Many iovecs (the spec's ManyIovecs):
+//   SubmitMany(b, d, f)  Submit's AIO request (IOCB_CMD_PREADV / PWRITEV) as 257 iovecs of 1024
+//                      bytes in user page 2, alternately at user addresses 9 KiB and 11 KiB (no
+//                      iovec continues the one before): more than BIO_MAX_VECS pages, so
+//                      block/fops.c __blkdev_direct_IO builds two bios (256 bvecs, then 1), user
+//                      page 2 held once per bvec (6.12: nr_foll_pin_acquired +257), at the bio's
+//                      own area of the disk (reads from (b-1) * 64 KiB, writes from the middle:
+//                      the usual write region is too near the end for 257 KiB); f=LAST (writes):
+//                      the last iovec is the unmapped address, the second bio fails at
+//                      submission and the request, queued with the first, completes -EIO; f=FIRST:
+//                      the first iovec is, and the request completes -EIO inside io_submit
+//                      (FAILED, no gate needed: no bio is built); another answer is an error.
 // and observes after every step:
 //   p5        FILE while user page 5's PFN (/proc/self/pagemap) is the page-cache page's (the
 //             PFN of a MAP_SHARED mapping of the same file page), NONE while it has no PFN
@@ -123,6 +142,7 @@
 #define PU_UNIT 1024
 #define PU_BYTES (6 * PU_UNIT)
 #define PU_USER_PAGES 4
+#define PU_MANY_IOVS 257  // SubmitMany: BIO_MAX_VECS + 1 iovecs
 
 // FilePrivate's byte patterns (the reference adapter's FILE_PATTERN, STORE_PATTERN,
 // DMA_PATTERN) and where u5, f0 and wrote read: model byte 2 of the page.
@@ -139,7 +159,7 @@ struct pu_state {
   char gate[3][64];
   int submitted[3], failed[3], done[3];
   long long res[3];
-  struct iovec iov[3][4];  // each bio's own iovec array (AIO reads it at io_submit)
+  struct iovec iov[3][PU_MANY_IOVS];  // each bio's own iovec array (AIO reads it at io_submit)
   int file_fd;
   unsigned char *file_map;  // X0, X1
   unsigned long long zero_pfn;
@@ -365,6 +385,14 @@ static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *
     v[1] = (struct iovec){base + 10 * PU_UNIT, PU_UNIT};
     return 2;
   }
+  // SubmitMany: 257 iovecs of 1024 bytes in user page 2, alternately at user addresses 9 KiB and
+  // 11 KiB; MANY_LAST / MANY_FIRST put the last / first one at the unmapped address.
+  if (strncmp(iter, "MANY", 4) == 0) {
+    for (int k = 0; k < PU_MANY_IOVS; k++) v[k] = (struct iovec){base + (k % 2 ? 11 : 9) * PU_UNIT, PU_UNIT};
+    if (strcmp(iter, "MANY_LAST") == 0) v[PU_MANY_IOVS - 1].iov_base = s->unmapped;
+    if (strcmp(iter, "MANY_FIRST") == 0) v[0].iov_base = s->unmapped;
+    return PU_MANY_IOVS;
+  }
   if (strcmp(iter, "MIS_IOVEC") == 0) {
     v[0] = (struct iovec){base + 9 * PU_UNIT, 1948};
     v[1] = (struct iovec){base + 9 * PU_UNIT + 1948, 3 * PU_UNIT - 1948};
@@ -383,7 +411,8 @@ static int pu_submit(struct pu_state *s, int b, const char *iter, int is_write, 
                      const char *step, char *err, size_t errlen) {
   if (s->submitted[b] || s->failed[b]) return snprintf(err, errlen, "%s: bio %d was already used", step, b), -1;
   // SubmitFault and SubmitMisaligned build no bio: they need no gate.
-  int fault = base == s->unmapped || strncmp(iter, "MIS_", 4) == 0 || strcmp(iter, "EOF_EOF") == 0;
+  int fault = base == s->unmapped || strncmp(iter, "MIS_", 4) == 0 || strcmp(iter, "EOF_EOF") == 0 ||
+              strcmp(iter, "MANY_FIRST") == 0;
   int n = pu_iovec(s, b, iter, base);
   s->filemap[b] = strcmp(iter, "FILEMAP") == 0 || strncmp(iter, "EOF_", 4) == 0;
   s->is_write[b] = is_write;
@@ -392,6 +421,8 @@ static int pu_submit(struct pu_state *s, int b, const char *iter, int is_write, 
   // reads back.
   long long at = is_write ? pu_write_region(b) : s->filemap[b] ? pu_dma_region(b) : (long long)(b - 1) * 65536;
   if (s->end_at[b] > 0) at = s->end_at[b];  // DeviceEnd: at the gate's end (its table maps DISK_BYTES)
+  // SubmitMany's 257 KiB writes: from the middle of the disk (upper half, 512 KiB per bio).
+  if (strncmp(iter, "MANY", 4) == 0 && is_write) at = (long long)DISK_BYTES / 2 + (long long)(b - 1) * 524288;
   if (sync) {
     ssize_t r = is_write ? pwritev(s->sync_fd, s->iov[b], n, at) : preadv(s->sync_fd, s->iov[b], n, at);
     s->submitted[b] = 1;
@@ -624,6 +655,39 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
     }
     return 0;
   }
+  if (strcmp(name, "SubmitSyncPartial") == 0) {
+    // SyncPartial: SubmitPartial's buffer (user page 3 from 1 KiB, then the unmapped user page 4)
+    // as a synchronous preadv on loop0 opened O_DIRECT: __blkdev_direct_IO_simple reads 3 KiB
+    // into user page 3 (the next extraction's -EFAULT dropped), then blkdev_read_iter's
+    // filemap_read faults at once copying the rest and returns the 3 KiB; another answer is an
+    // error.
+    if (pu_submit(s, b, "PARTIAL", 0, s->user, 1, step, err, errlen) < 0) return -1;
+    if (s->res[b] != 3 * PU_UNIT) return snprintf(err, errlen, "%s: preadv returned %lld, not %d", step, s->res[b], 3 * PU_UNIT), -1;
+    return 0;
+  }
+  if (strcmp(name, "SubmitMany") == 0) {
+    // ManyIovecs: 257 iovecs, more than BIO_MAX_VECS pages: block/fops.c __blkdev_direct_IO
+    // loops over bios and returns -EIOCBQUEUED whatever they did; a bio whose extraction fails is
+    // ended with BLK_STS_IOERR and the request completes -EIO (blkdev_bio_end_io).
+    char fault[8] = "", many[16];
+    pu_param(step, "fault", fault, sizeof fault);
+    if (strcmp(dir, "DEST") && strcmp(dir, "SOURCE")) return snprintf(err, errlen, "%s: dir must be DEST or SOURCE", step), -1;
+    if (strcmp(fault, "NONE") && strcmp(fault, "LAST") && strcmp(fault, "FIRST")) return snprintf(err, errlen, "%s: fault must be NONE, LAST or FIRST", step), -1;
+    if (strcmp(fault, "NONE") == 0) snprintf(many, sizeof many, "MANY");
+    else snprintf(many, sizeof many, "MANY_%s", fault);
+    if (pu_submit(s, b, many, dir[0] == 'S', s->user, 0, step, err, errlen) < 0) return -1;
+    if (!s->submitted[b]) return snprintf(err, errlen, "%s: io_submit failed (%lld)", step, s->res[b]), -1;
+    if (strcmp(fault, "FIRST") == 0) {
+      // The first bio ended at once: the completion (-EIO) is posted inside io_submit.
+      pu_reap(s, b, 1000);
+      if (!s->done[b]) return snprintf(err, errlen, "%s: no completion within 1 s", step), -1;
+      if (s->res[b] != -EIO) return snprintf(err, errlen, "%s: the kernel answered %lld, not -EIO", step, s->res[b]), -1;
+      return 0;
+    }
+    pu_reap(s, 0, 0);
+    s->held[b] = !s->done[b];
+    return 0;
+  }
   int fault = strcmp(name, "SubmitFault") == 0, sync = strcmp(name, "SubmitSync") == 0;
   if (strcmp(name, "Submit") == 0 || fault || sync) {
     int filemap = strcmp(iter, "FILEMAP") == 0;
@@ -768,7 +832,13 @@ static void pu_teardown(struct pu_state *s) {
   // the gates stay, open, for this worker slot's next scenario.
   for (int b = 1; b <= 2; b++) {
     if (s->gate[b][0]) gate_open(s->gate[b]);
-    if (s->submitted[b] && !s->done[b]) pu_reap(s, b, 10000);
+    if (s->submitted[b] && !s->done[b]) {
+      pu_reap(s, b, 10000);
+      // The gate's sectors for a bio completing here too: one ending with an error (SubmitMany's
+      // LAST: -EIO) has no dio->size, so its size is what the gate accounted.
+      long long now = pu_gate_sectors(s, b);
+      if (s->done[b] && s->sect[b] < 0 && now >= 0 && s->sect0[b] >= 0) s->sect[b] = now - s->sect0[b];
+    }
     if (s->fd[b] > 0) close(s->fd[b]);
     // A gate switched onto the error device goes back onto loop0 for the slot's next scenario.
     struct stat st;

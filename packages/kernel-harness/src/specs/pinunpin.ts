@@ -74,6 +74,17 @@
 //                at user address +9 KiB and 2048 bytes one byte past +12 KiB (lengths on the
 //                block, the second address off the 511 DMA alignment): -EINVAL
 //                (iov_iter_aligned_iovec's address check) as the completion inside io_submit.
+//   SubmitSyncPartial(b)  (SyncPartial) SubmitPartial's buffer as a synchronous preadv on loop0
+//                opened O_DIRECT: the direct read gets 3 KiB, blkdev_read_iter's buffered rest
+//                (filemap_read) faults at once and the call returns the 3 KiB (DONE, 3 model
+//                bytes; 6.12 pinAcquired/pinReleased +1 within the call).
+//   SubmitMany(b, dir, fault)  (ManyIovecs) Submit's AIO request through gate b as 257 iovecs of
+//                1024 bytes in user page 2, alternately at +9 KiB and +11 KiB: more than
+//                BIO_MAX_VECS pages, so block/fops.c __blkdev_direct_IO queues two bios (257
+//                model bytes; 6.12 pinAcquired +257); fault LAST (writes) the last iovec
+//                unmapped: the first bio alone is queued and the request completes -EIO (its
+//                bytes from the gate's sectors); fault FIRST the first iovec unmapped: -EIO
+//                inside io_submit (FAILED).
 //   SubmitContiguous(b, dir)  (ContiguousIovec) Submit's AIO request through gate b as two
 //                iovecs of 1024 bytes at user addresses +9 KiB and +10 KiB: the bio merges the
 //                second into the first bvec (block/bio.c same_page) and drops its hold at once:
@@ -120,6 +131,8 @@ const DIRS = new Set(['DEST', 'SOURCE']);
 const PAGES = new Set(['X0', 'X1']);
 /** SubmitPastEof's buffers: from user page 5 over both pages, or user page 6 alone. */
 const FROMS = new Set(['IN', 'EOF']);
+/** SubmitMany's fault parameter (ManyIovecs). */
+const MANY_FAULTS = new Set(['NONE', 'LAST', 'FIRST']);
 
 export const PINUNPIN_UNOBSERVABLE: readonly string[] = [
   'pins',
@@ -162,6 +175,10 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
       return isBio(action.bio) && DIRS.has(String(action.dir));
     case 'SubmitPastEof':
       return isBio(action.bio) && DIRS.has(String(action.dir)) && FROMS.has(String(action.from));
+    case 'SubmitMany':
+      return (
+        isBio(action.bio) && DIRS.has(String(action.dir)) && MANY_FAULTS.has(String(action.fault))
+      );
     case 'SubmitMisaligned':
       return (
         isBio(action.bio) && USER_ITERS.has(String(action.iter)) && DIRS.has(String(action.dir))
@@ -173,6 +190,7 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
     case 'ReadCrossEndOdd':
     case 'WriteAtEnd':
     case 'SubmitShortBlock':
+    case 'SubmitSyncPartial':
       return isBio(action.bio);
     case 'PunchHole':
       return PAGES.has(String(action.page));
@@ -220,6 +238,8 @@ const PARAMS: Record<string, readonly string[]> = {
   SubmitShortBlock: ['bio'],
   SubmitMisalignedAddr: ['bio', 'dir'],
   SubmitContiguous: ['bio', 'dir'],
+  SubmitMany: ['bio', 'dir', 'fault'],
+  SubmitSyncPartial: ['bio'],
   SubmitPastEof: ['bio', 'dir', 'from'],
   SubmitMisaligned: ['bio', 'iter', 'dir'],
   PunchHole: ['page'],
