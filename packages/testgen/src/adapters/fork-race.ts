@@ -53,7 +53,10 @@
 // file_bytes, FILE_BYTE throughout: no tag), page 0 faulted in by a store (do_cow_fault), page 1
 // by a load (LastPageLoadedOnly: do_read_fault maps the page-cache page); the file's page reads
 // as no tags (""). MadviseWipeFile: madvise(MADV_WIPEONFORK) of that buffer, which the kernel
-// refuses (-EINVAL: anonymous memory only).
+// refuses (-EINVAL: anonymous memory only). RegisterBuffer of a page of it: the reference's
+// io_sqe_buffers_register pins it (page 1: the FOLL_WRITE fault copies the page-cache page) and,
+// on 6.1 (profile io_uring_vma_file_check), refuses the file vma and unpins (err EOPNOTSUPP, the
+// model's regErr); 6.12 registers the copy.
 
 import {
   access_remote_vm,
@@ -68,6 +71,7 @@ import {
   EINVAL,
   ENOMEM,
   ENXIO,
+  EOPNOTSUPP,
   type Folio,
   ITER_DEST,
   io_import_fixed,
@@ -195,6 +199,7 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [-EEXIST]: 'EEXIST',
   [-ENOMEM]: 'ENOMEM',
   [-EINVAL]: 'EINVAL',
+  [-EOPNOTSUPP]: 'EOPNOTSUPP',
 };
 
 function errName(ret: number): string {
@@ -300,11 +305,17 @@ function modelIoOutcomes(
   return { lost: lost.join(','), written: out.length === 0 ? null : out.join(';') };
 }
 
-/** The failure the model gives the step that led to state (action field err), null if none. */
+/**
+ * The failure the model gives the step that led to state, null if none: the action's field err,
+ * or for a RegisterBuffer step the variable regErr, where the kernel profile decides the outcome
+ * of the same action (IoUringFileCheck: 6.1 refuses a file-backed buffer, -EOPNOTSUPP).
+ */
 function modelErr(state: ModelState): string | null {
   const action = stateVar(state, 'action');
-  if (!domain(action, 'action').includes('err')) return null;
-  return asString(apply(action, 'err'), 'action.err');
+  if (domain(action, 'action').includes('err')) return asString(apply(action, 'err'), 'action.err');
+  if (asString(apply(action, 'name'), 'action.name') !== 'RegisterBuffer') return null;
+  const e = asString(stateVar(state, 'regErr'), 'regErr');
+  return e === 'NONE' ? null : e;
 }
 
 /** The tags a page's first TAGS_END bytes hold; a partly written region reads as `<tag>~partial`. */
