@@ -1,9 +1,11 @@
 // The model-invariant table (adapters/model-invariants.ts) and the reference target's check that
 // every invariant the model breaks at a step is reported by one of its reference checks.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Violation } from '@pinlab/reference';
-import { parseTlcConfig } from '@pinlab/tla';
+import { applyConstantOverrides, ModelExplorer, parseTlcConfig, readTlaModule } from '@pinlab/tla';
+import * as tlaChecker from 'tla-checker';
 import { describe, expect, it } from 'vitest';
 import type { ReferenceDriver, SpecAdapter } from '../../src/adapters/adapter.ts';
 import { allAdapters } from '../../src/adapters/index.ts';
@@ -12,6 +14,7 @@ import {
   modelInvariantTable,
   modelInvariantTables,
 } from '../../src/adapters/model-invariants.ts';
+import { canonicalJson } from '../../src/model/value.ts';
 import { runOnReference, TargetRunError } from '../../src/reference-target.ts';
 import { loadSuite } from '../../src/run-suite.ts';
 import type { Scenario, ScenarioAction, StepObservation } from '../../src/target.ts';
@@ -62,28 +65,109 @@ describe('model invariant table', () => {
         (c) => c.invariant === (m.expect as { invariant: string }).invariant,
       ),
   );
-  it.each(bugConfigs)('%s: the suite shows the model breaking its invariant', (config, m) => {
-    const invariant = (m.expect as { invariant: string }).invariant;
-    const suite = loadSuite(join(root, 'generated-tests', m.spec, `${config}.suite.json`));
-    let steps = 0;
-    for (const s of suite.scenarios)
-      for (const [profile, e] of Object.entries(s.expect)) {
-        if (!('observations' in e)) continue;
-        const constants = suite.constants?.[profile] ?? {};
-        e.observations.forEach((now, i) => {
-          const prev = i === 0 ? undefined : e.observations[i - 1];
-          const action = s.actions[i] as ScenarioAction;
-          if (
-            brokenModelInvariants(m.spec, prev, now, action, constants).some(
-              (c) => c.invariant === invariant,
-            )
-          )
+  it.each(bugConfigs)(
+    '%s: the suite shows the model breaking its invariant, and the model agrees',
+    (config, m) => {
+      const invariant = (m.expect as { invariant: string }).invariant;
+      const suite = loadSuite(join(root, 'generated-tests', m.spec, `${config}.suite.json`));
+      let steps = 0;
+      let first: { actions: readonly ScenarioAction[]; profile: string; step: number } | undefined;
+      for (const s of suite.scenarios)
+        for (const [profile, e] of Object.entries(s.expect)) {
+          if (!('observations' in e)) continue;
+          const constants = suite.constants?.[profile] ?? {};
+          e.observations.forEach((now, i) => {
+            const prev = i === 0 ? undefined : e.observations[i - 1];
+            const action = s.actions[i] as ScenarioAction;
+            const broken = brokenModelInvariants(m.spec, prev, now, action, constants);
+            if (!broken.some((c) => c.invariant === invariant)) return;
             steps++;
-        });
-      }
-    expect(steps).toBeGreaterThan(0);
-  });
+            if (first === undefined || i < first.step)
+              first = { actions: s.actions, profile, step: i };
+          });
+        }
+      expect(steps).toBeGreaterThan(0);
+      // The model itself (the engine's evaluation of the spec's invariant) breaks it at the
+      // earliest such step or the one before (a check that can only see it once the step is
+      // done: a freed buffer's DMA at the bio's completion).
+      const f = first as NonNullable<typeof first>;
+      const states = replayModel(
+        m.spec,
+        config,
+        suite.constants?.[f.profile] ?? {},
+        f.actions,
+        f.step,
+      );
+      expect(
+        states
+          .slice(-2)
+          .some(
+            (st) =>
+              !invariantHolds(m.spec, config, suite.constants?.[f.profile] ?? {}, st, invariant),
+          ),
+        `${config} [${f.profile}] step ${f.step}: the model keeps ${invariant}`,
+      ).toBe(true);
+    },
+    120_000,
+  );
 });
+
+// The engine, for the model's own invariant results: tla-checker's explore_invariants on a state
+// the ModelExplorer replayed.
+const require = createRequire(import.meta.url);
+tlaChecker.initSync({
+  module: readFileSync(join(dirname(require.resolve('tla-checker')), 'tla_checker_bg.wasm')),
+});
+
+function modelText(spec: string, config: string, constants: Record<string, unknown>) {
+  const specText = readFileSync(join(specs, `${spec}.tla`), 'utf8');
+  const cfgText = applyConstantOverrides(
+    readFileSync(join(specs, `${config}.cfg`), 'utf8'),
+    { ...(constants as Record<string, string | number | boolean>) },
+    readTlaModule(specText).constants,
+  );
+  return { specText, cfgText };
+}
+
+type ExplorerState = ModelExplorer['initial'][number];
+
+/** The model's states 0..last along `actions` (each step: the successor its action names). */
+function replayModel(
+  spec: string,
+  config: string,
+  constants: Record<string, unknown>,
+  actions: readonly ScenarioAction[],
+  last: number,
+): ExplorerState[] {
+  const { specText, cfgText } = modelText(spec, config, constants);
+  const ex = new ModelExplorer(specText, cfgText);
+  const key = (a: unknown) => canonicalJson(a as never);
+  let state = ex.initial.find((s) => key(s.values.action) === key(actions[0]));
+  if (state === undefined) throw new Error(`${config}: no initial state`);
+  const out = [state];
+  for (let i = 1; i <= last; i++) {
+    state = ex.successors(state).find((s) => key(s.values.action) === key(actions[i]));
+    if (state === undefined) throw new Error(`${config}: step ${i} not enabled`);
+    out.push(state);
+  }
+  return out;
+}
+
+function invariantHolds(
+  spec: string,
+  config: string,
+  constants: Record<string, unknown>,
+  state: ExplorerState,
+  invariant: string,
+): boolean {
+  const { specText, cfgText } = modelText(spec, config, constants);
+  const r = JSON.parse(
+    tlaChecker.explore_invariants(specText, cfgText, '{}', JSON.stringify(state.raw)),
+  ) as { ok: boolean; invariants: { name: string; holds: boolean }[] };
+  const inv = r.invariants.find((i) => i.name === invariant);
+  if (!r.ok || inv === undefined) throw new Error(`${config}: no result for ${invariant}`);
+  return inv.holds;
+}
 
 /** A driver whose observations and violations are scripted per step. */
 function scriptedAdapter(
