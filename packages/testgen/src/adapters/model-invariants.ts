@@ -45,9 +45,13 @@ export interface ModelInvariantTable {
   readonly unchecked: Readonly<Record<string, string>>;
 }
 
-/** Never broken by a config of the manifest: no observation shows it, nothing to hold. */
+/**
+ * No config is expected to break it: specs/manifest.json expects it of none, and `pinlab check`
+ * holds every ok config to it under its own constants. No observation is read as its break, so
+ * a profile's constants that broke it would go unchecked here (the observations still compare).
+ */
 const FIXED_DESIGN =
-  'no config breaks it (specs/manifest.json expects it of none) and no profile or fault re-creates a design that does: no observation of the spec shows it broken';
+  "no config of specs/manifest.json is expected to break it (pinlab check holds every ok config to it under the config's constants): no observation of the spec is read as its break";
 /** TypeOK: the model's own typing, with no kernel counterpart. */
 const TYPE_OK = "the model's typing of its own variables: no kernel state to check";
 
