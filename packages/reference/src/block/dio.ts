@@ -19,7 +19,8 @@ import { copy_to_iter, iov_iter_zero } from '../iov_iter/iterate.ts';
 import { iov_iter_npages } from '../iov_iter/npages.ts';
 import type { bio_vec, iov_iter } from '../iov_iter/types.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
-import { filemap_get_uptodate_folio } from '../mm/filemap.ts';
+import type { address_space } from '../mm/filemap.ts';
+import { filemap_get_uptodate_folio, invalidate_inode_pages2_range } from '../mm/filemap.ts';
 import type { bio } from './bio.ts';
 import {
   BIO_MAX_VECS,
@@ -94,6 +95,11 @@ function dio_complete(d: dio): void {
   } else {
     res = Math.min(d.size, d.report_limit);
     if (!d.is_read) {
+      // fs/iomap/direct-io.c iomap_dio_complete (Debian 6.1.192 and 6.12.117), a file's write:
+      // "if (!dio->error && dio->size && (dio->flags & IOMAP_DIO_WRITE))
+      // kiocb_invalidate_post_direct_write(iocb, dio->size);" before ki_pos moves (a write with no
+      // error has dio->size > 0 here). The block device's is blkdev_direct_write's (direct_IO).
+      if (!ino.is_blkdev) invalidate_post_direct_write(ino.i_mapping, d.iocb.ki_pos, d.size);
       const end = d.iocb.ki_pos + res;
       if (end > ino.i_size) ino.i_size = end; // a write past EOF extends the file
       const lbs = ino.i_bdev.logical_block_size;
@@ -151,6 +157,16 @@ export function dio_submit(iocb: kiocb, iter: iov_iter, opts: DioSubmitOptions =
     if (pos >= ino.i_extent_len) return -ENOSPC;
     count = Math.min(count, ino.i_extent_len - pos);
   }
+  // The page cache of the range to be written is invalidated before the write (a buffered read
+  // afterwards goes to the device): block/fops.c blkdev_direct_write, "written =
+  // kiocb_invalidate_pages(iocb, count);", before blkdev_direct_IO and its alignment check, with
+  // the count blkdev_write_iter truncated; fs/iomap/direct-io.c __iomap_dio_rw, before any iomap
+  // (6.12: "ret = kiocb_invalidate_pages(iocb, iomi.len);"; 6.1:
+  // "invalidate_inode_pages2_range(mapping, iomi.pos >> PAGE_SHIFT, end >> PAGE_SHIFT)" after
+  // filemap_write_and_wait_range). Debian 6.1.192 and 6.12.117 alike (6.1.192 has
+  // blkdev_direct_write too). A failed invalidation (-EBUSY: a buffered fallback, -ENOTBLK for
+  // iomap) cannot happen in the model (invalidate_inode_pages2_range).
+  if (!is_read) kiocb_invalidate_pages(iocb, count);
   // A read at or past EOF returns 0 before any alignment check: blkdev_read_iter ("if (pos >=
   // size) return 0", before blkdev_direct_IO) and __iomap_dio_rw ("if (iomi.pos >=
   // dio->i_size) goto out_free_dio", before iomap_dio_bio_iter checks the alignment), with
@@ -354,6 +370,37 @@ export function dio_drop_submitter_ref(d: dio): void {
   if (d.ref === 0) dio_complete(d);
 }
 
+/**
+ * kiocb_invalidate_pages (mm/filemap.c, Debian 6.1.192 and 6.12.117) for a write of count bytes at
+ * iocb->ki_pos: filemap_invalidate_pages writes the range back (filemap_write_and_wait_range; the
+ * model's page caches hold no dirty folio) and invalidates its cached pages,
+ * "invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT, end >> PAGE_SHIFT)", end = pos +
+ * count - 1. (IOCB_NOWAIT's -EAGAIN: the model's kiocbs never set it.)
+ */
+function kiocb_invalidate_pages(iocb: kiocb, count: number): void {
+  const pos = iocb.ki_pos;
+  invalidate_inode_pages2_range(
+    iocb.ki_filp.f_inode.i_mapping,
+    Math.floor(pos / PAGE_SIZE),
+    Math.floor((pos + count - 1) / PAGE_SIZE),
+  );
+}
+
+/**
+ * kiocb_invalidate_post_direct_write(iocb, count) (mm/filemap.c, Debian 6.1.192 and 6.12.117):
+ * "if (mapping->nrpages && invalidate_inode_pages2_range(mapping, iocb->ki_pos >> PAGE_SHIFT,
+ * (iocb->ki_pos + count - 1) >> PAGE_SHIFT)) dio_warn_stale_pagecache(...)": the pages cached
+ * while the write was in flight go too. pos: iocb->ki_pos when the kernel calls it, before the
+ * write moves it (the reference's dio_complete has moved it already).
+ */
+function invalidate_post_direct_write(mapping: address_space, pos: number, count: number): void {
+  invalidate_inode_pages2_range(
+    mapping,
+    Math.floor(pos / PAGE_SIZE),
+    Math.floor((pos + count - 1) / PAGE_SIZE),
+  );
+}
+
 /** Waits for a dio by completing its own in-flight bios, in order (a sync kiocb sleeping). */
 export function dio_wait(d: dio): number {
   for (const b of d.bios) if (!b.done) bdev_complete_bio(b);
@@ -375,8 +422,18 @@ export function direct_IO(iocb: kiocb, iter: iov_iter): number {
   if (typeof d === 'number') return d;
   if (iocb.ki_complete === null) {
     const ret = dio_wait(d);
-    if (d.is_read && ino.is_blkdev && ret > 0)
-      return blkdev_buffered_read_rest(iocb, iter, pos, orig_count, ret);
+    if (ino.is_blkdev && ret > 0) {
+      if (d.is_read) return blkdev_buffered_read_rest(iocb, iter, pos, orig_count, ret);
+      // block/fops.c blkdev_direct_write (Debian 6.1.192 and 6.12.117): "if (written > 0) {
+      // kiocb_invalidate_post_direct_write(iocb, count); iocb->ki_pos += written; ...", the count
+      // being the request's as blkdev_write_iter truncated it at the device's end, from the
+      // position before the write. An asynchronous write returns -EIOCBQUEUED: no second pass.
+      invalidate_post_direct_write(
+        ino.i_mapping,
+        pos,
+        Math.min(orig_count, ino.i_extent_len - pos),
+      );
+    }
     return ret;
   }
   return d.result !== null && !d.always_queued ? d.result : -EIOCBQUEUED;

@@ -3,7 +3,8 @@
 // be handed to iov_iter_xarray(..., &mapping->i_pages, ...) as netfs and cachefiles do.
 // Kernel: include/linux/fs.h (struct address_space, i_pages), mm/filemap.c
 // (filemap_add_folio, filemap_get_folio / __filemap_get_folio, filemap_read_folio),
-// mm/truncate.c (truncate_inode_pages_range, truncate_inode_pages, truncate_pagecache_range).
+// mm/truncate.c (truncate_inode_pages_range, truncate_inode_pages, truncate_pagecache_range,
+// invalidate_inode_pages2_range).
 import { XArray } from '../iov_iter/xarray.ts';
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from './constants.ts';
@@ -106,6 +107,38 @@ export function truncate_inode_pages_range(
     } else if (folio.hasData()) {
       folio.dataForWrite().fill(0, from, to);
     }
+    index = mapping.i_pages.xa_find_from(index + 1);
+  }
+}
+
+/**
+ * invalidate_inode_pages2_range(mapping, start, end) (mm/truncate.c, Debian 6.1.192 and 6.12.117):
+ * every cached folio of page indices start..end (inclusive) leaves the page cache, whatever other
+ * references it has (a pinned folio too: the pinner keeps its references, the cache drops its
+ * own). Per folio the kernel unmaps it when folio_mapped (unmap_mapping_pages,
+ * unmap_mapping_folio), launders it when dirty (folio_launder), and invalidate_complete_folio2
+ * removes it unless filemap_release_folio fails or it is dirty: "__filemap_remove_folio(folio,
+ * NULL); ... filemap_free_folio(mapping, folio);", the folio's mapping cleared and the cache's
+ * reference dropped. Its callers write the range back first (filemap_write_and_wait_range). The
+ * model has neither buffer heads nor writeback, so no removal fails and the kernel's -EBUSY is
+ * never returned; a mapped or dirty folio (the rmap walk to unmap it, the writeback) is not
+ * modelled and throws.
+ */
+export function invalidate_inode_pages2_range(
+  mapping: address_space,
+  start: number,
+  end: number,
+): void {
+  for (let index = mapping.i_pages.xa_find_from(start); index >= 0 && index <= end; ) {
+    const folio = mapping.i_pages.xa_load(index) as Folio;
+    if (folio._mapcount > 0 || folio.dirty) {
+      throw new Error(
+        `invalidate_inode_pages2_range: folio ${folio.pfn} at index ${index} is mapped or dirty (not modelled)`,
+      );
+    }
+    mapping.i_pages.xa_erase(index);
+    folio.mapping = null;
+    folio_put(folio);
     index = mapping.i_pages.xa_find_from(index + 1);
   }
 }

@@ -33,6 +33,7 @@ import { createKernel, current_kernel, with_kernel, with_mm } from '../../src/ke
 import {
   alloc_page,
   exit_mmap,
+  filemap_get_uptodate_folio,
   folio_alloc,
   folio_ref_count,
   memcpy_from_page,
@@ -432,6 +433,100 @@ describe('an I/O error completion (BLK_STS_IOERR) and the block_bio_queue trace'
       });
     });
   }
+
+  // block/fops.c blkdev_direct_write and fs/iomap/direct-io.c __iomap_dio_rw / iomap_dio_complete
+  // (Debian 6.1.192, 6.12.117): a direct write invalidates the cached pages of its range before
+  // it is issued (kiocb_invalidate_pages) and, once it has written, again
+  // (kiocb_invalidate_post_direct_write): the block device's after a synchronous write only, a
+  // file's at every completion. A later buffered read goes to the device.
+  for (const profile of ['linux-6.1', 'linux-6.12'] as const) {
+    it(`${profile}: a direct write to the block device drops its range from the page cache; the buffered rest of a short read then reads the written bytes`, () => {
+      const k = createKernel(profile);
+      with_kernel(k, () => {
+        const bdev = bdev_alloc(4 * PAGE_SIZE, 4096);
+        const data = pattern(4 * PAGE_SIZE);
+        bdev.write(0, data);
+        const mm = mm_alloc();
+        const buf = vm_mmap(mm, 0, 2 * PAGE_SIZE);
+        const filp = filp_open(bdev_inode(bdev), O_DIRECT);
+        const shortRead = (): number => {
+          // As above: 4 KiB direct, the rest of the second page (3 KiB) from the page cache.
+          write_user(mm, buf, new Uint8Array(2 * PAGE_SIZE).fill(0xee));
+          const iter = with_mm(mm, () => iov_iter_ubuf(ITER_DEST, buf + 1024, 2 * PAGE_SIZE));
+          return with_mm(mm, () => direct_IO(init_sync_kiocb(filp, 0), iter));
+        };
+        expect(shortRead()).toBe(7 * 1024);
+        const cached = filp.f_inode.i_mapping.i_pages.xa_load(1);
+        expect(cached).toBeDefined();
+        const refs = folio_ref_count(cached as never);
+        // A synchronous direct write of new bytes over the device's second page.
+        const fresh = new Uint8Array(PAGE_SIZE).fill(0x5a);
+        write_user(mm, buf, fresh);
+        const w = with_mm(mm, () =>
+          direct_IO(init_sync_kiocb(filp, PAGE_SIZE), iov_iter_ubuf(ITER_SOURCE, buf, PAGE_SIZE)),
+        );
+        expect(w).toBe(PAGE_SIZE);
+        // Gone from the cache: its mapping cleared, the cache's reference dropped.
+        expect(filp.f_inode.i_mapping.i_pages.xa_load(1)).toBeUndefined();
+        expect((cached as { mapping: unknown }).mapping).toBeNull();
+        expect(folio_ref_count(cached as never)).toBe(refs - 1);
+        // The next short read's buffered part (device bytes 4 KiB..7 KiB, at buf + 5 KiB) reads the
+        // device's new bytes; its direct part the old first page.
+        expect(shortRead()).toBe(7 * 1024);
+        expect(sameBytes(read_user(mm, buf + 1024, PAGE_SIZE), data.subarray(0, PAGE_SIZE))).toBe(
+          true,
+        );
+        expect(
+          sameBytes(read_user(mm, buf + 5 * 1024, 3 * 1024), fresh.subarray(0, 3 * 1024)),
+        ).toBe(true);
+        exit_mmap(mm);
+        expect(mm_invariants_at_quiescence(k)).toEqual([]);
+      });
+    });
+  }
+
+  it('an asynchronous block-device write invalidates before submission only; a file write again at completion', () => {
+    const k = createKernel('linux-6.12');
+    with_kernel(k, () => {
+      const bdev = bdev_alloc(8 * PAGE_SIZE, 4096);
+      bdev.write(0, pattern(8 * PAGE_SIZE));
+      const mm = mm_alloc();
+      const buf = vm_mmap(mm, 0, PAGE_SIZE);
+      write_user(mm, buf, new Uint8Array(PAGE_SIZE).fill(0x77));
+      for (const ino of [
+        bdev_inode(bdev),
+        create_file(bdev, 4 * PAGE_SIZE, 4 * PAGE_SIZE, 2 * PAGE_SIZE),
+      ]) {
+        const mapping = ino.i_mapping;
+        // Cached before the write: dropped at submission (kiocb_invalidate_pages).
+        filemap_get_uptodate_folio(mapping, 0);
+        const iocb = init_async_kiocb(filp_open(ino, O_DIRECT), 0, () => {});
+        const d = with_mm(mm, () => dio_submit(iocb, iov_iter_ubuf(ITER_SOURCE, buf, PAGE_SIZE)));
+        if (typeof d === 'number') throw new Error(`dio_submit failed: ${d}`);
+        expect(mapping.i_pages.xa_load(0)).toBeUndefined();
+        // Cached again while the write is in flight (the device's old bytes).
+        const stale = filemap_get_uptodate_folio(mapping, 0);
+        bdev_complete_all(bdev);
+        expect(d.result).toBe(PAGE_SIZE);
+        // blkdev_direct_write returned -EIOCBQUEUED: no second pass, the stale page stays;
+        // iomap_dio_complete invalidates at completion.
+        expect(mapping.i_pages.xa_load(0)).toBe(ino.is_blkdev ? stale : undefined);
+      }
+      // blkdev_direct_write invalidates before blkdev_direct_IO checks the alignment: a write
+      // refused -EINVAL has dropped the cached page all the same.
+      const blk = bdev_inode(bdev);
+      filemap_get_uptodate_folio(blk.i_mapping, 0);
+      const bad = with_mm(mm, () =>
+        direct_IO(
+          init_sync_kiocb(filp_open(blk, O_DIRECT), 512),
+          iov_iter_ubuf(ITER_SOURCE, buf, 512),
+        ),
+      );
+      expect(bad).toBe(-EINVAL);
+      expect(blk.i_mapping.i_pages.xa_load(0)).toBeUndefined();
+      exit_mmap(mm);
+    });
+  });
 
   // fs/iomap/direct-io.c iomap_dio_hole_iter (Debian 6.1.192, 6.12.117): "if (!length) return
   // -EFAULT;" after iov_iter_zero; a zeroing cut short by a fault is retried from there and fails.
