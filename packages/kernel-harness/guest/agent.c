@@ -27,11 +27,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -829,8 +831,9 @@ static int gate_open(const char *name) {
 // Request field "advice" (the ForkAdvice constant): NONE, DONTFORK or WIPEONFORK, the madvise
 // applied to both pages before the first step; the child reports null where it maps no page.
 // Request field "file" (the FileBacked constant): 1 makes the two pages a MAP_PRIVATE mapping of
-// a two-page tmpfs file, page 0 stored to and page 1 only loaded (fr_file_buffer);
-// MadviseWipeFile = madvise(MADV_WIPEONFORK) of that buffer (-EINVAL: anonymous memory only).
+// a two-page ramfs file, page 0 stored to and page 1 only loaded (fr_file_buffer);
+// MadviseWipeFile = madvise(MADV_WIPEONFORK) of that buffer (-EINVAL: anonymous memory only);
+// RegisterBuffer of one of its pages: 6.1 refuses the file vma (-EOPNOTSUPP), 6.12 registers.
 // Request field "huge" (the HugeBuffer constant): 1 makes the two pages the first two of an
 // anonymous transparent huge page (fr_huge_buffer).
 // Request field "loaded" (LastPageLoadedOnly, the model's NumPages): 1 leaves page 0 only loaded
@@ -928,6 +931,7 @@ static const char *errno_name(int e) {
     case EPERM: return "EPERM";
     case EACCES: return "EACCES";
     case EIO: return "EIO";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
   }
   static char other[16];
   snprintf(other, sizeof other, "E%d", e);
@@ -1448,14 +1452,33 @@ static unsigned long long fr_pfn(const void *addr) {
   return e & ((1ULL << 55) - 1);
 }
 
-// FileBacked: the buffer is a MAP_PRIVATE mapping of a two-page tmpfs file of FR_FILE_BYTE. Page 0
+// The directory of FileBacked's file: a ramfs mount (fs/ramfs: a page-cache file system that is
+// neither shmem nor hugetlbfs, as the reference's files are). A tmpfs file would not do: 6.1's
+// io_pin_pages lets a shmem vma through ("if (!vma_is_shmem(vmas[i]) && ..."), so a fixed buffer
+// over it would register where the reference's file is refused -EOPNOTSUPP. Mounted once, by the
+// first request that needs it (statfs: RAMFS_MAGIC).
+#define FR_RAMFS_DIR "/tmp/forkrace-ramfs"
+#define FR_RAMFS_MAGIC 0x858458f6
+static int fr_ramfs_dir(char *err, size_t errlen) {
+  struct statfs sf;
+  if (statfs(FR_RAMFS_DIR, &sf) == 0 && (unsigned long)sf.f_type == FR_RAMFS_MAGIC) return 0;
+  mkdir(FR_RAMFS_DIR, 0755);
+  if (mount("ramfs", FR_RAMFS_DIR, "ramfs", 0, "") < 0 && errno != EBUSY)
+    return snprintf(err, errlen, "mount ramfs on %s: %s", FR_RAMFS_DIR, strerror(errno)), -1;
+  if (statfs(FR_RAMFS_DIR, &sf) < 0 || (unsigned long)sf.f_type != FR_RAMFS_MAGIC)
+    return snprintf(err, errlen, "%s is no ramfs after the mount", FR_RAMFS_DIR), -1;
+  return 0;
+}
+
+// FileBacked: the buffer is a MAP_PRIVATE mapping of a two-page ramfs file of FR_FILE_BYTE. Page 0
 // is stored to (mm/memory.c do_fault -> do_cow_fault: a private anonymous copy), page 1 only
 // loaded (do_read_fault: its pte maps the page-cache page itself, read-only); both done before
 // the first step. The set-up checks it with /proc/self/pagemap against a MAP_SHARED mapping of
 // the same file (unmapped again): page 1's PFN is the page-cache page's, page 0's is not.
 static unsigned char *fr_file_buffer(char *err, size_t errlen) {
+  if (fr_ramfs_dir(err, errlen) < 0) return NULL;
   char path[64];
-  snprintf(path, sizeof path, "/tmp/forkrace-f-%d", getpid());
+  snprintf(path, sizeof path, FR_RAMFS_DIR "/forkrace-f-%d", getpid());
   int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return snprintf(err, errlen, "open %s: %s", path, strerror(errno)), NULL;
   unlink(path);

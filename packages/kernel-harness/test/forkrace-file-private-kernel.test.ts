@@ -1,4 +1,4 @@
-// ForkRace_file_private on real kernels: the buffer is a MAP_PRIVATE mapping of a two-page tmpfs
+// ForkRace_file_private on real kernels: the buffer is a MAP_PRIVATE mapping of a two-page ramfs
 // file, page 0 stored to and page 1 only loaded (its pte maps the page-cache page); every
 // generated scenario (O_DIRECT reads into and writes from it, fork, both processes' stores, the
 // child's exit) runs in the guest and matches the model on each kernel's own profile. Runs only

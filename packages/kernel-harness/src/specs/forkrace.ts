@@ -311,7 +311,7 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
 
 /**
  * The forkrace_script request of a scenario: its steps, the madvise advice of its buffer and,
- * for FileBacked, file = 1: the buffer is a MAP_PRIVATE mapping of a two-page tmpfs file, page 0
+ * for FileBacked, file = 1: the buffer is a MAP_PRIVATE mapping of a two-page ramfs file, page 0
  * stored to and page 1 only loaded (guest/agent.c fr_file_buffer); for LastPageLoadedOnly with
  * anonymous pages, loaded = NumPages: the last page only loaded, the zero page (fr_loaded_buffer);
  * for HugeBuffer, huge = 1: the buffer is the first pages of an anonymous transparent huge page,
