@@ -15,11 +15,18 @@ import {
 } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 import { BOOT_MS, describeRealKernels } from './real-kernels.ts';
+import { wholeSuiteConfigs } from './whole-suites.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 
 const cap = scenarioCap();
-const suites = capSuites(loadSuites(join(repo, 'generated-tests')), cap);
+// A suite that a test file of its own runs whole (itRunsWholeSuite) is left out here: its
+// scenarios would boot into the guest twice per kernel (whole-suites.ts).
+const ownFile = wholeSuiteConfigs();
+const suites = capSuites(
+  loadSuites(join(repo, 'generated-tests')).filter((s) => !ownFile.has(`${s.spec}/${s.config}`)),
+  cap,
+);
 // ForkRace scenarios with the guest's address-space and failed steps (FORKRACE_SAMPLED_ACTIONS)
 // run as a sample covering each pair of neighbouring steps (forkRaceKernelSample: all of them
 // would add ~45 min per kernel to CI); PINLAB_FORKRACE_FULL=1 runs them all.
@@ -115,7 +122,7 @@ describeRealKernels('Kernel experiments and generated scenarios', (k) => {
     suites.length === 0
       ? 'generated scenarios: skipped, generated-tests/ holds no suite (pinlab gen)'
       : cap === undefined
-        ? `every generated scenario the guest can realise matches the model under the profile${forkRaceFull ? '' : " (ForkRace's address-space and failed steps: a sample, forkRaceKernelSample)"}`
+        ? `every generated scenario the guest can realise matches the model under the profile (the ${ownFile.size} suites run whole by their own files left out${forkRaceFull ? '' : "; ForkRace's address-space and failed steps: a sample, forkRaceKernelSample"})`
         : `the first ${cap} generated scenarios of each suite the guest can realise match the model (PINLAB_KERNEL_SCENARIO_CAP)`,
     async () => {
       const target = createQemuTarget(k.session, k.profile, { specsDir: join(repo, 'specs') });
