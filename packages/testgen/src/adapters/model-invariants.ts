@@ -128,9 +128,9 @@ const iterCursor: ModelInvariantTable = {
     SegmentPointerValid:
       'the segment pointer is no observation (count and the page counts pin the position down): a pointer off a whole segment shows through the count it leaves inconsistent, which CountOffsetConsistent holds iter_count_consistent to; the config that breaks it (IterCursor_bvec_kvec_mixup, the ILP32 stride) runs under no profile (no kernel profile has that ABI), so no suite steps break it',
     SlotsInUse:
-      "RFC v1's read of an empty bvecq segment's bio_vec past its slots in use is the reference's IovIterOutOfBounds, raised by the read itself (no check runs after it): the driver reports it as oops \"SLOT\", which the observations compare",
+      "RFC v1's read (broken under bvecq-rfc+bvecq_empty_seg_v1) of an empty bvecq segment's bio_vec past its slots in use is the reference's IovIterOutOfBounds, raised by the read itself (no check runs after it): the driver reports it as oops \"SLOT\", which the observations compare",
     GetPagesProgress:
-      'a GetPages call returning 0 with bytes left is a caller-side livelock; the reference has no check of it (lastBytes shows it, compared step by step)',
+      'a GetPages call returning 0 with bytes left is a caller-side livelock (broken under linux-6.12+folioq_get_pages_slot: the 6.12-rc1 get_pages parked at a folio end); the reference has no check of it (lastBytes shows it, compared step by step)',
   },
 };
 
@@ -201,7 +201,7 @@ const splicePipe: ModelInvariantTable = {
   unchecked: {
     TypeOK: TYPE_OK,
     NoForeignDataInPipe:
-      "the reference has no check of whose data a pipe buffer holds: the other process's data read through a reused frame is the observation pipe_<p> itself (X<i>), compared step by step",
+      "the reference has no check of whose data a pipe buffer holds (broken under linux-6.1+iter_pipe_truncate_revert in SplicePipe_iter_pipe and SplicePipe_iter_pipe_reuse): the other process's data read through a reused frame is the observation pipe_<p> itself (X<i>), compared step by step",
     BufferedSpliceByReference: FIXED_DESIGN,
     PipeBuffersLive: FIXED_DESIGN,
     RefcountMatchesHolders: FIXED_DESIGN,
@@ -419,9 +419,9 @@ const pinUnpin: ModelInvariantTable = {
   unchecked: {
     TypeOK: TYPE_OK,
     Offset0IsPageOffset:
-      "the reference has no check of an extraction's *offset0 against its iterator: a wrong one (fault kvec_offset0) is the observation bio<b>.offset0, and the DMA it misplaces shows in data",
+      "the reference has no check of an extraction's *offset0 against its iterator: a wrong one (fault kvec_offset0, the design linux-6.12+kvec_offset0) is the observation bio<b>.offset0, and the DMA it misplaces shows in data",
     UserPagesPinnedInFlight:
-      "6.1's FOLL_GET block DIO (PinUnpin_legacy_get_refs) is a kernel's own design, no check the reference runs: the references it takes instead of pins are the observations pins and refs",
+      "6.1's FOLL_GET block DIO (PinUnpin_legacy_get_refs; every PinUnpin config breaks it under linux-6.1) is a kernel's own design, no check the reference runs: the references it takes instead of pins are the observations pins and refs",
     BytesBackedByPages:
       'broken only by XarrayHoleBug, which no PinUnpin design re-creates (no fault knob: the bio would list an empty page slot that the driver cannot name), so no PinUnpin suite runs it; IterCursor_xarray_hole_bug holds its checks to it (ExtractedBytesBacked)',
     KernelPagesNeverPinned: FIXED_DESIGN,
