@@ -15,7 +15,8 @@ function v(invariant: string, message: string): Violation {
 
 /**
  * bvecq_read_cursor_order: collect <= dispatch <= load for a buffered read, and each cursor's
- * position in the chain stands for the file position its counter says; no subrequest
+ * position in the chain stands for the file position its counter says; the outstanding
+ * subrequests tile [collect, dispatch); no subrequest
  * accounts more than it asked for; no cursor was advanced past the end of the chain (the
  * WARN_ON_ONCE of bvecq_pos_advance: a collector moved beyond the loaded data).
  */
@@ -49,6 +50,31 @@ export function bvecq_read_cursor_order(
     if (f !== at && !(pos.slot >= pos.bvecq.nr_slots && f <= at)) {
       out.push(v(n, `${name} cursor stands at file position ${f} but its counter says ${at}`));
     }
+  }
+  // The outstanding subrequests tile [collected_to, dispatched_to) in file order (the model's
+  // SubreqsTileDispatched): each starts where the one before it ends, the first where the
+  // collector stands, and the last ends at the dispatch cursor. A too-much answer's collection
+  // (bvecq_read_too_much) moves the collector past the next subrequest's start.
+  let tile_end = rreq.collected_to;
+  for (const sub of rreq.subrequests) {
+    if (sub.start !== tile_end) {
+      out.push(
+        v(
+          n,
+          `outstanding subrequest ${sub.debug_index} starts at ${sub.start}, not at ${tile_end} (${tile_end === rreq.collected_to ? 'the collector' : 'the end of the one before it'})`,
+        ),
+      );
+      break;
+    }
+    tile_end = sub.start + sub.len;
+  }
+  if (tile_end !== rreq.dispatched_to && rreq.collected_to <= rreq.dispatched_to) {
+    out.push(
+      v(
+        n,
+        `outstanding subrequests end at ${tile_end}, not at the dispatch cursor ${rreq.dispatched_to}`,
+      ),
+    );
   }
   for (const sub of rreq.subrequests) {
     if (sub.transferred > sub.len) {

@@ -212,6 +212,36 @@ describe('bvecq_pos_advance past the end of the queue', () => {
   });
 });
 
+describe('bvecq_read_cursor_order: the outstanding subrequests tile [collect, dispatch)', () => {
+  it('a too-much collection leaves the next subrequest behind the collector; the fixed code does not', () => {
+    const tile = (faults: FaultName[]) =>
+      run(faults, () => {
+        const rreq = netfs_read_request_alloc(0);
+        netfs_read_load_folio(rreq, folio_alloc(0));
+        netfs_read_load_folio(rreq, folio_alloc(0));
+        const first = netfs_read_dispatch(rreq, PAGE_SIZE)!;
+        netfs_read_dispatch(rreq, PAGE_SIZE);
+        const before = bvecq_read_cursor_order(rreq).map((x) => x.message);
+        // The server answers two pages for the first one-page subrequest.
+        netfs_read_subreq_terminated(rreq, first, new Uint8Array(2 * PAGE_SIZE).fill(7));
+        netfs_read_collection(rreq);
+        return {
+          before,
+          after: bvecq_read_cursor_order(rreq)
+            .map((x) => x.message)
+            .filter((m) => m.startsWith('outstanding')),
+        };
+      });
+    expect(tile([])).toEqual({ before: [], after: [] });
+    expect(tile(['bvecq_read_too_much'])).toEqual({
+      before: [],
+      after: [
+        `outstanding subrequest 2 starts at ${PAGE_SIZE}, not at ${2 * PAGE_SIZE} (the collector)`,
+      ],
+    });
+  });
+});
+
 describe('bvecq_collect_only_refs (PATCH 18/26 note (1): only the collector holds a ref)', () => {
   it('a dispatch cursor parked at the end of a segment points into it once the collector frees it', () => {
     const boundary = (faults: FaultName[]) =>

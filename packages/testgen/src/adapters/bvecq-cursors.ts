@@ -950,7 +950,9 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     // ... and so is a collect cursor that ran past the dispatch or load cursor with it.
     const past =
       Number(now.collect) > Number(now.dispatch) || Number(now.collect) > Number(now.load);
-    if (past || subs.some((sr) => sr.xfer > sr.len)) out.push('bvecq_read_cursor_order');
+    // So is a gap or overlap of the outstanding subrequests (SubreqsTileDispatched).
+    if (past || subs.some((sr) => sr.xfer > sr.len) || !subreqsTile(now))
+      out.push('bvecq_read_cursor_order');
     if (subs.length > 1 && subs.length > parseSubreqs(prev?.subreqs).length)
       out.push('bvecq_write_cursor_order');
     if (hasWriteHole(String(now.fstate ?? ''))) out.push('bvecq_no_write_hole');
@@ -970,16 +972,26 @@ export const bvecqCursorsAdapter: SpecAdapter = {
       : new BvecqReadDriver(profile, scenario),
 };
 
-/** The `subreqs` observation back as [len, xfer] per outstanding subrequest. */
+/** The `subreqs` observation back as start, len and xfer per outstanding subrequest. */
 export function parseSubreqs(
   obs: StepObservation[string] | undefined,
-): { len: number; xfer: number }[] {
-  const out: { len: number; xfer: number }[] = [];
+): { start: number; len: number; xfer: number }[] {
+  const out: { start: number; len: number; xfer: number }[] = [];
   for (const sr of String(obs ?? '').split(' ')) {
-    const m = /^\d+\+(\d+):\w+\/(\d+)\//.exec(sr);
-    if (m !== null) out.push({ len: Number(m[1]), xfer: Number(m[2]) });
+    const m = /^(\d+)\+(\d+):\w+\/(\d+)\//.exec(sr);
+    if (m !== null) out.push({ start: Number(m[1]), len: Number(m[2]), xfer: Number(m[3]) });
   }
   return out;
+}
+
+/** SubreqsTileDispatched: the outstanding subrequests tile [collect, dispatch) in file order. */
+export function subreqsTile(now: StepObservation): boolean {
+  let at = Number(now.collect);
+  for (const sr of parseSubreqs(now.subreqs)) {
+    if (sr.start !== at) return false;
+    at = sr.start + sr.len;
+  }
+  return at === Number(now.dispatch);
 }
 
 /** A page failed (given up unwritten) before a page that reached the server (NoWriteHole). */
