@@ -83,6 +83,35 @@ export function zero_page_never_pinned(k: Kernel): Violation[] {
   ];
 }
 
+/**
+ * pinned_pages_exclusive (mm/gup.c sanity_check_pinned_pages, 6.1 and 6.12 alike: "We only pin
+ * anonymous pages if they are exclusive. Once pinned, we can no longer turn them possibly shared
+ * and PageAnonExclusive() will stick around until the page is freed"): a live anonymous folio
+ * holding a FOLL_PIN is PageAnonExclusive. A small folio's page must be; of a large folio
+ * either the head page (PMD-mapped) or the pinned page (PTE-mapped) must be, and the reference
+ * does not record which page a pin is on, so it reports a large folio none of whose pages is
+ * exclusive. Broken by a fork that COW-shares a pinned page (pre-5.9 copy_present_pte: fault
+ * fork_share_pinned), which clears PageAnonExclusive instead of copying for the child.
+ * FOLL_GET references and page-cache folios are no part of it.
+ */
+export function pinned_pages_exclusive(k: Kernel): Violation[] {
+  // The message names the folio only (not its pin count), so one shared pinned folio is one
+  // violation however its pins come and go.
+  const out: Violation[] = [];
+  for (const f of k.live_folios) {
+    if (!f.anon || f.is_zero || f.gup_pins <= 0) continue;
+    let exclusive = false;
+    for (let i = 0; i < f.nr_pages && !exclusive; i++) exclusive = f.page(i).anon_exclusive;
+    if (!exclusive) {
+      out.push({
+        invariant: 'pinned_pages_exclusive',
+        message: `anonymous folio ${f.pfn} is FOLL_PIN pinned and not PageAnonExclusive`,
+      });
+    }
+  }
+  return out;
+}
+
 /** release_matches_acquisition: pins are released with unpin, refs with put_page, never crossed. */
 export function release_matches_acquisition(k: Kernel): Violation[] {
   return from_warnings(k, 'release_matches_acquisition', ['release_mismatch']);

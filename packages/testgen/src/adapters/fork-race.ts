@@ -88,6 +88,7 @@ import {
   PROT_WRITE,
   parent_sees_dio_data,
   pin_balance_at_quiescence,
+  pinned_pages_exclusive,
   pipe_empty,
   type pipe_inode_info,
   pipe_read,
@@ -837,6 +838,9 @@ class ForkRaceDriver implements ReferenceDriver {
 
   violations(): Violation[] {
     const out = kernelViolations(this.k);
+    // A FOLL_PIN'd anonymous page stays PageAnonExclusive (mm/gup.c sanity_check_pinned_pages),
+    // the model's PinnedPagesExclusive: broken by the pre-5.9 fork (fault fork_share_pinned).
+    for (const v of pinned_pages_exclusive(this.k)) out.push(v);
     // After the tear-down with the pipe drained nothing of the scenario holds a page: the
     // quiescence invariants must hold (every pin released, no folio or ZERO_PAGE with a GUP pin
     // or ref, no page array leaked), as the model's QuiescentAfterExit says.
@@ -960,4 +964,27 @@ export const forkRaceAdapter: SpecAdapter = {
     { constant: 'ForkCopiesPinned', value: false, fault: 'fork_share_pinned' },
   ],
   createDriver: (profile, scenario) => new ForkRaceDriver(profile, scenario),
+  // pinned_pages_exclusive first reports at the fork that shares a pinned page.
+  predictedViolations: (prev, now) =>
+    forkSharesPinned(prev, now) ? ['pinned_pages_exclusive'] : [],
 };
+
+/**
+ * Whether the step from prev to now is a fork (the child maps a page now and mapped none before)
+ * while a pin is held that copied no page for the child (livePages unchanged): the pre-5.9 fork
+ * (ForkCopiesPinned FALSE, fault fork_share_pinned) that COW-shares the pinned page, clearing its
+ * PageAnonExclusive. A fork that copies the pinned page (copy_present_page) adds a live page.
+ * Also true of a fork whose pinned page is not given to the child (MADV_DONTFORK) while another
+ * is shared: as a prediction of what the reference may report, that only allows more.
+ */
+export function forkSharesPinned(prev: StepObservation | undefined, now: StepObservation): boolean {
+  return (
+    prev !== undefined &&
+    prev.C0 === null &&
+    prev.C1 === null &&
+    (now.C0 !== null || now.C1 !== null) &&
+    typeof now.pinsHeld === 'number' &&
+    now.pinsHeld > 0 &&
+    now.livePages === prev.livePages
+  );
+}

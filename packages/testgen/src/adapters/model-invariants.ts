@@ -17,6 +17,7 @@
 
 import type { ActionParam, ScenarioAction, StepObservation } from '../target.ts';
 import { hasWriteHole, parseSubreqs, subreqsTile } from './bvecq-cursors.ts';
+import { forkSharesPinned } from './fork-race.ts';
 import { elemsFollowLayout, observedElems, SLOTS } from './netfs-extract.ts';
 import { PROC_KEYS, PROCS } from './splice-pipe.ts';
 
@@ -367,13 +368,26 @@ const netfsExtract: ModelInvariantTable = {
 // the tear-down, pin balance (QuiescentAfterExit).
 const forkRace: ModelInvariantTable = {
   spec: 'ForkRace',
-  checked: [],
+  checked: [
+    {
+      // The fork that COW-shares a pinned page (ForkCopiesPinned FALSE: the pre-5.9
+      // copy_present_pte, fault fork_share_pinned) clears its PageAnonExclusive; the child then
+      // maps it. Held where every page the parent maps goes to the child (no ForkAdvice) and is
+      // anonymous (not FileBacked): a pin held at the fork is then on a shared page.
+      invariant: 'PinnedPagesExclusive',
+      broken: (prev, now, action, constants) =>
+        action.name === 'Fork' &&
+        constants.ForkCopiesPinned === false &&
+        constants.ForkAdvice === 'NONE' &&
+        constants.FileBacked !== true &&
+        forkSharesPinned(prev, now),
+      reportedAs: ['pinned_pages_exclusive'],
+    },
+  ],
   unchecked: {
     TypeOK: TYPE_OK,
     ParentSeesDioData:
       "the reference's checker (invariants/mm.ts parent_sees_dio_data) is what the driver's observation `lost` reads per completed read (ForkRaceDriver.lostReads): the model's broken ParentSeesDioData is a `lost` the comparison holds the checker's answer to, step by step",
-    PinnedPagesExclusive:
-      'the reference has no check of PageAnonExclusive on a pinned page (the pre-5.9 fork that shares it, fault fork_share_pinned): what the shared page does next (the tags P/C, lost, livePages) is observed and compared',
     QuiescentAfterExit: FIXED_DESIGN,
     HoldsBalanced: FIXED_DESIGN,
     ForkIsolation: FIXED_DESIGN,
