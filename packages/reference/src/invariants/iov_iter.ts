@@ -222,6 +222,28 @@ export function get_pages_no_stray_pages(
       ];
 }
 
+/**
+ * get_pages_progress: a get_pages call (iov_iter_get_pages2 / _alloc2) of maxsize > 0 on an
+ * iterator with bytes left returns some of them or fails; it returns 0 only where there is
+ * nothing at the cursor to list (an absent page of an XARRAY: iter_xarray_populate_pages
+ * finds none). Callers loop on the count: net/core/datagram.c __zerocopy_sg_from_iter (6.1) /
+ * zerocopy_fill_skb_from_iter (6.12) run `while (length && iov_iter_count(from))` and fail only
+ * on `copied < 0`, so a 0 with bytes left is an endless loop. Broken by 6.12-rc1's folio_queue
+ * get_pages parked at a folio end (fault folioq_get_pages_slot). `before` is a clone of the
+ * iterator from before the call.
+ */
+export function get_pages_progress(before: iov_iter, maxsize: number, ret: number): Violation[] {
+  if (ret !== 0 || maxsize <= 0 || before.count <= 0) return [];
+  // A hole at the cursor (no page for its first byte): nothing there to list.
+  if (iov_iter_byte_run(before, 0) === null) return [];
+  return [
+    {
+      invariant: 'get_pages_progress',
+      message: `get_pages of up to ${maxsize} bytes returned 0 with ${before.count} bytes left at a cursor that has a page`,
+    },
+  ];
+}
+
 /** no_leaked_page_arrays: every page array extraction allocated for a caller was freed. */
 export function no_leaked_page_arrays(k: Kernel = current_kernel()): Violation[] {
   const n = page_arrays_outstanding(k);

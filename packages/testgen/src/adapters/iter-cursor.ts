@@ -88,6 +88,7 @@ import {
   folioq_folio,
   folioq_full,
   get_pages_no_stray_pages,
+  get_pages_progress,
   handle_mm_fault,
   IovIterBug,
   IovIterOutOfBounds,
@@ -965,6 +966,7 @@ class IterCursorDriver implements ReferenceDriver {
       ...extract_result_consistent(n, pages.value, start.value, maxpages, before.count, i.count),
       ...extract_matches_iterator(before, n, pages.value, start.value),
       ...get_pages_no_stray_pages(n, pages.value, start.value),
+      ...get_pages_progress(before, maxsize, n),
     ];
     if (n < 0 && n !== -ENOMEM && n !== -EFAULT)
       throw new AdapterError(`IterCursor: iov_iter_get_pages_alloc2 failed (${n})`);
@@ -1349,6 +1351,23 @@ export const iterCursorAdapter: SpecAdapter = {
     // A page listed past the result's bytes (the model's last.stray): its reference is never
     // dropped by the caller.
     ...(typeof now.lastStray === 'number' && now.lastStray > 0 ? ['get_pages_no_stray_pages'] : []),
+    // A get_pages result of 0 bytes with bytes left (the model's GetPagesProgress; a hole at
+    // the cursor, which the reference does not report, also returns 0).
+    ...(getPagesStalled(prev, now) ? ['get_pages_progress'] : []),
   ],
   createDriver: (profile, scenario) => new IterCursorDriver(profile, scenario),
 };
+
+/**
+ * Whether a GetPages step returned 0 bytes with bytes left before it: lastBytes 0 and the
+ * count unchanged and above 0 (a call that lists nothing moves nothing). Of a hole at the
+ * cursor too (the model's exception), which the caller tells apart.
+ */
+export function getPagesStalled(prev: StepObservation | undefined, now: StepObservation): boolean {
+  return (
+    typeof prev?.count === 'number' &&
+    prev.count > 0 &&
+    now.count === prev.count &&
+    now.lastBytes === 0
+  );
+}
