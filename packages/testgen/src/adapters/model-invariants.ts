@@ -449,7 +449,7 @@ const pinUnpin: ModelInvariantTable = {
   unchecked: {
     TypeOK: TYPE_OK,
     Offset0IsPageOffset:
-      "the reference has no check of an extraction's *offset0 against its iterator: a wrong one (fault kvec_offset0, the design linux-6.12+kvec_offset0) is the observation bio<b>.offset0, and the DMA it misplaces shows in data",
+      "the reference's check of an extraction's *offset0 against its iterator is extract_matches_iterator (faults.ts kvec_offset0 is caught by it in IterCursor, from a clone of the iterator before the call and the call's page list), but PinUnpin's extractions run inside the reference's block DIO (block/dio.ts dio_submit -> bio_iov_iter_get_pages, from several submit paths of the driver) with no such clone or list kept: a wrong *offset0 (the design linux-6.12+kvec_offset0) is the observation bio<b>.offset0 (the first bvec's bv_offset), and the DMA it misplaces shows in data",
     UserPagesPinnedInFlight:
       "6.1's FOLL_GET block DIO (PinUnpin_legacy_get_refs; every PinUnpin config breaks it under linux-6.1) is a kernel's own design, no check the reference runs: the references it takes instead of pins are the observations pins and refs",
     BytesBackedByPages:
