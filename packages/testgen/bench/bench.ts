@@ -165,7 +165,14 @@ function replayPass(
     const th = threadCpuMs();
     for (const { plan, profile } of runs) {
       try {
-        const observed = runOnReference(adapter, plan.scenario, profile);
+        // As the generated tests run it: with the model's expected observations, from which
+        // the invariants the model breaks are read.
+        const observed = runOnReference(
+          adapter,
+          plan.scenario,
+          profile,
+          plan.expected.observations,
+        );
         if (
           compareObservations(plan.scenario, profile, plan.expected.observations, observed).length >
           0

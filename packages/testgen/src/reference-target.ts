@@ -2,7 +2,10 @@
 // the spec's adapter, one fresh kernel per run.
 
 import type { SpecAdapter } from './adapters/adapter.ts';
-import { brokenModelInvariants } from './adapters/model-invariants.ts';
+import {
+  brokenModelInvariants,
+  brokenModelInvariantsOfSuite,
+} from './adapters/model-invariants.ts';
 import type { Scenario, ScenarioAction, StepObservation, Target } from './target.ts';
 import { formatAction } from './target.ts';
 
@@ -107,6 +110,13 @@ function invariantCheck(
   // Violations already reported in this run; created at the first one (nearly every run has
   // none, and this runs once per replayed scenario).
   let seen: Set<string> | undefined;
+  // The expected observations are the loaded suite's shared objects: their answers are
+  // remembered across its scenarios. Without them, the reference's own (fresh) observations.
+  const broken =
+    expected === undefined
+      ? (p: StepObservation | undefined, n: StepObservation, a: ScenarioAction) =>
+          brokenModelInvariants(adapter.spec, p, n, a, scenario.constants)
+      : brokenModelInvariantsOfSuite(adapter.spec, scenario.constants);
   return (step, action, prev, now) => {
     const vs = driver.violations?.() ?? [];
     // The predicted set is only needed for a violation not seen before: computed then (it is a
@@ -126,13 +136,7 @@ function invariantCheck(
     }
     const modelNow = expected?.[step] ?? now;
     const modelPrev = step === 0 ? undefined : (expected?.[step - 1] ?? prev);
-    for (const c of brokenModelInvariants(
-      adapter.spec,
-      modelPrev,
-      modelNow,
-      action,
-      scenario.constants,
-    )) {
+    for (const c of broken(modelPrev, modelNow, action)) {
       if (vs.some((v) => c.reportedAs.includes(v.invariant))) continue;
       const reported =
         vs.length === 0 ? 'none' : [...new Set(vs.map((v) => v.invariant))].join(', ');

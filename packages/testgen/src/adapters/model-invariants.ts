@@ -490,3 +490,56 @@ export function brokenModelInvariants(
   for (const c of t.checked) if (c.broken(prev, now, action, constants)) out.push(c);
   return out;
 }
+
+type BrokenMemo = WeakMap<
+  StepObservation,
+  WeakMap<object, WeakMap<ScenarioAction, CheckedInvariant[]>>
+>;
+/** Per spec and constants (as JSON): the answers for (current, previous, action) objects. */
+const memos = new Map<string, BrokenMemo>();
+/** Stands for "no previous observation" (step 0) as a WeakMap key. */
+const NO_PREV = {};
+
+/**
+ * brokenModelInvariants for the model's expected observations of a suite, remembered: a suite's
+ * expected observations and actions are shared objects (its file's tables: e.g. NetfsExtract's
+ * 38,545 expected steps are 709 objects), so most (current, previous, action) triples recur
+ * across its scenarios and the table's predicates, which parse the observations, run once per
+ * triple. Only for objects nothing mutates (the loaded suite's); the answer depends on the
+ * scenario's constants too, which the memo is chosen by.
+ */
+export function brokenModelInvariantsOfSuite(
+  spec: string,
+  constants: Readonly<Record<string, ActionParam>> = NO_CONSTANTS,
+): (
+  prev: StepObservation | undefined,
+  now: StepObservation,
+  action: ScenarioAction,
+) => CheckedInvariant[] {
+  const key = `${spec} ${JSON.stringify(constants)}`;
+  let memo = memos.get(key);
+  if (memo === undefined) {
+    memo = new WeakMap();
+    memos.set(key, memo);
+  }
+  const byNow = memo;
+  return (prev, now, action) => {
+    let byPrev = byNow.get(now);
+    if (byPrev === undefined) {
+      byPrev = new WeakMap();
+      byNow.set(now, byPrev);
+    }
+    const p = prev ?? NO_PREV;
+    let byAction = byPrev.get(p);
+    if (byAction === undefined) {
+      byAction = new WeakMap();
+      byPrev.set(p, byAction);
+    }
+    let out = byAction.get(action);
+    if (out === undefined) {
+      out = brokenModelInvariants(spec, prev, now, action, constants);
+      byAction.set(action, out);
+    }
+    return out;
+  };
+}

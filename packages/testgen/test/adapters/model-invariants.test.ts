@@ -11,6 +11,7 @@ import type { ReferenceDriver, SpecAdapter } from '../../src/adapters/adapter.ts
 import { allAdapters } from '../../src/adapters/index.ts';
 import {
   brokenModelInvariants,
+  brokenModelInvariantsOfSuite,
   modelInvariantTable,
   modelInvariantTables,
 } from '../../src/adapters/model-invariants.ts';
@@ -259,5 +260,40 @@ describe('reference target: a violation the model predicts must be reported', ()
     expect(() => runOnReference(a, scenario, 'linux-6.12', [fine, fine, overReverted])).toThrow(
       'step 2 Revert(bytes=1): the model breaks NeverBeforeStart',
     );
+  });
+});
+
+describe('brokenModelInvariantsOfSuite', () => {
+  it("gives brokenModelInvariants' answers for every step of a suite, each triple computed once", () => {
+    const suite = loadSuite(
+      join(root, 'generated-tests/BvecqCursors/BvecqCursors_read_too_much.suite.json'),
+    );
+    let steps = 0;
+    let broken = 0;
+    for (const profile of suite.profiles) {
+      const constants = suite.constants?.[profile] ?? {};
+      const memo = brokenModelInvariantsOfSuite(suite.spec, constants);
+      for (const sc of suite.scenarios) {
+        const e = sc.expect[profile];
+        if (e === undefined || !('observations' in e)) continue;
+        const obs = e.observations;
+        for (let i = 0; i < obs.length; i++) {
+          const args = [
+            i === 0 ? undefined : obs[i - 1],
+            obs[i] as StepObservation,
+            sc.actions[i] as ScenarioAction,
+          ] as const;
+          const want = brokenModelInvariants(suite.spec, ...args, constants);
+          const first = memo(...args);
+          expect(first.map((c) => c.invariant)).toEqual(want.map((c) => c.invariant));
+          // Remembered: the same array for the same objects.
+          expect(memo(...args)).toBe(first);
+          steps++;
+          broken += want.length;
+        }
+      }
+    }
+    expect(steps).toBeGreaterThan(1000);
+    expect(broken).toBeGreaterThan(0);
   });
 });
