@@ -99,7 +99,7 @@ function dio_complete(d: dio): void {
       // "if (!dio->error && dio->size && (dio->flags & IOMAP_DIO_WRITE))
       // kiocb_invalidate_post_direct_write(iocb, dio->size);" before ki_pos moves (a write with no
       // error has dio->size > 0 here). The block device's is blkdev_direct_write's (direct_IO).
-      if (!ino.is_blkdev) invalidate_post_direct_write(ino.i_mapping, d.iocb.ki_pos, d.size);
+      if (!ino.is_blkdev) invalidate_byte_range(ino.i_mapping, d.iocb.ki_pos, d.size);
       const end = d.iocb.ki_pos + res;
       if (end > ino.i_size) ino.i_size = end; // a write past EOF extends the file
       const lbs = ino.i_bdev.logical_block_size;
@@ -373,27 +373,22 @@ export function dio_drop_submitter_ref(d: dio): void {
 /**
  * kiocb_invalidate_pages (mm/filemap.c, Debian 6.1.192 and 6.12.117) for a write of count bytes at
  * iocb->ki_pos: filemap_invalidate_pages writes the range back (filemap_write_and_wait_range; the
- * model's page caches hold no dirty folio) and invalidates its cached pages,
- * "invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT, end >> PAGE_SHIFT)", end = pos +
- * count - 1. (IOCB_NOWAIT's -EAGAIN: the model's kiocbs never set it.)
+ * model's page caches hold no dirty folio) and invalidates its cached pages.
+ * (IOCB_NOWAIT's -EAGAIN: the model's kiocbs never set it.)
  */
 function kiocb_invalidate_pages(iocb: kiocb, count: number): void {
-  const pos = iocb.ki_pos;
-  invalidate_inode_pages2_range(
-    iocb.ki_filp.f_inode.i_mapping,
-    Math.floor(pos / PAGE_SIZE),
-    Math.floor((pos + count - 1) / PAGE_SIZE),
-  );
+  invalidate_byte_range(iocb.ki_filp.f_inode.i_mapping, iocb.ki_pos, count);
 }
 
 /**
- * kiocb_invalidate_post_direct_write(iocb, count) (mm/filemap.c, Debian 6.1.192 and 6.12.117):
- * "if (mapping->nrpages && invalidate_inode_pages2_range(mapping, iocb->ki_pos >> PAGE_SHIFT,
- * (iocb->ki_pos + count - 1) >> PAGE_SHIFT)) dio_warn_stale_pagecache(...)": the pages cached
- * while the write was in flight go too. pos: iocb->ki_pos when the kernel calls it, before the
- * write moves it (the reference's dio_complete has moved it already).
+ * The cached pages of count bytes at pos leave the page cache: "invalidate_inode_pages2_range(
+ * mapping, pos >> PAGE_SHIFT, (pos + count - 1) >> PAGE_SHIFT)", as kiocb_invalidate_pages does
+ * before a direct write and kiocb_invalidate_post_direct_write(iocb, count) (mm/filemap.c) after
+ * it, for the pages cached while the write was in flight (its "mapping->nrpages &&" test and
+ * dio_warn_stale_pagecache: no invalidation fails in the model). pos: iocb->ki_pos when the kernel
+ * calls it, before the write moves it (the reference's dio_complete has moved it already).
  */
-function invalidate_post_direct_write(mapping: address_space, pos: number, count: number): void {
+function invalidate_byte_range(mapping: address_space, pos: number, count: number): void {
   invalidate_inode_pages2_range(
     mapping,
     Math.floor(pos / PAGE_SIZE),
@@ -428,11 +423,7 @@ export function direct_IO(iocb: kiocb, iter: iov_iter): number {
       // kiocb_invalidate_post_direct_write(iocb, count); iocb->ki_pos += written; ...", the count
       // being the request's as blkdev_write_iter truncated it at the device's end, from the
       // position before the write. An asynchronous write returns -EIOCBQUEUED: no second pass.
-      invalidate_post_direct_write(
-        ino.i_mapping,
-        pos,
-        Math.min(orig_count, ino.i_extent_len - pos),
-      );
+      invalidate_byte_range(ino.i_mapping, pos, Math.min(orig_count, ino.i_extent_len - pos));
     }
     return ret;
   }
