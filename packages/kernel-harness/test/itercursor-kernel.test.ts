@@ -2,17 +2,16 @@
 // PINLAB_KERNELS=6.1,6.12, after `pinlab kernel fetch all`); otherwise the block is reported as
 // skipped with the reason in its title. Each kernel boots once; every generated IterCursor
 // scenario the guest can realise runs against it and must match the kernel's profile.
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ScenarioAction } from '@pinlab/testgen';
 import { expect, it } from 'vitest';
-import { countBySpec, loadSuites, planSuiteRuns, runSuitesOnTarget } from '../src/suites.ts';
+import { countBySpec, planSuiteRuns, runSuitesOnTarget } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 import { handWalk } from './itercursor-hand-walk.ts';
 import { describeRealKernels } from './real-kernels.ts';
+import { specSweepSuites } from './whole-suites.ts';
 
-const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
-const suites = loadSuites(join(repo, 'generated-tests', 'IterCursor'));
+// The sweep of the spec: kernel.test.ts leaves IterCursor to it (whole-suites.ts).
+const suites = specSweepSuites('IterCursor');
 
 describeRealKernels('IterCursor', (k) => {
   it('preadv/pwritev and pread/pwrite land where the cursor stands after each step', async () => {

@@ -15,16 +15,20 @@ import {
 } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 import { BOOT_MS, describeRealKernels } from './real-kernels.ts';
-import { wholeSuiteConfigs } from './whole-suites.ts';
+import { sweptSpecs, wholeSuiteConfigs } from './whole-suites.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 
 const cap = scenarioCap();
-// A suite that a test file of its own runs whole (itRunsWholeSuite) is left out here: its
-// scenarios would boot into the guest twice per kernel (whole-suites.ts).
+// A suite that a test file of its own runs whole (itRunsWholeSuite), or whose spec a file sweeps
+// (specSweepSuites: PinUnpin, SplicePipe, IterCursor), is left out here: its scenarios would
+// boot into the guest twice per kernel (whole-suites.ts).
 const ownFile = wholeSuiteConfigs();
+const swept = sweptSpecs();
 const suites = capSuites(
-  loadSuites(join(repo, 'generated-tests')).filter((s) => !ownFile.has(`${s.spec}/${s.config}`)),
+  loadSuites(join(repo, 'generated-tests')).filter(
+    (s) => !ownFile.has(`${s.spec}/${s.config}`) && !swept.has(s.spec),
+  ),
   cap,
 );
 // ForkRace scenarios with the guest's address-space and failed steps (FORKRACE_SAMPLED_ACTIONS)
@@ -122,7 +126,7 @@ describeRealKernels('Kernel experiments and generated scenarios', (k) => {
     suites.length === 0
       ? 'generated scenarios: skipped, generated-tests/ holds no suite (pinlab gen)'
       : cap === undefined
-        ? `every generated scenario the guest can realise matches the model under the profile (the ${ownFile.size} suites run whole by their own files left out${forkRaceFull ? '' : "; ForkRace's address-space and failed steps: a sample, forkRaceKernelSample"})`
+        ? `every generated scenario the guest can realise matches the model under the profile (the ${ownFile.size} suites run whole by their own files and the specs swept by theirs, ${[...swept].sort().join(', ')}, left out${forkRaceFull ? '' : "; ForkRace's address-space and failed steps: a sample, forkRaceKernelSample"})`
         : `the first ${cap} generated scenarios of each suite the guest can realise match the model (PINLAB_KERNEL_SCENARIO_CAP)`,
     async () => {
       const target = createQemuTarget(k.session, k.profile, { specsDir: join(repo, 'specs') });

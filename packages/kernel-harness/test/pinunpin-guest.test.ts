@@ -28,6 +28,7 @@ import {
 import { capSuites, countBySpec, runSuitesOnTarget, scenarioCap } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 import { describeRealKernels } from './real-kernels.ts';
+import { specSweepSuites } from './whole-suites.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const suiteDir = join(repo, 'generated-tests', 'PinUnpin');
@@ -583,7 +584,9 @@ describeRealKernels('PinUnpin', (k) => {
     : `the first ${cap} generated scenarios of each PinUnpin suite the guest can realise match the model (PINLAB_KERNEL_SCENARIO_CAP)`, async () => {
     const t0 = performance.now();
     const outcomes = await runSuitesOnTarget(
-      capSuites(loadPinUnpinSuites(), cap),
+      // The sweep of the spec (kernel.test.ts leaves PinUnpin to it) without the suites a file of
+      // their own runs whole (whole-suites.ts).
+      capSuites(specSweepSuites('PinUnpin'), cap),
       createQemuTarget(k.session, k.profile),
       k.profile,
     );

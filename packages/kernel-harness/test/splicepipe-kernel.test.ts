@@ -1,16 +1,12 @@
 // SplicePipe on real kernels in QEMU. Runs only when PINLAB_KERNELS names them (e.g.
 // PINLAB_KERNELS=6.1,6.12 after `pinlab kernel fetch all`, whose cache must include ext4);
 // otherwise the block is reported as skipped, with the reason in its title.
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Scenario } from '@pinlab/testgen';
-import { findGeneratedSuites, loadSuite } from '@pinlab/testgen';
 import { expect, it } from 'vitest';
 import { countBySpec, runSuitesOnTarget } from '../src/suites.ts';
 import { createQemuTarget } from '../src/target.ts';
 import { describeRealKernels } from './real-kernels.ts';
-
-const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+import { specSweepSuites } from './whole-suites.ts';
 
 const CONSTANTS = {
   'linux-6.1': { SpliceImpl: 'ITER_PIPE', BioPageRef: 'GET' },
@@ -199,9 +195,8 @@ describeRealKernels('SplicePipe', (k) => {
   }, 120_000);
 
   it('every kernel-realisable generated SplicePipe scenario matches the profile', async () => {
-    const suites = findGeneratedSuites(join(repo, 'generated-tests', 'SplicePipe')).map((f) =>
-      loadSuite(f),
-    );
+    // The sweep of the spec: kernel.test.ts leaves SplicePipe to it (whole-suites.ts).
+    const suites = specSweepSuites('SplicePipe');
     const target = createQemuTarget(k.session, k.profile);
     const t0 = performance.now();
     const outcomes = await runSuitesOnTarget(suites, target, k.profile);

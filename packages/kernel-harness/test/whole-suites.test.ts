@@ -1,10 +1,11 @@
-// No VM: the scan that keeps kernel.test.ts from running a suite its own file runs whole.
+// No VM: the scans that keep kernel.test.ts from running a suite that its own file runs whole or
+// whose spec a file sweeps, and a sweep from running the whole suites again.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { wholeSuiteConfigs } from './whole-suites.ts';
+import { specSweepSuites, sweptSpecs, wholeSuiteConfigs } from './whole-suites.ts';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 
@@ -30,5 +31,23 @@ describe('wholeSuiteConfigs', () => {
     writeFileSync(join(dir, 'a.test.ts'), `${call('S_a', ' ')});\n${call('S_b', '\n  ')},\n);`);
     writeFileSync(join(dir, 'b.ts'), `${call('S_c', ' ')});`);
     expect([...wholeSuiteConfigs(dir)].sort()).toEqual(['S/S_a', 'S/S_b']);
+  });
+
+  it('finds the spec sweeps, and a sweep leaves out the suites run whole', () => {
+    expect([...sweptSpecs()].sort()).toEqual(['IterCursor', 'PinUnpin', 'SplicePipe']);
+    const whole = wholeSuiteConfigs();
+    const sweep = specSweepSuites('PinUnpin');
+    expect(sweep.length).toBeGreaterThan(0);
+    expect(sweep.map((s) => s.config)).toContain('PinUnpin');
+    for (const s of sweep) expect(whole.has(`PinUnpin/${s.config}`), s.config).toBe(false);
+    expect(sweep.map((s) => s.config)).not.toContain('PinUnpin_many_iovecs');
+  });
+
+  it('reads the sweep calls only from test files', () => {
+    const call = (spec: string): string => `specSweepSuites(${"'"}${spec}${"'"})`;
+    const dir = mkdtempSync(join(tmpdir(), 'spec-sweeps-'));
+    writeFileSync(join(dir, 'a.test.ts'), `const s = ${call('A')};`);
+    writeFileSync(join(dir, 'b.ts'), `const s = ${call('B')};`);
+    expect([...sweptSpecs(dir)]).toEqual(['A']);
   });
 });
