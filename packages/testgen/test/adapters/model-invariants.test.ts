@@ -247,6 +247,40 @@ describe('reference target: a violation the model predicts must be reported', ()
     expect(runOnReference(a, scenario, 'linux-6.12')).toHaveLength(3);
   });
 
+  it('takes a check mapped to an invariant the model breaks at the step as predicted', () => {
+    // The adapter predicts nothing; the model breaks NeverBeforeStart at step 2, which the
+    // table maps to no_over_reversion: reported there, it needs no prediction of its own.
+    const unpredicting = (steps: Parameters<typeof scriptedAdapter>[0]): SpecAdapter => ({
+      ...scriptedAdapter(steps),
+      predictedViolations: () => [],
+    });
+    expect(
+      runOnReference(
+        unpredicting([
+          { obs: fine, violations: [] },
+          { obs: fine, violations: [] },
+          { obs: overReverted, violations: [reported] },
+        ]),
+        scenario,
+        'linux-6.12',
+      ),
+    ).toHaveLength(3);
+    // At a step the model does not break it, the same report is still unpredicted.
+    expect(() =>
+      runOnReference(
+        unpredicting([
+          { obs: fine, violations: [] },
+          { obs: fine, violations: [reported] },
+          { obs: fine, violations: [reported] },
+        ]),
+        scenario,
+        'linux-6.12',
+      ),
+    ).toThrow(
+      'step 1 IterInit(type="IOVEC"): reference invariant no_over_reversion violated, which the model does not predict',
+    );
+  });
+
   it("reads the model's break from the expected observations when given", () => {
     // The reference observes nothing wrong and reports nothing; the model's observations say
     // step 2 over-reverts: the run fails on the invariant (the observations' comparison, which
