@@ -15,6 +15,7 @@ export type FaultName =
   | 'bvecq_read_too_much'
   | 'bvecq_collect_only_refs'
   | 'bvecq_pos_advance_v1'
+  | 'bvecq_pos_advance_v3'
   | 'fork_share_pinned'
   | 'bio_release_wrong_mode'
   | 'bio_release_unpin_all'
@@ -126,6 +127,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'bvecq_pos_advance() as "[RFC PATCH 05/17] netfs: Add some tools for managing bvecq chains" (D. Howells, 4 Mar 2026; unchanged in the 26-patch posting of 26 Mar) posted it: "part = umin(bv->bv_len - offset, amount); if (likely(part < bv->bv_len)) { offset += part; break; }" compares what is left of the slot with the whole slot, so from inside a slot (offset > 0) the position stops at the end of that slot whatever amount was asked for. "[PATCH v3 09/22]" (8 Jun 2026) has "part = bq->bv[slot].bv_len - offset; if (part > amount) { offset += amount; break; }" (v2: "Fixed a number of bugs reported by Sashiko"). The RFC\'s DIO write advances the dispatch cursor from a short subrequest\'s dispatch_pos by what was written (RFC 10/17 netfs_unbuffered_write_collect) and slices the reissue from there: from a user buffer that starts inside a page, a short write of any subrequest but the first leaves the cursor behind dispatched_to and the reissue sends the wrong bytes. Only the in-slot test is re-created (not v1\'s end-of-queue handling)',
     caught_by: ['bvecq_write_cursor_order'],
+  },
+  bvecq_pos_advance_v3: {
+    name: 'bvecq_pos_advance_v3',
+    area: 'bvecq',
+    description:
+      'bvecq_pos_advance() as "[PATCH v3 09/22] netfs: Add some tools for managing bvecq chains" (D. Howells, 8 Jun 2026) posted it: "while (bvecq_acquire_slot(bq, slot)) { if (!bq->next) { WARN_ON_ONCE(amount > 0); break; } bq = bq->next; slot = 0; }" then "part = bq->bv[slot].bv_len - offset;" tests the slot the wrong way round (bvecq_acquire_slot() is true for a slot in use), so from a slot in use the position steps to ->next, skipping the rest of its segment, and on the last segment every advance WARNs and, the break leaving only the inner loop, consumes the slot. Fixed in ver #4 ("Fixed slot validity check polarity in bvecq_pos_advance(); also don\'t use inner loop otherwise break then exits the wrong loop"): "if (!bvecq_acquire_slot(bq, slot)) { next = bvecq_next(bq); if (!next) { WARN_ON_ONCE(amount > 0); break; } ...". A buffered read\'s collector advances the collect cursor with it (netfs_read_collection), so over a one-segment rolling buffer the first collection WARNs. Only the slot-in-use half is re-created (v3\'s step keeps the offset, and its read of bq->bv[slot] for a slot not in use is not)',
+    caught_by: ['bvecq_read_cursor_order'],
   },
   fork_share_pinned: {
     name: 'fork_share_pinned',

@@ -287,7 +287,10 @@ export function bvecq_pos_move(pos: bvecq_pos, to: bvecq): void {
   }
 }
 
-/** The WARN message prefix of bvecq_pos_advance() running off the end of its queue. */
+/**
+ * The WARN message prefix of bvecq_pos_advance()'s `WARN_ON_ONCE(amount > 0)`: running off the end
+ * of its queue (in v3, fault bvecq_pos_advance_v3, also at a slot in use of the last segment).
+ */
 export const BVECQ_ADVANCE_PAST_END = 'bvecq_pos_advance: past the end of the queue';
 
 /**
@@ -305,19 +308,29 @@ export function bvecq_pos_advance(pos: bvecq_pos, amount: number): void {
   let slot = pos.slot;
   let offset = pos.offset;
   const v1 = current_kernel().hasFault('bvecq_pos_advance_v1');
+  // "[PATCH v3 09/22]" (fault bvecq_pos_advance_v3) tests the slot the wrong way round:
+  // `while (bvecq_acquire_slot(bq, slot)) { if (!bq->next) { WARN_ON_ONCE(amount > 0); break; }
+  // bq = bq->next; slot = 0; }` then `part = bq->bv[slot].bv_len - offset;` (ver #4: "Fixed slot
+  // validity check polarity in bvecq_pos_advance(); also don't use inner loop otherwise break
+  // then exits the wrong loop"): from a slot in use it steps to ->next, or on the last segment
+  // WARNs and, the break leaving only the inner loop, goes on to consume that slot. Only that
+  // much is re-created: v3's step keeps the offset, and from a slot not in use it reads
+  // bq->bv[slot] past the slots in use (here an unset slot, which throws).
+  const v3 = current_kernel().hasFault('bvecq_pos_advance_v3');
   while (amount) {
-    if (slot >= bq.nr_slots) {
+    if (v3 ? slot < bq.nr_slots : slot >= bq.nr_slots) {
       if (!bq.next) {
         current_kernel().WARN(
           'bug',
-          `${BVECQ_ADVANCE_PAST_END} (bvecq ${bq.id}, ${amount} bytes left)`,
+          `${BVECQ_ADVANCE_PAST_END} (bvecq ${bq.id}, ${amount} bytes left${v3 ? ', slot in use: v3' : ''})`,
         );
-        break;
+        if (!v3) break;
+      } else {
+        bq = bq.next;
+        slot = 0;
+        offset = 0;
+        continue;
       }
-      bq = bq.next;
-      slot = 0;
-      offset = 0;
-      continue;
     }
     const part = bq.bv[slot]!.bv_len - offset;
     // RFC v1 (fault bvecq_pos_advance_v1): `part = umin(bv->bv_len - offset, amount); if

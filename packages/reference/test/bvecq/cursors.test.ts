@@ -8,9 +8,12 @@ import type { bvecq_pos, netfs_io_subrequest, netfs_read_request } from '../../s
 import {
   BVECQ_ADVANCE_PAST_END,
   bvecq_buffer_init,
+  bvecq_pos_advance,
+  bvecq_pos_detach,
   bvecq_stats,
   netfs_alloc_bvecq_buffer,
   netfs_free_bvecq_buffer,
+  netfs_get_bvecq,
   netfs_put_bvecq,
   netfs_read_collection,
   netfs_read_dispatch,
@@ -209,6 +212,51 @@ describe('bvecq_pos_advance past the end of the queue', () => {
     expect(buggy.order.map((x) => x.invariant)).toEqual(['bvecq_read_cursor_order']);
     // The collector stays at the end of the last segment (the queue may still be extended).
     expect(buggy.stoodAt).toEqual([1, 0]);
+  });
+});
+
+describe('bvecq_pos_advance_v3 ("[PATCH v3 09/22]": the slot test the wrong way round)', () => {
+  it('a collection on the one segment WARNs and still lands right; over two segments the step skips the rest of the first', () => {
+    const collectOne = (faults: FaultName[]) =>
+      run(faults, () => {
+        const rreq = netfs_read_request_alloc(0);
+        for (let x = 0; x < 3; x++) netfs_read_load_folio(rreq, folio_alloc(0));
+        const sub = netfs_read_dispatch(rreq, PAGE_SIZE)!;
+        netfs_read_subreq_terminated(rreq, sub, new Uint8Array(PAGE_SIZE).fill(7));
+        netfs_read_collection(rreq);
+        return {
+          warned: current().warnings.filter((w) => w.message.startsWith(BVECQ_ADVANCE_PAST_END))
+            .length,
+          order: bvecq_read_cursor_order(rreq).map((x) => x.invariant),
+          stoodAt: [rreq.collect_cursor.slot, rreq.collect_cursor.offset],
+        };
+      });
+    expect(collectOne([])).toEqual({ warned: 0, order: [], stoodAt: [1, 0] });
+    // v3: slot 0 is in use and the segment has no ->next: WARN_ON_ONCE(amount > 0), then the
+    // slot is consumed as the fixed code does.
+    expect(collectOne(['bvecq_pos_advance_v3'])).toEqual({
+      warned: 1,
+      order: ['bvecq_read_cursor_order'],
+      stoodAt: [1, 0],
+    });
+    // Two segments: from slot 0 of the first (in use) v3 steps straight to the second.
+    const jumped = run(['bvecq_pos_advance_v3'], () => {
+      const head = netfs_alloc_bvecq_buffer(3 * PAGE_SIZE);
+      const tail = netfs_alloc_bvecq_buffer(PAGE_SIZE);
+      head.next = tail;
+      tail.prev = head;
+      tail.fpos = 3 * PAGE_SIZE;
+      const pos: bvecq_pos = { bvecq: head, slot: 0, offset: 0 };
+      netfs_get_bvecq(head);
+      bvecq_pos_advance(pos, PAGE_SIZE);
+      const at = [pos.bvecq === tail, pos.slot, pos.offset];
+      bvecq_pos_detach(pos);
+      netfs_free_bvecq_buffer(head);
+      return at;
+    });
+    // Fixed: slot 1 of the first segment. v3: past the first segment's three pages, then one
+    // page into the second (file position 4 pages instead of 1).
+    expect(jumped).toEqual([true, 1, 0]);
   });
 });
 
