@@ -60,7 +60,8 @@ function extract_user_to_sg(
   const off = { value: 0 };
   do {
     const res = iov_iter_extract_pages(iter, pages, maxsize, sg_max, flags, off);
-    // "if (res <= 0) goto failed" (lib/scatterlist.c, after "Fix ... loop forever" of 2024)
+    // "if (res <= 0) goto failed" (lib/scatterlist.c since 6a30653b604a "Fix a potential infinite
+    // loop in extract_user_to_sg()", April 2024; before it "res < 0", and a 0 looped forever)
     if (res <= 0) {
       while (sgtable.nents > sgtable.orig_nents)
         unpin_user_page(sgtable.sgl[--sgtable.nents]!.page);
