@@ -84,7 +84,8 @@ CONSTANTS
                         \* bounce buffer netfs_alloc_bvecq_buffer() allocates
     UnmappedTail,       \* DIO_WRITE from user memory whose buffer ends in unmapped pages: the
                         \* extraction stops at the first of them and the write is cut there
-    AdvanceV1Bug        \* TRUE: bvecq_pos_advance() as RFC v1 05/17 posted it (see AdvanceLags)
+    AdvanceV1Bug,       \* TRUE: bvecq_pos_advance() as RFC v1 05/17 posted it (see AdvanceLags)
+    AdvanceV3Bug        \* TRUE: bvecq_pos_advance() as v3 09/22 posted it (see AdvanceWarns)
 
 ASSUME Op \in {"READ", "DIO_WRITE"}
 ASSUME StrictDioSequence \in BOOLEAN /\ CheckTooMuch \in BOOLEAN
@@ -98,6 +99,8 @@ ASSUME Sealed \in BOOLEAN /\ (Sealed => (Op = "DIO_WRITE" /\ StrictDioSequence))
 ASSUME UnmappedTail \in BOOLEAN
 ASSUME UnmappedTail => (Op = "DIO_WRITE" /\ WriteSource = "USER" /\ ~Misaligned)
 ASSUME AdvanceV1Bug \in BOOLEAN /\ (AdvanceV1Bug => Op = "DIO_WRITE")
+\* The v3 design is explored over the one-segment rolling buffer only (see AdvanceWarns).
+ASSUME AdvanceV3Bug \in BOOLEAN /\ (AdvanceV3Bug => (Op = "READ" /\ Layout = 4))
 \* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
 \* no slot names is zero-length.
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
@@ -203,6 +206,28 @@ AdvanceLags(sq, a) ==
     /\ AdvanceV1Bug /\ Misaligned
     /\ a.name = "Retry" /\ a.start > 0
     /\ \E k \in 1..Len(sq) : sq[k].start = a.start /\ sq[k].xfer > 0
+
+\* AdvanceV3Bug: bvecq_pos_advance() of "[PATCH v3 09/22] netfs: Add some tools for managing
+\* bvecq chains" (D. Howells, 8 Jun 2026) tests the slot the wrong way round:
+\*     while (bvecq_acquire_slot(bq, slot)) {
+\*         if (!bq->next) { WARN_ON_ONCE(amount > 0); break; }
+\*         bq = bq->next; slot = 0;
+\*     }
+\*     part = bq->bv[slot].bv_len - offset;
+\* bvecq_acquire_slot() is `slot < nr_slots` (include/linux/bvecq.h of the same posting), so from
+\* a slot in use the position steps to ->next, and on the last segment the advance WARNs and,
+\* the break leaving only the inner loop, consumes the slot as the fixed code does.  Fixed in
+\* ver #4 ("Fixed slot validity check polarity in bvecq_pos_advance(); also don't use inner loop
+\* otherwise break then exits the wrong loop": `if (!bvecq_acquire_slot(bq, slot)) { next =
+\* bvecq_next(bq); if (!next) { WARN_ON_ONCE(amount > 0); break; } ...`).  The collector moves
+\* the collect cursor with it over what it collected (read_collect.c: the collected range; the
+\* RFC's netfs_unlock_abandoned_read_pages and the reference's abandon likewise), from a slot
+\* in use since collect < load.  Over the one-segment rolling buffer (Layout 4) that is the last
+\* segment: every step that moves the collector WARNs (advWarn) and the positions stay right;
+\* a dispatch, a server answer (advanced by what was transferred before, 0 here) or a retry
+\* does not advance.  (Over two segments the step to ->next skips the rest of the first one;
+\* not explored.)
+AdvanceWarns == AdvanceV3Bug /\ collect' > collect
 Slots == 0..(Total - 1)
 Segs == 1..NSeg
 Pos == 0..Total                   \* cursor positions (slot index of the next slot)
@@ -241,10 +266,12 @@ VARIABLES
     copySegs,   \* SubreqCopy: bvecq segments the outstanding subrequest's copy is made of
     bounced,    \* Sealed: bounce-buffer pages allocated for sends and freed (never unpinned)
     dispLag,    \* the dispatch cursor stands short of `dispatch` (AdvanceV1Bug; nothing follows)
+    advWarn,    \* bvecq_pos_advance WARNed at a slot in use (AdvanceV3Bug; nothing follows)
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<load, dispatch, collect, fstate, subreqs, segRef, segFreed, reqError, pins,
-          parkedDisp, parkedSub, rollFreed, posOnFreed, copySegs, bounced, dispLag, action>>
+          parkedDisp, parkedSub, rollFreed, posOnFreed, copySegs, bounced, dispLag, advWarn,
+          action>>
 parkVars == <<parkedDisp, parkedSub, rollFreed, posOnFreed>>
 
 \* Holders of segment `hs` in a state given by its cursors, subrequests and freed set:
@@ -284,6 +311,7 @@ Init ==
     /\ copySegs = 0
     /\ bounced = 0
     /\ dispLag = FALSE
+    /\ advWarn = FALSE
     /\ action = [name |-> "Init"]
 
 \* READ: readahead adds the next folio, locked, at the load cursor (netfs_readahead ->
@@ -520,9 +548,10 @@ Finished ==
     /\ UNCHANGED parkVars
 
 \* A use-after-free ends the behaviour: what the kernel does next is undefined.  So does a
-\* dispatch cursor left behind: the next send writes the wrong bytes.
+\* dispatch cursor left behind: the next send writes the wrong bytes.  The model also stops at
+\* the v3 WARN (the kernel goes on, once the WARN is out, as the fixed design does).
 Next ==
-    /\ ~posOnFreed /\ ~dispLag
+    /\ ~posOnFreed /\ ~dispLag /\ ~advWarn
     /\ \/ Load
        \/ LoadFault
        \/ \E m \in 1..(Total - 1) : LoadShort(m)
@@ -536,6 +565,7 @@ Next ==
     /\ copySegs' = CopySegsOf(subreqs')
     /\ bounced' = bounced + SentPages(subreqs')
     /\ dispLag' = AdvanceLags(subreqs, action')
+    /\ advWarn' = AdvanceWarns
 
 Spec == Init /\ [][Next]_vars
 
@@ -558,6 +588,7 @@ TypeOK ==
     /\ copySegs \in 0..CopySegsFor(Total + 1)
     /\ bounced \in Nat
     /\ dispLag \in BOOLEAN
+    /\ advWarn \in BOOLEAN
 
 \* collect <= dispatch <= load (cover letter item 4): nothing is collected before it was
 \* dispatched, nothing dispatched before it was loaded.
@@ -609,6 +640,11 @@ DispatchCursorAtDispatch == ~dispLag
 
 \* A read does not read past what was asked: no terminated subrequest is accepted with
 \* more data than its length.  Broken without the too-much check.
+\* bvecq_pos_advance never WARNs at a slot in use.  Broken by v3's bvecq_pos_advance
+\* (AdvanceV3Bug).  (Its WARN past the end of the chain, after an unchecked too-much answer, is
+\* what ReadWithinAsked states.)
+NoAdvanceWarn == ~advWarn
+
 ReadWithinAsked ==
     \A k \in 1..Len(subreqs) : subreqs[k].xfer <= subreqs[k].len
 

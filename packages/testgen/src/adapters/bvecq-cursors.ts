@@ -75,6 +75,7 @@
 // failed (given up unwritten), garbled (the server holds other bytes).
 
 import {
+  BVECQ_ADVANCE_PAST_END,
   type bio_vec,
   type bvecq,
   bvecq_no_free_while_referenced,
@@ -217,7 +218,18 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     ...nonZero('copySegs', asInt(stateVar(state, 'copySegs'), 'copySegs')),
     ...nonZero('bounced', asInt(stateVar(state, 'bounced'), 'bounced')),
     ...lagObservation(asBool(stateVar(state, 'dispLag'), 'dispLag')),
+    ...warnObservation(asBool(stateVar(state, 'advWarn'), 'advWarn')),
   };
+}
+
+/**
+ * advWarn, present only when true: bvecq_pos_advance() WARNed at a slot in use (the model's
+ * advWarn; v3's bvecq_pos_advance, AdvanceV3Bug). The reference observes it only under the
+ * fault bvecq_pos_advance_v3: the same WARN_ON_ONCE past the end of the chain, after an
+ * unchecked too-much answer, is what ReadWithinAsked and the cursor observations state.
+ */
+function warnObservation(warned: boolean): Record<string, boolean> {
+  return warned ? { advWarn: true } : {};
 }
 
 /**
@@ -404,6 +416,11 @@ function pinsHeld(k: Kernel): number {
   return k.vmstat.nr_foll_pin_acquired - k.vmstat.nr_foll_pin_released;
 }
 
+/** A WARN_ON_ONCE(amount > 0) of bvecq_pos_advance(). */
+function isAdvanceWarn(w: Kernel['warnings'][number]): boolean {
+  return w.kind === 'bug' && w.message.startsWith(BVECQ_ADVANCE_PAST_END);
+}
+
 /** segUseAfterFree: a position on a freed segment, a freed segment with refs, or a chain WARN. */
 function chainUseAfterFree(k: Kernel, positions: readonly bvecq_pos[]): boolean {
   const stats = with_kernel(k, () => bvecq_stats());
@@ -426,11 +443,14 @@ class BvecqReadDriver implements ReferenceDriver {
   private readonly base: number;
   /** netfs_read_request_put() has run (Finished). */
   private ended = false;
+  /** The design is v3's bvecq_pos_advance (fault bvecq_pos_advance_v3): advWarn is observed. */
+  private readonly advanceV3: boolean;
 
   constructor(profile: string, scenario: Scenario) {
     this.total = totalSlots(scenario);
     this.oneSegment = scenario.constants?.Layout === ONE_SEGMENT_LAYOUT;
     this.k = kernelFor(profile);
+    this.advanceV3 = this.k.hasFault('bvecq_pos_advance_v3');
     // Init: the request's rolling buffer with its load, dispatch and collect cursors at 0.
     this.rreq = with_kernel(this.k, () => netfs_read_request_alloc(0));
     this.base =
@@ -569,6 +589,7 @@ class BvecqReadDriver implements ReferenceDriver {
       pinned: pinsHeld(this.k),
       segUseAfterFree: this.segUseAfterFree(),
     };
+    if (this.advanceV3 && this.k.warnings.some(isAdvanceWarn)) obs.advWarn = true;
     // One segment: its refcount (-1 if the chain has grown past one live segment). Set on the
     // object, not spread into a literal: V8 (Node 20) adds each property after a spread on a
     // slow path of microseconds, which made this observer the replay's costliest line.
@@ -937,6 +958,9 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     // AdvanceV1Bug = TRUE (BvecqCursors_dio_write_advance_v1) is bvecq_pos_advance() as RFC v1
     // 05/17 posted it: from inside a slot it stops at the slot's end.
     { constant: 'AdvanceV1Bug', value: true, fault: 'bvecq_pos_advance_v1' },
+    // AdvanceV3Bug = TRUE (BvecqCursors_read_advance_v3) is bvecq_pos_advance() as v3 09/22
+    // posted it: the slot test the wrong way round, a WARN at a slot in use of the last segment.
+    { constant: 'AdvanceV3Bug', value: true, fault: 'bvecq_pos_advance_v3' },
   ],
   // segUseAfterFree is what the chain invariant reports; a subrequest accounting more than it
   // asked for (CheckTooMuch = FALSE, the model's ReadWithinAsked) is a cursor-order violation;
@@ -958,6 +982,8 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     if (hasWriteHole(String(now.fstate ?? ''))) out.push('bvecq_no_write_hole');
     // A dispatch cursor left short of what was dispatched (the model's DispatchCursorAtDispatch).
     if (now.dispLag === true) out.push('bvecq_write_cursor_order');
+    // A WARN of bvecq_pos_advance at a slot in use (the model's NoAdvanceWarn).
+    if (now.advWarn === true) out.push('bvecq_read_cursor_order');
     // A folio still held below the collect cursor (the model's UnlockOnlyAfterCollect broken,
     // as after a too-much collection) is what bvecq_unlock_after_collection reports.
     const held = String(now.fstate ?? '')

@@ -258,6 +258,13 @@ const bvecqCursors: ModelInvariantTable = {
       reportedAs: ['bvecq_write_cursor_order'],
     },
     {
+      // A WARN of bvecq_pos_advance at a slot in use (v3's bvecq_pos_advance): the WARN arm of
+      // the read cursor check.
+      invariant: 'NoAdvanceWarn',
+      broken: (_p, now) => now.advWarn === true,
+      reportedAs: ['bvecq_read_cursor_order'],
+    },
+    {
       // A folio still locked or filled below the collect cursor (a too-much collection ran
       // past it): while a subrequest is outstanding the reference reports the collection past
       // the subrequest's end (bvecq_read_cursor_order), once none is the folio still locked

@@ -36,6 +36,7 @@ const RFC = {
   CheckTooMuch: true,
   PosRefs: 'ALL',
   AdvanceV1Bug: false,
+  AdvanceV3Bug: false,
 } as const;
 const WRITE = { ...READ, Op: 'DIO_WRITE' } as const;
 
@@ -81,6 +82,7 @@ describe('BvecqCursors adapter', () => {
       copySegs: 0,
       bounced: 0,
       dispLag: false,
+      advWarn: false,
       action: { name: 'Complete', start: 2, outcome: 'ok' },
     } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, state)).toEqual({
@@ -119,6 +121,45 @@ describe('BvecqCursors adapter', () => {
     expect(bvecqCursorsAdapter.predictedViolations?.(undefined, lagging)).toContain(
       'bvecq_write_cursor_order',
     );
+  });
+
+  it('advWarn is observed only when true (AdvanceV3Bug) and predicts the read cursor check', () => {
+    const warned = bvecqCursorsAdapter.observeModel(undefined, {
+      load: 1,
+      dispatch: 1,
+      collect: 1,
+      fstate: fn([
+        [0, 'uptodate'],
+        [1, 'absent'],
+        [2, 'absent'],
+      ]),
+      subreqs: { __tuple: [] },
+      segRef: fn([[1, 3]]),
+      segFreed: fn([[1, false]]),
+      reqError: false,
+      pins: 0,
+      parkedDisp: false,
+      parkedSub: false,
+      rollFreed: false,
+      posOnFreed: false,
+      copySegs: 0,
+      bounced: 0,
+      dispLag: false,
+      advWarn: true,
+      action: { name: 'Collect' },
+    } as unknown as ModelState);
+    expect(warned.advWarn).toBe(true);
+    expect(bvecqCursorsAdapter.predictedViolations?.(undefined, warned)).toEqual([
+      'bvecq_read_cursor_order',
+    ]);
+    const v3 = { ...READ, ...RFC, NSeg: 1, Layout: 4, AdvanceV3Bug: true };
+    const d = designFor(
+      'BvecqCursors',
+      v3,
+      loadProfiles(join(specs, 'profiles.json')),
+      bvecqCursorsAdapter.faultKnobs ?? [],
+    );
+    expect(d).toEqual({ profile: 'bvecq-rfc', faults: ['bvecq_pos_advance_v3'] });
   });
 
   it('the advance_v1 config runs on bvecq-rfc+bvecq_pos_advance_v1', () => {
