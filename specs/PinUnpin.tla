@@ -100,16 +100,20 @@ CONSTANTS
                     \* contiguous (SubmitMany): more than BIO_MAX_VECS pages, so block/fops.c
                     \* __blkdev_direct_IO builds two bios, each iovec its own bvec holding the
                     \* page once (explored with UBUF and IOVEC alone)
-    SyncPartial     \* SubmitPartial's read may also come from a synchronous kiocb
+    SyncPartial,    \* SubmitPartial's read may also come from a synchronous kiocb
                     \* (SubmitSyncPartial): the direct read comes back short and block/fops.c
                     \* blkdev_read_iter reads the rest through the page cache, whose copy faults
                     \* at once (explored with UBUF and IOVEC alone)
+    ContiguousKvec  \* direct I/O reads may also be a KVEC of two kvecs of 1 model byte in kernel
+                    \* page K0, the second starting where the first ends (SubmitContiguousKvec):
+                    \* 6.12's bio merges them into one bvec with no pin to drop; 6.1 refuses the
+                    \* KVEC (explored with KVEC alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
         PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
-        MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs, SyncPartial}
+        MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs, SyncPartial, ContiguousKvec}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
@@ -131,6 +135,11 @@ ASSUME ManyIovecs => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /
                       /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ReleaseAs = "MATCH")
 \* The synchronous short read is explored on its own, beside the user iterators and the
 \* asynchronous SubmitPartial, with the matching release.
+\* The contiguous kvecs are explored on their own, beside the KVEC requests of the main layout,
+\* with the matching release.
+ASSUME ContiguousKvec => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
+                          /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs
+                          /\ ~SyncPartial /\ ReleaseAs = "MATCH")
 ASSUME SyncPartial => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
                        /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs
                        /\ ReleaseAs = "MATCH")
@@ -687,6 +696,38 @@ SubmitSyncPartial(b) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitSyncPartial", bio |-> b]
 
+\* (ContiguousKvec) An asynchronous direct I/O read (DEST) from a KVEC of two kvecs of 1 model byte
+\* (1024 real bytes) each, at K0+2 and K0+3: the first two model bytes of the kmalloc'd buffer
+\* (kernel page K0 from offset 2), the second kvec starting where the first ends (a kernel
+\* caller's iterator: __kernel_read's init_sync_kiocb/iov_iter_kvec is one kvec; two kvecs come
+\* from callers that split a buffer, as the main layout's).  block/fops.c blkdev_direct_IO (Debian
+\* 6.12.117): blkdev_dio_invalid passes (iov_iter_is_aligned -> iov_iter_aligned_iovec: both
+\* lengths and addresses on the block and DMA masks), bio_iov_vecs_to_alloc is 2, so
+\* __blkdev_direct_IO_async -> bio_iov_iter_get_pages (block/bio.c): no BIO_PAGE_PINNED
+\* (iov_iter_extract_will_pin: not user-backed), and __bio_iov_iter_get_pages extracts one kvec
+\* per call (lib/iov_iter.c iov_iter_extract_kvec_pages: the first non-empty segment, K0 by
+\* virt_to_page, no ref, no pin).  The second call's range continues the bio's last bvec in the
+\* same page, so bio_iov_add_folio merges it (bvec_try_merge_page: "vec_end_addr + 1 ==
+\* page_addr + off", same_page) and "if (same_page && bio_flagged(bio, BIO_PAGE_PINNED))
+\* unpin_user_folio(folio, 1);" drops nothing: the bio was not pinned.  The I/O goes in flight
+\* with one bvec of 2 model bytes on K0 at offset 2, holding nothing; its completion releases
+\* nothing (bio_release_pages: BIO_PAGE_PINNED clear).  6.1 (GupMode = "GET"): the alignment
+\* check passes (blkdev_dio_unaligned) and __blkdev_direct_IO_async's bio_iov_iter_get_pages ->
+\* iov_iter_get_pages2 -> __iov_iter_get_pages_alloc refuses the KVEC ("return -EFAULT", Debian
+\* 6.1.192); no bvec, so the request fails at once (FAILED), as Submit's KVEC request does.
+SubmitContiguousKvec(b) ==
+    /\ ContiguousKvec
+    /\ CanStart(b)
+    /\ bio' = [bio EXCEPT ![b] =
+                IF GupMode = "GET"
+                THEN [IdleBio EXCEPT !.st = "FAILED", !.iter = "KVEC", !.dir = "DEST"]
+                ELSE [st |-> "INFLIGHT", iter |-> "KVEC", dir |-> "DEST",
+                      cleanup |-> CleanupFor("KVEC"), pages |-> {"K0"}, bytes |-> 2,
+                      offset0 |-> ExpectedOffset0("KVEC"), array |-> "NONE", err |-> "NONE"]]
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "SubmitContiguousKvec", bio |-> b]
+
 \* (ManyIovecs) The asynchronous IOVEC request as ManyIovs (257) iovecs of 1 model byte (1024
 \* real bytes) each, all in user page 2, alternately at user addresses 9 and 11 (page offsets 1
 \* and 3): no iovec starts where the one before it ends.  block/fops.c blkdev_direct_IO (Debian
@@ -876,7 +917,10 @@ StoreFile ==
 \* With ContiguousIovec likewise: the merged request beside the user requests.
 \* With ManyIovecs likewise: the two-bio request beside the user requests.
 \* With SyncPartial likewise (SubmitPartial too): the synchronous short read beside them.
+\* With ContiguousKvec only KVEC is submitted (and neither SubmitFault, SubmitPartial nor
+\* PunchHole): the merged kvec request beside the main layout's kvec requests.
 SubmitTypes == IF DeviceEnd THEN {"UBUF"}
+               ELSE IF ContiguousKvec THEN {"KVEC"}
                ELSE IF FilePrivate THEN {"FILEMAP"}
                ELSE IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
                ELSE IF Nofault \/ MisalignedIo \/ LargeBlock \/ ContiguousIovec \/ ManyIovecs \/ SyncPartial
@@ -894,8 +938,8 @@ Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes :
-          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ CanStart(b) /\ SubmitFault(b, t)
-    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ CanStart(b) /\ SubmitPartial(b)
+          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ ~ContiguousKvec /\ CanStart(b) /\ SubmitFault(b, t)
+    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~ContiguousKvec /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
     \/ \E b \in Bios : DeviceEndOdd /\ CanStart(b) /\ ReadCrossEndOdd(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
@@ -907,6 +951,7 @@ Next ==
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"} :
           ContiguousIovec /\ CanStart(b) /\ SubmitContiguous(b, dir)
     \/ \E b \in Bios : SyncPartial /\ CanStart(b) /\ SubmitSyncPartial(b)
+    \/ \E b \in Bios : ContiguousKvec /\ CanStart(b) /\ SubmitContiguousKvec(b)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, fault \in {"NONE", "LAST", "FIRST"} :
           ManyIovecs /\ CanStart(b) /\ (fault = "LAST" => dir = "SOURCE") /\ SubmitMany(b, dir, fault)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, from \in {"IN", "EOF"} :
@@ -915,7 +960,7 @@ Next ==
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ "X0" \in cached /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ ~ContiguousKvec /\ "X0" \in cached /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
     \/ PartialPunch /\ PunchPartial
     \/ FilePrivate /\ p5 # "COPY" /\ StoreFile

@@ -115,6 +115,11 @@ describe('PinUnpin actions the guest realises', () => {
     expect(pinUnpinWhyNot({ name: 'SubmitSync', bio: 1, iter: 'XARRAY', dir: 'DEST' })).toBe(
       'SubmitSync XARRAY: kernel-only iterator',
     );
+    // ContiguousKvec: the two contiguous kvecs are built inside the kernel only.
+    expect(supportsPinUnpin({ name: 'SubmitContiguousKvec', bio: 1 })).toBe(false);
+    expect(pinUnpinWhyNot({ name: 'SubmitContiguousKvec', bio: 2 })).toBe(
+      'SubmitContiguousKvec KVEC: kernel-only iterator',
+    );
     expect(supportsPinUnpin({ name: 'SubmitPartial', bio: 1 })).toBe(true);
     expect(supportsPinUnpin({ name: 'SubmitPartial', bio: 3 })).toBe(false);
     // DeviceEnd: the UBUF read crossing the gate's end and the write at it.
@@ -355,11 +360,14 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
           continue;
         }
         const kind =
-          /^target qemu:\S+: (Submit|SubmitSync) (KVEC|BVEC|XARRAY|QUEUE): kernel-only iterator$/.exec(
+          /^target qemu:\S+: (Submit|SubmitSync|SubmitContiguousKvec) (KVEC|BVEC|XARRAY|QUEUE): kernel-only iterator$/.exec(
             plan.reason,
           );
         expect(kind, plan.reason).not.toBeNull();
-        expect(s.actions.some((a) => a.name === kind?.[1] && a.iter === kind?.[2])).toBe(true);
+        // SubmitContiguousKvec has no iter parameter: its iterator is a KVEC.
+        expect(
+          s.actions.some((a) => a.name === kind?.[1] && (a.iter ?? 'KVEC') === kind?.[2]),
+        ).toBe(true);
       }
     expect(run).toBeGreaterThan(0);
     expect(notApplicable).toBeGreaterThan(0);

@@ -94,7 +94,8 @@
 // unobservable; its config submits XARRAY alone, kernel-only anyway), named by pinUnpinWhyNot.
 // Not realisable: Submit/SubmitSync with KVEC, BVEC, XARRAY or QUEUE (ITER_FOLIOQ on 6.12, which only
 // netfs/cachefiles build; iterators built inside the kernel; no system call hands block DIO
-// one), so those scenarios are not applicable (pinUnpinWhyNot: "kernel-only iterator").
+// one), so those scenarios are not applicable (pinUnpinWhyNot: "kernel-only iterator"); so is
+// SubmitContiguousKvec (ContiguousKvec: a read from two contiguous kvecs in kernel page K0).
 //
 // Observed: pinAcquired/pinReleased (/proc/vmstat after stat_refresh, scenario run alone),
 // zeroMapped (user page 3's PFN in /proc/self/pagemap equals the zero page's), cached,
@@ -222,6 +223,9 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
     !GUEST_ITERS.has(String(action.iter))
   )
     return `${action.name} ${String(action.iter)}: kernel-only iterator`;
+  // ContiguousKvec: the read's two kvecs are a kernel caller's iterator (no iter parameter).
+  if (action.name === 'SubmitContiguousKvec' && isBio(action.bio))
+    return 'SubmitContiguousKvec KVEC: kernel-only iterator';
   return undefined;
 }
 

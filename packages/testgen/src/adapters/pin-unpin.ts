@@ -124,6 +124,14 @@
 //                reference's blkdev read (block/dio.ts blkdev_buffered_read_rest, as block/fops.c
 //                blkdev_read_iter) reads the rest through the page cache (filemap_read), whose
 //                copy to user page 4 faults at once: the call returns 3 KiB (DONE).
+//   SubmitContiguousKvec  (ContiguousKvec) an asynchronous O_DIRECT read from a KVEC of two kvecs
+//                of 1024 bytes at K0+2 and K0+3 (the kmalloc'd buffer's first two model bytes),
+//                the second starting where the first ends: on 6.12 the reference extracts one
+//                kvec per call (lib/iov_iter.ts iov_iter_extract_kvec_pages, nothing taken) and
+//                its bio_iov_add_page (block/bio.ts, as block/bio.c bio_iov_add_folio: same_page)
+//                merges the second range into the first bvec, bio_release_page dropping nothing
+//                (the bio is not BIO_PAGE_PINNED): one bvec of 2 model bytes on K0, -EIOCBQUEUED.
+//                On 6.1 iov_iter_get_pages2 refuses the KVEC: -EFAULT at submission (FAILED).
 //   SubmitPastEof  (FileEof) with PinUnpin_file_eof the private file mapping is two pages long
 //                over a one-page file (user page 6 wholly past i_size): Submit's asynchronous
 //                request over a UBUF buffer of user page 6 alone (from EOF) or of user pages 5
@@ -346,6 +354,7 @@ const ACTIONS = new Set([
   'SubmitContiguous',
   'SubmitMany',
   'SubmitSyncPartial',
+  'SubmitContiguousKvec',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -1100,6 +1109,20 @@ class PinUnpinDriver implements ReferenceDriver {
           throw new AdapterError(`PinUnpin: SubmitContiguous returned ${ret} at submission`);
         return;
       }
+      case 'SubmitContiguousKvec': {
+        const s = this.idleSlot(action);
+        s.iter = 'KVEC';
+        const ret = this.submit(
+          s,
+          param(action, 'bio', 'number'),
+          'DEST',
+          this.contiguousKvecIter(),
+        );
+        // In flight with one bio (6.12), or refused before any bio (6.1: -EFAULT).
+        if (ret !== -EIOCBQUEUED && ret !== -EFAULT)
+          throw new AdapterError(`PinUnpin: SubmitContiguousKvec returned ${ret} at submission`);
+        return;
+      }
       case 'SubmitMany': {
         const dir = this.dirParam(action);
         const fault = param(action, 'fault', 'string');
@@ -1416,6 +1439,18 @@ class PinUnpinDriver implements ReferenceDriver {
       { iov_base: this.base + 9 * UNIT, iov_len: UNIT },
       { iov_base: this.base + 10 * UNIT, iov_len: UNIT },
     ]);
+  }
+
+  /**
+   * SubmitContiguousKvec's iterator (a read): two kvecs of 1024 bytes at K0+2 and K0+3, the
+   * first two model bytes of the kmalloc'd kvec buffer, the second starting where the first ends.
+   */
+  private contiguousKvecIter(): iov_iter {
+    const kv = [
+      { iov_base: this.kvecBase + 2 * UNIT, iov_len: UNIT },
+      { iov_base: this.kvecBase + 3 * UNIT, iov_len: UNIT },
+    ];
+    return iov_iter_kvec(ITER_DEST, kv, kv.length, 2 * UNIT);
   }
 
   /**
