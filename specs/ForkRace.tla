@@ -120,6 +120,12 @@ CONSTANTS
                      \* LastPageLoadedOnly): page 0 was stored to, page 1 only loaded, so page 1's
                      \* pte maps the file's page-cache page itself (PageCache); FALSE: anonymous.
                      \* With UseFailedSteps also madvise(MADV_WIPEONFORK) of it (MadviseWipeFile)
+    LastPageFile,    \* the parent's last page lies in a MAP_PRIVATE mapping of a file's page of its
+                     \* own, mapped with MAP_FIXED_NOREPLACE | MAP_POPULATE right after the
+                     \* anonymous page 0 (populate_vma_page_range, FOLL_WRITE for a private writable
+                     \* vma: do_cow_fault's anonymous, exclusive, writable copy, as an anonymous
+                     \* page 1 starts); FALSE: both pages in the one anonymous vma.  What differs is
+                     \* the vma's vm_file, which only 6.1's io_pin_pages looks at (RegisterWhole)
     IoUringFileCheck \* io_uring's buffer registration refuses file-backed memory after pinning it
                      \* (6.1 io_uring/rsrc.c io_pin_pages: a file that is neither shmem nor
                      \* hugetlbfs, -EOPNOTSUPP); FALSE: 6.5+, which checks no vma (a profile
@@ -175,6 +181,14 @@ ASSUME FileBacked => (NumPages = 2 /\ LastPageLoadedOnly /\ MaxFrames >= 4 /\ Fo
                       /\ ~UseRegisterOversized /\ ~UseFixedOutside /\ ~UseVmsplice /\ ~UseProtect /\ ~UseRemap
                       /\ ~UseLazyMap /\ ~UseChildRead /\ ~UseExit /\ ~UseHoleSteps
                       /\ ~UseMmapFixed /\ ~UseMisaligned)
+ASSUME LastPageFile \in BOOLEAN
+\* The anonymous page and the file page beside it are explored with the whole-buffer registration
+\* (RegisterWhole), the fixed and O_DIRECT reads, the fork and the writes; nothing that changes
+\* the vmas (munmap, mprotect, madvise, remaps) and no other holder (vmsplice).
+ASSUME LastPageFile => (NumPages = 2 /\ UseFixedBuffers /\ RegisterWholeBuffer /\ ~FileBacked
+                        /\ ~LastPageLoadedOnly /\ ~HugeBuffer /\ ForkAdvice = "NONE" /\ ~UseMunmap
+                        /\ ~UseRemap /\ ~UseLazyMap /\ ~UseVmsplice /\ ~UseProtect /\ ~UseProtNone
+                        /\ ~UseHoleSteps /\ ~UseMmapFixed /\ ~UseMisaligned /\ ~UseChildRead)
 \* A whole-buffer registration over the zero page is not modelled (RegisterWhole pins the frames).
 ASSUME ~(LastPageLoadedOnly /\ RegisterWholeBuffer)
 \* A whole-buffer registration over a read-only page is not modelled (it would fail -EFAULT).
@@ -219,7 +233,8 @@ VARIABLES
     orphan,     \* the I/Os whose page the parent unmapped after submitting them (Munmap)
     lazy,       \* the parent's pages with a vma but no pte yet (MmapLazy: mmap without MAP_POPULATE)
     regErr,     \* what the parent's last RegisterBuffer returned where the kernel decides it
-                \* (IoUringFileCheck): "NONE" (registered) | "EOPNOTSUPP" (6.1, a file buffer);
+                \* (IoUringFileCheck): "NONE" (registered) | "EOPNOTSUPP" (6.1, a file buffer) |
+                \* "EINVAL" (6.1, a buffer from an anonymous vma into a file's: LastPageFile);
                 \* a state variable, not the action's err, so that one step is the same action
                 \* under every profile and each profile's outcome is compared
     action      \* the step taken: [name |-> ..., params]
@@ -668,16 +683,35 @@ RegisterBuffer(v) == RegisterSlots(v, "RegisterBuffer")
 \* (RegisterWholeBuffer), before fork: io_uring/rsrc.c io_sqe_buffer_register -> io_pin_pages
 \* -> pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) of every page (each still exclusive and
 \* writable before fork: no fault), one bvec per page; MMF_HAS_PINNED.
+\* LastPageFile: page 0 lies in an anonymous vma, page 1 in a private file mapping.  The pins
+\* come first, 6.1 and 6.12 (both pages writable and exclusive: no fault).  Then, IoUringFileCheck
+\* (Debian 6.1.192 io_uring/rsrc.c io_pin_pages, once pin_user_pages pinned every page: "struct
+\* file *file = vmas[0]->vm_file; /* don't support file backed memory */ for (i = 0; i <
+\* nr_pages; i++) { if (vmas[i]->vm_file != file) { ret = -EINVAL; break; } if (!file)
+\* continue; ...", then "if (pret > 0) unpin_user_pages(pages, pret)"): page 0's vma has no file,
+\* page 1's has one, -EINVAL (the -EOPNOTSUPP of a file-backed first page is
+\* FileRegisterRefused's): nothing registered, both pins dropped, MMF_HAS_PINNED set (regErr
+\* EINVAL; not taken twice in a row).  6.5+ ("io_uring: rsrc: delegate VMA file-backed check to
+\* GUP"; Debian 6.12.117 io_uring/memmap.c io_pin_pages -> pin_user_pages_fast) looks at no vma,
+\* and GUP's check_vma_flags -> writable_file_mapping_allowed lets a FOLL_LONGTERM write pin of
+\* a MAP_PRIVATE file mapping through (vma_needs_dirty_tracking: shared writable only): the
+\* buffer is registered as an anonymous one is.
 RegisterWhole ==
     /\ UseFixedBuffers
     /\ RegisterWholeBuffer
     /\ ~forked
     /\ fixedBuf[0] = 0
     /\ AllParentMapped
-    /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
-    /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, excl, data, forked, exited, io, pipe, written, regErr>>
+    /\ IF IoUringFileCheck /\ LastPageFile
+       THEN /\ action # [name |-> "RegisterBuffer", vpage |-> 0]
+            /\ pins' = pins
+            /\ fixedBuf' = fixedBuf
+            /\ regErr' = "EINVAL"
+       ELSE /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
+            /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
+            /\ regErr' = "NONE"
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, excl, data, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS of the whole-buffer ring: io_buffer_unmap unpins every page,
@@ -1402,7 +1436,7 @@ TypeOK ==
     /\ lazy \subseteq VPages
     /\ \A v \in lazy : pte["P"][v].frame = NoFrame
     /\ \A v \in VPages : noread[v] => ro[v]
-    /\ regErr \in {"NONE", "EOPNOTSUPP"}
+    /\ regErr \in {"NONE", "EOPNOTSUPP", "EINVAL"}
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
 \* read and fork"): once a read of the parent's page has completed, the

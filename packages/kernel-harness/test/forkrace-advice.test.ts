@@ -40,6 +40,13 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     expect(forkRaceScenarioSupport(scenario({ RegisterWholeBuffer: true }))).toMatch(
       /^RegisterWholeBuffer: the guest registers each page on its own ring/,
     );
+    // LastPageFile (ForkRace_file_tail_fixed_buffers): an anonymous page with a file page after it.
+    expect(
+      forkRaceScenarioSupport(scenario({ RegisterWholeBuffer: true, LastPageFile: true })),
+    ).toMatch(/^LastPageFile: the guest's buffer is one mapping/);
+    expect(() =>
+      forkRaceRequest(scenario({ RegisterWholeBuffer: true, LastPageFile: true })),
+    ).toThrow(/LastPageFile/);
     expect(forkRaceScenarioSupport(scenario({ AdviseFirstPageOnly: true }))).toMatch(
       /^AdviseFirstPageOnly: the guest applies ForkAdvice to its whole buffer/,
     );

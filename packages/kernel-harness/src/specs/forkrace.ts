@@ -275,8 +275,9 @@ const FORK_ADVICES = ['NONE', 'DONTFORK', 'WIPEONFORK'] as const;
 
 /**
  * Why the guest cannot run a ForkRace scenario whose actions it can all realise: a ForkAdvice it
- * does not know (op_forkrace_script applies NONE, DONTFORK and WIPEONFORK with madvise), or a
- * whole-buffer io_uring registration (RegisterWholeBuffer).
+ * does not know (op_forkrace_script applies NONE, DONTFORK and WIPEONFORK with madvise), a
+ * whole-buffer io_uring registration (RegisterWholeBuffer), or a buffer of an anonymous page and
+ * a file page (LastPageFile).
  */
 export function forkRaceScenarioSupport(scenario: Scenario): string | undefined {
   // The agent's request and answer lines (guest/agent.c: a request string of at most 2000
@@ -285,6 +286,10 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
   // 21 of the generated ones) would be cut.
   if (scenario.actions.length > FORKRACE_MAX_STEPS)
     return `more than ${FORKRACE_MAX_STEPS} steps: the observations would not fit the agent's 8 KiB answer line`;
+  // LastPageFile: the parent's page 1 is a private file mapping right after its anonymous
+  // page 0; the guest's buffer is one mapping, anonymous or (FileBacked) a file's.
+  if (scenario.constants?.LastPageFile === true)
+    return "LastPageFile: the guest's buffer is one mapping (anonymous, or a file's with FileBacked), not an anonymous page with a file page mapped after it";
   // RegisterWholeBuffer: one io_uring registration of the whole buffer (one iovec over both
   // pages); the guest's RegisterBuffer step registers one page on its own ring.
   if (scenario.constants?.RegisterWholeBuffer === true)

@@ -151,12 +151,18 @@ export function truncate_inode_pages(mapping: address_space, lstart: number): vo
 /**
  * mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) of a file whose page cache is
  * mapping: vm_mmap places the VMA (a COW mapping: private, VM_MAYWRITE) and mmap_region sets
- * vma->vm_file, so faults go to do_fault (mm/memory.c) instead of do_anonymous_page. Returns the
- * address or a negative errno, as vm_mmap does.
+ * vma->vm_file, so faults go to do_fault (mm/memory.c) instead of do_anonymous_page. With an
+ * address, mmap(addr, ..., MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0): vm_mmap's fixed placement
+ * (-EEXIST over a mapping). Returns the address or a negative errno, as vm_mmap does.
  */
-export function vm_mmap_file_private(mm: MmStruct, mapping: address_space, len: number): number {
-  const addr = vm_mmap(mm, 0, len);
-  if (addr < 0) return addr;
-  (vma_lookup(mm, addr) as VmAreaStruct).vm_file = mapping;
-  return addr;
+export function vm_mmap_file_private(
+  mm: MmStruct,
+  mapping: address_space,
+  len: number,
+  addr = 0,
+): number {
+  const start = vm_mmap(mm, addr, len);
+  if (start < 0) return start;
+  (vma_lookup(mm, start) as VmAreaStruct).vm_file = mapping;
+  return start;
 }

@@ -57,11 +57,18 @@
 // io_sqe_buffers_register pins it (page 1: the FOLL_WRITE fault copies the page-cache page) and,
 // on 6.1 (profile io_uring_vma_file_check), refuses the file vma and unpins (err EOPNOTSUPP, the
 // model's regErr); 6.12 registers the copy.
+//
+// LastPageFile: the parent's page 1 is a populated MAP_PRIVATE mapping of a one-page file of
+// zeroes right after its anonymous page 0 (mapFileTail). RegisterBuffer of the whole buffer: the
+// reference pins both pages and, on 6.1 (io_uring_vma_file_check), finds page 1's vma a file's
+// after page 0's anonymous one and unpins (err EINVAL, the model's regErr); 6.12 registers both.
 
 import {
   access_remote_vm,
   alloc_pipe_info,
+  bdev_alloc,
   copy_from_user,
+  create_file,
   DioForkRace,
   DioForkRaceError,
   EAGAIN,
@@ -72,7 +79,9 @@ import {
   ENOMEM,
   ENXIO,
   EOPNOTSUPP,
+  FAULT_FLAG_WRITE,
   type Folio,
+  handle_mm_fault,
   ITER_DEST,
   io_import_fixed,
   type io_ring_ctx,
@@ -94,6 +103,7 @@ import {
   pipe_read,
   pte_lookup,
   type Violation,
+  vm_mmap_file_private,
   vma_is_accessible,
   vma_lookup,
   vmsplice_to_pipe,
@@ -309,7 +319,8 @@ function modelIoOutcomes(
 /**
  * The failure the model gives the step that led to state, null if none: the action's field err,
  * or for a RegisterBuffer step the variable regErr, where the kernel profile decides the outcome
- * of the same action (IoUringFileCheck: 6.1 refuses a file-backed buffer, -EOPNOTSUPP).
+ * of the same action (IoUringFileCheck: 6.1 refuses a file-backed buffer, -EOPNOTSUPP, and a
+ * buffer from an anonymous vma into a file's, -EINVAL).
  */
 function modelErr(state: ModelState): string | null {
   const action = stateVar(state, 'action');
@@ -442,6 +453,28 @@ class ForkRaceDriver implements ReferenceDriver {
       ...(huge ? { huge_order: HUGE_ORDER } : {}),
     });
     this.thp = huge ? (pte_lookup(this.race.parent, this.race.buf)?.page.folio ?? null) : null;
+    if (booleanConstant('ForkRace', scenario, 'LastPageFile')) this.mapFileTail();
+  }
+
+  /**
+   * LastPageFile: the parent's last page is a MAP_PRIVATE mapping of a one-page file of zeroes
+   * right after its anonymous page 0: munmap of the anonymous page DioForkRace faulted in, then
+   * mmap(addr, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED_NOREPLACE |
+   * MAP_POPULATE, fd, 0). MAP_POPULATE is populate_vma_page_range, FOLL_WRITE for a private
+   * writable vma (6.1 and 6.12 mm/gup.c): the write fault's do_cow_fault maps an anonymous,
+   * exclusive, writable copy of the file's page, as the model's Init has page 1 (its bytes,
+   * zeroes, hold no tag); the page-cache page stays the file's (not counted in livePages).
+   */
+  private mapFileTail(): void {
+    const at = this.uaddr(this.numPages - 1);
+    this.race.munmap(at, PAGE_SIZE);
+    with_kernel(this.k, () => {
+      const file = create_file(bdev_alloc(PAGE_SIZE), 0, PAGE_SIZE, PAGE_SIZE);
+      const r = vm_mmap_file_private(this.race.parent, file.i_mapping, PAGE_SIZE, at);
+      if (r !== at) throw new AdapterError(`ForkRace: the file page's mmap at ${at} gave ${r}`);
+      if (handle_mm_fault(this.race.parent, at, FAULT_FLAG_WRITE) !== 0)
+        throw new AdapterError(`ForkRace: MAP_POPULATE of the file page at ${at} failed`);
+    });
   }
 
   /** User address of vpage v of the buffer, plus off. */

@@ -412,6 +412,59 @@ describe('ForkRace adapter', () => {
     }
   }, 120_000);
 
+  it('a whole buffer from an anonymous page into a file page: 6.1 refuses it (EINVAL) after pinning, 6.12 registers it', () => {
+    // LastPageFile with RegisterWholeBuffer: IORING_REGISTER_BUFFERS of one iovec over page 0
+    // (anonymous vma) and page 1 (a populated private file mapping right after it). Both pages
+    // are pinned first; 6.1's io_pin_pages then finds vmas[1]->vm_file != vmas[0]->vm_file and
+    // unpins (-EINVAL, the model's regErr), 6.12 registers both, which fork then copies for the
+    // child (pinned, exclusive). On 6.1 fork shares both pages and the parent's store copies one.
+    for (const [profile, hold, check, pins, err, live] of [
+      ['linux-6.12', 'FOLL_PIN', false, [0, 2, 2, 2, 2], null, [2, 2, 4, 4, 4]],
+      ['linux-6.1', 'FOLL_GET', true, [0, 0, 0, 0, 0], 'EINVAL', [2, 2, 2, 3, 3]],
+    ] as const) {
+      const constants = {
+        ...base,
+        NumPages: 2,
+        MaxFrames: 6,
+        NumIOs: 1,
+        UseFixedBuffers: true,
+        RegisterWholeBuffer: true,
+        LastPageFile: true,
+        DioHold: hold,
+        IoUringFileCheck: check,
+      };
+      const s: Scenario = {
+        ...race,
+        id: 'ForkRace/file-tail-fixed-buffers',
+        config: 'ForkRace_file_tail_fixed_buffers',
+        constants,
+        actions: [
+          { name: 'Init' },
+          { name: 'RegisterBuffer', vpage: 0 },
+          { name: 'Fork' },
+          { name: 'Write', proc: 'P', vpage: 1 },
+          { name: 'Write', proc: 'C', vpage: 1 },
+        ],
+      };
+      const exp = expectationOf(s, profile, constants);
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(exp.observations.map((o) => o.pinsHeld)).toEqual(pins);
+      expect(exp.observations.map((o) => o.err)).toEqual([null, err, null, null, null]);
+      expect(exp.observations.map((o) => o.parentHasPinned)).toEqual([
+        false,
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect(exp.observations.map((o) => o.livePages)).toEqual(live);
+      expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW']);
+      expect(exp.observations.map((o) => o.C1)).toEqual([null, null, '', '', 'CW']);
+      const observed = runOnReference(forkRaceAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    }
+  }, 120_000);
+
   it('a private file mapping: the write from the page-cache page across fork sends the file', () => {
     // FileBacked: page 1 maps the file's page-cache page (only loaded); an O_DIRECT write from
     // it holds that page (6.12 a pin, 6.1 a FOLL_GET ref), fork maps it in the child too, each
