@@ -32,7 +32,8 @@ export type FaultName =
   | 'discard_advance_underflow'
   | 'extract_bvec_skip_size'
   | 'splice_no_pipe_room_clip'
-  | 'xarray_sg_offset';
+  | 'xarray_sg_offset'
+  | 'iterate_folioq_offset_at_end';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -253,6 +254,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'iov_iter_extract_bvec_pages() as e4e535bff2bc ("iov_iter: don\'t require contiguous pages in iov_iter_extract_bvec_pages", M. Lei / C. Hellwig, block tree for 6.13, Oct 2024) merged it: "bi.bi_size = maxsize + skip; bi.bi_bvec_done = skip;", so from inside a bvec the walk\'s first piece takes up to skip bytes more than maxsize and the call returns them (syzbot, UDP sendfile). Fixed by 7bc802acf193 ("iov-iter: do not return more bytes than requested in iov_iter_extract_bvec_pages()", E. Dumazet) and "lib/iov_iter: fix bvec iterator setup" (M. Lei, Nov 2024, Fixes: e4e535bff2bc: "bi.bi_size = maxsize;"), both before 6.13-rc1. On an iterator truncated short of its bio_vecs (iomap_dio_bio_iter\'s iov_iter_truncate) the extra bytes are past count: bytes the iterator does not hold are listed, and the iov_iter_advance(i, size) that follows stops at count',
     caught_by: ['extract_result_consistent', 'extract_matches_iterator'],
+  },
+  iterate_folioq_offset_at_end: {
+    name: 'iterate_folioq_offset_at_end',
+    area: 'iov_iter',
+    description:
+      'iterate_folioq() (include/linux/iov_iter.h, the walk of copy_to_iter / copy_from_iter / iov_iter_zero on an ITER_FOLIOQ) as db0aa2e9566f ("mm: Define struct folio_queue and ITER_FOLIOQ to handle a sequence of folios", 6.12) added it: "fsize = folioq_folio_size(folioq, slot); base = kmap_local_folio(folio, skip); part = umin(len, PAGE_SIZE - skip % PAGE_SIZE); remain = step(base, progress, part, priv, priv2); kunmap_local(base); consumed = part - remain; len -= consumed; progress += consumed; skip += consumed; if (skip >= fsize) { skip = 0; slot++; ... }", with no test of skip against fsize. From a cursor parked at its folio\'s end (iov_offset == fsize, where an extraction or get_pages that ends a folio leaves it) the copy maps the page after the folio (the memmap\'s next frame), copies up to a page there ("PAGE_SIZE - skip % PAGE_SIZE ends up PAGE_SIZE and not zero"), counts it, and steps to the next slot at offset 0: the bytes go to an unrelated frame and the position falls behind the count. Fixed by 808471ddb0fa "iov_iter: iterate_folioq: fix handling of offset >= folio size" (D. Martinet, Aug 2025, Fixes: db0aa2e9566f, Cc stable 6.12+): "if (skip < fsize) { ... }" around the step',
+    caught_by: ['iter_count_consistent'],
   },
 };
 

@@ -12,7 +12,7 @@ import {
   ITER_XARRAY,
   iter_type_name,
 } from '../iov_iter/constants.ts';
-import { folioq_count, folioq_folio_size } from '../iov_iter/folio_queue.ts';
+import { folioq_count, folioq_folio_size, folioq_nr_slots } from '../iov_iter/folio_queue.ts';
 import { iov_iter_byte_run } from '../iov_iter/locate.ts';
 import { page_arrays_outstanding } from '../iov_iter/page_array.ts';
 import type { iov_iter, PageSlot } from '../iov_iter/types.ts';
@@ -54,11 +54,37 @@ export function no_over_reversion(i: iov_iter): Violation[] {
 }
 
 /**
+ * The bytes before an ITER_FOLIOQ iterator's position, counted from where it started (its
+ * iov_iter_folio_queue() folioq, first_slot and offset: the model's folioq_start*) by walking
+ * the folios in between as the kernel's walks do (to ->next at slot folioq_nr_slots());
+ * negative when a reversion left it before its start inside that folio, null when the walk
+ * does not reach it (reverted into the folios before its start, or a queue that lost it).
+ */
+export function folioq_consumed(i: iov_iter): number | null {
+  let q = i.folioq_start!;
+  let slot = i.folioq_start_slot;
+  let consumed = -i.folioq_start_offset;
+  for (;;) {
+    if (q === i.folioq && slot === i.folioq_slot) return consumed + i.iov_offset;
+    if (slot === folioq_nr_slots(q) && q.next) {
+      q = q.next;
+      slot = 0;
+      continue;
+    }
+    if (slot >= folioq_count(q)) return null;
+    consumed += folioq_folio_size(q, slot);
+    slot++;
+  }
+}
+
+/**
  * iter_count_consistent: count and offset agree with the segments. For the vector types the
  * bytes consumed (segments passed + iov_offset) plus count equal the initial count, nr_segs
  * matches the segments left, and iov_offset lies within the current segment; for UBUF and
  * XARRAY iov_offset + count is the initial count; for FOLIOQ/BVECQ iov_offset lies within
- * the current slot.
+ * the current slot, and for FOLIOQ the bytes before the position (folioq_consumed) plus count
+ * are the initial count (broken by the pre-808471ddb0fa iterate_folioq, fault
+ * iterate_folioq_offset_at_end: a copy from a folio's end counts bytes it does not pass).
  */
 export function iter_count_consistent(i: iov_iter): Violation[] {
   const out: Violation[] = [];
@@ -114,6 +140,13 @@ export function iter_count_consistent(i: iov_iter): Violation[] {
         out.push({
           invariant: 'iter_count_consistent',
           message: `${t}: iov_offset ${i.iov_offset} beyond folio slot ${i.folioq_slot}`,
+        });
+      }
+      const consumed = folioq_consumed(i);
+      if (consumed !== null && consumed + i.count !== i.init_count) {
+        out.push({
+          invariant: 'iter_count_consistent',
+          message: `${t}: ${consumed} bytes before the position + count ${i.count} != initial count ${i.init_count}`,
         });
       }
       break;

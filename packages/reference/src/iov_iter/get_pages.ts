@@ -36,7 +36,7 @@ function first_user_segment(i: iov_iter, size: number): [number, number] {
  * have a page here; a free frame's struct page would have its refcount raised from 0, which
  * the model cannot hold, so it is refused by name.
  */
-function memmap_page(pfn: number): Page {
+export function memmap_page(pfn: number): Page {
   for (const f of current_kernel().live_folios) {
     if (pfn >= f.pfn && pfn < f.pfn + f.nr_pages) return f.page(pfn - f.pfn);
   }

@@ -147,6 +147,9 @@ export function iov_iter_folio_queue(
   i.folioq = folioq;
   i.folioq_slot = first_slot;
   i.iov_offset = offset;
+  i.folioq_start = folioq;
+  i.folioq_start_slot = first_slot;
+  i.folioq_start_offset = offset;
   return i;
 }
 

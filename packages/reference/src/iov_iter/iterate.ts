@@ -17,6 +17,7 @@ import {
 } from './constants.ts';
 import { bvecqEmptySegmentRead, IovIterWarning } from './errors.ts';
 import { folioq_count, folioq_folio, folioq_folio_size, folioq_nr_slots } from './folio_queue.ts';
+import { memmap_page } from './get_pages.ts';
 import { nth_page, PAGE_SIZE } from './page_glue.ts';
 import type { iov_iter } from './types.ts';
 
@@ -132,6 +133,16 @@ function iterate_folioq(i: iov_iter, len: number, step: PStep): number {
   let slot = i.folioq_slot;
   let progress = 0;
   let skip = i.iov_offset;
+  // Before 808471ddb0fa "iov_iter: iterate_folioq: fix handling of offset >= folio size"
+  // (D. Martinet, Aug 2025, Fixes: db0aa2e9566f; Cc stable 6.12+; fault
+  // iterate_folioq_offset_at_end) the step had no "if (skip < fsize)" around it:
+  //   base = kmap_local_folio(folio, skip);
+  //   part = umin(len, PAGE_SIZE - skip % PAGE_SIZE);
+  //   remain = step(base, progress, part, priv, priv2);
+  // so from a cursor parked at its folio's end (skip == fsize) it maps the page after the
+  // folio (folio_page(folio, fsize / PAGE_SIZE): the memmap's next frame), copies up to a page
+  // there, counts it, and only then steps to the next slot at offset 0.
+  const pre_fix = current_kernel().hasFault('iterate_folioq_offset_at_end');
   if (slot === folioq_nr_slots(folioq)) {
     // The iterator may have been extended.
     folioq = folioq.next!;
@@ -144,9 +155,11 @@ function iterate_folioq(i: iov_iter, len: number, step: PStep): number {
     const folio = folioq_folio(folioq, slot);
     const fsize = folioq_folio_size(folioq, slot);
     let remain = 0;
-    if (skip < fsize) {
+    if (skip < fsize || pre_fix) {
       const part = Math.min(len, PAGE_SIZE - (skip % PAGE_SIZE));
-      remain = step(folio.page(Math.floor(skip / PAGE_SIZE)), skip % PAGE_SIZE, progress, part);
+      const idx = Math.floor(skip / PAGE_SIZE);
+      const page = skip < fsize ? folio.page(idx) : memmap_page(folio.pfn + idx);
+      remain = step(page, skip % PAGE_SIZE, progress, part);
       const consumed = part - remain;
       len -= consumed;
       progress += consumed;

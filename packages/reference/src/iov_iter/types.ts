@@ -73,4 +73,12 @@ export class iov_iter {
    * cannot over-revert; the invariants use this to detect over-reversion.
    */
   init_count = 0;
+  /**
+   * Model bookkeeping, not kernel fields: where an ITER_FOLIOQ iterator started (its
+   * iov_iter_folio_queue() folioq, first_slot and offset), from which iter_count_consistent
+   * counts the bytes before its position.
+   */
+  folioq_start: folio_queue | null = null;
+  folioq_start_slot = 0;
+  folioq_start_offset = 0;
 }
