@@ -99,8 +99,8 @@ ASSUME Sealed \in BOOLEAN /\ (Sealed => (Op = "DIO_WRITE" /\ StrictDioSequence))
 ASSUME UnmappedTail \in BOOLEAN
 ASSUME UnmappedTail => (Op = "DIO_WRITE" /\ WriteSource = "USER" /\ ~Misaligned)
 ASSUME AdvanceV1Bug \in BOOLEAN /\ (AdvanceV1Bug => Op = "DIO_WRITE")
-\* The v3 design is explored over the one-segment rolling buffer only (see AdvanceWarns).
-ASSUME AdvanceV3Bug \in BOOLEAN /\ (AdvanceV3Bug => (Op = "READ" /\ Layout = 4))
+\* The v3 design is explored for a DIO write whose buffer is one segment (see AdvanceWarns).
+ASSUME AdvanceV3Bug \in BOOLEAN /\ (AdvanceV3Bug => (Op = "DIO_WRITE" /\ ~Misaligned))
 \* Chain layouts: SlotSeg[x+1] is the segment holding slot x (non-decreasing); a segment
 \* no slot names is zero-length.
 \*  1: <<1, 1, 3>>  three segments, the middle one zero-length (two slots, then one)
@@ -219,15 +219,20 @@ AdvanceLags(sq, a) ==
 \* the break leaving only the inner loop, consumes the slot as the fixed code does.  Fixed in
 \* ver #4 ("Fixed slot validity check polarity in bvecq_pos_advance(); also don't use inner loop
 \* otherwise break then exits the wrong loop": `if (!bvecq_acquire_slot(bq, slot)) { next =
-\* bvecq_next(bq); if (!next) { WARN_ON_ONCE(amount > 0); break; } ...`).  The collector moves
-\* the collect cursor with it over what it collected (read_collect.c: the collected range; the
-\* RFC's netfs_unlock_abandoned_read_pages and the reference's abandon likewise), from a slot
-\* in use since collect < load.  Over the one-segment rolling buffer (Layout 4) that is the last
-\* segment: every step that moves the collector WARNs (advWarn) and the positions stay right;
-\* a dispatch, a server answer (advanced by what was transferred before, 0 here) or a retry
-\* does not advance.  (Over two segments the step to ->next skips the rest of the first one;
-\* not explored.)
-AdvanceWarns == AdvanceV3Bug /\ collect' > collect
+\* bvecq_next(bq); if (!next) { WARN_ON_ONCE(amount > 0); break; } ...`).  A DIO write advances
+\* with it when a subrequest comes back short (direct_write.c netfs_unbuffered_write_collect:
+\* `bvecq_pos_transfer(&stream->dispatch_cursor, &subreq->dispatch_pos);
+\* bvecq_pos_advance(&stream->dispatch_cursor, subreq->transferred);`), from the subrequest's
+\* start, a slot in use.  This model's writes are of a few pages, which the extraction puts in
+\* one segment (netfs_extract_iter: bvecq_alloc_one(remaining pages), up to BVECQ_STD_SLOTS),
+\* the last one: so the short write's collection (Retry after "short", xfer > 0) WARNs and the
+\* dispatch cursor still lands right (advWarn); a reissue after nothing was written advances by
+\* 0.  (A buffered read's collector steps its cursor slot by slot in netfs_read_unlock_folios,
+\* without bvecq_pos_advance.)
+AdvanceWarns(sq, a) ==
+    /\ AdvanceV3Bug
+    /\ a.name = "Retry"
+    /\ \E k \in 1..Len(sq) : sq[k].start = a.start /\ sq[k].xfer > 0
 Slots == 0..(Total - 1)
 Segs == 1..NSeg
 Pos == 0..Total                   \* cursor positions (slot index of the next slot)
@@ -565,7 +570,7 @@ Next ==
     /\ copySegs' = CopySegsOf(subreqs')
     /\ bounced' = bounced + SentPages(subreqs')
     /\ dispLag' = AdvanceLags(subreqs, action')
-    /\ advWarn' = AdvanceWarns
+    /\ advWarn' = AdvanceWarns(subreqs, action')
 
 Spec == Init /\ [][Next]_vars
 

@@ -224,9 +224,8 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
 
 /**
  * advWarn, present only when true: bvecq_pos_advance() WARNed at a slot in use (the model's
- * advWarn; v3's bvecq_pos_advance, AdvanceV3Bug). The reference observes it only under the
- * fault bvecq_pos_advance_v3: the same WARN_ON_ONCE past the end of the chain, after an
- * unchecked too-much answer, is what ReadWithinAsked and the cursor observations state.
+ * advWarn; v3's bvecq_pos_advance, AdvanceV3Bug: the collection of a short DIO write). The
+ * reference observes it only under the fault bvecq_pos_advance_v3 (the DIO write driver).
  */
 function warnObservation(warned: boolean): Record<string, boolean> {
   return warned ? { advWarn: true } : {};
@@ -443,14 +442,11 @@ class BvecqReadDriver implements ReferenceDriver {
   private readonly base: number;
   /** netfs_read_request_put() has run (Finished). */
   private ended = false;
-  /** The design is v3's bvecq_pos_advance (fault bvecq_pos_advance_v3): advWarn is observed. */
-  private readonly advanceV3: boolean;
 
   constructor(profile: string, scenario: Scenario) {
     this.total = totalSlots(scenario);
     this.oneSegment = scenario.constants?.Layout === ONE_SEGMENT_LAYOUT;
     this.k = kernelFor(profile);
-    this.advanceV3 = this.k.hasFault('bvecq_pos_advance_v3');
     // Init: the request's rolling buffer with its load, dispatch and collect cursors at 0.
     this.rreq = with_kernel(this.k, () => netfs_read_request_alloc(0));
     this.base =
@@ -589,7 +585,6 @@ class BvecqReadDriver implements ReferenceDriver {
       pinned: pinsHeld(this.k),
       segUseAfterFree: this.segUseAfterFree(),
     };
-    if (this.advanceV3 && this.k.warnings.some(isAdvanceWarn)) obs.advWarn = true;
     // One segment: its refcount (-1 if the chain has grown past one live segment). Set on the
     // object, not spread into a literal: V8 (Node 20) adds each property after a spread on a
     // slow path of microseconds, which made this observer the replay's costliest line.
@@ -651,10 +646,13 @@ class BvecqDioWriteDriver implements ReferenceDriver {
   private readonly copy: boolean;
   /** Every send goes out of a bounce buffer (constant Sealed: cifs's encrypted transport). */
   private readonly sealed: boolean;
+  /** The design is v3's bvecq_pos_advance (fault bvecq_pos_advance_v3): advWarn is observed. */
+  private readonly advanceV3: boolean;
 
   constructor(profile: string, scenario: Scenario) {
     this.total = totalSlots(scenario);
     this.k = kernelFor(profile);
+    this.advanceV3 = this.k.hasFault('bvecq_pos_advance_v3');
     this.wsize = subreqMaxOf(scenario) * PAGE_SIZE;
     this.copy = booleanConstant('BvecqCursors', scenario, 'SubreqCopy');
     this.sealed = booleanConstant('BvecqCursors', scenario, 'Sealed');
@@ -929,6 +927,7 @@ class BvecqDioWriteDriver implements ReferenceDriver {
         wreq?.dispatch_cursor.bvecq != null &&
           with_kernel(this.k, () => bvecq_pos_fpos(wreq.dispatch_cursor)) !== wreq.dispatched_to,
       ),
+      ...warnObservation(this.advanceV3 && this.k.warnings.some(isAdvanceWarn)),
     };
   }
 }
@@ -958,7 +957,7 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     // AdvanceV1Bug = TRUE (BvecqCursors_dio_write_advance_v1) is bvecq_pos_advance() as RFC v1
     // 05/17 posted it: from inside a slot it stops at the slot's end.
     { constant: 'AdvanceV1Bug', value: true, fault: 'bvecq_pos_advance_v1' },
-    // AdvanceV3Bug = TRUE (BvecqCursors_read_advance_v3) is bvecq_pos_advance() as v3 09/22
+    // AdvanceV3Bug = TRUE (BvecqCursors_dio_write_advance_v3) is bvecq_pos_advance() as v3 09/22
     // posted it: the slot test the wrong way round, a WARN at a slot in use of the last segment.
     { constant: 'AdvanceV3Bug', value: true, fault: 'bvecq_pos_advance_v3' },
   ],
@@ -982,8 +981,9 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     if (hasWriteHole(String(now.fstate ?? ''))) out.push('bvecq_no_write_hole');
     // A dispatch cursor left short of what was dispatched (the model's DispatchCursorAtDispatch).
     if (now.dispLag === true) out.push('bvecq_write_cursor_order');
-    // A WARN of bvecq_pos_advance at a slot in use (the model's NoAdvanceWarn).
-    if (now.advWarn === true) out.push('bvecq_read_cursor_order');
+    // A WARN of bvecq_pos_advance at a slot in use (the model's NoAdvanceWarn: a short DIO
+    // write's collection in v3).
+    if (now.advWarn === true) out.push('bvecq_write_cursor_order');
     // A folio still held below the collect cursor (the model's UnlockOnlyAfterCollect broken,
     // as after a too-much collection) is what bvecq_unlock_after_collection reports.
     const held = String(now.fstate ?? '')

@@ -125,6 +125,15 @@ const iterCursor: ModelInvariantTable = {
       reportedAs: ['extract_result_consistent', 'extract_matches_iterator'],
     },
     {
+      // A Copy counting bytes its position did not pass (last.misplaced of a Copy; the driver's
+      // lastMisplaced from the reference's folioq_consumed before and after): the
+      // pre-808471ddb0fa iterate_folioq from a cursor parked at a folio end (FolioqIterateBug)
+      // copies at the page after the folio and steps to the next slot at offset 0.
+      invariant: 'CopyAtCursor',
+      broken: (_p, now, action) => action.name === 'Copy' && (num(now.lastMisplaced) ?? 0) > 0,
+      reportedAs: ['iter_count_consistent'],
+    },
+    {
       // A GetPages returning 0 with bytes left (a caller's endless loop; 6.12-rc1's folio_queue
       // get_pages parked at a folio end, FolioqGetPagesBug). The model's exception, a hole at
       // the cursor, returns 0 only on an XARRAY with a hole (a user hole fails -EFAULT): such a
@@ -258,11 +267,11 @@ const bvecqCursors: ModelInvariantTable = {
       reportedAs: ['bvecq_write_cursor_order'],
     },
     {
-      // A WARN of bvecq_pos_advance at a slot in use (v3's bvecq_pos_advance): the WARN arm of
-      // the read cursor check.
+      // A WARN of bvecq_pos_advance at a slot in use (v3's bvecq_pos_advance, at the collection
+      // of a short DIO write): the WARN arm of the write cursor check.
       invariant: 'NoAdvanceWarn',
       broken: (_p, now) => now.advWarn === true,
-      reportedAs: ['bvecq_read_cursor_order'],
+      reportedAs: ['bvecq_write_cursor_order'],
     },
     {
       // A folio still locked or filled below the collect cursor (a too-much collection ran

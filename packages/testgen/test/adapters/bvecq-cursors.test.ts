@@ -123,7 +123,7 @@ describe('BvecqCursors adapter', () => {
     );
   });
 
-  it('advWarn is observed only when true (AdvanceV3Bug) and predicts the read cursor check', () => {
+  it('advWarn is observed only when true (AdvanceV3Bug) and predicts the write cursor check', () => {
     const warned = bvecqCursorsAdapter.observeModel(undefined, {
       load: 1,
       dispatch: 1,
@@ -146,13 +146,13 @@ describe('BvecqCursors adapter', () => {
       bounced: 0,
       dispLag: false,
       advWarn: true,
-      action: { name: 'Collect' },
+      action: { name: 'Retry', start: 0 },
     } as unknown as ModelState);
     expect(warned.advWarn).toBe(true);
     expect(bvecqCursorsAdapter.predictedViolations?.(undefined, warned)).toEqual([
-      'bvecq_read_cursor_order',
+      'bvecq_write_cursor_order',
     ]);
-    const v3 = { ...READ, ...RFC, NSeg: 1, Layout: 4, AdvanceV3Bug: true };
+    const v3 = { ...WRITE, ...RFC, AdvanceV3Bug: true };
     const d = designFor(
       'BvecqCursors',
       v3,
