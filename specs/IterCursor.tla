@@ -157,6 +157,15 @@ CONSTANTS
                     \* clamped to count first, so on BvecTruncated's iterator the extra bytes are
                     \* past count: the call lists bytes the iterator does not hold, and its
                     \* iov_iter_advance(i, size) stops at count (last.over)
+    FolioqIterateBug, \* iterate_folioq (include/linux/iov_iter.h) from db0aa2e9566f (6.12) until
+                    \* "iov_iter: iterate_folioq: fix handling of offset >= folio size" (D. Martinet,
+                    \* Aug 2025, 808471ddb0fa, Fixes: db0aa2e9566f, Cc stable 6.12+; in 6.12.43):
+                    \* the loop mapped the slot's folio at skip with no "if (skip < fsize)" test, so
+                    \* from a cursor parked at a folio end (FolioParked) a copy maps
+                    \* kmap_local_folio(folio, fsize), the page after the folio, copies "part =
+                    \* umin(len, PAGE_SIZE - skip % PAGE_SIZE)" bytes there (PAGE_SIZE - 0: a whole
+                    \* page, not 0) and counts them, then steps to the next slot at offset 0: the
+                    \* position falls behind the count.  Its config explores FOLIOQ alone, with Copy
     OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
                     \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
                     \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
@@ -171,7 +180,8 @@ ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHol
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
         FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray,
         FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug, IovecHole, DiscardAdvanceBug,
-        BvecTruncated, ExtractBvecSkipBug} \subseteq BOOLEAN
+        BvecTruncated, ExtractBvecSkipBug, FolioqIterateBug} \subseteq BOOLEAN
+ASSUME FolioqIterateBug => ~(FolioqSegEnd \/ FolioqGetPagesBug)
 ASSUME ExtractBvecSkipBug => BvecTruncated
 ASSUME BvecqEmptySegBug => BvecqEmptySeg
 ASSUME FaultInCaller => ~(OnePageArray \/ XarrayGetPagesBug \/ XarrayHole)
@@ -378,6 +388,8 @@ IterInit(t) ==
     /\ FolioqSegEnd => t = "FOLIOQ"
     \* Likewise the 6.12-rc1 folio_queue get_pages (its config explores FOLIOQ alone).
     /\ FolioqGetPagesBug => t = "FOLIOQ"
+    \* Likewise the pre-808471ddb0fa iterate_folioq (its config explores FOLIOQ alone).
+    /\ FolioqIterateBug => t = "FOLIOQ"
     \* The wrong-sign caller is generic_file_read_iter's: read()/readv() buffers only.
     /\ RevertSignBraino => t \in {"IOVEC", "UBUF"}
     \* On LP64 the v9 stride is latent (kvec and bio_vec are both 16 bytes): its config
@@ -751,15 +763,30 @@ GetPagesOne(maxsize) ==
 \* the hole's first byte; a cursor advanced past the hole copies from segment 5 as usual.
 \* Either way a copy moves min(n, count) bytes cut at the hole, 0 from inside it; last.bytes
 \* is the copy's return.
-\* (Only the hole configs have it: elsewhere a copy is an Advance, which the reference driver
-\* realises through the copies too.)
+\* FolioqIterateBug: iterate_folioq before 808471ddb0fa ("iov_iter: iterate_folioq: fix handling
+\* of offset >= folio size", 2025; the fix is "if (skip < fsize) { ... }" around the step).
+\* Pre-fix loop body: "fsize = folioq_folio_size(folioq, slot); base = kmap_local_folio(folio,
+\* skip); part = umin(len, PAGE_SIZE - skip % PAGE_SIZE); remain = step(base, progress, part,
+\* priv, priv2); ... skip += consumed; if (skip >= fsize) { skip = 0; slot++; ... }".  From a
+\* cursor parked at its folio's end (skip == fsize, FolioParked) the first pass copies m =
+\* min(n, count) bytes (m <= PAGE here, so part = len) at the page after the folio, counts them
+\* and steps to the next slot at offset 0: the copy returns m, count drops by m, and the
+\* position stays at the next folio's first byte (it.off unchanged).  last.misplaced: the m
+\* bytes the copy counts that were not moved at the cursor (the cursor did not pass them).  A
+\* copy from inside a folio never parks (it steps the slot when it ends the folio), so from
+\* anywhere else the pre-fix loop moves min(n, count) bytes as the fixed one does.
+\* (Only the hole configs and FolioqIterateBug's have it: elsewhere a copy is an Advance, which
+\* the reference driver realises through the copies too.)
 Copy(n) ==
-    /\ UserHole \/ XarrayHole \/ IovecHole
+    /\ UserHole \/ XarrayHole \/ IovecHole \/ FolioqIterateBug
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF n > it.count THEN it.count ELSE n
            got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m
-       IN /\ last' = [bytes |-> got, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
-          /\ it' = Advanced(got)
+       IN IF FolioqIterateBug /\ it.type = "FOLIOQ" /\ FolioParked /\ m > 0
+          THEN /\ last' = [bytes |-> m, offset0 |-> 0, unbacked |-> 0, misplaced |-> m, stray |-> 0, over |-> 0]
+               /\ it' = [it EXCEPT !.count = @ - m]
+          ELSE /\ last' = [bytes |-> got, offset0 |-> 0, unbacked |-> 0, misplaced |-> 0, stray |-> 0, over |-> 0]
+               /\ it' = Advanced(got)
     /\ oops' = oops
     /\ action' = [name |-> "Copy", bytes |-> n]
 
@@ -897,6 +924,13 @@ NoStrayPages ==
 GetPagesProgress ==
     (action.name \in {"GetPages", "GetPagesOne"} /\ it.count > 0 /\ ~(HoleHere /\ BeforeHole = 0))
         => last.bytes # 0
+
+\* A copy moves exactly the bytes at the cursor and moves the cursor past them: every byte it
+\* counts (its return, taken off count) was copied where the iterator holds it (broken by the
+\* pre-808471ddb0fa iterate_folioq from a cursor parked at a folio end: the bytes go to the page
+\* after the folio and the position falls behind the count).
+CopyAtCursor ==
+    action.name = "Copy" => last.misplaced = 0
 
 \* An extraction never returns more than the iterator held before it (broken by
 \* ExtractBvecSkipBug on a truncated bio_vec iterator: bytes past its count).
