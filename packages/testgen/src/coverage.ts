@@ -20,6 +20,13 @@ import { findGeneratedSuites, loadSuite } from './run-suite.ts';
 import { toScenarioAction } from './scenarios.ts';
 import type { SuiteData } from './suite.ts';
 import { countByKind, type UncoveredBranch, type UncoveredKind } from './uncovered-branches.ts';
+import {
+  classifyUntaken,
+  LEDGER_WHYS,
+  type LedgerEntry,
+  type LedgerWhy,
+  loadLedger,
+} from './untaken-ledger.ts';
 
 export interface ConfigCoverage {
   readonly spec: string;
@@ -51,8 +58,55 @@ export interface CoverageReport {
     readonly lines: BranchCoverage | null;
     readonly functions: BranchCoverage | null;
     /** The branches no generated test took, counted by kind and listed (uncovered-branches.ts). */
-    readonly uncovered: (Record<UncoveredKind, number> & { branches: UncoveredBranch[] }) | null;
+    readonly uncovered:
+      | (Record<UncoveredKind, number> & { branches: LedgeredBranch[]; ledger: LedgerSummary })
+      | null;
     readonly error?: string;
+  };
+}
+
+/** An untaken branch with the ledger's reason for it (null: none recorded). */
+export type LedgeredBranch = UncoveredBranch & {
+  readonly why: LedgerWhy | null;
+  readonly reason: string | null;
+};
+
+/** The untaken branches counted by the ledger's reasons (untaken-ledger.ts). */
+export interface LedgerSummary {
+  readonly path: string;
+  readonly byWhy: Record<LedgerWhy, number>;
+  readonly unrecorded: number;
+  /** Entries matching no untaken branch: taken now, or their source line changed. */
+  readonly stale: LedgerEntry[];
+}
+
+/** Where the ledger of untaken reference branches lives, relative to the repository root. */
+export const LEDGER_PATH = 'docs/untaken-branches.json';
+
+/** The untaken branches with their recorded reasons, and the counts. */
+export function ledgerUntaken(
+  untaken: readonly UncoveredBranch[],
+  ledger: readonly LedgerEntry[],
+  path: string = LEDGER_PATH,
+): { branches: LedgeredBranch[]; ledger: LedgerSummary } {
+  const c = classifyUntaken(untaken, ledger);
+  const reasonOf = new Map<UncoveredBranch, LedgerEntry>();
+  for (const w of LEDGER_WHYS)
+    for (const { branch, entry } of c.byWhy[w]) reasonOf.set(branch, entry);
+  return {
+    branches: untaken.map((u) => {
+      const e = reasonOf.get(u);
+      return { ...u, why: e?.why ?? null, reason: e?.reason ?? null };
+    }),
+    ledger: {
+      path,
+      byWhy: Object.fromEntries(LEDGER_WHYS.map((w) => [w, c.byWhy[w].length])) as Record<
+        LedgerWhy,
+        number
+      >,
+      unrecorded: c.unrecorded.length,
+      stale: c.stale,
+    },
   };
 }
 
@@ -178,7 +232,10 @@ export function modelCoverage(root: string, opts: ModelCoverageOptions = {}): Co
 }
 
 /** Branch, line and function coverage of packages/reference by the generated tests alone. */
-export function referenceBranchCoverage(root: string): CoverageReport['reference'] {
+export function referenceBranchCoverage(
+  root: string,
+  ledger: readonly LedgerEntry[] = loadLedger(join(root, LEDGER_PATH)),
+): CoverageReport['reference'] {
   const m = measureReferenceBranches(root, {
     reportsDirectory: join(root, '.pinlab', 'coverage', 'generated'),
   });
@@ -189,7 +246,10 @@ export function referenceBranchCoverage(root: string): CoverageReport['reference
     branches: withPct(m.branches),
     lines: withPct(m.lines),
     functions: withPct(m.functions),
-    uncovered: m.branches === null ? null : { ...countByKind(m.uncovered), branches: m.uncovered },
+    uncovered:
+      m.branches === null
+        ? null
+        : { ...countByKind(m.uncovered), ...ledgerUntaken(m.uncovered, ledger) },
     ...(m.failure === undefined ? {} : { error: `exit ${m.status}: ${m.failure}` }),
   };
 }
@@ -198,6 +258,8 @@ export function coverageReport(
   root: string,
   opts: { reference: boolean } & ModelCoverageOptions,
 ): CoverageReport {
+  // A malformed ledger fails here, before minutes of measuring.
+  const ledger = opts.reference ? loadLedger(join(root, LEDGER_PATH)) : [];
   const model = modelCoverage(root, opts);
   const sum = (f: (c: ConfigCoverage) => { covered: number; total: number } | null) => {
     let covered = 0;
@@ -215,7 +277,7 @@ export function coverageReport(
     model,
     totals: { actions: sum((c) => c.actions), transitions: sum((c) => c.transitions) },
     reference: opts.reference
-      ? referenceBranchCoverage(root)
+      ? referenceBranchCoverage(root, ledger)
       : { command: '(skipped)', branches: null, lines: null, functions: null, uncovered: null },
   };
 }
