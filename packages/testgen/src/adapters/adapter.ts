@@ -44,7 +44,9 @@ export interface SpecAdapter {
    * Optional, with `ReferenceDriver.violations`: the reference invariants that the observations
    * before and after a step say are broken by that step (e.g. a bio still listing a freed
    * page: no_dma_into_freed_page). Read from observations, which the target compares with the
-   * model's step by step, so an allowed violation is one the model predicts.
+   * model's step by step, so an allowed violation is one the model predicts. The checks that
+   * the model-invariant table (model-invariants.ts) maps to an invariant the model breaks at
+   * the step are predicted already: list only what no invariant of the spec names.
    */
   predictedViolations?(prev: StepObservation | undefined, now: StepObservation): readonly string[];
   /**

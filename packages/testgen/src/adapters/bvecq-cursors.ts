@@ -961,36 +961,17 @@ export const bvecqCursorsAdapter: SpecAdapter = {
     // posted it: the slot test the wrong way round, a WARN at a slot in use of the last segment.
     { constant: 'AdvanceV3Bug', value: true, fault: 'bvecq_pos_advance_v3' },
   ],
-  // segUseAfterFree is what the chain invariant reports; a subrequest accounting more than it
-  // asked for (CheckTooMuch = FALSE, the model's ReadWithinAsked) is a cursor-order violation;
-  // a subrequest dispatched while another is outstanding breaks the strict DIO sequence; a
-  // page written past one given up unwritten is a write hole (the model's NoWriteHole).
+  // The checks mapped to an invariant the model breaks at a step (a position on a freed segment,
+  // a collection past a cursor or a subrequest's end, untiled subrequests, a write hole, a
+  // lagging dispatch cursor, v3's advance WARN, a folio held below the collection) are predicted
+  // by the model-invariant table (model-invariants.ts); left here is what no invariant of the
+  // spec names: a subrequest dispatched while another is outstanding, which breaks the strict
+  // DIO sequence (StrictDioSequence = FALSE) that bvecq_write_cursor_order checks.
   predictedViolations: (prev, now) => {
-    const out: string[] = [];
-    if (now.segUseAfterFree === true)
-      out.push('bvecq_no_free_while_referenced', 'no_dma_into_freed_page', 'no_pin_underflow');
     const subs = parseSubreqs(now.subreqs);
-    // ... and so is a collect cursor that ran past the dispatch or load cursor with it.
-    const past =
-      Number(now.collect) > Number(now.dispatch) || Number(now.collect) > Number(now.load);
-    // So is a gap or overlap of the outstanding subrequests (SubreqsTileDispatched).
-    if (past || subs.some((sr) => sr.xfer > sr.len) || !subreqsTile(now))
-      out.push('bvecq_read_cursor_order');
-    if (subs.length > 1 && subs.length > parseSubreqs(prev?.subreqs).length)
-      out.push('bvecq_write_cursor_order');
-    if (hasWriteHole(String(now.fstate ?? ''))) out.push('bvecq_no_write_hole');
-    // A dispatch cursor left short of what was dispatched (the model's DispatchCursorAtDispatch).
-    if (now.dispLag === true) out.push('bvecq_write_cursor_order');
-    // A WARN of bvecq_pos_advance at a slot in use (the model's NoAdvanceWarn: a short DIO
-    // write's collection in v3).
-    if (now.advWarn === true) out.push('bvecq_write_cursor_order');
-    // A folio still held below the collect cursor (the model's UnlockOnlyAfterCollect broken,
-    // as after a too-much collection) is what bvecq_unlock_after_collection reports.
-    const held = String(now.fstate ?? '')
-      .split(',')
-      .some((f, x) => (f === 'locked' || f === 'filled') && x < Number(now.collect));
-    if (held) out.push('bvecq_unlock_after_collection');
-    return out;
+    return subs.length > 1 && subs.length > parseSubreqs(prev?.subreqs).length
+      ? ['bvecq_write_cursor_order']
+      : [];
   },
   createDriver: (profile, scenario) =>
     opOf(scenario) === 'DIO_WRITE'
