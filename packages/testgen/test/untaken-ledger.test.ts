@@ -1,9 +1,10 @@
 // No coverage run: the ledger's parsing and its matching of untaken branches.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ledgerUntaken } from '../src/coverage.ts';
+import { LEDGER_PATH, ledgerUntaken } from '../src/coverage.ts';
 import type { UncoveredBranch } from '../src/uncovered-branches.ts';
 import {
   classifyUntaken,
@@ -119,5 +120,30 @@ describe('classifyUntaken', () => {
       unrecorded: 1,
       stale: [entry('if (gone) {', 'bug-only')],
     });
+  });
+});
+
+describe('the checked-in ledger', () => {
+  const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+
+  it('parses, and each entry names a source line of the tree as the report prints it', () => {
+    const ledger = loadLedger(join(repo, LEDGER_PATH));
+    expect(ledger.length).toBeGreaterThan(0);
+    const lines = new Map<string, Set<string>>();
+    const missing: string[] = [];
+    for (const e of ledger) {
+      let set = lines.get(e.file);
+      if (set === undefined) {
+        set = new Set(
+          readFileSync(join(repo, e.file), 'utf8')
+            .split('\n')
+            .map((l) => l.trim().slice(0, 120)),
+        );
+        lines.set(e.file, set);
+      }
+      // A line changed or moved to another file: its entry wants the new text (or removing).
+      if (!set.has(e.source)) missing.push(`${e.file}: ${e.source}`);
+    }
+    expect(missing).toEqual([]);
   });
 });
