@@ -165,7 +165,13 @@ CONSTANTS
                     \* kmap_local_folio(folio, fsize), the page after the folio, copies "part =
                     \* umin(len, PAGE_SIZE - skip % PAGE_SIZE)" bytes there (PAGE_SIZE - 0: a whole
                     \* page, not 0) and counts them, then steps to the next slot at offset 0: the
-                    \* position falls behind the count.  Its config explores FOLIOQ alone, with Copy
+                    \* position falls behind the count.  Its config has FolioqCopy
+    FolioqCopy,     \* copies into and out of an ITER_FOLIOQ (copy_to_iter / copy_from_iter /
+                    \* iov_iter_zero, whose walk is iterate_folioq; the network filesystems copy to
+                    \* and from a netfs buffer's folio queue), interleaved with its extractions and
+                    \* get_pages: Copy on FOLIOQ.  A caller, not a kernel: every profile keeps it
+                    \* (the fixed iterate_folioq copies from a parked cursor as an advance does).
+                    \* Its config explores FOLIOQ alone
     OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
                     \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
                     \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
@@ -180,8 +186,9 @@ ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHol
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
         FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray,
         FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug, IovecHole, DiscardAdvanceBug,
-        BvecTruncated, ExtractBvecSkipBug, FolioqIterateBug} \subseteq BOOLEAN
-ASSUME FolioqIterateBug => ~(FolioqSegEnd \/ FolioqGetPagesBug)
+        BvecTruncated, ExtractBvecSkipBug, FolioqIterateBug, FolioqCopy} \subseteq BOOLEAN
+ASSUME FolioqIterateBug => FolioqCopy
+ASSUME FolioqCopy => ~(FolioqSegEnd \/ FolioqGetPagesBug)
 ASSUME ExtractBvecSkipBug => BvecTruncated
 ASSUME BvecqEmptySegBug => BvecqEmptySeg
 ASSUME FaultInCaller => ~(OnePageArray \/ XarrayGetPagesBug \/ XarrayHole)
@@ -294,8 +301,12 @@ PtrOf(ptrType, ptrSeg) == (ptrSeg - 1) * ElemSize(ptrType)
 \* (nr_segs 0) with bytes still counted.  Nothing more is done with such an iterator (the kernel's next walk would
 \* read past the array): the actions require ~Stranded, CountOffsetConsistent flags it.
 \* DiscardAdvanceBug's end state is one too: a sink whose count wrapped (below 0 here).
+\* FolioqIterateBug's end state too: a FOLIOQ whose count dropped past its position (the
+\* pre-808471ddb0fa copy from a folio end), which every later walk would start from the
+\* position and end by the count.
 Stranded == \/ it.type \in SegTypes /\ it.count > 0 /\ Seg = N + 1
             \/ it.count < 0
+            \/ it.type = "FOLIOQ" /\ it.count < InitCount - it.off
 
 \* Where iov_iter_iovec_advance / iov_iter_bvec_advance leave the cursor
 \* when c bytes lie before it: starting from the current segment with
@@ -388,8 +399,8 @@ IterInit(t) ==
     /\ FolioqSegEnd => t = "FOLIOQ"
     \* Likewise the 6.12-rc1 folio_queue get_pages (its config explores FOLIOQ alone).
     /\ FolioqGetPagesBug => t = "FOLIOQ"
-    \* Likewise the pre-808471ddb0fa iterate_folioq (its config explores FOLIOQ alone).
-    /\ FolioqIterateBug => t = "FOLIOQ"
+    \* Likewise the FOLIOQ copies (and the pre-808471ddb0fa iterate_folioq): FOLIOQ alone.
+    /\ FolioqCopy => t = "FOLIOQ"
     \* The wrong-sign caller is generic_file_read_iter's: read()/readv() buffers only.
     /\ RevertSignBraino => t \in {"IOVEC", "UBUF"}
     \* On LP64 the v9 stride is latent (kvec and bio_vec are both 16 bytes): its config
@@ -775,10 +786,10 @@ GetPagesOne(maxsize) ==
 \* bytes the copy counts that were not moved at the cursor (the cursor did not pass them).  A
 \* copy from inside a folio never parks (it steps the slot when it ends the folio), so from
 \* anywhere else the pre-fix loop moves min(n, count) bytes as the fixed one does.
-\* (Only the hole configs and FolioqIterateBug's have it: elsewhere a copy is an Advance, which
+\* (Only the hole configs and FolioqCopy's have it: elsewhere a copy is an Advance, which
 \* the reference driver realises through the copies too.)
 Copy(n) ==
-    /\ UserHole \/ XarrayHole \/ IovecHole \/ FolioqIterateBug
+    /\ UserHole \/ XarrayHole \/ IovecHole \/ FolioqCopy
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF n > it.count THEN it.count ELSE n
            got == IF HoleHere /\ BeforeHole < m THEN BeforeHole ELSE m

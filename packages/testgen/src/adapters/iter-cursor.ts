@@ -31,6 +31,15 @@
 // reports done are read back through the layout. On those layouts Advances go through
 // iov_iter_advance only.
 //
+// FolioqCopy (IterCursor_folioq_iterate): Copy on a FOLIOQ ('head' layout), realised likewise
+// (iterate_folioq), with its Advances through iov_iter_advance only. Its lastMisplaced is the
+// bytes the copy returned that its position did not pass (the reference's folioq_consumed
+// before and after): the pre-808471ddb0fa iterate_folioq (faults.ts
+// iterate_folioq_offset_at_end) from a cursor parked at a folio end copies at the page after
+// the folio and steps to the next slot at offset 0. On the 'head' layout that page is the
+// order-1 folio's first (contiguous frames), so the bytes read back through the layout match;
+// the position does not.
+//
 // IovecHole (IterCursor_iovec_hole, IterCursor_fault_in_iovec_hole): the IOVEC layout's segment
 // 4 (iovec index 3, alone in its page) is munmap()ed from the five-page buffer after it is
 // built (do_vmi_munmap splits the VMA; segments 2 and 5 stay mapped). Copy there is realised as
@@ -85,6 +94,7 @@ import {
   type folio_queue,
   folioq_alloc,
   folioq_append,
+  folioq_consumed,
   folioq_folio,
   folioq_full,
   get_pages_no_stray_pages,
@@ -568,6 +578,13 @@ class IterCursorDriver implements ReferenceDriver {
    * (order-0) ends FolioEnd = PAGE - FlatStart bytes into the range, as the spec's geometry has it.
    */
   private readonly folioqGetPagesBug: boolean;
+  /**
+   * The spec's FolioqCopy (its config IterCursor_folioq_iterate, whose FolioqIterateBug is
+   * iterate_folioq before 808471ddb0fa, faults.ts iterate_folioq_offset_at_end): FOLIOQ on the
+   * 'head' layout as well, with Copy; its Advances go through iov_iter_advance only (the
+   * spec's Copy is the copy there).
+   */
+  private readonly folioqCopy: boolean;
   /** The last step WARNed (iov_iter_revert's MAX_RW_COUNT sanity check). */
   private warned = false;
   /** Copy actions so far (the copy path rotates with it, as the Advance paths do). */
@@ -599,6 +616,7 @@ class IterCursorDriver implements ReferenceDriver {
     this.folioqSegEnd = scenario.constants?.FolioqSegEnd === true;
     this.bvecqEmptySeg = scenario.constants?.BvecqEmptySeg === true;
     this.folioqGetPagesBug = scenario.constants?.FolioqGetPagesBug === true;
+    this.folioqCopy = scenario.constants?.FolioqCopy === true;
     this.direction =
       iterDirectionFor(scenario.id, profile) === 'ITER_DEST' ? ITER_DEST : ITER_SOURCE;
   }
@@ -726,7 +744,7 @@ class IterCursorDriver implements ReferenceDriver {
       }
       case 'FOLIOQ': {
         const { q, first, pages } = buildFolioQueue(
-          this.folioqGetPagesBug
+          this.folioqGetPagesBug || this.folioqCopy
             ? 'head'
             : folioqLayoutFor(this.scenarioId, this.profile, this.folioqSegEnd),
         );
@@ -1063,6 +1081,7 @@ class IterCursorDriver implements ReferenceDriver {
       !(this.type === 'XARRAY' && this.xarrayHole) &&
       !(this.type === 'UBUF' && this.userHole) &&
       !(this.type === 'IOVEC' && this.iovecHole) &&
+      !this.folioqCopy &&
       copyLandsAsAdvance(this.type, this.initBytes - i.count, Math.min(bytes, i.count))
         ? this.advancePath()
         : 'iov_iter_advance';
@@ -1129,6 +1148,9 @@ class IterCursorDriver implements ReferenceDriver {
       ]!;
     const pos = this.initBytes - i.count;
     const countBefore = i.count;
+    // FOLIOQ (FolioqCopy): the bytes before the iterator's position, walked from where it
+    // started (the reference's folioq_consumed), to tell how far the copy moved the position.
+    const posBefore = this.type === 'FOLIOQ' ? folioq_consumed(i) : null;
     let done: number;
     if (path === 'copy_from_iter') {
       // Known bytes at the cursor, as far as the mapped memory goes; the copy must read those.
@@ -1164,7 +1186,16 @@ class IterCursorDriver implements ReferenceDriver {
     this.lastBytes = done / UNIT;
     this.lastOffset0 = 0;
     this.lastUnbacked = 0;
-    this.lastMisplaced = 0;
+    // The bytes the copy counts that its position did not pass (the spec's last.misplaced for
+    // a Copy): the pre-808471ddb0fa iterate_folioq from a folio's end copies them at the page
+    // after the folio and steps to the next slot at offset 0.
+    const posAfter = this.type === 'FOLIOQ' ? folioq_consumed(i) : null;
+    const moved = posBefore === null || posAfter === null ? done : posAfter - posBefore;
+    if ((done - moved) % UNIT !== 0)
+      throw new AdapterError(
+        `IterCursor: ${path} moved the position by ${moved}, not in model units`,
+      );
+    this.lastMisplaced = (done - moved) / UNIT;
     this.lastStray = 0;
     this.extractViolations = [];
   }
@@ -1175,6 +1206,8 @@ class IterCursorDriver implements ReferenceDriver {
    * PAGE - FlatStart model bytes in and run to the end; the IOVEC hole is segment 4's bytes.
    */
   private mappedFrom(pos: number, count: number): number {
+    // No hole: every byte left is present (FolioqCopy's FOLIOQ).
+    if (!(this.xarrayHole || this.userHole || this.iovecHole)) return count;
     if (this.type === 'IOVEC' && this.iovecHole) {
       const from = SEG_LEN.slice(0, IOVEC_HOLE_SEG - 1).reduce((a, b) => a + b, 0) * UNIT;
       const to = from + (SEG_LEN[IOVEC_HOLE_SEG - 1] ?? 0) * UNIT;
@@ -1323,6 +1356,10 @@ export const iterCursorAdapter: SpecAdapter = {
     // iov_iter_extract_bvec_pages as e4e535bff2bc merged it (faults.ts extract_bvec_skip_size):
     // bi_size = maxsize + skip, bytes past a truncated iterator's count.
     { constant: 'ExtractBvecSkipBug', value: true, fault: 'extract_bvec_skip_size' },
+    // iterate_folioq before 808471ddb0fa "iov_iter: iterate_folioq: fix handling of offset >=
+    // folio size" (faults.ts iterate_folioq_offset_at_end): a copy from a cursor parked at a
+    // folio end copies at the page after the folio and does not pass the bytes it counts.
+    { constant: 'FolioqIterateBug', value: true, fault: 'iterate_folioq_offset_at_end' },
   ],
   // An iterator reverted before its start (the model's oops) breaks the iterator invariants;
   // a result claiming bytes in no listed page (lastUnbacked) breaks the extraction ones.

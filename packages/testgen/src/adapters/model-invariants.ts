@@ -125,6 +125,15 @@ const iterCursor: ModelInvariantTable = {
       reportedAs: ['extract_result_consistent', 'extract_matches_iterator'],
     },
     {
+      // A Copy counting bytes its position did not pass (last.misplaced of a Copy; the driver's
+      // lastMisplaced from the reference's folioq_consumed before and after): the
+      // pre-808471ddb0fa iterate_folioq from a cursor parked at a folio end (FolioqIterateBug)
+      // copies at the page after the folio and steps to the next slot at offset 0.
+      invariant: 'CopyAtCursor',
+      broken: (_p, now, action) => action.name === 'Copy' && (num(now.lastMisplaced) ?? 0) > 0,
+      reportedAs: ['iter_count_consistent'],
+    },
+    {
       // A GetPages returning 0 with bytes left (a caller's endless loop; 6.12-rc1's folio_queue
       // get_pages parked at a folio end, FolioqGetPagesBug). The model's exception, a hole at
       // the cursor, returns 0 only on an XARRAY with a hole (a user hole fails -EFAULT): such a
