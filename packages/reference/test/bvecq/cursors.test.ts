@@ -154,6 +154,17 @@ function run<T>(faults: FaultName[], fn: () => T): T {
   return with_kernel(createKernel('bvecq-rfc', { faults }), fn);
 }
 
+/** A 3-page user buffer extracted into a chain, and the server's empty file. */
+function begin() {
+  const mm = mm_alloc();
+  const size = 3 * PAGE_SIZE;
+  const base = vm_mmap(mm, 0, size);
+  const src = pattern(size, 5);
+  write_user(mm, base, src);
+  const iter = with_mm(mm, () => iov_iter_ubuf(1, base, size));
+  return { wreq: netfs_unbuffered_write_begin(iter, 0), src, file: new Uint8Array(size) };
+}
+
 describe('bvecq buffered read', () => {
   it('random schedules keep collect <= dispatch <= load, unlock after collection, no free while referenced', () => {
     fc.assert(
@@ -222,14 +233,7 @@ describe('bvecq_pos_advance_v3 ("[PATCH v3 09/22]": the slot test the wrong way 
     // slot 0, a slot in use of the last segment.
     const shortWrite = (faults: FaultName[]) =>
       run(faults, () => {
-        const mm = mm_alloc();
-        const size = 3 * PAGE_SIZE;
-        const base = vm_mmap(mm, 0, size);
-        const src = pattern(size, 5);
-        write_user(mm, base, src);
-        const iter = with_mm(mm, () => iov_iter_ubuf(1, base, size));
-        const file = new Uint8Array(size);
-        const wreq = netfs_unbuffered_write_begin(iter, 0);
+        const { wreq, src, file } = begin();
         const sub = netfs_unbuffered_write_dispatch(wreq, 2 * PAGE_SIZE)!;
         netfs_write_subreq_terminated(sub, PAGE_SIZE, file);
         netfs_unbuffered_write_retry(wreq, sub);
@@ -523,17 +527,6 @@ describe('bvecq DIO write in strict sequence', () => {
 });
 
 describe('bvecq DIO write errors and retries', () => {
-  /** A 3-page user buffer extracted into a chain, and the server's empty file. */
-  function begin() {
-    const mm = mm_alloc();
-    const size = 3 * PAGE_SIZE;
-    const base = vm_mmap(mm, 0, size);
-    const src = pattern(size, 5);
-    write_user(mm, base, src);
-    const iter = with_mm(mm, () => iov_iter_ubuf(1, base, size));
-    return { wreq: netfs_unbuffered_write_begin(iter, 0), src, file: new Uint8Array(size) };
-  }
-
   it('-EAGAIN and a short write need a retry, reissued from dispatch_pos + transferred', () => {
     run([], () => {
       const { wreq, src, file } = begin();

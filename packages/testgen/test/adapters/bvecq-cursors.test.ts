@@ -58,6 +58,20 @@ const tablePredicts = (now: StepObservation): string[] =>
     (c) => c.reportedAs,
   );
 
+/** A model state's request error, pins and bug flags as every fixed run leaves them. */
+const NO_BUG_FLAGS = {
+  reqError: false,
+  pins: 0,
+  parkedDisp: false,
+  parkedSub: false,
+  rollFreed: false,
+  posOnFreed: false,
+  copySegs: 0,
+  bounced: 0,
+  dispLag: false,
+  advWarn: false,
+};
+
 describe('BvecqCursors adapter', () => {
   it('observes cursors, folio states, subrequests and segment safety from a hand-built model state', () => {
     const state = {
@@ -80,16 +94,7 @@ describe('BvecqCursors adapter', () => {
         [2, true],
         [3, false],
       ]),
-      reqError: false,
-      pins: 0,
-      parkedDisp: false,
-      parkedSub: false,
-      rollFreed: false,
-      posOnFreed: false,
-      copySegs: 0,
-      bounced: 0,
-      dispLag: false,
-      advWarn: false,
+      ...NO_BUG_FLAGS,
       action: { name: 'Complete', start: 2, outcome: 'ok' },
     } as unknown as ModelState;
     expect(bvecqCursorsAdapter.observeModel(undefined, state)).toEqual({
@@ -142,15 +147,7 @@ describe('BvecqCursors adapter', () => {
       subreqs: { __tuple: [] },
       segRef: fn([[1, 3]]),
       segFreed: fn([[1, false]]),
-      reqError: false,
-      pins: 0,
-      parkedDisp: false,
-      parkedSub: false,
-      rollFreed: false,
-      posOnFreed: false,
-      copySegs: 0,
-      bounced: 0,
-      dispLag: false,
+      ...NO_BUG_FLAGS,
       advWarn: true,
       action: { name: 'Retry', start: 0 },
     } as unknown as ModelState);

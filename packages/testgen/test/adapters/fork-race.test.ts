@@ -359,6 +359,32 @@ describe('ForkRace adapter', () => {
     }
   }, 120_000);
 
+  /**
+   * Register, Fork, the parent's then the child's store to page 1: what the model expects (pins
+   * held, the registration's err, live pages per step; parentHasPinned from the registration on,
+   * whether or not it failed: MMF_HAS_PINNED is set by the pin) and the reference agreeing.
+   */
+  const expectRegisteredAcrossFork = (
+    s: Scenario,
+    profile: string,
+    want: {
+      pins: readonly number[];
+      err: string | null;
+      live: readonly number[];
+    },
+  ): void => {
+    const exp = expectationOf(s, profile, s.constants ?? {});
+    expect(exp.stoppedAt).toBeUndefined();
+    expect(exp.observations.map((o) => o.pinsHeld)).toEqual(want.pins);
+    expect(exp.observations.map((o) => o.err)).toEqual([null, want.err, null, null, null]);
+    expect(exp.observations.map((o) => o.parentHasPinned)).toEqual([false, true, true, true, true]);
+    expect(exp.observations.map((o) => o.livePages)).toEqual(want.live);
+    expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW']);
+    expect(exp.observations.map((o) => o.C1)).toEqual([null, null, '', '', 'CW']);
+    const observed = runOnReference(forkRaceAdapter, s, profile);
+    expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+  };
+
   it('a fixed buffer over the private file mapping: 6.1 refuses it after pinning, 6.12 registers the copy', () => {
     // FileBacked with UseFixedBuffers: IORING_REGISTER_BUFFERS of page 1 (the page-cache page,
     // mapped read-only). The FOLL_WRITE pin copies it first (wp_page_copy) on both kernels; 6.1's
@@ -393,22 +419,7 @@ describe('ForkRace adapter', () => {
           { name: 'Write', proc: 'C', vpage: 1 },
         ],
       };
-      const exp = expectationOf(s, profile, constants);
-      expect(exp.stoppedAt).toBeUndefined();
-      expect(exp.observations.map((o) => o.pinsHeld)).toEqual(pins);
-      expect(exp.observations.map((o) => o.err)).toEqual([null, err, null, null, null]);
-      expect(exp.observations.map((o) => o.parentHasPinned)).toEqual([
-        false,
-        true,
-        true,
-        true,
-        true,
-      ]);
-      expect(exp.observations.map((o) => o.livePages)).toEqual(live);
-      expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW']);
-      expect(exp.observations.map((o) => o.C1)).toEqual([null, null, '', '', 'CW']);
-      const observed = runOnReference(forkRaceAdapter, s, profile);
-      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+      expectRegisteredAcrossFork(s, profile, { pins, err, live });
     }
   }, 120_000);
 
@@ -446,22 +457,7 @@ describe('ForkRace adapter', () => {
           { name: 'Write', proc: 'C', vpage: 1 },
         ],
       };
-      const exp = expectationOf(s, profile, constants);
-      expect(exp.stoppedAt).toBeUndefined();
-      expect(exp.observations.map((o) => o.pinsHeld)).toEqual(pins);
-      expect(exp.observations.map((o) => o.err)).toEqual([null, err, null, null, null]);
-      expect(exp.observations.map((o) => o.parentHasPinned)).toEqual([
-        false,
-        true,
-        true,
-        true,
-        true,
-      ]);
-      expect(exp.observations.map((o) => o.livePages)).toEqual(live);
-      expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW']);
-      expect(exp.observations.map((o) => o.C1)).toEqual([null, null, '', '', 'CW']);
-      const observed = runOnReference(forkRaceAdapter, s, profile);
-      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+      expectRegisteredAcrossFork(s, profile, { pins, err, live });
     }
   }, 120_000);
 
