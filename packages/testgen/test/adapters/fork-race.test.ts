@@ -360,29 +360,66 @@ describe('ForkRace adapter', () => {
   }, 120_000);
 
   /**
-   * Register, Fork, the parent's then the child's store to page 1: what the model expects (pins
-   * held, the registration's err, live pages per step; parentHasPinned from the registration on,
-   * whether or not it failed: MMF_HAS_PINNED is set by the pin) and the reference agreeing.
+   * Register (vpage), Fork, the parent's then the child's store to page 1, per profile: what the
+   * model expects (pins held, the registration's err, live pages per step; parentHasPinned from
+   * the registration on, whether or not it failed: MMF_HAS_PINNED is set by the pin) and the
+   * reference agreeing. Two pages, one I/O, fixed buffers; `constants` adds the case's own.
    */
   const expectRegisteredAcrossFork = (
-    s: Scenario,
-    profile: string,
-    want: {
-      pins: readonly number[];
-      err: string | null;
-      live: readonly number[];
-    },
+    id: string,
+    config: string,
+    constants: Constants,
+    vpage: number,
+    cases: readonly (readonly [
+      profile: string,
+      hold: string,
+      check: boolean,
+      pins: readonly number[],
+      err: string | null,
+      live: readonly number[],
+    ])[],
   ): void => {
-    const exp = expectationOf(s, profile, s.constants ?? {});
-    expect(exp.stoppedAt).toBeUndefined();
-    expect(exp.observations.map((o) => o.pinsHeld)).toEqual(want.pins);
-    expect(exp.observations.map((o) => o.err)).toEqual([null, want.err, null, null, null]);
-    expect(exp.observations.map((o) => o.parentHasPinned)).toEqual([false, true, true, true, true]);
-    expect(exp.observations.map((o) => o.livePages)).toEqual(want.live);
-    expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW']);
-    expect(exp.observations.map((o) => o.C1)).toEqual([null, null, '', '', 'CW']);
-    const observed = runOnReference(forkRaceAdapter, s, profile);
-    expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    for (const [profile, hold, check, pins, err, live] of cases) {
+      const c = {
+        ...base,
+        NumPages: 2,
+        MaxFrames: 6,
+        NumIOs: 1,
+        UseFixedBuffers: true,
+        ...constants,
+        DioHold: hold,
+        IoUringFileCheck: check,
+      };
+      const s: Scenario = {
+        ...race,
+        id,
+        config,
+        constants: c,
+        actions: [
+          { name: 'Init' },
+          { name: 'RegisterBuffer', vpage },
+          { name: 'Fork' },
+          { name: 'Write', proc: 'P', vpage: 1 },
+          { name: 'Write', proc: 'C', vpage: 1 },
+        ],
+      };
+      const exp = expectationOf(s, profile, c);
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(exp.observations.map((o) => o.pinsHeld)).toEqual(pins);
+      expect(exp.observations.map((o) => o.err)).toEqual([null, err, null, null, null]);
+      expect(exp.observations.map((o) => o.parentHasPinned)).toEqual([
+        false,
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect(exp.observations.map((o) => o.livePages)).toEqual(live);
+      expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW']);
+      expect(exp.observations.map((o) => o.C1)).toEqual([null, null, '', '', 'CW']);
+      const observed = runOnReference(forkRaceAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    }
   };
 
   it('a fixed buffer over the private file mapping: 6.1 refuses it after pinning, 6.12 registers the copy', () => {
@@ -391,36 +428,16 @@ describe('ForkRace adapter', () => {
     // io_pin_pages then finds the file vma and unpins (-EOPNOTSUPP, the model's regErr), 6.12
     // registers the copy, which fork copies for the child (pinned, exclusive). On 6.1 fork shares
     // the unpinned copy and the parent's store copies it again.
-    for (const [profile, hold, check, pins, err, live] of [
-      ['linux-6.12', 'FOLL_PIN', false, [0, 1, 1, 1, 1], null, [2, 2, 3, 3, 3]],
-      ['linux-6.1', 'FOLL_GET', true, [0, 0, 0, 0, 0], 'EOPNOTSUPP', [2, 2, 2, 3, 3]],
-    ] as const) {
-      const constants = {
-        ...base,
-        NumPages: 2,
-        MaxFrames: 6,
-        NumIOs: 1,
-        UseFixedBuffers: true,
-        LastPageLoadedOnly: true,
-        FileBacked: true,
-        DioHold: hold,
-        IoUringFileCheck: check,
-      };
-      const s: Scenario = {
-        ...race,
-        id: 'ForkRace/file-fixed-buffers',
-        config: 'ForkRace_file_fixed_buffers',
-        constants,
-        actions: [
-          { name: 'Init' },
-          { name: 'RegisterBuffer', vpage: 1 },
-          { name: 'Fork' },
-          { name: 'Write', proc: 'P', vpage: 1 },
-          { name: 'Write', proc: 'C', vpage: 1 },
-        ],
-      };
-      expectRegisteredAcrossFork(s, profile, { pins, err, live });
-    }
+    expectRegisteredAcrossFork(
+      'ForkRace/file-fixed-buffers',
+      'ForkRace_file_fixed_buffers',
+      { LastPageLoadedOnly: true, FileBacked: true },
+      1,
+      [
+        ['linux-6.12', 'FOLL_PIN', false, [0, 1, 1, 1, 1], null, [2, 2, 3, 3, 3]],
+        ['linux-6.1', 'FOLL_GET', true, [0, 0, 0, 0, 0], 'EOPNOTSUPP', [2, 2, 2, 3, 3]],
+      ],
+    );
   }, 120_000);
 
   it('a whole buffer from an anonymous page into a file page: 6.1 refuses it (EINVAL) after pinning, 6.12 registers it', () => {
@@ -429,36 +446,16 @@ describe('ForkRace adapter', () => {
     // are pinned first; 6.1's io_pin_pages then finds vmas[1]->vm_file != vmas[0]->vm_file and
     // unpins (-EINVAL, the model's regErr), 6.12 registers both, which fork then copies for the
     // child (pinned, exclusive). On 6.1 fork shares both pages and the parent's store copies one.
-    for (const [profile, hold, check, pins, err, live] of [
-      ['linux-6.12', 'FOLL_PIN', false, [0, 2, 2, 2, 2], null, [2, 2, 4, 4, 4]],
-      ['linux-6.1', 'FOLL_GET', true, [0, 0, 0, 0, 0], 'EINVAL', [2, 2, 2, 3, 3]],
-    ] as const) {
-      const constants = {
-        ...base,
-        NumPages: 2,
-        MaxFrames: 6,
-        NumIOs: 1,
-        UseFixedBuffers: true,
-        RegisterWholeBuffer: true,
-        LastPageFile: true,
-        DioHold: hold,
-        IoUringFileCheck: check,
-      };
-      const s: Scenario = {
-        ...race,
-        id: 'ForkRace/file-tail-fixed-buffers',
-        config: 'ForkRace_file_tail_fixed_buffers',
-        constants,
-        actions: [
-          { name: 'Init' },
-          { name: 'RegisterBuffer', vpage: 0 },
-          { name: 'Fork' },
-          { name: 'Write', proc: 'P', vpage: 1 },
-          { name: 'Write', proc: 'C', vpage: 1 },
-        ],
-      };
-      expectRegisteredAcrossFork(s, profile, { pins, err, live });
-    }
+    expectRegisteredAcrossFork(
+      'ForkRace/file-tail-fixed-buffers',
+      'ForkRace_file_tail_fixed_buffers',
+      { RegisterWholeBuffer: true, LastPageFile: true },
+      0,
+      [
+        ['linux-6.12', 'FOLL_PIN', false, [0, 2, 2, 2, 2], null, [2, 2, 4, 4, 4]],
+        ['linux-6.1', 'FOLL_GET', true, [0, 0, 0, 0, 0], 'EINVAL', [2, 2, 2, 3, 3]],
+      ],
+    );
   }, 120_000);
 
   it('a private file mapping: the write from the page-cache page across fork sends the file', () => {
