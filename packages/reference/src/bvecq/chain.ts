@@ -6,7 +6,7 @@
 
 import { EIO } from '../errno.ts';
 import type { bio_vec } from '../iov_iter/types.ts';
-import type { Kernel } from '../kernel.ts';
+import type { Kernel, KernelWarning } from '../kernel.ts';
 import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
 import { alloc_page, put_page } from '../mm/folio.ts';
@@ -292,6 +292,11 @@ export function bvecq_pos_move(pos: bvecq_pos, to: bvecq): void {
  * of its queue (in v3, fault bvecq_pos_advance_v3, also at a slot in use of the last segment).
  */
 export const BVECQ_ADVANCE_PAST_END = 'bvecq_pos_advance: past the end of the queue';
+
+/** Whether w is that WARN_ON_ONCE of bvecq_pos_advance() (what the cursor checks report). */
+export function is_bvecq_advance_warning(w: KernelWarning): boolean {
+  return w.kind === 'bug' && w.message.startsWith(BVECQ_ADVANCE_PAST_END);
+}
 
 /**
  * bvecq_pos_advance(): move a position on by `amount` bytes, as the RFC's later revisions do

@@ -2,7 +2,7 @@
 // of violations (empty = holds).
 
 import type { bvecq, bvecq_pos } from '../bvecq/chain.ts';
-import { BVECQ_ADVANCE_PAST_END, bvecq_pos_fpos, bvecq_stats } from '../bvecq/chain.ts';
+import { bvecq_pos_fpos, bvecq_stats, is_bvecq_advance_warning } from '../bvecq/chain.ts';
 import type { netfs_dio_write_request } from '../bvecq/dio_write.ts';
 import type { netfs_read_request } from '../bvecq/read.ts';
 import type { Kernel } from '../kernel.ts';
@@ -95,7 +95,7 @@ export function bvecq_read_cursor_order(
  */
 function advance_warnings(n: string, k: Kernel, out: Violation[]): void {
   for (const w of k.warnings) {
-    if (w.kind === 'bug' && w.message.startsWith(BVECQ_ADVANCE_PAST_END)) out.push(v(n, w.message));
+    if (is_bvecq_advance_warning(w)) out.push(v(n, w.message));
   }
 }
 

@@ -75,7 +75,6 @@
 // failed (given up unwritten), garbled (the server holds other bytes).
 
 import {
-  BVECQ_ADVANCE_PAST_END,
   type bio_vec,
   type bvecq,
   bvecq_no_free_while_referenced,
@@ -97,6 +96,7 @@ import {
   type iov_iter,
   iov_iter_bvec,
   iov_iter_ubuf,
+  is_bvecq_advance_warning,
   type Kernel,
   type MmStruct,
   mm_alloc,
@@ -413,11 +413,6 @@ function collectFront(subs: netfs_io_subrequest[], collect: () => void): void {
 /** Pages pinned and not yet unpinned (nr_foll_pin_acquired - nr_foll_pin_released). */
 function pinsHeld(k: Kernel): number {
   return k.vmstat.nr_foll_pin_acquired - k.vmstat.nr_foll_pin_released;
-}
-
-/** A WARN_ON_ONCE(amount > 0) of bvecq_pos_advance(). */
-function isAdvanceWarn(w: Kernel['warnings'][number]): boolean {
-  return w.kind === 'bug' && w.message.startsWith(BVECQ_ADVANCE_PAST_END);
 }
 
 /** segUseAfterFree: a position on a freed segment, a freed segment with refs, or a chain WARN. */
@@ -927,7 +922,7 @@ class BvecqDioWriteDriver implements ReferenceDriver {
         wreq?.dispatch_cursor.bvecq != null &&
           with_kernel(this.k, () => bvecq_pos_fpos(wreq.dispatch_cursor)) !== wreq.dispatched_to,
       ),
-      ...warnObservation(this.advanceV3 && this.k.warnings.some(isAdvanceWarn)),
+      ...warnObservation(this.advanceV3 && this.k.warnings.some(is_bvecq_advance_warning)),
     };
   }
 }
