@@ -104,16 +104,22 @@ CONSTANTS
                     \* (SubmitSyncPartial): the direct read comes back short and block/fops.c
                     \* blkdev_read_iter reads the rest through the page cache, whose copy faults
                     \* at once (explored with UBUF and IOVEC alone)
-    ContiguousKvec  \* direct I/O reads may also be a KVEC of two kvecs of 1 model byte in kernel
+    ContiguousKvec, \* direct I/O reads may also be a KVEC of two kvecs of 1 model byte in kernel
                     \* page K0, the second starting where the first ends (SubmitContiguousKvec):
                     \* 6.12's bio merges them into one bvec with no pin to drop; 6.1 refuses the
                     \* KVEC (explored with KVEC alone)
+    WriteOverCache  \* (SyncPartial) an O_DIRECT write may also go over the device range whose
+                    \* first page SubmitSyncPartial's buffered rest left in the block device's
+                    \* page cache (SubmitWriteOverCache): block/fops.c blkdev_direct_write
+                    \* invalidates the range's cached pages before the write (explored with
+                    \* SubmitSyncPartial and that write alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
         PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
-        MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs, SyncPartial, ContiguousKvec}
+        MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs, SyncPartial, ContiguousKvec,
+        WriteOverCache}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
@@ -143,6 +149,9 @@ ASSUME ContiguousKvec => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePriva
 ASSUME SyncPartial => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
                        /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs
                        /\ ReleaseAs = "MATCH")
+\* The write over the block device's cached page is a variant of the synchronous short read
+\* (whose buffered rest caches that page), explored with the user iterators' GUP only.
+ASSUME WriteOverCache => SyncPartial
 \* The segment-address case is a variant of the misaligned requests.
 ASSUME MisalignedAddr => MisalignedIo
 \* The odd-length read at the end is a variant of the device-end requests.
@@ -237,10 +246,15 @@ VARIABLES
     wrote,       \* wrote[b]: the bytes a FILEMAP direct I/O write b put on the device, read
                  \* from the page its bio lists when the device completed it: "FILE" |
                  \* "STORE" | "DMA" | "NONE" (no such write completed without error)
+    overCache,   \* = WriteOverCache throughout (whether the observations include devCached)
+    devCached,   \* (WriteOverCache) the I/O ranges c whose first device page is in the block
+                 \* device's page cache: SubmitSyncPartial's buffered rest read it there
+                 \* (filemap_read -> filemap_get_pages); {} throughout without WriteOverCache
     action
 
 vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed,
-          filePrivate, p5, u5Byte, wrote, action>>
+          filePrivate, p5, u5Byte, wrote, overCache, devCached, action>>
+devVars == <<overCache, devCached>>
 fileVars == <<filePrivate, p5, u5Byte, wrote>>
 
 ----------------------------------------------------------------------------
@@ -400,6 +414,8 @@ Init ==
     /\ p5 = IF FileLazy THEN "NONE" ELSE "FILE"
     /\ u5Byte = "FILE"
     /\ wrote = [b \in Bios |-> "NONE"]
+    /\ overCache = WriteOverCache
+    /\ devCached = {}
     /\ action = [name |-> "Init"]
 
 \* A direct I/O over an iterator of type t: bio_iov_iter_get_pages loops
@@ -429,6 +445,7 @@ Submit(b, t, dir) ==
             /\ bio' = [bio EXCEPT ![b] = Extracted(t, dir, listed)]
             /\ p5' = P5After(t, dir)
     /\ UNCHANGED <<cached, pinReleased, largeFolio, x1Zeroed, filePrivate, u5Byte, wrote>>
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "Submit", bio |-> b, iter |-> t, dir |-> dir]
 
 \* The same direct I/O from a synchronous kiocb (read(2)/write(2) on an O_DIRECT
@@ -462,6 +479,7 @@ SubmitSync(b, t, dir) ==
             /\ u5Byte' = U5ByteAfter(r, "NONE")
             /\ wrote' = WroteAfter(b, r, "NONE")
     /\ UNCHANGED <<cached, largeFolio, filePrivate>>
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitSync", bio |-> b, iter |-> t, dir |-> dir]
 
 \* Extraction from a user iterator whose address is not mapped, by a caller
@@ -477,6 +495,7 @@ SubmitFault(b, t) ==
                  !.array = IF ArrayLeakBug /\ GupMode = "PIN" THEN "ALLOCATED" ELSE "NONE"]]
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitFault", bio |-> b, iter |-> t]
 
 \* A read (DEST) into a user buffer that runs past the end of its mapping:
@@ -508,6 +527,7 @@ SubmitPartial(b) ==
             /\ zeroMapped' = FALSE
     /\ UNCHANGED <<cached, pinReleased, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitPartial", bio |-> b]
 
 \* Under Nofault, what gfs2 and btrfs do after a direct I/O came back short or -EFAULT
@@ -528,6 +548,7 @@ FaultIn(buffer) ==
     /\ zeroMapped' = (buffer = "UNMAPPED")
     /\ UNCHANGED <<pins, refs, cached, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "FaultIn", buffer |-> buffer]
 
 \* (DeviceEnd) The asynchronous UBUF read (DEST) placed 3 model bytes before the end of the
@@ -550,6 +571,7 @@ CrossEnd(b) ==
                  array |-> "NONE", err |-> "NONE"]]
     /\ UNCHANGED <<zeroMapped, cached, pinReleased, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
 ReadCrossEnd(b) ==
     /\ CrossEnd(b)
     /\ action' = [name |-> "ReadCrossEnd", bio |-> b]
@@ -575,6 +597,7 @@ WriteAtEnd(b) ==
     /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = "UBUF", !.dir = "SOURCE"]]
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "WriteAtEnd", bio |-> b]
 
 \* (MisalignedIo) An asynchronous direct I/O over a user iterator whose buffer the device cannot
@@ -595,6 +618,7 @@ SubmitMisaligned(b, t, dir) ==
     /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = t, !.dir = dir]]
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitMisaligned", bio |-> b, iter |-> t, dir |-> dir]
 
 \* (LargeBlock) An asynchronous direct I/O read (DEST) of one logical block (4 model bytes, 4 KiB)
@@ -623,6 +647,7 @@ SubmitShortBlock(b) ==
     /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = "UBUF", !.dir = "DEST"]]
     /\ UNCHANGED <<pins, refs, cached, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitShortBlock", bio |-> b]
 
 \* (MisalignedAddr) The asynchronous IOVEC request as two iovecs whose lengths are both multiples
@@ -640,6 +665,7 @@ SubmitMisalignedAddr(b, dir) ==
     /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = "FAILED", !.iter = "IOVEC", !.dir = dir]]
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitMisalignedAddr", bio |-> b, dir |-> dir]
 
 \* (ContiguousIovec) The asynchronous IOVEC request as two iovecs of 1 model byte (1024 real
@@ -667,6 +693,7 @@ SubmitContiguous(b, dir) ==
                  array |-> "NONE", err |-> "NONE"]]
     /\ UNCHANGED <<zeroMapped, cached, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitContiguous", bio |-> b, dir |-> dir]
 
 \* (SyncPartial) SubmitPartial's read (UBUF, 6 model bytes at user address 13: user page 3 at
@@ -682,6 +709,11 @@ SubmitContiguous(b, dir) ==
 \* which faults at once ("if (copied < bytes) { error = -EFAULT; break; }") and returns
 \* already_read: the call returns the 3 model bytes the direct read got, not -EFAULT.  The pin
 \* (reference) is taken and released within the call (DONE).
+\* (WriteOverCache) The folio filemap_read brought in stays in the block device's page cache
+\* (the fault in copy_folio_to_iter undoes nothing of filemap_get_pages): the first page of I/O
+\* b's range, where the direct read's 3 model bytes end (devCached gains b).  The real
+\* filemap_read may read ahead past it (page_cache_sync_readahead); the model follows the one page
+\* the copy needed, as the reference's filemap_read does (no readahead window).
 SubmitSyncPartial(b) ==
     /\ SyncPartial
     /\ CanStart(b)
@@ -692,9 +724,50 @@ SubmitSyncPartial(b) ==
                 [st |-> "DONE", iter |-> "UBUF", dir |-> "DEST", cleanup |-> CleanupFor("UBUF"),
                  pages |-> {"U3"}, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
                  array |-> "NONE", err |-> "NONE"]]
-    /\ UNCHANGED <<pins, refs, cached, largeFolio, x1Zeroed>>
+    /\ devCached' = IF WriteOverCache THEN devCached \cup {b} ELSE devCached
+    /\ UNCHANGED <<pins, refs, cached, largeFolio, x1Zeroed, overCache>>
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitSyncPartial", bio |-> b]
+
+\* (WriteOverCache) An O_DIRECT write (SOURCE) of the UBUF layout (6 model bytes from user
+\* address 1: user pages 0-1) placed at I/O c's range, whose first page the block device's page
+\* cache holds since SubmitSyncPartial(c) (c \in devCached), from I/O b: pwrite(2) on the
+\* O_DIRECT device (sync) or io_submit (~sync).  block/fops.c blkdev_write_iter ->
+\* blkdev_direct_write (Debian 6.1.192 and 6.12.117 alike): "written =
+\* kiocb_invalidate_pages(iocb, count);" before blkdev_direct_IO.  mm/filemap.c
+\* kiocb_invalidate_pages (6.12: -> filemap_invalidate_pages; no IOCB_NOWAIT) writes the range
+\* back (filemap_write_and_wait_range: the folio is clean) and calls
+\* invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT, end >> PAGE_SHIFT) (mm/truncate.c):
+\* the cached folio is neither mapped (no process maps the device) nor dirty nor under writeback,
+\* so folio_launder does nothing and invalidate_complete_folio2 takes it out of i_pages
+\* (filemap_release_folio frees its clean buffer heads; __filemap_remove_folio) and
+\* filemap_free_folio drops the page cache's reference: devCached loses c, and a later buffered
+\* read of the range goes to the device and gets the bytes this write put there.  The write
+\* itself is Submit's / SubmitSync's UBUF SOURCE request: blkdev_direct_IO pins user pages 0 and 1
+\* (6.1: FOLL_GET references), a synchronous one waits for its bio, releases them and, "if
+\* (written > 0)", calls kiocb_invalidate_post_direct_write(iocb, count) over the same range,
+\* which finds nothing cached now; an asynchronous one returns -EIOCBQUEUED and its bio is
+\* completed by Complete/CompleteError as any other.
+SubmitWriteOverCache(b, c, sync) ==
+    /\ WriteOverCache
+    /\ CanStart(b)
+    /\ c \in devCached
+    /\ devCached' = devCached \ {c}
+    /\ \E r \in {Extracted("UBUF", "SOURCE", ListedPages("UBUF", "SOURCE"))},
+          pinned \in {PinnedBy("UBUF", "SOURCE")}, reffed \in {ReffedBy("UBUF", "SOURCE")} :
+       /\ pinAcquired' = pinAcquired + Cardinality(pinned)
+       /\ IF sync
+          THEN /\ pins' = SubOne(AddOne(pins, pinned), Unpinned(r))
+               /\ refs' = SubOne(AddOne(refs, reffed), Put(r))
+               /\ pinReleased' = pinReleased + Cardinality(Unpinned(r))
+               /\ bio' = [bio EXCEPT ![b] = [r EXCEPT !.st = "DONE"]]
+          ELSE /\ pins' = AddOne(pins, pinned)
+               /\ refs' = AddOne(refs, reffed)
+               /\ bio' = [bio EXCEPT ![b] = r]
+               /\ UNCHANGED pinReleased
+    /\ UNCHANGED <<zeroMapped, cached, largeFolio, x1Zeroed, overCache>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "SubmitWriteOverCache", bio |-> b, over |-> c, sync |-> sync]
 
 \* (ContiguousKvec) An asynchronous direct I/O read (DEST) from a KVEC of two kvecs of 1 model byte
 \* (1024 real bytes) each, at K0+2 and K0+3: the first two model bytes of the kmalloc'd buffer
@@ -726,6 +799,7 @@ SubmitContiguousKvec(b) ==
                       offset0 |-> ExpectedOffset0("KVEC"), array |-> "NONE", err |-> "NONE"]]
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitContiguousKvec", bio |-> b]
 
 \* (ManyIovecs) The asynchronous IOVEC request as ManyIovs (257) iovecs of 1 model byte (1024
@@ -780,6 +854,7 @@ SubmitMany(b, dir, fault) ==
                          array |-> "NONE", err |-> "NONE"]]
     /\ UNCHANGED <<zeroMapped, cached, pinReleased, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitMany", bio |-> b, dir |-> dir, fault |-> fault]
 
 \* (FileEof) An asynchronous direct I/O over the file mapping that reaches past the end of the
@@ -821,6 +896,7 @@ SubmitPastEof(b, dir, from) ==
                /\ bio' = [bio EXCEPT ![b] = Extracted("FILEMAP", dir, listed)]
                /\ p5' = P5After("FILEMAP", dir)
     /\ UNCHANGED <<zeroMapped, cached, pinReleased, largeFolio, x1Zeroed, filePrivate, u5Byte, wrote>>
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitPastEof", bio |-> b, dir |-> dir, from |-> from]
 
 \* I/O completion: bio_release_pages -> bio_release_page for each page:
@@ -841,6 +917,7 @@ Release(b, err) ==
     /\ u5Byte' = U5ByteAfter(bio[b], err)
     /\ wrote' = WroteAfter(b, bio[b], err)
     /\ UNCHANGED <<zeroMapped, cached, pinAcquired, largeFolio, filePrivate, p5>>
+    /\ UNCHANGED devVars
 
 Complete(b) ==
     /\ Release(b, "NONE")
@@ -864,6 +941,7 @@ PunchHole(x) ==
     /\ cached' = cached \ {x}
     /\ UNCHANGED <<pins, refs, zeroMapped, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "PunchHole", page |-> x]
 
 \* fallocate(FALLOC_FL_PUNCH_HOLE) over the first half of page X1 (PartialPunch), while no I/O
@@ -878,6 +956,7 @@ PunchPartial ==
     /\ x1Zeroed' = TRUE
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio>>
     /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "PunchPartial"]
 
 \* (FilePrivate) The process stores to user page 5 while it still maps the page-cache page:
@@ -896,6 +975,7 @@ StoreFile ==
     /\ u5Byte' = "STORE"
     /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio,
                    x1Zeroed, filePrivate, wrote>>
+    /\ UNCHANGED devVars
     /\ action' = [name |-> "StoreFile"]
 
 \* With LargeFolio only the iterators over the large folios are explored (user ones, and the
@@ -919,7 +999,10 @@ StoreFile ==
 \* With SyncPartial likewise (SubmitPartial too): the synchronous short read beside them.
 \* With ContiguousKvec only KVEC is submitted (and neither SubmitFault, SubmitPartial nor
 \* PunchHole): the merged kvec request beside the main layout's kvec requests.
-SubmitTypes == IF DeviceEnd THEN {"UBUF"}
+\* With WriteOverCache nothing else is submitted (neither Submit, SubmitSync nor SubmitPartial):
+\* SubmitSyncPartial caches the page, SubmitWriteOverCache writes over it, the scenarios stay few.
+SubmitTypes == IF WriteOverCache THEN {}
+               ELSE IF DeviceEnd THEN {"UBUF"}
                ELSE IF ContiguousKvec THEN {"KVEC"}
                ELSE IF FilePrivate THEN {"FILEMAP"}
                ELSE IF LargeFolio THEN UserTypes \cup (IterTypes \cap {"QUEUE"})
@@ -939,7 +1022,7 @@ Next ==
           CanStart(b) /\ Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes :
           ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ ~ContiguousKvec /\ CanStart(b) /\ SubmitFault(b, t)
-    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~ContiguousKvec /\ CanStart(b) /\ SubmitPartial(b)
+    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~ContiguousKvec /\ ~WriteOverCache /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
     \/ \E b \in Bios : DeviceEndOdd /\ CanStart(b) /\ ReadCrossEndOdd(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
@@ -952,6 +1035,8 @@ Next ==
           ContiguousIovec /\ CanStart(b) /\ SubmitContiguous(b, dir)
     \/ \E b \in Bios : SyncPartial /\ CanStart(b) /\ SubmitSyncPartial(b)
     \/ \E b \in Bios : ContiguousKvec /\ CanStart(b) /\ SubmitContiguousKvec(b)
+    \/ \E b \in Bios, c \in Bios, sync \in BOOLEAN :
+          WriteOverCache /\ CanStart(b) /\ c \in devCached /\ SubmitWriteOverCache(b, c, sync)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, fault \in {"NONE", "LAST", "FIRST"} :
           ManyIovecs /\ CanStart(b) /\ (fault = "LAST" => dir = "SOURCE") /\ SubmitMany(b, dir, fault)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, from \in {"IN", "EOF"} :
@@ -981,6 +1066,9 @@ TypeOK ==
     /\ (p5 = "NONE") => FileLazy
     /\ u5Byte \in {"FILE", "STORE", "DMA"}
     /\ \A b \in Bios : wrote[b] \in {"FILE", "STORE", "DMA", "NONE"}
+    /\ overCache = WriteOverCache
+    /\ devCached \subseteq Bios
+    /\ devCached # {} => WriteOverCache
     /\ cached \subseteq {"X0", "X1"}
     /\ pinAcquired \in 0..(MaxHolds + 6) /\ pinReleased \in 0..(MaxHolds + 6)
     /\ \A b \in Bios :

@@ -21,6 +21,7 @@ import {
   PINUNPIN_UNOBSERVABLE,
   pinUnpinObservations,
   pinUnpinRequest,
+  pinUnpinScenarioSupport,
   pinUnpinScript,
   pinUnpinWhyNot,
   supportsPinUnpin,
@@ -132,6 +133,25 @@ describe('PinUnpin actions the guest realises', () => {
     expect(pinUnpinWhyNot({ name: 'PunchPartial' })).toBe(
       'PunchPartial: a partial hole punch is not realised by the guest',
     );
+    // WriteOverCache: the direct write over loop0's cached page, whose effect (devCached) the
+    // guest does not observe: the action and the whole config are named with that reason.
+    const whyCache =
+      'WriteOverCache: the guest does not observe the block device page cache (devCached) yet';
+    expect(supportsPinUnpin({ name: 'SubmitWriteOverCache', bio: 2, over: 1, sync: true })).toBe(
+      false,
+    );
+    expect(pinUnpinWhyNot({ name: 'SubmitWriteOverCache', bio: 2, over: 1, sync: false })).toBe(
+      whyCache,
+    );
+    expect(
+      pinUnpinScenarioSupport({
+        id: 'PinUnpin_write_over_cache/tour-0',
+        spec: 'PinUnpin',
+        config: 'PinUnpin_write_over_cache',
+        actions: [{ name: 'Init' }, { name: 'SubmitSyncPartial', bio: 1 }],
+        constants: { WriteOverCache: true },
+      } as Scenario),
+    ).toBe(whyCache);
   });
 
   it('translates a scenario into the agent step script, refusing what it cannot realise', () => {
@@ -336,6 +356,15 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
           )
         ) {
           expect(suite.config).toBe('PinUnpin_nofault');
+          continue;
+        }
+        // The WriteOverCache config as a whole (pinUnpinScenarioSupport), or its write.
+        if (
+          plan.reason.endsWith(
+            ': WriteOverCache: the guest does not observe the block device page cache (devCached) yet',
+          )
+        ) {
+          expect(suite.config).toBe('PinUnpin_write_over_cache');
           continue;
         }
         // The FilePrivate configs run whole: nothing of them is refused.

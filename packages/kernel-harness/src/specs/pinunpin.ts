@@ -115,6 +115,13 @@
 // that the buffer really got one folio; the guest has no such set-up yet, and every observation
 // that differs from the small-folio scenarios (pins, refs, u0.*) is unobservable anyway
 // (pinUnpinScenarioSupport).
+// Not realised as a whole: the WriteOverCache config (SubmitWriteOverCache: an O_DIRECT write over
+// the range whose first page SubmitSyncPartial's buffered rest left in loop0's page cache, and
+// its devCached key): the guest could issue the write (pwrite / io_submit on loop0 opened
+// O_DIRECT) but does not yet observe the block device's page cache (mincore() of a PROT_READ
+// MAP_SHARED mapping of loop0, or a buffered read of the range compared with the bytes written),
+// and the real filemap_read's readahead may cache more of loop0 than the one page the reference
+// reads, which that observation must allow for (pinUnpinWhyNot, pinUnpinScenarioSupport).
 // Not realised as a whole: the Nofault config (i->nofault on every direct I/O): gfs2 and btrfs
 // set it inside their direct I/O paths around iomap_dio_rw; no system call sets it on the block
 // device the guest drives, and the initramfs has neither file system (pinUnpinScenarioSupport).
@@ -152,10 +159,16 @@ export function pinUnpinScenarioSupport(scenario: Scenario): string | undefined 
   // call sets it on a block device's O_DIRECT request, and the guest has neither file system.
   if (scenario.constants?.Nofault === true)
     return 'Nofault: i->nofault is set only by gfs2/btrfs direct I/O; the guest drives a block device';
+  // The guest reports no devCached (loop0's page cache over the I/O ranges): the whole config,
+  // its scenarios without the write too.
+  if (scenario.constants?.WriteOverCache === true) return WRITE_OVER_CACHE_WHY;
   return undefined;
 }
 
 const isBio = (v: unknown) => v === 1 || v === 2;
+/** Why the WriteOverCache config and its SubmitWriteOverCache action are not realised. */
+const WRITE_OVER_CACHE_WHY =
+  'WriteOverCache: the guest does not observe the block device page cache (devCached) yet';
 /** EIO (include/uapi/asm-generic/errno-base.h). */
 const EIO_ERRNO = 5;
 
@@ -226,6 +239,10 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // ContiguousKvec: the read's two kvecs are a kernel caller's iterator (no iter parameter).
   if (action.name === 'SubmitContiguousKvec' && isBio(action.bio))
     return 'SubmitContiguousKvec KVEC: kernel-only iterator';
+  // WriteOverCache: the write itself is a pwrite/io_submit; what it changes (devCached) is not
+  // observed by the guest (pinUnpinScenarioSupport names the config).
+  if (action.name === 'SubmitWriteOverCache' && isBio(action.bio) && isBio(action.over))
+    return WRITE_OVER_CACHE_WHY;
   return undefined;
 }
 

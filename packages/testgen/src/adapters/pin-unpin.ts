@@ -140,6 +140,13 @@
 //                faultin_page (mm/gup.ts): from EOF the request fails -EFAULT at submission with
 //                no bio (FAILED); from IN the bio holds user page 5's page and goes in flight
 //                short (4 KiB of 8), as SubmitPartial's does.
+//   SubmitWriteOverCache  (WriteOverCache) the UBUF write (SOURCE, user address 1, 6 model bytes)
+//                from I/O b placed at I/O c's range, whose first page SubmitSyncPartial(c)'s
+//                buffered rest left in the block device's page cache: synchronous (init_sync_kiocb,
+//                pwrite(2)) or asynchronous. The reference's blkdev write (block/dio.ts dio_submit ->
+//                kiocb_invalidate_pages, as block/fops.c blkdev_direct_write) invalidates the range
+//                first (mm/filemap.ts invalidate_inode_pages2_range, as mm/truncate.c): the folio
+//                leaves the device's i_pages and the cache's reference is dropped (devCached).
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -178,6 +185,8 @@
 // in, F0's), u5.byte (the byte the process reads at the store offset, named by pattern:
 // FILE, STORE or DMA), f0.byte (the page-cache page's byte there: FILE, always, in the model)
 // and wrote ("1=FILE": per FILEMAP write completed without error, the device's byte there).
+// With WriteOverCache one more key: devCached ("1,2": the I/O ranges whose first device page is
+// in the block device's page cache, filemap_lookup of the device inode's mapping).
 // With LargeFolio (PinUnpin_large_folio) user pages 0 and 1 are the last two pages of one
 // order-2 anonymous folio (a 16 KiB mTHP mapped by do_anonymous_large_folio: the mapping starts
 // two pages before user page 0, at a 16 KiB boundary), and `pins`/`refs` count that folio once,
@@ -355,6 +364,7 @@ const ACTIONS = new Set([
   'SubmitMany',
   'SubmitSyncPartial',
   'SubmitContiguousKvec',
+  'SubmitWriteOverCache',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -562,6 +572,10 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
       asBool(stateVar(state, 'x1Zeroed'), 'x1Zeroed'),
     ),
   };
+  if (asBool(stateVar(state, 'overCache'), 'overCache'))
+    obs.devCached = BIOS.filter((b) =>
+      asSet(stateVar(state, 'devCached')).some((c) => asInt(c, 'devCached') === b),
+    ).join(',');
   if (asBool(stateVar(state, 'filePrivate'), 'filePrivate')) {
     // The file mapping (FilePrivate): what user page 5 maps, what the process reads at its
     // store offset, what the page-cache page holds there (the spec never writes F0: only the
@@ -689,6 +703,8 @@ class PinUnpinDriver implements ReferenceDriver {
   private readonly u0Refs0: number;
   /** Nofault: every submitted iterator carries i->nofault (FOLL_NOFAULT for its GUP). */
   private readonly nofault: boolean;
+  /** WriteOverCache: observe the block device's page cache over the I/O ranges (devCached). */
+  private readonly overCache: boolean;
   /**
    * FilePrivate: user page 5, one page of a file mapped MAP_PRIVATE (its address), and the
    * file's page-cache folio F0; null otherwise.
@@ -705,9 +721,11 @@ class PinUnpinDriver implements ReferenceDriver {
     largeBlock: boolean,
     fileEof: boolean,
     manyIovecs: boolean,
+    overCache: boolean,
   ) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
+    this.overCache = overCache;
     const set = with_kernel(this.k, () => {
       const mm = mm_alloc();
       let base: number;
@@ -876,6 +894,11 @@ class PinUnpinDriver implements ReferenceDriver {
       // LargeFolio: Q0 and Q1 are the two pages of one order-1 folio.
       ['Q1', q0 === q1 ? q0.page(1) : q1.page(0)],
     ]);
+  }
+
+  /** WriteOverCache: whether I/O range c's first page is in the block device's page cache. */
+  private devCached(c: number): boolean {
+    return filemap_lookup(this.target.f_inode.i_mapping, ioPos(c) / PAGE_SIZE) !== undefined;
   }
 
   /** Whether page-cache frame x is still in the data file's i_pages (filemap_get_folio). */
@@ -1171,6 +1194,27 @@ class PinUnpinDriver implements ReferenceDriver {
           throw new AdapterError(`PinUnpin: SubmitSyncPartial returned ${s.result}, not 3 KiB`);
         return;
       }
+      case 'SubmitWriteOverCache': {
+        const s = this.idleSlot(action);
+        const b = param(action, 'bio', 'number');
+        const c = param(action, 'over', 'number');
+        if (!this.overCache || !this.devCached(c))
+          throw new AdapterError(`PinUnpin: SubmitWriteOverCache over range ${c}, not cached`);
+        s.iter = 'UBUF';
+        // The UBUF layout written at I/O c's range: blkdev_direct_write's kiocb_invalidate_pages
+        // drops the cached page before blkdev_direct_IO (dio_submit).
+        const iter = this.buildIter('UBUF', 'SOURCE');
+        if (param(action, 'sync', 'boolean')) {
+          this.submitSync(s, b, 'SOURCE', iter, ioPos(c));
+          if (s.st !== 'DONE' || s.result !== 6 * UNIT)
+            throw new AdapterError(`PinUnpin: SubmitWriteOverCache returned ${s.result}`);
+        } else {
+          const ret = this.submit(s, b, 'SOURCE', iter, ioPos(c));
+          if (ret !== -EIOCBQUEUED)
+            throw new AdapterError(`PinUnpin: SubmitWriteOverCache returned ${ret} at submission`);
+        }
+        return;
+      }
       case 'SubmitShortBlock': {
         const s = this.idleSlot(action);
         const target = this.largeBlockTarget;
@@ -1368,12 +1412,18 @@ class PinUnpinDriver implements ReferenceDriver {
    * rest buffered as blkdev_read_iter does for a block device (fs/gfs2/file.c
    * gfs2_file_direct_read, fs/btrfs/direct-io.c btrfs_direct_read; Debian 6.12.117).
    */
-  private submitSync(s: BioSlot, b: number, dir: 'DEST' | 'SOURCE', iter: iov_iter): void {
+  private submitSync(
+    s: BioSlot,
+    b: number,
+    dir: 'DEST' | 'SOURCE',
+    iter: iov_iter,
+    pos = ioPos(b),
+  ): void {
     const trace: bio[] = [];
     this.bdev.bio_queue_trace = trace;
     let ret: number;
     try {
-      const iocb = init_sync_kiocb(this.target, ioPos(b));
+      const iocb = init_sync_kiocb(this.target, pos);
       if (this.nofault) {
         const d = dio_submit(iocb, iter);
         ret = typeof d === 'number' ? d : dio_wait(d);
@@ -1650,6 +1700,7 @@ class PinUnpinDriver implements ReferenceDriver {
       cached: frameSetList((f) => (f === 'X0' || f === 'X1') && this.isCached(f)),
       data: this.observeData(),
     };
+    if (this.overCache) obs.devCached = BIOS.filter((c) => this.devCached(c)).join(',');
     if (this.fileMap !== null) this.observeFileMap(obs);
     for (const b of BIOS) {
       const s = this.bios.get(b) as BioSlot;
@@ -1770,5 +1821,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       booleanConstant('PinUnpin', scenario, 'LargeBlock'),
       booleanConstant('PinUnpin', scenario, 'FileEof'),
       booleanConstant('PinUnpin', scenario, 'ManyIovecs'),
+      booleanConstant('PinUnpin', scenario, 'WriteOverCache'),
     ),
 };
