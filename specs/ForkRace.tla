@@ -92,7 +92,8 @@ CONSTANTS
                      \* mm/madvise.c splits the vma); FALSE: the whole buffer
     UseExit,         \* explore both processes' exit, the tear-down (Exit)
     UseProtect,      \* explore the parent's mprotect(PROT_READ) of a page before fork (Protect)
-    UseMmapFixed,    \* explore the parent's mmap(MAP_FIXED_NOREPLACE) over its page (MmapExists)
+    UseMmapFixed,    \* explore the parent's mmap(MAP_FIXED_NOREPLACE) over its page (MmapExists;
+                     \* with FileBacked, of its file: MmapFileExists)
     UseUnprotect,    \* explore the parent's mprotect(PROT_READ|PROT_WRITE) after Protect (Unprotect)
     UseHoleSteps,    \* explore mprotect / madvise of the whole buffer over an unmapped page (ProtectHole, MadviseHole)
     UseFixedOutside, \* explore IORING_OP_READ_FIXED past the registered buffer (FixedReadOutside)
@@ -174,13 +175,13 @@ ASSUME FileBacked \in BOOLEAN /\ IoUringFileCheck \in BOOLEAN
 \* The file mapping is explored with the O_DIRECT read and write, the fork, the writes, the
 \* child's exit, the munmap and io_uring's registration of page 1 on its own ring (RegisterBuffer,
 \* FixedRead and their failed steps; not the oversized or sparse registrations, not a read past
-\* the buffer);
+\* the buffer) and, with UseMmapFixed, the file mapped again over the buffer (MmapFileExists);
 \* the other ways to hold or change the buffer are not explored with it.  Its two page-cache
 \* pages need frames of their own (PageCache).
 ASSUME FileBacked => (NumPages = 2 /\ LastPageLoadedOnly /\ MaxFrames >= 4 /\ ForkAdvice = "NONE"
                       /\ ~UseRegisterOversized /\ ~UseFixedOutside /\ ~UseVmsplice /\ ~UseProtect /\ ~UseRemap
                       /\ ~UseLazyMap /\ ~UseChildRead /\ ~UseExit /\ ~UseHoleSteps
-                      /\ ~UseMmapFixed /\ ~UseMisaligned)
+                      /\ ~UseMisaligned)
 ASSUME LastPageFile \in BOOLEAN
 \* The anonymous page and the file page beside it are explored with the whole-buffer registration
 \* (RegisterWhole), the fixed and O_DIRECT reads, the fork and the writes; nothing that changes
@@ -1155,13 +1156,32 @@ RegisterReadOnly(v) ==
 \* The parent maps a new anonymous page at its page v's address with MAP_FIXED_NOREPLACE while
 \* the page is mapped: mm/mmap.c do_mmap finds the range taken ("if (flags &
 \* MAP_FIXED_NOREPLACE) { if (find_vma_intersection(mm, addr, addr + len)) return -EEXIST; }")
-\* and maps nothing; the old mapping, its page and its pins are untouched.
+\* and maps nothing; the old mapping, its page and its pins are untouched.  A FileBacked buffer
+\* is mapped over with its own file instead (MmapFileExists).
 MmapExists(v) ==
     /\ UseMmapFixed
+    /\ ~FileBacked
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"])
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"]
+
+\* FileBacked (UseMmapFixed): the parent maps its file again, one page from its start, at page
+\* v's address while the page is mapped, mmap(addr, PAGE_SIZE, PROT_READ|PROT_WRITE, MAP_PRIVATE |
+\* MAP_FIXED_NOREPLACE, fd, 0).  mm/mmap.c do_mmap (6.1.192 and 6.12.117) fails
+\* -EEXIST at the same test as MmapExists ("if (flags & MAP_FIXED_NOREPLACE) { if
+\* (find_vma_intersection(mm, addr, addr + len)) return -EEXIST; }"), before it looks at the file
+\* (the "if (file)" checks of the file's mode and the f_op->mmap call come after), and
+\* vm_mmap_pgoff populates nothing: the private mapping, its anonymous copy (page 0), the
+\* page-cache page it maps (page 1), the page cache and every pin and ref stay as they were,
+\* an O_DIRECT write's pin of the page-cache page in flight too.
+MmapFileExists(v) ==
+    /\ FileBacked
+    /\ UseMmapFixed
+    /\ ParentMaps(v)
+    /\ FailedStep([name |-> "MmapFileExists", vpage |-> v, err |-> "EEXIST"])
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ action' = [name |-> "MmapFileExists", vpage |-> v, err |-> "EEXIST"]
 
 \* The parent mprotects its read-only page v back to PROT_READ|PROT_WRITE, before fork
 \* (mm/mprotect.c do_mprotect_pkey -> mprotect_fixup: VM_WRITE comes back, VM_MAYWRITE was
@@ -1394,7 +1414,8 @@ Next ==
     \/ \E v \in VPages :
           \/ UseProtect /\ ~forked /\ Protect(v)
           \/ UseProtect /\ UseFixedBuffers /\ UseFailedSteps /\ RegisterReadOnly(v)
-          \/ UseMmapFixed /\ UseFailedSteps /\ MmapExists(v)
+          \/ UseMmapFixed /\ ~FileBacked /\ UseFailedSteps /\ MmapExists(v)
+          \/ UseMmapFixed /\ FileBacked /\ UseFailedSteps /\ MmapFileExists(v)
     \/ \E p \in Procs, v \in VPages : UseProtect /\ UseFailedSteps /\ forked /\ WriteReadOnly(p, v)
     \/ \E i \in IOs, v \in VPages :
           UseProtect /\ UseFailedSteps /\ CanStart(i) /\ DioSubmitReadOnly(i, v)

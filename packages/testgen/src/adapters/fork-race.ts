@@ -56,7 +56,8 @@
 // refuses (-EINVAL: anonymous memory only). RegisterBuffer of a page of it: the reference's
 // io_sqe_buffers_register pins it (page 1: the FOLL_WRITE fault copies the page-cache page) and,
 // on 6.1 (profile io_uring_vma_file_check), refuses the file vma and unpins (err EOPNOTSUPP, the
-// model's regErr); 6.12 registers the copy.
+// model's regErr); 6.12 registers the copy. MmapFileExists: the file mapped again, one page
+// from its start, over page v with MAP_FIXED_NOREPLACE (vm_mmap_file_private: -EEXIST).
 //
 // LastPageFile: the parent's page 1 is a populated MAP_PRIVATE mapping of a one-page file of
 // zeroes right after its anonymous page 0 (mapFileTail). RegisterBuffer of the whole buffer: the
@@ -199,6 +200,7 @@ const ACTIONS = new Set([
   'MmapEmpty',
   'MmapTooLong',
   'MadviseWipeFile',
+  'MmapFileExists',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -623,6 +625,20 @@ class ForkRaceDriver implements ReferenceDriver {
         const r = this.race.madvise(this.uaddr(0), this.numPages * PAGE_SIZE, MADV_WIPEONFORK);
         if (r === 0)
           throw new AdapterError('ForkRace: MADV_WIPEONFORK of the file buffer succeeded');
+        this.lastErr = errName(r);
+        return;
+      }
+      case 'MmapFileExists': {
+        // mmap(page v, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0)
+        // of the buffer's own file (FileBacked) while page v is mapped: do_mmap fails -EEXIST
+        // before it looks at the file, nothing is mapped or populated.
+        const v = param(action, 'vpage', 'number');
+        const mapping = vma_lookup(this.race.parent, this.uaddr(v))?.vm_file;
+        if (mapping === undefined)
+          throw new AdapterError(`ForkRace: vpage ${v} is no file mapping`);
+        const r = vm_mmap_file_private(this.race.parent, mapping, PAGE_SIZE, this.uaddr(v));
+        if (r >= 0)
+          throw new AdapterError(`ForkRace: the file's mmap over vpage ${v} mapped at ${r}`);
         this.lastErr = errName(r);
         return;
       }

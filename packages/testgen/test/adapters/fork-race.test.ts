@@ -518,6 +518,51 @@ describe('ForkRace adapter', () => {
     }
   }, 120_000);
 
+  it('a private file mapping: mmap(MAP_FIXED_NOREPLACE) of the file over a page fails, nothing moves', () => {
+    // FileBacked with UseMmapFixed: the file mapped again over page 1 (the page-cache page an
+    // O_DIRECT write holds) and over page 0 (its private copy): do_mmap's -EEXIST, the pin or
+    // ref, the pages and what they hold stay as they were.
+    for (const [profile, hold, pins] of [
+      ['linux-6.12', 'FOLL_PIN', [0, 1, 1, 1, 0]],
+      ['linux-6.1', 'FOLL_GET', [0, 0, 0, 0, 0]],
+    ] as const) {
+      const constants = {
+        ...base,
+        NumPages: 2,
+        MaxFrames: 6,
+        NumIOs: 1,
+        UseDioWrite: true,
+        LastPageLoadedOnly: true,
+        FileBacked: true,
+        UseFailedSteps: true,
+        UseMmapFixed: true,
+        DioHold: hold,
+      };
+      const s: Scenario = {
+        ...race,
+        id: 'ForkRace/file-mmap-exists',
+        config: 'ForkRace_file_mmap_exists',
+        constants,
+        actions: [
+          { name: 'Init' },
+          { name: 'DioWriteSubmit', io: 1, vpage: 1 },
+          { name: 'MmapFileExists', vpage: 1, err: 'EEXIST' },
+          { name: 'MmapFileExists', vpage: 0, err: 'EEXIST' },
+          { name: 'IoComplete', io: 1 },
+        ],
+      };
+      const exp = expectationOf(s, profile, constants);
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(exp.observations.map((o) => o.pinsHeld)).toEqual(pins);
+      expect(exp.observations.map((o) => o.err)).toEqual([null, null, 'EEXIST', 'EEXIST', null]);
+      expect(exp.observations.map((o) => o.livePages)).toEqual([2, 2, 2, 2, 2]);
+      expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', '', '']);
+      expect(exp.observations[4]?.written).toBe('1:');
+      const observed = runOnReference(forkRaceAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    }
+  }, 120_000);
+
   it('a page of a THP: fork copies it for the child while pinned, and a shared page is never reused', () => {
     // HugeBuffer: the parent's page is page 0 of an order-9 folio. 6.12 pins it: fork splits the
     // THP and copies every page for the child (livePages counts the child's copy of page 0 only:
