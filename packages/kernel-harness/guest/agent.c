@@ -903,6 +903,7 @@ struct fr_state {
   int piped;              // 0 nothing spliced, 1 the pipe holds the page, 2 read back
   char written[3][32];    // tags the device got from write io (IoComplete of a DIOW)
   const char *step_err;   // how the current step failed (errno name, "SIGSEGV"), NULL if it did not
+  int file_fd;            // FileBacked: the mapped ramfs file, open for MmapFileExists (0: none)
 };
 
 static void tags_of(const unsigned char *page, char *out, size_t outlen) {
@@ -1364,6 +1365,17 @@ static int fr_step(struct fr_state *s, const char *step, char *err, size_t errle
     else munmap(m, len), s->step_err = "MAPPED";
     return 0;
   }
+  if (is(name, "MmapFileExists")) {
+    // mmap(page v, PAGE, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED_NOREPLACE, fd, 0) of the
+    // buffer's own file (request file = 1) while page v is mapped: mm/mmap.c do_mmap fails
+    // -EEXIST (find_vma_intersection) before it looks at the file; a mapping made all the same
+    // is reported (MAPPED_ELSEWHERE or MAPPED), never kept.
+    if (s->file_fd <= 0) return snprintf(err, errlen, "MmapFileExists: no file buffer (request file = 1)"), -1;
+    void *m = mmap(page, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED_NOREPLACE, s->file_fd, 0);
+    if (m == MAP_FAILED) s->step_err = errno_name(errno);
+    else munmap(m, PAGE), s->step_err = m == (void *)page ? "MAPPED" : "MAPPED_ELSEWHERE";
+    return 0;
+  }
   if (is(name, "MadviseWipeFile")) {
     // madvise(MADV_WIPEONFORK) of the whole buffer, a private file mapping (request file = 1):
     // mm/madvise.c madvise_vma_behavior takes it for anonymous memory only (-EINVAL).
@@ -1475,7 +1487,7 @@ static int fr_ramfs_dir(char *err, size_t errlen) {
 // loaded (do_read_fault: its pte maps the page-cache page itself, read-only); both done before
 // the first step. The set-up checks it with /proc/self/pagemap against a MAP_SHARED mapping of
 // the same file (unmapped again): page 1's PFN is the page-cache page's, page 0's is not.
-static unsigned char *fr_file_buffer(char *err, size_t errlen) {
+static unsigned char *fr_file_buffer(int *fd_out, char *err, size_t errlen) {
   if (fr_ramfs_dir(err, errlen) < 0) return NULL;
   char path[64];
   snprintf(path, sizeof path, FR_RAMFS_DIR "/forkrace-f-%d", getpid());
@@ -1491,8 +1503,12 @@ static unsigned char *fr_file_buffer(char *err, size_t errlen) {
   }
   unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   unsigned char *shared = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
-  close(fd);
-  if (p == MAP_FAILED || shared == MAP_FAILED) return snprintf(err, errlen, "mmap the file: %s", strerror(errno)), NULL;
+  if (p == MAP_FAILED || shared == MAP_FAILED) {
+    snprintf(err, errlen, "mmap the file: %s", strerror(errno));
+    close(fd);
+    return NULL;
+  }
+  *fd_out = fd;  // kept open for MmapFileExists, closed at the scenario's end
   memset(p, 0xEE, PAGE);                  // page 0: the store's do_cow_fault
   volatile unsigned char sink = p[PAGE];  // page 1: the load's do_read_fault
   sink = shared[0];
@@ -1603,7 +1619,7 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   memset(&s, 0, sizeof s);
   // Request field "file" (the FileBacked constant): 1 for the private file mapping.
   if (req_int(r, "file", 0)) {
-    s.pages = fr_file_buffer(err, errlen);
+    s.pages = fr_file_buffer(&s.file_fd, err, errlen);
     if (!s.pages) return -1;
   } else if (req_int(r, "loaded", 0) == 1 || req_int(r, "loaded", 0) == 2) {
     s.pages = fr_loaded_buffer((int)req_int(r, "loaded", 0), err, errlen);
@@ -1675,6 +1691,7 @@ static int op_forkrace_script(const struct req *r, struct out *o, char *err, siz
   // (io_ring_exit_work), which would move the pin counters under the next scenario.
   for (int v = 0; v < 2; v++)
     if (s.registered[v]) syscall(__NR_io_uring_register, s.ring[v].fd, IORING_UNREGISTER_BUFFERS, NULL, 0), s.registered[v] = 0;
+  if (s.file_fd > 0) close(s.file_fd);
   return rc;
 }
 

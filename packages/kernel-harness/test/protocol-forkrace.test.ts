@@ -359,6 +359,13 @@ describe('qemu target applicability reasons', () => {
     expect(FORKRACE_SAMPLED_ACTIONS.has('MadviseWipeFile')).toBe(true);
   });
 
+  it('realises MmapFileExists: the private file buffer mapped again over one of its pages', () => {
+    const a = { name: 'MmapFileExists', vpage: 1, err: 'EEXIST' };
+    expect(supportsForkRace(a)).toBe(true);
+    expect(forkRaceScript([a])).toBe('MmapFileExists:vpage=1');
+    expect(FORKRACE_SAMPLED_ACTIONS.has('MmapFileExists')).toBe(true);
+  });
+
   it('realises MadviseInvalid, MmapEmpty and MmapTooLong: a bad advice or length', () => {
     for (const [name, err] of [
       ['MadviseInvalid', 'EINVAL'],

@@ -106,6 +106,10 @@ export const FORKRACE_ACTIONS = [
   // the kernel refuses (-EINVAL: anonymous memory only). Sampled in CI as the ninth session's
   // steps are.
   'MadviseWipeFile',
+  // Seventeenth session: mmap(MAP_PRIVATE | MAP_FIXED_NOREPLACE) of the buffer's own file over a
+  // page of the private file buffer (FileBacked): -EEXIST, nothing changes. Sampled in CI as the
+  // ninth session's steps are.
+  'MmapFileExists',
 ] as const;
 
 const PARAMS: Record<string, string[]> = {
@@ -137,6 +141,7 @@ const PARAMS: Record<string, string[]> = {
   Unprotect: ['vpage'],
   MmapPopulate: ['vpage'],
   MmapExists: ['vpage'],
+  MmapFileExists: ['vpage'],
   MmapLazy: ['vpage'],
   RegisterOversized: ['vpage'],
   RegisterEmpty: ['vpage'],
