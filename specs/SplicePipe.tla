@@ -129,6 +129,10 @@
 (* pipe being written to has less space available in its pipe buffers    *)
 (* than the length supplied").  A hole past the mapped blocks that meets  *)
 (* the full pipe is only cut short (iov_iter_zero returns what fitted).   *)
+(* A truncate inside a page (TruncTailSectors, TruncateMid): ftruncate to *)
+(* a size inside a cached page of a sparse file's hole; truncate_inode_   *)
+(* pages_range keeps that folio and truncate_inode_partial_folio zeroes   *)
+(* it past i_size (mm/truncate.c), and reads then stop at that i_size.    *)
 (* Not modelled: partial pages other than i_size's and that splice's, a   *)
 (* buffered read that finds fewer free frames than it needs (the kernel   *)
 (* reclaims or fails with -ENOMEM; the step is simply not enabled).       *)
@@ -183,12 +187,15 @@ CONSTANTS
                  \* checked against the ver #20 promise (AllocationWithinEof): the review point
                  \* ver #20 answered ("Make direct_splice_read() limit the read to eof for regular
                  \* files and blockdevs", seed 002's changelog)
-    PipeRoomClip \* TRUE: splice(2) clips the length to the pipe's free slots before the file's
+    PipeRoomClip, \* TRUE: splice(2) clips the length to the pipe's free slots before the file's
                  \* ->splice_read (6.1 fs/splice.c do_splice_to: "Don't try to read more the pipe
                  \* has space for"; 6.12 copy_splice_read / filemap_splice_read clip to the room
                  \* themselves); FALSE: do_splice before 3253d9d09337 ("splice: only read in as much
                  \* information as there is pipe buffer space"), the ITER_PIPE O_DIRECT read asks for
                  \* ReadLen pages whatever the room (see the header)
+    TruncTailSectors \* 0: every ftruncate is to whole pages; 1..7: an ftruncate between splices may
+                 \* also shrink the file to TruncTailSectors * 512 bytes into a page that is cached
+                 \* and lies in the hole of a sparse file (TruncateMid; a scenario shape)
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
@@ -228,6 +235,12 @@ ASSUME BufferedRace => (BufferedProc # "none" /\ ExtendSize <= FileSize)
 \* BufferedOffSectors sectors past the end of the pipe's room).
 ASSUME BufferedOffSectors \in 0..7
 ASSUME BufferedOffSectors > 0 => (BufferedProc # "none" /\ TailSectors = 0)
+\* The mid-page truncate is that of a sparse file (its hole pages are what it cuts into) read by a
+\* buffered process (which caches them), with no other sub-page shape: the file's only mid-page
+\* i_size is the one TruncateMid sets, and the buffered splice is BufferedRead's one step.
+ASSUME TruncTailSectors \in 0..7
+ASSUME TruncTailSectors > 0 => (BufferedProc # "none" /\ ExtendSize > FileSize /\ TailSectors = 0
+                               /\ BufferedOffSectors = 0 /\ ~BufferedRace /\ PartReadSectors = 0)
 
 VARIABLES
     isize,      \* i_size of the file, in pages
@@ -711,6 +724,38 @@ Truncate(size) ==
     /\ action' = [name |-> "Truncate", size |-> size]
     /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail, nbret, vmret, retOff, fullFail>>
 
+\* ftruncate(fd, (size - 1) * PAGE_SIZE + TruncTailSectors * 512) shrinking the file to an i_size
+\* inside page `size`, a page of the sparse file's hole that the buffered splice has cached
+\* (TruncTailSectors), by a process between splice() calls (ext4_setattr holds the inode lock and
+\* waits for direct I/O, inode_dio_wait, before it shrinks).  ext4_setattr -> i_size_write, then
+\* truncate_pagecache -> truncate_inode_pages -> truncate_inode_pages_range (mm/truncate.c,
+\* Debian 6.1.192 and 6.12.117): the folios wholly past the new size leave the page cache as in
+\* Truncate; the folio holding the new i_size stays cached, and truncate_inode_partial_folio
+\* zeroes its bytes from i_size to the folio's end (folio_zero_range), which in a hole were zero
+\* already, so the folio (and a pipe buffer holding it) reads as before.  ext4_truncate then
+\* zeroes the rest of i_size's block (ext4_block_truncate_page, i_size not block-aligned ->
+\* __ext4_block_zero_page_range): its __filemap_get_folio finds the cached folio and the block
+\* is unmapped ("It's a hole - nothing to do").  Only a cached page of the hole: for an uncached
+\* one that __filemap_get_folio (FGP_CREAT) would add a folio to the page cache, and in a mapped
+\* block the zeroed tail is sub-page content of the file's data, neither modelled.  The blocks
+\* past i_size are all hole (size > MappedPages), so the freeing ext4_truncate does is moot.
+\* Reads then stop at the mid-page i_size (tail, RetTailOf), as for TailSectors.
+TruncateMid(size) ==
+    /\ TruncTailSectors > 0
+    /\ \A q \in Procs : phase[q] \in {"idle", "done"}
+    /\ size > MappedPages
+    /\ cache[size] /= 0
+    \* (a shrink: below the whole pages of i_size, or below a mid-page i_size's page)
+    /\ size < isize \/ (size = isize /\ tail = 0)
+    /\ isize' = size
+    /\ tail' = TruncTailSectors
+    /\ \E dropped \in {{cache[ci] : ci \in {cj \in CachePages : cj > size /\ cache[cj] /= 0}}} :
+        /\ cache' = [ci \in CachePages |-> IF ci > size THEN 0 ELSE cache[ci]]
+        /\ ref' = [f \in FrameSet |-> IF f \in dropped THEN ref[f] - 1 ELSE ref[f]]
+        /\ content' = [f \in FrameSet |-> IF f \in dropped /\ ref[f] = 1 THEN Junk ELSE content[f]]
+    /\ action' = [name |-> "TruncateMid", size |-> size, sectors |-> TruncTailSectors]
+    /\ UNCHANGED <<phase, nread, buf, bio, pipe, ret, err, mapped, wret, overAlloc, retTail, nbret, vmret, retOff, fullFail>>
+
 \* The end of __iomap_dio_rw's submission: iov_iter_revert(iter, iomi.pos - dio->i_size)
 \* trims the iterator to the i_size sampled at submission, before the bios are waited
 \* for; a Truncate since then does not change it.  ITER_PIPE: pipe_truncate releases the
@@ -898,6 +943,7 @@ Next ==
     \/ \E p \in Procs, i \in PageIdx : BioComplete(p, i)
     \/ \E s \in 0..(ExtentPages - 1) : Truncate(s)
     \/ (ExtendSize > FileSize /\ Truncate(ExtendSize))
+    \/ \E s \in CachePages : TruncateMid(s)
 
 Spec == Init /\ [][Next]_vars
 

@@ -338,6 +338,18 @@ static int sp_step(struct sp_state *s, const char *step, char *err, size_t errle
       if (ftruncate(s->f[w].tfd, (off_t)size * PAGE) < 0) return snprintf(err, errlen, "%s: ftruncate: %s", step, strerror(errno)), -1;
     return 0;
   }
+  if (strcmp(name, "TruncateMid") == 0) {
+    // ftruncate to sectors * 512 bytes into page `size` (1-based): an i_size inside a page, between
+    // splice() calls only, as Truncate.
+    if (sp_in_flight(s)) return snprintf(err, errlen, "%s: a splice is in flight (the host must not send this)", step), -1;
+    int size = step_param(step, "size", -1), sectors = step_param(step, "sectors", -1);
+    if (size < 1 || size > SP_MAX_PAGES || sectors < 1 || sectors >= PAGE / 512)
+      return snprintf(err, errlen, "%s: size must be 1..%d pages and sectors 1..%d", step, SP_MAX_PAGES, PAGE / 512 - 1), -1;
+    for (int w = 0; w < 2; w++)
+      if (ftruncate(s->f[w].tfd, (off_t)(size - 1) * PAGE + (off_t)sectors * 512) < 0)
+        return snprintf(err, errlen, "%s: ftruncate: %s", step, strerror(errno)), -1;
+    return 0;
+  }
   int p = sp_proc_index(step, err, errlen);
   if (p < 0) return -1;
   if (strcmp(name, "SpliceSubmit") == 0) {

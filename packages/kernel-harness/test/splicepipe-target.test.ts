@@ -79,6 +79,28 @@ describe('SplicePipe actions the guest realises', () => {
     expect(supportsSplicePipe({ name: 'VmspliceEmpty', proc: 'p3' })).toBe(false);
     expect(supportsSplicePipe({ name: 'SpliceSync', proc: 'p1' })).toBe(true);
     expect(supportsSplicePipe({ name: 'SpliceSync', proc: 'p3' })).toBe(false);
+    expect(supportsSplicePipe({ name: 'TruncateMid', size: 1, sectors: 2 })).toBe(true);
+    expect(supportsSplicePipe({ name: 'TruncateMid', size: 0, sectors: 2 })).toBe(false);
+    expect(supportsSplicePipe({ name: 'TruncateMid', size: 1, sectors: 8 })).toBe(false);
+  });
+
+  it('realises a truncate inside a page (TruncateMid): the step with its size and sectors', () => {
+    const actions: ScenarioAction[] = [
+      { name: 'Init' },
+      { name: 'Truncate', size: 1 },
+      { name: 'SpliceSubmit', proc: 'p2' },
+      { name: 'TruncateMid', size: 1, sectors: 2 },
+      { name: 'SpliceSync', proc: 'p1' },
+    ];
+    expect(splicePipeScript(actions)).toBe(
+      'Init;Truncate:size=1;SpliceSubmit:proc=p2;TruncateMid:size=1:sectors=2;SpliceSubmit:proc=p1;SpliceReturn:proc=p1',
+    );
+    // Between splice() calls only, as Truncate.
+    const inSplice = sc([
+      { name: 'SpliceSubmit', proc: 'p1' },
+      { name: 'TruncateMid', size: 1, sectors: 2 },
+    ]);
+    expect(splicePipeScenarioSupport(inSplice)).toBe(SPLICEPIPE_NA.truncateInSplice);
   });
 
   it('writes the step script and the request from the scenario constants', () => {

@@ -17,6 +17,8 @@
 //                      (see "commutation" below); the guest checks p is still inside splice()
 //   SpliceReturn(p)    resume the gate, collect splice()'s return value
 //   Truncate(size)     ftruncate(fd, size pages), only between splice() calls
+//   TruncateMid(size, sectors) ftruncate(fd, (size - 1) pages + sectors * 512): an i_size inside a
+//                      cached page of the hole (SplicePipe_trunc_mid), only between splice() calls
 //   PipeRead(p)        read() of what p's oldest pipe buffer holds (its len, found without
 //                      consuming it: tee() into a scratch pipe, splice() of its oldest buffer alone
 //                      into a one-slot pipe): fs/pipe.c pipe_read empties and releases it
@@ -91,6 +93,7 @@ export const SPLICEPIPE_ACTIONS = [
   'SpliceSync',
   'SpliceMisaligned',
   'Truncate',
+  'TruncateMid',
   'DioRevert',
   'BioComplete',
   'SpliceReturn',
@@ -187,6 +190,14 @@ export function supportsSplicePipe(action: ScenarioAction): boolean {
   switch (action.name) {
     case 'Truncate':
       return Number.isInteger(action.size) && (action.size as number) >= 0;
+    case 'TruncateMid':
+      return (
+        Number.isInteger(action.size) &&
+        (action.size as number) >= 1 &&
+        Number.isInteger(action.sectors) &&
+        (action.sectors as number) >= 1 &&
+        (action.sectors as number) < PAGE / SECTOR
+      );
     case 'BioComplete':
       return isProc(action.proc) && Number.isInteger(action.page) && (action.page as number) >= 1;
     case 'SpliceSubmit':
@@ -310,8 +321,9 @@ export function splicePipeScenarioSupport(scenario: Scenario): string | undefine
   };
   for (const { action: a, observed } of splicePipeGuestSteps(scenario.actions)) {
     const inFlight = PROCS.filter((p) => st.get(p)?.inSplice);
-    if (a.name === 'Truncate') {
+    if (a.name === 'Truncate' || a.name === 'TruncateMid') {
       if (inFlight.length > 0) return SPLICEPIPE_NA.truncateInSplice;
+      // (TruncateMid: i_size inside page `size`, which stays cached)
       isize = a.size as number;
       // truncate_inode_pages: the cache's refs on pages past the new size go.
       for (let i = isize; i < cache.length; i++) {
@@ -435,7 +447,7 @@ function cacheThenPipe(
 function step(a: ScenarioAction): string {
   if (!supportsSplicePipe(a))
     throw new Error(`SplicePipe action ${a.name} cannot run in the guest`);
-  const params = ['proc', 'size', 'page', 'pos'].filter((p) => a[p] !== undefined);
+  const params = ['proc', 'size', 'sectors', 'page', 'pos'].filter((p) => a[p] !== undefined);
   return [a.name, ...params.map((p) => `${p}=${String(a[p])}`)].join(':');
 }
 

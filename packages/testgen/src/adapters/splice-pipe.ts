@@ -16,6 +16,9 @@
 //                 O_DIRECT file (6.12 copy_splice_read, 6.1 generic_file_splice_read), its
 //                 bios as large as they come (splice_dio_read_wait completes them)
 //   Truncate      do_truncate (truncate_setsize)
+//   TruncateMid   do_truncate to (size - 1) pages and sectors * 512 bytes: an i_size inside a
+//                 cached page of the hole, whose folio truncate_inode_pages_range keeps and zeroes
+//                 past i_size (mm/truncate.c truncate_inode_partial_folio)
 //   DioRevert     splice_dio_read_revert (__iomap_dio_rw's iov_iter_revert to i_size)
 //   BioComplete   bdev_complete_bio of that page's bio (the DMA, then bio_release_pages)
 //   SpliceReturn  splice_dio_read_wait (every bio has completed: the wait finds none left)
@@ -185,6 +188,7 @@ const ACTIONS = new Set([
   'SpliceSync',
   'SpliceMisaligned',
   'Truncate',
+  'TruncateMid',
   'DioRevert',
   'BioComplete',
   'SpliceReturn',
@@ -615,6 +619,15 @@ class SplicePipeDriver implements ReferenceDriver {
         for (const f of this.files.values())
           do_truncate(f.f_inode, param(action, 'size', 'number') * PAGE_SIZE);
         return;
+      case 'TruncateMid': {
+        // ftruncate to sectors * 512 bytes into file page `size` (1-based), on both files.
+        const sectors = param(action, 'sectors', 'number');
+        if (!Number.isInteger(sectors) || sectors < 1 || sectors >= PAGE_SECTORS)
+          throw new AdapterError(`SplicePipe: TruncateMid sectors ${sectors} is not 1..7`);
+        const bytes = (param(action, 'size', 'number') - 1) * PAGE_SIZE + sectors * SECTOR;
+        for (const f of this.files.values()) do_truncate(f.f_inode, bytes);
+        return;
+      }
       case 'DioRevert':
         splice_dio_read_revert(this.readOf(param(action, 'proc', 'string')));
         return;

@@ -526,6 +526,48 @@ describe('SplicePipe adapter', () => {
     });
   }
 
+  for (const [profile, kernel] of [
+    ['linux-6.1', '6.1'],
+    ['linux-6.12', '6.12'],
+  ] as const) {
+    it(`${profile}: a truncate inside a cached page of the hole keeps the folio, zeroed past i_size`, () => {
+      const constants = {
+        ...CONSTANTS[kernel],
+        FileSize: 0,
+        ExtendSize: 1,
+        ReadLen: 1,
+        PipeSlots: 1,
+        Frames: 2,
+        BufferedProc: 'p2',
+        TruncTailSectors: 2,
+      };
+      const s: Scenario = {
+        id: 'unit',
+        spec: 'SplicePipe',
+        config: 'SplicePipe_trunc_mid',
+        actions: [
+          { name: 'Init' },
+          { name: 'Truncate', size: 1 },
+          { name: 'SpliceSubmit', proc: 'p2' },
+          { name: 'TruncateMid', size: 1, sectors: 2 },
+          { name: 'SpliceSync', proc: 'p1' },
+          { name: 'PipeRead', proc: 'p2' },
+        ],
+        constants,
+      };
+      const obs = runOnReference(splicePipeAdapter, s, profile);
+      // The buffered splice caches the zeroed hole folio and puts it in its pipe.
+      expect(obs[2]).toMatchObject({ ret_p2: 1, pipe_p2: 'Z', cached: 1, refs: 2 });
+      // ftruncate to 1024 bytes: the folio stays cached (truncate_inode_partial_folio), the pipe
+      // buffer still reads a page of zeroes.
+      expect(obs[3]).toMatchObject({ isize: 0.25, pipe_p2: 'Z', cached: 1, refs: 2 });
+      // An O_DIRECT splice after it stops at the mid-page i_size.
+      expect(obs[4]).toMatchObject({ ret_p1: 0.25, pipe_p1: 'Z:1024' });
+      expect(obs[5]).toMatchObject({ pipe_p2: '', cached: 1 });
+      expectModelAgrees(s, profile, 'SplicePipe_trunc_mid', constants, obs);
+    });
+  }
+
   it('BufferedProc must name a process or none', () => {
     const s: Scenario = {
       id: 'unit',
