@@ -172,7 +172,7 @@ CONSTANTS
                     \* get_pages: Copy on FOLIOQ.  A caller, not a kernel: every profile keeps it
                     \* (the fixed iterate_folioq copies from a parked cursor as an advance does).
                     \* Its config explores FOLIOQ alone
-    OnePageArray    \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
+    OnePageArray,   \* callers of iov_iter_get_pages2 whose array holds one page (maxpages 1):
                     \* GetPagesOne on every type, fixed code (5.19+).  The caller is fs/fuse/dev.c
                     \* fuse_copy_fill: "err = iov_iter_get_pages2(cs->iter, &page, PAGE_SIZE, 1,
                     \* &off); ... BUG_ON(!err);" (the /dev/fuse read/write of a request's
@@ -181,12 +181,25 @@ CONSTANTS
                     \* with bytes at the cursor never returns 0.  Its config explores that caller
                     \* alone: GetPagesOne, advances and reverts (no Extract, no GetPages, whose
                     \* cursors the main config already compares), to stay small
+    SourcePoison    \* copies with machine-check recovery from a source whose memory is poisoned
+                    \* from its byte PoisonAt on: _copy_mc_to_iter (lib/iov_iter.c,
+                    \* CONFIG_ARCH_HAS_COPY_MC, 6.1 and 6.12), which dax_copy_to_iter
+                    \* (drivers/dax/super.c) uses for every DAX read from persistent memory
+                    \* (fs/dax.c dax_iomap_iter), whatever iterator the read was given: a
+                    \* read()/readv() buffer, io_uring fixed buffers or the loop driver (ITER_BVEC),
+                    \* kernel_read (ITER_KVEC), a netfs cache read (ITER_FOLIOQ, ITER_XARRAY).  Its
+                    \* step functions copy_mc_to_kernel / copy_mc_to_user return the bytes not
+                    \* copied when the source load takes a machine check, so every walk stops short
+                    \* there: CopyMc.  Its config explores that copy alone (CopyMc, advances and
+                    \* reverts; no Extract, no GetPages)
 
 ASSUME {RevertGuard, BvecKvecMixup, ExtractApi, FolioQueue, BvecQueue, XarrayHole,
         XarrayHoleBug, KvecOffset0Bug, ExtractZeroSkipBug, UserHole, FolioqSegEnd,
         FolioqGetPagesBug, RevertSignBraino, XarrayGetPagesBug, OnePageArray,
         FaultInCaller, BvecqEmptySeg, BvecqEmptySegBug, IovecHole, DiscardAdvanceBug,
-        BvecTruncated, ExtractBvecSkipBug, FolioqIterateBug, FolioqCopy} \subseteq BOOLEAN
+        BvecTruncated, ExtractBvecSkipBug, FolioqIterateBug, FolioqCopy,
+        SourcePoison} \subseteq BOOLEAN
+ASSUME SourcePoison => ~(OnePageArray \/ FaultInCaller)
 ASSUME FolioqIterateBug => FolioqCopy
 ASSUME FolioqCopy => ~(FolioqSegEnd \/ FolioqGetPagesBug)
 ASSUME ExtractBvecSkipBug => BvecTruncated
@@ -504,6 +517,7 @@ Extract(maxsize) ==
     /\ ExtractApi
     /\ ~OnePageArray   \* that config explores the one-page caller alone (GetPagesOne)
     /\ ~FaultInCaller  \* and that one the fault-in caller alone (FaultIn)
+    /\ ~SourcePoison   \* and that one the machine-check copy alone (CopyMc)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
@@ -628,6 +642,7 @@ FolioParked == it.off = FolioEnd /\ action.name \in {"Extract", "GetPages"}
 GetPages(maxsize) ==
     /\ ~OnePageArray   \* that config explores the one-page caller alone (GetPagesOne)
     /\ ~FaultInCaller  \* and that one the fault-in caller alone (FaultIn)
+    /\ ~SourcePoison   \* and that one the machine-check copy alone (CopyMc)
     /\ it.type # "NONE" /\ Sane /\ ~Stranded
     /\ LET m == IF maxsize > it.count THEN it.count ELSE maxsize
        IN IF m = 0
@@ -844,6 +859,33 @@ RevertWrapped(n) ==
     /\ UNCHANGED <<it, oops, last>>
     /\ action' = [name |-> "RevertWrapped", bytes |-> n]
 
+\* _copy_mc_to_iter(addr, bytes, i) (lib/iov_iter.c, CONFIG_ARCH_HAS_COPY_MC; 6.12:
+\* iterate_and_advance(i, bytes, addr, copy_to_user_iter_mc, memcpy_to_iter_mc), 6.1: the
+\* __iterate_and_advance macro with copyout_mc / copy_mc_to_kernel as steps), the copy of a
+\* DAX read from persistent memory (drivers/dax/super.c dax_copy_to_iter, fs/dax.c
+\* dax_iomap_iter: "if (xfer < map_len) break;", the read returns what was copied).  Its steps
+\* return the bytes not copied when a load from the source takes a machine check
+\* (memcpy_to_iter_mc: "return copy_mc_to_kernel(iter_to, from + progress, len);"), and every
+\* walk stops there and advances by what was copied: iterate_ubuf, iterate_iovec ("if (skip <
+\* p->iov_len) break"), iterate_kvec / iterate_bvec / iterate_folioq and the RFC's
+\* iterate_bvecq ("if (remain) break;"), iterate_xarray ("if (remain || len == 0) goto out;");
+\* "ITER_KVEC and ITER_BVEC can return short copies" (its kernel-doc).  iterate_discard calls
+\* no step: a sink counts every byte.  The source buffer of each call is poisoned from its
+\* byte PoisonAt on (x86 copy_mc stops at the poisoned cache line: in model units the line
+\* starts at a model byte), so a copy of more than PoisonAt bytes stops after PoisonAt.  The
+\* cursor lands where an advance by the bytes copied puts it (a short walk always goes on
+\* past empty segments to the step that fails).
+PoisonAt == 1
+CopyMc(n) ==
+    /\ SourcePoison
+    /\ it.type # "NONE" /\ Sane /\ ~Stranded
+    /\ LET m == IF n > it.count THEN it.count ELSE n
+           got == IF it.type = "DISCARD" THEN m ELSE Min(m, PoisonAt)
+       IN /\ last' = [NoResult EXCEPT !.bytes = got]
+          /\ it' = Advanced(got)
+    /\ oops' = oops
+    /\ action' = [name |-> "CopyMc", bytes |-> n]
+
 \* Every action but RevertWrapped ends without a WARN.
 CursorStep ==
     \/ \E tInit \in Types : IterInit(tInit)
@@ -854,6 +896,7 @@ CursorStep ==
     \/ \E nCopy \in Steps : Copy(nCopy)
     \/ \E oneArg \in OneMaxSizes : GetPagesOne(oneArg)
     \/ \E nFault \in Steps : FaultIn(nFault)
+    \/ \E nMc \in Steps : CopyMc(nMc)
 
 Next ==
     \/ CursorStep /\ warned' = FALSE

@@ -278,14 +278,14 @@ describe('IterCursor generated suites through the qemu target (fake guest)', () 
       expect(tally.run).toBeGreaterThan(0);
       expect(tally.passed).toBe(tally.run);
       // The rest is not applicable, for a named reason: Extract, GetPages,
-      // RevertWrapped and FaultIn (in-kernel callers'), a kernel-only iterator type, or the scenario is stored once and run in an earlier
+      // RevertWrapped and FaultIn (in-kernel callers'), CopyMc (a machine check on pmem), a kernel-only iterator type, or the scenario is stored once and run in an earlier
       // config (testgen runIn).
       expect(tally.notApplicable).toBeGreaterThan(0);
       for (const r of reasons.keys())
         if (r !== RUN_ELSEWHERE)
           expect(r).toMatch(
             new RegExp(
-              `^target qemu:${kernel.replace('.', '\\.')}: (Extract: one iov_iter_extract_pages result is not visible from user space|GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space|GetPagesOne: one iov_iter_get_pages2 result into a one-page array is not visible from user space .*|RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller .*|FaultIn: fault_in_iov_iter_writeable is an in-kernel call .*|IterInit (KVEC|BVEC|XARRAY|FOLIOQ|BVECQ|DISCARD): kernel-only iterator$)`,
+              `^target qemu:${kernel.replace('.', '\\.')}: (Extract: one iov_iter_extract_pages result is not visible from user space|GetPages: one iov_iter_get_pages_alloc2 result is not visible from user space|GetPagesOne: one iov_iter_get_pages2 result into a one-page array is not visible from user space .*|RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller .*|FaultIn: fault_in_iov_iter_writeable is an in-kernel call .*|CopyMc: _copy_mc_to_iter stops short only at a machine check .*|IterInit (KVEC|BVEC|XARRAY|FOLIOQ|BVECQ|DISCARD): kernel-only iterator$)`,
             ),
           );
       // No scenario is refused for its Extract alone any more: each runs up to it (prefix

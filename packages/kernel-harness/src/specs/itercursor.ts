@@ -101,7 +101,7 @@ export function supportsIterCursor(action: ScenarioAction): boolean {
     case 'Copy':
       return smallCount(action.bytes);
     default:
-      return false; // Extract, GetPages, RevertWrapped, FaultIn: see the header and iterCursorWhyNot
+      return false; // Extract, GetPages, RevertWrapped, FaultIn, CopyMc: see the header and iterCursorWhyNot
   }
 }
 
@@ -122,6 +122,8 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
     return 'RevertWrapped: a wrong-sign iov_iter_revert comes from an in-kernel caller (4.11-rc generic_file_read_iter); user space cannot call iov_iter_revert';
   if (action.name === 'FaultIn')
     return 'FaultIn: fault_in_iov_iter_writeable is an in-kernel call (fs/btrfs/direct-io.c btrfs_direct_read between two direct read attempts); its return is not visible from user space';
+  if (action.name === 'CopyMc')
+    return 'CopyMc: _copy_mc_to_iter stops short only at a machine check on poisoned persistent memory (a DAX read through dax_copy_to_iter); the guest has no pmem/DAX device and no way to poison memory';
   if (action.name === 'IterInit' && typeof action.type === 'string')
     return `IterInit ${action.type}: kernel-only iterator`;
   return undefined;

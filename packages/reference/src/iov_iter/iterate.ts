@@ -303,24 +303,64 @@ function user_mm(i: iov_iter) {
 }
 
 /**
+ * _copy_to_iter() and _copy_mc_to_iter() (lib/iov_iter.c): copy bytes from a kernel buffer into
+ * the iterator's memory and advance. The two differ only in their steps: _copy_mc_to_iter's
+ * (copy_to_user_iter_mc: copy_mc_to_user; memcpy_to_iter_mc: "return copy_mc_to_kernel(iter_to,
+ * from + progress, len);") return the bytes not copied when a load from the source takes a
+ * machine check, so the walk stops there (CONFIG_ARCH_HAS_COPY_MC; 6.1's
+ * __iterate_and_advance steps copyout_mc / copy_mc_to_kernel alike). `good` is how many of the
+ * source's bytes read without one: the bytes from `good` on are poisoned (addr.length for
+ * _copy_to_iter, whose memcpy steps the model never hands poisoned memory).
+ */
+function copy_kernel_to_iter(
+  fn: string,
+  addr: Uint8Array,
+  bytes: number,
+  i: iov_iter,
+  good: number,
+): number {
+  if (i.data_source)
+    throw new IovIterWarning(`_${fn}`, 'iterator is a source (ITER_SOURCE), not a destination');
+  if (bytes > addr.length)
+    throw new RangeError(`${fn}: ${bytes} bytes from a ${addr.length}-byte buffer`);
+  return iterate_and_advance(
+    i,
+    bytes,
+    (it, uaddr, progress, len) => {
+      // copy_to_user / copy_mc_to_user: the bytes not copied (a user fault, or the poison).
+      const ok = Math.max(0, Math.min(len, good - progress));
+      return copy_to_user(user_mm(it), uaddr, addr.subarray(progress, progress + ok)) + (len - ok);
+    },
+    (page, off, progress, len) => {
+      const ok = Math.max(0, Math.min(len, good - progress));
+      memcpy_to_page(page, off, addr.subarray(progress, progress + ok));
+      return len - ok;
+    },
+  );
+}
+
+/**
  * _copy_to_iter(): copy bytes from a kernel buffer into the iterator's memory and advance.
  * Returns bytes copied (short only when a user copy faults).
  */
 export function copy_to_iter(addr: Uint8Array, bytes: number, i: iov_iter): number {
-  if (i.data_source)
-    throw new IovIterWarning('_copy_to_iter', 'iterator is a source (ITER_SOURCE)');
-  if (bytes > addr.length)
-    throw new RangeError(`copy_to_iter: ${bytes} bytes from a ${addr.length}-byte buffer`);
-  return iterate_and_advance(
-    i,
-    bytes,
-    (it, uaddr, progress, len) =>
-      copy_to_user(user_mm(it), uaddr, addr.subarray(progress, progress + len)),
-    (page, off, progress, len) => {
-      memcpy_to_page(page, off, addr.subarray(progress, progress + len));
-      return 0;
-    },
-  );
+  return copy_kernel_to_iter('copy_to_iter', addr, bytes, i, addr.length);
+}
+
+/**
+ * _copy_mc_to_iter(): copy_to_iter with machine-check recovery, for a source whose bytes from
+ * `poisoned_from` on are poisoned (dax_copy_to_iter, drivers/dax/super.c, for a DAX read of
+ * persistent memory). Returns bytes copied: short at the poison ("ITER_KVEC and ITER_BVEC can
+ * return short copies"; the user copies too), or where a user copy faults; the iterator
+ * advances by that much.
+ */
+export function copy_mc_to_iter(
+  addr: Uint8Array,
+  bytes: number,
+  i: iov_iter,
+  poisoned_from: number,
+): number {
+  return copy_kernel_to_iter('copy_mc_to_iter', addr, bytes, i, poisoned_from);
 }
 
 /** _copy_from_iter(): copy bytes out of the iterator's memory into a kernel buffer and advance. */

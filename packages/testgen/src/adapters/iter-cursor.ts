@@ -81,6 +81,7 @@ import {
   bvecq_append,
   copy_from_iter,
   copy_from_user,
+  copy_mc_to_iter,
   copy_to_iter,
   copy_to_user,
   EFAULT,
@@ -177,6 +178,8 @@ const IOVEC_HOLE_SEG = 4;
 const KVEC_SIZE_LP64 = 16;
 /** The spec's PAGE, in model bytes. */
 const MODEL_PAGE = 4;
+/** The spec's PoisonAt: CopyMc's source is poisoned from this model byte on. */
+const POISON_AT = 1;
 /** The maxpages arguments of the two iov_iter_npages observations. */
 const NPAGES_MAX = 64;
 const NPAGES_MAX_SMALL = 1;
@@ -597,6 +600,8 @@ class IterCursorDriver implements ReferenceDriver {
   private readonly profile: string;
   /** ITER_DEST or ITER_SOURCE for every IterInit of the run (iterDirectionFor). */
   private readonly direction: number;
+  /** SourcePoison (IterCursor_copy_mc): CopyMc's _copy_mc_to_iter, every iterator ITER_DEST. */
+  private readonly sourcePoison: boolean;
   private advances = 0;
   /** GetPages calls so far (getPagesPathFor alternates the interface with it). */
   private getPagesCalls = 0;
@@ -617,8 +622,14 @@ class IterCursorDriver implements ReferenceDriver {
     this.bvecqEmptySeg = scenario.constants?.BvecqEmptySeg === true;
     this.folioqGetPagesBug = scenario.constants?.FolioqGetPagesBug === true;
     this.folioqCopy = scenario.constants?.FolioqCopy === true;
+    // SourcePoison (IterCursor_copy_mc): _copy_mc_to_iter copies into a destination only (a
+    // DAX read's buffer; "if (WARN_ON_ONCE(i->data_source)) return 0;"), so every IterInit
+    // of that config builds an ITER_DEST iterator.
+    this.sourcePoison = scenario.constants?.SourcePoison === true;
     this.direction =
-      iterDirectionFor(scenario.id, profile) === 'ITER_DEST' ? ITER_DEST : ITER_SOURCE;
+      this.sourcePoison || iterDirectionFor(scenario.id, profile) === 'ITER_DEST'
+        ? ITER_DEST
+        : ITER_SOURCE;
   }
 
   apply(action: ScenarioAction): void {
@@ -890,6 +901,11 @@ class IterCursorDriver implements ReferenceDriver {
       case 'Copy':
         this.copy(param(action, 'bytes', 'number') * UNIT);
         return;
+      // _copy_mc_to_iter (the spec's SourcePoison config: dax_copy_to_iter of a DAX read) out
+      // of a source poisoned from model byte PoisonAt on.
+      case 'CopyMc':
+        this.copyMc(param(action, 'bytes', 'number') * UNIT);
+        return;
       // fault_in_iov_iter_writeable(i, bytes) (the spec's FaultInCaller config: btrfs_direct_read
       // before retrying a short direct read, on whatever iterator it was given): the bytes not
       // faulted in; the iterator does not move. lastBytes is the return; the result lists no
@@ -1058,12 +1074,14 @@ class IterCursorDriver implements ReferenceDriver {
     // the buffer's (the kernel would read before the array).
     if (this.oops !== 'NONE') return 'iov_iter_advance';
     // iov_iter_discard() takes READ only: a discard sink is a destination whatever the
-    // scenario's direction, so it rotates over the destination paths.
-    if (this.type === 'DISCARD') {
+    // scenario's direction, so it rotates over the destination paths; so does every iterator
+    // of the SourcePoison config (all ITER_DEST, for _copy_mc_to_iter).
+    if (this.type === 'DISCARD' || this.sourcePoison) {
       // Before 5.14's 3b3fc051cd2c (faults.ts discard_advance_underflow) only
       // iov_iter_advance's ITER_DISCARD arm went past the end: the copies into a sink clamped
       // (iterate_and_advance), so the spec's DiscardAdvanceBug Advance is that call.
-      if (this.k.hasFault('discard_advance_underflow')) return 'iov_iter_advance';
+      if (this.type === 'DISCARD' && this.k.hasFault('discard_advance_underflow'))
+        return 'iov_iter_advance';
       const salt = fnv1a(`${this.scenarioId}|${this.profile}`);
       return DEST_ADVANCE_PATHS[(salt + this.advances++) % DEST_ADVANCE_PATHS.length]!;
     }
@@ -1201,6 +1219,42 @@ class IterCursorDriver implements ReferenceDriver {
   }
 
   /**
+   * The spec's CopyMc (SourcePoison): _copy_mc_to_iter into the ITER_DEST iterator from a
+   * source whose bytes from model byte POISON_AT on are poisoned (copy_mc_to_kernel /
+   * copy_mc_to_user stop at the machine check, at a model byte here: whole cache lines). The
+   * walk stops there and advances by what it copied; the return is the spec's last.bytes. The
+   * bytes copied must be exactly the ones at the cursor (read back through the layout; a
+   * DISCARD sink has none); nothing is listed in pages.
+   */
+  private copyMc(bytes: number): void {
+    const i = this.iter();
+    const pos = this.initBytes - i.count;
+    const countBefore = i.count;
+    const want = patternBytes(bytes, this.copies++ * 31 + 9, 23);
+    const done = copy_mc_to_iter(want, bytes, i, POISON_AT * UNIT);
+    if (this.type !== 'DISCARD') {
+      const got = this.readData(pos, done);
+      const b = firstMismatch(got, want);
+      if (b >= 0)
+        throw new AdapterError(
+          `IterCursor: copy_mc_to_iter at data byte ${pos}: byte ${b} is ${got[b]}, expected ${want[b]} (the copy did not move the bytes where the cursor was)`,
+        );
+    }
+    if (countBefore - i.count !== done)
+      throw new AdapterError(
+        `IterCursor: copy_mc_to_iter of ${bytes} bytes returned ${done} but advanced the iterator by ${countBefore - i.count}`,
+      );
+    if (done % UNIT !== 0)
+      throw new AdapterError(`IterCursor: copy_mc_to_iter did ${done} bytes, not in model units`);
+    this.lastBytes = done / UNIT;
+    this.lastOffset0 = 0;
+    this.lastUnbacked = 0;
+    this.lastMisplaced = 0;
+    this.lastStray = 0;
+    this.extractViolations = [];
+  }
+
+  /**
    * The bytes from data byte `pos` that lie in mapped (or present) memory before the hole of
    * the layout (`count` left): the spec's BeforeHole. The one-range holes (UBUF, XARRAY) start
    * PAGE - FlatStart model bytes in and run to the end; the IOVEC hole is segment 4's bytes.
@@ -1324,6 +1378,7 @@ export const iterCursorAdapter: SpecAdapter = {
       'GetPages',
       'GetPagesOne',
       'Copy',
+      'CopyMc',
       'FaultIn',
     ].includes(action.name),
   // iov_iter_revert without the guard (faults.ts over_revert). BvecKvecMixup (bvec_reads_kvec)
