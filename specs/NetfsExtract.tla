@@ -58,6 +58,10 @@
 (* extract_bvecq_to_sg, and smb_extract_iter_to_rdma takes ITER_BVECQ only *)
 (* ("cifs: Remove support for ITER_KVEC/BVEC/FOLIOQ from                   *)
 (* smb_extract_iter_to_rdma()").                                           *)
+(*                                                                         *)
+(* ReadGaps (6.12): the one netfs bio_vec buffer that is not pinned, the   *)
+(* one netfs_read_gaps (fs/netfs/buffered_read.c) builds over a page-cache *)
+(* folio a streaming write left partly written; see ReadGaps below.       *)
 (***************************************************************************)
 EXTENDS Naturals, Integers, Sequences, FiniteSets
 
@@ -67,10 +71,11 @@ CONSTANTS
     RdmaUnwindBug,  \* smb_extract_iter_to_rdma's post-decrement unwind (before 2026)
     ShortChain,     \* the caller's iterator is FOLIOQ_SHORT / BVECQ_SHORT (see Layout)
     ExtractEmptyBug, \* netfs_extract_user_iter before its 2026 error-handling fix
-    XarraySgOffsetBug \* extract_xarray_to_sg's per-folio offset before its 2026 fix
+    XarraySgOffsetBug, \* extract_xarray_to_sg's per-folio offset before its 2026 fix
+    ReadGaps        \* also netfs_read_gaps' buffer (6.12), with a UBUF caller only
 
-ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug, ShortChain, ExtractEmptyBug, XarraySgOffsetBug}
-       \subseteq BOOLEAN
+ASSUME {Bvecq, KvecSgLenBug, RdmaUnwindBug, ShortChain, ExtractEmptyBug, XarraySgOffsetBug,
+        ReadGaps} \subseteq BOOLEAN
 
 PAGE == 4            \* PAGE_SIZE in model bytes
 EIO == -5            \* ret of a refused extraction or a failed mapping
@@ -92,14 +97,17 @@ UserTypes == {"UBUF", "IOVEC", "UBUF_HOLE"}
 \* the end of its chain (see Layout): the walkers' chain-end checks.  Their
 \* own configs (ShortChain) open only them, which keeps each config small.
 ShortTypes == {"FOLIOQ_SHORT", "BVECQ_SHORT"}
-IterTypes == IF ShortChain
+\* ReadGaps configs open a UBUF only and extract it with netfs_extract_user_iter only (a
+\* DIO's pinned ITER_BVEC): the user pages a held gaps buffer must not disturb.
+IterTypes == IF ReadGaps THEN {"UBUF"}
+             ELSE IF ShortChain
              THEN (IF Bvecq THEN {"BVECQ_SHORT"} ELSE {"FOLIOQ_SHORT"})
              ELSE {"UBUF", "IOVEC", "UBUF_HOLE", "KVEC", "BVEC", "XARRAY", "XARRAY_HOLE", "DISCARD"}
                   \cup (IF Bvecq THEN {"BVECQ"} ELSE {"FOLIOQ"})
 RdmaTypes == IF Bvecq THEN {"BVECQ", "BVECQ_SHORT"} ELSE {"BVEC", "KVEC", "FOLIOQ", "FOLIOQ_SHORT"}
 
 UserFrames == {"U0", "U1", "U2", "U3"}
-KernelFrames == {"K0", "K1", "B0", "B1", "X0", "X1", "F0", "F1", "Q0", "Q1"}
+KernelFrames == {"K0", "K1", "B0", "B1", "X0", "X1", "F0", "F1", "Q0", "Q1", "P0", "S0"}
 Frames == UserFrames \cup KernelFrames
 
 \* The iterators' layouts: the page parts of each, in stream order, as
@@ -205,9 +213,12 @@ Elems(lt, sa, n, lim) ==
          ELSE <<Elem(lt.f1, lt.o1 + sa, Min(n, lt.l1 - sa), sa)>>
     ELSE <<Elem(lt.f2, lt.o2 + (sa - lt.l1), n, sa)>>
 
-\* Bytes the elements describe (at most two of them).
+\* Bytes the elements describe (at most three of them: two for an extraction, three for a
+\* gaps buffer).
 SeqBytes(bs) == IF Len(bs) = 0 THEN 0
-                ELSE IF Len(bs) = 1 THEN bs[1].len ELSE bs[1].len + bs[2].len
+                ELSE IF Len(bs) = 1 THEN bs[1].len
+                ELSE IF Len(bs) = 2 THEN bs[1].len + bs[2].len
+                ELSE bs[1].len + bs[2].len + bs[3].len
 ElemFrames(es) == {es[ei].f : ei \in 1..Len(es)}
 
 NoHeld == [form |-> "NONE", iter |-> "NONE", elems |-> <<>>, bytes |-> 0, pinned |-> FALSE]
@@ -339,6 +350,7 @@ XarrayBugElems(es) ==
     ELSE es
 ExtractSg(blen, lim) ==
     /\ CanExtract
+    /\ ~ReadGaps
     /\ IF lim = 0
        \* a full table: it returns 0, nothing extracted, pinned or advanced, and the caller
        \* holds nothing to release (the check comes before the iterator type's: a DISCARD is
@@ -399,6 +411,7 @@ ExtractSg(blen, lim) ==
 \* bytes still wanted and SGEs still free fails -EIO (see Layout).
 ExtractRdma(blen, lim, fail) ==
     /\ CanExtract
+    /\ ~ReadGaps
     /\ IF iter \notin RdmaTypes \/ Present(iter, pos) = 0
        \* at a short chain's end: smb_extract_folioq_to_rdma "if
        \* (WARN_ON_ONCE(!folioq)) return -EIO;", the bvecq walk
@@ -422,6 +435,38 @@ ExtractRdma(blen, lim, fail) ==
     /\ UNCHANGED iter
     /\ action' = [name |-> "ExtractRdma", len |-> blen, limit |-> lim, fail |-> fail]
 
+\* netfs_read_folio(file, folio) of a dirty folio (6.12 fs/netfs/buffered_read.c: "if
+\* (folio_test_dirty(folio)) return netfs_read_gaps(file, folio);"): a streaming write
+\* (netfs_perform_write into a folio it did not read) wrote bytes [from, to) of page-cache folio
+\* P0 (finfo->dirty_offset, dirty_offset + dirty_len; never the whole folio, which
+\* netfs_perform_write marks uptodate and stops tracking).  netfs_read_gaps reads the rest from
+\* the server into a bio_vec array (rreq->direct_bv) over P0 itself, the written bytes going to
+\* a sink folio S0 (folio_alloc) so the read cannot overwrite them:
+\*     if (from > 0) bvec_set_folio(&bvec[i++], folio, from, 0);
+\*     while (off < to) { part = min(to - off, PAGE_SIZE); bvec_set_folio(&bvec[i++], sink, part, 0); ... }
+\*     if (to < flen) bvec_set_folio(&bvec[i++], folio, flen - to, to);
+\* bvec_set_folio takes no pin and no ref (the folio is locked and referenced by the caller), and
+\* the request keeps direct_bv_unpin false: at the end netfs_free_request (fs/netfs/objects.c)
+\* frees the array without unpinning, after netfs_read_gaps has put the sink (Release).  The
+\* folio stays locked until then, so one gaps read at a time.  It is no extraction of the
+\* caller's iterator: iter, pos, described and ret are left alone.
+Gaps == {<<0, 2>>, <<1, 3>>, <<2, PAGE>>}
+GapsElems(g) ==
+    (IF g[1] > 0 THEN <<Elem("P0", 0, g[1], 0)>> ELSE <<>>)
+    \o <<Elem("S0", 0, g[2] - g[1], g[1])>>
+    \o (IF g[2] < PAGE THEN <<Elem("P0", g[2], PAGE - g[2], g[2])>> ELSE <<>>)
+\* 6.12 only (~Bvecq): the bvecq RFC rewrites buffered_read.c around its chains.
+ReadGapsOf(g) ==
+    /\ ReadGaps /\ ~Bvecq
+    /\ Free(1) \/ Free(2)
+    /\ \A s \in Slots : held[s].iter # "GAPS"
+    /\ held' = [held EXCEPT ![FreeSlot] =
+                  [form |-> "BVEC", iter |-> "GAPS", elems |-> GapsElems(g), bytes |-> PAGE,
+                   pinned |-> FALSE]]
+    /\ warned' = FALSE
+    /\ UNCHANGED <<iter, pos, described, pins, mapped, ret>>
+    /\ action' = [name |-> "ReadGaps", from |-> g[1], to |-> g[2]]
+
 \* The I/O completes: netfs_release_extracted / the sg table's cleanup
 \* unpin each element's page iff the extraction pinned
 \* (iov_iter_extract_will_pin(orig)); RDMA unmaps each SGE.
@@ -440,6 +485,7 @@ Next ==
     \/ \E l \in Lens, m \in SgLimits : ExtractSg(l, m)
     \/ \E l \in Lens, m \in Limits, fa \in FailAts : ExtractRdma(l, m, fa)
     \/ \E s \in Slots : Release(s)
+    \/ \E g \in Gaps : ReadGapsOf(g)
 
 Spec == Init /\ [][Next]_vars
 
@@ -496,13 +542,17 @@ HeldExtractionsNotEmpty ==
 \* position: the layout's page part there, from the matching offset, and no
 \* further than that part (what XarraySgOffsetBug breaks: its second element
 \* names the right folio at the first one's offset).
+\* A gaps buffer (iter "GAPS") has no caller's iterator: its folio parts are read at the folio
+\* offset they fill, its sink parts from the sink's start.
 ElementsMatchIterator ==
     \A s \in Slots : \A ei \in 1..Len(held[s].elems) :
         LET e == held[s].elems[ei]
-            lt == Layout(held[s].iter)
-        IN IF e.at < lt.l1
-           THEN e.f = lt.f1 /\ e.off = lt.o1 + e.at /\ e.at + e.len <= lt.l1
-           ELSE e.f = lt.f2 /\ e.off = lt.o2 + (e.at - lt.l1) /\ e.at + e.len <= lt.l1 + lt.l2
+        IN IF held[s].iter = "GAPS"
+           THEN (e.f = "P0" /\ e.off = e.at) \/ (e.f = "S0" /\ e.off = 0)
+           ELSE LET lt == Layout(held[s].iter)
+                IN IF e.at < lt.l1
+                   THEN e.f = lt.f1 /\ e.off = lt.o1 + e.at /\ e.at + e.len <= lt.l1
+                   ELSE e.f = lt.f2 /\ e.off = lt.o2 + (e.at - lt.l1) /\ e.at + e.len <= lt.l1 + lt.l2
 
 \* A page-described element lies within its page.
 ElementsWithinPages ==

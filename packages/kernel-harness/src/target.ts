@@ -152,7 +152,7 @@ const REALISATIONS: Record<string, SpecRealisation> = {
  */
 const NOT_REALISABLE: Readonly<Record<string, string>> = {
   NetfsExtract:
-    'netfs/cifs extraction (netfs_extract_user_iter, extract_iter_to_sg, smb_extract_iter_to_rdma) runs only under a cifs mount (smbdirect for RDMA); the guest has no SMB server, network or RDMA device',
+    'netfs/cifs extraction (netfs_extract_user_iter, extract_iter_to_sg, smb_extract_iter_to_rdma) runs only under a cifs mount (smbdirect for RDMA), and netfs_read_gaps only under a netfs mount (cifs, 9p, afs, ceph) after a streaming write; the guest has no SMB server, network filesystem or RDMA device',
 };
 
 export function realisedSpecs(): string[] {

@@ -32,6 +32,25 @@ describe('qemu target: NetfsExtract', () => {
     expect(a.reason).toMatch(/qemu:6\.12: netfs\/cifs extraction .* no SMB server/);
   });
 
+  it('is not applicable for a gaps read either (netfs_read_gaps needs a netfs mount)', () => {
+    const gaps: Scenario = {
+      ...scenario,
+      id: 'netfs-2',
+      config: 'NetfsExtract_read_gaps',
+      actions: [
+        { name: 'Init' },
+        { name: 'ReadGaps', from: 1, to: 3 },
+        { name: 'Release', slot: 1 },
+      ],
+    };
+    const a = applicability(target, gaps, 'linux-6.12');
+    expect(a.applicable).toBe(false);
+    if (a.applicable) return;
+    expect(a.reason).toMatch(
+      /netfs_read_gaps only under a netfs mount .* no SMB server, network filesystem/,
+    );
+  });
+
   it('refuses to run it if asked anyway', async () => {
     await expect(target.run(scenario, 'linux-6.12')).rejects.toThrow(
       /cannot realise spec NetfsExtract/,

@@ -19,7 +19,7 @@ import type { ActionParam, ScenarioAction, StepObservation } from '../target.ts'
 import { hasWriteHole, parseSubreqs, subreqsTile } from './bvecq-cursors.ts';
 import { forkSharesPinned } from './fork-race.ts';
 import { getPagesStalled } from './iter-cursor.ts';
-import { elemsFollowLayout, observedElems, SLOTS } from './netfs-extract.ts';
+import { elemsFollowLayout, isGapsBuffer, observedElems, SLOTS } from './netfs-extract.ts';
 import { PROC_KEYS, PROCS } from './splice-pipe.ts';
 
 export interface CheckedInvariant {
@@ -300,11 +300,16 @@ const bvecqCursors: ModelInvariantTable = {
   },
 };
 
-/** NetfsExtract slots an extraction filled at this step (the driver checks a result then). */
+/**
+ * NetfsExtract slots an extraction filled at this step (the driver checks a result then). A
+ * netfs_read_gaps buffer (ReadGaps) is no extraction of the caller's iterator: not counted.
+ */
 function filledSlots(prev: StepObservation | undefined, now: StepObservation): number[] {
   return SLOTS.filter(
     (s) =>
-      now[`slot${s}.form`] !== 'NONE' && (prev === undefined || prev[`slot${s}.form`] === 'NONE'),
+      now[`slot${s}.form`] !== 'NONE' &&
+      (prev === undefined || prev[`slot${s}.form`] === 'NONE') &&
+      !isGapsBuffer(now[`slot${s}.elems`]),
   );
 }
 

@@ -23,7 +23,13 @@
 //                max_sge = limit, the fail-th ib_dma_map_page of the call failing.
 //   Release      what the caller does at completion: netfs_release_extracted /
 //                sg_table_release_extracted (unpin iff iov_iter_extract_will_pin() said so at
-//                extraction), ib_dma_unmap_single for each SGE.
+//                extraction), ib_dma_unmap_single for each SGE; for a gaps buffer
+//                netfs_read_gaps_done (the sink's folio_put, then netfs_free_request's release of
+//                direct_bv with the request's direct_bv_unpin).
+//   ReadGaps     netfs_read_gaps_setup (6.12 fs/netfs/buffered_read.c netfs_read_gaps): the bio_vec
+//                buffer over page-cache folio P0 whose bytes [from, to) a streaming write wrote,
+//                those bytes routed to a fresh sink folio S0; held in a slot like an extraction,
+//                with pinned = the request's direct_bv_unpin.
 //
 // Observations (same keys from model and reference, model units):
 //   iter          the caller's iterator type (NONE before Open)
@@ -44,7 +50,7 @@
 //
 // Frames: U0..U3 the process's pages, K0/K1 the kmalloc pages behind the kvec, B0/B1 the
 // bio_vec pages, X0/X1 the page cache's folios, F0/F1 the folio_queue's folios, Q0/Q1 the pages
-// of the bvecq's bio_vecs.
+// of the bvecq's bio_vecs, P0 the partly written page-cache folio of ReadGaps and S0 its sink.
 
 import {
   alloc_page,
@@ -80,6 +86,8 @@ import {
   mm_alloc,
   netfs_alloc_one_bvecq,
   netfs_extract_user_iter,
+  netfs_read_gaps_done,
+  netfs_read_gaps_setup,
   netfs_release_extracted,
   PAGE_SIZE,
   PAGEVEC_SIZE,
@@ -197,6 +205,8 @@ const FRAMES = [
   'F1',
   'Q0',
   'Q1',
+  'P0',
+  'S0',
 ] as const;
 type Frame = (typeof FRAMES)[number];
 export const SLOTS = [1, 2] as const;
@@ -214,7 +224,7 @@ const ITER_TYPES = new Set([
   'DISCARD',
   'UBUF_HOLE',
 ]);
-const ACTIONS = new Set(['Open', 'ExtractBvec', 'ExtractSg', 'ExtractRdma', 'Release']);
+const ACTIONS = new Set(['Open', 'ExtractBvec', 'ExtractSg', 'ExtractRdma', 'Release', 'ReadGaps']);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
 const countList = (count: (f: Frame) => number): string => nonzeroCounts(FRAMES, count);
@@ -320,6 +330,9 @@ class NetfsExtractDriver implements ReferenceDriver {
   private readonly xFolios: readonly [Folio, Folio];
   private readonly fqFolios: readonly [Folio, Folio];
   private readonly bqPages: readonly [Page, Page];
+  /** ReadGaps' page-cache folio (P0) and the sink of the gaps read in progress (S0). */
+  private readonly gapsFolio: Folio;
+  private sinkFolio: Folio | null = null;
   private readonly device = new ib_device();
   private readonly byFolio = new Map<Folio, Frame>();
   private readonly held = new Map<number, Held>();
@@ -361,6 +374,7 @@ class NetfsExtractDriver implements ReferenceDriver {
         xFolios: [folio_alloc(0), folio_alloc(0)] as [Folio, Folio],
         fqFolios: [folio_alloc(0), folio_alloc(0)] as [Folio, Folio],
         bqPages: [alloc_page(), alloc_page()] as [Page, Page],
+        gapsFolio: folio_alloc(0),
       };
     });
     this.mm = set.mm;
@@ -370,6 +384,7 @@ class NetfsExtractDriver implements ReferenceDriver {
     this.xFolios = set.xFolios;
     this.fqFolios = set.fqFolios;
     this.bqPages = set.bqPages;
+    this.gapsFolio = set.gapsFolio;
     this.xarray.xa_store_folio(0, this.xFolios[0]);
     this.xarray.xa_store_folio(1, this.xFolios[1]);
     this.xarrayHole.xa_store_folio(0, this.xFolios[0]);
@@ -386,6 +401,7 @@ class NetfsExtractDriver implements ReferenceDriver {
     this.byFolio.set(this.fqFolios[1], 'F1');
     this.byFolio.set(this.bqPages[0].folio, 'Q0');
     this.byFolio.set(this.bqPages[1].folio, 'Q1');
+    this.byFolio.set(this.gapsFolio, 'P0');
   }
 
   /** The page user page v maps. */
@@ -582,6 +598,27 @@ class NetfsExtractDriver implements ReferenceDriver {
         );
         return;
       }
+      case 'ReadGaps': {
+        const from = param(action, 'from', 'number');
+        const to = param(action, 'to', 'number');
+        const buf = netfs_read_gaps_setup(this.gapsFolio, from * UNIT, to * UNIT);
+        // S0 is the sink of this read (each gaps read allocates its own).
+        if (this.sinkFolio !== null) this.byFolio.delete(this.sinkFolio);
+        this.sinkFolio = buf.sink;
+        this.byFolio.set(buf.sink, 'S0');
+        this.folioOfFrame = null;
+        const bv: readonly bio_vec[] = buf.bv;
+        this.held.set(this.freeSlot(), {
+          form: 'BVEC',
+          bytes: bv.reduce((n, b) => n + b.bv_len, 0),
+          pinned: buf.unpin,
+          elements: () =>
+            bv.map((b) => ({ page: b.bv_page, offset: b.bv_offset, length: b.bv_len })),
+          sges: [],
+          release: () => netfs_read_gaps_done(buf),
+        });
+        return;
+      }
       case 'Release': {
         const s = param(action, 'slot', 'number');
         const h = this.held.get(s);
@@ -733,7 +770,7 @@ class NetfsExtractDriver implements ReferenceDriver {
     ];
   }
 
-  /** byFolio reversed, built at the first observation (byFolio is filled by the constructor only). */
+  /** byFolio reversed, built at the first observation (and again after ReadGaps registers its sink). */
   private folioOfFrame: Map<Frame, Folio> | null = null;
 
   observe(): StepObservation {
@@ -842,6 +879,11 @@ export function elemsFollowLayout(iter: unknown, elems: unknown): boolean {
     next = found + len;
   }
   return true;
+}
+
+/** Whether a slot's elements are netfs_read_gaps' buffer (frames P0, S0), not an extraction. */
+export function isGapsBuffer(elems: unknown): boolean {
+  return observedElems(elems).some((e) => e.frame === 'P0' || e.frame === 'S0');
 }
 
 /** The model's elements of one slot, parsed back from an observation ("U0+1:3,U1+0:3"). */
