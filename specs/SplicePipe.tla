@@ -193,9 +193,14 @@ CONSTANTS
                  \* themselves); FALSE: do_splice before 3253d9d09337 ("splice: only read in as much
                  \* information as there is pipe buffer space"), the ITER_PIPE O_DIRECT read asks for
                  \* ReadLen pages whatever the room (see the header)
-    TruncTailSectors \* 0: every ftruncate is to whole pages; 1..7: an ftruncate between splices may
+    TruncTailSectors, \* 0: every ftruncate is to whole pages; 1..7: an ftruncate between splices may
                  \* also shrink the file to TruncTailSectors * 512 bytes into a page that is cached
                  \* and lies in the hole of a sparse file (TruncateMid; a scenario shape)
+    IsizeRecheck \* TRUE: the buffered splice reads i_size again once its folios are uptodate (6.1
+                 \* filemap_read, 6.12 filemap_splice_read: "i_size must be checked after we know the
+                 \* pages are Uptodate"); FALSE: __generic_file_splice_read before 620a324b744a
+                 \* ("splice: __generic_file_splice_read: fix read/truncate race", N. Brown / J. Axboe,
+                 \* 2007), which used the i_size sampled before the pages were found uptodate
 
 ASSUME SpliceImpl \in {"ITER_PIPE", "COPY"}
 ASSUME BioPageRef \in {"GET", "NONE"}
@@ -239,6 +244,10 @@ ASSUME BufferedOffSectors > 0 => (BufferedProc # "none" /\ TailSectors = 0)
 \* buffered process (which caches them), with no other sub-page shape: the file's only mid-page
 \* i_size is the one TruncateMid sets, and the buffered splice is BufferedRead's one step.
 ASSUME TruncTailSectors \in 0..7
+\* The stale i_size matters only when a truncate comes between the sample and the pages found
+\* uptodate: the split buffered read (BufferedRace), on the 6.5+ filemap_splice_read layout (COPY).
+ASSUME IsizeRecheck \in BOOLEAN
+ASSUME ~IsizeRecheck => (BufferedRace /\ SpliceImpl = "COPY" /\ TailSectors = 0)
 ASSUME TruncTailSectors > 0 => (BufferedProc # "none" /\ ExtendSize > FileSize /\ TailSectors = 0
                                /\ BufferedOffSectors = 0 /\ ~BufferedRace /\ PartReadSectors = 0)
 
@@ -271,10 +280,12 @@ VARIABLES
                 \* mapped page: only without PipeRoomClip), as opposed to no free frame
     retOff,     \* retOff[p]: sectors (512 bytes) into file page 1 at which p's returned splice started
                 \* (SpliceBufferedOffset: BufferedOffSectors when it spliced anything), else 0
+    pastEof,    \* pages the returned buffered splices put in the pipe past the i_size they returned
+                \* under (only without IsizeRecheck: the batch's pages a truncate took past EOF)
     action      \* the step taken: [name |-> ..., params]
 
 vars == <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret, overAlloc, nbret,
-          tail, retTail, retOff, fullFail, vmret, action>>
+          tail, retTail, retOff, fullFail, vmret, pastEof, action>>
 
 FrameSet == 1..Frames
 PageIdx == 1..ReadLen   \* page i covers file bytes [(i-1)*PAGE_SIZE, i*PAGE_SIZE)
@@ -358,6 +369,7 @@ Init ==
     /\ vmret = -1
     /\ retOff = [p \in Procs |-> 0]
     /\ fullFail = 0
+    /\ pastEof = 0
     /\ action = [name |-> "Init"]
 
 \* Reading at or past EOF: every design returns 0 and leaves nothing behind
@@ -534,9 +546,12 @@ BufferedGetPages(p) ==
 \* copy_page_to_iter_pipe: a folio ref per buffer), splice() returns them (0 when i_size is now 0),
 \* and folio_batch_release drops every batch reference: a folio the truncate took out of the page
 \* cache is freed then.  The loop ends: the length is spliced, or *ppos has reached i_size.
+\* Without IsizeRecheck (__generic_file_splice_read before 620a324b744a): the i_size sampled
+\* before the folios were found uptodate bounds the read, i.e. the batch's pages, all below it, go
+\* into the pipe and splice() returns them, past a truncate's new i_size (pastEof counts those).
 BufferedFinish(p) ==
     /\ phase[p] = "reading"
-    /\ \E kept \in {Min(nread[p], isize)} :
+    /\ \E kept \in {IF IsizeRecheck THEN Min(nread[p], isize) ELSE nread[p]} :
        \E released \in {{buf[p][ri] : ri \in {rj \in PageIdx : rj > kept /\ rj <= nread[p]}}} :
         /\ phase' = [phase EXCEPT ![p] = "done"]
         /\ ret' = [ret EXCEPT ![p] = kept]
@@ -546,6 +561,7 @@ BufferedFinish(p) ==
         /\ content' = [f \in FrameSet |-> IF f \in released /\ ref[f] = 1 THEN Junk ELSE content[f]]
         /\ nread' = [nread EXCEPT ![p] = 0]
         /\ buf' = [buf EXCEPT ![p] = [bi \in PageIdx |-> 0]]
+    /\ pastEof' = pastEof + (nread[p] - Min(nread[p], isize)) * (IF IsizeRecheck THEN 0 ELSE 1)
     /\ action' = [name |-> "BufferedFinish", proc |-> p]
     /\ UNCHANGED <<isize, bio, err, cache, mapped, wret, overAlloc, tail, nbret, vmret, retOff, fullFail>>
 
@@ -932,11 +948,11 @@ Finished ==
     /\ UNCHANGED <<isize, phase, nread, buf, bio, pipe, ref, content, ret, err, cache, mapped, wret,
                    overAlloc, tail, retTail, nbret, vmret, retOff, fullFail>>
 
-Next ==
+NextKeepingPastEof ==
     \/ Finished
     \/ \E p \in Procs : (SpliceSubmit(p) \/ SpliceSync(p) \/ SpliceMisaligned(p) \/ DioRevert(p)
                         \/ SpliceReturn(p) \/ PipeRead(p) \/ PipeReadPart(p)
-                        \/ BufferedGetPages(p) \/ BufferedFinish(p) \/ SpliceFullNonblock(p)
+                        \/ BufferedGetPages(p) \/ SpliceFullNonblock(p)
                         \/ VmspliceEmpty(p)
                         \/ SpliceBufferedOffset(p)
                         \/ AppendWrite(p, 1) \/ AppendWrite(p, 0))
@@ -944,6 +960,12 @@ Next ==
     \/ \E s \in 0..(ExtentPages - 1) : Truncate(s)
     \/ (ExtendSize > FileSize /\ Truncate(ExtendSize))
     \/ \E s \in CachePages : TruncateMid(s)
+
+\* (pastEof changes only in BufferedFinish; every other step keeps it)
+Next ==
+    \/ \E p \in Procs : BufferedFinish(p)
+    \/ /\ UNCHANGED pastEof
+       /\ NextKeepingPastEof
 
 Spec == Init /\ [][Next]_vars
 
@@ -958,6 +980,7 @@ TypeOK ==
     /\ DOMAIN retOff = Procs /\ \A p \in Procs : retOff[p] \in 0..7
     /\ overAlloc \in 0..10
     /\ fullFail \in 0..2
+    /\ pastEof \in 0..ReadLen
     /\ tail \in 0..7
     /\ (tail > 0 => isize > 0)
     /\ DOMAIN retTail = Procs /\ \A p \in Procs : retTail[p] \in 0..7
@@ -1019,6 +1042,13 @@ AllocationWithinEof == overAlloc = 0
 \* with room failed -EAGAIN when its O_DIRECT read met the full pipe, the data it had read from the
 \* device discarded.  A 6.1 ITER_PIPE read that finds no free frame still fails (not counted).
 FillNotFailed == fullFail = 0
+
+\* A buffered splice returns no page past the i_size it read once its folios were uptodate, the
+\* i_size when it returns (6.1 filemap_read / 6.12 filemap_splice_read re-read it; before
+\* 620a324b744a __generic_file_splice_read did not, and a truncate that raced with readahead left
+\* splice() returning the truncated pages).  The reference's splice_within_eof (ret against
+\* i_size - pos at the return).
+SpliceWithinEof == pastEof = 0
 
 \* Bookkeeping: a frame's refcount is exactly its holders (pipe buffers, bios under
 \* "GET", copy_splice_read's array, the page cache) -- except after it was freed under a

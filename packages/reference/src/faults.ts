@@ -32,6 +32,7 @@ export type FaultName =
   | 'discard_advance_underflow'
   | 'extract_bvec_skip_size'
   | 'splice_no_pipe_room_clip'
+  | 'splice_isize_before_uptodate'
   | 'xarray_sg_offset'
   | 'iterate_folioq_offset_at_end';
 
@@ -226,6 +227,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     description:
       'do_splice() before 3253d9d09337 ("splice: only read in as much information as there is pipe buffer space", D. Wong, 5.4; stable 4.19.90 / 5.3.17 / 5.4.4; Fixes: 17614445576b "splice: don\'t read more than available pipe space", which had clipped only splice_direct_to_actor; reported by A. Gruenbacher and syzbot): splice(2) from a file into a pipe called do_splice_to() with the caller\'s length, not clipped to the pipe\'s free slots. An iomap O_DIRECT read over ITER_PIPE then filled the pipe, found no slot for the next page (pipe_get_pages: -EFAULT), failed the whole dio with its bios already read (no IOMAP_DIO_PARTIAL), and generic_file_splice_read discarded what it had emitted and returned -EAGAIN ("splice() to return -EAGAIN (instead of a short splice) if the pipe being written to has less space available in its pipe buffers than the length supplied"). Here the 6.1 ITER_PIPE reads lose do_splice_to\'s clip (splice/pipe.ts do_splice_to_len)',
     caught_by: ['splice_fill_not_failed'],
+  },
+  splice_isize_before_uptodate: {
+    name: 'splice_isize_before_uptodate',
+    area: 'splice',
+    description:
+      '__generic_file_splice_read() before 620a324b744a ("splice: __generic_file_splice_read: fix read/truncate race", N. Brown, adapted by J. Axboe, 2007; the same fix for do_generic_mapping_read: a32ea1e1f925 "Fix read/truncate race"): the buffered splice sampled i_size at the start and read it again only after a ->readpage of its own, so pages another reader brought uptodate (readahead) while a truncate lowered i_size were spliced under the old i_size: splice() returned bytes past the new EOF ("we must sample i_size *after* it has an uptodate page"). Here the 6.12 filemap_splice_read bounds the batch by the i_size sampled when the call started (splice/filemap_splice.ts filemap_splice_read_finish)',
+    caught_by: ['splice_within_eof'],
   },
   iomap_dio_no_eof_revert: {
     name: 'iomap_dio_no_eof_revert',

@@ -33,6 +33,8 @@ import {
 import { getProfile, type KernelProfile } from '../src/profile.ts';
 import {
   alloc_pipe_info,
+  filemap_splice_read_finish,
+  filemap_splice_read_start,
   free_pipe_info,
   splice_dio_read_revert,
   splice_dio_read_submit,
@@ -149,6 +151,22 @@ const spliceRoom: Scenario = (k) =>
     return invariants.splice_fill_not_failed(r);
   });
 
+// A 6.12 buffered splice of a 2-page file held after filemap_get_pages (its folios uptodate), a
+// truncate to 0, then the rest: i_size read again, nothing spliced; with the i_size sampled at the
+// start (splice_isize_before_uptodate, before 620a324b744a) both pages, past the new EOF.
+const spliceIsizeRace: Scenario = (k) =>
+  with_kernel(k, () => {
+    const bdev = bdev_alloc(16 * PAGE_SIZE);
+    const ino = create_file(bdev, 0, 8 * PAGE_SIZE, 2 * PAGE_SIZE);
+    const pipe = alloc_pipe_info();
+    const s = filemap_splice_read_start(filp_open(ino, 0), 0, pipe, 2 * PAGE_SIZE);
+    do_truncate(ino, 0);
+    const r = filemap_splice_read_finish(s);
+    expect(r.ret === 0 || r.ret === 2 * PAGE_SIZE).toBe(true);
+    free_pipe_info(pipe);
+    return invariants.splice_within_eof(r);
+  });
+
 /** The seed 002 ver #20 design: 6.12 plus the EOF clip that never merged (profile.ts). */
 const V20_EOF_LIMIT: KernelProfile = { ...getProfile('linux-6.12'), direct_splice_eof_limit: true };
 
@@ -166,6 +184,7 @@ const partA: {
   { fault: 'direct_splice_no_eof_limit', profile: V20_EOF_LIMIT, run: spliceEof },
   { fault: 'iomap_dio_no_eof_revert', profile: 'linux-6.1', run: spliceTail },
   { fault: 'splice_no_pipe_room_clip', profile: 'linux-6.1', run: spliceRoom },
+  { fault: 'splice_isize_before_uptodate', profile: 'linux-6.12', run: spliceIsizeRace },
 ];
 
 describe('part A faults are caught by their invariants', () => {

@@ -118,6 +118,10 @@ export const SPLICEPIPE_UNOBSERVABLE = [
   // Splices that failed after their read met a full pipe: only without do_splice's clip to the
   // pipe's room (before 3253d9d09337, 5.4), so 0 on 6.1 and 6.12; the guest sees -EAGAIN only.
   'failFull',
+  // Pages a buffered splice returned past the i_size at its return: only under
+  // __generic_file_splice_read before 620a324b744a (2007), so 0 on 6.1 and 6.12; the guest sees
+  // ret_<p> and pipe_<p>, which a truncate after the return may also leave past i_size.
+  'pastEof',
 ] as const;
 
 /** Reasons a scenario is not applicable (stable texts: the runner counts by reason). */
@@ -274,6 +278,9 @@ export function splicePipeConstants(scenario: Scenario): SpliceConstants | null 
   // PipeRoomClip = FALSE is do_splice before 3253d9d09337 (5.4): 6.1 and 6.12 clip the length to
   // the pipe's room, so no guest kernel can run it.
   if (c.PipeRoomClip === false) return null;
+  // IsizeRecheck = FALSE is __generic_file_splice_read before 620a324b744a (2007): 6.1 and 6.12
+  // read i_size again once the folios are uptodate, so no guest kernel can run it.
+  if (c.IsizeRecheck === false) return null;
   if (tailSectors > 0 && fileSize === 0) return null;
   const buffered = c.BufferedProc ?? 'none';
   if (buffered !== 'none' && !isProc(buffered)) return null;

@@ -7,6 +7,7 @@
 // Kernel (6.12): mm/filemap.c (filemap_splice_read, splice_folio_into_pipe), fs/splice.c
 // (copy_splice_read, vfs_splice_read).
 import type { file } from '../block/fs.ts';
+import { current_kernel } from '../kernel.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
 import type { Folio } from '../mm/folio.ts';
 import { folio_get, folio_put, put_page } from '../mm/folio.ts';
@@ -101,7 +102,11 @@ export function filemap_splice_read_start(
  * after we know the pages are Uptodate" (isize = i_size_read; "if (unlikely(*ppos >= isize))
  * break;"; end_offset = min(isize, *ppos + len)), each folio into the pipe (splice_folio_into_pipe:
  * a folio_get per buffer) up to end_offset, folio_batch_release, and the next round while len is
- * left. Returns "total_spliced ? total_spliced : error" (error 0 here).
+ * left. Returns "total_spliced ? total_spliced : error" (error 0 here). Fault
+ * splice_isize_before_uptodate: the i_size sampled when the call started bounds the read, as in
+ * __generic_file_splice_read before 620a324b744a ("splice: __generic_file_splice_read: fix
+ * read/truncate race"). The result's i_size is the one the read obeys: read again once the folios
+ * are uptodate, i.e. i_size at the return.
  */
 export function filemap_splice_read_finish(s: filemap_splice_state): splice_read_result {
   const ino = s.filp.f_inode;
@@ -110,7 +115,9 @@ export function filemap_splice_read_finish(s: filemap_splice_state): splice_read
     const fbatch = s.fbatch;
     let out = false;
     // i_size must be checked after the folio is uptodate (a truncate may have raced).
-    const isize = ino.i_size;
+    const isize = current_kernel().hasFault('splice_isize_before_uptodate')
+      ? s.i_size0
+      : ino.i_size;
     if (s.pos >= isize) out = true;
     const end_offset = Math.min(isize, s.pos + s.len);
     for (const folio of fbatch) {
@@ -143,7 +150,7 @@ export function filemap_splice_read_finish(s: filemap_splice_state): splice_read
     ret: s.total,
     ppos: s.pos,
     pages_allocated: 0,
-    i_size: s.i_size0,
+    i_size: ino.i_size,
     pos: s.pos0,
     eof_limited: false,
     pipe_bytes: s.total,

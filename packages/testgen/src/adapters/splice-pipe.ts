@@ -85,6 +85,12 @@
 //                   where the dio's error is set). 0 unless the length is not clipped to the pipe's
 //                   room: the model's fullFail, PipeRoomClip = FALSE (fault splice_no_pipe_room_clip,
 //                   do_splice before 3253d9d09337); splice_fill_not_failed fires at the return
+//   pastEof         pages the returned buffered splices put in the pipe past the i_size at their
+//                   return (a BufferedFinish whose read was bounded by an i_size sampled before a
+//                   truncate). 0 unless the splice does not read i_size again once its folios are
+//                   uptodate: the model's pastEof, IsizeRecheck = FALSE (fault
+//                   splice_isize_before_uptodate, __generic_file_splice_read before 620a324b744a);
+//                   splice_within_eof fires then
 //   nonblock        the last SpliceFullNonblock's result ("error 11": -EAGAIN), null before any
 //   vmsplice        the last VmspliceEmpty's result in bytes (0), null before any
 //   write           the last AppendWrite's result: 1 (page written), 0 (an empty write) or
@@ -327,6 +333,7 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
   obs.bioFreed = freed;
   obs.allocPastEof = asInt(stateVar(state, 'overAlloc'), 'overAlloc');
   obs.failFull = asInt(stateVar(state, 'fullFail'), 'fullFail');
+  obs.pastEof = asInt(stateVar(state, 'pastEof'), 'pastEof');
   // wret = -1: no AppendWrite yet.
   const w = asInt(stateVar(state, 'wret'), 'wret');
   obs.write = w === -1 ? null : w < 0 ? `error ${-w}` : w;
@@ -422,6 +429,8 @@ class SplicePipeDriver implements ReferenceDriver {
   private allocPastEof = 0;
   /** Splices failed after their read met a full pipe (failFull), and the split reads counted. */
   private failFull = 0;
+  /** Pages buffered splices returned past the i_size at their return (pastEof). */
+  private pastEof = 0;
   private readonly failFullCounted = new Set<splice_dio_read>();
   /** The last AppendWrite's result (bytes or -errno), null before any. */
   private lastWrite: number | null = null;
@@ -683,6 +692,15 @@ class SplicePipeDriver implements ReferenceDriver {
         }
         this.rets.set(p, r.ret);
         this.record(r);
+        // Pages returned past the i_size at the return (the fault's stale i_size bound the read).
+        const pages = Math.ceil(Math.max(r.ret, 0) / PAGE_SIZE);
+        const past = Math.max(0, pages - Math.ceil(Math.max(r.i_size - r.pos, 0) / PAGE_SIZE));
+        // As for allocPastEof: pages past EOF must make splice_within_eof fire.
+        if (past > 0 && !splice_within_eof(r).some((v) => v.invariant === 'splice_within_eof'))
+          throw new AdapterError(
+            `SplicePipe: a splice returned ${past} page(s) past EOF and splice_within_eof is silent`,
+          );
+        this.pastEof += past;
         return;
       }
       case 'SpliceFullNonblock': {
@@ -848,6 +866,7 @@ class SplicePipeDriver implements ReferenceDriver {
     obs.bioFreed = freed;
     obs.allocPastEof = this.allocPastEof;
     obs.failFull = this.failFull;
+    obs.pastEof = this.pastEof;
     obs.write = this.lastWrite === null ? null : retObservation(this.lastWrite);
     obs.nonblock = this.lastNonblock === null ? null : retObservation(this.lastNonblock);
     obs.vmsplice = this.lastVmsplice;
@@ -872,6 +891,9 @@ export const splicePipeAdapter: SpecAdapter = {
     { constant: 'EofClip', value: false, fault: 'direct_splice_no_eof_limit' },
     // PipeRoomClip = FALSE is do_splice before 3253d9d09337: no clip to the pipe's room.
     { constant: 'PipeRoomClip', value: false, fault: 'splice_no_pipe_room_clip' },
+    // IsizeRecheck = FALSE is __generic_file_splice_read before 620a324b744a: the buffered read
+    // bounded by the i_size sampled before its folios were found uptodate.
+    { constant: 'IsizeRecheck', value: false, fault: 'splice_isize_before_uptodate' },
   ],
   // A bio listing a freed frame (the model's NoBufferFreedUnderBio) makes its DMA land in a
   // freed page, which the reference WARNs about when the bio completes.
@@ -893,6 +915,9 @@ export const splicePipeAdapter: SpecAdapter = {
     // Pages allocated past EOF under the ver #20 promise (the model's AllocationWithinEof broken
     // by the missing clip): splice_within_eof judges the splice that returned at this step.
     ...(Number(now.allocPastEof) > Number(prev?.allocPastEof ?? 0) ? ['splice_within_eof'] : []),
+    // A buffered splice that returned pages past the i_size at its return (the model's
+    // SpliceWithinEof broken by the stale i_size): splice_within_eof judges it at this step.
+    ...(Number(now.pastEof) > Number(prev?.pastEof ?? 0) ? ['splice_within_eof'] : []),
     // A splice that failed after its read met the full pipe (the model's FillNotFailed broken by
     // the missing room clip): splice_fill_not_failed judges it when it returns -EAGAIN, at this
     // step or, for a split read, at its SpliceReturn after the failure was counted.

@@ -155,6 +155,7 @@ describe('SplicePipe adapter', () => {
       vmret: -1,
       overAlloc: 0,
       fullFail: 0,
+      pastEof: 0,
       tail: 0,
       retTail: fn([
         ['p1', 0],
@@ -182,6 +183,7 @@ describe('SplicePipe adapter', () => {
       bioFreed: 0,
       allocPastEof: 0,
       failFull: 0,
+      pastEof: 0,
       write: null, // no AppendWrite yet
       nonblock: null, // no SpliceFullNonblock yet
       vmsplice: null, // no VmspliceEmpty yet
@@ -789,6 +791,47 @@ describe('SplicePipe adapter', () => {
       'linux-6.1',
     );
     expect(clipped[1]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1', failFull: 0 });
+  });
+
+  it('the buffered splice bounded by the i_size sampled before its folios were uptodate (before 620a324b744a): a truncate in between leaves it returning the truncated pages', () => {
+    // SplicePipe_isize_race's constants.
+    const constants = {
+      ...CONSTANTS['6.12'],
+      BufferedProc: 'p2',
+      BufferedRace: true,
+      IsizeRecheck: false,
+    };
+    const design = 'linux-6.12+splice_isize_before_uptodate';
+    const s: Scenario = {
+      id: 'unit',
+      spec: 'SplicePipe',
+      config: 'SplicePipe_isize_race',
+      actions: [
+        { name: 'Init' },
+        { name: 'BufferedGetPages', proc: 'p2' },
+        { name: 'Truncate', size: 0 },
+        { name: 'BufferedFinish', proc: 'p2' },
+      ],
+      constants,
+    };
+    const obs = runOnReference(splicePipeAdapter, s, design);
+    expect(obs.map((o) => o.pastEof)).toEqual([0, 0, 0, 2]);
+    expect(obs[3]).toMatchObject({ isize: 0, ret_p2: 2, pipe_p2: 'D1,D2', cached: 0 });
+    const exp = computeExpectation(
+      stepperFor('SplicePipe_isize_race'),
+      splicePipeAdapter.observeModel,
+      s,
+      design,
+      constants,
+    );
+    expect(compareObservations(s, design, exp.observations, obs).map(formatMismatch)).toEqual([]);
+    // 6.12 as shipped reads i_size again: nothing spliced past the truncate.
+    const fixed = runOnReference(
+      splicePipeAdapter,
+      { ...s, constants: { ...constants, IsizeRecheck: true } },
+      'linux-6.12',
+    );
+    expect(fixed[3]).toMatchObject({ ret_p2: 0, pipe_p2: '', pastEof: 0 });
   });
 
   it('the frame pool bounds the reference: a second splice gets the one free frame', () => {
