@@ -108,18 +108,23 @@ CONSTANTS
                     \* page K0, the second starting where the first ends (SubmitContiguousKvec):
                     \* 6.12's bio merges them into one bvec with no pin to drop; 6.1 refuses the
                     \* KVEC (explored with KVEC alone)
-    WriteOverCache  \* (SyncPartial) an O_DIRECT write may also go over the device range whose
+    WriteOverCache, \* (SyncPartial) an O_DIRECT write may also go over the device range whose
                     \* first page SubmitSyncPartial's buffered rest left in the block device's
                     \* page cache (SubmitWriteOverCache): block/fops.c blkdev_direct_write
                     \* invalidates the range's cached pages before the write (explored with
                     \* SubmitSyncPartial and that write alone)
+    FileHole        \* asynchronous O_DIRECT reads may also go to a sparse file (an iomap
+                    \* filesystem's file extended by ftruncate, no block mapped) wholly in its
+                    \* hole (SubmitHole): fs/iomap/direct-io.c iomap_dio_hole_iter zero-fills the
+                    \* buffer with no bio, pin or reference, and the read completes inside the
+                    \* call (explored alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
         PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
         MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs, SyncPartial, ContiguousKvec,
-        WriteOverCache}
+        WriteOverCache, FileHole}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
@@ -152,6 +157,10 @@ ASSUME SyncPartial => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate 
 \* The write over the block device's cached page is a variant of the synchronous short read
 \* (whose buffered rest caches that page), explored with the user iterators' GUP only.
 ASSUME WriteOverCache => SyncPartial
+\* The reads of the sparse file are explored on their own, with the matching release.
+ASSUME FileHole => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
+                    /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs
+                    /\ ~SyncPartial /\ ~ContiguousKvec /\ ReleaseAs = "MATCH")
 \* The segment-address case is a variant of the misaligned requests.
 ASSUME MisalignedAddr => MisalignedIo
 \* The odd-length read at the end is a variant of the device-end requests.
@@ -769,6 +778,36 @@ SubmitWriteOverCache(b, c, sync) ==
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitWriteOverCache", bio |-> b, over |-> c, sync |-> sync]
 
+\* (FileHole) An asynchronous O_DIRECT read (io_submit, DEST) of 6 model bytes at position 0 of a
+\* sparse file (created empty, then ftruncate'd to two pages: i_size covers the range, no block
+\* is mapped), into buffer "MAPPED" (the UBUF layout: user pages 0-1 from user address 1) or
+\* "PARTIAL" (SubmitPartial's: user page 3 from offset 1, then user page 4, which no vma maps).
+\* fs/iomap/direct-io.c (Debian 6.1.192 and 6.12.117 alike; ext4_dio_read_iter -> iomap_dio_rw):
+\* __iomap_dio_rw's iomap_iter gets an IOMAP_HOLE for the whole range, and iomap_dio_iter ->
+\* iomap_dio_hole_iter zero-fills the buffer: "length = iov_iter_zero(iomap_length(iter),
+\* dio->submit.iter); dio->size += length; if (!length) return -EFAULT;" -- no bio, no
+\* alignment check (iomap_dio_bio_iter's), no GUP: nothing is pinned or referenced.  No bio is in
+\* flight, so the submitter's "if (!atomic_dec_and_test(&dio->ref))" finds the last reference
+\* and __iomap_dio_rw returns the dio instead of -EIOCBQUEUED; iomap_dio_rw completes it at once
+\* (iomap_dio_complete: "ret = dio->error", else dio->size) and aio_rw_done posts the result as
+\* the completion inside io_submit.
+\* "MAPPED": iov_iter_zero zeroes all 6 model bytes (clear_user into the process's own pages):
+\* the read completes with 6 KiB (DONE, no bio bytes).  "PARTIAL": clear_user write-faults user
+\* page 3 off the zero page (do_wp_page: a private page), zeroes its 3 model bytes and faults at
+\* user page 4 (no vma): iov_iter_zero returns 3 KiB, the next iomap_iter zeroes nothing and the
+\* dio fails with -EFAULT (iomap_dio_set_error; no IOMAP_DIO_PARTIAL on a read): FAILED, user
+\* page 3 no longer the zero page.
+SubmitHole(b, buffer) ==
+    /\ FileHole
+    /\ CanStart(b)
+    /\ bio' = [bio EXCEPT ![b] = [IdleBio EXCEPT !.st = IF buffer = "MAPPED" THEN "DONE" ELSE "FAILED",
+                                              !.iter = "HOLE", !.dir = "DEST"]]
+    /\ zeroMapped' = (zeroMapped /\ buffer = "MAPPED")
+    /\ UNCHANGED <<pins, refs, cached, pinAcquired, pinReleased, largeFolio, x1Zeroed>>
+    /\ UNCHANGED fileVars
+    /\ UNCHANGED devVars
+    /\ action' = [name |-> "SubmitHole", bio |-> b, buffer |-> buffer]
+
 \* (ContiguousKvec) An asynchronous direct I/O read (DEST) from a KVEC of two kvecs of 1 model byte
 \* (1024 real bytes) each, at K0+2 and K0+3: the first two model bytes of the kmalloc'd buffer
 \* (kernel page K0 from offset 2), the second kvec starting where the first ends (a kernel
@@ -1001,7 +1040,8 @@ StoreFile ==
 \* PunchHole): the merged kvec request beside the main layout's kvec requests.
 \* With WriteOverCache nothing else is submitted (neither Submit, SubmitSync nor SubmitPartial):
 \* SubmitSyncPartial caches the page, SubmitWriteOverCache writes over it, the scenarios stay few.
-SubmitTypes == IF WriteOverCache THEN {}
+\* With FileHole likewise: the reads of the sparse file alone.
+SubmitTypes == IF WriteOverCache \/ FileHole THEN {}
                ELSE IF DeviceEnd THEN {"UBUF"}
                ELSE IF ContiguousKvec THEN {"KVEC"}
                ELSE IF FilePrivate THEN {"FILEMAP"}
@@ -1021,8 +1061,8 @@ Next ==
     \/ \E b \in Bios, t \in SubmitTypes, dir \in {"DEST", "SOURCE"} :
           CanStart(b) /\ Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes :
-          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ ~ContiguousKvec /\ CanStart(b) /\ SubmitFault(b, t)
-    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~ContiguousKvec /\ ~WriteOverCache /\ CanStart(b) /\ SubmitPartial(b)
+          ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ ~ContiguousKvec /\ ~FileHole /\ CanStart(b) /\ SubmitFault(b, t)
+    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~ContiguousKvec /\ ~WriteOverCache /\ ~FileHole /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
     \/ \E b \in Bios : DeviceEndOdd /\ CanStart(b) /\ ReadCrossEndOdd(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
@@ -1037,6 +1077,7 @@ Next ==
     \/ \E b \in Bios : ContiguousKvec /\ CanStart(b) /\ SubmitContiguousKvec(b)
     \/ \E b \in Bios, c \in Bios, sync \in BOOLEAN :
           WriteOverCache /\ CanStart(b) /\ c \in devCached /\ SubmitWriteOverCache(b, c, sync)
+    \/ \E b \in Bios, buffer \in {"MAPPED", "PARTIAL"} : FileHole /\ CanStart(b) /\ SubmitHole(b, buffer)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, fault \in {"NONE", "LAST", "FIRST"} :
           ManyIovecs /\ CanStart(b) /\ (fault = "LAST" => dir = "SOURCE") /\ SubmitMany(b, dir, fault)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, from \in {"IN", "EOF"} :
@@ -1045,7 +1086,7 @@ Next ==
           CanStart(b) /\ SubmitSync(b, t, dir)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ Complete(b)
     \/ \E b \in Bios : bio[b].st = "INFLIGHT" /\ CompleteError(b)
-    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ ~ContiguousKvec /\ "X0" \in cached /\ PunchHole("X0")
+    \/ ~LargeFolio /\ ~Nofault /\ ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ ~ContiguousKvec /\ ~FileHole /\ "X0" \in cached /\ PunchHole("X0")
     \/ \E buffer \in {"IOVEC", "PARTIAL", "UNMAPPED"} : Nofault /\ zeroMapped /\ FaultIn(buffer)
     \/ PartialPunch /\ PunchPartial
     \/ FilePrivate /\ p5 # "COPY" /\ StoreFile
@@ -1074,6 +1115,7 @@ TypeOK ==
     /\ \A b \in Bios :
          /\ bio[b].st \in {"IDLE", "INFLIGHT", "DONE", "FAILED"}
          /\ bio[b].iter \in IterTypes \cup {"NONE"} \cup (IF ManyIovecs THEN {"MANY"} ELSE {})
+                             \cup (IF FileHole THEN {"HOLE"} ELSE {})
          /\ bio[b].cleanup \in {"PIN", "REF", "NONE"}
          /\ bio[b].pages \subseteq Frames
          /\ bio[b].array \in {"NONE", "ALLOCATED"}

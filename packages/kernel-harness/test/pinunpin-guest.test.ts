@@ -152,6 +152,11 @@ describe('PinUnpin actions the guest realises', () => {
         constants: { WriteOverCache: true },
       } as Scenario),
     ).toBe(whyCache);
+    // FileHole: the sparse file's hole read needs an iomap file system the guest lacks.
+    expect(supportsPinUnpin({ name: 'SubmitHole', bio: 1, buffer: 'MAPPED' })).toBe(false);
+    expect(pinUnpinWhyNot({ name: 'SubmitHole', bio: 1, buffer: 'PARTIAL' })).toBe(
+      'SubmitHole: the guest has no iomap file system for O_DIRECT (ext4/xfs), only tmpfs and loop',
+    );
   });
 
   it('translates a scenario into the agent step script, refusing what it cannot realise', () => {
@@ -365,6 +370,15 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
           )
         ) {
           expect(suite.config).toBe('PinUnpin_write_over_cache');
+          continue;
+        }
+        // The FileHole config's reads of the sparse file (every scenario of it).
+        if (
+          plan.reason.endsWith(
+            ': SubmitHole: the guest has no iomap file system for O_DIRECT (ext4/xfs), only tmpfs and loop',
+          )
+        ) {
+          expect(suite.config).toBe('PinUnpin_file_hole');
           continue;
         }
         // The FilePrivate configs run whole: nothing of them is refused.

@@ -115,6 +115,10 @@
 // that the buffer really got one folio; the guest has no such set-up yet, and every observation
 // that differs from the small-folio scenarios (pins, refs, u0.*) is unobservable anyway
 // (pinUnpinScenarioSupport).
+// Not realisable: SubmitHole (FileHole: an AIO O_DIRECT read of a sparse file wholly in its hole,
+// completed inside io_submit): the reads go through an iomap filesystem's ->read_iter
+// (ext4/xfs: iomap_dio_rw -> iomap_dio_hole_iter); the guest's initramfs has no such file system,
+// only tmpfs (no iomap direct I/O) and the loop device (pinUnpinWhyNot).
 // Not realised as a whole: the WriteOverCache config (SubmitWriteOverCache: an O_DIRECT write over
 // the range whose first page SubmitSyncPartial's buffered rest left in loop0's page cache, and
 // its devCached key): the guest could issue the write (pwrite / io_submit on loop0 opened
@@ -243,6 +247,9 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // observed by the guest (pinUnpinScenarioSupport names the config).
   if (action.name === 'SubmitWriteOverCache' && isBio(action.bio) && isBio(action.over))
     return WRITE_OVER_CACHE_WHY;
+  // FileHole: a sparse file read through iomap direct I/O needs ext4/xfs in the guest.
+  if (action.name === 'SubmitHole' && isBio(action.bio))
+    return 'SubmitHole: the guest has no iomap file system for O_DIRECT (ext4/xfs), only tmpfs and loop';
   return undefined;
 }
 

@@ -147,6 +147,14 @@
 //                kiocb_invalidate_pages, as block/fops.c blkdev_direct_write) invalidates the range
 //                first (mm/filemap.ts invalidate_inode_pages2_range, as mm/truncate.c): the folio
 //                leaves the device's i_pages and the cache's reference is dropped (devCached).
+//   SubmitHole   (FileHole) an asynchronous O_DIRECT read of 6 model bytes at position 0 of a
+//                sparse file on the device (create_file with i_size 0, then do_truncate to two
+//                pages: no block mapped), opened O_DIRECT, into the UBUF layout (MAPPED) or
+//                SubmitPartial's buffer (PARTIAL). The reference's file DIO (block/dio.ts
+//                dio_submit, as fs/iomap/direct-io.c __iomap_dio_rw / iomap_dio_hole_iter)
+//                zero-fills the buffer with no bio and completes the kiocb inside the call:
+//                direct_IO returns 6 KiB (MAPPED: DONE, no bio bytes) or -EFAULT (PARTIAL: the
+//                zeroing faults at user page 4, FAILED), which the driver requires.
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -220,6 +228,7 @@ import {
   dio_wait,
   direct_IO,
   do_anonymous_large_folio,
+  do_truncate,
   EFAULT,
   EINVAL,
   EIO,
@@ -365,6 +374,7 @@ const ACTIONS = new Set([
   'SubmitSyncPartial',
   'SubmitContiguousKvec',
   'SubmitWriteOverCache',
+  'SubmitHole',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -600,8 +610,12 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     // returns "size ? size : -EFAULT" for size 0 and bio_iov_iter_get_pages returns that error
     // when bi_vcnt == 0 (block/bio.c), so nothing is attached and nothing is released. Both hold
     // no page, so the observation reads such a bio as FAILED with no cleanup.
+    // (A read wholly in a sparse file's hole, iter HOLE, has no bio by design: DONE as it is.)
     const extractedNothing =
-      (st === 'INFLIGHT' || st === 'DONE') && bytes === 0 && pages.length === 0;
+      (st === 'INFLIGHT' || st === 'DONE') &&
+      bytes === 0 &&
+      pages.length === 0 &&
+      asString(field('iter'), 'iter') !== 'HOLE';
     setBioKeys(obs, b, {
       st: extractedNothing ? 'FAILED' : st,
       cleanup: extractedNothing ? 'NONE' : asString(field('cleanup'), 'cleanup'),
@@ -667,6 +681,8 @@ const END_READ_POS = DEVICE_PAGES * PAGE_SIZE - 3 * UNIT;
 /** LargeBlock: the second device's logical block size and its size in pages. */
 const LARGE_BLOCK_SIZE = 4096;
 const LARGE_BLOCK_DEVICE_PAGES = 16;
+/** FileHole: the sparse file's extent (two pages past the target area). */
+const HOLE_FILE_PAGE = 24;
 
 class PinUnpinDriver implements ReferenceDriver {
   private readonly k: Kernel;
@@ -681,6 +697,8 @@ class PinUnpinDriver implements ReferenceDriver {
   private readonly target: file;
   /** LargeBlock: the second block device (4 KiB logical blocks), opened O_DIRECT; else null. */
   private readonly largeBlockTarget: file | null;
+  /** FileHole: the sparse file (no block mapped), opened O_DIRECT; else null. */
+  private readonly holeTarget: file | null;
   private readonly xFolios: readonly [Folio, Folio];
   /** The folios of the queue iterator's buffer. */
   private readonly qFolios: readonly [Folio, Folio];
@@ -722,6 +740,7 @@ class PinUnpinDriver implements ReferenceDriver {
     fileEof: boolean,
     manyIovecs: boolean,
     overCache: boolean,
+    fileHole: boolean,
   ) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
@@ -825,7 +844,16 @@ class PinUnpinDriver implements ReferenceDriver {
             O_DIRECT,
           )
         : null;
+      // FileHole: a sparse file of two pages (created empty, then extended by ftruncate: i_size
+      // covers it, no block is mapped) in the device's free pages, opened O_DIRECT.
+      let holeTarget: file | null = null;
+      if (fileHole) {
+        const hole = create_file(bdev, HOLE_FILE_PAGE * PAGE_SIZE, 2 * PAGE_SIZE, 0);
+        do_truncate(hole, 2 * PAGE_SIZE);
+        holeTarget = filp_open(hole, O_DIRECT);
+      }
       return {
+        holeTarget,
         largeBlockTarget,
         mm,
         base,
@@ -854,6 +882,7 @@ class PinUnpinDriver implements ReferenceDriver {
     this.qFolios = set.qFolios;
     this.target = set.target;
     this.largeBlockTarget = set.largeBlockTarget;
+    this.holeTarget = set.holeTarget;
     this.fixedFrames[FRAMES.indexOf('ZP')] = with_kernel(this.k, () => ZERO_PAGE().folio);
     for (const [f, folio] of this.kernelFolios()) {
       this.ownerRefs.set(f, folio._refcount);
@@ -1213,6 +1242,32 @@ class PinUnpinDriver implements ReferenceDriver {
           if (ret !== -EIOCBQUEUED)
             throw new AdapterError(`PinUnpin: SubmitWriteOverCache returned ${ret} at submission`);
         }
+        return;
+      }
+      case 'SubmitHole': {
+        const s = this.idleSlot(action);
+        const b = param(action, 'bio', 'number');
+        const buffer = param(action, 'buffer', 'string');
+        const target = this.holeTarget;
+        if (target === null) throw new AdapterError('PinUnpin: SubmitHole without FileHole');
+        if (buffer !== 'MAPPED' && buffer !== 'PARTIAL')
+          throw new AdapterError(`PinUnpin: SubmitHole into buffer ${buffer}`);
+        s.iter = 'HOLE';
+        s.dir = 'DEST';
+        const iter = buffer === 'MAPPED' ? this.buildIter('UBUF', 'DEST') : this.partialIter();
+        const iocb = init_async_kiocb(target, 0, (_iocb, res) => {
+          if (s.result !== null) throw new AdapterError(`PinUnpin: I/O ${b} completed twice`);
+          s.result = res;
+        });
+        const before = this.bdev.inflight.length;
+        const ret = direct_IO(iocb, iter);
+        // No bio, and the kiocb completed inside the call with what direct_IO returns.
+        const want = buffer === 'MAPPED' ? 6 * UNIT : -EFAULT;
+        if (ret !== want || s.result !== want || this.bdev.inflight.length !== before)
+          throw new AdapterError(
+            `PinUnpin: SubmitHole ${buffer} returned ${ret}, completed with ${s.result}`,
+          );
+        s.st = buffer === 'MAPPED' ? 'DONE' : 'FAILED';
         return;
       }
       case 'SubmitShortBlock': {
@@ -1822,5 +1877,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       booleanConstant('PinUnpin', scenario, 'FileEof'),
       booleanConstant('PinUnpin', scenario, 'ManyIovecs'),
       booleanConstant('PinUnpin', scenario, 'WriteOverCache'),
+      booleanConstant('PinUnpin', scenario, 'FileHole'),
     ),
 };
