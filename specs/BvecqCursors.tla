@@ -160,11 +160,14 @@ SentPages(sq) == IF Sealed /\ action'.name \in {"Dispatch", "Retry"} THEN sq[1].
 
 \* Layout 5 is the rolling buffer itself (fs/netfs/bvecq.c): its second segment is made only when
 \* slot Boundary (= 2, the first slot of segment 2) is loaded (bvecq_buffer_make_space from
-\* netfs_read_load_folio / bvecq_load_from_ra).  bvecq_slice() moves a position that ends at the
-\* end of a segment onto the next one only if the next one exists (`if (slot == bq->nr_slots &&
-\* bq->next)`), so a dispatch that ends at Boundary while nothing past it is loaded leaves the
-\* dispatch cursor "parked" at the end of segment 1, and a subrequest dispatched from there takes
-\* its bvecq_pos there too (bvecq_pos_attach at the dispatch cursor, before the slice moves on).
+\* netfs_read_load_folio / bvecq_load_from_ra).  bvecq_slice() (fs/netfs/bvecq.c of the series,
+\* v1 to the later revisions) leaves a slice that its size ends on a slot's end on that slot
+\* (`if (!max_size || nsegs >= max_segs) goto out;` with slot unchanged and offset == bv_len), and
+\* moves to the next segment only a position that ran off a segment's slots and only if the next
+\* one exists (`out: if (slot == bq->nr_slots && bq->next)`), so a dispatch that ends at Boundary
+\* leaves the dispatch cursor "parked" at the end of segment 1, whether or not segment 2 exists
+\* yet, and a subrequest dispatched from there takes its bvecq_pos there too (bvecq_pos_attach at
+\* the dispatch cursor, before the slice moves on).
 \* The fixed chains of layouts 1-3 exist from Init (no parking); the DIO write's chain is
 \* extracted whole before any dispatch (no parking).
 \* Tracked only where it has a consequence the model states: with every position holding a ref
@@ -201,7 +204,11 @@ UserPages == Total + (IF Misaligned THEN 1 ELSE 0)
 \* leaves the dispatch cursor at the end of the subrequest's first slot, short of where the
 \* written part ends: the reissue is sliced from the wrong bytes and the cursor stays behind
 \* `dispatch` (dispLag).  A reissue after nothing was written advances by 0 (no step), and the
-\* first subrequest starts at a slot's start, where the v1 test is right.
+\* first subrequest starts at a slot's start, where the v1 test is right.  (Not modelled: since
+\* bvecq_slice() leaves a cursor whose slice its size ends on that slot, offset == bv_len, every
+\* later subrequest of an aligned write also starts on an ended slot, where v1 does not move at
+\* all, `part = umin(0, amount)` < bv_len: a short write of one of them would be reissued from
+\* its start.  No config combines AdvanceV1Bug with an aligned buffer.)
 AdvanceLags(sq, a) ==
     /\ AdvanceV1Bug /\ Misaligned
     /\ a.name = "Retry" /\ a.start > 0
@@ -406,10 +413,12 @@ Dispatch(n) ==
         /\ subreqs' = ns
         /\ dispatch' = dispatch + ln
         /\ segRef' = RefsFor(load, dispatch + ln, collect, ns)
-        \* The slice ends at the end of segment 1 with segment 2 not made yet: parked.  A
-        \* subrequest dispatched from a parked cursor has its position parked; the slice then
-        \* steps onto segment 2 (it exists: something past Boundary is loaded).
-        /\ parkedDisp' = (Parks /\ dispatch + ln = Boundary /\ load <= Boundary)
+        \* The slice ends at the end of segment 1: parked, whether or not segment 2 exists (its
+        \* size runs out on segment 1's last slot: `goto out` leaves slot 1, offset bv_len; only
+        \* a slice that runs off the slots steps to ->next).  A subrequest dispatched from a
+        \* parked cursor has its position parked; its slice steps off the ended slot, onto
+        \* segment 2 (it exists: something past Boundary is loaded).
+        /\ parkedDisp' = (Parks /\ dispatch + ln = Boundary)
         /\ parkedSub' = (parkedSub \/ parkedDisp)
     /\ action' = [name |-> "Dispatch", len |-> n]
     /\ UNCHANGED <<load, collect, fstate, segFreed, reqError, pins, rollFreed, posOnFreed>>

@@ -453,27 +453,20 @@ export function bvecq_slice(pos: bvecq_pos, max_size: number, max_segs: number):
 }
 
 /**
- * Puts `pos` at (bq, slot, offset) after a slice: a position that ends its slot stands at the
- * start of the next one, in the next segment when the slot was the last.
- *
- * Departs from the RFC (open): the RFC's
- * bvecq_slice() and bvecq_extract() (fs/netfs/bvecq.c of the series) only do the second step
- * (`out: if (slot == bq->nr_slots && bq->next) { bq = bq->next; slot = 0; offset = 0; }`), so a
- * slice that stops on its size or slot limit (`goto out`) leaves the position on the slot it
- * ended, offset == bv_len, also on the last slot of a segment that has a next one; the next
- * slice steps off it (`if (offset < bvec->bv_len ...)` fails). The byte position is the same;
- * what differs is the segment a cursor holds: with the RFC's rule a dispatch cursor whose slice
- * ends on segment 1's last slot keeps segment 1 even when segment 2 exists, which under
- * PosRefs = "COLLECT_ONLY" (BvecqCursors_collect_only_refs) parks it there in more behaviours
- * than the spec's `parkedDisp` (`load <= Boundary`) says. Not switched: tried in session 10, the
- * reference's ITER_BVECQ walkers then read such a position as inside the slot (every BvecqCursors
- * suite fails in copy_to_iter: "nth_page: page 1 ... runs past its folio").
+ * Puts `pos` at (bq, slot, offset) after a slice, as the RFC's bvecq_slice() and bvecq_extract()
+ * do at their `out:` label (fs/netfs/bvecq.c of the series, v1 to the later revisions: `if (slot
+ * == bq->nr_slots && bq->next) { bq = bq->next; slot = 0; offset = 0; }`): only a position that
+ * ran off a segment's slots steps to the next segment, and only if it exists. A slice that its
+ * size or slot limit ends (`goto out`) leaves the position on the slot it ended, offset ==
+ * bv_len, also on the last slot of a segment that has a next one; what reads from there steps off
+ * that slot (bvecq_slice and bvecq_extract: `if (offset < bvec->bv_len ...)` fails; iterate_bvecq:
+ * a step of 0 bytes; bvecq_pos_advance: a part of 0 bytes). Until the seventeenth session the
+ * reference also moved such a position on to the next slot (docs/FIDELITY.md, found in session
+ * 10, 2e09525): the same byte position, but a dispatch cursor whose slice ended on segment 1's
+ * last slot held segment 2 when it existed, which under PosRefs = "COLLECT_ONLY" parked it in
+ * fewer behaviours than the RFC does.
  */
 function bvecq_pos_settle(pos: bvecq_pos, bq: bvecq, slot: number, offset: number): void {
-  if (slot < bq.nr_slots && offset >= bq.bv[slot]!.bv_len) {
-    slot++;
-    offset = 0;
-  }
   if (slot === bq.nr_slots && bq.next) {
     bq = bq.next;
     slot = 0;
@@ -536,8 +529,7 @@ export function bvecq_extract(pos: bvecq_pos, amount: number, max_segs: number):
     slot = 0;
     src = src.next;
   }
-  // Where bvecq_slice() leaves it, so the dispatch cursor lands where a slice of the same bytes
-  // would have put it (the RFC stays on an ended slot: the same byte position, see FIDELITY).
+  // Where bvecq_slice() leaves it: the RFC's `out:` (on an ended slot when the amount ran out).
   bvecq_pos_settle(pos, src, slot, offset);
   return { extracted, to: head };
 }

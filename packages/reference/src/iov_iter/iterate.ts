@@ -244,16 +244,23 @@ function iterate_bvecq(i: iov_iter, len: number, step: PStep): number {
       continue;
     }
     const bvec = bq.bv[slot]!;
-    const page = nth_page(bvec.bv_page, Math.floor((bvec.bv_offset + skip) / PAGE_SIZE));
-    const poff = (bvec.bv_offset + skip) % PAGE_SIZE;
-    // The RFC writes umin(bv_len, PAGE_SIZE - poff); bv_len - skip is what keeps the part
-    // inside the slot once skip > 0, so the model uses that.
-    const part = Math.min(bvec.bv_len - skip, PAGE_SIZE - poff, len);
-    const remain = step(page, poff, progress, part);
-    const consumed = part - remain;
-    len -= consumed;
-    progress += consumed;
-    skip += consumed;
+    let remain = 0;
+    // From a position left on an ended slot (skip == bv_len: where the RFC's bvecq_slice() and
+    // bvecq_extract() leave a cursor whose slice ended with the slot) the RFC's step is of 0
+    // bytes, at a page pointer one past the slot's memory (never touched); then it steps on to
+    // the next slot below. Here that empty step is not taken.
+    if (skip < bvec.bv_len) {
+      const page = nth_page(bvec.bv_page, Math.floor((bvec.bv_offset + skip) / PAGE_SIZE));
+      const poff = (bvec.bv_offset + skip) % PAGE_SIZE;
+      // The RFC writes umin(bv_len, PAGE_SIZE - poff); bv_len - skip is what keeps the part
+      // inside the slot once skip > 0, so the model uses that.
+      const part = Math.min(bvec.bv_len - skip, PAGE_SIZE - poff, len);
+      remain = step(page, poff, progress, part);
+      const consumed = part - remain;
+      len -= consumed;
+      progress += consumed;
+      skip += consumed;
+    }
     if (skip >= bvec.bv_len) {
       skip = 0;
       slot++;
