@@ -50,10 +50,15 @@ CONSTANTS
                     \* skipped empty kvec or bvec left maxsize 0 and the loop ran to the end of
                     \* the array and returned 0 ("iov_iter: Fix iov_iter_extract_pages()",
                     \* D. Howells, Sep 2023, Fixes: 7d58fe731028, fixed both loops)
-    UserHole,       \* the UBUF range's second page is not mapped (never mapped, or munmap()ed):
-                    \* user memory that faults midway.  copy_to_user / copy_from_user stop at
-                    \* it, pin_user_pages_fast / get_user_pages_fast pin up to it (-EFAULT when
-                    \* the cursor's own page is the unmapped one)
+    UserHole,       \* the UBUF range's second page is not mapped (never mapped, or munmap()ed),
+                    \* or is a MAP_PRIVATE file mapping's page wholly past i_size (a buffer
+                    \* mmap()ed from a file shorter than it: mm/memory.c do_read_fault /
+                    \* do_cow_fault -> __do_fault -> filemap_fault "if (unlikely(index >=
+                    \* max_idx)) return VM_FAULT_SIGBUS;", 6.1.192 and 6.12.117): user memory
+                    \* that faults midway.  copy_to_user / copy_from_user stop at it,
+                    \* pin_user_pages_fast / get_user_pages_fast pin up to it (-EFAULT when
+                    \* the cursor's own page is the faulting one: faultin_page ->
+                    \* vm_fault_to_errno makes VM_FAULT_SIGBUS -EFAULT, as no VMA is)
     FolioqSegEnd,   \* the FOLIOQ iterator starts at the end of a spent, full folio_queue
                     \* segment (folioq_slot == folioq_nr_slots, iov_offset 0): where a walk that
                     \* ends a segment with no next yet leaves the cursor (iov_iter_folioq_advance,

@@ -77,6 +77,7 @@
 // counts show the iterator was left alone.
 
 import {
+  address_space_create,
   alloc_page,
   bvecq_append,
   copy_from_iter,
@@ -146,6 +147,7 @@ import {
   type Violation,
   virt_to_page,
   vm_mmap,
+  vm_mmap_file_private,
   vm_munmap,
   with_kernel,
   with_mm,
@@ -299,14 +301,28 @@ export function unbackedBytes(n: number, pages: readonly PageSlot[] | null, star
  * range runs past the end of its one-page mapping into the gap after it), or munmap()ed from a
  * mapping of two pages (its tail) or of three (its middle: do_vmi_munmap splits the VMA in
  * two). copy_to_user / copy_from_user find no VMA there (handle_mm_fault: VM_FAULT_SIGSEGV)
- * and __get_user_pages stops there (check_vma_flags: no VMA) in every case.
+ * and __get_user_pages stops there (check_vma_flags: no VMA) in every case. Or mapped but past
+ * the end of a file ('file_eof'): mmap(NULL, 2 pages, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+ * 0) of a file of half a page (FILE_EOF_SIZE), as a read(2) or write(2) whose buffer is a
+ * mapping of a file truncated under it has: the VMA is there, but the fault at its second page
+ * (mm/memory.c do_read_fault / do_cow_fault -> __do_fault -> filemap_fault, Debian 6.1.192 and
+ * 6.12.117: "max_idx = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE); if (unlikely(index >=
+ * max_idx)) return VM_FAULT_SIGBUS;") fails: the user copy stops there (the x86 exception
+ * fixup of copy_user / the fault handler's "if (fault & VM_FAULT_ERROR) ... kernelmode_fixup_
+ * or_oops"), and GUP's faultin_page turns it into -EFAULT (vm_fault_to_errno), as for no VMA.
  */
-export type UserHole = 'unmapped' | 'munmap_tail' | 'munmap_middle';
-const USER_HOLES: readonly UserHole[] = ['unmapped', 'munmap_tail', 'munmap_middle'];
+export type UserHole = 'unmapped' | 'munmap_tail' | 'munmap_middle' | 'file_eof';
+const USER_HOLES: readonly UserHole[] = ['unmapped', 'munmap_tail', 'munmap_middle', 'file_eof'];
+/** The 'file_eof' hole's file size: its first page is in the file, its second wholly past it. */
+const FILE_EOF_SIZE = PAGE_SIZE / 2;
 
-/** The UserHole variant of `scenarioId` under `profile` (stable salt). */
+/**
+ * The UserHole variant of `scenarioId` under `profile` (stable salt). From the hash's high bits:
+ * its low bits mod 4 follow those of userPagesFaultedFor's (FNV-1a's low k bits depend only on
+ * the input's low k bits), which would tie each hole to one prefault choice.
+ */
 export function userHoleFor(scenarioId: string, profile: string): UserHole {
-  return USER_HOLES[fnv1a(`${scenarioId}|${profile}|user_hole`) % USER_HOLES.length]!;
+  return USER_HOLES[(fnv1a(`${scenarioId}|${profile}|user_hole`) >>> 16) % USER_HOLES.length]!;
 }
 
 /**
@@ -659,6 +675,18 @@ class IterCursorDriver implements ReferenceDriver {
   private userHoleRange(): number {
     const hole = userHoleFor(this.scenarioId, this.profile);
     if (hole === 'unmapped') return this.userPages(1); // vm_mmap leaves a gap after a mapping
+    if (hole === 'file_eof') {
+      // The file's page cache (an all-zero file of FILE_EOF_SIZE bytes), mapped MAP_PRIVATE
+      // over two pages: page 0 faults in (a read maps the cached page, a write copies it),
+      // page 1 lies wholly past i_size and every fault there is VM_FAULT_SIGBUS.
+      // read_folio has nothing to bring in: a new folio reads as zeroes.
+      const file = address_space_create(() => {}, { i_size: FILE_EOF_SIZE });
+      const base = vm_mmap_file_private(this.mm, file, 2 * PAGE_SIZE);
+      if (base < 0) throw new AdapterError(`IterCursor: mmap of the file failed (${base})`);
+      if (userPagesFaultedFor(this.scenarioId, this.profile))
+        handle_mm_fault(this.mm, base, FAULT_FLAG_WRITE);
+      return base;
+    }
     const base = this.userPages(hole === 'munmap_tail' ? 2 : 3);
     const r = vm_munmap(this.mm, base + PAGE_SIZE, PAGE_SIZE);
     if (r !== 0) throw new AdapterError(`IterCursor: vm_munmap of the hole failed (${r})`);
