@@ -293,11 +293,30 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
   // The hole layouts (see ic_hole_read): UserHole two pages, the second munmap()ed (the
   // range's tail has no VMA); IovecHole the layout's pages, segment 4's page munmap()ed (the
   // VMA split in two around it).
-  unsigned char *hbuf = NULL;
+  unsigned char *hbuf = NULL, *fbuf = NULL;
   int hpages = ubuf ? 2 : IC_BUF_PAGES, hpage = ubuf ? 1 : 3;
   if (hole) {
     hbuf = page_buffer((size_t)hpages);
     if (!hbuf || munmap(hbuf + (size_t)hpage * PAGE, PAGE) < 0) return snprintf(err, errlen, "itercursor hole: %s", strerror(errno)), -1;
+  }
+  // UserHole's other way (the reference driver's 'file_eof'): the two pages a MAP_PRIVATE
+  // mapping of a tmpfs file of half a page, so page 1 has a VMA but lies wholly past i_size:
+  // a fault there is VM_FAULT_SIGBUS (mm/shmem.c shmem_fault -> shmem_get_folio_gfp(SGP_CACHE)
+  // "index << PAGE_SHIFT >= i_size_read(inode)": -EINVAL, vmf_error; filemap_fault likewise),
+  // which a user copy's fixup turns into a short copy (arch/x86/mm/fault.c do_sigbus ->
+  // kernelmode_fixup_or_oops), as no VMA does. Every Copy runs through both buffers and must
+  // get the same answers.
+  if (hole && ubuf) {
+    char epath[64];
+    snprintf(epath, sizeof epath, "/tmp/itercursor-eof-%d", getpid());
+    int efd = open(epath, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (efd < 0) return snprintf(err, errlen, "itercursor eof file: %s", strerror(errno)), -1;
+    unlink(epath);
+    void *m = ftruncate(efd, PAGE / 2) < 0 ? MAP_FAILED : mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, efd, 0);
+    int e = errno;
+    close(efd);
+    if (m == MAP_FAILED) return snprintf(err, errlen, "itercursor eof mapping: %s", strerror(e)), -1;
+    fbuf = m;
   }
   char path[64];
   snprintf(path, sizeof path, "/tmp/itercursor-%d", getpid());
@@ -343,6 +362,14 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
       res[0] = ic_hole_read(fd, ubuf, hbuf, hpages, hpage, unit, pos, n, tag, errors, sizeof errors);
       snprintf(tag, sizeof tag, "step %d copy write", nsteps);
       res[1] = ic_hole_write(fd, ubuf, hbuf, hpages, hpage, unit, pos, n, tag, errors, sizeof errors);
+      if (fbuf) {
+        snprintf(tag, sizeof tag, "step %d copy read past EOF", nsteps);
+        long long fr = ic_hole_read(fd, ubuf, fbuf, hpages, hpage, unit, pos, n, tag, errors, sizeof errors);
+        snprintf(tag, sizeof tag, "step %d copy write past EOF", nsteps);
+        long long fw = ic_hole_write(fd, ubuf, fbuf, hpages, hpage, unit, pos, n, tag, errors, sizeof errors);
+        if (fr != res[0] || fw != res[1])
+          ic_error(errors, sizeof errors, "step %d copy: read %lld / write %lld through the page past EOF, %lld / %lld through the unmapped page", nsteps, fr, fw, res[0], res[1]);
+      }
       long long got = res[0] == -EFAULT ? 0 : res[0];
       if (got < 0 || got % unit != 0) {
         close(fd);
@@ -389,6 +416,7 @@ static int op_itercursor_script(const struct req *r, struct out *o, char *err, s
   outf(o, "\"");
   close(fd);
   if (hbuf) munmap(hbuf, (size_t)hpages * PAGE);
+  if (fbuf) munmap(fbuf, 2 * PAGE);
   out_str(o, "errors", errors);
   out_int(o, "unit", unit);
   out_int(o, "oddUnit", odd);

@@ -133,6 +133,9 @@ export function iterCursorWhyNot(action: ScenarioAction): string | undefined {
  * Why a whole IterCursor scenario cannot run although each action can: none now. The
  * UserHole configs run (since the eleventh session): their Copy steps go through a UBUF range
  * whose second page the guest munmap()s (guest/itercursor.c ic_hole_read / ic_hole_write),
+ * and again (seventeenth session) through a UBUF range whose second page lies past the end of
+ * a MAP_PRIVATE-mapped tmpfs file (a VMA whose fault is VM_FAULT_SIGBUS: the reference
+ * driver's 'file_eof' hole), which must answer the same,
  * the IovecHole configs' (twelfth session) through the IOVEC layout with segment 4's page
  * munmap()ed, their Advance and Revert steps through the mapped layout as everywhere (iov_iter_advance and
  * iov_iter_revert touch no byte, so the hole cannot change where they leave the cursor).
@@ -169,8 +172,9 @@ export function iterCursorScript(actions: readonly ScenarioAction[]): string {
  * Request parameters for op `itercursor_script`. `hole` (1 when the run has a Copy: only the
  * UserHole, IovecHole and XarrayHole configs have one, and of those UserHole's UBUF and
  * IovecHole's IOVEC runs here): the guest maps the hole layout of the run's type for the Copy
- * steps, UBUF's range with its second page munmap()ed, IOVEC's five pages with segment 4's
- * page munmap()ed.
+ * steps, UBUF's range with its second page munmap()ed (and, for each Copy, the same range in
+ * a MAP_PRIVATE mapping of a half-page file, its second page past EOF: both must answer
+ * alike), IOVEC's five pages with segment 4's page munmap()ed.
  */
 export function iterCursorRequest(
   actions: readonly ScenarioAction[],
