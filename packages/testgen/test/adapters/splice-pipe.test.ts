@@ -703,14 +703,7 @@ describe('SplicePipe adapter', () => {
     expect(obs.map((o) => o.allocPastEof)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 3]);
     expect(obs[6]).toMatchObject({ ret_p1: 1, pipe_p1: 'D1' });
     expect(obs[8]).toMatchObject({ ret_p2: 0, pipe_p2: '' });
-    const exp = computeExpectation(
-      stepperFor('SplicePipe_eof_limit_v19'),
-      splicePipeAdapter.observeModel,
-      s,
-      design,
-      constants,
-    );
-    expect(compareObservations(s, design, exp.observations, obs).map(formatMismatch)).toEqual([]);
+    expectModelAgrees(s, design, 'SplicePipe_eof_limit_v19', constants, obs);
     // The v20 design (the clip) on the same file: one page read for the one-page file, none
     // allocated at EOF: nothing past EOF, and nothing to catch.
     const v20 = runOnReference(
@@ -772,14 +765,7 @@ describe('SplicePipe adapter', () => {
     expect(obs.map((o) => o.failFull)).toEqual([0, 1, 1, 1, 1, 2]);
     expect(obs[4]).toMatchObject({ ret_p1: 'error 11', pipe_p1: '', framesInUse: 0 });
     expect(obs[5]).toMatchObject({ ret_p2: 'error 11', pipe_p2: '', framesInUse: 0 });
-    const exp = computeExpectation(
-      stepperFor('SplicePipe_no_room_clip'),
-      splicePipeAdapter.observeModel,
-      s,
-      design,
-      constants,
-    );
-    expect(compareObservations(s, design, exp.observations, obs).map(formatMismatch)).toEqual([]);
+    expectModelAgrees(s, design, 'SplicePipe_no_room_clip', constants, obs);
     // 6.1 as shipped (the clip): each splice() reads the one page that fits, nothing to catch.
     const clipped = runOnReference(
       splicePipeAdapter,
@@ -817,14 +803,7 @@ describe('SplicePipe adapter', () => {
     const obs = runOnReference(splicePipeAdapter, s, design);
     expect(obs.map((o) => o.pastEof)).toEqual([0, 0, 0, 2]);
     expect(obs[3]).toMatchObject({ isize: 0, ret_p2: 2, pipe_p2: 'D1,D2', cached: 0 });
-    const exp = computeExpectation(
-      stepperFor('SplicePipe_isize_race'),
-      splicePipeAdapter.observeModel,
-      s,
-      design,
-      constants,
-    );
-    expect(compareObservations(s, design, exp.observations, obs).map(formatMismatch)).toEqual([]);
+    expectModelAgrees(s, design, 'SplicePipe_isize_race', constants, obs);
     // 6.12 as shipped reads i_size again: nothing spliced past the truncate.
     const fixed = runOnReference(
       splicePipeAdapter,
