@@ -15,6 +15,21 @@ const stepper = createEmbeddedStepper(
   readFileSync(join(specs, 'ForkRace.cfg'), 'utf8'),
 );
 const base = { NumPages: 1, MaxFrames: 3, UseFixedBuffers: false, UseVmsplice: false };
+/**
+ * FileBacked's buffer (page 1 the file's page-cache page, only loaded) under an O_DIRECT write
+ * holding it as `hold` does, with its failed steps: the constants the file-buffer cases share.
+ */
+const fileBufferWrite = (hold: string) => ({
+  ...base,
+  NumPages: 2,
+  MaxFrames: 6,
+  NumIOs: 1,
+  UseDioWrite: true,
+  LastPageLoadedOnly: true,
+  FileBacked: true,
+  UseFailedSteps: true,
+  DioHold: hold,
+});
 
 /** The model's expectation for s under profile with the scenario's constants. */
 const expectationOf = (s: Scenario, profile: string, constants: Constants) =>
@@ -467,18 +482,7 @@ describe('ForkRace adapter', () => {
       ['linux-6.12', 'FOLL_PIN', [0, 0, 1, 1, 1, 1, 0]],
       ['linux-6.1', 'FOLL_GET', [0, 0, 0, 0, 0, 0, 0]],
     ] as const) {
-      const constants = {
-        ...base,
-        NumPages: 2,
-        MaxFrames: 6,
-        NumIOs: 1,
-        UseDioWrite: true,
-        UseChildExit: true,
-        LastPageLoadedOnly: true,
-        FileBacked: true,
-        UseFailedSteps: true,
-        DioHold: hold,
-      };
+      const constants = { ...fileBufferWrite(hold), UseChildExit: true };
       const s: Scenario = {
         ...race,
         id: 'ForkRace/file-private',
@@ -526,18 +530,7 @@ describe('ForkRace adapter', () => {
       ['linux-6.12', 'FOLL_PIN', [0, 1, 1, 1, 0]],
       ['linux-6.1', 'FOLL_GET', [0, 0, 0, 0, 0]],
     ] as const) {
-      const constants = {
-        ...base,
-        NumPages: 2,
-        MaxFrames: 6,
-        NumIOs: 1,
-        UseDioWrite: true,
-        LastPageLoadedOnly: true,
-        FileBacked: true,
-        UseFailedSteps: true,
-        UseMmapFixed: true,
-        DioHold: hold,
-      };
+      const constants = { ...fileBufferWrite(hold), UseMmapFixed: true };
       const s: Scenario = {
         ...race,
         id: 'ForkRace/file-mmap-exists',
