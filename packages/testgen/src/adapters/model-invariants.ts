@@ -207,6 +207,14 @@ const splicePipe: ModelInvariantTable = {
       reportedAs: ['splice_within_eof'],
     },
     {
+      // A buffered splice that returned pages past the i_size a truncate left (pastEof grew: the
+      // i_size sampled before its pages were uptodate, splice_isize_before_uptodate):
+      // splice_within_eof judges the splice that returned at this step.
+      invariant: 'SpliceWithinEof',
+      broken: (prev, now) => (num(now.pastEof) ?? 0) > (num(prev?.pastEof) ?? 0),
+      reportedAs: ['splice_within_eof'],
+    },
+    {
       // A splice that failed after its read met the full pipe (fullFail), judged by
       // splice_fill_not_failed when it returns -EAGAIN.
       invariant: 'FillNotFailed',

@@ -45,6 +45,8 @@ describe('PinUnpin adapter', () => {
       largeFolio: false,
       x1Zeroed: false,
       filePrivate: false,
+      overCache: false,
+      devCached: { __set: [] },
       bio: {
         __fn: [
           [
@@ -108,6 +110,8 @@ describe('PinUnpin adapter', () => {
       largeFolio: true,
       x1Zeroed: false,
       filePrivate: false,
+      overCache: false,
+      devCached: { __set: [] },
       bio: {
         __fn: [
           [1, idle],
