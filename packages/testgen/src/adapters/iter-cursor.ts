@@ -1223,15 +1223,6 @@ class IterCursorDriver implements ReferenceDriver {
       done = iov_iter_zero(bytes, i);
       this.checkBytes(path, pos, this.readData(pos, done), freshBytes(bytes));
     }
-    if (countBefore - i.count !== done)
-      throw new AdapterError(
-        `IterCursor: ${path} of ${bytes} bytes returned ${done} but advanced the iterator by ${countBefore - i.count}`,
-      );
-    if (done % UNIT !== 0)
-      throw new AdapterError(`IterCursor: ${path} did ${done} bytes, not in model units`);
-    this.lastBytes = done / UNIT;
-    this.lastOffset0 = 0;
-    this.lastUnbacked = 0;
     // The bytes the copy counts that its position did not pass (the spec's last.misplaced for
     // a Copy): the pre-808471ddb0fa iterate_folioq from a folio's end copies them at the page
     // after the folio and steps to the next slot at offset 0.
@@ -1241,7 +1232,30 @@ class IterCursorDriver implements ReferenceDriver {
       throw new AdapterError(
         `IterCursor: ${path} moved the position by ${moved}, not in model units`,
       );
-    this.lastMisplaced = (done - moved) / UNIT;
+    this.recordCopy(path, bytes, done, countBefore - i.count, (done - moved) / UNIT);
+  }
+
+  /**
+   * A copy's results (Copy, CopyMc): it advanced the iterator by exactly what it returned, in
+   * model units; `misplaced` of those bytes its position did not pass; nothing is listed.
+   */
+  private recordCopy(
+    fn: string,
+    bytes: number,
+    done: number,
+    advanced: number,
+    misplaced: number,
+  ): void {
+    if (advanced !== done)
+      throw new AdapterError(
+        `IterCursor: ${fn} of ${bytes} bytes returned ${done} but advanced the iterator by ${advanced}`,
+      );
+    if (done % UNIT !== 0)
+      throw new AdapterError(`IterCursor: ${fn} did ${done} bytes, not in model units`);
+    this.lastBytes = done / UNIT;
+    this.lastOffset0 = 0;
+    this.lastUnbacked = 0;
+    this.lastMisplaced = misplaced;
     this.lastStray = 0;
     this.extractViolations = [];
   }
@@ -1268,18 +1282,7 @@ class IterCursorDriver implements ReferenceDriver {
           `IterCursor: copy_mc_to_iter at data byte ${pos}: byte ${b} is ${got[b]}, expected ${want[b]} (the copy did not move the bytes where the cursor was)`,
         );
     }
-    if (countBefore - i.count !== done)
-      throw new AdapterError(
-        `IterCursor: copy_mc_to_iter of ${bytes} bytes returned ${done} but advanced the iterator by ${countBefore - i.count}`,
-      );
-    if (done % UNIT !== 0)
-      throw new AdapterError(`IterCursor: copy_mc_to_iter did ${done} bytes, not in model units`);
-    this.lastBytes = done / UNIT;
-    this.lastOffset0 = 0;
-    this.lastUnbacked = 0;
-    this.lastMisplaced = 0;
-    this.lastStray = 0;
-    this.extractViolations = [];
+    this.recordCopy('copy_mc_to_iter', bytes, done, countBefore - i.count, 0);
   }
 
   /**
