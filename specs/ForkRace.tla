@@ -127,6 +127,11 @@ CONSTANTS
                      \* vma: do_cow_fault's anonymous, exclusive, writable copy, as an anonymous
                      \* page 1 starts); FALSE: both pages in the one anonymous vma.  What differs is
                      \* the vma's vm_file, which only 6.1's io_pin_pages looks at (RegisterWhole)
+    UseVfio,         \* explore a read-only VFIO DMA mapping of the file page (VfioMapDma, VfioUnmapDma)
+    LongtermRoUnshare,\* a read-only FOLL_LONGTERM pin of a page that is not anonymous in a COW
+                     \* mapping unshares it first (6.2+, 84209e87c696 "mm/gup: reliable R/O
+                     \* long-term pinning in COW mappings"); FALSE: 6.1, which pins the page as
+                     \* mapped (a profile constant; it matters only with UseVfio)
     IoUringFileCheck \* io_uring's buffer registration refuses file-backed memory after pinning it
                      \* (6.1 io_uring/rsrc.c io_pin_pages: a file that is neither shmem nor
                      \* hugetlbfs, -EOPNOTSUPP); FALSE: 6.5+, which checks no vma (a profile
@@ -182,6 +187,10 @@ ASSUME FileBacked => (NumPages = 2 /\ LastPageLoadedOnly /\ MaxFrames >= 4 /\ Fo
                       /\ ~UseRegisterOversized /\ ~UseFixedOutside /\ ~UseVmsplice /\ ~UseProtect /\ ~UseRemap
                       /\ ~UseLazyMap /\ ~UseChildRead /\ ~UseExit /\ ~UseHoleSteps
                       /\ ~UseMisaligned)
+ASSUME UseVfio \in BOOLEAN /\ LongtermRoUnshare \in BOOLEAN
+\* The VFIO mapping is explored over the file buffer's page 1 with the O_DIRECT reads, the fork and
+\* the writes; not with the other holders of a page (io_uring, vmsplice), munmap or the child's exit.
+ASSUME UseVfio => (FileBacked /\ ~UseFixedBuffers /\ ~UseMunmap /\ ~UseChildExit /\ ~UseMmapFixed)
 ASSUME LastPageFile \in BOOLEAN
 \* The anonymous page and the file page beside it are explored with the whole-buffer registration
 \* (RegisterWhole), the fixed and O_DIRECT reads, the fork and the writes; nothing that changes
@@ -233,6 +242,8 @@ VARIABLES
     noread,     \* noread[v]: ... and not even PROT_READ: PROT_NONE (ProtectNone; ro[v] too)
     orphan,     \* the I/Os whose page the parent unmapped after submitting them (Munmap)
     lazy,       \* the parent's pages with a vma but no pte yet (MmapLazy: mmap without MAP_POPULATE)
+    vfio,       \* the frame the parent's VFIO DMA mapping of page NumPages - 1 pinned (UseVfio): 0 none
+                \* yet, -1 unmapped (VfioUnmapDma; each mapping is made once)
     regErr,     \* what the parent's last RegisterBuffer returned where the kernel decides it
                 \* (IoUringFileCheck): "NONE" (registered) | "EOPNOTSUPP" (6.1, a file buffer) |
                 \* "EINVAL" (6.1, a buffer from an anonymous vma into a file's: LastPageFile);
@@ -240,7 +251,7 @@ VARIABLES
                 \* under every profile and each profile's outcome is compared
     action      \* the step taken: [name |-> ..., params]
 
-vars == <<gone, ro, noread, orphan, lazy, regErr, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
+vars == <<gone, ro, noread, orphan, lazy, regErr, vfio, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, action>>
 
 ----------------------------------------------------------------------------
 (* Helpers *)
@@ -413,6 +424,7 @@ Init ==
     /\ orphan = {}
     /\ lazy = {}
     /\ regErr = "NONE"
+    /\ vfio = 0
     /\ action = [name |-> "Init"]
 
 ----------------------------------------------------------------------------
@@ -443,7 +455,7 @@ DioSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
 
 \* The parent submits an O_DIRECT write of its whole page v to the device (Linux AIO or
@@ -474,7 +486,7 @@ DioWriteSubmit(i, v) ==
             /\ hasPinned' = hasPinned
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIOW", vpage |-> v,
                                 frame |-> pte'["P"][v].frame]]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "DioWriteSubmit", io |-> i, vpage |-> v]
 
 \* io_uring IORING_OP_READ_FIXED into the registered buffer for page v: the
@@ -485,7 +497,7 @@ FixedRead(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "FIXED", vpage |-> v, frame |-> fixedBuf[v]]]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "FixedRead", io |-> i, vpage |-> v]
 
 \* The device completes I/O i: the data lands in the frame that was grabbed
@@ -509,7 +521,7 @@ IoComplete(i) ==
        ELSE /\ Scrub(excl, [data EXCEPT ![io[i].frame] = @ \cup {DioTag(i)}])
             /\ written' = written
     /\ io' = [io EXCEPT ![i].st = "DONE"]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, fixedBuf, pipe, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, hasPinned, forked, exited, fixedBuf, pipe, regErr>>
     /\ action' = [name |-> "IoComplete", io |-> i]
 
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
@@ -536,7 +548,7 @@ ForkAdvised ==
     /\ pte' = [p \in Procs |-> IF p = "P" THEN pte["P"] ELSE
                  [v \in VPages |-> [frame |-> NoFrame, write |-> FALSE]]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, exited, refs, pins, excl, data, hasPinned, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Fork"]
 
 \* Fork copies no pte of a vma without an anon_vma (mm/memory.c copy_page_range ->
@@ -588,7 +600,7 @@ Fork ==
                       ELSE IF c1 /\ f = g1 THEN data[f1]
                       ELSE data[f]]
     /\ forked' = TRUE
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, exited, hasPinned, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, exited, hasPinned, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Fork"]
 
 \* Process p writes one byte of page v (another byte than the read's),
@@ -613,7 +625,7 @@ Write(p, v) ==
                   /\ excl' = [excl EXCEPT ![g] = TRUE]
                   /\ data' = [data EXCEPT ![g] = {WriteTag(p)}]
        ELSE WriteAccess(p, v, {WriteTag(p)})
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Write", proc |-> p, vpage |-> v]
 
 \* The child loads a byte of its page v where it has a vma but no page (WIPEONFORK: fork
@@ -629,7 +641,7 @@ Read(p, v) ==
     /\ ~exited
     /\ pte[p][v].frame = NoFrame
     /\ pte' = [pte EXCEPT ![p][v] = [frame |-> ZeroFrame, write |-> FALSE]]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Read", proc |-> p, vpage |-> v]
 
 \* With RegisterWholeBuffer one ring holds the whole buffer and the buffer-wide actions name it
@@ -675,7 +687,7 @@ RegisterSlots(v, n) ==
        ELSE /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
             /\ fixedBuf' = [fixedBuf EXCEPT ![v] = pte'["P"][v].frame]
             /\ regErr' = "NONE"
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, forked, exited, io, pipe, written>>
     /\ action' = [name |-> n, vpage |-> v]
 
 RegisterBuffer(v) == RegisterSlots(v, "RegisterBuffer")
@@ -712,7 +724,7 @@ RegisterWhole ==
        ELSE /\ pins' = [f \in Frames |-> pins[f] + Cardinality({w \in VPages : pte["P"][w].frame = f})]
             /\ fixedBuf' = [w \in VPages |-> pte["P"][w].frame]
             /\ regErr' = "NONE"
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, excl, data, forked, exited, io, pipe, written>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, excl, data, forked, exited, io, pipe, written>>
     /\ action' = [name |-> "RegisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS of the whole-buffer ring: io_buffer_unmap unpins every page,
@@ -726,11 +738,65 @@ UnregisterWhole ==
     /\ pins' = [f \in Frames |-> pins[f] - Cardinality({w \in VPages : fixedBuf[w] = f})]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [w \in VPages |-> -1]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written, regErr>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> 0]
 
 \* IORING_UNREGISTER_BUFFERS: unpin (io_buffer_unmap), once no fixed read
 \* on it is in flight.
+\* VFIO_IOMMU_MAP_DMA of the parent's page NumPages - 1 (the file buffer's page-cache page while
+\* only loaded) for a device that only reads it (VFIO_DMA_MAP_FLAG_READ: IOMMU_READ, no
+\* IOMMU_WRITE).  drivers/vfio/vfio_iommu_type1.c vfio_pin_pages_remote -> vaddr_get_pfns (Debian
+\* 6.1.192 :557-570, 6.12.117 :551-564, the same): "if (prot & IOMMU_WRITE) flags |= FOLL_WRITE;"
+\* then pin_user_pages_remote(mm, vaddr, npages, flags | FOLL_LONGTERM, ...): a read-only
+\* long-term pin, MMF_HAS_PINNED.  mm/gup.c follow_page_pte asks gup_must_unshare of a pte that
+\* is not writable (6.12.117 mm/gup.c:904 -> -EMLINK -> faultin_page(..., unshare)):
+\*  - LongtermRoUnshare (6.12.117 mm/internal.h:1373-1405): a page that is not anonymous is
+\*    unshared for FOLL_LONGTERM in a COW mapping (is_cow_mapping: MAP_PRIVATE, VM_MAYWRITE), so
+\*    the FAULT_FLAG_UNSHARE fault's do_wp_page (mm/memory.c:3656; not an anon folio: :3746
+\*    "return wp_page_copy(vmf)") gives the parent an anonymous, exclusive copy mapped read-only
+\*    (wp_page_copy :3404 "if (unlikely(unshare))": no mkwrite, no dirty), and that copy is pinned;
+\*  - 6.1 (Debian 6.1.192 include/linux/mm.h:3189-3203, gup_must_unshare(flags, page): "if
+\*    (!PageAnon(page)) return false;"): the page-cache page is pinned as mapped, no fault.
+\* A page already anonymous and exclusive (a write came first) is pinned as it is (UnshareAccess).
+\* (RDMA's ib_umem_get is no such caller on 6.1: Debian 6.1.192 drivers/infiniband/core/umem.c:176
+\* and :231 pin a read-only region with FOLL_WRITE | FOLL_FORCE, a write fault that copies.)
+VfioPinAccess(v) ==
+    LET f == pte["P"][v].frame
+    IN IF LongtermRoUnshare /\ f \in PageCache
+       THEN /\ NumFree > 0
+            /\ \E g \in {NewFrame} :
+                  /\ pte' = [pte EXCEPT !["P"][v] = [frame |-> g, write |-> FALSE]]
+                  /\ excl' = [excl EXCEPT ![g] = TRUE]
+                  /\ data' = [data EXCEPT ![g] = data[f]]
+       ELSE UnshareAccess("P", v)
+
+VfioMapDma(v) ==
+    /\ UseVfio
+    /\ vfio = 0
+    /\ v = NumPages - 1
+    /\ ParentMaps(v)
+    /\ VfioPinAccess(v)
+    /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
+    /\ vfio' = pte'["P"][v].frame
+    /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, refs, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ action' = [name |-> "VfioMapDma", vpage |-> v]
+
+\* VFIO_IOMMU_UNMAP_DMA of that mapping: vfio_unmap_unpin -> vfio_unpin_pages_remote -> put_pfn
+\* (Debian 6.1.192 drivers/vfio/vfio_iommu_type1.c:467-476, 6.12.117 :462-471):
+\* "unpin_user_pages_dirty_lock(&page, 1, prot & IOMMU_WRITE)": the pin goes, the page is not
+\* dirtied (read-only mapping); a page nobody maps or holds any more is freed.
+VfioUnmapDma(v) ==
+    /\ vfio > 0
+    /\ v = NumPages - 1
+    /\ pins' = [pins EXCEPT ![vfio] = @ - 1]
+    /\ vfio' = -1
+    /\ pte' = pte
+    /\ refs' = refs
+    /\ Scrub(excl, data)
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ action' = [name |-> "VfioUnmapDma", vpage |-> v]
+
 UnregisterBuffer(v) ==
     /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] > 0
@@ -740,7 +806,7 @@ UnregisterBuffer(v) ==
     /\ pins' = [pins EXCEPT ![fixedBuf[v]] = @ - 1]
     /\ Scrub(excl, data)
     /\ fixedBuf' = [fixedBuf EXCEPT ![v] = -1]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, pipe, written, regErr>>
     /\ action' = [name |-> "UnregisterBuffer", vpage |-> v]
 
 \* vmsplice(pipe, page v of the parent): iov_iter_get_pages2, a FOLL_GET
@@ -752,7 +818,7 @@ Vmsplice(v) ==
     /\ pte["P"][v].frame # ZeroFrame     \* a vmsplice of the zero page is not explored
     /\ refs' = [refs EXCEPT ![pte["P"][v].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][v].frame, seen |-> {}]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written, regErr>>
     /\ action' = [name |-> "Vmsplice", vpage |-> v]
 
 \* read() from the pipe: the reader sees the content of the page the pipe
@@ -764,7 +830,7 @@ PipeRead ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ pipe' = [st |-> "READ", frame |-> NoFrame, seen |-> data[pipe.frame]]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, hasPinned, forked, exited, io, fixedBuf, written, regErr>>
     /\ action' = [name |-> "PipeRead"]
 
 \* The child exits (do_exit -> mmput -> exit_mmap -> zap_pte_range): its
@@ -782,7 +848,7 @@ ChildExit ==
     /\ pins' = pins
     /\ Scrub(excl, data)
     /\ exited' = TRUE
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, hasPinned, forked, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, hasPinned, forked, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "ChildExit"]
 
 \* Both processes exit (do_exit), the scenario's tear-down.  The exit waits for the I/O in
@@ -809,7 +875,7 @@ Exit ==
     /\ exited' = forked
     /\ gone' = TRUE
     /\ lazy' = {}
-    /\ UNCHANGED <<ro, noread, orphan, hasPinned, forked, io, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, ro, noread, orphan, hasPinned, forked, io, pipe, written, regErr>>
     /\ action' = [name |-> "Exit"]
 
 \* The parent munmaps its page v (mm/mmap.c do_vmi_munmap -> vms_complete_munmap_vmas ->
@@ -835,7 +901,7 @@ Munmap(v) ==
     \* ParentSeesDioData reads from ParentMaps alone), so other configs keep their state counts.
     /\ orphan' = IF UseRemap \/ UseLazyMap THEN orphan \cup {i \in IOs : io[i].st # "IDLE" /\ io[i].vpage = v}
                  ELSE orphan
-    /\ UNCHANGED <<lazy, gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Munmap", vpage |-> v]
 
 \* Steps that fail (UseFailedSteps): the parent's accesses to the page it unmapped, io_uring
@@ -854,7 +920,7 @@ WriteUnmapped(p, v) ==
     /\ p = "P"
     /\ ~ParentHasVma(v)
     /\ FailedStep([name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "WriteUnmapped", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* IORING_REGISTER_BUFFERS of the unmapped page: io_pin_pages -> pin_user_pages finds no
@@ -871,7 +937,7 @@ RegisterUnmapped(v) ==
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* The child loads a byte of page v where it has no vma (ForkAdvice DONTFORK: dup_mmap gave it
@@ -884,7 +950,7 @@ ReadNoVma(p, v) ==
     /\ ~exited
     /\ ~ChildHasVma(v)
     /\ FailedStep([name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "ReadNoVma", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* vmsplice of the unmapped page: iter_to_pipe -> iov_iter_get_pages2 -> get_user_pages_fast
@@ -905,7 +971,7 @@ RegisterWholeUnmapped ==
     /\ ~AllParentMapped
     /\ FailedStep([name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterUnmapped", vpage |-> 0, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS on a ring that has its buffers registered: -EBUSY, nothing
@@ -917,7 +983,7 @@ RegisterBusy(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterBusy", vpage |-> v, err |-> "EBUSY"]
 
 \* IORING_REGISTER_BUFFERS of two iovecs on page v's ring (UseRegisterOversized): page v, then
@@ -946,7 +1012,7 @@ RegisterUnwound(v, n) ==
     /\ pins' = pins
     /\ WriteAccess("P", v, {})
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> n, vpage |-> v, err |-> "EFAULT"]
 
 RegisterOversized(v) == RegisterUnwound(v, "RegisterOversized")
@@ -996,7 +1062,7 @@ MisalignedStep(n, v) ==
     /\ n \in {"MunmapMisaligned", "ProtectMisaligned", "MadviseMisaligned", "MmapMisaligned"}
     /\ ParentMaps(v)
     /\ FailedStep([name |-> n, vpage |-> v, err |-> "EINVAL"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> n, vpage |-> v, err |-> "EINVAL"]
 
 \* madvise(2) or mmap(2) by the parent of its page v with an argument no kernel accepts
@@ -1017,7 +1083,7 @@ BadArgStep(n, v) ==
     /\ n \in {"MadviseInvalid", "MmapEmpty", "MmapTooLong"}
     /\ ParentMaps(v)
     /\ FailedStep([name |-> n, vpage |-> v, err |-> e])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> n, vpage |-> v, err |-> e]
 
 \* IORING_REGISTER_BUFFERS with no iovec (nr_args 0, the iovec array given) on page v's ring
@@ -1031,7 +1097,7 @@ RegisterEmpty(v) ==
     /\ ~RegisterWholeBuffer
     /\ fixedBuf[v] <= 0
     /\ FailedStep([name |-> "RegisterEmpty", vpage |-> v, err |-> "EINVAL"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterEmpty", vpage |-> v, err |-> "EINVAL"]
 
 \* IORING_UNREGISTER_BUFFERS on a ring whose buffers were unregistered already: -ENXIO
@@ -1042,7 +1108,7 @@ UnregisterNone(v) ==
     /\ RingPage(v)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "UnregisterNone", vpage |-> v, err |-> "ENXIO"]
 
 \* IORING_OP_READ_FIXED naming a buffer that is no longer registered: the request fails at
@@ -1053,7 +1119,7 @@ FixedReadUnregistered(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] = -1
     /\ FailedStep([name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "FixedReadUnregistered", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of page v into the pipe that holds a page already: the pipe has
@@ -1064,7 +1130,7 @@ VmspliceFull(v) ==
     /\ pipe.st = "FULL"
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "VmspliceFull", vpage |-> v, err |-> "EAGAIN"]
 
 VmspliceUnmapped(v) ==
@@ -1073,7 +1139,7 @@ VmspliceUnmapped(v) ==
     /\ pipe.st = "EMPTY"
     /\ ~ParentMaps(v)
     /\ FailedStep([name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "VmspliceUnmapped", vpage |-> v, err |-> "EFAULT"]
 
 \* vmsplice(SPLICE_F_NONBLOCK) of the parent's whole two-page buffer (one iovec) into the empty
@@ -1092,7 +1158,7 @@ VmspliceWhole ==
     /\ \A v \in VPages : pte["P"][v].frame # ZeroFrame  \* a vmsplice of the zero page is not explored
     /\ refs' = [refs EXCEPT ![pte["P"][0].frame] = @ + 1]
     /\ pipe' = [st |-> "FULL", frame |-> pte["P"][0].frame, seen |-> {}]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, written, regErr>>
     /\ action' = [name |-> "VmspliceWhole", spliced |-> 1]
 
 \* The parent mprotects its page v PROT_READ, before fork (mm/mprotect.c do_mprotect_pkey ->
@@ -1111,7 +1177,7 @@ Protect(v) ==
     /\ ~ro[v]
     /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
     /\ ro' = [ro EXCEPT ![v] = TRUE]
-    /\ UNCHANGED <<lazy, gone, orphan, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, orphan, noread, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Protect", vpage |-> v]
 
 \* A store by p to its read-only page v (after fork, as Write): the write fault finds a vma
@@ -1123,7 +1189,7 @@ WriteReadOnly(p, v) ==
     /\ ro[v]
     /\ IF p = "P" THEN ParentMaps(v) ELSE ChildHasVma(v) /\ ~exited
     /\ FailedStep([name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "WriteReadOnly", proc |-> p, vpage |-> v, err |-> "SIGSEGV"]
 
 \* An O_DIRECT read into the read-only page: GUP with FOLL_WRITE fails in check_vma_flags
@@ -1137,7 +1203,7 @@ DioSubmitReadOnly(i, v) ==
     /\ ro[v]
     /\ FailedStep([name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "DioSubmitReadOnly", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* IORING_REGISTER_BUFFERS of the read-only page: io_pin_pages -> pin_user_pages(FOLL_WRITE |
@@ -1150,7 +1216,7 @@ RegisterReadOnly(v) ==
     /\ ro[v]
     /\ FailedStep([name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "RegisterReadOnly", vpage |-> v, err |-> "EFAULT"]
 
 \* The parent maps a new anonymous page at its page v's address with MAP_FIXED_NOREPLACE while
@@ -1163,7 +1229,7 @@ MmapExists(v) ==
     /\ ~FileBacked
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MmapExists", vpage |-> v, err |-> "EEXIST"]
 
 \* FileBacked (UseMmapFixed): the parent maps its file again, one page from its start, at page
@@ -1180,7 +1246,7 @@ MmapFileExists(v) ==
     /\ UseMmapFixed
     /\ ParentMaps(v)
     /\ FailedStep([name |-> "MmapFileExists", vpage |-> v, err |-> "EEXIST"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MmapFileExists", vpage |-> v, err |-> "EEXIST"]
 
 \* The parent mprotects its read-only page v back to PROT_READ|PROT_WRITE, before fork
@@ -1200,7 +1266,7 @@ Unprotect(v) ==
     /\ ro[v]
     /\ ro' = [ro EXCEPT ![v] = FALSE]
     /\ noread' = [noread EXCEPT ![v] = FALSE]
-    /\ UNCHANGED <<lazy, gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "Unprotect", vpage |-> v]
 
 \* The parent mprotects its page v PROT_NONE, before fork (UseProtNone; from read-write or
@@ -1223,7 +1289,7 @@ ProtectNone(v) ==
     /\ pte' = [pte EXCEPT !["P"][v].write = FALSE]
     /\ ro' = [ro EXCEPT ![v] = TRUE]
     /\ noread' = [noread EXCEPT ![v] = TRUE]
-    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "ProtectNone", vpage |-> v]
 
 \* An O_DIRECT write from the parent's PROT_NONE page v: the source pages are taken without
@@ -1242,7 +1308,7 @@ DioWriteNoAccess(i, v) ==
     /\ noread[v]
     /\ FailedStep([name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"])
     /\ hasPinned' = IF DioHold = "FOLL_PIN" THEN [hasPinned EXCEPT !["P"] = TRUE] ELSE hasPinned
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "DioWriteNoAccess", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* The parent maps a new anonymous page where it unmapped its page v, before fork (UseRemap):
@@ -1267,7 +1333,7 @@ MmapPopulate(v) ==
           /\ data' = [data EXCEPT ![g] = {}]
     /\ ro' = [ro EXCEPT ![v] = FALSE]
     /\ noread' = [noread EXCEPT ![v] = FALSE]
-    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, orphan, refs, pins, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MmapPopulate", vpage |-> v]
 
 \* The parent maps a new anonymous page where it unmapped its page v, before fork, without
@@ -1290,7 +1356,7 @@ MmapLazy(v) ==
     /\ lazy' = lazy \cup {v}
     /\ ro' = [ro EXCEPT ![v] = FALSE]
     /\ noread' = [noread EXCEPT ![v] = FALSE]
-    /\ UNCHANGED <<gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, gone, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MmapLazy", vpage |-> v]
 
 \* mprotect(PROT_READ) of the parent's whole buffer (both pages) after it unmapped one of them,
@@ -1314,7 +1380,7 @@ ProtectHole ==
     /\ ro' = [v \in VPages |-> ro[v] \/ (v = 0 /\ ParentMaps(0))]
     /\ pte' = IF ParentMaps(0) THEN [pte EXCEPT !["P"][0].write = FALSE] ELSE pte
     /\ noread' = [v \in VPages |-> noread[v] /\ ~(v = 0 /\ ParentMaps(0))]
-    /\ UNCHANGED <<lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, orphan, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "ProtectHole", err |-> "ENOMEM"]
 
 \* madvise(MADV_DONTFORK) of the parent's whole buffer after it unmapped one of its pages:
@@ -1331,7 +1397,7 @@ MadviseHole ==
     /\ ~forked
     /\ ~AllParentMapped
     /\ HoleStep([name |-> "MadviseHole", err |-> "ENOMEM"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MadviseHole", err |-> "ENOMEM"]
 
 \* madvise(MADV_WIPEONFORK) of the parent's whole buffer when it is a private file mapping
@@ -1343,7 +1409,7 @@ MadviseWipeFile ==
     /\ FileBacked
     /\ ~forked
     /\ FailedStep([name |-> "MadviseWipeFile", err |-> "EINVAL"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "MadviseWipeFile", err |-> "EINVAL"]
 
 \* IORING_OP_READ_FIXED on page v's ring (its one registered buffer, page v) at the address one
@@ -1358,7 +1424,7 @@ FixedReadOutside(i, v) ==
     /\ CanStart(i)
     /\ fixedBuf[v] > 0
     /\ FailedStep([name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"])
-    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, hasPinned, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "FixedReadOutside", io |-> i, vpage |-> v, err |-> "EFAULT"]
 
 \* Each action is preceded by its cheap enabling conditions (the config's flags, CanStart, the
@@ -1411,6 +1477,8 @@ Next ==
     \/ RegisterWholeBuffer /\ fixedBuf[0] > 0 /\ UnregisterWhole
     \/ UseFixedBuffers /\ UseMunmap /\ RegisterWholeBuffer /\ UseFailedSteps /\ RegisterWholeUnmapped
     \/ UseExit /\ ~gone /\ Exit
+    \/ \E v \in VPages : UseVfio /\ vfio = 0 /\ VfioMapDma(v)
+    \/ \E v \in VPages : vfio > 0 /\ VfioUnmapDma(v)
     \/ \E v \in VPages :
           \/ UseProtect /\ ~forked /\ Protect(v)
           \/ UseProtect /\ UseFixedBuffers /\ UseFailedSteps /\ RegisterReadOnly(v)
@@ -1458,6 +1526,7 @@ TypeOK ==
     /\ \A v \in lazy : pte["P"][v].frame = NoFrame
     /\ \A v \in VPages : noread[v] => ro[v]
     /\ regErr \in {"NONE", "EOPNOTSUPP", "EINVAL"}
+    /\ vfio \in -1..MaxFrames
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
 \* read and fork"): once a read of the parent's page has completed, the
@@ -1484,6 +1553,13 @@ PinnedPagesExclusive ==
 \* io_uring's registered buffer is still the parent's page: data read with
 \* IORING_OP_READ_FIXED reaches the parent (lost nothing on 6.1 and 6.12).
 \* (A page the parent unmapped stays pinned by the registration, mapped by nobody.)
+\* A read-only long-term pin stays coherent with the page table (the point of 84209e87c696): the
+\* page the VFIO mapping pinned is the one the parent maps there, so what the parent writes later
+\* is what the device reads.  Broken by 6.1 (LongtermRoUnshare FALSE): the pinned page-cache page
+\* stays where the parent's next write fault (a store, an O_DIRECT read into it) copies away from.
+LongtermPinStaysWithParent ==
+    (vfio > 0 /\ ParentMaps(NumPages - 1)) => pte["P"][NumPages - 1].frame = vfio
+
 FixedBufferStaysWithParent ==
     \A v \in VPages : (fixedBuf[v] > 0 /\ ParentMaps(v)) => pte["P"][v].frame = fixedBuf[v]
 

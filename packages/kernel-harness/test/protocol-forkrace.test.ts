@@ -153,6 +153,8 @@ describe('ForkRace realisation', () => {
       pipe: { st: 'EMPTY', frame: 0, seen: { __set: [] } },
       io: { __tuple: [{ st: 'IDLE', kind: 'NONE', vpage: 0, frame: 0 }] },
       written: { __tuple: [{ __set: [] }] },
+      // No VFIO mapping (UseVfio): the adapter's dmaSeen is absent, as in every realisable config.
+      vfio: 0,
       action: { name: 'Init' },
     };
     const adapter = adapterFor('ForkRace');

@@ -178,6 +178,8 @@ export function supportsForkRace(action: ScenarioAction): boolean {
 export function forkRaceWhyNot(a: ScenarioAction): string | undefined {
   if (a.name === 'Exit')
     return "Exit: both processes' exit mid-scenario; the guest agent's forkrace_script has no exit step (its processes exit after the last observation), and what Exit checks, pages freed and pins released at the tear-down (livePages, pin balance), is not observable in a guest (reference target only)";
+  if (a.name === 'VfioMapDma' || a.name === 'VfioUnmapDma')
+    return `${a.name}: a VFIO type1 DMA mapping (VFIO_IOMMU_MAP_DMA / _UNMAP_DMA) needs a PCI device bound to vfio-pci in an IOMMU group, and the guest's QEMU machine has no vIOMMU and its initramfs no vfio modules; and what the device reads through the mapping (dmaSeen) needs a device that DMAs on request (reference target only)`;
   if (a.name === 'VmspliceWhole')
     return 'VmspliceWhole: the guest vmsplices its two-page buffer, spliced 0..2 pages only';
   if (PARAMS[a.name] !== undefined)

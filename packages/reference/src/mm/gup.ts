@@ -281,6 +281,16 @@ export function pin_user_pages_fast(
   return __get_user_pages(mm, start, nr_pages, gup_flags | FOLL_PIN, pages);
 }
 
+/**
+ * pin_user_pages_remote (mm/gup.c: __gup_longterm_locked -> __get_user_pages_locked, no GUP-fast
+ * walk) for a caller that holds mmap_lock, as vfio's vaddr_get_pfns does. The fast walk differs
+ * from the slow one only in skipping check_vma_flags for the ptes it takes, which for the
+ * readable, writable vmas its callers here pin cannot change the outcome; and is_valid_gup_args
+ * failing (FOLL_GET passed) returns 0 here, -EINVAL from pin_user_pages_fast, which no caller
+ * meets. So it is pin_user_pages_fast.
+ */
+export const pin_user_pages_remote: typeof pin_user_pages_fast = pin_user_pages_fast;
+
 /** unpin_user_page */
 export function unpin_user_page(page: Page): void {
   gup_put_folio(page.folio, 1, FOLL_PIN);

@@ -7,3 +7,4 @@ export * from './io_uring.ts';
 export * from './kmem.ts';
 export * from './memory.ts';
 export * from './mmap.ts';
+export * from './vfio.ts';

@@ -41,6 +41,11 @@
 //                   which do_cow_fault copied, or page 1 once nobody maps or holds it) is not
 //                   counted on either side: the model keeps those frames (PageCache) out of the
 //                   allocator's reach but no step frees them
+//   dmaSeen         UseVfio: the tags of the page the read-only VFIO DMA mapping pinned, what the
+//                   device reads through the IOMMU (the model's data[vfio]); null once unmapped,
+//                   absent before any mapping (so no other config's observations change). Its
+//                   P1 beside it shows LongtermPinStaysWithParent: on 6.1 a write the parent
+//                   made after the mapping is in P1 and not in dmaSeen
 //
 // HugeBuffer: the parent's page is page 0 of an anonymous THP (DioForkRace's huge_order 9: a
 // 2 MiB folio, mapped by one PTE per page in the reference). livePages leaves out, on the
@@ -58,6 +63,12 @@
 // on 6.1 (profile io_uring_vma_file_check), refuses the file vma and unpins (err EOPNOTSUPP, the
 // model's regErr); 6.12 registers the copy. MmapFileExists: the file mapped again, one page
 // from its start, over page v with MAP_FIXED_NOREPLACE (vm_mmap_file_private: -EEXIST).
+//
+// VfioMapDma: VFIO_IOMMU_MAP_DMA of page 1 of the file buffer for a device that only reads it
+// (IOMMU_READ): the reference's vfio_pin_map_dma (mm/vfio.ts, drivers/vfio/vfio_iommu_type1.c
+// vaddr_get_pfns: a read-only FOLL_LONGTERM pin_user_pages_remote), which unshares the page-cache
+// page on 6.12 (profile longterm_ro_pin_unshares) and pins it as mapped on 6.1. VfioUnmapDma:
+// VFIO_IOMMU_UNMAP_DMA (vfio_unmap_unpin -> put_pfn: unpin_user_pages_dirty_lock, not dirtied).
 //
 // LastPageFile: the parent's page 1 is a populated MAP_PRIVATE mapping of a one-page file of
 // zeroes right after its anonymous page 0 (mapFileTail). RegisterBuffer of the whole buffer: the
@@ -83,6 +94,7 @@ import {
   FAULT_FLAG_WRITE,
   type Folio,
   handle_mm_fault,
+  IOMMU_READ,
   ITER_DEST,
   io_import_fixed,
   type io_ring_ctx,
@@ -93,6 +105,7 @@ import {
   MADV_DONTFORK,
   MADV_WIPEONFORK,
   type MmStruct,
+  memcpy_from_page_into,
   PAGE_SIZE,
   PROT_READ,
   PROT_WRITE,
@@ -104,6 +117,9 @@ import {
   pipe_read,
   pte_lookup,
   type Violation,
+  type vfio_dma,
+  vfio_pin_map_dma,
+  vfio_unmap_unpin,
   vm_mmap_file_private,
   vma_is_accessible,
   vma_lookup,
@@ -201,6 +217,8 @@ const ACTIONS = new Set([
   'MmapTooLong',
   'MadviseWipeFile',
   'MmapFileExists',
+  'VfioMapDma',
+  'VfioUnmapDma',
 ]);
 
 /** The errors a failed step reports (ForkRace.tla action field err), by the reference's -errno. */
@@ -265,7 +283,19 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
     parentHasPinned: asBool(apply(stateVar(state, 'hasPinned'), 'P'), 'hasPinned'),
     err: modelErr(state),
     ...modelIoOutcomes(state, tagsAt),
+    ...modelDmaSeen(state, data),
   };
+}
+
+/**
+ * ForkRace.tla's vfio (UseVfio): dmaSeen, the tags of the frame the VFIO mapping pinned; null
+ * once unmapped (-1); no key while nothing was mapped (0), as in every config without UseVfio.
+ */
+function modelDmaSeen(state: ModelState, data: ModelValue): { dmaSeen?: string | null } {
+  const frame = asInt(stateVar(state, 'vfio'), 'vfio');
+  if (frame === 0) return {};
+  if (frame < 0) return { dmaSeen: null };
+  return { dmaSeen: tagList(asSet(apply(data, frame, 'data')).map((t) => asString(t, 'tag'))) };
 }
 
 /**
@@ -420,6 +450,8 @@ class ForkRaceDriver implements ReferenceDriver {
   private readonly completed = new Set<number>();
   /** Both processes have exited (Exit): the tear-down ran. */
   private gone = false;
+  /** UseVfio: the VFIO DMA mapping (VfioMapDma), 'unmapped' after VfioUnmapDma, null before. */
+  private vfio: vfio_dma | 'unmapped' | null = null;
 
   /** NumPages of the model: the parent maps this many anonymous pages. */
   private readonly numPages: number;
@@ -874,6 +906,24 @@ class ForkRaceDriver implements ReferenceDriver {
           throw new AdapterError(`ForkRace: mmap without MAP_POPULATE of vpage ${v} mapped a page`);
         return;
       }
+      case 'VfioMapDma': {
+        // VFIO_IOMMU_MAP_DMA of page v, VFIO_DMA_MAP_FLAG_READ only (IOMMU_READ): vaddr_get_pfns'
+        // read-only FOLL_LONGTERM pin (6.12: the page-cache page unshared first).
+        const v = param(action, 'vpage', 'number');
+        const dma = vfio_pin_map_dma(this.race.parent, this.uaddr(v), PAGE_SIZE, IOMMU_READ);
+        if (typeof dma === 'number')
+          throw new AdapterError(`ForkRace: VFIO_IOMMU_MAP_DMA of vpage ${v} returned ${dma}`);
+        this.vfio = dma;
+        return;
+      }
+      case 'VfioUnmapDma': {
+        // VFIO_IOMMU_UNMAP_DMA: vfio_unmap_unpin -> put_pfn (unpinned, not dirtied).
+        if (this.vfio === null || this.vfio === 'unmapped')
+          throw new AdapterError('ForkRace: no VFIO DMA mapping to unmap');
+        vfio_unmap_unpin(this.vfio);
+        this.vfio = 'unmapped';
+        return;
+      }
       case 'Munmap': {
         // munmap(2) of the parent's page v (do_vmi_munmap -> zap_pte_range).
         const v = param(action, 'vpage', 'number');
@@ -929,9 +979,20 @@ class ForkRaceDriver implements ReferenceDriver {
       err: this.lastErr,
       lost: this.lostReads(),
       written: this.writtenTags(),
+      ...this.dmaSeen(),
     };
     this.lastPins = pins;
     return obs;
+  }
+
+  /** dmaSeen: what the device reads through the VFIO mapping, the pinned page's tags. */
+  private dmaSeen(): { dmaSeen?: string | null } {
+    if (this.vfio === null) return {};
+    if (this.vfio === 'unmapped') return { dmaSeen: null };
+    const page = this.vfio.pages[0];
+    if (page === undefined) throw new AdapterError('ForkRace: the VFIO mapping pinned no page');
+    memcpy_from_page_into(USER_VIEW, 0, page, 0, TAGS_END);
+    return { dmaSeen: bytesTags(USER_VIEW) };
   }
 
   /**

@@ -432,6 +432,8 @@ const forkRace: ModelInvariantTable = {
     HoldsBalanced: FIXED_DESIGN,
     ForkIsolation: FIXED_DESIGN,
     FixedBufferStaysWithParent: FIXED_DESIGN,
+    LongtermPinStaysWithParent:
+      "no reference checker: the driver's observation `dmaSeen` (the tags of the page the VFIO mapping pinned, read from that page) beside P1 (the parent's page) is what the model's broken invariant predicts on 6.1 (a write of the parent in P1, not in dmaSeen), compared step by step",
   },
 };
 

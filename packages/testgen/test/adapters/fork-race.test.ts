@@ -473,6 +473,52 @@ describe('ForkRace adapter', () => {
     );
   }, 120_000);
 
+  it('a read-only VFIO mapping of the file page: 6.12 unshares it and stays coherent, 6.1 pins the page-cache page', () => {
+    // UseVfio: VFIO_IOMMU_MAP_DMA (IOMMU_READ) of page 1, the page-cache page a load mapped:
+    // vaddr_get_pfns' read-only FOLL_LONGTERM pin. 6.12 (LongtermRoUnshare) unshares first and
+    // pins an anonymous copy, which fork copies for the child and the parent's store reuses: the
+    // device reads PW. 6.1 pins the page-cache page; the parent's store copies away from it and
+    // the device keeps reading the file (LongtermPinStaysWithParent broken). The unmap unpins.
+    const cases = [
+      ['linux-6.12', 'FOLL_PIN', true, ['', '', 'PW', null], [2, 3, 3, 3]],
+      ['linux-6.1', 'FOLL_GET', false, ['', '', '', null], [2, 2, 3, 3]],
+    ] as const;
+    for (const [profile, hold, unshare, seen, live] of cases) {
+      const c = {
+        ...base,
+        NumPages: 2,
+        MaxFrames: 6,
+        NumIOs: 1,
+        LastPageLoadedOnly: true,
+        FileBacked: true,
+        UseVfio: true,
+        DioHold: hold,
+        LongtermRoUnshare: unshare,
+      };
+      const s: Scenario = {
+        ...race,
+        id: 'ForkRace/vfio-readonly',
+        config: 'ForkRace_vfio_readonly',
+        constants: c,
+        actions: [
+          { name: 'Init' },
+          { name: 'VfioMapDma', vpage: 1 },
+          { name: 'Fork' },
+          { name: 'Write', proc: 'P', vpage: 1 },
+          { name: 'VfioUnmapDma', vpage: 1 },
+        ],
+      };
+      const exp = expectationOf(s, profile, c);
+      expect(exp.stoppedAt).toBeUndefined();
+      expect(exp.observations.map((o) => o.dmaSeen)).toEqual([undefined, ...seen]);
+      expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW']);
+      expect(exp.observations.map((o) => o.pinsHeld)).toEqual([0, 1, 1, 1, 0]);
+      expect(exp.observations.slice(1).map((o) => o.livePages)).toEqual(live);
+      const observed = runOnReference(forkRaceAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    }
+  }, 120_000);
+
   it('a private file mapping: the write from the page-cache page across fork sends the file', () => {
     // FileBacked: page 1 maps the file's page-cache page (only loaded); an O_DIRECT write from
     // it holds that page (6.12 a pin, 6.1 a FOLL_GET ref), fork maps it in the child too, each
