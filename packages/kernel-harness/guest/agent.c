@@ -432,8 +432,13 @@ static int op_fork_race(const struct req *r, struct out *o, char *err, size_t er
   size_t pages = (size_t)((boff + size + PAGE - 1) / PAGE);
   unsigned char *buf = page_buffer(pages);
   if (!buf) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
-  int fd = open(DELAY_DEV, O_RDONLY | O_DIRECT);
-  if (fd < 0) return snprintf(err, errlen, "open %s O_DIRECT: %s", DELAY_DEV, strerror(errno)), -1;
+  // direct 0: a buffered read (the kiocb without IOCB_DIRECT: blkdev_read_iter -> filemap_read
+  // copies from the page cache, nothing pinned). The range is dropped from the cache first
+  // (POSIX_FADV_DONTNEED: mm/fadvise.c -> mapping_try_invalidate) so the read goes to dm-delay.
+  int direct = (int)req_int(r, "direct", 1);
+  int fd = open(DELAY_DEV, O_RDONLY | (direct ? O_DIRECT : 0));
+  if (fd < 0) return snprintf(err, errlen, "open %s%s: %s", DELAY_DEV, direct ? " O_DIRECT" : "", strerror(errno)), -1;
+  if (!direct && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) return snprintf(err, errlen, "posix_fadvise DONTNEED failed"), -1;
 
   aio_context_t ctx = 0;
   struct uring u;
@@ -505,6 +510,7 @@ static int op_fork_race(const struct req *r, struct out *o, char *err, size_t er
   if (!use_uring) sys_io_destroy(ctx);
   out_str(o, "engine", engine);
   out_str(o, "writer", writer);
+  out_bool(o, "direct", direct);
   out_int(o, "res", res);
   out_bool(o, "inFlightAtFork", !done_early);
   out_bool(o, "parentSeesData", parent_sees);
