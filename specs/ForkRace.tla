@@ -132,6 +132,9 @@ CONSTANTS
                      \* mapping unshares it first (6.2+, 84209e87c696 "mm/gup: reliable R/O
                      \* long-term pinning in COW mappings"); FALSE: 6.1, which pins the page as
                      \* mapped (a profile constant; it matters only with UseVfio)
+    UseAllocFail,    \* the processes' memory cgroup is MaxFrames pages (memory.max): where VfioMapDma's unshare
+                     \* needs a page and no frame is free, the fault fails (VfioMapDmaNoMem) instead
+                     \* of the step not being explored; FALSE: no step runs out of memory
     IoUringFileCheck \* io_uring's buffer registration refuses file-backed memory after pinning it
                      \* (6.1 io_uring/rsrc.c io_pin_pages: a file that is neither shmem nor
                      \* hugetlbfs, -EOPNOTSUPP); FALSE: 6.5+, which checks no vma (a profile
@@ -187,7 +190,9 @@ ASSUME FileBacked => (NumPages = 2 /\ LastPageLoadedOnly /\ MaxFrames >= 4 /\ Fo
                       /\ ~UseRegisterOversized /\ ~UseFixedOutside /\ ~UseVmsplice /\ ~UseProtect /\ ~UseRemap
                       /\ ~UseLazyMap /\ ~UseChildRead /\ ~UseExit /\ ~UseHoleSteps
                       /\ ~UseMisaligned)
-ASSUME UseVfio \in BOOLEAN /\ LongtermRoUnshare \in BOOLEAN
+ASSUME UseVfio \in BOOLEAN /\ LongtermRoUnshare \in BOOLEAN /\ UseAllocFail \in BOOLEAN
+\* The allocation failure is explored for the VFIO mapping's unshare only.
+ASSUME UseAllocFail => UseVfio
 \* The VFIO mapping is explored over the file buffer's page 1 with the O_DIRECT reads, the fork and
 \* the writes; not with the other holders of a page (io_uring, vmsplice), munmap or the child's exit.
 ASSUME UseVfio => (FileBacked /\ ~UseFixedBuffers /\ ~UseMunmap /\ ~UseChildExit /\ ~UseMmapFixed)
@@ -243,7 +248,9 @@ VARIABLES
     orphan,     \* the I/Os whose page the parent unmapped after submitting them (Munmap)
     lazy,       \* the parent's pages with a vma but no pte yet (MmapLazy: mmap without MAP_POPULATE)
     vfio,       \* the frame the parent's VFIO DMA mapping of page NumPages - 1 pinned (UseVfio): 0 none
-                \* yet, -1 unmapped (VfioUnmapDma; each mapping is made once)
+                \* yet, -1 unmapped (VfioUnmapDma; each mapping is made once), -2 the mapping failed
+                \* -ENOMEM (VfioMapDmaNoMem: a state value, not the action's err, so that the step is
+                \* the same VfioMapDma under every profile and each profile's outcome is compared)
     regErr,     \* what the parent's last RegisterBuffer returned where the kernel decides it
                 \* (IoUringFileCheck): "NONE" (registered) | "EOPNOTSUPP" (6.1, a file buffer) |
                 \* "EINVAL" (6.1, a buffer from an anonymous vma into a file's: LastPageFile);
@@ -780,6 +787,28 @@ VfioMapDma(v) ==
     /\ vfio' = pte'["P"][v].frame
     /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
     /\ UNCHANGED <<lazy, gone, ro, noread, orphan, refs, forked, exited, io, fixedBuf, pipe, written, regErr>>
+    /\ action' = [name |-> "VfioMapDma", vpage |-> v]
+
+\* The same VFIO_IOMMU_MAP_DMA where the unshare needs a new page and the memory cgroup has none
+\* left (UseAllocFail, NumFree = 0): the FAULT_FLAG_UNSHARE fault's wp_page_copy cannot charge a
+\* page (Debian 6.12.117 mm/memory.c:3354-3356 "new_folio = folio_prealloc(...); if (!new_folio)
+\* goto oom;", :3473 "ret = VM_FAULT_OOM"; a GUP fault is no user fault, so the memcg OOM killer is
+\* not invoked: the charge fails), mm/gup.c faultin_page -> vm_fault_to_errno (include/linux/mm.h
+\* :3654-3657, VM_FAULT_OOM -> -ENOMEM), __get_user_pages "return i ? i : ret;": -ENOMEM for the
+\* first page; vaddr_get_pfns returns it (not VM_PFNMAP), vfio_pin_map_dma's "if (npage <= 0) {
+\* ret = (int)npage; break; }" and vfio_remove_dma: the ioctl fails -ENOMEM, nothing pinned or
+\* mapped, MMF_HAS_PINNED set all the same (__get_user_pages_locked sets it before the walk).  6.1
+\* (LongtermRoUnshare FALSE) needs no page: the same step pins the page-cache page (VfioMapDma).
+VfioMapDmaNoMem(v) ==
+    /\ UseAllocFail
+    /\ vfio = 0
+    /\ v = NumPages - 1
+    /\ ParentMaps(v)
+    /\ LongtermRoUnshare /\ pte["P"][v].frame \in PageCache
+    /\ NumFree = 0
+    /\ vfio' = -2
+    /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
+    /\ UNCHANGED <<lazy, gone, ro, noread, orphan, pte, refs, pins, excl, data, forked, exited, io, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "VfioMapDma", vpage |-> v]
 
 \* VFIO_IOMMU_UNMAP_DMA of that mapping: vfio_unmap_unpin -> vfio_unpin_pages_remote -> put_pfn
@@ -1477,7 +1506,7 @@ Next ==
     \/ RegisterWholeBuffer /\ fixedBuf[0] > 0 /\ UnregisterWhole
     \/ UseFixedBuffers /\ UseMunmap /\ RegisterWholeBuffer /\ UseFailedSteps /\ RegisterWholeUnmapped
     \/ UseExit /\ ~gone /\ Exit
-    \/ \E v \in VPages : UseVfio /\ vfio = 0 /\ VfioMapDma(v)
+    \/ \E v \in VPages : UseVfio /\ vfio = 0 /\ (VfioMapDma(v) \/ VfioMapDmaNoMem(v))
     \/ \E v \in VPages : vfio > 0 /\ VfioUnmapDma(v)
     \/ \E v \in VPages :
           \/ UseProtect /\ ~forked /\ Protect(v)
@@ -1526,7 +1555,7 @@ TypeOK ==
     /\ \A v \in lazy : pte["P"][v].frame = NoFrame
     /\ \A v \in VPages : noread[v] => ro[v]
     /\ regErr \in {"NONE", "EOPNOTSUPP", "EINVAL"}
-    /\ vfio \in -1..MaxFrames
+    /\ vfio \in -2..MaxFrames
 
 \* The point of the series (seed 000, "fixes the race between concurrent DIO
 \* read and fork"): once a read of the parent's page has completed, the

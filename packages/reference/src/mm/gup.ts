@@ -21,6 +21,7 @@ import {
   FAULT_FLAG_UNSHARE,
   FAULT_FLAG_WRITE,
   handle_mm_fault,
+  VM_FAULT_OOM,
   vma_is_accessible,
 } from './memory.ts';
 import type { MmStruct, Pte, VmAreaStruct } from './mmap.ts';
@@ -143,17 +144,19 @@ export function gup_must_unshare(cow_mapping: boolean, flags: number, page: Page
 /**
  * faultin_page (mm/gup.c, 6.1 and 6.12): under FOLL_NOFAULT it returns -EFAULT before any
  * fault is taken, so __get_user_pages stops at the first page that is not mapped as asked
- * (`return i ? i : ret`: a short count, or -EFAULT for the first page); otherwise a write
- * fault for FOLL_WRITE, an unshare fault for a R/O pin of a shared anon page (-EMLINK from
- * follow_page_pte). Returns 0 when the fault mapped the page, -EFAULT when handle_mm_fault
- * failed: "if (ret & VM_FAULT_ERROR) return vm_fault_to_errno(ret, *flags)", and
- * vm_fault_to_errno (include/linux/mm.h) makes VM_FAULT_SIGSEGV and VM_FAULT_SIGBUS (a file
- * page past i_size: filemap_fault) -EFAULT, which __get_user_pages returns as above.
+ * (`return i ? i : ret`: a short count, or the error for the first page); otherwise a write
+ * fault for FOLL_WRITE, an unshare fault for a R/O pin that must unshare (-EMLINK from
+ * follow_page_pte). Returns 0 when the fault mapped the page, else "if (ret & VM_FAULT_ERROR)
+ * return vm_fault_to_errno(ret, *flags)": vm_fault_to_errno (include/linux/mm.h, Debian 6.12.117
+ * :3654-3663) makes VM_FAULT_OOM (wp_page_copy could not get a page) -ENOMEM, and
+ * VM_FAULT_SIGSEGV and VM_FAULT_SIGBUS (a file page past i_size: filemap_fault) -EFAULT.
  */
 function faultin_page(mm: MmStruct, address: number, gup_flags: number, unshare: boolean): number {
   if (gup_flags & FOLL_NOFAULT) return -EFAULT;
   const fault_flags = unshare ? FAULT_FLAG_UNSHARE : gup_flags & FOLL_WRITE ? FAULT_FLAG_WRITE : 0;
-  return handle_mm_fault(mm, address, fault_flags) !== 0 ? -EFAULT : 0;
+  const ret = handle_mm_fault(mm, address, fault_flags);
+  if (ret === 0) return 0;
+  return ret & VM_FAULT_OOM ? -ENOMEM : -EFAULT;
 }
 
 /**
@@ -196,6 +199,9 @@ export function __get_user_pages(
   // mm_set_has_pinned_flag(): the first FOLL_PIN marks the mm for fork's copy-on-pin.
   if (gup_flags & FOLL_PIN) mm.has_pinned = true;
   const write = (gup_flags & FOLL_WRITE) !== 0;
+  // What the first page's failure returns ("return i ? i : ret;"): check_vma_flags' and a missing
+  // vma's -EFAULT, or the error of the fault or the grab that failed.
+  let ret = -EFAULT;
   // gup_fast_fallback (6.12; 6.1 internal_get_user_pages_fast): the lockless walk
   // (gup_fast_pte_range; 6.1 gup_pte_range) takes the pages from start for as long as their ptes
   // allow it without a fault and without the vma, and the slow __get_user_pages does the rest.
@@ -217,21 +223,28 @@ export function __get_user_pages(
     for (let tries = 0; tries < 4; tries++) {
       const pte = mm.ptes.get(vpn);
       if (pte === undefined || (write && !pte.write)) {
-        if (faultin_page(mm, addr, gup_flags, false) !== 0) break;
+        ret = faultin_page(mm, addr, gup_flags, false);
+        if (ret !== 0) break;
         continue;
       }
       if (gup_must_unshare(is_cow_mapping(vma.vm_flags), gup_flags, pte.page)) {
-        if (faultin_page(mm, addr, gup_flags, true) !== 0) break;
+        ret = faultin_page(mm, addr, gup_flags, true);
+        if (ret !== 0) break;
         continue;
       }
       page = pte.page;
       break;
     }
     if (page === undefined) break;
-    if (try_grab_folio(page.folio, 1, gup_flags) !== 0) break;
+    // follow_page_pte: try_grab_folio's error is the page's (ERR_PTR), returned as above.
+    const grabbed = try_grab_folio(page.folio, 1, gup_flags);
+    if (grabbed !== 0) {
+      ret = grabbed;
+      break;
+    }
     pages[i] = page;
   }
-  return i > 0 ? i : -EFAULT;
+  return i > 0 ? i : ret;
 }
 
 /**

@@ -10,12 +10,14 @@ import type { address_space } from './filemap.ts';
 import { filemap_fault } from './filemap.ts';
 import type { Page } from './folio.ts';
 import {
+  alloc_page,
   folio_alloc,
   folio_maybe_dma_pinned,
   folio_put,
   folio_ref_count,
   memcpy_from_page_into,
   memcpy_to_page,
+  try_alloc_page,
   ZERO_PAGE,
 } from './folio.ts';
 import type { MmStruct, Pte, VmAreaStruct } from './mmap.ts';
@@ -45,13 +47,16 @@ function copy_user_highpage(dst: Page, src: Page): void {
   src.folio.readInto(dst.folio.dataForWrite(), at, src.index_in_folio * PAGE_SIZE, PAGE_SIZE);
 }
 
-function new_anon_page(): Page {
-  const folio = folio_alloc(0);
-  folio.anon = true;
-  folio._mapcount = 1;
-  const page = folio.page(0);
+/** A fresh order-0 page made anonymous and exclusive (folio_add_new_anon_rmap), mapped once. */
+function anon_page_of(page: Page): Page {
+  page.folio.anon = true;
+  page.folio._mapcount = 1;
   page.anon_exclusive = true;
   return page;
+}
+
+function new_anon_page(): Page {
+  return anon_page_of(alloc_page());
 }
 
 /**
@@ -135,8 +140,14 @@ function wp_page_copy(
   unshare: boolean,
 ): number {
   vma.anon_vma = true;
+  // The new page (6.12 folio_prealloc, mm/memory.c:3354-3356; 6.1 alloc_page_vma /
+  // vma_alloc_zeroed_movable_folio, "if (!new_page) goto oom;") and its memcg charge can fail:
+  // VM_FAULT_OOM (6.12 :3473), nothing changed. The reference's allocator fails only where a
+  // kernel's max_page_frames bounds it (try_alloc_page).
+  const fresh = try_alloc_page();
+  if (fresh === null) return VM_FAULT_OOM;
   const old = pte.page;
-  const page = new_anon_page();
+  const page = anon_page_of(fresh);
   if (!old.folio.is_zero) copy_user_highpage(page, old);
   mm.ptes.set(vpn, { page, write: !unshare, dirty: !unshare });
   if (!old.folio.is_zero) {

@@ -242,6 +242,9 @@ function errName(ret: number): string {
 /** FileBacked: the byte the mapped file holds everywhere ('F', no tag's byte). */
 const FILE_BYTE = 0x46;
 
+/** ForkRace.tla vfio's value where VFIO_IOMMU_MAP_DMA failed -ENOMEM (VfioMapDmaNoMem). */
+const VFIO_NOMEM = -2;
+
 /** ForkRace.tla ZeroFrame: a pte that maps the shared zero page (a read fault's). */
 const ZERO_FRAME = -1;
 
@@ -289,7 +292,8 @@ function observeModel(prev: ModelState | undefined, state: ModelState): StepObse
 
 /**
  * ForkRace.tla's vfio (UseVfio): dmaSeen, the tags of the frame the VFIO mapping pinned; null
- * once unmapped (-1); no key while nothing was mapped (0), as in every config without UseVfio.
+ * once unmapped (-1) or where the mapping failed (-2); no key while nothing was mapped (0), as in
+ * every config without UseVfio.
  */
 function modelDmaSeen(state: ModelState, data: ModelValue): { dmaSeen?: string | null } {
   const frame = asInt(stateVar(state, 'vfio'), 'vfio');
@@ -352,12 +356,16 @@ function modelIoOutcomes(
  * The failure the model gives the step that led to state, null if none: the action's field err,
  * or for a RegisterBuffer step the variable regErr, where the kernel profile decides the outcome
  * of the same action (IoUringFileCheck: 6.1 refuses a file-backed buffer, -EOPNOTSUPP, and a
- * buffer from an anonymous vma into a file's, -EINVAL).
+ * buffer from an anonymous vma into a file's, -EINVAL); for a VfioMapDma step the variable
+ * vfio's -2 (VfioMapDmaNoMem: 6.12's unshare found no page, -ENOMEM; 6.1 needs none).
  */
 function modelErr(state: ModelState): string | null {
   const action = stateVar(state, 'action');
   if (domain(action, 'action').includes('err')) return asString(apply(action, 'err'), 'action.err');
-  if (asString(apply(action, 'name'), 'action.name') !== 'RegisterBuffer') return null;
+  const name = asString(apply(action, 'name'), 'action.name');
+  if (name === 'VfioMapDma')
+    return asInt(stateVar(state, 'vfio'), 'vfio') === VFIO_NOMEM ? 'ENOMEM' : null;
+  if (name !== 'RegisterBuffer') return null;
   const e = asString(stateVar(state, 'regErr'), 'regErr');
   return e === 'NONE' ? null : e;
 }
@@ -460,7 +468,13 @@ class ForkRaceDriver implements ReferenceDriver {
   private readonly thp: Folio | null;
 
   constructor(profile: string, scenario: Scenario) {
-    this.k = kernelFor(profile);
+    // UseAllocFail: the processes' memory cgroup is the model's MaxFrames pages, the frames its
+    // pages take (page-cache pages included, as memcg charges them): the reference's allocations
+    // that may fail (wp_page_copy's) fail once that many folios are live.
+    const frames = scenario.constants?.MaxFrames;
+    this.k = booleanConstant('ForkRace', scenario, 'UseAllocFail')
+      ? kernelFor(profile, { max_page_frames: typeof frames === 'number' ? frames : 0 })
+      : kernelFor(profile);
     const n = scenario.constants?.NumPages ?? 2;
     if (n !== 1 && n !== 2)
       throw new AdapterError(`ForkRace: NumPages must be 1 or 2, got ${JSON.stringify(n)}`);
@@ -910,10 +924,12 @@ class ForkRaceDriver implements ReferenceDriver {
         // VFIO_IOMMU_MAP_DMA of page v, VFIO_DMA_MAP_FLAG_READ only (IOMMU_READ): vaddr_get_pfns'
         // read-only FOLL_LONGTERM pin (6.12: the page-cache page unshared first).
         const v = param(action, 'vpage', 'number');
+        // With no page left for the unshare (UseAllocFail) the ioctl fails, nothing mapped.
         const dma = vfio_pin_map_dma(this.race.parent, this.uaddr(v), PAGE_SIZE, IOMMU_READ);
-        if (typeof dma === 'number')
-          throw new AdapterError(`ForkRace: VFIO_IOMMU_MAP_DMA of vpage ${v} returned ${dma}`);
-        this.vfio = dma;
+        if (typeof dma === 'number') {
+          this.lastErr = errName(dma);
+          this.vfio = 'unmapped';
+        } else this.vfio = dma;
         return;
       }
       case 'VfioUnmapDma': {

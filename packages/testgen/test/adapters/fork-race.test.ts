@@ -31,6 +31,19 @@ const fileBufferWrite = (hold: string) => ({
   DioHold: hold,
 });
 
+/** UseVfio's file buffer (page 1 the page-cache page, only loaded) under a profile's constants. */
+const vfioFileBuffer = (hold: string, unshare: boolean, frames: number) => ({
+  ...base,
+  NumPages: 2,
+  MaxFrames: frames,
+  NumIOs: 1,
+  LastPageLoadedOnly: true,
+  FileBacked: true,
+  UseVfio: true,
+  DioHold: hold,
+  LongtermRoUnshare: unshare,
+});
+
 /** The model's expectation for s under profile with the scenario's constants. */
 const expectationOf = (s: Scenario, profile: string, constants: Constants) =>
   computeExpectation(stepper, forkRaceAdapter.observeModel, s, profile, constants);
@@ -484,17 +497,7 @@ describe('ForkRace adapter', () => {
       ['linux-6.1', 'FOLL_GET', false, ['', '', '', null], [2, 2, 3, 3]],
     ] as const;
     for (const [profile, hold, unshare, seen, live] of cases) {
-      const c = {
-        ...base,
-        NumPages: 2,
-        MaxFrames: 6,
-        NumIOs: 1,
-        LastPageLoadedOnly: true,
-        FileBacked: true,
-        UseVfio: true,
-        DioHold: hold,
-        LongtermRoUnshare: unshare,
-      };
+      const c = vfioFileBuffer(hold, unshare, 6);
       const s: Scenario = {
         ...race,
         id: 'ForkRace/vfio-readonly',
@@ -514,6 +517,44 @@ describe('ForkRace adapter', () => {
       expect(exp.observations.map((o) => o.P1)).toEqual(['', '', '', 'PW', 'PW']);
       expect(exp.observations.map((o) => o.pinsHeld)).toEqual([0, 1, 1, 1, 0]);
       expect(exp.observations.slice(1).map((o) => o.livePages)).toEqual(live);
+      const observed = runOnReference(forkRaceAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    }
+  }, 120_000);
+
+  it('the read-only VFIO mapping in a full memory cgroup: 6.12 fails -ENOMEM (no page to unshare into), 6.1 pins', () => {
+    // UseAllocFail, MaxFrames 5: after fork the child's stores copy page 0 and the page-cache
+    // page, the last two frames. 6.12's unshare fault then cannot get a page (VM_FAULT_OOM ->
+    // -ENOMEM from __get_user_pages): VFIO_IOMMU_MAP_DMA fails, nothing pinned, MMF_HAS_PINNED
+    // set. 6.1 pins the page-cache page, no page needed.
+    const cases = [
+      ['linux-6.12', 'FOLL_PIN', true, 'ENOMEM', null, 0],
+      ['linux-6.1', 'FOLL_GET', false, null, '', 1],
+    ] as const;
+    for (const [profile, hold, unshare, err, seen, pins] of cases) {
+      const c = { ...vfioFileBuffer(hold, unshare, 5), UseAllocFail: true };
+      const s: Scenario = {
+        ...race,
+        id: 'ForkRace/vfio-nomem',
+        config: 'ForkRace_vfio_nomem',
+        constants: c,
+        actions: [
+          { name: 'Init' },
+          { name: 'Fork' },
+          { name: 'Write', proc: 'C', vpage: 0 },
+          { name: 'Write', proc: 'C', vpage: 1 },
+          { name: 'VfioMapDma', vpage: 1 },
+        ],
+      };
+      const exp = expectationOf(s, profile, c);
+      expect(exp.stoppedAt).toBeUndefined();
+      const last = exp.observations[4];
+      expect([last?.err, last?.dmaSeen, last?.pinsHeld, last?.parentHasPinned]).toEqual([
+        err,
+        seen,
+        pins,
+        true,
+      ]);
       const observed = runOnReference(forkRaceAdapter, s, profile);
       expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
     }
