@@ -135,6 +135,10 @@ CONSTANTS
     UseAllocFail,    \* the processes' memory cgroup is MaxFrames pages (memory.max): where VfioMapDma's unshare
                      \* needs a page and no frame is free, the fault fails (VfioMapDmaNoMem) instead
                      \* of the step not being explored; FALSE: no step runs out of memory
+    BufferedRead,    \* the parent's reads (DioSubmit) are Linux AIO reads of the device opened WITHOUT
+                     \* O_DIRECT: blkdev_read_iter's buffered arm (filemap_read) copies from the page
+                     \* cache inside io_submit, which completes the read (aio_rw_done): nothing pinned
+                     \* or referenced; FALSE: O_DIRECT reads, held by the bio until IoComplete
     IoUringFileCheck \* io_uring's buffer registration refuses file-backed memory after pinning it
                      \* (6.1 io_uring/rsrc.c io_pin_pages: a file that is neither shmem nor
                      \* hugetlbfs, -EOPNOTSUPP); FALSE: 6.5+, which checks no vma (a profile
@@ -196,6 +200,13 @@ ASSUME UseAllocFail => UseVfio
 \* The VFIO mapping is explored over the file buffer's page 1 with the O_DIRECT reads, the fork and
 \* the writes; not with the other holders of a page (io_uring, vmsplice), munmap or the child's exit.
 ASSUME UseVfio => (FileBacked /\ ~UseFixedBuffers /\ ~UseMunmap /\ ~UseChildExit /\ ~UseMmapFixed)
+ASSUME BufferedRead \in BOOLEAN
+\* The buffered read is explored with the fork, the writes, the child's read and exit and munmap:
+\* no O_DIRECT write (its buffered arm, a page-cache write, is not modelled), no other holder of
+\* the page (fixed buffers, vmsplice, VFIO), no read-only or lazily mapped page (the copy's
+\* -EFAULT and the fault-in of a new page are not modelled with it), no THP.
+ASSUME BufferedRead => (~UseDioWrite /\ ~UseFixedBuffers /\ ~UseVmsplice /\ ~UseVfio
+                        /\ ~UseProtect /\ ~UseLazyMap /\ ~HugeBuffer)
 ASSUME LastPageFile \in BOOLEAN
 \* The anonymous page and the file page beside it are explored with the whole-buffer registration
 \* (RegisterWhole), the fixed and O_DIRECT reads, the fork and the writes; nothing that changes
@@ -445,23 +456,37 @@ Init ==
 \* pin_user_pages_fast (FOLL_PIN, sets MMF_HAS_PINNED).  Into a page with a vma and no pte
 \* (MmapLazy) the GUP finds no page (follow_page_pte), faultin_page takes a write fault and
 \* do_anonymous_page maps a new zeroed page, exclusive and writable (LazyFault), which it pins.
+\* With BufferedRead the device was opened without O_DIRECT (aio_prep_rw copies f_iocb_flags: no
+\* IOCB_DIRECT; fs/open.c 6.1 899 / 6.12 979, fs/aio.c 6.1 1490 / 6.12 1517): blkdev_read_iter
+\* (block/fops.c 6.1 612-670 / 6.12 740-790) calls filemap_read, which copies the page-cache data
+\* with copy_folio_to_iter -> copy_to_user inside io_submit: a store into page v as the parent
+\* maps it now (WriteAccess with the read's tag: a COW fault where the page is shared), no bio,
+\* no pin, no reference; aio_read -> aio_rw_done (fs/aio.c 6.1 1533-1551 / 6.12 1560-1578)
+\* calls ki_complete at once: the read is DONE when io_submit returns (kind "BUF").
 DioSubmit(i, v) ==
     /\ CanStart(i)
     /\ ParentHasVma(v)
     /\ ~ro[v]
     /\ IF v \in lazy
        THEN LazyFault(v)
-       ELSE WriteAccess("P", v, {})
+       ELSE WriteAccess("P", v, IF BufferedRead THEN {DioTag(i)} ELSE {})
     /\ lazy' = lazy \ {v}
-    /\ IF DioHold = "FOLL_PIN"
+    /\ IF BufferedRead
+       THEN /\ pins' = pins
+            /\ refs' = refs
+            /\ hasPinned' = hasPinned
+       ELSE IF DioHold = "FOLL_PIN"
        THEN /\ pins' = [pins EXCEPT ![pte'["P"][v].frame] = @ + 1]
             /\ refs' = refs
             /\ hasPinned' = [hasPinned EXCEPT !["P"] = TRUE]
        ELSE /\ refs' = [refs EXCEPT ![pte'["P"][v].frame] = @ + 1]
             /\ pins' = pins
             /\ hasPinned' = hasPinned
-    /\ io' = [io EXCEPT ![i] = [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
-                                frame |-> pte'["P"][v].frame]]
+    /\ io' = [io EXCEPT ![i] = IF BufferedRead
+                               THEN [st |-> "DONE", kind |-> "BUF", vpage |-> v,
+                                     frame |-> pte'["P"][v].frame]
+                               ELSE [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
+                                     frame |-> pte'["P"][v].frame]]
     /\ UNCHANGED <<vfio, gone, ro, noread, orphan, forked, exited, fixedBuf, pipe, written, regErr>>
     /\ action' = [name |-> "DioSubmit", io |-> i, vpage |-> v]
 
@@ -1542,7 +1567,7 @@ TypeOK ==
     /\ hasPinned \in [Procs -> BOOLEAN]
     /\ forked \in BOOLEAN
     /\ exited \in BOOLEAN
-    /\ io \in [IOs -> [st : {"IDLE", "INFLIGHT", "DONE"}, kind : {"NONE", "DIO", "FIXED", "DIOW"},
+    /\ io \in [IOs -> [st : {"IDLE", "INFLIGHT", "DONE"}, kind : {"NONE", "DIO", "FIXED", "DIOW", "BUF"},
                        vpage : VPages, frame : 0..MaxFrames]]
     /\ fixedBuf \in [VPages -> -1..MaxFrames]
     /\ pipe \in [st : {"EMPTY", "FULL", "READ"}, frame : 0..MaxFrames, seen : SUBSET Tags]

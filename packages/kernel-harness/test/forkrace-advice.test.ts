@@ -44,6 +44,10 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     expect(
       forkRaceScenarioSupport(scenario({ RegisterWholeBuffer: true, LastPageFile: true })),
     ).toMatch(/^LastPageFile: the guest's buffer is one mapping/);
+    // BufferedRead (ForkRace_buffered_read): the gate would block a read without O_DIRECT.
+    expect(forkRaceScenarioSupport(scenario({ BufferedRead: true }))).toMatch(
+      /^BufferedRead: the script's reads go through a gate/,
+    );
     expect(() =>
       forkRaceRequest(scenario({ RegisterWholeBuffer: true, LastPageFile: true })),
     ).toThrow(/LastPageFile/);

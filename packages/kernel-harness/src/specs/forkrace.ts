@@ -283,8 +283,8 @@ const FORK_ADVICES = ['NONE', 'DONTFORK', 'WIPEONFORK'] as const;
 /**
  * Why the guest cannot run a ForkRace scenario whose actions it can all realise: a ForkAdvice it
  * does not know (op_forkrace_script applies NONE, DONTFORK and WIPEONFORK with madvise), a
- * whole-buffer io_uring registration (RegisterWholeBuffer), or a buffer of an anonymous page and
- * a file page (LastPageFile).
+ * whole-buffer io_uring registration (RegisterWholeBuffer), a buffer of an anonymous page and
+ * a file page (LastPageFile), or reads of the device opened without O_DIRECT (BufferedRead).
  */
 export function forkRaceScenarioSupport(scenario: Scenario): string | undefined {
   // The agent's request and answer lines (guest/agent.c: a request string of at most 2000
@@ -297,6 +297,13 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
   // page 0; the guest's buffer is one mapping, anonymous or (FileBacked) a file's.
   if (scenario.constants?.LastPageFile === true)
     return "LastPageFile: the guest's buffer is one mapping (anonymous, or a file's with FileBacked), not an anonymous page with a file page mapped after it";
+  // BufferedRead: the device opened without O_DIRECT. The script's reads go through a gate
+  // (a dm device) that is suspended until IoComplete; a buffered read there would block inside
+  // io_submit (blkdev_read_iter -> filemap_read waits for the page-cache folio's read bio),
+  // forever. The buffered AIO read is observed instead by the fork_race probe with direct = 0
+  // (test/forkrace-buffered-read-kernel.test.ts: complete inside io_submit, both see the data).
+  if (scenario.constants?.BufferedRead === true)
+    return "BufferedRead: the script's reads go through a gate suspended until IoComplete, where a read without O_DIRECT would block inside io_submit (filemap_read waits for the page-cache folio); observed instead by fork_race with direct = 0 (forkrace-buffered-read-kernel)";
   // RegisterWholeBuffer: one io_uring registration of the whole buffer (one iovec over both
   // pages); the guest's RegisterBuffer step registers one page on its own ring.
   if (scenario.constants?.RegisterWholeBuffer === true)

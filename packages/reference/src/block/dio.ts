@@ -462,14 +462,34 @@ function blkdev_buffered_read_rest(
 }
 
 /**
+ * block/fops.c blkdev_read_iter without IOCB_DIRECT (the device opened without O_DIRECT; Debian
+ * 6.1.192 612-670, 6.12 740-790): the iterator truncated to the device's end ("shorted"), then
+ * "ret = filemap_read(iocb, to, ret);" with ret 0, and the iterator re-expanded. The copy from
+ * the page cache (copy_folio_to_iter: copy_to_user, a write fault on a write-protected or
+ * COW-shared page) happens inside the call: no bio on the user pages, nothing pinned or
+ * referenced. An asynchronous kiocb completes at once: fs/aio.c aio_read -> aio_rw_done (6.1
+ * 1533-1551, 6.12 1560-1578) calls ki_complete with the result (not -EIOCBQUEUED).
+ */
+export function blkdev_buffered_read(iocb: kiocb, to: iov_iter): number {
+  const size = iocb.ki_filp.f_inode.i_extent_len;
+  const shorted = Math.max(0, iov_iter_count(to) - Math.max(0, size - iocb.ki_pos));
+  to.count -= shorted;
+  const ret = filemap_read(iocb, to, 0);
+  to.count += shorted;
+  return ret;
+}
+
+/**
  * mm/filemap.c filemap_read (Debian 6.1.192 and 6.12.117), reduced to order-0 folios and no
  * readahead window: from iocb->ki_pos, folio by folio (filemap_get_pages reads a folio that is
  * not cached, filemap_get_uptodate_folio), each copied with copy_folio_to_iter; "already_read +=
  * copied; iocb->ki_pos += copied; ... if (copied < bytes) { error = -EFAULT; break; }", and
- * "return already_read ? already_read : error;". Its one caller here, blkdev_buffered_read_rest,
- * passes the direct read's ret > 0 as already_read, so the read returns already_read whatever
- * the copy met, and an iterator truncated at the device's end (i_size of the block device's
- * inode), so the count bounds the loop before "iocb->ki_pos < isize" and end_offset would.
+ * "return already_read ? already_read : error;". blkdev_buffered_read_rest passes the direct
+ * read's ret > 0 as already_read, so the read returns already_read whatever the copy met;
+ * blkdev_buffered_read passes 0, and its one caller (DioForkRace's buffered read, into writable
+ * memory) always copies, so the -EFAULT of a read that copied nothing is not modelled. Both pass
+ * an iterator truncated at the device's end (i_size of the block device's inode), so the count
+ * bounds the loop before "iocb->ki_pos < isize" and end_offset would.
  */
 function filemap_read(iocb: kiocb, iter: iov_iter, already_read: number): number {
   const mapping = iocb.ki_filp.f_inode.i_mapping;

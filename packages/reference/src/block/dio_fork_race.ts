@@ -41,14 +41,16 @@ import {
 } from '../mm/mmap.ts';
 import type { block_device } from './blkdev.ts';
 import { bdev_alloc, bdev_complete_bio } from './blkdev.ts';
-import { type dio, dio_submit } from './dio.ts';
+import { blkdev_buffered_read, type dio, dio_submit } from './dio.ts';
 import {
   bdev_inode,
   create_file,
   type file,
   filp_open,
+  IOCB_DIRECT,
   init_async_kiocb,
   type inode,
+  type kiocb,
   O_DIRECT,
 } from './fs.ts';
 
@@ -89,6 +91,11 @@ export interface DioForkRaceSetup {
    * (see do_anonymous_large_folio and copy_present_pte).
    */
   readonly huge_order?: number;
+  /**
+   * The device is opened with O_DIRECT (default true). false: opened without it, so a read is
+   * buffered (blkdev_read_iter -> filemap_read, done inside io_submit: blkdev_buffered_read).
+   */
+  readonly direct?: boolean;
 }
 
 /** A file holding bytes, on a block device of its own (the page cache reads it in). */
@@ -115,6 +122,8 @@ export class DioForkRace {
   readonly filp: file;
   /** Reads by number: the dio of each, submitted and not necessarily completed. */
   private readonly dios = new Map<number, dio>();
+  /** Results passed to ki_complete, by I/O number (a buffered read's at submission). */
+  private readonly results = new Map<number, number>();
 
   /**
    * Init: the parent's buffer, faulted in writable (do_anonymous_page) but for its last
@@ -129,6 +138,7 @@ export class DioForkRace {
       loaded_pages = 0,
       file_bytes,
       huge_order,
+      direct = true,
     } = setup;
     if (!Number.isInteger(nr_pages) || nr_pages < 1) {
       throw new RangeError(`DioForkRace: nr_pages ${nr_pages} is not a positive integer`);
@@ -146,6 +156,7 @@ export class DioForkRace {
     }
     this.k = k;
     this.nr_pages = nr_pages;
+    const f_flags = direct ? O_DIRECT : 0;
     const init = with_kernel(k, () => {
       const bdev = bdev_alloc(device.length);
       bdev.write(0, device);
@@ -157,7 +168,7 @@ export class DioForkRace {
         const r = do_anonymous_large_folio(parent, buf, huge_order);
         if (r !== 0 || pte_lookup(parent, buf)?.page.folio.order !== huge_order)
           throw new DioForkRaceError(`DioForkRace: no order-${huge_order} folio at the buffer`);
-        return { bdev, parent, buf, filp: filp_open(bdev_inode(bdev), O_DIRECT) };
+        return { bdev, parent, buf, filp: filp_open(bdev_inode(bdev), f_flags) };
       }
       const buf =
         file_bytes === undefined
@@ -173,7 +184,7 @@ export class DioForkRace {
         const r = do_madvise(parent, buf, advice_pages * PAGE_SIZE, advice);
         if (r !== 0) throw new DioForkRaceError(`DioForkRace: madvise(${advice}) failed (${r})`);
       }
-      return { bdev, parent, buf, filp: filp_open(bdev_inode(bdev), O_DIRECT) };
+      return { bdev, parent, buf, filp: filp_open(bdev_inode(bdev), f_flags) };
     });
     this.bdev = init.bdev;
     this.parent = init.parent;
@@ -208,10 +219,17 @@ export class DioForkRace {
   try_read_iter(io: number, pos: number, iter: iov_iter): number {
     if (this.dios.has(io)) throw new DioForkRaceError(`DioForkRace: read ${io} was submitted`);
     return with_kernel(this.k, () => {
-      const d = dio_submit(
-        init_async_kiocb(this.filp, pos, () => {}),
-        iter,
-      );
+      const complete = (_: kiocb, res: number) => this.results.set(io, res);
+      const iocb = init_async_kiocb(this.filp, pos, complete);
+      // The device opened without O_DIRECT (aio_prep_rw copies f_iocb_flags: no IOCB_DIRECT):
+      // blkdev_read_iter's buffered arm copies inside io_submit and aio_rw_done completes the
+      // request at once (blkdev_buffered_read).
+      if (!(iocb.ki_flags & IOCB_DIRECT)) {
+        const ret = blkdev_buffered_read(iocb, iter);
+        complete(iocb, ret);
+        return 0;
+      }
+      const d = dio_submit(iocb, iter);
       if (typeof d === 'number') return d;
       this.dios.set(io, d);
       return 0;
@@ -253,6 +271,11 @@ export class DioForkRace {
     return with_kernel(this.k, () =>
       with_mm(this.parent, () => iov_iter_ubuf(direction, uaddr, len)),
     );
+  }
+
+  /** What ki_complete got for I/O io, null while it is in flight (or was never submitted). */
+  result(io: number): number | null {
+    return this.results.get(io) ?? null;
   }
 
   /** The device completes I/O io (bdev_complete_bio per bio): its result, bytes or -errno. */

@@ -488,6 +488,8 @@ class ForkRaceDriver implements ReferenceDriver {
     const fileBacked = booleanConstant('ForkRace', scenario, 'FileBacked');
     // HugeBuffer: the buffer is page 0 of an anonymous THP.
     const huge = booleanConstant('ForkRace', scenario, 'HugeBuffer');
+    // BufferedRead: the device is opened without O_DIRECT (reads through the page cache).
+    const buffered = booleanConstant('ForkRace', scenario, 'BufferedRead');
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
@@ -499,6 +501,7 @@ class ForkRaceDriver implements ReferenceDriver {
       ...(loadedOnly ? { loaded_pages: 1 } : {}),
       ...(fileBacked ? { file_bytes: new Uint8Array(n * PAGE_SIZE).fill(FILE_BYTE) } : {}),
       ...(huge ? { huge_order: HUGE_ORDER } : {}),
+      ...(buffered ? { direct: false } : {}),
     });
     this.thp = huge ? (pte_lookup(this.race.parent, this.race.buf)?.page.folio ?? null) : null;
     if (booleanConstant('ForkRace', scenario, 'LastPageFile')) this.mapFileTail();
@@ -523,6 +526,13 @@ class ForkRaceDriver implements ReferenceDriver {
       if (handle_mm_fault(this.race.parent, at, FAULT_FLAG_WRITE) !== 0)
         throw new AdapterError(`ForkRace: MAP_POPULATE of the file page at ${at} failed`);
     });
+  }
+
+  /** I/O io completed with res, which must be its whole length (a sector read, a page written). */
+  private completeWith(io: number, res: number): void {
+    const want = this.ios.get(io)?.write ? PAGE_SIZE : SECTOR;
+    if (res !== want) throw new AdapterError(`ForkRace: I/O ${io} returned ${res}`);
+    this.completed.add(io);
   }
 
   /** User address of vpage v of the buffer, plus off. */
@@ -579,6 +589,9 @@ class ForkRaceDriver implements ReferenceDriver {
         const v = param(action, 'vpage', 'number');
         this.race.read(io, (io - 1) * SECTOR, this.uaddr(v, (io - 1) * SECTOR), SECTOR);
         this.ios.set(io, { write: false, vpage: v });
+        // BufferedRead: the read copied inside io_submit and ki_complete ran (aio_rw_done).
+        const res = this.race.result(io);
+        if (res !== null) this.completeWith(io, res);
         return;
       }
       case 'DioSubmitReadOnly': {
@@ -747,10 +760,7 @@ class ForkRaceDriver implements ReferenceDriver {
       }
       case 'IoComplete': {
         const io = param(action, 'io', 'number');
-        const res = this.race.complete(io);
-        const want = this.ios.get(io)?.write ? PAGE_SIZE : SECTOR;
-        if (res !== want) throw new AdapterError(`ForkRace: I/O ${io} returned ${res}`);
-        this.completed.add(io);
+        this.completeWith(io, this.race.complete(io));
         return;
       }
       case 'Fork':

@@ -560,6 +560,41 @@ describe('ForkRace adapter', () => {
     }
   }, 120_000);
 
+  it('a buffered AIO read (the device opened without O_DIRECT) is done inside io_submit, nothing pinned', () => {
+    // BufferedRead: blkdev_read_iter -> filemap_read copies into the parent's page at submission
+    // (no pin, no ref) and aio_rw_done completes it; a fork after it loses nothing, and a read
+    // after fork COW-faults the parent a page of its own: the child keeps the bytes from before.
+    for (const [profile, hold] of [
+      ['linux-6.12', 'FOLL_PIN'],
+      ['linux-6.1', 'FOLL_GET'],
+    ] as const) {
+      const c = { ...base, NumIOs: 2, UseChildExit: true, BufferedRead: true, DioHold: hold };
+      const s: Scenario = {
+        ...race,
+        id: 'ForkRace/buffered-read',
+        config: 'ForkRace_buffered_read',
+        constants: c,
+        actions: [
+          { name: 'Init' },
+          { name: 'DioSubmit', io: 1, vpage: 0 },
+          { name: 'Fork' },
+          { name: 'DioSubmit', io: 2, vpage: 0 },
+        ],
+      };
+      const exp = expectationOf(s, profile, c);
+      expect(exp.stoppedAt).toBeUndefined();
+      const seen = exp.observations.map((o) => [o.P0, o.C0, o.pinDelta, o.gupRefs, o.lost]);
+      expect(seen).toEqual([
+        ['', null, 0, 0, ''],
+        ['D1', null, 0, 0, ''],
+        ['D1', 'D1', 0, 0, ''],
+        ['D1,D2', 'D1', 0, 0, ''],
+      ]);
+      const observed = runOnReference(forkRaceAdapter, s, profile);
+      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+    }
+  }, 120_000);
+
   it('a private file mapping: the write from the page-cache page across fork sends the file', () => {
     // FileBacked: page 1 maps the file's page-cache page (only loaded); an O_DIRECT write from
     // it holds that page (6.12 a pin, 6.1 a FOLL_GET ref), fork maps it in the child too, each
