@@ -461,6 +461,9 @@ class ForkRaceDriver implements ReferenceDriver {
   /** UseVfio: the VFIO DMA mapping (VfioMapDma), 'unmapped' after VfioUnmapDma, null before. */
   private vfio: vfio_dma | 'unmapped' | null = null;
 
+  /** ForkRace.tla BufferedRead: the device is opened without O_DIRECT. */
+  private readonly buffered: boolean;
+
   /** NumPages of the model: the parent maps this many anonymous pages. */
   private readonly numPages: number;
 
@@ -489,7 +492,7 @@ class ForkRaceDriver implements ReferenceDriver {
     // HugeBuffer: the buffer is page 0 of an anonymous THP.
     const huge = booleanConstant('ForkRace', scenario, 'HugeBuffer');
     // BufferedRead: the device is opened without O_DIRECT (reads through the page cache).
-    const buffered = booleanConstant('ForkRace', scenario, 'BufferedRead');
+    this.buffered = booleanConstant('ForkRace', scenario, 'BufferedRead');
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
@@ -501,7 +504,7 @@ class ForkRaceDriver implements ReferenceDriver {
       ...(loadedOnly ? { loaded_pages: 1 } : {}),
       ...(fileBacked ? { file_bytes: new Uint8Array(n * PAGE_SIZE).fill(FILE_BYTE) } : {}),
       ...(huge ? { huge_order: HUGE_ORDER } : {}),
-      ...(buffered ? { direct: false } : {}),
+      ...(this.buffered ? { direct: false } : {}),
     });
     this.thp = huge ? (pte_lookup(this.race.parent, this.race.buf)?.page.folio ?? null) : null;
     if (booleanConstant('ForkRace', scenario, 'LastPageFile')) this.mapFileTail();
@@ -589,9 +592,9 @@ class ForkRaceDriver implements ReferenceDriver {
         const v = param(action, 'vpage', 'number');
         this.race.read(io, (io - 1) * SECTOR, this.uaddr(v, (io - 1) * SECTOR), SECTOR);
         this.ios.set(io, { write: false, vpage: v });
-        // BufferedRead: the read copied inside io_submit and ki_complete ran (aio_rw_done).
-        const res = this.race.result(io);
-        if (res !== null) this.completeWith(io, res);
+        // BufferedRead: the read copied inside io_submit and ki_complete ran (aio_rw_done); a
+        // read still in flight (no result) fails the step, as the model has it DONE.
+        if (this.buffered) this.completeWith(io, this.race.result(io) ?? Number.NaN);
         return;
       }
       case 'DioSubmitReadOnly': {
