@@ -244,13 +244,23 @@ function expectOnce(
   });
 }
 
+/**
+ * The seed of one config's random walks: the run's seed mixed with the config's name (FNV-1a),
+ * so a config's walks depend on nothing but the seed and the config itself. Seeding by the
+ * config's place among its spec's configs made every config added to a spec redraw the walks of
+ * all the configs sorted after it, and so rewrite their generated files and guest samples.
+ */
+export function walkSeed(seed: number, config: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < config.length; i++) h = Math.imul(h ^ config.charCodeAt(i), 0x01000193);
+  return (Math.imul(seed, 0x9e3779b1) ^ h) >>> 0;
+}
+
 /** One (spec, config) to generate, with what its suite needs before any model is stepped. */
 interface ConfigWork {
   readonly spec: string;
   readonly adapter: SpecAdapter;
   readonly specText: string;
-  /** Index of the config among its spec's (seeds its walks). */
-  readonly ci: number;
   readonly config: string;
   readonly cfgText: string;
   /** Every profile, plus the design profile of a bug config a reference fault realises. */
@@ -275,7 +285,7 @@ function plannedConfigs(opts: GenOptions, profiles: readonly ProfileEntry[]): Co
   return wanted.sort().flatMap((spec) => {
     const adapter = adapters.find((a) => a.spec === spec) as SpecAdapter;
     const specText = readFileSync(join(specsDir, `${spec}.tla`), 'utf8');
-    return configsOf(specsDir, spec).map((config, ci) => {
+    return configsOf(specsDir, spec).map((config) => {
       const cfgText = readFileSync(join(specsDir, `${config}.cfg`), 'utf8');
       // A bug config whose constants a reference profile plus faults realises also runs
       // under that design (adapters/design.ts), expecting the config's own constants.
@@ -286,7 +296,7 @@ function plannedConfigs(opts: GenOptions, profiles: readonly ProfileEntry[]): Co
         adapter.faultKnobs,
       );
       const suiteProfiles = design === undefined ? profiles : [...profiles, design];
-      return { spec, adapter, specText, ci, config, cfgText, suiteProfiles };
+      return { spec, adapter, specText, config, cfgText, suiteProfiles };
     });
   });
 }
@@ -328,7 +338,7 @@ function buildSuite(
     stepper,
     {},
     {
-      seed: seed * 1000 + w.ci,
+      seed: walkSeed(seed, config),
       count: walks.count,
       depth: walks.depth,
       spec,
