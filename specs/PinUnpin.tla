@@ -113,18 +113,23 @@ CONSTANTS
                     \* page cache (SubmitWriteOverCache): block/fops.c blkdev_direct_write
                     \* invalidates the range's cached pages before the write (explored with
                     \* SubmitSyncPartial and that write alone)
-    FileHole        \* asynchronous O_DIRECT reads may also go to a sparse file (an iomap
+    FileHole,       \* asynchronous O_DIRECT reads may also go to a sparse file (an iomap
                     \* filesystem's file extended by ftruncate, no block mapped) wholly in its
                     \* hole (SubmitHole): fs/iomap/direct-io.c iomap_dio_hole_iter zero-fills the
                     \* buffer with no bio, pin or reference, and the read completes inside the
                     \* call (explored alone)
+    SecretRest      \* (SyncPartial) the synchronous short read's buffer has a memfd_secret page
+                    \* between its first page and the unmapped one (SubmitSyncSecret): GUP
+                    \* refuses it, so the direct read stops there as SubmitSyncPartial's does, but
+                    \* the buffered rest's copy fills it and stops at the page after (explored
+                    \* alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
         PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
         MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs, SyncPartial, ContiguousKvec,
-        WriteOverCache, FileHole}
+        WriteOverCache, FileHole, SecretRest}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
@@ -157,6 +162,8 @@ ASSUME SyncPartial => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate 
 \* The write over the block device's cached page is a variant of the synchronous short read
 \* (whose buffered rest caches that page), explored with the user iterators' GUP only.
 ASSUME WriteOverCache => SyncPartial
+\* So is the short read into the buffer with the memfd_secret page, explored alone.
+ASSUME SecretRest => (SyncPartial /\ ~WriteOverCache)
 \* The reads of the sparse file are explored on their own, with the matching release.
 ASSUME FileHole => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
                     /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs
@@ -705,6 +712,20 @@ SubmitContiguous(b, dir) ==
     /\ UNCHANGED devVars
     /\ action' = [name |-> "SubmitContiguous", bio |-> b, dir |-> dir]
 
+\* The direct part of SubmitSyncPartial's and SubmitSyncSecret's read: user page 3 taken and
+\* released within the call, the bio DONE with its 3 model bytes.
+SyncShortRead(b) ==
+    /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN 1 ELSE 0)
+    /\ pinReleased' = pinReleased + (IF GupMode = "PIN" THEN 1 ELSE 0)
+    /\ zeroMapped' = FALSE
+    /\ bio' = [bio EXCEPT ![b] =
+                [st |-> "DONE", iter |-> "UBUF", dir |-> "DEST", cleanup |-> CleanupFor("UBUF"),
+                 pages |-> {"U3"}, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
+                 array |-> "NONE", err |-> "NONE"]]
+    /\ devCached' = IF WriteOverCache THEN devCached \cup {b} ELSE devCached
+    /\ UNCHANGED <<pins, refs, cached, largeFolio, x1Zeroed, overCache>>
+    /\ UNCHANGED fileVars
+
 \* (SyncPartial) SubmitPartial's read (UBUF, 6 model bytes at user address 13: user page 3 at
 \* offset 1, then user page 4, which no vma maps) from a synchronous kiocb (preadv(2) on the
 \* O_DIRECT block device).  block/fops.c blkdev_direct_IO -> __blkdev_direct_IO_simple (Debian
@@ -725,18 +746,36 @@ SubmitContiguous(b, dir) ==
 \* the copy needed, as the reference's filemap_read does (no readahead window).
 SubmitSyncPartial(b) ==
     /\ SyncPartial
+    /\ ~SecretRest
     /\ CanStart(b)
-    /\ pinAcquired' = pinAcquired + (IF GupMode = "PIN" THEN 1 ELSE 0)
-    /\ pinReleased' = pinReleased + (IF GupMode = "PIN" THEN 1 ELSE 0)
-    /\ zeroMapped' = FALSE
-    /\ bio' = [bio EXCEPT ![b] =
-                [st |-> "DONE", iter |-> "UBUF", dir |-> "DEST", cleanup |-> CleanupFor("UBUF"),
-                 pages |-> {"U3"}, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
-                 array |-> "NONE", err |-> "NONE"]]
-    /\ devCached' = IF WriteOverCache THEN devCached \cup {b} ELSE devCached
-    /\ UNCHANGED <<pins, refs, cached, largeFolio, x1Zeroed, overCache>>
-    /\ UNCHANGED fileVars
+    /\ SyncShortRead(b)
     /\ action' = [name |-> "SubmitSyncPartial", bio |-> b]
+
+\* (SecretRest) SubmitSyncPartial's read with a longer buffer: 10 model bytes at user address
+\* 13, user page 3 from offset 1 (3 bytes), user page 4 a page of memfd_secret(2) memory
+\* (memfd_secret, ftruncate, mmap MAP_SHARED at user page 4: mm/secretmem.c secretmem_mmap,
+\* never touched by the process) and user page 5, which no vma maps.  The direct read is
+\* SubmitSyncPartial's: bio_iov_iter_get_pages takes user page 3 and the next extraction, from
+\* user page 4, fails -EFAULT in mm/gup.c check_vma_flags ("if (vma_is_secretmem(vma)) return
+\* -EFAULT;", Debian 6.1.192 and 6.12; GUP-fast finds no pte), dropped as the bio has a page
+\* ("return bio->bi_vcnt ? 0 : ret;"): 3 model bytes.  blkdev_read_iter's buffered rest
+\* (filemap_read from ki_pos + 3) copies through the process's page tables, where the secret
+\* page is mapped (only the kernel's direct map lacks it): copy_folio_to_iter fills the rest of
+\* the device's first page (1 model byte) and then 3 of its second page into user page 4, whose
+\* fault secretmem_fault serves, and faults at user page 5 ("if (copied < bytes) { error =
+\* -EFAULT; break; }"): the call returns already_read, 3 + 1 + 3 = 7 model bytes, user page 4
+\* holding the device's bytes 3..6 of the range.  Pins and references as SubmitSyncPartial's:
+\* the secret page is never taken.  One such read (I/O 1): a second would find the secret page
+\* present, and GUP-fast grabs a present page before it rejects it (6.12 gup_fast_pte_range:
+\* try_grab_folio_fast, then "if (!gup_fast_folio_allowed(folio, flags)) { gup_put_folio(folio,
+\* 1, flags); goto pte_unmap; }"), which under FOLL_PIN moves nr_foll_pin_acquired and
+\* nr_foll_pin_released by one per attempt: not modelled.
+SubmitSyncSecret(b) ==
+    /\ SecretRest
+    /\ b = 1
+    /\ CanStart(b)
+    /\ SyncShortRead(b)
+    /\ action' = [name |-> "SubmitSyncSecret", bio |-> b]
 
 \* (WriteOverCache) An O_DIRECT write (SOURCE) of the UBUF layout (6 model bytes from user
 \* address 1: user pages 0-1) placed at I/O c's range, whose first page the block device's page
@@ -1041,7 +1080,8 @@ StoreFile ==
 \* With WriteOverCache nothing else is submitted (neither Submit, SubmitSync nor SubmitPartial):
 \* SubmitSyncPartial caches the page, SubmitWriteOverCache writes over it, the scenarios stay few.
 \* With FileHole likewise: the reads of the sparse file alone.
-SubmitTypes == IF WriteOverCache \/ FileHole THEN {}
+\* With SecretRest likewise: SubmitSyncSecret alone.
+SubmitTypes == IF WriteOverCache \/ FileHole \/ SecretRest THEN {}
                ELSE IF DeviceEnd THEN {"UBUF"}
                ELSE IF ContiguousKvec THEN {"KVEC"}
                ELSE IF FilePrivate THEN {"FILEMAP"}
@@ -1062,7 +1102,7 @@ Next ==
           CanStart(b) /\ Submit(b, t, dir)
     \/ \E b \in Bios, t \in UserTypes :
           ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~SyncPartial /\ ~ContiguousKvec /\ ~FileHole /\ CanStart(b) /\ SubmitFault(b, t)
-    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~ContiguousKvec /\ ~WriteOverCache /\ ~FileHole /\ CanStart(b) /\ SubmitPartial(b)
+    \/ \E b \in Bios : ~FilePrivate /\ ~DeviceEnd /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs /\ ~ContiguousKvec /\ ~WriteOverCache /\ ~FileHole /\ ~SecretRest /\ CanStart(b) /\ SubmitPartial(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ ReadCrossEnd(b)
     \/ \E b \in Bios : DeviceEndOdd /\ CanStart(b) /\ ReadCrossEndOdd(b)
     \/ \E b \in Bios : DeviceEnd /\ CanStart(b) /\ WriteAtEnd(b)
@@ -1073,7 +1113,8 @@ Next ==
           MisalignedAddr /\ CanStart(b) /\ SubmitMisalignedAddr(b, dir)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"} :
           ContiguousIovec /\ CanStart(b) /\ SubmitContiguous(b, dir)
-    \/ \E b \in Bios : SyncPartial /\ CanStart(b) /\ SubmitSyncPartial(b)
+    \/ \E b \in Bios : SyncPartial /\ ~SecretRest /\ CanStart(b) /\ SubmitSyncPartial(b)
+    \/ \E b \in Bios : SecretRest /\ b = 1 /\ CanStart(b) /\ SubmitSyncSecret(b)
     \/ \E b \in Bios : ContiguousKvec /\ CanStart(b) /\ SubmitContiguousKvec(b)
     \/ \E b \in Bios, c \in Bios, sync \in BOOLEAN :
           WriteOverCache /\ CanStart(b) /\ c \in devCached /\ SubmitWriteOverCache(b, c, sync)

@@ -117,6 +117,19 @@
 //                      3 (pinned and released inside the call on 6.12), blkdev_read_iter's
 //                      filemap_read faults at once on user page 4 and the call returns 3072
 //                      (DONE); another answer is an error.
+// Secret page in the synchronous short read's buffer (the spec's SecretRest):
+//   SubmitSyncSecret(b)  10240 bytes at user address +13 KiB as a preadv on loop0 opened O_DIRECT
+//                      at (b-1) * 64 KiB: user page 3 from 1 KiB, user page 4 a page of
+//                      memfd_secret(2) memory (memfd_secret, ftruncate, mmap MAP_SHARED |
+//                      MAP_FIXED_NOREPLACE over the unmapped user page 4, not touched), user
+//                      page 5 with no vma (checked with mincore). GUP refuses the secret page
+//                      (mm/gup.c check_vma_flags: vma_is_secretmem), so the direct read gets 3072
+//                      bytes; blkdev_read_iter's filemap_read copies the next 4096 bytes into
+//                      the secret page through the user mapping and faults at user page 5: the
+//                      call returns 7168 (DONE), and the secret page must hold loop0's bytes
+//                      3 KiB to 7 KiB into the range (pread of the backing file); another answer
+//                      is an error. The bio's bytes reported are the direct 3072 (7168 less the
+//                      page copied). 6.1 needs secretmem.enable=1 on the command line (src/vm.ts).
 // Many iovecs (the spec's ManyIovecs):
 //   SubmitMany(b, d, f)  Submit's AIO request (IOCB_CMD_PREADV / PWRITEV) as 257 iovecs of 1024
 //                      bytes in user page 2, alternately at user addresses 9 KiB and 11 KiB (no
@@ -176,6 +189,7 @@ struct pu_state {
   int file;          // FilePrivate: user page 5 maps a private file mapping
   int file_lazy;     // FileLazy: the process never touched it after mmap (no PTE at first)
   int file_eof;      // FileEof: the mapping is two pages long over the one-page file
+  int secret;        // SecretRest: user page 5 is unmapped too (SubmitSyncSecret's buffer)
   int f_fd;
   unsigned char *f_priv;    // user page 5 (MAP_PRIVATE)
   unsigned char *f_shared;  // the same file page, MAP_SHARED: the page-cache page's PFN
@@ -356,6 +370,10 @@ static int pu_iovec(struct pu_state *s, int b, const char *iter, unsigned char *
     v[0] = (struct iovec){base + 13 * PU_UNIT, PU_BYTES};  // user page 3 at +1 KiB, then page 4
     return 1;
   }
+  if (strcmp(iter, "SECRET") == 0) {  // user page 3 at +1 KiB, the secret page 4, then page 5
+    v[0] = (struct iovec){base + 13 * PU_UNIT, 10 * PU_UNIT};
+    return 1;
+  }
   if (strcmp(iter, "UBUF") == 0) {
     v[0] = (struct iovec){base + 1 * PU_UNIT, PU_BYTES};
     return 1;
@@ -520,6 +538,37 @@ static int pu_large_block_open(char *err, size_t errlen) {
   return fd;
 }
 
+#ifndef __NR_memfd_secret
+#define __NR_memfd_secret 447  // arch/x86/entry/syscalls/syscall_64.tbl, since 5.14
+#endif
+
+// SecretRest: user page 4 becomes a page of memfd_secret memory (MAP_SHARED over the unmapped
+// page, never touched: GUP-fast finds no pte), user page 5 must have no vma, and the synchronous
+// 10 KiB read returns the direct 3 KiB plus filemap_read's 4 KiB copied into the secret page,
+// which must then hold loop0's bytes 3 KiB to 7 KiB into the range.
+static int pu_sync_secret(struct pu_state *s, int b, const char *step, char *err, size_t errlen) {
+  unsigned char *secret = s->user + PU_USER_PAGES * PAGE;
+  int fd = (int)syscall(__NR_memfd_secret, 0);
+  if (fd < 0) return snprintf(err, errlen, "%s: memfd_secret: %s", step, strerror(errno)), -1;
+  if (ftruncate(fd, PAGE) < 0) return snprintf(err, errlen, "%s: ftruncate of the secretmem fd: %s", step, strerror(errno)), -1;
+  void *at = mmap(secret, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+  close(fd);
+  if (at != secret) return snprintf(err, errlen, "%s: mmap of the secretmem page at user page 4: %s", step, at == MAP_FAILED ? strerror(errno) : "placed elsewhere"), -1;
+  unsigned char v = 0;
+  if (mincore(secret + PAGE, PAGE, &v) == 0 || errno != ENOMEM) return snprintf(err, errlen, "%s: user page 5 has a vma", step), -1;
+  if (pu_submit(s, b, "SECRET", 0, s->user, 1, step, err, errlen) < 0) return -1;
+  if (s->res[b] != 7 * PU_UNIT) return snprintf(err, errlen, "%s: preadv returned %lld, not %d", step, s->res[b], 7 * PU_UNIT), -1;
+  static unsigned char want[PAGE];
+  if (pread(s->disk_fd, want, PAGE, (long long)(b - 1) * 65536 + 3 * PU_UNIT) != PAGE) return snprintf(err, errlen, "%s: pread of the backing file: %s", step, strerror(errno)), -1;
+  if (memcmp(secret, want, PAGE) != 0) return snprintf(err, errlen, "%s: the secret page does not hold loop0's bytes 3 KiB to 7 KiB into the range", step), -1;
+  // bio<b>.bytes is the direct read's size (dio->size, bi_size), as for SubmitSyncPartial, where
+  // the call returns just that: here the call's 7168 less the 4096 the buffered rest copied into
+  // the secret page (checked above). 6.12's pin counters (+1: user page 3 alone) show the bio
+  // held one page.
+  s->res[b] -= PAGE;
+  return 0;
+}
+
 static int pu_step(struct pu_state *s, const char *step, char *err, size_t errlen) {
   char name[32], iter[16] = "", dir[16] = "", page[8] = "";
   size_t k = 0;
@@ -665,6 +714,7 @@ static int pu_step(struct pu_state *s, const char *step, char *err, size_t errle
     if (s->res[b] != 3 * PU_UNIT) return snprintf(err, errlen, "%s: preadv returned %lld, not %d", step, s->res[b], 3 * PU_UNIT), -1;
     return 0;
   }
+  if (strcmp(name, "SubmitSyncSecret") == 0) return pu_sync_secret(s, b, step, err, errlen);
   if (strcmp(name, "SubmitMany") == 0) {
     // ManyIovecs: 257 iovecs, more than BIO_MAX_VECS pages: block/fops.c __blkdev_direct_IO
     // loops over bios and returns -EIOCBQUEUED whatever they did; a bio whose extraction fails is
@@ -769,7 +819,9 @@ static int pu_setup_file(struct pu_state *s, char *err, size_t errlen) {
 
 static int pu_setup(struct pu_state *s, char *err, size_t errlen) {
   // One page more than U0..U3: user page 4, unmapped at the end of the set-up (SubmitPartial).
-  s->user = mmap(NULL, (PU_USER_PAGES + 1) * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // SecretRest: two, user pages 4 and 5 (SubmitSyncSecret maps its secret page at 4 and needs 5
+  // without a vma, which the mapping above the buffer's may otherwise be: 6.12's layout).
+  s->user = mmap(NULL, (PU_USER_PAGES + 1 + s->secret) * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (s->user == MAP_FAILED) return snprintf(err, errlen, "mmap: %s", strerror(errno)), -1;
   memset(s->user, 0xEE, 3 * PAGE);
   volatile unsigned char sink = s->user[3 * PAGE];  // read fault: the zero page
@@ -803,9 +855,9 @@ static int pu_setup(struct pu_state *s, char *err, size_t errlen) {
   // scenario is made, so no later mmap can land in the hole and give it a vma again.
   s->unmapped = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (s->unmapped == MAP_FAILED || munmap(s->unmapped, 4 * PAGE) < 0) return snprintf(err, errlen, "mmap/munmap: %s", strerror(errno)), -1;
-  // User page 4 goes last for the same reason: the UBUF buffer SubmitPartial reads into runs
-  // past the end of the mapping there.
-  if (munmap(s->user + PU_USER_PAGES * PAGE, PAGE) < 0) return snprintf(err, errlen, "munmap user page 4: %s", strerror(errno)), -1;
+  // User page 4 (and 5) go last for the same reason: the UBUF buffer SubmitPartial reads into
+  // runs past the end of the mapping there.
+  if (munmap(s->user + PU_USER_PAGES * PAGE, (1 + s->secret) * PAGE) < 0) return snprintf(err, errlen, "munmap user page 4: %s", strerror(errno)), -1;
   return 0;
 }
 
@@ -859,6 +911,7 @@ static int op_pinunpin_script(const struct req *r, struct out *o, char *err, siz
   s.file = file == 1 || file == 2 || file == 3;
   s.file_lazy = file == 2;
   s.file_eof = file == 3;
+  s.secret = req_int(r, "secret", 0) == 1;
   for (int b = 0; b < 3; b++) s.sect0[b] = s.sect[b] = -1;
   int rc = pu_setup(&s, err, errlen);
   if (rc == 0 && read_pins(&s.base) < 0) {

@@ -228,6 +228,11 @@ export function kernelCmdline(): string {
     // ACPI device it needs: its two serial ports are legacy ISA 8250s). Neither touches the
     // mm, block or io_uring paths the experiments observe.
     'rodata=off acpi=off',
+    // memfd_secret(2) (PinUnpin SecretRest): Debian 6.1.192 mm/secretmem.c has it off by default
+    // ("static bool secretmem_enable __ro_after_init;", module_param_named(enable, ...):
+    // memfd_secret fails -ENOSYS without it); 6.12 defaults it on ("= 1"). CONFIG_SECRETMEM=y in
+    // both kernels' configs. It changes nothing else (secretmem_init registers its mount only).
+    'secretmem.enable=1',
   ].join(' ');
 }
 

@@ -393,6 +393,8 @@ describe('the qemu target on generated PinUnpin suites (canned guest)', () => {
         // The DeviceEnd config runs whole (UBUF only): nothing of it is refused.
         expect(suite.config).not.toBe('PinUnpin_device_end');
         expect(suite.config).not.toBe('PinUnpin_device_end_odd');
+        // The SecretRest config runs whole (its one synchronous read into the secretmem page).
+        expect(suite.config).not.toBe('PinUnpin_secret_rest');
         const unrealised = /: (PunchPartial): [^:]+ is not realised by the guest$/.exec(
           plan.reason,
         );

@@ -78,6 +78,15 @@
 //                opened O_DIRECT: the direct read gets 3 KiB, blkdev_read_iter's buffered rest
 //                (filemap_read) faults at once and the call returns the 3 KiB (DONE, 3 model
 //                bytes; 6.12 pinAcquired/pinReleased +1 within the call).
+//   SubmitSyncSecret(b)  (SecretRest) a synchronous preadv of 10 KiB on loop0 opened O_DIRECT into
+//                user page 3 from 1 KiB, a memfd_secret page the agent maps MAP_SHARED over the
+//                unmapped user page 4 (request secret: 1, which also leaves user page 5
+//                unmapped; memfd_secret is syscall 447; 6.1 needs
+//                secretmem.enable=1, src/vm.ts) and user page 5 (no vma): GUP refuses the secret
+//                page, the direct read gets 3 KiB, blkdev_read_iter's filemap_read copies 4 KiB
+//                into the secret page and faults at user page 5. The agent requires 7168 and the
+//                secret page to hold loop0's bytes 3 to 7 KiB into the range; observed as
+//                SubmitSyncPartial (DONE, 3 model bytes; 6.12 pinAcquired/pinReleased +1).
 //   SubmitMany(b, dir, fault)  (ManyIovecs) Submit's AIO request through gate b as 257 iovecs of
 //                1024 bytes in user page 2, alternately at +9 KiB and +11 KiB: more than
 //                BIO_MAX_VECS pages, so block/fops.c __blkdev_direct_IO queues two bios (257
@@ -209,6 +218,7 @@ export function supportsPinUnpin(action: ScenarioAction): boolean {
     case 'WriteAtEnd':
     case 'SubmitShortBlock':
     case 'SubmitSyncPartial':
+    case 'SubmitSyncSecret':
       return isBio(action.bio);
     case 'PunchHole':
       return PAGES.has(String(action.page));
@@ -268,6 +278,7 @@ const PARAMS: Record<string, readonly string[]> = {
   SubmitContiguous: ['bio', 'dir'],
   SubmitMany: ['bio', 'dir', 'fault'],
   SubmitSyncPartial: ['bio'],
+  SubmitSyncSecret: ['bio'],
   SubmitPastEof: ['bio', 'dir', 'from'],
   SubmitMisaligned: ['bio', 'iter', 'dir'],
   PunchHole: ['page'],
@@ -295,6 +306,8 @@ export function pinUnpinScript(actions: readonly ScenarioAction[]): string {
  */
 export function pinUnpinRequest(scenario: Scenario): RequestParams {
   const steps = pinUnpinScript(scenario.actions);
+  // SecretRest: the agent leaves user page 5 without a vma too (SubmitSyncSecret's buffer).
+  if (scenario.constants?.SecretRest === true) return { steps, secret: 1 };
   if (scenario.constants?.FilePrivate !== true) return { steps };
   if (scenario.constants?.FileEof === true) return { steps, file: 3 };
   return { steps, file: scenario.constants?.FileLazy === true ? 2 : 1 };

@@ -26,6 +26,7 @@ import {
 } from './memory.ts';
 import type { MmStruct, Pte, VmAreaStruct } from './mmap.ts';
 import { is_cow_mapping, vma_lookup } from './mmap.ts';
+import { vma_is_secretmem } from './secretmem.ts';
 
 /**
  * Whether pins on the zero page are skipped (6.5+: "mm: Don't pin ZERO_PAGE": try_grab_folio
@@ -174,9 +175,25 @@ function gup_fast_pte_ok(
   gup_flags: number,
 ): boolean {
   if (pte === undefined || vma === undefined) return false;
-  if (!vma_is_accessible(vma)) return false; // PROT_NONE
+  // PROT_NONE; a present memfd_secret page is rejected too (6.1 gup_pte_range: "if
+  // (unlikely(page_is_secretmem(page))) { gup_put_folio(folio, 1, flags); goto pte_unmap; }";
+  // 6.12 gup_fast_pte_range -> gup_fast_folio_allowed: "if (check_secretmem &&
+  // secretmem_mapping(mapping)) return false;"). The kernel grabs the folio before it looks and
+  // puts it again (6.12 FOLL_PIN: nr_foll_pin_acquired and _released both move by one), which
+  // the model leaves out: the walk stops before the grab.
+  if (!vma_is_accessible(vma) || vma_is_secretmem(vma)) return false;
   if (gup_flags & FOLL_WRITE ? !pte.write : pte.page.folio.is_zero) return false;
   return pte.write || !gup_must_unshare(is_cow_mapping(vma.vm_flags), gup_flags, pte.page);
+}
+
+/**
+ * check_vma_flags (mm/gup.c, Debian 6.1.192 and 6.12), the parts the model's vmas reach: a
+ * memfd_secret vma is refused ("if (vma_is_secretmem(vma)) return -EFAULT;"), then a FOLL_WRITE
+ * GUP needs VM_WRITE and any other GUP VM_READ. True when the GUP may go on.
+ */
+function check_vma_flags(vma: VmAreaStruct, write: boolean): boolean {
+  if (vma_is_secretmem(vma)) return false;
+  return (vma.vm_flags & (write ? VM_WRITE : VM_READ)) !== 0;
 }
 
 /**
@@ -216,8 +233,10 @@ export function __get_user_pages(
     // FOLL_WRITE GUP of a VMA without VM_WRITE, or another GUP of one without VM_READ fail ("if
     // (write) { if (!(vm_flags & VM_WRITE)) ... return -EFAULT; } else if (!(vm_flags & VM_READ))
     // ... return -EFAULT;"): VM_READ is not asked of a write. A page the fast walk took was not
-    // checked: a read GUP of a present page of a PROT_WRITE-only vma succeeds.
-    if (vma === undefined || (!fast && !(vma.vm_flags & (write ? VM_WRITE : VM_READ)))) break;
+    // checked: a read GUP of a present page of a PROT_WRITE-only vma succeeds. A memfd_secret
+    // mapping is refused before the access bits ("if (vma_is_secretmem(vma)) return -EFAULT;",
+    // 6.1 and 6.12), whether or not its page is present (the fast walk never takes one).
+    if (vma === undefined || (!fast && !check_vma_flags(vma, write))) break;
     let page: Page | undefined;
     // follow_page_pte; on failure faultin_page and retry, as the kernel's loop does.
     for (let tries = 0; tries < 4; tries++) {

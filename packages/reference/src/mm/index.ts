@@ -7,4 +7,5 @@ export * from './io_uring.ts';
 export * from './kmem.ts';
 export * from './memory.ts';
 export * from './mmap.ts';
+export * from './secretmem.ts';
 export * from './vfio.ts';

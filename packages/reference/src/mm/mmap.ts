@@ -42,6 +42,11 @@ export interface VmAreaStruct {
    * memory (mm/filemap.ts vm_mmap_file_private). A split or a flags change keeps it.
    */
   vm_file?: address_space;
+  /**
+   * vma_is_secretmem (mm/secretmem.c, Debian 6.1.192 and 6.12: "return vma->vm_ops ==
+   * &secretmem_vm_ops;"): a mapping of a memfd_secret(2) file (mm/secretmem.ts). Absent otherwise.
+   */
+  vm_secretmem?: true;
 }
 
 /** The part of vma from lo up (a split's upper part: __split_vma), with its file offset. */

@@ -155,6 +155,15 @@
 //                zero-fills the buffer with no bio and completes the kiocb inside the call:
 //                direct_IO returns 6 KiB (MAPPED: DONE, no bio bytes) or -EFAULT (PARTIAL: the
 //                zeroing faults at user page 4, FAILED), which the driver requires.
+//   SubmitSyncSecret  (SecretRest) SubmitSyncPartial's synchronous read of 10 model bytes at user
+//                address 13: user page 3 from offset 1, user page 4 a memfd_secret page
+//                (reference mm/secretmem.ts vm_mmap_secretmem at user page 4, never touched), user
+//                page 5 unmapped. GUP refuses the secret page (mm/gup.ts check_vma_flags, as
+//                mm/gup.c: vma_is_secretmem), so the direct read is 3 KiB as SubmitSyncPartial's;
+//                the buffered rest (block/dio.ts filemap_read) copies 1 KiB and then 3 KiB of the
+//                device's next page into user page 4 through the page table and stops at user
+//                page 5: the call returns 7 KiB (DONE), and the driver requires user page 4 to
+//                hold the device's bytes 3 to 7 KiB into the range.
 //
 // Observations (same keys from model and reference, model units):
 //   pins, refs      nonzero FOLL_PIN pins / extraction refs per frame, "U0=1,U1=1" in frame order
@@ -278,11 +287,14 @@ import {
   type PageSlot,
   page_arrays_outstanding,
   pin_balance_at_quiescence,
+  read_user,
   truncate_inode_pages_range,
   type Violation,
   virt_to_page,
   vm_mmap,
   vm_mmap_file_private,
+  vm_mmap_secretmem,
+  vma_lookup,
   with_kernel,
   with_mm,
   write_user,
@@ -375,6 +387,7 @@ const ACTIONS = new Set([
   'SubmitContiguousKvec',
   'SubmitWriteOverCache',
   'SubmitHole',
+  'SubmitSyncSecret',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -653,6 +666,8 @@ const LARGE_MAP_ADDR = 0x4000_0000;
 const MISALIGNED_IOV0 = 1948;
 /** SubmitFault's buffer: far past the mapping, so GUP finds no vma (-EFAULT). */
 const UNMAPPED_PAGE = 64;
+/** SecretRest: the memfd_secret page's user page (the gap vm_mmap leaves after the user pages). */
+const SECRET_PAGE = 4;
 /**
  * The device: the data file (X0, X1) at pages 0-1, the privately mapped file (FilePrivate, F0)
  * at page 2, the direct I/Os' target area at pages 4-19; with DeviceEnd the
@@ -741,6 +756,7 @@ class PinUnpinDriver implements ReferenceDriver {
     manyIovecs: boolean,
     overCache: boolean,
     fileHole: boolean,
+    secretRest: boolean,
   ) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
@@ -851,6 +867,15 @@ class PinUnpinDriver implements ReferenceDriver {
         const hole = create_file(bdev, HOLE_FILE_PAGE * PAGE_SIZE, 2 * PAGE_SIZE, 0);
         do_truncate(hole, 2 * PAGE_SIZE);
         holeTarget = filp_open(hole, O_DIRECT);
+      }
+      // SecretRest: user page 4 (the guard gap after the user pages) a page of memfd_secret
+      // memory, user page 5 left unmapped.
+      if (secretRest) {
+        const at = base + SECRET_PAGE * PAGE_SIZE;
+        if (vm_mmap_secretmem(mm, PAGE_SIZE, at) !== at)
+          throw new AdapterError('PinUnpin: cannot map the secretmem page at user page 4');
+        if (vma_lookup(mm, at + PAGE_SIZE) !== undefined)
+          throw new AdapterError('PinUnpin: user page 5 is mapped');
       }
       return {
         holeTarget,
@@ -1221,6 +1246,23 @@ class PinUnpinDriver implements ReferenceDriver {
         // error"), not -EFAULT.
         if (s.st !== 'DONE' || s.result !== 3 * UNIT)
           throw new AdapterError(`PinUnpin: SubmitSyncPartial returned ${s.result}, not 3 KiB`);
+        return;
+      }
+      case 'SubmitSyncSecret': {
+        const s = this.idleSlot(action);
+        const b = param(action, 'bio', 'number');
+        s.iter = 'UBUF';
+        this.submitSync(s, b, 'DEST', this.secretIter());
+        // The direct read's 3 KiB, then filemap_read's copy of the next 4 KiB of the device into
+        // the secret page up to the fault at user page 5: already_read, 7 KiB.
+        if (s.st !== 'DONE' || s.result !== 7 * UNIT)
+          throw new AdapterError(`PinUnpin: SubmitSyncSecret returned ${s.result}, not 7 KiB`);
+        const got = with_kernel(this.k, () =>
+          read_user(this.mm, this.base + SECRET_PAGE * PAGE_SIZE, PAGE_SIZE),
+        );
+        const want = this.bdev.read(ioPos(b) + 3 * UNIT, PAGE_SIZE);
+        if (!got.every((x, i) => x === want[i]))
+          throw new AdapterError('PinUnpin: the secret page does not hold the device bytes');
         return;
       }
       case 'SubmitWriteOverCache': {
@@ -1594,6 +1636,11 @@ class PinUnpinDriver implements ReferenceDriver {
   }
 
   /** SubmitPartial's buffer: 6 bytes from user address 13, page 3 at offset 1, then page 4. */
+  /** SecretRest: 10 model bytes from user address 13, over user pages 3, 4 (secret) and 5. */
+  private secretIter(): iov_iter {
+    return with_mm(this.mm, () => iov_iter_ubuf(ITER_DEST, this.base + 13 * UNIT, 10 * UNIT));
+  }
+
   private partialIter(): iov_iter {
     return with_mm(this.mm, () => iov_iter_ubuf(ITER_DEST, this.base + 13 * UNIT, 6 * UNIT));
   }
@@ -1878,5 +1925,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       booleanConstant('PinUnpin', scenario, 'ManyIovecs'),
       booleanConstant('PinUnpin', scenario, 'WriteOverCache'),
       booleanConstant('PinUnpin', scenario, 'FileHole'),
+      booleanConstant('PinUnpin', scenario, 'SecretRest'),
     ),
 };
