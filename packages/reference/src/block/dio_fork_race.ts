@@ -273,9 +273,9 @@ export class DioForkRace {
     );
   }
 
-  /** What ki_complete got for I/O io, null while it is in flight (or was never submitted). */
-  result(io: number): number | null {
-    return this.results.get(io) ?? null;
+  /** What ki_complete got for I/O io, undefined while it is in flight (or was never submitted). */
+  result(io: number): number | undefined {
+    return this.results.get(io);
   }
 
   /** The device completes I/O io (bdev_complete_bio per bio): its result, bytes or -errno. */
