@@ -407,7 +407,7 @@ export function dio_wait(d: dio): number {
  * -errno) once its bios completed; an asynchronous one returns -EIOCBQUEUED and its
  * ki_complete runs when the caller completes the bios on the device. A synchronous read of a
  * block device that comes back short reads the rest through the page cache, as
- * blkdev_read_iter does (blkdev_buffered_read_rest).
+ * blkdev_read_iter does (blkdev_read_iter_buffered).
  */
 export function direct_IO(iocb: kiocb, iter: iov_iter): number {
   const ino = iocb.ki_filp.f_inode;
@@ -418,7 +418,7 @@ export function direct_IO(iocb: kiocb, iter: iov_iter): number {
   if (iocb.ki_complete === null) {
     const ret = dio_wait(d);
     if (ino.is_blkdev && ret > 0) {
-      if (d.is_read) return blkdev_buffered_read_rest(iocb, iter, pos, orig_count, ret);
+      if (d.is_read) return blkdev_read_iter_buffered(iocb, iter, pos, orig_count, ret);
       // block/fops.c blkdev_direct_write (Debian 6.1.192 and 6.12.117): "if (written > 0) {
       // kiocb_invalidate_post_direct_write(iocb, count); iocb->ki_pos += written; ...", the count
       // being the request's as blkdev_write_iter truncated it at the device's end, from the
@@ -431,19 +431,22 @@ export function direct_IO(iocb: kiocb, iter: iov_iter): number {
 }
 
 /**
- * block/fops.c blkdev_read_iter after a synchronous blkdev_direct_IO returned ret > 0 (Debian
- * 6.1.192 and 6.12.117 alike): the iterator was truncated to the device's end ("shorted"),
- * "iocb->ki_pos += ret; count -= ret;", "if (ret != -EIOCBQUEUED) iov_iter_revert(to, count -
- * iov_iter_count(to)); if (ret < 0 || !count) goto reexpand;", else the rest of the request
- * is read buffered: "ret = filemap_read(iocb, to, ret);", and the iterator re-expanded by
- * `shorted`. (The reference's dio_complete has advanced ki_pos by ret already.) A direct read
- * comes back short when an extraction failed after the bio got pages (a fault past the first
- * pages: bio_iov_iter_get_pages drops the error, __blkdev_direct_IO_simple returns
- * bio->bi_iter.bi_size); filemap_read then reads the device's next pages into its page cache
- * and copies from there, up to a fault in the user buffer. pos and orig_count: ki_pos and the
- * iterator's count before the request.
+ * block/fops.c blkdev_read_iter's buffered part (Debian 6.1.192 and 6.12.107 alike): the iterator
+ * truncated to the device's end ("shorted"), ret the bytes the direct read got ("iocb->ki_pos +=
+ * ret; count -= ret;", "if (ret != -EIOCBQUEUED) iov_iter_revert(to, count -
+ * iov_iter_count(to)); if (ret < 0 || !count) goto reexpand;"), the rest read through the page
+ * cache ("ret = filemap_read(iocb, to, ret);"), and the iterator re-expanded by `shorted`. pos and
+ * orig_count: ki_pos and the iterator's count before the request. (The reference's dio_complete
+ * has advanced ki_pos by ret already.)
+ *
+ * Two callers. A synchronous direct read that came back short (ret > 0: an extraction failed
+ * after the bio got pages, a fault past the first pages: bio_iov_iter_get_pages drops the error,
+ * __blkdev_direct_IO_simple returns bio->bi_iter.bi_size): filemap_read then reads the device's
+ * next pages into its page cache and copies from there, up to a fault in the user buffer. And a
+ * read without IOCB_DIRECT (the device opened without O_DIRECT; 6.1.192 612-670, 6.12 740-790),
+ * ret 0: blkdev_buffered_read.
  */
-function blkdev_buffered_read_rest(
+function blkdev_read_iter_buffered(
   iocb: kiocb,
   to: iov_iter,
   pos: number,
@@ -451,8 +454,7 @@ function blkdev_buffered_read_rest(
   ret: number,
 ): number {
   const size = iocb.ki_filp.f_inode.i_extent_len;
-  const shorted = Math.max(0, orig_count - (size - pos));
-  // The iterator as blkdev_read_iter's truncation left it (dio_submit re-expanded it).
+  const shorted = Math.max(0, orig_count - Math.max(0, size - pos));
   to.count -= shorted;
   const count = orig_count - shorted - ret;
   iov_iter_revert(to, count - iov_iter_count(to));
@@ -462,21 +464,14 @@ function blkdev_buffered_read_rest(
 }
 
 /**
- * block/fops.c blkdev_read_iter without IOCB_DIRECT (the device opened without O_DIRECT; Debian
- * 6.1.192 612-670, 6.12 740-790): the iterator truncated to the device's end ("shorted"), then
- * "ret = filemap_read(iocb, to, ret);" with ret 0, and the iterator re-expanded. The copy from
- * the page cache (copy_folio_to_iter: copy_to_user, a write fault on a write-protected or
- * COW-shared page) happens inside the call: no bio on the user pages, nothing pinned or
- * referenced. An asynchronous kiocb completes at once: fs/aio.c aio_read -> aio_rw_done (6.1
- * 1533-1551, 6.12 1560-1578) calls ki_complete with the result (not -EIOCBQUEUED).
+ * blkdev_read_iter without IOCB_DIRECT: the copy from the page cache (copy_folio_to_iter:
+ * copy_to_user, a write fault on a write-protected or COW-shared page) happens inside the call:
+ * no bio on the user pages, nothing pinned or referenced. An asynchronous kiocb completes at
+ * once: fs/aio.c aio_read -> aio_rw_done (6.1 1533-1551, 6.12 1560-1578) calls ki_complete with
+ * the result (not -EIOCBQUEUED).
  */
 export function blkdev_buffered_read(iocb: kiocb, to: iov_iter): number {
-  const size = iocb.ki_filp.f_inode.i_extent_len;
-  const shorted = Math.max(0, iov_iter_count(to) - Math.max(0, size - iocb.ki_pos));
-  to.count -= shorted;
-  const ret = filemap_read(iocb, to, 0);
-  to.count += shorted;
-  return ret;
+  return blkdev_read_iter_buffered(iocb, to, iocb.ki_pos, iov_iter_count(to), 0);
 }
 
 /**
@@ -484,7 +479,7 @@ export function blkdev_buffered_read(iocb: kiocb, to: iov_iter): number {
  * readahead window: from iocb->ki_pos, folio by folio (filemap_get_pages reads a folio that is
  * not cached, filemap_get_uptodate_folio), each copied with copy_folio_to_iter; "already_read +=
  * copied; iocb->ki_pos += copied; ... if (copied < bytes) { error = -EFAULT; break; }", and
- * "return already_read ? already_read : error;". blkdev_buffered_read_rest passes the direct
+ * "return already_read ? already_read : error;". blkdev_read_iter_buffered passes the direct
  * read's ret > 0 as already_read, so the read returns already_read whatever the copy met;
  * blkdev_buffered_read passes 0, and its one caller (DioForkRace's buffered read, into writable
  * memory) always copies, so the -EFAULT of a read that copied nothing is not modelled. Both pass

@@ -121,7 +121,7 @@
 //   SubmitSyncPartial  (SyncPartial) SubmitPartial's read from a synchronous kiocb (init_sync_kiocb,
 //                as the guest's preadv(2) on the O_DIRECT device): the direct read comes back
 //                short, 3 KiB into user page 3 (pinned and released within the call), and the
-//                reference's blkdev read (block/dio.ts blkdev_buffered_read_rest, as block/fops.c
+//                reference's blkdev read (block/dio.ts blkdev_read_iter_buffered, as block/fops.c
 //                blkdev_read_iter) reads the rest through the page cache (filemap_read), whose
 //                copy to user page 4 faults at once: the call returns 3 KiB (DONE).
 //   SubmitContiguousKvec  (ContiguousKvec) an asynchronous O_DIRECT read from a KVEC of two kvecs
