@@ -128,6 +128,8 @@ CONSTANTS
                      \* page 1 starts); FALSE: both pages in the one anonymous vma.  What differs is
                      \* the vma's vm_file, which only 6.1's io_pin_pages looks at (RegisterWhole)
     UseVfio,         \* explore a read-only VFIO DMA mapping of the file page (VfioMapDma, VfioUnmapDma)
+    VfioWrite,       \* (UseVfio) the mapping is writable too (VFIO_DMA_MAP_FLAG_READ | _WRITE: IOMMU_WRITE,
+                     \* so vaddr_get_pfns pins with FOLL_WRITE); FALSE: read-only
     LongtermRoUnshare,\* a read-only FOLL_LONGTERM pin of a page that is not anonymous in a COW
                      \* mapping unshares it first (6.2+, 84209e87c696 "mm/gup: reliable R/O
                      \* long-term pinning in COW mappings"); FALSE: 6.1, which pins the page as
@@ -197,6 +199,9 @@ ASSUME FileBacked => (NumPages = 2 /\ LastPageLoadedOnly /\ MaxFrames >= 4 /\ Fo
 ASSUME UseVfio \in BOOLEAN /\ LongtermRoUnshare \in BOOLEAN /\ UseAllocFail \in BOOLEAN
 \* The allocation failure is explored for the VFIO mapping's unshare only.
 ASSUME UseAllocFail => UseVfio
+\* A writable mapping is explored over the file page as the read-only one is, with every frame
+\* available (its write fault's allocation failure is not explored).
+ASSUME VfioWrite \in BOOLEAN /\ (VfioWrite => (UseVfio /\ ~UseAllocFail))
 \* The VFIO mapping is explored over the file buffer's page 1 with the O_DIRECT reads, the fork and
 \* the writes; not with the other holders of a page (io_uring, vmsplice), munmap or the child's exit.
 ASSUME UseVfio => (FileBacked /\ ~UseFixedBuffers /\ ~UseMunmap /\ ~UseChildExit /\ ~UseMmapFixed)
@@ -792,15 +797,25 @@ UnregisterWhole ==
 \* A page already anonymous and exclusive (a write came first) is pinned as it is (UnshareAccess).
 \* (RDMA's ib_umem_get is no such caller on 6.1: Debian 6.1.192 drivers/infiniband/core/umem.c:176
 \* and :231 pin a read-only region with FOLL_WRITE | FOLL_FORCE, a write fault that copies.)
+\* A writable mapping (VfioWrite: VFIO_DMA_MAP_FLAG_WRITE too, IOMMU_WRITE) pins with FOLL_WRITE:
+\* follow_page_pte finds the pte write-protected, faultin_page takes a FAULT_FLAG_WRITE fault, and
+\* do_wp_page copies the page-cache page (wp_page_copy; a private file page is never reused) into
+\* an anonymous, exclusive page mapped writable, which is pinned: the parent's COW break happens at
+\* the pin, 6.1 and 6.12 alike (mm/gup.c check_vma_flags allows it: a private writable vma;
+\* 6.12's writable_file_mapping_allowed asks dirty tracking only of a shared mapping).  The device
+\* then reads what the parent later writes on both kernels.  (What the device writes into the page
+\* is not explored.)
 VfioPinAccess(v) ==
     LET f == pte["P"][v].frame
-    IN IF LongtermRoUnshare /\ f \in PageCache
-       THEN /\ NumFree > 0
-            /\ \E g \in {NewFrame} :
-                  /\ pte' = [pte EXCEPT !["P"][v] = [frame |-> g, write |-> FALSE]]
-                  /\ excl' = [excl EXCEPT ![g] = TRUE]
-                  /\ data' = [data EXCEPT ![g] = data[f]]
-       ELSE UnshareAccess("P", v)
+    IN IF VfioWrite
+       THEN WriteAccess("P", v, {})
+       ELSE IF LongtermRoUnshare /\ f \in PageCache
+            THEN /\ NumFree > 0
+                 /\ \E g \in {NewFrame} :
+                       /\ pte' = [pte EXCEPT !["P"][v] = [frame |-> g, write |-> FALSE]]
+                       /\ excl' = [excl EXCEPT ![g] = TRUE]
+                       /\ data' = [data EXCEPT ![g] = data[f]]
+            ELSE UnshareAccess("P", v)
 
 VfioMapDma(v) ==
     /\ UseVfio

@@ -69,6 +69,8 @@
 // vaddr_get_pfns: a read-only FOLL_LONGTERM pin_user_pages_remote), which unshares the page-cache
 // page on 6.12 (profile longterm_ro_pin_unshares) and pins it as mapped on 6.1. VfioUnmapDma:
 // VFIO_IOMMU_UNMAP_DMA (vfio_unmap_unpin -> put_pfn: unpin_user_pages_dirty_lock, not dirtied).
+// VfioWrite: the mapping is writable too (IOMMU_READ | IOMMU_WRITE): the pin takes FOLL_WRITE,
+// whose write fault copies the page-cache page on both kernels, and the unmap dirties the page.
 //
 // LastPageFile: the parent's page 1 is a populated MAP_PRIVATE mapping of a one-page file of
 // zeroes right after its anonymous page 0 (mapFileTail). RegisterBuffer of the whole buffer: the
@@ -95,6 +97,7 @@ import {
   type Folio,
   handle_mm_fault,
   IOMMU_READ,
+  IOMMU_WRITE,
   ITER_DEST,
   io_import_fixed,
   type io_ring_ctx,
@@ -461,6 +464,9 @@ class ForkRaceDriver implements ReferenceDriver {
   /** UseVfio: the VFIO DMA mapping (VfioMapDma), 'unmapped' after VfioUnmapDma, null before. */
   private vfio: vfio_dma | 'unmapped' | null = null;
 
+  /** ForkRace.tla VfioWrite: the VFIO DMA mapping's protection, IOMMU_WRITE too when set. */
+  private readonly vfioProt: number;
+
   /** ForkRace.tla BufferedRead: the device is opened without O_DIRECT. */
   private readonly buffered: boolean;
 
@@ -493,6 +499,8 @@ class ForkRaceDriver implements ReferenceDriver {
     const huge = booleanConstant('ForkRace', scenario, 'HugeBuffer');
     // BufferedRead: the device is opened without O_DIRECT (reads through the page cache).
     this.buffered = booleanConstant('ForkRace', scenario, 'BufferedRead');
+    this.vfioProt =
+      IOMMU_READ | (booleanConstant('ForkRace', scenario, 'VfioWrite') ? IOMMU_WRITE : 0);
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
@@ -935,10 +943,11 @@ class ForkRaceDriver implements ReferenceDriver {
       }
       case 'VfioMapDma': {
         // VFIO_IOMMU_MAP_DMA of page v, VFIO_DMA_MAP_FLAG_READ only (IOMMU_READ): vaddr_get_pfns'
-        // read-only FOLL_LONGTERM pin (6.12: the page-cache page unshared first).
+        // read-only FOLL_LONGTERM pin (6.12: the page-cache page unshared first); with
+        // VfioWrite (IOMMU_WRITE too) a FOLL_WRITE one, which copies it (a write fault).
         const v = param(action, 'vpage', 'number');
         // With no page left for the unshare (UseAllocFail) the ioctl fails, nothing mapped.
-        const dma = vfio_pin_map_dma(this.race.parent, this.uaddr(v), PAGE_SIZE, IOMMU_READ);
+        const dma = vfio_pin_map_dma(this.race.parent, this.uaddr(v), PAGE_SIZE, this.vfioProt);
         if (typeof dma === 'number') {
           this.lastErr = errName(dma);
           this.vfio = 'unmapped';
@@ -946,7 +955,7 @@ class ForkRaceDriver implements ReferenceDriver {
         return;
       }
       case 'VfioUnmapDma': {
-        // VFIO_IOMMU_UNMAP_DMA: vfio_unmap_unpin -> put_pfn (unpinned, not dirtied).
+        // VFIO_IOMMU_UNMAP_DMA: vfio_unmap_unpin -> put_pfn (unpinned; dirtied if writable).
         if (this.vfio === null || this.vfio === 'unmapped')
           throw new AdapterError('ForkRace: no VFIO DMA mapping to unmap');
         vfio_unmap_unpin(this.vfio);
