@@ -118,18 +118,24 @@ CONSTANTS
                     \* hole (SubmitHole): fs/iomap/direct-io.c iomap_dio_hole_iter zero-fills the
                     \* buffer with no bio, pin or reference, and the read completes inside the
                     \* call (explored alone)
-    SecretRest      \* (SyncPartial) the synchronous short read's buffer has a memfd_secret page
+    SecretRest,     \* (SyncPartial) the synchronous short read's buffer has a memfd_secret page
                     \* between its first page and the unmapped one (SubmitSyncSecret): GUP
                     \* refuses it, so the direct read stops there as SubmitSyncPartial's does, but
                     \* the buffered rest's copy fills it and stops at the page after (explored
                     \* alone)
+    MapDevice       \* (WriteOverCache) the process also maps the block device MAP_PRIVATE and
+                    \* reads the first page of an I/O range through it (ReadDevMap), which maps
+                    \* the page-cache folio itself; the O_DIRECT write over the range (synchronous
+                    \* only) unmaps it before it drops it from the cache, so the next read
+                    \* faults in the written bytes (explored with SubmitSyncPartial, the write and
+                    \* ReadDevMap alone)
 
 ASSUME GupMode \in {"PIN", "GET"}
 ASSUME ReleaseAs \in {"MATCH", "ALWAYS_UNPIN", "PUT_PINNED"}
 ASSUME {PinZeroPage, KvecOffset0Bug, XarrayHoleBug, ArrayLeakBug, QueueIter, LargeFolio, Nofault,
         PartialPunch, FilePrivate, DeviceEnd, FileLazy, MisalignedIo, DeviceEndOdd, LargeBlock,
         MisalignedAddr, FileEof, ContiguousIovec, ManyIovecs, SyncPartial, ContiguousKvec,
-        WriteOverCache, FileHole, SecretRest}
+        WriteOverCache, FileHole, SecretRest, MapDevice}
            \subseteq BOOLEAN
 \* The untouched mapping is a variant of the file mapping.
 ASSUME FileLazy => FilePrivate
@@ -164,6 +170,8 @@ ASSUME SyncPartial => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate 
 ASSUME WriteOverCache => SyncPartial
 \* So is the short read into the buffer with the memfd_secret page, explored alone.
 ASSUME SecretRest => (SyncPartial /\ ~WriteOverCache)
+\* So is the process's mapping of the block device: a variant of the write over the cached page.
+ASSUME MapDevice => WriteOverCache
 \* The reads of the sparse file are explored on their own, with the matching release.
 ASSUME FileHole => (~LargeFolio /\ ~Nofault /\ ~PartialPunch /\ ~FilePrivate /\ ~DeviceEnd
                     /\ ~MisalignedIo /\ ~LargeBlock /\ ~ContiguousIovec /\ ~ManyIovecs
@@ -266,11 +274,20 @@ VARIABLES
     devCached,   \* (WriteOverCache) the I/O ranges c whose first device page is in the block
                  \* device's page cache: SubmitSyncPartial's buffered rest read it there
                  \* (filemap_read -> filemap_get_pages); {} throughout without WriteOverCache
+    mapDevice,   \* = MapDevice throughout (whether the observations include devMap)
+    devMap,      \* (MapDevice) devMap[c]: what the process's pte at the first page of I/O range
+                 \* c in its mapping of the block device maps: "NONE" (no pte), "OLD" (a folio
+                 \* of the range's bytes before any write over it: the device's own), "NEW" (a
+                 \* folio of the bytes a write over the range put there); "NONE" throughout
+                 \* without MapDevice
+    devWritten,  \* (MapDevice) the I/O ranges an O_DIRECT write has gone over (the device holds
+                 \* the UBUF buffer's bytes there); {} throughout without MapDevice
     action
 
 vars == <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio, x1Zeroed,
-          filePrivate, p5, u5Byte, wrote, overCache, devCached, action>>
-devVars == <<overCache, devCached>>
+          filePrivate, p5, u5Byte, wrote, overCache, devCached, mapDevice, devMap, devWritten,
+          action>>
+devVars == <<overCache, devCached, mapDevice, devMap, devWritten>>
 fileVars == <<filePrivate, p5, u5Byte, wrote>>
 
 ----------------------------------------------------------------------------
@@ -432,6 +449,9 @@ Init ==
     /\ wrote = [b \in Bios |-> "NONE"]
     /\ overCache = WriteOverCache
     /\ devCached = {}
+    /\ mapDevice = MapDevice
+    /\ devMap = [c \in Bios |-> "NONE"]
+    /\ devWritten = {}
     /\ action = [name |-> "Init"]
 
 \* A direct I/O over an iterator of type t: bio_iov_iter_get_pages loops
@@ -723,7 +743,7 @@ SyncShortRead(b) ==
                  pages |-> {"U3"}, bytes |-> PAGE - 1, offset0 |-> ExpectedOffset0("UBUF"),
                  array |-> "NONE", err |-> "NONE"]]
     /\ devCached' = IF WriteOverCache THEN devCached \cup {b} ELSE devCached
-    /\ UNCHANGED <<pins, refs, cached, largeFolio, x1Zeroed, overCache>>
+    /\ UNCHANGED <<pins, refs, cached, largeFolio, x1Zeroed, overCache, mapDevice, devMap, devWritten>>
     /\ UNCHANGED fileVars
 
 \* (SyncPartial) SubmitPartial's read (UBUF, 6 model bytes at user address 13: user page 3 at
@@ -744,10 +764,14 @@ SyncShortRead(b) ==
 \* b's range, where the direct read's 3 model bytes end (devCached gains b).  The real
 \* filemap_read may read ahead past it (page_cache_sync_readahead); the model follows the one page
 \* the copy needed, as the reference's filemap_read does (no readahead window).
+\* (MapDevice) Not over a range a write has gone over (a read there would get the write's bytes,
+\* which the `data` observation does not tell from the device's own): its bio is used already
+\* unless the write came from the other I/O over a range ReadDevMap cached.
 SubmitSyncPartial(b) ==
     /\ SyncPartial
     /\ ~SecretRest
     /\ CanStart(b)
+    /\ b \notin devWritten
     /\ SyncShortRead(b)
     /\ action' = [name |-> "SubmitSyncPartial", bio |-> b]
 
@@ -796,11 +820,26 @@ SubmitSyncSecret(b) ==
 \* (written > 0)", calls kiocb_invalidate_post_direct_write(iocb, count) over the same range,
 \* which finds nothing cached now; an asynchronous one returns -EIOCBQUEUED and its bio is
 \* completed by Complete/CompleteError as any other.
+\* (MapDevice) When the process maps the cached folio (devMap[c] # "NONE": ReadDevMap(c)),
+\* invalidate_inode_pages2_range (mm/truncate.c, Debian 6.1.192 :681-689, 6.12.107 :654-662)
+\* finds it folio_mapped and first unmaps the rest of the range from every process: "if
+\* (!did_range_unmap && folio_mapped(folio)) { unmap_mapping_pages(mapping, indices[i], (1 + end -
+\* indices[i]), false); did_range_unmap = 1; }". mm/memory.c unmap_mapping_pages ->
+\* unmap_mapping_range_tree walks mapping->i_mmap to the process's vma and zaps its pte there;
+\* even_cows is false, so zap_pte_range spares only anonymous folios (should_zap_folio: "return
+\* !folio_test_anon(folio);", 6.12 :1447; 6.1 should_zap_page), and the process's private
+\* mapping, never stored to, maps the page-cache folio itself: its pte goes (devMap[c] becomes
+\* "NONE"), "BUG_ON(folio_mapped(folio))" holds and the folio is removed as above.  Only the
+\* synchronous write is explored with MapDevice: the device holds the write's bytes when the
+\* call returns (devWritten gains c), and no read through the mapping meets a write in flight.
 SubmitWriteOverCache(b, c, sync) ==
     /\ WriteOverCache
     /\ CanStart(b)
     /\ c \in devCached
+    /\ MapDevice => sync
     /\ devCached' = devCached \ {c}
+    /\ devMap' = [devMap EXCEPT ![c] = "NONE"]
+    /\ devWritten' = IF MapDevice THEN devWritten \cup {c} ELSE devWritten
     /\ \E r \in {Extracted("UBUF", "SOURCE", ListedPages("UBUF", "SOURCE"))},
           pinned \in {PinnedBy("UBUF", "SOURCE")}, reffed \in {ReffedBy("UBUF", "SOURCE")} :
        /\ pinAcquired' = pinAcquired + Cardinality(pinned)
@@ -813,9 +852,28 @@ SubmitWriteOverCache(b, c, sync) ==
                /\ refs' = AddOne(refs, reffed)
                /\ bio' = [bio EXCEPT ![b] = r]
                /\ UNCHANGED pinReleased
-    /\ UNCHANGED <<zeroMapped, cached, largeFolio, x1Zeroed, overCache>>
+    /\ UNCHANGED <<zeroMapped, cached, largeFolio, x1Zeroed, overCache, mapDevice>>
     /\ UNCHANGED fileVars
     /\ action' = [name |-> "SubmitWriteOverCache", bio |-> b, over |-> c, sync |-> sync]
+
+\* (MapDevice) The process reads the first page of I/O range c through its MAP_PRIVATE mapping of
+\* the block device (mmap(2) of the device fd: block/fops.c blkdev_mmap -> generic_file_mmap; the
+\* process never stores there), whose pte there is absent (a read through a present pte changes
+\* nothing).  mm/memory.c do_read_fault -> __do_fault -> filemap_fault finds the range's first
+\* page in the block device's page cache, or reads it in from the device (devCached gains c), and
+\* finish_fault maps that page-cache folio itself read-only (folio_add_file_rmap_pte): the
+\* process now sees the device's bytes as they are, the write's once one went over c ("NEW"),
+\* else the range's own ("OLD").  Never while an I/O is in flight (none is, with MapDevice).
+ReadDevMap(c) ==
+    /\ MapDevice
+    /\ devMap[c] = "NONE"
+    /\ \A b \in Bios : bio[b].st # "INFLIGHT"
+    /\ devCached' = devCached \cup {c}
+    /\ devMap' = [devMap EXCEPT ![c] = IF c \in devWritten THEN "NEW" ELSE "OLD"]
+    /\ UNCHANGED <<pins, refs, zeroMapped, cached, pinAcquired, pinReleased, bio, largeFolio,
+                   x1Zeroed, overCache, mapDevice, devWritten>>
+    /\ UNCHANGED fileVars
+    /\ action' = [name |-> "ReadDevMap", over |-> c]
 
 \* (FileHole) An asynchronous O_DIRECT read (io_submit, DEST) of 6 model bytes at position 0 of a
 \* sparse file (created empty, then ftruncate'd to two pages: i_size covers the range, no block
@@ -1117,7 +1175,9 @@ Next ==
     \/ \E b \in Bios : SecretRest /\ b = 1 /\ CanStart(b) /\ SubmitSyncSecret(b)
     \/ \E b \in Bios : ContiguousKvec /\ CanStart(b) /\ SubmitContiguousKvec(b)
     \/ \E b \in Bios, c \in Bios, sync \in BOOLEAN :
-          WriteOverCache /\ CanStart(b) /\ c \in devCached /\ SubmitWriteOverCache(b, c, sync)
+          WriteOverCache /\ CanStart(b) /\ c \in devCached /\ (MapDevice => sync)
+          /\ SubmitWriteOverCache(b, c, sync)
+    \/ \E c \in Bios : MapDevice /\ devMap[c] = "NONE" /\ ReadDevMap(c)
     \/ \E b \in Bios, buffer \in {"MAPPED", "PARTIAL"} : FileHole /\ CanStart(b) /\ SubmitHole(b, buffer)
     \/ \E b \in Bios, dir \in {"DEST", "SOURCE"}, fault \in {"NONE", "LAST", "FIRST"} :
           ManyIovecs /\ CanStart(b) /\ (fault = "LAST" => dir = "SOURCE") /\ SubmitMany(b, dir, fault)
@@ -1151,6 +1211,10 @@ TypeOK ==
     /\ overCache = WriteOverCache
     /\ devCached \subseteq Bios
     /\ devCached # {} => WriteOverCache
+    /\ mapDevice = MapDevice
+    /\ \A c \in Bios : devMap[c] \in {"NONE", "OLD", "NEW"}
+    /\ devWritten \subseteq Bios
+    /\ ((\E c \in Bios : devMap[c] # "NONE") \/ devWritten # {}) => MapDevice
     /\ cached \subseteq {"X0", "X1"}
     /\ pinAcquired \in 0..(MaxHolds + 6) /\ pinReleased \in 0..(MaxHolds + 6)
     /\ \A b \in Bios :
@@ -1216,4 +1280,9 @@ PageArrayNotLeaked ==
 \* gup_must_unshare leaves to COW for short-term pins).
 FileWriteSendsFileData ==
     \A b \in Bios : (wrote[b] # "NONE" /\ "F0" \in bio[b].pages) => wrote[b] = "FILE"
+\* (MapDevice) A process that maps the block device never sees a range's bytes from before an
+\* O_DIRECT write over it: the write unmapped the page-cache folio its pte mapped
+\* (invalidate_inode_pages2_range -> unmap_mapping_pages) before dropping it from the cache.
+MappedDeviceNotStale ==
+    \A c \in Bios : devMap[c] = "OLD" => c \notin devWritten
 =============================================================================

@@ -55,6 +55,11 @@ export interface Kernel {
   zero_page: Page | null;
   /** The address space user-backed iterators refer to (current->mm); null in a kthread. */
   current_mm: MmStruct | null;
+  /**
+   * Every address space mm_alloc made (owned by src/mm; an exited one has no vmas left): where
+   * unmap_mapping_pages finds the vmas of a file (mapping->i_mmap in the kernel).
+   */
+  readonly mms: MmStruct[];
   /** Kernel virtual memory (kmalloc arena), owned by src/mm/kmem.ts. */
   readonly kmem: { next_addr: number; pages: Map<number, Page> };
   /** Next id for address spaces, bios, pipes...: deterministic per kernel. */
@@ -79,6 +84,7 @@ class KernelImpl implements Kernel {
   next_pfn = 1;
   zero_page: Page | null = null;
   current_mm: MmStruct | null = null;
+  readonly mms: MmStruct[] = [];
   readonly kmem = { next_addr: KERNEL_VA_BASE, pages: new Map<number, Page>() };
   next_id = 1;
   readonly max_page_frames: number;

@@ -11,7 +11,7 @@ import { PAGE_SIZE } from './constants.ts';
 import type { Folio } from './folio.ts';
 import { folio_alloc, folio_put } from './folio.ts';
 import type { MmStruct, VmAreaStruct } from './mmap.ts';
-import { vm_mmap, vma_lookup } from './mmap.ts';
+import { vm_mmap, vma_lookup, zap_pte } from './mmap.ts';
 
 /** What the page cache reads of its mapping->host: the inode's size (i_size_read). */
 export interface address_space_host {
@@ -112,25 +112,63 @@ export function truncate_inode_pages_range(
 }
 
 /**
- * invalidate_inode_pages2_range(mapping, start, end) (mm/truncate.c, Debian 6.1.192 and 6.12.117):
- * every cached folio of page indices start..end (inclusive) leaves the page cache, whatever other
- * references it has (a pinned folio too: the pinner keeps its references, the cache drops its
- * own). Per folio the kernel unmaps it when folio_mapped (unmap_mapping_pages,
- * unmap_mapping_folio), launders it when dirty (folio_launder), and invalidate_complete_folio2
- * removes it unless filemap_release_folio fails or it is dirty: "__filemap_remove_folio(folio,
- * NULL); ... filemap_free_folio(mapping, folio);", the folio's mapping cleared and the cache's
- * reference dropped. Its callers write the range back first (filemap_write_and_wait_range). The
- * model has neither buffer heads nor writeback, so no removal fails and the kernel's -EBUSY is
- * never returned; a mapped or dirty folio (the rmap walk to unmap it, the writeback) is not
- * modelled and throws.
+ * unmap_mapping_pages(mapping, start, nr, false) (mm/memory.c: Debian 6.1.192 :3599-3616, 6.12
+ * :3823-3840): zaps the ptes that map the file pages start..start+nr-1 in every process.
+ * unmap_mapping_range_tree (6.1 :3532-3551, 6.12 :3756-3775) visits the vmas of mapping->i_mmap
+ * that overlap the range ("vba = vma->vm_pgoff; vea = vba + vma_pages(vma) - 1; zba =
+ * max(first_index, vba); zea = min(last_index, vea);") and unmap_mapping_range_vma zaps their
+ * ptes there. The model has no i_mmap: it finds the same vmas by vm_file among the kernel's
+ * address spaces (an exited one has none). even_cows is false, the only value its caller here
+ * (invalidate_inode_pages2_range) passes: zap_pte_range skips a pte whose folio is anonymous
+ * (should_zap_folio, 6.12 :1439-1448, "return !folio_test_anon(folio);"; 6.1 should_zap_page
+ * :1360-1367, "return !PageAnon(page);"), so a MAP_PRIVATE mapping keeps its COW copy and loses
+ * its ptes of the page-cache folio, which the next access faults in again.
+ */
+function unmap_mapping_pages(mapping: address_space, start: number, nr: number): void {
+  const last = start + nr - 1;
+  for (const mm of current_kernel().mms) {
+    for (const vma of mm.vmas) {
+      if (vma.vm_file !== mapping) continue;
+      const vba = vma.vm_pgoff;
+      const vea = vba + (vma.vm_end - vma.vm_start) / PAGE_SIZE - 1;
+      for (let index = Math.max(start, vba); index <= Math.min(last, vea); index++) {
+        const vpn = vma.vm_start / PAGE_SIZE + index - vba;
+        const pte = mm.ptes.get(vpn);
+        if (pte !== undefined && !pte.page.folio.anon) zap_pte(mm, vpn);
+      }
+    }
+  }
+}
+
+/**
+ * invalidate_inode_pages2_range(mapping, start, end) (mm/truncate.c: Debian 6.1.192 :651-730,
+ * 6.12.107 :623-700): every cached folio of page indices start..end (inclusive) leaves the page
+ * cache, whatever other references it has (a pinned folio too: the pinner keeps its references,
+ * the cache drops its own). The first mapped folio the walk meets has the rest of the range
+ * unmapped from every process at once ("if (!did_range_unmap && folio_mapped(folio)) {
+ * unmap_mapping_pages(mapping, indices[i], (1 + end - indices[i]), false); did_range_unmap = 1;
+ * }", 6.1 :681-689, 6.12 :654-662), then invalidate_complete_folio2 removes it:
+ * "__filemap_remove_folio(folio, NULL); ... filemap_free_folio(mapping, folio);", the folio's
+ * mapping cleared and the cache's reference dropped. Its callers write the range back first
+ * (filemap_write_and_wait_range). The model has neither buffer heads nor writeback, so no removal
+ * fails and the kernel's -EBUSY is never returned. Not modelled, and thrown: a folio still mapped
+ * after the range unmap (the kernel's "if (folio_mapped(folio)) unmap_mapping_folio(folio);
+ * BUG_ON(folio_mapped(folio));", 6.1 :699-701, 6.12 :672-674, for a folio a racing fault mapped
+ * again before the folio lock: the model has no such race) and a dirty folio (folio_launder,
+ * invalidate_complete_folio2's "if (folio_test_dirty(folio)) goto failed;": -EBUSY).
  */
 export function invalidate_inode_pages2_range(
   mapping: address_space,
   start: number,
   end: number,
 ): void {
+  let did_range_unmap = false;
   for (let index = mapping.i_pages.xa_find_from(start); index >= 0 && index <= end; ) {
     const folio = mapping.i_pages.xa_load(index) as Folio;
+    if (!did_range_unmap && folio._mapcount > 0) {
+      unmap_mapping_pages(mapping, index, 1 + end - index);
+      did_range_unmap = true;
+    }
     if (folio._mapcount > 0 || folio.dirty) {
       throw new Error(
         `invalidate_inode_pages2_range: folio ${folio.pfn} at index ${index} is mapped or dirty (not modelled)`,

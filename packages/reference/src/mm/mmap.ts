@@ -80,7 +80,9 @@ export class MmStruct {
 /** mm_alloc: a new empty address space. */
 export function mm_alloc(): MmStruct {
   const k = current_kernel();
-  return new MmStruct(k.next_id++);
+  const mm = new MmStruct(k.next_id++);
+  k.mms.push(mm);
+  return mm;
 }
 
 /** find_vma that also requires addr to be inside (vma_lookup). */

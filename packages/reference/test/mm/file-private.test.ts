@@ -17,6 +17,7 @@ import {
   GUP_PIN_COUNTING_BIAS,
   get_user_pages_fast,
   handle_mm_fault,
+  invalidate_inode_pages2_range,
   mm_alloc,
   PAGE_SIZE,
   type Page,
@@ -195,5 +196,33 @@ describe('a MAP_PRIVATE mapping longer than its file (mm/filemap.c filemap_fault
         expect(filemap_lookup(mapping, 0)?.gup_pins).toBe(0);
       });
     }
+  });
+});
+
+describe('invalidate_inode_pages2_range of a mapped folio (mm/truncate.c, unmap_mapping_pages)', () => {
+  it('zaps the ptes of the page-cache folios, keeps a COW copy, and the next read faults in the new bytes', () => {
+    with_kernel(createKernel('linux-6.12'), () => {
+      let fill = FILE_BYTE;
+      const mapping = address_space_create((folio) => folio.dataForWrite().fill(fill), {
+        i_size: 3 * PAGE_SIZE,
+      });
+      const mm = mm_alloc();
+      const addr = vm_mmap_file_private(mm, mapping, 3 * PAGE_SIZE);
+      expect(handle_mm_fault(mm, addr, 0)).toBe(0); // page 0: the page-cache folio itself
+      write_user(mm, addr + PAGE_SIZE, new Uint8Array([0x53])); // page 1: do_cow_fault's copy
+      const f0 = filemap_lookup(mapping, 0);
+      const copy = pte_lookup(mm, addr + PAGE_SIZE)?.page;
+      expect(copy?.folio.anon).toBe(true);
+      fill = 0x4e; // the backing store now holds other bytes (an O_DIRECT write went there)
+      invalidate_inode_pages2_range(mapping, 0, 2);
+      // even_cows false: the page-cache folio's pte is zapped, the anonymous copy's is kept.
+      expect(pte_lookup(mm, addr)).toBeUndefined();
+      expect(pte_lookup(mm, addr + PAGE_SIZE)?.page).toBe(copy);
+      expect(f0?._mapcount).toBe(0);
+      expect(f0?.mapping).toBeNull();
+      expect(filemap_lookup(mapping, 0)).toBeUndefined();
+      expect(read_user(mm, addr, 1)[0]).toBe(0x4e);
+      expect(read_user(mm, addr + PAGE_SIZE, 1)[0]).toBe(0x53);
+    });
   });
 });

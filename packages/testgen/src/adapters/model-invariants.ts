@@ -487,6 +487,8 @@ const pinUnpin: ModelInvariantTable = {
       'broken only by XarrayHoleBug, which no PinUnpin design re-creates (no fault knob: the bio would list an empty page slot that the driver cannot name), so no PinUnpin suite runs it; IterCursor_xarray_hole_bug holds its checks to it (ExtractedBytesBacked)',
     KernelPagesNeverPinned: FIXED_DESIGN,
     FileWriteSendsFileData: FIXED_DESIGN,
+    MappedDeviceNotStale:
+      "the reference has no record of which ranges a write went over to check a mapping against; a stale pte (the page-cache folio dropped but still mapped: no unmap_mapping_pages) is the observation devMap itself, OLD where the model has no pte or NEW, and the driver's ReadDevMap requires the byte read through the mapping to be the device's",
   },
 };
 

@@ -147,6 +147,15 @@
 //                kiocb_invalidate_pages, as block/fops.c blkdev_direct_write) invalidates the range
 //                first (mm/filemap.ts invalidate_inode_pages2_range, as mm/truncate.c): the folio
 //                leaves the device's i_pages and the cache's reference is dropped (devCached).
+//   ReadDevMap   (MapDevice) with PinUnpin_map_device the process also maps the whole block
+//                device MAP_PRIVATE (reference mm/filemap.ts vm_mmap_file_private of the device
+//                inode's mapping, never stored to) and reads one byte at I/O range c's first page
+//                through it (read_user): the reference's do_fault (mm/memory.ts, as mm/memory.c
+//                do_read_fault) maps the device's page-cache folio itself, found cached or read
+//                in (devCached). SubmitWriteOverCache over the range then finds that folio mapped:
+//                the reference's invalidate_inode_pages2_range unmaps the range from the process
+//                (mm/filemap.ts unmap_mapping_pages, as mm/memory.c with even_cows false) before
+//                dropping the folio, and the next ReadDevMap faults in the written bytes (devMap).
 //   SubmitHole   (FileHole) an asynchronous O_DIRECT read of 6 model bytes at position 0 of a
 //                sparse file on the device (create_file with i_size 0, then do_truncate to two
 //                pages: no block mapped), opened O_DIRECT, into the UBUF layout (MAPPED) or
@@ -204,6 +213,9 @@
 // and wrote ("1=FILE": per FILEMAP write completed without error, the device's byte there).
 // With WriteOverCache one more key: devCached ("1,2": the I/O ranges whose first device page is
 // in the block device's page cache, filemap_lookup of the device inode's mapping).
+// With MapDevice one more: devMap ("1=OLD,2=NEW": per I/O range whose first page the process's
+// mapping of the device has a pte for, what the mapped page holds at the range's first byte:
+// OLD the range's own bytes (DMA_PATTERN), NEW the first byte the UBUF write sends).
 // With LargeFolio (PinUnpin_large_folio) user pages 0 and 1 are the last two pages of one
 // order-2 anonymous folio (a 16 KiB mTHP mapped by do_anonymous_large_folio: the mapping starts
 // two pages before user page 0, at a 16 KiB boundary), and `pins`/`refs` count that folio once,
@@ -388,6 +400,7 @@ const ACTIONS = new Set([
   'SubmitWriteOverCache',
   'SubmitHole',
   'SubmitSyncSecret',
+  'ReadDevMap',
 ]);
 
 /** "U0=1,U1=1": the nonzero counts, in frame order. */
@@ -599,6 +612,13 @@ function observeModel(_prev: ModelState | undefined, state: ModelState): StepObs
     obs.devCached = BIOS.filter((b) =>
       asSet(stateVar(state, 'devCached')).some((c) => asInt(c, 'devCached') === b),
     ).join(',');
+  if (asBool(stateVar(state, 'mapDevice'), 'mapDevice')) {
+    const devMap = stateVar(state, 'devMap');
+    obs.devMap = BIOS.map((c) => [c, asString(apply(devMap, c, 'devMap'), `devMap[${c}]`)])
+      .filter(([, m]) => m !== 'NONE')
+      .map(([c, m]) => `${c}=${m}`)
+      .join(',');
+  }
   if (asBool(stateVar(state, 'filePrivate'), 'filePrivate')) {
     // The file mapping (FilePrivate): what user page 5 maps, what the process reads at its
     // store offset, what the page-cache page holds there (the spec never writes F0: only the
@@ -743,6 +763,11 @@ class PinUnpinDriver implements ReferenceDriver {
    * file's page-cache folio F0; null otherwise.
    */
   private readonly fileMap: { addr: number; f0: Folio } | null;
+  /**
+   * MapDevice: where the process maps the block device (MAP_PRIVATE, from device offset 0) and
+   * the byte the UBUF write sends first (user page 0 at model byte 1); null otherwise.
+   */
+  private readonly devMapping: { addr: number; written: number } | null;
 
   constructor(
     profile: string,
@@ -757,6 +782,7 @@ class PinUnpinDriver implements ReferenceDriver {
     overCache: boolean,
     fileHole: boolean,
     secretRest: boolean,
+    mapDevice: boolean,
   ) {
     this.k = kernelFor(profile);
     this.nofault = nofault;
@@ -877,7 +903,18 @@ class PinUnpinDriver implements ReferenceDriver {
         if (vma_lookup(mm, at + PAGE_SIZE) !== undefined)
           throw new AdapterError('PinUnpin: user page 5 is mapped');
       }
+      // MapDevice: mmap(MAP_PRIVATE) of the whole block device, not touched yet (no pte).
+      let devMapping: { addr: number; written: number } | null = null;
+      if (mapDevice) {
+        const addr = vm_mmap_file_private(mm, target.f_inode.i_mapping, bdev.size);
+        if (addr < 0) throw new AdapterError(`PinUnpin: mmap of the block device failed (${addr})`);
+        const written = read_user(mm, base + UNIT, 1)[0] as number;
+        if (written === DMA_PATTERN)
+          throw new AdapterError('PinUnpin: the UBUF write would send the device its own bytes');
+        devMapping = { addr, written };
+      }
       return {
+        devMapping,
         holeTarget,
         largeBlockTarget,
         mm,
@@ -894,6 +931,7 @@ class PinUnpinDriver implements ReferenceDriver {
       };
     });
     this.fileMap = set.fileMap;
+    this.devMapping = set.devMapping;
     this.largeFolio = set.large;
     this.u0Folio = set.large ?? this.userPageOf(set.mm, set.base, 0).folio;
     this.u0Refs0 = this.u0Folio._refcount;
@@ -948,6 +986,23 @@ class PinUnpinDriver implements ReferenceDriver {
       // LargeFolio: Q0 and Q1 are the two pages of one order-1 folio.
       ['Q1', q0 === q1 ? q0.page(1) : q1.page(0)],
     ]);
+  }
+
+  /**
+   * MapDevice: devMap, per I/O range whose first page has a pte in the process's mapping of the
+   * device, what that page holds at the range's first byte (OLD: DMA_PATTERN, NEW: the write's).
+   */
+  private observeDevMap(m: { addr: number; written: number }): string {
+    const out: string[] = [];
+    for (const c of BIOS) {
+      const pte = this.mm.ptes.get((m.addr + ioPos(c)) / PAGE_SIZE);
+      if (pte === undefined) continue;
+      const byte = pte.page.folio.peek(pte.page.index_in_folio * PAGE_SIZE, 1)[0];
+      const name =
+        byte === DMA_PATTERN ? 'OLD' : byte === m.written ? 'NEW' : `0x${byte?.toString(16)}`;
+      out.push(`${c}=${name}`);
+    }
+    return out.join(',');
   }
 
   /** WriteOverCache: whether I/O range c's first page is in the block device's page cache. */
@@ -1412,6 +1467,20 @@ class PinUnpinDriver implements ReferenceDriver {
         truncate_inode_pages_range(this.dataFile.i_mapping, start, start + 2 * UNIT - 1);
         return;
       }
+      case 'ReadDevMap': {
+        // The process reads one byte at I/O range c's first page through its mapping of the
+        // device: a read fault (do_read_fault) maps the page-cache folio, found or read in.
+        const c = param(action, 'over', 'number');
+        const m = this.devMapping;
+        if (m === null) throw new AdapterError('PinUnpin: ReadDevMap without MapDevice');
+        const got = with_kernel(this.k, () => read_user(this.mm, m.addr + ioPos(c), 1))[0];
+        const want = this.bdev.read(ioPos(c), 1)[0];
+        if (got !== want)
+          throw new AdapterError(
+            `PinUnpin: ReadDevMap(${c}) read 0x${got?.toString(16)}, not the device's 0x${want?.toString(16)}`,
+          );
+        return;
+      }
       case 'StoreFile': {
         // The process stores to user page 5 (one model byte at STORE_OFFSET): through its
         // read-only PTE, a write fault that do_wp_page resolves by copying the page-cache
@@ -1803,6 +1872,7 @@ class PinUnpinDriver implements ReferenceDriver {
       data: this.observeData(),
     };
     if (this.overCache) obs.devCached = BIOS.filter((c) => this.devCached(c)).join(',');
+    if (this.devMapping !== null) obs.devMap = this.observeDevMap(this.devMapping);
     if (this.fileMap !== null) this.observeFileMap(obs);
     for (const b of BIOS) {
       const s = this.bios.get(b) as BioSlot;
@@ -1926,5 +1996,6 @@ export const pinUnpinAdapter: SpecAdapter = {
       booleanConstant('PinUnpin', scenario, 'WriteOverCache'),
       booleanConstant('PinUnpin', scenario, 'FileHole'),
       booleanConstant('PinUnpin', scenario, 'SecretRest'),
+      booleanConstant('PinUnpin', scenario, 'MapDevice'),
     ),
 };
