@@ -135,6 +135,13 @@
 // MAP_SHARED mapping of loop0, or a buffered read of the range compared with the bytes written),
 // and the real filemap_read's readahead may cache more of loop0 than the one page the reference
 // reads, which that observation must allow for (pinUnpinWhyNot, pinUnpinScenarioSupport).
+// Not realised as a whole: the MapDevice config (PinUnpin_map_device: ReadDevMap, a read through
+// a MAP_PRIVATE mapping of the block device, before and after the O_DIRECT write over the range,
+// and its devMap key): a variant of WriteOverCache, whose devCached the guest does not observe; a
+// guest realisation would mmap loop0 (MAP_PRIVATE, PROT_READ) beside its O_DIRECT fd, read one byte
+// at the range's first page (the page-cache folio mapped), report the byte the pte maps without
+// faulting (or through /proc/self/pagemap: present or not) and, for devCached, mincore() of a
+// second MAP_SHARED mapping (pinUnpinWhyNot, pinUnpinScenarioSupport).
 // Not realised as a whole: the Nofault config (i->nofault on every direct I/O): gfs2 and btrfs
 // set it inside their direct I/O paths around iomap_dio_rw; no system call sets it on the block
 // device the guest drives, and the initramfs has neither file system (pinUnpinScenarioSupport).
@@ -172,6 +179,8 @@ export function pinUnpinScenarioSupport(scenario: Scenario): string | undefined 
   // call sets it on a block device's O_DIRECT request, and the guest has neither file system.
   if (scenario.constants?.Nofault === true)
     return 'Nofault: i->nofault is set only by gfs2/btrfs direct I/O; the guest drives a block device';
+  // The guest maps no block device (ReadDevMap) and reports no devMap: the whole config.
+  if (scenario.constants?.MapDevice === true) return MAP_DEVICE_WHY;
   // The guest reports no devCached (loop0's page cache over the I/O ranges): the whole config,
   // its scenarios without the write too.
   if (scenario.constants?.WriteOverCache === true) return WRITE_OVER_CACHE_WHY;
@@ -182,6 +191,9 @@ const isBio = (v: unknown) => v === 1 || v === 2;
 /** Why the WriteOverCache config and its SubmitWriteOverCache action are not realised. */
 const WRITE_OVER_CACHE_WHY =
   'WriteOverCache: the guest does not observe the block device page cache (devCached) yet';
+/** Why the MapDevice config and its ReadDevMap action are not realised. */
+const MAP_DEVICE_WHY =
+  'MapDevice: the guest does not map the block device nor observe devMap and devCached yet';
 /** EIO (include/uapi/asm-generic/errno-base.h). */
 const EIO_ERRNO = 5;
 
@@ -257,6 +269,8 @@ export function pinUnpinWhyNot(action: ScenarioAction): string | undefined {
   // observed by the guest (pinUnpinScenarioSupport names the config).
   if (action.name === 'SubmitWriteOverCache' && isBio(action.bio) && isBio(action.over))
     return WRITE_OVER_CACHE_WHY;
+  // MapDevice: the read through a mapping of loop0 (and devMap) is not realised.
+  if (action.name === 'ReadDevMap' && isBio(action.over)) return MAP_DEVICE_WHY;
   // FileHole: a sparse file read through iomap direct I/O needs ext4/xfs in the guest.
   if (action.name === 'SubmitHole' && isBio(action.bio))
     return 'SubmitHole: the guest has no iomap file system for O_DIRECT (ext4/xfs), only tmpfs and loop';

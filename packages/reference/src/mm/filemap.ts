@@ -121,7 +121,7 @@ export function truncate_inode_pages_range(
  * address spaces (an exited one has none). even_cows is false, the only value its caller here
  * (invalidate_inode_pages2_range) passes: zap_pte_range skips a pte whose folio is anonymous
  * (should_zap_folio, 6.12 :1439-1448, "return !folio_test_anon(folio);"; 6.1 should_zap_page
- * :1360-1367, "return !PageAnon(page);"), so a MAP_PRIVATE mapping keeps its COW copy and loses
+ * :1360-1372, "return !PageAnon(page);"), so a MAP_PRIVATE mapping keeps its COW copy and loses
  * its ptes of the page-cache folio, which the next access faults in again.
  */
 function unmap_mapping_pages(mapping: address_space, start: number, nr: number): void {

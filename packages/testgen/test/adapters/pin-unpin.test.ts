@@ -21,6 +21,19 @@ const stepper = createEmbeddedStepper(
 const fn = (m: Record<string, number>): ModelValue => ({
   __fn: FRAMES.map((f) => [f, m[f] ?? 0]),
 });
+// The block device's variables without WriteOverCache and MapDevice (no cache, no mapping).
+const noDevice: ModelState = {
+  overCache: false,
+  devCached: { __set: [] },
+  mapDevice: false,
+  devMap: {
+    __fn: [
+      [1, 'NONE'],
+      [2, 'NONE'],
+    ],
+  },
+  devWritten: { __set: [] },
+};
 const idle = {
   st: 'IDLE',
   iter: 'NONE',
@@ -45,8 +58,7 @@ describe('PinUnpin adapter', () => {
       largeFolio: false,
       x1Zeroed: false,
       filePrivate: false,
-      overCache: false,
-      devCached: { __set: [] },
+      ...noDevice,
       bio: {
         __fn: [
           [
@@ -110,8 +122,7 @@ describe('PinUnpin adapter', () => {
       largeFolio: true,
       x1Zeroed: false,
       filePrivate: false,
-      overCache: false,
-      devCached: { __set: [] },
+      ...noDevice,
       bio: {
         __fn: [
           [1, idle],
