@@ -141,6 +141,9 @@ CONSTANTS
                      \* O_DIRECT: blkdev_read_iter's buffered arm (filemap_read) copies from the page
                      \* cache inside io_submit, which completes the read (aio_rw_done): nothing pinned
                      \* or referenced; FALSE: O_DIRECT reads, held by the bio until IoComplete
+    BufferedUring,   \* with BufferedRead: the reads are io_uring IORING_OP_READs instead, which leave
+                     \* the read in flight on the page-cache folio's read (IOCB_WAITQ, -EIOCBQUEUED)
+                     \* and copy at IoComplete, in the parent as it is then (task_work); FALSE: Linux AIO
     IoUringFileCheck \* io_uring's buffer registration refuses file-backed memory after pinning it
                      \* (6.1 io_uring/rsrc.c io_pin_pages: a file that is neither shmem nor
                      \* hugetlbfs, -EOPNOTSUPP); FALSE: 6.5+, which checks no vma (a profile
@@ -212,6 +215,11 @@ ASSUME BufferedRead \in BOOLEAN
 \* -EFAULT and the fault-in of a new page are not modelled with it), no THP.
 ASSUME BufferedRead => (~UseDioWrite /\ ~UseFixedBuffers /\ ~UseVmsplice /\ ~UseVfio
                         /\ ~UseProtect /\ ~UseLazyMap /\ ~HugeBuffer)
+ASSUME BufferedUring \in BOOLEAN
+\* The io_uring buffered read is explored with one read: a second read of the device's next
+\* sector would wait on the same page-cache folio, or find it uptodate and copy at once (the
+\* readahead of the first brings it in).
+ASSUME BufferedUring => (BufferedRead /\ NumIOs = 1)
 ASSUME LastPageFile \in BOOLEAN
 \* The anonymous page and the file page beside it are explored with the whole-buffer registration
 \* (RegisterWhole), the fixed and O_DIRECT reads, the fork and the writes; nothing that changes
@@ -254,7 +262,7 @@ VARIABLES
     hasPinned,  \* hasPinned[p]: MMF_HAS_PINNED set on p's mm
     forked,     \* fork() has run (once)
     exited,     \* the child has exited (once, after fork)
-    io,         \* io[i] = [st: "IDLE"|"INFLIGHT"|"DONE", kind: "NONE"|"DIO"|"FIXED"|"DIOW", vpage, frame]
+    io,         \* io[i] = [st: "IDLE"|"INFLIGHT"|"DONE", kind: "NONE"|"DIO"|"FIXED"|"DIOW"|"BUF"|"BUFQ", vpage, frame]
     fixedBuf,   \* fixedBuf[v]: frame pinned by io_uring buffer registration; 0 none; -1 unregistered
     pipe,       \* [st: "EMPTY"|"FULL"|"READ", frame, seen: tags the pipe reader saw]
     written,    \* written[i]: the tags O_DIRECT write i took to the device (at its completion)
@@ -468,11 +476,22 @@ Init ==
 \* maps it now (WriteAccess with the read's tag: a COW fault where the page is shared), no bio,
 \* no pin, no reference; aio_read -> aio_rw_done (fs/aio.c 6.1 1533-1551 / 6.12 1560-1578)
 \* calls ki_complete at once: the read is DONE when io_submit returns (kind "BUF").
+\* With BufferedUring the read is io_uring's IORING_OP_READ, which touches no user page at
+\* submission (kind "BUFQ", in flight): io_read issues it with IOCB_NOWAIT; filemap_get_pages finds
+\* no folio, page_cache_sync_readahead adds it locked and submits its read, and
+\* filemap_update_page's folio_trylock fails: -EAGAIN (mm/filemap.c 6.1 2661-2689, 2545-2548;
+\* 6.12 2554-2585, 2433-2436).  io_read then arms IOCB_WAITQ (io_rw_should_retry: not
+\* IOCB_DIRECT, the block device is FMODE_BUF_RASYNC / FOP_BUFFER_RASYNC; io_uring/rw.c 6.1
+\* 585-613, 6.12 742-771) and retries: __folio_lock_async queues the wait, -EIOCBQUEUED, and
+\* io_read returns IOU_ISSUE_SKIP_COMPLETE (6.1 813-829, 6.12 932-948).  The copy is
+\* BufReadComplete's.
 DioSubmit(i, v) ==
     /\ CanStart(i)
     /\ ParentHasVma(v)
     /\ ~ro[v]
-    /\ IF v \in lazy
+    /\ IF BufferedUring
+       THEN UNCHANGED <<pte, excl, data>>
+       ELSE IF v \in lazy
        THEN LazyFault(v)
        ELSE WriteAccess("P", v, IF BufferedRead THEN {DioTag(i)} ELSE {})
     /\ lazy' = lazy \ {v}
@@ -487,7 +506,10 @@ DioSubmit(i, v) ==
        ELSE /\ refs' = [refs EXCEPT ![pte'["P"][v].frame] = @ + 1]
             /\ pins' = pins
             /\ hasPinned' = hasPinned
-    /\ io' = [io EXCEPT ![i] = IF BufferedRead
+    /\ io' = [io EXCEPT ![i] = IF BufferedUring
+                               THEN [st |-> "INFLIGHT", kind |-> "BUFQ", vpage |-> v,
+                                     frame |-> NoFrame]
+                               ELSE IF BufferedRead
                                THEN [st |-> "DONE", kind |-> "BUF", vpage |-> v,
                                      frame |-> pte'["P"][v].frame]
                                ELSE [st |-> "INFLIGHT", kind |-> "DIO", vpage |-> v,
@@ -560,6 +582,31 @@ IoComplete(i) ==
     /\ io' = [io EXCEPT ![i].st = "DONE"]
     /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, hasPinned, forked, exited, fixedBuf, pipe, regErr>>
     /\ action' = [name |-> "IoComplete", io |-> i]
+
+\* The device completes the page-cache folio's read of io_uring's buffered read i (BufferedUring):
+\* the folio is marked uptodate and unlocked, whose wake-up runs io_async_buf_func ->
+\* io_req_task_queue (io_uring/rw.c 6.1 554-571, 6.12 711-728): task_work of the submitter,
+\* io_req_task_submit -> io_queue_sqe -> io_read again (io_uring/io_uring.c 6.12 1349-1373),
+\* whose filemap_read finds the folio uptodate and copies it (copy_folio_to_iter ->
+\* copy_to_user) into page v as the PARENT maps it now: a store (WriteAccess with the read's
+\* tag), which breaks COW in the parent where fork shared the page; the child keeps the old
+\* bytes.  Nothing was pinned or referenced on the user page; the read is DONE (kiocb_done).
+\* Where the parent unmapped page v meanwhile (Munmap), copy_to_user faults (no vma) and copies
+\* nothing: filemap_read's "if (copied < bytes) { error = -EFAULT; break; }" and "return
+\* already_read ? already_read : error;" (mm/filemap.c 6.1 2825-2838, 6.12 2715-2728), so the CQE
+\* is -EFAULT (io_read returns it, io_uring/rw.c 6.1 841-850 / 6.12 958-971; io_queue_async fails
+\* the request with it, io_uring/io_uring.c 6.1 1923-1928 / 6.12 1913-1918) and no
+\* page gets the data (the O_DIRECT read's DMA lands in the page its bio holds instead).
+BufReadComplete(i) ==
+    /\ io[i].st = "INFLIGHT"
+    /\ io[i].kind = "BUFQ"
+    /\ IF ParentMaps(io[i].vpage)
+       THEN /\ WriteAccess("P", io[i].vpage, {DioTag(i)})
+            /\ action' = [name |-> "IoComplete", io |-> i]
+       ELSE /\ UNCHANGED <<pte, excl, data>>
+            /\ action' = [name |-> "IoComplete", io |-> i, err |-> "EFAULT"]
+    /\ io' = [io EXCEPT ![i].st = "DONE", ![i].frame = pte'["P"][io[i].vpage].frame]
+    /\ UNCHANGED <<vfio, lazy, gone, ro, noread, orphan, refs, pins, hasPinned, forked, exited, fixedBuf, pipe, written, regErr>>
 
 \* fork(): copy_present_pte for each of the parent's pages.  A page that
 \* may be DMA-pinned in an mm with MMF_HAS_PINNED is copied for the child
@@ -1509,7 +1556,8 @@ Next ==
           \/ CanStart(i) /\ ParentHasVma(v) /\ ~ro[v] /\ DioSubmit(i, v)
           \/ UseFixedBuffers /\ CanStart(i) /\ fixedBuf[v] > 0 /\ FixedRead(i, v)
           \/ UseDioWrite /\ CanStart(i) /\ ParentMaps(v) /\ DioWriteSubmit(i, v)
-    \/ \E i \in IOs : io[i].st = "INFLIGHT" /\ IoComplete(i)
+    \/ \E i \in IOs : io[i].st = "INFLIGHT" /\ io[i].kind # "BUFQ" /\ IoComplete(i)
+    \/ \E i \in IOs : BufferedUring /\ BufReadComplete(i)
     \/ ~forked /\ AllParentMapped /\ Fork
     \/ ~forked /\ ForkAdvice # "NONE" /\ AllParentMapped /\ ForkAdvised
     \/ UseChildExit /\ forked /\ ~exited /\ ChildExit
@@ -1582,7 +1630,7 @@ TypeOK ==
     /\ hasPinned \in [Procs -> BOOLEAN]
     /\ forked \in BOOLEAN
     /\ exited \in BOOLEAN
-    /\ io \in [IOs -> [st : {"IDLE", "INFLIGHT", "DONE"}, kind : {"NONE", "DIO", "FIXED", "DIOW", "BUF"},
+    /\ io \in [IOs -> [st : {"IDLE", "INFLIGHT", "DONE"}, kind : {"NONE", "DIO", "FIXED", "DIOW", "BUF", "BUFQ"},
                        vpage : VPages, frame : 0..MaxFrames]]
     /\ fixedBuf \in [VPages -> -1..MaxFrames]
     /\ pipe \in [st : {"EMPTY", "FULL", "READ"}, frame : 0..MaxFrames, seen : SUBSET Tags]

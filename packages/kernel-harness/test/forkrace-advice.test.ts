@@ -48,6 +48,10 @@ describe('ForkRace ForkAdvice (madvise before fork) on the guest', () => {
     expect(forkRaceScenarioSupport(scenario({ BufferedRead: true }))).toMatch(
       /^BufferedRead: the script's reads go through a gate/,
     );
+    // BufferedUring (ForkRace_buffered_uring): the gate fails the folio's readahead bio.
+    expect(forkRaceScenarioSupport(scenario({ BufferedRead: true, BufferedUring: true }))).toMatch(
+      /^BufferedUring: the gate \(a suspended dm device\) fails/,
+    );
     expect(() =>
       forkRaceRequest(scenario({ RegisterWholeBuffer: true, LastPageFile: true })),
     ).toThrow(/LastPageFile/);

@@ -284,7 +284,8 @@ const FORK_ADVICES = ['NONE', 'DONTFORK', 'WIPEONFORK'] as const;
  * Why the guest cannot run a ForkRace scenario whose actions it can all realise: a ForkAdvice it
  * does not know (op_forkrace_script applies NONE, DONTFORK and WIPEONFORK with madvise), a
  * whole-buffer io_uring registration (RegisterWholeBuffer), a buffer of an anonymous page and
- * a file page (LastPageFile), or reads of the device opened without O_DIRECT (BufferedRead).
+ * a file page (LastPageFile), or reads of the device opened without O_DIRECT (BufferedRead,
+ * BufferedUring).
  */
 export function forkRaceScenarioSupport(scenario: Scenario): string | undefined {
   // The agent's request and answer lines (guest/agent.c: a request string of at most 2000
@@ -302,6 +303,15 @@ export function forkRaceScenarioSupport(scenario: Scenario): string | undefined 
   // io_submit (blkdev_read_iter -> filemap_read waits for the page-cache folio's read bio),
   // forever. The buffered AIO read is observed instead by the fork_race probe with direct = 0
   // (test/forkrace-buffered-read-kernel.test.ts: complete inside io_submit, both see the data).
+  // BufferedUring: io_uring's buffered read returns at once (-EIOCBQUEUED) where the AIO read
+  // blocks, but its page-cache read is readahead (fs/mpage.c mpage_readahead: REQ_RAHEAD, 6.1
+  // 159 / 6.12 177), which a suspended dm device fails at once instead of queueing it
+  // (drivers/md/dm.c dm_submit_bio, 6.1 1806-1812 / 6.12 2078-2084: bio_io_error): the folio
+  // is left not uptodate, the task_work retry finds it so and the read goes to io-wq, which
+  // reads the folio with a blocking read_folio through the gate. Not the model's steps; observed
+  // instead by fork_race with direct = 0 through io_uring (forkrace-buffered-read-kernel).
+  if (scenario.constants?.BufferedUring === true)
+    return "BufferedUring: the gate (a suspended dm device) fails the page-cache folio's readahead bio (REQ_RAHEAD) at once instead of holding it, so the read would retry through io-wq, not wait on the folio until IoComplete; observed instead by fork_race with direct = 0 through io_uring (forkrace-buffered-read-kernel)";
   if (scenario.constants?.BufferedRead === true)
     return "BufferedRead: the script's reads go through a gate suspended until IoComplete, where a read without O_DIRECT would block inside io_submit (filemap_read waits for the page-cache folio); observed instead by fork_race with direct = 0 (forkrace-buffered-read-kernel)";
   // RegisterWholeBuffer: one io_uring registration of the whole buffer (one iovec over both

@@ -479,15 +479,17 @@ export function blkdev_buffered_read(iocb: kiocb, to: iov_iter): number {
  * readahead window: from iocb->ki_pos, folio by folio (filemap_get_pages reads a folio that is
  * not cached, filemap_get_uptodate_folio), each copied with copy_folio_to_iter; "already_read +=
  * copied; iocb->ki_pos += copied; ... if (copied < bytes) { error = -EFAULT; break; }", and
- * "return already_read ? already_read : error;". blkdev_read_iter_buffered passes the direct
- * read's ret > 0 as already_read, so the read returns already_read whatever the copy met;
- * blkdev_buffered_read passes 0, and its one caller (DioForkRace's buffered read, into writable
- * memory) always copies, so the -EFAULT of a read that copied nothing is not modelled. Both pass
- * an iterator truncated at the device's end (i_size of the block device's inode), so the count
- * bounds the loop before "iocb->ki_pos < isize" and end_offset would.
+ * "return already_read ? already_read : error;" (Debian 6.1.192 mm/filemap.c 2825-2838, 6.12.107
+ * 2715-2728). Its one caller, blkdev_read_iter_buffered, passes as already_read the short direct
+ * read's ret > 0, so that read returns already_read whatever the copy met, or 0 for a read
+ * without IOCB_DIRECT, which returns -EFAULT where it copied nothing (io_uring's buffered read
+ * whose destination the process unmapped while it waited: io_read_buffered); and an iterator
+ * truncated at the device's end (i_size of the block device's inode), so the count bounds the
+ * loop before "iocb->ki_pos < isize" and end_offset would.
  */
 function filemap_read(iocb: kiocb, iter: iov_iter, already_read: number): number {
   const mapping = iocb.ki_filp.f_inode.i_mapping;
+  let error = 0;
   while (iov_iter_count(iter) > 0) {
     const folio = filemap_get_uptodate_folio(mapping, Math.floor(iocb.ki_pos / PAGE_SIZE));
     const offset = iocb.ki_pos % PAGE_SIZE;
@@ -495,7 +497,10 @@ function filemap_read(iocb: kiocb, iter: iov_iter, already_read: number): number
     const copied = copy_to_iter(folio.peek(offset, bytes), bytes, iter);
     already_read += copied;
     iocb.ki_pos += copied;
-    if (copied < bytes) break;
+    if (copied < bytes) {
+      error = -EFAULT;
+      break;
+    }
   }
-  return already_read;
+  return already_read ? already_read : error;
 }

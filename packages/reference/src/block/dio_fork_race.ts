@@ -39,6 +39,7 @@ import {
   vm_mmap,
   vm_munmap,
 } from '../mm/mmap.ts';
+import type { bio } from './bio.ts';
 import type { block_device } from './blkdev.ts';
 import { bdev_alloc, bdev_complete_bio } from './blkdev.ts';
 import { blkdev_buffered_read, type dio, dio_submit } from './dio.ts';
@@ -53,6 +54,7 @@ import {
   type kiocb,
   O_DIRECT,
 } from './fs.ts';
+import { io_read_buffered } from './uring_buffered_read.ts';
 
 export interface DioForkRaceSetup {
   /** Anonymous pages of the parent's buffer (faulted in writable, so exclusive). */
@@ -219,7 +221,7 @@ export class DioForkRace {
   try_read_iter(io: number, pos: number, iter: iov_iter): number {
     if (this.dios.has(io)) throw new DioForkRaceError(`DioForkRace: read ${io} was submitted`);
     return with_kernel(this.k, () => {
-      const complete = (_: kiocb, res: number) => this.results.set(io, res);
+      const complete = this.complete_cb(io);
       const iocb = init_async_kiocb(this.filp, pos, complete);
       // The device opened without O_DIRECT (aio_prep_rw copies f_iocb_flags: no IOCB_DIRECT):
       // blkdev_read_iter's buffered arm copies inside io_submit and aio_rw_done completes the
@@ -234,6 +236,11 @@ export class DioForkRace {
       this.dios.set(io, d);
       return 0;
     });
+  }
+
+  /** The ki_complete of I/O io: records its result. */
+  private complete_cb(io: number): (iocb: kiocb, res: number) => void {
+    return (_, res) => this.results.set(io, res);
   }
 
   /** read_iter into the parent's user memory [uaddr, uaddr+len) (an ITER_UBUF of current->mm). */
@@ -271,6 +278,28 @@ export class DioForkRace {
     return with_kernel(this.k, () =>
       with_mm(this.parent, () => iov_iter_ubuf(direction, uaddr, len)),
     );
+  }
+
+  /**
+   * io_uring IORING_OP_READ `io` of the parent's user memory [uaddr, uaddr+len) from device offset
+   * pos, the device opened without O_DIRECT (setup direct false) and its folio there not cached:
+   * in flight on the page-cache folio's read (io_read_buffered), the user memory untouched.
+   * Returns the folio's read bio, which complete_bio completes.
+   */
+  uring_read(io: number, pos: number, uaddr: number, len: number): bio {
+    const iter = this.parent_ubuf(ITER_DEST, uaddr, len);
+    const complete = this.complete_cb(io);
+    return with_kernel(this.k, () =>
+      io_read_buffered(init_async_kiocb(this.filp, pos, complete), iter, complete),
+    );
+  }
+
+  /**
+   * The device completes bio b (bdev_complete_bio): for an io_uring buffered read (uring_read),
+   * the folio's data, then the submitter's task_work copy into the parent and the CQE (result).
+   */
+  complete_bio(b: bio): void {
+    with_kernel(this.k, () => bdev_complete_bio(b));
   }
 
   /** What ki_complete got for I/O io, undefined while it is in flight (or was never submitted). */

@@ -4,3 +4,4 @@ export * from './blkdev.ts';
 export * from './dio.ts';
 export * from './dio_fork_race.ts';
 export * from './fs.ts';
+export * from './uring_buffered_read.ts';

@@ -81,6 +81,7 @@ import {
   access_remote_vm,
   alloc_pipe_info,
   bdev_alloc,
+  type bio,
   copy_from_user,
   create_file,
   DioForkRace,
@@ -470,6 +471,12 @@ class ForkRaceDriver implements ReferenceDriver {
   /** ForkRace.tla BufferedRead: the device is opened without O_DIRECT. */
   private readonly buffered: boolean;
 
+  /**
+   * ForkRace.tla BufferedUring: the buffered reads are io_uring's, each in flight on its
+   * page-cache folio's read bio (by I/O number) until IoComplete.
+   */
+  private readonly uringBios: Map<number, bio> | null;
+
   /** NumPages of the model: the parent maps this many anonymous pages. */
   private readonly numPages: number;
 
@@ -501,6 +508,7 @@ class ForkRaceDriver implements ReferenceDriver {
     this.buffered = booleanConstant('ForkRace', scenario, 'BufferedRead');
     this.vfioProt =
       IOMMU_READ | (booleanConstant('ForkRace', scenario, 'VfioWrite') ? IOMMU_WRITE : 0);
+    this.uringBios = booleanConstant('ForkRace', scenario, 'BufferedUring') ? new Map() : null;
     // Init: the parent's anonymous pages, faulted in writable (exclusive), advised as the
     // config says, and the device.
     const advice = forkAdviceOf(scenario);
@@ -595,11 +603,21 @@ class ForkRaceDriver implements ReferenceDriver {
     this.lastErr = null;
     switch (action.name) {
       case 'DioSubmit': {
-        // io_submit / IORING_OP_READ of one sector into page v: an async O_DIRECT read.
+        // io_submit / IORING_OP_READ of one sector into page v: an async O_DIRECT read (a
+        // buffered one with BufferedRead: Linux AIO's, or io_uring's with BufferedUring).
         const io = param(action, 'io', 'number');
         const v = param(action, 'vpage', 'number');
-        this.race.read(io, (io - 1) * SECTOR, this.uaddr(v, (io - 1) * SECTOR), SECTOR);
+        const pos = (io - 1) * SECTOR;
         this.ios.set(io, { write: false, vpage: v });
+        if (this.uringBios !== null) {
+          // BufferedUring: IORING_OP_READ, in flight on the page-cache folio's read (no result
+          // yet, as the model has it INFLIGHT: a read that completed fails the step).
+          this.uringBios.set(io, this.race.uring_read(io, pos, this.uaddr(v, pos), SECTOR));
+          if (this.race.result(io) !== undefined)
+            throw new AdapterError(`ForkRace: io_uring read ${io} completed at submission`);
+          return;
+        }
+        this.race.read(io, pos, this.uaddr(v, pos), SECTOR);
         // BufferedRead: the read copied inside io_submit and ki_complete ran (aio_rw_done); a
         // read still in flight (no result) fails the step, as the model has it DONE.
         if (this.buffered) this.completeWith(io, this.race.result(io) ?? Number.NaN);
@@ -771,7 +789,17 @@ class ForkRaceDriver implements ReferenceDriver {
       }
       case 'IoComplete': {
         const io = param(action, 'io', 'number');
-        this.completeWith(io, this.race.complete(io));
+        const b = this.uringBios?.get(io);
+        if (b === undefined) {
+          this.completeWith(io, this.race.complete(io));
+          return;
+        }
+        // BufferedUring: the device completes the folio's read; the task_work retry copies into
+        // the parent and posts the CQE: -EFAULT where the parent unmapped the page (err EFAULT).
+        this.race.complete_bio(b);
+        const res = this.race.result(io) ?? Number.NaN;
+        if (res < 0) this.lastErr = errName(res);
+        else this.completeWith(io, res);
         return;
       }
       case 'Fork':

@@ -64,6 +64,38 @@ const race: Scenario = {
   ],
 };
 
+/**
+ * A buffered read (BufferedRead and `constants`) after Init, on linux-6.12 (FOLL_PIN) and
+ * linux-6.1 (FOLL_GET) alike: the model's [P0, C0, pinDelta, gupRefs, lost] per step are `want`
+ * and the reference observes what the model does.
+ */
+function expectBufferedRead(
+  config: string,
+  constants: Constants,
+  steps: Scenario['actions'],
+  want: unknown[][],
+): void {
+  for (const [profile, hold] of [
+    ['linux-6.12', 'FOLL_PIN'],
+    ['linux-6.1', 'FOLL_GET'],
+  ] as const) {
+    const c = { ...base, BufferedRead: true, ...constants, DioHold: hold };
+    const s: Scenario = {
+      ...race,
+      id: `ForkRace/${config}`,
+      config,
+      constants: c,
+      actions: [{ name: 'Init' }, ...steps],
+    };
+    const exp = expectationOf(s, profile, c);
+    expect(exp.stoppedAt).toBeUndefined();
+    const seen = exp.observations.map((o) => [o.P0, o.C0, o.pinDelta, o.gupRefs, o.lost]);
+    expect(seen).toEqual(want);
+    const observed = runOnReference(forkRaceAdapter, s, profile);
+    expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
+  }
+}
+
 describe('ForkRace adapter', () => {
   it('6.1 (FOLL_GET) hands the read data to the child; 6.12 (FOLL_PIN) keeps it in the parent', () => {
     const cases = [
@@ -564,35 +596,38 @@ describe('ForkRace adapter', () => {
     // BufferedRead: blkdev_read_iter -> filemap_read copies into the parent's page at submission
     // (no pin, no ref) and aio_rw_done completes it; a fork after it loses nothing, and a read
     // after fork COW-faults the parent a page of its own: the child keeps the bytes from before.
-    for (const [profile, hold] of [
-      ['linux-6.12', 'FOLL_PIN'],
-      ['linux-6.1', 'FOLL_GET'],
-    ] as const) {
-      const c = { ...base, NumIOs: 2, UseChildExit: true, BufferedRead: true, DioHold: hold };
-      const s: Scenario = {
-        ...race,
-        id: 'ForkRace/buffered-read',
-        config: 'ForkRace_buffered_read',
-        constants: c,
-        actions: [
-          { name: 'Init' },
-          { name: 'DioSubmit', io: 1, vpage: 0 },
-          { name: 'Fork' },
-          { name: 'DioSubmit', io: 2, vpage: 0 },
-        ],
-      };
-      const exp = expectationOf(s, profile, c);
-      expect(exp.stoppedAt).toBeUndefined();
-      const seen = exp.observations.map((o) => [o.P0, o.C0, o.pinDelta, o.gupRefs, o.lost]);
-      expect(seen).toEqual([
+    expectBufferedRead(
+      'ForkRace_buffered_read',
+      { NumIOs: 2, UseChildExit: true },
+      [
+        { name: 'DioSubmit', io: 1, vpage: 0 },
+        { name: 'Fork' },
+        { name: 'DioSubmit', io: 2, vpage: 0 },
+      ],
+      [
         ['', null, 0, 0, ''],
         ['D1', null, 0, 0, ''],
         ['D1', 'D1', 0, 0, ''],
         ['D1,D2', 'D1', 0, 0, ''],
-      ]);
-      const observed = runOnReference(forkRaceAdapter, s, profile);
-      expect(compareObservations(s, profile, exp.observations, observed)).toEqual([]);
-    }
+      ],
+    );
+  }, 120_000);
+
+  it('an io_uring buffered read in flight at fork copies into the parent at completion', () => {
+    // BufferedUring: IORING_OP_READ waits on the page-cache folio's read (IOCB_WAITQ), nothing
+    // touched, pinned or referenced; at IoComplete the task_work retry copies into the parent's
+    // page as the parent maps it then: COW broken in the parent, the child keeps the old bytes.
+    expectBufferedRead(
+      'ForkRace_buffered_uring',
+      { NumIOs: 1, BufferedUring: true },
+      [{ name: 'DioSubmit', io: 1, vpage: 0 }, { name: 'Fork' }, { name: 'IoComplete', io: 1 }],
+      [
+        ['', null, 0, 0, ''],
+        ['', null, 0, 0, ''],
+        ['', '', 0, 0, ''],
+        ['D1', '', 0, 0, ''],
+      ],
+    );
   }, 120_000);
 
   it('a private file mapping: the write from the page-cache page across fork sends the file', () => {
