@@ -123,8 +123,9 @@ CONSTANTS
                     \* refuses it, so the direct read stops there as SubmitSyncPartial's does, but
                     \* the buffered rest's copy fills it and stops at the page after (explored
                     \* alone)
-    MapDevice       \* (WriteOverCache) the process also maps the block device MAP_PRIVATE and
-                    \* reads the first page of an I/O range through it (ReadDevMap), which maps
+    MapDevice       \* (WriteOverCache) the process also maps each I/O range's first two pages
+                    \* of the block device MAP_PRIVATE (one mapping per range) and reads the
+                    \* first page of a range through its mapping (ReadDevMap), which maps
                     \* the page-cache folio itself; the O_DIRECT write over the range (synchronous
                     \* only) unmaps it before it drops it from the cache, so the next read
                     \* faults in the written bytes (explored with SubmitSyncPartial, the write and
@@ -857,9 +858,14 @@ SubmitWriteOverCache(b, c, sync) ==
     /\ action' = [name |-> "SubmitWriteOverCache", bio |-> b, over |-> c, sync |-> sync]
 
 \* (MapDevice) The process reads the first page of I/O range c through its MAP_PRIVATE mapping of
-\* the block device (mmap(2) of the device fd: block/fops.c blkdev_mmap -> generic_file_mmap; the
-\* process never stores there), whose pte there is absent (a read through a present pte changes
-\* nothing).  mm/memory.c do_read_fault -> __do_fault -> filemap_fault finds the range's first
+\* the range's first two pages of the block device (mmap(2) of the device fd at the range's
+\* offset: block/fops.c blkdev_mmap -> generic_file_mmap; the process never stores there), whose
+\* pte there is absent (a read through a present pte changes nothing).  One mapping per range:
+\* the read fault also maps the cached pages around the address (mm/memory.c do_read_fault ->
+\* do_fault_around, fault_around_bytes 64 KiB, clamped to the vma: 6.1 :4569-4601, 6.12
+\* :5255-5286), which in one mapping of the whole device could map the other range's page (both
+\* lie in one 64 KiB block); a range's own second page is never cached in the model (the
+\* reference has no readahead) and is not observed.  mm/memory.c do_read_fault -> __do_fault -> filemap_fault finds the range's first
 \* page in the block device's page cache, or reads it in from the device (devCached gains c), and
 \* finish_fault maps that page-cache folio itself read-only (folio_add_file_rmap_pte): the
 \* process now sees the device's bytes as they are, the write's once one went over c ("NEW"),

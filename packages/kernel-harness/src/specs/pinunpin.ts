@@ -138,10 +138,12 @@
 // Not realised as a whole: the MapDevice config (PinUnpin_map_device: ReadDevMap, a read through
 // a MAP_PRIVATE mapping of the block device, before and after the O_DIRECT write over the range,
 // and its devMap key): a variant of WriteOverCache, whose devCached the guest does not observe; a
-// guest realisation would mmap loop0 (MAP_PRIVATE, PROT_READ) beside its O_DIRECT fd, read one byte
-// at the range's first page (the page-cache folio mapped), report the byte the pte maps without
-// faulting (or through /proc/self/pagemap: present or not) and, for devCached, mincore() of a
-// second MAP_SHARED mapping (pinUnpinWhyNot, pinUnpinScenarioSupport).
+// guest realisation would mmap each range's first two pages of loop0 (MAP_PRIVATE, one mapping per
+// range, so that do_fault_around cannot map the other range's page; MADV_RANDOM, so that
+// filemap_fault reads no more than the page) beside its O_DIRECT fd, read one byte at the range's
+// first page (the page-cache folio mapped), report whether the pte is present without faulting
+// (/proc/self/pagemap) and the byte it maps, and, for devCached, mincore() of a second MAP_SHARED
+// mapping (pinUnpinWhyNot, pinUnpinScenarioSupport).
 // Not realised as a whole: the Nofault config (i->nofault on every direct I/O): gfs2 and btrfs
 // set it inside their direct I/O paths around iomap_dio_rw; no system call sets it on the block
 // device the guest drives, and the initramfs has neither file system (pinUnpinScenarioSupport).

@@ -187,10 +187,11 @@ export function truncate_inode_pages(mapping: address_space, lstart: number): vo
 }
 
 /**
- * mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) of a file whose page cache is
- * mapping: vm_mmap places the VMA (a COW mapping: private, VM_MAYWRITE) and mmap_region sets
- * vma->vm_file, so faults go to do_fault (mm/memory.c) instead of do_anonymous_page. With an
- * address, mmap(addr, ..., MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0): vm_mmap's fixed placement
+ * mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, pgoff * PAGE_SIZE) of a file whose
+ * page cache is mapping: vm_mmap places the VMA (a COW mapping: private, VM_MAYWRITE) and
+ * mmap_region sets vma->vm_file and vma->vm_pgoff (the file page the mapping starts at), so
+ * faults go to do_fault (mm/memory.c) instead of do_anonymous_page. With an address,
+ * mmap(addr, ..., MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, ...): vm_mmap's fixed placement
  * (-EEXIST over a mapping). Returns the address or a negative errno, as vm_mmap does.
  */
 export function vm_mmap_file_private(
@@ -198,9 +199,12 @@ export function vm_mmap_file_private(
   mapping: address_space,
   len: number,
   addr = 0,
+  pgoff = 0,
 ): number {
   const start = vm_mmap(mm, addr, len);
   if (start < 0) return start;
-  (vma_lookup(mm, start) as VmAreaStruct).vm_file = mapping;
+  const vma = vma_lookup(mm, start) as VmAreaStruct;
+  vma.vm_file = mapping;
+  vma.vm_pgoff = pgoff;
   return start;
 }

@@ -147,10 +147,14 @@
 //                kiocb_invalidate_pages, as block/fops.c blkdev_direct_write) invalidates the range
 //                first (mm/filemap.ts invalidate_inode_pages2_range, as mm/truncate.c): the folio
 //                leaves the device's i_pages and the cache's reference is dropped (devCached).
-//   ReadDevMap   (MapDevice) with PinUnpin_map_device the process also maps the whole block
-//                device MAP_PRIVATE (reference mm/filemap.ts vm_mmap_file_private of the device
-//                inode's mapping, never stored to) and reads one byte at I/O range c's first page
-//                through it (read_user): the reference's do_fault (mm/memory.ts, as mm/memory.c
+//   ReadDevMap   (MapDevice) with PinUnpin_map_device the process also maps each I/O range's
+//                first two pages (what the write covers) of the block device MAP_PRIVATE, one
+//                mapping per range (reference mm/filemap.ts vm_mmap_file_private of the device
+//                inode's mapping at the range's page offset, never stored to; one mapping of the
+//                whole device would let the real read fault's fault-around, mm/memory.c
+//                do_fault_around, clamped to the vma, map the other range's cached page: both lie
+//                in one 64 KiB block) and reads one byte at range c's first page through it
+//                (read_user): the reference's do_fault (mm/memory.ts, as mm/memory.c
 //                do_read_fault) maps the device's page-cache folio itself, found cached or read
 //                in (devCached). SubmitWriteOverCache over the range then finds that folio mapped:
 //                the reference's invalidate_inode_pages2_range unmaps the range from the process
@@ -719,6 +723,12 @@ const LARGE_BLOCK_DEVICE_PAGES = 16;
 /** FileHole: the sparse file's extent (two pages past the target area). */
 const HOLE_FILE_PAGE = 24;
 
+/** MapDevice: the process's mappings of the I/O ranges (addrs[c - 1]) and the write's first byte. */
+interface DevMapping {
+  addrs: number[];
+  written: number;
+}
+
 class PinUnpinDriver implements ReferenceDriver {
   private readonly k: Kernel;
   private readonly mm: MmStruct;
@@ -764,10 +774,11 @@ class PinUnpinDriver implements ReferenceDriver {
    */
   private readonly fileMap: { addr: number; f0: Folio } | null;
   /**
-   * MapDevice: where the process maps the block device (MAP_PRIVATE, from device offset 0) and
-   * the byte the UBUF write sends first (user page 0 at model byte 1); null otherwise.
+   * MapDevice: where the process maps each I/O range's first two pages of the block device
+   * (MAP_PRIVATE; addrs[c - 1] for range c) and the byte the UBUF write sends first (user page 0
+   * at model byte 1); null otherwise.
    */
-  private readonly devMapping: { addr: number; written: number } | null;
+  private readonly devMapping: DevMapping | null;
 
   constructor(
     profile: string,
@@ -903,15 +914,25 @@ class PinUnpinDriver implements ReferenceDriver {
         if (vma_lookup(mm, at + PAGE_SIZE) !== undefined)
           throw new AdapterError('PinUnpin: user page 5 is mapped');
       }
-      // MapDevice: mmap(MAP_PRIVATE) of the whole block device, not touched yet (no pte).
-      let devMapping: { addr: number; written: number } | null = null;
+      // MapDevice: mmap(MAP_PRIVATE) of each I/O range's first two pages of the block device,
+      // not touched yet (no pte).
+      let devMapping: DevMapping | null = null;
       if (mapDevice) {
-        const addr = vm_mmap_file_private(mm, target.f_inode.i_mapping, bdev.size);
-        if (addr < 0) throw new AdapterError(`PinUnpin: mmap of the block device failed (${addr})`);
+        const addrs = BIOS.map((c) =>
+          vm_mmap_file_private(
+            mm,
+            target.f_inode.i_mapping,
+            2 * PAGE_SIZE,
+            0,
+            ioPos(c) / PAGE_SIZE,
+          ),
+        );
+        if (addrs.some((a) => a < 0))
+          throw new AdapterError(`PinUnpin: mmap of the block device failed (${addrs})`);
         const written = read_user(mm, base + UNIT, 1)[0] as number;
         if (written === DMA_PATTERN)
           throw new AdapterError('PinUnpin: the UBUF write would send the device its own bytes');
-        devMapping = { addr, written };
+        devMapping = { addrs, written };
       }
       return {
         devMapping,
@@ -992,10 +1013,10 @@ class PinUnpinDriver implements ReferenceDriver {
    * MapDevice: devMap, per I/O range whose first page has a pte in the process's mapping of the
    * device, what that page holds at the range's first byte (OLD: DMA_PATTERN, NEW: the write's).
    */
-  private observeDevMap(m: { addr: number; written: number }): string {
+  private observeDevMap(m: DevMapping): string {
     const out: string[] = [];
     for (const c of BIOS) {
-      const pte = this.mm.ptes.get((m.addr + ioPos(c)) / PAGE_SIZE);
+      const pte = this.mm.ptes.get((m.addrs[c - 1] as number) / PAGE_SIZE);
       if (pte === undefined) continue;
       const byte = pte.page.folio.peek(pte.page.index_in_folio * PAGE_SIZE, 1)[0];
       const name =
@@ -1473,7 +1494,8 @@ class PinUnpinDriver implements ReferenceDriver {
         const c = param(action, 'over', 'number');
         const m = this.devMapping;
         if (m === null) throw new AdapterError('PinUnpin: ReadDevMap without MapDevice');
-        const got = with_kernel(this.k, () => read_user(this.mm, m.addr + ioPos(c), 1))[0];
+        const addr = m.addrs[c - 1] as number;
+        const got = with_kernel(this.k, () => read_user(this.mm, addr, 1))[0];
         const want = this.bdev.read(ioPos(c), 1)[0];
         if (got !== want)
           throw new AdapterError(
