@@ -862,8 +862,8 @@ SubmitWriteOverCache(b, c, sync) ==
 \* offset: block/fops.c blkdev_mmap -> generic_file_mmap; the process never stores there), whose
 \* pte there is absent (a read through a present pte changes nothing).  One mapping per range:
 \* the read fault also maps the cached pages around the address (mm/memory.c do_read_fault ->
-\* do_fault_around, fault_around_bytes 64 KiB, clamped to the vma: 6.1 :4569-4601, 6.12
-\* :5255-5286), which in one mapping of the whole device could map the other range's page (both
+\* do_fault_around, fault_around_bytes 64 KiB, clamped to the vma: 6.1 :4569-4600, 6.12
+\* :5255-5285), which in one mapping of the whole device could map the other range's page (both
 \* lie in one 64 KiB block); a range's own second page is never cached in the model (the
 \* reference has no readahead) and is not observed.  mm/memory.c do_read_fault -> __do_fault -> filemap_fault finds the range's first
 \* page in the block device's page cache, or reads it in from the device (devCached gains c), and

@@ -112,8 +112,8 @@ export function truncate_inode_pages_range(
 }
 
 /**
- * unmap_mapping_pages(mapping, start, nr, false) (mm/memory.c: Debian 6.1.192 :3599-3616, 6.12
- * :3823-3840): zaps the ptes that map the file pages start..start+nr-1 in every process.
+ * unmap_mapping_pages(mapping, start, nr, false) (mm/memory.c: Debian 6.1.192 :3599-3615, 6.12
+ * :3823-3839): zaps the ptes that map the file pages start..start+nr-1 in every process.
  * unmap_mapping_range_tree (6.1 :3532-3551, 6.12 :3756-3775) visits the vmas of mapping->i_mmap
  * that overlap the range ("vba = vma->vm_pgoff; vea = vba + vma_pages(vma) - 1; zba =
  * max(first_index, vba); zea = min(last_index, vea);") and unmap_mapping_range_vma zaps their
@@ -141,8 +141,8 @@ function unmap_mapping_pages(mapping: address_space, start: number, nr: number):
 }
 
 /**
- * invalidate_inode_pages2_range(mapping, start, end) (mm/truncate.c: Debian 6.1.192 :651-730,
- * 6.12.107 :623-700): every cached folio of page indices start..end (inclusive) leaves the page
+ * invalidate_inode_pages2_range(mapping, start, end) (mm/truncate.c: Debian 6.1.192 :651-728,
+ * 6.12.107 :623-704): every cached folio of page indices start..end (inclusive) leaves the page
  * cache, whatever other references it has (a pinned folio too: the pinner keeps its references,
  * the cache drops its own). The first mapped folio the walk meets has the rest of the range
  * unmapped from every process at once ("if (!did_range_unmap && folio_mapped(folio)) {
