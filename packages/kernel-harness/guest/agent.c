@@ -436,6 +436,10 @@ static int op_fork_race(const struct req *r, struct out *o, char *err, size_t er
   // copies from the page cache, nothing pinned). The range is dropped from the cache first
   // (POSIX_FADV_DONTNEED: mm/fadvise.c -> mapping_try_invalidate) so the read goes to dm-delay.
   int direct = (int)req_int(r, "direct", 1);
+  // unmap 1: the parent munmaps the buffer after the fork, before the read completes (writer
+  // none): a buffered io_uring read copies at completion, into no mapping (-EFAULT).
+  int unmap = (int)req_int(r, "unmap", 0);
+  if (unmap && strcmp(writer, "none") != 0) return snprintf(err, errlen, "fork_race: unmap needs writer none"), -1;
   int fd = open(DELAY_DEV, O_RDONLY | (direct ? O_DIRECT : 0));
   if (fd < 0) return snprintf(err, errlen, "open %s%s: %s", DELAY_DEV, direct ? " O_DIRECT" : "", strerror(errno)), -1;
   if (!direct && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) return snprintf(err, errlen, "posix_fadvise DONTNEED failed"), -1;
@@ -488,6 +492,7 @@ static int op_fork_race(const struct req *r, struct out *o, char *err, size_t er
   }
   long long t_fork = now_us();
   if (strcmp(writer, "parent") == 0) buf[woff] = 0;
+  if (unmap && munmap(buf, pages * PAGE) < 0) return snprintf(err, errlen, "munmap: %s", strerror(errno)), -1;
   // Was the read still in flight once fork returned? If not the experiment did not race.
   int res = 0, done_early = 0;
   if (use_uring) {
@@ -501,7 +506,7 @@ static int op_fork_race(const struct req *r, struct out *o, char *err, size_t er
     res = (int)ev.res;
   }
   long long t_done = now_us();
-  int parent_sees = holds_disk_data(buf + boff, (size_t)size, (uint64_t)disk_off);
+  int parent_sees = !unmap && holds_disk_data(buf + boff, (size_t)size, (uint64_t)disk_off);
   char seen = '?';
   if (write(to_child[1], "g", 1) != 1 || read(from_child[0], &seen, 1) != 1) seen = '?';
   int status;
@@ -511,6 +516,7 @@ static int op_fork_race(const struct req *r, struct out *o, char *err, size_t er
   out_str(o, "engine", engine);
   out_str(o, "writer", writer);
   out_bool(o, "direct", direct);
+  out_bool(o, "unmapped", unmap);
   out_int(o, "res", res);
   out_bool(o, "inFlightAtFork", !done_early);
   out_bool(o, "parentSeesData", parent_sees);

@@ -10,9 +10,10 @@
 // it, copy included, from task_work in the submitting task (or an io-wq worker of its mm), so a
 // read queued across the fork is copied into the parent's page (its store COW-faulted it a page
 // of its own) and the child keeps the bytes from before. Either way the parent loses nothing.
-// The reference does not model this read (block/fs.ts init_async_kiocb's non-O_DIRECT arm,
-// docs/untaken-branches.json; ForkRace's reads are O_DIRECT): the probe records what a ForkRace
-// model of it must predict. Runs only with PINLAB_KERNELS (e.g. `flock /tmp/pinlab-qemu.lock env
+// ForkRace models both (BufferedRead: ForkRace_buffered_read; BufferedUring:
+// ForkRace_buffered_uring, whose scenarios the guest script cannot realise: its suspended dm gate
+// fails the folio's readahead bio): the probe records what the model predicts, including
+// (unmap 1) the -EFAULT of an io_uring read whose buffer the parent unmapped while it waited. Runs only with PINLAB_KERNELS (e.g. `flock /tmp/pinlab-qemu.lock env
 // PINLAB_KERNELS=6.1,6.12 npx vitest run --project kernel-harness forkrace-buffered-read-kernel`).
 import { expect, it } from 'vitest';
 import { describeRealKernels } from './real-kernels.ts';
@@ -51,5 +52,34 @@ describeRealKernels(
         }
       }, 120_000);
     }
+    it('uring: a buffered read whose buffer the parent unmapped while it waited completes -EFAULT', async () => {
+      // ForkRace_buffered_uring's Munmap before IoComplete (BufReadComplete, err EFAULT): the
+      // task_work retry's copy_to_user finds no vma, filemap_read returns -EFAULT ("already_read
+      // ? already_read : error"), and the CQE carries it; the child keeps the bytes from before.
+      const rows: Record<string, unknown>[] = [];
+      for (let n = 0; n < RUNS; n++) {
+        const params = {
+          engine: 'uring',
+          writer: 'none',
+          size: 512,
+          diskOffset: 4096 * 3 * n + 4096 * 3 * RUNS,
+          direct: 0,
+          unmap: 1,
+        };
+        rows.push(await k.session.request('fork_race', params, 30));
+      }
+      const raced = rows.filter((r) => r.inFlightAtFork === true);
+      console.info(
+        `qemu:${k.name} uring buffered + munmap: ${RUNS} runs, ${raced.length} in flight at fork, res ${rows.map((r) => r.res).join(',')}`,
+      );
+      expect(raced.length, 'no run raced the fork').toBeGreaterThan(0);
+      for (const r of rows) {
+        expect(r.unmapped).toBe(true);
+        // Queued across the fork and the munmap: -EFAULT (-14), no copy anywhere; done before:
+        // the 512 bytes, which the child's copy of the page holds.
+        expect(r.res).toBe(r.inFlightAtFork === true ? -14 : 512);
+        expect(r.childSeesData).toBe(r.inFlightAtFork !== true);
+      }
+    }, 120_000);
   },
 );
