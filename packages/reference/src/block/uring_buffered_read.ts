@@ -31,7 +31,7 @@
 
 import type { iov_iter } from '../iov_iter/types.ts';
 import { PAGE_SIZE } from '../mm/constants.ts';
-import { folio_alloc } from '../mm/folio.ts';
+import { filemap_add_folio } from '../mm/filemap.ts';
 import { __bio_add_page, type bio, bio_alloc, REQ_OP_READ, SECTOR_SHIFT } from './bio.ts';
 import { submit_bio } from './blkdev.ts';
 import { blkdev_buffered_read } from './dio.ts';
@@ -53,10 +53,7 @@ export function io_read_buffered(
   const index = Math.floor(iocb.ki_pos / PAGE_SIZE);
   // page_cache_ra_unbounded, reduced to the one folio: filemap_add_folio (the allocation's
   // reference becomes the page cache's), locked and not uptodate until the read completes.
-  const folio = folio_alloc(0);
-  folio.mapping = ino.i_mapping;
-  folio.index = index;
-  ino.i_mapping.i_pages.xa_store_folio(index, folio);
+  const folio = filemap_add_folio(ino.i_mapping, index);
   // mpage_readahead: one bio over the folio's blocks up to i_size (the block device's size).
   const b = bio_alloc(ino.i_bdev, 1, REQ_OP_READ);
   b.bi_iter.bi_sector = (ino.i_extent_start + index * PAGE_SIZE) >> SECTOR_SHIFT;

@@ -7,11 +7,11 @@
 // invalidate_inode_pages2_range).
 import { XArray } from '../iov_iter/xarray.ts';
 import { current_kernel } from '../kernel.ts';
-import { PAGE_SIZE } from './constants.ts';
+import { PAGE_SIZE, PROT_READ, PROT_WRITE } from './constants.ts';
 import type { Folio } from './folio.ts';
 import { folio_alloc, folio_put } from './folio.ts';
-import type { MmStruct, VmAreaStruct } from './mmap.ts';
-import { vm_mmap, vma_lookup, zap_pte } from './mmap.ts';
+import type { MmStruct } from './mmap.ts';
+import { vm_mmap, zap_pte } from './mmap.ts';
 
 /** What the page cache reads of its mapping->host: the inode's size (i_size_read). */
 export interface address_space_host {
@@ -56,13 +56,22 @@ export function filemap_lookup(mapping: address_space, index: number): Folio | u
 export function filemap_get_uptodate_folio(mapping: address_space, index: number): Folio {
   let folio = mapping.i_pages.xa_load(index);
   if (folio === undefined) {
-    folio = folio_alloc(0);
-    folio.mapping = mapping;
-    folio.index = index;
+    folio = filemap_add_folio(mapping, index);
     mapping.read_folio(folio);
-    // filemap_add_folio: the allocation ref becomes the cache's.
-    mapping.i_pages.xa_store_folio(index, folio);
   }
+  return folio;
+}
+
+/**
+ * filemap_alloc_folio + filemap_add_folio: a new order-0 folio at index of mapping, not read yet
+ * (the caller reads it: read_folio, or a read bio); the allocation's reference becomes the page
+ * cache's.
+ */
+export function filemap_add_folio(mapping: address_space, index: number): Folio {
+  const folio = folio_alloc(0);
+  folio.mapping = mapping;
+  folio.index = index;
+  mapping.i_pages.xa_store_folio(index, folio);
   return folio;
 }
 
@@ -201,10 +210,5 @@ export function vm_mmap_file_private(
   addr = 0,
   pgoff = 0,
 ): number {
-  const start = vm_mmap(mm, addr, len);
-  if (start < 0) return start;
-  const vma = vma_lookup(mm, start) as VmAreaStruct;
-  vma.vm_file = mapping;
-  vma.vm_pgoff = pgoff;
-  return start;
+  return vm_mmap(mm, addr, len, PROT_READ | PROT_WRITE, { vm_file: mapping, vm_pgoff: pgoff });
 }

@@ -116,16 +116,26 @@ function prot_to_vm_flags(prot: number): number {
 }
 
 /**
+ * What a file mapping's vma gets from its file when mmap_region creates it: vma->vm_file and
+ * vma->vm_pgoff, then the file's ->mmap (call_mmap), which for memfd_secret(2) sets vm_ops
+ * (secretmem_mmap: vm_secretmem). Absent for an anonymous mapping.
+ */
+export type VmaFile = Partial<Pick<VmAreaStruct, 'vm_file' | 'vm_pgoff' | 'vm_secretmem'>>;
+
+/**
  * vm_mmap(NULL, addr, len, prot, MAP_PRIVATE|MAP_ANONYMOUS, 0): returns the address or a
  * negative errno. addr 0 lets the kernel choose; a non-zero addr is MAP_FIXED_NOREPLACE: it must
  * be page aligned and free, an overlap with a mapping is -EEXIST (mm/mmap.c do_mmap: "if (flags
  * & MAP_FIXED_NOREPLACE) { if (find_vma_intersection(mm, addr, addr + len)) return -EEXIST; }").
+ * With `file`, a mapping of a file (vm_mmap_file_private, vm_mmap_secretmem): the vma is created
+ * with what mmap_region and the file's ->mmap set (VmaFile).
  */
 export function vm_mmap(
   mm: MmStruct,
   addr: number,
   len: number,
   prot = PROT_READ | PROT_WRITE,
+  file?: VmaFile,
 ): number {
   if (mm.dead) throw new Error(`vm_mmap: mm ${mm.id} has exited`);
   if (!Number.isInteger(len) || len <= 0) return -EINVAL;
@@ -151,6 +161,7 @@ export function vm_mmap(
     vm_flags: prot_to_vm_flags(prot),
     vm_pgoff: 0,
     anon_vma: false,
+    ...file,
   };
   mm.vmas.push(vma);
   if (mm.vmas.length > 1) mm.vmas.sort((a, b) => a.vm_start - b.vm_start);

@@ -5,8 +5,9 @@
 // 6.12), and GUP-fast rejects a present secretmem page (6.1 gup_pte_range "if
 // (unlikely(page_is_secretmem(page)))", 6.12 gup_fast_folio_allowed "if (check_secretmem &&
 // secretmem_mapping(mapping)) return false;"), see mm/gup.ts.
+import { PROT_READ, PROT_WRITE } from './constants.ts';
 import type { MmStruct, VmAreaStruct } from './mmap.ts';
-import { vm_mmap, vma_lookup } from './mmap.ts';
+import { vm_mmap } from './mmap.ts';
 
 /**
  * fd = memfd_secret(0); ftruncate(fd, len); mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED
@@ -19,10 +20,7 @@ import { vm_mmap, vma_lookup } from './mmap.ts';
  * zero page instead).
  */
 export function vm_mmap_secretmem(mm: MmStruct, len: number, addr: number): number {
-  const start = vm_mmap(mm, addr, len);
-  if (start < 0) return start;
-  (vma_lookup(mm, start) as VmAreaStruct).vm_secretmem = true;
-  return start;
+  return vm_mmap(mm, addr, len, PROT_READ | PROT_WRITE, { vm_secretmem: true });
 }
 
 /** vma_is_secretmem (mm/secretmem.c): "return vma->vm_ops == &secretmem_vm_ops;". */
